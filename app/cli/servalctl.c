@@ -1,0 +1,494 @@
+/* servalctl: Serval from the command line, on the same engine as the app. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "serval-client.h"
+#include "serval-tap.h"
+
+static char *opt_server;
+static char *opt_user;
+static char *opt_password_file;
+static char *opt_fingerprint;
+static char **opt_vlans;
+static char **opt_taps;
+static int opt_mtu = 1500;
+static gboolean opt_admin;
+static gboolean opt_version;
+
+static GOptionEntry entries[] = {
+  { "server", 's', 0, G_OPTION_ARG_STRING, &opt_server, "The Serval server (port 7465 if not given)", "HOST[:PORT]" },
+  { "user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "Your user name (default: $USER)", "NAME" },
+  { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &opt_password_file, "Read your password from the first line of FILE (default: ask)", "FILE" },
+  { "fingerprint", 'f', 0, G_OPTION_ARG_STRING, &opt_fingerprint, "The server's certificate fingerprint, as “serval-server fingerprint” prints it", "HEX" },
+  { "vlan", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_vlans, "With “up”: a VLAN to join (repeatable)", "NAME" },
+  { "tap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_taps, "With “up”: the TAP device for the VLAN in the same place (default sv-VLAN)", "DEV" },
+  { "mtu", 0, 0, G_OPTION_ARG_INT, &opt_mtu, "With “up”: the TAP devices' MTU (default 1500)", "BYTES" },
+  { "admin", 0, 0, G_OPTION_ARG_NONE, &opt_admin, "With “user add”: make the user an administrator", NULL },
+  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
+  { NULL }
+};
+
+static const char summary[] =
+  "Commands:\n"
+  "  up --vlan NAME [--vlan NAME…]   join VLANs with one TAP device each; stays in the foreground\n"
+  "  members VLAN                    list a VLAN's members, one a line: user host MAC node addresses\n"
+  "  vlans                           list VLANs, whether you may join them and how many members they have\n"
+  "Administrators:\n"
+  "  vlan add NAME | vlan del NAME\n"
+  "  user add NAME [--admin]         the new user's password is read from standard input\n"
+  "  user del NAME\n"
+  "  user grant NAME VLAN | user revoke NAME VLAN | user kick NAME VLAN\n"
+  "  users                           list users and the VLANs they may join";
+
+typedef struct {
+  GMainLoop *loop;
+  ServalClient *client;
+  int status;
+  int argc;
+  char **argv;
+  guint pending;
+  GPtrArray *taps;
+} Ctl;
+
+static void
+say_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static void
+say_error (const char *format, ...)
+{
+  va_list ap;
+
+  va_start (ap, format);
+  fputs ("servalctl: ", stderr);
+  vfprintf (stderr, format, ap);
+  fputc ('\n', stderr);
+  va_end (ap);
+}
+
+static void
+finish (Ctl *ctl, int status)
+{
+  ctl->status = status;
+  g_main_loop_quit (ctl->loop);
+}
+
+static char *
+read_password (void)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  char buf[1100];
+  gsize n;
+
+  if (opt_password_file != NULL)
+    {
+      if (!g_file_get_contents (opt_password_file, &contents, NULL, &error))
+        {
+          say_error ("Cannot read the password file: %s", error->message);
+          return NULL;
+        }
+      contents[strcspn (contents, "\r\n")] = '\0';
+      return g_steal_pointer (&contents);
+    }
+  if (isatty (STDIN_FILENO))
+    {
+      struct termios old, quiet;
+
+      fprintf (stderr, "Password for %s on %s: ", opt_user, opt_server);
+      tcgetattr (STDIN_FILENO, &old);
+      quiet = old;
+      quiet.c_lflag &= ~ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+      if (fgets (buf, sizeof buf, stdin) == NULL)
+        buf[0] = '\0';
+      tcsetattr (STDIN_FILENO, TCSANOW, &old);
+      fputc ('\n', stderr);
+    }
+  else if (fgets (buf, sizeof buf, stdin) == NULL)
+    buf[0] = '\0';
+  n = strcspn (buf, "\r\n");
+  buf[n] = '\0';
+  return g_strdup (buf);
+}
+
+/* --- up -------------------------------------------------------------------- */
+
+static void
+members_changed_cb (GListModel *members, guint pos, guint removed, guint added, gpointer user_data)
+{
+  ServalClientVlan *vlan = user_data;
+
+  printf ("VLAN %s now has %u members\n", serval_client_vlan_get_name (vlan),
+          g_list_model_get_n_items (members));
+  fflush (stdout);
+}
+
+static void
+joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+  ServalClientVlan *vlan = serval_client_join_finish (SERVAL_CLIENT (source), result, &error);
+  ServalTap *tap;
+  g_autofree char *mac = NULL;
+  guint8 raw[6];
+
+  if (vlan == NULL)
+    {
+      say_error ("Cannot join: %s", error->message);
+      finish (ctl, 1);
+      return;
+    }
+  tap = serval_client_vlan_get_tap (vlan);
+  serval_tap_get_mac (tap, raw);
+  mac = serval_mac_to_string (raw);
+  printf ("%s up: VLAN %s, MAC %s, %u member(s)\n", serval_tap_get_name (tap),
+          serval_client_vlan_get_name (vlan), mac,
+          g_list_model_get_n_items (serval_client_vlan_get_members (vlan)));
+  fflush (stdout);
+  g_signal_connect_object (serval_client_vlan_get_members (vlan), "items-changed",
+                           G_CALLBACK (members_changed_cb), vlan, 0);
+  g_object_unref (vlan);
+}
+
+static void
+state_cb (ServalClient *client, GParamSpec *pspec, gpointer user_data)
+{
+  switch (serval_client_get_state (client))
+    {
+    case SERVAL_CLIENT_STATE_ONLINE:
+      printf ("Online: connected to %s as %s\n", serval_client_get_server (client),
+              serval_client_get_user (client));
+      break;
+    case SERVAL_CLIENT_STATE_CONNECTING:
+      printf ("Connection to %s lost (%s); reconnecting\n", serval_client_get_server (client),
+              serval_client_get_last_error (client) ? serval_client_get_last_error (client) : "no reason given");
+      break;
+    case SERVAL_CLIENT_STATE_DISCONNECTED:
+    default:
+      printf ("Disconnected from %s\n", serval_client_get_server (client));
+      break;
+    }
+  fflush (stdout);
+}
+
+static void
+vlan_removed_cb (ServalClient *client, ServalClientVlan *vlan, const char *reason, gpointer user_data)
+{
+  Ctl *ctl = user_data;
+
+  say_error ("Out of VLAN %s: %s", serval_client_vlan_get_name (vlan), reason);
+  if (g_list_model_get_n_items (serval_client_get_vlans (client)) == 0)
+    finish (ctl, 1);
+}
+
+static void
+connection_failed_cb (ServalClient *client, GError *error, gpointer user_data)
+{
+  say_error ("%s", error->message);
+  finish (user_data, 1);
+}
+
+static void
+start_up (Ctl *ctl)
+{
+  guint n = g_strv_length (opt_vlans);
+
+  if (opt_taps != NULL && g_strv_length (opt_taps) != n)
+    {
+      say_error ("Give one --tap for every --vlan, in the same order");
+      finish (ctl, 2);
+      return;
+    }
+  ctl->taps = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = opt_taps ? g_strdup (opt_taps[i]) : g_strdup_printf ("sv-%s", opt_vlans[i]);
+      ServalTap *tap;
+
+      if (strlen (name) > 15)
+        name[15] = '\0';
+      tap = serval_tap_new (name, opt_mtu, &error);
+      if (tap == NULL)
+        {
+          say_error ("%s", error->message);
+          finish (ctl, 1);
+          return;
+        }
+      g_ptr_array_add (ctl->taps, tap);
+      serval_client_join_async (ctl->client, opt_vlans[i], tap, NULL, NULL, NULL, joined_cb, ctl);
+    }
+  g_signal_connect (ctl->client, "notify::state", G_CALLBACK (state_cb), ctl);
+  g_signal_connect (ctl->client, "vlan-removed", G_CALLBACK (vlan_removed_cb), ctl);
+  g_signal_connect (ctl->client, "connection-failed", G_CALLBACK (connection_failed_cb), ctl);
+}
+
+/* --- one-shot commands ----------------------------------------------------- */
+
+static void
+request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *what = NULL;
+
+  if (!serval_client_request_finish (SERVAL_CLIENT (source), result, &error))
+    {
+      say_error ("%s", error->message);
+      finish (ctl, 1);
+      return;
+    }
+  what = g_strjoinv (" ", ctl->argv + 1);
+  printf ("Done: %s\n", what);
+  finish (ctl, 0);
+}
+
+static void
+members_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) members = serval_client_list_members_finish (SERVAL_CLIENT (source), result, &error);
+  guint n;
+
+  if (members == NULL)
+    {
+      say_error ("%s", error->message);
+      finish (ctl, 1);
+      return;
+    }
+  n = g_list_model_get_n_items (members);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
+      g_autofree char *addrs = g_strjoinv (",", (char **) serval_member_get_addresses (m));
+      g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (serval_member_get_since (m));
+      g_autofree char *when = g_date_time_format (since, "%F %T");
+
+      printf ("%s\t%s\t%s\t%s\t%s\t%s\n", serval_member_get_user (m), serval_member_get_host (m),
+              serval_member_get_mac (m), serval_member_get_node (m), when, addrs);
+    }
+  finish (ctl, 0);
+}
+
+static void
+vlans_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vlans = serval_client_list_vlans_finish (SERVAL_CLIENT (source), result, &error);
+
+  if (vlans == NULL)
+    {
+      say_error ("%s", error->message);
+      finish (ctl, 1);
+      return;
+    }
+  for (guint i = 0; i < vlans->len; i++)
+    {
+      ServalVlanInfo *v = vlans->pdata[i];
+
+      printf ("%s\t%s\t%u member(s)\n", v->name, v->allowed ? "may join" : "no right", v->members);
+    }
+  finish (ctl, 0);
+}
+
+static void
+users_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = serval_client_list_users_finish (SERVAL_CLIENT (source), result, &error);
+
+  if (users == NULL)
+    {
+      say_error ("%s", error->message);
+      finish (ctl, 1);
+      return;
+    }
+  for (guint i = 0; i < users->len; i++)
+    {
+      ServalUserInfo *u = users->pdata[i];
+      g_autofree char *vlans = g_strjoinv (",", u->vlans);
+
+      printf ("%s%s\t%s\n", u->name, u->admin ? " (admin)" : "", vlans);
+    }
+  finish (ctl, 0);
+}
+
+static gboolean
+usage (Ctl *ctl, int n, const char *form)
+{
+  if (ctl->argc == n)
+    return TRUE;
+  say_error ("Usage: servalctl [OPTIONS] %s", form);
+  finish (ctl, 2);
+  return FALSE;
+}
+
+static void
+run_command (Ctl *ctl)
+{
+  char **argv = ctl->argv;
+  const char *cmd = argv[1];
+  const char *verb = ctl->argc > 2 ? argv[2] : "";
+
+  if (g_str_equal (cmd, "up"))
+    {
+      if (usage (ctl, 2, "up --vlan NAME [--vlan NAME…]"))
+        start_up (ctl);
+    }
+  else if (g_str_equal (cmd, "members"))
+    {
+      if (usage (ctl, 3, "members VLAN"))
+        serval_client_list_members_async (ctl->client, argv[2], NULL, members_done_cb, ctl);
+    }
+  else if (g_str_equal (cmd, "vlans"))
+    {
+      if (usage (ctl, 2, "vlans"))
+        serval_client_list_vlans_async (ctl->client, NULL, vlans_done_cb, ctl);
+    }
+  else if (g_str_equal (cmd, "users"))
+    {
+      if (usage (ctl, 2, "users"))
+        serval_client_list_users_async (ctl->client, NULL, users_done_cb, ctl);
+    }
+  else if (g_str_equal (cmd, "vlan") && (g_str_equal (verb, "add") || g_str_equal (verb, "del")))
+    {
+      if (usage (ctl, 4, "vlan add|del NAME"))
+        serval_client_request_async (ctl->client, g_str_equal (verb, "add") ? SERVAL_REQUEST_VLAN_ADD
+                                                                            : SERVAL_REQUEST_VLAN_DEL,
+                                     argv[3], NULL, FALSE, NULL, request_done_cb, ctl);
+    }
+  else if (g_str_equal (cmd, "user") && g_str_equal (verb, "add"))
+    {
+      char buf[1100];
+
+      if (!usage (ctl, 4, "user add NAME [--admin]  (password on standard input)"))
+        return;
+      if (fgets (buf, sizeof buf, stdin) == NULL)
+        buf[0] = '\0';
+      buf[strcspn (buf, "\r\n")] = '\0';
+      if (buf[0] == '\0')
+        {
+          say_error ("Give the new user's password on standard input (an empty one is refused)");
+          finish (ctl, 2);
+          return;
+        }
+      serval_client_request_async (ctl->client, SERVAL_REQUEST_USER_ADD, argv[3], buf, opt_admin,
+                                   NULL, request_done_cb, ctl);
+      memset (buf, 0, sizeof buf);
+    }
+  else if (g_str_equal (cmd, "user") && g_str_equal (verb, "del"))
+    {
+      if (usage (ctl, 4, "user del NAME"))
+        serval_client_request_async (ctl->client, SERVAL_REQUEST_USER_DEL, argv[3], NULL, FALSE,
+                                     NULL, request_done_cb, ctl);
+    }
+  else if (g_str_equal (cmd, "user") &&
+           (g_str_equal (verb, "grant") || g_str_equal (verb, "revoke") || g_str_equal (verb, "kick")))
+    {
+      ServalRequestKind kind = g_str_equal (verb, "grant") ? SERVAL_REQUEST_GRANT
+                               : g_str_equal (verb, "revoke") ? SERVAL_REQUEST_REVOKE
+                               : SERVAL_REQUEST_KICK;
+
+      if (usage (ctl, 5, "user grant|revoke|kick NAME VLAN"))
+        serval_client_request_async (ctl->client, kind, argv[3], argv[4], FALSE, NULL, request_done_cb, ctl);
+    }
+  else
+    {
+      g_autofree char *what = g_strjoinv (" ", argv + 1);
+
+      say_error ("Unknown command “%s”: see servalctl --help", what);
+      finish (ctl, 2);
+    }
+}
+
+static void
+connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!serval_client_connect_finish (SERVAL_CLIENT (source), result, &error))
+    {
+      say_error ("%s", error->message);
+      finish (ctl, 1);
+      return;
+    }
+  run_command (ctl);
+}
+
+static gboolean
+signal_cb (gpointer data)
+{
+  Ctl *ctl = data;
+
+  finish (ctl, ctl->status);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx = g_option_context_new ("COMMAND — join Serval VLANs and manage a Serval server");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+  Ctl ctl = { 0 };
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (octx, entries, NULL);
+  g_option_context_set_description (octx, summary);
+  if (!g_option_context_parse (octx, &argc, &argv, &error))
+    {
+      say_error ("%s (see servalctl --help)", error->message);
+      return 2;
+    }
+  if (opt_version)
+    {
+      printf ("servalctl %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (argc < 2)
+    {
+      say_error ("Say what to do: up, members, vlans, … (see servalctl --help)");
+      return 2;
+    }
+  if (opt_server == NULL)
+    {
+      say_error ("Say which server with --server HOST[:PORT]");
+      return 2;
+    }
+  if (opt_user == NULL)
+    opt_user = g_strdup (g_get_user_name ());
+  if (g_str_equal (argv[1], "up") && opt_vlans == NULL)
+    {
+      say_error ("Say which VLANs to join with --vlan NAME");
+      return 2;
+    }
+  if ((password = read_password ()) == NULL)
+    return 1;
+
+  ctl.loop = g_main_loop_new (NULL, FALSE);
+  ctl.argc = argc;
+  ctl.argv = argv;
+  ctl.client = serval_client_new (opt_server, opt_user, password, opt_fingerprint);
+  g_unix_signal_add (SIGTERM, signal_cb, &ctl);
+  g_unix_signal_add (SIGINT, signal_cb, &ctl);
+  serval_client_connect_async (ctl.client, NULL, connected_cb, &ctl);
+  g_main_loop_run (ctl.loop);
+
+  serval_client_disconnect (ctl.client);
+  g_clear_object (&ctl.client);
+  g_clear_pointer (&ctl.taps, g_ptr_array_unref);
+  g_main_loop_unref (ctl.loop);
+  return ctl.status;
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Runs asn1c on the protocol module and puts the C files into OUTDIR.
+# Usage: asn1c-gen.sh ASN1C SCHEMA OUTDIR EXPECTED-LIST
+# The generated set must match the list meson declares; a new type in the
+# schema means a new line in engine/proto/meson.build.
+set -eu
+asn1c=$1 schema=$2 outdir=$3 expected=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+schema=$(cd "$(dirname "$schema")" && pwd)/$(basename "$schema")
+(cd "$tmp" && "$asn1c" -fcompound-names -fincludes-quoted "$schema" >asn1c.log 2>&1) || {
+  cat "$tmp/asn1c.log" >&2
+  exit 1
+}
+rm -f "$tmp/converter-sample.c" "$tmp/Makefile.am.sample" "$tmp/asn1c.log"
+(cd "$tmp" && ls) | sort > "$tmp/.got"
+sort "$expected" > "$tmp/.want"
+if ! cmp -s "$tmp/.got" "$tmp/.want"; then
+  echo "asn1c wrote a different set of files than engine/proto/meson.build lists:" >&2
+  diff "$tmp/.want" "$tmp/.got" >&2 || true
+  exit 1
+fi
+mkdir -p "$outdir"
+for f in $(cat "$tmp/.got"); do
+  cp "$tmp/$f" "$outdir/$f"
+done

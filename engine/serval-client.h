@@ -1,0 +1,143 @@
+/* serval-client.h: a client's session with a Serval server.
+ *
+ * A ServalClient logs in, joins VLANs (each with its own ServalTap, or a
+ * frame callback for load generators), keeps member lists current, and on
+ * a lost connection reconnects with backoff across the server list and
+ * rejoins its VLANs; the TAP devices stay up meanwhile.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "serval-member.h"
+#include "serval-tap.h"
+
+G_BEGIN_DECLS
+
+#define SERVAL_CLIENT_ERROR (serval_client_error_quark ())
+GQuark serval_client_error_quark (void);
+
+typedef enum {
+  SERVAL_CLIENT_ERROR_AUTH,          /* wrong user name or password */
+  SERVAL_CLIENT_ERROR_NOT_ALLOWED,   /* no right to that VLAN, or not an admin */
+  SERVAL_CLIENT_ERROR_NO_SUCH_VLAN,
+  SERVAL_CLIENT_ERROR_NO_SUCH_USER,
+  SERVAL_CLIENT_ERROR_EXISTS,
+  SERVAL_CLIENT_ERROR_RATE_LIMITED,  /* too many failed logins: wait */
+  SERVAL_CLIENT_ERROR_VERSION,       /* the server speaks another protocol version */
+  SERVAL_CLIENT_ERROR_DISCONNECTED,  /* the connection was lost before the answer */
+  SERVAL_CLIENT_ERROR_SERVER,        /* the server refused for another reason */
+} ServalClientError;
+
+typedef enum {
+  SERVAL_CLIENT_STATE_DISCONNECTED,
+  SERVAL_CLIENT_STATE_CONNECTING,
+  SERVAL_CLIENT_STATE_ONLINE,
+} ServalClientState;
+
+#define SERVAL_TYPE_CLIENT_STATE (serval_client_state_get_type ())
+GType serval_client_state_get_type (void);
+
+#define SERVAL_TYPE_CLIENT_VLAN (serval_client_vlan_get_type ())
+G_DECLARE_FINAL_TYPE (ServalClientVlan, serval_client_vlan, SERVAL, CLIENT_VLAN, GObject)
+
+#define SERVAL_TYPE_CLIENT (serval_client_get_type ())
+G_DECLARE_FINAL_TYPE (ServalClient, serval_client, SERVAL, CLIENT, GObject)
+
+/* Frames of a VLAN joined without a TAP device. */
+typedef void (*ServalClientFrameFunc) (ServalClientVlan *vlan, const guint8 *frame, gsize len,
+                                       gpointer user_data);
+
+const char  *serval_client_vlan_get_name (ServalClientVlan *vlan);
+guint32      serval_client_vlan_get_tag (ServalClientVlan *vlan);
+/* (nullable) */
+ServalTap   *serval_client_vlan_get_tap (ServalClientVlan *vlan);
+/* (element-type ServalMember): the members, this client included. */
+GListModel  *serval_client_vlan_get_members (ServalClientVlan *vlan);
+/* Sends a frame into the VLAN (for VLANs joined without a TAP). */
+gboolean     serval_client_vlan_send (ServalClientVlan *vlan, const guint8 *frame, gsize len);
+
+/* @fingerprint: (nullable) the pinned server fingerprint. */
+ServalClient *serval_client_new (const char *server, const char *user, const char *password,
+                                 const char *fingerprint);
+ServalClientState serval_client_get_state (ServalClient *client);
+const char  *serval_client_get_server (ServalClient *client);
+const char  *serval_client_get_user (ServalClient *client);
+gboolean     serval_client_get_admin (ServalClient *client);
+/* The last connection problem, or NULL. */
+const char  *serval_client_get_last_error (ServalClient *client);
+/* The fingerprint the server showed on the last attempt (nullable). */
+const char  *serval_client_get_peer_fingerprint (ServalClient *client);
+/* (element-type ServalClientVlan) the joined VLANs */
+GListModel  *serval_client_get_vlans (ServalClient *client);
+void         serval_client_set_host_name (ServalClient *client, const char *host);
+/* Seconds between pings when the server does not say (default 5). */
+void         serval_client_set_keepalive (ServalClient *client, guint interval);
+
+/* Connects and logs in once; afterwards, lost connections are retried on
+ * their own until serval_client_disconnect(). */
+void         serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+gboolean     serval_client_connect_finish (ServalClient *client, GAsyncResult *result, GError **error);
+void         serval_client_disconnect (ServalClient *client);
+
+/* Joins @vlan; frames go to @tap, or to @frame_func when @tap is NULL. */
+void         serval_client_join_async (ServalClient *client, const char *vlan, ServalTap *tap,
+                                       ServalClientFrameFunc frame_func, gpointer frame_data,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+/* Returns (transfer full) the joined VLAN. */
+ServalClientVlan *serval_client_join_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/* Requests that answer with nothing but success or an error: leave, and
+ * the admin operations. */
+typedef enum {
+  SERVAL_REQUEST_LEAVE,        /* a = VLAN */
+  SERVAL_REQUEST_VLAN_ADD,     /* a = VLAN */
+  SERVAL_REQUEST_VLAN_DEL,     /* a = VLAN */
+  SERVAL_REQUEST_USER_ADD,     /* a = user, b = password, flag = admin */
+  SERVAL_REQUEST_USER_DEL,     /* a = user */
+  SERVAL_REQUEST_GRANT,        /* a = user, b = VLAN */
+  SERVAL_REQUEST_REVOKE,       /* a = user, b = VLAN */
+  SERVAL_REQUEST_KICK,         /* a = user, b = VLAN */
+} ServalRequestKind;
+
+void         serval_client_request_async (ServalClient *client, ServalRequestKind kind,
+                                          const char *a, const char *b, gboolean flag,
+                                          GCancellable *cancellable, GAsyncReadyCallback callback,
+                                          gpointer user_data);
+gboolean     serval_client_request_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+typedef struct {
+  char     *name;
+  guint32   tag;
+  gboolean  allowed;
+  guint     members;
+} ServalVlanInfo;
+
+typedef struct {
+  char     *name;
+  gboolean  admin;
+  GStrv     vlans;
+} ServalUserInfo;
+
+void serval_vlan_info_free (ServalVlanInfo *info);
+void serval_user_info_free (ServalUserInfo *info);
+
+void         serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+/* (element-type ServalVlanInfo) (transfer container) */
+GPtrArray   *serval_client_list_vlans_finish (ServalClient *client, GAsyncResult *result, GError **error);
+void         serval_client_list_members_async (ServalClient *client, const char *vlan,
+                                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                                               gpointer user_data);
+/* (element-type ServalMember) (transfer full) */
+GListModel  *serval_client_list_members_finish (ServalClient *client, GAsyncResult *result, GError **error);
+void         serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+/* (element-type ServalUserInfo) (transfer container) */
+GPtrArray   *serval_client_list_users_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalVlanInfo, serval_vlan_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalUserInfo, serval_user_info_free)
+
+G_END_DECLS

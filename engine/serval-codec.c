@@ -1,0 +1,435 @@
+#include "config.h"
+
+#include "serval-codec.h"
+
+#include <string.h>
+
+#include "constraints.h"
+#include "der_encoder.h"
+
+G_DEFINE_QUARK (serval-codec-error-quark, serval_codec_error)
+
+/* asn1c's recursion guard is off when max_stack_size is 0: always set it.
+ * Our schema nests a few levels deep only. */
+#define SERVAL_ASN_STACK 32768
+
+gboolean
+serval_frame_length (const guint8 *p, gsize *len, GError **error)
+{
+  guint32 n = ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+
+  if (n > SERVAL_MAX_MESSAGE)
+    {
+      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_TOO_BIG,
+                   "The peer announced a message of %u bytes, over the limit of %u bytes",
+                   n, SERVAL_MAX_MESSAGE);
+      return FALSE;
+    }
+  if (n == 0)
+    {
+      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_MALFORMED,
+                   "The peer sent an empty message");
+      return FALSE;
+    }
+  *len = n;
+  return TRUE;
+}
+
+Message_t *
+serval_message_decode (const guint8 *body, gsize len, GError **error)
+{
+  asn_codec_ctx_t ctx = { .max_stack_size = SERVAL_ASN_STACK };
+  Message_t *msg = NULL;
+  asn_dec_rval_t rv;
+  char errbuf[160];
+  size_t errlen = sizeof errbuf;
+
+  if (len > SERVAL_MAX_MESSAGE)
+    {
+      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_TOO_BIG,
+                   "A message of %" G_GSIZE_FORMAT " bytes is over the limit of %u bytes",
+                   len, SERVAL_MAX_MESSAGE);
+      return NULL;
+    }
+
+  rv = ber_decode (&ctx, &asn_DEF_Message, (void **) &msg, body, len);
+  if (rv.code != RC_OK || rv.consumed != len)
+    {
+      /* RC_WMORE is a truncated message: on a framed stream that is an error
+       * too. A failed decode may have allocated: free it. */
+      ASN_STRUCT_FREE (asn_DEF_Message, msg);
+      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_MALFORMED,
+                   rv.code == RC_OK ? "The message has %" G_GSIZE_FORMAT " bytes after its end"
+                   : rv.code == RC_WMORE ? "The message is truncated (%" G_GSIZE_FORMAT " bytes read)"
+                   : "The message is not valid DER (failed after %" G_GSIZE_FORMAT " bytes)",
+                   rv.code == RC_OK ? len - rv.consumed : (gsize) rv.consumed);
+      return NULL;
+    }
+
+  if (asn_check_constraints (&asn_DEF_Message, msg, errbuf, &errlen) != 0)
+    {
+      ASN_STRUCT_FREE (asn_DEF_Message, msg);
+      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_INVALID,
+                   "The message breaks the protocol's limits: %s", errbuf);
+      return NULL;
+    }
+
+  if (msg->present == Message_PR_NOTHING)
+    {
+      ASN_STRUCT_FREE (asn_DEF_Message, msg);
+      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_UNKNOWN,
+                   "The peer sent a message type that protocol version %d does not know",
+                   SERVAL_PROTOCOL_VERSION);
+      return NULL;
+    }
+
+  return msg;
+}
+
+void
+serval_message_free (Message_t *msg)
+{
+  if (msg != NULL)
+    ASN_STRUCT_FREE (asn_DEF_Message, msg);
+}
+
+static int
+append_cb (const void *buffer, size_t size, void *user_data)
+{
+  GByteArray *out = user_data;
+
+  if (out->len + size > SERVAL_MAX_MESSAGE + 2 * SERVAL_LENGTH_PREFIX + 16)
+    return -1;
+  g_byte_array_append (out, buffer, size);
+  return 0;
+}
+
+gboolean
+serval_message_encode (const Message_t *msg, GByteArray *out, GError **error)
+{
+  guint start = out->len;
+  asn_enc_rval_t rv;
+  char errbuf[160];
+  size_t errlen = sizeof errbuf;
+  gsize n;
+  guint8 *p;
+
+  if (asn_check_constraints (&asn_DEF_Message, msg, errbuf, &errlen) != 0)
+    {
+      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_ENCODE,
+                   "Cannot send a %s message: %s", serval_message_kind_to_string (msg), errbuf);
+      return FALSE;
+    }
+
+  g_byte_array_set_size (out, start + SERVAL_LENGTH_PREFIX);
+  rv = der_encode (&asn_DEF_Message, (void *) msg, append_cb, out);
+  n = out->len - start - SERVAL_LENGTH_PREFIX;
+  if (rv.encoded < 0 || n > SERVAL_MAX_MESSAGE)
+    {
+      g_byte_array_set_size (out, start);
+      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_ENCODE,
+                   "Cannot send a %s message: it does not fit in %u bytes",
+                   serval_message_kind_to_string (msg), SERVAL_MAX_MESSAGE);
+      return FALSE;
+    }
+
+  p = out->data + start;
+  p[0] = n >> 24;
+  p[1] = n >> 16;
+  p[2] = n >> 8;
+  p[3] = n;
+  return TRUE;
+}
+
+/* --- data fast path -------------------------------------------------------
+ *
+ * Message.data is [0] (AUTOMATIC TAGS), so a data message in DER is
+ *   A0 L  80 l <vlan: minimal two's complement>  81 L' <frame>
+ * with definite, minimal lengths.
+ */
+
+static gsize
+der_put_length (guint8 *p, gsize len)
+{
+  if (len < 0x80)
+    {
+      p[0] = len;
+      return 1;
+    }
+  if (len < 0x100)
+    {
+      p[0] = 0x81;
+      p[1] = len;
+      return 2;
+    }
+  if (len < 0x10000)
+    {
+      p[0] = 0x82;
+      p[1] = len >> 8;
+      p[2] = len;
+      return 3;
+    }
+  p[0] = 0x83;
+  p[1] = len >> 16;
+  p[2] = len >> 8;
+  p[3] = len;
+  return 4;
+}
+
+static gsize
+der_int_size (guint32 v)
+{
+  if (v < 0x80)
+    return 1;
+  if (v < 0x8000)
+    return 2;
+  if (v < 0x800000)
+    return 3;
+  return 4;
+}
+
+static gsize
+der_length_size (gsize len)
+{
+  return len < 0x80 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 4;
+}
+
+gsize
+serval_data_header (guint8 *hdr, guint32 vlan, gsize frame_len)
+{
+  gsize isz = der_int_size (vlan);
+  gsize inner = 2 + isz + 1 + der_length_size (frame_len) + frame_len;
+  gsize body = 1 + der_length_size (inner) + inner;
+  guint8 *p = hdr + SERVAL_LENGTH_PREFIX;
+  gsize i;
+
+  g_assert (frame_len <= 65535 && vlan >= 1 && vlan <= 16777215);
+
+  hdr[0] = body >> 24;
+  hdr[1] = body >> 16;
+  hdr[2] = body >> 8;
+  hdr[3] = body;
+  *p++ = 0xA0;
+  p += der_put_length (p, inner);
+  *p++ = 0x80;
+  *p++ = isz;
+  for (i = isz; i > 0; i--)
+    *p++ = (vlan >> (8 * (i - 1))) & 0xff;
+  *p++ = 0x81;
+  p += der_put_length (p, frame_len);
+  return p - hdr;
+}
+
+/* Reads a minimal DER definite length; returns bytes used or 0. */
+static gsize
+der_get_length (const guint8 *p, gsize avail, gsize *len)
+{
+  gsize n, i, v = 0;
+
+  if (avail < 1)
+    return 0;
+  if (p[0] < 0x80)
+    {
+      *len = p[0];
+      return 1;
+    }
+  n = p[0] & 0x7f;
+  if (n == 0 || n > 3 || avail < 1 + n || p[1] == 0)
+    return 0;
+  for (i = 0; i < n; i++)
+    v = (v << 8) | p[1 + i];
+  if (v < 0x80 || der_length_size (v) != 1 + n)
+    return 0;  /* not minimal: leave it to the full decoder */
+  *len = v;
+  return 1 + n;
+}
+
+gboolean
+serval_data_parse (const guint8 *body, gsize len, guint32 *vlan,
+                   const guint8 **frame, gsize *frame_len)
+{
+  const guint8 *p = body, *end = body + len;
+  gsize l, n, ilen, flen, i;
+  guint32 v = 0;
+
+  if (len < 2 || p[0] != 0xA0)
+    return FALSE;
+  p++;
+  if ((n = der_get_length (p, end - p, &l)) == 0 || l != (gsize) (end - p - n))
+    return FALSE;
+  p += n;
+
+  if (end - p < 3 || p[0] != 0x80)
+    return FALSE;
+  ilen = p[1];
+  if (ilen < 1 || ilen > 4 || (gsize) (end - p) < 2 + ilen)
+    return FALSE;
+  p += 2;
+  if (p[0] & 0x80)
+    return FALSE;  /* negative */
+  if (ilen > 1 && p[0] == 0 && !(p[1] & 0x80))
+    return FALSE;  /* not minimal */
+  for (i = 0; i < ilen; i++)
+    v = (v << 8) | p[i];
+  if (v < 1 || v > 16777215)
+    return FALSE;
+  p += ilen;
+
+  if (end - p < 2 || p[0] != 0x81)
+    return FALSE;
+  p++;
+  if ((n = der_get_length (p, end - p, &flen)) == 0 || flen != (gsize) (end - p - n))
+    return FALSE;
+  p += n;
+  if (flen < 14 || flen > 65535)
+    return FALSE;
+
+  *vlan = v;
+  *frame = p;
+  *frame_len = flen;
+  return TRUE;
+}
+
+/* --- builders ------------------------------------------------------------- */
+
+Message_t *
+serval_message_new (Message_PR kind)
+{
+  Message_t *msg = calloc (1, sizeof *msg);   /* asn1c frees with free() */
+
+  msg->present = kind;
+  return msg;
+}
+
+void
+serval_asn_set_bytes (OCTET_STRING_t *s, const void *data, gsize len)
+{
+  OCTET_STRING_fromBuf (s, data, len);
+}
+
+void
+serval_asn_set_string (OCTET_STRING_t *s, const char *str)
+{
+  OCTET_STRING_fromBuf (s, str != NULL ? str : "", str != NULL ? (int) strlen (str) : 0);
+}
+
+char *
+serval_asn_dup_string (const OCTET_STRING_t *s)
+{
+  if (s == NULL || s->buf == NULL)
+    return g_strdup ("");
+  if (memchr (s->buf, 0, s->size) != NULL)
+    return g_strdup ("");
+  return g_strndup ((const char *) s->buf, s->size);
+}
+
+gboolean
+serval_asn_string_equal (const OCTET_STRING_t *s, const char *str)
+{
+  gsize n = strlen (str);
+
+  return s->size >= 0 && (gsize) s->size == n && memcmp (s->buf, str, n) == 0;
+}
+
+Message_t *
+serval_message_new_hello (const char *node)
+{
+  Message_t *msg = serval_message_new (Message_PR_hello);
+  Hello_t *h = &msg->choice.hello;
+
+  h->version = SERVAL_PROTOCOL_VERSION;
+  serval_asn_set_string (&h->software, "serval " PACKAGE_VERSION);
+  if (node != NULL)
+    {
+      h->node = calloc (1, sizeof *h->node);
+      serval_asn_set_string (h->node, node);
+    }
+  return msg;
+}
+
+Message_t *
+serval_message_new_ping (gboolean pong, guint32 nonce)
+{
+  Message_t *msg = serval_message_new (pong ? Message_PR_pong : Message_PR_ping);
+
+  if (pong)
+    msg->choice.pong.nonce = nonce;
+  else
+    msg->choice.ping.nonce = nonce;
+  return msg;
+}
+
+Message_t *
+serval_message_new_request (guint32 id, RequestBody_PR kind)
+{
+  Message_t *msg = serval_message_new (Message_PR_request);
+
+  msg->choice.request.id = id;
+  msg->choice.request.body.present = kind;
+  return msg;
+}
+
+Message_t *
+serval_message_new_response (guint32 id, ResponseBody_PR kind)
+{
+  Message_t *msg = serval_message_new (Message_PR_response);
+
+  msg->choice.response.id = id;
+  msg->choice.response.body.present = kind;
+  return msg;
+}
+
+void
+serval_error_set (Error_t *err, long code, const char *text)
+{
+  g_autofree char *cut = NULL;
+
+  err->code = code;
+  /* Text is at most 512 bytes: cut long texts at a character boundary. */
+  if (text != NULL && strlen (text) > 512)
+    {
+      const char *end = text + 509;
+
+      while (end > text && (*end & 0xc0) == 0x80)
+        end--;
+      cut = g_strdup_printf ("%.*s...", (int) (end - text), text);
+      text = cut;
+    }
+  serval_asn_set_string (&err->text, text);
+}
+
+Message_t *
+serval_message_new_error (guint32 id, long code, const char *text)
+{
+  Message_t *msg = serval_message_new_response (id, ResponseBody_PR_error);
+
+  serval_error_set (&msg->choice.response.body.choice.error, code, text);
+  return msg;
+}
+
+Message_t *
+serval_message_new_event (Event_PR kind)
+{
+  Message_t *msg = serval_message_new (Message_PR_event);
+
+  msg->choice.event.present = kind;
+  return msg;
+}
+
+const char *
+serval_message_kind_to_string (const Message_t *msg)
+{
+  switch (msg->present)
+    {
+    case Message_PR_data: return "data";
+    case Message_PR_hello: return "hello";
+    case Message_PR_request: return "request";
+    case Message_PR_response: return "response";
+    case Message_PR_event: return "event";
+    case Message_PR_ping: return "ping";
+    case Message_PR_pong: return "pong";
+    case Message_PR_NOTHING:
+    default:
+      return "unknown";
+    }
+}

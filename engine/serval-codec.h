@@ -1,0 +1,79 @@
+/* serval-codec.h: Serval messages <-> bytes.
+ *
+ * Every message on a stream is a 4-byte big-endian length followed by the
+ * DER encoding of a Message (engine/proto/serval.asn1). Management messages
+ * go through asn1c; data frames have a fast path that reads and writes the
+ * same DER bytes without allocating.
+ */
+#pragma once
+
+#include <glib.h>
+#include "Message.h"
+
+G_BEGIN_DECLS
+
+#define SERVAL_PROTOCOL_VERSION 1
+/* Largest message body accepted on a stream (the length prefix excluded). */
+#define SERVAL_MAX_MESSAGE (1024 * 1024)
+#define SERVAL_LENGTH_PREFIX 4
+/* Bytes in front of a frame on the wire: the prefix and the DER header. */
+#define SERVAL_DATA_HEADER_MAX (SERVAL_LENGTH_PREFIX + 14)
+
+#define SERVAL_CODEC_ERROR (serval_codec_error_quark ())
+GQuark serval_codec_error_quark (void);
+
+typedef enum {
+  SERVAL_CODEC_ERROR_TOO_BIG,     /* a length over SERVAL_MAX_MESSAGE */
+  SERVAL_CODEC_ERROR_MALFORMED,   /* not a DER Message, or trailing bytes */
+  SERVAL_CODEC_ERROR_INVALID,     /* decodes, but breaks a constraint (sizes, UTF-8) */
+  SERVAL_CODEC_ERROR_UNKNOWN,     /* a message type this version does not know */
+  SERVAL_CODEC_ERROR_ENCODE,      /* cannot encode: a value out of range */
+} ServalCodecError;
+
+/* Decodes one message body of @len bytes (without its length prefix).
+ * Returns (transfer full) a message to free with serval_message_free(), or
+ * NULL with @error set; nothing is leaked on any failure. */
+Message_t *serval_message_decode (const guint8 *body, gsize len, GError **error);
+void       serval_message_free (Message_t *msg);
+
+/* Appends the length prefix and the DER encoding of @msg to @out. On
+ * failure @out is left as it was. */
+gboolean   serval_message_encode (const Message_t *msg, GByteArray *out, GError **error);
+
+/* Reads the 4-byte length prefix at @p; FALSE (with @error) if over the limit. */
+gboolean   serval_frame_length (const guint8 *p, gsize *len, GError **error);
+
+/* Data fast path. Writes the length prefix and DER header of a DataFrame
+ * message carrying a @frame_len-byte frame into @hdr (at least
+ * SERVAL_DATA_HEADER_MAX bytes); the frame's bytes follow it on the wire.
+ * Returns the header's size. */
+gsize      serval_data_header (guint8 *hdr, guint32 vlan, gsize frame_len);
+/* If @body (@len bytes, no prefix) is exactly the DER of a valid DataFrame
+ * message, sets @vlan and points @frame into @body and returns TRUE. FALSE
+ * means "not a well-formed data message": decode it in full. */
+gboolean   serval_data_parse (const guint8 *body, gsize len, guint32 *vlan,
+                              const guint8 **frame, gsize *frame_len);
+
+/* Builders for the messages the engine and server send. */
+Message_t *serval_message_new (Message_PR kind);
+Message_t *serval_message_new_hello (const char *node);
+Message_t *serval_message_new_ping (gboolean pong, guint32 nonce);
+Message_t *serval_message_new_request (guint32 id, RequestBody_PR kind);
+Message_t *serval_message_new_response (guint32 id, ResponseBody_PR kind);
+Message_t *serval_message_new_error (guint32 id, long code, const char *text);
+Message_t *serval_message_new_event (Event_PR kind);
+void       serval_error_set (Error_t *err, long code, const char *text);
+
+/* Strings: asn1c keeps UTF8String as (buf, size) without a terminator. */
+void       serval_asn_set_string (OCTET_STRING_t *s, const char *str);
+void       serval_asn_set_bytes (OCTET_STRING_t *s, const void *data, gsize len);
+/* A NUL-terminated copy; strings with an embedded NUL come back empty. */
+char      *serval_asn_dup_string (const OCTET_STRING_t *s);
+/* Compares a string field with @str. */
+gboolean   serval_asn_string_equal (const OCTET_STRING_t *s, const char *str);
+
+const char *serval_message_kind_to_string (const Message_t *msg);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Message_t, serval_message_free)
+
+G_END_DECLS

@@ -1,0 +1,741 @@
+#include "config.h"
+
+#include "serval-link.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include "serval-tls.h"
+
+G_DEFINE_QUARK (serval-link-error-quark, serval_link_error)
+
+#define READ_CHUNK (64 * 1024)
+/* Messages handled per wake-up before yielding to other sources. */
+#define MAX_READS_PER_WAKEUP 64
+
+struct _ServalLink
+{
+  GObject parent_instance;
+
+  GIOStream *stream;
+  GPollableInputStream *in;
+  GPollableOutputStream *out;
+  char *peer;
+
+  ServalLinkMessageFunc message_func;
+  ServalLinkDataFunc data_func;
+  gpointer user_data;
+
+  GMainContext *context;
+  GSource *read_source;
+  GSource *write_source;   /* waiting for the socket to take more */
+  GSource *flush_source;   /* idle: send what this iteration queued */
+  GSource *keepalive_source;
+
+  /* Received bytes not yet parsed: rbuf->data[rpos .. rbuf->len). */
+  GByteArray *rbuf;
+  gsize rpos;
+  /* Queued bytes not yet written: wbuf->data[wpos .. wbuf->len). */
+  GByteArray *wbuf;
+  gsize wpos;
+
+  guint keepalive_interval;
+  guint keepalive_timeout;
+  gint64 last_rx;
+  guint32 ping_nonce;
+
+  guint64 frames_dropped;
+  GError *close_reason;
+  guint closing : 1;
+  guint closed : 1;
+  guint started : 1;
+};
+
+enum { SIGNAL_CLOSED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (ServalLink, serval_link, G_TYPE_OBJECT)
+
+static void link_schedule_flush (ServalLink *link);
+
+static void
+destroy_sources (ServalLink *link)
+{
+  if (link->read_source != NULL)
+    g_source_destroy (link->read_source);
+  g_clear_pointer (&link->read_source, g_source_unref);
+  if (link->write_source != NULL)
+    g_source_destroy (link->write_source);
+  g_clear_pointer (&link->write_source, g_source_unref);
+  if (link->flush_source != NULL)
+    g_source_destroy (link->flush_source);
+  g_clear_pointer (&link->flush_source, g_source_unref);
+  if (link->keepalive_source != NULL)
+    g_source_destroy (link->keepalive_source);
+  g_clear_pointer (&link->keepalive_source, g_source_unref);
+}
+
+static void
+serval_link_dispose (GObject *object)
+{
+  ServalLink *link = SERVAL_LINK (object);
+
+  destroy_sources (link);
+  if (link->stream != NULL && !g_io_stream_is_closed (link->stream))
+    g_io_stream_close_async (link->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&link->stream);
+  G_OBJECT_CLASS (serval_link_parent_class)->dispose (object);
+}
+
+static void
+serval_link_finalize (GObject *object)
+{
+  ServalLink *link = SERVAL_LINK (object);
+
+  g_clear_pointer (&link->rbuf, g_byte_array_unref);
+  g_clear_pointer (&link->wbuf, g_byte_array_unref);
+  g_clear_pointer (&link->context, g_main_context_unref);
+  g_clear_error (&link->close_reason);
+  g_free (link->peer);
+  G_OBJECT_CLASS (serval_link_parent_class)->finalize (object);
+}
+
+static void
+serval_link_class_init (ServalLinkClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = serval_link_dispose;
+  object_class->finalize = serval_link_finalize;
+
+  /**
+   * ServalLink::closed:
+   * @reason: (nullable): why, or %NULL when closed by this side
+   *
+   * Emitted once, when the link is closed for any reason.
+   */
+  signals[SIGNAL_CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+serval_link_init (ServalLink *link)
+{
+  link->rbuf = g_byte_array_sized_new (2 * READ_CHUNK);
+  link->wbuf = g_byte_array_sized_new (2 * READ_CHUNK);
+  link->ping_nonce = g_random_int ();
+}
+
+ServalLink *
+serval_link_new (GIOStream *stream, const char *peer)
+{
+  ServalLink *link;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+
+  link = g_object_new (SERVAL_TYPE_LINK, NULL);
+  link->stream = g_object_ref (stream);
+  link->in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
+  link->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
+  link->peer = g_strdup (peer != NULL ? peer : "peer");
+  link->last_rx = g_get_monotonic_time ();
+  return link;
+}
+
+void
+serval_link_set_handlers (ServalLink *link, ServalLinkMessageFunc message_func,
+                          ServalLinkDataFunc data_func, gpointer user_data)
+{
+  link->message_func = message_func;
+  link->data_func = data_func;
+  link->user_data = user_data;
+}
+
+const char *
+serval_link_get_peer (ServalLink *link)
+{
+  return link->peer;
+}
+
+GInetSocketAddress *
+serval_link_get_remote_address (ServalLink *link)
+{
+  GIOStream *base = link->stream;
+  g_autoptr(GSocketAddress) addr = NULL;
+
+  if (G_IS_TLS_CONNECTION (base))
+    g_object_get (base, "base-io-stream", &base, NULL);
+  else
+    g_object_ref (base);
+  if (G_IS_SOCKET_CONNECTION (base))
+    addr = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION (base), NULL);
+  g_object_unref (base);
+  if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS (addr))
+    return NULL;
+  return G_INET_SOCKET_ADDRESS (g_steal_pointer (&addr));
+}
+
+guint64
+serval_link_get_frames_dropped (ServalLink *link)
+{
+  return link->frames_dropped;
+}
+
+gsize
+serval_link_get_queued (ServalLink *link)
+{
+  return link->wbuf->len - link->wpos;
+}
+
+gboolean
+serval_link_is_closed (ServalLink *link)
+{
+  return link->closed;
+}
+
+void
+serval_link_close (ServalLink *link, const GError *reason)
+{
+  g_autoptr(GError) copy = NULL;
+
+  if (link->closed)
+    return;
+  link->closed = TRUE;
+  g_object_ref (link);
+  destroy_sources (link);
+  if (link->stream != NULL && !g_io_stream_is_closed (link->stream))
+    g_io_stream_close_async (link->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  if (reason == NULL)
+    reason = link->close_reason;
+  copy = reason != NULL ? g_error_copy (reason) : NULL;
+  g_signal_emit (link, signals[SIGNAL_CLOSED], 0, copy);
+  g_object_unref (link);
+}
+
+void
+serval_link_close_after_flush (ServalLink *link, const GError *reason)
+{
+  if (link->closed || link->closing)
+    return;
+  link->closing = TRUE;
+  if (reason != NULL)
+    link->close_reason = g_error_copy (reason);
+  if (link->read_source != NULL)
+    g_source_destroy (link->read_source);
+  g_clear_pointer (&link->read_source, g_source_unref);
+  if (serval_link_get_queued (link) == 0)
+    serval_link_close (link, link->close_reason);
+  else
+    link_schedule_flush (link);
+}
+
+static void
+close_with (ServalLink *link, int code, const char *format, ...) G_GNUC_PRINTF (3, 4);
+
+static void
+close_with (ServalLink *link, int code, const char *format, ...)
+{
+  g_autoptr(GError) error = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  error = g_error_new_valist (SERVAL_LINK_ERROR, code, format, ap);
+  va_end (ap);
+  serval_link_close (link, error);
+}
+
+/* --- writing --------------------------------------------------------------- */
+
+static gboolean write_ready_cb (GObject *stream, gpointer user_data);
+
+static void
+link_flush (ServalLink *link)
+{
+  while (link->wpos < link->wbuf->len)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n;
+
+      n = g_pollable_output_stream_write_nonblocking (link->out, link->wbuf->data + link->wpos,
+                                                      link->wbuf->len - link->wpos, NULL, &error);
+      if (n < 0)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              if (link->write_source == NULL)
+                {
+                  link->write_source = g_pollable_output_stream_create_source (link->out, NULL);
+                  g_source_set_callback (link->write_source, G_SOURCE_FUNC (write_ready_cb), link, NULL);
+                  g_source_attach (link->write_source, link->context);
+                }
+              return;
+            }
+          close_with (link, SERVAL_LINK_ERROR_IO, "Sending to %s failed: %s", link->peer, error->message);
+          return;
+        }
+      link->wpos += n;
+    }
+
+  /* All sent: reuse the buffer from its start. */
+  g_byte_array_set_size (link->wbuf, 0);
+  link->wpos = 0;
+  if (link->closing)
+    serval_link_close (link, link->close_reason);
+}
+
+static gboolean
+write_ready_cb (GObject *stream, gpointer user_data)
+{
+  ServalLink *link = user_data;
+
+  g_clear_pointer (&link->write_source, g_source_unref);
+  link_flush (link);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  ServalLink *link = user_data;
+
+  g_clear_pointer (&link->flush_source, g_source_unref);
+  if (link->write_source == NULL)
+    link_flush (link);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+link_schedule_flush (ServalLink *link)
+{
+  if (link->flush_source != NULL || link->write_source != NULL || link->closed)
+    return;
+  /* Everything queued during this main-loop iteration leaves in one write. */
+  link->flush_source = g_idle_source_new ();
+  g_source_set_priority (link->flush_source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (link->flush_source, flush_cb, link, NULL);
+  g_source_attach (link->flush_source, link->context);
+}
+
+static gboolean
+check_queue (ServalLink *link)
+{
+  if (serval_link_get_queued (link) > SERVAL_LINK_QUEUE_HARD_LIMIT)
+    {
+      close_with (link, SERVAL_LINK_ERROR_TOO_SLOW,
+                  "%s does not read what is sent to it (over %d MiB queued)",
+                  link->peer, SERVAL_LINK_QUEUE_HARD_LIMIT / (1024 * 1024));
+      return FALSE;
+    }
+  /* Compact when the sent part dominates. */
+  if (link->wpos > 0 && link->wpos >= link->wbuf->len / 2)
+    {
+      g_byte_array_remove_range (link->wbuf, 0, link->wpos);
+      link->wpos = 0;
+    }
+  return TRUE;
+}
+
+gboolean
+serval_link_send (ServalLink *link, const Message_t *msg, GError **error)
+{
+  if (link->closed || link->closing)
+    {
+      g_set_error (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED,
+                   "The link to %s is closed", link->peer);
+      return FALSE;
+    }
+  if (!check_queue (link))
+    {
+      g_set_error (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TOO_SLOW,
+                   "%s does not read what is sent to it", link->peer);
+      return FALSE;
+    }
+  if (!serval_message_encode (msg, link->wbuf, error))
+    return FALSE;
+  link_schedule_flush (link);
+  return TRUE;
+}
+
+gboolean
+serval_link_send_take (ServalLink *link, Message_t *msg)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = serval_link_send (link, msg, &error);
+
+  if (!ok && !g_error_matches (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED))
+    g_warning ("%s", error->message);
+  serval_message_free (msg);
+  return ok;
+}
+
+gboolean
+serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len)
+{
+  guint8 hdr[SERVAL_DATA_HEADER_MAX];
+  gsize hlen;
+
+  if (link->closed || link->closing || serval_link_get_queued (link) > SERVAL_LINK_DATA_QUEUE_LIMIT ||
+      len < 14 || len > 65535)
+    {
+      link->frames_dropped++;
+      return FALSE;
+    }
+  check_queue (link);
+  hlen = serval_data_header (hdr, vlan, len);
+  g_byte_array_append (link->wbuf, hdr, hlen);
+  g_byte_array_append (link->wbuf, frame, len);
+  link_schedule_flush (link);
+  return TRUE;
+}
+
+/* --- reading --------------------------------------------------------------- */
+
+/* Handles one message body; FALSE if the link was closed meanwhile. */
+static gboolean
+handle_body (ServalLink *link, const guint8 *body, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Message_t) msg = NULL;
+  const guint8 *frame;
+  gsize flen;
+  guint32 vlan;
+
+  if (serval_data_parse (body, len, &vlan, &frame, &flen))
+    {
+      if (link->data_func != NULL)
+        link->data_func (link, vlan, frame, flen, link->user_data);
+      return !link->closed;
+    }
+
+  msg = serval_message_decode (body, len, &error);
+  if (msg == NULL)
+    {
+      close_with (link, SERVAL_LINK_ERROR_PROTOCOL, "%s sent a bad message: %s",
+                  link->peer, error->message);
+      return FALSE;
+    }
+
+  switch (msg->present)
+    {
+    case Message_PR_ping:
+      serval_link_send_take (link, serval_message_new_ping (TRUE, msg->choice.ping.nonce));
+      break;
+    case Message_PR_pong:
+      break;
+    case Message_PR_data:
+      /* Valid BER but not our DER form: still a frame. */
+      if (link->data_func != NULL)
+        link->data_func (link, msg->choice.data.vlan, msg->choice.data.frame.buf,
+                         msg->choice.data.frame.size, link->user_data);
+      break;
+    default:
+      if (link->message_func != NULL)
+        link->message_func (link, msg, link->user_data);
+      break;
+    }
+  return !link->closed;
+}
+
+/* Parses every complete message in the buffer. */
+static gboolean
+parse_buffer (ServalLink *link)
+{
+  for (;;)
+    {
+      gsize avail = link->rbuf->len - link->rpos;
+      const guint8 *p = link->rbuf->data + link->rpos;
+      g_autoptr(GError) error = NULL;
+      gsize len;
+
+      if (avail < SERVAL_LENGTH_PREFIX)
+        break;
+      if (!serval_frame_length (p, &len, &error))
+        {
+          close_with (link, SERVAL_LINK_ERROR_PROTOCOL, "%s broke the protocol: %s",
+                      link->peer, error->message);
+          return FALSE;
+        }
+      if (avail < SERVAL_LENGTH_PREFIX + len)
+        break;
+      link->rpos += SERVAL_LENGTH_PREFIX + len;
+      if (!handle_body (link, p + SERVAL_LENGTH_PREFIX, len))
+        return FALSE;
+    }
+
+  /* Keep only the unparsed tail, at the buffer's start. */
+  if (link->rpos == link->rbuf->len)
+    {
+      g_byte_array_set_size (link->rbuf, 0);
+      link->rpos = 0;
+    }
+  else if (link->rpos > 0)
+    {
+      g_byte_array_remove_range (link->rbuf, 0, link->rpos);
+      link->rpos = 0;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_ready_cb (GObject *stream, gpointer user_data)
+{
+  ServalLink *link = user_data;
+  gboolean keep = G_SOURCE_CONTINUE;
+
+  g_object_ref (link);
+  for (int i = 0; i < MAX_READS_PER_WAKEUP && !link->closed && !link->closing; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint old = link->rbuf->len;
+      gssize n;
+
+      g_byte_array_set_size (link->rbuf, old + READ_CHUNK);
+      n = g_pollable_input_stream_read_nonblocking (link->in, link->rbuf->data + old, READ_CHUNK,
+                                                    NULL, &error);
+      g_byte_array_set_size (link->rbuf, old + MAX (n, 0));
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      if (n < 0)
+        {
+          close_with (link, SERVAL_LINK_ERROR_IO, "The connection to %s failed: %s",
+                      link->peer, error->message);
+          break;
+        }
+      if (n == 0)
+        {
+          if (link->rbuf->len > 0)
+            close_with (link, SERVAL_LINK_ERROR_PROTOCOL,
+                        "%s closed the connection in the middle of a message", link->peer);
+          else
+            close_with (link, SERVAL_LINK_ERROR_CLOSED, "%s closed the connection", link->peer);
+          break;
+        }
+      link->last_rx = g_get_monotonic_time ();
+      if (!parse_buffer (link))
+        break;
+    }
+  if (link->closed || link->closing)
+    keep = G_SOURCE_REMOVE;
+  g_object_unref (link);
+  return keep;
+}
+
+static gboolean
+keepalive_cb (gpointer user_data)
+{
+  ServalLink *link = user_data;
+  gint64 silent = g_get_monotonic_time () - link->last_rx;
+
+  if (silent > (gint64) link->keepalive_timeout * G_USEC_PER_SEC)
+    {
+      close_with (link, SERVAL_LINK_ERROR_TIMEOUT, "%s has not answered for %u seconds",
+                  link->peer, (guint) (silent / G_USEC_PER_SEC));
+      return G_SOURCE_REMOVE;
+    }
+  serval_link_send_take (link, serval_message_new_ping (FALSE, ++link->ping_nonce));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_keepalive (ServalLink *link)
+{
+  if (link->keepalive_source != NULL)
+    g_source_destroy (link->keepalive_source);
+  g_clear_pointer (&link->keepalive_source, g_source_unref);
+  if (link->keepalive_interval == 0 || link->closed)
+    return;
+  link->keepalive_source = g_timeout_source_new (link->keepalive_interval * 1000);
+  g_source_set_callback (link->keepalive_source, keepalive_cb, link, NULL);
+  g_source_attach (link->keepalive_source, link->context);
+}
+
+void
+serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout)
+{
+  link->keepalive_interval = interval;
+  link->keepalive_timeout = MAX (timeout, interval);
+  if (link->started)
+    start_keepalive (link);
+}
+
+static void
+set_nodelay (GIOStream *stream)
+{
+  GIOStream *base = NULL;
+
+  if (G_IS_TLS_CONNECTION (stream))
+    g_object_get (stream, "base-io-stream", &base, NULL);
+  else
+    base = g_object_ref (stream);
+  if (G_IS_SOCKET_CONNECTION (base))
+    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)),
+                         IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  g_clear_object (&base);
+}
+
+void
+serval_link_start (ServalLink *link)
+{
+  g_return_if_fail (!link->started);
+
+  link->started = TRUE;
+  link->context = g_main_context_ref_thread_default ();
+  link->last_rx = g_get_monotonic_time ();
+  set_nodelay (link->stream);
+  link->read_source = g_pollable_input_stream_create_source (link->in, NULL);
+  g_source_set_callback (link->read_source, G_SOURCE_FUNC (read_ready_cb), link, NULL);
+  g_source_attach (link->read_source, link->context);
+  start_keepalive (link);
+  if (serval_link_get_queued (link) > 0)
+    link_schedule_flush (link);
+  /* TLS may hold decrypted bytes already: look at once. */
+  if (g_pollable_input_stream_is_readable (link->in))
+    read_ready_cb (NULL, link);
+}
+
+/* --- connecting ------------------------------------------------------------ */
+
+typedef struct {
+  char *server;
+  char *fingerprint;        /* expected, or NULL */
+  char *peer_fingerprint;   /* what the server showed */
+  GTlsConnection *tls;
+} ConnectData;
+
+static void
+connect_data_free (ConnectData *data)
+{
+  g_free (data->server);
+  g_free (data->fingerprint);
+  g_free (data->peer_fingerprint);
+  g_clear_object (&data->tls);
+  g_free (data);
+}
+
+static gboolean
+accept_certificate_cb (GTlsConnection *conn, GTlsCertificate *cert,
+                       GTlsCertificateFlags errors, gpointer user_data)
+{
+  ConnectData *data = user_data;
+
+  g_free (data->peer_fingerprint);
+  data->peer_fingerprint = serval_tls_fingerprint (cert, NULL);
+  return data->fingerprint != NULL && data->peer_fingerprint != NULL &&
+         serval_fingerprint_equal (data->fingerprint, data->peer_fingerprint);
+}
+
+static void
+handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *cert;
+
+  if (!g_tls_connection_handshake_finish (data->tls, result, &error))
+    {
+      if (data->peer_fingerprint != NULL && data->fingerprint != NULL)
+        g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH,
+                                 "The certificate of %s has fingerprint %s, not the expected %s: "
+                                 "someone may be intercepting the connection, or the server "
+                                 "has a new certificate (check with “serval-server fingerprint” on it)",
+                                 data->server, data->peer_fingerprint, data->fingerprint);
+      else if (data->peer_fingerprint != NULL)
+        g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED,
+                                 "The certificate of %s is not signed by a trusted authority; "
+                                 "its fingerprint is %s. If “serval-server fingerprint” on the "
+                                 "server prints the same, pass --fingerprint %s",
+                                 data->server, data->peer_fingerprint, data->peer_fingerprint);
+      else
+        g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
+                                 "The TLS handshake with %s failed: %s", data->server, error->message);
+      return;
+    }
+
+  /* A CA-valid certificate skips accept-certificate: check the pin here. */
+  cert = g_tls_connection_get_peer_certificate (data->tls);
+  if (data->peer_fingerprint == NULL && cert != NULL)
+    data->peer_fingerprint = serval_tls_fingerprint (cert, NULL);
+  if (data->fingerprint != NULL &&
+      (data->peer_fingerprint == NULL || !serval_fingerprint_equal (data->fingerprint, data->peer_fingerprint)))
+    {
+      g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH,
+                               "The certificate of %s has fingerprint %s, not the expected %s",
+                               data->server, data->peer_fingerprint ? data->peer_fingerprint : "(none)",
+                               data->fingerprint);
+      return;
+    }
+  if (!serval_tls_check_version (data->tls, data->server, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, serval_link_new (G_IO_STREAM (data->tls), data->server), g_object_unref);
+}
+
+static void
+tcp_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GSocketConnectable) identity = NULL;
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls;
+
+  conn = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (conn == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
+                                 "Cannot reach the Serval server %s: %s. Check the address, "
+                                 "that serval-server runs there and that no firewall blocks the port",
+                                 data->server, error->message);
+      return;
+    }
+
+  identity = g_network_address_parse (data->server, SERVAL_DEFAULT_PORT, NULL);
+  tls = g_tls_client_connection_new (G_IO_STREAM (conn), identity, &error);
+  if (tls == NULL)
+    {
+      g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
+                               "Cannot start TLS (is glib-networking installed?): %s", error->message);
+      return;
+    }
+  data->tls = G_TLS_CONNECTION (tls);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), data);
+  g_tls_connection_handshake_async (data->tls, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                    handshake_cb, g_object_ref (task));
+}
+
+void
+serval_link_connect_async (const char *server, const char *fingerprint, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  ConnectData *data = g_new0 (ConnectData, 1);
+
+  g_task_set_source_tag (task, serval_link_connect_async);
+  data->server = g_strdup (server);
+  data->fingerprint = fingerprint != NULL && *fingerprint ? g_strdup (fingerprint) : NULL;
+  g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);
+  g_socket_client_set_timeout (client, 10);
+  g_socket_client_connect_to_host_async (client, server, SERVAL_DEFAULT_PORT, cancellable,
+                                         tcp_connect_cb, task);
+}
+
+ServalLink *
+serval_link_connect_finish (GAsyncResult *result, char **peer_fingerprint, GError **error)
+{
+  ConnectData *data = g_task_get_task_data (G_TASK (result));
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  if (peer_fingerprint != NULL)
+    *peer_fingerprint = g_strdup (data->peer_fingerprint);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

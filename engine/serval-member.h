@@ -1,0 +1,32 @@
+/* serval-member.h: one member of a VLAN, as the GUI and servalctl show it. */
+#pragma once
+
+#include <glib-object.h>
+#include "Member.h"
+
+G_BEGIN_DECLS
+
+#define SERVAL_TYPE_MEMBER (serval_member_get_type ())
+G_DECLARE_FINAL_TYPE (ServalMember, serval_member, SERVAL, MEMBER, GObject)
+
+ServalMember *serval_member_new_from_asn (const Member_t *m);
+/* Fills @m (its fields must be empty) from @member. */
+void          serval_member_to_asn (ServalMember *member, Member_t *m);
+ServalMember *serval_member_new (const char *user, const char *host, const guint8 mac[6],
+                                 const char *const *addresses, const char *node, gint64 since);
+
+const char   *serval_member_get_user (ServalMember *member);
+const char   *serval_member_get_host (ServalMember *member);
+/* "02:ab:…" */
+const char   *serval_member_get_mac (ServalMember *member);
+const char *const *serval_member_get_addresses (ServalMember *member);
+const char   *serval_member_get_node (ServalMember *member);
+/* Unix time the member joined. */
+gint64        serval_member_get_since (ServalMember *member);
+void          serval_member_set_addresses (ServalMember *member, const char *const *addresses);
+/* Same user, host and MAC. */
+gboolean      serval_member_same (ServalMember *a, ServalMember *b);
+
+char         *serval_mac_to_string (const guint8 mac[6]);
+
+G_END_DECLS

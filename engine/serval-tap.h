@@ -1,0 +1,60 @@
+/* serval-tap.h: the virtual network card.
+ *
+ * A ServalTap is an Ethernet device that frames are read from and written
+ * to. The Linux backend opens /dev/net/tun with IFF_TAP|IFF_NO_PI; other
+ * backends (tests, a future Windows one) implement ServalTapBackend.
+ * Frames are read on the GMainContext that is the thread default when
+ * serval_tap_start() is called, as many per wake-up as are ready.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define SERVAL_TAP_ERROR (serval_tap_error_quark ())
+GQuark serval_tap_error_quark (void);
+
+typedef enum {
+  SERVAL_TAP_ERROR_PERMISSION,   /* needs CAP_NET_ADMIN: run as root or use the helper */
+  SERVAL_TAP_ERROR_NO_DEVICE,    /* /dev/net/tun missing: load the tun module */
+  SERVAL_TAP_ERROR_BUSY,         /* the name is taken by another device */
+  SERVAL_TAP_ERROR_FAILED,
+} ServalTapError;
+
+#define SERVAL_TYPE_TAP (serval_tap_get_type ())
+G_DECLARE_FINAL_TYPE (ServalTap, serval_tap, SERVAL, TAP, GObject)
+
+/* Called for every frame read from the device. */
+typedef void (*ServalTapFrameFunc) (ServalTap    *tap,
+                                    const guint8 *frame,
+                                    gsize         len,
+                                    gpointer      user_data);
+
+/* Creates (or attaches to a persistent) TAP device named @name (at most 15
+ * bytes), sets it up (IFF_UP) with @mtu and returns it. */
+ServalTap   *serval_tap_new (const char *name, guint mtu, GError **error);
+/* Wraps an already opened TAP file descriptor (taken over). */
+ServalTap   *serval_tap_new_from_fd (int fd, const char *name, GError **error);
+
+const char  *serval_tap_get_name (ServalTap *tap);
+/* The device's MAC address. */
+void         serval_tap_get_mac (ServalTap *tap, guint8 mac[6]);
+guint        serval_tap_get_mtu (ServalTap *tap);
+
+void         serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func, gpointer user_data);
+/* Starts/stops reading frames. While stopped, frames queue in the kernel. */
+void         serval_tap_start (ServalTap *tap);
+void         serval_tap_stop (ServalTap *tap);
+
+/* Writes one frame; a full device queue drops it (returns FALSE, counted). */
+gboolean     serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len);
+
+/* Text forms of the IPv4/IPv6 addresses the device has now (NULL-terminated). */
+char       **serval_tap_get_addresses (ServalTap *tap);
+
+guint64      serval_tap_get_rx_frames (ServalTap *tap);
+guint64      serval_tap_get_tx_frames (ServalTap *tap);
+guint64      serval_tap_get_tx_dropped (ServalTap *tap);
+
+G_END_DECLS

@@ -1,0 +1,377 @@
+/* serval-server: the Serval switch server and its offline administration. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "serval-cert.h"
+#include "serval-http.h"
+#include "serval-server.h"
+#include "serval-tls.h"
+
+static char *opt_data_dir;
+static char *opt_listen;
+static char *opt_http;
+static char *opt_config;
+static char *opt_node;
+static char **opt_advertise;
+static int opt_keepalive;
+static int opt_iterations;
+static gboolean opt_admin;
+static gboolean opt_version;
+
+static GOptionEntry entries[] = {
+  { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Where the database and certificate live (required)", "DIR" },
+  { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen, "Address to serve clients on (default: every address, port 7465)", "HOST:PORT" },
+  { "http", 0, 0, G_OPTION_ARG_STRING, &opt_http, "Serve /healthz and /metrics on this address", "HOST:PORT" },
+  { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, "Read options from this key file ([server] group)", "FILE" },
+  { "node", 0, 0, G_OPTION_ARG_STRING, &opt_node, "This node's name (default: the host name)", "NAME" },
+  { "advertise", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_advertise, "A server address clients may fail over to (repeatable)", "HOST:PORT" },
+  { "keepalive", 0, 0, G_OPTION_ARG_INT, &opt_keepalive, "Seconds between pings; silent clients are dropped after three (default 5)", "SECONDS" },
+  { "pbkdf2-iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "PBKDF2 iterations for new passwords (default 100000)", "N" },
+  { "admin", 0, 0, G_OPTION_ARG_NONE, &opt_admin, "With “user add”: make the user an administrator", NULL },
+  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
+  { NULL }
+};
+
+static const char summary[] =
+  "Commands:\n"
+  "  (none)                     run the server\n"
+  "  fingerprint                print the SHA-256 fingerprint of the server's public key\n"
+  "  user add NAME [--admin]    add a user; the password is read from standard input\n"
+  "  user passwd NAME           set a user's password from standard input\n"
+  "  user del NAME              delete a user\n"
+  "  user list                  list users and the VLANs they may join\n"
+  "  user grant NAME VLAN       let a user join a VLAN\n"
+  "  user revoke NAME VLAN      take that right away\n"
+  "  vlan add NAME              add a VLAN\n"
+  "  vlan del NAME              delete a VLAN\n"
+  "  vlan list                  list VLANs\n"
+  "\n"
+  "The offline commands change the database directly; a running server sees\n"
+  "them at the next login or join. To change rights of users online now, use\n"
+  "servalctl, which also ends the sessions a change affects.";
+
+static int
+fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static int
+fail (const char *format, ...)
+{
+  va_list ap;
+
+  va_start (ap, format);
+  fputs ("serval-server: ", stderr);
+  vfprintf (stderr, format, ap);
+  fputc ('\n', stderr);
+  va_end (ap);
+  return 1;
+}
+
+static gboolean
+load_config (ServalServerConfig *config, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  if (opt_config != NULL)
+    {
+      if (!g_key_file_load_from_file (kf, opt_config, G_KEY_FILE_NONE, error))
+        {
+          g_prefix_error (error, "Cannot read %s: ", opt_config);
+          return FALSE;
+        }
+#define STR(key, opt) if (opt == NULL) opt = g_key_file_get_string (kf, "server", key, NULL)
+      STR ("data-dir", opt_data_dir);
+      STR ("listen", opt_listen);
+      STR ("http", opt_http);
+      STR ("node", opt_node);
+#undef STR
+      if (opt_advertise == NULL)
+        opt_advertise = g_key_file_get_string_list (kf, "server", "advertise", NULL, NULL);
+      if (opt_keepalive == 0)
+        opt_keepalive = g_key_file_get_integer (kf, "server", "keepalive", NULL);
+      if (opt_iterations == 0)
+        opt_iterations = g_key_file_get_integer (kf, "server", "pbkdf2-iterations", NULL);
+    }
+
+  if (opt_data_dir == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   "Say where the data lives with --data-dir DIR (for example /var/lib/serval)");
+      return FALSE;
+    }
+  config->data_dir = g_strdup (opt_data_dir);
+  config->listen = g_strdup (opt_listen);
+  config->node = g_strdup (opt_node);
+  config->advertise = g_strdupv (opt_advertise);
+  if (opt_keepalive < 0 || opt_keepalive > 3600)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--keepalive takes 1 to 3600 seconds");
+      return FALSE;
+    }
+  if (opt_keepalive > 0)
+    config->keepalive = opt_keepalive;
+  if (opt_iterations > 0)
+    config->pbkdf2_iterations = opt_iterations;
+  return TRUE;
+}
+
+static char *
+read_password (const char *user)
+{
+  struct termios old, quiet;
+  gboolean tty = isatty (STDIN_FILENO);
+  char buf[1100];
+  gsize n;
+
+  if (tty)
+    {
+      fprintf (stderr, "Password for %s: ", user);
+      tcgetattr (STDIN_FILENO, &old);
+      quiet = old;
+      quiet.c_lflag &= ~ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+    }
+  if (fgets (buf, sizeof buf, stdin) == NULL)
+    buf[0] = '\0';
+  if (tty)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &old);
+      fputc ('\n', stderr);
+    }
+  n = strlen (buf);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+    buf[--n] = '\0';
+  return g_strdup (buf);
+}
+
+static int
+run_admin (ServalServerConfig *config, int argc, char **argv)
+{
+  g_autofree char *db = g_build_filename (config->data_dir, "serval.db", NULL);
+  g_autoptr(GError) error = NULL;
+  ServalStore *store;
+  const char *what = argv[1], *verb = argc > 2 ? argv[2] : "";
+  gboolean ok = TRUE;
+  int status = 0;
+
+  if (g_mkdir_with_parents (config->data_dir, 0700) != 0)
+    return fail ("Cannot create the data directory %s: %s", config->data_dir, g_strerror (errno));
+  store = serval_store_open (db, &error);
+  if (store == NULL)
+    return fail ("%s", error->message);
+
+#define NEED(n) if (argc != (n)) { status = fail ("Usage: serval-server --data-dir DIR %s %s%s", what, verb, (n) == 5 ? " NAME VLAN" : (n) == 4 ? " NAME" : ""); goto out; }
+  if (g_str_equal (what, "user") && g_str_equal (verb, "add"))
+    {
+      g_autofree char *pw = NULL;
+      ServalCredentials cred;
+
+      NEED (4);
+      pw = read_password (argv[3]);
+      if (*pw == '\0')
+        {
+          status = fail ("Give %s a password on standard input (an empty one is refused)", argv[3]);
+          goto out;
+        }
+      ok = serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), config->pbkdf2_iterations, &error) &&
+           serval_store_user_add (store, argv[3], &cred, opt_admin, &error);
+      serval_credentials_clear (&cred);
+      if (ok)
+        printf ("Added user %s%s\n", argv[3], opt_admin ? " (administrator)" : "");
+    }
+  else if (g_str_equal (what, "user") && g_str_equal (verb, "passwd"))
+    {
+      g_autofree char *pw = NULL;
+      ServalCredentials cred;
+
+      NEED (4);
+      pw = read_password (argv[3]);
+      if (*pw == '\0')
+        {
+          status = fail ("Give %s a password on standard input (an empty one is refused)", argv[3]);
+          goto out;
+        }
+      ok = serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), config->pbkdf2_iterations, &error) &&
+           serval_store_user_set_credentials (store, argv[3], &cred, &error);
+      serval_credentials_clear (&cred);
+      if (ok)
+        printf ("Set the password of %s\n", argv[3]);
+    }
+  else if (g_str_equal (what, "user") && g_str_equal (verb, "del"))
+    {
+      NEED (4);
+      if ((ok = serval_store_user_del (store, argv[3], &error)))
+        printf ("Deleted user %s\n", argv[3]);
+    }
+  else if (g_str_equal (what, "user") && g_str_equal (verb, "list"))
+    {
+      g_autoptr(GPtrArray) users = NULL;
+
+      NEED (3);
+      users = serval_store_user_list (store, &error);
+      ok = users != NULL;
+      for (guint i = 0; ok && i < users->len; i++)
+        {
+          ServalUser *u = users->pdata[i];
+          g_autofree char *vlans = NULL;
+
+          g_ptr_array_add (u->vlans, NULL);
+          vlans = g_strjoinv (",", (char **) u->vlans->pdata);
+          g_ptr_array_remove_index (u->vlans, u->vlans->len - 1);
+          printf ("%s%s\t%s\n", u->name, u->admin ? " (admin)" : "", vlans);
+        }
+    }
+  else if (g_str_equal (what, "user") && (g_str_equal (verb, "grant") || g_str_equal (verb, "revoke")))
+    {
+      NEED (5);
+      if (g_str_equal (verb, "grant"))
+        {
+          if ((ok = serval_store_grant (store, argv[3], argv[4], &error)))
+            printf ("%s may join %s\n", argv[3], argv[4]);
+        }
+      else if ((ok = serval_store_revoke (store, argv[3], argv[4], &error)))
+        printf ("%s may no longer join %s\n", argv[3], argv[4]);
+    }
+  else if (g_str_equal (what, "vlan") && g_str_equal (verb, "add"))
+    {
+      guint32 id;
+
+      NEED (4);
+      if ((ok = serval_store_vlan_add (store, argv[3], &id, &error)))
+        printf ("Added VLAN %s\n", argv[3]);
+    }
+  else if (g_str_equal (what, "vlan") && g_str_equal (verb, "del"))
+    {
+      NEED (4);
+      if ((ok = serval_store_vlan_del (store, argv[3], &error)))
+        printf ("Deleted VLAN %s\n", argv[3]);
+    }
+  else if (g_str_equal (what, "vlan") && g_str_equal (verb, "list"))
+    {
+      g_autoptr(GPtrArray) vlans = NULL;
+
+      NEED (3);
+      vlans = serval_store_vlan_list (store, &error);
+      ok = vlans != NULL;
+      for (guint i = 0; ok && i < vlans->len; i++)
+        printf ("%s\n", ((ServalVlan *) vlans->pdata[i])->name);
+    }
+  else
+    status = fail ("Unknown command “%s %s”: see serval-server --help", what, verb);
+#undef NEED
+
+  if (!ok)
+    status = fail ("%s", error->message);
+out:
+  serval_store_close (store);
+  return status;
+}
+
+typedef struct {
+  GMainLoop *loop;
+  ServalServer *server;
+  gboolean stopping;
+} RunState;
+
+static gboolean
+shutdown_done_cb (gpointer data)
+{
+  RunState *rs = data;
+
+  g_main_loop_quit (rs->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+signal_cb (gpointer data)
+{
+  RunState *rs = data;
+
+  if (rs->stopping)
+    {
+      g_main_loop_quit (rs->loop);
+      return G_SOURCE_CONTINUE;
+    }
+  rs->stopping = TRUE;
+  g_message ("Shutting down: telling the clients");
+  serval_server_shutdown (rs->server, shutdown_done_cb, rs);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("[COMMAND] — the Serval VLAN switch server");
+  g_autoptr(GError) error = NULL;
+  ServalServerConfig config;
+  g_autoptr(ServalServer) server = NULL;
+  ServalHttp *http = NULL;
+  RunState rs = { 0 };
+  int status;
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_description (ctx, summary);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return fail ("%s (see serval-server --help)", error->message);
+  if (opt_version)
+    {
+      printf ("serval-server %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  serval_server_config_init (&config);
+  if (!load_config (&config, &error))
+    {
+      serval_server_config_clear (&config);
+      return fail ("%s", error->message);
+    }
+
+  if (argc >= 2 && g_str_equal (argv[1], "fingerprint"))
+    {
+      g_autoptr(GTlsCertificate) cert = NULL;
+      g_autofree char *fp = NULL;
+
+      if (g_mkdir_with_parents (config.data_dir, 0700) != 0)
+        return fail ("Cannot create the data directory %s: %s", config.data_dir, g_strerror (errno));
+      cert = serval_cert_load_or_create (config.data_dir, config.node ? config.node : g_get_host_name (),
+                                         NULL, &error);
+      if (cert == NULL || (fp = serval_tls_fingerprint (cert, &error)) == NULL)
+        return fail ("%s", error->message);
+      printf ("%s\n", fp);
+      serval_server_config_clear (&config);
+      return 0;
+    }
+  if (argc >= 2)
+    {
+      status = run_admin (&config, argc, argv);
+      serval_server_config_clear (&config);
+      return status;
+    }
+
+  server = serval_server_new (&config, &error);
+  serval_server_config_clear (&config);
+  if (server == NULL || !serval_server_start (server, &error))
+    return fail ("%s", error->message);
+  if (serval_store_user_count (serval_server_get_store (server)) == 0)
+    g_message ("There are no users yet: add one with "
+               "“serval-server --data-dir %s user add NAME --admin”", opt_data_dir);
+  if (opt_http != NULL && (http = serval_http_start (server, opt_http, &error)) == NULL)
+    return fail ("%s", error->message);
+
+  rs.loop = g_main_loop_new (NULL, FALSE);
+  rs.server = server;
+  g_unix_signal_add (SIGTERM, signal_cb, &rs);
+  g_unix_signal_add (SIGINT, signal_cb, &rs);
+  g_main_loop_run (rs.loop);
+  g_main_loop_unref (rs.loop);
+  serval_http_stop (http);
+  g_message ("Stopped");
+  return 0;
+}

@@ -1,0 +1,134 @@
+#include "config.h"
+
+#include "serval-http.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+struct _ServalHttp
+{
+  ServalServer *server;
+  SoupServer *soup;
+};
+
+char *
+serval_http_metrics_text (ServalServer *server)
+{
+  const ServalSwitchStats *sw = serval_switch_get_stats (serval_server_get_switch (server));
+  GString *s = g_string_new (NULL);
+  ServalServerStats st;
+
+  serval_server_get_stats (server, &st);
+  g_string_append_printf (s,
+    "# HELP serval_clients_connected Client links open now.\n"
+    "# TYPE serval_clients_connected gauge\n"
+    "serval_clients_connected %u\n"
+    "# HELP serval_sessions Clients logged in now.\n"
+    "# TYPE serval_sessions gauge\n"
+    "serval_sessions %u\n"
+    "# HELP serval_logins_total Login attempts by result.\n"
+    "# TYPE serval_logins_total counter\n"
+    "serval_logins_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n"
+    "serval_logins_total{result=\"failed\"} %" G_GUINT64_FORMAT "\n"
+    "# HELP serval_protocol_errors_total Links closed because the peer broke the protocol.\n"
+    "# TYPE serval_protocol_errors_total counter\n"
+    "serval_protocol_errors_total %" G_GUINT64_FORMAT "\n"
+    "# HELP serval_frames_received_total Frames that entered the switch.\n"
+    "# TYPE serval_frames_received_total counter\n"
+    "serval_frames_received_total %" G_GUINT64_FORMAT "\n"
+    "# HELP serval_bytes_received_total Bytes of frames that entered the switch.\n"
+    "# TYPE serval_bytes_received_total counter\n"
+    "serval_bytes_received_total %" G_GUINT64_FORMAT "\n"
+    "# HELP serval_frames_forwarded_total Frame copies delivered to ports.\n"
+    "# TYPE serval_frames_forwarded_total counter\n"
+    "serval_frames_forwarded_total %" G_GUINT64_FORMAT "\n"
+    "# HELP serval_bytes_forwarded_total Bytes of frame copies delivered to ports.\n"
+    "# TYPE serval_bytes_forwarded_total counter\n"
+    "serval_bytes_forwarded_total %" G_GUINT64_FORMAT "\n"
+    "# HELP serval_frames_dropped_total Frames not forwarded, by reason.\n"
+    "# TYPE serval_frames_dropped_total counter\n",
+    st.clients, st.sessions, st.logins_ok, st.logins_failed, st.protocol_errors,
+    sw->frames_in, sw->bytes_in, sw->frames_out, sw->bytes_out);
+  for (int v = 1; v < SERVAL_SWITCH_N_VERDICTS; v++)
+    g_string_append_printf (s, "serval_frames_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                            serval_switch_verdict_to_string (v), sw->dropped[v]);
+  g_string_append_printf (s, "serval_frames_dropped_total{reason=\"send_queue_full\"} %" G_GUINT64_FORMAT "\n",
+                          st.link_frames_dropped);
+  return g_string_free (s, FALSE);
+}
+
+static void
+handler_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+            gpointer user_data)
+{
+  ServalHttp *http = user_data;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET &&
+      soup_server_message_get_method (msg) != SOUP_METHOD_HEAD)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+      return;
+    }
+  if (g_str_equal (path, "/healthz"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "ok\n", 3);
+    }
+  else if (g_str_equal (path, "/metrics"))
+    {
+      char *text = serval_http_metrics_text (http->server);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain; version=0.0.4", SOUP_MEMORY_TAKE,
+                                        text, strlen (text));
+    }
+  else
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+ServalHttp *
+serval_http_start (ServalServer *server, const char *listen, GError **error)
+{
+  g_autoptr(GSocketConnectable) addr = g_network_address_parse (listen, 9465, error);
+  g_autoptr(GSocketAddressEnumerator) en = NULL;
+  g_autoptr(GSocketAddress) sa = NULL;
+  ServalHttp *http;
+
+  if (addr == NULL)
+    {
+      g_prefix_error (error, "Cannot use --http %s: ", listen);
+      return NULL;
+    }
+  http = g_new0 (ServalHttp, 1);
+  http->server = server;
+  http->soup = soup_server_new ("server-header", "serval/" PACKAGE_VERSION, NULL);
+  soup_server_add_handler (http->soup, NULL, handler_cb, http, NULL);
+  en = g_socket_connectable_enumerate (addr);
+  while ((sa = g_socket_address_enumerator_next (en, NULL, error)) != NULL)
+    {
+      if (!soup_server_listen (http->soup, sa, 0, error))
+        {
+          g_prefix_error (error, "Cannot serve HTTP on %s: ", listen);
+          serval_http_stop (http);
+          return NULL;
+        }
+      g_clear_object (&sa);
+    }
+  if (error != NULL && *error != NULL)
+    {
+      serval_http_stop (http);
+      return NULL;
+    }
+  g_message ("Serving /healthz and /metrics on http://%s", listen);
+  return http;
+}
+
+void
+serval_http_stop (ServalHttp *http)
+{
+  if (http == NULL)
+    return;
+  soup_server_disconnect (http->soup);
+  g_clear_object (&http->soup);
+  g_free (http);
+}

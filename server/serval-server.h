@@ -1,0 +1,54 @@
+/* serval-server.h: the Serval switch server.
+ *
+ * Accepts TLS links from clients, logs them in against the store, and
+ * switches their frames between the members of each VLAN with the
+ * engine's ServalSwitch. Management requests are authorized here.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "serval-store.h"
+#include "serval-switch.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char   *data_dir;
+  char   *listen;          /* HOST:PORT, or NULL for every address on port 7465 */
+  char   *node;            /* this node's name; default: the host name */
+  guint   keepalive;       /* seconds between pings; a peer silent for 3x is dropped */
+  GStrv   advertise;       /* server addresses clients may fail over to */
+  guint   pbkdf2_iterations;
+  guint   max_failed_logins;     /* per source address and minute */
+  ServalSwitchLimits limits;
+} ServalServerConfig;
+
+void serval_server_config_init (ServalServerConfig *config);
+void serval_server_config_clear (ServalServerConfig *config);
+
+typedef struct _ServalServer ServalServer;
+
+typedef struct {
+  guint   clients;          /* connected links */
+  guint   sessions;         /* logged in */
+  guint64 logins_ok;
+  guint64 logins_failed;
+  guint64 protocol_errors;  /* links closed for bad input */
+  guint64 link_frames_dropped;
+} ServalServerStats;
+
+ServalServer *serval_server_new (const ServalServerConfig *config, GError **error);
+void          serval_server_free (ServalServer *server);
+gboolean      serval_server_start (ServalServer *server, GError **error);
+/* Tells every client and closes their links; calls @done when all are closed
+ * (or after 3 s). */
+void          serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data);
+
+ServalStore  *serval_server_get_store (ServalServer *server);
+ServalSwitch *serval_server_get_switch (ServalServer *server);
+void          serval_server_get_stats (ServalServer *server, ServalServerStats *stats);
+const char   *serval_server_get_fingerprint (ServalServer *server);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalServer, serval_server_free)
+
+G_END_DECLS
