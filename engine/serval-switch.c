@@ -1,0 +1,402 @@
+#include "config.h"
+
+#include "serval-switch.h"
+
+#include <string.h>
+
+/* The forwarding database is one hash table per VLAN, keyed by the MAC
+ * address as a 48-bit integer. Entries are allocated when a MAC is first
+ * learned, never per frame. The output callbacks must not change the switch
+ * (they run while it iterates over a VLAN's ports). */
+
+typedef struct _Vlan Vlan;
+
+typedef struct {
+  guint64 mac;                 /* the key; first so that &entry->mac is the key pointer */
+  ServalSwitchPort *port;
+  gint64 last_seen;
+} Entry;
+
+typedef struct {
+  guint32 tag;
+  Vlan *vlan;
+  guint n_macs;                /* learned on this port in this VLAN */
+} Membership;
+
+struct _ServalSwitchPort
+{
+  ServalSwitchOutputFunc output;
+  gpointer user_data;
+  GArray *vlans;               /* Membership; a port joins a few VLANs */
+  double tokens;               /* storm control bucket */
+  gint64 tokens_at;
+};
+
+struct _Vlan
+{
+  guint32 tag;
+  GHashTable *fdb;             /* guint64* -> Entry* (owned) */
+  GPtrArray *ports;            /* ServalSwitchPort*, not owned */
+};
+
+struct _ServalSwitch
+{
+  ServalSwitchLimits limits;
+  GHashTable *vlans;           /* tag -> Vlan* (owned) */
+  GPtrArray *ports;            /* owned */
+  ServalSwitchStats stats;
+};
+
+void
+serval_switch_limits_init (ServalSwitchLimits *limits)
+{
+  limits->max_frame = 65535;
+  limits->max_macs_per_port = 256;
+  limits->max_macs_per_vlan = 16384;
+  limits->aging_seconds = 300;
+  limits->storm_pps = 1000;
+  limits->storm_burst = 2000;
+}
+
+const char *
+serval_switch_verdict_to_string (ServalSwitchVerdict verdict)
+{
+  static const char *const names[] = {
+    "forwarded", "not_member", "size", "bad_source", "storm", "mac_limit", "same_port", "no_dest",
+  };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (names) == SERVAL_SWITCH_N_VERDICTS);
+  return (guint) verdict < G_N_ELEMENTS (names) ? names[verdict] : "unknown";
+}
+
+static void
+vlan_free (Vlan *vlan)
+{
+  g_hash_table_unref (vlan->fdb);
+  g_ptr_array_unref (vlan->ports);
+  g_free (vlan);
+}
+
+static void
+port_free (ServalSwitchPort *port)
+{
+  g_array_unref (port->vlans);
+  g_free (port);
+}
+
+ServalSwitch *
+serval_switch_new (const ServalSwitchLimits *limits)
+{
+  ServalSwitch *sw = g_new0 (ServalSwitch, 1);
+
+  if (limits != NULL)
+    sw->limits = *limits;
+  else
+    serval_switch_limits_init (&sw->limits);
+  sw->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) vlan_free);
+  sw->ports = g_ptr_array_new_with_free_func ((GDestroyNotify) port_free);
+  return sw;
+}
+
+void
+serval_switch_free (ServalSwitch *sw)
+{
+  if (sw == NULL)
+    return;
+  g_hash_table_unref (sw->vlans);
+  g_ptr_array_unref (sw->ports);
+  g_free (sw);
+}
+
+ServalSwitchPort *
+serval_switch_add_port (ServalSwitch *sw, ServalSwitchOutputFunc output, gpointer user_data)
+{
+  ServalSwitchPort *port = g_new0 (ServalSwitchPort, 1);
+
+  port->output = output;
+  port->user_data = user_data;
+  port->vlans = g_array_sized_new (FALSE, FALSE, sizeof (Membership), 2);
+  port->tokens = sw->limits.storm_burst;
+  port->tokens_at = G_MININT64;
+  g_ptr_array_add (sw->ports, port);
+  return port;
+}
+
+static Membership *
+port_membership (ServalSwitchPort *port, guint32 tag)
+{
+  for (guint i = 0; i < port->vlans->len; i++)
+    {
+      Membership *m = &g_array_index (port->vlans, Membership, i);
+
+      if (m->tag == tag)
+        return m;
+    }
+  return NULL;
+}
+
+gboolean
+serval_switch_port_is_member (ServalSwitchPort *port, guint32 vlan)
+{
+  return port_membership (port, vlan) != NULL;
+}
+
+gpointer
+serval_switch_port_get_user_data (ServalSwitchPort *port)
+{
+  return port->user_data;
+}
+
+void
+serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
+{
+  Membership m = { tag, NULL, 0 };
+  Vlan *vlan;
+
+  if (port_membership (port, tag) != NULL)
+    return;
+  vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
+  if (vlan == NULL)
+    {
+      vlan = g_new0 (Vlan, 1);
+      vlan->tag = tag;
+      vlan->fdb = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+      vlan->ports = g_ptr_array_new ();
+      g_hash_table_insert (sw->vlans, GUINT_TO_POINTER (tag), vlan);
+    }
+  m.vlan = vlan;
+  g_array_append_val (port->vlans, m);
+  g_ptr_array_add (vlan->ports, port);
+}
+
+static void
+forget_port_macs (Vlan *vlan, ServalSwitchPort *port)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, vlan->fdb);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Entry *) value)->port == port)
+      g_hash_table_iter_remove (&iter);
+}
+
+void
+serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
+{
+  for (guint i = 0; i < port->vlans->len; i++)
+    {
+      Membership *m = &g_array_index (port->vlans, Membership, i);
+      Vlan *vlan = m->vlan;
+
+      if (m->tag != tag)
+        continue;
+      forget_port_macs (vlan, port);
+      g_ptr_array_remove_fast (vlan->ports, port);
+      g_array_remove_index_fast (port->vlans, i);
+      if (vlan->ports->len == 0)
+        g_hash_table_remove (sw->vlans, GUINT_TO_POINTER (tag));
+      return;
+    }
+}
+
+void
+serval_switch_remove_port (ServalSwitch *sw, ServalSwitchPort *port)
+{
+  while (port->vlans->len > 0)
+    serval_switch_port_leave (sw, port, g_array_index (port->vlans, Membership, 0).tag);
+  g_ptr_array_remove_fast (sw->ports, port);
+}
+
+guint
+serval_switch_vlan_n_ports (ServalSwitch *sw, guint32 tag)
+{
+  Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
+
+  return vlan != NULL ? vlan->ports->len : 0;
+}
+
+guint
+serval_switch_n_macs (ServalSwitch *sw, guint32 tag)
+{
+  Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
+
+  return vlan != NULL ? g_hash_table_size (vlan->fdb) : 0;
+}
+
+const ServalSwitchStats *
+serval_switch_get_stats (ServalSwitch *sw)
+{
+  return &sw->stats;
+}
+
+static inline guint64
+mac_key (const guint8 *mac)
+{
+  return ((guint64) mac[0] << 40) | ((guint64) mac[1] << 32) | ((guint64) mac[2] << 24) |
+         ((guint64) mac[3] << 16) | ((guint64) mac[4] << 8) | mac[5];
+}
+
+ServalSwitchPort *
+serval_switch_lookup (ServalSwitch *sw, guint32 tag, const guint8 mac[6])
+{
+  Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
+  guint64 key = mac_key (mac);
+  Entry *e;
+
+  if (vlan == NULL || (e = g_hash_table_lookup (vlan->fdb, &key)) == NULL)
+    return NULL;
+  return e->port;
+}
+
+static ServalSwitchVerdict
+drop (ServalSwitch *sw, ServalSwitchVerdict verdict)
+{
+  sw->stats.dropped[verdict]++;
+  return verdict;
+}
+
+static gboolean
+storm_allows (ServalSwitch *sw, ServalSwitchPort *port, gint64 now_us)
+{
+  double burst = sw->limits.storm_burst;
+
+  if (port->tokens_at != G_MININT64 && now_us > port->tokens_at)
+    port->tokens = MIN (burst, port->tokens + (now_us - port->tokens_at) * 1e-6 * sw->limits.storm_pps);
+  port->tokens_at = now_us;
+  if (port->tokens < 1.0)
+    return FALSE;
+  port->tokens -= 1.0;
+  return TRUE;
+}
+
+/* Learns @src on @port; FALSE if a table limit refuses a new address. */
+static gboolean
+learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, guint64 src, gint64 now_us)
+{
+  Entry *e = g_hash_table_lookup (vlan->fdb, &src);
+
+  if (e != NULL && e->port == port)
+    {
+      e->last_seen = now_us;
+      return TRUE;
+    }
+  if (m->n_macs >= sw->limits.max_macs_per_port)
+    return FALSE;
+  if (e == NULL)
+    {
+      if (g_hash_table_size (vlan->fdb) >= sw->limits.max_macs_per_vlan)
+        return FALSE;
+      e = g_new (Entry, 1);
+      e->mac = src;
+      g_hash_table_insert (vlan->fdb, &e->mac, e);
+    }
+  else
+    {
+      /* The address moved: it counts against its new port now. */
+      Membership *old = port_membership (e->port, vlan->tag);
+
+      if (old != NULL && old->n_macs > 0)
+        old->n_macs--;
+    }
+  e->port = port;
+  e->last_seen = now_us;
+  m->n_macs++;
+  return TRUE;
+}
+
+static inline void
+deliver (ServalSwitch *sw, ServalSwitchPort *out, guint32 tag, const guint8 *frame, gsize len)
+{
+  sw->stats.frames_out++;
+  sw->stats.bytes_out += len;
+  if (out->output != NULL)
+    out->output (out, tag, frame, len, out->user_data);
+}
+
+ServalSwitchVerdict
+serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag,
+                     const guint8 *frame, gsize len, gint64 now_us)
+{
+  Membership *m;
+  Vlan *vlan;
+  guint64 dst, src;
+  Entry *e;
+  guint sent = 0;
+
+  sw->stats.frames_in++;
+  sw->stats.bytes_in += len;
+
+  if ((m = port_membership (port, tag)) == NULL)
+    return drop (sw, SERVAL_SWITCH_DROP_NOT_MEMBER);
+  if (len < 14 || len > sw->limits.max_frame)
+    return drop (sw, SERVAL_SWITCH_DROP_SIZE);
+  src = mac_key (frame + 6);
+  if ((frame[6] & 1) || src == 0)
+    return drop (sw, SERVAL_SWITCH_DROP_BAD_SOURCE);
+  if ((frame[0] & 1) && !storm_allows (sw, port, now_us))
+    return drop (sw, SERVAL_SWITCH_DROP_STORM);
+
+  vlan = m->vlan;
+  if (!learn (sw, vlan, m, port, src, now_us))
+    return drop (sw, SERVAL_SWITCH_DROP_MAC_LIMIT);
+
+  dst = mac_key (frame);
+  if (!(frame[0] & 1) && (e = g_hash_table_lookup (vlan->fdb, &dst)) != NULL &&
+      now_us - e->last_seen <= (gint64) sw->limits.aging_seconds * G_USEC_PER_SEC)
+    {
+      if (e->port == port)
+        return drop (sw, SERVAL_SWITCH_DROP_SAME_PORT);
+      deliver (sw, e->port, tag, frame, len);
+      return SERVAL_SWITCH_FORWARDED;
+    }
+
+  /* Broadcast, multicast, unknown or stale unicast: every other member.
+   * (Storm control counts broadcast and multicast only.) */
+  for (guint i = 0; i < vlan->ports->len; i++)
+    {
+      ServalSwitchPort *out = g_ptr_array_index (vlan->ports, i);
+
+      if (out != port)
+        {
+          deliver (sw, out, tag, frame, len);
+          sent++;
+        }
+    }
+  if (sent == 0)
+    return drop (sw, SERVAL_SWITCH_DROP_NO_DEST);
+  return SERVAL_SWITCH_FORWARDED;
+}
+
+guint
+serval_switch_age (ServalSwitch *sw, gint64 now_us)
+{
+  gint64 limit = (gint64) sw->limits.aging_seconds * G_USEC_PER_SEC;
+  GHashTableIter viter, iter;
+  gpointer value;
+  guint removed = 0;
+
+  g_hash_table_iter_init (&viter, sw->vlans);
+  while (g_hash_table_iter_next (&viter, NULL, &value))
+    {
+      Vlan *vlan = value;
+      gpointer ev;
+
+      g_hash_table_iter_init (&iter, vlan->fdb);
+      while (g_hash_table_iter_next (&iter, NULL, &ev))
+        {
+          Entry *e = ev;
+
+          if (now_us - e->last_seen > limit)
+            {
+              Membership *m = port_membership (e->port, vlan->tag);
+
+              if (m != NULL && m->n_macs > 0)
+                m->n_macs--;
+              g_hash_table_iter_remove (&iter);
+              removed++;
+            }
+        }
+    }
+  return removed;
+}

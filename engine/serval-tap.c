@@ -1,0 +1,310 @@
+#include "config.h"
+
+#include "serval-tap.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <ifaddrs.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK (serval-tap-error-quark, serval_tap_error)
+
+#define MAX_READS_PER_WAKEUP 64
+#define TAP_BUFFER 65536
+
+struct _ServalTap
+{
+  GObject parent_instance;
+
+  int fd;
+  char *name;
+  guint8 mac[6];
+  guint mtu;
+  GSource *source;
+  ServalTapFrameFunc func;
+  gpointer func_data;
+  guint8 *buf;
+  guint64 rx_frames;
+  guint64 tx_frames;
+  guint64 tx_dropped;
+};
+
+G_DEFINE_FINAL_TYPE (ServalTap, serval_tap, G_TYPE_OBJECT)
+
+static void
+serval_tap_dispose (GObject *object)
+{
+  ServalTap *tap = SERVAL_TAP (object);
+
+  serval_tap_stop (tap);
+  if (tap->fd >= 0)
+    close (tap->fd);
+  tap->fd = -1;
+  G_OBJECT_CLASS (serval_tap_parent_class)->dispose (object);
+}
+
+static void
+serval_tap_finalize (GObject *object)
+{
+  ServalTap *tap = SERVAL_TAP (object);
+
+  g_free (tap->name);
+  g_free (tap->buf);
+  G_OBJECT_CLASS (serval_tap_parent_class)->finalize (object);
+}
+
+static void
+serval_tap_class_init (ServalTapClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = serval_tap_dispose;
+  G_OBJECT_CLASS (klass)->finalize = serval_tap_finalize;
+}
+
+static void
+serval_tap_init (ServalTap *tap)
+{
+  tap->fd = -1;
+  tap->buf = g_malloc (TAP_BUFFER);
+}
+
+static gboolean
+set_error_errno (GError **error, int e, const char *name, const char *what)
+{
+  ServalTapError code = SERVAL_TAP_ERROR_FAILED;
+  const char *hint = "";
+
+  if (e == EPERM || e == EACCES)
+    {
+      code = SERVAL_TAP_ERROR_PERMISSION;
+      hint = ": it needs the CAP_NET_ADMIN capability, so run it as root";
+    }
+  else if (e == ENOENT || e == ENODEV || e == ENXIO)
+    {
+      code = SERVAL_TAP_ERROR_NO_DEVICE;
+      hint = ": /dev/net/tun is missing, load the tun kernel module with “modprobe tun”";
+    }
+  else if (e == EBUSY)
+    {
+      code = SERVAL_TAP_ERROR_BUSY;
+      hint = ": another program uses a device of that name; choose another with --tap";
+    }
+  g_set_error (error, SERVAL_TAP_ERROR, code, "%s TAP device “%s” failed (%s)%s", what, name,
+               g_strerror (e), hint);
+  return FALSE;
+}
+
+/* Sets MTU and IFF_UP and reads the MAC through an ioctl socket. */
+static gboolean
+configure (ServalTap *tap, guint mtu, GError **error)
+{
+  struct ifreq ifr;
+  int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  gboolean ok = FALSE;
+
+  if (s < 0)
+    return set_error_errno (error, errno, tap->name, "Configuring");
+  memset (&ifr, 0, sizeof ifr);
+  g_strlcpy (ifr.ifr_name, tap->name, IFNAMSIZ);
+  if (mtu > 0)
+    {
+      ifr.ifr_mtu = mtu;
+      if (ioctl (s, SIOCSIFMTU, &ifr) < 0)
+        {
+          set_error_errno (error, errno, tap->name, "Setting the MTU of");
+          goto out;
+        }
+    }
+  if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+    {
+      set_error_errno (error, errno, tap->name, "Reading the flags of");
+      goto out;
+    }
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+    {
+      set_error_errno (error, errno, tap->name, "Bringing up");
+      goto out;
+    }
+  if (ioctl (s, SIOCGIFHWADDR, &ifr) < 0)
+    {
+      set_error_errno (error, errno, tap->name, "Reading the address of");
+      goto out;
+    }
+  memcpy (tap->mac, ifr.ifr_hwaddr.sa_data, 6);
+  if (ioctl (s, SIOCGIFMTU, &ifr) == 0)
+    tap->mtu = ifr.ifr_mtu;
+  ok = TRUE;
+out:
+  close (s);
+  return ok;
+}
+
+ServalTap *
+serval_tap_new (const char *name, guint mtu, GError **error)
+{
+  struct ifreq ifr;
+  int fd;
+
+  if (name == NULL || *name == '\0' || strlen (name) >= IFNAMSIZ)
+    {
+      g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_FAILED,
+                   "“%s” cannot name a network device: use 1 to %d bytes", name ? name : "", IFNAMSIZ - 1);
+      return NULL;
+    }
+  fd = open ("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    {
+      set_error_errno (error, errno, name, "Opening /dev/net/tun for");
+      return NULL;
+    }
+  memset (&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
+  if (ioctl (fd, TUNSETIFF, &ifr) < 0)
+    {
+      int e = errno;
+      close (fd);
+      set_error_errno (error, e, name, "Creating");
+      return NULL;
+    }
+  {
+    ServalTap *tap = serval_tap_new_from_fd (fd, ifr.ifr_name, error);
+
+    if (tap != NULL && mtu > 0 && !configure (tap, mtu, error))
+      g_clear_object (&tap);
+    return tap;
+  }
+}
+
+ServalTap *
+serval_tap_new_from_fd (int fd, const char *name, GError **error)
+{
+  ServalTap *tap = g_object_new (SERVAL_TYPE_TAP, NULL);
+
+  tap->fd = fd;
+  tap->name = g_strdup (name);
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  if (!configure (tap, 0, error))
+    {
+      g_object_unref (tap);
+      return NULL;
+    }
+  return tap;
+}
+
+const char *serval_tap_get_name (ServalTap *tap) { return tap->name; }
+guint serval_tap_get_mtu (ServalTap *tap) { return tap->mtu; }
+guint64 serval_tap_get_rx_frames (ServalTap *tap) { return tap->rx_frames; }
+guint64 serval_tap_get_tx_frames (ServalTap *tap) { return tap->tx_frames; }
+guint64 serval_tap_get_tx_dropped (ServalTap *tap) { return tap->tx_dropped; }
+
+void
+serval_tap_get_mac (ServalTap *tap, guint8 mac[6])
+{
+  memcpy (mac, tap->mac, 6);
+}
+
+void
+serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func, gpointer user_data)
+{
+  tap->func = func;
+  tap->func_data = user_data;
+}
+
+static gboolean
+readable_cb (int fd, GIOCondition condition, gpointer user_data)
+{
+  ServalTap *tap = user_data;
+
+  g_object_ref (tap);
+  for (int i = 0; i < MAX_READS_PER_WAKEUP && tap->fd >= 0; i++)
+    {
+      gssize n = read (tap->fd, tap->buf, TAP_BUFFER);
+
+      if (n < 0)
+        {
+          if (errno != EAGAIN && errno != EINTR)
+            g_warning ("Reading from TAP device %s failed: %s", tap->name, g_strerror (errno));
+          break;
+        }
+      if (n == 0)
+        break;
+      tap->rx_frames++;
+      if (tap->func != NULL)
+        tap->func (tap, tap->buf, n, tap->func_data);
+    }
+  g_object_unref (tap);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+serval_tap_start (ServalTap *tap)
+{
+  if (tap->source != NULL || tap->fd < 0)
+    return;
+  tap->source = g_unix_fd_source_new (tap->fd, G_IO_IN);
+  g_source_set_callback (tap->source, G_SOURCE_FUNC (readable_cb), tap, NULL);
+  g_source_attach (tap->source, g_main_context_get_thread_default ());
+}
+
+void
+serval_tap_stop (ServalTap *tap)
+{
+  if (tap->source == NULL)
+    return;
+  g_source_destroy (tap->source);
+  g_clear_pointer (&tap->source, g_source_unref);
+}
+
+gboolean
+serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len)
+{
+  if (tap->fd < 0 || write (tap->fd, frame, len) != (gssize) len)
+    {
+      tap->tx_dropped++;
+      return FALSE;
+    }
+  tap->tx_frames++;
+  return TRUE;
+}
+
+char **
+serval_tap_get_addresses (ServalTap *tap)
+{
+  GStrvBuilder *b = g_strv_builder_new ();
+  struct ifaddrs *list = NULL;
+  char **result;
+
+  if (getifaddrs (&list) == 0)
+    {
+      for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next)
+        {
+          char text[INET6_ADDRSTRLEN];
+          const void *addr;
+
+          if (ifa->ifa_addr == NULL || g_strcmp0 (ifa->ifa_name, tap->name) != 0)
+            continue;
+          if (ifa->ifa_addr->sa_family == AF_INET)
+            addr = &((struct sockaddr_in *) ifa->ifa_addr)->sin_addr;
+          else if (ifa->ifa_addr->sa_family == AF_INET6)
+            addr = &((struct sockaddr_in6 *) ifa->ifa_addr)->sin6_addr;
+          else
+            continue;
+          if (inet_ntop (ifa->ifa_addr->sa_family, addr, text, sizeof text) != NULL)
+            g_strv_builder_add (b, text);
+        }
+      freeifaddrs (list);
+    }
+  result = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  return result;
+}
