@@ -104,7 +104,7 @@ set_error_errno (GError **error, int e, const char *name, const char *what)
 
 /* Sets MTU and IFF_UP and reads the MAC through an ioctl socket. */
 static gboolean
-configure (ServalTap *tap, guint mtu, GError **error)
+configure (ServalTap *tap, guint mtu, const guint8 *mac, GError **error)
 {
   struct ifreq ifr;
   int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -120,6 +120,16 @@ configure (ServalTap *tap, guint mtu, GError **error)
       if (ioctl (s, SIOCSIFMTU, &ifr) < 0)
         {
           set_error_errno (error, errno, tap->name, "Setting the MTU of");
+          goto out;
+        }
+    }
+  if (mac != NULL)
+    {
+      ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+      memcpy (ifr.ifr_hwaddr.sa_data, mac, 6);
+      if (ioctl (s, SIOCSIFHWADDR, &ifr) < 0)
+        {
+          set_error_errno (error, errno, tap->name, "Setting the MAC address of");
           goto out;
         }
     }
@@ -151,6 +161,31 @@ out:
 ServalTap *
 serval_tap_new (const char *name, guint mtu, GError **error)
 {
+  return serval_tap_new_with_mac (name, mtu, NULL, error);
+}
+
+void
+serval_tap_stable_mac (const char *user, const char *vlan, guint8 mac[6])
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *machine = NULL;
+  guint8 digest[32];
+  gsize len = sizeof digest;
+
+  if (!g_file_get_contents ("/etc/machine-id", &machine, NULL, NULL))
+    machine = g_strdup (g_get_host_name ());
+  g_checksum_update (sum, (const guchar *) "serval-mac", 11);
+  g_checksum_update (sum, (const guchar *) machine, strlen (machine) + 1);
+  g_checksum_update (sum, (const guchar *) user, strlen (user) + 1);
+  g_checksum_update (sum, (const guchar *) vlan, strlen (vlan) + 1);
+  g_checksum_get_digest (sum, digest, &len);
+  memcpy (mac, digest, 6);
+  mac[0] = (mac[0] & 0xfc) | 0x02;   /* unicast, locally administered */
+}
+
+ServalTap *
+serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GError **error)
+{
   struct ifreq ifr;
   int fd;
 
@@ -179,7 +214,7 @@ serval_tap_new (const char *name, guint mtu, GError **error)
   {
     ServalTap *tap = serval_tap_new_from_fd (fd, ifr.ifr_name, error);
 
-    if (tap != NULL && mtu > 0 && !configure (tap, mtu, error))
+    if (tap != NULL && (mtu > 0 || mac != NULL) && !configure (tap, mtu, mac, error))
       g_clear_object (&tap);
     return tap;
   }
@@ -193,7 +228,7 @@ serval_tap_new_from_fd (int fd, const char *name, GError **error)
   tap->fd = fd;
   tap->name = g_strdup (name);
   g_unix_set_fd_nonblocking (fd, TRUE, NULL);
-  if (!configure (tap, 0, error))
+  if (!configure (tap, 0, NULL, error))
     {
       g_object_unref (tap);
       return NULL;

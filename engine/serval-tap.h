@@ -34,6 +34,12 @@ typedef void (*ServalTapFrameFunc) (ServalTap    *tap,
 /* Creates (or attaches to a persistent) TAP device named @name (at most 15
  * bytes), sets it up (IFF_UP) with @mtu and returns it. */
 ServalTap   *serval_tap_new (const char *name, guint mtu, GError **error);
+/* Like serval_tap_new(), and gives the device the MAC address @mac. */
+ServalTap   *serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GError **error);
+/* A locally administered unicast MAC that stays the same for the same
+ * machine, user and VLAN, so peers' ARP caches and DHCP leases survive a
+ * restart of the client. */
+void         serval_tap_stable_mac (const char *user, const char *vlan, guint8 mac[6]);
 /* Wraps an already opened TAP file descriptor (taken over). */
 ServalTap   *serval_tap_new_from_fd (int fd, const char *name, GError **error);
 

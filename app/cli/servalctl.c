@@ -213,10 +213,12 @@ start_up (Ctl *ctl)
       g_autoptr(GError) error = NULL;
       g_autofree char *name = opt_taps ? g_strdup (opt_taps[i]) : g_strdup_printf ("sv-%s", opt_vlans[i]);
       ServalTap *tap;
+      guint8 mac[6];
 
       if (strlen (name) > 15)
         name[15] = '\0';
-      tap = serval_tap_new (name, opt_mtu, &error);
+      serval_tap_stable_mac (opt_user, opt_vlans[i], mac);
+      tap = serval_tap_new_with_mac (name, opt_mtu, mac, &error);
       if (tap == NULL)
         {
           say_error ("%s", error->message);
@@ -427,6 +429,24 @@ connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   run_command (ctl);
 }
 
+/* The engine's informational messages (logged in, reconnecting, rejoined)
+ * belong on the console of a long-running “up”, not in a one-shot command's
+ * output. Warnings and errors always show. */
+static void
+engine_log_cb (const char *domain, GLogLevelFlags level, const char *message, gpointer user_data)
+{
+  gboolean show = GPOINTER_TO_INT (user_data);
+
+  if (show)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autofree char *stamp = g_date_time_format (now, "%T");
+
+      printf ("%s %s\n", stamp, message);
+      fflush (stdout);
+    }
+}
+
 static gboolean
 signal_cb (gpointer data)
 {
@@ -477,6 +497,8 @@ main (int argc, char **argv)
   if ((password = read_password ()) == NULL)
     return 1;
 
+  g_log_set_handler ("serval-engine", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, engine_log_cb,
+                     GINT_TO_POINTER (g_str_equal (argv[1], "up")));
   ctl.loop = g_main_loop_new (NULL, FALSE);
   ctl.argc = argc;
   ctl.argv = argv;

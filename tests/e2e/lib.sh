@@ -1,0 +1,88 @@
+# Helpers for Serval's end-to-end tests: network namespaces made by the test itself,
+# TAP-protocol output, and a cleanup that leaves nothing behind.
+# shellcheck shell=bash
+
+E2E_N=0
+E2E_FAILED=0
+E2E_PIDS=()
+E2E_NETNS=()
+
+tap_ok() { E2E_N=$((E2E_N + 1)); echo "ok $E2E_N - $*"; }
+tap_fail() { E2E_N=$((E2E_N + 1)); E2E_FAILED=$((E2E_FAILED + 1)); echo "not ok $E2E_N - $*"; }
+# check DESCRIPTION COMMAND...: one TAP line for the command's status
+# (its output goes to $E2E_LOG, so that only TAP lines reach the runner)
+E2E_LOG=/dev/null
+check() { local d=$1; shift; if "$@" >>"$E2E_LOG" 2>&1; then tap_ok "$d"; else tap_fail "$d"; fi; }
+note() { echo "# $*"; }
+
+# Stops the whole run with a reason (for set-up failures).
+bail() {
+  E2E_N=$((E2E_N + 1))
+  echo "not ok $E2E_N - $*"
+  echo "1..$E2E_N"
+  exit 1
+}
+
+require_root() {
+  [ "$(id -u)" -eq 0 ] || bail "cannot run: the end-to-end tests need root to make network namespaces and TAP devices (run them with sudo, as CI does)"
+  ip netns list >/dev/null 2>&1 || bail "cannot run: 'ip netns' does not work here (is iproute2 installed?)"
+  [ -c /dev/net/tun ] || modprobe tun 2>/dev/null || true
+  [ -c /dev/net/tun ] || bail "cannot run: /dev/net/tun is missing (modprobe tun)"
+  command -v python3 >/dev/null || bail "cannot run: python3 is missing"
+}
+
+# wait_for SECONDS COMMAND...: true as soon as the command succeeds
+wait_for() {
+  local limit=$1; shift
+  local end=$((SECONDS + limit))
+  while [ $SECONDS -le $end ]; do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# elapsed_ms: milliseconds since the epoch, for measured durations
+now_ms() { date +%s%3N; }
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+make_ns() {
+  ip netns add "$1" || bail "cannot make network namespace $1"
+  E2E_NETNS+=("$1")
+  in_ns "$1" ip link set lo up
+}
+
+# link_ns NS_A ADDR_A NS_B ADDR_B NAME: a veth pair between two namespaces
+link_ns() {
+  local a=$1 aaddr=$2 b=$3 baddr=$4 name=$5
+  ip link add "${name}a" netns "$a" type veth peer name "${name}b" netns "$b" || bail "cannot make veth $name"
+  in_ns "$a" ip addr add "$aaddr" dev "${name}a"
+  in_ns "$b" ip addr add "$baddr" dev "${name}b"
+  in_ns "$a" ip link set "${name}a" up
+  in_ns "$b" ip link set "${name}b" up
+}
+
+# bg NS LOGFILE COMMAND...: runs a command in a namespace in the background; sets BG_PID
+bg() {
+  local ns=$1 log=$2; shift 2
+  ip netns exec "$ns" "$@" >"$log" 2>&1 &
+  BG_PID=$!
+  E2E_PIDS+=("$BG_PID")
+}
+
+e2e_cleanup() {
+  local pid ns
+  for pid in "${E2E_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  sleep 0.3
+  for pid in "${E2E_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  for ns in "${E2E_NETNS[@]}"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+  done
+}
+
+e2e_finish() {
+  echo "1..$E2E_N"
+  [ "$E2E_FAILED" -eq 0 ]
+}
