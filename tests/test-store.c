@@ -1,0 +1,422 @@
+/* Unit tests for server/serval-store.c and serval-password.c on real SQLite
+ * files in a temporary directory. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "serval-store.h"
+
+#define ITER 1000   /* fast hashes in tests; production uses 100000 */
+
+typedef struct {
+  char *dir;
+  char *path;
+  ServalStore *store;
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("serval-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "serval.db", NULL);
+  f->store = serval_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->store);
+}
+
+static void
+rm_rf (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_pointer (&f->store, serval_store_close);
+  rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+static void
+add_user (Fixture *f, const char *name, const char *pw, gboolean admin)
+{
+  g_autoptr(GError) error = NULL;
+  ServalCredentials cred;
+
+  g_assert_true (serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), ITER, &error));
+  g_assert_true (serval_store_user_add (f->store, name, &cred, admin, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_credentials (void)
+{
+  ServalCredentials a, b;
+
+  g_assert_true (serval_credentials_make (&a, (const guint8 *) "secret", 6, ITER, NULL));
+  g_assert_true (serval_credentials_make (&b, (const guint8 *) "secret", 6, ITER, NULL));
+  g_assert_cmpuint (a.iterations, ==, ITER);
+  g_assert_true (serval_credentials_verify (&a, (const guint8 *) "secret", 6));
+  g_assert_false (serval_credentials_verify (&a, (const guint8 *) "secreT", 6));
+  g_assert_false (serval_credentials_verify (&a, (const guint8 *) "secret", 5));
+  g_assert_false (serval_credentials_verify (&a, (const guint8 *) "", 0));
+  /* Fresh salt each time: same password, different hashes. */
+  g_assert_cmpint (memcmp (a.salt, b.salt, sizeof a.salt), !=, 0);
+  g_assert_cmpint (memcmp (a.hash, b.hash, sizeof a.hash), !=, 0);
+  /* The iteration count is part of the hash. */
+  a.iterations++;
+  g_assert_false (serval_credentials_verify (&a, (const guint8 *) "secret", 6));
+  serval_credentials_clear (&a);
+  g_assert_cmpuint (a.iterations, ==, 0);
+}
+
+/* Known answer: PBKDF2-HMAC-SHA256("passwd", salt 00 01 .. 0f, 1000 iterations),
+ * computed independently with Python's hashlib.pbkdf2_hmac. */
+static void
+test_pbkdf2_known_answer (void)
+{
+  static const guint8 expected[32] = {
+    0x78, 0x53, 0xe4, 0xb9, 0xa8, 0x79, 0xd4, 0xd5, 0x0c, 0xfb, 0xd6, 0xb4, 0xf2, 0xad, 0x8a, 0x6d,
+    0xcf, 0x60, 0x04, 0xff, 0x45, 0x46, 0xd7, 0x1d, 0x98, 0x54, 0x8d, 0x3e, 0xf5, 0x2a, 0x86, 0x15,
+  };
+  ServalCredentials c = { .iterations = 1000 };
+
+  for (guint i = 0; i < sizeof c.salt; i++)
+    c.salt[i] = i;
+  memcpy (c.hash, expected, sizeof c.hash);
+  g_assert_true (serval_credentials_verify (&c, (const guint8 *) "passwd", 6));
+  g_assert_false (serval_credentials_verify (&c, (const guint8 *) "passwe", 6));
+  c.hash[31] ^= 1;
+  g_assert_false (serval_credentials_verify (&c, (const guint8 *) "passwd", 6));
+}
+
+static void
+test_users (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  ServalCredentials cred;
+  gboolean admin = FALSE;
+
+  add_user (f, "bob", "pw-bob", FALSE);
+  add_user (f, "alice", "pw-alice", TRUE);
+  g_assert_cmpuint (serval_store_user_count (f->store), ==, 2);
+
+  g_assert_true (serval_store_user_get (f->store, "alice", &cred, &admin, &error));
+  g_assert_true (admin);
+  g_assert_true (serval_credentials_verify (&cred, (const guint8 *) "pw-alice", 8));
+  g_assert_false (serval_credentials_verify (&cred, (const guint8 *) "pw-bob", 6));
+
+  g_assert_false (serval_store_user_get (f->store, "nobody", &cred, NULL, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER);
+  g_assert_nonnull (strstr (error->message, "nobody"));
+  g_clear_error (&error);
+
+  /* Duplicates are refused and leave the first one intact. */
+  g_assert_true (serval_credentials_make (&cred, (const guint8 *) "x", 1, ITER, NULL));
+  g_assert_false (serval_store_user_add (f->store, "bob", &cred, TRUE, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (serval_store_user_get (f->store, "bob", &cred, &admin, NULL));
+  g_assert_false (admin);
+  g_assert_true (serval_credentials_verify (&cred, (const guint8 *) "pw-bob", 6));
+
+  /* New password. */
+  {
+    ServalCredentials n;
+
+    g_assert_true (serval_credentials_make (&n, (const guint8 *) "new", 3, ITER, NULL));
+    g_assert_true (serval_store_user_set_credentials (f->store, "bob", &n, &error));
+    g_assert_true (serval_store_user_get (f->store, "bob", &cred, NULL, NULL));
+    g_assert_true (serval_credentials_verify (&cred, (const guint8 *) "new", 3));
+    g_assert_false (serval_store_user_set_credentials (f->store, "nobody", &n, &error));
+    g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER);
+    g_clear_error (&error);
+  }
+
+  users = serval_store_user_list (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, ==, 2);
+  g_assert_cmpstr (((ServalUser *) users->pdata[0])->name, ==, "alice");
+  g_assert_cmpstr (((ServalUser *) users->pdata[1])->name, ==, "bob");
+
+  g_assert_true (serval_store_user_del (f->store, "bob", &error));
+  g_assert_false (serval_store_user_del (f->store, "bob", &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER);
+  g_assert_cmpuint (serval_store_user_count (f->store), ==, 1);
+}
+
+static void
+test_invalid_names (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  ServalCredentials cred;
+  char name65[66];
+  const char *bad[] = { "", name65, "\xff\xfe", "tab\there", "new\nline" };
+
+  memset (name65, 'a', 65);
+  name65[65] = '\0';
+  g_assert_true (serval_credentials_make (&cred, (const guint8 *) "x", 1, ITER, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (serval_store_user_add (f->store, bad[i], &cred, FALSE, &error));
+      g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID);
+      g_clear_error (&error);
+      g_assert_false (serval_store_vlan_add (f->store, bad[i], NULL, &error));
+      g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID);
+      g_clear_error (&error);
+    }
+  /* 64 bytes and non-ASCII UTF-8 are fine. */
+  name65[64] = '\0';
+  g_assert_true (serval_store_vlan_add (f->store, name65, NULL, &error));
+  g_assert_true (serval_store_vlan_add (f->store, "Galiza-Ñ-ü", NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_vlans (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  guint32 red = 0, blue = 0, green = 0, id = 0;
+
+  g_assert_true (serval_store_vlan_add (f->store, "red", &red, &error));
+  g_assert_true (serval_store_vlan_add (f->store, "blue", &blue, &error));
+  g_assert_cmpuint (red, >=, 1);
+  g_assert_cmpuint (blue, !=, red);
+  g_assert_true (serval_store_vlan_lookup (f->store, "red", &id, &error));
+  g_assert_cmpuint (id, ==, red);
+  g_assert_false (serval_store_vlan_add (f->store, "red", NULL, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  list = serval_store_vlan_list (f->store, &error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (((ServalVlan *) list->pdata[0])->name, ==, "blue");
+  g_assert_cmpuint (((ServalVlan *) list->pdata[1])->id, ==, red);
+
+  /* A deleted VLAN's tag is never given out again. */
+  g_assert_true (serval_store_vlan_del (f->store, "blue", &error));
+  g_assert_false (serval_store_vlan_lookup (f->store, "blue", NULL, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN);
+  g_clear_error (&error);
+  g_assert_true (serval_store_vlan_add (f->store, "green", &green, &error));
+  g_assert_cmpuint (green, >, blue);
+  g_assert_true (serval_store_vlan_add (f->store, "blue", &id, &error));
+  g_assert_cmpuint (id, >, green);
+  g_assert_false (serval_store_vlan_del (f->store, "nothing", &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN);
+}
+
+static void
+test_rights (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+
+  add_user (f, "alice", "a", FALSE);
+  add_user (f, "bob", "b", FALSE);
+  g_assert_true (serval_store_vlan_add (f->store, "red", NULL, NULL));
+  g_assert_true (serval_store_vlan_add (f->store, "blue", NULL, NULL));
+
+  g_assert_false (serval_store_has_right (f->store, "alice", "red"));
+  g_assert_true (serval_store_grant (f->store, "alice", "red", &error));
+  g_assert_true (serval_store_grant (f->store, "alice", "blue", &error));
+  g_assert_true (serval_store_has_right (f->store, "alice", "red"));
+  g_assert_false (serval_store_has_right (f->store, "bob", "red"));
+  g_assert_false (serval_store_has_right (f->store, "alice", "green"));
+
+  g_assert_false (serval_store_grant (f->store, "alice", "red", &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (serval_store_grant (f->store, "carol", "red", &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER);
+  g_clear_error (&error);
+  g_assert_false (serval_store_grant (f->store, "alice", "green", &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN);
+  g_clear_error (&error);
+
+  users = serval_store_user_list (f->store, NULL);
+  g_assert_cmpuint (((ServalUser *) users->pdata[0])->vlans->len, ==, 2);
+  g_assert_cmpstr (((ServalUser *) users->pdata[0])->vlans->pdata[0], ==, "blue");
+  g_assert_cmpuint (((ServalUser *) users->pdata[1])->vlans->len, ==, 0);
+
+  g_assert_true (serval_store_revoke (f->store, "alice", "blue", &error));
+  g_assert_false (serval_store_has_right (f->store, "alice", "blue"));
+  g_assert_false (serval_store_revoke (f->store, "alice", "blue", &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN);
+  g_clear_error (&error);
+
+  /* Deleting a VLAN or a user deletes their rights. */
+  g_assert_true (serval_store_grant (f->store, "bob", "red", NULL));
+  g_assert_true (serval_store_vlan_del (f->store, "red", NULL));
+  g_assert_true (serval_store_vlan_add (f->store, "red", NULL, NULL));
+  g_assert_false (serval_store_has_right (f->store, "alice", "red"));
+  g_assert_false (serval_store_has_right (f->store, "bob", "red"));
+  g_assert_true (serval_store_grant (f->store, "bob", "red", NULL));
+  g_assert_true (serval_store_user_del (f->store, "bob", NULL));
+  add_user (f, "bob", "b2", FALSE);
+  g_assert_false (serval_store_has_right (f->store, "bob", "red"));
+}
+
+static void
+test_persistence (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  ServalCredentials cred;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  struct stat st;
+
+  add_user (f, "alice", "pw", TRUE);
+  g_assert_true (serval_store_vlan_add (f->store, "red", NULL, NULL));
+  g_assert_true (serval_store_grant (f->store, "alice", "red", NULL));
+  serval_store_close (f->store);
+
+  f->store = serval_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (serval_store_user_get (f->store, "alice", &cred, NULL, NULL));
+  g_assert_true (serval_credentials_verify (&cred, (const guint8 *) "pw", 2));
+  g_assert_true (serval_store_has_right (f->store, "alice", "red"));
+
+  g_assert_cmpint (g_stat (f->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &s, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "wal");
+  sqlite3_finalize (s);
+  sqlite3_close (db);
+}
+
+static void
+test_not_ours (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("serval-store-XXXXXX", NULL);
+  g_autofree char *garbage = g_build_filename (dir, "garbage.db", NULL);
+  g_autofree char *other = g_build_filename (dir, "other.db", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize len_before, len_after;
+  guint8 bytes[4096];
+  sqlite3 *db;
+
+  for (guint i = 0; i < sizeof bytes; i++)
+    bytes[i] = g_random_int ();
+  g_assert_true (g_file_set_contents (garbage, (const char *) bytes, sizeof bytes, NULL));
+  g_assert_null (serval_store_open (garbage, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, garbage));
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (garbage, &after, &len_after, NULL));
+  g_assert_cmpmem (after, len_after, bytes, sizeof bytes);
+
+  /* Someone else's SQLite database is left alone. */
+  g_assert_cmpint (sqlite3_open (other, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE songs (title TEXT); INSERT INTO songs VALUES ('x');",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_true (g_file_get_contents (other, &before, &len_before, NULL));
+  g_assert_null (serval_store_open (other, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT);
+  g_clear_error (&error);
+  g_clear_pointer (&after, g_free);
+  g_assert_true (g_file_get_contents (other, &after, &len_after, NULL));
+  g_assert_cmpmem (after, len_after, before, len_before);
+
+  /* A path that cannot be opened names the path. */
+  g_assert_null (serval_store_open ("/nonexistent-dir/serval.db", &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "/nonexistent-dir/serval.db"));
+
+  g_unlink (garbage);
+  g_unlink (other);
+  g_rmdir (dir);
+}
+
+/* A process killed in the middle of writing leaves a consistent database. */
+static void
+test_crash (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  pid_t pid;
+  int status;
+
+  serval_store_close (f->store);
+  f->store = NULL;
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      ServalStore *store = serval_store_open (f->path, NULL);
+      ServalCredentials cred;
+
+      serval_credentials_make (&cred, (const guint8 *) "pw", 2, 1, NULL);
+      for (guint i = 0; ; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("user%05u", i);
+          g_autofree char *vlan = g_strdup_printf ("vlan%05u", i);
+
+          serval_store_user_add (store, name, &cred, FALSE, NULL);
+          serval_store_vlan_add (store, vlan, NULL, NULL);
+          serval_store_grant (store, name, vlan, NULL);
+        }
+    }
+  g_usleep (300 * 1000);
+  kill (pid, SIGKILL);
+  waitpid (pid, &status, 0);
+
+  f->store = serval_store_open (f->path, &error);
+  g_assert_no_error (error);
+  users = serval_store_user_list (f->store, &error);
+  g_assert_no_error (error);
+  g_test_message ("%u users written before the kill", users->len);
+  g_assert_cmpuint (users->len, >, 10);
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &s, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "ok");
+  sqlite3_finalize (s);
+  sqlite3_close (db);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/server/password/credentials", test_credentials);
+  g_test_add_func ("/server/password/known-answer", test_pbkdf2_known_answer);
+  g_test_add ("/server/store/users", Fixture, NULL, setup, test_users, teardown);
+  g_test_add ("/server/store/invalid-names", Fixture, NULL, setup, test_invalid_names, teardown);
+  g_test_add ("/server/store/vlans", Fixture, NULL, setup, test_vlans, teardown);
+  g_test_add ("/server/store/rights", Fixture, NULL, setup, test_rights, teardown);
+  g_test_add ("/server/store/persistence", Fixture, NULL, setup, test_persistence, teardown);
+  g_test_add_func ("/server/store/not-ours", test_not_ours);
+  g_test_add ("/server/store/crash", Fixture, NULL, setup, test_crash, teardown);
+  return g_test_run ();
+}
