@@ -66,20 +66,20 @@ serval_message_decode (const guint8 *body, gsize len, GError **error)
       return NULL;
     }
 
-  if (asn_check_constraints (&asn_DEF_Message, msg, errbuf, &errlen) != 0)
-    {
-      ASN_STRUCT_FREE (asn_DEF_Message, msg);
-      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_INVALID,
-                   "The message breaks the protocol's limits: %s", errbuf);
-      return NULL;
-    }
-
   if (msg->present == Message_PR_NOTHING)
     {
       ASN_STRUCT_FREE (asn_DEF_Message, msg);
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_UNKNOWN,
                    "The peer sent a message type that protocol version %d does not know",
                    SERVAL_PROTOCOL_VERSION);
+      return NULL;
+    }
+
+  if (asn_check_constraints (&asn_DEF_Message, msg, errbuf, &errlen) != 0)
+    {
+      ASN_STRUCT_FREE (asn_DEF_Message, msg);
+      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_INVALID,
+                   "The message breaks the protocol's limits: %s", errbuf);
       return NULL;
     }
 
