@@ -35,6 +35,68 @@ serval_frame_length (const guint8 *p, gsize *len, GError **error)
   return TRUE;
 }
 
+/* Walks the TLV structure of @p..@end: definite, minimal lengths only,
+ * constructed contents exactly filled by their children, at most
+ * MAX_DER_DEPTH levels. asn1c's BER decoder accepts indefinite lengths and
+ * spins forever on some malformed end-of-contents sequences; DER never has
+ * them, so they are refused here before asn1c sees the bytes. */
+#define MAX_DER_DEPTH 16
+
+static gboolean
+der_walk (const guint8 *p, const guint8 *end, int depth)
+{
+  if (depth > MAX_DER_DEPTH)
+    return FALSE;
+  while (p < end)
+    {
+      gboolean constructed = (p[0] & 0x20) != 0;
+      gsize len, n;
+
+      if ((p[0] & 0x1f) == 0x1f)
+        {
+          /* High tag number: at most two more bytes, minimal. */
+          if (end - p < 2 || p[1] == 0x80)
+            return FALSE;
+          if (p[1] & 0x80)
+            {
+              if (end - p < 3 || (p[2] & 0x80))
+                return FALSE;
+              p += 3;
+            }
+          else
+            p += 2;
+        }
+      else
+        p++;
+      if (p >= end)
+        return FALSE;
+      if (p[0] < 0x80)
+        {
+          len = p[0];
+          n = 1;
+        }
+      else
+        {
+          gsize k = p[0] & 0x7f, i;
+
+          if (k == 0 || k > 3 || (gsize) (end - p) < 1 + k || p[1] == 0)
+            return FALSE;   /* indefinite, too long, or not minimal */
+          for (len = 0, i = 0; i < k; i++)
+            len = (len << 8) | p[1 + i];
+          if (len < 0x80)
+            return FALSE;   /* not minimal */
+          n = 1 + k;
+        }
+      p += n;
+      if ((gsize) (end - p) < len)
+        return FALSE;
+      if (constructed && !der_walk (p, p + len, depth + 1))
+        return FALSE;
+      p += len;
+    }
+  return TRUE;
+}
+
 Message_t *
 serval_message_decode (const guint8 *body, gsize len, GError **error)
 {
@@ -49,6 +111,14 @@ serval_message_decode (const guint8 *body, gsize len, GError **error)
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_TOO_BIG,
                    "A message of %" G_GSIZE_FORMAT " bytes is over the limit of %u bytes",
                    len, SERVAL_MAX_MESSAGE);
+      return NULL;
+    }
+
+  if (!der_walk (body, body + len, 0))
+    {
+      g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_MALFORMED,
+                   "The message is not valid DER (indefinite or non-minimal lengths, "
+                   "nesting deeper than %d, or lengths past its end)", MAX_DER_DEPTH);
       return NULL;
     }
 

@@ -34,6 +34,17 @@ if grep -A4 '_inherit_TYPE_descriptor(asn_TYPE_descriptor_t \*td) {' "$tmp"/*.c 
   exit 1
 fi
 
+# asn1c 0.9.28 bug: ber_fetch_length() shifts the signed length left before
+# checking it, which overflows (undefined behaviour) on lengths of 8 or more
+# octets and leaves the check to whatever the compiler made of it. Refuse a
+# length whose top 9 bits are set before shifting: it is over any limit.
+sed -i 's/^\([[:space:]]*\)len = (len << 8) | \*buf;/\1if(len >> ((8 * sizeof(len)) - 9)) return -1;\n\1len = (len << 8) | *buf;/' \
+  "$tmp/ber_tlv_length.c"
+grep -q 'if(len >> ((8 \* sizeof(len)) - 9)) return -1;' "$tmp/ber_tlv_length.c" || {
+  echo "asn1c-gen.sh: could not patch ber_tlv_length.c" >&2
+  exit 1
+}
+
 mkdir -p "$outdir"
 for f in $(cat "$tmp/.got"); do
   cp "$tmp/$f" "$outdir/$f"

@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""Writes the seed corpora in tests/fuzz/corpus/. The DER is built by hand
+here, independently of the C encoder, from the tagging rules of
+engine/proto/serval.asn1 (AUTOMATIC TAGS; CHOICE components explicitly
+tagged). Run it again after changing the schema."""
+import os
+import struct
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def length(n):
+    if n < 0x80:
+        return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(b)]) + b
+
+
+def tlv(tag, content):
+    return bytes([tag]) + length(len(content)) + content
+
+
+def integer(tag, v):
+    b = v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True)
+    return tlv(tag, b)
+
+
+def utf8(text):                # element of a SEQUENCE OF: universal tag
+    return tlv(0x0C, text)
+
+
+def prim(n, content):          # [n] IMPLICIT primitive
+    return tlv(0x80 + n, content)
+
+
+def cons(n, content):          # [n] constructed
+    return tlv(0xA0 + n, content)
+
+
+def member(user, host):
+    return tlv(0x30, prim(0, user) + prim(1, host) + prim(2, bytes([2, 0, 0, 0, 0, 1]))
+               + cons(3, utf8(b"fe80::1") + utf8(b"10.0.0.1")) + prim(4, b"node")
+               + integer(0x85, 1700000000))
+
+
+def request(rid, body):
+    return cons(2, integer(0x80, rid) + cons(1, body))
+
+
+def response(rid, body):
+    return cons(3, integer(0x80, rid) + cons(1, body))
+
+
+frame = bytes([0xff] * 6 + [2, 0, 0, 0, 0, 1, 0x88, 0xb5]) + b"x" * 46
+bodies = {
+    "hello": cons(1, integer(0x80, 1) + prim(1, b"serval 0.1") + prim(2, b"node-a")),
+    "ping": cons(5, integer(0x80, 12345)),
+    "pong": cons(6, integer(0x80, 4294967295)),
+    "data": cons(0, integer(0x80, 7) + prim(1, frame)),
+    "data-big-tag": cons(0, integer(0x80, 16777215) + prim(1, frame * 3)),
+    "login": request(1, cons(0, prim(0, b"alice") + prim(1, b"secret") + prim(2, b"laptop"))),
+    "join": request(2, cons(1, prim(0, b"red") + prim(1, bytes([2, 1, 2, 3, 4, 5])))),
+    "leave": request(3, prim(2, b"red")),
+    "list-vlans": request(4, prim(3, b"")),
+    "update": request(5, cons(5, prim(0, b"red") + cons(1, utf8(b"10.0.0.2")))),
+    "user-add": request(6, cons(8, prim(0, b"bob") + prim(1, b"pw") + prim(2, b"\xff"))),
+    "grant": request(7, cons(10, prim(0, b"bob") + prim(1, b"red"))),
+    "ok": response(1, prim(0, b"")),
+    "error": response(2, cons(1, prim(0, b"\x06") + prim(1, "may not join “red”".encode()))),
+    "logged-in": response(3, cons(2, prim(0, b"\xff") + integer(0x81, 5) + cons(2, utf8(b"a:7465")))),
+    "joined": response(4, cons(3, prim(0, b"red") + integer(0x81, 3) + cons(2, member(b"alice", b"h1") + member(b"bob", b"h2")))),
+    "event-joined": cons(4, cons(0, prim(0, b"red") + cons(1, member(b"carol", b"h3")[2:]))),
+    "event-bye": cons(4, cons(5, prim(0, b"\x0b") + prim(1, b"The server is shutting down"))),
+    "unknown-alt": cons(20, integer(0x80, 1)),
+    # asn1c spun forever on this (indefinite length, then 00 not followed by 00)
+    "regress-eoc-hang": bytes.fromhex("a480a400001e0000000000000000000000420000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000080a4"),
+    "deep": bytes([0xA2, 0x80]) * 50,
+}
+
+
+def write(kind, name, data):
+    d = os.path.join(here, "corpus", kind)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+for name, body in bodies.items():
+    write("codec", name, body)
+
+stream = b"".join(struct.pack(">I", len(b)) + b for b in bodies.values())
+write("stream", "all", stream)
+write("stream", "session", b"".join(struct.pack(">I", len(bodies[k])) + bodies[k]
+                                     for k in ("hello", "login", "join", "data", "data", "ping")))
+write("stream", "oversized", struct.pack(">I", 0xFFFFFFF0) + b"x" * 16)
+write("stream", "truncated", struct.pack(">I", 100) + bodies["hello"])
+
+# switch scripts: (op<<4 | port, vlan) pairs; op >= 5 sends a frame (next byte: length)
+def fr(port, vlan, dst, src):
+    f = bytes(dst) + bytes([2, 0, 0, 0, 0, src]) + b"\x88\xb5" + b"p" * 46
+    return bytes([0x50 | port, vlan, len(f)]) + f
+
+bcast = [0xff] * 6
+joins = bytes([0x00, 0, 0x01, 0, 0x02, 0, 0x03, 1])
+write("switch", "flood", joins + fr(0, 0, bcast, 1) + fr(1, 0, bcast, 2) + fr(3, 1, bcast, 3))
+write("switch", "learn", joins + fr(0, 0, [2, 0, 0, 0, 0, 2], 1) + fr(1, 0, [2, 0, 0, 0, 0, 1], 2)
+      + fr(0, 0, [2, 0, 0, 0, 0, 2], 1))
+write("switch", "limits", joins + b"".join(fr(0, 0, bcast, s) for s in range(1, 9)))
+write("switch", "age-leave", joins + fr(0, 0, bcast, 1) + bytes([0x30, 200, 0x20, 0, 0x40, 0])
+      + fr(1, 0, [2, 0, 0, 0, 0, 1], 2))
+write("switch", "storm", joins + b"".join(fr(0, 0, bcast, 1) for _ in range(10)))
