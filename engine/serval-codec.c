@@ -287,6 +287,7 @@ serval_data_header (guint8 *hdr, guint32 vlan, gsize frame_len)
     *p++ = (vlan >> (8 * (i - 1))) & 0xff;
   *p++ = 0x81;
   p += der_put_length (p, frame_len);
+  g_assert ((gsize) (p - hdr) <= SERVAL_DATA_HEADER_MAX);
   return p - hdr;
 }
 

@@ -16,8 +16,10 @@ G_BEGIN_DECLS
 /* Largest message body accepted on a stream (the length prefix excluded). */
 #define SERVAL_MAX_MESSAGE (1024 * 1024)
 #define SERVAL_LENGTH_PREFIX 4
-/* Bytes in front of a frame on the wire: the prefix and the DER header. */
-#define SERVAL_DATA_HEADER_MAX (SERVAL_LENGTH_PREFIX + 14)
+/* Bytes in front of a frame on the wire, at most: the prefix (4), A0 and a
+ * 4-byte length (5), the tag 80 04 + 4 bytes (6), 81 and a 3-byte length
+ * (4): 19. */
+#define SERVAL_DATA_HEADER_MAX (SERVAL_LENGTH_PREFIX + 15)
 
 #define SERVAL_CODEC_ERROR (serval_codec_error_quark ())
 GQuark serval_codec_error_quark (void);
