@@ -195,4 +195,30 @@ check "/metrics counts forwarded frames" \
   bash -c "grep -E '^serval_frames_forwarded_total [1-9]' <<<'$METRICS' >/dev/null"
 check "carol's client survived all of it" kill -0 "$PID_carol"
 
+# --- administration through the protocol --------------------------------------------
+admin() { ctl "$C3" root "$@"; }
+echo "pw-dave-$$" > "$out/dave.pw"
+check "an admin adds a VLAN" admin vlan add green
+check "an admin adds a user (password on standard input)" bash -c "$(declare -f ctl admin server_addr); \
+  CTL=$CTL out=$out FP=$FP C1=$C1 C2=$C2 C3=$C3; admin user add dave < $out/dave.pw"
+check "an admin grants a right" admin user grant dave green
+check "users lists dave with VLAN green" bash -c "ip netns exec $C3 $CTL --server 10.231.3.1:7465 \
+  --user root --password-file $out/root.pw --fingerprint $FP users | grep -qx 'dave	green'"
+refused "granting to a user that does not exist is refused" "no user" admin user grant nobody red
+refused "adding a VLAN that exists is refused" "exists already" admin vlan add red
+check "vlans shows both members of red" bash -c "ip netns exec $C1 $CTL --server 10.231.1.1:7465 \
+  --user alice --password-file $out/alice.pw --fingerprint $FP vlans | grep -q '^red	may join	2 member'"
+
+check "an admin revokes bob's right to red" admin user revoke bob red
+check "bob is out of red at once: his client says so and exits" \
+  bash -c "for i in \$(seq 50); do grep -q 'Out of VLAN red' $out/bob.log && ! kill -0 $PID_bob 2>/dev/null && exit 0; sleep 0.2; done; exit 1"
+check "and alice sees only herself in red" wait_for 5 only_alice
+check "bob cannot join red again" bash -c "! ip netns exec $C2 $CTL --server 10.231.2.1:7465 --user bob \
+  --password-file $out/bob.pw --fingerprint $FP up --vlan red --tap svx1 >/dev/null 2>&1"
+check "an admin deletes user alice" admin user del alice
+check "alice's session ends at once" \
+  bash -c "for i in \$(seq 50); do ! kill -0 $PID_alice 2>/dev/null && exit 0; sleep 0.2; done; exit 1"
+refused "alice can no longer log in" "wrong password" ctl "$C1" alice vlans
+check "the server logged the revocation" grep -q "revoked the right of “bob” to join VLAN “red”" "$out/server.log.2"
+
 e2e_finish
