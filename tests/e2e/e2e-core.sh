@@ -219,6 +219,16 @@ check "an admin deletes user alice" admin user del alice
 check "alice's session ends at once" \
   bash -c "for i in \$(seq 50); do ! kill -0 $PID_alice 2>/dev/null && exit 0; sleep 0.2; done; exit 1"
 refused "alice can no longer log in" "wrong password" ctl "$C1" alice vlans
+# Five failures from one address within a minute lock that address out.
+for i in 1 2 3 4 5; do
+  ip netns exec "$C3" "$CTL" --server 10.231.3.1:7465 --user carol --password-file "$out/wrong.pw" \
+    --fingerprint "$FP" vlans >/dev/null 2>&1
+done
+refused "after 5 failed logins, even the right password is refused for a while" "too many failed logins" \
+  ctl "$C3" carol vlans
+check "the lock-out is per address: root from alice's namespace still logs in" \
+  bash -c "ip netns exec $C1 $CTL --server 10.231.1.1:7465 --user root --password-file $out/root.pw \
+  --fingerprint $FP vlans >/dev/null"
 check "the server logged the revocation" grep -q "revoked the right of “bob” to join VLAN “red”" "$out/server.log.2"
 
 e2e_finish
