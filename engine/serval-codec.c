@@ -163,14 +163,20 @@ serval_message_free (Message_t *msg)
     ASN_STRUCT_FREE (asn_DEF_Message, msg);
 }
 
+typedef struct {
+  GByteArray *out;
+  guint start;      /* where this message's body begins in out */
+} Appender;
+
 static int
 append_cb (const void *buffer, size_t size, void *user_data)
 {
-  GByteArray *out = user_data;
+  Appender *a = user_data;
 
-  if (out->len + size > SERVAL_MAX_MESSAGE + 2 * SERVAL_LENGTH_PREFIX + 16)
+  /* Only this message counts: out may hold other queued messages. */
+  if (a->out->len - a->start + size > SERVAL_MAX_MESSAGE)
     return -1;
-  g_byte_array_append (out, buffer, size);
+  g_byte_array_append (a->out, buffer, size);
   return 0;
 }
 
@@ -178,6 +184,7 @@ gboolean
 serval_message_encode (const Message_t *msg, GByteArray *out, GError **error)
 {
   guint start = out->len;
+  Appender appender;
   asn_enc_rval_t rv;
   char errbuf[160];
   size_t errlen = sizeof errbuf;
@@ -192,7 +199,9 @@ serval_message_encode (const Message_t *msg, GByteArray *out, GError **error)
     }
 
   g_byte_array_set_size (out, start + SERVAL_LENGTH_PREFIX);
-  rv = der_encode (&asn_DEF_Message, (void *) msg, append_cb, out);
+  appender.out = out;
+  appender.start = start + SERVAL_LENGTH_PREFIX;
+  rv = der_encode (&asn_DEF_Message, (void *) msg, append_cb, &appender);
   n = out->len - start - SERVAL_LENGTH_PREFIX;
   if (rv.encoded < 0 || n > SERVAL_MAX_MESSAGE)
     {

@@ -248,6 +248,24 @@ test_events (void)
     }
 }
 
+/* Encoding appends: what the buffer already holds does not count against
+ * the new message's size limit. */
+static void
+test_encode_appends (void)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  Message_t *msg = serval_message_new_ping (FALSE, 1);
+  gsize len;
+
+  g_byte_array_set_size (out, 3 * SERVAL_MAX_MESSAGE);
+  g_assert_true (serval_message_encode (msg, out, &error));
+  g_assert_no_error (error);
+  g_assert_true (serval_frame_length (out->data + 3 * SERVAL_MAX_MESSAGE, &len, NULL));
+  g_assert_cmpuint (out->len, ==, 3 * SERVAL_MAX_MESSAGE + 4 + len);
+  serval_message_free (msg);
+}
+
 static void
 test_error_text_cut (void)
 {
@@ -551,6 +569,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/codec/responses", test_responses);
   g_test_add_func ("/engine/codec/events", test_events);
   g_test_add_func ("/engine/codec/error-text-cut", test_error_text_cut);
+  g_test_add_func ("/engine/codec/encode-appends", test_encode_appends);
   g_test_add_func ("/engine/codec/data-fast-path", test_data_fast_path);
   g_test_add_func ("/engine/codec/data-parse-rejects", test_data_parse_rejects);
   g_test_add_func ("/engine/codec/garbage", test_garbage);

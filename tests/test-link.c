@@ -1,0 +1,408 @@
+/* ServalLink over real TLS on loopback: a GSocketService in the test plays
+ * the server, with a certificate made by the server's own code. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "serval-cert.h"
+#include "serval-link.h"
+#include "serval-tls.h"
+
+typedef struct {
+  char *dir;
+  GTlsCertificate *cert;
+  char *fingerprint;
+  GSocketService *service;
+  char *address;
+  GIOStream *server_stream;      /* the accepted TLS connection, raw */
+  ServalLink *server_link;       /* or wrapped in a link, if wanted */
+  gboolean server_wants_link;
+  guint server_frames;
+  gsize server_bytes;
+  guint32 server_last_vlan;
+  gboolean in_order;
+  GError *server_closed;
+  gboolean server_closed_called;
+} Fixture;
+
+static void
+server_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  /* Frames carry their sequence number in byte 14. */
+  if (len < 15 || frame[14] != (guint8) f->server_frames)
+    f->in_order = FALSE;
+  f->server_frames++;
+  f->server_bytes += len;
+  f->server_last_vlan = vlan;
+}
+
+static void
+server_closed_cb (ServalLink *link, GError *error, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->server_closed_called = TRUE;
+  f->server_closed = error ? g_error_copy (error) : NULL;
+}
+
+static void
+server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Fails when the client refuses our certificate: that is the test. */
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    return;
+  f->server_stream = G_IO_STREAM (g_object_ref (source));
+  if (f->server_wants_link)
+    {
+      f->server_link = serval_link_new (f->server_stream, "test client");
+      serval_link_set_handlers (f->server_link, NULL, server_data_cb, f);
+      g_signal_connect (f->server_link, "closed", G_CALLBACK (server_closed_cb), f);
+      serval_link_start (f->server_link);
+    }
+}
+
+static gboolean
+incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GIOStream) tls = g_tls_server_connection_new (G_IO_STREAM (conn), f->cert, NULL);
+
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL,
+                                    server_handshake_cb, f);
+  return TRUE;
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  f->in_order = TRUE;
+  f->server_wants_link = GPOINTER_TO_INT (data);
+  f->dir = g_dir_make_tmp ("serval-link-XXXXXX", &error);
+  f->cert = serval_cert_load_or_create (f->dir, "test", NULL, &error);
+  g_assert_no_error (error);
+  f->fingerprint = serval_tls_fingerprint (f->cert, &error);
+  g_assert_no_error (error);
+  f->service = g_socket_service_new ();
+  g_socket_listener_add_address (G_SOCKET_LISTENER (f->service), any, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  f->address = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_signal_connect (f->service, "incoming", G_CALLBACK (incoming_cb), f);
+  g_socket_service_start (f->service);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_autofree char *cert = g_build_filename (f->dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (f->dir, "key.pem", NULL);
+
+  if (f->server_link != NULL)
+    g_signal_handlers_disconnect_by_data (f->server_link, f);
+  g_clear_object (&f->server_link);
+  g_clear_object (&f->server_stream);
+  g_socket_service_stop (f->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (f->service));
+  g_clear_object (&f->service);
+  g_clear_object (&f->cert);
+  g_clear_error (&f->server_closed);
+  g_unlink (cert);
+  g_unlink (key);
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->fingerprint);
+  g_free (f->address);
+  /* Let pending closes finish. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Iterates the main context until *flag is set or @seconds pass. */
+static gboolean
+run_until (gboolean *flag, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!*flag && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  return *flag;
+}
+
+typedef struct {
+  gboolean done;
+  ServalLink *link;
+  char *peer_fp;
+  GError *error;
+} ConnectResult;
+
+static void
+connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ConnectResult *r = user_data;
+
+  r->link = serval_link_connect_finish (result, &r->peer_fp, &r->error);
+  r->done = TRUE;
+}
+
+static void
+connect_result_clear (ConnectResult *r)
+{
+  g_clear_object (&r->link);
+  g_clear_pointer (&r->peer_fp, g_free);
+  g_clear_error (&r->error);
+}
+
+static ServalLink *
+connect_ok (Fixture *f)
+{
+  ConnectResult r = { 0 };
+  ServalLink *link;
+
+  serval_link_connect_async (f->address, f->fingerprint, NULL, connected_cb, &r);
+  g_assert_true (run_until (&r.done, 10));
+  g_assert_no_error (r.error);
+  g_assert_nonnull (r.link);
+  g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
+  link = g_steal_pointer (&r.link);
+  connect_result_clear (&r);
+  g_assert_true (run_until ((gboolean *) &f->server_stream, 10));
+  return link;
+}
+
+static void
+test_frames (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f);
+  guint8 frame[1514];
+  gsize total = 0;
+
+  serval_link_start (link);
+  g_assert_true (run_until ((gboolean *) &f->server_link, 5));
+  memset (frame, 0x5a, sizeof frame);
+  for (guint i = 0; i < 1000; i++)
+    {
+      gsize len = 15 + (i * 37) % (sizeof frame - 15);
+
+      frame[14] = (guint8) i;
+      g_assert_true (serval_link_send_data (link, 1 + i % 3, frame, len));
+      total += len;
+    }
+  /* Everything queued in one iteration leaves in as few writes as possible. */
+  g_assert_cmpuint (serval_link_get_queued (link), >, 1000 * 20);
+  {
+    gboolean all = FALSE;
+    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (!all && g_get_monotonic_time () < end)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        all = f->server_frames == 1000;
+      }
+  }
+  g_assert_cmpuint (f->server_frames, ==, 1000);
+  g_assert_cmpuint (f->server_bytes, ==, total);
+  g_assert_true (f->in_order);
+  g_assert_cmpuint (serval_link_get_queued (link), ==, 0);
+  g_assert_cmpuint (serval_link_get_frames_dropped (link), ==, 0);
+}
+
+static void
+test_fingerprints (Fixture *f, gconstpointer data)
+{
+  ConnectResult r = { 0 };
+
+  serval_link_connect_async (f->address, "00112233", NULL, connected_cb, &r);
+  g_assert_true (run_until (&r.done, 10));
+  g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH);
+  g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
+  g_assert_nonnull (strstr (r.error->message, f->fingerprint));
+  connect_result_clear (&r);
+  r.done = FALSE;
+
+  serval_link_connect_async (f->address, NULL, NULL, connected_cb, &r);
+  g_assert_true (run_until (&r.done, 10));
+  g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED);
+  g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
+  connect_result_clear (&r);
+
+  /* Case, colons and spaces do not matter. */
+  {
+    g_autofree char *upper = g_ascii_strup (f->fingerprint, -1);
+    GString *colons = g_string_new (NULL);
+
+    for (const char *p = upper; *p; p += 2)
+      g_string_append_printf (colons, "%s%.2s", p == upper ? "" : ":", p);
+    g_assert_true (serval_fingerprint_equal (colons->str, f->fingerprint));
+    g_string_free (colons, TRUE);
+  }
+  g_assert_false (serval_fingerprint_equal ("ab", f->fingerprint));
+}
+
+static void
+test_unreachable (void)
+{
+  ConnectResult r = { 0 };
+
+  /* A port nobody listens on (bound and closed again). */
+  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) a = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autofree char *addr = NULL;
+
+  g_socket_bind (s, a, FALSE, NULL);
+  local = g_socket_get_local_address (s, NULL);
+  addr = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  g_socket_close (s, NULL);
+
+  serval_link_connect_async (addr, "00", NULL, connected_cb, &r);
+  g_assert_true (run_until (&r.done, 10));
+  g_assert_error (r.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT);
+  g_assert_nonnull (strstr (r.error->message, addr));
+  connect_result_clear (&r);
+}
+
+typedef struct {
+  gboolean closed;
+  GError *error;
+} Closed;
+
+static void
+closed_cb (ServalLink *link, GError *error, gpointer user_data)
+{
+  Closed *c = user_data;
+
+  c->closed = TRUE;
+  c->error = error ? g_error_copy (error) : NULL;
+}
+
+static void
+test_oversized (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f);
+  const guint8 huge[4] = { 0xff, 0xff, 0xff, 0xf0 };
+  Closed c = { 0 };
+
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
+  serval_link_start (link);
+  g_output_stream_write_all (g_io_stream_get_output_stream (f->server_stream), huge, 4, NULL, NULL, NULL);
+  g_assert_true (run_until (&c.closed, 5));
+  g_assert_error (c.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (c.error->message, "over the limit"));
+  g_assert_true (serval_link_is_closed (link));
+  g_clear_error (&c.error);
+}
+
+static void
+test_keepalive (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f);
+  Closed c = { 0 };
+  gint64 start;
+
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
+  serval_link_set_keepalive (link, 1, 2);
+  start = g_get_monotonic_time ();
+  serval_link_start (link);
+  /* The raw server never answers a ping. */
+  g_assert_true (run_until (&c.closed, 6));
+  g_assert_error (c.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC);
+  g_clear_error (&c.error);
+}
+
+static void
+test_keepalive_answered (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f);
+  Closed c = { 0 };
+  gboolean never = FALSE;
+
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
+  serval_link_set_keepalive (link, 1, 2);
+  serval_link_start (link);
+  g_assert_true (run_until ((gboolean *) &f->server_link, 5));
+  /* The server is a link: it answers pings, so nothing times out in 4 s. */
+  run_until (&never, 4);
+  g_assert_false (c.closed);
+}
+
+static void
+test_send_queue (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f);
+  guint8 frame[1400];
+  Closed c = { 0 };
+  guint sent = 0, dropped = 0;
+  Message_t *msg;
+  gboolean ok = TRUE;
+  guint n;
+
+  memset (frame, 0x11, sizeof frame);
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
+  serval_link_start (link);
+  /* The raw server never reads: data frames are dropped past the data limit... */
+  for (guint i = 0; i < 20000; i++)
+    {
+      if (serval_link_send_data (link, 1, frame, sizeof frame))
+        sent++;
+      else
+        dropped++;
+      if (i % 100 == 0)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  g_test_message ("sent %u, dropped %u, queued %" G_GSIZE_FORMAT, sent, dropped, serval_link_get_queued (link));
+  g_assert_cmpuint (dropped, >, 0);
+  g_assert_cmpuint (serval_link_get_frames_dropped (link), ==, dropped);
+  g_assert_cmpuint (serval_link_get_queued (link), <=, SERVAL_LINK_DATA_QUEUE_LIMIT + 2000);
+  g_assert_false (c.closed);
+
+  /* ...and management messages past the hard limit close the link. */
+  msg = serval_message_new_request (1, RequestBody_PR_userAdd);
+  serval_asn_set_string (&msg->choice.request.body.choice.userAdd.name, "x");
+  {
+    guint8 pw[1024];
+    memset (pw, 'p', sizeof pw);
+    serval_asn_set_bytes (&msg->choice.request.body.choice.userAdd.password, pw, sizeof pw);
+  }
+  for (n = 0; n < 40000 && ok; n++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      ok = serval_link_send (link, msg, &error);
+      if (!ok)
+        g_test_message ("send %u refused: %s", n, error->message);
+    }
+  serval_message_free (msg);
+  g_assert_false (ok);
+  g_assert_true (c.closed);
+  g_assert_error (c.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TOO_SLOW);
+  g_test_message ("closed after %u management messages", n);
+  g_clear_error (&c.error);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/engine/link/frames", Fixture, GINT_TO_POINTER (TRUE), setup, test_frames, teardown);
+  g_test_add ("/engine/link/fingerprints", Fixture, NULL, setup, test_fingerprints, teardown);
+  g_test_add_func ("/engine/link/unreachable", test_unreachable);
+  g_test_add ("/engine/link/oversized", Fixture, NULL, setup, test_oversized, teardown);
+  g_test_add ("/engine/link/keepalive", Fixture, NULL, setup, test_keepalive, teardown);
+  g_test_add ("/engine/link/keepalive-answered", Fixture, GINT_TO_POINTER (TRUE), setup,
+              test_keepalive_answered, teardown);
+  g_test_add ("/engine/link/send-queue", Fixture, NULL, setup, test_send_queue, teardown);
+  return g_test_run ();
+}
