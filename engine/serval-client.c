@@ -925,11 +925,6 @@ serval_client_vlan_send (ServalClientVlan *vlan, const guint8 *frame, gsize len)
   return serval_link_send_data (client->link, vlan->tag, frame, len);
 }
 
-typedef struct {
-  ServalClientVlan *vlan;
-  gboolean is_new;
-} JoinData;
-
 static void
 join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
 {

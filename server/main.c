@@ -6,13 +6,13 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "serval-cert.h"
 #include "serval-http.h"
 #include "serval-server.h"
 #include "serval-tls.h"
+#include "serval-util.h"
 
 static char *opt_data_dir;
 static char *opt_listen;
@@ -121,33 +121,27 @@ load_config (ServalServerConfig *config, GError **error)
   return TRUE;
 }
 
-static char *
-read_password (const char *user)
+/* Reads NAME's new password and stores it, adding the user if @add. */
+static gboolean
+set_password (ServalStore *store, const char *name, gboolean add, guint iterations, GError **error)
 {
-  struct termios old, quiet;
-  gboolean tty = isatty (STDIN_FILENO);
-  char buf[1100];
-  gsize n;
+  g_autofree char *prompt = g_strdup_printf ("Password for %s: ", name);
+  g_autofree char *pw = serval_read_secret_line (prompt);
+  ServalCredentials cred;
+  gboolean ok;
 
-  if (tty)
+  if (pw == NULL || *pw == '\0')
     {
-      fprintf (stderr, "Password for %s: ", user);
-      tcgetattr (STDIN_FILENO, &old);
-      quiet = old;
-      quiet.c_lflag &= ~ECHO;
-      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Give %s a password on standard input (an empty one is refused)", name);
+      return FALSE;
     }
-  if (fgets (buf, sizeof buf, stdin) == NULL)
-    buf[0] = '\0';
-  if (tty)
-    {
-      tcsetattr (STDIN_FILENO, TCSANOW, &old);
-      fputc ('\n', stderr);
-    }
-  n = strlen (buf);
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-    buf[--n] = '\0';
-  return g_strdup (buf);
+  ok = serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), iterations, error) &&
+       (add ? serval_store_user_add (store, name, &cred, opt_admin, error)
+            : serval_store_user_set_credentials (store, name, &cred, error));
+  serval_credentials_clear (&cred);
+  explicit_bzero (pw, strlen (pw));
+  return ok;
 }
 
 static int
@@ -167,41 +161,14 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
     return fail ("%s", error->message);
 
 #define NEED(n) if (argc != (n)) { status = fail ("Usage: serval-server --data-dir DIR %s %s%s", what, verb, (n) == 5 ? " NAME VLAN" : (n) == 4 ? " NAME" : ""); goto out; }
-  if (g_str_equal (what, "user") && g_str_equal (verb, "add"))
+  if (g_str_equal (what, "user") && (g_str_equal (verb, "add") || g_str_equal (verb, "passwd")))
     {
-      g_autofree char *pw = NULL;
-      ServalCredentials cred;
+      gboolean add = g_str_equal (verb, "add");
 
       NEED (4);
-      pw = read_password (argv[3]);
-      if (*pw == '\0')
-        {
-          status = fail ("Give %s a password on standard input (an empty one is refused)", argv[3]);
-          goto out;
-        }
-      ok = serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), config->pbkdf2_iterations, &error) &&
-           serval_store_user_add (store, argv[3], &cred, opt_admin, &error);
-      serval_credentials_clear (&cred);
-      if (ok)
-        printf ("Added user %s%s\n", argv[3], opt_admin ? " (administrator)" : "");
-    }
-  else if (g_str_equal (what, "user") && g_str_equal (verb, "passwd"))
-    {
-      g_autofree char *pw = NULL;
-      ServalCredentials cred;
-
-      NEED (4);
-      pw = read_password (argv[3]);
-      if (*pw == '\0')
-        {
-          status = fail ("Give %s a password on standard input (an empty one is refused)", argv[3]);
-          goto out;
-        }
-      ok = serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), config->pbkdf2_iterations, &error) &&
-           serval_store_user_set_credentials (store, argv[3], &cred, &error);
-      serval_credentials_clear (&cred);
-      if (ok)
-        printf ("Set the password of %s\n", argv[3]);
+      if ((ok = set_password (store, argv[3], add, config->pbkdf2_iterations, &error)))
+        printf (add ? "Added user %s%s\n" : "Set the password of %s%s\n", argv[3],
+                add && opt_admin ? " (administrator)" : "");
     }
   else if (g_str_equal (what, "user") && g_str_equal (verb, "del"))
     {

@@ -6,11 +6,11 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "serval-client.h"
 #include "serval-tap.h"
+#include "serval-util.h"
 
 static char *opt_server;
 static char *opt_user;
@@ -83,9 +83,8 @@ static char *
 read_password (void)
 {
   g_autofree char *contents = NULL;
+  g_autofree char *prompt = NULL;
   g_autoptr(GError) error = NULL;
-  char buf[1100];
-  gsize n;
 
   if (opt_password_file != NULL)
     {
@@ -97,25 +96,9 @@ read_password (void)
       contents[strcspn (contents, "\r\n")] = '\0';
       return g_steal_pointer (&contents);
     }
-  if (isatty (STDIN_FILENO))
-    {
-      struct termios old, quiet;
-
-      fprintf (stderr, "Password for %s on %s: ", opt_user, opt_server);
-      tcgetattr (STDIN_FILENO, &old);
-      quiet = old;
-      quiet.c_lflag &= ~ECHO;
-      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
-      if (fgets (buf, sizeof buf, stdin) == NULL)
-        buf[0] = '\0';
-      tcsetattr (STDIN_FILENO, TCSANOW, &old);
-      fputc ('\n', stderr);
-    }
-  else if (fgets (buf, sizeof buf, stdin) == NULL)
-    buf[0] = '\0';
-  n = strcspn (buf, "\r\n");
-  buf[n] = '\0';
-  return g_strdup (buf);
+  prompt = g_strdup_printf ("Password for %s on %s: ", opt_user, opt_server);
+  contents = serval_read_secret_line (prompt);
+  return contents != NULL ? g_steal_pointer (&contents) : g_strdup ("");
 }
 
 /* --- up -------------------------------------------------------------------- */
@@ -372,22 +355,20 @@ run_command (Ctl *ctl)
     }
   else if (g_str_equal (cmd, "user") && g_str_equal (verb, "add"))
     {
-      char buf[1100];
+      g_autofree char *pw = NULL;
 
       if (!usage (ctl, 4, "user add NAME [--admin]  (password on standard input)"))
         return;
-      if (fgets (buf, sizeof buf, stdin) == NULL)
-        buf[0] = '\0';
-      buf[strcspn (buf, "\r\n")] = '\0';
-      if (buf[0] == '\0')
+      pw = serval_read_secret_line ("Password for the new user: ");
+      if (pw == NULL || pw[0] == '\0')
         {
           say_error ("Give the new user's password on standard input (an empty one is refused)");
           finish (ctl, 2);
           return;
         }
-      serval_client_request_async (ctl->client, SERVAL_REQUEST_USER_ADD, argv[3], buf, opt_admin,
+      serval_client_request_async (ctl->client, SERVAL_REQUEST_USER_ADD, argv[3], pw, opt_admin,
                                    NULL, request_done_cb, ctl);
-      memset (buf, 0, sizeof buf);
+      explicit_bzero (pw, strlen (pw));
     }
   else if (g_str_equal (cmd, "user") && g_str_equal (verb, "del"))
     {
