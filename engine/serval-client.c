@@ -365,7 +365,7 @@ send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler
       return;
     }
   id = client->next_id++;
-  if (client->next_id == 0)
+  if (client->next_id > G_MAXINT32)   /* RequestId is 0..2^31-1 */
     client->next_id = 1;
   msg->choice.request.id = id;
   g_hash_table_insert (client->pending, GUINT_TO_POINTER (id), task);

@@ -125,7 +125,7 @@ serval_link_init (ServalLink *link)
 {
   link->rbuf = g_byte_array_sized_new (2 * READ_CHUNK);
   link->wbuf = g_byte_array_sized_new (2 * READ_CHUNK);
-  link->ping_nonce = g_random_int ();
+  link->ping_nonce = g_random_int () & 0x7fffffff;
 }
 
 ServalLink *
@@ -534,7 +534,7 @@ keepalive_cb (gpointer user_data)
                   link->peer, (guint) (silent / G_USEC_PER_SEC));
       return G_SOURCE_REMOVE;
     }
-  serval_link_send_take (link, serval_message_new_ping (FALSE, ++link->ping_nonce));
+  serval_link_send_take (link, serval_message_new_ping (FALSE, (++link->ping_nonce) & 0x7fffffff));
   return G_SOURCE_CONTINUE;
 }
 

@@ -48,14 +48,14 @@ fill_member (Member_t *m, const char *user, guint n_addresses)
       ASN_SEQUENCE_ADD (&m->addresses.list, a);
     }
   serval_asn_set_string (&m->node, "node-1");
-  m->since = 4000000000UL;
+  m->since = 2000000000L;
 }
 
 static void
 test_hello_ping (void)
 {
   g_autoptr(Message_t) h = round_trip (serval_message_new_hello ("node-a"));
-  g_autoptr(Message_t) p = round_trip (serval_message_new_ping (FALSE, 4294967295U));
+  g_autoptr(Message_t) p = round_trip (serval_message_new_ping (FALSE, 2147483647U));
   g_autoptr(Message_t) q = round_trip (serval_message_new_ping (TRUE, 7));
   g_autoptr(Message_t) h2 = round_trip (serval_message_new_hello (NULL));
   g_autofree char *node = serval_asn_dup_string (h->choice.hello.node);
@@ -63,7 +63,7 @@ test_hello_ping (void)
   g_assert_cmpint (h->choice.hello.version, ==, SERVAL_PROTOCOL_VERSION);
   g_assert_cmpstr (node, ==, "node-a");
   g_assert_null (h2->choice.hello.node);
-  g_assert_cmpuint (p->choice.ping.nonce, ==, 4294967295U);
+  g_assert_cmpuint (p->choice.ping.nonce, ==, 2147483647U);
   g_assert_cmpint (q->present, ==, Message_PR_pong);
   g_assert_cmpuint (q->choice.pong.nonce, ==, 7);
 }
@@ -73,7 +73,7 @@ test_requests (void)
 {
   for (int kind = RequestBody_PR_login; kind <= RequestBody_PR_listUsers; kind++)
     {
-      Message_t *msg = serval_message_new_request (4000000000U - kind, kind);
+      Message_t *msg = serval_message_new_request (2147483647U - kind, kind);
       RequestBody_t *b = &msg->choice.request.body;
       g_autoptr(Message_t) back = NULL;
       static const guint8 mac[6] = { 2, 0, 0, 0, 0, 1 };
@@ -121,7 +121,7 @@ test_requests (void)
           break;   /* NULL bodies */
         }
       back = round_trip (msg);
-      g_assert_cmpuint (back->choice.request.id, ==, 4000000000U - kind);
+      g_assert_cmpuint (back->choice.request.id, ==, 2147483647U - kind);
       g_assert_cmpint (back->choice.request.body.present, ==, kind);
       if (kind == RequestBody_PR_login)
         g_assert_cmpmem (back->choice.request.body.choice.login.password.buf,
@@ -204,7 +204,7 @@ test_responses (void)
           g_assert_cmpstr (serval_member_get_host (m), ==, "laptop-ñ");
           g_assert_cmpstr (serval_member_get_mac (m), ==, "02:11:22:33:44:55");
           g_assert_cmpstr (serval_member_get_addresses (m)[1], ==, "fe80::2");
-          g_assert_cmpint (serval_member_get_since (m), ==, 4000000000LL);
+          g_assert_cmpint (serval_member_get_since (m), ==, 2000000000LL);
         }
     }
 }
@@ -376,6 +376,25 @@ expect_decode_error (const guint8 *buf, gsize len, int code)
   g_assert_null (m);
   g_assert_error (error, SERVAL_CODEC_ERROR, code);
   g_assert_cmpuint (strlen (error->message), >, 10);
+}
+
+/* A 2^31 nonce or id does not fit the protocol's INTEGER ranges. */
+static void
+test_integer_ranges (void)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  Message_t *msg = serval_message_new_ping (FALSE, 0);
+
+  msg->choice.ping.nonce = 2147483648L;
+  g_assert_false (serval_message_encode (msg, b, &error));
+  g_assert_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_ENCODE);
+  serval_message_free (msg);
+  /* ping { nonce 00 ff e7 22 1f }: minimal DER for 4293337631, out of range */
+  {
+    const guint8 der[] = { 0xA5, 0x07, 0x80, 0x05, 0x00, 0xff, 0xe7, 0x22, 0x1f };
+    expect_decode_error (der, sizeof der, SERVAL_CODEC_ERROR_INVALID);
+  }
 }
 
 static void
@@ -573,6 +592,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/codec/data-fast-path", test_data_fast_path);
   g_test_add_func ("/engine/codec/data-parse-rejects", test_data_parse_rejects);
   g_test_add_func ("/engine/codec/garbage", test_garbage);
+  g_test_add_func ("/engine/codec/integer-ranges", test_integer_ranges);
   g_test_add_func ("/engine/codec/truncations", test_truncations);
   g_test_add_func ("/engine/codec/lengths", test_lengths);
   g_test_add_func ("/engine/codec/constraints", test_constraints);
