@@ -78,6 +78,17 @@ MSG
   exec "$server" --data-dir "$data" --http 127.0.0.1:9465 "$@"
 }
 
+# logged FILE COMMAND...: runs the command, its output also appended to FILE; its status
+logged() {
+  local file=$1; shift
+  local status
+  set +e
+  "$@" 2>&1 | tee -a "$file"
+  status=${PIPESTATUS[0]}
+  set -e
+  return "$status"
+}
+
 cmd_test() {
   # shellcheck disable=SC2086
   install_missing $BUILD_PKGS $TEST_PKGS
@@ -89,21 +100,32 @@ cmd_test() {
   mkdir -p "$out"
   local failed=0
 
+  : > "$out/summary.log"
   say "Build with warnings as errors, and every test"
   build build -Dwerror=true
-  meson test -C build --print-errorlogs --num-processes 2 || failed=1
+  logged "$out/summary.log" meson test -C build --print-errorlogs --num-processes 2 || failed=1
 
   say "AddressSanitizer + UBSan build: unit, fuzz corpora and end-to-end tests"
   build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    meson test -C build-asan --print-errorlogs --num-processes 2 || failed=1
+    logged "$out/summary.log" meson test -C build-asan --print-errorlogs --num-processes 2 || failed=1
 
   say "Fuzzing each decoder for ${FUZZ_SECONDS:-30} s"
   if [ -x tests/fuzz/run-fuzz.sh ]; then
-    tests/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-30}" || failed=1
+    logged "$out/summary.log" tests/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-30}" || failed=1
   else
     echo "tests/fuzz/run-fuzz.sh is missing"; failed=1
   fi
+
+  # One closing line for CI: subtests (TAP) counted one by one, other tests
+  # and each fuzzer's run as one each.
+  local passed failed_n
+  passed=$(awk '/ OK / { if (match($0, /[0-9]+ subtests passed/)) n += substr($0, RSTART, RLENGTH) + 0; else n++ }
+                /^fuzz-[a-z]+: .* no crash$/ { n++ } END { print n + 0 }' "$out/summary.log")
+  failed_n=$(awk '/ (FAIL|ERROR|TIMEOUT) / { n++ } /^fuzz-[a-z]+ FAILED/ { n++ } END { print n + 0 }' "$out/summary.log")
+  [ "$failed" -ne 0 ] && [ "$failed_n" -eq 0 ] && failed_n=1
+  echo
+  echo "serval: $passed passed, $failed_n failed"
 
   if [ $failed -ne 0 ]; then
     say "Some tests failed: see the logs above and build*/meson-logs/testlog.txt"
