@@ -382,7 +382,11 @@ serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsiz
       link->frames_dropped++;
       return FALSE;
     }
-  check_queue (link);
+  if (!check_queue (link))
+    {
+      link->frames_dropped++;
+      return FALSE;
+    }
   hlen = serval_data_header (hdr, vlan, len);
   g_byte_array_append (link->wbuf, hdr, hlen);
   g_byte_array_append (link->wbuf, frame, len);
