@@ -73,7 +73,20 @@ print(f"{sum(v)/len(v):.0f} {v[min(len(v)-1, int(len(v)*0.99))]:.0f}" if v else 
 }
 for r in $(seq "$REPS"); do
   measure direct "$D1" 10.232.9.2 "$r"
+  if [ "${PROFILE:-0}" = 1 ] && [ "$r" = 1 ] && command -v perf >/dev/null; then
+    # Where the server's time goes during one TCP test (cpu-clock sampling:
+    # hardware counters are not available on every machine).
+    perf record -q -e cpu-clock -F 2000 -g -p "$SPID" -o "$out/perf.data" -- sleep "$T_TCP" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   measure serval "$C1" 10.232.100.2 "$r"
+  if [ -n "${perf_pid:-}" ]; then
+    wait "$perf_pid"
+    perf report -i "$out/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null \
+      | grep -E '^ +[0-9.]+%' | head -25 > "$out/profile.txt"
+    note "server profile (top symbols) in $out/profile.txt"
+    perf_pid=
+  fi
 done
 
 python3 - "$out/results.csv" > "$out/summary.txt" <<'PY'
