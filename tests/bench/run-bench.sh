@@ -1,109 +1,423 @@
 #!/usr/bin/env bash
-# Serval's network-namespace benchmark (first cut): two client namespaces that
-# reach each other only through a server namespace. In alternating rounds it
-# measures the direct veth path (the limit) and Serval over TLS/TCP:
-# iperf3 TCP throughput, ping RTT (average, p99) and the server's CPU seconds
-# per GB forwarded. Writes results.csv and summary.txt (medians, ratios).
-#   sudo tests/bench/run-bench.sh            REPS=3 T_TCP=5 PINGN=300 OUT=dir
+# Serval's network-namespace benchmark (issue 4). Two client namespaces reach each
+# other only through a server namespace (no IP forwarding there). In one run, in
+# interleaved rounds, it measures side by side:
+#   direct      a veth pair (the limit)
+#   routed      a copy of the topology with kernel IP forwarding in the server namespace
+#   serval-T    Serval over each transport T in SERVAL_TRANSPORTS
+#   peers       SoftEther's Virtual Hub (defaults; UDP acceleration off), OpenVPN 2.6 TAP
+#               client-to-client (UDP; TCP), tinc 1.0 switch mode, n2n supernode relay
+# Figures per path and round: iperf3 TCP Gbit/s (1 stream), iperf3 UDP 64-byte packets
+# per second received, ping RTT (average, mdev, p99), server CPU seconds per GB forwarded.
+# Writes OUT/results.csv, OUT/summary.md and OUT/*.png; logs in OUT/logs.
+#
+#   sudo tests/bench/run-bench.sh
+# Environment (defaults in brackets):
+#   REPS [3] rounds; T_TCP [10] s; T_UDP [5] s; PINGN [500] pings at PINGI [0.002] s
+#   PEERS ["all": softether softether-tcp ovpn-udp ovpn-tcp tinc n2n] or "none" or a list
+#   INSTALL_PEERS=1 installs the peers with apt-get first
+#   SERVAL_TRANSPORTS [tls]; SERVAL_SERVER, SERVALCTL [build/...]; OUT [a new temp dir]
+#   QUICK=1 for CI: REPS=1 T_TCP=2 T_UDP=1 PINGN=100 PEERS=none unless set
+# Exit status: 0 when every measurement of direct, routed and Serval worked (peers are
+# reported, never a failure); 1 when the benchmark itself is broken.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../e2e/lib.sh"
 top=$(cd "$here/../.." && pwd)
+. "$top/tests/e2e/lib.sh"
+. "$here/peers/peers.sh"
+
+if [ "${QUICK:-0}" = 1 ]; then
+  REPS=${REPS:-1} T_TCP=${T_TCP:-2} T_UDP=${T_UDP:-1} PINGN=${PINGN:-100} PEERS=${PEERS:-none}
+fi
+REPS=${REPS:-3} T_TCP=${T_TCP:-10} T_UDP=${T_UDP:-5} PINGN=${PINGN:-500} PINGI=${PINGI:-0.002}
+PEERS=${PEERS:-all}
+[ "$PEERS" = all ] && PEERS=$ALL_PEERS
+[ "$PEERS" = none ] && PEERS=""
 SERVER=${SERVAL_SERVER:-$top/build/server/serval-server}
 CTL=${SERVALCTL:-$top/build/app/cli/servalctl}
-REPS=${REPS:-3} T_TCP=${T_TCP:-5} PINGN=${PINGN:-300}
-require_root
-command -v iperf3 >/dev/null || { apt-get install -y -qq iperf3 >/dev/null 2>&1 || bail "iperf3 is missing"; }
-[ -x "$SERVER" ] && [ -x "$CTL" ] || bail "build Serval first (ninja -C build)"
 
-P=sb$$
-SRV=$P-srv C1=$P-c1 C2=$P-c2 D1=$P-d1 D2=$P-d2
+# Serval's transports. Adding one is one word here (or in the environment), provided
+# servalctl selects it with --transport=NAME; TLS over TCP is today's only transport
+# and needs no option.
+SERVAL_TRANSPORTS=${SERVAL_TRANSPORTS:-tls}
+serval_client_args() { [ "$1" = tls ] || echo "--transport=$1"; }
+declare -A SERVAL_LABEL=([tls]="Serval, TLS 1.3 over TCP")
+
 out=${OUT:-$(mktemp -d /tmp/serval-bench.XXXXXX)}
-mkdir -p "$out"
-E2E_LOG=$out/checks.log
-trap e2e_cleanup EXIT
-for ns in $SRV $C1 $C2 $D1 $D2; do make_ns "$ns"; done
-link_ns "$SRV" 10.232.1.1/24 "$C1" 10.232.1.2/24 "${P}a"
-link_ns "$SRV" 10.232.2.1/24 "$C2" 10.232.2.2/24 "${P}b"
+W=$out/logs
+mkdir -p "$W" || { echo "run-bench: cannot make $W; set OUT to a writable directory" >&2; exit 1; }
+info() { echo "[$(date +%T)] $*" | tee -a "$W/bench.log" >&2; }
+die() { info "ERROR: $*"; exit 1; }
+BROKEN=()
+broken() { info "BROKEN: $*"; BROKEN+=("$*"); }
+
+require_root
+command -v iperf3 > /dev/null || die "iperf3 is missing: apt-get install iperf3"
+command -v gnuplot > /dev/null || die "gnuplot is missing: apt-get install gnuplot-nox"
+[ -x "$SERVER" ] || die "no serval-server at $SERVER: build Serval (ninja -C build) or set SERVAL_SERVER"
+[ -x "$CTL" ] || die "no servalctl at $CTL: build Serval (ninja -C build) or set SERVALCTL"
+
+if [ "${INSTALL_PEERS:-0}" = 1 ]; then
+  info "installing the peers: $PEER_PACKAGES"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $PEER_PACKAGES \
+    >> "$W/apt.log" 2>&1 || info "apt-get install failed (see $W/apt.log); missing peers are reported as not installed"
+fi
+
+# ---------------------------------------------------------------- processes
+declare -A DPID=()   # daemon name -> pid
+# spawn NAME NS CMD...: a daemon in a namespace, logging to $W/NAME.log
+spawn() { local name=$1 ns=$2; shift 2; bg "$ns" "$W/$name.log" "$@"; DPID[$name]=$BG_PID; }
+desc() { local c; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; desc "$c"; done; }
+# cpu_of NAME...: utime+stime (clock ticks) of the daemons, their threads and descendants
+cpu_of() {
+  local t=0 n q
+  for n in "$@"; do
+    [ -n "${DPID[$n]:-}" ] || continue
+    for q in ${DPID[$n]} $(desc "${DPID[$n]}"); do
+      t=$((t + $(awk '{print $14 + $15}' "/proc/$q/stat" 2>/dev/null || echo 0)))
+    done
+  done
+  echo $t
+}
+busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+cleanup() {
+  trap - EXIT INT TERM
+  e2e_cleanup
+  peers_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- topology
+P=sb$$
+SRV=$P-srv C1=$P-c1 C2=$P-c2 D1=$P-d1 D2=$P-d2 R1=$P-r1 RS=$P-rs R2=$P-r2
+SRV_IP1=10.232.1.1 SRV_IP2=10.232.2.1
+for ns in $SRV $C1 $C2 $D1 $D2 $R1 $RS $R2; do
+  make_ns "$ns"
+  in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+link_ns "$SRV" $SRV_IP1/24 "$C1" 10.232.1.2/24 "${P}a"
+link_ns "$SRV" $SRV_IP2/24 "$C2" 10.232.2.2/24 "${P}b"
 link_ns "$D1" 10.232.9.1/24 "$D2" 10.232.9.2/24 "${P}d"
 in_ns "$SRV" sysctl -qw net.ipv4.ip_forward=0
+# The routed baseline runs in a copy, so that c1 and c2 never get a direct path
+# (n2n would switch to peer to peer).
+link_ns "$RS" 10.233.1.1/24 "$R1" 10.233.1.2/24 "${P}r"
+link_ns "$RS" 10.233.2.1/24 "$R2" 10.233.2.2/24 "${P}s"
+in_ns "$RS" sysctl -qw net.ipv4.ip_forward=1
+in_ns "$R1" ip route add 10.233.2.0/24 via 10.233.1.1
+in_ns "$R2" ip route add 10.233.1.0/24 via 10.233.2.1
+overlay() { in_ns "$1" ip addr add "$2" dev "$3" && in_ns "$1" ip link set "$3" up; }
 
-data=$out/data
-for u in a b; do echo "pw-$u" > "$out/$u.pw"; "$SERVER" -d "$data" user add "$u" < "$out/$u.pw" >/dev/null; done
-"$SERVER" -d "$data" vlan add lan >/dev/null
-"$SERVER" -d "$data" user grant a lan >/dev/null && "$SERVER" -d "$data" user grant b lan >/dev/null
-FP=$("$SERVER" -d "$data" fingerprint)
-bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465
-SPID=$BG_PID
-wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.232.1.1/7465" || bail "server did not start"
-ip netns exec "$C1" "$CTL" --server 10.232.1.1:7465 --user a --password-file "$out/a.pw" --fingerprint "$FP" up --vlan lan > "$out/a.log" 2>&1 &
-E2E_PIDS+=($!)
-ip netns exec "$C2" "$CTL" --server 10.232.2.1:7465 --user b --password-file "$out/b.pw" --fingerprint "$FP" up --vlan lan > "$out/b.log" 2>&1 &
-E2E_PIDS+=($!)
-wait_for 15 grep -q "sv-lan up" "$out/a.log" && wait_for 15 grep -q "sv-lan up" "$out/b.log" || bail "clients did not come up"
-in_ns "$C1" ip addr add 10.232.100.1/24 dev sv-lan
-in_ns "$C2" ip addr add 10.232.100.2/24 dev sv-lan
-wait_for 10 in_ns "$C1" ping -c 1 -W 1 10.232.100.2 || bail "no ping through Serval"
-check "c1 cannot reach c2 except through Serval" bash -c "! ip netns exec $C1 ping -c1 -W1 10.232.2.2"
-
-bg "$C2" "$out/iperf-serval.log" iperf3 -s -B 10.232.100.2
-bg "$D2" "$out/iperf-direct.log" iperf3 -s -B 10.232.9.2
-sleep 0.5
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
-echo "path,round,tcp_gbps,rtt_avg_us,rtt_p99_us,server_cpu_s_per_gb" > "$out/results.csv"
-
-measure() { # measure NAME CLIENT_NS SERVER_ADDR ROUND
-  local name=$1 ns=$2 addr=$3 round=$4 t0 t1 json bytes gbps rtts avg p99 cpu
-  t0=$( [ "$name" = serval ] && cpu_ticks "$SPID" || echo 0)
-  json=$(in_ns "$ns" iperf3 -c "$addr" -t "$T_TCP" -J 2>/dev/null)
-  t1=$( [ "$name" = serval ] && cpu_ticks "$SPID" || echo 0)
-  bytes=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["end"]["sum_received"]["bytes"])' <<<"$json" 2>/dev/null || echo 0)
-  gbps=$(python3 -c "print(round($bytes * 8 / $T_TCP / 1e9, 3))")
-  rtts=$(in_ns "$ns" ping -c "$PINGN" -i 0.002 -q -W 1 "$addr" >/dev/null 2>&1; \
-         in_ns "$ns" ping -c "$PINGN" -i 0.002 -W 1 "$addr" 2>/dev/null | sed -n 's/.*time=\([0-9.]*\) ms/\1/p')
-  read -r avg p99 < <(python3 -c '
-import sys
-v = sorted(float(x) * 1000 for x in sys.stdin.read().split())
-print(f"{sum(v)/len(v):.0f} {v[min(len(v)-1, int(len(v)*0.99))]:.0f}" if v else "nan nan")' <<<"$rtts")
-  cpu=$( [ "$name" = serval ] && python3 -c "b=$bytes; print(round(($t1-$t0)/$hz/(b/1e9), 2) if b else 'nan')" || echo "")
-  echo "$name,$round,$gbps,$avg,$p99,$cpu" >> "$out/results.csv"
-  note "$name round $round: $gbps Gbit/s, RTT avg $avg us p99 $p99 us${cpu:+, server $cpu CPU s/GB}"
+isolated() {
+  [ "$(in_ns "$SRV" sysctl -n net.ipv4.ip_forward)" = 0 ] || { info "the server namespace forwards IP"; return 1; }
+  if in_ns "$C1" ping -c 1 -W 1 10.232.2.2 > /dev/null 2>&1; then info "c1 reaches c2 directly"; return 1; fi
 }
-for r in $(seq "$REPS"); do
-  measure direct "$D1" 10.232.9.2 "$r"
-  if [ "${PROFILE:-0}" = 1 ] && [ "$r" = 1 ] && command -v perf >/dev/null; then
-    # Where the server's time goes during one TCP test (cpu-clock sampling:
-    # hardware counters are not available on every machine).
-    perf record -q -e cpu-clock -F 2000 -g -p "$SPID" -o "$out/perf.data" -- sleep "$T_TCP" >/dev/null 2>&1 &
-    perf_pid=$!
-  fi
-  measure serval "$C1" 10.232.100.2 "$r"
-  if [ -n "${perf_pid:-}" ]; then
-    wait "$perf_pid"
-    perf report -i "$out/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null \
-      | grep -E '^ +[0-9.]+%' | head -25 > "$out/profile.txt"
-    note "server profile (top symbols) in $out/profile.txt"
-    perf_pid=
+isolated || die "c1 reaches c2 without a tunnel: the topology is wrong"
+info "c1 cannot reach c2 except through a tunnel (checked)"
+
+# Path table: source and destination namespace, destination address and device,
+# server daemon, client daemons, the namespace and devices the relay crosses.
+declare -A PATH_SRC PATH_DST PATH_KIND PATH_STATUS PATH_RELAY
+PATHS=""
+add_path() { # add_path NAME KIND SRC DST IP DEV SERVERD "CLIENTDS" RELAY LABEL
+  PATHS="$PATHS $1"; PATH_KIND[$1]=$2 PATH_SRC[$1]=$3 PATH_DST[$1]=$4 PATH_IP[$1]=$5 PATH_DEV[$1]=$6
+  PATH_SRVD[$1]=$7 PATH_CLID[$1]=$8 PATH_RELAY[$1]=$9 PATH_LABEL[$1]=${10} PATH_STATUS[$1]=measured
+}
+add_path direct core "$D1" "$D2" 10.232.9.2 "${P}db" "" "" "" "direct veth (the limit)"
+add_path routed core "$R1" "$R2" 10.233.2.2 "${P}sb" "" "" "$RS ${P}ra ${P}sa" \
+  "kernel routing through the server namespace"
+
+# ---------------------------------------------------------------- Serval
+serval_start() { # serval_start TRANSPORT INDEX
+  local t=$1 i=$2 port=$((7465 + $2)) data=$W/serval-$1 fp u
+  "$SERVER" -d "$data" vlan add lan > /dev/null || return 1
+  for u in a b; do
+    echo "bench-$u-$$" > "$W/serval-$t-$u.pw"
+    "$SERVER" -d "$data" user add "$u" < "$W/serval-$t-$u.pw" > /dev/null || return 1
+    "$SERVER" -d "$data" user grant "$u" lan > /dev/null || return 1
+  done
+  fp=$("$SERVER" -d "$data" fingerprint) || return 1
+  spawn serval-$t-srv "$SRV" "$SERVER" --data-dir "$data" --listen 0.0.0.0:$port
+  wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/$SRV_IP1/$port" || return 1
+  # shellcheck disable=SC2046
+  spawn serval-$t-c1 "$C1" "$CTL" --server $SRV_IP1:$port --user a --password-file "$W/serval-$t-a.pw" \
+    --fingerprint "$fp" up --vlan lan --tap sv-$t $(serval_client_args "$t")
+  # shellcheck disable=SC2046
+  spawn serval-$t-c2 "$C2" "$CTL" --server $SRV_IP2:$port --user b --password-file "$W/serval-$t-b.pw" \
+    --fingerprint "$fp" up --vlan lan --tap sv-$t $(serval_client_args "$t")
+  wait_for 15 grep -q "sv-$t up" "$W/serval-$t-c1.log" && wait_for 15 grep -q "sv-$t up" "$W/serval-$t-c2.log" || return 1
+  overlay "$C1" 192.168.$((80 + i)).1/24 sv-$t && overlay "$C2" 192.168.$((80 + i)).2/24 sv-$t
+}
+i=0
+for t in $SERVAL_TRANSPORTS; do
+  add_path serval-$t serval "$C1" "$C2" 192.168.$((80 + i)).2 sv-$t serval-$t-srv "serval-$t-c1 serval-$t-c2" \
+    "$SRV ${P}aa ${P}ba" "${SERVAL_LABEL[$t]:-Serval, transport $t}"
+  if serval_start "$t" $i; then info "serval-$t: clients up"
+  else PATH_STATUS[serval-$t]="did not come up"; broken "Serval over $t did not come up (see $W/serval-$t-*.log)"; fi
+  i=$((i + 1))
+done
+
+# ---------------------------------------------------------------- peers
+for p in $ALL_PEERS; do
+  case " $PEERS " in *" $p "*) ;; *) continue ;; esac
+  add_path "$p" peer "$C1" "$C2" "${PATH_IP[$p]}" "${PATH_DEV[$p]}" "${PATH_SRVD[$p]}" "${PATH_CLID[$p]}" \
+    "$SRV ${P}aa ${P}ba" "${PATH_LABEL[$p]}"
+  if ! peer_installed "$p"; then PATH_STATUS[$p]="not installed"; info "$p: not installed"; continue; fi
+  if peer_start "$p"; then info "$p: started"
+  else PATH_STATUS[$p]="did not come up"; info "$p: did not come up (see $W/*.log)"; fi
+done
+for p in $PEERS; do
+  case " $ALL_PEERS " in *" $p "*) ;; *) die "unknown peer '$p' in PEERS: choose from $ALL_PEERS, or all, or none" ;; esac
+done
+
+sleep 1
+isolated || die "c1 reaches c2 without a tunnel after the tunnels came up"
+for p in $PATHS; do
+  [ "${PATH_STATUS[$p]}" = measured ] || continue
+  if wait_for 10 in_ns "${PATH_SRC[$p]}" ping -c 1 -W 1 "${PATH_IP[$p]}"; then info "$p: ping works"
+  else
+    PATH_STATUS[$p]="did not come up"
+    [ "${PATH_KIND[$p]}" = peer ] && info "$p: no ping through the tunnel (see $W)" ||
+      broken "$p: no ping through it"
   fi
 done
 
-python3 - "$out/results.csv" > "$out/summary.txt" <<'PY'
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-def med(path, key):
-    v = [float(r[key]) for r in rows if r["path"] == path and r[key] not in ("", "nan")]
-    return statistics.median(v) if v else float("nan")
-d, s = {k: med("direct", k) for k in ("tcp_gbps", "rtt_avg_us", "rtt_p99_us")}, \
-       {k: med("serval", k) for k in ("tcp_gbps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb")}
-n = len([r for r in rows if r["path"] == "serval"])
-print(f"| path | TCP Gbit/s | RTT avg us | RTT p99 us | server CPU s/GB |   (medians of {n} rounds)")
-print("|---|---|---|---|---|")
-print(f"| direct veth | {d['tcp_gbps']:.2f} | {d['rtt_avg_us']:.0f} | {d['rtt_p99_us']:.0f} | - |")
-print(f"| Serval TLS/TCP through the server | {s['tcp_gbps']:.2f} | {s['rtt_avg_us']:.0f} | {s['rtt_p99_us']:.0f} | {s['server_cpu_s_per_gb']:.2f} |")
-print(f"| ratio Serval / direct | {s['tcp_gbps']/d['tcp_gbps']:.3f} | {s['rtt_avg_us']/d['rtt_avg_us']:.1f}x | {s['rtt_p99_us']/d['rtt_p99_us']:.1f}x | |")
+# ---------------------------------------------------------------- measurements
+CSV=$out/results.csv
+echo "path,round,metric,value" > "$CSV"
+row() { echo "$1,$2,$3,$4" >> "$CSV"; }
+
+# iperf_server NS PORT: a one-shot iperf3 server; sets IPID
+iperf_server() {
+  ip netns exec "$1" iperf3 -s -1 -p "$2" > "$W/iperf-s.log" 2>&1 &
+  IPID=$!
+  wait_for 5 sh -c "ip netns exec $1 ss -Hltn 'sport = :$2' | grep -q ."
+}
+# iperf_done NS: stops the one-shot server if it is still there (only if it is
+# still in our namespace, so that a reused pid is never signalled)
+iperf_done() {
+  local k
+  for k in $(seq 30); do [ "$(ip netns identify "$IPID" 2>/dev/null)" = "$1" ] || break; sleep 0.1; done
+  [ "$(ip netns identify "$IPID" 2>/dev/null)" = "$1" ] && kill "$IPID" 2>/dev/null
+  wait "$IPID" 2>/dev/null
+  return 0
+}
+relay_pkts() { # packets the relay namespace received on its two links
+  local r=${PATH_RELAY[$1]} ns d t=0
+  [ -n "$r" ] || { echo 0; return; }
+  set -- $r; ns=$1; shift
+  for d in "$@"; do t=$((t + $(in_ns "$ns" cat "/sys/class/net/$d/statistics/rx_packets"))); done
+  echo $t
+}
+
+HZ=$(getconf CLK_TCK)
+measure() { # measure PATH ROUND
+  local p=$1 r=$2 src=${PATH_SRC[$1]} dst=${PATH_DST[$1]} ip=${PATH_IP[$1]} s0 s1 c0 c1 b0 b1 x0 x1 rx0 rx1
+  in_ns "$src" ping -c 5 -i 0.05 -W 1 "$ip" > /dev/null 2>&1   # warm up: ARP, MAC learning, keys
+  # TCP, one stream, with the server's CPU time around it
+  iperf_server "$dst" 5201
+  s0=$(cpu_of ${PATH_SRVD[$p]}) c0=$(cpu_of ${PATH_CLID[$p]}) b0=$(busy) x0=$(relay_pkts "$p")
+  timeout $((T_TCP + 20)) ip netns exec "$src" iperf3 -c "$ip" -p 5201 -t "$T_TCP" --connect-timeout 3000 -J \
+    > "$W/tcp-$p-$r.json" 2> "$W/tcp-$p-$r.err"
+  s1=$(cpu_of ${PATH_SRVD[$p]}) c1=$(cpu_of ${PATH_CLID[$p]}) b1=$(busy) x1=$(relay_pkts "$p")
+  iperf_done "$dst"
+  # UDP, 64-byte payloads, as fast as the sender can
+  iperf_server "$dst" 5202
+  rx0=$(in_ns "$dst" cat "/sys/class/net/${PATH_DEV[$p]}/statistics/rx_packets")
+  timeout $((T_UDP + 20)) ip netns exec "$src" iperf3 -c "$ip" -p 5202 -u -l 64 -b 0 -t "$T_UDP" \
+    --connect-timeout 3000 -J > "$W/udp-$p-$r.json" 2> "$W/udp-$p-$r.err"
+  rx1=$(in_ns "$dst" cat "/sys/class/net/${PATH_DEV[$p]}/statistics/rx_packets")
+  iperf_done "$dst"
+  # RTT
+  in_ns "$src" ping -c "$PINGN" -i "$PINGI" -W 1 "$ip" > "$W/ping-$p-$r.txt" 2>&1
+  python3 - "$p" "$r" "$W" "$HZ" "${PATH_SRVD[$p]:+1}" "${PATH_CLID[$p]:+2}" "$s0 $s1 $c0 $c1 $b0 $b1 $x0 $x1 $rx0 $rx1" \
+    "$T_UDP" "${PATH_RELAY[$p]:+1}" >> "$CSV" <<'PY'
+import json, re, statistics, sys
+p, r, w, hz, has_srv, nclients, nums, t_udp, has_relay = sys.argv[1:]
+s0, s1, c0, c1, b0, tb0, b1, tb1, x0, x1, rx0, rx1 = (float(x) for x in nums.split())
+hz = float(hz)
+out = []
+def put(metric, value, fmt="%.3f"):
+    out.append("%s,%s,%s,%s" % (p, r, metric, "nan" if value is None else fmt % value))
+try:
+    e = json.load(open("%s/tcp-%s-%s.json" % (w, p, r)))["end"]
+    nbytes = e["sum_received"]["bytes"]
+    put("tcp_gbps", e["sum_received"]["bits_per_second"] / 1e9)
+    put("tcp_retransmits", e["sum_sent"].get("retransmits", 0), "%d")
+except Exception:
+    nbytes = 0
+    put("tcp_gbps", None)
+if has_srv:
+    put("server_cpu_s", (s1 - s0) / hz, "%.2f")
+    put("server_cpu_s_per_gb", (s1 - s0) / hz / (nbytes / 1e9) if nbytes else None)
+if nclients:
+    put("client_cpu_s_per_gb", (c1 - c0) / hz / 2 / (nbytes / 1e9) if nbytes else None)
+if has_relay:
+    put("relay_pkts", x1 - x0, "%d")
+put("machine_busy_pct", 100.0 * (b1 - b0) / max(1.0, tb1 - tb0), "%.0f")
+try:
+    s = json.load(open("%s/udp-%s-%s.json" % (w, p, r)))["end"]["sum"]
+    put("udp64_kpps", (s["packets"] - s["lost_packets"]) / s["seconds"] / 1e3, "%.1f")
+    put("udp64_sent_kpps", s["packets"] / s["seconds"] / 1e3, "%.1f")
+except Exception:
+    put("udp64_kpps", None)
+put("udp64_dev_rx_kpps", (rx1 - rx0) / float(t_udp) / 1e3, "%.1f")
+v = sorted(float(x) * 1000 for x in re.findall(r"time=([0-9.]+)", open("%s/ping-%s-%s.txt" % (w, p, r)).read()))
+if v:
+    put("rtt_avg_us", statistics.mean(v), "%.1f")
+    put("rtt_mdev_us", statistics.pstdev(v), "%.1f")
+    put("rtt_p99_us", v[min(len(v) - 1, int(0.99 * len(v)))], "%.1f")
+    put("rtt_replies", len(v), "%d")
+else:
+    for m in ("rtt_avg_us", "rtt_mdev_us", "rtt_p99_us"):
+        put(m, None)
+    put("rtt_replies", 0, "%d")
+print("\n".join(out))
 PY
-cat "$out/summary.txt" | sed 's/^/# /'
-note "raw data in $out"
-e2e_finish
+  local got
+  got=$(grep "^$p,$r," "$CSV" | grep -E ',(tcp_gbps|udp64_kpps|rtt_avg_us|rtt_p99_us|server_cpu_s_per_gb),' |
+        cut -d, -f3,4 | tr '\n' ' ')
+  info "round $r $p: $got"
+  if [ "${PATH_KIND[$p]}" != peer ]; then
+    grep -q "^$p,$r,tcp_gbps,nan" "$CSV" && broken "$p round $r: iperf3 TCP failed (see $W/tcp-$p-$r.*)"
+    grep -q "^$p,$r,udp64_kpps,nan" "$CSV" && broken "$p round $r: iperf3 UDP failed (see $W/udp-$p-$r.*)"
+    grep -q "^$p,$r,rtt_avg_us,nan" "$CSV" && broken "$p round $r: no ping reply (see $W/ping-$p-$r.txt)"
+  fi
+  return 0
+}
+
+LIVE=""
+for p in $PATHS; do [ "${PATH_STATUS[$p]}" = measured ] && LIVE="$LIVE $p"; done
+read -r -a live <<< "$LIVE"
+echo "start	$(date -u +%FT%TZ)	$(uptime)" > "$out/load.tsv"
+for r in $(seq "$REPS"); do
+  info "round $r of $REPS: load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "round $r	$(date -u +%FT%TZ)	$(uptime)" >> "$out/load.tsv"
+  # Rotate the order each round, so that no path always runs first or last.
+  n=${#live[@]}
+  for k in $(seq 0 $((n - 1))); do measure "${live[$(((k + r - 1) % n))]}" "$r"; done
+done
+echo "end	$(date -u +%FT%TZ)	$(uptime)" >> "$out/load.tsv"
+isolated || broken "c1 reached c2 without a tunnel at the end of the run"
+
+# ---------------------------------------------------------------- summary and plots
+for p in $PATHS; do printf '%s\t%s\t%s\t%s\n' "$p" "${PATH_KIND[$p]}" "${PATH_STATUS[$p]}" "${PATH_LABEL[$p]}"; done \
+  > "$out/paths.tsv"
+versions="serval-server $("$SERVER" --version 2>/dev/null | head -1); iperf3 $(iperf3 --version | head -1 | cut -d' ' -f2)"
+for pkg in openvpn tinc n2n softether-vpnserver; do
+  v=$(dpkg-query -W -f='${Version}' $pkg 2>/dev/null) && versions="$versions; $pkg $v"
+done
+python3 - "$out" "REPS=$REPS T_TCP=$T_TCP T_UDP=$T_UDP PINGN=$PINGN PINGI=$PINGI" "$versions" "$(uname -r), $(nproc) CPUs" \
+  "${BROKEN[*]:-}" <<'PY' || broken "the summary could not be written"
+import csv, collections, statistics, sys
+out, params, versions, machine, broken = sys.argv[1:]
+paths = [l.rstrip("\n").split("\t") for l in open(out + "/paths.tsv")]
+vals = collections.defaultdict(list)
+for row in csv.DictReader(open(out + "/results.csv")):
+    if row["value"] != "nan":
+        vals[(row["path"], row["metric"])].append(float(row["value"]))
+def med(p, m):
+    v = vals.get((p, m))
+    return statistics.median(v) if v else None
+def cell(p, m, fmt):
+    v = vals.get((p, m))
+    if not v:
+        return "-"
+    s = fmt % statistics.median(v)
+    return s + (" [" + fmt % min(v) + "-" + fmt % max(v) + "]" if len(v) > 1 else "")
+def fmt_gbps(x):
+    return "%.2f" % x if x >= 0.1 else "%.3f" % x
+measured = [p for p in paths if p[2] == "measured"]
+L = []
+L.append("# Serval network-namespace benchmark\n")
+L.append("Medians over rounds, [min-max] of the rounds. %s. TCP: iperf3, 1 stream; 64-byte: iperf3 UDP "
+         "`-u -l 64 -b 0`, packets per second received; RTT: ping, each round's average, mdev and p99; "
+         "server CPU: user+system time of the server daemon and its children during the TCP test, per GB "
+         "received.\n" % params)
+L.append("| path | TCP Gbit/s | 64-byte kpps | RTT avg µs | RTT mdev µs | RTT p99 µs | server CPU s/GB |")
+L.append("|---|---|---|---|---|---|---|")
+for p, kind, status, label in paths:
+    if status != "measured":
+        L.append("| %s | %s | | | | | |" % (label, status))
+        continue
+    L.append("| %s | %s | %s | %s | %s | %s | %s |" % (label, cell(p, "tcp_gbps", "%.2f"), cell(p, "udp64_kpps", "%.0f"),
+             cell(p, "rtt_avg_us", "%.0f"), cell(p, "rtt_mdev_us", "%.0f"), cell(p, "rtt_p99_us", "%.0f"),
+             cell(p, "server_cpu_s_per_gb", "%.2f")))
+def ratio(a, b, fmt="%.2f"):
+    return (fmt % (a / b)) if a is not None and b else "-"
+L.append("\n## Each path against the direct veth\n")
+L.append("Throughput as a share of direct; RTT as a multiple of direct.\n")
+L.append("| path | TCP | 64-byte pps | RTT avg | RTT p99 |")
+L.append("|---|---|---|---|---|")
+for p, kind, status, label in measured:
+    if p == "direct":
+        continue
+    L.append("| %s | %s | %s | %s× | %s× |" % (label, ratio(med(p, "tcp_gbps"), med("direct", "tcp_gbps"), "%.3f"),
+             ratio(med(p, "udp64_kpps"), med("direct", "udp64_kpps")),
+             ratio(med(p, "rtt_avg_us"), med("direct", "rtt_avg_us"), "%.1f"),
+             ratio(med(p, "rtt_p99_us"), med("direct", "rtt_p99_us"), "%.1f")))
+peers = [x for x in measured if x[1] == "peer"]
+for s, _, _, slabel in [x for x in measured if x[1] == "serval"]:
+    L.append("\n## %s against each peer\n" % slabel)
+    L.append("Serval's figure divided by the peer's: above 1 is better for TCP and 64-byte; below 1 is better "
+             "for RTT and CPU.\n")
+    if not peers:
+        L.append("No peer was measured in this run.")
+        continue
+    L.append("| peer | TCP | 64-byte pps | RTT avg | RTT p99 | server CPU s/GB |")
+    L.append("|---|---|---|---|---|---|")
+    for p, kind, status, label in peers:
+        L.append("| %s | %s× | %s× | %s× | %s× | %s× |" % (label, ratio(med(s, "tcp_gbps"), med(p, "tcp_gbps")),
+                 ratio(med(s, "udp64_kpps"), med(p, "udp64_kpps")), ratio(med(s, "rtt_avg_us"), med(p, "rtt_avg_us")),
+                 ratio(med(s, "rtt_p99_us"), med(p, "rtt_p99_us")),
+                 ratio(med(s, "server_cpu_s_per_gb"), med(p, "server_cpu_s_per_gb"))))
+    targets = [("TCP ≥ 3 Gbit/s", "tcp_gbps", lambda x: x >= 3), ("RTT avg ≤ 100 µs", "rtt_avg_us", lambda x: x <= 100),
+               ("RTT p99 ≤ 250 µs", "rtt_p99_us", lambda x: x <= 250), ("64-byte ≥ 150 kpps", "udp64_kpps", lambda x: x >= 150),
+               ("server CPU ≤ 1.5 s/GB", "server_cpu_s_per_gb", lambda x: x <= 1.5)]
+    L.append("\nIssue 4's targets: " + "; ".join("%s: %s" % (n, "-" if med(s, m) is None else
+             ("met" if ok(med(s, m)) else "not met")) for n, m, ok in targets) + ".")
+L.append("\n## Conditions\n")
+L.append("- Machine: %s; load (uptime) at the start, at each round and at the end:" % machine)
+for l in open(out + "/load.tsv"):
+    what, when, up = l.rstrip("\n").split("\t")
+    L.append("  - %s, %s: %s" % (what, when, up.strip()))
+busy = [x for p in measured for x in vals.get((p[0], "machine_busy_pct"), [])]
+if busy:
+    L.append("- Machine busy during the TCP tests: %.0f-%.0f %% of all CPUs." % (min(busy), max(busy)))
+relay = ["%s %.0f" % (p, med(p, "relay_pkts")) for p, *_ in measured if med(p, "relay_pkts")]
+if relay:
+    L.append("- Packets the server namespace received during each TCP test (median; the relay really passes "
+             "through it): " + "; ".join(relay) + ".")
+cli = ["%s %.2f" % (p, med(p, "client_cpu_s_per_gb")) for p, *_ in measured if med(p, "client_cpu_s_per_gb") is not None]
+if cli:
+    L.append("- Client CPU s/GB (each client, median): " + "; ".join(cli) + ".")
+L.append("- Versions: %s." % versions)
+if broken:
+    L.append("\n**The benchmark is broken in this run:** %s" % broken)
+open(out + "/summary.md", "w").write("\n".join(L) + "\n")
+
+short = {"direct": "direct", "routed": "routed", "softether": "SoftEther", "softether-tcp": "SoftEther TCP-only",
+         "ovpn-udp": "OpenVPN UDP", "ovpn-tcp": "OpenVPN TCP", "tinc": "tinc", "n2n": "n2n"}
+with open(out + "/medians.tsv", "w") as f:
+    f.write("# label\tkind\t" + "\t".join("%s\tmin\tmax" % m for m in
+            ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb")) + "\n")
+    for p, kind, status, label in measured:
+        name = short.get(p) or ("Serval " + p.split("-", 1)[1].upper() if p.startswith("serval-") else p)
+        cols = []
+        for m in ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb"):
+            v = vals.get((p, m))
+            cols += ["%g" % statistics.median(v), "%g" % min(v), "%g" % max(v)] if v else ["-", "-", "-"]
+        f.write("%s\t%s\t%s\n" % (name, kind, "\t".join(cols)))
+PY
+gnuplot -e "data='$out/medians.tsv'; outdir='$out'; subtitle='$(date -u +%F), medians of $REPS round(s), load $(cut -d' ' -f1 /proc/loadavg)'" \
+  "$here/plot-bench.gp" 2> "$W/gnuplot.log" || broken "gnuplot failed (see $W/gnuplot.log)"
+for f in tcp kpps rtt cpu; do [ -s "$out/bench-$f.png" ] || broken "no plot $out/bench-$f.png"; done
+
+cat "$out/summary.md"
+info "results in $out: results.csv, summary.md, bench-{tcp,kpps,rtt,cpu}.png; logs in $W"
+if [ ${#BROKEN[@]} -gt 0 ]; then
+  info "the benchmark is broken: ${BROKEN[*]}"
+  exit 1
+fi
+exit 0
