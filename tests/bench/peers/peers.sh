@@ -69,9 +69,11 @@ openvpn_certs() {
     done ) >> "$W/openssl.log" 2>&1
 }
 
+# Not the usual 1194: SoftEther 5.01's own OpenVPN module listens on UDP 1194 in the
+# same server namespace.
 start_openvpn() { # start_openvpn udp|tcp
-  local t=$1 port=1194 sp=udp cp=udp dev=ovu net=192.168.71 c i=1
-  [ "$t" = tcp ] && { port=1195 sp=tcp-server cp=tcp-client dev=ovt net=192.168.72; }
+  local t=$1 port=11194 sp=udp cp=udp dev=ovu net=192.168.71 c i=1
+  [ "$t" = tcp ] && { port=11195 sp=tcp-server cp=tcp-client dev=ovt net=192.168.72; }
   openvpn_certs || { info "openvpn: cannot make certificates (see $W/openssl.log)"; return 1; }
   fill openvpn-server.conf PROTO=$sp PORT=$port DEV=$dev DIR="$W/pki" > "$W/ovs-$t.conf"
   spawn ovs-$t "$SRV" openvpn --config "$W/ovs-$t.conf"
