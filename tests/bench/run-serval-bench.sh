@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# serval-bench against a real serval-server on loopback: makes a data dir with
+# users, starts the server on 127.0.0.1 at a free port, runs the modes of
+# serval-bench (throughput at 64 and 1400 bytes, latency at a few offered
+# rates, idle memory per client, logins per second), each REPS times, and
+# writes into OUT: results.csv (every figure), medians.csv, gnuplot PNG plots
+# (serval-bench-*.png) and summary.md.
+#
+#   tests/bench/run-serval-bench.sh              full run (about 20 minutes)
+#   QUICK=1 tests/bench/run-serval-bench.sh      small counts, under a minute, for CI
+#
+# Settings (environment): OUT=dir REPS=3 SECONDS_T=5 TP_CLIENTS="2 4 8 16"
+#   SIZES="64 1400" LAT_RATES="1000 10000 100000 300000" LAT_CLIENTS=4
+#   IDLE_COUNTS="100 1000 5000 10000" IDLE_REPS=REPS IDLE_GROUP=50 IDLE_ITER=1000
+#   IDLE_FLAT=1000 (one-VLAN comparison; empty: none)
+#   LOGIN_N=200 LOGIN_CONC="1 4 16 64"
+#   SERVAL_SERVER=path SERVAL_BENCH=path (default: build/)
+# Output is TAP: in QUICK mode it fails only when the tool or the server is
+# broken (a run that does not finish or measures nothing), never for slow figures.
+#
+# PBKDF2: users for throughput, latency and logins are made with the server's
+# default 100,000 iterations, so logins are measured at their real cost. The
+# idle users are made with IDLE_ITER (default 1,000) iterations, only so that
+# 10,000 of them log in within minutes: memory per connected client does not
+# depend on it. "serval-bench populate" hashes each password once for all
+# users of a run (same salt); the server still does the full PBKDF2 at login.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/../e2e/lib.sh"
+SERVER=${SERVAL_SERVER:-$top/build/server/serval-server}
+BENCH=${SERVAL_BENCH:-$top/build/tests/bench/serval-bench}
+QUICK=${QUICK:-0}
+
+if [ "$QUICK" = 1 ]; then
+  REPS=${REPS:-1} SECONDS_T=${SECONDS_T:-1} WARMUP=${WARMUP:-0.3}
+  TP_CLIENTS=${TP_CLIENTS:-"2 4"} SIZES=${SIZES:-"64 1400"}
+  LAT_RATES=${LAT_RATES:-"1000 10000"} LAT_CLIENTS=${LAT_CLIENTS:-2}
+  IDLE_COUNTS=${IDLE_COUNTS:-"20 50"} IDLE_FLAT=${IDLE_FLAT-}
+  LOGIN_N=${LOGIN_N:-10} LOGIN_CONC=${LOGIN_CONC:-"1 4"}
+else
+  REPS=${REPS:-3} SECONDS_T=${SECONDS_T:-5} WARMUP=${WARMUP:-1}
+  TP_CLIENTS=${TP_CLIENTS:-"2 4 8 16"} SIZES=${SIZES:-"64 1400"}
+  LAT_RATES=${LAT_RATES:-"1000 10000 100000 300000"} LAT_CLIENTS=${LAT_CLIENTS:-4}
+  IDLE_COUNTS=${IDLE_COUNTS:-"100 1000 5000 10000"} IDLE_FLAT=${IDLE_FLAT-1000}
+  LOGIN_N=${LOGIN_N:-200} LOGIN_CONC=${LOGIN_CONC:-"1 4 16 64"}
+fi
+IDLE_REPS=${IDLE_REPS:-$REPS} IDLE_GROUP=${IDLE_GROUP:-50} IDLE_ITER=${IDLE_ITER:-1000}
+
+[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first: ninja -C build, or set SERVAL_SERVER)"
+[ -x "$BENCH" ] || bail "cannot run: no serval-bench at $BENCH (build first: ninja -C build, or set SERVAL_BENCH)"
+command -v python3 >/dev/null || bail "cannot run: python3 is missing (apt-get install python3)"
+command -v gnuplot >/dev/null || bail "cannot run: gnuplot is missing for the plots (apt-get install gnuplot-nox)"
+
+out=${OUT:-$(mktemp -d /tmp/serval-bench.XXXXXX)}
+mkdir -p "$out" || bail "cannot create $out"
+out=$(cd "$out" && pwd)
+csv=$out/results.csv
+rm -f "$csv"
+data=$(mktemp -d /tmp/serval-bench-data.XXXXXX)
+SPID=
+stop_server() {
+  if [ -n "$SPID" ]; then
+    kill "$SPID" 2>/dev/null
+    wait "$SPID" 2>/dev/null
+    SPID=
+  fi
+}
+cleanup() { stop_server; rm -rf "$data"; }
+trap cleanup EXIT
+
+# The server holds one socket per client: give it the most this shell may.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+note "open-file limit for the server and serval-bench: $(ulimit -n)"
+note "load before the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ADDR=127.0.0.1:$PORT
+max_clients=16
+for n in $TP_CLIENTS $LAT_CLIENTS $LOGIN_N; do [ "$n" -gt "$max_clients" ] && max_clients=$n; done
+max_idle=0
+for n in $IDLE_COUNTS $IDLE_FLAT; do [ "$n" -gt "$max_idle" ] && max_idle=$n; done
+
+"$BENCH" populate -d "$data" --prefix bench --clients "$max_clients" --csv "$out/populate.csv" \
+  2>>"$out/bench.log" || bail "serval-bench populate failed: see $out/bench.log"
+"$BENCH" populate -d "$data" --prefix idle --vlan idle --clients "$max_idle" --group "$IDLE_GROUP" \
+  --iterations "$IDLE_ITER" --csv "$out/populate.csv" 2>>"$out/bench.log" \
+  || bail "serval-bench populate (idle users) failed: see $out/bench.log"
+FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the server's fingerprint"
+
+server_n=0
+start_server() {
+  stop_server
+  server_n=$((server_n + 1))
+  "$SERVER" --data-dir "$data" --listen "$ADDR" >"$out/server.log.$server_n" 2>&1 &
+  SPID=$!
+  wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" \
+    || bail "serval-server did not start on $ADDR: $(tail -3 "$out/server.log.$server_n")"
+}
+
+FAILED_RUNS=0
+# bench LABEL MODE ARGS...: one serval-bench run; a TAP line for whether it worked
+bench() {
+  local label=$1 mode=$2; shift 2
+  if "$BENCH" "$mode" --server "$ADDR" --fingerprint "$FP" --server-pid "$SPID" --csv "$csv" \
+       --label "$label" "$@" 2>>"$out/bench.log"; then
+    tap_ok "$mode $* (run $label): $(tail -1 "$out/bench.log")"
+  else
+    FAILED_RUNS=$((FAILED_RUNS + 1))
+    tap_fail "$mode $* (run $label) failed: $(tail -2 "$out/bench.log" | tr '\n' ' ')"
+  fi
+}
+
+start_time=$SECONDS
+start_server
+for r in $(seq "$REPS"); do
+  for size in $SIZES; do
+    for n in $TP_CLIENTS; do
+      bench "$r" throughput --clients "$n" --size "$size" --seconds "$SECONDS_T" --warmup "$WARMUP"
+    done
+  done
+  for rate in $LAT_RATES; do
+    bench "$r" latency --clients "$LAT_CLIENTS" --rate "$rate" --size 64 --seconds "$SECONDS_T" --warmup "$WARMUP"
+  done
+  for c in $LOGIN_CONC; do
+    bench "$r" logins --clients "$LOGIN_N" --concurrency "$c"
+  done
+done
+# Idle: a fresh server for each run, so that "before" is a server with no client.
+for r in $(seq "$IDLE_REPS"); do
+  for n in $IDLE_COUNTS; do
+    start_server
+    bench "$r" idle --prefix idle --vlan idle --group "$IDLE_GROUP" --clients "$n" --concurrency 64 --seconds 5
+  done
+done
+if [ -n "$IDLE_FLAT" ]; then
+  start_server
+  bench flat idle --prefix idle --vlan idle --group 0 --clients "$IDLE_FLAT" --concurrency 64 --seconds 5
+fi
+stop_server
+note "measuring took $((SECONDS - start_time)) s; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Medians, plot data and summary.md.
+python3 - "$csv" "$out" "$IDLE_GROUP" "$IDLE_ITER" "$REPS" "$QUICK" <<'PY' || bail "cannot summarize $csv"
+import csv, collections, os, statistics, sys
+path, out, group, idle_iter, reps, quick = sys.argv[1:]
+rows = list(csv.DictReader(open(path)))
+vals = collections.defaultdict(list)
+for r in rows:
+    flat = r["run"] == "flat"
+    key = (r["mode"] + ("-flat" if flat else ""), int(r["clients"]), int(r["size"]), int(r["rate"]),
+           int(r["concurrency"]), r["metric"])
+    vals[key].append(float(r["value"]))
+med = {k: statistics.median(v) for k, v in vals.items()}
+n = {k: len(v) for k, v in vals.items()}
+with open(os.path.join(out, "medians.csv"), "w") as f:
+    f.write("mode,clients,size,rate,concurrency,metric,median,n,min,max\n")
+    for k in sorted(med):
+        f.write(",".join(map(str, k)) + f",{med[k]:.6g},{n[k]},{min(vals[k]):.6g},{max(vals[k]):.6g}\n")
+
+def keys(mode, **fix):
+    names = ("clients", "size", "rate", "concurrency")
+    return sorted({k[:5] for k in med if k[0] == mode and all(k[1 + names.index(a)] == v for a, v in fix.items())})
+
+def get(k, metric, default=float("nan")):
+    return med.get(k + (metric,), default)
+
+md = []
+md.append(f"# serval-bench results ({'QUICK, ' if quick == '1' else ''}medians of {reps} runs unless noted)\n")
+md.append("Many simulated clients in one process (the engine without TAP) against a real "
+          "serval-server on 127.0.0.1, TLS 1.3 over TCP.\n")
+md.append("## Switched frames per second (N/2 sender/receiver pairs in one VLAN)\n")
+md.append("| frame | clients | received kframes/s | Gbit/s | refused by the link /s | lost | bench CPU | server CPU |")
+md.append("|---|---|---|---|---|---|---|---|")
+sizes = sorted({k[2] for k in keys("throughput")})
+for s in sizes:
+    with open(os.path.join(out, f"throughput-{s}.dat"), "w") as d:
+        for k in keys("throughput", size=s):
+            d.write(f"{k[1]} {get(k, 'rx_fps') / 1e3:.3f} {get(k, 'rx_gbps'):.4f}\n")
+            md.append(f"| {s} B | {k[1]} | {get(k, 'rx_fps') / 1e3:.0f} | {get(k, 'rx_gbps'):.2f} | "
+                      f"{get(k, 'refused_per_s'):.0f} | {get(k, 'lost_total'):.0f} | "
+                      f"{get(k, 'bench_cpu_util'):.2f} | {get(k, 'server_cpu_util'):.2f} |")
+md.append("\n## One-way latency under load (64-byte frames; µs)\n")
+md.append("| clients | offered frames/s | received frames/s | p50 | p90 | p99 | p99.9 | max | lost | server CPU |")
+md.append("|---|---|---|---|---|---|---|---|---|---|")
+with open(os.path.join(out, "latency.dat"), "w") as d:
+    for k in keys("latency"):
+        p = [get(k, m) for m in ("p50_us", "p90_us", "p99_us", "p999_us", "max_us")]
+        d.write(f"{k[3]} " + " ".join(f"{x:.1f}" for x in p) + "\n")
+        md.append(f"| {k[1]} | {k[3]} | {get(k, 'rx_fps'):.0f} | " + " | ".join(f"{x:.0f}" for x in p) +
+                  f" | {get(k, 'lost_total'):.0f} | {get(k, 'server_cpu_util'):.2f} |")
+md.append(f"\n## Memory per connected idle client (VLANs of {group} members; users with {idle_iter} PBKDF2 iterations)\n")
+md.append("| clients | online | server VmRSS before MiB | after MiB | VmHWM MiB | server KiB per client | bench KiB per client | logins/s while connecting | server CPU ms per login |")
+md.append("|---|---|---|---|---|---|---|---|---|")
+for mode in ("idle", "idle-flat"):
+    ks = keys(mode)
+    if mode == "idle":
+        d = open(os.path.join(out, "idle.dat"), "w")
+    for k in ks:
+        online = get(k, "online")
+        cpu_ms = get(k, "server_cpu_s") * 1e3 / online if online else float("nan")
+        label = f"{k[1]}" + (" (one VLAN, 1 run)" if mode == "idle-flat" else "")
+        md.append(f"| {label} | {online:.0f} | {get(k, 'server_rss_before_kib') / 1024:.1f} | "
+                  f"{get(k, 'server_rss_after_kib') / 1024:.1f} | {get(k, 'server_hwm_after_kib') / 1024:.1f} | "
+                  f"{get(k, 'server_kib_per_client'):.1f} | {get(k, 'bench_kib_per_client'):.1f} | "
+                  f"{get(k, 'logins_per_s'):.0f} | {cpu_ms:.1f} |")
+        if mode == "idle":
+            d.write(f"{k[1]} {get(k, 'server_kib_per_client'):.2f} {get(k, 'server_rss_after_kib') / 1024:.2f}\n")
+    if mode == "idle":
+        d.close()
+md.append("\n## Logins (connect + TLS handshake + login, 100,000 PBKDF2 iterations)\n")
+md.append("| clients | concurrency | logins/s | p50 ms | p99 ms | max ms | server CPU ms per login | bench CPU ms per login | failed |")
+md.append("|---|---|---|---|---|---|---|---|---|")
+with open(os.path.join(out, "logins.dat"), "w") as d:
+    for k in keys("logins"):
+        d.write(f"{k[4]} {get(k, 'logins_per_s'):.2f} {get(k, 'p50_ms'):.2f} {get(k, 'p99_ms'):.2f}\n")
+        md.append(f"| {k[1]} | {k[4]} | {get(k, 'logins_per_s'):.1f} | {get(k, 'p50_ms'):.0f} | "
+                  f"{get(k, 'p99_ms'):.0f} | {get(k, 'max_ms'):.0f} | {get(k, 'server_cpu_ms_per_login'):.1f} | "
+                  f"{get(k, 'bench_cpu_ms_per_login'):.1f} | "
+                  f"{get(k, 'failed'):.0f} |")
+md.append("\nPlots: serval-bench-throughput.png, serval-bench-latency.png, serval-bench-idle.png, "
+          "serval-bench-logins.png; every figure in results.csv, medians with min and max in medians.csv.")
+open(os.path.join(out, "summary.md"), "w").write("\n".join(md) + "\n")
+PY
+check "medians and summary.md written" test -s "$out/summary.md"
+
+if gnuplot -e "dir='$out'" "$here/serval-bench-plots.gp" >"$out/gnuplot.log" 2>&1; then
+  for p in throughput latency idle logins; do
+    check "plot serval-bench-$p.png" test -s "$out/serval-bench-$p.png"
+  done
+else
+  tap_fail "gnuplot failed: $(tail -3 "$out/gnuplot.log" | tr '\n' ' ')"
+fi
+
+# The tool works when every run finished and measured something.
+have() { python3 -c '
+import csv, sys
+mode, metric = sys.argv[2], sys.argv[3]
+v = [float(r["value"]) for r in csv.DictReader(open(sys.argv[1])) if r["mode"] == mode and r["metric"] == metric]
+sys.exit(0 if v and all(x > 0 for x in v) else 1)' "$csv" "$1" "$2"; }
+check "throughput: frames arrived in every run" have throughput rx_fps
+check "latency: samples in every run" have latency samples
+check "idle: clients online in every run" have idle online
+check "logins: logins in every run" have logins logins_per_s
+sed 's/^/# /' "$out/summary.md"
+note "all output in $out"
+e2e_finish
