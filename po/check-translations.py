@@ -283,7 +283,9 @@ def check_language(tap, lang, podir, pot, tmp):
     stats = err.strip().splitlines()[-1] if err.strip() else ''
     tap.result(rc == 0, '%s: msgfmt --check passes' % lang,
                [] if rc == 0 else ['msgfmt --check failed (exit %d):' % rc,
-                                   err.strip().replace(merged, 'po/%s.po (merged)' % lang)])
+                                   re.sub(re.escape(merged) + r':(\d+):',
+                                          'po/%s.po, merged with the template, line \\1:' % lang,
+                                          err.strip())])
 
     counts = {'translated': 0, 'fuzzy': 0, 'untranslated': 0}
     for number, kind in re.findall(r'(\d+) (translated|fuzzy|untranslated)', stats):
@@ -293,7 +295,7 @@ def check_language(tap, lang, podir, pot, tmp):
                     if not e['fuzzy'] and any(s == '' for s in e['strs'].values())]
     fuzzy = [e for e in entries if e['fuzzy']]
     total = counts['translated'] + counts['fuzzy'] + counts['untranslated']
-    complete = (rc == 0 and total > 0 and counts['fuzzy'] == 0
+    complete = (total > 0 and counts['fuzzy'] == 0
                 and counts['untranslated'] == 0 and not untranslated and not fuzzy
                 and total == len(entries))
     diag = ['msgfmt --statistics: ' + stats]
