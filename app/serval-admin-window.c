@@ -1,0 +1,599 @@
+/* serval-admin-window.c: VLANs, their members and the users, for administrators. */
+#include "config.h"
+
+#include "serval-admin-window.h"
+
+#include <glib/gi18n.h>
+
+#define REFRESH_SECONDS 5
+
+enum {
+  COL_NAME,      /* VLAN name, or the member's user */
+  COL_HOST,
+  COL_MAC,
+  COL_ADDRESSES,
+  COL_NODE,
+  COL_SINCE,
+  COL_VLAN,      /* the VLAN a row belongs to */
+  COL_IS_VLAN,
+  COL_WEIGHT,
+  N_COLS
+};
+
+enum { UCOL_NAME, UCOL_ADMIN, UCOL_VLANS, N_UCOLS };
+
+struct _ServalAdminWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  ServalApplication *app;
+  ServalClient      *client;
+  GCancellable      *cancellable;
+  GSource           *refresh_source;
+  guint              generation;   /* drops answers to an older refresh */
+  guint              pending;      /* member lists still to come */
+  GPtrArray         *vlan_names;
+
+  GtkTreeStore      *vlan_store;
+  GtkListStore      *user_store;
+  GtkTreeView       *vlan_view;
+  GtkTreeView       *user_view;
+  GtkRevealer       *error_revealer;
+  GtkLabel          *error_label;
+  GtkLabel          *summary_label;
+  GtkEntry          *vlan_entry;
+  GtkButton         *delete_vlan_button;
+  GtkButton         *kick_button;
+  GtkButton         *delete_user_button;
+  GtkButton         *grant_button;
+  GtkButton         *revoke_button;
+  GtkComboBoxText   *grant_combo;
+};
+
+G_DEFINE_FINAL_TYPE (ServalAdminWindow, serval_admin_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void
+show_error (ServalAdminWindow *self, const char *message)
+{
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
+}
+
+static void
+dismiss_error_cb (ServalAdminWindow *self)
+{
+  show_error (self, NULL);
+}
+
+/* --- reading ----------------------------------------------------------------- */
+
+typedef struct {
+  ServalAdminWindow *self;
+  guint              generation;
+  char              *vlan;
+} ReadData;
+
+static ReadData *
+read_data_new (ServalAdminWindow *self, const char *vlan)
+{
+  ReadData *data = g_new0 (ReadData, 1);
+
+  data->self = g_object_ref (self);
+  data->generation = self->generation;
+  data->vlan = g_strdup (vlan);
+  return data;
+}
+
+static void
+read_data_free (ReadData *data)
+{
+  g_object_unref (data->self);
+  g_free (data->vlan);
+  g_free (data);
+}
+
+static gboolean
+find_vlan_row (ServalAdminWindow *self, const char *vlan, GtkTreeIter *iter)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (self->vlan_store);
+  gboolean valid = gtk_tree_model_get_iter_first (model, iter);
+
+  while (valid)
+    {
+      g_autofree char *name = NULL;
+
+      gtk_tree_model_get (model, iter, COL_NAME, &name, -1);
+      if (g_strcmp0 (name, vlan) == 0)
+        return TRUE;
+      valid = gtk_tree_model_iter_next (model, iter);
+    }
+  return FALSE;
+}
+
+static void
+update_summary (ServalAdminWindow *self)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (self->vlan_store);
+  GtkTreeIter iter;
+  guint vlans = 0, members = 0;
+  g_autofree char *text = NULL;
+
+  if (gtk_tree_model_get_iter_first (model, &iter))
+    do
+      {
+        vlans++;
+        members += gtk_tree_model_iter_n_children (model, &iter);
+      }
+    while (gtk_tree_model_iter_next (model, &iter));
+  text = g_strdup_printf (_("%u VLANs, %u members connected"), vlans, members);
+  gtk_label_set_text (self->summary_label, text);
+}
+
+static void
+members_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ReadData *data = user_data;
+  ServalAdminWindow *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) members = serval_client_list_members_finish (SERVAL_CLIENT (source), result, &error);
+  GtkTreeIter parent;
+
+  if (data->generation != self->generation || self->client == NULL)
+    {
+      read_data_free (data);
+      return;
+    }
+  self->pending--;
+  if (members == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+    }
+  else if (find_vlan_row (self, data->vlan, &parent))
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+        {
+          g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
+          const char *const *addresses = serval_member_get_addresses (m);
+          g_autofree char *addrs = addresses != NULL ? g_strjoinv (", ", (char **) addresses) : g_strdup ("");
+          g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (serval_member_get_since (m));
+          g_autofree char *when = since != NULL ? g_date_time_format (since, "%Y-%m-%d %H:%M:%S") : g_strdup ("");
+          GtkTreeIter iter;
+
+          gtk_tree_store_append (self->vlan_store, &iter, &parent);
+          gtk_tree_store_set (self->vlan_store, &iter,
+                              COL_NAME, serval_member_get_user (m),
+                              COL_HOST, serval_member_get_host (m),
+                              COL_MAC, serval_member_get_mac (m),
+                              COL_ADDRESSES, addrs,
+                              COL_NODE, serval_member_get_node (m),
+                              COL_SINCE, when,
+                              COL_VLAN, data->vlan,
+                              COL_IS_VLAN, FALSE,
+                              COL_WEIGHT, PANGO_WEIGHT_NORMAL,
+                              -1);
+        }
+    }
+  if (self->pending == 0)
+    {
+      gtk_tree_view_expand_all (self->vlan_view);
+      update_summary (self);
+    }
+  read_data_free (data);
+}
+
+static void
+vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ReadData *data = user_data;
+  ServalAdminWindow *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) infos = serval_client_list_vlans_finish (SERVAL_CLIENT (source), result, &error);
+
+  if (data->generation != self->generation || self->client == NULL)
+    {
+      if (infos != NULL)
+        g_ptr_array_set_free_func (infos, (GDestroyNotify) serval_vlan_info_free);
+      read_data_free (data);
+      return;
+    }
+  if (infos == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+      read_data_free (data);
+      return;
+    }
+  g_ptr_array_set_free_func (infos, (GDestroyNotify) serval_vlan_info_free);
+  gtk_tree_store_clear (self->vlan_store);
+  gtk_combo_box_text_remove_all (self->grant_combo);
+  g_ptr_array_set_size (self->vlan_names, 0);
+  for (guint i = 0; i < infos->len; i++)
+    {
+      ServalVlanInfo *info = infos->pdata[i];
+      g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members",
+                                                             info->members), info->members);
+      GtkTreeIter iter;
+
+      gtk_tree_store_append (self->vlan_store, &iter, NULL);
+      gtk_tree_store_set (self->vlan_store, &iter,
+                          COL_NAME, info->name, COL_HOST, count, COL_VLAN, info->name,
+                          COL_IS_VLAN, TRUE, COL_WEIGHT, PANGO_WEIGHT_BOLD, -1);
+      gtk_combo_box_text_append_text (self->grant_combo, info->name);
+      g_ptr_array_add (self->vlan_names, g_strdup (info->name));
+      self->pending++;
+      serval_client_list_members_async (self->client, info->name, self->cancellable, members_listed_cb,
+                                        read_data_new (self, info->name));
+    }
+  if (infos->len > 0)
+    gtk_combo_box_set_active (GTK_COMBO_BOX (self->grant_combo), 0);
+  update_summary (self);
+  read_data_free (data);
+}
+
+static void
+users_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ReadData *data = user_data;
+  ServalAdminWindow *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = serval_client_list_users_finish (SERVAL_CLIENT (source), result, &error);
+  g_autofree char *selected = NULL;
+  GtkTreeIter iter;
+
+  if (users != NULL)
+    g_ptr_array_set_free_func (users, (GDestroyNotify) serval_user_info_free);
+  if (data->generation != self->generation || self->client == NULL)
+    {
+      read_data_free (data);
+      return;
+    }
+  if (users == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+      read_data_free (data);
+      return;
+    }
+  if (gtk_tree_selection_get_selected (gtk_tree_view_get_selection (self->user_view), NULL, &iter))
+    gtk_tree_model_get (GTK_TREE_MODEL (self->user_store), &iter, UCOL_NAME, &selected, -1);
+  gtk_list_store_clear (self->user_store);
+  for (guint i = 0; i < users->len; i++)
+    {
+      ServalUserInfo *u = users->pdata[i];
+      g_autofree char *vlans = u->vlans != NULL ? g_strjoinv (", ", u->vlans) : g_strdup ("");
+
+      gtk_list_store_insert_with_values (self->user_store, &iter, -1,
+                                         UCOL_NAME, u->name, UCOL_ADMIN, u->admin, UCOL_VLANS, vlans, -1);
+      if (g_strcmp0 (selected, u->name) == 0)
+        gtk_tree_selection_select_iter (gtk_tree_view_get_selection (self->user_view), &iter);
+    }
+  read_data_free (data);
+}
+
+void
+serval_admin_window_refresh (ServalAdminWindow *self)
+{
+  if (self->client == NULL || serval_client_get_state (self->client) != SERVAL_CLIENT_STATE_ONLINE)
+    return;
+  self->generation++;
+  self->pending = 0;
+  serval_client_list_vlans_async (self->client, self->cancellable, vlans_listed_cb, read_data_new (self, NULL));
+  serval_client_list_users_async (self->client, self->cancellable, users_listed_cb, read_data_new (self, NULL));
+}
+
+static void
+refresh_clicked_cb (ServalAdminWindow *self)
+{
+  serval_admin_window_refresh (self);
+}
+
+static gboolean
+refresh_timeout_cb (gpointer user_data)
+{
+  ServalAdminWindow *self = user_data;
+
+  /* Not while the administrator is choosing something to act on. */
+  if (gtk_widget_get_visible (GTK_WIDGET (self)) &&
+      gtk_tree_selection_count_selected_rows (gtk_tree_view_get_selection (self->vlan_view)) == 0)
+    serval_admin_window_refresh (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- changing ---------------------------------------------------------------- */
+
+static void
+request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ServalAdminWindow *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!serval_client_request_finish (SERVAL_CLIENT (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+    }
+  else
+    show_error (self, NULL);
+  if (self->client != NULL)
+    serval_admin_window_refresh (self);
+  g_object_unref (self);
+}
+
+static void
+request (ServalAdminWindow *self, ServalRequestKind kind, const char *a, const char *b, gboolean flag)
+{
+  if (self->client == NULL)
+    return;
+  serval_client_request_async (self->client, kind, a, b, flag, self->cancellable, request_done_cb,
+                               g_object_ref (self));
+}
+
+static gboolean
+selected_row (ServalAdminWindow *self, char **name, char **vlan, gboolean *is_vlan)
+{
+  GtkTreeIter iter;
+
+  if (!gtk_tree_selection_get_selected (gtk_tree_view_get_selection (self->vlan_view), NULL, &iter))
+    return FALSE;
+  gtk_tree_model_get (GTK_TREE_MODEL (self->vlan_store), &iter, COL_NAME, name, COL_VLAN, vlan,
+                      COL_IS_VLAN, is_vlan, -1);
+  return TRUE;
+}
+
+static char *
+selected_user (ServalAdminWindow *self)
+{
+  GtkTreeIter iter;
+  char *name = NULL;
+
+  if (gtk_tree_selection_get_selected (gtk_tree_view_get_selection (self->user_view), NULL, &iter))
+    gtk_tree_model_get (GTK_TREE_MODEL (self->user_store), &iter, UCOL_NAME, &name, -1);
+  return name;
+}
+
+static void
+selection_changed_cb (ServalAdminWindow *self)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *vlan = NULL;
+  g_autofree char *user = selected_user (self);
+  gboolean is_vlan = FALSE;
+  gboolean any = selected_row (self, &name, &vlan, &is_vlan);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->delete_vlan_button), any && is_vlan);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->kick_button), any && !is_vlan);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->delete_user_button), user != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->grant_button), user != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->revoke_button), user != NULL);
+}
+
+static void
+add_vlan_cb (ServalAdminWindow *self)
+{
+  g_autofree char *name = g_strstrip (g_strdup (gtk_entry_get_text (self->vlan_entry)));
+
+  if (*name == '\0')
+    {
+      show_error (self, _("Type the name of the new VLAN first."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->vlan_entry));
+      return;
+    }
+  request (self, SERVAL_REQUEST_VLAN_ADD, name, NULL, FALSE);
+  gtk_entry_set_text (self->vlan_entry, "");
+}
+
+/* Asks before something that cannot be undone. */
+static gboolean
+confirm (ServalAdminWindow *self, const char *question, const char *detail, const char *action)
+{
+  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                              GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", question);
+  GtkWidget *button;
+  int response;
+
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", detail);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  button = gtk_dialog_add_button (GTK_DIALOG (dialog), action, GTK_RESPONSE_ACCEPT);
+  gtk_style_context_add_class (gtk_widget_get_style_context (button), "destructive-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  response = gtk_dialog_run (GTK_DIALOG (dialog));
+  gtk_widget_destroy (dialog);
+  return response == GTK_RESPONSE_ACCEPT;
+}
+
+static void
+delete_vlan_cb (ServalAdminWindow *self)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *vlan = NULL;
+  g_autofree char *question = NULL;
+  gboolean is_vlan = FALSE;
+
+  if (!selected_row (self, &name, &vlan, &is_vlan) || !is_vlan)
+    return;
+  question = g_strdup_printf (_("Delete VLAN “%s”?"), vlan);
+  if (confirm (self, question, _("Its members are disconnected from it at once, and everyone loses the "
+                                 "right to join it."), _("_Delete")))
+    request (self, SERVAL_REQUEST_VLAN_DEL, vlan, NULL, FALSE);
+}
+
+static void
+kick_cb (ServalAdminWindow *self)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *vlan = NULL;
+  gboolean is_vlan = TRUE;
+
+  if (!selected_row (self, &name, &vlan, &is_vlan) || is_vlan)
+    return;
+  request (self, SERVAL_REQUEST_KICK, name, vlan, FALSE);
+}
+
+static void
+add_user_cb (ServalAdminWindow *self)
+{
+  GtkWidget *dialog = gtk_dialog_new_with_buttons (_("Add a User"), GTK_WINDOW (self),
+                                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT |
+                                                   GTK_DIALOG_USE_HEADER_BAR,
+                                                   _("_Cancel"), GTK_RESPONSE_CANCEL,
+                                                   _("_Add"), GTK_RESPONSE_ACCEPT, NULL);
+  GtkWidget *grid = gtk_grid_new ();
+  GtkWidget *name = gtk_entry_new ();
+  GtkWidget *password = gtk_entry_new ();
+  GtkWidget *admin = gtk_check_button_new_with_mnemonic (_("_Administrator"));
+  GtkWidget *label;
+
+  g_object_set (grid, "margin", 18, "row-spacing", 8, "column-spacing", 12, NULL);
+  label = gtk_label_new_with_mnemonic (_("_User name"));
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), name);
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_grid_attach (GTK_GRID (grid), label, 0, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), name, 1, 0, 1, 1);
+  label = gtk_label_new_with_mnemonic (_("_Password"));
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), password);
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_grid_attach (GTK_GRID (grid), label, 0, 1, 1, 1);
+  gtk_entry_set_visibility (GTK_ENTRY (password), FALSE);
+  gtk_entry_set_input_purpose (GTK_ENTRY (password), GTK_INPUT_PURPOSE_PASSWORD);
+  gtk_entry_set_activates_default (GTK_ENTRY (password), TRUE);
+  gtk_grid_attach (GTK_GRID (grid), password, 1, 1, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), admin, 1, 2, 1, 1);
+  atk_object_set_name (gtk_widget_get_accessible (name), _("New user name"));
+  atk_object_set_name (gtk_widget_get_accessible (password), _("New user password"));
+  gtk_container_add (GTK_CONTAINER (gtk_dialog_get_content_area (GTK_DIALOG (dialog))), grid);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  gtk_widget_show_all (dialog);
+
+  if (gtk_dialog_run (GTK_DIALOG (dialog)) == GTK_RESPONSE_ACCEPT)
+    {
+      const char *n = gtk_entry_get_text (GTK_ENTRY (name));
+      const char *p = gtk_entry_get_text (GTK_ENTRY (password));
+
+      if (*n == '\0' || strlen (p) < 8)
+        show_error (self, *n == '\0' ? _("A new user needs a name.")
+                                     : _("A password needs at least 8 characters."));
+      else
+        request (self, SERVAL_REQUEST_USER_ADD, n, p,
+                 gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (admin)));
+    }
+  gtk_widget_destroy (dialog);
+}
+
+static void
+delete_user_cb (ServalAdminWindow *self)
+{
+  g_autofree char *user = selected_user (self);
+  g_autofree char *question = NULL;
+
+  if (user == NULL)
+    return;
+  question = g_strdup_printf (_("Delete user “%s”?"), user);
+  if (confirm (self, question, _("Their sessions end at once and they can no longer log in."),
+               _("_Delete")))
+    request (self, SERVAL_REQUEST_USER_DEL, user, NULL, FALSE);
+}
+
+static void
+grant_cb (ServalAdminWindow *self, GtkButton *button)
+{
+  g_autofree char *user = selected_user (self);
+  g_autofree char *vlan = gtk_combo_box_text_get_active_text (self->grant_combo);
+
+  if (user == NULL || vlan == NULL)
+    {
+      show_error (self, _("Choose a user and a VLAN first."));
+      return;
+    }
+  request (self, button == self->grant_button ? SERVAL_REQUEST_GRANT : SERVAL_REQUEST_REVOKE,
+           user, vlan, FALSE);
+}
+
+/* --- life ---------------------------------------------------------------------- */
+
+static void
+client_state_cb (ServalClient *client, GParamSpec *pspec, gpointer user_data)
+{
+  ServalAdminWindow *self = user_data;
+
+  if (serval_client_get_state (client) == SERVAL_CLIENT_STATE_ONLINE)
+    serval_admin_window_refresh (self);
+}
+
+static void
+serval_admin_window_dispose (GObject *object)
+{
+  ServalAdminWindow *self = SERVAL_ADMIN_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->refresh_source != NULL)
+    g_source_destroy (self->refresh_source);
+  g_clear_pointer (&self->refresh_source, g_source_unref);
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_data (self->client, self);
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->vlan_names, g_ptr_array_unref);
+  G_OBJECT_CLASS (serval_admin_window_parent_class)->dispose (object);
+}
+
+static void
+serval_admin_window_class_init (ServalAdminWindowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = serval_admin_window_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/serval/Serval/ui/serval-admin-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, vlan_store);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, user_store);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, vlan_view);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, user_view);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, vlan_entry);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, delete_vlan_button);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, kick_button);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, delete_user_button);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, grant_button);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, revoke_button);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, grant_combo);
+  gtk_widget_class_bind_template_callback (widget_class, dismiss_error_cb);
+  gtk_widget_class_bind_template_callback (widget_class, refresh_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, add_vlan_cb);
+  gtk_widget_class_bind_template_callback (widget_class, delete_vlan_cb);
+  gtk_widget_class_bind_template_callback (widget_class, kick_cb);
+  gtk_widget_class_bind_template_callback (widget_class, add_user_cb);
+  gtk_widget_class_bind_template_callback (widget_class, delete_user_cb);
+  gtk_widget_class_bind_template_callback (widget_class, grant_cb);
+}
+
+static void
+serval_admin_window_init (ServalAdminWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->vlan_names = g_ptr_array_new_with_free_func (g_free);
+}
+
+ServalAdminWindow *
+serval_admin_window_new (ServalApplication *app, ServalClient *client)
+{
+  ServalAdminWindow *self = g_object_new (SERVAL_TYPE_ADMIN_WINDOW, "application", app, NULL);
+  g_autofree char *subtitle = g_strdup_printf (_("%s as %s"), serval_client_get_server (client),
+                                               serval_client_get_user (client));
+  GtkWidget *header = gtk_window_get_titlebar (GTK_WINDOW (self));
+
+  self->app = app;
+  self->client = g_object_ref (client);
+  if (GTK_IS_HEADER_BAR (header))
+    gtk_header_bar_set_subtitle (GTK_HEADER_BAR (header), subtitle);
+  g_signal_connect (client, "notify::state", G_CALLBACK (client_state_cb), self);
+  self->refresh_source = g_timeout_source_new_seconds (REFRESH_SECONDS);
+  g_source_set_callback (self->refresh_source, refresh_timeout_cb, self, NULL);
+  g_source_attach (self->refresh_source, NULL);
+  selection_changed_cb (self);
+  serval_admin_window_refresh (self);
+  return self;
+}

@@ -1,0 +1,157 @@
+/* serval-vlan-row.c: a VLAN in the main window. */
+#include "config.h"
+
+#include "serval-vlan-row.h"
+
+#include <glib/gi18n.h>
+
+struct _ServalVlanRow
+{
+  GtkListBoxRow      parent_instance;
+
+  ServalApplication *app;
+  ServalVlanItem    *item;
+
+  GtkLabel          *name_label;
+  GtkLabel          *count_label;
+  GtkSpinner        *spinner;
+  GtkSwitch         *join_switch;
+  GtkRevealer       *members_revealer;
+  GtkListBox        *members_list;
+};
+
+G_DEFINE_FINAL_TYPE (ServalVlanRow, serval_vlan_row, GTK_TYPE_LIST_BOX_ROW)
+
+GtkWidget *
+serval_member_row_new (ServalMember *member, gboolean details)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  const char *const *addresses = serval_member_get_addresses (member);
+  g_autofree char *title = g_strdup_printf (_("%s on %s"), serval_member_get_user (member),
+                                            serval_member_get_host (member));
+  g_autofree char *addrs = addresses != NULL && addresses[0] != NULL
+                           ? g_strjoinv (", ", (char **) addresses) : g_strdup (_("no address yet"));
+  g_autofree char *line = g_strdup_printf ("%s · %s", serval_member_get_mac (member), addrs);
+  GtkWidget *label;
+
+  label = gtk_label_new (title);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_container_add (GTK_CONTAINER (box), label);
+  label = gtk_label_new (line);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_line_wrap (GTK_LABEL (label), TRUE);
+  gtk_style_context_add_class (gtk_widget_get_style_context (label), "dim-label");
+  gtk_container_add (GTK_CONTAINER (box), label);
+  if (details)
+    {
+      g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (serval_member_get_since (member));
+      g_autofree char *when = since != NULL ? g_date_time_format (since, "%x %X") : g_strdup ("?");
+      g_autofree char *more = g_strdup_printf (_("on server node %s since %s"),
+                                               serval_member_get_node (member), when);
+
+      label = gtk_label_new (more);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_style_context_add_class (gtk_widget_get_style_context (label), "dim-label");
+      gtk_container_add (GTK_CONTAINER (box), label);
+    }
+  g_object_set (box, "margin-start", 12, "margin-end", 12, "margin-top", 4, "margin-bottom", 4, NULL);
+  gtk_widget_show_all (box);
+  return box;
+}
+
+static GtkWidget *
+create_member_row (gpointer item, gpointer user_data)
+{
+  return serval_member_row_new (SERVAL_MEMBER (item), FALSE);
+}
+
+static void
+sync_from_item (ServalVlanRow *self)
+{
+  gboolean joined = serval_vlan_item_get_joined (self->item);
+  gboolean busy = serval_vlan_item_get_busy (self->item);
+  ServalClientVlan *vlan = serval_vlan_item_get_vlan (self->item);
+  guint members = serval_vlan_item_get_members (self->item);
+  g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members",
+                                                         members), members);
+
+  gtk_label_set_text (self->count_label, count);
+  gtk_switch_set_active (self->join_switch, joined);
+  gtk_switch_set_state (self->join_switch, joined);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->join_switch), !busy);
+  if (busy)
+    gtk_spinner_start (self->spinner);
+  else
+    gtk_spinner_stop (self->spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  gtk_list_box_bind_model (self->members_list, vlan != NULL ? serval_client_vlan_get_members (vlan) : NULL,
+                           create_member_row, NULL, NULL);
+  gtk_revealer_set_reveal_child (self->members_revealer, joined);
+}
+
+static void
+item_changed_cb (ServalVlanItem *item, GParamSpec *pspec, gpointer user_data)
+{
+  sync_from_item (SERVAL_VLAN_ROW (user_data));
+}
+
+static gboolean
+switch_state_set_cb (ServalVlanRow *self, gboolean state)
+{
+  if (state != serval_vlan_item_get_joined (self->item))
+    serval_application_set_joined (self->app, self->item, state);
+  /* The switch shows the real state once the join or leave is done. */
+  return TRUE;
+}
+
+static void
+serval_vlan_row_dispose (GObject *object)
+{
+  ServalVlanRow *self = SERVAL_VLAN_ROW (object);
+
+  if (self->item != NULL)
+    g_signal_handlers_disconnect_by_data (self->item, self);
+  g_clear_object (&self->item);
+  G_OBJECT_CLASS (serval_vlan_row_parent_class)->dispose (object);
+}
+
+static void
+serval_vlan_row_class_init (ServalVlanRowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = serval_vlan_row_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/serval/Serval/ui/serval-vlan-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, count_label);
+  gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, join_switch);
+  gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, members_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, members_list);
+  gtk_widget_class_bind_template_callback (widget_class, switch_state_set_cb);
+}
+
+static void
+serval_vlan_row_init (ServalVlanRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+serval_vlan_row_new (ServalApplication *app, ServalVlanItem *item)
+{
+  ServalVlanRow *self = g_object_new (SERVAL_TYPE_VLAN_ROW, NULL);
+  const char *name = serval_vlan_item_get_name (item);
+  g_autofree char *switch_name = g_strdup_printf (_("Join VLAN %s"), name);
+  g_autofree char *members_name = g_strdup_printf (_("Members of VLAN %s"), name);
+
+  self->app = app;
+  self->item = g_object_ref (item);
+  gtk_label_set_text (self->name_label, name);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->join_switch)), switch_name);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->members_list)), members_name);
+  g_signal_connect (item, "notify", G_CALLBACK (item_changed_cb), self);
+  sync_from_item (self);
+  return GTK_WIDGET (self);
+}
