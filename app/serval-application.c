@@ -561,7 +561,8 @@ secret_cleared_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!serval_secret_clear_finish (result, &error))
+  /* FALSE without an error: there was nothing to remove. */
+  if (!serval_secret_clear_finish (result, &error) && error != NULL)
     g_debug ("No password removed from the keyring: %s", error->message);
 }
 
