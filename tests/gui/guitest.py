@@ -19,8 +19,10 @@ As a command, for bash (each prints a reason and exits 1 on failure):
 
     guitest.py a11y-ready                      the AT-SPI registry answers
     guitest.py tray-owner                      exits 0 once an XEmbed tray owns the selection
-    guitest.py tray-icons                      X Y W H NAME, one line for each docked icon
-    guitest.py click-tray NAME [BUTTON]        clicks the docked icon whose window is NAME
+    guitest.py tray-icons                      X Y W H NAME (class ...), one a docked icon
+    guitest.py wait-tray-icon NAME [TIMEOUT]   waits until that icon is docked
+    guitest.py click-tray NAME [BUTTON]        clicks the icon with xdotool; NAME is the
+                                               plug's title or WM_CLASS, or #N for the Nth
     guitest.py wait-app APP [TIMEOUT]          waits until APP is on the AT-SPI bus
     guitest.py dump APP                        prints APP's accessible tree
     guitest.py click APP ROLE NAME             clicks a node (dogtail click)
@@ -32,7 +34,9 @@ As a command, for bash (each prints a reason and exits 1 on failure):
     guitest.py screenshot-node APP ROLE NAME FILE  PNG of the screen area of one node
     guitest.py image-check FILE [MIN_COLOURS]  fails if the PNG is blank (too few colours)
     guitest.py notifications                   SUMMARY<TAB>BODY<TAB>SHOWN, one a line
-    guitest.py wait-notification SUMMARY [TIMEOUT]  waits until the daemon answered it
+    guitest.py count-notifications             how many Notify calls were recorded so far
+    guitest.py wait-notification SUMMARY [TIMEOUT [SINCE]]  waits until the daemon
+                                               answered one, skipping the first SINCE calls
 
 A NAME of "-" means any name.
 """
@@ -119,25 +123,37 @@ def _window_tree():
 
 
 def tray_icons():
-    """Docked icons as (x, y, w, h, name): the windows embedded in the tray's panel."""
+    """Docked icons as (x, y, w, h, name, classes): the windows embedded in the tray's
+    panel. name is the plug's title (gtk_status_icon_set_title, else the program name);
+    classes its WM_CLASS strings (gtk_status_icon_set_name; AppIndicator's id)."""
     rows = _window_tree()
     icons = []
     for i, (depth, _wid, name, cls, *_rest) in enumerate(rows):
         if name == "panel" and '"trayer"' in cls:
             # The panel's children are trayer's sockets; their children are the plugs.
-            for d2, _w2, n2, _c2, w, h, x, y in rows[i + 1:]:
+            for d2, _w2, n2, c2, w, h, x, y in rows[i + 1:]:
                 if d2 <= depth:
                     break
                 if d2 == depth + 6 and w > 1 and h > 1:
-                    icons.append((x, y, w, h, n2))
+                    icons.append((x, y, w, h, n2, re.findall(r'"([^"]*)"', c2)))
     return icons
 
 
+def find_tray_icon(name):
+    """The docked icon whose title or WM_CLASS is name, or "#N" for the Nth (from 1)."""
+    icons = tray_icons()
+    if name.startswith("#"):
+        n = int(name[1:])
+        return icons[n - 1] if 0 < n <= len(icons) else None
+    hits = [i for i in icons if i[4] == name or name in i[5]]
+    return hits[0] if hits else None
+
+
 def click_tray_icon(name, button=1):
-    """Clicks the middle of the docked icon whose plug window is called name."""
-    icon = wait_for(lambda: [i for i in tray_icons() if i[4] == name],
-                    "a tray icon named %r (docked: %r)" % (name, tray_icons()))[0]
-    x, y, w, h, _ = icon
+    """Clicks the middle of a docked icon (see find_tray_icon) with xdotool."""
+    icon = wait_for(lambda: find_tray_icon(name),
+                    "a tray icon %r (docked: %r)" % (name, tray_icons()))
+    x, y, w, h = icon[:4]
     _run(["xdotool", "mousemove", "--sync", str(x + w // 2), str(y + h // 2),
           "click", str(button)])
     return icon
@@ -333,8 +349,11 @@ def _cli(argv):
         if not tray_owner():
             raise GuiError("no XEmbed tray owns _NET_SYSTEM_TRAY_S0")
     elif cmd == "tray-icons":
-        for icon in tray_icons():
-            print("%d %d %d %d %s" % icon)
+        for x, y, w, h, name, classes in tray_icons():
+            print("%d %d %d %d %s (class %s)" % (x, y, w, h, name, " ".join(classes)))
+    elif cmd == "wait-tray-icon":
+        wait_for(lambda: find_tray_icon(args[0]), "a tray icon %r" % args[0],
+                 float(args[1]) if len(args) > 1 else DEFAULT_TIMEOUT)
     elif cmd == "click-tray":
         click_tray_icon(args[0], int(args[1]) if len(args) > 1 else 1)
     elif cmd == "wait-app":
@@ -365,8 +384,11 @@ def _cli(argv):
     elif cmd == "notifications":
         for n in notifications():
             print("%s\t%s\t%s" % (n["summary"], n["body"], n["shown"]))
+    elif cmd == "count-notifications":
+        print(len(notifications()))
     elif cmd == "wait-notification":
-        wait_notification(args[0], float(args[1]) if len(args) > 1 else DEFAULT_TIMEOUT)
+        wait_notification(args[0], float(args[1]) if len(args) > 1 else DEFAULT_TIMEOUT,
+                          int(args[2]) if len(args) > 2 else 0)
     else:
         print(__doc__)
         return 2

@@ -112,7 +112,8 @@ gui_tool() { gui_py "$GUI_HERE/guitest.py" "$@"; }
 gui_screenshot_window() { gui_tool screenshot-window "$1" "$2"; }   # TITLE FILE
 gui_screenshot_root() { gui_tool screenshot-root "$1"; }            # FILE
 gui_tray_click() { gui_tool click-tray "$@"; }                      # NAME [BUTTON]
-gui_wait_notification() { gui_tool wait-notification "$@"; }        # SUMMARY [TIMEOUT]
+gui_wait_notification() { gui_tool wait-notification "$@"; }        # SUMMARY [TIMEOUT [SINCE]]
+gui_count_notifications() { gui_tool count-notifications; }        # prints N, for SINCE
 
 # gui_check_image FILE [MIN_COLOURS]: the PNG exists and is not blank.
 gui_check_image() {

@@ -38,22 +38,27 @@ APP=smoke-app.py
 gui_bg "$out/app.log" "$GUI_PY" "$here/smoke-app.py"
 APP_PID=$GUI_BG_PID
 
+check "the app is on the AT-SPI bus" gui_tool wait-app "$APP"
 in_test_ns() { [ "$(readlink "/proc/$APP_PID/ns/net")" = "$(in_ns "$NS" readlink /proc/self/ns/net)" ]; }
 check "the app runs inside the test's network namespace" in_test_ns
-check "the app is on the AT-SPI bus" gui_tool wait-app "$APP"
 check "its window 'Smoke' is showing" gui_tool wait-node "$APP" frame Smoke
 
 # --- AT-SPI: type, click, read ------------------------------------------------------
 check "dogtail types into the entry" gui_tool type "$APP" text Name Ada
+before=$(gui_count_notifications)
 check "dogtail clicks the button" gui_tool click "$APP" "push button" Greet
 check "the label changed to 'Hello, Ada'" gui_tool wait-text "$APP" label Greeting "Hello, Ada"
-check "the daemon showed the notification 'Greeted'" gui_wait_notification Greeted
+check "the daemon showed the notification 'Greeted'" gui_wait_notification Greeted 15 "$before"
+no_such_notification() { ! gui_wait_notification "Never sent" 0.5; }
+check "the notification check fails for one that was not sent" no_such_notification
+before=$(gui_count_notifications)
+check "a second click sends a second notification" gui_tool click "$APP" "push button" Greet
+check "the daemon showed the second one too" gui_wait_notification Greeted 15 "$before"
 check "screenshot of the window 'Smoke'" gui_screenshot_window Smoke "$out/window.png"
 check "the window screenshot is not blank" gui_check_image "$out/window.png" 16
 
 # --- the tray -----------------------------------------------------------------------
-tray_has() { gui_tool tray-icons | grep -q " $1\$"; }
-check "the status icon docked in the XEmbed tray" wait_for 15 tray_has Smoke
+check "the status icon docked in the XEmbed tray" gui_tool wait-tray-icon Smoke
 check "xdotool clicks the tray icon" gui_tray_click Smoke
 check "the tray menu's 'Show Smoke' is found through AT-SPI" gui_tool wait-node "$APP" "menu item" "Show Smoke"
 check "screenshot of the tray menu" gui_tool screenshot-node "$APP" menu - "$out/tray-menu.png"
