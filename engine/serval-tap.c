@@ -29,6 +29,7 @@ struct _ServalTap
   char *name;
   guint8 mac[6];
   guint mtu;
+  gboolean up;
   GSource *source;
   ServalTapFrameFunc func;
   gpointer func_data;
@@ -102,9 +103,11 @@ set_error_errno (GError **error, int e, const char *name, const char *what)
   return FALSE;
 }
 
-/* Sets MTU and IFF_UP and reads the MAC through an ioctl socket. */
+/* Sets MTU, MAC and IFF_UP (unless @bring_up is FALSE: then it only reads),
+ * and reads the MAC and MTU back, through an ioctl socket. Setting needs
+ * CAP_NET_ADMIN; reading does not. */
 static gboolean
-configure (ServalTap *tap, guint mtu, const guint8 *mac, GError **error)
+configure (ServalTap *tap, guint mtu, const guint8 *mac, gboolean bring_up, GError **error)
 {
   struct ifreq ifr;
   int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -114,6 +117,8 @@ configure (ServalTap *tap, guint mtu, const guint8 *mac, GError **error)
     return set_error_errno (error, errno, tap->name, "Configuring");
   memset (&ifr, 0, sizeof ifr);
   g_strlcpy (ifr.ifr_name, tap->name, IFNAMSIZ);
+  if (!bring_up)
+    goto read_back;
   if (mtu > 0)
     {
       ifr.ifr_mtu = mtu;
@@ -144,6 +149,7 @@ configure (ServalTap *tap, guint mtu, const guint8 *mac, GError **error)
       set_error_errno (error, errno, tap->name, "Bringing up");
       goto out;
     }
+read_back:
   if (ioctl (s, SIOCGIFHWADDR, &ifr) < 0)
     {
       set_error_errno (error, errno, tap->name, "Reading the address of");
@@ -152,6 +158,8 @@ configure (ServalTap *tap, guint mtu, const guint8 *mac, GError **error)
   memcpy (tap->mac, ifr.ifr_hwaddr.sa_data, 6);
   if (ioctl (s, SIOCGIFMTU, &ifr) == 0)
     tap->mtu = ifr.ifr_mtu;
+  if (ioctl (s, SIOCGIFFLAGS, &ifr) == 0)
+    tap->up = (ifr.ifr_flags & IFF_UP) != 0;
   ok = TRUE;
 out:
   close (s);
@@ -214,7 +222,7 @@ serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GErro
   {
     ServalTap *tap = serval_tap_new_from_fd (fd, ifr.ifr_name, error);
 
-    if (tap != NULL && (mtu > 0 || mac != NULL) && !configure (tap, mtu, mac, error))
+    if (tap != NULL && (mtu > 0 || mac != NULL) && !configure (tap, mtu, mac, TRUE, error))
       g_clear_object (&tap);
     return tap;
   }
@@ -228,7 +236,7 @@ serval_tap_new_from_fd (int fd, const char *name, GError **error)
   tap->fd = fd;
   tap->name = g_strdup (name);
   g_unix_set_fd_nonblocking (fd, TRUE, NULL);
-  if (!configure (tap, 0, NULL, error))
+  if (!configure (tap, 0, NULL, TRUE, error))
     {
       g_object_unref (tap);
       return NULL;
@@ -236,6 +244,124 @@ serval_tap_new_from_fd (int fd, const char *name, GError **error)
   return tap;
 }
 
+/* The owner uid of a TUN/TAP device as sysfs shows it ("-1": none), for messages. */
+static char *
+read_owner (const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/owner", name);
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return g_strdup ("unknown");
+  return g_strstrip (text);
+}
+
+static gboolean
+device_exists (const char *name)
+{
+  struct ifreq ifr;
+  int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  gboolean found;
+
+  if (s < 0)
+    return FALSE;   /* cannot tell: refuse rather than risk creating it */
+  memset (&ifr, 0, sizeof ifr);
+  g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
+  found = ioctl (s, SIOCGIFINDEX, &ifr) == 0;
+  close (s);
+  return found;
+}
+
+ServalTap *
+serval_tap_attach (const char *name, GError **error)
+{
+  struct ifreq ifr;
+  ServalTap *tap;
+  int fd;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (name == NULL || *name == '\0' || strlen (name) >= IFNAMSIZ || strchr (name, '/') != NULL)
+    {
+      g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_FAILED,
+                   "“%s” cannot name a network device: use 1 to %d bytes and no “/”",
+                   name ? name : "", IFNAMSIZ - 1);
+      return NULL;
+    }
+  /* TUNSETIFF would create a missing device for a caller with CAP_NET_ADMIN:
+   * attaching must never do that, so look first. */
+  if (!device_exists (name))
+    {
+      g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
+                   "There is no network device “%s”: it must be prepared first, by serval-tap-helper "
+                   "(the Serval app runs it through pkexec) or by root with "
+                   "“ip tuntap add dev %s mode tap user %s”",
+                   name, name, g_get_user_name ());
+      return NULL;
+    }
+  fd = open ("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int e = errno;
+
+      if (e == EACCES || e == EPERM)
+        g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
+                     "Opening /dev/net/tun for “%s” failed (%s): your user may not use TUN/TAP devices; "
+                     "ask the administrator to make /dev/net/tun readable and writable for all "
+                     "(mode 0666, the default of most distributions)", name, g_strerror (e));
+      else
+        set_error_errno (error, e, name, "Opening /dev/net/tun for");
+      return NULL;
+    }
+  memset (&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
+  if (ioctl (fd, TUNSETIFF, &ifr) < 0)
+    {
+      int e = errno;
+
+      close (fd);
+      if (e == EPERM || e == EACCES)
+        {
+          g_autofree char *owner = read_owner (name);
+
+          g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
+                       "The TAP device “%s” is not yours (its owner is uid %s, you are uid %u): "
+                       "choose another name, or have root delete it with “ip link delete %s”",
+                       name, owner, (unsigned) getuid (), name);
+        }
+      else if (e == EINVAL)
+        g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_BUSY,
+                     "The network device “%s” is not a TAP device: choose another name, "
+                     "or have root delete it with “ip link delete %s”", name, name);
+      else if (e == EBUSY)
+        g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_BUSY,
+                     "The TAP device “%s” is in use by another program (is Serval running twice?): "
+                     "quit that program, or choose another name", name);
+      else
+        set_error_errno (error, e, name, "Attaching to");
+      return NULL;
+    }
+  tap = g_object_new (SERVAL_TYPE_TAP, NULL);
+  tap->fd = fd;
+  tap->name = g_strdup (ifr.ifr_name);
+  if (!configure (tap, 0, NULL, FALSE, error))
+    g_clear_object (&tap);
+  return tap;
+}
+
+gboolean
+serval_tap_set_persistent (ServalTap *tap, gboolean persistent, GError **error)
+{
+  g_return_val_if_fail (SERVAL_IS_TAP (tap), FALSE);
+
+  if (tap->fd < 0 || ioctl (tap->fd, TUNSETPERSIST, persistent ? 1L : 0L) < 0)
+    return set_error_errno (error, tap->fd < 0 ? EBADF : errno, tap->name,
+                            persistent ? "Making persistent the" : "Making non-persistent the");
+  return TRUE;
+}
+
+gboolean serval_tap_get_up (ServalTap *tap) { return tap->up; }
 const char *serval_tap_get_name (ServalTap *tap) { return tap->name; }
 guint serval_tap_get_mtu (ServalTap *tap) { return tap->mtu; }
 guint64 serval_tap_get_rx_frames (ServalTap *tap) { return tap->rx_frames; }

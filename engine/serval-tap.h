@@ -40,6 +40,21 @@ ServalTap   *serval_tap_new_with_mac (const char *name, guint mtu, const guint8 
  * machine, user and VLAN, so peers' ARP caches and DHCP leases survive a
  * restart of the client. */
 void         serval_tap_stable_mac (const char *user, const char *vlan, guint8 mac[6]);
+/**
+ * serval_tap_attach:
+ * @name: the name of an existing TAP device
+ * @error: return location for a #GError
+ *
+ * Opens an existing (persistent) TAP device without creating or
+ * reconfiguring it: this needs no CAP_NET_ADMIN when the caller owns the
+ * device (TUNSETOWNER), as serval-tap-helper makes it. The MAC and MTU are
+ * read from the device. A missing device, or one owned by another user, is
+ * %SERVAL_TAP_ERROR_PERMISSION; a device of that name that is not a TAP
+ * device, or that another program holds, is %SERVAL_TAP_ERROR_BUSY.
+ *
+ * Returns: (transfer full) (nullable): the device, or %NULL with @error set
+ */
+ServalTap   *serval_tap_attach (const char *name, GError **error);
 /* Wraps an already opened TAP file descriptor (taken over). */
 ServalTap   *serval_tap_new_from_fd (int fd, const char *name, GError **error);
 
@@ -47,6 +62,12 @@ const char  *serval_tap_get_name (ServalTap *tap);
 /* The device's MAC address. */
 void         serval_tap_get_mac (ServalTap *tap, guint8 mac[6]);
 guint        serval_tap_get_mtu (ServalTap *tap);
+/* Whether the device was up (IFF_UP) when it was opened or configured. */
+gboolean     serval_tap_get_up (ServalTap *tap);
+/* TUNSETPERSIST: a persistent device outlives its last file descriptor; a
+ * non-persistent one goes away when the ServalTap is finalized (or the
+ * process ends). The owner of a device may change this without privileges. */
+gboolean     serval_tap_set_persistent (ServalTap *tap, gboolean persistent, GError **error);
 
 void         serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func, gpointer user_data);
 /* Starts/stops reading frames. While stopped, frames queue in the kernel. */
