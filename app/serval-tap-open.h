@@ -1,0 +1,40 @@
+/* serval-tap-open.h: a TAP device for a VLAN, without running the app as root.
+ *
+ * serval_tap_open_async() first creates the device directly, which works when
+ * the process has CAP_NET_ADMIN (root, CI). Otherwise it reuses a device of
+ * that name that the user already owns with the right MTU and MAC, or runs
+ * "pkexec serval-tap-helper create NAME MTU MAC" (polkit action
+ * org.serval.Serval.create-tap) and then attaches to the device the helper
+ * made for the user. The helper is LIBEXECDIR/serval-tap-helper, or the
+ * program named by the environment variable SERVAL_TAP_HELPER.
+ *
+ * The device returned is not persistent: it goes away when the ServalTap is
+ * finalized (leaving the VLAN) or the app exits, so nothing is left behind
+ * and no second password prompt is needed to delete it.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "serval-tap.h"
+
+G_BEGIN_DECLS
+
+/* The polkit action that allows serval-tap-helper. */
+#define SERVAL_TAP_POLKIT_ACTION "org.serval.Serval.create-tap"
+
+void       serval_tap_open_async  (const char          *name,
+                                   guint                mtu,
+                                   const guint8         mac[6],
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+/* Returns: (transfer full) (nullable): the device, or NULL with @error set
+ * (SERVAL_TAP_ERROR, or G_IO_ERROR_CANCELLED). */
+ServalTap *serval_tap_open_finish (GAsyncResult        *result,
+                                   GError             **error);
+
+/* The helper program serval_tap_open_async() runs through pkexec. */
+const char *serval_tap_open_get_helper_path (void);
+
+G_END_DECLS
