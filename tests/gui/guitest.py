@@ -17,8 +17,7 @@ As a module, for a dogtail driver:
 
 As a command, for bash (each prints a reason and exits 1 on failure):
 
-    guitest.py a11y-ready                      the AT-SPI registry answers
-    guitest.py tray-owner                      exits 0 once an XEmbed tray owns the selection
+    guitest.py session-ready [TIMEOUT]         waits for an XEmbed tray and the AT-SPI registry
     guitest.py tray-icons                      X Y W H NAME (class ...), one a docked icon
     guitest.py wait-tray-icon NAME [TIMEOUT]   waits until that icon is docked
     guitest.py click-tray NAME [BUTTON]        clicks the icon with xdotool; NAME is the
@@ -26,7 +25,7 @@ As a command, for bash (each prints a reason and exits 1 on failure):
     guitest.py wait-app APP [TIMEOUT]          waits until APP is on the AT-SPI bus
     guitest.py dump APP                        prints APP's accessible tree
     guitest.py click APP ROLE NAME             clicks a node (dogtail click)
-    guitest.py type APP ROLE NAME TEXT         types TEXT into a node
+    guitest.py type APP ROLE NAME TEXT         types TEXT into a node, checks it arrived
     guitest.py wait-node APP ROLE NAME [TIMEOUT]  waits until a showing node exists
     guitest.py wait-text APP ROLE NAME TEXT [TIMEOUT]  waits until the node's text is TEXT
     guitest.py screenshot-window TITLE FILE    PNG of one top-level X window, by title
@@ -175,7 +174,7 @@ def window_id(title, timeout=DEFAULT_TIMEOUT):
     return wait_for(search, "a visible top-level window titled %r" % title, timeout)
 
 
-def _stable_capture(source, path, extra=(), tries=20):
+def _stable_capture(source, path, extra=(), tries=10):
     """Captures until two captures in a row are the same picture, so that a window that
     was just mapped, raised or changed has finished repainting (no sleeps)."""
     previous = None
@@ -188,7 +187,10 @@ def _stable_capture(source, path, extra=(), tries=20):
             return path
         previous = data
         time.sleep(0.05)
-    raise GuiError("the picture of %s kept changing over %d captures" % (source, tries))
+    # Something keeps moving (a spinner): the last picture is still a true one.
+    print("guitest: the picture of %s kept changing over %d captures; kept the last"
+          % (source, tries), file=sys.stderr)
+    return path
 
 
 def screenshot_window(title, path):
@@ -341,13 +343,26 @@ def find(parent, role, name=None, timeout=DEFAULT_TIMEOUT):
                     "a showing %r named %r in %s" % (role, name, parent.name), timeout)
 
 
+def type_text(node, text, timeout=DEFAULT_TIMEOUT):
+    """Types text into node with dogtail (real key events to the focused window), then
+    waits until the node shows it: keys sent before the focus arrived would be lost."""
+    before = node.text or ""
+    node.typeText(text)
+    if node.roleName == "password text":   # shows bullets, not the text
+        wait_for(lambda: len(node.text or "") >= len(before) + len(text),
+                 "%d more characters in the password field" % len(text), timeout)
+    else:
+        wait_for(lambda: text in (node.text or ""), "%r in %s %r (it has %r)"
+                 % (text, node.roleName, node.name, node.text), timeout)
+    return node
+
+
 def _cli(argv):
     cmd, args = (argv[0], argv[1:]) if argv else ("help", [])
-    if cmd == "a11y-ready":
-        wait_for(a11y_ready, "the AT-SPI registry")
-    elif cmd == "tray-owner":
-        if not tray_owner():
-            raise GuiError("no XEmbed tray owns _NET_SYSTEM_TRAY_S0")
+    if cmd == "session-ready":
+        timeout = float(args[0]) if args else DEFAULT_TIMEOUT
+        wait_for(tray_owner, "an XEmbed tray owning _NET_SYSTEM_TRAY_S0", timeout)
+        wait_for(a11y_ready, "the AT-SPI registry", timeout)
     elif cmd == "tray-icons":
         for x, y, w, h, name, classes in tray_icons():
             print("%d %d %d %d %s (class %s)" % (x, y, w, h, name, " ".join(classes)))
@@ -363,7 +378,7 @@ def _cli(argv):
     elif cmd == "click":
         find(app(args[0]), args[1], args[2]).click()
     elif cmd == "type":
-        find(app(args[0]), args[1], args[2]).typeText(args[3])
+        type_text(find(app(args[0]), args[1], args[2]), args[3])
     elif cmd == "wait-node":
         find(app(args[0]), args[1], args[2], float(args[3]) if len(args) > 3 else DEFAULT_TIMEOUT)
     elif cmd == "wait-text":

@@ -18,7 +18,7 @@ GUI_LOG_IGNORE=${GUI_LOG_IGNORE:-}   # an ERE of lines to let through, empty: no
 # gui_require: fails the run, naming the package, when a piece of the harness is missing.
 gui_require() {
   local c pkg
-  for c in xvfb-run:xvfb Xvfb:xvfb xauth:xauth dbus-run-session:dbus dbus-monitor:dbus-bin \
+  for c in xvfb-run:xvfb Xvfb:xvfb xauth:xauth dbus-run-session:dbus-daemon dbus-monitor:dbus-bin \
       dbus-send:dbus-bin gsettings:libglib2.0-bin trayer:trayer dunst:dunst xdotool:xdotool \
       xwininfo:x11-utils import:imagemagick identify:imagemagick; do
     pkg=${c#*:} c=${c%%:*}
@@ -45,6 +45,11 @@ gui_start() {
   mkdir -p "$home/.config" "$home/.cache" "$home/.local/share" "$home/.local/state" "$run"
   chmod 700 "$run"
   rm -f "$GUI_OUT/session.env" "$GUI_OUT/session.failed"
+  # No blinking cursor and no animations: screenshots are the same from run to run, and a
+  # picture of a window settles at once.
+  mkdir -p "$home/.config/gtk-3.0"
+  printf '[Settings]\ngtk-cursor-blink=false\ngtk-enable-animations=false\n' \
+    >"$home/.config/gtk-3.0/settings.ini"
   # A private HOME and XDG dirs: dconf, dunst, at-spi and the app keep their state in OUT,
   # never in root's, and so the dconf-service that D-Bus starts sees the same files.
   GUI_BASE_ENV=(-u NO_AT_BRIDGE -u GTK_MODULES -u JOURNAL_STREAM -u WAYLAND_DISPLAY
