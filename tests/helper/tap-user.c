@@ -217,9 +217,11 @@ main (int argc, char **argv)
     run.tap = open_tap (&run, name, mtu, mac, &error);
   if (g_str_has_suffix (mode, "-fails"))
     {
+      g_main_loop_unref (run.loop);
       if (run.tap != NULL)
         {
           printf ("FAIL: %s opened, but it should not have\n", name);
+          g_object_unref (run.tap);
           return 1;
         }
       if (error == NULL)
@@ -239,6 +241,7 @@ main (int argc, char **argv)
   if (run.tap == NULL)
     {
       printf ("FAIL: %s %s: %s\n", mode, name, error->message);
+      g_main_loop_unref (run.loop);
       return 1;
     }
   status = exchange (&run, mtu, mac);
