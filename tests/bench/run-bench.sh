@@ -18,6 +18,7 @@
 #   INSTALL_PEERS=1 installs the peers with apt-get first
 #   SERVAL_TRANSPORTS [tls]; SERVAL_SERVER, SERVALCTL [build/...]; OUT [a new temp dir]
 #   QUICK=1 for CI: REPS=1 T_TCP=2 T_UDP=1 PINGN=100 PEERS=none unless set
+#   PROFILE=1 samples each Serval server with perf during round 1's TCP test
 # Exit status: 0 when every measurement of direct, routed and Serval worked (peers are
 # reported, never a failure); 1 when the benchmark itself is broken.
 set -u
@@ -56,6 +57,7 @@ command -v iperf3 > /dev/null || die "iperf3 is missing: apt-get install iperf3"
 command -v gnuplot > /dev/null || die "gnuplot is missing: apt-get install gnuplot-nox"
 [ -x "$SERVER" ] || die "no serval-server at $SERVER: build Serval (ninja -C build) or set SERVAL_SERVER"
 [ -x "$CTL" ] || die "no servalctl at $CTL: build Serval (ninja -C build) or set SERVALCTL"
+[ "${PROFILE:-0}" != 1 ] || command -v perf > /dev/null || die "PROFILE=1 needs perf: apt-get install linux-perf"
 
 if [ "${INSTALL_PEERS:-0}" = 1 ]; then
   info "installing the peers: $PEER_PACKAGES"
@@ -217,11 +219,28 @@ measure() { # measure PATH ROUND
   in_ns "$src" ping -c 5 -i 0.05 -W 1 "$ip" > /dev/null 2>&1   # warm up: ARP, MAC learning, keys
   # TCP, one stream, with the server's CPU time around it
   iperf_server "$dst" 5201
+  local perf_pid=""
+  if [ "${PROFILE:-0}" = 1 ] && [ "$r" = 1 ] && [ "${PATH_KIND[$p]}" = serval ]; then
+    # Where the server's time goes during the TCP test (cpu-clock sampling: hardware
+    # counters are not available on every machine).
+    perf record -q -e cpu-clock -F 2000 -g -p "${DPID[${PATH_SRVD[$p]}]}" -o "$W/perf-$p.data" \
+      -- sleep "$T_TCP" > "$W/perf-$p.log" 2>&1 &
+    perf_pid=$!
+  fi
   s0=$(cpu_of ${PATH_SRVD[$p]}) c0=$(cpu_of ${PATH_CLID[$p]}) b0=$(busy) x0=$(relay_pkts "$p")
   timeout $((T_TCP + 20)) ip netns exec "$src" iperf3 -c "$ip" -p 5201 -t "$T_TCP" --connect-timeout 3000 -J \
     > "$W/tcp-$p-$r.json" 2> "$W/tcp-$p-$r.err"
   s1=$(cpu_of ${PATH_SRVD[$p]}) c1=$(cpu_of ${PATH_CLID[$p]}) b1=$(busy) x1=$(relay_pkts "$p")
   iperf_done "$dst"
+  if [ -n "$perf_pid" ]; then
+    wait "$perf_pid"
+    perf report -i "$W/perf-$p.data" --stdio --no-children --sort dso,symbol 2> /dev/null |
+      grep -E '^ +[0-9.]+%' | head -40 > "$out/profile-$p.txt"
+    perf report -i "$W/perf-$p.data" --stdio --no-children --sort dso 2> /dev/null |
+      grep -E '^ +[0-9.]+%' > "$out/profile-$p-by-library.txt"
+    [ -s "$out/profile-$p.txt" ] && info "server profile of $p: $out/profile-$p.txt" ||
+      info "perf recorded nothing for $p (see $W/perf-$p.log)"
+  fi
   # UDP, 64-byte payloads, as fast as the sender can
   iperf_server "$dst" 5202
   rx0=$(in_ns "$dst" cat "/sys/class/net/${PATH_DEV[$p]}/statistics/rx_packets")
@@ -397,7 +416,7 @@ if broken:
     L.append("\n**The benchmark is broken in this run:** %s" % broken)
 open(out + "/summary.md", "w").write("\n".join(L) + "\n")
 
-short = {"direct": "direct", "routed": "routed", "softether": "SoftEther", "softether-tcp": "SoftEther TCP-only",
+short = {"direct": "direct", "routed": "routed", "softether": "SoftEther default", "softether-tcp": "SoftEther TCP-only",
          "ovpn-udp": "OpenVPN UDP", "ovpn-tcp": "OpenVPN TCP", "tinc": "tinc", "n2n": "n2n"}
 with open(out + "/medians.tsv", "w") as f:
     f.write("# label\tkind\t" + "\t".join("%s\tmin\tmax" % m for m in
@@ -410,7 +429,7 @@ with open(out + "/medians.tsv", "w") as f:
             cols += ["%g" % statistics.median(v), "%g" % min(v), "%g" % max(v)] if v else ["-", "-", "-"]
         f.write("%s\t%s\t%s\n" % (name, kind, "\t".join(cols)))
 PY
-gnuplot -e "data='$out/medians.tsv'; outdir='$out'; subtitle='$(date -u +%F), medians of $REPS round(s), load $(cut -d' ' -f1 /proc/loadavg)'" \
+gnuplot -e "data='$out/medians.tsv'; outdir='$out'; subtitle='$(date -u +%F), medians of $REPS round(s), line: min-max of the rounds; load $(cut -d' ' -f1 /proc/loadavg)'" \
   "$here/plot-bench.gp" 2> "$W/gnuplot.log" || broken "gnuplot failed (see $W/gnuplot.log)"
 for f in tcp kpps rtt cpu; do [ -s "$out/bench-$f.png" ] || broken "no plot $out/bench-$f.png"; done
 
