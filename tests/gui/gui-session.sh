@@ -11,13 +11,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 pids=()
 
-fail() { echo "gui-session: $*" >&2; echo "$*" > "$out/session.failed"; exit 1; }
 stop() {
   local pid
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
   wait 2>/dev/null
-  exit 0
+  exit "${1:-0}"
 }
+fail() { echo "gui-session: $*" >&2; echo "$*" > "$out/session.failed"; stop 1; }
 trap stop TERM INT HUP
 # wait_for SECONDS COMMAND...: true as soon as the command succeeds
 wait_for() {

@@ -7,7 +7,7 @@
 GUI_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GUI_PY=/usr/bin/python3   # dogtail and pyatspi are Debian packages: not a venv's python
 GUI_SCREEN=${GUI_SCREEN:-1280x800x24}
-GUI_NS='' GUI_OUT='' GUI_PID='' GUI_SESSION_PID=''
+GUI_NS='' GUI_OUT='' GUI_PID='' GUI_SESSION_PID='' GUI_DISPLAY=''
 GUI_ENV=()
 # What gui_check_log flags: GLib's log format for warnings, criticals and errors in any
 # domain (Gtk-WARNING **, GLib-GObject-CRITICAL **, ** (prog:1): WARNING **, ...), and,
@@ -72,6 +72,7 @@ gui_start() {
   done
   local DISPLAY XAUTHORITY DBUS_SESSION_BUS_ADDRESS
   . "$GUI_OUT/session.env"
+  GUI_DISPLAY=$DISPLAY
   GUI_ENV=("${GUI_BASE_ENV[@]}" DISPLAY="$DISPLAY" XAUTHORITY="$XAUTHORITY"
     DBUS_SESSION_BUS_ADDRESS="$DBUS_SESSION_BUS_ADDRESS" PYTHONPATH="$GUI_HERE")
   note "GUI session on $DISPLAY in namespace $GUI_NS; logs and screenshots in $GUI_OUT"
@@ -90,10 +91,15 @@ gui_stop() {
 # gui_cleanup: for `trap gui_cleanup EXIT`: the session, then lib.sh's processes and
 # namespaces (whatever is left in a namespace is killed there).
 gui_cleanup() {
-  local pid
+  local pid lock display=${GUI_DISPLAY:-}
   for pid in "${E2E_PIDS[@]}"; do kill "$pid" 2>/dev/null; done   # the apps first
   gui_stop
   e2e_cleanup
+  # An Xvfb killed outright (not through xvfb-run) leaves its lock and socket behind.
+  lock=/tmp/.X${display#:}-lock
+  if [ -n "$display" ] && [ -e "$lock" ] && ! kill -0 "$(tr -d ' ' <"$lock")" 2>/dev/null; then
+    rm -f "$lock" "/tmp/.X11-unix/X${display#:}"
+  fi
 }
 
 # gui_exec COMMAND...: runs a command in the session (namespace and environment).

@@ -7,6 +7,7 @@
 # sets the label to "Hello, NAME" and sends a notification with the summary "Greeted".
 # Tray icon: an orange square (so a screenshot shows where it is); a left or right click
 # pops up a menu with "Show Smoke" and "Quit Smoke".
+# With --warn-and-quit it only makes GTK log a warning, for the log check's own test.
 import sys
 import warnings
 
@@ -101,5 +102,16 @@ class SmokeApp(Gtk.Application):
         self.popup_menu()
 
 
+def warn_and_quit():
+    """For the harness's own test: GTK logs a real Gtk-WARNING, which the log check must
+    flag; then the program ends."""
+    Gtk.init(sys.argv)
+    menu = Gtk.Menu()
+    menu.popup_at_pointer(None)  # "no trigger event for menu popup"
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--warn-and-quit"]:
+        sys.exit(warn_and_quit())
     sys.exit(SmokeApp().run(sys.argv))

@@ -70,6 +70,9 @@ app_gone() { ! kill -0 "$APP_PID" 2>/dev/null; }
 check "the app quits from its tray menu" wait_for 10 app_gone
 
 # --- logs -----------------------------------------------------------------------------
+gui_exec "$GUI_PY" "$here/smoke-app.py" --warn-and-quit >"$out/warning-app.log" 2>&1
+flags_real_warning() { gui_log_problems "$out/warning-app.log" | grep -q 'Gtk-WARNING \*\*.*no trigger event'; }
+check "the log check flags a real Gtk-WARNING from GTK" flags_real_warning
 gui_check_log "no GTK/GLib warnings or criticals in the app's log" "$out/app.log"
 
 note "took $(($(now_ms) - start_ms)) ms; logs and screenshots in $out"
