@@ -2,6 +2,7 @@
 
 #include "serval-tap-open.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 typedef struct {
@@ -26,6 +27,40 @@ serval_tap_open_get_helper_path (void)
   const char *path = g_getenv ("SERVAL_TAP_HELPER");
 
   return path != NULL && *path != '\0' ? path : LIBEXECDIR "/serval-tap-helper";
+}
+
+char *
+serval_tap_open_device_name (const char *vlan)
+{
+  g_autofree char *digest = NULL;
+  GString *name = g_string_new ("sv-");
+  gboolean plain = *vlan != '\0' && strlen (vlan) <= 12;
+
+  for (const char *p = vlan; *p != '\0'; p++)
+    {
+      char c = *p;
+      gboolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+
+      plain = plain && ok;
+      if (ok || g_ascii_isalpha (c))
+        c = g_ascii_tolower (c);
+      else if (((guchar) c & 0xc0) == 0x80 || name->str[name->len - 1] == '-')
+        continue;   /* one "-" for a run of other characters (and UTF-8 sequences) */
+      else
+        c = '-';
+      if (name->len < 3 + 6)
+        g_string_append_c (name, c);
+    }
+  if (plain)
+    {
+      g_string_truncate (name, 3);
+      g_string_append (name, vlan);
+      return g_string_free (name, FALSE);
+    }
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, vlan, -1);
+  g_string_append_c (name, '-');
+  g_string_append_len (name, digest, 5);
+  return g_string_free (name, FALSE);
 }
 
 /* Without persistence the device lives as long as the ServalTap does. */
@@ -59,7 +94,7 @@ static void
 return_permission_error (GTask *task, const char *name, const char *why)
 {
   g_task_return_new_error (task, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
-                           "Serval needs permission to create the network device %s: %s", name, why);
+                           _("Serval needs permission to create the network device %s: %s"), name, why);
 }
 
 static void
@@ -85,15 +120,15 @@ helper_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_strstrip (err_text != NULL ? err_text : (err_text = g_strdup ("")));
   if (!g_subprocess_get_if_exited (proc))
     {
-      return_permission_error (task, data->name, "pkexec was killed before it finished; try again");
+      return_permission_error (task, data->name, _("pkexec was stopped before it finished. Try again"));
       return;
     }
   status = g_subprocess_get_exit_status (proc);
   if (status == 126)
     {
       return_permission_error (task, data->name,
-                               "the password dialog was dismissed. Join the VLAN again and "
-                               "authenticate when asked");
+                               _("the password dialog was dismissed. Join the VLAN again and "
+                                 "authenticate when asked"));
       return;
     }
   if (status == 127)
@@ -103,10 +138,10 @@ helper_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       /* pkexec adds "This incident has been reported." on later lines. */
       err_text[strcspn (err_text, "\n")] = '\0';
       why = g_strdup_printf (
-          "you are not authorized (%s%s). Authenticate when asked, or ask the administrator to allow "
-          "the polkit action " SERVAL_TAP_POLKIT_ACTION " and check that %s is installed",
-          *err_text ? "pkexec says: " : "pkexec refused", err_text,
-          serval_tap_open_get_helper_path ());
+          /* TRANSLATORS: %s are pkexec's message, the polkit action and the helper's path */
+          _("you are not authorized (%s). Authenticate when asked, or ask the administrator to allow "
+            "the polkit action %s and check that %s is installed"),
+          *err_text ? err_text : "pkexec", SERVAL_TAP_POLKIT_ACTION, serval_tap_open_get_helper_path ());
 
       return_permission_error (task, data->name, why);
       return;
@@ -114,8 +149,8 @@ helper_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (status != 0)
     {
       g_task_return_new_error (task, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_FAILED,
-                               "Serval could not create the network device %s (helper exit status %d): %s",
-                               data->name, status, *err_text ? err_text : "no message");
+                               _("Serval could not create the network device %s (helper exit status %d): %s"),
+                               data->name, status, *err_text ? err_text : "serval-tap-helper");
       return;
     }
   tap = serval_tap_attach (data->name, &error);
@@ -189,8 +224,8 @@ serval_tap_open_async (const char          *name,
   if (pkexec == NULL)
     {
       return_permission_error (task, name,
-                               "pkexec is not installed. Install polkit's pkexec (Debian and Ubuntu: "
-                               "“apt install pkexec”), or run Serval with the CAP_NET_ADMIN capability");
+                               _("pkexec is not installed. Install polkit's pkexec (Debian and Ubuntu: "
+                                 "“apt install pkexec”), or run Serval with the CAP_NET_ADMIN capability"));
       return;
     }
   mtu_text = g_strdup_printf ("%u", mtu);
@@ -201,7 +236,7 @@ serval_tap_open_async (const char          *name,
                                             "create", name, mtu_text, mac_text, NULL);
   if (data->proc == NULL)
     {
-      g_autofree char *why = g_strdup_printf ("running %s failed (%s); check the polkit installation",
+      g_autofree char *why = g_strdup_printf (_("running %s failed (%s). Check the polkit installation"),
                                               pkexec, error->message);
 
       return_permission_error (task, name, why);

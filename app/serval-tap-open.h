@@ -34,6 +34,13 @@ void       serval_tap_open_async  (const char          *name,
 ServalTap *serval_tap_open_finish (GAsyncResult        *result,
                                    GError             **error);
 
+/* The device name for a VLAN, one that serval-tap-helper accepts
+ * (^sv-[a-z0-9-]{1,12}$): "sv-" and the VLAN name when that is already
+ * lower-case ASCII letters, digits and "-" of at most 12 bytes; otherwise
+ * "sv-", up to 6 such characters of it, "-" and 5 hex digits of its SHA-256,
+ * so that VLANs whose names differ get different devices. Free with g_free(). */
+char      *serval_tap_open_device_name (const char *vlan);
+
 /* The helper program serval_tap_open_async() runs through pkexec. */
 const char *serval_tap_open_get_helper_path (void);
 

@@ -266,7 +266,7 @@ else
   tap_fail "the main loop kept running while pkexec ran: $(oneline <"$out/open-pkexec.log")"
 fi
 check "sv-new is gone once the app closed it" bash -c "! ip netns exec $NS ip link show sv-new"
-expect 0 "error PERMISSION: Serval needs permission to create the network device sv-deny: you are not authorized" \
+expect 0 "error PERMISSION: Serval needs permission to create the network device sv-deny: you are not authorized (Error executing command as another user: Not authorized). Authenticate when asked, or ask the administrator to allow the polkit action org.serval.Serval.create-tap" \
   "a refusal by polkit is a plain error" \
   as_nobody SERVAL_TAP_HELPER="$HELPER" "$TAPUSER" open-fails sv-deny 1500 $MAC1
 check "polkit's refusal made no device" bash -c "! ip netns exec $NS ip link show sv-deny"
