@@ -358,8 +358,10 @@ def type_text(node, text, timeout=DEFAULT_TIMEOUT):
 
 
 def _cli(argv):
-    cmd, args = (argv[0], argv[1:]) if argv else ("help", [])
-    if cmd == "session-ready":
+    cmd, args = (argv[0], argv[1:]) if argv else ("", [])
+    if cmd in ("help", "-h", "--help"):
+        print(__doc__)
+    elif cmd == "session-ready":
         timeout = float(args[0]) if args else DEFAULT_TIMEOUT
         wait_for(tray_owner, "an XEmbed tray owning _NET_SYSTEM_TRAY_S0", timeout)
         wait_for(a11y_ready, "the AT-SPI registry", timeout)
