@@ -220,6 +220,14 @@ serval_tap_open_async (const char          *name,
       return;
     }
 
+  if (!g_file_test (serval_tap_open_get_helper_path (), G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_autofree char *why = g_strdup_printf (_("its helper program %s is missing. Reinstall Serval"),
+                                              serval_tap_open_get_helper_path ());
+
+      return_permission_error (task, name, why);
+      return;
+    }
   pkexec = g_find_program_in_path ("pkexec");
   if (pkexec == NULL)
     {

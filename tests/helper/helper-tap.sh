@@ -243,7 +243,7 @@ t=pre$$
 exchange sv-pre $t "$out/open-pre.log" as_nobody "$TAPUSER" open sv-pre 1500 $MAC1 $t
 check "sv-pre is gone once the app closed it (not persistent)" bash -c "! ip netns exec $NS ip link show sv-pre"
 expect 0 "error PERMISSION: Serval needs permission to create the network device sv-nopk: pkexec is not installed" "without pkexec the error says to install it" \
-  in_sb setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups env -i PATH=/nonexistent \
+  in_sb setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups env -i PATH=/nonexistent SERVAL_TAP_HELPER="$HELPER" \
   "$TAPUSER" open-fails sv-nopk 1500 $MAC1
 
 # The real pkexec, with the test's bus and polkitd.
@@ -270,6 +270,9 @@ expect 0 "error PERMISSION: Serval needs permission to create the network device
   "a refusal by polkit is a plain error" \
   as_nobody SERVAL_TAP_HELPER="$HELPER" "$TAPUSER" open-fails sv-deny 1500 $MAC1
 check "polkit's refusal made no device" bash -c "! ip netns exec $NS ip link show sv-deny"
+expect 0 "error PERMISSION: Serval needs permission to create the network device sv-nohelper: its helper program /nonexistent/serval-tap-helper is missing" \
+  "a missing helper is named in the error" \
+  as_nobody SERVAL_TAP_HELPER=/nonexistent/serval-tap-helper "$TAPUSER" open-fails sv-nohelper 1500 $MAC1
 expect 0 "error FAILED: Serval could not create the network device sv-UPPER (helper exit status 3): serval-tap-helper: “sv-UPPER” is not a Serval device name" "a name the helper refuses comes back as its message" \
   as_nobody SERVAL_TAP_HELPER="$HELPER" "$TAPUSER" open-fails sv-UPPER 1500 $MAC1
 
