@@ -58,6 +58,9 @@ XGETTEXT_ARGS = [
     '--flag=g_snprintf:3:c-format',
 ]
 
+ITS_HINT = ('metainfo.its comes with appstream, polkit.its with polkitd, in '
+            '/usr/share/gettext/its')
+
 TOOLS = {
     'xgettext': 'gettext',
     'msgmerge': 'gettext',
@@ -382,6 +385,18 @@ def main():
         diag = ['%s has translatable strings: add it to po/POTFILES.in' % rel
                 for rel in unlisted] + errors
         tap.result(not diag, 'every file with translatable strings is in POTFILES.in', diag)
+
+        # A template (desktop, metainfo, polkit) always has strings; none means xgettext
+        # lacks the ITS rules for it and would drop its strings from the catalogues quietly.
+        empty = []
+        for rel in present:
+            if rel.endswith('.in'):
+                found, err = has_strings(top, rel, tmp)
+                if not found:
+                    empty.append('xgettext finds no translatable string in %s%s: are its gettext '
+                                 'ITS rules installed? (%s)' % (rel, ' (%s)' % err if err else '',
+                                                                ITS_HINT))
+        tap.result(not empty, 'xgettext reads every template in POTFILES.in', empty)
 
         pot = os.path.join(tmp, PACKAGE + '.pot')
         ok, diag = extract(top, present, pot)
