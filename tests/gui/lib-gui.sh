@@ -102,6 +102,16 @@ gui_cleanup() {
   fi
 }
 
+# gui_run NS OUT COMMAND...: the one-shot form: a session, one command in it, the end of
+# the session; returns the command's status. (One session at a time per test script.)
+gui_run() {
+  local ns=$1 out=$2 rc; shift 2
+  gui_start "$ns" "$out"
+  gui_exec "$@"; rc=$?
+  gui_stop
+  return $rc
+}
+
 # gui_exec COMMAND...: runs a command in the session (namespace and environment).
 gui_exec() { ip netns exec "$GUI_NS" env "${GUI_ENV[@]}" "$@"; }
 
