@@ -32,6 +32,9 @@ has_owner() {
 t0=$(date +%s%3N)
 step() { echo "gui-session: $* after $(($(date +%s%3N) - t0)) ms"; }
 
+xdpyinfo >/dev/null 2>&1 \
+  || fail "Xvfb is not running on $DISPLAY (check GUI_SCREEN=${GUI_SCREEN:-}): $(grep -v '^$' "$out/xvfb.log" | head -2)"
+
 # The XEmbed system tray: trayer, docked at the bottom right, icons packed from the right.
 # Started first: it comes up while we do the rest.
 trayer --edge bottom --align right --widthtype pixel --width "${GUI_TRAY_WIDTH:-160}" \

@@ -60,13 +60,13 @@ gui_start() {
     XDG_RUNTIME_DIR="$run" GSETTINGS_BACKEND=dconf GDK_BACKEND=x11 LANG=C.UTF-8
     GUI_OUT="$GUI_OUT" PYTHONDONTWRITEBYTECODE=1)
   ip netns exec "$GUI_NS" env "${GUI_BASE_ENV[@]}" \
-    xvfb-run -a -e "$GUI_OUT/xvfb.log" -s "-screen 0 $GUI_SCREEN -nolisten tcp" \
+    GUI_SCREEN="$GUI_SCREEN" xvfb-run -a -e "$GUI_OUT/xvfb.log" -s "-screen 0 $GUI_SCREEN -nolisten tcp" \
     dbus-run-session -- bash "$GUI_HERE/gui-session.sh" "$GUI_OUT" >"$GUI_OUT/session.log" 2>&1 &
   GUI_PID=$!
   local end=$((SECONDS + 40))
   until [ -e "$GUI_OUT/session.env" ]; do
     if [ -e "$GUI_OUT/session.failed" ] || ! kill -0 "$GUI_PID" 2>/dev/null || [ $SECONDS -gt $end ]; then
-      bail "cannot start the GUI session: $(cat "$GUI_OUT/session.failed" 2>/dev/null || tail -3 "$GUI_OUT/session.log" "$GUI_OUT/xvfb.log" 2>/dev/null | tr '\n' ' ') (logs in $GUI_OUT)"
+      bail "cannot start the GUI session: $({ cat "$GUI_OUT/session.failed" 2>/dev/null || tail -3 "$GUI_OUT/session.log" "$GUI_OUT/xvfb.log" 2>/dev/null; } | tr '\n' ' ') (logs in $GUI_OUT)"
     fi
     sleep 0.1
   done
