@@ -27,7 +27,8 @@
  * change its MAC, MTU or state. If a device of that name exists already and
  * is a TAP device owned by that uid, "create" just sets MAC, MTU and up
  * again; a device of that name owned by anyone else, or of another kind, is
- * refused. What the kernel says about a device (kind, owner) is read through
+ * refused. A user may own at most 32 Serval (sv-...) TAP devices at a time.
+ * What the kernel says about a device (kind, owner) is read through
  * rtnetlink, which always answers for the helper's own network namespace.
  *
  * "delete" removes a TAP device only if that uid owns it. The Serval app does
@@ -49,6 +50,7 @@
  *   6  the device exists and is not this user's TAP device
  *   7  delete: there is no such device
  *   8  the system refused (no /dev/net/tun, netlink or ioctl failure)
+ *   9  the user has 32 Serval devices already (in this network namespace)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -79,12 +81,16 @@ enum {
   EXIT_NOT_OWNER = 6,
   EXIT_NO_DEVICE = 7,
   EXIT_SYSTEM = 8,
+  EXIT_TOO_MANY = 9,
 };
 
 #define MTU_MIN 576
 #define MTU_MAX 65517
 #define NAME_PREFIX "sv-"
 #define NAME_TAIL_MAX 12
+/* Each device costs kernel memory: a user who may run the helper without a
+ * password must still not be able to make thousands. */
+#define MAX_DEVICES 32
 
 static void fail (int code, const char *format, ...) __attribute__ ((format (printf, 2, 3), noreturn));
 
@@ -236,6 +242,7 @@ struct link_info {
   bool is_tap;           /* IFLA_TUN_TYPE == IFF_TAP */
   bool has_owner;
   uint32_t owner;        /* IFLA_TUN_OWNER */
+  char name[IFNAMSIZ];
 };
 
 static int
@@ -316,45 +323,22 @@ parse_tun_data (struct rtattr *data, struct link_info *info)
     }
 }
 
+/* Kind, TUN type, owner and name of one RTM_NEWLINK message. */
 static struct link_info
-query_link (const char *name)
+parse_link (struct nlmsghdr *h)
 {
-  struct {
-    struct nlmsghdr n;
-    struct ifinfomsg i;
-    char attrs[64];
-  } req;
-  static char buf[32768];
   struct link_info info = { 0 };
-  struct nlmsghdr *h = (struct nlmsghdr *) buf;
-  struct ifinfomsg *ifi;
-  struct rtattr *a;
-  ssize_t n;
-  int fd = nl_open (), len;
+  struct ifinfomsg *ifi = NLMSG_DATA (h);
+  int len = (int) (h->nlmsg_len - NLMSG_LENGTH (sizeof *ifi));
 
-  memset (&req, 0, sizeof req);
-  req.n.nlmsg_len = NLMSG_LENGTH (sizeof req.i);
-  req.n.nlmsg_type = RTM_GETLINK;
-  req.n.nlmsg_flags = NLM_F_REQUEST;
-  req.n.nlmsg_seq = 1;
-  req.i.ifi_family = AF_UNSPEC;
-  add_attr (&req.n, sizeof req, IFLA_IFNAME, name, strlen (name) + 1);
-  n = nl_talk (fd, &req.n, buf, sizeof buf);
-  close (fd);
-  if (n == -ENODEV)
-    return info;
-  if (n < 0)
-    fail (EXIT_SYSTEM, "asking the kernel about “%s” failed (%s)", name, strerror ((int) -n));
-  if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH (sizeof *ifi))
-    fail (EXIT_SYSTEM, "unexpected netlink answer about “%s”", name);
-  ifi = NLMSG_DATA (h);
   info.found = true;
   info.ifindex = ifi->ifi_index;
-  len = (int) (h->nlmsg_len - NLMSG_LENGTH (sizeof *ifi));
-  for (a = IFLA_RTA (ifi); RTA_OK (a, len); a = RTA_NEXT (a, len))
+  for (struct rtattr *a = IFLA_RTA (ifi); RTA_OK (a, len); a = RTA_NEXT (a, len))
     {
       int ilen;
 
+      if (a->rta_type == IFLA_IFNAME && RTA_PAYLOAD (a) <= sizeof info.name)
+        memcpy (info.name, RTA_DATA (a), RTA_PAYLOAD (a));
       if (a->rta_type != IFLA_LINKINFO)
         continue;
       ilen = RTA_PAYLOAD (a);
@@ -366,7 +350,91 @@ query_link (const char *name)
             parse_tun_data (b, &info);
         }
     }
+  info.name[sizeof info.name - 1] = '\0';
   return info;
+}
+
+static struct link_info
+query_link (const char *name)
+{
+  struct {
+    struct nlmsghdr n;
+    struct ifinfomsg i;
+    char attrs[64];
+  } req;
+  static char buf[32768];
+  struct link_info none = { 0 };
+  struct nlmsghdr *h = (struct nlmsghdr *) buf;
+  ssize_t n;
+  int fd = nl_open ();
+
+  memset (&req, 0, sizeof req);
+  req.n.nlmsg_len = NLMSG_LENGTH (sizeof req.i);
+  req.n.nlmsg_type = RTM_GETLINK;
+  req.n.nlmsg_flags = NLM_F_REQUEST;
+  req.n.nlmsg_seq = 1;
+  req.i.ifi_family = AF_UNSPEC;
+  add_attr (&req.n, sizeof req, IFLA_IFNAME, name, strlen (name) + 1);
+  n = nl_talk (fd, &req.n, buf, sizeof buf);
+  close (fd);
+  if (n == -ENODEV)
+    return none;
+  if (n < 0)
+    fail (EXIT_SYSTEM, "asking the kernel about “%s” failed (%s)", name, strerror ((int) -n));
+  if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH (sizeof (struct ifinfomsg)))
+    fail (EXIT_SYSTEM, "unexpected netlink answer about “%s”", name);
+  return parse_link (h);
+}
+
+/* How many Serval TAP devices (sv-...) @owner has in this network namespace. */
+static int
+count_devices (uid_t owner)
+{
+  struct {
+    struct nlmsghdr n;
+    struct ifinfomsg i;
+  } req;
+  static char buf[32768];
+  int fd = nl_open (), count = 0;
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+  memset (&req, 0, sizeof req);
+  req.n.nlmsg_len = NLMSG_LENGTH (sizeof req.i);
+  req.n.nlmsg_type = RTM_GETLINK;
+  req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.n.nlmsg_seq = 3;
+  req.i.ifi_family = AF_UNSPEC;
+  if (sendto (fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0)
+    fail (EXIT_SYSTEM, "listing the network devices failed (%s)", strerror (errno));
+  for (;;)
+    {
+      ssize_t n = recv (fd, buf, sizeof buf, 0);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        fail (EXIT_SYSTEM, "listing the network devices failed (%s)", n < 0 ? strerror (errno) : "no answer");
+      for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK (h, (size_t) n); h = NLMSG_NEXT (h, n))
+        {
+          struct link_info info;
+
+          if (h->nlmsg_seq != req.n.nlmsg_seq)
+            continue;
+          if (h->nlmsg_type == NLMSG_DONE)
+            {
+              close (fd);
+              return count;
+            }
+          if (h->nlmsg_type == NLMSG_ERROR)
+            fail (EXIT_SYSTEM, "listing the network devices failed (netlink error)");
+          if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH (sizeof (struct ifinfomsg)))
+            continue;
+          info = parse_link (h);
+          if (info.is_tun && info.is_tap && info.has_owner && info.owner == (uint32_t) owner
+              && strncmp (info.name, NAME_PREFIX, strlen (NAME_PREFIX)) == 0)
+            count++;
+        }
+    }
 }
 
 static void
@@ -459,7 +527,13 @@ create (const char *name, uid_t owner, uint32_t mtu, const unsigned char mac[6])
   if (!info.found)
     {
       struct ifreq ifr;
-      int fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+      int fd;
+
+      if (count_devices (owner) >= MAX_DEVICES)
+        fail (EXIT_TOO_MANY,
+              "uid %u has %d Serval devices already, the most it may have: leave a VLAN first, or have root "
+              "remove devices it no longer needs (ip link delete sv-...)", (unsigned) owner, MAX_DEVICES);
+      fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
       if (fd < 0)
         fail (EXIT_SYSTEM, "cannot open /dev/net/tun (%s): load the tun module with “modprobe tun”",

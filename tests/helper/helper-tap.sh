@@ -229,6 +229,15 @@ expect 6 "is not a TAP device" "helper refuses a veth named sv-veth" helper_as $
 expect 6 "belongs to uid 1000" "helper refuses to delete uid 1000's sv-other for uid $NOBODY" \
   helper_as $NOBODY delete sv-other
 check "sv-other is still there" has_link sv-other
+made=0
+for i in $(seq 1 32); do helper_as 2000 create sv-q$i 1500 02:5e:00:00:01:$(printf %02x "$i") >>"$E2E_LOG" 2>&1 && made=$((made + 1)); done
+if [ "$made" -eq 32 ]; then tap_ok "helper makes 32 devices for uid 2000"; else tap_fail "helper makes 32 devices for uid 2000: only $made"; fi
+expect 9 "has 32 Serval devices already" "helper refuses a 33rd device for uid 2000" \
+  helper_as 2000 create sv-q33 1500 02:5e:00:00:01:33
+check "reconfiguring one of uid 2000's 32 devices still works" helper_as 2000 create sv-q1 1400 02:5e:00:00:01:01
+check "the limit is per user: uid 2001 still gets a device" helper_as 2001 create sv-q33 1500 02:5e:00:00:01:33
+for i in $(seq 1 32); do helper_as 2000 delete sv-q$i >>"$E2E_LOG" 2>&1; done
+helper_as 2001 delete sv-q33 >>"$E2E_LOG" 2>&1
 check "helper deletes sv-other for its owner" helper_as 1000 delete sv-other
 check "sv-other is gone" bash -c "! ip netns exec $NS ip link show sv-other"
 expect 7 "no device" "helper delete of a missing device says so" helper_as 1000 delete sv-other
