@@ -593,6 +593,16 @@ delete (const char *name, uid_t owner)
   return EXIT_DONE;
 }
 
+/* A caller may start us with 0, 1 or 2 closed: then the netlink socket or
+ * the TUN descriptor would become "stderr" and get our messages. */
+static void
+sanitize_fds (void)
+{
+  for (int fd = 0; fd <= 2; fd++)
+    if (fcntl (fd, F_GETFD) < 0 && open ("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+      _exit (EXIT_SYSTEM);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -601,6 +611,8 @@ main (int argc, char **argv)
   uint32_t mtu;
   uid_t owner;
   int i = 1;
+
+  sanitize_fds ();
 
   if (argc >= 3 && strcmp (argv[1], "--owner") == 0)
     {

@@ -238,6 +238,9 @@ check "reconfiguring one of uid 2000's 32 devices still works" helper_as 2000 cr
 check "the limit is per user: uid 2001 still gets a device" helper_as 2001 create sv-q33 1500 02:5e:00:00:01:33
 for i in $(seq 1 32); do helper_as 2000 delete sv-q$i >>"$E2E_LOG" 2>&1; done
 helper_as 2001 delete sv-q33 >>"$E2E_LOG" 2>&1
+check "helper works with stdin, stdout and stderr closed" \
+  bash -c "ip netns exec $NS env PKEXEC_UID=$NOBODY '$HELPER' create sv-fd 1500 $MAC1 <&- >&- 2>&- && ip netns exec $NS ip link show sv-fd"
+helper_as $NOBODY delete sv-fd >>"$E2E_LOG" 2>&1
 check "helper deletes sv-other for its owner" helper_as 1000 delete sv-other
 check "sv-other is gone" bash -c "! ip netns exec $NS ip link show sv-other"
 expect 7 "no device" "helper delete of a missing device says so" helper_as 1000 delete sv-other
