@@ -51,6 +51,9 @@ void         serval_tap_stable_mac (const char *user, const char *vlan, guint8 m
  * read from the device. A missing device, or one owned by another user, is
  * %SERVAL_TAP_ERROR_PERMISSION; a device of that name that is not a TAP
  * device, or that another program holds, is %SERVAL_TAP_ERROR_BUSY.
+ * (A device with neither owner nor group, as a plain "ip tuntap add" makes
+ * it, is open to every user who may open /dev/net/tun: that is the kernel's
+ * rule, and attaching to it works.)
  *
  * Returns: (transfer full) (nullable): the device, or %NULL with @error set
  */
