@@ -52,6 +52,124 @@ die() { info "ERROR: $*"; exit 1; }
 BROKEN=()
 broken() { info "BROKEN: $*"; BROKEN+=("$*"); }
 
+# summarize: OUT/summary.md, OUT/medians.tsv and the plots, from OUT/results.csv,
+# paths.tsv, load.tsv and conditions.txt
+summarize() {
+  python3 - "$out" "${BROKEN[*]:-}" <<'PY' || broken "the summary could not be written"
+import csv, collections, statistics, sys
+out, broken = sys.argv[1:]
+params, versions, machine, subtitle = (l.rstrip("\n") for l in open(out + "/conditions.txt"))
+paths = [l.rstrip("\n").split("\t") for l in open(out + "/paths.tsv")]
+vals = collections.defaultdict(list)
+for row in csv.DictReader(open(out + "/results.csv")):
+    if row["value"] != "nan":
+        vals[(row["path"], row["metric"])].append(float(row["value"]))
+def med(p, m):
+    v = vals.get((p, m))
+    return statistics.median(v) if v else None
+def cell(p, m, fmt):
+    v = vals.get((p, m))
+    if not v:
+        return "-"
+    s = fmt % statistics.median(v)
+    return s + (" [" + fmt % min(v) + "-" + fmt % max(v) + "]" if len(v) > 1 else "")
+def fmt_gbps(x):
+    return "%.2f" % x if x >= 0.1 else "%.3f" % x
+measured = [p for p in paths if p[2] == "measured"]
+L = []
+L.append("# Serval network-namespace benchmark\n")
+L.append("Medians over rounds, [min-max] of the rounds. %s. TCP: iperf3, 1 stream; 64-byte: iperf3 UDP "
+         "`-u -l 64 -b 0`, packets per second received; RTT: ping, each round's average, mdev and p99; "
+         "server CPU: user+system time of the server daemon and its children during the TCP test, per GB "
+         "received. The column 64-byte kpps at c2's device counts the frames the path delivered to the receiving interface: when it is well above the first figure, the receiving iperf3 (not the path) was the limit.\n" % params)
+L.append("| path | TCP Gbit/s | 64-byte kpps | 64-byte kpps at c2's device | RTT avg µs | RTT mdev µs | RTT p99 µs | server CPU s/GB |")
+L.append("|---|---|---|---|---|---|---|---|")
+for p, kind, status, label in paths:
+    if status != "measured":
+        L.append("| %s | %s | | | | | | |" % (label, status))
+        continue
+    L.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (label, cell(p, "tcp_gbps", "%.2f"), cell(p, "udp64_kpps", "%.0f"),
+             cell(p, "udp64_dev_rx_kpps", "%.0f"),
+             cell(p, "rtt_avg_us", "%.0f"), cell(p, "rtt_mdev_us", "%.0f"), cell(p, "rtt_p99_us", "%.0f"),
+             cell(p, "server_cpu_s_per_gb", "%.2f")))
+def ratio(a, b, fmt="%.2f"):
+    return (fmt % (a / b)) if a is not None and b else "-"
+L.append("\n## Each path against the direct veth\n")
+L.append("Throughput as a share of direct; RTT as a multiple of direct.\n")
+L.append("| path | TCP | 64-byte pps | RTT avg | RTT p99 |")
+L.append("|---|---|---|---|---|")
+for p, kind, status, label in measured:
+    if p == "direct":
+        continue
+    L.append("| %s | %s | %s | %s× | %s× |" % (label, ratio(med(p, "tcp_gbps"), med("direct", "tcp_gbps"), "%.3f"),
+             ratio(med(p, "udp64_kpps"), med("direct", "udp64_kpps")),
+             ratio(med(p, "rtt_avg_us"), med("direct", "rtt_avg_us"), "%.1f"),
+             ratio(med(p, "rtt_p99_us"), med("direct", "rtt_p99_us"), "%.1f")))
+peers = [x for x in measured if x[1] == "peer"]
+for s, _, _, slabel in [x for x in measured if x[1] == "serval"]:
+    L.append("\n## %s against each peer\n" % slabel)
+    L.append("Serval's figure divided by the peer's: above 1 is better for TCP and 64-byte; below 1 is better "
+             "for RTT and CPU.\n")
+    if not peers:
+        L.append("No peer was measured in this run.")
+        continue
+    L.append("| peer | TCP | 64-byte pps | RTT avg | RTT p99 | server CPU s/GB |")
+    L.append("|---|---|---|---|---|---|")
+    for p, kind, status, label in peers:
+        L.append("| %s | %s× | %s× | %s× | %s× | %s× |" % (label, ratio(med(s, "tcp_gbps"), med(p, "tcp_gbps")),
+                 ratio(med(s, "udp64_kpps"), med(p, "udp64_kpps")), ratio(med(s, "rtt_avg_us"), med(p, "rtt_avg_us")),
+                 ratio(med(s, "rtt_p99_us"), med(p, "rtt_p99_us")),
+                 ratio(med(s, "server_cpu_s_per_gb"), med(p, "server_cpu_s_per_gb"))))
+    targets = [("TCP ≥ 3 Gbit/s", "tcp_gbps", lambda x: x >= 3), ("RTT avg ≤ 100 µs", "rtt_avg_us", lambda x: x <= 100),
+               ("RTT p99 ≤ 250 µs", "rtt_p99_us", lambda x: x <= 250), ("64-byte ≥ 150 kpps", "udp64_kpps", lambda x: x >= 150),
+               ("server CPU ≤ 1.5 s/GB", "server_cpu_s_per_gb", lambda x: x <= 1.5)]
+    L.append("\nIssue 4's targets: " + "; ".join("%s: %s" % (n, "-" if med(s, m) is None else
+             ("met" if ok(med(s, m)) else "not met")) for n, m, ok in targets) + ".")
+L.append("\n## Conditions\n")
+L.append("- Machine: %s; load (uptime) at the start, at each round and at the end:" % machine)
+for l in open(out + "/load.tsv"):
+    what, when, up = l.rstrip("\n").split("\t")
+    L.append("  - %s, %s: %s" % (what, when, up.strip()))
+busy = [x for p in measured for x in vals.get((p[0], "machine_busy_pct"), [])]
+if busy:
+    L.append("- Machine busy during the TCP tests: %.0f-%.0f %% of all CPUs." % (min(busy), max(busy)))
+relay = ["%s %.0f" % (p, med(p, "relay_pkts")) for p, *_ in measured if med(p, "relay_pkts")]
+if relay:
+    L.append("- Packets the server namespace received during each TCP test (median; the relay really passes "
+             "through it): " + "; ".join(relay) + ".")
+cli = ["%s %.2f" % (p, med(p, "client_cpu_s_per_gb")) for p, *_ in measured if med(p, "client_cpu_s_per_gb") is not None]
+if cli:
+    L.append("- Client CPU s/GB (each client, median): " + "; ".join(cli) + ".")
+L.append("- Versions: %s." % versions)
+if broken:
+    L.append("\n**The benchmark is broken in this run:** %s" % broken)
+open(out + "/summary.md", "w").write("\n".join(L) + "\n")
+
+short = {"direct": "direct", "routed": "routed", "softether": "SoftEther default", "softether-tcp": "SoftEther TCP-only",
+         "ovpn-udp": "OpenVPN UDP", "ovpn-tcp": "OpenVPN TCP", "tinc": "tinc", "n2n": "n2n"}
+with open(out + "/medians.tsv", "w") as f:
+    f.write("# label\tkind\t" + "\t".join("%s\tmin\tmax" % m for m in
+            ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb")) + "\n")
+    for p, kind, status, label in measured:
+        name = short.get(p) or ("Serval " + p.split("-", 1)[1].upper() if p.startswith("serval-") else p)
+        cols = []
+        for m in ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb"):
+            v = vals.get((p, m))
+            cols += ["%g" % statistics.median(v), "%g" % min(v), "%g" % max(v)] if v else ["-", "-", "-"]
+        f.write("%s\t%s\t%s\n" % (name, kind, "\t".join(cols)))
+PY
+  gnuplot -e "data='$out/medians.tsv'; outdir='$out'; subtitle='$(sed -n 4p "$out/conditions.txt")'" \
+    "$here/plot-bench.gp" 2> "$W/gnuplot.log" || broken "gnuplot failed (see $W/gnuplot.log)"
+  for f in tcp kpps rtt cpu; do [ -s "$out/bench-$f.png" ] || broken "no plot $out/bench-$f.png"; done
+}
+# SUMMARY_ONLY=1 OUT=dir: write the summary and plots of a finished run again
+if [ "${SUMMARY_ONLY:-0}" = 1 ]; then
+  [ -s "$out/results.csv" ] && [ -s "$out/conditions.txt" ] || die "SUMMARY_ONLY=1 needs OUT set to the folder of a finished run"
+  summarize
+  cat "$out/summary.md"
+  exit ${#BROKEN[@]}
+fi
+
 require_root
 command -v iperf3 > /dev/null || die "iperf3 is missing: apt-get install iperf3"
 command -v gnuplot > /dev/null || die "gnuplot is missing: apt-get install gnuplot-nox"
@@ -327,111 +445,13 @@ versions="serval-server $("$SERVER" --version 2>/dev/null | head -1); iperf3 $(i
 for pkg in openvpn tinc n2n softether-vpnserver; do
   v=$(dpkg-query -W -f='${Version}' $pkg 2>/dev/null) && versions="$versions; $pkg $v"
 done
-python3 - "$out" "REPS=$REPS T_TCP=$T_TCP T_UDP=$T_UDP PINGN=$PINGN PINGI=$PINGI" "$versions" "$(uname -r), $(nproc) CPUs" \
-  "${BROKEN[*]:-}" <<'PY' || broken "the summary could not be written"
-import csv, collections, statistics, sys
-out, params, versions, machine, broken = sys.argv[1:]
-paths = [l.rstrip("\n").split("\t") for l in open(out + "/paths.tsv")]
-vals = collections.defaultdict(list)
-for row in csv.DictReader(open(out + "/results.csv")):
-    if row["value"] != "nan":
-        vals[(row["path"], row["metric"])].append(float(row["value"]))
-def med(p, m):
-    v = vals.get((p, m))
-    return statistics.median(v) if v else None
-def cell(p, m, fmt):
-    v = vals.get((p, m))
-    if not v:
-        return "-"
-    s = fmt % statistics.median(v)
-    return s + (" [" + fmt % min(v) + "-" + fmt % max(v) + "]" if len(v) > 1 else "")
-def fmt_gbps(x):
-    return "%.2f" % x if x >= 0.1 else "%.3f" % x
-measured = [p for p in paths if p[2] == "measured"]
-L = []
-L.append("# Serval network-namespace benchmark\n")
-L.append("Medians over rounds, [min-max] of the rounds. %s. TCP: iperf3, 1 stream; 64-byte: iperf3 UDP "
-         "`-u -l 64 -b 0`, packets per second received; RTT: ping, each round's average, mdev and p99; "
-         "server CPU: user+system time of the server daemon and its children during the TCP test, per GB "
-         "received.\n" % params)
-L.append("| path | TCP Gbit/s | 64-byte kpps | RTT avg µs | RTT mdev µs | RTT p99 µs | server CPU s/GB |")
-L.append("|---|---|---|---|---|---|---|")
-for p, kind, status, label in paths:
-    if status != "measured":
-        L.append("| %s | %s | | | | | |" % (label, status))
-        continue
-    L.append("| %s | %s | %s | %s | %s | %s | %s |" % (label, cell(p, "tcp_gbps", "%.2f"), cell(p, "udp64_kpps", "%.0f"),
-             cell(p, "rtt_avg_us", "%.0f"), cell(p, "rtt_mdev_us", "%.0f"), cell(p, "rtt_p99_us", "%.0f"),
-             cell(p, "server_cpu_s_per_gb", "%.2f")))
-def ratio(a, b, fmt="%.2f"):
-    return (fmt % (a / b)) if a is not None and b else "-"
-L.append("\n## Each path against the direct veth\n")
-L.append("Throughput as a share of direct; RTT as a multiple of direct.\n")
-L.append("| path | TCP | 64-byte pps | RTT avg | RTT p99 |")
-L.append("|---|---|---|---|---|")
-for p, kind, status, label in measured:
-    if p == "direct":
-        continue
-    L.append("| %s | %s | %s | %s× | %s× |" % (label, ratio(med(p, "tcp_gbps"), med("direct", "tcp_gbps"), "%.3f"),
-             ratio(med(p, "udp64_kpps"), med("direct", "udp64_kpps")),
-             ratio(med(p, "rtt_avg_us"), med("direct", "rtt_avg_us"), "%.1f"),
-             ratio(med(p, "rtt_p99_us"), med("direct", "rtt_p99_us"), "%.1f")))
-peers = [x for x in measured if x[1] == "peer"]
-for s, _, _, slabel in [x for x in measured if x[1] == "serval"]:
-    L.append("\n## %s against each peer\n" % slabel)
-    L.append("Serval's figure divided by the peer's: above 1 is better for TCP and 64-byte; below 1 is better "
-             "for RTT and CPU.\n")
-    if not peers:
-        L.append("No peer was measured in this run.")
-        continue
-    L.append("| peer | TCP | 64-byte pps | RTT avg | RTT p99 | server CPU s/GB |")
-    L.append("|---|---|---|---|---|---|")
-    for p, kind, status, label in peers:
-        L.append("| %s | %s× | %s× | %s× | %s× | %s× |" % (label, ratio(med(s, "tcp_gbps"), med(p, "tcp_gbps")),
-                 ratio(med(s, "udp64_kpps"), med(p, "udp64_kpps")), ratio(med(s, "rtt_avg_us"), med(p, "rtt_avg_us")),
-                 ratio(med(s, "rtt_p99_us"), med(p, "rtt_p99_us")),
-                 ratio(med(s, "server_cpu_s_per_gb"), med(p, "server_cpu_s_per_gb"))))
-    targets = [("TCP ≥ 3 Gbit/s", "tcp_gbps", lambda x: x >= 3), ("RTT avg ≤ 100 µs", "rtt_avg_us", lambda x: x <= 100),
-               ("RTT p99 ≤ 250 µs", "rtt_p99_us", lambda x: x <= 250), ("64-byte ≥ 150 kpps", "udp64_kpps", lambda x: x >= 150),
-               ("server CPU ≤ 1.5 s/GB", "server_cpu_s_per_gb", lambda x: x <= 1.5)]
-    L.append("\nIssue 4's targets: " + "; ".join("%s: %s" % (n, "-" if med(s, m) is None else
-             ("met" if ok(med(s, m)) else "not met")) for n, m, ok in targets) + ".")
-L.append("\n## Conditions\n")
-L.append("- Machine: %s; load (uptime) at the start, at each round and at the end:" % machine)
-for l in open(out + "/load.tsv"):
-    what, when, up = l.rstrip("\n").split("\t")
-    L.append("  - %s, %s: %s" % (what, when, up.strip()))
-busy = [x for p in measured for x in vals.get((p[0], "machine_busy_pct"), [])]
-if busy:
-    L.append("- Machine busy during the TCP tests: %.0f-%.0f %% of all CPUs." % (min(busy), max(busy)))
-relay = ["%s %.0f" % (p, med(p, "relay_pkts")) for p, *_ in measured if med(p, "relay_pkts")]
-if relay:
-    L.append("- Packets the server namespace received during each TCP test (median; the relay really passes "
-             "through it): " + "; ".join(relay) + ".")
-cli = ["%s %.2f" % (p, med(p, "client_cpu_s_per_gb")) for p, *_ in measured if med(p, "client_cpu_s_per_gb") is not None]
-if cli:
-    L.append("- Client CPU s/GB (each client, median): " + "; ".join(cli) + ".")
-L.append("- Versions: %s." % versions)
-if broken:
-    L.append("\n**The benchmark is broken in this run:** %s" % broken)
-open(out + "/summary.md", "w").write("\n".join(L) + "\n")
-
-short = {"direct": "direct", "routed": "routed", "softether": "SoftEther default", "softether-tcp": "SoftEther TCP-only",
-         "ovpn-udp": "OpenVPN UDP", "ovpn-tcp": "OpenVPN TCP", "tinc": "tinc", "n2n": "n2n"}
-with open(out + "/medians.tsv", "w") as f:
-    f.write("# label\tkind\t" + "\t".join("%s\tmin\tmax" % m for m in
-            ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb")) + "\n")
-    for p, kind, status, label in measured:
-        name = short.get(p) or ("Serval " + p.split("-", 1)[1].upper() if p.startswith("serval-") else p)
-        cols = []
-        for m in ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb"):
-            v = vals.get((p, m))
-            cols += ["%g" % statistics.median(v), "%g" % min(v), "%g" % max(v)] if v else ["-", "-", "-"]
-        f.write("%s\t%s\t%s\n" % (name, kind, "\t".join(cols)))
-PY
-gnuplot -e "data='$out/medians.tsv'; outdir='$out'; subtitle='$(date -u +%F), medians of $REPS round(s), line: min-max of the rounds; load $(cut -d' ' -f1 /proc/loadavg)'" \
-  "$here/plot-bench.gp" 2> "$W/gnuplot.log" || broken "gnuplot failed (see $W/gnuplot.log)"
-for f in tcp kpps rtt cpu; do [ -s "$out/bench-$f.png" ] || broken "no plot $out/bench-$f.png"; done
+{
+  echo "REPS=$REPS T_TCP=$T_TCP T_UDP=$T_UDP PINGN=$PINGN PINGI=$PINGI"
+  echo "$versions"
+  echo "$(uname -r), $(nproc) CPUs"
+  echo "$(date -u +%F), medians of $REPS round(s), line: min-max of the rounds; load $(cut -d' ' -f1 /proc/loadavg)"
+} > "$out/conditions.txt"
+summarize
 
 cat "$out/summary.md"
 info "results in $out: results.csv, summary.md, bench-{tcp,kpps,rtt,cpu}.png; logs in $W"

@@ -98,16 +98,22 @@ start_server() {
     || bail "serval-server did not start on $ADDR: $(tail -3 "$out/server.log.$server_n")"
 }
 
-FAILED_RUNS=0
+PARTIAL_RUNS=0
 # bench LABEL MODE ARGS...: one serval-bench run; a TAP line for whether it worked
 bench() {
   local label=$1 mode=$2; shift 2
-  if "$BENCH" "$mode" --server "$ADDR" --fingerprint "$FP" --server-pid "$SPID" --csv "$csv" \
-       --label "$label" "$@" 2>>"$out/bench.log"; then
+  local rc
+  "$BENCH" "$mode" --server "$ADDR" --fingerprint "$FP" --server-pid "$SPID" --csv "$csv" \
+    --label "$label" "$@" 2>>"$out/bench.log"
+  rc=$?
+  if [ "$rc" = 0 ]; then
     tap_ok "$mode $* (run $label): $(tail -1 "$out/bench.log")"
+  elif [ "$rc" = 2 ] && [ "$QUICK" != 1 ]; then
+    # Some clients failed under load: a result (counted in the CSV), not a broken tool.
+    PARTIAL_RUNS=$((PARTIAL_RUNS + 1))
+    tap_ok "$mode $* (run $label), some clients failed: $(grep -v '^  ' "$out/bench.log" | tail -2 | tr '\n' ' ')"
   else
-    FAILED_RUNS=$((FAILED_RUNS + 1))
-    tap_fail "$mode $* (run $label) failed: $(tail -2 "$out/bench.log" | tr '\n' ' ')"
+    tap_fail "$mode $* (run $label) failed: $(tail -3 "$out/bench.log" | tr '\n' ' ')"
   fi
 }
 
@@ -141,7 +147,8 @@ print(int(sum(v.values())))' "$csv" 2>/dev/null || echo 0)
   avail=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
   need=$((n * ${per:-0} * 12 / 10))
   if [ "$need" -gt "$avail" ]; then
-    echo "- idle with $n clients: not run; at the measured $per KiB per client (server and serval-bench together) it would need $((need / 1048576)) GiB, and $((avail / 1048576)) GiB are available" >>"$out/notrun.txt"
+    grep -q "^- idle with $n clients:" "$out/notrun.txt" ||
+      echo "- idle with $n clients: not run; at the measured $per KiB per client (server and serval-bench together) it would need $((need / 1048576)) GiB, and $((avail / 1048576)) GiB are available" >>"$out/notrun.txt"
     note "idle with $n clients not run: it would need $((need / 1048576)) GiB of $((avail / 1048576)) GiB available"
     return 1
   fi
@@ -159,7 +166,7 @@ if [ -n "$IDLE_FLAT" ] && fits "$IDLE_FLAT"; then
   bench flat idle --prefix idle --vlan idle --group 0 --clients "$IDLE_FLAT" --concurrency 64 --seconds 5
 fi
 stop_server
-note "measuring took $((SECONDS - start_time)) s; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+note "measuring took $((SECONDS - start_time)) s; load after: $(cut -d' ' -f1-3 /proc/loadavg); $PARTIAL_RUNS runs had clients that failed under load"
 
 # Medians, plot data and summary.md.
 python3 - "$csv" "$out" "$IDLE_GROUP" "$IDLE_ITER" "$REPS" "$QUICK" <<'PY' || bail "cannot summarize $csv"
@@ -211,8 +218,8 @@ with open(os.path.join(out, "latency.dat"), "w") as d:
         md.append(f"| {k[1]} | {k[3]} | {get(k, 'rx_fps'):.0f} | " + " | ".join(f"{x:.0f}" for x in p) +
                   f" | {get(k, 'lost_total'):.0f} | {get(k, 'server_cpu_util'):.2f} |")
 md.append(f"\n## Memory per connected idle client (VLANs of {group} members; users with {idle_iter} PBKDF2 iterations)\n")
-md.append("| clients | online | server VmRSS before MiB | after MiB | VmHWM MiB | server KiB per client | bench KiB per client | logins/s while connecting | server CPU ms per login |")
-md.append("|---|---|---|---|---|---|---|---|---|")
+md.append("| clients | online (median) | failed (median) | server VmRSS before MiB | after MiB | VmHWM MiB | server KiB per client | bench KiB per client | logins/s while connecting | server CPU ms per login |")
+md.append("|---|---|---|---|---|---|---|---|---|---|")
 for mode in ("idle", "idle-flat"):
     ks = keys(mode)
     if mode == "idle":
@@ -221,7 +228,7 @@ for mode in ("idle", "idle-flat"):
         online = get(k, "online")
         cpu_ms = get(k, "server_cpu_s") * 1e3 / online if online else float("nan")
         label = f"{k[1]}" + (" (one VLAN, 1 run)" if mode == "idle-flat" else "")
-        md.append(f"| {label} | {online:.0f} | {get(k, 'server_rss_before_kib') / 1024:.1f} | "
+        md.append(f"| {label} | {online:.0f} | {get(k, 'failed'):.0f} | {get(k, 'server_rss_before_kib') / 1024:.1f} | "
                   f"{get(k, 'server_rss_after_kib') / 1024:.1f} | {get(k, 'server_hwm_after_kib') / 1024:.1f} | "
                   f"{get(k, 'server_kib_per_client'):.1f} | {get(k, 'bench_kib_per_client'):.1f} | "
                   f"{get(k, 'logins_per_s'):.0f} | {cpu_ms:.1f} |")
