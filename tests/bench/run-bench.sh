@@ -137,6 +137,18 @@ relay = ["%s %.0f" % (p, med(p, "relay_pkts")) for p, *_ in measured if med(p, "
 if relay:
     L.append("- Packets the server namespace received during each TCP test (median; the relay really passes "
              "through it): " + "; ".join(relay) + ".")
+drops = ["%s: %s" % (p, ", ".join("%s %.0f" % (t, med(p, "server_drops_" + t)) for t in ("tcp", "udp64", "ping")
+         if med(p, "server_drops_" + t) is not None)) for p, *_ in measured if med(p, "server_drops_tcp") is not None]
+if drops:
+    L.append("- Frames the Serval server dropped during each test (median, from its /metrics; the inner TCP "
+             "retransmits what is dropped): " + "; ".join(drops) + ".")
+tapd = ["%s %.0f" % (p, med(p, "c1_tap_tx_dropped_tcp")) for p, *_ in measured if med(p, "c1_tap_tx_dropped_tcp") is not None]
+if tapd:
+    L.append("- Frames c1's kernel dropped at the tunnel's device during each TCP test, its queue full (median): "
+             + "; ".join(tapd) + ".")
+retr = ["%s %.0f" % (p, med(p, "tcp_retransmits")) for p, *_ in measured if med(p, "tcp_retransmits") is not None]
+if retr:
+    L.append("- iperf3 TCP retransmits per test (median): " + "; ".join(retr) + ".")
 cli = ["%s %.2f" % (p, med(p, "client_cpu_s_per_gb")) for p, *_ in measured if med(p, "client_cpu_s_per_gb") is not None]
 if cli:
     L.append("- Client CPU s/GB (each client, median): " + "; ".join(cli) + ".")
@@ -238,7 +250,7 @@ info "c1 cannot reach c2 except through a tunnel (checked)"
 
 # Path table: source and destination namespace, destination address and device,
 # server daemon, client daemons, the namespace and devices the relay crosses.
-declare -A PATH_SRC PATH_DST PATH_KIND PATH_STATUS PATH_RELAY
+declare -A PATH_SRC PATH_DST PATH_KIND PATH_STATUS PATH_RELAY PATH_INDEX
 PATHS=""
 add_path() { # add_path NAME KIND SRC DST IP DEV SERVERD "CLIENTDS" RELAY LABEL
   PATHS="$PATHS $1"; PATH_KIND[$1]=$2 PATH_SRC[$1]=$3 PATH_DST[$1]=$4 PATH_IP[$1]=$5 PATH_DEV[$1]=$6
@@ -258,7 +270,7 @@ serval_start() { # serval_start TRANSPORT INDEX
     "$SERVER" -d "$data" user grant "$u" lan > /dev/null || return 1
   done
   fp=$("$SERVER" -d "$data" fingerprint) || return 1
-  spawn serval-$t-srv "$SRV" "$SERVER" --data-dir "$data" --listen 0.0.0.0:$port
+  spawn serval-$t-srv "$SRV" "$SERVER" --data-dir "$data" --listen 0.0.0.0:$port --http 127.0.0.1:$((9465 + i))
   wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/$SRV_IP1/$port" || return 1
   # shellcheck disable=SC2046
   spawn serval-$t-c1 "$C1" "$CTL" --server $SRV_IP1:$port --user a --password-file "$W/serval-$t-a.pw" \
@@ -273,6 +285,7 @@ i=0
 for t in $SERVAL_TRANSPORTS; do
   add_path serval-$t serval "$C1" "$C2" 192.168.$((80 + i)).2 sv-$t serval-$t-srv "serval-$t-c1 serval-$t-c2" \
     "$SRV ${P}aa ${P}ba" "${SERVAL_LABEL[$t]:-Serval, transport $t}"
+  PATH_INDEX[serval-$t]=$i
   if serval_start "$t" $i; then info "serval-$t: clients up"
   else PATH_STATUS[serval-$t]="did not come up"; broken "Serval over $t did not come up (see $W/serval-$t-*.log)"; fi
   i=$((i + 1))
@@ -331,10 +344,29 @@ relay_pkts() { # packets the relay namespace received on its two links
   echo $t
 }
 
+# server_drops PATH: the frames a Serval server did not forward so far, all reasons
+# (from its /metrics); empty for other paths
+server_drops() {
+  [ "${PATH_KIND[$1]}" = serval ] || return 0
+  local port=$((9465 + ${PATH_INDEX[$1]}))
+  in_ns "$SRV" python3 -c '
+import sys, urllib.request
+text = urllib.request.urlopen(sys.argv[1], timeout=2).read().decode()
+print(sum(int(float(l.split()[-1])) for l in text.splitlines() if l.startswith("serval_frames_dropped_total")))
+' "http://127.0.0.1:$port/metrics" 2>> "$W/metrics.err"
+}
+# tap_drops PATH: frames c1's kernel dropped because the tunnel's device queue was full
+# (the tunnel program did not read them in time); empty for the kernel paths
+tap_drops() {
+  [ "${PATH_SRC[$1]}" = "$C1" ] || return 0
+  in_ns "$C1" cat "/sys/class/net/${PATH_DEV[$1]}/statistics/tx_dropped" 2> /dev/null
+}
 HZ=$(getconf CLK_TCK)
 measure() { # measure PATH ROUND
   local p=$1 r=$2 src=${PATH_SRC[$1]} dst=${PATH_DST[$1]} ip=${PATH_IP[$1]} s0 s1 c0 c1 b0 b1 x0 x1 rx0 rx1
+  local d0 d1 d2 d3 q0 q1
   in_ns "$src" ping -c 5 -i 0.05 -W 1 "$ip" > /dev/null 2>&1   # warm up: ARP, MAC learning, keys
+  d0=$(server_drops "$p") q0=$(tap_drops "$p")
   # TCP, one stream, with the server's CPU time around it
   iperf_server "$dst" 5201
   local perf_pid=""
@@ -359,6 +391,7 @@ measure() { # measure PATH ROUND
     [ -s "$out/profile-$p.txt" ] && info "server profile of $p: $out/profile-$p.txt" ||
       info "perf recorded nothing for $p (see $W/perf-$p.log)"
   fi
+  d1=$(server_drops "$p") q1=$(tap_drops "$p")
   # UDP, 64-byte payloads, as fast as the sender can
   iperf_server "$dst" 5202
   rx0=$(in_ns "$dst" cat "/sys/class/net/${PATH_DEV[$p]}/statistics/rx_packets")
@@ -366,6 +399,7 @@ measure() { # measure PATH ROUND
     --connect-timeout 3000 -J > "$W/udp-$p-$r.json" 2> "$W/udp-$p-$r.err"
   rx1=$(in_ns "$dst" cat "/sys/class/net/${PATH_DEV[$p]}/statistics/rx_packets")
   iperf_done "$dst"
+  d2=$(server_drops "$p")
   # RTT
   in_ns "$src" ping -c "$PINGN" -i "$PINGI" -W 1 "$ip" > "$W/ping-$p-$r.txt" 2>&1
   python3 - "$p" "$r" "$W" "$HZ" "${PATH_SRVD[$p]:+1}" "${PATH_CLID[$p]:+2}" "$s0 $s1 $c0 $c1 $b0 $b1 $x0 $x1 $rx0 $rx1" \
@@ -412,6 +446,13 @@ else:
     put("rtt_replies", 0, "%d")
 print("\n".join(out))
 PY
+  d3=$(server_drops "$p")
+  [ -n "$q0" ] && [ -n "$q1" ] && row "$p" "$r" c1_tap_tx_dropped_tcp $((q1 - q0))
+  if [ -n "$d0" ] && [ -n "$d3" ]; then
+    row "$p" "$r" server_drops_tcp $((d1 - d0))
+    row "$p" "$r" server_drops_udp64 $((d2 - d1))
+    row "$p" "$r" server_drops_ping $((d3 - d2))
+  fi
   local got
   got=$(grep "^$p,$r," "$CSV" | grep -E ',(tcp_gbps|udp64_kpps|rtt_avg_us|rtt_p99_us|server_cpu_s_per_gb),' |
         cut -d, -f3,4 | tr '\n' ' ')
