@@ -14,7 +14,7 @@
 #   IDLE_COUNTS="100 1000 5000 10000" IDLE_REPS=REPS IDLE_GROUP=50 IDLE_ITER=1000
 #   IDLE_FLAT=1000 (one-VLAN comparison; empty: none)
 #   LOGIN_N=200 LOGIN_CONC="1 4 16 64"
-#   SERVAL_SERVER=path SERVAL_BENCH=path (default: build/)
+#   SERVAL_SERVER=path SERVAL_BENCH=path (default: build/); an empty list (TP_CLIENTS= ) skips that mode
 # Output is TAP: in QUICK mode it fails only when the tool or the server is
 # broken (a run that does not finish or measures nothing), never for slow figures.
 #
@@ -34,17 +34,18 @@ QUICK=${QUICK:-0}
 
 if [ "$QUICK" = 1 ]; then
   REPS=${REPS:-1} SECONDS_T=${SECONDS_T:-1} WARMUP=${WARMUP:-0.3}
-  TP_CLIENTS=${TP_CLIENTS:-"2 4"} SIZES=${SIZES:-"64 1400"}
-  LAT_RATES=${LAT_RATES:-"1000 10000"} LAT_CLIENTS=${LAT_CLIENTS:-2}
-  IDLE_COUNTS=${IDLE_COUNTS:-"20 50"} IDLE_FLAT=${IDLE_FLAT-}
-  LOGIN_N=${LOGIN_N:-10} LOGIN_CONC=${LOGIN_CONC:-"1 4"}
+  TP_CLIENTS=${TP_CLIENTS-"2 4"} SIZES=${SIZES-"64 1400"}
+  LAT_RATES=${LAT_RATES-"1000 10000"} LAT_CLIENTS=${LAT_CLIENTS:-2}
+  IDLE_COUNTS=${IDLE_COUNTS-"20 50"} IDLE_FLAT=${IDLE_FLAT-}
+  LOGIN_N=${LOGIN_N:-10} LOGIN_CONC=${LOGIN_CONC-"1 4"}
 else
   REPS=${REPS:-3} SECONDS_T=${SECONDS_T:-5} WARMUP=${WARMUP:-1}
-  TP_CLIENTS=${TP_CLIENTS:-"2 4 8 16"} SIZES=${SIZES:-"64 1400"}
-  LAT_RATES=${LAT_RATES:-"1000 10000 100000 300000"} LAT_CLIENTS=${LAT_CLIENTS:-4}
-  IDLE_COUNTS=${IDLE_COUNTS:-"100 1000 5000 10000"} IDLE_FLAT=${IDLE_FLAT-1000}
-  LOGIN_N=${LOGIN_N:-200} LOGIN_CONC=${LOGIN_CONC:-"1 4 16 64"}
+  TP_CLIENTS=${TP_CLIENTS-"2 4 8 16"} SIZES=${SIZES-"64 1400"}
+  LAT_RATES=${LAT_RATES-"1000 10000 100000 300000"} LAT_CLIENTS=${LAT_CLIENTS:-4}
+  IDLE_COUNTS=${IDLE_COUNTS-"100 1000 5000 10000"} IDLE_FLAT=${IDLE_FLAT-1000}
+  LOGIN_N=${LOGIN_N:-200} LOGIN_CONC=${LOGIN_CONC-"1 4 16 64"}
 fi
+IDLE_HOLD=${IDLE_HOLD:-$([ "$QUICK" = 1 ] && echo 1 || echo 5)}
 IDLE_REPS=${IDLE_REPS:-$REPS} IDLE_GROUP=${IDLE_GROUP:-50} IDLE_ITER=${IDLE_ITER:-1000}
 
 [ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first: ninja -C build, or set SERVAL_SERVER)"
@@ -158,12 +159,12 @@ for r in $(seq "$IDLE_REPS"); do
   for n in $IDLE_COUNTS; do
     fits "$n" || continue
     start_server
-    bench "$r" idle --prefix idle --vlan idle --group "$IDLE_GROUP" --clients "$n" --concurrency 64 --seconds 5
+    bench "$r" idle --prefix idle --vlan idle --group "$IDLE_GROUP" --clients "$n" --concurrency 64 --seconds "$IDLE_HOLD"
   done
 done
 if [ -n "$IDLE_FLAT" ] && fits "$IDLE_FLAT"; then
   start_server
-  bench flat idle --prefix idle --vlan idle --group 0 --clients "$IDLE_FLAT" --concurrency 64 --seconds 5
+  bench flat idle --prefix idle --vlan idle --group 0 --clients "$IDLE_FLAT" --concurrency 64 --seconds "$IDLE_HOLD"
 fi
 stop_server
 note "measuring took $((SECONDS - start_time)) s; load after: $(cut -d' ' -f1-3 /proc/loadavg); $PARTIAL_RUNS runs had clients that failed under load"

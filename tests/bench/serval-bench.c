@@ -686,7 +686,7 @@ mode_throughput (void)
   g_source_destroy (pump);
   g_source_unref (pump);
   /* Let what is queued arrive before counting losses. */
-  run_for (1.0);
+  run_for (opt_seconds > 1 ? 1.0 : 0.5);
   end = totals ();
 
   {
