@@ -18,6 +18,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -116,6 +118,7 @@ static const char modes_text[] =
   "The process raises its own RLIMIT_NOFILE to fit N connections (soft up to the hard\n"
   "limit; as root also the hard limit), and says so. The server needs the same: start it\n"
   "from a shell with 'ulimit -n 65536'.\n"
+  "SIGINT or SIGTERM stops the current phase; the figures reached so far are written.\n"
   "Exit status: 0 when every client worked; 2 when some clients failed to log in, join\n"
   "or stay connected (the figures are written, with the number that failed); 1 when\n"
   "nothing could be measured or the set-up is wrong.";
@@ -243,6 +246,18 @@ quantile (GArray *v, double p)
   return g_array_index (v, gint64, rank - 1);
 }
 
+/* Set by SIGINT or SIGTERM: stop waiting and report what was reached. */
+static gboolean interrupted;
+
+static gboolean
+signal_cb (gpointer data)
+{
+  if (!interrupted)
+    g_printerr ("serval-bench: interrupted; reporting what was measured so far\n");
+  interrupted = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 tick_cb (gpointer data)
 {
@@ -259,7 +274,7 @@ run_until (double seconds, gboolean (*done) (void))
   /* The tick only wakes the loop up to look at the clock. */
   g_source_set_callback (tick, tick_cb, NULL, NULL);
   g_source_attach (tick, NULL);
-  while (now_s () < end && (done == NULL || !done ()))
+  while (!interrupted && now_s () < end && (done == NULL || !done ()))
     g_main_context_iteration (NULL, TRUE);
   g_source_destroy (tick);
   g_source_unref (tick);
@@ -419,9 +434,14 @@ connect_all (gboolean join, gboolean logout)
   run_until (limit, all_done);
   if (bench.done < bench.n)
     {
-      g_printerr ("serval-bench: only %u of %u clients were done after %.0f s: the server is too slow "
-                  "or not answering; raise --timeout or lower --concurrency\n", bench.done, bench.n, limit);
+      g_printerr ("serval-bench: only %u of %u clients were done after %.0f s: %s\n", bench.done, bench.n,
+                  now_s () - t0, interrupted ? "interrupted"
+                  : "the server is too slow or not answering; raise --timeout or lower --concurrency");
       bench.failed += bench.n - bench.done;
+      if (bench.first_error == NULL)
+        bench.first_error = g_strdup_printf ("%u clients had not finished logging in and joining %s",
+                                             bench.n - bench.done,
+                                             interrupted ? "when interrupted" : "by the timeout");
     }
   return now_s () - t0;
 }
@@ -646,7 +666,7 @@ check_clients_online (const char *mode)
       g_printerr ("serval-bench %s: %u of %u clients could not log in or join; first: %s\n"
                   "  Check that the server runs at %s, that --fingerprint is right and that the users "
                   "exist (serval-bench populate)\n",
-                  mode, bench.failed, bench.n, bench.first_error ? bench.first_error : "(timeout)", opt_server);
+                  mode, bench.failed, bench.n, bench.first_error, opt_server);
       return FALSE;
     }
   return TRUE;
@@ -1040,6 +1060,8 @@ main (int argc, char **argv)
   if (!raise_fd_limit ((g_str_equal (mode, "logins") ? MIN (opt_clients, opt_concurrency) : opt_clients) + 256))
     g_printerr ("serval-bench: the open-file limit is too low for %d clients and cannot be raised: "
                 "expect failures (raise it with ulimit -n, as root)\n", opt_clients);
+  g_unix_signal_add (SIGINT, signal_cb, NULL);
+  g_unix_signal_add (SIGTERM, signal_cb, NULL);
   if (!opt_verbose)
     g_log_set_handler ("serval-engine", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
                        quiet_log, NULL);
