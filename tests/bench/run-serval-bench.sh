@@ -6,8 +6,9 @@
 # writes into OUT: results.csv (every figure), medians.csv, gnuplot PNG plots
 # (serval-bench-*.png) and summary.md.
 #
-#   tests/bench/run-serval-bench.sh              full run (about 20 minutes)
+#   tests/bench/run-serval-bench.sh              full run (about 15 minutes)
 #   QUICK=1 tests/bench/run-serval-bench.sh      small counts, under a minute, for CI
+#   SUMMARY_ONLY=1 OUT=dir tests/bench/run-serval-bench.sh   summary and plots of a finished run again
 #
 # Settings (environment): OUT=dir REPS=3 SECONDS_T=5 TP_CLIENTS="2 4 8 16"
 #   SIZES="64 1400" LAT_RATES="1000 10000 100000 300000" LAT_CLIENTS=4
@@ -48,8 +49,6 @@ fi
 IDLE_HOLD=${IDLE_HOLD:-$([ "$QUICK" = 1 ] && echo 1 || echo 5)}
 IDLE_REPS=${IDLE_REPS:-$REPS} IDLE_GROUP=${IDLE_GROUP:-50} IDLE_ITER=${IDLE_ITER:-1000}
 
-[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first: ninja -C build, or set SERVAL_SERVER)"
-[ -x "$BENCH" ] || bail "cannot run: no serval-bench at $BENCH (build first: ninja -C build, or set SERVAL_BENCH)"
 command -v python3 >/dev/null || bail "cannot run: python3 is missing (apt-get install python3)"
 command -v gnuplot >/dev/null || bail "cannot run: gnuplot is missing for the plots (apt-get install gnuplot-nox)"
 
@@ -57,6 +56,9 @@ out=${OUT:-$(mktemp -d /tmp/serval-bench.XXXXXX)}
 mkdir -p "$out" || bail "cannot create $out"
 out=$(cd "$out" && pwd)
 csv=$out/results.csv
+if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
+[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first: ninja -C build, or set SERVAL_SERVER)"
+[ -x "$BENCH" ] || bail "cannot run: no serval-bench at $BENCH (build first: ninja -C build, or set SERVAL_BENCH)"
 rm -f "$csv"
 data=$(mktemp -d /tmp/serval-bench-data.XXXXXX)
 SPID=
@@ -168,6 +170,9 @@ if [ -n "$IDLE_FLAT" ] && fits "$IDLE_FLAT"; then
 fi
 stop_server
 note "measuring took $((SECONDS - start_time)) s; load after: $(cut -d' ' -f1-3 /proc/loadavg); $PARTIAL_RUNS runs had clients that failed under load"
+else
+  [ -s "$csv" ] || bail "SUMMARY_ONLY=1 needs OUT=dir of a finished run (no $csv)"
+fi
 
 # Medians, plot data and summary.md.
 python3 - "$csv" "$out" "$IDLE_GROUP" "$IDLE_ITER" "$REPS" "$QUICK" <<'PY' || bail "cannot summarize $csv"
@@ -205,7 +210,9 @@ sizes = sorted({k[2] for k in keys("throughput")})
 for s in sizes:
     with open(os.path.join(out, f"throughput-{s}.dat"), "w") as d:
         for k in keys("throughput", size=s):
-            d.write(f"{k[1]} {get(k, 'rx_fps') / 1e3:.3f} {get(k, 'rx_gbps'):.4f}\n")
+            fps, gb = vals[k + ("rx_fps",)], vals[k + ("rx_gbps",)]
+            d.write(f"{k[1]} {get(k, 'rx_fps') / 1e3:.3f} {get(k, 'rx_gbps'):.4f} "
+                    f"{min(fps) / 1e3:.3f} {max(fps) / 1e3:.3f} {min(gb):.4f} {max(gb):.4f}\n")
             md.append(f"| {s} B | {k[1]} | {get(k, 'rx_fps') / 1e3:.0f} | {get(k, 'rx_gbps'):.2f} | "
                       f"{get(k, 'refused_per_s'):.0f} | {get(k, 'lost_total'):.0f} | "
                       f"{get(k, 'bench_cpu_util'):.2f} | {get(k, 'server_cpu_util'):.2f} |")
@@ -237,7 +244,7 @@ for mode in ("idle", "idle-flat"):
             d.write(f"{k[1]} {get(k, 'server_kib_per_client'):.2f} {get(k, 'server_rss_after_kib') / 1024:.2f}\n")
     if mode == "idle":
         d.close()
-notrun = open(os.path.join(out, "notrun.txt")).read().strip()
+notrun = open(os.path.join(out, "notrun.txt")).read().strip() if os.path.exists(os.path.join(out, "notrun.txt")) else ""
 if notrun:
     md.append("\n" + notrun)
 md.append("\n## Logins (connect + TLS handshake + login, 100,000 PBKDF2 iterations)\n")

@@ -8,16 +8,18 @@ set key top left
 set output dir."/serval-bench-throughput.png"
 set multiplot layout 1,2 title "serval-bench: frames switched through serval-server (N/2 pairs, one VLAN, loopback TLS)"
 set xlabel "simulated clients"
-set ylabel "received kframes/s"
+set ylabel "received kframes/s (median; bars: min-max)"
 set logscale x 2
+set xrange [1.6:20]
 set yrange [0:*]
-plot dir."/throughput-64.dat" using 1:2 with linespoints lw 2 title "64-byte frames", \
-     dir."/throughput-1400.dat" using 1:2 with linespoints lw 2 title "1400-byte frames"
-set ylabel "received Gbit/s (frame bytes)"
-plot dir."/throughput-64.dat" using 1:3 with linespoints lw 2 title "64-byte frames", \
-     dir."/throughput-1400.dat" using 1:3 with linespoints lw 2 title "1400-byte frames"
+plot dir."/throughput-64.dat" using 1:2:4:5 with yerrorlines lw 2 title "64-byte frames", \
+     dir."/throughput-1400.dat" using 1:2:4:5 with yerrorlines lw 2 title "1400-byte frames"
+set ylabel "received Gbit/s, frame bytes (median; bars: min-max)"
+plot dir."/throughput-64.dat" using 1:3:6:7 with yerrorlines lw 2 title "64-byte frames", \
+     dir."/throughput-1400.dat" using 1:3:6:7 with yerrorlines lw 2 title "1400-byte frames"
 unset multiplot
 unset logscale x
+set xrange [*:*]
 
 set output dir."/serval-bench-latency.png"
 set title "serval-bench: one-way latency under load (64-byte frames, same process)"
