@@ -116,6 +116,8 @@ update_summary (ServalAdminWindow *self)
   GtkTreeModel *model = GTK_TREE_MODEL (self->vlan_store);
   GtkTreeIter iter;
   guint vlans = 0, members = 0;
+  g_autofree char *vlans_text = NULL;
+  g_autofree char *members_text = NULL;
   g_autofree char *text = NULL;
 
   if (gtk_tree_model_get_iter_first (model, &iter))
@@ -125,7 +127,11 @@ update_summary (ServalAdminWindow *self)
         members += gtk_tree_model_iter_n_children (model, &iter);
       }
     while (gtk_tree_model_iter_next (model, &iter));
-  text = g_strdup_printf (_("%u VLANs, %u members connected"), vlans, members);
+  vlans_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u VLAN", "%u VLANs", vlans), vlans);
+  members_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member connected",
+                                               "%u members connected", members), members);
+  /* TRANSLATORS: "3 VLANs, 5 members connected" */
+  text = g_strdup_printf (_("%s, %s"), vlans_text, members_text);
   gtk_label_set_text (self->summary_label, text);
 }
 
@@ -560,7 +566,6 @@ serval_admin_window_class_init (ServalAdminWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, grant_combo);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_error_cb);
   gtk_widget_class_bind_template_callback (widget_class, refresh_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_vlan_cb);
   gtk_widget_class_bind_template_callback (widget_class, delete_vlan_cb);
   gtk_widget_class_bind_template_callback (widget_class, kick_cb);
@@ -573,6 +578,15 @@ static void
 serval_admin_window_init (ServalAdminWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* In code: GtkTreeView and GtkComboBox builders know no "accessible" internal child. */
+  g_signal_connect_swapped (gtk_tree_view_get_selection (self->vlan_view), "changed",
+                            G_CALLBACK (selection_changed_cb), self);
+  g_signal_connect_swapped (gtk_tree_view_get_selection (self->user_view), "changed",
+                            G_CALLBACK (selection_changed_cb), self);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->vlan_view)), _("VLANs and members"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->user_view)), _("Users"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->grant_combo)),
+                       _("VLAN to grant or revoke"));
   self->cancellable = g_cancellable_new ();
   self->vlan_names = g_ptr_array_new_with_free_func (g_free);
 }

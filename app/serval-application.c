@@ -363,6 +363,13 @@ left_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       serval_application_report (data->app, msg);
       g_object_notify (G_OBJECT (data->item), "joined");
     }
+  else if (error == NULL)
+    {
+      /* The engine dropped the VLAN (and so its TAP device); ::vlan-removed is
+       * only for removals the user did not ask for. */
+      g_message ("Left VLAN “%s”", serval_vlan_item_get_name (data->item));
+      item_take_vlan (data->item, NULL);
+    }
   join_data_free (data);
 }
 
@@ -390,11 +397,9 @@ serval_application_set_joined (ServalApplication *app, ServalVlanItem *item, gbo
 
   if (joined)
     {
-      g_autofree char *dev = g_strdup_printf ("sv-%s", name);
+      g_autofree char *dev = serval_tap_open_device_name (name);
       guint8 mac[6];
 
-      if (strlen (dev) > 15)
-        dev[15] = '\0';
       serval_tap_stable_mac (serval_client_get_user (app->client), name, mac);
       serval_tap_open_async (dev, TAP_MTU, mac, app->cancellable, tap_opened_cb, data);
     }
@@ -794,7 +799,7 @@ command_line_login_cb (GObject *source, GAsyncResult *result, gpointer user_data
       return;
     }
   if (app->login != NULL)
-    gtk_widget_destroy (GTK_WIDGET (app->login));
+    gtk_widget_hide (GTK_WIDGET (app->login));
   serval_application_show_window (app);
 }
 

@@ -200,10 +200,10 @@ login_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     serval_login_dialog_show_error (self, error, fp);
   else
     {
-      ServalApplication *app = self->app;
-
-      gtk_widget_destroy (GTK_WIDGET (self));
-      serval_application_show_window (app);
+      /* Hidden, not destroyed: it is shown again, as it was, by "Connect…". */
+      set_busy (self, NULL);
+      gtk_widget_hide (GTK_WIDGET (self));
+      serval_application_show_window (self->app);
     }
   g_object_unref (self);
 }

@@ -188,7 +188,6 @@ static void
 make_status_icon (ServalTray *tray)
 {
   tray->status_icon = gtk_status_icon_new ();
-  gtk_status_icon_set_name (tray->status_icon, "serval");
   gtk_status_icon_set_title (tray->status_icon, _("Serval"));
   g_signal_connect (tray->status_icon, "activate", G_CALLBACK (status_icon_activate_cb), tray);
   g_signal_connect (tray->status_icon, "popup-menu", G_CALLBACK (status_icon_popup_cb), tray);

@@ -20,6 +20,7 @@ struct _ServalWindow
   GtkLabel          *error_label;
   GtkListBox        *vlan_list;
   GtkHeaderBar      *header;
+  GtkWidget         *admin_button;
 };
 
 G_DEFINE_FINAL_TYPE (ServalWindow, serval_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -47,6 +48,7 @@ sync_state (ServalWindow *self)
   gtk_button_set_label (self->connect_button, client != NULL ? _("_Disconnect") : _("_Connect…"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->connect_button),
                                   client != NULL ? "app.disconnect" : "app.connect");
+  gtk_widget_set_visible (self->admin_button, client != NULL && serval_client_get_admin (client));
   gtk_header_bar_set_subtitle (self->header,
                                client != NULL ? serval_client_get_server (client) : _("Not connected"));
 }
@@ -119,6 +121,7 @@ serval_window_class_init (ServalWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, vlan_list);
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, header);
+  gtk_widget_class_bind_template_child (widget_class, ServalWindow, admin_button);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_error_cb);
   gtk_widget_class_bind_template_callback (widget_class, refresh_cb);
 }

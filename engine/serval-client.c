@@ -646,7 +646,8 @@ connection_ended (ServalClient *client, const GError *error, gboolean permanent)
 
   if (permanent)
     {
-      g_warning ("Giving up on %s: %s", client->server, why);
+      /* Reported through ::connection-failed; a log line, not a warning. */
+      g_message ("Giving up on %s: %s", client->server, why);
       client->wanted = FALSE;
       set_state (client, SERVAL_CLIENT_STATE_DISCONNECTED);
       g_signal_emit (client, signals[SIGNAL_CONNECTION_FAILED], 0, error);

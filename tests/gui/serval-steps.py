@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Serval-specific steps for the GUI test (test-gui-serval.sh), on the guitest harness.
+
+Each step is a command that prints why and exits 1 when what it checks is not so:
+
+    serval-steps.py login SERVER USER PASSWORD   fills the login window and clicks Log In
+    serval-steps.py wait-label PREFIX [TIMEOUT]  a showing label whose text starts with PREFIX
+    serval-steps.py no-label PREFIX [TIMEOUT]    waits until no showing label starts with PREFIX
+    serval-steps.py set-switch NAME on|off       clicks the switch NAME until it is so
+    serval-steps.py wait-switch NAME on|off      waits until the switch NAME is so
+    serval-steps.py press NAME                   presses the push button NAME
+    serval-steps.py wait-cells TABLE TEXT...     a table (by name) shows cells with each TEXT
+    serval-steps.py tray-item NAME on|off        the tray menu's check item NAME is so
+    serval-steps.py close-window TITLE           clicks the header bar's close button of a window
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import guitest as gt  # noqa: E402
+
+APP = "serval"
+
+
+def labels(app):
+    import pyatspi
+    found = []
+
+    def walk(node, depth=0):
+        if depth > 40:
+            return
+        try:
+            role = node.getRole()
+            showing = node.getState().contains(pyatspi.STATE_SHOWING)
+        except Exception:
+            return
+        if not showing and role != pyatspi.ROLE_APPLICATION:
+            return
+        if role == pyatspi.ROLE_LABEL:
+            found.append(node.name or "")
+        for i in range(node.childCount):
+            try:
+                walk(node.getChildAtIndex(i), depth + 1)
+            except Exception:
+                pass
+    walk(app)
+    return found
+
+
+def label_starting(app, prefix):
+    return [t for t in labels(app) if t.startswith(prefix)]
+
+
+def act(node):
+    """Activates a node through its AT-SPI action, as an assistive technology would (no
+    pointer: with no window manager, windows overlap at 0,0 and a click may land on
+    another one)."""
+    action = node.queryAction()
+    names = [action.getName(i) for i in range(action.nActions)]
+    for want in ("toggle", "click", "activate", "press"):
+        if want in names:
+            action.doAction(names.index(want))
+            return
+    raise gt.GuiError("%s has no toggle action (actions: %r)" % (node, names))
+
+
+def switch_state(node):
+    import pyatspi
+    return node.getState().contains(pyatspi.STATE_CHECKED)
+
+
+def main(argv):
+    cmd, args = argv[0], argv[1:]
+    app = gt.app(APP)
+    if cmd == "login":
+        server, user, password = args
+        for role, name, text in (("text", "Server", server), ("text", "User name", user),
+                                 ("password text", "Password", password)):
+            node = gt.find(app, role, name)
+            node.text = ""
+            node.typeText(text)
+            gt.wait_for(lambda: role == "password text" or node.text == text,
+                        "%r to hold %r" % (name, text))
+        gt.find(app, "push button", "Log In").click()
+    elif cmd == "wait-label":
+        timeout = float(args[1]) if len(args) > 1 else gt.DEFAULT_TIMEOUT
+        try:
+            print(gt.wait_for(lambda: label_starting(app, args[0]),
+                              "a label starting with %r" % args[0], timeout)[0])
+        except gt.GuiError as exc:
+            raise gt.GuiError("%s; labels showing: %r" % (exc, labels(app)))
+    elif cmd == "no-label":
+        timeout = float(args[1]) if len(args) > 1 else gt.DEFAULT_TIMEOUT
+        try:
+            gt.wait_for(lambda: not label_starting(app, args[0]),
+                        "no label starting with %r" % args[0], timeout)
+        except gt.GuiError as exc:
+            raise gt.GuiError("%s; labels showing: %r" % (exc, labels(app)))
+    elif cmd == "set-switch":
+        want = args[1] == "on"
+        node = gt.find(app, "toggle button", args[0])
+        if switch_state(node) != want:
+            act(node)
+        gt.wait_for(lambda: switch_state(node) == want, "switch %r %s" % (args[0], args[1]), 20)
+    elif cmd == "wait-switch":
+        want = args[1] == "on"
+        node = gt.find(app, "toggle button", args[0])
+        gt.wait_for(lambda: switch_state(node) == want, "switch %r %s" % (args[0], args[1]), 20)
+    elif cmd == "press":
+        act(gt.find(app, "push button", args[0]))
+    elif cmd == "wait-cells":
+        table = gt.find(app, "tree table", args[0])
+
+        def cells():
+            names = [c.name for c in table.findChildren(lambda n: n.roleName == "table cell")]
+            return all(t in names for t in args[1:]) and names
+        try:
+            gt.wait_for(cells, "cells %r in %r" % (args[1:], args[0]), 20)
+        except gt.GuiError as exc:
+            names = [c.name for c in table.findChildren(lambda n: n.roleName == "table cell")]
+            raise gt.GuiError("%s; cells: %r" % (exc, names))
+    elif cmd == "tray-item":
+        want = args[1] == "on"
+        node = gt.find(app, "check menu item", args[0])
+        gt.wait_for(lambda: switch_state(node) == want, "tray item %r %s" % (args[0], args[1]))
+    elif cmd == "close-window":
+        frame = gt.find(app, "frame", args[0])
+        act(gt.find(frame, "push button", "Close"))
+        gt.wait_for(lambda: not [f for f in app.findChildren(
+            lambda n: n.roleName == "frame" and n.name == args[0] and n.showing, recursive=False)],
+            "window %r to close" % args[0])
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except gt.GuiError as exc:
+        print("serval-steps %s: %s" % (" ".join(sys.argv[1:2]), exc), file=sys.stderr)
+        sys.exit(1)

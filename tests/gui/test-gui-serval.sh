@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The desktop app end to end: the real `serval` app under Xvfb with a D-Bus session, driven
+# through AT-SPI (dogtail), against a real serval-server in another network namespace, with
+# a second member (bob) joined by servalctl from a third. It logs in (a wrong password
+# first), trusts the fingerprint, joins a VLAN (a real TAP device in the app's namespace;
+# bob is pinged through it), sees bob appear, uses the tray menu, opens the admin window,
+# leaves the VLAN, survives a server restart (notifications) and refuses a changed
+# certificate. Screenshots of the login window, main window, tray menu and admin window go
+# to $out and, if SERVAL_SCREENSHOTS is set, there too. Output is TAP.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib.sh"
+. "$here/lib-gui.sh"
+
+SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
+CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
+APPBIN=${SERVAL_APP:-$here/../../build/app/serval}
+STEPS="$here/serval-steps.py"
+
+start_ms=$(now_ms)
+require_root
+gui_require
+for b in "$SERVER" "$CTL" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
+
+P=sg$$
+SRV=$P-srv GUI=$P-gui BOB=$P-bob
+out=${GUI_OUT_DIR:-$(mktemp -d /tmp/serval-gui-app.XXXXXX)}
+mkdir -p "$out"
+E2E_LOG=$out/checks.log
+trap gui_cleanup EXIT
+trap 'exit 1' INT TERM
+note "logs and screenshots in $out"
+
+for ns in $SRV $GUI $BOB; do make_ns "$ns"; done
+link_ns "$SRV" 10.233.1.1/24 "$GUI" 10.233.1.2/24 "${P}g"
+link_ns "$SRV" 10.233.2.1/24 "$BOB" 10.233.2.2/24 "${P}b"
+in_ns "$SRV" sysctl -qw net.ipv4.ip_forward=0
+
+# --- server ---------------------------------------------------------------------------
+data=$out/data
+echo "alice-pw-$$" > "$out/alice.pw"
+echo "bob-pw-$$" > "$out/bob.pw"
+"$SERVER" -d "$data" user add alice --admin < "$out/alice.pw" >/dev/null || bail "cannot add alice"
+"$SERVER" -d "$data" user add bob < "$out/bob.pw" >/dev/null || bail "cannot add bob"
+for v in lan blue; do "$SERVER" -d "$data" vlan add $v >/dev/null || bail "cannot add VLAN $v"; done
+"$SERVER" -d "$data" user grant alice lan >/dev/null && "$SERVER" -d "$data" user grant bob lan >/dev/null \
+  || bail "cannot grant"
+FP=$("$SERVER" -d "$data" fingerprint) || bail "no fingerprint"
+start_server() {
+  bg "$SRV" "$out/server.log.$1" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 --keepalive 2
+  SERVER_PID=$BG_PID
+  wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.233.1.1/7465"
+}
+start_server 1 || bail "serval-server did not start: $(tail -3 "$out/server.log.1")"
+
+shot() { # shot NAME TITLE: a screenshot of a window, kept in $out and $SERVAL_SCREENSHOTS
+  gui_screenshot_window "$2" "$out/$1.png" && gui_check_image "$out/$1.png" 16 || return 1
+  [ -z "${SERVAL_SCREENSHOTS:-}" ] || { mkdir -p "$SERVAL_SCREENSHOTS" && cp "$out/$1.png" "$SERVAL_SCREENSHOTS/"; }
+}
+steps() { gui_py "$STEPS" "$@"; }
+
+# --- the app, and logging in ----------------------------------------------------------
+gui_start "$GUI" "$out"
+note "session ready after $(($(now_ms) - start_ms)) ms"
+gui_bg "$out/app.log" env SERVAL_TAP_HELPER=/nonexistent "$APPBIN"
+APP_PID=$GUI_BG_PID
+check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
+check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
+check "a wrong password is typed in and sent" steps login 10.233.1.1 alice "not-$$"
+check "the certificate is trusted for the wrong-password attempt first" gui_tool wait-node serval "push button" "Trust and Connect" 20
+check "trust the fingerprint" gui_tool click serval "push button" "Trust and Connect"
+check "the wrong password shows its error in the login window" steps wait-label "Wrong password for alice on 10.233.1.1:7465" 20
+check "screenshot of the login window" shot login-window "Log In to Serval"
+check "the right password logs in" steps login 10.233.1.1 alice "alice-pw-$$"
+check "the main window shows, online" steps wait-label "Online as alice on 10.233.1.1:7465" 20
+pinned() { grep -q "fingerprint=$FP" "$out/home/.config/serval/servers.ini"; }
+check "the fingerprint is pinned in the user's configuration" pinned
+only_lan() { steps wait-label lan && ! steps wait-label blue 1 2>/dev/null; }
+check "the VLAN alice may join (lan) is listed, the other (blue) is not" only_lan
+
+# --- joining, a second member, traffic --------------------------------------------------
+check "join VLAN lan with its switch" steps set-switch "Join VLAN lan" on
+check "alice is listed as a member of lan" steps wait-label "alice on "
+check "the app made the TAP device sv-lan in its namespace" in_ns "$GUI" ip link show sv-lan
+ip netns exec "$BOB" "$CTL" --server 10.233.2.1:7465 --user bob --password-file "$out/bob.pw" \
+  --fingerprint "$FP" up --vlan lan >"$out/bob.log" 2>&1 &
+E2E_PIDS+=($!)
+check "bob (servalctl) appears in the member list" steps wait-label "bob on " 20
+in_ns "$GUI" ip addr add 10.233.100.1/24 dev sv-lan
+wait_for 10 in_ns "$BOB" ip link show sv-lan && in_ns "$BOB" ip addr add 10.233.100.2/24 dev sv-lan
+check "alice pings bob through the app's TAP device and the server" \
+  wait_for 15 in_ns "$GUI" ping -c 1 -W 1 10.233.100.2
+check "screenshot of the main window" shot main-window "Serval"
+
+# --- the tray -------------------------------------------------------------------------
+check "the tray icon docked" gui_tool wait-tray-icon Serval
+check "the tray icon opens its menu" gui_tray_click Serval 3
+check "the tray menu shows VLAN lan as joined" steps tray-item "VLAN lan" on
+tray_shot() { gui_tool screenshot-node serval menu - "$out/tray-menu.png" && gui_check_image "$out/tray-menu.png" 8; }
+check "screenshot of the tray menu" tray_shot
+[ -z "${SERVAL_SCREENSHOTS:-}" ] || cp "$out/tray-menu.png" "$SERVAL_SCREENSHOTS/" 2>/dev/null
+gui_exec xdotool key Escape
+
+# --- the admin window -------------------------------------------------------------------
+check "the header bar's Administration button opens the admin window" steps press Administration
+check "the admin window shows" gui_tool wait-node serval frame "Serval Administration"
+check "the admin window lists lan with alice and bob, and blue" steps wait-cells "VLANs and members" lan alice bob blue
+check "screenshot of the admin window" shot admin-window "Serval Administration"
+
+# --- leaving ----------------------------------------------------------------------------
+check "the admin window closes" steps close-window "Serval Administration"
+check "leave VLAN lan with its switch" steps set-switch "Join VLAN lan" off
+check "bob is no longer listed" steps no-label "bob on "
+check "the TAP device sv-lan is gone" wait_for 5 bash -c "! ip netns exec $GUI ip link show sv-lan"
+check "the switch stays off" steps wait-switch "Join VLAN lan" off
+check "join again for the restart test" steps set-switch "Join VLAN lan" on
+
+# --- a server restart: notifications --------------------------------------------------
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+check "a lost connection raises a notification" gui_wait_notification "Serval disconnected" 15
+start_server 2 || bail "serval-server did not restart"
+check "the reconnection raises a notification" gui_wait_notification "Serval reconnected" 20
+check "the app is online again" steps wait-label "Online as alice" 20
+check "and in VLAN lan again" steps wait-switch "Join VLAN lan" on
+
+# --- a changed certificate is refused loudly ------------------------------------------
+n_before=$(gui_tool count-notifications)
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+rm -f "$data/cert.pem" "$data/key.pem"
+start_server 3 || bail "serval-server did not restart with a new key"
+check "a changed certificate stops reconnecting, with a notification" \
+  gui_wait_notification "Serval disconnected" 20 "$n_before"
+check "the main window says the certificate changed" steps wait-label "Serval stopped reconnecting to 10.233.1.1:7465" 20
+check "the app did not log in with the new certificate" bash -c "! grep -q 'Logged in' '$out/server.log.3'"
+
+# --- logs -----------------------------------------------------------------------------
+quit_from_tray() { gui_tray_click Serval 3 && gui_tool click serval "menu item" Quit; }
+check "the app quits from the tray menu" quit_from_tray
+app_gone() { ! kill -0 "$APP_PID" 2>/dev/null; }
+check "the app exits" wait_for 10 app_gone
+gui_check_log "no GTK/GLib warnings or criticals in the app's log" "$out/app.log"
+
+note "took $(($(now_ms) - start_ms)) ms"
+e2e_finish
