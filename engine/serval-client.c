@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "serval-client.h"
 
 #include <string.h>
@@ -159,7 +161,7 @@ fail_pending (ServalClient *client, const char *why)
       GTask *task = l->data;
 
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
-                               "The connection to %s was lost before it answered: %s",
+                               _("The connection to %s was lost before it answered: %s"),
                                client->server, why);
       g_object_unref (task);
     }
@@ -330,11 +332,11 @@ error_from_wire (ServalClient *client, const Error_t *err)
     {
     case ErrorCode_authFailed:
       return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_AUTH,
-                          "Wrong password for %s on %s, or no such user: check them, or ask the "
-                          "server's administrator", client->user, client->server);
+                          _("Wrong password for %s on %s, or no such user: check them, or ask the "
+                          "server's administrator"), client->user, client->server);
     case ErrorCode_versionMismatch:
       return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_VERSION,
-                          "%s speaks another version of the Serval protocol (%s): update Serval",
+                          _("%s speaks another version of the Serval protocol (%s): update Serval"),
                           client->server, text);
     case ErrorCode_rateLimited: code = SERVAL_CLIENT_ERROR_RATE_LIMITED; break;
     case ErrorCode_notAllowed: code = SERVAL_CLIENT_ERROR_NOT_ALLOWED; break;
@@ -358,7 +360,7 @@ send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler
     {
       serval_message_free (msg);
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
-                               "Not connected to %s%s%s", client->server,
+                               _("Not connected to %s%s%s"), client->server,
                                client->last_error ? ": " : "",
                                client->last_error ? client->last_error : "");
       g_object_unref (task);
@@ -559,7 +561,7 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
         {
           g_autoptr(GError) error =
             g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL,
-                         "%s speaks Serval protocol version %ld, this client version %d: update Serval",
+                         _("%s speaks Serval protocol version %ld, this client version %d: update Serval"),
                          client->server, msg->choice.hello.version, SERVAL_PROTOCOL_VERSION);
           serval_link_close (link, error);
           return;
@@ -639,7 +641,7 @@ connection_ended (ServalClient *client, const GError *error, gboolean permanent)
       set_state (client, SERVAL_CLIENT_STATE_DISCONNECTED);
       g_task_return_error (task, error != NULL ? g_error_copy (error)
                            : g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
-                                          "%s closed the connection", client->server));
+                                          _("%s closed the connection"), client->server));
       g_object_unref (task);
       return;
     }
@@ -726,7 +728,7 @@ login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
   if (body->present != ResponseBody_PR_loggedIn)
     {
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER,
-                               "%s answered the login with something else", client->server);
+                               _("%s answered the login with something else"), client->server);
       return;
     }
   li = &body->choice.loggedIn;
@@ -874,7 +876,7 @@ serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
   if (client->connect_task != NULL || client->state != SERVAL_CLIENT_STATE_DISCONNECTED)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "Already connected or connecting to %s", client->server);
+                               _("Already connected or connecting to %s"), client->server);
       g_object_unref (task);
       return;
     }
@@ -935,7 +937,7 @@ join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
   if (body->present != ResponseBody_PR_joined)
     {
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER,
-                               "%s answered the join with something else", client->server);
+                               _("%s answered the join with something else"), client->server);
       return;
     }
   joined = &body->choice.joined;
@@ -996,7 +998,7 @@ serval_client_join_async (ServalClient *client, const char *name, ServalTap *tap
   if (find_vlan (client, name, NULL) != NULL)
     {
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_EXISTS,
-                               "Already in VLAN “%s”", name);
+                               _("Already in VLAN “%s”"), name);
       g_object_unref (task);
       return;
     }

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "serval-link.h"
 
 #include <netinet/in.h>
@@ -343,13 +345,13 @@ serval_link_send (ServalLink *link, const Message_t *msg, GError **error)
   if (link->closed || link->closing)
     {
       g_set_error (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED,
-                   "The link to %s is closed", link->peer);
+                   _("The link to %s is closed"), link->peer);
       return FALSE;
     }
   if (!check_queue (link))
     {
       g_set_error (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TOO_SLOW,
-                   "%s does not read what is sent to it", link->peer);
+                   _("%s does not read what is sent to it"), link->peer);
       return FALSE;
     }
   if (!serval_message_encode (msg, link->wbuf, error))
@@ -642,19 +644,19 @@ handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (data->peer_fingerprint != NULL && data->fingerprint != NULL)
         g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH,
-                                 "The certificate of %s has fingerprint %s, not the expected %s: "
+                                 _("The certificate of %s has fingerprint %s, not the expected %s: "
                                  "someone may be intercepting the connection, or the server "
-                                 "has a new certificate (check with “serval-server fingerprint” on it)",
+                                 "has a new certificate (check with “serval-server fingerprint” on it)"),
                                  data->server, data->peer_fingerprint, data->fingerprint);
       else if (data->peer_fingerprint != NULL)
         g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED,
-                                 "The certificate of %s is not signed by a trusted authority; "
+                                 _("The certificate of %s is not signed by a trusted authority; "
                                  "its fingerprint is %s. If “serval-server fingerprint” on the "
-                                 "server prints the same, pass --fingerprint %s",
+                                 "server prints the same, pass --fingerprint %s"),
                                  data->server, data->peer_fingerprint, data->peer_fingerprint);
       else
         g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
-                                 "The TLS handshake with %s failed: %s", data->server, error->message);
+                                 _("The TLS handshake with %s failed: %s"), data->server, error->message);
       return;
     }
 
@@ -666,7 +668,7 @@ handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       (data->peer_fingerprint == NULL || !serval_fingerprint_equal (data->fingerprint, data->peer_fingerprint)))
     {
       g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH,
-                               "The certificate of %s has fingerprint %s, not the expected %s",
+                               _("The certificate of %s has fingerprint %s, not the expected %s"),
                                data->server, data->peer_fingerprint ? data->peer_fingerprint : "(none)",
                                data->fingerprint);
       return;
@@ -696,8 +698,8 @@ tcp_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
-                                 "Cannot reach the Serval server %s: %s. Check the address, "
-                                 "that serval-server runs there and that no firewall blocks the port",
+                                 _("Cannot reach the Serval server %s: %s. Check the address, "
+                                 "that serval-server runs there and that no firewall blocks the port"),
                                  data->server, error->message);
       return;
     }
@@ -707,7 +709,7 @@ tcp_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (tls == NULL)
     {
       g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
-                               "Cannot start TLS (is glib-networking installed?): %s", error->message);
+                               _("Cannot start TLS (is glib-networking installed?): %s"), error->message);
       return;
     }
   data->tls = G_TLS_CONNECTION (tls);

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "serval-tap.h"
 
 #include <arpa/inet.h>
@@ -98,7 +100,7 @@ set_error_errno (GError **error, int e, const char *name, const char *what)
       code = SERVAL_TAP_ERROR_BUSY;
       hint = ": another program uses a device of that name; choose another with --tap";
     }
-  g_set_error (error, SERVAL_TAP_ERROR, code, "%s TAP device “%s” failed (%s)%s", what, name,
+  g_set_error (error, SERVAL_TAP_ERROR, code, _("%s TAP device “%s” failed (%s)%s"), what, name,
                g_strerror (e), hint);
   return FALSE;
 }
@@ -200,7 +202,7 @@ serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GErro
   if (name == NULL || *name == '\0' || strlen (name) >= IFNAMSIZ)
     {
       g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_FAILED,
-                   "“%s” cannot name a network device: use 1 to %d bytes", name ? name : "", IFNAMSIZ - 1);
+                   _("“%s” cannot name a network device: use 1 to %d bytes"), name ? name : "", IFNAMSIZ - 1);
       return NULL;
     }
   fd = open ("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -284,7 +286,7 @@ serval_tap_attach (const char *name, GError **error)
   if (name == NULL || *name == '\0' || strlen (name) >= IFNAMSIZ || strchr (name, '/') != NULL)
     {
       g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_FAILED,
-                   "“%s” cannot name a network device: use 1 to %d bytes and no “/”",
+                   _("“%s” cannot name a network device: use 1 to %d bytes and no “/”"),
                    name ? name : "", IFNAMSIZ - 1);
       return NULL;
     }
@@ -293,9 +295,9 @@ serval_tap_attach (const char *name, GError **error)
   if (!device_exists (name))
     {
       g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
-                   "There is no network device “%s”: it must be prepared first, by serval-tap-helper "
+                   _("There is no network device “%s”: it must be prepared first, by serval-tap-helper "
                    "(the Serval app runs it through pkexec) or by root with "
-                   "“ip tuntap add dev %s mode tap user %s”",
+                   "“ip tuntap add dev %s mode tap user %s”"),
                    name, name, g_get_user_name ());
       return NULL;
     }
@@ -306,9 +308,9 @@ serval_tap_attach (const char *name, GError **error)
 
       if (e == EACCES || e == EPERM)
         g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
-                     "Opening /dev/net/tun for “%s” failed (%s): your user may not use TUN/TAP devices; "
+                     _("Opening /dev/net/tun for “%s” failed (%s): your user may not use TUN/TAP devices; "
                      "ask the administrator to make /dev/net/tun readable and writable for all "
-                     "(mode 0666, the default of most distributions)", name, g_strerror (e));
+                     "(mode 0666, the default of most distributions)"), name, g_strerror (e));
       else
         set_error_errno (error, e, name, "Opening /dev/net/tun for");
       return NULL;
@@ -326,18 +328,18 @@ serval_tap_attach (const char *name, GError **error)
           g_autofree char *owner = read_owner (name);
 
           g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
-                       "The TAP device “%s” is not yours (its owner is uid %s, you are uid %u): "
-                       "choose another name, or have root delete it with “ip link delete %s”",
+                       _("The TAP device “%s” is not yours (its owner is uid %s, you are uid %u): "
+                       "choose another name, or have root delete it with “ip link delete %s”"),
                        name, owner, (unsigned) getuid (), name);
         }
       else if (e == EINVAL)
         g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_BUSY,
-                     "The network device “%s” is not a TAP device: choose another name, "
-                     "or have root delete it with “ip link delete %s”", name, name);
+                     _("The network device “%s” is not a TAP device: choose another name, "
+                     "or have root delete it with “ip link delete %s”"), name, name);
       else if (e == EBUSY)
         g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_BUSY,
-                     "The TAP device “%s” is in use by another program (is Serval running twice?): "
-                     "quit that program, or choose another name", name);
+                     _("The TAP device “%s” is in use by another program (is Serval running twice?): "
+                     "quit that program, or choose another name"), name);
       else
         set_error_errno (error, e, name, "Attaching to");
       return NULL;

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "serval-tls.h"
 
 #include <gnutls/gnutls.h>
@@ -28,7 +30,7 @@ serval_tls_fingerprint_der (const guint8 *der, gsize len, GError **error)
       (ret = gnutls_hash_fast (GNUTLS_DIG_SHA256, spki.data, spki.size, digest)) < 0)
     {
       g_set_error (error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_CERTIFICATE,
-                   "Cannot read the certificate's public key: %s", gnutls_strerror (ret));
+                   _("Cannot read the certificate's public key: %s"), gnutls_strerror (ret));
     }
   else
     {
@@ -56,7 +58,7 @@ serval_tls_fingerprint (GTlsCertificate *cert, GError **error)
   if (der == NULL)
     {
       g_set_error (error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_CERTIFICATE,
-                   "The peer's certificate has no DER data");
+                   _("The peer's certificate has no DER data"));
       return NULL;
     }
   return serval_tls_fingerprint_der (der->data, der->len, error);
@@ -90,7 +92,7 @@ serval_tls_check_version (GTlsConnection *conn, const char *peer, GError **error
   if (v != G_TLS_PROTOCOL_VERSION_TLS_1_3)
     {
       g_set_error (error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_VERSION,
-                   "%s did not negotiate TLS 1.3; Serval refuses older TLS versions", peer);
+                   _("%s did not negotiate TLS 1.3; Serval refuses older TLS versions"), peer);
       return FALSE;
     }
   return TRUE;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Checks Serval's translations, as TAP:
 #  - every file that po/POTFILES.in names exists, and is named once;
-#  - every .c, .h or .ui file in app/ or data/ui/ (and every desktop, metainfo or polkit
+#  - every .c, .h or .ui file in app/, engine/ or data/ui/ (and every desktop, metainfo or polkit
 #    template in data/) that has translatable strings is named in po/POTFILES.in;
 #  - the template (.pot) builds from those files, with xgettext called as meson's
 #    i18n.gettext(preset: 'glib') calls it;
@@ -233,6 +233,7 @@ def candidate_files(top):
                     found.append(rel)
 
     walk('app', lambda n: n.endswith(('.c', '.h', '.ui')))
+    walk('engine', lambda n: n.endswith(('.c', '.h')))
     walk(os.path.join('data', 'ui'), lambda n: n.endswith('.ui'))
     walk('data', lambda n: n.endswith(('.desktop.in', '.metainfo.xml.in', '.policy.in')))
     for name in sorted(os.listdir(top)):

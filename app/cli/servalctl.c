@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -446,6 +447,9 @@ main (int argc, char **argv)
   Ctl ctl = { 0 };
 
   setlocale (LC_ALL, "");
+  /* The engine's messages are translated (servalctl's own are not, yet). */
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   g_option_context_add_main_entries (octx, entries, NULL);
   g_option_context_set_description (octx, summary);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
