@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The two entry points of the README.
 #   tools/serval.sh run    install what is missing, build, and run a server on the embedded
-#                          default (SQLite in ./serval-data) with a first account and VLAN
+#                          default (SQLite in ./serval-data) with a first account and VLAN;
+#                          on a desktop, also open the app logged in to it
 #   tools/serval.sh test   install what is missing, build with warnings as errors, and run every
 #                          test: unit, end-to-end in network namespaces, fuzz corpora, sanitizers
 set -euo pipefail
@@ -14,9 +15,15 @@ die() { printf 'serval.sh: %s\n' "$*" >&2; exit 1; }
 
 # Debian 12 packages: build, run, and test.
 BUILD_PKGS="meson ninja-build pkg-config gcc asn1c libglib2.0-dev glib-networking libgnutls28-dev
-  libsoup-3.0-dev libsqlite3-dev gettext"
+  libsoup-3.0-dev libsqlite3-dev gettext libgtk-3-dev libsecret-1-dev libayatana-appindicator3-dev
+  polkitd pkexec librsvg2-common adwaita-icon-theme"
+# End-to-end, GUI (Xvfb, D-Bus, AT-SPI, a tray, a notification daemon), data validation,
+# the pkexec helper's tests, fuzzing, sanitizers and the quick benchmark.
 TEST_PKGS="iproute2 iputils-ping iputils-arping python3 procps psmisc clang libclang-rt-14-dev
-  valgrind curl kmod"
+  valgrind curl kmod util-linux xvfb xauth dbus-daemon dbus-bin libglib2.0-bin at-spi2-core
+  libatk-adaptor dconf-service dconf-gsettings-backend gsettings-desktop-schemas python3-gi
+  gir1.2-gtk-3.0 python3-dogtail python3-pyatspi gir1.2-atspi-2.0 trayer dunst xdotool x11-utils
+  imagemagick fonts-dejavu-core desktop-file-utils appstream libxml2-utils iperf3 gnuplot-nox"
 
 install_missing() {
   local missing=()
@@ -75,7 +82,60 @@ Add people (as admin, from any machine; the new password comes on standard input
 Stop with Ctrl+C.
 
 MSG
-  exec "$server" --data-dir "$data" --http 127.0.0.1:9465 "$@"
+  if ! desktop_found; then
+    say "No desktop session found: running the server only (the app needs a display)"
+    exec "$server" --data-dir "$data" --http 127.0.0.1:9465 "$@"
+  fi
+  "$server" --data-dir "$data" --http 127.0.0.1:9465 "$@" &
+  local server_pid=$!
+  trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null' EXIT INT TERM
+  local i
+  for i in $(seq 50); do
+    (exec 3<>/dev/tcp/127.0.0.1/7465) 2>/dev/null && break
+    kill -0 $server_pid 2>/dev/null || die "serval-server did not start (see above)"
+    sleep 0.1
+  done
+  start_app "$data/admin-password" "$fp"
+  wait $server_pid
+}
+
+# A graphical session to open the app in: the invoking user's (through sudo) or root's own.
+DESKTOP_USER=
+desktop_found() {
+  DESKTOP_USER=${SUDO_USER:-}
+  if [ -n "$DESKTOP_USER" ] && [ "$DESKTOP_USER" != root ]; then
+    # The user's systemd manager knows the session's DISPLAY/WAYLAND_DISPLAY.
+    local env
+    env=$(systemctl --user -M "$DESKTOP_USER@" show-environment 2>/dev/null) || return 1
+    grep -qE '^(DISPLAY|WAYLAND_DISPLAY)=' <<<"$env"
+  else
+    DESKTOP_USER=
+    [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]
+  fi
+}
+
+# start_app PASSWORD_FILE FINGERPRINT: the desktop app, logged in to this server as admin.
+start_app() {
+  local pwfile=$1 fp=$2 app=$top/build/app/serval
+  local args=(--server 127.0.0.1:7465 --user admin --fingerprint "$fp")
+  if [ -z "$DESKTOP_USER" ]; then
+    say "Opening the Serval app, logged in as admin"
+    "$app" "${args[@]}" --password-file "$pwfile" &
+    return
+  fi
+  # The app runs as the desktop user, never as root: it creates its TAP devices through
+  # pkexec and serval-tap-helper, so those and the polkit policy must be installed.
+  say "Installing Serval (the app's TAP helper and its polkit policy must be in place)"
+  ninja -C build install >/dev/null
+  local uid runtime copy
+  uid=$(id -u "$DESKTOP_USER")
+  runtime=/run/user/$uid
+  copy=$runtime/serval-admin-password
+  install -m 600 -o "$DESKTOP_USER" "$pwfile" "$copy"
+  say "Opening the Serval app as $DESKTOP_USER, logged in as admin"
+  systemd-run --user -M "$DESKTOP_USER@" --collect --quiet \
+    /usr/local/bin/serval "${args[@]}" --password-file "$copy" \
+    || say "Could not start the app; start it yourself: serval ${args[*]} --password-file $copy"
 }
 
 # logged FILE COMMAND...: runs the command, its output also appended to FILE; its status
@@ -103,7 +163,8 @@ cmd_test() {
   : > "$out/summary.log"
   say "Build with warnings as errors, and every test"
   build build -Dwerror=true
-  logged "$out/summary.log" meson test -C build --print-errorlogs --num-processes 2 || failed=1
+  SERVAL_SCREENSHOTS=$out/screenshots \
+    logged "$out/summary.log" meson test -C build --print-errorlogs --num-processes 2 || failed=1
 
   say "AddressSanitizer + UBSan build: unit, fuzz corpora and end-to-end tests"
   build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
@@ -116,6 +177,9 @@ cmd_test() {
   else
     echo "tests/fuzz/run-fuzz.sh is missing"; failed=1
   fi
+
+  say "Benchmark, quick form (figures are reported, never a failure)"
+  OUT="$out/bench" logged "$out/summary.log" tests/bench/ci-bench.sh || failed=1
 
   # One closing line for CI: subtests (TAP) counted one by one, other tests
   # and each fuzzer's run as one each.

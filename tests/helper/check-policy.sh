@@ -2,13 +2,13 @@
 # The polkit policy: valid against polkit's DTD, and once installed (meson install
 # --destdir into a temporary folder) its exec.path annotation names the installed
 # serval-tap-helper, so that pkexec finds the action.
-#   check-policy.sh BUILT_POLICY BUILD_ROOT EXPECTED_HELPER_PATH DATADIR MESON
+#   check-policy.sh BUILT_POLICY BUILD_ROOT EXPECTED_HELPER_PATH ACTIONDIR MESON
 # Output is TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 
-policy=$1 build=$2 helper_path=$3 datadir=$4 meson=$5
+policy=$1 build=$2 helper_path=$3 actiondir=$4 meson=$5
 DTD=/usr/share/polkit-1/policyconfig-1.dtd
 ACTION=org.serval.Serval.create-tap
 
@@ -37,8 +37,8 @@ if "$meson" install -C "$build" --destdir "$out/root" --no-rebuild >"$out/instal
 else
   tap_fail "meson install --destdir works: $(tail -5 "$out/install.log" | tr '\n' ' ')"
 fi
-installed=$out/root$datadir/polkit-1/actions/org.serval.Serval.policy
-check "the policy is installed to $datadir/polkit-1/actions" test -f "$installed"
+installed=$out/root$actiondir/org.serval.Serval.policy
+check "the policy is installed to $actiondir, where polkitd reads it" test -f "$installed"
 check "the installed policy is valid against polkit's DTD" xmllint --noout --nonet --dtdvalid "$DTD" "$installed"
 exec_path=$(xpath "$a/annotate[@key='org.freedesktop.policykit.exec.path']" "$installed")
 if [ "$exec_path" = "$helper_path" ]; then
