@@ -62,7 +62,9 @@ steps() { gui_py "$STEPS" "$@"; }
 # --- the app, and logging in ----------------------------------------------------------
 gui_start "$GUI" "$out"
 note "session ready after $(($(now_ms) - start_ms)) ms"
-gui_bg "$out/app.log" env SERVAL_TAP_HELPER=/nonexistent "$APPBIN"
+# Under a sanitizer build, leaks are reported at exit (fontconfig's caches are suppressed).
+gui_bg "$out/app.log" env SERVAL_TAP_HELPER=/nonexistent \
+  LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$APPBIN"
 APP_PID=$GUI_BG_PID
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
@@ -139,6 +141,8 @@ check "the app quits from the tray menu" quit_from_tray
 app_gone() { ! kill -0 "$APP_PID" 2>/dev/null; }
 check "the app exits" wait_for 10 app_gone
 gui_check_log "no GTK/GLib warnings or criticals in the app's log" "$out/app.log"
+check "no AddressSanitizer, LeakSanitizer or UBSan report in the app's log" \
+  bash -c "! grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '$out/app.log'"
 
 note "took $(($(now_ms) - start_ms)) ms"
 e2e_finish
