@@ -13,7 +13,7 @@ tap_fail() { E2E_N=$((E2E_N + 1)); E2E_FAILED=$((E2E_FAILED + 1)); echo "not ok 
 # (its output goes to $E2E_LOG, so that only TAP lines reach the runner)
 E2E_LOG=/dev/null
 check() { local d=$1; shift; if "$@" >>"$E2E_LOG" 2>&1; then tap_ok "$d"; else tap_fail "$d"; fi; }
-note() { echo "# $*"; }
+note() { printf '%s\n' "$*" | sed 's/^/# /'; }  # every line a TAP comment
 
 # Stops the whole run with a reason (for set-up failures).
 bail() {
