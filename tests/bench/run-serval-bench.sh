@@ -86,9 +86,11 @@ for n in $IDLE_COUNTS $IDLE_FLAT; do [ "$n" -gt "$max_idle" ] && max_idle=$n; do
 
 "$BENCH" populate -d "$data" --prefix bench --clients "$max_clients" --csv "$out/populate.csv" \
   2>>"$out/bench.log" || bail "serval-bench populate failed: see $out/bench.log"
-"$BENCH" populate -d "$data" --prefix idle --vlan idle --clients "$max_idle" --group "$IDLE_GROUP" \
-  --iterations "$IDLE_ITER" --csv "$out/populate.csv" 2>>"$out/bench.log" \
-  || bail "serval-bench populate (idle users) failed: see $out/bench.log"
+if [ "$max_idle" -gt 0 ]; then
+  "$BENCH" populate -d "$data" --prefix idle --vlan idle --clients "$max_idle" --group "$IDLE_GROUP" \
+    --iterations "$IDLE_ITER" --csv "$out/populate.csv" 2>>"$out/bench.log" \
+    || bail "serval-bench populate (idle users) failed: see $out/bench.log"
+fi
 FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the server's fingerprint"
 
 server_n=0
