@@ -1063,7 +1063,16 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
       hs->peer = g_strdup ("unknown peer");
     }
 
-  tls = g_tls_server_connection_new (G_IO_STREAM (conn), server->cert, &error);
+  /* No certificate database: clients do not present certificates, and the
+   * default database makes glib-networking parse the whole system CA store
+   * for every connection (3.8 MiB and 12 ms of CPU per client, measured with
+   * serval-bench). */
+  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", conn,
+                        "certificate", server->cert,
+                        "database", NULL,
+                        NULL);
   if (tls == NULL)
     {
       g_warning ("Cannot start TLS for %s: %s", hs->peer, error->message);
