@@ -705,7 +705,19 @@ tcp_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   identity = g_network_address_parse (data->server, SERVAL_DEFAULT_PORT, NULL);
-  tls = g_tls_client_connection_new (G_IO_STREAM (conn), identity, &error);
+  if (data->fingerprint != NULL)
+    /* With a pinned fingerprint no authority is consulted: no database, so
+     * that glib-networking does not parse the system CA store for every
+     * connection (3.8 MiB per link, measured with serval-bench); every
+     * certificate then goes through accept-certificate, which compares it. */
+    tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
+                          NULL, &error,
+                          "base-io-stream", conn,
+                          "server-identity", identity,
+                          "database", NULL,
+                          NULL);
+  else
+    tls = g_tls_client_connection_new (G_IO_STREAM (conn), identity, &error);
   if (tls == NULL)
     {
       g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
