@@ -32,7 +32,6 @@ struct _ServalAdminWindow
   GSource           *refresh_source;
   guint              generation;   /* drops answers to an older refresh */
   guint              pending;      /* member lists still to come */
-  GPtrArray         *vlan_names;
 
   GtkTreeStore      *vlan_store;
   GtkListStore      *user_store;
@@ -213,7 +212,6 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_ptr_array_set_free_func (infos, (GDestroyNotify) serval_vlan_info_free);
   gtk_tree_store_clear (self->vlan_store);
   gtk_combo_box_text_remove_all (self->grant_combo);
-  g_ptr_array_set_size (self->vlan_names, 0);
   for (guint i = 0; i < infos->len; i++)
     {
       ServalVlanInfo *info = infos->pdata[i];
@@ -226,7 +224,6 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
                           COL_NAME, info->name, COL_HOST, count, COL_VLAN, info->name,
                           COL_IS_VLAN, TRUE, COL_WEIGHT, PANGO_WEIGHT_BOLD, -1);
       gtk_combo_box_text_append_text (self->grant_combo, info->name);
-      g_ptr_array_add (self->vlan_names, g_strdup (info->name));
       self->pending++;
       serval_client_list_members_async (self->client, info->name, self->cancellable, members_listed_cb,
                                         read_data_new (self, info->name));
@@ -539,7 +536,6 @@ serval_admin_window_dispose (GObject *object)
   if (self->client != NULL)
     g_signal_handlers_disconnect_by_data (self->client, self);
   g_clear_object (&self->client);
-  g_clear_pointer (&self->vlan_names, g_ptr_array_unref);
   G_OBJECT_CLASS (serval_admin_window_parent_class)->dispose (object);
 }
 
@@ -588,7 +584,6 @@ serval_admin_window_init (ServalAdminWindow *self)
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->grant_combo)),
                        _("VLAN to grant or revoke"));
   self->cancellable = g_cancellable_new ();
-  self->vlan_names = g_ptr_array_new_with_free_func (g_free);
 }
 
 ServalAdminWindow *

@@ -28,7 +28,6 @@ struct _ServalApplication
   ServalClientState  state;
   char              *status;
   gboolean           lost;       /* the connection dropped and is being retried */
-  gboolean           held;
   GListStore        *vlans;      /* ServalVlanItem */
   GSource           *refresh_source;
   GCancellable      *cancellable; /* of the current session's requests */
@@ -491,7 +490,7 @@ session_begin (ServalApplication *app, ServalClient *client)
   app->cancellable = g_cancellable_new ();
   app->lost = FALSE;
   g_signal_connect (client, "notify::state", G_CALLBACK (state_changed_cb), app);
-  g_signal_connect (client, "notify::last-error", G_CALLBACK (state_changed_cb), app);
+  g_signal_connect_swapped (client, "notify::last-error", G_CALLBACK (update_status), app);
   g_signal_connect (client, "notify::admin", G_CALLBACK (admin_changed_cb), app);
   g_signal_connect (client, "vlan-removed", G_CALLBACK (vlan_removed_cb), app);
   g_signal_connect (client, "connection-failed", G_CALLBACK (connection_failed_cb), app);
@@ -770,7 +769,6 @@ serval_application_startup (GApplication *application)
   app->tray = serval_tray_new (app);
   /* Serval keeps running in the tray when its windows are closed. */
   g_application_hold (application);
-  app->held = TRUE;
 }
 
 static void
