@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "serval-codec.h"
+#include "serval-gso.h"
 #include "serval-link.h"
+#include "serval-tap.h"
 #include "serval-tls.h"
 
 G_DEFINE_QUARK (serval-client-error-quark, serval_client_error)
@@ -118,6 +120,11 @@ struct _ServalClient
 
   GListStore *vlans;             /* ServalClientVlan */
   GHashTable *by_tag;            /* tag -> ServalClientVlan (borrowed) */
+
+  gboolean offload;              /* we announce offload in Hello */
+  gboolean server_offload;       /* the server's Hello did: it takes offload frames */
+  guint8 *gso_scratch;           /* software segmentation, made on first use */
+  guint64 gso_dropped;           /* offload frames that could not be segmented */
 };
 
 enum { PROP_0, PROP_STATE, PROP_ADMIN, PROP_LAST_ERROR, N_PROPS };
@@ -216,6 +223,7 @@ serval_client_finalize (GObject *object)
   g_free (client->last_error);
   g_free (client->peer_fingerprint);
   g_free (client->node);
+  g_free (client->gso_scratch);
   g_strfreev (client->servers);
   g_clear_pointer (&client->pending, g_hash_table_unref);
   G_OBJECT_CLASS (serval_client_parent_class)->finalize (object);
@@ -289,7 +297,14 @@ serval_client_new (const char *server, const char *user, const char *password, c
   client->user = g_strdup (user);
   client->password = g_strdup (password != NULL ? password : "");
   client->fingerprint = g_strdup (fingerprint);
+  client->offload = serval_tap_offload_wanted ();
   return client;
+}
+
+void
+serval_client_set_offload (ServalClient *client, gboolean offload)
+{
+  client->offload = offload;
 }
 
 ServalClientState serval_client_get_state (ServalClient *client) { return client->state; }
@@ -568,6 +583,7 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
         }
       g_free (client->node);
       client->node = msg->choice.hello.node ? serval_asn_dup_string (msg->choice.hello.node) : NULL;
+      client->server_offload = msg->choice.hello.offload != NULL && *msg->choice.hello.offload;
       break;
     case Message_PR_response:
       handle_response (client, &msg->choice.response);
@@ -581,16 +597,39 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
     }
 }
 
+static guint8 *
+gso_scratch (ServalClient *client)
+{
+  if (client->gso_scratch == NULL)
+    client->gso_scratch = g_malloc (SERVAL_GSO_SCRATCH);
+  return client->gso_scratch;
+}
+
+static void
+deliver_segment_cb (const guint8 *frame, gsize len, gpointer user_data)
+{
+  ServalClientVlan *vlan = user_data;
+
+  vlan->frame_func (vlan, frame, len, vlan->frame_data);
+}
+
 static void
 link_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len, gpointer user_data)
 {
   ServalClient *client = user_data;
   ServalClientVlan *vlan = g_hash_table_lookup (client->by_tag, GUINT_TO_POINTER (tag));
+  const ServalOffload *off = serval_link_get_rx_offload (link);
 
   if (vlan == NULL)
     return;
   if (vlan->tap != NULL)
-    serval_tap_write (vlan->tap, frame, len);
+    serval_tap_write_offload (vlan->tap, frame, len, off);
+  else if (vlan->frame_func != NULL && serval_offload_needs_work (off))
+    {
+      if (serval_gso_segment (frame, len, off, gso_scratch (client), deliver_segment_cb, vlan, NULL)
+          != SERVAL_GSO_OK)
+        client->gso_dropped++;
+    }
   else if (vlan->frame_func != NULL)
     vlan->frame_func (vlan, frame, len, vlan->frame_data);
 }
@@ -844,7 +883,12 @@ link_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_signal_connect (link, "closed", G_CALLBACK (link_closed_cb), client);
   serval_link_set_keepalive (link, client->keepalive, client->keepalive * 3);
 
-  serval_link_send_take (link, serval_message_new_hello (NULL));
+  client->server_offload = FALSE;
+  msg = serval_message_new_hello (NULL);
+  /* Frames with offload metadata are welcome: a TAP device with a vnet
+   * header takes them whole, one without gets them segmented here. */
+  serval_message_set_hello_offload (msg, client->offload);
+  serval_link_send_take (link, msg);
   msg = serval_message_new_request (0, RequestBody_PR_login);
   login = &msg->choice.request.body.choice.login;
   serval_asn_set_string (&login->user, client->user);
@@ -911,11 +955,34 @@ serval_client_disconnect (ServalClient *client)
 /* --- joining --------------------------------------------------------------- */
 
 static void
-tap_frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
+send_segment_cb (const guint8 *frame, gsize len, gpointer user_data)
 {
   ServalClientVlan *vlan = user_data;
 
-  serval_client_vlan_send (vlan, frame, len);
+  serval_link_send_data (vlan->client->link, vlan->tag, frame, len);
+}
+
+static void
+tap_frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
+{
+  ServalClientVlan *vlan = user_data;
+  ServalClient *client = vlan->client;
+  const ServalOffload *off = serval_tap_get_rx_offload (tap);
+
+  if (off == NULL)
+    {
+      serval_client_vlan_send (vlan, frame, len);
+      return;
+    }
+  if (client == NULL || client->link == NULL || !client->logged_in || vlan->tag == 0)
+    return;
+  /* A server that did not say offload in its Hello, or a frame over the
+   * protocol's 65535 bytes: cut it here. */
+  if (client->server_offload && len <= 65535 && serval_offload_check (off, len) == SERVAL_GSO_OK)
+    serval_link_send_data_offload (client->link, vlan->tag, frame, len, off);
+  else if (serval_gso_segment (frame, len, off, gso_scratch (client), send_segment_cb, vlan, NULL)
+           != SERVAL_GSO_OK)
+    client->gso_dropped++;
 }
 
 gboolean

@@ -70,6 +70,11 @@ const char  *serval_client_get_peer_fingerprint (ServalClient *client);
 /* (element-type ServalClientVlan) the joined VLANs */
 GListModel  *serval_client_get_vlans (ServalClient *client);
 void         serval_client_set_host_name (ServalClient *client, const char *host);
+/* Whether Hello says this client takes frames with offload metadata (GSO
+ * frames up to 64 KiB, partial checksums; segmented in software for a
+ * device without offloads). Default: TRUE unless SERVAL_TAP_OFFLOAD=0.
+ * Takes effect at the next connection. */
+void         serval_client_set_offload (ServalClient *client, gboolean offload);
 /* Seconds between pings when the server does not say (default 5). */
 void         serval_client_set_keepalive (ServalClient *client, guint interval);
 

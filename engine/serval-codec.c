@@ -273,31 +273,72 @@ der_length_size (gsize len)
   return len < 0x80 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 4;
 }
 
+/* Offload's six INTEGERs, in order. */
+static void
+offload_values (const ServalOffload *off, guint32 v[6])
+{
+  v[0] = off->flags;
+  v[1] = off->gso_type;
+  v[2] = off->hdr_len;
+  v[3] = off->gso_size;
+  v[4] = off->csum_start;
+  v[5] = off->csum_offset;
+}
+
+static guint8 *
+der_put_uint (guint8 *p, guint8 tag, guint32 v)
+{
+  gsize isz = der_int_size (v);
+
+  *p++ = tag;
+  *p++ = isz;
+  for (gsize i = isz; i > 0; i--)
+    *p++ = (v >> (8 * (i - 1))) & 0xff;
+  return p;
+}
+
 gsize
-serval_data_header (guint8 *hdr, guint32 vlan, gsize frame_len)
+serval_data_header_offload (guint8 *hdr, guint32 vlan, gsize frame_len, const ServalOffload *off)
 {
   gsize isz = der_int_size (vlan);
-  gsize inner = 2 + isz + 1 + der_length_size (frame_len) + frame_len;
-  gsize body = 1 + der_length_size (inner) + inner;
+  gsize olen = 0, inner, body;
   guint8 *p = hdr + SERVAL_LENGTH_PREFIX;
-  gsize i;
+  guint32 ov[6];
 
   g_assert (frame_len <= 65535 && vlan >= 1 && vlan <= 16777215);
 
+  if (off != NULL)
+    {
+      offload_values (off, ov);
+      for (int k = 0; k < 6; k++)
+        olen += 2 + der_int_size (ov[k]);   /* at most 30: a one-byte length */
+    }
+  inner = 2 + isz + (off != NULL ? 2 + olen : 0) + 1 + der_length_size (frame_len) + frame_len;
+  body = 1 + der_length_size (inner) + inner;
   hdr[0] = body >> 24;
   hdr[1] = body >> 16;
   hdr[2] = body >> 8;
   hdr[3] = body;
   *p++ = 0xA0;
   p += der_put_length (p, inner);
-  *p++ = 0x80;
-  *p++ = isz;
-  for (i = isz; i > 0; i--)
-    *p++ = (vlan >> (8 * (i - 1))) & 0xff;
+  p = der_put_uint (p, 0x80, vlan);
+  if (off != NULL)
+    {
+      *p++ = 0xA2;
+      *p++ = olen;
+      for (int k = 0; k < 6; k++)
+        p = der_put_uint (p, 0x80 + k, ov[k]);
+    }
   *p++ = 0x81;
   p += der_put_length (p, frame_len);
   g_assert ((gsize) (p - hdr) <= SERVAL_DATA_HEADER_MAX);
   return p - hdr;
+}
+
+gsize
+serval_data_header (guint8 *hdr, guint32 vlan, gsize frame_len)
+{
+  return serval_data_header_offload (hdr, vlan, frame_len, NULL);
 }
 
 /* Reads a minimal DER definite length; returns bytes used or 0. */
@@ -324,12 +365,39 @@ der_get_length (const guint8 *p, gsize avail, gsize *len)
   return 1 + n;
 }
 
+/* A minimal, non-negative INTEGER of at most 4 content bytes with @tag at
+ * @p; returns the bytes used or 0. */
+static gsize
+der_get_uint (const guint8 *p, const guint8 *end, guint8 tag, guint32 *value)
+{
+  gsize ilen, i;
+  guint32 v = 0;
+
+  if (end - p < 3 || p[0] != tag)
+    return 0;
+  ilen = p[1];
+  if (ilen < 1 || ilen > 4 || (gsize) (end - p) < 2 + ilen)
+    return 0;
+  p += 2;
+  if (p[0] & 0x80)
+    return 0;  /* negative */
+  if (ilen > 1 && p[0] == 0 && !(p[1] & 0x80))
+    return 0;  /* not minimal */
+  for (i = 0; i < ilen; i++)
+    v = (v << 8) | p[i];
+  *value = v;
+  return 2 + ilen;
+}
+
+/* Offload's upper bounds, in the order of offload_values(). */
+static const guint32 offload_max[6] = { 255, 255, 65535, 65535, 65535, 65535 };
+
 gboolean
-serval_data_parse (const guint8 *body, gsize len, guint32 *vlan,
-                   const guint8 **frame, gsize *frame_len)
+serval_data_parse_offload (const guint8 *body, gsize len, guint32 *vlan, ServalOffload *off,
+                           gboolean *has_offload, const guint8 **frame, gsize *frame_len)
 {
   const guint8 *p = body, *end = body + len;
-  gsize l, n, ilen, flen, i;
+  gsize l, n, flen;
   guint32 v = 0;
 
   if (len < 2 || p[0] != 0xA0)
@@ -339,21 +407,37 @@ serval_data_parse (const guint8 *body, gsize len, guint32 *vlan,
     return FALSE;
   p += n;
 
-  if (end - p < 3 || p[0] != 0x80)
+  if ((n = der_get_uint (p, end, 0x80, &v)) == 0 || v < 1 || v > 16777215)
     return FALSE;
-  ilen = p[1];
-  if (ilen < 1 || ilen > 4 || (gsize) (end - p) < 2 + ilen)
-    return FALSE;
-  p += 2;
-  if (p[0] & 0x80)
-    return FALSE;  /* negative */
-  if (ilen > 1 && p[0] == 0 && !(p[1] & 0x80))
-    return FALSE;  /* not minimal */
-  for (i = 0; i < ilen; i++)
-    v = (v << 8) | p[i];
-  if (v < 1 || v > 16777215)
-    return FALSE;
-  p += ilen;
+  p += n;
+
+  *has_offload = FALSE;
+  if (end - p >= 2 && p[0] == 0xA2)
+    {
+      const guint8 *oend;
+      guint32 ov[6];
+
+      /* Six INTEGERs of at most 5 bytes: the length is one byte. */
+      if (p[1] >= 0x80 || (gsize) (end - p) < 2 + (gsize) p[1])
+        return FALSE;
+      oend = p + 2 + p[1];
+      p += 2;
+      for (int k = 0; k < 6; k++)
+        {
+          if ((n = der_get_uint (p, oend, 0x80 + k, &ov[k])) == 0 || ov[k] > offload_max[k])
+            return FALSE;
+          p += n;
+        }
+      if (p != oend)
+        return FALSE;
+      off->flags = ov[0];
+      off->gso_type = ov[1];
+      off->hdr_len = ov[2];
+      off->gso_size = ov[3];
+      off->csum_start = ov[4];
+      off->csum_offset = ov[5];
+      *has_offload = TRUE;
+    }
 
   if (end - p < 2 || p[0] != 0x81)
     return FALSE;
@@ -368,6 +452,29 @@ serval_data_parse (const guint8 *body, gsize len, guint32 *vlan,
   *frame = p;
   *frame_len = flen;
   return TRUE;
+}
+
+gboolean
+serval_data_parse (const guint8 *body, gsize len, guint32 *vlan,
+                   const guint8 **frame, gsize *frame_len)
+{
+  ServalOffload off;
+  gboolean has_offload;
+
+  return serval_data_parse_offload (body, len, vlan, &off, &has_offload, frame, frame_len) &&
+         !has_offload;
+}
+
+void
+serval_offload_from_asn (const Offload_t *in, ServalOffload *off)
+{
+  /* The decoder checked the ranges against the schema. */
+  off->flags = in->flags;
+  off->gso_type = in->gsoType;
+  off->hdr_len = in->hdrLen;
+  off->gso_size = in->gsoSize;
+  off->csum_start = in->csumStart;
+  off->csum_offset = in->csumOffset;
 }
 
 /* --- builders ------------------------------------------------------------- */
@@ -425,6 +532,17 @@ serval_message_new_hello (const char *node)
       serval_asn_set_string (h->node, node);
     }
   return msg;
+}
+
+void
+serval_message_set_hello_offload (Message_t *msg, gboolean offload)
+{
+  Hello_t *h = &msg->choice.hello;
+
+  g_return_if_fail (msg->present == Message_PR_hello);
+  if (h->offload == NULL)
+    h->offload = calloc (1, sizeof *h->offload);
+  *h->offload = offload ? 1 : 0;
 }
 
 Message_t *

@@ -17,9 +17,29 @@ G_BEGIN_DECLS
 #define SERVAL_MAX_MESSAGE (1024 * 1024)
 #define SERVAL_LENGTH_PREFIX 4
 /* Bytes in front of a frame on the wire, at most: the prefix (4), A0 and a
- * 4-byte length (5), the tag 80 04 + 4 bytes (6), 81 and a 3-byte length
- * (4): 19. */
-#define SERVAL_DATA_HEADER_MAX (SERVAL_LENGTH_PREFIX + 15)
+ * 4-byte length (5), the tag 80 04 + 4 bytes (6), the offload A2 1E + six
+ * INTEGERs of at most 5 bytes (32), 81 and a 3-byte length (4): 51. */
+#define SERVAL_DATA_HEADER_MAX (SERVAL_LENGTH_PREFIX + 47)
+
+/* DataFrame.offload: the fields of Linux's struct virtio_net_hdr, with the
+ * same values (offsets from the frame's first byte). */
+typedef struct {
+  guint8  flags;        /* SERVAL_OFFLOAD_NEEDS_CSUM | SERVAL_OFFLOAD_DATA_VALID */
+  guint8  gso_type;     /* SERVAL_GSO_NONE/TCPV4/UDP/TCPV6/UDP_L4, | SERVAL_GSO_ECN */
+  guint16 hdr_len;
+  guint16 gso_size;
+  guint16 csum_start;
+  guint16 csum_offset;
+} ServalOffload;
+
+#define SERVAL_OFFLOAD_NEEDS_CSUM 1
+#define SERVAL_OFFLOAD_DATA_VALID 2
+#define SERVAL_GSO_NONE   0
+#define SERVAL_GSO_TCPV4  1
+#define SERVAL_GSO_UDP    3
+#define SERVAL_GSO_TCPV6  4
+#define SERVAL_GSO_UDP_L4 5
+#define SERVAL_GSO_ECN    0x80
 
 #define SERVAL_CODEC_ERROR (serval_codec_error_quark ())
 GQuark serval_codec_error_quark (void);
@@ -50,15 +70,28 @@ gboolean   serval_frame_length (const guint8 *p, gsize *len, GError **error);
  * SERVAL_DATA_HEADER_MAX bytes); the frame's bytes follow it on the wire.
  * Returns the header's size. */
 gsize      serval_data_header (guint8 *hdr, guint32 vlan, gsize frame_len);
+/* The same with DataFrame.offload when @off is not NULL. */
+gsize      serval_data_header_offload (guint8 *hdr, guint32 vlan, gsize frame_len,
+                                       const ServalOffload *off);
 /* If @body (@len bytes, no prefix) is exactly the DER of a valid DataFrame
- * message, sets @vlan and points @frame into @body and returns TRUE. FALSE
- * means "not a well-formed data message": decode it in full. */
+ * message without offload, sets @vlan and points @frame into @body and
+ * returns TRUE. FALSE means "not a well-formed plain data message": try
+ * serval_data_parse_offload() or decode it in full. */
 gboolean   serval_data_parse (const guint8 *body, gsize len, guint32 *vlan,
                               const guint8 **frame, gsize *frame_len);
+/* Like serval_data_parse() for both forms: *@has_offload says whether the
+ * message carried DataFrame.offload, then copied to @off. */
+gboolean   serval_data_parse_offload (const guint8 *body, gsize len, guint32 *vlan,
+                                      ServalOffload *off, gboolean *has_offload,
+                                      const guint8 **frame, gsize *frame_len);
+/* DataFrame.offload of a fully decoded message, to @off. */
+void       serval_offload_from_asn (const Offload_t *in, ServalOffload *off);
 
 /* Builders for the messages the engine and server send. */
 Message_t *serval_message_new (Message_PR kind);
 Message_t *serval_message_new_hello (const char *node);
+/* Sets Hello.offload (a hello message built above). */
+void       serval_message_set_hello_offload (Message_t *msg, gboolean offload);
 Message_t *serval_message_new_ping (gboolean pong, guint32 nonce);
 Message_t *serval_message_new_request (guint32 id, RequestBody_PR kind);
 Message_t *serval_message_new_response (guint32 id, ResponseBody_PR kind);

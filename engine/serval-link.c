@@ -48,6 +48,9 @@ struct _ServalLink
   guint32 ping_nonce;
 
   guint64 frames_dropped;
+  /* DataFrame.offload of the frame being passed to data_func. */
+  ServalOffload rx_offload;
+  gboolean rx_offload_valid;
   GError *close_reason;
   guint closing : 1;
   guint closed : 1;
@@ -177,6 +180,12 @@ serval_link_get_remote_address (ServalLink *link)
   if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS (addr))
     return NULL;
   return G_INET_SOCKET_ADDRESS (g_steal_pointer (&addr));
+}
+
+const ServalOffload *
+serval_link_get_rx_offload (ServalLink *link)
+{
+  return link->rx_offload_valid ? &link->rx_offload : NULL;
 }
 
 guint64
@@ -375,6 +384,13 @@ serval_link_send_take (ServalLink *link, Message_t *msg)
 gboolean
 serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len)
 {
+  return serval_link_send_data_offload (link, vlan, frame, len, NULL);
+}
+
+gboolean
+serval_link_send_data_offload (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len,
+                               const ServalOffload *off)
+{
   guint8 hdr[SERVAL_DATA_HEADER_MAX];
   gsize hlen;
 
@@ -389,7 +405,7 @@ serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsiz
       link->frames_dropped++;
       return FALSE;
     }
-  hlen = serval_data_header (hdr, vlan, len);
+  hlen = serval_data_header_offload (hdr, vlan, len, off);
   g_byte_array_append (link->wbuf, hdr, hlen);
   g_byte_array_append (link->wbuf, frame, len);
   link_schedule_flush (link);
@@ -407,11 +423,14 @@ handle_body (ServalLink *link, const guint8 *body, gsize len)
   const guint8 *frame;
   gsize flen;
   guint32 vlan;
+  gboolean has_offload;
 
-  if (serval_data_parse (body, len, &vlan, &frame, &flen))
+  if (serval_data_parse_offload (body, len, &vlan, &link->rx_offload, &has_offload, &frame, &flen))
     {
+      link->rx_offload_valid = has_offload;
       if (link->data_func != NULL)
         link->data_func (link, vlan, frame, flen, link->user_data);
+      link->rx_offload_valid = FALSE;
       return !link->closed;
     }
 
@@ -432,9 +451,13 @@ handle_body (ServalLink *link, const guint8 *body, gsize len)
       break;
     case Message_PR_data:
       /* Valid BER but not our DER form: still a frame. */
+      if (msg->choice.data.offload != NULL)
+        serval_offload_from_asn (msg->choice.data.offload, &link->rx_offload);
+      link->rx_offload_valid = msg->choice.data.offload != NULL;
       if (link->data_func != NULL)
         link->data_func (link, msg->choice.data.vlan, msg->choice.data.frame.buf,
                          msg->choice.data.frame.size, link->user_data);
+      link->rx_offload_valid = FALSE;
       break;
     default:
       if (link->message_func != NULL)

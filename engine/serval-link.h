@@ -53,6 +53,12 @@ gboolean     serval_link_send (ServalLink *link, const Message_t *msg, GError **
 gboolean     serval_link_send_take (ServalLink *link, Message_t *msg);
 /* Queues a data frame; FALSE if dropped (queue full or link closed). */
 gboolean     serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len);
+/* The same with DataFrame.offload when @off is not NULL: only to a peer
+ * whose Hello said offload. */
+gboolean     serval_link_send_data_offload (ServalLink *link, guint32 vlan, const guint8 *frame,
+                                            gsize len, const ServalOffload *off);
+/* During a ServalLinkDataFunc call: the frame's DataFrame.offload, or NULL. */
+const ServalOffload *serval_link_get_rx_offload (ServalLink *link);
 
 /* Closes now; "closed" is emitted once with @reason (NULL: closed by us). */
 void         serval_link_close (ServalLink *link, const GError *reason);

@@ -3,6 +3,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "serval-tap.h"
+#include "serval-gso.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,17 +12,25 @@
 #include <ifaddrs.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 G_DEFINE_QUARK (serval-tap-error-quark, serval_tap_error)
 
 #define MAX_READS_PER_WAKEUP 64
-#define TAP_BUFFER 65536
+/* With IFF_VNET_HDR a read carries a struct virtio_net_hdr and then a GSO
+ * frame of up to 64 KiB (the device's gso_max_size). */
+#define VNET_HDR_LEN ((gsize) sizeof (struct virtio_net_hdr))
+#define TAP_BUFFER (VNET_HDR_LEN + 65536 + 64)
+/* Offloads asked of the kernel: partial checksums and TCP segmentation.
+ * No UFO/USO: peers without offloads could not be given those in software. */
+#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
 
 struct _ServalTap
 {
@@ -36,7 +45,13 @@ struct _ServalTap
   ServalTapFrameFunc func;
   gpointer func_data;
   guint8 *buf;
+  gboolean vnet;             /* IFF_VNET_HDR: reads and writes carry the header */
+  ServalOffload rx_offload;  /* of the frame being passed to func */
+  gboolean rx_offload_valid;
+  guint8 *scratch;           /* software segmentation when !vnet, made on first use */
   guint64 rx_frames;
+  guint64 rx_gso_frames;
+  guint64 tx_unsegmentable;
   guint64 tx_frames;
   guint64 tx_dropped;
 };
@@ -62,6 +77,7 @@ serval_tap_finalize (GObject *object)
 
   g_free (tap->name);
   g_free (tap->buf);
+  g_free (tap->scratch);
   G_OBJECT_CLASS (serval_tap_parent_class)->finalize (object);
 }
 
@@ -103,6 +119,70 @@ set_error_errno (GError **error, int e, const char *name, const char *what)
   g_set_error (error, SERVAL_TAP_ERROR, code, _("%s TAP device “%s” failed (%s)%s"), what, name,
                g_strerror (e), hint);
   return FALSE;
+}
+
+gboolean
+serval_tap_offload_wanted (void)
+{
+  const char *env = g_getenv ("SERVAL_TAP_OFFLOAD");
+
+  return env == NULL || g_strcmp0 (env, "0") != 0;
+}
+
+/* The TUNSETIFF flags to open a device with. */
+static short
+open_flags (void)
+{
+  return IFF_TAP | IFF_NO_PI | (serval_tap_offload_wanted () ? IFF_VNET_HDR : 0);
+}
+
+static void
+say_once (gboolean *said, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+say_once (gboolean *said, const char *format, ...)
+{
+  va_list args;
+
+  if (*said)
+    return;
+  *said = TRUE;
+  va_start (args, format);
+  g_logv (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, format, args);
+  va_end (args);
+}
+
+/* After TUNSETIFF (by us or whoever handed us @tap->fd): learns whether the
+ * file has IFF_VNET_HDR and, if offloads are wanted, turns them on. A kernel
+ * or file that cannot is logged once and runs without: one frame per read. */
+static void
+setup_offloads (ServalTap *tap)
+{
+  static gboolean said_no_vnet, said_no_offload;
+  gboolean wanted = serval_tap_offload_wanted ();
+  struct ifreq ifr;
+  int hdr = (int) VNET_HDR_LEN;
+
+  memset (&ifr, 0, sizeof ifr);
+  tap->vnet = ioctl (tap->fd, TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR) != 0;
+  if (!tap->vnet)
+    {
+      if (wanted)
+        say_once (&said_no_vnet, "The TAP device %s was opened without IFF_VNET_HDR (by an older "
+                  "serval-tap-helper, or a kernel without it): TAP offloads are off, one frame per read",
+                  tap->name);
+      return;
+    }
+  if (ioctl (tap->fd, TUNSETVNETHDRSZ, &hdr) < 0)
+    g_warning ("Setting the vnet header size of TAP device %s failed (%s); using the kernel's default",
+               tap->name, g_strerror (errno));
+  if (ioctl (tap->fd, TUNSETOFFLOAD, wanted ? (unsigned long) TAP_OFFLOADS : 0UL) < 0)
+    {
+      if (wanted)
+        say_once (&said_no_offload, "Turning on TSO/checksum offloads on TAP device %s failed (%s): "
+                  "they stay off, one frame per read", tap->name, g_strerror (errno));
+      ioctl (tap->fd, TUNSETOFFLOAD, 0UL);
+    }
 }
 
 /* Sets MTU, MAC and IFF_UP (unless @bring_up is FALSE: then it only reads),
@@ -212,7 +292,7 @@ serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GErro
       return NULL;
     }
   memset (&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  ifr.ifr_flags = open_flags ();
   g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
   if (ioctl (fd, TUNSETIFF, &ifr) < 0)
     {
@@ -238,6 +318,7 @@ serval_tap_new_from_fd (int fd, const char *name, GError **error)
   tap->fd = fd;
   tap->name = g_strdup (name);
   g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  setup_offloads (tap);
   if (!configure (tap, 0, NULL, TRUE, error))
     {
       g_object_unref (tap);
@@ -316,7 +397,7 @@ serval_tap_attach (const char *name, GError **error)
       return NULL;
     }
   memset (&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  ifr.ifr_flags = open_flags ();
   g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
   if (ioctl (fd, TUNSETIFF, &ifr) < 0)
     {
@@ -347,6 +428,7 @@ serval_tap_attach (const char *name, GError **error)
   tap = g_object_new (SERVAL_TYPE_TAP, NULL);
   tap->fd = fd;
   tap->name = g_strdup (ifr.ifr_name);
+  setup_offloads (tap);
   if (!configure (tap, 0, NULL, FALSE, error))
     g_clear_object (&tap);
   return tap;
@@ -364,9 +446,15 @@ serval_tap_set_persistent (ServalTap *tap, gboolean persistent, GError **error)
 }
 
 gboolean serval_tap_get_up (ServalTap *tap) { return tap->up; }
+gboolean serval_tap_get_offload (ServalTap *tap) { return tap->vnet; }
+const ServalOffload *serval_tap_get_rx_offload (ServalTap *tap)
+{
+  return tap->rx_offload_valid ? &tap->rx_offload : NULL;
+}
 const char *serval_tap_get_name (ServalTap *tap) { return tap->name; }
 guint serval_tap_get_mtu (ServalTap *tap) { return tap->mtu; }
 guint64 serval_tap_get_rx_frames (ServalTap *tap) { return tap->rx_frames; }
+guint64 serval_tap_get_rx_gso_frames (ServalTap *tap) { return tap->rx_gso_frames; }
 guint64 serval_tap_get_tx_frames (ServalTap *tap) { return tap->tx_frames; }
 guint64 serval_tap_get_tx_dropped (ServalTap *tap) { return tap->tx_dropped; }
 
@@ -402,7 +490,28 @@ readable_cb (int fd, GIOCondition condition, gpointer user_data)
       if (n == 0)
         break;
       tap->rx_frames++;
-      if (tap->func != NULL)
+      if (tap->vnet)
+        {
+          struct virtio_net_hdr vh;
+
+          if ((gsize) n <= VNET_HDR_LEN + 14 || (gsize) n >= TAP_BUFFER)
+            continue;   /* cannot happen with a working kernel */
+          memcpy (&vh, tap->buf, sizeof vh);
+          /* Host order: a legacy header on a file without TUNSETVNETBE/LE. */
+          tap->rx_offload.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;   /* never DATA_VALID */
+          tap->rx_offload.gso_type = vh.gso_type;
+          tap->rx_offload.hdr_len = vh.hdr_len;
+          tap->rx_offload.gso_size = vh.gso_size;
+          tap->rx_offload.csum_start = vh.csum_start;
+          tap->rx_offload.csum_offset = vh.csum_offset;
+          tap->rx_offload_valid = serval_offload_needs_work (&tap->rx_offload);
+          if (tap->rx_offload_valid && (tap->rx_offload.gso_type & ~SERVAL_GSO_ECN) != SERVAL_GSO_NONE)
+            tap->rx_gso_frames++;
+          if (tap->func != NULL)
+            tap->func (tap, tap->buf + VNET_HDR_LEN, n - VNET_HDR_LEN, tap->func_data);
+          tap->rx_offload_valid = FALSE;
+        }
+      else if (tap->func != NULL)
         tap->func (tap, tap->buf, n, tap->func_data);
     }
   g_object_unref (tap);
@@ -428,16 +537,73 @@ serval_tap_stop (ServalTap *tap)
   g_clear_pointer (&tap->source, g_source_unref);
 }
 
-gboolean
-serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len)
+static void
+write_plain (const guint8 *frame, gsize len, gpointer user_data)
 {
-  if (tap->fd < 0 || write (tap->fd, frame, len) != (gssize) len)
+  ServalTap *tap = user_data;
+
+  if (write (tap->fd, frame, len) != (gssize) len)
+    tap->tx_dropped++;
+  else
+    tap->tx_frames++;
+}
+
+gboolean
+serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len, const ServalOffload *off)
+{
+  if (tap->fd < 0)
     {
       tap->tx_dropped++;
       return FALSE;
     }
-  tap->tx_frames++;
+  if (tap->vnet)
+    {
+      struct virtio_net_hdr vh = { 0 };
+      struct iovec iov[2];
+
+      if (off != NULL)
+        {
+          vh.flags = off->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
+          vh.gso_type = off->gso_type;
+          vh.hdr_len = off->hdr_len;
+          vh.gso_size = off->gso_size;
+          vh.csum_start = off->csum_start;
+          vh.csum_offset = off->csum_offset;
+        }
+      iov[0].iov_base = &vh;
+      iov[0].iov_len = VNET_HDR_LEN;
+      iov[1].iov_base = (void *) frame;
+      iov[1].iov_len = len;
+      if (writev (tap->fd, iov, 2) != (gssize) (VNET_HDR_LEN + len))
+        {
+          tap->tx_dropped++;
+          return FALSE;
+        }
+      tap->tx_frames++;
+      return TRUE;
+    }
+  if (serval_offload_needs_work (off))
+    {
+      guint64 before = tap->tx_dropped;
+
+      if (tap->scratch == NULL)
+        tap->scratch = g_malloc (SERVAL_GSO_SCRATCH);
+      if (serval_gso_segment (frame, len, off, tap->scratch, write_plain, tap, NULL) != SERVAL_GSO_OK)
+        {
+          tap->tx_dropped++;
+          tap->tx_unsegmentable++;
+          return FALSE;
+        }
+      return tap->tx_dropped == before;
+    }
+  write_plain (frame, len, tap);
   return TRUE;
+}
+
+gboolean
+serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len)
+{
+  return serval_tap_write_offload (tap, frame, len, NULL);
 }
 
 char **

@@ -3,12 +3,14 @@
  * A ServalTap is an Ethernet device that frames are read from and written
  * to. The Linux backend opens /dev/net/tun with IFF_TAP|IFF_NO_PI; other
  * backends (tests, a future Windows one) implement ServalTapBackend.
+ * With offloads (IFF_VNET_HDR) one read carries up to 64 KiB (a GSO frame).
  * Frames are read on the GMainContext that is the thread default when
  * serval_tap_start() is called, as many per wake-up as are ready.
  */
 #pragma once
 
 #include <gio/gio.h>
+#include "serval-codec.h"
 
 G_BEGIN_DECLS
 
@@ -79,11 +81,28 @@ void         serval_tap_stop (ServalTap *tap);
 
 /* Writes one frame; a full device queue drops it (returns FALSE, counted). */
 gboolean     serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len);
+/* Writes a frame with offload metadata (nullable): with the vnet header the
+ * kernel takes it whole; a device without one gets it segmented and its
+ * checksum completed in software (what cannot be is dropped, counted). */
+gboolean     serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len,
+                                       const ServalOffload *off);
+
+/* Offloads (IFF_VNET_HDR with TSO and checksum offload): devices are opened
+ * with them unless the environment has SERVAL_TAP_OFFLOAD=0. */
+gboolean     serval_tap_offload_wanted (void);
+/* Whether this device's reads and writes carry a vnet header. */
+gboolean     serval_tap_get_offload (ServalTap *tap);
+/* During a ServalTapFrameFunc call: the frame's offload metadata if it has
+ * work left (a GSO frame or a partial checksum), else NULL. Frames with it
+ * may be up to 65536 bytes long. */
+const ServalOffload *serval_tap_get_rx_offload (ServalTap *tap);
 
 /* Text forms of the IPv4/IPv6 addresses the device has now (NULL-terminated). */
 char       **serval_tap_get_addresses (ServalTap *tap);
 
 guint64      serval_tap_get_rx_frames (ServalTap *tap);
+/* Reads that carried a GSO frame. */
+guint64      serval_tap_get_rx_gso_frames (ServalTap *tap);
 guint64      serval_tap_get_tx_frames (ServalTap *tap);
 guint64      serval_tap_get_tx_dropped (ServalTap *tap);
 

@@ -54,6 +54,22 @@ serval_http_metrics_text (ServalServer *server)
                             serval_switch_verdict_to_string (v), sw->dropped[v]);
   g_string_append_printf (s, "serval_frames_dropped_total{reason=\"send_queue_full\"} %" G_GUINT64_FORMAT "\n",
                           st.link_frames_dropped);
+  g_string_append_printf (s,
+    "# HELP serval_offload_frames_total Frames with offload metadata (GSO, partial checksum): received, "
+    "forwarded as they were, segmented in software for members without offloads.\n"
+    "# TYPE serval_offload_frames_total counter\n"
+    "serval_offload_frames_total{kind=\"received\"} %" G_GUINT64_FORMAT "\n"
+    "serval_offload_frames_total{kind=\"forwarded\"} %" G_GUINT64_FORMAT "\n"
+    "serval_offload_frames_total{kind=\"segmented\"} %" G_GUINT64_FORMAT "\n"
+    "# HELP serval_offload_segments_total Plain frames made by software segmentation.\n"
+    "# TYPE serval_offload_segments_total counter\n"
+    "serval_offload_segments_total %" G_GUINT64_FORMAT "\n"
+    "# HELP serval_offload_dropped_total Frames with offload metadata dropped, by reason.\n"
+    "# TYPE serval_offload_dropped_total counter\n",
+    st.offload_frames_in, st.offload_forwarded, st.offload_segmented, st.offload_segments);
+  for (int r = 1; r < SERVAL_GSO_N_RESULTS; r++)
+    g_string_append_printf (s, "serval_offload_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                            serval_gso_result_to_string (r), st.offload_dropped[r]);
   return g_string_free (s, FALSE);
 }
 

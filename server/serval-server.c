@@ -7,6 +7,7 @@
 
 #include "serval-cert.h"
 #include "serval-codec.h"
+#include "serval-gso.h"
 #include "serval-link.h"
 #include "serval-member.h"
 #include "serval-tls.h"
@@ -37,6 +38,7 @@ struct _Session
   gboolean logged_in;
   gboolean login_pending;
   gboolean closed;
+  gboolean offload;        /* its Hello said it takes frames with offload metadata */
   ServalSwitchPort *port;
   GHashTable *vlans;       /* tag -> Membership */
   int refs;
@@ -64,6 +66,10 @@ struct _ServalServer
   gpointer shutdown_data;
   GSource *shutdown_timer;
   gboolean shutting_down;
+  /* The offload metadata of the frame in serval_switch_input(), for
+   * switch_output_cb; scratch for segmenting it. */
+  const ServalOffload *rx_offload;
+  guint8 *gso_scratch;
 };
 
 /* --- config ---------------------------------------------------------------- */
@@ -941,7 +947,13 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
           close_session (s, ErrorCode_versionMismatch, text);
           return;
         }
-      reply (s, serval_message_new_hello (s->server->config.node));
+      s->offload = msg->choice.hello.offload != NULL && *msg->choice.hello.offload;
+      {
+        Message_t *hello = serval_message_new_hello (s->server->config.node);
+
+        serval_message_set_hello_offload (hello, TRUE);   /* we take them from every client */
+        reply (s, hello);
+      }
       break;
     case Message_PR_request:
       handle_request (s, &msg->choice.request);
@@ -957,18 +969,76 @@ link_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len, gpo
 {
   Session *s = user_data;
 
+  ServalServer *server = s->server;
+  const ServalOffload *off = serval_link_get_rx_offload (link);
+
   if (s->port == NULL)
     return;  /* not logged in: nothing to switch */
-  serval_switch_input (s->server->sw, s->port, tag, frame, len, g_get_monotonic_time ());
+  if (off != NULL)
+    {
+      ServalGsoResult r = serval_offload_check (off, len);
+
+      if (r != SERVAL_GSO_OK)
+        {
+          server->stats.offload_dropped[r]++;
+          return;
+        }
+      server->stats.offload_frames_in++;
+      if (!serval_offload_needs_work (off))
+        off = NULL;
+    }
+  server->rx_offload = off;
+  serval_switch_input (server->sw, s->port, tag, frame, len, g_get_monotonic_time ());
+  server->rx_offload = NULL;
+}
+
+typedef struct {
+  Session *session;
+  guint32 vlan;
+} SegmentTarget;
+
+static void
+send_segment_cb (const guint8 *frame, gsize len, gpointer user_data)
+{
+  SegmentTarget *t = user_data;
+
+  serval_link_send_data (t->session->link, t->vlan, frame, len);
 }
 
 static void
 switch_output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
 {
   Session *s = serval_switch_port_get_user_data (port);
+  ServalServer *server = s->server;
+  const ServalOffload *off = server->rx_offload;
 
-  if (!s->closed)
+  if (s->closed)
+    return;
+  if (off == NULL)
     serval_link_send_data (s->link, vlan, frame, len);
+  else if (s->offload)
+    {
+      serval_link_send_data_offload (s->link, vlan, frame, len, off);
+      server->stats.offload_forwarded++;
+    }
+  else
+    {
+      /* A member without offloads: segment and complete checksums here. */
+      SegmentTarget t = { s, vlan };
+      ServalGsoResult r;
+      guint n = 0;
+
+      if (server->gso_scratch == NULL)
+        server->gso_scratch = g_malloc (SERVAL_GSO_SCRATCH);
+      r = serval_gso_segment (frame, len, off, server->gso_scratch, send_segment_cb, &t, &n);
+      if (r != SERVAL_GSO_OK)
+        server->stats.offload_dropped[r]++;
+      else
+        {
+          server->stats.offload_segmented++;
+          server->stats.offload_segments += n;
+        }
+    }
 }
 
 /* --- accepting ------------------------------------------------------------- */
@@ -1178,6 +1248,7 @@ serval_server_free (ServalServer *server)
   g_clear_pointer (&server->store, serval_store_close);
   g_clear_object (&server->cert);
   g_free (server->fingerprint);
+  g_free (server->gso_scratch);
   serval_server_config_clear (&server->config);
   g_free (server);
 }

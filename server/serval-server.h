@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 #include "serval-store.h"
+#include "serval-gso.h"
 #include "serval-switch.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,11 @@ typedef struct {
   guint64 logins_failed;
   guint64 protocol_errors;  /* links closed for bad input */
   guint64 link_frames_dropped;
+  guint64 offload_frames_in;    /* frames that came with offload metadata */
+  guint64 offload_forwarded;    /* copies sent on as they were, to members that take them */
+  guint64 offload_segmented;    /* copies segmented/completed for members that do not */
+  guint64 offload_segments;     /* plain frames those made */
+  guint64 offload_dropped[SERVAL_GSO_N_RESULTS];   /* by ServalGsoResult */
 } ServalServerStats;
 
 ServalServer *serval_server_new (const ServalServerConfig *config, GError **error);

@@ -20,7 +20,7 @@
  *   bytes, and 65517 leaves room for the 14-byte header and an 802.1Q tag.
  * - MAC is six hexadecimal bytes separated by ':', unicast and not zero.
  *
- * "create" makes a persistent TAP device (IFF_TAP | IFF_NO_PI) owned by that
+ * "create" makes a persistent TAP device (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) owned by that
  * uid (TUNSETOWNER; no TUNSETGROUP, so the user's group mates cannot use it),
  * gives it the MAC and MTU and brings it up. The owner can then open it
  * without any privilege (serval_tap_attach() in the engine), but cannot
@@ -541,7 +541,9 @@ create (const char *name, uid_t owner, uint32_t mtu, const unsigned char mac[6])
       memset (&ifr, 0, sizeof ifr);
       strncpy (ifr.ifr_name, name, IFNAMSIZ - 1);
       /* IFF_TUN_EXCL: never take over a device that appeared since the query. */
-      ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+      /* IFF_VNET_HDR: the device starts as the engine uses it (offloads); the
+       * engine's own TUNSETIFF on attach sets the flags it wants anyway. */
+      ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | IFF_VNET_HDR;
       if (ioctl (fd, TUNSETIFF, &ifr) < 0)
         {
           e = errno;

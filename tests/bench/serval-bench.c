@@ -409,6 +409,7 @@ start_next (void)
 
       sim->client = serval_client_new (opt_server, user, opt_password, opt_fingerprint);
       serval_client_set_host_name (sim->client, "serval-bench");
+      serval_client_set_offload (sim->client, FALSE);   /* like a client without offloads */
       bench.in_flight++;
       sim->t_start = now_ns ();
       serval_client_connect_async (sim->client, NULL, connected_cb, sim);
