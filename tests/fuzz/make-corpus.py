@@ -58,6 +58,11 @@ bodies = {
     "pong": cons(6, integer(0x80, 2147483647)),
     "data": cons(0, integer(0x80, 7) + prim(1, frame)),
     "data-big-tag": cons(0, integer(0x80, 16777215) + prim(1, frame * 3)),
+    # DataFrame.offload [2] between the tag and the frame: flags 1, TCP/IPv4, hdrLen 54, gsoSize 1448,
+    # csumStart 34, csumOffset 16
+    "data-offload": cons(0, integer(0x80, 7) + cons(2, integer(0x80, 1) + integer(0x81, 1) + integer(0x82, 54)
+                                                 + integer(0x83, 1448) + integer(0x84, 34) + integer(0x85, 16))
+                         + prim(1, frame)),
     "login": request(1, cons(0, prim(0, b"alice") + prim(1, b"secret") + prim(2, b"laptop"))),
     "join": request(2, cons(1, prim(0, b"red") + prim(1, bytes([2, 1, 2, 3, 4, 5])))),
     "leave": request(3, prim(2, b"red")),
@@ -111,3 +116,56 @@ write("switch", "limits", joins + b"".join(fr(0, 0, bcast, s) for s in range(1, 
 write("switch", "age-leave", joins + fr(0, 0, bcast, 1) + bytes([0x30, 200, 0x20, 0, 0x40, 0])
       + fr(1, 0, [2, 0, 0, 0, 0, 1], 2))
 write("switch", "storm", joins + b"".join(fr(0, 0, bcast, 1) for _ in range(10)))
+
+
+# offload: real-shaped GSO frames and partial checksums, see fuzz-offload.c for the layout
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack(">%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+
+def gso_frame(v6, payload, tcp_opts=12, ip_opts=0):
+    eth = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]) + (b"\x86\xdd" if v6 else b"\x08\x00")
+    tcp_len = 20 + tcp_opts
+    data = bytes((i * 7) & 0xff for i in range(payload))
+    if v6:
+        src, dst = bytes(range(16)), bytes(range(16, 32))
+        ip = struct.pack(">IHBB", 0x60000000, tcp_len + payload, 6, 64) + src + dst
+        pseudo = csum(src + dst)
+    else:
+        ihl = 20 + ip_opts
+        src, dst = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+        ip = struct.pack(">BBHHHBBH", 0x40 | ihl // 4, 0, ihl + tcp_len + payload, 0x1234, 0x4000, 64, 6, 0) \
+            + src + dst + b"\x01" * ip_opts
+        pseudo = csum(src + dst)
+    partial = pseudo + 6 + tcp_len + payload
+    while partial >> 16:
+        partial = (partial & 0xffff) + (partial >> 16)
+    tcp = struct.pack(">HHIIBBHHH", 40000, 5001, 1000, 2000, (tcp_len // 4) << 4, 0x18, 500, partial, 0) \
+        + b"\x01" * tcp_opts
+    return eth + ip + tcp + data, len(eth) + len(ip), len(eth) + len(ip) + tcp_len
+
+
+def raw(flags, gso_type, hdr_len, gso_size, cstart, coff, f):
+    return bytes([0, flags, gso_type]) + struct.pack(">HHHH", hdr_len, gso_size, cstart, coff) + f
+
+
+for name, v6, payload, mss, ipo in (("tcp4", False, 3000, 1448, 0), ("tcp4-opts", False, 2000, 536, 8),
+                                    ("tcp6", True, 3500, 1428, 0)):
+    f, l4, h = gso_frame(v6, payload, ip_opts=ipo)
+    write("offload", "raw-" + name, raw(1, 4 if v6 else 1, h, mss, l4, 16, f))
+    off = cons(2, integer(0x80, 1) + integer(0x81, 4 if v6 else 1) + integer(0x82, h) + integer(0x83, mss)
+               + integer(0x84, l4) + integer(0x85, 16))
+    write("offload", "msg-" + name, b"\x01" + cons(0, integer(0x80, 3) + off + prim(1, f)))
+f, l4, h = gso_frame(False, 300)
+write("offload", "raw-csum-only", raw(1, 0, 0, 0, l4, 16, f))
+write("offload", "raw-ecn", raw(1, 0x81, h, 100, l4, 16, f))
+udp = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0]) + struct.pack(">BBHHHBBH", 0x45, 0, 20 + 8 + 50, 1, 0, 64, 17, 0) \
+    + bytes([10, 0, 0, 1, 10, 0, 0, 2]) + struct.pack(">HHHH", 1, 2, 58, 0) + b"u" * 50
+write("offload", "raw-udp-csum", raw(1, 0, 0, 0, 34, 6, udp))
+write("offload", "raw-udp-gso", raw(1, 5, 42, 20, 34, 6, udp))
+write("offload", "msg-plain", b"\x01" + bodies["data"])
