@@ -17,6 +17,9 @@
 #   PEERS ["all": softether softether-tcp ovpn-udp ovpn-tcp tinc n2n] or "none" or a list
 #   INSTALL_PEERS=1 installs the peers with apt-get first
 #   SERVAL_TRANSPORTS [tls]; SERVAL_SERVER, SERVALCTL [build/...]; OUT [a new temp dir]
+#   A word W in SERVAL_TRANSPORTS that is no transport is a variant over TLS: it runs
+#   SERVAL_SERVER_W/SERVALCTL_W if set (e.g. a baseline build) with the environment
+#   SERVAL_ENV_W (e.g. "SERVAL_TAP_OFFLOAD=0"), labelled SERVAL_LABEL_W.
 #   QUICK=1 for CI: REPS=1 T_TCP=2 T_UDP=1 PINGN=100 PEERS=none unless set
 #   PROFILE=1 samples each Serval server with perf during round 1's TCP test
 # Exit status: 0 when every measurement of direct, routed and Serval worked (peers are
@@ -36,12 +39,16 @@ PEERS=${PEERS:-all}
 [ "$PEERS" = none ] && PEERS=""
 SERVER=${SERVAL_SERVER:-$top/build/server/serval-server}
 CTL=${SERVALCTL:-$top/build/app/cli/servalctl}
+top_server=$SERVER top_ctl=$CTL
 
 # Serval's transports. Adding one is one word here (or in the environment), provided
 # servalctl selects it with --transport=NAME; TLS over TCP is today's only transport
 # and needs no option.
 SERVAL_TRANSPORTS=${SERVAL_TRANSPORTS:-tls}
-serval_client_args() { [ "$1" = tls ] || echo "--transport=$1"; }
+variant() { local v=SERVAL_$1_$2; echo "${!v:-}"; }   # variant KIND WORD
+is_variant() { [ -n "$(variant SERVER "$1")$(variant ENV "$1")$(variant LABEL "$1")" ]; }
+serval_client_args() { [ "$1" = tls ] || is_variant "$1" || echo "--transport=$1"; }
+label_of() { local l=${SERVAL_LABEL[$1]:-$(variant LABEL "$1")}; echo "${l:-Serval, transport $1}"; }
 declare -A SERVAL_LABEL=([tls]="Serval, TLS 1.3 over TCP")
 
 out=${OUT:-$(mktemp -d /tmp/serval-bench.XXXXXX)}
@@ -263,6 +270,11 @@ add_path routed core "$R1" "$R2" 10.233.2.2 "${P}sb" "" "" "$RS ${P}ra ${P}sa" \
 # ---------------------------------------------------------------- Serval
 serval_start() { # serval_start TRANSPORT INDEX
   local t=$1 i=$2 port=$((7465 + $2)) data=$W/serval-$1 fp u
+  local SERVER CTL v=SERVALCTL_$t
+  SERVER=$(variant SERVER "$t") CTL=${!v:-$top_ctl}
+  SERVER=${SERVER:-$top_server}
+  # shellcheck disable=SC2046
+  set -- $(variant ENV "$t")
   "$SERVER" -d "$data" vlan add lan > /dev/null || return 1
   for u in a b; do
     echo "bench-$u-$$" > "$W/serval-$t-$u.pw"
@@ -273,10 +285,10 @@ serval_start() { # serval_start TRANSPORT INDEX
   spawn serval-$t-srv "$SRV" "$SERVER" --data-dir "$data" --listen 0.0.0.0:$port --http 127.0.0.1:$((9465 + i))
   wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/$SRV_IP1/$port" || return 1
   # shellcheck disable=SC2046
-  spawn serval-$t-c1 "$C1" "$CTL" --server $SRV_IP1:$port --user a --password-file "$W/serval-$t-a.pw" \
+  spawn serval-$t-c1 "$C1" env "$@" "$CTL" --server $SRV_IP1:$port --user a --password-file "$W/serval-$t-a.pw" \
     --fingerprint "$fp" up --vlan lan --tap sv-$t $(serval_client_args "$t")
   # shellcheck disable=SC2046
-  spawn serval-$t-c2 "$C2" "$CTL" --server $SRV_IP2:$port --user b --password-file "$W/serval-$t-b.pw" \
+  spawn serval-$t-c2 "$C2" env "$@" "$CTL" --server $SRV_IP2:$port --user b --password-file "$W/serval-$t-b.pw" \
     --fingerprint "$fp" up --vlan lan --tap sv-$t $(serval_client_args "$t")
   wait_for 15 grep -q "sv-$t up" "$W/serval-$t-c1.log" && wait_for 15 grep -q "sv-$t up" "$W/serval-$t-c2.log" || return 1
   overlay "$C1" 192.168.$((80 + i)).1/24 sv-$t && overlay "$C2" 192.168.$((80 + i)).2/24 sv-$t
@@ -284,7 +296,7 @@ serval_start() { # serval_start TRANSPORT INDEX
 i=0
 for t in $SERVAL_TRANSPORTS; do
   add_path serval-$t serval "$C1" "$C2" 192.168.$((80 + i)).2 sv-$t serval-$t-srv "serval-$t-c1 serval-$t-c2" \
-    "$SRV ${P}aa ${P}ba" "${SERVAL_LABEL[$t]:-Serval, transport $t}"
+    "$SRV ${P}aa ${P}ba" "$(label_of "$t")"
   PATH_INDEX[serval-$t]=$i
   if serval_start "$t" $i; then info "serval-$t: clients up"
   else PATH_STATUS[serval-$t]="did not come up"; broken "Serval over $t did not come up (see $W/serval-$t-*.log)"; fi
