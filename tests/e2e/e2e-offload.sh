@@ -93,7 +93,19 @@ tcp_check() {
 }
 
 fwd0=$(metric 'serval_offload_frames_total{kind="forwarded"}')
+# What bob's kernel gets from his TAP: GSO frames, with alice's MSS as their gso_size.
+# Not through in_ns(): $! must be the sniffer itself (ip netns exec execs it).
+ip netns exec "$C2" python3 "$here/streamcheck.py" gso-sniff sv-red 60 > "$out/sniff.out" 2> "$out/sniff.err" &
+sniff=$!
+E2E_PIDS+=($sniff)
+wait_for 5 grep -q listening "$out/sniff.err"
 tcp_check "TCP/IPv4 alice -> bob (both offload): $MB MB arrive intact" "$C1" "$C2" 10.232.100.2 5001
+kill -TERM $sniff 2>/dev/null; wait $sniff
+read -r sn_frames sn_longest sn_sizes < "$out/sniff.out" || true
+note "bob's TAP delivered ${sn_frames:-?} frames, the longest ${sn_longest:-?} bytes, gso_size ${sn_sizes:-?}"
+check "bob's TAP delivered GSO frames longer than 1514 bytes" test "${sn_longest:-0}" -gt 1514
+check "with gso_size alice's MSS at MTU 1500 (1448 with timestamps, 1460 without)" \
+  bash -c "echo '${sn_sizes:-}' | grep -qE '(^|,)14(48|60)(,|$)'"
 fwd1=$(metric 'serval_offload_frames_total{kind="forwarded"}')
 note "offload frames forwarded whole: $fwd0 -> $fwd1"
 check "the server forwarded GSO frames from alice to bob whole" test "${fwd1:-0}" -gt $((${fwd0:-0} + 100))

@@ -6,9 +6,12 @@ checking that a path delivers data intact.
   streamcheck.py tcp-send ADDR PORT BYTES SEED  sends BYTES pseudo-random bytes, prints "BYTES SHA256"
   streamcheck.py udp-recv ADDR PORT COUNT SECONDS   prints how many valid datagrams arrived
   streamcheck.py udp-send ADDR PORT COUNT SIZE   sends COUNT datagrams of SIZE bytes, numbered
+  streamcheck.py gso-sniff DEV SECONDS        prints "FRAMES LONGEST GSO_SIZES" of the TCP frames
+                                              DEV received (AF_PACKET with PACKET_VNET_HDR)
 ADDR may be IPv6 (with %dev for link-local)."""
 import hashlib
 import random
+import signal
 import socket
 import sys
 import time
@@ -31,8 +34,41 @@ def stream(nbytes, seed):
         left -= n
 
 
+def gso_sniff(dev, seconds):
+    import struct
+    PACKET_VNET_HDR = 15
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    s.setsockopt(263, PACKET_VNET_HDR, 1)   # SOL_PACKET
+    s.bind((dev, 0))
+    print("listening", file=sys.stderr, flush=True)
+    frames, longest, sizes = 0, 0, set()
+    end = time.time() + seconds
+    def stop(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    try:   # until SECONDS pass or SIGTERM comes
+        while time.time() < end:
+            s.settimeout(max(0.01, end - time.time()))
+            try:
+                b, addr = s.recvfrom(70000)
+            except socket.timeout:
+                break
+            if addr[2] == socket.PACKET_OUTGOING:
+                continue
+            flags, gso_type, hdr_len, gso_size, cstart, coff = struct.unpack("=BBHHHH", b[:10])
+            frames += 1
+            longest = max(longest, len(b) - 10)
+            if gso_type & 0x7f:
+                sizes.add(gso_size)
+    except KeyboardInterrupt:
+        pass
+    print(frames, longest, ",".join(str(x) for x in sorted(sizes)) or "-")
+
+
 def main():
     mode = sys.argv[1]
+    if mode == "gso-sniff":
+        return gso_sniff(sys.argv[2], float(sys.argv[3]))
     addr, port = sys.argv[2], int(sys.argv[3])
     if mode == "tcp-recv":
         s = socket.socket(family(addr), socket.SOCK_STREAM)
