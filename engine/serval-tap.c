@@ -24,6 +24,10 @@
 G_DEFINE_QUARK (serval-tap-error-quark, serval_tap_error)
 
 #define MAX_READS_PER_WAKEUP 64
+/* With GSO frames 64 reads could queue 4 MiB on the link, over its data
+ * queue limit (SERVAL_LINK_DATA_QUEUE_LIMIT, 2 MiB) before it flushes: stop
+ * reading for this wake-up after this many bytes. */
+#define MAX_BYTES_PER_WAKEUP (1024 * 1024)
 /* With IFF_VNET_HDR a read carries a struct virtio_net_hdr and then a GSO
  * frame of up to 64 KiB (the device's gso_max_size). */
 #define VNET_HDR_LEN ((gsize) sizeof (struct virtio_net_hdr))
@@ -476,8 +480,10 @@ readable_cb (int fd, GIOCondition condition, gpointer user_data)
 {
   ServalTap *tap = user_data;
 
+  gsize total = 0;
+
   g_object_ref (tap);
-  for (int i = 0; i < MAX_READS_PER_WAKEUP && tap->fd >= 0; i++)
+  for (int i = 0; i < MAX_READS_PER_WAKEUP && total < MAX_BYTES_PER_WAKEUP && tap->fd >= 0; i++)
     {
       gssize n = read (tap->fd, tap->buf, TAP_BUFFER);
 
@@ -489,6 +495,7 @@ readable_cb (int fd, GIOCondition condition, gpointer user_data)
         }
       if (n == 0)
         break;
+      total += n;
       tap->rx_frames++;
       if (tap->vnet)
         {

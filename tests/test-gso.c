@@ -593,6 +593,20 @@ test_codec (void)
                                                        &f, &flen));
         }
 
+  /* The example in docs/protocol.md, byte for byte. */
+  {
+    static const guint8 doc[] = {
+      0x00, 0x00, 0xff, 0x30, 0xa0, 0x82, 0xff, 0x2c, 0x80, 0x01, 0x03, 0xa2, 0x13,
+      0x80, 0x01, 0x01, 0x81, 0x01, 0x01, 0x82, 0x01, 0x42, 0x83, 0x02, 0x05, 0xa8,
+      0x84, 0x01, 0x22, 0x85, 0x01, 0x10, 0x81, 0x82, 0xff, 0x10,
+    };
+    ServalOffload o = { 1, 1, 66, 1448, 34, 16 };
+    guint8 hdr[SERVAL_DATA_HEADER_MAX];
+    gsize hlen = serval_data_header_offload (hdr, 3, 65296, &o);
+
+    g_assert_cmpmem (hdr, hlen, doc, sizeof doc);
+  }
+
   /* Without offload both parsers take it; has_offload is FALSE. */
   {
     g_autoptr(GByteArray) ref = asn1c_encode (3, frame, 100, NULL);
