@@ -140,6 +140,21 @@ open_flags (void)
   return IFF_TAP | IFF_NO_PI | (serval_tap_offload_wanted () ? IFF_VNET_HDR : 0);
 }
 
+/* TUNSETIFF; a kernel that refuses IFF_VNET_HDR (EINVAL) gets the call
+ * again without it, and setup_offloads() then says offloads are off. */
+static int
+tunsetiff (int fd, struct ifreq *ifr)
+{
+  int r = ioctl (fd, TUNSETIFF, ifr);
+
+  if (r < 0 && errno == EINVAL && (ifr->ifr_flags & IFF_VNET_HDR))
+    {
+      ifr->ifr_flags &= ~IFF_VNET_HDR;
+      r = ioctl (fd, TUNSETIFF, ifr);
+    }
+  return r;
+}
+
 static void
 say_once (gboolean *said, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
@@ -298,7 +313,7 @@ serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GErro
   memset (&ifr, 0, sizeof ifr);
   ifr.ifr_flags = open_flags ();
   g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
-  if (ioctl (fd, TUNSETIFF, &ifr) < 0)
+  if (tunsetiff (fd, &ifr) < 0)
     {
       int e = errno;
       close (fd);
@@ -403,7 +418,7 @@ serval_tap_attach (const char *name, GError **error)
   memset (&ifr, 0, sizeof ifr);
   ifr.ifr_flags = open_flags ();
   g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
-  if (ioctl (fd, TUNSETIFF, &ifr) < 0)
+  if (tunsetiff (fd, &ifr) < 0)
     {
       int e = errno;
 
