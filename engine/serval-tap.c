@@ -187,9 +187,10 @@ setup_offloads (ServalTap *tap)
   if (!tap->vnet)
     {
       if (wanted)
-        say_once (&said_no_vnet, "The TAP device %s was opened without IFF_VNET_HDR (by an older "
-                  "serval-tap-helper, or a kernel without it): TAP offloads are off, one frame per read",
-                  tap->name);
+        say_once (&said_no_vnet, "The TAP device %s has no vnet header (IFF_VNET_HDR: the program that "
+                  "opened it did not ask, or the kernel cannot): TSO offloads are off and every frame "
+                  "costs a read. Serval works on, slower; for the fast path let Serval open the device "
+                  "itself, or update the kernel", tap->name);
       return;
     }
   if (ioctl (tap->fd, TUNSETVNETHDRSZ, &hdr) < 0)
@@ -199,7 +200,8 @@ setup_offloads (ServalTap *tap)
     {
       if (wanted)
         say_once (&said_no_offload, "Turning on TSO/checksum offloads on TAP device %s failed (%s): "
-                  "they stay off, one frame per read", tap->name, g_strerror (errno));
+                  "they stay off and every frame costs a read. Serval works on, slower; a newer kernel "
+                  "may allow them", tap->name, g_strerror (errno));
       ioctl (tap->fd, TUNSETOFFLOAD, 0UL);
     }
 }
