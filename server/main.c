@@ -122,7 +122,7 @@ load_config (ServalServerConfig *config, GError **error)
     config->keepalive = opt_keepalive;
   if (opt_iterations > 0)
     config->pbkdf2_iterations = opt_iterations;
-  if (opt_token_lifetime > 366 * 24 * 3600)
+  if (opt_token_lifetime < -1 || opt_token_lifetime > 366 * 24 * 3600)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--token-lifetime takes 0 to 31622400 seconds (366 days); %d is too long", opt_token_lifetime);
