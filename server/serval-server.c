@@ -16,6 +16,7 @@
 #define HANDSHAKE_TIMEOUT_S 10
 #define LOGIN_WINDOW_US (60 * G_USEC_PER_SEC)
 #define AGING_INTERVAL_S 10
+#define LISTEN_BACKLOG 4096
 
 typedef struct _Session Session;
 
@@ -67,6 +68,8 @@ struct _ServalServer
   GSource *shutdown_timer;
   gboolean shutting_down;
   guint8 token_key[SERVAL_TOKEN_KEY_LEN];
+  ServalCredentials dummy_cred;   /* checked for unknown users, so that they take as long */
+  gboolean have_dummy_cred;
 };
 
 /* --- config ---------------------------------------------------------------- */
@@ -538,8 +541,16 @@ handle_login (Session *s, guint32 id, const Login_t *login)
   if (!job->known)
     {
       /* Spend the same time for an unknown user as for a wrong password. */
-      static const guint8 dummy[] = "serval";
-      serval_credentials_make (&job->cred, dummy, 6, server->config.pbkdf2_iterations, NULL);
+      if (!server->have_dummy_cred)
+        {
+          /* Hashed once, not at every such login: making it costs as much
+           * as checking it, on this (the main) thread. */
+          static const guint8 dummy[] = "serval";
+
+          server->have_dummy_cred = serval_credentials_make (&server->dummy_cred, dummy, 6,
+                                                             server->config.pbkdf2_iterations, NULL);
+        }
+      job->cred = server->dummy_cred;
     }
   s->login_pending = TRUE;
   task = g_task_new (NULL, NULL, login_verified_cb, NULL);
@@ -1263,6 +1274,10 @@ serval_server_start (ServalServer *server, GError **error)
 
   server->service = g_socket_service_new ();
   listener = G_SOCKET_LISTENER (server->service);
+  /* GIO's default backlog is 10: in a reconnect storm the kernel then drops
+   * SYNs and clients wait 1 s (then 3 s...) to retry. The kernel caps this
+   * at net.core.somaxconn (4096 by default). */
+  g_socket_listener_set_backlog (listener, LISTEN_BACKLOG);
   if (server->config.listen == NULL)
     {
       if (!g_socket_listener_add_inet_port (listener, SERVAL_DEFAULT_PORT, NULL, error))
