@@ -95,6 +95,9 @@ struct _ServalClient
   char *password;
   char *fingerprint;
   char *host;
+  GBytes *token;                 /* resume token from the last LoggedIn; memory only */
+  gboolean login_with_token;     /* the login under way carries the token */
+  gboolean resumed;              /* the last login used the token */
 
   ServalClientState state;
   gboolean admin;
@@ -218,6 +221,14 @@ serval_client_finalize (GObject *object)
   if (client->password != NULL)
     memset (client->password, 0, strlen (client->password));
   g_free (client->password);
+  if (client->token != NULL)
+    {
+      gsize len;
+      guint8 *p = g_bytes_unref_to_data (g_steal_pointer (&client->token), &len);
+
+      memset (p, 0, len);
+      g_free (p);
+    }
   g_free (client->fingerprint);
   g_free (client->host);
   g_free (client->last_error);
@@ -308,6 +319,7 @@ serval_client_set_offload (ServalClient *client, gboolean offload)
 }
 
 ServalClientState serval_client_get_state (ServalClient *client) { return client->state; }
+gboolean serval_client_get_resumed (ServalClient *client) { return client->resumed; }
 const char *serval_client_get_server (ServalClient *client) { return client->server; }
 const char *serval_client_get_user (ServalClient *client) { return client->user; }
 gboolean serval_client_get_admin (ServalClient *client) { return client->admin; }
@@ -353,6 +365,7 @@ error_from_wire (ServalClient *client, const Error_t *err)
       return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_VERSION,
                           _("%s speaks another version of the Serval protocol (%s): update Serval"),
                           client->server, text);
+    case ErrorCode_tokenRefused: code = SERVAL_CLIENT_ERROR_TOKEN_REFUSED; break;
     case ErrorCode_rateLimited: code = SERVAL_CLIENT_ERROR_RATE_LIMITED; break;
     case ErrorCode_notAllowed: code = SERVAL_CLIENT_ERROR_NOT_ALLOWED; break;
     case ErrorCode_noSuchVlan: code = SERVAL_CLIENT_ERROR_NO_SUCH_VLAN; break;
@@ -758,6 +771,47 @@ address_check_cb (gpointer user_data)
 /* --- connecting ------------------------------------------------------------ */
 
 static void
+forget_token (ServalClient *client)
+{
+  gsize len;
+  guint8 *p;
+
+  if (client->token == NULL)
+    return;
+  p = g_bytes_unref_to_data (g_steal_pointer (&client->token), &len);
+  memset (p, 0, len);
+  g_free (p);
+}
+
+static void login_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+static void login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body);
+
+/* Logs in on the new link: with the resume token if there is one (no
+ * PBKDF2 on the server), else with the password. */
+static void
+send_login (ServalClient *client)
+{
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_login);
+  Login_t *login = &msg->choice.request.body.choice.login;
+
+  serval_asn_set_string (&login->user, client->user);
+  serval_asn_set_string (&login->host, client->host);
+  client->login_with_token = client->token != NULL;
+  if (client->token != NULL)
+    {
+      gsize len;
+      const guint8 *p = g_bytes_get_data (client->token, &len);
+
+      serval_asn_set_bytes (&login->password, "", 0);
+      login->token = calloc (1, sizeof *login->token);
+      serval_asn_set_bytes (login->token, p, len);
+    }
+  else
+    serval_asn_set_bytes (&login->password, client->password, strlen (client->password));
+  send_request (client, msg, g_task_new (client, NULL, login_done_cb, NULL), login_handler);
+}
+
+static void
 login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
 {
   const LoggedIn_t *li;
@@ -772,6 +826,10 @@ login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
     }
   li = &body->choice.loggedIn;
   client->logged_in = TRUE;
+  client->resumed = client->login_with_token;
+  forget_token (client);
+  if (li->token != NULL && li->token->size > 0)
+    client->token = g_bytes_new (li->token->buf, li->token->size);
   if (client->admin != li->admin)
     {
       client->admin = li->admin;
@@ -807,7 +865,22 @@ login_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      gboolean permanent = error->domain == SERVAL_CLIENT_ERROR &&
+      gboolean permanent;
+
+      if (g_error_matches (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_TOKEN_REFUSED) &&
+          client->login_with_token)
+        {
+          /* One more round trip on the same link, with the password. */
+          g_message ("%s refused the resume token (%s); logging in with the password",
+                     client->server, error->message);
+          forget_token (client);
+          if (client->link != NULL)
+            {
+              send_login (client);
+              return;
+            }
+        }
+      permanent = error->domain == SERVAL_CLIENT_ERROR &&
                            (error->code == SERVAL_CLIENT_ERROR_AUTH || error->code == SERVAL_CLIENT_ERROR_VERSION);
 
       if (error->domain == SERVAL_CLIENT_ERROR && error->code == SERVAL_CLIENT_ERROR_DISCONNECTED)
@@ -854,7 +927,6 @@ link_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *peer_fp = NULL;
   ServalLink *link;
   Message_t *msg;
-  Login_t *login;
 
   link = serval_link_connect_finish (result, &peer_fp, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -889,12 +961,7 @@ link_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
    * header takes them whole, one without gets them segmented here. */
   serval_message_set_hello_offload (msg, client->offload);
   serval_link_send_take (link, msg);
-  msg = serval_message_new_request (0, RequestBody_PR_login);
-  login = &msg->choice.request.body.choice.login;
-  serval_asn_set_string (&login->user, client->user);
-  serval_asn_set_bytes (&login->password, client->password, strlen (client->password));
-  serval_asn_set_string (&login->host, client->host);
-  send_request (client, msg, g_task_new (client, NULL, login_done_cb, NULL), login_handler);
+  send_login (client);
   serval_link_start (link);
   g_object_unref (client);
 }

@@ -26,6 +26,8 @@ typedef enum {
   SERVAL_CLIENT_ERROR_VERSION,       /* the server speaks another protocol version */
   SERVAL_CLIENT_ERROR_DISCONNECTED,  /* the connection was lost before the answer */
   SERVAL_CLIENT_ERROR_SERVER,        /* the server refused for another reason */
+  SERVAL_CLIENT_ERROR_TOKEN_REFUSED, /* (internal) the resume token was refused; the client
+                                      * then logs in with the password */
 } ServalClientError;
 
 typedef enum {
@@ -60,6 +62,10 @@ gboolean     serval_client_vlan_send (ServalClientVlan *vlan, const guint8 *fram
 ServalClient *serval_client_new (const char *server, const char *user, const char *password,
                                  const char *fingerprint);
 ServalClientState serval_client_get_state (ServalClient *client);
+/* TRUE if the last successful login used a resume token instead of the
+ * password. The client keeps the token the server gives at login in memory
+ * only (never on disk) and tries it first when it connects again. */
+gboolean          serval_client_get_resumed (ServalClient *client);
 const char  *serval_client_get_server (ServalClient *client);
 const char  *serval_client_get_user (ServalClient *client);
 gboolean     serval_client_get_admin (ServalClient *client);

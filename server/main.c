@@ -22,6 +22,7 @@ static char *opt_node;
 static char **opt_advertise;
 static int opt_keepalive;
 static int opt_iterations;
+static int opt_token_lifetime = -1;
 static gboolean opt_admin;
 static gboolean opt_version;
 
@@ -34,6 +35,7 @@ static GOptionEntry entries[] = {
   { "advertise", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_advertise, "A server address clients may fail over to (repeatable)", "HOST:PORT" },
   { "keepalive", 0, 0, G_OPTION_ARG_INT, &opt_keepalive, "Seconds between pings; silent clients are dropped after three (default 5)", "SECONDS" },
   { "pbkdf2-iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "PBKDF2 iterations for new passwords (default 100000)", "N" },
+  { "token-lifetime", 0, 0, G_OPTION_ARG_INT, &opt_token_lifetime, "Seconds a resume token given at login stays valid; 0 issues none and refuses all (default 604800, 7 days)", "SECONDS" },
   { "admin", 0, 0, G_OPTION_ARG_NONE, &opt_admin, "With “user add”: make the user an administrator", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { NULL }
@@ -97,6 +99,8 @@ load_config (ServalServerConfig *config, GError **error)
         opt_keepalive = g_key_file_get_integer (kf, "server", "keepalive", NULL);
       if (opt_iterations == 0)
         opt_iterations = g_key_file_get_integer (kf, "server", "pbkdf2-iterations", NULL);
+      if (opt_token_lifetime < 0 && g_key_file_has_key (kf, "server", "token-lifetime", NULL))
+        opt_token_lifetime = g_key_file_get_integer (kf, "server", "token-lifetime", NULL);
     }
 
   if (opt_data_dir == NULL)
@@ -118,6 +122,14 @@ load_config (ServalServerConfig *config, GError **error)
     config->keepalive = opt_keepalive;
   if (opt_iterations > 0)
     config->pbkdf2_iterations = opt_iterations;
+  if (opt_token_lifetime < -1 || opt_token_lifetime > 366 * 24 * 3600)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--token-lifetime takes 0 to 31622400 seconds (366 days); %d is too long", opt_token_lifetime);
+      return FALSE;
+    }
+  if (opt_token_lifetime >= 0)
+    config->token_lifetime = opt_token_lifetime;
   return TRUE;
 }
 

@@ -49,6 +49,12 @@ serval_http_metrics_text (ServalServer *server)
     "# TYPE serval_frames_dropped_total counter\n",
     st.clients, st.sessions, st.logins_ok, st.logins_failed, st.protocol_errors,
     sw->frames_in, sw->bytes_in, sw->frames_out, sw->bytes_out);
+  g_string_append_printf (s,
+    "# HELP serval_token_logins_total Logins with a resume token, by result (ok ones are also in serval_logins_total).\n"
+    "# TYPE serval_token_logins_total counter\n"
+    "serval_token_logins_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n"
+    "serval_token_logins_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n",
+    st.token_logins, st.tokens_refused);
   for (int v = 1; v < SERVAL_SWITCH_N_VERDICTS; v++)
     g_string_append_printf (s, "serval_frames_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             serval_switch_verdict_to_string (v), sw->dropped[v]);

@@ -3,6 +3,7 @@
 #include "serval-server.h"
 
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <string.h>
 
 #include "serval-cert.h"
@@ -11,10 +12,12 @@
 #include "serval-link.h"
 #include "serval-member.h"
 #include "serval-tls.h"
+#include "serval-token.h"
 
 #define HANDSHAKE_TIMEOUT_S 10
 #define LOGIN_WINDOW_US (60 * G_USEC_PER_SEC)
 #define AGING_INTERVAL_S 10
+#define LISTEN_BACKLOG 4096
 
 typedef struct _Session Session;
 
@@ -70,6 +73,9 @@ struct _ServalServer
    * switch_output_cb; scratch for segmenting it. */
   const ServalOffload *rx_offload;
   guint8 *gso_scratch;
+  guint8 token_key[SERVAL_TOKEN_KEY_LEN];
+  ServalCredentials dummy_cred;   /* checked for unknown users, so that they take as long */
+  gboolean have_dummy_cred;
 };
 
 /* --- config ---------------------------------------------------------------- */
@@ -81,6 +87,7 @@ serval_server_config_init (ServalServerConfig *config)
   config->keepalive = 5;
   config->pbkdf2_iterations = SERVAL_PBKDF2_DEFAULT_ITERATIONS;
   config->max_failed_logins = 5;
+  config->token_lifetime = SERVAL_TOKEN_DEFAULT_LIFETIME;
   serval_switch_limits_init (&config->limits);
 }
 
@@ -400,14 +407,60 @@ login_failed (ServalServer *server, const char *addr)
   rec->failures++;
 }
 
+/* The login of @user (password or token) succeeded: @cred is the user's
+ * password record, for the next token. */
+static void
+login_succeeded (Session *s, guint32 id, const char *user, const char *host, gboolean admin,
+                 const ServalCredentials *cred, gboolean with_token)
+{
+  ServalServer *server = s->server;
+  Message_t *msg;
+  LoggedIn_t *li;
+
+  s->logged_in = TRUE;
+  s->user = g_strdup (user);
+  s->host = g_strdup (host);
+  s->admin = admin;
+  s->port = serval_switch_add_port (server->sw, switch_output_cb, s);
+  server->stats.logins_ok++;
+  if (with_token)
+    server->stats.token_logins++;
+  server->stats.sessions++;
+  g_message ("%s@%s logged in from %s%s%s", s->user, s->host, s->peer, s->admin ? " (admin)" : "",
+             with_token ? " with a resume token" : "");
+
+  msg = serval_message_new_response (id, ResponseBody_PR_loggedIn);
+  li = &msg->choice.response.body.choice.loggedIn;
+  li->admin = s->admin;
+  li->keepalive = server->config.keepalive;
+  for (guint i = 0; server->config.advertise != NULL && server->config.advertise[i] != NULL && i < 32; i++)
+    {
+      Endpoint_t *e = calloc (1, sizeof *e);
+
+      serval_asn_set_string (e, server->config.advertise[i]);
+      ASN_SEQUENCE_ADD (&li->servers.list, e);
+    }
+  if (server->config.token_lifetime > 0)
+    {
+      guint8 token[SERVAL_TOKEN_MAX_LEN];
+      gsize len = serval_token_issue (server->token_key, user, cred, g_get_real_time () / G_USEC_PER_SEC,
+                                      server->config.token_lifetime, token);
+
+      if (len > 0)
+        {
+          li->token = calloc (1, sizeof *li->token);
+          serval_asn_set_bytes (li->token, token, len);
+        }
+    }
+  reply (s, msg);
+}
+
 static void
 login_verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   LoginJob *job = g_task_get_task_data (G_TASK (result));
   Session *s = job->session;
   ServalServer *server = s->server;
-  Message_t *msg;
-  LoggedIn_t *li;
 
   s->login_pending = FALSE;
   if (s->closed)
@@ -419,28 +472,44 @@ login_verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       reply_error (s, job->id, ErrorCode_authFailed, "Wrong user name or password");
       return;
     }
+  login_succeeded (s, job->id, job->user, job->host, job->admin, &job->cred, FALSE);
+}
 
-  s->logged_in = TRUE;
-  s->user = g_strdup (job->user);
-  s->host = g_strdup (job->host);
-  s->admin = job->admin;
-  s->port = serval_switch_add_port (server->sw, switch_output_cb, s);
-  server->stats.logins_ok++;
-  server->stats.sessions++;
-  g_message ("%s@%s logged in from %s%s", s->user, s->host, s->peer, s->admin ? " (admin)" : "");
+/* A login with a resume token: one SQLite read and two HMACs, on this
+ * thread. A refused token is not a failed login for the rate limit (a
+ * forged one has no chance to pass; expired ones come from honest
+ * clients, maybe many behind one address): the client retries with its
+ * password, which is counted. */
+static void
+handle_token_login (Session *s, guint32 id, const Login_t *login)
+{
+  ServalServer *server = s->server;
+  g_autofree char *user = serval_asn_dup_string (&login->user);
+  g_autofree char *host = serval_asn_dup_string (&login->host);
+  ServalCredentials cred;
+  gboolean admin = FALSE, known;
+  ServalTokenStatus st;
 
-  msg = serval_message_new_response (job->id, ResponseBody_PR_loggedIn);
-  li = &msg->choice.response.body.choice.loggedIn;
-  li->admin = s->admin;
-  li->keepalive = server->config.keepalive;
-  for (guint i = 0; server->config.advertise != NULL && server->config.advertise[i] != NULL && i < 32; i++)
+  known = serval_store_user_get (server->store, user, &cred, &admin, NULL);
+  if (server->config.token_lifetime == 0)
+    st = SERVAL_TOKEN_EXPIRED;
+  else
+    st = serval_token_verify (server->token_key, login->token->buf, login->token->size, user,
+                              known ? &cred : NULL, g_get_real_time () / G_USEC_PER_SEC);
+  if (st != SERVAL_TOKEN_OK)
     {
-      Endpoint_t *e = calloc (1, sizeof *e);
-
-      serval_asn_set_string (e, server->config.advertise[i]);
-      ASN_SEQUENCE_ADD (&li->servers.list, e);
+      server->stats.tokens_refused++;
+      g_message ("Refused the resume token of “%s” from %s: it is %s", user, s->peer,
+                 server->config.token_lifetime == 0 ? "not accepted by this server (--token-lifetime 0)"
+                 : serval_token_status_text (st));
+      reply_error (s, id, ErrorCode_tokenRefused,
+                   "The resume token was refused (%s): log in with the password",
+                   server->config.token_lifetime == 0 ? "this server issues none"
+                   : st == SERVAL_TOKEN_EXPIRED ? "expired" : "not valid");
     }
-  reply (s, msg);
+  else
+    login_succeeded (s, id, user, host, admin, &cred, TRUE);
+  serval_credentials_clear (&cred);
 }
 
 static void
@@ -462,6 +531,11 @@ handle_login (Session *s, guint32 id, const Login_t *login)
                    "Too many failed logins from %s: wait a minute and try again", s->addr);
       return;
     }
+  if (login->token != NULL)
+    {
+      handle_token_login (s, id, login);
+      return;
+    }
 
   job = g_new0 (LoginJob, 1);
   job->session = session_ref (s);
@@ -473,8 +547,16 @@ handle_login (Session *s, guint32 id, const Login_t *login)
   if (!job->known)
     {
       /* Spend the same time for an unknown user as for a wrong password. */
-      static const guint8 dummy[] = "serval";
-      serval_credentials_make (&job->cred, dummy, 6, server->config.pbkdf2_iterations, NULL);
+      if (!server->have_dummy_cred)
+        {
+          /* Hashed once, not at every such login: making it costs as much
+           * as checking it, on this (the main) thread. */
+          static const guint8 dummy[] = "serval";
+
+          server->have_dummy_cred = serval_credentials_make (&server->dummy_cred, dummy, 6,
+                                                             server->config.pbkdf2_iterations, NULL);
+        }
+      job->cred = server->dummy_cred;
     }
   s->login_pending = TRUE;
   task = g_task_new (NULL, NULL, login_verified_cb, NULL);
@@ -1196,6 +1278,8 @@ serval_server_new (const ServalServerConfig *config, GError **error)
   server->store = serval_store_open (db, error);
   if (server->store == NULL)
     return NULL;
+  if (!serval_store_secret (server->store, "token-key", server->token_key, sizeof server->token_key, error))
+    return NULL;
   server->cert = serval_cert_load_or_create (config->data_dir, server->config.node, &created, error);
   if (server->cert == NULL)
     return NULL;
@@ -1246,6 +1330,7 @@ serval_server_free (ServalServer *server)
   g_clear_pointer (&server->logins, g_hash_table_unref);
   g_clear_pointer (&server->sw, serval_switch_free);
   g_clear_pointer (&server->store, serval_store_close);
+  gnutls_memset (server->token_key, 0, sizeof server->token_key);
   g_clear_object (&server->cert);
   g_free (server->fingerprint);
   g_free (server->gso_scratch);
@@ -1260,6 +1345,10 @@ serval_server_start (ServalServer *server, GError **error)
 
   server->service = g_socket_service_new ();
   listener = G_SOCKET_LISTENER (server->service);
+  /* GIO's default backlog is 10: in a reconnect storm the kernel then drops
+   * SYNs and clients wait 1 s (then 3 s...) to retry. The kernel caps this
+   * at net.core.somaxconn (4096 by default). */
+  g_socket_listener_set_backlog (listener, LISTEN_BACKLOG);
   if (server->config.listen == NULL)
     {
       if (!g_socket_listener_add_inet_port (listener, SERVAL_DEFAULT_PORT, NULL, error))

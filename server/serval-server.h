@@ -21,6 +21,7 @@ typedef struct {
   GStrv   advertise;       /* server addresses clients may fail over to */
   guint   pbkdf2_iterations;
   guint   max_failed_logins;     /* per source address and minute */
+  guint   token_lifetime;        /* seconds a resume token is valid; 0: issue none */
   ServalSwitchLimits limits;
 } ServalServerConfig;
 
@@ -34,6 +35,8 @@ typedef struct {
   guint   sessions;         /* logged in */
   guint64 logins_ok;
   guint64 logins_failed;
+  guint64 token_logins;     /* of logins_ok, those with a resume token */
+  guint64 tokens_refused;   /* resume tokens refused (not in logins_failed) */
   guint64 protocol_errors;  /* links closed for bad input */
   guint64 link_frames_dropped;
   guint64 offload_frames_in;    /* frames that came with offload metadata */

@@ -3,6 +3,8 @@
 #include "serval-store.h"
 
 #include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -29,6 +31,13 @@ static const char schema[] =
   "  vlan INTEGER NOT NULL REFERENCES vlans(id) ON DELETE CASCADE,"
   "  PRIMARY KEY (user, vlan));"
   "PRAGMA user_version = 1;";
+
+/* Added after schema version 1 without changing it: older Servers ignore
+ * the table. Server-wide secrets, e.g. the resume token key. */
+static const char schema_secrets[] =
+  "CREATE TABLE IF NOT EXISTS secrets ("
+  "  name TEXT PRIMARY KEY NOT NULL,"
+  "  value BLOB NOT NULL);";
 
 enum {
   STMT_USER_ADD,
@@ -233,6 +242,11 @@ serval_store_open (const char *path, GError **error)
       return NULL;
     }
   if (version == 0 && !exec (store, "COMMIT;", error))
+    {
+      serval_store_close (store);
+      return NULL;
+    }
+  if (!exec (store, schema_secrets, error))
     {
       serval_store_close (store);
       return NULL;
@@ -583,4 +597,79 @@ serval_store_has_right (ServalStore *store, const char *user, const char *vlan)
   found = sqlite3_step (s) == SQLITE_ROW;
   sqlite3_reset (s);
   return found;
+}
+
+gboolean
+serval_store_secret (ServalStore *store, const char *name, guint8 *out, gsize len, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  sqlite3_stmt *s = NULL;
+  gboolean found = FALSE, ok = FALSE;
+  int rc;
+
+  /* One transaction, so that two servers sharing the file agree. */
+  if (!exec (store, "BEGIN IMMEDIATE;", error))
+    return FALSE;
+  if (sqlite3_prepare_v2 (store->db, "SELECT value FROM secrets WHERE name = ?1", -1, &s, NULL) != SQLITE_OK)
+    {
+      db_error (store, &local, "Reading the secrets");
+      goto out;
+    }
+  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    {
+      if ((gsize) sqlite3_column_bytes (s, 0) != len)
+        {
+          g_set_error (&local, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
+                       "The secret “%s” in %s has %d bytes instead of %" G_GSIZE_FORMAT
+                       ": delete it (sqlite3 %s \"DELETE FROM secrets WHERE name = '%s'\") and a new "
+                       "one is made", name, store->path, sqlite3_column_bytes (s, 0), len, store->path, name);
+          goto out;
+        }
+      memcpy (out, sqlite3_column_blob (s, 0), len);
+      found = TRUE;
+    }
+  else if (rc != SQLITE_DONE)
+    {
+      db_error (store, &local, "Reading the secrets");
+      goto out;
+    }
+  sqlite3_finalize (s);
+  s = NULL;
+  if (!found)
+    {
+      int ret = gnutls_rnd (GNUTLS_RND_KEY, out, len);
+
+      if (ret < 0)
+        {
+          g_set_error (&local, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_IO,
+                       "Cannot make the secret “%s”: %s", name, gnutls_strerror (ret));
+          goto out;
+        }
+      if (sqlite3_prepare_v2 (store->db, "INSERT INTO secrets (name, value) VALUES (?1, ?2)", -1, &s,
+                              NULL) != SQLITE_OK)
+        {
+          db_error (store, &local, "Writing the secrets");
+          goto out;
+        }
+      sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_blob (s, 2, out, len, SQLITE_TRANSIENT);
+      if (sqlite3_step (s) != SQLITE_DONE)
+        {
+          db_error (store, &local, "Writing the secrets");
+          goto out;
+        }
+    }
+  ok = exec (store, "COMMIT;", &local);
+
+out:
+  sqlite3_finalize (s);
+  if (!ok)
+    {
+      exec (store, "ROLLBACK;", NULL);
+      gnutls_memset (out, 0, len);
+      g_propagate_error (error, g_steal_pointer (&local));
+    }
+  return ok;
 }

@@ -67,6 +67,11 @@ gboolean serval_store_grant (ServalStore *store, const char *user, const char *v
 gboolean serval_store_revoke (ServalStore *store, const char *user, const char *vlan, GError **error);
 gboolean serval_store_has_right (ServalStore *store, const char *user, const char *vlan);
 
+/* Fills @out with the server-wide secret @name of @len bytes, making a
+ * random one (and keeping it) the first time. Every server that shares
+ * the store gets the same bytes. */
+gboolean serval_store_secret (ServalStore *store, const char *name, guint8 *out, gsize len, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalUser, serval_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalVlan, serval_vlan_free)
 

@@ -15,6 +15,7 @@
 #   IDLE_COUNTS="100 1000 5000 10000" IDLE_REPS=REPS IDLE_GROUP=50 IDLE_ITER=1000
 #   IDLE_FLAT=1000 (one-VLAN comparison; empty: none)
 #   LOGIN_N=200 LOGIN_CONC="1 4 16 64"
+#   LOGIN_TOKEN_N=2000 LOGIN_TOKEN_CONC="4 16 64" (logins with resume tokens; empty: none)
 #   SERVAL_SERVER=path SERVAL_BENCH=path (default: build/); an empty list (TP_CLIENTS= ) skips that mode
 # Output is TAP: in QUICK mode it fails only when the tool or the server is
 # broken (a run that does not finish or measures nothing), never for slow figures.
@@ -39,12 +40,14 @@ if [ "$QUICK" = 1 ]; then
   LAT_RATES=${LAT_RATES-"1000 10000"} LAT_CLIENTS=${LAT_CLIENTS:-2}
   IDLE_COUNTS=${IDLE_COUNTS-"20 50"} IDLE_FLAT=${IDLE_FLAT-}
   LOGIN_N=${LOGIN_N:-10} LOGIN_CONC=${LOGIN_CONC-"1 4"}
+  LOGIN_TOKEN_N=${LOGIN_TOKEN_N:-20} LOGIN_TOKEN_CONC=${LOGIN_TOKEN_CONC-"4"}
 else
   REPS=${REPS:-3} SECONDS_T=${SECONDS_T:-5} WARMUP=${WARMUP:-1}
   TP_CLIENTS=${TP_CLIENTS-"2 4 8 16"} SIZES=${SIZES-"64 1400"}
   LAT_RATES=${LAT_RATES-"1000 10000 100000 300000"} LAT_CLIENTS=${LAT_CLIENTS:-4}
   IDLE_COUNTS=${IDLE_COUNTS-"100 1000 5000 10000"} IDLE_FLAT=${IDLE_FLAT-1000}
   LOGIN_N=${LOGIN_N:-200} LOGIN_CONC=${LOGIN_CONC-"1 4 16 64"}
+  LOGIN_TOKEN_N=${LOGIN_TOKEN_N:-2000} LOGIN_TOKEN_CONC=${LOGIN_TOKEN_CONC-"4 16 64"}
 fi
 IDLE_HOLD=${IDLE_HOLD:-$([ "$QUICK" = 1 ] && echo 1 || echo 5)}
 IDLE_REPS=${IDLE_REPS:-$REPS} IDLE_GROUP=${IDLE_GROUP:-50} IDLE_ITER=${IDLE_ITER:-1000}
@@ -80,7 +83,7 @@ note "load before the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ADDR=127.0.0.1:$PORT
 max_clients=16
-for n in $TP_CLIENTS $LAT_CLIENTS $LOGIN_N; do [ "$n" -gt "$max_clients" ] && max_clients=$n; done
+for n in $TP_CLIENTS $LAT_CLIENTS $LOGIN_N $LOGIN_TOKEN_N; do [ "$n" -gt "$max_clients" ] && max_clients=$n; done
 max_idle=0
 for n in $IDLE_COUNTS $IDLE_FLAT; do [ "$n" -gt "$max_idle" ] && max_idle=$n; done
 
@@ -135,6 +138,11 @@ for r in $(seq "$REPS"); do
   done
   for c in $LOGIN_CONC; do
     bench "$r" logins --clients "$LOGIN_N" --concurrency "$c"
+  done
+  # Each client logs in once with its password (not measured), then the
+  # measured logins present the resume token: a reconnect storm.
+  for c in $LOGIN_TOKEN_CONC; do
+    bench "$r" logins --tokens --clients "$LOGIN_TOKEN_N" --concurrency "$c"
   done
 done
 # fits N: true if N idle clients fit in the memory available, judged by the
@@ -249,13 +257,14 @@ for mode in ("idle", "idle-flat"):
 notrun = open(os.path.join(out, "notrun.txt")).read().strip() if os.path.exists(os.path.join(out, "notrun.txt")) else ""
 if notrun:
     md.append("\n" + notrun)
-md.append("\n## Logins (connect + TLS handshake + login, 100,000 PBKDF2 iterations)\n")
-md.append("| clients | concurrency | logins/s | p50 ms | p99 ms | max ms | server CPU ms per login | bench CPU ms per login | failed |")
-md.append("|---|---|---|---|---|---|---|---|---|")
-with open(os.path.join(out, "logins.dat"), "w") as d:
-    for k in keys("logins"):
+md.append("\n## Logins (connect + TLS handshake + login: with the password, 100,000 PBKDF2 iterations, or with a resume token)\n")
+md.append("| login | clients | concurrency | logins/s | p50 ms | p99 ms | max ms | server CPU ms per login | bench CPU ms per login | failed |")
+md.append("|---|---|---|---|---|---|---|---|---|---|")
+for mode, dat, kind in (("logins", "logins.dat", "password"), ("logins-token", "logins-token.dat", "token")):
+  with open(os.path.join(out, dat), "w") as d:
+    for k in keys(mode):
         d.write(f"{k[4]} {get(k, 'logins_per_s'):.2f} {get(k, 'p50_ms'):.2f} {get(k, 'p99_ms'):.2f}\n")
-        md.append(f"| {k[1]} | {k[4]} | {get(k, 'logins_per_s'):.1f} | {get(k, 'p50_ms'):.0f} | "
+        md.append(f"| {kind} | {k[1]} | {k[4]} | {get(k, 'logins_per_s'):.1f} | {get(k, 'p50_ms'):.0f} | "
                   f"{get(k, 'p99_ms'):.0f} | {get(k, 'max_ms'):.0f} | {get(k, 'server_cpu_ms_per_login'):.1f} | "
                   f"{get(k, 'bench_cpu_ms_per_login'):.1f} | "
                   f"{get(k, 'failed'):.0f} |")
@@ -283,6 +292,8 @@ sys.exit(0 if v and all(x > 0 for x in v) else 1)' "$csv" "$1" "$2"; }
 [ -n "$LAT_RATES" ] && check "latency: samples in every run" have latency samples
 [ -n "$IDLE_COUNTS" ] && check "idle: clients online in every run" have idle online
 [ -n "$LOGIN_CONC" ] && check "logins: logins in every run" have logins logins_per_s
+[ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: logins in every run" have logins-token logins_per_s
+[ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: the server took tokens in every run" have logins-token resumed
 sed 's/^/# /' "$out/summary.md"
 note "all output in $out"
 e2e_finish

@@ -56,15 +56,20 @@ unset y2label
 set ytics mirror
 
 set output dir."/serval-bench-logins.png"
-set title "serval-bench: logins (TCP + TLS 1.3 + login with PBKDF2-SHA256, 100,000 iterations)"
+set title "serval-bench: logins (TCP + TLS 1.3 + login: password with PBKDF2-SHA256 100,000 iterations, or resume token)"
 set xlabel "logins in progress at once"
 set ylabel "logins per second"
 set y2label "login time, ms"
 set logscale x 2
-set yrange [0:*]
-set y2range [0:*]
+set logscale y
+set logscale y2
+set yrange [*:*]
+set y2range [*:*]
 set y2tics
 set ytics nomirror
-plot dir."/logins.dat" using 1:2 with linespoints lw 2 title "logins/s (left)", \
-     "" using 1:3 axes x1y2 with linespoints lw 2 title "p50 ms (right)", \
-     "" using 1:4 axes x1y2 with linespoints lw 2 title "p99 ms (right)"
+plot dir."/logins.dat" using 1:2 with linespoints lw 2 title "password: logins/s (left)", \
+     "" using 1:3 axes x1y2 with linespoints lw 2 title "password: p50 ms (right)", \
+     "" using 1:4 axes x1y2 with linespoints lw 2 title "password: p99 ms (right)", \
+     dir."/logins-token.dat" using 1:2 with linespoints lw 2 dt 2 title "token: logins/s (left)", \
+     "" using 1:3 axes x1y2 with linespoints lw 2 dt 2 title "token: p50 ms (right)", \
+     "" using 1:4 axes x1y2 with linespoints lw 2 dt 2 title "token: p99 ms (right)"

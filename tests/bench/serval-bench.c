@@ -62,6 +62,7 @@ static int opt_users;
 static int opt_timeout;
 static double opt_warmup = 1.0;
 static gboolean opt_verbose;
+static gboolean opt_tokens;
 
 static GOptionEntry entries[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, &opt_server, "The server (default 127.0.0.1:7465)", "HOST:PORT" },
@@ -84,6 +85,7 @@ static GOptionEntry entries[] = {
   { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "populate: the server's data directory", "DIR" },
   { "users", 0, 0, G_OPTION_ARG_INT, &opt_users, "populate: how many users to add (default --clients)", "N" },
   { "iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "populate: PBKDF2 iterations (default 100000, the server's default)", "N" },
+  { "tokens", 0, 0, G_OPTION_ARG_NONE, &opt_tokens, "logins: measure logins with resume tokens (each client first logs in once with the password, unmeasured)", NULL },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Show the engine's messages", NULL },
   { NULL }
 };
@@ -106,6 +108,11 @@ static const char modes_text[] =
   "  logins      N clients connect, do the TLS handshake and log in, --concurrency at a\n"
   "              time, then disconnect: logins per second, p50/p99/max login time, and\n"
   "              the server's CPU seconds per login (with --server-pid).\n"
+  "              With --tokens, every client first logs in once with its password\n"
+  "              (unmeasured) and keeps the resume token the server gives it; the\n"
+  "              measured logins then present the token (a reconnect storm after a\n"
+  "              server restart). CSV mode \"logins-token\"; \"resumed\" counts the\n"
+  "              measured logins the server took with the token.\n"
   "  populate    (offline, before the server starts) adds users PREFIX00000... to the\n"
   "              database in --data-dir, all with --password, and grants them --vlan (and\n"
   "              with --group M, VLAN-gK of their group). The fast path: the password is\n"
@@ -146,7 +153,8 @@ static void
 csv (const char *mode, const char *metric, double value)
 {
   gboolean sized = g_str_equal (mode, "throughput") || g_str_equal (mode, "latency");
-  gboolean concurrent = g_str_equal (mode, "idle") || g_str_equal (mode, "logins");
+  gboolean concurrent = g_str_equal (mode, "idle") || g_str_equal (mode, "logins") ||
+                        g_str_equal (mode, "logins-token");
 
   fprintf (csv_out, "%s,%d,%d,%d,%d,%s,%s,%.6g\n", mode, opt_clients,
            sized ? opt_size : 0, g_str_equal (mode, "latency") ? opt_rate : 0,
@@ -313,6 +321,8 @@ typedef struct {
   guint failed;
   gboolean join;       /* also join after login */
   gboolean logout;     /* disconnect right after login (logins mode) */
+  gboolean keep;       /* logout keeps the client (and its resume token) for the next round */
+  guint resumed;       /* logins that used the resume token */
   char *first_error;
   GArray *login_ns;    /* gint64 */
   /* measuring */
@@ -387,10 +397,13 @@ connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   sim->login_ns = now_ns () - sim->t_start;
   g_array_append_val (bench.login_ns, sim->login_ns);
+  if (serval_client_get_resumed (sim->client))
+    bench.resumed++;
   if (bench.logout)
     {
       serval_client_disconnect (sim->client);
-      g_clear_object (&sim->client);
+      if (!bench.keep)
+        g_clear_object (&sim->client);
       sim->online = TRUE;
       sim_finished (sim);
       return;
@@ -407,9 +420,13 @@ start_next (void)
       Sim *sim = &bench.sims[bench.next++];
       g_autofree char *user = g_strdup_printf ("%s%05u", opt_prefix, opt_first + sim->index);
 
-      sim->client = serval_client_new (opt_server, user, opt_password, opt_fingerprint);
-      serval_client_set_host_name (sim->client, "serval-bench");
-      serval_client_set_offload (sim->client, FALSE);   /* like a client without offloads */
+      /* A client kept from the last round logs in with its resume token. */
+      if (sim->client == NULL)
+        {
+          sim->client = serval_client_new (opt_server, user, opt_password, opt_fingerprint);
+          serval_client_set_host_name (sim->client, "serval-bench");
+          serval_client_set_offload (sim->client, FALSE);   /* like a client without offloads */
+        }
       bench.in_flight++;
       sim->t_start = now_ns ();
       serval_client_connect_async (sim->client, NULL, connected_cb, sim);
@@ -861,7 +878,30 @@ mode_logins (void)
   guint ok;
   GArray *v = bench.login_ns;
   g_autofree char *per_login = NULL;
+  const char *mode = opt_tokens ? "logins-token" : "logins";
 
+  if (opt_tokens)
+    {
+      /* Round 1, not measured: password logins that leave each client its
+       * token, at least 32 at a time so that it does not take long. */
+      int conc = opt_concurrency;
+
+      bench.keep = TRUE;
+      opt_concurrency = MAX (conc, 32);
+      secs = connect_all (FALSE, TRUE);
+      opt_concurrency = conc;
+      g_printerr ("logins --tokens: %u of %d clients logged in with the password in %.1f s to get "
+                  "their tokens\n", v->len, opt_clients, secs);
+      if (bench.failed > 0)
+        {
+          g_printerr ("serval-bench logins --tokens: %u clients could not log in with the password "
+                      "first (%s): nothing measured\n", bench.failed, bench.first_error);
+          return 1;
+        }
+      run_for (0.2);   /* let the disconnects reach the server */
+      g_array_set_size (v, 0);
+      bench.next = bench.done = bench.in_flight = bench.resumed = 0;
+    }
   cpu0 = proc_cpu_s (opt_server_pid);
   self0 = self_cpu_s ();
   secs = connect_all (FALSE, TRUE);
@@ -869,23 +909,34 @@ mode_logins (void)
   self1 = self_cpu_s ();
   ok = v->len;
   g_array_sort (v, cmp_i64);
-  csv ("logins", "ok", ok);
-  csv ("logins", "failed", bench.failed);
-  csv ("logins", "logins_per_s", ok / secs);
-  csv ("logins", "p50_ms", quantile (v, 0.5) / 1e6);
-  csv ("logins", "p99_ms", quantile (v, 0.99) / 1e6);
-  csv ("logins", "max_ms", quantile (v, 1.0) / 1e6);
+  csv (mode, "ok", ok);
+  csv (mode, "failed", bench.failed);
+  csv (mode, "logins_per_s", ok / secs);
+  csv (mode, "p50_ms", quantile (v, 0.5) / 1e6);
+  csv (mode, "p99_ms", quantile (v, 0.99) / 1e6);
+  csv (mode, "max_ms", quantile (v, 1.0) / 1e6);
   if (cpu0 >= 0 && cpu1 >= 0 && ok > 0)
-    csv ("logins", "server_cpu_ms_per_login", (cpu1 - cpu0) * 1e3 / ok);
+    csv (mode, "server_cpu_ms_per_login", (cpu1 - cpu0) * 1e3 / ok);
   if (ok > 0)
-    csv ("logins", "bench_cpu_ms_per_login", (self1 - self0) * 1e3 / ok);
-  per_login = cpu0 >= 0 && cpu1 >= 0 && ok > 0 ? g_strdup_printf ("%.1f", (cpu1 - cpu0) * 1e3 / ok)
+    csv (mode, "bench_cpu_ms_per_login", (self1 - self0) * 1e3 / ok);
+  if (opt_tokens)
+    {
+      csv (mode, "resumed", bench.resumed);
+      g_printerr ("logins --tokens: %u of the %u logins used the resume token\n", bench.resumed, ok);
+    }
+  per_login = cpu0 >= 0 && cpu1 >= 0 && ok > 0 ? g_strdup_printf ("%.2f", (cpu1 - cpu0) * 1e3 / ok)
                                                 : g_strdup ("unknown");
-  g_printerr ("logins: %u of %d logged in (concurrency %d) in %.2f s: %.1f logins/s; login time "
-              "p50 %.1f ms, p99 %.1f ms, max %.1f ms; CPU per login: server %s ms, this process %.1f ms\n",
-              ok, opt_clients, opt_concurrency, secs, ok / secs, quantile (v, 0.5) / 1e6,
+  g_printerr ("%s: %u of %d logged in (concurrency %d) in %.2f s: %.1f logins/s; login time "
+              "p50 %.1f ms, p99 %.1f ms, max %.1f ms; CPU per login: server %s ms, this process %.2f ms\n",
+              mode, ok, opt_clients, opt_concurrency, secs, ok / secs, quantile (v, 0.5) / 1e6,
               quantile (v, 0.99) / 1e6, quantile (v, 1.0) / 1e6, per_login,
               ok > 0 ? (self1 - self0) * 1e3 / ok : 0.0);
+  if (opt_tokens && bench.resumed < ok)
+    {
+      g_printerr ("serval-bench logins --tokens: %u logins fell back to the password: the server "
+                  "refused their tokens (see its log)\n", ok - bench.resumed);
+      return 2;
+    }
   if (bench.failed > 0)
     check_clients_online ("logins");
   if (bench.failed == 0)

@@ -117,6 +117,36 @@ write("switch", "age-leave", joins + fr(0, 0, bcast, 1) + bytes([0x30, 200, 0x20
       + fr(1, 0, [2, 0, 0, 0, 0, 1], 2))
 write("switch", "storm", joins + b"".join(fr(0, 0, bcast, 1) for _ in range(10)))
 
+# Resume tokens (server/serval-token.h): Login and LoggedIn carrying one, and
+# the token parser's own corpus, MACed with the key of tests/fuzz/fuzz-token.c.
+import hashlib
+import hmac
+
+TOKEN_KEY = bytes(range(32))
+TOKEN_CRED = struct.pack(">I", 1000) + b"\x11" * 16 + b"\x22" * 32
+TOKEN_NOW = 1764000000
+
+
+def token(user, issued, expires, version=1, key=TOKEN_KEY):
+    body = bytes([version]) + struct.pack(">qq", issued, expires) + bytes([len(user)]) + user
+    return body + hmac.new(key, body + TOKEN_CRED, hashlib.sha256).digest()
+
+
+good = token(b"alice", TOKEN_NOW - 60, TOKEN_NOW + 7 * 86400)
+write("codec", "login-token", request(1, cons(0, prim(0, b"alice") + prim(1, b"") + prim(2, b"laptop")
+                                             + prim(3, good))))
+write("codec", "logged-in-token", response(3, cons(2, prim(0, b"\x00") + integer(0x81, 5)
+                                                   + cons(2, utf8(b"a:7465")) + prim(3, good))))
+write("codec", "error-token-refused", response(2, cons(1, prim(0, b"\x0d") + prim(1, b"expired"))))
+write("token", "good", good)
+write("token", "expired", token(b"alice", TOKEN_NOW - 8 * 86400, TOKEN_NOW - 86400))
+write("token", "other-user", token(b"bob", TOKEN_NOW, TOKEN_NOW + 60))
+write("token", "other-key", token(b"alice", TOKEN_NOW, TOKEN_NOW + 60, key=b"\x01" * 32))
+write("token", "version-2", token(b"alice", TOKEN_NOW, TOKEN_NOW + 60, version=2))
+write("token", "long-user", token(b"u" * 64, TOKEN_NOW, TOKEN_NOW + 60))
+write("token", "altered", good[:5] + bytes([good[5] ^ 1]) + good[6:])
+write("token", "truncated", good[:-1])
+write("token", "name", b"alice")
 
 # offload: real-shaped GSO frames and partial checksums, see fuzz-offload.c for the layout
 def csum(b):

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# End to end: resume tokens. A real serval-server and a real client (servalctl up)
+# in one network namespace of this test, on its loopback. After a server restart the
+# client logs in again with the token the server gave it (no PBKDF2); when the token
+# is refused (password changed, expired, tokens switched off) it falls back to the
+# password on the same link. Output is TAP; logs stay in $E2E_OUT.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
+CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
+
+require_root
+[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first)"
+[ -x "$CTL" ] || bail "cannot run: no servalctl at $CTL (build first)"
+command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
+
+NS=svt$$
+out=${E2E_OUT:-$(mktemp -d /tmp/serval-e2e-token.XXXXXX)}
+mkdir -p "$out"
+data=$out/data
+trap e2e_cleanup EXIT
+E2E_LOG=$out/checks.log
+note "logs in $out"
+
+make_ns "$NS"
+echo "pw-alice-$$" > "$out/alice.pw"
+"$SERVER" --data-dir "$data" user add alice < "$out/alice.pw" >/dev/null || bail "cannot add user alice"
+"$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
+"$SERVER" --data-dir "$data" user grant alice red >/dev/null || bail "cannot grant red to alice"
+FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+
+RUN=0
+# start_server [server options...]: a new server on the same data dir; log server.log.$RUN
+start_server() {
+  RUN=$((RUN + 1))
+  bg "$NS" "$out/server.log.$RUN" "$SERVER" --data-dir "$data" --listen 127.0.0.1:7465 \
+    --keepalive 2 --http 127.0.0.1:9465 "$@"
+  SERVER_PID=$BG_PID
+  wait_for 10 in_ns "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/7465"
+}
+stop_server() {
+  kill -TERM "$SERVER_PID"
+  wait "$SERVER_PID" 2>/dev/null
+}
+metric() { in_ns "$NS" curl -s http://127.0.0.1:9465/metrics | awk -v m="$1" '$1 == m {print $2}'; }
+log_has() { grep -q "$2" "$out/server.log.$1"; }
+# logged_in RUN: alice logged in with the password (no token) in that server's log
+password_login() { grep "alice@" "$out/server.log.$1" | grep "logged in" | grep -vq "resume token"; }
+token_login() { grep "alice@" "$out/server.log.$1" | grep "logged in" | grep -q "with a resume token"; }
+
+start_server || bail "serval-server did not start: $(tail -5 "$out/server.log.1")"
+ip netns exec "$NS" "$CTL" --server 127.0.0.1:7465 --user alice --password-file "$out/alice.pw" \
+  --fingerprint "$FP" up --vlan red >"$out/alice.log" 2>&1 &
+E2E_PIDS+=($!)
+CLIENT_PID=$!
+wait_for 15 grep -q "sv-red up" "$out/alice.log" || bail "alice's client did not come up: $(cat "$out/alice.log")"
+
+check "the first login uses the password" password_login 1
+check "the first login is not a token login" bash -c "! grep -q 'resume token' '$out/server.log.1'"
+check "/metrics: no token login yet" test "$(metric 'serval_token_logins_total{result="ok"}')" = 0
+
+# --- a restart: the token from the first server works on the second ----------------
+stop_server
+start_server || bail "serval-server did not restart: $(tail -5 "$out/server.log.2")"
+check "after a server restart the client logs in with its token within 15 s" wait_for 15 token_login 2
+check "...and not with the password" bash -c "! password_login 2"
+check "/metrics of the new server counts one token login" \
+  test "$(metric 'serval_token_logins_total{result="ok"}')" = 1
+check "/metrics: no token refused" test "$(metric 'serval_token_logins_total{result="refused"}')" = 0
+check "/metrics: no failed login" test "$(metric 'serval_logins_total{result="failed"}')" = 0
+check "after the token login the client rejoined red" wait_for 10 log_has 2 "alice@.* joined VLAN “red”"
+
+# --- a refused token (new password record) falls back to the password ---------------
+stop_server
+"$SERVER" --data-dir "$data" user passwd alice < "$out/alice.pw" >/dev/null || bail "cannot set alice's password"
+start_server || bail "serval-server did not restart: $(tail -5 "$out/server.log.3")"
+check "after a password change the server refuses the old token" \
+  wait_for 15 log_has 3 "Refused the resume token of “alice”"
+check "the client then logs in with the password on its own" wait_for 15 password_login 3
+check "/metrics counts the refused token" test "$(metric 'serval_token_logins_total{result="refused"}')" = 1
+check "/metrics: the refused token is not a failed login" test "$(metric 'serval_logins_total{result="failed"}')" = 0
+check "the client logged the fallback once" \
+  test "$(grep -c 'refused the resume token' "$out/alice.log")" = 1
+check "the client is still running" kill -0 "$CLIENT_PID"
+
+# --- an expired token ----------------------------------------------------------------
+# Tokens of this server live 1 s; the client gets one when it logs in.
+stop_server
+start_server --token-lifetime 1 || bail "serval-server did not restart: $(tail -5 "$out/server.log.4")"
+check "the client logs in again (with the new password record's token)" wait_for 15 token_login 4
+sleep 2
+stop_server
+start_server || bail "serval-server did not restart: $(tail -5 "$out/server.log.5")"
+check "an expired token is refused as expired" wait_for 15 log_has 5 "resume token of “alice”.*expired"
+check "...and the client falls back to the password" wait_for 15 password_login 5
+
+# --- tokens switched off ---------------------------------------------------------------
+stop_server
+start_server --token-lifetime 0 || bail "serval-server did not restart: $(tail -5 "$out/server.log.6")"
+check "with --token-lifetime 0 the token is refused" wait_for 15 log_has 6 "Refused the resume token"
+check "...and the client logs in with the password" wait_for 15 password_login 6
+stop_server
+start_server || bail "serval-server did not restart: $(tail -5 "$out/server.log.7")"
+check "a server with --token-lifetime 0 gave no token: the next login uses the password" \
+  wait_for 15 password_login 7
+check "...without a refused token" bash -c "! grep -q 'Refused the resume token' '$out/server.log.7'"
+check "the client logged 3 fallbacks in all, one per refused token" \
+  test "$(grep -c 'refused the resume token' "$out/alice.log")" = 3
+
+refused_opt=$("$SERVER" --data-dir "$data" --token-lifetime 99999999 2>&1); rc=$?
+note "--token-lifetime 99999999: status $rc: $refused_opt"
+check "a token lifetime past 366 days is refused with a sentence" \
+  bash -c "[ $rc -ne 0 ] && grep -q 'token-lifetime takes' <<<'$refused_opt'"
+
+e2e_finish

@@ -1,0 +1,435 @@
+/* Unit tests for server/serval-token.c (resume tokens) and the token key in
+ * server/serval-store.c, on real SQLite files in a temporary directory. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "serval-codec.h"
+#include "serval-store.h"
+#include "serval-token.h"
+
+#define ITER 1000   /* fast hashes in tests; production uses 100000 */
+#define NOW G_GINT64_CONSTANT (1764000000)
+#define DAY (24 * 3600)
+
+typedef struct {
+  char *dir;
+  char *path;
+  ServalStore *store;
+  guint8 key[SERVAL_TOKEN_KEY_LEN];
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("serval-token-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "serval.db", NULL);
+  f->store = serval_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (serval_store_secret (f->store, "token-key", f->key, sizeof f->key, &error));
+  g_assert_no_error (error);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+
+  g_clear_pointer (&f->store, serval_store_close);
+  d = g_dir_open (f->dir, 0, NULL);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (f->dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+static void
+add_user (Fixture *f, const char *name, const char *pw)
+{
+  g_autoptr(GError) error = NULL;
+  ServalCredentials cred;
+
+  g_assert_true (serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), ITER, &error));
+  g_assert_true (serval_store_user_add (f->store, name, &cred, FALSE, &error));
+  g_assert_no_error (error);
+}
+
+/* The token the server would give @user now, from the store. */
+static gsize
+issue (Fixture *f, const char *user, gint64 now, gint64 lifetime, guint8 *out)
+{
+  g_autoptr(GError) error = NULL;
+  ServalCredentials cred;
+  gsize len;
+
+  g_assert_true (serval_store_user_get (f->store, user, &cred, NULL, &error));
+  len = serval_token_issue (f->key, user, &cred, now, lifetime, out);
+  serval_credentials_clear (&cred);
+  g_assert_cmpuint (len, >=, SERVAL_TOKEN_MIN_LEN);
+  g_assert_cmpuint (len, <=, SERVAL_TOKEN_MAX_LEN);
+  return len;
+}
+
+/* What the server decides for a login as @user with @token at @now. */
+static ServalTokenStatus
+check (Fixture *f, const guint8 *token, gsize len, const char *user, gint64 now)
+{
+  ServalCredentials cred;
+  gboolean known = serval_store_user_get (f->store, user, &cred, NULL, NULL);
+  ServalTokenStatus st = serval_token_verify (f->key, token, len, user, known ? &cred : NULL, now);
+
+  serval_credentials_clear (&cred);
+  return st;
+}
+
+static void
+test_good (Fixture *f, gconstpointer data)
+{
+  guint8 tok[SERVAL_TOKEN_MAX_LEN];
+  ServalTokenFields fields;
+  gsize len;
+
+  add_user (f, "alice", "secret");
+  len = issue (f, "alice", NOW, 7 * DAY, tok);
+  g_assert_cmpuint (len, ==, SERVAL_TOKEN_HEADER_LEN + 5 + SERVAL_TOKEN_MAC_LEN);
+  g_assert_cmpint (serval_token_parse (tok, len, &fields), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (fields.version, ==, SERVAL_TOKEN_VERSION);
+  g_assert_cmpint (fields.issued, ==, NOW);
+  g_assert_cmpint (fields.expires, ==, NOW + 7 * DAY);
+  g_assert_cmpmem (fields.user, fields.user_len, "alice", 5);
+  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (check (f, tok, len, "alice", NOW + 7 * DAY - 1), ==, SERVAL_TOKEN_OK);
+
+  /* The longest user name fits. */
+  {
+    char name[SERVAL_TOKEN_MAX_USER + 1];
+
+    memset (name, 'u', SERVAL_TOKEN_MAX_USER);
+    name[SERVAL_TOKEN_MAX_USER] = 0;
+    add_user (f, name, "pw");
+    len = issue (f, name, NOW, DAY, tok);
+    g_assert_cmpuint (len, ==, SERVAL_TOKEN_MAX_LEN);
+    g_assert_cmpint (check (f, tok, len, name, NOW), ==, SERVAL_TOKEN_OK);
+  }
+}
+
+static void
+test_expired (Fixture *f, gconstpointer data)
+{
+  guint8 tok[SERVAL_TOKEN_MAX_LEN];
+  gsize len;
+
+  add_user (f, "alice", "secret");
+  len = issue (f, "alice", NOW, 7 * DAY, tok);
+  g_assert_cmpint (check (f, tok, len, "alice", NOW + 7 * DAY), ==, SERVAL_TOKEN_EXPIRED);
+  g_assert_cmpint (check (f, tok, len, "alice", NOW + 365 * DAY), ==, SERVAL_TOKEN_EXPIRED);
+  /* A later expiry written into the token breaks its MAC. */
+  tok[16] ^= 0x01;
+  g_assert_cmpint (check (f, tok, len, "alice", NOW + 7 * DAY), ==, SERVAL_TOKEN_BAD_MAC);
+}
+
+static void
+test_other_user (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 tok[SERVAL_TOKEN_MAX_LEN];
+  ServalCredentials cred;
+  gsize len;
+
+  add_user (f, "alice", "secret");
+  add_user (f, "bob", "secret");
+  len = issue (f, "alice", NOW, DAY, tok);
+  /* Bob's record has another salt: the MAC does not match. */
+  g_assert_cmpint (check (f, tok, len, "bob", NOW), ==, SERVAL_TOKEN_BAD_MAC);
+  /* Even when bob's record is byte for byte alice's (serval-bench populate
+   * does that), the user name in the token decides. */
+  g_assert_true (serval_store_user_get (f->store, "alice", &cred, NULL, &error));
+  g_assert_true (serval_store_user_set_credentials (f->store, "bob", &cred, &error));
+  serval_credentials_clear (&cred);
+  g_assert_cmpint (check (f, tok, len, "bob", NOW), ==, SERVAL_TOKEN_WRONG_USER);
+  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
+}
+
+static void
+test_altered (Fixture *f, gconstpointer data)
+{
+  guint8 tok[SERVAL_TOKEN_MAX_LEN];
+  gsize len;
+
+  add_user (f, "alice", "secret");
+  len = issue (f, "alice", NOW, DAY, tok);
+  for (gsize i = 0; i < len; i++)
+    for (guint bit = 0; bit < 8; bit++)
+      {
+        ServalTokenStatus st;
+
+        tok[i] ^= 1u << bit;
+        st = check (f, tok, len, "alice", NOW);
+        g_assert_cmpint (st, !=, SERVAL_TOKEN_OK);
+        tok[i] ^= 1u << bit;
+      }
+  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
+
+  /* Another key (another server's store). */
+  {
+    guint8 other[SERVAL_TOKEN_KEY_LEN];
+    ServalCredentials cred;
+
+    memcpy (other, f->key, sizeof other);
+    other[0] ^= 0x80;
+    g_assert_true (serval_store_user_get (f->store, "alice", &cred, NULL, NULL));
+    g_assert_cmpint (serval_token_verify (other, tok, len, "alice", &cred, NOW), ==, SERVAL_TOKEN_BAD_MAC);
+    serval_credentials_clear (&cred);
+  }
+}
+
+static void
+test_version (Fixture *f, gconstpointer data)
+{
+  guint8 tok[SERVAL_TOKEN_MAX_LEN];
+  ServalTokenFields fields;
+  gsize len;
+
+  add_user (f, "alice", "secret");
+  len = issue (f, "alice", NOW, DAY, tok);
+  for (guint v = 0; v < 256; v++)
+    {
+      if (v == SERVAL_TOKEN_VERSION)
+        continue;
+      tok[0] = v;
+      g_assert_cmpint (serval_token_parse (tok, len, &fields), ==, SERVAL_TOKEN_BAD_VERSION);
+      g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_BAD_VERSION);
+    }
+}
+
+static void
+test_password_change (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 tok[SERVAL_TOKEN_MAX_LEN];
+  ServalCredentials cred;
+  gsize len;
+
+  add_user (f, "alice", "secret");
+  len = issue (f, "alice", NOW, DAY, tok);
+  /* The same password again: a new salt, so old tokens die too. */
+  g_assert_true (serval_credentials_make (&cred, (const guint8 *) "secret", 6, ITER, &error));
+  g_assert_true (serval_store_user_set_credentials (f->store, "alice", &cred, &error));
+  serval_credentials_clear (&cred);
+  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_BAD_MAC);
+  /* A new token works. */
+  len = issue (f, "alice", NOW, DAY, tok);
+  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
+}
+
+static void
+test_user_deleted (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 tok[SERVAL_TOKEN_MAX_LEN];
+  gsize len;
+
+  add_user (f, "alice", "secret");
+  len = issue (f, "alice", NOW, DAY, tok);
+  g_assert_true (serval_store_user_del (f->store, "alice", &error));
+  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_NO_USER);
+  /* A new user of the same name with the same password is someone else. */
+  add_user (f, "alice", "secret");
+  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_BAD_MAC);
+}
+
+static void
+test_restart (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 tok[SERVAL_TOKEN_MAX_LEN], key2[SERVAL_TOKEN_KEY_LEN];
+  gsize len;
+
+  add_user (f, "alice", "secret");
+  len = issue (f, "alice", NOW, DAY, tok);
+  serval_store_close (f->store);
+  f->store = serval_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (serval_store_secret (f->store, "token-key", key2, sizeof key2, &error));
+  g_assert_cmpmem (key2, sizeof key2, f->key, sizeof f->key);
+  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
+
+  /* Two stores open on the same file (two nodes) agree on the key. */
+  {
+    ServalStore *other = serval_store_open (f->path, &error);
+    guint8 key3[SERVAL_TOKEN_KEY_LEN];
+
+    g_assert_no_error (error);
+    g_assert_true (serval_store_secret (other, "token-key", key3, sizeof key3, &error));
+    g_assert_cmpmem (key3, sizeof key3, f->key, sizeof f->key);
+    serval_store_close (other);
+  }
+}
+
+static void
+test_sizes (Fixture *f, gconstpointer data)
+{
+  guint8 tok[SERVAL_TOKEN_MAX_LEN + 2];
+  ServalTokenFields fields;
+  gsize len;
+
+  add_user (f, "alice", "secret");
+  len = issue (f, "alice", NOW, DAY, tok);
+  /* Cut anywhere, or one byte added: never valid. */
+  for (gsize l = 0; l < len; l++)
+    g_assert_cmpint (check (f, tok, l, "alice", NOW), !=, SERVAL_TOKEN_OK);
+  tok[len] = 0;
+  g_assert_cmpint (check (f, tok, len + 1, "alice", NOW), ==, SERVAL_TOKEN_MALFORMED);
+  g_assert_cmpint (serval_token_parse (NULL, 0, &fields), ==, SERVAL_TOKEN_MALFORMED);
+
+  /* Past the limits: one byte shorter than the shortest, longer than the longest. */
+  memset (tok, 0, sizeof tok);
+  tok[0] = SERVAL_TOKEN_VERSION;
+  tok[SERVAL_TOKEN_HEADER_LEN - 1] = 1;
+  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MIN_LEN, &fields), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MIN_LEN - 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
+  tok[SERVAL_TOKEN_HEADER_LEN - 1] = SERVAL_TOKEN_MAX_USER;
+  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MAX_LEN, &fields), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MAX_LEN + 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
+  tok[SERVAL_TOKEN_HEADER_LEN - 1] = SERVAL_TOKEN_MAX_USER + 1;
+  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MAX_LEN + 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
+  tok[SERVAL_TOKEN_HEADER_LEN - 1] = 0;
+  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MIN_LEN - 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
+
+  /* A user name the token cannot carry. */
+  {
+    char name[SERVAL_TOKEN_MAX_USER + 2];
+    ServalCredentials cred = { 1, { 0 }, { 0 } };
+
+    memset (name, 'u', SERVAL_TOKEN_MAX_USER + 1);
+    name[SERVAL_TOKEN_MAX_USER + 1] = 0;
+    g_assert_cmpuint (serval_token_issue (f->key, name, &cred, NOW, DAY, tok), ==, 0);
+    g_assert_cmpuint (serval_token_issue (f->key, "", &cred, NOW, DAY, tok), ==, 0);
+  }
+
+  /* The protocol carries 1..255 bytes in Login.token. */
+  {
+    Message_t *msg = serval_message_new_request (1, RequestBody_PR_login);
+    Login_t *login = &msg->choice.request.body.choice.login;
+    g_autoptr(GByteArray) out = g_byte_array_new ();
+    g_autoptr(GError) error = NULL;
+    Message_t *back;
+    guint8 big[256] = { 0 };
+
+    serval_asn_set_string (&login->user, "alice");
+    serval_asn_set_string (&login->host, "h");
+    serval_asn_set_bytes (&login->password, "", 0);
+    login->token = calloc (1, sizeof *login->token);
+    serval_asn_set_bytes (login->token, tok, len);
+    g_assert_true (serval_message_encode (msg, out, &error));
+    back = serval_message_decode (out->data + 4, out->len - 4, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (back->choice.request.body.choice.login.token);
+    g_assert_cmpmem (back->choice.request.body.choice.login.token->buf,
+                     back->choice.request.body.choice.login.token->size, tok, len);
+    serval_message_free (back);
+    serval_asn_set_bytes (login->token, big, sizeof big);
+    g_byte_array_set_size (out, 0);
+    g_assert_false (serval_message_encode (msg, out, &error));
+    g_assert_nonnull (error);
+    serval_message_free (msg);
+  }
+}
+
+static void
+test_secret_damaged (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 key[SERVAL_TOKEN_KEY_LEN];
+  sqlite3 *db;
+
+  serval_store_close (f->store);
+  f->store = NULL;
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE secrets SET value = x'0102' WHERE name = 'token-key'",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  f->store = serval_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_false (serval_store_secret (f->store, "token-key", key, sizeof key, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "DELETE FROM secrets"));
+  g_clear_error (&error);
+
+  /* A database from before the secrets table gets it. */
+  serval_store_close (f->store);
+  f->store = NULL;
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE secrets", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  f->store = serval_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (serval_store_secret (f->store, "token-key", key, sizeof key, &error));
+  g_assert_no_error (error);
+  /* ...a new random one. */
+  g_assert_false (memcmp (key, f->key, sizeof key) == 0);
+}
+
+/* tests/fuzz/make-corpus.py writes tokens from the format in
+ * serval-token.h with Python's hmac: the C code must agree with it. */
+static void
+test_independent (void)
+{
+  static const struct { const char *file; ServalTokenStatus want; } cases[] = {
+    { "good", SERVAL_TOKEN_OK },
+    { "expired", SERVAL_TOKEN_EXPIRED },
+    { "other-user", SERVAL_TOKEN_WRONG_USER },
+    { "other-key", SERVAL_TOKEN_BAD_MAC },
+    { "version-2", SERVAL_TOKEN_BAD_VERSION },
+    { "altered", SERVAL_TOKEN_BAD_MAC },
+    { "truncated", SERVAL_TOKEN_MALFORMED },
+  };
+  guint8 key[SERVAL_TOKEN_KEY_LEN];
+  ServalCredentials cred;
+
+  for (guint i = 0; i < sizeof key; i++)
+    key[i] = i;
+  cred.iterations = 1000;
+  memset (cred.salt, 0x11, sizeof cred.salt);
+  memset (cred.hash, 0x22, sizeof cred.hash);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", "token", cases[i].file, NULL);
+      g_autofree char *data = NULL;
+      g_autoptr(GError) error = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (path, &data, &len, &error));
+      g_test_message ("%s", cases[i].file);
+      g_assert_cmpint (serval_token_verify (key, (const guint8 *) data, len, "alice", &cred, NOW), ==,
+                       cases[i].want);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/server/token/good", Fixture, NULL, setup, test_good, teardown);
+  g_test_add ("/server/token/expired", Fixture, NULL, setup, test_expired, teardown);
+  g_test_add ("/server/token/other-user", Fixture, NULL, setup, test_other_user, teardown);
+  g_test_add ("/server/token/altered", Fixture, NULL, setup, test_altered, teardown);
+  g_test_add ("/server/token/version", Fixture, NULL, setup, test_version, teardown);
+  g_test_add ("/server/token/password-change", Fixture, NULL, setup, test_password_change, teardown);
+  g_test_add ("/server/token/user-deleted", Fixture, NULL, setup, test_user_deleted, teardown);
+  g_test_add ("/server/token/restart", Fixture, NULL, setup, test_restart, teardown);
+  g_test_add ("/server/token/sizes", Fixture, NULL, setup, test_sizes, teardown);
+  g_test_add ("/server/token/secret-damaged", Fixture, NULL, setup, test_secret_damaged, teardown);
+  g_test_add_func ("/server/token/independent", test_independent);
+  return g_test_run ();
+}
