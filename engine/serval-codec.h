@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-#define SERVAL_PROTOCOL_VERSION 1
+#define SERVAL_PROTOCOL_VERSION 2
 /* Largest message body accepted on a stream (the length prefix excluded). */
 #define SERVAL_MAX_MESSAGE (1024 * 1024)
 #define SERVAL_LENGTH_PREFIX 4

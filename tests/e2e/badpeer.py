@@ -12,8 +12,8 @@ import struct
 import sys
 import time
 
-# A valid hello (version 1, software "bad"): Message.hello [1] { [0] 1, [1] "bad" }
-HELLO = bytes([0xA1, 0x08, 0x80, 0x01, 0x01, 0x81, 0x03]) + b"bad"
+# A valid hello (version 2, software "bad"): Message.hello [1] { [0] 2, [1] "bad" }
+HELLO = bytes([0xA1, 0x08, 0x80, 0x01, 0x02, 0x81, 0x03]) + b"bad"
 
 
 def frame(body):

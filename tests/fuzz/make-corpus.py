@@ -53,7 +53,7 @@ def response(rid, body):
 
 frame = bytes([0xff] * 6 + [2, 0, 0, 0, 0, 1, 0x88, 0xb5]) + b"x" * 46
 bodies = {
-    "hello": cons(1, integer(0x80, 1) + prim(1, b"serval 0.1") + prim(2, b"node-a")),
+    "hello": cons(1, integer(0x80, 2) + prim(1, b"serval 0.2") + prim(2, b"node-a")),
     "ping": cons(5, integer(0x80, 12345)),
     "pong": cons(6, integer(0x80, 2147483647)),
     "data": cons(0, integer(0x80, 7) + prim(1, frame)),
