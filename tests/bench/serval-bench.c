@@ -218,10 +218,14 @@ raise_fd_limit (guint need)
           return TRUE;
         }
     }
-  rl.rlim_cur = MIN (rl.rlim_max, (rlim_t) need);
+  /* Up to the hard limit, as serval-server does. */
+  rl.rlim_cur = rl.rlim_max;
   if (setrlimit (RLIMIT_NOFILE, &rl) == 0)
-    g_printerr ("serval-bench: raised the RLIMIT_NOFILE soft limit to %lu for %d clients\n",
+    g_printerr ("serval-bench: raised the RLIMIT_NOFILE soft limit to its hard limit %lu for %d clients\n",
                 (unsigned long) rl.rlim_cur, opt_clients);
+  if (rl.rlim_cur < need)
+    g_printerr ("serval-bench: %d clients need %u open files and the hard limit is %lu: run as root "
+                "or raise it (ulimit -Hn, LimitNOFILE=)\n", opt_clients, need, (unsigned long) rl.rlim_max);
   return rl.rlim_cur >= need;
 }
 
