@@ -56,6 +56,7 @@ struct _ServalLink
   guint keepalive_timeout;
   gint64 last_rx;
   gint64 next_ping;
+  gint64 last_big_flush;   /* when more than SMALL_BUFFER bytes last left at once */
   guint32 ping_nonce;
 
   guint64 frames_dropped;
@@ -67,8 +68,10 @@ struct _ServalLink
   guint bufs_grown : 1;    /* a buffer grew past SMALL_BUFFER: give it back when idle */
 };
 
-/* Buffers above this are given back once the link is idle and they are empty. */
-#define SMALL_BUFFER 4096
+/* Buffers that held more than this are given back once the link is idle
+ * and they are empty (a join's member list grows the send buffer to 1-2 KiB,
+ * which an idle link would otherwise keep for good). */
+#define SMALL_BUFFER 256
 
 enum { SIGNAL_CLOSED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -324,7 +327,22 @@ link_flush (ServalLink *link)
   g_byte_array_set_size (link->wbuf, 0);
   link->wpos = 0;
   if (total > SMALL_BUFFER)
-    link->bufs_grown = TRUE;
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      /* A burst on a quiet link (a join's member list): give the memory
+       * back now, while the allocator can hand it to the next connection.
+       * A busy link keeps its buffer (no allocation per write); the
+       * keepalive timer trims it once the link is idle. */
+      if (now - link->last_big_flush > G_USEC_PER_SEC)
+        {
+          g_byte_array_unref (link->wbuf);
+          link->wbuf = g_byte_array_new ();
+        }
+      else
+        link->bufs_grown = TRUE;
+      link->last_big_flush = now;
+    }
   if (link->want_write)
     {
       link->want_write = FALSE;
