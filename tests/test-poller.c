@@ -4,9 +4,14 @@
  * dispatching. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
 
 #include "serval-link.h"
 #include "serval-poller.h"
@@ -463,6 +468,57 @@ test_close_in_dispatch (void)
   serval_poller_unref (poller);
 }
 
+static ServalLink *
+link_on_pipes (int in_fd, int out_fd, Peer *p)
+{
+  g_autoptr(GInputStream) in = g_unix_input_stream_new (in_fd, TRUE);
+  g_autoptr(GOutputStream) out = g_unix_output_stream_new (out_fd, TRUE);
+  g_autoptr(GIOStream) stream = g_simple_io_stream_new (in, out);
+
+  p->link = serval_link_new (stream, "pipe peer");
+  p->in_order = TRUE;
+  serval_link_set_handlers (p->link, NULL, peer_data_cb, p);
+  g_signal_connect (p->link, "closed", G_CALLBACK (peer_closed_cb), p);
+  return p->link;
+}
+
+/* A stream with no socket under it (pipes): the link reads and waits for
+ * writability with the stream's own sources; the poller still flushes it
+ * and runs its keepalive. */
+static void
+test_no_socket (void)
+{
+  Peer a = { 0 }, b = { 0 };
+  int ab[2], ba[2];
+
+  g_assert_true (g_unix_open_pipe (ab, FD_CLOEXEC, NULL));
+  g_assert_true (g_unix_open_pipe (ba, FD_CLOEXEC, NULL));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (g_unix_set_fd_nonblocking (ab[i], TRUE, NULL));
+      g_assert_true (g_unix_set_fd_nonblocking (ba[i], TRUE, NULL));
+    }
+  link_on_pipes (ba[0], ab[1], &a);
+  link_on_pipes (ab[0], ba[1], &b);
+  serval_link_set_keepalive (a.link, 1, 2);
+  serval_link_set_keepalive (b.link, 1, 2);
+  serval_link_start (a.link);
+  serval_link_start (b.link);
+  for (guint i = 0; i < 1000; i++)
+    send_frame (a.link, (guint8) i, 1400);
+  g_assert_true (iterate_until (got_all_1000, &b, 10));
+  g_assert_cmpuint (b.frames, ==, 1000);
+  g_assert_true (b.in_order);
+  g_assert_cmpuint (serval_link_get_queued (a.link), ==, 0);
+  /* Pings both ways through three intervals: nobody times out. */
+  iterate_for (3.2);
+  g_assert_cmpuint (a.closed, ==, 0);
+  g_assert_cmpuint (b.closed, ==, 0);
+  peer_clear (&a);
+  peer_clear (&b);
+  drain ();
+}
+
 /* The poller of a thread's own context is not the default context's. */
 static void
 test_per_context (void)
@@ -490,5 +546,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/poller/flush-all", test_flush_all);
   g_test_add_func ("/engine/poller/same-dispatch", test_same_dispatch);
   g_test_add_func ("/engine/poller/close-in-dispatch", test_close_in_dispatch);
+  g_test_add_func ("/engine/poller/no-socket", test_no_socket);
   return g_test_run ();
 }
