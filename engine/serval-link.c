@@ -366,17 +366,21 @@ write_ready_cb (GObject *stream, gpointer user_data)
 static void
 poller_writable_cb (gpointer user_data)
 {
-  link_flush (user_data);
+  ServalLink *link = g_object_ref (user_data);
+
+  link_flush (link);
+  g_object_unref (link);
 }
 
 /* The poller, at the end of its dispatch: send what was queued meanwhile. */
 static void
 poller_flush_cb (gpointer user_data)
 {
-  ServalLink *link = user_data;
+  ServalLink *link = g_object_ref (user_data);
 
   if (!link->want_write && link->write_source == NULL)
     link_flush (link);
+  g_object_unref (link);
 }
 
 static void
@@ -676,7 +680,8 @@ link_read (ServalLink *link)
 static gboolean
 read_ready_cb (GObject *stream, gpointer user_data)
 {
-  ServalLink *link = user_data;
+  /* Closing may drop the last reference to the link. */
+  g_autoptr(ServalLink) link = g_object_ref (user_data);
 
   if (link->fd >= 0)
     {
@@ -728,7 +733,7 @@ trim_buffers (ServalLink *link)
 static void
 poller_timer_cb (gpointer user_data)
 {
-  ServalLink *link = user_data;
+  g_autoptr(ServalLink) link = g_object_ref (user_data);
   gint64 now = g_get_monotonic_time ();
   gint64 silent = now - link->last_rx;
 
