@@ -39,6 +39,7 @@ struct _ServalPoller
   guint8 *buffer;          /* shared read buffer, SERVAL_POLLER_BUFFER_SIZE */
   gboolean buffer_busy;
   GQueue dirty;
+  GSource *flush_source;   /* idle: flushes what was queued outside a dispatch */
   GQueue pending;
   GPtrArray *heap;         /* ServalPollerEntry *, a binary min-heap on deadline */
   GPtrArray *graveyard;    /* entries removed during a dispatch, freed at its end */
@@ -134,7 +135,7 @@ poller_prepare (GSource *source, int *timeout)
   ServalPoller *p = (ServalPoller *) source;
 
   *timeout = -1;
-  return p->dirty.length > 0 || p->pending.length > 0;
+  return p->pending.length > 0 || (p->dirty.length > 0 && p->flush_source == NULL);
 }
 
 static gboolean
@@ -142,8 +143,39 @@ poller_check (GSource *source)
 {
   ServalPoller *p = (ServalPoller *) source;
 
-  return p->dirty.length > 0 || p->pending.length > 0 ||
+  return p->pending.length > 0 || (p->dirty.length > 0 && p->flush_source == NULL) ||
          (g_source_query_unix_fd (source, p->epfd_tag) & G_IO_IN) != 0;
+}
+
+/* Flushes every dirty entry. A flush may queue on other entries (a closed
+ * link tells its peers): they are flushed in the same loop. */
+static void
+flush_dirty (ServalPoller *p)
+{
+  while (p->dirty.length > 0)
+    {
+      ServalPollerEntry *e = p->dirty.head->data;
+
+      g_queue_unlink (&p->dirty, &e->dirty_link);
+      e->dirty = FALSE;
+      e->funcs->flush (e->user_data);
+    }
+}
+
+static gboolean
+flush_idle_cb (gpointer data)
+{
+  ServalPoller *p = data;
+
+  g_clear_pointer (&p->flush_source, g_source_unref);
+  g_source_ref (&p->source);
+  p->dispatching++;
+  flush_dirty (p);
+  p->dispatching--;
+  if (p->dispatching == 0)
+    g_ptr_array_set_size (p->graveyard, 0);
+  g_source_unref (&p->source);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -204,17 +236,8 @@ poller_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
       e->funcs->timer (e->user_data);
     }
 
-  /* Last, everything this dispatch queued leaves, before the loop sleeps. A
-   * flush may queue on other entries (a closed link tells its peers): they
-   * are flushed in the same loop. */
-  while (p->dirty.length > 0)
-    {
-      ServalPollerEntry *e = p->dirty.head->data;
-
-      g_queue_unlink (&p->dirty, &e->dirty_link);
-      e->dirty = FALSE;
-      e->funcs->flush (e->user_data);
-    }
+  /* Last, everything this dispatch queued leaves, before the loop sleeps. */
+  flush_dirty (p);
 
   p->dispatching--;
   if (p->dispatching == 0)
@@ -304,6 +327,9 @@ serval_poller_unref (ServalPoller *poller)
   g_hash_table_remove (pollers, poller->context);
   G_UNLOCK (pollers);
   g_warn_if_fail (poller->n_entries == 0);
+  if (poller->flush_source != NULL)
+    g_source_destroy (poller->flush_source);
+  g_clear_pointer (&poller->flush_source, g_source_unref);
   g_source_destroy (&poller->source);
   g_source_unref (&poller->source);
 }
@@ -415,6 +441,21 @@ serval_poller_mark_dirty (ServalPollerEntry *e)
     return;
   e->dirty = TRUE;
   g_queue_push_tail_link (&e->poller->dirty, &e->dirty_link);
+  /* Queued from another source (a TAP device, a timer): flush in the next
+   * iteration, after the sources that are ready then (an idle source goes
+   * last among its priority), so that a device read twice leaves in one
+   * write, as the per-link idle flush of old did. Queued from the poller's
+   * own dispatch: flushed at its end. */
+  if (e->poller->dispatching == 0 && e->poller->flush_source == NULL)
+    {
+      ServalPoller *p = e->poller;
+
+      p->flush_source = g_idle_source_new ();
+      g_source_set_priority (p->flush_source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (p->flush_source, "ServalPoller flush");
+      g_source_set_callback (p->flush_source, flush_idle_cb, p, NULL);
+      g_source_attach (p->flush_source, p->context);
+    }
 }
 
 void
