@@ -673,7 +673,7 @@ schedule_reconnect (ServalClient *client)
     client->server_index++;
   client->reconnect_source = g_timeout_source_new (delay);
   g_source_set_callback (client->reconnect_source, reconnect_cb, client, NULL);
-  g_source_attach (client->reconnect_source, NULL);
+  g_source_attach (client->reconnect_source, g_main_context_get_thread_default ());
 }
 
 static void
@@ -897,7 +897,7 @@ login_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       client->address_source = g_timeout_source_new_seconds (ADDRESS_CHECK_SECONDS);
       g_source_set_callback (client->address_source, address_check_cb, client, NULL);
-      g_source_attach (client->address_source, NULL);
+      g_source_attach (client->address_source, g_main_context_get_thread_default ());
     }
   if (client->connect_task != NULL)
     {

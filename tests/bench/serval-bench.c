@@ -226,10 +226,14 @@ raise_fd_limit (guint need)
           return TRUE;
         }
     }
-  rl.rlim_cur = MIN (rl.rlim_max, (rlim_t) need);
+  /* Up to the hard limit, as serval-server does. */
+  rl.rlim_cur = rl.rlim_max;
   if (setrlimit (RLIMIT_NOFILE, &rl) == 0)
-    g_printerr ("serval-bench: raised the RLIMIT_NOFILE soft limit to %lu for %d clients\n",
+    g_printerr ("serval-bench: raised the RLIMIT_NOFILE soft limit to its hard limit %lu for %d clients\n",
                 (unsigned long) rl.rlim_cur, opt_clients);
+  if (rl.rlim_cur < need)
+    g_printerr ("serval-bench: %d clients need %u open files and the hard limit is %lu: run as root "
+                "or raise it (ulimit -Hn, LimitNOFILE=)\n", opt_clients, need, (unsigned long) rl.rlim_max);
   return rl.rlim_cur >= need;
 }
 
@@ -825,7 +829,7 @@ static int
 mode_idle (void)
 {
   gint64 rss0, rss1, hwm1, self0, self1;
-  double secs, cpu0, cpu1;
+  double secs, cpu0, cpu1, cpu2, hold0, held;
   guint online = 0;
 
   if (opt_server_pid <= 0 || proc_status_kib (opt_server_pid, "VmRSS") < 0)
@@ -840,7 +844,10 @@ mode_idle (void)
   secs = connect_all (TRUE, FALSE);
   cpu1 = proc_cpu_s (opt_server_pid);
   /* Hold them; keepalive pings go on meanwhile. */
+  hold0 = now_s ();
   run_for (MAX (opt_seconds, 1));
+  held = now_s () - hold0;
+  cpu2 = proc_cpu_s (opt_server_pid);
   for (guint i = 0; i < bench.n; i++)
     if (bench.sims[i].online && serval_client_get_state (bench.sims[i].client) == SERVAL_CLIENT_STATE_ONLINE)
       online++;
@@ -857,13 +864,16 @@ mode_idle (void)
   csv ("idle", "connect_seconds", secs);
   csv ("idle", "logins_per_s", online ? online / secs : 0);
   csv ("idle", "server_cpu_s", cpu1 - cpu0);
+  /* The share of a core the server used while the clients sat idle. */
+  csv ("idle", "server_idle_cpu", held > 0 ? (cpu2 - cpu1) / held : 0);
   csv ("idle", "bench_kib_per_client", online ? (double) (self1 - self0) / online : 0);
   g_printerr ("idle: %u of %d clients online after %.1f s of logging in and %d s idle (%u failed); "
               "server VmRSS %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT " KiB (VmHWM %" G_GINT64_FORMAT
-              "): %.1f KiB per client; this process %.1f KiB per client\n",
+              "): %.1f KiB per client; this process %.1f KiB per client; server CPU while idle "
+              "%.3f of a core\n",
               online, opt_clients, secs, opt_seconds, bench.failed, rss0, rss1, hwm1,
               online ? (double) (rss1 - rss0) / online : 0.0,
-              online ? (double) (self1 - self0) / online : 0.0);
+              online ? (double) (self1 - self0) / online : 0.0, held > 0 ? (cpu2 - cpu1) / held : 0.0);
   if (bench.failed > 0)
     check_clients_online ("idle");
   if (online == bench.n)

@@ -1,0 +1,523 @@
+#include "config.h"
+
+#include "serval-poller.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+
+/* Events taken from epoll per dispatch; more stay ready (level triggered). */
+#define MAX_EVENTS 256
+
+struct _ServalPollerEntry
+{
+  ServalPoller *poller;
+  int fd;
+  const ServalPollerFuncs *funcs;
+  gpointer user_data;
+  guint32 events;          /* what epoll watches now; 0: not in the epoll set */
+  gint64 deadline;         /* -1: no timer */
+  guint heap_index;        /* in poller->heap, or G_MAXUINT */
+  GList dirty_link;        /* in poller->dirty, while dirty */
+  GList pending_link;      /* in poller->pending, while pending */
+  guint dirty : 1;
+  guint pending : 1;
+  guint removed : 1;
+};
+
+struct _ServalPoller
+{
+  GSource source;
+  int refs;                /* users (links); the GSource has its own count */
+  GMainContext *context;
+  int epfd;
+  gpointer epfd_tag;
+  guint8 *buffer;          /* shared read buffer, SERVAL_POLLER_BUFFER_SIZE */
+  gboolean buffer_busy;
+  GQueue dirty;
+  GSource *flush_source;   /* idle: flushes what was queued outside a dispatch */
+  GQueue pending;
+  GPtrArray *heap;         /* ServalPollerEntry *, a binary min-heap on deadline */
+  GPtrArray *graveyard;    /* entries removed during a dispatch, freed at its end */
+  guint dispatching;
+  guint n_entries;
+  guint64 n_dispatches;
+};
+
+G_LOCK_DEFINE_STATIC (pollers);
+static GHashTable *pollers;   /* GMainContext * -> ServalPoller * */
+
+/* --- timer heap ------------------------------------------------------------ */
+
+static inline ServalPollerEntry *
+heap_at (ServalPoller *p, guint i)
+{
+  return g_ptr_array_index (p->heap, i);
+}
+
+static void
+heap_swap (ServalPoller *p, guint i, guint j)
+{
+  ServalPollerEntry *a = heap_at (p, i), *b = heap_at (p, j);
+
+  p->heap->pdata[i] = b;
+  p->heap->pdata[j] = a;
+  b->heap_index = i;
+  a->heap_index = j;
+}
+
+static void
+heap_up (ServalPoller *p, guint i)
+{
+  while (i > 0)
+    {
+      guint parent = (i - 1) / 2;
+
+      if (heap_at (p, parent)->deadline <= heap_at (p, i)->deadline)
+        break;
+      heap_swap (p, i, parent);
+      i = parent;
+    }
+}
+
+static void
+heap_down (ServalPoller *p, guint i)
+{
+  for (;;)
+    {
+      guint l = 2 * i + 1, r = l + 1, m = i;
+
+      if (l < p->heap->len && heap_at (p, l)->deadline < heap_at (p, m)->deadline)
+        m = l;
+      if (r < p->heap->len && heap_at (p, r)->deadline < heap_at (p, m)->deadline)
+        m = r;
+      if (m == i)
+        break;
+      heap_swap (p, i, m);
+      i = m;
+    }
+}
+
+static void
+heap_remove (ServalPoller *p, ServalPollerEntry *e)
+{
+  guint i = e->heap_index, last = p->heap->len - 1;
+
+  if (i == G_MAXUINT)
+    return;
+  if (i != last)
+    {
+      heap_swap (p, i, last);
+      g_ptr_array_set_size (p->heap, last);
+      heap_down (p, i);
+      heap_up (p, i);
+    }
+  else
+    g_ptr_array_set_size (p->heap, last);
+  e->heap_index = G_MAXUINT;
+}
+
+static void
+update_ready_time (ServalPoller *p)
+{
+  g_source_set_ready_time (&p->source, p->heap->len > 0 ? heap_at (p, 0)->deadline : -1);
+}
+
+/* --- the GSource ----------------------------------------------------------- */
+
+static gboolean
+poller_prepare (GSource *source, int *timeout)
+{
+  ServalPoller *p = (ServalPoller *) source;
+
+  *timeout = -1;
+  return p->pending.length > 0 || (p->dirty.length > 0 && p->flush_source == NULL);
+}
+
+static gboolean
+poller_check (GSource *source)
+{
+  ServalPoller *p = (ServalPoller *) source;
+
+  return p->pending.length > 0 || (p->dirty.length > 0 && p->flush_source == NULL) ||
+         (g_source_query_unix_fd (source, p->epfd_tag) & G_IO_IN) != 0;
+}
+
+/* Flushes every dirty entry. A flush may queue on other entries (a closed
+ * link tells its peers): they are flushed in the same loop. */
+static void
+flush_dirty (ServalPoller *p)
+{
+  while (p->dirty.length > 0)
+    {
+      ServalPollerEntry *e = p->dirty.head->data;
+
+      g_queue_unlink (&p->dirty, &e->dirty_link);
+      e->dirty = FALSE;
+      e->funcs->flush (e->user_data);
+    }
+}
+
+static gboolean
+flush_idle_cb (gpointer data)
+{
+  ServalPoller *p = data;
+
+  g_clear_pointer (&p->flush_source, g_source_unref);
+  g_source_ref (&p->source);
+  p->dispatching++;
+  flush_dirty (p);
+  p->dispatching--;
+  if (p->dispatching == 0)
+    g_ptr_array_set_size (p->graveyard, 0);
+  g_source_unref (&p->source);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+entry_free (ServalPollerEntry *e)
+{
+  g_free (e);
+}
+
+static gboolean
+poller_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  ServalPoller *p = (ServalPoller *) source;
+  struct epoll_event ev[MAX_EVENTS];
+  guint n_pending;
+  gint64 now;
+  int n;
+
+  p->dispatching++;
+  p->n_dispatches++;
+
+  n = epoll_wait (p->epfd, ev, MAX_EVENTS, 0);
+  if (n < 0 && errno != EINTR)
+    g_critical ("epoll_wait failed: %s", g_strerror (errno));
+  for (int i = 0; i < n; i++)
+    {
+      ServalPollerEntry *e = ev[i].data.ptr;
+      guint32 got = ev[i].events;
+
+      if (e->removed)
+        continue;
+      if ((got & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && (e->events & EPOLLOUT))
+        e->funcs->writable (e->user_data);
+      if (e->removed)
+        continue;
+      if ((got & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) && (e->events & EPOLLIN))
+        e->funcs->readable (e->user_data);
+    }
+
+  /* Entries that hold input above their socket; those marked during this
+   * loop wait for the next dispatch. */
+  n_pending = p->pending.length;
+  while (n_pending-- > 0 && p->pending.length > 0)
+    {
+      ServalPollerEntry *e = p->pending.head->data;
+
+      g_queue_unlink (&p->pending, &e->pending_link);
+      e->pending = FALSE;
+      e->funcs->readable (e->user_data);
+    }
+
+  now = g_get_monotonic_time ();
+  while (p->heap->len > 0 && heap_at (p, 0)->deadline <= now)
+    {
+      ServalPollerEntry *e = heap_at (p, 0);
+
+      heap_remove (p, e);
+      e->deadline = -1;
+      e->funcs->timer (e->user_data);
+    }
+
+  /* Last, everything this dispatch queued leaves, before the loop sleeps. */
+  flush_dirty (p);
+
+  p->dispatching--;
+  if (p->dispatching == 0)
+    g_ptr_array_set_size (p->graveyard, 0);
+  update_ready_time (p);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+poller_finalize (GSource *source)
+{
+  ServalPoller *p = (ServalPoller *) source;
+
+  if (p->epfd >= 0)
+    close (p->epfd);
+  g_ptr_array_unref (p->heap);
+  g_ptr_array_unref (p->graveyard);
+  g_free (p->buffer);
+  g_main_context_unref (p->context);
+}
+
+static GSourceFuncs poller_funcs = {
+  .prepare = poller_prepare,
+  .check = poller_check,
+  .dispatch = poller_dispatch,
+  .finalize = poller_finalize,
+};
+
+/* --- public ---------------------------------------------------------------- */
+
+ServalPoller *
+serval_poller_ref_for_context (GMainContext *context)
+{
+  ServalPoller *p;
+
+  if (context == NULL)
+    context = g_main_context_default ();
+  G_LOCK (pollers);
+  if (pollers == NULL)
+    pollers = g_hash_table_new (NULL, NULL);
+  p = g_hash_table_lookup (pollers, context);
+  if (p != NULL)
+    {
+      p->refs++;
+      G_UNLOCK (pollers);
+      return p;
+    }
+
+  p = (ServalPoller *) g_source_new (&poller_funcs, sizeof (ServalPoller));
+  g_source_set_static_name (&p->source, "ServalPoller");
+  p->refs = 1;
+  p->context = g_main_context_ref (context);
+  p->epfd = epoll_create1 (EPOLL_CLOEXEC);
+  if (p->epfd < 0)
+    /* Out of file descriptors or kernel memory: nothing sensible to do. */
+    g_error ("Cannot create an epoll instance (%s): raise the open-file limit (ulimit -n)",
+             g_strerror (errno));
+  g_queue_init (&p->dirty);
+  g_queue_init (&p->pending);
+  p->heap = g_ptr_array_new ();
+  p->graveyard = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  p->epfd_tag = g_source_add_unix_fd (&p->source, p->epfd, G_IO_IN);
+  g_source_attach (&p->source, context);
+  g_hash_table_insert (pollers, context, p);
+  G_UNLOCK (pollers);
+  return p;
+}
+
+ServalPoller *
+serval_poller_ref (ServalPoller *poller)
+{
+  G_LOCK (pollers);
+  poller->refs++;
+  G_UNLOCK (pollers);
+  return poller;
+}
+
+void
+serval_poller_unref (ServalPoller *poller)
+{
+  G_LOCK (pollers);
+  if (--poller->refs > 0)
+    {
+      G_UNLOCK (pollers);
+      return;
+    }
+  g_hash_table_remove (pollers, poller->context);
+  G_UNLOCK (pollers);
+  g_warn_if_fail (poller->n_entries == 0);
+  if (poller->flush_source != NULL)
+    g_source_destroy (poller->flush_source);
+  g_clear_pointer (&poller->flush_source, g_source_unref);
+  g_source_destroy (&poller->source);
+  g_source_unref (&poller->source);
+}
+
+GMainContext *
+serval_poller_get_context (ServalPoller *poller)
+{
+  return poller->context;
+}
+
+guint
+serval_poller_get_n_entries (ServalPoller *poller)
+{
+  return poller->n_entries;
+}
+
+guint64
+serval_poller_get_n_dispatches (ServalPoller *poller)
+{
+  return poller->n_dispatches;
+}
+
+static gboolean
+entry_set_events (ServalPollerEntry *e, guint32 events, GError **error)
+{
+  struct epoll_event ev = { .events = events, .data.ptr = e };
+  int op;
+
+  if (e->fd < 0 || events == e->events)
+    return TRUE;
+  /* No interest: out of the set, or a hang-up would be reported forever. */
+  op = events == 0 ? EPOLL_CTL_DEL : e->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+  if (epoll_ctl (e->poller->epfd, op, e->fd, &ev) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot watch socket %d with epoll: %s", e->fd, g_strerror (saved));
+      return FALSE;
+    }
+  e->events = events;
+  return TRUE;
+}
+
+ServalPollerEntry *
+serval_poller_add (ServalPoller *poller, int fd, const ServalPollerFuncs *funcs, gpointer user_data,
+                   GError **error)
+{
+  ServalPollerEntry *e = g_new0 (ServalPollerEntry, 1);
+
+  e->poller = poller;
+  e->fd = fd;
+  e->funcs = funcs;
+  e->user_data = user_data;
+  e->deadline = -1;
+  e->heap_index = G_MAXUINT;
+  e->dirty_link.data = e;
+  e->pending_link.data = e;
+  if (!entry_set_events (e, EPOLLIN, error))
+    {
+      g_free (e);
+      return NULL;
+    }
+  poller->n_entries++;
+  return e;
+}
+
+void
+serval_poller_remove (ServalPollerEntry *e)
+{
+  ServalPoller *p;
+
+  if (e == NULL)
+    return;
+  p = e->poller;
+  g_return_if_fail (!e->removed);
+  /* DEL cannot fail for a watched fd; if it did, the entry must still go. */
+  entry_set_events (e, 0, NULL);
+  if (e->dirty)
+    g_queue_unlink (&p->dirty, &e->dirty_link);
+  if (e->pending)
+    g_queue_unlink (&p->pending, &e->pending_link);
+  heap_remove (p, e);
+  e->removed = TRUE;
+  e->dirty = e->pending = FALSE;
+  p->n_entries--;
+  /* An epoll event of this dispatch may still point at it. */
+  if (p->dispatching > 0)
+    g_ptr_array_add (p->graveyard, e);
+  else
+    entry_free (e);
+}
+
+void
+serval_poller_set_interest (ServalPollerEntry *e, gboolean read, gboolean write)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (!e->removed);
+  if (!entry_set_events (e, (read ? EPOLLIN : 0) | (write ? EPOLLOUT : 0), &error))
+    g_critical ("%s", error->message);
+}
+
+void
+serval_poller_mark_dirty (ServalPollerEntry *e)
+{
+  g_return_if_fail (!e->removed);
+  if (e->dirty)
+    return;
+  e->dirty = TRUE;
+  g_queue_push_tail_link (&e->poller->dirty, &e->dirty_link);
+  /* Queued from another source (a TAP device, a timer): flush in the next
+   * iteration, after the sources that are ready then (an idle source goes
+   * last among its priority), so that a device read twice leaves in one
+   * write, as the per-link idle flush of old did. Queued from the poller's
+   * own dispatch: flushed at its end. */
+  if (e->poller->dispatching == 0 && e->poller->flush_source == NULL)
+    {
+      ServalPoller *p = e->poller;
+
+      p->flush_source = g_idle_source_new ();
+      g_source_set_priority (p->flush_source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (p->flush_source, "ServalPoller flush");
+      g_source_set_callback (p->flush_source, flush_idle_cb, p, NULL);
+      g_source_attach (p->flush_source, p->context);
+    }
+}
+
+void
+serval_poller_mark_pending (ServalPollerEntry *e)
+{
+  g_return_if_fail (!e->removed);
+  if (e->pending)
+    return;
+  e->pending = TRUE;
+  g_queue_push_tail_link (&e->poller->pending, &e->pending_link);
+}
+
+void
+serval_poller_set_timer (ServalPollerEntry *e, gint64 deadline)
+{
+  ServalPoller *p = e->poller;
+
+  g_return_if_fail (!e->removed);
+  if (deadline >= 0)
+    deadline = (deadline + SERVAL_POLLER_TIMER_SLACK_US - 1) / SERVAL_POLLER_TIMER_SLACK_US *
+               SERVAL_POLLER_TIMER_SLACK_US;
+  if (e->heap_index != G_MAXUINT)
+    {
+      if (deadline < 0)
+        heap_remove (p, e);
+      else
+        {
+          gint64 old = e->deadline;
+
+          e->deadline = deadline;
+          if (deadline < old)
+            heap_up (p, e->heap_index);
+          else
+            heap_down (p, e->heap_index);
+        }
+    }
+  else if (deadline >= 0)
+    {
+      e->deadline = deadline;
+      e->heap_index = p->heap->len;
+      g_ptr_array_add (p->heap, e);
+      heap_up (p, e->heap_index);
+    }
+  e->deadline = deadline;
+  if (p->dispatching == 0)
+    update_ready_time (p);
+}
+
+guint8 *
+serval_poller_borrow_buffer (ServalPoller *poller)
+{
+  if (poller->buffer_busy)
+    return NULL;
+  if (poller->buffer == NULL)
+    poller->buffer = g_malloc (SERVAL_POLLER_BUFFER_SIZE);
+  poller->buffer_busy = TRUE;
+  return poller->buffer;
+}
+
+void
+serval_poller_return_buffer (ServalPoller *poller, guint8 *buffer)
+{
+  g_return_if_fail (buffer == poller->buffer && poller->buffer_busy);
+  poller->buffer_busy = FALSE;
+}

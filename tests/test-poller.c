@@ -1,0 +1,551 @@
+/* The shared poller and the links on it, over real sockets (socketpairs):
+ * many links in one epoll set, the keepalive timers of all links on one
+ * heap, the end-of-dispatch flush, and links closed while the poller is
+ * dispatching. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+
+#include "serval-link.h"
+#include "serval-poller.h"
+
+typedef struct {
+  ServalLink *link;
+  guint frames;
+  guint8 last_seq;
+  gboolean in_order;
+  guint closed;             /* "closed" emissions */
+  GError *error;
+  /* behaviours */
+  gboolean echo;            /* send every frame back */
+  ServalLink **victim;      /* closed and dropped on the first frame */
+  gboolean close_self;      /* closes itself on the first frame */
+} Peer;
+
+static void
+peer_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+{
+  Peer *p = user_data;
+
+  if (p->frames > 0 && frame[14] != (guint8) (p->last_seq + 1))
+    p->in_order = FALSE;
+  p->last_seq = frame[14];
+  p->frames++;
+  if (p->echo)
+    g_assert_true (serval_link_send_data (link, vlan, frame, len));
+  if (p->victim != NULL && *p->victim != NULL)
+    {
+      ServalLink *v = g_steal_pointer (p->victim);
+
+      serval_link_close (v, NULL);
+      g_object_unref (v);
+    }
+  if (p->close_self)
+    serval_link_close (link, NULL);
+}
+
+static void
+peer_closed_cb (ServalLink *link, GError *error, gpointer user_data)
+{
+  Peer *p = user_data;
+
+  p->closed++;
+  g_clear_error (&p->error);
+  p->error = error ? g_error_copy (error) : NULL;
+}
+
+static ServalLink *
+link_on_fd (int fd, Peer *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, &error);
+  g_autoptr(GSocketConnection) conn = NULL;
+  ServalLink *link;
+
+  g_assert_no_error (error);
+  conn = g_socket_connection_factory_create_connection (socket);
+  link = serval_link_new (G_IO_STREAM (conn), "test peer");
+  if (p != NULL)
+    {
+      p->link = link;
+      p->in_order = TRUE;
+      serval_link_set_handlers (link, NULL, peer_data_cb, p);
+      g_signal_connect (link, "closed", G_CALLBACK (peer_closed_cb), p);
+    }
+  return link;
+}
+
+/* Two started links on the ends of a socketpair. */
+static void
+make_pair (Peer *a, Peer *b, guint interval, guint timeout)
+{
+  int sv[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
+  link_on_fd (sv[0], a);
+  link_on_fd (sv[1], b);
+  serval_link_set_keepalive (a->link, interval, timeout);
+  serval_link_set_keepalive (b->link, interval, timeout);
+  serval_link_start (a->link);
+  serval_link_start (b->link);
+}
+
+static void
+peer_clear (Peer *p)
+{
+  if (p->link != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (p->link, p);
+      serval_link_close (p->link, NULL);
+    }
+  g_clear_object (&p->link);
+  g_clear_error (&p->error);
+}
+
+static void
+send_frame (ServalLink *link, guint8 seq, gsize len)
+{
+  guint8 frame[1500];
+
+  g_assert_cmpuint (len, <=, sizeof frame);
+  memset (frame, 0x5a, len);
+  frame[14] = seq;
+  g_assert_true (serval_link_send_data (link, 7, frame, len));
+}
+
+static void
+iterate_for (double seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+}
+
+typedef gboolean (*Cond) (gpointer data);
+
+static gboolean
+iterate_until (Cond cond, gpointer data, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!cond (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (500), TRUE);
+  return cond (data);
+}
+
+static void
+drain (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* --- the poller alone: timers ------------------------------------------------ */
+
+typedef struct {
+  GArray *fired;      /* int: which entry, in firing order */
+  int id;
+} TimerProbe;
+
+static void
+probe_timer_cb (gpointer user_data)
+{
+  TimerProbe *t = user_data;
+
+  g_array_append_val (t->fired, t->id);
+}
+
+static void
+nothing_cb (gpointer user_data)
+{
+}
+
+static const ServalPollerFuncs probe_funcs = {
+  .readable = nothing_cb, .writable = nothing_cb, .flush = nothing_cb, .timer = probe_timer_cb,
+};
+
+static gboolean
+fired_n (gpointer data)
+{
+  GArray *fired = data;
+
+  return fired->len >= 5;
+}
+
+static void
+test_timers (void)
+{
+  g_autoptr(GArray) fired = g_array_new (FALSE, FALSE, sizeof (int));
+  ServalPoller *poller = serval_poller_ref_for_context (NULL);
+  TimerProbe probes[8];
+  ServalPollerEntry *entries[8];
+  gint64 now = g_get_monotonic_time ();
+  /* Deadlines in ms; entry 3 is cancelled, entry 6 moved earlier, 7 never set. */
+  const int ms[8] = { 400, 100, 300, 50, 200, 600, 900, -1 };
+
+  for (int i = 0; i < 8; i++)
+    {
+      probes[i].fired = fired;
+      probes[i].id = i;
+      entries[i] = serval_poller_add (poller, -1, &probe_funcs, &probes[i], NULL);
+      if (ms[i] >= 0)
+        serval_poller_set_timer (entries[i], now + ms[i] * 1000);
+    }
+  serval_poller_set_timer (entries[3], -1);
+  serval_poller_set_timer (entries[6], now + 250 * 1000);
+  serval_poller_set_timer (entries[5], now + 2000 * 1000);
+  g_assert_true (iterate_until (fired_n, fired, 3));
+  g_assert_cmpuint (fired->len, ==, 5);
+  g_assert_cmpint (g_array_index (fired, int, 0), ==, 1);   /* 100 */
+  g_assert_cmpint (g_array_index (fired, int, 1), ==, 4);   /* 200 */
+  g_assert_cmpint (g_array_index (fired, int, 2), ==, 6);   /* 250, moved */
+  g_assert_cmpint (g_array_index (fired, int, 3), ==, 2);   /* 300 */
+  g_assert_cmpint (g_array_index (fired, int, 4), ==, 0);   /* 400 */
+  /* Not early: each fired at or after its deadline (rounded up to the slack). */
+  g_assert_cmpint (g_get_monotonic_time () - now, >=, 400 * 1000);
+  /* 5 was moved to 2 s: removing it before then means it never fires. */
+  serval_poller_remove (entries[5]);
+  iterate_for (0.3);
+  g_assert_cmpuint (fired->len, ==, 5);
+  for (int i = 0; i < 8; i++)
+    if (i != 5)
+      serval_poller_remove (entries[i]);
+  g_assert_cmpuint (serval_poller_get_n_entries (poller), ==, 0);
+  serval_poller_unref (poller);
+}
+
+/* --- links on the poller ----------------------------------------------------- */
+
+#define N_PAIRS 300
+
+typedef struct {
+  Peer *b;
+  guint n;
+  guint want;
+} AllGot;
+
+static gboolean
+all_got (gpointer data)
+{
+  AllGot *g = data;
+
+  for (guint i = 0; i < g->n; i++)
+    if (g->b[i].frames < g->want)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+test_many_links (void)
+{
+  Peer *a = g_new0 (Peer, N_PAIRS), *b = g_new0 (Peer, N_PAIRS);
+  AllGot g = { b, N_PAIRS, 3 };
+  ServalPoller *poller;
+
+  for (guint i = 0; i < N_PAIRS; i++)
+    make_pair (&a[i], &b[i], 1, 2);
+  /* One poller for all 600 links of the context. */
+  poller = serval_poller_ref_for_context (NULL);
+  g_assert_cmpuint (serval_poller_get_n_entries (poller), ==, 2 * N_PAIRS);
+  for (guint8 seq = 0; seq < 3; seq++)
+    for (guint i = 0; i < N_PAIRS; i++)
+      send_frame (a[i].link, seq, 100);
+  g_assert_true (iterate_until (all_got, &g, 5));
+  /* Through three keepalive intervals and past the timeout: every ping is
+   * answered, so no link closes. */
+  iterate_for (3.5);
+  for (guint i = 0; i < N_PAIRS; i++)
+    {
+      g_assert_cmpuint (b[i].frames, ==, 3);
+      g_assert_true (b[i].in_order);
+      g_assert_cmpuint (a[i].closed, ==, 0);
+      g_assert_cmpuint (b[i].closed, ==, 0);
+    }
+  for (guint i = 0; i < N_PAIRS; i++)
+    {
+      peer_clear (&a[i]);
+      peer_clear (&b[i]);
+    }
+  drain ();
+  g_assert_cmpuint (serval_poller_get_n_entries (poller), ==, 0);
+  serval_poller_unref (poller);
+  g_free (a);
+  g_free (b);
+}
+
+static gboolean
+peer_closed (gpointer data)
+{
+  return ((Peer *) data)->closed > 0;
+}
+
+static void
+test_silent_peer (void)
+{
+  Peer a[20] = { 0 }, b[20] = { 0 }, lone = { 0 };
+  int sv[2];
+  gint64 start;
+
+  for (guint i = 0; i < G_N_ELEMENTS (a); i++)
+    make_pair (&a[i], &b[i], 1, 2);
+  /* The other end of this one is a bare socket that never answers. */
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
+  link_on_fd (sv[0], &lone);
+  serval_link_set_keepalive (lone.link, 1, 2);
+  start = g_get_monotonic_time ();
+  serval_link_start (lone.link);
+
+  g_assert_true (iterate_until (peer_closed, &lone, 5));
+  g_assert_error (lone.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (lone.error->message, "has not answered for"));
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+  g_assert_cmpuint (lone.closed, ==, 1);
+  iterate_for (1.0);
+  for (guint i = 0; i < G_N_ELEMENTS (a); i++)
+    {
+      g_assert_cmpuint (a[i].closed, ==, 0);
+      g_assert_cmpuint (b[i].closed, ==, 0);
+      peer_clear (&a[i]);
+      peer_clear (&b[i]);
+    }
+  peer_clear (&lone);
+  close (sv[1]);
+  drain ();
+}
+
+static gboolean
+got_all_1000 (gpointer data)
+{
+  return ((Peer *) data)->frames >= 1000;
+}
+
+static void
+test_flush_all (void)
+{
+  Peer a = { 0 }, b = { 0 };
+  gint64 end;
+
+  make_pair (&a, &b, 0, 0);
+  /* 1.4 MB: far more than the socket takes at once, so the link must
+   * wait for writability and carry on until the queue is empty. */
+  for (guint i = 0; i < 1000; i++)
+    send_frame (a.link, (guint8) i, 1400);
+  g_assert_cmpuint (serval_link_get_queued (a.link), >, 1000 * 1400);
+  g_assert_true (iterate_until (got_all_1000, &b, 10));
+  g_assert_cmpuint (b.frames, ==, 1000);
+  g_assert_true (b.in_order);
+  g_assert_cmpuint (serval_link_get_queued (a.link), ==, 0);
+  g_assert_cmpuint (serval_link_get_frames_dropped (a.link), ==, 0);
+
+  /* Queued from outside any dispatch: the next dispatch sends it. */
+  send_frame (a.link, 0, 60);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (b.frames < 1001 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (b.frames, ==, 1001);
+  peer_clear (&a);
+  peer_clear (&b);
+  drain ();
+}
+
+typedef struct {
+  Peer *a;
+  guint rounds;
+} PingPong;
+
+static void
+pingpong_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+{
+  PingPong *pp = user_data;
+
+  pp->a->frames++;
+  if (pp->a->frames < pp->rounds)
+    send_frame (link, (guint8) pp->a->frames, 64);
+}
+
+static gboolean
+pingpong_done (gpointer data)
+{
+  PingPong *pp = data;
+
+  return pp->a->frames >= pp->rounds;
+}
+
+/* A frame read in one dispatch leaves in that same dispatch: a round trip
+ * between two links costs two dispatches, not more (the idle source per link
+ * of old cost another main-loop iteration per hop). */
+static void
+test_same_dispatch (void)
+{
+  Peer a = { 0 }, b = { 0 };
+  PingPong pp = { &a, 300 };
+  ServalPoller *poller;
+  guint64 d0, d1;
+
+  make_pair (&a, &b, 0, 0);
+  b.echo = TRUE;
+  serval_link_set_handlers (a.link, NULL, pingpong_data_cb, &pp);
+  drain ();
+  poller = serval_poller_ref_for_context (NULL);
+  d0 = serval_poller_get_n_dispatches (poller);
+  send_frame (a.link, 0, 64);
+  g_assert_true (iterate_until (pingpong_done, &pp, 10));
+  d1 = serval_poller_get_n_dispatches (poller);
+  g_test_message ("%u round trips in %" G_GUINT64_FORMAT " dispatches", pp.rounds, d1 - d0);
+  g_assert_cmpuint (b.frames, ==, pp.rounds);
+  g_assert_cmpuint (d1 - d0, <=, 2 * pp.rounds + 4);
+  serval_poller_unref (poller);
+  peer_clear (&a);
+  peer_clear (&b);
+  drain ();
+}
+
+static gboolean
+victims_done (gpointer data)
+{
+  Peer *b = data;
+
+  for (guint i = 0; i < 40; i++)
+    if (i % 2 == 0 ? b[i].frames == 0 : b[i].closed == 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Links closed and freed from inside another link's callback, while their
+ * own epoll events of the same dispatch may still be waiting; and links
+ * that close themselves in their callback. */
+static void
+test_close_in_dispatch (void)
+{
+  Peer a[40] = { 0 }, b[40] = { 0 };
+  ServalLink *victims[40] = { 0 };
+  ServalPoller *poller;
+
+  for (guint i = 0; i < 40; i++)
+    make_pair (&a[i], &b[i], 0, 0);
+  drain ();
+  for (guint i = 0; i < 40; i += 2)
+    {
+      /* Each even b closes and frees the next (odd) b from its callback:
+       * victims[] holds the only reference. Every fourth closes itself too. */
+      victims[i + 1] = g_steal_pointer (&b[i + 1].link);
+      b[i].victim = &victims[i + 1];
+      b[i].close_self = i % 4 == 0;
+    }
+  /* All frames leave in one flush: their reads land in one epoll batch. */
+  for (guint i = 0; i < 40; i++)
+    send_frame (a[i].link, 0, 60);
+  g_assert_true (iterate_until (victims_done, b, 5));
+  iterate_for (0.2);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_assert_cmpuint (b[i].closed, ==, i % 2 == 1 || i % 4 == 0 ? 1 : 0);
+      if (i % 2 == 0)
+        {
+          g_assert_cmpuint (b[i].frames, ==, 1);
+          g_assert_true (serval_link_is_closed (b[i].link) == (i % 4 == 0));
+        }
+      else
+        g_assert_null (victims[i]);
+    }
+  for (guint i = 0; i < 40; i++)
+    {
+      peer_clear (&a[i]);
+      peer_clear (&b[i]);
+    }
+  drain ();
+  poller = serval_poller_ref_for_context (NULL);
+  g_assert_cmpuint (serval_poller_get_n_entries (poller), ==, 0);
+  serval_poller_unref (poller);
+}
+
+static ServalLink *
+link_on_pipes (int in_fd, int out_fd, Peer *p)
+{
+  g_autoptr(GInputStream) in = g_unix_input_stream_new (in_fd, TRUE);
+  g_autoptr(GOutputStream) out = g_unix_output_stream_new (out_fd, TRUE);
+  g_autoptr(GIOStream) stream = g_simple_io_stream_new (in, out);
+
+  p->link = serval_link_new (stream, "pipe peer");
+  p->in_order = TRUE;
+  serval_link_set_handlers (p->link, NULL, peer_data_cb, p);
+  g_signal_connect (p->link, "closed", G_CALLBACK (peer_closed_cb), p);
+  return p->link;
+}
+
+/* A stream with no socket under it (pipes): the link reads and waits for
+ * writability with the stream's own sources; the poller still flushes it
+ * and runs its keepalive. */
+static void
+test_no_socket (void)
+{
+  Peer a = { 0 }, b = { 0 };
+  int ab[2], ba[2];
+
+  g_assert_true (g_unix_open_pipe (ab, FD_CLOEXEC, NULL));
+  g_assert_true (g_unix_open_pipe (ba, FD_CLOEXEC, NULL));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (g_unix_set_fd_nonblocking (ab[i], TRUE, NULL));
+      g_assert_true (g_unix_set_fd_nonblocking (ba[i], TRUE, NULL));
+    }
+  link_on_pipes (ba[0], ab[1], &a);
+  link_on_pipes (ab[0], ba[1], &b);
+  serval_link_set_keepalive (a.link, 1, 2);
+  serval_link_set_keepalive (b.link, 1, 2);
+  serval_link_start (a.link);
+  serval_link_start (b.link);
+  for (guint i = 0; i < 1000; i++)
+    send_frame (a.link, (guint8) i, 1400);
+  g_assert_true (iterate_until (got_all_1000, &b, 10));
+  g_assert_cmpuint (b.frames, ==, 1000);
+  g_assert_true (b.in_order);
+  g_assert_cmpuint (serval_link_get_queued (a.link), ==, 0);
+  /* Pings both ways through three intervals: nobody times out. */
+  iterate_for (3.2);
+  g_assert_cmpuint (a.closed, ==, 0);
+  g_assert_cmpuint (b.closed, ==, 0);
+  peer_clear (&a);
+  peer_clear (&b);
+  drain ();
+}
+
+/* The poller of a thread's own context is not the default context's. */
+static void
+test_per_context (void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  ServalPoller *p_default = serval_poller_ref_for_context (NULL);
+  ServalPoller *p_ctx = serval_poller_ref_for_context (ctx);
+
+  g_assert_true (p_default != p_ctx);
+  g_assert_true (serval_poller_get_context (p_ctx) == ctx);
+  g_assert_true (serval_poller_ref_for_context (ctx) == p_ctx);
+  serval_poller_unref (p_ctx);
+  serval_poller_unref (p_ctx);
+  serval_poller_unref (p_default);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/poller/timers", test_timers);
+  g_test_add_func ("/engine/poller/per-context", test_per_context);
+  g_test_add_func ("/engine/poller/many-links", test_many_links);
+  g_test_add_func ("/engine/poller/silent-peer", test_silent_peer);
+  g_test_add_func ("/engine/poller/flush-all", test_flush_all);
+  g_test_add_func ("/engine/poller/same-dispatch", test_same_dispatch);
+  g_test_add_func ("/engine/poller/close-in-dispatch", test_close_in_dispatch);
+  g_test_add_func ("/engine/poller/no-socket", test_no_socket);
+  return g_test_run ();
+}
