@@ -27,16 +27,7 @@ E2E_LOG=$out/checks.log
 note "logs in $out"
 
 # --- topology --------------------------------------------------------------------
-for ns in $SRV $C1 $C2 $C3; do make_ns "$ns"; done
-link_ns "$SRV" 10.231.1.1/24 "$C1" 10.231.1.2/24 "${P}a"
-link_ns "$SRV" 10.231.2.1/24 "$C2" 10.231.2.2/24 "${P}b"
-link_ns "$SRV" 10.231.3.1/24 "$C3" 10.231.3.2/24 "${P}c"
-in_ns "$SRV" sysctl -qw net.ipv4.ip_forward=0
-for ns in $C1 $C2 $C3; do
-  # No duplicate address detection on the TAP devices, so IPv6 link-local works at once.
-  in_ns "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-  in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-done
+star_ns 231 "$P" "$SRV" "$C1" "$C2" "$C3"
 check "precondition: alice cannot reach bob's network without Serval" \
   bash -c "! ip netns exec $C1 ping -c 1 -W 1 10.231.2.2 >/dev/null 2>&1"
 

@@ -29,15 +29,7 @@ trap e2e_cleanup EXIT
 E2E_LOG=$out/checks.log
 note "logs in $out"
 
-for ns in $SRV $C1 $C2 $C3; do make_ns "$ns"; done
-link_ns "$SRV" 10.232.1.1/24 "$C1" 10.232.1.2/24 "${P}a"
-link_ns "$SRV" 10.232.2.1/24 "$C2" 10.232.2.2/24 "${P}b"
-link_ns "$SRV" 10.232.3.1/24 "$C3" 10.232.3.2/24 "${P}c"
-in_ns "$SRV" sysctl -qw net.ipv4.ip_forward=0
-for ns in $C1 $C2 $C3; do
-  in_ns "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-  in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-done
+star_ns 232 "$P" "$SRV" "$C1" "$C2" "$C3"
 
 for u in alice bob carol; do echo "pw-$u-$$" > "$out/$u.pw"; done
 for u in alice bob carol; do

@@ -63,6 +63,23 @@ link_ns() {
   in_ns "$b" ip link set "${name}b" up
 }
 
+# star_ns NET VETH SRV CLIENT...: the server namespace SRV and each client namespace
+# on a veth of its own (VETHa, VETHb, ...), client i at 10.NET.i.2/24 and SRV at
+# 10.NET.i.1; no forwarding in SRV (clients reach each other only through Serval), no
+# duplicate address detection in the clients (IPv6 link-local works at once on TAPs).
+star_ns() {
+  local net=$1 veth=$2 srv=$3 i=0 ns letters=(a b c d e f g h); shift 3
+  make_ns "$srv"
+  in_ns "$srv" sysctl -qw net.ipv4.ip_forward=0
+  for ns in "$@"; do
+    make_ns "$ns"
+    link_ns "$srv" "10.$net.$((i + 1)).1/24" "$ns" "10.$net.$((i + 1)).2/24" "$veth${letters[i]}"
+    in_ns "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+    in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
+    i=$((i + 1))
+  done
+}
+
 # bg NS LOGFILE COMMAND...: runs a command in a namespace in the background; sets BG_PID
 bg() {
   local ns=$1 log=$2; shift 2
