@@ -98,6 +98,8 @@ struct _ServalClient
   GBytes *token;                 /* resume token from the last LoggedIn; memory only */
   gboolean login_with_token;     /* the login under way carries the token */
   gboolean resumed;              /* the last login used the token */
+  GBytes *tls_resume;            /* to resume the last TLS session, once; memory only */
+  char *tls_resume_server;       /* the server it was made with */
 
   ServalClientState state;
   gboolean admin;
@@ -233,6 +235,8 @@ serval_client_finalize (GObject *object)
   g_free (client->host);
   g_free (client->last_error);
   g_free (client->peer_fingerprint);
+  g_clear_pointer (&client->tls_resume, g_bytes_unref);
+  g_free (client->tls_resume_server);
   g_free (client->node);
   g_free (client->gso_scratch);
   g_strfreev (client->servers);
@@ -828,6 +832,13 @@ login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
   client->logged_in = TRUE;
   client->resumed = client->login_with_token;
   forget_token (client);
+  /* The TLS session ticket came before this answer: keep it to resume the
+   * session on the next connection (one handshake without certificate or
+   * signatures for both sides). */
+  g_clear_pointer (&client->tls_resume, g_bytes_unref);
+  g_free (client->tls_resume_server);
+  client->tls_resume = serval_link_get_resume_data (client->link);
+  client->tls_resume_server = client->tls_resume ? g_strdup (serval_link_get_peer (client->link)) : NULL;
   if (li->token != NULL && li->token->size > 0)
     client->token = g_bytes_new (li->token->buf, li->token->size);
   if (client->admin != li->admin)
@@ -969,11 +980,17 @@ link_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 attempt_connect (ServalClient *client)
 {
+  g_autoptr(GBytes) resume = NULL;
+
   if (client->link != NULL || client->cancellable != NULL)
     return;
   set_state (client, SERVAL_CLIENT_STATE_CONNECTING);
   client->cancellable = g_cancellable_new ();
-  serval_link_connect_async (current_server (client), client->fingerprint, client->cancellable,
+  /* A session is resumed once, and only with the server that made it. */
+  if (client->tls_resume != NULL && g_strcmp0 (client->tls_resume_server, current_server (client)) == 0)
+    resume = g_steal_pointer (&client->tls_resume);
+  g_clear_pointer (&client->tls_resume, g_bytes_unref);
+  serval_link_connect_async (current_server (client), client->fingerprint, resume, client->cancellable,
                              link_connected_cb, g_object_ref (client));
 }
 

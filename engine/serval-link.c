@@ -24,6 +24,11 @@ struct _ServalLink
   GObject parent_instance;
 
   GIOStream *stream;
+  /* With GnuTLS directly on the socket (serval_link_new_tls()): the session,
+   * and @stream is its GSocketConnection. Otherwise NULL and @in/@out are
+   * used. */
+  ServalTlsSession *tls;
+  gnutls_session_t gs;
   GPollableInputStream *in;
   GPollableOutputStream *out;
   char *peer;
@@ -69,6 +74,7 @@ struct _ServalLink
   guint started : 1;
   guint want_write : 1;    /* unsent bytes: the socket's writability is watched */
   guint bufs_grown : 1;    /* a buffer grew past SMALL_BUFFER: give it back when idle */
+  guint read_wants_write : 1; /* TLS must send before it can read on (e.g. a key update) */
 };
 
 /* Buffers that held more than this are given back once the link is idle
@@ -120,9 +126,13 @@ serval_link_dispose (GObject *object)
   ServalLink *link = SERVAL_LINK (object);
 
   destroy_sources (link);
+  if (link->tls != NULL)
+    serval_tls_session_bye (link->tls);
   if (link->stream != NULL && !g_io_stream_is_closed (link->stream))
     g_io_stream_close_async (link->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   g_clear_object (&link->stream);
+  g_clear_object (&link->tls);
+  link->gs = NULL;
   G_OBJECT_CLASS (serval_link_parent_class)->dispose (object);
 }
 
@@ -182,6 +192,31 @@ serval_link_new (GIOStream *stream, const char *peer)
   link->peer = g_strdup (peer != NULL ? peer : "peer");
   link->last_rx = g_get_monotonic_time ();
   return link;
+}
+
+ServalLink *
+serval_link_new_tls (ServalTlsSession *tls, const char *peer)
+{
+  ServalLink *link;
+
+  g_return_val_if_fail (SERVAL_IS_TLS_SESSION (tls), NULL);
+
+  link = serval_link_new (G_IO_STREAM (serval_tls_session_get_connection (tls)), peer);
+  link->tls = g_object_ref (tls);
+  link->gs = serval_tls_session_get_gnutls (tls);
+  return link;
+}
+
+gboolean
+serval_link_is_resumed (ServalLink *link)
+{
+  return link->tls != NULL && serval_tls_session_is_resumed (link->tls);
+}
+
+GBytes *
+serval_link_get_resume_data (ServalLink *link)
+{
+  return link->tls != NULL ? serval_tls_session_get_resume_data (link->tls) : NULL;
 }
 
 void
@@ -251,6 +286,8 @@ serval_link_close (ServalLink *link, const GError *reason)
   link->closed = TRUE;
   g_object_ref (link);
   destroy_sources (link);
+  if (link->tls != NULL)
+    serval_tls_session_bye (link->tls);
   if (link->stream != NULL && !g_io_stream_is_closed (link->stream))
     g_io_stream_close_async (link->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   if (reason == NULL)
@@ -295,6 +332,39 @@ close_with (ServalLink *link, int code, const char *format, ...)
 
 static gboolean write_ready_cb (GObject *stream, gpointer user_data);
 
+/* Bytes sent, -2 if the socket takes nothing now, -1 with @error. With
+ * GnuTLS, a record that did not fit stays in GnuTLS and the next call (with
+ * the same bytes at the same place in the queue) sends it and returns its
+ * length. */
+static gssize
+link_send (ServalLink *link, const guint8 *data, gsize len, GError **error)
+{
+  gssize n;
+
+  if (link->gs == NULL)
+    {
+      g_autoptr(GError) local = NULL;
+
+      n = g_pollable_output_stream_write_nonblocking (link->out, data, len, NULL, &local);
+      if (n < 0 && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return -2;
+      if (n < 0)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return n;
+    }
+  do
+    n = gnutls_record_send (link->gs, data, len);
+  while (n == GNUTLS_E_INTERRUPTED);
+  if (n == GNUTLS_E_AGAIN)
+    return -2;
+  if (n < 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, gnutls_strerror (n));
+      return -1;
+    }
+  return n;
+}
+
 static void
 link_flush (ServalLink *link)
 {
@@ -305,11 +375,10 @@ link_flush (ServalLink *link)
       g_autoptr(GError) error = NULL;
       gssize n;
 
-      n = g_pollable_output_stream_write_nonblocking (link->out, link->wbuf->data + link->wpos,
-                                                      link->wbuf->len - link->wpos, NULL, &error);
+      n = link_send (link, link->wbuf->data + link->wpos, link->wbuf->len - link->wpos, &error);
       if (n < 0)
         {
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+          if (n == -2)
             {
               /* Level triggered: watched for writability only from now
                * until the queue is empty. */
@@ -352,7 +421,7 @@ link_flush (ServalLink *link)
         link->bufs_grown = TRUE;
       link->last_big_flush = now;
     }
-  if (link->want_write)
+  if (link->want_write && !link->read_wants_write)
     {
       link->want_write = FALSE;
       update_interest (link);
@@ -372,12 +441,23 @@ write_ready_cb (GObject *stream, gpointer user_data)
 }
 
 /* The poller: the socket takes more. */
+static void link_read (ServalLink *link);
+
 static void
 poller_writable_cb (gpointer user_data)
 {
   ServalLink *link = g_object_ref (user_data);
 
-  link_flush (link);
+  if (link->read_wants_write)
+    {
+      /* TLS has sent what it had to (or will say so again): read on. */
+      link->read_wants_write = FALSE;
+      link->want_write = serval_link_get_queued (link) > 0;
+      update_interest (link);
+      link_read (link);
+    }
+  if (!link->closed)
+    link_flush (link);
   g_object_unref (link);
 }
 
@@ -606,6 +686,52 @@ socket_has_input (ServalLink *link)
 
 static gboolean read_ready_cb (GObject *stream, gpointer user_data);
 
+/* Bytes read, 0 at the end, -2 if nothing is there now, -1 with @error. */
+static gssize
+link_recv (ServalLink *link, guint8 *buf, gsize size, GError **error)
+{
+  gssize n;
+
+  if (link->gs == NULL)
+    {
+      g_autoptr(GError) local = NULL;
+
+      n = g_pollable_input_stream_read_nonblocking (link->in, buf, size, NULL, &local);
+      if (n < 0 && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return -2;
+      if (n < 0)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return n;
+    }
+  for (;;)
+    {
+      n = gnutls_record_recv (link->gs, buf, size);
+      if (n >= 0)
+        return n;
+      if (n == GNUTLS_E_AGAIN)
+        {
+          /* Reading made TLS send (a key update): it waits for the socket
+           * to take its reply before it reads on. */
+          if (gnutls_record_get_direction (link->gs) == 1 && !link->read_wants_write)
+            {
+              link->read_wants_write = TRUE;
+              link->want_write = TRUE;
+              update_interest (link);
+            }
+          return -2;
+        }
+      /* The peer closed without close_notify: as good as a close here, a
+       * partial message is still caught by the caller. */
+      if (n == GNUTLS_E_PREMATURE_TERMINATION)
+        return 0;
+      if (n != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal (n))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, gnutls_strerror (n));
+          return -1;
+        }
+    }
+}
+
 /* Reads until the stream would block (which also drains what TLS holds
  * decrypted) or MAX_READS_PER_WAKEUP, and handles every message. */
 static void
@@ -630,19 +756,17 @@ link_read (ServalLink *link)
       if (old == 0 && poller != NULL)
         shared = serval_poller_borrow_buffer (poller);
       if (shared != NULL)
-        n = g_pollable_input_stream_read_nonblocking (link->in, shared, SERVAL_POLLER_BUFFER_SIZE,
-                                                      NULL, &error);
+        n = link_recv (link, shared, SERVAL_POLLER_BUFFER_SIZE, &error);
       else
         {
           g_byte_array_set_size (link->rbuf, old + READ_CHUNK);
           link->bufs_grown = TRUE;
-          n = g_pollable_input_stream_read_nonblocking (link->in, link->rbuf->data + old, READ_CHUNK,
-                                                        NULL, &error);
+          n = link_recv (link, link->rbuf->data + old, READ_CHUNK, &error);
           g_byte_array_set_size (link->rbuf, old + MAX (n, 0));
         }
       if (n <= 0 && shared != NULL)
         serval_poller_return_buffer (poller, shared);
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      if (n == -2)
         {
           blocked = TRUE;
           break;
@@ -683,7 +807,8 @@ link_read (ServalLink *link)
       if (i == MAX_READS_PER_WAKEUP)
         /* More may wait inside TLS, where epoll cannot see it. */
         serval_poller_mark_pending (link->entry);
-      else if (blocked && got == 0 && link->read_source == NULL && socket_has_input (link))
+      else if (link->gs == NULL && blocked && got == 0 && link->read_source == NULL &&
+               socket_has_input (link))
         {
           /* TLS took nothing although the socket has input: it waits for
            * something else (to write, e.g. a key update reply, or another
@@ -877,7 +1002,8 @@ typedef struct {
   char *server;
   char *fingerprint;        /* expected, or NULL */
   char *peer_fingerprint;   /* what the server showed */
-  GTlsConnection *tls;
+  GBytes *resume;
+  ServalTlsSession *tls;
 } ConnectData;
 
 static void
@@ -886,20 +1012,9 @@ connect_data_free (ConnectData *data)
   g_free (data->server);
   g_free (data->fingerprint);
   g_free (data->peer_fingerprint);
+  g_clear_pointer (&data->resume, g_bytes_unref);
   g_clear_object (&data->tls);
   g_free (data);
-}
-
-static gboolean
-accept_certificate_cb (GTlsConnection *conn, GTlsCertificate *cert,
-                       GTlsCertificateFlags errors, gpointer user_data)
-{
-  ConnectData *data = user_data;
-
-  g_free (data->peer_fingerprint);
-  data->peer_fingerprint = serval_tls_fingerprint (cert, NULL);
-  return data->fingerprint != NULL && data->peer_fingerprint != NULL &&
-         serval_fingerprint_equal (data->fingerprint, data->peer_fingerprint);
 }
 
 static void
@@ -908,47 +1023,20 @@ handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   ConnectData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  GTlsCertificate *cert;
+  gboolean ok = serval_tls_session_handshake_finish (data->tls, result, &error);
 
-  if (!g_tls_connection_handshake_finish (data->tls, result, &error))
+  g_free (data->peer_fingerprint);
+  data->peer_fingerprint = g_strdup (serval_tls_session_get_peer_fingerprint (data->tls));
+  if (!ok)
     {
-      if (data->peer_fingerprint != NULL && data->fingerprint != NULL)
-        g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH,
-                                 _("The certificate of %s has fingerprint %s, not the expected %s: "
-                                 "someone may be intercepting the connection, or the server "
-                                 "has a new certificate (check with “serval-server fingerprint” on it)"),
-                                 data->server, data->peer_fingerprint, data->fingerprint);
-      else if (data->peer_fingerprint != NULL)
-        g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED,
-                                 _("The certificate of %s is not signed by a trusted authority; "
-                                 "its fingerprint is %s. If “serval-server fingerprint” on the "
-                                 "server prints the same, pass --fingerprint %s"),
-                                 data->server, data->peer_fingerprint, data->peer_fingerprint);
+      if (error->domain == SERVAL_TLS_ERROR || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
                                  _("The TLS handshake with %s failed: %s"), data->server, error->message);
       return;
     }
-
-  /* A CA-valid certificate skips accept-certificate: check the pin here. */
-  cert = g_tls_connection_get_peer_certificate (data->tls);
-  if (data->peer_fingerprint == NULL && cert != NULL)
-    data->peer_fingerprint = serval_tls_fingerprint (cert, NULL);
-  if (data->fingerprint != NULL &&
-      (data->peer_fingerprint == NULL || !serval_fingerprint_equal (data->fingerprint, data->peer_fingerprint)))
-    {
-      g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH,
-                               _("The certificate of %s has fingerprint %s, not the expected %s"),
-                               data->server, data->peer_fingerprint ? data->peer_fingerprint : "(none)",
-                               data->fingerprint);
-      return;
-    }
-  if (!serval_tls_check_version (data->tls, data->server, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, serval_link_new (G_IO_STREAM (data->tls), data->server), g_object_unref);
+  g_task_return_pointer (task, serval_link_new_tls (data->tls, data->server), g_object_unref);
 }
 
 static void
@@ -959,7 +1047,7 @@ tcp_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GSocketConnection) conn = NULL;
   g_autoptr(GSocketConnectable) identity = NULL;
   g_autoptr(GError) error = NULL;
-  GIOStream *tls;
+  const char *host;
 
   conn = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
   if (conn == NULL)
@@ -975,34 +1063,21 @@ tcp_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   identity = g_network_address_parse (data->server, SERVAL_DEFAULT_PORT, NULL);
-  if (data->fingerprint != NULL)
-    /* With a pinned fingerprint no authority is consulted: no database, so
-     * that glib-networking does not parse the system CA store for every
-     * connection (3.8 MiB per link, measured with serval-bench); every
-     * certificate then goes through accept-certificate, which compares it. */
-    tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
-                          NULL, &error,
-                          "base-io-stream", conn,
-                          "server-identity", identity,
-                          "database", NULL,
-                          NULL);
-  else
-    tls = g_tls_client_connection_new (G_IO_STREAM (conn), identity, &error);
-  if (tls == NULL)
+  host = identity != NULL ? g_network_address_get_hostname (G_NETWORK_ADDRESS (identity)) : data->server;
+  data->tls = serval_tls_session_new_client (conn, host, data->fingerprint, data->resume, &error);
+  if (data->tls == NULL)
     {
       g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
-                               _("Cannot start TLS (is glib-networking installed?): %s"), error->message);
+                               _("Cannot start TLS with %s: %s"), data->server, error->message);
       return;
     }
-  data->tls = G_TLS_CONNECTION (tls);
-  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), data);
-  g_tls_connection_handshake_async (data->tls, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                                    handshake_cb, g_object_ref (task));
+  serval_tls_session_handshake_async (data->tls, g_task_get_cancellable (task), handshake_cb,
+                                      g_object_ref (task));
 }
 
 void
-serval_link_connect_async (const char *server, const char *fingerprint, GCancellable *cancellable,
-                           GAsyncReadyCallback callback, gpointer user_data)
+serval_link_connect_async (const char *server, const char *fingerprint, GBytes *resume,
+                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
@@ -1011,6 +1086,7 @@ serval_link_connect_async (const char *server, const char *fingerprint, GCancell
   g_task_set_source_tag (task, serval_link_connect_async);
   data->server = g_strdup (server);
   data->fingerprint = fingerprint != NULL && *fingerprint ? g_strdup (fingerprint) : NULL;
+  data->resume = resume != NULL ? g_bytes_ref (resume) : NULL;
   g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);
   g_socket_client_set_timeout (client, 10);
   g_socket_client_connect_to_host_async (client, server, SERVAL_DEFAULT_PORT, cancellable,

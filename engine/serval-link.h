@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 #include "serval-codec.h"
+#include "serval-tls.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,9 @@ typedef void (*ServalLinkDataFunc) (ServalLink *link, guint32 vlan, const guint8
                                     gsize len, gpointer user_data);
 
 ServalLink  *serval_link_new (GIOStream *stream, const char *peer);
+/* A link on a handshaken TLS session: GnuTLS reads and writes the socket
+ * directly (what servers and clients use). */
+ServalLink  *serval_link_new_tls (ServalTlsSession *tls, const char *peer);
 void         serval_link_set_handlers (ServalLink *link, ServalLinkMessageFunc message_func,
                                        ServalLinkDataFunc data_func, gpointer user_data);
 /* Pings every @interval seconds; closes after @timeout seconds of silence. 0 turns it off. */
@@ -73,12 +77,21 @@ GInetSocketAddress *serval_link_get_remote_address (ServalLink *link);
 guint64      serval_link_get_frames_dropped (ServalLink *link);
 gsize        serval_link_get_queued (ServalLink *link);
 
+/* TRUE if the link's TLS session resumed an earlier one (no certificate
+ * or key exchange with signatures: a cheaper handshake for both sides). */
+gboolean     serval_link_is_resumed (ServalLink *link);
+/* What serval_link_connect_async() needs to resume this session later, or
+ * NULL (no ticket from the server yet, or not a client). */
+GBytes      *serval_link_get_resume_data (ServalLink *link);
+
 /* Connects to @server ("host:port", default port 7465) over TCP + TLS 1.3.
  * The server's certificate must match @fingerprint (hex SHA-256 of its
- * public key) or, without one, be signed by a trusted CA. */
+ * public key) or, without one, be signed by a trusted CA. @resume: from
+ * serval_link_get_resume_data() of an earlier link to the same server, or
+ * NULL; a session that cannot be resumed falls back to a full handshake. */
 void         serval_link_connect_async (const char *server, const char *fingerprint,
-                                        GCancellable *cancellable, GAsyncReadyCallback callback,
-                                        gpointer user_data);
+                                        GBytes *resume, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
 /* @peer_fingerprint: (out) (optional): the fingerprint the server showed,
  * also on failure once known (to offer trust on first use). */
 ServalLink  *serval_link_connect_finish (GAsyncResult *result, char **peer_fingerprint, GError **error);

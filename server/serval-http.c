@@ -44,17 +44,22 @@ serval_http_metrics_text (ServalServer *server)
     "serval_frames_forwarded_total %" G_GUINT64_FORMAT "\n"
     "# HELP serval_bytes_forwarded_total Bytes of frame copies delivered to ports.\n"
     "# TYPE serval_bytes_forwarded_total counter\n"
-    "serval_bytes_forwarded_total %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_frames_dropped_total Frames not forwarded, by reason.\n"
-    "# TYPE serval_frames_dropped_total counter\n",
+    "serval_bytes_forwarded_total %" G_GUINT64_FORMAT "\n",
     st.clients, st.sessions, st.logins_ok, st.logins_failed, st.protocol_errors,
     sw->frames_in, sw->bytes_in, sw->frames_out, sw->bytes_out);
   g_string_append_printf (s,
     "# HELP serval_token_logins_total Logins with a resume token, by result (ok ones are also in serval_logins_total).\n"
     "# TYPE serval_token_logins_total counter\n"
     "serval_token_logins_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n"
-    "serval_token_logins_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n",
-    st.token_logins, st.tokens_refused);
+    "serval_token_logins_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n"
+    "# HELP serval_tls_handshakes_total TLS handshakes: completed in full, resumed with a session ticket, failed.\n"
+    "# TYPE serval_tls_handshakes_total counter\n"
+    "serval_tls_handshakes_total{kind=\"full\"} %" G_GUINT64_FORMAT "\n"
+    "serval_tls_handshakes_total{kind=\"resumed\"} %" G_GUINT64_FORMAT "\n"
+    "serval_tls_handshakes_total{kind=\"failed\"} %" G_GUINT64_FORMAT "\n"
+    "# HELP serval_frames_dropped_total Frames not forwarded, by reason.\n"
+    "# TYPE serval_frames_dropped_total counter\n",
+    st.token_logins, st.tokens_refused, st.tls_handshakes - st.tls_resumed, st.tls_resumed, st.tls_failed);
   for (int v = 1; v < SERVAL_SWITCH_N_VERDICTS; v++)
     g_string_append_printf (s, "serval_frames_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             serval_switch_verdict_to_string (v), sw->dropped[v]);

@@ -58,6 +58,7 @@ struct _ServalServer
   ServalStore *store;
   ServalSwitch *sw;
   GTlsCertificate *cert;
+  ServalTlsServer *tls;     /* credentials and ticket key shared by every session */
   char *fingerprint;
   GSocketService *service;
   GHashTable *sessions;    /* Session* set, every accepted link */
@@ -1127,7 +1128,7 @@ switch_output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsi
 
 typedef struct {
   ServalServer *server;
-  GTlsConnection *tls;
+  ServalTlsSession *tls;
   GCancellable *cancellable;
   GSource *timeout;
   char *peer;
@@ -1164,9 +1165,9 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   Session *s;
 
-  if (!g_tls_connection_handshake_finish (hs->tls, result, &error) ||
-      !serval_tls_check_version (hs->tls, hs->peer, &error))
+  if (!serval_tls_session_handshake_finish (hs->tls, result, &error))
     {
+      server->stats.tls_failed++;
       g_message ("TLS handshake with %s failed: %s", hs->peer, error->message);
       handshake_free (hs);
       return;
@@ -1178,7 +1179,10 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   s->peer = g_steal_pointer (&hs->peer);
   s->addr = g_steal_pointer (&hs->addr);
   s->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) membership_free);
-  s->link = serval_link_new (G_IO_STREAM (hs->tls), s->peer);
+  server->stats.tls_handshakes++;
+  if (serval_tls_session_is_resumed (hs->tls))
+    server->stats.tls_resumed++;
+  s->link = serval_link_new_tls (hs->tls, s->peer);
   handshake_free (hs);
   g_hash_table_add (server->sessions, s);
   server->stats.clients++;
@@ -1195,7 +1199,6 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
   Handshake *hs;
-  GIOStream *tls;
 
   if (server->shutting_down)
     return TRUE;
@@ -1215,28 +1218,19 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
       hs->peer = g_strdup ("unknown peer");
     }
 
-  /* No certificate database: clients do not present certificates, and the
-   * default database makes glib-networking parse the whole system CA store
-   * for every connection (3.8 MiB and 12 ms of CPU per client, measured with
-   * serval-bench). */
-  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
-                        NULL, &error,
-                        "base-io-stream", conn,
-                        "certificate", server->cert,
-                        "database", NULL,
-                        NULL);
-  if (tls == NULL)
+  /* GnuTLS on the socket, with the credentials every session shares. */
+  hs->tls = serval_tls_session_new_server (server->tls, conn, &error);
+  if (hs->tls == NULL)
     {
       g_warning ("Cannot start TLS for %s: %s", hs->peer, error->message);
       handshake_free (hs);
       return TRUE;
     }
-  hs->tls = G_TLS_CONNECTION (tls);
   hs->cancellable = g_cancellable_new ();
   hs->timeout = g_timeout_source_new_seconds (HANDSHAKE_TIMEOUT_S);
   g_source_set_callback (hs->timeout, handshake_timeout_cb, hs, NULL);
   g_source_attach (hs->timeout, NULL);
-  g_tls_connection_handshake_async (hs->tls, G_PRIORITY_DEFAULT, hs->cancellable, handshake_done_cb, hs);
+  serval_tls_session_handshake_async (hs->tls, hs->cancellable, handshake_done_cb, hs);
   return TRUE;
 }
 
@@ -1286,6 +1280,20 @@ serval_server_new (const ServalServerConfig *config, GError **error)
   server->fingerprint = serval_tls_fingerprint (server->cert, error);
   if (server->fingerprint == NULL)
     return NULL;
+  {
+    g_autofree char *cert_path = g_build_filename (config->data_dir, "cert.pem", NULL);
+    g_autofree char *key_path = g_build_filename (config->data_dir, "key.pem", NULL);
+    guint8 ticket_key[SERVAL_TLS_TICKET_KEY_LEN];
+
+    /* In the store, like the token key: session tickets stay valid across
+     * restarts (a reconnect storm then resumes instead of signing). */
+    if (!serval_store_secret (server->store, "tls-ticket-key", ticket_key, sizeof ticket_key, error))
+      return NULL;
+    server->tls = serval_tls_server_new (cert_path, key_path, ticket_key, error);
+    gnutls_memset (ticket_key, 0, sizeof ticket_key);
+    if (server->tls == NULL)
+      return NULL;
+  }
   if (created)
     g_message ("Made a new self-signed certificate in %s", config->data_dir);
 
@@ -1332,6 +1340,7 @@ serval_server_free (ServalServer *server)
   g_clear_pointer (&server->store, serval_store_close);
   gnutls_memset (server->token_key, 0, sizeof server->token_key);
   g_clear_object (&server->cert);
+  g_clear_pointer (&server->tls, serval_tls_server_free);
   g_free (server->fingerprint);
   g_free (server->gso_scratch);
   serval_server_config_clear (&server->config);

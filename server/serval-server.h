@@ -38,6 +38,9 @@ typedef struct {
   guint64 token_logins;     /* of logins_ok, those with a resume token */
   guint64 tokens_refused;   /* resume tokens refused (not in logins_failed) */
   guint64 protocol_errors;  /* links closed for bad input */
+  guint64 tls_handshakes;   /* TLS handshakes completed */
+  guint64 tls_resumed;      /* of those, sessions resumed with a ticket */
+  guint64 tls_failed;       /* handshakes that failed or timed out */
   guint64 link_frames_dropped;
   guint64 offload_frames_in;    /* frames that came with offload metadata */
   guint64 offload_forwarded;    /* copies sent on as they were, to members that take them */

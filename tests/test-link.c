@@ -169,7 +169,7 @@ connect_ok (Fixture *f)
   ConnectResult r = { 0 };
   ServalLink *link;
 
-  serval_link_connect_async (f->address, f->fingerprint, NULL, connected_cb, &r);
+  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done, 10));
   g_assert_no_error (r.error);
   g_assert_nonnull (r.link);
@@ -222,7 +222,7 @@ test_fingerprints (Fixture *f, gconstpointer data)
 {
   ConnectResult r = { 0 };
 
-  serval_link_connect_async (f->address, "00112233", NULL, connected_cb, &r);
+  serval_link_connect_async (f->address, "00112233", NULL, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done, 10));
   g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH);
   g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
@@ -230,7 +230,7 @@ test_fingerprints (Fixture *f, gconstpointer data)
   connect_result_clear (&r);
   r.done = FALSE;
 
-  serval_link_connect_async (f->address, NULL, NULL, connected_cb, &r);
+  serval_link_connect_async (f->address, NULL, NULL, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done, 10));
   g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED);
   g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
@@ -266,7 +266,7 @@ test_unreachable (void)
   addr = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
   g_socket_close (s, NULL);
 
-  serval_link_connect_async (addr, "00", NULL, connected_cb, &r);
+  serval_link_connect_async (addr, "00", NULL, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done, 10));
   g_assert_error (r.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT);
   g_assert_nonnull (strstr (r.error->message, addr));

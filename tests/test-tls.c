@@ -1,0 +1,521 @@
+/* TLS sessions run directly on GnuTLS (serval-tls.h) between two real
+ * sockets on loopback: links over them, key updates mid-stream, session
+ * resumption with tickets (and every way it must fall back to a full
+ * handshake), a pinned fingerprint, a peer that only speaks TLS 1.2, a peer
+ * that speaks no TLS at all, and a cancelled handshake. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <glib-unix.h>
+#include <gnutls/gnutls.h>
+#include <string.h>
+
+#include "serval-cert.h"
+#include "serval-link.h"
+#include "serval-tls.h"
+
+typedef struct {
+  char *dir;
+  char *cert_path;
+  char *key_path;
+  char *fingerprint;
+  ServalTlsServer *tls;
+  GSocketService *service;
+  char *address;
+  /* The last connection the server side took. */
+  ServalTlsSession *server_session;
+  ServalLink *server_link;
+  GError *server_error;
+  guint server_handshakes;
+  guint server_failures;
+  guint server_frames;
+  gsize server_bytes;
+  gboolean in_order;
+} Fixture;
+
+static gboolean
+run_until (gboolean *flag, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!*flag && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  return *flag;
+}
+
+static void
+server_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  /* Frames carry their sequence number in bytes 14-15. */
+  if (len < 16 || frame[14] != (guint8) f->server_frames || frame[15] != (guint8) (f->server_frames >> 8))
+    f->in_order = FALSE;
+  f->server_frames++;
+  f->server_bytes += len;
+}
+
+static void
+server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fixture *f = user_data;
+  ServalTlsSession *session = SERVAL_TLS_SESSION (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!serval_tls_session_handshake_finish (session, result, &error))
+    {
+      f->server_failures++;
+      g_clear_error (&f->server_error);
+      f->server_error = g_steal_pointer (&error);
+      g_object_unref (session);
+      return;
+    }
+  f->server_handshakes++;
+  if (f->server_link != NULL)
+    serval_link_close (f->server_link, NULL);
+  g_clear_object (&f->server_link);
+  g_clear_object (&f->server_session);
+  f->server_session = session;
+  f->server_link = serval_link_new_tls (session, "test client");
+  serval_link_set_handlers (f->server_link, NULL, server_data_cb, f);
+  serval_link_start (f->server_link);
+  /* Something to read: the client takes the session ticket with it. */
+  serval_link_send_take (f->server_link, serval_message_new_ping (FALSE, 7));
+}
+
+static gboolean
+incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+  ServalTlsSession *session = serval_tls_session_new_server (f->tls, conn, &error);
+
+  g_assert_no_error (error);
+  serval_tls_session_handshake_async (session, NULL, server_handshake_cb, f);
+  return TRUE;
+}
+
+static ServalTlsServer *
+make_tls_server (Fixture *f, guint8 key_byte, gboolean tickets)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 key[SERVAL_TLS_TICKET_KEY_LEN];
+  ServalTlsServer *tls;
+
+  memset (key, key_byte, sizeof key);
+  tls = serval_tls_server_new (f->cert_path, f->key_path, tickets ? key : NULL, &error);
+  g_assert_no_error (error);
+  return tls;
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GTlsCertificate) cert = NULL;
+
+  f->in_order = TRUE;
+  f->dir = g_dir_make_tmp ("serval-tls-XXXXXX", &error);
+  g_assert_no_error (error);
+  cert = serval_cert_load_or_create (f->dir, "test", NULL, &error);
+  g_assert_no_error (error);
+  f->fingerprint = serval_tls_fingerprint (cert, &error);
+  g_assert_no_error (error);
+  f->cert_path = g_build_filename (f->dir, "cert.pem", NULL);
+  f->key_path = g_build_filename (f->dir, "key.pem", NULL);
+  f->tls = make_tls_server (f, 1, data == NULL);
+  f->service = g_socket_service_new ();
+  g_socket_listener_add_address (G_SOCKET_LISTENER (f->service), any, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  f->address = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_signal_connect (f->service, "incoming", G_CALLBACK (incoming_cb), f);
+  g_socket_service_start (f->service);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  if (f->server_link != NULL)
+    serval_link_close (f->server_link, NULL);
+  g_clear_object (&f->server_link);
+  g_clear_object (&f->server_session);
+  g_clear_error (&f->server_error);
+  g_socket_service_stop (f->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (f->service));
+  g_clear_object (&f->service);
+  serval_tls_server_free (f->tls);
+  g_unlink (f->cert_path);
+  g_unlink (f->key_path);
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->cert_path);
+  g_free (f->key_path);
+  g_free (f->fingerprint);
+  g_free (f->address);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+typedef struct {
+  gboolean done;
+  ServalLink *link;
+  char *peer_fp;
+  GError *error;
+} ConnectResult;
+
+static void
+connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ConnectResult *r = user_data;
+
+  r->link = serval_link_connect_finish (result, &r->peer_fp, &r->error);
+  r->done = TRUE;
+}
+
+static void
+connect_result_clear (ConnectResult *r)
+{
+  g_clear_object (&r->link);
+  g_clear_pointer (&r->peer_fp, g_free);
+  g_clear_error (&r->error);
+  r->done = FALSE;
+}
+
+/* Connects, starts the link and waits until the server side has its link
+ * and the client has read the server's first message (and with it the
+ * session ticket). */
+static ServalLink *
+connect_ok (Fixture *f, const char *fingerprint, GBytes *resume)
+{
+  ConnectResult r = { 0 };
+  guint before = f->server_handshakes;
+  gboolean got_ticket = FALSE;
+  ServalLink *link;
+  gint64 end;
+
+  serval_link_connect_async (f->address, fingerprint, resume, NULL, connected_cb, &r);
+  g_assert_true (run_until (&r.done, 10));
+  g_assert_no_error (r.error);
+  g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
+  link = g_steal_pointer (&r.link);
+  connect_result_clear (&r);
+  serval_link_start (link);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && (f->server_handshakes == before || !got_ticket))
+    {
+      g_autoptr(GBytes) data = NULL;
+
+      g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+      data = serval_link_get_resume_data (link);
+      got_ticket = data != NULL || f->server_error != NULL;
+      /* A server without tickets never sends one: give it a moment only. */
+      if (f->server_handshakes > before && g_get_monotonic_time () > end - 4 * G_USEC_PER_SEC)
+        break;
+    }
+  g_assert_cmpuint (f->server_handshakes, ==, before + 1);
+  return link;
+}
+
+/* Sends @n numbered frames of mixed sizes, some over a TLS record, and
+ * waits until the server has them all, in order. */
+static void
+send_frames (Fixture *f, ServalLink *link, guint n)
+{
+  static guint8 frame[20000];
+  guint start = f->server_frames;
+  gsize total = 0;
+  gint64 end;
+
+  memset (frame, 0xa5, sizeof frame);
+  for (guint i = 0; i < n; i++)
+    {
+      guint seq = start + i;
+      gsize len = i % 50 == 0 ? sizeof frame : 16 + (i * 37) % 1500;
+
+      /* Under the link's data queue limit: let the socket take some. */
+      while (serval_link_get_queued (link) > SERVAL_LINK_DATA_QUEUE_LIMIT / 2)
+        g_main_context_iteration (NULL, FALSE) || (g_usleep (200), TRUE);
+      frame[14] = (guint8) seq;
+      frame[15] = (guint8) (seq >> 8);
+      g_assert_true (serval_link_send_data (link, 1, frame, len));
+      total += len;
+    }
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (f->server_frames < start + n && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (500), TRUE);
+  g_assert_cmpuint (f->server_frames, ==, start + n);
+  g_assert_true (f->in_order);
+  g_assert_false (serval_link_is_closed (link));
+}
+
+static void
+test_frames_and_key_updates (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f, f->fingerprint, NULL);
+  g_autoptr(ServalTlsSession) server_session = g_object_ref (f->server_session);
+  int ret;
+
+  g_assert_false (serval_link_is_resumed (link));
+  send_frames (f, link, 2000);
+  /* The server asks both sides for new keys: the client's link must answer
+   * (TLS writes while the link reads) and go on. */
+  ret = gnutls_session_key_update (serval_tls_session_get_gnutls (server_session), GNUTLS_KU_PEER);
+  g_assert_cmpint (ret, ==, 0);
+  send_frames (f, link, 2000);
+  ret = gnutls_session_key_update (serval_tls_session_get_gnutls (server_session), 0);
+  g_assert_cmpint (ret, ==, 0);
+  send_frames (f, link, 500);
+  g_assert_cmpuint (f->server_handshakes, ==, 1);
+}
+
+static void
+test_resume (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) first = connect_ok (f, f->fingerprint, NULL);
+  g_autoptr(GBytes) resume = serval_link_get_resume_data (first);
+  g_autoptr(ServalLink) second = NULL;
+  g_autoptr(GBytes) resume2 = NULL;
+  g_autoptr(ServalLink) third = NULL;
+
+  g_assert_nonnull (resume);
+  g_assert_false (serval_link_is_resumed (first));
+  g_assert_false (serval_tls_session_is_resumed (f->server_session));
+  serval_link_close (first, NULL);
+
+  /* The ticket resumes the session: no certificate is shown, and the
+   * fingerprint is the one the first session was checked with. */
+  second = connect_ok (f, f->fingerprint, resume);
+  g_assert_true (serval_link_is_resumed (second));
+  g_assert_true (serval_tls_session_is_resumed (f->server_session));
+  send_frames (f, second, 300);
+  resume2 = serval_link_get_resume_data (second);
+  g_assert_nonnull (resume2);
+  serval_link_close (second, NULL);
+
+  /* The same ticket resumes again (under the same pin). */
+  third = connect_ok (f, f->fingerprint, resume2);
+  g_assert_true (serval_link_is_resumed (third));
+  serval_link_close (third, NULL);
+
+  /* Without the pin the client checks with CAs: a ticket made under a pin
+   * is not used, and no CA vouches for this self-signed certificate. */
+  {
+    ConnectResult r = { 0 };
+
+    serval_link_connect_async (f->address, NULL, resume2, NULL, connected_cb, &r);
+    g_assert_true (run_until (&r.done, 10));
+    g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED);
+    connect_result_clear (&r);
+  }
+}
+
+static void
+test_resume_fallbacks (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) first = connect_ok (f, f->fingerprint, NULL);
+  g_autoptr(GBytes) resume = serval_link_get_resume_data (first);
+  g_autoptr(ServalLink) link = NULL;
+  g_autofree char *other_fp = g_strdup (f->fingerprint);
+  ConnectResult r = { 0 };
+
+  g_assert_nonnull (resume);
+  serval_link_close (first, NULL);
+
+  /* A pin that differs from the one the ticket was made under: the ticket
+   * is not used, the full handshake shows the certificate, and the pin
+   * refuses it. */
+  other_fp[0] = other_fp[0] == '0' ? '1' : '0';
+  serval_link_connect_async (f->address, other_fp, resume, NULL, connected_cb, &r);
+  g_assert_true (run_until (&r.done, 10));
+  g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH);
+  g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
+  connect_result_clear (&r);
+
+  /* The server restarted with another ticket key: the ticket no longer
+   * decrypts, the handshake falls back to a full one and succeeds. */
+  serval_tls_server_free (f->tls);
+  f->tls = make_tls_server (f, 2, TRUE);
+  link = connect_ok (f, f->fingerprint, resume);
+  g_assert_false (serval_link_is_resumed (link));
+  g_assert_false (serval_tls_session_is_resumed (f->server_session));
+  send_frames (f, link, 100);
+  serval_link_close (link, NULL);
+  g_clear_object (&link);
+
+  /* Garbage instead of resume data: ignored, a full handshake. */
+  {
+    g_autoptr(GBytes) junk = g_bytes_new_static ("abc\0defghijklmnop", 18);
+
+    link = connect_ok (f, f->fingerprint, junk);
+    g_assert_false (serval_link_is_resumed (link));
+  }
+}
+
+static void
+test_no_tickets (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f, f->fingerprint, NULL);
+
+  /* A server without a ticket key sends none: nothing to resume with. */
+  g_assert_null (serval_link_get_resume_data (link));
+  send_frames (f, link, 100);
+}
+
+static void
+test_not_tls (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  const char junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  gboolean failed = FALSE;
+  gint64 end;
+
+  conn = g_socket_client_connect_to_host (client, f->address, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), junk, sizeof junk - 1,
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!failed && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+      failed = f->server_failures > 0;
+    }
+  g_assert_true (failed);
+  g_assert_nonnull (f->server_error);
+  g_assert_cmpuint (f->server_handshakes, ==, 0);
+  /* The server still takes real clients. */
+  {
+    g_autoptr(ServalLink) link = connect_ok (f, f->fingerprint, NULL);
+
+    send_frames (f, link, 10);
+  }
+}
+
+static void
+cancelled_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError **error = user_data;
+
+  g_assert_false (serval_tls_session_handshake_finish (SERVAL_TLS_SESSION (source), result, error));
+}
+
+static void
+test_cancel (Fixture *f, gconstpointer data)
+{
+  /* A listener that accepts but never answers: the handshake waits until
+   * cancelled. */
+  g_autoptr(GSocketListener) silent = g_socket_listener_new ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(ServalTlsSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+  g_autofree char *addr = NULL;
+
+  port = g_socket_listener_add_any_inet_port (silent, NULL, &error);
+  g_assert_no_error (error);
+  addr = g_strdup_printf ("127.0.0.1:%u", port);
+  conn = g_socket_client_connect_to_host (client, addr, 0, NULL, &error);
+  g_assert_no_error (error);
+  session = serval_tls_session_new_client (conn, "127.0.0.1", f->fingerprint, NULL, &error);
+  g_assert_no_error (error);
+  serval_tls_session_handshake_async (session, cancellable, cancelled_cb, &error);
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  g_assert_no_error (error);
+  g_cancellable_cancel (cancellable);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* A peer that only speaks TLS 1.2, in a thread with blocking GnuTLS. */
+typedef struct {
+  GSocket *listener;
+  const char *cert_path;
+  const char *key_path;
+} OldPeer;
+
+static gpointer
+old_peer_thread (gpointer data)
+{
+  OldPeer *p = data;
+  g_autoptr(GSocket) s = g_socket_accept (p->listener, NULL, NULL);
+  gnutls_certificate_credentials_t creds;
+  gnutls_session_t gs;
+
+  g_assert_nonnull (s);
+  /* GSocket's descriptors are non-blocking; GnuTLS here reads them raw. */
+  g_assert_true (g_unix_set_fd_nonblocking (g_socket_get_fd (s), FALSE, NULL));
+  gnutls_certificate_allocate_credentials (&creds);
+  g_assert_cmpint (gnutls_certificate_set_x509_key_file (creds, p->cert_path, p->key_path,
+                                                         GNUTLS_X509_FMT_PEM), >=, 0);
+  gnutls_init (&gs, GNUTLS_SERVER);
+  g_assert_cmpint (gnutls_priority_set_direct (gs, "NORMAL:-VERS-ALL:+VERS-TLS1.2", NULL), ==, 0);
+  gnutls_credentials_set (gs, GNUTLS_CRD_CERTIFICATE, creds);
+  gnutls_transport_set_int (gs, g_socket_get_fd (s));
+  /* Fails: the client offers TLS 1.3 only. */
+  {
+    int ret = gnutls_handshake (gs);
+
+    g_assert_cmpint (ret, <, 0);
+    /* As real servers do: tell the peer why. */
+    gnutls_alert_send_appropriate (gs, ret);
+  }
+  gnutls_deinit (gs);
+  gnutls_certificate_free_credentials (creds);
+  return NULL;
+}
+
+static void
+test_old_tls (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *addr = NULL;
+  OldPeer p = { NULL, f->cert_path, f->key_path };
+  ConnectResult r = { 0 };
+  GThread *thread;
+
+  p.listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, &error);
+  g_assert_no_error (error);
+  g_socket_bind (p.listener, any, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (p.listener, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (p.listener, TRUE);
+  bound = g_socket_get_local_address (p.listener, &error);
+  addr = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  thread = g_thread_new ("old-tls", old_peer_thread, &p);
+
+  serval_link_connect_async (addr, f->fingerprint, NULL, NULL, connected_cb, &r);
+  g_assert_true (run_until (&r.done, 10));
+  g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_VERSION);
+  g_assert_nonnull (strstr (r.error->message, "TLS 1.3"));
+  connect_result_clear (&r);
+  g_thread_join (thread);
+  g_object_unref (p.listener);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/tls/frames-and-key-updates", Fixture, NULL, setup, test_frames_and_key_updates, teardown);
+  g_test_add ("/tls/resume", Fixture, NULL, setup, test_resume, teardown);
+  g_test_add ("/tls/resume-fallbacks", Fixture, NULL, setup, test_resume_fallbacks, teardown);
+  g_test_add ("/tls/no-tickets", Fixture, GINT_TO_POINTER (1), setup, test_no_tickets, teardown);
+  g_test_add ("/tls/not-tls", Fixture, NULL, setup, test_not_tls, teardown);
+  g_test_add ("/tls/cancel", Fixture, NULL, setup, test_cancel, teardown);
+  g_test_add ("/tls/old-tls", Fixture, NULL, setup, test_old_tls, teardown);
+  return g_test_run ();
+}
