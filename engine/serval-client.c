@@ -100,6 +100,8 @@ struct _ServalClient
   gboolean resumed;              /* the last login used the token */
   GBytes *tls_resume;            /* to resume the last TLS session, once; memory only */
   char *tls_resume_server;       /* the server it was made with */
+  gboolean tls_resumed;          /* the last connection resumed one */
+  gboolean no_tls_resumption;
 
   ServalClientState state;
   gboolean admin;
@@ -324,6 +326,15 @@ serval_client_set_offload (ServalClient *client, gboolean offload)
 
 ServalClientState serval_client_get_state (ServalClient *client) { return client->state; }
 gboolean serval_client_get_resumed (ServalClient *client) { return client->resumed; }
+gboolean serval_client_get_tls_resumed (ServalClient *client) { return client->tls_resumed; }
+
+void
+serval_client_set_tls_resumption (ServalClient *client, gboolean enabled)
+{
+  client->no_tls_resumption = !enabled;
+  if (!enabled)
+    g_clear_pointer (&client->tls_resume, g_bytes_unref);
+}
 const char *serval_client_get_server (ServalClient *client) { return client->server; }
 const char *serval_client_get_user (ServalClient *client) { return client->user; }
 gboolean serval_client_get_admin (ServalClient *client) { return client->admin; }
@@ -837,7 +848,7 @@ login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
    * signatures for both sides). */
   g_clear_pointer (&client->tls_resume, g_bytes_unref);
   g_free (client->tls_resume_server);
-  client->tls_resume = serval_link_get_resume_data (client->link);
+  client->tls_resume = client->no_tls_resumption ? NULL : serval_link_get_resume_data (client->link);
   client->tls_resume_server = client->tls_resume ? g_strdup (serval_link_get_peer (client->link)) : NULL;
   if (li->token != NULL && li->token->size > 0)
     client->token = g_bytes_new (li->token->buf, li->token->size);
@@ -962,6 +973,7 @@ link_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   client->link = link;
+  client->tls_resumed = serval_link_is_resumed (link);
   serval_link_set_handlers (link, link_message_cb, link_data_cb, client);
   g_signal_connect (link, "closed", G_CALLBACK (link_closed_cb), client);
   serval_link_set_keepalive (link, client->keepalive, client->keepalive * 3);

@@ -66,6 +66,13 @@ ServalClientState serval_client_get_state (ServalClient *client);
  * password. The client keeps the token the server gives at login in memory
  * only (never on disk) and tries it first when it connects again. */
 gboolean          serval_client_get_resumed (ServalClient *client);
+/* TRUE if the last connection resumed the TLS session of the one before
+ * (a session ticket: no certificate, no signature). The client keeps the
+ * ticket in memory only and uses it once, with the same server. */
+gboolean          serval_client_get_tls_resumed (ServalClient *client);
+/* On by default; off, every connection makes a full TLS handshake (to
+ * measure that, or to rule resumption out when looking for a problem). */
+void              serval_client_set_tls_resumption (ServalClient *client, gboolean enabled);
 const char  *serval_client_get_server (ServalClient *client);
 const char  *serval_client_get_user (ServalClient *client);
 gboolean     serval_client_get_admin (ServalClient *client);

@@ -141,8 +141,10 @@ for r in $(seq "$REPS"); do
   done
   # Each client logs in once with its password (not measured), then the
   # measured logins present the resume token: a reconnect storm.
+  # The same with full TLS handshakes: what resuming the TLS session saves.
   for c in $LOGIN_TOKEN_CONC; do
     bench "$r" logins --tokens --clients "$LOGIN_TOKEN_N" --concurrency "$c"
+    bench "$r" logins --tokens --no-tls-resume --clients "$LOGIN_TOKEN_N" --concurrency "$c"
   done
 done
 # fits N: true if N idle clients fit in the memory available, judged by the
@@ -257,10 +259,11 @@ for mode in ("idle", "idle-flat"):
 notrun = open(os.path.join(out, "notrun.txt")).read().strip() if os.path.exists(os.path.join(out, "notrun.txt")) else ""
 if notrun:
     md.append("\n" + notrun)
-md.append("\n## Logins (connect + TLS handshake + login: with the password, 100,000 PBKDF2 iterations, or with a resume token)\n")
+md.append("\n## Logins (connect + TLS handshake + login: with the password, 100,000 PBKDF2 iterations, or with a resume token; with the token, the TLS session resumed with a ticket or a full handshake)\n")
 md.append("| login | clients | concurrency | logins/s | p50 ms | p99 ms | max ms | server CPU ms per login | bench CPU ms per login | failed |")
 md.append("|---|---|---|---|---|---|---|---|---|---|")
-for mode, dat, kind in (("logins", "logins.dat", "password"), ("logins-token", "logins-token.dat", "token")):
+for mode, dat, kind in (("logins", "logins.dat", "password"), ("logins-token", "logins-token.dat", "token + TLS resumed"),
+                        ("logins-token-full", "logins-token-full.dat", "token, full TLS handshake")):
   with open(os.path.join(out, dat), "w") as d:
     for k in keys(mode):
         d.write(f"{k[4]} {get(k, 'logins_per_s'):.2f} {get(k, 'p50_ms'):.2f} {get(k, 'p99_ms'):.2f}\n")
@@ -294,6 +297,8 @@ sys.exit(0 if v and all(x > 0 for x in v) else 1)' "$csv" "$1" "$2"; }
 [ -n "$LOGIN_CONC" ] && check "logins: logins in every run" have logins logins_per_s
 [ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: logins in every run" have logins-token logins_per_s
 [ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: the server took tokens in every run" have logins-token resumed
+[ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: TLS sessions resumed in every run" have logins-token tls_resumed
+[ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens, full handshakes: logins in every run" have logins-token-full logins_per_s
 sed 's/^/# /' "$out/summary.md"
 note "all output in $out"
 e2e_finish

@@ -70,6 +70,8 @@ set ytics nomirror
 plot dir."/logins.dat" using 1:2 with linespoints lw 2 title "password: logins/s (left)", \
      "" using 1:3 axes x1y2 with linespoints lw 2 title "password: p50 ms (right)", \
      "" using 1:4 axes x1y2 with linespoints lw 2 title "password: p99 ms (right)", \
-     dir."/logins-token.dat" using 1:2 with linespoints lw 2 dt 2 title "token: logins/s (left)", \
-     "" using 1:3 axes x1y2 with linespoints lw 2 dt 2 title "token: p50 ms (right)", \
-     "" using 1:4 axes x1y2 with linespoints lw 2 dt 2 title "token: p99 ms (right)"
+     dir."/logins-token.dat" using 1:2 with linespoints lw 2 dt 2 title "token + TLS resumed: logins/s (left)", \
+     "" using 1:3 axes x1y2 with linespoints lw 2 dt 2 title "token + TLS resumed: p50 ms (right)", \
+     "" using 1:4 axes x1y2 with linespoints lw 2 dt 2 title "token + TLS resumed: p99 ms (right)", \
+     dir."/logins-token-full.dat" using 1:2 with linespoints lw 2 dt 3 title "token, full TLS: logins/s (left)", \
+     "" using 1:3 axes x1y2 with linespoints lw 2 dt 3 title "token, full TLS: p50 ms (right)"

@@ -63,6 +63,7 @@ static int opt_timeout;
 static double opt_warmup = 1.0;
 static gboolean opt_verbose;
 static gboolean opt_tokens;
+static gboolean opt_no_tls_resume;
 
 static GOptionEntry entries[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, &opt_server, "The server (default 127.0.0.1:7465)", "HOST:PORT" },
@@ -86,6 +87,7 @@ static GOptionEntry entries[] = {
   { "users", 0, 0, G_OPTION_ARG_INT, &opt_users, "populate: how many users to add (default --clients)", "N" },
   { "iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "populate: PBKDF2 iterations (default 100000, the server's default)", "N" },
   { "tokens", 0, 0, G_OPTION_ARG_NONE, &opt_tokens, "logins: measure logins with resume tokens (each client first logs in once with the password, unmeasured)", NULL },
+  { "no-tls-resume", 0, 0, G_OPTION_ARG_NONE, &opt_no_tls_resume, "logins: full TLS handshakes only (clients do not resume their TLS session with a ticket)", NULL },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Show the engine's messages", NULL },
   { NULL }
 };
@@ -112,7 +114,9 @@ static const char modes_text[] =
   "              (unmeasured) and keeps the resume token the server gives it; the\n"
   "              measured logins then present the token (a reconnect storm after a\n"
   "              server restart). CSV mode \"logins-token\"; \"resumed\" counts the\n"
-  "              measured logins the server took with the token.\n"
+  "              measured logins the server took with the token, \"tls_resumed\" those\n"
+  "              whose TLS session resumed with the ticket of the first round.\n"
+  "              --no-tls-resume: full TLS handshakes (CSV mode \"logins-token-full\").\n"
   "  populate    (offline, before the server starts) adds users PREFIX00000... to the\n"
   "              database in --data-dir, all with --password, and grants them --vlan (and\n"
   "              with --group M, VLAN-gK of their group). The fast path: the password is\n"
@@ -154,7 +158,7 @@ csv (const char *mode, const char *metric, double value)
 {
   gboolean sized = g_str_equal (mode, "throughput") || g_str_equal (mode, "latency");
   gboolean concurrent = g_str_equal (mode, "idle") || g_str_equal (mode, "logins") ||
-                        g_str_equal (mode, "logins-token");
+                        g_str_has_prefix (mode, "logins-token");
 
   fprintf (csv_out, "%s,%d,%d,%d,%d,%s,%s,%.6g\n", mode, opt_clients,
            sized ? opt_size : 0, g_str_equal (mode, "latency") ? opt_rate : 0,
@@ -327,6 +331,7 @@ typedef struct {
   gboolean logout;     /* disconnect right after login (logins mode) */
   gboolean keep;       /* logout keeps the client (and its resume token) for the next round */
   guint resumed;       /* logins that used the resume token */
+  guint tls_resumed;   /* logins whose TLS session resumed with a ticket */
   char *first_error;
   GArray *login_ns;    /* gint64 */
   /* measuring */
@@ -403,6 +408,8 @@ connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_array_append_val (bench.login_ns, sim->login_ns);
   if (serval_client_get_resumed (sim->client))
     bench.resumed++;
+  if (serval_client_get_tls_resumed (sim->client))
+    bench.tls_resumed++;
   if (bench.logout)
     {
       serval_client_disconnect (sim->client);
@@ -430,6 +437,7 @@ start_next (void)
           sim->client = serval_client_new (opt_server, user, opt_password, opt_fingerprint);
           serval_client_set_host_name (sim->client, "serval-bench");
           serval_client_set_offload (sim->client, FALSE);   /* like a client without offloads */
+          serval_client_set_tls_resumption (sim->client, !opt_no_tls_resume);
         }
       bench.in_flight++;
       sim->t_start = now_ns ();
@@ -888,7 +896,7 @@ mode_logins (void)
   guint ok;
   GArray *v = bench.login_ns;
   g_autofree char *per_login = NULL;
-  const char *mode = opt_tokens ? "logins-token" : "logins";
+  const char *mode = !opt_tokens ? "logins" : opt_no_tls_resume ? "logins-token-full" : "logins-token";
 
   if (opt_tokens)
     {
@@ -910,7 +918,7 @@ mode_logins (void)
         }
       run_for (0.2);   /* let the disconnects reach the server */
       g_array_set_size (v, 0);
-      bench.next = bench.done = bench.in_flight = bench.resumed = 0;
+      bench.next = bench.done = bench.in_flight = bench.resumed = bench.tls_resumed = 0;
     }
   cpu0 = proc_cpu_s (opt_server_pid);
   self0 = self_cpu_s ();
@@ -932,7 +940,9 @@ mode_logins (void)
   if (opt_tokens)
     {
       csv (mode, "resumed", bench.resumed);
-      g_printerr ("logins --tokens: %u of the %u logins used the resume token\n", bench.resumed, ok);
+      csv (mode, "tls_resumed", bench.tls_resumed);
+      g_printerr ("logins --tokens: %u of the %u logins used the resume token, %u resumed their TLS "
+                  "session\n", bench.resumed, ok, bench.tls_resumed);
     }
   per_login = cpu0 >= 0 && cpu1 >= 0 && ok > 0 ? g_strdup_printf ("%.2f", (cpu1 - cpu0) * 1e3 / ok)
                                                 : g_strdup ("unknown");
