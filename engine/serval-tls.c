@@ -153,8 +153,9 @@ serval_tls_server_new (const char *cert_file, const char *key_file, const guint8
                                                     GNUTLS_X509_FMT_PEM, NULL, 0)) < 0)
     {
       g_set_error (error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_CERTIFICATE,
-                   _("Cannot load the server certificate (%s, %s): %s. Move both files away to make "
-                     "a new one (clients that pinned the old fingerprint will then refuse to connect)"),
+                   /* For the server's operator: not translated, like the server's other messages. */
+                   "Cannot load the server certificate (%s, %s): %s. Move both files away to make "
+                   "a new one (clients that pinned the old fingerprint will then refuse to connect)",
                    cert_file, key_file, gnutls_strerror (ret));
       return NULL;
     }
