@@ -161,9 +161,31 @@ serval_tls_server_new (const char *cert_file, const char *key_file, const guint8
     }
   if (ticket_key != NULL)
     {
+      gnutls_datum_t der = { NULL, 0 };
+      g_autofree char *fp = NULL;
+
+      /* The key that encrypts tickets is bound to the certificate: a
+       * resumed session shows no certificate, so a ticket must not outlive
+       * the key it was issued under (a server given a new certificate, e.g.
+       * after a compromise, makes every client check the new one).
+       * key = HMAC-SHA256(secret, 1 || fp) || HMAC-SHA256(secret, 2 || fp). */
+      if ((ret = gnutls_certificate_get_crt_raw (server->creds, 0, 0, &der)) < 0 ||
+          (fp = serval_tls_fingerprint_der (der.data, der.size, NULL)) == NULL)
+        {
+          g_set_error (error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_CERTIFICATE,
+                       "Cannot read the server certificate %s: %s", cert_file,
+                       ret < 0 ? gnutls_strerror (ret) : "no public key");
+          return NULL;
+        }
       server->ticket_key.data = gnutls_malloc (SERVAL_TLS_TICKET_KEY_LEN);
-      memcpy (server->ticket_key.data, ticket_key, SERVAL_TLS_TICKET_KEY_LEN);
       server->ticket_key.size = SERVAL_TLS_TICKET_KEY_LEN;
+      for (guint8 i = 0; i < SERVAL_TLS_TICKET_KEY_LEN / 32; i++)
+        {
+          g_autofree char *msg = g_strdup_printf ("%c%s", '1' + i, fp);
+
+          gnutls_hmac_fast (GNUTLS_MAC_SHA256, ticket_key, SERVAL_TLS_TICKET_KEY_LEN, msg, strlen (msg),
+                            server->ticket_key.data + 32 * i);
+        }
     }
   return g_steal_pointer (&server);
 }

@@ -41,7 +41,10 @@ G_BEGIN_DECLS
 /* A server's certificate, key and session ticket key, shared by its sessions. */
 typedef struct _ServalTlsServer ServalTlsServer;
 
-/* @ticket_key: SERVAL_TLS_TICKET_KEY_LEN bytes, or NULL for no resumption. */
+/* @ticket_key: SERVAL_TLS_TICKET_KEY_LEN secret bytes, or NULL for no
+ * resumption. Tickets are encrypted with a key derived from it and the
+ * certificate's public key: they resume only with the same secret and the
+ * same key pair. */
 ServalTlsServer *serval_tls_server_new (const char *cert_file, const char *key_file,
                                         const guint8 *ticket_key, GError **error);
 void             serval_tls_server_free (ServalTlsServer *server);

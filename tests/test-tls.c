@@ -343,6 +343,37 @@ test_resume_fallbacks (Fixture *f, gconstpointer data)
   g_assert_false (serval_link_is_resumed (link));
   g_assert_false (serval_tls_session_is_resumed (f->server_session));
   send_frames (f, link, 100);
+
+  /* The same ticket secret but a new certificate (the operator replaced a
+   * compromised key): the old tickets must not resume, the client sees the
+   * new certificate and its pin refuses it. */
+  {
+    g_autoptr(GBytes) resume2 = NULL;
+    g_autofree char *dir2 = g_dir_make_tmp ("serval-tls-XXXXXX", NULL);
+    g_autoptr(GTlsCertificate) cert2 = serval_cert_load_or_create (dir2, "test", NULL, NULL);
+    g_autofree char *cert2_path = g_build_filename (dir2, "cert.pem", NULL);
+    g_autofree char *key2_path = g_build_filename (dir2, "key.pem", NULL);
+    g_autoptr(GError) error = NULL;
+    guint8 key[SERVAL_TLS_TICKET_KEY_LEN];
+
+    resume2 = serval_link_get_resume_data (link);
+    g_assert_nonnull (resume2);
+    g_assert_nonnull (cert2);
+    memset (key, 2, sizeof key);
+    serval_tls_server_free (f->tls);
+    f->tls = serval_tls_server_new (cert2_path, key2_path, key, &error);
+    g_assert_no_error (error);
+    serval_link_connect_async (f->address, f->fingerprint, resume2, NULL, connected_cb, &r);
+    g_assert_true (run_until (&r.done, 10));
+    g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH);
+    g_assert_cmpstr (r.peer_fp, !=, f->fingerprint);
+    connect_result_clear (&r);
+    serval_tls_server_free (f->tls);
+    f->tls = make_tls_server (f, 2, TRUE);
+    g_unlink (cert2_path);
+    g_unlink (key2_path);
+    g_rmdir (dir2);
+  }
   serval_link_close (link, NULL);
   g_clear_object (&link);
 
