@@ -68,6 +68,11 @@ check "after a server restart the client logs in with its token within 15 s" wai
 check "...and not with the password" bash -c "! password_login 2"
 check "/metrics of the new server counts one token login" \
   test "$(metric 'serval_token_logins_total{result="ok"}')" = 1
+check "/metrics of the new server: the client resumed its TLS session with the old server's ticket" \
+  test "$(metric 'serval_tls_handshakes_total{kind="resumed"}')" = 1
+# (The one failed handshake is start_server's probe of the port.)
+hs="full $(metric 'serval_tls_handshakes_total{kind="full"}'), failed $(metric 'serval_tls_handshakes_total{kind="failed"}')"
+check "/metrics: no full TLS handshake, one failed: the port probe ($hs)" test "$hs" = "full 0, failed 1"
 check "/metrics: no token refused" test "$(metric 'serval_token_logins_total{result="refused"}')" = 0
 check "/metrics: no failed login" test "$(metric 'serval_logins_total{result="failed"}')" = 0
 check "after the token login the client rejoined red" wait_for 10 log_has 2 "alice@.* joined VLAN “red”"
