@@ -139,6 +139,7 @@ struct _ServalTlsServer
 {
   gnutls_certificate_credentials_t creds;
   gnutls_datum_t ticket_key;
+  char *fingerprint;
 };
 
 ServalTlsServer *
@@ -146,6 +147,7 @@ serval_tls_server_new (const char *cert_file, const char *key_file, const guint8
                        GError **error)
 {
   g_autoptr(ServalTlsServer) server = g_new0 (ServalTlsServer, 1);
+  gnutls_datum_t der = { NULL, 0 };
   int ret;
 
   if ((ret = gnutls_certificate_allocate_credentials (&server->creds)) < 0 ||
@@ -159,24 +161,23 @@ serval_tls_server_new (const char *cert_file, const char *key_file, const guint8
                    cert_file, key_file, gnutls_strerror (ret));
       return NULL;
     }
+  if ((ret = gnutls_certificate_get_crt_raw (server->creds, 0, 0, &der)) < 0 ||
+      (server->fingerprint = serval_tls_fingerprint_der (der.data, der.size, NULL)) == NULL)
+    {
+      g_set_error (error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_CERTIFICATE,
+                   "Cannot read the server certificate %s: %s", cert_file,
+                   ret < 0 ? gnutls_strerror (ret) : "no public key");
+      return NULL;
+    }
   if (ticket_key != NULL)
     {
-      gnutls_datum_t der = { NULL, 0 };
-      g_autofree char *fp = NULL;
+      const char *fp = server->fingerprint;
 
       /* The key that encrypts tickets is bound to the certificate: a
        * resumed session shows no certificate, so a ticket must not outlive
        * the key it was issued under (a server given a new certificate, e.g.
        * after a compromise, makes every client check the new one).
        * key = HMAC-SHA256(secret, 1 || fp) || HMAC-SHA256(secret, 2 || fp). */
-      if ((ret = gnutls_certificate_get_crt_raw (server->creds, 0, 0, &der)) < 0 ||
-          (fp = serval_tls_fingerprint_der (der.data, der.size, NULL)) == NULL)
-        {
-          g_set_error (error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_CERTIFICATE,
-                       "Cannot read the server certificate %s: %s", cert_file,
-                       ret < 0 ? gnutls_strerror (ret) : "no public key");
-          return NULL;
-        }
       server->ticket_key.data = gnutls_malloc (SERVAL_TLS_TICKET_KEY_LEN);
       server->ticket_key.size = SERVAL_TLS_TICKET_KEY_LEN;
       for (guint8 i = 0; i < SERVAL_TLS_TICKET_KEY_LEN / 32; i++)
@@ -202,7 +203,14 @@ serval_tls_server_free (ServalTlsServer *server)
       gnutls_memset (server->ticket_key.data, 0, server->ticket_key.size);
       gnutls_free (server->ticket_key.data);
     }
+  g_free (server->fingerprint);
   g_free (server);
+}
+
+const char *
+serval_tls_server_get_fingerprint (ServalTlsServer *server)
+{
+  return server->fingerprint;
 }
 
 typedef enum {

@@ -48,6 +48,8 @@ typedef struct _ServalTlsServer ServalTlsServer;
 ServalTlsServer *serval_tls_server_new (const char *cert_file, const char *key_file,
                                         const guint8 *ticket_key, GError **error);
 void             serval_tls_server_free (ServalTlsServer *server);
+/* The fingerprint of the server's certificate (see serval_tls_fingerprint()). */
+const char      *serval_tls_server_get_fingerprint (ServalTlsServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalTlsServer, serval_tls_server_free)
 
 #define SERVAL_TYPE_TLS_SESSION (serval_tls_session_get_type ())

@@ -348,16 +348,17 @@ main (int argc, char **argv)
 
   if (argc >= 2 && g_str_equal (argv[1], "fingerprint"))
     {
-      g_autoptr(GTlsCertificate) cert = NULL;
-      g_autofree char *fp = NULL;
+      g_autofree char *cert_path = NULL;
+      g_autofree char *key_path = NULL;
+      g_autoptr(ServalTlsServer) tls = NULL;
 
       if (g_mkdir_with_parents (config.data_dir, 0700) != 0)
         return fail ("Cannot create the data directory %s: %s", config.data_dir, g_strerror (errno));
-      cert = serval_cert_load_or_create (config.data_dir, config.node ? config.node : g_get_host_name (),
-                                         NULL, &error);
-      if (cert == NULL || (fp = serval_tls_fingerprint (cert, &error)) == NULL)
+      if (!serval_cert_ensure (config.data_dir, config.node ? config.node : g_get_host_name (),
+                               &cert_path, &key_path, NULL, &error) ||
+          (tls = serval_tls_server_new (cert_path, key_path, NULL, &error)) == NULL)
         return fail ("%s", error->message);
-      printf ("%s\n", fp);
+      printf ("%s\n", serval_tls_server_get_fingerprint (tls));
       serval_server_config_clear (&config);
       return 0;
     }
@@ -369,10 +370,11 @@ main (int argc, char **argv)
     }
 
   raise_fd_limit ();
-  /* TLS handshakes run on GLib's worker threads; with an arena per thread
-   * the long-lived parts of every session end up spread over several
-   * arenas, and their gaps count in RSS: one arena saves ~0.9 KiB per idle
-   * client (serval-bench idle, 1,000 clients). */
+  /* Password checks run on GLib's worker threads; with an arena per thread
+   * the long-lived parts of sessions end up spread over several arenas, and
+   * their gaps count in RSS (one arena saved ~0.9 KiB per idle client when
+   * TLS handshakes ran on worker threads too; serval-bench idle, 1,000
+   * clients). */
   mallopt (M_ARENA_MAX, 1);
   server = serval_server_new (&config, &error);
   serval_server_config_clear (&config);

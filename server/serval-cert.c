@@ -92,23 +92,39 @@ out:
   return ok;
 }
 
-GTlsCertificate *
-serval_cert_load_or_create (const char *dir, const char *common_name, gboolean *created, GError **error)
+gboolean
+serval_cert_ensure (const char *dir, const char *common_name, char **cert_path_out,
+                    char **key_path_out, gboolean *created, GError **error)
 {
   g_autofree char *cert_path = g_build_filename (dir, "cert.pem", NULL);
   g_autofree char *key_path = g_build_filename (dir, "key.pem", NULL);
-  g_autoptr(GError) local = NULL;
-  GTlsCertificate *cert;
 
   if (created != NULL)
     *created = FALSE;
   if (!g_file_test (cert_path, G_FILE_TEST_EXISTS) && !g_file_test (key_path, G_FILE_TEST_EXISTS))
     {
       if (!create_cert (cert_path, key_path, common_name, error))
-        return NULL;
+        return FALSE;
       if (created != NULL)
         *created = TRUE;
     }
+  if (cert_path_out != NULL)
+    *cert_path_out = g_steal_pointer (&cert_path);
+  if (key_path_out != NULL)
+    *key_path_out = g_steal_pointer (&key_path);
+  return TRUE;
+}
+
+GTlsCertificate *
+serval_cert_load_or_create (const char *dir, const char *common_name, gboolean *created, GError **error)
+{
+  g_autofree char *cert_path = NULL;
+  g_autofree char *key_path = NULL;
+  g_autoptr(GError) local = NULL;
+  GTlsCertificate *cert;
+
+  if (!serval_cert_ensure (dir, common_name, &cert_path, &key_path, created, error))
+    return NULL;
   cert = g_tls_certificate_new_from_files (cert_path, key_path, &local);
   if (cert == NULL)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,

@@ -5,9 +5,14 @@
 
 G_BEGIN_DECLS
 
-/* Loads DIR/cert.pem and DIR/key.pem, making a self-signed ECDSA P-256
- * certificate for @common_name first if they do not exist (key mode 0600).
- * @created: (out) (optional) TRUE if it was made now. */
+/* Makes DIR/cert.pem and DIR/key.pem, a self-signed ECDSA P-256
+ * certificate for @common_name (key mode 0600), unless both exist.
+ * @cert_path, @key_path: (out) (optional) the two files' names.
+ * @created: (out) (optional) TRUE if they were made now. */
+gboolean         serval_cert_ensure (const char *dir, const char *common_name, char **cert_path,
+                                     char **key_path, gboolean *created, GError **error);
+/* The same, then loads them as a GTlsCertificate (for tests that play a
+ * GIO TLS peer). */
 GTlsCertificate *serval_cert_load_or_create (const char *dir, const char *common_name,
                                              gboolean *created, GError **error);
 

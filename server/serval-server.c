@@ -57,7 +57,6 @@ struct _ServalServer
   ServalServerConfig config;
   ServalStore *store;
   ServalSwitch *sw;
-  GTlsCertificate *cert;
   ServalTlsServer *tls;     /* credentials and ticket key shared by every session */
   char *fingerprint;
   GSocketService *service;
@@ -1274,16 +1273,13 @@ serval_server_new (const ServalServerConfig *config, GError **error)
     return NULL;
   if (!serval_store_secret (server->store, "token-key", server->token_key, sizeof server->token_key, error))
     return NULL;
-  server->cert = serval_cert_load_or_create (config->data_dir, server->config.node, &created, error);
-  if (server->cert == NULL)
-    return NULL;
-  server->fingerprint = serval_tls_fingerprint (server->cert, error);
-  if (server->fingerprint == NULL)
-    return NULL;
   {
-    g_autofree char *cert_path = g_build_filename (config->data_dir, "cert.pem", NULL);
-    g_autofree char *key_path = g_build_filename (config->data_dir, "key.pem", NULL);
+    g_autofree char *cert_path = NULL;
+    g_autofree char *key_path = NULL;
     guint8 ticket_key[SERVAL_TLS_TICKET_KEY_LEN];
+
+    if (!serval_cert_ensure (config->data_dir, server->config.node, &cert_path, &key_path, &created, error))
+      return NULL;
 
     /* In the store, like the token key: session tickets stay valid across
      * restarts (a reconnect storm then resumes instead of signing). */
@@ -1293,6 +1289,7 @@ serval_server_new (const ServalServerConfig *config, GError **error)
     gnutls_memset (ticket_key, 0, sizeof ticket_key);
     if (server->tls == NULL)
       return NULL;
+    server->fingerprint = g_strdup (serval_tls_server_get_fingerprint (server->tls));
   }
   if (created)
     g_message ("Made a new self-signed certificate in %s", config->data_dir);
@@ -1339,7 +1336,6 @@ serval_server_free (ServalServer *server)
   g_clear_pointer (&server->sw, serval_switch_free);
   g_clear_pointer (&server->store, serval_store_close);
   gnutls_memset (server->token_key, 0, sizeof server->token_key);
-  g_clear_object (&server->cert);
   g_clear_pointer (&server->tls, serval_tls_server_free);
   g_free (server->fingerprint);
   g_free (server->gso_scratch);
