@@ -182,8 +182,18 @@ fail_pending (ServalClient *client, const char *why)
 }
 
 static void
+stop_address_checks (ServalClient *client)
+{
+  if (client->address_source != NULL)
+    g_source_destroy (client->address_source);
+  g_clear_pointer (&client->address_source, g_source_unref);
+}
+
+static void
 drop_link (ServalClient *client)
 {
+  /* Nothing to report addresses to: no timer while offline. */
+  stop_address_checks (client);
   if (client->link == NULL)
     return;
   g_signal_handlers_disconnect_by_data (client->link, client);
@@ -207,9 +217,7 @@ serval_client_dispose (GObject *object)
   if (client->reconnect_source != NULL)
     g_source_destroy (client->reconnect_source);
   g_clear_pointer (&client->reconnect_source, g_source_unref);
-  if (client->address_source != NULL)
-    g_source_destroy (client->address_source);
-  g_clear_pointer (&client->address_source, g_source_unref);
+  stop_address_checks (client);
   g_clear_pointer (&client->by_tag, g_hash_table_unref);
   g_clear_object (&client->vlans);
   G_OBJECT_CLASS (serval_client_parent_class)->dispose (object);
@@ -745,6 +753,30 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
 
 /* --- address updates ------------------------------------------------------- */
 
+static gboolean address_check_cb (gpointer user_data);
+
+/* Watches the addresses of the client's TAP devices while it is online and
+ * has any: a client without TAP devices (serval-bench's thousands) or an
+ * offline one has no timer. */
+static void
+start_address_checks (ServalClient *client)
+{
+  gboolean taps = FALSE;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (client->vlans));
+
+  for (guint i = 0; i < n && !taps; i++)
+    {
+      g_autoptr(ServalClientVlan) vlan = g_list_model_get_item (G_LIST_MODEL (client->vlans), i);
+
+      taps = vlan->tap != NULL;
+    }
+  if (client->address_source != NULL || !taps || client->link == NULL || !client->logged_in)
+    return;
+  client->address_source = g_timeout_source_new_seconds (ADDRESS_CHECK_SECONDS);
+  g_source_set_callback (client->address_source, address_check_cb, client, NULL);
+  g_source_attach (client->address_source, g_main_context_get_thread_default ());
+}
+
 static gboolean
 address_check_cb (gpointer user_data)
 {
@@ -915,12 +947,7 @@ login_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   set_last_error (client, NULL);
   set_state (client, SERVAL_CLIENT_STATE_ONLINE);
   g_message ("Logged in to %s as %s%s", client->server, client->user, client->admin ? " (admin)" : "");
-  if (client->address_source == NULL)
-    {
-      client->address_source = g_timeout_source_new_seconds (ADDRESS_CHECK_SECONDS);
-      g_source_set_callback (client->address_source, address_check_cb, client, NULL);
-      g_source_attach (client->address_source, g_main_context_get_thread_default ());
-    }
+  start_address_checks (client);
   if (client->connect_task != NULL)
     {
       GTask *task = g_steal_pointer (&client->connect_task);
@@ -1112,7 +1139,10 @@ join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
   if (find_vlan (client, vlan->name, NULL) == NULL)
     g_list_store_append (client->vlans, vlan);
   if (vlan->tap != NULL)
-    serval_tap_start (vlan->tap);
+    {
+      serval_tap_start (vlan->tap);
+      start_address_checks (client);
+    }
   g_task_return_pointer (task, g_object_ref (vlan), g_object_unref);
 }
 

@@ -139,6 +139,10 @@ members() { ctl "$C1" alice members red | cut -f1 | sort | tr '\n' ' '; }
 M=$(members)
 note "members red: $M"
 check "members red lists alice and bob, not carol" test "$M" = "alice bob "
+# The clients watch their TAP's addresses and report them: the member list
+# shows bob's address, set after his client came up.
+bob_addr() { ctl "$C1" alice members red | grep -q "^bob.*10\.231\.100\.2"; }
+check "members red shows the address bob gave his TAP, within 10 s" wait_for 10 bob_addr
 kill -9 "$PID_bob"
 t0=$(now_ms)
 only_alice() { [ "$(members)" = "alice " ]; }
