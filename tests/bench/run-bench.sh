@@ -21,7 +21,7 @@
 #   SERVAL_SERVER_W/SERVALCTL_W if set (e.g. a baseline build) with the environment
 #   SERVAL_ENV_W (e.g. "SERVAL_TAP_OFFLOAD=0"), labelled SERVAL_LABEL_W.
 #   QUICK=1 for CI: REPS=1 T_TCP=2 T_UDP=1 PINGN=100 PEERS=none unless set
-#   PROFILE=1 samples each Serval server with perf during round 1's TCP test
+#   PROFILE=1 samples each Serval server and both clients with perf during round 1's TCP test
 # Exit status: 0 when every measurement of direct, routed and Serval worked (peers are
 # reported, never a failure); 1 when the benchmark itself is broken.
 set -u
@@ -381,27 +381,32 @@ measure() { # measure PATH ROUND
   d0=$(server_drops "$p") q0=$(tap_drops "$p")
   # TCP, one stream, with the server's CPU time around it
   iperf_server "$dst" 5201
-  local perf_pid=""
+  local perf_pids="" role
   if [ "${PROFILE:-0}" = 1 ] && [ "$r" = 1 ] && [ "${PATH_KIND[$p]}" = serval ]; then
-    # Where the server's time goes during the TCP test (cpu-clock sampling: hardware
+    # Where the time of the server, the sending client (c1) and the receiving
+    # client (c2) goes during the TCP test (cpu-clock sampling: hardware
     # counters are not available on every machine).
-    perf record -q -e cpu-clock -F 2000 -g -p "${DPID[${PATH_SRVD[$p]}]}" -o "$W/perf-$p.data" \
-      -- sleep "$T_TCP" > "$W/perf-$p.log" 2>&1 &
-    perf_pid=$!
+    for role in srv c1 c2; do
+      perf record -q -e cpu-clock -F 2000 -g -p "${DPID[$p-$role]}" -o "$W/perf-$p-$role.data" \
+        -- sleep "$T_TCP" > "$W/perf-$p-$role.log" 2>&1 &
+      perf_pids="$perf_pids $!"
+    done
   fi
   s0=$(cpu_of ${PATH_SRVD[$p]}) c0=$(cpu_of ${PATH_CLID[$p]}) b0=$(busy) x0=$(relay_pkts "$p")
   timeout $((T_TCP + 20)) ip netns exec "$src" iperf3 -c "$ip" -p 5201 -t "$T_TCP" --connect-timeout 3000 -J \
     > "$W/tcp-$p-$r.json" 2> "$W/tcp-$p-$r.err"
   s1=$(cpu_of ${PATH_SRVD[$p]}) c1=$(cpu_of ${PATH_CLID[$p]}) b1=$(busy) x1=$(relay_pkts "$p")
   iperf_done "$dst"
-  if [ -n "$perf_pid" ]; then
-    wait "$perf_pid"
-    perf report -i "$W/perf-$p.data" --stdio --no-children --sort dso,symbol 2> /dev/null |
-      grep -E '^ +[0-9.]+%' | head -40 > "$out/profile-$p.txt"
-    perf report -i "$W/perf-$p.data" --stdio --no-children --sort dso 2> /dev/null |
-      grep -E '^ +[0-9.]+%' > "$out/profile-$p-by-library.txt"
-    [ -s "$out/profile-$p.txt" ] && info "server profile of $p: $out/profile-$p.txt" ||
-      info "perf recorded nothing for $p (see $W/perf-$p.log)"
+  if [ -n "$perf_pids" ]; then
+    wait $perf_pids
+    for role in srv c1 c2; do
+      perf report -i "$W/perf-$p-$role.data" --stdio --no-children --sort dso,symbol 2> /dev/null |
+        grep -E '^ +[0-9.]+%' | head -40 > "$out/profile-$p-$role.txt"
+      perf report -i "$W/perf-$p-$role.data" --stdio --no-children --sort dso 2> /dev/null |
+        grep -E '^ +[0-9.]+%' > "$out/profile-$p-$role-by-library.txt"
+      [ -s "$out/profile-$p-$role.txt" ] && info "$role profile of $p: $out/profile-$p-$role.txt" ||
+        info "perf recorded nothing for $p-$role (see $W/perf-$p-$role.log)"
+    done
   fi
   d1=$(server_drops "$p") q1=$(tap_drops "$p")
   # UDP, 64-byte payloads, as fast as the sender can
