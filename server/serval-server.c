@@ -6,6 +6,7 @@
 #include <gnutls/gnutls.h>
 #include <string.h>
 
+#include "serval-accept.h"
 #include "serval-cert.h"
 #include "serval-codec.h"
 #include "serval-gso.h"
@@ -60,6 +61,7 @@ struct _ServalServer
   GTlsCertificate *cert;
   char *fingerprint;
   GSocketService *service;
+  ServalAcceptGate *accept_gate;   /* stops accepting near the open-file limit */
   GHashTable *sessions;    /* Session* set, every accepted link */
   GHashTable *members;     /* tag -> GHashTable set of Session* */
   GHashTable *logins;      /* address -> LoginRecord */
@@ -1199,6 +1201,7 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
 
   if (server->shutting_down)
     return TRUE;
+  serval_accept_gate_track (server->accept_gate, conn);
   hs = g_new0 (Handshake, 1);
   hs->server = server;
   if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote))
@@ -1304,6 +1307,7 @@ serval_server_free (ServalServer *server)
       g_socket_listener_close (G_SOCKET_LISTENER (server->service));
     }
   g_clear_object (&server->service);
+  g_clear_pointer (&server->accept_gate, serval_accept_gate_free);
   if (server->aging_source != NULL)
     g_source_destroy (server->aging_source);
   g_clear_pointer (&server->aging_source, g_source_unref);
@@ -1390,6 +1394,7 @@ serval_server_start (ServalServer *server, GError **error)
           return FALSE;
         }
     }
+  server->accept_gate = serval_accept_gate_new (server->service, serval_accept_fd_limit ());
   g_signal_connect (server->service, "incoming", G_CALLBACK (incoming_cb), server);
   g_socket_service_start (server->service);
 
@@ -1429,6 +1434,7 @@ serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data)
       g_socket_service_stop (server->service);
       g_socket_listener_close (G_SOCKET_LISTENER (server->service));
     }
+  g_clear_pointer (&server->accept_gate, serval_accept_gate_free);
   sessions = g_hash_table_get_keys (server->sessions);
   if (sessions == NULL)
     {
@@ -1455,6 +1461,8 @@ serval_server_get_stats (ServalServer *server, ServalServerStats *stats)
   gpointer key;
 
   *stats = server->stats;
+  if (server->accept_gate != NULL)
+    serval_accept_gate_get_stats (server->accept_gate, &stats->accept);
   g_hash_table_iter_init (&iter, server->sessions);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     stats->link_frames_dropped += serval_link_get_frames_dropped (((Session *) key)->link);

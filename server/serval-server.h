@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "serval-accept.h"
 #include "serval-store.h"
 #include "serval-gso.h"
 #include "serval-switch.h"
@@ -44,6 +45,7 @@ typedef struct {
   guint64 offload_segmented;    /* copies segmented/completed for members that do not */
   guint64 offload_segments;     /* plain frames those made */
   guint64 offload_dropped[SERVAL_GSO_N_RESULTS];   /* by ServalGsoResult */
+  ServalAcceptStats accept;     /* open connections, pauses near the open-file limit */
 } ServalServerStats;
 
 ServalServer *serval_server_new (const ServalServerConfig *config, GError **error);
