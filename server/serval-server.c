@@ -90,6 +90,7 @@ serval_server_config_init (ServalServerConfig *config)
   config->pbkdf2_iterations = SERVAL_PBKDF2_DEFAULT_ITERATIONS;
   config->max_failed_logins = 5;
   config->token_lifetime = SERVAL_TOKEN_DEFAULT_LIFETIME;
+  config->token_max_age = SERVAL_TOKEN_DEFAULT_MAX_AGE;
   serval_switch_limits_init (&config->limits);
 }
 
@@ -410,10 +411,11 @@ login_failed (ServalServer *server, const char *addr)
 }
 
 /* The login of @user (password or token) succeeded: @cred is the user's
- * password record, for the next token. */
+ * password record and @chain the time of the password login that began
+ * this chain of tokens (now, for a password login), for the next token. */
 static void
 login_succeeded (Session *s, guint32 id, const char *user, const char *host, gboolean admin,
-                 const ServalCredentials *cred, gboolean with_token)
+                 const ServalCredentials *cred, gboolean with_token, gint64 chain)
 {
   ServalServer *server = s->server;
   Message_t *msg;
@@ -446,7 +448,7 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
     {
       guint8 token[SERVAL_TOKEN_MAX_LEN];
       gsize len = serval_token_issue (server->token_key, user, cred, g_get_real_time () / G_USEC_PER_SEC,
-                                      server->config.token_lifetime, token);
+                                      server->config.token_lifetime, chain, token);
 
       if (len > 0)
         {
@@ -474,7 +476,8 @@ login_verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       reply_error (s, job->id, ErrorCode_authFailed, "Wrong user name or password");
       return;
     }
-  login_succeeded (s, job->id, job->user, job->host, job->admin, &job->cred, FALSE);
+  login_succeeded (s, job->id, job->user, job->host, job->admin, &job->cred, FALSE,
+                   g_get_real_time () / G_USEC_PER_SEC);
 }
 
 /* A login with a resume token: one SQLite read and two HMACs, on this
@@ -491,13 +494,15 @@ handle_token_login (Session *s, guint32 id, const Login_t *login)
   ServalCredentials cred;
   gboolean admin = FALSE, known;
   ServalTokenStatus st;
+  gint64 chain = 0;
 
   known = serval_store_user_get (server->store, user, &cred, &admin, NULL);
   if (server->config.token_lifetime == 0)
     st = SERVAL_TOKEN_EXPIRED;
   else
     st = serval_token_verify (server->token_key, login->token->buf, login->token->size, user,
-                              known ? &cred : NULL, g_get_real_time () / G_USEC_PER_SEC);
+                              known ? &cred : NULL, g_get_real_time () / G_USEC_PER_SEC,
+                              server->config.token_max_age, &chain);
   if (st != SERVAL_TOKEN_OK)
     {
       server->stats.tokens_refused++;
@@ -507,10 +512,12 @@ handle_token_login (Session *s, guint32 id, const Login_t *login)
       reply_error (s, id, ErrorCode_tokenRefused,
                    "The resume token was refused (%s): log in with the password",
                    server->config.token_lifetime == 0 ? "this server issues none"
-                   : st == SERVAL_TOKEN_EXPIRED ? "expired" : "not valid");
+                   : st == SERVAL_TOKEN_EXPIRED ? "expired"
+                   : st == SERVAL_TOKEN_TOO_OLD ? "past the server's maximum age since the last password login"
+                   : "not valid");
     }
   else
-    login_succeeded (s, id, user, host, admin, &cred, TRUE);
+    login_succeeded (s, id, user, host, admin, &cred, TRUE, chain);
   serval_credentials_clear (&cred);
 }
 

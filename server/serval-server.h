@@ -23,6 +23,8 @@ typedef struct {
   guint   pbkdf2_iterations;
   guint   max_failed_logins;     /* per source address and minute */
   guint   token_lifetime;        /* seconds a resume token is valid; 0: issue none */
+  guint   token_max_age;         /* seconds from a password login after which no token of its
+                                  * chain is taken, however often renewed; 0: no limit */
   ServalSwitchLimits limits;
 } ServalServerConfig;
 
