@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end: the server near its open-file limit. A real serval-server with
 # RLIMIT_NOFILE 200 (prlimit), on the loopback of a network namespace of this test.
-# 250 connections (holdconns.py: TLS handshakes, then silence) are more than it can
+# 220 connections (holdconns.py: TLS handshakes, then silence) are more than it can
 # hold: it must stop accepting at 136 (200 less 64 kept for itself) with one
 # warning, leave the rest in the kernel's backlog, stay alive and serve /metrics;
 # once they are closed it must accept again and log a real client in.
@@ -16,7 +16,7 @@ SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
 CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
 LIMIT=200
 HIGH=136     # LIMIT - 64 (SERVAL_ACCEPT_FD_RESERVE)
-CONNS=250
+CONNS=220
 
 require_root
 [ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first)"
@@ -80,8 +80,20 @@ check "no failed accept in the log" test "$(count 'Too many open files')" = 0
 check "the log stays short (fewer than 30 lines)" test "$(wc -l < "$log")" -lt 30
 
 # --- below the limit again -----------------------------------------------------------
+# A real client that connects during the pause waits in the backlog (its TLS handshake
+# may take 10 s) and gets in once the extra connections are closed.
+ip netns exec "$NS" "$CTL" --server 127.0.0.1:7465 --user alice --password-file "$out/alice.pw" \
+  --fingerprint "$FP" vlans >"$out/waiting.out" 2>&1 &
+WAITING_PID=$!
+E2E_PIDS+=("$WAITING_PID")
+sleep 2
+check "a client that connects during the pause is kept waiting, not refused" kill -0 "$WAITING_PID"
 kill -TERM "$HOLD_PID"
 wait "$HOLD_PID" 2>/dev/null
+wait "$WAITING_PID"; rc=$?
+note "servalctl vlans during the pause: status $rc: $(cat "$out/waiting.out")"
+check "...and is served once the extra connections are closed" \
+  bash -c "[ $rc -eq 0 ] && grep -q red '$out/waiting.out'"
 check "after the connections close the server accepts again, and says so" \
   wait_for 15 grep -q "Accepting clients again" "$log"
 check "/metrics: serval_accept_paused 0" wait_for 10 metric_is serval_accept_paused 0
