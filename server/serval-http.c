@@ -56,10 +56,24 @@ serval_http_metrics_text (ServalServer *server)
     "# TYPE serval_tls_handshakes_total counter\n"
     "serval_tls_handshakes_total{kind=\"full\"} %" G_GUINT64_FORMAT "\n"
     "serval_tls_handshakes_total{kind=\"resumed\"} %" G_GUINT64_FORMAT "\n"
-    "serval_tls_handshakes_total{kind=\"failed\"} %" G_GUINT64_FORMAT "\n"
+    "serval_tls_handshakes_total{kind=\"failed\"} %" G_GUINT64_FORMAT "\n",
+    st.token_logins, st.tokens_refused, st.tls_handshakes - st.tls_resumed, st.tls_resumed, st.tls_failed);
+  g_string_append_printf (s,
+    "# HELP serval_connections_open Client connections open now, TLS handshakes included (one file descriptor each).\n"
+    "# TYPE serval_connections_open gauge\n"
+    "serval_connections_open %u\n"
+    "# HELP serval_connections_max Open connections at which the server stops accepting (the open-file limit less a reserve).\n"
+    "# TYPE serval_connections_max gauge\n"
+    "serval_connections_max %u\n"
+    "# HELP serval_accept_paused 1 while the server accepts no new clients because it is near its open-file limit.\n"
+    "# TYPE serval_accept_paused gauge\n"
+    "serval_accept_paused %d\n"
+    "# HELP serval_accept_pauses_total Times the server stopped accepting near its open-file limit.\n"
+    "# TYPE serval_accept_pauses_total counter\n"
+    "serval_accept_pauses_total %" G_GUINT64_FORMAT "\n"
     "# HELP serval_frames_dropped_total Frames not forwarded, by reason.\n"
     "# TYPE serval_frames_dropped_total counter\n",
-    st.token_logins, st.tokens_refused, st.tls_handshakes - st.tls_resumed, st.tls_resumed, st.tls_failed);
+    st.accept.open, st.accept.high, st.accept.paused ? 1 : 0, st.accept.pauses);
   for (int v = 1; v < SERVAL_SWITCH_N_VERDICTS; v++)
     g_string_append_printf (s, "serval_frames_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             serval_switch_verdict_to_string (v), sw->dropped[v]);

@@ -6,6 +6,7 @@
 #include <gnutls/gnutls.h>
 #include <string.h>
 
+#include "serval-accept.h"
 #include "serval-cert.h"
 #include "serval-codec.h"
 #include "serval-gso.h"
@@ -60,6 +61,7 @@ struct _ServalServer
   ServalTlsServer *tls;     /* credentials and ticket key shared by every session */
   char *fingerprint;
   GSocketService *service;
+  ServalAcceptGate *accept_gate;   /* stops accepting near the open-file limit */
   GHashTable *sessions;    /* Session* set, every accepted link */
   GHashTable *members;     /* tag -> GHashTable set of Session* */
   GHashTable *logins;      /* address -> LoginRecord */
@@ -88,6 +90,7 @@ serval_server_config_init (ServalServerConfig *config)
   config->pbkdf2_iterations = SERVAL_PBKDF2_DEFAULT_ITERATIONS;
   config->max_failed_logins = 5;
   config->token_lifetime = SERVAL_TOKEN_DEFAULT_LIFETIME;
+  config->token_max_age = SERVAL_TOKEN_DEFAULT_MAX_AGE;
   serval_switch_limits_init (&config->limits);
 }
 
@@ -408,10 +411,11 @@ login_failed (ServalServer *server, const char *addr)
 }
 
 /* The login of @user (password or token) succeeded: @cred is the user's
- * password record, for the next token. */
+ * password record and @chain the time of the password login that began
+ * this chain of tokens (now, for a password login), for the next token. */
 static void
 login_succeeded (Session *s, guint32 id, const char *user, const char *host, gboolean admin,
-                 const ServalCredentials *cred, gboolean with_token)
+                 const ServalCredentials *cred, gboolean with_token, gint64 chain)
 {
   ServalServer *server = s->server;
   Message_t *msg;
@@ -444,7 +448,7 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
     {
       guint8 token[SERVAL_TOKEN_MAX_LEN];
       gsize len = serval_token_issue (server->token_key, user, cred, g_get_real_time () / G_USEC_PER_SEC,
-                                      server->config.token_lifetime, token);
+                                      server->config.token_lifetime, chain, token);
 
       if (len > 0)
         {
@@ -472,7 +476,8 @@ login_verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       reply_error (s, job->id, ErrorCode_authFailed, "Wrong user name or password");
       return;
     }
-  login_succeeded (s, job->id, job->user, job->host, job->admin, &job->cred, FALSE);
+  login_succeeded (s, job->id, job->user, job->host, job->admin, &job->cred, FALSE,
+                   g_get_real_time () / G_USEC_PER_SEC);
 }
 
 /* A login with a resume token: one SQLite read and two HMACs, on this
@@ -489,13 +494,15 @@ handle_token_login (Session *s, guint32 id, const Login_t *login)
   ServalCredentials cred;
   gboolean admin = FALSE, known;
   ServalTokenStatus st;
+  gint64 chain = 0;
 
   known = serval_store_user_get (server->store, user, &cred, &admin, NULL);
   if (server->config.token_lifetime == 0)
     st = SERVAL_TOKEN_EXPIRED;
   else
     st = serval_token_verify (server->token_key, login->token->buf, login->token->size, user,
-                              known ? &cred : NULL, g_get_real_time () / G_USEC_PER_SEC);
+                              known ? &cred : NULL, g_get_real_time () / G_USEC_PER_SEC,
+                              server->config.token_max_age, &chain);
   if (st != SERVAL_TOKEN_OK)
     {
       server->stats.tokens_refused++;
@@ -505,10 +512,12 @@ handle_token_login (Session *s, guint32 id, const Login_t *login)
       reply_error (s, id, ErrorCode_tokenRefused,
                    "The resume token was refused (%s): log in with the password",
                    server->config.token_lifetime == 0 ? "this server issues none"
-                   : st == SERVAL_TOKEN_EXPIRED ? "expired" : "not valid");
+                   : st == SERVAL_TOKEN_EXPIRED ? "expired"
+                   : st == SERVAL_TOKEN_TOO_OLD ? "past the server's maximum age since the last password login"
+                   : "not valid");
     }
   else
-    login_succeeded (s, id, user, host, admin, &cred, TRUE);
+    login_succeeded (s, id, user, host, admin, &cred, TRUE, chain);
   serval_credentials_clear (&cred);
 }
 
@@ -1201,6 +1210,7 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
 
   if (server->shutting_down)
     return TRUE;
+  serval_accept_gate_track (server->accept_gate, conn);
   hs = g_new0 (Handshake, 1);
   hs->server = server;
   if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote))
@@ -1309,6 +1319,7 @@ serval_server_free (ServalServer *server)
       g_socket_listener_close (G_SOCKET_LISTENER (server->service));
     }
   g_clear_object (&server->service);
+  g_clear_pointer (&server->accept_gate, serval_accept_gate_free);
   if (server->aging_source != NULL)
     g_source_destroy (server->aging_source);
   g_clear_pointer (&server->aging_source, g_source_unref);
@@ -1395,6 +1406,7 @@ serval_server_start (ServalServer *server, GError **error)
           return FALSE;
         }
     }
+  server->accept_gate = serval_accept_gate_new (server->service, serval_accept_fd_limit ());
   g_signal_connect (server->service, "incoming", G_CALLBACK (incoming_cb), server);
   g_socket_service_start (server->service);
 
@@ -1434,6 +1446,7 @@ serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data)
       g_socket_service_stop (server->service);
       g_socket_listener_close (G_SOCKET_LISTENER (server->service));
     }
+  g_clear_pointer (&server->accept_gate, serval_accept_gate_free);
   sessions = g_hash_table_get_keys (server->sessions);
   if (sessions == NULL)
     {
@@ -1460,6 +1473,8 @@ serval_server_get_stats (ServalServer *server, ServalServerStats *stats)
   gpointer key;
 
   *stats = server->stats;
+  if (server->accept_gate != NULL)
+    serval_accept_gate_get_stats (server->accept_gate, &stats->accept);
   g_hash_table_iter_init (&iter, server->sessions);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     stats->link_frames_dropped += serval_link_get_frames_dropped (((Session *) key)->link);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "serval-accept.h"
 #include "serval-store.h"
 #include "serval-gso.h"
 #include "serval-switch.h"
@@ -22,6 +23,8 @@ typedef struct {
   guint   pbkdf2_iterations;
   guint   max_failed_logins;     /* per source address and minute */
   guint   token_lifetime;        /* seconds a resume token is valid; 0: issue none */
+  guint   token_max_age;         /* seconds from a password login after which no token of its
+                                  * chain is taken, however often renewed; 0: no limit */
   ServalSwitchLimits limits;
 } ServalServerConfig;
 
@@ -47,6 +50,7 @@ typedef struct {
   guint64 offload_segmented;    /* copies segmented/completed for members that do not */
   guint64 offload_segments;     /* plain frames those made */
   guint64 offload_dropped[SERVAL_GSO_N_RESULTS];   /* by ServalGsoResult */
+  ServalAcceptStats accept;     /* open connections, pauses near the open-file limit */
 } ServalServerStats;
 
 ServalServer *serval_server_new (const ServalServerConfig *config, GError **error);

@@ -42,6 +42,7 @@ serval_token_parse (const guint8 *token, gsize len, ServalTokenFields *out)
   out->version = token[0];
   out->issued = get64 (token + 1);
   out->expires = get64 (token + 9);
+  out->chain = get64 (token + 17);
   out->user = token + SERVAL_TOKEN_HEADER_LEN;
   out->user_len = user_len;
   out->mac = token + SERVAL_TOKEN_HEADER_LEN + user_len;
@@ -78,7 +79,7 @@ token_mac (const guint8 key[SERVAL_TOKEN_KEY_LEN], const guint8 *body, gsize len
 gsize
 serval_token_issue (const guint8 key[SERVAL_TOKEN_KEY_LEN], const char *user,
                     const ServalCredentials *cred, gint64 now, gint64 lifetime,
-                    guint8 out[SERVAL_TOKEN_MAX_LEN])
+                    gint64 chain, guint8 out[SERVAL_TOKEN_MAX_LEN])
 {
   gsize user_len = user != NULL ? strlen (user) : 0;
   gsize body;
@@ -88,7 +89,8 @@ serval_token_issue (const guint8 key[SERVAL_TOKEN_KEY_LEN], const char *user,
   out[0] = SERVAL_TOKEN_VERSION;
   put64 (out + 1, now);
   put64 (out + 9, now + lifetime);
-  out[17] = (guint8) user_len;
+  put64 (out + 17, chain);
+  out[SERVAL_TOKEN_HEADER_LEN - 1] = (guint8) user_len;
   memcpy (out + SERVAL_TOKEN_HEADER_LEN, user, user_len);
   body = SERVAL_TOKEN_HEADER_LEN + user_len;
   if (!token_mac (key, out, body, cred, out + body))
@@ -98,7 +100,8 @@ serval_token_issue (const guint8 key[SERVAL_TOKEN_KEY_LEN], const char *user,
 
 ServalTokenStatus
 serval_token_verify (const guint8 key[SERVAL_TOKEN_KEY_LEN], const guint8 *token, gsize len,
-                     const char *user, const ServalCredentials *cred, gint64 now)
+                     const char *user, const ServalCredentials *cred, gint64 now, gint64 max_age,
+                     gint64 *chain)
 {
   static const ServalCredentials nobody = { 1, { 0 }, { 0 } };
   ServalTokenFields f;
@@ -122,8 +125,15 @@ serval_token_verify (const guint8 key[SERVAL_TOKEN_KEY_LEN], const guint8 *token
   /* The MAC is ours: the fields can be believed now. */
   if (f.user_len != user_len || memcmp (f.user, user, user_len) != 0)
     return SERVAL_TOKEN_WRONG_USER;
+  /* Before the expiry: a token past the maximum age is refused as such
+   * even if its lifetime is over too (the client's password is needed
+   * either way; the log says why). */
+  if (max_age > 0 && f.chain <= now - max_age)
+    return SERVAL_TOKEN_TOO_OLD;
   if (now >= f.expires)
     return SERVAL_TOKEN_EXPIRED;
+  if (chain != NULL)
+    *chain = f.chain;
   return SERVAL_TOKEN_OK;
 }
 
@@ -139,6 +149,7 @@ serval_token_status_text (ServalTokenStatus status)
     case SERVAL_TOKEN_BAD_MAC: return "altered, from another server, or older than the user's password";
     case SERVAL_TOKEN_EXPIRED: return "expired";
     case SERVAL_TOKEN_NO_USER: return "for a user that does not exist";
+    case SERVAL_TOKEN_TOO_OLD: return "past the maximum age (--token-max-age) counted from the password login that began its chain";
     }
   return "refused";
 }

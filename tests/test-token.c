@@ -64,32 +64,50 @@ add_user (Fixture *f, const char *name, const char *pw)
   g_assert_no_error (error);
 }
 
-/* The token the server would give @user now, from the store. */
+/* The token the server would give @user at @now, from the store, in a
+ * chain begun by a password login at @chain. */
 static gsize
-issue (Fixture *f, const char *user, gint64 now, gint64 lifetime, guint8 *out)
+issue_in_chain (Fixture *f, const char *user, gint64 now, gint64 lifetime, gint64 chain, guint8 *out)
 {
   g_autoptr(GError) error = NULL;
   ServalCredentials cred;
   gsize len;
 
   g_assert_true (serval_store_user_get (f->store, user, &cred, NULL, &error));
-  len = serval_token_issue (f->key, user, &cred, now, lifetime, out);
+  len = serval_token_issue (f->key, user, &cred, now, lifetime, chain, out);
   serval_credentials_clear (&cred);
   g_assert_cmpuint (len, >=, SERVAL_TOKEN_MIN_LEN);
   g_assert_cmpuint (len, <=, SERVAL_TOKEN_MAX_LEN);
   return len;
 }
 
-/* What the server decides for a login as @user with @token at @now. */
+/* ...after a password login at @now. */
+static gsize
+issue (Fixture *f, const char *user, gint64 now, gint64 lifetime, guint8 *out)
+{
+  return issue_in_chain (f, user, now, lifetime, now, out);
+}
+
+/* What a server with a maximum token age of @max_age decides for a login
+ * as @user with @token at @now; the token's chain start in *@chain. */
 static ServalTokenStatus
-check (Fixture *f, const guint8 *token, gsize len, const char *user, gint64 now)
+check_aged (Fixture *f, const guint8 *token, gsize len, const char *user, gint64 now, gint64 max_age,
+            gint64 *chain)
 {
   ServalCredentials cred;
   gboolean known = serval_store_user_get (f->store, user, &cred, NULL, NULL);
-  ServalTokenStatus st = serval_token_verify (f->key, token, len, user, known ? &cred : NULL, now);
+  ServalTokenStatus st = serval_token_verify (f->key, token, len, user, known ? &cred : NULL, now,
+                                              max_age, chain);
 
   serval_credentials_clear (&cred);
   return st;
+}
+
+/* ...with no maximum age. */
+static ServalTokenStatus
+check (Fixture *f, const guint8 *token, gsize len, const char *user, gint64 now)
+{
+  return check_aged (f, token, len, user, now, 0, NULL);
 }
 
 static void
@@ -106,6 +124,7 @@ test_good (Fixture *f, gconstpointer data)
   g_assert_cmpint (fields.version, ==, SERVAL_TOKEN_VERSION);
   g_assert_cmpint (fields.issued, ==, NOW);
   g_assert_cmpint (fields.expires, ==, NOW + 7 * DAY);
+  g_assert_cmpint (fields.chain, ==, NOW);
   g_assert_cmpmem (fields.user, fields.user_len, "alice", 5);
   g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
   g_assert_cmpint (check (f, tok, len, "alice", NOW + 7 * DAY - 1), ==, SERVAL_TOKEN_OK);
@@ -188,9 +207,71 @@ test_altered (Fixture *f, gconstpointer data)
     memcpy (other, f->key, sizeof other);
     other[0] ^= 0x80;
     g_assert_true (serval_store_user_get (f->store, "alice", &cred, NULL, NULL));
-    g_assert_cmpint (serval_token_verify (other, tok, len, "alice", &cred, NOW), ==, SERVAL_TOKEN_BAD_MAC);
+    g_assert_cmpint (serval_token_verify (other, tok, len, "alice", &cred, NOW, 0, NULL), ==, SERVAL_TOKEN_BAD_MAC);
     serval_credentials_clear (&cred);
   }
+}
+
+/* A token used every 6 days slides on for ever without a maximum age;
+ * with one, the chain ends that long after the password login, although
+ * the last token is a day old and its lifetime (7 days) not over. */
+static void
+test_max_age (Fixture *f, gconstpointer data)
+{
+  const gint64 max_age = 90 * DAY;
+  guint8 tok[SERVAL_TOKEN_MAX_LEN];
+  ServalTokenFields fields;
+  gint64 t = NOW, chain = 0, last_ok = 0;
+  gsize len;
+  guint renewals = 0;
+
+  add_user (f, "alice", "secret");
+  len = issue (f, "alice", NOW, 7 * DAY, tok);   /* the password login */
+  for (;;)
+    {
+      ServalTokenStatus st;
+
+      t += 6 * DAY;
+      g_assert_cmpint (check (f, tok, len, "alice", t), ==, SERVAL_TOKEN_OK);
+      st = check_aged (f, tok, len, "alice", t, max_age, &chain);
+      if (st != SERVAL_TOKEN_OK)
+        {
+          g_assert_cmpint (st, ==, SERVAL_TOKEN_TOO_OLD);
+          break;
+        }
+      /* The chain start survives the refresh; the issue time moves on. */
+      g_assert_cmpint (chain, ==, NOW);
+      len = issue_in_chain (f, "alice", t, 7 * DAY, chain, tok);
+      g_assert_cmpint (serval_token_parse (tok, len, &fields), ==, SERVAL_TOKEN_OK);
+      g_assert_cmpint (fields.chain, ==, NOW);
+      g_assert_cmpint (fields.issued, ==, t);
+      last_ok = t;
+      renewals++;
+    }
+  g_assert_cmpint (last_ok, <, NOW + max_age);
+  g_assert_cmpint (t, >=, NOW + max_age);
+  g_assert_cmpint (t - last_ok, <, 7 * DAY);   /* its lifetime was not over */
+  g_assert_cmpuint (renewals, ==, 14);         /* 14 x 6 = 84 days; 90 is past */
+
+  /* The boundary: the last second before the maximum age, and the first after. */
+  len = issue_in_chain (f, "alice", NOW + max_age - DAY, 7 * DAY, NOW, tok);
+  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age - 1, max_age, NULL), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age, max_age, NULL), ==, SERVAL_TOKEN_TOO_OLD);
+  /* A lower maximum age applies to tokens already out. */
+  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age - 1, 30 * DAY, NULL), ==, SERVAL_TOKEN_TOO_OLD);
+  /* Past both its lifetime and the maximum age: the age is named. */
+  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age + 7 * DAY, max_age, NULL), ==,
+                   SERVAL_TOKEN_TOO_OLD);
+  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age + 7 * DAY, 0, NULL), ==, SERVAL_TOKEN_EXPIRED);
+
+  /* A later chain start written into the token breaks its MAC. */
+  tok[1 + 8 + 8 + 7] ^= 0x01;
+  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age, max_age, NULL), ==, SERVAL_TOKEN_BAD_MAC);
+
+  /* A new password login begins a new chain. */
+  len = issue (f, "alice", NOW + max_age, 7 * DAY, tok);
+  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age + DAY, max_age, &chain), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (chain, ==, NOW + max_age);
 }
 
 static void
@@ -313,8 +394,8 @@ test_sizes (Fixture *f, gconstpointer data)
 
     memset (name, 'u', SERVAL_TOKEN_MAX_USER + 1);
     name[SERVAL_TOKEN_MAX_USER + 1] = 0;
-    g_assert_cmpuint (serval_token_issue (f->key, name, &cred, NOW, DAY, tok), ==, 0);
-    g_assert_cmpuint (serval_token_issue (f->key, "", &cred, NOW, DAY, tok), ==, 0);
+    g_assert_cmpuint (serval_token_issue (f->key, name, &cred, NOW, DAY, NOW, tok), ==, 0);
+    g_assert_cmpuint (serval_token_issue (f->key, "", &cred, NOW, DAY, NOW, tok), ==, 0);
   }
 
   /* The protocol carries 1..255 bytes in Login.token. */
@@ -390,7 +471,9 @@ test_independent (void)
     { "expired", SERVAL_TOKEN_EXPIRED },
     { "other-user", SERVAL_TOKEN_WRONG_USER },
     { "other-key", SERVAL_TOKEN_BAD_MAC },
-    { "version-2", SERVAL_TOKEN_BAD_VERSION },
+    { "version-1", SERVAL_TOKEN_BAD_VERSION },
+    { "version-3", SERVAL_TOKEN_BAD_VERSION },
+    { "too-old", SERVAL_TOKEN_TOO_OLD },
     { "altered", SERVAL_TOKEN_BAD_MAC },
     { "truncated", SERVAL_TOKEN_MALFORMED },
   };
@@ -411,8 +494,8 @@ test_independent (void)
 
       g_assert_true (g_file_get_contents (path, &data, &len, &error));
       g_test_message ("%s", cases[i].file);
-      g_assert_cmpint (serval_token_verify (key, (const guint8 *) data, len, "alice", &cred, NOW), ==,
-                       cases[i].want);
+      g_assert_cmpint (serval_token_verify (key, (const guint8 *) data, len, "alice", &cred, NOW,
+                                            SERVAL_TOKEN_DEFAULT_MAX_AGE, NULL), ==, cases[i].want);
     }
 }
 
@@ -424,6 +507,7 @@ main (int argc, char **argv)
   g_test_add ("/server/token/expired", Fixture, NULL, setup, test_expired, teardown);
   g_test_add ("/server/token/other-user", Fixture, NULL, setup, test_other_user, teardown);
   g_test_add ("/server/token/altered", Fixture, NULL, setup, test_altered, teardown);
+  g_test_add ("/server/token/max-age", Fixture, NULL, setup, test_max_age, teardown);
   g_test_add ("/server/token/version", Fixture, NULL, setup, test_version, teardown);
   g_test_add ("/server/token/password-change", Fixture, NULL, setup, test_password_change, teardown);
   g_test_add ("/server/token/user-deleted", Fixture, NULL, setup, test_user_deleted, teardown);

@@ -114,6 +114,35 @@ check "...without a refused token" bash -c "! grep -q 'Refused the resume token'
 check "the client logged 3 fallbacks in all, one per refused token" \
   test "$(grep -c 'refused the resume token' "$out/alice.log")" = 3
 
+# --- the maximum age: counted from the password login, not renewed by token logins ----
+# Server 7 saw a password login (T7) and gave a token whose chain begins then. Server 8
+# takes it (a token login, which gives a new token of the same chain); server 9, later
+# than T7 + MAX_AGE, refuses that new token although its lifetime (7 days) is not over.
+MAX_AGE=25
+t7=$(date +%s)   # at or after the password login of server 7
+stop_server
+start_server --token-max-age $MAX_AGE || bail "serval-server did not restart: $(tail -5 "$out/server.log.8")"
+check "within --token-max-age the client logs in with its token" wait_for 15 token_login 8
+t8=$(date +%s)
+note "token login $((t8 - t7)) s after the password login; waiting until $MAX_AGE s have passed"
+sleep $((t7 + MAX_AGE + 1 - $(date +%s) > 0 ? t7 + MAX_AGE + 1 - $(date +%s) : 0))
+stop_server
+start_server --token-max-age $MAX_AGE || bail "serval-server did not restart: $(tail -5 "$out/server.log.9")"
+check "past --token-max-age the renewed token is refused for its age" \
+  wait_for 15 log_has 9 "resume token of “alice”.*past the maximum age"
+check "...and the client logs in with the password" wait_for 15 password_login 9
+# The password login began a new chain: the next server takes its token.
+stop_server
+start_server --token-max-age $MAX_AGE || bail "serval-server did not restart: $(tail -5 "$out/server.log.10")"
+check "the password login began a new chain: server 10 takes its token" wait_for 15 token_login 10
+check "the client logged 4 fallbacks in all" \
+  test "$(grep -c 'refused the resume token' "$out/alice.log")" = 4
+
+refused_opt=$("$SERVER" --data-dir "$data" --token-max-age 999999999 2>&1); rc=$?
+note "--token-max-age 999999999: status $rc: $refused_opt"
+check "a token maximum age past 3650 days is refused with a sentence" \
+  bash -c "[ $rc -ne 0 ] && grep -q 'token-max-age takes' <<<'$refused_opt'"
+
 refused_opt=$("$SERVER" --data-dir "$data" --token-lifetime 99999999 2>&1); rc=$?
 note "--token-lifetime 99999999: status $rc: $refused_opt"
 check "a token lifetime past 366 days is refused with a sentence" \

@@ -10,6 +10,7 @@
 #include "serval-token.h"
 
 #define NOW G_GINT64_CONSTANT (1764000000)
+#define MAX_AGE (90 * 24 * 3600)
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
@@ -34,10 +35,11 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   ServalTokenFields f;
   ServalTokenStatus parsed, st;
   guint8 tok[SERVAL_TOKEN_MAX_LEN];
+  gint64 chain = -1, aged_chain = -1;
 
   fill_cred (&cred);
   parsed = serval_token_parse (data, size, &f);
-  st = serval_token_verify (key, data, size, "alice", &cred, NOW);
+  st = serval_token_verify (key, data, size, "alice", &cred, NOW, 0, &chain);
   if (parsed == SERVAL_TOKEN_OK)
     {
       g_assert_cmpuint (f.user_len, >=, 1);
@@ -49,12 +51,26 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   else
     g_assert_cmpint (st, ==, parsed);
   /* No user record: never accepted. */
-  g_assert_cmpint (serval_token_verify (key, data, size, "alice", NULL, NOW), !=, SERVAL_TOKEN_OK);
+  g_assert_cmpint (serval_token_verify (key, data, size, "alice", NULL, NOW, 0, NULL), !=, SERVAL_TOKEN_OK);
+  /* A maximum age refuses more, never less, and only for that reason. */
+  {
+    ServalTokenStatus aged = serval_token_verify (key, data, size, "alice", &cred, NOW, MAX_AGE, &aged_chain);
+
+    if (aged == SERVAL_TOKEN_OK)
+      g_assert_cmpint (st, ==, SERVAL_TOKEN_OK);
+    if (st != SERVAL_TOKEN_OK && st != SERVAL_TOKEN_EXPIRED)
+      g_assert_cmpint (aged, ==, st);
+    if (aged == SERVAL_TOKEN_TOO_OLD)
+      g_assert_cmpint (f.chain, <=, NOW - MAX_AGE);
+    else if (aged == SERVAL_TOKEN_OK)
+      g_assert_cmpint (aged_chain, ==, f.chain);
+  }
   if (st == SERVAL_TOKEN_OK)
     {
-      gsize len = serval_token_issue (key, "alice", &cred, f.issued, f.expires - f.issued, tok);
+      gsize len = serval_token_issue (key, "alice", &cred, f.issued, f.expires - f.issued, f.chain, tok);
 
       g_assert_true (NOW < f.expires);
+      g_assert_cmpint (chain, ==, f.chain);
       g_assert_cmpmem (tok, len, data, size);
     }
 
@@ -62,13 +78,16 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   if (size >= 1 && size <= SERVAL_TOKEN_MAX_USER && memchr (data, 0, size) == NULL)
     {
       g_autofree char *user = g_strndup ((const char *) data, size);
-      gsize len = serval_token_issue (key, user, &cred, NOW, 3600, tok);
+      gsize len = serval_token_issue (key, user, &cred, NOW, 3600, NOW - 100, tok);
 
       g_assert_cmpuint (len, ==, SERVAL_TOKEN_HEADER_LEN + size + SERVAL_TOKEN_MAC_LEN);
-      g_assert_cmpint (serval_token_verify (key, tok, len, user, &cred, NOW), ==, SERVAL_TOKEN_OK);
-      g_assert_cmpint (serval_token_verify (key, tok, len, user, &cred, NOW + 3600), ==, SERVAL_TOKEN_EXPIRED);
+      g_assert_cmpint (serval_token_verify (key, tok, len, user, &cred, NOW, MAX_AGE, &chain), ==, SERVAL_TOKEN_OK);
+      g_assert_cmpint (chain, ==, NOW - 100);
+      g_assert_cmpint (serval_token_verify (key, tok, len, user, &cred, NOW + 3600, 0, NULL), ==, SERVAL_TOKEN_EXPIRED);
+      g_assert_cmpint (serval_token_verify (key, tok, len, user, &cred, NOW, 100, NULL), ==, SERVAL_TOKEN_TOO_OLD);
       if (strcmp (user, "alice") != 0)
-        g_assert_cmpint (serval_token_verify (key, tok, len, "alice", &cred, NOW), ==, SERVAL_TOKEN_WRONG_USER);
+        g_assert_cmpint (serval_token_verify (key, tok, len, "alice", &cred, NOW, 0, NULL), ==,
+                         SERVAL_TOKEN_WRONG_USER);
     }
   return 0;
 }

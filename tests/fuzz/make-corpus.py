@@ -127,12 +127,20 @@ TOKEN_CRED = struct.pack(">I", 1000) + b"\x11" * 16 + b"\x22" * 32
 TOKEN_NOW = 1764000000
 
 
-def token(user, issued, expires, version=1, key=TOKEN_KEY):
-    body = bytes([version]) + struct.pack(">qq", issued, expires) + bytes([len(user)]) + user
+def token(user, issued, expires, chain=None, version=2, key=TOKEN_KEY):
+    """Version 2: version, issued, expires, chain start, user length, user, MAC."""
+    chain = issued if chain is None else chain
+    body = bytes([version]) + struct.pack(">qqq", issued, expires, chain) + bytes([len(user)]) + user
     return body + hmac.new(key, body + TOKEN_CRED, hashlib.sha256).digest()
 
 
-good = token(b"alice", TOKEN_NOW - 60, TOKEN_NOW + 7 * 86400)
+def token_v1(user, issued, expires, key=TOKEN_KEY):
+    """The format of Serval 0.2.0, without the chain start: refused now."""
+    body = bytes([1]) + struct.pack(">qq", issued, expires) + bytes([len(user)]) + user
+    return body + hmac.new(key, body + TOKEN_CRED, hashlib.sha256).digest()
+
+
+good = token(b"alice", TOKEN_NOW - 60, TOKEN_NOW + 7 * 86400, chain=TOKEN_NOW - 30 * 86400)
 write("codec", "login-token", request(1, cons(0, prim(0, b"alice") + prim(1, b"") + prim(2, b"laptop")
                                              + prim(3, good))))
 write("codec", "logged-in-token", response(3, cons(2, prim(0, b"\x00") + integer(0x81, 5)
@@ -142,7 +150,10 @@ write("token", "good", good)
 write("token", "expired", token(b"alice", TOKEN_NOW - 8 * 86400, TOKEN_NOW - 86400))
 write("token", "other-user", token(b"bob", TOKEN_NOW, TOKEN_NOW + 60))
 write("token", "other-key", token(b"alice", TOKEN_NOW, TOKEN_NOW + 60, key=b"\x01" * 32))
-write("token", "version-2", token(b"alice", TOKEN_NOW, TOKEN_NOW + 60, version=2))
+write("token", "version-1", token_v1(b"alice", TOKEN_NOW, TOKEN_NOW + 60))
+write("token", "version-3", token(b"alice", TOKEN_NOW, TOKEN_NOW + 60, version=3))
+# Renewed a day ago, but its chain began with a password login 91 days ago.
+write("token", "too-old", token(b"alice", TOKEN_NOW - 86400, TOKEN_NOW + 6 * 86400, chain=TOKEN_NOW - 91 * 86400))
 write("token", "long-user", token(b"u" * 64, TOKEN_NOW, TOKEN_NOW + 60))
 write("token", "altered", good[:5] + bytes([good[5] ^ 1]) + good[6:])
 write("token", "truncated", good[:-1])

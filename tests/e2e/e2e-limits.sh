@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# End to end: the server near its open-file limit. A real serval-server with
+# RLIMIT_NOFILE 200 (prlimit), on the loopback of a network namespace of this test.
+# 220 connections (holdconns.py: TLS handshakes, then silence) are more than it can
+# hold: it must stop accepting at 136 (200 less 64 kept for itself) with one
+# warning, leave the rest in the kernel's backlog, stay alive and serve /metrics;
+# once they are closed it must accept again and log a real client in.
+# Before this, the server logged "fail: Too many open files" hundreds of times a
+# second and then died on "Creating pipes for GWakeup". Output is TAP; logs stay
+# in $E2E_OUT.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
+CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
+LIMIT=200
+HIGH=136     # LIMIT - 64 (SERVAL_ACCEPT_FD_RESERVE)
+CONNS=220
+
+require_root
+[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first)"
+[ -x "$CTL" ] || bail "cannot run: no servalctl at $CTL (build first)"
+command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
+command -v prlimit >/dev/null || bail "cannot run: prlimit is missing (apt-get install util-linux)"
+
+NS=svl$$
+out=${E2E_OUT:-$(mktemp -d /tmp/serval-e2e-limits.XXXXXX)}
+mkdir -p "$out"
+data=$out/data
+log=$out/server.log
+trap e2e_cleanup EXIT
+E2E_LOG=$out/checks.log
+note "logs in $out"
+
+make_ns "$NS"
+echo "pw-alice-$$" > "$out/alice.pw"
+"$SERVER" --data-dir "$data" user add alice < "$out/alice.pw" >/dev/null || bail "cannot add user alice"
+"$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
+"$SERVER" --data-dir "$data" user grant alice red >/dev/null || bail "cannot grant red to alice"
+FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+
+# prlimit sets the soft and the hard limit: the server cannot raise it.
+bg "$NS" "$log" prlimit --nofile=$LIMIT:$LIMIT "$SERVER" --data-dir "$data" --listen 127.0.0.1:7465 \
+  --keepalive 60 --http 127.0.0.1:9465
+SERVER_PID=$BG_PID
+wait_for 10 in_ns "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/7465" ||
+  bail "serval-server did not start: $(tail -5 "$log")"
+wait_for 10 in_ns "$NS" curl -sf http://127.0.0.1:9465/healthz || bail "no /healthz: $(tail -5 "$log")"
+
+metric() { in_ns "$NS" curl -s -m 5 http://127.0.0.1:9465/metrics | awk -v m="$1" '$1 == m {print $2}'; }
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
+count() { grep -c "$1" "$log"; }
+fd_count() { ls "/proc/$SERVER_PID/fd" 2>/dev/null | wc -l; }
+
+check "the server starts accepting: serval_accept_paused 0" metric_is serval_accept_paused 0
+check "/metrics: serval_connections_max is the limit less 64 ($HIGH)" metric_is serval_connections_max $HIGH
+
+# --- past the limit ---------------------------------------------------------------
+# Not through in_ns (a function: $! would be a subshell): ip netns exec execs python.
+ip netns exec "$NS" python3 "$here/holdconns.py" 127.0.0.1 7465 $CONNS >"$out/hold.out" 2>"$out/hold.err" &
+HOLD_PID=$!
+E2E_PIDS+=("$HOLD_PID")
+wait_for 60 grep -q '^ready' "$out/hold.out" || bail "holdconns.py did not finish its handshakes: $(tail -3 "$out/hold.err")"
+note "$(cat "$out/hold.out")"
+check "the server is alive with $CONNS connections at a limit of $LIMIT files" kill -0 "$SERVER_PID"
+check "/healthz still answers" in_ns "$NS" curl -sf -m 5 http://127.0.0.1:9465/healthz
+check "exactly $HIGH handshakes were done, the other $((CONNS - HIGH)) wait in the backlog (none refused)" \
+  grep -q "^ready handshaken=$HIGH waiting=$((CONNS - HIGH)) failed=0" "$out/hold.out"
+check "/metrics: serval_accept_paused 1" metric_is serval_accept_paused 1
+check "/metrics: serval_accept_pauses_total 1" metric_is serval_accept_pauses_total 1
+check "/metrics: serval_connections_open $HIGH" metric_is serval_connections_open $HIGH
+fds=$(fd_count)
+check "the server stayed below its limit ($fds files open)" bash -c "[ $fds -gt 0 ] && [ $fds -lt $LIMIT ]"
+sleep 3
+check "one warning, not a flood" test "$(count 'Stopped accepting clients')" = 1
+check "...that names the limit and the way to raise it" \
+  grep -q "Stopped accepting clients: $HIGH connections are open and the open-file limit (RLIMIT_NOFILE) is $LIMIT.*LimitNOFILE= in the systemd unit, or “ulimit -n”" "$log"
+check "no failed accept in the log" test "$(count 'Too many open files')" = 0
+check "the log stays short (fewer than 30 lines)" test "$(wc -l < "$log")" -lt 30
+
+# --- below the limit again -----------------------------------------------------------
+# A real client that connects during the pause waits in the backlog (its TLS handshake
+# may take 10 s) and gets in once the extra connections are closed.
+ip netns exec "$NS" "$CTL" --server 127.0.0.1:7465 --user alice --password-file "$out/alice.pw" \
+  --fingerprint "$FP" vlans >"$out/waiting.out" 2>&1 &
+WAITING_PID=$!
+E2E_PIDS+=("$WAITING_PID")
+sleep 2
+check "a client that connects during the pause is kept waiting, not refused" kill -0 "$WAITING_PID"
+kill -TERM "$HOLD_PID"
+wait "$HOLD_PID" 2>/dev/null
+wait "$WAITING_PID"; rc=$?
+note "servalctl vlans during the pause: status $rc: $(cat "$out/waiting.out")"
+check "...and is served once the extra connections are closed" \
+  bash -c "[ $rc -eq 0 ] && grep -q red '$out/waiting.out'"
+check "after the connections close the server accepts again, and says so" \
+  wait_for 15 grep -q "Accepting clients again" "$log"
+check "/metrics: serval_accept_paused 0" wait_for 10 metric_is serval_accept_paused 0
+check "/metrics: every connection is counted out (serval_connections_open 0)" \
+  wait_for 20 metric_is serval_connections_open 0
+ctl_out=$(in_ns "$NS" timeout 30 "$CTL" --server 127.0.0.1:7465 --user alice --password-file "$out/alice.pw" \
+  --fingerprint "$FP" vlans 2>&1); rc=$?
+note "servalctl vlans: status $rc: $ctl_out"
+check "a real client logs in and lists its VLANs" bash -c "[ $rc -eq 0 ] && grep -q red <<<'$ctl_out'"
+check "...as the server's log shows" grep -q "alice@.* logged in from" "$log"
+check "one pause and one resume in all" \
+  bash -c "[ $(count 'Stopped accepting clients') = 1 ] && [ $(count 'Accepting clients again') = 1 ]"
+check "/metrics: serval_accept_pauses_total is still 1" metric_is serval_accept_pauses_total 1
+check "the server is still alive" kill -0 "$SERVER_PID"
+
+e2e_finish
