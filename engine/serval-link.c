@@ -1031,6 +1031,8 @@ handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (error->domain == SERVAL_TLS_ERROR || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_task_return_error (task, g_steal_pointer (&error));
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT, "%s", error->message);
       else
         g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
                                  _("The TLS handshake with %s failed: %s"), data->server, error->message);

@@ -384,7 +384,24 @@ static void handshake_step (GTask *task);
 static gboolean
 handshake_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
-  handshake_step (user_data);
+  GTask *task = user_data;
+  ServalTlsSession *self = g_task_get_source_object (task);
+  GIOCondition wanted = gnutls_record_get_direction (self->gs) ? G_IO_OUT : G_IO_IN;
+
+  /* A socket with a timeout (GSocketClient's) wakes the source when the
+   * peer stays silent that long, without the condition. */
+  if (g_socket_get_timeout (socket) > 0 && !g_cancellable_is_cancelled (g_task_get_cancellable (task)) &&
+      !(g_socket_condition_check (socket, wanted | G_IO_HUP | G_IO_ERR)))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                               _("%s took the connection but did not answer the TLS handshake within "
+                                 "%u s: it may be at its connection limit or overloaded, or it is not a "
+                                 "Serval server"),
+                               self->host ? self->host : "the peer", g_socket_get_timeout (socket));
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
+    }
+  handshake_step (task);
   return G_SOURCE_REMOVE;
 }
 

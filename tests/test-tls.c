@@ -467,6 +467,37 @@ test_cancel (Fixture *f, gconstpointer data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+static void
+test_timeout (Fixture *f, gconstpointer data)
+{
+  /* A listener that accepts but never answers, and a socket timeout of 1 s
+   * (GSocketClient sets 10 s for real connections). */
+  g_autoptr(GSocketListener) silent = g_socket_listener_new ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(ServalTlsSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *addr = NULL;
+  guint16 port;
+  gint64 start;
+
+  port = g_socket_listener_add_any_inet_port (silent, NULL, &error);
+  g_assert_no_error (error);
+  addr = g_strdup_printf ("127.0.0.1:%u", port);
+  conn = g_socket_client_connect_to_host (client, addr, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 1);
+  session = serval_tls_session_new_client (conn, "127.0.0.1", f->fingerprint, NULL, &error);
+  g_assert_no_error (error);
+  start = g_get_monotonic_time ();
+  serval_tls_session_handshake_async (session, NULL, cancelled_cb, &error);
+  while (error == NULL && g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (error->message, "connection limit"));
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC * 9 / 10);
+}
+
 /* A peer that only speaks TLS 1.2, in a thread with blocking GnuTLS. */
 typedef struct {
   GSocket *listener;
@@ -548,5 +579,6 @@ main (int argc, char **argv)
   g_test_add ("/tls/not-tls", Fixture, NULL, setup, test_not_tls, teardown);
   g_test_add ("/tls/cancel", Fixture, NULL, setup, test_cancel, teardown);
   g_test_add ("/tls/old-tls", Fixture, NULL, setup, test_old_tls, teardown);
+  g_test_add ("/tls/timeout", Fixture, NULL, setup, test_timeout, teardown);
   return g_test_run ();
 }
