@@ -29,6 +29,16 @@ struct _ServalLink
    * used. */
   ServalTlsSession *tls;
   gnutls_session_t gs;
+  int tls_fd;
+  /* Ciphertext read ahead: one recv() serves GnuTLS's reads of record
+   * headers and bodies (two each otherwise). Only while a read is under
+   * way or when it stopped early; freed when drained. */
+  guint8 *ct_in;
+  gsize ct_in_pos, ct_in_len;
+  /* Ciphertext GnuTLS made and the socket has not taken yet: records are
+   * collected here and leave in one send(). */
+  GByteArray *ct_out;
+  gsize ct_out_pos;
   GPollableInputStream *in;
   GPollableOutputStream *out;
   char *peer;
@@ -74,7 +84,6 @@ struct _ServalLink
   guint started : 1;
   guint want_write : 1;    /* unsent bytes: the socket's writability is watched */
   guint bufs_grown : 1;    /* a buffer grew past SMALL_BUFFER: give it back when idle */
-  guint read_wants_write : 1; /* TLS must send before it can read on (e.g. a key update) */
 };
 
 /* Buffers that held more than this are given back once the link is idle
@@ -88,6 +97,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (ServalLink, serval_link, G_TYPE_OBJECT)
 
 static void link_schedule_flush (ServalLink *link);
+static void tls_bye (ServalLink *link);
 
 static void
 destroy_read_source (ServalLink *link)
@@ -126,11 +136,14 @@ serval_link_dispose (GObject *object)
   ServalLink *link = SERVAL_LINK (object);
 
   destroy_sources (link);
-  if (link->tls != NULL)
-    serval_tls_session_bye (link->tls);
+  tls_bye (link);
   if (link->stream != NULL && !g_io_stream_is_closed (link->stream))
     g_io_stream_close_async (link->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   g_clear_object (&link->stream);
+  /* The session may outlive the link (whoever else holds it): no more
+   * transport through this link. */
+  if (link->gs != NULL)
+    gnutls_transport_set_ptr (link->gs, NULL);
   g_clear_object (&link->tls);
   link->gs = NULL;
   G_OBJECT_CLASS (serval_link_parent_class)->dispose (object);
@@ -142,6 +155,8 @@ serval_link_finalize (GObject *object)
   ServalLink *link = SERVAL_LINK (object);
 
   g_clear_pointer (&link->rbuf, g_byte_array_unref);
+  g_clear_pointer (&link->ct_in, g_free);
+  g_clear_pointer (&link->ct_out, g_byte_array_unref);
   g_clear_pointer (&link->wbuf, g_byte_array_unref);
   g_clear_pointer (&link->context, g_main_context_unref);
   g_clear_error (&link->close_reason);
@@ -175,6 +190,7 @@ serval_link_init (ServalLink *link)
   link->rbuf = g_byte_array_new ();
   link->wbuf = g_byte_array_new ();
   link->fd = -1;
+  link->tls_fd = -1;
   link->ping_nonce = g_random_int () & 0x7fffffff;
 }
 
@@ -194,6 +210,141 @@ serval_link_new (GIOStream *stream, const char *peer)
   return link;
 }
 
+/* Bytes read ahead for each recv(): a few records. */
+#define CT_IN_SIZE (64 * 1024)
+/* Ciphertext collected before one send(). */
+#define CT_OUT_BATCH (256 * 1024)
+
+static ssize_t
+tls_pull (gnutls_transport_ptr_t ptr, void *buf, size_t size)
+{
+  ServalLink *link = ptr;
+  gssize n;
+
+  if (link == NULL)
+    {
+      errno = EPIPE;
+      return -1;
+    }
+  if (link->tls_fd < 0)
+    {
+      errno = EPIPE;
+      return -1;
+    }
+  if (link->ct_in_pos == link->ct_in_len)
+    {
+      if (link->ct_in == NULL)
+        link->ct_in = g_malloc (CT_IN_SIZE);
+      do
+        n = recv (link->tls_fd, link->ct_in, CT_IN_SIZE, MSG_DONTWAIT);
+      while (n < 0 && errno == EINTR);
+      if (n <= 0)
+        {
+          if (n < 0)
+            gnutls_transport_set_errno (link->gs, errno);
+          return n;
+        }
+      link->ct_in_pos = 0;
+      link->ct_in_len = n;
+    }
+  n = MIN (size, link->ct_in_len - link->ct_in_pos);
+  memcpy (buf, link->ct_in + link->ct_in_pos, n);
+  link->ct_in_pos += n;
+  return n;
+}
+
+static ssize_t
+tls_push (gnutls_transport_ptr_t ptr, const void *data, size_t len)
+{
+  ServalLink *link = ptr;
+
+  if (link == NULL)
+    {
+      errno = EPIPE;
+      return -1;
+    }
+  if (link->ct_out == NULL)
+    link->ct_out = g_byte_array_sized_new (len);
+  g_byte_array_append (link->ct_out, data, len);
+  return len;
+}
+
+static ssize_t
+tls_vec_push (gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
+{
+  ssize_t total = 0;
+
+  for (int i = 0; i < iovcnt; i++)
+    {
+      ssize_t n = tls_push (ptr, iov[i].iov_base, iov[i].iov_len);
+
+      if (n < 0)
+        return n;
+      total += n;
+    }
+  return total;
+}
+
+/* Sends the collected ciphertext: TRUE when all of it left, FALSE if the
+ * socket is full (*error unset) or failed (*error set). */
+static gboolean
+tls_send_out (ServalLink *link, GError **error)
+{
+  if (link->tls_fd < 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the link is closed");
+      return FALSE;
+    }
+  while (link->ct_out != NULL && link->ct_out_pos < link->ct_out->len)
+    {
+      gssize n = send (link->tls_fd, link->ct_out->data + link->ct_out_pos,
+                       link->ct_out->len - link->ct_out_pos, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return FALSE;
+      if (n < 0)
+        {
+          int e = errno;
+
+          g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (e), g_strerror (e));
+          return FALSE;
+        }
+      link->ct_out_pos += n;
+    }
+  if (link->ct_out != NULL)
+    {
+      /* A link that sent a big batch keeps its buffer for the next one
+       * (trim_buffers() gives it back once the link is quiet); after a small
+       * one it goes at once: idle clients keep nothing. */
+      if (link->ct_out->len > 16 * 1024)
+        {
+          link->bufs_grown = TRUE;
+          g_byte_array_set_size (link->ct_out, 0);
+        }
+      else
+        g_clear_pointer (&link->ct_out, g_byte_array_unref);
+      link->ct_out_pos = 0;
+    }
+  return TRUE;
+}
+
+/* close_notify, if the socket takes it now; then the link is done with
+ * the socket: its descriptor may be reused for another connection as soon
+ * as the stream is closed, so nothing is sent on it after this. */
+static void
+tls_bye (ServalLink *link)
+{
+  if (link->tls == NULL || link->tls_fd < 0)
+    return;
+  serval_tls_session_bye (link->tls);
+  tls_send_out (link, NULL);
+  link->tls_fd = -1;
+  g_clear_pointer (&link->ct_out, g_byte_array_unref);
+  link->ct_out_pos = 0;
+}
+
 ServalLink *
 serval_link_new_tls (ServalTlsSession *tls, const char *peer)
 {
@@ -204,6 +355,13 @@ serval_link_new_tls (ServalTlsSession *tls, const char *peer)
   link = serval_link_new (G_IO_STREAM (serval_tls_session_get_connection (tls)), peer);
   link->tls = g_object_ref (tls);
   link->gs = serval_tls_session_get_gnutls (tls);
+  link->tls_fd = g_socket_get_fd (g_socket_connection_get_socket (serval_tls_session_get_connection (tls)));
+  /* The link reads ahead and collects records from now on; the handshake
+   * went straight to the socket. */
+  gnutls_transport_set_ptr (link->gs, link);
+  gnutls_transport_set_pull_function (link->gs, tls_pull);
+  gnutls_transport_set_push_function (link->gs, tls_push);
+  gnutls_transport_set_vec_push_function (link->gs, tls_vec_push);
   return link;
 }
 
@@ -267,7 +425,7 @@ serval_link_get_frames_dropped (ServalLink *link)
 gsize
 serval_link_get_queued (ServalLink *link)
 {
-  return link->wbuf->len - link->wpos;
+  return link->wbuf->len - link->wpos + (link->ct_out != NULL ? link->ct_out->len - link->ct_out_pos : 0);
 }
 
 gboolean
@@ -286,8 +444,7 @@ serval_link_close (ServalLink *link, const GError *reason)
   link->closed = TRUE;
   g_object_ref (link);
   destroy_sources (link);
-  if (link->tls != NULL)
-    serval_tls_session_bye (link->tls);
+  tls_bye (link);
   if (link->stream != NULL && !g_io_stream_is_closed (link->stream))
     g_io_stream_close_async (link->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   if (reason == NULL)
@@ -332,37 +489,60 @@ close_with (ServalLink *link, int code, const char *format, ...)
 
 static gboolean write_ready_cb (GObject *stream, gpointer user_data);
 
-/* Bytes sent, -2 if the socket takes nothing now, -1 with @error. With
- * GnuTLS, a record that did not fit stays in GnuTLS and the next call (with
- * the same bytes at the same place in the queue) sends it and returns its
- * length. */
-static gssize
-link_send (ServalLink *link, const guint8 *data, gsize len, GError **error)
+/* The socket takes nothing now: watch for writability (level triggered:
+ * only from now until the queue is empty). */
+static void
+wait_writable (ServalLink *link)
 {
-  gssize n;
-
-  if (link->gs == NULL)
+  if (link->fd >= 0)
     {
-      g_autoptr(GError) local = NULL;
-
-      n = g_pollable_output_stream_write_nonblocking (link->out, data, len, NULL, &local);
-      if (n < 0 && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        return -2;
-      if (n < 0)
-        g_propagate_error (error, g_steal_pointer (&local));
-      return n;
+      link->want_write = TRUE;
+      update_interest (link);
     }
-  do
-    n = gnutls_record_send (link->gs, data, len);
-  while (n == GNUTLS_E_INTERRUPTED);
-  if (n == GNUTLS_E_AGAIN)
-    return -2;
-  if (n < 0)
+  else if (link->write_source == NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, gnutls_strerror (n));
-      return -1;
+      link->write_source = g_pollable_output_stream_create_source (link->out, NULL);
+      g_source_set_callback (link->write_source, G_SOURCE_FUNC (write_ready_cb), link, NULL);
+      g_source_attach (link->write_source, link->context);
     }
-  return n;
+}
+
+/* GnuTLS: encrypts the queue into records, CT_OUT_BATCH bytes at a time,
+ * and sends each batch with one send(). TRUE when everything left. */
+static gboolean
+tls_flush (ServalLink *link)
+{
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!tls_send_out (link, &error))
+        {
+          if (error != NULL)
+            close_with (link, SERVAL_LINK_ERROR_IO, "Sending to %s failed: %s", link->peer, error->message);
+          else
+            wait_writable (link);
+          return FALSE;
+        }
+      if (link->wpos == link->wbuf->len)
+        return TRUE;
+      while (link->wpos < link->wbuf->len && (link->ct_out == NULL || link->ct_out->len < CT_OUT_BATCH))
+        {
+          gssize n;
+
+          /* The push function never blocks: every record is made now. */
+          do
+            n = gnutls_record_send (link->gs, link->wbuf->data + link->wpos, link->wbuf->len - link->wpos);
+          while (n == GNUTLS_E_INTERRUPTED);
+          if (n < 0)
+            {
+              close_with (link, SERVAL_LINK_ERROR_IO, "Sending to %s failed: %s", link->peer,
+                          gnutls_strerror (n));
+              return FALSE;
+            }
+          link->wpos += n;
+        }
+    }
 }
 
 static void
@@ -370,31 +550,22 @@ link_flush (ServalLink *link)
 {
   gsize total = link->wbuf->len;
 
-  while (link->wpos < link->wbuf->len)
+  if (link->gs != NULL && !tls_flush (link))
+    return;
+  while (link->gs == NULL && link->wpos < link->wbuf->len)
     {
       g_autoptr(GError) error = NULL;
       gssize n;
 
-      n = link_send (link, link->wbuf->data + link->wpos, link->wbuf->len - link->wpos, &error);
+      n = g_pollable_output_stream_write_nonblocking (link->out, link->wbuf->data + link->wpos,
+                                                      link->wbuf->len - link->wpos, NULL, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          wait_writable (link);
+          return;
+        }
       if (n < 0)
         {
-          if (n == -2)
-            {
-              /* Level triggered: watched for writability only from now
-               * until the queue is empty. */
-              if (link->fd >= 0)
-                {
-                  link->want_write = TRUE;
-                  update_interest (link);
-                }
-              else if (link->write_source == NULL)
-                {
-                  link->write_source = g_pollable_output_stream_create_source (link->out, NULL);
-                  g_source_set_callback (link->write_source, G_SOURCE_FUNC (write_ready_cb), link, NULL);
-                  g_source_attach (link->write_source, link->context);
-                }
-              return;
-            }
           close_with (link, SERVAL_LINK_ERROR_IO, "Sending to %s failed: %s", link->peer, error->message);
           return;
         }
@@ -421,7 +592,7 @@ link_flush (ServalLink *link)
         link->bufs_grown = TRUE;
       link->last_big_flush = now;
     }
-  if (link->want_write && !link->read_wants_write)
+  if (link->want_write)
     {
       link->want_write = FALSE;
       update_interest (link);
@@ -441,23 +612,12 @@ write_ready_cb (GObject *stream, gpointer user_data)
 }
 
 /* The poller: the socket takes more. */
-static void link_read (ServalLink *link);
-
 static void
 poller_writable_cb (gpointer user_data)
 {
   ServalLink *link = g_object_ref (user_data);
 
-  if (link->read_wants_write)
-    {
-      /* TLS has sent what it had to (or will say so again): read on. */
-      link->read_wants_write = FALSE;
-      link->want_write = serval_link_get_queued (link) > 0;
-      update_interest (link);
-      link_read (link);
-    }
-  if (!link->closed)
-    link_flush (link);
+  link_flush (link);
   g_object_unref (link);
 }
 
@@ -708,18 +868,13 @@ link_recv (ServalLink *link, guint8 *buf, gsize size, GError **error)
       n = gnutls_record_recv (link->gs, buf, size);
       if (n >= 0)
         return n;
+      /* GnuTLS also says AGAIN after a post-handshake message (a session
+       * ticket, a key update): read on while ciphertext is buffered here,
+       * where epoll cannot see it. */
+      if (n == GNUTLS_E_AGAIN && link->ct_in_pos < link->ct_in_len)
+        continue;
       if (n == GNUTLS_E_AGAIN)
-        {
-          /* Reading made TLS send (a key update): it waits for the socket
-           * to take its reply before it reads on. */
-          if (gnutls_record_get_direction (link->gs) == 1 && !link->read_wants_write)
-            {
-              link->read_wants_write = TRUE;
-              link->want_write = TRUE;
-              update_interest (link);
-            }
-          return -2;
-        }
+        return -2;
       /* The peer closed without close_notify: as good as a close here, a
        * partial message is still caught by the caller. */
       if (n == GNUTLS_E_PREMATURE_TERMINATION)
@@ -804,8 +959,8 @@ link_read (ServalLink *link)
 
   if (!link->closed && !link->closing && link->entry != NULL)
     {
-      if (i == MAX_READS_PER_WAKEUP)
-        /* More may wait inside TLS, where epoll cannot see it. */
+      if (i == MAX_READS_PER_WAKEUP || link->ct_in_pos < link->ct_in_len)
+        /* More may wait inside TLS or read ahead, where epoll cannot see it. */
         serval_poller_mark_pending (link->entry);
       else if (link->gs == NULL && blocked && got == 0 && link->read_source == NULL &&
                socket_has_input (link))
@@ -820,6 +975,18 @@ link_read (ServalLink *link)
           g_source_attach (link->read_source, link->context);
           update_interest (link);
         }
+    }
+  if (link->gs != NULL && !link->closed)
+    {
+      /* Records GnuTLS made while reading (a key update reply, an alert). */
+      if (link->ct_out != NULL && link->ct_out_pos < link->ct_out->len)
+        link_schedule_flush (link);
+      /* A quiet link gives its read-ahead buffer back at once (an idle
+       * client must not keep 64 KiB); a busy one keeps it. */
+      if (link->ct_in != NULL && link->ct_in_pos == link->ct_in_len && got < CT_IN_SIZE / 4)
+        g_clear_pointer (&link->ct_in, g_free);
+      else if (link->ct_in != NULL)
+        link->bufs_grown = TRUE;
     }
   g_object_unref (link);
 }
@@ -875,7 +1042,11 @@ trim_buffers (ServalLink *link)
       link->wbuf = g_byte_array_new ();
       link->wpos = 0;
     }
-  link->bufs_grown = link->rbuf->len > 0 || link->wbuf->len > 0;
+  if (link->ct_in != NULL && link->ct_in_pos == link->ct_in_len)
+    g_clear_pointer (&link->ct_in, g_free);
+  if (link->ct_out != NULL && link->ct_out_pos == link->ct_out->len)
+    g_clear_pointer (&link->ct_out, g_byte_array_unref);
+  link->bufs_grown = link->rbuf->len > 0 || link->wbuf->len > 0 || link->ct_in != NULL || link->ct_out != NULL;
 }
 
 static void

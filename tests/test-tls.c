@@ -30,6 +30,7 @@ typedef struct {
   guint server_failures;
   guint server_frames;
   gsize server_bytes;
+  gboolean server_sends_frame;   /* a frame right after the handshake */
   gboolean in_order;
 } Fixture;
 
@@ -81,6 +82,12 @@ server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   serval_link_start (f->server_link);
   /* Something to read: the client takes the session ticket with it. */
   serval_link_send_take (f->server_link, serval_message_new_ping (FALSE, 7));
+  if (f->server_sends_frame)
+    {
+      guint8 frame[100] = { 0 };
+
+      serval_link_send_data (f->server_link, 9, frame, sizeof frame);
+    }
 }
 
 static gboolean
@@ -498,6 +505,42 @@ test_timeout (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC * 9 / 10);
 }
 
+static void
+client_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+{
+  gboolean *got = user_data;
+
+  *got = vlan == 9 && len == 100;
+}
+
+static void
+test_first_message (Fixture *f, gconstpointer data)
+{
+  ConnectResult r = { 0 };
+  gboolean got = FALSE;
+  gint64 start;
+
+  /* The session ticket and the first messages reach the client in one
+   * burst; GnuTLS reports the ticket as "try again", and what follows it
+   * must still be read at once, without waiting for more bytes on the
+   * socket (the link reads ciphertext ahead, where epoll cannot see it). */
+  f->server_sends_frame = TRUE;
+  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &r);
+  g_assert_true (run_until (&r.done, 10));
+  g_assert_no_error (r.error);
+  serval_link_set_handlers (r.link, NULL, client_data_cb, &got);
+  /* Let the server send everything before the client reads anything. */
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 300 * 1000)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  start = g_get_monotonic_time ();
+  serval_link_start (r.link);
+  g_assert_true (run_until (&got, 3));
+  g_test_message ("the first frame arrived %" G_GINT64_FORMAT " us after the link started",
+                  g_get_monotonic_time () - start);
+  connect_result_clear (&r);
+}
+
 /* A peer that only speaks TLS 1.2, in a thread with blocking GnuTLS. */
 typedef struct {
   GSocket *listener;
@@ -580,5 +623,6 @@ main (int argc, char **argv)
   g_test_add ("/tls/cancel", Fixture, NULL, setup, test_cancel, teardown);
   g_test_add ("/tls/old-tls", Fixture, NULL, setup, test_old_tls, teardown);
   g_test_add ("/tls/timeout", Fixture, NULL, setup, test_timeout, teardown);
+  g_test_add ("/tls/first-message", Fixture, NULL, setup, test_first_message, teardown);
   return g_test_run ();
 }
