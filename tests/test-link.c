@@ -7,6 +7,7 @@
 
 #include "serval-cert.h"
 #include "serval-link.h"
+#include "link-test-util.h"
 #include "serval-tls.h"
 
 typedef struct {
@@ -126,41 +127,6 @@ teardown (Fixture *f, gconstpointer data)
   /* Let pending closes finish. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-}
-
-/* Iterates the main context until *flag is set or @seconds pass. */
-static gboolean
-run_until (gboolean *flag, double seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!*flag && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
-  return *flag;
-}
-
-typedef struct {
-  gboolean done;
-  ServalLink *link;
-  char *peer_fp;
-  GError *error;
-} ConnectResult;
-
-static void
-connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ConnectResult *r = user_data;
-
-  r->link = serval_link_connect_finish (result, &r->peer_fp, &r->error);
-  r->done = TRUE;
-}
-
-static void
-connect_result_clear (ConnectResult *r)
-{
-  g_clear_object (&r->link);
-  g_clear_pointer (&r->peer_fp, g_free);
-  g_clear_error (&r->error);
 }
 
 static ServalLink *

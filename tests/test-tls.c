@@ -12,6 +12,7 @@
 
 #include "serval-cert.h"
 #include "serval-link.h"
+#include "link-test-util.h"
 #include "serval-tls.h"
 
 typedef struct {
@@ -33,16 +34,6 @@ typedef struct {
   gboolean server_sends_frame;   /* a frame right after the handshake */
   gboolean in_order;
 } Fixture;
-
-static gboolean
-run_until (gboolean *flag, double seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!*flag && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
-  return *flag;
-}
 
 static void
 server_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
@@ -165,31 +156,6 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->address);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-}
-
-typedef struct {
-  gboolean done;
-  ServalLink *link;
-  char *peer_fp;
-  GError *error;
-} ConnectResult;
-
-static void
-connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ConnectResult *r = user_data;
-
-  r->link = serval_link_connect_finish (result, &r->peer_fp, &r->error);
-  r->done = TRUE;
-}
-
-static void
-connect_result_clear (ConnectResult *r)
-{
-  g_clear_object (&r->link);
-  g_clear_pointer (&r->peer_fp, g_free);
-  g_clear_error (&r->error);
-  r->done = FALSE;
 }
 
 /* Connects, starts the link and waits until the server side has its link

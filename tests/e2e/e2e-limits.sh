@@ -34,11 +34,7 @@ E2E_LOG=$out/checks.log
 note "logs in $out"
 
 make_ns "$NS"
-echo "pw-alice-$$" > "$out/alice.pw"
-"$SERVER" --data-dir "$data" user add alice < "$out/alice.pw" >/dev/null || bail "cannot add user alice"
-"$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
-"$SERVER" --data-dir "$data" user grant alice red >/dev/null || bail "cannot grant red to alice"
-FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+alice_in_red "$data" "$out"
 
 # prlimit sets the soft and the hard limit: the server cannot raise it.
 bg "$NS" "$log" prlimit --nofile=$LIMIT:$LIMIT "$SERVER" --data-dir "$data" --listen 127.0.0.1:7465 \

@@ -103,3 +103,14 @@ e2e_finish() {
   echo "1..$E2E_N"
   [ "$E2E_FAILED" -eq 0 ]
 }
+
+# alice_in_red DATA OUT: a data directory with user alice (password in
+# OUT/alice.pw) allowed in VLAN red; sets FP to the server's fingerprint.
+alice_in_red() {
+  local data=$1 out=$2
+  echo "pw-alice-$$" > "$out/alice.pw"
+  "$SERVER" --data-dir "$data" user add alice < "$out/alice.pw" >/dev/null || bail "cannot add user alice"
+  "$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
+  "$SERVER" --data-dir "$data" user grant alice red >/dev/null || bail "cannot grant red to alice"
+  FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+}

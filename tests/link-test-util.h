@@ -1,0 +1,44 @@
+/* link-test-util.h: what test-link.c and test-tls.c share: iterating the
+ * main context until something happened, and collecting the result of
+ * serval_link_connect_async(). Static functions, included once per test. */
+#pragma once
+
+#include "serval-link.h"
+
+/* Iterates the main context until *flag is set or @seconds pass. */
+static inline gboolean
+run_until (gboolean *flag, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!*flag && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  return *flag;
+}
+
+typedef struct {
+  gboolean done;
+  ServalLink *link;
+  char *peer_fp;
+  GError *error;
+} ConnectResult;
+
+/* The GAsyncReadyCallback for serval_link_connect_async(), @user_data a ConnectResult. */
+static inline void
+connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ConnectResult *r = user_data;
+
+  r->link = serval_link_connect_finish (result, &r->peer_fp, &r->error);
+  r->done = TRUE;
+}
+
+/* Frees what @r holds, ready for the next connection. */
+static inline void
+connect_result_clear (ConnectResult *r)
+{
+  g_clear_object (&r->link);
+  g_clear_pointer (&r->peer_fp, g_free);
+  g_clear_error (&r->error);
+  r->done = FALSE;
+}
