@@ -42,3 +42,31 @@ connect_result_clear (ConnectResult *r)
   g_clear_error (&r->error);
   r->done = FALSE;
 }
+
+/* A GSocketService on 127.0.0.1 at a free port, started, calling
+ * @incoming with @data; its "127.0.0.1:PORT" goes to *@address. */
+static inline GSocketService *
+start_loopback_service (GCallback incoming, gpointer data, char **address)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  GSocketService *service = g_socket_service_new ();
+
+  g_socket_listener_add_address (G_SOCKET_LISTENER (service), any, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  *address = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_signal_connect (service, "incoming", incoming, data);
+  g_socket_service_start (service);
+  return service;
+}
+
+static inline void
+stop_service (GSocketService **service)
+{
+  g_socket_service_stop (*service);
+  g_socket_listener_close (G_SOCKET_LISTENER (*service));
+  g_clear_object (service);
+}

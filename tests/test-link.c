@@ -83,9 +83,6 @@ static void
 setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
 
   f->in_order = TRUE;
   f->server_wants_link = GPOINTER_TO_INT (data);
@@ -94,13 +91,7 @@ setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   f->fingerprint = serval_tls_fingerprint (f->cert, &error);
   g_assert_no_error (error);
-  f->service = g_socket_service_new ();
-  g_socket_listener_add_address (G_SOCKET_LISTENER (f->service), any, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
-  g_assert_no_error (error);
-  f->address = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  g_signal_connect (f->service, "incoming", G_CALLBACK (incoming_cb), f);
-  g_socket_service_start (f->service);
+  f->service = start_loopback_service (G_CALLBACK (incoming_cb), f, &f->address);
 }
 
 static void
@@ -113,9 +104,7 @@ teardown (Fixture *f, gconstpointer data)
     g_signal_handlers_disconnect_by_data (f->server_link, f);
   g_clear_object (&f->server_link);
   g_clear_object (&f->server_stream);
-  g_socket_service_stop (f->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (f->service));
-  g_clear_object (&f->service);
+  stop_service (&f->service);
   g_clear_object (&f->cert);
   g_clear_error (&f->server_closed);
   g_unlink (cert);
