@@ -98,8 +98,9 @@ measure() { # measure LABEL ROUND TEST
   ip netns exec "$C2" iperf3 -s -1 -p 5301 > "$W/iperf-s.log" 2>&1 &
   local ipid=$!
   wait_for 5 sh -c "ip netns exec $C2 ss -Hltn 'sport = :5301' | grep -q ."
-  local tx0 rx0 tx1 rx1 c0=() c1=() x0=() x1=() perfpids=()
+  local tx0 rx0 tx1 rx1 dr0 dr1 c0=() c1=() x0=() x1=() perfpids=()
   tx0=$(in_ns "$C1" cat /sys/class/net/$dev/statistics/tx_packets)
+  dr0=$(in_ns "$C1" cat /sys/class/net/$dev/statistics/tx_dropped)
   rx0=$(in_ns "$C2" cat /sys/class/net/$dev/statistics/rx_packets)
   for k in 0 1 2; do
     perf stat -x, -e "$ev" -p "${pids[k]}" -o "$W/stat-$l-$r-$t-${names[k]}.csv" -- sleep "$T" 2> /dev/null &
@@ -125,6 +126,7 @@ measure() { # measure LABEL ROUND TEST
   tx1=$(in_ns "$C1" cat /sys/class/net/$dev/statistics/tx_packets)
   rx1=$(in_ns "$C2" cat /sys/class/net/$dev/statistics/rx_packets)
   b1=$(in_ns "$C1" cat /sys/class/net/$dev/statistics/tx_bytes)
+  dr1=$(in_ns "$C1" cat /sys/class/net/$dev/statistics/tx_dropped)
   wait "${perfpids[@]}"
   wait "$ipid" 2> /dev/null
   local frames=$((tx1 - tx0))
@@ -132,12 +134,15 @@ measure() { # measure LABEL ROUND TEST
   echo "$l,$r,$t,all,frames_c1_read,$frames" >> "$CSV"
   echo "$l,$r,$t,all,frames_c2_written,$((rx1 - rx0))" >> "$CSV"
   echo "$l,$r,$t,all,mbytes,$(((b1 - b0) / 1000000))" >> "$CSV"
+  # frames c1's kernel dropped because the client did not read its device in time
+  echo "$l,$r,$t,all,c1_tap_dropped,$((dr1 - dr0))" >> "$CSV"
   python3 - "$W/$t-$l-$r.json" "$l,$r,$t,all" >> "$CSV" << 'PY'
 import json, sys
 try:
     e = json.load(open(sys.argv[1]))["end"]
     if "sum_received" in e:
         print("%s,gbps,%.3f" % (sys.argv[2], e["sum_received"]["bits_per_second"] / 1e9))
+        print("%s,retransmits,%d" % (sys.argv[2], e["sum_sent"].get("retransmits", 0)))
     else:
         s = e["sum"]; print("%s,kpps_received,%.1f" % (sys.argv[2], (s["packets"] - s["lost_packets"]) / s["seconds"] / 1e3))
 except Exception as x:
