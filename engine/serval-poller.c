@@ -44,6 +44,7 @@ struct _ServalPoller
   GPtrArray *heap;         /* ServalPollerEntry *, a binary min-heap on deadline */
   GPtrArray *graveyard;    /* entries removed during a dispatch, freed at its end */
   guint dispatching;
+  gboolean nested_blocked; /* epfd left out of the poll while a nested loop runs */
   guint n_entries;
   guint64 n_dispatches;
 };
@@ -129,12 +130,47 @@ update_ready_time (ServalPoller *p)
 
 /* --- the GSource ----------------------------------------------------------- */
 
+/* The source can recurse (see serval_poller_ref_for_context), but the
+ * poller must not: a main loop run inside one of its callbacks leaves the
+ * poller alone, its epfd and timer out of that loop's poll (or it would
+ * spin on them), until the outer dispatch ends. */
+static void
+nested_block (ServalPoller *p)
+{
+  if (p->nested_blocked)
+    return;
+  p->nested_blocked = TRUE;
+  g_source_modify_unix_fd (&p->source, p->epfd_tag, 0);
+  g_source_set_ready_time (&p->source, -1);
+}
+
+/* The outermost dispatch (or idle flush) ends. */
+static void
+dispatch_end (ServalPoller *p)
+{
+  p->dispatching--;
+  if (p->dispatching > 0)
+    return;
+  g_ptr_array_set_size (p->graveyard, 0);
+  if (p->nested_blocked)
+    {
+      p->nested_blocked = FALSE;
+      g_source_modify_unix_fd (&p->source, p->epfd_tag, G_IO_IN);
+    }
+  update_ready_time (p);
+}
+
 static gboolean
 poller_prepare (GSource *source, int *timeout)
 {
   ServalPoller *p = (ServalPoller *) source;
 
   *timeout = -1;
+  if (p->dispatching > 0)
+    {
+      nested_block (p);
+      return FALSE;
+    }
   return p->pending.length > 0 || (p->dirty.length > 0 && p->flush_source == NULL);
 }
 
@@ -143,6 +179,11 @@ poller_check (GSource *source)
 {
   ServalPoller *p = (ServalPoller *) source;
 
+  if (p->dispatching > 0)
+    {
+      nested_block (p);
+      return FALSE;
+    }
   return p->pending.length > 0 || (p->dirty.length > 0 && p->flush_source == NULL) ||
          (g_source_query_unix_fd (source, p->epfd_tag) & G_IO_IN) != 0;
 }
@@ -171,9 +212,7 @@ flush_idle_cb (gpointer data)
   g_source_ref (&p->source);
   p->dispatching++;
   flush_dirty (p);
-  p->dispatching--;
-  if (p->dispatching == 0)
-    g_ptr_array_set_size (p->graveyard, 0);
+  dispatch_end (p);
   g_source_unref (&p->source);
   return G_SOURCE_REMOVE;
 }
@@ -193,6 +232,12 @@ poller_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   gint64 now;
   int n;
 
+  if (p->dispatching > 0)
+    {
+      /* Nested (its ready time passed in a loop run from a callback). */
+      nested_block (p);
+      return G_SOURCE_CONTINUE;
+    }
   p->dispatching++;
   p->n_dispatches++;
 
@@ -239,10 +284,7 @@ poller_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   /* Last, everything this dispatch queued leaves, before the loop sleeps. */
   flush_dirty (p);
 
-  p->dispatching--;
-  if (p->dispatching == 0)
-    g_ptr_array_set_size (p->graveyard, 0);
-  update_ready_time (p);
+  dispatch_end (p);
   return G_SOURCE_CONTINUE;
 }
 
@@ -300,6 +342,12 @@ serval_poller_ref_for_context (GMainContext *context)
   p->heap = g_ptr_array_new ();
   p->graveyard = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
   p->epfd_tag = g_source_add_unix_fd (&p->source, p->epfd, G_IO_IN);
+  /* GLib blocks a source that cannot recurse for its dispatch by taking its
+   * fds out of the context and putting them back: each of the two signals
+   * the context's wake-up eventfd, so every dispatch cost two write()s, and
+   * the next poll() returned at once for a read() and a pass with nothing
+   * to do. The poller guards itself against nesting (nested_block()). */
+  g_source_set_can_recurse (&p->source, TRUE);
   g_source_attach (&p->source, context);
   g_hash_table_insert (pollers, context, p);
   G_UNLOCK (pollers);

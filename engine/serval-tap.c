@@ -492,11 +492,9 @@ serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func, gpointer use
   tap->func_data = user_data;
 }
 
-static gboolean
-readable_cb (int fd, GIOCondition condition, gpointer user_data)
+static void
+readable_cb (ServalTap *tap)
 {
-  ServalTap *tap = user_data;
-
   gsize total = 0;
 
   g_object_ref (tap);
@@ -539,16 +537,94 @@ readable_cb (int fd, GIOCondition condition, gpointer user_data)
         tap->func (tap, tap->buf, n, tap->func_data);
     }
   g_object_unref (tap);
+}
+
+/* The device's GSource. Unlike g_unix_fd_source_new()'s, it may recurse:
+ * GLib blocks a source that may not for each dispatch by taking its fd out
+ * of the context and putting it back, and each of the two signals the
+ * context's wake-up eventfd (two write()s per wake-up, and a poll() that
+ * returns at once for nothing). The reads guard themselves instead: a
+ * main loop run from a frame callback leaves the device out of its poll
+ * until the outer read pass ends. */
+typedef struct
+{
+  GSource source;
+  ServalTap *tap;          /* not a reference: the tap destroys the source first */
+  gpointer tag;
+  gboolean reading;
+  gboolean nested_blocked;
+} TapSource;
+
+/* In a loop run from a frame callback: the device is left out of its poll. */
+static void
+tap_source_block_nested (TapSource *ts)
+{
+  if (ts->nested_blocked)
+    return;
+  ts->nested_blocked = TRUE;
+  g_source_modify_unix_fd (&ts->source, ts->tag, 0);
+}
+
+static gboolean
+tap_source_prepare (GSource *source, int *timeout)
+{
+  TapSource *ts = (TapSource *) source;
+
+  *timeout = -1;
+  if (ts->reading)
+    tap_source_block_nested (ts);
+  return FALSE;
+}
+
+static gboolean
+tap_source_check (GSource *source)
+{
+  TapSource *ts = (TapSource *) source;
+
+  return !ts->reading && (g_source_query_unix_fd (source, ts->tag) & (G_IO_IN | G_IO_ERR | G_IO_HUP)) != 0;
+}
+
+static gboolean
+tap_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  TapSource *ts = (TapSource *) source;
+
+  if (ts->reading)
+    {
+      tap_source_block_nested (ts);
+      return G_SOURCE_CONTINUE;
+    }
+  ts->reading = TRUE;
+  readable_cb (ts->tap);
+  ts->reading = FALSE;
+  if (ts->nested_blocked)
+    {
+      ts->nested_blocked = FALSE;
+      if (!g_source_is_destroyed (source))
+        g_source_modify_unix_fd (source, ts->tag, G_IO_IN);
+    }
   return G_SOURCE_CONTINUE;
 }
+
+static GSourceFuncs tap_source_funcs = {
+  .prepare = tap_source_prepare,
+  .check = tap_source_check,
+  .dispatch = tap_source_dispatch,
+};
 
 void
 serval_tap_start (ServalTap *tap)
 {
+  TapSource *ts;
+
   if (tap->source != NULL || tap->fd < 0)
     return;
-  tap->source = g_unix_fd_source_new (tap->fd, G_IO_IN);
-  g_source_set_callback (tap->source, G_SOURCE_FUNC (readable_cb), tap, NULL);
+  tap->source = g_source_new (&tap_source_funcs, sizeof (TapSource));
+  g_source_set_static_name (tap->source, "ServalTap");
+  ts = (TapSource *) tap->source;
+  ts->tap = tap;
+  ts->tag = g_source_add_unix_fd (tap->source, tap->fd, G_IO_IN);
+  g_source_set_can_recurse (tap->source, TRUE);
   g_source_attach (tap->source, g_main_context_get_thread_default ());
 }
 

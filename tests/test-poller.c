@@ -535,6 +535,160 @@ test_per_context (void)
   serval_poller_unref (p_default);
 }
 
+/* --- the poller's own cost per wake-up, and nesting ------------------------- */
+
+/* write() calls of this thread so far, from /proc/thread-self/io. */
+static guint64
+thread_write_calls (void)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/thread-self/io", &text, NULL, &error))
+    g_error ("cannot count this thread's write() calls: %s (the kernel needs task I/O accounting, "
+             "CONFIG_TASK_IO_ACCOUNTING; /proc must be mounted)", error->message);
+  line = strstr (text, "syscw:");
+  if (line == NULL)
+    g_error ("/proc/thread-self/io has no syscw line: cannot count write() calls");
+  return g_ascii_strtoull (line + 6, NULL, 10);
+}
+
+typedef struct {
+  int fd;
+  guint reads;
+  /* nesting */
+  ServalPollerEntry *other;     /* its timer is set in the callback */
+  ServalPoller *poller;
+  gboolean nest;
+  guint nested_dispatched;      /* nested iterations that dispatched something */
+  guint nested_reads;
+  guint64 dispatches_in_nest;
+  GArray *fired;                /* of the other entry's timer */
+  guint fired_in_nest;
+} ReadProbe;
+
+static void
+probe_read_cb (gpointer user_data)
+{
+  ReadProbe *r = user_data;
+  char buf[64];
+
+  r->reads++;
+  if (r->nest)
+    {
+      guint reads_before = r->reads;
+      guint64 before = serval_poller_get_n_dispatches (r->poller);
+
+      r->nest = FALSE;
+      /* The other entry's timer is due and this fd still readable (not
+       * drained yet): a loop run from here must leave the poller alone,
+       * and must not spin on its epoll fd either. */
+      serval_poller_set_timer (r->other, g_get_monotonic_time () - 1000);
+      for (int i = 0; i < 5; i++)
+        if (g_main_context_iteration (NULL, FALSE))
+          r->nested_dispatched++;
+      r->nested_reads = r->reads - reads_before;
+      r->dispatches_in_nest = serval_poller_get_n_dispatches (r->poller) - before;
+      r->fired_in_nest = r->fired->len;
+    }
+  while (read (r->fd, buf, sizeof buf) > 0)
+    ;
+}
+
+static const ServalPollerFuncs read_probe_funcs = {
+  .readable = probe_read_cb, .writable = nothing_cb, .flush = nothing_cb, .timer = nothing_cb,
+};
+
+static gboolean
+got_read (gpointer data)
+{
+  return ((ReadProbe *) data)->reads > 0;
+}
+
+/* A wake-up of the poller writes nothing: GLib used to block and unblock its
+ * source around each dispatch, which signals the context's wake-up eventfd
+ * twice (two write()s), and made the next poll() return at once. */
+static void
+test_no_wakeup_writes (void)
+{
+  ServalPoller *poller = serval_poller_ref_for_context (NULL);
+  ReadProbe r = { 0 };
+  ServalPollerEntry *e;
+  int sv[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), ==, 0);
+  r.fd = sv[0];
+  e = serval_poller_add (poller, sv[0], &read_probe_funcs, &r, NULL);
+  g_assert_nonnull (e);
+  drain ();
+  for (int round = 0; round < 3; round++)
+    {
+      guint64 before;
+
+      r.reads = 0;
+      g_assert_cmpint (write (sv[1], "x", 1), ==, 1);
+      before = thread_write_calls ();
+      g_assert_true (iterate_until (got_read, &r, 2));
+      /* Nothing left to do: the loop would sleep now. */
+      g_assert_false (g_main_context_iteration (NULL, FALSE));
+      g_assert_cmpuint (thread_write_calls () - before, ==, 0);
+      g_assert_cmpuint (r.reads, ==, 1);
+    }
+  serval_poller_remove (e);
+  close (sv[0]);
+  close (sv[1]);
+  serval_poller_unref (poller);
+}
+
+static gboolean
+timer_fired (gpointer data)
+{
+  return ((GArray *) data)->len > 0;
+}
+
+/* A main loop run from a poller callback (a modal dialog in the app, say)
+ * neither dispatches the poller again nor spins on its epoll fd; when the
+ * outer dispatch ends, the poller works as before. */
+static void
+test_nested_loop (void)
+{
+  g_autoptr(GArray) fired = g_array_new (FALSE, FALSE, sizeof (int));
+  ServalPoller *poller = serval_poller_ref_for_context (NULL);
+  TimerProbe tp = { fired, 1 };
+  ReadProbe r = { 0 };
+  ServalPollerEntry *e, *t;
+  int sv[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), ==, 0);
+  r.fd = sv[0];
+  r.poller = poller;
+  r.nest = TRUE;
+  e = serval_poller_add (poller, sv[0], &read_probe_funcs, &r, NULL);
+  t = serval_poller_add (poller, -1, &probe_funcs, &tp, NULL);
+  r.other = t;
+  r.fired = fired;
+  drain ();
+  g_assert_cmpint (write (sv[1], "x", 1), ==, 1);
+  g_assert_true (iterate_until (got_read, &r, 2));
+  g_assert_cmpuint (r.nested_reads, ==, 0);
+  g_assert_cmpuint (r.dispatches_in_nest, ==, 0);
+  g_assert_cmpuint (r.nested_dispatched, ==, 0);
+  g_assert_cmpuint (r.fired_in_nest, ==, 0);
+  /* After it (in the rest of that dispatch): the due timer fires, and new
+   * input is read. */
+  g_assert_true (iterate_until (timer_fired, fired, 2));
+  r.reads = 0;
+  g_assert_cmpint (write (sv[1], "y", 1), ==, 1);
+  g_assert_true (iterate_until (got_read, &r, 2));
+  g_assert_cmpuint (r.reads, ==, 1);
+  serval_poller_remove (e);
+  serval_poller_remove (t);
+  close (sv[0]);
+  close (sv[1]);
+  serval_poller_unref (poller);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -547,5 +701,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/poller/same-dispatch", test_same_dispatch);
   g_test_add_func ("/engine/poller/close-in-dispatch", test_close_in_dispatch);
   g_test_add_func ("/engine/poller/no-socket", test_no_socket);
+  g_test_add_func ("/engine/poller/no-wakeup-writes", test_no_wakeup_writes);
+  g_test_add_func ("/engine/poller/nested-loop", test_nested_loop);
   return g_test_run ();
 }

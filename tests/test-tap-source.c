@@ -1,0 +1,202 @@
+/* The TAP device's GSource, on a real TAP device in a network namespace of
+ * the test's own (unshare: it goes away with the process): frames sent to
+ * the device through an AF_PACKET socket are read in order, a wake-up
+ * writes nothing (GLib's blocking of a source around its dispatch signals
+ * the context's wake-up eventfd twice), and a main loop run from the frame
+ * callback neither reads again nor spins. Needs root; fails without. */
+#define _GNU_SOURCE   /* unshare() */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "serval-tap.h"
+
+#define TEST_ETHERTYPE 0x88B5
+#define N_FRAMES 50
+
+typedef struct {
+  guint frames;            /* ours, in order */
+  guint other;             /* anything else the kernel sent */
+  guint8 next_seq;
+  gboolean in_order;
+  gboolean nest;           /* run a nested loop on the first frame */
+  guint calls;
+  guint calls_in_nest;
+  guint nested_dispatched;
+} Counter;
+
+static void
+frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
+{
+  Counter *c = user_data;
+
+  c->calls++;
+  if (len >= 60 && frame[12] == (TEST_ETHERTYPE >> 8) && frame[13] == (TEST_ETHERTYPE & 0xff))
+    {
+      if (frame[14] != c->next_seq)
+        c->in_order = FALSE;
+      c->next_seq = frame[14] + 1;
+      c->frames++;
+    }
+  else
+    c->other++;
+  if (c->nest)
+    {
+      guint before = c->calls;
+
+      c->nest = FALSE;
+      for (int i = 0; i < 5; i++)
+        if (g_main_context_iteration (NULL, FALSE))
+          c->nested_dispatched++;
+      c->calls_in_nest = c->calls - before;
+    }
+}
+
+static guint64
+thread_write_calls (void)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/thread-self/io", &text, NULL, &error))
+    g_error ("cannot count this thread's write() calls: %s (the kernel needs task I/O accounting, "
+             "CONFIG_TASK_IO_ACCOUNTING)", error->message);
+  line = strstr (text, "syscw:");
+  if (line == NULL)
+    g_error ("/proc/thread-self/io has no syscw line: cannot count write() calls");
+  return g_ascii_strtoull (line + 6, NULL, 10);
+}
+
+/* Sends @n frames of our EtherType out of @name, as the kernel would
+ * route them to the device: the TAP file then reads them. */
+static void
+send_frames (const char *name, const guint8 mac[6], guint n)
+{
+  struct sockaddr_ll sll = { 0 };
+  guint8 frame[60] = { 0 };
+  int s = socket (AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+  if (s < 0)
+    g_error ("AF_PACKET socket: %s (the test needs root)", g_strerror (errno));
+  sll.sll_family = AF_PACKET;
+  sll.sll_ifindex = if_nametoindex (name);
+  sll.sll_halen = 6;
+  memset (sll.sll_addr, 0xff, 6);
+  g_assert_cmpint (sll.sll_ifindex, >, 0);
+  memset (frame, 0xff, 6);
+  memcpy (frame + 6, mac, 6);
+  frame[12] = TEST_ETHERTYPE >> 8;
+  frame[13] = TEST_ETHERTYPE & 0xff;
+  for (guint i = 0; i < n; i++)
+    {
+      frame[14] = i;
+      if (sendto (s, frame, sizeof frame, 0, (struct sockaddr *) &sll, sizeof sll) != sizeof frame)
+        g_error ("sending a frame to %s: %s", name, g_strerror (errno));
+    }
+  close (s);
+}
+
+static void
+iterate_until_frames (Counter *c, guint n)
+{
+  gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+  while (c->frames < n && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (500), TRUE);
+}
+
+static ServalTap *
+make_tap (const char *name, Counter *c)
+{
+  g_autoptr(GError) error = NULL;
+  ServalTap *tap = serval_tap_new (name, 1500, &error);
+
+  g_assert_no_error (error);
+  c->in_order = TRUE;
+  serval_tap_set_frame_func (tap, frame_cb, c);
+  serval_tap_start (tap);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return tap;
+}
+
+static void
+test_no_wakeup_writes (void)
+{
+  Counter c = { 0 };
+  g_autoptr(ServalTap) tap = make_tap ("tsrc0", &c);
+  guint8 mac[6];
+  guint64 before;
+
+  serval_tap_get_mac (tap, mac);
+  for (int round = 0; round < 3; round++)
+    {
+      guint want = c.frames + N_FRAMES;
+
+      c.next_seq = 0;
+      send_frames ("tsrc0", mac, N_FRAMES);
+      before = thread_write_calls ();
+      iterate_until_frames (&c, want);
+      g_assert_cmpuint (c.frames, ==, want);
+      g_assert_cmpuint (thread_write_calls () - before, ==, 0);
+    }
+  g_assert_true (c.in_order);
+  serval_tap_stop (tap);
+}
+
+static void
+test_nested_loop (void)
+{
+  Counter c = { 0 };
+  g_autoptr(ServalTap) tap = make_tap ("tsrc1", &c);
+  guint8 mac[6];
+
+  serval_tap_get_mac (tap, mac);
+  c.nest = TRUE;
+  send_frames ("tsrc1", mac, N_FRAMES);
+  iterate_until_frames (&c, N_FRAMES);
+  g_assert_cmpuint (c.calls_in_nest, ==, 0);
+  g_assert_cmpuint (c.nested_dispatched, ==, 0);
+  g_assert_cmpuint (c.frames, ==, N_FRAMES);
+  g_assert_true (c.in_order);
+  /* And it reads on afterwards. */
+  c.next_seq = 0;
+  send_frames ("tsrc1", mac, N_FRAMES);
+  iterate_until_frames (&c, 2 * N_FRAMES);
+  g_assert_cmpuint (c.frames, ==, 2 * N_FRAMES);
+  g_assert_true (c.in_order);
+  serval_tap_stop (tap);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (geteuid () != 0)
+    {
+      printf ("1..1\nnot ok 1 - cannot run: TAP devices and a network namespace need root "
+              "(run it with sudo, as CI does)\n");
+      return 1;
+    }
+  if (unshare (CLONE_NEWNET) != 0)
+    {
+      printf ("1..1\nnot ok 1 - cannot run: unshare(CLONE_NEWNET) failed (%s)\n", g_strerror (errno));
+      return 1;
+    }
+  /* No IPv6 autoconfiguration chatter on the devices. */
+  g_file_set_contents ("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1", -1, NULL);
+  g_test_add_func ("/engine/tap-source/no-wakeup-writes", test_no_wakeup_writes);
+  g_test_add_func ("/engine/tap-source/nested-loop", test_nested_loop);
+  return g_test_run ();
+}
