@@ -1176,7 +1176,12 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!serval_tls_session_handshake_finish (hs->tls, result, &error))
     {
       server->stats.tls_failed++;
-      g_message ("TLS handshake with %s failed: %s", hs->peer, error->message);
+      /* Only the handshake timeout cancels. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("%s did not finish its TLS handshake within %d s: closed (a client that stalled, "
+                   "or not a Serval client)", hs->peer, HANDSHAKE_TIMEOUT_S);
+      else
+        g_message ("TLS handshake with %s failed: %s", hs->peer, error->message);
       handshake_free (hs);
       return;
     }

@@ -105,4 +105,14 @@ check "one pause and one resume in all" \
 check "/metrics: serval_accept_pauses_total is still 1" metric_is serval_accept_pauses_total 1
 check "the server is still alive" kill -0 "$SERVER_PID"
 
+# --- a connection that never starts its handshake -------------------------------------
+failed0=$(metric 'serval_tls_handshakes_total{kind="failed"}')
+ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/127.0.0.1/7465; sleep 14' &
+E2E_PIDS+=($!)
+check "a silent connection is closed after the 10 s handshake timeout, and the log says why" \
+  wait_for 16 grep -q "did not finish its TLS handshake within 10 s" "$log"
+check "/metrics counts it as a failed handshake" \
+  metric_is 'serval_tls_handshakes_total{kind="failed"}' $((failed0 + 1))
+check "/metrics: serval_connections_open back to 0" wait_for 5 metric_is serval_connections_open 0
+
 e2e_finish
