@@ -15,6 +15,7 @@
 
 #include "serval-link.h"
 #include "serval-poller.h"
+#include "thread-io-util.h"
 
 typedef struct {
   ServalLink *link;
@@ -536,23 +537,6 @@ test_per_context (void)
 }
 
 /* --- the poller's own cost per wake-up, and nesting ------------------------- */
-
-/* write() calls of this thread so far, from /proc/thread-self/io. */
-static guint64
-thread_write_calls (void)
-{
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/thread-self/io", &text, NULL, &error))
-    g_error ("cannot count this thread's write() calls: %s (the kernel needs task I/O accounting, "
-             "CONFIG_TASK_IO_ACCOUNTING; /proc must be mounted)", error->message);
-  line = strstr (text, "syscw:");
-  if (line == NULL)
-    g_error ("/proc/thread-self/io has no syscw line: cannot count write() calls");
-  return g_ascii_strtoull (line + 6, NULL, 10);
-}
 
 typedef struct {
   int fd;

@@ -20,6 +20,7 @@
 #include <glib.h>
 
 #include "serval-tap.h"
+#include "thread-io-util.h"
 
 #define TEST_ETHERTYPE 0x88B5
 #define N_FRAMES 50
@@ -60,22 +61,6 @@ frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
           c->nested_dispatched++;
       c->calls_in_nest = c->calls - before;
     }
-}
-
-static guint64
-thread_write_calls (void)
-{
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/thread-self/io", &text, NULL, &error))
-    g_error ("cannot count this thread's write() calls: %s (the kernel needs task I/O accounting, "
-             "CONFIG_TASK_IO_ACCOUNTING)", error->message);
-  line = strstr (text, "syscw:");
-  if (line == NULL)
-    g_error ("/proc/thread-self/io has no syscw line: cannot count write() calls");
-  return g_ascii_strtoull (line + 6, NULL, 10);
 }
 
 /* Sends @n frames of our EtherType out of @name, as the kernel would
