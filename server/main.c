@@ -26,6 +26,7 @@ static int opt_keepalive;
 static int opt_iterations;
 static int opt_token_lifetime = -1;
 static int opt_token_max_age = -1;
+static int opt_max_handshakes = 0;
 static gboolean opt_admin;
 static gboolean opt_version;
 
@@ -39,6 +40,7 @@ static GOptionEntry entries[] = {
   { "keepalive", 0, 0, G_OPTION_ARG_INT, &opt_keepalive, "Seconds between pings; silent clients are dropped after three (default 5)", "SECONDS" },
   { "pbkdf2-iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "PBKDF2 iterations for new passwords (default 100000)", "N" },
   { "token-lifetime", 0, 0, G_OPTION_ARG_INT, &opt_token_lifetime, "Seconds a resume token given at login stays valid; 0 issues none and refuses all (default 604800, 7 days)", "SECONDS" },
+  { "max-handshakes-per-address", 0, 0, G_OPTION_ARG_INT, &opt_max_handshakes, "TLS handshakes under way from one address at most; new connections past it are closed at once (default 256)", "N" },
   { "token-max-age", 0, 0, G_OPTION_ARG_INT, &opt_token_max_age, "Seconds after a password login when the resume tokens that came from it (each use gives a new one) are refused, however recently renewed; 0: no limit (default 7776000, 90 days)", "SECONDS" },
   { "admin", 0, 0, G_OPTION_ARG_NONE, &opt_admin, "With “user add”: make the user an administrator", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
@@ -105,6 +107,8 @@ load_config (ServalServerConfig *config, GError **error)
         opt_iterations = g_key_file_get_integer (kf, "server", "pbkdf2-iterations", NULL);
       if (opt_token_lifetime < 0 && g_key_file_has_key (kf, "server", "token-lifetime", NULL))
         opt_token_lifetime = g_key_file_get_integer (kf, "server", "token-lifetime", NULL);
+      if (opt_max_handshakes == 0)
+        opt_max_handshakes = g_key_file_get_integer (kf, "server", "max-handshakes-per-address", NULL);
       if (opt_token_max_age < 0 && g_key_file_has_key (kf, "server", "token-max-age", NULL))
         opt_token_max_age = g_key_file_get_integer (kf, "server", "token-max-age", NULL);
     }
@@ -145,6 +149,14 @@ load_config (ServalServerConfig *config, GError **error)
     }
   if (opt_token_max_age >= 0)
     config->token_max_age = opt_token_max_age;
+  if (opt_max_handshakes < 0 || opt_max_handshakes > 100000)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--max-handshakes-per-address takes 1 to 100000; %d is out of range", opt_max_handshakes);
+      return FALSE;
+    }
+  if (opt_max_handshakes > 0)
+    config->max_handshakes_per_address = opt_max_handshakes;
   return TRUE;
 }
 

@@ -52,12 +52,14 @@ serval_http_metrics_text (ServalServer *server)
     "# TYPE serval_token_logins_total counter\n"
     "serval_token_logins_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n"
     "serval_token_logins_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_tls_handshakes_total TLS handshakes: completed in full, resumed with a session ticket, failed.\n"
+    "# HELP serval_tls_handshakes_total TLS handshakes: completed in full, resumed with a session ticket, failed, refused (too many under way from one address).\n"
     "# TYPE serval_tls_handshakes_total counter\n"
     "serval_tls_handshakes_total{kind=\"full\"} %" G_GUINT64_FORMAT "\n"
     "serval_tls_handshakes_total{kind=\"resumed\"} %" G_GUINT64_FORMAT "\n"
-    "serval_tls_handshakes_total{kind=\"failed\"} %" G_GUINT64_FORMAT "\n",
-    st.token_logins, st.tokens_refused, st.tls_handshakes - st.tls_resumed, st.tls_resumed, st.tls_failed);
+    "serval_tls_handshakes_total{kind=\"failed\"} %" G_GUINT64_FORMAT "\n"
+    "serval_tls_handshakes_total{kind=\"refused\"} %" G_GUINT64_FORMAT "\n",
+    st.token_logins, st.tokens_refused, st.tls_handshakes - st.tls_resumed, st.tls_resumed, st.tls_failed,
+    st.tls_refused);
   g_string_append_printf (s,
     "# HELP serval_connections_open Client connections open now, TLS handshakes included (one file descriptor each).\n"
     "# TYPE serval_connections_open gauge\n"

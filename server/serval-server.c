@@ -63,6 +63,8 @@ struct _ServalServer
   GSocketService *service;
   ServalAcceptGate *accept_gate;   /* stops accepting near the open-file limit */
   GHashTable *sessions;    /* Session* set, every accepted link */
+  GHashTable *handshaking; /* address string -> TLS handshakes under way from it */
+  gint64 last_refusal_log; /* when the last "too many handshakes" warning went out */
   GHashTable *members;     /* tag -> GHashTable set of Session* */
   GHashTable *logins;      /* address -> LoginRecord */
   GSource *aging_source;
@@ -89,6 +91,9 @@ serval_server_config_init (ServalServerConfig *config)
   config->keepalive = 5;
   config->pbkdf2_iterations = SERVAL_PBKDF2_DEFAULT_ITERATIONS;
   config->max_failed_logins = 5;
+  /* Far above what one office behind NAT needs in a reconnect storm (a
+   * handshake takes about a millisecond), far below the open-file limit. */
+  config->max_handshakes_per_address = 256;
   config->token_lifetime = SERVAL_TOKEN_DEFAULT_LIFETIME;
   config->token_max_age = SERVAL_TOKEN_DEFAULT_MAX_AGE;
   serval_switch_limits_init (&config->limits);
@@ -1137,15 +1142,33 @@ switch_output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsi
 typedef struct {
   ServalServer *server;
   ServalTlsSession *tls;
+  gboolean counted;        /* in server->handshaking */
   GCancellable *cancellable;
   GSource *timeout;
   char *peer;
   char *addr;
 } Handshake;
 
+/* The handshake is no longer under way: out of its address's count. */
+static void
+handshake_uncount (Handshake *hs)
+{
+  guint n;
+
+  if (!hs->counted)
+    return;
+  hs->counted = FALSE;
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (hs->server->handshaking, hs->addr));
+  if (n <= 1)
+    g_hash_table_remove (hs->server->handshaking, hs->addr);
+  else
+    g_hash_table_insert (hs->server->handshaking, g_strdup (hs->addr), GUINT_TO_POINTER (n - 1));
+}
+
 static void
 handshake_free (Handshake *hs)
 {
+  handshake_uncount (hs);
   if (hs->timeout != NULL)
     g_source_destroy (hs->timeout);
   g_clear_pointer (&hs->timeout, g_source_unref);
@@ -1173,6 +1196,7 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   Session *s;
 
+  handshake_uncount (hs);
   if (!serval_tls_session_handshake_finish (hs->tls, result, &error))
     {
       server->stats.tls_failed++;
@@ -1232,6 +1256,32 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
       hs->peer = g_strdup ("unknown peer");
     }
 
+  /* One address cannot hold every handshake slot (each waits up to
+   * HANDSHAKE_TIMEOUT_S): past the cap its new connections are closed at
+   * once, and it retries like any client that lost its connection. */
+  {
+    guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->handshaking, hs->addr));
+    gint64 now = g_get_monotonic_time ();
+
+    if (n >= server->config.max_handshakes_per_address)
+      {
+        server->stats.tls_refused++;
+        if (server->last_refusal_log == 0 || now - server->last_refusal_log > 60 * G_USEC_PER_SEC)
+          {
+            g_warning ("Closing new connections from %s: %u TLS handshakes from that address are "
+                       "under way (at most %u, --max-handshakes-per-address); counted in /metrics as "
+                       "serval_tls_handshakes_total{kind=\"refused\"}; this is said once a minute",
+                       hs->addr, n, server->config.max_handshakes_per_address);
+            server->last_refusal_log = now;
+          }
+        g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+        handshake_free (hs);
+        return TRUE;
+      }
+    g_hash_table_insert (server->handshaking, g_strdup (hs->addr), GUINT_TO_POINTER (n + 1));
+    hs->counted = TRUE;
+  }
+
   /* GnuTLS on the socket, with the credentials every session shares. */
   hs->tls = serval_tls_session_new_server (server->tls, conn, &error);
   if (hs->tls == NULL)
@@ -1272,6 +1322,7 @@ serval_server_new (const ServalServerConfig *config, GError **error)
   server->config.node = g_strdup (config->node != NULL ? config->node : g_get_host_name ());
   server->config.advertise = g_strdupv (config->advertise);
   server->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) session_unref, NULL);
+  server->handshaking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   server->members = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_hash_table_unref);
   server->logins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
@@ -1347,6 +1398,7 @@ serval_server_free (ServalServer *server)
         }
     }
   g_clear_pointer (&server->sessions, g_hash_table_unref);
+  g_clear_pointer (&server->handshaking, g_hash_table_unref);
   g_clear_pointer (&server->members, g_hash_table_unref);
   g_clear_pointer (&server->logins, g_hash_table_unref);
   g_clear_pointer (&server->sw, serval_switch_free);

@@ -22,6 +22,7 @@ typedef struct {
   GStrv   advertise;       /* server addresses clients may fail over to */
   guint   pbkdf2_iterations;
   guint   max_failed_logins;     /* per source address and minute */
+  guint   max_handshakes_per_address;  /* TLS handshakes under way from one address; more are closed */
   guint   token_lifetime;        /* seconds a resume token is valid; 0: issue none */
   guint   token_max_age;         /* seconds from a password login after which no token of its
                                   * chain is taken, however often renewed; 0: no limit */
@@ -44,6 +45,7 @@ typedef struct {
   guint64 tls_handshakes;   /* TLS handshakes completed */
   guint64 tls_resumed;      /* of those, sessions resumed with a ticket */
   guint64 tls_failed;       /* handshakes that failed or timed out */
+  guint64 tls_refused;      /* connections closed at once: too many handshakes from their address */
   guint64 link_frames_dropped;
   guint64 offload_frames_in;    /* frames that came with offload metadata */
   guint64 offload_forwarded;    /* copies sent on as they were, to members that take them */

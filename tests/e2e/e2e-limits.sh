@@ -100,9 +100,13 @@ ctl_out=$(in_ns "$NS" timeout 30 "$CTL" --server 127.0.0.1:7465 --user alice --p
 note "servalctl vlans: status $rc: $ctl_out"
 check "a real client logs in and lists its VLANs" bash -c "[ $rc -eq 0 ] && grep -q red <<<'$ctl_out'"
 check "...as the server's log shows" grep -q "alice@.* logged in from" "$log"
-check "one pause and one resume in all" \
-  bash -c "[ $(count 'Stopped accepting clients') = 1 ] && [ $(count 'Accepting clients again') = 1 ]"
-check "/metrics: serval_accept_pauses_total is still 1" metric_is serval_accept_pauses_total 1
+# As the held connections close one by one, the server resumes at 128 and may take
+# 8 more from its backlog before the rest are gone, pausing once more (seen on a
+# loaded machine): a pause and a resume each time, logged once each, never a flood.
+pauses=$(count 'Stopped accepting clients')
+check "every pause was followed by one resume, and there were at most 3 ($pauses)" \
+  bash -c "[ $pauses -ge 1 ] && [ $pauses -le 3 ] && [ $(count 'Accepting clients again') = $pauses ]"
+check "/metrics: serval_accept_pauses_total counts the same pauses" metric_is serval_accept_pauses_total "$pauses"
 check "the server is still alive" kill -0 "$SERVER_PID"
 
 # --- a connection that never starts its handshake -------------------------------------
@@ -114,5 +118,33 @@ check "a silent connection is closed after the 10 s handshake timeout, and the l
 check "/metrics counts it as a failed handshake" \
   metric_is 'serval_tls_handshakes_total{kind="failed"}' $((failed0 + 1))
 check "/metrics: serval_connections_open back to 0" wait_for 5 metric_is serval_connections_open 0
+
+# --- too many handshakes from one address -------------------------------------------
+# A server with a cap of 20 handshakes under way per address (default 256) and the
+# usual open-file limit: 30 silent connections from 127.0.0.1 leave 10 closed at once,
+# while another address still gets its handshake.
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+log=$out/server2.log
+bg "$NS" "$log" "$SERVER" --data-dir "$data" --listen 127.0.0.1:7465 --http 127.0.0.1:9465 \
+  --max-handshakes-per-address 20
+SERVER_PID=$BG_PID
+wait_for 10 in_ns "$NS" curl -sf http://127.0.0.1:9465/healthz || bail "the second server did not start: $(tail -5 "$log")"
+ip netns exec "$NS" python3 "$here/silentconns.py" 127.0.0.1 7465 30 127.0.0.2 >"$out/silent.out" 2>&1 &
+SILENT_PID=$!
+E2E_PIDS+=("$SILENT_PID")
+wait_for 15 grep -q '^other=' "$out/silent.out" || bail "silentconns.py did not finish: $(cat "$out/silent.out")"
+note "$(cat "$out/silent.out")"
+check "past 20 handshakes under way from 127.0.0.1, its new connections are closed at once (20 open, 10 closed)" \
+  grep -q '^open=20 closed=10' "$out/silent.out"
+check "/metrics: serval_tls_handshakes_total{kind=\"refused\"} 10" \
+  metric_is 'serval_tls_handshakes_total{kind="refused"}' 10
+check "another address (127.0.0.2) still completes its TLS handshake meanwhile" grep -q '^other=ok TLSv1.3' "$out/silent.out"
+check "one warning that names the address and the option, not one per connection" \
+  bash -c "[ \$(grep -c 'Closing new connections from 127.0.0.1: 20 TLS handshakes.*--max-handshakes-per-address' '$log') = 1 ]"
+kill -TERM "$SILENT_PID"; wait "$SILENT_PID" 2>/dev/null
+ctl_out=$(in_ns "$NS" timeout 30 "$CTL" --server 127.0.0.1:7465 --user alice --password-file "$out/alice.pw" \
+  --fingerprint "$FP" vlans 2>&1); rc=$?
+check "once they are gone, a client from 127.0.0.1 logs in" bash -c "[ $rc -eq 0 ] && grep -q red <<<'$ctl_out'"
+check "the server is alive" kill -0 "$SERVER_PID"
 
 e2e_finish
