@@ -35,6 +35,11 @@ struct _ServalLink
    * way or when it stopped early; freed when drained. */
   guint8 *ct_in;
   gsize ct_in_pos, ct_in_len;
+  /* Inside link_read(): a recv() that returned less than asked for found
+   * the socket drained, so the next one would only say EAGAIN; it is not
+   * made (level-triggered epoll reports what arrives later). */
+  gboolean in_read_pass;
+  gboolean ct_in_drained;
   /* Ciphertext GnuTLS made and the socket has not taken yet: records are
    * collected here and leave in one send(). */
   GByteArray *ct_out;
@@ -233,6 +238,12 @@ tls_pull (gnutls_transport_ptr_t ptr, void *buf, size_t size)
     }
   if (link->ct_in_pos == link->ct_in_len)
     {
+      if (link->in_read_pass && link->ct_in_drained)
+        {
+          errno = EAGAIN;
+          gnutls_transport_set_errno (link->gs, EAGAIN);
+          return -1;
+        }
       if (link->ct_in == NULL)
         link->ct_in = g_malloc (CT_IN_SIZE);
       do
@@ -246,6 +257,7 @@ tls_pull (gnutls_transport_ptr_t ptr, void *buf, size_t size)
         }
       link->ct_in_pos = 0;
       link->ct_in_len = n;
+      link->ct_in_drained = n < CT_IN_SIZE;
     }
   n = MIN (size, link->ct_in_len - link->ct_in_pos);
   memcpy (buf, link->ct_in + link->ct_in_pos, n);
@@ -899,6 +911,8 @@ link_read (ServalLink *link)
   int i;
 
   g_object_ref (link);
+  link->in_read_pass = TRUE;
+  link->ct_in_drained = FALSE;
   for (i = 0; i < MAX_READS_PER_WAKEUP && !link->closed && !link->closing; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -988,6 +1002,7 @@ link_read (ServalLink *link)
       else if (link->ct_in != NULL)
         link->bufs_grown = TRUE;
     }
+  link->in_read_pass = FALSE;
   g_object_unref (link);
 }
 

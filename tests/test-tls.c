@@ -5,10 +5,15 @@
  * that speaks no TLS at all, and a cancelled handshake. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <gnutls/gnutls.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "serval-cert.h"
 #include "serval-link.h"
@@ -232,6 +237,111 @@ test_frames_and_key_updates (Fixture *f, gconstpointer data)
   g_assert_cmpint (ret, ==, 0);
   send_frames (f, link, 500);
   g_assert_cmpuint (f->server_handshakes, ==, 1);
+}
+
+/* A TCP relay on loopback, in a thread of its own, that passes what the
+ * client sends in pieces of 1 to 700 bytes with a pause after each: TLS
+ * records reach the server cut anywhere, over many wake-ups. */
+typedef struct {
+  int listen_fd;
+  guint16 target_port;
+  GThread *thread;
+} Trickle;
+
+static gboolean
+write_all (int fd, const guint8 *p, gsize n)
+{
+  while (n > 0)
+    {
+      gssize w = write (fd, p, n);
+
+      if (w <= 0)
+        return FALSE;
+      p += w;
+      n -= w;
+    }
+  return TRUE;
+}
+
+static gpointer
+trickle_thread (gpointer data)
+{
+  Trickle *t = data;
+  struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons (t->target_port),
+                            .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  static guint8 buf[65536];
+  int c = accept (t->listen_fd, NULL, NULL), s = socket (AF_INET, SOCK_STREAM, 0);
+  struct pollfd pfd[2] = { { .fd = c, .events = POLLIN }, { .fd = s, .events = POLLIN } };
+  guint32 seed = 1;
+
+  g_assert_cmpint (c, >=, 0);
+  g_assert_cmpint (connect (s, (struct sockaddr *) &to, sizeof to), ==, 0);
+  while (poll (pfd, 2, -1) > 0)
+    {
+      gssize n;
+
+      if (pfd[1].revents)
+        {
+          n = read (s, buf, sizeof buf);
+          if (n <= 0 || !write_all (c, buf, n))
+            break;
+        }
+      if (pfd[0].revents)
+        {
+          n = read (c, buf, sizeof buf);
+          if (n <= 0)
+            break;
+          for (gssize off = 0; off < n;)
+            {
+              gsize piece;
+
+              seed = seed * 1103515245 + 12345;
+              piece = MIN ((gsize) (n - off), 1 + (seed >> 16) % 700);
+              if (!write_all (s, buf + off, piece))
+                goto out;
+              off += piece;
+              g_usleep (100);
+            }
+        }
+    }
+out:
+  close (c);
+  close (s);
+  return NULL;
+}
+
+static char *
+trickle_start (Trickle *t, const char *server_address)
+{
+  struct sockaddr_in any = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof any;
+
+  t->target_port = (guint16) g_ascii_strtoull (strrchr (server_address, ':') + 1, NULL, 10);
+  t->listen_fd = socket (AF_INET, SOCK_STREAM, 0);
+  g_assert_cmpint (bind (t->listen_fd, (struct sockaddr *) &any, sizeof any), ==, 0);
+  g_assert_cmpint (listen (t->listen_fd, 1), ==, 0);
+  g_assert_cmpint (getsockname (t->listen_fd, (struct sockaddr *) &any, &len), ==, 0);
+  t->thread = g_thread_new ("trickle", trickle_thread, t);
+  return g_strdup_printf ("127.0.0.1:%u", ntohs (any.sin_port));
+}
+
+/* The server's link reads records that arrive cut into pieces, a piece a
+ * wake-up: a short read ends its read pass (the socket was drained), and
+ * the next piece must start a new one, never leave the link waiting. */
+static void
+test_trickle (Fixture *f, gconstpointer data)
+{
+  Trickle t = { 0 };
+  g_autofree char *direct = g_strdup (f->address);
+  g_autoptr(ServalLink) link = NULL;
+
+  g_free (f->address);
+  f->address = trickle_start (&t, direct);
+  link = connect_ok (f, f->fingerprint, NULL);
+  send_frames (f, link, 300);
+  serval_link_close (link, NULL);
+  g_thread_join (t.thread);
+  close (t.listen_fd);
 }
 
 static void
@@ -571,6 +681,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/tls/frames-and-key-updates", Fixture, NULL, setup, test_frames_and_key_updates, teardown);
+  g_test_add ("/tls/trickle", Fixture, NULL, setup, test_trickle, teardown);
   g_test_add ("/tls/resume", Fixture, NULL, setup, test_resume, teardown);
   g_test_add ("/tls/resume-fallbacks", Fixture, NULL, setup, test_resume_fallbacks, teardown);
   g_test_add ("/tls/no-tickets", Fixture, GINT_TO_POINTER (1), setup, test_no_tickets, teardown);
