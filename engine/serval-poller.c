@@ -552,6 +552,25 @@ serval_poller_set_timer (ServalPollerEntry *e, gint64 deadline)
     update_ready_time (p);
 }
 
+void
+serval_poller_batch_begin (ServalPoller *poller)
+{
+  poller->dispatching++;
+}
+
+void
+serval_poller_batch_end (ServalPoller *poller)
+{
+  g_return_if_fail (poller->dispatching > 0);
+  g_source_ref (&poller->source);
+  /* Only the outermost pass flushes: one inside the poller's own dispatch
+   * leaves its output to the end of that dispatch. */
+  if (poller->dispatching == 1)
+    flush_dirty (poller);
+  dispatch_end (poller);
+  g_source_unref (&poller->source);
+}
+
 guint8 *
 serval_poller_borrow_buffer (ServalPoller *poller)
 {

@@ -56,6 +56,13 @@ void               serval_poller_mark_pending (ServalPollerEntry *entry);
 /* Calls timer() once at or after @deadline (monotonic µs); -1 unsets it. */
 void               serval_poller_set_timer (ServalPollerEntry *entry, gint64 deadline);
 
+/* Another source that queues on the poller's entries (a TAP device reading
+ * frames) brackets its pass with these: what it queued leaves when the
+ * outermost batch ends, in one write per entry, instead of in a further
+ * main-loop iteration (a poll() and a GLib pass more per frame). */
+void               serval_poller_batch_begin (ServalPoller *poller);
+void               serval_poller_batch_end (ServalPoller *poller);
+
 /* One read buffer shared by the entries of a poller, so that an idle
  * connection needs none of its own: NULL while borrowed (a nested read). */
 #define SERVAL_POLLER_BUFFER_SIZE (64 * 1024)

@@ -4,6 +4,7 @@
 
 #include "serval-tap.h"
 #include "serval-gso.h"
+#include "serval-poller.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,6 +47,9 @@ struct _ServalTap
   guint mtu;
   gboolean up;
   GSource *source;
+  /* The poller of the source's context: frames read in one pass leave on
+   * the links at the end of the pass (serval_poller_batch_begin()). */
+  ServalPoller *poller;
   ServalTapFrameFunc func;
   gpointer func_data;
   guint8 *buf;
@@ -588,14 +592,20 @@ static gboolean
 tap_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
   TapSource *ts = (TapSource *) source;
+  g_autoptr(ServalPoller) poller = NULL;
 
   if (ts->reading)
     {
       tap_source_block_nested (ts);
       return G_SOURCE_CONTINUE;
     }
+  /* A frame callback may stop the device (and drop its poller) or drop
+   * the last reference to it. */
+  poller = serval_poller_ref (ts->tap->poller);
   ts->reading = TRUE;
+  serval_poller_batch_begin (poller);
   readable_cb (ts->tap);
+  serval_poller_batch_end (poller);
   ts->reading = FALSE;
   if (ts->nested_blocked)
     {
@@ -619,6 +629,7 @@ serval_tap_start (ServalTap *tap)
 
   if (tap->source != NULL || tap->fd < 0)
     return;
+  tap->poller = serval_poller_ref_for_context (g_main_context_get_thread_default ());
   tap->source = g_source_new (&tap_source_funcs, sizeof (TapSource));
   g_source_set_static_name (tap->source, "ServalTap");
   ts = (TapSource *) tap->source;
@@ -635,6 +646,7 @@ serval_tap_stop (ServalTap *tap)
     return;
   g_source_destroy (tap->source);
   g_clear_pointer (&tap->source, g_source_unref);
+  g_clear_pointer (&tap->poller, serval_poller_unref);
 }
 
 static void

@@ -358,6 +358,52 @@ test_flush_all (void)
   drain ();
 }
 
+static gboolean
+got_ten (gpointer data)
+{
+  return ((Peer *) data)->frames >= 10;
+}
+
+/* Frames that another source (a TAP device) queues between
+ * serval_poller_batch_begin() and _end() leave when the batch ends, with no
+ * main-loop iteration more; a batch inside a batch leaves them to the
+ * outer one. Outside a batch they wait for the next iteration. */
+static void
+test_batch (void)
+{
+  Peer a = { 0 }, b = { 0 };
+  ServalPoller *poller;
+
+  make_pair (&a, &b, 0, 0);
+  drain ();
+  poller = serval_poller_ref_for_context (NULL);
+
+  serval_poller_batch_begin (poller);
+  for (guint i = 0; i < 5; i++)
+    send_frame (a.link, (guint8) i, 60);
+  serval_poller_batch_begin (poller);
+  for (guint i = 5; i < 10; i++)
+    send_frame (a.link, (guint8) i, 60);
+  serval_poller_batch_end (poller);
+  g_assert_cmpuint (serval_link_get_queued (a.link), >, 0);
+  serval_poller_batch_end (poller);
+  g_assert_cmpuint (serval_link_get_queued (a.link), ==, 0);
+  g_assert_true (iterate_until (got_ten, &b, 5));
+  g_assert_cmpuint (b.frames, ==, 10);
+  g_assert_true (b.in_order);
+
+  /* Without a batch, the frame waits for the next iteration. */
+  send_frame (a.link, 10, 60);
+  g_assert_cmpuint (serval_link_get_queued (a.link), >, 0);
+  drain ();
+  g_assert_cmpuint (serval_link_get_queued (a.link), ==, 0);
+
+  serval_poller_unref (poller);
+  peer_clear (&a);
+  peer_clear (&b);
+  drain ();
+}
+
 typedef struct {
   Peer *a;
   guint rounds;
@@ -683,6 +729,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/poller/silent-peer", test_silent_peer);
   g_test_add_func ("/engine/poller/flush-all", test_flush_all);
   g_test_add_func ("/engine/poller/same-dispatch", test_same_dispatch);
+  g_test_add_func ("/engine/poller/batch", test_batch);
   g_test_add_func ("/engine/poller/close-in-dispatch", test_close_in_dispatch);
   g_test_add_func ("/engine/poller/no-socket", test_no_socket);
   g_test_add_func ("/engine/poller/no-wakeup-writes", test_no_wakeup_writes);
