@@ -4,6 +4,7 @@
 # interleaved rounds, it measures side by side:
 #   direct      a veth pair (the limit)
 #   routed      a copy of the topology with kernel IP forwarding in the server namespace
+#   floor       bench-relay, a plain UDP relay in user space with no crypto (the yardstick)
 #   serval-T    Serval over each transport T in SERVAL_TRANSPORTS
 #   peers       SoftEther's Virtual Hub (defaults; UDP acceleration off), OpenVPN 2.6 TAP
 #               client-to-client (UDP; TCP), tinc 1.0 switch mode, n2n supernode relay
@@ -20,6 +21,7 @@
 #   A word W in SERVAL_TRANSPORTS that is no transport is a variant over TLS: it runs
 #   SERVAL_SERVER_W/SERVALCTL_W if set (e.g. a baseline build) with the environment
 #   SERVAL_ENV_W (e.g. "SERVAL_TAP_OFFLOAD=0"), labelled SERVAL_LABEL_W.
+#   FLOOR [1]: 0 leaves the yardstick out; BENCH_RELAY [build/tests/bench/bench-relay]
 #   QUICK=1 for CI: REPS=1 T_TCP=2 T_UDP=1 PINGN=100 PEERS=none unless set
 #   PROFILE=1 samples each Serval server and both clients with perf during round 1's TCP test
 # Exit status: 0 when every measurement of direct, routed and Serval worked (peers are
@@ -114,19 +116,28 @@ for p, kind, status, label in measured:
              ratio(med(p, "rtt_p99_us"), med("direct", "rtt_p99_us"), "%.1f")))
 peers = [x for x in measured if x[1] == "peer"]
 for s, _, _, slabel in [x for x in measured if x[1] == "serval"]:
-    L.append("\n## %s against each peer\n" % slabel)
-    L.append("Serval's figure divided by the peer's: above 1 is better for TCP and 64-byte; below 1 is better "
-             "for RTT and CPU.\n")
+    L.append("\n## %s against the yardstick and each peer\n" % slabel)
+    if "floor" in [x[0] for x in measured]:
+        def pair(m, fmt):
+            return "%s against %s (%s×)" % (fmt % med(s, m) if med(s, m) is not None else "-",
+                                            fmt % med("floor", m) if med("floor", m) is not None else "-",
+                                            ratio(med(s, m), med("floor", m)))
+        L.append("Against the yardstick (bench-relay, a plain UDP relay in user space with no crypto), Serval first: RTT "
+                 "average (µs) %s, p99 (µs) %s; 64-byte kpps %s; TCP Gbit/s %s; server CPU s/GB %s.\n" % (
+                 pair("rtt_avg_us", "%.0f"), pair("rtt_p99_us", "%.0f"), pair("udp64_kpps", "%.0f"),
+                 pair("tcp_gbps", "%.2f"), pair("server_cpu_s_per_gb", "%.2f")))
     if not peers:
         L.append("No peer was measured in this run.")
-        continue
-    L.append("| peer | TCP | 64-byte pps | RTT avg | RTT p99 | server CPU s/GB |")
-    L.append("|---|---|---|---|---|---|")
-    for p, kind, status, label in peers:
-        L.append("| %s | %s× | %s× | %s× | %s× | %s× |" % (label, ratio(med(s, "tcp_gbps"), med(p, "tcp_gbps")),
-                 ratio(med(s, "udp64_kpps"), med(p, "udp64_kpps")), ratio(med(s, "rtt_avg_us"), med(p, "rtt_avg_us")),
-                 ratio(med(s, "rtt_p99_us"), med(p, "rtt_p99_us")),
-                 ratio(med(s, "server_cpu_s_per_gb"), med(p, "server_cpu_s_per_gb"))))
+    else:
+        L.append("Serval's figure divided by the peer's: above 1 is better for TCP and 64-byte; below 1 is better "
+                 "for RTT and CPU.\n")
+        L.append("| peer | TCP | 64-byte pps | RTT avg | RTT p99 | server CPU s/GB |")
+        L.append("|---|---|---|---|---|---|")
+        for p, kind, status, label in peers:
+            L.append("| %s | %s× | %s× | %s× | %s× | %s× |" % (label, ratio(med(s, "tcp_gbps"), med(p, "tcp_gbps")),
+                     ratio(med(s, "udp64_kpps"), med(p, "udp64_kpps")), ratio(med(s, "rtt_avg_us"), med(p, "rtt_avg_us")),
+                     ratio(med(s, "rtt_p99_us"), med(p, "rtt_p99_us")),
+                     ratio(med(s, "server_cpu_s_per_gb"), med(p, "server_cpu_s_per_gb"))))
     targets = [("TCP ≥ 3 Gbit/s", "tcp_gbps", lambda x: x >= 3), ("RTT avg ≤ 100 µs", "rtt_avg_us", lambda x: x <= 100),
                ("RTT p99 ≤ 250 µs", "rtt_p99_us", lambda x: x <= 250), ("64-byte ≥ 150 kpps", "udp64_kpps", lambda x: x >= 150),
                ("server CPU ≤ 1.5 s/GB", "server_cpu_s_per_gb", lambda x: x <= 1.5)]
@@ -164,7 +175,7 @@ if broken:
     L.append("\n**The benchmark is broken in this run:** %s" % broken)
 open(out + "/summary.md", "w").write("\n".join(L) + "\n")
 
-short = {"direct": "direct", "routed": "routed", "softether": "SoftEther default", "softether-tcp": "SoftEther TCP-only",
+short = {"direct": "direct", "routed": "routed", "floor": "UDP relay (yardstick)", "softether": "SoftEther default", "softether-tcp": "SoftEther TCP-only",
          "ovpn-udp": "OpenVPN UDP", "ovpn-tcp": "OpenVPN TCP", "tinc": "tinc", "n2n": "n2n"}
 with open(out + "/medians.tsv", "w") as f:
     f.write("# label\tkind\t" + "\t".join("%s\tmin\tmax" % m for m in
@@ -302,6 +313,26 @@ for t in $SERVAL_TRANSPORTS; do
   else PATH_STATUS[serval-$t]="did not come up"; broken "Serval over $t did not come up (see $W/serval-$t-*.log)"; fi
   i=$((i + 1))
 done
+
+# ---------------------------------------------------------------- the yardstick
+# bench-relay (tests/bench/bench-relay.c): a plain UDP relay, no crypto, no switch, one
+# poll() loop per process. What a relay in user space costs on this machine (wake-ups,
+# TAP and UDP in the kernel) shows in its figures; what Serval costs above them is its own.
+RELAY=${BENCH_RELAY:-$top/build/tests/bench/bench-relay}
+if [ "${FLOOR:-1}" = 1 ]; then
+  add_path floor floor "$C1" "$C2" 192.168.79.2 sv-floor floor-srv "floor-c1 floor-c2" "$SRV ${P}aa ${P}ba" \
+    "bench-relay: plain UDP relay in user space, no crypto (the yardstick)"
+  if [ ! -x "$RELAY" ]; then
+    PATH_STATUS[floor]="not built"; broken "no bench-relay at $RELAY: build Serval (ninja -C build) or set BENCH_RELAY"
+  else
+    spawn floor-srv "$SRV" "$RELAY" server 7399
+    spawn floor-c1 "$C1" "$RELAY" client sv-floor $SRV_IP1 7399
+    spawn floor-c2 "$C2" "$RELAY" client sv-floor $SRV_IP2 7399
+    if wait_for 10 grep -q "client 1 is" "$W/floor-srv.log" && overlay "$C1" 192.168.79.1/24 sv-floor &&
+       overlay "$C2" 192.168.79.2/24 sv-floor; then info "floor: bench-relay up"
+    else PATH_STATUS[floor]="did not come up"; broken "bench-relay did not come up (see $W/floor-*.log)"; fi
+  fi
+fi
 
 # ---------------------------------------------------------------- peers
 for p in $ALL_PEERS; do
