@@ -4,7 +4,8 @@
 # interleaved rounds, it measures side by side:
 #   direct      a veth pair (the limit)
 #   routed      a copy of the topology with kernel IP forwarding in the server namespace
-#   floor       bench-relay, a plain UDP relay in user space with no crypto (the yardstick)
+#   floor       bench-relay, a plain relay in user space with no crypto, over UDP and over
+#   floor-tcp   TCP (the yardsticks)
 #   serval-T    Serval over each transport T in SERVAL_TRANSPORTS
 #   peers       SoftEther's Virtual Hub (defaults; UDP acceleration off), OpenVPN 2.6 TAP
 #               client-to-client (UDP; TCP), tinc 1.0 switch mode, n2n supernode relay
@@ -21,7 +22,7 @@
 #   A word W in SERVAL_TRANSPORTS that is no transport is a variant over TLS: it runs
 #   SERVAL_SERVER_W/SERVALCTL_W if set (e.g. a baseline build) with the environment
 #   SERVAL_ENV_W (e.g. "SERVAL_TAP_OFFLOAD=0"), labelled SERVAL_LABEL_W.
-#   FLOOR [1]: 0 leaves the yardstick out; BENCH_RELAY [build/tests/bench/bench-relay]
+#   FLOOR [1]: 0 leaves the yardsticks out; BENCH_RELAY [build/tests/bench/bench-relay]
 #   QUICK=1 for CI: REPS=1 T_TCP=2 T_UDP=1 PINGN=100 PEERS=none unless set
 #   PROFILE=1 samples each Serval server and both clients with perf during round 1's TCP test
 # Exit status: 0 when every measurement of direct, routed and Serval worked (peers are
@@ -117,13 +118,15 @@ for p, kind, status, label in measured:
 peers = [x for x in measured if x[1] == "peer"]
 for s, _, _, slabel in [x for x in measured if x[1] == "serval"]:
     L.append("\n## %s against the yardstick and each peer\n" % slabel)
-    if "floor" in [x[0] for x in measured]:
+    for y, yname in (("floor", "the UDP relay"), ("floor-tcp", "the TCP relay")):
+        if y not in [x[0] for x in measured]:
+            continue
         def pair(m, fmt):
             return "%s against %s (%s×)" % (fmt % med(s, m) if med(s, m) is not None else "-",
-                                            fmt % med("floor", m) if med("floor", m) is not None else "-",
-                                            ratio(med(s, m), med("floor", m)))
-        L.append("Against the yardstick (bench-relay, a plain UDP relay in user space with no crypto), Serval first: RTT "
-                 "average (µs) %s, p99 (µs) %s; 64-byte kpps %s; TCP Gbit/s %s; server CPU s/GB %s.\n" % (
+                                            fmt % med(y, m) if med(y, m) is not None else "-",
+                                            ratio(med(s, m), med(y, m)))
+        L.append("Against %s of bench-relay (no crypto, a yardstick), Serval first: RTT average (µs) %s, "
+                 "p99 (µs) %s; 64-byte kpps %s; TCP Gbit/s %s; server CPU s/GB %s.\n" % (yname,
                  pair("rtt_avg_us", "%.0f"), pair("rtt_p99_us", "%.0f"), pair("udp64_kpps", "%.0f"),
                  pair("tcp_gbps", "%.2f"), pair("server_cpu_s_per_gb", "%.2f")))
     if not peers:
@@ -175,7 +178,7 @@ if broken:
     L.append("\n**The benchmark is broken in this run:** %s" % broken)
 open(out + "/summary.md", "w").write("\n".join(L) + "\n")
 
-short = {"direct": "direct", "routed": "routed", "floor": "UDP relay (yardstick)", "softether": "SoftEther default", "softether-tcp": "SoftEther TCP-only",
+short = {"direct": "direct", "routed": "routed", "floor": "UDP relay (yardstick)", "floor-tcp": "TCP relay (yardstick)", "softether": "SoftEther default", "softether-tcp": "SoftEther TCP-only",
          "ovpn-udp": "OpenVPN UDP", "ovpn-tcp": "OpenVPN TCP", "tinc": "tinc", "n2n": "n2n"}
 with open(out + "/medians.tsv", "w") as f:
     f.write("# label\tkind\t" + "\t".join("%s\tmin\tmax" % m for m in
@@ -314,24 +317,30 @@ for t in $SERVAL_TRANSPORTS; do
   i=$((i + 1))
 done
 
-# ---------------------------------------------------------------- the yardstick
-# bench-relay (tests/bench/bench-relay.c): a plain UDP relay, no crypto, no switch, one
-# poll() loop per process. What a relay in user space costs on this machine (wake-ups,
-# TAP and UDP in the kernel) shows in its figures; what Serval costs above them is its own.
+# ---------------------------------------------------------------- the yardsticks
+# bench-relay (tests/bench/bench-relay.c): a plain relay over UDP (floor) and over TCP
+# (floor-tcp), no crypto, no switch, one poll() loop per process. What a relay in user
+# space costs on this machine (wake-ups, TAP, UDP or TCP in the kernel) shows in their
+# figures; what Serval costs above them is its own.
 RELAY=${BENCH_RELAY:-$top/build/tests/bench/bench-relay}
-if [ "${FLOOR:-1}" = 1 ]; then
-  add_path floor floor "$C1" "$C2" 192.168.79.2 sv-floor floor-srv "floor-c1 floor-c2" "$SRV ${P}aa ${P}ba" \
-    "bench-relay: plain UDP relay in user space, no crypto (the yardstick)"
+floor_start() { # floor_start PATH udp|tcp NET PORT
+  local p=$1 proto=$2 net=$3 port=$4
+  add_path "$p" floor "$C1" "$C2" 192.168.$net.2 sv-$p $p-srv "$p-c1 $p-c2" "$SRV ${P}aa ${P}ba" \
+    "bench-relay: plain ${proto^^} relay in user space, no crypto (a yardstick)"
   if [ ! -x "$RELAY" ]; then
-    PATH_STATUS[floor]="not built"; broken "no bench-relay at $RELAY: build Serval (ninja -C build) or set BENCH_RELAY"
-  else
-    spawn floor-srv "$SRV" "$RELAY" server 7399
-    spawn floor-c1 "$C1" "$RELAY" client sv-floor $SRV_IP1 7399
-    spawn floor-c2 "$C2" "$RELAY" client sv-floor $SRV_IP2 7399
-    if wait_for 10 grep -q "client 1 is" "$W/floor-srv.log" && overlay "$C1" 192.168.79.1/24 sv-floor &&
-       overlay "$C2" 192.168.79.2/24 sv-floor; then info "floor: bench-relay up"
-    else PATH_STATUS[floor]="did not come up"; broken "bench-relay did not come up (see $W/floor-*.log)"; fi
+    PATH_STATUS[$p]="not built"; broken "no bench-relay at $RELAY: build Serval (ninja -C build) or set BENCH_RELAY"
+    return
   fi
+  spawn $p-srv "$SRV" "$RELAY" server "$proto" "$port"
+  spawn $p-c1 "$C1" "$RELAY" client "$proto" sv-$p $SRV_IP1 "$port"
+  spawn $p-c2 "$C2" "$RELAY" client "$proto" sv-$p $SRV_IP2 "$port"
+  if wait_for 10 grep -Eq "client 1 (is|connected)" "$W/$p-srv.log" && overlay "$C1" 192.168.$net.1/24 sv-$p &&
+     overlay "$C2" 192.168.$net.2/24 sv-$p; then info "$p: bench-relay over $proto up"
+  else PATH_STATUS[$p]="did not come up"; broken "bench-relay over $proto did not come up (see $W/$p-*.log)"; fi
+}
+if [ "${FLOOR:-1}" = 1 ]; then
+  floor_start floor udp 79 7399
+  floor_start floor-tcp tcp 78 7398
 fi
 
 # ---------------------------------------------------------------- peers
