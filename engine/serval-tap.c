@@ -14,6 +14,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
+#include <liburing.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -37,6 +38,29 @@ G_DEFINE_QUARK (serval-tap-error-quark, serval_tap_error)
  * No UFO/USO: peers without offloads could not be given those in software. */
 #define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
 
+/* Write slots for frames of up to RING_SLOT bytes with their header. */
+#define RING_SLOTS 64
+#define RING_SLOT 2048
+
+/* A frame written to the device cost a write() of its own, and a system
+ * call costs ~1.1 us on this machine kind: two thirds of a receiving
+ * client's CPU time per 64-byte frame. Frames for the device are copied
+ * into write slots of an io_uring and leave together in one
+ * io_uring_enter() when the poller's pass ends (frames larger than a slot,
+ * GSO frames, are written at once, after what is queued). Reads stay
+ * read(): through io_uring they cost more CPU per frame, not less (armed
+ * reads complete through task work and come in batches of at most the
+ * reads armed; docs/performance.md). Where io_uring is refused (a
+ * container's seccomp filter, kernel.io_uring_disabled) or
+ * SERVAL_TAP_URING=0, write() does it as before. */
+typedef struct
+{
+  struct io_uring tx;
+  guint8 *tx_slots;            /* RING_SLOTS x RING_SLOT */
+  guint tx_queued;             /* slots [0, tx_queued) wait for ring_flush_tx() */
+  ServalPollerEntry *entry;    /* its flush() submits the queued writes */
+} TapRing;
+
 struct _ServalTap
 {
   GObject parent_instance;
@@ -50,6 +74,7 @@ struct _ServalTap
   /* The poller of the source's context: frames read in one pass leave on
    * the links at the end of the pass (serval_poller_batch_begin()). */
   ServalPoller *poller;
+  TapRing *ring;             /* NULL: read() and write() */
   ServalTapFrameFunc func;
   gpointer func_data;
   guint8 *buf;
@@ -496,12 +521,41 @@ serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func, gpointer use
   tap->func_data = user_data;
 }
 
+/* One frame read from the device: its virtio header taken apart, if any. */
+static void
+handle_frame (ServalTap *tap, guint8 *buf, gsize n)
+{
+  tap->rx_frames++;
+  if (tap->vnet)
+    {
+      struct virtio_net_hdr vh;
+
+      if (n <= VNET_HDR_LEN + 14 || n >= TAP_BUFFER)
+        return;   /* cannot happen with a working kernel */
+      memcpy (&vh, buf, sizeof vh);
+      /* Host order: a legacy header on a file without TUNSETVNETBE/LE. */
+      tap->rx_offload.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;   /* never DATA_VALID */
+      tap->rx_offload.gso_type = vh.gso_type;
+      tap->rx_offload.hdr_len = vh.hdr_len;
+      tap->rx_offload.gso_size = vh.gso_size;
+      tap->rx_offload.csum_start = vh.csum_start;
+      tap->rx_offload.csum_offset = vh.csum_offset;
+      tap->rx_offload_valid = serval_offload_needs_work (&tap->rx_offload);
+      if (tap->rx_offload_valid && (tap->rx_offload.gso_type & ~SERVAL_GSO_ECN) != SERVAL_GSO_NONE)
+        tap->rx_gso_frames++;
+      if (tap->func != NULL)
+        tap->func (tap, buf + VNET_HDR_LEN, n - VNET_HDR_LEN, tap->func_data);
+      tap->rx_offload_valid = FALSE;
+    }
+  else if (tap->func != NULL)
+    tap->func (tap, buf, n, tap->func_data);
+}
+
 static void
 readable_cb (ServalTap *tap)
 {
   gsize total = 0;
 
-  g_object_ref (tap);
   for (int i = 0; i < MAX_READS_PER_WAKEUP && total < MAX_BYTES_PER_WAKEUP && tap->fd >= 0; i++)
     {
       gssize n = read (tap->fd, tap->buf, TAP_BUFFER);
@@ -515,32 +569,124 @@ readable_cb (ServalTap *tap)
       if (n == 0)
         break;
       total += n;
-      tap->rx_frames++;
-      if (tap->vnet)
-        {
-          struct virtio_net_hdr vh;
-
-          if ((gsize) n <= VNET_HDR_LEN + 14 || (gsize) n >= TAP_BUFFER)
-            continue;   /* cannot happen with a working kernel */
-          memcpy (&vh, tap->buf, sizeof vh);
-          /* Host order: a legacy header on a file without TUNSETVNETBE/LE. */
-          tap->rx_offload.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;   /* never DATA_VALID */
-          tap->rx_offload.gso_type = vh.gso_type;
-          tap->rx_offload.hdr_len = vh.hdr_len;
-          tap->rx_offload.gso_size = vh.gso_size;
-          tap->rx_offload.csum_start = vh.csum_start;
-          tap->rx_offload.csum_offset = vh.csum_offset;
-          tap->rx_offload_valid = serval_offload_needs_work (&tap->rx_offload);
-          if (tap->rx_offload_valid && (tap->rx_offload.gso_type & ~SERVAL_GSO_ECN) != SERVAL_GSO_NONE)
-            tap->rx_gso_frames++;
-          if (tap->func != NULL)
-            tap->func (tap, tap->buf + VNET_HDR_LEN, n - VNET_HDR_LEN, tap->func_data);
-          tap->rx_offload_valid = FALSE;
-        }
-      else if (tap->func != NULL)
-        tap->func (tap, tap->buf, n, tap->func_data);
+      handle_frame (tap, tap->buf, n);
     }
-  g_object_unref (tap);
+}
+
+/* --- io_uring ------------------------------------------------------------------ */
+
+static gboolean
+ring_wanted (void)
+{
+  const char *env = g_getenv ("SERVAL_TAP_URING");
+
+  return env == NULL || g_strcmp0 (env, "0") != 0;
+}
+
+/* Submits the queued writes and waits for them: a TAP device takes a write
+ * at once (or drops the frame), so this does not block, and every slot is
+ * free again afterwards. */
+static void
+ring_flush_tx (ServalTap *tap)
+{
+  TapRing *r = tap->ring;
+  struct io_uring_cqe *cqe;
+  guint n = r->tx_queued;
+  int ret;
+
+  if (n == 0)
+    return;
+  r->tx_queued = 0;
+  do
+    ret = io_uring_submit_and_wait (&r->tx, n);
+  while (ret == -EINTR);
+  if (ret < 0)
+    g_warning ("Writing to TAP device %s failed: io_uring: %s", tap->name, g_strerror (-ret));
+  while (n > 0 && io_uring_wait_cqe (&r->tx, &cqe) == 0)
+    {
+      /* user_data: the bytes the write had to take. */
+      if (cqe->res < 0 || (guint64) cqe->res != cqe->user_data)
+        {
+          tap->tx_frames--;
+          tap->tx_dropped++;
+        }
+      io_uring_cqe_seen (&r->tx, cqe);
+      n--;
+    }
+}
+
+static void
+ring_flush_cb (gpointer user_data)
+{
+  ServalTap *tap = user_data;
+
+  if (tap->ring != NULL)
+    ring_flush_tx (tap);
+}
+
+static const ServalPollerFuncs ring_poller_funcs = {
+  .flush = ring_flush_cb,
+};
+
+/* Queues a frame for the device; FALSE if it does not fit in a slot. */
+static gboolean
+ring_queue_write (ServalTap *tap, const struct virtio_net_hdr *vh, const guint8 *frame, gsize len)
+{
+  TapRing *r = tap->ring;
+  gsize hdr = vh != NULL ? VNET_HDR_LEN : 0;
+  struct io_uring_sqe *sqe;
+  guint8 *slot;
+
+  if (hdr + len > RING_SLOT)
+    return FALSE;
+  if (r->tx_queued == RING_SLOTS)
+    ring_flush_tx (tap);
+  slot = r->tx_slots + (gsize) r->tx_queued * RING_SLOT;
+  if (vh != NULL)
+    memcpy (slot, vh, hdr);
+  memcpy (slot + hdr, frame, len);
+  sqe = io_uring_get_sqe (&r->tx);
+  g_return_val_if_fail (sqe != NULL, FALSE);
+  io_uring_prep_write (sqe, tap->fd, slot, hdr + len, 0);
+  io_uring_sqe_set_data64 (sqe, hdr + len);
+  r->tx_queued++;
+  tap->tx_frames++;
+  serval_poller_mark_dirty (r->entry);
+  return TRUE;
+}
+
+static void
+ring_free (ServalTap *tap)
+{
+  TapRing *r = tap->ring;
+
+  if (r == NULL)
+    return;
+  ring_flush_tx (tap);
+  tap->ring = NULL;
+  serval_poller_remove (r->entry);
+  io_uring_queue_exit (&r->tx);
+  g_free (r->tx_slots);
+  g_free (r);
+}
+
+/* Sets up tap->ring; FALSE (and no ring) where the kernel refuses io_uring. */
+static gboolean
+ring_new (ServalTap *tap)
+{
+  TapRing *r = g_new0 (TapRing, 1);
+  int ret = io_uring_queue_init (RING_SLOTS, &r->tx, 0);
+
+  if (ret != 0)
+    {
+      g_debug ("TAP device %s: no io_uring (%s), write() instead", tap->name, g_strerror (-ret));
+      g_free (r);
+      return FALSE;
+    }
+  r->tx_slots = g_malloc ((gsize) RING_SLOTS * RING_SLOT);
+  r->entry = serval_poller_add (tap->poller, -1, &ring_poller_funcs, tap, NULL);
+  tap->ring = r;
+  return TRUE;
 }
 
 /* The device's GSource. Unlike g_unix_fd_source_new()'s, it may recurse:
@@ -593,6 +739,7 @@ tap_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
   TapSource *ts = (TapSource *) source;
   g_autoptr(ServalPoller) poller = NULL;
+  ServalTap *tap;
 
   if (ts->reading)
     {
@@ -604,7 +751,9 @@ tap_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   poller = serval_poller_ref (ts->tap->poller);
   ts->reading = TRUE;
   serval_poller_batch_begin (poller);
-  readable_cb (ts->tap);
+  tap = g_object_ref (ts->tap);
+  readable_cb (tap);
+  g_object_unref (tap);
   serval_poller_batch_end (poller);
   ts->reading = FALSE;
   if (ts->nested_blocked)
@@ -630,6 +779,8 @@ serval_tap_start (ServalTap *tap)
   if (tap->source != NULL || tap->fd < 0)
     return;
   tap->poller = serval_poller_ref_for_context (g_main_context_get_thread_default ());
+  if (ring_wanted ())
+    ring_new (tap);
   tap->source = g_source_new (&tap_source_funcs, sizeof (TapSource));
   g_source_set_static_name (tap->source, "ServalTap");
   ts = (TapSource *) tap->source;
@@ -646,6 +797,7 @@ serval_tap_stop (ServalTap *tap)
     return;
   g_source_destroy (tap->source);
   g_clear_pointer (&tap->source, g_source_unref);
+  ring_free (tap);
   g_clear_pointer (&tap->poller, serval_poller_unref);
 }
 
@@ -668,6 +820,8 @@ serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len, const 
       tap->tx_dropped++;
       return FALSE;
     }
+  if (tap->ring != NULL && !tap->vnet && !serval_offload_needs_work (off) && ring_queue_write (tap, NULL, frame, len))
+    return TRUE;
   if (tap->vnet)
     {
       struct virtio_net_hdr vh = { 0 };
@@ -682,6 +836,11 @@ serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len, const 
           vh.csum_start = off->csum_start;
           vh.csum_offset = off->csum_offset;
         }
+      if (tap->ring != NULL && ring_queue_write (tap, &vh, frame, len))
+        return TRUE;
+      /* Too large for a slot: what is queued goes first. */
+      if (tap->ring != NULL)
+        ring_flush_tx (tap);
       iov[0].iov_base = &vh;
       iov[0].iov_len = VNET_HDR_LEN;
       iov[1].iov_base = (void *) frame;
@@ -694,6 +853,8 @@ serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len, const 
       tap->tx_frames++;
       return TRUE;
     }
+  if (tap->ring != NULL)
+    ring_flush_tx (tap);
   if (serval_offload_needs_work (off))
     {
       guint64 before = tap->tx_dropped;

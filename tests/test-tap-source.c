@@ -3,7 +3,8 @@
  * the device through an AF_PACKET socket are read in order, a wake-up
  * writes nothing (GLib's blocking of a source around its dispatch signals
  * the context's wake-up eventfd twice), and a main loop run from the frame
- * callback neither reads again nor spins. Needs root; fails without. */
+ * callback neither reads again nor spins; frames written to it leave in order,
+ * through io_uring or write(). Needs root; fails without. */
 #define _GNU_SOURCE   /* unshare() */
 #include "config.h"
 
@@ -164,6 +165,73 @@ test_nested_loop (void)
   serval_tap_stop (tap);
 }
 
+/* Frames written to the device reach the kernel in order, through io_uring
+ * (no write() at all: they leave together in one io_uring_enter() when the
+ * pass ends) or, with SERVAL_TAP_URING=0, one write() each; a frame too
+ * large for a write slot goes after those queued before it. */
+static void
+test_writes (gconstpointer data)
+{
+  gboolean ring = GPOINTER_TO_INT (data);
+  const char *name = ring ? "tsrc2" : "tsrc3";
+  Counter c = { 0 };
+  g_autoptr(ServalTap) tap = NULL;
+  struct sockaddr_ll sll = { 0 };
+  static guint8 frame[3000];
+  guint8 got[4000];
+  guint64 before, writes;
+  guint n = 0;
+  gint64 end;
+  int s;
+
+  g_setenv ("SERVAL_TAP_URING", ring ? "1" : "0", TRUE);
+  tap = make_tap (name, &c);
+  s = socket (AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons (TEST_ETHERTYPE));
+  g_assert_cmpint (s, >=, 0);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons (TEST_ETHERTYPE);
+  sll.sll_ifindex = if_nametoindex (name);
+  g_assert_cmpint (bind (s, (struct sockaddr *) &sll, sizeof sll), ==, 0);
+
+  memset (frame, 0xff, 6);
+  serval_tap_get_mac (tap, frame + 6);
+  frame[6] ^= 0x02;   /* from another station */
+  frame[12] = TEST_ETHERTYPE >> 8;
+  frame[13] = TEST_ETHERTYPE & 0xff;
+  before = thread_write_calls ();
+  for (guint i = 0; i < N_FRAMES; i++)
+    {
+      frame[14] = i;
+      /* Frame 20 does not fit in a write slot. */
+      g_assert_true (serval_tap_write (tap, frame, i == 20 ? sizeof frame : 60));
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  writes = thread_write_calls () - before;
+  g_test_message ("%u frames, %" G_GUINT64_FORMAT " write() calls", N_FRAMES, writes);
+  g_assert_cmpuint (writes, ==, ring ? 1 : N_FRAMES);
+  end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (n < N_FRAMES && g_get_monotonic_time () < end)
+    {
+      gssize len = recv (s, got, sizeof got, 0);
+
+      if (len < 0)
+        {
+          g_usleep (1000);
+          continue;
+        }
+      g_assert_cmpint (got[14], ==, n);
+      g_assert_cmpint (len, ==, n == 20 ? (gssize) sizeof frame : 60);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, N_FRAMES);
+  g_assert_cmpuint (serval_tap_get_tx_frames (tap), ==, N_FRAMES);
+  g_assert_cmpuint (serval_tap_get_tx_dropped (tap), ==, 0);
+  close (s);
+  serval_tap_stop (tap);
+  g_unsetenv ("SERVAL_TAP_URING");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -183,5 +251,7 @@ main (int argc, char **argv)
   g_file_set_contents ("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1", -1, NULL);
   g_test_add_func ("/engine/tap-source/no-wakeup-writes", test_no_wakeup_writes);
   g_test_add_func ("/engine/tap-source/nested-loop", test_nested_loop);
+  g_test_add_data_func ("/engine/tap-source/writes/io-uring", GINT_TO_POINTER (TRUE), test_writes);
+  g_test_add_data_func ("/engine/tap-source/writes/write", GINT_TO_POINTER (FALSE), test_writes);
   return g_test_run ();
 }
