@@ -184,7 +184,8 @@ with open(out + "/medians.tsv", "w") as f:
     f.write("# label\tkind\t" + "\t".join("%s\tmin\tmax" % m for m in
             ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb")) + "\n")
     for p, kind, status, label in measured:
-        name = short.get(p) or ("Serval " + p.split("-", 1)[1].upper() if p.startswith("serval-") else p)
+        # a variant (another build or setting) is named by its label
+        name = short.get(p) or ("Serval " + p.split("-", 1)[1].upper() if p == "serval-tls" else label)
         cols = []
         for m in ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb"):
             v = vals.get((p, m))
