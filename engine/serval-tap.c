@@ -674,12 +674,15 @@ ring_free (ServalTap *tap)
 static gboolean
 ring_new (ServalTap *tap)
 {
+  static gboolean said_no_ring;
   TapRing *r = g_new0 (TapRing, 1);
   int ret = io_uring_queue_init (RING_SLOTS, &r->tx, 0);
 
   if (ret != 0)
     {
-      g_debug ("TAP device %s: no io_uring (%s), write() instead", tap->name, g_strerror (-ret));
+      say_once (&said_no_ring, "The kernel refused io_uring (%s): frames for TAP device %s are written "
+                "one write() each. Serval works on, with more CPU per small frame; a container's seccomp "
+                "profile or the sysctl kernel.io_uring_disabled may forbid it", g_strerror (-ret), tap->name);
       g_free (r);
       return FALSE;
     }

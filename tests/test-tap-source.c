@@ -4,18 +4,24 @@
  * writes nothing (GLib's blocking of a source around its dispatch signals
  * the context's wake-up eventfd twice), and a main loop run from the frame
  * callback neither reads again nor spins; frames written to it leave in order,
- * through io_uring or write(). Needs root; fails without. */
+ * through io_uring or write(), and with write() where a seccomp filter
+ * refuses io_uring, which the log says once. Needs root; fails without. */
 #define _GNU_SOURCE   /* unshare() */
 #include "config.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <linux/seccomp.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -169,11 +175,29 @@ test_nested_loop (void)
  * (no write() at all: they leave together in one io_uring_enter() when the
  * pass ends) or, with SERVAL_TAP_URING=0, one write() each; a frame too
  * large for a write slot goes after those queued before it. */
+typedef enum { WRITE_RING, WRITE_PLAIN, WRITE_REFUSED } WriteMode;
+
+/* As a container's seccomp profile may: io_uring_setup() fails with EPERM. */
 static void
-test_writes (gconstpointer data)
+forbid_io_uring (void)
 {
-  gboolean ring = GPOINTER_TO_INT (data);
-  const char *name = ring ? "tsrc2" : "tsrc3";
+  struct sock_filter filter[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = { G_N_ELEMENTS (filter), filter };
+
+  g_assert_cmpint (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), ==, 0);
+  g_assert_cmpint (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), ==, 0);
+}
+
+static void
+check_writes (WriteMode mode)
+{
+  gboolean ring = mode == WRITE_RING;
+  const char *name = mode == WRITE_RING ? "tsrc2" : mode == WRITE_PLAIN ? "tsrc3" : "tsrc4";
   Counter c = { 0 };
   g_autoptr(ServalTap) tap = NULL;
   struct sockaddr_ll sll = { 0 };
@@ -184,7 +208,9 @@ test_writes (gconstpointer data)
   gint64 end;
   int s;
 
-  g_setenv ("SERVAL_TAP_URING", ring ? "1" : "0", TRUE);
+  if (mode == WRITE_REFUSED)
+    forbid_io_uring ();
+  g_setenv ("SERVAL_TAP_URING", mode == WRITE_PLAIN ? "0" : "1", TRUE);
   tap = make_tap (name, &c);
   s = socket (AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons (TEST_ETHERTYPE));
   g_assert_cmpint (s, >=, 0);
@@ -232,6 +258,27 @@ test_writes (gconstpointer data)
   g_unsetenv ("SERVAL_TAP_URING");
 }
 
+static void
+test_writes (gconstpointer data)
+{
+  check_writes (GPOINTER_TO_INT (data));
+}
+
+/* Where the kernel refuses io_uring the frames go out with write(), and
+ * the log says so once. In a subprocess: the seccomp filter stays. */
+static void
+test_writes_refused (void)
+{
+  if (g_test_subprocess ())
+    {
+      check_writes (WRITE_REFUSED);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*The kernel refused io_uring (Operation not permitted)*one write() each*");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -251,7 +298,8 @@ main (int argc, char **argv)
   g_file_set_contents ("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1", -1, NULL);
   g_test_add_func ("/engine/tap-source/no-wakeup-writes", test_no_wakeup_writes);
   g_test_add_func ("/engine/tap-source/nested-loop", test_nested_loop);
-  g_test_add_data_func ("/engine/tap-source/writes/io-uring", GINT_TO_POINTER (TRUE), test_writes);
-  g_test_add_data_func ("/engine/tap-source/writes/write", GINT_TO_POINTER (FALSE), test_writes);
+  g_test_add_data_func ("/engine/tap-source/writes/io-uring", GINT_TO_POINTER (WRITE_RING), test_writes);
+  g_test_add_data_func ("/engine/tap-source/writes/write", GINT_TO_POINTER (WRITE_PLAIN), test_writes);
+  g_test_add_func ("/engine/tap-source/writes/io-uring-refused", test_writes_refused);
   return g_test_run ();
 }
