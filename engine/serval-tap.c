@@ -583,15 +583,29 @@ ring_wanted (void)
   return env == NULL || g_strcmp0 (env, "0") != 0;
 }
 
+static void
+ring_teardown (ServalTap *tap)
+{
+  TapRing *r = tap->ring;
+
+  tap->ring = NULL;
+  serval_poller_remove (r->entry);
+  io_uring_queue_exit (&r->tx);
+  g_free (r->tx_slots);
+  g_free (r);
+}
+
 /* Submits the queued writes and waits for them: a TAP device takes a write
  * at once (or drops the frame), so this does not block, and every slot is
- * free again afterwards. */
+ * free again afterwards. If io_uring fails here, which it should not, the
+ * frames of this batch are counted as dropped and the device goes on with
+ * write(). */
 static void
 ring_flush_tx (ServalTap *tap)
 {
   TapRing *r = tap->ring;
   struct io_uring_cqe *cqe;
-  guint n = r->tx_queued;
+  guint n = r->tx_queued, done = 0;
   int ret;
 
   if (n == 0)
@@ -600,10 +614,14 @@ ring_flush_tx (ServalTap *tap)
   do
     ret = io_uring_submit_and_wait (&r->tx, n);
   while (ret == -EINTR);
-  if (ret < 0)
-    g_warning ("Writing to TAP device %s failed: io_uring: %s", tap->name, g_strerror (-ret));
-  while (n > 0 && io_uring_wait_cqe (&r->tx, &cqe) == 0)
+  while (ret > 0 && done < (guint) ret)
     {
+      int w = io_uring_wait_cqe (&r->tx, &cqe);
+
+      if (w == -EINTR)
+        continue;
+      if (w < 0)
+        break;
       /* user_data: the bytes the write had to take. */
       if (cqe->res < 0 || (guint64) cqe->res != cqe->user_data)
         {
@@ -611,7 +629,16 @@ ring_flush_tx (ServalTap *tap)
           tap->tx_dropped++;
         }
       io_uring_cqe_seen (&r->tx, cqe);
-      n--;
+      done++;
+    }
+  if (done < n)
+    {
+      g_warning ("Writing to TAP device %s through io_uring failed (%s): %u frame(s) lost; it is written "
+                 "with write() from now on", tap->name, ret < 0 ? g_strerror (-ret) : "not every write was taken",
+                 n - done);
+      tap->tx_frames -= n - done;
+      tap->tx_dropped += n - done;
+      ring_teardown (tap);
     }
 }
 
@@ -640,7 +667,11 @@ ring_queue_write (ServalTap *tap, const struct virtio_net_hdr *vh, const guint8 
   if (hdr + len > RING_SLOT)
     return FALSE;
   if (r->tx_queued == RING_SLOTS)
-    ring_flush_tx (tap);
+    {
+      ring_flush_tx (tap);
+      if (tap->ring == NULL)
+        return FALSE;   /* io_uring failed: write() from now on */
+    }
   slot = r->tx_slots + (gsize) r->tx_queued * RING_SLOT;
   if (vh != NULL)
     memcpy (slot, vh, hdr);
@@ -658,16 +689,11 @@ ring_queue_write (ServalTap *tap, const struct virtio_net_hdr *vh, const guint8 
 static void
 ring_free (ServalTap *tap)
 {
-  TapRing *r = tap->ring;
-
-  if (r == NULL)
+  if (tap->ring == NULL)
     return;
   ring_flush_tx (tap);
-  tap->ring = NULL;
-  serval_poller_remove (r->entry);
-  io_uring_queue_exit (&r->tx);
-  g_free (r->tx_slots);
-  g_free (r);
+  if (tap->ring != NULL)
+    ring_teardown (tap);
 }
 
 /* Sets up tap->ring; FALSE (and no ring) where the kernel refuses io_uring. */
