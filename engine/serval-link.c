@@ -257,7 +257,10 @@ tls_pull (gnutls_transport_ptr_t ptr, void *buf, size_t size)
         }
       link->ct_in_pos = 0;
       link->ct_in_len = n;
-      link->ct_in_drained = n < CT_IN_SIZE;
+      /* A short read of a few records: the peer is quiet, and the next
+       * recv() would only say EAGAIN. A short read of many: the peer keeps
+       * sending, and more has likely come while these are handled. */
+      link->ct_in_drained = n < CT_IN_SIZE / 4;
     }
   n = MIN (size, link->ct_in_len - link->ct_in_pos);
   memcpy (buf, link->ct_in + link->ct_in_pos, n);
