@@ -35,9 +35,10 @@ struct _ServalLink
    * way or when it stopped early; freed when drained. */
   guint8 *ct_in;
   gsize ct_in_pos, ct_in_len;
-  /* Inside link_read(): a recv() that returned less than asked for found
-   * the socket drained, so the next one would only say EAGAIN; it is not
-   * made (level-triggered epoll reports what arrives later). */
+  /* Inside link_read(): a recv() that returned much less than asked for
+   * (under a quarter) found the socket drained, so the next one would only
+   * say EAGAIN; it is not made (level-triggered epoll reports what arrives
+   * later). */
   gboolean in_read_pass;
   gboolean ct_in_drained;
   /* Ciphertext GnuTLS made and the socket has not taken yet: records are
