@@ -521,41 +521,12 @@ serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func, gpointer use
   tap->func_data = user_data;
 }
 
-/* One frame read from the device: its virtio header taken apart, if any. */
-static void
-handle_frame (ServalTap *tap, guint8 *buf, gsize n)
-{
-  tap->rx_frames++;
-  if (tap->vnet)
-    {
-      struct virtio_net_hdr vh;
-
-      if (n <= VNET_HDR_LEN + 14 || n >= TAP_BUFFER)
-        return;   /* cannot happen with a working kernel */
-      memcpy (&vh, buf, sizeof vh);
-      /* Host order: a legacy header on a file without TUNSETVNETBE/LE. */
-      tap->rx_offload.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;   /* never DATA_VALID */
-      tap->rx_offload.gso_type = vh.gso_type;
-      tap->rx_offload.hdr_len = vh.hdr_len;
-      tap->rx_offload.gso_size = vh.gso_size;
-      tap->rx_offload.csum_start = vh.csum_start;
-      tap->rx_offload.csum_offset = vh.csum_offset;
-      tap->rx_offload_valid = serval_offload_needs_work (&tap->rx_offload);
-      if (tap->rx_offload_valid && (tap->rx_offload.gso_type & ~SERVAL_GSO_ECN) != SERVAL_GSO_NONE)
-        tap->rx_gso_frames++;
-      if (tap->func != NULL)
-        tap->func (tap, buf + VNET_HDR_LEN, n - VNET_HDR_LEN, tap->func_data);
-      tap->rx_offload_valid = FALSE;
-    }
-  else if (tap->func != NULL)
-    tap->func (tap, buf, n, tap->func_data);
-}
-
 static void
 readable_cb (ServalTap *tap)
 {
   gsize total = 0;
 
+  g_object_ref (tap);
   for (int i = 0; i < MAX_READS_PER_WAKEUP && total < MAX_BYTES_PER_WAKEUP && tap->fd >= 0; i++)
     {
       gssize n = read (tap->fd, tap->buf, TAP_BUFFER);
@@ -569,8 +540,32 @@ readable_cb (ServalTap *tap)
       if (n == 0)
         break;
       total += n;
-      handle_frame (tap, tap->buf, n);
+      tap->rx_frames++;
+      if (tap->vnet)
+        {
+          struct virtio_net_hdr vh;
+
+          if ((gsize) n <= VNET_HDR_LEN + 14 || (gsize) n >= TAP_BUFFER)
+            continue;   /* cannot happen with a working kernel */
+          memcpy (&vh, tap->buf, sizeof vh);
+          /* Host order: a legacy header on a file without TUNSETVNETBE/LE. */
+          tap->rx_offload.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;   /* never DATA_VALID */
+          tap->rx_offload.gso_type = vh.gso_type;
+          tap->rx_offload.hdr_len = vh.hdr_len;
+          tap->rx_offload.gso_size = vh.gso_size;
+          tap->rx_offload.csum_start = vh.csum_start;
+          tap->rx_offload.csum_offset = vh.csum_offset;
+          tap->rx_offload_valid = serval_offload_needs_work (&tap->rx_offload);
+          if (tap->rx_offload_valid && (tap->rx_offload.gso_type & ~SERVAL_GSO_ECN) != SERVAL_GSO_NONE)
+            tap->rx_gso_frames++;
+          if (tap->func != NULL)
+            tap->func (tap, tap->buf + VNET_HDR_LEN, n - VNET_HDR_LEN, tap->func_data);
+          tap->rx_offload_valid = FALSE;
+        }
+      else if (tap->func != NULL)
+        tap->func (tap, tap->buf, n, tap->func_data);
     }
+  g_object_unref (tap);
 }
 
 /* --- io_uring ------------------------------------------------------------------ */
@@ -645,10 +640,8 @@ ring_flush_tx (ServalTap *tap)
 static void
 ring_flush_cb (gpointer user_data)
 {
-  ServalTap *tap = user_data;
-
-  if (tap->ring != NULL)
-    ring_flush_tx (tap);
+  /* The entry exists only while the ring does. */
+  ring_flush_tx (user_data);
 }
 
 static const ServalPollerFuncs ring_poller_funcs = {
@@ -696,8 +689,8 @@ ring_free (ServalTap *tap)
     ring_teardown (tap);
 }
 
-/* Sets up tap->ring; FALSE (and no ring) where the kernel refuses io_uring. */
-static gboolean
+/* Sets up tap->ring; none where the kernel refuses io_uring. */
+static void
 ring_new (ServalTap *tap)
 {
   static gboolean said_no_ring;
@@ -710,12 +703,11 @@ ring_new (ServalTap *tap)
                 "one write() each. Serval works on, with more CPU per small frame; a container's seccomp "
                 "profile or the sysctl kernel.io_uring_disabled may forbid it", g_strerror (-ret), tap->name);
       g_free (r);
-      return FALSE;
+      return;
     }
   r->tx_slots = g_malloc ((gsize) RING_SLOTS * RING_SLOT);
   r->entry = serval_poller_add (tap->poller, -1, &ring_poller_funcs, tap, NULL);
   tap->ring = r;
-  return TRUE;
 }
 
 /* The device's GSource. Unlike g_unix_fd_source_new()'s, it may recurse:
@@ -768,7 +760,6 @@ tap_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
   TapSource *ts = (TapSource *) source;
   g_autoptr(ServalPoller) poller = NULL;
-  ServalTap *tap;
 
   if (ts->reading)
     {
@@ -780,9 +771,7 @@ tap_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   poller = serval_poller_ref (ts->tap->poller);
   ts->reading = TRUE;
   serval_poller_batch_begin (poller);
-  tap = g_object_ref (ts->tap);
-  readable_cb (tap);
-  g_object_unref (tap);
+  readable_cb (ts->tap);
   serval_poller_batch_end (poller);
   ts->reading = FALSE;
   if (ts->nested_blocked)
@@ -830,15 +819,36 @@ serval_tap_stop (ServalTap *tap)
   g_clear_pointer (&tap->poller, serval_poller_unref);
 }
 
+/* Hands one frame (after its virtio header, if @vh) to the device: into an
+ * io_uring write slot when there is a ring and it fits, otherwise at once,
+ * after what the ring holds, so that the device sees every frame in order. */
+static gboolean
+put_frame (ServalTap *tap, const struct virtio_net_hdr *vh, const guint8 *frame, gsize len)
+{
+  gsize hdr = vh != NULL ? VNET_HDR_LEN : 0;
+  struct iovec iov[2];
+  int n = 0;
+
+  if (tap->ring != NULL && ring_queue_write (tap, vh, frame, len))
+    return TRUE;
+  if (tap->ring != NULL)
+    ring_flush_tx (tap);
+  if (vh != NULL)
+    iov[n++] = (struct iovec) { .iov_base = (void *) vh, .iov_len = hdr };
+  iov[n++] = (struct iovec) { .iov_base = (void *) frame, .iov_len = len };
+  if (writev (tap->fd, iov, n) != (gssize) (hdr + len))
+    {
+      tap->tx_dropped++;
+      return FALSE;
+    }
+  tap->tx_frames++;
+  return TRUE;
+}
+
 static void
 write_plain (const guint8 *frame, gsize len, gpointer user_data)
 {
-  ServalTap *tap = user_data;
-
-  if (write (tap->fd, frame, len) != (gssize) len)
-    tap->tx_dropped++;
-  else
-    tap->tx_frames++;
+  put_frame (user_data, NULL, frame, len);
 }
 
 gboolean
@@ -849,12 +859,9 @@ serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len, const 
       tap->tx_dropped++;
       return FALSE;
     }
-  if (tap->ring != NULL && !tap->vnet && !serval_offload_needs_work (off) && ring_queue_write (tap, NULL, frame, len))
-    return TRUE;
   if (tap->vnet)
     {
       struct virtio_net_hdr vh = { 0 };
-      struct iovec iov[2];
 
       if (off != NULL)
         {
@@ -865,25 +872,8 @@ serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len, const 
           vh.csum_start = off->csum_start;
           vh.csum_offset = off->csum_offset;
         }
-      if (tap->ring != NULL && ring_queue_write (tap, &vh, frame, len))
-        return TRUE;
-      /* Too large for a slot: what is queued goes first. */
-      if (tap->ring != NULL)
-        ring_flush_tx (tap);
-      iov[0].iov_base = &vh;
-      iov[0].iov_len = VNET_HDR_LEN;
-      iov[1].iov_base = (void *) frame;
-      iov[1].iov_len = len;
-      if (writev (tap->fd, iov, 2) != (gssize) (VNET_HDR_LEN + len))
-        {
-          tap->tx_dropped++;
-          return FALSE;
-        }
-      tap->tx_frames++;
-      return TRUE;
+      return put_frame (tap, &vh, frame, len);
     }
-  if (tap->ring != NULL)
-    ring_flush_tx (tap);
   if (serval_offload_needs_work (off))
     {
       guint64 before = tap->tx_dropped;
