@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -47,12 +48,11 @@ G_DEFINE_QUARK (serval-tap-error-quark, serval_tap_error)
  * client's CPU time per 64-byte frame. Frames for the device are copied
  * into write slots of an io_uring and leave together in one
  * io_uring_enter() when the poller's pass ends (frames larger than a slot,
- * GSO frames, are written at once, after what is queued). Reads stay
- * read(): through io_uring they cost more CPU per frame, not less (armed
- * reads complete through task work and come in batches of at most the
- * reads armed; docs/performance.md). Where io_uring is refused (a
+ * GSO frames, are written at once, after what is queued). Reads go
+ * through a ring of their own (below). Where io_uring is refused (a
  * container's seccomp filter, kernel.io_uring_disabled) or
- * SERVAL_TAP_URING=0, write() does it as before. */
+ * SERVAL_TAP_URING=0, write() and read() do it as before;
+ * SERVAL_TAP_URING=write keeps the write ring only. */
 typedef struct
 {
   struct io_uring tx;
@@ -60,6 +60,8 @@ typedef struct
   guint tx_queued;             /* slots [0, tx_queued) wait for ring_flush_tx() */
   ServalPollerEntry *entry;    /* its flush() submits the queued writes */
 } TapRing;
+
+typedef struct _TapRx TapRx;
 
 struct _ServalTap
 {
@@ -75,6 +77,7 @@ struct _ServalTap
    * the links at the end of the pass (serval_poller_batch_begin()). */
   ServalPoller *poller;
   TapRing *ring;             /* NULL: read() and write() */
+  TapRx *rx;                 /* NULL: read() */
   ServalTapFrameFunc func;
   gpointer func_data;
   guint8 *buf;
@@ -497,6 +500,7 @@ serval_tap_set_persistent (ServalTap *tap, gboolean persistent, GError **error)
 
 gboolean serval_tap_get_up (ServalTap *tap) { return tap->up; }
 gboolean serval_tap_get_offload (ServalTap *tap) { return tap->vnet; }
+gboolean serval_tap_get_io_uring_reads (ServalTap *tap) { return tap->rx != NULL; }
 const ServalOffload *serval_tap_get_rx_offload (ServalTap *tap)
 {
   return tap->rx_offload_valid ? &tap->rx_offload : NULL;
@@ -521,6 +525,36 @@ serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func, gpointer use
   tap->func_data = user_data;
 }
 
+/* One frame as read from the device (with its virtio header if tap->vnet). */
+static void
+take_frame (ServalTap *tap, const guint8 *buf, gsize n)
+{
+  tap->rx_frames++;
+  if (tap->vnet)
+    {
+      struct virtio_net_hdr vh;
+
+      if (n <= VNET_HDR_LEN + 14 || n >= TAP_BUFFER)
+        return;   /* cannot happen with a working kernel */
+      memcpy (&vh, buf, sizeof vh);
+      /* Host order: a legacy header on a file without TUNSETVNETBE/LE. */
+      tap->rx_offload.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;   /* never DATA_VALID */
+      tap->rx_offload.gso_type = vh.gso_type;
+      tap->rx_offload.hdr_len = vh.hdr_len;
+      tap->rx_offload.gso_size = vh.gso_size;
+      tap->rx_offload.csum_start = vh.csum_start;
+      tap->rx_offload.csum_offset = vh.csum_offset;
+      tap->rx_offload_valid = serval_offload_needs_work (&tap->rx_offload);
+      if (tap->rx_offload_valid && (tap->rx_offload.gso_type & ~SERVAL_GSO_ECN) != SERVAL_GSO_NONE)
+        tap->rx_gso_frames++;
+      if (tap->func != NULL)
+        tap->func (tap, buf + VNET_HDR_LEN, n - VNET_HDR_LEN, tap->func_data);
+      tap->rx_offload_valid = FALSE;
+    }
+  else if (tap->func != NULL)
+    tap->func (tap, buf, n, tap->func_data);
+}
+
 static void
 readable_cb (ServalTap *tap)
 {
@@ -540,30 +574,7 @@ readable_cb (ServalTap *tap)
       if (n == 0)
         break;
       total += n;
-      tap->rx_frames++;
-      if (tap->vnet)
-        {
-          struct virtio_net_hdr vh;
-
-          if ((gsize) n <= VNET_HDR_LEN + 14 || (gsize) n >= TAP_BUFFER)
-            continue;   /* cannot happen with a working kernel */
-          memcpy (&vh, tap->buf, sizeof vh);
-          /* Host order: a legacy header on a file without TUNSETVNETBE/LE. */
-          tap->rx_offload.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;   /* never DATA_VALID */
-          tap->rx_offload.gso_type = vh.gso_type;
-          tap->rx_offload.hdr_len = vh.hdr_len;
-          tap->rx_offload.gso_size = vh.gso_size;
-          tap->rx_offload.csum_start = vh.csum_start;
-          tap->rx_offload.csum_offset = vh.csum_offset;
-          tap->rx_offload_valid = serval_offload_needs_work (&tap->rx_offload);
-          if (tap->rx_offload_valid && (tap->rx_offload.gso_type & ~SERVAL_GSO_ECN) != SERVAL_GSO_NONE)
-            tap->rx_gso_frames++;
-          if (tap->func != NULL)
-            tap->func (tap, tap->buf + VNET_HDR_LEN, n - VNET_HDR_LEN, tap->func_data);
-          tap->rx_offload_valid = FALSE;
-        }
-      else if (tap->func != NULL)
-        tap->func (tap, tap->buf, n, tap->func_data);
+      take_frame (tap, tap->buf, n);
     }
   g_object_unref (tap);
 }
@@ -700,7 +711,7 @@ ring_new (ServalTap *tap)
   if (ret != 0)
     {
       say_once (&said_no_ring, "The kernel refused io_uring (%s): frames for TAP device %s are written "
-                "one write() each. Serval works on, with more CPU per small frame; a container's seccomp "
+                "and read one system call each. Serval works on, with more CPU per small frame; a container's seccomp "
                 "profile or the sysctl kernel.io_uring_disabled may forbid it", g_strerror (-ret), tap->name);
       g_free (r);
       return;
@@ -708,6 +719,259 @@ ring_new (ServalTap *tap)
   r->tx_slots = g_malloc ((gsize) RING_SLOTS * RING_SLOT);
   r->entry = serval_poller_add (tap->poller, -1, &ring_poller_funcs, tap, NULL);
   tap->ring = r;
+}
+
+/* --- reading through io_uring ----------------------------------------------------- */
+
+/* A read() per frame is most of a sending client's CPU time for small
+ * frames (2.6 us a 64-byte frame on this machine kind, 1.1 us of it the
+ * system call). Instead one multishot read stays armed on the device and
+ * takes frames into a ring of provided buffers. The ring defers its task
+ * work (IORING_SETUP_DEFER_TASKRUN) to the next io_uring_enter() of this
+ * thread, so when the main loop finds the device readable, one
+ * io_uring_enter() reads every frame waiting, without a wake-up or an IPI
+ * per frame (the ring without deferral costs more CPU per frame than
+ * read(): docs/performance.md). The main loop keeps polling the device
+ * itself: an eventfd registered on a deferring ring was signalled 10-30 ms
+ * late here. Needs Linux 6.7 (IORING_OP_READ_MULTISHOT); elsewhere, or when
+ * the ring fails, read() does it.
+ *
+ * Buffers hold the largest frame, a GSO frame with its header: a read into
+ * a shorter one would cut the frame. Pages never touched cost no memory, so
+ * with small frames a buffer keeps one page resident. */
+#ifndef IORING_OP_READ_MULTISHOT
+#define IORING_OP_READ_MULTISHOT 49   /* Linux 6.7; Debian 12's uapi headers are older */
+#endif
+/* 16 and not 64: buffers are taken in turn, and 64 of them (4 MiB) made a
+ * TCP frame cost the sending client more CPU than read() into one buffer;
+ * 16 cost the same, and a read that ends every 16 frames is armed again
+ * with one io_uring_enter() more per 16 frames. */
+#define RX_BUFS 16
+#define RX_GROUP 0
+
+struct _TapRx
+{
+  struct io_uring ring;
+  struct io_uring_buf_ring *br;
+  guint8 *bufs;                /* RX_BUFS x TAP_BUFFER */
+  gboolean in_pass;            /* stopped during a pass: the pass frees it */
+  gboolean stopped;
+  gboolean more;               /* completions left for the next pass */
+};
+
+static gboolean
+rx_wanted (void)
+{
+  return g_strcmp0 (g_getenv ("SERVAL_TAP_URING"), "write") != 0;
+}
+
+static void
+rx_free (TapRx *x)
+{
+  io_uring_queue_exit (&x->ring);
+  if (x->br != NULL)
+    munmap (x->br, RX_BUFS * sizeof (struct io_uring_buf));
+  if (x->bufs != NULL)
+    munmap (x->bufs, (gsize) RX_BUFS * TAP_BUFFER);
+  g_free (x);
+}
+
+static void
+rx_put_buffer (TapRx *x, guint bid, int offset)
+{
+  io_uring_buf_ring_add (x->br, x->bufs + (gsize) bid * TAP_BUFFER, TAP_BUFFER, bid,
+                         io_uring_buf_ring_mask (RX_BUFS), offset);
+}
+
+/* Arms the multishot read; it starts reading at once. */
+static gboolean
+rx_arm (ServalTap *tap)
+{
+  struct io_uring_sqe *sqe = io_uring_get_sqe (&tap->rx->ring);
+
+  if (sqe == NULL)
+    return FALSE;
+  io_uring_prep_rw (IORING_OP_READ_MULTISHOT, sqe, tap->fd, NULL, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = RX_GROUP;
+  return io_uring_submit (&tap->rx->ring) == 1;
+}
+
+static gboolean
+rx_supported (struct io_uring *ring)
+{
+  struct io_uring_probe *probe = io_uring_get_probe_ring (ring);
+  gboolean ok = probe != NULL && io_uring_opcode_supported (probe, IORING_OP_READ_MULTISHOT);
+
+  if (probe != NULL)
+    io_uring_free_probe (probe);
+  return ok;
+}
+
+static void
+rx_stop (ServalTap *tap)
+{
+  TapRx *x = tap->rx;
+
+  if (x == NULL)
+    return;
+  tap->rx = NULL;
+  if (x->in_pass)
+    x->stopped = TRUE;
+  else
+    rx_free (x);
+}
+
+/* Sets up tap->rx on the thread that will run the passes (the ring takes
+ * io_uring_enter() from this thread only); none where the kernel cannot. */
+static void
+rx_new (ServalTap *tap)
+{
+  struct io_uring_params p = {
+    .flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
+    .cq_entries = 2 * RX_BUFS,   /* a pass's completions and the one that ends a read */
+  };
+  struct io_uring_buf_reg reg = { 0 };
+  TapRx *x = g_new0 (TapRx, 1);
+  const char *why = NULL;
+  int ret;
+
+  ret = io_uring_queue_init_params (8, &x->ring, &p);
+  if (ret != 0)
+    {
+      g_debug ("TAP device %s: no io_uring for reads (%s): read() each frame", tap->name, g_strerror (-ret));
+      g_free (x);
+      return;
+    }
+  tap->rx = x;
+  x->br = mmap (NULL, RX_BUFS * sizeof (struct io_uring_buf), PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  x->bufs = mmap (NULL, (gsize) RX_BUFS * TAP_BUFFER, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (x->br == MAP_FAILED || x->bufs == MAP_FAILED)
+    {
+      x->br = x->br == MAP_FAILED ? NULL : x->br;
+      x->bufs = x->bufs == MAP_FAILED ? NULL : x->bufs;
+      why = "out of memory";
+    }
+  else if (!rx_supported (&x->ring))
+    why = "the kernel has no multishot read, Linux 6.7";
+  else
+    {
+      reg.ring_addr = (guint64) (guintptr) x->br;
+      reg.ring_entries = RX_BUFS;
+      reg.bgid = RX_GROUP;
+      ret = io_uring_register_buf_ring (&x->ring, &reg, 0);
+      if (ret != 0)
+        why = g_strerror (-ret);
+    }
+  if (why == NULL)
+    {
+      io_uring_buf_ring_init (x->br);
+      for (guint i = 0; i < RX_BUFS; i++)
+        rx_put_buffer (x, i, i);
+      io_uring_buf_ring_advance (x->br, RX_BUFS);
+      if (!rx_arm (tap))
+        why = "the read could not be armed";
+      /* It read at once what was waiting: see rx_pass(). */
+      x->more = io_uring_cq_ready (&x->ring) > 0;
+    }
+  if (why != NULL)
+    {
+      g_debug ("TAP device %s: no io_uring for reads (%s): read() each frame", tap->name, why);
+      rx_stop (tap);
+    }
+}
+
+/* Hands on the completions waiting (at most MAX_BYTES_PER_WAKEUP more than
+ * @total), gives their buffers back and re-arms a read that ended (it ends
+ * when it has taken every buffer). Returns the frames, or -errno. */
+static int
+rx_take (ServalTap *tap, TapRx *x, gsize *total)
+{
+  struct io_uring_cqe *cqe;
+  guint returned = 0;
+  gboolean rearm = FALSE;
+  int frames = 0, failed = 0;
+
+  while (io_uring_peek_cqe (&x->ring, &cqe) == 0)
+    {
+      int res = cqe->res;
+      guint flags = cqe->flags;
+
+      if (*total >= MAX_BYTES_PER_WAKEUP)
+        {
+          x->more = TRUE;
+          break;
+        }
+      io_uring_cqe_seen (&x->ring, cqe);
+      if (!(flags & IORING_CQE_F_MORE))
+        rearm = TRUE;
+      if (res < 0 && res != -ENOBUFS && res != -EAGAIN && res != -EINTR)
+        failed = res;
+      if (!(flags & IORING_CQE_F_BUFFER))
+        continue;
+      if (res > 0 && !x->stopped)
+        {
+          *total += res;
+          frames++;
+          take_frame (tap, x->bufs + (gsize) (flags >> IORING_CQE_BUFFER_SHIFT) * TAP_BUFFER, res);
+        }
+      rx_put_buffer (x, flags >> IORING_CQE_BUFFER_SHIFT, returned++);
+    }
+  io_uring_buf_ring_advance (x->br, returned);
+  if (failed == 0 && rearm && !x->stopped && !rx_arm (tap))
+    failed = -EIO;
+  return failed != 0 ? failed : frames;
+}
+
+/* A read pass: runs the reads waiting (the deferred task work) and hands
+ * their frames on, again while frames keep coming, up to what a pass of
+ * read() takes (MAX_READS_PER_WAKEUP), so that the links get batches as
+ * large. On a failure the device goes on with read(), in this pass already. */
+static void
+rx_pass (ServalTap *tap)
+{
+  TapRx *x = tap->rx;
+  gsize total = 0;
+  int frames = 0, got, failed = 0;
+
+  x->in_pass = TRUE;
+  g_object_ref (tap);
+  do
+    {
+      if (!x->more)
+        {
+          int ret = io_uring_get_events (&x->ring);
+
+          if (ret < 0)
+            {
+              failed = ret;
+              break;
+            }
+        }
+      x->more = FALSE;
+      got = rx_take (tap, x, &total);
+      if (got < 0)
+        failed = got;
+      else
+        frames += got;
+    }
+  while (failed == 0 && got > 0 && !x->more && !x->stopped && frames < MAX_READS_PER_WAKEUP);
+  x->in_pass = FALSE;
+  if (x->stopped)
+    rx_free (x);
+  /* A read re-armed reads at once what waits; the device may then look
+   * idle with those frames in the completion queue. */
+  else if (failed == 0 && io_uring_cq_ready (&x->ring) > 0)
+    x->more = TRUE;
+  if (failed != 0 && tap->rx == x)
+    {
+      g_warning ("Reading from TAP device %s through io_uring failed (%s); it is read with read() from now on",
+                 tap->name, g_strerror (-failed));
+      rx_stop (tap);
+      readable_cb (tap);
+    }
+  g_object_unref (tap);
 }
 
 /* The device's GSource. Unlike g_unix_fd_source_new()'s, it may recurse:
@@ -744,7 +1008,7 @@ tap_source_prepare (GSource *source, int *timeout)
   *timeout = -1;
   if (ts->reading)
     tap_source_block_nested (ts);
-  return FALSE;
+  return !ts->reading && ts->tap->rx != NULL && ts->tap->rx->more;
 }
 
 static gboolean
@@ -752,7 +1016,10 @@ tap_source_check (GSource *source)
 {
   TapSource *ts = (TapSource *) source;
 
-  return !ts->reading && (g_source_query_unix_fd (source, ts->tag) & (G_IO_IN | G_IO_ERR | G_IO_HUP)) != 0;
+  if (ts->reading)
+    return FALSE;
+  return (ts->tap->rx != NULL && ts->tap->rx->more) ||
+         (g_source_query_unix_fd (source, ts->tag) & (G_IO_IN | G_IO_ERR | G_IO_HUP)) != 0;
 }
 
 static gboolean
@@ -771,7 +1038,10 @@ tap_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   poller = serval_poller_ref (ts->tap->poller);
   ts->reading = TRUE;
   serval_poller_batch_begin (poller);
-  readable_cb (ts->tap);
+  if (ts->tap->rx != NULL)
+    rx_pass (ts->tap);
+  else
+    readable_cb (ts->tap);
   serval_poller_batch_end (poller);
   ts->reading = FALSE;
   if (ts->nested_blocked)
@@ -799,6 +1069,8 @@ serval_tap_start (ServalTap *tap)
   tap->poller = serval_poller_ref_for_context (g_main_context_get_thread_default ());
   if (ring_wanted ())
     ring_new (tap);
+  if (ring_wanted () && rx_wanted ())
+    rx_new (tap);
   tap->source = g_source_new (&tap_source_funcs, sizeof (TapSource));
   g_source_set_static_name (tap->source, "ServalTap");
   ts = (TapSource *) tap->source;
@@ -815,6 +1087,7 @@ serval_tap_stop (ServalTap *tap)
     return;
   g_source_destroy (tap->source);
   g_clear_pointer (&tap->source, g_source_unref);
+  rx_stop (tap);
   ring_free (tap);
   g_clear_pointer (&tap->poller, serval_poller_unref);
 }

@@ -96,6 +96,10 @@ gboolean     serval_tap_get_offload (ServalTap *tap);
  * work left (a GSO frame or a partial checksum), else NULL. Frames with it
  * may be up to 65536 bytes long. */
 const ServalOffload *serval_tap_get_rx_offload (ServalTap *tap);
+/* Whether the started device is read through io_uring (a multishot read,
+ * Linux 6.7) rather than a read() per frame: SERVAL_TAP_URING=0 or =write
+ * turns it off. */
+gboolean     serval_tap_get_io_uring_reads (ServalTap *tap);
 
 /* Text forms of the IPv4/IPv6 addresses the device has now (NULL-terminated). */
 char       **serval_tap_get_addresses (ServalTap *tap);

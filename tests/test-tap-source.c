@@ -34,6 +34,7 @@
 
 typedef struct {
   guint frames;            /* ours, in order */
+  gsize longest;           /* of ours */
   guint other;             /* anything else the kernel sent */
   guint8 next_seq;
   gboolean in_order;
@@ -55,9 +56,13 @@ frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
         c->in_order = FALSE;
       c->next_seq = frame[14] + 1;
       c->frames++;
+      c->longest = MAX (c->longest, len);
     }
   else
-    c->other++;
+    {
+      c->other++;
+      g_test_message ("another frame: %zu bytes, EtherType %02x%02x", len, frame[12], frame[13]);
+    }
   if (c->nest)
     {
       guint before = c->calls;
@@ -71,16 +76,18 @@ frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
 }
 
 /* Sends @n frames of our EtherType out of @name, as the kernel would
- * route them to the device: the TAP file then reads them. */
+ * route them to the device: the TAP file then reads them. Frame @jumbo_at
+ * (if < @n) is @jumbo_len bytes long, the others 60. */
 static void
-send_frames (const char *name, const guint8 mac[6], guint n)
+send_frames_jumbo (const char *name, const guint8 mac[6], guint n, guint jumbo_at, gsize jumbo_len)
 {
   struct sockaddr_ll sll = { 0 };
-  guint8 frame[60] = { 0 };
+  static guint8 frame[9014];
   int s = socket (AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 
   if (s < 0)
     g_error ("AF_PACKET socket: %s (the test needs root)", g_strerror (errno));
+  g_assert_cmpuint (jumbo_len, <=, sizeof frame);
   sll.sll_family = AF_PACKET;
   sll.sll_ifindex = if_nametoindex (name);
   sll.sll_halen = 6;
@@ -92,11 +99,19 @@ send_frames (const char *name, const guint8 mac[6], guint n)
   frame[13] = TEST_ETHERTYPE & 0xff;
   for (guint i = 0; i < n; i++)
     {
+      gsize len = i == jumbo_at ? jumbo_len : 60;
+
       frame[14] = i;
-      if (sendto (s, frame, sizeof frame, 0, (struct sockaddr *) &sll, sizeof sll) != sizeof frame)
+      if (sendto (s, frame, len, 0, (struct sockaddr *) &sll, sizeof sll) != (gssize) len)
         g_error ("sending a frame to %s: %s", name, g_strerror (errno));
     }
   close (s);
+}
+
+static void
+send_frames (const char *name, const guint8 mac[6], guint n)
+{
+  send_frames_jumbo (name, mac, n, G_MAXUINT, 0);
 }
 
 static void
@@ -109,10 +124,10 @@ iterate_until_frames (Counter *c, guint n)
 }
 
 static ServalTap *
-make_tap (const char *name, Counter *c)
+make_tap_mtu (const char *name, guint mtu, Counter *c)
 {
   g_autoptr(GError) error = NULL;
-  ServalTap *tap = serval_tap_new (name, 1500, &error);
+  ServalTap *tap = serval_tap_new (name, mtu, &error);
 
   g_assert_no_error (error);
   c->in_order = TRUE;
@@ -121,6 +136,12 @@ make_tap (const char *name, Counter *c)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   return tap;
+}
+
+static ServalTap *
+make_tap (const char *name, Counter *c)
+{
+  return make_tap_mtu (name, 1500, c);
 }
 
 static void
@@ -169,6 +190,132 @@ test_nested_loop (void)
   g_assert_cmpuint (c.frames, ==, 2 * N_FRAMES);
   g_assert_true (c.in_order);
   serval_tap_stop (tap);
+}
+
+/* Frames waiting on the device are read in order, through io_uring (no
+ * read() at all: io_uring_enter() runs every read waiting) or, with
+ * SERVAL_TAP_URING=0, one read() each. 129 frames are eight sets of the 16
+ * read buffers and one more: the multishot read ends when it has taken
+ * every buffer and is armed again, and the last frame, read at once then,
+ * waits in the completion queue while the device looks idle (the test
+ * fails there if nothing goes back for it). Frame 20 is a jumbo frame: a
+ * read buffer holds the largest frame. */
+static void
+test_reads (gconstpointer data)
+{
+  gboolean ring = GPOINTER_TO_INT (data);
+  const char *name = ring ? "tsrc5" : "tsrc6";
+  Counter c = { 0 };
+  g_autoptr(ServalTap) tap = NULL;
+  guint8 mac[6];
+  guint64 before, reads;
+  enum { N_READS = 129, JUMBO = 9000 };
+
+  g_setenv ("SERVAL_TAP_URING", ring ? "1" : "0", TRUE);
+  tap = make_tap_mtu (name, 9000, &c);
+  if (ring && !serval_tap_get_io_uring_reads (tap))
+    g_error ("TAP device %s is read with read(): this kernel has no io_uring multishot read "
+             "(Linux 6.7), or refuses io_uring", name);
+  g_assert_false (!ring && serval_tap_get_io_uring_reads (tap));
+  serval_tap_get_mac (tap, mac);
+  send_frames_jumbo (name, mac, N_READS, 20, JUMBO);
+  before = thread_read_calls ();
+  iterate_until_frames (&c, N_READS);
+  reads = thread_read_calls () - before;
+  g_test_message ("%u frames, %" G_GUINT64_FORMAT " read() calls", c.frames, reads);
+  g_assert_cmpuint (c.frames, ==, N_READS);
+  g_assert_true (c.in_order);
+  g_assert_cmpuint (c.longest, ==, JUMBO);   /* whole */
+  if (ring)
+    g_assert_cmpuint (reads, ==, 0);
+  else
+    g_assert_cmpuint (reads, >, N_READS);
+  g_assert_cmpuint (serval_tap_get_rx_frames (tap), ==, N_READS);
+  serval_tap_stop (tap);
+  g_unsetenv ("SERVAL_TAP_URING");
+}
+
+/* A frame that waits on the device before it is started is read as soon as
+ * it is: the read armed at the start takes it at once, and the device then
+ * looks idle. */
+static void
+test_reads_waiting_at_start (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalTap) tap = serval_tap_new ("tsrc7", 1500, &error);
+  Counter c = { .in_order = TRUE };
+  guint8 mac[6];
+
+  g_assert_no_error (error);
+  serval_tap_get_mac (tap, mac);
+  serval_tap_set_frame_func (tap, frame_cb, &c);
+  send_frames ("tsrc7", mac, 1);
+  serval_tap_start (tap);
+  if (!serval_tap_get_io_uring_reads (tap))
+    g_error ("TAP device tsrc7 is read with read(): this kernel has no io_uring multishot read "
+             "(Linux 6.7), or refuses io_uring");
+  iterate_until_frames (&c, 1);
+  g_assert_cmpuint (c.frames, ==, 1);
+  g_assert_true (c.in_order);
+  serval_tap_stop (tap);
+}
+
+/* When the read ring fails in mid-run, the device is read with read() from
+ * then on, in the same pass, and the log says so. The ring takes
+ * io_uring_enter() only from the thread that set it up, so running the
+ * device's main loop in another thread makes it fail. */
+typedef struct {
+  GMainContext *context;
+  Counter *c;
+  guint n;
+} ThreadRun;
+
+static gpointer
+iterate_in_thread (gpointer data)
+{
+  ThreadRun *t = data;
+  gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+  while (t->c->frames < t->n && g_get_monotonic_time () < end)
+    g_main_context_iteration (t->context, FALSE) || (g_usleep (500), TRUE);
+  return NULL;
+}
+
+static void
+test_reads_io_uring_fails (void)
+{
+  GMainContext *context = g_main_context_new ();
+  Counter c = { 0 };
+  ThreadRun run = { context, &c, N_FRAMES };
+  g_autoptr(ServalTap) tap = NULL;
+  guint8 mac[6];
+
+  g_main_context_push_thread_default (context);
+  tap = make_tap ("tsrc8", &c);
+  g_main_context_pop_thread_default (context);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  if (!serval_tap_get_io_uring_reads (tap))
+    g_error ("TAP device tsrc8 is read with read(): this kernel has no io_uring multishot read "
+             "(Linux 6.7), or refuses io_uring");
+  serval_tap_get_mac (tap, mac);
+  send_frames ("tsrc8", mac, N_FRAMES);
+  g_test_expect_message ("serval-engine", G_LOG_LEVEL_WARNING,
+                         "Reading from TAP device tsrc8 through io_uring failed (*); it is read with read() from now on");
+  g_thread_join (g_thread_new ("other", iterate_in_thread, &run));
+  g_test_assert_expected_messages ();
+  g_assert_false (serval_tap_get_io_uring_reads (tap));
+  g_assert_cmpuint (c.frames, ==, N_FRAMES);
+  g_assert_true (c.in_order);
+  /* And it reads on. */
+  c.next_seq = 0;
+  run.n = 2 * N_FRAMES;
+  send_frames ("tsrc8", mac, N_FRAMES);
+  g_thread_join (g_thread_new ("other", iterate_in_thread, &run));
+  g_assert_cmpuint (c.frames, ==, 2 * N_FRAMES);
+  g_assert_true (c.in_order);
+  serval_tap_stop (tap);
+  g_main_context_unref (context);
 }
 
 /* Frames written to the device reach the kernel in order, through io_uring
@@ -278,7 +425,7 @@ test_writes_refused (void)
     }
   g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
-  g_test_trap_assert_stderr ("*The kernel refused io_uring (Operation not permitted)*one write() each*");
+  g_test_trap_assert_stderr ("*The kernel refused io_uring (Operation not permitted)*one system call each*");
 }
 
 int
@@ -310,6 +457,10 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/engine/tap-source/no-wakeup-writes", test_no_wakeup_writes);
   g_test_add_func ("/engine/tap-source/nested-loop", test_nested_loop);
+  g_test_add_data_func ("/engine/tap-source/reads/io-uring", GINT_TO_POINTER (TRUE), test_reads);
+  g_test_add_data_func ("/engine/tap-source/reads/read", GINT_TO_POINTER (FALSE), test_reads);
+  g_test_add_func ("/engine/tap-source/reads/waiting-at-start", test_reads_waiting_at_start);
+  g_test_add_func ("/engine/tap-source/reads/io-uring-fails", test_reads_io_uring_fails);
   g_test_add_data_func ("/engine/tap-source/writes/io-uring", GINT_TO_POINTER (WRITE_RING), test_writes);
   g_test_add_data_func ("/engine/tap-source/writes/write", GINT_TO_POINTER (WRITE_PLAIN), test_writes);
   g_test_add_func ("/engine/tap-source/writes/io-uring-refused", test_writes_refused);
