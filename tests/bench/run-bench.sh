@@ -10,7 +10,8 @@
 #   peers       SoftEther's Virtual Hub (defaults; UDP acceleration off), OpenVPN 2.6 TAP
 #               client-to-client (UDP; TCP), tinc 1.0 switch mode, n2n supernode relay
 # Figures per path and round: iperf3 TCP Gbit/s (1 stream), iperf3 UDP 64-byte packets
-# per second received, ping RTT (average, mdev, p99), server CPU seconds per GB forwarded.
+# per second received (also with a 4 MiB socket buffer), ping RTT (average, mdev, p99),
+# server CPU seconds per GB forwarded.
 # Writes OUT/results.csv, OUT/summary.md and OUT/*.png; logs in OUT/logs.
 #
 #   sudo tests/bench/run-bench.sh
@@ -23,6 +24,7 @@
 #   SERVAL_SERVER_W/SERVALCTL_W if set (e.g. a baseline build) with the environment
 #   SERVAL_ENV_W (e.g. "SERVAL_TAP_OFFLOAD=0"), labelled SERVAL_LABEL_W.
 #   FLOOR [1]: 0 leaves the yardsticks out; BENCH_RELAY [build/tests/bench/bench-relay]
+#   UDP_BIGBUF [1]: the 64-byte test once more with a 4 MiB socket buffer (iperf3 -w 4M); 0 skips it
 #   QUICK=1 for CI: REPS=1 T_TCP=2 T_UDP=1 PINGN=100 PEERS=none unless set
 #   PROFILE=1 samples each Serval server and both clients with perf during round 1's TCP test
 # Exit status: 0 when every measurement of direct, routed and Serval worked (peers are
@@ -37,6 +39,7 @@ if [ "${QUICK:-0}" = 1 ]; then
   REPS=${REPS:-1} T_TCP=${T_TCP:-2} T_UDP=${T_UDP:-1} PINGN=${PINGN:-100} PEERS=${PEERS:-none}
 fi
 REPS=${REPS:-3} T_TCP=${T_TCP:-10} T_UDP=${T_UDP:-5} PINGN=${PINGN:-500} PINGI=${PINGI:-0.002}
+UDP_BIGBUF=${UDP_BIGBUF:-1}
 PEERS=${PEERS:-all}
 [ "$PEERS" = all ] && PEERS=$ALL_PEERS
 [ "$PEERS" = none ] && PEERS=""
@@ -91,15 +94,15 @@ L.append("# Serval network-namespace benchmark\n")
 L.append("Medians over rounds, [min-max] of the rounds. %s. TCP: iperf3, 1 stream; 64-byte: iperf3 UDP "
          "`-u -l 64 -b 0`, packets per second received; RTT: ping, each round's average, mdev and p99; "
          "server CPU: user+system time of the server daemon and its children during the TCP test, per GB "
-         "received. The column 64-byte kpps at c2's device counts the frames the path delivered to the receiving interface: when it is well above the first figure, the receiving iperf3 (not the path) was the limit.\n" % params)
-L.append("| path | TCP Gbit/s | 64-byte kpps | 64-byte kpps at c2's device | RTT avg µs | RTT mdev µs | RTT p99 µs | server CPU s/GB |")
-L.append("|---|---|---|---|---|---|---|---|")
+         "received. The column 64-byte kpps at c2's device counts the frames the path delivered to the receiving interface: when it is well above the first figure, the receiving iperf3 (not the path) was the limit. The column 4 MiB buffer is the same UDP test with `-w 4M` (a 4 MiB socket buffer at both ends), so that the receiving iperf3 rides out the moments it waits for a CPU.\n" % params)
+L.append("| path | TCP Gbit/s | 64-byte kpps | 64-byte kpps at c2's device | 64-byte kpps, 4 MiB buffer | RTT avg µs | RTT mdev µs | RTT p99 µs | server CPU s/GB |")
+L.append("|---|---|---|---|---|---|---|---|---|")
 for p, kind, status, label in paths:
     if status != "measured":
-        L.append("| %s | %s | | | | | | |" % (label, status))
+        L.append("| %s | %s | | | | | | | |" % (label, status))
         continue
-    L.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (label, cell(p, "tcp_gbps", "%.2f"), cell(p, "udp64_kpps", "%.0f"),
-             cell(p, "udp64_dev_rx_kpps", "%.0f"),
+    L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (label, cell(p, "tcp_gbps", "%.2f"), cell(p, "udp64_kpps", "%.0f"),
+             cell(p, "udp64_dev_rx_kpps", "%.0f"), cell(p, "udp64_bigbuf_kpps", "%.0f"),
              cell(p, "rtt_avg_us", "%.0f"), cell(p, "rtt_mdev_us", "%.0f"), cell(p, "rtt_p99_us", "%.0f"),
              cell(p, "server_cpu_s_per_gb", "%.2f")))
 def ratio(a, b, fmt="%.2f"):
@@ -457,6 +460,15 @@ measure() { # measure PATH ROUND
     --connect-timeout 3000 -J > "$W/udp-$p-$r.json" 2> "$W/udp-$p-$r.err"
   rx1=$(in_ns "$dst" cat "/sys/class/net/${PATH_DEV[$p]}/statistics/rx_packets")
   iperf_done "$dst"
+  # The same with a 4 MiB socket buffer at both ends (iperf3 -w): the receiving
+  # iperf3 then rides out the moments it waits for a CPU, so this counts what the
+  # path carries rather than when the receiver got to run.
+  if [ "$UDP_BIGBUF" = 1 ]; then
+    iperf_server "$dst" 5202
+    timeout $((T_UDP + 20)) ip netns exec "$src" iperf3 -c "$ip" -p 5202 -u -l 64 -b 0 -w 4M -t "$T_UDP" \
+      --connect-timeout 3000 -J > "$W/udpw-$p-$r.json" 2> "$W/udpw-$p-$r.err"
+    iperf_done "$dst"
+  fi
   d2=$(server_drops "$p")
   # RTT
   in_ns "$src" ping -c "$PINGN" -i "$PINGI" -W 1 "$ip" > "$W/ping-$p-$r.txt" 2>&1
@@ -491,6 +503,13 @@ try:
     put("udp64_sent_kpps", s["packets"] / s["seconds"] / 1e3, "%.1f")
 except Exception:
     put("udp64_kpps", None)
+try:
+    s = json.load(open("%s/udpw-%s-%s.json" % (w, p, r)))["end"]["sum"]
+    put("udp64_bigbuf_kpps", (s["packets"] - s["lost_packets"]) / s["seconds"] / 1e3, "%.1f")
+except FileNotFoundError:
+    pass
+except Exception:
+    put("udp64_bigbuf_kpps", None)
 put("udp64_dev_rx_kpps", (rx1 - rx0) / float(t_udp) / 1e3, "%.1f")
 v = sorted(float(x) * 1000 for x in re.findall(r"time=([0-9.]+)", open("%s/ping-%s-%s.txt" % (w, p, r)).read()))
 if v:
