@@ -2,6 +2,7 @@
 #   gnuplot -e "data='OUT/medians.tsv'; outdir='OUT'; subtitle='...'" plot-bench.gp
 # medians.tsv (written by run-bench.sh), tab-separated, one path a line:
 #   label kind tcp min max kpps min max rtt_avg min max rtt_p99 min max cpu_s_per_gb min max
+#   kpps_4mib min max (the 64-byte test with a 4 MiB socket buffer; "-" where it did not run)
 # kind is core (direct, routed), floor (bench-relay), serval or peer; "-" marks a figure the path lacks.
 if (!exists("subtitle")) subtitle = ""
 set datafile separator "\t"
@@ -32,12 +33,19 @@ plot data using 0:(has(3)):(color(strcol(2))):xtic(1) with boxes lc rgb variable
      '' using 0:(has(5)):(lab(has(3))) with labels offset 0,0.8 font ",10"
 
 set output outdir."/bench-kpps.png"
-set title "UDP 64-byte packets per second received, thousands (higher is better)\n".subtitle
+set title "UDP 64-byte packets per second received, thousands: default socket buffer (solid) and 4 MiB (light); higher is better\n".subtitle
 unset logscale y
 set yrange [0:*]
-plot data using 0:(has(6)):(color(strcol(2))):xtic(1) with boxes lc rgb variable, \
-     '' using 0:(has(7)):(0):(has(8)-has(7)) with vectors nohead lc rgb "black" lw 1.5, \
-     '' using 0:(has(8)):(lab(has(6))) with labels offset 0,0.8 font ",10"
+set boxwidth 0.38
+set key top right
+plot data using ($0-0.2):(has(6)):(color(strcol(2))):xtic(1) with boxes lc rgb variable title "default buffer", \
+     '' using ($0-0.2):(has(7)):(0):(has(8)-has(7)) with vectors nohead lc rgb "black" lw 1.5 notitle, \
+     '' using ($0-0.2):(has(8)):(lab(has(6))) with labels offset 0,0.8 font ",9" notitle, \
+     '' using ($0+0.2):(has(18)):(color(strcol(2))) with boxes lc rgb variable fs transparent solid 0.35 title "4 MiB buffer (iperf3 -w 4M)", \
+     '' using ($0+0.2):(has(19)):(0):(has(20)-has(19)) with vectors nohead lc rgb "black" lw 1.5 notitle, \
+     '' using ($0+0.2):(has(20)):(lab(has(18))) with labels offset 0,0.8 font ",9" notitle
+set key off
+set boxwidth 0.7
 
 set output outdir."/bench-rtt.png"
 set title "Ping RTT through the path, µs: average (solid) and p99 (light); log scale, lower is better\n".subtitle

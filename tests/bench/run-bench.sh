@@ -185,12 +185,12 @@ short = {"direct": "direct", "routed": "routed", "floor": "UDP relay (yardstick)
          "ovpn-udp": "OpenVPN UDP", "ovpn-tcp": "OpenVPN TCP", "tinc": "tinc", "n2n": "n2n"}
 with open(out + "/medians.tsv", "w") as f:
     f.write("# label\tkind\t" + "\t".join("%s\tmin\tmax" % m for m in
-            ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb")) + "\n")
+            ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb", "udp64_bigbuf_kpps")) + "\n")
     for p, kind, status, label in measured:
         # a variant (another build or setting) is named by its label
         name = short.get(p) or ("Serval " + p.split("-", 1)[1].upper() if p == "serval-tls" else label)
         cols = []
-        for m in ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb"):
+        for m in ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb", "udp64_bigbuf_kpps"):
             v = vals.get((p, m))
             cols += ["%g" % statistics.median(v), "%g" % min(v), "%g" % max(v)] if v else ["-", "-", "-"]
         f.write("%s\t%s\t%s\n" % (name, kind, "\t".join(cols)))
@@ -537,6 +537,7 @@ PY
   if [ "${PATH_KIND[$p]}" != peer ]; then
     grep -q "^$p,$r,tcp_gbps,nan" "$CSV" && broken "$p round $r: iperf3 TCP failed (see $W/tcp-$p-$r.*)"
     grep -q "^$p,$r,udp64_kpps,nan" "$CSV" && broken "$p round $r: iperf3 UDP failed (see $W/udp-$p-$r.*)"
+    grep -q "^$p,$r,udp64_bigbuf_kpps,nan" "$CSV" && broken "$p round $r: iperf3 UDP with -w 4M failed (see $W/udpw-$p-$r.*)"
     grep -q "^$p,$r,rtt_avg_us,nan" "$CSV" && broken "$p round $r: no ping reply (see $W/ping-$p-$r.txt)"
   fi
   return 0
