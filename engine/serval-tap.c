@@ -959,12 +959,17 @@ rx_pass (ServalTap *tap)
   while (failed == 0 && got > 0 && !x->more && !x->stopped && frames < MAX_READS_PER_WAKEUP);
   x->in_pass = FALSE;
   if (x->stopped)
-    rx_free (x);
+    {
+      /* A frame callback stopped the device: it is no longer ours. */
+      rx_free (x);
+      g_object_unref (tap);
+      return;
+    }
   /* A read re-armed reads at once what waits; the device may then look
    * idle with those frames in the completion queue. */
-  else if (failed == 0 && io_uring_cq_ready (&x->ring) > 0)
+  if (failed == 0 && io_uring_cq_ready (&x->ring) > 0)
     x->more = TRUE;
-  if (failed != 0 && tap->rx == x)
+  if (failed != 0)
     {
       g_warning ("Reading from TAP device %s through io_uring failed (%s); it is read with read() from now on",
                  tap->name, g_strerror (-failed));

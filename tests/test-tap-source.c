@@ -39,6 +39,7 @@ typedef struct {
   guint8 next_seq;
   gboolean in_order;
   gboolean nest;           /* run a nested loop on the first frame */
+  gboolean stop;           /* stop the device on the first frame */
   guint calls;
   guint calls_in_nest;
   guint nested_dispatched;
@@ -63,6 +64,8 @@ frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
       c->other++;
       g_test_message ("another frame: %zu bytes, EtherType %02x%02x", len, frame[12], frame[13]);
     }
+  if (c->stop)
+    serval_tap_stop (tap);
   if (c->nest)
     {
       guint before = c->calls;
@@ -258,6 +261,31 @@ test_reads_waiting_at_start (void)
   g_assert_cmpuint (c.frames, ==, 1);
   g_assert_true (c.in_order);
   serval_tap_stop (tap);
+}
+
+/* A frame callback that stops the device ends the pass: no frame is handed
+ * on after it, and the ring it stopped is freed once the pass is over (an
+ * AddressSanitizer build sees a use after free otherwise). */
+static void
+test_reads_stop_in_callback (void)
+{
+  Counter c = { 0 };
+  g_autoptr(ServalTap) tap = make_tap ("tsrc9", &c);
+  guint8 mac[6];
+  gint64 end;
+
+  if (!serval_tap_get_io_uring_reads (tap))
+    g_error ("TAP device tsrc9 is read with read(): this kernel has no io_uring multishot read "
+             "(Linux 6.7), or refuses io_uring");
+  serval_tap_get_mac (tap, mac);
+  c.stop = TRUE;
+  send_frames ("tsrc9", mac, N_FRAMES);
+  iterate_until_frames (&c, 1);
+  end = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  g_assert_cmpuint (c.frames, ==, 1);
+  g_assert_false (serval_tap_get_io_uring_reads (tap));
 }
 
 /* When the read ring fails in mid-run, the device is read with read() from
@@ -461,6 +489,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/engine/tap-source/reads/read", GINT_TO_POINTER (FALSE), test_reads);
   g_test_add_func ("/engine/tap-source/reads/waiting-at-start", test_reads_waiting_at_start);
   g_test_add_func ("/engine/tap-source/reads/io-uring-fails", test_reads_io_uring_fails);
+  g_test_add_func ("/engine/tap-source/reads/stop-in-callback", test_reads_stop_in_callback);
   g_test_add_data_func ("/engine/tap-source/writes/io-uring", GINT_TO_POINTER (WRITE_RING), test_writes);
   g_test_add_data_func ("/engine/tap-source/writes/write", GINT_TO_POINTER (WRITE_PLAIN), test_writes);
   g_test_add_func ("/engine/tap-source/writes/io-uring-refused", test_writes_refused);
