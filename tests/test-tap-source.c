@@ -147,6 +147,16 @@ make_tap (const char *name, Counter *c)
   return make_tap_mtu (name, 1500, c);
 }
 
+/* The reads tests need the kernel's io_uring multishot read: a test that
+ * cannot run says why and fails. */
+static void
+require_io_uring_reads (ServalTap *tap)
+{
+  if (!serval_tap_get_io_uring_reads (tap))
+    g_error ("TAP device %s is read with read(): this kernel has no io_uring multishot read "
+             "(Linux 6.7), or refuses io_uring", serval_tap_get_name (tap));
+}
+
 static void
 test_no_wakeup_writes (void)
 {
@@ -216,9 +226,8 @@ test_reads (gconstpointer data)
 
   g_setenv ("SERVAL_TAP_URING", ring ? "1" : "0", TRUE);
   tap = make_tap_mtu (name, 9000, &c);
-  if (ring && !serval_tap_get_io_uring_reads (tap))
-    g_error ("TAP device %s is read with read(): this kernel has no io_uring multishot read "
-             "(Linux 6.7), or refuses io_uring", name);
+  if (ring)
+    require_io_uring_reads (tap);
   g_assert_false (!ring && serval_tap_get_io_uring_reads (tap));
   serval_tap_get_mac (tap, mac);
   send_frames_jumbo (name, mac, N_READS, 20, JUMBO);
@@ -254,9 +263,7 @@ test_reads_waiting_at_start (void)
   serval_tap_set_frame_func (tap, frame_cb, &c);
   send_frames ("tsrc7", mac, 1);
   serval_tap_start (tap);
-  if (!serval_tap_get_io_uring_reads (tap))
-    g_error ("TAP device tsrc7 is read with read(): this kernel has no io_uring multishot read "
-             "(Linux 6.7), or refuses io_uring");
+  require_io_uring_reads (tap);
   iterate_until_frames (&c, 1);
   g_assert_cmpuint (c.frames, ==, 1);
   g_assert_true (c.in_order);
@@ -274,9 +281,7 @@ test_reads_stop_in_callback (void)
   guint8 mac[6];
   gint64 end;
 
-  if (!serval_tap_get_io_uring_reads (tap))
-    g_error ("TAP device tsrc9 is read with read(): this kernel has no io_uring multishot read "
-             "(Linux 6.7), or refuses io_uring");
+  require_io_uring_reads (tap);
   serval_tap_get_mac (tap, mac);
   c.stop = TRUE;
   send_frames ("tsrc9", mac, N_FRAMES);
@@ -323,9 +328,7 @@ test_reads_io_uring_fails (void)
   g_main_context_pop_thread_default (context);
   while (g_main_context_iteration (context, FALSE))
     ;
-  if (!serval_tap_get_io_uring_reads (tap))
-    g_error ("TAP device tsrc8 is read with read(): this kernel has no io_uring multishot read "
-             "(Linux 6.7), or refuses io_uring");
+  require_io_uring_reads (tap);
   serval_tap_get_mac (tap, mac);
   send_frames ("tsrc8", mac, N_FRAMES);
   g_test_expect_message ("serval-engine", G_LOG_LEVEL_WARNING,
