@@ -822,6 +822,41 @@ rx_stop (ServalTap *tap)
     rx_free (x);
 }
 
+/* Gives a new ring its buffers and arms its read; NULL, or why it cannot. */
+static const char *
+rx_setup (ServalTap *tap, TapRx *x)
+{
+  struct io_uring_buf_reg reg = { 0 };
+  int ret;
+
+  if (!rx_supported (&x->ring))
+    return "the kernel has no multishot read, Linux 6.7";
+  x->br = mmap (NULL, RX_BUFS * sizeof (struct io_uring_buf), PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  x->bufs = mmap (NULL, (gsize) RX_BUFS * TAP_BUFFER, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (x->br == MAP_FAILED || x->bufs == MAP_FAILED)
+    {
+      x->br = x->br == MAP_FAILED ? NULL : x->br;
+      x->bufs = x->bufs == MAP_FAILED ? NULL : x->bufs;
+      return "out of memory";
+    }
+  reg.ring_addr = (guint64) (guintptr) x->br;
+  reg.ring_entries = RX_BUFS;
+  reg.bgid = RX_GROUP;
+  ret = io_uring_register_buf_ring (&x->ring, &reg, 0);
+  if (ret != 0)
+    return g_strerror (-ret);
+  io_uring_buf_ring_init (x->br);
+  for (guint i = 0; i < RX_BUFS; i++)
+    rx_put_buffer (x, i, i);
+  io_uring_buf_ring_advance (x->br, RX_BUFS);
+  if (!rx_arm (tap))
+    return "the read could not be armed";
+  /* It read at once what was waiting: see rx_pass(). */
+  x->more = io_uring_cq_ready (&x->ring) > 0;
+  return NULL;
+}
+
 /* Sets up tap->rx on the thread that will run the passes (the ring takes
  * io_uring_enter() from this thread only); none where the kernel cannot. */
 static void
@@ -831,55 +866,24 @@ rx_new (ServalTap *tap)
     .flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
     .cq_entries = 2 * RX_BUFS,   /* a pass's completions and the one that ends a read */
   };
-  struct io_uring_buf_reg reg = { 0 };
   TapRx *x = g_new0 (TapRx, 1);
-  const char *why = NULL;
-  int ret;
+  const char *why;
+  int ret = io_uring_queue_init_params (8, &x->ring, &p);
 
-  ret = io_uring_queue_init_params (8, &x->ring, &p);
   if (ret != 0)
     {
-      g_debug ("TAP device %s: no io_uring for reads (%s): read() each frame", tap->name, g_strerror (-ret));
       g_free (x);
-      return;
+      why = g_strerror (-ret);
     }
-  tap->rx = x;
-  x->br = mmap (NULL, RX_BUFS * sizeof (struct io_uring_buf), PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  x->bufs = mmap (NULL, (gsize) RX_BUFS * TAP_BUFFER, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (x->br == MAP_FAILED || x->bufs == MAP_FAILED)
-    {
-      x->br = x->br == MAP_FAILED ? NULL : x->br;
-      x->bufs = x->bufs == MAP_FAILED ? NULL : x->bufs;
-      why = "out of memory";
-    }
-  else if (!rx_supported (&x->ring))
-    why = "the kernel has no multishot read, Linux 6.7";
   else
     {
-      reg.ring_addr = (guint64) (guintptr) x->br;
-      reg.ring_entries = RX_BUFS;
-      reg.bgid = RX_GROUP;
-      ret = io_uring_register_buf_ring (&x->ring, &reg, 0);
-      if (ret != 0)
-        why = g_strerror (-ret);
-    }
-  if (why == NULL)
-    {
-      io_uring_buf_ring_init (x->br);
-      for (guint i = 0; i < RX_BUFS; i++)
-        rx_put_buffer (x, i, i);
-      io_uring_buf_ring_advance (x->br, RX_BUFS);
-      if (!rx_arm (tap))
-        why = "the read could not be armed";
-      /* It read at once what was waiting: see rx_pass(). */
-      x->more = io_uring_cq_ready (&x->ring) > 0;
+      tap->rx = x;
+      why = rx_setup (tap, x);
+      if (why != NULL)
+        rx_stop (tap);
     }
   if (why != NULL)
-    {
-      g_debug ("TAP device %s: no io_uring for reads (%s): read() each frame", tap->name, why);
-      rx_stop (tap);
-    }
+    g_debug ("TAP device %s: no io_uring for reads (%s): read() each frame", tap->name, why);
 }
 
 /* Hands on the completions waiting (at most MAX_BYTES_PER_WAKEUP more than
@@ -1073,9 +1077,11 @@ serval_tap_start (ServalTap *tap)
     return;
   tap->poller = serval_poller_ref_for_context (g_main_context_get_thread_default ());
   if (ring_wanted ())
-    ring_new (tap);
-  if (ring_wanted () && rx_wanted ())
-    rx_new (tap);
+    {
+      ring_new (tap);
+      if (rx_wanted ())
+        rx_new (tap);
+    }
   tap->source = g_source_new (&tap_source_funcs, sizeof (TapSource));
   g_source_set_static_name (tap->source, "ServalTap");
   ts = (TapSource *) tap->source;
