@@ -183,14 +183,15 @@ open(out + "/summary.md", "w").write("\n".join(L) + "\n")
 
 short = {"direct": "direct", "routed": "routed", "floor": "UDP relay (yardstick)", "floor-tcp": "TCP relay (yardstick)", "softether": "SoftEther default", "softether-tcp": "SoftEther TCP-only",
          "ovpn-udp": "OpenVPN UDP", "ovpn-tcp": "OpenVPN TCP", "tinc": "tinc", "n2n": "n2n"}
+# the columns plot-bench.gp reads, in its order
+plotted = ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb", "udp64_bigbuf_kpps")
 with open(out + "/medians.tsv", "w") as f:
-    f.write("# label\tkind\t" + "\t".join("%s\tmin\tmax" % m for m in
-            ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb", "udp64_bigbuf_kpps")) + "\n")
+    f.write("# label\tkind\t" + "\t".join("%s\tmin\tmax" % m for m in plotted) + "\n")
     for p, kind, status, label in measured:
         # a variant (another build or setting) is named by its label
         name = short.get(p) or ("Serval " + p.split("-", 1)[1].upper() if p == "serval-tls" else label)
         cols = []
-        for m in ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb", "udp64_bigbuf_kpps"):
+        for m in plotted:
             v = vals.get((p, m))
             cols += ["%g" % statistics.median(v), "%g" % min(v), "%g" % max(v)] if v else ["-", "-", "-"]
         f.write("%s\t%s\t%s\n" % (name, kind, "\t".join(cols)))
@@ -418,6 +419,15 @@ tap_drops() {
   in_ns "$C1" cat "/sys/class/net/${PATH_DEV[$1]}/statistics/tx_dropped" 2> /dev/null
 }
 HZ=$(getconf CLK_TCK)
+# udp64 NAME [IPERF3 OPTION...]: inside measure(), the 64-byte UDP test from src to dst
+# at full speed, into $W/NAME-PATH-ROUND.json
+udp64() {
+  local name=$1; shift
+  iperf_server "$dst" 5202
+  timeout $((T_UDP + 20)) ip netns exec "$src" iperf3 -c "$ip" -p 5202 -u -l 64 -b 0 -t "$T_UDP" "$@" \
+    --connect-timeout 3000 -J > "$W/$name-$p-$r.json" 2> "$W/$name-$p-$r.err"
+  iperf_done "$dst"
+}
 measure() { # measure PATH ROUND
   local p=$1 r=$2 src=${PATH_SRC[$1]} dst=${PATH_DST[$1]} ip=${PATH_IP[$1]} s0 s1 c0 c1 b0 b1 x0 x1 rx0 rx1
   local d0 d1 d2 d3 q0 q1
@@ -454,21 +464,13 @@ measure() { # measure PATH ROUND
   fi
   d1=$(server_drops "$p") q1=$(tap_drops "$p")
   # UDP, 64-byte payloads, as fast as the sender can
-  iperf_server "$dst" 5202
   rx0=$(in_ns "$dst" cat "/sys/class/net/${PATH_DEV[$p]}/statistics/rx_packets")
-  timeout $((T_UDP + 20)) ip netns exec "$src" iperf3 -c "$ip" -p 5202 -u -l 64 -b 0 -t "$T_UDP" \
-    --connect-timeout 3000 -J > "$W/udp-$p-$r.json" 2> "$W/udp-$p-$r.err"
+  udp64 udp
   rx1=$(in_ns "$dst" cat "/sys/class/net/${PATH_DEV[$p]}/statistics/rx_packets")
-  iperf_done "$dst"
   # The same with a 4 MiB socket buffer at both ends (iperf3 -w): the receiving
   # iperf3 then rides out the moments it waits for a CPU, so this counts what the
   # path carries rather than when the receiver got to run.
-  if [ "$UDP_BIGBUF" = 1 ]; then
-    iperf_server "$dst" 5202
-    timeout $((T_UDP + 20)) ip netns exec "$src" iperf3 -c "$ip" -p 5202 -u -l 64 -b 0 -w 4M -t "$T_UDP" \
-      --connect-timeout 3000 -J > "$W/udpw-$p-$r.json" 2> "$W/udpw-$p-$r.err"
-    iperf_done "$dst"
-  fi
+  [ "$UDP_BIGBUF" = 1 ] && udp64 udpw -w 4M
   d2=$(server_drops "$p")
   # RTT
   in_ns "$src" ping -c "$PINGN" -i "$PINGI" -W 1 "$ip" > "$W/ping-$p-$r.txt" 2>&1
@@ -497,19 +499,22 @@ if nclients:
 if has_relay:
     put("relay_pkts", x1 - x0, "%d")
 put("machine_busy_pct", 100.0 * (b1 - b0) / max(1.0, tb1 - tb0), "%.0f")
-try:
-    s = json.load(open("%s/udp-%s-%s.json" % (w, p, r)))["end"]["sum"]
-    put("udp64_kpps", (s["packets"] - s["lost_packets"]) / s["seconds"] / 1e3, "%.1f")
-    put("udp64_sent_kpps", s["packets"] / s["seconds"] / 1e3, "%.1f")
-except Exception:
-    put("udp64_kpps", None)
-try:
-    s = json.load(open("%s/udpw-%s-%s.json" % (w, p, r)))["end"]["sum"]
-    put("udp64_bigbuf_kpps", (s["packets"] - s["lost_packets"]) / s["seconds"] / 1e3, "%.1f")
-except FileNotFoundError:
-    pass
-except Exception:
-    put("udp64_bigbuf_kpps", None)
+def udp64(name, metric, sent_metric=None):
+    try:
+        s = json.load(open("%s/%s-%s-%s.json" % (w, name, p, r)))["end"]["sum"]
+    except FileNotFoundError:
+        if name != "udp":   # a test not run (UDP_BIGBUF=0)
+            return
+        put(metric, None)
+        return
+    except Exception:
+        put(metric, None)
+        return
+    put(metric, (s["packets"] - s["lost_packets"]) / s["seconds"] / 1e3, "%.1f")
+    if sent_metric:
+        put(sent_metric, s["packets"] / s["seconds"] / 1e3, "%.1f")
+udp64("udp", "udp64_kpps", "udp64_sent_kpps")
+udp64("udpw", "udp64_bigbuf_kpps")
 put("udp64_dev_rx_kpps", (rx1 - rx0) / float(t_udp) / 1e3, "%.1f")
 v = sorted(float(x) * 1000 for x in re.findall(r"time=([0-9.]+)", open("%s/ping-%s-%s.txt" % (w, p, r)).read()))
 if v:
