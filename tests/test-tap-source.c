@@ -27,6 +27,7 @@
 #include <glib.h>
 
 #include "serval-tap.h"
+#include "test-loop-util.h"
 #include "thread-io-util.h"
 
 #define TEST_ETHERTYPE 0x88B5
@@ -72,7 +73,7 @@ frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
 
       c->nest = FALSE;
       for (int i = 0; i < 5; i++)
-        if (g_main_context_iteration (NULL, FALSE))
+        if (test_iterate (FALSE))
           c->nested_dispatched++;
       c->calls_in_nest = c->calls - before;
     }
@@ -120,10 +121,10 @@ send_frames (const char *name, const guint8 mac[6], guint n)
 static void
 iterate_until_frames (Counter *c, guint n)
 {
-  gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + TEST_SAFETY_NET_SECONDS * G_USEC_PER_SEC;
 
   while (c->frames < n && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (500), TRUE);
+    test_iterate (FALSE) || (g_usleep (500), TRUE);
 }
 
 static ServalTap *
@@ -136,7 +137,7 @@ make_tap_mtu (const char *name, guint mtu, Counter *c)
   c->in_order = TRUE;
   serval_tap_set_frame_func (tap, frame_cb, c);
   serval_tap_start (tap);
-  while (g_main_context_iteration (NULL, FALSE))
+  while (test_iterate (FALSE))
     ;
   return tap;
 }
@@ -288,7 +289,7 @@ test_reads_stop_in_callback (void)
   iterate_until_frames (&c, 1);
   end = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
   while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+    test_iterate (FALSE) || (g_usleep (1000), TRUE);
   g_assert_cmpuint (c.frames, ==, 1);
   g_assert_false (serval_tap_get_io_uring_reads (tap));
 }
@@ -307,7 +308,7 @@ static gpointer
 iterate_in_thread (gpointer data)
 {
   ThreadRun *t = data;
-  gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + TEST_SAFETY_NET_SECONDS * G_USEC_PER_SEC;
 
   while (t->c->frames < t->n && g_get_monotonic_time () < end)
     g_main_context_iteration (t->context, FALSE) || (g_usleep (500), TRUE);
@@ -411,12 +412,12 @@ check_writes (WriteMode mode)
       /* Frame 20 does not fit in a write slot. */
       g_assert_true (serval_tap_write (tap, frame, i == 20 ? sizeof frame : 60));
     }
-  while (g_main_context_iteration (NULL, FALSE))
+  while (test_iterate (FALSE))
     ;
   writes = thread_write_calls () - before;
   g_test_message ("%u frames, %" G_GUINT64_FORMAT " write() calls", N_WRITES, writes);
   g_assert_cmpuint (writes, ==, ring ? 1 : N_WRITES);
-  end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  end = g_get_monotonic_time () + TEST_SAFETY_NET_SECONDS * G_USEC_PER_SEC;
   while (n < N_WRITES && g_get_monotonic_time () < end)
     {
       gssize len = recv (s, got, sizeof got, 0);
@@ -454,7 +455,7 @@ test_writes_refused (void)
       check_writes (WRITE_REFUSED);
       return;
     }
-  g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 2 * TEST_SAFETY_NET_SECONDS * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stderr ("*The kernel refused io_uring (Operation not permitted)*one system call each*");
 }
@@ -486,15 +487,15 @@ main (int argc, char **argv)
         return 1;
       }
   }
-  g_test_add_func ("/engine/tap-source/no-wakeup-writes", test_no_wakeup_writes);
-  g_test_add_func ("/engine/tap-source/nested-loop", test_nested_loop);
-  g_test_add_data_func ("/engine/tap-source/reads/io-uring", GINT_TO_POINTER (TRUE), test_reads);
-  g_test_add_data_func ("/engine/tap-source/reads/read", GINT_TO_POINTER (FALSE), test_reads);
-  g_test_add_func ("/engine/tap-source/reads/waiting-at-start", test_reads_waiting_at_start);
-  g_test_add_func ("/engine/tap-source/reads/io-uring-fails", test_reads_io_uring_fails);
-  g_test_add_func ("/engine/tap-source/reads/stop-in-callback", test_reads_stop_in_callback);
-  g_test_add_data_func ("/engine/tap-source/writes/io-uring", GINT_TO_POINTER (WRITE_RING), test_writes);
-  g_test_add_data_func ("/engine/tap-source/writes/write", GINT_TO_POINTER (WRITE_PLAIN), test_writes);
-  g_test_add_func ("/engine/tap-source/writes/io-uring-refused", test_writes_refused);
+  test_add_in_own_context ("/engine/tap-source/no-wakeup-writes", test_no_wakeup_writes);
+  test_add_in_own_context ("/engine/tap-source/nested-loop", test_nested_loop);
+  test_add_data_in_own_context ("/engine/tap-source/reads/io-uring", GINT_TO_POINTER (TRUE), test_reads);
+  test_add_data_in_own_context ("/engine/tap-source/reads/read", GINT_TO_POINTER (FALSE), test_reads);
+  test_add_in_own_context ("/engine/tap-source/reads/waiting-at-start", test_reads_waiting_at_start);
+  test_add_in_own_context ("/engine/tap-source/reads/io-uring-fails", test_reads_io_uring_fails);
+  test_add_in_own_context ("/engine/tap-source/reads/stop-in-callback", test_reads_stop_in_callback);
+  test_add_data_in_own_context ("/engine/tap-source/writes/io-uring", GINT_TO_POINTER (WRITE_RING), test_writes);
+  test_add_data_in_own_context ("/engine/tap-source/writes/write", GINT_TO_POINTER (WRITE_PLAIN), test_writes);
+  test_add_in_own_context ("/engine/tap-source/writes/io-uring-refused", test_writes_refused);
   return g_test_run ();
 }
