@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "serval-accept.h"
+#include "test-loop-util.h"
 
 typedef struct {
   GSocketService *service;
@@ -15,6 +16,7 @@ typedef struct {
   GPtrArray *accepted;     /* server side GSocketConnection */
   GPtrArray *clients;      /* client side GSocketConnection */
   guint n_accepted;
+  GMainContext *context;   /* the test's own, thread default */
 } Fixture;
 
 static gboolean
@@ -48,6 +50,12 @@ setup_gate (Fixture *f, guint64 fd_limit)
 }
 
 static void
+setup (Fixture *f, gconstpointer data)
+{
+  f->context = test_context_push ();
+}
+
+static void
 teardown (Fixture *f, gconstpointer data)
 {
   if (f->service != NULL)
@@ -60,8 +68,7 @@ teardown (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->gate, serval_accept_gate_free);
   g_clear_object (&f->service);
   g_clear_object (&f->address);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  test_context_pop (f->context);
 }
 
 /* Connections complete in the kernel's backlog whether or not the service
@@ -81,24 +88,35 @@ connect_clients (Fixture *f, guint n)
     }
 }
 
+typedef struct {
+  const guint *n;
+  guint want;
+} Count;
+
 static gboolean
-timeout_cb (gpointer data)
+count_reached (gpointer data)
 {
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
+  Count *c = data;
+
+  return *c->n == c->want;
 }
 
-/* Runs the main loop for @ms milliseconds, or until *@n == @want if @n. */
+/* Runs the main loop until *@n == @want. */
 static void
-run_for (guint ms, const guint *n, guint want)
+run_until (const guint *n, guint want)
 {
-  gboolean done = FALSE;
-  guint id = g_timeout_add (ms, timeout_cb, &done);
+  Count c = { n, want };
 
-  while (!done && (n == NULL || *n != want))
-    g_main_context_iteration (NULL, TRUE);
-  if (!done)
-    g_source_remove (id);
+  g_assert_true (test_iterate_until (count_reached, &c));
+}
+
+static gboolean
+gate_paused (gpointer data)
+{
+  ServalAcceptStats st;
+
+  serval_accept_gate_get_stats (data, &st);
+  return st.paused;
 }
 
 static ServalAcceptStats
@@ -160,8 +178,8 @@ test_pause_resume (Fixture *f, gconstpointer data)
                          "Stopped accepting clients: 5 connections are open and the open-file limit "
                          "(RLIMIT_NOFILE) is 1024, of which 1019 are kept*LimitNOFILE=*ulimit -n*");
   connect_clients (f, 8);
-  run_for (5000, &f->n_accepted, 5);
-  run_for (300, NULL, 0);   /* time for more, which must not come */
+  run_until (&f->n_accepted, 5);
+  test_iterate_for (0.3);   /* time for more, which must not come */
   g_test_assert_expected_messages ();
   g_assert_cmpuint (f->n_accepted, ==, 5);
   st = stats (f);
@@ -175,8 +193,8 @@ test_pause_resume (Fixture *f, gconstpointer data)
                          "Accepting clients again: 4 connections open, after a pause of *");
   g_test_expect_message ("serval-server", G_LOG_LEVEL_WARNING, "Stopped accepting clients: 5 connections*");
   drop_accepted (f, 1);
-  run_for (5000, &f->n_accepted, 6);
-  run_for (300, NULL, 0);
+  run_until (&f->n_accepted, 6);
+  test_iterate_for (0.3);
   g_test_assert_expected_messages ();
   g_assert_cmpuint (f->n_accepted, ==, 6);
   st = stats (f);
@@ -186,8 +204,8 @@ test_pause_resume (Fixture *f, gconstpointer data)
 
   /* All closed: the last two come in without a pause. */
   drop_accepted (f, f->accepted->len);
-  run_for (5000, &f->n_accepted, 8);
-  run_for (300, NULL, 0);
+  run_until (&f->n_accepted, 8);
+  test_iterate_for (0.3);
   g_assert_cmpuint (f->n_accepted, ==, 8);
   st = stats (f);
   g_assert_false (st.paused);
@@ -217,7 +235,7 @@ test_other_thread (Fixture *f, gconstpointer data)
   serval_accept_gate_set_marks (f->gate, 3, 2);
   g_test_expect_message ("serval-server", G_LOG_LEVEL_WARNING, "Stopped accepting clients: 3 connections*");
   connect_clients (f, 4);
-  run_for (5000, &f->n_accepted, 3);
+  run_until (&f->n_accepted, 3);
   g_test_assert_expected_messages ();
   g_assert_true (stats (f).paused);
   moved = g_steal_pointer (&f->accepted);
@@ -226,7 +244,7 @@ test_other_thread (Fixture *f, gconstpointer data)
   g_thread_join (thread);
   g_assert_cmpuint (stats (f).open, ==, 0);
   g_assert_true (stats (f).paused);   /* until the main context runs */
-  run_for (5000, &f->n_accepted, 4);
+  run_until (&f->n_accepted, 4);
   g_assert_cmpuint (f->n_accepted, ==, 4);
   g_assert_false (stats (f).paused);
 }
@@ -259,7 +277,7 @@ test_fd_guard (Fixture *f, gconstpointer data)
                          "Stopped accepting clients: descriptor 2?? is in use, near the open-file limit "
                          "(RLIMIT_NOFILE) of 256, but only * of them are client connections*");
   connect_clients (f, 10);
-  run_for (2000, NULL, 0);
+  g_assert_true (test_iterate_until (gate_paused, f->gate));
   g_test_assert_expected_messages ();
   st = stats (f);
   g_assert_true (st.paused);
@@ -270,7 +288,7 @@ test_fd_guard (Fixture *f, gconstpointer data)
   for (guint i = 0; i < fillers->len; i++)
     close (g_array_index (fillers, int, i));
   start = g_get_monotonic_time ();
-  run_for (10000, &f->n_accepted, 10);
+  run_until (&f->n_accepted, 10);
   g_assert_cmpuint (f->n_accepted, ==, 10);
   g_test_message ("accepting again after %.1f s", (g_get_monotonic_time () - start) / 1e6);
   g_assert_false (stats (f).paused);
@@ -282,8 +300,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/server/accept/marks", test_marks);
-  g_test_add ("/server/accept/pause-resume", Fixture, NULL, NULL, test_pause_resume, teardown);
-  g_test_add ("/server/accept/other-thread", Fixture, NULL, NULL, test_other_thread, teardown);
-  g_test_add ("/server/accept/fd-guard", Fixture, NULL, NULL, test_fd_guard, teardown);
+  g_test_add ("/server/accept/pause-resume", Fixture, NULL, setup, test_pause_resume, teardown);
+  g_test_add ("/server/accept/other-thread", Fixture, NULL, setup, test_other_thread, teardown);
+  g_test_add ("/server/accept/fd-guard", Fixture, NULL, setup, test_fd_guard, teardown);
   return g_test_run ();
 }
