@@ -364,10 +364,12 @@ test_crash (Fixture *f, gconstpointer data)
   sqlite3 *db;
   sqlite3_stmt *s;
   pid_t pid;
-  int status;
+  int status, ready[2];
+  char byte;
 
   serval_store_close (f->store);
   f->store = NULL;
+  g_assert_cmpint (pipe (ready), ==, 0);
   pid = fork ();
   g_assert_cmpint (pid, >=, 0);
   if (pid == 0)
@@ -375,6 +377,7 @@ test_crash (Fixture *f, gconstpointer data)
       ServalStore *store = serval_store_open (f->path, NULL);
       ServalCredentials cred;
 
+      close (ready[0]);
       serval_credentials_make (&cred, (const guint8 *) "pw", 2, 1, NULL);
       for (guint i = 0; ; i++)
         {
@@ -384,9 +387,16 @@ test_crash (Fixture *f, gconstpointer data)
           serval_store_user_add (store, name, &cred, FALSE, NULL);
           serval_store_vlan_add (store, vlan, NULL, NULL);
           serval_store_grant (store, name, vlan, NULL);
+          /* Killed at some point after the first 20 users, however slow
+           * the machine: in the middle of a write, most of the time. */
+          if (i == 20 && write (ready[1], "r", 1) != 1)
+            _exit (1);
         }
     }
-  g_usleep (300 * 1000);
+  close (ready[1]);
+  g_assert_cmpint (read (ready[0], &byte, 1), ==, 1);
+  close (ready[0]);
+  g_usleep (100 * 1000);
   kill (pid, SIGKILL);
   waitpid (pid, &status, 0);
 
