@@ -19,9 +19,10 @@ stop() {
 }
 fail() { echo "gui-session: $*" >&2; echo "$*" > "$out/session.failed"; stop 1; }
 trap stop TERM INT HUP
-# wait_for SECONDS COMMAND...: true as soon as the command succeeds
+# wait_for SECONDS COMMAND...: true as soon as the command succeeds (the limit is a
+# safety net, scaled as in tests/e2e/lib.sh)
 wait_for() {
-  local end=$((SECONDS + $1)); shift
+  local end=$((SECONDS + $1 * ${SERVAL_TEST_WAIT_SCALE:-3})); shift
   until "$@" >/dev/null 2>&1; do [ $SECONDS -le $end ] || return 1; sleep 0.1; done
 }
 has_owner() {
