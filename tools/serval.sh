@@ -18,12 +18,14 @@ BUILD_PKGS="meson ninja-build pkg-config gcc asn1c libglib2.0-dev glib-networkin
   libsoup-3.0-dev libsqlite3-dev gettext libgtk-3-dev libsecret-1-dev libayatana-appindicator3-dev
   polkitd pkexec librsvg2-common adwaita-icon-theme"
 # End-to-end, GUI (Xvfb, D-Bus, AT-SPI, a tray, a notification daemon), data validation,
-# the pkexec helper's tests, fuzzing, sanitizers and the quick benchmark.
+# the pkexec helper's tests, fuzzing, sanitizers, the quick benchmark, a CPU hog for
+# tests/run-under-load.sh and certtool for the test certificates.
 TEST_PKGS="iproute2 iputils-ping iputils-arping python3 procps psmisc clang libclang-rt-14-dev
   valgrind curl kmod util-linux xvfb xauth dbus-daemon dbus-bin libglib2.0-bin at-spi2-core
   libatk-adaptor dconf-service dconf-gsettings-backend gsettings-desktop-schemas python3-gi
   gir1.2-gtk-3.0 python3-dogtail python3-pyatspi gir1.2-atspi-2.0 trayer dunst xdotool x11-utils
-  imagemagick fonts-dejavu-core desktop-file-utils appstream libxml2-utils iperf3 gnuplot-nox"
+  imagemagick fonts-dejavu-core desktop-file-utils appstream libxml2-utils iperf3 gnuplot-nox
+  stress-ng gnutls-bin"
 
 install_missing() {
   local missing=()
@@ -165,6 +167,9 @@ cmd_test() {
   build build -Dwerror=true
   SERVAL_SCREENSHOTS=$out/screenshots \
     logged "$out/summary.log" meson test -C build --print-errorlogs --num-processes 2 || failed=1
+
+  say "The unit suites ${UNDER_LOAD_RUNS:-3} times more, with every core kept busy"
+  tests/run-under-load.sh "${UNDER_LOAD_RUNS:-3}" || failed=1
 
   say "AddressSanitizer + UBSan build: unit, fuzz corpora and end-to-end tests"
   build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
