@@ -408,24 +408,6 @@ serval_link_get_peer (ServalLink *link)
   return link->peer;
 }
 
-GInetSocketAddress *
-serval_link_get_remote_address (ServalLink *link)
-{
-  GIOStream *base = link->stream;
-  g_autoptr(GSocketAddress) addr = NULL;
-
-  if (G_IS_TLS_CONNECTION (base))
-    g_object_get (base, "base-io-stream", &base, NULL);
-  else
-    g_object_ref (base);
-  if (G_IS_SOCKET_CONNECTION (base))
-    addr = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION (base), NULL);
-  g_object_unref (base);
-  if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS (addr))
-    return NULL;
-  return G_INET_SOCKET_ADDRESS (g_steal_pointer (&addr));
-}
-
 const ServalOffload *
 serval_link_get_rx_offload (ServalLink *link)
 {

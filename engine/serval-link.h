@@ -72,8 +72,6 @@ void         serval_link_close_after_flush (ServalLink *link, const GError *reas
 gboolean     serval_link_is_closed (ServalLink *link);
 
 const char  *serval_link_get_peer (ServalLink *link);
-/* The peer's address, or NULL if the stream is not a socket connection. */
-GInetSocketAddress *serval_link_get_remote_address (ServalLink *link);
 guint64      serval_link_get_frames_dropped (ServalLink *link);
 gsize        serval_link_get_queued (ServalLink *link);
 
