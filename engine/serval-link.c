@@ -3,69 +3,13 @@
 #include <glib/gi18n-lib.h>
 
 #include "serval-link.h"
-#include "serval-link-transport.h"
+#include "serval-link-private.h"
 
-#include "serval-poller.h"
-
-/* The link's own logic: framing, the send queue, keepalive and closing. The
- * bytes move through a ServalLinkTransport (serval-link-transport.h). */
+/* The link's own logic: the object, the send queue, keepalive and closing
+ * (reading and framing: serval-link-read.c). The bytes move through a
+ * ServalLinkTransport (serval-link-transport.h). */
 
 G_DEFINE_QUARK (serval-link-error-quark, serval_link_error)
-
-#define READ_CHUNK (64 * 1024)
-/* Messages handled per wake-up before yielding to other sources. */
-#define MAX_READS_PER_WAKEUP 64
-
-struct _ServalLink
-{
-  GObject parent_instance;
-
-  ServalLinkTransport *transport;
-  char *peer;
-
-  ServalLinkMessageFunc message_func;
-  ServalLinkDataFunc data_func;
-  gpointer user_data;
-
-  GMainContext *context;
-  /* The context's shared poller watches the socket, runs the keepalive
-   * timer and flushes the queue at the end of its dispatch. */
-  ServalPoller *poller;
-  ServalPollerEntry *entry;
-  int fd;                  /* the transport's socket in the poller, or -1 */
-  /* Per-link sources (the transport's), only where epoll on the socket
-   * cannot be used: a transport without a socket, or one that cannot read
-   * although the socket has input (it waits for something else, e.g. to
-   * write). */
-  GSource *read_source;
-  GSource *write_source;
-
-  /* Received bytes not yet parsed: rbuf->data[rpos .. rbuf->len). Empty
-   * between messages: reads go to the poller's shared buffer then. */
-  GByteArray *rbuf;
-  gsize rpos;
-  /* Queued bytes not yet written: wbuf->data[wpos .. wbuf->len). */
-  GByteArray *wbuf;
-  gsize wpos;
-
-  guint keepalive_interval;
-  guint keepalive_timeout;
-  gint64 last_rx;
-  gint64 next_ping;
-  gint64 last_big_flush;   /* when more than SMALL_BUFFER bytes last left at once */
-  guint32 ping_nonce;
-
-  guint64 frames_dropped;
-  /* DataFrame.offload of the frame being passed to data_func. */
-  ServalOffload rx_offload;
-  gboolean rx_offload_valid;
-  GError *close_reason;
-  guint closing : 1;
-  guint closed : 1;
-  guint started : 1;
-  guint want_write : 1;    /* unsent bytes: the socket's writability is watched */
-  guint bufs_grown : 1;    /* a buffer grew past SMALL_BUFFER: give it back when idle */
-};
 
 /* Buffers that held more than this are given back once the link is idle
  * and they are empty (a join's member list grows the send buffer to 1-2 KiB,
@@ -76,8 +20,6 @@ enum { SIGNAL_CLOSED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ServalLink, serval_link, G_TYPE_OBJECT)
-
-static void link_schedule_flush (ServalLink *link);
 
 static void
 destroy_read_source (ServalLink *link)
@@ -100,8 +42,8 @@ destroy_sources (ServalLink *link)
 
 /* Read interest while the link reads through epoll; write interest while
  * bytes wait for the socket. */
-static void
-update_interest (ServalLink *link)
+void
+serval_link_update_interest (ServalLink *link)
 {
   if (link->entry == NULL || link->fd < 0)
     return;
@@ -333,18 +275,15 @@ serval_link_close_after_flush (ServalLink *link, const GError *reason)
   if (reason != NULL)
     link->close_reason = g_error_copy (reason);
   destroy_read_source (link);
-  update_interest (link);
+  serval_link_update_interest (link);
   if (serval_link_get_queued (link) == 0)
     serval_link_close (link, link->close_reason);
   else
-    link_schedule_flush (link);
+    serval_link_schedule_flush (link);
 }
 
-static void
-close_with (ServalLink *link, int code, const char *format, ...) G_GNUC_PRINTF (3, 4);
-
-static void
-close_with (ServalLink *link, int code, const char *format, ...)
+void
+serval_link_close_with (ServalLink *link, int code, const char *format, ...)
 {
   g_autoptr(GError) error = NULL;
   va_list ap;
@@ -367,7 +306,7 @@ wait_writable (ServalLink *link)
   if (link->fd >= 0)
     {
       link->want_write = TRUE;
-      update_interest (link);
+      serval_link_update_interest (link);
     }
   else if (link->write_source == NULL)
     {
@@ -397,7 +336,7 @@ link_flush (ServalLink *link)
     }
   if (result == SERVAL_LINK_SEND_ERROR)
     {
-      close_with (link, SERVAL_LINK_ERROR_IO, "Sending to %s failed: %s", link->peer, error->message);
+      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, "Sending to %s failed: %s", link->peer, error->message);
       return;
     }
 
@@ -424,7 +363,7 @@ link_flush (ServalLink *link)
   if (link->want_write)
     {
       link->want_write = FALSE;
-      update_interest (link);
+      serval_link_update_interest (link);
     }
   if (link->closing)
     serval_link_close (link, link->close_reason);
@@ -461,8 +400,8 @@ poller_flush_cb (gpointer user_data)
   g_object_unref (link);
 }
 
-static void
-link_schedule_flush (ServalLink *link)
+void
+serval_link_schedule_flush (ServalLink *link)
 {
   if (link->entry == NULL || link->want_write || link->write_source != NULL || link->closed)
     return;
@@ -476,7 +415,7 @@ check_queue (ServalLink *link)
 {
   if (serval_link_get_queued (link) > SERVAL_LINK_QUEUE_HARD_LIMIT)
     {
-      close_with (link, SERVAL_LINK_ERROR_TOO_SLOW,
+      serval_link_close_with (link, SERVAL_LINK_ERROR_TOO_SLOW,
                   "%s does not read what is sent to it (over %d MiB queued)",
                   link->peer, SERVAL_LINK_QUEUE_HARD_LIMIT / (1024 * 1024));
       return FALSE;
@@ -490,6 +429,17 @@ check_queue (ServalLink *link)
   return TRUE;
 }
 
+/**
+ * serval_link_send:
+ * @link: a link
+ * @msg: the message, copied into the queue
+ * @error: return location for a #GError
+ *
+ * Queues @msg; it leaves at the end of the poller's dispatch, with
+ * everything else queued meanwhile.
+ *
+ * Returns: %FALSE if @msg cannot be encoded or the link is closed or too slow
+ */
 gboolean
 serval_link_send (ServalLink *link, const Message_t *msg, GError **error)
 {
@@ -507,10 +457,19 @@ serval_link_send (ServalLink *link, const Message_t *msg, GError **error)
     }
   if (!serval_message_encode (msg, link->wbuf, error))
     return FALSE;
-  link_schedule_flush (link);
+  serval_link_schedule_flush (link);
   return TRUE;
 }
 
+/**
+ * serval_link_send_take:
+ * @link: a link
+ * @msg: (transfer full): the message
+ *
+ * Queues @msg and frees it. A failure other than a closed link is logged.
+ *
+ * Returns: %FALSE if @msg was not queued
+ */
 gboolean
 serval_link_send_take (ServalLink *link, Message_t *msg)
 {
@@ -523,12 +482,37 @@ serval_link_send_take (ServalLink *link, Message_t *msg)
   return ok;
 }
 
+/**
+ * serval_link_send_data:
+ * @link: a link
+ * @vlan: the frame's VLAN tag
+ * @frame: (array length=len): an Ethernet frame, copied into the queue
+ * @len: its length, 14 to 65535 bytes
+ *
+ * Queues a data frame. Frames are dropped (and counted) while more than
+ * %SERVAL_LINK_DATA_QUEUE_LIMIT bytes are queued.
+ *
+ * Returns: %FALSE if the frame was dropped (queue full, link closed, bad size)
+ */
 gboolean
 serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len)
 {
   return serval_link_send_data_offload (link, vlan, frame, len, NULL);
 }
 
+/**
+ * serval_link_send_data_offload:
+ * @link: a link
+ * @vlan: the frame's VLAN tag
+ * @frame: (array length=len): an Ethernet frame, copied into the queue
+ * @len: its length, 14 to 65535 bytes
+ * @off: (nullable): the frame's DataFrame.offload, only for a peer whose
+ *   Hello said offload
+ *
+ * serval_link_send_data() with offload metadata.
+ *
+ * Returns: %FALSE if the frame was dropped
+ */
 gboolean
 serval_link_send_data_offload (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len,
                                const ServalOffload *off)
@@ -550,257 +534,8 @@ serval_link_send_data_offload (ServalLink *link, guint32 vlan, const guint8 *fra
   hlen = serval_data_header_offload (hdr, vlan, len, off);
   g_byte_array_append (link->wbuf, hdr, hlen);
   g_byte_array_append (link->wbuf, frame, len);
-  link_schedule_flush (link);
+  serval_link_schedule_flush (link);
   return TRUE;
-}
-
-/* --- reading --------------------------------------------------------------- */
-
-/* Handles one message body; FALSE if the link was closed meanwhile. */
-static gboolean
-handle_body (ServalLink *link, const guint8 *body, gsize len)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(Message_t) msg = NULL;
-  const guint8 *frame;
-  gsize flen;
-  guint32 vlan;
-  gboolean has_offload;
-
-  if (serval_data_parse_offload (body, len, &vlan, &link->rx_offload, &has_offload, &frame, &flen))
-    {
-      link->rx_offload_valid = has_offload;
-      if (link->data_func != NULL)
-        link->data_func (link, vlan, frame, flen, link->user_data);
-      link->rx_offload_valid = FALSE;
-      return !link->closed;
-    }
-
-  msg = serval_message_decode (body, len, &error);
-  if (msg == NULL)
-    {
-      close_with (link, SERVAL_LINK_ERROR_PROTOCOL, "%s sent a bad message: %s",
-                  link->peer, error->message);
-      return FALSE;
-    }
-
-  switch (msg->present)
-    {
-    case Message_PR_ping:
-      serval_link_send_take (link, serval_message_new_ping (TRUE, msg->choice.ping.nonce));
-      break;
-    case Message_PR_pong:
-      break;
-    case Message_PR_data:
-      /* Valid BER but not our DER form: still a frame. */
-      if (msg->choice.data.offload != NULL)
-        serval_offload_from_asn (msg->choice.data.offload, &link->rx_offload);
-      link->rx_offload_valid = msg->choice.data.offload != NULL;
-      if (link->data_func != NULL)
-        link->data_func (link, msg->choice.data.vlan, msg->choice.data.frame.buf,
-                         msg->choice.data.frame.size, link->user_data);
-      link->rx_offload_valid = FALSE;
-      break;
-    default:
-      if (link->message_func != NULL)
-        link->message_func (link, msg, link->user_data);
-      break;
-    }
-  return !link->closed;
-}
-
-/* Handles every complete message in @p[0..@avail): the bytes used, or -1
- * if the link was closed meanwhile. */
-static gssize
-parse_messages (ServalLink *link, const guint8 *p, gsize avail)
-{
-  gsize used = 0;
-
-  for (;;)
-    {
-      g_autoptr(GError) error = NULL;
-      gsize len;
-
-      if (avail - used < SERVAL_LENGTH_PREFIX)
-        break;
-      if (!serval_frame_length (p + used, &len, &error))
-        {
-          close_with (link, SERVAL_LINK_ERROR_PROTOCOL, "%s broke the protocol: %s",
-                      link->peer, error->message);
-          return -1;
-        }
-      if (avail - used < SERVAL_LENGTH_PREFIX + len)
-        break;
-      used += SERVAL_LENGTH_PREFIX + len;
-      if (!handle_body (link, p + used - len, len))
-        return -1;
-    }
-  return used;
-}
-
-/* Parses every complete message in the buffer. */
-static gboolean
-parse_buffer (ServalLink *link)
-{
-  gssize used;
-
-  /* rpos moves before the handlers run, so that they see a consistent link. */
-  used = parse_messages (link, link->rbuf->data + link->rpos, link->rbuf->len - link->rpos);
-  if (used < 0)
-    return FALSE;
-  link->rpos += used;
-
-  /* Keep only the unparsed tail, at the buffer's start. */
-  if (link->rpos == link->rbuf->len)
-    {
-      g_byte_array_set_size (link->rbuf, 0);
-      link->rpos = 0;
-    }
-  else if (link->rpos > 0)
-    {
-      g_byte_array_remove_range (link->rbuf, 0, link->rpos);
-      link->rpos = 0;
-    }
-  return TRUE;
-}
-
-static gboolean read_ready_cb (GObject *stream, gpointer user_data);
-
-/* Reads once into the poller's shared buffer (between messages) or the
- * link's own and handles every complete message: the bytes read, 0 at the
- * end, SERVAL_LINK_TRANSPORT_AGAIN, or -1 (the link was closed). */
-static gssize
-link_read_once (ServalLink *link, ServalPoller *poller)
-{
-  g_autoptr(GError) error = NULL;
-  ServalLinkTransport *t = link->transport;
-  guint8 *shared = NULL;
-  guint old = link->rbuf->len;
-  gssize n;
-
-  /* Between messages, read into the poller's shared buffer and keep only
-   * a partial message: an idle link owns no read buffer. */
-  if (old == 0 && poller != NULL)
-    shared = serval_poller_borrow_buffer (poller);
-  if (shared != NULL)
-    n = t->funcs->recv (t, shared, SERVAL_POLLER_BUFFER_SIZE, &error);
-  else
-    {
-      g_byte_array_set_size (link->rbuf, old + READ_CHUNK);
-      link->bufs_grown = TRUE;
-      n = t->funcs->recv (t, link->rbuf->data + old, READ_CHUNK, &error);
-      g_byte_array_set_size (link->rbuf, old + MAX (n, 0));
-    }
-  if (n <= 0 && shared != NULL)
-    serval_poller_return_buffer (poller, shared);
-  if (n == SERVAL_LINK_TRANSPORT_AGAIN)
-    return n;
-  if (n < 0)
-    {
-      close_with (link, SERVAL_LINK_ERROR_IO, "The connection to %s failed: %s",
-                  link->peer, error->message);
-      return -1;
-    }
-  if (n == 0)
-    {
-      if (link->rbuf->len > 0)
-        close_with (link, SERVAL_LINK_ERROR_PROTOCOL,
-                    "%s closed the connection in the middle of a message", link->peer);
-      else
-        close_with (link, SERVAL_LINK_ERROR_CLOSED, "%s closed the connection", link->peer);
-      return 0;
-    }
-  link->last_rx = g_get_monotonic_time ();
-  if (shared != NULL)
-    {
-      gssize used = parse_messages (link, shared, n);
-
-      if (used >= 0 && used < n && !link->closed)
-        g_byte_array_append (link->rbuf, shared + used, n - used);
-      serval_poller_return_buffer (poller, shared);
-      if (used < 0)
-        return -1;
-    }
-  else if (!parse_buffer (link))
-    return -1;
-  return n;
-}
-
-/* Reads until the transport has nothing more (also nothing it holds read
- * ahead or decrypted) or MAX_READS_PER_WAKEUP, and handles every message. */
-static void
-link_read (ServalLink *link)
-{
-  /* Closing drops the link's poller: keep it while its buffer is borrowed. */
-  g_autoptr(ServalPoller) poller = link->poller ? serval_poller_ref (link->poller) : NULL;
-  ServalLinkTransport *t = link->transport;
-  gsize got = 0;
-  gboolean blocked = FALSE;
-  gboolean pending;
-  int i;
-
-  g_object_ref (link);
-  if (t->funcs->read_begin != NULL)
-    t->funcs->read_begin (t);
-  for (i = 0; i < MAX_READS_PER_WAKEUP && !link->closed && !link->closing; i++)
-    {
-      gssize n = link_read_once (link, poller);
-
-      blocked = n == SERVAL_LINK_TRANSPORT_AGAIN;
-      if (n <= 0)
-        break;
-      got += n;
-    }
-  pending = t->funcs->read_end != NULL && t->funcs->read_end (t, got);
-
-  if (!link->closed && !link->closing && link->entry != NULL)
-    {
-      if (i == MAX_READS_PER_WAKEUP || pending)
-        /* More may wait inside the transport, where epoll cannot see it. */
-        serval_poller_mark_pending (link->entry);
-      else if (blocked && got == 0 && link->read_source == NULL &&
-               t->funcs->stalled != NULL && t->funcs->stalled (t))
-        {
-          /* The transport took nothing although the socket has input: it
-           * waits for something else (GIO's TLS, to write a key update
-           * reply, or another operation). Level-triggered epoll would wake
-           * us in vain; let the transport's source, which knows what it
-           * waits for, watch this link until it can read again. */
-          link->read_source = t->funcs->create_source (t, G_IO_IN);
-          g_source_set_callback (link->read_source, G_SOURCE_FUNC (read_ready_cb), link, NULL);
-          g_source_attach (link->read_source, link->context);
-          update_interest (link);
-        }
-    }
-  /* Records the transport made while reading (a key update reply, an alert). */
-  if (!link->closed && t->queued > 0)
-    link_schedule_flush (link);
-  g_object_unref (link);
-}
-
-/* A per-link source: no socket in the poller, or the transport waited for
- * something else. */
-static gboolean
-read_ready_cb (GObject *stream, gpointer user_data)
-{
-  /* Closing may drop the last reference to the link. */
-  g_autoptr(ServalLink) link = g_object_ref (user_data);
-
-  if (link->fd >= 0)
-    {
-      /* Back to epoll; link_read falls back again if still needed. */
-      g_clear_pointer (&link->read_source, g_source_unref);
-      update_interest (link);
-      link_read (link);
-      return G_SOURCE_REMOVE;
-    }
-  link_read (link);
-  if (link->closed || link->closing)
-    {
-      g_clear_pointer (&link->read_source, g_source_unref);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -809,7 +544,7 @@ poller_readable_cb (gpointer user_data)
   ServalLink *link = user_data;
 
   if (link->read_source == NULL || link->fd < 0)
-    link_read (link);
+    serval_link_read (link);
 }
 
 /* Gives buffers grown by a burst back once the link is idle and they are empty. */
@@ -849,7 +584,7 @@ poller_timer_cb (gpointer user_data)
     return;
   if (silent > (gint64) link->keepalive_timeout * G_USEC_PER_SEC)
     {
-      close_with (link, SERVAL_LINK_ERROR_TIMEOUT, "%s has not answered for %u seconds",
+      serval_link_close_with (link, SERVAL_LINK_ERROR_TIMEOUT, "%s has not answered for %u seconds",
                   link->peer, (guint) (silent / G_USEC_PER_SEC));
       return;
     }
@@ -876,6 +611,15 @@ start_keepalive (ServalLink *link)
   serval_poller_set_timer (link->entry, link->next_ping);
 }
 
+/**
+ * serval_link_set_keepalive:
+ * @link: a link
+ * @interval: seconds between pings, 0 for none
+ * @timeout: seconds of silence after which the link closes (at least @interval)
+ *
+ * Pings the peer every @interval seconds and closes the link with
+ * %SERVAL_LINK_ERROR_TIMEOUT when nothing was heard for @timeout seconds.
+ */
 void
 serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout)
 {
@@ -927,13 +671,11 @@ serval_link_start (ServalLink *link)
   if (link->fd < 0)
     {
       /* No socket to give epoll: the transport's own source. */
-      link->read_source = link->transport->funcs->create_source (link->transport, G_IO_IN);
-      g_source_set_callback (link->read_source, G_SOURCE_FUNC (read_ready_cb), link, NULL);
-      g_source_attach (link->read_source, link->context);
+      serval_link_watch_readable (link);
     }
   start_keepalive (link);
   if (serval_link_get_queued (link) > 0)
-    link_schedule_flush (link);
+    serval_link_schedule_flush (link);
   /* The transport may hold bytes already (decrypted by TLS): look in the
    * next dispatch. */
   serval_poller_mark_pending (link->entry);
