@@ -33,7 +33,7 @@ handle_body (ServalLink *link, const guint8 *body, gsize len)
   if (msg == NULL)
     {
       serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, "%s sent a bad message: %s",
-                  link->peer, error->message);
+                              link->peer, error->message);
       return FALSE;
     }
 
@@ -79,7 +79,7 @@ parse_messages (ServalLink *link, const guint8 *p, gsize avail)
       if (!serval_frame_length (p + used, &len, &error))
         {
           serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, "%s broke the protocol: %s",
-                      link->peer, error->message);
+                                  link->peer, error->message);
           return -1;
         }
       if (avail - used < SERVAL_LENGTH_PREFIX + len)
@@ -149,14 +149,14 @@ link_read_once (ServalLink *link, ServalPoller *poller)
   if (n < 0)
     {
       serval_link_close_with (link, SERVAL_LINK_ERROR_IO, "The connection to %s failed: %s",
-                  link->peer, error->message);
+                              link->peer, error->message);
       return -1;
     }
   if (n == 0)
     {
       if (link->rbuf->len > 0)
         serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL,
-                    "%s closed the connection in the middle of a message", link->peer);
+                                "%s closed the connection in the middle of a message", link->peer);
       else
         serval_link_close_with (link, SERVAL_LINK_ERROR_CLOSED, "%s closed the connection", link->peer);
       return 0;

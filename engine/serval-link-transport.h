@@ -41,12 +41,13 @@ typedef struct {
    * something other than the socket's readability (see stalled()). */
   GSource *(*create_source) (ServalLinkTransport *transport, GIOCondition condition);
 
-  /* Called before and after each read pass (a run of recv() calls). A read
-   * pass is a batch: a transport may read ahead and say in recv() that the
-   * socket was drained. read_end() returns TRUE if bytes wait above the
-   * socket (read ahead, decrypted), where epoll cannot see them: the link
-   * then reads again in the next dispatch. @got: the bytes the pass read.
-   * Either may be NULL. */
+  /* Called before and after each read pass (up to 64 recv() calls of a
+   * wake-up; read_end() also when the link closed during the pass). Within
+   * a pass a transport may answer AGAIN without a system call once a recv()
+   * found the socket drained (serval-link-tls.c: one under 16 KiB).
+   * read_end() returns TRUE if bytes wait above the socket (read ahead,
+   * decrypted), where epoll cannot see them: the link then reads again in
+   * the next dispatch. @got: the bytes the pass read. Either may be NULL. */
   void (*read_begin) (ServalLinkTransport *transport);
   gboolean (*read_end) (ServalLinkTransport *transport, gsize got);
   /* Reads up to @size bytes into @buf: the count, 0 at the end of the
@@ -83,8 +84,10 @@ typedef struct {
 struct _ServalLinkTransport
 {
   const ServalLinkTransportFuncs *funcs;
-  /* Bytes taken by send() that the socket has not taken yet: part of
-   * serval_link_get_queued(), read per frame, hence a field. */
+  /* Bytes the socket has not taken yet (from send(), or made while reading:
+   * a TLS alert or key update reply; the link flushes after a read pass
+   * that leaves some). Part of serval_link_get_queued(), which is read per
+   * frame, hence a field. */
   gsize queued;
   /* The transport keeps a buffer that trim() may give back. */
   gboolean bufs_grown;

@@ -336,7 +336,8 @@ link_flush (ServalLink *link)
     }
   if (result == SERVAL_LINK_SEND_ERROR)
     {
-      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, "Sending to %s failed: %s", link->peer, error->message);
+      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, "Sending to %s failed: %s",
+                              link->peer, error->message);
       return;
     }
 
@@ -416,8 +417,8 @@ check_queue (ServalLink *link)
   if (serval_link_get_queued (link) > SERVAL_LINK_QUEUE_HARD_LIMIT)
     {
       serval_link_close_with (link, SERVAL_LINK_ERROR_TOO_SLOW,
-                  "%s does not read what is sent to it (over %d MiB queued)",
-                  link->peer, SERVAL_LINK_QUEUE_HARD_LIMIT / (1024 * 1024));
+                              "%s does not read what is sent to it (over %d MiB queued)",
+                              link->peer, SERVAL_LINK_QUEUE_HARD_LIMIT / (1024 * 1024));
       return FALSE;
     }
   /* Compact when the sent part dominates. */
@@ -585,7 +586,7 @@ poller_timer_cb (gpointer user_data)
   if (silent > (gint64) link->keepalive_timeout * G_USEC_PER_SEC)
     {
       serval_link_close_with (link, SERVAL_LINK_ERROR_TIMEOUT, "%s has not answered for %u seconds",
-                  link->peer, (guint) (silent / G_USEC_PER_SEC));
+                              link->peer, (guint) (silent / G_USEC_PER_SEC));
       return;
     }
   serval_link_send_take (link, serval_message_new_ping (FALSE, (++link->ping_nonce) & 0x7fffffff));
