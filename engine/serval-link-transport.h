@@ -1,11 +1,12 @@
 /* serval-link-transport.h: what a ServalLink reads and writes through.
  *
- * Private to the link. serval-link.c keeps the framing, the send queue, the
- * keepalive and the closing; a transport moves bytes: GnuTLS on a socket
- * (serval-link-tls.c, what servers and clients use) or any GIOStream
- * (serval-link-stream.c: plain sockets and pipes in tests, GIO's TLS). A new
- * transport (UDP, WebSocket) is a new file with its own ServalLinkTransportFuncs
- * and constructor, which calls serval_link_new_with_transport().
+ * Private to the link. serval-link.c and serval-link-read.c keep the
+ * framing, the send queue, the keepalive and the closing; a transport moves
+ * bytes: GnuTLS on a socket (serval-link-tls.c, what servers and clients
+ * use) or any GIOStream (serval-link-stream.c: plain sockets and pipes in
+ * tests, GIO's TLS). A new transport (UDP, WebSocket) is a new file with its
+ * own ServalLinkTransportFuncs and constructor, which calls
+ * serval_link_new_with_transport().
  *
  * The link calls recv() and send() once per batch, not per message: a read
  * pass fills a 64 KiB buffer per call, a flush hands over everything queued.
