@@ -1,0 +1,77 @@
+/* serval-link-private.h: what the files of ServalLink share.
+ *
+ * serval-link.c: the object, the send queue, keepalive and closing;
+ * serval-link-read.c: read passes and framing. Transports see only
+ * serval-link-transport.h.
+ */
+#pragma once
+
+#include "serval-link.h"
+#include "serval-link-transport.h"
+#include "serval-poller.h"
+
+G_BEGIN_DECLS
+
+struct _ServalLink
+{
+  GObject parent_instance;
+
+  ServalLinkTransport *transport;
+  char *peer;
+
+  ServalLinkMessageFunc message_func;
+  ServalLinkDataFunc data_func;
+  gpointer user_data;
+
+  GMainContext *context;
+  /* The context's shared poller watches the socket, runs the keepalive
+   * timer and flushes the queue at the end of its dispatch. */
+  ServalPoller *poller;
+  ServalPollerEntry *entry;
+  int fd;                  /* the transport's socket in the poller, or -1 */
+  /* Per-link sources (the transport's), only where epoll on the socket
+   * cannot be used: a transport without a socket, or one that cannot read
+   * although the socket has input (it waits for something else, e.g. to
+   * write). */
+  GSource *read_source;
+  GSource *write_source;
+
+  /* Received bytes not yet parsed: rbuf->data[rpos .. rbuf->len). Empty
+   * between messages: reads go to the poller's shared buffer then. */
+  GByteArray *rbuf;
+  gsize rpos;
+  /* Queued bytes not yet written: wbuf->data[wpos .. wbuf->len). */
+  GByteArray *wbuf;
+  gsize wpos;
+
+  guint keepalive_interval;
+  guint keepalive_timeout;
+  gint64 last_rx;
+  gint64 next_ping;
+  gint64 last_big_flush;   /* when more than SMALL_BUFFER bytes last left at once */
+  guint32 ping_nonce;
+
+  guint64 frames_dropped;
+  /* DataFrame.offload of the frame being passed to data_func. */
+  ServalOffload rx_offload;
+  gboolean rx_offload_valid;
+  GError *close_reason;
+  guint closing : 1;
+  guint closed : 1;
+  guint started : 1;
+  guint want_write : 1;    /* unsent bytes: the socket's writability is watched */
+  guint bufs_grown : 1;    /* a buffer grew past SMALL_BUFFER: give it back when idle */
+};
+
+void serval_link_close_with (ServalLink *link, int code, const char *format, ...) G_GNUC_PRINTF (3, 4);
+/* Read and write interest in the poller, from the link's state. */
+void serval_link_update_interest (ServalLink *link);
+/* Sends what is queued at the end of the poller's dispatch. */
+void serval_link_schedule_flush (ServalLink *link);
+/* A read pass: reads what the transport has and handles every message. */
+void serval_link_read (ServalLink *link);
+/* Reads when the transport's own source says so (link->read_source),
+ * where epoll cannot be used. */
+void serval_link_watch_readable (ServalLink *link);
+
+G_END_DECLS
