@@ -63,7 +63,6 @@ typedef struct
   guint64 rx_gso_frames;
   guint64 tx_frames;
   guint64 tx_dropped;
-  guint64 tx_unsegmentable;
 } ServalTapCounters;
 
 struct _ServalTapBackend

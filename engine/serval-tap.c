@@ -468,7 +468,6 @@ serval_tap_set_persistent (ServalTap *tap, gboolean persistent, GError **error)
 }
 
 gboolean serval_tap_get_up (ServalTap *tap) { return tap->up; }
-gboolean serval_tap_get_offload (ServalTap *tap) { return tap->vnet; }
 gboolean
 serval_tap_get_io_uring_reads (ServalTap *tap)
 {
@@ -718,7 +717,6 @@ serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len, const 
       if (serval_gso_segment (frame, len, off, tap->scratch, write_plain, tap, NULL) != SERVAL_GSO_OK)
         {
           tap->counters.tx_dropped++;
-          tap->counters.tx_unsegmentable++;
           return FALSE;
         }
       return tap->counters.tx_dropped == before;

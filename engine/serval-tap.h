@@ -90,8 +90,6 @@ gboolean     serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsiz
 /* Offloads (IFF_VNET_HDR with TSO and checksum offload): devices are opened
  * with them unless the environment has SERVAL_TAP_OFFLOAD=0. */
 gboolean     serval_tap_offload_wanted (void);
-/* Whether this device's reads and writes carry a vnet header. */
-gboolean     serval_tap_get_offload (ServalTap *tap);
 /* During a ServalTapFrameFunc call: the frame's offload metadata if it has
  * work left (a GSO frame or a partial checksum), else NULL. Frames with it
  * may be up to 65536 bytes long. */
