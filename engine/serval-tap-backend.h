@@ -40,7 +40,7 @@ typedef struct
    * Runs on the thread that will read. Optional. */
   ServalTapBackend *(*start) (ServalTapBackend *backend);
   /* Hands on the frames waiting with serval_tap_backend_take_frame(), up
-   * to the limits above. */
+   * to the limits above, and none once a frame callback stopped the device. */
   void (*read_pass) (ServalTapBackend *backend);
   /* Frames were read that the next pass hands on, though the fd may not
    * be readable. Optional: never. */
@@ -83,9 +83,10 @@ ServalTapBackend *serval_tap_uring_backend_new (ServalTapBackend *fallback);
 gboolean          serval_tap_uring_backend_reads (ServalTapBackend *backend);
 
 /* What the device does for its backends: hands a frame as read (with its
- * vnet header, if the device has one) to the frame callback; has flush()
- * called when the poller's batch ends. */
+ * vnet header, if the device has one) to the frame callback; says whether
+ * it is started; has flush() called when the poller's batch ends. */
 void              serval_tap_backend_take_frame (ServalTap *tap, const guint8 *buf, gsize n);
+gboolean          serval_tap_backend_reading (ServalTap *tap);
 void              serval_tap_backend_queued (ServalTap *tap);
 void              serval_tap_say_once (gboolean *said, const char *format, ...) G_GNUC_PRINTF (2, 3);
 

@@ -21,7 +21,8 @@ fd_read_pass (ServalTapBackend *backend)
   FdBackend *b = (FdBackend *) backend;
   gsize total = 0;
 
-  for (int i = 0; i < SERVAL_TAP_MAX_READS_PER_PASS && total < SERVAL_TAP_MAX_BYTES_PER_PASS; i++)
+  for (int i = 0; i < SERVAL_TAP_MAX_READS_PER_PASS && total < SERVAL_TAP_MAX_BYTES_PER_PASS &&
+       serval_tap_backend_reading (backend->tap); i++)
     {
       gssize n = read (backend->fd, b->buf, SERVAL_TAP_BUFFER);
 

@@ -629,6 +629,12 @@ static const ServalPollerFuncs flush_poller_funcs = {
   .flush = flush_cb,
 };
 
+gboolean
+serval_tap_backend_reading (ServalTap *tap)
+{
+  return tap->source != NULL;
+}
+
 void
 serval_tap_backend_queued (ServalTap *tap)
 {
