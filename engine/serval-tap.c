@@ -727,8 +727,7 @@ serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len, const 
         }
       return tap->counters.tx_dropped == before;
     }
-  write_plain (frame, len, tap);
-  return TRUE;
+  return put_frame (tap, NULL, frame, len);
 }
 
 gboolean
