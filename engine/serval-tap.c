@@ -6,6 +6,7 @@
 #include "serval-gso.h"
 #include "serval-poller.h"
 #include "serval-tap-backend.h"
+#include "serval-tap-private.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -348,6 +349,22 @@ serval_tap_new_from_fd (int fd, const char *name, GError **error)
       g_object_unref (tap);
       return NULL;
     }
+  return tap;
+}
+
+ServalTap *
+serval_tap_new_for_socket (int fd, const char *name, const guint8 mac[6], guint mtu, gboolean vnet)
+{
+  ServalTap *tap = g_object_new (SERVAL_TYPE_TAP, NULL);
+
+  tap->fd = fd;
+  tap->name = g_strdup (name);
+  memcpy (tap->mac, mac, 6);
+  tap->mtu = mtu;
+  tap->up = TRUE;
+  tap->vnet = vnet;
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  tap->base = tap->backend = serval_tap_socket_backend_new (tap, fd, &tap->counters);
   return tap;
 }
 
