@@ -45,7 +45,7 @@ struct _ServalTap
    * the links at the end of the pass (serval_poller_batch_begin()). */
   ServalPoller *poller;
   ServalPollerEntry *flush_entry;  /* while started, if the backend queues writes */
-  ServalTapBackend *base;          /* the device's own: read() and write() */
+  ServalTapBackend *base;          /* the device's own, made with it */
   ServalTapBackend *backend;       /* base, or one in front of it while started */
   ServalTapFrameFunc func;
   gpointer func_data;
