@@ -1,8 +1,9 @@
 /* serval-tap.h: the virtual network card.
  *
  * A ServalTap is an Ethernet device that frames are read from and written
- * to. The Linux backend opens /dev/net/tun with IFF_TAP|IFF_NO_PI; other
- * backends (tests, a future Windows one) implement ServalTapBackend.
+ * to. On Linux it is a TAP device (/dev/net/tun with IFF_TAP|IFF_NO_PI);
+ * how frames move is a backend's business (serval-tap-backend.h), and
+ * tests run a device over a socketpair (serval-tap-private.h).
  * With offloads (IFF_VNET_HDR) one read carries up to 64 KiB (a GSO frame).
  * Frames are read on the GMainContext that is the thread default when
  * serval_tap_start() is called, as many per wake-up as are ready.
@@ -90,8 +91,6 @@ gboolean     serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsiz
 /* Offloads (IFF_VNET_HDR with TSO and checksum offload): devices are opened
  * with them unless the environment has SERVAL_TAP_OFFLOAD=0. */
 gboolean     serval_tap_offload_wanted (void);
-/* Whether this device's reads and writes carry a vnet header. */
-gboolean     serval_tap_get_offload (ServalTap *tap);
 /* During a ServalTapFrameFunc call: the frame's offload metadata if it has
  * work left (a GSO frame or a partial checksum), else NULL. Frames with it
  * may be up to 65536 bytes long. */
