@@ -18,6 +18,7 @@
 
 #include "serval-gso.h"
 #include "serval-tap-private.h"
+#include "test-loop-util.h"
 
 #define TEST_ETHERTYPE 0x88B5
 #define MAX_READS_PER_PASS 64   /* SERVAL_TAP_MAX_READS_PER_PASS */
@@ -37,6 +38,7 @@ typedef struct
   guint frames_in_nest;
   ServalOffload offload;       /* of the last frame, if it had any */
   gboolean had_offload;
+  GMainContext *context;       /* the test's own, thread default */
 } Fixture;
 
 static void
@@ -74,7 +76,7 @@ frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
 
       f->nest = FALSE;
       for (int i = 0; i < 5; i++)
-        g_main_context_iteration (NULL, FALSE);
+        test_iterate (FALSE);
       f->frames_in_nest = f->frames - before;
     }
 }
@@ -86,6 +88,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   int sv[2];
   int size = 1 << 20;
 
+  f->context = test_context_push ();
   f->vnet = GPOINTER_TO_INT (data);
   f->in_order = TRUE;
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), ==, 0);
@@ -102,14 +105,13 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->tap);
   close (f->peer);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  test_context_pop (f->context);
 }
 
 static void
 iterate (void)
 {
-  while (g_main_context_iteration (NULL, FALSE))
+  while (test_iterate (FALSE))
     ;
 }
 
@@ -219,9 +221,9 @@ test_read_batches (Fixture *f, gconstpointer data)
   enum { N = 150 };
 
   peer_send_frames (f, N, 60);
-  g_main_context_iteration (NULL, FALSE);
+  test_iterate (FALSE);
   g_assert_cmpuint (f->frames, ==, MAX_READS_PER_PASS);
-  g_main_context_iteration (NULL, FALSE);
+  test_iterate (FALSE);
   g_assert_cmpuint (f->frames, ==, 2 * MAX_READS_PER_PASS);
   iterate ();
   g_assert_cmpuint (f->frames, ==, N);
