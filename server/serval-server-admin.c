@@ -1,0 +1,223 @@
+#include "config.h"
+
+#include "serval-server-private.h"
+
+/* --- admin requests -------------------------------------------------------- */
+
+/* The live sessions of @user. */
+static GPtrArray *
+sessions_of (ServalServer *server, const char *user)
+{
+  GPtrArray *list = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, server->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Session *other = key;
+
+      if (other->logged_in && !other->closed && g_strcmp0 (other->user, user) == 0)
+        g_ptr_array_add (list, other);
+    }
+  return list;
+}
+
+static void
+remove_user_from_vlan (ServalServer *server, const char *user, guint32 tag, const char *reason, long code)
+{
+  g_autoptr(GPtrArray) list = sessions_of (server, user);
+
+  for (guint i = 0; i < list->len; i++)
+    serval_session_leave (list->pdata[i], tag, reason, code);
+}
+
+typedef struct {
+  Session *session;
+  guint32 id;
+  char *name;
+  gboolean admin;
+  GBytes *password;
+  ServalCredentials cred;
+} UserAddJob;
+
+static void
+user_add_job_free (UserAddJob *job)
+{
+  serval_session_unref (job->session);
+  g_free (job->name);
+  g_bytes_unref (job->password);
+  serval_credentials_clear (&job->cred);
+  g_free (job);
+}
+
+static void
+hash_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  UserAddJob *job = data;
+  GError *error = NULL;
+  gsize len;
+  const guint8 *pw = g_bytes_get_data (job->password, &len);
+
+  if (serval_credentials_make (&job->cred, pw, len, job->session->server->config.pbkdf2_iterations, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+user_hashed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UserAddJob *job = g_task_get_task_data (G_TASK (result));
+  Session *s = job->session;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
+      !serval_store_user_add (s->server->store, job->name, &job->cred, job->admin, &error))
+    {
+      serval_session_reply_store_error (s, job->id, error);
+      return;
+    }
+  g_message ("%s added user “%s”%s", s->user, job->name, job->admin ? " (admin)" : "");
+  serval_session_reply_ok (s, job->id);
+}
+
+void
+serval_session_handle_admin (Session *s, guint32 id, const RequestBody_t *body)
+{
+  ServalServer *server = s->server;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *reason = NULL;
+  guint32 tag = 0;
+
+  if (!s->admin)
+    {
+      serval_session_reply_error (s, id, ErrorCode_notAllowed,
+                   "User “%s” is not an administrator of this server", s->user);
+      return;
+    }
+
+  switch (body->present)
+    {
+    case RequestBody_PR_vlanAdd:
+      a = serval_asn_dup_string (&body->choice.vlanAdd);
+      if (!serval_store_vlan_add (server->store, a, &tag, &error))
+        break;
+      g_message ("%s added VLAN “%s”", s->user, a);
+      break;
+
+    case RequestBody_PR_vlanDel:
+      a = serval_asn_dup_string (&body->choice.vlanDel);
+      if (serval_store_vlan_lookup (server->store, a, &tag, &error))
+        {
+          g_autoptr(GList) members = NULL;
+          GHashTable *set = serval_server_vlan_sessions (server, tag);
+
+          reason = g_strdup_printf ("VLAN “%s” was deleted by %s", a, s->user);
+          if (set != NULL)
+            members = g_hash_table_get_keys (set);
+          for (GList *l = members; l != NULL; l = l->next)
+            serval_session_leave (l->data, tag, reason, ErrorCode_noSuchVlan);
+          if (serval_store_vlan_del (server->store, a, &error))
+            g_message ("%s", reason);
+        }
+      break;
+
+    case RequestBody_PR_userAdd:
+      {
+        UserAddJob *job = g_new0 (UserAddJob, 1);
+        g_autoptr(GTask) task = g_task_new (NULL, NULL, user_hashed_cb, NULL);
+
+        job->session = serval_session_ref (s);
+        job->id = id;
+        job->name = serval_asn_dup_string (&body->choice.userAdd.name);
+        job->admin = body->choice.userAdd.admin;
+        job->password = g_bytes_new (body->choice.userAdd.password.buf, body->choice.userAdd.password.size);
+        g_task_set_task_data (task, job, (GDestroyNotify) user_add_job_free);
+        g_task_run_in_thread (task, hash_thread);
+        return;
+      }
+
+    case RequestBody_PR_userDel:
+      a = serval_asn_dup_string (&body->choice.userDel);
+      if (serval_store_user_del (server->store, a, &error))
+        {
+          g_autoptr(GPtrArray) list = sessions_of (server, a);
+
+          reason = g_strdup_printf ("The account “%s” was deleted by %s", a, s->user);
+          g_message ("%s", reason);
+          for (guint i = 0; i < list->len; i++)
+            if (list->pdata[i] != s)
+              serval_session_close (list->pdata[i], ErrorCode_noSuchUser, reason);
+        }
+      break;
+
+    case RequestBody_PR_grant:
+      a = serval_asn_dup_string (&body->choice.grant.user);
+      b = serval_asn_dup_string (&body->choice.grant.vlan);
+      if (serval_store_grant (server->store, a, b, &error))
+        g_message ("%s granted “%s” the right to join “%s”", s->user, a, b);
+      break;
+
+    case RequestBody_PR_revoke:
+      a = serval_asn_dup_string (&body->choice.revoke.user);
+      b = serval_asn_dup_string (&body->choice.revoke.vlan);
+      if (serval_store_revoke (server->store, a, b, &error) &&
+          serval_store_vlan_lookup (server->store, b, &tag, &error))
+        {
+          reason = g_strdup_printf ("%s revoked the right of “%s” to join VLAN “%s”", s->user, a, b);
+          g_message ("%s", reason);
+          remove_user_from_vlan (server, a, tag, reason, ErrorCode_notAllowed);
+        }
+      break;
+
+    case RequestBody_PR_kick:
+      a = serval_asn_dup_string (&body->choice.kick.user);
+      b = serval_asn_dup_string (&body->choice.kick.vlan);
+      if (serval_store_vlan_lookup (server->store, b, &tag, &error))
+        {
+          reason = g_strdup_printf ("%s removed “%s” from VLAN “%s”", s->user, a, b);
+          g_message ("%s", reason);
+          remove_user_from_vlan (server, a, tag, reason, ErrorCode_notAllowed);
+        }
+      break;
+
+    case RequestBody_PR_listUsers:
+      {
+        g_autoptr(GPtrArray) users = serval_store_user_list (server->store, &error);
+        Message_t *msg;
+
+        if (users == NULL)
+          break;
+        msg = serval_message_new_response (id, ResponseBody_PR_users);
+        for (guint i = 0; i < users->len && i < 4096; i++)
+          {
+            ServalUser *u = users->pdata[i];
+            UserInfo_t *info = calloc (1, sizeof *info);
+
+            serval_asn_set_string (&info->name, u->name);
+            info->admin = u->admin;
+            for (guint j = 0; j < u->vlans->len && j < 4096; j++)
+              {
+                Name_t *n = calloc (1, sizeof *n);
+
+                serval_asn_set_string (n, u->vlans->pdata[j]);
+                ASN_SEQUENCE_ADD (&info->vlans.list, n);
+              }
+            ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.users.list, info);
+          }
+        serval_session_reply (s, msg);
+        return;
+      }
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (error != NULL)
+    serval_session_reply_store_error (s, id, error);
+  else
+    serval_session_reply_ok (s, id);
+}
