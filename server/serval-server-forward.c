@@ -2,6 +2,9 @@
 
 #include "serval-server-private.h"
 
+static void switch_output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsize len,
+                              gpointer user_data);
+
 void
 serval_session_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len, gpointer user_data)
 {
@@ -43,8 +46,8 @@ send_segment_cb (const guint8 *frame, gsize len, gpointer user_data)
   serval_link_send_data (t->session->link, t->vlan, frame, len);
 }
 
-void
-serval_session_output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+static void
+switch_output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
 {
   Session *s = serval_switch_port_get_user_data (port);
   ServalServer *server = s->server;
@@ -77,4 +80,10 @@ serval_session_output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *fr
           server->stats.offload_segments += n;
         }
     }
+}
+
+void
+serval_session_add_port (Session *s)
+{
+  s->port = serval_switch_add_port (s->server->sw, switch_output_cb, s);
 }

@@ -111,7 +111,7 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
   s->user = g_strdup (user);
   s->host = g_strdup (host);
   s->admin = admin;
-  s->port = serval_switch_add_port (server->sw, serval_session_output_cb, s);
+  serval_session_add_port (s);
   server->stats.logins_ok++;
   if (with_token)
     server->stats.token_logins++;

@@ -69,7 +69,7 @@ struct _ServalServer
   GSource *shutdown_timer;
   gboolean shutting_down;
   /* The offload metadata of the frame in serval_switch_input(), for
-   * serval_session_output_cb; scratch for segmenting it. */
+   * switch_output_cb; scratch for segmenting it. */
   const ServalOffload *rx_offload;
   guint8 *gso_scratch;
   guint8 token_key[SERVAL_TOKEN_KEY_LEN];
@@ -120,7 +120,7 @@ void        serval_session_handle_admin (Session *s, guint32 id, const RequestBo
 /* serval-server-forward.c */
 void        serval_session_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len,
                                     gpointer user_data);
-void        serval_session_output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsize len,
-                                      gpointer user_data);
+/* Gives the session a port on the switch (at login). */
+void        serval_session_add_port (Session *s);
 
 G_END_DECLS
