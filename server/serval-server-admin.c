@@ -112,14 +112,11 @@ serval_session_handle_admin (Session *s, guint32 id, const RequestBody_t *body)
       a = serval_asn_dup_string (&body->choice.vlanDel);
       if (serval_store_vlan_lookup (server->store, a, &tag, &error))
         {
-          g_autoptr(GList) members = NULL;
-          GHashTable *set = serval_server_vlan_sessions (server, tag);
+          g_autoptr(GPtrArray) members = serval_server_vlan_sessions (server, tag);
 
           reason = g_strdup_printf ("VLAN “%s” was deleted by %s", a, s->user);
-          if (set != NULL)
-            members = g_hash_table_get_keys (set);
-          for (GList *l = members; l != NULL; l = l->next)
-            serval_session_leave (l->data, tag, reason, ErrorCode_noSuchVlan);
+          for (guint i = 0; i < members->len; i++)
+            serval_session_leave (members->pdata[i], tag, reason, ErrorCode_noSuchVlan);
           if (serval_store_vlan_del (server->store, a, &error))
             g_message ("%s", reason);
         }

@@ -15,6 +15,7 @@
 
 #include "serval-codec.h"
 #include "serval-link.h"
+#include "serval-member.h"
 #include "serval-tls.h"
 #include "serval-token.h"
 
@@ -22,12 +23,12 @@ G_BEGIN_DECLS
 
 typedef struct _Session Session;
 
+/* How a session is in one VLAN it joined, as the other members see it.
+ * Whether it is in is the switch's to say (serval-server-vlan.c). */
 typedef struct {
   guint32 tag;
-  char *name;
-  guint8 mac[6];
-  GStrv addresses;
-  gint64 since;
+  char *name;              /* the VLAN's */
+  ServalMember *member;
 } Membership;
 
 struct _Session
@@ -44,7 +45,7 @@ struct _Session
   gboolean closed;
   gboolean offload;        /* its Hello said it takes frames with offload metadata */
   ServalSwitchPort *port;
-  GHashTable *vlans;       /* tag -> Membership */
+  GHashTable *vlans;       /* tag -> Membership, one per VLAN its port joined */
   int refs;
 };
 
@@ -60,7 +61,6 @@ struct _ServalServer
   GHashTable *sessions;    /* Session* set, every accepted link */
   GHashTable *handshaking; /* address string -> TLS handshakes under way from it */
   gint64 last_refusal_log; /* when the last "too many handshakes" warning went out */
-  GHashTable *members;     /* tag -> GHashTable set of Session* */
   GHashTable *logins;      /* address -> LoginRecord */
   GSource *aging_source;
   ServalServerStats stats;
@@ -105,7 +105,9 @@ void        serval_session_handle_login (Session *s, guint32 id, const Login_t *
 
 /* serval-server-vlan.c */
 void        serval_membership_free (Membership *m);
-GHashTable *serval_server_vlan_sessions (ServalServer *server, guint32 tag);
+/* The sessions in VLAN @tag, each with a reference: sending to one can close
+ * its link, and a closed session leaves the switch at once. */
+GPtrArray  *serval_server_vlan_sessions (ServalServer *server, guint32 tag);
 void        serval_session_leave (Session *s, guint32 tag, const char *removed_reason, long removed_code);
 void        serval_session_leave_all (Session *s);
 void        serval_session_handle_join (Session *s, guint32 id, const Join_t *join);

@@ -1,61 +1,78 @@
+/* serval-server-vlan.c: joining and leaving VLANs, member lists and events.
+ *
+ * Who is in which VLAN is the switch's to say (serval_switch_port_is_member(),
+ * serval_switch_vlan_get_ports()); the server keeps no table of its own. A
+ * session's Membership says how it is in a VLAN it joined, as the other
+ * members see it: made at the join, freed at the leave.
+ */
 #include "config.h"
 
 #include "serval-server-private.h"
-
-#include <string.h>
 
 void
 serval_membership_free (Membership *m)
 {
   g_free (m->name);
-  g_strfreev (m->addresses);
+  g_clear_object (&m->member);
   g_free (m);
 }
 
-static void
-fill_member (Session *s, Membership *m, Member_t *out)
+static Membership *
+session_membership (Session *s, guint32 tag)
 {
-  serval_asn_set_string (&out->user, s->user);
-  serval_asn_set_string (&out->host, s->host);
-  serval_asn_set_bytes (&out->mac, m->mac, 6);
-  for (guint i = 0; m->addresses != NULL && m->addresses[i] != NULL && i < 16; i++)
-    {
-      Address_t *a = calloc (1, sizeof *a);
-
-      serval_asn_set_string (a, m->addresses[i]);
-      ASN_SEQUENCE_ADD (&out->addresses.list, a);
-    }
-  serval_asn_set_string (&out->node, s->server->config.node);
-  out->since = m->since;
+  return g_hash_table_lookup (s->vlans, GUINT_TO_POINTER (tag));
 }
 
-GHashTable *
+GPtrArray *
 serval_server_vlan_sessions (ServalServer *server, guint32 tag)
 {
-  return g_hash_table_lookup (server->members, GUINT_TO_POINTER (tag));
+  guint n;
+  ServalSwitchPort *const *ports = serval_switch_vlan_get_ports (server->sw, tag, &n);
+  GPtrArray *list = g_ptr_array_new_full (n, (GDestroyNotify) serval_session_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (list, serval_session_ref (serval_switch_port_get_user_data (ports[i])));
+  return list;
+}
+
+/* Adds the members of VLAN @tag, at most 4096, to @list (an
+ * A_SEQUENCE_OF (Member_t)). */
+static void
+add_members (ServalServer *server, guint32 tag, void *list)
+{
+  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
+  guint n;
+  ServalSwitchPort *const *ports = serval_switch_vlan_get_ports (server->sw, tag, &n);
+
+  for (guint i = 0; i < n && seq->count < 4096; i++)
+    {
+      Session *other = serval_switch_port_get_user_data (ports[i]);
+      Member_t *mem = calloc (1, sizeof *mem);
+
+      serval_member_to_asn (session_membership (other, tag)->member, mem);
+      ASN_SEQUENCE_ADD (list, mem);
+    }
 }
 
 /* Tells the other members of @m's VLAN that @s joined, left or changed. */
 static void
 broadcast_member_event (Session *s, Membership *m, Event_PR kind)
 {
-  GHashTable *set = serval_server_vlan_sessions (s->server, m->tag);
-  g_autoptr(GByteArray) bytes = g_byte_array_new ();
-  g_autoptr(Message_t) msg = serval_message_new_event (kind);
-  MemberEvent_t *ev = kind == Event_PR_memberJoined ? &msg->choice.event.choice.memberJoined
-                      : kind == Event_PR_memberLeft ? &msg->choice.event.choice.memberLeft
-                      : &msg->choice.event.choice.memberUpdated;
-  GHashTableIter iter;
-  gpointer key;
+  g_autoptr(GPtrArray) members = serval_server_vlan_sessions (s->server, m->tag);
+  g_autoptr(Message_t) msg = NULL;
+  MemberEvent_t *ev;
 
-  if (set == NULL)
+  if (members->len == 0)
     return;
+  msg = serval_message_new_event (kind);
+  ev = kind == Event_PR_memberJoined ? &msg->choice.event.choice.memberJoined
+       : kind == Event_PR_memberLeft ? &msg->choice.event.choice.memberLeft
+       : &msg->choice.event.choice.memberUpdated;
   serval_asn_set_string (&ev->vlan, m->name);
-  fill_member (s, m, &ev->member);
-  g_hash_table_iter_init (&iter, set);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
+  serval_member_to_asn (m->member, &ev->member);
+  for (guint i = 0; i < members->len; i++)
     {
-      Session *other = key;
+      Session *other = members->pdata[i];
 
       if (other != s && !other->closed)
         serval_link_send (other->link, msg, NULL);
@@ -65,20 +82,12 @@ broadcast_member_event (Session *s, Membership *m, Event_PR kind)
 void
 serval_session_leave (Session *s, guint32 tag, const char *removed_reason, long removed_code)
 {
-  ServalServer *server = s->server;
-  Membership *m = g_hash_table_lookup (s->vlans, GUINT_TO_POINTER (tag));
-  GHashTable *set;
+  Membership *m;
 
-  if (m == NULL)
+  if (s->port == NULL || !serval_switch_port_is_member (s->port, tag))
     return;
-  serval_switch_port_leave (server->sw, s->port, tag);
-  set = serval_server_vlan_sessions (server, tag);
-  if (set != NULL)
-    {
-      g_hash_table_remove (set, s);
-      if (g_hash_table_size (set) == 0)
-        g_hash_table_remove (server->members, GUINT_TO_POINTER (tag));
-    }
+  m = session_membership (s, tag);
+  serval_switch_port_leave (s->server->sw, s->port, tag);
   broadcast_member_event (s, m, Event_PR_memberLeft);
   g_message ("%s@%s left VLAN “%s”%s%s", s->user, s->host, m->name,
              removed_reason ? ": " : "", removed_reason ? removed_reason : "");
@@ -101,6 +110,19 @@ serval_session_leave_all (Session *s)
   for (GList *l = tags; l != NULL; l = l->next)
     serval_session_leave (s, GPOINTER_TO_UINT (l->data), NULL, 0);
 }
+
+/* @s's membership of the VLAN called @name, or NULL if it is not in it. */
+static Membership *
+joined_membership (Session *s, const char *name)
+{
+  guint32 tag;
+
+  if (!serval_store_vlan_lookup (s->server->store, name, &tag, NULL) ||
+      !serval_switch_port_is_member (s->port, tag))
+    return NULL;
+  return session_membership (s, tag);
+}
+
 /* --- VLAN requests --------------------------------------------------------- */
 
 void
@@ -110,9 +132,6 @@ serval_session_handle_join (Session *s, guint32 id, const Join_t *join)
   g_autofree char *name = serval_asn_dup_string (&join->vlan);
   g_autoptr(Message_t) msg = NULL;
   Membership *m;
-  GHashTable *set;
-  GHashTableIter iter;
-  gpointer key, value;
   guint32 tag;
   Joined_t *joined;
 
@@ -124,28 +143,20 @@ serval_session_handle_join (Session *s, guint32 id, const Join_t *join)
   if (!serval_store_has_right (server->store, s->user, name))
     {
       serval_session_reply_error (s, id, ErrorCode_notAllowed,
-                   "User “%s” may not join VLAN “%s”: ask an administrator to grant the right",
-                   s->user, name);
+                                  "User “%s” may not join VLAN “%s”: ask an administrator to grant the right",
+                                  s->user, name);
       return;
     }
 
-  m = g_hash_table_lookup (s->vlans, GUINT_TO_POINTER (tag));
-  if (m == NULL)
+  if (!serval_switch_port_is_member (s->port, tag))
     {
       m = g_new0 (Membership, 1);
       m->tag = tag;
       m->name = g_strdup (name);
-      m->since = g_get_real_time () / G_USEC_PER_SEC;
-      memcpy (m->mac, join->mac.buf, 6);
+      m->member = serval_member_new (s->user, s->host, join->mac.buf, NULL, server->config.node,
+                                     g_get_real_time () / G_USEC_PER_SEC);
       g_hash_table_insert (s->vlans, GUINT_TO_POINTER (tag), m);
       serval_switch_port_join (server->sw, s->port, tag);
-      set = serval_server_vlan_sessions (server, tag);
-      if (set == NULL)
-        {
-          set = g_hash_table_new (NULL, NULL);
-          g_hash_table_insert (server->members, GUINT_TO_POINTER (tag), set);
-        }
-      g_hash_table_add (set, s);
       broadcast_member_event (s, m, Event_PR_memberJoined);
       g_message ("%s@%s joined VLAN “%s”", s->user, s->host, name);
     }
@@ -154,15 +165,7 @@ serval_session_handle_join (Session *s, guint32 id, const Join_t *join)
   joined = &msg->choice.response.body.choice.joined;
   serval_asn_set_string (&joined->vlan, name);
   joined->tag = tag;
-  g_hash_table_iter_init (&iter, serval_server_vlan_sessions (server, tag));
-  while (g_hash_table_iter_next (&iter, &key, &value) && joined->members.list.count < 4096)
-    {
-      Session *other = key;
-      Member_t *mem = calloc (1, sizeof *mem);
-
-      fill_member (other, g_hash_table_lookup (other->vlans, GUINT_TO_POINTER (tag)), mem);
-      ASN_SEQUENCE_ADD (&joined->members.list, mem);
-    }
+  add_members (server, tag, &joined->members.list);
   serval_session_reply (s, g_steal_pointer (&msg));
 }
 
@@ -170,15 +173,14 @@ void
 serval_session_handle_leave (Session *s, guint32 id, const Name_t *vlan)
 {
   g_autofree char *name = serval_asn_dup_string (vlan);
-  guint32 tag;
+  Membership *m = joined_membership (s, name);
 
-  if (!serval_store_vlan_lookup (s->server->store, name, &tag, NULL) ||
-      !g_hash_table_contains (s->vlans, GUINT_TO_POINTER (tag)))
+  if (m == NULL)
     {
       serval_session_reply_error (s, id, ErrorCode_notJoined, "You are not in VLAN “%s”", name);
       return;
     }
-  serval_session_leave (s, tag, NULL, 0);
+  serval_session_leave (s, m->tag, NULL, 0);
   serval_session_reply_ok (s, id);
 }
 
@@ -186,12 +188,10 @@ void
 serval_session_handle_update (Session *s, guint32 id, const MemberUpdate_t *u)
 {
   g_autofree char *name = serval_asn_dup_string (&u->vlan);
-  GStrvBuilder *b;
-  Membership *m = NULL;
-  guint32 tag;
+  g_autoptr(GStrvBuilder) b = NULL;
+  g_auto(GStrv) addresses = NULL;
+  Membership *m = joined_membership (s, name);
 
-  if (serval_store_vlan_lookup (s->server->store, name, &tag, NULL))
-    m = g_hash_table_lookup (s->vlans, GUINT_TO_POINTER (tag));
   if (m == NULL)
     {
       serval_session_reply_error (s, id, ErrorCode_notJoined, "You are not in VLAN “%s”", name);
@@ -204,9 +204,8 @@ serval_session_handle_update (Session *s, guint32 id, const MemberUpdate_t *u)
 
       g_strv_builder_add (b, a);
     }
-  g_strfreev (m->addresses);
-  m->addresses = g_strv_builder_end (b);
-  g_strv_builder_unref (b);
+  addresses = g_strv_builder_end (b);
+  serval_member_set_addresses (m->member, (const char *const *) addresses);
   broadcast_member_event (s, m, Event_PR_memberUpdated);
   serval_session_reply_ok (s, id);
 }
@@ -228,13 +227,12 @@ serval_session_handle_list_vlans (Session *s, guint32 id)
   for (guint i = 0; i < vlans->len && i < 4096; i++)
     {
       ServalVlan *v = vlans->pdata[i];
-      GHashTable *set = serval_server_vlan_sessions (server, v->id);
       VlanInfo_t *info = calloc (1, sizeof *info);
 
       serval_asn_set_string (&info->name, v->name);
       info->tag = v->id;
       info->allowed = serval_store_has_right (server->store, s->user, v->name);
-      info->members = set != NULL ? g_hash_table_size (set) : 0;
+      info->members = serval_switch_vlan_n_ports (server->sw, v->id);
       ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.vlans.list, info);
     }
   serval_session_reply (s, msg);
@@ -245,7 +243,6 @@ serval_session_handle_list_members (Session *s, guint32 id, const Name_t *vlan)
 {
   ServalServer *server = s->server;
   g_autofree char *name = serval_asn_dup_string (vlan);
-  GHashTable *set;
   Message_t *msg;
   guint32 tag;
 
@@ -256,27 +253,11 @@ serval_session_handle_list_members (Session *s, guint32 id, const Name_t *vlan)
     }
   if (!s->admin && !serval_store_has_right (server->store, s->user, name))
     {
-      serval_session_reply_error (s, id, ErrorCode_notAllowed, "User “%s” may not see the members of VLAN “%s”",
-                   s->user, name);
+      serval_session_reply_error (s, id, ErrorCode_notAllowed,
+                                  "User “%s” may not see the members of VLAN “%s”", s->user, name);
       return;
     }
   msg = serval_message_new_response (id, ResponseBody_PR_members);
-  set = serval_server_vlan_sessions (server, tag);
-  if (set != NULL)
-    {
-      GHashTableIter iter;
-      gpointer key;
-
-      g_hash_table_iter_init (&iter, set);
-      while (g_hash_table_iter_next (&iter, &key, NULL) &&
-             msg->choice.response.body.choice.members.list.count < 4096)
-        {
-          Session *other = key;
-          Member_t *mem = calloc (1, sizeof *mem);
-
-          fill_member (other, g_hash_table_lookup (other->vlans, GUINT_TO_POINTER (tag)), mem);
-          ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.members.list, mem);
-        }
-    }
+  add_members (server, tag, &msg->choice.response.body.choice.members.list);
   serval_session_reply (s, msg);
 }

@@ -62,7 +62,6 @@ serval_server_new (const ServalServerConfig *config, GError **error)
   server->config.advertise = g_strdupv (config->advertise);
   server->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) serval_session_unref, NULL);
   server->handshaking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  server->members = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_hash_table_unref);
   server->logins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   if (g_mkdir_with_parents (config->data_dir, 0700) != 0)
@@ -138,7 +137,6 @@ serval_server_free (ServalServer *server)
     }
   g_clear_pointer (&server->sessions, g_hash_table_unref);
   g_clear_pointer (&server->handshaking, g_hash_table_unref);
-  g_clear_pointer (&server->members, g_hash_table_unref);
   g_clear_pointer (&server->logins, g_hash_table_unref);
   g_clear_pointer (&server->sw, serval_switch_free);
   g_clear_pointer (&server->store, serval_store_close);
