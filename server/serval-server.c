@@ -223,7 +223,6 @@ serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data)
 
 ServalStore *serval_server_get_store (ServalServer *server) { return server->store; }
 ServalSwitch *serval_server_get_switch (ServalServer *server) { return server->sw; }
-const char *serval_server_get_fingerprint (ServalServer *server) { return server->fingerprint; }
 
 void
 serval_server_get_stats (ServalServer *server, ServalServerStats *stats)
