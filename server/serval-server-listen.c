@@ -1,3 +1,7 @@
+/* serval-server-listen.c: the listening socket, and each new connection's
+ * TLS handshake until it becomes a session. How many sockets may be open at
+ * all is serval-accept.c's to say.
+ */
 #include "config.h"
 
 #include "serval-server-private.h"
@@ -6,8 +10,6 @@
 
 #define HANDSHAKE_TIMEOUT_S 10
 #define LISTEN_BACKLOG 4096
-
-/* --- accepting ------------------------------------------------------------- */
 
 typedef struct {
   ServalServer *server;
@@ -91,19 +93,12 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   serval_session_new (server, link, peer, addr);
 }
 
-static gboolean
-incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
+/* Names the peer of @conn in @hs, for the logs and the per-address counts. */
+static void
+handshake_set_peer (Handshake *hs, GSocketConnection *conn)
 {
-  ServalServer *server = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
-  Handshake *hs;
 
-  if (server->shutting_down)
-    return TRUE;
-  serval_accept_gate_track (server->accept_gate, conn);
-  hs = g_new0 (Handshake, 1);
-  hs->server = server;
   if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote))
     {
       GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (remote);
@@ -117,32 +112,57 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
       hs->addr = g_strdup ("unknown");
       hs->peer = g_strdup ("unknown peer");
     }
+}
 
-  /* One address cannot hold every handshake slot (each waits up to
-   * HANDSHAKE_TIMEOUT_S): past the cap its new connections are closed at
-   * once, and it retries like any client that lost its connection. */
-  {
-    guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->handshaking, hs->addr));
-    gint64 now = g_get_monotonic_time ();
+/* Counts @hs under its address; FALSE if that address has the most
+ * handshakes under way that it may. One address cannot hold every handshake
+ * slot (each waits up to HANDSHAKE_TIMEOUT_S): past the cap its new
+ * connections are closed at once, and it retries like any client that lost
+ * its connection. */
+static gboolean
+handshake_count (Handshake *hs)
+{
+  ServalServer *server = hs->server;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->handshaking, hs->addr));
+  gint64 now = g_get_monotonic_time ();
 
-    if (n >= server->config.max_handshakes_per_address)
-      {
-        server->stats.tls_refused++;
-        if (server->last_refusal_log == 0 || now - server->last_refusal_log > 60 * G_USEC_PER_SEC)
-          {
-            g_warning ("Closing new connections from %s: %u TLS handshakes from that address are "
-                       "under way (at most %u, --max-handshakes-per-address); counted in /metrics as "
-                       "serval_tls_handshakes_total{kind=\"refused\"}; this is said once a minute",
-                       hs->addr, n, server->config.max_handshakes_per_address);
-            server->last_refusal_log = now;
-          }
-        g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-        handshake_free (hs);
-        return TRUE;
-      }
-    g_hash_table_insert (server->handshaking, g_strdup (hs->addr), GUINT_TO_POINTER (n + 1));
-    hs->counted = TRUE;
-  }
+  if (n >= server->config.max_handshakes_per_address)
+    {
+      server->stats.tls_refused++;
+      if (server->last_refusal_log == 0 || now - server->last_refusal_log > 60 * G_USEC_PER_SEC)
+        {
+          g_warning ("Closing new connections from %s: %u TLS handshakes from that address are "
+                     "under way (at most %u, --max-handshakes-per-address); counted in /metrics as "
+                     "serval_tls_handshakes_total{kind=\"refused\"}; this is said once a minute",
+                     hs->addr, n, server->config.max_handshakes_per_address);
+          server->last_refusal_log = now;
+        }
+      return FALSE;
+    }
+  g_hash_table_insert (server->handshaking, g_strdup (hs->addr), GUINT_TO_POINTER (n + 1));
+  hs->counted = TRUE;
+  return TRUE;
+}
+
+static gboolean
+incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
+{
+  ServalServer *server = user_data;
+  g_autoptr(GError) error = NULL;
+  Handshake *hs;
+
+  if (server->shutting_down)
+    return TRUE;
+  serval_accept_gate_track (server->accept_gate, conn);
+  hs = g_new0 (Handshake, 1);
+  hs->server = server;
+  handshake_set_peer (hs, conn);
+  if (!handshake_count (hs))
+    {
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+      handshake_free (hs);
+      return TRUE;
+    }
 
   /* GnuTLS on the socket, with the credentials every session shares. */
   hs->tls = serval_tls_session_new_server (server->tls, conn, &error);
