@@ -1,3 +1,12 @@
+/* serval-server-forward.c: frames from the links into the switch, and from
+ * the switch out to the links.
+ *
+ * A frame that came with offload metadata (a TCP segment of up to 64 KiB)
+ * goes on whole to members whose Hello said they take offloads, and is
+ * segmented here for the others. The switch's output callback has no room
+ * for that metadata, so serval_session_data_cb() leaves it in
+ * server->rx_offload for switch_output_cb() while serval_switch_input() runs.
+ */
 #include "config.h"
 
 #include "serval-server-private.h"
@@ -9,7 +18,6 @@ void
 serval_session_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len, gpointer user_data)
 {
   Session *s = user_data;
-
   ServalServer *server = s->server;
   const ServalOffload *off = serval_link_get_rx_offload (link);
 

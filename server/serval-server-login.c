@@ -1,3 +1,6 @@
+/* serval-server-login.c: the hello, and the login with a password (hashed
+ * in a worker thread) or a resume token; failed logins limited per address.
+ */
 #include "config.h"
 
 #include "serval-server-private.h"
@@ -195,12 +198,12 @@ handle_token_login (Session *s, guint32 id, const Login_t *login)
       g_message ("Refused the resume token of “%s” from %s: it is %s", user, s->peer,
                  server->config.token_lifetime == 0 ? "not accepted by this server (--token-lifetime 0)"
                  : serval_token_status_text (st));
-      serval_session_reply_error (s, id, ErrorCode_tokenRefused,
-                   "The resume token was refused (%s): log in with the password",
-                   server->config.token_lifetime == 0 ? "this server issues none"
-                   : st == SERVAL_TOKEN_EXPIRED ? "expired"
-                   : st == SERVAL_TOKEN_TOO_OLD ? "past the server's maximum age since the last password login"
-                   : "not valid");
+      serval_session_reply_error (
+        s, id, ErrorCode_tokenRefused, "The resume token was refused (%s): log in with the password",
+        server->config.token_lifetime == 0 ? "this server issues none"
+        : st == SERVAL_TOKEN_EXPIRED ? "expired"
+        : st == SERVAL_TOKEN_TOO_OLD ? "past the server's maximum age since the last password login"
+        : "not valid");
     }
   else
     login_succeeded (s, id, user, host, admin, &cred, TRUE, chain);
@@ -223,7 +226,7 @@ serval_session_handle_login (Session *s, guint32 id, const Login_t *login)
     {
       server->stats.logins_failed++;
       serval_session_reply_error (s, id, ErrorCode_rateLimited,
-                   "Too many failed logins from %s: wait a minute and try again", s->addr);
+                                  "Too many failed logins from %s: wait a minute and try again", s->addr);
       return;
     }
   if (login->token != NULL)

@@ -1,3 +1,6 @@
+/* serval-server-session.c: one client's link once its TLS handshake is done:
+ * its life and end, the replies to its requests, and which file handles each.
+ */
 #include "config.h"
 
 #include "serval-server-private.h"

@@ -142,9 +142,9 @@ serval_session_handle_join (Session *s, guint32 id, const Join_t *join)
     }
   if (!serval_store_has_right (server->store, s->user, name))
     {
-      serval_session_reply_error (s, id, ErrorCode_notAllowed,
-                                  "User “%s” may not join VLAN “%s”: ask an administrator to grant the right",
-                                  s->user, name);
+      serval_session_reply_error (
+        s, id, ErrorCode_notAllowed,
+        "User “%s” may not join VLAN “%s”: ask an administrator to grant the right", s->user, name);
       return;
     }
 

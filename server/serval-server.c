@@ -1,3 +1,7 @@
+/* serval-server.c: the server object: its config, start, shutdown and
+ * statistics. The other serval-server-*.c files are listed in
+ * serval-server-private.h.
+ */
 #include "config.h"
 
 #include "serval-server-private.h"
