@@ -90,7 +90,6 @@ gboolean    serval_server_listen (ServalServer *server, GError **error);
 Session    *serval_session_new (ServalServer *server, ServalLink *link, char *peer, char *addr);
 Session    *serval_session_ref (Session *s);
 void        serval_session_unref (Session *s);
-const char *serval_session_name (Session *s);
 /* Says bye with @code and @text, and closes the link once that is sent. */
 void        serval_session_close (Session *s, long code, const char *text);
 void        serval_session_reply (Session *s, Message_t *msg);

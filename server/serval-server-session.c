@@ -28,8 +28,8 @@ serval_session_unref (Session *s)
   g_free (s);
 }
 
-const char *
-serval_session_name (Session *s)
+static const char *
+session_name (Session *s)
 {
   return s->user != NULL ? s->user : s->peer;
 }
@@ -47,10 +47,10 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
       (error->code == SERVAL_LINK_ERROR_PROTOCOL || error->code == SERVAL_LINK_ERROR_TOO_SLOW))
     {
       server->stats.protocol_errors++;
-      g_warning ("Closed the link to %s (%s): %s", s->peer, serval_session_name (s), error->message);
+      g_warning ("Closed the link to %s (%s): %s", s->peer, session_name (s), error->message);
     }
   else
-    g_message ("%s (%s) disconnected%s%s", serval_session_name (s), s->peer,
+    g_message ("%s (%s) disconnected%s%s", session_name (s), s->peer,
                error ? ": " : "", error ? error->message : "");
   serval_session_leave_all (s);
   if (s->port != NULL)
@@ -126,7 +126,7 @@ void
 serval_session_reply_store_error (Session *s, guint32 id, const GError *error)
 {
   if (store_error_code (error) == ErrorCode_internal)
-    g_warning ("Store failure for %s: %s", serval_session_name (s), error->message);
+    g_warning ("Store failure for %s: %s", session_name (s), error->message);
   serval_session_reply (s, serval_message_new_error (id, store_error_code (error), error->message));
 }
 
