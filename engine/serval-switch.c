@@ -216,6 +216,15 @@ serval_switch_vlan_n_ports (ServalSwitch *sw, guint32 tag)
   return vlan != NULL ? vlan->ports->len : 0;
 }
 
+ServalSwitchPort *const *
+serval_switch_vlan_get_ports (ServalSwitch *sw, guint32 tag, guint *n_ports)
+{
+  Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
+
+  *n_ports = vlan != NULL ? vlan->ports->len : 0;
+  return vlan != NULL ? (ServalSwitchPort *const *) vlan->ports->pdata : NULL;
+}
+
 guint
 serval_switch_n_macs (ServalSwitch *sw, guint32 tag)
 {

@@ -74,6 +74,9 @@ void          serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port
 gboolean      serval_switch_port_is_member (ServalSwitchPort *port, guint32 vlan);
 gpointer      serval_switch_port_get_user_data (ServalSwitchPort *port);
 guint         serval_switch_vlan_n_ports (ServalSwitch *sw, guint32 vlan);
+/* The ports that joined @vlan, @n_ports of them (none: NULL), in no set order.
+ * The array is the switch's own: a join or leave in @vlan changes it. */
+ServalSwitchPort *const *serval_switch_vlan_get_ports (ServalSwitch *sw, guint32 vlan, guint *n_ports);
 
 /* Learns the source MAC and forwards the frame. @now_us is a monotonic time
  * in microseconds (g_get_monotonic_time() in production). */

@@ -65,7 +65,6 @@ void          serval_server_shutdown (ServalServer *server, GSourceFunc done, gp
 ServalStore  *serval_server_get_store (ServalServer *server);
 ServalSwitch *serval_server_get_switch (ServalServer *server);
 void          serval_server_get_stats (ServalServer *server, ServalServerStats *stats);
-const char   *serval_server_get_fingerprint (ServalServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalServer, serval_server_free)
 

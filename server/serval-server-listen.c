@@ -1,0 +1,239 @@
+/* serval-server-listen.c: the listening socket, and each new connection's
+ * TLS handshake until it becomes a session. How many sockets may be open at
+ * all is serval-accept.c's to say.
+ */
+#include "config.h"
+
+#include "serval-server-private.h"
+
+#include <string.h>
+
+#define HANDSHAKE_TIMEOUT_S 10
+#define LISTEN_BACKLOG 4096
+
+typedef struct {
+  ServalServer *server;
+  ServalTlsSession *tls;
+  gboolean counted;        /* in server->handshaking */
+  GCancellable *cancellable;
+  GSource *timeout;
+  char *peer;
+  char *addr;
+} Handshake;
+
+/* The handshake is no longer under way: out of its address's count. */
+static void
+handshake_uncount (Handshake *hs)
+{
+  guint n;
+
+  if (!hs->counted)
+    return;
+  hs->counted = FALSE;
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (hs->server->handshaking, hs->addr));
+  if (n <= 1)
+    g_hash_table_remove (hs->server->handshaking, hs->addr);
+  else
+    g_hash_table_insert (hs->server->handshaking, g_strdup (hs->addr), GUINT_TO_POINTER (n - 1));
+}
+
+static void
+handshake_free (Handshake *hs)
+{
+  handshake_uncount (hs);
+  if (hs->timeout != NULL)
+    g_source_destroy (hs->timeout);
+  g_clear_pointer (&hs->timeout, g_source_unref);
+  g_clear_object (&hs->tls);
+  g_clear_object (&hs->cancellable);
+  g_free (hs->peer);
+  g_free (hs->addr);
+  g_free (hs);
+}
+
+static gboolean
+handshake_timeout_cb (gpointer data)
+{
+  Handshake *hs = data;
+
+  g_cancellable_cancel (hs->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Handshake *hs = user_data;
+  ServalServer *server = hs->server;
+  g_autoptr(GError) error = NULL;
+  ServalLink *link;
+  char *peer, *addr;
+
+  handshake_uncount (hs);
+  if (!serval_tls_session_handshake_finish (hs->tls, result, &error))
+    {
+      server->stats.tls_failed++;
+      /* Only the handshake timeout cancels. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("%s did not finish its TLS handshake within %d s: closed (a client that stalled, "
+                   "or not a Serval client)", hs->peer, HANDSHAKE_TIMEOUT_S);
+      else
+        g_message ("TLS handshake with %s failed: %s", hs->peer, error->message);
+      handshake_free (hs);
+      return;
+    }
+
+  peer = g_steal_pointer (&hs->peer);
+  addr = g_steal_pointer (&hs->addr);
+  server->stats.tls_handshakes++;
+  if (serval_tls_session_is_resumed (hs->tls))
+    server->stats.tls_resumed++;
+  link = serval_link_new_tls (hs->tls, peer);
+  handshake_free (hs);
+  serval_session_new (server, link, peer, addr);
+}
+
+/* Names the peer of @conn in @hs, for the logs and the per-address counts. */
+static void
+handshake_set_peer (Handshake *hs, GSocketConnection *conn)
+{
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
+
+  if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote))
+    {
+      GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (remote);
+
+      hs->addr = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+      hs->peer = g_strdup_printf (strchr (hs->addr, ':') ? "[%s]:%u" : "%s:%u", hs->addr,
+                                  g_inet_socket_address_get_port (isa));
+    }
+  else
+    {
+      hs->addr = g_strdup ("unknown");
+      hs->peer = g_strdup ("unknown peer");
+    }
+}
+
+/* Counts @hs under its address; FALSE if that address has the most
+ * handshakes under way that it may. One address cannot hold every handshake
+ * slot (each waits up to HANDSHAKE_TIMEOUT_S): past the cap its new
+ * connections are closed at once, and it retries like any client that lost
+ * its connection. */
+static gboolean
+handshake_count (Handshake *hs)
+{
+  ServalServer *server = hs->server;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->handshaking, hs->addr));
+  gint64 now = g_get_monotonic_time ();
+
+  if (n >= server->config.max_handshakes_per_address)
+    {
+      server->stats.tls_refused++;
+      if (server->last_refusal_log == 0 || now - server->last_refusal_log > 60 * G_USEC_PER_SEC)
+        {
+          g_warning ("Closing new connections from %s: %u TLS handshakes from that address are "
+                     "under way (at most %u, --max-handshakes-per-address); counted in /metrics as "
+                     "serval_tls_handshakes_total{kind=\"refused\"}; this is said once a minute",
+                     hs->addr, n, server->config.max_handshakes_per_address);
+          server->last_refusal_log = now;
+        }
+      return FALSE;
+    }
+  g_hash_table_insert (server->handshaking, g_strdup (hs->addr), GUINT_TO_POINTER (n + 1));
+  hs->counted = TRUE;
+  return TRUE;
+}
+
+static gboolean
+incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
+{
+  ServalServer *server = user_data;
+  g_autoptr(GError) error = NULL;
+  Handshake *hs;
+
+  if (server->shutting_down)
+    return TRUE;
+  serval_accept_gate_track (server->accept_gate, conn);
+  hs = g_new0 (Handshake, 1);
+  hs->server = server;
+  handshake_set_peer (hs, conn);
+  if (!handshake_count (hs))
+    {
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+      handshake_free (hs);
+      return TRUE;
+    }
+
+  /* GnuTLS on the socket, with the credentials every session shares. */
+  hs->tls = serval_tls_session_new_server (server->tls, conn, &error);
+  if (hs->tls == NULL)
+    {
+      g_warning ("Cannot start TLS for %s: %s", hs->peer, error->message);
+      handshake_free (hs);
+      return TRUE;
+    }
+  hs->cancellable = g_cancellable_new ();
+  hs->timeout = g_timeout_source_new_seconds (HANDSHAKE_TIMEOUT_S);
+  g_source_set_callback (hs->timeout, handshake_timeout_cb, hs, NULL);
+  g_source_attach (hs->timeout, NULL);
+  serval_tls_session_handshake_async (hs->tls, hs->cancellable, handshake_done_cb, hs);
+  return TRUE;
+}
+
+gboolean
+serval_server_listen (ServalServer *server, GError **error)
+{
+  GSocketListener *listener;
+
+  server->service = g_socket_service_new ();
+  listener = G_SOCKET_LISTENER (server->service);
+  /* GIO's default backlog is 10: in a reconnect storm the kernel then drops
+   * SYNs and clients wait 1 s (then 3 s...) to retry. The kernel caps this
+   * at net.core.somaxconn (4096 by default). */
+  g_socket_listener_set_backlog (listener, LISTEN_BACKLOG);
+  if (server->config.listen == NULL)
+    {
+      if (!g_socket_listener_add_inet_port (listener, SERVAL_DEFAULT_PORT, NULL, error))
+        {
+          g_prefix_error (error, "Cannot listen on port %d: ", SERVAL_DEFAULT_PORT);
+          return FALSE;
+        }
+    }
+  else
+    {
+      g_autoptr(GSocketConnectable) addr = g_network_address_parse (server->config.listen,
+                                                                    SERVAL_DEFAULT_PORT, error);
+      g_autoptr(GSocketAddressEnumerator) en = NULL;
+      g_autoptr(GSocketAddress) sa = NULL;
+      guint n = 0;
+
+      if (addr == NULL)
+        {
+          g_prefix_error (error, "Cannot use --listen %s: ", server->config.listen);
+          return FALSE;
+        }
+      en = g_socket_connectable_enumerate (addr);
+      while ((sa = g_socket_address_enumerator_next (en, NULL, error)) != NULL)
+        {
+          if (!g_socket_listener_add_address (listener, sa, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                              NULL, NULL, error))
+            {
+              g_prefix_error (error, "Cannot listen on %s: ", server->config.listen);
+              return FALSE;
+            }
+          g_clear_object (&sa);
+          n++;
+        }
+      if (n == 0)
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s has no address to listen on",
+                         server->config.listen);
+          return FALSE;
+        }
+    }
+  server->accept_gate = serval_accept_gate_new (server->service, serval_accept_fd_limit ());
+  g_signal_connect (server->service, "incoming", G_CALLBACK (incoming_cb), server);
+  g_socket_service_start (server->service);
+  return TRUE;
+}
