@@ -344,6 +344,54 @@ test_remove_port (Fixture *f, gconstpointer data)
   g_assert_cmpint (send_from (f, 3, 2, BCAST, 30, 0), ==, SERVAL_SWITCH_DROP_NOT_MEMBER);
 }
 
+static gboolean
+ports_are (Fixture *f, guint32 vlan, const int *want, guint n_want)
+{
+  guint n;
+  ServalSwitchPort *const *ports = serval_switch_vlan_get_ports (f->sw, vlan, &n);
+
+  if (n != n_want || n != serval_switch_vlan_n_ports (f->sw, vlan))
+    return FALSE;
+  /* In any order, each once. */
+  for (guint i = 0; i < n_want; i++)
+    {
+      guint seen = 0;
+
+      for (guint j = 0; j < n; j++)
+        seen += ports[j] == f->port[want[i]];
+      if (seen != 1 || !serval_switch_port_is_member (f->port[want[i]], vlan))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The switch is the one record of who is in which VLAN (the server reads
+ * its member lists from it): joins, leaves and removed ports show at once. */
+static void
+test_membership (Fixture *f, gconstpointer data)
+{
+  guint n = 99;
+
+  g_assert_true (ports_are (f, 1, (int[]) { 0, 1, 2 }, 3));
+  g_assert_true (ports_are (f, 2, (int[]) { 3 }, 1));
+  g_assert_null (serval_switch_vlan_get_ports (f->sw, 7, &n));   /* no such VLAN */
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_false (serval_switch_port_is_member (f->port[3], 1));
+
+  serval_switch_port_join (f->sw, f->port[3], 1);
+  serval_switch_port_join (f->sw, f->port[3], 1);   /* twice: still once */
+  g_assert_true (ports_are (f, 1, (int[]) { 0, 1, 2, 3 }, 4));
+  serval_switch_port_leave (f->sw, f->port[0], 1);
+  g_assert_true (ports_are (f, 1, (int[]) { 1, 2, 3 }, 3));
+  g_assert_false (serval_switch_port_is_member (f->port[0], 1));
+  serval_switch_remove_port (f->sw, f->port[2]);
+  f->port[2] = NULL;
+  g_assert_true (ports_are (f, 1, (int[]) { 1, 3 }, 2));
+  g_assert_true (ports_are (f, 2, (int[]) { 3 }, 1));
+  serval_switch_port_leave (f->sw, f->port[3], 2);
+  g_assert_true (ports_are (f, 2, NULL, 0));
+}
+
 static void
 test_stats (Fixture *f, gconstpointer data)
 {
@@ -376,6 +424,7 @@ main (int argc, char **argv)
   ADD ("/engine/switch/aging", test_aging);
   ADD ("/engine/switch/storm", test_storm);
   ADD ("/engine/switch/remove-port", test_remove_port);
+  ADD ("/engine/switch/membership", test_membership);
   ADD ("/engine/switch/stats", test_stats);
   return g_test_run ();
 }
