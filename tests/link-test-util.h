@@ -1,7 +1,7 @@
 /* link-test-util.h: what test-link.c and test-tls.c share: iterating the
  * main context until something happened, collecting the result of
- * serval_link_connect_async(), and finding the test certificates. Static
- * functions, included once per test. */
+ * serval_link_connect_async(), and finding the test certificates (which
+ * test-session.c uses too). Static functions, included once per test. */
 #pragma once
 
 #include "serval-link.h"
