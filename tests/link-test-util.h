@@ -1,9 +1,42 @@
 /* link-test-util.h: what test-link.c and test-tls.c share: iterating the
- * main context until something happened, and collecting the result of
- * serval_link_connect_async(). Static functions, included once per test. */
+ * main context until something happened, collecting the result of
+ * serval_link_connect_async(), and finding the test certificates (which
+ * test-session.c uses too). Static functions, included once per test. */
 #pragma once
 
 #include "serval-link.h"
+
+/* The certificates tests/make-test-certs.sh made at build time, in the
+ * tests' build directory: a self-signed pair and a second one with another
+ * key (and so another fingerprint). */
+#define TEST_CERT  "test-cert.pem"
+#define TEST_KEY   "test-key.pem"
+#define TEST_CERT2 "test-cert2.pem"
+#define TEST_KEY2  "test-key2.pem"
+
+/* The path of one of the files above (free it); aborts if it is missing. */
+static inline char *
+test_cert_file (const char *name)
+{
+  char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    g_error ("%s is missing: build the tests (ninja), which runs tests/make-test-certs.sh", path);
+  return path;
+}
+
+/* The GTlsCertificate (with its key) of a pair above. */
+static inline GTlsCertificate *
+test_cert_load (const char *cert_name, const char *key_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert = test_cert_file (cert_name);
+  g_autofree char *key = test_cert_file (key_name);
+  GTlsCertificate *tls = g_tls_certificate_new_from_files (cert, key, &error);
+
+  g_assert_no_error (error);
+  return tls;
+}
 
 /* Iterates the main context until *flag is set or @seconds pass. */
 static inline gboolean

@@ -1,17 +1,14 @@
 /* ServalLink over real TLS on loopback: a GSocketService in the test plays
- * the server, with a certificate made by the server's own code. */
+ * the server, with a certificate tests/make-test-certs.sh made. */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
-#include "serval-cert.h"
 #include "serval-link.h"
 #include "link-test-util.h"
 #include "serval-tls.h"
 
 typedef struct {
-  char *dir;
   GTlsCertificate *cert;
   char *fingerprint;
   GSocketService *service;
@@ -86,9 +83,7 @@ setup (Fixture *f, gconstpointer data)
 
   f->in_order = TRUE;
   f->server_wants_link = GPOINTER_TO_INT (data);
-  f->dir = g_dir_make_tmp ("serval-link-XXXXXX", &error);
-  f->cert = serval_cert_load_or_create (f->dir, "test", NULL, &error);
-  g_assert_no_error (error);
+  f->cert = test_cert_load (TEST_CERT, TEST_KEY);
   f->fingerprint = serval_tls_fingerprint (f->cert, &error);
   g_assert_no_error (error);
   f->service = start_loopback_service (G_CALLBACK (incoming_cb), f, &f->address);
@@ -97,9 +92,6 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_autofree char *cert = g_build_filename (f->dir, "cert.pem", NULL);
-  g_autofree char *key = g_build_filename (f->dir, "key.pem", NULL);
-
   if (f->server_link != NULL)
     g_signal_handlers_disconnect_by_data (f->server_link, f);
   g_clear_object (&f->server_link);
@@ -107,10 +99,6 @@ teardown (Fixture *f, gconstpointer data)
   stop_service (&f->service);
   g_clear_object (&f->cert);
   g_clear_error (&f->server_closed);
-  g_unlink (cert);
-  g_unlink (key);
-  g_rmdir (f->dir);
-  g_free (f->dir);
   g_free (f->fingerprint);
   g_free (f->address);
   /* Let pending closes finish. */

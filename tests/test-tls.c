@@ -15,13 +15,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "serval-cert.h"
 #include "serval-link.h"
 #include "link-test-util.h"
 #include "serval-tls.h"
 
 typedef struct {
-  char *dir;
   char *cert_path;
   char *key_path;
   char *fingerprint;
@@ -118,14 +116,11 @@ setup (Fixture *f, gconstpointer data)
   g_autoptr(GTlsCertificate) cert = NULL;
 
   f->in_order = TRUE;
-  f->dir = g_dir_make_tmp ("serval-tls-XXXXXX", &error);
-  g_assert_no_error (error);
-  cert = serval_cert_load_or_create (f->dir, "test", NULL, &error);
-  g_assert_no_error (error);
+  cert = test_cert_load (TEST_CERT, TEST_KEY);
   f->fingerprint = serval_tls_fingerprint (cert, &error);
   g_assert_no_error (error);
-  f->cert_path = g_build_filename (f->dir, "cert.pem", NULL);
-  f->key_path = g_build_filename (f->dir, "key.pem", NULL);
+  f->cert_path = test_cert_file (TEST_CERT);
+  f->key_path = test_cert_file (TEST_KEY);
   f->tls = make_tls_server (f, 1, data == NULL);
   f->service = start_loopback_service (G_CALLBACK (incoming_cb), f, &f->address);
 }
@@ -140,10 +135,6 @@ teardown (Fixture *f, gconstpointer data)
   g_clear_error (&f->server_error);
   stop_service (&f->service);
   serval_tls_server_free (f->tls);
-  g_unlink (f->cert_path);
-  g_unlink (f->key_path);
-  g_rmdir (f->dir);
-  g_free (f->dir);
   g_free (f->cert_path);
   g_free (f->key_path);
   g_free (f->fingerprint);
@@ -421,10 +412,9 @@ test_resume_fallbacks (Fixture *f, gconstpointer data)
    * new certificate and its pin refuses it. */
   {
     g_autoptr(GBytes) resume2 = NULL;
-    g_autofree char *dir2 = g_dir_make_tmp ("serval-tls-XXXXXX", NULL);
-    g_autoptr(GTlsCertificate) cert2 = serval_cert_load_or_create (dir2, "test", NULL, NULL);
-    g_autofree char *cert2_path = g_build_filename (dir2, "cert.pem", NULL);
-    g_autofree char *key2_path = g_build_filename (dir2, "key.pem", NULL);
+    g_autoptr(GTlsCertificate) cert2 = test_cert_load (TEST_CERT2, TEST_KEY2);
+    g_autofree char *cert2_path = test_cert_file (TEST_CERT2);
+    g_autofree char *key2_path = test_cert_file (TEST_KEY2);
     g_autoptr(GError) error = NULL;
     guint8 key[SERVAL_TLS_TICKET_KEY_LEN];
 
@@ -442,9 +432,6 @@ test_resume_fallbacks (Fixture *f, gconstpointer data)
     connect_result_clear (&r);
     serval_tls_server_free (f->tls);
     f->tls = make_tls_server (f, 2, TRUE);
-    g_unlink (cert2_path);
-    g_unlink (key2_path);
-    g_rmdir (dir2);
   }
   serval_link_close (link, NULL);
   g_clear_object (&link);

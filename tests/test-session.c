@@ -1,0 +1,994 @@
+/* Sessions in one process: a real ServalServer and real ServalClients over
+ * loopback, on a main context of the test's own, as libsoup's tests run
+ * their server inside the test. No root, no namespaces, no TAP devices:
+ * clients join VLANs with a frame callback.
+ *
+ * Every wait iterates the context until its condition holds; the 30 s
+ * limit is a safety net, never a measurement. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "serval-client.h"
+#include "serval-server.h"
+#include "serval-store.h"
+#include "serval-tls.h"
+#include "link-test-util.h"
+
+#define WAIT_SECONDS 30
+/* PBKDF2 iterations for the test users: these tests check logins, not hashing. */
+#define TEST_ITERATIONS 1000
+
+typedef struct {
+  const char *name;   /* the node's name */
+  char *dir;          /* its data directory */
+  char *address;      /* "127.0.0.1:PORT" */
+  GStrv advertise;    /* what it tells clients they may fail over to */
+  ServalServer *server;
+} Node;
+
+typedef struct {
+  GMainContext *context;
+  gboolean timed_out;
+  char *fingerprint;    /* of the test certificate, which every node shows */
+  Node nodes[2];
+  GPtrArray *clients;   /* (element-type ServalClient) disconnected in teardown */
+} Fixture;
+
+/* --- waiting --------------------------------------------------------------- */
+
+static gboolean
+safety_timeout_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  f->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the test's context until @cond holds; fails the test if it
+ * still does not after WAIT_SECONDS. */
+#define WAIT_UNTIL(f, cond)                                                               \
+  G_STMT_START {                                                                          \
+    GSource *safety_ = g_timeout_source_new_seconds (WAIT_SECONDS);                       \
+                                                                                          \
+    (f)->timed_out = FALSE;                                                               \
+    g_source_set_callback (safety_, safety_timeout_cb, (f), NULL);                        \
+    g_source_attach (safety_, (f)->context);                                              \
+    while (!(cond) && !(f)->timed_out)                                                    \
+      g_main_context_iteration ((f)->context, TRUE);                                      \
+    g_source_destroy (safety_);                                                           \
+    g_source_unref (safety_);                                                             \
+    if (!(cond))                                                                          \
+      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,                   \
+                           "still false after " G_STRINGIFY (WAIT_SECONDS) " s: " #cond); \
+  } G_STMT_END
+
+/* --- results of asynchronous calls ----------------------------------------- */
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  GError *error;
+  gpointer object;   /* a joined ServalClientVlan, or a GListModel of members */
+} Result;
+
+static void
+connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Result *r = user_data;
+
+  r->ok = serval_client_connect_finish (SERVAL_CLIENT (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static void
+join_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Result *r = user_data;
+
+  r->object = serval_client_join_finish (SERVAL_CLIENT (source), result, &r->error);
+  r->ok = r->object != NULL;
+  r->done = TRUE;
+}
+
+static void
+members_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Result *r = user_data;
+
+  r->object = serval_client_list_members_finish (SERVAL_CLIENT (source), result, &r->error);
+  r->ok = r->object != NULL;
+  r->done = TRUE;
+}
+
+/* --- the client's simple requests ------------------------------------------
+ *
+ * Every leave and admin request of the tests goes through the helpers of
+ * this block, so that a change of the client's request API is made here
+ * only. Each waits for the answer and returns TRUE, or FALSE with @error. */
+
+static void
+request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Result *r = user_data;
+
+  r->ok = serval_client_request_finish (SERVAL_CLIENT (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static gboolean
+request_wait (Fixture *f, Result *r, GError **error)
+{
+  WAIT_UNTIL (f, r->done);
+  if (r->error != NULL)
+    g_propagate_error (error, r->error);
+  return r->ok;
+}
+
+static gboolean
+do_leave (Fixture *f, ServalClient *client, const char *vlan, GError **error)
+{
+  Result r = { 0 };
+
+  serval_client_request_async (client, SERVAL_REQUEST_LEAVE, vlan, NULL, FALSE, NULL, request_cb, &r);
+  return request_wait (f, &r, error);
+}
+
+static gboolean
+do_vlan_add (Fixture *f, ServalClient *client, const char *vlan, GError **error)
+{
+  Result r = { 0 };
+
+  serval_client_request_async (client, SERVAL_REQUEST_VLAN_ADD, vlan, NULL, FALSE, NULL, request_cb, &r);
+  return request_wait (f, &r, error);
+}
+
+static gboolean
+do_vlan_del (Fixture *f, ServalClient *client, const char *vlan, GError **error)
+{
+  Result r = { 0 };
+
+  serval_client_request_async (client, SERVAL_REQUEST_VLAN_DEL, vlan, NULL, FALSE, NULL, request_cb, &r);
+  return request_wait (f, &r, error);
+}
+
+static gboolean
+do_user_add (Fixture *f, ServalClient *client, const char *user, const char *password, gboolean admin,
+             GError **error)
+{
+  Result r = { 0 };
+
+  serval_client_request_async (client, SERVAL_REQUEST_USER_ADD, user, password, admin, NULL,
+                               request_cb, &r);
+  return request_wait (f, &r, error);
+}
+
+static gboolean
+do_user_del (Fixture *f, ServalClient *client, const char *user, GError **error)
+{
+  Result r = { 0 };
+
+  serval_client_request_async (client, SERVAL_REQUEST_USER_DEL, user, NULL, FALSE, NULL, request_cb, &r);
+  return request_wait (f, &r, error);
+}
+
+static gboolean
+do_grant (Fixture *f, ServalClient *client, const char *user, const char *vlan, GError **error)
+{
+  Result r = { 0 };
+
+  serval_client_request_async (client, SERVAL_REQUEST_GRANT, user, vlan, FALSE, NULL, request_cb, &r);
+  return request_wait (f, &r, error);
+}
+
+static gboolean
+do_revoke (Fixture *f, ServalClient *client, const char *user, const char *vlan, GError **error)
+{
+  Result r = { 0 };
+
+  serval_client_request_async (client, SERVAL_REQUEST_REVOKE, user, vlan, FALSE, NULL, request_cb, &r);
+  return request_wait (f, &r, error);
+}
+
+static gboolean
+do_kick (Fixture *f, ServalClient *client, const char *user, const char *vlan, GError **error)
+{
+  Result r = { 0 };
+
+  serval_client_request_async (client, SERVAL_REQUEST_KICK, user, vlan, FALSE, NULL, request_cb, &r);
+  return request_wait (f, &r, error);
+}
+
+/* --- clients --------------------------------------------------------------- */
+
+/* A client of @node, owned by the fixture, pinning the test certificate. */
+static ServalClient *
+client_new (Fixture *f, Node *node, const char *user, const char *password)
+{
+  ServalClient *client = serval_client_new (node->address, user, password, f->fingerprint);
+  g_autofree char *host = g_strconcat ("host-", user, NULL);
+
+  serval_client_set_host_name (client, host);
+  g_ptr_array_add (f->clients, client);
+  return client;
+}
+
+static gboolean
+client_connect (Fixture *f, ServalClient *client, GError **error)
+{
+  Result r = { 0 };
+
+  serval_client_connect_async (client, NULL, connect_cb, &r);
+  WAIT_UNTIL (f, r.done);
+  if (r.error != NULL)
+    g_propagate_error (error, r.error);
+  return r.ok;
+}
+
+/* A client of the first node, logged in. */
+static ServalClient *
+client_online (Fixture *f, const char *user, const char *password)
+{
+  g_autoptr(GError) error = NULL;
+  ServalClient *client = client_new (f, &f->nodes[0], user, password);
+
+  g_assert_true (client_connect (f, client, &error));
+  g_assert_no_error (error);
+  return client;
+}
+
+typedef struct {
+  guint frames;
+  guint8 last[64];   /* the start of the last frame */
+  gsize last_len;
+} FrameLog;
+
+static void
+frame_cb (ServalClientVlan *vlan, const guint8 *frame, gsize len, gpointer user_data)
+{
+  FrameLog *log = user_data;
+
+  log->frames++;
+  log->last_len = len;
+  memcpy (log->last, frame, MIN (len, sizeof log->last));
+}
+
+/* Joins @vlan with @log (nullable) taking its frames; (transfer full) the VLAN. */
+static ServalClientVlan *
+client_join (Fixture *f, ServalClient *client, const char *vlan, FrameLog *log, GError **error)
+{
+  Result r = { 0 };
+
+  serval_client_join_async (client, vlan, NULL, frame_cb, log, NULL, join_cb, &r);
+  WAIT_UNTIL (f, r.done);
+  if (r.error != NULL)
+    g_propagate_error (error, r.error);
+  return r.object;
+}
+
+static ServalClientVlan *
+client_join_ok (Fixture *f, ServalClient *client, const char *vlan, FrameLog *log)
+{
+  g_autoptr(GError) error = NULL;
+  ServalClientVlan *joined = client_join (f, client, vlan, log, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (joined);
+  g_assert_cmpstr (serval_client_vlan_get_name (joined), ==, vlan);
+  return joined;
+}
+
+/* Sends a broadcast frame from MAC 02:00:00:00:00:@src carrying @marker. */
+static void
+send_frame (ServalClientVlan *vlan, guint8 src, guint8 marker)
+{
+  guint8 frame[60] = { 0 };
+
+  memset (frame, 0xff, 6);
+  frame[6] = 0x02;
+  frame[11] = src;
+  frame[12] = 0x88;   /* 0x88b5: for local experiments */
+  frame[13] = 0xb5;
+  frame[14] = marker;
+  g_assert_true (serval_client_vlan_send (vlan, frame, sizeof frame));
+}
+
+static guint
+n_members (ServalClientVlan *vlan)
+{
+  return g_list_model_get_n_items (serval_client_vlan_get_members (vlan));
+}
+
+/* TRUE if @user is in the member list of @vlan. */
+static gboolean
+has_member (ServalClientVlan *vlan, const char *user)
+{
+  GListModel *members = serval_client_vlan_get_members (vlan);
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
+
+      if (g_str_equal (serval_member_get_user (m), user))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static guint
+n_vlans (ServalClient *client)
+{
+  return g_list_model_get_n_items (serval_client_get_vlans (client));
+}
+
+/* --- servers --------------------------------------------------------------- */
+
+/* A free TCP port on 127.0.0.1 (free when asked: see node_start_new()). */
+static guint16
+free_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, &error);
+
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, TRUE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+copy_file (const char *from, const char *to, int mode)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_file_get_contents (from, &data, &len, &error);
+  g_assert_no_error (error);
+  g_file_set_contents_full (to, data, len, G_FILE_SET_CONTENTS_NONE, mode, &error);
+  g_assert_no_error (error);
+}
+
+static void
+add_user (ServalStore *store, const char *name, const char *password, gboolean admin)
+{
+  g_autoptr(GError) error = NULL;
+  ServalCredentials cred;
+
+  serval_credentials_make (&cred, (const guint8 *) password, strlen (password), TEST_ITERATIONS, &error);
+  g_assert_no_error (error);
+  serval_store_user_add (store, name, &cred, admin, &error);
+  g_assert_no_error (error);
+  serval_credentials_clear (&cred);
+}
+
+/* The node's data directory, with the test certificate in it (so that every
+ * node shows the one the clients pin, as nodes of one cluster share theirs)
+ * and the users, VLANs and rights the tests use:
+ *   root (admin)  no VLANs
+ *   alice         red, blue
+ *   bob           red
+ *   carol         blue */
+static void
+node_init (Node *node, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert = test_cert_file (TEST_CERT);
+  g_autofree char *key = test_cert_file (TEST_KEY);
+  g_autofree char *cert_to = NULL;
+  g_autofree char *key_to = NULL;
+  g_autofree char *db = NULL;
+  ServalStore *store;
+
+  node->name = name;
+  node->dir = g_dir_make_tmp ("serval-session-XXXXXX", &error);
+  g_assert_no_error (error);
+  cert_to = g_build_filename (node->dir, "cert.pem", NULL);
+  key_to = g_build_filename (node->dir, "key.pem", NULL);
+  copy_file (cert, cert_to, 0644);
+  copy_file (key, key_to, 0600);
+
+  /* The store as the operator's tools fill it, before the server runs. */
+  db = g_build_filename (node->dir, "serval.db", NULL);
+  store = serval_store_open (db, &error);
+  g_assert_no_error (error);
+  add_user (store, "root", "root-pw", TRUE);
+  add_user (store, "alice", "alice-pw", FALSE);
+  add_user (store, "bob", "bob-pw", FALSE);
+  add_user (store, "carol", "carol-pw", FALSE);
+  g_assert_true (serval_store_vlan_add (store, "red", NULL, &error));
+  g_assert_true (serval_store_vlan_add (store, "blue", NULL, &error));
+  g_assert_true (serval_store_grant (store, "alice", "red", &error));
+  g_assert_true (serval_store_grant (store, "alice", "blue", &error));
+  g_assert_true (serval_store_grant (store, "bob", "red", &error));
+  g_assert_true (serval_store_grant (store, "carol", "blue", &error));
+  g_assert_no_error (error);
+  serval_store_close (store);
+}
+
+/* Starts @node's server on node->address; FALSE if the port is taken. */
+static gboolean
+node_start (Node *node)
+{
+  g_autoptr(GError) error = NULL;
+  ServalServerConfig config;
+
+  g_assert_null (node->server);
+  serval_server_config_init (&config);
+  config.data_dir = g_strdup (node->dir);
+  config.listen = g_strdup (node->address);
+  config.node = g_strdup (node->name);
+  config.advertise = g_strdupv (node->advertise);
+  config.pbkdf2_iterations = TEST_ITERATIONS;
+  node->server = serval_server_new (&config, &error);
+  serval_server_config_clear (&config);
+  g_assert_no_error (error);
+  if (!serval_server_start (node->server, &error))
+    {
+      g_clear_pointer (&node->server, serval_server_free);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        return FALSE;
+      g_assert_no_error (error);
+    }
+  return TRUE;
+}
+
+/* Starts @node on a free port of its own. The server cannot say which port
+ * it bound, so the port is found first; another program may take it in
+ * between: then another. */
+static void
+node_start_new (Node *node)
+{
+  for (int tries = 0; tries < 10; tries++)
+    {
+      g_free (node->address);
+      node->address = g_strdup_printf ("127.0.0.1:%u", free_port ());
+      if (node_start (node))
+        return;
+      g_test_message ("%s was taken: trying another port", node->address);
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+shutdown_done_cb (gpointer data)
+{
+  gboolean *done = data;
+
+  *done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Shuts @node's server down as the daemon does on SIGTERM (each client is
+ * told, then its link closed), and frees it. */
+static void
+node_stop (Fixture *f, Node *node)
+{
+  gboolean done = FALSE;
+
+  serval_server_shutdown (node->server, shutdown_done_cb, &done);
+  WAIT_UNTIL (f, done);
+  g_clear_pointer (&node->server, serval_server_free);
+}
+
+static void
+node_clear (Node *node)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  g_clear_pointer (&node->server, serval_server_free);
+  g_clear_pointer (&node->advertise, g_strfreev);
+  g_clear_pointer (&node->address, g_free);
+  if (node->dir == NULL)
+    return;
+  dir = g_dir_open (node->dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (node->dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (node->dir);
+  g_clear_pointer (&node->dir, g_free);
+}
+
+static gboolean
+user_exists (ServalStore *store, const char *name)
+{
+  ServalCredentials cred;
+  gboolean admin;
+  gboolean known = serval_store_user_get (store, name, &cred, &admin, NULL);
+
+  if (known)
+    serval_credentials_clear (&cred);
+  return known;
+}
+
+static guint32
+vlan_tag (Node *node, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  guint32 tag = 0;
+
+  serval_store_vlan_lookup (serval_server_get_store (node->server), name, &tag, &error);
+  g_assert_no_error (error);
+  return tag;
+}
+
+static ServalServerStats
+node_stats (Node *node)
+{
+  ServalServerStats stats;
+
+  serval_server_get_stats (node->server, &stats);
+  return stats;
+}
+
+/* --- fixture --------------------------------------------------------------- */
+
+/* The first node runs in every test; the second is made and started by the
+ * tests that want it. */
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) cert = test_cert_load (TEST_CERT, TEST_KEY);
+
+  f->context = g_main_context_new ();
+  g_main_context_push_thread_default (f->context);
+  f->fingerprint = serval_tls_fingerprint (cert, &error);
+  g_assert_no_error (error);
+  f->clients = g_ptr_array_new_with_free_func (g_object_unref);
+  node_init (&f->nodes[0], "node-a");
+  node_start_new (&f->nodes[0]);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  for (guint i = 0; i < f->clients->len; i++)
+    serval_client_disconnect (f->clients->pdata[i]);
+  g_clear_pointer (&f->clients, g_ptr_array_unref);
+  /* Let the servers see the links close before they go. */
+  while (g_main_context_iteration (f->context, FALSE))
+    ;
+  for (guint i = 0; i < G_N_ELEMENTS (f->nodes); i++)
+    node_clear (&f->nodes[i]);
+  while (g_main_context_iteration (f->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (f->context);
+  g_clear_pointer (&f->context, g_main_context_unref);
+  g_free (f->fingerprint);
+}
+
+/* --- tests ----------------------------------------------------------------- */
+
+static void
+test_login (Fixture *f, gconstpointer data)
+{
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalServerStats stats = node_stats (&f->nodes[0]);
+
+  g_assert_cmpint (serval_client_get_state (alice), ==, SERVAL_CLIENT_STATE_ONLINE);
+  g_assert_false (serval_client_get_admin (alice));
+  g_assert_cmpint (serval_client_get_state (root), ==, SERVAL_CLIENT_STATE_ONLINE);
+  g_assert_true (serval_client_get_admin (root));
+  g_assert_cmpstr (serval_client_get_peer_fingerprint (alice), ==, f->fingerprint);
+  g_assert_null (serval_client_get_last_error (alice));
+  g_assert_cmpuint (stats.sessions, ==, 2);
+  g_assert_cmpuint (stats.logins_ok, ==, 2);
+  g_assert_cmpuint (stats.logins_failed, ==, 0);
+}
+
+static void
+test_wrong_password (Fixture *f, gconstpointer data)
+{
+  ServalClient *alice = client_new (f, &f->nodes[0], "alice", "bob-pw");
+  ServalClient *mallory = client_new (f, &f->nodes[0], "mallory", "alice-pw");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (client_connect (f, alice, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_AUTH);
+  g_assert_nonnull (strstr (error->message, "alice"));
+  g_assert_cmpint (serval_client_get_state (alice), ==, SERVAL_CLIENT_STATE_DISCONNECTED);
+  g_clear_error (&error);
+
+  /* A user the server does not know gets the same answer. */
+  g_assert_false (client_connect (f, mallory, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_AUTH);
+  g_assert_nonnull (strstr (error->message, "mallory"));
+
+  g_assert_cmpuint (node_stats (&f->nodes[0]).logins_failed, ==, 2);
+  g_assert_cmpuint (node_stats (&f->nodes[0]).sessions, ==, 0);
+}
+
+static void
+test_frames (Fixture *f, gconstpointer data)
+{
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  ServalClient *carol = client_online (f, "carol", "carol-pw");
+  FrameLog alice_red = { 0 }, alice_blue = { 0 }, bob_red = { 0 }, carol_blue = { 0 };
+  g_autoptr(ServalClientVlan) ar = client_join_ok (f, alice, "red", &alice_red);
+  g_autoptr(ServalClientVlan) ab = client_join_ok (f, alice, "blue", &alice_blue);
+  g_autoptr(ServalClientVlan) br = client_join_ok (f, bob, "red", &bob_red);
+  g_autoptr(ServalClientVlan) cb = client_join_ok (f, carol, "blue", &carol_blue);
+
+  g_assert_cmpuint (serval_client_vlan_get_tag (ar), ==, serval_client_vlan_get_tag (br));
+  g_assert_cmpuint (serval_client_vlan_get_tag (ab), ==, serval_client_vlan_get_tag (cb));
+  g_assert_cmpuint (serval_client_vlan_get_tag (ar), !=, serval_client_vlan_get_tag (ab));
+
+  /* Alice → red reaches Bob. */
+  send_frame (ar, 1, 1);
+  WAIT_UNTIL (f, bob_red.frames >= 1);
+  g_assert_cmpuint (bob_red.frames, ==, 1);
+  g_assert_cmpuint (bob_red.last_len, ==, 60);
+  g_assert_cmpuint (bob_red.last[11], ==, 1);
+  g_assert_cmpuint (bob_red.last[14], ==, 1);
+
+  /* Alice → blue reaches Carol. The server forwards one sender's frames in
+   * order, so had the red frame leaked into blue, Carol would have had it
+   * first. */
+  send_frame (ab, 1, 2);
+  WAIT_UNTIL (f, carol_blue.frames >= 1);
+  g_assert_cmpuint (carol_blue.frames, ==, 1);
+  g_assert_cmpuint (carol_blue.last[14], ==, 2);
+
+  /* And the blue frame did not reach Bob: his next frame is the next red one. */
+  send_frame (ar, 1, 4);
+  WAIT_UNTIL (f, bob_red.frames >= 2);
+  g_assert_cmpuint (bob_red.frames, ==, 2);
+  g_assert_cmpuint (bob_red.last[14], ==, 4);
+
+  /* Bob → red reaches Alice, in red only; her own frames never came back. */
+  send_frame (br, 2, 3);
+  WAIT_UNTIL (f, alice_red.frames >= 1);
+  g_assert_cmpuint (alice_red.frames, ==, 1);
+  g_assert_cmpuint (alice_red.last[11], ==, 2);
+  g_assert_cmpuint (alice_red.last[14], ==, 3);
+  g_assert_cmpuint (alice_blue.frames, ==, 0);
+  g_assert_cmpuint (carol_blue.frames, ==, 1);
+}
+
+static void
+test_member_events (Fixture *f, gconstpointer data)
+{
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  g_autoptr(ServalClientVlan) ar = client_join_ok (f, alice, "red", NULL);
+  g_autoptr(ServalClientVlan) br = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (n_members (ar), ==, 1);
+  g_assert_true (has_member (ar, "alice"));
+
+  /* Bob joins: he sees both at once, Alice sees him come. */
+  br = client_join_ok (f, bob, "red", NULL);
+  g_assert_cmpuint (n_members (br), ==, 2);
+  g_assert_true (has_member (br, "alice"));
+  g_assert_true (has_member (br, "bob"));
+  WAIT_UNTIL (f, n_members (ar) == 2);
+  g_assert_true (has_member (ar, "bob"));
+  {
+    g_autoptr(ServalMember) m = g_list_model_get_item (serval_client_vlan_get_members (ar), 1);
+
+    g_assert_cmpstr (serval_member_get_user (m), ==, "bob");
+    g_assert_cmpstr (serval_member_get_host (m), ==, "host-bob");
+    g_assert_cmpstr (serval_member_get_node (m), ==, "node-a");
+  }
+
+  /* Bob leaves: Alice sees him go. */
+  g_assert_true (do_leave (f, bob, "red", &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (f, n_members (ar) == 1);
+  g_assert_false (has_member (ar, "bob"));
+  g_assert_true (has_member (ar, "alice"));
+
+  /* Bob joins again and loses his connection: Alice sees him go too. */
+  g_clear_object (&br);
+  br = client_join_ok (f, bob, "red", NULL);
+  WAIT_UNTIL (f, n_members (ar) == 2);
+  serval_client_disconnect (bob);
+  WAIT_UNTIL (f, n_members (ar) == 1);
+  g_assert_true (has_member (ar, "alice"));
+}
+
+static void
+test_leave (Fixture *f, gconstpointer data)
+{
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalSwitch *sw = serval_server_get_switch (f->nodes[0].server);
+  g_autoptr(ServalClientVlan) ar = client_join_ok (f, alice, "red", NULL);
+  g_autoptr(ServalClientVlan) ab = client_join_ok (f, alice, "blue", NULL);
+  guint32 red = serval_client_vlan_get_tag (ar);
+  guint32 blue = serval_client_vlan_get_tag (ab);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (n_vlans (alice), ==, 2);
+  g_assert_cmpuint (serval_switch_vlan_n_ports (sw, red), ==, 1);
+  g_assert_true (do_leave (f, alice, "red", &error));
+  g_assert_no_error (error);
+  /* Out of the client's list and out of the server's switch; still in blue. */
+  g_assert_cmpuint (n_vlans (alice), ==, 1);
+  g_assert_cmpuint (serval_switch_vlan_n_ports (sw, red), ==, 0);
+  g_assert_cmpuint (serval_switch_vlan_n_ports (sw, blue), ==, 1);
+
+  /* Leaving again: the server says she is not in it. */
+  g_assert_false (do_leave (f, alice, "red", &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER);
+  g_assert_nonnull (strstr (error->message, "red"));
+}
+
+static void
+on_vlan_removed (ServalClient *client, ServalClientVlan *vlan, const char *reason, gpointer user_data)
+{
+  char **out = user_data;
+
+  g_free (*out);
+  *out = g_strdup (reason);
+}
+
+static void
+on_connection_failed (ServalClient *client, GError *error, gpointer user_data)
+{
+  GError **out = user_data;
+
+  g_clear_error (out);
+  *out = g_error_copy (error);
+}
+
+static void
+test_admin (Fixture *f, gconstpointer data)
+{
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalStore *store = serval_server_get_store (f->nodes[0].server);
+  g_autoptr(ServalClientVlan) dg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) dave_failed = NULL;
+  g_autofree char *removed = NULL;
+  ServalClient *dave;
+
+  /* A VLAN, once. */
+  g_assert_true (do_vlan_add (f, root, "green", &error));
+  g_assert_no_error (error);
+  g_assert_true (serval_store_vlan_lookup (store, "green", NULL, NULL));
+  g_assert_false (do_vlan_add (f, root, "green", &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  /* A user, who may log in at once, and join once granted. */
+  g_assert_true (do_user_add (f, root, "dave", "dave-pw", FALSE, &error));
+  g_assert_no_error (error);
+  dave = client_online (f, "dave", "dave-pw");
+  g_assert_false (serval_client_get_admin (dave));
+  g_assert_null (client_join (f, dave, "green", NULL, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_true (do_grant (f, root, "dave", "green", &error));
+  g_assert_no_error (error);
+  g_assert_true (serval_store_has_right (store, "dave", "green"));
+  dg = client_join_ok (f, dave, "green", NULL);
+
+  /* Kicked: out of the VLAN, told why, still logged in and still allowed. */
+  g_signal_connect (dave, "vlan-removed", G_CALLBACK (on_vlan_removed), &removed);
+  g_assert_true (do_kick (f, root, "dave", "green", &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (f, removed != NULL);
+  g_assert_nonnull (strstr (removed, "dave"));
+  g_assert_cmpuint (n_vlans (dave), ==, 0);
+  g_assert_cmpint (serval_client_get_state (dave), ==, SERVAL_CLIENT_STATE_ONLINE);
+  g_assert_true (serval_store_has_right (store, "dave", "green"));
+
+  /* Revoked: out again, and no longer allowed in. */
+  g_clear_object (&dg);
+  g_clear_pointer (&removed, g_free);
+  dg = client_join_ok (f, dave, "green", NULL);
+  g_assert_true (do_revoke (f, root, "dave", "green", &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (f, removed != NULL);
+  g_assert_cmpuint (n_vlans (dave), ==, 0);
+  g_assert_false (serval_store_has_right (store, "dave", "green"));
+  g_assert_null (client_join (f, dave, "green", NULL, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+
+  /* The VLAN deleted: gone from the store, joining it is refused. */
+  g_assert_true (do_vlan_del (f, root, "green", &error));
+  g_assert_no_error (error);
+  g_assert_false (serval_store_vlan_lookup (store, "green", NULL, NULL));
+  g_assert_null (client_join (f, dave, "green", NULL, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_VLAN);
+  g_clear_error (&error);
+  g_assert_false (do_vlan_del (f, root, "green", &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_VLAN);
+  g_clear_error (&error);
+
+  /* The user deleted: his session is closed, and his client, whose login
+   * is now refused, gives up instead of retrying forever. */
+  g_signal_connect (dave, "connection-failed", G_CALLBACK (on_connection_failed), &dave_failed);
+  g_assert_true (do_user_del (f, root, "dave", &error));
+  g_assert_no_error (error);
+  g_assert_false (user_exists (store, "dave"));
+  WAIT_UNTIL (f, dave_failed != NULL);
+  g_assert_error (dave_failed, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_AUTH);
+  g_assert_cmpint (serval_client_get_state (dave), ==, SERVAL_CLIENT_STATE_DISCONNECTED);
+  g_assert_false (do_user_del (f, root, "dave", &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_USER);
+  g_clear_error (&error);
+
+  /* The admin's own session went on through all this. */
+  g_assert_cmpint (serval_client_get_state (root), ==, SERVAL_CLIENT_STATE_ONLINE);
+  g_signal_handlers_disconnect_by_data (dave, &removed);
+  g_signal_handlers_disconnect_by_data (dave, &dave_failed);
+}
+
+/* Every admin request of a user who is no admin is refused, naming the
+ * user, and changes nothing. */
+static void
+test_admin_refused (Fixture *f, gconstpointer data)
+{
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  ServalStore *store = serval_server_get_store (f->nodes[0].server);
+  GError *errors[7] = { NULL };
+  gboolean ok[7];
+
+  ok[0] = do_vlan_add (f, bob, "green", &errors[0]);
+  ok[1] = do_vlan_del (f, bob, "red", &errors[1]);
+  ok[2] = do_user_add (f, bob, "eve", "eve-pw", TRUE, &errors[2]);
+  ok[3] = do_user_del (f, bob, "alice", &errors[3]);
+  ok[4] = do_grant (f, bob, "bob", "blue", &errors[4]);
+  ok[5] = do_revoke (f, bob, "alice", "red", &errors[5]);
+  ok[6] = do_kick (f, bob, "alice", "red", &errors[6]);
+  for (guint i = 0; i < G_N_ELEMENTS (errors); i++)
+    {
+      g_test_message ("request %u: %s", i, errors[i] ? errors[i]->message : "accepted");
+      g_assert_false (ok[i]);
+      g_assert_error (errors[i], SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+      g_assert_nonnull (strstr (errors[i]->message, "bob"));
+      g_clear_error (&errors[i]);
+    }
+  g_assert_false (serval_store_vlan_lookup (store, "green", NULL, NULL));
+  g_assert_true (serval_store_vlan_lookup (store, "red", NULL, NULL));
+  g_assert_false (user_exists (store, "eve"));
+  g_assert_true (user_exists (store, "alice"));
+  g_assert_false (serval_store_has_right (store, "bob", "blue"));
+  g_assert_true (serval_store_has_right (store, "alice", "red"));
+  /* Refusals do not end the session. */
+  g_assert_cmpint (serval_client_get_state (bob), ==, SERVAL_CLIENT_STATE_ONLINE);
+}
+
+static void
+test_join_refused (Fixture *f, gconstpointer data)
+{
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  g_autoptr(GError) error = NULL;
+  Result r = { 0 };
+
+  g_assert_null (client_join (f, bob, "blue", NULL, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_assert_nonnull (strstr (error->message, "bob"));
+  g_assert_nonnull (strstr (error->message, "blue"));
+  g_clear_error (&error);
+  g_assert_null (client_join (f, bob, "nowhere", NULL, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_VLAN);
+  g_assert_cmpuint (n_vlans (bob), ==, 0);
+  g_assert_cmpuint (serval_switch_vlan_n_ports (serval_server_get_switch (f->nodes[0].server),
+                                               vlan_tag (&f->nodes[0], "blue")), ==, 0);
+
+  /* Nor may he see who is in it. */
+  serval_client_list_members_async (bob, "blue", NULL, members_cb, &r);
+  WAIT_UNTIL (f, r.done);
+  g_assert_error (r.error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_clear_error (&r.error);
+  g_assert_cmpint (serval_client_get_state (bob), ==, SERVAL_CLIENT_STATE_ONLINE);
+}
+
+/* The server goes away and comes back on the same port and data directory:
+ * the clients reconnect and rejoin with no call from the test, and their
+ * VLAN objects carry frames again. */
+static void
+test_reconnect (Fixture *f, gconstpointer data)
+{
+  Node *node = &f->nodes[0];
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  FrameLog bob_red = { 0 };
+  g_autoptr(ServalClientVlan) ar = client_join_ok (f, alice, "red", NULL);
+  g_autoptr(ServalClientVlan) br = client_join_ok (f, bob, "red", &bob_red);
+
+  WAIT_UNTIL (f, n_members (ar) == 2);
+  node_stop (f, node);
+  WAIT_UNTIL (f, serval_client_get_state (alice) != SERVAL_CLIENT_STATE_ONLINE &&
+                 serval_client_get_state (bob) != SERVAL_CLIENT_STATE_ONLINE);
+  g_assert_nonnull (serval_client_get_last_error (alice));
+
+  g_assert_true (node_start (node));
+  WAIT_UNTIL (f, serval_client_get_state (alice) == SERVAL_CLIENT_STATE_ONLINE &&
+                 serval_client_get_state (bob) == SERVAL_CLIENT_STATE_ONLINE);
+  /* Both back in red, in the same VLAN objects. */
+  WAIT_UNTIL (f, serval_switch_vlan_n_ports (serval_server_get_switch (node->server),
+                                             serval_client_vlan_get_tag (ar)) == 2);
+  WAIT_UNTIL (f, n_members (ar) == 2 && n_members (br) == 2);
+  g_assert_cmpuint (n_vlans (alice), ==, 1);
+  g_assert_cmpuint (n_vlans (bob), ==, 1);
+  g_assert_cmpuint (node_stats (node).sessions, ==, 2);
+
+  send_frame (ar, 1, 7);
+  WAIT_UNTIL (f, bob_red.frames >= 1);
+  g_assert_cmpuint (bob_red.last[14], ==, 7);
+}
+
+/* The first node lists the second in its advertise list: when the first
+ * goes away, its client moves to the second and rejoins there. */
+static void
+test_failover (Fixture *f, gconstpointer data)
+{
+  Node *a = &f->nodes[0];
+  Node *b = &f->nodes[1];
+  ServalClient *alice, *bob;
+  FrameLog bob_red = { 0 };
+  g_autoptr(ServalClientVlan) ar = NULL;
+  g_autoptr(ServalClientVlan) br = NULL;
+  g_autoptr(GError) error = NULL;
+
+  node_init (b, "node-b");
+  node_start_new (b);
+  /* Node a again, now advertising b. */
+  g_clear_pointer (&a->server, serval_server_free);
+  a->advertise = g_strsplit (b->address, ",", -1);
+  g_assert_true (node_start (a));
+
+  alice = client_online (f, "alice", "alice-pw");
+  ar = client_join_ok (f, alice, "red", NULL);
+  g_assert_true (has_member (ar, "alice"));
+  bob = client_new (f, b, "bob", "bob-pw");
+  g_assert_true (client_connect (f, bob, &error));
+  g_assert_no_error (error);
+  br = client_join_ok (f, bob, "red", &bob_red);
+  g_assert_cmpuint (n_members (br), ==, 1);
+  g_assert_cmpuint (node_stats (b).sessions, ==, 1);
+
+  node_stop (f, a);
+  WAIT_UNTIL (f, node_stats (b).sessions == 2);
+  WAIT_UNTIL (f, serval_client_get_state (alice) == SERVAL_CLIENT_STATE_ONLINE);
+  WAIT_UNTIL (f, n_members (br) == 2 && n_members (ar) == 2);
+  g_assert_true (has_member (br, "alice"));
+  g_assert_true (has_member (ar, "bob"));
+  {
+    g_autoptr(ServalMember) m = g_list_model_get_item (serval_client_vlan_get_members (br), 1);
+
+    g_assert_cmpstr (serval_member_get_node (m), ==, "node-b");
+  }
+
+  send_frame (ar, 1, 9);
+  WAIT_UNTIL (f, bob_red.frames >= 1);
+  g_assert_cmpuint (bob_red.last[14], ==, 9);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/session/login", Fixture, NULL, setup, test_login, teardown);
+  g_test_add ("/session/wrong-password", Fixture, NULL, setup, test_wrong_password, teardown);
+  g_test_add ("/session/frames", Fixture, NULL, setup, test_frames, teardown);
+  g_test_add ("/session/member-events", Fixture, NULL, setup, test_member_events, teardown);
+  g_test_add ("/session/leave", Fixture, NULL, setup, test_leave, teardown);
+  g_test_add ("/session/admin", Fixture, NULL, setup, test_admin, teardown);
+  g_test_add ("/session/admin-refused", Fixture, NULL, setup, test_admin_refused, teardown);
+  g_test_add ("/session/join-refused", Fixture, NULL, setup, test_join_refused, teardown);
+  g_test_add ("/session/reconnect", Fixture, NULL, setup, test_reconnect, teardown);
+  g_test_add ("/session/failover", Fixture, NULL, setup, test_failover, teardown);
+  return g_test_run ();
+}
