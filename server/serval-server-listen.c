@@ -175,7 +175,7 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
   hs->cancellable = g_cancellable_new ();
   hs->timeout = g_timeout_source_new_seconds (HANDSHAKE_TIMEOUT_S);
   g_source_set_callback (hs->timeout, handshake_timeout_cb, hs, NULL);
-  g_source_attach (hs->timeout, NULL);
+  g_source_attach (hs->timeout, hs->server->context);
   serval_tls_session_handshake_async (hs->tls, hs->cancellable, handshake_done_cb, hs);
   return TRUE;
 }

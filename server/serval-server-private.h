@@ -52,6 +52,7 @@ struct _Session
 struct _ServalServer
 {
   ServalServerConfig config;
+  GMainContext *context;    /* thread default at creation: every source of the server's */
   ServalStore *store;
   ServalSwitch *sw;
   ServalTlsServer *tls;     /* credentials and ticket key shared by every session */

@@ -56,6 +56,8 @@ ServalServer *
 serval_server_new (const ServalServerConfig *config, GError **error)
 {
   g_autoptr(ServalServer) server = g_new0 (ServalServer, 1);
+
+  server->context = g_main_context_ref_thread_default ();
   g_autofree char *db = NULL;
   gboolean created = FALSE;
 
@@ -149,6 +151,7 @@ serval_server_free (ServalServer *server)
   g_free (server->fingerprint);
   g_free (server->gso_scratch);
   serval_server_config_clear (&server->config);
+  g_main_context_unref (server->context);
   g_free (server);
 }
 
@@ -160,7 +163,7 @@ serval_server_start (ServalServer *server, GError **error)
 
   server->aging_source = g_timeout_source_new_seconds (AGING_INTERVAL_S);
   g_source_set_callback (server->aging_source, aging_cb, server, NULL);
-  g_source_attach (server->aging_source, NULL);
+  g_source_attach (server->aging_source, server->context);
 
   g_message ("Serval server %s (node %s) listening on %s; certificate fingerprint %s",
              PACKAGE_VERSION, server->config.node,
@@ -222,7 +225,7 @@ serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data)
     serval_session_close (l->data, ErrorCode_shuttingDown, "The server is shutting down");
   server->shutdown_timer = g_timeout_source_new_seconds (3);
   g_source_set_callback (server->shutdown_timer, shutdown_timeout_cb, server, NULL);
-  g_source_attach (server->shutdown_timer, NULL);
+  g_source_attach (server->shutdown_timer, server->context);
 }
 
 ServalStore *serval_server_get_store (ServalServer *server) { return server->store; }
