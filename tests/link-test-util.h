@@ -5,6 +5,7 @@
 #pragma once
 
 #include "serval-link.h"
+#include "test-loop-util.h"
 
 /* The certificates tests/make-test-certs.sh made at build time, in the
  * tests' build directory: a self-signed pair and a second one with another
@@ -38,15 +39,18 @@ test_cert_load (const char *cert_name, const char *key_name)
   return tls;
 }
 
-/* Iterates the main context until *flag is set or @seconds pass. */
-static inline gboolean
-run_until (gboolean *flag, double seconds)
+static gboolean
+flag_is_set (gpointer flag)
 {
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  return *(gboolean *) flag;
+}
 
-  while (!*flag && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
-  return *flag;
+/* Iterates the thread-default main context until *flag is set (FALSE if
+ * the safety net of test-loop-util.h ran out first). */
+static inline gboolean
+run_until (gboolean *flag)
+{
+  return test_iterate_until (flag_is_set, flag);
 }
 
 typedef struct {

@@ -22,6 +22,7 @@ typedef struct {
   gboolean in_order;
   GError *server_closed;
   gboolean server_closed_called;
+  GMainContext *context;   /* the test's own, thread default */
 } Fixture;
 
 static void
@@ -81,6 +82,7 @@ setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
+  f->context = test_context_push ();
   f->in_order = TRUE;
   f->server_wants_link = GPOINTER_TO_INT (data);
   f->cert = test_cert_load (TEST_CERT, TEST_KEY);
@@ -102,8 +104,7 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->fingerprint);
   g_free (f->address);
   /* Let pending closes finish. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  test_context_pop (f->context);
 }
 
 static ServalLink *
@@ -113,14 +114,20 @@ connect_ok (Fixture *f)
   ServalLink *link;
 
   serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &r);
-  g_assert_true (run_until (&r.done, 10));
+  g_assert_true (run_until (&r.done));
   g_assert_no_error (r.error);
   g_assert_nonnull (r.link);
   g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
   link = g_steal_pointer (&r.link);
   connect_result_clear (&r);
-  g_assert_true (run_until ((gboolean *) &f->server_stream, 10));
+  g_assert_true (run_until ((gboolean *) &f->server_stream));
   return link;
+}
+
+static gboolean
+got_1000 (gpointer data)
+{
+  return ((Fixture *) data)->server_frames >= 1000;
 }
 
 static void
@@ -131,7 +138,7 @@ test_frames (Fixture *f, gconstpointer data)
   gsize total = 0;
 
   serval_link_start (link);
-  g_assert_true (run_until ((gboolean *) &f->server_link, 5));
+  g_assert_true (run_until ((gboolean *) &f->server_link));
   memset (frame, 0x5a, sizeof frame);
   for (guint i = 0; i < 1000; i++)
     {
@@ -143,16 +150,7 @@ test_frames (Fixture *f, gconstpointer data)
     }
   /* Everything queued in one iteration leaves in as few writes as possible. */
   g_assert_cmpuint (serval_link_get_queued (link), >, 1000 * 20);
-  {
-    gboolean all = FALSE;
-    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-    while (!all && g_get_monotonic_time () < end)
-      {
-        g_main_context_iteration (NULL, FALSE);
-        all = f->server_frames == 1000;
-      }
-  }
+  g_assert_true (test_iterate_until (got_1000, f));
   g_assert_cmpuint (f->server_frames, ==, 1000);
   g_assert_cmpuint (f->server_bytes, ==, total);
   g_assert_true (f->in_order);
@@ -166,7 +164,7 @@ test_fingerprints (Fixture *f, gconstpointer data)
   ConnectResult r = { 0 };
 
   serval_link_connect_async (f->address, "00112233", NULL, NULL, connected_cb, &r);
-  g_assert_true (run_until (&r.done, 10));
+  g_assert_true (run_until (&r.done));
   g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH);
   g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
   g_assert_nonnull (strstr (r.error->message, f->fingerprint));
@@ -174,7 +172,7 @@ test_fingerprints (Fixture *f, gconstpointer data)
   r.done = FALSE;
 
   serval_link_connect_async (f->address, NULL, NULL, NULL, connected_cb, &r);
-  g_assert_true (run_until (&r.done, 10));
+  g_assert_true (run_until (&r.done));
   g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED);
   g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
   connect_result_clear (&r);
@@ -210,7 +208,7 @@ test_unreachable (void)
   g_socket_close (s, NULL);
 
   serval_link_connect_async (addr, "00", NULL, NULL, connected_cb, &r);
-  g_assert_true (run_until (&r.done, 10));
+  g_assert_true (run_until (&r.done));
   g_assert_error (r.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT);
   g_assert_nonnull (strstr (r.error->message, addr));
   connect_result_clear (&r);
@@ -240,7 +238,7 @@ test_oversized (Fixture *f, gconstpointer data)
   g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
   serval_link_start (link);
   g_output_stream_write_all (g_io_stream_get_output_stream (f->server_stream), huge, 4, NULL, NULL, NULL);
-  g_assert_true (run_until (&c.closed, 5));
+  g_assert_true (run_until (&c.closed));
   g_assert_error (c.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL);
   g_assert_nonnull (strstr (c.error->message, "over the limit"));
   g_assert_true (serval_link_is_closed (link));
@@ -259,7 +257,7 @@ test_keepalive (Fixture *f, gconstpointer data)
   start = g_get_monotonic_time ();
   serval_link_start (link);
   /* The raw server never answers a ping. */
-  g_assert_true (run_until (&c.closed, 6));
+  g_assert_true (run_until (&c.closed));
   g_assert_error (c.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TIMEOUT);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC);
   g_clear_error (&c.error);
@@ -270,14 +268,16 @@ test_keepalive_answered (Fixture *f, gconstpointer data)
 {
   g_autoptr(ServalLink) link = connect_ok (f);
   Closed c = { 0 };
-  gboolean never = FALSE;
 
   g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
-  serval_link_set_keepalive (link, 1, 2);
+  /* A wide margin (a timeout of 4 s with pings every second): only a stall
+   * of the whole process for 3 s could make it time out. */
+  serval_link_set_keepalive (link, 1, 4);
   serval_link_start (link);
-  g_assert_true (run_until ((gboolean *) &f->server_link, 5));
-  /* The server is a link: it answers pings, so nothing times out in 4 s. */
-  run_until (&never, 4);
+  g_assert_true (run_until ((gboolean *) &f->server_link));
+  /* The server is a link: it answers pings, so nothing times out, past
+   * the timeout. */
+  test_iterate_for (4.5);
   g_assert_false (c.closed);
 }
 
@@ -303,7 +303,7 @@ test_send_queue (Fixture *f, gconstpointer data)
       else
         dropped++;
       if (i % 100 == 0)
-        g_main_context_iteration (NULL, FALSE);
+        test_iterate (FALSE);
     }
   g_test_message ("sent %u, dropped %u, queued %" G_GSIZE_FORMAT, sent, dropped, serval_link_get_queued (link));
   g_assert_cmpuint (dropped, >, 0);
@@ -341,7 +341,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/engine/link/frames", Fixture, GINT_TO_POINTER (TRUE), setup, test_frames, teardown);
   g_test_add ("/engine/link/fingerprints", Fixture, NULL, setup, test_fingerprints, teardown);
-  g_test_add_func ("/engine/link/unreachable", test_unreachable);
+  test_add_in_own_context ("/engine/link/unreachable", test_unreachable);
   g_test_add ("/engine/link/oversized", Fixture, NULL, setup, test_oversized, teardown);
   g_test_add ("/engine/link/keepalive", Fixture, NULL, setup, test_keepalive, teardown);
   g_test_add ("/engine/link/keepalive-answered", Fixture, GINT_TO_POINTER (TRUE), setup,

@@ -36,6 +36,8 @@ typedef struct {
   gsize server_bytes;
   gboolean server_sends_frame;   /* a frame right after the handshake */
   gboolean in_order;
+  gboolean client_got_hello;     /* the client read the server's first messages */
+  GMainContext *context;         /* the test's own, thread default */
 } Fixture;
 
 static void
@@ -74,8 +76,10 @@ server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   f->server_link = serval_link_new_tls (session, "test client");
   serval_link_set_handlers (f->server_link, NULL, server_data_cb, f);
   serval_link_start (f->server_link);
-  /* Something to read: the client takes the session ticket with it. */
+  /* Something to read: the client takes the session ticket with it, and
+   * knows it has when it reads the hello. */
   serval_link_send_take (f->server_link, serval_message_new_ping (FALSE, 7));
+  serval_link_send_take (f->server_link, serval_message_new_hello ("test"));
   if (f->server_sends_frame)
     {
       guint8 frame[100] = { 0 };
@@ -115,6 +119,7 @@ setup (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GTlsCertificate) cert = NULL;
 
+  f->context = test_context_push ();
   f->in_order = TRUE;
   cert = test_cert_load (TEST_CERT, TEST_KEY);
   f->fingerprint = serval_tls_fingerprint (cert, &error);
@@ -139,43 +144,66 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->key_path);
   g_free (f->fingerprint);
   g_free (f->address);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  test_context_pop (f->context);
+}
+
+static void
+client_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  if (msg->present == Message_PR_hello)
+    f->client_got_hello = TRUE;
+}
+
+typedef struct {
+  Fixture *f;
+  guint handshakes;
+} Connecting;
+
+static gboolean
+connected_and_read (gpointer data)
+{
+  Connecting *c = data;
+
+  return c->f->server_handshakes > c->handshakes && c->f->client_got_hello;
 }
 
 /* Connects, starts the link and waits until the server side has its link
- * and the client has read the server's first message (and with it the
- * session ticket). */
+ * and the client has read the server's first messages (and with them the
+ * session ticket, which comes before them). */
 static ServalLink *
 connect_ok (Fixture *f, const char *fingerprint, GBytes *resume)
 {
   ConnectResult r = { 0 };
-  guint before = f->server_handshakes;
-  gboolean got_ticket = FALSE;
+  Connecting c = { f, f->server_handshakes };
   ServalLink *link;
-  gint64 end;
 
   serval_link_connect_async (f->address, fingerprint, resume, NULL, connected_cb, &r);
-  g_assert_true (run_until (&r.done, 10));
+  g_assert_true (run_until (&r.done));
   g_assert_no_error (r.error);
   g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
   link = g_steal_pointer (&r.link);
   connect_result_clear (&r);
+  f->client_got_hello = FALSE;
+  serval_link_set_handlers (link, client_message_cb, NULL, f);
   serval_link_start (link);
-  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (g_get_monotonic_time () < end && (f->server_handshakes == before || !got_ticket))
-    {
-      g_autoptr(GBytes) data = NULL;
-
-      g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
-      data = serval_link_get_resume_data (link);
-      got_ticket = data != NULL || f->server_error != NULL;
-      /* A server without tickets never sends one: give it a moment only. */
-      if (f->server_handshakes > before && g_get_monotonic_time () > end - 4 * G_USEC_PER_SEC)
-        break;
-    }
-  g_assert_cmpuint (f->server_handshakes, ==, before + 1);
+  g_assert_true (test_iterate_until (connected_and_read, &c));
+  g_assert_cmpuint (f->server_handshakes, ==, c.handshakes + 1);
   return link;
+}
+
+typedef struct {
+  Fixture *f;
+  guint frames;
+} Want;
+
+static gboolean
+server_got (gpointer data)
+{
+  Want *w = data;
+
+  return w->f->server_frames >= w->frames;
 }
 
 /* Sends @n numbered frames of mixed sizes, some over a TLS record, and
@@ -186,7 +214,6 @@ send_frames (Fixture *f, ServalLink *link, guint n)
   static guint8 frame[20000];
   guint start = f->server_frames;
   gsize total = 0;
-  gint64 end;
 
   memset (frame, 0xa5, sizeof frame);
   for (guint i = 0; i < n; i++)
@@ -196,15 +223,13 @@ send_frames (Fixture *f, ServalLink *link, guint n)
 
       /* Under the link's data queue limit: let the socket take some. */
       while (serval_link_get_queued (link) > SERVAL_LINK_DATA_QUEUE_LIMIT / 2)
-        g_main_context_iteration (NULL, FALSE) || (g_usleep (200), TRUE);
+        test_iterate (FALSE) || (g_usleep (200), TRUE);
       frame[14] = (guint8) seq;
       frame[15] = (guint8) (seq >> 8);
       g_assert_true (serval_link_send_data (link, 1, frame, len));
       total += len;
     }
-  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (f->server_frames < start + n && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (500), TRUE);
+  g_assert_true (test_iterate_until (server_got, &(Want) { f, start + n }));
   g_assert_cmpuint (f->server_frames, ==, start + n);
   g_assert_true (f->in_order);
   g_assert_false (serval_link_is_closed (link));
@@ -370,7 +395,7 @@ test_resume (Fixture *f, gconstpointer data)
     ConnectResult r = { 0 };
 
     serval_link_connect_async (f->address, NULL, resume2, NULL, connected_cb, &r);
-    g_assert_true (run_until (&r.done, 10));
+    g_assert_true (run_until (&r.done));
     g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED);
     connect_result_clear (&r);
   }
@@ -393,7 +418,7 @@ test_resume_fallbacks (Fixture *f, gconstpointer data)
    * refuses it. */
   other_fp[0] = other_fp[0] == '0' ? '1' : '0';
   serval_link_connect_async (f->address, other_fp, resume, NULL, connected_cb, &r);
-  g_assert_true (run_until (&r.done, 10));
+  g_assert_true (run_until (&r.done));
   g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH);
   g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
   connect_result_clear (&r);
@@ -426,7 +451,7 @@ test_resume_fallbacks (Fixture *f, gconstpointer data)
     f->tls = serval_tls_server_new (cert2_path, key2_path, key, &error);
     g_assert_no_error (error);
     serval_link_connect_async (f->address, f->fingerprint, resume2, NULL, connected_cb, &r);
-    g_assert_true (run_until (&r.done, 10));
+    g_assert_true (run_until (&r.done));
     g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH);
     g_assert_cmpstr (r.peer_fp, !=, f->fingerprint);
     connect_result_clear (&r);
@@ -455,6 +480,12 @@ test_no_tickets (Fixture *f, gconstpointer data)
   send_frames (f, link, 100);
 }
 
+static gboolean
+server_failed (gpointer data)
+{
+  return ((Fixture *) data)->server_failures > 0;
+}
+
 static void
 test_not_tls (Fixture *f, gconstpointer data)
 {
@@ -462,21 +493,13 @@ test_not_tls (Fixture *f, gconstpointer data)
   g_autoptr(GSocketConnection) conn = NULL;
   g_autoptr(GError) error = NULL;
   const char junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-  gboolean failed = FALSE;
-  gint64 end;
 
   conn = g_socket_client_connect_to_host (client, f->address, 0, NULL, &error);
   g_assert_no_error (error);
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), junk, sizeof junk - 1,
                              NULL, NULL, &error);
   g_assert_no_error (error);
-  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (!failed && g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
-      failed = f->server_failures > 0;
-    }
-  g_assert_true (failed);
+  g_assert_true (test_iterate_until (server_failed, f));
   g_assert_nonnull (f->server_error);
   g_assert_cmpuint (f->server_handshakes, ==, 0);
   /* The server still takes real clients. */
@@ -518,11 +541,11 @@ test_cancel (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   serval_tls_session_handshake_async (session, cancellable, cancelled_cb, &error);
   for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+    test_iterate (FALSE) || (g_usleep (1000), TRUE);
   g_assert_no_error (error);
   g_cancellable_cancel (cancellable);
   while (error == NULL)
-    g_main_context_iteration (NULL, TRUE);
+    test_iterate (TRUE);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
@@ -550,8 +573,8 @@ test_timeout (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   start = g_get_monotonic_time ();
   serval_tls_session_handshake_async (session, NULL, cancelled_cb, &error);
-  while (error == NULL && g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  while (error == NULL && g_get_monotonic_time () - start < TEST_SAFETY_NET_SECONDS * G_USEC_PER_SEC)
+    test_iterate (FALSE) || (g_usleep (1000), TRUE);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_nonnull (strstr (error->message, "connection limit"));
   g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC * 9 / 10);
@@ -563,6 +586,14 @@ client_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, 
   gboolean *got = user_data;
 
   *got = vlan == 9 && len == 100;
+}
+
+static gboolean
+server_sent_all (gpointer data)
+{
+  Fixture *f = data;
+
+  return f->server_link != NULL && serval_link_get_queued (f->server_link) == 0;
 }
 
 static void
@@ -578,16 +609,14 @@ test_first_message (Fixture *f, gconstpointer data)
    * socket (the link reads ciphertext ahead, where epoll cannot see it). */
   f->server_sends_frame = TRUE;
   serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &r);
-  g_assert_true (run_until (&r.done, 10));
+  g_assert_true (run_until (&r.done));
   g_assert_no_error (r.error);
   serval_link_set_handlers (r.link, NULL, client_data_cb, &got);
   /* Let the server send everything before the client reads anything. */
-  start = g_get_monotonic_time ();
-  while (g_get_monotonic_time () - start < 300 * 1000)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  g_assert_true (test_iterate_until (server_sent_all, f));
   start = g_get_monotonic_time ();
   serval_link_start (r.link);
-  g_assert_true (run_until (&got, 3));
+  g_assert_true (run_until (&got));
   g_test_message ("the first frame arrived %" G_GINT64_FORMAT " us after the link started",
                   g_get_monotonic_time () - start);
   connect_result_clear (&r);
@@ -655,7 +684,7 @@ test_old_tls (Fixture *f, gconstpointer data)
   thread = g_thread_new ("old-tls", old_peer_thread, &p);
 
   serval_link_connect_async (addr, f->fingerprint, NULL, NULL, connected_cb, &r);
-  g_assert_true (run_until (&r.done, 10));
+  g_assert_true (run_until (&r.done));
   g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_VERSION);
   g_assert_nonnull (strstr (r.error->message, "TLS 1.3"));
   connect_result_clear (&r);
