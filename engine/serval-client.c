@@ -22,6 +22,7 @@ G_DEFINE_ENUM_TYPE (ServalClientState, serval_client_state,
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
 #define ADDRESS_CHECK_SECONDS 2
+#define KEEPALIVE_SECONDS 5       /* between pings until the server says otherwise at login */
 
 /* --- ServalClientVlan ------------------------------------------------------ */
 
@@ -120,7 +121,6 @@ struct _ServalClient
   guint backoff_ms;
   GSource *reconnect_source;
   GSource *address_source;
-  guint keepalive;
 
   guint32 next_id;
   GHashTable *pending;           /* id -> GTask */
@@ -308,7 +308,6 @@ serval_client_init (ServalClient *client)
   client->vlans = g_list_store_new (SERVAL_TYPE_CLIENT_VLAN);
   client->by_tag = g_hash_table_new (NULL, NULL);
   client->host = g_strdup (g_get_host_name ());
-  client->keepalive = 5;
   client->backoff_ms = BACKOFF_MIN_MS;
   client->next_id = 1;
 }
@@ -355,12 +354,6 @@ serval_client_set_host_name (ServalClient *client, const char *host)
 {
   g_free (client->host);
   client->host = g_strndup (host, 64);
-}
-
-void
-serval_client_set_keepalive (ServalClient *client, guint interval)
-{
-  client->keepalive = MAX (interval, 1);
 }
 
 static void
@@ -1003,7 +996,7 @@ link_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   client->tls_resumed = serval_link_is_resumed (link);
   serval_link_set_handlers (link, link_message_cb, link_data_cb, client);
   g_signal_connect (link, "closed", G_CALLBACK (link_closed_cb), client);
-  serval_link_set_keepalive (link, client->keepalive, client->keepalive * 3);
+  serval_link_set_keepalive (link, KEEPALIVE_SECONDS, KEEPALIVE_SECONDS * 3);
 
   client->server_offload = FALSE;
   msg = serval_message_new_hello (NULL);

@@ -88,8 +88,6 @@ void         serval_client_set_host_name (ServalClient *client, const char *host
  * device without offloads). Default: TRUE unless SERVAL_TAP_OFFLOAD=0.
  * Takes effect at the next connection. */
 void         serval_client_set_offload (ServalClient *client, gboolean offload);
-/* Seconds between pings when the server does not say (default 5). */
-void         serval_client_set_keepalive (ServalClient *client, guint interval);
 
 /* Connects and logs in once; afterwards, lost connections are retried on
  * their own until serval_client_disconnect(). */
