@@ -1,0 +1,561 @@
+/* serval-client-request.c: the client's messages. Requests go out with an id
+ * and wait in client->pending until the response with that id; events and the
+ * server's Hello come in here too. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "serval-client-private.h"
+
+#include <string.h>
+
+static void login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body);
+
+/* --- errors ---------------------------------------------------------------- */
+
+static GError *
+error_from_wire (ServalClient *client, const Error_t *err)
+{
+  g_autofree char *text = serval_asn_dup_string (&err->text);
+  ServalClientError code;
+
+  switch (err->code)
+    {
+    case ErrorCode_authFailed:
+      return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_AUTH,
+                          _("Wrong password for %s on %s, or no such user: check them, or ask the "
+                          "server's administrator"), client->user, client->server);
+    case ErrorCode_versionMismatch:
+      return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_VERSION,
+                          _("%s speaks another version of the Serval protocol (%s): update Serval"),
+                          client->server, text);
+    case ErrorCode_tokenRefused: code = SERVAL_CLIENT_ERROR_TOKEN_REFUSED; break;
+    case ErrorCode_rateLimited: code = SERVAL_CLIENT_ERROR_RATE_LIMITED; break;
+    case ErrorCode_notAllowed: code = SERVAL_CLIENT_ERROR_NOT_ALLOWED; break;
+    case ErrorCode_noSuchVlan: code = SERVAL_CLIENT_ERROR_NO_SUCH_VLAN; break;
+    case ErrorCode_noSuchUser: code = SERVAL_CLIENT_ERROR_NO_SUCH_USER; break;
+    case ErrorCode_exists: code = SERVAL_CLIENT_ERROR_EXISTS; break;
+    default: code = SERVAL_CLIENT_ERROR_SERVER; break;
+    }
+  return g_error_new (SERVAL_CLIENT_ERROR, code, "%s", text);
+}
+
+/* --- requests -------------------------------------------------------------- */
+
+void
+serval_client_fail_pending (ServalClient *client, const char *why)
+{
+  g_autoptr(GList) tasks = g_hash_table_get_values (client->pending);
+
+  g_hash_table_steal_all (client->pending);
+  for (GList *l = tasks; l != NULL; l = l->next)
+    {
+      GTask *task = l->data;
+
+      g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
+                               _("The connection to %s was lost before it answered: %s"),
+                               client->server, why);
+      g_object_unref (task);
+    }
+}
+
+void
+serval_client_send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler handler)
+{
+  guint32 id;
+
+  g_task_set_task_data (task, handler, NULL);
+  if (client->link == NULL || (!client->logged_in && msg->choice.request.body.present != RequestBody_PR_login))
+    {
+      serval_message_free (msg);
+      g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
+                               _("Not connected to %s%s%s"), client->server,
+                               client->last_error ? ": " : "",
+                               client->last_error ? client->last_error : "");
+      g_object_unref (task);
+      return;
+    }
+  id = client->next_id++;
+  if (client->next_id > G_MAXINT32)   /* RequestId is 0..2^31-1 */
+    client->next_id = 1;
+  msg->choice.request.id = id;
+  g_hash_table_insert (client->pending, GUINT_TO_POINTER (id), task);
+  serval_link_send_take (client->link, msg);
+}
+
+static void
+handle_response (ServalClient *client, const Response_t *resp)
+{
+  GTask *task;
+  ResponseHandler handler;
+
+  if (!g_hash_table_steal_extended (client->pending, GUINT_TO_POINTER ((guint32) resp->id),
+                                    NULL, (gpointer *) &task))
+    {
+      g_debug ("Response to unknown request %lu from %s", resp->id, client->server);
+      return;
+    }
+  handler = g_task_get_task_data (task);
+  if (resp->body.present == ResponseBody_PR_error)
+    g_task_return_error (task, error_from_wire (client, &resp->body.choice.error));
+  else
+    handler (client, task, &resp->body);
+  g_object_unref (task);
+}
+
+void
+serval_client_ok_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
+/* --- events ---------------------------------------------------------------- */
+
+static ServalClientVlan *
+find_vlan_asn (ServalClient *client, const OCTET_STRING_t *name)
+{
+  g_autofree char *s = serval_asn_dup_string (name);
+
+  return serval_client_find_vlan (client, s, NULL);
+}
+
+static void
+handle_member_event (ServalClient *client, Event_PR kind, const MemberEvent_t *ev)
+{
+  ServalClientVlan *vlan = find_vlan_asn (client, &ev->vlan);
+  g_autoptr(ServalMember) m = NULL;
+  guint pos;
+
+  if (vlan == NULL)
+    return;
+  m = serval_member_new_from_asn (&ev->member);
+  if (serval_client_find_member (vlan, m, &pos))
+    {
+      if (kind == Event_PR_memberLeft)
+        g_list_store_remove (vlan->members, pos);
+      else
+        g_list_store_splice (vlan->members, pos, 1, (gpointer *) &m, 1);
+    }
+  else if (kind != Event_PR_memberLeft)
+    g_list_store_append (vlan->members, m);
+}
+
+static void
+handle_event (ServalClient *client, const Event_t *ev)
+{
+  switch (ev->present)
+    {
+    case Event_PR_memberJoined:
+      handle_member_event (client, ev->present, &ev->choice.memberJoined);
+      break;
+    case Event_PR_memberLeft:
+      handle_member_event (client, ev->present, &ev->choice.memberLeft);
+      break;
+    case Event_PR_memberUpdated:
+      handle_member_event (client, ev->present, &ev->choice.memberUpdated);
+      break;
+    case Event_PR_removed:
+      {
+        ServalClientVlan *vlan = find_vlan_asn (client, &ev->choice.removed.vlan);
+        g_autofree char *text = serval_asn_dup_string (&ev->choice.removed.reason.text);
+
+        if (vlan != NULL)
+          {
+            g_message ("Removed from VLAN “%s” by %s: %s", vlan->name, client->server, text);
+            serval_client_remove_vlan (client, vlan, text);
+          }
+      }
+      break;
+    case Event_PR_servers:
+      {
+        GStrvBuilder *b = g_strv_builder_new ();
+
+        for (int i = 0; i < ev->choice.servers.list.count; i++)
+          serval_strv_builder_take (b, serval_asn_dup_string (ev->choice.servers.list.array[i]));
+        g_strfreev (client->servers);
+        client->servers = g_strv_builder_end (b);
+        g_strv_builder_unref (b);
+      }
+      break;
+    case Event_PR_bye:
+      {
+        g_autofree char *text = serval_asn_dup_string (&ev->choice.bye.text);
+
+        g_message ("%s closes the connection: %s", client->server, text);
+        serval_client_set_last_error (client, text);
+      }
+      break;
+    case Event_PR_NOTHING:
+    default:
+      break;
+    }
+}
+
+void
+serval_client_link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
+{
+  ServalClient *client = user_data;
+
+  switch (msg->present)
+    {
+    case Message_PR_hello:
+      if (msg->choice.hello.version != SERVAL_PROTOCOL_VERSION)
+        {
+          g_autoptr(GError) error =
+            g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL,
+                         _("%s speaks Serval protocol version %ld, this client version %d: update Serval"),
+                         client->server, msg->choice.hello.version, SERVAL_PROTOCOL_VERSION);
+          serval_link_close (link, error);
+          return;
+        }
+      g_free (client->node);
+      client->node = msg->choice.hello.node ? serval_asn_dup_string (msg->choice.hello.node) : NULL;
+      client->server_offload = msg->choice.hello.offload != NULL && *msg->choice.hello.offload;
+      break;
+    case Message_PR_response:
+      handle_response (client, &msg->choice.response);
+      break;
+    case Message_PR_event:
+      handle_event (client, &msg->choice.event);
+      break;
+    default:
+      g_debug ("Ignoring a %s message from %s", serval_message_kind_to_string (msg), client->server);
+      break;
+    }
+}
+
+/* --- login ----------------------------------------------------------------- */
+
+/* Logs in on the new link: with the resume token if there is one (no
+ * PBKDF2 on the server), else with the password. */
+void
+serval_client_send_login (ServalClient *client)
+{
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_login);
+  Login_t *login = &msg->choice.request.body.choice.login;
+
+  serval_asn_set_string (&login->user, client->user);
+  serval_asn_set_string (&login->host, client->host);
+  client->login_with_token = client->token != NULL;
+  if (client->token != NULL)
+    {
+      gsize len;
+      const guint8 *p = g_bytes_get_data (client->token, &len);
+
+      serval_asn_set_bytes (&login->password, "", 0);
+      login->token = calloc (1, sizeof *login->token);
+      serval_asn_set_bytes (login->token, p, len);
+    }
+  else
+    serval_asn_set_bytes (&login->password, client->password, strlen (client->password));
+  serval_client_send_request (client, msg, g_task_new (client, NULL, serval_client_login_done_cb, NULL), login_handler);
+}
+
+static void
+login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+{
+  const LoggedIn_t *li;
+  GStrvBuilder *b;
+  guint n;
+
+  if (body->present != ResponseBody_PR_loggedIn)
+    {
+      g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER,
+                               _("%s answered the login with something else"), client->server);
+      return;
+    }
+  li = &body->choice.loggedIn;
+  client->logged_in = TRUE;
+  client->resumed = client->login_with_token;
+  serval_client_forget_token (client);
+  /* The TLS session ticket came before this answer: keep it to resume the
+   * session on the next connection (one handshake without certificate or
+   * signatures for both sides). */
+  g_clear_pointer (&client->tls_resume, g_bytes_unref);
+  g_free (client->tls_resume_server);
+  client->tls_resume = client->no_tls_resumption ? NULL : serval_link_get_resume_data (client->link);
+  client->tls_resume_server = client->tls_resume ? g_strdup (serval_link_get_peer (client->link)) : NULL;
+  if (li->token != NULL && li->token->size > 0)
+    client->token = g_bytes_new (li->token->buf, li->token->size);
+  if (client->admin != li->admin)
+    {
+      client->admin = li->admin;
+      g_object_notify_by_pspec (G_OBJECT (client), serval_client_properties[PROP_ADMIN]);
+    }
+  if (li->servers.list.count > 0)
+    {
+      b = g_strv_builder_new ();
+      for (int i = 0; i < li->servers.list.count; i++)
+        serval_strv_builder_take (b, serval_asn_dup_string (li->servers.list.array[i]));
+      g_strfreev (client->servers);
+      client->servers = g_strv_builder_end (b);
+      g_strv_builder_unref (b);
+    }
+  serval_link_set_keepalive (client->link, li->keepalive, li->keepalive * 3);
+
+  /* Rejoin what we were in; the TAP devices stayed up. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (client->vlans));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ServalClientVlan) vlan = g_list_model_get_item (G_LIST_MODEL (client->vlans), i);
+
+      serval_client_send_join (client, vlan, NULL);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* --- joining --------------------------------------------------------------- */
+
+static void
+set_members (ServalClientVlan *vlan, const Joined_t *joined)
+{
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (int i = 0; i < joined->members.list.count; i++)
+    g_ptr_array_add (members, serval_member_new_from_asn (joined->members.list.array[i]));
+  g_list_store_splice (vlan->members, 0, g_list_model_get_n_items (G_LIST_MODEL (vlan->members)),
+                       members->pdata, members->len);
+}
+
+static void
+join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+{
+  ServalClientVlan *vlan = g_object_get_data (G_OBJECT (task), "vlan");
+  const Joined_t *joined;
+
+  if (body->present != ResponseBody_PR_joined)
+    {
+      g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER,
+                               _("%s answered the join with something else"), client->server);
+      return;
+    }
+  joined = &body->choice.joined;
+  if (vlan->tag != 0)
+    g_hash_table_remove (client->by_tag, GUINT_TO_POINTER (vlan->tag));
+  vlan->tag = joined->tag;
+  g_hash_table_insert (client->by_tag, GUINT_TO_POINTER (vlan->tag), vlan);
+  set_members (vlan, joined);
+  if (serval_client_find_vlan (client, vlan->name, NULL) == NULL)
+    g_list_store_append (client->vlans, vlan);
+  if (vlan->tap != NULL)
+    {
+      serval_tap_start (vlan->tap);
+      serval_client_start_address_checks (client);
+    }
+  g_task_return_pointer (task, g_object_ref (vlan), g_object_unref);
+}
+
+void
+serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *task)
+{
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_join);
+  Join_t *join = &msg->choice.request.body.choice.join;
+
+  if (task == NULL)
+    task = g_task_new (client, NULL, serval_client_rejoin_done_cb, NULL);
+  g_object_set_data_full (G_OBJECT (task), "vlan", g_object_ref (vlan), g_object_unref);
+  serval_asn_set_string (&join->vlan, vlan->name);
+  serval_asn_set_bytes (&join->mac, vlan->mac, 6);
+  serval_client_send_request (client, msg, task, join_handler);
+}
+
+/* --- simple requests ------------------------------------------------------- */
+
+static void
+leave_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+{
+  const char *name = g_object_get_data (G_OBJECT (task), "vlan-name");
+  ServalClientVlan *vlan = serval_client_find_vlan (client, name, NULL);
+
+  if (vlan != NULL)
+    serval_client_remove_vlan (client, vlan, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+serval_client_request_async (ServalClient *client, ServalRequestKind kind, const char *a,
+                             const char *b, gboolean flag, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (client, cancellable, callback, user_data);
+  ResponseHandler handler = serval_client_ok_handler;
+  Message_t *msg = NULL;
+  RequestBody_t *body;
+
+  g_task_set_source_tag (task, serval_client_request_async);
+  switch (kind)
+    {
+    case SERVAL_REQUEST_LEAVE:
+      msg = serval_message_new_request (0, RequestBody_PR_leave);
+      serval_asn_set_string (&msg->choice.request.body.choice.leave, a);
+      g_object_set_data_full (G_OBJECT (task), "vlan-name", g_strdup (a), g_free);
+      handler = leave_handler;
+      break;
+    case SERVAL_REQUEST_VLAN_ADD:
+      msg = serval_message_new_request (0, RequestBody_PR_vlanAdd);
+      serval_asn_set_string (&msg->choice.request.body.choice.vlanAdd, a);
+      break;
+    case SERVAL_REQUEST_VLAN_DEL:
+      msg = serval_message_new_request (0, RequestBody_PR_vlanDel);
+      serval_asn_set_string (&msg->choice.request.body.choice.vlanDel, a);
+      break;
+    case SERVAL_REQUEST_USER_ADD:
+      msg = serval_message_new_request (0, RequestBody_PR_userAdd);
+      body = &msg->choice.request.body;
+      serval_asn_set_string (&body->choice.userAdd.name, a);
+      serval_asn_set_bytes (&body->choice.userAdd.password, b, strlen (b));
+      body->choice.userAdd.admin = flag;
+      break;
+    case SERVAL_REQUEST_USER_DEL:
+      msg = serval_message_new_request (0, RequestBody_PR_userDel);
+      serval_asn_set_string (&msg->choice.request.body.choice.userDel, a);
+      break;
+    case SERVAL_REQUEST_GRANT:
+    case SERVAL_REQUEST_REVOKE:
+      msg = serval_message_new_request (0, kind == SERVAL_REQUEST_GRANT ? RequestBody_PR_grant
+                                                                       : RequestBody_PR_revoke);
+      body = &msg->choice.request.body;
+      serval_asn_set_string (kind == SERVAL_REQUEST_GRANT ? &body->choice.grant.user : &body->choice.revoke.user, a);
+      serval_asn_set_string (kind == SERVAL_REQUEST_GRANT ? &body->choice.grant.vlan : &body->choice.revoke.vlan, b);
+      break;
+    case SERVAL_REQUEST_KICK:
+      msg = serval_message_new_request (0, RequestBody_PR_kick);
+      serval_asn_set_string (&msg->choice.request.body.choice.kick.user, a);
+      serval_asn_set_string (&msg->choice.request.body.choice.kick.vlan, b);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  serval_client_send_request (client, msg, task, handler);
+}
+
+gboolean
+serval_client_request_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* --- lists ----------------------------------------------------------------- */
+
+void
+serval_vlan_info_free (ServalVlanInfo *info)
+{
+  g_free (info->name);
+  g_free (info);
+}
+
+void
+serval_user_info_free (ServalUserInfo *info)
+{
+  g_free (info->name);
+  g_strfreev (info->vlans);
+  g_free (info);
+}
+
+static void
+vlans_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_vlan_info_free);
+
+  if (body->present == ResponseBody_PR_vlans)
+    for (int i = 0; i < body->choice.vlans.list.count; i++)
+      {
+        const VlanInfo_t *v = body->choice.vlans.list.array[i];
+        ServalVlanInfo *info = g_new0 (ServalVlanInfo, 1);
+
+        info->name = serval_asn_dup_string (&v->name);
+        info->tag = v->tag;
+        info->allowed = v->allowed;
+        info->members = v->members;
+        g_ptr_array_add (list, info);
+      }
+  g_task_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (client, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, serval_client_list_vlans_async);
+  serval_client_send_request (client, serval_message_new_request (0, RequestBody_PR_listVlans), task, vlans_handler);
+}
+
+GPtrArray *
+serval_client_list_vlans_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+members_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+{
+  GListStore *store = g_list_store_new (SERVAL_TYPE_MEMBER);
+
+  if (body->present == ResponseBody_PR_members)
+    for (int i = 0; i < body->choice.members.list.count; i++)
+      {
+        g_autoptr(ServalMember) m = serval_member_new_from_asn (body->choice.members.list.array[i]);
+
+        g_list_store_append (store, m);
+      }
+  g_task_return_pointer (task, store, g_object_unref);
+}
+
+void
+serval_client_list_members_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (client, cancellable, callback, user_data);
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_listMembers);
+
+  g_task_set_source_tag (task, serval_client_list_members_async);
+  serval_asn_set_string (&msg->choice.request.body.choice.listMembers, vlan);
+  serval_client_send_request (client, msg, task, members_handler);
+}
+
+GListModel *
+serval_client_list_members_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+users_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_user_info_free);
+
+  if (body->present == ResponseBody_PR_users)
+    for (int i = 0; i < body->choice.users.list.count; i++)
+      {
+        const UserInfo_t *u = body->choice.users.list.array[i];
+        ServalUserInfo *info = g_new0 (ServalUserInfo, 1);
+        GStrvBuilder *b = g_strv_builder_new ();
+
+        info->name = serval_asn_dup_string (&u->name);
+        info->admin = u->admin;
+        for (int j = 0; j < u->vlans.list.count; j++)
+          serval_strv_builder_take (b, serval_asn_dup_string (u->vlans.list.array[j]));
+        info->vlans = g_strv_builder_end (b);
+        g_strv_builder_unref (b);
+        g_ptr_array_add (list, info);
+      }
+  g_task_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (client, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, serval_client_list_users_async);
+  serval_client_send_request (client, serval_message_new_request (0, RequestBody_PR_listUsers), task, users_handler);
+}
+
+GPtrArray *
+serval_client_list_users_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
