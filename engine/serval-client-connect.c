@@ -121,6 +121,51 @@ serval_client_forget_token (ServalClient *client)
 }
 
 void
+serval_client_set_servers (ServalClient *client, GStrv servers)
+{
+  g_strfreev (client->servers);
+  client->servers = servers;
+}
+
+/* What the server's LoggedIn says: @token (nullable) to log in with next
+ * time, @servers (nullable: keep the last list) for failover, and the
+ * keepalive interval it wants. */
+void
+serval_client_logged_in (ServalClient *client, GBytes *token, gboolean admin, GStrv servers, long keepalive)
+{
+  guint n;
+
+  client->logged_in = TRUE;
+  client->resumed = client->login_with_token;
+  serval_client_forget_token (client);
+  /* The TLS session ticket came before this answer: keep it to resume the
+   * session on the next connection (one handshake without certificate or
+   * signatures for both sides). */
+  g_clear_pointer (&client->tls_resume, g_bytes_unref);
+  g_free (client->tls_resume_server);
+  client->tls_resume = client->no_tls_resumption ? NULL : serval_link_get_resume_data (client->link);
+  client->tls_resume_server = client->tls_resume ? g_strdup (serval_link_get_peer (client->link)) : NULL;
+  client->token = token;
+  if (client->admin != admin)
+    {
+      client->admin = admin;
+      g_object_notify_by_pspec (G_OBJECT (client), serval_client_properties[PROP_ADMIN]);
+    }
+  if (servers != NULL)
+    serval_client_set_servers (client, servers);
+  serval_link_set_keepalive (client->link, keepalive, keepalive * 3);
+
+  /* Rejoin what we were in; the TAP devices stayed up. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (client->vlans));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ServalClientVlan) vlan = g_list_model_get_item (G_LIST_MODEL (client->vlans), i);
+
+      serval_client_send_join (client, vlan, NULL);
+    }
+}
+
+void
 serval_client_login_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   ServalClient *client = SERVAL_CLIENT (source);
@@ -184,7 +229,6 @@ link_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *peer_fp = NULL;
   ServalLink *link;
-  Message_t *msg;
 
   link = serval_link_connect_finish (result, &peer_fp, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -215,11 +259,7 @@ link_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   serval_link_set_keepalive (link, KEEPALIVE_SECONDS, KEEPALIVE_SECONDS * 3);
 
   client->server_offload = FALSE;
-  msg = serval_message_new_hello (NULL);
-  /* Frames with offload metadata are welcome: a TAP device with a vnet
-   * header takes them whole, one without gets them segmented here. */
-  serval_message_set_hello_offload (msg, client->offload);
-  serval_link_send_take (link, msg);
+  serval_client_send_hello (client);
   serval_client_send_login (client);
   serval_link_start (link);
   g_object_unref (client);

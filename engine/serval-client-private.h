@@ -2,14 +2,14 @@
  *
  * serval-client.c          the object: properties, signals, state
  * serval-client-connect.c  connecting, login, tokens, TLS resumption, reconnecting
- * serval-client-request.c  the messages: requests by id, responses, events
+ * serval-client-request.c  the messages, the one file that touches asn1c structs:
+ *                          requests by id, responses, events, the Hello
  * serval-client-vlan.c     ServalClientVlan: joining, members, addresses, frames
  */
 #pragma once
 
 #include "serval-client.h"
 
-#include "serval-codec.h"
 #include "serval-link.h"
 #include "serval-tap.h"
 
@@ -34,8 +34,6 @@ struct _ServalClientVlan
   GListStore *members;
   GStrv addresses;           /* last sent in an update */
 };
-
-typedef void (*ResponseHandler) (ServalClient *client, GTask *task, const ResponseBody_t *body);
 
 struct _ServalClient
 {
@@ -93,25 +91,28 @@ extern guint serval_client_signals[N_SIGNALS];
 /* serval-client.c */
 void serval_client_set_state (ServalClient *client, ServalClientState state);
 void serval_client_set_last_error (ServalClient *client, const char *message);
-void serval_strv_builder_take (GStrvBuilder *b, char *s);
 
 /* serval-client-connect.c */
 void serval_client_drop_link (ServalClient *client);
 void serval_client_forget_token (ServalClient *client);
 void serval_client_login_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+void serval_client_logged_in (ServalClient *client, GBytes *token, gboolean admin, GStrv servers,
+                              long keepalive);
+void serval_client_set_servers (ServalClient *client, GStrv servers);
 
 /* serval-client-request.c */
 void serval_client_fail_pending (ServalClient *client, const char *why);
-void serval_client_send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler handler);
-void serval_client_ok_handler (ServalClient *client, GTask *task, const ResponseBody_t *body);
 void serval_client_link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data);
+void serval_client_send_hello (ServalClient *client);
 void serval_client_send_login (ServalClient *client);
+void serval_client_send_update (ServalClient *client, ServalClientVlan *vlan, const char *const *addrs);
 void serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *task);
 
 /* serval-client-vlan.c */
 ServalClientVlan *serval_client_find_vlan (ServalClient *client, const char *name, guint *position);
 void serval_client_remove_vlan (ServalClient *client, ServalClientVlan *vlan, const char *reason);
-gboolean serval_client_find_member (ServalClientVlan *vlan, ServalMember *m, guint *pos);
+void serval_client_vlan_member_changed (ServalClientVlan *vlan, ServalMember *m, gboolean left);
+void serval_client_vlan_joined (ServalClient *client, ServalClientVlan *vlan, guint32 tag, GPtrArray *members);
 void serval_client_link_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len,
                                  gpointer user_data);
 void serval_client_start_address_checks (ServalClient *client);

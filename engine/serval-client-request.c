@@ -9,7 +9,18 @@
 
 #include <string.h>
 
+#include "serval-codec.h"
+
+typedef void (*ResponseHandler) (ServalClient *client, GTask *task, const ResponseBody_t *body);
+
 static void login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body);
+
+static void
+strv_builder_take (GStrvBuilder *b, char *s)
+{
+  g_strv_builder_add (b, s);
+  g_free (s);
+}
 
 /* --- errors ---------------------------------------------------------------- */
 
@@ -59,8 +70,8 @@ serval_client_fail_pending (ServalClient *client, const char *why)
     }
 }
 
-void
-serval_client_send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler handler)
+static void
+send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler handler)
 {
   guint32 id;
 
@@ -103,8 +114,8 @@ handle_response (ServalClient *client, const Response_t *resp)
   g_object_unref (task);
 }
 
-void
-serval_client_ok_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+static void
+ok_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
 {
   g_task_return_boolean (task, TRUE);
 }
@@ -124,20 +135,24 @@ handle_member_event (ServalClient *client, Event_PR kind, const MemberEvent_t *e
 {
   ServalClientVlan *vlan = find_vlan_asn (client, &ev->vlan);
   g_autoptr(ServalMember) m = NULL;
-  guint pos;
 
   if (vlan == NULL)
     return;
   m = serval_member_new_from_asn (&ev->member);
-  if (serval_client_find_member (vlan, m, &pos))
-    {
-      if (kind == Event_PR_memberLeft)
-        g_list_store_remove (vlan->members, pos);
-      else
-        g_list_store_splice (vlan->members, pos, 1, (gpointer *) &m, 1);
-    }
-  else if (kind != Event_PR_memberLeft)
-    g_list_store_append (vlan->members, m);
+  serval_client_vlan_member_changed (vlan, m, kind == Event_PR_memberLeft);
+}
+
+static GStrv
+servers_from_asn (const Endpoint_t *const *list, int count)
+{
+  GStrvBuilder *b = g_strv_builder_new ();
+  GStrv servers;
+
+  for (int i = 0; i < count; i++)
+    strv_builder_take (b, serval_asn_dup_string (list[i]));
+  servers = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  return servers;
 }
 
 static void
@@ -167,15 +182,8 @@ handle_event (ServalClient *client, const Event_t *ev)
       }
       break;
     case Event_PR_servers:
-      {
-        GStrvBuilder *b = g_strv_builder_new ();
-
-        for (int i = 0; i < ev->choice.servers.list.count; i++)
-          serval_strv_builder_take (b, serval_asn_dup_string (ev->choice.servers.list.array[i]));
-        g_strfreev (client->servers);
-        client->servers = g_strv_builder_end (b);
-        g_strv_builder_unref (b);
-      }
+      serval_client_set_servers (client, servers_from_asn ((const Endpoint_t *const *) ev->choice.servers.list.array,
+                                                           ev->choice.servers.list.count));
       break;
     case Event_PR_bye:
       {
@@ -226,6 +234,17 @@ serval_client_link_message_cb (ServalLink *link, const Message_t *msg, gpointer 
 
 /* --- login ----------------------------------------------------------------- */
 
+void
+serval_client_send_hello (ServalClient *client)
+{
+  Message_t *msg = serval_message_new_hello (NULL);
+
+  /* Frames with offload metadata are welcome: a TAP device with a vnet
+   * header takes them whole, one without gets them segmented here. */
+  serval_message_set_hello_offload (msg, client->offload);
+  serval_link_send_take (client->link, msg);
+}
+
 /* Logs in on the new link: with the resume token if there is one (no
  * PBKDF2 on the server), else with the password. */
 void
@@ -248,15 +267,15 @@ serval_client_send_login (ServalClient *client)
     }
   else
     serval_asn_set_bytes (&login->password, client->password, strlen (client->password));
-  serval_client_send_request (client, msg, g_task_new (client, NULL, serval_client_login_done_cb, NULL), login_handler);
+  send_request (client, msg, g_task_new (client, NULL, serval_client_login_done_cb, NULL), login_handler);
 }
 
 static void
 login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
 {
   const LoggedIn_t *li;
-  GStrvBuilder *b;
-  guint n;
+  g_autoptr(GBytes) token = NULL;
+  g_auto(GStrv) servers = NULL;
 
   if (body->present != ResponseBody_PR_loggedIn)
     {
@@ -265,63 +284,23 @@ login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
       return;
     }
   li = &body->choice.loggedIn;
-  client->logged_in = TRUE;
-  client->resumed = client->login_with_token;
-  serval_client_forget_token (client);
-  /* The TLS session ticket came before this answer: keep it to resume the
-   * session on the next connection (one handshake without certificate or
-   * signatures for both sides). */
-  g_clear_pointer (&client->tls_resume, g_bytes_unref);
-  g_free (client->tls_resume_server);
-  client->tls_resume = client->no_tls_resumption ? NULL : serval_link_get_resume_data (client->link);
-  client->tls_resume_server = client->tls_resume ? g_strdup (serval_link_get_peer (client->link)) : NULL;
   if (li->token != NULL && li->token->size > 0)
-    client->token = g_bytes_new (li->token->buf, li->token->size);
-  if (client->admin != li->admin)
-    {
-      client->admin = li->admin;
-      g_object_notify_by_pspec (G_OBJECT (client), serval_client_properties[PROP_ADMIN]);
-    }
+    token = g_bytes_new (li->token->buf, li->token->size);
   if (li->servers.list.count > 0)
-    {
-      b = g_strv_builder_new ();
-      for (int i = 0; i < li->servers.list.count; i++)
-        serval_strv_builder_take (b, serval_asn_dup_string (li->servers.list.array[i]));
-      g_strfreev (client->servers);
-      client->servers = g_strv_builder_end (b);
-      g_strv_builder_unref (b);
-    }
-  serval_link_set_keepalive (client->link, li->keepalive, li->keepalive * 3);
-
-  /* Rejoin what we were in; the TAP devices stayed up. */
-  n = g_list_model_get_n_items (G_LIST_MODEL (client->vlans));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(ServalClientVlan) vlan = g_list_model_get_item (G_LIST_MODEL (client->vlans), i);
-
-      serval_client_send_join (client, vlan, NULL);
-    }
+    servers = servers_from_asn ((const Endpoint_t *const *) li->servers.list.array, li->servers.list.count);
+  serval_client_logged_in (client, g_steal_pointer (&token), li->admin, g_steal_pointer (&servers),
+                           li->keepalive);
   g_task_return_boolean (task, TRUE);
 }
 
 /* --- joining --------------------------------------------------------------- */
 
 static void
-set_members (ServalClientVlan *vlan, const Joined_t *joined)
-{
-  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (int i = 0; i < joined->members.list.count; i++)
-    g_ptr_array_add (members, serval_member_new_from_asn (joined->members.list.array[i]));
-  g_list_store_splice (vlan->members, 0, g_list_model_get_n_items (G_LIST_MODEL (vlan->members)),
-                       members->pdata, members->len);
-}
-
-static void
 join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
 {
   ServalClientVlan *vlan = g_object_get_data (G_OBJECT (task), "vlan");
   const Joined_t *joined;
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
 
   if (body->present != ResponseBody_PR_joined)
     {
@@ -330,18 +309,9 @@ join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
       return;
     }
   joined = &body->choice.joined;
-  if (vlan->tag != 0)
-    g_hash_table_remove (client->by_tag, GUINT_TO_POINTER (vlan->tag));
-  vlan->tag = joined->tag;
-  g_hash_table_insert (client->by_tag, GUINT_TO_POINTER (vlan->tag), vlan);
-  set_members (vlan, joined);
-  if (serval_client_find_vlan (client, vlan->name, NULL) == NULL)
-    g_list_store_append (client->vlans, vlan);
-  if (vlan->tap != NULL)
-    {
-      serval_tap_start (vlan->tap);
-      serval_client_start_address_checks (client);
-    }
+  for (int i = 0; i < joined->members.list.count; i++)
+    g_ptr_array_add (members, serval_member_new_from_asn (joined->members.list.array[i]));
+  serval_client_vlan_joined (client, vlan, joined->tag, members);
   g_task_return_pointer (task, g_object_ref (vlan), g_object_unref);
 }
 
@@ -356,7 +326,27 @@ serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *ta
   g_object_set_data_full (G_OBJECT (task), "vlan", g_object_ref (vlan), g_object_unref);
   serval_asn_set_string (&join->vlan, vlan->name);
   serval_asn_set_bytes (&join->mac, vlan->mac, 6);
-  serval_client_send_request (client, msg, task, join_handler);
+  send_request (client, msg, task, join_handler);
+}
+
+/* --- address updates ------------------------------------------------------- */
+
+/* Tells the server the addresses of @vlan's TAP device (at most 16). */
+void
+serval_client_send_update (ServalClient *client, ServalClientVlan *vlan, const char *const *addrs)
+{
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_update);
+  MemberUpdate_t *u = &msg->choice.request.body.choice.update;
+
+  serval_asn_set_string (&u->vlan, vlan->name);
+  for (guint j = 0; addrs[j] != NULL && j < 16; j++)
+    {
+      Address_t *a = calloc (1, sizeof *a);
+
+      serval_asn_set_string (a, addrs[j]);
+      ASN_SEQUENCE_ADD (&u->addresses.list, a);
+    }
+  send_request (client, msg, g_task_new (client, NULL, NULL, NULL), ok_handler);
 }
 
 /* --- simple requests ------------------------------------------------------- */
@@ -378,7 +368,7 @@ serval_client_request_async (ServalClient *client, ServalRequestKind kind, const
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (client, cancellable, callback, user_data);
-  ResponseHandler handler = serval_client_ok_handler;
+  ResponseHandler handler = ok_handler;
   Message_t *msg = NULL;
   RequestBody_t *body;
 
@@ -426,7 +416,7 @@ serval_client_request_async (ServalClient *client, ServalRequestKind kind, const
     default:
       g_assert_not_reached ();
     }
-  serval_client_send_request (client, msg, task, handler);
+  send_request (client, msg, task, handler);
 }
 
 gboolean
@@ -479,7 +469,7 @@ serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
   GTask *task = g_task_new (client, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, serval_client_list_vlans_async);
-  serval_client_send_request (client, serval_message_new_request (0, RequestBody_PR_listVlans), task, vlans_handler);
+  send_request (client, serval_message_new_request (0, RequestBody_PR_listVlans), task, vlans_handler);
 }
 
 GPtrArray *
@@ -512,7 +502,7 @@ serval_client_list_members_async (ServalClient *client, const char *vlan, GCance
 
   g_task_set_source_tag (task, serval_client_list_members_async);
   serval_asn_set_string (&msg->choice.request.body.choice.listMembers, vlan);
-  serval_client_send_request (client, msg, task, members_handler);
+  send_request (client, msg, task, members_handler);
 }
 
 GListModel *
@@ -536,7 +526,7 @@ users_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
         info->name = serval_asn_dup_string (&u->name);
         info->admin = u->admin;
         for (int j = 0; j < u->vlans.list.count; j++)
-          serval_strv_builder_take (b, serval_asn_dup_string (u->vlans.list.array[j]));
+          strv_builder_take (b, serval_asn_dup_string (u->vlans.list.array[j]));
         info->vlans = g_strv_builder_end (b);
         g_strv_builder_unref (b);
         g_ptr_array_add (list, info);
@@ -551,7 +541,7 @@ serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
   GTask *task = g_task_new (client, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, serval_client_list_users_async);
-  serval_client_send_request (client, serval_message_new_request (0, RequestBody_PR_listUsers), task, users_handler);
+  send_request (client, serval_message_new_request (0, RequestBody_PR_listUsers), task, users_handler);
 }
 
 GPtrArray *

@@ -88,8 +88,8 @@ serval_client_remove_vlan (ServalClient *client, ServalClientVlan *vlan, const c
   g_object_unref (vlan);
 }
 
-gboolean
-serval_client_find_member (ServalClientVlan *vlan, ServalMember *m, guint *pos)
+static gboolean
+find_member (ServalClientVlan *vlan, ServalMember *m, guint *pos)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (vlan->members));
 
@@ -104,6 +104,42 @@ serval_client_find_member (ServalClientVlan *vlan, ServalMember *m, guint *pos)
         }
     }
   return FALSE;
+}
+
+/* @m joined, left (@left) or changed its addresses. */
+void
+serval_client_vlan_member_changed (ServalClientVlan *vlan, ServalMember *m, gboolean left)
+{
+  guint pos;
+
+  if (find_member (vlan, m, &pos))
+    {
+      if (left)
+        g_list_store_remove (vlan->members, pos);
+      else
+        g_list_store_splice (vlan->members, pos, 1, (gpointer *) &m, 1);
+    }
+  else if (!left)
+    g_list_store_append (vlan->members, m);
+}
+
+/* The server's Joined for @vlan: its tag and (element-type ServalMember) @members. */
+void
+serval_client_vlan_joined (ServalClient *client, ServalClientVlan *vlan, guint32 tag, GPtrArray *members)
+{
+  if (vlan->tag != 0)
+    g_hash_table_remove (client->by_tag, GUINT_TO_POINTER (vlan->tag));
+  vlan->tag = tag;
+  g_hash_table_insert (client->by_tag, GUINT_TO_POINTER (vlan->tag), vlan);
+  g_list_store_splice (vlan->members, 0, g_list_model_get_n_items (G_LIST_MODEL (vlan->members)),
+                       members->pdata, members->len);
+  if (serval_client_find_vlan (client, vlan->name, NULL) == NULL)
+    g_list_store_append (client->vlans, vlan);
+  if (vlan->tap != NULL)
+    {
+      serval_tap_start (vlan->tap);
+      serval_client_start_address_checks (client);
+    }
 }
 
 /* --- frames ---------------------------------------------------------------- */
@@ -232,8 +268,6 @@ address_check_cb (gpointer user_data)
     {
       g_autoptr(ServalClientVlan) vlan = g_list_model_get_item (G_LIST_MODEL (client->vlans), i);
       g_auto(GStrv) addrs = NULL;
-      Message_t *msg;
-      MemberUpdate_t *u;
 
       if (vlan->tap == NULL)
         continue;
@@ -241,19 +275,9 @@ address_check_cb (gpointer user_data)
       if (vlan->addresses != NULL && g_strv_equal ((const char *const *) addrs,
                                                    (const char *const *) vlan->addresses))
         continue;
-      msg = serval_message_new_request (0, RequestBody_PR_update);
-      u = &msg->choice.request.body.choice.update;
-      serval_asn_set_string (&u->vlan, vlan->name);
-      for (guint j = 0; addrs[j] != NULL && j < 16; j++)
-        {
-          Address_t *a = calloc (1, sizeof *a);
-
-          serval_asn_set_string (a, addrs[j]);
-          ASN_SEQUENCE_ADD (&u->addresses.list, a);
-        }
+      serval_client_send_update (client, vlan, (const char *const *) addrs);
       g_strfreev (vlan->addresses);
       vlan->addresses = g_steal_pointer (&addrs);
-      serval_client_send_request (client, msg, g_task_new (client, NULL, NULL, NULL), serval_client_ok_handler);
     }
   return G_SOURCE_CONTINUE;
 }

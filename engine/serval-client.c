@@ -67,14 +67,7 @@ serval_client_finalize (GObject *object)
   if (client->password != NULL)
     memset (client->password, 0, strlen (client->password));
   g_free (client->password);
-  if (client->token != NULL)
-    {
-      gsize len;
-      guint8 *p = g_bytes_unref_to_data (g_steal_pointer (&client->token), &len);
-
-      memset (p, 0, len);
-      g_free (p);
-    }
+  serval_client_forget_token (client);
   g_free (client->fingerprint);
   g_free (client->host);
   g_free (client->last_error);
@@ -188,11 +181,4 @@ serval_client_set_host_name (ServalClient *client, const char *host)
 {
   g_free (client->host);
   client->host = g_strndup (host, 64);
-}
-
-void
-serval_strv_builder_take (GStrvBuilder *b, char *s)
-{
-  g_strv_builder_add (b, s);
-  g_free (s);
 }
