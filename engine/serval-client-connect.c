@@ -306,6 +306,8 @@ serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
 gboolean
 serval_client_connect_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, client), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, serval_client_connect_async), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 

@@ -13,6 +13,12 @@
 
 typedef void (*ResponseHandler) (ServalClient *client, GTask *task, const ResponseBody_t *body);
 
+/* A request's task data: how to read its response. */
+typedef struct {
+  ResponseHandler handler;
+  gconstpointer   handler_data;   /* for list_handler(), the ListCall */
+} Request;
+
 static void login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body);
 
 static void
@@ -71,11 +77,15 @@ serval_client_fail_pending (ServalClient *client, const char *why)
 }
 
 static void
-send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler handler)
+send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler handler,
+              gconstpointer handler_data)
 {
+  Request *req = g_new0 (Request, 1);
   guint32 id;
 
-  g_task_set_task_data (task, handler, NULL);
+  req->handler = handler;
+  req->handler_data = handler_data;
+  g_task_set_task_data (task, req, g_free);
   if (client->link == NULL || (!client->logged_in && msg->choice.request.body.present != RequestBody_PR_login))
     {
       serval_message_free (msg);
@@ -98,7 +108,7 @@ static void
 handle_response (ServalClient *client, const Response_t *resp)
 {
   GTask *task;
-  ResponseHandler handler;
+  Request *req;
 
   if (!g_hash_table_steal_extended (client->pending, GUINT_TO_POINTER ((guint32) resp->id),
                                     NULL, (gpointer *) &task))
@@ -106,11 +116,11 @@ handle_response (ServalClient *client, const Response_t *resp)
       g_debug ("Response to unknown request %lu from %s", resp->id, client->server);
       return;
     }
-  handler = g_task_get_task_data (task);
+  req = g_task_get_task_data (task);
   if (resp->body.present == ResponseBody_PR_error)
     g_task_return_error (task, error_from_wire (client, &resp->body.choice.error));
   else
-    handler (client, task, &resp->body);
+    req->handler (client, task, &resp->body);
   g_object_unref (task);
 }
 
@@ -182,8 +192,9 @@ handle_event (ServalClient *client, const Event_t *ev)
       }
       break;
     case Event_PR_servers:
-      serval_client_set_servers (client, servers_from_asn ((const Endpoint_t *const *) ev->choice.servers.list.array,
-                                                           ev->choice.servers.list.count));
+      serval_client_set_servers (client,
+                                 servers_from_asn ((const Endpoint_t *const *) ev->choice.servers.list.array,
+                                                   ev->choice.servers.list.count));
       break;
     case Event_PR_bye:
       {
@@ -267,7 +278,8 @@ serval_client_send_login (ServalClient *client)
     }
   else
     serval_asn_set_bytes (&login->password, client->password, strlen (client->password));
-  send_request (client, msg, g_task_new (client, NULL, serval_client_login_done_cb, NULL), login_handler);
+  send_request (client, msg, g_task_new (client, NULL, serval_client_login_done_cb, NULL), login_handler,
+                NULL);
 }
 
 static void
@@ -326,7 +338,7 @@ serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *ta
   g_object_set_data_full (G_OBJECT (task), "vlan", g_object_ref (vlan), g_object_unref);
   serval_asn_set_string (&join->vlan, vlan->name);
   serval_asn_set_bytes (&join->mac, vlan->mac, 6);
-  send_request (client, msg, task, join_handler);
+  send_request (client, msg, task, join_handler, NULL);
 }
 
 /* --- address updates ------------------------------------------------------- */
@@ -346,10 +358,37 @@ serval_client_send_update (ServalClient *client, ServalClientVlan *vlan, const c
       serval_asn_set_string (a, addrs[j]);
       ASN_SEQUENCE_ADD (&u->addresses.list, a);
     }
-  send_request (client, msg, g_task_new (client, NULL, NULL, NULL), ok_handler);
+  send_request (client, msg, g_task_new (client, NULL, NULL, NULL), ok_handler, NULL);
 }
 
-/* --- simple requests ------------------------------------------------------- */
+/* --- named calls ----------------------------------------------------------- */
+
+static GTask *
+new_task (ServalClient *client, GCancellable *cancellable, GAsyncReadyCallback callback,
+          gpointer user_data, gpointer source_tag)
+{
+  GTask *task = g_task_new (client, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  return task;
+}
+
+/* The calls whose answer is nothing but success or an error. */
+static void
+send_simple (ServalClient *client, Message_t *msg, GCancellable *cancellable,
+             GAsyncReadyCallback callback, gpointer user_data, gpointer source_tag)
+{
+  send_request (client, msg, new_task (client, cancellable, callback, user_data, source_tag),
+                ok_handler, NULL);
+}
+
+static gboolean
+finish_simple (ServalClient *client, GAsyncResult *result, gpointer source_tag, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, client), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, source_tag), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
 
 static void
 leave_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
@@ -363,66 +402,147 @@ leave_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
 }
 
 void
-serval_client_request_async (ServalClient *client, ServalRequestKind kind, const char *a,
-                             const char *b, gboolean flag, GCancellable *cancellable,
-                             GAsyncReadyCallback callback, gpointer user_data)
+serval_client_leave_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (client, cancellable, callback, user_data);
-  ResponseHandler handler = ok_handler;
-  Message_t *msg = NULL;
-  RequestBody_t *body;
+  GTask *task = new_task (client, cancellable, callback, user_data, serval_client_leave_async);
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_leave);
 
-  g_task_set_source_tag (task, serval_client_request_async);
-  switch (kind)
-    {
-    case SERVAL_REQUEST_LEAVE:
-      msg = serval_message_new_request (0, RequestBody_PR_leave);
-      serval_asn_set_string (&msg->choice.request.body.choice.leave, a);
-      g_object_set_data_full (G_OBJECT (task), "vlan-name", g_strdup (a), g_free);
-      handler = leave_handler;
-      break;
-    case SERVAL_REQUEST_VLAN_ADD:
-      msg = serval_message_new_request (0, RequestBody_PR_vlanAdd);
-      serval_asn_set_string (&msg->choice.request.body.choice.vlanAdd, a);
-      break;
-    case SERVAL_REQUEST_VLAN_DEL:
-      msg = serval_message_new_request (0, RequestBody_PR_vlanDel);
-      serval_asn_set_string (&msg->choice.request.body.choice.vlanDel, a);
-      break;
-    case SERVAL_REQUEST_USER_ADD:
-      msg = serval_message_new_request (0, RequestBody_PR_userAdd);
-      body = &msg->choice.request.body;
-      serval_asn_set_string (&body->choice.userAdd.name, a);
-      serval_asn_set_bytes (&body->choice.userAdd.password, b, strlen (b));
-      body->choice.userAdd.admin = flag;
-      break;
-    case SERVAL_REQUEST_USER_DEL:
-      msg = serval_message_new_request (0, RequestBody_PR_userDel);
-      serval_asn_set_string (&msg->choice.request.body.choice.userDel, a);
-      break;
-    case SERVAL_REQUEST_GRANT:
-    case SERVAL_REQUEST_REVOKE:
-      msg = serval_message_new_request (0, kind == SERVAL_REQUEST_GRANT ? RequestBody_PR_grant
-                                                                       : RequestBody_PR_revoke);
-      body = &msg->choice.request.body;
-      serval_asn_set_string (kind == SERVAL_REQUEST_GRANT ? &body->choice.grant.user : &body->choice.revoke.user, a);
-      serval_asn_set_string (kind == SERVAL_REQUEST_GRANT ? &body->choice.grant.vlan : &body->choice.revoke.vlan, b);
-      break;
-    case SERVAL_REQUEST_KICK:
-      msg = serval_message_new_request (0, RequestBody_PR_kick);
-      serval_asn_set_string (&msg->choice.request.body.choice.kick.user, a);
-      serval_asn_set_string (&msg->choice.request.body.choice.kick.vlan, b);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-  send_request (client, msg, task, handler);
+  serval_asn_set_string (&msg->choice.request.body.choice.leave, vlan);
+  g_object_set_data_full (G_OBJECT (task), "vlan-name", g_strdup (vlan), g_free);
+  send_request (client, msg, task, leave_handler, NULL);
 }
 
 gboolean
-serval_client_request_finish (ServalClient *client, GAsyncResult *result, GError **error)
+serval_client_leave_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_simple (client, result, serval_client_leave_async, error);
+}
+
+void
+serval_client_vlan_add_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_vlanAdd);
+
+  serval_asn_set_string (&msg->choice.request.body.choice.vlanAdd, vlan);
+  send_simple (client, msg, cancellable, callback, user_data, serval_client_vlan_add_async);
+}
+
+gboolean
+serval_client_vlan_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return finish_simple (client, result, serval_client_vlan_add_async, error);
+}
+
+void
+serval_client_vlan_delete_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_vlanDel);
+
+  serval_asn_set_string (&msg->choice.request.body.choice.vlanDel, vlan);
+  send_simple (client, msg, cancellable, callback, user_data, serval_client_vlan_delete_async);
+}
+
+gboolean
+serval_client_vlan_delete_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return finish_simple (client, result, serval_client_vlan_delete_async, error);
+}
+
+void
+serval_client_user_add_async (ServalClient *client, const char *user, const char *password,
+                              gboolean admin, GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_userAdd);
+  UserAdd_t *add = &msg->choice.request.body.choice.userAdd;
+
+  serval_asn_set_string (&add->name, user);
+  serval_asn_set_bytes (&add->password, password, strlen (password));
+  add->admin = admin;
+  send_simple (client, msg, cancellable, callback, user_data, serval_client_user_add_async);
+}
+
+gboolean
+serval_client_user_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return finish_simple (client, result, serval_client_user_add_async, error);
+}
+
+void
+serval_client_user_delete_async (ServalClient *client, const char *user, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_userDel);
+
+  serval_asn_set_string (&msg->choice.request.body.choice.userDel, user);
+  send_simple (client, msg, cancellable, callback, user_data, serval_client_user_delete_async);
+}
+
+gboolean
+serval_client_user_delete_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return finish_simple (client, result, serval_client_user_delete_async, error);
+}
+
+/* Grant and revoke are one message shape. */
+static Message_t *
+grant_message (RequestBody_PR kind, const char *user, const char *vlan)
+{
+  Message_t *msg = serval_message_new_request (0, kind);
+  RequestBody_t *body = &msg->choice.request.body;
+  Grant_t *grant = kind == RequestBody_PR_grant ? &body->choice.grant : &body->choice.revoke;
+
+  serval_asn_set_string (&grant->user, user);
+  serval_asn_set_string (&grant->vlan, vlan);
+  return msg;
+}
+
+void
+serval_client_grant_async (ServalClient *client, const char *user, const char *vlan,
+                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  send_simple (client, grant_message (RequestBody_PR_grant, user, vlan), cancellable, callback,
+               user_data, serval_client_grant_async);
+}
+
+gboolean
+serval_client_grant_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return finish_simple (client, result, serval_client_grant_async, error);
+}
+
+void
+serval_client_revoke_async (ServalClient *client, const char *user, const char *vlan,
+                            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  send_simple (client, grant_message (RequestBody_PR_revoke, user, vlan), cancellable, callback,
+               user_data, serval_client_revoke_async);
+}
+
+gboolean
+serval_client_revoke_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return finish_simple (client, result, serval_client_revoke_async, error);
+}
+
+void
+serval_client_kick_async (ServalClient *client, const char *user, const char *vlan,
+                          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  Message_t *msg = serval_message_new_request (0, RequestBody_PR_kick);
+
+  serval_asn_set_string (&msg->choice.request.body.choice.kick.user, user);
+  serval_asn_set_string (&msg->choice.request.body.choice.kick.vlan, vlan);
+  send_simple (client, msg, cancellable, callback, user_data, serval_client_kick_async);
+}
+
+gboolean
+serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return finish_simple (client, result, serval_client_kick_async, error);
 }
 
 /* --- lists ----------------------------------------------------------------- */
@@ -442,110 +562,145 @@ serval_user_info_free (ServalUserInfo *info)
   g_free (info);
 }
 
-static void
-vlans_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+/* A list call: the answer it expects, and how to read one element of its
+ * SEQUENCE OF into what the caller gets. */
+typedef struct {
+  ResponseBody_PR present;
+  gpointer      (*read_item) (const void *item);
+  GDestroyNotify  free_item;
+  GType         (*model_type) (void);   /* the answer is a GListStore of these; NULL: a GPtrArray */
+} ListCall;
+
+static gpointer
+read_vlan_info (const void *item)
 {
-  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_vlan_info_free);
+  const VlanInfo_t *v = item;
+  ServalVlanInfo *info = g_new0 (ServalVlanInfo, 1);
 
-  if (body->present == ResponseBody_PR_vlans)
-    for (int i = 0; i < body->choice.vlans.list.count; i++)
-      {
-        const VlanInfo_t *v = body->choice.vlans.list.array[i];
-        ServalVlanInfo *info = g_new0 (ServalVlanInfo, 1);
+  info->name = serval_asn_dup_string (&v->name);
+  info->tag = v->tag;
+  info->allowed = v->allowed;
+  info->members = v->members;
+  return info;
+}
 
-        info->name = serval_asn_dup_string (&v->name);
-        info->tag = v->tag;
-        info->allowed = v->allowed;
-        info->members = v->members;
-        g_ptr_array_add (list, info);
-      }
-  g_task_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
+static gpointer
+read_member (const void *item)
+{
+  return serval_member_new_from_asn (item);
+}
+
+static gpointer
+read_user_info (const void *item)
+{
+  const UserInfo_t *u = item;
+  ServalUserInfo *info = g_new0 (ServalUserInfo, 1);
+  GStrvBuilder *b = g_strv_builder_new ();
+
+  info->name = serval_asn_dup_string (&u->name);
+  info->admin = u->admin;
+  for (int j = 0; j < u->vlans.list.count; j++)
+    strv_builder_take (b, serval_asn_dup_string (u->vlans.list.array[j]));
+  info->vlans = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  return info;
+}
+
+static const ListCall list_vlans = {
+  ResponseBody_PR_vlans, read_vlan_info, (GDestroyNotify) serval_vlan_info_free, NULL
+};
+static const ListCall list_members = {
+  ResponseBody_PR_members, read_member, g_object_unref, serval_member_get_type
+};
+static const ListCall list_users = {
+  ResponseBody_PR_users, read_user_info, (GDestroyNotify) serval_user_info_free, NULL
+};
+
+static void
+list_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+{
+  const Request *req = g_task_get_task_data (task);
+  const ListCall *call = req->handler_data;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (call->free_item);
+
+  /* Any other answer reads as an empty list. */
+  if (body->present == call->present)
+    {
+      /* Each list answer is a SEQUENCE OF, the first member of its choice:
+       * asn1c lays them all out as its anonymous sequence. */
+      const asn_anonymous_sequence_ *list = _A_CSEQUENCE_FROM_VOID (&body->choice);
+
+      for (int i = 0; i < list->count; i++)
+        g_ptr_array_add (items, call->read_item (list->array[i]));
+    }
+  if (call->model_type != NULL)
+    {
+      GListStore *store = g_list_store_new (call->model_type ());
+
+      g_list_store_splice (store, 0, 0, items->pdata, items->len);
+      g_task_return_pointer (task, store, g_object_unref);
+    }
+  else
+    g_task_return_pointer (task, g_steal_pointer (&items), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+send_list (ServalClient *client, Message_t *msg, const ListCall *call, GCancellable *cancellable,
+           GAsyncReadyCallback callback, gpointer user_data, gpointer source_tag)
+{
+  send_request (client, msg, new_task (client, cancellable, callback, user_data, source_tag),
+                list_handler, call);
+}
+
+static gpointer
+finish_list (ServalClient *client, GAsyncResult *result, gpointer source_tag, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, client), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, source_tag), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void
 serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (client, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, serval_client_list_vlans_async);
-  send_request (client, serval_message_new_request (0, RequestBody_PR_listVlans), task, vlans_handler);
+  send_list (client, serval_message_new_request (0, RequestBody_PR_listVlans), &list_vlans,
+             cancellable, callback, user_data, serval_client_list_vlans_async);
 }
 
 GPtrArray *
 serval_client_list_vlans_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-members_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
-{
-  GListStore *store = g_list_store_new (SERVAL_TYPE_MEMBER);
-
-  if (body->present == ResponseBody_PR_members)
-    for (int i = 0; i < body->choice.members.list.count; i++)
-      {
-        g_autoptr(ServalMember) m = serval_member_new_from_asn (body->choice.members.list.array[i]);
-
-        g_list_store_append (store, m);
-      }
-  g_task_return_pointer (task, store, g_object_unref);
+  return finish_list (client, result, serval_client_list_vlans_async, error);
 }
 
 void
 serval_client_list_members_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (client, cancellable, callback, user_data);
   Message_t *msg = serval_message_new_request (0, RequestBody_PR_listMembers);
 
-  g_task_set_source_tag (task, serval_client_list_members_async);
   serval_asn_set_string (&msg->choice.request.body.choice.listMembers, vlan);
-  send_request (client, msg, task, members_handler);
+  send_list (client, msg, &list_members, cancellable, callback, user_data,
+             serval_client_list_members_async);
 }
 
 GListModel *
 serval_client_list_members_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-users_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
-{
-  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_user_info_free);
-
-  if (body->present == ResponseBody_PR_users)
-    for (int i = 0; i < body->choice.users.list.count; i++)
-      {
-        const UserInfo_t *u = body->choice.users.list.array[i];
-        ServalUserInfo *info = g_new0 (ServalUserInfo, 1);
-        GStrvBuilder *b = g_strv_builder_new ();
-
-        info->name = serval_asn_dup_string (&u->name);
-        info->admin = u->admin;
-        for (int j = 0; j < u->vlans.list.count; j++)
-          strv_builder_take (b, serval_asn_dup_string (u->vlans.list.array[j]));
-        info->vlans = g_strv_builder_end (b);
-        g_strv_builder_unref (b);
-        g_ptr_array_add (list, info);
-      }
-  g_task_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
+  return finish_list (client, result, serval_client_list_members_async, error);
 }
 
 void
 serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (client, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, serval_client_list_users_async);
-  send_request (client, serval_message_new_request (0, RequestBody_PR_listUsers), task, users_handler);
+  send_list (client, serval_message_new_request (0, RequestBody_PR_listUsers), &list_users,
+             cancellable, callback, user_data, serval_client_list_users_async);
 }
 
 GPtrArray *
 serval_client_list_users_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_list (client, result, serval_client_list_users_async, error);
 }

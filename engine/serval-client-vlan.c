@@ -343,5 +343,7 @@ serval_client_join_async (ServalClient *client, const char *name, ServalTap *tap
 ServalClientVlan *
 serval_client_join_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, client), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, serval_client_join_async), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
