@@ -12,6 +12,16 @@
 
 static void attempt_connect (ServalClient *client);
 
+/* Ends the first connection's task, which the caller now owns. */
+static GTask *
+steal_connect_task (ServalClient *client)
+{
+  if (client->connect_cancel_source != NULL)
+    g_source_destroy (client->connect_cancel_source);
+  g_clear_pointer (&client->connect_cancel_source, g_source_unref);
+  return g_steal_pointer (&client->connect_task);
+}
+
 void
 serval_client_drop_link (ServalClient *client)
 {
@@ -66,7 +76,7 @@ connection_ended (ServalClient *client, const GError *error, gboolean permanent)
 
   if (client->connect_task != NULL)
     {
-      GTask *task = g_steal_pointer (&client->connect_task);
+      GTask *task = steal_connect_task (client);
 
       client->wanted = FALSE;
       serval_client_set_state (client, SERVAL_CLIENT_STATE_DISCONNECTED);
@@ -204,7 +214,7 @@ serval_client_login_done_cb (GObject *source, GAsyncResult *result, gpointer use
   serval_client_start_address_checks (client);
   if (client->connect_task != NULL)
     {
-      GTask *task = g_steal_pointer (&client->connect_task);
+      GTask *task = steal_connect_task (client);
 
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
@@ -282,6 +292,23 @@ attempt_connect (ServalClient *client)
                              link_connected_cb, g_object_ref (client));
 }
 
+/* The caller gave the first connection up: stop trying, as
+ * serval_client_disconnect() does, and end the task now. */
+static gboolean
+connect_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+{
+  GTask *task = user_data;
+  ServalClient *client = g_task_get_source_object (task);
+
+  if (client->connect_task != task)
+    return G_SOURCE_REMOVE;
+  task = steal_connect_task (client);
+  serval_client_disconnect (client);
+  g_task_return_error_if_cancelled (task);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
 void
 serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
@@ -289,6 +316,11 @@ serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
   GTask *task = g_task_new (client, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, serval_client_connect_async);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
   if (client->connect_task != NULL || client->state != SERVAL_CLIENT_STATE_DISCONNECTED)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
@@ -297,6 +329,11 @@ serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
       return;
     }
   client->connect_task = task;
+  if (cancellable != NULL)
+    {
+      client->connect_cancel_source = g_cancellable_source_new (cancellable);
+      g_task_attach_source (task, client->connect_cancel_source, G_SOURCE_FUNC (connect_cancelled_cb));
+    }
   client->wanted = TRUE;
   client->server_index = 0;
   client->backoff_ms = BACKOFF_MIN_MS;

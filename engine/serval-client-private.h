@@ -62,6 +62,7 @@ struct _ServalClient
   gboolean logged_in;
   GCancellable *cancellable;     /* the connection attempt under way */
   GTask *connect_task;           /* the first connection, until it ends */
+  GSource *connect_cancel_source; /* sees the GCancellable of connect_task */
   gboolean wanted;               /* keep reconnecting */
 
   GStrv servers;                 /* from the server, for failover */

@@ -13,13 +13,34 @@
 
 typedef void (*ResponseHandler) (ServalClient *client, GTask *task, const ResponseBody_t *body);
 
-/* A request's task data: how to read its response. */
+/* A request's task data: how to read its response, and while it waits in
+ * client->pending under its id, the source that sees its GCancellable. */
 typedef struct {
   ResponseHandler handler;
   gconstpointer   handler_data;   /* for list_handler(), the ListCall */
+  guint32         id;
+  GSource        *cancel_source;
 } Request;
 
+static void
+request_unwatch (Request *req)
+{
+  if (req->cancel_source != NULL)
+    g_source_destroy (req->cancel_source);
+  g_clear_pointer (&req->cancel_source, g_source_unref);
+}
+
+static void
+request_free (gpointer data)
+{
+  request_unwatch (data);
+  g_free (data);
+}
+
 static void login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body);
+static void join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body);
+static void send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler handler,
+                          gconstpointer handler_data);
 
 static void
 strv_builder_take (GStrvBuilder *b, char *s)
@@ -57,6 +78,12 @@ error_from_wire (ServalClient *client, const Error_t *err)
   return g_error_new (SERVAL_CLIENT_ERROR, code, "%s", text);
 }
 
+static void
+ok_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
 /* --- requests -------------------------------------------------------------- */
 
 void
@@ -69,6 +96,7 @@ serval_client_fail_pending (ServalClient *client, const char *why)
     {
       GTask *task = l->data;
 
+      request_unwatch (g_task_get_task_data (task));
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
                                _("The connection to %s was lost before it answered: %s"),
                                client->server, why);
@@ -76,16 +104,53 @@ serval_client_fail_pending (ServalClient *client, const char *why)
     }
 }
 
+/* The caller cancelled: the task ends now, and the response, if it comes,
+ * finds no id in client->pending and is dropped. */
+static gboolean
+request_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+{
+  GTask *task = user_data;
+  ServalClient *client = g_task_get_source_object (task);
+  Request *req = g_task_get_task_data (task);
+
+  if (g_hash_table_lookup (client->pending, GUINT_TO_POINTER (req->id)) != task)
+    return G_SOURCE_REMOVE;
+  g_hash_table_steal (client->pending, GUINT_TO_POINTER (req->id));
+  request_unwatch (req);
+  if (req->handler == join_handler)
+    {
+      /* The server may have joined us already: a Leave after the Join
+       * undoes it, so that others do not see a member that is not there. */
+      ServalClientVlan *vlan = g_object_get_data (G_OBJECT (task), "vlan");
+      Message_t *msg = serval_message_new_request (0, RequestBody_PR_leave);
+
+      serval_asn_set_string (&msg->choice.request.body.choice.leave, vlan->name);
+      send_request (client, msg, g_task_new (client, NULL, NULL, NULL), ok_handler, NULL);
+    }
+  g_task_return_error_if_cancelled (task);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends @msg with a new id; @task takes the answer, read by @handler.
+ * Takes @msg and the reference to @task. */
 static void
 send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler handler,
               gconstpointer handler_data)
 {
   Request *req = g_new0 (Request, 1);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   guint32 id;
 
   req->handler = handler;
   req->handler_data = handler_data;
-  g_task_set_task_data (task, req, g_free);
+  g_task_set_task_data (task, req, request_free);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      serval_message_free (msg);
+      g_object_unref (task);
+      return;
+    }
   if (client->link == NULL || (!client->logged_in && msg->choice.request.body.present != RequestBody_PR_login))
     {
       serval_message_free (msg);
@@ -100,6 +165,12 @@ send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler
   if (client->next_id > G_MAXINT32)   /* RequestId is 0..2^31-1 */
     client->next_id = 1;
   msg->choice.request.id = id;
+  req->id = id;
+  if (cancellable != NULL)
+    {
+      req->cancel_source = g_cancellable_source_new (cancellable);
+      g_task_attach_source (task, req->cancel_source, G_SOURCE_FUNC (request_cancelled_cb));
+    }
   g_hash_table_insert (client->pending, GUINT_TO_POINTER (id), task);
   serval_link_send_take (client->link, msg);
 }
@@ -117,6 +188,7 @@ handle_response (ServalClient *client, const Response_t *resp)
       return;
     }
   req = g_task_get_task_data (task);
+  request_unwatch (req);
   if (resp->body.present == ResponseBody_PR_error)
     g_task_return_error (task, error_from_wire (client, &resp->body.choice.error));
   else
@@ -124,11 +196,6 @@ handle_response (ServalClient *client, const Response_t *resp)
   g_object_unref (task);
 }
 
-static void
-ok_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
-{
-  g_task_return_boolean (task, TRUE);
-}
 
 /* --- events ---------------------------------------------------------------- */
 

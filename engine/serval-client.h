@@ -90,13 +90,18 @@ void         serval_client_set_host_name (ServalClient *client, const char *host
 void         serval_client_set_offload (ServalClient *client, gboolean offload);
 
 /* Connects and logs in once; afterwards, lost connections are retried on
- * their own until serval_client_disconnect(). */
+ * their own until serval_client_disconnect(). Cancelling @cancellable before
+ * the first login gives up at once: the call ends with G_IO_ERROR_CANCELLED
+ * and the client stops trying, as after serval_client_disconnect(). */
 void         serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean     serval_client_connect_finish (ServalClient *client, GAsyncResult *result, GError **error);
 void         serval_client_disconnect (ServalClient *client);
 
-/* Joins @vlan; frames go to @tap, or to @frame_func when @tap is NULL. */
+/* Joins @vlan; frames go to @tap, or to @frame_func when @tap is NULL.
+ * Cancelling @cancellable ends the call at once with G_IO_ERROR_CANCELLED;
+ * the client does not take up @vlan when the server's answer comes later, and
+ * asks the server to leave it again. */
 void         serval_client_join_async (ServalClient *client, const char *vlan, ServalTap *tap,
                                        ServalClientFrameFunc frame_func, gpointer frame_data,
                                        GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -106,7 +111,11 @@ ServalClientVlan *serval_client_join_finish (ServalClient *client, GAsyncResult 
 
 /* The named calls below answer with nothing but success or an error (a
  * #SERVAL_CLIENT_ERROR, or %SERVAL_CLIENT_ERROR_DISCONNECTED when the client is
- * offline or the connection was lost before the answer). */
+ * offline or the connection was lost before the answer).
+ *
+ * Every _async call here honours its @cancellable: cancelling it completes the
+ * call at once with %G_IO_ERROR_CANCELLED. The request may already have
+ * reached the server, which then still does it; its late answer is ignored. */
 
 /**
  * serval_client_leave_async:
