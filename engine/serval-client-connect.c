@@ -10,9 +10,13 @@
 
 #include "serval-tls.h"
 
+#define BACKOFF_MAX_MS 5000
+#define KEEPALIVE_SECONDS 5       /* between pings until the server says otherwise at login */
+
 static void attempt_connect (ServalClient *client);
 
-/* Ends the first connection's task, which the caller now owns. */
+/* Takes the first connection's task from the client and stops watching its
+ * cancellable; the caller returns it. */
 static GTask *
 steal_connect_task (ServalClient *client)
 {
@@ -130,6 +134,7 @@ serval_client_forget_token (ServalClient *client)
   g_free (p);
 }
 
+/* The servers to fail over to, from the server (takes @servers). */
 void
 serval_client_set_servers (ServalClient *client, GStrv servers)
 {
@@ -171,7 +176,7 @@ serval_client_logged_in (ServalClient *client, GBytes *token, gboolean admin, GS
     {
       g_autoptr(ServalClientVlan) vlan = g_list_model_get_item (G_LIST_MODEL (client->vlans), i);
 
-      serval_client_send_join (client, vlan, NULL);
+      serval_client_rejoin (client, vlan);
     }
 }
 

@@ -16,9 +16,6 @@
 G_BEGIN_DECLS
 
 #define BACKOFF_MIN_MS 250
-#define BACKOFF_MAX_MS 5000
-#define ADDRESS_CHECK_SECONDS 2
-#define KEEPALIVE_SECONDS 5       /* between pings until the server says otherwise at login */
 
 struct _ServalClientVlan
 {
@@ -118,6 +115,6 @@ void serval_client_link_data_cb (ServalLink *link, guint32 tag, const guint8 *fr
                                  gpointer user_data);
 void serval_client_start_address_checks (ServalClient *client);
 void serval_client_stop_address_checks (ServalClient *client);
-void serval_client_rejoin_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+void serval_client_rejoin (ServalClient *client, ServalClientVlan *vlan);
 
 G_END_DECLS

@@ -394,14 +394,13 @@ join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
   g_task_return_pointer (task, g_object_ref (vlan), g_object_unref);
 }
 
+/* Sends a Join for @vlan; @task gets the answer. */
 void
 serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *task)
 {
   Message_t *msg = serval_message_new_request (0, RequestBody_PR_join);
   Join_t *join = &msg->choice.request.body.choice.join;
 
-  if (task == NULL)
-    task = g_task_new (client, NULL, serval_client_rejoin_done_cb, NULL);
   g_object_set_data_full (G_OBJECT (task), "vlan", g_object_ref (vlan), g_object_unref);
   serval_asn_set_string (&join->vlan, vlan->name);
   serval_asn_set_bytes (&join->mac, vlan->mac, 6);

@@ -8,6 +8,8 @@
 
 #include "serval-gso.h"
 
+#define ADDRESS_CHECK_SECONDS 2
+
 G_DEFINE_FINAL_TYPE (ServalClientVlan, serval_client_vlan, G_TYPE_OBJECT)
 
 static void
@@ -284,8 +286,8 @@ address_check_cb (gpointer user_data)
 
 /* --- joining --------------------------------------------------------------- */
 
-void
-serval_client_rejoin_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+static void
+rejoin_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   ServalClient *client = SERVAL_CLIENT (source);
   ServalClientVlan *vlan = g_object_get_data (G_OBJECT (result), "vlan");
@@ -301,6 +303,13 @@ serval_client_rejoin_done_cb (GObject *source, GAsyncResult *result, gpointer us
     return;  /* tried again at the next login */
   g_warning ("Cannot rejoin VLAN “%s”: %s", vlan->name, error->message);
   serval_client_remove_vlan (client, vlan, error->message);
+}
+
+/* Joins @vlan again after a new login. */
+void
+serval_client_rejoin (ServalClient *client, ServalClientVlan *vlan)
+{
+  serval_client_send_join (client, vlan, g_task_new (client, NULL, rejoin_done_cb, NULL));
 }
 
 void
