@@ -1,6 +1,8 @@
-/* serval-client-request.c: the client's messages. Requests go out with an id
- * and wait in client->pending until the response with that id; events and the
- * server's Hello come in here too. */
+/* serval-client-request.c: the client's messages, the one file of the client
+ * that builds and reads asn1c structs. Requests go out with an id and wait in
+ * client->pending until the response with that id, or until their
+ * GCancellable is cancelled; events and the server's Hello come in here too.
+ * The named calls and the list calls of serval-client.h are at the end. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -195,7 +197,6 @@ handle_response (ServalClient *client, const Response_t *resp)
     req->handler (client, task, &resp->body);
   g_object_unref (task);
 }
-
 
 /* --- events ---------------------------------------------------------------- */
 
