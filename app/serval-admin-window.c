@@ -305,13 +305,32 @@ refresh_timeout_cb (gpointer user_data)
 
 /* --- changing ---------------------------------------------------------------- */
 
+/* Every change answers with success or an error, through its own _finish. */
+typedef gboolean (*RequestFinish) (ServalClient *client, GAsyncResult *result, GError **error);
+
+typedef struct {
+  ServalAdminWindow *self;
+  RequestFinish      finish;
+} RequestData;
+
+static RequestData *
+request_data_new (ServalAdminWindow *self, RequestFinish finish)
+{
+  RequestData *data = g_new (RequestData, 1);
+
+  data->self = g_object_ref (self);
+  data->finish = finish;
+  return data;
+}
+
 static void
 request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  ServalAdminWindow *self = user_data;
+  g_autofree RequestData *data = user_data;
+  ServalAdminWindow *self = data->self;
   g_autoptr(GError) error = NULL;
 
-  if (!serval_client_request_finish (SERVAL_CLIENT (source), result, &error))
+  if (!data->finish (SERVAL_CLIENT (source), result, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         show_error (self, error->message);
@@ -321,15 +340,6 @@ request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (self->client != NULL)
     serval_admin_window_refresh (self);
   g_object_unref (self);
-}
-
-static void
-request (ServalAdminWindow *self, ServalRequestKind kind, const char *a, const char *b, gboolean flag)
-{
-  if (self->client == NULL)
-    return;
-  serval_client_request_async (self->client, kind, a, b, flag, self->cancellable, request_done_cb,
-                               g_object_ref (self));
 }
 
 static gboolean
@@ -382,7 +392,9 @@ add_vlan_cb (ServalAdminWindow *self)
       gtk_widget_grab_focus (GTK_WIDGET (self->vlan_entry));
       return;
     }
-  request (self, SERVAL_REQUEST_VLAN_ADD, name, NULL, FALSE);
+  if (self->client != NULL)
+    serval_client_vlan_add_async (self->client, name, self->cancellable, request_done_cb,
+                                  request_data_new (self, serval_client_vlan_add_finish));
   gtk_entry_set_text (self->vlan_entry, "");
 }
 
@@ -417,8 +429,9 @@ delete_vlan_cb (ServalAdminWindow *self)
     return;
   question = g_strdup_printf (_("Delete VLAN “%s”?"), vlan);
   if (confirm (self, question, _("Its members are disconnected from it at once, and everyone loses the "
-                                 "right to join it."), _("_Delete")))
-    request (self, SERVAL_REQUEST_VLAN_DEL, vlan, NULL, FALSE);
+                                 "right to join it."), _("_Delete")) && self->client != NULL)
+    serval_client_vlan_delete_async (self->client, vlan, self->cancellable, request_done_cb,
+                                     request_data_new (self, serval_client_vlan_delete_finish));
 }
 
 static void
@@ -428,9 +441,10 @@ kick_cb (ServalAdminWindow *self)
   g_autofree char *vlan = NULL;
   gboolean is_vlan = TRUE;
 
-  if (!selected_row (self, &name, &vlan, &is_vlan) || is_vlan)
+  if (!selected_row (self, &name, &vlan, &is_vlan) || is_vlan || self->client == NULL)
     return;
-  request (self, SERVAL_REQUEST_KICK, name, vlan, FALSE);
+  serval_client_kick_async (self->client, name, vlan, self->cancellable, request_done_cb,
+                            request_data_new (self, serval_client_kick_finish));
 }
 
 static void
@@ -476,9 +490,11 @@ add_user_cb (ServalAdminWindow *self)
       if (*n == '\0' || strlen (p) < 8)
         show_error (self, *n == '\0' ? _("A new user needs a name.")
                                      : _("A password needs at least 8 characters."));
-      else
-        request (self, SERVAL_REQUEST_USER_ADD, n, p,
-                 gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (admin)));
+      else if (self->client != NULL)
+        serval_client_user_add_async (self->client, n, p,
+                                      gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (admin)),
+                                      self->cancellable, request_done_cb,
+                                      request_data_new (self, serval_client_user_add_finish));
     }
   gtk_widget_destroy (dialog);
 }
@@ -493,8 +509,9 @@ delete_user_cb (ServalAdminWindow *self)
     return;
   question = g_strdup_printf (_("Delete user “%s”?"), user);
   if (confirm (self, question, _("Their sessions end at once and they can no longer log in."),
-               _("_Delete")))
-    request (self, SERVAL_REQUEST_USER_DEL, user, NULL, FALSE);
+               _("_Delete")) && self->client != NULL)
+    serval_client_user_delete_async (self->client, user, self->cancellable, request_done_cb,
+                                     request_data_new (self, serval_client_user_delete_finish));
 }
 
 static void
@@ -508,8 +525,14 @@ grant_cb (ServalAdminWindow *self, GtkButton *button)
       show_error (self, _("Choose a user and a VLAN first."));
       return;
     }
-  request (self, button == self->grant_button ? SERVAL_REQUEST_GRANT : SERVAL_REQUEST_REVOKE,
-           user, vlan, FALSE);
+  if (self->client == NULL)
+    return;
+  if (button == self->grant_button)
+    serval_client_grant_async (self->client, user, vlan, self->cancellable, request_done_cb,
+                               request_data_new (self, serval_client_grant_finish));
+  else
+    serval_client_revoke_async (self->client, user, vlan, self->cancellable, request_done_cb,
+                                request_data_new (self, serval_client_revoke_finish));
 }
 
 /* --- life ---------------------------------------------------------------------- */

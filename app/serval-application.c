@@ -353,7 +353,7 @@ left_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   JoinData *data = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!serval_client_request_finish (SERVAL_CLIENT (source), result, &error) &&
+  if (!serval_client_leave_finish (SERVAL_CLIENT (source), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autofree char *msg = g_strdup_printf (_("Cannot leave VLAN “%s”: %s"),
@@ -403,8 +403,7 @@ serval_application_set_joined (ServalApplication *app, ServalVlanItem *item, gbo
       serval_tap_open_async (dev, TAP_MTU, mac, app->cancellable, tap_opened_cb, data);
     }
   else
-    serval_client_request_async (app->client, SERVAL_REQUEST_LEAVE, name, NULL, FALSE,
-                                 app->cancellable, left_cb, data);
+    serval_client_leave_async (app->client, name, app->cancellable, left_cb, data);
 }
 
 /* --- the session ------------------------------------------------------------ */

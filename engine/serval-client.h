@@ -88,17 +88,20 @@ void         serval_client_set_host_name (ServalClient *client, const char *host
  * device without offloads). Default: TRUE unless SERVAL_TAP_OFFLOAD=0.
  * Takes effect at the next connection. */
 void         serval_client_set_offload (ServalClient *client, gboolean offload);
-/* Seconds between pings when the server does not say (default 5). */
-void         serval_client_set_keepalive (ServalClient *client, guint interval);
 
 /* Connects and logs in once; afterwards, lost connections are retried on
- * their own until serval_client_disconnect(). */
+ * their own until serval_client_disconnect(). Cancelling @cancellable before
+ * the first login gives up at once: the call ends with G_IO_ERROR_CANCELLED
+ * and the client stops trying, as after serval_client_disconnect(). */
 void         serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean     serval_client_connect_finish (ServalClient *client, GAsyncResult *result, GError **error);
 void         serval_client_disconnect (ServalClient *client);
 
-/* Joins @vlan; frames go to @tap, or to @frame_func when @tap is NULL. */
+/* Joins @vlan; frames go to @tap, or to @frame_func when @tap is NULL.
+ * Cancelling @cancellable ends the call at once with G_IO_ERROR_CANCELLED;
+ * the client does not take up @vlan when the server's answer comes later, and
+ * asks the server to leave it again. */
 void         serval_client_join_async (ServalClient *client, const char *vlan, ServalTap *tap,
                                        ServalClientFrameFunc frame_func, gpointer frame_data,
                                        GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -106,24 +109,206 @@ void         serval_client_join_async (ServalClient *client, const char *vlan, S
 /* Returns (transfer full) the joined VLAN. */
 ServalClientVlan *serval_client_join_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
-/* Requests that answer with nothing but success or an error: leave, and
- * the admin operations. */
-typedef enum {
-  SERVAL_REQUEST_LEAVE,        /* a = VLAN */
-  SERVAL_REQUEST_VLAN_ADD,     /* a = VLAN */
-  SERVAL_REQUEST_VLAN_DEL,     /* a = VLAN */
-  SERVAL_REQUEST_USER_ADD,     /* a = user, b = password, flag = admin */
-  SERVAL_REQUEST_USER_DEL,     /* a = user */
-  SERVAL_REQUEST_GRANT,        /* a = user, b = VLAN */
-  SERVAL_REQUEST_REVOKE,       /* a = user, b = VLAN */
-  SERVAL_REQUEST_KICK,         /* a = user, b = VLAN */
-} ServalRequestKind;
+/* The named calls below answer with nothing but success or an error (a
+ * #SERVAL_CLIENT_ERROR, or %SERVAL_CLIENT_ERROR_DISCONNECTED when the client is
+ * offline or the connection was lost before the answer).
+ *
+ * Every _async call here honours its @cancellable: cancelling it completes the
+ * call at once with %G_IO_ERROR_CANCELLED. The request may already have
+ * reached the server, which then still does it; its late answer is ignored. */
 
-void         serval_client_request_async (ServalClient *client, ServalRequestKind kind,
-                                          const char *a, const char *b, gboolean flag,
-                                          GCancellable *cancellable, GAsyncReadyCallback callback,
-                                          gpointer user_data);
-gboolean     serval_client_request_finish (ServalClient *client, GAsyncResult *result, GError **error);
+/**
+ * serval_client_leave_async:
+ * @client: a #ServalClient
+ * @vlan: the name of a VLAN the client is in
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Leaves @vlan. When the server has agreed, the #ServalClientVlan is gone from
+ * serval_client_get_vlans() and its TAP device is stopped; #ServalClient::vlan-removed
+ * is not emitted, as that is for removals the user did not ask for.
+ */
+void         serval_client_leave_async (ServalClient *client, const char *vlan,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+/**
+ * serval_client_leave_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult given to the callback of serval_client_leave_async()
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server did it, else %FALSE with @error set
+ */
+gboolean     serval_client_leave_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_vlan_add_async:
+ * @client: a #ServalClient
+ * @vlan: the name of the new VLAN
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Asks the server to create @vlan. Needs an administrator.
+ */
+void         serval_client_vlan_add_async (ServalClient *client, const char *vlan,
+                                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                                           gpointer user_data);
+/**
+ * serval_client_vlan_add_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult given to the callback of serval_client_vlan_add_async()
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server did it, else %FALSE with @error set
+ */
+gboolean     serval_client_vlan_add_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_vlan_delete_async:
+ * @client: a #ServalClient
+ * @vlan: the name of a VLAN
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Asks the server to delete @vlan; its members are removed from it. Needs an
+ * administrator.
+ */
+void         serval_client_vlan_delete_async (ServalClient *client, const char *vlan,
+                                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                                              gpointer user_data);
+/**
+ * serval_client_vlan_delete_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult given to the callback of serval_client_vlan_delete_async()
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server did it, else %FALSE with @error set
+ */
+gboolean     serval_client_vlan_delete_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_user_add_async:
+ * @client: a #ServalClient
+ * @user: the name of the new user
+ * @password: their password
+ * @admin: whether they are an administrator
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Asks the server to create @user. Needs an administrator.
+ */
+void         serval_client_user_add_async (ServalClient *client, const char *user,
+                                           const char *password, gboolean admin,
+                                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                                           gpointer user_data);
+/**
+ * serval_client_user_add_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult given to the callback of serval_client_user_add_async()
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server did it, else %FALSE with @error set
+ */
+gboolean     serval_client_user_add_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_user_delete_async:
+ * @client: a #ServalClient
+ * @user: the name of a user
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Asks the server to delete @user; their sessions end. Needs an administrator.
+ */
+void         serval_client_user_delete_async (ServalClient *client, const char *user,
+                                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                                              gpointer user_data);
+/**
+ * serval_client_user_delete_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult given to the callback of serval_client_user_delete_async()
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server did it, else %FALSE with @error set
+ */
+gboolean     serval_client_user_delete_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_grant_async:
+ * @client: a #ServalClient
+ * @user: the name of a user
+ * @vlan: the name of a VLAN
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Gives @user the right to join @vlan. Needs an administrator.
+ */
+void         serval_client_grant_async (ServalClient *client, const char *user, const char *vlan,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+/**
+ * serval_client_grant_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult given to the callback of serval_client_grant_async()
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server did it, else %FALSE with @error set
+ */
+gboolean     serval_client_grant_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_revoke_async:
+ * @client: a #ServalClient
+ * @user: the name of a user
+ * @vlan: the name of a VLAN
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Takes from @user the right to join @vlan. Needs an administrator.
+ */
+void         serval_client_revoke_async (ServalClient *client, const char *user, const char *vlan,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data);
+/**
+ * serval_client_revoke_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult given to the callback of serval_client_revoke_async()
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server did it, else %FALSE with @error set
+ */
+gboolean     serval_client_revoke_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_kick_async:
+ * @client: a #ServalClient
+ * @user: the name of a user
+ * @vlan: the name of a VLAN
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Removes @user from @vlan. Needs an administrator.
+ */
+void         serval_client_kick_async (ServalClient *client, const char *user, const char *vlan,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+/**
+ * serval_client_kick_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult given to the callback of serval_client_kick_async()
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server did it, else %FALSE with @error set
+ */
+gboolean     serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 typedef struct {
   char     *name;

@@ -510,14 +510,6 @@ serval_asn_dup_string (const OCTET_STRING_t *s)
   return g_strndup ((const char *) s->buf, s->size);
 }
 
-gboolean
-serval_asn_string_equal (const OCTET_STRING_t *s, const char *str)
-{
-  gsize n = strlen (str);
-
-  return s->size >= 0 && (gsize) s->size == n && memcmp (s->buf, str, n) == 0;
-}
-
 Message_t *
 serval_message_new_hello (const char *node)
 {

@@ -104,8 +104,6 @@ void       serval_asn_set_string (OCTET_STRING_t *s, const char *str);
 void       serval_asn_set_bytes (OCTET_STRING_t *s, const void *data, gsize len);
 /* A NUL-terminated copy; strings with an embedded NUL come back empty. */
 char      *serval_asn_dup_string (const OCTET_STRING_t *s);
-/* Compares a string field with @str. */
-gboolean   serval_asn_string_equal (const OCTET_STRING_t *s, const char *str);
 
 const char *serval_message_kind_to_string (const Message_t *msg);
 

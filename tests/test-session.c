@@ -110,96 +110,102 @@ members_cb (GObject *source, GAsyncResult *result, gpointer user_data)
  * this block, so that a change of the client's request API is made here
  * only. Each waits for the answer and returns TRUE, or FALSE with @error. */
 
+typedef gboolean (*FinishFunc) (ServalClient *client, GAsyncResult *result, GError **error);
+
+typedef struct {
+  Result r;
+  FinishFunc finish;
+} Request;
+
 static void
 request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Result *r = user_data;
+  Request *q = user_data;
 
-  r->ok = serval_client_request_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->done = TRUE;
+  q->r.ok = q->finish (SERVAL_CLIENT (source), result, &q->r.error);
+  q->r.done = TRUE;
 }
 
 static gboolean
-request_wait (Fixture *f, Result *r, GError **error)
+request_wait (Fixture *f, Request *q, GError **error)
 {
-  WAIT_UNTIL (f, r->done);
-  if (r->error != NULL)
-    g_propagate_error (error, r->error);
-  return r->ok;
+  WAIT_UNTIL (f, q->r.done);
+  if (q->r.error != NULL)
+    g_propagate_error (error, q->r.error);
+  return q->r.ok;
 }
 
 static gboolean
 do_leave (Fixture *f, ServalClient *client, const char *vlan, GError **error)
 {
-  Result r = { 0 };
+  Request q = { .finish = serval_client_leave_finish };
 
-  serval_client_request_async (client, SERVAL_REQUEST_LEAVE, vlan, NULL, FALSE, NULL, request_cb, &r);
-  return request_wait (f, &r, error);
+  serval_client_leave_async (client, vlan, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
 }
 
 static gboolean
 do_vlan_add (Fixture *f, ServalClient *client, const char *vlan, GError **error)
 {
-  Result r = { 0 };
+  Request q = { .finish = serval_client_vlan_add_finish };
 
-  serval_client_request_async (client, SERVAL_REQUEST_VLAN_ADD, vlan, NULL, FALSE, NULL, request_cb, &r);
-  return request_wait (f, &r, error);
+  serval_client_vlan_add_async (client, vlan, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
 }
 
 static gboolean
 do_vlan_del (Fixture *f, ServalClient *client, const char *vlan, GError **error)
 {
-  Result r = { 0 };
+  Request q = { .finish = serval_client_vlan_delete_finish };
 
-  serval_client_request_async (client, SERVAL_REQUEST_VLAN_DEL, vlan, NULL, FALSE, NULL, request_cb, &r);
-  return request_wait (f, &r, error);
+  serval_client_vlan_delete_async (client, vlan, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
 }
 
 static gboolean
 do_user_add (Fixture *f, ServalClient *client, const char *user, const char *password, gboolean admin,
              GError **error)
 {
-  Result r = { 0 };
+  Request q = { .finish = serval_client_user_add_finish };
 
-  serval_client_request_async (client, SERVAL_REQUEST_USER_ADD, user, password, admin, NULL,
-                               request_cb, &r);
-  return request_wait (f, &r, error);
+  serval_client_user_add_async (client, user, password, admin, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
 }
 
 static gboolean
 do_user_del (Fixture *f, ServalClient *client, const char *user, GError **error)
 {
-  Result r = { 0 };
+  Request q = { .finish = serval_client_user_delete_finish };
 
-  serval_client_request_async (client, SERVAL_REQUEST_USER_DEL, user, NULL, FALSE, NULL, request_cb, &r);
-  return request_wait (f, &r, error);
+  serval_client_user_delete_async (client, user, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
 }
 
 static gboolean
 do_grant (Fixture *f, ServalClient *client, const char *user, const char *vlan, GError **error)
 {
-  Result r = { 0 };
+  Request q = { .finish = serval_client_grant_finish };
 
-  serval_client_request_async (client, SERVAL_REQUEST_GRANT, user, vlan, FALSE, NULL, request_cb, &r);
-  return request_wait (f, &r, error);
+  serval_client_grant_async (client, user, vlan, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
 }
 
 static gboolean
 do_revoke (Fixture *f, ServalClient *client, const char *user, const char *vlan, GError **error)
 {
-  Result r = { 0 };
+  Request q = { .finish = serval_client_revoke_finish };
 
-  serval_client_request_async (client, SERVAL_REQUEST_REVOKE, user, vlan, FALSE, NULL, request_cb, &r);
-  return request_wait (f, &r, error);
+  serval_client_revoke_async (client, user, vlan, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
 }
 
 static gboolean
 do_kick (Fixture *f, ServalClient *client, const char *user, const char *vlan, GError **error)
 {
-  Result r = { 0 };
+  Request q = { .finish = serval_client_kick_finish };
 
-  serval_client_request_async (client, SERVAL_REQUEST_KICK, user, vlan, FALSE, NULL, request_cb, &r);
-  return request_wait (f, &r, error);
+  serval_client_kick_async (client, user, vlan, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
 }
 
 /* --- clients --------------------------------------------------------------- */

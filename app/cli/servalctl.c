@@ -219,14 +219,33 @@ start_up (Ctl *ctl)
 
 /* --- one-shot commands ----------------------------------------------------- */
 
+/* Every change answers with success or an error, through its own _finish. */
+typedef gboolean (*RequestFinish) (ServalClient *client, GAsyncResult *result, GError **error);
+
+typedef struct {
+  Ctl          *ctl;
+  RequestFinish call_finish;
+} Request;
+
+static Request *
+request_new (Ctl *ctl, RequestFinish call_finish)
+{
+  Request *req = g_new (Request, 1);
+
+  req->ctl = ctl;
+  req->call_finish = call_finish;
+  return req;
+}
+
 static void
 request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Ctl *ctl = user_data;
+  g_autofree Request *req = user_data;
+  Ctl *ctl = req->ctl;
   g_autoptr(GError) error = NULL;
   g_autofree char *what = NULL;
 
-  if (!serval_client_request_finish (SERVAL_CLIENT (source), result, &error))
+  if (!req->call_finish (SERVAL_CLIENT (source), result, &error))
     {
       say_error ("%s", error->message);
       finish (ctl, 1);
@@ -349,10 +368,14 @@ run_command (Ctl *ctl)
     }
   else if (g_str_equal (cmd, "vlan") && (g_str_equal (verb, "add") || g_str_equal (verb, "del")))
     {
-      if (usage (ctl, 4, "vlan add|del NAME"))
-        serval_client_request_async (ctl->client, g_str_equal (verb, "add") ? SERVAL_REQUEST_VLAN_ADD
-                                                                            : SERVAL_REQUEST_VLAN_DEL,
-                                     argv[3], NULL, FALSE, NULL, request_done_cb, ctl);
+      if (!usage (ctl, 4, "vlan add|del NAME"))
+        return;
+      if (g_str_equal (verb, "add"))
+        serval_client_vlan_add_async (ctl->client, argv[3], NULL, request_done_cb,
+                                      request_new (ctl, serval_client_vlan_add_finish));
+      else
+        serval_client_vlan_delete_async (ctl->client, argv[3], NULL, request_done_cb,
+                                         request_new (ctl, serval_client_vlan_delete_finish));
     }
   else if (g_str_equal (cmd, "user") && g_str_equal (verb, "add"))
     {
@@ -367,25 +390,30 @@ run_command (Ctl *ctl)
           finish (ctl, 2);
           return;
         }
-      serval_client_request_async (ctl->client, SERVAL_REQUEST_USER_ADD, argv[3], pw, opt_admin,
-                                   NULL, request_done_cb, ctl);
+      serval_client_user_add_async (ctl->client, argv[3], pw, opt_admin, NULL, request_done_cb,
+                                    request_new (ctl, serval_client_user_add_finish));
       explicit_bzero (pw, strlen (pw));
     }
   else if (g_str_equal (cmd, "user") && g_str_equal (verb, "del"))
     {
       if (usage (ctl, 4, "user del NAME"))
-        serval_client_request_async (ctl->client, SERVAL_REQUEST_USER_DEL, argv[3], NULL, FALSE,
-                                     NULL, request_done_cb, ctl);
+        serval_client_user_delete_async (ctl->client, argv[3], NULL, request_done_cb,
+                                         request_new (ctl, serval_client_user_delete_finish));
     }
   else if (g_str_equal (cmd, "user") &&
            (g_str_equal (verb, "grant") || g_str_equal (verb, "revoke") || g_str_equal (verb, "kick")))
     {
-      ServalRequestKind kind = g_str_equal (verb, "grant") ? SERVAL_REQUEST_GRANT
-                               : g_str_equal (verb, "revoke") ? SERVAL_REQUEST_REVOKE
-                               : SERVAL_REQUEST_KICK;
-
-      if (usage (ctl, 5, "user grant|revoke|kick NAME VLAN"))
-        serval_client_request_async (ctl->client, kind, argv[3], argv[4], FALSE, NULL, request_done_cb, ctl);
+      if (!usage (ctl, 5, "user grant|revoke|kick NAME VLAN"))
+        return;
+      if (g_str_equal (verb, "grant"))
+        serval_client_grant_async (ctl->client, argv[3], argv[4], NULL, request_done_cb,
+                                   request_new (ctl, serval_client_grant_finish));
+      else if (g_str_equal (verb, "revoke"))
+        serval_client_revoke_async (ctl->client, argv[3], argv[4], NULL, request_done_cb,
+                                    request_new (ctl, serval_client_revoke_finish));
+      else
+        serval_client_kick_async (ctl->client, argv[3], argv[4], NULL, request_done_cb,
+                                  request_new (ctl, serval_client_kick_finish));
     }
   else
     {

@@ -1,0 +1,120 @@
+/* serval-client-private.h: what the files of ServalClient share.
+ *
+ * serval-client.c          the object: properties, signals, state
+ * serval-client-connect.c  connecting, login, tokens, TLS resumption, reconnecting
+ * serval-client-request.c  the messages, the one file that touches asn1c structs:
+ *                          requests by id, responses, events, the Hello
+ * serval-client-vlan.c     ServalClientVlan: joining, members, addresses, frames
+ */
+#pragma once
+
+#include "serval-client.h"
+
+#include "serval-link.h"
+#include "serval-tap.h"
+
+G_BEGIN_DECLS
+
+#define BACKOFF_MIN_MS 250
+
+struct _ServalClientVlan
+{
+  GObject parent_instance;
+
+  ServalClient *client;      /* weak: the client outlives its VLANs' use */
+  char *name;
+  guint32 tag;
+  guint8 mac[6];
+  ServalTap *tap;
+  ServalClientFrameFunc frame_func;
+  gpointer frame_data;
+  GListStore *members;
+  GStrv addresses;           /* last sent in an update */
+};
+
+struct _ServalClient
+{
+  GObject parent_instance;
+
+  char *server;
+  char *user;
+  char *password;
+  char *fingerprint;
+  char *host;
+  GBytes *token;                 /* resume token from the last LoggedIn; memory only */
+  gboolean login_with_token;     /* the login under way carries the token */
+  gboolean resumed;              /* the last login used the token */
+  GBytes *tls_resume;            /* to resume the last TLS session, once; memory only */
+  char *tls_resume_server;       /* the server it was made with */
+  gboolean tls_resumed;          /* the last connection resumed one */
+  gboolean no_tls_resumption;
+
+  ServalClientState state;
+  gboolean admin;
+  char *last_error;
+  char *peer_fingerprint;
+  char *node;
+
+  ServalLink *link;
+  gboolean logged_in;
+  GCancellable *cancellable;     /* the connection attempt under way */
+  GTask *connect_task;           /* the first connection, until it ends */
+  GSource *connect_cancel_source; /* sees the GCancellable of connect_task */
+  gboolean wanted;               /* keep reconnecting */
+
+  GStrv servers;                 /* from the server, for failover */
+  guint server_index;
+  guint backoff_ms;
+  GSource *reconnect_source;
+  GSource *address_source;
+
+  guint32 next_id;
+  GHashTable *pending;           /* id -> GTask */
+
+  GListStore *vlans;             /* ServalClientVlan */
+  GHashTable *by_tag;            /* tag -> ServalClientVlan (borrowed) */
+
+  gboolean offload;              /* we announce offload in Hello */
+  gboolean server_offload;       /* the server's Hello did: it takes offload frames */
+  guint8 *gso_scratch;           /* software segmentation, made on first use */
+  guint64 gso_dropped;           /* offload frames that could not be segmented */
+};
+
+enum { PROP_0, PROP_STATE, PROP_ADMIN, PROP_LAST_ERROR, N_PROPS };
+extern GParamSpec *serval_client_properties[N_PROPS];
+
+enum { SIGNAL_VLAN_REMOVED, SIGNAL_CONNECTION_FAILED, N_SIGNALS };
+extern guint serval_client_signals[N_SIGNALS];
+
+/* serval-client.c */
+void serval_client_set_state (ServalClient *client, ServalClientState state);
+void serval_client_set_last_error (ServalClient *client, const char *message);
+
+/* serval-client-connect.c */
+void serval_client_drop_link (ServalClient *client);
+void serval_client_forget_token (ServalClient *client);
+void serval_client_login_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+void serval_client_logged_in (ServalClient *client, GBytes *token, gboolean admin, GStrv servers,
+                              long keepalive);
+void serval_client_set_servers (ServalClient *client, GStrv servers);
+
+/* serval-client-request.c */
+void serval_client_fail_pending (ServalClient *client, const char *why);
+void serval_client_link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data);
+void serval_client_send_hello (ServalClient *client);
+void serval_client_send_login (ServalClient *client);
+void serval_client_send_update (ServalClient *client, ServalClientVlan *vlan, const char *const *addrs);
+void serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *task);
+
+/* serval-client-vlan.c */
+ServalClientVlan *serval_client_find_vlan (ServalClient *client, const char *name, guint *position);
+void serval_client_remove_vlan (ServalClient *client, ServalClientVlan *vlan, const char *reason);
+void serval_client_vlan_member_changed (ServalClientVlan *vlan, ServalMember *m, gboolean left);
+void serval_client_vlan_joined (ServalClient *client, ServalClientVlan *vlan, guint32 tag, GPtrArray *members);
+void serval_client_link_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len,
+                                 gpointer user_data);
+void serval_client_start_address_checks (ServalClient *client);
+void serval_client_stop_address_checks (ServalClient *client);
+void serval_client_rejoin (ServalClient *client, ServalClientVlan *vlan);
+
+G_END_DECLS
