@@ -9,6 +9,7 @@
 
 #include <glib.h>
 #include "Message.h"
+#include "serval-frame.h"
 
 G_BEGIN_DECLS
 
@@ -20,26 +21,6 @@ G_BEGIN_DECLS
  * 4-byte length (5), the tag 80 04 + 4 bytes (6), the offload A2 1E + six
  * INTEGERs of at most 5 bytes (32), 81 and a 3-byte length (4): 51. */
 #define SERVAL_DATA_HEADER_MAX (SERVAL_LENGTH_PREFIX + 47)
-
-/* DataFrame.offload: the fields of Linux's struct virtio_net_hdr, with the
- * same values (offsets from the frame's first byte). */
-typedef struct {
-  guint8  flags;        /* SERVAL_OFFLOAD_NEEDS_CSUM | SERVAL_OFFLOAD_DATA_VALID */
-  guint8  gso_type;     /* SERVAL_GSO_NONE/TCPV4/UDP/TCPV6/UDP_L4, | SERVAL_GSO_ECN */
-  guint16 hdr_len;
-  guint16 gso_size;
-  guint16 csum_start;
-  guint16 csum_offset;
-} ServalOffload;
-
-#define SERVAL_OFFLOAD_NEEDS_CSUM 1
-#define SERVAL_OFFLOAD_DATA_VALID 2
-#define SERVAL_GSO_NONE   0
-#define SERVAL_GSO_TCPV4  1
-#define SERVAL_GSO_UDP    3
-#define SERVAL_GSO_TCPV6  4
-#define SERVAL_GSO_UDP_L4 5
-#define SERVAL_GSO_ECN    0x80
 
 #define SERVAL_CODEC_ERROR (serval_codec_error_quark ())
 GQuark serval_codec_error_quark (void);

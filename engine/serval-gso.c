@@ -293,3 +293,44 @@ serval_gso_segment (const guint8 *frame, gsize len, const ServalOffload *off, gu
     *nframes = nseg;
   return SERVAL_GSO_OK;
 }
+
+typedef struct {
+  const ServalFrame *whole;
+  ServalFrameFunc func;
+  gpointer user_data;
+} Deliver;
+
+static void
+deliver_plain_cb (const guint8 *data, gsize len, gpointer user_data)
+{
+  Deliver *d = user_data;
+  ServalFrame plain = { data, len, d->whole->vlan, NULL };
+
+  d->func (&plain, d->user_data);
+}
+
+ServalGsoResult
+serval_frame_deliver (const ServalFrame *frame, gboolean takes_offload, guint8 **scratch,
+                      ServalFrameFunc func, gpointer user_data, guint *n_frames)
+{
+  Deliver d = { frame, func, user_data };
+
+  if (!serval_offload_needs_work (frame->offload))
+    {
+      ServalFrame plain = { frame->data, frame->len, frame->vlan, NULL };
+
+      func (&plain, user_data);
+    }
+  else if (takes_offload)
+    func (frame, user_data);
+  else
+    {
+      if (*scratch == NULL)
+        *scratch = g_malloc (SERVAL_GSO_SCRATCH);
+      return serval_gso_segment (frame->data, frame->len, frame->offload, *scratch, deliver_plain_cb, &d,
+                                 n_frames);
+    }
+  if (n_frames != NULL)
+    *n_frames = 1;
+  return SERVAL_GSO_OK;
+}

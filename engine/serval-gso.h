@@ -13,7 +13,7 @@
 #pragma once
 
 #include <glib.h>
-#include "serval-codec.h"
+#include "serval-frame.h"
 
 G_BEGIN_DECLS
 
@@ -52,6 +52,19 @@ typedef void (*ServalGsoFunc) (const guint8 *frame, gsize len, gpointer user_dat
 ServalGsoResult serval_gso_segment (const guint8 *frame, gsize len, const ServalOffload *off,
                                     guint8 *scratch, ServalGsoFunc func, gpointer user_data,
                                     guint *nframes);
+
+/* Passes @frame on to a receiver: as it is if the receiver takes offload
+ * metadata (@takes_offload) or the frame needs no work; otherwise as the
+ * plain frames it stands for (checksums completed, TCP segmented), each in
+ * the same VLAN with no offload. The one place that decides this, for every
+ * receiver on the path (a link to a peer, a TAP device, a frame callback).
+ * @scratch: the caller's segmentation buffer, allocated here on first use
+ * (SERVAL_GSO_SCRATCH bytes; the caller frees it with g_free()). Returns
+ * SERVAL_GSO_OK, or why nothing was passed on; @n_frames (optional) gets
+ * how many frames were. */
+ServalGsoResult serval_frame_deliver (const ServalFrame *frame, gboolean takes_offload,
+                                      guint8 **scratch, ServalFrameFunc func, gpointer user_data,
+                                      guint *n_frames);
 
 /* The Internet checksum helpers, for tests too: the one's complement sum of
  * @len bytes added to @sum (not folded), and folding to 16 bits. */

@@ -278,6 +278,88 @@ test_tcp4 (void)
   collect_free (segment_and_check (&f, FALSE, 1448, TRUE));
 }
 
+typedef struct {
+  guint n;
+  guint32 vlans;            /* OR of every frame's VLAN */
+  guint with_offload;       /* frames passed with offload metadata */
+  const ServalOffload *last_offload;
+  gsize bytes;
+  gsize longest;
+} Delivered;
+
+static void
+delivered_cb (const ServalFrame *frame, gpointer user_data)
+{
+  Delivered *d = user_data;
+
+  d->n++;
+  d->vlans |= frame->vlan;
+  d->with_offload += frame->offload != NULL;
+  d->last_offload = frame->offload;
+  d->bytes += frame->len;
+  d->longest = MAX (d->longest, frame->len);
+}
+
+/* serval_frame_deliver(): the one place that decides whether a frame goes
+ * on whole or as the plain frames it stands for. */
+static void
+test_deliver (void)
+{
+  static Frame f;
+  g_autofree guint8 *scratch_buf = NULL;
+  ServalOffload done = { 0 };   /* metadata with no work left */
+  Delivered d;
+  ServalFrame frame;
+  guint n = 0;
+
+  build_tcp (&f, FALSE, FALSE, 0, 12, 20000, 1448, 0x18);
+  frame = (ServalFrame) { f.buf, f.len, 42, &f.off };
+
+  /* A receiver that takes offloads gets the frame whole, metadata and all. */
+  d = (Delivered) { 0 };
+  g_assert_cmpint (serval_frame_deliver (&frame, TRUE, &scratch_buf, delivered_cb, &d, &n), ==, SERVAL_GSO_OK);
+  g_assert_cmpuint (d.n, ==, 1);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_true (d.last_offload == &f.off);
+  g_assert_cmpuint (d.bytes, ==, f.len);
+  g_assert_null (scratch_buf);
+
+  /* One that does not gets plain segments, in the same VLAN. */
+  d = (Delivered) { 0 };
+  g_assert_cmpint (serval_frame_deliver (&frame, FALSE, &scratch_buf, delivered_cb, &d, &n), ==, SERVAL_GSO_OK);
+  g_assert_cmpuint (d.n, ==, (20000 + 1447) / 1448);
+  g_assert_cmpuint (n, ==, d.n);
+  g_assert_cmpuint (d.with_offload, ==, 0);
+  g_assert_cmpuint (d.vlans, ==, 42);
+  g_assert_cmpuint (d.longest, <=, f.hlen + 1448);
+  g_assert_cmpuint (d.bytes, ==, 20000 + d.n * f.hlen);
+  g_assert_nonnull (scratch_buf);
+
+  /* A plain frame, or one whose metadata asks for nothing, goes on plain to
+   * both kinds of receiver. */
+  for (int takes = 0; takes < 2; takes++)
+    for (int with = 0; with < 2; with++)
+      {
+        ServalFrame plain = { f.buf, 1514, 7, with ? &done : NULL };
+
+        d = (Delivered) { 0 };
+        g_assert_cmpint (serval_frame_deliver (&plain, takes, &scratch_buf, delivered_cb, &d, NULL), ==,
+                         SERVAL_GSO_OK);
+        g_assert_cmpuint (d.n, ==, 1);
+        g_assert_cmpuint (d.with_offload, ==, 0);
+        g_assert_cmpuint (d.bytes, ==, 1514);
+        g_assert_cmpuint (d.vlans, ==, 7);
+      }
+
+  /* Metadata that does not fit the frame: nothing goes on to a receiver
+   * that needs plain frames, and it says why. */
+  f.off.csum_start = f.len;
+  d = (Delivered) { 0 };
+  g_assert_cmpint (serval_frame_deliver (&frame, FALSE, &scratch_buf, delivered_cb, &d, &n), ==,
+                   SERVAL_GSO_BAD_METADATA);
+  g_assert_cmpuint (d.n, ==, 0);
+}
+
 static void
 test_tcp6 (void)
 {
@@ -675,6 +757,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gso/tcp-csum-only", test_tcp_csum_only);
   g_test_add_func ("/gso/udp-csum", test_udp_csum);
   g_test_add_func ("/gso/refused", test_refused);
+  g_test_add_func ("/gso/deliver", test_deliver);
   g_test_add_func ("/gso/codec", test_codec);
   g_test_add_func ("/gso/hello", test_hello);
   return g_test_run ();
