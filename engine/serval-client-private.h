@@ -111,8 +111,7 @@ ServalClientVlan *serval_client_find_vlan (ServalClient *client, const char *nam
 void serval_client_remove_vlan (ServalClient *client, ServalClientVlan *vlan, const char *reason);
 void serval_client_vlan_member_changed (ServalClientVlan *vlan, ServalMember *m, gboolean left);
 void serval_client_vlan_joined (ServalClient *client, ServalClientVlan *vlan, guint32 tag, GPtrArray *members);
-void serval_client_link_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len,
-                                 gpointer user_data);
+void serval_client_link_data_cb (ServalLink *link, const ServalFrame *frame, gpointer user_data);
 void serval_client_start_address_checks (ServalClient *client);
 void serval_client_stop_address_checks (ServalClient *client);
 void serval_client_rejoin (ServalClient *client, ServalClientVlan *vlan);

@@ -146,71 +146,53 @@ serval_client_vlan_joined (ServalClient *client, ServalClientVlan *vlan, guint32
 
 /* --- frames ---------------------------------------------------------------- */
 
-static guint8 *
-gso_scratch (ServalClient *client)
-{
-  if (client->gso_scratch == NULL)
-    client->gso_scratch = g_malloc (SERVAL_GSO_SCRATCH);
-  return client->gso_scratch;
-}
-
 static void
-deliver_segment_cb (const guint8 *frame, gsize len, gpointer user_data)
+deliver_plain_cb (const ServalFrame *frame, gpointer user_data)
 {
   ServalClientVlan *vlan = user_data;
 
-  vlan->frame_func (vlan, frame, len, vlan->frame_data);
+  vlan->frame_func (vlan, frame->data, frame->len, vlan->frame_data);
 }
 
 void
-serval_client_link_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len, gpointer user_data)
+serval_client_link_data_cb (ServalLink *link, const ServalFrame *frame, gpointer user_data)
 {
   ServalClient *client = user_data;
-  ServalClientVlan *vlan = g_hash_table_lookup (client->by_tag, GUINT_TO_POINTER (tag));
-  const ServalOffload *off = serval_link_get_rx_offload (link);
+  ServalClientVlan *vlan = g_hash_table_lookup (client->by_tag, GUINT_TO_POINTER (frame->vlan));
 
   if (vlan == NULL)
     return;
   if (vlan->tap != NULL)
-    serval_tap_write_offload (vlan->tap, frame, len, off);
-  else if (vlan->frame_func != NULL && serval_offload_needs_work (off))
-    {
-      if (serval_gso_segment (frame, len, off, gso_scratch (client), deliver_segment_cb, vlan, NULL)
-          != SERVAL_GSO_OK)
-        client->gso_dropped++;
-    }
-  else if (vlan->frame_func != NULL)
-    vlan->frame_func (vlan, frame, len, vlan->frame_data);
+    serval_tap_write_frame (vlan->tap, frame);
+  else if (vlan->frame_func != NULL &&
+           serval_frame_deliver (frame, FALSE, &client->gso_scratch, deliver_plain_cb, vlan, NULL)
+           != SERVAL_GSO_OK)
+    client->gso_dropped++;
 }
 
 static void
-send_segment_cb (const guint8 *frame, gsize len, gpointer user_data)
+send_cb (const ServalFrame *frame, gpointer user_data)
 {
   ServalClientVlan *vlan = user_data;
 
-  serval_link_send_data (vlan->client->link, vlan->tag, frame, len);
+  serval_link_send_frame (vlan->client->link, frame);
 }
 
 static void
-tap_frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
+tap_frame_cb (ServalTap *tap, const ServalFrame *frame, gpointer user_data)
 {
   ServalClientVlan *vlan = user_data;
   ServalClient *client = vlan->client;
-  const ServalOffload *off = serval_tap_get_rx_offload (tap);
+  ServalFrame out = *frame;
+  gboolean whole;
 
-  if (off == NULL)
-    {
-      serval_client_vlan_send (vlan, frame, len);
-      return;
-    }
   if (client == NULL || client->link == NULL || !client->logged_in || vlan->tag == 0)
     return;
-  /* A server that did not say offload in its Hello, or a frame over the
-   * protocol's 65535 bytes: cut it here. */
-  if (client->server_offload && len <= 65535 && serval_offload_check (off, len) == SERVAL_GSO_OK)
-    serval_link_send_data_offload (client->link, vlan->tag, frame, len, off);
-  else if (serval_gso_segment (frame, len, off, gso_scratch (client), send_segment_cb, vlan, NULL)
-           != SERVAL_GSO_OK)
+  out.vlan = vlan->tag;
+  /* Whole to a server that said offload in its Hello, if the frame fits the
+   * protocol's 65535 bytes; cut here otherwise. */
+  whole = client->server_offload && out.len <= 65535 && serval_offload_check (out.offload, out.len) == SERVAL_GSO_OK;
+  if (serval_frame_deliver (&out, whole, &client->gso_scratch, send_cb, vlan, NULL) != SERVAL_GSO_OK)
     client->gso_dropped++;
 }
 

@@ -52,9 +52,6 @@ struct _ServalLink
   guint32 ping_nonce;
 
   guint64 frames_dropped;
-  /* DataFrame.offload of the frame being passed to data_func. */
-  ServalOffload rx_offload;
-  gboolean rx_offload_valid;
   GError *close_reason;
   guint closing : 1;
   guint closed : 1;

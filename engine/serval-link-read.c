@@ -15,17 +15,15 @@ handle_body (ServalLink *link, const guint8 *body, gsize len)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(Message_t) msg = NULL;
-  const guint8 *frame;
-  gsize flen;
-  guint32 vlan;
+  ServalFrame frame;
+  ServalOffload off;
   gboolean has_offload;
 
-  if (serval_data_parse_offload (body, len, &vlan, &link->rx_offload, &has_offload, &frame, &flen))
+  if (serval_data_parse_offload (body, len, &frame.vlan, &off, &has_offload, &frame.data, &frame.len))
     {
-      link->rx_offload_valid = has_offload;
+      frame.offload = has_offload ? &off : NULL;
       if (link->data_func != NULL)
-        link->data_func (link, vlan, frame, flen, link->user_data);
-      link->rx_offload_valid = FALSE;
+        link->data_func (link, &frame, link->user_data);
       return !link->closed;
     }
 
@@ -46,13 +44,17 @@ handle_body (ServalLink *link, const guint8 *body, gsize len)
       break;
     case Message_PR_data:
       /* Valid BER but not our DER form: still a frame. */
+      frame.data = msg->choice.data.frame.buf;
+      frame.len = msg->choice.data.frame.size;
+      frame.vlan = msg->choice.data.vlan;
+      frame.offload = NULL;
       if (msg->choice.data.offload != NULL)
-        serval_offload_from_asn (msg->choice.data.offload, &link->rx_offload);
-      link->rx_offload_valid = msg->choice.data.offload != NULL;
+        {
+          serval_offload_from_asn (msg->choice.data.offload, &off);
+          frame.offload = &off;
+        }
       if (link->data_func != NULL)
-        link->data_func (link, msg->choice.data.vlan, msg->choice.data.frame.buf,
-                         msg->choice.data.frame.size, link->user_data);
-      link->rx_offload_valid = FALSE;
+        link->data_func (link, &frame, link->user_data);
       break;
     default:
       if (link->message_func != NULL)

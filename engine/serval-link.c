@@ -183,21 +183,6 @@ serval_link_get_peer (ServalLink *link)
 }
 
 /**
- * serval_link_get_rx_offload:
- * @link: a link
- *
- * During a #ServalLinkDataFunc call: the frame's DataFrame.offload.
- *
- * Returns: (transfer none) (nullable): the offload, or %NULL if the frame
- *   has none or no frame is being handled
- */
-const ServalOffload *
-serval_link_get_rx_offload (ServalLink *link)
-{
-  return link->rx_offload_valid ? &link->rx_offload : NULL;
-}
-
-/**
  * serval_link_get_frames_dropped:
  * @link: a link
  *
@@ -498,31 +483,30 @@ serval_link_send_take (ServalLink *link, Message_t *msg)
 gboolean
 serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len)
 {
-  return serval_link_send_data_offload (link, vlan, frame, len, NULL);
+  ServalFrame plain = { frame, len, vlan, NULL };
+
+  return serval_link_send_frame (link, &plain);
 }
 
 /**
- * serval_link_send_data_offload:
+ * serval_link_send_frame:
  * @link: a link
- * @vlan: the frame's VLAN tag
- * @frame: (array length=len): an Ethernet frame, copied into the queue
- * @len: its length, 14 to 65535 bytes
- * @off: (nullable): the frame's DataFrame.offload, only for a peer whose
- *   Hello said offload
+ * @frame: an Ethernet frame of 14 to 65535 bytes, copied into the queue,
+ *   with its VLAN tag and its offload metadata (only for a peer whose Hello
+ *   said offload; serval_frame_deliver() makes plain frames for others)
  *
- * serval_link_send_data() with offload metadata.
+ * serval_link_send_data() for a frame that may carry offload metadata.
  *
  * Returns: %FALSE if the frame was dropped
  */
 gboolean
-serval_link_send_data_offload (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len,
-                               const ServalOffload *off)
+serval_link_send_frame (ServalLink *link, const ServalFrame *frame)
 {
   guint8 hdr[SERVAL_DATA_HEADER_MAX];
   gsize hlen;
 
   if (link->closed || link->closing || serval_link_get_queued (link) > SERVAL_LINK_DATA_QUEUE_LIMIT ||
-      len < 14 || len > 65535)
+      frame->len < 14 || frame->len > 65535)
     {
       link->frames_dropped++;
       return FALSE;
@@ -532,9 +516,9 @@ serval_link_send_data_offload (ServalLink *link, guint32 vlan, const guint8 *fra
       link->frames_dropped++;
       return FALSE;
     }
-  hlen = serval_data_header_offload (hdr, vlan, len, off);
+  hlen = serval_data_header_offload (hdr, frame->vlan, frame->len, frame->offload);
   g_byte_array_append (link->wbuf, hdr, hlen);
-  g_byte_array_append (link->wbuf, frame, len);
+  g_byte_array_append (link->wbuf, frame->data, frame->len);
   serval_link_schedule_flush (link);
   return TRUE;
 }

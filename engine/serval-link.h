@@ -49,16 +49,14 @@ typedef void (*ServalLinkMessageFunc) (ServalLink *link, const Message_t *msg, g
 /**
  * ServalLinkDataFunc:
  * @link: the link
- * @vlan: the frame's VLAN tag
- * @frame: (array length=len) (transfer none): the frame, in the link's
- *   read buffer: valid during the call only
- * @len: its length
+ * @frame: (transfer none): the frame with its VLAN tag and its
+ *   DataFrame.offload (if any), in the link's read buffer: valid during the
+ *   call only
  * @user_data: from serval_link_set_handlers()
  *
- * A data frame; serval_link_get_rx_offload() gives its offload metadata.
+ * A data frame.
  */
-typedef void (*ServalLinkDataFunc) (ServalLink *link, guint32 vlan, const guint8 *frame,
-                                    gsize len, gpointer user_data);
+typedef void (*ServalLinkDataFunc) (ServalLink *link, const ServalFrame *frame, gpointer user_data);
 
 ServalLink  *serval_link_new (GIOStream *stream, const char *peer);
 ServalLink  *serval_link_new_tls (ServalTlsSession *tls, const char *peer);
@@ -70,9 +68,7 @@ void         serval_link_start (ServalLink *link);
 gboolean     serval_link_send (ServalLink *link, const Message_t *msg, GError **error);
 gboolean     serval_link_send_take (ServalLink *link, Message_t *msg);
 gboolean     serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len);
-gboolean     serval_link_send_data_offload (ServalLink *link, guint32 vlan, const guint8 *frame,
-                                            gsize len, const ServalOffload *off);
-const ServalOffload *serval_link_get_rx_offload (ServalLink *link);
+gboolean     serval_link_send_frame (ServalLink *link, const ServalFrame *frame);
 
 void         serval_link_close (ServalLink *link, const GError *reason);
 void         serval_link_close_after_flush (ServalLink *link, const GError *reason);

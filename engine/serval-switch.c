@@ -315,18 +315,20 @@ learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, guin
 }
 
 static inline void
-deliver (ServalSwitch *sw, ServalSwitchPort *out, guint32 tag, const guint8 *frame, gsize len)
+deliver (ServalSwitch *sw, ServalSwitchPort *out, const ServalFrame *frame)
 {
   sw->stats.frames_out++;
-  sw->stats.bytes_out += len;
+  sw->stats.bytes_out += frame->len;
   if (out->output != NULL)
-    out->output (out, tag, frame, len, out->user_data);
+    out->output (out, frame, out->user_data);
 }
 
 ServalSwitchVerdict
-serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag,
-                     const guint8 *frame, gsize len, gint64 now_us)
+serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame *f, gint64 now_us)
 {
+  const guint8 *frame = f->data;
+  gsize len = f->len;
+  guint32 tag = f->vlan;
   Membership *m;
   Vlan *vlan;
   guint64 dst, src;
@@ -356,7 +358,7 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag,
     {
       if (e->port == port)
         return drop (sw, SERVAL_SWITCH_DROP_SAME_PORT);
-      deliver (sw, e->port, tag, frame, len);
+      deliver (sw, e->port, f);
       return SERVAL_SWITCH_FORWARDED;
     }
 
@@ -368,7 +370,7 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag,
 
       if (out != port)
         {
-          deliver (sw, out, tag, frame, len);
+          deliver (sw, out, f);
           sent++;
         }
     }

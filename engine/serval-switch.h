@@ -13,6 +13,7 @@
 #pragma once
 
 #include <glib.h>
+#include "serval-frame.h"
 
 G_BEGIN_DECLS
 
@@ -49,12 +50,11 @@ typedef struct {
   guint64 dropped[SERVAL_SWITCH_N_VERDICTS];
 } ServalSwitchStats;
 
-/* Called for every copy of a frame that leaves through @port. */
-typedef void (*ServalSwitchOutputFunc) (ServalSwitchPort *port,
-                                        guint32           vlan,
-                                        const guint8     *frame,
-                                        gsize             len,
-                                        gpointer          user_data);
+/* Called for every copy of a frame that leaves through @port: the frame
+ * that came in, with its VLAN and its offload metadata. */
+typedef void (*ServalSwitchOutputFunc) (ServalSwitchPort  *port,
+                                        const ServalFrame *frame,
+                                        gpointer           user_data);
 
 void          serval_switch_limits_init (ServalSwitchLimits *limits);
 const char   *serval_switch_verdict_to_string (ServalSwitchVerdict verdict);
@@ -80,12 +80,10 @@ ServalSwitchPort *const *serval_switch_vlan_get_ports (ServalSwitch *sw, guint32
 
 /* Learns the source MAC and forwards the frame. @now_us is a monotonic time
  * in microseconds (g_get_monotonic_time() in production). */
-ServalSwitchVerdict serval_switch_input (ServalSwitch     *sw,
-                                         ServalSwitchPort *port,
-                                         guint32           vlan,
-                                         const guint8     *frame,
-                                         gsize             len,
-                                         gint64            now_us);
+ServalSwitchVerdict serval_switch_input (ServalSwitch      *sw,
+                                         ServalSwitchPort  *port,
+                                         const ServalFrame *frame,
+                                         gint64             now_us);
 
 /* Forgets MACs not seen for aging_seconds; returns how many. */
 guint         serval_switch_age (ServalSwitch *sw, gint64 now_us);

@@ -50,8 +50,6 @@ struct _ServalTap
   ServalTapFrameFunc func;
   gpointer func_data;
   gboolean vnet;             /* IFF_VNET_HDR: reads and writes carry the header */
-  ServalOffload rx_offload;  /* of the frame being passed to func */
-  gboolean rx_offload_valid;
   guint8 *scratch;           /* software segmentation when !vnet, made on first use */
   ServalTapCounters counters;
 };
@@ -490,10 +488,6 @@ serval_tap_get_io_uring_reads (ServalTap *tap)
 {
   return tap->backend != NULL && serval_tap_uring_backend_reads (tap->backend);
 }
-const ServalOffload *serval_tap_get_rx_offload (ServalTap *tap)
-{
-  return tap->rx_offload_valid ? &tap->rx_offload : NULL;
-}
 const char *serval_tap_get_name (ServalTap *tap) { return tap->name; }
 guint serval_tap_get_mtu (ServalTap *tap) { return tap->mtu; }
 guint64 serval_tap_get_rx_frames (ServalTap *tap) { return tap->counters.rx_frames; }
@@ -518,30 +512,37 @@ serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func, gpointer use
 void
 serval_tap_backend_take_frame (ServalTap *tap, const guint8 *buf, gsize n)
 {
+  ServalFrame frame = { buf, n, 0, NULL };
+
   tap->counters.rx_frames++;
   if (tap->vnet)
     {
       struct virtio_net_hdr vh;
+      ServalOffload off;
 
       if (n <= VNET_HDR_LEN + 14 || n >= SERVAL_TAP_BUFFER)
         return;   /* cannot happen with a working kernel */
       memcpy (&vh, buf, sizeof vh);
       /* Host order: a legacy header on a file without TUNSETVNETBE/LE. */
-      tap->rx_offload.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;   /* never DATA_VALID */
-      tap->rx_offload.gso_type = vh.gso_type;
-      tap->rx_offload.hdr_len = vh.hdr_len;
-      tap->rx_offload.gso_size = vh.gso_size;
-      tap->rx_offload.csum_start = vh.csum_start;
-      tap->rx_offload.csum_offset = vh.csum_offset;
-      tap->rx_offload_valid = serval_offload_needs_work (&tap->rx_offload);
-      if (tap->rx_offload_valid && (tap->rx_offload.gso_type & ~SERVAL_GSO_ECN) != SERVAL_GSO_NONE)
-        tap->counters.rx_gso_frames++;
+      off.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;   /* never DATA_VALID */
+      off.gso_type = vh.gso_type;
+      off.hdr_len = vh.hdr_len;
+      off.gso_size = vh.gso_size;
+      off.csum_start = vh.csum_start;
+      off.csum_offset = vh.csum_offset;
+      frame.data = buf + VNET_HDR_LEN;
+      frame.len = n - VNET_HDR_LEN;
+      if (serval_offload_needs_work (&off))
+        {
+          frame.offload = &off;
+          if ((off.gso_type & ~SERVAL_GSO_ECN) != SERVAL_GSO_NONE)
+            tap->counters.rx_gso_frames++;
+        }
       if (tap->func != NULL)
-        tap->func (tap, buf + VNET_HDR_LEN, n - VNET_HDR_LEN, tap->func_data);
-      tap->rx_offload_valid = FALSE;
+        tap->func (tap, &frame, tap->func_data);
     }
   else if (tap->func != NULL)
-    tap->func (tap, buf, n, tap->func_data);
+    tap->func (tap, &frame, tap->func_data);
 }
 
 /* The device's GSource. Unlike g_unix_fd_source_new()'s, it may recurse:
@@ -703,14 +704,17 @@ put_frame (ServalTap *tap, const struct virtio_net_hdr *vh, const guint8 *frame,
 }
 
 static void
-write_plain (const guint8 *frame, gsize len, gpointer user_data)
+write_plain_cb (const ServalFrame *frame, gpointer user_data)
 {
-  put_frame (user_data, NULL, frame, len);
+  put_frame (user_data, NULL, frame->data, frame->len);
 }
 
 gboolean
-serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len, const ServalOffload *off)
+serval_tap_write_frame (ServalTap *tap, const ServalFrame *frame)
 {
+  const ServalOffload *off = frame->offload;
+  guint64 before = tap->counters.tx_dropped;
+
   if (tap->fd < 0)
     {
       tap->counters.tx_dropped++;
@@ -729,28 +733,24 @@ serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len, const 
           vh.csum_start = off->csum_start;
           vh.csum_offset = off->csum_offset;
         }
-      return put_frame (tap, &vh, frame, len);
+      return put_frame (tap, &vh, frame->data, frame->len);
     }
-  if (serval_offload_needs_work (off))
+  if (!serval_offload_needs_work (off))
+    return put_frame (tap, NULL, frame->data, frame->len);
+  if (serval_frame_deliver (frame, FALSE, &tap->scratch, write_plain_cb, tap, NULL) != SERVAL_GSO_OK)
     {
-      guint64 before = tap->counters.tx_dropped;
-
-      if (tap->scratch == NULL)
-        tap->scratch = g_malloc (SERVAL_GSO_SCRATCH);
-      if (serval_gso_segment (frame, len, off, tap->scratch, write_plain, tap, NULL) != SERVAL_GSO_OK)
-        {
-          tap->counters.tx_dropped++;
-          return FALSE;
-        }
-      return tap->counters.tx_dropped == before;
+      tap->counters.tx_dropped++;
+      return FALSE;
     }
-  return put_frame (tap, NULL, frame, len);
+  return tap->counters.tx_dropped == before;
 }
 
 gboolean
 serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len)
 {
-  return serval_tap_write_offload (tap, frame, len, NULL);
+  ServalFrame plain = { frame, len, 0, NULL };
+
+  return serval_tap_write_frame (tap, &plain);
 }
 
 char **

@@ -11,7 +11,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "serval-codec.h"
+#include "serval-frame.h"
 
 G_BEGIN_DECLS
 
@@ -28,11 +28,12 @@ typedef enum {
 #define SERVAL_TYPE_TAP (serval_tap_get_type ())
 G_DECLARE_FINAL_TYPE (ServalTap, serval_tap, SERVAL, TAP, GObject)
 
-/* Called for every frame read from the device. */
-typedef void (*ServalTapFrameFunc) (ServalTap    *tap,
-                                    const guint8 *frame,
-                                    gsize         len,
-                                    gpointer      user_data);
+/* Called for every frame read from the device. @frame's VLAN is 0 (the
+ * device's own); its offload metadata is set if it has work left (a GSO
+ * frame or a partial checksum), and such a frame may be up to 65536 bytes. */
+typedef void (*ServalTapFrameFunc) (ServalTap         *tap,
+                                    const ServalFrame *frame,
+                                    gpointer           user_data);
 
 /* Creates (or attaches to a persistent) TAP device named @name (at most 15
  * bytes), sets it up (IFF_UP) with @mtu and returns it. */
@@ -82,19 +83,15 @@ void         serval_tap_stop (ServalTap *tap);
 
 /* Writes one frame; a full device queue drops it (returns FALSE, counted). */
 gboolean     serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len);
-/* Writes a frame with offload metadata (nullable): with the vnet header the
- * kernel takes it whole; a device without one gets it segmented and its
- * checksum completed in software (what cannot be is dropped, counted). */
-gboolean     serval_tap_write_offload (ServalTap *tap, const guint8 *frame, gsize len,
-                                       const ServalOffload *off);
+/* Writes a frame and its offload metadata (@frame's VLAN is not looked
+ * at): with the vnet header the kernel takes it whole; a device without one
+ * gets it segmented and its checksum completed in software (what cannot be
+ * is dropped, counted). FALSE if anything was dropped. */
+gboolean     serval_tap_write_frame (ServalTap *tap, const ServalFrame *frame);
 
 /* Offloads (IFF_VNET_HDR with TSO and checksum offload): devices are opened
  * with them unless the environment has SERVAL_TAP_OFFLOAD=0. */
 gboolean     serval_tap_offload_wanted (void);
-/* During a ServalTapFrameFunc call: the frame's offload metadata if it has
- * work left (a GSO frame or a partial checksum), else NULL. Frames with it
- * may be up to 65536 bytes long. */
-const ServalOffload *serval_tap_get_rx_offload (ServalTap *tap);
 /* Whether the started device is read through io_uring (a multishot read,
  * Linux 6.7) rather than a read() per frame: SERVAL_TAP_URING=0 or =write
  * turns it off. */

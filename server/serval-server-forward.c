@@ -2,30 +2,27 @@
  * the switch out to the links.
  *
  * A frame that came with offload metadata (a TCP segment of up to 64 KiB)
- * goes on whole to members whose Hello said they take offloads, and is
- * segmented here for the others. The switch's output callback has no room
- * for that metadata, so serval_session_data_cb() leaves it in
- * server->rx_offload for switch_output_cb() while serval_switch_input() runs.
+ * keeps it through the switch, goes on whole to members whose Hello said
+ * they take offloads, and is segmented here for the others.
  */
 #include "config.h"
 
 #include "serval-server-private.h"
 
-static void switch_output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsize len,
-                              gpointer user_data);
+static void switch_output_cb (ServalSwitchPort *port, const ServalFrame *frame, gpointer user_data);
 
 void
-serval_session_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len, gpointer user_data)
+serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointer user_data)
 {
   Session *s = user_data;
   ServalServer *server = s->server;
-  const ServalOffload *off = serval_link_get_rx_offload (link);
+  ServalFrame in = *frame;
 
   if (s->port == NULL)
     return;  /* not logged in: nothing to switch */
-  if (off != NULL)
+  if (in.offload != NULL)
     {
-      ServalGsoResult r = serval_offload_check (off, len);
+      ServalGsoResult r = serval_offload_check (in.offload, in.len);
 
       if (r != SERVAL_GSO_OK)
         {
@@ -33,60 +30,46 @@ serval_session_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsiz
           return;
         }
       server->stats.offload_frames_in++;
-      if (!serval_offload_needs_work (off))
-        off = NULL;
+      if (!serval_offload_needs_work (in.offload))
+        in.offload = NULL;
     }
-  server->rx_offload = off;
-  serval_switch_input (server->sw, s->port, tag, frame, len, g_get_monotonic_time ());
-  server->rx_offload = NULL;
+  serval_switch_input (server->sw, s->port, &in, g_get_monotonic_time ());
 }
 
-typedef struct {
-  Session *session;
-  guint32 vlan;
-} SegmentTarget;
-
 static void
-send_segment_cb (const guint8 *frame, gsize len, gpointer user_data)
+send_cb (const ServalFrame *frame, gpointer user_data)
 {
-  SegmentTarget *t = user_data;
+  Session *s = user_data;
 
-  serval_link_send_data (t->session->link, t->vlan, frame, len);
+  serval_link_send_frame (s->link, frame);
 }
 
 static void
-switch_output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+switch_output_cb (ServalSwitchPort *port, const ServalFrame *frame, gpointer user_data)
 {
   Session *s = serval_switch_port_get_user_data (port);
   ServalServer *server = s->server;
-  const ServalOffload *off = server->rx_offload;
+  ServalGsoResult r;
+  guint n = 0;
 
   if (s->closed)
     return;
-  if (off == NULL)
-    serval_link_send_data (s->link, vlan, frame, len);
-  else if (s->offload)
+  if (frame->offload == NULL)
     {
-      serval_link_send_data_offload (s->link, vlan, frame, len, off);
-      server->stats.offload_forwarded++;
+      serval_link_send_frame (s->link, frame);
+      return;
     }
+  /* Whole to a member that takes offloads; segmented and checksums
+   * completed for one that does not. */
+  r = serval_frame_deliver (frame, s->offload, &server->gso_scratch, send_cb, s, &n);
+  if (r != SERVAL_GSO_OK)
+    server->stats.offload_dropped[r]++;
+  else if (s->offload)
+    server->stats.offload_forwarded++;
   else
     {
-      /* A member without offloads: segment and complete checksums here. */
-      SegmentTarget t = { s, vlan };
-      ServalGsoResult r;
-      guint n = 0;
-
-      if (server->gso_scratch == NULL)
-        server->gso_scratch = g_malloc (SERVAL_GSO_SCRATCH);
-      r = serval_gso_segment (frame, len, off, server->gso_scratch, send_segment_cb, &t, &n);
-      if (r != SERVAL_GSO_OK)
-        server->stats.offload_dropped[r]++;
-      else
-        {
-          server->stats.offload_segmented++;
-          server->stats.offload_segments += n;
-        }
+      server->stats.offload_segmented++;
+      server->stats.offload_segments += n;
     }
 }
 

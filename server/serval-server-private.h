@@ -69,10 +69,7 @@ struct _ServalServer
   gpointer shutdown_data;
   GSource *shutdown_timer;
   gboolean shutting_down;
-  /* The offload metadata of the frame in serval_switch_input(), for
-   * switch_output_cb; scratch for segmenting it. */
-  const ServalOffload *rx_offload;
-  guint8 *gso_scratch;
+  guint8 *gso_scratch;      /* for segmenting frames to members without offloads */
   guint8 token_key[SERVAL_TOKEN_KEY_LEN];
   ServalCredentials dummy_cred;   /* checked for unknown users, so that they take as long */
   gboolean have_dummy_cred;
@@ -120,8 +117,7 @@ void        serval_session_handle_list_members (Session *s, guint32 id, const Na
 void        serval_session_handle_admin (Session *s, guint32 id, const RequestBody_t *body);
 
 /* serval-server-forward.c */
-void        serval_session_data_cb (ServalLink *link, guint32 tag, const guint8 *frame, gsize len,
-                                    gpointer user_data);
+void        serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointer user_data);
 /* Gives the session a port on the switch (at login). */
 void        serval_session_add_port (Session *s);
 

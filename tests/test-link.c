@@ -26,8 +26,11 @@ typedef struct {
 } Fixture;
 
 static void
-server_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+server_data_cb (ServalLink *link, const ServalFrame *fr, gpointer user_data)
 {
+  guint32 vlan = fr->vlan;
+  const guint8 *frame = fr->data;
+  gsize len = fr->len;
   Fixture *f = user_data;
 
   /* Frames carry their sequence number in byte 14. */

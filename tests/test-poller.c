@@ -32,8 +32,11 @@ typedef struct {
 } Peer;
 
 static void
-peer_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+peer_data_cb (ServalLink *link, const ServalFrame *fr, gpointer user_data)
 {
+  guint32 vlan = fr->vlan;
+  const guint8 *frame = fr->data;
+  gsize len = fr->len;
   Peer *p = user_data;
 
   if (p->frames > 0 && frame[14] != (guint8) (p->last_seq + 1))
@@ -392,7 +395,7 @@ typedef struct {
 } PingPong;
 
 static void
-pingpong_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+pingpong_data_cb (ServalLink *link, const ServalFrame *fr, gpointer user_data)
 {
   PingPong *pp = user_data;
 

@@ -37,13 +37,22 @@ make_frame (guint8 frame[60], const guint8 dst[6], guint src)
   frame[13] = 0xb5;
 }
 
+/* A plain frame into the switch. */
+static ServalSwitchVerdict
+input (ServalSwitch *sw, ServalSwitchPort *port, guint32 vlan, const guint8 *data, gsize len, gint64 now)
+{
+  ServalFrame frame = { data, len, vlan, NULL };
+
+  return serval_switch_input (sw, port, &frame, now);
+}
+
 static ServalSwitchVerdict
 send_from (Fixture *f, guint port, guint32 vlan, const guint8 dst[6], guint src, gint64 now)
 {
   guint8 frame[60];
 
   make_frame (frame, dst, src);
-  return serval_switch_input (f->sw, f->port[port], vlan, frame, sizeof frame, now);
+  return input (f->sw, f->port[port], vlan, frame, sizeof frame, now);
 }
 
 static ServalSwitchVerdict
@@ -56,7 +65,7 @@ send_to_host (Fixture *f, guint port, guint32 vlan, guint dst_host, guint src, g
 }
 
 static void
-output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+output_cb (ServalSwitchPort *port, const ServalFrame *frame, gpointer user_data)
 {
   Fixture *f = user_data;
 
@@ -64,8 +73,8 @@ output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsize len,
     if (f->port[i] == port)
       {
         f->received[i]++;
-        f->last_vlan[i] = vlan;
-        g_assert_cmpuint (len, >=, 14);
+        f->last_vlan[i] = frame->vlan;
+        g_assert_cmpuint (frame->len, >=, 14);
       }
 }
 
@@ -198,11 +207,11 @@ test_sizes (Fixture *f, gconstpointer data)
   memset (big, 0, sizeof big);
   memcpy (big, BCAST, 6);
   mac_of (big + 6, 10);
-  g_assert_cmpint (serval_switch_input (f->sw, f->port[0], 1, big, 13, 0), ==, SERVAL_SWITCH_DROP_SIZE);
-  g_assert_cmpint (serval_switch_input (f->sw, f->port[0], 1, big, 1519, 0), ==, SERVAL_SWITCH_DROP_SIZE);
+  g_assert_cmpint (input (f->sw, f->port[0], 1, big, 13, 0), ==, SERVAL_SWITCH_DROP_SIZE);
+  g_assert_cmpint (input (f->sw, f->port[0], 1, big, 1519, 0), ==, SERVAL_SWITCH_DROP_SIZE);
   g_assert_cmpuint (f->received[1], ==, 0);
-  g_assert_cmpint (serval_switch_input (f->sw, f->port[0], 1, big, 14, 0), ==, SERVAL_SWITCH_FORWARDED);
-  g_assert_cmpint (serval_switch_input (f->sw, f->port[0], 1, big, 1518, 0), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (input (f->sw, f->port[0], 1, big, 14, 0), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (input (f->sw, f->port[0], 1, big, 1518, 0), ==, SERVAL_SWITCH_FORWARDED);
   g_assert_cmpuint (f->received[1], ==, 2);
 }
 
@@ -213,11 +222,11 @@ test_bad_source (Fixture *f, gconstpointer data)
 
   make_frame (frame, BCAST, 10);
   memcpy (frame + 6, MCAST, 6);
-  g_assert_cmpint (serval_switch_input (f->sw, f->port[0], 1, frame, 60, 0), ==, SERVAL_SWITCH_DROP_BAD_SOURCE);
+  g_assert_cmpint (input (f->sw, f->port[0], 1, frame, 60, 0), ==, SERVAL_SWITCH_DROP_BAD_SOURCE);
   memset (frame + 6, 0, 6);
-  g_assert_cmpint (serval_switch_input (f->sw, f->port[0], 1, frame, 60, 0), ==, SERVAL_SWITCH_DROP_BAD_SOURCE);
+  g_assert_cmpint (input (f->sw, f->port[0], 1, frame, 60, 0), ==, SERVAL_SWITCH_DROP_BAD_SOURCE);
   memcpy (frame + 6, BCAST, 6);
-  g_assert_cmpint (serval_switch_input (f->sw, f->port[0], 1, frame, 60, 0), ==, SERVAL_SWITCH_DROP_BAD_SOURCE);
+  g_assert_cmpint (input (f->sw, f->port[0], 1, frame, 60, 0), ==, SERVAL_SWITCH_DROP_BAD_SOURCE);
   g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), ==, 0);
   g_assert_cmpuint (f->received[1], ==, 0);
 }

@@ -55,10 +55,12 @@ get16 (const guint8 *p)
 }
 
 static void
-frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
+frame_cb (ServalTap *tap, const ServalFrame *fr, gpointer user_data)
 {
+  const guint8 *frame = fr->data;
+  gsize len = fr->len;
   Fixture *f = user_data;
-  const ServalOffload *off = serval_tap_get_rx_offload (tap);
+  const ServalOffload *off = fr->offload;
 
   g_assert_cmpuint (len, >=, 15);
   if (frame[14] != f->next_seq)
@@ -210,7 +212,6 @@ test_read_gso (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->offload.gso_size, ==, 1448);
   g_assert_cmpuint (f->offload.csum_start, ==, 34);
   g_assert_cmpuint (f->offload.csum_offset, ==, 16);
-  g_assert_null (serval_tap_get_rx_offload (f->tap));
   g_assert_cmpuint (serval_tap_get_rx_gso_frames (f->tap), ==, 1);
 }
 
@@ -299,7 +300,7 @@ test_write_frames (Fixture *f, gconstpointer data)
     return;
   /* A frame with offload metadata (the payload does not matter here). */
   make_frame (frame, 1514, 0);
-  g_assert_true (serval_tap_write_offload (f->tap, frame, 1514, &off));
+  g_assert_true (serval_tap_write_frame (f->tap, &(ServalFrame) { frame, 1514, 0, &off }));
   g_assert_cmpint (peer_recv (f, got, sizeof got), ==, hdr + 1514);
   memcpy (&vh, got, sizeof vh);
   g_assert_cmpuint (vh.flags, ==, VIRTIO_NET_HDR_F_NEEDS_CSUM);
@@ -363,7 +364,7 @@ test_write_segmented (Fixture *f, gconstpointer data)
   guint segments = 0;
   gssize n;
 
-  g_assert_true (serval_tap_write_offload (f->tap, frame, len, &off));
+  g_assert_true (serval_tap_write_frame (f->tap, &(ServalFrame) { frame, len, 0, &off }));
   while ((n = peer_recv (f, got, sizeof got)) > 0)
     {
       gsize seg = n - HLEN;
@@ -385,7 +386,7 @@ test_write_segmented (Fixture *f, gconstpointer data)
 
   /* UDP fragmentation offload is never segmented in software. */
   off.gso_type = SERVAL_GSO_UDP;
-  g_assert_false (serval_tap_write_offload (f->tap, frame, len, &off));
+  g_assert_false (serval_tap_write_frame (f->tap, &(ServalFrame) { frame, len, 0, &off }));
   g_assert_cmpint (peer_recv (f, got, sizeof got), <, 0);
   g_assert_cmpuint (serval_tap_get_tx_frames (f->tap), ==, segments);
   g_assert_cmpuint (serval_tap_get_tx_dropped (f->tap), ==, 1);

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE   /* unshare() */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
@@ -47,8 +48,10 @@ typedef struct {
 } Counter;
 
 static void
-frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
+frame_cb (ServalTap *tap, const ServalFrame *fr, gpointer user_data)
 {
+  const guint8 *frame = fr->data;
+  gsize len = fr->len;
   Counter *c = user_data;
 
   c->calls++;

@@ -41,8 +41,10 @@ typedef struct {
 } Fixture;
 
 static void
-server_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+server_data_cb (ServalLink *link, const ServalFrame *fr, gpointer user_data)
 {
+  const guint8 *frame = fr->data;
+  gsize len = fr->len;
   Fixture *f = user_data;
 
   /* Frames carry their sequence number in bytes 14-15. */
@@ -581,8 +583,10 @@ test_timeout (Fixture *f, gconstpointer data)
 }
 
 static void
-client_data_cb (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+client_data_cb (ServalLink *link, const ServalFrame *fr, gpointer user_data)
 {
+  guint32 vlan = fr->vlan;
+  gsize len = fr->len;
   gboolean *got = user_data;
 
   *got = vlan == 9 && len == 100;

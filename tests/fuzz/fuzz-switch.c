@@ -13,10 +13,10 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 static guint delivered;
 
 static void
-output_cb (ServalSwitchPort *port, guint32 vlan, const guint8 *frame, gsize len, gpointer user_data)
+output_cb (ServalSwitchPort *port, const ServalFrame *frame, gpointer user_data)
 {
-  g_assert_true (serval_switch_port_is_member (port, vlan));
-  g_assert_cmpuint (len, >=, 14);
+  g_assert_true (serval_switch_port_is_member (port, frame->vlan));
+  g_assert_cmpuint (frame->len, >=, 14);
   delivered++;
 }
 
@@ -65,11 +65,13 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
           {
             gsize len = i < size ? data[i] : 0;
             ServalSwitchVerdict v;
+            ServalFrame frame;
             guint before = delivered;
 
             i++;
             len = MIN (len, size - i);
-            v = serval_switch_input (sw, ports[p], vlan, data + i, len, now);
+            frame = (ServalFrame) { data + i, len, vlan, NULL };
+            v = serval_switch_input (sw, ports[p], &frame, now);
             g_assert_cmpint (v, >=, 0);
             g_assert_cmpint (v, <, SERVAL_SWITCH_N_VERDICTS);
             if (v != SERVAL_SWITCH_FORWARDED)

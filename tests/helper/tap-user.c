@@ -50,8 +50,10 @@ parse_mac (const char *text, guint8 mac[6])
 }
 
 static void
-frame_cb (ServalTap *tap, const guint8 *frame, gsize len, gpointer user_data)
+frame_cb (ServalTap *tap, const ServalFrame *fr, gpointer user_data)
 {
+  const guint8 *frame = fr->data;
+  gsize len = fr->len;
   Run *run = user_data;
   g_autofree char *want = g_strdup_printf ("down-%s", run->tag);
 
