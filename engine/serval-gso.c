@@ -168,33 +168,132 @@ parse_ethernet (const guint8 *frame, gsize len, gsize *l3, guint16 *type)
   return FALSE;
 }
 
+/* Where the headers of a TCP frame to segment end. */
+typedef struct {
+  gboolean v4;
+  gsize l3, l4, hlen;     /* IP header, TCP header, payload offsets */
+  guint16 ip_id;
+} TcpHeaders;
+
+/* Parses the headers ourselves: hdr_len is a hint only. */
+static ServalGsoResult
+parse_tcp (const guint8 *frame, gsize len, const ServalOffload *off, TcpHeaders *h)
+{
+  guint16 ethertype;
+
+  h->v4 = (off->gso_type & ~SERVAL_GSO_ECN) == SERVAL_GSO_TCPV4;
+  if (!parse_ethernet (frame, len, &h->l3, &ethertype))
+    return SERVAL_GSO_BAD_HEADERS;
+  if (h->v4)
+    {
+      gsize ihl;
+
+      if (ethertype != ETHERTYPE_IPV4 || len < h->l3 + 20 || (frame[h->l3] >> 4) != 4)
+        return SERVAL_GSO_BAD_HEADERS;
+      ihl = (gsize) (frame[h->l3] & 0x0f) * 4;
+      if (ihl < 20 || len < h->l3 + ihl)
+        return SERVAL_GSO_BAD_HEADERS;
+      if (frame[h->l3 + 9] != IPPROTO_TCP_)
+        return SERVAL_GSO_UNSUPPORTED;
+      if (get16 (frame + h->l3 + 6) & 0x3fff)
+        return SERVAL_GSO_BAD_HEADERS;   /* a fragment cannot be segmented */
+      h->ip_id = get16 (frame + h->l3 + 4);
+      h->l4 = h->l3 + ihl;
+    }
+  else
+    {
+      if (ethertype != ETHERTYPE_IPV6 || len < h->l3 + 40 || (frame[h->l3] >> 4) != 6)
+        return SERVAL_GSO_BAD_HEADERS;
+      if (frame[h->l3 + 6] != IPPROTO_TCP_)
+        return SERVAL_GSO_UNSUPPORTED;   /* extension headers */
+      h->ip_id = 0;
+      h->l4 = h->l3 + 40;
+    }
+  if (len < h->l4 + 20)
+    return SERVAL_GSO_BAD_HEADERS;
+  h->hlen = h->l4 + (gsize) (frame[h->l4 + 12] >> 4) * 4;
+  if (h->hlen < h->l4 + 20 || h->hlen > len)
+    return SERVAL_GSO_BAD_HEADERS;
+  if (off->csum_start != h->l4 || off->csum_offset != 16)
+    return SERVAL_GSO_BAD_METADATA;
+  return SERVAL_GSO_OK;
+}
+
+/* Cuts the payload after @h into @nseg segments of @mss bytes (the last
+ * shorter), each with its own lengths, IPv4 id, sequence number, flags and
+ * checksums, passed to @func from @scratch. */
+static void
+emit_segments (const guint8 *frame, gsize len, const TcpHeaders *h, gsize mss, guint nseg,
+               guint8 *scratch, ServalGsoFunc func, gpointer user_data)
+{
+  gsize payload = len - h->hlen;
+  guint32 seq = get32 (frame + h->l4 + 4), pseudo;
+  guint8 tcp_flags = frame[h->l4 + 13];
+
+  /* Pseudo-header sum without the length, which changes per segment. */
+  if (h->v4)
+    pseudo = serval_csum_add (0, frame + h->l3 + 12, 8) + IPPROTO_TCP_;
+  else
+    pseudo = serval_csum_add (0, frame + h->l3 + 8, 32) + IPPROTO_TCP_;
+
+  for (guint i = 0; i < nseg; i++)
+    {
+      gsize off_p = (gsize) i * mss;
+      gsize chunk = MIN (mss, payload - off_p);
+      gsize seglen = h->hlen + chunk;
+      gsize tcplen = seglen - h->l4;
+      guint8 *tcp = scratch + h->l4;
+      guint8 flags = tcp_flags;
+      guint32 sum;
+
+      memcpy (scratch, frame, h->hlen);
+      memcpy (scratch + h->hlen, frame + h->hlen + off_p, chunk);
+      if (i + 1 < nseg)
+        flags &= ~(TCP_FIN | TCP_PSH);
+      if (i > 0)
+        flags &= ~TCP_CWR;
+      if (h->v4)
+        {
+          guint8 *ip = scratch + h->l3;
+
+          put16 (ip + 2, (guint16) (seglen - h->l3));
+          put16 (ip + 4, (guint16) (h->ip_id + i));
+          put16 (ip + 10, 0);
+          put16 (ip + 10, ~serval_csum_fold (serval_csum_add (0, ip, h->l4 - h->l3)));
+        }
+      else
+        put16 (scratch + h->l3 + 4, (guint16) (seglen - h->l3 - 40));
+      put32 (tcp + 4, seq + (guint32) off_p);
+      tcp[13] = flags;
+      put16 (tcp + 16, 0);
+      sum = serval_csum_add (pseudo + (guint32) tcplen, tcp, tcplen);
+      put16 (tcp + 16, ~serval_csum_fold (sum));
+      func (scratch, seglen, user_data);
+    }
+}
+
 ServalGsoResult
 serval_gso_segment (const guint8 *frame, gsize len, const ServalOffload *off, guint8 *scratch,
                     ServalGsoFunc func, gpointer user_data, guint *nframes)
 {
   ServalGsoResult r;
-  guint type, nseg, i;
-  gsize l3, l4, hlen, payload, mss;
-  guint16 ethertype, ip_id = 0;
-  gboolean v4;
-  guint32 seq, pseudo;
-  guint8 tcp_flags;
+  TcpHeaders h;
+  guint type, nseg;
+  gsize payload, mss;
 
   if (nframes != NULL)
     *nframes = 0;
   if (len < ETH_HLEN || len > SERVAL_GSO_SCRATCH - 64)
     return SERVAL_GSO_BAD_HEADERS;
+  if ((r = serval_offload_check (off, len)) != SERVAL_GSO_OK)
+    return r;
   if (!serval_offload_needs_work (off))
     {
-      if ((r = serval_offload_check (off, len)) != SERVAL_GSO_OK)
-        return r;
       func (frame, len, user_data);
       if (nframes != NULL)
         *nframes = 1;
       return SERVAL_GSO_OK;
     }
-  if ((r = serval_offload_check (off, len)) != SERVAL_GSO_OK)
-    return r;
   type = off->gso_type & ~SERVAL_GSO_ECN;
   if (type == SERVAL_GSO_NONE)
     {
@@ -204,91 +303,15 @@ serval_gso_segment (const guint8 *frame, gsize len, const ServalOffload *off, gu
     }
   if (type != SERVAL_GSO_TCPV4 && type != SERVAL_GSO_TCPV6)
     return SERVAL_GSO_UNSUPPORTED;   /* UFO/USO: never enabled on our TAP devices */
-
-  /* Parse the headers ourselves: hdr_len is a hint only. */
-  v4 = type == SERVAL_GSO_TCPV4;
-  if (!parse_ethernet (frame, len, &l3, &ethertype))
-    return SERVAL_GSO_BAD_HEADERS;
-  if (v4)
-    {
-      gsize ihl;
-
-      if (ethertype != ETHERTYPE_IPV4 || len < l3 + 20 || (frame[l3] >> 4) != 4)
-        return SERVAL_GSO_BAD_HEADERS;
-      ihl = (gsize) (frame[l3] & 0x0f) * 4;
-      if (ihl < 20 || len < l3 + ihl)
-        return SERVAL_GSO_BAD_HEADERS;
-      if (frame[l3 + 9] != IPPROTO_TCP_)
-        return SERVAL_GSO_UNSUPPORTED;
-      if (get16 (frame + l3 + 6) & 0x3fff)
-        return SERVAL_GSO_BAD_HEADERS;   /* a fragment cannot be segmented */
-      ip_id = get16 (frame + l3 + 4);
-      l4 = l3 + ihl;
-    }
-  else
-    {
-      if (ethertype != ETHERTYPE_IPV6 || len < l3 + 40 || (frame[l3] >> 4) != 6)
-        return SERVAL_GSO_BAD_HEADERS;
-      if (frame[l3 + 6] != IPPROTO_TCP_)
-        return SERVAL_GSO_UNSUPPORTED;   /* extension headers */
-      l4 = l3 + 40;
-    }
-  if (len < l4 + 20)
-    return SERVAL_GSO_BAD_HEADERS;
-  hlen = l4 + (gsize) (frame[l4 + 12] >> 4) * 4;
-  if (hlen < l4 + 20 || hlen > len)
-    return SERVAL_GSO_BAD_HEADERS;
-  if (off->csum_start != l4 || off->csum_offset != 16)
-    return SERVAL_GSO_BAD_METADATA;
+  if ((r = parse_tcp (frame, len, off, &h)) != SERVAL_GSO_OK)
+    return r;
 
   mss = off->gso_size;
-  payload = len - hlen;
+  payload = len - h.hlen;
   nseg = payload == 0 ? 1 : (guint) ((payload + mss - 1) / mss);
   if (nseg > SERVAL_GSO_MAX_SEGMENTS)
     return SERVAL_GSO_TOO_MANY;
-
-  seq = get32 (frame + l4 + 4);
-  tcp_flags = frame[l4 + 13];
-  /* Pseudo-header sum without the length, which changes per segment. */
-  if (v4)
-    pseudo = serval_csum_add (0, frame + l3 + 12, 8) + IPPROTO_TCP_;
-  else
-    pseudo = serval_csum_add (0, frame + l3 + 8, 32) + IPPROTO_TCP_;
-
-  for (i = 0; i < nseg; i++)
-    {
-      gsize off_p = (gsize) i * mss;
-      gsize chunk = MIN (mss, payload - off_p);
-      gsize seglen = hlen + chunk;
-      gsize tcplen = seglen - l4;
-      guint8 *tcp = scratch + l4;
-      guint8 flags = tcp_flags;
-      guint32 sum;
-
-      memcpy (scratch, frame, hlen);
-      memcpy (scratch + hlen, frame + hlen + off_p, chunk);
-      if (i + 1 < nseg)
-        flags &= ~(TCP_FIN | TCP_PSH);
-      if (i > 0)
-        flags &= ~TCP_CWR;
-      if (v4)
-        {
-          guint8 *ip = scratch + l3;
-
-          put16 (ip + 2, (guint16) (seglen - l3));
-          put16 (ip + 4, (guint16) (ip_id + i));
-          put16 (ip + 10, 0);
-          put16 (ip + 10, ~serval_csum_fold (serval_csum_add (0, ip, l4 - l3)));
-        }
-      else
-        put16 (scratch + l3 + 4, (guint16) (seglen - l3 - 40));
-      put32 (tcp + 4, seq + (guint32) off_p);
-      tcp[13] = flags;
-      put16 (tcp + 16, 0);
-      sum = serval_csum_add (pseudo + (guint32) tcplen, tcp, tcplen);
-      put16 (tcp + 16, ~serval_csum_fold (sum));
-      func (scratch, seglen, user_data);
-    }
+  emit_segments (frame, len, &h, mss, nseg, scratch, func, user_data);
   if (nframes != NULL)
     *nframes = nseg;
   return SERVAL_GSO_OK;
