@@ -161,13 +161,59 @@ serval_store_close (ServalStore *store)
   g_free (store);
 }
 
+/* The schema version of the open database: 0 for a new (empty) file, or
+ * -1 with @error for a file that is not a Serval database of this version. */
+static int
+schema_version (ServalStore *store, GError **error)
+{
+  const char *path = store->path;
+  sqlite3_stmt *s = NULL;
+  int version = -1, rc;
+
+  rc = sqlite3_prepare_v2 (store->db, "PRAGMA user_version", -1, &s, NULL);
+  if (rc == SQLITE_OK && sqlite3_step (s) == SQLITE_ROW)
+    version = sqlite3_column_int (s, 0);
+  sqlite3_finalize (s);
+  if (version < 0)
+    {
+      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
+                   "%s is not a Serval database (%s): move it away, or point --data-dir elsewhere",
+                   path, sqlite3_errmsg (store->db));
+      return -1;
+    }
+  if (version == 0)
+    {
+      /* A new file, or an SQLite file of something else. */
+      sqlite3_stmt *t = NULL;
+      gboolean empty = TRUE;
+
+      if (sqlite3_prepare_v2 (store->db, "SELECT 1 FROM sqlite_master LIMIT 1", -1, &t, NULL) == SQLITE_OK)
+        empty = sqlite3_step (t) != SQLITE_ROW;
+      sqlite3_finalize (t);
+      if (!empty)
+        {
+          g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
+                       "%s holds a database that is not Serval's: move it away, or point --data-dir elsewhere",
+                       path);
+          return -1;
+        }
+    }
+  else if (version != SCHEMA_VERSION)
+    {
+      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
+                   "%s has schema version %d, this Serval knows version %d: use a newer Serval",
+                   path, version, SCHEMA_VERSION);
+      return -1;
+    }
+  return version;
+}
+
 ServalStore *
 serval_store_open (const char *path, GError **error)
 {
   g_autoptr(GError) local = NULL;
   ServalStore *store = g_new0 (ServalStore, 1);
-  sqlite3_stmt *s = NULL;
-  int version = -1, fd, rc;
+  int version, fd;
 
   store->path = g_strdup (path);
   fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -190,41 +236,8 @@ serval_store_open (const char *path, GError **error)
   sqlite3_busy_timeout (store->db, 5000);
   sqlite3_extended_result_codes (store->db, 1);
 
-  rc = sqlite3_prepare_v2 (store->db, "PRAGMA user_version", -1, &s, NULL);
-  if (rc == SQLITE_OK && sqlite3_step (s) == SQLITE_ROW)
-    version = sqlite3_column_int (s, 0);
-  sqlite3_finalize (s);
-  if (version < 0)
+  if ((version = schema_version (store, error)) < 0)
     {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
-                   "%s is not a Serval database (%s): move it away, or point --data-dir elsewhere",
-                   path, sqlite3_errmsg (store->db));
-      serval_store_close (store);
-      return NULL;
-    }
-  if (version == 0)
-    {
-      /* A new file, or an SQLite file of something else. */
-      sqlite3_stmt *t = NULL;
-      gboolean empty = TRUE;
-
-      if (sqlite3_prepare_v2 (store->db, "SELECT 1 FROM sqlite_master LIMIT 1", -1, &t, NULL) == SQLITE_OK)
-        empty = sqlite3_step (t) != SQLITE_ROW;
-      sqlite3_finalize (t);
-      if (!empty)
-        {
-          g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
-                       "%s holds a database that is not Serval's: move it away, or point --data-dir elsewhere",
-                       path);
-          serval_store_close (store);
-          return NULL;
-        }
-    }
-  else if (version != SCHEMA_VERSION)
-    {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
-                   "%s has schema version %d, this Serval knows version %d: use a newer Serval",
-                   path, version, SCHEMA_VERSION);
       serval_store_close (store);
       return NULL;
     }
