@@ -114,22 +114,3 @@ serval_cert_ensure (const char *dir, const char *common_name, char **cert_path_o
     *key_path_out = g_steal_pointer (&key_path);
   return TRUE;
 }
-
-GTlsCertificate *
-serval_cert_load_or_create (const char *dir, const char *common_name, gboolean *created, GError **error)
-{
-  g_autofree char *cert_path = NULL;
-  g_autofree char *key_path = NULL;
-  g_autoptr(GError) local = NULL;
-  GTlsCertificate *cert;
-
-  if (!serval_cert_ensure (dir, common_name, &cert_path, &key_path, created, error))
-    return NULL;
-  cert = g_tls_certificate_new_from_files (cert_path, key_path, &local);
-  if (cert == NULL)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                 "Cannot load the server certificate (%s, %s): %s. Move both files away to make a new one "
-                 "(clients that pinned the old fingerprint will then refuse to connect)",
-                 cert_path, key_path, local->message);
-  return cert;
-}

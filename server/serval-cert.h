@@ -11,9 +11,5 @@ G_BEGIN_DECLS
  * @created: (out) (optional) TRUE if they were made now. */
 gboolean         serval_cert_ensure (const char *dir, const char *common_name, char **cert_path,
                                      char **key_path, gboolean *created, GError **error);
-/* The same, then loads them as a GTlsCertificate (for tests that play a
- * GIO TLS peer). */
-GTlsCertificate *serval_cert_load_or_create (const char *dir, const char *common_name,
-                                             gboolean *created, GError **error);
 
 G_END_DECLS

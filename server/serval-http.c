@@ -11,8 +11,9 @@ struct _ServalHttp
   SoupServer *soup;
 };
 
-char *
-serval_http_metrics_text (ServalServer *server)
+/* The metrics page. */
+static char *
+metrics_text (ServalServer *server)
 {
   const ServalSwitchStats *sw = serval_switch_get_stats (serval_server_get_switch (server));
   GString *s = g_string_new (NULL);
@@ -119,7 +120,7 @@ handler_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTab
     }
   else if (g_str_equal (path, "/metrics"))
     {
-      char *text = serval_http_metrics_text (http->server);
+      char *text = metrics_text (http->server);
 
       soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
       soup_server_message_set_response (msg, "text/plain; version=0.0.4", SOUP_MEMORY_TAKE,

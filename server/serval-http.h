@@ -10,7 +10,5 @@ typedef struct _ServalHttp ServalHttp;
 /* Listens on @listen ("HOST:PORT"). */
 ServalHttp *serval_http_start (ServalServer *server, const char *listen, GError **error);
 void        serval_http_stop (ServalHttp *http);
-/* The metrics page, also used by tests. */
-char       *serval_http_metrics_text (ServalServer *server);
 
 G_END_DECLS
