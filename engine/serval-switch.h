@@ -8,7 +8,8 @@
  *
  * The switch does no I/O and reads no clock: callers pass the time, and
  * frames leave through each port's output function, so it runs the same
- * in the server and in unit tests.
+ * in the server and in unit tests. Not thread-safe: one thread uses a
+ * switch.
  */
 #pragma once
 
@@ -17,79 +18,281 @@
 
 G_BEGIN_DECLS
 
+/**
+ * ServalSwitch:
+ *
+ * An Ethernet switch: its ports, their VLANs, a forwarding database per
+ * VLAN and its statistics. Made with serval_switch_new(), freed with
+ * serval_switch_free().
+ */
 typedef struct _ServalSwitch ServalSwitch;
+/**
+ * ServalSwitchPort:
+ *
+ * A port of a #ServalSwitch, made with serval_switch_add_port(). The
+ * switch owns it: it is valid until serval_switch_remove_port() or
+ * serval_switch_free().
+ */
 typedef struct _ServalSwitchPort ServalSwitchPort;
 
-/* Why a frame was not forwarded; index into ServalSwitchStats.dropped. */
+/**
+ * ServalSwitchVerdict:
+ * @SERVAL_SWITCH_FORWARDED: forwarded to at least one port
+ * @SERVAL_SWITCH_DROP_NOT_MEMBER: the port has not joined that VLAN
+ * @SERVAL_SWITCH_DROP_SIZE: shorter than 14 or longer than max_frame
+ * @SERVAL_SWITCH_DROP_BAD_SOURCE: source MAC is multicast/broadcast/zero
+ * @SERVAL_SWITCH_DROP_STORM: broadcast/multicast over the port's rate
+ * @SERVAL_SWITCH_DROP_MAC_LIMIT: a new source MAC over a table limit (also a
+ *   MAC that moved to a port that has learned max_macs_per_port already)
+ * @SERVAL_SWITCH_DROP_SAME_PORT: destination learned on the input port
+ * @SERVAL_SWITCH_DROP_NO_DEST: flooded, but no other member
+ * @SERVAL_SWITCH_N_VERDICTS: the number of verdicts, not one
+ *
+ * What serval_switch_input() did with a frame: forwarded, or why it was
+ * not forwarded. Also the index into #ServalSwitchStats.dropped.
+ */
 typedef enum {
   SERVAL_SWITCH_FORWARDED = 0,
-  SERVAL_SWITCH_DROP_NOT_MEMBER,   /* the port has not joined that VLAN */
-  SERVAL_SWITCH_DROP_SIZE,         /* shorter than 14 or longer than max_frame */
-  SERVAL_SWITCH_DROP_BAD_SOURCE,   /* source MAC is multicast/broadcast/zero */
-  SERVAL_SWITCH_DROP_STORM,        /* broadcast/multicast over the port's rate */
-  SERVAL_SWITCH_DROP_MAC_LIMIT,    /* a new source MAC over a table limit */
-  SERVAL_SWITCH_DROP_SAME_PORT,    /* destination learned on the input port */
-  SERVAL_SWITCH_DROP_NO_DEST,      /* flooded, but no other member */
+  SERVAL_SWITCH_DROP_NOT_MEMBER,
+  SERVAL_SWITCH_DROP_SIZE,
+  SERVAL_SWITCH_DROP_BAD_SOURCE,
+  SERVAL_SWITCH_DROP_STORM,
+  SERVAL_SWITCH_DROP_MAC_LIMIT,
+  SERVAL_SWITCH_DROP_SAME_PORT,
+  SERVAL_SWITCH_DROP_NO_DEST,
   SERVAL_SWITCH_N_VERDICTS
 } ServalSwitchVerdict;
 
+/**
+ * ServalSwitchLimits:
+ * @max_frame: bytes, default 65535
+ * @max_macs_per_port: per port and VLAN, default 256
+ * @max_macs_per_vlan: default 16384
+ * @aging_seconds: default 300; a unicast destination not seen for longer
+ *   is flooded, and serval_switch_age() forgets it
+ * @storm_pps: broadcast+multicast frames/s per port, default 1000
+ * @storm_burst: bucket size, default 2000
+ *
+ * A switch's limits, fixed when it is made. Fill them with
+ * serval_switch_limits_init() and change what differs.
+ */
 typedef struct {
-  guint max_frame;          /* bytes, default 65535 */
-  guint max_macs_per_port;  /* per port and VLAN, default 256 */
-  guint max_macs_per_vlan;  /* default 16384 */
-  guint aging_seconds;      /* default 300 */
-  guint storm_pps;          /* broadcast+multicast frames/s per port, default 1000 */
-  guint storm_burst;        /* bucket size, default 2000 */
+  guint max_frame;
+  guint max_macs_per_port;
+  guint max_macs_per_vlan;
+  guint aging_seconds;
+  guint storm_pps;
+  guint storm_burst;
 } ServalSwitchLimits;
 
+/**
+ * ServalSwitchStats:
+ * @frames_in: frames given to serval_switch_input(), dropped ones included
+ * @bytes_in: their bytes
+ * @frames_out: one per copy delivered to a port
+ * @bytes_out: the bytes of those copies
+ * @dropped: frames not forwarded, by #ServalSwitchVerdict (the
+ *   %SERVAL_SWITCH_FORWARDED slot stays 0)
+ *
+ * A switch's counters since it was made.
+ */
 typedef struct {
   guint64 frames_in;
   guint64 bytes_in;
-  guint64 frames_out;       /* one per copy delivered to a port */
+  guint64 frames_out;
   guint64 bytes_out;
   guint64 dropped[SERVAL_SWITCH_N_VERDICTS];
 } ServalSwitchStats;
 
-/* Called for every copy of a frame that leaves through @port: the frame
- * that came in, with its VLAN and its offload metadata. */
+/**
+ * ServalSwitchOutputFunc:
+ * @port: the port the frame leaves through
+ * @frame: (transfer none): the frame, borrowed: valid during the call only
+ * @user_data: the data given to serval_switch_add_port()
+ *
+ * Called for every copy of a frame that leaves through @port: the frame
+ * that came in, with its VLAN and its offload metadata. Called from within
+ * serval_switch_input(), while the switch walks the VLAN's ports: it must
+ * not change the switch (no join, leave, port added or removed, no input).
+ */
 typedef void (*ServalSwitchOutputFunc) (ServalSwitchPort  *port,
                                         const ServalFrame *frame,
                                         gpointer           user_data);
 
+/**
+ * serval_switch_limits_init:
+ * @limits: (out caller-allocates): the limits to fill
+ *
+ * Sets every limit to its default (see #ServalSwitchLimits).
+ */
 void          serval_switch_limits_init (ServalSwitchLimits *limits);
+/**
+ * serval_switch_verdict_to_string:
+ * @verdict: a verdict
+ *
+ * Returns: (transfer none): a short name for @verdict ("forwarded",
+ *   "not_member", ...), for logs and metrics; "unknown" for a value out of
+ *   range
+ */
 const char   *serval_switch_verdict_to_string (ServalSwitchVerdict verdict);
 
-ServalSwitch *serval_switch_new (const ServalSwitchLimits *limits /* nullable: defaults */);
+/**
+ * serval_switch_new:
+ * @limits: (nullable): the limits, copied; %NULL for the defaults
+ *
+ * Returns: (transfer full): a new switch without ports
+ */
+ServalSwitch *serval_switch_new (const ServalSwitchLimits *limits);
+/**
+ * serval_switch_free:
+ * @sw: (nullable): a switch
+ *
+ * Frees the switch with its ports and tables. No output function is
+ * called.
+ */
 void          serval_switch_free (ServalSwitch *sw);
 
+/**
+ * serval_switch_add_port:
+ * @sw: a switch
+ * @output: (nullable) (scope forever): called for every frame that leaves
+ *   through the port; %NULL drops them (they are still counted)
+ * @user_data: (closure output): data for @output, and what
+ *   serval_switch_port_get_user_data() returns
+ *
+ * Adds a port in no VLAN. No destroy notify: @user_data must stay valid
+ * until the port is removed.
+ *
+ * Returns: (transfer none): the port, owned by the switch
+ */
 ServalSwitchPort *serval_switch_add_port (ServalSwitch           *sw,
                                           ServalSwitchOutputFunc  output,
                                           gpointer                user_data);
-/* Removes the port from all VLANs and forgets every MAC learned on it. */
+/**
+ * serval_switch_remove_port:
+ * @sw: a switch
+ * @port: a port of @sw, freed here
+ *
+ * Removes the port from all VLANs and forgets every MAC learned on it,
+ * then frees it: @port is invalid afterwards.
+ */
 void          serval_switch_remove_port (ServalSwitch *sw, ServalSwitchPort *port);
 
+/**
+ * serval_switch_port_join:
+ * @sw: a switch
+ * @port: a port of @sw
+ * @vlan: the VLAN tag
+ *
+ * Makes @port a member of @vlan; nothing if it is one already.
+ */
 void          serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 vlan);
-/* Leaving forgets the MACs learned on the port in that VLAN. */
+/**
+ * serval_switch_port_leave:
+ * @sw: a switch
+ * @port: a port of @sw
+ * @vlan: the VLAN tag
+ *
+ * Leaving forgets the MACs learned on the port in that VLAN; the VLAN's
+ * table goes with its last member. Nothing if @port is not a member.
+ */
 void          serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32 vlan);
+/**
+ * serval_switch_port_is_member:
+ * @port: a port
+ * @vlan: the VLAN tag
+ *
+ * Returns: whether @port has joined @vlan
+ */
 gboolean      serval_switch_port_is_member (ServalSwitchPort *port, guint32 vlan);
+/**
+ * serval_switch_port_get_user_data:
+ * @port: a port
+ *
+ * Returns: (transfer none): the user data given to serval_switch_add_port()
+ */
 gpointer      serval_switch_port_get_user_data (ServalSwitchPort *port);
+/**
+ * serval_switch_vlan_n_ports:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ *
+ * Returns: how many ports have joined @vlan
+ */
 guint         serval_switch_vlan_n_ports (ServalSwitch *sw, guint32 vlan);
-/* The ports that joined @vlan, @n_ports of them (none: NULL), in no set order.
- * The array is the switch's own: a join or leave in @vlan changes it. */
+/**
+ * serval_switch_vlan_get_ports:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @n_ports: (out): how many ports there are
+ *
+ * The ports that joined @vlan, @n_ports of them (none: NULL), in no set order.
+ * The array is the switch's own: a join or leave in @vlan changes it (and
+ * so does serval_switch_remove_port() of a member).
+ *
+ * Returns: (transfer none) (nullable) (array length=n_ports): the ports
+ */
 ServalSwitchPort *const *serval_switch_vlan_get_ports (ServalSwitch *sw, guint32 vlan, guint *n_ports);
 
-/* Learns the source MAC and forwards the frame. @now_us is a monotonic time
- * in microseconds (g_get_monotonic_time() in production). */
+/**
+ * serval_switch_input:
+ * @sw: a switch
+ * @port: the port the frame came in on
+ * @frame: (transfer none): the frame, in the VLAN @frame->vlan
+ * @now_us: the time now
+ *
+ * Learns the source MAC and forwards the frame. @now_us is a monotonic time
+ * in microseconds (g_get_monotonic_time() in production). The copies leave
+ * through the output functions of the ports before this returns; the
+ * frame is not kept.
+ *
+ * Returns: %SERVAL_SWITCH_FORWARDED, or why the frame was dropped (counted
+ *   in #ServalSwitchStats.dropped)
+ */
 ServalSwitchVerdict serval_switch_input (ServalSwitch      *sw,
                                          ServalSwitchPort  *port,
                                          const ServalFrame *frame,
                                          gint64             now_us);
 
-/* Forgets MACs not seen for aging_seconds; returns how many. */
+/**
+ * serval_switch_age:
+ * @sw: a switch
+ * @now_us: the time now, on the clock given to serval_switch_input()
+ *
+ * Forgets MACs not seen for aging_seconds; the caller calls this from time
+ * to time.
+ *
+ * Returns: how many were forgotten
+ */
 guint         serval_switch_age (ServalSwitch *sw, gint64 now_us);
-/* The port a MAC was learned on in @vlan, or NULL. */
+/**
+ * serval_switch_lookup:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @mac: (array fixed-size=6): a MAC address
+ *
+ * The port a MAC was learned on in @vlan, or NULL. An entry older than
+ * aging_seconds that serval_switch_age() has not forgotten yet is still
+ * found here, although serval_switch_input() floods to it.
+ *
+ * Returns: (transfer none) (nullable): the port, or %NULL
+ */
 ServalSwitchPort *serval_switch_lookup (ServalSwitch *sw, guint32 vlan, const guint8 mac[6]);
+/**
+ * serval_switch_n_macs:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ *
+ * Returns: how many MACs the switch knows in @vlan
+ */
 guint         serval_switch_n_macs (ServalSwitch *sw, guint32 vlan);
+/**
+ * serval_switch_get_stats:
+ * @sw: a switch
+ *
+ * Returns: (transfer none): the switch's counters, updated in place as
+ *   frames pass
+ */
 const ServalSwitchStats *serval_switch_get_stats (ServalSwitch *sw);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalSwitch, serval_switch_free)
