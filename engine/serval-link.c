@@ -154,12 +154,13 @@ serval_link_get_resume_data (ServalLink *link)
 /**
  * serval_link_set_handlers:
  * @link: a link
- * @message_func: (nullable) (scope notified): called for management messages
- * @data_func: (nullable) (scope notified): called for data frames
- * @user_data: for both
+ * @message_func: (nullable) (scope forever): called for management messages
+ * @data_func: (nullable) (scope forever): called for data frames
+ * @user_data: for both; it must outlive the handlers (there is no destroy
+ *   notify: set the handlers to %NULL before freeing it)
  *
- * Sets what is called for each message received. Pings and pongs are
- * handled inside the link.
+ * Sets what is called for each message received, on the link's main
+ * context. Pings and pongs are handled inside the link.
  */
 void
 serval_link_set_handlers (ServalLink *link, ServalLinkMessageFunc message_func,
