@@ -184,7 +184,8 @@ handle_token_login (Session *s, const ServalRequest *req)
                  server->config.token_lifetime == 0 ? "not accepted by this server (--token-lifetime 0)"
                  : serval_token_status_text (st));
       serval_session_reply_error (
-        s, req->id, SERVAL_ERROR_CODE_TOKEN_REFUSED, "The resume token was refused (%s): log in with the password",
+        s, req->id, SERVAL_ERROR_CODE_TOKEN_REFUSED,
+        "The resume token was refused (%s): log in with the password",
         server->config.token_lifetime == 0 ? "this server issues none"
         : st == SERVAL_TOKEN_EXPIRED ? "expired"
         : st == SERVAL_TOKEN_TOO_OLD ? "past the server's maximum age since the last password login"

@@ -159,7 +159,8 @@ serval_session_handle_leave (Session *s, const ServalRequest *req)
 
   if (m == NULL)
     {
-      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_JOINED, "You are not in VLAN “%s”", req->vlan);
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_JOINED, "You are not in VLAN “%s”",
+                                  req->vlan);
       return;
     }
   serval_session_leave (s, m->tag, NULL, SERVAL_ERROR_CODE_BAD_REQUEST);
@@ -173,7 +174,8 @@ serval_session_handle_update (Session *s, const ServalRequest *req)
 
   if (m == NULL)
     {
-      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_JOINED, "You are not in VLAN “%s”", req->vlan);
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_JOINED, "You are not in VLAN “%s”",
+                                  req->vlan);
       return;
     }
   serval_member_set_addresses (m->member, (const char *const *) req->addresses);
