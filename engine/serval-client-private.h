@@ -2,7 +2,7 @@
  *
  * serval-client.c          the object: properties, signals, state
  * serval-client-connect.c  connecting, login, tokens, TLS resumption, reconnecting
- * serval-client-request.c  the messages, the one file that touches asn1c structs:
+ * serval-client-request.c  the messages (built and read by serval-message.h):
  *                          requests by id, responses, events, the Hello
  * serval-client-vlan.c     ServalClientVlan: joining, members, addresses, frames
  */

@@ -1,8 +1,9 @@
-/* serval-client-request.c: the client's messages, the one file of the client
- * that builds and reads asn1c structs. Requests go out with an id and wait in
- * client->pending until the response with that id, or until their
+/* serval-client-request.c: the client's messages. Requests go out with an id
+ * and wait in client->pending until the response with that id, or until their
  * GCancellable is cancelled; events and the server's Hello come in here too.
- * The named calls and the list calls of serval-client.h are at the end. */
+ * Messages are built and read by the message layer (serval-message.h): this
+ * file sees plain C values only. The named calls and the list calls of
+ * serval-client.h are at the end. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -11,9 +12,9 @@
 
 #include <string.h>
 
-#include "serval-codec.h"
+#include "serval-message.h"
 
-typedef void (*ResponseHandler) (ServalClient *client, GTask *task, const ResponseBody_t *body);
+typedef void (*ResponseHandler) (ServalClient *client, GTask *task, ServalResponse *resp);
 
 /* A request's task data: how to read its response, and while it waits in
  * client->pending under its id, the source that sees its GCancellable. */
@@ -39,49 +40,41 @@ request_free (gpointer data)
   g_free (data);
 }
 
-static void login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body);
-static void join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body);
-static void send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler handler,
-                          gconstpointer handler_data);
-
-static void
-strv_builder_take (GStrvBuilder *b, char *s)
-{
-  g_strv_builder_add (b, s);
-  g_free (s);
-}
+static void login_handler (ServalClient *client, GTask *task, ServalResponse *resp);
+static void join_handler (ServalClient *client, GTask *task, ServalResponse *resp);
+static guint32 request_start (ServalClient *client, GTask *task, ResponseHandler handler,
+                              gconstpointer handler_data, gboolean login);
 
 /* --- errors ---------------------------------------------------------------- */
 
 static GError *
-error_from_wire (ServalClient *client, const Error_t *err)
+error_from_wire (ServalClient *client, ServalErrorCode wire_code, const char *text)
 {
-  g_autofree char *text = serval_asn_dup_string (&err->text);
   ServalClientError code;
 
-  switch (err->code)
+  switch (wire_code)
     {
-    case ErrorCode_authFailed:
+    case SERVAL_ERROR_CODE_AUTH_FAILED:
       return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_AUTH,
                           _("Wrong password for %s on %s, or no such user: check them, or ask the "
                           "server's administrator"), client->user, client->server);
-    case ErrorCode_versionMismatch:
+    case SERVAL_ERROR_CODE_VERSION_MISMATCH:
       return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_VERSION,
                           _("%s speaks another version of the Serval protocol (%s): update Serval"),
                           client->server, text);
-    case ErrorCode_tokenRefused: code = SERVAL_CLIENT_ERROR_TOKEN_REFUSED; break;
-    case ErrorCode_rateLimited: code = SERVAL_CLIENT_ERROR_RATE_LIMITED; break;
-    case ErrorCode_notAllowed: code = SERVAL_CLIENT_ERROR_NOT_ALLOWED; break;
-    case ErrorCode_noSuchVlan: code = SERVAL_CLIENT_ERROR_NO_SUCH_VLAN; break;
-    case ErrorCode_noSuchUser: code = SERVAL_CLIENT_ERROR_NO_SUCH_USER; break;
-    case ErrorCode_exists: code = SERVAL_CLIENT_ERROR_EXISTS; break;
+    case SERVAL_ERROR_CODE_TOKEN_REFUSED: code = SERVAL_CLIENT_ERROR_TOKEN_REFUSED; break;
+    case SERVAL_ERROR_CODE_RATE_LIMITED: code = SERVAL_CLIENT_ERROR_RATE_LIMITED; break;
+    case SERVAL_ERROR_CODE_NOT_ALLOWED: code = SERVAL_CLIENT_ERROR_NOT_ALLOWED; break;
+    case SERVAL_ERROR_CODE_NO_SUCH_VLAN: code = SERVAL_CLIENT_ERROR_NO_SUCH_VLAN; break;
+    case SERVAL_ERROR_CODE_NO_SUCH_USER: code = SERVAL_CLIENT_ERROR_NO_SUCH_USER; break;
+    case SERVAL_ERROR_CODE_EXISTS: code = SERVAL_CLIENT_ERROR_EXISTS; break;
     default: code = SERVAL_CLIENT_ERROR_SERVER; break;
     }
   return g_error_new (SERVAL_CLIENT_ERROR, code, "%s", text);
 }
 
 static void
-ok_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+ok_handler (ServalClient *client, GTask *task, ServalResponse *resp)
 {
   g_task_return_boolean (task, TRUE);
 }
@@ -124,21 +117,24 @@ request_cancelled_cb (GCancellable *cancellable, gpointer user_data)
       /* The server may have joined us already: a Leave after the Join
        * undoes it, so that others do not see a member that is not there. */
       ServalClientVlan *vlan = g_object_get_data (G_OBJECT (task), "vlan");
-      Message_t *msg = serval_message_new_request (0, RequestBody_PR_leave);
+      guint32 id = request_start (client, g_task_new (client, NULL, NULL, NULL), ok_handler, NULL, FALSE);
 
-      serval_asn_set_string (&msg->choice.request.body.choice.leave, vlan->name);
-      send_request (client, msg, g_task_new (client, NULL, NULL, NULL), ok_handler, NULL);
+      if (id != 0)
+        serval_link_send_take (client->link, serval_request_build_leave (id, vlan->name));
     }
   g_task_return_error_if_cancelled (task);
   g_object_unref (task);
   return G_SOURCE_REMOVE;
 }
 
-/* Sends @msg with a new id; @task takes the answer, read by @handler.
- * Takes @msg and the reference to @task. */
-static void
-send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler handler,
-              gconstpointer handler_data)
+/* Gives @task a new request id under which it waits for its answer, read
+ * by @handler; the caller then sends the request with that id. Returns 0
+ * (and @task has its answer) if the request cannot go out: cancelled, or
+ * not connected (or not logged in, unless it is the @login). Takes the
+ * reference to @task. */
+static guint32
+request_start (ServalClient *client, GTask *task, ResponseHandler handler, gconstpointer handler_data,
+               gboolean login)
 {
   Request *req = g_new0 (Request, 1);
   GCancellable *cancellable = g_task_get_cancellable (task);
@@ -149,24 +145,21 @@ send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler
   g_task_set_task_data (task, req, request_free);
   if (g_task_return_error_if_cancelled (task))
     {
-      serval_message_free (msg);
       g_object_unref (task);
-      return;
+      return 0;
     }
-  if (client->link == NULL || (!client->logged_in && msg->choice.request.body.present != RequestBody_PR_login))
+  if (client->link == NULL || (!client->logged_in && !login))
     {
-      serval_message_free (msg);
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
                                _("Not connected to %s%s%s"), client->server,
                                client->last_error ? ": " : "",
                                client->last_error ? client->last_error : "");
       g_object_unref (task);
-      return;
+      return 0;
     }
   id = client->next_id++;
   if (client->next_id > G_MAXINT32)   /* RequestId is 0..2^31-1 */
     client->next_id = 1;
-  msg->choice.request.id = id;
   req->id = id;
   if (cancellable != NULL)
     {
@@ -174,108 +167,79 @@ send_request (ServalClient *client, Message_t *msg, GTask *task, ResponseHandler
       g_task_attach_source (task, req->cancel_source, G_SOURCE_FUNC (request_cancelled_cb));
     }
   g_hash_table_insert (client->pending, GUINT_TO_POINTER (id), task);
-  serval_link_send_take (client->link, msg);
+  return id;
 }
 
 static void
-handle_response (ServalClient *client, const Response_t *resp)
+handle_response (ServalClient *client, ServalResponse *resp)
 {
   GTask *task;
   Request *req;
 
-  if (!g_hash_table_steal_extended (client->pending, GUINT_TO_POINTER ((guint32) resp->id),
-                                    NULL, (gpointer *) &task))
+  if (!g_hash_table_steal_extended (client->pending, GUINT_TO_POINTER (resp->id), NULL, (gpointer *) &task))
     {
-      g_debug ("Response to unknown request %lu from %s", resp->id, client->server);
+      g_debug ("Response to unknown request %lu from %s", (gulong) resp->id, client->server);
       return;
     }
   req = g_task_get_task_data (task);
   request_unwatch (req);
-  if (resp->body.present == ResponseBody_PR_error)
-    g_task_return_error (task, error_from_wire (client, &resp->body.choice.error));
+  if (resp->kind == SERVAL_RESPONSE_ERROR)
+    g_task_return_error (task, error_from_wire (client, resp->error_code, resp->error_text));
   else
-    req->handler (client, task, &resp->body);
+    req->handler (client, task, resp);
   g_object_unref (task);
 }
 
 /* --- events ---------------------------------------------------------------- */
 
-static ServalClientVlan *
-find_vlan_asn (ServalClient *client, const OCTET_STRING_t *name)
-{
-  g_autofree char *s = serval_asn_dup_string (name);
-
-  return serval_client_find_vlan (client, s, NULL);
-}
-
 static void
-handle_member_event (ServalClient *client, Event_PR kind, const MemberEvent_t *ev)
+handle_event (ServalClient *client, ServalEvent *ev)
 {
-  ServalClientVlan *vlan = find_vlan_asn (client, &ev->vlan);
-  g_autoptr(ServalMember) m = NULL;
+  ServalClientVlan *vlan = ev->vlan != NULL ? serval_client_find_vlan (client, ev->vlan, NULL) : NULL;
 
-  if (vlan == NULL)
-    return;
-  m = serval_member_new_from_asn (&ev->member);
-  serval_client_vlan_member_changed (vlan, m, kind == Event_PR_memberLeft);
-}
-
-static GStrv
-servers_from_asn (const Endpoint_t *const *list, int count)
-{
-  GStrvBuilder *b = g_strv_builder_new ();
-  GStrv servers;
-
-  for (int i = 0; i < count; i++)
-    strv_builder_take (b, serval_asn_dup_string (list[i]));
-  servers = g_strv_builder_end (b);
-  g_strv_builder_unref (b);
-  return servers;
-}
-
-static void
-handle_event (ServalClient *client, const Event_t *ev)
-{
-  switch (ev->present)
+  switch (ev->kind)
     {
-    case Event_PR_memberJoined:
-      handle_member_event (client, ev->present, &ev->choice.memberJoined);
+    case SERVAL_EVENT_MEMBER_JOINED:
+    case SERVAL_EVENT_MEMBER_LEFT:
+    case SERVAL_EVENT_MEMBER_UPDATED:
+      if (vlan != NULL)
+        serval_client_vlan_member_changed (vlan, ev->member, ev->kind == SERVAL_EVENT_MEMBER_LEFT);
       break;
-    case Event_PR_memberLeft:
-      handle_member_event (client, ev->present, &ev->choice.memberLeft);
+    case SERVAL_EVENT_REMOVED:
+      if (vlan != NULL)
+        {
+          g_message ("Removed from VLAN “%s” by %s: %s", vlan->name, client->server, ev->text);
+          serval_client_remove_vlan (client, vlan, ev->text);
+        }
       break;
-    case Event_PR_memberUpdated:
-      handle_member_event (client, ev->present, &ev->choice.memberUpdated);
+    case SERVAL_EVENT_SERVERS:
+      serval_client_set_servers (client, g_steal_pointer (&ev->servers));
       break;
-    case Event_PR_removed:
-      {
-        ServalClientVlan *vlan = find_vlan_asn (client, &ev->choice.removed.vlan);
-        g_autofree char *text = serval_asn_dup_string (&ev->choice.removed.reason.text);
-
-        if (vlan != NULL)
-          {
-            g_message ("Removed from VLAN “%s” by %s: %s", vlan->name, client->server, text);
-            serval_client_remove_vlan (client, vlan, text);
-          }
-      }
+    case SERVAL_EVENT_BYE:
+      g_message ("%s closes the connection: %s", client->server, ev->text);
+      serval_client_set_last_error (client, ev->text);
       break;
-    case Event_PR_servers:
-      serval_client_set_servers (client,
-                                 servers_from_asn ((const Endpoint_t *const *) ev->choice.servers.list.array,
-                                                   ev->choice.servers.list.count));
-      break;
-    case Event_PR_bye:
-      {
-        g_autofree char *text = serval_asn_dup_string (&ev->choice.bye.text);
-
-        g_message ("%s closes the connection: %s", client->server, text);
-        serval_client_set_last_error (client, text);
-      }
-      break;
-    case Event_PR_NOTHING:
+    case SERVAL_EVENT_UNKNOWN:
     default:
       break;
     }
+}
+
+static void
+handle_hello (ServalClient *client, ServalLink *link, const ServalHello *hello)
+{
+  if (hello->version != SERVAL_PROTOCOL_VERSION)
+    {
+      g_autoptr(GError) error =
+        g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL,
+                     _("%s speaks Serval protocol version %ld, this client version %d: update Serval"),
+                     client->server, (long) hello->version, SERVAL_PROTOCOL_VERSION);
+      serval_link_close (link, error);
+      return;
+    }
+  g_free (client->node);
+  client->node = g_strdup (hello->node);
+  client->server_offload = hello->offload;
 }
 
 void
@@ -283,27 +247,31 @@ serval_client_link_message_cb (ServalLink *link, const Message_t *msg, gpointer 
 {
   ServalClient *client = user_data;
 
-  switch (msg->present)
+  switch (serval_message_get_kind (msg))
     {
-    case Message_PR_hello:
-      if (msg->choice.hello.version != SERVAL_PROTOCOL_VERSION)
-        {
-          g_autoptr(GError) error =
-            g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL,
-                         _("%s speaks Serval protocol version %ld, this client version %d: update Serval"),
-                         client->server, msg->choice.hello.version, SERVAL_PROTOCOL_VERSION);
-          serval_link_close (link, error);
-          return;
-        }
-      g_free (client->node);
-      client->node = msg->choice.hello.node ? serval_asn_dup_string (msg->choice.hello.node) : NULL;
-      client->server_offload = msg->choice.hello.offload != NULL && *msg->choice.hello.offload;
+    case SERVAL_MESSAGE_HELLO:
+      {
+        g_auto(ServalHello) hello = { 0 };
+
+        serval_hello_parse (msg, &hello);
+        handle_hello (client, link, &hello);
+      }
       break;
-    case Message_PR_response:
-      handle_response (client, &msg->choice.response);
+    case SERVAL_MESSAGE_RESPONSE:
+      {
+        g_auto(ServalResponse) resp = { 0 };
+
+        serval_response_parse (msg, &resp);
+        handle_response (client, &resp);
+      }
       break;
-    case Message_PR_event:
-      handle_event (client, &msg->choice.event);
+    case SERVAL_MESSAGE_EVENT:
+      {
+        g_auto(ServalEvent) ev = { 0 };
+
+        serval_event_parse (msg, &ev);
+        handle_event (client, &ev);
+      }
       break;
     default:
       g_debug ("Ignoring a %s message from %s", serval_message_kind_to_string (msg), client->server);
@@ -316,12 +284,9 @@ serval_client_link_message_cb (ServalLink *link, const Message_t *msg, gpointer 
 void
 serval_client_send_hello (ServalClient *client)
 {
-  Message_t *msg = serval_message_new_hello (NULL);
-
   /* Frames with offload metadata are welcome: a TAP device with a vnet
    * header takes them whole, one without gets them segmented here. */
-  serval_message_set_hello_offload (msg, client->offload);
-  serval_link_send_take (client->link, msg);
+  serval_link_send_take (client->link, serval_hello_build (NULL, client->offload));
 }
 
 /* Logs in on the new link: with the resume token if there is one (no
@@ -329,69 +294,53 @@ serval_client_send_hello (ServalClient *client)
 void
 serval_client_send_login (ServalClient *client)
 {
-  Message_t *msg = serval_message_new_request (0, RequestBody_PR_login);
-  Login_t *login = &msg->choice.request.body.choice.login;
+  GTask *task = g_task_new (client, NULL, serval_client_login_done_cb, NULL);
+  guint32 id;
 
-  serval_asn_set_string (&login->user, client->user);
-  serval_asn_set_string (&login->host, client->host);
   client->login_with_token = client->token != NULL;
-  if (client->token != NULL)
-    {
-      gsize len;
-      const guint8 *p = g_bytes_get_data (client->token, &len);
-
-      serval_asn_set_bytes (&login->password, "", 0);
-      login->token = calloc (1, sizeof *login->token);
-      serval_asn_set_bytes (login->token, p, len);
-    }
-  else
-    serval_asn_set_bytes (&login->password, client->password, strlen (client->password));
-  send_request (client, msg, g_task_new (client, NULL, serval_client_login_done_cb, NULL), login_handler,
-                NULL);
+  id = request_start (client, task, login_handler, NULL, TRUE);
+  if (id != 0)
+    serval_link_send_take (client->link,
+                           serval_request_build_login (id, client->user, client->host,
+                                                       client->token != NULL ? NULL : client->password,
+                                                       client->token));
 }
 
 static void
-login_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+login_handler (ServalClient *client, GTask *task, ServalResponse *resp)
 {
-  const LoggedIn_t *li;
   g_autoptr(GBytes) token = NULL;
   g_auto(GStrv) servers = NULL;
 
-  if (body->present != ResponseBody_PR_loggedIn)
+  if (resp->kind != SERVAL_RESPONSE_LOGGED_IN)
     {
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER,
                                _("%s answered the login with something else"), client->server);
       return;
     }
-  li = &body->choice.loggedIn;
-  if (li->token != NULL && li->token->size > 0)
-    token = g_bytes_new (li->token->buf, li->token->size);
-  if (li->servers.list.count > 0)
-    servers = servers_from_asn ((const Endpoint_t *const *) li->servers.list.array, li->servers.list.count);
-  serval_client_logged_in (client, g_steal_pointer (&token), li->admin, g_steal_pointer (&servers),
-                           li->keepalive);
+  if (resp->token != NULL && g_bytes_get_size (resp->token) > 0)
+    token = g_steal_pointer (&resp->token);
+  if (resp->servers[0] != NULL)
+    servers = g_steal_pointer (&resp->servers);
+  serval_client_logged_in (client, g_steal_pointer (&token), resp->admin, g_steal_pointer (&servers),
+                           resp->keepalive);
   g_task_return_boolean (task, TRUE);
 }
 
 /* --- joining --------------------------------------------------------------- */
 
 static void
-join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+join_handler (ServalClient *client, GTask *task, ServalResponse *resp)
 {
   ServalClientVlan *vlan = g_object_get_data (G_OBJECT (task), "vlan");
-  const Joined_t *joined;
-  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
 
-  if (body->present != ResponseBody_PR_joined)
+  if (resp->kind != SERVAL_RESPONSE_JOINED)
     {
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER,
                                _("%s answered the join with something else"), client->server);
       return;
     }
-  joined = &body->choice.joined;
-  for (int i = 0; i < joined->members.list.count; i++)
-    g_ptr_array_add (members, serval_member_new_from_asn (joined->members.list.array[i]));
-  serval_client_vlan_joined (client, vlan, joined->tag, members);
+  serval_client_vlan_joined (client, vlan, resp->tag, resp->members);
   g_task_return_pointer (task, g_object_ref (vlan), g_object_unref);
 }
 
@@ -399,13 +348,12 @@ join_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
 void
 serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *task)
 {
-  Message_t *msg = serval_message_new_request (0, RequestBody_PR_join);
-  Join_t *join = &msg->choice.request.body.choice.join;
+  guint32 id;
 
   g_object_set_data_full (G_OBJECT (task), "vlan", g_object_ref (vlan), g_object_unref);
-  serval_asn_set_string (&join->vlan, vlan->name);
-  serval_asn_set_bytes (&join->mac, vlan->mac, 6);
-  send_request (client, msg, task, join_handler, NULL);
+  id = request_start (client, task, join_handler, NULL, FALSE);
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_join (id, vlan->name, vlan->mac));
 }
 
 /* --- address updates ------------------------------------------------------- */
@@ -414,18 +362,10 @@ serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *ta
 void
 serval_client_send_update (ServalClient *client, ServalClientVlan *vlan, const char *const *addrs)
 {
-  Message_t *msg = serval_message_new_request (0, RequestBody_PR_update);
-  MemberUpdate_t *u = &msg->choice.request.body.choice.update;
+  guint32 id = request_start (client, g_task_new (client, NULL, NULL, NULL), ok_handler, NULL, FALSE);
 
-  serval_asn_set_string (&u->vlan, vlan->name);
-  for (guint j = 0; addrs[j] != NULL && j < 16; j++)
-    {
-      Address_t *a = calloc (1, sizeof *a);
-
-      serval_asn_set_string (a, addrs[j]);
-      ASN_SEQUENCE_ADD (&u->addresses.list, a);
-    }
-  send_request (client, msg, g_task_new (client, NULL, NULL, NULL), ok_handler, NULL);
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_update (id, vlan->name, addrs));
 }
 
 /* --- named calls ----------------------------------------------------------- */
@@ -440,13 +380,14 @@ new_task (ServalClient *client, GCancellable *cancellable, GAsyncReadyCallback c
   return task;
 }
 
-/* The calls whose answer is nothing but success or an error. */
-static void
-send_simple (ServalClient *client, Message_t *msg, GCancellable *cancellable,
-             GAsyncReadyCallback callback, gpointer user_data, gpointer source_tag)
+/* The calls whose answer is nothing but success or an error: their id, or
+ * 0 if the call is over already (see request_start()). */
+static guint32
+start_simple (ServalClient *client, GCancellable *cancellable, GAsyncReadyCallback callback,
+              gpointer user_data, gpointer source_tag)
 {
-  send_request (client, msg, new_task (client, cancellable, callback, user_data, source_tag),
-                ok_handler, NULL);
+  return request_start (client, new_task (client, cancellable, callback, user_data, source_tag),
+                        ok_handler, NULL, FALSE);
 }
 
 static gboolean
@@ -458,7 +399,7 @@ finish_simple (ServalClient *client, GAsyncResult *result, gpointer source_tag, 
 }
 
 static void
-leave_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+leave_handler (ServalClient *client, GTask *task, ServalResponse *resp)
 {
   const char *name = g_object_get_data (G_OBJECT (task), "vlan-name");
   ServalClientVlan *vlan = serval_client_find_vlan (client, name, NULL);
@@ -473,11 +414,12 @@ serval_client_leave_async (ServalClient *client, const char *vlan, GCancellable 
                            GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = new_task (client, cancellable, callback, user_data, serval_client_leave_async);
-  Message_t *msg = serval_message_new_request (0, RequestBody_PR_leave);
+  guint32 id;
 
-  serval_asn_set_string (&msg->choice.request.body.choice.leave, vlan);
   g_object_set_data_full (G_OBJECT (task), "vlan-name", g_strdup (vlan), g_free);
-  send_request (client, msg, task, leave_handler, NULL);
+  id = request_start (client, task, leave_handler, NULL, FALSE);
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_leave (id, vlan));
 }
 
 gboolean
@@ -490,10 +432,10 @@ void
 serval_client_vlan_add_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
-  Message_t *msg = serval_message_new_request (0, RequestBody_PR_vlanAdd);
+  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_vlan_add_async);
 
-  serval_asn_set_string (&msg->choice.request.body.choice.vlanAdd, vlan);
-  send_simple (client, msg, cancellable, callback, user_data, serval_client_vlan_add_async);
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_vlan_add (id, vlan));
 }
 
 gboolean
@@ -506,10 +448,10 @@ void
 serval_client_vlan_delete_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
-  Message_t *msg = serval_message_new_request (0, RequestBody_PR_vlanDel);
+  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_vlan_delete_async);
 
-  serval_asn_set_string (&msg->choice.request.body.choice.vlanDel, vlan);
-  send_simple (client, msg, cancellable, callback, user_data, serval_client_vlan_delete_async);
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_vlan_del (id, vlan));
 }
 
 gboolean
@@ -523,13 +465,10 @@ serval_client_user_add_async (ServalClient *client, const char *user, const char
                               gboolean admin, GCancellable *cancellable, GAsyncReadyCallback callback,
                               gpointer user_data)
 {
-  Message_t *msg = serval_message_new_request (0, RequestBody_PR_userAdd);
-  UserAdd_t *add = &msg->choice.request.body.choice.userAdd;
+  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_user_add_async);
 
-  serval_asn_set_string (&add->name, user);
-  serval_asn_set_bytes (&add->password, password, strlen (password));
-  add->admin = admin;
-  send_simple (client, msg, cancellable, callback, user_data, serval_client_user_add_async);
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_user_add (id, user, password, admin));
 }
 
 gboolean
@@ -542,10 +481,10 @@ void
 serval_client_user_delete_async (ServalClient *client, const char *user, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
-  Message_t *msg = serval_message_new_request (0, RequestBody_PR_userDel);
+  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_user_delete_async);
 
-  serval_asn_set_string (&msg->choice.request.body.choice.userDel, user);
-  send_simple (client, msg, cancellable, callback, user_data, serval_client_user_delete_async);
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_user_del (id, user));
 }
 
 gboolean
@@ -554,25 +493,14 @@ serval_client_user_delete_finish (ServalClient *client, GAsyncResult *result, GE
   return finish_simple (client, result, serval_client_user_delete_async, error);
 }
 
-/* Grant and revoke are one message shape. */
-static Message_t *
-grant_message (RequestBody_PR kind, const char *user, const char *vlan)
-{
-  Message_t *msg = serval_message_new_request (0, kind);
-  RequestBody_t *body = &msg->choice.request.body;
-  Grant_t *grant = kind == RequestBody_PR_grant ? &body->choice.grant : &body->choice.revoke;
-
-  serval_asn_set_string (&grant->user, user);
-  serval_asn_set_string (&grant->vlan, vlan);
-  return msg;
-}
-
 void
 serval_client_grant_async (ServalClient *client, const char *user, const char *vlan,
                            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  send_simple (client, grant_message (RequestBody_PR_grant, user, vlan), cancellable, callback,
-               user_data, serval_client_grant_async);
+  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_grant_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_grant (id, user, vlan));
 }
 
 gboolean
@@ -585,8 +513,10 @@ void
 serval_client_revoke_async (ServalClient *client, const char *user, const char *vlan,
                             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  send_simple (client, grant_message (RequestBody_PR_revoke, user, vlan), cancellable, callback,
-               user_data, serval_client_revoke_async);
+  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_revoke_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_revoke (id, user, vlan));
 }
 
 gboolean
@@ -599,11 +529,10 @@ void
 serval_client_kick_async (ServalClient *client, const char *user, const char *vlan,
                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  Message_t *msg = serval_message_new_request (0, RequestBody_PR_kick);
+  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_kick_async);
 
-  serval_asn_set_string (&msg->choice.request.body.choice.kick.user, user);
-  serval_asn_set_string (&msg->choice.request.body.choice.kick.vlan, vlan);
-  send_simple (client, msg, cancellable, callback, user_data, serval_client_kick_async);
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_kick (id, user, vlan));
 }
 
 gboolean
@@ -614,92 +543,38 @@ serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **
 
 /* --- lists ----------------------------------------------------------------- */
 
-void
-serval_vlan_info_free (ServalVlanInfo *info)
-{
-  g_free (info->name);
-  g_free (info);
-}
-
-void
-serval_user_info_free (ServalUserInfo *info)
-{
-  g_free (info->name);
-  g_strfreev (info->vlans);
-  g_free (info);
-}
-
-/* A list call: the answer it expects, and how to read one element of its
- * SEQUENCE OF into what the caller gets. */
+/* A list call: the answer it expects, and what the caller gets. */
 typedef struct {
-  ResponseBody_PR present;
-  gpointer      (*read_item) (const void *item);
-  GDestroyNotify  free_item;
-  GType         (*model_type) (void);   /* the answer is a GListStore of these; NULL: a GPtrArray */
+  ServalResponseKind kind;
+  GDestroyNotify     free_item;
+  GType            (*model_type) (void);   /* the answer is a GListStore of these; NULL: a GPtrArray */
 } ListCall;
 
-static gpointer
-read_vlan_info (const void *item)
-{
-  const VlanInfo_t *v = item;
-  ServalVlanInfo *info = g_new0 (ServalVlanInfo, 1);
-
-  info->name = serval_asn_dup_string (&v->name);
-  info->tag = v->tag;
-  info->allowed = v->allowed;
-  info->members = v->members;
-  return info;
-}
-
-static gpointer
-read_member (const void *item)
-{
-  return serval_member_new_from_asn (item);
-}
-
-static gpointer
-read_user_info (const void *item)
-{
-  const UserInfo_t *u = item;
-  ServalUserInfo *info = g_new0 (ServalUserInfo, 1);
-  GStrvBuilder *b = g_strv_builder_new ();
-
-  info->name = serval_asn_dup_string (&u->name);
-  info->admin = u->admin;
-  for (int j = 0; j < u->vlans.list.count; j++)
-    strv_builder_take (b, serval_asn_dup_string (u->vlans.list.array[j]));
-  info->vlans = g_strv_builder_end (b);
-  g_strv_builder_unref (b);
-  return info;
-}
-
 static const ListCall list_vlans = {
-  ResponseBody_PR_vlans, read_vlan_info, (GDestroyNotify) serval_vlan_info_free, NULL
+  SERVAL_RESPONSE_VLANS, (GDestroyNotify) serval_vlan_info_free, NULL
 };
 static const ListCall list_members = {
-  ResponseBody_PR_members, read_member, g_object_unref, serval_member_get_type
+  SERVAL_RESPONSE_MEMBERS, g_object_unref, serval_member_get_type
 };
 static const ListCall list_users = {
-  ResponseBody_PR_users, read_user_info, (GDestroyNotify) serval_user_info_free, NULL
+  SERVAL_RESPONSE_USERS, (GDestroyNotify) serval_user_info_free, NULL
 };
 
 static void
-list_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
+list_handler (ServalClient *client, GTask *task, ServalResponse *resp)
 {
   const Request *req = g_task_get_task_data (task);
   const ListCall *call = req->handler_data;
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (call->free_item);
+  GPtrArray **list = call->kind == SERVAL_RESPONSE_VLANS ? &resp->vlans
+                     : call->kind == SERVAL_RESPONSE_USERS ? &resp->users
+                     : &resp->members;
+  g_autoptr(GPtrArray) items = NULL;
 
   /* Any other answer reads as an empty list. */
-  if (body->present == call->present)
-    {
-      /* Each list answer is a SEQUENCE OF, the first member of its choice:
-       * asn1c lays them all out as its anonymous sequence. */
-      const asn_anonymous_sequence_ *list = _A_CSEQUENCE_FROM_VOID (&body->choice);
-
-      for (int i = 0; i < list->count; i++)
-        g_ptr_array_add (items, call->read_item (list->array[i]));
-    }
+  if (resp->kind == call->kind)
+    items = g_steal_pointer (list);
+  if (items == NULL)
+    items = g_ptr_array_new_with_free_func (call->free_item);
   if (call->model_type != NULL)
     {
       GListStore *store = g_list_store_new (call->model_type ());
@@ -711,12 +586,13 @@ list_handler (ServalClient *client, GTask *task, const ResponseBody_t *body)
     g_task_return_pointer (task, g_steal_pointer (&items), (GDestroyNotify) g_ptr_array_unref);
 }
 
-static void
-send_list (ServalClient *client, Message_t *msg, const ListCall *call, GCancellable *cancellable,
-           GAsyncReadyCallback callback, gpointer user_data, gpointer source_tag)
+/* Like start_simple(), for a list call. */
+static guint32
+start_list (ServalClient *client, const ListCall *call, GCancellable *cancellable,
+            GAsyncReadyCallback callback, gpointer user_data, gpointer source_tag)
 {
-  send_request (client, msg, new_task (client, cancellable, callback, user_data, source_tag),
-                list_handler, call);
+  return request_start (client, new_task (client, cancellable, callback, user_data, source_tag),
+                        list_handler, call, FALSE);
 }
 
 static gpointer
@@ -731,8 +607,11 @@ void
 serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
-  send_list (client, serval_message_new_request (0, RequestBody_PR_listVlans), &list_vlans,
-             cancellable, callback, user_data, serval_client_list_vlans_async);
+  guint32 id = start_list (client, &list_vlans, cancellable, callback, user_data,
+                           serval_client_list_vlans_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_list_vlans (id));
 }
 
 GPtrArray *
@@ -745,11 +624,11 @@ void
 serval_client_list_members_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data)
 {
-  Message_t *msg = serval_message_new_request (0, RequestBody_PR_listMembers);
+  guint32 id = start_list (client, &list_members, cancellable, callback, user_data,
+                           serval_client_list_members_async);
 
-  serval_asn_set_string (&msg->choice.request.body.choice.listMembers, vlan);
-  send_list (client, msg, &list_members, cancellable, callback, user_data,
-             serval_client_list_members_async);
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_list_members (id, vlan));
 }
 
 GListModel *
@@ -762,8 +641,11 @@ void
 serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
-  send_list (client, serval_message_new_request (0, RequestBody_PR_listUsers), &list_users,
-             cancellable, callback, user_data, serval_client_list_users_async);
+  guint32 id = start_list (client, &list_users, cancellable, callback, user_data,
+                           serval_client_list_users_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_list_users (id));
 }
 
 GPtrArray *

@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 #include "serval-member.h"
+#include "serval-message.h"   /* ServalVlanInfo, ServalUserInfo */
 #include "serval-tap.h"
 
 G_BEGIN_DECLS
@@ -310,22 +311,6 @@ void         serval_client_kick_async (ServalClient *client, const char *user, c
  */
 gboolean     serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
-typedef struct {
-  char     *name;
-  guint32   tag;
-  gboolean  allowed;
-  guint     members;
-} ServalVlanInfo;
-
-typedef struct {
-  char     *name;
-  gboolean  admin;
-  GStrv     vlans;
-} ServalUserInfo;
-
-void serval_vlan_info_free (ServalVlanInfo *info);
-void serval_user_info_free (ServalUserInfo *info);
-
 void         serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
                                              GAsyncReadyCallback callback, gpointer user_data);
 /* (element-type ServalVlanInfo) (transfer container) */
@@ -339,8 +324,5 @@ void         serval_client_list_users_async (ServalClient *client, GCancellable 
                                              GAsyncReadyCallback callback, gpointer user_data);
 /* (element-type ServalUserInfo) (transfer container) */
 GPtrArray   *serval_client_list_users_finish (ServalClient *client, GAsyncResult *result, GError **error);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalVlanInfo, serval_vlan_info_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalUserInfo, serval_user_info_free)
 
 G_END_DECLS

@@ -68,7 +68,9 @@ gboolean   serval_data_parse_offload (const guint8 *body, gsize len, guint32 *vl
 /* DataFrame.offload of a fully decoded message, to @off. */
 void       serval_offload_from_asn (const Offload_t *in, ServalOffload *off);
 
-/* Builders for the messages the engine and server send. */
+/* asn1c-level helpers: the message layer (serval-message.h) builds on them,
+ * the link sends pings with them, the codec's tests use them. Session code
+ * uses serval-message.h instead. */
 Message_t *serval_message_new (Message_PR kind);
 Message_t *serval_message_new_hello (const char *node);
 /* Sets Hello.offload (a hello message built above). */

@@ -4,8 +4,6 @@
 
 #include <string.h>
 
-#include "serval-codec.h"
-
 struct _ServalMember
 {
   GObject parent_instance;
@@ -110,43 +108,10 @@ serval_member_new (const char *user, const char *host, const guint8 mac[6],
   return self;
 }
 
-ServalMember *
-serval_member_new_from_asn (const Member_t *m)
-{
-  g_autofree char *user = serval_asn_dup_string (&m->user);
-  g_autofree char *host = serval_asn_dup_string (&m->host);
-  g_autofree char *node = serval_asn_dup_string (&m->node);
-  g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func (g_free);
-  guint8 mac[6] = { 0 };
-
-  if (m->mac.size == 6)
-    memcpy (mac, m->mac.buf, 6);
-  for (int i = 0; i < m->addresses.list.count; i++)
-    g_ptr_array_add (addrs, serval_asn_dup_string (m->addresses.list.array[i]));
-  g_ptr_array_add (addrs, NULL);
-  return serval_member_new (user, host, mac, (const char *const *) addrs->pdata, node, m->since);
-}
-
-void
-serval_member_to_asn (ServalMember *self, Member_t *m)
-{
-  serval_asn_set_string (&m->user, self->user);
-  serval_asn_set_string (&m->host, self->host);
-  serval_asn_set_bytes (&m->mac, self->mac, 6);
-  for (guint i = 0; self->addresses[i] != NULL && i < 16; i++)
-    {
-      Address_t *a = calloc (1, sizeof *a);
-
-      serval_asn_set_string (a, self->addresses[i]);
-      ASN_SEQUENCE_ADD (&m->addresses.list, a);
-    }
-  serval_asn_set_string (&m->node, self->node);
-  m->since = self->since;
-}
-
 const char *serval_member_get_user (ServalMember *self) { return self->user; }
 const char *serval_member_get_host (ServalMember *self) { return self->host; }
 const char *serval_member_get_mac (ServalMember *self) { return self->mac_string; }
+const guint8 *serval_member_get_mac_bytes (ServalMember *self) { return self->mac; }
 const char *const *serval_member_get_addresses (ServalMember *self) { return (const char *const *) self->addresses; }
 const char *serval_member_get_node (ServalMember *self) { return self->node; }
 gint64 serval_member_get_since (ServalMember *self) { return self->since; }

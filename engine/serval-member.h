@@ -2,16 +2,12 @@
 #pragma once
 
 #include <glib-object.h>
-#include "Member.h"
 
 G_BEGIN_DECLS
 
 #define SERVAL_TYPE_MEMBER (serval_member_get_type ())
 G_DECLARE_FINAL_TYPE (ServalMember, serval_member, SERVAL, MEMBER, GObject)
 
-ServalMember *serval_member_new_from_asn (const Member_t *m);
-/* Fills @m (its fields must be empty) from @member. */
-void          serval_member_to_asn (ServalMember *member, Member_t *m);
 ServalMember *serval_member_new (const char *user, const char *host, const guint8 mac[6],
                                  const char *const *addresses, const char *node, gint64 since);
 
@@ -19,6 +15,8 @@ const char   *serval_member_get_user (ServalMember *member);
 const char   *serval_member_get_host (ServalMember *member);
 /* "02:ab:…" */
 const char   *serval_member_get_mac (ServalMember *member);
+/* Its 6 bytes. */
+const guint8 *serval_member_get_mac_bytes (ServalMember *member);
 const char *const *serval_member_get_addresses (ServalMember *member);
 const char   *serval_member_get_node (ServalMember *member);
 /* Unix time the member joined. */
@@ -28,5 +26,11 @@ void          serval_member_set_addresses (ServalMember *member, const char *con
 gboolean      serval_member_same (ServalMember *a, ServalMember *b);
 
 char         *serval_mac_to_string (const guint8 mac[6]);
+
+/* A member read from asn1c's struct (the protocol's Member): made by the
+ * message layer (serval-message-parse.c), which alone reads such structs;
+ * declared here for the codec's test. */
+struct Member;
+ServalMember *serval_member_new_from_asn (const struct Member *m);
 
 G_END_DECLS

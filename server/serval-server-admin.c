@@ -26,7 +26,8 @@ sessions_of (ServalServer *server, const char *user)
 }
 
 static void
-remove_user_from_vlan (ServalServer *server, const char *user, guint32 tag, const char *reason, long code)
+remove_user_from_vlan (ServalServer *server, const char *user, guint32 tag, const char *reason,
+                       ServalErrorCode code)
 {
   g_autoptr(GPtrArray) list = sessions_of (server, user);
 
@@ -85,18 +86,31 @@ user_hashed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-admin_user_add (Session *s, guint32 id, const UserAdd_t *add)
+admin_user_add (Session *s, const ServalRequest *req)
 {
   UserAddJob *job = g_new0 (UserAddJob, 1);
   g_autoptr(GTask) task = g_task_new (NULL, NULL, user_hashed_cb, NULL);
 
   job->session = serval_session_ref (s);
-  job->id = id;
-  job->name = serval_asn_dup_string (&add->name);
-  job->admin = add->admin;
-  job->password = g_bytes_new (add->password.buf, add->password.size);
+  job->id = req->id;
+  job->name = g_strdup (req->user);
+  job->admin = req->admin;
+  job->password = g_bytes_ref (req->password);
   g_task_set_task_data (task, job, (GDestroyNotify) user_add_job_free);
   g_task_run_in_thread (task, hash_thread);
+}
+
+static ServalUserInfo *
+user_info_from_store (const ServalUser *u)
+{
+  ServalUserInfo *info = g_new0 (ServalUserInfo, 1);
+
+  info->name = g_strdup (u->name);
+  info->admin = u->admin;
+  info->vlans = g_new0 (char *, u->vlans->len + 1);
+  for (guint j = 0; j < u->vlans->len; j++)
+    info->vlans[j] = g_strdup (u->vlans->pdata[j]);
+  return info;
 }
 
 static void
@@ -104,39 +118,24 @@ admin_list_users (Session *s, guint32 id)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = serval_store_user_list (s->server->store, &error);
-  Message_t *msg;
+  g_autoptr(GPtrArray) infos = NULL;
 
   if (users == NULL)
     {
       serval_session_reply_store_error (s, id, error);
       return;
     }
-  msg = serval_message_new_response (id, ResponseBody_PR_users);
-  for (guint i = 0; i < users->len && i < 4096; i++)
-    {
-      ServalUser *u = users->pdata[i];
-      UserInfo_t *info = calloc (1, sizeof *info);
-
-      serval_asn_set_string (&info->name, u->name);
-      info->admin = u->admin;
-      for (guint j = 0; j < u->vlans->len && j < 4096; j++)
-        {
-          Name_t *n = calloc (1, sizeof *n);
-
-          serval_asn_set_string (n, u->vlans->pdata[j]);
-          ASN_SEQUENCE_ADD (&info->vlans.list, n);
-        }
-      ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.users.list, info);
-    }
-  serval_session_reply (s, msg);
+  infos = g_ptr_array_new_full (users->len, (GDestroyNotify) serval_user_info_free);
+  for (guint i = 0; i < users->len && i < 4096; i++)   /* a list answer's limit */
+    g_ptr_array_add (infos, user_info_from_store (users->pdata[i]));
+  serval_session_reply (s, serval_response_build_users (id, infos));
 }
 
 /* The requests below answer "ok", or the store's error that they set. */
 
 static void
-admin_vlan_add (Session *s, const Name_t *vlan, GError **error)
+admin_vlan_add (Session *s, const char *name, GError **error)
 {
-  g_autofree char *name = serval_asn_dup_string (vlan);
   guint32 tag = 0;
 
   if (serval_store_vlan_add (s->server->store, name, &tag, error))
@@ -144,10 +143,9 @@ admin_vlan_add (Session *s, const Name_t *vlan, GError **error)
 }
 
 static void
-admin_vlan_del (Session *s, const Name_t *vlan, GError **error)
+admin_vlan_del (Session *s, const char *name, GError **error)
 {
   ServalServer *server = s->server;
-  g_autofree char *name = serval_asn_dup_string (vlan);
   g_autofree char *reason = NULL;
   g_autoptr(GPtrArray) members = NULL;
   guint32 tag = 0;
@@ -157,15 +155,14 @@ admin_vlan_del (Session *s, const Name_t *vlan, GError **error)
   members = serval_server_vlan_sessions (server, tag);
   reason = g_strdup_printf ("VLAN “%s” was deleted by %s", name, s->user);
   for (guint i = 0; i < members->len; i++)
-    serval_session_leave (members->pdata[i], tag, reason, ErrorCode_noSuchVlan);
+    serval_session_leave (members->pdata[i], tag, reason, SERVAL_ERROR_CODE_NO_SUCH_VLAN);
   if (serval_store_vlan_del (server->store, name, error))
     g_message ("%s", reason);
 }
 
 static void
-admin_user_del (Session *s, const Name_t *user, GError **error)
+admin_user_del (Session *s, const char *name, GError **error)
 {
-  g_autofree char *name = serval_asn_dup_string (user);
   g_autofree char *reason = NULL;
   g_autoptr(GPtrArray) list = NULL;
 
@@ -176,25 +173,20 @@ admin_user_del (Session *s, const Name_t *user, GError **error)
   g_message ("%s", reason);
   for (guint i = 0; i < list->len; i++)
     if (list->pdata[i] != s)
-      serval_session_close (list->pdata[i], ErrorCode_noSuchUser, reason);
+      serval_session_close (list->pdata[i], SERVAL_ERROR_CODE_NO_SUCH_USER, reason);
 }
 
 static void
-admin_grant (Session *s, const Grant_t *grant, GError **error)
+admin_grant (Session *s, const char *user, const char *vlan, GError **error)
 {
-  g_autofree char *user = serval_asn_dup_string (&grant->user);
-  g_autofree char *vlan = serval_asn_dup_string (&grant->vlan);
-
   if (serval_store_grant (s->server->store, user, vlan, error))
     g_message ("%s granted “%s” the right to join “%s”", s->user, user, vlan);
 }
 
 static void
-admin_revoke (Session *s, const Grant_t *revoke, GError **error)
+admin_revoke (Session *s, const char *user, const char *vlan, GError **error)
 {
   ServalServer *server = s->server;
-  g_autofree char *user = serval_asn_dup_string (&revoke->user);
-  g_autofree char *vlan = serval_asn_dup_string (&revoke->vlan);
   g_autofree char *reason = NULL;
   guint32 tag = 0;
 
@@ -203,14 +195,12 @@ admin_revoke (Session *s, const Grant_t *revoke, GError **error)
     return;
   reason = g_strdup_printf ("%s revoked the right of “%s” to join VLAN “%s”", s->user, user, vlan);
   g_message ("%s", reason);
-  remove_user_from_vlan (server, user, tag, reason, ErrorCode_notAllowed);
+  remove_user_from_vlan (server, user, tag, reason, SERVAL_ERROR_CODE_NOT_ALLOWED);
 }
 
 static void
-admin_kick (Session *s, const Kick_t *kick, GError **error)
+admin_kick (Session *s, const char *user, const char *vlan, GError **error)
 {
-  g_autofree char *user = serval_asn_dup_string (&kick->user);
-  g_autofree char *vlan = serval_asn_dup_string (&kick->vlan);
   g_autofree char *reason = NULL;
   guint32 tag = 0;
 
@@ -218,36 +208,36 @@ admin_kick (Session *s, const Kick_t *kick, GError **error)
     return;
   reason = g_strdup_printf ("%s removed “%s” from VLAN “%s”", s->user, user, vlan);
   g_message ("%s", reason);
-  remove_user_from_vlan (s->server, user, tag, reason, ErrorCode_notAllowed);
+  remove_user_from_vlan (s->server, user, tag, reason, SERVAL_ERROR_CODE_NOT_ALLOWED);
 }
 
 void
-serval_session_handle_admin (Session *s, guint32 id, const RequestBody_t *body)
+serval_session_handle_admin (Session *s, const ServalRequest *req)
 {
   g_autoptr(GError) error = NULL;
 
   if (!s->admin)
     {
-      serval_session_reply_error (s, id, ErrorCode_notAllowed,
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
                                   "User “%s” is not an administrator of this server", s->user);
       return;
     }
 
-  switch (body->present)
+  switch (req->kind)
     {
-    case RequestBody_PR_userAdd: admin_user_add (s, id, &body->choice.userAdd); return;
-    case RequestBody_PR_listUsers: admin_list_users (s, id); return;
-    case RequestBody_PR_vlanAdd: admin_vlan_add (s, &body->choice.vlanAdd, &error); break;
-    case RequestBody_PR_vlanDel: admin_vlan_del (s, &body->choice.vlanDel, &error); break;
-    case RequestBody_PR_userDel: admin_user_del (s, &body->choice.userDel, &error); break;
-    case RequestBody_PR_grant: admin_grant (s, &body->choice.grant, &error); break;
-    case RequestBody_PR_revoke: admin_revoke (s, &body->choice.revoke, &error); break;
-    case RequestBody_PR_kick: admin_kick (s, &body->choice.kick, &error); break;
+    case SERVAL_REQUEST_USER_ADD: admin_user_add (s, req); return;
+    case SERVAL_REQUEST_LIST_USERS: admin_list_users (s, req->id); return;
+    case SERVAL_REQUEST_VLAN_ADD: admin_vlan_add (s, req->vlan, &error); break;
+    case SERVAL_REQUEST_VLAN_DEL: admin_vlan_del (s, req->vlan, &error); break;
+    case SERVAL_REQUEST_USER_DEL: admin_user_del (s, req->user, &error); break;
+    case SERVAL_REQUEST_GRANT: admin_grant (s, req->user, req->vlan, &error); break;
+    case SERVAL_REQUEST_REVOKE: admin_revoke (s, req->user, req->vlan, &error); break;
+    case SERVAL_REQUEST_KICK: admin_kick (s, req->user, req->vlan, &error); break;
     default: g_assert_not_reached ();
     }
 
   if (error != NULL)
-    serval_session_reply_store_error (s, id, error);
+    serval_session_reply_store_error (s, req->id, error);
   else
-    serval_session_reply_ok (s, id);
+    serval_session_reply_ok (s, req->id);
 }

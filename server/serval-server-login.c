@@ -13,21 +13,18 @@ typedef struct {
 } LoginRecord;
 
 void
-serval_session_handle_hello (Session *s, const Hello_t *hello)
+serval_session_handle_hello (Session *s, const ServalHello *hello)
 {
-  Message_t *reply;
-
   if (hello->version != SERVAL_PROTOCOL_VERSION)
     {
-      g_autofree char *text = g_strdup_printf ("This server speaks protocol version %d, the client %ld",
+      g_autofree char *text = g_strdup_printf ("This server speaks protocol version %d, the client %d",
                                                SERVAL_PROTOCOL_VERSION, hello->version);
-      serval_session_close (s, ErrorCode_versionMismatch, text);
+      serval_session_close (s, SERVAL_ERROR_CODE_VERSION_MISMATCH, text);
       return;
     }
-  s->offload = hello->offload != NULL && *hello->offload;
-  reply = serval_message_new_hello (s->server->config.node);
-  serval_message_set_hello_offload (reply, TRUE);   /* we take them from every client */
-  serval_session_reply (s, reply);
+  s->offload = hello->offload;
+  /* offload TRUE: we take them from every client */
+  serval_session_reply (s, serval_hello_build (s->server->config.node, TRUE));
 }
 
 /* --- login ----------------------------------------------------------------- */
@@ -107,8 +104,7 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
                  const ServalCredentials *cred, gboolean with_token, gint64 chain)
 {
   ServalServer *server = s->server;
-  Message_t *msg;
-  LoggedIn_t *li;
+  g_autoptr(GBytes) token = NULL;
 
   s->logged_in = TRUE;
   s->user = g_strdup (user);
@@ -122,30 +118,18 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
   g_message ("%s@%s logged in from %s%s%s", s->user, s->host, s->peer, s->admin ? " (admin)" : "",
              with_token ? " with a resume token" : "");
 
-  msg = serval_message_new_response (id, ResponseBody_PR_loggedIn);
-  li = &msg->choice.response.body.choice.loggedIn;
-  li->admin = s->admin;
-  li->keepalive = server->config.keepalive;
-  for (guint i = 0; server->config.advertise != NULL && server->config.advertise[i] != NULL && i < 32; i++)
-    {
-      Endpoint_t *e = calloc (1, sizeof *e);
-
-      serval_asn_set_string (e, server->config.advertise[i]);
-      ASN_SEQUENCE_ADD (&li->servers.list, e);
-    }
   if (server->config.token_lifetime > 0)
     {
-      guint8 token[SERVAL_TOKEN_MAX_LEN];
+      guint8 buf[SERVAL_TOKEN_MAX_LEN];
       gsize len = serval_token_issue (server->token_key, user, cred, g_get_real_time () / G_USEC_PER_SEC,
-                                      server->config.token_lifetime, chain, token);
+                                      server->config.token_lifetime, chain, buf);
 
       if (len > 0)
-        {
-          li->token = calloc (1, sizeof *li->token);
-          serval_asn_set_bytes (li->token, token, len);
-        }
+        token = g_bytes_new (buf, len);
     }
-  serval_session_reply (s, msg);
+  serval_session_reply (s, serval_response_build_logged_in (id, s->admin, server->config.keepalive,
+                                                            (const char *const *) server->config.advertise,
+                                                            token));
 }
 
 static void
@@ -162,7 +146,7 @@ login_verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       login_failed (server, s->addr);
       g_message ("Failed login for “%s” from %s", job->user, s->peer);
-      serval_session_reply_error (s, job->id, ErrorCode_authFailed, "Wrong user name or password");
+      serval_session_reply_error (s, job->id, SERVAL_ERROR_CODE_AUTH_FAILED, "Wrong user name or password");
       return;
     }
   login_succeeded (s, job->id, job->user, job->host, job->admin, &job->cred, FALSE,
@@ -175,11 +159,12 @@ login_verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
  * clients, maybe many behind one address): the client retries with its
  * password, which is counted. */
 static void
-handle_token_login (Session *s, guint32 id, const Login_t *login)
+handle_token_login (Session *s, const ServalRequest *req)
 {
   ServalServer *server = s->server;
-  g_autofree char *user = serval_asn_dup_string (&login->user);
-  g_autofree char *host = serval_asn_dup_string (&login->host);
+  const char *user = req->user, *host = req->host;
+  gsize token_len;
+  const guint8 *token = g_bytes_get_data (req->token, &token_len);
   ServalCredentials cred;
   gboolean admin = FALSE, known;
   ServalTokenStatus st;
@@ -189,7 +174,7 @@ handle_token_login (Session *s, guint32 id, const Login_t *login)
   if (server->config.token_lifetime == 0)
     st = SERVAL_TOKEN_EXPIRED;
   else
-    st = serval_token_verify (server->token_key, login->token->buf, login->token->size, user,
+    st = serval_token_verify (server->token_key, token, token_len, user,
                               known ? &cred : NULL, g_get_real_time () / G_USEC_PER_SEC,
                               server->config.token_max_age, &chain);
   if (st != SERVAL_TOKEN_OK)
@@ -199,19 +184,20 @@ handle_token_login (Session *s, guint32 id, const Login_t *login)
                  server->config.token_lifetime == 0 ? "not accepted by this server (--token-lifetime 0)"
                  : serval_token_status_text (st));
       serval_session_reply_error (
-        s, id, ErrorCode_tokenRefused, "The resume token was refused (%s): log in with the password",
+        s, req->id, SERVAL_ERROR_CODE_TOKEN_REFUSED,
+        "The resume token was refused (%s): log in with the password",
         server->config.token_lifetime == 0 ? "this server issues none"
         : st == SERVAL_TOKEN_EXPIRED ? "expired"
         : st == SERVAL_TOKEN_TOO_OLD ? "past the server's maximum age since the last password login"
         : "not valid");
     }
   else
-    login_succeeded (s, id, user, host, admin, &cred, TRUE, chain);
+    login_succeeded (s, req->id, user, host, admin, &cred, TRUE, chain);
   serval_credentials_clear (&cred);
 }
 
 void
-serval_session_handle_login (Session *s, guint32 id, const Login_t *login)
+serval_session_handle_login (Session *s, const ServalRequest *req)
 {
   ServalServer *server = s->server;
   g_autoptr(GTask) task = NULL;
@@ -219,28 +205,28 @@ serval_session_handle_login (Session *s, guint32 id, const Login_t *login)
 
   if (s->logged_in || s->login_pending)
     {
-      serval_session_reply_error (s, id, ErrorCode_badRequest, "Already logged in");
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_BAD_REQUEST, "Already logged in");
       return;
     }
   if (login_rate_limited (server, s->addr))
     {
       server->stats.logins_failed++;
-      serval_session_reply_error (s, id, ErrorCode_rateLimited,
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_RATE_LIMITED,
                                   "Too many failed logins from %s: wait a minute and try again", s->addr);
       return;
     }
-  if (login->token != NULL)
+  if (req->token != NULL)
     {
-      handle_token_login (s, id, login);
+      handle_token_login (s, req);
       return;
     }
 
   job = g_new0 (LoginJob, 1);
   job->session = serval_session_ref (s);
-  job->id = id;
-  job->user = serval_asn_dup_string (&login->user);
-  job->host = serval_asn_dup_string (&login->host);
-  job->password = g_bytes_new (login->password.buf, login->password.size);
+  job->id = req->id;
+  job->user = g_strdup (req->user);
+  job->host = g_strdup (req->host);
+  job->password = g_bytes_ref (req->password);
   job->known = serval_store_user_get (server->store, job->user, &job->cred, &job->admin, NULL);
   if (!job->known)
     {

@@ -13,9 +13,9 @@
 
 #include "serval-server.h"
 
-#include "serval-codec.h"
 #include "serval-link.h"
 #include "serval-member.h"
+#include "serval-message.h"
 #include "serval-tls.h"
 #include "serval-token.h"
 
@@ -89,32 +89,35 @@ Session    *serval_session_new (ServalServer *server, ServalLink *link, char *pe
 Session    *serval_session_ref (Session *s);
 void        serval_session_unref (Session *s);
 /* Says bye with @code and @text, and closes the link once that is sent. */
-void        serval_session_close (Session *s, long code, const char *text);
+void        serval_session_close (Session *s, ServalErrorCode code, const char *text);
 void        serval_session_reply (Session *s, Message_t *msg);
-void        serval_session_reply_error (Session *s, guint32 id, long code, const char *format, ...)
+void        serval_session_reply_error (Session *s, guint32 id, ServalErrorCode code, const char *format, ...)
   G_GNUC_PRINTF (4, 5);
 void        serval_session_reply_ok (Session *s, guint32 id);
 void        serval_session_reply_store_error (Session *s, guint32 id, const GError *error);
 
 /* serval-server-login.c */
-void        serval_session_handle_hello (Session *s, const Hello_t *hello);
-void        serval_session_handle_login (Session *s, guint32 id, const Login_t *login);
+void        serval_session_handle_hello (Session *s, const ServalHello *hello);
+void        serval_session_handle_login (Session *s, const ServalRequest *req);
 
 /* serval-server-vlan.c */
 void        serval_membership_free (Membership *m);
 /* The sessions in VLAN @tag, each with a reference: sending to one can close
  * its link, and a closed session leaves the switch at once. */
 GPtrArray  *serval_server_vlan_sessions (ServalServer *server, guint32 tag);
-void        serval_session_leave (Session *s, guint32 tag, const char *removed_reason, long removed_code);
+void        serval_session_leave (Session *s, guint32 tag, const char *removed_reason,
+                                  ServalErrorCode removed_code);
 void        serval_session_leave_all (Session *s);
-void        serval_session_handle_join (Session *s, guint32 id, const Join_t *join);
-void        serval_session_handle_leave (Session *s, guint32 id, const Name_t *vlan);
-void        serval_session_handle_update (Session *s, guint32 id, const MemberUpdate_t *u);
-void        serval_session_handle_list_vlans (Session *s, guint32 id);
-void        serval_session_handle_list_members (Session *s, guint32 id, const Name_t *vlan);
+/* Each takes a request of its kind (serval-message.h). */
+void        serval_session_handle_join (Session *s, const ServalRequest *req);
+void        serval_session_handle_leave (Session *s, const ServalRequest *req);
+void        serval_session_handle_update (Session *s, const ServalRequest *req);
+void        serval_session_handle_list_vlans (Session *s, const ServalRequest *req);
+void        serval_session_handle_list_members (Session *s, const ServalRequest *req);
 
 /* serval-server-admin.c */
-void        serval_session_handle_admin (Session *s, guint32 id, const RequestBody_t *body);
+/* Any administrator's request: user and VLAN add and delete, grant, revoke, kick, list users. */
+void        serval_session_handle_admin (Session *s, const ServalRequest *req);
 
 /* serval-server-forward.c */
 void        serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointer user_data);

@@ -66,15 +66,11 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
 }
 
 void
-serval_session_close (Session *s, long code, const char *text)
+serval_session_close (Session *s, ServalErrorCode code, const char *text)
 {
-  Message_t *msg;
-
   if (s->closed)
     return;
-  msg = serval_message_new_event (Event_PR_bye);
-  serval_error_set (&msg->choice.event.choice.bye, code, text);
-  serval_link_send_take (s->link, msg);
+  serval_link_send_take (s->link, serval_event_build_bye (code, text));
   serval_link_close_after_flush (s->link, NULL);
 }
 
@@ -90,7 +86,7 @@ serval_session_reply (Session *s, Message_t *msg)
 }
 
 void
-serval_session_reply_error (Session *s, guint32 id, long code, const char *format, ...)
+serval_session_reply_error (Session *s, guint32 id, ServalErrorCode code, const char *format, ...)
 {
   g_autofree char *text = NULL;
   va_list ap;
@@ -98,36 +94,36 @@ serval_session_reply_error (Session *s, guint32 id, long code, const char *forma
   va_start (ap, format);
   text = g_strdup_vprintf (format, ap);
   va_end (ap);
-  serval_session_reply (s, serval_message_new_error (id, code, text));
+  serval_session_reply (s, serval_response_build_error (id, code, text));
 }
 
 void
 serval_session_reply_ok (Session *s, guint32 id)
 {
-  serval_session_reply (s, serval_message_new_response (id, ResponseBody_PR_ok));
+  serval_session_reply (s, serval_response_build_ok (id));
 }
 
-static long
+static ServalErrorCode
 store_error_code (const GError *error)
 {
   if (error->domain != SERVAL_STORE_ERROR)
-    return ErrorCode_internal;
+    return SERVAL_ERROR_CODE_INTERNAL;
   switch (error->code)
     {
-    case SERVAL_STORE_ERROR_NO_USER: return ErrorCode_noSuchUser;
-    case SERVAL_STORE_ERROR_NO_VLAN: return ErrorCode_noSuchVlan;
-    case SERVAL_STORE_ERROR_EXISTS: return ErrorCode_exists;
-    case SERVAL_STORE_ERROR_INVALID: return ErrorCode_badRequest;
-    default: return ErrorCode_internal;
+    case SERVAL_STORE_ERROR_NO_USER: return SERVAL_ERROR_CODE_NO_SUCH_USER;
+    case SERVAL_STORE_ERROR_NO_VLAN: return SERVAL_ERROR_CODE_NO_SUCH_VLAN;
+    case SERVAL_STORE_ERROR_EXISTS: return SERVAL_ERROR_CODE_EXISTS;
+    case SERVAL_STORE_ERROR_INVALID: return SERVAL_ERROR_CODE_BAD_REQUEST;
+    default: return SERVAL_ERROR_CODE_INTERNAL;
     }
 }
 
 void
 serval_session_reply_store_error (Session *s, guint32 id, const GError *error)
 {
-  if (store_error_code (error) == ErrorCode_internal)
+  if (store_error_code (error) == SERVAL_ERROR_CODE_INTERNAL)
     g_warning ("Store failure for %s: %s", session_name (s), error->message);
-  serval_session_reply (s, serval_message_new_error (id, store_error_code (error), error->message));
+  serval_session_reply (s, serval_response_build_error (id, store_error_code (error), error->message));
 }
 
 /* --- dispatch -------------------------------------------------------------- */
@@ -136,46 +132,42 @@ static void
 protocol_violation (Session *s, const char *text)
 {
   g_autoptr(GError) error = g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL, "%s: %s", s->peer, text);
-  Message_t *msg = serval_message_new_event (Event_PR_bye);
 
-  serval_error_set (&msg->choice.event.choice.bye, ErrorCode_badRequest, text);
-  serval_link_send_take (s->link, msg);
+  serval_link_send_take (s->link, serval_event_build_bye (SERVAL_ERROR_CODE_BAD_REQUEST, text));
   serval_link_close_after_flush (s->link, error);
 }
 
 static void
-handle_request (Session *s, const Request_t *req)
+handle_request (Session *s, const ServalRequest *req)
 {
-  const RequestBody_t *body = &req->body;
-  guint32 id = req->id;
-
-  if (body->present != RequestBody_PR_login && !s->logged_in)
+  if (req->kind != SERVAL_REQUEST_LOGIN && !s->logged_in)
     {
-      serval_session_reply_error (s, id, ErrorCode_notLoggedIn, "Log in first");
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_LOGGED_IN, "Log in first");
       return;
     }
 
-  switch (body->present)
+  switch (req->kind)
     {
-    case RequestBody_PR_login: serval_session_handle_login (s, id, &body->choice.login); break;
-    case RequestBody_PR_join: serval_session_handle_join (s, id, &body->choice.join); break;
-    case RequestBody_PR_leave: serval_session_handle_leave (s, id, &body->choice.leave); break;
-    case RequestBody_PR_listVlans: serval_session_handle_list_vlans (s, id); break;
-    case RequestBody_PR_listMembers: serval_session_handle_list_members (s, id, &body->choice.listMembers); break;
-    case RequestBody_PR_update: serval_session_handle_update (s, id, &body->choice.update); break;
-    case RequestBody_PR_vlanAdd:
-    case RequestBody_PR_vlanDel:
-    case RequestBody_PR_userAdd:
-    case RequestBody_PR_userDel:
-    case RequestBody_PR_grant:
-    case RequestBody_PR_revoke:
-    case RequestBody_PR_kick:
-    case RequestBody_PR_listUsers:
-      serval_session_handle_admin (s, id, body);
+    case SERVAL_REQUEST_LOGIN: serval_session_handle_login (s, req); break;
+    case SERVAL_REQUEST_JOIN: serval_session_handle_join (s, req); break;
+    case SERVAL_REQUEST_LEAVE: serval_session_handle_leave (s, req); break;
+    case SERVAL_REQUEST_LIST_VLANS: serval_session_handle_list_vlans (s, req); break;
+    case SERVAL_REQUEST_LIST_MEMBERS: serval_session_handle_list_members (s, req); break;
+    case SERVAL_REQUEST_UPDATE: serval_session_handle_update (s, req); break;
+    case SERVAL_REQUEST_VLAN_ADD:
+    case SERVAL_REQUEST_VLAN_DEL:
+    case SERVAL_REQUEST_USER_ADD:
+    case SERVAL_REQUEST_USER_DEL:
+    case SERVAL_REQUEST_GRANT:
+    case SERVAL_REQUEST_REVOKE:
+    case SERVAL_REQUEST_KICK:
+    case SERVAL_REQUEST_LIST_USERS:
+      serval_session_handle_admin (s, req);
       break;
-    case RequestBody_PR_NOTHING:
+    case SERVAL_REQUEST_UNKNOWN:
     default:
-      serval_session_reply_error (s, id, ErrorCode_badRequest, "This server does not know that request");
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_BAD_REQUEST,
+                                  "This server does not know that request");
       break;
     }
 }
@@ -185,13 +177,23 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
 {
   Session *s = user_data;
 
-  switch (msg->present)
+  switch (serval_message_get_kind (msg))
     {
-    case Message_PR_hello:
-      serval_session_handle_hello (s, &msg->choice.hello);
+    case SERVAL_MESSAGE_HELLO:
+      {
+        g_auto(ServalHello) hello = { 0 };
+
+        serval_hello_parse (msg, &hello);
+        serval_session_handle_hello (s, &hello);
+      }
       break;
-    case Message_PR_request:
-      handle_request (s, &msg->choice.request);
+    case SERVAL_MESSAGE_REQUEST:
+      {
+        g_auto(ServalRequest) req = { 0 };
+
+        serval_request_parse (msg, &req);
+        handle_request (s, &req);
+      }
       break;
     default:
       protocol_violation (s, "a client may send only hello, requests, data and pings");

@@ -35,41 +35,34 @@ serval_server_vlan_sessions (ServalServer *server, guint32 tag)
   return list;
 }
 
-/* Adds the members of VLAN @tag, at most 4096, to @list (an
- * A_SEQUENCE_OF (Member_t)). */
-static void
-add_members (ServalServer *server, guint32 tag, void *list)
+/* The members of VLAN @tag (ServalMember, borrowed), for a list of them
+ * (the message layer sends 4096 at most). */
+static GPtrArray *
+vlan_members (ServalServer *server, guint32 tag)
 {
-  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
   guint n;
   ServalSwitchPort *const *ports = serval_switch_vlan_get_ports (server->sw, tag, &n);
+  GPtrArray *list = g_ptr_array_sized_new (n);
 
-  for (guint i = 0; i < n && seq->count < 4096; i++)
+  for (guint i = 0; i < n; i++)
     {
       Session *other = serval_switch_port_get_user_data (ports[i]);
-      Member_t *mem = calloc (1, sizeof *mem);
 
-      serval_member_to_asn (session_membership (other, tag)->member, mem);
-      ASN_SEQUENCE_ADD (list, mem);
+      g_ptr_array_add (list, session_membership (other, tag)->member);
     }
+  return list;
 }
 
 /* Tells the other members of @m's VLAN that @s joined, left or changed. */
 static void
-broadcast_member_event (Session *s, Membership *m, Event_PR kind)
+broadcast_member_event (Session *s, Membership *m, ServalEventKind kind)
 {
   g_autoptr(GPtrArray) members = serval_server_vlan_sessions (s->server, m->tag);
   g_autoptr(Message_t) msg = NULL;
-  MemberEvent_t *ev;
 
   if (members->len == 0)
     return;
-  msg = serval_message_new_event (kind);
-  ev = kind == Event_PR_memberJoined ? &msg->choice.event.choice.memberJoined
-       : kind == Event_PR_memberLeft ? &msg->choice.event.choice.memberLeft
-       : &msg->choice.event.choice.memberUpdated;
-  serval_asn_set_string (&ev->vlan, m->name);
-  serval_member_to_asn (m->member, &ev->member);
+  msg = serval_event_build_member (kind, m->name, m->member);
   for (guint i = 0; i < members->len; i++)
     {
       Session *other = members->pdata[i];
@@ -80,7 +73,7 @@ broadcast_member_event (Session *s, Membership *m, Event_PR kind)
 }
 
 void
-serval_session_leave (Session *s, guint32 tag, const char *removed_reason, long removed_code)
+serval_session_leave (Session *s, guint32 tag, const char *removed_reason, ServalErrorCode removed_code)
 {
   Membership *m;
 
@@ -88,17 +81,11 @@ serval_session_leave (Session *s, guint32 tag, const char *removed_reason, long 
     return;
   m = session_membership (s, tag);
   serval_switch_port_leave (s->server->sw, s->port, tag);
-  broadcast_member_event (s, m, Event_PR_memberLeft);
+  broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_LEFT);
   g_message ("%s@%s left VLAN “%s”%s%s", s->user, s->host, m->name,
              removed_reason ? ": " : "", removed_reason ? removed_reason : "");
   if (removed_reason != NULL && !s->closed)
-    {
-      Message_t *msg = serval_message_new_event (Event_PR_removed);
-
-      serval_asn_set_string (&msg->choice.event.choice.removed.vlan, m->name);
-      serval_error_set (&msg->choice.event.choice.removed.reason, removed_code, removed_reason);
-      serval_link_send_take (s->link, msg);
-    }
+    serval_link_send_take (s->link, serval_event_build_removed (m->name, removed_code, removed_reason));
   g_hash_table_remove (s->vlans, GUINT_TO_POINTER (tag));
 }
 
@@ -108,7 +95,7 @@ serval_session_leave_all (Session *s)
   g_autoptr(GList) tags = g_hash_table_get_keys (s->vlans);
 
   for (GList *l = tags; l != NULL; l = l->next)
-    serval_session_leave (s, GPOINTER_TO_UINT (l->data), NULL, 0);
+    serval_session_leave (s, GPOINTER_TO_UINT (l->data), NULL, SERVAL_ERROR_CODE_BAD_REQUEST);
 }
 
 /* @s's membership of the VLAN called @name, or NULL if it is not in it. */
@@ -126,24 +113,24 @@ joined_membership (Session *s, const char *name)
 /* --- VLAN requests --------------------------------------------------------- */
 
 void
-serval_session_handle_join (Session *s, guint32 id, const Join_t *join)
+serval_session_handle_join (Session *s, const ServalRequest *req)
 {
   ServalServer *server = s->server;
-  g_autofree char *name = serval_asn_dup_string (&join->vlan);
-  g_autoptr(Message_t) msg = NULL;
+  const char *name = req->vlan;
+  g_autoptr(GPtrArray) members = NULL;
   Membership *m;
   guint32 tag;
-  Joined_t *joined;
 
   if (!serval_store_vlan_lookup (server->store, name, &tag, NULL))
     {
-      serval_session_reply_error (s, id, ErrorCode_noSuchVlan, "There is no VLAN “%s” on this server", name);
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NO_SUCH_VLAN,
+                                  "There is no VLAN “%s” on this server", name);
       return;
     }
   if (!serval_store_has_right (server->store, s->user, name))
     {
       serval_session_reply_error (
-        s, id, ErrorCode_notAllowed,
+        s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
         "User “%s” may not join VLAN “%s”: ask an administrator to grant the right", s->user, name);
       return;
     }
@@ -153,111 +140,97 @@ serval_session_handle_join (Session *s, guint32 id, const Join_t *join)
       m = g_new0 (Membership, 1);
       m->tag = tag;
       m->name = g_strdup (name);
-      m->member = serval_member_new (s->user, s->host, join->mac.buf, NULL, server->config.node,
+      m->member = serval_member_new (s->user, s->host, req->mac, NULL, server->config.node,
                                      g_get_real_time () / G_USEC_PER_SEC);
       g_hash_table_insert (s->vlans, GUINT_TO_POINTER (tag), m);
       serval_switch_port_join (server->sw, s->port, tag);
-      broadcast_member_event (s, m, Event_PR_memberJoined);
+      broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_JOINED);
       g_message ("%s@%s joined VLAN “%s”", s->user, s->host, name);
     }
 
-  msg = serval_message_new_response (id, ResponseBody_PR_joined);
-  joined = &msg->choice.response.body.choice.joined;
-  serval_asn_set_string (&joined->vlan, name);
-  joined->tag = tag;
-  add_members (server, tag, &joined->members.list);
-  serval_session_reply (s, g_steal_pointer (&msg));
+  members = vlan_members (server, tag);
+  serval_session_reply (s, serval_response_build_joined (req->id, name, tag, members));
 }
 
 void
-serval_session_handle_leave (Session *s, guint32 id, const Name_t *vlan)
+serval_session_handle_leave (Session *s, const ServalRequest *req)
 {
-  g_autofree char *name = serval_asn_dup_string (vlan);
-  Membership *m = joined_membership (s, name);
+  Membership *m = joined_membership (s, req->vlan);
 
   if (m == NULL)
     {
-      serval_session_reply_error (s, id, ErrorCode_notJoined, "You are not in VLAN “%s”", name);
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_JOINED, "You are not in VLAN “%s”",
+                                  req->vlan);
       return;
     }
-  serval_session_leave (s, m->tag, NULL, 0);
-  serval_session_reply_ok (s, id);
+  serval_session_leave (s, m->tag, NULL, SERVAL_ERROR_CODE_BAD_REQUEST);
+  serval_session_reply_ok (s, req->id);
 }
 
 void
-serval_session_handle_update (Session *s, guint32 id, const MemberUpdate_t *u)
+serval_session_handle_update (Session *s, const ServalRequest *req)
 {
-  g_autofree char *name = serval_asn_dup_string (&u->vlan);
-  g_autoptr(GStrvBuilder) b = NULL;
-  g_auto(GStrv) addresses = NULL;
-  Membership *m = joined_membership (s, name);
+  Membership *m = joined_membership (s, req->vlan);
 
   if (m == NULL)
     {
-      serval_session_reply_error (s, id, ErrorCode_notJoined, "You are not in VLAN “%s”", name);
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_JOINED, "You are not in VLAN “%s”",
+                                  req->vlan);
       return;
     }
-  b = g_strv_builder_new ();
-  for (int i = 0; i < u->addresses.list.count; i++)
-    {
-      g_autofree char *a = serval_asn_dup_string (u->addresses.list.array[i]);
-
-      g_strv_builder_add (b, a);
-    }
-  addresses = g_strv_builder_end (b);
-  serval_member_set_addresses (m->member, (const char *const *) addresses);
-  broadcast_member_event (s, m, Event_PR_memberUpdated);
-  serval_session_reply_ok (s, id);
+  serval_member_set_addresses (m->member, (const char *const *) req->addresses);
+  broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_UPDATED);
+  serval_session_reply_ok (s, req->id);
 }
 
 void
-serval_session_handle_list_vlans (Session *s, guint32 id)
+serval_session_handle_list_vlans (Session *s, const ServalRequest *req)
 {
   ServalServer *server = s->server;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) vlans = serval_store_vlan_list (server->store, &error);
-  Message_t *msg;
+  g_autoptr(GPtrArray) infos = NULL;
 
   if (vlans == NULL)
     {
-      serval_session_reply_store_error (s, id, error);
+      serval_session_reply_store_error (s, req->id, error);
       return;
     }
-  msg = serval_message_new_response (id, ResponseBody_PR_vlans);
-  for (guint i = 0; i < vlans->len && i < 4096; i++)
+  infos = g_ptr_array_new_full (vlans->len, (GDestroyNotify) serval_vlan_info_free);
+  for (guint i = 0; i < vlans->len && i < 4096; i++)   /* a list answer's limit */
     {
       ServalVlan *v = vlans->pdata[i];
-      VlanInfo_t *info = calloc (1, sizeof *info);
+      ServalVlanInfo *info = g_new0 (ServalVlanInfo, 1);
 
-      serval_asn_set_string (&info->name, v->name);
+      info->name = g_strdup (v->name);
       info->tag = v->id;
       info->allowed = serval_store_has_right (server->store, s->user, v->name);
       info->members = serval_switch_vlan_n_ports (server->sw, v->id);
-      ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.vlans.list, info);
+      g_ptr_array_add (infos, info);
     }
-  serval_session_reply (s, msg);
+  serval_session_reply (s, serval_response_build_vlans (req->id, infos));
 }
 
 void
-serval_session_handle_list_members (Session *s, guint32 id, const Name_t *vlan)
+serval_session_handle_list_members (Session *s, const ServalRequest *req)
 {
   ServalServer *server = s->server;
-  g_autofree char *name = serval_asn_dup_string (vlan);
-  Message_t *msg;
+  const char *name = req->vlan;
+  g_autoptr(GPtrArray) members = NULL;
   guint32 tag;
 
   if (!serval_store_vlan_lookup (server->store, name, &tag, NULL))
     {
-      serval_session_reply_error (s, id, ErrorCode_noSuchVlan, "There is no VLAN “%s” on this server", name);
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NO_SUCH_VLAN,
+                                  "There is no VLAN “%s” on this server", name);
       return;
     }
   if (!s->admin && !serval_store_has_right (server->store, s->user, name))
     {
-      serval_session_reply_error (s, id, ErrorCode_notAllowed,
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
                                   "User “%s” may not see the members of VLAN “%s”", s->user, name);
       return;
     }
-  msg = serval_message_new_response (id, ResponseBody_PR_members);
-  add_members (server, tag, &msg->choice.response.body.choice.members.list);
-  serval_session_reply (s, msg);
+  members = vlan_members (server, tag);
+  serval_session_reply (s, serval_response_build_members (req->id, members));
 }

@@ -222,7 +222,7 @@ serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data)
       return;
     }
   for (GList *l = sessions; l != NULL; l = l->next)
-    serval_session_close (l->data, ErrorCode_shuttingDown, "The server is shutting down");
+    serval_session_close (l->data, SERVAL_ERROR_CODE_SHUTTING_DOWN, "The server is shutting down");
   server->shutdown_timer = g_timeout_source_new_seconds (3);
   g_source_set_callback (server->shutdown_timer, shutdown_timeout_cb, server, NULL);
   g_source_attach (server->shutdown_timer, server->context);

@@ -1,0 +1,435 @@
+/* serval-message-parse.c: a decoded Message_t -> plain C values.
+ *
+ * serval_message_decode() has checked the schema's constraints (sizes,
+ * UTF-8, ranges); what is left is copying: strings to NUL-terminated copies
+ * (one with an embedded NUL reads as empty, as it always did), octet strings
+ * to GBytes, lists to GStrv and GPtrArrays.
+ */
+#include "config.h"
+
+#include "serval-message.h"
+
+#include <string.h>
+
+/* --- info types ------------------------------------------------------------ */
+
+void
+serval_vlan_info_free (ServalVlanInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_free (info);
+}
+
+void
+serval_user_info_free (ServalUserInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_strfreev (info->vlans);
+  g_free (info);
+}
+
+/* --- pieces ---------------------------------------------------------------- */
+
+/* @list: an A_SEQUENCE_OF (OCTET_STRING_t) of UTF8Strings. */
+static GStrv
+strv_from_asn (const void *list)
+{
+  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
+  GStrv strv = g_new0 (char *, seq->count + 1);
+
+  for (int i = 0; i < seq->count; i++)
+    strv[i] = serval_asn_dup_string (seq->array[i]);
+  return strv;
+}
+
+static GBytes *
+bytes_from_asn (const OCTET_STRING_t *s)
+{
+  return g_bytes_new (s->buf, s->size);
+}
+
+ServalMember *
+serval_member_new_from_asn (const struct Member *m)
+{
+  g_autofree char *user = serval_asn_dup_string (&m->user);
+  g_autofree char *host = serval_asn_dup_string (&m->host);
+  g_autofree char *node = serval_asn_dup_string (&m->node);
+  g_auto(GStrv) addresses = strv_from_asn (&m->addresses.list);
+  guint8 mac[6] = { 0 };
+
+  if (m->mac.size == 6)
+    memcpy (mac, m->mac.buf, 6);
+  return serval_member_new (user, host, mac, (const char *const *) addresses, node, m->since);
+}
+
+/* @list: an A_SEQUENCE_OF (Member_t). */
+static GPtrArray *
+members_from_asn (const void *list)
+{
+  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
+  GPtrArray *members = g_ptr_array_new_full (seq->count, g_object_unref);
+
+  for (int i = 0; i < seq->count; i++)
+    g_ptr_array_add (members, serval_member_new_from_asn (seq->array[i]));
+  return members;
+}
+
+/* --- messages -------------------------------------------------------------- */
+
+ServalMessageKind
+serval_message_get_kind (const Message_t *msg)
+{
+  switch (msg->present)
+    {
+    case Message_PR_data: return SERVAL_MESSAGE_DATA;
+    case Message_PR_hello: return SERVAL_MESSAGE_HELLO;
+    case Message_PR_request: return SERVAL_MESSAGE_REQUEST;
+    case Message_PR_response: return SERVAL_MESSAGE_RESPONSE;
+    case Message_PR_event: return SERVAL_MESSAGE_EVENT;
+    case Message_PR_ping: return SERVAL_MESSAGE_PING;
+    case Message_PR_pong: return SERVAL_MESSAGE_PONG;
+    case Message_PR_NOTHING:
+    default:
+      return SERVAL_MESSAGE_UNKNOWN;
+    }
+}
+
+gboolean
+serval_hello_parse (const Message_t *msg, ServalHello *hello)
+{
+  const Hello_t *h = &msg->choice.hello;
+
+  memset (hello, 0, sizeof *hello);
+  if (msg->present != Message_PR_hello)
+    return FALSE;
+  hello->version = h->version;
+  hello->software = serval_asn_dup_string (&h->software);
+  hello->node = h->node != NULL ? serval_asn_dup_string (h->node) : NULL;
+  hello->offload = h->offload != NULL && *h->offload;
+  return TRUE;
+}
+
+void
+serval_hello_clear (ServalHello *hello)
+{
+  g_clear_pointer (&hello->software, g_free);
+  g_clear_pointer (&hello->node, g_free);
+}
+
+/* --- requests -------------------------------------------------------------- */
+
+static void
+parse_login (ServalRequest *req, const Login_t *login)
+{
+  req->user = serval_asn_dup_string (&login->user);
+  req->host = serval_asn_dup_string (&login->host);
+  req->password = bytes_from_asn (&login->password);
+  if (login->token != NULL)
+    req->token = bytes_from_asn (login->token);
+}
+
+static void
+parse_request_body (ServalRequest *req, const RequestBody_t *body)
+{
+  switch (body->present)
+    {
+    case RequestBody_PR_login:
+      req->kind = SERVAL_REQUEST_LOGIN;
+      parse_login (req, &body->choice.login);
+      break;
+    case RequestBody_PR_join:
+      req->kind = SERVAL_REQUEST_JOIN;
+      req->vlan = serval_asn_dup_string (&body->choice.join.vlan);
+      if (body->choice.join.mac.size == 6)
+        memcpy (req->mac, body->choice.join.mac.buf, 6);
+      break;
+    case RequestBody_PR_leave:
+      req->kind = SERVAL_REQUEST_LEAVE;
+      req->vlan = serval_asn_dup_string (&body->choice.leave);
+      break;
+    case RequestBody_PR_listVlans:
+      req->kind = SERVAL_REQUEST_LIST_VLANS;
+      break;
+    case RequestBody_PR_listMembers:
+      req->kind = SERVAL_REQUEST_LIST_MEMBERS;
+      req->vlan = serval_asn_dup_string (&body->choice.listMembers);
+      break;
+    case RequestBody_PR_update:
+      req->kind = SERVAL_REQUEST_UPDATE;
+      req->vlan = serval_asn_dup_string (&body->choice.update.vlan);
+      req->addresses = strv_from_asn (&body->choice.update.addresses.list);
+      break;
+    case RequestBody_PR_vlanAdd:
+      req->kind = SERVAL_REQUEST_VLAN_ADD;
+      req->vlan = serval_asn_dup_string (&body->choice.vlanAdd);
+      break;
+    case RequestBody_PR_vlanDel:
+      req->kind = SERVAL_REQUEST_VLAN_DEL;
+      req->vlan = serval_asn_dup_string (&body->choice.vlanDel);
+      break;
+    case RequestBody_PR_userAdd:
+      req->kind = SERVAL_REQUEST_USER_ADD;
+      req->user = serval_asn_dup_string (&body->choice.userAdd.name);
+      req->password = bytes_from_asn (&body->choice.userAdd.password);
+      req->admin = body->choice.userAdd.admin != 0;
+      break;
+    case RequestBody_PR_userDel:
+      req->kind = SERVAL_REQUEST_USER_DEL;
+      req->user = serval_asn_dup_string (&body->choice.userDel);
+      break;
+    case RequestBody_PR_grant:
+    case RequestBody_PR_revoke:
+      {
+        const Grant_t *g = body->present == RequestBody_PR_grant ? &body->choice.grant
+                           : &body->choice.revoke;
+
+        req->kind = body->present == RequestBody_PR_grant ? SERVAL_REQUEST_GRANT : SERVAL_REQUEST_REVOKE;
+        req->user = serval_asn_dup_string (&g->user);
+        req->vlan = serval_asn_dup_string (&g->vlan);
+      }
+      break;
+    case RequestBody_PR_kick:
+      req->kind = SERVAL_REQUEST_KICK;
+      req->user = serval_asn_dup_string (&body->choice.kick.user);
+      req->vlan = serval_asn_dup_string (&body->choice.kick.vlan);
+      break;
+    case RequestBody_PR_listUsers:
+      req->kind = SERVAL_REQUEST_LIST_USERS;
+      break;
+    case RequestBody_PR_NOTHING:
+    default:
+      req->kind = SERVAL_REQUEST_UNKNOWN;
+      break;
+    }
+}
+
+gboolean
+serval_request_parse (const Message_t *msg, ServalRequest *req)
+{
+  memset (req, 0, sizeof *req);
+  if (msg->present != Message_PR_request)
+    return FALSE;
+  req->id = msg->choice.request.id;
+  parse_request_body (req, &msg->choice.request.body);
+  return TRUE;
+}
+
+void
+serval_request_clear (ServalRequest *req)
+{
+  g_clear_pointer (&req->user, g_free);
+  g_clear_pointer (&req->host, g_free);
+  g_clear_pointer (&req->vlan, g_free);
+  g_clear_pointer (&req->password, g_bytes_unref);
+  g_clear_pointer (&req->token, g_bytes_unref);
+  g_clear_pointer (&req->addresses, g_strfreev);
+}
+
+void
+serval_request_free (ServalRequest *req)
+{
+  if (req == NULL)
+    return;
+  serval_request_clear (req);
+  g_free (req);
+}
+
+/* --- responses ------------------------------------------------------------- */
+
+static GPtrArray *
+vlans_from_asn (const void *list)
+{
+  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
+  GPtrArray *vlans = g_ptr_array_new_full (seq->count, (GDestroyNotify) serval_vlan_info_free);
+
+  for (int i = 0; i < seq->count; i++)
+    {
+      const VlanInfo_t *v = seq->array[i];
+      ServalVlanInfo *info = g_new0 (ServalVlanInfo, 1);
+
+      info->name = serval_asn_dup_string (&v->name);
+      info->tag = v->tag;
+      info->allowed = v->allowed != 0;
+      info->members = v->members;
+      g_ptr_array_add (vlans, info);
+    }
+  return vlans;
+}
+
+static GPtrArray *
+users_from_asn (const void *list)
+{
+  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
+  GPtrArray *users = g_ptr_array_new_full (seq->count, (GDestroyNotify) serval_user_info_free);
+
+  for (int i = 0; i < seq->count; i++)
+    {
+      const UserInfo_t *u = seq->array[i];
+      ServalUserInfo *info = g_new0 (ServalUserInfo, 1);
+
+      info->name = serval_asn_dup_string (&u->name);
+      info->admin = u->admin != 0;
+      info->vlans = strv_from_asn (&u->vlans.list);
+      g_ptr_array_add (users, info);
+    }
+  return users;
+}
+
+static void
+parse_logged_in (ServalResponse *resp, const LoggedIn_t *li)
+{
+  resp->admin = li->admin != 0;
+  resp->keepalive = li->keepalive;
+  resp->servers = strv_from_asn (&li->servers.list);
+  if (li->token != NULL)
+    resp->token = bytes_from_asn (li->token);
+}
+
+gboolean
+serval_response_parse (const Message_t *msg, ServalResponse *resp)
+{
+  const ResponseBody_t *body = &msg->choice.response.body;
+
+  memset (resp, 0, sizeof *resp);
+  if (msg->present != Message_PR_response)
+    return FALSE;
+  resp->id = msg->choice.response.id;
+  switch (body->present)
+    {
+    case ResponseBody_PR_ok:
+      resp->kind = SERVAL_RESPONSE_OK;
+      break;
+    case ResponseBody_PR_error:
+      resp->kind = SERVAL_RESPONSE_ERROR;
+      resp->error_code = body->choice.error.code;
+      resp->error_text = serval_asn_dup_string (&body->choice.error.text);
+      break;
+    case ResponseBody_PR_loggedIn:
+      resp->kind = SERVAL_RESPONSE_LOGGED_IN;
+      parse_logged_in (resp, &body->choice.loggedIn);
+      break;
+    case ResponseBody_PR_joined:
+      resp->kind = SERVAL_RESPONSE_JOINED;
+      resp->vlan = serval_asn_dup_string (&body->choice.joined.vlan);
+      resp->tag = body->choice.joined.tag;
+      resp->members = members_from_asn (&body->choice.joined.members.list);
+      break;
+    case ResponseBody_PR_vlans:
+      resp->kind = SERVAL_RESPONSE_VLANS;
+      resp->vlans = vlans_from_asn (&body->choice.vlans.list);
+      break;
+    case ResponseBody_PR_members:
+      resp->kind = SERVAL_RESPONSE_MEMBERS;
+      resp->members = members_from_asn (&body->choice.members.list);
+      break;
+    case ResponseBody_PR_users:
+      resp->kind = SERVAL_RESPONSE_USERS;
+      resp->users = users_from_asn (&body->choice.users.list);
+      break;
+    case ResponseBody_PR_NOTHING:
+    default:
+      resp->kind = SERVAL_RESPONSE_UNKNOWN;
+      break;
+    }
+  return TRUE;
+}
+
+void
+serval_response_clear (ServalResponse *resp)
+{
+  g_clear_pointer (&resp->error_text, g_free);
+  g_clear_pointer (&resp->servers, g_strfreev);
+  g_clear_pointer (&resp->token, g_bytes_unref);
+  g_clear_pointer (&resp->vlan, g_free);
+  g_clear_pointer (&resp->members, g_ptr_array_unref);
+  g_clear_pointer (&resp->vlans, g_ptr_array_unref);
+  g_clear_pointer (&resp->users, g_ptr_array_unref);
+}
+
+void
+serval_response_free (ServalResponse *resp)
+{
+  if (resp == NULL)
+    return;
+  serval_response_clear (resp);
+  g_free (resp);
+}
+
+/* --- events ---------------------------------------------------------------- */
+
+static void
+parse_member_event (ServalEvent *event, ServalEventKind kind, const MemberEvent_t *ev)
+{
+  event->kind = kind;
+  event->vlan = serval_asn_dup_string (&ev->vlan);
+  event->member = serval_member_new_from_asn (&ev->member);
+}
+
+static void
+parse_error (ServalEvent *event, const Error_t *err)
+{
+  event->code = err->code;
+  event->text = serval_asn_dup_string (&err->text);
+}
+
+gboolean
+serval_event_parse (const Message_t *msg, ServalEvent *event)
+{
+  const Event_t *ev = &msg->choice.event;
+
+  memset (event, 0, sizeof *event);
+  if (msg->present != Message_PR_event)
+    return FALSE;
+  switch (ev->present)
+    {
+    case Event_PR_memberJoined:
+      parse_member_event (event, SERVAL_EVENT_MEMBER_JOINED, &ev->choice.memberJoined);
+      break;
+    case Event_PR_memberLeft:
+      parse_member_event (event, SERVAL_EVENT_MEMBER_LEFT, &ev->choice.memberLeft);
+      break;
+    case Event_PR_memberUpdated:
+      parse_member_event (event, SERVAL_EVENT_MEMBER_UPDATED, &ev->choice.memberUpdated);
+      break;
+    case Event_PR_removed:
+      event->kind = SERVAL_EVENT_REMOVED;
+      event->vlan = serval_asn_dup_string (&ev->choice.removed.vlan);
+      parse_error (event, &ev->choice.removed.reason);
+      break;
+    case Event_PR_servers:
+      event->kind = SERVAL_EVENT_SERVERS;
+      event->servers = strv_from_asn (&ev->choice.servers.list);
+      break;
+    case Event_PR_bye:
+      event->kind = SERVAL_EVENT_BYE;
+      parse_error (event, &ev->choice.bye);
+      break;
+    case Event_PR_NOTHING:
+    default:
+      event->kind = SERVAL_EVENT_UNKNOWN;
+      break;
+    }
+  return TRUE;
+}
+
+void
+serval_event_clear (ServalEvent *event)
+{
+  g_clear_pointer (&event->vlan, g_free);
+  g_clear_object (&event->member);
+  g_clear_pointer (&event->text, g_free);
+  g_clear_pointer (&event->servers, g_strfreev);
+}
+
+void
+serval_event_free (ServalEvent *event)
+{
+  if (event == NULL)
+    return;
+  serval_event_clear (event);
+  g_free (event);
+}

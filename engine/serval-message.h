@@ -1,0 +1,495 @@
+/* serval-message.h: Serval's management messages as plain C values.
+ *
+ * The one layer that builds and reads asn1c's structs (besides the codec,
+ * engine/serval-codec.c, and the link's framing, pings and data frames,
+ * engine/serval-link-read.c). Builders take plain C and GLib values and return
+ * a Message_t ready for serval_link_send_take() or serval_message_encode();
+ * parsers turn a decoded Message_t into structs of owned C strings, GBytes,
+ * GStrv and GPtrArrays that the server and the client dispatch on.
+ *
+ * serval-message-build.c holds the builders, serval-message-parse.c the
+ * parsers. String sizes, UTF-8 and list sizes are the schema's constraints,
+ * checked by serval_message_encode() and serval_message_decode().
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "serval-codec.h"
+#include "serval-member.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ServalErrorCode:
+ * @SERVAL_ERROR_CODE_BAD_REQUEST: a request the server cannot take
+ * @SERVAL_ERROR_CODE_VERSION_MISMATCH: the peers speak different protocol versions
+ * @SERVAL_ERROR_CODE_AUTH_FAILED: wrong user name or password
+ * @SERVAL_ERROR_CODE_RATE_LIMITED: too many failed logins from one address
+ * @SERVAL_ERROR_CODE_NOT_LOGGED_IN: a request before the login
+ * @SERVAL_ERROR_CODE_NO_SUCH_VLAN: no VLAN of that name
+ * @SERVAL_ERROR_CODE_NOT_ALLOWED: the user has no right to do it
+ * @SERVAL_ERROR_CODE_EXISTS: the user, VLAN or right exists already
+ * @SERVAL_ERROR_CODE_NO_SUCH_USER: no user of that name
+ * @SERVAL_ERROR_CODE_INTERNAL: the server failed
+ * @SERVAL_ERROR_CODE_NOT_JOINED: the client is not in that VLAN
+ * @SERVAL_ERROR_CODE_SHUTTING_DOWN: the server is stopping
+ * @SERVAL_ERROR_CODE_TIMEOUT: something took too long
+ * @SERVAL_ERROR_CODE_TOKEN_REFUSED: a resume token that is expired, altered or revoked
+ *
+ * The protocol's ErrorCode, with its values. A peer may send codes that
+ * this version does not know: they come through as they are.
+ */
+typedef enum {
+  SERVAL_ERROR_CODE_BAD_REQUEST = 0,
+  SERVAL_ERROR_CODE_VERSION_MISMATCH = 1,
+  SERVAL_ERROR_CODE_AUTH_FAILED = 2,
+  SERVAL_ERROR_CODE_RATE_LIMITED = 3,
+  SERVAL_ERROR_CODE_NOT_LOGGED_IN = 4,
+  SERVAL_ERROR_CODE_NO_SUCH_VLAN = 5,
+  SERVAL_ERROR_CODE_NOT_ALLOWED = 6,
+  SERVAL_ERROR_CODE_EXISTS = 7,
+  SERVAL_ERROR_CODE_NO_SUCH_USER = 8,
+  SERVAL_ERROR_CODE_INTERNAL = 9,
+  SERVAL_ERROR_CODE_NOT_JOINED = 10,
+  SERVAL_ERROR_CODE_SHUTTING_DOWN = 11,
+  SERVAL_ERROR_CODE_TIMEOUT = 12,
+  SERVAL_ERROR_CODE_TOKEN_REFUSED = 13,
+} ServalErrorCode;
+
+/**
+ * ServalVlanInfo:
+ * @name: the VLAN's name
+ * @tag: its tag on the wire
+ * @allowed: whether the asking user may join it
+ * @members: how many members it has
+ *
+ * One VLAN of a list answer: what the server sends and the client gets.
+ */
+typedef struct {
+  char     *name;
+  guint32   tag;
+  gboolean  allowed;
+  guint     members;
+} ServalVlanInfo;
+
+/**
+ * ServalUserInfo:
+ * @name: the user's name
+ * @admin: whether the user is an administrator
+ * @vlans: the VLANs the user may join
+ *
+ * One user of a list answer.
+ */
+typedef struct {
+  char     *name;
+  gboolean  admin;
+  GStrv     vlans;
+} ServalUserInfo;
+
+void serval_vlan_info_free (ServalVlanInfo *info);
+void serval_user_info_free (ServalUserInfo *info);
+
+/**
+ * ServalMessageKind:
+ * @SERVAL_MESSAGE_UNKNOWN: none this version knows
+ * @SERVAL_MESSAGE_DATA: a data frame
+ * @SERVAL_MESSAGE_HELLO: a Hello, see serval_hello_parse()
+ * @SERVAL_MESSAGE_REQUEST: a request, see serval_request_parse()
+ * @SERVAL_MESSAGE_RESPONSE: a response, see serval_response_parse()
+ * @SERVAL_MESSAGE_EVENT: an event, see serval_event_parse()
+ * @SERVAL_MESSAGE_PING: a ping
+ * @SERVAL_MESSAGE_PONG: a pong
+ */
+typedef enum {
+  SERVAL_MESSAGE_UNKNOWN,
+  SERVAL_MESSAGE_DATA,
+  SERVAL_MESSAGE_HELLO,
+  SERVAL_MESSAGE_REQUEST,
+  SERVAL_MESSAGE_RESPONSE,
+  SERVAL_MESSAGE_EVENT,
+  SERVAL_MESSAGE_PING,
+  SERVAL_MESSAGE_PONG,
+} ServalMessageKind;
+
+/**
+ * serval_message_get_kind:
+ * @msg: a decoded message
+ *
+ * Returns: what @msg is
+ */
+ServalMessageKind serval_message_get_kind (const Message_t *msg);
+
+/* --- Hello ----------------------------------------------------------------- */
+
+/**
+ * ServalHello:
+ * @version: the peer's protocol version
+ * @software: its software name and version
+ * @node: (nullable): the server node's name
+ * @offload: whether the peer takes data frames with offload metadata
+ */
+typedef struct {
+  int       version;
+  char     *software;
+  char     *node;
+  gboolean  offload;
+} ServalHello;
+
+/**
+ * serval_hello_build:
+ * @node: (nullable): the server node's name, %NULL from a client
+ * @offload: whether this side takes data frames with offload metadata
+ *
+ * Returns: (transfer full): a Hello of this protocol version and software
+ */
+Message_t *serval_hello_build (const char *node, gboolean offload);
+
+/**
+ * serval_hello_parse:
+ * @msg: a decoded message
+ * @hello: (out caller-allocates): filled, to clear with serval_hello_clear()
+ *
+ * Returns: %FALSE (and @hello empty) if @msg is not a Hello
+ */
+gboolean   serval_hello_parse (const Message_t *msg, ServalHello *hello);
+void       serval_hello_clear (ServalHello *hello);
+
+/* --- requests -------------------------------------------------------------- */
+
+/**
+ * ServalRequestKind:
+ * @SERVAL_REQUEST_UNKNOWN: one this version does not know
+ * @SERVAL_REQUEST_LOGIN: @user, @host, @password or @token
+ * @SERVAL_REQUEST_JOIN: @vlan, @mac
+ * @SERVAL_REQUEST_LEAVE: @vlan
+ * @SERVAL_REQUEST_LIST_VLANS: nothing
+ * @SERVAL_REQUEST_LIST_MEMBERS: @vlan
+ * @SERVAL_REQUEST_UPDATE: @vlan, @addresses
+ * @SERVAL_REQUEST_VLAN_ADD: @vlan
+ * @SERVAL_REQUEST_VLAN_DEL: @vlan
+ * @SERVAL_REQUEST_USER_ADD: @user, @password, @admin
+ * @SERVAL_REQUEST_USER_DEL: @user
+ * @SERVAL_REQUEST_GRANT: @user, @vlan
+ * @SERVAL_REQUEST_REVOKE: @user, @vlan
+ * @SERVAL_REQUEST_KICK: @user, @vlan
+ * @SERVAL_REQUEST_LIST_USERS: nothing
+ */
+typedef enum {
+  SERVAL_REQUEST_UNKNOWN,
+  SERVAL_REQUEST_LOGIN,
+  SERVAL_REQUEST_JOIN,
+  SERVAL_REQUEST_LEAVE,
+  SERVAL_REQUEST_LIST_VLANS,
+  SERVAL_REQUEST_LIST_MEMBERS,
+  SERVAL_REQUEST_UPDATE,
+  SERVAL_REQUEST_VLAN_ADD,
+  SERVAL_REQUEST_VLAN_DEL,
+  SERVAL_REQUEST_USER_ADD,
+  SERVAL_REQUEST_USER_DEL,
+  SERVAL_REQUEST_GRANT,
+  SERVAL_REQUEST_REVOKE,
+  SERVAL_REQUEST_KICK,
+  SERVAL_REQUEST_LIST_USERS,
+} ServalRequestKind;
+
+/**
+ * ServalRequest:
+ * @id: the request's id, echoed by its response
+ * @kind: which request; it says which fields are set
+ * @user: (nullable): the user (the new user's name for user add)
+ * @host: (nullable): the client's host name (login)
+ * @vlan: (nullable): the VLAN's name
+ * @password: (nullable): the password's bytes (login, user add)
+ * @token: (nullable): the resume token (login), %NULL without one
+ * @mac: the client's TAP address in the VLAN (join)
+ * @addresses: (nullable): the member's addresses (update)
+ * @admin: whether the new user is an administrator (user add)
+ *
+ * A parsed request. Strings are NUL-terminated UTF-8 copies; one with an
+ * embedded NUL reads as empty.
+ */
+typedef struct {
+  guint32            id;
+  ServalRequestKind  kind;
+  char              *user;
+  char              *host;
+  char              *vlan;
+  GBytes            *password;
+  GBytes            *token;
+  guint8             mac[6];
+  GStrv              addresses;
+  gboolean           admin;
+} ServalRequest;
+
+/**
+ * serval_request_parse:
+ * @msg: a decoded message
+ * @req: (out caller-allocates): filled, to clear with serval_request_clear()
+ *
+ * Returns: %FALSE (and @req empty) if @msg is not a request
+ */
+gboolean   serval_request_parse (const Message_t *msg, ServalRequest *req);
+void       serval_request_clear (ServalRequest *req);
+void       serval_request_free (ServalRequest *req);
+
+/**
+ * serval_request_build_login:
+ * @id: the request id
+ * @user: the user name
+ * @host: this host's name, shown to others
+ * @password: (nullable): the password, or %NULL (sent empty) with a @token
+ * @token: (nullable): a resume token from an earlier LoggedIn
+ *
+ * Returns: (transfer full): a Login request
+ */
+Message_t *serval_request_build_login (guint32 id, const char *user, const char *host,
+                                       const char *password, GBytes *token);
+Message_t *serval_request_build_join (guint32 id, const char *vlan, const guint8 mac[6]);
+Message_t *serval_request_build_leave (guint32 id, const char *vlan);
+/**
+ * serval_request_build_update:
+ * @id: the request id
+ * @vlan: the VLAN's name
+ * @addresses: (array zero-terminated=1): the TAP device's addresses; only the first 16 go
+ *
+ * Returns: (transfer full): a MemberUpdate request
+ */
+Message_t *serval_request_build_update (guint32 id, const char *vlan, const char *const *addresses);
+Message_t *serval_request_build_list_vlans (guint32 id);
+Message_t *serval_request_build_list_members (guint32 id, const char *vlan);
+Message_t *serval_request_build_list_users (guint32 id);
+Message_t *serval_request_build_vlan_add (guint32 id, const char *vlan);
+Message_t *serval_request_build_vlan_del (guint32 id, const char *vlan);
+Message_t *serval_request_build_user_add (guint32 id, const char *user, const char *password,
+                                          gboolean admin);
+Message_t *serval_request_build_user_del (guint32 id, const char *user);
+Message_t *serval_request_build_grant (guint32 id, const char *user, const char *vlan);
+Message_t *serval_request_build_revoke (guint32 id, const char *user, const char *vlan);
+Message_t *serval_request_build_kick (guint32 id, const char *user, const char *vlan);
+
+/* --- responses ------------------------------------------------------------- */
+
+/**
+ * ServalResponseKind:
+ * @SERVAL_RESPONSE_UNKNOWN: one this version does not know
+ * @SERVAL_RESPONSE_OK: nothing more
+ * @SERVAL_RESPONSE_ERROR: @error_code, @error_text
+ * @SERVAL_RESPONSE_LOGGED_IN: @admin, @keepalive, @servers, @token
+ * @SERVAL_RESPONSE_JOINED: @vlan, @tag, @members
+ * @SERVAL_RESPONSE_VLANS: @vlans
+ * @SERVAL_RESPONSE_MEMBERS: @members
+ * @SERVAL_RESPONSE_USERS: @users
+ */
+typedef enum {
+  SERVAL_RESPONSE_UNKNOWN,
+  SERVAL_RESPONSE_OK,
+  SERVAL_RESPONSE_ERROR,
+  SERVAL_RESPONSE_LOGGED_IN,
+  SERVAL_RESPONSE_JOINED,
+  SERVAL_RESPONSE_VLANS,
+  SERVAL_RESPONSE_MEMBERS,
+  SERVAL_RESPONSE_USERS,
+} ServalResponseKind;
+
+/**
+ * ServalResponse:
+ * @id: the id of the request it answers
+ * @kind: which response; it says which fields are set
+ * @error_code: the error's code
+ * @error_text: (nullable): the error's sentence for people
+ * @admin: whether the user is an administrator (logged in)
+ * @keepalive: seconds between pings (logged in)
+ * @servers: (nullable): where to reconnect (logged in)
+ * @token: (nullable): the resume token (logged in), %NULL without one
+ * @vlan: (nullable): the VLAN joined
+ * @tag: its tag
+ * @members: (nullable) (element-type ServalMember): the members (joined, members)
+ * @vlans: (nullable) (element-type ServalVlanInfo): the VLANs (vlans)
+ * @users: (nullable) (element-type ServalUserInfo): the users (users)
+ *
+ * A parsed response. The lists own their elements.
+ */
+typedef struct {
+  guint32             id;
+  ServalResponseKind  kind;
+  ServalErrorCode     error_code;
+  char               *error_text;
+  gboolean            admin;
+  guint               keepalive;
+  GStrv               servers;
+  GBytes             *token;
+  char               *vlan;
+  guint32             tag;
+  GPtrArray          *members;
+  GPtrArray          *vlans;
+  GPtrArray          *users;
+} ServalResponse;
+
+/**
+ * serval_response_parse:
+ * @msg: a decoded message
+ * @resp: (out caller-allocates): filled, to clear with serval_response_clear()
+ *
+ * Returns: %FALSE (and @resp empty) if @msg is not a response
+ */
+gboolean   serval_response_parse (const Message_t *msg, ServalResponse *resp);
+void       serval_response_clear (ServalResponse *resp);
+void       serval_response_free (ServalResponse *resp);
+
+Message_t *serval_response_build_ok (guint32 id);
+/**
+ * serval_response_build_error:
+ * @id: the request id
+ * @code: what went wrong
+ * @text: (nullable): a sentence for people; cut at 512 bytes (on a character
+ *   boundary, ending in "...")
+ *
+ * Returns: (transfer full): an Error response
+ */
+Message_t *serval_response_build_error (guint32 id, ServalErrorCode code, const char *text);
+/**
+ * serval_response_build_logged_in:
+ * @id: the request id
+ * @admin: whether the user is an administrator
+ * @keepalive: seconds between pings, 1..3600
+ * @servers: (nullable) (array zero-terminated=1): where to reconnect; only the first 32 go
+ * @token: (nullable): a resume token
+ *
+ * Returns: (transfer full): a LoggedIn response
+ */
+Message_t *serval_response_build_logged_in (guint32 id, gboolean admin, guint keepalive,
+                                            const char *const *servers, GBytes *token);
+/**
+ * serval_response_build_joined:
+ * @id: the request id
+ * @vlan: the VLAN's name
+ * @tag: its tag
+ * @members: (element-type ServalMember): its members; only the first 4096 go
+ *
+ * Returns: (transfer full): a Joined response
+ */
+Message_t *serval_response_build_joined (guint32 id, const char *vlan, guint32 tag, GPtrArray *members);
+/**
+ * serval_response_build_vlans:
+ * @id: the request id
+ * @vlans: (element-type ServalVlanInfo): the VLANs; only the first 4096 go
+ *
+ * Returns: (transfer full): a VLAN list response
+ */
+Message_t *serval_response_build_vlans (guint32 id, GPtrArray *vlans);
+/**
+ * serval_response_build_members:
+ * @id: the request id
+ * @members: (element-type ServalMember): the members; only the first 4096 go
+ *
+ * Returns: (transfer full): a member list response
+ */
+Message_t *serval_response_build_members (guint32 id, GPtrArray *members);
+/**
+ * serval_response_build_users:
+ * @id: the request id
+ * @users: (element-type ServalUserInfo): the users; only the first 4096 go, and
+ *   of each user's VLANs the first 4096
+ *
+ * Returns: (transfer full): a user list response
+ */
+Message_t *serval_response_build_users (guint32 id, GPtrArray *users);
+
+/* --- events ---------------------------------------------------------------- */
+
+/**
+ * ServalEventKind:
+ * @SERVAL_EVENT_UNKNOWN: one this version does not know
+ * @SERVAL_EVENT_MEMBER_JOINED: @vlan, @member
+ * @SERVAL_EVENT_MEMBER_LEFT: @vlan, @member
+ * @SERVAL_EVENT_MEMBER_UPDATED: @vlan, @member
+ * @SERVAL_EVENT_REMOVED: @vlan, @code, @text
+ * @SERVAL_EVENT_SERVERS: @servers
+ * @SERVAL_EVENT_BYE: @code, @text
+ */
+typedef enum {
+  SERVAL_EVENT_UNKNOWN,
+  SERVAL_EVENT_MEMBER_JOINED,
+  SERVAL_EVENT_MEMBER_LEFT,
+  SERVAL_EVENT_MEMBER_UPDATED,
+  SERVAL_EVENT_REMOVED,
+  SERVAL_EVENT_SERVERS,
+  SERVAL_EVENT_BYE,
+} ServalEventKind;
+
+/**
+ * ServalEvent:
+ * @kind: which event; it says which fields are set
+ * @vlan: (nullable): the VLAN's name
+ * @member: (nullable): the member who joined, left or changed
+ * @code: why (removed, bye)
+ * @text: (nullable): why, for people (removed, bye)
+ * @servers: (nullable): the server nodes (servers)
+ */
+typedef struct {
+  ServalEventKind  kind;
+  char            *vlan;
+  ServalMember    *member;
+  ServalErrorCode  code;
+  char            *text;
+  GStrv            servers;
+} ServalEvent;
+
+/**
+ * serval_event_parse:
+ * @msg: a decoded message
+ * @event: (out caller-allocates): filled, to clear with serval_event_clear()
+ *
+ * Returns: %FALSE (and @event empty) if @msg is not an event
+ */
+gboolean   serval_event_parse (const Message_t *msg, ServalEvent *event);
+void       serval_event_clear (ServalEvent *event);
+void       serval_event_free (ServalEvent *event);
+
+/**
+ * serval_event_build_member:
+ * @kind: %SERVAL_EVENT_MEMBER_JOINED, %SERVAL_EVENT_MEMBER_LEFT or
+ *   %SERVAL_EVENT_MEMBER_UPDATED
+ * @vlan: the VLAN's name
+ * @member: the member
+ *
+ * Returns: (transfer full): a MemberEvent
+ */
+Message_t *serval_event_build_member (ServalEventKind kind, const char *vlan, ServalMember *member);
+/**
+ * serval_event_build_removed:
+ * @vlan: the VLAN the client is out of
+ * @code: why
+ * @text: (nullable): why, for people; cut as in serval_response_build_error()
+ *
+ * Returns: (transfer full): a Removed event
+ */
+Message_t *serval_event_build_removed (const char *vlan, ServalErrorCode code, const char *text);
+/**
+ * serval_event_build_servers:
+ * @servers: (array zero-terminated=1): the server nodes; only the first 32 go
+ *
+ * Returns: (transfer full): a servers event
+ */
+Message_t *serval_event_build_servers (const char *const *servers);
+/**
+ * serval_event_build_bye:
+ * @code: why the server closes the link
+ * @text: (nullable): why, for people; cut as in serval_response_build_error()
+ *
+ * Returns: (transfer full): a Bye event
+ */
+Message_t *serval_event_build_bye (ServalErrorCode code, const char *text);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServalHello, serval_hello_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServalRequest, serval_request_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServalResponse, serval_response_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServalEvent, serval_event_clear)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalRequest, serval_request_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalResponse, serval_response_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalEvent, serval_event_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalVlanInfo, serval_vlan_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalUserInfo, serval_user_info_free)
+
+G_END_DECLS
