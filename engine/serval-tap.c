@@ -298,6 +298,8 @@ serval_tap_stable_mac (const char *user, const char *vlan, guint8 mac[6])
   mac[0] = (mac[0] & 0xfc) | 0x02;   /* unicast, locally administered */
 }
 
+static ServalTap *new_from_fd (int fd, const char *name, GError **error);
+
 ServalTap *
 serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GError **error)
 {
@@ -327,7 +329,7 @@ serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GErro
       return NULL;
     }
   {
-    ServalTap *tap = serval_tap_new_from_fd (fd, ifr.ifr_name, error);
+    ServalTap *tap = new_from_fd (fd, ifr.ifr_name, error);
 
     if (tap != NULL && (mtu > 0 || mac != NULL) && !configure (tap, mtu, mac, TRUE, error))
       g_clear_object (&tap);
@@ -335,8 +337,11 @@ serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GErro
   }
 }
 
-ServalTap *
-serval_tap_new_from_fd (int fd, const char *name, GError **error)
+/* Wraps an opened TAP fd (taken over: closed also when this fails), made
+ * non-blocking, with offloads if it has the vnet header and they are
+ * wanted; brings the device up and reads its MAC and MTU. */
+static ServalTap *
+new_from_fd (int fd, const char *name, GError **error)
 {
   ServalTap *tap = tap_new (fd, name);
 

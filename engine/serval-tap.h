@@ -150,23 +150,6 @@ void         serval_tap_stable_mac (const char *user, const char *vlan, guint8 m
  */
 ServalTap   *serval_tap_attach (const char *name, GError **error);
 /**
- * serval_tap_new_from_fd:
- * @fd: a TAP file descriptor on which TUNSETIFF was done; taken over: the
- *   device closes it, also when this call fails
- * @name: the device's name
- * @error: return location for a #GError
- *
- * Wraps an already opened TAP file descriptor (taken over). It is made
- * non-blocking; whether it has the vnet header (IFF_VNET_HDR) is read from
- * it, and offloads are turned on if serval_tap_offload_wanted(). The device
- * is then brought up (IFF_UP, which needs CAP_NET_ADMIN) and its MAC and
- * MTU are read.
- *
- * Returns: (transfer full) (nullable): the device, or %NULL with @error set
- */
-ServalTap   *serval_tap_new_from_fd (int fd, const char *name, GError **error);
-
-/**
  * serval_tap_get_name:
  * @tap: a #ServalTap
  *

@@ -12,8 +12,9 @@
 
 G_DEFINE_QUARK (serval-tls-error-quark, serval_tls_error)
 
-char *
-serval_tls_fingerprint_der (const guint8 *der, gsize len, GError **error)
+/* serval_tls_fingerprint() for a certificate in DER. */
+static char *
+fingerprint_der (const guint8 *der, gsize len, GError **error)
 {
   gnutls_x509_crt_t crt = NULL;
   gnutls_pubkey_t key = NULL;
@@ -62,7 +63,7 @@ serval_tls_fingerprint (GTlsCertificate *cert, GError **error)
                    _("The peer's certificate has no DER data"));
       return NULL;
     }
-  return serval_tls_fingerprint_der (der->data, der->len, error);
+  return fingerprint_der (der->data, der->len, error);
 }
 
 static char *
@@ -162,7 +163,7 @@ serval_tls_server_new (const char *cert_file, const char *key_file, const guint8
       return NULL;
     }
   if ((ret = gnutls_certificate_get_crt_raw (server->creds, 0, 0, &der)) < 0 ||
-      (server->fingerprint = serval_tls_fingerprint_der (der.data, der.size, NULL)) == NULL)
+      (server->fingerprint = fingerprint_der (der.data, der.size, NULL)) == NULL)
     {
       g_set_error (error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_CERTIFICATE,
                    "Cannot read the server certificate %s: %s", cert_file,
@@ -320,7 +321,7 @@ verify_cb (gnutls_session_t gs)
   certs = gnutls_certificate_get_peers (gs, &n);
   g_clear_pointer (&self->peer_fingerprint, g_free);
   if (certs != NULL && n > 0)
-    self->peer_fingerprint = serval_tls_fingerprint_der (certs[0].data, certs[0].size, NULL);
+    self->peer_fingerprint = fingerprint_der (certs[0].data, certs[0].size, NULL);
   if (self->peer_fingerprint == NULL)
     {
       self->verify = VERIFY_UNTRUSTED;

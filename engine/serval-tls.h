@@ -51,18 +51,6 @@ typedef enum {
  */
 char     *serval_tls_fingerprint (GTlsCertificate *cert, GError **error);
 /**
- * serval_tls_fingerprint_der:
- * @der: (array length=len): an X.509 certificate in DER
- * @len: its length in bytes
- * @error: return location for a #GError
- *
- * Like serval_tls_fingerprint(), for a certificate in DER.
- *
- * Returns: (transfer full) (nullable): the fingerprint, or %NULL with
- *   @error set (%SERVAL_TLS_ERROR_CERTIFICATE)
- */
-char     *serval_tls_fingerprint_der (const guint8 *der, gsize len, GError **error);
-/**
  * serval_fingerprint_equal:
  * @a: (not nullable): a fingerprint
  * @b: (not nullable): another
