@@ -186,6 +186,10 @@ status_icon_popup_cb (GtkStatusIcon *icon, guint button, guint activate_time, gp
 
   g_message ("Tray menu opened");
   gtk_menu_popup (tray->menu, NULL, NULL, gtk_status_icon_position_menu, icon, button, activate_time);
+  /* Placed again now that its window has its size: it was placed with the
+   * size of its last popup, and a status line that grew since then
+   * ("Not connected", "Online as …") pushed it off the screen's edge. */
+  gtk_menu_reposition (tray->menu);
 }
 
 static void
