@@ -16,7 +16,7 @@ struct _ServalLoginDialog
   GtkApplicationWindow parent_instance;
 
   ServalTrust       *trust;
-  GCancellable      *cancellable; /* of the login under way, or of the keyring lookup */
+  GCancellable      *cancellable; /* of the login under way; closing the window cancels it */
   char              *server;     /* of the last attempt, normalized */
 
   GtkEntry          *server_entry;
