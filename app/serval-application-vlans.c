@@ -257,7 +257,7 @@ serval_application_set_joined (ServalApplication *app, const char *name, gboolea
     serval_client_leave_async (app->client, name, app->cancellable, left_cb, data);
 }
 
-
+/* A VLAN the user did not ask to leave: kicked, deleted, or rights revoked. */
 static void
 vlan_removed_cb (ServalClient *client, ServalClientVlan *vlan, const char *reason, gpointer user_data)
 {
@@ -276,6 +276,8 @@ vlan_removed_cb (ServalClient *client, ServalClientVlan *vlan, const char *reaso
     }
   serval_application_refresh_vlans (app);
 }
+
+/* --- with the session ------------------------------------------------------- */
 
 void
 serval_application_vlans_start (ServalApplication *app)
