@@ -26,7 +26,6 @@ struct _ServalAdminWindow
 {
   GtkApplicationWindow parent_instance;
 
-  ServalApplication *app;
   ServalClient      *client;
   GCancellable      *cancellable;
   GSource           *refresh_source;
@@ -274,8 +273,9 @@ users_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   read_data_free (data);
 }
 
-void
-serval_admin_window_refresh (ServalAdminWindow *self)
+/* Reads VLANs, members and users from the server again. */
+static void
+refresh (ServalAdminWindow *self)
 {
   if (self->client == NULL || serval_client_get_state (self->client) != SERVAL_CLIENT_STATE_ONLINE)
     return;
@@ -288,7 +288,7 @@ serval_admin_window_refresh (ServalAdminWindow *self)
 static void
 refresh_clicked_cb (ServalAdminWindow *self)
 {
-  serval_admin_window_refresh (self);
+  refresh (self);
 }
 
 static gboolean
@@ -299,7 +299,7 @@ refresh_timeout_cb (gpointer user_data)
   /* Not while the administrator is choosing something to act on. */
   if (gtk_widget_get_visible (GTK_WIDGET (self)) &&
       gtk_tree_selection_count_selected_rows (gtk_tree_view_get_selection (self->vlan_view)) == 0)
-    serval_admin_window_refresh (self);
+    refresh (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -338,7 +338,7 @@ request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   else
     show_error (self, NULL);
   if (self->client != NULL)
-    serval_admin_window_refresh (self);
+    refresh (self);
   g_object_unref (self);
 }
 
@@ -543,7 +543,7 @@ client_state_cb (ServalClient *client, GParamSpec *pspec, gpointer user_data)
   ServalAdminWindow *self = user_data;
 
   if (serval_client_get_state (client) == SERVAL_CLIENT_STATE_ONLINE)
-    serval_admin_window_refresh (self);
+    refresh (self);
 }
 
 static void
@@ -610,14 +610,13 @@ serval_admin_window_init (ServalAdminWindow *self)
 }
 
 ServalAdminWindow *
-serval_admin_window_new (ServalApplication *app, ServalClient *client)
+serval_admin_window_new (GtkApplication *app, ServalClient *client)
 {
   ServalAdminWindow *self = g_object_new (SERVAL_TYPE_ADMIN_WINDOW, "application", app, NULL);
   g_autofree char *subtitle = g_strdup_printf (_("%s as %s"), serval_client_get_server (client),
                                                serval_client_get_user (client));
   GtkWidget *header = gtk_window_get_titlebar (GTK_WINDOW (self));
 
-  self->app = app;
   self->client = g_object_ref (client);
   if (GTK_IS_HEADER_BAR (header))
     gtk_header_bar_set_subtitle (GTK_HEADER_BAR (header), subtitle);
@@ -626,6 +625,6 @@ serval_admin_window_new (ServalApplication *app, ServalClient *client)
   g_source_set_callback (self->refresh_source, refresh_timeout_cb, self, NULL);
   g_source_attach (self->refresh_source, NULL);
   selection_changed_cb (self);
-  serval_admin_window_refresh (self);
+  refresh (self);
   return self;
 }

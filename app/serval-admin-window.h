@@ -3,15 +3,13 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "serval-application.h"
+#include "serval-client.h"
 
 G_BEGIN_DECLS
 
 #define SERVAL_TYPE_ADMIN_WINDOW (serval_admin_window_get_type ())
 G_DECLARE_FINAL_TYPE (ServalAdminWindow, serval_admin_window, SERVAL, ADMIN_WINDOW, GtkApplicationWindow)
 
-ServalAdminWindow *serval_admin_window_new (ServalApplication *app, ServalClient *client);
-/* Reads VLANs, members and users from the server again. */
-void               serval_admin_window_refresh (ServalAdminWindow *self);
+ServalAdminWindow *serval_admin_window_new (GtkApplication *app, ServalClient *client);
 
 G_END_DECLS

@@ -4,7 +4,9 @@
 #include "serval-login-dialog.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "serval-address.h"
 #include "serval-link.h"
 #include "serval-secret.h"
 #include "serval-tls.h"
@@ -13,10 +15,9 @@ struct _ServalLoginDialog
 {
   GtkApplicationWindow parent_instance;
 
-  ServalApplication *app;
-  GCancellable      *cancellable;
-  char              *server;     /* of the attempt under way, normalized */
-  gboolean           retry_after_trust;
+  ServalTrust       *trust;
+  GCancellable      *cancellable; /* of the login under way; closing the window cancels it */
+  char              *server;     /* of the last attempt, normalized */
 
   GtkEntry          *server_entry;
   GtkEntry          *user_entry;
@@ -31,6 +32,9 @@ struct _ServalLoginDialog
 };
 
 G_DEFINE_FINAL_TYPE (ServalLoginDialog, serval_login_dialog, GTK_TYPE_APPLICATION_WINDOW)
+
+enum { SIGNAL_LOGGED_IN, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static void start_login (ServalLoginDialog *self);
 
@@ -83,7 +87,8 @@ trust_response_cb (GtkDialog *dialog, int response, gpointer user_data)
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      if (!serval_application_trust (self->app, self->server, fp, &error))
+      g_message ("Trusting the certificate of %s: fingerprint %s", self->server, fp);
+      if (!serval_trust_pin (self->trust, self->server, fp, &error))
         {
           g_autofree char *msg = g_strdup_printf (_("Cannot remember the certificate: %s"), error->message);
 
@@ -123,7 +128,7 @@ ask_trust (ServalLoginDialog *self, const char *fingerprint, gboolean changed)
     }
   else
     {
-      g_autofree char *old = format_fingerprint (serval_application_get_pinned (self->app, self->server));
+      g_autofree char *old = format_fingerprint (serval_trust_get_fingerprint (self->trust, self->server));
 
       dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                        GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE,
@@ -146,14 +151,10 @@ ask_trust (ServalLoginDialog *self, const char *fingerprint, gboolean changed)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-void
-serval_login_dialog_show_error (ServalLoginDialog *self, const GError *error, const char *peer_fingerprint)
+static void
+show_error (ServalLoginDialog *self, const GError *error, const char *peer_fingerprint)
 {
   set_busy (self, NULL);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (self->server == NULL)
-    self->server = g_strdup (gtk_entry_get_text (self->server_entry));
 
   if (peer_fingerprint != NULL &&
       (g_error_matches (error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED) ||
@@ -189,23 +190,124 @@ serval_login_dialog_show_error (ServalLoginDialog *self, const GError *error, co
   show_message (self, error->message);
 }
 
-static void
-login_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ServalLoginDialog *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *fp = NULL;
+/* --- logging in --------------------------------------------------------------- */
 
-  if (!serval_application_login_finish (SERVAL_APPLICATION (source), result, &fp, &error))
-    serval_login_dialog_show_error (self, error, fp);
-  else
+typedef struct {
+  ServalLoginDialog *self;
+  GCancellable      *cancellable;
+  ServalClient      *client;
+  char              *server;
+  char              *user;
+  char              *password;
+  gboolean           remember;
+} Login;
+
+static void
+login_free (Login *login)
+{
+  g_object_unref (login->self);
+  g_object_unref (login->cancellable);
+  g_object_unref (login->client);
+  g_free (login->server);
+  g_free (login->user);
+  if (login->password != NULL)
+    memset (login->password, 0, strlen (login->password));
+  g_free (login->password);
+  g_free (login);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Login, login_free)
+
+static void
+secret_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!serval_secret_store_finish (result, &error))
+    g_message ("The password was not saved in the keyring: %s", error->message);
+}
+
+static void
+secret_cleared_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* FALSE without an error: there was nothing to remove. */
+  if (!serval_secret_clear_finish (result, &error) && error != NULL)
+    g_debug ("No password removed from the keyring: %s", error->message);
+}
+
+/* The one place a login ends, however it was started. */
+static void
+connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Login) login = user_data;
+  ServalLoginDialog *self = login->self;
+  gboolean current = login->cancellable == self->cancellable;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) save_error = NULL;
+
+  if (current)
+    g_clear_object (&self->cancellable);
+  if (!serval_client_connect_finish (login->client, result, &error))
     {
-      /* Hidden, not destroyed: it is shown again, as it was, by "Connect…". */
-      set_busy (self, NULL);
-      gtk_widget_hide (GTK_WIDGET (self));
-      serval_application_show_window (self->app);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          /* The window was closed, or a new attempt replaced this one:
+           * nothing to report, and the app stays as it was, offline. */
+          g_message ("Login as %s on %s cancelled", login->user, login->server);
+          if (current)
+            set_busy (self, NULL);
+          return;
+        }
+      g_message ("Login as %s on %s failed: %s", login->user, login->server, error->message);
+      show_error (self, error, serval_client_get_peer_fingerprint (login->client));
+      return;
     }
-  g_object_unref (self);
+
+  g_message ("Logged in as %s on %s%s", login->user, login->server,
+             serval_client_get_admin (login->client) ? " (administrator)" : "");
+  if (!serval_trust_set_last (self->trust, login->server, login->user, &save_error))
+    g_warning ("Cannot remember the server: %s", save_error->message);
+  if (login->remember)
+    serval_secret_store_async (login->server, login->user, login->password, NULL, secret_done_cb, NULL);
+  else
+    serval_secret_clear_async (login->server, login->user, NULL, secret_cleared_cb, NULL);
+  /* Hidden, not destroyed: it is shown again, as it was, by "Connect…". */
+  set_busy (self, NULL);
+  gtk_widget_hide (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SIGNAL_LOGGED_IN], 0, login->client);
+}
+
+/* @server is normalized. */
+static void
+log_in (ServalLoginDialog *self, const char *server, const char *user, const char *password,
+        gboolean remember)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  g_autofree char *status = g_strdup_printf (_("Connecting to %s…"), server);
+  Login *login = g_new0 (Login, 1);
+
+  g_free (self->server);
+  self->server = g_strdup (server);
+  show_message (self, NULL);
+  set_busy (self, status);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  /* A new session replaces the one there is. */
+  if (app != NULL)
+    g_action_group_activate_action (G_ACTION_GROUP (app), "disconnect", NULL);
+
+  login->self = g_object_ref (self);
+  login->cancellable = g_object_ref (self->cancellable);
+  login->server = g_strdup (server);
+  login->user = g_strdup (user);
+  login->password = g_strdup (password);
+  login->remember = remember;
+  login->client = serval_client_new (server, user, password, serval_trust_get_fingerprint (self->trust, server));
+  g_message ("Logging in as %s on %s", user, server);
+  serval_client_connect_async (login->client, self->cancellable, connected_cb, login);
 }
 
 static void
@@ -213,8 +315,8 @@ start_login (ServalLoginDialog *self)
 {
   const char *server = gtk_entry_get_text (self->server_entry);
   const char *user = gtk_entry_get_text (self->user_entry);
-  const char *password = gtk_entry_get_text (self->password_entry);
-  g_autofree char *status = NULL;
+  g_autofree char *normalized = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (*server == '\0' || *user == '\0')
     {
@@ -223,30 +325,39 @@ start_login (ServalLoginDialog *self)
       gtk_widget_grab_focus (GTK_WIDGET (*server == '\0' ? self->server_entry : self->user_entry));
       return;
     }
-  g_free (self->server);
-  self->server = serval_application_normalize_server (server);
-  show_message (self, NULL);
-  status = g_strdup_printf (_("Connecting to %s…"), self->server);
-  set_busy (self, status);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  serval_application_login_async (self->app, server, user, password,
-                                  gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->remember_check)),
-                                  self->cancellable, login_done_cb, g_object_ref (self));
+  normalized = serval_address_normalize (server, &error);
+  if (normalized == NULL)
+    {
+      show_message (self, error->message);
+      gtk_widget_grab_focus (GTK_WIDGET (self->server_entry));
+      return;
+    }
+  log_in (self, normalized, user, gtk_entry_get_text (self->password_entry),
+          gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->remember_check)));
 }
 
 void
-serval_login_dialog_set_busy (ServalLoginDialog *self, const char *server, const char *user)
+serval_login_dialog_log_in (ServalLoginDialog *self, const char *server, const char *user,
+                            const char *password)
 {
-  g_autofree char *status = g_strdup_printf (_("Connecting to %s…"), server);
-
   gtk_entry_set_text (self->server_entry, server);
   gtk_entry_set_text (self->user_entry, user);
-  g_free (self->server);
-  self->server = g_strdup (server);
-  show_message (self, NULL);
-  set_busy (self, status);
+  log_in (self, server, user, password, FALSE);
+}
+
+/* Closing the window gives up a login under way, and only hides it. */
+static gboolean
+serval_login_dialog_delete_event (GtkWidget *widget, GdkEventAny *event)
+{
+  ServalLoginDialog *self = SERVAL_LOGIN_DIALOG (widget);
+
+  if (self->cancellable != NULL && !g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_message ("Login window closed: giving up the login to %s", self->server);
+      g_cancellable_cancel (self->cancellable);
+    }
+  gtk_widget_hide (widget);
+  return TRUE;
 }
 
 static void
@@ -286,7 +397,10 @@ serval_login_dialog_dispose (GObject *object)
 static void
 serval_login_dialog_finalize (GObject *object)
 {
-  g_free (SERVAL_LOGIN_DIALOG (object)->server);
+  ServalLoginDialog *self = SERVAL_LOGIN_DIALOG (object);
+
+  g_free (self->server);
+  g_clear_object (&self->trust);
   G_OBJECT_CLASS (serval_login_dialog_parent_class)->finalize (object);
 }
 
@@ -298,6 +412,16 @@ serval_login_dialog_class_init (ServalLoginDialogClass *klass)
 
   object_class->dispose = serval_login_dialog_dispose;
   object_class->finalize = serval_login_dialog_finalize;
+  widget_class->delete_event = serval_login_dialog_delete_event;
+
+  /**
+   * ServalLoginDialog::logged-in:
+   * @client: the session, online
+   *
+   * A login succeeded; the window hid itself.
+   */
+  signals[SIGNAL_LOGGED_IN] = g_signal_new ("logged-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                            NULL, NULL, NULL, G_TYPE_NONE, 1, SERVAL_TYPE_CLIENT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/serval/Serval/ui/serval-login-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, ServalLoginDialog, server_entry);
   gtk_widget_class_bind_template_child (widget_class, ServalLoginDialog, user_entry);
@@ -319,13 +443,13 @@ serval_login_dialog_init (ServalLoginDialog *self)
 }
 
 ServalLoginDialog *
-serval_login_dialog_new (ServalApplication *app)
+serval_login_dialog_new (GtkApplication *app, ServalTrust *trust)
 {
   ServalLoginDialog *self = g_object_new (SERVAL_TYPE_LOGIN_DIALOG, "application", app, NULL);
-  const char *server = serval_application_get_last_server (app);
-  const char *user = serval_application_get_last_user (app);
+  const char *server = serval_trust_get_last_server (trust);
+  const char *user = serval_trust_get_last_user (trust);
 
-  self->app = app;
+  self->trust = g_object_ref (trust);
   if (server != NULL)
     gtk_entry_set_text (self->server_entry, server);
   if (user != NULL)
@@ -333,7 +457,7 @@ serval_login_dialog_new (ServalApplication *app)
   if (server != NULL && user != NULL)
     {
       gtk_widget_grab_focus (GTK_WIDGET (self->password_entry));
-      serval_secret_lookup_async (server, user, self->cancellable, password_found_cb, g_object_ref (self));
+      serval_secret_lookup_async (server, user, NULL, password_found_cb, g_object_ref (self));
     }
   return self;
 }

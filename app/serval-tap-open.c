@@ -21,8 +21,9 @@ open_data_free (OpenData *data)
   g_free (data);
 }
 
-const char *
-serval_tap_open_get_helper_path (void)
+/* The helper program serval_tap_open_async() runs through pkexec. */
+static const char *
+helper_path (void)
 {
   const char *path = g_getenv ("SERVAL_TAP_HELPER");
 
@@ -141,7 +142,7 @@ helper_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           /* TRANSLATORS: %s are pkexec's message, the polkit action and the helper's path */
           _("you are not authorized (%s). Authenticate when asked, or ask the administrator to allow "
             "the polkit action %s and check that %s is installed"),
-          *err_text ? err_text : "pkexec", SERVAL_TAP_POLKIT_ACTION, serval_tap_open_get_helper_path ());
+          *err_text ? err_text : "pkexec", SERVAL_TAP_POLKIT_ACTION, helper_path ());
 
       return_permission_error (task, data->name, why);
       return;
@@ -220,10 +221,10 @@ serval_tap_open_async (const char          *name,
       return;
     }
 
-  if (!g_file_test (serval_tap_open_get_helper_path (), G_FILE_TEST_IS_EXECUTABLE))
+  if (!g_file_test (helper_path (), G_FILE_TEST_IS_EXECUTABLE))
     {
       g_autofree char *why = g_strdup_printf (_("its helper program %s is missing. Reinstall Serval"),
-                                              serval_tap_open_get_helper_path ());
+                                              helper_path ());
 
       return_permission_error (task, name, why);
       return;
@@ -240,7 +241,7 @@ serval_tap_open_async (const char          *name,
   mac_text = g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
                               mac[5]);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  data->proc = g_subprocess_launcher_spawn (launcher, &error, pkexec, serval_tap_open_get_helper_path (),
+  data->proc = g_subprocess_launcher_spawn (launcher, &error, pkexec, helper_path (),
                                             "create", name, mtu_text, mac_text, NULL);
   if (data->proc == NULL)
     {

@@ -41,7 +41,4 @@ ServalTap *serval_tap_open_finish (GAsyncResult        *result,
  * so that VLANs whose names differ get different devices. Free with g_free(). */
 char      *serval_tap_open_device_name (const char *vlan);
 
-/* The helper program serval_tap_open_async() runs through pkexec. */
-const char *serval_tap_open_get_helper_path (void);
-
 G_END_DECLS

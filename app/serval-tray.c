@@ -11,13 +11,15 @@ G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 G_GNUC_END_IGNORE_DEPRECATIONS
 #endif
 
-#include "serval-window.h"
+#include "serval-client.h"
+#include "serval-vlan-item.h"
 
 struct _ServalTray
 {
   GObject            parent_instance;
 
-  ServalApplication *app;
+  GtkApplication    *app;
+  GListModel        *vlans;         /* the application's, ServalVlanItem */
   GtkMenu           *menu;
   GtkWidget         *status_item;
   GtkWidget         *vlan_separator;
@@ -37,11 +39,11 @@ static void rebuild_vlans (ServalTray *tray);
 static void
 sync_state (ServalTray *tray)
 {
-  ServalClientState state = serval_application_get_state (tray->app);
-  const char *icon = serval_state_icon_name (state);
-  const char *status = serval_application_get_status (tray->app);
-  gboolean connected = serval_application_get_client (tray->app) != NULL;
+  g_autofree char *icon = NULL;
+  g_autofree char *status = NULL;
+  gboolean connected = FALSE;
 
+  g_object_get (tray->app, "icon-name", &icon, "status", &status, "connected", &connected, NULL);
   gtk_menu_item_set_label (GTK_MENU_ITEM (tray->status_item), status);
   gtk_menu_item_set_label (GTK_MENU_ITEM (tray->connect_item), connected ? _("_Disconnect") : _("_Connect…"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (tray->connect_item),
@@ -78,7 +80,9 @@ vlan_toggled_cb (GtkCheckMenuItem *check, gpointer user_data)
 
   if (tray->syncing)
     return;
-  serval_application_set_joined (tray->app, item, gtk_check_menu_item_get_active (check));
+  g_action_group_activate_action (G_ACTION_GROUP (tray->app),
+                                  gtk_check_menu_item_get_active (check) ? "join" : "leave",
+                                  g_variant_new_string (serval_vlan_item_get_name (item)));
   /* Shown as it really is when the join or leave is done. */
   tray->syncing = TRUE;
   gtk_check_menu_item_set_active (check, serval_vlan_item_get_joined (item));
@@ -106,7 +110,7 @@ item_changed_cb (ServalVlanItem *item, GParamSpec *pspec, gpointer user_data)
 static void
 rebuild_vlans (ServalTray *tray)
 {
-  GListModel *vlans = serval_application_get_vlans (tray->app);
+  GListModel *vlans = tray->vlans;
   guint n = g_list_model_get_n_items (vlans);
   int position = 2;   /* after the status line and its separator */
 
@@ -172,7 +176,7 @@ status_icon_activate_cb (GtkStatusIcon *icon, gpointer user_data)
 {
   ServalTray *tray = user_data;
 
-  serval_application_show_window (tray->app);
+  g_action_group_activate_action (G_ACTION_GROUP (tray->app), "show-window", NULL);
 }
 
 static void
@@ -182,6 +186,10 @@ status_icon_popup_cb (GtkStatusIcon *icon, guint button, guint activate_time, gp
 
   g_message ("Tray menu opened");
   gtk_menu_popup (tray->menu, NULL, NULL, gtk_status_icon_position_menu, icon, button, activate_time);
+  /* Placed again now that its window has its size: it was placed with the
+   * size of its last popup, and a status line that grew since then
+   * ("Not connected", "Online as …") pushed it off the screen's edge. */
+  gtk_menu_reposition (tray->menu);
 }
 
 static void
@@ -224,12 +232,13 @@ serval_tray_dispose (GObject *object)
   if (tray->app != NULL)
     {
       g_signal_handlers_disconnect_by_data (tray->app, tray);
-      g_signal_handlers_disconnect_by_data (serval_application_get_vlans (tray->app), tray);
+      g_signal_handlers_disconnect_by_data (tray->vlans, tray);
       for (guint i = 0; i < tray->vlan_items->len; i++)
         g_signal_handlers_disconnect_by_data (g_object_get_data (tray->vlan_items->pdata[i], "serval-vlan"),
                                               tray);
       tray->app = NULL;
     }
+  g_clear_object (&tray->vlans);
 #ifdef HAVE_AYATANA
   g_clear_object (&tray->indicator);
 #endif
@@ -261,11 +270,13 @@ serval_tray_init (ServalTray *tray)
 }
 
 ServalTray *
-serval_tray_new (ServalApplication *app)
+serval_tray_new (GtkApplication *app)
 {
   ServalTray *tray = g_object_new (SERVAL_TYPE_TRAY, NULL);
+  gboolean status_icon = TRUE;
 
   tray->app = app;
+  g_object_get (app, "vlans", &tray->vlans, NULL);
   tray->menu = GTK_MENU (g_object_ref_sink (gtk_menu_new ()));
   gtk_menu_set_reserve_toggle_size (tray->menu, TRUE);
   gtk_widget_insert_action_group (GTK_WIDGET (tray->menu), "app", G_ACTION_GROUP (app));
@@ -284,7 +295,7 @@ serval_tray_new (ServalApplication *app)
   if (have_status_notifier_host ())
     {
       G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-      tray->indicator = app_indicator_new (APPLICATION_ID, serval_state_icon_name (SERVAL_CLIENT_STATE_DISCONNECTED),
+      tray->indicator = app_indicator_new (APPLICATION_ID, "serval-offline-symbolic",
                                            APP_INDICATOR_CATEGORY_COMMUNICATIONS);
       G_GNUC_END_IGNORE_DEPRECATIONS
       if (g_getenv ("SERVAL_ICON_DIR") != NULL)
@@ -292,29 +303,20 @@ serval_tray_new (ServalApplication *app)
       app_indicator_set_menu (tray->indicator, tray->menu);
       app_indicator_set_status (tray->indicator, APP_INDICATOR_STATUS_ACTIVE);
       g_message ("Tray: Ayatana AppIndicator");
+      status_icon = FALSE;
     }
 #endif
-  if (serval_tray_get_backend (tray)[0] == 's')
+  if (status_icon)
     {
       make_status_icon (tray);
       g_message ("Tray: GtkStatusIcon (no StatusNotifier host on the session bus)");
     }
 
-  g_signal_connect (app, "notify::state", G_CALLBACK (app_changed_cb), tray);
+  g_signal_connect (app, "notify::icon-name", G_CALLBACK (app_changed_cb), tray);
   g_signal_connect (app, "notify::status", G_CALLBACK (app_changed_cb), tray);
-  g_signal_connect (app, "notify::client", G_CALLBACK (app_changed_cb), tray);
-  g_signal_connect (serval_application_get_vlans (app), "items-changed", G_CALLBACK (vlans_changed_cb), tray);
+  g_signal_connect (app, "notify::connected", G_CALLBACK (app_changed_cb), tray);
+  g_signal_connect (tray->vlans, "items-changed", G_CALLBACK (vlans_changed_cb), tray);
   rebuild_vlans (tray);
   sync_state (tray);
   return tray;
-}
-
-const char *
-serval_tray_get_backend (ServalTray *tray)
-{
-#ifdef HAVE_AYATANA
-  if (tray->indicator != NULL)
-    return "appindicator";
-#endif
-  return "status-icon";
 }

@@ -9,7 +9,6 @@ struct _ServalVlanRow
 {
   GtkListBoxRow      parent_instance;
 
-  ServalApplication *app;
   ServalVlanItem    *item;
 
   GtkLabel          *name_label;
@@ -22,8 +21,9 @@ struct _ServalVlanRow
 
 G_DEFINE_FINAL_TYPE (ServalVlanRow, serval_vlan_row, GTK_TYPE_LIST_BOX_ROW)
 
-GtkWidget *
-serval_member_row_new (ServalMember *member, gboolean details)
+/* One member: who, on which host, with which MAC and addresses. */
+static GtkWidget *
+member_row_new (ServalMember *member)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   const char *const *addresses = serval_member_get_addresses (member);
@@ -43,18 +43,6 @@ serval_member_row_new (ServalMember *member, gboolean details)
   gtk_label_set_line_wrap (GTK_LABEL (label), TRUE);
   gtk_style_context_add_class (gtk_widget_get_style_context (label), "dim-label");
   gtk_container_add (GTK_CONTAINER (box), label);
-  if (details)
-    {
-      g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (serval_member_get_since (member));
-      g_autofree char *when = since != NULL ? g_date_time_format (since, "%x %X") : g_strdup ("?");
-      g_autofree char *more = g_strdup_printf (_("on server node %s since %s"),
-                                               serval_member_get_node (member), when);
-
-      label = gtk_label_new (more);
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_style_context_add_class (gtk_widget_get_style_context (label), "dim-label");
-      gtk_container_add (GTK_CONTAINER (box), label);
-    }
   g_object_set (box, "margin-start", 12, "margin-end", 12, "margin-top", 4, "margin-bottom", 4, NULL);
   gtk_widget_show_all (box);
   return box;
@@ -63,7 +51,7 @@ serval_member_row_new (ServalMember *member, gboolean details)
 static GtkWidget *
 create_member_row (gpointer item, gpointer user_data)
 {
-  return serval_member_row_new (SERVAL_MEMBER (item), FALSE);
+  return member_row_new (SERVAL_MEMBER (item));
 }
 
 static void
@@ -99,8 +87,11 @@ item_changed_cb (ServalVlanItem *item, GParamSpec *pspec, gpointer user_data)
 static gboolean
 switch_state_set_cb (ServalVlanRow *self, gboolean state)
 {
-  if (state != serval_vlan_item_get_joined (self->item))
-    serval_application_set_joined (self->app, self->item, state);
+  GActionGroup *app = gtk_widget_get_action_group (GTK_WIDGET (self), "app");
+
+  if (state != serval_vlan_item_get_joined (self->item) && app != NULL)
+    g_action_group_activate_action (app, state ? "join" : "leave",
+                                    g_variant_new_string (serval_vlan_item_get_name (self->item)));
   /* The switch shows the real state once the join or leave is done. */
   return TRUE;
 }
@@ -139,14 +130,13 @@ serval_vlan_row_init (ServalVlanRow *self)
 }
 
 GtkWidget *
-serval_vlan_row_new (ServalApplication *app, ServalVlanItem *item)
+serval_vlan_row_new (ServalVlanItem *item)
 {
   ServalVlanRow *self = g_object_new (SERVAL_TYPE_VLAN_ROW, NULL);
   const char *name = serval_vlan_item_get_name (item);
   g_autofree char *switch_name = g_strdup_printf (_("Join VLAN %s"), name);
   g_autofree char *members_name = g_strdup_printf (_("Members of VLAN %s"), name);
 
-  self->app = app;
   self->item = g_object_ref (item);
   gtk_label_set_text (self->name_label, name);
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->join_switch)), switch_name);

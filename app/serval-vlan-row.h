@@ -1,17 +1,15 @@
 /* serval-vlan-row.h: a VLAN in the main window: a switch to join or leave it
- * and, while joined, its members. */
+ * (app.join and app.leave) and, while joined, its members. */
 #pragma once
 
 #include <gtk/gtk.h>
-#include "serval-application.h"
+#include "serval-vlan-item.h"
 
 G_BEGIN_DECLS
 
 #define SERVAL_TYPE_VLAN_ROW (serval_vlan_row_get_type ())
 G_DECLARE_FINAL_TYPE (ServalVlanRow, serval_vlan_row, SERVAL, VLAN_ROW, GtkListBoxRow)
 
-GtkWidget *serval_vlan_row_new (ServalApplication *app, ServalVlanItem *item);
-/* One member, as the main window and the admin window show it. */
-GtkWidget *serval_member_row_new (ServalMember *member, gboolean details);
+GtkWidget *serval_vlan_row_new (ServalVlanItem *item);
 
 G_END_DECLS

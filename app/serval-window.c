@@ -5,13 +5,12 @@
 
 #include <glib/gi18n.h>
 
+#include "serval-client.h"
 #include "serval-vlan-row.h"
 
 struct _ServalWindow
 {
   GtkApplicationWindow parent_instance;
-
-  ServalApplication *app;
 
   GtkImage          *state_image;
   GtkLabel          *status_label;
@@ -25,65 +24,42 @@ struct _ServalWindow
 
 G_DEFINE_FINAL_TYPE (ServalWindow, serval_window, GTK_TYPE_APPLICATION_WINDOW)
 
-const char *
-serval_state_icon_name (ServalClientState state)
+/* --- from the application's properties ---------------------------------------- */
+
+static gboolean
+connect_label_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
 {
-  switch (state)
-    {
-    case SERVAL_CLIENT_STATE_ONLINE: return "serval-online-symbolic";
-    case SERVAL_CLIENT_STATE_CONNECTING: return "serval-connecting-symbolic";
-    case SERVAL_CLIENT_STATE_DISCONNECTED:
-    default: return "serval-offline-symbolic";
-    }
+  g_value_set_string (to, g_value_get_boolean (from) ? _("_Disconnect") : _("_Connect…"));
+  return TRUE;
 }
 
-static void
-sync_state (ServalWindow *self)
+static gboolean
+connect_action_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
 {
-  ServalClientState state = serval_application_get_state (self->app);
-  ServalClient *client = serval_application_get_client (self->app);
-
-  gtk_image_set_from_icon_name (self->state_image, serval_state_icon_name (state), GTK_ICON_SIZE_DND);
-  gtk_label_set_text (self->status_label, serval_application_get_status (self->app));
-  gtk_button_set_label (self->connect_button, client != NULL ? _("_Disconnect") : _("_Connect…"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->connect_button),
-                                  client != NULL ? "app.disconnect" : "app.connect");
-  gtk_widget_set_visible (self->admin_button, client != NULL && serval_client_get_admin (client));
-  gtk_header_bar_set_subtitle (self->header,
-                               client != NULL ? serval_client_get_server (client) : _("Not connected"));
+  g_value_set_string (to, g_value_get_boolean (from) ? "app.disconnect" : "app.connect");
+  return TRUE;
 }
 
-static void
-app_changed_cb (GObject *object, GParamSpec *pspec, gpointer user_data)
+static gboolean
+subtitle_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
 {
-  sync_state (SERVAL_WINDOW (user_data));
+  ServalClient *client = g_value_get_object (from);
+
+  g_value_set_string (to, client != NULL ? serval_client_get_server (client) : _("Not connected"));
+  return TRUE;
 }
 
-static void
-app_error_cb (ServalApplication *app, const char *message, gpointer user_data)
+static gboolean
+is_set_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
 {
-  ServalWindow *self = user_data;
-
-  gtk_label_set_text (self->error_label, message);
-  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
-}
-
-static void
-dismiss_error_cb (ServalWindow *self)
-{
-  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
-}
-
-static void
-refresh_cb (ServalWindow *self)
-{
-  serval_application_refresh_vlans (self->app);
+  g_value_set_boolean (to, g_value_get_string (from) != NULL);
+  return TRUE;
 }
 
 static GtkWidget *
 create_vlan_row (gpointer item, gpointer user_data)
 {
-  return serval_vlan_row_new (SERVAL_APPLICATION (user_data), SERVAL_VLAN_ITEM (item));
+  return serval_vlan_row_new (SERVAL_VLAN_ITEM (item));
 }
 
 /* Closing the window keeps Serval running in the tray. */
@@ -96,22 +72,10 @@ serval_window_delete_event (GtkWidget *widget, GdkEventAny *event)
 }
 
 static void
-serval_window_dispose (GObject *object)
-{
-  ServalWindow *self = SERVAL_WINDOW (object);
-
-  if (self->app != NULL)
-    g_signal_handlers_disconnect_by_data (self->app, self);
-  self->app = NULL;
-  G_OBJECT_CLASS (serval_window_parent_class)->dispose (object);
-}
-
-static void
 serval_window_class_init (ServalWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  G_OBJECT_CLASS (klass)->dispose = serval_window_dispose;
   widget_class->delete_event = serval_window_delete_event;
   gtk_widget_class_set_template_from_resource (widget_class, "/org/serval/Serval/ui/serval-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, state_image);
@@ -122,8 +86,6 @@ serval_window_class_init (ServalWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, vlan_list);
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, header);
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, admin_button);
-  gtk_widget_class_bind_template_callback (widget_class, dismiss_error_cb);
-  gtk_widget_class_bind_template_callback (widget_class, refresh_cb);
 }
 
 static void
@@ -133,23 +95,33 @@ serval_window_init (ServalWindow *self)
 }
 
 ServalWindow *
-serval_window_new (ServalApplication *app)
+serval_window_new (GtkApplication *app)
 {
   ServalWindow *self = g_object_new (SERVAL_TYPE_WINDOW, "application", app, NULL);
+  GBindingFlags flags = G_BINDING_SYNC_CREATE;
+  g_autoptr(GListModel) vlans = NULL;
   GtkWidget *placeholder;
 
-  self->app = app;
   placeholder = gtk_label_new (_("No VLANs to join yet. An administrator can grant you one."));
   gtk_label_set_line_wrap (GTK_LABEL (placeholder), TRUE);
   g_object_set (placeholder, "margin", 24, NULL);
   gtk_style_context_add_class (gtk_widget_get_style_context (placeholder), "dim-label");
   gtk_widget_show (placeholder);
   gtk_list_box_set_placeholder (self->vlan_list, placeholder);
-  gtk_list_box_bind_model (self->vlan_list, serval_application_get_vlans (app), create_vlan_row, app, NULL);
-  g_signal_connect (app, "notify::state", G_CALLBACK (app_changed_cb), self);
-  g_signal_connect (app, "notify::status", G_CALLBACK (app_changed_cb), self);
-  g_signal_connect (app, "notify::client", G_CALLBACK (app_changed_cb), self);
-  g_signal_connect (app, "error", G_CALLBACK (app_error_cb), self);
-  sync_state (self);
+  g_object_get (app, "vlans", &vlans, NULL);
+  gtk_list_box_bind_model (self->vlan_list, vlans, create_vlan_row, NULL, NULL);
+
+  g_object_bind_property (app, "icon-name", self->state_image, "icon-name", flags);
+  g_object_bind_property (app, "status", self->status_label, "label", flags);
+  g_object_bind_property_full (app, "connected", self->connect_button, "label", flags,
+                               connect_label_cb, NULL, NULL, NULL);
+  g_object_bind_property_full (app, "connected", self->connect_button, "action-name", flags,
+                               connect_action_cb, NULL, NULL, NULL);
+  g_object_bind_property (app, "admin", self->admin_button, "visible", flags);
+  g_object_bind_property_full (app, "client", self->header, "subtitle", flags,
+                               subtitle_cb, NULL, NULL, NULL);
+  g_object_bind_property (app, "last-error", self->error_label, "label", flags);
+  g_object_bind_property_full (app, "last-error", self->error_revealer, "reveal-child", flags,
+                               is_set_cb, NULL, NULL, NULL);
   return self;
 }

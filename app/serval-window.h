@@ -1,17 +1,16 @@
-/* serval-window.h: the main window: connection state, and the VLANs to join. */
+/* serval-window.h: the main window: connection state, and the VLANs to join.
+ *
+ * It shows the application's properties (status, icon-name, connected,
+ * admin, last-error, vlans) and acts through its actions. */
 #pragma once
 
 #include <gtk/gtk.h>
-#include "serval-application.h"
 
 G_BEGIN_DECLS
 
 #define SERVAL_TYPE_WINDOW (serval_window_get_type ())
 G_DECLARE_FINAL_TYPE (ServalWindow, serval_window, SERVAL, WINDOW, GtkApplicationWindow)
 
-ServalWindow *serval_window_new (ServalApplication *app);
-
-/* The icon name for a connection state (the tray uses the same). */
-const char   *serval_state_icon_name (ServalClientState state);
+ServalWindow *serval_window_new (GtkApplication *app);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "serval-address.h"
 #include "serval-client.h"
 #include "serval-tap.h"
 #include "serval-util.h"
@@ -24,7 +25,7 @@ static gboolean opt_admin;
 static gboolean opt_version;
 
 static GOptionEntry entries[] = {
-  { "server", 's', 0, G_OPTION_ARG_STRING, &opt_server, "The Serval server (port 7465 if not given)", "HOST[:PORT]" },
+  { "server", 's', 0, G_OPTION_ARG_STRING, &opt_server, "The Serval server (port " G_STRINGIFY (SERVAL_DEFAULT_PORT) " if not given)", "HOST[:PORT]" },
   { "user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "Your user name (default: $USER)", "NAME" },
   { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &opt_password_file, "Read your password from the first line of FILE (default: ask)", "FILE" },
   { "fingerprint", 'f', 0, G_OPTION_ARG_STRING, &opt_fingerprint, "The server's certificate fingerprint, as “serval-server fingerprint” prints it", "HEX" },
@@ -498,6 +499,11 @@ main (int argc, char **argv)
   if (opt_server == NULL)
     {
       say_error ("Say which server with --server HOST[:PORT]");
+      return 2;
+    }
+  if (!serval_address_parse (opt_server, NULL, NULL, &error))
+    {
+      say_error ("%s", error->message);
       return 2;
     }
   if (opt_user == NULL)

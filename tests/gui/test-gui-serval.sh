@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The desktop app end to end: the real `serval` app under Xvfb with a D-Bus session, driven
 # through AT-SPI (dogtail), against a real serval-server in another network namespace, with
-# a second member (bob) joined by servalctl from a third. It logs in (a wrong password
-# first), trusts the fingerprint, joins a VLAN (a real TAP device in the app's namespace;
-# bob is pinged through it), sees bob appear, uses the tray menu, opens the admin window,
-# leaves the VLAN, survives a server restart (notifications) and refuses a changed
-# certificate. Screenshots of the login window, main window, tray menu and admin window go
-# to $out and, if SERVAL_SCREENSHOTS is set, there too. Output is TAP.
+# a second member (bob) joined by servalctl from a third. It gives up a login by closing the
+# login window, logs in (a wrong password first), trusts the fingerprint, joins a VLAN (a
+# real TAP device in the app's namespace; bob is pinged through it), sees bob appear, uses
+# the tray menu, opens the admin window, leaves the VLAN, survives a server restart
+# (notifications) and refuses a changed certificate. Screenshots of the login window, main
+# window, tray menu and admin window go to $out and, if SERVAL_SCREENSHOTS is set, there
+# too. Output is TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
@@ -68,6 +69,28 @@ gui_bg "$out/app.log" env SERVAL_TAP_HELPER=/nonexistent \
 APP_PID=$GUI_BG_PID
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
+
+# --- a login given up by closing the login window ---------------------------------------
+# The server is stopped (SIGSTOP): the kernel still accepts the TCP connection, but the TLS
+# handshake gets no answer, so the login stays under way until the window is closed.
+n_before=$(gui_tool count-notifications)
+kill -STOP "$SERVER_PID"
+check "a login to a server that does not answer is sent" steps login 10.233.1.1 alice "alice-pw-$$"
+check "the login window says it is connecting" steps wait-label "Connecting to 10.233.1.1:7465"
+check "closing the login window during the login" steps close-window "Log In to Serval"
+cancelled() { grep -q "Login as alice on 10.233.1.1:7465 cancelled" "$out/app.log"; }
+check "the login was cancelled" wait_for 10 cancelled
+kill -CONT "$SERVER_PID"
+check "the tray icon docked before any login" gui_tool wait-tray-icon Serval
+check "the tray menu opens" gui_tray_click Serval 3
+check "the tray says the app is not connected" gui_tool wait-node serval "menu item" "Not connected"
+check "Connect… in the tray menu shows the login window again" gui_tool click serval "menu item" "Connect…"
+check "the login window shows again" gui_tool wait-node serval frame "Log In to Serval"
+check "it is no longer connecting" steps no-label "Connecting to" 5
+not_failed() { ! grep -q "Login as alice on .* failed" "$out/app.log"; }
+check "the cancelled login was not reported as a failure" not_failed
+same_count() { [ "$(gui_tool count-notifications)" = "$n_before" ]; }
+check "and raised no notification" same_count
 check "a wrong password is typed in and sent" steps login 10.233.1.1 alice "not-$$"
 check "the certificate is trusted for the wrong-password attempt first" gui_tool wait-node serval "push button" "Trust and Connect" 20
 check "trust the fingerprint" gui_tool click serval "push button" "Trust and Connect"

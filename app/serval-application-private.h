@@ -1,0 +1,53 @@
+/* serval-application-private.h: what the files of ServalApplication share.
+ *
+ * serval-application.c holds the session, the properties the windows bind
+ * to, the actions they activate and the windows themselves;
+ * serval-application-vlans.c the list of VLANs the user may join, and
+ * joining and leaving them.
+ */
+#pragma once
+
+#include "serval-application.h"
+#include "serval-trust.h"
+#include "serval-vlan-item.h"
+
+G_BEGIN_DECLS
+
+struct _ServalApplication
+{
+  GtkApplication     parent_instance;
+
+  ServalTrust       *trust;
+  ServalClient      *client;
+  ServalClientState  state;
+  char              *status;
+  char              *last_error;
+  gboolean           admin;
+  gboolean           lost;       /* the connection dropped and is being retried */
+  GListStore        *vlans;      /* ServalVlanItem */
+  GSource           *refresh_source;
+  GCancellable      *cancellable; /* of the current session's requests */
+
+  GObject           *tray;
+  GtkWindow         *window;
+  GtkWindow         *login;
+  GtkWindow         *admin_window;
+
+  /* command line */
+  char              *opt_server;
+  char              *opt_user;
+  char              *opt_password_file;
+  char              *opt_fingerprint;
+};
+
+/* A failure, for the user: the main window's error bar (the last-error
+ * property), and a notification while that window is hidden. */
+void serval_application_report_error (ServalApplication *app, const char *message);
+
+/* serval-application-vlans.c */
+void serval_application_vlans_start  (ServalApplication *app);
+void serval_application_vlans_stop   (ServalApplication *app);
+void serval_application_refresh_vlans (ServalApplication *app);
+void serval_application_set_joined   (ServalApplication *app, const char *name, gboolean joined);
+
+G_END_DECLS

@@ -1,0 +1,137 @@
+/* serval-address.c: server addresses as people type them. */
+#include "config.h"
+
+#include "serval-address.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+G_DEFINE_QUARK (serval-address-error-quark, serval_address_error)
+
+static gboolean
+parse_port (const char *text, const char *port_text, guint16 *port, GError **error)
+{
+  guint64 value = 0;
+
+  if (!g_ascii_string_to_unsigned (port_text, 10, 1, G_MAXUINT16, &value, NULL))
+    {
+      g_set_error (error, SERVAL_ADDRESS_ERROR, SERVAL_ADDRESS_ERROR_PORT,
+                   _("“%s” has no valid port: a port is a number from 1 to 65535, as in "
+                     "vpn.example.org:%d."), text, SERVAL_DEFAULT_PORT);
+      return FALSE;
+    }
+  *port = (guint16) value;
+  return TRUE;
+}
+
+/* A host name or an IPv4 address; no room for a URL, a user or a path. */
+static gboolean
+host_is_plausible (const char *host)
+{
+  if (*host == '\0')
+    return FALSE;
+  for (const char *p = host; *p != '\0'; p++)
+    if (g_ascii_isspace (*p) || strchr ("[]/@?#:", *p) != NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_ipv6 (const char *host)
+{
+  return strchr (host, ':') != NULL && g_hostname_is_ip_address (host);
+}
+
+/**
+ * serval_address_parse:
+ * @text: what the user typed: "host", "host:port", "2001:db8::1",
+ *   "[2001:db8::1]" or "[2001:db8::1]:port"; white space around it is ignored
+ * @host: (out) (transfer full) (optional): the host, without brackets
+ * @port: (out) (optional): the port, %SERVAL_DEFAULT_PORT if @text has none
+ * @error: a %SERVAL_ADDRESS_ERROR whose message tells the user how to write it
+ *
+ * Returns: whether @text is a server address
+ */
+gboolean
+serval_address_parse (const char *text, char **host, guint16 *port, GError **error)
+{
+  g_autofree char *s = g_strstrip (g_strdup (text != NULL ? text : ""));
+  g_autofree char *h = NULL;
+  const char *colon;
+  guint16 p = SERVAL_DEFAULT_PORT;
+
+  if (*s == '\0')
+    {
+      g_set_error_literal (error, SERVAL_ADDRESS_ERROR, SERVAL_ADDRESS_ERROR_EMPTY,
+                           _("No server address given. Write it as host, host:port or "
+                             "[IPv6 address]:port."));
+      return FALSE;
+    }
+  if (s[0] == '[')
+    {
+      const char *end = strchr (s, ']');
+
+      if (end != NULL)
+        h = g_strndup (s + 1, end - s - 1);
+      if (end == NULL || !is_ipv6 (h) || (end[1] != '\0' && end[1] != ':'))
+        goto invalid;
+      if (end[1] == ':' && !parse_port (s, end + 2, &p, error))
+        return FALSE;
+    }
+  else if ((colon = strchr (s, ':')) != NULL && strchr (colon + 1, ':') != NULL)
+    {
+      /* Two colons or more and no brackets: an IPv6 address alone. */
+      if (!is_ipv6 (s))
+        goto invalid;
+      h = g_steal_pointer (&s);
+    }
+  else if (colon != NULL)
+    {
+      h = g_strndup (s, colon - s);
+      if (!host_is_plausible (h) || colon[1] == '/')   /* "serval://host" is a URL */
+        goto invalid;
+      if (!parse_port (s, colon + 1, &p, error))
+        return FALSE;
+    }
+  else
+    {
+      if (!host_is_plausible (s))
+        goto invalid;
+      h = g_steal_pointer (&s);
+    }
+
+  if (host != NULL)
+    *host = g_steal_pointer (&h);
+  if (port != NULL)
+    *port = p;
+  return TRUE;
+
+invalid:
+  g_set_error (error, SERVAL_ADDRESS_ERROR, SERVAL_ADDRESS_ERROR_INVALID,
+               _("“%s” is not a server address. Write it as host, host:port or "
+                 "[IPv6 address]:port, as in vpn.example.org:%d."),
+               s != NULL ? s : text, SERVAL_DEFAULT_PORT);
+  return FALSE;
+}
+
+/**
+ * serval_address_normalize:
+ * @text: as for serval_address_parse()
+ * @error: as for serval_address_parse()
+ *
+ * Returns: (transfer full) (nullable): @text as "host:port" or
+ *   "[IPv6 address]:port", the port always written: the form the app
+ *   remembers servers and their fingerprints by
+ */
+char *
+serval_address_normalize (const char *text, GError **error)
+{
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+
+  if (!serval_address_parse (text, &host, &port, error))
+    return NULL;
+  if (strchr (host, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", host, port);
+  return g_strdup_printf ("%s:%u", host, port);
+}
