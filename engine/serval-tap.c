@@ -7,6 +7,7 @@
 #include "serval-poller.h"
 #include "serval-tap-backend.h"
 #include "serval-tap-private.h"
+#include "serval-util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -696,8 +697,7 @@ serval_tap_stop (ServalTap *tap)
 {
   if (tap->source == NULL)
     return;
-  g_source_destroy (tap->source);
-  g_clear_pointer (&tap->source, g_source_unref);
+  serval_clear_source (&tap->source);
   if (tap->backend != tap->base)
     tap->backend->funcs->free (tap->backend);
   tap->backend = tap->base;
