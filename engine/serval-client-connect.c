@@ -20,9 +20,7 @@ static void attempt_connect (ServalClient *client);
 static GTask *
 steal_connect_task (ServalClient *client)
 {
-  if (client->connect_cancel_source != NULL)
-    g_source_destroy (client->connect_cancel_source);
-  g_clear_pointer (&client->connect_cancel_source, g_source_unref);
+  serval_clear_source (&client->connect_cancel_source);
   return g_steal_pointer (&client->connect_task);
 }
 
@@ -360,9 +358,7 @@ serval_client_disconnect (ServalClient *client)
   if (client->cancellable != NULL)
     g_cancellable_cancel (client->cancellable);
   g_clear_object (&client->cancellable);
-  if (client->reconnect_source != NULL)
-    g_source_destroy (client->reconnect_source);
-  g_clear_pointer (&client->reconnect_source, g_source_unref);
+  serval_clear_source (&client->reconnect_source);
   serval_client_drop_link (client);
   serval_client_fail_pending (client, "disconnected");
   serval_client_set_state (client, SERVAL_CLIENT_STATE_DISCONNECTED);

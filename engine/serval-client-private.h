@@ -12,6 +12,7 @@
 
 #include "serval-link.h"
 #include "serval-tap.h"
+#include "serval-util.h"
 
 G_BEGIN_DECLS
 

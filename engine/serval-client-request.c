@@ -28,9 +28,7 @@ typedef struct {
 static void
 request_unwatch (Request *req)
 {
-  if (req->cancel_source != NULL)
-    g_source_destroy (req->cancel_source);
-  g_clear_pointer (&req->cancel_source, g_source_unref);
+  serval_clear_source (&req->cancel_source);
 }
 
 static void

@@ -235,9 +235,7 @@ serval_client_start_address_checks (ServalClient *client)
 void
 serval_client_stop_address_checks (ServalClient *client)
 {
-  if (client->address_source != NULL)
-    g_source_destroy (client->address_source);
-  g_clear_pointer (&client->address_source, g_source_unref);
+  serval_clear_source (&client->address_source);
 }
 
 static gboolean

@@ -48,9 +48,7 @@ serval_client_dispose (GObject *object)
   serval_client_drop_link (client);
   if (client->pending != NULL)
     serval_client_fail_pending (client, "the client was closed");
-  if (client->reconnect_source != NULL)
-    g_source_destroy (client->reconnect_source);
-  g_clear_pointer (&client->reconnect_source, g_source_unref);
+  serval_clear_source (&client->reconnect_source);
   serval_client_stop_address_checks (client);
   g_clear_pointer (&client->by_tag, g_hash_table_unref);
   g_clear_object (&client->vlans);

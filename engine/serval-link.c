@@ -4,6 +4,7 @@
 
 #include "serval-link.h"
 #include "serval-link-private.h"
+#include "serval-util.h"
 
 /* The link's own logic: the object, the send queue, keepalive and closing
  * (reading and framing: serval-link-read.c). The bytes move through a
@@ -22,20 +23,10 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (ServalLink, serval_link, G_TYPE_OBJECT)
 
 static void
-destroy_read_source (ServalLink *link)
-{
-  if (link->read_source != NULL)
-    g_source_destroy (link->read_source);
-  g_clear_pointer (&link->read_source, g_source_unref);
-}
-
-static void
 destroy_sources (ServalLink *link)
 {
-  destroy_read_source (link);
-  if (link->write_source != NULL)
-    g_source_destroy (link->write_source);
-  g_clear_pointer (&link->write_source, g_source_unref);
+  serval_clear_source (&link->read_source);
+  serval_clear_source (&link->write_source);
   g_clear_pointer (&link->entry, serval_poller_remove);
   g_clear_pointer (&link->poller, serval_poller_unref);
 }
@@ -260,7 +251,7 @@ serval_link_close_after_flush (ServalLink *link, const GError *reason)
   link->closing = TRUE;
   if (reason != NULL)
     link->close_reason = g_error_copy (reason);
-  destroy_read_source (link);
+  serval_clear_source (&link->read_source);
   serval_link_update_interest (link);
   if (serval_link_get_queued (link) == 0)
     serval_link_close (link, link->close_reason);

@@ -10,6 +10,8 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 
+#include "serval-util.h"
+
 /* Events taken from epoll per dispatch; more stay ready (level triggered). */
 #define MAX_EVENTS 256
 
@@ -375,9 +377,7 @@ serval_poller_unref (ServalPoller *poller)
   g_hash_table_remove (pollers, poller->context);
   G_UNLOCK (pollers);
   g_warn_if_fail (poller->n_entries == 0);
-  if (poller->flush_source != NULL)
-    g_source_destroy (poller->flush_source);
-  g_clear_pointer (&poller->flush_source, g_source_unref);
+  serval_clear_source (&poller->flush_source);
   g_source_destroy (&poller->source);
   g_source_unref (&poller->source);
 }

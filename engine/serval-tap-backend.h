@@ -5,8 +5,9 @@
  * segments what a device without offloads cannot take. A backend moves the
  * frames: serval-tap-fd.c with read() and writev() (a Linux TAP device),
  * serval-tap-uring.c with io_uring in front of it while the device is
- * started, serval-tap-socket.c over a datagram socket (tests). Another
- * platform's device is a backend of its own in a file of its own.
+ * started, and serval-tap-fd.c again with recv() and sendmsg() over a
+ * datagram socket (tests): the same read pass and write, other calls.
+ * Another platform's device is a backend of its own in a file of its own.
  *
  * A frame is one read or one write; on a device with the vnet header
  * (IFF_VNET_HDR) it starts with a struct virtio_net_hdr, which the backend

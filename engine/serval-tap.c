@@ -7,6 +7,7 @@
 #include "serval-poller.h"
 #include "serval-tap-backend.h"
 #include "serval-tap-private.h"
+#include "serval-util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -162,6 +163,28 @@ tunsetiff (int fd, struct ifreq *ifr)
   return r;
 }
 
+/* Opens /dev/net/tun and attaches it to the device @name with TUNSETIFF,
+ * filling @ifr. Returns the fd, or -1 with errno set and *@opened saying
+ * whether it was the open or TUNSETIFF that failed. */
+static int
+tun_open (const char *name, struct ifreq *ifr, gboolean *opened)
+{
+  int fd = open ("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC), e;
+
+  *opened = fd >= 0;
+  if (fd < 0)
+    return -1;
+  memset (ifr, 0, sizeof *ifr);
+  ifr->ifr_flags = open_flags ();
+  g_strlcpy (ifr->ifr_name, name, IFNAMSIZ);
+  if (tunsetiff (fd, ifr) == 0)
+    return fd;
+  e = errno;
+  close (fd);
+  errno = e;
+  return -1;
+}
+
 void
 serval_tap_say_once (gboolean *said, const char *format, ...)
 {
@@ -304,6 +327,7 @@ ServalTap *
 serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GError **error)
 {
   struct ifreq ifr;
+  gboolean opened;
   int fd;
 
   if (name == NULL || *name == '\0' || strlen (name) >= IFNAMSIZ)
@@ -312,20 +336,10 @@ serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GErro
                    _("“%s” cannot name a network device: use 1 to %d bytes"), name ? name : "", IFNAMSIZ - 1);
       return NULL;
     }
-  fd = open ("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  fd = tun_open (name, &ifr, &opened);
   if (fd < 0)
     {
-      set_error_errno (error, errno, name, "Opening /dev/net/tun for");
-      return NULL;
-    }
-  memset (&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = open_flags ();
-  g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
-  if (tunsetiff (fd, &ifr) < 0)
-    {
-      int e = errno;
-      close (fd);
-      set_error_errno (error, e, name, "Creating");
+      set_error_errno (error, errno, name, opened ? "Creating" : "Opening /dev/net/tun for");
       return NULL;
     }
   {
@@ -404,6 +418,7 @@ serval_tap_attach (const char *name, GError **error)
 {
   struct ifreq ifr;
   ServalTap *tap;
+  gboolean opened;
   int fd;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -426,29 +441,19 @@ serval_tap_attach (const char *name, GError **error)
                    name, name, g_get_user_name ());
       return NULL;
     }
-  fd = open ("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  fd = tun_open (name, &ifr, &opened);
   if (fd < 0)
     {
       int e = errno;
 
-      if (e == EACCES || e == EPERM)
+      if (!opened && (e == EACCES || e == EPERM))
         g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
                      _("Opening /dev/net/tun for “%s” failed (%s): your user may not use TUN/TAP devices; "
                      "ask the administrator to make /dev/net/tun readable and writable for all "
                      "(mode 0666, the default of most distributions)"), name, g_strerror (e));
-      else
+      else if (!opened)
         set_error_errno (error, e, name, "Opening /dev/net/tun for");
-      return NULL;
-    }
-  memset (&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = open_flags ();
-  g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
-  if (tunsetiff (fd, &ifr) < 0)
-    {
-      int e = errno;
-
-      close (fd);
-      if (e == EPERM || e == EACCES)
+      else if (e == EPERM || e == EACCES)
         {
           g_autofree char *owner = read_owner (name);
 
@@ -692,8 +697,7 @@ serval_tap_stop (ServalTap *tap)
 {
   if (tap->source == NULL)
     return;
-  g_source_destroy (tap->source);
-  g_clear_pointer (&tap->source, g_source_unref);
+  serval_clear_source (&tap->source);
   if (tap->backend != tap->base)
     tap->backend->funcs->free (tap->backend);
   tap->backend = tap->base;

@@ -35,3 +35,11 @@ serval_read_secret_line (const char *prompt)
     }
   return line;
 }
+
+void
+serval_clear_source (GSource **source)
+{
+  if (*source != NULL)
+    g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}

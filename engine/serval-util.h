@@ -1,4 +1,5 @@
-/* serval-util.h: small helpers shared by the command-line programs. */
+/* serval-util.h: small helpers shared by the engine, the server and the
+ * command-line programs. */
 #pragma once
 
 #include <glib.h>
@@ -20,5 +21,15 @@ G_BEGIN_DECLS
  *   (or on a read error). Free with g_free().
  */
 char *serval_read_secret_line (const char *prompt);
+
+/**
+ * serval_clear_source:
+ * @source: (inout) (nullable): where a source is kept, or %NULL
+ *
+ * Destroys the source at *@source, if any, drops the reference kept there
+ * and sets *@source to %NULL: how a #GSource pointer is cleared in dispose,
+ * or when what it waits for is over.
+ */
+void serval_clear_source (GSource **source);
 
 G_END_DECLS

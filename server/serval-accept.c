@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "serval-util.h"
+
 /* Accepting also stops when an accepted socket's descriptor is this close
  * to the limit, whatever the count says: descriptors are allocated lowest
  * first, so descriptor N means N + 1 are open. That happens only when
@@ -114,9 +116,7 @@ gate_resume (ServalAcceptGate *gate, gboolean retry)
       service = g_object_ref (gate->service);
       open = gate->open;
       paused_us = g_get_monotonic_time () - gate->paused_since;
-      if (gate->retry != NULL)
-        g_source_destroy (gate->retry);
-      g_clear_pointer (&gate->retry, g_source_unref);
+      serval_clear_source (&gate->retry);
     }
   g_mutex_unlock (&gate->lock);
 
@@ -264,9 +264,7 @@ serval_accept_gate_free (ServalAcceptGate *gate)
     return;
   g_mutex_lock (&gate->lock);
   g_clear_object (&gate->service);
-  if (gate->retry != NULL)
-    g_source_destroy (gate->retry);
-  g_clear_pointer (&gate->retry, g_source_unref);
+  serval_clear_source (&gate->retry);
   g_mutex_unlock (&gate->lock);
   gate_unref (gate);
 }

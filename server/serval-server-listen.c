@@ -41,9 +41,7 @@ static void
 handshake_free (Handshake *hs)
 {
   handshake_uncount (hs);
-  if (hs->timeout != NULL)
-    g_source_destroy (hs->timeout);
-  g_clear_pointer (&hs->timeout, g_source_unref);
+  serval_clear_source (&hs->timeout);
   g_clear_object (&hs->tls);
   g_clear_object (&hs->cancellable);
   g_free (hs->peer);

@@ -18,6 +18,7 @@
 #include "serval-message.h"
 #include "serval-tls.h"
 #include "serval-token.h"
+#include "serval-util.h"
 
 G_BEGIN_DECLS
 

@@ -98,16 +98,21 @@ serval_session_leave_all (Session *s)
     serval_session_leave (s, GPOINTER_TO_UINT (l->data), NULL, SERVAL_ERROR_CODE_BAD_REQUEST);
 }
 
-/* @s's membership of the VLAN called @name, or NULL if it is not in it. */
+/* @s's membership of the VLAN @req names; NULL, after answering @req with
+ * NOT_JOINED, if it is not in it. */
 static Membership *
-joined_membership (Session *s, const char *name)
+joined_membership (Session *s, const ServalRequest *req)
 {
   guint32 tag;
+  Membership *m = NULL;
 
-  if (!serval_store_vlan_lookup (s->server->store, name, &tag, NULL) ||
-      !serval_switch_port_is_member (s->port, tag))
-    return NULL;
-  return session_membership (s, tag);
+  if (serval_store_vlan_lookup (s->server->store, req->vlan, &tag, NULL) &&
+      serval_switch_port_is_member (s->port, tag))
+    m = session_membership (s, tag);
+  if (m == NULL)
+    serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_JOINED, "You are not in VLAN “%s”",
+                                req->vlan);
+  return m;
 }
 
 /* --- VLAN requests --------------------------------------------------------- */
@@ -155,14 +160,10 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
 void
 serval_session_handle_leave (Session *s, const ServalRequest *req)
 {
-  Membership *m = joined_membership (s, req->vlan);
+  Membership *m = joined_membership (s, req);
 
   if (m == NULL)
-    {
-      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_JOINED, "You are not in VLAN “%s”",
-                                  req->vlan);
-      return;
-    }
+    return;
   serval_session_leave (s, m->tag, NULL, SERVAL_ERROR_CODE_BAD_REQUEST);
   serval_session_reply_ok (s, req->id);
 }
@@ -170,14 +171,10 @@ serval_session_handle_leave (Session *s, const ServalRequest *req)
 void
 serval_session_handle_update (Session *s, const ServalRequest *req)
 {
-  Membership *m = joined_membership (s, req->vlan);
+  Membership *m = joined_membership (s, req);
 
   if (m == NULL)
-    {
-      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_JOINED, "You are not in VLAN “%s”",
-                                  req->vlan);
-      return;
-    }
+    return;
   serval_member_set_addresses (m->member, (const char *const *) req->addresses);
   broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_UPDATED);
   serval_session_reply_ok (s, req->id);

@@ -120,12 +120,8 @@ serval_server_free (ServalServer *server)
     }
   g_clear_object (&server->service);
   g_clear_pointer (&server->accept_gate, serval_accept_gate_free);
-  if (server->aging_source != NULL)
-    g_source_destroy (server->aging_source);
-  g_clear_pointer (&server->aging_source, g_source_unref);
-  if (server->shutdown_timer != NULL)
-    g_source_destroy (server->shutdown_timer);
-  g_clear_pointer (&server->shutdown_timer, g_source_unref);
+  serval_clear_source (&server->aging_source);
+  serval_clear_source (&server->shutdown_timer);
   if (server->sessions != NULL)
     {
       GHashTableIter iter;
@@ -179,9 +175,7 @@ serval_server_session_closed (ServalServer *server)
       GSourceFunc done = server->shutdown_done;
 
       server->shutdown_done = NULL;
-      if (server->shutdown_timer != NULL)
-        g_source_destroy (server->shutdown_timer);
-      g_clear_pointer (&server->shutdown_timer, g_source_unref);
+      serval_clear_source (&server->shutdown_timer);
       done (server->shutdown_data);
     }
 }

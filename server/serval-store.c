@@ -295,6 +295,15 @@ run_change (ServalStore *store, sqlite3_stmt *s, GError **error, const char *wha
   return -1;
 }
 
+/* Binds @cred to parameters 2 to 4 of @s, as the users table keeps it. */
+static void
+bind_credentials (sqlite3_stmt *s, const ServalCredentials *cred)
+{
+  sqlite3_bind_int (s, 2, cred->iterations);
+  sqlite3_bind_blob (s, 3, cred->salt, sizeof cred->salt, SQLITE_TRANSIENT);
+  sqlite3_bind_blob (s, 4, cred->hash, sizeof cred->hash, SQLITE_TRANSIENT);
+}
+
 gboolean
 serval_store_user_add (ServalStore *store, const char *name, const ServalCredentials *cred,
                        gboolean admin, GError **error)
@@ -306,9 +315,7 @@ serval_store_user_add (ServalStore *store, const char *name, const ServalCredent
     return FALSE;
   s = stmt (store, STMT_USER_ADD);
   sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (s, 2, cred->iterations);
-  sqlite3_bind_blob (s, 3, cred->salt, sizeof cred->salt, SQLITE_TRANSIENT);
-  sqlite3_bind_blob (s, 4, cred->hash, sizeof cred->hash, SQLITE_TRANSIENT);
+  bind_credentials (s, cred);
   sqlite3_bind_int (s, 5, admin ? 1 : 0);
   what = g_strdup_printf ("A user named “%s”", name);
   return run_change (store, s, error, what) >= 0;
@@ -328,16 +335,26 @@ no_vlan (const char *name, GError **error)
   return FALSE;
 }
 
+/* run_change() for a statement on the one row called @name: FALSE with
+ * @missing's error when there is none. */
+static gboolean
+change_named (ServalStore *store, sqlite3_stmt *s, const char *name,
+              gboolean (*missing) (const char *name, GError **error), GError **error)
+{
+  int n = run_change (store, s, error, name);
+
+  if (n < 0)
+    return FALSE;
+  return n > 0 ? TRUE : missing (name, error);
+}
+
 gboolean
 serval_store_user_del (ServalStore *store, const char *name, GError **error)
 {
   sqlite3_stmt *s = stmt (store, STMT_USER_DEL);
-  int n;
 
   sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  if ((n = run_change (store, s, error, name)) < 0)
-    return FALSE;
-  return n > 0 ? TRUE : no_user (name, error);
+  return change_named (store, s, name, no_user, error);
 }
 
 gboolean
@@ -345,15 +362,10 @@ serval_store_user_set_credentials (ServalStore *store, const char *name, const S
                                    GError **error)
 {
   sqlite3_stmt *s = stmt (store, STMT_USER_SET);
-  int n;
 
   sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (s, 2, cred->iterations);
-  sqlite3_bind_blob (s, 3, cred->salt, sizeof cred->salt, SQLITE_TRANSIENT);
-  sqlite3_bind_blob (s, 4, cred->hash, sizeof cred->hash, SQLITE_TRANSIENT);
-  if ((n = run_change (store, s, error, name)) < 0)
-    return FALSE;
-  return n > 0 ? TRUE : no_user (name, error);
+  bind_credentials (s, cred);
+  return change_named (store, s, name, no_user, error);
 }
 
 gboolean
@@ -486,12 +498,9 @@ gboolean
 serval_store_vlan_del (ServalStore *store, const char *name, GError **error)
 {
   sqlite3_stmt *s = stmt (store, STMT_VLAN_DEL);
-  int n;
 
   sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  if ((n = run_change (store, s, error, name)) < 0)
-    return FALSE;
-  return n > 0 ? TRUE : no_vlan (name, error);
+  return change_named (store, s, name, no_vlan, error);
 }
 
 gboolean

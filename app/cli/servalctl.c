@@ -81,6 +81,18 @@ finish (Ctl *ctl, int status)
   g_main_loop_quit (ctl->loop);
 }
 
+/* TRUE, after saying why and ending with status 1, if @error says a call
+ * failed. */
+static gboolean
+failed (Ctl *ctl, const GError *error)
+{
+  if (error == NULL)
+    return FALSE;
+  say_error ("%s", error->message);
+  finish (ctl, 1);
+  return TRUE;
+}
+
 static char *
 read_password (void)
 {
@@ -177,8 +189,7 @@ vlan_removed_cb (ServalClient *client, ServalClientVlan *vlan, const char *reaso
 static void
 connection_failed_cb (ServalClient *client, GError *error, gpointer user_data)
 {
-  say_error ("%s", error->message);
-  finish (user_data, 1);
+  failed (user_data, error);
 }
 
 static void
@@ -204,12 +215,8 @@ start_up (Ctl *ctl)
         name[15] = '\0';
       serval_tap_stable_mac (opt_user, opt_vlans[i], mac);
       tap = serval_tap_new_with_mac (name, opt_mtu, mac, &error);
-      if (tap == NULL)
-        {
-          say_error ("%s", error->message);
-          finish (ctl, 1);
-          return;
-        }
+      if (failed (ctl, error))
+        return;
       g_ptr_array_add (ctl->taps, tap);
       serval_client_join_async (ctl->client, opt_vlans[i], tap, NULL, NULL, NULL, joined_cb, ctl);
     }
@@ -246,12 +253,9 @@ request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *what = NULL;
 
-  if (!req->call_finish (SERVAL_CLIENT (source), result, &error))
-    {
-      say_error ("%s", error->message);
-      finish (ctl, 1);
-      return;
-    }
+  req->call_finish (SERVAL_CLIENT (source), result, &error);
+  if (failed (ctl, error))
+    return;
   what = g_strjoinv (" ", ctl->argv + 1);
   printf ("Done: %s\n", what);
   finish (ctl, 0);
@@ -265,12 +269,8 @@ members_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GListModel) members = serval_client_list_members_finish (SERVAL_CLIENT (source), result, &error);
   guint n;
 
-  if (members == NULL)
-    {
-      say_error ("%s", error->message);
-      finish (ctl, 1);
-      return;
-    }
+  if (failed (ctl, error))
+    return;
   n = g_list_model_get_n_items (members);
   for (guint i = 0; i < n; i++)
     {
@@ -292,12 +292,8 @@ vlans_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) vlans = serval_client_list_vlans_finish (SERVAL_CLIENT (source), result, &error);
 
-  if (vlans == NULL)
-    {
-      say_error ("%s", error->message);
-      finish (ctl, 1);
-      return;
-    }
+  if (failed (ctl, error))
+    return;
   for (guint i = 0; i < vlans->len; i++)
     {
       ServalVlanInfo *v = vlans->pdata[i];
@@ -314,12 +310,8 @@ users_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = serval_client_list_users_finish (SERVAL_CLIENT (source), result, &error);
 
-  if (users == NULL)
-    {
-      say_error ("%s", error->message);
-      finish (ctl, 1);
-      return;
-    }
+  if (failed (ctl, error))
+    return;
   for (guint i = 0; i < users->len; i++)
     {
       ServalUserInfo *u = users->pdata[i];
@@ -431,12 +423,9 @@ connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   Ctl *ctl = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!serval_client_connect_finish (SERVAL_CLIENT (source), result, &error))
-    {
-      say_error ("%s", error->message);
-      finish (ctl, 1);
-      return;
-    }
+  serval_client_connect_finish (SERVAL_CLIENT (source), result, &error);
+  if (failed (ctl, error))
+    return;
   run_command (ctl);
 }
 
