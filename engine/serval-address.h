@@ -4,10 +4,10 @@
 
 #include <gio/gio.h>
 
-/* SERVAL_DEFAULT_PORT (7465) lives in serval-link.h, which connects to it. */
-#include "serval-link.h"
-
 G_BEGIN_DECLS
+
+/* The port a server listens on, and a client connects to, when none is given. */
+#define SERVAL_DEFAULT_PORT 7465
 
 #define SERVAL_ADDRESS_ERROR (serval_address_error_quark ())
 GQuark serval_address_error_quark (void);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "serval-address.h"
 #include "serval-tls.h"
 
 /* A link's transport with GnuTLS directly on its TCP socket (what servers

@@ -86,6 +86,4 @@ void         serval_link_connect_async (const char *server, const char *fingerpr
                                         GAsyncReadyCallback callback, gpointer user_data);
 ServalLink  *serval_link_connect_finish (GAsyncResult *result, char **peer_fingerprint, GError **error);
 
-#define SERVAL_DEFAULT_PORT 7465
-
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "serval-server-private.h"
+#include "serval-address.h"
 
 #include <string.h>
 
