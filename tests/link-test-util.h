@@ -6,6 +6,7 @@
 
 #include "serval-link.h"
 #include "test-loop-util.h"
+#include "test-utils.h"
 
 /* The certificates tests/make-test-certs.sh made at build time, in the
  * tests' build directory: a self-signed pair and a second one with another
@@ -86,15 +87,14 @@ static inline GSocketService *
 start_loopback_service (GCallback incoming, gpointer data, char **address)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) any = test_loopback_any ();
   g_autoptr(GSocketAddress) bound = NULL;
   GSocketService *service = g_socket_service_new ();
 
   g_socket_listener_add_address (G_SOCKET_LISTENER (service), any, G_SOCKET_TYPE_STREAM,
                                  G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
   g_assert_no_error (error);
-  *address = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  *address = test_loopback_address_string (bound);
   g_signal_connect (service, "incoming", incoming, data);
   g_socket_service_start (service);
   return service;

@@ -200,14 +200,13 @@ test_unreachable (void)
 
   /* A port nobody listens on (bound and closed again). */
   g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) a = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) a = test_loopback_any ();
   g_autoptr(GSocketAddress) local = NULL;
   g_autofree char *addr = NULL;
 
   g_socket_bind (s, a, FALSE, NULL);
   local = g_socket_get_local_address (s, NULL);
-  addr = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  addr = test_loopback_address_string (local);
   g_socket_close (s, NULL);
 
   serval_link_connect_async (addr, "00", NULL, NULL, connected_cb, &r);

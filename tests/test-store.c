@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "serval-store.h"
+#include "test-utils.h"
 
 #define ITER 1000   /* fast hashes in tests; production uses 100000 */
 
@@ -25,8 +26,7 @@ setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->dir = g_dir_make_tmp ("serval-store-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = test_tmp_dir_new ("serval-store-XXXXXX");
   f->path = g_build_filename (f->dir, "serval.db", NULL);
   f->store = serval_store_open (f->path, &error);
   g_assert_no_error (error);
@@ -34,24 +34,10 @@ setup (Fixture *f, gconstpointer data)
 }
 
 static void
-rm_rf (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
-}
-
-static void
 teardown (Fixture *f, gconstpointer data)
 {
   g_clear_pointer (&f->store, serval_store_close);
-  rm_rf (f->dir);
+  test_tmp_dir_remove (f->dir);
   g_free (f->dir);
   g_free (f->path);
 }
