@@ -53,6 +53,22 @@ add_user (Fixture *f, const char *name, const char *pw, gboolean admin)
   g_assert_no_error (error);
 }
 
+/* Asserts that @pragma ("PRAGMA journal_mode"), run by SQLite itself on the
+ * database at @path, answers @want first. */
+static void
+assert_pragma (const char *path, const char *pragma, const char *want)
+{
+  sqlite3 *db;
+  sqlite3_stmt *s;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, pragma, -1, &s, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, want);
+  sqlite3_finalize (s);
+  sqlite3_close (db);
+}
+
 static void
 test_credentials (void)
 {
@@ -269,8 +285,6 @@ test_persistence (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   ServalCredentials cred;
-  sqlite3 *db;
-  sqlite3_stmt *s;
   struct stat st;
 
   add_user (f, "alice", "pw", TRUE);
@@ -287,12 +301,7 @@ test_persistence (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_stat (f->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &s, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "wal");
-  sqlite3_finalize (s);
-  sqlite3_close (db);
+  assert_pragma (f->path, "PRAGMA journal_mode", "wal");
 }
 
 static void
@@ -347,8 +356,6 @@ test_crash (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = NULL;
-  sqlite3 *db;
-  sqlite3_stmt *s;
   pid_t pid;
   int status, ready[2];
   char byte;
@@ -393,12 +400,7 @@ test_crash (Fixture *f, gconstpointer data)
   g_test_message ("%u users written before the kill", users->len);
   g_assert_cmpuint (users->len, >, 10);
 
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &s, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "ok");
-  sqlite3_finalize (s);
-  sqlite3_close (db);
+  assert_pragma (f->path, "PRAGMA integrity_check", "ok");
 }
 
 int
