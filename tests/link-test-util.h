@@ -1,10 +1,12 @@
 /* link-test-util.h: what test-link.c and test-tls.c share: iterating the
  * main context until something happened, collecting the result of
- * serval_link_connect_async(), and finding the test certificates (which
- * test-session.c uses too). Static functions, included once per test. */
+ * serval_link_connect_async(), and finding the test certificates and their
+ * fingerprints (which test-session.c uses too). Static functions, included
+ * once per test. */
 #pragma once
 
 #include "serval-link.h"
+#include "serval-tls.h"
 #include "test-loop-util.h"
 #include "test-utils.h"
 
@@ -38,6 +40,17 @@ test_cert_load (const char *cert_name, const char *key_name)
 
   g_assert_no_error (error);
   return tls;
+}
+
+/* The fingerprint of @cert (free it), as a server shows it and a client pins it. */
+static inline char *
+test_cert_fingerprint (GTlsCertificate *cert)
+{
+  g_autoptr(GError) error = NULL;
+  char *fingerprint = serval_tls_fingerprint (cert, &error);
+
+  g_assert_no_error (error);
+  return fingerprint;
 }
 
 static gboolean

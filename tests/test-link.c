@@ -83,14 +83,11 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
   f->context = test_context_push ();
   f->in_order = TRUE;
   f->server_wants_link = GPOINTER_TO_INT (data);
   f->cert = test_cert_load (TEST_CERT, TEST_KEY);
-  f->fingerprint = serval_tls_fingerprint (f->cert, &error);
-  g_assert_no_error (error);
+  f->fingerprint = test_cert_fingerprint (f->cert);
   f->service = start_loopback_service (G_CALLBACK (incoming_cb), f, &f->address);
 }
 

@@ -536,13 +536,10 @@ node_stats (Node *node)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GTlsCertificate) cert = test_cert_load (TEST_CERT, TEST_KEY);
 
-  f->context = g_main_context_new ();
-  g_main_context_push_thread_default (f->context);
-  f->fingerprint = serval_tls_fingerprint (cert, &error);
-  g_assert_no_error (error);
+  f->context = test_context_push ();
+  f->fingerprint = test_cert_fingerprint (cert);
   f->clients = g_ptr_array_new_with_free_func (g_object_unref);
   node_init (&f->nodes[0], "node-a");
   node_start_new (&f->nodes[0]);

@@ -118,14 +118,12 @@ make_tls_server (Fixture *f, guint8 key_byte, gboolean tickets)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GTlsCertificate) cert = NULL;
 
   f->context = test_context_push ();
   f->in_order = TRUE;
   cert = test_cert_load (TEST_CERT, TEST_KEY);
-  f->fingerprint = serval_tls_fingerprint (cert, &error);
-  g_assert_no_error (error);
+  f->fingerprint = test_cert_fingerprint (cert);
   f->cert_path = test_cert_file (TEST_CERT);
   f->key_path = test_cert_file (TEST_KEY);
   f->tls = make_tls_server (f, 1, data == NULL);
