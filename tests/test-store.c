@@ -16,7 +16,6 @@
 #define ITER 1000   /* fast hashes in tests; production uses 100000 */
 
 typedef struct {
-  char *dir;
   char *path;
   ServalStore *store;
 } Fixture;
@@ -26,8 +25,7 @@ setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->dir = test_tmp_dir_new ("serval-store-XXXXXX");
-  f->path = g_build_filename (f->dir, "serval.db", NULL);
+  f->path = test_tmp_file_path ("serval-store-XXXXXX", "serval.db");
   f->store = serval_store_open (f->path, &error);
   g_assert_no_error (error);
   g_assert_nonnull (f->store);
@@ -37,9 +35,7 @@ static void
 teardown (Fixture *f, gconstpointer data)
 {
   g_clear_pointer (&f->store, serval_store_close);
-  test_tmp_dir_remove (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  test_tmp_file_path_free (f->path);
 }
 
 static void

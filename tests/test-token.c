@@ -16,7 +16,6 @@
 #define DAY (24 * 3600)
 
 typedef struct {
-  char *dir;
   char *path;
   ServalStore *store;
   guint8 key[SERVAL_TOKEN_KEY_LEN];
@@ -27,8 +26,7 @@ setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->dir = test_tmp_dir_new ("serval-token-XXXXXX");
-  f->path = g_build_filename (f->dir, "serval.db", NULL);
+  f->path = test_tmp_file_path ("serval-token-XXXXXX", "serval.db");
   f->store = serval_store_open (f->path, &error);
   g_assert_no_error (error);
   g_assert_true (serval_store_secret (f->store, "token-key", f->key, sizeof f->key, &error));
@@ -39,9 +37,7 @@ static void
 teardown (Fixture *f, gconstpointer data)
 {
   g_clear_pointer (&f->store, serval_store_close);
-  test_tmp_dir_remove (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  test_tmp_file_path_free (f->path);
 }
 
 static void

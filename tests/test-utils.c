@@ -30,6 +30,23 @@ test_tmp_dir_remove (const char *dir)
   g_rmdir (dir);
 }
 
+char *
+test_tmp_file_path (const char *tmpl, const char *name)
+{
+  g_autofree char *dir = test_tmp_dir_new (tmpl);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+void
+test_tmp_file_path_free (char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  test_tmp_dir_remove (dir);
+  g_free (path);
+}
+
 GSocketAddress *
 test_loopback_any (void)
 {

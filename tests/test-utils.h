@@ -15,6 +15,15 @@ char *test_tmp_dir_new (const char *tmpl);
  * already gone. */
 void test_tmp_dir_remove (const char *dir);
 
+/* The path (free it with test_tmp_file_path_free()) of a file @name, not
+ * made yet, in a new temporary directory made as test_tmp_dir_new() does:
+ * a database file for a test, say. */
+char *test_tmp_file_path (const char *tmpl, const char *name);
+
+/* Removes the directory test_tmp_file_path() made for @path, with the files
+ * in it, and frees @path. */
+void test_tmp_file_path_free (char *path);
+
 /* 127.0.0.1, port 0: the address to bind to for a free loopback port. */
 GSocketAddress *test_loopback_any (void);
 
