@@ -8,6 +8,12 @@
 #include "link-test-util.h"
 #include "serval-tls.h"
 
+/* What a link's "closed" signal said, for closed_cb(). */
+typedef struct {
+  gboolean closed;
+  GError *error;
+} Closed;
+
 typedef struct {
   GTlsCertificate *cert;
   char *fingerprint;
@@ -20,8 +26,7 @@ typedef struct {
   gsize server_bytes;
   guint32 server_last_vlan;
   gboolean in_order;
-  GError *server_closed;
-  gboolean server_closed_called;
+  Closed server_closed;
   GMainContext *context;   /* the test's own, thread default */
 } Fixture;
 
@@ -42,12 +47,12 @@ server_data_cb (ServalLink *link, const ServalFrame *fr, gpointer user_data)
 }
 
 static void
-server_closed_cb (ServalLink *link, GError *error, gpointer user_data)
+closed_cb (ServalLink *link, GError *error, gpointer user_data)
 {
-  Fixture *f = user_data;
+  Closed *c = user_data;
 
-  f->server_closed_called = TRUE;
-  f->server_closed = error ? g_error_copy (error) : NULL;
+  c->closed = TRUE;
+  c->error = error ? g_error_copy (error) : NULL;
 }
 
 static void
@@ -64,7 +69,7 @@ server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       f->server_link = serval_link_new (f->server_stream, "test client");
       serval_link_set_handlers (f->server_link, NULL, server_data_cb, f);
-      g_signal_connect (f->server_link, "closed", G_CALLBACK (server_closed_cb), f);
+      g_signal_connect (f->server_link, "closed", G_CALLBACK (closed_cb), &f->server_closed);
       serval_link_start (f->server_link);
     }
 }
@@ -95,12 +100,12 @@ static void
 teardown (Fixture *f, gconstpointer data)
 {
   if (f->server_link != NULL)
-    g_signal_handlers_disconnect_by_data (f->server_link, f);
+    g_signal_handlers_disconnect_by_data (f->server_link, &f->server_closed);
   g_clear_object (&f->server_link);
   g_clear_object (&f->server_stream);
   stop_service (&f->service);
   g_clear_object (&f->cert);
-  g_clear_error (&f->server_closed);
+  g_clear_error (&f->server_closed.error);
   g_free (f->fingerprint);
   g_free (f->address);
   /* Let pending closes finish. */
@@ -211,20 +216,6 @@ test_unreachable (void)
   g_assert_error (r.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT);
   g_assert_nonnull (strstr (r.error->message, addr));
   connect_result_clear (&r);
-}
-
-typedef struct {
-  gboolean closed;
-  GError *error;
-} Closed;
-
-static void
-closed_cb (ServalLink *link, GError *error, gpointer user_data)
-{
-  Closed *c = user_data;
-
-  c->closed = TRUE;
-  c->error = error ? g_error_copy (error) : NULL;
 }
 
 static void
