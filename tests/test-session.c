@@ -552,14 +552,10 @@ teardown (Fixture *f, gconstpointer data)
     serval_client_disconnect (f->clients->pdata[i]);
   g_clear_pointer (&f->clients, g_ptr_array_unref);
   /* Let the servers see the links close before they go. */
-  while (g_main_context_iteration (f->context, FALSE))
-    ;
+  test_drain ();
   for (guint i = 0; i < G_N_ELEMENTS (f->nodes); i++)
     node_clear (&f->nodes[i]);
-  while (g_main_context_iteration (f->context, FALSE))
-    ;
-  g_main_context_pop_thread_default (f->context);
-  g_clear_pointer (&f->context, g_main_context_unref);
+  test_context_pop (g_steal_pointer (&f->context));
   g_free (f->fingerprint);
 }
 

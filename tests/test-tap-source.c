@@ -131,8 +131,7 @@ make_tap_mtu (const char *name, guint mtu, Counter *c)
   c->in_order = TRUE;
   serval_tap_set_frame_func (tap, frame_cb, c);
   serval_tap_start (tap);
-  while (test_iterate (FALSE))
-    ;
+  test_drain ();
   return tap;
 }
 
@@ -403,8 +402,7 @@ check_writes (WriteMode mode)
       /* Frame 20 does not fit in a write slot. */
       g_assert_true (serval_tap_write (tap, frame, i == 20 ? sizeof frame : 60));
     }
-  while (test_iterate (FALSE))
-    ;
+  test_drain ();
   writes = thread_write_calls () - before;
   g_test_message ("%u frames, %" G_GUINT64_FORMAT " write() calls", N_WRITES, writes);
   g_assert_cmpuint (writes, ==, ring ? 1 : N_WRITES);
