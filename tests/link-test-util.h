@@ -1,11 +1,14 @@
 /* link-test-util.h: what test-link.c and test-tls.c share: iterating the
  * main context until something happened, collecting the result of
- * serval_link_connect_async(), and finding the test certificates (which
- * test-session.c uses too). Static functions, included once per test. */
+ * serval_link_connect_async(), and finding the test certificates and their
+ * fingerprints (which test-session.c uses too). Static functions, included
+ * once per test. */
 #pragma once
 
 #include "serval-link.h"
+#include "serval-tls.h"
 #include "test-loop-util.h"
+#include "test-utils.h"
 
 /* The certificates tests/make-test-certs.sh made at build time, in the
  * tests' build directory: a self-signed pair and a second one with another
@@ -37,6 +40,17 @@ test_cert_load (const char *cert_name, const char *key_name)
 
   g_assert_no_error (error);
   return tls;
+}
+
+/* The fingerprint of @cert (free it), as a server shows it and a client pins it. */
+static inline char *
+test_cert_fingerprint (GTlsCertificate *cert)
+{
+  g_autoptr(GError) error = NULL;
+  char *fingerprint = serval_tls_fingerprint (cert, &error);
+
+  g_assert_no_error (error);
+  return fingerprint;
 }
 
 static gboolean
@@ -86,15 +100,14 @@ static inline GSocketService *
 start_loopback_service (GCallback incoming, gpointer data, char **address)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) any = test_loopback_any ();
   g_autoptr(GSocketAddress) bound = NULL;
   GSocketService *service = g_socket_service_new ();
 
   g_socket_listener_add_address (G_SOCKET_LISTENER (service), any, G_SOCKET_TYPE_STREAM,
                                  G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
   g_assert_no_error (error);
-  *address = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  *address = test_loopback_address_string (bound);
   g_signal_connect (service, "incoming", incoming, data);
   g_socket_service_start (service);
   return service;

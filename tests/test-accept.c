@@ -8,6 +8,7 @@
 
 #include "serval-accept.h"
 #include "test-loop-util.h"
+#include "test-utils.h"
 
 typedef struct {
   GSocketService *service;
@@ -34,8 +35,7 @@ static void
 setup_gate (Fixture *f, guint64 fd_limit)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) any = test_loopback_any ();
 
   f->accepted = g_ptr_array_new_with_free_func (g_object_unref);
   f->clients = g_ptr_array_new_with_free_func (g_object_unref);

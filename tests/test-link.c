@@ -8,6 +8,12 @@
 #include "link-test-util.h"
 #include "serval-tls.h"
 
+/* What a link's "closed" signal said, for closed_cb(). */
+typedef struct {
+  gboolean closed;
+  GError *error;
+} Closed;
+
 typedef struct {
   GTlsCertificate *cert;
   char *fingerprint;
@@ -20,8 +26,7 @@ typedef struct {
   gsize server_bytes;
   guint32 server_last_vlan;
   gboolean in_order;
-  GError *server_closed;
-  gboolean server_closed_called;
+  Closed server_closed;
   GMainContext *context;   /* the test's own, thread default */
 } Fixture;
 
@@ -42,12 +47,12 @@ server_data_cb (ServalLink *link, const ServalFrame *fr, gpointer user_data)
 }
 
 static void
-server_closed_cb (ServalLink *link, GError *error, gpointer user_data)
+closed_cb (ServalLink *link, GError *error, gpointer user_data)
 {
-  Fixture *f = user_data;
+  Closed *c = user_data;
 
-  f->server_closed_called = TRUE;
-  f->server_closed = error ? g_error_copy (error) : NULL;
+  c->closed = TRUE;
+  c->error = error ? g_error_copy (error) : NULL;
 }
 
 static void
@@ -64,7 +69,7 @@ server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       f->server_link = serval_link_new (f->server_stream, "test client");
       serval_link_set_handlers (f->server_link, NULL, server_data_cb, f);
-      g_signal_connect (f->server_link, "closed", G_CALLBACK (server_closed_cb), f);
+      g_signal_connect (f->server_link, "closed", G_CALLBACK (closed_cb), &f->server_closed);
       serval_link_start (f->server_link);
     }
 }
@@ -83,14 +88,11 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
   f->context = test_context_push ();
   f->in_order = TRUE;
   f->server_wants_link = GPOINTER_TO_INT (data);
   f->cert = test_cert_load (TEST_CERT, TEST_KEY);
-  f->fingerprint = serval_tls_fingerprint (f->cert, &error);
-  g_assert_no_error (error);
+  f->fingerprint = test_cert_fingerprint (f->cert);
   f->service = start_loopback_service (G_CALLBACK (incoming_cb), f, &f->address);
 }
 
@@ -98,12 +100,12 @@ static void
 teardown (Fixture *f, gconstpointer data)
 {
   if (f->server_link != NULL)
-    g_signal_handlers_disconnect_by_data (f->server_link, f);
+    g_signal_handlers_disconnect_by_data (f->server_link, &f->server_closed);
   g_clear_object (&f->server_link);
   g_clear_object (&f->server_stream);
   stop_service (&f->service);
   g_clear_object (&f->cert);
-  g_clear_error (&f->server_closed);
+  g_clear_error (&f->server_closed.error);
   g_free (f->fingerprint);
   g_free (f->address);
   /* Let pending closes finish. */
@@ -200,14 +202,13 @@ test_unreachable (void)
 
   /* A port nobody listens on (bound and closed again). */
   g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) a = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) a = test_loopback_any ();
   g_autoptr(GSocketAddress) local = NULL;
   g_autofree char *addr = NULL;
 
   g_socket_bind (s, a, FALSE, NULL);
   local = g_socket_get_local_address (s, NULL);
-  addr = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  addr = test_loopback_address_string (local);
   g_socket_close (s, NULL);
 
   serval_link_connect_async (addr, "00", NULL, NULL, connected_cb, &r);
@@ -215,20 +216,6 @@ test_unreachable (void)
   g_assert_error (r.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT);
   g_assert_nonnull (strstr (r.error->message, addr));
   connect_result_clear (&r);
-}
-
-typedef struct {
-  gboolean closed;
-  GError *error;
-} Closed;
-
-static void
-closed_cb (ServalLink *link, GError *error, gpointer user_data)
-{
-  Closed *c = user_data;
-
-  c->closed = TRUE;
-  c->error = error ? g_error_copy (error) : NULL;
 }
 
 static void

@@ -8,7 +8,8 @@
  *   sources only.
  * - test_iterate_until() waits for a condition, never for a time: its time
  *   limit is a safety net for a test that already failed, and generous
- *   enough that a loaded machine never reaches it.
+ *   enough that a loaded machine never reaches it. test_iterate_until_count()
+ *   is the condition most tests wait for: a counter that reached a number.
  *
  * Everything iterates the thread-default context (the one links, pollers
  * and TAP devices attach to). Included once per test binary. */
@@ -43,6 +44,29 @@ test_iterate_until (TestCond cond, gpointer data)
   while (!cond (data) && g_get_monotonic_time () < end)
     test_iterate (FALSE) || (g_usleep (500), TRUE);
   return cond (data);
+}
+
+typedef struct {
+  const guint *count;
+  guint n;
+} TestCountReached;
+
+static inline gboolean
+test_count_reached (gpointer data)
+{
+  const TestCountReached *c = data;
+
+  return *c->count >= c->n;
+}
+
+/* Dispatches until *@count (frames a callback counted, say) is at least @n;
+ * FALSE if it never was (the safety net). */
+static inline gboolean
+test_iterate_until_count (const guint *count, guint n)
+{
+  TestCountReached c = { count, n };
+
+  return test_iterate_until (test_count_reached, &c);
 }
 
 /* Dispatches for @seconds: for checks that something does NOT happen

@@ -305,18 +305,6 @@ test_silent_peer (void)
   test_drain ();
 }
 
-static gboolean
-got_all_1000 (gpointer data)
-{
-  return ((Peer *) data)->frames >= 1000;
-}
-
-static gboolean
-got_1001 (gpointer data)
-{
-  return ((Peer *) data)->frames >= 1001;
-}
-
 static void
 test_flush_all (void)
 {
@@ -328,7 +316,7 @@ test_flush_all (void)
   for (guint i = 0; i < 1000; i++)
     send_frame (a.link, (guint8) i, 1400);
   g_assert_cmpuint (serval_link_get_queued (a.link), >, 1000 * 1400);
-  g_assert_true (test_iterate_until (got_all_1000, &b));
+  g_assert_true (test_iterate_until_count (&b.frames, 1000));
   g_assert_cmpuint (b.frames, ==, 1000);
   g_assert_true (b.in_order);
   g_assert_cmpuint (serval_link_get_queued (a.link), ==, 0);
@@ -336,17 +324,11 @@ test_flush_all (void)
 
   /* Queued from outside any dispatch: the next dispatch sends it. */
   send_frame (a.link, 0, 60);
-  g_assert_true (test_iterate_until (got_1001, &b));
+  g_assert_true (test_iterate_until_count (&b.frames, 1001));
   g_assert_cmpuint (b.frames, ==, 1001);
   peer_clear (&a);
   peer_clear (&b);
   test_drain ();
-}
-
-static gboolean
-got_ten (gpointer data)
-{
-  return ((Peer *) data)->frames >= 10;
 }
 
 /* Frames that another source (a TAP device) queues between
@@ -373,7 +355,7 @@ test_batch (void)
   g_assert_cmpuint (serval_link_get_queued (a.link), >, 0);
   serval_poller_batch_end (poller);
   g_assert_cmpuint (serval_link_get_queued (a.link), ==, 0);
-  g_assert_true (test_iterate_until (got_ten, &b));
+  g_assert_true (test_iterate_until_count (&b.frames, 10));
   g_assert_cmpuint (b.frames, ==, 10);
   g_assert_true (b.in_order);
 
@@ -538,7 +520,7 @@ test_no_socket (void)
   serval_link_start (b.link);
   for (guint i = 0; i < 1000; i++)
     send_frame (a.link, (guint8) i, 1400);
-  g_assert_true (test_iterate_until (got_all_1000, &b));
+  g_assert_true (test_iterate_until_count (&b.frames, 1000));
   g_assert_cmpuint (b.frames, ==, 1000);
   g_assert_true (b.in_order);
   g_assert_cmpuint (serval_link_get_queued (a.link), ==, 0);

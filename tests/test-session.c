@@ -16,6 +16,7 @@
 #include "serval-store.h"
 #include "serval-tls.h"
 #include "link-test-util.h"
+#include "test-utils.h"
 
 #define WAIT_SECONDS 30
 /* PBKDF2 iterations for the test users: these tests check logins, not hashing. */
@@ -337,8 +338,7 @@ static guint16
 free_port (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) any = test_loopback_any ();
   g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
                                             G_SOCKET_PROTOCOL_TCP, &error);
@@ -396,8 +396,7 @@ node_init (Node *node, const char *name)
   ServalStore *store;
 
   node->name = name;
-  node->dir = g_dir_make_tmp ("serval-session-XXXXXX", &error);
-  g_assert_no_error (error);
+  node->dir = test_tmp_dir_new ("serval-session-XXXXXX");
   cert_to = g_build_filename (node->dir, "cert.pem", NULL);
   key_to = g_build_filename (node->dir, "key.pem", NULL);
   copy_file (cert, cert_to, 0644);
@@ -489,22 +488,12 @@ node_stop (Fixture *f, Node *node)
 static void
 node_clear (Node *node)
 {
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
   g_clear_pointer (&node->server, serval_server_free);
   g_clear_pointer (&node->advertise, g_strfreev);
   g_clear_pointer (&node->address, g_free);
   if (node->dir == NULL)
     return;
-  dir = g_dir_open (node->dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (node->dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (node->dir);
+  test_tmp_dir_remove (node->dir);
   g_clear_pointer (&node->dir, g_free);
 }
 
@@ -547,13 +536,10 @@ node_stats (Node *node)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GTlsCertificate) cert = test_cert_load (TEST_CERT, TEST_KEY);
 
-  f->context = g_main_context_new ();
-  g_main_context_push_thread_default (f->context);
-  f->fingerprint = serval_tls_fingerprint (cert, &error);
-  g_assert_no_error (error);
+  f->context = test_context_push ();
+  f->fingerprint = test_cert_fingerprint (cert);
   f->clients = g_ptr_array_new_with_free_func (g_object_unref);
   node_init (&f->nodes[0], "node-a");
   node_start_new (&f->nodes[0]);
@@ -566,14 +552,10 @@ teardown (Fixture *f, gconstpointer data)
     serval_client_disconnect (f->clients->pdata[i]);
   g_clear_pointer (&f->clients, g_ptr_array_unref);
   /* Let the servers see the links close before they go. */
-  while (g_main_context_iteration (f->context, FALSE))
-    ;
+  test_drain ();
   for (guint i = 0; i < G_N_ELEMENTS (f->nodes); i++)
     node_clear (&f->nodes[i]);
-  while (g_main_context_iteration (f->context, FALSE))
-    ;
-  g_main_context_pop_thread_default (f->context);
-  g_clear_pointer (&f->context, g_main_context_unref);
+  test_context_pop (g_steal_pointer (&f->context));
   g_free (f->fingerprint);
 }
 

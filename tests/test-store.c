@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "serval-store.h"
+#include "test-utils.h"
 
 #define ITER 1000   /* fast hashes in tests; production uses 100000 */
 
 typedef struct {
-  char *dir;
   char *path;
   ServalStore *store;
 } Fixture;
@@ -25,35 +25,17 @@ setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->dir = g_dir_make_tmp ("serval-store-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "serval.db", NULL);
+  f->path = test_tmp_file_path ("serval-store-XXXXXX", "serval.db");
   f->store = serval_store_open (f->path, &error);
   g_assert_no_error (error);
   g_assert_nonnull (f->store);
 }
 
 static void
-rm_rf (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
-}
-
-static void
 teardown (Fixture *f, gconstpointer data)
 {
   g_clear_pointer (&f->store, serval_store_close);
-  rm_rf (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  test_tmp_file_path_free (f->path);
 }
 
 static void
@@ -65,6 +47,22 @@ add_user (Fixture *f, const char *name, const char *pw, gboolean admin)
   g_assert_true (serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), ITER, &error));
   g_assert_true (serval_store_user_add (f->store, name, &cred, admin, &error));
   g_assert_no_error (error);
+}
+
+/* Asserts that @pragma ("PRAGMA journal_mode"), run by SQLite itself on the
+ * database at @path, answers @want first. */
+static void
+assert_pragma (const char *path, const char *pragma, const char *want)
+{
+  sqlite3 *db;
+  sqlite3_stmt *s;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, pragma, -1, &s, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, want);
+  sqlite3_finalize (s);
+  sqlite3_close (db);
 }
 
 static void
@@ -283,8 +281,6 @@ test_persistence (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   ServalCredentials cred;
-  sqlite3 *db;
-  sqlite3_stmt *s;
   struct stat st;
 
   add_user (f, "alice", "pw", TRUE);
@@ -301,12 +297,7 @@ test_persistence (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_stat (f->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &s, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "wal");
-  sqlite3_finalize (s);
-  sqlite3_close (db);
+  assert_pragma (f->path, "PRAGMA journal_mode", "wal");
 }
 
 static void
@@ -361,8 +352,6 @@ test_crash (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = NULL;
-  sqlite3 *db;
-  sqlite3_stmt *s;
   pid_t pid;
   int status, ready[2];
   char byte;
@@ -407,12 +396,7 @@ test_crash (Fixture *f, gconstpointer data)
   g_test_message ("%u users written before the kill", users->len);
   g_assert_cmpuint (users->len, >, 10);
 
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &s, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "ok");
-  sqlite3_finalize (s);
-  sqlite3_close (db);
+  assert_pragma (f->path, "PRAGMA integrity_check", "ok");
 }
 
 int

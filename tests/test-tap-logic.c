@@ -110,13 +110,6 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   test_context_pop (f->context);
 }
 
-static void
-iterate (void)
-{
-  while (test_iterate (FALSE))
-    ;
-}
-
 /* A frame of our EtherType, @len bytes long, numbered @seq. */
 static void
 make_frame (guint8 *frame, gsize len, guint8 seq)
@@ -175,7 +168,7 @@ test_read_frames (Fixture *f, gconstpointer data)
       make_frame (frame, 60 + i * 90, i);
       peer_send (f, &vh, frame, 60 + i * 90);
     }
-  iterate ();
+  test_drain ();
   g_assert_cmpuint (f->frames, ==, N);
   g_assert_true (f->in_order);
   for (guint i = 0; i < N; i++)
@@ -202,7 +195,7 @@ test_read_gso (Fixture *f, gconstpointer data)
 
   make_frame (frame, sizeof frame, 0);
   peer_send (f, &vh, frame, sizeof frame);
-  iterate ();
+  test_drain ();
   g_assert_cmpuint (f->frames, ==, 1);
   g_assert_cmpuint (f->lengths[0], ==, sizeof frame);
   g_assert_true (f->had_offload);
@@ -226,7 +219,7 @@ test_read_batches (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->frames, ==, MAX_READS_PER_PASS);
   test_iterate (FALSE);
   g_assert_cmpuint (f->frames, ==, 2 * MAX_READS_PER_PASS);
-  iterate ();
+  test_drain ();
   g_assert_cmpuint (f->frames, ==, N);
   g_assert_true (f->in_order);
   g_assert_cmpuint (serval_tap_get_rx_frames (f->tap), ==, N);
@@ -241,11 +234,11 @@ test_read_stop_in_callback (Fixture *f, gconstpointer data)
 
   f->stop_at = STOP_AT;
   peer_send_frames (f, N, 60);
-  iterate ();
+  test_drain ();
   g_assert_cmpuint (f->frames, ==, STOP_AT);
   g_assert_cmpuint (serval_tap_get_rx_frames (f->tap), ==, STOP_AT);
   serval_tap_start (f->tap);
-  iterate ();
+  test_drain ();
   g_assert_cmpuint (f->frames, ==, N);
   g_assert_true (f->in_order);
 }
@@ -259,7 +252,7 @@ test_read_nested_loop (Fixture *f, gconstpointer data)
 
   f->nest = TRUE;
   peer_send_frames (f, N, 60);
-  iterate ();
+  test_drain ();
   g_assert_cmpuint (f->frames_in_nest, ==, 0);
   g_assert_cmpuint (f->frames, ==, N);
   g_assert_true (f->in_order);

@@ -121,15 +121,6 @@ send_frames (const char *name, const guint8 mac[6], guint n)
   send_frames_jumbo (name, mac, n, G_MAXUINT, 0);
 }
 
-static void
-iterate_until_frames (Counter *c, guint n)
-{
-  gint64 end = g_get_monotonic_time () + TEST_SAFETY_NET_SECONDS * G_USEC_PER_SEC;
-
-  while (c->frames < n && g_get_monotonic_time () < end)
-    test_iterate (FALSE) || (g_usleep (500), TRUE);
-}
-
 static ServalTap *
 make_tap_mtu (const char *name, guint mtu, Counter *c)
 {
@@ -140,8 +131,7 @@ make_tap_mtu (const char *name, guint mtu, Counter *c)
   c->in_order = TRUE;
   serval_tap_set_frame_func (tap, frame_cb, c);
   serval_tap_start (tap);
-  while (test_iterate (FALSE))
-    ;
+  test_drain ();
   return tap;
 }
 
@@ -177,7 +167,7 @@ test_no_wakeup_writes (void)
       c.next_seq = 0;
       send_frames ("tsrc0", mac, N_FRAMES);
       before = thread_write_calls ();
-      iterate_until_frames (&c, want);
+      test_iterate_until_count (&c.frames, want);
       g_assert_cmpuint (c.frames, ==, want);
       g_assert_cmpuint (thread_write_calls () - before, ==, 0);
     }
@@ -195,7 +185,7 @@ test_nested_loop (void)
   serval_tap_get_mac (tap, mac);
   c.nest = TRUE;
   send_frames ("tsrc1", mac, N_FRAMES);
-  iterate_until_frames (&c, N_FRAMES);
+  test_iterate_until_count (&c.frames, N_FRAMES);
   g_assert_cmpuint (c.calls_in_nest, ==, 0);
   g_assert_cmpuint (c.nested_dispatched, ==, 0);
   g_assert_cmpuint (c.frames, ==, N_FRAMES);
@@ -203,7 +193,7 @@ test_nested_loop (void)
   /* And it reads on afterwards. */
   c.next_seq = 0;
   send_frames ("tsrc1", mac, N_FRAMES);
-  iterate_until_frames (&c, 2 * N_FRAMES);
+  test_iterate_until_count (&c.frames, 2 * N_FRAMES);
   g_assert_cmpuint (c.frames, ==, 2 * N_FRAMES);
   g_assert_true (c.in_order);
   serval_tap_stop (tap);
@@ -236,7 +226,7 @@ test_reads (gconstpointer data)
   serval_tap_get_mac (tap, mac);
   send_frames_jumbo (name, mac, N_READS, 20, JUMBO);
   before = thread_read_calls ();
-  iterate_until_frames (&c, N_READS);
+  test_iterate_until_count (&c.frames, N_READS);
   reads = thread_read_calls () - before;
   g_test_message ("%u frames, %" G_GUINT64_FORMAT " read() calls", c.frames, reads);
   g_assert_cmpuint (c.frames, ==, N_READS);
@@ -268,7 +258,7 @@ test_reads_waiting_at_start (void)
   send_frames ("tsrc7", mac, 1);
   serval_tap_start (tap);
   require_io_uring_reads (tap);
-  iterate_until_frames (&c, 1);
+  test_iterate_until_count (&c.frames, 1);
   g_assert_cmpuint (c.frames, ==, 1);
   g_assert_true (c.in_order);
   serval_tap_stop (tap);
@@ -283,16 +273,13 @@ test_reads_stop_in_callback (void)
   Counter c = { 0 };
   g_autoptr(ServalTap) tap = make_tap ("tsrc9", &c);
   guint8 mac[6];
-  gint64 end;
 
   require_io_uring_reads (tap);
   serval_tap_get_mac (tap, mac);
   c.stop = TRUE;
   send_frames ("tsrc9", mac, N_FRAMES);
-  iterate_until_frames (&c, 1);
-  end = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
-  while (g_get_monotonic_time () < end)
-    test_iterate (FALSE) || (g_usleep (1000), TRUE);
+  test_iterate_until_count (&c.frames, 1);
+  test_iterate_for (0.2);
   g_assert_cmpuint (c.frames, ==, 1);
   g_assert_false (serval_tap_get_io_uring_reads (tap));
 }
@@ -415,8 +402,7 @@ check_writes (WriteMode mode)
       /* Frame 20 does not fit in a write slot. */
       g_assert_true (serval_tap_write (tap, frame, i == 20 ? sizeof frame : 60));
     }
-  while (test_iterate (FALSE))
-    ;
+  test_drain ();
   writes = thread_write_calls () - before;
   g_test_message ("%u frames, %" G_GUINT64_FORMAT " write() calls", N_WRITES, writes);
   g_assert_cmpuint (writes, ==, ring ? 1 : N_WRITES);

@@ -118,14 +118,12 @@ make_tls_server (Fixture *f, guint8 key_byte, gboolean tickets)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GTlsCertificate) cert = NULL;
 
   f->context = test_context_push ();
   f->in_order = TRUE;
   cert = test_cert_load (TEST_CERT, TEST_KEY);
-  f->fingerprint = serval_tls_fingerprint (cert, &error);
-  g_assert_no_error (error);
+  f->fingerprint = test_cert_fingerprint (cert);
   f->cert_path = test_cert_file (TEST_CERT);
   f->key_path = test_cert_file (TEST_KEY);
   f->tls = make_tls_server (f, 1, data == NULL);
@@ -668,8 +666,7 @@ static void
 test_old_tls (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) any = test_loopback_any ();
   g_autoptr(GSocketAddress) bound = NULL;
   g_autofree char *addr = NULL;
   OldPeer p = { NULL, f->cert_path, f->key_path };
@@ -684,7 +681,7 @@ test_old_tls (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_socket_set_blocking (p.listener, TRUE);
   bound = g_socket_get_local_address (p.listener, &error);
-  addr = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  addr = test_loopback_address_string (bound);
   thread = g_thread_new ("old-tls", old_peer_thread, &p);
 
   serval_link_connect_async (addr, f->fingerprint, NULL, NULL, connected_cb, &r);

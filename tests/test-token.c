@@ -9,13 +9,13 @@
 #include "serval-codec.h"
 #include "serval-store.h"
 #include "serval-token.h"
+#include "test-utils.h"
 
 #define ITER 1000   /* fast hashes in tests; production uses 100000 */
 #define NOW G_GINT64_CONSTANT (1764000000)
 #define DAY (24 * 3600)
 
 typedef struct {
-  char *dir;
   char *path;
   ServalStore *store;
   guint8 key[SERVAL_TOKEN_KEY_LEN];
@@ -26,9 +26,7 @@ setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->dir = g_dir_make_tmp ("serval-token-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "serval.db", NULL);
+  f->path = test_tmp_file_path ("serval-token-XXXXXX", "serval.db");
   f->store = serval_store_open (f->path, &error);
   g_assert_no_error (error);
   g_assert_true (serval_store_secret (f->store, "token-key", f->key, sizeof f->key, &error));
@@ -38,19 +36,8 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GDir) d = NULL;
-  const char *name;
-
   g_clear_pointer (&f->store, serval_store_close);
-  d = g_dir_open (f->dir, 0, NULL);
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (f->dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  test_tmp_file_path_free (f->path);
 }
 
 static void

@@ -12,14 +12,11 @@
 #   N=2000 HOLD=6 SERVAL_SERVER=path SERVAL_BENCH=path tests/bench/run-idle-keepalive.sh
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 . "$here/../e2e/lib.sh"
-SERVER=${SERVAL_SERVER:-$top/build/server/serval-server}
-BENCH=${SERVAL_BENCH:-$top/build/tests/bench/serval-bench}
 N=${N:-2000} HOLD=${HOLD:-6} MAX_IDLE_CPU=${MAX_IDLE_CPU:-0.3}
 
-[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first: ninja -C build, or set SERVAL_SERVER)"
-[ -x "$BENCH" ] || bail "cannot run: no serval-bench at $BENCH (build first: ninja -C build, or set SERVAL_BENCH)"
+need_built SERVER SERVAL_SERVER server/serval-server
+need_built BENCH SERVAL_BENCH tests/bench/serval-bench
 command -v python3 >/dev/null || bail "cannot run: python3 is missing (apt-get install python3)"
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null

@@ -28,10 +28,7 @@
 # users of a run (same salt); the server still does the full PBKDF2 at login.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 . "$here/../e2e/lib.sh"
-SERVER=${SERVAL_SERVER:-$top/build/server/serval-server}
-BENCH=${SERVAL_BENCH:-$top/build/tests/bench/serval-bench}
 QUICK=${QUICK:-0}
 
 if [ "$QUICK" = 1 ]; then
@@ -60,8 +57,8 @@ mkdir -p "$out" || bail "cannot create $out"
 out=$(cd "$out" && pwd)
 csv=$out/results.csv
 if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
-[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first: ninja -C build, or set SERVAL_SERVER)"
-[ -x "$BENCH" ] || bail "cannot run: no serval-bench at $BENCH (build first: ninja -C build, or set SERVAL_BENCH)"
+need_built SERVER SERVAL_SERVER server/serval-server
+need_built BENCH SERVAL_BENCH tests/bench/serval-bench
 rm -f "$csv"
 data=$(mktemp -d /tmp/serval-bench-data.XXXXXX)
 SPID=

@@ -7,24 +7,15 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
-CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
 RAW="python3 $here/rawframe.py"
 BAD="python3 $here/badpeer.py"
 KEEPALIVE=${E2E_KEEPALIVE:-2}
 
-require_root
-[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first)"
-[ -x "$CTL" ] || bail "cannot run: no servalctl at $CTL (build first)"
+require_serval
 
 P=sv$$
 SRV=$P-srv C1=$P-alice C2=$P-bob C3=$P-carol
-out=${E2E_OUT:-$(mktemp -d /tmp/serval-e2e.XXXXXX)}
-mkdir -p "$out"
-data=$out/data
-trap e2e_cleanup EXIT
-E2E_LOG=$out/checks.log
-note "logs in $out"
+e2e_out serval-e2e
 
 # --- topology --------------------------------------------------------------------
 star_ns 231 "$P" "$SRV" "$C1" "$C2" "$C3"
@@ -32,11 +23,9 @@ check "precondition: alice cannot reach bob's network without Serval" \
   bash -c "! ip netns exec $C1 ping -c 1 -W 1 10.231.2.2 >/dev/null 2>&1"
 
 # --- server ----------------------------------------------------------------------
-for u in root alice bob carol; do echo "pw-$u-$$" > "$out/$u.pw"; done
+echo "pw-root-$$" > "$out/root.pw"
 "$SERVER" --data-dir "$data" user add root --admin < "$out/root.pw" >/dev/null || bail "cannot add user root"
-for u in alice bob carol; do
-  "$SERVER" --data-dir "$data" user add "$u" < "$out/$u.pw" >/dev/null || bail "cannot add user $u"
-done
+add_users "$data" "$out" alice bob carol
 "$SERVER" --data-dir "$data" vlan add red >/dev/null && "$SERVER" --data-dir "$data" vlan add blue >/dev/null \
   || bail "cannot add VLANs"
 "$SERVER" --data-dir "$data" user grant alice red >/dev/null && \

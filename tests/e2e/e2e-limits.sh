@@ -12,26 +12,17 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
-CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
 LIMIT=200
 HIGH=136     # LIMIT - 64 (SERVAL_ACCEPT_FD_RESERVE)
 CONNS=220
 
-require_root
-[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first)"
-[ -x "$CTL" ] || bail "cannot run: no servalctl at $CTL (build first)"
+require_serval
 command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
 command -v prlimit >/dev/null || bail "cannot run: prlimit is missing (apt-get install util-linux)"
 
 NS=svl$$
-out=${E2E_OUT:-$(mktemp -d /tmp/serval-e2e-limits.XXXXXX)}
-mkdir -p "$out"
-data=$out/data
+e2e_out serval-e2e-limits
 log=$out/server.log
-trap e2e_cleanup EXIT
-E2E_LOG=$out/checks.log
-note "logs in $out"
 
 make_ns "$NS"
 alice_in_red "$data" "$out"

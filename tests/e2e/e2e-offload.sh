@@ -9,32 +9,20 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
-CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
 SC="python3 $here/streamcheck.py"
 MB=${E2E_OFFLOAD_MB:-24}
 
-require_root
-[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first)"
-[ -x "$CTL" ] || bail "cannot run: no servalctl at $CTL (build first)"
+require_serval
 command -v iperf3 >/dev/null || bail "cannot run: iperf3 is missing (apt-get install iperf3)"
 command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
 
 P=so$$
 SRV=$P-srv C1=$P-alice C2=$P-bob C3=$P-carol
-out=${E2E_OUT:-$(mktemp -d /tmp/serval-e2e-offload.XXXXXX)}
-mkdir -p "$out"
-data=$out/data
-trap e2e_cleanup EXIT
-E2E_LOG=$out/checks.log
-note "logs in $out"
+e2e_out serval-e2e-offload
 
 star_ns 232 "$P" "$SRV" "$C1" "$C2" "$C3"
 
-for u in alice bob carol; do echo "pw-$u-$$" > "$out/$u.pw"; done
-for u in alice bob carol; do
-  "$SERVER" --data-dir "$data" user add "$u" < "$out/$u.pw" >/dev/null || bail "cannot add user $u"
-done
+add_users "$data" "$out" alice bob carol
 "$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
 for u in alice bob carol; do
   "$SERVER" --data-dir "$data" user grant "$u" red >/dev/null || bail "cannot grant red to $u"

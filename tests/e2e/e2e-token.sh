@@ -8,21 +8,11 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
-CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
-
-require_root
-[ -x "$SERVER" ] || bail "cannot run: no serval-server at $SERVER (build first)"
-[ -x "$CTL" ] || bail "cannot run: no servalctl at $CTL (build first)"
+require_serval
 command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
 
 NS=svt$$
-out=${E2E_OUT:-$(mktemp -d /tmp/serval-e2e-token.XXXXXX)}
-mkdir -p "$out"
-data=$out/data
-trap e2e_cleanup EXIT
-E2E_LOG=$out/checks.log
-note "logs in $out"
+e2e_out serval-e2e-token
 
 make_ns "$NS"
 alice_in_red "$data" "$out"

@@ -2,6 +2,8 @@
 # TAP-protocol output, and a cleanup that leaves nothing behind.
 # shellcheck shell=bash
 
+# The top of the source tree, where build/ is by default.
+E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 E2E_N=0
 E2E_FAILED=0
 E2E_PIDS=()
@@ -29,6 +31,34 @@ require_root() {
   [ -c /dev/net/tun ] || modprobe tun 2>/dev/null || true
   [ -c /dev/net/tun ] || bail "cannot run: /dev/net/tun is missing (modprobe tun)"
   command -v python3 >/dev/null || bail "cannot run: python3 is missing"
+}
+
+# need_built VAR ENVVAR PATH: sets VAR to the program $ENVVAR names (meson test sets it),
+# else to build/PATH, and stops the run unless it is there to run.
+need_built() {
+  local var=$1 env=$2 path=$3
+  printf -v "$var" '%s' "${!env:-$E2E_TOP/build/$path}"
+  [ -x "${!var}" ] || bail "cannot run: no ${path##*/} at ${!var} (build first: ninja -C build, or set $env)"
+}
+
+# require_serval: what every end-to-end test needs (require_root), and the server and
+# the client built: sets SERVER (serval-server) and CTL (servalctl).
+require_serval() {
+  require_root
+  need_built SERVER SERVAL_SERVER server/serval-server
+  need_built CTL SERVALCTL app/cli/servalctl
+}
+
+# e2e_out NAME: the folder for this run's logs, $out ($E2E_OUT, else a new
+# /tmp/NAME.XXXXXX), with data=$out/data for a server and checks.log for the output
+# of the checks; the namespaces and processes of the test go when it exits.
+e2e_out() {
+  out=${E2E_OUT:-$(mktemp -d "/tmp/$1.XXXXXX")}
+  mkdir -p "$out"
+  data=$out/data
+  trap e2e_cleanup EXIT
+  E2E_LOG=$out/checks.log
+  note "logs in $out"
 }
 
 # wait_for SECONDS COMMAND...: true as soon as the command succeeds. SECONDS is what a
@@ -107,12 +137,21 @@ e2e_finish() {
   [ "$E2E_FAILED" -eq 0 ]
 }
 
+# add_users DATA OUT USER...: users of the data directory DATA, each with the password
+# pw-USER-PID, kept in OUT/USER.pw for the clients.
+add_users() {
+  local data=$1 out=$2 u; shift 2
+  for u in "$@"; do
+    echo "pw-$u-$$" > "$out/$u.pw"
+    "$SERVER" --data-dir "$data" user add "$u" < "$out/$u.pw" >/dev/null || bail "cannot add user $u"
+  done
+}
+
 # alice_in_red DATA OUT: a data directory with user alice (password in
 # OUT/alice.pw) allowed in VLAN red; sets FP to the server's fingerprint.
 alice_in_red() {
   local data=$1 out=$2
-  echo "pw-alice-$$" > "$out/alice.pw"
-  "$SERVER" --data-dir "$data" user add alice < "$out/alice.pw" >/dev/null || bail "cannot add user alice"
+  add_users "$data" "$out" alice
   "$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
   "$SERVER" --data-dir "$data" user grant alice red >/dev/null || bail "cannot grant red to alice"
   FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"

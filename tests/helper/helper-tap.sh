@@ -36,12 +36,8 @@ setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups test -x "$TAPUSER" \
   || bail "cannot run: uid $NOBODY cannot run $TAPUSER (the build tree must be readable by all)"
 
 NS=svh$$
-out=${E2E_OUT:-$(mktemp -d /tmp/serval-helper.XXXXXX)}
-mkdir -p "$out"
+e2e_out serval-helper
 chmod 755 "$out"
-E2E_LOG=$out/checks.log
-trap e2e_cleanup EXIT
-note "logs in $out"
 make_ns "$NS"
 in_ns "$NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1   # no router solicitations on the devices
 
