@@ -408,6 +408,9 @@ confirm (ServalAdminWindow *self, const char *question, const char *detail, cons
   int response;
 
   gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", detail);
+  /* Announced by what it asks, not as "Question". */
+  gtk_window_set_title (GTK_WINDOW (dialog), question);
+  atk_object_set_name (gtk_widget_get_accessible (dialog), question);
   gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
   button = gtk_dialog_add_button (GTK_DIALOG (dialog), action, GTK_RESPONSE_ACCEPT);
   gtk_style_context_add_class (gtk_widget_get_style_context (button), "destructive-action");
@@ -441,7 +444,13 @@ kick_cb (ServalAdminWindow *self)
   g_autofree char *vlan = NULL;
   gboolean is_vlan = TRUE;
 
+  g_autofree char *question = NULL;
+
   if (!selected_row (self, &name, &vlan, &is_vlan) || is_vlan || self->client == NULL)
+    return;
+  question = g_strdup_printf (_("Kick %s from VLAN “%s”?"), name, vlan);
+  if (!confirm (self, question, _("Their connection to the VLAN ends at once; they may join it again."),
+                _("_Kick")) || self->client == NULL)
     return;
   serval_client_kick_async (self->client, name, vlan, self->cancellable, request_done_cb,
                             request_data_new (self, serval_client_kick_finish));
@@ -527,6 +536,14 @@ grant_cb (ServalAdminWindow *self, GtkButton *button)
     }
   if (self->client == NULL)
     return;
+  if (button == self->revoke_button)
+    {
+      g_autofree char *question = g_strdup_printf (_("Revoke the right of %s to join VLAN “%s”?"), user, vlan);
+
+      if (!confirm (self, question, _("If they are in the VLAN, they leave it at once."), _("_Revoke")) ||
+          self->client == NULL)
+        return;
+    }
   if (button == self->grant_button)
     serval_client_grant_async (self->client, user, vlan, self->cancellable, request_done_cb,
                                request_data_new (self, serval_client_grant_finish));

@@ -21,6 +21,7 @@ struct _ServalApplication
   ServalClient      *client;
   ServalClientState  state;
   char              *status;
+  char              *status_detail;
   char              *last_error;
   gboolean           admin;
   gboolean           lost;       /* the connection dropped and is being retried */

@@ -21,6 +21,7 @@ enum {
   PROP_CLIENT,
   PROP_STATE,
   PROP_STATUS,
+  PROP_STATUS_DETAIL,
   PROP_ICON_NAME,
   PROP_CONNECTED,
   PROP_ADMIN,
@@ -56,6 +57,7 @@ set_last_error (ServalApplication *app, const char *message)
   g_free (app->last_error);
   app->last_error = g_strdup (message);
   g_object_notify_by_pspec (G_OBJECT (app), properties[PROP_LAST_ERROR]);
+  update_status (app);
 }
 
 void
@@ -81,12 +83,15 @@ state_icon_name (ServalClientState state)
     }
 }
 
+/* One short line on the state; the cause, when there is one, goes to
+ * @detail, so neither says the other's part again. */
 static char *
-describe_state (ServalApplication *app, ServalClientState state)
+describe_state (ServalApplication *app, ServalClientState state, char **detail)
 {
   const char *server;
   const char *why;
 
+  *detail = NULL;
   if (app->client == NULL)
     return g_strdup (_("Not connected"));
   server = serval_client_get_server (app->client);
@@ -96,12 +101,16 @@ describe_state (ServalApplication *app, ServalClientState state)
     case SERVAL_CLIENT_STATE_ONLINE:
       return g_strdup_printf (_("Online as %s on %s"), serval_client_get_user (app->client), server);
     case SERVAL_CLIENT_STATE_CONNECTING:
-      return app->lost && why != NULL
-             ? g_strdup_printf (_("Reconnecting to %s (%s)"), server, why)
-             : g_strdup_printf (_("Connecting to %s…"), server);
+      if (!app->lost)
+        return g_strdup_printf (_("Connecting to %s…"), server);
+      *detail = g_strdup (why);
+      return g_strdup_printf (_("Reconnecting to %s…"), server);
     case SERVAL_CLIENT_STATE_DISCONNECTED:
     default:
-      return why != NULL ? g_strdup_printf (_("Offline: %s"), why) : g_strdup (_("Offline"));
+      /* The error bar says it already, when there is one. */
+      if (app->last_error == NULL)
+        *detail = g_strdup (why);
+      return g_strdup (_("Offline"));
     }
 }
 
@@ -110,7 +119,8 @@ update_status (ServalApplication *app)
 {
   ServalClientState state = app->client != NULL ? serval_client_get_state (app->client)
                             : SERVAL_CLIENT_STATE_DISCONNECTED;
-  g_autofree char *status = describe_state (app, state);
+  g_autofree char *detail = NULL;
+  g_autofree char *status = describe_state (app, state, &detail);
 
   if (app->state != state)
     {
@@ -123,6 +133,12 @@ update_status (ServalApplication *app)
       g_free (app->status);
       app->status = g_steal_pointer (&status);
       g_object_notify_by_pspec (G_OBJECT (app), properties[PROP_STATUS]);
+    }
+  if (g_strcmp0 (app->status_detail, detail) != 0)
+    {
+      g_free (app->status_detail);
+      app->status_detail = g_steal_pointer (&detail);
+      g_object_notify_by_pspec (G_OBJECT (app), properties[PROP_STATUS_DETAIL]);
     }
 }
 
@@ -257,6 +273,7 @@ logged_in_cb (ServalLoginDialog *login, ServalClient *client, gpointer user_data
 
   session_begin (app, client);
   show_window (app);
+  serval_window_focus_vlans (SERVAL_WINDOW (app->window));
 }
 
 static ServalLoginDialog *
@@ -298,7 +315,13 @@ show_window_activated (GSimpleAction *action, GVariant *parameter, gpointer user
 static void
 connect_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  gtk_window_present (GTK_WINDOW (ensure_login (user_data)));
+  ServalApplication *app = user_data;
+  GtkWindow *login = GTK_WINDOW (ensure_login (app));
+
+  /* Over the main window when it is up, so that it never hides behind it. */
+  gtk_window_set_transient_for (login, app->window != NULL && gtk_widget_get_visible (GTK_WIDGET (app->window))
+                                       ? app->window : NULL);
+  gtk_window_present (login);
 }
 
 static void
@@ -487,6 +510,7 @@ serval_application_finalize (GObject *object)
   g_clear_object (&app->trust);
   g_clear_object (&app->vlans);
   g_free (app->status);
+  g_free (app->status_detail);
   g_free (app->last_error);
   g_free (app->opt_server);
   g_free (app->opt_user);
@@ -505,6 +529,7 @@ serval_application_get_property (GObject *object, guint prop_id, GValue *value, 
     case PROP_CLIENT: g_value_set_object (value, app->client); break;
     case PROP_STATE: g_value_set_enum (value, app->state); break;
     case PROP_STATUS: g_value_set_string (value, app->status); break;
+    case PROP_STATUS_DETAIL: g_value_set_string (value, app->status_detail); break;
     case PROP_ICON_NAME: g_value_set_static_string (value, state_icon_name (app->state)); break;
     case PROP_CONNECTED: g_value_set_boolean (value, app->client != NULL); break;
     case PROP_ADMIN: g_value_set_boolean (value, app->admin); break;
@@ -534,6 +559,8 @@ serval_application_class_init (ServalApplicationClass *klass)
                                               SERVAL_CLIENT_STATE_DISCONNECTED, flags);
   /* One sentence on the connection: "Online as alice on vpn.example.org:7465" */
   properties[PROP_STATUS] = g_param_spec_string ("status", NULL, NULL, NULL, flags);
+  /* (nullable) why, under the status: "Cannot reach the Serval server …" */
+  properties[PROP_STATUS_DETAIL] = g_param_spec_string ("status-detail", NULL, NULL, NULL, flags);
   /* The icon for the state, for the main window and the tray */
   properties[PROP_ICON_NAME] = g_param_spec_string ("icon-name", NULL, NULL, NULL, flags);
   /* Whether there is a session (online, or trying to be) */
@@ -563,6 +590,9 @@ serval_application_init (ServalApplication *app)
   };
 
   app->vlans = g_list_store_new (SERVAL_TYPE_VLAN_ITEM);
+  g_application_set_option_context_summary (G_APPLICATION (app),
+                                            _("Join Serval VLANs from the desktop: virtual Ethernet "
+                                              "LANs over the Internet."));
   app->state = SERVAL_CLIENT_STATE_DISCONNECTED;
   g_application_add_main_option_entries (G_APPLICATION (app), options);
 }

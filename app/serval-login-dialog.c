@@ -59,22 +59,16 @@ show_message (ServalLoginDialog *self, const char *message)
   gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
 }
 
-/* "3f1c 09ab …", eight groups a line, for people to compare. */
+/* One 64-character string, exactly as `serval-server fingerprint` prints
+ * it, so that the two can be compared character by character. */
 static char *
 format_fingerprint (const char *fp)
 {
   GString *s = g_string_new (NULL);
-  guint n = 0;
 
-  for (const char *p = fp; *p != '\0'; p++)
-    {
-      if (!g_ascii_isxdigit (*p))
-        continue;
-      if (n > 0 && n % 4 == 0)
-        g_string_append_c (s, n % 32 == 0 ? '\n' : ' ');
+  for (const char *p = fp; p != NULL && *p != '\0'; p++)
+    if (g_ascii_isxdigit (*p))
       g_string_append_c (s, g_ascii_tolower (*p));
-      n++;
-    }
   return g_string_free (s, FALSE);
 }
 
@@ -119,8 +113,9 @@ ask_trust (ServalLoginDialog *self, const char *fingerprint, gboolean changed)
       markup = g_markup_printf_escaped (
         _("This is the first connection to %s, and no authority you trust vouches for its "
           "certificate. Its fingerprint is:\n\n<tt>%s</tt>\n\nCompare it with the fingerprint the "
-          "server's operator gave you (<tt>serval-server fingerprint</tt> prints it). Trust it only "
-          "if they are the same: Serval will remember it."), self->server, shown);
+          "server's operator gave you, which this command prints on the server:\n\n"
+          "<tt>serval-server fingerprint</tt>\n\nTrust it only if they are the same: Serval will "
+          "remember it."), self->server, shown);
       gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
       accept = gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Trust and Connect"), GTK_RESPONSE_ACCEPT);
       gtk_style_context_add_class (gtk_widget_get_style_context (accept), "suggested-action");
@@ -145,6 +140,8 @@ ask_trust (ServalLoginDialog *self, const char *fingerprint, gboolean changed)
       gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
     }
   gtk_window_set_title (GTK_WINDOW (dialog), changed ? _("Certificate Changed") : _("Trust Server"));
+  /* Announced by its title, not as "Question" or "Warning". */
+  atk_object_set_name (gtk_widget_get_accessible (dialog), gtk_window_get_title (GTK_WINDOW (dialog)));
   gtk_message_dialog_format_secondary_markup (GTK_MESSAGE_DIALOG (dialog), "%s", markup);
   g_object_set_data_full (G_OBJECT (dialog), "fingerprint", g_strdup (fingerprint), g_free);
   g_signal_connect (dialog, "response", G_CALLBACK (trust_response_cb), g_object_ref (self));
@@ -177,16 +174,9 @@ show_error (ServalLoginDialog *self, const GError *error, const char *peer_finge
       gtk_widget_grab_focus (GTK_WIDGET (self->password_entry));
       return;
     }
+  /* The engine's message says what failed, why and what to do, each once. */
   if (g_error_matches (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT))
-    {
-      g_autofree char *msg = g_strdup_printf (_("Cannot reach the Serval server %s. Check the address, "
-                                                "that serval-server runs there and that no firewall "
-                                                "blocks the port.\n(%s)"), self->server, error->message);
-
-      show_message (self, msg);
-      gtk_widget_grab_focus (GTK_WIDGET (self->server_entry));
-      return;
-    }
+    gtk_widget_grab_focus (GTK_WIDGET (self->server_entry));
   show_message (self, error->message);
 }
 

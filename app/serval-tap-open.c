@@ -223,7 +223,9 @@ serval_tap_open_async (const char          *name,
 
   if (!g_file_test (helper_path (), G_FILE_TEST_IS_EXECUTABLE))
     {
-      g_autofree char *why = g_strdup_printf (_("its helper program %s is missing. Reinstall Serval"),
+      g_autofree char *why = g_strdup_printf (_("its helper program %s is not there. Install Serval "
+                                                "(“meson install”, or your distribution's package), or "
+                                                "give it the CAP_NET_ADMIN capability."),
                                               helper_path ());
 
       return_permission_error (task, name, why);

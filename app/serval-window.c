@@ -14,6 +14,7 @@ struct _ServalWindow
 
   GtkImage          *state_image;
   GtkLabel          *status_label;
+  GtkLabel          *detail_label;
   GtkButton         *connect_button;
   GtkRevealer       *error_revealer;
   GtkLabel          *error_label;
@@ -49,6 +50,30 @@ subtitle_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_da
   return TRUE;
 }
 
+/* The connection-state image, for those who cannot see it. */
+static gboolean
+state_name_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+{
+  switch (g_value_get_enum (from))
+    {
+    case SERVAL_CLIENT_STATE_ONLINE: g_value_set_string (to, _("Online")); break;
+    case SERVAL_CLIENT_STATE_CONNECTING: g_value_set_string (to, _("Connecting")); break;
+    case SERVAL_CLIENT_STATE_DISCONNECTED:
+    default: g_value_set_string (to, _("Offline")); break;
+    }
+  return TRUE;
+}
+
+/* With no session there is nothing to join yet: say how to get one. */
+static gboolean
+placeholder_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+{
+  g_value_set_string (to, g_value_get_boolean (from)
+                          ? _("No VLANs to join yet. An administrator can grant you one.")
+                          : _("You are not connected. Click Connect… to log in to a Serval server."));
+  return TRUE;
+}
+
 static gboolean
 is_set_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
 {
@@ -80,6 +105,7 @@ serval_window_class_init (ServalWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/serval/Serval/ui/serval-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, state_image);
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, ServalWindow, detail_label);
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, connect_button);
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, ServalWindow, error_label);
@@ -94,6 +120,16 @@ serval_window_init (ServalWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+/* After a login: the keyboard goes to the VLANs, not to Disconnect, so that
+ * Space or Enter never ends the session the user just started. */
+void
+serval_window_focus_vlans (ServalWindow *self)
+{
+  g_return_if_fail (SERVAL_IS_WINDOW (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->vlan_list));
+}
+
 ServalWindow *
 serval_window_new (GtkApplication *app)
 {
@@ -102,7 +138,7 @@ serval_window_new (GtkApplication *app)
   g_autoptr(GListModel) vlans = NULL;
   GtkWidget *placeholder;
 
-  placeholder = gtk_label_new (_("No VLANs to join yet. An administrator can grant you one."));
+  placeholder = gtk_label_new (NULL);
   gtk_label_set_line_wrap (GTK_LABEL (placeholder), TRUE);
   g_object_set (placeholder, "margin", 24, NULL);
   gtk_style_context_add_class (gtk_widget_get_style_context (placeholder), "dim-label");
@@ -112,7 +148,14 @@ serval_window_new (GtkApplication *app)
   gtk_list_box_bind_model (self->vlan_list, vlans, create_vlan_row, NULL, NULL);
 
   g_object_bind_property (app, "icon-name", self->state_image, "icon-name", flags);
+  g_object_bind_property_full (app, "state", gtk_widget_get_accessible (GTK_WIDGET (self->state_image)),
+                               "accessible-name", flags, state_name_cb, NULL, NULL, NULL);
+  g_object_bind_property_full (app, "connected", placeholder, "label", flags,
+                               placeholder_cb, NULL, NULL, NULL);
   g_object_bind_property (app, "status", self->status_label, "label", flags);
+  g_object_bind_property (app, "status-detail", self->detail_label, "label", flags);
+  g_object_bind_property_full (app, "status-detail", self->detail_label, "visible", flags,
+                               is_set_cb, NULL, NULL, NULL);
   g_object_bind_property_full (app, "connected", self->connect_button, "label", flags,
                                connect_label_cb, NULL, NULL, NULL);
   g_object_bind_property_full (app, "connected", self->connect_button, "action-name", flags,

@@ -190,6 +190,25 @@ handle_response (ServalClient *client, ServalResponse *resp)
 
 /* --- events ---------------------------------------------------------------- */
 
+/* The server says why it closes: that reason, not "closed the connection",
+ * is what the user is told. */
+static void
+handle_bye (ServalClient *client, const ServalEvent *ev)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ev->code == SERVAL_ERROR_CODE_SHUTTING_DOWN)
+    error = g_error_new_literal (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED,
+                                 _("The server is shutting down"));
+  else
+    error = g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED,
+                         _("The server closed the connection: %s"),
+                         ev->text != NULL ? ev->text : "");
+  serval_client_set_last_error (client, error->message);
+  if (client->link != NULL)
+    serval_link_close (client->link, error);
+}
+
 static void
 handle_event (ServalClient *client, ServalEvent *ev)
 {
@@ -215,7 +234,7 @@ handle_event (ServalClient *client, ServalEvent *ev)
       break;
     case SERVAL_EVENT_BYE:
       g_message ("%s closes the connection: %s", client->server, ev->text);
-      serval_client_set_last_error (client, ev->text);
+      handle_bye (client, ev);
       break;
     case SERVAL_EVENT_UNKNOWN:
     default:

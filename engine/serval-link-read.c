@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "serval-link-private.h"
 
 /* Receiving: read passes through the transport, the length-prefixed
@@ -30,7 +32,7 @@ handle_body (ServalLink *link, const guint8 *body, gsize len)
   msg = serval_message_decode (body, len, &error);
   if (msg == NULL)
     {
-      serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, "%s sent a bad message: %s",
+      serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, _("%s sent a bad message: %s"),
                               link->peer, error->message);
       return FALSE;
     }
@@ -80,7 +82,7 @@ parse_messages (ServalLink *link, const guint8 *p, gsize avail)
         break;
       if (!serval_frame_length (p + used, &len, &error))
         {
-          serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, "%s broke the protocol: %s",
+          serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, _("%s broke the protocol: %s"),
                                   link->peer, error->message);
           return -1;
         }
@@ -150,7 +152,7 @@ link_read_once (ServalLink *link, ServalPoller *poller)
     return n;
   if (n < 0)
     {
-      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, "The connection to %s failed: %s",
+      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, _("The connection to %s failed: %s"),
                               link->peer, error->message);
       return -1;
     }
@@ -158,9 +160,9 @@ link_read_once (ServalLink *link, ServalPoller *poller)
     {
       if (link->rbuf->len > 0)
         serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL,
-                                "%s closed the connection in the middle of a message", link->peer);
+                                _("%s closed the connection in the middle of a message"), link->peer);
       else
-        serval_link_close_with (link, SERVAL_LINK_ERROR_CLOSED, "%s closed the connection", link->peer);
+        serval_link_close_with (link, SERVAL_LINK_ERROR_CLOSED, _("%s closed the connection"), link->peer);
       return 0;
     }
   link->last_rx = g_get_monotonic_time ();

@@ -466,8 +466,8 @@ tcp_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
-                                 _("Cannot reach the Serval server %s: %s. Check the address, "
-                                 "that serval-server runs there and that no firewall blocks the port"),
+                                 _("Cannot reach the Serval server %s (%s). Check the address, "
+                                   "that serval-server runs there and that no firewall blocks the port."),
                                  data->server, error->message);
       return;
     }

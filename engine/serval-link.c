@@ -313,7 +313,7 @@ link_flush (ServalLink *link)
     }
   if (result == SERVAL_LINK_SEND_ERROR)
     {
-      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, "Sending to %s failed: %s",
+      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, _("Sending to %s failed: %s"),
                               link->peer, error->message);
       return;
     }
@@ -394,7 +394,7 @@ check_queue (ServalLink *link)
   if (serval_link_get_queued (link) > SERVAL_LINK_QUEUE_HARD_LIMIT)
     {
       serval_link_close_with (link, SERVAL_LINK_ERROR_TOO_SLOW,
-                              "%s does not read what is sent to it (over %d MiB queued)",
+                              _("%s does not read what is sent to it (over %d MiB queued)"),
                               link->peer, SERVAL_LINK_QUEUE_HARD_LIMIT / (1024 * 1024));
       return FALSE;
     }
@@ -561,8 +561,12 @@ poller_timer_cb (gpointer user_data)
     return;
   if (silent > (gint64) link->keepalive_timeout * G_USEC_PER_SEC)
     {
-      serval_link_close_with (link, SERVAL_LINK_ERROR_TIMEOUT, "%s has not answered for %u seconds",
-                              link->peer, (guint) (silent / G_USEC_PER_SEC));
+      guint seconds = silent / G_USEC_PER_SEC;
+
+      serval_link_close_with (link, SERVAL_LINK_ERROR_TIMEOUT,
+                              g_dngettext (GETTEXT_PACKAGE, "%s has not answered for %u second",
+                                           "%s has not answered for %u seconds", seconds),
+                              link->peer, seconds);
       return;
     }
   serval_link_send_take (link, serval_message_new_ping (FALSE, (++link->ping_nonce) & 0x7fffffff));

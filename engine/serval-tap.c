@@ -107,29 +107,25 @@ tap_new (int fd, const char *name)
   return tap;
 }
 
+/* @what: a translated sentence with one %s, the device's name. */
 static gboolean
 set_error_errno (GError **error, int e, const char *name, const char *what)
 {
-  ServalTapError code = SERVAL_TAP_ERROR_FAILED;
-  const char *hint = "";
+  ServalTapError code = e == EPERM || e == EACCES ? SERVAL_TAP_ERROR_PERMISSION
+                        : e == ENOENT || e == ENODEV || e == ENXIO ? SERVAL_TAP_ERROR_NO_DEVICE
+                        : e == EBUSY ? SERVAL_TAP_ERROR_BUSY : SERVAL_TAP_ERROR_FAILED;
+  const char *hint = code == SERVAL_TAP_ERROR_PERMISSION ? _("it needs the CAP_NET_ADMIN capability, so run it as root")
+                     : code == SERVAL_TAP_ERROR_NO_DEVICE ? _("/dev/net/tun is missing, load the tun kernel module with “modprobe tun”")
+                     : code == SERVAL_TAP_ERROR_BUSY ? _("another program uses a device of that name; choose another with --tap")
+                     : NULL;
+  g_autofree char *head = NULL;
 
-  if (e == EPERM || e == EACCES)
-    {
-      code = SERVAL_TAP_ERROR_PERMISSION;
-      hint = ": it needs the CAP_NET_ADMIN capability, so run it as root";
-    }
-  else if (e == ENOENT || e == ENODEV || e == ENXIO)
-    {
-      code = SERVAL_TAP_ERROR_NO_DEVICE;
-      hint = ": /dev/net/tun is missing, load the tun kernel module with “modprobe tun”";
-    }
-  else if (e == EBUSY)
-    {
-      code = SERVAL_TAP_ERROR_BUSY;
-      hint = ": another program uses a device of that name; choose another with --tap";
-    }
-  g_set_error (error, SERVAL_TAP_ERROR, code, _("%s TAP device “%s” failed (%s)%s"), what, name,
-               g_strerror (e), hint);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  head = g_strdup_printf (what, name);
+#pragma GCC diagnostic pop
+  /* TRANSLATORS: "<what failed> (<the system's reason>): <what to do>", and without what to do */
+  g_set_error (error, SERVAL_TAP_ERROR, code, hint != NULL ? _("%s (%s): %s") : _("%s (%s)"), head, g_strerror (e), hint);
   return FALSE;
 }
 
@@ -244,7 +240,7 @@ configure (ServalTap *tap, guint mtu, const guint8 *mac, gboolean bring_up, GErr
   gboolean ok = FALSE;
 
   if (s < 0)
-    return set_error_errno (error, errno, tap->name, "Configuring");
+    return set_error_errno (error, errno, tap->name, _("Configuring the TAP device “%s” failed"));
   memset (&ifr, 0, sizeof ifr);
   g_strlcpy (ifr.ifr_name, tap->name, IFNAMSIZ);
   if (!bring_up)
@@ -254,35 +250,42 @@ configure (ServalTap *tap, guint mtu, const guint8 *mac, gboolean bring_up, GErr
       ifr.ifr_mtu = mtu;
       if (ioctl (s, SIOCSIFMTU, &ifr) < 0)
         {
-          set_error_errno (error, errno, tap->name, "Setting the MTU of");
+          set_error_errno (error, errno, tap->name, _("Setting the MTU of the TAP device “%s” failed"));
           goto out;
         }
     }
   if (mac != NULL)
     {
+      /* Down for a new MAC: the IPv6 link-local address is made from it at IFF_UP. */
+      if (ioctl (s, SIOCGIFHWADDR, &ifr) == 0 && memcmp (ifr.ifr_hwaddr.sa_data, mac, 6) != 0 &&
+          ioctl (s, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP) != 0)
+        {
+          ifr.ifr_flags &= ~IFF_UP;
+          (void) ioctl (s, SIOCSIFFLAGS, &ifr);   /* if it fails, setting the MAC says why */
+        }
       ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
       memcpy (ifr.ifr_hwaddr.sa_data, mac, 6);
       if (ioctl (s, SIOCSIFHWADDR, &ifr) < 0)
         {
-          set_error_errno (error, errno, tap->name, "Setting the MAC address of");
+          set_error_errno (error, errno, tap->name, _("Setting the MAC address of the TAP device “%s” failed"));
           goto out;
         }
     }
   if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
     {
-      set_error_errno (error, errno, tap->name, "Reading the flags of");
+      set_error_errno (error, errno, tap->name, _("Reading the flags of the TAP device “%s” failed"));
       goto out;
     }
   ifr.ifr_flags |= IFF_UP;
   if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
     {
-      set_error_errno (error, errno, tap->name, "Bringing up");
+      set_error_errno (error, errno, tap->name, _("Bringing up the TAP device “%s” failed"));
       goto out;
     }
 read_back:
   if (ioctl (s, SIOCGIFHWADDR, &ifr) < 0)
     {
-      set_error_errno (error, errno, tap->name, "Reading the address of");
+      set_error_errno (error, errno, tap->name, _("Reading the address of the TAP device “%s” failed"));
       goto out;
     }
   memcpy (tap->mac, ifr.ifr_hwaddr.sa_data, 6);
@@ -339,7 +342,8 @@ serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GErro
   fd = tun_open (name, &ifr, &opened);
   if (fd < 0)
     {
-      set_error_errno (error, errno, name, opened ? "Creating" : "Opening /dev/net/tun for");
+      set_error_errno (error, errno, name, opened ? _("Creating the TAP device “%s” failed")
+                                           : _("Opening /dev/net/tun for the TAP device “%s” failed"));
       return NULL;
     }
   {
@@ -452,7 +456,7 @@ serval_tap_attach (const char *name, GError **error)
                      "ask the administrator to make /dev/net/tun readable and writable for all "
                      "(mode 0666, the default of most distributions)"), name, g_strerror (e));
       else if (!opened)
-        set_error_errno (error, e, name, "Opening /dev/net/tun for");
+        set_error_errno (error, e, name, _("Opening /dev/net/tun for the TAP device “%s” failed"));
       else if (e == EPERM || e == EACCES)
         {
           g_autofree char *owner = read_owner (name);
@@ -471,7 +475,7 @@ serval_tap_attach (const char *name, GError **error)
                      _("The TAP device “%s” is in use by another program (is Serval running twice?): "
                      "quit that program, or choose another name"), name);
       else
-        set_error_errno (error, e, name, "Attaching to");
+        set_error_errno (error, e, name, _("Attaching to the TAP device “%s” failed"));
       return NULL;
     }
   tap = tap_new (fd, ifr.ifr_name);
@@ -488,7 +492,8 @@ serval_tap_set_persistent (ServalTap *tap, gboolean persistent, GError **error)
 
   if (tap->fd < 0 || ioctl (tap->fd, TUNSETPERSIST, persistent ? 1L : 0L) < 0)
     return set_error_errno (error, tap->fd < 0 ? EBADF : errno, tap->name,
-                            persistent ? "Making persistent the" : "Making non-persistent the");
+                            persistent ? _("Making the TAP device “%s” persistent failed")
+                                       : _("Making the TAP device “%s” non-persistent failed"));
   return TRUE;
 }
 

@@ -122,8 +122,10 @@ members_changed_cb (GListModel *members, guint pos, guint removed, guint added, 
 {
   ServalClientVlan *vlan = user_data;
 
-  printf ("VLAN %s now has %u members\n", serval_client_vlan_get_name (vlan),
-          g_list_model_get_n_items (members));
+  guint n = g_list_model_get_n_items (members);
+
+  printf (g_dngettext (GETTEXT_PACKAGE, "VLAN %s now has %u member\n", "VLAN %s now has %u members\n", n),
+          serval_client_vlan_get_name (vlan), n);
   fflush (stdout);
 }
 

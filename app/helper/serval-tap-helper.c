@@ -498,6 +498,20 @@ configure (const char *name, uint32_t mtu, const unsigned char mac[6], const cha
   *what = "setting the MTU";
   if (ioctl (s, SIOCSIFMTU, &ifr) < 0)
     goto error;
+  /* The kernel makes the IPv6 link-local address from the MAC when the device
+   * comes up: a device that is up already goes down for a new MAC, and up again. */
+  *what = "reading the MAC address";
+  if (ioctl (s, SIOCGIFHWADDR, &ifr) < 0)
+    goto error;
+  if (memcmp (ifr.ifr_hwaddr.sa_data, mac, 6) != 0)
+    {
+      *what = "taking the device down";
+      if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+        goto error;
+      ifr.ifr_flags &= ~IFF_UP;
+      if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+        goto error;
+    }
   ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
   memcpy (ifr.ifr_hwaddr.sa_data, mac, 6);
   *what = "setting the MAC address";

@@ -12,6 +12,13 @@ Each step is a command that prints why and exits 1 when what it checks is not so
     serval-steps.py wait-cells TABLE TEXT...     a table (by name) shows cells with each TEXT
     serval-steps.py tray-item NAME on|off        the tray menu's check item NAME is so
     serval-steps.py close-window TITLE           clicks the header bar's close button of a window
+    serval-steps.py label-once PREFIX WORD       the label starting with PREFIX says WORD once only
+    serval-steps.py wait-label-has TEXT [TIMEOUT] a showing label that contains TEXT
+    serval-steps.py right-of ROLE NAME ROLE NAME the first node is right of the second
+    serval-steps.py not-focused ROLE NAME        the node does not have the keyboard focus
+    serval-steps.py has-name ROLE NAME           a showing node of ROLE is called NAME
+    serval-steps.py select-cell TABLE TEXT       selects the row of the cell TEXT in TABLE
+    serval-steps.py notification-has SUMMARY TEXT  the last notification SUMMARY says TEXT
 """
 
 import os
@@ -131,6 +138,43 @@ def main(argv):
         gt.wait_for(lambda: not [f for f in app.findChildren(
             lambda n: n.roleName == "frame" and n.name == args[0] and n.showing, recursive=False)],
             "window %r to close" % args[0])
+    elif cmd == "label-once":
+        hits = gt.wait_for(lambda: label_starting(app, args[0]), "a label starting with %r" % args[0])
+        if hits[0].count(args[1]) != 1:
+            raise gt.GuiError("%r says %r %d times" % (hits[0], args[1], hits[0].count(args[1])))
+    elif cmd == "wait-label-has":
+        timeout = float(args[1]) if len(args) > 1 else gt.DEFAULT_TIMEOUT
+        try:
+            gt.wait_for(lambda: [t for t in labels(app) if args[0] in t],
+                        "a label containing %r" % args[0], timeout)
+        except gt.GuiError as exc:
+            raise gt.GuiError("%s; labels showing: %r" % (exc, labels(app)))
+    elif cmd == "right-of":
+        import pyatspi
+        a, b = gt.find(app, args[0], args[1]), gt.find(app, args[2], args[3])
+        xa = a.queryComponent().getExtents(pyatspi.DESKTOP_COORDS).x
+        xb = b.queryComponent().getExtents(pyatspi.DESKTOP_COORDS).x
+        if xa <= xb:
+            raise gt.GuiError("%r is at x=%d, not right of %r at x=%d" % (args[1], xa, args[3], xb))
+    elif cmd == "not-focused":
+        import pyatspi
+        node = gt.find(app, args[0], args[1])
+        time.sleep(0.5)
+        if node.getState().contains(pyatspi.STATE_FOCUSED):
+            raise gt.GuiError("%r has the keyboard focus" % args[1])
+    elif cmd == "has-name":
+        gt.find(app, args[0], args[1])
+    elif cmd == "select-cell":
+        table = gt.find(app, "tree table", args[0])
+        cells = gt.wait_for(lambda: [c for c in table.findChildren(
+            lambda n: n.roleName == "table cell" and n.name == args[1])], "cell %r" % args[1], 20)
+        cells[0].click()
+        gt.wait_for(lambda: table.querySelection().nSelectedChildren > 0, "a selected row")
+    elif cmd == "notification-has":
+        calls = [n for n in gt.notifications() if n["summary"] == args[0]]
+        if not calls or args[1] not in calls[-1]["body"]:
+            raise gt.GuiError("the last %r notification does not say %r: %r"
+                              % (args[0], args[1], calls[-1]["body"] if calls else None))
     else:
         print(__doc__)
         return 2

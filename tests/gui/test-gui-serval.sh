@@ -60,6 +60,9 @@ shot() { # shot NAME TITLE: a screenshot of a window, kept in $out and $SERVAL_S
 }
 steps() { gui_py "$STEPS" "$@"; }
 
+summary_line() { "$APPBIN" --help | sed -n 4p | grep -q "virtual Ethernet"; }
+check "serval --help has a summary line" summary_line
+check "serval --version" bash -c "'$APPBIN' --version | grep -q '^serval [0-9]'"
 # --- the app, and logging in ----------------------------------------------------------
 gui_start "$GUI" "$out"
 note "session ready after $(($(now_ms) - start_ms)) ms"
@@ -91,8 +94,15 @@ not_failed() { ! grep -q "Login as alice on .* failed" "$out/app.log"; }
 check "the cancelled login was not reported as a failure" not_failed
 same_count() { [ "$(gui_tool count-notifications)" = "$n_before" ]; }
 check "and raised no notification" same_count
+check "a login to a port with no server is sent" steps login 10.233.1.1:7466 alice "alice-pw-$$"
+check "it says it cannot reach the server" steps wait-label "Cannot reach the Serval server 10.233.1.1:7466" 20
+check "and says so once, with the cause once" steps label-once "Cannot reach the Serval server" "Cannot reach"
+check "and asks once to check the address" steps label-once "Cannot reach the Serval server" "Check the address"
 check "a wrong password is typed in and sent" steps login 10.233.1.1 alice "not-$$"
 check "the certificate is trusted for the wrong-password attempt first" gui_tool wait-node serval "push button" "Trust and Connect" 20
+check "the trust dialog is announced by its title" steps has-name alert "Trust Server"
+check "it shows the fingerprint as serval-server fingerprint prints it" steps wait-label-has "$FP"
+check "and the command on a line of its own" steps wait-label-has $'\nserval-server fingerprint\n'
 check "trust the fingerprint" gui_tool click serval "push button" "Trust and Connect"
 check "the wrong password shows its error in the login window" steps wait-label "Wrong password for alice on 10.233.1.1:7465" 20
 check "screenshot of the login window" shot login-window "Log In to Serval"
@@ -102,6 +112,10 @@ pinned() { grep -q "fingerprint=$FP" "$out/home/.config/serval/servers.ini"; }
 check "the fingerprint is pinned in the user's configuration" pinned
 only_lan() { steps wait-label lan && ! steps wait-label blue 1 2>/dev/null; }
 check "the VLAN alice may join (lan) is listed, the other (blue) is not" only_lan
+check "after the login the keyboard focus is not on Disconnect" steps not-focused "push button" Disconnect
+check "the primary menu is outermost in the header bar" steps right-of "toggle button" Menu "push button" Administration
+check "the connection-state image is named" steps has-name icon Online
+check "the VLAN row's icon is named" steps has-name icon VLAN
 
 # --- joining, a second member, traffic --------------------------------------------------
 check "join VLAN lan with its switch" steps set-switch "Join VLAN lan" on
@@ -130,12 +144,20 @@ gui_exec xdotool key Escape
 check "the header bar's Administration button opens the admin window" steps press Administration
 check "the admin window shows" gui_tool wait-node serval frame "Serval Administration"
 check "the admin window lists lan with alice and bob, and blue" steps wait-cells "VLANs and members" lan alice bob blue
+check "select bob's row in lan" steps select-cell "VLANs and members" bob
+check "Kick Member asks first" steps press "Kick Member"
+check "the kick dialog is announced by its question" steps has-name alert "Kick bob from VLAN “lan”?"
+check "screenshot of the kick dialog" shot kick-dialog "Kick bob from VLAN “lan”?"
+check "Cancel keeps bob" gui_tool click serval "push button" Cancel
+check "bob is still a member of lan" steps wait-cells "VLANs and members" lan alice bob
 check "screenshot of the admin window" shot admin-window "Serval Administration"
 
 # --- leaving ----------------------------------------------------------------------------
 check "the admin window closes" steps close-window "Serval Administration"
 check "leave VLAN lan with its switch" steps set-switch "Join VLAN lan" off
 check "bob is no longer listed" steps no-label "bob on "
+one_member() { grep -q "^VLAN lan now has 1 member$" "$out/bob.log" && ! grep -q "1 members" "$out/bob.log"; }
+check "servalctl says “1 member”, not “1 members”" wait_for 10 one_member
 check "the TAP device sv-lan is gone" wait_for 5 bash -c "! ip netns exec $GUI ip link show sv-lan"
 check "the switch stays off" steps wait-switch "Join VLAN lan" off
 check "join again for the restart test" steps set-switch "Join VLAN lan" on
@@ -143,10 +165,23 @@ check "join again for the restart test" steps set-switch "Join VLAN lan" on
 # --- a server restart: notifications --------------------------------------------------
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
 check "a lost connection raises a notification" gui_wait_notification "Serval disconnected" 15
+check "it gives the server's reason" steps notification-has "Serval disconnected" "The server is shutting down"
+check "the status says it is reconnecting, in one short line" steps wait-label "Reconnecting to 10.233.1.1:7465…" 10
+check "and names the server once" steps label-once "Reconnecting to" "10.233.1.1"
 start_server 2 || bail "serval-server did not restart"
 check "the reconnection raises a notification" gui_wait_notification "Serval reconnected" 20
 check "the app is online again" steps wait-label "Online as alice" 20
 check "and in VLAN lan again" steps wait-switch "Join VLAN lan" on
+
+# --- Disconnect, and Connect… again --------------------------------------------------
+check "Disconnect in the main window" steps press Disconnect
+check "Connect… opens the login window" steps press "Connect…"
+check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
+transient() { gui_exec bash -c 'xprop -id "$(xdotool search --name "^Log In to Serval$" | head -1)" WM_TRANSIENT_FOR' | grep -q "window id"; }
+check "the login window is transient for the main window" transient
+check "log in again" steps login 10.233.1.1 alice "alice-pw-$$"
+check "online again" steps wait-label "Online as alice on 10.233.1.1:7465" 20
+check "the keyboard focus is not on Disconnect after this login either" steps not-focused "push button" Disconnect
 
 # --- a changed certificate is refused loudly ------------------------------------------
 n_before=$(gui_tool count-notifications)

@@ -278,8 +278,8 @@ expect 0 "error PERMISSION: Serval needs permission to create the network device
   "a refusal by polkit is a plain error" \
   as_nobody SERVAL_TAP_HELPER="$HELPER" "$TAPUSER" open-fails sv-deny 1500 $MAC1
 check "polkit's refusal made no device" bash -c "! ip netns exec $NS ip link show sv-deny"
-expect 0 "error PERMISSION: Serval needs permission to create the network device sv-nohelper: its helper program /nonexistent/serval-tap-helper is missing" \
-  "a missing helper is named in the error" \
+expect 0 "error PERMISSION: Serval needs permission to create the network device sv-nohelper: its helper program /nonexistent/serval-tap-helper is not there\. Install Serval (“meson install”, or your distribution's package), or give it the CAP_NET_ADMIN capability\." \
+  "a missing helper is named in the error, which says how to install it, in a sentence" \
   as_nobody SERVAL_TAP_HELPER=/nonexistent/serval-tap-helper "$TAPUSER" open-fails sv-nohelper 1500 $MAC1
 expect 0 "error FAILED: Serval could not create the network device sv-UPPER (helper exit status 3): serval-tap-helper: “sv-UPPER” is not a Serval device name" "a name the helper refuses comes back as its message" \
   as_nobody SERVAL_TAP_HELPER="$HELPER" "$TAPUSER" open-fails sv-UPPER 1500 $MAC1
