@@ -67,7 +67,9 @@ broadcast_member_event (Session *s, Membership *m, ServalEventKind kind)
     {
       Session *other = members->pdata[i];
 
-      if (other != s && !other->closed)
+      /* New addresses go to the member itself too: its own row in its
+       * member list shows them (it joined before it had any). */
+      if ((other != s || kind == SERVAL_EVENT_MEMBER_UPDATED) && !other->closed)
         serval_link_send (other->link, msg, NULL);
     }
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "serval-client.h"
+#include "serval-client-private.h"   /* serval_client_send_update(): TAP-less clients send none */
 #include "serval-server.h"
 #include "serval-store.h"
 #include "serval-tls.h"
@@ -692,6 +693,44 @@ test_member_events (Fixture *f, gconstpointer data)
   g_assert_true (has_member (ar, "alice"));
 }
 
+static gboolean
+member_has_address (ServalClientVlan *vlan, const char *user, const char *address)
+{
+  GListModel *members = serval_client_vlan_get_members (vlan);
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
+      const char *const *addrs = serval_member_get_addresses (m);
+
+      if (g_strcmp0 (serval_member_get_user (m), user) == 0 && addrs != NULL &&
+          g_strv_contains (addrs, address))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A member's new addresses reach every member's list, its own included
+ * (the app's main window shows that list: a row that kept saying "no
+ * address yet" was the user's own). */
+static void
+test_member_addresses (Fixture *f, gconstpointer data)
+{
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  g_autoptr(ServalClientVlan) ar = client_join_ok (f, alice, "red", NULL);
+  g_autoptr(ServalClientVlan) br = client_join_ok (f, bob, "red", NULL);
+  const char *const addrs[] = { "10.77.0.1", "fe80::1", NULL };
+
+  WAIT_UNTIL (f, n_members (ar) == 2);
+  serval_client_send_update (alice, ar, addrs);
+  WAIT_UNTIL (f, member_has_address (br, "alice", "10.77.0.1"));
+  WAIT_UNTIL (f, member_has_address (ar, "alice", "10.77.0.1"));
+  g_assert_true (member_has_address (ar, "alice", "fe80::1"));
+  g_assert_cmpuint (n_members (ar), ==, 2);
+  g_assert_cmpuint (n_members (br), ==, 2);
+}
+
 static void
 test_leave (Fixture *f, gconstpointer data)
 {
@@ -972,6 +1011,7 @@ main (int argc, char **argv)
   g_test_add ("/session/wrong-password", Fixture, NULL, setup, test_wrong_password, teardown);
   g_test_add ("/session/frames", Fixture, NULL, setup, test_frames, teardown);
   g_test_add ("/session/member-events", Fixture, NULL, setup, test_member_events, teardown);
+  g_test_add ("/session/member-addresses", Fixture, NULL, setup, test_member_addresses, teardown);
   g_test_add ("/session/leave", Fixture, NULL, setup, test_leave, teardown);
   g_test_add ("/session/admin", Fixture, NULL, setup, test_admin, teardown);
   g_test_add ("/session/admin-refused", Fixture, NULL, setup, test_admin_refused, teardown);
