@@ -11,7 +11,7 @@
 /* A request to a member that does not answer in this long fails, and the
  * next member is asked. The watch has no such limit: it is quiet while
  * nothing changes (the store's probe notices a silent member instead). */
-#define REQUEST_TIMEOUT_S 3
+#define REQUEST_TIMEOUT_S 8
 
 struct _ServalEtcd
 {
