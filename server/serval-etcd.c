@@ -236,6 +236,9 @@ call_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
   guint status = msg != NULL ? soup_message_get_status (msg) : 0;
 
+  /* The client may be gone (the store closed): touch nothing of it. */
+  if (g_task_return_error_if_cancelled (task))
+    return;
   if (body == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

@@ -158,9 +158,13 @@ serval_etcd_table_apply (GHashTable *table, const char *key, const char *value, 
   else if (value == NULL && e->value != NULL && effects != NULL)
     add_effect (effects, key, e, revision);
   g_free (e->value);
-  e->value = value != NULL ? g_memdup2 (value, len + 1) : NULL;
-  if (e->value != NULL)
-    e->value[len] = '\0';
+  e->value = NULL;
+  if (value != NULL)
+    {
+      e->value = g_malloc (len + 1);
+      memcpy (e->value, value, len);
+      e->value[len] = '\0';
+    }
   e->len = len;
   e->mod_revision = revision;
 }

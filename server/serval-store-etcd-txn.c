@@ -122,8 +122,8 @@ guard (Txn *t, const char *target, const char *key, gboolean prefix, const char 
 
   json_object_set_string_member (c, "target", target);
   json_object_set_string_member (c, "result", result);
-  json_object_set_string_member (c, g_str_equal (target, "MOD") ? "mod_revision" : "version",
-                                 g_strdup_printf ("%" G_GINT64_FORMAT, n));
+  serval_store_etcd_set_take (c, g_str_equal (target, "MOD") ? "mod_revision" : "version",
+                              g_strdup_printf ("%" G_GINT64_FORMAT, n));
   json_array_add_object_element (t->compare, c);
 }
 
