@@ -17,6 +17,7 @@
 #include "serval-util.h"
 
 static char *opt_data_dir;
+static char *opt_etcd;
 static char *opt_listen;
 static char *opt_http;
 static char *opt_config;
@@ -32,6 +33,7 @@ static gboolean opt_version;
 
 static GOptionEntry entries[] = {
   { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Where the database and certificate live (required)", "DIR" },
+  { "etcd", 0, 0, G_OPTION_ARG_STRING, &opt_etcd, "Keep users, VLANs and rights in etcd, shared by every node (the data dir then holds only the certificate and key)", "URL[,URL...]" },
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen, "Address to serve clients on (default: every address, port 7465)", "HOST:PORT" },
   { "http", 0, 0, G_OPTION_ARG_STRING, &opt_http, "Serve /healthz and /metrics on this address", "HOST:PORT" },
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, "Read options from this key file ([server] group)", "FILE" },
@@ -61,9 +63,11 @@ static const char summary[] =
   "  vlan del NAME              delete a VLAN\n"
   "  vlan list                  list VLANs\n"
   "\n"
-  "The offline commands change the database directly; a running server sees\n"
-  "them at the next login or join. To change rights of users online now, use\n"
-  "servalctl, which also ends the sessions a change affects.";
+  "The offline commands change the store directly. With SQLite, a running\n"
+  "server sees them at the next login or join; to change rights of users\n"
+  "online now, use servalctl, which also ends the sessions a change affects.\n"
+  "With --etcd, every server on the same etcd sees them at once and acts on\n"
+  "them as on its own.";
 
 static int
 fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
@@ -95,6 +99,7 @@ load_config (ServalServerConfig *config, GError **error)
         }
 #define STR(key, opt) if (opt == NULL) opt = g_key_file_get_string (kf, "server", key, NULL)
       STR ("data-dir", opt_data_dir);
+      STR ("etcd", opt_etcd);
       STR ("listen", opt_listen);
       STR ("http", opt_http);
       STR ("node", opt_node);
@@ -120,6 +125,7 @@ load_config (ServalServerConfig *config, GError **error)
       return FALSE;
     }
   config->data_dir = g_strdup (opt_data_dir);
+  config->etcd = g_strdup (opt_etcd);
   config->listen = g_strdup (opt_listen);
   config->node = g_strdup (opt_node);
   config->advertise = g_strdupv (opt_advertise);
@@ -175,18 +181,33 @@ set_password (ServalStore *store, const char *name, gboolean add, guint iteratio
                    "Give %s a password on standard input (an empty one is refused)", name);
       return FALSE;
     }
-  ok = serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), iterations, error) &&
-       (add ? serval_store_user_add (store, name, &cred, opt_admin, error)
-            : serval_store_user_set_credentials (store, name, &cred, error));
+  ok = serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), iterations, error);
+  if (ok)
+    {
+      ServalStoreWrite w = {
+        .kind = add ? SERVAL_STORE_USER_ADD : SERVAL_STORE_USER_SET_CREDENTIALS,
+        .user = name, .cred = &cred, .admin = opt_admin,
+      };
+
+      ok = serval_store_write_sync (store, &w, NULL, error);
+    }
   serval_credentials_clear (&cred);
   explicit_bzero (pw, strlen (pw));
   return ok;
 }
 
+/* One change, waited for: an offline command has no main loop to keep going. */
+static gboolean
+store_write (ServalStore *store, ServalStoreWriteKind kind, const char *user, const char *vlan, GError **error)
+{
+  ServalStoreWrite w = { .kind = kind, .user = user, .vlan = vlan };
+
+  return serval_store_write_sync (store, &w, NULL, error);
+}
+
 static int
 run_admin (ServalServerConfig *config, int argc, char **argv)
 {
-  g_autofree char *db = g_build_filename (config->data_dir, "serval.db", NULL);
   g_autoptr(GError) error = NULL;
   ServalStore *store;
   const char *what = argv[1], *verb = argc > 2 ? argv[2] : "";
@@ -195,7 +216,7 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
 
   if (g_mkdir_with_parents (config->data_dir, 0700) != 0)
     return fail ("Cannot create the data directory %s: %s", config->data_dir, g_strerror (errno));
-  store = serval_store_open (db, &error);
+  store = serval_server_open_store (config, &error);
   if (store == NULL)
     return fail ("%s", error->message);
 
@@ -212,7 +233,7 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
   else if (g_str_equal (what, "user") && g_str_equal (verb, "del"))
     {
       NEED (4);
-      if ((ok = serval_store_user_del (store, argv[3], &error)))
+      if ((ok = store_write (store, SERVAL_STORE_USER_DEL, argv[3], NULL, &error)))
         printf ("Deleted user %s\n", argv[3]);
     }
   else if (g_str_equal (what, "user") && g_str_equal (verb, "list"))
@@ -238,24 +259,22 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
       NEED (5);
       if (g_str_equal (verb, "grant"))
         {
-          if ((ok = serval_store_grant (store, argv[3], argv[4], &error)))
+          if ((ok = store_write (store, SERVAL_STORE_GRANT, argv[3], argv[4], &error)))
             printf ("%s may join %s\n", argv[3], argv[4]);
         }
-      else if ((ok = serval_store_revoke (store, argv[3], argv[4], &error)))
+      else if ((ok = store_write (store, SERVAL_STORE_REVOKE, argv[3], argv[4], &error)))
         printf ("%s may no longer join %s\n", argv[3], argv[4]);
     }
   else if (g_str_equal (what, "vlan") && g_str_equal (verb, "add"))
     {
-      guint32 id;
-
       NEED (4);
-      if ((ok = serval_store_vlan_add (store, argv[3], &id, &error)))
+      if ((ok = store_write (store, SERVAL_STORE_VLAN_ADD, NULL, argv[3], &error)))
         printf ("Added VLAN %s\n", argv[3]);
     }
   else if (g_str_equal (what, "vlan") && g_str_equal (verb, "del"))
     {
       NEED (4);
-      if ((ok = serval_store_vlan_del (store, argv[3], &error)))
+      if ((ok = store_write (store, SERVAL_STORE_VLAN_DEL, NULL, argv[3], &error)))
         printf ("Deleted VLAN %s\n", argv[3]);
     }
   else if (g_str_equal (what, "vlan") && g_str_equal (verb, "list"))
@@ -275,7 +294,7 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
   if (!ok)
     status = fail ("%s", error->message);
 out:
-  serval_store_close (store);
+  g_object_unref (store);
   return status;
 }
 
@@ -407,7 +426,8 @@ main (int argc, char **argv)
     return fail ("%s", error->message);
   if (serval_store_user_count (serval_server_get_store (server)) == 0)
     g_message ("There are no users yet: add one with "
-               "“serval-server --data-dir %s user add NAME --admin”", opt_data_dir);
+               "“serval-server --data-dir %s%s%s user add NAME --admin”", opt_data_dir,
+               opt_etcd ? " --etcd " : "", opt_etcd ? opt_etcd : "");
   if (opt_http != NULL && (http = serval_http_start (server, opt_http, &error)) == NULL)
     return fail ("%s", error->message);
 

@@ -201,6 +201,7 @@ serval_session_handle_login (Session *s, const ServalRequest *req)
 {
   ServalServer *server = s->server;
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   LoginJob *job;
 
   if (s->logged_in || s->login_pending)
@@ -213,6 +214,13 @@ serval_session_handle_login (Session *s, const ServalRequest *req)
       server->stats.logins_failed++;
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_RATE_LIMITED,
                                   "Too many failed logins from %s: wait a minute and try again", s->addr);
+      return;
+    }
+  if (!serval_store_check_available (server->store, &error))
+    {
+      /* What the store says may be out of date, and nothing can change. */
+      g_message ("Refused the login of “%s” from %s: %s", req->user, s->peer, error->message);
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_INTERNAL, "%s", error->message);
       return;
     }
   if (req->token != NULL)

@@ -55,6 +55,7 @@ struct _ServalServer
   ServalServerConfig config;
   GMainContext *context;    /* thread default at creation: every source of the server's */
   ServalStore *store;
+  GCancellable *cancellable;  /* the store's writes in flight, cancelled when the server goes */
   ServalSwitch *sw;
   ServalTlsServer *tls;     /* credentials and ticket key shared by every session */
   char *fingerprint;
@@ -117,6 +118,9 @@ void        serval_session_handle_list_vlans (Session *s, const ServalRequest *r
 void        serval_session_handle_list_members (Session *s, const ServalRequest *req);
 
 /* serval-server-admin.c */
+/* Acts on the changes the store sees made elsewhere (serval-store.h's signals). */
+void        serval_server_watch_store (ServalServer *server);
+
 /* Any administrator's request: user and VLAN add and delete, grant, revoke, kick, list users. */
 void        serval_session_handle_admin (Session *s, const ServalRequest *req);
 

@@ -36,6 +36,7 @@ void
 serval_server_config_clear (ServalServerConfig *config)
 {
   g_clear_pointer (&config->data_dir, g_free);
+  g_clear_pointer (&config->etcd, g_free);
   g_clear_pointer (&config->listen, g_free);
   g_clear_pointer (&config->node, g_free);
   g_clear_pointer (&config->advertise, g_strfreev);
@@ -50,6 +51,20 @@ aging_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The prefix of Serval's keys in etcd (docs/design.md, "The store"). */
+#define ETCD_PREFIX "/serval/"
+
+ServalStore *
+serval_server_open_store (const ServalServerConfig *config, GError **error)
+{
+  g_autofree char *db = NULL;
+
+  if (config->etcd != NULL)
+    return serval_store_open_etcd (config->etcd, ETCD_PREFIX, error);
+  db = g_build_filename (config->data_dir, "serval.db", NULL);
+  return serval_store_open_sqlite (db, error);
+}
+
 /* --- lifecycle ------------------------------------------------------------- */
 
 ServalServer *
@@ -58,11 +73,11 @@ serval_server_new (const ServalServerConfig *config, GError **error)
   g_autoptr(ServalServer) server = g_new0 (ServalServer, 1);
 
   server->context = g_main_context_ref_thread_default ();
-  g_autofree char *db = NULL;
   gboolean created = FALSE;
 
   server->config = *config;
   server->config.data_dir = g_strdup (config->data_dir);
+  server->config.etcd = g_strdup (config->etcd);
   server->config.listen = g_strdup (config->listen);
   server->config.node = g_strdup (config->node != NULL ? config->node : g_get_host_name ());
   server->config.advertise = g_strdupv (config->advertise);
@@ -77,10 +92,11 @@ serval_server_new (const ServalServerConfig *config, GError **error)
                    "Cannot create the data directory %s: %s", config->data_dir, g_strerror (e));
       return NULL;
     }
-  db = g_build_filename (config->data_dir, "serval.db", NULL);
-  server->store = serval_store_open (db, error);
+  server->store = serval_server_open_store (config, error);
   if (server->store == NULL)
     return NULL;
+  server->cancellable = g_cancellable_new ();
+  serval_server_watch_store (server);
   if (!serval_store_secret (server->store, "token-key", server->token_key, sizeof server->token_key, error))
     return NULL;
   {
@@ -141,7 +157,12 @@ serval_server_free (ServalServer *server)
   g_clear_pointer (&server->handshaking, g_hash_table_unref);
   g_clear_pointer (&server->logins, g_hash_table_unref);
   g_clear_pointer (&server->sw, serval_switch_free);
-  g_clear_pointer (&server->store, serval_store_close);
+  if (server->cancellable != NULL)
+    g_cancellable_cancel (server->cancellable);
+  g_clear_object (&server->cancellable);
+  if (server->store != NULL)
+    g_signal_handlers_disconnect_by_data (server->store, server);
+  g_clear_object (&server->store);
   gnutls_memset (server->token_key, 0, sizeof server->token_key);
   g_clear_pointer (&server->tls, serval_tls_server_free);
   g_free (server->fingerprint);

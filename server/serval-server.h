@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   char   *data_dir;
+  char   *etcd;            /* etcd client URLs, comma separated: the store is there; NULL: SQLite in data_dir */
   char   *listen;          /* HOST:PORT, or NULL for every address on port 7465 */
   char   *node;            /* this node's name; default: the host name */
   guint   keepalive;       /* seconds between pings; a peer silent for 3x is dropped */
@@ -54,6 +55,9 @@ typedef struct {
   guint64 offload_dropped[SERVAL_GSO_N_RESULTS];   /* by ServalGsoResult */
   ServalAcceptStats accept;     /* open connections, pauses near the open-file limit */
 } ServalServerStats;
+
+/* The store @config names: etcd if config->etcd is set, else SQLite in the data dir. */
+ServalStore  *serval_server_open_store (const ServalServerConfig *config, GError **error);
 
 ServalServer *serval_server_new (const ServalServerConfig *config, GError **error);
 void          serval_server_free (ServalServer *server);

@@ -1,85 +1,17 @@
+/* serval-store.c: the store's interface, over its backends
+ * (serval-store-sqlite.c, serval-store-etcd.c): names checked, writes as
+ * GTasks, the signals for changes made elsewhere. */
 #include "config.h"
 
-#include "serval-store.h"
+#include "serval-store-private.h"
 
-#include <errno.h>
-#include <gnutls/gnutls.h>
-#include <gnutls/crypto.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <sqlite3.h>
 #include <string.h>
-#include <unistd.h>
 
 G_DEFINE_QUARK (serval-store-error-quark, serval_store_error)
 
-#define SCHEMA_VERSION 1
-#define MAX_VLAN_ID 16777215
+G_DEFINE_ABSTRACT_TYPE (ServalStore, serval_store, G_TYPE_OBJECT)
 
-static const char schema[] =
-  "CREATE TABLE users ("
-  "  name TEXT PRIMARY KEY NOT NULL,"
-  "  iterations INTEGER NOT NULL,"
-  "  salt BLOB NOT NULL,"
-  "  hash BLOB NOT NULL,"
-  "  admin INTEGER NOT NULL DEFAULT 0);"
-  "CREATE TABLE vlans ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  name TEXT UNIQUE NOT NULL);"
-  "CREATE TABLE rights ("
-  "  user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
-  "  vlan INTEGER NOT NULL REFERENCES vlans(id) ON DELETE CASCADE,"
-  "  PRIMARY KEY (user, vlan));"
-  "PRAGMA user_version = 1;";
-
-/* Added after schema version 1 without changing it: older Servers ignore
- * the table. Server-wide secrets, e.g. the resume token key. */
-static const char schema_secrets[] =
-  "CREATE TABLE IF NOT EXISTS secrets ("
-  "  name TEXT PRIMARY KEY NOT NULL,"
-  "  value BLOB NOT NULL);";
-
-enum {
-  STMT_USER_ADD,
-  STMT_USER_DEL,
-  STMT_USER_SET,
-  STMT_USER_GET,
-  STMT_USER_LIST,
-  STMT_USER_COUNT,
-  STMT_USER_VLANS,
-  STMT_VLAN_ADD,
-  STMT_VLAN_DEL,
-  STMT_VLAN_GET,
-  STMT_VLAN_LIST,
-  STMT_GRANT,
-  STMT_REVOKE,
-  STMT_HAS_RIGHT,
-  N_STMTS
-};
-
-static const char *const sql[N_STMTS] = {
-  [STMT_USER_ADD] = "INSERT INTO users (name, iterations, salt, hash, admin) VALUES (?1, ?2, ?3, ?4, ?5)",
-  [STMT_USER_DEL] = "DELETE FROM users WHERE name = ?1",
-  [STMT_USER_SET] = "UPDATE users SET iterations = ?2, salt = ?3, hash = ?4 WHERE name = ?1",
-  [STMT_USER_GET] = "SELECT iterations, salt, hash, admin FROM users WHERE name = ?1",
-  [STMT_USER_LIST] = "SELECT name, admin FROM users ORDER BY name",
-  [STMT_USER_COUNT] = "SELECT count(*) FROM users",
-  [STMT_USER_VLANS] = "SELECT v.name FROM rights r JOIN vlans v ON v.id = r.vlan WHERE r.user = ?1 ORDER BY v.name",
-  [STMT_VLAN_ADD] = "INSERT INTO vlans (name) VALUES (?1)",
-  [STMT_VLAN_DEL] = "DELETE FROM vlans WHERE name = ?1",
-  [STMT_VLAN_GET] = "SELECT id FROM vlans WHERE name = ?1",
-  [STMT_VLAN_LIST] = "SELECT id, name FROM vlans ORDER BY name",
-  [STMT_GRANT] = "INSERT INTO rights (user, vlan) VALUES (?1, ?2)",
-  [STMT_REVOKE] = "DELETE FROM rights WHERE user = ?1 AND vlan = ?2",
-  [STMT_HAS_RIGHT] = "SELECT 1 FROM rights r JOIN vlans v ON v.id = r.vlan WHERE r.user = ?1 AND v.name = ?2",
-};
-
-struct _ServalStore
-{
-  sqlite3 *db;
-  char *path;
-  sqlite3_stmt *stmts[N_STMTS];
-};
+guint serval_store_signals[SERVAL_STORE_N_SIGNALS];
 
 void
 serval_vlan_free (ServalVlan *vlan)
@@ -96,36 +28,39 @@ serval_user_free (ServalUser *user)
   g_free (user);
 }
 
-static gboolean
-db_error (ServalStore *store, GError **error, const char *what)
+gboolean
+serval_store_no_user (const char *name, GError **error)
 {
-  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_IO, "%s in %s failed: %s", what,
-               store->path, sqlite3_errmsg (store->db));
+  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER, "There is no user “%s”", name);
   return FALSE;
 }
 
-static sqlite3_stmt *
-stmt (ServalStore *store, int which)
+gboolean
+serval_store_no_vlan (const char *name, GError **error)
 {
-  sqlite3_stmt *s = store->stmts[which];
-
-  sqlite3_reset (s);
-  sqlite3_clear_bindings (s);
-  return s;
+  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN, "There is no VLAN “%s”", name);
+  return FALSE;
 }
 
-static gboolean
-exec (ServalStore *store, const char *text, GError **error)
+gboolean
+serval_store_no_right (const char *user, const char *vlan, GError **error)
 {
-  char *msg = NULL;
+  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN, "User “%s” has no right to “%s”",
+               user, vlan);
+  return FALSE;
+}
 
-  if (sqlite3_exec (store->db, text, NULL, NULL, &msg) != SQLITE_OK)
-    {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_IO, "%s: %s", store->path, msg);
-      sqlite3_free (msg);
-      return FALSE;
-    }
-  return TRUE;
+gboolean
+serval_store_exists (ServalStoreWriteKind kind, const char *user, const char *vlan, GError **error)
+{
+  if (kind == SERVAL_STORE_USER_ADD)
+    g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS, "A user named “%s” exists already", user);
+  else if (kind == SERVAL_STORE_VLAN_ADD)
+    g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS, "A VLAN named “%s” exists already", vlan);
+  else
+    g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS,
+                 "The right of “%s” to join “%s” exists already", user, vlan);
+  return FALSE;
 }
 
 static gboolean
@@ -149,549 +84,151 @@ check_name (const char *name, const char *kind, GError **error)
   return TRUE;
 }
 
-void
-serval_store_close (ServalStore *store)
-{
-  if (store == NULL)
-    return;
-  for (int i = 0; i < N_STMTS; i++)
-    sqlite3_finalize (store->stmts[i]);
-  sqlite3_close (store->db);
-  g_free (store->path);
-  g_free (store);
-}
-
-/* The schema version of the open database: 0 for a new (empty) file, or
- * -1 with @error for a file that is not a Serval database of this version. */
-static int
-schema_version (ServalStore *store, GError **error)
-{
-  const char *path = store->path;
-  sqlite3_stmt *s = NULL;
-  int version = -1, rc;
-
-  rc = sqlite3_prepare_v2 (store->db, "PRAGMA user_version", -1, &s, NULL);
-  if (rc == SQLITE_OK && sqlite3_step (s) == SQLITE_ROW)
-    version = sqlite3_column_int (s, 0);
-  sqlite3_finalize (s);
-  if (version < 0)
-    {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
-                   "%s is not a Serval database (%s): move it away, or point --data-dir elsewhere",
-                   path, sqlite3_errmsg (store->db));
-      return -1;
-    }
-  if (version == 0)
-    {
-      /* A new file, or an SQLite file of something else. */
-      sqlite3_stmt *t = NULL;
-      gboolean empty = TRUE;
-
-      if (sqlite3_prepare_v2 (store->db, "SELECT 1 FROM sqlite_master LIMIT 1", -1, &t, NULL) == SQLITE_OK)
-        empty = sqlite3_step (t) != SQLITE_ROW;
-      sqlite3_finalize (t);
-      if (!empty)
-        {
-          g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
-                       "%s holds a database that is not Serval's: move it away, or point --data-dir elsewhere",
-                       path);
-          return -1;
-        }
-    }
-  else if (version != SCHEMA_VERSION)
-    {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
-                   "%s has schema version %d, this Serval knows version %d: use a newer Serval",
-                   path, version, SCHEMA_VERSION);
-      return -1;
-    }
-  return version;
-}
-
-ServalStore *
-serval_store_open (const char *path, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  ServalStore *store = g_new0 (ServalStore, 1);
-  int version, fd;
-
-  store->path = g_strdup (path);
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      int e = errno;
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_IO, "Cannot open the database %s: %s",
-                   path, g_strerror (e));
-      serval_store_close (store);
-      return NULL;
-    }
-  close (fd);
-
-  if (sqlite3_open_v2 (path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
-    {
-      db_error (store, error, "Opening the database");
-      serval_store_close (store);
-      return NULL;
-    }
-  sqlite3_busy_timeout (store->db, 5000);
-  sqlite3_extended_result_codes (store->db, 1);
-
-  if ((version = schema_version (store, error)) < 0)
-    {
-      serval_store_close (store);
-      return NULL;
-    }
-
-  if (!exec (store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", error) ||
-      (version == 0 && !exec (store, "BEGIN IMMEDIATE;", error)) ||
-      (version == 0 && !exec (store, schema, &local)))
-    {
-      if (local != NULL)
-        {
-          exec (store, "ROLLBACK;", NULL);
-          g_propagate_error (error, g_steal_pointer (&local));
-        }
-      serval_store_close (store);
-      return NULL;
-    }
-  if (version == 0 && !exec (store, "COMMIT;", error))
-    {
-      serval_store_close (store);
-      return NULL;
-    }
-  if (!exec (store, schema_secrets, error))
-    {
-      serval_store_close (store);
-      return NULL;
-    }
-
-  for (int i = 0; i < N_STMTS; i++)
-    if (sqlite3_prepare_v3 (store->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &store->stmts[i], NULL) != SQLITE_OK)
-      {
-        g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
-                     "%s does not have the tables Serval expects (%s): move it away",
-                     path, sqlite3_errmsg (store->db));
-        serval_store_close (store);
-        return NULL;
-      }
-  return store;
-}
-
-/* Runs one prepared, bound statement that changes data; returns the
- * number of rows changed, or -1 with @error set. */
-static int
-run_change (ServalStore *store, sqlite3_stmt *s, GError **error, const char *what)
-{
-  int rc = sqlite3_step (s);
-
-  if (rc == SQLITE_DONE)
-    return sqlite3_changes (store->db);
-  if ((rc & 0xff) == SQLITE_CONSTRAINT)
-    {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS, "%s exists already", what);
-      return -1;
-    }
-  db_error (store, error, "Writing");
-  return -1;
-}
-
-/* Binds @cred to parameters 2 to 4 of @s, as the users table keeps it. */
 static void
-bind_credentials (sqlite3_stmt *s, const ServalCredentials *cred)
+serval_store_class_init (ServalStoreClass *klass)
 {
-  sqlite3_bind_int (s, 2, cred->iterations);
-  sqlite3_bind_blob (s, 3, cred->salt, sizeof cred->salt, SQLITE_TRANSIENT);
-  sqlite3_bind_blob (s, 4, cred->hash, sizeof cred->hash, SQLITE_TRANSIENT);
+  serval_store_signals[SERVAL_STORE_SIGNAL_USER_DELETED] =
+    g_signal_new ("user-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+  serval_store_signals[SERVAL_STORE_SIGNAL_VLAN_DELETED] =
+    g_signal_new ("vlan-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+  serval_store_signals[SERVAL_STORE_SIGNAL_RIGHT_REVOKED] =
+    g_signal_new ("right-revoked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT);
+}
+
+static void
+serval_store_init (ServalStore *store)
+{
 }
 
 gboolean
-serval_store_user_add (ServalStore *store, const char *name, const ServalCredentials *cred,
-                       gboolean admin, GError **error)
+serval_store_user_get (ServalStore *store, const char *name, ServalCredentials *cred, gboolean *admin,
+                       GError **error)
 {
-  sqlite3_stmt *s;
-  g_autofree char *what = NULL;
-
-  if (!check_name (name, "user", error))
-    return FALSE;
-  s = stmt (store, STMT_USER_ADD);
-  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  bind_credentials (s, cred);
-  sqlite3_bind_int (s, 5, admin ? 1 : 0);
-  what = g_strdup_printf ("A user named “%s”", name);
-  return run_change (store, s, error, what) >= 0;
-}
-
-static gboolean
-no_user (const char *name, GError **error)
-{
-  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER, "There is no user “%s”", name);
-  return FALSE;
-}
-
-static gboolean
-no_vlan (const char *name, GError **error)
-{
-  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN, "There is no VLAN “%s”", name);
-  return FALSE;
-}
-
-/* run_change() for a statement on the one row called @name: FALSE with
- * @missing's error when there is none. */
-static gboolean
-change_named (ServalStore *store, sqlite3_stmt *s, const char *name,
-              gboolean (*missing) (const char *name, GError **error), GError **error)
-{
-  int n = run_change (store, s, error, name);
-
-  if (n < 0)
-    return FALSE;
-  return n > 0 ? TRUE : missing (name, error);
-}
-
-gboolean
-serval_store_user_del (ServalStore *store, const char *name, GError **error)
-{
-  sqlite3_stmt *s = stmt (store, STMT_USER_DEL);
-
-  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  return change_named (store, s, name, no_user, error);
-}
-
-gboolean
-serval_store_user_set_credentials (ServalStore *store, const char *name, const ServalCredentials *cred,
-                                   GError **error)
-{
-  sqlite3_stmt *s = stmt (store, STMT_USER_SET);
-
-  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  bind_credentials (s, cred);
-  return change_named (store, s, name, no_user, error);
-}
-
-gboolean
-serval_store_user_get (ServalStore *store, const char *name, ServalCredentials *cred,
-                       gboolean *admin, GError **error)
-{
-  sqlite3_stmt *s = stmt (store, STMT_USER_GET);
-  int rc;
-
-  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (s);
-  if (rc == SQLITE_ROW)
-    {
-      if (sqlite3_column_bytes (s, 1) != SERVAL_PBKDF2_SALT_LEN ||
-          sqlite3_column_bytes (s, 2) != SERVAL_PBKDF2_HASH_LEN)
-        {
-          sqlite3_reset (s);
-          g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
-                       "The password hash of “%s” in %s is damaged: set a new password", name, store->path);
-          return FALSE;
-        }
-      cred->iterations = sqlite3_column_int (s, 0);
-      memcpy (cred->salt, sqlite3_column_blob (s, 1), SERVAL_PBKDF2_SALT_LEN);
-      memcpy (cred->hash, sqlite3_column_blob (s, 2), SERVAL_PBKDF2_HASH_LEN);
-      if (admin != NULL)
-        *admin = sqlite3_column_int (s, 3) != 0;
-      sqlite3_reset (s);
-      return TRUE;
-    }
-  sqlite3_reset (s);
-  if (rc == SQLITE_DONE)
-    return no_user (name, error);
-  return db_error (store, error, "Reading");
-}
-
-static GPtrArray *
-user_vlans (ServalStore *store, const char *name)
-{
-  GPtrArray *vlans = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *s = stmt (store, STMT_USER_VLANS);
-
-  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (s) == SQLITE_ROW)
-    g_ptr_array_add (vlans, g_strdup ((const char *) sqlite3_column_text (s, 0)));
-  sqlite3_reset (s);
-  return vlans;
+  return SERVAL_STORE_GET_CLASS (store)->user_get (store, name, cred, admin, error);
 }
 
 GPtrArray *
 serval_store_user_list (ServalStore *store, GError **error)
 {
-  GPtrArray *users = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_user_free);
-  sqlite3_stmt *s = stmt (store, STMT_USER_LIST);
-  int rc;
-
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
-    {
-      ServalUser *u = g_new0 (ServalUser, 1);
-
-      u->name = g_strdup ((const char *) sqlite3_column_text (s, 0));
-      u->admin = sqlite3_column_int (s, 1) != 0;
-      g_ptr_array_add (users, u);
-    }
-  sqlite3_reset (s);
-  if (rc != SQLITE_DONE)
-    {
-      g_ptr_array_unref (users);
-      db_error (store, error, "Reading");
-      return NULL;
-    }
-  for (guint i = 0; i < users->len; i++)
-    {
-      ServalUser *u = users->pdata[i];
-
-      u->vlans = user_vlans (store, u->name);
-    }
-  return users;
+  return SERVAL_STORE_GET_CLASS (store)->user_list (store, error);
 }
 
 guint
 serval_store_user_count (ServalStore *store)
 {
-  sqlite3_stmt *s = stmt (store, STMT_USER_COUNT);
-  guint n = 0;
-
-  if (sqlite3_step (s) == SQLITE_ROW)
-    n = sqlite3_column_int (s, 0);
-  sqlite3_reset (s);
-  return n;
-}
-
-gboolean
-serval_store_vlan_add (ServalStore *store, const char *name, guint32 *out_id, GError **error)
-{
-  sqlite3_stmt *s;
-  g_autofree char *what = NULL;
-  sqlite3_int64 id;
-
-  if (!check_name (name, "VLAN", error))
-    return FALSE;
-  s = stmt (store, STMT_VLAN_ADD);
-  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  what = g_strdup_printf ("A VLAN named “%s”", name);
-  if (!exec (store, "BEGIN IMMEDIATE;", error))
-    return FALSE;
-  if (run_change (store, s, error, what) < 0)
-    {
-      exec (store, "ROLLBACK;", NULL);
-      return FALSE;
-    }
-  id = sqlite3_last_insert_rowid (store->db);
-  if (id < 1 || id > MAX_VLAN_ID)
-    {
-      exec (store, "ROLLBACK;", NULL);
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
-                   "This server has used all %d VLAN numbers", MAX_VLAN_ID);
-      return FALSE;
-    }
-  if (!exec (store, "COMMIT;", error))
-    {
-      exec (store, "ROLLBACK;", NULL);
-      return FALSE;
-    }
-  if (out_id != NULL)
-    *out_id = id;
-  return TRUE;
-}
-
-gboolean
-serval_store_vlan_del (ServalStore *store, const char *name, GError **error)
-{
-  sqlite3_stmt *s = stmt (store, STMT_VLAN_DEL);
-
-  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  return change_named (store, s, name, no_vlan, error);
+  return SERVAL_STORE_GET_CLASS (store)->user_count (store);
 }
 
 gboolean
 serval_store_vlan_lookup (ServalStore *store, const char *name, guint32 *out_id, GError **error)
 {
-  sqlite3_stmt *s = stmt (store, STMT_VLAN_GET);
-  int rc;
-
-  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (s);
-  if (rc == SQLITE_ROW)
-    {
-      if (out_id != NULL)
-        *out_id = sqlite3_column_int64 (s, 0);
-      sqlite3_reset (s);
-      return TRUE;
-    }
-  sqlite3_reset (s);
-  if (rc == SQLITE_DONE)
-    return no_vlan (name, error);
-  return db_error (store, error, "Reading");
+  return SERVAL_STORE_GET_CLASS (store)->vlan_lookup (store, name, out_id, error);
 }
 
 GPtrArray *
 serval_store_vlan_list (ServalStore *store, GError **error)
 {
-  GPtrArray *vlans = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_vlan_free);
-  sqlite3_stmt *s = stmt (store, STMT_VLAN_LIST);
-  int rc;
-
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
-    {
-      ServalVlan *v = g_new0 (ServalVlan, 1);
-
-      v->id = sqlite3_column_int64 (s, 0);
-      v->name = g_strdup ((const char *) sqlite3_column_text (s, 1));
-      g_ptr_array_add (vlans, v);
-    }
-  sqlite3_reset (s);
-  if (rc != SQLITE_DONE)
-    {
-      g_ptr_array_unref (vlans);
-      db_error (store, error, "Reading");
-      return NULL;
-    }
-  return vlans;
-}
-
-static gboolean
-user_exists (ServalStore *store, const char *name)
-{
-  sqlite3_stmt *s = stmt (store, STMT_USER_GET);
-  gboolean found;
-
-  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  found = sqlite3_step (s) == SQLITE_ROW;
-  sqlite3_reset (s);
-  return found;
-}
-
-gboolean
-serval_store_grant (ServalStore *store, const char *user, const char *vlan, GError **error)
-{
-  g_autofree char *what = NULL;
-  sqlite3_stmt *s;
-  guint32 id;
-
-  if (!user_exists (store, user))
-    return no_user (user, error);
-  if (!serval_store_vlan_lookup (store, vlan, &id, error))
-    return FALSE;
-  s = stmt (store, STMT_GRANT);
-  sqlite3_bind_text (s, 1, user, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (s, 2, id);
-  what = g_strdup_printf ("The right of “%s” to join “%s”", user, vlan);
-  return run_change (store, s, error, what) >= 0;
-}
-
-/* Revoking a right the user does not have is an error with code
- * SERVAL_STORE_ERROR_NO_VLAN ("User “bob” has no right to “red”"). */
-gboolean
-serval_store_revoke (ServalStore *store, const char *user, const char *vlan, GError **error)
-{
-  sqlite3_stmt *s;
-  guint32 id;
-  int n;
-
-  if (!user_exists (store, user))
-    return no_user (user, error);
-  if (!serval_store_vlan_lookup (store, vlan, &id, error))
-    return FALSE;
-  s = stmt (store, STMT_REVOKE);
-  sqlite3_bind_text (s, 1, user, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (s, 2, id);
-  if ((n = run_change (store, s, error, user)) < 0)
-    return FALSE;
-  if (n == 0)
-    {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN,
-                   "User “%s” has no right to “%s”", user, vlan);
-      return FALSE;
-    }
-  return TRUE;
+  return SERVAL_STORE_GET_CLASS (store)->vlan_list (store, error);
 }
 
 gboolean
 serval_store_has_right (ServalStore *store, const char *user, const char *vlan)
 {
-  sqlite3_stmt *s = stmt (store, STMT_HAS_RIGHT);
-  gboolean found;
-
   if (user == NULL || vlan == NULL)
     return FALSE;
-  sqlite3_bind_text (s, 1, user, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (s, 2, vlan, -1, SQLITE_TRANSIENT);
-  found = sqlite3_step (s) == SQLITE_ROW;
-  sqlite3_reset (s);
-  return found;
+  return SERVAL_STORE_GET_CLASS (store)->has_right (store, user, vlan);
 }
 
 gboolean
 serval_store_secret (ServalStore *store, const char *name, guint8 *out, gsize len, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  sqlite3_stmt *s = NULL;
-  gboolean found = FALSE, ok = FALSE;
-  int rc;
+  return SERVAL_STORE_GET_CLASS (store)->secret (store, name, out, len, error);
+}
 
-  /* One transaction, so that two servers sharing the file agree. */
-  if (!exec (store, "BEGIN IMMEDIATE;", error))
+gboolean
+serval_store_check_available (ServalStore *store, GError **error)
+{
+  ServalStoreClass *klass = SERVAL_STORE_GET_CLASS (store);
+
+  return klass->check_available == NULL || klass->check_available (store, error);
+}
+
+/* --- writes ----------------------------------------------------------------- */
+
+typedef struct {
+  ServalStoreWrite write;
+  ServalCredentials cred;
+} WriteCopy;
+
+static void
+write_copy_free (WriteCopy *c)
+{
+  g_free ((char *) c->write.user);
+  g_free ((char *) c->write.vlan);
+  serval_credentials_clear (&c->cred);
+  g_free (c);
+}
+
+void
+serval_store_write_async (ServalStore *store, const ServalStoreWrite *write, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+  GError *error = NULL;
+  WriteCopy *c = g_new0 (WriteCopy, 1);
+
+  g_task_set_source_tag (task, serval_store_write_async);
+  c->write = *write;
+  c->write.user = g_strdup (write->user);
+  c->write.vlan = g_strdup (write->vlan);
+  if (write->cred != NULL)
+    {
+      c->cred = *write->cred;
+      c->write.cred = &c->cred;
+    }
+  g_task_set_task_data (task, c, (GDestroyNotify) write_copy_free);
+
+  if ((write->kind == SERVAL_STORE_USER_ADD && !check_name (write->user, "user", &error)) ||
+      (write->kind == SERVAL_STORE_VLAN_ADD && !check_name (write->vlan, "VLAN", &error)))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  SERVAL_STORE_GET_CLASS (store)->write (store, &c->write, task);
+}
+
+gboolean
+serval_store_write_finish (ServalStore *store, GAsyncResult *result, guint32 *out_tag, GError **error)
+{
+  gssize tag;
+
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+  tag = g_task_propagate_int (G_TASK (result), error);
+  if (tag < 0)
     return FALSE;
-  if (sqlite3_prepare_v2 (store->db, "SELECT value FROM secrets WHERE name = ?1", -1, &s, NULL) != SQLITE_OK)
-    {
-      db_error (store, &local, "Reading the secrets");
-      goto out;
-    }
-  sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (s);
-  if (rc == SQLITE_ROW)
-    {
-      if ((gsize) sqlite3_column_bytes (s, 0) != len)
-        {
-          g_set_error (&local, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
-                       "The secret “%s” in %s has %d bytes instead of %" G_GSIZE_FORMAT
-                       ": delete it (sqlite3 %s \"DELETE FROM secrets WHERE name = '%s'\") and a new "
-                       "one is made", name, store->path, sqlite3_column_bytes (s, 0), len, store->path, name);
-          goto out;
-        }
-      memcpy (out, sqlite3_column_blob (s, 0), len);
-      found = TRUE;
-    }
-  else if (rc != SQLITE_DONE)
-    {
-      db_error (store, &local, "Reading the secrets");
-      goto out;
-    }
-  sqlite3_finalize (s);
-  s = NULL;
-  if (!found)
-    {
-      int ret = gnutls_rnd (GNUTLS_RND_KEY, out, len);
+  if (out_tag != NULL)
+    *out_tag = tag;
+  return TRUE;
+}
 
-      if (ret < 0)
-        {
-          g_set_error (&local, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_IO,
-                       "Cannot make the secret “%s”: %s", name, gnutls_strerror (ret));
-          goto out;
-        }
-      if (sqlite3_prepare_v2 (store->db, "INSERT INTO secrets (name, value) VALUES (?1, ?2)", -1, &s,
-                              NULL) != SQLITE_OK)
-        {
-          db_error (store, &local, "Writing the secrets");
-          goto out;
-        }
-      sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_blob (s, 2, out, len, SQLITE_TRANSIENT);
-      if (sqlite3_step (s) != SQLITE_DONE)
-        {
-          db_error (store, &local, "Writing the secrets");
-          goto out;
-        }
-    }
-  ok = exec (store, "COMMIT;", &local);
+static void
+write_sync_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
 
-out:
-  sqlite3_finalize (s);
-  if (!ok)
-    {
-      exec (store, "ROLLBACK;", NULL);
-      gnutls_memset (out, 0, len);
-      g_propagate_error (error, g_steal_pointer (&local));
-    }
-  return ok;
+gboolean
+serval_store_write_sync (ServalStore *store, const ServalStoreWrite *write, guint32 *out_tag, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GMainContext *context = g_main_context_ref_thread_default ();
+
+  serval_store_write_async (store, write, NULL, write_sync_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_unref (context);
+  return serval_store_write_finish (store, result, out_tag, error);
 }

@@ -1,13 +1,21 @@
-/* serval-store.h: users, password hashes, VLANs and rights, in SQLite.
+/* serval-store.h: users, password hashes, VLANs, rights and server-wide
+ * secrets, behind one interface with two backends:
  *
- * One file in the data directory, in WAL mode; every change is one
- * transaction. Used from one thread (the server's main thread).
+ *   serval-store-sqlite.c  one SQLite file in the data directory (one node)
+ *   serval-store-etcd.c    etcd, shared by every node of a cluster
+ *
+ * Reads answer at once from memory or a local file and never wait for the
+ * network. Writes are asynchronous (serval_store_write_async()): the etcd
+ * backend sends them as transactions, the SQLite backend does them at once
+ * and completes them on the next main loop iteration. Used from one thread,
+ * the one whose thread-default main context was current at open.
+ *
  * Password hashing lives in serval-password.h so that the server can run
  * the slow PBKDF2 in a worker thread.
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include "serval-password.h"
 
 G_BEGIN_DECLS
@@ -15,16 +23,30 @@ G_BEGIN_DECLS
 #define SERVAL_STORE_ERROR (serval_store_error_quark ())
 GQuark serval_store_error_quark (void);
 
+/**
+ * ServalStoreError:
+ * @SERVAL_STORE_ERROR_IO: cannot open, read or write the database file
+ * @SERVAL_STORE_ERROR_CORRUPT: not a Serval database, or damaged
+ * @SERVAL_STORE_ERROR_NO_USER: no such user
+ * @SERVAL_STORE_ERROR_NO_VLAN: no such VLAN (or, from a revoke, no such right)
+ * @SERVAL_STORE_ERROR_EXISTS: the user, VLAN or right exists already
+ * @SERVAL_STORE_ERROR_INVALID: a name that is empty, too long (> 64 bytes) or not UTF-8;
+ *   or no VLAN tag is left
+ * @SERVAL_STORE_ERROR_UNAVAILABLE: the cluster store (etcd) cannot be reached, or has no quorum
+ *
+ * Errors of the store.
+ */
 typedef enum {
-  SERVAL_STORE_ERROR_IO,          /* cannot open/read/write the database file */
-  SERVAL_STORE_ERROR_CORRUPT,     /* not a Serval database, or damaged */
-  SERVAL_STORE_ERROR_NO_USER,     /* no such user */
-  SERVAL_STORE_ERROR_NO_VLAN,     /* no such VLAN */
-  SERVAL_STORE_ERROR_EXISTS,      /* the user/VLAN/right exists already */
-  SERVAL_STORE_ERROR_INVALID,     /* a name that is empty, too long (> 64 bytes) or not UTF-8 */
+  SERVAL_STORE_ERROR_IO,
+  SERVAL_STORE_ERROR_CORRUPT,
+  SERVAL_STORE_ERROR_NO_USER,
+  SERVAL_STORE_ERROR_NO_VLAN,
+  SERVAL_STORE_ERROR_EXISTS,
+  SERVAL_STORE_ERROR_INVALID,
+  SERVAL_STORE_ERROR_UNAVAILABLE,
 } ServalStoreError;
 
-typedef struct _ServalStore ServalStore;
+#define SERVAL_STORE_MAX_TAG 16777215
 
 typedef struct {
   guint32  id;        /* the VLAN's tag on the wire, 1..16777215, never reused */
@@ -40,37 +62,216 @@ typedef struct {
 void serval_vlan_free (ServalVlan *vlan);
 void serval_user_free (ServalUser *user);
 
-/* Opens or creates the database at @path (mode 0600). */
-ServalStore *serval_store_open (const char *path, GError **error);
-void         serval_store_close (ServalStore *store);
+/**
+ * ServalStoreWriteKind:
+ * @SERVAL_STORE_USER_ADD: add @user with @cred and @admin
+ * @SERVAL_STORE_USER_DEL: delete @user and every right of theirs
+ * @SERVAL_STORE_USER_SET_CREDENTIALS: give @user the password @cred
+ * @SERVAL_STORE_VLAN_ADD: add @vlan with a tag never used before
+ * @SERVAL_STORE_VLAN_DEL: delete @vlan and every right to it
+ * @SERVAL_STORE_GRANT: let @user join @vlan (both must exist)
+ * @SERVAL_STORE_REVOKE: take that right away
+ *
+ * The changes a store makes, each one transaction.
+ */
+typedef enum {
+  SERVAL_STORE_USER_ADD,
+  SERVAL_STORE_USER_DEL,
+  SERVAL_STORE_USER_SET_CREDENTIALS,
+  SERVAL_STORE_VLAN_ADD,
+  SERVAL_STORE_VLAN_DEL,
+  SERVAL_STORE_GRANT,
+  SERVAL_STORE_REVOKE,
+} ServalStoreWriteKind;
 
-gboolean serval_store_user_add (ServalStore *store, const char *name, const ServalCredentials *cred,
-                                gboolean admin, GError **error);
-gboolean serval_store_user_del (ServalStore *store, const char *name, GError **error);
-gboolean serval_store_user_set_credentials (ServalStore *store, const char *name,
-                                            const ServalCredentials *cred, GError **error);
-/* Fills @cred (free with serval_credentials_clear) and @admin. */
+/**
+ * ServalStoreWrite:
+ * @kind: what to change
+ * @user: the user's name, for the kinds that name one
+ * @vlan: the VLAN's name, for the kinds that name one
+ * @cred: the password record, for %SERVAL_STORE_USER_ADD and
+ *   %SERVAL_STORE_USER_SET_CREDENTIALS
+ * @admin: for %SERVAL_STORE_USER_ADD: whether the user is an administrator
+ *
+ * One change; the store copies what it needs before
+ * serval_store_write_async() returns.
+ */
+typedef struct {
+  ServalStoreWriteKind kind;
+  const char *user;
+  const char *vlan;
+  const ServalCredentials *cred;
+  gboolean admin;
+} ServalStoreWrite;
+
+#define SERVAL_TYPE_STORE (serval_store_get_type ())
+G_DECLARE_DERIVABLE_TYPE (ServalStore, serval_store, SERVAL, STORE, GObject)
+
+/**
+ * serval_store_open_sqlite:
+ * @path: the database file; made (mode 0600) if it does not exist
+ * @error: return location for a #GError
+ *
+ * Opens the SQLite backend.
+ *
+ * Returns: (transfer full) (nullable): the store, or %NULL with @error set
+ */
+ServalStore *serval_store_open_sqlite (const char *path, GError **error);
+
+/**
+ * serval_store_open_etcd:
+ * @endpoints: etcd client URLs, comma separated ("http://10.0.0.1:2379,http://10.0.0.2:2379")
+ * @prefix: the keys' prefix, ending in "/" ("/serval/")
+ * @error: return location for a #GError
+ *
+ * Opens the etcd backend: reads every key under @prefix into memory and
+ * watches them to keep that copy current. Iterates the thread-default
+ * main context until the first read is done: call it before the server
+ * serves anything.
+ *
+ * Returns: (transfer full) (nullable): the store, or %NULL with @error set
+ *   (%SERVAL_STORE_ERROR_UNAVAILABLE naming the endpoints it tried)
+ */
+ServalStore *serval_store_open_etcd (const char *endpoints, const char *prefix, GError **error);
+
+/**
+ * serval_store_user_get:
+ * @store: a #ServalStore
+ * @name: the user
+ * @cred: (out caller-allocates): the password record; clear it with serval_credentials_clear()
+ * @admin: (out) (optional): whether the user is an administrator
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the user exists; %FALSE with %SERVAL_STORE_ERROR_NO_USER if not
+ */
 gboolean serval_store_user_get (ServalStore *store, const char *name, ServalCredentials *cred,
                                 gboolean *admin, GError **error);
-/* (element-type ServalUser) sorted by name */
-GPtrArray *serval_store_user_list (ServalStore *store, GError **error);
-guint      serval_store_user_count (ServalStore *store);
 
-gboolean serval_store_vlan_add (ServalStore *store, const char *name, guint32 *out_id, GError **error);
-/* Deleting a VLAN also deletes all rights to it. */
-gboolean serval_store_vlan_del (ServalStore *store, const char *name, GError **error);
+/**
+ * serval_store_user_list:
+ * @store: a #ServalStore
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer container) (element-type ServalUser) (nullable): every user, sorted by name
+ */
+GPtrArray *serval_store_user_list (ServalStore *store, GError **error);
+
+/**
+ * serval_store_user_count:
+ * @store: a #ServalStore
+ *
+ * Returns: how many users there are (0 when the store cannot say)
+ */
+guint serval_store_user_count (ServalStore *store);
+
+/**
+ * serval_store_vlan_lookup:
+ * @store: a #ServalStore
+ * @name: the VLAN
+ * @out_id: (out) (optional): its tag
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the VLAN exists; %FALSE with %SERVAL_STORE_ERROR_NO_VLAN if not
+ */
 gboolean serval_store_vlan_lookup (ServalStore *store, const char *name, guint32 *out_id, GError **error);
-/* (element-type ServalVlan) sorted by name */
+
+/**
+ * serval_store_vlan_list:
+ * @store: a #ServalStore
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer container) (element-type ServalVlan) (nullable): every VLAN, sorted by name
+ */
 GPtrArray *serval_store_vlan_list (ServalStore *store, GError **error);
 
-gboolean serval_store_grant (ServalStore *store, const char *user, const char *vlan, GError **error);
-gboolean serval_store_revoke (ServalStore *store, const char *user, const char *vlan, GError **error);
+/**
+ * serval_store_has_right:
+ * @store: a #ServalStore
+ * @user: (nullable): the user
+ * @vlan: (nullable): the VLAN
+ *
+ * Returns: whether @user may join @vlan
+ */
 gboolean serval_store_has_right (ServalStore *store, const char *user, const char *vlan);
 
-/* Fills @out with the server-wide secret @name of @len bytes, making a
- * random one (and keeping it) the first time. Every server that shares
- * the store gets the same bytes. */
+/**
+ * serval_store_secret:
+ * @store: a #ServalStore
+ * @name: the secret's name ("token-key")
+ * @out: (out caller-allocates) (array length=len): where the secret goes
+ * @len: its length in bytes
+ * @error: return location for a #GError
+ *
+ * Fills @out with the server-wide secret @name, making a random one (and
+ * keeping it) the first time. Every server that shares the store gets the
+ * same bytes. The etcd backend may wait for etcd here: call it at start.
+ *
+ * Returns: %TRUE on success
+ */
 gboolean serval_store_secret (ServalStore *store, const char *name, guint8 *out, gsize len, GError **error);
+
+/**
+ * serval_store_check_available:
+ * @store: a #ServalStore
+ * @error: return location for a #GError
+ *
+ * Whether the store is reachable now, so that what it says is current
+ * and writes can be made. The SQLite backend always is.
+ *
+ * Returns: %TRUE if it is; %FALSE with %SERVAL_STORE_ERROR_UNAVAILABLE and a
+ *   sentence for people if not
+ */
+gboolean serval_store_check_available (ServalStore *store, GError **error);
+
+/**
+ * serval_store_write_async:
+ * @store: a #ServalStore
+ * @write: the change
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the change is made or refused
+ * @user_data: for @callback
+ *
+ * Makes one change as one transaction. Once it completes, the reads of
+ * @store show it.
+ */
+void serval_store_write_async (ServalStore *store, const ServalStoreWrite *write, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+
+/**
+ * serval_store_write_finish:
+ * @store: a #ServalStore
+ * @result: the #GAsyncResult
+ * @out_tag: (out) (optional): for %SERVAL_STORE_VLAN_ADD, the new VLAN's tag
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the change was made
+ */
+gboolean serval_store_write_finish (ServalStore *store, GAsyncResult *result, guint32 *out_tag, GError **error);
+
+/**
+ * serval_store_write_sync:
+ * @store: a #ServalStore
+ * @write: the change
+ * @out_tag: (out) (optional): as in serval_store_write_finish()
+ * @error: return location for a #GError
+ *
+ * serval_store_write_async(), iterating the thread-default main context
+ * until it completes: for the offline commands and tests, never for code
+ * that runs under the server's main loop.
+ *
+ * Returns: %TRUE if the change was made
+ */
+gboolean serval_store_write_sync (ServalStore *store, const ServalStoreWrite *write, guint32 *out_tag,
+                                  GError **error);
+
+/* Signals, emitted only for changes that the store learns of from elsewhere
+ * (another node, or an offline command, through etcd's watch), never for
+ * its own writes, so that the server can act on them as on its own:
+ *
+ *   "user-deleted"  (const char *user)
+ *   "vlan-deleted"  (const char *vlan, guint tag)
+ *   "right-revoked" (const char *user, const char *vlan, guint tag)
+ */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalUser, serval_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalVlan, serval_vlan_free)

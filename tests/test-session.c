@@ -15,6 +15,7 @@
 #include "serval-client-private.h"   /* serval_client_send_update(): TAP-less clients send none */
 #include "serval-server.h"
 #include "serval-store.h"
+#include "test-store-util.h"
 #include "serval-tls.h"
 #include "link-test-util.h"
 #include "test-utils.h"
@@ -373,7 +374,7 @@ add_user (ServalStore *store, const char *name, const char *password, gboolean a
 
   serval_credentials_make (&cred, (const guint8 *) password, strlen (password), TEST_ITERATIONS, &error);
   g_assert_no_error (error);
-  serval_store_user_add (store, name, &cred, admin, &error);
+  test_store_user_add (store, name, &cred, admin, &error);
   g_assert_no_error (error);
   serval_credentials_clear (&cred);
 }
@@ -405,20 +406,20 @@ node_init (Node *node, const char *name)
 
   /* The store as the operator's tools fill it, before the server runs. */
   db = g_build_filename (node->dir, "serval.db", NULL);
-  store = serval_store_open (db, &error);
+  store = serval_store_open_sqlite (db, &error);
   g_assert_no_error (error);
   add_user (store, "root", "root-pw", TRUE);
   add_user (store, "alice", "alice-pw", FALSE);
   add_user (store, "bob", "bob-pw", FALSE);
   add_user (store, "carol", "carol-pw", FALSE);
-  g_assert_true (serval_store_vlan_add (store, "red", NULL, &error));
-  g_assert_true (serval_store_vlan_add (store, "blue", NULL, &error));
-  g_assert_true (serval_store_grant (store, "alice", "red", &error));
-  g_assert_true (serval_store_grant (store, "alice", "blue", &error));
-  g_assert_true (serval_store_grant (store, "bob", "red", &error));
-  g_assert_true (serval_store_grant (store, "carol", "blue", &error));
+  g_assert_true (test_store_vlan_add (store, "red", NULL, &error));
+  g_assert_true (test_store_vlan_add (store, "blue", NULL, &error));
+  g_assert_true (test_store_grant (store, "alice", "red", &error));
+  g_assert_true (test_store_grant (store, "alice", "blue", &error));
+  g_assert_true (test_store_grant (store, "bob", "red", &error));
+  g_assert_true (test_store_grant (store, "carol", "blue", &error));
   g_assert_no_error (error);
-  serval_store_close (store);
+  g_object_unref (store);
 }
 
 /* Starts @node's server on node->address; FALSE if the port is taken. */

@@ -1,5 +1,7 @@
-/* Unit tests for server/serval-store.c and serval-password.c on real SQLite
- * files in a temporary directory. */
+/* Unit tests for the store (server/serval-store*.c) and serval-password.c:
+ * the same assertions on both backends, SQLite on real files in a temporary
+ * directory and etcd on a real etcd (tests/etcd/with-etcd.sh); then what
+ * only one of them has. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -9,24 +11,39 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "serval-store.h"
+#include "test-loop-util.h"
+#include "test-store-util.h"
 #include "test-utils.h"
 
 #define ITER 1000   /* fast hashes in tests; production uses 100000 */
 
 typedef struct {
+  const char *backend;    /* "sqlite" or "etcd" */
   char *path;
+  char *prefix;
   ServalStore *store;
 } Fixture;
+
+/* The fixture's store again, as after a restart. */
+static ServalStore *
+reopen (Fixture *f, GError **error)
+{
+  return test_store_open (f->backend, f->path, f->prefix, error);
+}
 
 static void
 setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
+  f->backend = data != NULL ? data : "sqlite";
   f->path = test_tmp_file_path ("serval-store-XXXXXX", "serval.db");
-  f->store = serval_store_open (f->path, &error);
+  f->prefix = test_store_new_prefix ();
+  f->store = reopen (f, &error);
   g_assert_no_error (error);
   g_assert_nonnull (f->store);
 }
@@ -34,8 +51,9 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_pointer (&f->store, serval_store_close);
+  g_clear_object (&f->store);
   test_tmp_file_path_free (f->path);
+  g_free (f->prefix);
 }
 
 static void
@@ -45,7 +63,7 @@ add_user (Fixture *f, const char *name, const char *pw, gboolean admin)
   ServalCredentials cred;
 
   g_assert_true (serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), ITER, &error));
-  g_assert_true (serval_store_user_add (f->store, name, &cred, admin, &error));
+  g_assert_true (test_store_user_add (f->store, name, &cred, admin, &error));
   g_assert_no_error (error);
 }
 
@@ -131,7 +149,7 @@ test_users (Fixture *f, gconstpointer data)
 
   /* Duplicates are refused and leave the first one intact. */
   g_assert_true (serval_credentials_make (&cred, (const guint8 *) "x", 1, ITER, NULL));
-  g_assert_false (serval_store_user_add (f->store, "bob", &cred, TRUE, &error));
+  g_assert_false (test_store_user_add (f->store, "bob", &cred, TRUE, &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS);
   g_clear_error (&error);
   g_assert_true (serval_store_user_get (f->store, "bob", &cred, &admin, NULL));
@@ -143,10 +161,10 @@ test_users (Fixture *f, gconstpointer data)
     ServalCredentials n;
 
     g_assert_true (serval_credentials_make (&n, (const guint8 *) "new", 3, ITER, NULL));
-    g_assert_true (serval_store_user_set_credentials (f->store, "bob", &n, &error));
+    g_assert_true (test_store_user_set_credentials (f->store, "bob", &n, &error));
     g_assert_true (serval_store_user_get (f->store, "bob", &cred, NULL, NULL));
     g_assert_true (serval_credentials_verify (&cred, (const guint8 *) "new", 3));
-    g_assert_false (serval_store_user_set_credentials (f->store, "nobody", &n, &error));
+    g_assert_false (test_store_user_set_credentials (f->store, "nobody", &n, &error));
     g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER);
     g_clear_error (&error);
   }
@@ -157,8 +175,8 @@ test_users (Fixture *f, gconstpointer data)
   g_assert_cmpstr (((ServalUser *) users->pdata[0])->name, ==, "alice");
   g_assert_cmpstr (((ServalUser *) users->pdata[1])->name, ==, "bob");
 
-  g_assert_true (serval_store_user_del (f->store, "bob", &error));
-  g_assert_false (serval_store_user_del (f->store, "bob", &error));
+  g_assert_true (test_store_user_del (f->store, "bob", &error));
+  g_assert_false (test_store_user_del (f->store, "bob", &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER);
   g_assert_cmpuint (serval_store_user_count (f->store), ==, 1);
 }
@@ -176,17 +194,17 @@ test_invalid_names (Fixture *f, gconstpointer data)
   g_assert_true (serval_credentials_make (&cred, (const guint8 *) "x", 1, ITER, NULL));
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_assert_false (serval_store_user_add (f->store, bad[i], &cred, FALSE, &error));
+      g_assert_false (test_store_user_add (f->store, bad[i], &cred, FALSE, &error));
       g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID);
       g_clear_error (&error);
-      g_assert_false (serval_store_vlan_add (f->store, bad[i], NULL, &error));
+      g_assert_false (test_store_vlan_add (f->store, bad[i], NULL, &error));
       g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID);
       g_clear_error (&error);
     }
   /* 64 bytes and non-ASCII UTF-8 are fine. */
   name65[64] = '\0';
-  g_assert_true (serval_store_vlan_add (f->store, name65, NULL, &error));
-  g_assert_true (serval_store_vlan_add (f->store, "Galiza-Ñ-ü", NULL, &error));
+  g_assert_true (test_store_vlan_add (f->store, name65, NULL, &error));
+  g_assert_true (test_store_vlan_add (f->store, "Galiza-Ñ-ü", NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -197,13 +215,13 @@ test_vlans (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) list = NULL;
   guint32 red = 0, blue = 0, green = 0, id = 0;
 
-  g_assert_true (serval_store_vlan_add (f->store, "red", &red, &error));
-  g_assert_true (serval_store_vlan_add (f->store, "blue", &blue, &error));
+  g_assert_true (test_store_vlan_add (f->store, "red", &red, &error));
+  g_assert_true (test_store_vlan_add (f->store, "blue", &blue, &error));
   g_assert_cmpuint (red, >=, 1);
   g_assert_cmpuint (blue, !=, red);
   g_assert_true (serval_store_vlan_lookup (f->store, "red", &id, &error));
   g_assert_cmpuint (id, ==, red);
-  g_assert_false (serval_store_vlan_add (f->store, "red", NULL, &error));
+  g_assert_false (test_store_vlan_add (f->store, "red", NULL, &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS);
   g_clear_error (&error);
 
@@ -213,15 +231,15 @@ test_vlans (Fixture *f, gconstpointer data)
   g_assert_cmpuint (((ServalVlan *) list->pdata[1])->id, ==, red);
 
   /* A deleted VLAN's tag is never given out again. */
-  g_assert_true (serval_store_vlan_del (f->store, "blue", &error));
+  g_assert_true (test_store_vlan_del (f->store, "blue", &error));
   g_assert_false (serval_store_vlan_lookup (f->store, "blue", NULL, &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN);
   g_clear_error (&error);
-  g_assert_true (serval_store_vlan_add (f->store, "green", &green, &error));
+  g_assert_true (test_store_vlan_add (f->store, "green", &green, &error));
   g_assert_cmpuint (green, >, blue);
-  g_assert_true (serval_store_vlan_add (f->store, "blue", &id, &error));
+  g_assert_true (test_store_vlan_add (f->store, "blue", &id, &error));
   g_assert_cmpuint (id, >, green);
-  g_assert_false (serval_store_vlan_del (f->store, "nothing", &error));
+  g_assert_false (test_store_vlan_del (f->store, "nothing", &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN);
 }
 
@@ -233,23 +251,23 @@ test_rights (Fixture *f, gconstpointer data)
 
   add_user (f, "alice", "a", FALSE);
   add_user (f, "bob", "b", FALSE);
-  g_assert_true (serval_store_vlan_add (f->store, "red", NULL, NULL));
-  g_assert_true (serval_store_vlan_add (f->store, "blue", NULL, NULL));
+  g_assert_true (test_store_vlan_add (f->store, "red", NULL, NULL));
+  g_assert_true (test_store_vlan_add (f->store, "blue", NULL, NULL));
 
   g_assert_false (serval_store_has_right (f->store, "alice", "red"));
-  g_assert_true (serval_store_grant (f->store, "alice", "red", &error));
-  g_assert_true (serval_store_grant (f->store, "alice", "blue", &error));
+  g_assert_true (test_store_grant (f->store, "alice", "red", &error));
+  g_assert_true (test_store_grant (f->store, "alice", "blue", &error));
   g_assert_true (serval_store_has_right (f->store, "alice", "red"));
   g_assert_false (serval_store_has_right (f->store, "bob", "red"));
   g_assert_false (serval_store_has_right (f->store, "alice", "green"));
 
-  g_assert_false (serval_store_grant (f->store, "alice", "red", &error));
+  g_assert_false (test_store_grant (f->store, "alice", "red", &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS);
   g_clear_error (&error);
-  g_assert_false (serval_store_grant (f->store, "carol", "red", &error));
+  g_assert_false (test_store_grant (f->store, "carol", "red", &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER);
   g_clear_error (&error);
-  g_assert_false (serval_store_grant (f->store, "alice", "green", &error));
+  g_assert_false (test_store_grant (f->store, "alice", "green", &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN);
   g_clear_error (&error);
 
@@ -258,20 +276,20 @@ test_rights (Fixture *f, gconstpointer data)
   g_assert_cmpstr (((ServalUser *) users->pdata[0])->vlans->pdata[0], ==, "blue");
   g_assert_cmpuint (((ServalUser *) users->pdata[1])->vlans->len, ==, 0);
 
-  g_assert_true (serval_store_revoke (f->store, "alice", "blue", &error));
+  g_assert_true (test_store_revoke (f->store, "alice", "blue", &error));
   g_assert_false (serval_store_has_right (f->store, "alice", "blue"));
-  g_assert_false (serval_store_revoke (f->store, "alice", "blue", &error));
+  g_assert_false (test_store_revoke (f->store, "alice", "blue", &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN);
   g_clear_error (&error);
 
   /* Deleting a VLAN or a user deletes their rights. */
-  g_assert_true (serval_store_grant (f->store, "bob", "red", NULL));
-  g_assert_true (serval_store_vlan_del (f->store, "red", NULL));
-  g_assert_true (serval_store_vlan_add (f->store, "red", NULL, NULL));
+  g_assert_true (test_store_grant (f->store, "bob", "red", NULL));
+  g_assert_true (test_store_vlan_del (f->store, "red", NULL));
+  g_assert_true (test_store_vlan_add (f->store, "red", NULL, NULL));
   g_assert_false (serval_store_has_right (f->store, "alice", "red"));
   g_assert_false (serval_store_has_right (f->store, "bob", "red"));
-  g_assert_true (serval_store_grant (f->store, "bob", "red", NULL));
-  g_assert_true (serval_store_user_del (f->store, "bob", NULL));
+  g_assert_true (test_store_grant (f->store, "bob", "red", NULL));
+  g_assert_true (test_store_user_del (f->store, "bob", NULL));
   add_user (f, "bob", "b2", FALSE);
   g_assert_false (serval_store_has_right (f->store, "bob", "red"));
 }
@@ -284,15 +302,17 @@ test_persistence (Fixture *f, gconstpointer data)
   struct stat st;
 
   add_user (f, "alice", "pw", TRUE);
-  g_assert_true (serval_store_vlan_add (f->store, "red", NULL, NULL));
-  g_assert_true (serval_store_grant (f->store, "alice", "red", NULL));
-  serval_store_close (f->store);
+  g_assert_true (test_store_vlan_add (f->store, "red", NULL, NULL));
+  g_assert_true (test_store_grant (f->store, "alice", "red", NULL));
+  g_object_unref (f->store);
 
-  f->store = serval_store_open (f->path, &error);
+  f->store = reopen (f, &error);
   g_assert_no_error (error);
   g_assert_true (serval_store_user_get (f->store, "alice", &cred, NULL, NULL));
   g_assert_true (serval_credentials_verify (&cred, (const guint8 *) "pw", 2));
   g_assert_true (serval_store_has_right (f->store, "alice", "red"));
+  if (g_str_equal (f->backend, "etcd"))
+    return;   /* the rest is about the file */
 
   g_assert_cmpint (g_stat (f->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
@@ -316,7 +336,7 @@ test_not_ours (void)
   for (guint i = 0; i < sizeof bytes; i++)
     bytes[i] = g_random_int ();
   g_assert_true (g_file_set_contents (garbage, (const char *) bytes, sizeof bytes, NULL));
-  g_assert_null (serval_store_open (garbage, &error));
+  g_assert_null (serval_store_open_sqlite (garbage, &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT);
   g_assert_nonnull (strstr (error->message, garbage));
   g_clear_error (&error);
@@ -329,7 +349,7 @@ test_not_ours (void)
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
   g_assert_true (g_file_get_contents (other, &before, &len_before, NULL));
-  g_assert_null (serval_store_open (other, &error));
+  g_assert_null (serval_store_open_sqlite (other, &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT);
   g_clear_error (&error);
   g_clear_pointer (&after, g_free);
@@ -337,7 +357,7 @@ test_not_ours (void)
   g_assert_cmpmem (after, len_after, before, len_before);
 
   /* A path that cannot be opened names the path. */
-  g_assert_null (serval_store_open ("/nonexistent-dir/serval.db", &error));
+  g_assert_null (serval_store_open_sqlite ("/nonexistent-dir/serval.db", &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_IO);
   g_assert_nonnull (strstr (error->message, "/nonexistent-dir/serval.db"));
 
@@ -356,14 +376,14 @@ test_crash (Fixture *f, gconstpointer data)
   int status, ready[2];
   char byte;
 
-  serval_store_close (f->store);
+  g_object_unref (f->store);
   f->store = NULL;
   g_assert_cmpint (pipe (ready), ==, 0);
   pid = fork ();
   g_assert_cmpint (pid, >=, 0);
   if (pid == 0)
     {
-      ServalStore *store = serval_store_open (f->path, NULL);
+      ServalStore *store = serval_store_open_sqlite (f->path, NULL);
       ServalCredentials cred;
 
       close (ready[0]);
@@ -373,9 +393,9 @@ test_crash (Fixture *f, gconstpointer data)
           g_autofree char *name = g_strdup_printf ("user%05u", i);
           g_autofree char *vlan = g_strdup_printf ("vlan%05u", i);
 
-          serval_store_user_add (store, name, &cred, FALSE, NULL);
-          serval_store_vlan_add (store, vlan, NULL, NULL);
-          serval_store_grant (store, name, vlan, NULL);
+          test_store_user_add (store, name, &cred, FALSE, NULL);
+          test_store_vlan_add (store, vlan, NULL, NULL);
+          test_store_grant (store, name, vlan, NULL);
           /* Killed at some point after the first 20 users, however slow
            * the machine: in the middle of a write, most of the time. */
           if (i == 20 && write (ready[1], "r", 1) != 1)
@@ -389,7 +409,7 @@ test_crash (Fixture *f, gconstpointer data)
   kill (pid, SIGKILL);
   waitpid (pid, &status, 0);
 
-  f->store = serval_store_open (f->path, &error);
+  f->store = serval_store_open_sqlite (f->path, &error);
   g_assert_no_error (error);
   users = serval_store_user_list (f->store, &error);
   g_assert_no_error (error);
@@ -399,18 +419,290 @@ test_crash (Fixture *f, gconstpointer data)
   assert_pragma (f->path, "PRAGMA integrity_check", "ok");
 }
 
+/* --- etcd only ------------------------------------------------------------- */
+
+typedef struct {
+  guint users_deleted, vlans_deleted, rights_revoked;
+  guint32 last_tag;
+  gboolean right_gone_at_vlan_deleted;   /* when "vlan-deleted" came, the copy had no right to it */
+} Seen;
+
+static void
+seen_user_deleted_cb (ServalStore *store, const char *user, Seen *seen)
+{
+  seen->users_deleted++;
+}
+
+static void
+seen_vlan_deleted_cb (ServalStore *store, const char *vlan, guint tag, Seen *seen)
+{
+  seen->vlans_deleted++;
+  seen->last_tag = tag;
+  seen->right_gone_at_vlan_deleted = !serval_store_has_right (store, "alice", vlan) &&
+                                     !serval_store_has_right (store, "bob", vlan);
+}
+
+static void
+seen_right_revoked_cb (ServalStore *store, const char *user, const char *vlan, guint tag, Seen *seen)
+{
+  seen->rights_revoked++;
+}
+
+static void
+watch_seen (ServalStore *store, Seen *seen)
+{
+  g_signal_connect (store, "user-deleted", G_CALLBACK (seen_user_deleted_cb), seen);
+  g_signal_connect (store, "vlan-deleted", G_CALLBACK (seen_vlan_deleted_cb), seen);
+  g_signal_connect (store, "right-revoked", G_CALLBACK (seen_right_revoked_cb), seen);
+}
+
+typedef struct {
+  ServalStore *store;
+  const char *user, *vlan;
+  gboolean want;
+} RightIs;
+
+static gboolean
+right_is (gpointer data)
+{
+  RightIs *r = data;
+
+  return serval_store_has_right (r->store, r->user, r->vlan) == r->want;
+}
+
+static gboolean
+user_is_gone (gpointer data)
+{
+  return !serval_store_user_get (data, "bob", &(ServalCredentials) { 0 }, NULL, NULL);
+}
+
+/* A second handle (another node) sees what the first one changes, through
+ * its watch alone: the test makes no call on it but reads of its copy. */
+static void
+test_etcd_watch (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalStore) node2 = reopen (f, &error);
+  Seen seen1 = { 0 }, seen2 = { 0 };
+  RightIs right = { node2, "alice", "red", TRUE };
+  guint32 tag = 0, tag2 = 0;
+
+  g_assert_no_error (error);
+  watch_seen (f->store, &seen1);
+  watch_seen (node2, &seen2);
+  add_user (f, "alice", "a", FALSE);
+  add_user (f, "bob", "b", FALSE);
+  g_assert_true (test_store_vlan_add (f->store, "red", &tag, &error));
+  g_assert_true (test_store_grant (f->store, "alice", "red", &error));
+  g_assert_no_error (error);
+
+  g_assert_true (test_iterate_until (right_is, &right));
+  g_assert_true (serval_store_vlan_lookup (node2, "red", &tag2, NULL));
+  g_assert_cmpuint (tag2, ==, tag);
+  g_assert_cmpuint (serval_store_user_count (node2), ==, 2);
+
+  g_assert_true (test_store_revoke (f->store, "alice", "red", &error));
+  right.want = FALSE;
+  g_assert_true (test_iterate_until (right_is, &right));
+  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached) { &seen2.rights_revoked, 1 }));
+  g_assert_true (test_store_user_del (f->store, "bob", &error));
+  g_assert_true (test_iterate_until (user_is_gone, node2));
+  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached) { &seen2.users_deleted, 1 }));
+
+  /* The other way, and the signals only for changes made elsewhere. */
+  g_assert_true (test_store_grant (node2, "alice", "red", &error));
+  right.store = f->store;
+  right.want = TRUE;
+  g_assert_true (test_iterate_until (right_is, &right));
+  g_assert_cmpuint (seen1.rights_revoked + seen1.users_deleted + seen1.vlans_deleted, ==, 0);
+  g_assert_cmpuint (seen2.rights_revoked, ==, 1);
+  g_assert_cmpuint (seen2.users_deleted, ==, 1);
+}
+
+/* POSTs @body to /v3/kv/range of the test's etcd; the answer. */
+static JsonObject *
+etcd_range (const char *body)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("%s/v3/kv/range", test_store_etcd ());
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) req = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", req);
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer),
+                                             &error));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* How many keys start with @prefix + @what at @revision (0: the latest); the revision in @out_rev. */
+static gint64
+etcd_count (const char *prefix, const char *what, gint64 revision, gint64 *out_rev)
+{
+  g_autofree char *key = g_strconcat (prefix, what, NULL);
+  g_autofree char *end = g_strdup (key);
+  g_autofree char *k64 = NULL, *e64 = NULL, *body = NULL;
+  g_autoptr(JsonObject) o = NULL;
+
+  end[strlen (end) - 1]++;
+  k64 = g_base64_encode ((const guchar *) key, strlen (key));
+  e64 = g_base64_encode ((const guchar *) end, strlen (end));
+  body = g_strdup_printf ("{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true,\"revision\":\"%" G_GINT64_FORMAT
+                          "\"}", k64, e64, revision);
+  o = etcd_range (body);
+  if (out_rev != NULL)
+    *out_rev = g_ascii_strtoll (json_object_get_string_member (json_object_get_object_member (o, "header"), "revision"),
+                                NULL, 10);
+  return json_object_has_member (o, "count") ? g_ascii_strtoll (json_object_get_string_member (o, "count"), NULL, 10) : 0;
+}
+
+/* Deleting a VLAN deletes its rights in the same revision, and another
+ * node sees it as one change. */
+static void
+test_etcd_vlan_del_atomic (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalStore) node2 = reopen (f, &error);
+  Seen seen2 = { 0 };
+  gint64 rev;
+
+  watch_seen (node2, &seen2);
+  add_user (f, "alice", "a", FALSE);
+  add_user (f, "bob", "b", FALSE);
+  g_assert_true (test_store_vlan_add (f->store, "red", NULL, NULL));
+  g_assert_true (test_store_vlan_add (f->store, "blue", NULL, NULL));
+  g_assert_true (test_store_grant (f->store, "alice", "red", NULL));
+  g_assert_true (test_store_grant (f->store, "bob", "red", NULL));
+  g_assert_true (test_store_grant (f->store, "bob", "blue", NULL));
+  g_assert_true (test_store_vlan_del (f->store, "red", &error));
+  g_assert_no_error (error);
+
+  /* Nothing else writes to this etcd now: the latest revision is the delete's. */
+  etcd_count (f->prefix, "", 0, &rev);
+  g_assert_cmpint (etcd_count (f->prefix, "rights/", rev - 1, NULL), ==, 3);
+  g_assert_cmpint (etcd_count (f->prefix, "vlans/", rev - 1, NULL), ==, 2);
+  g_assert_cmpint (etcd_count (f->prefix, "rights/", rev, NULL), ==, 1);
+  g_assert_cmpint (etcd_count (f->prefix, "vlans/", rev, NULL), ==, 1);
+
+  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached) { &seen2.vlans_deleted, 1 }));
+  g_assert_true (seen2.right_gone_at_vlan_deleted);
+  g_assert_cmpuint (seen2.rights_revoked, ==, 2);
+  g_assert_true (serval_store_has_right (node2, "bob", "blue"));
+}
+
+typedef struct {
+  guint done, failed;
+  GArray *tags;
+} TagRace;
+
+static void
+tag_added_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  TagRace *race = data;
+  g_autoptr(GError) error = NULL;
+  guint32 tag = 0;
+
+  if (serval_store_write_finish (SERVAL_STORE (source), result, &tag, &error))
+    g_array_append_val (race->tags, tag);
+  else
+    {
+      g_test_message ("a VLAN add failed: %s", error->message);
+      race->failed++;
+    }
+  race->done++;
+}
+
+/* Two nodes adding VLANs at once never get the same tag. */
+static void
+test_etcd_tags (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalStore) node2 = reopen (f, &error);
+  TagRace race = { 0, 0, g_array_new (FALSE, FALSE, sizeof (guint32)) };
+  const guint n = 12;
+
+  for (guint i = 0; i < n; i++)
+    for (guint j = 0; j < 2; j++)
+      {
+        g_autofree char *name = g_strdup_printf ("v%u-%u", j, i);
+        ServalStoreWrite w = { .kind = SERVAL_STORE_VLAN_ADD, .vlan = name };
+
+        serval_store_write_async (j == 0 ? f->store : node2, &w, NULL, tag_added_cb, &race);
+      }
+  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached) { &race.done, 2 * n }));
+  g_assert_cmpuint (race.failed, ==, 0);
+  g_assert_cmpuint (race.tags->len, ==, 2 * n);
+  for (guint i = 0; i < race.tags->len; i++)
+    for (guint j = i + 1; j < race.tags->len; j++)
+      g_assert_cmpuint (g_array_index (race.tags, guint32, i), !=, g_array_index (race.tags, guint32, j));
+  g_array_unref (race.tags);
+}
+
+/* An etcd that does not answer: an error that says where it looked and what to check. */
+static void
+test_etcd_unreachable (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalStore) store = serval_store_open_etcd ("http://127.0.0.1:1,http://127.0.0.1:9", "/serval/", &error);
+
+  g_assert_null (store);
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_UNAVAILABLE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "http://127.0.0.1:1, http://127.0.0.1:9"));
+  g_assert_nonnull (strstr (error->message, "Check that etcd runs"));
+  g_clear_error (&error);
+
+  g_assert_null (serval_store_open_etcd ("127.0.0.1:2379", "/serval/", &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "http://HOST:PORT"));
+}
+
+static void
+test_etcd_missing (void)
+{
+  g_test_skip ("No etcd: run through “meson test” (tests/etcd/with-etcd.sh starts one), or set SERVAL_TEST_ETCD");
+}
+
 int
 main (int argc, char **argv)
 {
+  static const char *const backends[] = { "sqlite", "etcd" };
+
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/server/password/credentials", test_credentials);
   g_test_add_func ("/server/password/known-answer", test_pbkdf2_known_answer);
-  g_test_add ("/server/store/users", Fixture, NULL, setup, test_users, teardown);
-  g_test_add ("/server/store/invalid-names", Fixture, NULL, setup, test_invalid_names, teardown);
-  g_test_add ("/server/store/vlans", Fixture, NULL, setup, test_vlans, teardown);
-  g_test_add ("/server/store/rights", Fixture, NULL, setup, test_rights, teardown);
-  g_test_add ("/server/store/persistence", Fixture, NULL, setup, test_persistence, teardown);
-  g_test_add_func ("/server/store/not-ours", test_not_ours);
-  g_test_add ("/server/store/crash", Fixture, NULL, setup, test_crash, teardown);
+  for (guint i = 0; i < G_N_ELEMENTS (backends); i++)
+    {
+      const char *b = backends[i];
+      g_autofree char *users = g_strdup_printf ("/server/store/%s/users", b);
+      g_autofree char *invalid = g_strdup_printf ("/server/store/%s/invalid-names", b);
+      g_autofree char *vlans = g_strdup_printf ("/server/store/%s/vlans", b);
+      g_autofree char *rights = g_strdup_printf ("/server/store/%s/rights", b);
+      g_autofree char *persistence = g_strdup_printf ("/server/store/%s/persistence", b);
+
+      if (g_str_equal (b, "etcd") && test_store_etcd () == NULL)
+        {
+          g_test_add_func ("/server/store/etcd/missing", test_etcd_missing);
+          continue;
+        }
+      g_test_add (users, Fixture, b, setup, test_users, teardown);
+      g_test_add (invalid, Fixture, b, setup, test_invalid_names, teardown);
+      g_test_add (vlans, Fixture, b, setup, test_vlans, teardown);
+      g_test_add (rights, Fixture, b, setup, test_rights, teardown);
+      g_test_add (persistence, Fixture, b, setup, test_persistence, teardown);
+    }
+  g_test_add_func ("/server/store/sqlite/not-ours", test_not_ours);
+  g_test_add ("/server/store/sqlite/crash", Fixture, "sqlite", setup, test_crash, teardown);
+  g_test_add_func ("/server/store/etcd/unreachable", test_etcd_unreachable);
+  if (test_store_etcd () != NULL)
+    {
+      g_test_add ("/server/store/etcd/watch", Fixture, "etcd", setup, test_etcd_watch, teardown);
+      g_test_add ("/server/store/etcd/vlan-del-atomic", Fixture, "etcd", setup, test_etcd_vlan_del_atomic, teardown);
+      g_test_add ("/server/store/etcd/tags", Fixture, "etcd", setup, test_etcd_tags, teardown);
+    }
   return g_test_run ();
 }

@@ -1,5 +1,6 @@
 /* Unit tests for server/serval-token.c (resume tokens) and the token key in
- * server/serval-store.c, on real SQLite files in a temporary directory. */
+ * the store, on both backends: real SQLite files in a temporary directory,
+ * and a real etcd (tests/etcd/with-etcd.sh). */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -9,6 +10,7 @@
 #include "serval-codec.h"
 #include "serval-store.h"
 #include "serval-token.h"
+#include "test-store-util.h"
 #include "test-utils.h"
 
 #define ITER 1000   /* fast hashes in tests; production uses 100000 */
@@ -16,18 +18,29 @@
 #define DAY (24 * 3600)
 
 typedef struct {
+  const char *backend;    /* "sqlite" or "etcd" */
   char *path;
+  char *prefix;
   ServalStore *store;
   guint8 key[SERVAL_TOKEN_KEY_LEN];
 } Fixture;
+
+/* The fixture's store again: after a restart, or on another node. */
+static ServalStore *
+reopen (Fixture *f, GError **error)
+{
+  return test_store_open (f->backend, f->path, f->prefix, error);
+}
 
 static void
 setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
+  f->backend = data != NULL ? data : "sqlite";
   f->path = test_tmp_file_path ("serval-token-XXXXXX", "serval.db");
-  f->store = serval_store_open (f->path, &error);
+  f->prefix = test_store_new_prefix ();
+  f->store = reopen (f, &error);
   g_assert_no_error (error);
   g_assert_true (serval_store_secret (f->store, "token-key", f->key, sizeof f->key, &error));
   g_assert_no_error (error);
@@ -36,8 +49,9 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_pointer (&f->store, serval_store_close);
+  g_clear_object (&f->store);
   test_tmp_file_path_free (f->path);
+  g_free (f->prefix);
 }
 
 static void
@@ -47,7 +61,7 @@ add_user (Fixture *f, const char *name, const char *pw)
   ServalCredentials cred;
 
   g_assert_true (serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), ITER, &error));
-  g_assert_true (serval_store_user_add (f->store, name, &cred, FALSE, &error));
+  g_assert_true (test_store_user_add (f->store, name, &cred, FALSE, &error));
   g_assert_no_error (error);
 }
 
@@ -160,7 +174,7 @@ test_other_user (Fixture *f, gconstpointer data)
   /* Even when bob's record is byte for byte alice's (serval-bench populate
    * does that), the user name in the token decides. */
   g_assert_true (serval_store_user_get (f->store, "alice", &cred, NULL, &error));
-  g_assert_true (serval_store_user_set_credentials (f->store, "bob", &cred, &error));
+  g_assert_true (test_store_user_set_credentials (f->store, "bob", &cred, &error));
   serval_credentials_clear (&cred);
   g_assert_cmpint (check (f, tok, len, "bob", NOW), ==, SERVAL_TOKEN_WRONG_USER);
   g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
@@ -292,7 +306,7 @@ test_password_change (Fixture *f, gconstpointer data)
   len = issue (f, "alice", NOW, DAY, tok);
   /* The same password again: a new salt, so old tokens die too. */
   g_assert_true (serval_credentials_make (&cred, (const guint8 *) "secret", 6, ITER, &error));
-  g_assert_true (serval_store_user_set_credentials (f->store, "alice", &cred, &error));
+  g_assert_true (test_store_user_set_credentials (f->store, "alice", &cred, &error));
   serval_credentials_clear (&cred);
   g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_BAD_MAC);
   /* A new token works. */
@@ -309,7 +323,7 @@ test_user_deleted (Fixture *f, gconstpointer data)
 
   add_user (f, "alice", "secret");
   len = issue (f, "alice", NOW, DAY, tok);
-  g_assert_true (serval_store_user_del (f->store, "alice", &error));
+  g_assert_true (test_store_user_del (f->store, "alice", &error));
   g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_NO_USER);
   /* A new user of the same name with the same password is someone else. */
   add_user (f, "alice", "secret");
@@ -325,8 +339,8 @@ test_restart (Fixture *f, gconstpointer data)
 
   add_user (f, "alice", "secret");
   len = issue (f, "alice", NOW, DAY, tok);
-  serval_store_close (f->store);
-  f->store = serval_store_open (f->path, &error);
+  g_object_unref (f->store);
+  f->store = reopen (f, &error);
   g_assert_no_error (error);
   g_assert_true (serval_store_secret (f->store, "token-key", key2, sizeof key2, &error));
   g_assert_cmpmem (key2, sizeof key2, f->key, sizeof f->key);
@@ -334,13 +348,13 @@ test_restart (Fixture *f, gconstpointer data)
 
   /* Two stores open on the same file (two nodes) agree on the key. */
   {
-    ServalStore *other = serval_store_open (f->path, &error);
+    ServalStore *other = reopen (f, &error);
     guint8 key3[SERVAL_TOKEN_KEY_LEN];
 
     g_assert_no_error (error);
     g_assert_true (serval_store_secret (other, "token-key", key3, sizeof key3, &error));
     g_assert_cmpmem (key3, sizeof key3, f->key, sizeof f->key);
-    serval_store_close (other);
+    g_object_unref (other);
   }
 }
 
@@ -421,13 +435,13 @@ test_secret_damaged (Fixture *f, gconstpointer data)
   guint8 key[SERVAL_TOKEN_KEY_LEN];
   sqlite3 *db;
 
-  serval_store_close (f->store);
+  g_object_unref (f->store);
   f->store = NULL;
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "UPDATE secrets SET value = x'0102' WHERE name = 'token-key'",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
-  f->store = serval_store_open (f->path, &error);
+  f->store = serval_store_open_sqlite (f->path, &error);
   g_assert_no_error (error);
   g_assert_false (serval_store_secret (f->store, "token-key", key, sizeof key, &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT);
@@ -435,12 +449,12 @@ test_secret_damaged (Fixture *f, gconstpointer data)
   g_clear_error (&error);
 
   /* A database from before the secrets table gets it. */
-  serval_store_close (f->store);
+  g_object_unref (f->store);
   f->store = NULL;
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "DROP TABLE secrets", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
-  f->store = serval_store_open (f->path, &error);
+  f->store = serval_store_open_sqlite (f->path, &error);
   g_assert_no_error (error);
   g_assert_true (serval_store_secret (f->store, "token-key", key, sizeof key, &error));
   g_assert_no_error (error);
@@ -489,18 +503,37 @@ test_independent (void)
 int
 main (int argc, char **argv)
 {
+  static const char *const backends[] = { "sqlite", "etcd" };
+  static const struct {
+    const char *name;
+    void (*func) (Fixture *f, gconstpointer data);
+  } tests[] = {
+    { "good", test_good },
+    { "expired", test_expired },
+    { "other-user", test_other_user },
+    { "altered", test_altered },
+    { "max-age", test_max_age },
+    { "version", test_version },
+    { "password-change", test_password_change },
+    { "user-deleted", test_user_deleted },
+    { "restart", test_restart },
+    { "sizes", test_sizes },
+  };
+
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/server/token/good", Fixture, NULL, setup, test_good, teardown);
-  g_test_add ("/server/token/expired", Fixture, NULL, setup, test_expired, teardown);
-  g_test_add ("/server/token/other-user", Fixture, NULL, setup, test_other_user, teardown);
-  g_test_add ("/server/token/altered", Fixture, NULL, setup, test_altered, teardown);
-  g_test_add ("/server/token/max-age", Fixture, NULL, setup, test_max_age, teardown);
-  g_test_add ("/server/token/version", Fixture, NULL, setup, test_version, teardown);
-  g_test_add ("/server/token/password-change", Fixture, NULL, setup, test_password_change, teardown);
-  g_test_add ("/server/token/user-deleted", Fixture, NULL, setup, test_user_deleted, teardown);
-  g_test_add ("/server/token/restart", Fixture, NULL, setup, test_restart, teardown);
-  g_test_add ("/server/token/sizes", Fixture, NULL, setup, test_sizes, teardown);
-  g_test_add ("/server/token/secret-damaged", Fixture, NULL, setup, test_secret_damaged, teardown);
+  for (guint b = 0; b < G_N_ELEMENTS (backends); b++)
+    for (guint i = 0; i < G_N_ELEMENTS (tests); i++)
+      {
+        /* The SQLite ones keep their old names. */
+        g_autofree char *path = g_str_equal (backends[b], "sqlite")
+                                ? g_strdup_printf ("/server/token/%s", tests[i].name)
+                                : g_strdup_printf ("/server/token/etcd/%s", tests[i].name);
+
+        if (g_str_equal (backends[b], "etcd") && test_store_etcd () == NULL)
+          break;
+        g_test_add (path, Fixture, backends[b], setup, tests[i].func, teardown);
+      }
+  g_test_add ("/server/token/secret-damaged", Fixture, "sqlite", setup, test_secret_damaged, teardown);
   g_test_add_func ("/server/token/independent", test_independent);
   return g_test_run ();
 }

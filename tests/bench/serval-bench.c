@@ -29,6 +29,7 @@
 #include "serval-client.h"
 #include "serval-password.h"
 #include "serval-store.h"
+#include "../test-store-util.h"
 
 #define BENCH_ETHERTYPE 0x88B5
 #define BENCH_MAGIC 0x5342454eu   /* "SBEN" */
@@ -987,7 +988,7 @@ mode_populate (void)
       return 1;
     }
   db = g_build_filename (opt_data_dir, "serval.db", NULL);
-  if ((store = serval_store_open (db, &error)) == NULL)
+  if ((store = serval_store_open_sqlite (db, &error)) == NULL)
     {
       g_printerr ("serval-bench populate: %s\n", error->message);
       return 1;
@@ -996,16 +997,16 @@ mode_populate (void)
                                 opt_iterations, &error))
     {
       g_printerr ("serval-bench populate: %s\n", error->message);
-      serval_store_close (store);
+      g_object_unref (store);
       return 1;
     }
   t_hash = now_s () - t0;
 
 #define ADD_VLAN(name) \
-  if (!serval_store_vlan_lookup (store, name, &id, NULL) && !serval_store_vlan_add (store, name, &id, &error)) \
+  if (!serval_store_vlan_lookup (store, name, &id, NULL) && !test_store_vlan_add (store, name, &id, &error)) \
     goto fail;
 #define GRANT(user, name) \
-  if (!serval_store_grant (store, user, name, &error) && \
+  if (!test_store_grant (store, user, name, &error) && \
       !g_error_matches (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS)) \
     goto fail; \
   g_clear_error (&error);
@@ -1015,13 +1016,13 @@ mode_populate (void)
     {
       g_autofree char *user = g_strdup_printf ("%s%05u", opt_prefix, opt_first + i);
 
-      if (!serval_store_user_add (store, user, &cred, FALSE, &error))
+      if (!test_store_user_add (store, user, &cred, FALSE, &error))
         {
           if (!g_error_matches (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS))
             goto fail;
           /* An existing user gets this run's password. */
           g_clear_error (&error);
-          if (!serval_store_user_set_credentials (store, user, &cred, &error))
+          if (!test_store_user_set_credentials (store, user, &cred, &error))
             goto fail;
         }
       GRANT (user, opt_vlan);
@@ -1045,7 +1046,7 @@ fail:
   status = 1;
 out:
   serval_credentials_clear (&cred);
-  serval_store_close (store);
+  g_object_unref (store);
   return status;
 #undef ADD_VLAN
 #undef GRANT

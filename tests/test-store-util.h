@@ -1,0 +1,92 @@
+/* test-store-util.h: the store's writes, waited for (serval_store_write_sync()),
+ * with the arguments the tests had before the writes went asynchronous; and
+ * a store of either backend for tests that run on both.
+ *
+ * The etcd backend needs $SERVAL_TEST_ETCD (an etcd client URL), which
+ * tests/etcd/with-etcd.sh sets when meson runs the test; each fixture gets
+ * a prefix of its own in it. */
+#pragma once
+
+#include <string.h>
+#include <unistd.h>
+
+#include "serval-store.h"
+
+static inline gboolean
+test_store_write (ServalStore *store, ServalStoreWriteKind kind, const char *user, const char *vlan,
+                  const ServalCredentials *cred, gboolean admin, guint32 *tag, GError **error)
+{
+  ServalStoreWrite w = { .kind = kind, .user = user, .vlan = vlan, .cred = cred, .admin = admin };
+
+  return serval_store_write_sync (store, &w, tag, error);
+}
+
+static inline gboolean
+test_store_user_add (ServalStore *store, const char *name, const ServalCredentials *cred, gboolean admin,
+                     GError **error)
+{
+  return test_store_write (store, SERVAL_STORE_USER_ADD, name, NULL, cred, admin, NULL, error);
+}
+
+static inline gboolean
+test_store_user_set_credentials (ServalStore *store, const char *name, const ServalCredentials *cred,
+                                 GError **error)
+{
+  return test_store_write (store, SERVAL_STORE_USER_SET_CREDENTIALS, name, NULL, cred, FALSE, NULL, error);
+}
+
+static inline gboolean
+test_store_user_del (ServalStore *store, const char *name, GError **error)
+{
+  return test_store_write (store, SERVAL_STORE_USER_DEL, name, NULL, NULL, FALSE, NULL, error);
+}
+
+static inline gboolean
+test_store_vlan_add (ServalStore *store, const char *name, guint32 *tag, GError **error)
+{
+  return test_store_write (store, SERVAL_STORE_VLAN_ADD, NULL, name, NULL, FALSE, tag, error);
+}
+
+static inline gboolean
+test_store_vlan_del (ServalStore *store, const char *name, GError **error)
+{
+  return test_store_write (store, SERVAL_STORE_VLAN_DEL, NULL, name, NULL, FALSE, NULL, error);
+}
+
+static inline gboolean
+test_store_grant (ServalStore *store, const char *user, const char *vlan, GError **error)
+{
+  return test_store_write (store, SERVAL_STORE_GRANT, user, vlan, NULL, FALSE, NULL, error);
+}
+
+static inline gboolean
+test_store_revoke (ServalStore *store, const char *user, const char *vlan, GError **error)
+{
+  return test_store_write (store, SERVAL_STORE_REVOKE, user, vlan, NULL, FALSE, NULL, error);
+}
+
+/* The etcd the tests use, or NULL. */
+static inline const char *
+test_store_etcd (void)
+{
+  return g_getenv ("SERVAL_TEST_ETCD");
+}
+
+/* A key prefix no other fixture of this process uses. */
+static inline char *
+test_store_new_prefix (void)
+{
+  static guint n;
+
+  return g_strdup_printf ("/serval-test-%d-%u/", (int) getpid (), ++n);
+}
+
+/* Opens the store of @backend ("sqlite" or "etcd"): the file @path, or the
+ * keys under @prefix in $SERVAL_TEST_ETCD. */
+static inline ServalStore *
+test_store_open (const char *backend, const char *path, const char *prefix, GError **error)
+{
+  if (strcmp (backend, "etcd") == 0)
+    return serval_store_open_etcd (test_store_etcd (), prefix, error);
+  return serval_store_open_sqlite (path, error);
+}
