@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
-#include <ifaddrs.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
@@ -303,25 +302,6 @@ ServalTap *
 serval_tap_new (const char *name, guint mtu, GError **error)
 {
   return serval_tap_new_with_mac (name, mtu, NULL, error);
-}
-
-void
-serval_tap_stable_mac (const char *user, const char *vlan, guint8 mac[6])
-{
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree char *machine = NULL;
-  guint8 digest[32];
-  gsize len = sizeof digest;
-
-  if (!g_file_get_contents ("/etc/machine-id", &machine, NULL, NULL))
-    machine = g_strdup (g_get_host_name ());
-  g_checksum_update (sum, (const guchar *) "serval-mac", 11);
-  g_checksum_update (sum, (const guchar *) machine, strlen (machine) + 1);
-  g_checksum_update (sum, (const guchar *) user, strlen (user) + 1);
-  g_checksum_update (sum, (const guchar *) vlan, strlen (vlan) + 1);
-  g_checksum_get_digest (sum, digest, &len);
-  memcpy (mac, digest, 6);
-  mac[0] = (mac[0] & 0xfc) | 0x02;   /* unicast, locally administered */
 }
 
 static ServalTap *new_from_fd (int fd, const char *name, GError **error);
@@ -765,36 +745,4 @@ serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len)
   ServalFrame plain = { frame, len, 0, NULL };
 
   return serval_tap_write_frame (tap, &plain);
-}
-
-char **
-serval_tap_get_addresses (ServalTap *tap)
-{
-  GStrvBuilder *b = g_strv_builder_new ();
-  struct ifaddrs *list = NULL;
-  char **result;
-
-  if (getifaddrs (&list) == 0)
-    {
-      for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next)
-        {
-          char text[INET6_ADDRSTRLEN];
-          const void *addr;
-
-          if (ifa->ifa_addr == NULL || g_strcmp0 (ifa->ifa_name, tap->name) != 0)
-            continue;
-          if (ifa->ifa_addr->sa_family == AF_INET)
-            addr = &((struct sockaddr_in *) ifa->ifa_addr)->sin_addr;
-          else if (ifa->ifa_addr->sa_family == AF_INET6)
-            addr = &((struct sockaddr_in6 *) ifa->ifa_addr)->sin6_addr;
-          else
-            continue;
-          if (inet_ntop (ifa->ifa_addr->sa_family, addr, text, sizeof text) != NULL)
-            g_strv_builder_add (b, text);
-        }
-      freeifaddrs (list);
-    }
-  result = g_strv_builder_end (b);
-  g_strv_builder_unref (b);
-  return result;
 }
