@@ -7,45 +7,52 @@
 
 #define REFRESH_SECONDS 5
 
-enum {
-  COL_NAME,      /* VLAN name, or the member's user */
+enum
+{
+  COL_NAME, /* VLAN name, or the member's user */
   COL_HOST,
   COL_MAC,
   COL_ADDRESSES,
   COL_NODE,
   COL_SINCE,
-  COL_VLAN,      /* the VLAN a row belongs to */
+  COL_VLAN, /* the VLAN a row belongs to */
   COL_IS_VLAN,
   COL_WEIGHT,
   N_COLS
 };
 
-enum { UCOL_NAME, UCOL_ADMIN, UCOL_VLANS, N_UCOLS };
+enum
+{
+  UCOL_NAME,
+  UCOL_ADMIN,
+  UCOL_VLANS,
+  N_UCOLS
+};
 
 struct _ServalAdminWindow
 {
   GtkApplicationWindow parent_instance;
 
-  ServalClient      *client;
-  GCancellable      *cancellable;
-  GSource           *refresh_source;
-  guint              generation;   /* drops answers to an older refresh */
-  guint              pending;      /* member lists still to come */
+  ServalClient *client;
+  GCancellable *cancellable;
+  GSource *refresh_source;
+  guint generation; /* drops answers to an older refresh */
+  guint pending;    /* member lists still to come */
 
-  GtkTreeStore      *vlan_store;
-  GtkListStore      *user_store;
-  GtkTreeView       *vlan_view;
-  GtkTreeView       *user_view;
-  GtkRevealer       *error_revealer;
-  GtkLabel          *error_label;
-  GtkLabel          *summary_label;
-  GtkEntry          *vlan_entry;
-  GtkButton         *delete_vlan_button;
-  GtkButton         *kick_button;
-  GtkButton         *delete_user_button;
-  GtkButton         *grant_button;
-  GtkButton         *revoke_button;
-  GtkComboBoxText   *grant_combo;
+  GtkTreeStore *vlan_store;
+  GtkListStore *user_store;
+  GtkTreeView *vlan_view;
+  GtkTreeView *user_view;
+  GtkRevealer *error_revealer;
+  GtkLabel *error_label;
+  GtkLabel *summary_label;
+  GtkEntry *vlan_entry;
+  GtkButton *delete_vlan_button;
+  GtkButton *kick_button;
+  GtkButton *delete_user_button;
+  GtkButton *grant_button;
+  GtkButton *revoke_button;
+  GtkComboBoxText *grant_combo;
 };
 
 G_DEFINE_FINAL_TYPE (ServalAdminWindow, serval_admin_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -65,10 +72,11 @@ dismiss_error_cb (ServalAdminWindow *self)
 
 /* --- reading ----------------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   ServalAdminWindow *self;
-  guint              generation;
-  char              *vlan;
+  guint generation;
+  char *vlan;
 } ReadData;
 
 static ReadData *
@@ -127,7 +135,8 @@ update_summary (ServalAdminWindow *self)
     while (gtk_tree_model_iter_next (model, &iter));
   vlans_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u VLAN", "%u VLANs", vlans), vlans);
   members_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member connected",
-                                               "%u members connected", members), members);
+                                               "%u members connected", members),
+                                  members);
   /* TRANSLATORS: "3 VLANs, 5 members connected" */
   text = g_strdup_printf (_("%s, %s"), vlans_text, members_text);
   gtk_label_set_text (self->summary_label, text);
@@ -215,7 +224,8 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       ServalVlanInfo *info = infos->pdata[i];
       g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members",
-                                                             info->members), info->members);
+                                                             info->members),
+                                                info->members);
       GtkTreeIter iter;
 
       gtk_tree_store_append (self->vlan_store, &iter, NULL);
@@ -308,9 +318,10 @@ refresh_timeout_cb (gpointer user_data)
 /* Every change answers with success or an error, through its own _finish. */
 typedef gboolean (*RequestFinish) (ServalClient *client, GAsyncResult *result, GError **error);
 
-typedef struct {
+typedef struct
+{
   ServalAdminWindow *self;
-  RequestFinish      finish;
+  RequestFinish finish;
 } RequestData;
 
 static RequestData *
@@ -432,7 +443,8 @@ delete_vlan_cb (ServalAdminWindow *self)
     return;
   question = g_strdup_printf (_("Delete VLAN “%s”?"), vlan);
   if (confirm (self, question, _("Its members are disconnected from it at once, and everyone loses the "
-                                 "right to join it."), _("_Delete")) && self->client != NULL)
+                                 "right to join it."),
+                                  _("_Delete")) && self->client != NULL)
     serval_client_vlan_delete_async (self->client, vlan, self->cancellable, request_done_cb,
                                      request_data_new (self, serval_client_vlan_delete_finish));
 }
@@ -449,8 +461,7 @@ kick_cb (ServalAdminWindow *self)
   if (!selected_row (self, &name, &vlan, &is_vlan) || is_vlan || self->client == NULL)
     return;
   question = g_strdup_printf (_("Kick %s from VLAN “%s”?"), name, vlan);
-  if (!confirm (self, question, _("Their connection to the VLAN ends at once; they may join it again."),
-                _("_Kick")) || self->client == NULL)
+  if (!confirm (self, question, _("Their connection to the VLAN ends at once; they may join it again."), _("_Kick")) || self->client == NULL)
     return;
   serval_client_kick_async (self->client, name, vlan, self->cancellable, request_done_cb,
                             request_data_new (self, serval_client_kick_finish));
@@ -460,10 +471,10 @@ static void
 add_user_cb (ServalAdminWindow *self)
 {
   GtkWidget *dialog = gtk_dialog_new_with_buttons (_("Add a User"), GTK_WINDOW (self),
-                                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT |
-                                                   GTK_DIALOG_USE_HEADER_BAR,
-                                                   _("_Cancel"), GTK_RESPONSE_CANCEL,
-                                                   _("_Add"), GTK_RESPONSE_ACCEPT, NULL);
+                                                      GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT |
+                                                          GTK_DIALOG_USE_HEADER_BAR,
+                                                      _("_Cancel"), GTK_RESPONSE_CANCEL,
+                                                         _("_Add"), GTK_RESPONSE_ACCEPT, NULL);
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *name = gtk_entry_new ();
   GtkWidget *password = gtk_entry_new ();
@@ -497,8 +508,7 @@ add_user_cb (ServalAdminWindow *self)
       const char *p = gtk_entry_get_text (GTK_ENTRY (password));
 
       if (*n == '\0' || strlen (p) < 8)
-        show_error (self, *n == '\0' ? _("A new user needs a name.")
-                                     : _("A password needs at least 8 characters."));
+        show_error (self, *n == '\0' ? _("A new user needs a name.") : _("A password needs at least 8 characters."));
       else if (self->client != NULL)
         serval_client_user_add_async (self->client, n, p,
                                       gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (admin)),
@@ -517,8 +527,7 @@ delete_user_cb (ServalAdminWindow *self)
   if (user == NULL)
     return;
   question = g_strdup_printf (_("Delete user “%s”?"), user);
-  if (confirm (self, question, _("Their sessions end at once and they can no longer log in."),
-               _("_Delete")) && self->client != NULL)
+  if (confirm (self, question, _("Their sessions end at once and they can no longer log in."), _("_Delete")) && self->client != NULL)
     serval_client_user_delete_async (self->client, user, self->cancellable, request_done_cb,
                                      request_data_new (self, serval_client_user_delete_finish));
 }
@@ -540,8 +549,7 @@ grant_cb (ServalAdminWindow *self, GtkButton *button)
     {
       g_autofree char *question = g_strdup_printf (_("Revoke the right of %s to join VLAN “%s”?"), user, vlan);
 
-      if (!confirm (self, question, _("If they are in the VLAN, they leave it at once."), _("_Revoke")) ||
-          self->client == NULL)
+      if (!confirm (self, question, _("If they are in the VLAN, they leave it at once."), _("_Revoke")) || self->client == NULL)
         return;
     }
   if (button == self->grant_button)
@@ -631,7 +639,7 @@ serval_admin_window_new (GtkApplication *app, ServalClient *client)
 {
   ServalAdminWindow *self = g_object_new (SERVAL_TYPE_ADMIN_WINDOW, "application", app, NULL);
   g_autofree char *subtitle = g_strdup_printf (_("%s as %s"), serval_client_get_server (client),
-                                               serval_client_get_user (client));
+                                                  serval_client_get_user (client));
   GtkWidget *header = gtk_window_get_titlebar (GTK_WINDOW (self));
 
   self->client = g_object_ref (client);

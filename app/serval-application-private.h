@@ -15,30 +15,30 @@ G_BEGIN_DECLS
 
 struct _ServalApplication
 {
-  GtkApplication     parent_instance;
+  GtkApplication parent_instance;
 
-  ServalTrust       *trust;
-  ServalClient      *client;
-  ServalClientState  state;
-  char              *status;
-  char              *status_detail;
-  char              *last_error;
-  gboolean           admin;
-  gboolean           lost;       /* the connection dropped and is being retried */
-  GListStore        *vlans;      /* ServalVlanItem */
-  GSource           *refresh_source;
-  GCancellable      *cancellable; /* of the current session's requests */
+  ServalTrust *trust;
+  ServalClient *client;
+  ServalClientState state;
+  char *status;
+  char *status_detail;
+  char *last_error;
+  gboolean admin;
+  gboolean lost;     /* the connection dropped and is being retried */
+  GListStore *vlans; /* ServalVlanItem */
+  GSource *refresh_source;
+  GCancellable *cancellable; /* of the current session's requests */
 
-  GObject           *tray;
-  GtkWindow         *window;
-  GtkWindow         *login;
-  GtkWindow         *admin_window;
+  GObject *tray;
+  GtkWindow *window;
+  GtkWindow *login;
+  GtkWindow *admin_window;
 
   /* command line */
-  char              *opt_server;
-  char              *opt_user;
-  char              *opt_password_file;
-  char              *opt_fingerprint;
+  char *opt_server;
+  char *opt_user;
+  char *opt_password_file;
+  char *opt_fingerprint;
 };
 
 /* A failure, for the user: the main window's error bar (the last-error
@@ -46,9 +46,9 @@ struct _ServalApplication
 void serval_application_report_error (ServalApplication *app, const char *message);
 
 /* serval-application-vlans.c */
-void serval_application_vlans_start  (ServalApplication *app);
-void serval_application_vlans_stop   (ServalApplication *app);
+void serval_application_vlans_start (ServalApplication *app);
+void serval_application_vlans_stop (ServalApplication *app);
 void serval_application_refresh_vlans (ServalApplication *app);
-void serval_application_set_joined   (ServalApplication *app, const char *name, gboolean joined);
+void serval_application_set_joined (ServalApplication *app, const char *name, gboolean joined);
 
 G_END_DECLS

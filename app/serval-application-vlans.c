@@ -9,7 +9,7 @@
 #include "serval-tap-open.h"
 
 #define REFRESH_SECONDS 10
-#define TAP_MTU 1500
+#define TAP_MTU         1500
 
 static ServalVlanItem *
 find_item (ServalApplication *app, const char *name)
@@ -21,7 +21,7 @@ find_item (ServalApplication *app, const char *name)
       g_autoptr(ServalVlanItem) item = g_list_model_get_item (G_LIST_MODEL (app->vlans), i);
 
       if (g_strcmp0 (serval_vlan_item_get_name (item), name) == 0)
-        return item;   /* the store keeps its own reference */
+        return item; /* the store keeps its own reference */
     }
   return NULL;
 }
@@ -126,10 +126,11 @@ item_take_vlan (ServalVlanItem *item, ServalClientVlan *vlan)
 
 /* --- joining and leaving ---------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   ServalApplication *app;
-  ServalVlanItem    *item;
-  ServalClient      *client;
+  ServalVlanItem *item;
+  ServalClient *client;
 } JoinData;
 
 static void
@@ -158,7 +159,7 @@ joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
           serval_application_report_error (data->app, msg);
         }
-      g_object_notify (G_OBJECT (data->item), "joined");   /* puts the switch back */
+      g_object_notify (G_OBJECT (data->item), "joined"); /* puts the switch back */
     }
   else
     {
@@ -203,7 +204,7 @@ left_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autofree char *msg = g_strdup_printf (_("Cannot leave VLAN “%s”: %s"),
-                                              serval_vlan_item_get_name (data->item), error->message);
+                                                 serval_vlan_item_get_name (data->item), error->message);
 
       serval_application_report_error (data->app, msg);
       g_object_notify (G_OBJECT (data->item), "joined");

@@ -16,7 +16,8 @@
 
 G_DEFINE_FINAL_TYPE (ServalApplication, serval_application, GTK_TYPE_APPLICATION)
 
-enum {
+enum
+{
   PROP_0,
   PROP_CLIENT,
   PROP_STATE,
@@ -117,8 +118,7 @@ describe_state (ServalApplication *app, ServalClientState state, char **detail)
 static void
 update_status (ServalApplication *app)
 {
-  ServalClientState state = app->client != NULL ? serval_client_get_state (app->client)
-                            : SERVAL_CLIENT_STATE_DISCONNECTED;
+  ServalClientState state = app->client != NULL ? serval_client_get_state (app->client) : SERVAL_CLIENT_STATE_DISCONNECTED;
   g_autofree char *detail = NULL;
   g_autofree char *status = describe_state (app, state, &detail);
 
@@ -170,19 +170,17 @@ state_changed_cb (ServalClient *client, GParamSpec *pspec, gpointer user_data)
 
       app->lost = TRUE;
       body = g_strdup_printf (_("Lost the connection to %s (%s). Serval is reconnecting; your "
-                                "VLANs will be rejoined."), server,
-                              serval_client_get_last_error (client) != NULL
-                              ? serval_client_get_last_error (client) : _("closed"));
-      notify_user (app, "serval-connection", _("Serval disconnected"), body,
-                   G_NOTIFICATION_PRIORITY_HIGH);
+                                "VLANs will be rejoined."),
+                                 server,
+                                 serval_client_get_last_error (client) != NULL ? serval_client_get_last_error (client) : _("closed"));
+      notify_user (app, "serval-connection", _("Serval disconnected"), body, G_NOTIFICATION_PRIORITY_HIGH);
     }
   else if (state == SERVAL_CLIENT_STATE_ONLINE && app->lost)
     {
       g_autofree char *body = g_strdup_printf (_("Connected to %s again; your VLANs are back."), server);
 
       app->lost = FALSE;
-      notify_user (app, "serval-connection", _("Serval reconnected"), body,
-                   G_NOTIFICATION_PRIORITY_NORMAL);
+      notify_user (app, "serval-connection", _("Serval reconnected"), body, G_NOTIFICATION_PRIORITY_NORMAL);
     }
   update_status (app);
   if (state == SERVAL_CLIENT_STATE_ONLINE)
@@ -194,7 +192,7 @@ connection_failed_cb (ServalClient *client, GError *error, gpointer user_data)
 {
   ServalApplication *app = user_data;
   g_autofree char *body = g_strdup_printf (_("Serval stopped reconnecting to %s: %s"),
-                                           serval_client_get_server (client), error->message);
+                                              serval_client_get_server (client), error->message);
 
   notify_user (app, "serval-connection", _("Serval disconnected"), body, G_NOTIFICATION_PRIORITY_URGENT);
   set_last_error (app, body);
@@ -319,8 +317,7 @@ connect_activated (GSimpleAction *action, GVariant *parameter, gpointer user_dat
   GtkWindow *login = GTK_WINDOW (ensure_login (app));
 
   /* Over the main window when it is up, so that it never hides behind it. */
-  gtk_window_set_transient_for (login, app->window != NULL && gtk_widget_get_visible (GTK_WIDGET (app->window))
-                                       ? app->window : NULL);
+  gtk_window_set_transient_for (login, app->window != NULL && gtk_widget_get_visible (GTK_WIDGET (app->window)) ? app->window : NULL);
   gtk_window_present (login);
 }
 
@@ -382,12 +379,7 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   gtk_show_about_dialog (app->window,
                          "program-name", "Serval",
                          "version", PACKAGE_VERSION,
-                         "comments", _("Computers anywhere on the Internet on one virtual Ethernet LAN"),
-                         "logo-icon-name", APPLICATION_ID,
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "authors", authors,
-                         "translator-credits", _("translator-credits"),
-                         NULL);
+                         "comments", _("Computers anywhere on the Internet on one virtual Ethernet LAN"), "logo-icon-name", APPLICATION_ID, "license-type", GTK_LICENSE_GPL_3_0, "authors", authors, "translator-credits", _("translator-credits"), NULL);
 }
 
 static void
@@ -580,14 +572,13 @@ serval_application_init (ServalApplication *app)
   const GOptionEntry options[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &app->opt_server,
       N_("Log in to this server at start"), N_("HOST[:PORT]") },
-    { "user", 'u', 0, G_OPTION_ARG_STRING, &app->opt_user, N_("User name to log in with"), N_("NAME") },
-    { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &app->opt_password_file,
-      N_("Read the password from this file"), N_("FILE") },
-    { "fingerprint", 'f', 0, G_OPTION_ARG_STRING, &app->opt_fingerprint,
-      N_("Trust the server's certificate with this fingerprint"), N_("HEX") },
-    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
-    { NULL }
-  };
+      { "user", 'u', 0, G_OPTION_ARG_STRING, &app->opt_user, N_("User name to log in with"), N_("NAME") },
+        { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &app->opt_password_file,
+          N_("Read the password from this file"), N_("FILE") },
+          { "fingerprint", 'f', 0, G_OPTION_ARG_STRING, &app->opt_fingerprint,
+            N_("Trust the server's certificate with this fingerprint"), N_("HEX") },
+            { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+              { NULL } };
 
   app->vlans = g_list_store_new (SERVAL_TYPE_VLAN_ITEM);
   g_application_set_option_context_summary (G_APPLICATION (app),

@@ -15,25 +15,29 @@ struct _ServalLoginDialog
 {
   GtkApplicationWindow parent_instance;
 
-  ServalTrust       *trust;
-  GCancellable      *cancellable; /* of the login under way; closing the window cancels it */
-  char              *server;     /* of the last attempt, normalized */
+  ServalTrust *trust;
+  GCancellable *cancellable; /* of the login under way; closing the window cancels it */
+  char *server;              /* of the last attempt, normalized */
 
-  GtkEntry          *server_entry;
-  GtkEntry          *user_entry;
-  GtkEntry          *password_entry;
-  GtkCheckButton    *remember_check;
-  GtkRevealer       *error_revealer;
-  GtkLabel          *error_label;
-  GtkSpinner        *spinner;
-  GtkLabel          *status_label;
-  GtkButton         *login_button;
-  GtkGrid           *form;
+  GtkEntry *server_entry;
+  GtkEntry *user_entry;
+  GtkEntry *password_entry;
+  GtkCheckButton *remember_check;
+  GtkRevealer *error_revealer;
+  GtkLabel *error_label;
+  GtkSpinner *spinner;
+  GtkLabel *status_label;
+  GtkButton *login_button;
+  GtkGrid *form;
 };
 
 G_DEFINE_FINAL_TYPE (ServalLoginDialog, serval_login_dialog, GTK_TYPE_APPLICATION_WINDOW)
 
-enum { SIGNAL_LOGGED_IN, N_SIGNALS };
+enum
+{
+  SIGNAL_LOGGED_IN,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 static void start_login (ServalLoginDialog *self);
@@ -111,11 +115,12 @@ ask_trust (ServalLoginDialog *self, const char *fingerprint, gboolean changed)
                                        GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
                                        _("Trust the server %s?"), self->server);
       markup = g_markup_printf_escaped (
-        _("This is the first connection to %s, and no authority you trust vouches for its "
+          _("This is the first connection to %s, and no authority you trust vouches for its "
           "certificate. Its fingerprint is:\n\n<tt>%s</tt>\n\nCompare it with the fingerprint the "
           "server's operator gave you, which this command prints on the server:\n\n"
           "<tt>serval-server fingerprint</tt>\n\nTrust it only if they are the same: Serval will "
-          "remember it."), self->server, shown);
+          "remember it."),
+             self->server, shown);
       gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
       accept = gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Trust and Connect"), GTK_RESPONSE_ACCEPT);
       gtk_style_context_add_class (gtk_widget_get_style_context (accept), "suggested-action");
@@ -129,13 +134,14 @@ ask_trust (ServalLoginDialog *self, const char *fingerprint, gboolean changed)
                                        GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE,
                                        _("The identity of %s has changed"), self->server);
       markup = g_markup_printf_escaped (
-        _("<b>Someone may be intercepting your connection</b>, or the server's key was replaced. "
+          _("<b>Someone may be intercepting your connection</b>, or the server's key was replaced. "
           "Serval did not connect.\n\nThe fingerprint you trusted:\n<tt>%s</tt>\n\nThe fingerprint the "
           "server shows now:\n<tt>%s</tt>\n\nDo not continue unless the server's operator confirms "
-          "the new fingerprint."), old, shown);
+          "the new fingerprint."),
+             old, shown);
       gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
       accept = gtk_dialog_add_button (GTK_DIALOG (dialog), _("Trust the _New Certificate"),
-                                      GTK_RESPONSE_ACCEPT);
+                                                              GTK_RESPONSE_ACCEPT);
       gtk_style_context_add_class (gtk_widget_get_style_context (accept), "destructive-action");
       gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
     }
@@ -159,8 +165,7 @@ show_error (ServalLoginDialog *self, const GError *error, const char *peer_finge
     {
       gboolean changed = error->code == SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH;
 
-      show_message (self, changed ? _("The server's certificate has changed: not connected.")
-                                  : _("The server's certificate is not trusted yet."));
+      show_message (self, changed ? _("The server's certificate has changed: not connected.") : _("The server's certificate is not trusted yet."));
       ask_trust (self, peer_fingerprint, changed);
       return;
     }
@@ -168,7 +173,7 @@ show_error (ServalLoginDialog *self, const GError *error, const char *peer_finge
     {
       g_autofree char *msg = g_strdup_printf (_("Wrong password for %s on %s, or no such user. Check "
                                                 "both, or ask the server's administrator."),
-                                              gtk_entry_get_text (self->user_entry), self->server);
+                                                 gtk_entry_get_text (self->user_entry), self->server);
 
       show_message (self, msg);
       gtk_widget_grab_focus (GTK_WIDGET (self->password_entry));
@@ -182,14 +187,15 @@ show_error (ServalLoginDialog *self, const GError *error, const char *peer_finge
 
 /* --- logging in --------------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   ServalLoginDialog *self;
-  GCancellable      *cancellable;
-  ServalClient      *client;
-  char              *server;
-  char              *user;
-  char              *password;
-  gboolean           remember;
+  GCancellable *cancellable;
+  ServalClient *client;
+  char *server;
+  char *user;
+  char *password;
+  gboolean remember;
 } Login;
 
 static void
@@ -310,8 +316,7 @@ start_login (ServalLoginDialog *self)
 
   if (*server == '\0' || *user == '\0')
     {
-      show_message (self, *server == '\0' ? _("Enter the address of the Serval server.")
-                                          : _("Enter your user name."));
+      show_message (self, *server == '\0' ? _("Enter the address of the Serval server.") : _("Enter your user name."));
       gtk_widget_grab_focus (GTK_WIDGET (*server == '\0' ? self->server_entry : self->user_entry));
       return;
     }

@@ -10,11 +10,12 @@ static const SecretSchema *
 schema (void)
 {
   static const SecretSchema s = {
-    "org.serval.Serval.Password", SECRET_SCHEMA_NONE,
+    "org.serval.Serval.Password",
+    SECRET_SCHEMA_NONE,
     {
-      { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { NULL, 0 },
+        { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { NULL, 0 },
     },
   };
   return &s;

@@ -5,7 +5,8 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-typedef struct {
+typedef struct
+{
   char *name;
   guint mtu;
   guint8 mac[6];
@@ -46,7 +47,7 @@ serval_tap_open_device_name (const char *vlan)
       if (ok || g_ascii_isalpha (c))
         c = g_ascii_tolower (c);
       else if (((guchar) c & 0xc0) == 0x80 || name->str[name->len - 1] == '-')
-        continue;   /* one "-" for a run of other characters (and UTF-8 sequences) */
+        continue; /* one "-" for a run of other characters (and UTF-8 sequences) */
       else
         c = '-';
       if (name->len < 3 + 6)
@@ -142,7 +143,7 @@ helper_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           /* TRANSLATORS: %s are pkexec's message, the polkit action and the helper's path */
           _("you are not authorized (%s). Authenticate when asked, or ask the administrator to allow "
             "the polkit action %s and check that %s is installed"),
-          *err_text ? err_text : "pkexec", SERVAL_TAP_POLKIT_ACTION, helper_path ());
+             *err_text ? err_text : "pkexec", SERVAL_TAP_POLKIT_ACTION, helper_path ());
 
       return_permission_error (task, data->name, why);
       return;
@@ -151,7 +152,7 @@ helper_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_task_return_new_error (task, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_FAILED,
                                _("Serval could not create the network device %s (helper exit status %d): %s"),
-                               data->name, status, *err_text ? err_text : "serval-tap-helper");
+                                  data->name, status, *err_text ? err_text : "serval-tap-helper");
       return;
     }
   tap = serval_tap_attach (data->name, &error);
@@ -175,12 +176,12 @@ cancelled_cb (GCancellable *cancellable, gpointer user_data)
 }
 
 void
-serval_tap_open_async (const char          *name,
-                       guint                mtu,
-                       const guint8         mac[6],
-                       GCancellable        *cancellable,
-                       GAsyncReadyCallback  callback,
-                       gpointer             user_data)
+serval_tap_open_async (const char *name,
+                       guint mtu,
+                       const guint8 mac[6],
+                       GCancellable *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
@@ -226,7 +227,7 @@ serval_tap_open_async (const char          *name,
       g_autofree char *why = g_strdup_printf (_("its helper program %s is not there. Install Serval "
                                                 "(“meson install”, or your distribution's package), or "
                                                 "give it the CAP_NET_ADMIN capability."),
-                                              helper_path ());
+                                                 helper_path ());
 
       return_permission_error (task, name, why);
       return;
@@ -248,7 +249,7 @@ serval_tap_open_async (const char          *name,
   if (data->proc == NULL)
     {
       g_autofree char *why = g_strdup_printf (_("running %s failed (%s). Check the polkit installation"),
-                                              pkexec, error->message);
+                                                 pkexec, error->message);
 
       return_permission_error (task, name, why);
       return;

@@ -23,22 +23,22 @@ G_BEGIN_DECLS
 /* The polkit action that allows serval-tap-helper. */
 #define SERVAL_TAP_POLKIT_ACTION "org.serval.Serval.create-tap"
 
-void       serval_tap_open_async  (const char          *name,
-                                   guint                mtu,
-                                   const guint8         mac[6],
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data);
+void serval_tap_open_async (const char *name,
+                            guint mtu,
+                            const guint8 mac[6],
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data);
 /* Returns: (transfer full) (nullable): the device, or NULL with @error set
  * (SERVAL_TAP_ERROR, or G_IO_ERROR_CANCELLED). */
-ServalTap *serval_tap_open_finish (GAsyncResult        *result,
-                                   GError             **error);
+ServalTap *serval_tap_open_finish (GAsyncResult *result,
+                                   GError **error);
 
 /* The device name for a VLAN, one that serval-tap-helper accepts
  * (^sv-[a-z0-9-]{1,12}$): "sv-" and the VLAN name when that is already
  * lower-case ASCII letters, digits and "-" of at most 12 bytes; otherwise
  * "sv-", up to 6 such characters of it, "-" and 5 hex digits of its SHA-256,
  * so that VLANs whose names differ get different devices. Free with g_free(). */
-char      *serval_tap_open_device_name (const char *vlan);
+char *serval_tap_open_device_name (const char *vlan);
 
 G_END_DECLS

@@ -16,20 +16,20 @@ G_GNUC_END_IGNORE_DEPRECATIONS
 
 struct _ServalTray
 {
-  GObject            parent_instance;
+  GObject parent_instance;
 
-  GtkApplication    *app;
-  GListModel        *vlans;         /* the application's, ServalVlanItem */
-  GtkMenu           *menu;
-  GtkWidget         *status_item;
-  GtkWidget         *vlan_separator;
-  GtkWidget         *connect_item;
-  GPtrArray         *vlan_items;    /* GtkCheckMenuItem, in the order of the VLAN list */
-  gboolean           syncing;
+  GtkApplication *app;
+  GListModel *vlans; /* the application's, ServalVlanItem */
+  GtkMenu *menu;
+  GtkWidget *status_item;
+  GtkWidget *vlan_separator;
+  GtkWidget *connect_item;
+  GPtrArray *vlan_items; /* GtkCheckMenuItem, in the order of the VLAN list */
+  gboolean syncing;
 #ifdef HAVE_AYATANA
-  AppIndicator      *indicator;
+  AppIndicator *indicator;
 #endif
-  GtkStatusIcon     *status_icon;
+  GtkStatusIcon *status_icon;
 };
 
 G_DEFINE_FINAL_TYPE (ServalTray, serval_tray, G_TYPE_OBJECT)
@@ -112,7 +112,7 @@ rebuild_vlans (ServalTray *tray)
 {
   GListModel *vlans = tray->vlans;
   guint n = g_list_model_get_n_items (vlans);
-  int position = 2;   /* after the status line and its separator */
+  int position = 2; /* after the status line and its separator */
 
   for (guint i = 0; i < tray->vlan_items->len; i++)
     {

@@ -7,12 +7,12 @@
 
 struct _ServalTrust
 {
-  GObject    parent_instance;
-  char      *path;
-  GKeyFile  *file;
-  char      *last_server;
-  char      *last_user;
-  GHashTable *pins;   /* server -> fingerprint */
+  GObject parent_instance;
+  char *path;
+  GKeyFile *file;
+  char *last_server;
+  char *last_user;
+  GHashTable *pins; /* server -> fingerprint */
 };
 
 G_DEFINE_FINAL_TYPE (ServalTrust, serval_trust, G_TYPE_OBJECT)
@@ -43,7 +43,7 @@ serval_trust_init (ServalTrust *trust)
   trust->pins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
-#define GROUP_LAST "last"
+#define GROUP_LAST    "last"
 #define SERVER_PREFIX "server "
 
 ServalTrust *
@@ -53,8 +53,7 @@ serval_trust_new (const char *path)
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) groups = NULL;
 
-  trust->path = path != NULL ? g_strdup (path)
-                : g_build_filename (g_get_user_config_dir (), "serval", "servers.ini", NULL);
+  trust->path = path != NULL ? g_strdup (path) : g_build_filename (g_get_user_config_dir (), "serval", "servers.ini", NULL);
   if (!g_key_file_load_from_file (trust->file, trust->path, G_KEY_FILE_KEEP_COMMENTS, &error))
     {
       if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -112,8 +111,16 @@ serval_trust_pin (ServalTrust *trust, const char *server, const char *fingerprin
   return save (trust, error);
 }
 
-const char *serval_trust_get_last_server (ServalTrust *trust) { return trust->last_server; }
-const char *serval_trust_get_last_user (ServalTrust *trust) { return trust->last_user; }
+const char *
+serval_trust_get_last_server (ServalTrust *trust)
+{
+  return trust->last_server;
+}
+const char *
+serval_trust_get_last_user (ServalTrust *trust)
+{
+  return trust->last_user;
+}
 
 gboolean
 serval_trust_set_last (ServalTrust *trust, const char *server, const char *user, GError **error)

@@ -17,13 +17,13 @@ G_DECLARE_FINAL_TYPE (ServalTrust, serval_trust, SERVAL, TRUST, GObject)
 /* @path: (nullable) the key file; NULL for $XDG_CONFIG_HOME/serval/servers.ini */
 ServalTrust *serval_trust_new (const char *path);
 /* The pinned fingerprint of @server, or NULL. */
-const char  *serval_trust_get_fingerprint (ServalTrust *trust, const char *server);
-gboolean     serval_trust_pin (ServalTrust *trust, const char *server, const char *fingerprint,
-                               GError **error);
+const char *serval_trust_get_fingerprint (ServalTrust *trust, const char *server);
+gboolean serval_trust_pin (ServalTrust *trust, const char *server, const char *fingerprint,
+                           GError **error);
 /* The last server and user the user logged in with (nullable). */
-const char  *serval_trust_get_last_server (ServalTrust *trust);
-const char  *serval_trust_get_last_user (ServalTrust *trust);
-gboolean     serval_trust_set_last (ServalTrust *trust, const char *server, const char *user,
-                                    GError **error);
+const char *serval_trust_get_last_server (ServalTrust *trust);
+const char *serval_trust_get_last_user (ServalTrust *trust);
+gboolean serval_trust_set_last (ServalTrust *trust, const char *server, const char *user,
+                                GError **error);
 
 G_END_DECLS

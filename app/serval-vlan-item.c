@@ -5,16 +5,25 @@
 
 struct _ServalVlanItem
 {
-  GObject           parent_instance;
-  char             *name;
-  guint             members;
+  GObject parent_instance;
+  char *name;
+  guint members;
   ServalClientVlan *vlan;
-  gboolean          busy;
+  gboolean busy;
 };
 
 G_DEFINE_FINAL_TYPE (ServalVlanItem, serval_vlan_item, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_NAME, PROP_MEMBERS, PROP_VLAN, PROP_JOINED, PROP_BUSY, N_PROPS };
+enum
+{
+  PROP_0,
+  PROP_NAME,
+  PROP_MEMBERS,
+  PROP_VLAN,
+  PROP_JOINED,
+  PROP_BUSY,
+  N_PROPS
+};
 static GParamSpec *properties[N_PROPS];
 
 static void
@@ -81,11 +90,31 @@ serval_vlan_item_new (const char *name)
   return item;
 }
 
-const char *serval_vlan_item_get_name (ServalVlanItem *item) { return item->name; }
-guint serval_vlan_item_get_members (ServalVlanItem *item) { return item->members; }
-ServalClientVlan *serval_vlan_item_get_vlan (ServalVlanItem *item) { return item->vlan; }
-gboolean serval_vlan_item_get_joined (ServalVlanItem *item) { return item->vlan != NULL; }
-gboolean serval_vlan_item_get_busy (ServalVlanItem *item) { return item->busy; }
+const char *
+serval_vlan_item_get_name (ServalVlanItem *item)
+{
+  return item->name;
+}
+guint
+serval_vlan_item_get_members (ServalVlanItem *item)
+{
+  return item->members;
+}
+ServalClientVlan *
+serval_vlan_item_get_vlan (ServalVlanItem *item)
+{
+  return item->vlan;
+}
+gboolean
+serval_vlan_item_get_joined (ServalVlanItem *item)
+{
+  return item->vlan != NULL;
+}
+gboolean
+serval_vlan_item_get_busy (ServalVlanItem *item)
+{
+  return item->busy;
+}
 
 void
 serval_vlan_item_set_members (ServalVlanItem *item, guint members)

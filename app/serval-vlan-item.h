@@ -13,15 +13,15 @@ G_BEGIN_DECLS
 #define SERVAL_TYPE_VLAN_ITEM (serval_vlan_item_get_type ())
 G_DECLARE_FINAL_TYPE (ServalVlanItem, serval_vlan_item, SERVAL, VLAN_ITEM, GObject)
 
-ServalVlanItem   *serval_vlan_item_new (const char *name);
-const char       *serval_vlan_item_get_name (ServalVlanItem *item);
-guint             serval_vlan_item_get_members (ServalVlanItem *item);
-void              serval_vlan_item_set_members (ServalVlanItem *item, guint members);
+ServalVlanItem *serval_vlan_item_new (const char *name);
+const char *serval_vlan_item_get_name (ServalVlanItem *item);
+guint serval_vlan_item_get_members (ServalVlanItem *item);
+void serval_vlan_item_set_members (ServalVlanItem *item, guint members);
 /* (nullable) the engine's VLAN while joined */
 ServalClientVlan *serval_vlan_item_get_vlan (ServalVlanItem *item);
-void              serval_vlan_item_set_vlan (ServalVlanItem *item, ServalClientVlan *vlan);
-gboolean          serval_vlan_item_get_joined (ServalVlanItem *item);
-gboolean          serval_vlan_item_get_busy (ServalVlanItem *item);
-void              serval_vlan_item_set_busy (ServalVlanItem *item, gboolean busy);
+void serval_vlan_item_set_vlan (ServalVlanItem *item, ServalClientVlan *vlan);
+gboolean serval_vlan_item_get_joined (ServalVlanItem *item);
+gboolean serval_vlan_item_get_busy (ServalVlanItem *item);
+void serval_vlan_item_set_busy (ServalVlanItem *item, gboolean busy);
 
 G_END_DECLS

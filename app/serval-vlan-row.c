@@ -7,16 +7,16 @@
 
 struct _ServalVlanRow
 {
-  GtkListBoxRow      parent_instance;
+  GtkListBoxRow parent_instance;
 
-  ServalVlanItem    *item;
+  ServalVlanItem *item;
 
-  GtkLabel          *name_label;
-  GtkLabel          *count_label;
-  GtkSpinner        *spinner;
-  GtkSwitch         *join_switch;
-  GtkRevealer       *members_revealer;
-  GtkListBox        *members_list;
+  GtkLabel *name_label;
+  GtkLabel *count_label;
+  GtkSpinner *spinner;
+  GtkSwitch *join_switch;
+  GtkRevealer *members_revealer;
+  GtkListBox *members_list;
 };
 
 G_DEFINE_FINAL_TYPE (ServalVlanRow, serval_vlan_row, GTK_TYPE_LIST_BOX_ROW)
@@ -28,9 +28,8 @@ member_row_new (ServalMember *member)
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   const char *const *addresses = serval_member_get_addresses (member);
   g_autofree char *title = g_strdup_printf (_("%s on %s"), serval_member_get_user (member),
-                                            serval_member_get_host (member));
-  g_autofree char *addrs = addresses != NULL && addresses[0] != NULL
-                           ? g_strjoinv (", ", (char **) addresses) : g_strdup (_("no address yet"));
+                                               serval_member_get_host (member));
+  g_autofree char *addrs = addresses != NULL && addresses[0] != NULL ? g_strjoinv (", ", (char **) addresses) : g_strdup (_("no address yet"));
   g_autofree char *line = g_strdup_printf ("%s · %s", serval_member_get_mac (member), addrs);
   GtkWidget *label;
 
@@ -62,7 +61,8 @@ sync_from_item (ServalVlanRow *self)
   ServalClientVlan *vlan = serval_vlan_item_get_vlan (self->item);
   guint members = serval_vlan_item_get_members (self->item);
   g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members",
-                                                         members), members);
+                                                         members),
+                                            members);
 
   gtk_label_set_text (self->count_label, count);
   gtk_switch_set_active (self->join_switch, joined);

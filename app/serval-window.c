@@ -12,15 +12,15 @@ struct _ServalWindow
 {
   GtkApplicationWindow parent_instance;
 
-  GtkImage          *state_image;
-  GtkLabel          *status_label;
-  GtkLabel          *detail_label;
-  GtkButton         *connect_button;
-  GtkRevealer       *error_revealer;
-  GtkLabel          *error_label;
-  GtkListBox        *vlan_list;
-  GtkHeaderBar      *header;
-  GtkWidget         *admin_button;
+  GtkImage *state_image;
+  GtkLabel *status_label;
+  GtkLabel *detail_label;
+  GtkButton *connect_button;
+  GtkRevealer *error_revealer;
+  GtkLabel *error_label;
+  GtkListBox *vlan_list;
+  GtkHeaderBar *header;
+  GtkWidget *admin_button;
 };
 
 G_DEFINE_FINAL_TYPE (ServalWindow, serval_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -68,9 +68,7 @@ state_name_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_
 static gboolean
 placeholder_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
 {
-  g_value_set_string (to, g_value_get_boolean (from)
-                          ? _("No VLANs to join yet. An administrator can grant you one.")
-                          : _("You are not connected. Click Connect… to log in to a Serval server."));
+  g_value_set_string (to, g_value_get_boolean (from) ? _("No VLANs to join yet. An administrator can grant you one.") : _("You are not connected. Click Connect… to log in to a Serval server."));
   return TRUE;
 }
 

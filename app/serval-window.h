@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 #define SERVAL_TYPE_WINDOW (serval_window_get_type ())
 G_DECLARE_FINAL_TYPE (ServalWindow, serval_window, SERVAL, WINDOW, GtkApplicationWindow)
 
-ServalWindow *serval_window_new        (GtkApplication *app);
-void          serval_window_focus_vlans (ServalWindow   *self);
+ServalWindow *serval_window_new (GtkApplication *app);
+void serval_window_focus_vlans (ServalWindow *self);
 
 G_END_DECLS

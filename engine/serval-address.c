@@ -6,7 +6,10 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+/* The quark's name is a string, not a subtraction. */
+/* clang-format off */
 G_DEFINE_QUARK (serval-address-error-quark, serval_address_error)
+/* clang-format on */
 
 static gboolean
 parse_port (const char *text, const char *port_text, guint16 *port, GError **error)
@@ -17,7 +20,8 @@ parse_port (const char *text, const char *port_text, guint16 *port, GError **err
     {
       g_set_error (error, SERVAL_ADDRESS_ERROR, SERVAL_ADDRESS_ERROR_PORT,
                    _("“%s” has no valid port: a port is a number from 1 to 65535, as in "
-                     "vpn.example.org:%d."), text, SERVAL_DEFAULT_PORT);
+                     "vpn.example.org:%d."),
+                      text, SERVAL_DEFAULT_PORT);
       return FALSE;
     }
   *port = (guint16) value;
@@ -88,7 +92,7 @@ serval_address_parse (const char *text, char **host, guint16 *port, GError **err
   else if (colon != NULL)
     {
       h = g_strndup (s, colon - s);
-      if (!host_is_plausible (h) || colon[1] == '/')   /* "serval://host" is a URL */
+      if (!host_is_plausible (h) || colon[1] == '/') /* "serval://host" is a URL */
         goto invalid;
       if (!parse_port (s, colon + 1, &p, error))
         return FALSE;
@@ -110,7 +114,7 @@ invalid:
   g_set_error (error, SERVAL_ADDRESS_ERROR, SERVAL_ADDRESS_ERROR_INVALID,
                _("“%s” is not a server address. Write it as host, host:port or "
                  "[IPv6 address]:port, as in vpn.example.org:%d."),
-               s != NULL ? s : text, SERVAL_DEFAULT_PORT);
+                  s != NULL ? s : text, SERVAL_DEFAULT_PORT);
   return FALSE;
 }
 

@@ -12,13 +12,14 @@ G_BEGIN_DECLS
 #define SERVAL_ADDRESS_ERROR (serval_address_error_quark ())
 GQuark serval_address_error_quark (void);
 
-typedef enum {
-  SERVAL_ADDRESS_ERROR_EMPTY,    /* nothing but white space */
-  SERVAL_ADDRESS_ERROR_INVALID,  /* not host, host:port or [IPv6]:port */
-  SERVAL_ADDRESS_ERROR_PORT,     /* a port that is not a number from 1 to 65535 */
+typedef enum
+{
+  SERVAL_ADDRESS_ERROR_EMPTY,   /* nothing but white space */
+  SERVAL_ADDRESS_ERROR_INVALID, /* not host, host:port or [IPv6]:port */
+  SERVAL_ADDRESS_ERROR_PORT,    /* a port that is not a number from 1 to 65535 */
 } ServalAddressError;
 
-gboolean  serval_address_parse     (const char *text, char **host, guint16 *port, GError **error);
-char     *serval_address_normalize (const char *text, GError **error);
+gboolean serval_address_parse (const char *text, char **host, guint16 *port, GError **error);
+char *serval_address_normalize (const char *text, GError **error);
 
 G_END_DECLS

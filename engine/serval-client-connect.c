@@ -10,8 +10,8 @@
 
 #include "serval-tls.h"
 
-#define BACKOFF_MAX_MS 5000
-#define KEEPALIVE_SECONDS 5       /* between pings until the server says otherwise at login */
+#define BACKOFF_MAX_MS    5000
+#define KEEPALIVE_SECONDS 5 /* between pings until the server says otherwise at login */
 
 static void attempt_connect (ServalClient *client);
 
@@ -82,9 +82,7 @@ connection_ended (ServalClient *client, const GError *error, gboolean permanent)
 
       client->wanted = FALSE;
       serval_client_set_state (client, SERVAL_CLIENT_STATE_DISCONNECTED);
-      g_task_return_error (task, error != NULL ? g_error_copy (error)
-                           : g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
-                                          _("%s closed the connection"), client->server));
+      g_task_return_error (task, error != NULL ? g_error_copy (error) : g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED, _("%s closed the connection"), client->server));
       g_object_unref (task);
       return;
     }
@@ -202,10 +200,10 @@ serval_client_login_done_cb (GObject *source, GAsyncResult *result, gpointer use
             }
         }
       permanent = error->domain == SERVAL_CLIENT_ERROR &&
-                           (error->code == SERVAL_CLIENT_ERROR_AUTH || error->code == SERVAL_CLIENT_ERROR_VERSION);
+                  (error->code == SERVAL_CLIENT_ERROR_AUTH || error->code == SERVAL_CLIENT_ERROR_VERSION);
 
       if (error->domain == SERVAL_CLIENT_ERROR && error->code == SERVAL_CLIENT_ERROR_DISCONNECTED)
-        return;  /* connection_ended() has dealt with it */
+        return; /* connection_ended() has dealt with it */
       connection_ended (client, error, permanent);
       return;
     }

@@ -22,7 +22,7 @@ struct _ServalClientVlan
 {
   GObject parent_instance;
 
-  ServalClient *client;      /* weak: the client outlives its VLANs' use */
+  ServalClient *client; /* weak: the client outlives its VLANs' use */
   char *name;
   guint32 tag;
   guint8 mac[6];
@@ -30,7 +30,7 @@ struct _ServalClientVlan
   ServalClientFrameFunc frame_func;
   gpointer frame_data;
   GListStore *members;
-  GStrv addresses;           /* last sent in an update */
+  GStrv addresses; /* last sent in an update */
 };
 
 struct _ServalClient
@@ -42,12 +42,12 @@ struct _ServalClient
   char *password;
   char *fingerprint;
   char *host;
-  GBytes *token;                 /* resume token from the last LoggedIn; memory only */
-  gboolean login_with_token;     /* the login under way carries the token */
-  gboolean resumed;              /* the last login used the token */
-  GBytes *tls_resume;            /* to resume the last TLS session, once; memory only */
-  char *tls_resume_server;       /* the server it was made with */
-  gboolean tls_resumed;          /* the last connection resumed one */
+  GBytes *token;             /* resume token from the last LoggedIn; memory only */
+  gboolean login_with_token; /* the login under way carries the token */
+  gboolean resumed;          /* the last login used the token */
+  GBytes *tls_resume;        /* to resume the last TLS session, once; memory only */
+  char *tls_resume_server;   /* the server it was made with */
+  gboolean tls_resumed;      /* the last connection resumed one */
   gboolean no_tls_resumption;
 
   ServalClientState state;
@@ -58,33 +58,45 @@ struct _ServalClient
 
   ServalLink *link;
   gboolean logged_in;
-  GCancellable *cancellable;     /* the connection attempt under way */
-  GTask *connect_task;           /* the first connection, until it ends */
+  GCancellable *cancellable;      /* the connection attempt under way */
+  GTask *connect_task;            /* the first connection, until it ends */
   GSource *connect_cancel_source; /* sees the GCancellable of connect_task */
-  gboolean wanted;               /* keep reconnecting */
+  gboolean wanted;                /* keep reconnecting */
 
-  GStrv servers;                 /* from the server, for failover */
+  GStrv servers; /* from the server, for failover */
   guint server_index;
   guint backoff_ms;
   GSource *reconnect_source;
   GSource *address_source;
 
   guint32 next_id;
-  GHashTable *pending;           /* id -> GTask */
+  GHashTable *pending; /* id -> GTask */
 
-  GListStore *vlans;             /* ServalClientVlan */
-  GHashTable *by_tag;            /* tag -> ServalClientVlan (borrowed) */
+  GListStore *vlans;  /* ServalClientVlan */
+  GHashTable *by_tag; /* tag -> ServalClientVlan (borrowed) */
 
-  gboolean offload;              /* we announce offload in Hello */
-  gboolean server_offload;       /* the server's Hello did: it takes offload frames */
-  guint8 *gso_scratch;           /* software segmentation, made on first use */
-  guint64 gso_dropped;           /* offload frames that could not be segmented */
+  gboolean offload;        /* we announce offload in Hello */
+  gboolean server_offload; /* the server's Hello did: it takes offload frames */
+  guint8 *gso_scratch;     /* software segmentation, made on first use */
+  guint64 gso_dropped;     /* offload frames that could not be segmented */
 };
 
-enum { PROP_0, PROP_STATE, PROP_ADMIN, PROP_LAST_ERROR, N_PROPS };
+enum
+{
+  PROP_0,
+  PROP_STATE,
+  PROP_ADMIN,
+  PROP_LAST_ERROR,
+  N_PROPS
+};
 extern GParamSpec *serval_client_properties[N_PROPS];
 
-enum { SIGNAL_VLAN_REMOVED, SIGNAL_CONNECTION_FAILED, N_SIGNALS };
+enum
+{
+  SIGNAL_VLAN_REMOVED,
+  SIGNAL_CONNECTION_FAILED,
+  N_SIGNALS
+};
 extern guint serval_client_signals[N_SIGNALS];
 
 /* serval-client.c */

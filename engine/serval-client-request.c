@@ -18,11 +18,12 @@ typedef void (*ResponseHandler) (ServalClient *client, GTask *task, ServalRespon
 
 /* A request's task data: how to read its response, and while it waits in
  * client->pending under its id, the source that sees its GCancellable. */
-typedef struct {
+typedef struct
+{
   ResponseHandler handler;
-  gconstpointer   handler_data;   /* for list_handler(), the ListCall */
-  guint32         id;
-  GSource        *cancel_source;
+  gconstpointer handler_data; /* for list_handler(), the ListCall */
+  guint32 id;
+  GSource *cancel_source;
 } Request;
 
 static void
@@ -55,11 +56,12 @@ error_from_wire (ServalClient *client, ServalErrorCode wire_code, const char *te
     case SERVAL_ERROR_CODE_AUTH_FAILED:
       return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_AUTH,
                           _("Wrong password for %s on %s, or no such user: check them, or ask the "
-                          "server's administrator"), client->user, client->server);
+                          "server's administrator"),
+                             client->user, client->server);
     case SERVAL_ERROR_CODE_VERSION_MISMATCH:
       return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_VERSION,
                           _("%s speaks another version of the Serval protocol (%s): update Serval"),
-                          client->server, text);
+                             client->server, text);
     case SERVAL_ERROR_CODE_TOKEN_REFUSED: code = SERVAL_CLIENT_ERROR_TOKEN_REFUSED; break;
     case SERVAL_ERROR_CODE_RATE_LIMITED: code = SERVAL_CLIENT_ERROR_RATE_LIMITED; break;
     case SERVAL_ERROR_CODE_NOT_ALLOWED: code = SERVAL_CLIENT_ERROR_NOT_ALLOWED; break;
@@ -92,7 +94,7 @@ serval_client_fail_pending (ServalClient *client, const char *why)
       request_unwatch (g_task_get_task_data (task));
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
                                _("The connection to %s was lost before it answered: %s"),
-                               client->server, why);
+                                  client->server, why);
       g_object_unref (task);
     }
 }
@@ -150,13 +152,13 @@ request_start (ServalClient *client, GTask *task, ResponseHandler handler, gcons
     {
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
                                _("Not connected to %s%s%s"), client->server,
-                               client->last_error ? ": " : "",
-                               client->last_error ? client->last_error : "");
+                                  client->last_error ? ": " : "",
+                                  client->last_error ? client->last_error : "");
       g_object_unref (task);
       return 0;
     }
   id = client->next_id++;
-  if (client->next_id > G_MAXINT32)   /* RequestId is 0..2^31-1 */
+  if (client->next_id > G_MAXINT32) /* RequestId is 0..2^31-1 */
     client->next_id = 1;
   req->id = id;
   if (cancellable != NULL)
@@ -203,7 +205,7 @@ handle_bye (ServalClient *client, const ServalEvent *ev)
   else
     error = g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED,
                          _("The server closed the connection: %s"),
-                         ev->text != NULL ? ev->text : "");
+                            ev->text != NULL ? ev->text : "");
   serval_client_set_last_error (client, error->message);
   if (client->link != NULL)
     serval_link_close (client->link, error);
@@ -248,9 +250,9 @@ handle_hello (ServalClient *client, ServalLink *link, const ServalHello *hello)
   if (hello->version != SERVAL_PROTOCOL_VERSION)
     {
       g_autoptr(GError) error =
-        g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL,
-                     _("%s speaks Serval protocol version %ld, this client version %d: update Serval"),
-                     client->server, (long) hello->version, SERVAL_PROTOCOL_VERSION);
+                     g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL,
+                                  _("%s speaks Serval protocol version %ld, this client version %d: update Serval"),
+                                     client->server, (long) hello->version, SERVAL_PROTOCOL_VERSION);
       serval_link_close (link, error);
       return;
     }
@@ -561,10 +563,11 @@ serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **
 /* --- lists ----------------------------------------------------------------- */
 
 /* A list call: the answer it expects, and what the caller gets. */
-typedef struct {
+typedef struct
+{
   ServalResponseKind kind;
-  GDestroyNotify     free_item;
-  GType            (*model_type) (void);   /* the answer is a GListStore of these; NULL: a GPtrArray */
+  GDestroyNotify free_item;
+  GType (*model_type) (void); /* the answer is a GListStore of these; NULL: a GPtrArray */
 } ListCall;
 
 static const ListCall list_vlans = {
@@ -582,9 +585,8 @@ list_handler (ServalClient *client, GTask *task, ServalResponse *resp)
 {
   const Request *req = g_task_get_task_data (task);
   const ListCall *call = req->handler_data;
-  GPtrArray **list = call->kind == SERVAL_RESPONSE_VLANS ? &resp->vlans
-                     : call->kind == SERVAL_RESPONSE_USERS ? &resp->users
-                     : &resp->members;
+  GPtrArray **list = call->kind == SERVAL_RESPONSE_VLANS ? &resp->vlans : call->kind == SERVAL_RESPONSE_USERS ? &resp->users :
+                                                                                                                &resp->members;
   g_autoptr(GPtrArray) items = NULL;
 
   /* Any other answer reads as an empty list. */

@@ -47,10 +47,26 @@ serval_client_vlan_init (ServalClientVlan *vlan)
   vlan->members = g_list_store_new (SERVAL_TYPE_MEMBER);
 }
 
-const char *serval_client_vlan_get_name (ServalClientVlan *vlan) { return vlan->name; }
-guint32 serval_client_vlan_get_tag (ServalClientVlan *vlan) { return vlan->tag; }
-ServalTap *serval_client_vlan_get_tap (ServalClientVlan *vlan) { return vlan->tap; }
-GListModel *serval_client_vlan_get_members (ServalClientVlan *vlan) { return G_LIST_MODEL (vlan->members); }
+const char *
+serval_client_vlan_get_name (ServalClientVlan *vlan)
+{
+  return vlan->name;
+}
+guint32
+serval_client_vlan_get_tag (ServalClientVlan *vlan)
+{
+  return vlan->tag;
+}
+ServalTap *
+serval_client_vlan_get_tap (ServalClientVlan *vlan)
+{
+  return vlan->tap;
+}
+GListModel *
+serval_client_vlan_get_members (ServalClientVlan *vlan)
+{
+  return G_LIST_MODEL (vlan->members);
+}
 
 /* --- bookkeeping ----------------------------------------------------------- */
 
@@ -67,7 +83,7 @@ serval_client_find_vlan (ServalClient *client, const char *name, guint *position
         {
           if (position != NULL)
             *position = i;
-          return vlan;   /* the store keeps a reference */
+          return vlan; /* the store keeps a reference */
         }
     }
   return NULL;
@@ -165,8 +181,7 @@ serval_client_link_data_cb (ServalLink *link, const ServalFrame *frame, gpointer
   if (vlan->tap != NULL)
     serval_tap_write_frame (vlan->tap, frame);
   else if (vlan->frame_func != NULL &&
-           serval_frame_deliver (frame, FALSE, &client->gso_scratch, deliver_plain_cb, vlan, NULL)
-           != SERVAL_GSO_OK)
+           serval_frame_deliver (frame, FALSE, &client->gso_scratch, deliver_plain_cb, vlan, NULL) != SERVAL_GSO_OK)
     client->gso_dropped++;
 }
 
@@ -280,7 +295,7 @@ rejoin_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   if (g_error_matches (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED))
-    return;  /* tried again at the next login */
+    return; /* tried again at the next login */
   g_warning ("Cannot rejoin VLAN “%s”: %s", vlan->name, error->message);
   serval_client_remove_vlan (client, vlan, error->message);
 }

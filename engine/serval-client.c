@@ -6,7 +6,10 @@
 
 #include <string.h>
 
+/* The quark's name is a string, not a subtraction. */
+/* clang-format off */
 G_DEFINE_QUARK (serval-client-error-quark, serval_client_error)
+/* clang-format on */
 
 G_DEFINE_ENUM_TYPE (ServalClientState, serval_client_state,
                     G_DEFINE_ENUM_VALUE (SERVAL_CLIENT_STATE_DISCONNECTED, "disconnected"),
@@ -104,7 +107,7 @@ serval_client_class_init (ServalClientClass *klass)
   object_class->get_property = serval_client_get_property;
 
   serval_client_properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, SERVAL_TYPE_CLIENT_STATE,
-                                              SERVAL_CLIENT_STATE_DISCONNECTED, flags);
+                                                            SERVAL_CLIENT_STATE_DISCONNECTED, flags);
   serval_client_properties[PROP_ADMIN] = g_param_spec_boolean ("admin", NULL, NULL, FALSE, flags);
   serval_client_properties[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, serval_client_properties);
@@ -115,15 +118,15 @@ serval_client_class_init (ServalClientClass *klass)
    * @reason: a sentence saying why
    */
   serval_client_signals[SIGNAL_VLAN_REMOVED] =
-    g_signal_new ("vlan-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, SERVAL_TYPE_CLIENT_VLAN, G_TYPE_STRING);
+      g_signal_new ("vlan-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 2, SERVAL_TYPE_CLIENT_VLAN, G_TYPE_STRING);
   /**
    * ServalClient::connection-failed:
    * @error: why reconnecting stopped (wrong password, changed certificate...)
    */
   serval_client_signals[SIGNAL_CONNECTION_FAILED] =
-    g_signal_new ("connection-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+      g_signal_new ("connection-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -156,9 +159,21 @@ serval_client_set_offload (ServalClient *client, gboolean offload)
   client->offload = offload;
 }
 
-ServalClientState serval_client_get_state (ServalClient *client) { return client->state; }
-gboolean serval_client_get_resumed (ServalClient *client) { return client->resumed; }
-gboolean serval_client_get_tls_resumed (ServalClient *client) { return client->tls_resumed; }
+ServalClientState
+serval_client_get_state (ServalClient *client)
+{
+  return client->state;
+}
+gboolean
+serval_client_get_resumed (ServalClient *client)
+{
+  return client->resumed;
+}
+gboolean
+serval_client_get_tls_resumed (ServalClient *client)
+{
+  return client->tls_resumed;
+}
 
 void
 serval_client_set_tls_resumption (ServalClient *client, gboolean enabled)
@@ -167,12 +182,36 @@ serval_client_set_tls_resumption (ServalClient *client, gboolean enabled)
   if (!enabled)
     g_clear_pointer (&client->tls_resume, g_bytes_unref);
 }
-const char *serval_client_get_server (ServalClient *client) { return client->server; }
-const char *serval_client_get_user (ServalClient *client) { return client->user; }
-gboolean serval_client_get_admin (ServalClient *client) { return client->admin; }
-const char *serval_client_get_last_error (ServalClient *client) { return client->last_error; }
-const char *serval_client_get_peer_fingerprint (ServalClient *client) { return client->peer_fingerprint; }
-GListModel *serval_client_get_vlans (ServalClient *client) { return G_LIST_MODEL (client->vlans); }
+const char *
+serval_client_get_server (ServalClient *client)
+{
+  return client->server;
+}
+const char *
+serval_client_get_user (ServalClient *client)
+{
+  return client->user;
+}
+gboolean
+serval_client_get_admin (ServalClient *client)
+{
+  return client->admin;
+}
+const char *
+serval_client_get_last_error (ServalClient *client)
+{
+  return client->last_error;
+}
+const char *
+serval_client_get_peer_fingerprint (ServalClient *client)
+{
+  return client->peer_fingerprint;
+}
+GListModel *
+serval_client_get_vlans (ServalClient *client)
+{
+  return G_LIST_MODEL (client->vlans);
+}
 
 void
 serval_client_set_host_name (ServalClient *client, const char *host)

@@ -9,7 +9,7 @@
 
 #include <gio/gio.h>
 #include "serval-member.h"
-#include "serval-message.h"   /* ServalVlanInfo, ServalUserInfo */
+#include "serval-message.h" /* ServalVlanInfo, ServalUserInfo */
 #include "serval-tap.h"
 
 G_BEGIN_DECLS
@@ -17,9 +17,10 @@ G_BEGIN_DECLS
 #define SERVAL_CLIENT_ERROR (serval_client_error_quark ())
 GQuark serval_client_error_quark (void);
 
-typedef enum {
-  SERVAL_CLIENT_ERROR_AUTH,          /* wrong user name or password */
-  SERVAL_CLIENT_ERROR_NOT_ALLOWED,   /* no right to that VLAN, or not an admin */
+typedef enum
+{
+  SERVAL_CLIENT_ERROR_AUTH,        /* wrong user name or password */
+  SERVAL_CLIENT_ERROR_NOT_ALLOWED, /* no right to that VLAN, or not an admin */
   SERVAL_CLIENT_ERROR_NO_SUCH_VLAN,
   SERVAL_CLIENT_ERROR_NO_SUCH_USER,
   SERVAL_CLIENT_ERROR_EXISTS,
@@ -31,7 +32,8 @@ typedef enum {
                                       * then logs in with the password */
 } ServalClientError;
 
-typedef enum {
+typedef enum
+{
   SERVAL_CLIENT_STATE_DISCONNECTED,
   SERVAL_CLIENT_STATE_CONNECTING,
   SERVAL_CLIENT_STATE_ONLINE,
@@ -50,14 +52,14 @@ G_DECLARE_FINAL_TYPE (ServalClient, serval_client, SERVAL, CLIENT, GObject)
 typedef void (*ServalClientFrameFunc) (ServalClientVlan *vlan, const guint8 *frame, gsize len,
                                        gpointer user_data);
 
-const char  *serval_client_vlan_get_name (ServalClientVlan *vlan);
-guint32      serval_client_vlan_get_tag (ServalClientVlan *vlan);
+const char *serval_client_vlan_get_name (ServalClientVlan *vlan);
+guint32 serval_client_vlan_get_tag (ServalClientVlan *vlan);
 /* (nullable) */
-ServalTap   *serval_client_vlan_get_tap (ServalClientVlan *vlan);
+ServalTap *serval_client_vlan_get_tap (ServalClientVlan *vlan);
 /* (element-type ServalMember): the members, this client included. */
-GListModel  *serval_client_vlan_get_members (ServalClientVlan *vlan);
+GListModel *serval_client_vlan_get_members (ServalClientVlan *vlan);
 /* Sends a frame into the VLAN (for VLANs joined without a TAP). */
-gboolean     serval_client_vlan_send (ServalClientVlan *vlan, const guint8 *frame, gsize len);
+gboolean serval_client_vlan_send (ServalClientVlan *vlan, const guint8 *frame, gsize len);
 
 /* @fingerprint: (nullable) the pinned server fingerprint. */
 ServalClient *serval_client_new (const char *server, const char *user, const char *password,
@@ -66,47 +68,47 @@ ServalClientState serval_client_get_state (ServalClient *client);
 /* TRUE if the last successful login used a resume token instead of the
  * password. The client keeps the token the server gives at login in memory
  * only (never on disk) and tries it first when it connects again. */
-gboolean          serval_client_get_resumed (ServalClient *client);
+gboolean serval_client_get_resumed (ServalClient *client);
 /* TRUE if the last connection resumed the TLS session of the one before
  * (a session ticket: no certificate, no signature). The client keeps the
  * ticket in memory only and uses it once, with the same server. */
-gboolean          serval_client_get_tls_resumed (ServalClient *client);
+gboolean serval_client_get_tls_resumed (ServalClient *client);
 /* On by default; off, every connection makes a full TLS handshake (to
  * measure that, or to rule resumption out when looking for a problem). */
-void              serval_client_set_tls_resumption (ServalClient *client, gboolean enabled);
-const char  *serval_client_get_server (ServalClient *client);
-const char  *serval_client_get_user (ServalClient *client);
-gboolean     serval_client_get_admin (ServalClient *client);
+void serval_client_set_tls_resumption (ServalClient *client, gboolean enabled);
+const char *serval_client_get_server (ServalClient *client);
+const char *serval_client_get_user (ServalClient *client);
+gboolean serval_client_get_admin (ServalClient *client);
 /* The last connection problem, or NULL. */
-const char  *serval_client_get_last_error (ServalClient *client);
+const char *serval_client_get_last_error (ServalClient *client);
 /* The fingerprint the server showed on the last attempt (nullable). */
-const char  *serval_client_get_peer_fingerprint (ServalClient *client);
+const char *serval_client_get_peer_fingerprint (ServalClient *client);
 /* (element-type ServalClientVlan) the joined VLANs */
-GListModel  *serval_client_get_vlans (ServalClient *client);
-void         serval_client_set_host_name (ServalClient *client, const char *host);
+GListModel *serval_client_get_vlans (ServalClient *client);
+void serval_client_set_host_name (ServalClient *client, const char *host);
 /* Whether Hello says this client takes frames with offload metadata (GSO
  * frames up to 64 KiB, partial checksums; segmented in software for a
  * device without offloads). Default: TRUE unless SERVAL_TAP_OFFLOAD=0.
  * Takes effect at the next connection. */
-void         serval_client_set_offload (ServalClient *client, gboolean offload);
+void serval_client_set_offload (ServalClient *client, gboolean offload);
 
 /* Connects and logs in once; afterwards, lost connections are retried on
  * their own until serval_client_disconnect(). Cancelling @cancellable before
  * the first login gives up at once: the call ends with G_IO_ERROR_CANCELLED
  * and the client stops trying, as after serval_client_disconnect(). */
-void         serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
-                                          GAsyncReadyCallback callback, gpointer user_data);
-gboolean     serval_client_connect_finish (ServalClient *client, GAsyncResult *result, GError **error);
-void         serval_client_disconnect (ServalClient *client);
+void serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+gboolean serval_client_connect_finish (ServalClient *client, GAsyncResult *result, GError **error);
+void serval_client_disconnect (ServalClient *client);
 
 /* Joins @vlan; frames go to @tap, or to @frame_func when @tap is NULL.
  * Cancelling @cancellable ends the call at once with G_IO_ERROR_CANCELLED;
  * the client does not take up @vlan when the server's answer comes later, and
  * asks the server to leave it again. */
-void         serval_client_join_async (ServalClient *client, const char *vlan, ServalTap *tap,
-                                       ServalClientFrameFunc frame_func, gpointer frame_data,
-                                       GCancellable *cancellable, GAsyncReadyCallback callback,
-                                       gpointer user_data);
+void serval_client_join_async (ServalClient *client, const char *vlan, ServalTap *tap,
+                               ServalClientFrameFunc frame_func, gpointer frame_data,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data);
 /* Returns (transfer full) the joined VLAN. */
 ServalClientVlan *serval_client_join_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
@@ -130,9 +132,9 @@ ServalClientVlan *serval_client_join_finish (ServalClient *client, GAsyncResult 
  * serval_client_get_vlans() and its TAP device is stopped; #ServalClient::vlan-removed
  * is not emitted, as that is for removals the user did not ask for.
  */
-void         serval_client_leave_async (ServalClient *client, const char *vlan,
-                                        GCancellable *cancellable, GAsyncReadyCallback callback,
-                                        gpointer user_data);
+void serval_client_leave_async (ServalClient *client, const char *vlan,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data);
 /**
  * serval_client_leave_finish:
  * @client: a #ServalClient
@@ -141,7 +143,7 @@ void         serval_client_leave_async (ServalClient *client, const char *vlan,
  *
  * Returns: %TRUE if the server did it, else %FALSE with @error set
  */
-gboolean     serval_client_leave_finish (ServalClient *client, GAsyncResult *result, GError **error);
+gboolean serval_client_leave_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 /**
  * serval_client_vlan_add_async:
@@ -153,9 +155,9 @@ gboolean     serval_client_leave_finish (ServalClient *client, GAsyncResult *res
  *
  * Asks the server to create @vlan. Needs an administrator.
  */
-void         serval_client_vlan_add_async (ServalClient *client, const char *vlan,
-                                           GCancellable *cancellable, GAsyncReadyCallback callback,
-                                           gpointer user_data);
+void serval_client_vlan_add_async (ServalClient *client, const char *vlan,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
 /**
  * serval_client_vlan_add_finish:
  * @client: a #ServalClient
@@ -164,7 +166,7 @@ void         serval_client_vlan_add_async (ServalClient *client, const char *vla
  *
  * Returns: %TRUE if the server did it, else %FALSE with @error set
  */
-gboolean     serval_client_vlan_add_finish (ServalClient *client, GAsyncResult *result, GError **error);
+gboolean serval_client_vlan_add_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 /**
  * serval_client_vlan_delete_async:
@@ -177,9 +179,9 @@ gboolean     serval_client_vlan_add_finish (ServalClient *client, GAsyncResult *
  * Asks the server to delete @vlan; its members are removed from it. Needs an
  * administrator.
  */
-void         serval_client_vlan_delete_async (ServalClient *client, const char *vlan,
-                                              GCancellable *cancellable, GAsyncReadyCallback callback,
-                                              gpointer user_data);
+void serval_client_vlan_delete_async (ServalClient *client, const char *vlan,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data);
 /**
  * serval_client_vlan_delete_finish:
  * @client: a #ServalClient
@@ -188,7 +190,7 @@ void         serval_client_vlan_delete_async (ServalClient *client, const char *
  *
  * Returns: %TRUE if the server did it, else %FALSE with @error set
  */
-gboolean     serval_client_vlan_delete_finish (ServalClient *client, GAsyncResult *result, GError **error);
+gboolean serval_client_vlan_delete_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 /**
  * serval_client_user_add_async:
@@ -202,10 +204,10 @@ gboolean     serval_client_vlan_delete_finish (ServalClient *client, GAsyncResul
  *
  * Asks the server to create @user. Needs an administrator.
  */
-void         serval_client_user_add_async (ServalClient *client, const char *user,
-                                           const char *password, gboolean admin,
-                                           GCancellable *cancellable, GAsyncReadyCallback callback,
-                                           gpointer user_data);
+void serval_client_user_add_async (ServalClient *client, const char *user,
+                                   const char *password, gboolean admin,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
 /**
  * serval_client_user_add_finish:
  * @client: a #ServalClient
@@ -214,7 +216,7 @@ void         serval_client_user_add_async (ServalClient *client, const char *use
  *
  * Returns: %TRUE if the server did it, else %FALSE with @error set
  */
-gboolean     serval_client_user_add_finish (ServalClient *client, GAsyncResult *result, GError **error);
+gboolean serval_client_user_add_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 /**
  * serval_client_user_delete_async:
@@ -226,9 +228,9 @@ gboolean     serval_client_user_add_finish (ServalClient *client, GAsyncResult *
  *
  * Asks the server to delete @user; their sessions end. Needs an administrator.
  */
-void         serval_client_user_delete_async (ServalClient *client, const char *user,
-                                              GCancellable *cancellable, GAsyncReadyCallback callback,
-                                              gpointer user_data);
+void serval_client_user_delete_async (ServalClient *client, const char *user,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data);
 /**
  * serval_client_user_delete_finish:
  * @client: a #ServalClient
@@ -237,7 +239,7 @@ void         serval_client_user_delete_async (ServalClient *client, const char *
  *
  * Returns: %TRUE if the server did it, else %FALSE with @error set
  */
-gboolean     serval_client_user_delete_finish (ServalClient *client, GAsyncResult *result, GError **error);
+gboolean serval_client_user_delete_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 /**
  * serval_client_grant_async:
@@ -250,9 +252,9 @@ gboolean     serval_client_user_delete_finish (ServalClient *client, GAsyncResul
  *
  * Gives @user the right to join @vlan. Needs an administrator.
  */
-void         serval_client_grant_async (ServalClient *client, const char *user, const char *vlan,
-                                        GCancellable *cancellable, GAsyncReadyCallback callback,
-                                        gpointer user_data);
+void serval_client_grant_async (ServalClient *client, const char *user, const char *vlan,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data);
 /**
  * serval_client_grant_finish:
  * @client: a #ServalClient
@@ -261,7 +263,7 @@ void         serval_client_grant_async (ServalClient *client, const char *user, 
  *
  * Returns: %TRUE if the server did it, else %FALSE with @error set
  */
-gboolean     serval_client_grant_finish (ServalClient *client, GAsyncResult *result, GError **error);
+gboolean serval_client_grant_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 /**
  * serval_client_revoke_async:
@@ -274,9 +276,9 @@ gboolean     serval_client_grant_finish (ServalClient *client, GAsyncResult *res
  *
  * Takes from @user the right to join @vlan. Needs an administrator.
  */
-void         serval_client_revoke_async (ServalClient *client, const char *user, const char *vlan,
-                                         GCancellable *cancellable, GAsyncReadyCallback callback,
-                                         gpointer user_data);
+void serval_client_revoke_async (ServalClient *client, const char *user, const char *vlan,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data);
 /**
  * serval_client_revoke_finish:
  * @client: a #ServalClient
@@ -285,7 +287,7 @@ void         serval_client_revoke_async (ServalClient *client, const char *user,
  *
  * Returns: %TRUE if the server did it, else %FALSE with @error set
  */
-gboolean     serval_client_revoke_finish (ServalClient *client, GAsyncResult *result, GError **error);
+gboolean serval_client_revoke_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 /**
  * serval_client_kick_async:
@@ -298,9 +300,9 @@ gboolean     serval_client_revoke_finish (ServalClient *client, GAsyncResult *re
  *
  * Removes @user from @vlan. Needs an administrator.
  */
-void         serval_client_kick_async (ServalClient *client, const char *user, const char *vlan,
-                                       GCancellable *cancellable, GAsyncReadyCallback callback,
-                                       gpointer user_data);
+void serval_client_kick_async (ServalClient *client, const char *user, const char *vlan,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data);
 /**
  * serval_client_kick_finish:
  * @client: a #ServalClient
@@ -309,20 +311,20 @@ void         serval_client_kick_async (ServalClient *client, const char *user, c
  *
  * Returns: %TRUE if the server did it, else %FALSE with @error set
  */
-gboolean     serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **error);
+gboolean serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
-void         serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
-                                             GAsyncReadyCallback callback, gpointer user_data);
+void serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
 /* (element-type ServalVlanInfo) (transfer container) */
-GPtrArray   *serval_client_list_vlans_finish (ServalClient *client, GAsyncResult *result, GError **error);
-void         serval_client_list_members_async (ServalClient *client, const char *vlan,
-                                               GCancellable *cancellable, GAsyncReadyCallback callback,
-                                               gpointer user_data);
+GPtrArray *serval_client_list_vlans_finish (ServalClient *client, GAsyncResult *result, GError **error);
+void serval_client_list_members_async (ServalClient *client, const char *vlan,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
 /* (element-type ServalMember) (transfer full) */
-GListModel  *serval_client_list_members_finish (ServalClient *client, GAsyncResult *result, GError **error);
-void         serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
-                                             GAsyncReadyCallback callback, gpointer user_data);
+GListModel *serval_client_list_members_finish (ServalClient *client, GAsyncResult *result, GError **error);
+void serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
 /* (element-type ServalUserInfo) (transfer container) */
-GPtrArray   *serval_client_list_users_finish (ServalClient *client, GAsyncResult *result, GError **error);
+GPtrArray *serval_client_list_users_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -7,7 +7,10 @@
 #include "constraints.h"
 #include "der_encoder.h"
 
+/* The quark's name is a string, not a subtraction. */
+/* clang-format off */
 G_DEFINE_QUARK (serval-codec-error-quark, serval_codec_error)
+/* clang-format on */
 
 /* asn1c's recursion guard is off when max_stack_size is 0: always set it.
  * Our schema nests a few levels deep only. */
@@ -80,11 +83,11 @@ der_walk (const guint8 *p, const guint8 *end, int depth)
           gsize k = p[0] & 0x7f, i;
 
           if (k == 0 || k > 3 || (gsize) (end - p) < 1 + k || p[1] == 0)
-            return FALSE;   /* indefinite, too long, or not minimal */
+            return FALSE; /* indefinite, too long, or not minimal */
           for (len = 0, i = 0; i < k; i++)
             len = (len << 8) | p[1 + i];
           if (len < 0x80)
-            return FALSE;   /* not minimal */
+            return FALSE; /* not minimal */
           n = 1 + k;
         }
       p += n;
@@ -118,7 +121,8 @@ serval_message_decode (const guint8 *body, gsize len, GError **error)
     {
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_MALFORMED,
                    "The message is not valid DER (indefinite or non-minimal lengths, "
-                   "nesting deeper than %d, or lengths past its end)", MAX_DER_DEPTH);
+                   "nesting deeper than %d, or lengths past its end)",
+                   MAX_DER_DEPTH);
       return NULL;
     }
 
@@ -129,9 +133,8 @@ serval_message_decode (const guint8 *body, gsize len, GError **error)
        * too. A failed decode may have allocated: free it. */
       ASN_STRUCT_FREE (asn_DEF_Message, msg);
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_MALFORMED,
-                   rv.code == RC_OK ? "The message has %" G_GSIZE_FORMAT " bytes after its end"
-                   : rv.code == RC_WMORE ? "The message is truncated (%" G_GSIZE_FORMAT " bytes read)"
-                   : "The message is not valid DER (failed after %" G_GSIZE_FORMAT " bytes)",
+                   rv.code == RC_OK ? "The message has %" G_GSIZE_FORMAT " bytes after its end" : rv.code == RC_WMORE ? "The message is truncated (%" G_GSIZE_FORMAT " bytes read)" :
+                                                                                                                        "The message is not valid DER (failed after %" G_GSIZE_FORMAT " bytes)",
                    rv.code == RC_OK ? len - rv.consumed : (gsize) rv.consumed);
       return NULL;
     }
@@ -163,9 +166,10 @@ serval_message_free (Message_t *msg)
     ASN_STRUCT_FREE (asn_DEF_Message, msg);
 }
 
-typedef struct {
+typedef struct
+{
   GByteArray *out;
-  guint start;      /* where this message's body begins in out */
+  guint start; /* where this message's body begins in out */
 } Appender;
 
 static int
@@ -270,7 +274,9 @@ der_int_size (guint32 v)
 static gsize
 der_length_size (gsize len)
 {
-  return len < 0x80 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 4;
+  return len < 0x80 ? 1 : len < 0x100 ? 2 :
+                      len < 0x10000   ? 3 :
+                                        4;
 }
 
 /* Offload's six INTEGERs, in order. */
@@ -311,7 +317,7 @@ serval_data_header_offload (guint8 *hdr, guint32 vlan, gsize frame_len, const Se
     {
       offload_values (off, ov);
       for (int k = 0; k < 6; k++)
-        olen += 2 + der_int_size (ov[k]);   /* at most 30: a one-byte length */
+        olen += 2 + der_int_size (ov[k]); /* at most 30: a one-byte length */
     }
   inner = 2 + isz + (off != NULL ? 2 + olen : 0) + 1 + der_length_size (frame_len) + frame_len;
   body = 1 + der_length_size (inner) + inner;
@@ -360,7 +366,7 @@ der_get_length (const guint8 *p, gsize avail, gsize *len)
   for (i = 0; i < n; i++)
     v = (v << 8) | p[1 + i];
   if (v < 0x80 || der_length_size (v) != 1 + n)
-    return 0;  /* not minimal: leave it to the full decoder */
+    return 0; /* not minimal: leave it to the full decoder */
   *len = v;
   return 1 + n;
 }
@@ -380,9 +386,9 @@ der_get_uint (const guint8 *p, const guint8 *end, guint8 tag, guint32 *value)
     return 0;
   p += 2;
   if (p[0] & 0x80)
-    return 0;  /* negative */
+    return 0; /* negative */
   if (ilen > 1 && p[0] == 0 && !(p[1] & 0x80))
-    return 0;  /* not minimal */
+    return 0; /* not minimal */
   for (i = 0; i < ilen; i++)
     v = (v << 8) | p[i];
   *value = v;
@@ -482,7 +488,7 @@ serval_offload_from_asn (const Offload_t *in, ServalOffload *off)
 Message_t *
 serval_message_new (Message_PR kind)
 {
-  Message_t *msg = calloc (1, sizeof *msg);   /* asn1c frees with free() */
+  Message_t *msg = calloc (1, sizeof *msg); /* asn1c frees with free() */
 
   msg->present = kind;
   return msg;

@@ -18,9 +18,10 @@ G_BEGIN_DECLS
 
 /* The fields of Linux's struct virtio_net_hdr, with the same values
  * (offsets from the frame's first byte); DataFrame.offload on the wire. */
-typedef struct {
-  guint8  flags;        /* SERVAL_OFFLOAD_NEEDS_CSUM | SERVAL_OFFLOAD_DATA_VALID */
-  guint8  gso_type;     /* SERVAL_GSO_NONE/TCPV4/UDP/TCPV6/UDP_L4, | SERVAL_GSO_ECN */
+typedef struct
+{
+  guint8 flags;    /* SERVAL_OFFLOAD_NEEDS_CSUM | SERVAL_OFFLOAD_DATA_VALID */
+  guint8 gso_type; /* SERVAL_GSO_NONE/TCPV4/UDP/TCPV6/UDP_L4, | SERVAL_GSO_ECN */
   guint16 hdr_len;
   guint16 gso_size;
   guint16 csum_start;
@@ -29,12 +30,12 @@ typedef struct {
 
 #define SERVAL_OFFLOAD_NEEDS_CSUM 1
 #define SERVAL_OFFLOAD_DATA_VALID 2
-#define SERVAL_GSO_NONE   0
-#define SERVAL_GSO_TCPV4  1
-#define SERVAL_GSO_UDP    3
-#define SERVAL_GSO_TCPV6  4
-#define SERVAL_GSO_UDP_L4 5
-#define SERVAL_GSO_ECN    0x80
+#define SERVAL_GSO_NONE           0
+#define SERVAL_GSO_TCPV4          1
+#define SERVAL_GSO_UDP            3
+#define SERVAL_GSO_TCPV6          4
+#define SERVAL_GSO_UDP_L4         5
+#define SERVAL_GSO_ECN            0x80
 
 /**
  * ServalFrame:
@@ -48,7 +49,8 @@ typedef struct {
  * A frame and what travels with it. Everything is borrowed: valid only
  * during the call that passes it.
  */
-typedef struct {
+typedef struct
+{
   const guint8 *data;
   gsize len;
   guint32 vlan;

@@ -4,12 +4,12 @@
 
 #include <string.h>
 
-#define ETH_HLEN 14
+#define ETH_HLEN       14
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_QINQ 0x88a8
-#define IPPROTO_TCP_ 6
+#define IPPROTO_TCP_   6
 
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
@@ -169,9 +169,10 @@ parse_ethernet (const guint8 *frame, gsize len, gsize *l3, guint16 *type)
 }
 
 /* Where the headers of a TCP frame to segment end. */
-typedef struct {
+typedef struct
+{
   gboolean v4;
-  gsize l3, l4, hlen;     /* IP header, TCP header, payload offsets */
+  gsize l3, l4, hlen; /* IP header, TCP header, payload offsets */
   guint16 ip_id;
 } TcpHeaders;
 
@@ -196,7 +197,7 @@ parse_tcp (const guint8 *frame, gsize len, const ServalOffload *off, TcpHeaders 
       if (frame[h->l3 + 9] != IPPROTO_TCP_)
         return SERVAL_GSO_UNSUPPORTED;
       if (get16 (frame + h->l3 + 6) & 0x3fff)
-        return SERVAL_GSO_BAD_HEADERS;   /* a fragment cannot be segmented */
+        return SERVAL_GSO_BAD_HEADERS; /* a fragment cannot be segmented */
       h->ip_id = get16 (frame + h->l3 + 4);
       h->l4 = h->l3 + ihl;
     }
@@ -205,7 +206,7 @@ parse_tcp (const guint8 *frame, gsize len, const ServalOffload *off, TcpHeaders 
       if (ethertype != ETHERTYPE_IPV6 || len < h->l3 + 40 || (frame[h->l3] >> 4) != 6)
         return SERVAL_GSO_BAD_HEADERS;
       if (frame[h->l3 + 6] != IPPROTO_TCP_)
-        return SERVAL_GSO_UNSUPPORTED;   /* extension headers */
+        return SERVAL_GSO_UNSUPPORTED; /* extension headers */
       h->ip_id = 0;
       h->l4 = h->l3 + 40;
     }
@@ -302,7 +303,7 @@ serval_gso_segment (const guint8 *frame, gsize len, const ServalOffload *off, gu
       return complete_csum (frame, len, off, scratch, func, user_data);
     }
   if (type != SERVAL_GSO_TCPV4 && type != SERVAL_GSO_TCPV6)
-    return SERVAL_GSO_UNSUPPORTED;   /* UFO/USO: never enabled on our TAP devices */
+    return SERVAL_GSO_UNSUPPORTED; /* UFO/USO: never enabled on our TAP devices */
   if ((r = parse_tcp (frame, len, off, &h)) != SERVAL_GSO_OK)
     return r;
 
@@ -317,7 +318,8 @@ serval_gso_segment (const guint8 *frame, gsize len, const ServalOffload *off, gu
   return SERVAL_GSO_OK;
 }
 
-typedef struct {
+typedef struct
+{
   const ServalFrame *whole;
   ServalFrameFunc func;
   gpointer user_data;

@@ -49,7 +49,8 @@ G_BEGIN_DECLS
  *
  * What became of a frame with offload metadata: done, or why it was refused.
  */
-typedef enum {
+typedef enum
+{
   SERVAL_GSO_OK = 0,
   SERVAL_GSO_BAD_HEADERS,
   SERVAL_GSO_BAD_METADATA,

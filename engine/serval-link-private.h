@@ -28,7 +28,7 @@ struct _ServalLink
    * timer and flushes the queue at the end of its dispatch. */
   ServalPoller *poller;
   ServalPollerEntry *entry;
-  int fd;                  /* the transport's socket in the poller, or -1 */
+  int fd; /* the transport's socket in the poller, or -1 */
   /* Per-link sources (the transport's), only where epoll on the socket
    * cannot be used: a transport without a socket, or one that cannot read
    * although the socket has input (it waits for something else, e.g. to
@@ -48,7 +48,7 @@ struct _ServalLink
   guint keepalive_timeout;
   gint64 last_rx;
   gint64 next_ping;
-  gint64 last_big_flush;   /* when more than SMALL_BUFFER bytes last left at once */
+  gint64 last_big_flush; /* when more than SMALL_BUFFER bytes last left at once */
   guint32 ping_nonce;
 
   guint64 frames_dropped;
@@ -56,8 +56,8 @@ struct _ServalLink
   guint closing : 1;
   guint closed : 1;
   guint started : 1;
-  guint want_write : 1;    /* unsent bytes: the socket's writability is watched */
-  guint bufs_grown : 1;    /* a buffer grew past SMALL_BUFFER: give it back when idle */
+  guint want_write : 1; /* unsent bytes: the socket's writability is watched */
+  guint bufs_grown : 1; /* a buffer grew past SMALL_BUFFER: give it back when idle */
 };
 
 void serval_link_close_with (ServalLink *link, int code, const char *format, ...) G_GNUC_PRINTF (3, 4);

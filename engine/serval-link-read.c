@@ -32,8 +32,7 @@ handle_body (ServalLink *link, const guint8 *body, gsize len)
   msg = serval_message_decode (body, len, &error);
   if (msg == NULL)
     {
-      serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, _("%s sent a bad message: %s"),
-                              link->peer, error->message);
+      serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, _("%s sent a bad message: %s"), link->peer, error->message);
       return FALSE;
     }
 
@@ -82,8 +81,7 @@ parse_messages (ServalLink *link, const guint8 *p, gsize avail)
         break;
       if (!serval_frame_length (p + used, &len, &error))
         {
-          serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, _("%s broke the protocol: %s"),
-                                  link->peer, error->message);
+          serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, _("%s broke the protocol: %s"), link->peer, error->message);
           return -1;
         }
       if (avail - used < SERVAL_LENGTH_PREFIX + len)
@@ -152,8 +150,7 @@ link_read_once (ServalLink *link, ServalPoller *poller)
     return n;
   if (n < 0)
     {
-      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, _("The connection to %s failed: %s"),
-                              link->peer, error->message);
+      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, _("The connection to %s failed: %s"), link->peer, error->message);
       return -1;
     }
   if (n == 0)

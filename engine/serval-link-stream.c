@@ -18,7 +18,7 @@ typedef struct
   GIOStream *stream;
   GPollableInputStream *in;
   GPollableOutputStream *out;
-  int fd;                  /* the socket under the stream, or -1 */
+  int fd; /* the socket under the stream, or -1 */
 } ServalLinkStream;
 
 /* The socket under @stream (plain or TLS), or NULL. (transfer none) */

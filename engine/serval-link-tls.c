@@ -28,7 +28,7 @@ typedef struct
   ServalTlsSession *tls;
   gnutls_session_t gs;
   GSocketConnection *conn;
-  int fd;                  /* the socket; -1 once closed */
+  int fd; /* the socket; -1 once closed */
   /* Ciphertext read ahead: one recv() serves GnuTLS's reads of record
    * headers and bodies (two each otherwise). Only while a read is under
    * way or when it stopped early; freed when drained. */
@@ -306,9 +306,9 @@ tls_create_source (ServalLinkTransport *transport, GIOCondition condition)
 
   if (condition & G_IO_IN)
     return g_pollable_input_stream_create_source (
-      G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream)), NULL);
+        G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream)), NULL);
   return g_pollable_output_stream_create_source (
-    G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream)), NULL);
+      G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream)), NULL);
 }
 
 /* close_notify, if the socket takes it now; then the link is done with
@@ -406,10 +406,11 @@ serval_link_new_tls (ServalTlsSession *tls, const char *peer)
 }
 /* --- connecting (TCP, then the TLS handshake) ------------------------------ */
 
-typedef struct {
+typedef struct
+{
   char *server;
-  char *fingerprint;        /* expected, or NULL */
-  char *peer_fingerprint;   /* what the server showed */
+  char *fingerprint;      /* expected, or NULL */
+  char *peer_fingerprint; /* what the server showed */
   GBytes *resume;
   ServalTlsSession *tls;
 } ConnectData;
@@ -468,7 +469,7 @@ tcp_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         g_task_return_new_error (task, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CONNECT,
                                  _("Cannot reach the Serval server %s (%s). Check the address, "
                                    "that serval-server runs there and that no firewall blocks the port."),
-                                 data->server, error->message);
+                                    data->server, error->message);
       return;
     }
 
@@ -520,7 +521,8 @@ serval_link_connect_async (const char *server, const char *fingerprint, GBytes *
   {
     g_autoptr(GSocketConnectable) addr = g_network_address_parse (server, SERVAL_DEFAULT_PORT, NULL);
     g_autoptr(GInetAddress) ip = addr != NULL ?
-      g_inet_address_new_from_string (g_network_address_get_hostname (G_NETWORK_ADDRESS (addr))) : NULL;
+                                      g_inet_address_new_from_string (g_network_address_get_hostname (G_NETWORK_ADDRESS (addr))) :
+                                      NULL;
 
     if (ip != NULL && g_inet_address_get_is_loopback (ip))
       g_socket_client_set_enable_proxy (client, FALSE);

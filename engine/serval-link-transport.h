@@ -39,7 +39,8 @@ typedef struct _ServalLinkTransport ServalLinkTransport;
  *
  * What send() of #ServalLinkTransportFuncs did.
  */
-typedef enum {
+typedef enum
+{
   SERVAL_LINK_SEND_DONE,
   SERVAL_LINK_SEND_AGAIN,
   SERVAL_LINK_SEND_ERROR,
@@ -95,7 +96,8 @@ typedef enum {
  * link's main context (single-threaded, like the link), never after
  * free().
  */
-typedef struct {
+typedef struct
+{
   int (*start) (ServalLinkTransport *transport);
   GSource *(*create_source) (ServalLinkTransport *transport, GIOCondition condition);
 

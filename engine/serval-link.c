@@ -10,14 +10,21 @@
  * (reading and framing: serval-link-read.c). The bytes move through a
  * ServalLinkTransport (serval-link-transport.h). */
 
+/* The quark's name is a string, not a subtraction. */
+/* clang-format off */
 G_DEFINE_QUARK (serval-link-error-quark, serval_link_error)
+/* clang-format on */
 
 /* Buffers that held more than this are given back once the link is idle
  * and they are empty (a join's member list grows the send buffer to 1-2 KiB,
  * which an idle link would otherwise keep for good). */
 #define SMALL_BUFFER 256
 
-enum { SIGNAL_CLOSED, N_SIGNALS };
+enum
+{
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ServalLink, serval_link, G_TYPE_OBJECT)
@@ -84,8 +91,8 @@ serval_link_class_init (ServalLinkClass *klass)
    * Emitted once, when the link is closed for any reason.
    */
   signals[SIGNAL_CLOSED] =
-    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+      g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                    NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -313,8 +320,7 @@ link_flush (ServalLink *link)
     }
   if (result == SERVAL_LINK_SEND_ERROR)
     {
-      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, _("Sending to %s failed: %s"),
-                              link->peer, error->message);
+      serval_link_close_with (link, SERVAL_LINK_ERROR_IO, _("Sending to %s failed: %s"), link->peer, error->message);
       return;
     }
 
@@ -395,7 +401,7 @@ check_queue (ServalLink *link)
     {
       serval_link_close_with (link, SERVAL_LINK_ERROR_TOO_SLOW,
                               _("%s does not read what is sent to it (over %d MiB queued)"),
-                              link->peer, SERVAL_LINK_QUEUE_HARD_LIMIT / (1024 * 1024));
+                                 link->peer, SERVAL_LINK_QUEUE_HARD_LIMIT / (1024 * 1024));
       return FALSE;
     }
   /* Compact when the sent part dominates. */

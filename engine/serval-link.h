@@ -22,13 +22,14 @@ G_BEGIN_DECLS
 #define SERVAL_LINK_ERROR (serval_link_error_quark ())
 GQuark serval_link_error_quark (void);
 
-typedef enum {
-  SERVAL_LINK_ERROR_CLOSED,        /* the peer closed the connection */
-  SERVAL_LINK_ERROR_TIMEOUT,       /* nothing heard within the keepalive timeout */
-  SERVAL_LINK_ERROR_PROTOCOL,      /* the peer sent bytes that are not Serval messages */
-  SERVAL_LINK_ERROR_TOO_SLOW,      /* the peer does not read: send queue over its limit */
-  SERVAL_LINK_ERROR_IO,            /* the connection failed */
-  SERVAL_LINK_ERROR_CONNECT,       /* cannot reach the server */
+typedef enum
+{
+  SERVAL_LINK_ERROR_CLOSED,   /* the peer closed the connection */
+  SERVAL_LINK_ERROR_TIMEOUT,  /* nothing heard within the keepalive timeout */
+  SERVAL_LINK_ERROR_PROTOCOL, /* the peer sent bytes that are not Serval messages */
+  SERVAL_LINK_ERROR_TOO_SLOW, /* the peer does not read: send queue over its limit */
+  SERVAL_LINK_ERROR_IO,       /* the connection failed */
+  SERVAL_LINK_ERROR_CONNECT,  /* cannot reach the server */
 } ServalLinkError;
 
 /* Queued bytes over which data frames are dropped (management still goes). */
@@ -58,32 +59,32 @@ typedef void (*ServalLinkMessageFunc) (ServalLink *link, const Message_t *msg, g
  */
 typedef void (*ServalLinkDataFunc) (ServalLink *link, const ServalFrame *frame, gpointer user_data);
 
-ServalLink  *serval_link_new (GIOStream *stream, const char *peer);
-ServalLink  *serval_link_new_tls (ServalTlsSession *tls, const char *peer);
-void         serval_link_set_handlers (ServalLink *link, ServalLinkMessageFunc message_func,
-                                       ServalLinkDataFunc data_func, gpointer user_data);
-void         serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout);
-void         serval_link_start (ServalLink *link);
+ServalLink *serval_link_new (GIOStream *stream, const char *peer);
+ServalLink *serval_link_new_tls (ServalTlsSession *tls, const char *peer);
+void serval_link_set_handlers (ServalLink *link, ServalLinkMessageFunc message_func,
+                               ServalLinkDataFunc data_func, gpointer user_data);
+void serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout);
+void serval_link_start (ServalLink *link);
 
-gboolean     serval_link_send (ServalLink *link, const Message_t *msg, GError **error);
-gboolean     serval_link_send_take (ServalLink *link, Message_t *msg);
-gboolean     serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len);
-gboolean     serval_link_send_frame (ServalLink *link, const ServalFrame *frame);
+gboolean serval_link_send (ServalLink *link, const Message_t *msg, GError **error);
+gboolean serval_link_send_take (ServalLink *link, Message_t *msg);
+gboolean serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len);
+gboolean serval_link_send_frame (ServalLink *link, const ServalFrame *frame);
 
-void         serval_link_close (ServalLink *link, const GError *reason);
-void         serval_link_close_after_flush (ServalLink *link, const GError *reason);
-gboolean     serval_link_is_closed (ServalLink *link);
+void serval_link_close (ServalLink *link, const GError *reason);
+void serval_link_close_after_flush (ServalLink *link, const GError *reason);
+gboolean serval_link_is_closed (ServalLink *link);
 
-const char  *serval_link_get_peer (ServalLink *link);
-guint64      serval_link_get_frames_dropped (ServalLink *link);
-gsize        serval_link_get_queued (ServalLink *link);
+const char *serval_link_get_peer (ServalLink *link);
+guint64 serval_link_get_frames_dropped (ServalLink *link);
+gsize serval_link_get_queued (ServalLink *link);
 
-gboolean     serval_link_is_resumed (ServalLink *link);
-GBytes      *serval_link_get_resume_data (ServalLink *link);
+gboolean serval_link_is_resumed (ServalLink *link);
+GBytes *serval_link_get_resume_data (ServalLink *link);
 
-void         serval_link_connect_async (const char *server, const char *fingerprint,
-                                        GBytes *resume, GCancellable *cancellable,
-                                        GAsyncReadyCallback callback, gpointer user_data);
-ServalLink  *serval_link_connect_finish (GAsyncResult *result, char **peer_fingerprint, GError **error);
+void serval_link_connect_async (const char *server, const char *fingerprint,
+                                GBytes *resume, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+ServalLink *serval_link_connect_finish (GAsyncResult *result, char **peer_fingerprint, GError **error);
 
 G_END_DECLS

@@ -17,7 +17,8 @@ struct _ServalMember
   gint64 since;
 };
 
-enum {
+enum
+{
   PROP_0,
   PROP_USER,
   PROP_HOST,
@@ -102,19 +103,47 @@ serval_member_new (const char *user, const char *host, const guint8 mac[6],
   self->host = g_strdup (host);
   memcpy (self->mac, mac, 6);
   self->mac_string = serval_mac_to_string (mac);
-  self->addresses = g_strdupv ((char **) (addresses != NULL ? addresses : (const char *const[]) { NULL }));
+  self->addresses = g_strdupv ((char **) (addresses != NULL ? addresses : (const char *const[]){ NULL }));
   self->node = g_strdup (node);
   self->since = since;
   return self;
 }
 
-const char *serval_member_get_user (ServalMember *self) { return self->user; }
-const char *serval_member_get_host (ServalMember *self) { return self->host; }
-const char *serval_member_get_mac (ServalMember *self) { return self->mac_string; }
-const guint8 *serval_member_get_mac_bytes (ServalMember *self) { return self->mac; }
-const char *const *serval_member_get_addresses (ServalMember *self) { return (const char *const *) self->addresses; }
-const char *serval_member_get_node (ServalMember *self) { return self->node; }
-gint64 serval_member_get_since (ServalMember *self) { return self->since; }
+const char *
+serval_member_get_user (ServalMember *self)
+{
+  return self->user;
+}
+const char *
+serval_member_get_host (ServalMember *self)
+{
+  return self->host;
+}
+const char *
+serval_member_get_mac (ServalMember *self)
+{
+  return self->mac_string;
+}
+const guint8 *
+serval_member_get_mac_bytes (ServalMember *self)
+{
+  return self->mac;
+}
+const char *const *
+serval_member_get_addresses (ServalMember *self)
+{
+  return (const char *const *) self->addresses;
+}
+const char *
+serval_member_get_node (ServalMember *self)
+{
+  return self->node;
+}
+gint64
+serval_member_get_since (ServalMember *self)
+{
+  return self->since;
+}
 
 void
 serval_member_set_addresses (ServalMember *self, const char *const *addresses)

@@ -11,21 +11,21 @@ G_DECLARE_FINAL_TYPE (ServalMember, serval_member, SERVAL, MEMBER, GObject)
 ServalMember *serval_member_new (const char *user, const char *host, const guint8 mac[6],
                                  const char *const *addresses, const char *node, gint64 since);
 
-const char   *serval_member_get_user (ServalMember *member);
-const char   *serval_member_get_host (ServalMember *member);
+const char *serval_member_get_user (ServalMember *member);
+const char *serval_member_get_host (ServalMember *member);
 /* "02:ab:…" */
-const char   *serval_member_get_mac (ServalMember *member);
+const char *serval_member_get_mac (ServalMember *member);
 /* Its 6 bytes. */
 const guint8 *serval_member_get_mac_bytes (ServalMember *member);
 const char *const *serval_member_get_addresses (ServalMember *member);
-const char   *serval_member_get_node (ServalMember *member);
+const char *serval_member_get_node (ServalMember *member);
 /* Unix time the member joined. */
-gint64        serval_member_get_since (ServalMember *member);
-void          serval_member_set_addresses (ServalMember *member, const char *const *addresses);
+gint64 serval_member_get_since (ServalMember *member);
+void serval_member_set_addresses (ServalMember *member, const char *const *addresses);
 /* Same user, host and MAC. */
-gboolean      serval_member_same (ServalMember *a, ServalMember *b);
+gboolean serval_member_same (ServalMember *a, ServalMember *b);
 
-char         *serval_mac_to_string (const guint8 mac[6]);
+char *serval_mac_to_string (const guint8 mac[6]);
 
 /* A member read from asn1c's struct (the protocol's Member): made by the
  * message layer (serval-message-parse.c), which alone reads such structs;

@@ -38,7 +38,7 @@ add_strings (void *list, const char *const *strv, guint max)
 {
   for (guint i = 0; strv != NULL && strv[i] != NULL && i < max; i++)
     {
-      OCTET_STRING_t *s = calloc (1, sizeof *s);   /* asn1c frees with free() */
+      OCTET_STRING_t *s = calloc (1, sizeof *s); /* asn1c frees with free() */
 
       serval_asn_set_string (s, strv[i]);
       ASN_SEQUENCE_ADD (list, s);

@@ -184,8 +184,7 @@ parse_request_body (ServalRequest *req, const RequestBody_t *body)
     case RequestBody_PR_grant:
     case RequestBody_PR_revoke:
       {
-        const Grant_t *g = body->present == RequestBody_PR_grant ? &body->choice.grant
-                           : &body->choice.revoke;
+        const Grant_t *g = body->present == RequestBody_PR_grant ? &body->choice.grant : &body->choice.revoke;
 
         req->kind = body->present == RequestBody_PR_grant ? SERVAL_REQUEST_GRANT : SERVAL_REQUEST_REVOKE;
         req->user = serval_asn_dup_string (&g->user);

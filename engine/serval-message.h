@@ -40,7 +40,8 @@ G_BEGIN_DECLS
  * The protocol's ErrorCode, with its values. A peer may send codes that
  * this version does not know: they come through as they are.
  */
-typedef enum {
+typedef enum
+{
   SERVAL_ERROR_CODE_BAD_REQUEST = 0,
   SERVAL_ERROR_CODE_VERSION_MISMATCH = 1,
   SERVAL_ERROR_CODE_AUTH_FAILED = 2,
@@ -66,11 +67,12 @@ typedef enum {
  *
  * One VLAN of a list answer: what the server sends and the client gets.
  */
-typedef struct {
-  char     *name;
-  guint32   tag;
-  gboolean  allowed;
-  guint     members;
+typedef struct
+{
+  char *name;
+  guint32 tag;
+  gboolean allowed;
+  guint members;
 } ServalVlanInfo;
 
 /**
@@ -81,10 +83,11 @@ typedef struct {
  *
  * One user of a list answer.
  */
-typedef struct {
-  char     *name;
-  gboolean  admin;
-  GStrv     vlans;
+typedef struct
+{
+  char *name;
+  gboolean admin;
+  GStrv vlans;
 } ServalUserInfo;
 
 void serval_vlan_info_free (ServalVlanInfo *info);
@@ -101,7 +104,8 @@ void serval_user_info_free (ServalUserInfo *info);
  * @SERVAL_MESSAGE_PING: a ping
  * @SERVAL_MESSAGE_PONG: a pong
  */
-typedef enum {
+typedef enum
+{
   SERVAL_MESSAGE_UNKNOWN,
   SERVAL_MESSAGE_DATA,
   SERVAL_MESSAGE_HELLO,
@@ -129,11 +133,12 @@ ServalMessageKind serval_message_get_kind (const Message_t *msg);
  * @node: (nullable): the server node's name
  * @offload: whether the peer takes data frames with offload metadata
  */
-typedef struct {
-  int       version;
-  char     *software;
-  char     *node;
-  gboolean  offload;
+typedef struct
+{
+  int version;
+  char *software;
+  char *node;
+  gboolean offload;
 } ServalHello;
 
 /**
@@ -152,8 +157,8 @@ Message_t *serval_hello_build (const char *node, gboolean offload);
  *
  * Returns: %FALSE (and @hello empty) if @msg is not a Hello
  */
-gboolean   serval_hello_parse (const Message_t *msg, ServalHello *hello);
-void       serval_hello_clear (ServalHello *hello);
+gboolean serval_hello_parse (const Message_t *msg, ServalHello *hello);
+void serval_hello_clear (ServalHello *hello);
 
 /* --- requests -------------------------------------------------------------- */
 
@@ -175,7 +180,8 @@ void       serval_hello_clear (ServalHello *hello);
  * @SERVAL_REQUEST_KICK: @user, @vlan
  * @SERVAL_REQUEST_LIST_USERS: nothing
  */
-typedef enum {
+typedef enum
+{
   SERVAL_REQUEST_UNKNOWN,
   SERVAL_REQUEST_LOGIN,
   SERVAL_REQUEST_JOIN,
@@ -209,17 +215,18 @@ typedef enum {
  * A parsed request. Strings are NUL-terminated UTF-8 copies; one with an
  * embedded NUL reads as empty.
  */
-typedef struct {
-  guint32            id;
-  ServalRequestKind  kind;
-  char              *user;
-  char              *host;
-  char              *vlan;
-  GBytes            *password;
-  GBytes            *token;
-  guint8             mac[6];
-  GStrv              addresses;
-  gboolean           admin;
+typedef struct
+{
+  guint32 id;
+  ServalRequestKind kind;
+  char *user;
+  char *host;
+  char *vlan;
+  GBytes *password;
+  GBytes *token;
+  guint8 mac[6];
+  GStrv addresses;
+  gboolean admin;
 } ServalRequest;
 
 /**
@@ -229,9 +236,9 @@ typedef struct {
  *
  * Returns: %FALSE (and @req empty) if @msg is not a request
  */
-gboolean   serval_request_parse (const Message_t *msg, ServalRequest *req);
-void       serval_request_clear (ServalRequest *req);
-void       serval_request_free (ServalRequest *req);
+gboolean serval_request_parse (const Message_t *msg, ServalRequest *req);
+void serval_request_clear (ServalRequest *req);
+void serval_request_free (ServalRequest *req);
 
 /**
  * serval_request_build_login:
@@ -281,7 +288,8 @@ Message_t *serval_request_build_kick (guint32 id, const char *user, const char *
  * @SERVAL_RESPONSE_MEMBERS: @members
  * @SERVAL_RESPONSE_USERS: @users
  */
-typedef enum {
+typedef enum
+{
   SERVAL_RESPONSE_UNKNOWN,
   SERVAL_RESPONSE_OK,
   SERVAL_RESPONSE_ERROR,
@@ -310,20 +318,21 @@ typedef enum {
  *
  * A parsed response. The lists own their elements.
  */
-typedef struct {
-  guint32             id;
-  ServalResponseKind  kind;
-  ServalErrorCode     error_code;
-  char               *error_text;
-  gboolean            admin;
-  guint               keepalive;
-  GStrv               servers;
-  GBytes             *token;
-  char               *vlan;
-  guint32             tag;
-  GPtrArray          *members;
-  GPtrArray          *vlans;
-  GPtrArray          *users;
+typedef struct
+{
+  guint32 id;
+  ServalResponseKind kind;
+  ServalErrorCode error_code;
+  char *error_text;
+  gboolean admin;
+  guint keepalive;
+  GStrv servers;
+  GBytes *token;
+  char *vlan;
+  guint32 tag;
+  GPtrArray *members;
+  GPtrArray *vlans;
+  GPtrArray *users;
 } ServalResponse;
 
 /**
@@ -333,9 +342,9 @@ typedef struct {
  *
  * Returns: %FALSE (and @resp empty) if @msg is not a response
  */
-gboolean   serval_response_parse (const Message_t *msg, ServalResponse *resp);
-void       serval_response_clear (ServalResponse *resp);
-void       serval_response_free (ServalResponse *resp);
+gboolean serval_response_parse (const Message_t *msg, ServalResponse *resp);
+void serval_response_clear (ServalResponse *resp);
+void serval_response_free (ServalResponse *resp);
 
 Message_t *serval_response_build_ok (guint32 id);
 /**
@@ -408,7 +417,8 @@ Message_t *serval_response_build_users (guint32 id, GPtrArray *users);
  * @SERVAL_EVENT_SERVERS: @servers
  * @SERVAL_EVENT_BYE: @code, @text
  */
-typedef enum {
+typedef enum
+{
   SERVAL_EVENT_UNKNOWN,
   SERVAL_EVENT_MEMBER_JOINED,
   SERVAL_EVENT_MEMBER_LEFT,
@@ -427,13 +437,14 @@ typedef enum {
  * @text: (nullable): why, for people (removed, bye)
  * @servers: (nullable): the server nodes (servers)
  */
-typedef struct {
-  ServalEventKind  kind;
-  char            *vlan;
-  ServalMember    *member;
-  ServalErrorCode  code;
-  char            *text;
-  GStrv            servers;
+typedef struct
+{
+  ServalEventKind kind;
+  char *vlan;
+  ServalMember *member;
+  ServalErrorCode code;
+  char *text;
+  GStrv servers;
 } ServalEvent;
 
 /**
@@ -443,9 +454,9 @@ typedef struct {
  *
  * Returns: %FALSE (and @event empty) if @msg is not an event
  */
-gboolean   serval_event_parse (const Message_t *msg, ServalEvent *event);
-void       serval_event_clear (ServalEvent *event);
-void       serval_event_free (ServalEvent *event);
+gboolean serval_event_parse (const Message_t *msg, ServalEvent *event);
+void serval_event_clear (ServalEvent *event);
+void serval_event_free (ServalEvent *event);
 
 /**
  * serval_event_build_member:

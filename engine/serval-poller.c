@@ -21,11 +21,11 @@ struct _ServalPollerEntry
   int fd;
   const ServalPollerFuncs *funcs;
   gpointer user_data;
-  guint32 events;          /* what epoll watches now; 0: not in the epoll set */
-  gint64 deadline;         /* -1: no timer */
-  guint heap_index;        /* in poller->heap, or G_MAXUINT */
-  GList dirty_link;        /* in poller->dirty, while dirty */
-  GList pending_link;      /* in poller->pending, while pending */
+  guint32 events;     /* what epoll watches now; 0: not in the epoll set */
+  gint64 deadline;    /* -1: no timer */
+  guint heap_index;   /* in poller->heap, or G_MAXUINT */
+  GList dirty_link;   /* in poller->dirty, while dirty */
+  GList pending_link; /* in poller->pending, while pending */
   guint dirty : 1;
   guint pending : 1;
   guint removed : 1;
@@ -34,17 +34,17 @@ struct _ServalPollerEntry
 struct _ServalPoller
 {
   GSource source;
-  int refs;                /* users (links); the GSource has its own count */
+  int refs; /* users (links); the GSource has its own count */
   GMainContext *context;
   int epfd;
   gpointer epfd_tag;
-  guint8 *buffer;          /* shared read buffer, SERVAL_POLLER_BUFFER_SIZE */
+  guint8 *buffer; /* shared read buffer, SERVAL_POLLER_BUFFER_SIZE */
   gboolean buffer_busy;
   GQueue dirty;
-  GSource *flush_source;   /* idle: flushes what was queued outside a dispatch */
+  GSource *flush_source; /* idle: flushes what was queued outside a dispatch */
   GQueue pending;
-  GPtrArray *heap;         /* ServalPollerEntry *, a binary min-heap on deadline */
-  GPtrArray *graveyard;    /* entries removed during a dispatch, freed at its end */
+  GPtrArray *heap;      /* ServalPollerEntry *, a binary min-heap on deadline */
+  GPtrArray *graveyard; /* entries removed during a dispatch, freed at its end */
   guint dispatching;
   gboolean nested_blocked; /* epfd left out of the poll while a nested loop runs */
   guint n_entries;
@@ -52,7 +52,7 @@ struct _ServalPoller
 };
 
 G_LOCK_DEFINE_STATIC (pollers);
-static GHashTable *pollers;   /* GMainContext * -> ServalPoller * */
+static GHashTable *pollers; /* GMainContext * -> ServalPoller * */
 
 /* --- timer heap ------------------------------------------------------------ */
 
@@ -409,7 +409,8 @@ entry_set_events (ServalPollerEntry *e, guint32 events, GError **error)
   if (e->fd < 0 || events == e->events)
     return TRUE;
   /* No interest: out of the set, or a hang-up would be reported forever. */
-  op = events == 0 ? EPOLL_CTL_DEL : e->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+  op = events == 0 ? EPOLL_CTL_DEL : e->events == 0 ? EPOLL_CTL_ADD :
+                                                      EPOLL_CTL_MOD;
   if (epoll_ctl (e->poller->epfd, op, e->fd, &ev) != 0)
     {
       int saved = errno;

@@ -61,7 +61,8 @@ typedef void (*ServalPollerFunc) (gpointer user_data);
  * of one without a fd that is never marked pending, ...). Within one
  * dispatch the order is: epoll events, pending entries, timers, flushes.
  */
-typedef struct {
+typedef struct
+{
   ServalPollerFunc readable;
   ServalPollerFunc writable;
   ServalPollerFunc flush;
@@ -86,7 +87,7 @@ typedef struct {
  * Returns: (transfer full): the poller; release it with
  *   serval_poller_unref()
  */
-ServalPoller      *serval_poller_ref_for_context (GMainContext *context);
+ServalPoller *serval_poller_ref_for_context (GMainContext *context);
 /**
  * serval_poller_ref:
  * @poller: a poller
@@ -95,7 +96,7 @@ ServalPoller      *serval_poller_ref_for_context (GMainContext *context);
  *
  * Returns: (transfer full): @poller, with one reference more
  */
-ServalPoller      *serval_poller_ref (ServalPoller *poller);
+ServalPoller *serval_poller_ref (ServalPoller *poller);
 /**
  * serval_poller_unref:
  * @poller: (transfer full): a poller
@@ -105,14 +106,14 @@ ServalPoller      *serval_poller_ref (ServalPoller *poller);
  * serval_poller_ref_for_context() of the context makes a new poller. Every
  * entry should be removed by then (a warning otherwise).
  */
-void               serval_poller_unref (ServalPoller *poller);
+void serval_poller_unref (ServalPoller *poller);
 /**
  * serval_poller_get_context:
  * @poller: a poller
  *
  * Returns: (transfer none): the main context the poller runs in
  */
-GMainContext      *serval_poller_get_context (ServalPoller *poller);
+GMainContext *serval_poller_get_context (ServalPoller *poller);
 
 /**
  * serval_poller_add:
@@ -139,7 +140,7 @@ ServalPollerEntry *serval_poller_add (ServalPoller *poller, int fd, const Serval
  * callback runs for it afterwards. Safe inside callbacks, its own included.
  * Removing an entry twice is a programming error.
  */
-void               serval_poller_remove (ServalPollerEntry *entry);
+void serval_poller_remove (ServalPollerEntry *entry);
 /**
  * serval_poller_set_interest:
  * @entry: an entry
@@ -151,7 +152,7 @@ void               serval_poller_remove (ServalPollerEntry *entry);
  * a hang-up is not reported either. Nothing for an entry without a fd. A
  * refusal of epoll is logged as critical.
  */
-void               serval_poller_set_interest (ServalPollerEntry *entry, gboolean read, gboolean write);
+void serval_poller_set_interest (ServalPollerEntry *entry, gboolean read, gboolean write);
 /**
  * serval_poller_mark_dirty:
  * @entry: an entry with a flush() callback
@@ -162,7 +163,7 @@ void               serval_poller_set_interest (ServalPollerEntry *entry, gboolea
  * the poller in the next main-loop iteration, after the sources ready then.
  * Marking an entry already dirty does nothing.
  */
-void               serval_poller_mark_dirty (ServalPollerEntry *entry);
+void serval_poller_mark_dirty (ServalPollerEntry *entry);
 /**
  * serval_poller_mark_pending:
  * @entry: an entry with a readable() callback
@@ -173,7 +174,7 @@ void               serval_poller_mark_dirty (ServalPollerEntry *entry);
  * in a dispatch (from a pending readable(), a timer or a flush) or outside
  * one, in the next dispatch, which then comes without waiting for the fd.
  */
-void               serval_poller_mark_pending (ServalPollerEntry *entry);
+void serval_poller_mark_pending (ServalPollerEntry *entry);
 /**
  * serval_poller_set_timer:
  * @entry: an entry with a timer() callback
@@ -183,7 +184,7 @@ void               serval_poller_mark_pending (ServalPollerEntry *entry);
  * %SERVAL_POLLER_TIMER_SLACK_US); -1 (any negative value) unsets it. An
  * entry has one timer: this replaces the one before.
  */
-void               serval_poller_set_timer (ServalPollerEntry *entry, gint64 deadline);
+void serval_poller_set_timer (ServalPollerEntry *entry, gint64 deadline);
 
 /**
  * serval_poller_batch_begin:
@@ -196,7 +197,7 @@ void               serval_poller_set_timer (ServalPollerEntry *entry, gint64 dea
  * nest. Within a batch, a main loop run from a callback does not dispatch
  * the poller.
  */
-void               serval_poller_batch_begin (ServalPoller *poller);
+void serval_poller_batch_begin (ServalPoller *poller);
 /**
  * serval_poller_batch_end:
  * @poller: a poller
@@ -205,7 +206,7 @@ void               serval_poller_batch_begin (ServalPoller *poller);
  * flush() of every dirty entry, unless it runs within the poller's own
  * dispatch, whose end flushes them.
  */
-void               serval_poller_batch_end (ServalPoller *poller);
+void serval_poller_batch_end (ServalPoller *poller);
 
 /**
  * SERVAL_POLLER_BUFFER_SIZE:
@@ -225,7 +226,7 @@ void               serval_poller_batch_end (ServalPoller *poller);
  * Returns: (transfer none) (nullable): %SERVAL_POLLER_BUFFER_SIZE bytes, or
  *   %NULL while another caller has it
  */
-guint8            *serval_poller_borrow_buffer (ServalPoller *poller);
+guint8 *serval_poller_borrow_buffer (ServalPoller *poller);
 /**
  * serval_poller_return_buffer:
  * @poller: a poller
@@ -233,7 +234,7 @@ guint8            *serval_poller_borrow_buffer (ServalPoller *poller);
  *
  * Gives the shared buffer back.
  */
-void               serval_poller_return_buffer (ServalPoller *poller, guint8 *buffer);
+void serval_poller_return_buffer (ServalPoller *poller, guint8 *buffer);
 
 /**
  * serval_poller_get_n_entries:
@@ -243,7 +244,7 @@ void               serval_poller_return_buffer (ServalPoller *poller, guint8 *bu
  *
  * Returns: the entries watched (added and not removed)
  */
-guint              serval_poller_get_n_entries (ServalPoller *poller);
+guint serval_poller_get_n_entries (ServalPoller *poller);
 /**
  * serval_poller_get_n_dispatches:
  * @poller: a poller
@@ -252,7 +253,7 @@ guint              serval_poller_get_n_entries (ServalPoller *poller);
  *
  * Returns: the dispatches run (idle flushes not included)
  */
-guint64            serval_poller_get_n_dispatches (ServalPoller *poller);
+guint64 serval_poller_get_n_dispatches (ServalPoller *poller);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalPoller, serval_poller_unref)
 

@@ -11,39 +11,41 @@
 
 typedef struct _Vlan Vlan;
 
-typedef struct {
-  guint64 mac;                 /* the key; first so that &entry->mac is the key pointer */
+typedef struct
+{
+  guint64 mac; /* the key; first so that &entry->mac is the key pointer */
   ServalSwitchPort *port;
   gint64 last_seen;
 } Entry;
 
-typedef struct {
+typedef struct
+{
   guint32 tag;
   Vlan *vlan;
-  guint n_macs;                /* learned on this port in this VLAN */
+  guint n_macs; /* learned on this port in this VLAN */
 } Membership;
 
 struct _ServalSwitchPort
 {
   ServalSwitchOutputFunc output;
   gpointer user_data;
-  GArray *vlans;               /* Membership; a port joins a few VLANs */
-  double tokens;               /* storm control bucket */
+  GArray *vlans; /* Membership; a port joins a few VLANs */
+  double tokens; /* storm control bucket */
   gint64 tokens_at;
 };
 
 struct _Vlan
 {
   guint32 tag;
-  GHashTable *fdb;             /* guint64* -> Entry* (owned) */
-  GPtrArray *ports;            /* ServalSwitchPort*, not owned */
+  GHashTable *fdb;  /* guint64* -> Entry* (owned) */
+  GPtrArray *ports; /* ServalSwitchPort*, not owned */
 };
 
 struct _ServalSwitch
 {
   ServalSwitchLimits limits;
-  GHashTable *vlans;           /* tag -> Vlan* (owned) */
-  GPtrArray *ports;            /* owned */
+  GHashTable *vlans; /* tag -> Vlan* (owned) */
+  GPtrArray *ports;  /* owned */
   ServalSwitchStats stats;
 };
 
@@ -62,7 +64,14 @@ const char *
 serval_switch_verdict_to_string (ServalSwitchVerdict verdict)
 {
   static const char *const names[] = {
-    "forwarded", "not_member", "size", "bad_source", "storm", "mac_limit", "same_port", "no_dest",
+    "forwarded",
+    "not_member",
+    "size",
+    "bad_source",
+    "storm",
+    "mac_limit",
+    "same_port",
+    "no_dest",
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == SERVAL_SWITCH_N_VERDICTS);

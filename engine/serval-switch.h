@@ -51,7 +51,8 @@ typedef struct _ServalSwitchPort ServalSwitchPort;
  * What serval_switch_input() did with a frame: forwarded, or why it was
  * not forwarded. Also the index into #ServalSwitchStats.dropped.
  */
-typedef enum {
+typedef enum
+{
   SERVAL_SWITCH_FORWARDED = 0,
   SERVAL_SWITCH_DROP_NOT_MEMBER,
   SERVAL_SWITCH_DROP_SIZE,
@@ -76,7 +77,8 @@ typedef enum {
  * A switch's limits, fixed when it is made. Fill them with
  * serval_switch_limits_init() and change what differs.
  */
-typedef struct {
+typedef struct
+{
   guint max_frame;
   guint max_macs_per_port;
   guint max_macs_per_vlan;
@@ -96,7 +98,8 @@ typedef struct {
  *
  * A switch's counters since it was made.
  */
-typedef struct {
+typedef struct
+{
   guint64 frames_in;
   guint64 bytes_in;
   guint64 frames_out;
@@ -115,9 +118,9 @@ typedef struct {
  * serval_switch_input(), while the switch walks the VLAN's ports: it must
  * not change the switch (no join, leave, port added or removed, no input).
  */
-typedef void (*ServalSwitchOutputFunc) (ServalSwitchPort  *port,
+typedef void (*ServalSwitchOutputFunc) (ServalSwitchPort *port,
                                         const ServalFrame *frame,
-                                        gpointer           user_data);
+                                        gpointer user_data);
 
 /**
  * serval_switch_limits_init:
@@ -125,7 +128,7 @@ typedef void (*ServalSwitchOutputFunc) (ServalSwitchPort  *port,
  *
  * Sets every limit to its default (see #ServalSwitchLimits).
  */
-void          serval_switch_limits_init (ServalSwitchLimits *limits);
+void serval_switch_limits_init (ServalSwitchLimits *limits);
 /**
  * serval_switch_verdict_to_string:
  * @verdict: a verdict
@@ -134,7 +137,7 @@ void          serval_switch_limits_init (ServalSwitchLimits *limits);
  *   "not_member", ...), for logs and metrics; "unknown" for a value out of
  *   range
  */
-const char   *serval_switch_verdict_to_string (ServalSwitchVerdict verdict);
+const char *serval_switch_verdict_to_string (ServalSwitchVerdict verdict);
 
 /**
  * serval_switch_new:
@@ -150,7 +153,7 @@ ServalSwitch *serval_switch_new (const ServalSwitchLimits *limits);
  * Frees the switch with its ports and tables. No output function is
  * called.
  */
-void          serval_switch_free (ServalSwitch *sw);
+void serval_switch_free (ServalSwitch *sw);
 
 /**
  * serval_switch_add_port:
@@ -165,9 +168,9 @@ void          serval_switch_free (ServalSwitch *sw);
  *
  * Returns: (transfer none): the port, owned by the switch
  */
-ServalSwitchPort *serval_switch_add_port (ServalSwitch           *sw,
-                                          ServalSwitchOutputFunc  output,
-                                          gpointer                user_data);
+ServalSwitchPort *serval_switch_add_port (ServalSwitch *sw,
+                                          ServalSwitchOutputFunc output,
+                                          gpointer user_data);
 /**
  * serval_switch_remove_port:
  * @sw: a switch
@@ -176,7 +179,7 @@ ServalSwitchPort *serval_switch_add_port (ServalSwitch           *sw,
  * Removes the port from all VLANs and forgets every MAC learned on it,
  * then frees it: @port is invalid afterwards.
  */
-void          serval_switch_remove_port (ServalSwitch *sw, ServalSwitchPort *port);
+void serval_switch_remove_port (ServalSwitch *sw, ServalSwitchPort *port);
 
 /**
  * serval_switch_port_join:
@@ -186,7 +189,7 @@ void          serval_switch_remove_port (ServalSwitch *sw, ServalSwitchPort *por
  *
  * Makes @port a member of @vlan; nothing if it is one already.
  */
-void          serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 vlan);
+void serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 vlan);
 /**
  * serval_switch_port_leave:
  * @sw: a switch
@@ -196,7 +199,7 @@ void          serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port,
  * Leaving forgets the MACs learned on the port in that VLAN; the VLAN's
  * table goes with its last member. Nothing if @port is not a member.
  */
-void          serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32 vlan);
+void serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32 vlan);
 /**
  * serval_switch_port_is_member:
  * @port: a port
@@ -204,14 +207,14 @@ void          serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port
  *
  * Returns: whether @port has joined @vlan
  */
-gboolean      serval_switch_port_is_member (ServalSwitchPort *port, guint32 vlan);
+gboolean serval_switch_port_is_member (ServalSwitchPort *port, guint32 vlan);
 /**
  * serval_switch_port_get_user_data:
  * @port: a port
  *
  * Returns: (transfer none): the user data given to serval_switch_add_port()
  */
-gpointer      serval_switch_port_get_user_data (ServalSwitchPort *port);
+gpointer serval_switch_port_get_user_data (ServalSwitchPort *port);
 /**
  * serval_switch_vlan_n_ports:
  * @sw: a switch
@@ -219,7 +222,7 @@ gpointer      serval_switch_port_get_user_data (ServalSwitchPort *port);
  *
  * Returns: how many ports have joined @vlan
  */
-guint         serval_switch_vlan_n_ports (ServalSwitch *sw, guint32 vlan);
+guint serval_switch_vlan_n_ports (ServalSwitch *sw, guint32 vlan);
 /**
  * serval_switch_vlan_get_ports:
  * @sw: a switch
@@ -249,10 +252,10 @@ ServalSwitchPort *const *serval_switch_vlan_get_ports (ServalSwitch *sw, guint32
  * Returns: %SERVAL_SWITCH_FORWARDED, or why the frame was dropped (counted
  *   in #ServalSwitchStats.dropped)
  */
-ServalSwitchVerdict serval_switch_input (ServalSwitch      *sw,
-                                         ServalSwitchPort  *port,
+ServalSwitchVerdict serval_switch_input (ServalSwitch *sw,
+                                         ServalSwitchPort *port,
                                          const ServalFrame *frame,
-                                         gint64             now_us);
+                                         gint64 now_us);
 
 /**
  * serval_switch_age:
@@ -264,7 +267,7 @@ ServalSwitchVerdict serval_switch_input (ServalSwitch      *sw,
  *
  * Returns: how many were forgotten
  */
-guint         serval_switch_age (ServalSwitch *sw, gint64 now_us);
+guint serval_switch_age (ServalSwitch *sw, gint64 now_us);
 /**
  * serval_switch_lookup:
  * @sw: a switch
@@ -285,7 +288,7 @@ ServalSwitchPort *serval_switch_lookup (ServalSwitch *sw, guint32 vlan, const gu
  *
  * Returns: how many MACs the switch knows in @vlan
  */
-guint         serval_switch_n_macs (ServalSwitch *sw, guint32 vlan);
+guint serval_switch_n_macs (ServalSwitch *sw, guint32 vlan);
 /**
  * serval_switch_get_stats:
  * @sw: a switch

@@ -27,7 +27,7 @@ serval_tap_stable_mac (const char *user, const char *vlan, guint8 mac[6])
   g_checksum_update (sum, (const guchar *) vlan, strlen (vlan) + 1);
   g_checksum_get_digest (sum, digest, &len);
   memcpy (mac, digest, 6);
-  mac[0] = (mac[0] & 0xfc) | 0x02;   /* unicast, locally administered */
+  mac[0] = (mac[0] & 0xfc) | 0x02; /* unicast, locally administered */
 }
 
 char **

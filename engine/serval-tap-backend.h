@@ -178,7 +178,7 @@ ServalTapBackend *serval_tap_uring_backend_new (ServalTapBackend *fallback);
  * Returns: whether @backend reads through io_uring now (%FALSE for a
  *   backend that is not io_uring's)
  */
-gboolean          serval_tap_uring_backend_reads (ServalTapBackend *backend);
+gboolean serval_tap_uring_backend_reads (ServalTapBackend *backend);
 
 /**
  * serval_tap_backend_take_frame:
@@ -190,14 +190,14 @@ gboolean          serval_tap_uring_backend_reads (ServalTapBackend *backend);
  * vnet header, if the device has one) to the frame callback, and counts
  * it. @buf may be reused once this returns.
  */
-void              serval_tap_backend_take_frame (ServalTap *tap, const guint8 *buf, gsize n);
+void serval_tap_backend_take_frame (ServalTap *tap, const guint8 *buf, gsize n);
 /**
  * serval_tap_backend_reading:
  * @tap: the device
  *
  * Returns: whether the device is started: a read pass stops when it is not
  */
-gboolean          serval_tap_backend_reading (ServalTap *tap);
+gboolean serval_tap_backend_reading (ServalTap *tap);
 /**
  * serval_tap_backend_queued:
  * @tap: a started device
@@ -205,7 +205,7 @@ gboolean          serval_tap_backend_reading (ServalTap *tap);
  * Says that the backend queued a write: the device has flush() called when
  * the poller's batch (or dispatch) ends.
  */
-void              serval_tap_backend_queued (ServalTap *tap);
+void serval_tap_backend_queued (ServalTap *tap);
 /**
  * serval_tap_say_once:
  * @said: a flag of the caller's, %FALSE at first (a static)
@@ -215,6 +215,6 @@ void              serval_tap_backend_queued (ServalTap *tap);
  * Logs a message (%G_LOG_LEVEL_MESSAGE) unless *@said is %TRUE, and sets
  * it: for conditions worth one line per process, not one per device.
  */
-void              serval_tap_say_once (gboolean *said, const char *format, ...) G_GNUC_PRINTF (2, 3);
+void serval_tap_say_once (gboolean *said, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

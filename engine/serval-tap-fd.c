@@ -26,7 +26,7 @@
 typedef struct
 {
   ServalTapBackend parent;
-  guint8 *buf;                 /* SERVAL_TAP_BUFFER */
+  guint8 *buf; /* SERVAL_TAP_BUFFER */
 } FdBackend;
 
 G_ALWAYS_INLINE static inline gssize
@@ -44,7 +44,8 @@ read_pass (ServalTapBackend *backend, gboolean is_socket)
   gsize total = 0;
 
   for (int i = 0; i < SERVAL_TAP_MAX_READS_PER_PASS && total < SERVAL_TAP_MAX_BYTES_PER_PASS &&
-       serval_tap_backend_reading (backend->tap); i++)
+                  serval_tap_backend_reading (backend->tap);
+       i++)
     {
       gssize n = read_frame (backend->fd, b->buf, is_socket);
 
@@ -74,8 +75,8 @@ write_frame (ServalTapBackend *backend, const void *hdr, gsize hdr_len, const gu
   gssize written;
 
   if (hdr_len > 0)
-    iov[n++] = (struct iovec) { .iov_base = (void *) hdr, .iov_len = hdr_len };
-  iov[n++] = (struct iovec) { .iov_base = (void *) frame, .iov_len = len };
+    iov[n++] = (struct iovec){ .iov_base = (void *) hdr, .iov_len = hdr_len };
+  iov[n++] = (struct iovec){ .iov_base = (void *) frame, .iov_len = len };
   if (is_socket)
     {
       struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n };
@@ -151,7 +152,7 @@ backend_new (const ServalTapBackendFuncs *funcs, ServalTap *tap, int fd, ServalT
 {
   FdBackend *b = g_new0 (FdBackend, 1);
 
-  b->parent = (ServalTapBackend) { .funcs = funcs, .tap = tap, .counters = counters, .fd = fd };
+  b->parent = (ServalTapBackend){ .funcs = funcs, .tap = tap, .counters = counters, .fd = fd };
   b->buf = g_malloc (SERVAL_TAP_BUFFER);
   return &b->parent;
 }

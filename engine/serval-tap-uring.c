@@ -20,13 +20,13 @@
 
 /* Write slots for frames of up to RING_SLOT bytes with their header. */
 #define RING_SLOTS 64
-#define RING_SLOT 2048
+#define RING_SLOT  2048
 
 typedef struct
 {
   struct io_uring tx;
-  guint8 *tx_slots;            /* RING_SLOTS x RING_SLOT */
-  guint tx_queued;             /* slots [0, tx_queued) wait for ring_flush_tx() */
+  guint8 *tx_slots; /* RING_SLOTS x RING_SLOT */
+  guint tx_queued;  /* slots [0, tx_queued) wait for ring_flush_tx() */
 } TapRing;
 
 typedef struct _TapRx TapRx;
@@ -34,9 +34,9 @@ typedef struct _TapRx TapRx;
 typedef struct
 {
   ServalTapBackend parent;
-  ServalTapBackend *fallback;  /* read() and write(): not ours */
-  TapRing *ring;               /* NULL: write() */
-  TapRx *rx;                   /* NULL: read() */
+  ServalTapBackend *fallback; /* read() and write(): not ours */
+  TapRing *ring;              /* NULL: write() */
+  TapRx *rx;                  /* NULL: read() */
 } UringBackend;
 
 static const ServalTapBackendFuncs uring_funcs;
@@ -100,7 +100,8 @@ ring_flush_tx (UringBackend *u)
   if (done < n)
     {
       g_warning ("Writing to TAP device %s through io_uring failed (%s): %u frame(s) lost; it is written "
-                 "with write() from now on", serval_tap_get_name (u->parent.tap),
+                 "with write() from now on",
+                 serval_tap_get_name (u->parent.tap),
                  ret < 0 ? g_strerror (-ret) : "not every write was taken", n - done);
       counters->tx_frames -= n - done;
       counters->tx_dropped += n - done;
@@ -122,7 +123,7 @@ ring_queue_write (UringBackend *u, const void *hdr, gsize hdr_len, const guint8 
     {
       ring_flush_tx (u);
       if (u->ring == NULL)
-        return FALSE;   /* io_uring failed: write() from now on */
+        return FALSE; /* io_uring failed: write() from now on */
     }
   slot = r->tx_slots + (gsize) r->tx_queued * RING_SLOT;
   if (hdr_len > 0)
@@ -181,26 +182,26 @@ uring_flush (ServalTapBackend *backend)
  * a shorter one would cut the frame. Pages never touched cost no memory, so
  * with small frames a buffer keeps one page resident. */
 #ifndef IORING_OP_READ_MULTISHOT
-#define IORING_OP_READ_MULTISHOT 49   /* Linux 6.7; Debian 12's uapi headers are older */
+#define IORING_OP_READ_MULTISHOT 49 /* Linux 6.7; Debian 12's uapi headers are older */
 #endif
 /* 16 and not 64: buffers are taken in turn, and 64 of them (4 MiB) made a
  * TCP frame cost the sending client more CPU than read() into one buffer;
  * 16 cost the same, and a read that ends every 16 frames is armed again
  * with one io_uring_enter() more per 16 frames. */
-#define RX_BUFS 16
-#define RX_GROUP 0
+#define RX_BUFS   16
+#define RX_GROUP  0
 #define RX_BUFFER SERVAL_TAP_BUFFER
 
 struct _TapRx
 {
   struct io_uring ring;
   struct io_uring_buf_ring *br;
-  guint8 *bufs;                /* RX_BUFS x RX_BUFFER */
+  guint8 *bufs; /* RX_BUFS x RX_BUFFER */
   int fd;
   ServalTap *tap;
-  gboolean in_pass;            /* stopped during a pass: the pass frees it */
+  gboolean in_pass; /* stopped during a pass: the pass frees it */
   gboolean stopped;
-  gboolean more;               /* completions left for the next pass */
+  gboolean more; /* completions left for the next pass */
 };
 
 static gboolean
@@ -308,7 +309,7 @@ rx_new (UringBackend *u)
 {
   struct io_uring_params p = {
     .flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
-    .cq_entries = 2 * RX_BUFS,   /* a pass's completions and the one that ends a read */
+    .cq_entries = 2 * RX_BUFS, /* a pass's completions and the one that ends a read */
   };
   TapRx *x = g_new0 (TapRx, 1);
   const char *why;
@@ -480,9 +481,10 @@ serval_tap_uring_backend_new (ServalTapBackend *fallback)
   if (ret != 0)
     {
       serval_tap_say_once (&said_no_ring, "The kernel refused io_uring (%s): frames for TAP device %s are "
-                           "written and read one system call each. Serval works on, with more CPU per small "
-                           "frame; a container's seccomp profile or the sysctl kernel.io_uring_disabled may "
-                           "forbid it", g_strerror (-ret), serval_tap_get_name (fallback->tap));
+                                          "written and read one system call each. Serval works on, with more CPU per small "
+                                          "frame; a container's seccomp profile or the sysctl kernel.io_uring_disabled may "
+                                          "forbid it",
+                           g_strerror (-ret), serval_tap_get_name (fallback->tap));
       g_free (r);
       return NULL;
     }

@@ -23,7 +23,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* The quark's name is a string, not a subtraction. */
+/* clang-format off */
 G_DEFINE_QUARK (serval-tap-error-quark, serval_tap_error)
+/* clang-format on */
 
 /* Offloads asked of the kernel: partial checksums and TCP segmentation.
  * No UFO/USO: peers without offloads could not be given those in software. */
@@ -44,13 +47,13 @@ struct _ServalTap
   /* The poller of the source's context: frames read in one pass leave on
    * the links at the end of the pass (serval_poller_batch_begin()). */
   ServalPoller *poller;
-  ServalPollerEntry *flush_entry;  /* while started, if the backend queues writes */
-  ServalTapBackend *base;          /* the device's own, made with it */
-  ServalTapBackend *backend;       /* base, or one in front of it while started */
+  ServalPollerEntry *flush_entry; /* while started, if the backend queues writes */
+  ServalTapBackend *base;         /* the device's own, made with it */
+  ServalTapBackend *backend;      /* base, or one in front of it while started */
   ServalTapFrameFunc func;
   gpointer func_data;
-  gboolean vnet;             /* IFF_VNET_HDR: reads and writes carry the header */
-  guint8 *scratch;           /* software segmentation when !vnet, made on first use */
+  gboolean vnet;   /* IFF_VNET_HDR: reads and writes carry the header */
+  guint8 *scratch; /* software segmentation when !vnet, made on first use */
   ServalTapCounters counters;
 };
 
@@ -110,13 +113,10 @@ tap_new (int fd, const char *name)
 static gboolean
 set_error_errno (GError **error, int e, const char *name, const char *what)
 {
-  ServalTapError code = e == EPERM || e == EACCES ? SERVAL_TAP_ERROR_PERMISSION
-                        : e == ENOENT || e == ENODEV || e == ENXIO ? SERVAL_TAP_ERROR_NO_DEVICE
-                        : e == EBUSY ? SERVAL_TAP_ERROR_BUSY : SERVAL_TAP_ERROR_FAILED;
-  const char *hint = code == SERVAL_TAP_ERROR_PERMISSION ? _("it needs the CAP_NET_ADMIN capability, so run it as root")
-                     : code == SERVAL_TAP_ERROR_NO_DEVICE ? _("/dev/net/tun is missing, load the tun kernel module with “modprobe tun”")
-                     : code == SERVAL_TAP_ERROR_BUSY ? _("another program uses a device of that name; choose another with --tap")
-                     : NULL;
+  ServalTapError code = e == EPERM || e == EACCES ? SERVAL_TAP_ERROR_PERMISSION : e == ENOENT || e == ENODEV || e == ENXIO ? SERVAL_TAP_ERROR_NO_DEVICE :
+                                                                              e == EBUSY                                   ? SERVAL_TAP_ERROR_BUSY :
+                                                                                                                             SERVAL_TAP_ERROR_FAILED;
+  const char *hint = code == SERVAL_TAP_ERROR_PERMISSION ? _("it needs the CAP_NET_ADMIN capability, so run it as root") : code == SERVAL_TAP_ERROR_NO_DEVICE ? _("/dev/net/tun is missing, load the tun kernel module with “modprobe tun”") : code == SERVAL_TAP_ERROR_BUSY ? _("another program uses a device of that name; choose another with --tap") : NULL;
   g_autofree char *head = NULL;
 
 #pragma GCC diagnostic push
@@ -210,9 +210,10 @@ setup_offloads (ServalTap *tap)
     {
       if (wanted)
         serval_tap_say_once (&said_no_vnet, "The TAP device %s has no vnet header (IFF_VNET_HDR: the program that "
-                  "opened it did not ask, or the kernel cannot): TSO offloads are off and every frame "
-                  "costs a read. Serval works on, slower; for the fast path let Serval open the device "
-                  "itself, or update the kernel", tap->name);
+                                            "opened it did not ask, or the kernel cannot): TSO offloads are off and every frame "
+                                            "costs a read. Serval works on, slower; for the fast path let Serval open the device "
+                                            "itself, or update the kernel",
+                             tap->name);
       return;
     }
   if (ioctl (tap->fd, TUNSETVNETHDRSZ, &hdr) < 0)
@@ -222,8 +223,9 @@ setup_offloads (ServalTap *tap)
     {
       if (wanted)
         serval_tap_say_once (&said_no_offload, "Turning on TSO/checksum offloads on TAP device %s failed (%s): "
-                  "they stay off and every frame costs a read. Serval works on, slower; a newer kernel "
-                  "may allow them", tap->name, g_strerror (errno));
+                                               "they stay off and every frame costs a read. Serval works on, slower; a newer kernel "
+                                               "may allow them",
+                             tap->name, g_strerror (errno));
       ioctl (tap->fd, TUNSETOFFLOAD, 0UL);
     }
 }
@@ -260,7 +262,7 @@ configure (ServalTap *tap, guint mtu, const guint8 *mac, gboolean bring_up, GErr
           ioctl (s, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP) != 0)
         {
           ifr.ifr_flags &= ~IFF_UP;
-          (void) ioctl (s, SIOCSIFFLAGS, &ifr);   /* if it fails, setting the MAC says why */
+          (void) ioctl (s, SIOCSIFFLAGS, &ifr); /* if it fails, setting the MAC says why */
         }
       ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
       memcpy (ifr.ifr_hwaddr.sa_data, mac, 6);
@@ -322,8 +324,7 @@ serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GErro
   fd = tun_open (name, &ifr, &opened);
   if (fd < 0)
     {
-      set_error_errno (error, errno, name, opened ? _("Creating the TAP device “%s” failed")
-                                           : _("Opening /dev/net/tun for the TAP device “%s” failed"));
+      set_error_errno (error, errno, name, opened ? _("Creating the TAP device “%s” failed") : _("Opening /dev/net/tun for the TAP device “%s” failed"));
       return NULL;
     }
   {
@@ -389,7 +390,7 @@ device_exists (const char *name)
   gboolean found;
 
   if (s < 0)
-    return FALSE;   /* cannot tell: refuse rather than risk creating it */
+    return FALSE; /* cannot tell: refuse rather than risk creating it */
   memset (&ifr, 0, sizeof ifr);
   g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
   found = ioctl (s, SIOCGIFINDEX, &ifr) == 0;
@@ -411,7 +412,7 @@ serval_tap_attach (const char *name, GError **error)
     {
       g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_FAILED,
                    _("“%s” cannot name a network device: use 1 to %d bytes and no “/”"),
-                   name ? name : "", IFNAMSIZ - 1);
+                      name ? name : "", IFNAMSIZ - 1);
       return NULL;
     }
   /* TUNSETIFF would create a missing device for a caller with CAP_NET_ADMIN:
@@ -422,7 +423,7 @@ serval_tap_attach (const char *name, GError **error)
                    _("There is no network device “%s”: it must be prepared first, by serval-tap-helper "
                    "(the Serval app runs it through pkexec) or by root with "
                    "“ip tuntap add dev %s mode tap user %s”"),
-                   name, name, g_get_user_name ());
+                      name, name, g_get_user_name ());
       return NULL;
     }
   fd = tun_open (name, &ifr, &opened);
@@ -434,7 +435,8 @@ serval_tap_attach (const char *name, GError **error)
         g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
                      _("Opening /dev/net/tun for “%s” failed (%s): your user may not use TUN/TAP devices; "
                      "ask the administrator to make /dev/net/tun readable and writable for all "
-                     "(mode 0666, the default of most distributions)"), name, g_strerror (e));
+                     "(mode 0666, the default of most distributions)"),
+                        name, g_strerror (e));
       else if (!opened)
         set_error_errno (error, e, name, _("Opening /dev/net/tun for the TAP device “%s” failed"));
       else if (e == EPERM || e == EACCES)
@@ -444,16 +446,18 @@ serval_tap_attach (const char *name, GError **error)
           g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
                        _("The TAP device “%s” is not yours (its owner is uid %s, you are uid %u): "
                        "choose another name, or have root delete it with “ip link delete %s”"),
-                       name, owner, (unsigned) getuid (), name);
+                          name, owner, (unsigned) getuid (), name);
         }
       else if (e == EINVAL)
         g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_BUSY,
                      _("The network device “%s” is not a TAP device: choose another name, "
-                     "or have root delete it with “ip link delete %s”"), name, name);
+                     "or have root delete it with “ip link delete %s”"),
+                        name, name);
       else if (e == EBUSY)
         g_set_error (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_BUSY,
                      _("The TAP device “%s” is in use by another program (is Serval running twice?): "
-                     "quit that program, or choose another name"), name);
+                     "quit that program, or choose another name"),
+                        name);
       else
         set_error_errno (error, e, name, _("Attaching to the TAP device “%s” failed"));
       return NULL;
@@ -472,23 +476,50 @@ serval_tap_set_persistent (ServalTap *tap, gboolean persistent, GError **error)
 
   if (tap->fd < 0 || ioctl (tap->fd, TUNSETPERSIST, persistent ? 1L : 0L) < 0)
     return set_error_errno (error, tap->fd < 0 ? EBADF : errno, tap->name,
-                            persistent ? _("Making the TAP device “%s” persistent failed")
-                                       : _("Making the TAP device “%s” non-persistent failed"));
+                            persistent ? _("Making the TAP device “%s” persistent failed") : _("Making the TAP device “%s” non-persistent failed"));
   return TRUE;
 }
 
-gboolean serval_tap_get_up (ServalTap *tap) { return tap->up; }
+gboolean
+serval_tap_get_up (ServalTap *tap)
+{
+  return tap->up;
+}
 gboolean
 serval_tap_get_io_uring_reads (ServalTap *tap)
 {
   return tap->backend != NULL && serval_tap_uring_backend_reads (tap->backend);
 }
-const char *serval_tap_get_name (ServalTap *tap) { return tap->name; }
-guint serval_tap_get_mtu (ServalTap *tap) { return tap->mtu; }
-guint64 serval_tap_get_rx_frames (ServalTap *tap) { return tap->counters.rx_frames; }
-guint64 serval_tap_get_rx_gso_frames (ServalTap *tap) { return tap->counters.rx_gso_frames; }
-guint64 serval_tap_get_tx_frames (ServalTap *tap) { return tap->counters.tx_frames; }
-guint64 serval_tap_get_tx_dropped (ServalTap *tap) { return tap->counters.tx_dropped; }
+const char *
+serval_tap_get_name (ServalTap *tap)
+{
+  return tap->name;
+}
+guint
+serval_tap_get_mtu (ServalTap *tap)
+{
+  return tap->mtu;
+}
+guint64
+serval_tap_get_rx_frames (ServalTap *tap)
+{
+  return tap->counters.rx_frames;
+}
+guint64
+serval_tap_get_rx_gso_frames (ServalTap *tap)
+{
+  return tap->counters.rx_gso_frames;
+}
+guint64
+serval_tap_get_tx_frames (ServalTap *tap)
+{
+  return tap->counters.tx_frames;
+}
+guint64
+serval_tap_get_tx_dropped (ServalTap *tap)
+{
+  return tap->counters.tx_dropped;
+}
 
 void
 serval_tap_get_mac (ServalTap *tap, guint8 mac[6])
@@ -516,10 +547,10 @@ serval_tap_backend_take_frame (ServalTap *tap, const guint8 *buf, gsize n)
       ServalOffload off;
 
       if (n <= VNET_HDR_LEN + 14 || n >= SERVAL_TAP_BUFFER)
-        return;   /* cannot happen with a working kernel */
+        return; /* cannot happen with a working kernel */
       memcpy (&vh, buf, sizeof vh);
       /* Host order: a legacy header on a file without TUNSETVNETBE/LE. */
-      off.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;   /* never DATA_VALID */
+      off.flags = vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM; /* never DATA_VALID */
       off.gso_type = vh.gso_type;
       off.hdr_len = vh.hdr_len;
       off.gso_size = vh.gso_size;
@@ -550,7 +581,7 @@ serval_tap_backend_take_frame (ServalTap *tap, const guint8 *buf, gsize n)
 typedef struct
 {
   GSource source;
-  ServalTap *tap;          /* not a reference: the tap destroys the source first */
+  ServalTap *tap; /* not a reference: the tap destroys the source first */
   gpointer tag;
   gboolean reading;
   gboolean nested_blocked;

@@ -48,7 +48,8 @@ GQuark serval_tap_error_quark (void);
  *
  * The codes of %SERVAL_TAP_ERROR.
  */
-typedef enum {
+typedef enum
+{
   SERVAL_TAP_ERROR_PERMISSION,
   SERVAL_TAP_ERROR_NO_DEVICE,
   SERVAL_TAP_ERROR_BUSY,
@@ -78,9 +79,9 @@ G_DECLARE_FINAL_TYPE (ServalTap, serval_tap, SERVAL, TAP, GObject)
  * device again until the callback returns. What the callback queues on
  * links leaves at the end of the read pass (serval_poller_batch_begin()).
  */
-typedef void (*ServalTapFrameFunc) (ServalTap         *tap,
+typedef void (*ServalTapFrameFunc) (ServalTap *tap,
                                     const ServalFrame *frame,
-                                    gpointer           user_data);
+                                    gpointer user_data);
 
 /**
  * serval_tap_new:
@@ -97,7 +98,7 @@ typedef void (*ServalTapFrameFunc) (ServalTap         *tap,
  *
  * Returns: (transfer full) (nullable): the device, or %NULL with @error set
  */
-ServalTap   *serval_tap_new (const char *name, guint mtu, GError **error);
+ServalTap *serval_tap_new (const char *name, guint mtu, GError **error);
 /**
  * serval_tap_new_with_mac:
  * @name: the device's name, 1 to 15 bytes
@@ -111,7 +112,7 @@ ServalTap   *serval_tap_new (const char *name, guint mtu, GError **error);
  *
  * Returns: (transfer full) (nullable): the device, or %NULL with @error set
  */
-ServalTap   *serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GError **error);
+ServalTap *serval_tap_new_with_mac (const char *name, guint mtu, const guint8 mac[6], GError **error);
 /**
  * serval_tap_stable_mac:
  * @user: the user name
@@ -124,7 +125,7 @@ ServalTap   *serval_tap_new_with_mac (const char *name, guint mtu, const guint8 
  * where that cannot be read; the address is cut from a SHA-256 of the
  * three.
  */
-void         serval_tap_stable_mac (const char *user, const char *vlan, guint8 mac[6]);
+void serval_tap_stable_mac (const char *user, const char *vlan, guint8 mac[6]);
 /**
  * serval_tap_attach:
  * @name: the name of an existing TAP device
@@ -148,14 +149,14 @@ void         serval_tap_stable_mac (const char *user, const char *vlan, guint8 m
  *
  * Returns: (transfer full) (nullable): the device, or %NULL with @error set
  */
-ServalTap   *serval_tap_attach (const char *name, GError **error);
+ServalTap *serval_tap_attach (const char *name, GError **error);
 /**
  * serval_tap_get_name:
  * @tap: a #ServalTap
  *
  * Returns: (transfer none): the device's name, as the kernel gave it
  */
-const char  *serval_tap_get_name (ServalTap *tap);
+const char *serval_tap_get_name (ServalTap *tap);
 /**
  * serval_tap_get_mac:
  * @tap: a #ServalTap
@@ -164,7 +165,7 @@ const char  *serval_tap_get_name (ServalTap *tap);
  * The device's MAC address, as read when it was opened or configured (not
  * read again).
  */
-void         serval_tap_get_mac (ServalTap *tap, guint8 mac[6]);
+void serval_tap_get_mac (ServalTap *tap, guint8 mac[6]);
 /**
  * serval_tap_get_mtu:
  * @tap: a #ServalTap
@@ -172,7 +173,7 @@ void         serval_tap_get_mac (ServalTap *tap, guint8 mac[6]);
  * Returns: the device's MTU, as read when it was opened or configured (not
  *   read again)
  */
-guint        serval_tap_get_mtu (ServalTap *tap);
+guint serval_tap_get_mtu (ServalTap *tap);
 /**
  * serval_tap_get_up:
  * @tap: a #ServalTap
@@ -180,7 +181,7 @@ guint        serval_tap_get_mtu (ServalTap *tap);
  * Returns: whether the device was up (IFF_UP) when it was opened or
  *   configured
  */
-gboolean     serval_tap_get_up (ServalTap *tap);
+gboolean serval_tap_get_up (ServalTap *tap);
 /**
  * serval_tap_set_persistent:
  * @tap: a #ServalTap
@@ -194,7 +195,7 @@ gboolean     serval_tap_get_up (ServalTap *tap);
  *
  * Returns: %TRUE, or %FALSE with @error set (a #SERVAL_TAP_ERROR)
  */
-gboolean     serval_tap_set_persistent (ServalTap *tap, gboolean persistent, GError **error);
+gboolean serval_tap_set_persistent (ServalTap *tap, gboolean persistent, GError **error);
 
 /**
  * serval_tap_set_frame_func:
@@ -208,7 +209,7 @@ gboolean     serval_tap_set_persistent (ServalTap *tap, gboolean persistent, GEr
  * (until it is stopped, disposed or given another function). May be called
  * from a frame callback.
  */
-void         serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func, gpointer user_data);
+void serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func, gpointer user_data);
 /**
  * serval_tap_start:
  * @tap: a #ServalTap
@@ -219,7 +220,7 @@ void         serval_tap_set_frame_func (ServalTap *tap, ServalTapFrameFunc func,
  * serval_tap_get_io_uring_reads()). Does nothing if the device is started
  * already or closed.
  */
-void         serval_tap_start (ServalTap *tap);
+void serval_tap_start (ServalTap *tap);
 /**
  * serval_tap_stop:
  * @tap: a #ServalTap
@@ -228,7 +229,7 @@ void         serval_tap_start (ServalTap *tap);
  * queued for io_uring are written first. May be called from a frame
  * callback; does nothing on a stopped device.
  */
-void         serval_tap_stop (ServalTap *tap);
+void serval_tap_stop (ServalTap *tap);
 
 /**
  * serval_tap_write:
@@ -245,7 +246,7 @@ void         serval_tap_stop (ServalTap *tap);
  *
  * Returns: %FALSE if the frame was dropped now
  */
-gboolean     serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len);
+gboolean serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len);
 /**
  * serval_tap_write_frame:
  * @tap: a #ServalTap
@@ -259,7 +260,7 @@ gboolean     serval_tap_write (ServalTap *tap, const guint8 *frame, gsize len);
  *
  * Returns: %FALSE if anything was dropped
  */
-gboolean     serval_tap_write_frame (ServalTap *tap, const ServalFrame *frame);
+gboolean serval_tap_write_frame (ServalTap *tap, const ServalFrame *frame);
 
 /**
  * serval_tap_offload_wanted:
@@ -270,7 +271,7 @@ gboolean     serval_tap_write_frame (ServalTap *tap, const ServalFrame *frame);
  *
  * Returns: %FALSE if SERVAL_TAP_OFFLOAD is "0"
  */
-gboolean     serval_tap_offload_wanted (void);
+gboolean serval_tap_offload_wanted (void);
 /**
  * serval_tap_get_io_uring_reads:
  * @tap: a #ServalTap
@@ -282,7 +283,7 @@ gboolean     serval_tap_offload_wanted (void);
  *
  * Returns: %TRUE if reads go through io_uring now
  */
-gboolean     serval_tap_get_io_uring_reads (ServalTap *tap);
+gboolean serval_tap_get_io_uring_reads (ServalTap *tap);
 
 /**
  * serval_tap_get_addresses:
@@ -295,7 +296,7 @@ gboolean     serval_tap_get_io_uring_reads (ServalTap *tap);
  *   %NULL-terminated; empty, not %NULL, when there are none. Free with
  *   g_strfreev().
  */
-char       **serval_tap_get_addresses (ServalTap *tap);
+char **serval_tap_get_addresses (ServalTap *tap);
 
 /**
  * serval_tap_get_rx_frames:
@@ -303,14 +304,14 @@ char       **serval_tap_get_addresses (ServalTap *tap);
  *
  * Returns: the reads from the device (a GSO frame counts once)
  */
-guint64      serval_tap_get_rx_frames (ServalTap *tap);
+guint64 serval_tap_get_rx_frames (ServalTap *tap);
 /**
  * serval_tap_get_rx_gso_frames:
  * @tap: a #ServalTap
  *
  * Returns: the reads that carried a GSO frame
  */
-guint64      serval_tap_get_rx_gso_frames (ServalTap *tap);
+guint64 serval_tap_get_rx_gso_frames (ServalTap *tap);
 /**
  * serval_tap_get_tx_frames:
  * @tap: a #ServalTap
@@ -318,7 +319,7 @@ guint64      serval_tap_get_rx_gso_frames (ServalTap *tap);
  * Returns: the frames written to the device; each segment of a frame
  *   segmented in software counts
  */
-guint64      serval_tap_get_tx_frames (ServalTap *tap);
+guint64 serval_tap_get_tx_frames (ServalTap *tap);
 /**
  * serval_tap_get_tx_dropped:
  * @tap: a #ServalTap
@@ -326,6 +327,6 @@ guint64      serval_tap_get_tx_frames (ServalTap *tap);
  * Returns: the frames not written: a full device queue, a closed device,
  *   or a frame that could not be segmented
  */
-guint64      serval_tap_get_tx_dropped (ServalTap *tap);
+guint64 serval_tap_get_tx_dropped (ServalTap *tap);
 
 G_END_DECLS

@@ -10,7 +10,10 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
+/* The quark's name is a string, not a subtraction. */
+/* clang-format off */
 G_DEFINE_QUARK (serval-tls-error-quark, serval_tls_error)
+/* clang-format on */
 
 /* serval_tls_fingerprint() for a certificate in DER. */
 static char *
@@ -92,7 +95,7 @@ serval_fingerprint_equal (const char *a, const char *b)
  * third fewer AES rounds on every byte of the data path; ChaCha20 next for
  * machines without AES instructions. X25519 first: the cheapest key
  * exchange of nettle, which every handshake pays twice (both sides). */
-#define SERVAL_TLS_PRIORITY \
+#define SERVAL_TLS_PRIORITY                                                                 \
   "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+CHACHA20-POLY1305:+AES-256-GCM:" \
   "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1"
 
@@ -130,7 +133,8 @@ client_credentials (gboolean with_cas)
         g_error ("Cannot allocate TLS credentials: %s", gnutls_strerror (ret));
       if (with_cas && (ret = gnutls_certificate_set_x509_system_trust (creds[with_cas])) < 0)
         g_warning ("Cannot load the system's certificate authorities: %s; only servers given with "
-                   "--fingerprint can be trusted", gnutls_strerror (ret));
+                   "--fingerprint can be trusted",
+                   gnutls_strerror (ret));
       g_once_init_leave (&once[with_cas], 1);
     }
   return creds[with_cas];
@@ -214,7 +218,8 @@ serval_tls_server_get_fingerprint (ServalTlsServer *server)
   return server->fingerprint;
 }
 
-typedef enum {
+typedef enum
+{
   VERIFY_NOT_YET,
   VERIFY_OK,
   VERIFY_MISMATCH,
@@ -230,10 +235,10 @@ struct _ServalTlsSession
   gboolean is_client;
   gboolean handshaken;
   gboolean bye_sent;
-  char *host;              /* client: the server's host name, for SNI, CAs and messages */
-  char *fingerprint;       /* client: pinned, or NULL */
-  char *peer_fingerprint;  /* client: what the server showed */
-  char *resume_fingerprint;/* client: the fingerprint stored with the resume data given */
+  char *host;               /* client: the server's host name, for SNI, CAs and messages */
+  char *fingerprint;        /* client: pinned, or NULL */
+  char *peer_fingerprint;   /* client: what the server showed */
+  char *resume_fingerprint; /* client: the fingerprint stored with the resume data given */
   VerifyResult verify;
 };
 
@@ -329,8 +334,7 @@ verify_cb (gnutls_session_t gs)
     }
   if (self->fingerprint != NULL)
     {
-      self->verify = serval_fingerprint_equal (self->fingerprint, self->peer_fingerprint)
-                     ? VERIFY_OK : VERIFY_MISMATCH;
+      self->verify = serval_fingerprint_equal (self->fingerprint, self->peer_fingerprint) ? VERIFY_OK : VERIFY_MISMATCH;
       return self->verify == VERIFY_OK ? 0 : GNUTLS_E_CERTIFICATE_ERROR;
     }
   ret = gnutls_certificate_verify_peers3 (gs, self->host, &status);
@@ -372,8 +376,7 @@ serval_tls_session_new_client (GSocketConnection *conn, const char *host, const 
       const char *nul = memchr (data, '\0', size);
 
       if (nul != NULL && nul > data + 1 &&
-          (self->fingerprint != NULL ? data[0] == 'p' && serval_fingerprint_equal (self->fingerprint, data + 1)
-                                     : data[0] == 'c') &&
+          (self->fingerprint != NULL ? data[0] == 'p' && serval_fingerprint_equal (self->fingerprint, data + 1) : data[0] == 'c') &&
           gnutls_session_set_data (self->gs, nul + 1, size - (nul + 1 - data)) == 0)
         self->resume_fingerprint = g_strndup (data + 1, nul - data - 1);
     }
@@ -398,7 +401,7 @@ handshake_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
                                _("%s took the connection but did not answer the TLS handshake within "
                                  "%u s: it may be at its connection limit or overloaded, or it is not a "
                                  "Serval server"),
-                               self->host ? self->host : "the peer", g_socket_get_timeout (socket));
+                                  self->host ? self->host : "the peer", g_socket_get_timeout (socket));
       g_object_unref (task);
       return G_SOURCE_REMOVE;
     }
@@ -422,13 +425,13 @@ handshake_failed (GTask *task, int ret)
                              _("The certificate of %s has fingerprint %s, not the expected %s: "
                                "someone may be intercepting the connection, or the server "
                                "has a new certificate (check with “serval-server fingerprint” on it)"),
-                             host, self->peer_fingerprint, self->fingerprint);
+                                host, self->peer_fingerprint, self->fingerprint);
   else if (self->verify == VERIFY_UNTRUSTED && self->peer_fingerprint != NULL)
     g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED,
                              _("The certificate of %s is not signed by a trusted authority; "
                                "its fingerprint is %s. If “serval-server fingerprint” on the "
                                "server prints the same, pass --fingerprint %s"),
-                             host, self->peer_fingerprint, self->peer_fingerprint);
+                                host, self->peer_fingerprint, self->peer_fingerprint);
   else if (ret == GNUTLS_E_UNSUPPORTED_VERSION_PACKET || ret == GNUTLS_E_NO_PRIORITIES_WERE_SET ||
            ret == GNUTLS_E_NO_CIPHER_SUITES ||
            (ret == GNUTLS_E_FATAL_ALERT_RECEIVED &&
@@ -440,9 +443,7 @@ handshake_failed (GTask *task, int ret)
     g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_VERSION,
                              _("%s accepts no TLS 1.3 parameters this client offers (%s): check that "
                                "it is a Serval server; Serval refuses TLS versions before 1.3"),
-                             host, ret == GNUTLS_E_FATAL_ALERT_RECEIVED
-                                   ? gnutls_alert_get_name (gnutls_alert_get (self->gs))
-                                   : gnutls_strerror (ret));
+                                host, ret == GNUTLS_E_FATAL_ALERT_RECEIVED ? gnutls_alert_get_name (gnutls_alert_get (self->gs)) : gnutls_strerror (ret));
   else if (ret == GNUTLS_E_FATAL_ALERT_RECEIVED)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s (%s)", gnutls_strerror (ret),
                              gnutls_alert_get_name (gnutls_alert_get (self->gs)));
@@ -486,7 +487,7 @@ handshake_step (GTask *task)
   else if (gnutls_protocol_get_version (self->gs) != GNUTLS_TLS1_3)
     g_task_return_new_error (task, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_VERSION,
                              _("%s did not negotiate TLS 1.3; Serval refuses older TLS versions"),
-                             self->host ? self->host : "the peer");
+                                self->host ? self->host : "the peer");
   else
     {
       self->handshaken = TRUE;

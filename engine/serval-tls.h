@@ -32,7 +32,8 @@ GQuark serval_tls_error_quark (void);
  *
  * The codes of %SERVAL_TLS_ERROR.
  */
-typedef enum {
+typedef enum
+{
   SERVAL_TLS_ERROR_UNTRUSTED,
   SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH,
   SERVAL_TLS_ERROR_VERSION,
@@ -49,7 +50,7 @@ typedef enum {
  * Returns: (transfer full) (nullable): the fingerprint, or %NULL with
  *   @error set (%SERVAL_TLS_ERROR_CERTIFICATE)
  */
-char     *serval_tls_fingerprint (GTlsCertificate *cert, GError **error);
+char *serval_tls_fingerprint (GTlsCertificate *cert, GError **error);
 /**
  * serval_fingerprint_equal:
  * @a: (not nullable): a fingerprint
@@ -60,7 +61,7 @@ char     *serval_tls_fingerprint (GTlsCertificate *cert, GError **error);
  *
  * Returns: %TRUE if they are the same
  */
-gboolean  serval_fingerprint_equal (const char *a, const char *b);
+gboolean serval_fingerprint_equal (const char *a, const char *b);
 
 G_END_DECLS
 
@@ -117,7 +118,7 @@ ServalTlsServer *serval_tls_server_new (const char *cert_file, const char *key_f
  *
  * Frees them; the ticket key is wiped first.
  */
-void             serval_tls_server_free (ServalTlsServer *server);
+void serval_tls_server_free (ServalTlsServer *server);
 /**
  * serval_tls_server_get_fingerprint:
  * @server: the server's credentials
@@ -126,7 +127,7 @@ void             serval_tls_server_free (ServalTlsServer *server);
  *
  * Returns: (transfer none): the fingerprint, owned by @server
  */
-const char      *serval_tls_server_get_fingerprint (ServalTlsServer *server);
+const char *serval_tls_server_get_fingerprint (ServalTlsServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalTlsServer, serval_tls_server_free)
 
 /**
@@ -197,8 +198,8 @@ ServalTlsSession *serval_tls_session_new_client (GSocketConnection *conn, const 
  * handshake; otherwise G_IO_ERROR_FAILED with GnuTLS's reason. A failed
  * handshake sends the peer an alert if the socket takes it now.
  */
-void      serval_tls_session_handshake_async (ServalTlsSession *session, GCancellable *cancellable,
-                                              GAsyncReadyCallback callback, gpointer user_data);
+void serval_tls_session_handshake_async (ServalTlsSession *session, GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data);
 /**
  * serval_tls_session_handshake_finish:
  * @session: the session
@@ -209,8 +210,8 @@ void      serval_tls_session_handshake_async (ServalTlsSession *session, GCancel
  * Returns: %TRUE once the session speaks TLS 1.3, else %FALSE with @error
  *   set
  */
-gboolean  serval_tls_session_handshake_finish (ServalTlsSession *session, GAsyncResult *result,
-                                               GError **error);
+gboolean serval_tls_session_handshake_finish (ServalTlsSession *session, GAsyncResult *result,
+                                              GError **error);
 
 /**
  * serval_tls_session_get_gnutls:
@@ -218,7 +219,7 @@ gboolean  serval_tls_session_handshake_finish (ServalTlsSession *session, GAsync
  *
  * Returns: (transfer none): the GnuTLS session, owned by @session
  */
-gnutls_session_t   serval_tls_session_get_gnutls (ServalTlsSession *session);
+gnutls_session_t serval_tls_session_get_gnutls (ServalTlsSession *session);
 /**
  * serval_tls_session_get_connection:
  * @session: a session
@@ -237,7 +238,7 @@ GSocketConnection *serval_tls_session_get_connection (ServalTlsSession *session)
  * Returns: (transfer none) (nullable): the fingerprint, or %NULL (server
  *   side, or not known yet)
  */
-const char        *serval_tls_session_get_peer_fingerprint (ServalTlsSession *session);
+const char *serval_tls_session_get_peer_fingerprint (ServalTlsSession *session);
 /**
  * serval_tls_session_is_resumed:
  * @session: a session
@@ -245,7 +246,7 @@ const char        *serval_tls_session_get_peer_fingerprint (ServalTlsSession *se
  * Returns: %TRUE if the handshake is done and resumed an earlier session
  *   (no certificate was shown)
  */
-gboolean           serval_tls_session_is_resumed (ServalTlsSession *session);
+gboolean serval_tls_session_is_resumed (ServalTlsSession *session);
 /**
  * serval_tls_session_get_resume_data:
  * @session: a session
@@ -258,7 +259,7 @@ gboolean           serval_tls_session_is_resumed (ServalTlsSession *session);
  *
  * Returns: (transfer full) (nullable): the data, or %NULL
  */
-GBytes            *serval_tls_session_get_resume_data (ServalTlsSession *session);
+GBytes *serval_tls_session_get_resume_data (ServalTlsSession *session);
 /**
  * serval_tls_session_bye:
  * @session: a session
@@ -266,6 +267,6 @@ GBytes            *serval_tls_session_get_resume_data (ServalTlsSession *session
  * Sends close_notify if the socket takes it now; never waits. Only once,
  * and only after a handshake; nothing else may be sent afterwards.
  */
-void               serval_tls_session_bye (ServalTlsSession *session);
+void serval_tls_session_bye (ServalTlsSession *session);
 
 G_END_DECLS

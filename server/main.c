@@ -50,24 +50,24 @@ static GOptionEntry entries[] = {
 };
 
 static const char summary[] =
-  "Commands:\n"
-  "  (none)                     run the server\n"
-  "  fingerprint                print the SHA-256 fingerprint of the server's public key\n"
-  "  user add NAME [--admin]    add a user; the password is read from standard input\n"
-  "  user passwd NAME           set a user's password from standard input\n"
-  "  user del NAME              delete a user\n"
-  "  user list                  list users and the VLANs they may join\n"
-  "  user grant NAME VLAN       let a user join a VLAN\n"
-  "  user revoke NAME VLAN      take that right away\n"
-  "  vlan add NAME              add a VLAN\n"
-  "  vlan del NAME              delete a VLAN\n"
-  "  vlan list                  list VLANs\n"
-  "\n"
-  "The offline commands change the store directly. With SQLite, a running\n"
-  "server sees them at the next login or join; to change rights of users\n"
-  "online now, use servalctl, which also ends the sessions a change affects.\n"
-  "With --etcd, every server on the same etcd sees them at once and acts on\n"
-  "them as on its own.";
+    "Commands:\n"
+    "  (none)                     run the server\n"
+    "  fingerprint                print the SHA-256 fingerprint of the server's public key\n"
+    "  user add NAME [--admin]    add a user; the password is read from standard input\n"
+    "  user passwd NAME           set a user's password from standard input\n"
+    "  user del NAME              delete a user\n"
+    "  user list                  list users and the VLANs they may join\n"
+    "  user grant NAME VLAN       let a user join a VLAN\n"
+    "  user revoke NAME VLAN      take that right away\n"
+    "  vlan add NAME              add a VLAN\n"
+    "  vlan del NAME              delete a VLAN\n"
+    "  vlan list                  list VLANs\n"
+    "\n"
+    "The offline commands change the store directly. With SQLite, a running\n"
+    "server sees them at the next login or join; to change rights of users\n"
+    "online now, use servalctl, which also ends the sessions a change affects.\n"
+    "With --etcd, every server on the same etcd sees them at once and acts on\n"
+    "them as on its own.";
 
 static int
 fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
@@ -97,7 +97,9 @@ load_config (ServalServerConfig *config, GError **error)
           g_prefix_error (error, "Cannot read %s: ", opt_config);
           return FALSE;
         }
-#define STR(key, opt) if (opt == NULL) opt = g_key_file_get_string (kf, "server", key, NULL)
+#define STR(key, opt) \
+  if (opt == NULL)    \
+  opt = g_key_file_get_string (kf, "server", key, NULL)
       STR ("data-dir", opt_data_dir);
       STR ("etcd", opt_etcd);
       STR ("listen", opt_listen);
@@ -186,7 +188,9 @@ set_password (ServalStore *store, const char *name, gboolean add, guint iteratio
     {
       ServalStoreWrite w = {
         .kind = add ? SERVAL_STORE_USER_ADD : SERVAL_STORE_USER_SET_CREDENTIALS,
-        .user = name, .cred = &cred, .admin = opt_admin,
+        .user = name,
+        .cred = &cred,
+        .admin = opt_admin,
       };
 
       ok = serval_store_write_sync (store, &w, NULL, error);
@@ -220,7 +224,13 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
   if (store == NULL)
     return fail ("%s", error->message);
 
-#define NEED(n) if (argc != (n)) { status = fail ("Usage: serval-server --data-dir DIR %s %s%s", what, verb, (n) == 5 ? " NAME VLAN" : (n) == 4 ? " NAME" : ""); goto out; }
+#define NEED(n)                                                                                                                \
+  if (argc != (n))                                                                                                             \
+    {                                                                                                                          \
+      status = fail ("Usage: serval-server --data-dir DIR %s %s%s", what, verb, (n) == 5 ? " NAME VLAN" : (n) == 4 ? " NAME" : \
+                                                                                                                     "");      \
+      goto out;                                                                                                                \
+    }
   if (g_str_equal (what, "user") && (g_str_equal (verb, "add") || g_str_equal (verb, "passwd")))
     {
       gboolean add = g_str_equal (verb, "add");
@@ -298,7 +308,8 @@ out:
   return status;
 }
 
-typedef struct {
+typedef struct
+{
   GMainLoop *loop;
   ServalServer *server;
   gboolean stopping;
@@ -346,7 +357,8 @@ raise_fd_limit (void)
       if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
         {
           g_warning ("Cannot raise the open-file limit from %lu to %lu: %s; the server can hold "
-                     "about %lu clients", (unsigned long) old, (unsigned long) rl.rlim_max,
+                     "about %lu clients",
+                     (unsigned long) old, (unsigned long) rl.rlim_max,
                      g_strerror (errno), (unsigned long) (old > 64 ? old - 64 : 0));
           return;
         }
@@ -354,11 +366,12 @@ raise_fd_limit (void)
   if (rl.rlim_cur < 4096)
     g_warning ("The open-file limit is %lu: the server can hold only about %lu clients. Raise the "
                "hard limit (LimitNOFILE= in the systemd unit, or “ulimit -Hn 65536” as root "
-               "before starting it)", (unsigned long) rl.rlim_cur,
+               "before starting it)",
+               (unsigned long) rl.rlim_cur,
                (unsigned long) (rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 0));
   else
     g_message ("Open-file limit %lu: room for about %lu clients", (unsigned long) rl.rlim_cur,
-             (unsigned long) (rl.rlim_cur - 64));
+               (unsigned long) (rl.rlim_cur - 64));
 }
 
 int
@@ -426,7 +439,8 @@ main (int argc, char **argv)
     return fail ("%s", error->message);
   if (serval_store_user_count (serval_server_get_store (server)) == 0)
     g_message ("There are no users yet: add one with "
-               "“serval-server --data-dir %s%s%s user add NAME --admin”", opt_data_dir,
+               "“serval-server --data-dir %s%s%s user add NAME --admin”",
+               opt_data_dir,
                opt_etcd ? " --etcd " : "", opt_etcd ? opt_etcd : "");
   if (opt_http != NULL && (http = serval_http_start (server, opt_http, &error)) == NULL)
     return fail ("%s", error->message);

@@ -12,25 +12,25 @@
  * first, so descriptor N means N + 1 are open. That happens only when
  * something else holds many (HTTP clients, a leak); the count cannot see
  * when they are closed, so such a pause is retried after a while. */
-#define FD_GUARD 16
-#define GUARD_RETRY_S 5
+#define FD_GUARD               16
+#define GUARD_RETRY_S          5
 #define GUARD_WARN_INTERVAL_US (60 * G_USEC_PER_SEC)
 
 struct _ServalAcceptGate
 {
   GMutex lock;
-  GSocketService *service;   /* NULL once freed by its owner */
-  GMainContext *context;     /* where the service runs and resumes */
+  GSocketService *service; /* NULL once freed by its owner */
+  GMainContext *context;   /* where the service runs and resumes */
   guint64 fd_limit;
   guint high, low, gap;
   guint open;
-  guint resume_at;           /* resume when open <= this */
+  guint resume_at; /* resume when open <= this */
   gboolean paused;
   gboolean resume_queued;
   guint64 pauses;
   gint64 paused_since;
   gint64 last_guard_warning;
-  GSource *retry;            /* guard pauses only */
+  GSource *retry; /* guard pauses only */
 };
 
 void
@@ -148,7 +148,7 @@ retry_cb (gpointer data)
   ServalAcceptGate *gate = data;
 
   g_mutex_lock (&gate->lock);
-  g_clear_pointer (&gate->retry, g_source_unref);   /* it is running: the loop holds it */
+  g_clear_pointer (&gate->retry, g_source_unref); /* it is running: the loop holds it */
   g_mutex_unlock (&gate->lock);
   gate_resume (gate, TRUE);
   return G_SOURCE_REMOVE;

@@ -23,13 +23,14 @@ G_BEGIN_DECLS
 
 typedef struct _ServalAcceptGate ServalAcceptGate;
 
-typedef struct {
-  guint   open;       /* accepted sockets not closed yet */
-  guint   high;       /* accepting stops when this many are open */
-  guint   low;        /* ...and starts again at this many */
-  guint64 fd_limit;   /* RLIMIT_NOFILE the marks were derived from */
+typedef struct
+{
+  guint open;       /* accepted sockets not closed yet */
+  guint high;       /* accepting stops when this many are open */
+  guint low;        /* ...and starts again at this many */
+  guint64 fd_limit; /* RLIMIT_NOFILE the marks were derived from */
   gboolean paused;
-  guint64 pauses;     /* times accepting stopped */
+  guint64 pauses; /* times accepting stopped */
 } ServalAcceptStats;
 
 /* The marks for an open-file limit of @fd_limit: @high leaves

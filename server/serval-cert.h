@@ -9,7 +9,7 @@ G_BEGIN_DECLS
  * certificate for @common_name (key mode 0600), unless both exist.
  * @cert_path, @key_path: (out) (optional) the two files' names.
  * @created: (out) (optional) TRUE if they were made now. */
-gboolean         serval_cert_ensure (const char *dir, const char *common_name, char **cert_path,
-                                     char **key_path, gboolean *created, GError **error);
+gboolean serval_cert_ensure (const char *dir, const char *common_name, char **cert_path,
+                             char **key_path, gboolean *created, GError **error);
 
 G_END_DECLS

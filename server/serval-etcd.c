@@ -16,8 +16,8 @@
 struct _ServalEtcd
 {
   GStrv endpoints;
-  char *text;              /* the endpoints, for messages */
-  guint current;           /* the endpoint that answered last */
+  char *text;    /* the endpoints, for messages */
+  guint current; /* the endpoint that answered last */
   SoupSession *requests;
   SoupSession *watches;
 };
@@ -183,7 +183,8 @@ new_post (ServalEtcd *etcd, const char *method, GBytes *body)
 
 /* --- calls ------------------------------------------------------------------ */
 
-typedef struct {
+typedef struct
+{
   ServalEtcd *etcd;
   char *method;
   GBytes *body;
@@ -246,7 +247,7 @@ call_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       else
         call_failed (task, error->message,
                      c->idempotent || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
-                     g_error_matches (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND));
+                         g_error_matches (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND));
       return;
     }
   o = parse_object (data, len, NULL);
@@ -297,7 +298,8 @@ serval_etcd_call_finish (ServalEtcd *etcd, GAsyncResult *result, GError **error)
 
 /* --- watches ---------------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   ServalEtcd *etcd;
   ServalEtcdWatchFunc func;
   gpointer func_data;
@@ -348,8 +350,7 @@ watch_line_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_task_return_new_error (task, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_UNAVAILABLE, "etcd's watch at %s failed: %s",
                                w->etcd->endpoints[w->etcd->current],
-                               error != NULL ? error->message
-                               : json_object_get_string_member_with_default (o, "message", "no result"));
+                               error != NULL ? error->message : json_object_get_string_member_with_default (o, "message", "no result"));
       return;
     }
   w->func (watch_result, w->func_data);

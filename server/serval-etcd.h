@@ -14,15 +14,15 @@ typedef struct _ServalEtcd ServalEtcd;
 
 /* @endpoints: client URLs, comma separated. */
 ServalEtcd *serval_etcd_new (const char *endpoints, GError **error);
-void        serval_etcd_free (ServalEtcd *etcd);
+void serval_etcd_free (ServalEtcd *etcd);
 /* "http://a:2379, http://b:2379", for messages. */
 const char *serval_etcd_get_endpoints (ServalEtcd *etcd);
 
 /* POSTs @body to /v3/@method ("kv/range") at the current endpoint, and at
  * the next ones when it does not answer: after any failure if @idempotent,
  * else only when the connection was refused (the request never left). */
-void        serval_etcd_call_async (ServalEtcd *etcd, const char *method, JsonNode *body, gboolean idempotent,
-                                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+void serval_etcd_call_async (ServalEtcd *etcd, const char *method, JsonNode *body, gboolean idempotent,
+                             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 /* Returns: (transfer full): the answer */
 JsonObject *serval_etcd_call_finish (ServalEtcd *etcd, GAsyncResult *result, GError **error);
 
@@ -31,18 +31,18 @@ typedef void (*ServalEtcdWatchFunc) (JsonObject *result, gpointer user_data);
 /* Opens a watch with @create_request (a WatchCreateRequest) at the current
  * endpoint and calls @func with each WatchResponse; completes when the
  * stream ends, with an error (cancelled, or the connection lost). */
-void        serval_etcd_watch_async (ServalEtcd *etcd, JsonNode *create_request, ServalEtcdWatchFunc func,
-                                     gpointer func_data, GCancellable *cancellable,
-                                     GAsyncReadyCallback callback, gpointer user_data);
-gboolean    serval_etcd_watch_finish (ServalEtcd *etcd, GAsyncResult *result, GError **error);
+void serval_etcd_watch_async (ServalEtcd *etcd, JsonNode *create_request, ServalEtcdWatchFunc func,
+                              gpointer func_data, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean serval_etcd_watch_finish (ServalEtcd *etcd, GAsyncResult *result, GError **error);
 
 /* JSON as the gateway speaks it: bytes in base64, 64-bit integers as strings. */
-char       *serval_etcd_b64 (const char *text);
+char *serval_etcd_b64 (const char *text);
 /* The bytes in base64 member @name of @o, NUL-terminated; "" if absent. */
-char       *serval_etcd_bytes (JsonObject *o, const char *name, gsize *len);
-gint64      serval_etcd_int (JsonObject *o, const char *name);
+char *serval_etcd_bytes (JsonObject *o, const char *name, gsize *len);
+gint64 serval_etcd_int (JsonObject *o, const char *name);
 /* Member @name of @o (which may be NULL) if it is an object (an array), else NULL. */
 JsonObject *serval_etcd_object (JsonObject *o, const char *name);
-JsonArray  *serval_etcd_array (JsonObject *o, const char *name);
+JsonArray *serval_etcd_array (JsonObject *o, const char *name);
 
 G_END_DECLS

@@ -21,80 +21,80 @@ metrics_text (ServalServer *server)
 
   serval_server_get_stats (server, &st);
   g_string_append_printf (s,
-    "# HELP serval_clients_connected Client links open now.\n"
-    "# TYPE serval_clients_connected gauge\n"
-    "serval_clients_connected %u\n"
-    "# HELP serval_sessions Clients logged in now.\n"
-    "# TYPE serval_sessions gauge\n"
-    "serval_sessions %u\n"
-    "# HELP serval_logins_total Login attempts by result.\n"
-    "# TYPE serval_logins_total counter\n"
-    "serval_logins_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n"
-    "serval_logins_total{result=\"failed\"} %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_protocol_errors_total Links closed because the peer broke the protocol.\n"
-    "# TYPE serval_protocol_errors_total counter\n"
-    "serval_protocol_errors_total %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_frames_received_total Frames that entered the switch.\n"
-    "# TYPE serval_frames_received_total counter\n"
-    "serval_frames_received_total %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_bytes_received_total Bytes of frames that entered the switch.\n"
-    "# TYPE serval_bytes_received_total counter\n"
-    "serval_bytes_received_total %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_frames_forwarded_total Frame copies delivered to ports.\n"
-    "# TYPE serval_frames_forwarded_total counter\n"
-    "serval_frames_forwarded_total %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_bytes_forwarded_total Bytes of frame copies delivered to ports.\n"
-    "# TYPE serval_bytes_forwarded_total counter\n"
-    "serval_bytes_forwarded_total %" G_GUINT64_FORMAT "\n",
-    st.clients, st.sessions, st.logins_ok, st.logins_failed, st.protocol_errors,
-    sw->frames_in, sw->bytes_in, sw->frames_out, sw->bytes_out);
+                          "# HELP serval_clients_connected Client links open now.\n"
+                          "# TYPE serval_clients_connected gauge\n"
+                          "serval_clients_connected %u\n"
+                          "# HELP serval_sessions Clients logged in now.\n"
+                          "# TYPE serval_sessions gauge\n"
+                          "serval_sessions %u\n"
+                          "# HELP serval_logins_total Login attempts by result.\n"
+                          "# TYPE serval_logins_total counter\n"
+                          "serval_logins_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n"
+                          "serval_logins_total{result=\"failed\"} %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_protocol_errors_total Links closed because the peer broke the protocol.\n"
+                          "# TYPE serval_protocol_errors_total counter\n"
+                          "serval_protocol_errors_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_frames_received_total Frames that entered the switch.\n"
+                          "# TYPE serval_frames_received_total counter\n"
+                          "serval_frames_received_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_bytes_received_total Bytes of frames that entered the switch.\n"
+                          "# TYPE serval_bytes_received_total counter\n"
+                          "serval_bytes_received_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_frames_forwarded_total Frame copies delivered to ports.\n"
+                          "# TYPE serval_frames_forwarded_total counter\n"
+                          "serval_frames_forwarded_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_bytes_forwarded_total Bytes of frame copies delivered to ports.\n"
+                          "# TYPE serval_bytes_forwarded_total counter\n"
+                          "serval_bytes_forwarded_total %" G_GUINT64_FORMAT "\n",
+                          st.clients, st.sessions, st.logins_ok, st.logins_failed, st.protocol_errors,
+                          sw->frames_in, sw->bytes_in, sw->frames_out, sw->bytes_out);
   g_string_append_printf (s,
-    "# HELP serval_token_logins_total Logins with a resume token, by result (ok ones are also in serval_logins_total).\n"
-    "# TYPE serval_token_logins_total counter\n"
-    "serval_token_logins_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n"
-    "serval_token_logins_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_tls_handshakes_total TLS handshakes: completed in full, resumed with a session ticket, failed, refused (too many under way from one address).\n"
-    "# TYPE serval_tls_handshakes_total counter\n"
-    "serval_tls_handshakes_total{kind=\"full\"} %" G_GUINT64_FORMAT "\n"
-    "serval_tls_handshakes_total{kind=\"resumed\"} %" G_GUINT64_FORMAT "\n"
-    "serval_tls_handshakes_total{kind=\"failed\"} %" G_GUINT64_FORMAT "\n"
-    "serval_tls_handshakes_total{kind=\"refused\"} %" G_GUINT64_FORMAT "\n",
-    st.token_logins, st.tokens_refused, st.tls_handshakes - st.tls_resumed, st.tls_resumed, st.tls_failed,
-    st.tls_refused);
+                          "# HELP serval_token_logins_total Logins with a resume token, by result (ok ones are also in serval_logins_total).\n"
+                          "# TYPE serval_token_logins_total counter\n"
+                          "serval_token_logins_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n"
+                          "serval_token_logins_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_tls_handshakes_total TLS handshakes: completed in full, resumed with a session ticket, failed, refused (too many under way from one address).\n"
+                          "# TYPE serval_tls_handshakes_total counter\n"
+                          "serval_tls_handshakes_total{kind=\"full\"} %" G_GUINT64_FORMAT "\n"
+                          "serval_tls_handshakes_total{kind=\"resumed\"} %" G_GUINT64_FORMAT "\n"
+                          "serval_tls_handshakes_total{kind=\"failed\"} %" G_GUINT64_FORMAT "\n"
+                          "serval_tls_handshakes_total{kind=\"refused\"} %" G_GUINT64_FORMAT "\n",
+                          st.token_logins, st.tokens_refused, st.tls_handshakes - st.tls_resumed, st.tls_resumed, st.tls_failed,
+                          st.tls_refused);
   g_string_append_printf (s,
-    "# HELP serval_connections_open Client connections open now, TLS handshakes included (one file descriptor each).\n"
-    "# TYPE serval_connections_open gauge\n"
-    "serval_connections_open %u\n"
-    "# HELP serval_connections_max Open connections at which the server stops accepting (the open-file limit less a reserve).\n"
-    "# TYPE serval_connections_max gauge\n"
-    "serval_connections_max %u\n"
-    "# HELP serval_accept_paused 1 while the server accepts no new clients because it is near its open-file limit.\n"
-    "# TYPE serval_accept_paused gauge\n"
-    "serval_accept_paused %d\n"
-    "# HELP serval_accept_pauses_total Times the server stopped accepting near its open-file limit.\n"
-    "# TYPE serval_accept_pauses_total counter\n"
-    "serval_accept_pauses_total %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_frames_dropped_total Frames not forwarded, by reason.\n"
-    "# TYPE serval_frames_dropped_total counter\n",
-    st.accept.open, st.accept.high, st.accept.paused ? 1 : 0, st.accept.pauses);
+                          "# HELP serval_connections_open Client connections open now, TLS handshakes included (one file descriptor each).\n"
+                          "# TYPE serval_connections_open gauge\n"
+                          "serval_connections_open %u\n"
+                          "# HELP serval_connections_max Open connections at which the server stops accepting (the open-file limit less a reserve).\n"
+                          "# TYPE serval_connections_max gauge\n"
+                          "serval_connections_max %u\n"
+                          "# HELP serval_accept_paused 1 while the server accepts no new clients because it is near its open-file limit.\n"
+                          "# TYPE serval_accept_paused gauge\n"
+                          "serval_accept_paused %d\n"
+                          "# HELP serval_accept_pauses_total Times the server stopped accepting near its open-file limit.\n"
+                          "# TYPE serval_accept_pauses_total counter\n"
+                          "serval_accept_pauses_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_frames_dropped_total Frames not forwarded, by reason.\n"
+                          "# TYPE serval_frames_dropped_total counter\n",
+                          st.accept.open, st.accept.high, st.accept.paused ? 1 : 0, st.accept.pauses);
   for (int v = 1; v < SERVAL_SWITCH_N_VERDICTS; v++)
     g_string_append_printf (s, "serval_frames_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             serval_switch_verdict_to_string (v), sw->dropped[v]);
   g_string_append_printf (s, "serval_frames_dropped_total{reason=\"send_queue_full\"} %" G_GUINT64_FORMAT "\n",
                           st.link_frames_dropped);
   g_string_append_printf (s,
-    "# HELP serval_offload_frames_total Frames with offload metadata (GSO, partial checksum): received, "
-    "forwarded as they were, segmented in software for members without offloads.\n"
-    "# TYPE serval_offload_frames_total counter\n"
-    "serval_offload_frames_total{kind=\"received\"} %" G_GUINT64_FORMAT "\n"
-    "serval_offload_frames_total{kind=\"forwarded\"} %" G_GUINT64_FORMAT "\n"
-    "serval_offload_frames_total{kind=\"segmented\"} %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_offload_segments_total Plain frames made by software segmentation.\n"
-    "# TYPE serval_offload_segments_total counter\n"
-    "serval_offload_segments_total %" G_GUINT64_FORMAT "\n"
-    "# HELP serval_offload_dropped_total Frames with offload metadata dropped, by reason.\n"
-    "# TYPE serval_offload_dropped_total counter\n",
-    st.offload_frames_in, st.offload_forwarded, st.offload_segmented, st.offload_segments);
+                          "# HELP serval_offload_frames_total Frames with offload metadata (GSO, partial checksum): received, "
+                          "forwarded as they were, segmented in software for members without offloads.\n"
+                          "# TYPE serval_offload_frames_total counter\n"
+                          "serval_offload_frames_total{kind=\"received\"} %" G_GUINT64_FORMAT "\n"
+                          "serval_offload_frames_total{kind=\"forwarded\"} %" G_GUINT64_FORMAT "\n"
+                          "serval_offload_frames_total{kind=\"segmented\"} %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_offload_segments_total Plain frames made by software segmentation.\n"
+                          "# TYPE serval_offload_segments_total counter\n"
+                          "serval_offload_segments_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_offload_dropped_total Frames with offload metadata dropped, by reason.\n"
+                          "# TYPE serval_offload_dropped_total counter\n",
+                          st.offload_frames_in, st.offload_forwarded, st.offload_segmented, st.offload_segments);
   for (int r = 1; r < SERVAL_GSO_N_RESULTS; r++)
     g_string_append_printf (s, "serval_offload_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             serval_gso_result_to_string (r), st.offload_dropped[r]);

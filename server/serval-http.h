@@ -9,6 +9,6 @@ typedef struct _ServalHttp ServalHttp;
 
 /* Listens on @listen ("HOST:PORT"). */
 ServalHttp *serval_http_start (ServalServer *server, const char *listen, GError **error);
-void        serval_http_stop (ServalHttp *http);
+void serval_http_stop (ServalHttp *http);
 
 G_END_DECLS

@@ -6,13 +6,14 @@
 G_BEGIN_DECLS
 
 #define SERVAL_PBKDF2_DEFAULT_ITERATIONS 100000
-#define SERVAL_PBKDF2_SALT_LEN 16
-#define SERVAL_PBKDF2_HASH_LEN 32
+#define SERVAL_PBKDF2_SALT_LEN           16
+#define SERVAL_PBKDF2_HASH_LEN           32
 
-typedef struct {
-  guint   iterations;
-  guint8  salt[SERVAL_PBKDF2_SALT_LEN];
-  guint8  hash[SERVAL_PBKDF2_HASH_LEN];
+typedef struct
+{
+  guint iterations;
+  guint8 salt[SERVAL_PBKDF2_SALT_LEN];
+  guint8 hash[SERVAL_PBKDF2_HASH_LEN];
 } ServalCredentials;
 
 /* Makes a fresh random salt and hashes @password (@len bytes) with it. */
@@ -22,6 +23,6 @@ gboolean serval_credentials_make (ServalCredentials *cred, const guint8 *passwor
  * the bytes. Safe to call from any thread. */
 gboolean serval_credentials_verify (const ServalCredentials *cred, const guint8 *password, gsize len);
 /* Overwrites @cred with zeros. */
-void     serval_credentials_clear (ServalCredentials *cred);
+void serval_credentials_clear (ServalCredentials *cred);
 
 G_END_DECLS

@@ -122,15 +122,16 @@ serval_server_watch_store (ServalServer *server)
 /* --- writes ----------------------------------------------------------------- */
 
 /* One administrator's change, from the request to the store's answer. */
-typedef struct {
+typedef struct
+{
   Session *session;
   guint32 id;
   ServalStoreWriteKind kind;
   char *user;
   char *vlan;
-  guint32 tag;          /* the VLAN's, looked up before a delete or revoke */
+  guint32 tag; /* the VLAN's, looked up before a delete or revoke */
   gboolean admin;
-  GBytes *password;     /* for a user add: hashed in a worker thread first */
+  GBytes *password; /* for a user add: hashed in a worker thread first */
   ServalCredentials cred;
 } AdminWrite;
 
@@ -176,7 +177,11 @@ admin_write (AdminWrite *job)
 {
   ServalServer *server = job->session->server;
   ServalStoreWrite w = {
-    .kind = job->kind, .user = job->user, .vlan = job->vlan, .cred = &job->cred, .admin = job->admin,
+    .kind = job->kind,
+    .user = job->user,
+    .vlan = job->vlan,
+    .cred = &job->cred,
+    .admin = job->admin,
   };
 
   serval_store_write_async (server->store, &w, server->cancellable, admin_written_cb, job);
@@ -232,7 +237,7 @@ admin_user_add (Session *s, const ServalRequest *req)
   g_autoptr(GTask) task = g_task_new (NULL, NULL, user_hashed_cb, NULL);
 
   job->password = g_bytes_ref (req->password);
-  g_task_set_task_data (task, job, NULL);   /* freed by user_hashed_cb() */
+  g_task_set_task_data (task, job, NULL); /* freed by user_hashed_cb() */
   g_task_run_in_thread (task, hash_thread);
 }
 
@@ -262,7 +267,7 @@ admin_list_users (Session *s, guint32 id)
       return;
     }
   infos = g_ptr_array_new_full (users->len, (GDestroyNotify) serval_user_info_free);
-  for (guint i = 0; i < users->len && i < 4096; i++)   /* a list answer's limit */
+  for (guint i = 0; i < users->len && i < 4096; i++) /* a list answer's limit */
     g_ptr_array_add (infos, user_info_from_store (users->pdata[i]));
   serval_session_reply (s, serval_response_build_users (id, infos));
 }

@@ -19,7 +19,7 @@ serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointer use
   ServalFrame in = *frame;
 
   if (s->port == NULL)
-    return;  /* not logged in: nothing to switch */
+    return; /* not logged in: nothing to switch */
   if (in.offload != NULL)
     {
       ServalGsoResult r = serval_offload_check (in.offload, in.len);

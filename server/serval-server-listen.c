@@ -10,12 +10,13 @@
 #include <string.h>
 
 #define HANDSHAKE_TIMEOUT_S 10
-#define LISTEN_BACKLOG 4096
+#define LISTEN_BACKLOG      4096
 
-typedef struct {
+typedef struct
+{
   ServalServer *server;
   ServalTlsSession *tls;
-  gboolean counted;        /* in server->handshaking */
+  gboolean counted; /* in server->handshaking */
   GCancellable *cancellable;
   GSource *timeout;
   char *peer;
@@ -75,7 +76,8 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       /* Only the handshake timeout cancels. */
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_message ("%s did not finish its TLS handshake within %d s: closed (a client that stalled, "
-                   "or not a Serval client)", hs->peer, HANDSHAKE_TIMEOUT_S);
+                   "or not a Serval client)",
+                   hs->peer, HANDSHAKE_TIMEOUT_S);
       else
         g_message ("TLS handshake with %s failed: %s", hs->peer, error->message);
       handshake_free (hs);
@@ -201,7 +203,7 @@ serval_server_listen (ServalServer *server, GError **error)
   else
     {
       g_autoptr(GSocketConnectable) addr = g_network_address_parse (server->config.listen,
-                                                                    SERVAL_DEFAULT_PORT, error);
+                                                                     SERVAL_DEFAULT_PORT, error);
       g_autoptr(GSocketAddressEnumerator) en = NULL;
       g_autoptr(GSocketAddress) sa = NULL;
       guint n = 0;

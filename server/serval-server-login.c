@@ -7,7 +7,8 @@
 
 #define LOGIN_WINDOW_US (60 * G_USEC_PER_SEC)
 
-typedef struct {
+typedef struct
+{
   guint failures;
   gint64 window_start;
 } LoginRecord;
@@ -29,7 +30,8 @@ serval_session_handle_hello (Session *s, const ServalHello *hello)
 
 /* --- login ----------------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   ServalCredentials cred;
   gboolean known;
   gboolean admin;
@@ -181,15 +183,13 @@ handle_token_login (Session *s, const ServalRequest *req)
     {
       server->stats.tokens_refused++;
       g_message ("Refused the resume token of “%s” from %s: it is %s", user, s->peer,
-                 server->config.token_lifetime == 0 ? "not accepted by this server (--token-lifetime 0)"
-                 : serval_token_status_text (st));
+                 server->config.token_lifetime == 0 ? "not accepted by this server (--token-lifetime 0)" : serval_token_status_text (st));
       serval_session_reply_error (
-        s, req->id, SERVAL_ERROR_CODE_TOKEN_REFUSED,
-        "The resume token was refused (%s): log in with the password",
-        server->config.token_lifetime == 0 ? "this server issues none"
-        : st == SERVAL_TOKEN_EXPIRED ? "expired"
-        : st == SERVAL_TOKEN_TOO_OLD ? "past the server's maximum age since the last password login"
-        : "not valid");
+          s, req->id, SERVAL_ERROR_CODE_TOKEN_REFUSED,
+          "The resume token was refused (%s): log in with the password",
+          server->config.token_lifetime == 0 ? "this server issues none" : st == SERVAL_TOKEN_EXPIRED ? "expired" :
+                                                                       st == SERVAL_TOKEN_TOO_OLD     ? "past the server's maximum age since the last password login" :
+                                                                                                        "not valid");
     }
   else
     login_succeeded (s, req->id, user, host, admin, &cred, TRUE, chain);

@@ -61,7 +61,7 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
     server->stats.sessions--;
   server->stats.clients--;
   serval_link_set_handlers (link, NULL, NULL, NULL);
-  g_hash_table_remove (server->sessions, s);   /* drops the table's reference */
+  g_hash_table_remove (server->sessions, s); /* drops the table's reference */
   serval_server_session_closed (server);
 }
 

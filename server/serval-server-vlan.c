@@ -137,8 +137,8 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
   if (!serval_store_has_right (server->store, s->user, name))
     {
       serval_session_reply_error (
-        s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
-        "User “%s” may not join VLAN “%s”: ask an administrator to grant the right", s->user, name);
+          s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
+          "User “%s” may not join VLAN “%s”: ask an administrator to grant the right", s->user, name);
       return;
     }
 
@@ -196,7 +196,7 @@ serval_session_handle_list_vlans (Session *s, const ServalRequest *req)
       return;
     }
   infos = g_ptr_array_new_full (vlans->len, (GDestroyNotify) serval_vlan_info_free);
-  for (guint i = 0; i < vlans->len && i < 4096; i++)   /* a list answer's limit */
+  for (guint i = 0; i < vlans->len && i < 4096; i++) /* a list answer's limit */
     {
       ServalVlan *v = vlans->pdata[i];
       ServalVlanInfo *info = g_new0 (ServalVlanInfo, 1);

@@ -243,8 +243,16 @@ serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data)
   g_source_attach (server->shutdown_timer, server->context);
 }
 
-ServalStore *serval_server_get_store (ServalServer *server) { return server->store; }
-ServalSwitch *serval_server_get_switch (ServalServer *server) { return server->sw; }
+ServalStore *
+serval_server_get_store (ServalServer *server)
+{
+  return server->store;
+}
+ServalSwitch *
+serval_server_get_switch (ServalServer *server)
+{
+  return server->sw;
+}
 
 void
 serval_server_get_stats (ServalServer *server, ServalServerStats *stats)

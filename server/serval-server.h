@@ -14,19 +14,20 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
-  char   *data_dir;
-  char   *etcd;            /* etcd client URLs, comma separated: the store is there; NULL: SQLite in data_dir */
-  char   *listen;          /* HOST:PORT, or NULL for every address on port 7465 */
-  char   *node;            /* this node's name; default: the host name */
-  guint   keepalive;       /* seconds between pings; a peer silent for 3x is dropped */
-  GStrv   advertise;       /* server addresses clients may fail over to */
-  guint   pbkdf2_iterations;
-  guint   max_failed_logins;     /* per source address and minute */
-  guint   max_handshakes_per_address;  /* TLS handshakes under way from one address; more are closed */
-  guint   token_lifetime;        /* seconds a resume token is valid; 0: issue none */
-  guint   token_max_age;         /* seconds from a password login after which no token of its
-                                  * chain is taken, however often renewed; 0: no limit */
+typedef struct
+{
+  char *data_dir;
+  char *etcd;      /* etcd client URLs, comma separated: the store is there; NULL: SQLite in data_dir */
+  char *listen;    /* HOST:PORT, or NULL for every address on port 7465 */
+  char *node;      /* this node's name; default: the host name */
+  guint keepalive; /* seconds between pings; a peer silent for 3x is dropped */
+  GStrv advertise; /* server addresses clients may fail over to */
+  guint pbkdf2_iterations;
+  guint max_failed_logins;          /* per source address and minute */
+  guint max_handshakes_per_address; /* TLS handshakes under way from one address; more are closed */
+  guint token_lifetime;             /* seconds a resume token is valid; 0: issue none */
+  guint token_max_age;              /* seconds from a password login after which no token of its
+                                     * chain is taken, however often renewed; 0: no limit */
   ServalSwitchLimits limits;
 } ServalServerConfig;
 
@@ -35,40 +36,41 @@ void serval_server_config_clear (ServalServerConfig *config);
 
 typedef struct _ServalServer ServalServer;
 
-typedef struct {
-  guint   clients;          /* connected links */
-  guint   sessions;         /* logged in */
+typedef struct
+{
+  guint clients;  /* connected links */
+  guint sessions; /* logged in */
   guint64 logins_ok;
   guint64 logins_failed;
-  guint64 token_logins;     /* of logins_ok, those with a resume token */
-  guint64 tokens_refused;   /* resume tokens refused (not in logins_failed) */
-  guint64 protocol_errors;  /* links closed for bad input */
-  guint64 tls_handshakes;   /* TLS handshakes completed */
-  guint64 tls_resumed;      /* of those, sessions resumed with a ticket */
-  guint64 tls_failed;       /* handshakes that failed or timed out */
-  guint64 tls_refused;      /* connections closed at once: too many handshakes from their address */
+  guint64 token_logins;    /* of logins_ok, those with a resume token */
+  guint64 tokens_refused;  /* resume tokens refused (not in logins_failed) */
+  guint64 protocol_errors; /* links closed for bad input */
+  guint64 tls_handshakes;  /* TLS handshakes completed */
+  guint64 tls_resumed;     /* of those, sessions resumed with a ticket */
+  guint64 tls_failed;      /* handshakes that failed or timed out */
+  guint64 tls_refused;     /* connections closed at once: too many handshakes from their address */
   guint64 link_frames_dropped;
-  guint64 offload_frames_in;    /* frames that came with offload metadata */
-  guint64 offload_forwarded;    /* copies sent on as they were, to members that take them */
-  guint64 offload_segmented;    /* copies segmented/completed for members that do not */
-  guint64 offload_segments;     /* plain frames those made */
-  guint64 offload_dropped[SERVAL_GSO_N_RESULTS];   /* by ServalGsoResult */
-  ServalAcceptStats accept;     /* open connections, pauses near the open-file limit */
+  guint64 offload_frames_in;                     /* frames that came with offload metadata */
+  guint64 offload_forwarded;                     /* copies sent on as they were, to members that take them */
+  guint64 offload_segmented;                     /* copies segmented/completed for members that do not */
+  guint64 offload_segments;                      /* plain frames those made */
+  guint64 offload_dropped[SERVAL_GSO_N_RESULTS]; /* by ServalGsoResult */
+  ServalAcceptStats accept;                      /* open connections, pauses near the open-file limit */
 } ServalServerStats;
 
 /* The store @config names: etcd if config->etcd is set, else SQLite in the data dir. */
-ServalStore  *serval_server_open_store (const ServalServerConfig *config, GError **error);
+ServalStore *serval_server_open_store (const ServalServerConfig *config, GError **error);
 
 ServalServer *serval_server_new (const ServalServerConfig *config, GError **error);
-void          serval_server_free (ServalServer *server);
-gboolean      serval_server_start (ServalServer *server, GError **error);
+void serval_server_free (ServalServer *server);
+gboolean serval_server_start (ServalServer *server, GError **error);
 /* Tells every client and closes their links; calls @done when all are closed
  * (or after 3 s). */
-void          serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data);
+void serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data);
 
-ServalStore  *serval_server_get_store (ServalServer *server);
+ServalStore *serval_server_get_store (ServalServer *server);
 ServalSwitch *serval_server_get_switch (ServalServer *server);
-void          serval_server_get_stats (ServalServer *server, ServalServerStats *stats);
+void serval_server_get_stats (ServalServer *server, ServalServerStats *stats);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalServer, serval_server_free)
 

@@ -173,7 +173,9 @@ void
 serval_etcd_effects_emit (ServalStore *store, GPtrArray *effects)
 {
   static const guint order[] = {
-    SERVAL_STORE_SIGNAL_VLAN_DELETED, SERVAL_STORE_SIGNAL_USER_DELETED, SERVAL_STORE_SIGNAL_RIGHT_REVOKED,
+    SERVAL_STORE_SIGNAL_VLAN_DELETED,
+    SERVAL_STORE_SIGNAL_USER_DELETED,
+    SERVAL_STORE_SIGNAL_RIGHT_REVOKED,
   };
 
   for (guint o = 0; o < G_N_ELEMENTS (order); o++)
@@ -322,7 +324,7 @@ serval_store_etcd_user_list (ServalStore *store, GError **error)
       u = g_new0 (ServalUser, 1);
       u->name = name;
       u->vlans = g_ptr_array_new_with_free_func (g_free);
-      serval_etcd_parse_user (e, name, &(ServalCredentials) { 0 }, &u->admin, NULL);
+      serval_etcd_parse_user (e, name, &(ServalCredentials){ 0 }, &u->admin, NULL);
       g_ptr_array_add (users, u);
       g_hash_table_insert (by_name, u->name, u);
     }

@@ -12,14 +12,15 @@
 
 #include <string.h>
 
-#define MAX_ATTEMPTS 100   /* a write whose guard keeps failing: others keep changing the same keys */
+#define MAX_ATTEMPTS 100 /* a write whose guard keeps failing: others keep changing the same keys */
 
 /* --- writes: one transaction each ---------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   char *key;
-  char *value;      /* NULL: delete */
-  gboolean prefix;  /* delete every key that starts with @key */
+  char *value;     /* NULL: delete */
+  gboolean prefix; /* delete every key that starts with @key */
 } Op;
 
 static void
@@ -38,13 +39,13 @@ struct _Txn
 {
   ServalStoreEtcd *self;
   const ServalStoreWrite *w;
-  GHashTable *fresh;        /* key -> entry from the last failed attempt (value NULL: absent); NULL at first */
+  GHashTable *fresh; /* key -> entry from the last failed attempt (value NULL: absent); NULL at first */
   gint64 fresh_revision;
-  gboolean fresh_rights;    /* @fresh holds every right's key */
+  gboolean fresh_rights; /* @fresh holds every right's key */
   guint attempts;
   guint32 tag;
-  GPtrArray *ops;           /* (element-type Op) applied to the copy when it succeeds */
-  GPtrArray *fail_keys;     /* keys the failure branch reads; "rights/" for every right */
+  GPtrArray *ops;       /* (element-type Op) applied to the copy when it succeeds */
+  GPtrArray *fail_keys; /* keys the failure branch reads; "rights/" for every right */
   JsonArray *compare, *success, *failure;
 };
 
@@ -203,11 +204,11 @@ plan_user (Txn *t, GError **error)
         return serval_store_no_user (w->user, error);
       /* Keep the admin flag it has: the guard says nobody changed it since. */
       if (e != NULL)
-        serval_etcd_parse_user (e, w->user, &(ServalCredentials) { 0 }, &admin, NULL);
+        serval_etcd_parse_user (e, w->user, &(ServalCredentials){ 0 }, &admin, NULL);
       guard (t, "VERSION", ukey, FALSE, "GREATER", 0);
       guard (t, "MOD", ukey, FALSE, "EQUAL", e != NULL ? e->mod_revision : 0);
       break;
-    default:   /* SERVAL_STORE_USER_DEL: the user and their rights, in one revision */
+    default: /* SERVAL_STORE_USER_DEL: the user and their rights, in one revision */
       {
         g_autofree char *rights = serval_etcd_key_rights_of (w->user);
 
@@ -270,8 +271,7 @@ plan_vlan_del (Txn *t, GError **error)
   g_hash_table_iter_init (&iter, rights);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (((ServalEtcdEntry *) value)->value != NULL && g_str_has_prefix (key, SERVAL_ETCD_KEY_RIGHTS) &&
-        g_str_has_suffix (key, suffix) && strchr ((char *) key + strlen (SERVAL_ETCD_KEY_RIGHTS), '/') ==
-        (char *) key + strlen (key) - strlen (suffix))
+        g_str_has_suffix (key, suffix) && strchr ((char *) key + strlen (SERVAL_ETCD_KEY_RIGHTS), '/') == (char *) key + strlen (key) - strlen (suffix))
       del (t, key, FALSE);
   read_back (t, vkey);
   read_back (t, SERVAL_ETCD_KEY_RIGHTS);
@@ -323,8 +323,7 @@ txn_read_back (Txn *t, JsonObject *response)
                                        "revision");
   for (guint i = 0; i < t->fail_keys->len; i++)
     {
-      JsonObject *r = responses != NULL && i < json_array_get_length (responses)
-                      ? serval_etcd_object (json_array_get_object_element (responses, i), "response_range") : NULL;
+      JsonObject *r = responses != NULL && i < json_array_get_length (responses) ? serval_etcd_object (json_array_get_object_element (responses, i), "response_range") : NULL;
       JsonArray *kvs = r != NULL ? serval_etcd_array (r, "kvs") : NULL;
 
       if (g_str_equal (t->fail_keys->pdata[i], SERVAL_ETCD_KEY_RIGHTS))
@@ -423,7 +422,8 @@ txn_send (GTask *task)
     {
     case SERVAL_STORE_VLAN_ADD: ok = plan_vlan_add (t, &error); break;
     case SERVAL_STORE_VLAN_DEL: ok = plan_vlan_del (t, &error); break;
-    case SERVAL_STORE_GRANT: case SERVAL_STORE_REVOKE: ok = plan_right (t, &error); break;
+    case SERVAL_STORE_GRANT:
+    case SERVAL_STORE_REVOKE: ok = plan_right (t, &error); break;
     default: ok = plan_user (t, &error); break;
     }
   if (!ok)
@@ -451,4 +451,3 @@ serval_store_etcd_write (ServalStore *store, const ServalStoreWrite *w, GTask *t
   g_ptr_array_add (t->self->inflight, t);
   txn_send (g_object_ref (task));
 }
-

@@ -21,8 +21,8 @@
 #include "serval-util.h"
 
 #define PROBE_INTERVAL_S 2
-#define BACKOFF_MIN_MS 250
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MIN_MS   250
+#define BACKOFF_MAX_MS   5000
 
 G_DEFINE_FINAL_TYPE (ServalStoreEtcd, serval_store_etcd, SERVAL_TYPE_STORE)
 
@@ -67,7 +67,7 @@ range_end (ServalStoreEtcd *self, const char *key)
   g_autofree char *k = g_strconcat (self->prefix, key, NULL);
   gsize len = strlen (k);
 
-  k[len - 1]++;   /* "/serval/" -> "/serval0": every key with the prefix sorts before it */
+  k[len - 1]++; /* "/serval/" -> "/serval0": every key with the prefix sorts before it */
   return serval_etcd_b64 (k);
 }
 
@@ -104,7 +104,7 @@ node_take (JsonObject *o)
 /* Calls @method with @body (taken). */
 void
 serval_store_etcd_call (ServalStoreEtcd *self, const char *method, JsonObject *body, gboolean idempotent, GCancellable *cancellable,
-      GAsyncReadyCallback callback, gpointer data)
+                        GAsyncReadyCallback callback, gpointer data)
 {
   g_autoptr(JsonNode) node = node_take (body);
 
@@ -227,7 +227,7 @@ watch_ended_cb (GObject *source, GAsyncResult *result, gpointer data)
   ServalStoreEtcd *self = data;
 
   if (serval_etcd_watch_finish (NULL, result, &error) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* cancelled: whoever cancelled it goes on (or the store is gone) */
+    return; /* cancelled: whoever cancelled it goes on (or the store is gone) */
   g_message ("Lost etcd's watch (%s): reading the store again", error->message);
   refresh (self);
 }
@@ -357,7 +357,8 @@ probe_timer_cb (gpointer data)
 
 /* --- secrets ----------------------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   JsonObject *response;
   GError *error;
   gboolean done;
@@ -422,7 +423,8 @@ make_secret (ServalStoreEtcd *self, const char *key, gsize len, GError **error)
   else if ((responses = serval_etcd_array (w.response, "responses")) != NULL &&
            json_array_get_length (responses) == 1 &&
            (kvs = serval_etcd_array (serval_etcd_object (json_array_get_object_element (responses, 0),
-                                                         "response_range"), "kvs")) != NULL &&
+                                                         "response_range"),
+                                     "kvs")) != NULL &&
            json_array_get_length (kvs) == 1)
     apply_kv (self, json_array_get_object_element (kvs, 0), FALSE, NULL);
   json_object_unref (w.response);
@@ -444,7 +446,8 @@ etcd_secret (ServalStore *store, const char *name, guint8 *out, gsize len, GErro
     {
       g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
                    "The secret “%s” in etcd has %" G_GSIZE_FORMAT " bytes instead of %" G_GSIZE_FORMAT
-                   ": delete it (etcdctl del %s%s) and a new one is made", name, e ? e->len : 0, len,
+                   ": delete it (etcdctl del %s%s) and a new one is made",
+                   name, e ? e->len : 0, len,
                    self->prefix, key);
       return FALSE;
     }

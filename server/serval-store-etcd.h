@@ -14,35 +14,37 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ServalStoreEtcd, serval_store_etcd, SERVAL, STORE_ETCD, ServalStore)
 
-typedef struct {
-  char   *value;     /* NUL-terminated; NULL: deleted (kept, so that an older put is not applied) */
-  gsize   len;
-  gint64  mod_revision;
+typedef struct
+{
+  char *value; /* NUL-terminated; NULL: deleted (kept, so that an older put is not applied) */
+  gsize len;
+  gint64 mod_revision;
 } ServalEtcdEntry;
 
 struct _ServalStoreEtcd
 {
   ServalStore parent_instance;
   ServalEtcd *etcd;
-  char *prefix;                  /* "/serval/" */
-  GHashTable *copy;              /* key -> ServalEtcdEntry */
-  gint64 revision;               /* the watch has brought every change up to this one */
-  gboolean opened;               /* the first read is done */
+  char *prefix;     /* "/serval/" */
+  GHashTable *copy; /* key -> ServalEtcdEntry */
+  gint64 revision;  /* the watch has brought every change up to this one */
+  gboolean opened;  /* the first read is done */
   GError *open_error;
   gboolean available;
-  GCancellable *cancellable;     /* the refresh, watch and probe; cancelled at dispose */
+  GCancellable *cancellable; /* the refresh, watch and probe; cancelled at dispose */
   GCancellable *watch_cancellable;
   GSource *retry_source;
   GSource *probe_source;
   gboolean probing;
   guint backoff_ms;
-  GPtrArray *inflight;           /* the transactions of ours under way (borrowed) */
-  GPtrArray *deferred;           /* (element-type ServalEtcdEffect) seen in the watch while one of
-                                  * ours that touches their key was under way: ours, or not */
+  GPtrArray *inflight; /* the transactions of ours under way (borrowed) */
+  GPtrArray *deferred; /* (element-type ServalEtcdEffect) seen in the watch while one of
+                        * ours that touches their key was under way: ours, or not */
 };
 
 /* A live value deleted, and the signal it makes the store emit. */
-typedef struct {
+typedef struct
+{
   guint signal;
   char *key;
   gint64 revision;
@@ -55,27 +57,27 @@ typedef struct _Txn ServalEtcdTxn;
 
 /* serval-store-etcd.c */
 /* @key (relative) with the prefix, in base64 */
-char       *serval_store_etcd_full_key (ServalStoreEtcd *self, const char *key);
+char *serval_store_etcd_full_key (ServalStoreEtcd *self, const char *key);
 /* A RangeRequest of @key, or of every key that starts with it if @prefix. */
 JsonObject *serval_store_etcd_range_request (ServalStoreEtcd *self, const char *key, gboolean prefix,
                                              gboolean keys_only);
 /* Sets @member of @o to @value, which it takes. */
-void        serval_store_etcd_set_take (JsonObject *o, const char *member, char *value);
+void serval_store_etcd_set_take (JsonObject *o, const char *member, char *value);
 /* Calls /v3/@method with @body (taken). */
-void        serval_store_etcd_call (ServalStoreEtcd *self, const char *method, JsonObject *body,
-                                    gboolean idempotent, GCancellable *cancellable,
-                                    GAsyncReadyCallback callback, gpointer data);
+void serval_store_etcd_call (ServalStoreEtcd *self, const char *method, JsonObject *body,
+                             gboolean idempotent, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer data);
 /* The key of a kv in an answer, without the prefix; NULL if outside it. */
-char       *serval_store_etcd_kv_key (ServalStoreEtcd *self, JsonObject *kv);
+char *serval_store_etcd_kv_key (ServalStoreEtcd *self, JsonObject *kv);
 /* Emits the signals of @effects (taken), holding back those of keys that a
  * transaction of ours under way touches. */
-void        serval_store_etcd_emit_effects (ServalStoreEtcd *self, GPtrArray *effects);
+void serval_store_etcd_emit_effects (ServalStoreEtcd *self, GPtrArray *effects);
 
 /* serval-store-etcd-txn.c */
 /* The store class's write. */
-void        serval_store_etcd_write (ServalStore *store, const ServalStoreWrite *w, GTask *task);
+void serval_store_etcd_write (ServalStore *store, const ServalStoreWrite *w, GTask *task);
 /* Whether transaction @t (in self->inflight) changes @key. */
-gboolean    serval_store_etcd_txn_covers (ServalEtcdTxn *t, const char *key);
+gboolean serval_store_etcd_txn_covers (ServalEtcdTxn *t, const char *key);
 
 /* The keys of a user, a VLAN, a right, every right of a user or VLAN (a prefix), a secret. */
 char *serval_etcd_key_user (const char *name);
@@ -83,7 +85,7 @@ char *serval_etcd_key_vlan (const char *name);
 char *serval_etcd_key_right (const char *user, const char *vlan);
 char *serval_etcd_key_rights_of (const char *user);
 #define SERVAL_ETCD_KEY_NEXT_TAG "next-tag"
-#define SERVAL_ETCD_KEY_RIGHTS "rights/"
+#define SERVAL_ETCD_KEY_RIGHTS   "rights/"
 
 /* The live entry at @key in @table, or NULL. */
 const ServalEtcdEntry *serval_etcd_entry (GHashTable *table, const char *key);
@@ -91,11 +93,11 @@ GHashTable *serval_etcd_table_new (void);
 /* Sets @key to @value (NULL: deletes it) at @revision, unless @table holds a
  * newer change of it. A live value deleted adds its effect to @effects (if
  * not NULL): the signal the store emits for it. */
-void  serval_etcd_table_apply (GHashTable *table, const char *key, const char *value, gsize len,
-                               gint64 revision, GPtrArray *effects);
+void serval_etcd_table_apply (GHashTable *table, const char *key, const char *value, gsize len,
+                              gint64 revision, GPtrArray *effects);
 GPtrArray *serval_etcd_effects_new (void);
 /* Emits the store's signals for @effects: VLANs first, then users, then rights. */
-void  serval_etcd_effects_emit (ServalStore *store, GPtrArray *effects);
+void serval_etcd_effects_emit (ServalStore *store, GPtrArray *effects);
 /* The tag in a VLAN's or right's value, 0 if none. */
 guint32 serval_etcd_entry_tag (const ServalEtcdEntry *e);
 /* Parses a user's value; FALSE (with @error) if it is damaged. */
@@ -105,12 +107,12 @@ gboolean serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, Ser
 char *serval_etcd_user_value (const ServalCredentials *cred, gboolean admin);
 
 /* The reads, from the copy (the store class's functions). */
-gboolean   serval_store_etcd_user_get (ServalStore *store, const char *name, ServalCredentials *cred,
-                                       gboolean *admin, GError **error);
+gboolean serval_store_etcd_user_get (ServalStore *store, const char *name, ServalCredentials *cred,
+                                     gboolean *admin, GError **error);
 GPtrArray *serval_store_etcd_user_list (ServalStore *store, GError **error);
-guint      serval_store_etcd_user_count (ServalStore *store);
-gboolean   serval_store_etcd_vlan_lookup (ServalStore *store, const char *name, guint32 *out_id, GError **error);
+guint serval_store_etcd_user_count (ServalStore *store);
+gboolean serval_store_etcd_vlan_lookup (ServalStore *store, const char *name, guint32 *out_id, GError **error);
 GPtrArray *serval_store_etcd_vlan_list (ServalStore *store, GError **error);
-gboolean   serval_store_etcd_has_right (ServalStore *store, const char *user, const char *vlan);
+gboolean serval_store_etcd_has_right (ServalStore *store, const char *user, const char *vlan);
 
 G_END_DECLS

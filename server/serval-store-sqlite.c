@@ -15,32 +15,33 @@
 #include <unistd.h>
 
 #define SCHEMA_VERSION 1
-#define MAX_VLAN_ID SERVAL_STORE_MAX_TAG
+#define MAX_VLAN_ID    SERVAL_STORE_MAX_TAG
 
 static const char schema[] =
-  "CREATE TABLE users ("
-  "  name TEXT PRIMARY KEY NOT NULL,"
-  "  iterations INTEGER NOT NULL,"
-  "  salt BLOB NOT NULL,"
-  "  hash BLOB NOT NULL,"
-  "  admin INTEGER NOT NULL DEFAULT 0);"
-  "CREATE TABLE vlans ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  name TEXT UNIQUE NOT NULL);"
-  "CREATE TABLE rights ("
-  "  user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
-  "  vlan INTEGER NOT NULL REFERENCES vlans(id) ON DELETE CASCADE,"
-  "  PRIMARY KEY (user, vlan));"
-  "PRAGMA user_version = 1;";
+    "CREATE TABLE users ("
+    "  name TEXT PRIMARY KEY NOT NULL,"
+    "  iterations INTEGER NOT NULL,"
+    "  salt BLOB NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  admin INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE vlans ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  name TEXT UNIQUE NOT NULL);"
+    "CREATE TABLE rights ("
+    "  user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
+    "  vlan INTEGER NOT NULL REFERENCES vlans(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user, vlan));"
+    "PRAGMA user_version = 1;";
 
 /* Added after schema version 1 without changing it: older Servers ignore
  * the table. Server-wide secrets, e.g. the resume token key. */
 static const char schema_secrets[] =
-  "CREATE TABLE IF NOT EXISTS secrets ("
-  "  name TEXT PRIMARY KEY NOT NULL,"
-  "  value BLOB NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS secrets ("
+    "  name TEXT PRIMARY KEY NOT NULL,"
+    "  value BLOB NOT NULL);";
 
-enum {
+enum
+{
   STMT_USER_ADD,
   STMT_USER_DEL,
   STMT_USER_SET,
@@ -278,7 +279,7 @@ bind_credentials (sqlite3_stmt *s, const ServalCredentials *cred)
 
 static gboolean
 sqlite_user_add (Sqlite *store, const char *name, const ServalCredentials *cred,
-                       gboolean admin, GError **error)
+                 gboolean admin, GError **error)
 {
   sqlite3_stmt *s;
   g_autofree char *what = NULL;
@@ -315,7 +316,7 @@ sqlite_user_del (Sqlite *store, const char *name, GError **error)
 
 static gboolean
 sqlite_user_set_credentials (Sqlite *store, const char *name, const ServalCredentials *cred,
-                                   GError **error)
+                             GError **error)
 {
   sqlite3_stmt *s = stmt (store, STMT_USER_SET);
 
@@ -326,7 +327,7 @@ sqlite_user_set_credentials (Sqlite *store, const char *name, const ServalCreden
 
 static gboolean
 sqlite_user_get (ServalStore *base, const char *name, ServalCredentials *cred,
-                       gboolean *admin, GError **error)
+                 gboolean *admin, GError **error)
 {
   Sqlite *store = SERVAL_STORE_SQLITE (base);
   sqlite3_stmt *s = stmt (store, STMT_USER_GET);
@@ -607,7 +608,8 @@ sqlite_secret (ServalStore *base, const char *name, guint8 *out, gsize len, GErr
           g_set_error (&local, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
                        "The secret “%s” in %s has %d bytes instead of %" G_GSIZE_FORMAT
                        ": delete it (sqlite3 %s \"DELETE FROM secrets WHERE name = '%s'\") and a new "
-                       "one is made", name, store->path, sqlite3_column_bytes (s, 0), len, store->path, name);
+                       "one is made",
+                       name, store->path, sqlite3_column_bytes (s, 0), len, store->path, name);
           goto out;
         }
       memcpy (out, sqlite3_column_blob (s, 0), len);

@@ -7,7 +7,10 @@
 
 #include <string.h>
 
+/* The quark's name is a string, not a subtraction. */
+/* clang-format off */
 G_DEFINE_QUARK (serval-store-error-quark, serval_store_error)
+/* clang-format on */
 
 G_DEFINE_ABSTRACT_TYPE (ServalStore, serval_store, G_TYPE_OBJECT)
 
@@ -88,14 +91,14 @@ static void
 serval_store_class_init (ServalStoreClass *klass)
 {
   serval_store_signals[SERVAL_STORE_SIGNAL_USER_DELETED] =
-    g_signal_new ("user-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, G_TYPE_STRING);
+      g_signal_new ("user-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 1, G_TYPE_STRING);
   serval_store_signals[SERVAL_STORE_SIGNAL_VLAN_DELETED] =
-    g_signal_new ("vlan-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+      g_signal_new ("vlan-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
   serval_store_signals[SERVAL_STORE_SIGNAL_RIGHT_REVOKED] =
-    g_signal_new ("right-revoked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT);
+      g_signal_new ("right-revoked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT);
 }
 
 static void
@@ -158,7 +161,8 @@ serval_store_check_available (ServalStore *store, GError **error)
 
 /* --- writes ----------------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   ServalStoreWrite write;
   ServalCredentials cred;
 } WriteCopy;

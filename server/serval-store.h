@@ -36,7 +36,8 @@ GQuark serval_store_error_quark (void);
  *
  * Errors of the store.
  */
-typedef enum {
+typedef enum
+{
   SERVAL_STORE_ERROR_IO,
   SERVAL_STORE_ERROR_CORRUPT,
   SERVAL_STORE_ERROR_NO_USER,
@@ -48,15 +49,17 @@ typedef enum {
 
 #define SERVAL_STORE_MAX_TAG 16777215
 
-typedef struct {
-  guint32  id;        /* the VLAN's tag on the wire, 1..16777215, never reused */
-  char    *name;
+typedef struct
+{
+  guint32 id; /* the VLAN's tag on the wire, 1..16777215, never reused */
+  char *name;
 } ServalVlan;
 
-typedef struct {
-  char      *name;
-  gboolean   admin;
-  GPtrArray *vlans;   /* (element-type utf8) names of VLANs the user may join, sorted */
+typedef struct
+{
+  char *name;
+  gboolean admin;
+  GPtrArray *vlans; /* (element-type utf8) names of VLANs the user may join, sorted */
 } ServalUser;
 
 void serval_vlan_free (ServalVlan *vlan);
@@ -74,7 +77,8 @@ void serval_user_free (ServalUser *user);
  *
  * The changes a store makes, each one transaction.
  */
-typedef enum {
+typedef enum
+{
   SERVAL_STORE_USER_ADD,
   SERVAL_STORE_USER_DEL,
   SERVAL_STORE_USER_SET_CREDENTIALS,
@@ -96,7 +100,8 @@ typedef enum {
  * One change; the store copies what it needs before
  * serval_store_write_async() returns.
  */
-typedef struct {
+typedef struct
+{
   ServalStoreWriteKind kind;
   const char *user;
   const char *vlan;

@@ -32,35 +32,37 @@
 
 G_BEGIN_DECLS
 
-#define SERVAL_TOKEN_VERSION 2
-#define SERVAL_TOKEN_KEY_LEN 32
-#define SERVAL_TOKEN_MAC_LEN 32
-#define SERVAL_TOKEN_MAX_USER 64
-#define SERVAL_TOKEN_HEADER_LEN (1 + 8 + 8 + 8 + 1)
-#define SERVAL_TOKEN_MIN_LEN (SERVAL_TOKEN_HEADER_LEN + 1 + SERVAL_TOKEN_MAC_LEN)
-#define SERVAL_TOKEN_MAX_LEN (SERVAL_TOKEN_HEADER_LEN + SERVAL_TOKEN_MAX_USER + SERVAL_TOKEN_MAC_LEN)
+#define SERVAL_TOKEN_VERSION          2
+#define SERVAL_TOKEN_KEY_LEN          32
+#define SERVAL_TOKEN_MAC_LEN          32
+#define SERVAL_TOKEN_MAX_USER         64
+#define SERVAL_TOKEN_HEADER_LEN       (1 + 8 + 8 + 8 + 1)
+#define SERVAL_TOKEN_MIN_LEN          (SERVAL_TOKEN_HEADER_LEN + 1 + SERVAL_TOKEN_MAC_LEN)
+#define SERVAL_TOKEN_MAX_LEN          (SERVAL_TOKEN_HEADER_LEN + SERVAL_TOKEN_MAX_USER + SERVAL_TOKEN_MAC_LEN)
 #define SERVAL_TOKEN_DEFAULT_LIFETIME (7 * 24 * 3600)
-#define SERVAL_TOKEN_DEFAULT_MAX_AGE (90 * 24 * 3600)
+#define SERVAL_TOKEN_DEFAULT_MAX_AGE  (90 * 24 * 3600)
 
-typedef enum {
+typedef enum
+{
   SERVAL_TOKEN_OK,
-  SERVAL_TOKEN_MALFORMED,    /* too short or long, or its lengths disagree */
-  SERVAL_TOKEN_BAD_VERSION,  /* made by another version of the format */
-  SERVAL_TOKEN_WRONG_USER,   /* made for another user than the one logging in */
-  SERVAL_TOKEN_BAD_MAC,      /* altered, made with another key, or the password changed */
+  SERVAL_TOKEN_MALFORMED,   /* too short or long, or its lengths disagree */
+  SERVAL_TOKEN_BAD_VERSION, /* made by another version of the format */
+  SERVAL_TOKEN_WRONG_USER,  /* made for another user than the one logging in */
+  SERVAL_TOKEN_BAD_MAC,     /* altered, made with another key, or the password changed */
   SERVAL_TOKEN_EXPIRED,
-  SERVAL_TOKEN_NO_USER,      /* the user does not exist (any more) */
-  SERVAL_TOKEN_TOO_OLD,      /* its chain began longer ago than the maximum age */
+  SERVAL_TOKEN_NO_USER, /* the user does not exist (any more) */
+  SERVAL_TOKEN_TOO_OLD, /* its chain began longer ago than the maximum age */
 } ServalTokenStatus;
 
-typedef struct {
+typedef struct
+{
   guint8 version;
   gint64 issued;
   gint64 expires;
-  gint64 chain;              /* the password login that began the chain */
-  const guint8 *user;        /* points into the token; not NUL-terminated */
+  gint64 chain;       /* the password login that began the chain */
+  const guint8 *user; /* points into the token; not NUL-terminated */
   gsize user_len;
-  const guint8 *mac;         /* points into the token */
+  const guint8 *mac; /* points into the token */
 } ServalTokenFields;
 
 /* Splits @token into its fields without checking the MAC. Returns

@@ -67,7 +67,8 @@ run_until (gboolean *flag)
   return test_iterate_until (flag_is_set, flag);
 }
 
-typedef struct {
+typedef struct
+{
   gboolean done;
   ServalLink *link;
   char *peer_fp;

@@ -10,14 +10,15 @@
 #include "test-loop-util.h"
 #include "test-utils.h"
 
-typedef struct {
+typedef struct
+{
   GSocketService *service;
   ServalAcceptGate *gate;
   GSocketAddress *address;
-  GPtrArray *accepted;     /* server side GSocketConnection */
-  GPtrArray *clients;      /* client side GSocketConnection */
+  GPtrArray *accepted; /* server side GSocketConnection */
+  GPtrArray *clients;  /* client side GSocketConnection */
   guint n_accepted;
-  GMainContext *context;   /* the test's own, thread default */
+  GMainContext *context; /* the test's own, thread default */
 } Fixture;
 
 static gboolean
@@ -88,7 +89,8 @@ connect_clients (Fixture *f, guint n)
     }
 }
 
-typedef struct {
+typedef struct
+{
   const guint *n;
   guint want;
 } Count;
@@ -179,7 +181,7 @@ test_pause_resume (Fixture *f, gconstpointer data)
                          "(RLIMIT_NOFILE) is 1024, of which 1019 are kept*LimitNOFILE=*ulimit -n*");
   connect_clients (f, 8);
   run_until (&f->n_accepted, 5);
-  test_iterate_for (0.3);   /* time for more, which must not come */
+  test_iterate_for (0.3); /* time for more, which must not come */
   g_test_assert_expected_messages ();
   g_assert_cmpuint (f->n_accepted, ==, 5);
   st = stats (f);
@@ -243,7 +245,7 @@ test_other_thread (Fixture *f, gconstpointer data)
   thread = g_thread_new ("unref", unref_thread, g_steal_pointer (&moved));
   g_thread_join (thread);
   g_assert_cmpuint (stats (f).open, ==, 0);
-  g_assert_true (stats (f).paused);   /* until the main context runs */
+  g_assert_true (stats (f).paused); /* until the main context runs */
   run_until (&f->n_accepted, 4);
   g_assert_cmpuint (f->n_accepted, ==, 4);
   g_assert_false (stats (f).paused);
@@ -263,10 +265,11 @@ test_fd_guard (Fixture *f, gconstpointer data)
   if (serval_accept_fd_limit () < 300)
     {
       g_test_fail_printf ("This test opens 230 files but the open-file limit is %" G_GUINT64_FORMAT
-                          ": run it with “ulimit -n 1024”", serval_accept_fd_limit ());
+                          ": run it with “ulimit -n 1024”",
+                          serval_accept_fd_limit ());
       return;
     }
-  setup_gate (f, 256);   /* high 192: the count never gets there */
+  setup_gate (f, 256); /* high 192: the count never gets there */
   /* Fill the table up to 230: accepted sockets get 239 (256 - 1 - 16) soon. */
   while ((fd = open ("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0 && fd < 230)
     g_array_append_val (fillers, fd);

@@ -5,10 +5,11 @@
 
 #include <string.h>
 
-typedef struct {
+typedef struct
+{
   const char *text;
   const char *host;
-  guint16     port;
+  guint16 port;
   const char *normal;
 } Good;
 
@@ -53,9 +54,10 @@ test_good (void)
   g_assert_true (serval_address_parse ("host:1", NULL, NULL, NULL));
 }
 
-typedef struct {
+typedef struct
+{
   const char *text;
-  int         code;
+  int code;
 } Bad;
 
 static void

@@ -118,7 +118,7 @@ test_requests (void)
           serval_asn_set_string (&b->choice.kick.vlan, "red");
           break;
         default:
-          break;   /* NULL bodies */
+          break; /* NULL bodies */
         }
       back = round_trip (msg);
       g_assert_cmpuint (back->choice.request.id, ==, 2147483647U - kind);
@@ -273,7 +273,7 @@ test_error_text_cut (void)
   g_autoptr(Message_t) back = NULL;
 
   for (int i = 0; i < 300; i++)
-    g_string_append (long_text, "ñ");   /* 600 bytes */
+    g_string_append (long_text, "ñ"); /* 600 bytes */
   back = round_trip (serval_message_new_error (1, ErrorCode_internal, long_text->str));
   g_assert_cmpint (back->choice.response.body.choice.error.text.size, <=, 512);
   g_assert_true (g_utf8_validate ((const char *) back->choice.response.body.choice.error.text.buf,
@@ -336,9 +336,9 @@ test_data_parse_rejects (void)
   n = serval_data_header (buf, 1, sizeof frame);
   memcpy (buf + n, frame, sizeof frame);
   g_assert_true (serval_data_parse (buf + 4, n - 4 + sizeof frame, &vlan, &f, &flen));
-  buf[8] = 0x00;                                    /* vlan value byte */
+  buf[8] = 0x00; /* vlan value byte */
   g_assert_false (serval_data_parse (buf + 4, n - 4 + sizeof frame, &vlan, &f, &flen));
-  buf[8] = 0x80;                                    /* negative */
+  buf[8] = 0x80; /* negative */
   g_assert_false (serval_data_parse (buf + 4, n - 4 + sizeof frame, &vlan, &f, &flen));
 
   /* Non-minimal integer: 80 02 00 05. */
@@ -412,7 +412,7 @@ test_garbage (void)
       for (gsize i = 0; i < len; i++)
         buf[i] = g_rand_int (rand);
       if (round % 2)
-        buf[0] = 0xA0 + g_rand_int_range (rand, 0, 8);   /* a plausible first tag */
+        buf[0] = 0xA0 + g_rand_int_range (rand, 0, 8); /* a plausible first tag */
       m = serval_message_decode (buf, len, &error);
       g_assert_true ((m == NULL) != (error == NULL));
       serval_message_free (m);
@@ -440,7 +440,7 @@ test_truncations (void)
 static void
 test_lengths (void)
 {
-  const guint8 over[4] = { 0x00, 0x10, 0x00, 0x01 };   /* 1 MiB + 1 */
+  const guint8 over[4] = { 0x00, 0x10, 0x00, 0x01 }; /* 1 MiB + 1 */
   const guint8 max[4] = { 0x00, 0x10, 0x00, 0x00 };
   const guint8 huge[4] = { 0xff, 0xff, 0xff, 0xf0 };
   const guint8 zero[4] = { 0, 0, 0, 0 };
@@ -515,14 +515,21 @@ test_constraints (void)
     guint8 der[2 + 3 + 2 + 2 + 65];
     gsize i = 0;
 
-    der[i++] = 0xA2; der[i++] = sizeof der - 2;
-    der[i++] = 0x80; der[i++] = 0x01; der[i++] = 0x01;
-    der[i++] = 0xA1; der[i++] = 2 + 65;
-    der[i++] = 0x82; der[i++] = 65;
+    der[i++] = 0xA2;
+    der[i++] = sizeof der - 2;
+    der[i++] = 0x80;
+    der[i++] = 0x01;
+    der[i++] = 0x01;
+    der[i++] = 0xA1;
+    der[i++] = 2 + 65;
+    der[i++] = 0x82;
+    der[i++] = 65;
     memset (der + i, 'n', 65);
     expect_decode_error (der, sizeof der, SERVAL_CODEC_ERROR_INVALID);
     /* The same with 64 bytes decodes. */
-    der[1]--; der[6]--; der[8]--;
+    der[1]--;
+    der[6]--;
+    der[8]--;
     {
       g_autoptr(Message_t) ok = serval_message_decode (der, sizeof der - 1, &error);
       g_assert_no_error (error);

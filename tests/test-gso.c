@@ -3,7 +3,7 @@
  * the way Linux hands them out of a TAP device with TSO, and every segment
  * is checked with a checksum computed independently (a plain 16-bit loop)
  * and by reassembling the payload. */
-#define _GNU_SOURCE   /* memmem */
+#define _GNU_SOURCE /* memmem */
 #include "config.h"
 
 #include <string.h>
@@ -55,7 +55,8 @@ ip4_csum_ok (const guint8 *ip)
 
 /* --- frame builders ---------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   guint8 buf[65600];
   gsize len, l3, l4, hlen;
   ServalOffload off;
@@ -130,16 +131,16 @@ build_tcp (Frame *f, gboolean v6, gboolean vlan_tag, gsize ip_opts, gsize tcp_op
 
       f->l4 = f->l3 + ihl;
       p[f->l3] = 0x40 | (ihl / 4);
-      put16 (p + f->l3 + 4, 0xfff0);   /* the id wraps during segmentation */
-      put16 (p + f->l3 + 6, 0x4000);   /* DF */
+      put16 (p + f->l3 + 4, 0xfff0); /* the id wraps during segmentation */
+      put16 (p + f->l3 + 6, 0x4000); /* DF */
       p[f->l3 + 8] = 64;
       p[f->l3 + 9] = 6;
       memcpy (p + f->l3 + 12, "\x0a\xe8\x64\x01\x0a\xe8\x64\x02", 8);
-      memset (p + f->l3 + 20, 1, ip_opts);   /* NOPs */
+      memset (p + f->l3 + 20, 1, ip_opts); /* NOPs */
     }
   put16 (p + f->l4, 40000);
   put16 (p + f->l4 + 2, 5001);
-  p[f->l4 + 4] = 0xff;  /* the sequence number wraps too */
+  p[f->l4 + 4] = 0xff; /* the sequence number wraps too */
   p[f->l4 + 5] = 0xff;
   p[f->l4 + 6] = 0xf0;
   p[f->l4 + 7] = 0x00;
@@ -169,9 +170,10 @@ build_tcp (Frame *f, gboolean v6, gboolean vlan_tag, gsize ip_opts, gsize tcp_op
   f->off.csum_offset = 16;
 }
 
-typedef struct {
-  GByteArray *payload;     /* reassembled */
-  GPtrArray *frames;       /* GBytes of every segment */
+typedef struct
+{
+  GByteArray *payload; /* reassembled */
+  GPtrArray *frames;   /* GBytes of every segment */
 } Collect;
 
 static void
@@ -239,11 +241,11 @@ segment_and_check (Frame *f, gboolean v6, guint16 mss, gboolean ecn)
       g_assert_cmpuint (get32 (s + f->l4 + 4), ==, (guint32) (seq0 + c->payload->len));
       g_assert_true (l4_csum_ok (s, len, f->l3, f->l4, v6, 6));
       if (i + 1 < c->frames->len)
-        g_assert_cmpuint (fl & 0x09, ==, 0);   /* FIN and PSH on the last only */
+        g_assert_cmpuint (fl & 0x09, ==, 0); /* FIN and PSH on the last only */
       else
         g_assert_cmpuint (fl & 0x09, ==, flags0 & 0x09);
       if (ecn && i > 0)
-        g_assert_cmpuint (fl & 0x80, ==, 0);  /* CWR on the first only */
+        g_assert_cmpuint (fl & 0x80, ==, 0); /* CWR on the first only */
       else
         g_assert_cmpuint (fl & 0x80, ==, flags0 & 0x80);
       g_byte_array_append (c->payload, s + f->hlen, len - f->hlen);
@@ -257,13 +259,18 @@ static void
 test_tcp4 (void)
 {
   static Frame f;
-  struct { gsize ip_opts, tcp_opts, payload; guint16 mss; gboolean vlan; } cases[] = {
-    { 0, 12, 65000, 1448, FALSE },    /* the common one: timestamps */
-    { 0, 12, 64000, 1448, TRUE },     /* 802.1Q tagged */
-    { 8, 20, 10000, 1000, FALSE },    /* IP options, more TCP options */
-    { 40, 40, 5000, 536, FALSE },     /* the longest headers */
-    { 0, 0, 2897, 1448, FALSE },      /* a last segment of one byte */
-    { 0, 0, 2896, 1448, FALSE },      /* exactly two */
+  struct
+  {
+    gsize ip_opts, tcp_opts, payload;
+    guint16 mss;
+    gboolean vlan;
+  } cases[] = {
+    { 0, 12, 65000, 1448, FALSE }, /* the common one: timestamps */
+    { 0, 12, 64000, 1448, TRUE },  /* 802.1Q tagged */
+    { 8, 20, 10000, 1000, FALSE }, /* IP options, more TCP options */
+    { 40, 40, 5000, 536, FALSE },  /* the longest headers */
+    { 0, 0, 2897, 1448, FALSE },   /* a last segment of one byte */
+    { 0, 0, 2896, 1448, FALSE },   /* exactly two */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -278,10 +285,11 @@ test_tcp4 (void)
   collect_free (segment_and_check (&f, FALSE, 1448, TRUE));
 }
 
-typedef struct {
+typedef struct
+{
   guint n;
-  guint32 vlans;            /* OR of every frame's VLAN */
-  guint with_offload;       /* frames passed with offload metadata */
+  guint32 vlans;      /* OR of every frame's VLAN */
+  guint with_offload; /* frames passed with offload metadata */
   const ServalOffload *last_offload;
   gsize bytes;
   gsize longest;
@@ -307,16 +315,16 @@ test_deliver (void)
 {
   static Frame f;
   g_autofree guint8 *scratch_buf = NULL;
-  ServalOffload done = { 0 };   /* metadata with no work left */
+  ServalOffload done = { 0 }; /* metadata with no work left */
   Delivered d;
   ServalFrame frame;
   guint n = 0;
 
   build_tcp (&f, FALSE, FALSE, 0, 12, 20000, 1448, 0x18);
-  frame = (ServalFrame) { f.buf, f.len, 42, &f.off };
+  frame = (ServalFrame){ f.buf, f.len, 42, &f.off };
 
   /* A receiver that takes offloads gets the frame whole, metadata and all. */
-  d = (Delivered) { 0 };
+  d = (Delivered){ 0 };
   g_assert_cmpint (serval_frame_deliver (&frame, TRUE, &scratch_buf, delivered_cb, &d, &n), ==, SERVAL_GSO_OK);
   g_assert_cmpuint (d.n, ==, 1);
   g_assert_cmpuint (n, ==, 1);
@@ -325,7 +333,7 @@ test_deliver (void)
   g_assert_null (scratch_buf);
 
   /* One that does not gets plain segments, in the same VLAN. */
-  d = (Delivered) { 0 };
+  d = (Delivered){ 0 };
   g_assert_cmpint (serval_frame_deliver (&frame, FALSE, &scratch_buf, delivered_cb, &d, &n), ==, SERVAL_GSO_OK);
   g_assert_cmpuint (d.n, ==, (20000 + 1447) / 1448);
   g_assert_cmpuint (n, ==, d.n);
@@ -342,7 +350,7 @@ test_deliver (void)
       {
         ServalFrame plain = { f.buf, 1514, 7, with ? &done : NULL };
 
-        d = (Delivered) { 0 };
+        d = (Delivered){ 0 };
         g_assert_cmpint (serval_frame_deliver (&plain, takes, &scratch_buf, delivered_cb, &d, NULL), ==,
                          SERVAL_GSO_OK);
         g_assert_cmpuint (d.n, ==, 1);
@@ -354,7 +362,7 @@ test_deliver (void)
   /* Metadata that does not fit the frame: nothing goes on to a receiver
    * that needs plain frames, and it says why. */
   f.off.csum_start = f.len;
-  d = (Delivered) { 0 };
+  d = (Delivered){ 0 };
   g_assert_cmpint (serval_frame_deliver (&frame, FALSE, &scratch_buf, delivered_cb, &d, &n), ==,
                    SERVAL_GSO_BAD_METADATA);
   g_assert_cmpuint (d.n, ==, 0);
@@ -435,7 +443,7 @@ test_udp_csum (void)
         g_assert_cmpuint (c->frames->len, ==, 1);
         s = g_bytes_get_data (c->frames->pdata[0], &slen);
         g_assert_cmpuint (slen, ==, len);
-        g_assert_cmpuint (get16 (s + l4 + 6), !=, 0);   /* 0 means "no checksum" in UDP */
+        g_assert_cmpuint (get16 (s + l4 + 6), !=, 0); /* 0 means "no checksum" in UDP */
         g_assert_true (l4_csum_ok (s, slen, l3, l4, v6, 17));
         g_assert_cmpmem (s + l4 + 8, payload, buf + l4 + 8, payload);
         collect_free (c);
@@ -458,12 +466,16 @@ test_refused (void)
   static guint8 big[SERVAL_GSO_SCRATCH];
   ServalOffload off;
 
-#define REFUSE(frame_, len_, off_, result_) G_STMT_START {                                 \
-    calls = 0;                                                                             \
+#define REFUSE(frame_, len_, off_, result_)                                                 \
+  G_STMT_START                                                                              \
+  {                                                                                         \
+    calls = 0;                                                                              \
     g_assert_cmpint (serval_gso_segment ((frame_), (len_), (off_), scratch, count_cb, NULL, \
-                                         NULL), ==, (result_));                            \
-    g_assert_cmpint (calls, ==, 0);                                                        \
-  } G_STMT_END
+                                         NULL),                                             \
+                     ==, (result_));                                                        \
+    g_assert_cmpint (calls, ==, 0);                                                         \
+  }                                                                                         \
+  G_STMT_END
 
   build_tcp (&f, FALSE, FALSE, 0, 12, 10000, 1448, 0x18);
   /* gso_size 0 */
@@ -525,7 +537,7 @@ test_refused (void)
       off = f.off;
       off.hdr_len = MIN (off.hdr_len, n);
       if ((gsize) off.csum_start + off.csum_offset + 2 > n)
-        continue;  /* refused for the metadata already */
+        continue; /* refused for the metadata already */
       REFUSE (f.buf, n, &off, SERVAL_GSO_BAD_HEADERS);
     }
   for (gsize n = 0; n < 14; n++)
@@ -678,9 +690,42 @@ test_codec (void)
   /* The example in docs/protocol.md, byte for byte. */
   {
     static const guint8 doc[] = {
-      0x00, 0x00, 0xff, 0x30, 0xa0, 0x82, 0xff, 0x2c, 0x80, 0x01, 0x03, 0xa2, 0x13,
-      0x80, 0x01, 0x01, 0x81, 0x01, 0x01, 0x82, 0x01, 0x42, 0x83, 0x02, 0x05, 0xa8,
-      0x84, 0x01, 0x22, 0x85, 0x01, 0x10, 0x81, 0x82, 0xff, 0x10,
+      0x00,
+      0x00,
+      0xff,
+      0x30,
+      0xa0,
+      0x82,
+      0xff,
+      0x2c,
+      0x80,
+      0x01,
+      0x03,
+      0xa2,
+      0x13,
+      0x80,
+      0x01,
+      0x01,
+      0x81,
+      0x01,
+      0x01,
+      0x82,
+      0x01,
+      0x42,
+      0x83,
+      0x02,
+      0x05,
+      0xa8,
+      0x84,
+      0x01,
+      0x22,
+      0x85,
+      0x01,
+      0x10,
+      0x81,
+      0x82,
+      0xff,
+      0x10,
     };
     ServalOffload o = { 1, 1, 66, 1448, 34, 16 };
     guint8 hdr[SERVAL_DATA_HEADER_MAX];

@@ -9,25 +9,27 @@
 #include "serval-tls.h"
 
 /* What a link's "closed" signal said, for closed_cb(). */
-typedef struct {
+typedef struct
+{
   gboolean closed;
   GError *error;
 } Closed;
 
-typedef struct {
+typedef struct
+{
   GTlsCertificate *cert;
   char *fingerprint;
   GSocketService *service;
   char *address;
-  GIOStream *server_stream;      /* the accepted TLS connection, raw */
-  ServalLink *server_link;       /* or wrapped in a link, if wanted */
+  GIOStream *server_stream; /* the accepted TLS connection, raw */
+  ServalLink *server_link;  /* or wrapped in a link, if wanted */
   gboolean server_wants_link;
   guint server_frames;
   gsize server_bytes;
   guint32 server_last_vlan;
   gboolean in_order;
   Closed server_closed;
-  GMainContext *context;   /* the test's own, thread default */
+  GMainContext *context; /* the test's own, thread default */
 } Fixture;
 
 static void

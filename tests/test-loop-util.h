@@ -46,7 +46,8 @@ test_iterate_until (TestCond cond, gpointer data)
   return cond (data);
 }
 
-typedef struct {
+typedef struct
+{
   const guint *count;
   guint n;
 } TestCountReached;
@@ -89,7 +90,8 @@ test_drain (void)
     ;
 }
 
-typedef struct {
+typedef struct
+{
   GTestFunc func;
   GTestDataFunc data_func;
   gconstpointer data;

@@ -11,7 +11,8 @@
 #include "serval-message.h"
 
 /* The DER bodies (without the length prefix), from the old helpers. */
-static const struct {
+static const struct
+{
   const char *name;
   const char *hex;
 } vectors[] = {
@@ -281,7 +282,7 @@ test_request_vlans (void)
   g_assert_cmpuint (g_strv_length (update19.addresses), ==, 16);
   g_assert_cmpstr (update19.addresses[15], ==, many[15]);
 
-  request_round_trip (serval_request_build_update (4, "red", (const char *[]) { NULL }), "update-none",
+  request_round_trip (serval_request_build_update (4, "red", (const char *[]){ NULL }), "update-none",
                       &none);
   g_assert_nonnull (none.addresses);
   g_assert_null (none.addresses[0]);
@@ -294,7 +295,8 @@ test_request_vlans (void)
 static void
 test_request_admin (void)
 {
-  static const struct {
+  static const struct
+  {
     const char *vector;
     ServalRequestKind kind;
     guint32 id;
@@ -511,7 +513,11 @@ event_round_trip (Message_t *msg, const char *name, ServalEvent *ev)
 static void
 test_events (void)
 {
-  static const struct { ServalEventKind kind; const char *vector; } member_events[] = {
+  static const struct
+  {
+    ServalEventKind kind;
+    const char *vector;
+  } member_events[] = {
     { SERVAL_EVENT_MEMBER_JOINED, "member-joined" },
     { SERVAL_EVENT_MEMBER_LEFT, "member-left" },
     { SERVAL_EVENT_MEMBER_UPDATED, "member-updated" },

@@ -18,17 +18,18 @@
 #include "test-loop-util.h"
 #include "thread-io-util.h"
 
-typedef struct {
+typedef struct
+{
   ServalLink *link;
   guint frames;
   guint8 last_seq;
   gboolean in_order;
-  guint closed;             /* "closed" emissions */
+  guint closed; /* "closed" emissions */
   GError *error;
   /* behaviours */
-  gboolean echo;            /* send every frame back */
-  ServalLink **victim;      /* closed and dropped on the first frame */
-  gboolean close_self;      /* closes itself on the first frame */
+  gboolean echo;       /* send every frame back */
+  ServalLink **victim; /* closed and dropped on the first frame */
+  gboolean close_self; /* closes itself on the first frame */
 } Peer;
 
 static void
@@ -127,8 +128,9 @@ send_frame (ServalLink *link, guint8 seq, gsize len)
 
 /* --- the poller alone: timers ------------------------------------------------ */
 
-typedef struct {
-  GArray *fired;      /* int: which entry, in firing order */
+typedef struct
+{
+  GArray *fired; /* int: which entry, in firing order */
   int id;
 } TimerProbe;
 
@@ -146,7 +148,10 @@ nothing_cb (gpointer user_data)
 }
 
 static const ServalPollerFuncs probe_funcs = {
-  .readable = nothing_cb, .writable = nothing_cb, .flush = nothing_cb, .timer = probe_timer_cb,
+  .readable = nothing_cb,
+  .writable = nothing_cb,
+  .flush = nothing_cb,
+  .timer = probe_timer_cb,
 };
 
 static gboolean
@@ -181,11 +186,11 @@ test_timers (void)
   serval_poller_set_timer (entries[5], now + 600 * G_USEC_PER_SEC);
   g_assert_true (test_iterate_until (fired_n, fired));
   g_assert_cmpuint (fired->len, ==, 5);
-  g_assert_cmpint (g_array_index (fired, int, 0), ==, 1);   /* 100 */
-  g_assert_cmpint (g_array_index (fired, int, 1), ==, 4);   /* 200 */
-  g_assert_cmpint (g_array_index (fired, int, 2), ==, 6);   /* 250, moved */
-  g_assert_cmpint (g_array_index (fired, int, 3), ==, 2);   /* 300 */
-  g_assert_cmpint (g_array_index (fired, int, 4), ==, 0);   /* 400 */
+  g_assert_cmpint (g_array_index (fired, int, 0), ==, 1); /* 100 */
+  g_assert_cmpint (g_array_index (fired, int, 1), ==, 4); /* 200 */
+  g_assert_cmpint (g_array_index (fired, int, 2), ==, 6); /* 250, moved */
+  g_assert_cmpint (g_array_index (fired, int, 3), ==, 2); /* 300 */
+  g_assert_cmpint (g_array_index (fired, int, 4), ==, 0); /* 400 */
   /* Not early: each fired at or after its deadline (rounded up to the slack). */
   g_assert_cmpint (g_get_monotonic_time () - now, >=, 400 * 1000);
   /* 5 was moved to 10 minutes: removed before then, it never fires. */
@@ -208,7 +213,8 @@ test_timers (void)
 
 #define N_PAIRS 300
 
-typedef struct {
+typedef struct
+{
   Peer *b;
   guint n;
   guint want;
@@ -371,7 +377,8 @@ test_batch (void)
   test_drain ();
 }
 
-typedef struct {
+typedef struct
+{
   Peer *a;
   guint rounds;
 } PingPong;
@@ -552,17 +559,18 @@ test_per_context (void)
 
 /* --- the poller's own cost per wake-up, and nesting ------------------------- */
 
-typedef struct {
+typedef struct
+{
   int fd;
   guint reads;
   /* nesting */
-  ServalPollerEntry *other;     /* its timer is set in the callback */
+  ServalPollerEntry *other; /* its timer is set in the callback */
   ServalPoller *poller;
   gboolean nest;
-  guint nested_dispatched;      /* nested iterations that dispatched something */
+  guint nested_dispatched; /* nested iterations that dispatched something */
   guint nested_reads;
   guint64 dispatches_in_nest;
-  GArray *fired;                /* of the other entry's timer */
+  GArray *fired; /* of the other entry's timer */
   guint fired_in_nest;
 } ReadProbe;
 
@@ -595,7 +603,10 @@ probe_read_cb (gpointer user_data)
 }
 
 static const ServalPollerFuncs read_probe_funcs = {
-  .readable = probe_read_cb, .writable = nothing_cb, .flush = nothing_cb, .timer = nothing_cb,
+  .readable = probe_read_cb,
+  .writable = nothing_cb,
+  .flush = nothing_cb,
+  .timer = nothing_cb,
 };
 
 static gboolean

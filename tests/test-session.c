@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "serval-client.h"
-#include "serval-client-private.h"   /* serval_client_send_update(): TAP-less clients send none */
+#include "serval-client-private.h" /* serval_client_send_update(): TAP-less clients send none */
 #include "serval-server.h"
 #include "serval-store.h"
 #include "test-store-util.h"
@@ -24,20 +24,22 @@
 /* PBKDF2 iterations for the test users: these tests check logins, not hashing. */
 #define TEST_ITERATIONS 1000
 
-typedef struct {
-  const char *name;   /* the node's name */
-  char *dir;          /* its data directory */
-  char *address;      /* "127.0.0.1:PORT" */
-  GStrv advertise;    /* what it tells clients they may fail over to */
+typedef struct
+{
+  const char *name; /* the node's name */
+  char *dir;        /* its data directory */
+  char *address;    /* "127.0.0.1:PORT" */
+  GStrv advertise;  /* what it tells clients they may fail over to */
   ServalServer *server;
 } Node;
 
-typedef struct {
+typedef struct
+{
   GMainContext *context;
   gboolean timed_out;
-  char *fingerprint;    /* of the test certificate, which every node shows */
+  char *fingerprint; /* of the test certificate, which every node shows */
   Node nodes[2];
-  GPtrArray *clients;   /* (element-type ServalClient) disconnected in teardown */
+  GPtrArray *clients; /* (element-type ServalClient) disconnected in teardown */
 } Fixture;
 
 /* --- waiting --------------------------------------------------------------- */
@@ -54,7 +56,8 @@ safety_timeout_cb (gpointer data)
 /* Iterates the test's context until @cond holds; fails the test if it
  * still does not after WAIT_SECONDS. */
 #define WAIT_UNTIL(f, cond)                                                               \
-  G_STMT_START {                                                                          \
+  G_STMT_START                                                                            \
+  {                                                                                       \
     GSource *safety_ = g_timeout_source_new_seconds (WAIT_SECONDS);                       \
                                                                                           \
     (f)->timed_out = FALSE;                                                               \
@@ -67,15 +70,17 @@ safety_timeout_cb (gpointer data)
     if (!(cond))                                                                          \
       g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,                   \
                            "still false after " G_STRINGIFY (WAIT_SECONDS) " s: " #cond); \
-  } G_STMT_END
+  }                                                                                       \
+  G_STMT_END
 
 /* --- results of asynchronous calls ----------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   gboolean done;
   gboolean ok;
   GError *error;
-  gpointer object;   /* a joined ServalClientVlan, or a GListModel of members */
+  gpointer object; /* a joined ServalClientVlan, or a GListModel of members */
 } Result;
 
 static void
@@ -115,7 +120,8 @@ members_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
 typedef gboolean (*FinishFunc) (ServalClient *client, GAsyncResult *result, GError **error);
 
-typedef struct {
+typedef struct
+{
   Result r;
   FinishFunc finish;
 } Request;
@@ -249,9 +255,10 @@ client_online (Fixture *f, const char *user, const char *password)
   return client;
 }
 
-typedef struct {
+typedef struct
+{
   guint frames;
-  guint8 last[64];   /* the start of the last frame */
+  guint8 last[64]; /* the start of the last frame */
   gsize last_len;
 } FrameLog;
 
@@ -299,7 +306,7 @@ send_frame (ServalClientVlan *vlan, guint8 src, guint8 marker)
   memset (frame, 0xff, 6);
   frame[6] = 0x02;
   frame[11] = src;
-  frame[12] = 0x88;   /* 0x88b5: for local experiments */
+  frame[12] = 0x88; /* 0x88b5: for local experiments */
   frame[13] = 0xb5;
   frame[14] = marker;
   g_assert_true (serval_client_vlan_send (vlan, frame, sizeof frame));
@@ -343,7 +350,7 @@ free_port (void)
   g_autoptr(GSocketAddress) any = test_loopback_any ();
   g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, &error);
+                                             G_SOCKET_PROTOCOL_TCP, &error);
 
   g_assert_no_error (error);
   g_socket_bind (socket, any, TRUE, &error);
@@ -912,7 +919,8 @@ test_join_refused (Fixture *f, gconstpointer data)
   g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_VLAN);
   g_assert_cmpuint (n_vlans (bob), ==, 0);
   g_assert_cmpuint (serval_switch_vlan_n_ports (serval_server_get_switch (f->nodes[0].server),
-                                               vlan_tag (&f->nodes[0], "blue")), ==, 0);
+                                                vlan_tag (&f->nodes[0], "blue")),
+                    ==, 0);
 
   /* Nor may he see who is in it. */
   serval_client_list_members_async (bob, "blue", NULL, members_cb, &r);
@@ -938,12 +946,12 @@ test_reconnect (Fixture *f, gconstpointer data)
   WAIT_UNTIL (f, n_members (ar) == 2);
   node_stop (f, node);
   WAIT_UNTIL (f, serval_client_get_state (alice) != SERVAL_CLIENT_STATE_ONLINE &&
-                 serval_client_get_state (bob) != SERVAL_CLIENT_STATE_ONLINE);
+                     serval_client_get_state (bob) != SERVAL_CLIENT_STATE_ONLINE);
   g_assert_nonnull (serval_client_get_last_error (alice));
 
   g_assert_true (node_start (node));
   WAIT_UNTIL (f, serval_client_get_state (alice) == SERVAL_CLIENT_STATE_ONLINE &&
-                 serval_client_get_state (bob) == SERVAL_CLIENT_STATE_ONLINE);
+                     serval_client_get_state (bob) == SERVAL_CLIENT_STATE_ONLINE);
   /* Both back in red, in the same VLAN objects. */
   WAIT_UNTIL (f, serval_switch_vlan_n_ports (serval_server_get_switch (node->server),
                                              serval_client_vlan_get_tag (ar)) == 2);

@@ -19,10 +19,11 @@
 #include "test-store-util.h"
 #include "test-utils.h"
 
-#define ITER 1000   /* fast hashes in tests; production uses 100000 */
+#define ITER 1000 /* fast hashes in tests; production uses 100000 */
 
-typedef struct {
-  const char *backend;    /* "sqlite" or "etcd" */
+typedef struct
+{
+  const char *backend; /* "sqlite" or "etcd" */
   char *path;
   char *prefix;
   ServalStore *store;
@@ -111,8 +112,38 @@ static void
 test_pbkdf2_known_answer (void)
 {
   static const guint8 expected[32] = {
-    0x78, 0x53, 0xe4, 0xb9, 0xa8, 0x79, 0xd4, 0xd5, 0x0c, 0xfb, 0xd6, 0xb4, 0xf2, 0xad, 0x8a, 0x6d,
-    0xcf, 0x60, 0x04, 0xff, 0x45, 0x46, 0xd7, 0x1d, 0x98, 0x54, 0x8d, 0x3e, 0xf5, 0x2a, 0x86, 0x15,
+    0x78,
+    0x53,
+    0xe4,
+    0xb9,
+    0xa8,
+    0x79,
+    0xd4,
+    0xd5,
+    0x0c,
+    0xfb,
+    0xd6,
+    0xb4,
+    0xf2,
+    0xad,
+    0x8a,
+    0x6d,
+    0xcf,
+    0x60,
+    0x04,
+    0xff,
+    0x45,
+    0x46,
+    0xd7,
+    0x1d,
+    0x98,
+    0x54,
+    0x8d,
+    0x3e,
+    0xf5,
+    0x2a,
+    0x86,
+    0x15,
   };
   ServalCredentials c = { .iterations = 1000 };
 
@@ -312,7 +343,7 @@ test_persistence (Fixture *f, gconstpointer data)
   g_assert_true (serval_credentials_verify (&cred, (const guint8 *) "pw", 2));
   g_assert_true (serval_store_has_right (f->store, "alice", "red"));
   if (g_str_equal (f->backend, "etcd"))
-    return;   /* the rest is about the file */
+    return; /* the rest is about the file */
 
   g_assert_cmpint (g_stat (f->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
@@ -346,7 +377,8 @@ test_not_ours (void)
   /* Someone else's SQLite database is left alone. */
   g_assert_cmpint (sqlite3_open (other, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE songs (title TEXT); INSERT INTO songs VALUES ('x');",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   sqlite3_close (db);
   g_assert_true (g_file_get_contents (other, &before, &len_before, NULL));
   g_assert_null (serval_store_open_sqlite (other, &error));
@@ -388,7 +420,7 @@ test_crash (Fixture *f, gconstpointer data)
 
       close (ready[0]);
       serval_credentials_make (&cred, (const guint8 *) "pw", 2, 1, NULL);
-      for (guint i = 0; ; i++)
+      for (guint i = 0;; i++)
         {
           g_autofree char *name = g_strdup_printf ("user%05u", i);
           g_autofree char *vlan = g_strdup_printf ("vlan%05u", i);
@@ -421,10 +453,11 @@ test_crash (Fixture *f, gconstpointer data)
 
 /* --- etcd only ------------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   guint users_deleted, vlans_deleted, rights_revoked;
   guint32 last_tag;
-  gboolean right_gone_at_vlan_deleted;   /* when "vlan-deleted" came, the copy had no right to it */
+  gboolean right_gone_at_vlan_deleted; /* when "vlan-deleted" came, the copy had no right to it */
 } Seen;
 
 static void
@@ -456,7 +489,8 @@ watch_seen (ServalStore *store, Seen *seen)
   g_signal_connect (store, "right-revoked", G_CALLBACK (seen_right_revoked_cb), seen);
 }
 
-typedef struct {
+typedef struct
+{
   ServalStore *store;
   const char *user, *vlan;
   gboolean want;
@@ -473,7 +507,7 @@ right_is (gpointer data)
 static gboolean
 user_is_gone (gpointer data)
 {
-  return !serval_store_user_get (data, "bob", &(ServalCredentials) { 0 }, NULL, NULL);
+  return !serval_store_user_get (data, "bob", &(ServalCredentials){ 0 }, NULL, NULL);
 }
 
 /* A second handle (another node) sees what the first one changes, through
@@ -504,10 +538,10 @@ test_etcd_watch (Fixture *f, gconstpointer data)
   g_assert_true (test_store_revoke (f->store, "alice", "red", &error));
   right.want = FALSE;
   g_assert_true (test_iterate_until (right_is, &right));
-  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached) { &seen2.rights_revoked, 1 }));
+  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached){ &seen2.rights_revoked, 1 }));
   g_assert_true (test_store_user_del (f->store, "bob", &error));
   g_assert_true (test_iterate_until (user_is_gone, node2));
-  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached) { &seen2.users_deleted, 1 }));
+  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached){ &seen2.users_deleted, 1 }));
 
   /* The other way, and the signals only for changes made elsewhere. */
   g_assert_true (test_store_grant (node2, "alice", "red", &error));
@@ -552,7 +586,8 @@ etcd_count (const char *prefix, const char *what, gint64 revision, gint64 *out_r
   k64 = g_base64_encode ((const guchar *) key, strlen (key));
   e64 = g_base64_encode ((const guchar *) end, strlen (end));
   body = g_strdup_printf ("{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true,\"revision\":\"%" G_GINT64_FORMAT
-                          "\"}", k64, e64, revision);
+                          "\"}",
+                          k64, e64, revision);
   o = etcd_range (body);
   if (out_rev != NULL)
     *out_rev = g_ascii_strtoll (json_object_get_string_member (json_object_get_object_member (o, "header"), "revision"),
@@ -588,13 +623,14 @@ test_etcd_vlan_del_atomic (Fixture *f, gconstpointer data)
   g_assert_cmpint (etcd_count (f->prefix, "rights/", rev, NULL), ==, 1);
   g_assert_cmpint (etcd_count (f->prefix, "vlans/", rev, NULL), ==, 1);
 
-  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached) { &seen2.vlans_deleted, 1 }));
+  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached){ &seen2.vlans_deleted, 1 }));
   g_assert_true (seen2.right_gone_at_vlan_deleted);
   g_assert_cmpuint (seen2.rights_revoked, ==, 2);
   g_assert_true (serval_store_has_right (node2, "bob", "blue"));
 }
 
-typedef struct {
+typedef struct
+{
   guint done, failed;
   GArray *tags;
 } TagRace;
@@ -633,7 +669,7 @@ test_etcd_tags (Fixture *f, gconstpointer data)
 
         serval_store_write_async (j == 0 ? f->store : node2, &w, NULL, tag_added_cb, &race);
       }
-  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached) { &race.done, 2 * n }));
+  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached){ &race.done, 2 * n }));
   g_assert_cmpuint (race.failed, ==, 0);
   g_assert_cmpuint (race.tags->len, ==, 2 * n);
   for (guint i = 0; i < race.tags->len; i++)

@@ -8,7 +8,8 @@
 
 #define S (G_USEC_PER_SEC)
 
-typedef struct {
+typedef struct
+{
   ServalSwitch *sw;
   ServalSwitchPort *port[4];
   guint received[4];
@@ -151,7 +152,7 @@ static void
 test_mac_moves (Fixture *f, gconstpointer data)
 {
   send_to_host (f, 0, 1, 99, 10, 0);
-  send_to_host (f, 1, 1, 99, 10, S);    /* host 10 is now behind port 1 */
+  send_to_host (f, 1, 1, 99, 10, S); /* host 10 is now behind port 1 */
   reset_counts (f);
   send_to_host (f, 2, 1, 10, 20, 2 * S);
   g_assert_cmpuint (f->received[0], ==, 0);
@@ -165,8 +166,8 @@ test_flooding_isolation (Fixture *f, gconstpointer data)
   g_assert_cmpint (send_from (f, 0, 1, MCAST, 10, 0), ==, SERVAL_SWITCH_FORWARDED);
   g_assert_cmpuint (f->received[1], ==, 2);
   g_assert_cmpuint (f->received[2], ==, 2);
-  g_assert_cmpuint (f->received[3], ==, 0);   /* VLAN 2 never sees VLAN 1 */
-  g_assert_cmpuint (f->received[0], ==, 0);   /* no echo */
+  g_assert_cmpuint (f->received[3], ==, 0); /* VLAN 2 never sees VLAN 1 */
+  g_assert_cmpuint (f->received[0], ==, 0); /* no echo */
 
   /* The lone member of VLAN 2 has nobody to flood to. */
   reset_counts (f);
@@ -271,7 +272,7 @@ test_mac_limits (Fixture *f, gconstpointer data)
 static void
 test_aging (Fixture *f, gconstpointer data)
 {
-  send_to_host (f, 1, 1, 500, 11, 0);       /* learn 11 on port 1 */
+  send_to_host (f, 1, 1, 500, 11, 0); /* learn 11 on port 1 */
   reset_counts (f);
   send_to_host (f, 0, 1, 11, 10, 299 * S);
   g_assert_cmpuint (f->received[2], ==, 0); /* still known: unicast */
@@ -381,22 +382,22 @@ test_membership (Fixture *f, gconstpointer data)
 {
   guint n = 99;
 
-  g_assert_true (ports_are (f, 1, (int[]) { 0, 1, 2 }, 3));
-  g_assert_true (ports_are (f, 2, (int[]) { 3 }, 1));
-  g_assert_null (serval_switch_vlan_get_ports (f->sw, 7, &n));   /* no such VLAN */
+  g_assert_true (ports_are (f, 1, (int[]){ 0, 1, 2 }, 3));
+  g_assert_true (ports_are (f, 2, (int[]){ 3 }, 1));
+  g_assert_null (serval_switch_vlan_get_ports (f->sw, 7, &n)); /* no such VLAN */
   g_assert_cmpuint (n, ==, 0);
   g_assert_false (serval_switch_port_is_member (f->port[3], 1));
 
   serval_switch_port_join (f->sw, f->port[3], 1);
-  serval_switch_port_join (f->sw, f->port[3], 1);   /* twice: still once */
-  g_assert_true (ports_are (f, 1, (int[]) { 0, 1, 2, 3 }, 4));
+  serval_switch_port_join (f->sw, f->port[3], 1); /* twice: still once */
+  g_assert_true (ports_are (f, 1, (int[]){ 0, 1, 2, 3 }, 4));
   serval_switch_port_leave (f->sw, f->port[0], 1);
-  g_assert_true (ports_are (f, 1, (int[]) { 1, 2, 3 }, 3));
+  g_assert_true (ports_are (f, 1, (int[]){ 1, 2, 3 }, 3));
   g_assert_false (serval_switch_port_is_member (f->port[0], 1));
   serval_switch_remove_port (f->sw, f->port[2]);
   f->port[2] = NULL;
-  g_assert_true (ports_are (f, 1, (int[]) { 1, 3 }, 2));
-  g_assert_true (ports_are (f, 2, (int[]) { 3 }, 1));
+  g_assert_true (ports_are (f, 1, (int[]){ 1, 3 }, 2));
+  g_assert_true (ports_are (f, 2, (int[]){ 3 }, 1));
   serval_switch_port_leave (f->sw, f->port[3], 2);
   g_assert_true (ports_are (f, 2, NULL, 0));
 }
@@ -406,9 +407,9 @@ test_stats (Fixture *f, gconstpointer data)
 {
   const ServalSwitchStats *st = serval_switch_get_stats (f->sw);
 
-  send_from (f, 0, 1, BCAST, 10, 0);      /* in 1, out 2 */
-  send_to_host (f, 1, 1, 10, 11, 0);      /* in 1, out 1 */
-  send_from (f, 3, 1, BCAST, 30, 0);      /* in 1, dropped */
+  send_from (f, 0, 1, BCAST, 10, 0); /* in 1, out 2 */
+  send_to_host (f, 1, 1, 10, 11, 0); /* in 1, out 1 */
+  send_from (f, 3, 1, BCAST, 30, 0); /* in 1, dropped */
   g_assert_cmpuint (st->frames_in, ==, 3);
   g_assert_cmpuint (st->bytes_in, ==, 180);
   g_assert_cmpuint (st->frames_out, ==, 3);

@@ -20,25 +20,25 @@
 #include "serval-tap-private.h"
 #include "test-loop-util.h"
 
-#define TEST_ETHERTYPE 0x88B5
-#define MAX_READS_PER_PASS 64   /* SERVAL_TAP_MAX_READS_PER_PASS */
+#define TEST_ETHERTYPE     0x88B5
+#define MAX_READS_PER_PASS 64 /* SERVAL_TAP_MAX_READS_PER_PASS */
 
 typedef struct
 {
   ServalTap *tap;
-  int peer;                    /* the kernel's end */
+  int peer; /* the kernel's end */
   gboolean vnet;
   /* What the frame callback saw. */
   guint frames;
   guint8 next_seq;
   gboolean in_order;
   gsize lengths[256];
-  guint stop_at;               /* stop the device at this frame (1-based; 0: never) */
-  gboolean nest;               /* run a main loop from the first frame's callback */
+  guint stop_at; /* stop the device at this frame (1-based; 0: never) */
+  gboolean nest; /* run a main loop from the first frame's callback */
   guint frames_in_nest;
-  ServalOffload offload;       /* of the last frame, if it had any */
+  ServalOffload offload; /* of the last frame, if it had any */
   gboolean had_offload;
-  GMainContext *context;       /* the test's own, thread default */
+  GMainContext *context; /* the test's own, thread default */
 } Fixture;
 
 static void
@@ -161,7 +161,10 @@ test_read_frames (Fixture *f, gconstpointer data)
 {
   struct virtio_net_hdr vh = { 0 };
   guint8 frame[1514];
-  enum { N = 16 };
+  enum
+  {
+    N = 16
+  };
 
   for (guint i = 0; i < N; i++)
     {
@@ -212,7 +215,10 @@ test_read_gso (Fixture *f, gconstpointer data)
 static void
 test_read_batches (Fixture *f, gconstpointer data)
 {
-  enum { N = 150 };
+  enum
+  {
+    N = 150
+  };
 
   peer_send_frames (f, N, 60);
   test_iterate (FALSE);
@@ -230,7 +236,11 @@ test_read_batches (Fixture *f, gconstpointer data)
 static void
 test_read_stop_in_callback (Fixture *f, gconstpointer data)
 {
-  enum { N = 10, STOP_AT = 3 };
+  enum
+  {
+    N = 10,
+    STOP_AT = 3
+  };
 
   f->stop_at = STOP_AT;
   peer_send_frames (f, N, 60);
@@ -248,7 +258,10 @@ test_read_stop_in_callback (Fixture *f, gconstpointer data)
 static void
 test_read_nested_loop (Fixture *f, gconstpointer data)
 {
-  enum { N = 10 };
+  enum
+  {
+    N = 10
+  };
 
   f->nest = TRUE;
   peer_send_frames (f, N, 60);
@@ -274,7 +287,10 @@ test_write_frames (Fixture *f, gconstpointer data)
   gsize hdr = f->vnet ? sizeof (struct virtio_net_hdr) : 0;
   guint8 frame[1514], got[2000];
   struct virtio_net_hdr vh;
-  enum { N = 16 };
+  enum
+  {
+    N = 16
+  };
 
   for (guint i = 0; i < N; i++)
     {
@@ -293,7 +309,7 @@ test_write_frames (Fixture *f, gconstpointer data)
     return;
   /* A frame with offload metadata (the payload does not matter here). */
   make_frame (frame, 1514, 0);
-  g_assert_true (serval_tap_write_frame (f->tap, &(ServalFrame) { frame, 1514, 0, &off }));
+  g_assert_true (serval_tap_write_frame (f->tap, &(ServalFrame){ frame, 1514, 0, &off }));
   g_assert_cmpint (peer_recv (f, got, sizeof got), ==, hdr + 1514);
   memcpy (&vh, got, sizeof vh);
   g_assert_cmpuint (vh.flags, ==, VIRTIO_NET_HDR_F_NEEDS_CSUM);
@@ -308,7 +324,12 @@ test_write_frames (Fixture *f, gconstpointer data)
 
 /* A TCP/IPv4 GSO frame of @payload bytes, as Linux reads it from a device
  * with offloads: the TCP checksum field holds the pseudo-header sum. */
-enum { L3 = 14, L4 = 34, HLEN = 54 };
+enum
+{
+  L3 = 14,
+  L4 = 34,
+  HLEN = 54
+};
 
 static gsize
 make_tcp4_gso (guint8 *p, gsize payload, guint16 mss, ServalOffload *off)
@@ -320,7 +341,7 @@ make_tcp4_gso (guint8 *p, gsize payload, guint16 mss, ServalOffload *off)
   put16 (p + 12, 0x0800);
   p[L3] = 0x45;
   put16 (p + L3 + 2, 20 + 20 + payload);
-  put16 (p + L3 + 6, 0x4000);   /* DF */
+  put16 (p + L3 + 6, 0x4000); /* DF */
   p[L3 + 8] = 64;
   p[L3 + 9] = 6;
   memcpy (p + L3 + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
@@ -328,13 +349,13 @@ make_tcp4_gso (guint8 *p, gsize payload, guint16 mss, ServalOffload *off)
   put16 (p + L4, 40000);
   put16 (p + L4 + 2, 5001);
   p[L4 + 12] = 5 << 4;
-  p[L4 + 13] = 0x18;   /* PSH, ACK */
+  p[L4 + 13] = 0x18; /* PSH, ACK */
   put16 (p + L4 + 14, 502);
   for (gsize i = 0; i < payload; i++)
     p[HLEN + i] = i * 7 + i / 251;
   pseudo = serval_csum_add (0, p + L3 + 12, 8) + 6 + 20 + payload;
   put16 (p + L4 + 16, serval_csum_fold (pseudo));
-  *off = (ServalOffload) {
+  *off = (ServalOffload){
     .flags = SERVAL_OFFLOAD_NEEDS_CSUM,
     .gso_type = SERVAL_GSO_TCPV4,
     .hdr_len = HLEN,
@@ -357,7 +378,7 @@ test_write_segmented (Fixture *f, gconstpointer data)
   guint segments = 0;
   gssize n;
 
-  g_assert_true (serval_tap_write_frame (f->tap, &(ServalFrame) { frame, len, 0, &off }));
+  g_assert_true (serval_tap_write_frame (f->tap, &(ServalFrame){ frame, len, 0, &off }));
   while ((n = peer_recv (f, got, sizeof got)) > 0)
     {
       gsize seg = n - HLEN;
@@ -379,7 +400,7 @@ test_write_segmented (Fixture *f, gconstpointer data)
 
   /* UDP fragmentation offload is never segmented in software. */
   off.gso_type = SERVAL_GSO_UDP;
-  g_assert_false (serval_tap_write_frame (f->tap, &(ServalFrame) { frame, len, 0, &off }));
+  g_assert_false (serval_tap_write_frame (f->tap, &(ServalFrame){ frame, len, 0, &off }));
   g_assert_cmpint (peer_recv (f, got, sizeof got), <, 0);
   g_assert_cmpuint (serval_tap_get_tx_frames (f->tap), ==, segments);
   g_assert_cmpuint (serval_tap_get_tx_dropped (f->tap), ==, 1);

@@ -6,7 +6,7 @@
  * callback neither reads again nor spins; frames written to it leave in order,
  * through io_uring or write(), and with write() where a seccomp filter
  * refuses io_uring, which the log says once. Needs root; fails without. */
-#define _GNU_SOURCE   /* unshare() */
+#define _GNU_SOURCE /* unshare() */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -32,16 +32,17 @@
 #include "thread-io-util.h"
 
 #define TEST_ETHERTYPE 0x88B5
-#define N_FRAMES 50
+#define N_FRAMES       50
 
-typedef struct {
-  guint frames;            /* ours, in order */
-  gsize longest;           /* of ours */
-  guint other;             /* anything else the kernel sent */
+typedef struct
+{
+  guint frames;  /* ours, in order */
+  gsize longest; /* of ours */
+  guint other;   /* anything else the kernel sent */
   guint8 next_seq;
   gboolean in_order;
-  gboolean nest;           /* run a nested loop on the first frame */
-  gboolean stop;           /* stop the device on the first frame */
+  gboolean nest; /* run a nested loop on the first frame */
+  gboolean stop; /* stop the device on the first frame */
   guint calls;
   guint calls_in_nest;
   guint nested_dispatched;
@@ -148,7 +149,8 @@ require_io_uring_reads (ServalTap *tap)
 {
   if (!serval_tap_get_io_uring_reads (tap))
     g_error ("TAP device %s is read with read(): this kernel has no io_uring multishot read "
-             "(Linux 6.7), or refuses io_uring", serval_tap_get_name (tap));
+             "(Linux 6.7), or refuses io_uring",
+             serval_tap_get_name (tap));
 }
 
 static void
@@ -216,7 +218,11 @@ test_reads (gconstpointer data)
   g_autoptr(ServalTap) tap = NULL;
   guint8 mac[6];
   guint64 before, reads;
-  enum { N_READS = 129, JUMBO = 9000 };
+  enum
+  {
+    N_READS = 129,
+    JUMBO = 9000
+  };
 
   g_setenv ("SERVAL_TAP_URING", ring ? "1" : "0", TRUE);
   tap = make_tap_mtu (name, 9000, &c);
@@ -231,7 +237,7 @@ test_reads (gconstpointer data)
   g_test_message ("%u frames, %" G_GUINT64_FORMAT " read() calls", c.frames, reads);
   g_assert_cmpuint (c.frames, ==, N_READS);
   g_assert_true (c.in_order);
-  g_assert_cmpuint (c.longest, ==, JUMBO);   /* whole */
+  g_assert_cmpuint (c.longest, ==, JUMBO); /* whole */
   if (ring)
     g_assert_cmpuint (reads, ==, 0);
   else
@@ -288,7 +294,8 @@ test_reads_stop_in_callback (void)
  * then on, in the same pass, and the log says so. The ring takes
  * io_uring_enter() only from the thread that set it up, so running the
  * device's main loop in another thread makes it fail. */
-typedef struct {
+typedef struct
+{
   GMainContext *context;
   Counter *c;
   guint n;
@@ -344,7 +351,12 @@ test_reads_io_uring_fails (void)
  * (no write() at all: they leave together in one io_uring_enter() when the
  * pass ends) or, with SERVAL_TAP_URING=0, one write() each; a frame too
  * large for a write slot goes after those queued before it. */
-typedef enum { WRITE_RING, WRITE_PLAIN, WRITE_REFUSED } WriteMode;
+typedef enum
+{
+  WRITE_RING,
+  WRITE_PLAIN,
+  WRITE_REFUSED
+} WriteMode;
 
 /* As a container's seccomp profile may: io_uring_setup() fails with EPERM. */
 static void
@@ -366,7 +378,8 @@ static void
 check_writes (WriteMode mode)
 {
   gboolean ring = mode == WRITE_RING;
-  const char *name = mode == WRITE_RING ? "tsrc2" : mode == WRITE_PLAIN ? "tsrc3" : "tsrc4";
+  const char *name = mode == WRITE_RING ? "tsrc2" : mode == WRITE_PLAIN ? "tsrc3" :
+                                                                          "tsrc4";
   Counter c = { 0 };
   g_autoptr(ServalTap) tap = NULL;
   struct sockaddr_ll sll = { 0 };
@@ -377,7 +390,10 @@ check_writes (WriteMode mode)
   gint64 end;
   int s;
   /* More than the 64 write slots: a full set is submitted mid-pass. */
-  enum { N_WRITES = 150 };
+  enum
+  {
+    N_WRITES = 150
+  };
 
   if (mode == WRITE_REFUSED)
     forbid_io_uring ();
@@ -392,7 +408,7 @@ check_writes (WriteMode mode)
 
   memset (frame, 0xff, 6);
   serval_tap_get_mac (tap, frame + 6);
-  frame[6] ^= 0x02;   /* from another station */
+  frame[6] ^= 0x02; /* from another station */
   frame[12] = TEST_ETHERTYPE >> 8;
   frame[13] = TEST_ETHERTYPE & 0xff;
   before = thread_write_calls ();

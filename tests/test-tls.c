@@ -19,7 +19,8 @@
 #include "link-test-util.h"
 #include "serval-tls.h"
 
-typedef struct {
+typedef struct
+{
   char *cert_path;
   char *key_path;
   char *fingerprint;
@@ -34,10 +35,10 @@ typedef struct {
   guint server_failures;
   guint server_frames;
   gsize server_bytes;
-  gboolean server_sends_frame;   /* a frame right after the handshake */
+  gboolean server_sends_frame; /* a frame right after the handshake */
   gboolean in_order;
-  gboolean client_got_hello;     /* the client read the server's first messages */
-  GMainContext *context;         /* the test's own, thread default */
+  gboolean client_got_hello; /* the client read the server's first messages */
+  GMainContext *context;     /* the test's own, thread default */
 } Fixture;
 
 static void
@@ -156,7 +157,8 @@ client_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
     f->client_got_hello = TRUE;
 }
 
-typedef struct {
+typedef struct
+{
   Fixture *f;
   guint handshakes;
 } Connecting;
@@ -193,7 +195,8 @@ connect_ok (Fixture *f, const char *fingerprint, GBytes *resume)
   return link;
 }
 
-typedef struct {
+typedef struct
+{
   Fixture *f;
   guint frames;
 } Want;
@@ -229,7 +232,7 @@ send_frames (Fixture *f, ServalLink *link, guint n)
       g_assert_true (serval_link_send_data (link, 1, frame, len));
       total += len;
     }
-  g_assert_true (test_iterate_until (server_got, &(Want) { f, start + n }));
+  g_assert_true (test_iterate_until (server_got, &(Want){ f, start + n }));
   g_assert_cmpuint (f->server_frames, ==, start + n);
   g_assert_true (f->in_order);
   g_assert_false (serval_link_is_closed (link));
@@ -258,7 +261,8 @@ test_frames_and_key_updates (Fixture *f, gconstpointer data)
 /* A TCP relay on loopback, in a thread of its own, that passes what the
  * client sends in pieces of 1 to 700 bytes with a pause after each: TLS
  * records reach the server cut anywhere, over many wake-ups. */
-typedef struct {
+typedef struct
+{
   int listen_fd;
   guint16 target_port;
   GThread *thread;
@@ -283,8 +287,7 @@ static gpointer
 trickle_thread (gpointer data)
 {
   Trickle *t = data;
-  struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons (t->target_port),
-                            .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons (t->target_port), .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   static guint8 buf[65536];
   int c = accept (t->listen_fd, NULL, NULL), s = socket (AF_INET, SOCK_STREAM, 0);
   struct pollfd pfd[2] = { { .fd = c, .events = POLLIN }, { .fd = s, .events = POLLIN } };
@@ -625,7 +628,8 @@ test_first_message (Fixture *f, gconstpointer data)
 }
 
 /* A peer that only speaks TLS 1.2, in a thread with blocking GnuTLS. */
-typedef struct {
+typedef struct
+{
   GSocket *listener;
   const char *cert_path;
   const char *key_path;
@@ -644,7 +648,8 @@ old_peer_thread (gpointer data)
   g_assert_true (g_unix_set_fd_nonblocking (g_socket_get_fd (s), FALSE, NULL));
   gnutls_certificate_allocate_credentials (&creds);
   g_assert_cmpint (gnutls_certificate_set_x509_key_file (creds, p->cert_path, p->key_path,
-                                                         GNUTLS_X509_FMT_PEM), >=, 0);
+                                                         GNUTLS_X509_FMT_PEM),
+                   >=, 0);
   gnutls_init (&gs, GNUTLS_SERVER);
   g_assert_cmpint (gnutls_priority_set_direct (gs, "NORMAL:-VERS-ALL:+VERS-TLS1.2", NULL), ==, 0);
   gnutls_credentials_set (gs, GNUTLS_CRD_CERTIFICATE, creds);

@@ -13,12 +13,13 @@
 #include "test-store-util.h"
 #include "test-utils.h"
 
-#define ITER 1000   /* fast hashes in tests; production uses 100000 */
-#define NOW G_GINT64_CONSTANT (1764000000)
-#define DAY (24 * 3600)
+#define ITER 1000 /* fast hashes in tests; production uses 100000 */
+#define NOW  G_GINT64_CONSTANT (1764000000)
+#define DAY  (24 * 3600)
 
-typedef struct {
-  const char *backend;    /* "sqlite" or "etcd" */
+typedef struct
+{
+  const char *backend; /* "sqlite" or "etcd" */
   char *path;
   char *prefix;
   ServalStore *store;
@@ -227,7 +228,7 @@ test_max_age (Fixture *f, gconstpointer data)
   guint renewals = 0;
 
   add_user (f, "alice", "secret");
-  len = issue (f, "alice", NOW, 7 * DAY, tok);   /* the password login */
+  len = issue (f, "alice", NOW, 7 * DAY, tok); /* the password login */
   for (;;)
     {
       ServalTokenStatus st;
@@ -251,8 +252,8 @@ test_max_age (Fixture *f, gconstpointer data)
     }
   g_assert_cmpint (last_ok, <, NOW + max_age);
   g_assert_cmpint (t, >=, NOW + max_age);
-  g_assert_cmpint (t - last_ok, <, 7 * DAY);   /* its lifetime was not over */
-  g_assert_cmpuint (renewals, ==, 14);         /* 14 x 6 = 84 days; 90 is past */
+  g_assert_cmpint (t - last_ok, <, 7 * DAY); /* its lifetime was not over */
+  g_assert_cmpuint (renewals, ==, 14);       /* 14 x 6 = 84 days; 90 is past */
 
   /* The boundary: the last second before the maximum age, and the first after. */
   len = issue_in_chain (f, "alice", NOW + max_age - DAY, 7 * DAY, NOW, tok);
@@ -439,7 +440,8 @@ test_secret_damaged (Fixture *f, gconstpointer data)
   f->store = NULL;
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "UPDATE secrets SET value = x'0102' WHERE name = 'token-key'",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   sqlite3_close (db);
   f->store = serval_store_open_sqlite (f->path, &error);
   g_assert_no_error (error);
@@ -467,7 +469,11 @@ test_secret_damaged (Fixture *f, gconstpointer data)
 static void
 test_independent (void)
 {
-  static const struct { const char *file; ServalTokenStatus want; } cases[] = {
+  static const struct
+  {
+    const char *file;
+    ServalTokenStatus want;
+  } cases[] = {
     { "good", SERVAL_TOKEN_OK },
     { "expired", SERVAL_TOKEN_EXPIRED },
     { "other-user", SERVAL_TOKEN_WRONG_USER },
@@ -496,7 +502,8 @@ test_independent (void)
       g_assert_true (g_file_get_contents (path, &data, &len, &error));
       g_test_message ("%s", cases[i].file);
       g_assert_cmpint (serval_token_verify (key, (const guint8 *) data, len, "alice", &cred, NOW,
-                                            SERVAL_TOKEN_DEFAULT_MAX_AGE, NULL), ==, cases[i].want);
+                                            SERVAL_TOKEN_DEFAULT_MAX_AGE, NULL),
+                       ==, cases[i].want);
     }
 }
 
@@ -504,7 +511,8 @@ int
 main (int argc, char **argv)
 {
   static const char *const backends[] = { "sqlite", "etcd" };
-  static const struct {
+  static const struct
+  {
     const char *name;
     void (*func) (Fixture *f, gconstpointer data);
   } tests[] = {
@@ -525,9 +533,7 @@ main (int argc, char **argv)
     for (guint i = 0; i < G_N_ELEMENTS (tests); i++)
       {
         /* The SQLite ones keep their old names. */
-        g_autofree char *path = g_str_equal (backends[b], "sqlite")
-                                ? g_strdup_printf ("/server/token/%s", tests[i].name)
-                                : g_strdup_printf ("/server/token/etcd/%s", tests[i].name);
+        g_autofree char *path = g_str_equal (backends[b], "sqlite") ? g_strdup_printf ("/server/token/%s", tests[i].name) : g_strdup_printf ("/server/token/etcd/%s", tests[i].name);
 
         if (g_str_equal (backends[b], "etcd") && test_store_etcd () == NULL)
           break;

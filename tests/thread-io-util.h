@@ -22,7 +22,8 @@ thread_io_count (const char *key)
 
   if (fd < 0)
     g_error ("cannot count this thread's system calls: %s (the kernel needs task I/O accounting, "
-             "CONFIG_TASK_IO_ACCOUNTING; /proc must be mounted)", g_strerror (errno));
+             "CONFIG_TASK_IO_ACCOUNTING; /proc must be mounted)",
+             g_strerror (errno));
   n = read (fd, text, sizeof text - 1);
   close (fd);
   if (n <= 0)

@@ -26,30 +26,31 @@ static gboolean opt_version;
 
 static GOptionEntry entries[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, &opt_server, "The Serval server (port " G_STRINGIFY (SERVAL_DEFAULT_PORT) " if not given)", "HOST[:PORT]" },
-  { "user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "Your user name (default: $USER)", "NAME" },
-  { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &opt_password_file, "Read your password from the first line of FILE (default: ask)", "FILE" },
-  { "fingerprint", 'f', 0, G_OPTION_ARG_STRING, &opt_fingerprint, "The server's certificate fingerprint, as “serval-server fingerprint” prints it", "HEX" },
-  { "vlan", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_vlans, "With “up”: a VLAN to join (repeatable)", "NAME" },
-  { "tap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_taps, "With “up”: the TAP device for the VLAN in the same place (default sv-VLAN)", "DEV" },
-  { "mtu", 0, 0, G_OPTION_ARG_INT, &opt_mtu, "With “up”: the TAP devices' MTU (default 1500)", "BYTES" },
-  { "admin", 0, 0, G_OPTION_ARG_NONE, &opt_admin, "With “user add”: make the user an administrator", NULL },
-  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
-  { NULL }
+    { "user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "Your user name (default: $USER)", "NAME" },
+    { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &opt_password_file, "Read your password from the first line of FILE (default: ask)", "FILE" },
+    { "fingerprint", 'f', 0, G_OPTION_ARG_STRING, &opt_fingerprint, "The server's certificate fingerprint, as “serval-server fingerprint” prints it", "HEX" },
+    { "vlan", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_vlans, "With “up”: a VLAN to join (repeatable)", "NAME" },
+    { "tap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_taps, "With “up”: the TAP device for the VLAN in the same place (default sv-VLAN)", "DEV" },
+    { "mtu", 0, 0, G_OPTION_ARG_INT, &opt_mtu, "With “up”: the TAP devices' MTU (default 1500)", "BYTES" },
+    { "admin", 0, 0, G_OPTION_ARG_NONE, &opt_admin, "With “user add”: make the user an administrator", NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
+    { NULL }
 };
 
 static const char summary[] =
-  "Commands:\n"
-  "  up --vlan NAME [--vlan NAME…]   join VLANs with one TAP device each; stays in the foreground\n"
-  "  members VLAN                    list a VLAN's members, one a line: user host MAC node addresses\n"
-  "  vlans                           list VLANs, whether you may join them and how many members they have\n"
-  "Administrators:\n"
-  "  vlan add NAME | vlan del NAME\n"
-  "  user add NAME [--admin]         the new user's password is read from standard input\n"
-  "  user del NAME\n"
-  "  user grant NAME VLAN | user revoke NAME VLAN | user kick NAME VLAN\n"
-  "  users                           list users and the VLANs they may join";
+    "Commands:\n"
+    "  up --vlan NAME [--vlan NAME…]   join VLANs with one TAP device each; stays in the foreground\n"
+    "  members VLAN                    list a VLAN's members, one a line: user host MAC node addresses\n"
+    "  vlans                           list VLANs, whether you may join them and how many members they have\n"
+    "Administrators:\n"
+    "  vlan add NAME | vlan del NAME\n"
+    "  user add NAME [--admin]         the new user's password is read from standard input\n"
+    "  user del NAME\n"
+    "  user grant NAME VLAN | user revoke NAME VLAN | user kick NAME VLAN\n"
+    "  users                           list users and the VLANs they may join";
 
-typedef struct {
+typedef struct
+{
   GMainLoop *loop;
   ServalClient *client;
   int status;
@@ -232,8 +233,9 @@ start_up (Ctl *ctl)
 /* Every change answers with success or an error, through its own _finish. */
 typedef gboolean (*RequestFinish) (ServalClient *client, GAsyncResult *result, GError **error);
 
-typedef struct {
-  Ctl          *ctl;
+typedef struct
+{
+  Ctl *ctl;
   RequestFinish call_finish;
 } Request;
 

@@ -71,7 +71,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-enum {
+enum
+{
   EXIT_DONE = 0,
   EXIT_USAGE = 1,
   EXIT_NOT_ALLOWED = 2,
@@ -84,9 +85,9 @@ enum {
   EXIT_TOO_MANY = 9,
 };
 
-#define MTU_MIN 576
-#define MTU_MAX 65517
-#define NAME_PREFIX "sv-"
+#define MTU_MIN       576
+#define MTU_MAX       65517
+#define NAME_PREFIX   "sv-"
 #define NAME_TAIL_MAX 12
 /* Each device costs kernel memory: a user who may run the helper without a
  * password must still not be able to make thousands. */
@@ -235,13 +236,14 @@ find_owner (const char *owner_arg)
 
 /* ---- rtnetlink ------------------------------------------------------------------- */
 
-struct link_info {
+struct link_info
+{
   bool found;
   int ifindex;
-  bool is_tun;           /* IFLA_INFO_KIND "tun" */
-  bool is_tap;           /* IFLA_TUN_TYPE == IFF_TAP */
+  bool is_tun; /* IFLA_INFO_KIND "tun" */
+  bool is_tap; /* IFLA_TUN_TYPE == IFF_TAP */
   bool has_owner;
-  uint32_t owner;        /* IFLA_TUN_OWNER */
+  uint32_t owner; /* IFLA_TUN_OWNER */
   char name[IFNAMSIZ];
 };
 
@@ -299,7 +301,7 @@ nl_talk (int fd, struct nlmsghdr *req, char *buf, size_t size)
 
           if (h->nlmsg_len < NLMSG_LENGTH (sizeof *e))
             fail (EXIT_SYSTEM, "short netlink error message (a kernel problem?)");
-          return e->error;   /* 0 is an acknowledgement */
+          return e->error; /* 0 is an acknowledgement */
         }
       return n;
     }
@@ -357,7 +359,8 @@ parse_link (struct nlmsghdr *h)
 static struct link_info
 query_link (const char *name)
 {
-  struct {
+  struct
+  {
     struct nlmsghdr n;
     struct ifinfomsg i;
     char attrs[64];
@@ -390,7 +393,8 @@ query_link (const char *name)
 static int
 count_devices (uid_t owner)
 {
-  struct {
+  struct
+  {
     struct nlmsghdr n;
     struct ifinfomsg i;
   } req;
@@ -430,8 +434,7 @@ count_devices (uid_t owner)
           if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH (sizeof (struct ifinfomsg)))
             continue;
           info = parse_link (h);
-          if (info.is_tun && info.is_tap && info.has_owner && info.owner == (uint32_t) owner
-              && strncmp (info.name, NAME_PREFIX, strlen (NAME_PREFIX)) == 0)
+          if (info.is_tun && info.is_tap && info.has_owner && info.owner == (uint32_t) owner && strncmp (info.name, NAME_PREFIX, strlen (NAME_PREFIX)) == 0)
             count++;
         }
     }
@@ -440,7 +443,8 @@ count_devices (uid_t owner)
 static void
 delete_link (const char *name, int ifindex)
 {
-  struct {
+  struct
+  {
     struct nlmsghdr n;
     struct ifinfomsg i;
   } req;
@@ -472,11 +476,13 @@ check_ours (const char *name, const struct link_info *info, uid_t owner)
   if (!info->has_owner)
     fail (EXIT_NOT_OWNER,
           "the TAP device “%s” exists and has no owner (root made it): it is not yours to use; "
-          "have root remove it (ip link delete %s)", name, name);
+          "have root remove it (ip link delete %s)",
+          name, name);
   if (info->owner != (uint32_t) owner)
     fail (EXIT_NOT_OWNER,
           "the TAP device “%s” belongs to uid %u, not to uid %u: choose another name, "
-          "or have that user or root remove it", name, (unsigned) info->owner, (unsigned) owner);
+          "or have that user or root remove it",
+          name, (unsigned) info->owner, (unsigned) owner);
 }
 
 /* ---- create ---------------------------------------------------------------------- */
@@ -546,7 +552,8 @@ create (const char *name, uid_t owner, uint32_t mtu, const unsigned char mac[6])
       if (count_devices (owner) >= MAX_DEVICES)
         fail (EXIT_TOO_MANY,
               "uid %u has %d Serval devices already, the most it may have: leave a VLAN first, or have root "
-              "remove devices it no longer needs (ip link delete sv-...)", (unsigned) owner, MAX_DEVICES);
+              "remove devices it no longer needs (ip link delete sv-...)",
+              (unsigned) owner, MAX_DEVICES);
       fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
       if (fd < 0)
@@ -564,17 +571,16 @@ create (const char *name, uid_t owner, uint32_t mtu, const unsigned char mac[6])
           close (fd);
           if (e != EBUSY)
             fail (EXIT_SYSTEM, "creating the TAP device “%s” failed (%s)", name, strerror (e));
-          info = query_link (name);   /* someone made it meanwhile: judge that one */
+          info = query_link (name); /* someone made it meanwhile: judge that one */
           if (!info.found)
             fail (EXIT_SYSTEM, "the name “%s” is busy but no device has it: try again", name);
         }
       else
         {
-          if (ioctl (fd, TUNSETOWNER, (unsigned long) owner) < 0
-              || ioctl (fd, TUNSETPERSIST, 1UL) < 0)
+          if (ioctl (fd, TUNSETOWNER, (unsigned long) owner) < 0 || ioctl (fd, TUNSETPERSIST, 1UL) < 0)
             {
               e = errno;
-              close (fd);   /* not persistent yet: closing removes it */
+              close (fd); /* not persistent yet: closing removes it */
               fail (EXIT_SYSTEM, "making “%s” persistent for uid %u failed (%s)", name, (unsigned) owner,
                     strerror (e));
             }
@@ -597,8 +603,7 @@ create (const char *name, uid_t owner, uint32_t mtu, const unsigned char mac[6])
   return EXIT_DONE;
 }
 
-static int
-delete (const char *name, uid_t owner)
+static int delete (const char *name, uid_t owner)
 {
   struct link_info info = query_link (name);
 

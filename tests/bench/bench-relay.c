@@ -18,7 +18,7 @@
  * the first two connections. UDP frames larger than the path MTU are
  * fragmented by the kernel.
  */
-#define _GNU_SOURCE   /* accept4 */
+#define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #define FRAME_MAX 65535
-#define ETH_HLEN 14
+#define ETH_HLEN  14
 
 static unsigned char buf[2 + FRAME_MAX];
 
@@ -117,7 +117,7 @@ run_server_udp (int port)
                    ntohs (from.sin_port));
         }
       if (me < 0 || n_peers < 2 || n < ETH_HLEN)
-        continue;   /* a stranger, no partner yet, or a hello */
+        continue; /* a stranger, no partner yet, or a hello */
       /* A full socket buffer drops the frame, as a switch would. */
       sendto (fd, buf, n, MSG_DONTWAIT, (struct sockaddr *) &peer[1 - me], sizeof peer[0]);
     }
@@ -142,7 +142,7 @@ run_server_tcp (int port)
       if (c < 0)
         return fail ("accept");
       nodelay (c);
-      pfd[i] = (struct pollfd) { .fd = c, .events = POLLIN };
+      pfd[i] = (struct pollfd){ .fd = c, .events = POLLIN };
       fprintf (stderr, "bench-relay: client %d connected\n", i);
     }
   for (;;)
@@ -242,15 +242,15 @@ run_client (int tcp, const char *ifname, const char *server, int port)
   if (tcp)
     nodelay (fd);
   fprintf (stderr, "bench-relay: %s up, relayed by %s:%d over %s\n", ifname, server, port, tcp ? "TCP" : "UDP");
-  pfd[0] = (struct pollfd) { .fd = tap, .events = POLLIN };
-  pfd[1] = (struct pollfd) { .fd = fd, .events = POLLIN };
+  pfd[0] = (struct pollfd){ .fd = tap, .events = POLLIN };
+  pfd[1] = (struct pollfd){ .fd = fd, .events = POLLIN };
   for (;;)
     {
       ssize_t n;
 
       if (!tcp && time (NULL) != last_hello)
         {
-          send (fd, buf, 0, MSG_DONTWAIT);   /* hello, and keeps the server's entry */
+          send (fd, buf, 0, MSG_DONTWAIT); /* hello, and keeps the server's entry */
           last_hello = time (NULL);
         }
       if (poll (pfd, 2, tcp ? -1 : 1000) < 0)

@@ -32,13 +32,13 @@
 #include "../test-store-util.h"
 
 #define BENCH_ETHERTYPE 0x88B5
-#define BENCH_MAGIC 0x5342454eu   /* "SBEN" */
-#define KIND_LEARN 1
-#define KIND_DATA 2
-#define HDR_LEN 14
-#define PAYLOAD_LEN 21            /* magic 4, kind 1, seq 4, time 8, sender 4 */
-#define MIN_FRAME 60
-#define SEND_BATCH 64             /* frames per sender and main-loop iteration */
+#define BENCH_MAGIC     0x5342454eu /* "SBEN" */
+#define KIND_LEARN      1
+#define KIND_DATA       2
+#define HDR_LEN         14
+#define PAYLOAD_LEN     21 /* magic 4, kind 1, seq 4, time 8, sender 4 */
+#define MIN_FRAME       60
+#define SEND_BATCH      64 /* frames per sender and main-loop iteration */
 
 /* --- options --------------------------------------------------------------- */
 
@@ -94,46 +94,46 @@ static GOptionEntry entries[] = {
 };
 
 static const char modes_text[] =
-  "Modes:\n"
-  "  throughput  N/2 sender/receiver pairs in one VLAN; each sender sends --size byte\n"
-  "              frames to its receiver as fast as its link accepts them (a link refuses\n"
-  "              data frames past its queue limit: the sender stops for that main-loop\n"
-  "              iteration). Reports frames RECEIVED per second, and sent, refused by the\n"
-  "              link (dropped locally) and lost (sent but never received).\n"
-  "  latency     N/2 pairs; the senders share an offered load of --rate frames/s, paced\n"
-  "              by a 1 ms timer; each frame carries its CLOCK_MONOTONIC send time, so the\n"
-  "              receiver (same process) gets the one-way latency: p50/p90/p99/p99.9/max.\n"
-  "  idle        N clients log in (--concurrency at a time) and join, then stay idle for\n"
-  "              --seconds; reports the server's VmRSS before and after from\n"
-  "              /proc/PID/status (--server-pid), its VmHWM, and KiB per client.\n"
-  "              With --group M, clients join VLANs of M members (VLAN-g0, VLAN-g1, ...):\n"
-  "              in one VLAN every join is announced to every member (N^2 events).\n"
-  "  logins      N clients connect, do the TLS handshake and log in, --concurrency at a\n"
-  "              time, then disconnect: logins per second, p50/p99/max login time, and\n"
-  "              the server's CPU seconds per login (with --server-pid).\n"
-  "              With --tokens, every client first logs in once with its password\n"
-  "              (unmeasured) and keeps the resume token the server gives it; the\n"
-  "              measured logins then present the token (a reconnect storm after a\n"
-  "              server restart). CSV mode \"logins-token\"; \"resumed\" counts the\n"
-  "              measured logins the server took with the token, \"tls_resumed\" those\n"
-  "              whose TLS session resumed with the ticket of the first round.\n"
-  "              --no-tls-resume: full TLS handshakes (CSV mode \"logins-token-full\").\n"
-  "  populate    (offline, before the server starts) adds users PREFIX00000... to the\n"
-  "              database in --data-dir, all with --password, and grants them --vlan (and\n"
-  "              with --group M, VLAN-gK of their group). The fast path: the password is\n"
-  "              hashed ONCE with --iterations and that salt and hash are stored for every\n"
-  "              user, so adding 10,000 users takes seconds; checking a password at login\n"
-  "              still costs the full --iterations on the server.\n"
-  "\n"
-  "Output: one CSV line per figure, mode,clients,size,rate,concurrency,run,metric,value,\n"
-  "on standard output or appended to --csv FILE; a summary for people on standard error.\n"
-  "The process raises its own RLIMIT_NOFILE to fit N connections (soft up to the hard\n"
-  "limit; as root also the hard limit), and says so. The server needs the same: start it\n"
-  "from a shell with 'ulimit -n 65536'.\n"
-  "SIGINT or SIGTERM stops the current phase; the figures reached so far are written.\n"
-  "Exit status: 0 when every client worked; 2 when some clients failed to log in, join\n"
-  "or stay connected (the figures are written, with the number that failed); 1 when\n"
-  "nothing could be measured or the set-up is wrong.";
+    "Modes:\n"
+    "  throughput  N/2 sender/receiver pairs in one VLAN; each sender sends --size byte\n"
+    "              frames to its receiver as fast as its link accepts them (a link refuses\n"
+    "              data frames past its queue limit: the sender stops for that main-loop\n"
+    "              iteration). Reports frames RECEIVED per second, and sent, refused by the\n"
+    "              link (dropped locally) and lost (sent but never received).\n"
+    "  latency     N/2 pairs; the senders share an offered load of --rate frames/s, paced\n"
+    "              by a 1 ms timer; each frame carries its CLOCK_MONOTONIC send time, so the\n"
+    "              receiver (same process) gets the one-way latency: p50/p90/p99/p99.9/max.\n"
+    "  idle        N clients log in (--concurrency at a time) and join, then stay idle for\n"
+    "              --seconds; reports the server's VmRSS before and after from\n"
+    "              /proc/PID/status (--server-pid), its VmHWM, and KiB per client.\n"
+    "              With --group M, clients join VLANs of M members (VLAN-g0, VLAN-g1, ...):\n"
+    "              in one VLAN every join is announced to every member (N^2 events).\n"
+    "  logins      N clients connect, do the TLS handshake and log in, --concurrency at a\n"
+    "              time, then disconnect: logins per second, p50/p99/max login time, and\n"
+    "              the server's CPU seconds per login (with --server-pid).\n"
+    "              With --tokens, every client first logs in once with its password\n"
+    "              (unmeasured) and keeps the resume token the server gives it; the\n"
+    "              measured logins then present the token (a reconnect storm after a\n"
+    "              server restart). CSV mode \"logins-token\"; \"resumed\" counts the\n"
+    "              measured logins the server took with the token, \"tls_resumed\" those\n"
+    "              whose TLS session resumed with the ticket of the first round.\n"
+    "              --no-tls-resume: full TLS handshakes (CSV mode \"logins-token-full\").\n"
+    "  populate    (offline, before the server starts) adds users PREFIX00000... to the\n"
+    "              database in --data-dir, all with --password, and grants them --vlan (and\n"
+    "              with --group M, VLAN-gK of their group). The fast path: the password is\n"
+    "              hashed ONCE with --iterations and that salt and hash are stored for every\n"
+    "              user, so adding 10,000 users takes seconds; checking a password at login\n"
+    "              still costs the full --iterations on the server.\n"
+    "\n"
+    "Output: one CSV line per figure, mode,clients,size,rate,concurrency,run,metric,value,\n"
+    "on standard output or appended to --csv FILE; a summary for people on standard error.\n"
+    "The process raises its own RLIMIT_NOFILE to fit N connections (soft up to the hard\n"
+    "limit; as root also the hard limit), and says so. The server needs the same: start it\n"
+    "from a shell with 'ulimit -n 65536'.\n"
+    "SIGINT or SIGTERM stops the current phase; the figures reached so far are written.\n"
+    "Exit status: 0 when every client worked; 2 when some clients failed to log in, join\n"
+    "or stay connected (the figures are written, with the number that failed); 1 when\n"
+    "nothing could be measured or the set-up is wrong.";
 
 /* --- helpers --------------------------------------------------------------- */
 
@@ -238,7 +238,8 @@ raise_fd_limit (guint need)
                 (unsigned long) rl.rlim_cur, opt_clients);
   if (rl.rlim_cur < need)
     g_printerr ("serval-bench: %d clients need %u open files and the hard limit is %lu: run as root "
-                "or raise it (ulimit -Hn, LimitNOFILE=)\n", opt_clients, need, (unsigned long) rl.rlim_max);
+                "or raise it (ulimit -Hn, LimitNOFILE=)\n",
+                opt_clients, need, (unsigned long) rl.rlim_max);
   return rl.rlim_cur >= need;
 }
 
@@ -305,7 +306,8 @@ run_for (double seconds)
 
 /* --- simulated clients ----------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   guint index;
   ServalClient *client;
   ServalClientVlan *vlan;
@@ -321,23 +323,24 @@ typedef struct {
   double credit;
 } Sim;
 
-typedef struct {
+typedef struct
+{
   Sim *sims;
   guint n;
-  guint next;          /* the next client to start */
+  guint next; /* the next client to start */
   guint in_flight;
-  guint done;          /* finished (online or failed) */
+  guint done; /* finished (online or failed) */
   guint failed;
-  gboolean join;       /* also join after login */
-  gboolean logout;     /* disconnect right after login (logins mode) */
-  gboolean keep;       /* logout keeps the client (and its resume token) for the next round */
-  guint resumed;       /* logins that used the resume token */
-  guint tls_resumed;   /* logins whose TLS session resumed with a ticket */
+  gboolean join;     /* also join after login */
+  gboolean logout;   /* disconnect right after login (logins mode) */
+  gboolean keep;     /* logout keeps the client (and its resume token) for the next round */
+  guint resumed;     /* logins that used the resume token */
+  guint tls_resumed; /* logins whose TLS session resumed with a ticket */
   char *first_error;
-  GArray *login_ns;    /* gint64 */
+  GArray *login_ns; /* gint64 */
   /* measuring */
   gboolean measuring;
-  GArray *latency_ns;  /* gint64 */
+  GArray *latency_ns; /* gint64 */
   guint8 *frame;
 } Bench;
 
@@ -437,7 +440,7 @@ start_next (void)
         {
           sim->client = serval_client_new (opt_server, user, opt_password, opt_fingerprint);
           serval_client_set_host_name (sim->client, "serval-bench");
-          serval_client_set_offload (sim->client, FALSE);   /* like a client without offloads */
+          serval_client_set_offload (sim->client, FALSE); /* like a client without offloads */
           serval_client_set_tls_resumption (sim->client, !opt_no_tls_resume);
         }
       bench.in_flight++;
@@ -466,8 +469,7 @@ connect_all (gboolean join, gboolean logout)
   if (bench.done < bench.n)
     {
       g_printerr ("serval-bench: only %u of %u clients were done after %.0f s: %s\n", bench.done, bench.n,
-                  now_s () - t0, interrupted ? "interrupted"
-                  : "the server is too slow or not answering; raise --timeout or lower --concurrency");
+                  now_s () - t0, interrupted ? "interrupted" : "the server is too slow or not answering; raise --timeout or lower --concurrency");
       bench.failed += bench.n - bench.done;
       if (bench.first_error == NULL)
         bench.first_error = g_strdup_printf ("%u clients had not finished logging in and joining %s",
@@ -526,7 +528,10 @@ bench_clear (void)
 static void
 put32 (guint8 *p, guint32 v)
 {
-  p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+  p[0] = v >> 24;
+  p[1] = v >> 16;
+  p[2] = v >> 8;
+  p[3] = v;
 }
 
 static guint32
@@ -614,7 +619,8 @@ make_pairs (void)
     }
 }
 
-typedef struct {
+typedef struct
+{
   guint64 sent, refused, received;
 } Totals;
 
@@ -741,8 +747,7 @@ mode_throughput (void)
   end = totals ();
 
   {
-    g_autofree char *scpu = s0 >= 0 && s1 >= 0 ? g_strdup_printf ("%.2f", (s1 - s0) / (t1 - t0))
-                                               : g_strdup ("unknown (no --server-pid)");
+    g_autofree char *scpu = s0 >= 0 && s1 >= 0 ? g_strdup_printf ("%.2f", (s1 - s0) / (t1 - t0)) : g_strdup ("unknown (no --server-pid)");
     double secs = t1 - t0;
     double rx_fps = (b.received - a.received) / secs;
     double tx_fps = (b.sent - a.sent) / secs;
@@ -822,7 +827,8 @@ mode_latency (void)
       csv ("latency", "server_cpu_util", (s1 - s0) / secs);
     g_printerr ("latency: %d clients, %d-byte frames, offered %d frames/s, %u samples: one-way "
                 "p50 %.0f us, p90 %.0f, p99 %.0f, p99.9 %.0f, max %.0f; %" G_GUINT64_FORMAT
-                " refused, %.0f lost\n", opt_clients, opt_size, opt_rate, v->len,
+                " refused, %.0f lost\n",
+                opt_clients, opt_size, opt_rate, v->len,
                 us[0], us[1], us[2], us[3], us[4], end.refused, lost);
     if (v->len == 0)
       {
@@ -897,7 +903,8 @@ mode_logins (void)
   guint ok;
   GArray *v = bench.login_ns;
   g_autofree char *per_login = NULL;
-  const char *mode = !opt_tokens ? "logins" : opt_no_tls_resume ? "logins-token-full" : "logins-token";
+  const char *mode = !opt_tokens ? "logins" : opt_no_tls_resume ? "logins-token-full" :
+                                                                  "logins-token";
 
   if (opt_tokens)
     {
@@ -910,14 +917,16 @@ mode_logins (void)
       secs = connect_all (FALSE, TRUE);
       opt_concurrency = conc;
       g_printerr ("logins --tokens: %u of %d clients logged in with the password in %.1f s to get "
-                  "their tokens\n", v->len, opt_clients, secs);
+                  "their tokens\n",
+                  v->len, opt_clients, secs);
       if (bench.failed > 0)
         {
           g_printerr ("serval-bench logins --tokens: %u clients could not log in with the password "
-                      "first (%s): nothing measured\n", bench.failed, bench.first_error);
+                      "first (%s): nothing measured\n",
+                      bench.failed, bench.first_error);
           return 1;
         }
-      run_for (0.2);   /* let the disconnects reach the server */
+      run_for (0.2); /* let the disconnects reach the server */
       g_array_set_size (v, 0);
       bench.next = bench.done = bench.in_flight = bench.resumed = bench.tls_resumed = 0;
     }
@@ -943,10 +952,10 @@ mode_logins (void)
       csv (mode, "resumed", bench.resumed);
       csv (mode, "tls_resumed", bench.tls_resumed);
       g_printerr ("logins --tokens: %u of the %u logins used the resume token, %u resumed their TLS "
-                  "session\n", bench.resumed, ok, bench.tls_resumed);
+                  "session\n",
+                  bench.resumed, ok, bench.tls_resumed);
     }
-  per_login = cpu0 >= 0 && cpu1 >= 0 && ok > 0 ? g_strdup_printf ("%.2f", (cpu1 - cpu0) * 1e3 / ok)
-                                                : g_strdup ("unknown");
+  per_login = cpu0 >= 0 && cpu1 >= 0 && ok > 0 ? g_strdup_printf ("%.2f", (cpu1 - cpu0) * 1e3 / ok) : g_strdup ("unknown");
   g_printerr ("%s: %u of %d logged in (concurrency %d) in %.2f s: %.1f logins/s; login time "
               "p50 %.1f ms, p99 %.1f ms, max %.1f ms; CPU per login: server %s ms, this process %.2f ms\n",
               mode, ok, opt_clients, opt_concurrency, secs, ok / secs, quantile (v, 0.5) / 1e6,
@@ -955,7 +964,8 @@ mode_logins (void)
   if (opt_tokens && bench.resumed < ok)
     {
       g_printerr ("serval-bench logins --tokens: %u logins fell back to the password: the server "
-                  "refused their tokens (see its log)\n", ok - bench.resumed);
+                  "refused their tokens (see its log)\n",
+                  ok - bench.resumed);
       return 2;
     }
   if (bench.failed > 0)
@@ -1002,13 +1012,13 @@ mode_populate (void)
     }
   t_hash = now_s () - t0;
 
-#define ADD_VLAN(name) \
+#define ADD_VLAN(name)                                                                                       \
   if (!serval_store_vlan_lookup (store, name, &id, NULL) && !test_store_vlan_add (store, name, &id, &error)) \
     goto fail;
-#define GRANT(user, name) \
-  if (!test_store_grant (store, user, name, &error) && \
+#define GRANT(user, name)                                                      \
+  if (!test_store_grant (store, user, name, &error) &&                         \
       !g_error_matches (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_EXISTS)) \
-    goto fail; \
+    goto fail;                                                                 \
   g_clear_error (&error);
 
   ADD_VLAN (opt_vlan);
@@ -1035,7 +1045,8 @@ mode_populate (void)
         }
     }
   g_printerr ("populate: %u users %s%05d..%s%05u in %s, granted %s%s; PBKDF2 with %d iterations "
-              "took %.3f s once, the whole run %.2f s\n", users, opt_prefix, opt_first, opt_prefix,
+              "took %.3f s once, the whole run %.2f s\n",
+              users, opt_prefix, opt_first, opt_prefix,
               opt_first + users - 1, opt_data_dir, opt_vlan, opt_group > 0 ? " and their group VLAN" : "",
               opt_iterations, t_hash, now_s () - t0);
   csv ("populate", "pbkdf2_seconds", t_hash);
@@ -1132,7 +1143,8 @@ main (int argc, char **argv)
     }
   if (!raise_fd_limit ((g_str_equal (mode, "logins") ? MIN (opt_clients, opt_concurrency) : opt_clients) + 256))
     g_printerr ("serval-bench: the open-file limit is too low for %d clients and cannot be raised: "
-                "expect failures (raise it with ulimit -n, as root)\n", opt_clients);
+                "expect failures (raise it with ulimit -n, as root)\n",
+                opt_clients);
   g_unix_signal_add (SIGINT, signal_cb, NULL);
   g_unix_signal_add (SIGTERM, signal_cb, NULL);
   if (!opt_verbose)

@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 static guint8 scratch[SERVAL_GSO_SCRATCH];
 
-typedef struct {
+typedef struct
+{
   gsize in_len;
   guint n;
   gsize bytes;

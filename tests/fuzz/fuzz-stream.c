@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
           if (avail < SERVAL_LENGTH_PREFIX)
             break;
           if (!serval_frame_length (buf->data + rpos, &len, &error))
-            return 0;   /* the link closes here */
+            return 0; /* the link closes here */
           if (avail < SERVAL_LENGTH_PREFIX + len)
             break;
           if (!serval_data_parse (buf->data + rpos + 4, len, &vlan, &frame, &flen))

@@ -47,7 +47,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
       i += 2;
       switch (op)
         {
-        case 0: case 1:
+        case 0:
+        case 1:
           serval_switch_port_join (sw, ports[p], vlan);
           break;
         case 2:
@@ -70,7 +71,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 
             i++;
             len = MIN (len, size - i);
-            frame = (ServalFrame) { data + i, len, vlan, NULL };
+            frame = (ServalFrame){ data + i, len, vlan, NULL };
             v = serval_switch_input (sw, ports[p], &frame, now);
             g_assert_cmpint (v, >=, 0);
             g_assert_cmpint (v, <, SERVAL_SWITCH_N_VERDICTS);

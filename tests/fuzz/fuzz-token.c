@@ -9,15 +9,45 @@
 
 #include "serval-token.h"
 
-#define NOW G_GINT64_CONSTANT (1764000000)
+#define NOW     G_GINT64_CONSTANT (1764000000)
 #define MAX_AGE (90 * 24 * 3600)
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 /* Must match tests/fuzz/make-corpus.py. */
 static const guint8 key[SERVAL_TOKEN_KEY_LEN] = {
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-  16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  12,
+  13,
+  14,
+  15,
+  16,
+  17,
+  18,
+  19,
+  20,
+  21,
+  22,
+  23,
+  24,
+  25,
+  26,
+  27,
+  28,
+  29,
+  30,
+  31,
 };
 
 static void

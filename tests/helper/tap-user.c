@@ -28,7 +28,8 @@
 
 #define ETHERTYPE 0x88b5
 
-typedef struct {
+typedef struct
+{
   GMainLoop *loop;
   ServalTap *tap;
   char *tag;

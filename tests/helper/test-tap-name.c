@@ -43,7 +43,7 @@ test_mapped (void)
   {
     g_autofree char *again = serval_tap_open_device_name ("Oficina de Vigo");
 
-    g_assert_true (g_hash_table_contains (seen, again));   /* stable */
+    g_assert_true (g_hash_table_contains (seen, again)); /* stable */
   }
 }
 
