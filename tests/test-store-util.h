@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "serval-store.h"
+#include "test-utils.h"
 
 static inline gboolean
 test_store_write (ServalStore *store, ServalStoreWriteKind kind, const char *user, const char *vlan,
@@ -89,4 +90,57 @@ test_store_open (const char *backend, const char *path, const char *prefix, GErr
   if (strcmp (backend, "etcd") == 0)
     return serval_store_open_etcd (test_store_etcd (), prefix, error);
   return serval_store_open_sqlite (path, error);
+}
+
+/* A store of either backend in a temporary place of its own: what the store
+ * and token tests stand on (their fixtures begin with it). */
+typedef struct
+{
+  const char *backend; /* "sqlite" or "etcd" */
+  char *path;
+  char *prefix;
+  ServalStore *store;
+} TestStore;
+
+/* The store again: after a restart, or on another node. */
+static inline ServalStore *
+test_store_reopen (TestStore *t, GError **error)
+{
+  return test_store_open (t->backend, t->path, t->prefix, error);
+}
+
+/* Opens a new store of @backend ("sqlite" if NULL) in a folder made from
+ * @tmpl (see test_tmp_file_path()). */
+static inline void
+test_store_setup (TestStore *t, gconstpointer backend, const char *tmpl)
+{
+  g_autoptr(GError) error = NULL;
+
+  t->backend = backend != NULL ? backend : "sqlite";
+  t->path = test_tmp_file_path (tmpl, "serval.db");
+  t->prefix = test_store_new_prefix ();
+  t->store = test_store_reopen (t, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (t->store);
+}
+
+static inline void
+test_store_teardown (TestStore *t)
+{
+  g_clear_object (&t->store);
+  test_tmp_file_path_free (t->path);
+  g_free (t->prefix);
+}
+
+/* Adds @name with password @pw, hashed with @iterations. */
+static inline void
+test_store_add_password_user (ServalStore *store, const char *name, const char *pw, gboolean admin,
+                              guint iterations)
+{
+  g_autoptr(GError) error = NULL;
+  ServalCredentials cred;
+
+  g_assert_true (serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), iterations, &error));
+  g_assert_true (test_store_user_add (store, name, &cred, admin, &error));
+  g_assert_no_error (error);
 }

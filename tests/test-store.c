@@ -21,51 +21,32 @@
 
 #define ITER 1000 /* fast hashes in tests; production uses 100000 */
 
-typedef struct
-{
-  const char *backend; /* "sqlite" or "etcd" */
-  char *path;
-  char *prefix;
-  ServalStore *store;
-} Fixture;
+/* A store of the backend the test runs on (test-store-util.h). */
+typedef TestStore Fixture;
 
 /* The fixture's store again, as after a restart. */
 static ServalStore *
 reopen (Fixture *f, GError **error)
 {
-  return test_store_open (f->backend, f->path, f->prefix, error);
+  return test_store_reopen (f, error);
 }
 
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->backend = data != NULL ? data : "sqlite";
-  f->path = test_tmp_file_path ("serval-store-XXXXXX", "serval.db");
-  f->prefix = test_store_new_prefix ();
-  f->store = reopen (f, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (f->store);
+  test_store_setup (f, data, "serval-store-XXXXXX");
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->store);
-  test_tmp_file_path_free (f->path);
-  g_free (f->prefix);
+  test_store_teardown (f);
 }
 
 static void
 add_user (Fixture *f, const char *name, const char *pw, gboolean admin)
 {
-  g_autoptr(GError) error = NULL;
-  ServalCredentials cred;
-
-  g_assert_true (serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), ITER, &error));
-  g_assert_true (test_store_user_add (f->store, name, &cred, admin, &error));
-  g_assert_no_error (error);
+  test_store_add_password_user (f->store, name, pw, admin, ITER);
 }
 
 /* Asserts that @pragma ("PRAGMA journal_mode"), run by SQLite itself on the

@@ -19,10 +19,7 @@
 
 typedef struct
 {
-  const char *backend; /* "sqlite" or "etcd" */
-  char *path;
-  char *prefix;
-  ServalStore *store;
+  TestStore s; /* a store of the backend the test runs on (test-store-util.h) */
   guint8 key[SERVAL_TOKEN_KEY_LEN];
 } Fixture;
 
@@ -30,7 +27,7 @@ typedef struct
 static ServalStore *
 reopen (Fixture *f, GError **error)
 {
-  return test_store_open (f->backend, f->path, f->prefix, error);
+  return test_store_reopen (&f->s, error);
 }
 
 static void
@@ -38,32 +35,21 @@ setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->backend = data != NULL ? data : "sqlite";
-  f->path = test_tmp_file_path ("serval-token-XXXXXX", "serval.db");
-  f->prefix = test_store_new_prefix ();
-  f->store = reopen (f, &error);
-  g_assert_no_error (error);
-  g_assert_true (serval_store_secret (f->store, "token-key", f->key, sizeof f->key, &error));
+  test_store_setup (&f->s, data, "serval-token-XXXXXX");
+  g_assert_true (serval_store_secret (f->s.store, "token-key", f->key, sizeof f->key, &error));
   g_assert_no_error (error);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->store);
-  test_tmp_file_path_free (f->path);
-  g_free (f->prefix);
+  test_store_teardown (&f->s);
 }
 
 static void
 add_user (Fixture *f, const char *name, const char *pw)
 {
-  g_autoptr(GError) error = NULL;
-  ServalCredentials cred;
-
-  g_assert_true (serval_credentials_make (&cred, (const guint8 *) pw, strlen (pw), ITER, &error));
-  g_assert_true (test_store_user_add (f->store, name, &cred, FALSE, &error));
-  g_assert_no_error (error);
+  test_store_add_password_user (f->s.store, name, pw, FALSE, ITER);
 }
 
 /* The token the server would give @user at @now, from the store, in a
@@ -75,7 +61,7 @@ issue_in_chain (Fixture *f, const char *user, gint64 now, gint64 lifetime, gint6
   ServalCredentials cred;
   gsize len;
 
-  g_assert_true (serval_store_user_get (f->store, user, &cred, NULL, &error));
+  g_assert_true (serval_store_user_get (f->s.store, user, &cred, NULL, &error));
   len = serval_token_issue (f->key, user, &cred, now, lifetime, chain, out);
   serval_credentials_clear (&cred);
   g_assert_cmpuint (len, >=, SERVAL_TOKEN_MIN_LEN);
@@ -97,7 +83,7 @@ check_aged (Fixture *f, const guint8 *token, gsize len, const char *user, gint64
             gint64 *chain)
 {
   ServalCredentials cred;
-  gboolean known = serval_store_user_get (f->store, user, &cred, NULL, NULL);
+  gboolean known = serval_store_user_get (f->s.store, user, &cred, NULL, NULL);
   ServalTokenStatus st = serval_token_verify (f->key, token, len, user, known ? &cred : NULL, now,
                                               max_age, chain);
 
@@ -174,8 +160,8 @@ test_other_user (Fixture *f, gconstpointer data)
   g_assert_cmpint (check (f, tok, len, "bob", NOW), ==, SERVAL_TOKEN_BAD_MAC);
   /* Even when bob's record is byte for byte alice's (serval-bench populate
    * does that), the user name in the token decides. */
-  g_assert_true (serval_store_user_get (f->store, "alice", &cred, NULL, &error));
-  g_assert_true (test_store_user_set_credentials (f->store, "bob", &cred, &error));
+  g_assert_true (serval_store_user_get (f->s.store, "alice", &cred, NULL, &error));
+  g_assert_true (test_store_user_set_credentials (f->s.store, "bob", &cred, &error));
   serval_credentials_clear (&cred);
   g_assert_cmpint (check (f, tok, len, "bob", NOW), ==, SERVAL_TOKEN_WRONG_USER);
   g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
@@ -208,7 +194,7 @@ test_altered (Fixture *f, gconstpointer data)
 
     memcpy (other, f->key, sizeof other);
     other[0] ^= 0x80;
-    g_assert_true (serval_store_user_get (f->store, "alice", &cred, NULL, NULL));
+    g_assert_true (serval_store_user_get (f->s.store, "alice", &cred, NULL, NULL));
     g_assert_cmpint (serval_token_verify (other, tok, len, "alice", &cred, NOW, 0, NULL), ==, SERVAL_TOKEN_BAD_MAC);
     serval_credentials_clear (&cred);
   }
@@ -307,7 +293,7 @@ test_password_change (Fixture *f, gconstpointer data)
   len = issue (f, "alice", NOW, DAY, tok);
   /* The same password again: a new salt, so old tokens die too. */
   g_assert_true (serval_credentials_make (&cred, (const guint8 *) "secret", 6, ITER, &error));
-  g_assert_true (test_store_user_set_credentials (f->store, "alice", &cred, &error));
+  g_assert_true (test_store_user_set_credentials (f->s.store, "alice", &cred, &error));
   serval_credentials_clear (&cred);
   g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_BAD_MAC);
   /* A new token works. */
@@ -324,7 +310,7 @@ test_user_deleted (Fixture *f, gconstpointer data)
 
   add_user (f, "alice", "secret");
   len = issue (f, "alice", NOW, DAY, tok);
-  g_assert_true (test_store_user_del (f->store, "alice", &error));
+  g_assert_true (test_store_user_del (f->s.store, "alice", &error));
   g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_NO_USER);
   /* A new user of the same name with the same password is someone else. */
   add_user (f, "alice", "secret");
@@ -340,10 +326,10 @@ test_restart (Fixture *f, gconstpointer data)
 
   add_user (f, "alice", "secret");
   len = issue (f, "alice", NOW, DAY, tok);
-  g_object_unref (f->store);
-  f->store = reopen (f, &error);
+  g_object_unref (f->s.store);
+  f->s.store = reopen (f, &error);
   g_assert_no_error (error);
-  g_assert_true (serval_store_secret (f->store, "token-key", key2, sizeof key2, &error));
+  g_assert_true (serval_store_secret (f->s.store, "token-key", key2, sizeof key2, &error));
   g_assert_cmpmem (key2, sizeof key2, f->key, sizeof f->key);
   g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
 
@@ -436,29 +422,29 @@ test_secret_damaged (Fixture *f, gconstpointer data)
   guint8 key[SERVAL_TOKEN_KEY_LEN];
   sqlite3 *db;
 
-  g_object_unref (f->store);
-  f->store = NULL;
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_object_unref (f->s.store);
+  f->s.store = NULL;
+  g_assert_cmpint (sqlite3_open (f->s.path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "UPDATE secrets SET value = x'0102' WHERE name = 'token-key'",
                                  NULL, NULL, NULL),
                    ==, SQLITE_OK);
   sqlite3_close (db);
-  f->store = serval_store_open_sqlite (f->path, &error);
+  f->s.store = serval_store_open_sqlite (f->s.path, &error);
   g_assert_no_error (error);
-  g_assert_false (serval_store_secret (f->store, "token-key", key, sizeof key, &error));
+  g_assert_false (serval_store_secret (f->s.store, "token-key", key, sizeof key, &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT);
   g_assert_nonnull (strstr (error->message, "DELETE FROM secrets"));
   g_clear_error (&error);
 
   /* A database from before the secrets table gets it. */
-  g_object_unref (f->store);
-  f->store = NULL;
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_object_unref (f->s.store);
+  f->s.store = NULL;
+  g_assert_cmpint (sqlite3_open (f->s.path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "DROP TABLE secrets", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
-  f->store = serval_store_open_sqlite (f->path, &error);
+  f->s.store = serval_store_open_sqlite (f->s.path, &error);
   g_assert_no_error (error);
-  g_assert_true (serval_store_secret (f->store, "token-key", key, sizeof key, &error));
+  g_assert_true (serval_store_secret (f->s.store, "token-key", key, sizeof key, &error));
   g_assert_no_error (error);
   /* ...a new random one. */
   g_assert_false (memcmp (key, f->key, sizeof key) == 0);
