@@ -5,17 +5,21 @@
  * the context's wake-up eventfd twice), and a main loop run from the frame
  * callback neither reads again nor spins; frames written to it leave in order,
  * through io_uring or write(), and with write() where a seccomp filter
- * refuses io_uring, which the log says once. Needs root; fails without. */
+ * refuses io_uring, which the log says once; a device given a MAC, new or
+ * already up with another, has the IPv6 link-local address of that MAC.
+ * Needs root; fails without. */
 #define _GNU_SOURCE /* unshare() */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <linux/seccomp.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -465,6 +469,131 @@ test_writes_refused (void)
   g_test_trap_assert_stderr ("*The kernel refused io_uring (Operation not permitted)*one system call each*");
 }
 
+/* Writes @value to /proc/sys/net/ipv6/conf/@dev/@key. Not
+ * g_file_set_contents(): it writes a new file and renames it. */
+static gboolean
+write_ipv6_conf (const char *dev, const char *key, const char *value)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/sys/net/ipv6/conf/%s/%s", dev, key);
+  FILE *f = fopen (path, "w");
+
+  return f != NULL && fputs (value, f) >= 0 && fclose (f) == 0;
+}
+
+typedef struct
+{
+  const char *name;
+  GPtrArray *found; /* of char *, the device's fe80:: addresses */
+} LinkLocal;
+
+static gboolean
+has_link_local (gpointer data)
+{
+  LinkLocal *ll = data;
+  struct ifaddrs *list, *i;
+
+  g_ptr_array_set_size (ll->found, 0);
+  g_assert_cmpint (getifaddrs (&list), ==, 0);
+  for (i = list; i != NULL; i = i->ifa_next)
+    if (i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET6 && g_strcmp0 (i->ifa_name, ll->name) == 0 &&
+        IN6_IS_ADDR_LINKLOCAL (&((struct sockaddr_in6 *) i->ifa_addr)->sin6_addr))
+      {
+        char text[INET6_ADDRSTRLEN];
+
+        inet_ntop (AF_INET6, &((struct sockaddr_in6 *) i->ifa_addr)->sin6_addr, text, sizeof text);
+        g_ptr_array_add (ll->found, g_strdup (text));
+      }
+  freeifaddrs (list);
+  return ll->found->len > 0;
+}
+
+/* The device's one IPv6 link-local address is the EUI-64 one of @mac
+ * (universal/local bit flipped, ff:fe in the middle), as the kernel makes
+ * it at IFF_UP. */
+static void
+assert_link_local_of (const char *name, const guint8 mac[6])
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  LinkLocal ll = { name, found };
+  g_autofree char *want = NULL;
+  struct in6_addr a = { 0 };
+  char text[INET6_ADDRSTRLEN];
+
+  a.s6_addr[0] = 0xfe;
+  a.s6_addr[1] = 0x80;
+  a.s6_addr[8] = mac[0] ^ 0x02;
+  a.s6_addr[9] = mac[1];
+  a.s6_addr[10] = mac[2];
+  a.s6_addr[11] = 0xff;
+  a.s6_addr[12] = 0xfe;
+  a.s6_addr[13] = mac[3];
+  a.s6_addr[14] = mac[4];
+  a.s6_addr[15] = mac[5];
+  inet_ntop (AF_INET6, &a, text, sizeof text);
+  want = g_strdup (text);
+  g_assert_true (test_iterate_until (has_link_local, &ll));
+  for (guint i = 0; i < found->len; i++)
+    g_test_message ("%s has %s", name, (const char *) found->pdata[i]);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (found->pdata[0], ==, want);
+}
+
+/* A device given a MAC has the IPv6 link-local address made from that MAC
+ * (issue 15, item 14): it is up with the kernel's random MAC once it is
+ * opened, so it must go down for the new one, or the kernel keeps the
+ * address it made from the random one. IPv6 is off in the test's namespace
+ * ("default"), so it is on for devices made here only: devices inherit it
+ * when they are made, and it must be on before they first come up. */
+static void
+test_link_local_new (void)
+{
+  static const guint8 mac[6] = { 0x02, 0x53, 0x76, 0x12, 0x34, 0x56 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalTap) tap = NULL;
+  guint8 got[6];
+
+  g_assert_true (write_ipv6_conf ("default", "disable_ipv6", "0"));
+  tap = serval_tap_new_with_mac ("tsrc10", 1500, mac, &error);
+  g_assert_true (write_ipv6_conf ("default", "disable_ipv6", "1"));
+  g_assert_no_error (error);
+  serval_tap_get_mac (tap, got);
+  g_assert_cmpmem (got, 6, mac, 6);
+  g_assert_true (serval_tap_get_up (tap));
+  assert_link_local_of ("tsrc10", mac);
+}
+
+/* The same for a device that exists and is up with another MAC (a
+ * persistent one Serval opens again, with the MAC of another user or VLAN):
+ * the address it had goes, the one of the new MAC comes. It is made first
+ * with the kernel's MAC, so this case tests the reopening only. */
+static void
+test_link_local_changed (void)
+{
+  static const guint8 mac[6] = { 0x0a, 0x53, 0x76, 0x65, 0x43, 0x21 };
+  g_autoptr(GError) error = NULL;
+  guint8 old_mac[6];
+  ServalTap *tap;
+
+  g_assert_true (write_ipv6_conf ("default", "disable_ipv6", "0"));
+  tap = serval_tap_new ("tsrc11", 1500, &error);
+  g_assert_true (write_ipv6_conf ("default", "disable_ipv6", "1"));
+  g_assert_no_error (error);
+  serval_tap_get_mac (tap, old_mac);
+  g_assert_false (memcmp (old_mac, mac, 6) == 0);
+  g_assert_true (serval_tap_set_persistent (tap, TRUE, &error));
+  g_assert_no_error (error);
+  assert_link_local_of ("tsrc11", old_mac);
+  g_object_unref (tap);
+
+  tap = serval_tap_new_with_mac ("tsrc11", 1500, mac, &error);
+  g_assert_no_error (error);
+  g_assert_true (serval_tap_get_up (tap));
+  assert_link_local_of ("tsrc11", mac);
+  g_assert_true (serval_tap_set_persistent (tap, FALSE, &error));
+  g_assert_no_error (error);
+  g_object_unref (tap);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -502,5 +631,7 @@ main (int argc, char **argv)
   test_add_data_in_own_context ("/engine/tap-source/writes/io-uring", GINT_TO_POINTER (WRITE_RING), test_writes);
   test_add_data_in_own_context ("/engine/tap-source/writes/write", GINT_TO_POINTER (WRITE_PLAIN), test_writes);
   test_add_in_own_context ("/engine/tap-source/writes/io-uring-refused", test_writes_refused);
+  test_add_in_own_context ("/engine/tap-source/link-local/new", test_link_local_new);
+  test_add_in_own_context ("/engine/tap-source/link-local/changed", test_link_local_changed);
   return g_test_run ();
 }
