@@ -4,6 +4,7 @@
 #include "serval-admin-window.h"
 
 #include <glib/gi18n.h>
+#include <gtk/gtk-a11y.h>
 
 #define REFRESH_SECONDS 5
 
@@ -56,6 +57,72 @@ struct _ServalAdminWindow
 };
 
 G_DEFINE_FINAL_TYPE (ServalAdminWindow, serval_admin_window, GTK_TYPE_APPLICATION_WINDOW)
+
+/* The Users table's Administrator cells. GTK 3 names a toggle cell nothing
+ * (a text cell is named by its text), so a screen reader announced a bare
+ * "checked" or nothing; this one is named after its column, and checkable.
+ * The renderer exists to make GtkTreeView's accessible create it: it takes
+ * the cell type from the renderer's class. */
+G_DECLARE_FINAL_TYPE (ServalAdminCellAccessible, serval_admin_cell_accessible, SERVAL, ADMIN_CELL_ACCESSIBLE,
+                      GtkBooleanCellAccessible)
+
+struct _ServalAdminCellAccessible
+{
+  GtkBooleanCellAccessible parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (ServalAdminCellAccessible, serval_admin_cell_accessible, GTK_TYPE_BOOLEAN_CELL_ACCESSIBLE)
+
+static const char *
+admin_cell_get_name (AtkObject *accessible)
+{
+  const char *name = ATK_OBJECT_CLASS (serval_admin_cell_accessible_parent_class)->get_name (accessible);
+
+  return name != NULL && *name != '\0' ? name : _("Administrator");
+}
+
+/* GTK adds "checked" to a set cell, but not "checkable" to every one: without
+ * it an unset cell does not say it could be set. */
+static AtkStateSet *
+admin_cell_ref_state_set (AtkObject *accessible)
+{
+  AtkStateSet *states = ATK_OBJECT_CLASS (serval_admin_cell_accessible_parent_class)->ref_state_set (accessible);
+
+  atk_state_set_add_state (states, ATK_STATE_CHECKABLE);
+  return states;
+}
+
+static void
+serval_admin_cell_accessible_class_init (ServalAdminCellAccessibleClass *klass)
+{
+  ATK_OBJECT_CLASS (klass)->get_name = admin_cell_get_name;
+  ATK_OBJECT_CLASS (klass)->ref_state_set = admin_cell_ref_state_set;
+}
+
+static void
+serval_admin_cell_accessible_init (ServalAdminCellAccessible *self)
+{
+}
+
+G_DECLARE_FINAL_TYPE (ServalAdminToggle, serval_admin_toggle, SERVAL, ADMIN_TOGGLE, GtkCellRendererToggle)
+
+struct _ServalAdminToggle
+{
+  GtkCellRendererToggle parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (ServalAdminToggle, serval_admin_toggle, GTK_TYPE_CELL_RENDERER_TOGGLE)
+
+static void
+serval_admin_toggle_class_init (ServalAdminToggleClass *klass)
+{
+  gtk_cell_renderer_class_set_accessible_type (GTK_CELL_RENDERER_CLASS (klass), serval_admin_cell_accessible_get_type ());
+}
+
+static void
+serval_admin_toggle_init (ServalAdminToggle *self)
+{
+}
 
 static void
 show_error (ServalAdminWindow *self, const char *message)
@@ -592,6 +659,7 @@ serval_admin_window_class_init (ServalAdminWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (serval_admin_toggle_get_type ()); /* the .ui names it */
   G_OBJECT_CLASS (klass)->dispose = serval_admin_window_dispose;
   gtk_widget_class_set_template_from_resource (widget_class, "/org/serval/Serval/ui/serval-admin-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, vlan_store);

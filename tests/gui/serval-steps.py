@@ -9,6 +9,7 @@ Each step is a command that prints why and exits 1 when what it checks is not so
     serval-steps.py set-switch NAME on|off       clicks the switch NAME until it is so
     serval-steps.py wait-switch NAME on|off      waits until the switch NAME is so
     serval-steps.py press NAME                   presses the push button NAME
+    serval-steps.py show-page NAME               activates the stack switcher's button NAME
     serval-steps.py wait-cells TABLE TEXT...     a table (by name) shows cells with each TEXT
     serval-steps.py tray-item NAME on|off        the tray menu's check item NAME is so
     serval-steps.py close-window TITLE           clicks the header bar's close button of a window
@@ -18,6 +19,8 @@ Each step is a command that prints why and exits 1 when what it checks is not so
     serval-steps.py not-focused ROLE NAME        the node does not have the keyboard focus
     serval-steps.py has-name ROLE NAME           a showing node of ROLE is called NAME
     serval-steps.py select-cell TABLE TEXT       selects the row of the cell TEXT in TABLE
+    serval-steps.py checked-cell TABLE ROW NAME on|off  in TABLE's row of the cell ROW, a cell
+                                                 called NAME is checked (on) or not (off)
     serval-steps.py notification-has SUMMARY TEXT  the last notification SUMMARY says TEXT
 """
 
@@ -117,6 +120,11 @@ def main(argv):
         gt.wait_for(lambda: switch_state(node) == want, "switch %r %s" % (args[0], args[1]), 20)
     elif cmd == "press":
         act(gt.find(app, "push button", args[0]))
+    elif cmd == "show-page":
+        import pyatspi
+        node = gt.find(app, "radio button", args[0])
+        act(node)
+        gt.wait_for(lambda: node.getState().contains(pyatspi.STATE_CHECKED), "page %r" % args[0], 20)
     elif cmd == "wait-cells":
         table = gt.find(app, "tree table", args[0])
 
@@ -170,6 +178,28 @@ def main(argv):
             lambda n: n.roleName == "table cell" and n.name == args[1])], "cell %r" % args[1], 20)
         cells[0].click()
         gt.wait_for(lambda: table.querySelection().nSelectedChildren > 0, "a selected row")
+    elif cmd == "checked-cell":
+        import pyatspi
+        # GTK 3 makes a tree view of a list (no child rows) a "table", of a tree a "tree table".
+        table = gt.find(app, "table", args[0])
+        name, want = args[2], args[3] == "on"
+
+        def row_cells():
+            t = table.queryTable()
+            for c in table.findChildren(lambda n: n.roleName == "table cell" and n.name == args[1]):
+                row = t.getRowAtIndex(c.getIndexInParent())
+                return [t.getAccessibleAt(row, col) for col in range(t.nColumns)]
+            return None
+        cells = gt.wait_for(row_cells, "a cell %r in %r" % (args[1], args[0]), 20)
+        named = [c for c in cells if c is not None and c.name == name]
+        if not named:
+            raise gt.GuiError("the row of %r has no cell called %r: %r"
+                              % (args[1], name, [(c.roleName, c.name) for c in cells if c is not None]))
+        states = named[0].getState()
+        if not states.contains(pyatspi.STATE_CHECKABLE):
+            raise gt.GuiError("the cell %r of %r is not checkable" % (name, args[1]))
+        if states.contains(pyatspi.STATE_CHECKED) != want:
+            raise gt.GuiError("the cell %r of %r is %s" % (name, args[1], "unchecked" if want else "checked"))
     elif cmd == "notification-has":
         calls = [n for n in gt.notifications() if n["summary"] == args[0]]
         if not calls or args[1] not in calls[-1]["body"]:

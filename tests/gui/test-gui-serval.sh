@@ -151,6 +151,9 @@ check "screenshot of the kick dialog" shot kick-dialog "Kick bob from VLAN “la
 check "Cancel keeps bob" gui_tool click serval "push button" Cancel
 check "bob is still a member of lan" steps wait-cells "VLANs and members" lan alice bob
 check "screenshot of the admin window" shot admin-window "Serval Administration"
+check "the admin window's Users page shows" steps show-page Users
+check "alice's Administrator cell is named and checked" steps checked-cell Users alice Administrator on
+check "bob's Administrator cell is named and unchecked" steps checked-cell Users bob Administrator off
 
 # --- leaving ----------------------------------------------------------------------------
 check "the admin window closes" steps close-window "Serval Administration"
