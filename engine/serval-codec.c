@@ -511,7 +511,10 @@ serval_asn_dup_string (const OCTET_STRING_t *s)
 {
   if (s == NULL || s->buf == NULL)
     return g_strdup ("");
-  if (memchr (s->buf, 0, s->size) != NULL)
+  /* asn1c's UTF8String check takes the old, 6-byte UTF-8: code points past
+   * U+10FFFF and surrogates get through it. Such a string, like one with a
+   * NUL in it, reads as "" (an empty name, refused as such). */
+  if (memchr (s->buf, 0, s->size) != NULL || !g_utf8_validate ((const char *) s->buf, s->size, NULL))
     return g_strdup ("");
   return g_strndup ((const char *) s->buf, s->size);
 }

@@ -690,6 +690,7 @@ test_limits_in (void)
   g_auto(ServalRequest) mac5 = { 0 };
   g_auto(ServalRequest) bad_utf8 = { 0 };
   g_auto(ServalRequest) nul = { 0 };
+  g_auto(ServalRequest) beyond = { 0 };
 
   memset (name, 'n', sizeof name);
   /* The same bytes with one byte less are fine: the refusal is the limit's. */
@@ -712,6 +713,11 @@ test_limits_in (void)
   /* An embedded NUL is UTF-8, but reads as an empty string, as it always did. */
   g_assert_true (decode_request (leave_bytes ("r\0d", 3), &nul));
   g_assert_cmpstr (nul.vlan, ==, "");
+  /* asn1c takes the old 6-byte UTF-8, so a code point past U+10FFFF (found
+   * by fuzz-codec) decodes; the layer hands it on as "", never as bytes
+   * that are not UTF-8. */
+  g_assert_true (decode_request (leave_bytes ("r\xf6\x83\x80\xbf" "d", 6), &beyond));
+  g_assert_cmpstr (beyond.vlan, ==, "");
 }
 
 /* Encodes @msg (taken): FALSE if it is refused as out of the limits. */
