@@ -24,6 +24,7 @@ static char *opt_config;
 static char *opt_node;
 static char **opt_advertise;
 static int opt_keepalive;
+static int opt_lease;
 static int opt_iterations;
 static int opt_token_lifetime = -1;
 static int opt_token_max_age = -1;
@@ -39,6 +40,7 @@ static GOptionEntry entries[] = {
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, "Read options from this key file ([server] group)", "FILE" },
   { "node", 0, 0, G_OPTION_ARG_STRING, &opt_node, "This node's name (default: the host name)", "NAME" },
   { "advertise", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_advertise, "A server address clients may fail over to (repeatable)", "HOST:PORT" },
+  { "lease", 0, 0, G_OPTION_ARG_INT, &opt_lease, "With --etcd: seconds of this node's lease; a node silent that long is gone for the others, its members forgotten and its clients moved (default 10)", "SECONDS" },
   { "keepalive", 0, 0, G_OPTION_ARG_INT, &opt_keepalive, "Seconds between pings; silent clients are dropped after three (default 5)", "SECONDS" },
   { "pbkdf2-iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "PBKDF2 iterations for new passwords (default 100000)", "N" },
   { "token-lifetime", 0, 0, G_OPTION_ARG_INT, &opt_token_lifetime, "Seconds a resume token given at login stays valid; 0 issues none and refuses all (default 604800, 7 days)", "SECONDS" },
@@ -110,6 +112,8 @@ load_config (ServalServerConfig *config, GError **error)
         opt_advertise = g_key_file_get_string_list (kf, "server", "advertise", NULL, NULL);
       if (opt_keepalive == 0)
         opt_keepalive = g_key_file_get_integer (kf, "server", "keepalive", NULL);
+      if (opt_lease == 0)
+        opt_lease = g_key_file_get_integer (kf, "server", "lease", NULL);
       if (opt_iterations == 0)
         opt_iterations = g_key_file_get_integer (kf, "server", "pbkdf2-iterations", NULL);
       if (opt_token_lifetime < 0 && g_key_file_has_key (kf, "server", "token-lifetime", NULL))
@@ -138,6 +142,13 @@ load_config (ServalServerConfig *config, GError **error)
     }
   if (opt_keepalive > 0)
     config->keepalive = opt_keepalive;
+  if (opt_lease < 0 || opt_lease == 1 || opt_lease > 3600)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--lease takes 2 to 3600 seconds (etcd keeps no lease shorter than about 2 s)");
+      return FALSE;
+    }
+  config->lease = opt_lease;
   if (opt_iterations > 0)
     config->pbkdf2_iterations = opt_iterations;
   if (opt_token_lifetime < -1 || opt_token_lifetime > 366 * 24 * 3600)

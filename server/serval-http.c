@@ -11,6 +11,62 @@ struct _ServalHttp
   SoupServer *soup;
 };
 
+/* The cluster's part: the store's state and each link to another node. */
+static void
+metrics_cluster (ServalServer *server, GString *s)
+{
+  static const char *const states[] = { "none", "starting", "ok", "no-quorum", "cut-off" };
+  const char *state = serval_server_get_cluster_state (server);
+  g_autoptr(GPtrArray) links = serval_server_get_node_links (server);
+
+  g_string_append (s, "# HELP serval_cluster_state The cluster store (etcd) as this node sees it: 1 for the "
+                      "current state (none: a single node without etcd).\n"
+                      "# TYPE serval_cluster_state gauge\n");
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    g_string_append_printf (s, "serval_cluster_state{state=\"%s\"} %d\n", states[i], g_str_equal (state, states[i]));
+  if (links->len == 0)
+    return;
+  g_string_append (s, "# HELP serval_node_link_up 1 while the link to that node is up.\n"
+                      "# TYPE serval_node_link_up gauge\n");
+  for (guint i = 0; i < links->len; i++)
+    {
+      ServalNodeLinkStats *l = links->pdata[i];
+
+      g_string_append_printf (s, "serval_node_link_up{node=\"%s\"} %d\n", l->node, l->up);
+    }
+  g_string_append (s, "# HELP serval_node_link_connects_total Times the link to that node was made.\n"
+                      "# TYPE serval_node_link_connects_total counter\n");
+  for (guint i = 0; i < links->len; i++)
+    {
+      ServalNodeLinkStats *l = links->pdata[i];
+
+      g_string_append_printf (s, "serval_node_link_connects_total{node=\"%s\"} %" G_GUINT64_FORMAT "\n", l->node,
+                              l->links);
+    }
+  g_string_append (s, "# HELP serval_node_link_frames_total Frames over the link to that node, by direction.\n"
+                      "# TYPE serval_node_link_frames_total counter\n");
+  for (guint i = 0; i < links->len; i++)
+    {
+      ServalNodeLinkStats *l = links->pdata[i];
+
+      g_string_append_printf (s,
+                              "serval_node_link_frames_total{node=\"%s\",direction=\"in\"} %" G_GUINT64_FORMAT "\n"
+                              "serval_node_link_frames_total{node=\"%s\",direction=\"out\"} %" G_GUINT64_FORMAT "\n",
+                              l->node, l->frames_in, l->node, l->frames_out);
+    }
+  g_string_append (s, "# HELP serval_node_link_bytes_total Bytes of frames over the link to that node, by direction.\n"
+                      "# TYPE serval_node_link_bytes_total counter\n");
+  for (guint i = 0; i < links->len; i++)
+    {
+      ServalNodeLinkStats *l = links->pdata[i];
+
+      g_string_append_printf (s,
+                              "serval_node_link_bytes_total{node=\"%s\",direction=\"in\"} %" G_GUINT64_FORMAT "\n"
+                              "serval_node_link_bytes_total{node=\"%s\",direction=\"out\"} %" G_GUINT64_FORMAT "\n",
+                              l->node, l->bytes_in, l->node, l->bytes_out);
+    }
+}
+
 /* The metrics page. */
 static char *
 metrics_text (ServalServer *server)
@@ -98,6 +154,7 @@ metrics_text (ServalServer *server)
   for (int r = 1; r < SERVAL_GSO_N_RESULTS; r++)
     g_string_append_printf (s, "serval_offload_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             serval_gso_result_to_string (r), st.offload_dropped[r]);
+  metrics_cluster (server, s);
   return g_string_free (s, FALSE);
 }
 
@@ -113,7 +170,15 @@ handler_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTab
       soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
       return;
     }
-  if (g_str_equal (path, "/healthz"))
+  if (g_str_equal (path, "/healthz") && g_str_equal (serval_server_get_cluster_state (http->server), "cut-off"))
+    {
+      /* A load balancer sends no one to a node that left the cluster. */
+      static const char text[] = "cut off from the cluster store: not serving\n";
+
+      soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, text, sizeof text - 1);
+    }
+  else if (g_str_equal (path, "/healthz"))
     {
       soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
       soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "ok\n", 3);

@@ -20,6 +20,11 @@ serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointer use
 
   if (s->port == NULL)
     return; /* not logged in: nothing to switch */
+  if (s->link_stats != NULL)
+    {
+      s->link_stats->frames_in++;
+      s->link_stats->bytes_in += in.len;
+    }
   if (in.offload != NULL)
     {
       ServalGsoResult r = serval_offload_check (in.offload, in.len);
@@ -54,6 +59,11 @@ switch_output_cb (ServalSwitchPort *port, const ServalFrame *frame, gpointer use
 
   if (s->closed)
     return;
+  if (s->link_stats != NULL)
+    {
+      s->link_stats->frames_out++;
+      s->link_stats->bytes_out += frame->len;
+    }
   if (frame->offload == NULL)
     {
       serval_link_send_frame (s->link, frame);

@@ -68,6 +68,8 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   ServalLink *link;
   char *peer, *addr;
+  g_autofree char *node_fp = NULL;
+  Session *s;
 
   handshake_uncount (hs);
   if (!serval_tls_session_handshake_finish (hs->tls, result, &error))
@@ -89,9 +91,12 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   server->stats.tls_handshakes++;
   if (serval_tls_session_is_resumed (hs->tls))
     server->stats.tls_resumed++;
+  /* A client certificate that is the cluster's own: another node. */
+  node_fp = serval_tls_session_get_peer_fingerprint (hs->tls);
   link = serval_link_new_tls (hs->tls, peer);
   handshake_free (hs);
-  serval_session_new (server, link, peer, addr);
+  s = serval_session_new (server, link, peer, addr);
+  s->node_cert = server->cluster != NULL && node_fp != NULL && serval_fingerprint_equal (node_fp, server->fingerprint);
 }
 
 /* Names the peer of @conn in @hs, for the logs and the per-address counts. */

@@ -24,6 +24,18 @@ serval_session_handle_hello (Session *s, const ServalHello *hello)
       return;
     }
   s->offload = hello->offload;
+  if (s->node_cert && hello->node != NULL)
+    {
+      /* Another node of the cluster: a link for frames, not a client. */
+      if (!serval_server_peer_attach (s, hello->node))
+        {
+          g_autofree char *text = g_strdup_printf ("This node cannot take a link from node “%s” now", hello->node);
+          serval_session_close (s, SERVAL_ERROR_CODE_NOT_ALLOWED, text);
+          return;
+        }
+      if (s->dialled)
+        return; /* ours went first */
+    }
   /* offload TRUE: we take them from every client */
   serval_session_reply (s, serval_hello_build (s->server->config.node, TRUE));
 }
@@ -107,6 +119,7 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
 {
   ServalServer *server = s->server;
   g_autoptr(GBytes) token = NULL;
+  g_auto(GStrv) servers = serval_server_cluster_servers (server);
 
   s->logged_in = TRUE;
   s->user = g_strdup (user);
@@ -130,7 +143,7 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
         token = g_bytes_new (buf, len);
     }
   serval_session_reply (s, serval_response_build_logged_in (id, s->admin, server->config.keepalive,
-                                                            (const char *const *) server->config.advertise,
+                                                            (const char *const *) servers,
                                                             token));
 }
 
@@ -202,6 +215,7 @@ serval_session_handle_login (Session *s, const ServalRequest *req)
   ServalServer *server = s->server;
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *refusal = NULL;
   LoginJob *job;
 
   if (s->logged_in || s->login_pending)
@@ -221,6 +235,12 @@ serval_session_handle_login (Session *s, const ServalRequest *req)
       /* What the store says may be out of date, and nothing can change. */
       g_message ("Refused the login of “%s” from %s: %s", req->user, s->peer, error->message);
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_INTERNAL, "%s", error->message);
+      return;
+    }
+  if ((refusal = serval_server_cluster_refusal (server)) != NULL)
+    {
+      g_message ("Refused the login of “%s” from %s: %s", req->user, s->peer, refusal);
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_INTERNAL, "%s", refusal);
       return;
     }
   if (req->token != NULL)

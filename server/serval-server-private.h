@@ -8,11 +8,14 @@
  *   serval-server-vlan.c     join, leave, member lists and member events
  *   serval-server-admin.c    administrators' requests
  *   serval-server-forward.c  frames from the links into the switch and out to the links
+ *   serval-server-cluster.c  the cluster: registry, remote members, the server list (--etcd)
+ *   serval-server-peer.c     links to the other nodes of the cluster, which carry frames
  */
 #pragma once
 
 #include "serval-server.h"
 
+#include "serval-cluster.h"
 #include "serval-link.h"
 #include "serval-member.h"
 #include "serval-message.h"
@@ -48,6 +51,14 @@ struct _Session
   gboolean offload; /* its Hello said it takes frames with offload metadata */
   ServalSwitchPort *port;
   GHashTable *vlans; /* tag -> Membership, one per VLAN its port joined */
+  /* A link to another node of the cluster (serval-server-peer.c), not a client's:
+   * node_cert: its TLS client certificate is the cluster's, so it may say it is a node;
+   * node: the node's name once its Hello said it (its port is then a trunk);
+   * dialled: this node dialled it (and dials again when it closes). */
+  gboolean node_cert;
+  gboolean dialled;
+  char *node;
+  ServalNodeLinkStats *link_stats; /* a node link's counters (server->link_stats owns them) */
   int refs;
 };
 
@@ -76,6 +87,12 @@ struct _ServalServer
   guint8 token_key[SERVAL_TOKEN_KEY_LEN];
   ServalCredentials dummy_cred; /* checked for unknown users, so that they take as long */
   gboolean have_dummy_cred;
+  /* The cluster (serval-server-cluster.c, serval-server-peer.c); NULL without --etcd. */
+  ServalCluster *cluster;
+  GHashTable *peers;         /* node name -> Session*, the node links that said their Hello */
+  GHashTable *dials;         /* node name -> PeerDial*, the nodes this one dials */
+  GHashTable *remote_counts; /* "NODE\nTAG" -> members of that node in that VLAN */
+  GHashTable *link_stats;    /* node name -> ServalNodeLinkStats, kept across reconnections */
 };
 
 /* serval-server.c */
@@ -124,6 +141,39 @@ void serval_server_watch_store (ServalServer *server);
 
 /* Any administrator's request: user and VLAN add and delete, grant, revoke, kick, list users. */
 void serval_session_handle_admin (Session *s, const ServalRequest *req);
+
+/* serval-server-cluster.c */
+/* Registers this node and follows the others (with --etcd; else does nothing). */
+gboolean serval_server_cluster_start (ServalServer *server, GError **error);
+void serval_server_cluster_stop (ServalServer *server);
+/* Why logins are refused now (the cluster store cannot be reached), or NULL. */
+char *serval_server_cluster_refusal (ServalServer *server);
+/* Where clients reconnect: every live node's address, this node's last. */
+GStrv serval_server_cluster_servers (ServalServer *server);
+/* A member of this node joined, changed or left VLAN @tag: the other nodes learn it. */
+void serval_server_cluster_publish (ServalServer *server, guint32 tag, const char *vlan, ServalMember *member);
+void serval_server_cluster_withdraw (ServalServer *server, guint32 tag, ServalMember *member);
+/* Adds the members of other nodes in VLAN @tag to @list (borrowed). */
+void serval_server_cluster_add_members (ServalServer *server, guint32 tag, GPtrArray *list);
+/* Members of other nodes in VLAN @tag. */
+guint serval_server_cluster_count (ServalServer *server, guint32 tag);
+/* Members @node has in VLAN @tag. */
+guint serval_server_cluster_node_count (ServalServer *server, const char *node, guint32 tag);
+
+/* serval-server-peer.c */
+/* The cluster's list of nodes changed: dial the new ones that this node dials
+ * (those whose names sort after its own), forget the gone ones. */
+void serval_server_peer_node_added (ServalServer *server, const char *name, const char *address);
+void serval_server_peer_node_removed (ServalServer *server, const char *name);
+/* The Hello of a link whose certificate is the cluster's named node @name: it
+ * becomes a node link (its port a trunk); FALSE if it may not. */
+gboolean serval_server_peer_attach (Session *s, const char *name);
+/* A node link closed: dial it again if this node dials it and it is live. */
+void serval_server_peer_closed (Session *s);
+/* Node @node has its first member in VLAN @tag, or its last left: its link's
+ * trunk port joins or leaves the VLAN. */
+void serval_server_peer_sync_vlan (ServalServer *server, const char *node, guint32 tag);
+void serval_server_peer_stop (ServalServer *server);
 
 /* serval-server-forward.c */
 void serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointer user_data);

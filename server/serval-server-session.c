@@ -25,6 +25,7 @@ serval_session_unref (Session *s)
   g_free (s->addr);
   g_free (s->user);
   g_free (s->host);
+  g_free (s->node);
   g_free (s);
 }
 
@@ -53,6 +54,7 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
     g_message ("%s (%s) disconnected%s%s", session_name (s), s->peer,
                error ? ": " : "", error ? error->message : "");
   serval_session_leave_all (s);
+  serval_server_peer_closed (s);
   if (s->port != NULL)
     serval_switch_remove_port (server->sw, s->port);
   s->port = NULL;
@@ -140,6 +142,11 @@ protocol_violation (Session *s, const char *text)
 static void
 handle_request (Session *s, const ServalRequest *req)
 {
+  if (s->node != NULL)
+    {
+      protocol_violation (s, "a node link carries no requests");
+      return;
+    }
   if (req->kind != SERVAL_REQUEST_LOGIN && !s->logged_in)
     {
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_LOGGED_IN, "Log in first");

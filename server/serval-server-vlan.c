@@ -31,7 +31,12 @@ serval_server_vlan_sessions (ServalServer *server, guint32 tag)
   GPtrArray *list = g_ptr_array_new_full (n, (GDestroyNotify) serval_session_unref);
 
   for (guint i = 0; i < n; i++)
-    g_ptr_array_add (list, serval_session_ref (serval_switch_port_get_user_data (ports[i])));
+    {
+      Session *s = serval_switch_port_get_user_data (ports[i]);
+
+      if (s->node == NULL) /* a client's, not another node's trunk */
+        g_ptr_array_add (list, serval_session_ref (s));
+    }
   return list;
 }
 
@@ -48,9 +53,25 @@ vlan_members (ServalServer *server, guint32 tag)
     {
       Session *other = serval_switch_port_get_user_data (ports[i]);
 
-      g_ptr_array_add (list, session_membership (other, tag)->member);
+      if (other->node == NULL)
+        g_ptr_array_add (list, session_membership (other, tag)->member);
     }
+  /* ...and those of the other nodes of the cluster. */
+  serval_server_cluster_add_members (server, tag, list);
   return list;
+}
+
+/* Members of this node in VLAN @tag: its ports there, but the trunks to other nodes. */
+static guint
+local_count (ServalServer *server, guint32 tag)
+{
+  guint n, count = 0;
+  ServalSwitchPort *const *ports = serval_switch_vlan_get_ports (server->sw, tag, &n);
+
+  for (guint i = 0; i < n; i++)
+    if (((Session *) serval_switch_port_get_user_data (ports[i]))->node == NULL)
+      count++;
+  return count;
 }
 
 /* Tells the other members of @m's VLAN that @s joined, left or changed. */
@@ -84,6 +105,7 @@ serval_session_leave (Session *s, guint32 tag, const char *removed_reason, Serva
   m = session_membership (s, tag);
   serval_switch_port_leave (s->server->sw, s->port, tag);
   broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_LEFT);
+  serval_server_cluster_withdraw (s->server, tag, m->member);
   g_message ("%s@%s left VLAN “%s”%s%s", s->user, s->host, m->name,
              removed_reason ? ": " : "", removed_reason ? removed_reason : "");
   if (removed_reason != NULL && !s->closed)
@@ -152,6 +174,7 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
       g_hash_table_insert (s->vlans, GUINT_TO_POINTER (tag), m);
       serval_switch_port_join (server->sw, s->port, tag);
       broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_JOINED);
+      serval_server_cluster_publish (server, tag, name, m->member);
       g_message ("%s@%s joined VLAN “%s”", s->user, s->host, name);
     }
 
@@ -179,6 +202,7 @@ serval_session_handle_update (Session *s, const ServalRequest *req)
     return;
   serval_member_set_addresses (m->member, (const char *const *) req->addresses);
   broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_UPDATED);
+  serval_server_cluster_publish (s->server, m->tag, m->name, m->member);
   serval_session_reply_ok (s, req->id);
 }
 
@@ -204,7 +228,7 @@ serval_session_handle_list_vlans (Session *s, const ServalRequest *req)
       info->name = g_strdup (v->name);
       info->tag = v->id;
       info->allowed = serval_store_has_right (server->store, s->user, v->name);
-      info->members = serval_switch_vlan_n_ports (server->sw, v->id);
+      info->members = local_count (server, v->id) + serval_server_cluster_count (server, v->id);
       g_ptr_array_add (infos, info);
     }
   serval_session_reply (s, serval_response_build_vlans (req->id, infos));

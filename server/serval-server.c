@@ -153,6 +153,7 @@ serval_server_free (ServalServer *server)
           serval_link_close (s->link, NULL);
         }
     }
+  serval_server_cluster_stop (server);
   g_clear_pointer (&server->sessions, g_hash_table_unref);
   g_clear_pointer (&server->handshaking, g_hash_table_unref);
   g_clear_pointer (&server->logins, g_hash_table_unref);
@@ -175,6 +176,8 @@ serval_server_free (ServalServer *server)
 gboolean
 serval_server_start (ServalServer *server, GError **error)
 {
+  if (!serval_server_cluster_start (server, error))
+    return FALSE;
   if (!serval_server_listen (server, error))
     return FALSE;
 

@@ -21,7 +21,10 @@ typedef struct
   char *listen;    /* HOST:PORT, or NULL for every address on port 7465 */
   char *node;      /* this node's name; default: the host name */
   guint keepalive; /* seconds between pings; a peer silent for 3x is dropped */
-  GStrv advertise; /* server addresses clients may fail over to */
+  GStrv advertise; /* server addresses clients may fail over to; with etcd the first is
+                    * where clients and the other nodes reach this node */
+  guint lease;     /* seconds of this node's lease in etcd (0: 10): a node silent
+                    * that long is gone for the others */
   guint pbkdf2_iterations;
   guint max_failed_logins;          /* per source address and minute */
   guint max_handshakes_per_address; /* TLS handshakes under way from one address; more are closed */
@@ -58,6 +61,19 @@ typedef struct
   ServalAcceptStats accept;                      /* open connections, pauses near the open-file limit */
 } ServalServerStats;
 
+/* One link to another node of the cluster, since this node started: its
+ * counters add up over the link's reconnections. */
+typedef struct
+{
+  char *node;
+  gboolean up; /* linked now */
+  guint64 links;      /* times the link was made */
+  guint64 frames_in;  /* frames received from that node */
+  guint64 bytes_in;
+  guint64 frames_out; /* frames sent to it */
+  guint64 bytes_out;
+} ServalNodeLinkStats;
+
 /* The store @config names: etcd if config->etcd is set, else SQLite in the data dir. */
 ServalStore *serval_server_open_store (const ServalServerConfig *config, GError **error);
 
@@ -71,6 +87,10 @@ void serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer da
 ServalStore *serval_server_get_store (ServalServer *server);
 ServalSwitch *serval_server_get_switch (ServalServer *server);
 void serval_server_get_stats (ServalServer *server, ServalServerStats *stats);
+/* The links to other nodes (ServalNodeLinkStats, sorted by name; empty without a cluster). */
+GPtrArray *serval_server_get_node_links (ServalServer *server);
+/* "none" (no cluster), "starting", "ok", "no-quorum" or "cut-off": the cluster store as this node sees it. */
+const char *serval_server_get_cluster_state (ServalServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalServer, serval_server_free)
 

@@ -37,6 +37,14 @@ start_node() { # start_node I PORT
   wait_for 10 in_ns "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/$2"
 }
 start_node 1 7465 || bail "node 1 did not start: $(tail -5 "$out/node1.log")"
+# Every node of a cluster has the same certificate and key (docs/design.md): clients
+# that pinned one node fail over to the others. A node with another key is refused.
+mkdir -p "$out/n2" "$out/rogue"
+check "a node with a key of its own is refused, saying why" \
+  bash -c "! ip netns exec $NS $SERVER --etcd $ETCD --data-dir $out/rogue --node rogue --listen 127.0.0.1:7467 \
+    >$out/rogue.log 2>&1 && grep -q \"not the cluster's\" $out/rogue.log"
+note "$(tail -1 "$out/rogue.log")"
+cp "$out/n1/cert.pem" "$out/n1/key.pem" "$out/n2/"
 start_node 2 7466 || bail "node 2 did not start: $(tail -5 "$out/node2.log")"
 FP1=$(in_ns "$NS" "$SERVER" --data-dir "$out/n1" fingerprint)
 FP2=$(in_ns "$NS" "$SERVER" --data-dir "$out/n2" fingerprint)

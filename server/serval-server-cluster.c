@@ -1,0 +1,360 @@
+/* serval-server-cluster.c: this node in a cluster (--etcd). The registry
+ * (serval-cluster.c) says which nodes are live and which members each holds;
+ * here that becomes what this node's clients see: member events and lists
+ * with the members of every node, the server list they fail over to, and
+ * logins refused while the cluster store cannot be reached. The links that
+ * carry frames between nodes are serval-server-peer.c's.
+ */
+#include "config.h"
+
+#include "serval-server-private.h"
+
+/* How long a node's lease lasts when --lease is not given: a dead node's
+ * members are forgotten by the others within this. */
+#define DEFAULT_LEASE_S 10
+
+static void
+node_link_stats_free (gpointer data)
+{
+  ServalNodeLinkStats *st = data;
+
+  g_free (st->node);
+  g_free (st);
+}
+
+static char *
+count_key (const char *node, guint32 tag)
+{
+  return g_strdup_printf ("%s\n%u", node, tag);
+}
+
+guint
+serval_server_cluster_node_count (ServalServer *server, const char *node, guint32 tag)
+{
+  g_autofree char *key = NULL;
+
+  if (server->remote_counts == NULL)
+    return 0;
+  key = count_key (node, tag);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (server->remote_counts, key));
+}
+
+/* Node @node has @delta members more (or fewer) in VLAN @tag; its trunk port
+ * joins the VLAN with the first and leaves it with the last. */
+static void
+count_add (ServalServer *server, const char *node, guint32 tag, int delta)
+{
+  g_autofree char *key = count_key (node, tag);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->remote_counts, key));
+  guint was = n;
+
+  n = delta < 0 && n == 0 ? 0 : n + delta;
+  if (n == 0)
+    g_hash_table_remove (server->remote_counts, key);
+  else
+    g_hash_table_insert (server->remote_counts, g_steal_pointer (&key), GUINT_TO_POINTER (n));
+  if ((was == 0) != (n == 0))
+    serval_server_peer_sync_vlan (server, node, tag);
+}
+
+/* Tells this node's clients in VLAN @tag that a member of another node came,
+ * changed or went. */
+static void
+tell_members (ServalServer *server, guint32 tag, const char *vlan, ServalMember *member, ServalEventKind kind)
+{
+  g_autoptr(GPtrArray) sessions = serval_server_vlan_sessions (server, tag);
+  g_autoptr(Message_t) msg = NULL;
+
+  if (sessions->len == 0)
+    return;
+  msg = serval_event_build_member (kind, vlan, member);
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      Session *s = sessions->pdata[i];
+
+      if (!s->closed)
+        serval_link_send (s->link, msg, NULL);
+    }
+}
+
+static void
+member_added_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMember *member, gpointer data)
+{
+  ServalServer *server = data;
+
+  count_add (server, serval_member_get_node (member), tag, +1);
+  tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_JOINED);
+}
+
+static void
+member_updated_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMember *member, gpointer data)
+{
+  tell_members (data, tag, vlan, member, SERVAL_EVENT_MEMBER_UPDATED);
+}
+
+static void
+member_removed_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMember *member, gpointer data)
+{
+  ServalServer *server = data;
+
+  tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_LEFT);
+  count_add (server, serval_member_get_node (member), tag, -1);
+}
+
+/* The address clients (and other nodes) reach @info at. */
+static const char *
+node_address (const ServalNodeInfo *info)
+{
+  if (info->advertise != NULL && info->advertise[0] != NULL)
+    return info->advertise[0];
+  return info->peer;
+}
+
+GStrv
+serval_server_cluster_servers (ServalServer *server)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  g_autoptr(GPtrArray) nodes = NULL;
+  const char *own = NULL;
+
+  if (server->cluster == NULL)
+    return g_strdupv (server->config.advertise);
+  nodes = serval_cluster_get_nodes (server->cluster);
+  /* Its own address last: a client that lost this node tries the others first. */
+  for (guint i = 0; i < nodes->len && i < 32; i++)
+    {
+      const ServalNodeInfo *info = nodes->pdata[i];
+      const char *addr = node_address (info);
+
+      if (addr == NULL)
+        continue;
+      if (g_strcmp0 (info->name, server->config.node) == 0)
+        own = addr;
+      else
+        g_strv_builder_add (b, addr);
+    }
+  if (own != NULL)
+    g_strv_builder_add (b, own);
+  return g_strv_builder_end (b);
+}
+
+/* Every logged-in client gets the new list of nodes. */
+static void
+send_servers (ServalServer *server)
+{
+  g_auto(GStrv) servers = serval_server_cluster_servers (server);
+  g_autoptr(Message_t) msg = serval_event_build_servers ((const char *const *) servers);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, server->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Session *s = key;
+
+      if (s->logged_in && s->node == NULL && !s->closed)
+        serval_link_send (s->link, msg, NULL);
+    }
+}
+
+static void
+node_added_cb (ServalCluster *cluster, const ServalNodeInfo *info, gpointer data)
+{
+  ServalServer *server = data;
+
+  if (g_strcmp0 (info->name, server->config.node) == 0)
+    return;
+  g_message ("Node “%s” (%s) is live", info->name, node_address (info));
+  serval_server_peer_node_added (server, info->name, info->peer != NULL ? info->peer : node_address (info));
+  send_servers (server);
+}
+
+static void
+node_removed_cb (ServalCluster *cluster, const char *name, gpointer data)
+{
+  ServalServer *server = data;
+
+  if (g_strcmp0 (name, server->config.node) == 0)
+    return;
+  g_message ("Node “%s” is gone (its lease ended): its members are forgotten", name);
+  serval_server_peer_node_removed (server, name);
+  send_servers (server);
+}
+
+/* Cut off from etcd for longer than its lease, this node is no longer in the
+ * cluster's eyes: the others have forgotten its members. Its clients move
+ * to nodes that are, rather than make a VLAN of their own. */
+static void
+state_cb (GObject *object, GParamSpec *pspec, gpointer data)
+{
+  ServalServer *server = data;
+  ServalClusterState state = serval_cluster_get_state (server->cluster);
+  g_autoptr(GList) sessions = NULL;
+
+  g_message ("Cluster store: %s", serval_cluster_state_describe (server->cluster));
+  if (state != SERVAL_CLUSTER_CUT_OFF)
+    return;
+  sessions = g_hash_table_get_keys (server->sessions);
+  for (GList *l = sessions; l != NULL; l = l->next)
+    serval_session_close (l->data, SERVAL_ERROR_CODE_SHUTTING_DOWN,
+                          "This node lost the cluster store (etcd) for longer than its lease: "
+                          "connect to another node");
+}
+
+char *
+serval_server_cluster_refusal (ServalServer *server)
+{
+  if (server->cluster == NULL || serval_cluster_get_state (server->cluster) == SERVAL_CLUSTER_OK)
+    return NULL;
+  return g_strdup (serval_cluster_state_describe (server->cluster));
+}
+
+void
+serval_server_cluster_publish (ServalServer *server, guint32 tag, const char *vlan, ServalMember *member)
+{
+  if (server->cluster != NULL)
+    serval_cluster_publish_member (server->cluster, tag, vlan, member);
+}
+
+void
+serval_server_cluster_withdraw (ServalServer *server, guint32 tag, ServalMember *member)
+{
+  if (server->cluster != NULL)
+    serval_cluster_withdraw_member (server->cluster, tag, serval_member_get_mac_bytes (member));
+}
+
+void
+serval_server_cluster_add_members (ServalServer *server, guint32 tag, GPtrArray *list)
+{
+  g_autoptr(GPtrArray) remote = NULL;
+
+  if (server->cluster == NULL)
+    return;
+  remote = serval_cluster_get_members (server->cluster, tag);
+  /* The list keeps no reference: the members live in the registry, which
+   * changes only on this thread, after the list has been sent. */
+  for (guint i = 0; i < remote->len; i++)
+    g_ptr_array_add (list, remote->pdata[i]);
+}
+
+guint
+serval_server_cluster_count (ServalServer *server, guint32 tag)
+{
+  g_autoptr(GPtrArray) remote = NULL;
+
+  if (server->cluster == NULL)
+    return 0;
+  remote = serval_cluster_get_members (server->cluster, tag);
+  return remote->len;
+}
+
+typedef struct
+{
+  gboolean done;
+  GError *error;
+} Start;
+
+static void
+started_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Start *start = data;
+
+  serval_cluster_start_finish (SERVAL_CLUSTER (source), result, &start->error);
+  start->done = TRUE;
+}
+
+gboolean
+serval_server_cluster_start (ServalServer *server, GError **error)
+{
+  const ServalServerConfig *config = &server->config;
+  const char *peer;
+  Start start = { FALSE, NULL };
+
+  if (config->etcd == NULL)
+    return TRUE;
+  peer = config->advertise != NULL && config->advertise[0] != NULL ? config->advertise[0] : config->listen;
+  if (peer == NULL || g_str_has_prefix (peer, "0.0.0.0") || g_str_has_prefix (peer, "[::]"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "With --etcd, give --advertise HOST:PORT: the address at which the other nodes "
+                   "and the clients reach this node");
+      return FALSE;
+    }
+  server->cluster = serval_cluster_new (config->etcd, config->node, (const char *const *) config->advertise, peer,
+                                        server->fingerprint, config->lease > 0 ? config->lease : DEFAULT_LEASE_S,
+                                        error);
+  if (server->cluster == NULL)
+    return FALSE;
+  server->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) serval_session_unref);
+  server->remote_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  server->link_stats = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, node_link_stats_free);
+  g_signal_connect (server->cluster, "member-added", G_CALLBACK (member_added_cb), server);
+  g_signal_connect (server->cluster, "member-updated", G_CALLBACK (member_updated_cb), server);
+  g_signal_connect (server->cluster, "member-removed", G_CALLBACK (member_removed_cb), server);
+  g_signal_connect (server->cluster, "node-added", G_CALLBACK (node_added_cb), server);
+  g_signal_connect (server->cluster, "node-removed", G_CALLBACK (node_removed_cb), server);
+  g_signal_connect (server->cluster, "notify::state", G_CALLBACK (state_cb), server);
+
+  /* Started before the listener: a client must not see a node that the
+   * others do not. */
+  serval_cluster_start_async (server->cluster, NULL, started_cb, &start);
+  while (!start.done)
+    g_main_context_iteration (server->context, TRUE);
+  if (start.error != NULL)
+    {
+      g_propagate_error (error, start.error);
+      return FALSE;
+    }
+  g_message ("Node “%s” joined the cluster (etcd %s); clients and nodes reach it at %s", config->node,
+             config->etcd, peer);
+  return TRUE;
+}
+
+void
+serval_server_cluster_stop (ServalServer *server)
+{
+  if (server->cluster != NULL)
+    g_signal_handlers_disconnect_by_data (server->cluster, server);
+  serval_server_peer_stop (server);
+  g_clear_object (&server->cluster);
+  g_clear_pointer (&server->peers, g_hash_table_unref);
+  g_clear_pointer (&server->remote_counts, g_hash_table_unref);
+  g_clear_pointer (&server->link_stats, g_hash_table_unref);
+}
+
+static int
+compare_link_stats (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 ((*(ServalNodeLinkStats **) a)->node, (*(ServalNodeLinkStats **) b)->node);
+}
+
+GPtrArray *
+serval_server_get_node_links (ServalServer *server)
+{
+  GPtrArray *list = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  if (server->link_stats == NULL)
+    return list;
+  g_hash_table_iter_init (&iter, server->link_stats);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (list, value);
+  g_ptr_array_sort (list, compare_link_stats);
+  return list;
+}
+
+const char *
+serval_server_get_cluster_state (ServalServer *server)
+{
+  if (server->cluster == NULL)
+    return "none";
+  switch (serval_cluster_get_state (server->cluster))
+    {
+    case SERVAL_CLUSTER_STARTING: return "starting";
+    case SERVAL_CLUSTER_OK: return "ok";
+    case SERVAL_CLUSTER_NO_QUORUM: return "no-quorum";
+    case SERVAL_CLUSTER_CUT_OFF: return "cut-off";
+    default: return "unknown";
+    }
+}
