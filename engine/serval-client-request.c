@@ -85,16 +85,15 @@ error_from_wire (ServalClient *client, ServalErrorCode wire_code, const char *te
 
 /* A server that does not know a request answers badRequest: for a request
  * newer than the first servers, that says what the server is, not that the
- * client got something wrong. */
+ * client got something wrong. The server's sentence says it; callers that
+ * know what they asked (servalctl nodes) say it better. */
 static GError *
 request_error (ServalClient *client, const Request *req, const ServalResponse *resp)
 {
   const ListCall *call = req->handler == list_handler ? req->handler_data : NULL;
 
   if (call != NULL && call->newer && resp->error_code == SERVAL_ERROR_CODE_BAD_REQUEST)
-    return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_UNSUPPORTED,
-                        _("%s does not know this request (%s): it is older than this client"),
-                           client->server, resp->error_text);
+    return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_UNSUPPORTED, "%s", resp->error_text);
   return error_from_wire (client, resp->error_code, resp->error_text);
 }
 
