@@ -39,8 +39,18 @@ request_free (gpointer data)
   g_free (data);
 }
 
+/* A list call: the answer it expects, and what the caller gets. */
+typedef struct
+{
+  ServalResponseKind kind;
+  GDestroyNotify free_item;
+  GType (*model_type) (void); /* the answer is a GListStore of these; NULL: a GPtrArray */
+  gboolean newer;             /* came after the first servers: their badRequest means "unsupported" */
+} ListCall;
+
 static void login_handler (ServalClient *client, GTask *task, ServalResponse *resp);
 static void join_handler (ServalClient *client, GTask *task, ServalResponse *resp);
+static void list_handler (ServalClient *client, GTask *task, ServalResponse *resp);
 static guint32 request_start (ServalClient *client, GTask *task, ResponseHandler handler,
                               gconstpointer handler_data, gboolean login);
 
@@ -71,6 +81,20 @@ error_from_wire (ServalClient *client, ServalErrorCode wire_code, const char *te
     default: code = SERVAL_CLIENT_ERROR_SERVER; break;
     }
   return g_error_new (SERVAL_CLIENT_ERROR, code, "%s", text);
+}
+
+/* A server that does not know a request answers badRequest: for a request
+ * newer than the first servers, that says what the server is, not that the
+ * client got something wrong. The server's sentence says it; callers that
+ * know what they asked (servalctl nodes) say it better. */
+static GError *
+request_error (ServalClient *client, const Request *req, const ServalResponse *resp)
+{
+  const ListCall *call = req->handler == list_handler ? req->handler_data : NULL;
+
+  if (call != NULL && call->newer && resp->error_code == SERVAL_ERROR_CODE_BAD_REQUEST)
+    return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_UNSUPPORTED, "%s", resp->error_text);
+  return error_from_wire (client, resp->error_code, resp->error_text);
 }
 
 static void
@@ -184,7 +208,7 @@ handle_response (ServalClient *client, ServalResponse *resp)
   req = g_task_get_task_data (task);
   request_unwatch (req);
   if (resp->kind == SERVAL_RESPONSE_ERROR)
-    g_task_return_error (task, error_from_wire (client, resp->error_code, resp->error_text));
+    g_task_return_error (task, request_error (client, req, resp));
   else
     req->handler (client, task, resp);
   g_object_unref (task);
@@ -562,14 +586,6 @@ serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **
 
 /* --- lists ----------------------------------------------------------------- */
 
-/* A list call: the answer it expects, and what the caller gets. */
-typedef struct
-{
-  ServalResponseKind kind;
-  GDestroyNotify free_item;
-  GType (*model_type) (void); /* the answer is a GListStore of these; NULL: a GPtrArray */
-} ListCall;
-
 static const ListCall list_vlans = {
   SERVAL_RESPONSE_VLANS, (GDestroyNotify) serval_vlan_info_free, NULL
 };
@@ -579,16 +595,28 @@ static const ListCall list_members = {
 static const ListCall list_users = {
   SERVAL_RESPONSE_USERS, (GDestroyNotify) serval_user_info_free, NULL
 };
+static const ListCall list_nodes = {
+  SERVAL_RESPONSE_NODES, (GDestroyNotify) serval_node_entry_free, NULL, TRUE
+};
 
 static void
 list_handler (ServalClient *client, GTask *task, ServalResponse *resp)
 {
   const Request *req = g_task_get_task_data (task);
   const ListCall *call = req->handler_data;
-  GPtrArray **list = call->kind == SERVAL_RESPONSE_VLANS ? &resp->vlans : call->kind == SERVAL_RESPONSE_USERS ? &resp->users :
-                                                                                                                &resp->members;
+  GPtrArray **list;
   g_autoptr(GPtrArray) items = NULL;
 
+  switch (call->kind)
+    {
+    case SERVAL_RESPONSE_VLANS: list = &resp->vlans; break;
+    case SERVAL_RESPONSE_USERS: list = &resp->users; break;
+    case SERVAL_RESPONSE_NODES: list = &resp->nodes; break;
+    case SERVAL_RESPONSE_MEMBERS:
+    default:
+      list = &resp->members;
+      break;
+    }
   /* Any other answer reads as an empty list. */
   if (resp->kind == call->kind)
     items = g_steal_pointer (list);
@@ -671,4 +699,21 @@ GPtrArray *
 serval_client_list_users_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
   return finish_list (client, result, serval_client_list_users_async, error);
+}
+
+void
+serval_client_list_nodes_async (ServalClient *client, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id = start_list (client, &list_nodes, cancellable, callback, user_data,
+                           serval_client_list_nodes_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_list_nodes (id));
+}
+
+GPtrArray *
+serval_client_list_nodes_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return finish_list (client, result, serval_client_list_nodes_async, error);
 }

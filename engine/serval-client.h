@@ -9,7 +9,7 @@
 
 #include <gio/gio.h>
 #include "serval-member.h"
-#include "serval-message.h" /* ServalVlanInfo, ServalUserInfo */
+#include "serval-message.h" /* ServalVlanInfo, ServalUserInfo, ServalNodeEntry */
 #include "serval-tap.h"
 
 G_BEGIN_DECLS
@@ -30,6 +30,8 @@ typedef enum
   SERVAL_CLIENT_ERROR_SERVER,        /* the server refused for another reason */
   SERVAL_CLIENT_ERROR_TOKEN_REFUSED, /* (internal) the resume token was refused; the client
                                       * then logs in with the password */
+  SERVAL_CLIENT_ERROR_UNSUPPORTED,   /* the server answered badRequest to a request newer than
+                                      * the first servers: it is older than this client */
 } ServalClientError;
 
 typedef enum
@@ -326,5 +328,33 @@ void serval_client_list_users_async (ServalClient *client, GCancellable *cancell
                                      GAsyncReadyCallback callback, gpointer user_data);
 /* (element-type ServalUserInfo) (transfer container) */
 GPtrArray *serval_client_list_users_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_list_nodes_async:
+ * @client: a #ServalClient
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Asks the server node the client is connected to for the live nodes of its
+ * cluster. Any logged-in user may ask; the server decides what to answer.
+ *
+ * A server older than this request cannot read it: it closes the link
+ * (%SERVAL_CLIENT_ERROR_DISCONNECTED, and the client reconnects), or, if it
+ * reads it but does not know it, answers badRequest
+ * (%SERVAL_CLIENT_ERROR_UNSUPPORTED).
+ */
+void serval_client_list_nodes_async (ServalClient *client, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+/**
+ * serval_client_list_nodes_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult given to the callback of serval_client_list_nodes_async()
+ * @error: return location for a #GError
+ *
+ * Returns: (element-type ServalNodeEntry) (transfer container): the nodes, the
+ *   answering one marked current; %NULL with @error set on failure
+ */
+GPtrArray *serval_client_list_nodes_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 G_END_DECLS

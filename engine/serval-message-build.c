@@ -30,6 +30,7 @@ G_STATIC_ASSERT ((int) SERVAL_ERROR_CODE_TOKEN_REFUSED == (int) ErrorCode_tokenR
 #define MAX_ADDRESSES 16
 #define MAX_SERVERS   32
 #define MAX_LIST      4096
+#define MAX_NODES     256
 
 /* Appends the strings of @strv, at most @max, to @list (an
  * A_SEQUENCE_OF (OCTET_STRING_t) of UTF8Strings). */
@@ -188,6 +189,12 @@ serval_request_build_list_users (guint32 id)
 }
 
 Message_t *
+serval_request_build_list_nodes (guint32 id)
+{
+  return serval_message_new_request (id, RequestBody_PR_listNodes);
+}
+
+Message_t *
 serval_request_build_vlan_add (guint32 id, const char *vlan)
 {
   return name_request (id, RequestBody_PR_vlanAdd, vlan);
@@ -329,6 +336,26 @@ serval_response_build_users (guint32 id, GPtrArray *users)
       info->admin = u->admin;
       add_strings (&info->vlans.list, (const char *const *) u->vlans, MAX_LIST);
       ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.users.list, info);
+    }
+  return msg;
+}
+
+Message_t *
+serval_response_build_nodes (guint32 id, GPtrArray *entries)
+{
+  Message_t *msg = serval_message_new_response (id, ResponseBody_PR_nodes);
+
+  for (guint i = 0; i < entries->len && i < MAX_NODES; i++)
+    {
+      const ServalNodeEntry *e = entries->pdata[i];
+      NodeInfo_t *info = calloc (1, sizeof *info);
+
+      serval_asn_set_string (&info->name, e->name);
+      add_strings (&info->advertise.list, (const char *const *) e->advertise, MAX_SERVERS);
+      info->since = e->since;
+      info->members = e->members;
+      info->current = e->current;
+      ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.nodes.list, info);
     }
   return msg;
 }

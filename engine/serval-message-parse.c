@@ -32,6 +32,16 @@ serval_user_info_free (ServalUserInfo *info)
   g_free (info);
 }
 
+void
+serval_node_entry_free (ServalNodeEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->name);
+  g_strfreev (entry->advertise);
+  g_free (entry);
+}
+
 /* --- pieces ---------------------------------------------------------------- */
 
 /* @list: an A_SEQUENCE_OF (OCTET_STRING_t) of UTF8Strings. */
@@ -199,6 +209,9 @@ parse_request_body (ServalRequest *req, const RequestBody_t *body)
     case RequestBody_PR_listUsers:
       req->kind = SERVAL_REQUEST_LIST_USERS;
       break;
+    case RequestBody_PR_listNodes:
+      req->kind = SERVAL_REQUEST_LIST_NODES;
+      break;
     case RequestBody_PR_NOTHING:
     default:
       req->kind = SERVAL_REQUEST_UNKNOWN;
@@ -278,6 +291,27 @@ users_from_asn (const void *list)
   return users;
 }
 
+static GPtrArray *
+nodes_from_asn (const void *list)
+{
+  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
+  GPtrArray *nodes = g_ptr_array_new_full (seq->count, (GDestroyNotify) serval_node_entry_free);
+
+  for (int i = 0; i < seq->count; i++)
+    {
+      const NodeInfo_t *n = seq->array[i];
+      ServalNodeEntry *entry = g_new0 (ServalNodeEntry, 1);
+
+      entry->name = serval_asn_dup_string (&n->name);
+      entry->advertise = strv_from_asn (&n->advertise.list);
+      entry->since = n->since;
+      entry->members = n->members;
+      entry->current = n->current != 0;
+      g_ptr_array_add (nodes, entry);
+    }
+  return nodes;
+}
+
 static void
 parse_logged_in (ServalResponse *resp, const LoggedIn_t *li)
 {
@@ -329,6 +363,10 @@ serval_response_parse (const Message_t *msg, ServalResponse *resp)
       resp->kind = SERVAL_RESPONSE_USERS;
       resp->users = users_from_asn (&body->choice.users.list);
       break;
+    case ResponseBody_PR_nodes:
+      resp->kind = SERVAL_RESPONSE_NODES;
+      resp->nodes = nodes_from_asn (&body->choice.nodes.list);
+      break;
     case ResponseBody_PR_NOTHING:
     default:
       resp->kind = SERVAL_RESPONSE_UNKNOWN;
@@ -347,6 +385,7 @@ serval_response_clear (ServalResponse *resp)
   g_clear_pointer (&resp->members, g_ptr_array_unref);
   g_clear_pointer (&resp->vlans, g_ptr_array_unref);
   g_clear_pointer (&resp->users, g_ptr_array_unref);
+  g_clear_pointer (&resp->nodes, g_ptr_array_unref);
 }
 
 void

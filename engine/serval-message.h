@@ -90,8 +90,29 @@ typedef struct
   GStrv vlans;
 } ServalUserInfo;
 
+/**
+ * ServalNodeEntry:
+ * @name: the server node's name
+ * @advertise: where clients reach it, "host:port" each
+ * @since: since when it is up, Unix time
+ * @members: how many VLAN members are connected to it
+ * @current: whether it is the node that answered
+ *
+ * One server node of a node list answer (a node of the cluster that is
+ * alive). Not the server's own bookkeeping of its nodes: what goes on the wire.
+ */
+typedef struct
+{
+  char *name;
+  GStrv advertise;
+  gint64 since;
+  guint members;
+  gboolean current;
+} ServalNodeEntry;
+
 void serval_vlan_info_free (ServalVlanInfo *info);
 void serval_user_info_free (ServalUserInfo *info);
+void serval_node_entry_free (ServalNodeEntry *entry);
 
 /**
  * ServalMessageKind:
@@ -179,6 +200,7 @@ void serval_hello_clear (ServalHello *hello);
  * @SERVAL_REQUEST_REVOKE: @user, @vlan
  * @SERVAL_REQUEST_KICK: @user, @vlan
  * @SERVAL_REQUEST_LIST_USERS: nothing
+ * @SERVAL_REQUEST_LIST_NODES: nothing
  */
 typedef enum
 {
@@ -197,6 +219,7 @@ typedef enum
   SERVAL_REQUEST_REVOKE,
   SERVAL_REQUEST_KICK,
   SERVAL_REQUEST_LIST_USERS,
+  SERVAL_REQUEST_LIST_NODES,
 } ServalRequestKind;
 
 /**
@@ -266,6 +289,7 @@ Message_t *serval_request_build_update (guint32 id, const char *vlan, const char
 Message_t *serval_request_build_list_vlans (guint32 id);
 Message_t *serval_request_build_list_members (guint32 id, const char *vlan);
 Message_t *serval_request_build_list_users (guint32 id);
+Message_t *serval_request_build_list_nodes (guint32 id);
 Message_t *serval_request_build_vlan_add (guint32 id, const char *vlan);
 Message_t *serval_request_build_vlan_del (guint32 id, const char *vlan);
 Message_t *serval_request_build_user_add (guint32 id, const char *user, const char *password,
@@ -287,6 +311,7 @@ Message_t *serval_request_build_kick (guint32 id, const char *user, const char *
  * @SERVAL_RESPONSE_VLANS: @vlans
  * @SERVAL_RESPONSE_MEMBERS: @members
  * @SERVAL_RESPONSE_USERS: @users
+ * @SERVAL_RESPONSE_NODES: @nodes
  */
 typedef enum
 {
@@ -298,6 +323,7 @@ typedef enum
   SERVAL_RESPONSE_VLANS,
   SERVAL_RESPONSE_MEMBERS,
   SERVAL_RESPONSE_USERS,
+  SERVAL_RESPONSE_NODES,
 } ServalResponseKind;
 
 /**
@@ -315,6 +341,7 @@ typedef enum
  * @members: (nullable) (element-type ServalMember): the members (joined, members)
  * @vlans: (nullable) (element-type ServalVlanInfo): the VLANs (vlans)
  * @users: (nullable) (element-type ServalUserInfo): the users (users)
+ * @nodes: (nullable) (element-type ServalNodeEntry): the server nodes (nodes)
  *
  * A parsed response. The lists own their elements.
  */
@@ -333,6 +360,7 @@ typedef struct
   GPtrArray *members;
   GPtrArray *vlans;
   GPtrArray *users;
+  GPtrArray *nodes;
 } ServalResponse;
 
 /**
@@ -404,6 +432,15 @@ Message_t *serval_response_build_members (guint32 id, GPtrArray *members);
  * Returns: (transfer full): a user list response
  */
 Message_t *serval_response_build_users (guint32 id, GPtrArray *users);
+/**
+ * serval_response_build_nodes:
+ * @id: the request id
+ * @entries: (element-type ServalNodeEntry): the live server nodes; only the
+ *   first 256 go, and of each node's endpoints the first 32
+ *
+ * Returns: (transfer full): a node list response
+ */
+Message_t *serval_response_build_nodes (guint32 id, GPtrArray *entries);
 
 /* --- events ---------------------------------------------------------------- */
 
@@ -502,5 +539,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalResponse, serval_response_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalEvent, serval_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalVlanInfo, serval_vlan_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalUserInfo, serval_user_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalNodeEntry, serval_node_entry_free)
 
 G_END_DECLS

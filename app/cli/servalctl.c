@@ -42,6 +42,7 @@ static const char summary[] =
     "  up --vlan NAME [--vlan NAME…]   join VLANs with one TAP device each; stays in the foreground\n"
     "  members VLAN                    list a VLAN's members, one a line: user host MAC node addresses\n"
     "  vlans                           list VLANs, whether you may join them and how many members they have\n"
+    "  nodes                           list the live server nodes, one a line: name addresses members since\n"
     "Administrators:\n"
     "  vlan add NAME | vlan del NAME\n"
     "  user add NAME [--admin]         the new user's password is read from standard input\n"
@@ -326,6 +327,52 @@ users_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   finish (ctl, 0);
 }
 
+/* A server older than listNodes cannot read it and closes the link; one that
+ * reads it but does not know it says so (SERVAL_CLIENT_ERROR_UNSUPPORTED). */
+static void
+nodes_failed (Ctl *ctl, ServalClient *client, const GError *error)
+{
+  const char *server = serval_client_get_server (client);
+
+  if (g_error_matches (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_UNSUPPORTED))
+    say_error ("%s does not list nodes: it is a single server or older than this servalctl; "
+               "update it to see its nodes",
+               server);
+  else if (g_error_matches (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED))
+    say_error ("%s closed the connection when asked for its nodes: it is most likely a single "
+               "server older than this servalctl, which cannot read the request (update it); "
+               "if it is not, its log says why (%s)",
+               server, error->message);
+  else
+    say_error ("%s", error->message);
+  finish (ctl, 1);
+}
+
+static void
+nodes_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) nodes = serval_client_list_nodes_finish (SERVAL_CLIENT (source), result, &error);
+
+  if (nodes == NULL)
+    {
+      nodes_failed (ctl, SERVAL_CLIENT (source), error);
+      return;
+    }
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      ServalNodeEntry *n = nodes->pdata[i];
+      g_autofree char *addrs = g_strjoinv (",", n->advertise);
+      g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (n->since);
+      g_autofree char *when = g_date_time_format (since, "%F %T");
+
+      printf ("%s%s\t%s\t%u member(s)\t%s\n", n->name, n->current ? " (this node)" : "", addrs,
+              n->members, when);
+    }
+  finish (ctl, 0);
+}
+
 static gboolean
 usage (Ctl *ctl, int n, const char *form)
 {
@@ -357,6 +404,11 @@ run_command (Ctl *ctl)
     {
       if (usage (ctl, 2, "vlans"))
         serval_client_list_vlans_async (ctl->client, NULL, vlans_done_cb, ctl);
+    }
+  else if (g_str_equal (cmd, "nodes"))
+    {
+      if (usage (ctl, 2, "nodes"))
+        serval_client_list_nodes_async (ctl->client, NULL, nodes_done_cb, ctl);
     }
   else if (g_str_equal (cmd, "users"))
     {

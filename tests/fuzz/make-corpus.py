@@ -76,6 +76,12 @@ bodies = {
     "joined": response(4, cons(3, prim(0, b"red") + integer(0x81, 3) + cons(2, member(b"alice", b"h1") + member(b"bob", b"h2")))),
     "event-joined": cons(4, cons(0, prim(0, b"red") + cons(1, member(b"carol", b"h3")[2:]))),
     "event-bye": cons(4, cons(5, prim(0, b"\x0b") + prim(1, b"The server is shutting down"))),
+    "list-nodes": request(8, prim(14, b"")),
+    # NodeInfo: name, advertise, since, members, current
+    "nodes": response(5, cons(7, tlv(0x30, prim(0, b"node-a") + cons(1, utf8(b"a.example.org:7465") + utf8(b"[::1]:7465"))
+                                      + integer(0x82, 1700000000) + integer(0x83, 3) + prim(4, b"\xff"))
+                                + tlv(0x30, prim(0, b"node-b") + cons(1, b"") + integer(0x82, 0) + integer(0x83, 0)
+                                      + prim(4, b"\x00")))),
     "unknown-alt": cons(20, integer(0x80, 1)),
     # asn1c spun forever on this (indefinite length, then 00 not followed by 00)
     # decoded, but re-encoded differently (a 2^31+ INTEGER; asn1c mis-encodes those)
