@@ -100,6 +100,30 @@ der_walk (const guint8 *p, const guint8 *end, int depth)
   return TRUE;
 }
 
+/* A request, response or event of an alternative that a later version added
+ * (its CHOICEs are extensible): asn1c skips it and leaves the body empty,
+ * which the constraint check would refuse. Such a message is taken as it is,
+ * if its id is in range, so that the message layer reads it as unknown: a
+ * server then answers badRequest ("does not know that request") and a client
+ * ignores the event, instead of closing the link. */
+static gboolean
+unknown_alternative (const Message_t *msg)
+{
+  switch (msg->present)
+    {
+    case Message_PR_request:
+      return msg->choice.request.body.present == RequestBody_PR_NOTHING && msg->choice.request.id >= 0 &&
+             msg->choice.request.id <= G_MAXINT32;
+    case Message_PR_response:
+      return msg->choice.response.body.present == ResponseBody_PR_NOTHING && msg->choice.response.id >= 0 &&
+             msg->choice.response.id <= G_MAXINT32;
+    case Message_PR_event:
+      return msg->choice.event.present == Event_PR_NOTHING;
+    default:
+      return FALSE;
+    }
+}
+
 Message_t *
 serval_message_decode (const guint8 *body, gsize len, GError **error)
 {
@@ -147,6 +171,9 @@ serval_message_decode (const guint8 *body, gsize len, GError **error)
                    SERVAL_PROTOCOL_VERSION);
       return NULL;
     }
+
+  if (unknown_alternative (msg))
+    return msg;
 
   if (asn_check_constraints (&asn_DEF_Message, msg, errbuf, &errlen) != 0)
     {
