@@ -248,6 +248,84 @@ serval_server_cluster_count (ServalServer *server, guint32 tag)
   return remote->len;
 }
 
+/* Memberships of this node's clients: one per client and VLAN. */
+static guint
+local_members (ServalServer *server)
+{
+  GHashTableIter iter;
+  gpointer key;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, server->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Session *s = key;
+
+      if (s->node == NULL && s->vlans != NULL)
+        n += g_hash_table_size (s->vlans);
+    }
+  return n;
+}
+
+/* Memberships of @node's clients, from the registry. */
+static guint
+remote_members (ServalServer *server, const char *node)
+{
+  g_autofree char *prefix = g_strconcat (node, "\n", NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, server->remote_counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_str_has_prefix (key, prefix))
+      n += GPOINTER_TO_UINT (value);
+  return n;
+}
+
+void
+serval_session_handle_list_nodes (Session *s, const ServalRequest *req)
+{
+  ServalServer *server = s->server;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_node_entry_free);
+  g_autoptr(GPtrArray) nodes = NULL;
+  ServalNodeEntry *e;
+
+  if (server->cluster == NULL)
+    {
+      /* A single server: itself. */
+      const char *listen = server->config.listen;
+
+      e = g_new0 (ServalNodeEntry, 1);
+      e->name = g_strdup (server->config.node);
+      e->advertise = server->config.advertise != NULL ? g_strdupv (server->config.advertise) : g_strsplit (listen != NULL ? listen : "", ",", -1);
+      e->since = server->started;
+      e->members = local_members (server);
+      e->current = TRUE;
+      g_ptr_array_add (entries, e);
+      serval_session_reply (s, serval_response_build_nodes (req->id, entries));
+      return;
+    }
+  nodes = serval_cluster_get_nodes (server->cluster);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      const ServalNodeInfo *info = nodes->pdata[i];
+      gboolean self = g_strcmp0 (info->name, server->config.node) == 0;
+
+      e = g_new0 (ServalNodeEntry, 1);
+      e->name = g_strdup (info->name);
+      if (info->advertise != NULL && info->advertise[0] != NULL)
+        e->advertise = g_strdupv (info->advertise);
+      else
+        e->advertise = g_strsplit (info->peer != NULL ? info->peer : "", ",", -1);
+      e->since = info->since;
+      e->members = self ? local_members (server) : remote_members (server, info->name);
+      e->current = self;
+      g_ptr_array_add (entries, e);
+    }
+  serval_session_reply (s, serval_response_build_nodes (req->id, entries));
+}
+
 typedef struct
 {
   gboolean done;

@@ -17,8 +17,8 @@
 #include "serval-server-private.h"
 #include "serval-address.h"
 
-#define REDIAL_MIN_MS 250
-#define REDIAL_MAX_MS 5000
+#define REDIAL_MIN_MS  250
+#define REDIAL_MAX_MS  5000
 #define DIAL_TIMEOUT_S 10
 
 typedef struct
@@ -102,7 +102,7 @@ connected_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result,
-                                                                                &error);
+                                                                               &error);
   g_autofree char *host = NULL;
   PeerDial *d;
 

@@ -93,6 +93,7 @@ struct _ServalServer
   GHashTable *dials;         /* node name -> PeerDial*, the nodes this one dials */
   GHashTable *remote_counts; /* "NODE\nTAG" -> members of that node in that VLAN */
   GHashTable *link_stats;    /* node name -> ServalNodeLinkStats, kept across reconnections */
+  gint64 started;            /* Unix time the server started */
 };
 
 /* serval-server.c */
@@ -157,6 +158,8 @@ void serval_server_cluster_withdraw (ServalServer *server, guint32 tag, ServalMe
 void serval_server_cluster_add_members (ServalServer *server, guint32 tag, GPtrArray *list);
 /* Members of other nodes in VLAN @tag. */
 guint serval_server_cluster_count (ServalServer *server, guint32 tag);
+/* Answers a request for the list of nodes (any logged-in user may ask). */
+void serval_session_handle_list_nodes (Session *s, const ServalRequest *req);
 /* Members @node has in VLAN @tag. */
 guint serval_server_cluster_node_count (ServalServer *server, const char *node, guint32 tag);
 

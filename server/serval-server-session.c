@@ -161,6 +161,7 @@ handle_request (Session *s, const ServalRequest *req)
     case SERVAL_REQUEST_LIST_VLANS: serval_session_handle_list_vlans (s, req); break;
     case SERVAL_REQUEST_LIST_MEMBERS: serval_session_handle_list_members (s, req); break;
     case SERVAL_REQUEST_UPDATE: serval_session_handle_update (s, req); break;
+    case SERVAL_REQUEST_LIST_NODES: serval_session_handle_list_nodes (s, req); break;
     case SERVAL_REQUEST_VLAN_ADD:
     case SERVAL_REQUEST_VLAN_DEL:
     case SERVAL_REQUEST_USER_ADD:

@@ -176,6 +176,7 @@ serval_server_free (ServalServer *server)
 gboolean
 serval_server_start (ServalServer *server, GError **error)
 {
+  server->started = g_get_real_time () / G_USEC_PER_SEC;
   if (!serval_server_cluster_start (server, error))
     return FALSE;
   if (!serval_server_listen (server, error))
