@@ -29,8 +29,9 @@ struct _ServalSwitchPort
 {
   ServalSwitchOutputFunc output;
   gpointer user_data;
-  GArray *vlans; /* Membership; a port joins a few VLANs */
-  double tokens; /* storm control bucket */
+  gboolean trunk; /* a link to another node: split horizon, no MAC or storm limit */
+  GArray *vlans;  /* Membership; a port joins a few VLANs */
+  double tokens;  /* storm control bucket */
   gint64 tokens_at;
 };
 
@@ -38,7 +39,8 @@ struct _Vlan
 {
   guint32 tag;
   GHashTable *fdb;  /* guint64* -> Entry* (owned) */
-  GPtrArray *ports; /* ServalSwitchPort*, not owned */
+  GPtrArray *ports; /* ServalSwitchPort*, not owned: local ports, then trunks */
+  guint n_local;    /* ports[0 .. n_local) are the local ones */
 };
 
 struct _ServalSwitch
@@ -72,6 +74,7 @@ serval_switch_verdict_to_string (ServalSwitchVerdict verdict)
     "mac_limit",
     "same_port",
     "no_dest",
+    "split_horizon",
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == SERVAL_SWITCH_N_VERDICTS);
@@ -156,6 +159,63 @@ serval_switch_port_get_user_data (ServalSwitchPort *port)
   return port->user_data;
 }
 
+/* A VLAN keeps its local ports before its trunks, so that a flood from a
+ * trunk (split horizon: to local ports only) is the same loop over a
+ * shorter range, without a test per port. */
+static void
+vlan_add_port (Vlan *vlan, ServalSwitchPort *port)
+{
+  gpointer *p;
+
+  g_ptr_array_add (vlan->ports, port);
+  if (port->trunk)
+    return;
+  p = vlan->ports->pdata;
+  p[vlan->ports->len - 1] = p[vlan->n_local];
+  p[vlan->n_local++] = port;
+}
+
+static void
+vlan_remove_port (Vlan *vlan, ServalSwitchPort *port)
+{
+  gpointer *p = vlan->ports->pdata;
+  guint i = 0;
+
+  while (p[i] != port)
+    i++;
+  /* By position, not by port->trunk: serval_switch_port_set_trunk() moves
+   * a port whose flag has already changed. */
+  if (i < vlan->n_local)
+    {
+      p[i] = p[--vlan->n_local];
+      i = vlan->n_local;
+    }
+  p[i] = p[vlan->ports->len - 1];
+  g_ptr_array_set_size (vlan->ports, vlan->ports->len - 1);
+}
+
+void
+serval_switch_port_set_trunk (ServalSwitchPort *port, gboolean trunk)
+{
+  trunk = !!trunk;
+  if (port->trunk == trunk)
+    return;
+  port->trunk = trunk;
+  for (guint i = 0; i < port->vlans->len; i++)
+    {
+      Vlan *vlan = g_array_index (port->vlans, Membership, i).vlan;
+
+      vlan_remove_port (vlan, port);
+      vlan_add_port (vlan, port);
+    }
+}
+
+gboolean
+serval_switch_port_get_trunk (ServalSwitchPort *port)
+{
+  return port->trunk;
+}
+
 void
 serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
 {
@@ -175,7 +235,7 @@ serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
     }
   m.vlan = vlan;
   g_array_append_val (port->vlans, m);
-  g_ptr_array_add (vlan->ports, port);
+  vlan_add_port (vlan, port);
 }
 
 static void
@@ -201,7 +261,7 @@ serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
       if (m->tag != tag)
         continue;
       forget_port_macs (vlan, port);
-      g_ptr_array_remove_fast (vlan->ports, port);
+      vlan_remove_port (vlan, port);
       g_array_remove_index_fast (port->vlans, i);
       if (vlan->ports->len == 0)
         g_hash_table_remove (sw->vlans, GUINT_TO_POINTER (tag));
@@ -299,7 +359,9 @@ learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, guin
       e->last_seen = now_us;
       return TRUE;
     }
-  if (m->n_macs >= sw->limits.max_macs_per_port)
+  /* A trunk carries the MACs of a whole node, each already counted
+   * against its port there. */
+  if (m->n_macs >= sw->limits.max_macs_per_port && !port->trunk)
     return FALSE;
   if (e == NULL)
     {
@@ -342,7 +404,7 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
   Vlan *vlan;
   guint64 dst, src;
   Entry *e;
-  guint sent = 0;
+  guint sent = 0, n_out;
 
   sw->stats.frames_in++;
   sw->stats.bytes_in += len;
@@ -354,7 +416,8 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
   src = mac_key (frame + 6);
   if ((frame[6] & 1) || src == 0)
     return drop (sw, SERVAL_SWITCH_DROP_BAD_SOURCE);
-  if ((frame[0] & 1) && !storm_allows (sw, port, now_us))
+  /* Not on trunks: see serval_switch_port_set_trunk(). */
+  if ((frame[0] & 1) && !port->trunk && !storm_allows (sw, port, now_us))
     return drop (sw, SERVAL_SWITCH_DROP_STORM);
 
   vlan = m->vlan;
@@ -367,13 +430,17 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
     {
       if (e->port == port)
         return drop (sw, SERVAL_SWITCH_DROP_SAME_PORT);
+      if (port->trunk && e->port->trunk)
+        return drop (sw, SERVAL_SWITCH_DROP_SPLIT_HORIZON);
       deliver (sw, e->port, f);
       return SERVAL_SWITCH_FORWARDED;
     }
 
   /* Broadcast, multicast, unknown or stale unicast: every other member.
-   * (Storm control counts broadcast and multicast only.) */
-  for (guint i = 0; i < vlan->ports->len; i++)
+   * (Storm control counts broadcast and multicast only.) Split horizon:
+   * from a trunk, only the local ports, which come first. */
+  n_out = port->trunk ? vlan->n_local : vlan->ports->len;
+  for (guint i = 0; i < n_out; i++)
     {
       ServalSwitchPort *out = g_ptr_array_index (vlan->ports, i);
 

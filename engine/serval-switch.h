@@ -6,6 +6,12 @@
  * destination MAC was learned on, or flooded to all of them for broadcast,
  * multicast and unknown unicast. It never crosses VLANs.
  *
+ * In a cluster, each other node is one trunk port of a node's switch
+ * (serval_switch_port_set_trunk()). The nodes form a full mesh, so a frame
+ * needs to cross one node-to-node link at most: a frame that came in on a
+ * trunk never leaves on another trunk (split horizon), which also keeps
+ * loops and duplicates out without a spanning tree.
+ *
  * The switch does no I/O and reads no clock: callers pass the time, and
  * frames leave through each port's output function, so it runs the same
  * in the server and in unit tests. Not thread-safe: one thread uses a
@@ -43,9 +49,11 @@ typedef struct _ServalSwitchPort ServalSwitchPort;
  * @SERVAL_SWITCH_DROP_BAD_SOURCE: source MAC is multicast/broadcast/zero
  * @SERVAL_SWITCH_DROP_STORM: broadcast/multicast over the port's rate
  * @SERVAL_SWITCH_DROP_MAC_LIMIT: a new source MAC over a table limit (also a
- *   MAC that moved to a port that has learned max_macs_per_port already)
+ *   MAC that moved to a local port that has learned max_macs_per_port already)
  * @SERVAL_SWITCH_DROP_SAME_PORT: destination learned on the input port
  * @SERVAL_SWITCH_DROP_NO_DEST: flooded, but no other member
+ * @SERVAL_SWITCH_DROP_SPLIT_HORIZON: from a trunk port to a destination
+ *   learned on another trunk port (it would cross a second node link)
  * @SERVAL_SWITCH_N_VERDICTS: the number of verdicts, not one
  *
  * What serval_switch_input() did with a frame: forwarded, or why it was
@@ -61,17 +69,19 @@ typedef enum
   SERVAL_SWITCH_DROP_MAC_LIMIT,
   SERVAL_SWITCH_DROP_SAME_PORT,
   SERVAL_SWITCH_DROP_NO_DEST,
+  SERVAL_SWITCH_DROP_SPLIT_HORIZON,
   SERVAL_SWITCH_N_VERDICTS
 } ServalSwitchVerdict;
 
 /**
  * ServalSwitchLimits:
  * @max_frame: bytes, default 65535
- * @max_macs_per_port: per port and VLAN, default 256
+ * @max_macs_per_port: per port and VLAN, default 256; not for trunk ports
  * @max_macs_per_vlan: default 16384
  * @aging_seconds: default 300; a unicast destination not seen for longer
  *   is flooded, and serval_switch_age() forgets it
- * @storm_pps: broadcast+multicast frames/s per port, default 1000
+ * @storm_pps: broadcast+multicast frames/s per port, default 1000; not
+ *   for trunk ports
  * @storm_burst: bucket size, default 2000
  *
  * A switch's limits, fixed when it is made. Fill them with
@@ -200,6 +210,45 @@ void serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 
  * table goes with its last member. Nothing if @port is not a member.
  */
 void serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32 vlan);
+/**
+ * serval_switch_port_set_trunk:
+ * @port: a port
+ * @trunk: whether @port is a link to another node of the cluster
+ *
+ * Marks @port as a trunk (or a local port again, the default); it keeps
+ * its VLANs and its learned MACs. A trunk port differs from a local one in
+ * three ways:
+ *
+ * - Split horizon: a frame that came in on a trunk is flooded to the local
+ *   ports only, and a unicast frame for a MAC learned on another trunk is
+ *   dropped (%SERVAL_SWITCH_DROP_SPLIT_HORIZON). The nodes form a full
+ *   mesh: the node a frame entered the cluster on has sent it to every
+ *   other node already.
+ * - No max_macs_per_port: a trunk carries the MACs of all the members of
+ *   another node, each already limited on its port there. max_macs_per_vlan
+ *   still applies. MACs are learned and move between trunk and local ports
+ *   as between any two ports (a member that reconnects to another node is
+ *   found there by its next frame).
+ * - No storm limit on frames coming in: a trunk carries the broadcasts of
+ *   all the members of another node, which that node rate-limited on each
+ *   member's port, where a storm starts and where the limit is fair. One
+ *   bucket for them all would let one noisy remote member take the
+ *   bucket from the others, and drop legitimate floods once a node has
+ *   more than a few members (ARP alone, at a few per second per member).
+ *   The cost: a node trusts the other nodes of its cluster to police
+ *   their members, which it does anyway (they share its certificate).
+ *
+ * A trunk joins each VLAN it carries, like any port. The flag costs the
+ * flooding loop nothing: a VLAN keeps its local ports first.
+ */
+void serval_switch_port_set_trunk (ServalSwitchPort *port, gboolean trunk);
+/**
+ * serval_switch_port_get_trunk:
+ * @port: a port
+ *
+ * Returns: whether @port is a trunk (see serval_switch_port_set_trunk())
+ */
+gboolean serval_switch_port_get_trunk (ServalSwitchPort *port);
 /**
  * serval_switch_port_is_member:
  * @port: a port

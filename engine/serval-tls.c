@@ -233,11 +233,12 @@ struct _ServalTlsSession
   gnutls_session_t gs;
   GSocketConnection *conn;
   gboolean is_client;
+  gboolean is_node; /* client: a node link, which never resumes */
   gboolean handshaken;
   gboolean bye_sent;
   char *host;               /* client: the server's host name, for SNI, CAs and messages */
   char *fingerprint;        /* client: pinned, or NULL */
-  char *peer_fingerprint;   /* client: what the server showed */
+  char *peer_fingerprint;   /* client: what the server showed; server: the client's certificate */
   char *resume_fingerprint; /* client: the fingerprint stored with the resume data given */
   VerifyResult verify;
 };
@@ -304,6 +305,13 @@ serval_tls_session_new_server (ServalTlsServer *server, GSocketConnection *conn,
 
   if (self == NULL)
     return NULL;
+  /* Nodes of a cluster prove who they are with the server's own
+   * certificate (serval_tls_session_new_node_client()). Requested from
+   * every client, since the server does not know yet who is calling; an
+   * ordinary client answers with an empty Certificate message. No verify
+   * function: GnuTLS then takes any certificate whose key signed the
+   * handshake (CertificateVerify), and the caller compares fingerprints. */
+  gnutls_certificate_server_set_request (self->gs, GNUTLS_CERT_REQUEST);
   if ((ret = gnutls_credentials_set (self->gs, GNUTLS_CRD_CERTIFICATE, server->creds)) < 0 ||
       (server->ticket_key.data != NULL &&
        (ret = gnutls_session_ticket_enable_server (self->gs, &server->ticket_key)) < 0))
@@ -342,13 +350,11 @@ verify_cb (gnutls_session_t gs)
   return self->verify == VERIFY_OK ? 0 : GNUTLS_E_CERTIFICATE_ERROR;
 }
 
-/* Resume data: 'p' if the session was checked against a pinned fingerprint,
- * 'c' if a CA vouched for it, the server's fingerprint, a NUL, then GnuTLS's
- * session data. A session is only resumed under the same kind of check
- * (and the same pin): resumption skips the certificate. */
-ServalTlsSession *
-serval_tls_session_new_client (GSocketConnection *conn, const char *host, const char *fingerprint,
-                               GBytes *resume, GError **error)
+/* A client session checking the server with @fingerprint (or CAs if NULL)
+ * and presenting what @creds hold. */
+static ServalTlsSession *
+client_new (GSocketConnection *conn, const char *host, const char *fingerprint,
+            gnutls_certificate_credentials_t creds, GError **error)
 {
   g_autoptr(ServalTlsSession) self = session_new (conn, GNUTLS_CLIENT, error);
   g_autoptr(GInetAddress) literal = NULL;
@@ -361,7 +367,7 @@ serval_tls_session_new_client (GSocketConnection *conn, const char *host, const 
   self->fingerprint = fingerprint != NULL && *fingerprint ? g_strdup (fingerprint) : NULL;
   literal = g_inet_address_new_from_string (host);
   if ((ret = gnutls_credentials_set (self->gs, GNUTLS_CRD_CERTIFICATE,
-                                     client_credentials (self->fingerprint == NULL))) < 0 ||
+                                     creds != NULL ? creds : client_credentials (self->fingerprint == NULL))) < 0 ||
       (literal == NULL &&
        (ret = gnutls_server_name_set (self->gs, GNUTLS_NAME_DNS, host, strlen (host))) < 0))
     {
@@ -369,6 +375,21 @@ serval_tls_session_new_client (GSocketConnection *conn, const char *host, const 
       return NULL;
     }
   gnutls_session_set_verify_function (self->gs, verify_cb);
+  return g_steal_pointer (&self);
+}
+
+/* Resume data: 'p' if the session was checked against a pinned fingerprint,
+ * 'c' if a CA vouched for it, the server's fingerprint, a NUL, then GnuTLS's
+ * session data. A session is only resumed under the same kind of check
+ * (and the same pin): resumption skips the certificate. */
+ServalTlsSession *
+serval_tls_session_new_client (GSocketConnection *conn, const char *host, const char *fingerprint,
+                               GBytes *resume, GError **error)
+{
+  g_autoptr(ServalTlsSession) self = client_new (conn, host, fingerprint, NULL, error);
+
+  if (self == NULL)
+    return NULL;
   if (resume != NULL)
     {
       gsize size;
@@ -381,6 +402,38 @@ serval_tls_session_new_client (GSocketConnection *conn, const char *host, const 
         self->resume_fingerprint = g_strndup (data + 1, nul - data - 1);
     }
   return g_steal_pointer (&self);
+}
+
+/* The server's own credentials on the client side: a client has no trust
+ * store to need (it pins), and the certificate and key are the ones the
+ * accepting node compares with its own. Never resumed: a resumed session
+ * shows no certificate, so the peer could not tell it is a node. */
+ServalTlsSession *
+serval_tls_session_new_node_client (GSocketConnection *conn, const char *host, const char *fingerprint,
+                                    ServalTlsServer *own, GError **error)
+{
+  ServalTlsSession *self;
+
+  g_return_val_if_fail (fingerprint != NULL && *fingerprint != '\0', NULL);
+  g_return_val_if_fail (own != NULL, NULL);
+  self = client_new (conn, host, fingerprint, own->creds, error);
+  if (self != NULL)
+    self->is_node = TRUE;
+  return self;
+}
+
+/* Server side, after a full handshake: the client certificate's
+ * fingerprint, or NULL if the client sent none. */
+static char *
+client_certificate_fingerprint (gnutls_session_t gs)
+{
+  const gnutls_datum_t *certs;
+  unsigned n = 0;
+
+  certs = gnutls_certificate_get_peers (gs, &n);
+  if (certs == NULL || n == 0)
+    return NULL;
+  return fingerprint_der (certs[0].data, certs[0].size, NULL);
 }
 
 static void handshake_step (GTask *task);
@@ -498,6 +551,11 @@ handshake_step (GTask *task)
           g_free (self->peer_fingerprint);
           self->peer_fingerprint = g_strdup (self->resume_fingerprint);
         }
+      /* A resumed session shows no certificate: whatever the ticket
+       * remembers of the first one, the peer did not prove it holds the
+       * key now. */
+      else if (!self->is_client && !gnutls_session_is_resumed (self->gs))
+        self->peer_fingerprint = client_certificate_fingerprint (self->gs);
       g_task_return_boolean (task, TRUE);
     }
   g_object_unref (task);
@@ -551,7 +609,7 @@ serval_tls_session_get_resume_data (ServalTlsSession *session)
   GByteArray *out;
 
   /* Without a ticket, gnutls_session_get_data2() would wait for one. */
-  if (!session->is_client || !session->handshaken || session->peer_fingerprint == NULL ||
+  if (!session->is_client || session->is_node || !session->handshaken || session->peer_fingerprint == NULL ||
       !(gnutls_session_get_flags (session->gs) & GNUTLS_SFLAGS_SESSION_TICKET) ||
       gnutls_session_get_data2 (session->gs, &data) < 0)
     return NULL;

@@ -149,7 +149,8 @@ G_DECLARE_FINAL_TYPE (ServalTlsSession, serval_tls_session, SERVAL, TLS_SESSION,
  * directly from now on, and nothing else may read or write it). The
  * session keeps a reference to @conn and closes it when finalized; the
  * caller keeps its own reference. Session tickets are given if @server has
- * a ticket key.
+ * a ticket key. The server requests (does not require) a client
+ * certificate: see serval_tls_session_get_peer_fingerprint().
  *
  * Returns: (transfer full) (nullable): the session, not yet handshaken, or
  *   %NULL with @error set (%G_IO_ERROR_FAILED: GnuTLS refused)
@@ -180,6 +181,28 @@ ServalTlsSession *serval_tls_session_new_server (ServalTlsServer *server, GSocke
 ServalTlsSession *serval_tls_session_new_client (GSocketConnection *conn, const char *host,
                                                  const char *fingerprint, GBytes *resume,
                                                  GError **error);
+/**
+ * serval_tls_session_new_node_client:
+ * @conn: (transfer none): a connection to another node of the cluster
+ * @host: that node's host name or address
+ * @fingerprint: (not nullable): its pinned fingerprint (every node of a
+ *   cluster has the same certificate: usually @own's)
+ * @own: this node's credentials, which must outlive the session
+ * @error: return location for a #GError
+ *
+ * The client side of a node-to-node link: as serval_tls_session_new_client()
+ * with @fingerprint pinned, and it presents @own's certificate as its
+ * client certificate, signing the handshake with @own's key, so that the
+ * accepting node sees it in serval_tls_session_get_peer_fingerprint().
+ * Never resumed, and serval_tls_session_get_resume_data() gives nothing: a
+ * resumed session would show no certificate.
+ *
+ * Returns: (transfer full) (nullable): the session, not yet handshaken, or
+ *   %NULL with @error set (%G_IO_ERROR_FAILED: GnuTLS refused)
+ */
+ServalTlsSession *serval_tls_session_new_node_client (GSocketConnection *conn, const char *host,
+                                                      const char *fingerprint, ServalTlsServer *own,
+                                                      GError **error);
 
 /**
  * serval_tls_session_handshake_async:
@@ -231,12 +254,21 @@ GSocketConnection *serval_tls_session_get_connection (ServalTlsSession *session)
  * serval_tls_session_get_peer_fingerprint:
  * @session: a session
  *
- * The fingerprint of the certificate the server showed (client side), once
+ * Client side: the fingerprint of the certificate the server showed, once
  * known, also after a failed handshake; for a resumed session the one
  * pinned or verified when the resumed session was made.
  *
- * Returns: (transfer none) (nullable): the fingerprint, or %NULL (server
- *   side, or not known yet)
+ * Server side: once the handshake is done, the fingerprint of the client
+ * certificate the peer proved it holds the key of (GnuTLS checked its
+ * signature of the handshake; no authority vouches for the certificate,
+ * so only a comparison with a known fingerprint means anything). %NULL if
+ * the client sent none, which ordinary clients do not, or if the session
+ * was resumed: a ticket is no proof. Equal to
+ * serval_tls_server_get_fingerprint() (compare with
+ * serval_fingerprint_equal()): the peer is another node of the cluster.
+ *
+ * Returns: (transfer none) (nullable): the fingerprint, or %NULL (not
+ *   known yet, or none as above)
  */
 const char *serval_tls_session_get_peer_fingerprint (ServalTlsSession *session);
 /**

@@ -419,6 +419,437 @@ test_stats (Fixture *f, gconstpointer data)
   g_assert_cmpstr (serval_switch_verdict_to_string (SERVAL_SWITCH_DROP_MAC_LIMIT), ==, "mac_limit");
 }
 
+/* --- Trunk ports ---------------------------------------------------------- */
+
+/* Port 3 leaves VLAN 2 for VLAN 1, as a trunk. */
+static void
+port3_to_vlan1_trunk (Fixture *f)
+{
+  serval_switch_port_leave (f->sw, f->port[3], 2);
+  serval_switch_port_set_trunk (f->port[3], TRUE);
+  serval_switch_port_join (f->sw, f->port[3], 1);
+}
+
+/* Port 2 of the fixture as a trunk to another node. */
+static void
+test_trunk_split_horizon (Fixture *f, gconstpointer data)
+{
+  serval_switch_port_set_trunk (f->port[2], TRUE);
+  g_assert_true (serval_switch_port_get_trunk (f->port[2]));
+  g_assert_false (serval_switch_port_get_trunk (f->port[0]));
+  g_assert_true (ports_are (f, 1, (int[]){ 0, 1, 2 }, 3));
+
+  /* From the trunk: flooded to the local ports. */
+  g_assert_cmpint (send_from (f, 2, 1, BCAST, 20, 0), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[0], ==, 1);
+  g_assert_cmpuint (f->received[1], ==, 1);
+
+  /* A second trunk, in VLAN 1 too: never fed from the first. */
+  port3_to_vlan1_trunk (f);
+  reset_counts (f);
+  g_assert_cmpint (send_from (f, 2, 1, BCAST, 20, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[0] + f->received[1], ==, 2);
+  g_assert_cmpuint (f->received[3], ==, 0);
+  g_assert_cmpint (send_to_host (f, 2, 1, 999, 20, S), ==, SERVAL_SWITCH_FORWARDED); /* unknown */
+  g_assert_cmpuint (f->received[3], ==, 0);
+  /* Host 30 learned behind the other trunk: a frame for it from this
+   * trunk would cross a second node link. */
+  send_to_host (f, 3, 1, 999, 30, S);
+  reset_counts (f);
+  g_assert_cmpint (send_to_host (f, 2, 1, 30, 20, S), ==, SERVAL_SWITCH_DROP_SPLIT_HORIZON);
+  g_assert_cmpuint (f->received[0] + f->received[1] + f->received[3], ==, 0);
+  g_assert_cmpstr (serval_switch_verdict_to_string (SERVAL_SWITCH_DROP_SPLIT_HORIZON), ==, "split_horizon");
+
+  /* From a local port: to both trunks and the other local port, once each. */
+  reset_counts (f);
+  g_assert_cmpint (send_from (f, 0, 1, BCAST, 10, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[1], ==, 1);
+  g_assert_cmpuint (f->received[2], ==, 1);
+  g_assert_cmpuint (f->received[3], ==, 1);
+  reset_counts (f);
+  g_assert_cmpint (send_to_host (f, 0, 1, 30, 10, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[3], ==, 1);
+
+  /* With only trunks left, a flood from one has nowhere to go. */
+  serval_switch_port_leave (f->sw, f->port[0], 1);
+  serval_switch_port_leave (f->sw, f->port[1], 1);
+  reset_counts (f);
+  g_assert_cmpint (send_from (f, 2, 1, BCAST, 20, S), ==, SERVAL_SWITCH_DROP_NO_DEST);
+  g_assert_cmpuint (f->received[3], ==, 0);
+
+  /* Back to a local port: it floods to the other trunk again, and the
+   * VLAN's port list stayed whole through the moves. */
+  serval_switch_port_set_trunk (f->port[2], FALSE);
+  serval_switch_port_set_trunk (f->port[2], FALSE);
+  g_assert_true (ports_are (f, 1, (int[]){ 2, 3 }, 2));
+  g_assert_cmpint (send_from (f, 2, 1, BCAST, 20, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[3], ==, 1);
+  serval_switch_remove_port (f->sw, f->port[2]);
+  f->port[2] = NULL;
+  g_assert_true (ports_are (f, 1, (int[]){ 3 }, 1));
+}
+
+/* A trunk carries many members' broadcasts: their own nodes limited each
+ * of them, so the trunk's input is not limited again. */
+static void
+test_trunk_storm (Fixture *f, gconstpointer data)
+{
+  ServalSwitchLimits limits;
+  guint ok = 0;
+
+  teardown (f, NULL);
+  serval_switch_limits_init (&limits);
+  limits.storm_pps = 100;
+  limits.storm_burst = 50;
+  setup_limits (f, &limits);
+  serval_switch_port_set_trunk (f->port[2], TRUE);
+
+  /* 80 broadcasts from 80 remote members, at one instant. */
+  for (guint i = 0; i < 80; i++)
+    ok += send_from (f, 2, 1, BCAST, 1000 + i, 10 * S) == SERVAL_SWITCH_FORWARDED;
+  g_assert_cmpuint (ok, ==, 80);
+  g_assert_cmpuint (f->received[0], ==, 80);
+  g_assert_cmpuint (f->received[1], ==, 80);
+  g_assert_cmpuint (serval_switch_get_stats (f->sw)->dropped[SERVAL_SWITCH_DROP_STORM], ==, 0);
+
+  /* A local port is still limited, also in what it sends to the trunk. */
+  ok = 0;
+  for (guint i = 0; i < 80; i++)
+    ok += send_from (f, 0, 1, BCAST, 10, 10 * S) == SERVAL_SWITCH_FORWARDED;
+  g_assert_cmpuint (ok, ==, 50);
+  g_assert_cmpuint (f->received[2], ==, 50);
+}
+
+/* A trunk learns the MACs of a whole node: 1,000 of them, past
+ * max_macs_per_port, while max_macs_per_vlan still holds. */
+static void
+test_trunk_mac_limits (Fixture *f, gconstpointer data)
+{
+  ServalSwitchLimits limits;
+  guint8 mac[6];
+
+  teardown (f, NULL);
+  serval_switch_limits_init (&limits);
+  limits.max_macs_per_vlan = 1010;
+  setup_limits (f, &limits);
+  serval_switch_port_set_trunk (f->port[2], TRUE);
+  g_assert_cmpuint (limits.max_macs_per_port, <, 1000);
+
+  for (guint h = 0; h < 1000; h++)
+    g_assert_cmpint (send_to_host (f, 2, 1, 5, 1000 + h, 0), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), ==, 1000);
+  mac_of (mac, 1999);
+  g_assert_true (serval_switch_lookup (f->sw, 1, mac) == f->port[2]);
+  /* Unicast back to one of them goes to the trunk alone. */
+  reset_counts (f);
+  g_assert_cmpint (send_to_host (f, 0, 1, 1500, 10, 0), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[2], ==, 1);
+  g_assert_cmpuint (f->received[1], ==, 0);
+
+  /* 1001 MACs now; the VLAN's limit stops the trunk at 1010. */
+  for (guint h = 0; h < 9; h++)
+    g_assert_cmpint (send_to_host (f, 2, 1, 5, 3000 + h, 0), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (send_to_host (f, 2, 1, 5, 3009, 0), ==, SERVAL_SWITCH_DROP_MAC_LIMIT);
+
+  /* A MAC moving off the trunk to a local port is relearned at once. */
+  g_assert_cmpint (send_to_host (f, 1, 1, 5, 1500, 0), ==, SERVAL_SWITCH_FORWARDED);
+  mac_of (mac, 1500);
+  g_assert_true (serval_switch_lookup (f->sw, 1, mac) == f->port[1]);
+}
+
+/* --- A cluster of three nodes ---------------------------------------------
+ * Three switches, each with three local ports (0 and 1 in VLAN 1, 2 in
+ * VLAN 2) and a trunk to each other node, in both VLANs. A trunk's output
+ * queues the frame for the peer's trunk to us; cluster_drain() delivers
+ * the queue, as the node links would, and counts the crossings. */
+
+#define N_NODES 3
+#define N_LOCAL 3
+
+typedef struct _Cluster Cluster;
+
+typedef struct
+{
+  Cluster *c;
+  guint node;
+  int local; /* the local port's index, or -1 */
+  int peer;  /* a trunk's peer node, or -1 */
+} PortTag;
+
+typedef struct
+{
+  ServalSwitch *sw;
+  ServalSwitchPort *local[N_LOCAL];
+  ServalSwitchPort *trunk[N_NODES]; /* to each other node; NULL for itself */
+  guint received[N_LOCAL];
+  guint64 last_src[N_LOCAL];
+} Node;
+
+typedef struct
+{
+  guint from, to;
+  guint32 vlan;
+  gsize len;
+  guint8 data[60];
+} InFlight;
+
+struct _Cluster
+{
+  Node node[N_NODES];
+  PortTag local_tag[N_NODES][N_LOCAL];
+  PortTag trunk_tag[N_NODES][N_NODES];
+  GQueue wire; /* InFlight */
+  guint crossings;
+};
+
+static guint64
+src_of (const ServalFrame *frame)
+{
+  guint64 v = 0;
+
+  for (guint i = 6; i < 12; i++)
+    v = v << 8 | frame->data[i];
+  return v;
+}
+
+static void
+cluster_output_cb (ServalSwitchPort *port, const ServalFrame *frame, gpointer user_data)
+{
+  PortTag *tag = user_data;
+  Cluster *c = tag->c;
+
+  if (tag->local >= 0)
+    {
+      c->node[tag->node].received[tag->local]++;
+      c->node[tag->node].last_src[tag->local] = src_of (frame);
+    }
+  else
+    {
+      InFlight *w = g_new0 (InFlight, 1);
+
+      g_assert_cmpuint (frame->len, <=, sizeof w->data);
+      w->from = tag->node;
+      w->to = tag->peer;
+      w->vlan = frame->vlan;
+      w->len = frame->len;
+      memcpy (w->data, frame->data, frame->len);
+      g_queue_push_tail (&c->wire, w);
+    }
+}
+
+static void
+cluster_setup (Cluster *c, gconstpointer data)
+{
+  for (guint n = 0; n < N_NODES; n++)
+    {
+      Node *node = &c->node[n];
+
+      node->sw = serval_switch_new (NULL);
+      for (guint l = 0; l < N_LOCAL; l++)
+        {
+          c->local_tag[n][l] = (PortTag){ c, n, (int) l, -1 };
+          node->local[l] = serval_switch_add_port (node->sw, cluster_output_cb, &c->local_tag[n][l]);
+          serval_switch_port_join (node->sw, node->local[l], l < 2 ? 1 : 2);
+        }
+      for (guint p = 0; p < N_NODES; p++)
+        {
+          if (p == n)
+            continue;
+          c->trunk_tag[n][p] = (PortTag){ c, n, -1, (int) p };
+          node->trunk[p] = serval_switch_add_port (node->sw, cluster_output_cb, &c->trunk_tag[n][p]);
+          serval_switch_port_set_trunk (node->trunk[p], TRUE);
+          serval_switch_port_join (node->sw, node->trunk[p], 1);
+          serval_switch_port_join (node->sw, node->trunk[p], 2);
+        }
+    }
+  g_queue_init (&c->wire);
+}
+
+static void
+cluster_teardown (Cluster *c, gconstpointer data)
+{
+  for (guint n = 0; n < N_NODES; n++)
+    serval_switch_free (c->node[n].sw);
+  g_queue_clear_full (&c->wire, g_free);
+}
+
+/* Delivers what is on the wire until nothing is: a loop would never end,
+ * so more than a few rounds fail the test. */
+static void
+cluster_drain (Cluster *c, gint64 now)
+{
+  InFlight *w;
+  guint rounds = 0;
+
+  while ((w = g_queue_pop_head (&c->wire)) != NULL)
+    {
+      Node *to = &c->node[w->to];
+      ServalFrame frame = { w->data, w->len, w->vlan, NULL };
+
+      g_assert_cmpuint (++rounds, <, 100);
+      c->crossings++;
+      serval_switch_input (to->sw, to->trunk[w->from], &frame, now);
+      g_free (w);
+    }
+}
+
+static void
+cluster_reset (Cluster *c)
+{
+  for (guint n = 0; n < N_NODES; n++)
+    {
+      memset (c->node[n].received, 0, sizeof c->node[n].received);
+      memset (c->node[n].last_src, 0, sizeof c->node[n].last_src);
+    }
+  c->crossings = 0;
+}
+
+/* Host @src on local port @local of node @n sends to @dst; the cluster
+ * carries the frame to its end. */
+static ServalSwitchVerdict
+cluster_send (Cluster *c, guint n, guint local, guint32 vlan, const guint8 dst[6], guint src, gint64 now)
+{
+  guint8 frame[60];
+  ServalSwitchVerdict v;
+
+  make_frame (frame, dst, src);
+  v = input (c->node[n].sw, c->node[n].local[local], vlan, frame, sizeof frame, now);
+  cluster_drain (c, now);
+  return v;
+}
+
+static ServalSwitchVerdict
+cluster_send_to_host (Cluster *c, guint n, guint local, guint32 vlan, guint dst_host, guint src, gint64 now)
+{
+  guint8 dst[6];
+
+  mac_of (dst, dst_host);
+  return cluster_send (c, n, local, vlan, dst, src, now);
+}
+
+static guint
+total_received (Cluster *c)
+{
+  guint sum = 0;
+
+  for (guint n = 0; n < N_NODES; n++)
+    for (guint l = 0; l < N_LOCAL; l++)
+      sum += c->node[n].received[l];
+  return sum;
+}
+
+static ServalSwitchPort *
+cluster_lookup (Cluster *c, guint n, guint host)
+{
+  guint8 mac[6];
+
+  mac_of (mac, host);
+  return serval_switch_lookup (c->node[n].sw, 1, mac);
+}
+
+static void
+test_cluster_broadcast (Cluster *c, gconstpointer data)
+{
+  g_assert_cmpint (cluster_send (c, 0, 0, 1, BCAST, 10, 0), ==, SERVAL_SWITCH_FORWARDED);
+  /* One crossing to each other node, and none back. */
+  g_assert_cmpuint (c->crossings, ==, N_NODES - 1);
+  g_assert_cmpuint (serval_switch_get_stats (c->node[0].sw)->frames_in, ==, 1);
+  for (guint n = 0; n < N_NODES; n++)
+    {
+      /* Every member of VLAN 1 but the sender, once; VLAN 2 sees none. */
+      g_assert_cmpuint (c->node[n].received[0], ==, n == 0 ? 0 : 1);
+      g_assert_cmpuint (c->node[n].received[1], ==, 1);
+      g_assert_cmpuint (c->node[n].received[2], ==, 0);
+      g_assert_cmpuint (c->node[n].last_src[1], ==, 0x02000000000a);
+    }
+  g_assert_cmpuint (total_received (c), ==, 2 * N_NODES - 1);
+  /* Each node learned the sender where it is: locally on A, on the
+   * trunk to A elsewhere. */
+  g_assert_true (cluster_lookup (c, 0, 10) == c->node[0].local[0]);
+  g_assert_true (cluster_lookup (c, 1, 10) == c->node[1].trunk[0]);
+  g_assert_true (cluster_lookup (c, 2, 10) == c->node[2].trunk[0]);
+
+  /* Same for a broadcast from node C in VLAN 2. */
+  cluster_reset (c);
+  g_assert_cmpint (cluster_send (c, 2, 2, 2, MCAST, 30, 0), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (c->crossings, ==, N_NODES - 1);
+  g_assert_cmpuint (c->node[0].received[2] + c->node[1].received[2], ==, 2);
+  g_assert_cmpuint (total_received (c), ==, 2);
+}
+
+static void
+test_cluster_unicast (Cluster *c, gconstpointer data)
+{
+  guint64 b_in;
+
+  /* Host 10 on A asks everyone (ARP); host 20 on C answers it alone. */
+  cluster_send (c, 0, 0, 1, BCAST, 10, 0);
+  cluster_reset (c);
+  b_in = serval_switch_get_stats (c->node[1].sw)->frames_in;
+  g_assert_cmpint (cluster_send_to_host (c, 2, 1, 1, 10, 20, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (c->crossings, ==, 1);
+  g_assert_cmpuint (c->node[0].received[0], ==, 1);
+  g_assert_cmpuint (total_received (c), ==, 1);
+  g_assert_cmpuint (serval_switch_get_stats (c->node[1].sw)->frames_in, ==, b_in);
+
+  /* And now A knows where 20 is: one crossing, straight to C's port. */
+  cluster_reset (c);
+  g_assert_cmpint (cluster_send_to_host (c, 0, 0, 1, 20, 10, 2 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (c->crossings, ==, 1);
+  g_assert_cmpuint (c->node[2].received[1], ==, 1);
+  g_assert_cmpuint (total_received (c), ==, 1);
+  g_assert_cmpuint (serval_switch_get_stats (c->node[1].sw)->frames_in, ==, b_in);
+
+  /* A local destination stays on its node. */
+  cluster_send (c, 0, 1, 1, BCAST, 11, 3 * S);
+  cluster_reset (c);
+  g_assert_cmpint (cluster_send_to_host (c, 0, 0, 1, 11, 10, 3 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (c->crossings, ==, 0);
+  g_assert_cmpuint (c->node[0].received[1], ==, 1);
+}
+
+/* A member fails over from node A to node B: its first frame from B moves
+ * its MAC on every node. */
+static void
+test_cluster_mac_move (Cluster *c, gconstpointer data)
+{
+  Node *a = &c->node[0], *b = &c->node[1];
+
+  cluster_send (c, 0, 0, 1, BCAST, 10, 0);
+  cluster_send (c, 2, 1, 1, BCAST, 20, 0);
+  g_assert_true (cluster_lookup (c, 1, 10) == b->trunk[0]);
+
+  /* A still has the old session (it has not timed out yet): the MAC
+   * moves from a local port to a trunk on A, from a trunk to a local
+   * port on B, from one trunk to another on C. */
+  g_assert_cmpint (cluster_send (c, 1, 0, 1, BCAST, 10, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (cluster_lookup (c, 0, 10) == a->trunk[1]);
+  g_assert_true (cluster_lookup (c, 1, 10) == b->local[0]);
+  g_assert_true (cluster_lookup (c, 2, 10) == c->node[2].trunk[1]);
+  cluster_reset (c);
+  g_assert_cmpint (cluster_send_to_host (c, 2, 1, 1, 10, 20, 2 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (c->crossings, ==, 1);
+  g_assert_cmpuint (b->received[0], ==, 1);
+  g_assert_cmpuint (a->received[0], ==, 0);
+  g_assert_cmpuint (total_received (c), ==, 1);
+
+  /* A's old session goes; the member comes back to A on another port
+   * (unplug from B, replug on A), with a unicast frame. */
+  serval_switch_remove_port (a->sw, a->local[0]);
+  a->local[0] = NULL;
+  g_assert_true (cluster_lookup (c, 0, 10) == a->trunk[1]);
+  cluster_reset (c);
+  g_assert_cmpint (cluster_send_to_host (c, 0, 1, 1, 20, 10, 3 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (cluster_lookup (c, 0, 10) == a->local[1]);
+  g_assert_true (cluster_lookup (c, 2, 10) == c->node[2].trunk[0]);
+  g_assert_cmpuint (c->node[2].received[1], ==, 1);
+  cluster_reset (c);
+  g_assert_cmpint (cluster_send_to_host (c, 2, 1, 1, 10, 20, 4 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (a->received[1], ==, 1);
+  g_assert_cmpuint (b->received[0], ==, 0);
+  g_assert_cmpuint (c->crossings, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -436,5 +867,12 @@ main (int argc, char **argv)
   ADD ("/engine/switch/remove-port", test_remove_port);
   ADD ("/engine/switch/membership", test_membership);
   ADD ("/engine/switch/stats", test_stats);
+  ADD ("/engine/switch/trunk/split-horizon", test_trunk_split_horizon);
+  ADD ("/engine/switch/trunk/storm", test_trunk_storm);
+  ADD ("/engine/switch/trunk/mac-limits", test_trunk_mac_limits);
+#define ADD_CLUSTER(path, fn) g_test_add (path, Cluster, NULL, cluster_setup, fn, cluster_teardown)
+  ADD_CLUSTER ("/engine/switch/cluster/broadcast", test_cluster_broadcast);
+  ADD_CLUSTER ("/engine/switch/cluster/unicast", test_cluster_unicast);
+  ADD_CLUSTER ("/engine/switch/cluster/mac-move", test_cluster_mac_move);
   return g_test_run ();
 }

@@ -698,6 +698,170 @@ test_old_tls (Fixture *f, gconstpointer data)
   g_object_unref (p.listener);
 }
 
+/* --- Node links: client certificates ---------------------------------------
+ * Every node of a cluster has the same certificate and key; a node that
+ * dials another shows it as its client certificate, and the accepting
+ * node compares the fingerprint with its own. */
+
+typedef struct
+{
+  gboolean done;
+  GError *error;
+} HandshakeResult;
+
+static void
+client_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HandshakeResult *r = user_data;
+
+  serval_tls_session_handshake_finish (SERVAL_TLS_SESSION (source), result, &r->error);
+  r->done = TRUE;
+}
+
+/* Dials the fixture's server as a node with @own's certificate, pinning
+ * @pin. On success, waits until the server side has its session too. */
+static ServalTlsSession *
+node_connect (Fixture *f, ServalTlsServer *own, const char *pin, GError **error)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(ServalTlsSession) session = NULL;
+  HandshakeResult r = { FALSE, NULL };
+  guint handshakes = f->server_handshakes;
+  guint failures = f->server_failures;
+
+  conn = g_socket_client_connect_to_host (client, f->address, 0, NULL, error);
+  g_assert_no_error (*error);
+  session = serval_tls_session_new_node_client (conn, "127.0.0.1", pin, own, error);
+  g_assert_no_error (*error);
+  serval_tls_session_handshake_async (session, NULL, client_handshake_cb, &r);
+  g_assert_true (run_until (&r.done));
+  if (r.error != NULL)
+    {
+      /* The server hears of it through an alert. */
+      g_assert_true (test_iterate_until_count (&f->server_failures, failures + 1));
+      g_propagate_error (error, r.error);
+      return NULL;
+    }
+  g_assert_true (test_iterate_until_count (&f->server_handshakes, handshakes + 1));
+  return g_steal_pointer (&session);
+}
+
+static ServalTlsServer *
+make_tls_server2 (void)
+{
+  g_autofree char *cert2_path = test_cert_file (TEST_CERT2);
+  g_autofree char *key2_path = test_cert_file (TEST_KEY2);
+  g_autoptr(GError) error = NULL;
+  ServalTlsServer *tls = serval_tls_server_new (cert2_path, key2_path, NULL, &error);
+
+  g_assert_no_error (error);
+  return tls;
+}
+
+static void
+test_node_same_cert (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalTlsSession) node = node_connect (f, f->tls, f->fingerprint, &error);
+  const char *peer;
+
+  g_assert_no_error (error);
+  g_assert_false (serval_tls_session_is_resumed (f->server_session));
+  peer = serval_tls_session_get_peer_fingerprint (f->server_session);
+  g_assert_nonnull (peer);
+  g_assert_true (serval_fingerprint_equal (peer, serval_tls_server_get_fingerprint (f->tls)));
+  g_assert_cmpstr (peer, ==, f->fingerprint);
+  /* The node checked the server as a pinning client does. */
+  g_assert_cmpstr (serval_tls_session_get_peer_fingerprint (node), ==, f->fingerprint);
+  g_assert_null (serval_tls_session_get_resume_data (node));
+}
+
+static void
+test_node_other_cert (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalTlsServer) other = make_tls_server2 ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalTlsSession) node = NULL;
+  const char *peer;
+
+  /* Another key pair: the server sees who it is, and that it is not a node. */
+  node = node_connect (f, other, f->fingerprint, &error);
+  g_assert_no_error (error);
+  peer = serval_tls_session_get_peer_fingerprint (f->server_session);
+  g_assert_nonnull (peer);
+  g_assert_cmpstr (peer, ==, serval_tls_server_get_fingerprint (other));
+  g_assert_false (serval_fingerprint_equal (peer, f->fingerprint));
+  g_clear_object (&node);
+
+  /* A node expecting its own certificate on the other side refuses a
+   * server whose fingerprint is not the one it pinned. */
+  node = node_connect (f, other, serval_tls_server_get_fingerprint (other), &error);
+  g_assert_error (error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH);
+  g_assert_null (node);
+}
+
+static void
+test_node_plain_client (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) first = connect_ok (f, f->fingerprint, NULL);
+  g_autoptr(GBytes) resume = serval_link_get_resume_data (first);
+  g_autoptr(ServalLink) second = NULL;
+
+  /* An ordinary client sends no certificate: the handshake works, and
+   * resumes as before. */
+  g_assert_null (serval_tls_session_get_peer_fingerprint (f->server_session));
+  g_assert_nonnull (resume);
+  serval_link_close (first, NULL);
+  second = connect_ok (f, f->fingerprint, resume);
+  g_assert_true (serval_tls_session_is_resumed (f->server_session));
+  g_assert_null (serval_tls_session_get_peer_fingerprint (f->server_session));
+  send_frames (f, second, 10);
+}
+
+/* A ticket from a session in which a client showed the node certificate,
+ * then used by a client that shows none: no certificate was proven in the
+ * resumed session, so the server must not report one. (A node client
+ * never resumes; GnuTLS's own API stands in for an attacker holding such
+ * a ticket.) */
+static void
+test_node_resumed_ticket (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalTlsSession) node = node_connect (f, f->tls, f->fingerprint, &error);
+  g_autoptr(ServalLink) link = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(ServalTlsSession) plain = NULL;
+  gnutls_datum_t ticket = { NULL, 0 };
+  HandshakeResult r = { FALSE, NULL };
+  guint handshakes;
+
+  g_assert_no_error (error);
+  /* Read the server's first messages, and the ticket before them. */
+  f->client_got_hello = FALSE;
+  link = serval_link_new_tls (node, "node");
+  serval_link_set_handlers (link, client_message_cb, NULL, f);
+  serval_link_start (link);
+  g_assert_true (run_until (&f->client_got_hello));
+  g_assert_cmpint (gnutls_session_get_data2 (serval_tls_session_get_gnutls (node), &ticket), ==, 0);
+  serval_link_close (link, NULL);
+
+  handshakes = f->server_handshakes;
+  conn = g_socket_client_connect_to_host (client, f->address, 0, NULL, &error);
+  g_assert_no_error (error);
+  plain = serval_tls_session_new_client (conn, "127.0.0.1", f->fingerprint, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gnutls_session_set_data (serval_tls_session_get_gnutls (plain), ticket.data, ticket.size), ==, 0);
+  gnutls_free (ticket.data);
+  serval_tls_session_handshake_async (plain, NULL, client_handshake_cb, &r);
+  g_assert_true (run_until (&r.done));
+  g_assert_no_error (r.error);
+  g_assert_true (test_iterate_until_count (&f->server_handshakes, handshakes + 1));
+  g_assert_true (serval_tls_session_is_resumed (f->server_session));
+  g_assert_null (serval_tls_session_get_peer_fingerprint (f->server_session));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -712,5 +876,9 @@ main (int argc, char **argv)
   g_test_add ("/tls/old-tls", Fixture, NULL, setup, test_old_tls, teardown);
   g_test_add ("/tls/timeout", Fixture, NULL, setup, test_timeout, teardown);
   g_test_add ("/tls/first-message", Fixture, NULL, setup, test_first_message, teardown);
+  g_test_add ("/tls/node/same-cert", Fixture, NULL, setup, test_node_same_cert, teardown);
+  g_test_add ("/tls/node/other-cert", Fixture, NULL, setup, test_node_other_cert, teardown);
+  g_test_add ("/tls/node/plain-client", Fixture, NULL, setup, test_node_plain_client, teardown);
+  g_test_add ("/tls/node/resumed-ticket", Fixture, NULL, setup, test_node_resumed_ticket, teardown);
   return g_test_run ();
 }
