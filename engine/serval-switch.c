@@ -327,6 +327,23 @@ serval_switch_lookup (ServalSwitch *sw, guint32 tag, const guint8 mac[6])
   return e->port;
 }
 
+gboolean
+serval_switch_forget (ServalSwitch *sw, guint32 tag, const guint8 mac[6])
+{
+  Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
+  guint64 key = mac_key (mac);
+  Entry *e;
+  Membership *m;
+
+  if (vlan == NULL || (e = g_hash_table_lookup (vlan->fdb, &key)) == NULL)
+    return FALSE;
+  m = port_membership (e->port, tag);
+  if (m != NULL && m->n_macs > 0)
+    m->n_macs--;
+  g_hash_table_remove (vlan->fdb, &key);
+  return TRUE;
+}
+
 static ServalSwitchVerdict
 drop (ServalSwitch *sw, ServalSwitchVerdict verdict)
 {

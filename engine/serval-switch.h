@@ -331,6 +331,20 @@ guint serval_switch_age (ServalSwitch *sw, gint64 now_us);
  */
 ServalSwitchPort *serval_switch_lookup (ServalSwitch *sw, guint32 vlan, const guint8 mac[6]);
 /**
+ * serval_switch_forget:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @mac: a MAC address
+ *
+ * Forgets where @mac was learned in @vlan, so that frames to it are flooded
+ * until it is learned again. A cluster node calls it when a member shows up
+ * on another node (it joined there after a failover): the old entry would
+ * send its frames to the node it left until they age out.
+ *
+ * Returns: %TRUE if an entry was forgotten
+ */
+gboolean serval_switch_forget (ServalSwitch *sw, guint32 vlan, const guint8 mac[6]);
+/**
  * serval_switch_n_macs:
  * @sw: a switch
  * @vlan: the VLAN tag

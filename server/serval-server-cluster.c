@@ -81,7 +81,13 @@ static void
 member_added_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMember *member, gpointer data)
 {
   ServalServer *server = data;
+  Session *peer = g_hash_table_lookup (server->peers, serval_member_get_node (member));
+  ServalSwitchPort *port = serval_switch_lookup (server->sw, tag, serval_member_get_mac_bytes (member));
 
+  /* A member that failed over from another node (or from this one): where
+   * its MAC was learned is out of date until it sends a frame. */
+  if (port != NULL && (peer == NULL || port != peer->port))
+    serval_switch_forget (server->sw, tag, serval_member_get_mac_bytes (member));
   count_add (server, serval_member_get_node (member), tag, +1);
   tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_JOINED);
 }

@@ -173,6 +173,8 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
                                      g_get_real_time () / G_USEC_PER_SEC);
       g_hash_table_insert (s->vlans, GUINT_TO_POINTER (tag), m);
       serval_switch_port_join (server->sw, s->port, tag);
+      /* Learned on another node's trunk before it failed over here. */
+      serval_switch_forget (server->sw, tag, req->mac);
       broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_JOINED);
       serval_server_cluster_publish (server, tag, name, m->member);
       g_message ("%s@%s joined VLAN “%s”", s->user, s->host, name);

@@ -522,6 +522,29 @@ test_trunk_storm (Fixture *f, gconstpointer data)
 
 /* A trunk learns the MACs of a whole node: 1,000 of them, past
  * max_macs_per_port, while max_macs_per_vlan still holds. */
+/* A member that moved to another node is forgotten when the registry says
+ * so: its frames are flooded (and reach it there) instead of going to the
+ * port it left, and the old port's count of MACs goes down. */
+static void
+test_forget (Fixture *f, gconstpointer data)
+{
+  guint8 mac[6];
+
+  send_to_host (f, 1, 1, 99, 11, 0); /* host 11 learned on port 1 */
+  mac_of (mac, 11);
+  g_assert_true (serval_switch_lookup (f->sw, 1, mac) == f->port[1]);
+  g_assert_true (serval_switch_forget (f->sw, 1, mac));
+  g_assert_null (serval_switch_lookup (f->sw, 1, mac));
+  g_assert_false (serval_switch_forget (f->sw, 1, mac));
+  g_assert_false (serval_switch_forget (f->sw, 2, mac));
+  g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), ==, 0);
+
+  reset_counts (f);
+  g_assert_cmpint (send_to_host (f, 0, 1, 11, 10, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[1], ==, 1);
+  g_assert_cmpuint (f->received[2], ==, 1); /* flooded */
+}
+
 static void
 test_trunk_mac_limits (Fixture *f, gconstpointer data)
 {
@@ -867,6 +890,7 @@ main (int argc, char **argv)
   ADD ("/engine/switch/remove-port", test_remove_port);
   ADD ("/engine/switch/membership", test_membership);
   ADD ("/engine/switch/stats", test_stats);
+  ADD ("/engine/switch/forget", test_forget);
   ADD ("/engine/switch/trunk/split-horizon", test_trunk_split_horizon);
   ADD ("/engine/switch/trunk/storm", test_trunk_storm);
   ADD ("/engine/switch/trunk/mac-limits", test_trunk_mac_limits);
