@@ -16,8 +16,9 @@
 struct _ServalEtcd
 {
   GStrv endpoints;
-  char *text;    /* the endpoints, for messages */
-  guint current; /* the endpoint that answered last */
+  char *text;         /* the endpoints, for messages */
+  guint current;      /* the endpoint that answered last */
+  gint64 last_answer; /* monotonic time of the last HTTP answer, any status */
   SoupSession *requests;
   SoupSession *watches;
 };
@@ -80,6 +81,12 @@ const char *
 serval_etcd_get_endpoints (ServalEtcd *etcd)
 {
   return etcd->text;
+}
+
+gint64
+serval_etcd_get_last_answer (ServalEtcd *etcd)
+{
+  return etcd->last_answer;
 }
 
 /* --- JSON ------------------------------------------------------------------- */
@@ -240,6 +247,8 @@ call_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   /* The client may be gone (the store closed): touch nothing of it. */
   if (g_task_return_error_if_cancelled (task))
     return;
+  if (status != SOUP_STATUS_NONE)
+    c->etcd->last_answer = g_get_monotonic_time ();
   if (body == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

@@ -17,6 +17,10 @@ ServalEtcd *serval_etcd_new (const char *endpoints, GError **error);
 void serval_etcd_free (ServalEtcd *etcd);
 /* "http://a:2379, http://b:2379", for messages. */
 const char *serval_etcd_get_endpoints (ServalEtcd *etcd);
+/* The monotonic time at which an endpoint last answered a call with HTTP,
+ * whatever the status (a member without quorum still answers), or 0: tells
+ * a cluster without quorum from one that cannot be reached at all. */
+gint64 serval_etcd_get_last_answer (ServalEtcd *etcd);
 
 /* POSTs @body to /v3/@method ("kv/range") at the current endpoint, and at
  * the next ones when it does not answer: after any failure if @idempotent,

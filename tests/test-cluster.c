@@ -1,0 +1,381 @@
+/* test-cluster.c: the cluster's registry (server/serval-cluster.h) against
+ * the real etcd in $SERVAL_TEST_ETCD (tests/etcd/with-etcd.sh starts one):
+ * two nodes in one process see each other and each other's members, a
+ * foreign certificate and a taken name are refused, and a node that stops
+ * keeping its lease alive disappears from the others.
+ *
+ * The tests share that etcd: each names its nodes after itself and uses
+ * VLAN tags of its own, and counts only the events about its own nodes.
+ *
+ * With $SERVAL_TEST_ETCD_CTL (tests/etcd/test-cluster-quorum.sh), the etcd
+ * is a cluster of three that the test can kill members of: the quorum test
+ * runs, and only it.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "serval-cluster.h"
+#include "test-loop-util.h"
+
+#define FINGERPRINT "5E:24:AA:01:9C:3D:70:11"
+#define TTL         2
+
+typedef struct
+{
+  char *node; /* the node whose news count */
+  guint node_added, node_removed;
+  guint member_added, member_updated, member_removed;
+  guint32 tag;
+  char *vlan;
+  ServalMember *member;
+} Events;
+
+static void
+events_clear (Events *ev)
+{
+  g_free (ev->node);
+  g_free (ev->vlan);
+  g_clear_object (&ev->member);
+}
+
+static void
+node_added_cb (ServalCluster *c, ServalNodeInfo *info, Events *ev)
+{
+  if (g_strcmp0 (info->name, ev->node) == 0)
+    ev->node_added++;
+}
+
+static void
+node_removed_cb (ServalCluster *c, const char *name, Events *ev)
+{
+  if (g_strcmp0 (name, ev->node) == 0)
+    ev->node_removed++;
+}
+
+static void
+member_cb (ServalCluster *c, guint tag, const char *vlan, ServalMember *m, Events *ev, guint *count)
+{
+  if (g_strcmp0 (serval_member_get_node (m), ev->node) != 0)
+    return;
+  ev->tag = tag;
+  g_free (ev->vlan);
+  ev->vlan = g_strdup (vlan);
+  g_set_object (&ev->member, m);
+  (*count)++;
+}
+
+static void
+member_added_cb (ServalCluster *c, guint tag, const char *vlan, ServalMember *m, Events *ev)
+{
+  member_cb (c, tag, vlan, m, ev, &ev->member_added);
+}
+
+static void
+member_updated_cb (ServalCluster *c, guint tag, const char *vlan, ServalMember *m, Events *ev)
+{
+  member_cb (c, tag, vlan, m, ev, &ev->member_updated);
+}
+
+static void
+member_removed_cb (ServalCluster *c, guint tag, const char *vlan, ServalMember *m, Events *ev)
+{
+  member_cb (c, tag, vlan, m, ev, &ev->member_removed);
+}
+
+/* Counts in @ev what @c hears about node @node. */
+static void
+listen_for (ServalCluster *c, Events *ev, const char *node)
+{
+  ev->node = g_strdup (node);
+  g_signal_connect (c, "node-added", G_CALLBACK (node_added_cb), ev);
+  g_signal_connect (c, "node-removed", G_CALLBACK (node_removed_cb), ev);
+  g_signal_connect (c, "member-added", G_CALLBACK (member_added_cb), ev);
+  g_signal_connect (c, "member-updated", G_CALLBACK (member_updated_cb), ev);
+  g_signal_connect (c, "member-removed", G_CALLBACK (member_removed_cb), ev);
+}
+
+typedef struct
+{
+  gboolean done, ok;
+  GError *error;
+} Started;
+
+static void
+started_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Started *s = data;
+
+  s->ok = serval_cluster_start_finish (SERVAL_CLUSTER (source), result, &s->error);
+  s->done = TRUE;
+}
+
+static gboolean
+started (gpointer data)
+{
+  return ((Started *) data)->done;
+}
+
+/* "NAME-PID": etcd outlives no test run, but names stay apart anyway. */
+static char *
+node_name (const char *name)
+{
+  return g_strdup_printf ("%s-%d", name, (int) getpid ());
+}
+
+/* Starts node @name; NULL with @error if the start failed. */
+static ServalCluster *
+start_node (const char *name, const char *fingerprint, GError **error)
+{
+  static const char *const advertise[] = { "198.51.100.7:4433", "[2001:db8::7]:4433", NULL };
+  g_autofree char *peer = g_strdup_printf ("%s.example:7443", name);
+  g_autoptr(ServalCluster) c = serval_cluster_new (g_getenv ("SERVAL_TEST_ETCD"), name, advertise, peer, fingerprint,
+                                                    TTL, error);
+  Started s = { 0 };
+
+  g_assert_nonnull (c);
+  g_assert_cmpint (serval_cluster_get_state (c), ==, SERVAL_CLUSTER_STARTING);
+  serval_cluster_start_async (c, NULL, started_cb, &s);
+  g_assert_true (test_iterate_until (started, &s));
+  if (!s.ok)
+    {
+      g_propagate_error (error, s.error);
+      return NULL;
+    }
+  g_assert_cmpint (serval_cluster_get_state (c), ==, SERVAL_CLUSTER_OK);
+  return g_steal_pointer (&c);
+}
+
+/* Starts node @name with the cluster's certificate, which must work. */
+static ServalCluster *
+start_ok (const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  ServalCluster *c = start_node (name, FINGERPRINT, &error);
+
+  g_assert_no_error (error);
+  return c;
+}
+
+static ServalMember *
+new_member (const char *user, guint8 last, const char *address)
+{
+  const guint8 mac[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, last };
+  const char *addresses[] = { address, "fe80::1", NULL };
+
+  return serval_member_new (user, "laptop", mac, addresses, NULL, 1700000000);
+}
+
+static gboolean
+has_node (ServalCluster *c, const char *name)
+{
+  g_autoptr(GPtrArray) nodes = serval_cluster_get_nodes (c);
+
+  for (guint i = 0; i < nodes->len; i++)
+    if (strcmp (((ServalNodeInfo *) nodes->pdata[i])->name, name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct
+{
+  ServalCluster *c;
+  const char *name;
+} HasNode;
+
+static gboolean
+sees_node (gpointer data)
+{
+  HasNode *h = data;
+
+  return has_node (h->c, h->name);
+}
+
+static void
+test_directory (void)
+{
+  g_autofree char *a_name = node_name ("dir-a"), *b_name = node_name ("dir-b");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalCluster) a = start_ok (a_name);
+  g_autoptr(ServalCluster) b = start_ok (b_name);
+  g_autoptr(ServalMember) m = new_member ("alice", 1, "10.7.0.5");
+  g_autoptr(ServalMember) moved = new_member ("alice", 1, "10.7.0.6");
+  g_autoptr(GPtrArray) nodes = NULL, members = NULL;
+  HasNode a_sees_b = { a, b_name };
+  ServalNodeInfo *info = NULL;
+  Events ev = { 0 };
+
+  g_assert_no_error (error);
+  listen_for (b, &ev, a_name);
+  /* b read a's key at start; a hears of b through its watch. */
+  g_assert_true (has_node (b, a_name) && has_node (b, b_name));
+  g_assert_true (test_iterate_until (sees_node, &a_sees_b));
+  nodes = serval_cluster_get_nodes (b);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      g_assert_true (i == 0 || strcmp (((ServalNodeInfo *) nodes->pdata[i - 1])->name,
+                                       ((ServalNodeInfo *) nodes->pdata[i])->name) < 0);
+      if (strcmp (((ServalNodeInfo *) nodes->pdata[i])->name, a_name) == 0)
+        info = serval_node_info_copy (nodes->pdata[i]);
+    }
+  g_assert_nonnull (info);
+  g_assert_cmpstr (info->advertise[0], ==, "198.51.100.7:4433");
+  g_assert_cmpstr (info->advertise[1], ==, "[2001:db8::7]:4433");
+  g_assert_null (info->advertise[2]);
+  g_assert_true (g_str_has_suffix (info->peer, ".example:7443"));
+  g_assert_cmpint (info->since, >, 1700000000);
+  serval_node_info_free (info);
+
+  serval_cluster_publish_member (a, 101, "red", m);
+  g_assert_true (test_iterate_until_count (&ev.member_added, 1));
+  g_assert_cmpuint (ev.tag, ==, 101);
+  g_assert_cmpstr (ev.vlan, ==, "red");
+  members = serval_cluster_get_members (b, 101);
+  g_assert_cmpuint (members->len, ==, 1);
+  g_assert_cmpstr (serval_member_get_user (members->pdata[0]), ==, "alice");
+  g_assert_cmpstr (serval_member_get_host (members->pdata[0]), ==, "laptop");
+  g_assert_cmpstr (serval_member_get_mac (members->pdata[0]), ==, "02:00:5e:10:00:01");
+  g_assert_cmpstr (serval_member_get_addresses (members->pdata[0])[0], ==, "10.7.0.5");
+  g_assert_cmpstr (serval_member_get_addresses (members->pdata[0])[1], ==, "fe80::1");
+  g_assert_cmpstr (serval_member_get_node (members->pdata[0]), ==, a_name);
+  g_assert_cmpint (serval_member_get_since (members->pdata[0]), ==, 1700000000);
+  g_clear_pointer (&members, g_ptr_array_unref);
+  /* A node's own members are not in its directory. */
+  members = serval_cluster_get_members (a, 101);
+  g_assert_cmpuint (members->len, ==, 0);
+  g_clear_pointer (&members, g_ptr_array_unref);
+
+  serval_cluster_publish_member (a, 101, "red", moved);
+  g_assert_true (test_iterate_until_count (&ev.member_updated, 1));
+  g_assert_cmpstr (serval_member_get_addresses (ev.member)[0], ==, "10.7.0.6");
+
+  serval_cluster_withdraw_member (a, 101, serval_member_get_mac_bytes (m));
+  g_assert_true (test_iterate_until_count (&ev.member_removed, 1));
+  g_assert_cmpstr (serval_member_get_user (ev.member), ==, "alice");
+  members = serval_cluster_get_members (b, 101);
+  g_assert_cmpuint (members->len, ==, 0);
+  g_clear_pointer (&members, g_ptr_array_unref);
+
+  /* Three changes of one key at once: one write at a time, the first,
+   * then the last; the withdraw between them never reaches etcd. */
+  serval_cluster_publish_member (a, 102, "blue", m);
+  serval_cluster_withdraw_member (a, 102, serval_member_get_mac_bytes (m));
+  serval_cluster_publish_member (a, 102, "blue", moved);
+  g_assert_true (test_iterate_until_count (&ev.member_updated, 2));
+  g_assert_cmpuint (ev.member_added, ==, 2);
+  g_assert_cmpuint (ev.member_removed, ==, 1);
+  g_assert_cmpstr (serval_member_get_addresses (ev.member)[0], ==, "10.7.0.6");
+  members = serval_cluster_get_members (b, 102);
+  g_assert_cmpuint (members->len, ==, 1);
+  events_clear (&ev);
+}
+
+static void
+test_foreign_certificate (void)
+{
+  g_autofree char *name = node_name ("cert");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalCluster) first = start_node (name, FINGERPRINT, &error);
+  g_autofree char *other = node_name ("cert-other"), *same = node_name ("cert-same");
+  g_autoptr(ServalCluster) c = NULL;
+
+  /* The cluster has FINGERPRINT (the first node of the run recorded it):
+   * the same in another spelling is the same. */
+  g_assert_no_error (error);
+  g_clear_object (&first);
+  first = start_node (same, "5e24aa019c3d7011", &error);
+  g_assert_no_error (error);
+  c = start_node (other, "00:11:22:33:44:55:66:77", &error);
+  g_assert_null (c);
+  g_assert_error (error, SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_UNKNOWN_KEY);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "00:11:22:33:44:55:66:77"));
+  g_assert_nonnull (strstr (error->message, FINGERPRINT));
+  g_assert_nonnull (strstr (error->message, "cert.pem and key.pem"));
+}
+
+static void
+test_name_taken (void)
+{
+  g_autofree char *name = node_name ("taken");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalCluster) a = start_node (name, FINGERPRINT, &error);
+  g_autoptr(ServalCluster) again = NULL;
+
+  g_assert_no_error (error);
+  again = start_node (name, FINGERPRINT, &error);
+  g_assert_null (again);
+  g_assert_error (error, SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_NAME_TAKEN);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, name));
+  /* The first goes on as if nothing happened. */
+  g_assert_cmpint (serval_cluster_get_state (a), ==, SERVAL_CLUSTER_OK);
+  g_assert_true (has_node (a, name));
+}
+
+/* A node that stops keeping its lease alive (a crash: nothing withdrawn,
+ * nothing revoked) is gone from the others once its lease expired. */
+static void
+test_crash (void)
+{
+  g_autofree char *a_name = node_name ("crash-a"), *b_name = node_name ("crash-b");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalCluster) a = start_ok (a_name);
+  g_autoptr(ServalCluster) b = start_ok (b_name);
+  g_autoptr(ServalMember) m = new_member ("bob", 2, "10.9.0.2");
+  g_autoptr(ServalMember) m2 = new_member ("carol", 3, "10.9.0.3");
+  Events ev = { 0 };
+
+  g_assert_no_error (error);
+  listen_for (b, &ev, a_name);
+  serval_cluster_publish_member (a, 201, "green", m);
+  serval_cluster_publish_member (a, 202, "green2", m2);
+  g_assert_true (test_iterate_until_count (&ev.member_added, 2));
+  g_clear_object (&a);
+  g_assert_true (test_iterate_until_count (&ev.node_removed, 1));
+  g_assert_true (test_iterate_until_count (&ev.member_removed, 2));
+  g_assert_false (has_node (b, a_name));
+  g_assert_cmpint (serval_cluster_get_state (b), ==, SERVAL_CLUSTER_OK);
+  /* The name is free again. */
+  a = start_node (a_name, FINGERPRINT, &error);
+  g_assert_no_error (error);
+  g_assert_true (test_iterate_until_count (&ev.node_added, 1));
+  events_clear (&ev);
+}
+
+static void
+test_states (void)
+{
+  for (ServalClusterState s = SERVAL_CLUSTER_STARTING; s <= SERVAL_CLUSTER_CUT_OFF; s++)
+    {
+      const char *text = serval_cluster_state_describe (s);
+
+      g_assert_true (g_ascii_isupper (text[0]) || text[0] == 'e');
+      g_assert_null (strchr (text, '\n'));
+    }
+  g_assert_nonnull (strstr (serval_cluster_state_describe (SERVAL_CLUSTER_CUT_OFF), "stop serving"));
+}
+
+static void
+test_etcd_missing (void)
+{
+  g_test_skip ("No etcd: run through “meson test” (tests/etcd/with-etcd.sh starts one), or set SERVAL_TEST_ETCD");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  test_add_in_own_context ("/server/cluster/states", test_states);
+  if (g_getenv ("SERVAL_TEST_ETCD") == NULL)
+    {
+      g_test_add_func ("/server/cluster/etcd-missing", test_etcd_missing);
+      return g_test_run ();
+    }
+  test_add_in_own_context ("/server/cluster/directory", test_directory);
+  test_add_in_own_context ("/server/cluster/foreign-certificate", test_foreign_certificate);
+  test_add_in_own_context ("/server/cluster/name-taken", test_name_taken);
+  test_add_in_own_context ("/server/cluster/crash", test_crash);
+  return g_test_run ();
+}
