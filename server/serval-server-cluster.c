@@ -197,9 +197,10 @@ state_cb (GObject *object, GParamSpec *pspec, gpointer data)
   ServalClusterState state = serval_cluster_get_state (server->cluster);
   g_autoptr(GList) sessions = NULL;
 
-  g_message ("Cluster store: %s", serval_cluster_state_describe (server->cluster));
   if (state != SERVAL_CLUSTER_CUT_OFF)
     return;
+  g_warning ("Cut off from the cluster store for longer than this node's lease: its clients are sent "
+             "to the other nodes, and it takes none until etcd is back");
   sessions = g_hash_table_get_keys (server->sessions);
   for (GList *l = sessions; l != NULL; l = l->next)
     serval_session_close (l->data, SERVAL_ERROR_CODE_SHUTTING_DOWN,
@@ -212,7 +213,7 @@ serval_server_cluster_refusal (ServalServer *server)
 {
   if (server->cluster == NULL || serval_cluster_get_state (server->cluster) == SERVAL_CLUSTER_OK)
     return NULL;
-  return g_strdup (serval_cluster_state_describe (server->cluster));
+  return g_strdup (serval_cluster_state_describe (serval_cluster_get_state (server->cluster)));
 }
 
 void

@@ -68,7 +68,8 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   ServalLink *link;
   char *peer, *addr;
-  g_autofree char *node_fp = NULL;
+  const char *node_fp;
+  gboolean node_cert;
   Session *s;
 
   handshake_uncount (hs);
@@ -93,10 +94,11 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     server->stats.tls_resumed++;
   /* A client certificate that is the cluster's own: another node. */
   node_fp = serval_tls_session_get_peer_fingerprint (hs->tls);
+  node_cert = server->cluster != NULL && node_fp != NULL && serval_fingerprint_equal (node_fp, server->fingerprint);
   link = serval_link_new_tls (hs->tls, peer);
   handshake_free (hs);
   s = serval_session_new (server, link, peer, addr);
-  s->node_cert = server->cluster != NULL && node_fp != NULL && serval_fingerprint_equal (node_fp, server->fingerprint);
+  s->node_cert = node_cert;
 }
 
 /* Names the peer of @conn in @hs, for the logs and the per-address counts. */

@@ -32,7 +32,8 @@ serval_session_unref (Session *s)
 static const char *
 session_name (Session *s)
 {
-  return s->user != NULL ? s->user : s->peer;
+  return s->node != NULL ? s->node : s->user != NULL ? s->user :
+                                                       s->peer;
 }
 
 static void
@@ -202,6 +203,19 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
         serval_request_parse (msg, &req);
         handle_request (s, &req);
       }
+      break;
+    case SERVAL_MESSAGE_EVENT:
+      if (s->node != NULL)
+        {
+          /* Another node says bye (it shuts down, or left the cluster). */
+          g_auto(ServalEvent) ev = { 0 };
+
+          serval_event_parse (msg, &ev);
+          if (ev.kind == SERVAL_EVENT_BYE)
+            g_message ("Node “%s” closes its link: %s", s->node, ev.text != NULL ? ev.text : "");
+          break;
+        }
+      protocol_violation (s, "a client may send only hello, requests, data and pings");
       break;
     default:
       protocol_violation (s, "a client may send only hello, requests, data and pings");
