@@ -7,7 +7,8 @@
  * /serval-live/ fills the directory; a watch from the next revision keeps
  * it current. A timer every TTL/3 sends the keepalive; a keepalive that
  * hangs (a member without quorum holds it about 7 s before its 503) is
- * doubled by a serializable read, which such a member answers at once, so
+ * doubled by a serializable read at every endpoint, which such a member
+ * answers at once (and one that hangs hides no other), so
  * that "etcd answers" (NO_QUORUM) and "nothing answers" (CUT_OFF) stay
  * apart. A lost lease, or any answer after CUT_OFF, takes a new lease:
  * this node's key and everything it published are written again under it,
@@ -479,10 +480,9 @@ static void
 probe_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) response = serval_etcd_call_finish (NULL, result, &error);
   ServalCluster *self = data;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!serval_etcd_probe_finish (NULL, result, &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->probing = FALSE;
   judge (self);
@@ -503,16 +503,13 @@ tick_cb (gpointer data)
       self->keepalive_sent = now;
       call (self, "lease/keepalive", body, keepalive_cb, self);
     }
-  else if (!self->probing && (self->renewing || now - self->keepalive_sent > self->ttl * G_USEC_PER_SEC / 3))
+  else if (!self->probing)
     {
-      /* A member without quorum answers a serializable read at once. */
-      g_autofree char *key = serval_cluster_node_key (self->node);
-      JsonObject *body = serval_cluster_key_request (key);
-
-      json_object_set_boolean_member (body, "serializable", TRUE);
-      json_object_set_boolean_member (body, "count_only", TRUE);
+      /* Every endpoint at once, each tick while the keepalive is under way
+       * (a member without quorum holds it 7 s before its 503) or there is
+       * no lease: tells "etcd answers" from "nothing answers" in time. */
       self->probing = TRUE;
-      call (self, "kv/range", body, probe_cb, self);
+      serval_etcd_probe_async (self->etcd, self->cancellable, probe_cb, self);
     }
   judge (self);
   return G_SOURCE_CONTINUE;

@@ -357,6 +357,96 @@ test_states (void)
   g_assert_nonnull (strstr (serval_cluster_state_describe (SERVAL_CLUSTER_CUT_OFF), "stop serving"));
 }
 
+/* --- with a cluster of three (tests/etcd/test-cluster-quorum.sh) ------------------ */
+
+/* Kills (@what "kill") or starts ("start") etcd member @i. */
+static void
+etcd_member (const char *what, int i)
+{
+  g_autofree char *index = g_strdup_printf ("%d", i);
+  const char *argv[] = { g_getenv ("SERVAL_TEST_ETCD_CTL"), "--ctl", what, index, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_test_message ("etcd member %d: %s", i, what);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+typedef struct
+{
+  ServalCluster *c;
+  ServalClusterState state;
+} InState;
+
+static gboolean
+in_state (gpointer data)
+{
+  InState *s = data;
+
+  return serval_cluster_get_state (s->c) == s->state;
+}
+
+static void
+state_cb (ServalCluster *c, GParamSpec *pspec, gboolean *seen_cut_off)
+{
+  g_test_message ("%p state: %s", c, serval_cluster_state_describe (serval_cluster_get_state (c)));
+  if (serval_cluster_get_state (c) == SERVAL_CLUSTER_CUT_OFF)
+    *seen_cut_off = TRUE;
+}
+
+/* Quorum lost: etcd answers, the lease is kept (NO_QUORUM, never CUT_OFF)
+ * and lives on when the quorum is back, so that no other node saw this one
+ * go. Then no member at all: CUT_OFF; back: a new lease, and what the node
+ * published is there again. */
+static void
+test_quorum (void)
+{
+  g_autofree char *a_name = node_name ("q-a"), *b_name = node_name ("q-b");
+  g_autoptr(ServalCluster) a = start_ok (a_name);
+  g_autoptr(ServalCluster) b = start_ok (b_name);
+  g_autoptr(ServalMember) m = new_member ("dave", 4, "10.4.0.4");
+  g_autoptr(GPtrArray) members = NULL;
+  InState a_is = { a, SERVAL_CLUSTER_NO_QUORUM };
+  HasNode b_sees_a = { b, a_name };
+  gboolean cut_off = FALSE;
+  Events ev = { 0 };
+
+  listen_for (b, &ev, a_name);
+  g_signal_connect (a, "notify::state", G_CALLBACK (state_cb), &cut_off);
+  g_signal_connect (b, "notify::state", G_CALLBACK (state_cb), &cut_off);
+  serval_cluster_publish_member (a, 301, "quorum", m);
+  g_assert_true (test_iterate_until_count (&ev.member_added, 1));
+
+  etcd_member ("kill", 1);
+  etcd_member ("kill", 2);
+  g_assert_true (test_iterate_until (in_state, &a_is));
+  etcd_member ("start", 1);
+  a_is.state = SERVAL_CLUSTER_OK;
+  g_assert_true (test_iterate_until (in_state, &a_is));
+  g_assert_false (cut_off);
+  g_assert_cmpuint (ev.node_removed, ==, 0);
+  g_assert_cmpuint (ev.member_removed, ==, 0);
+
+  etcd_member ("kill", 0);
+  etcd_member ("kill", 1);
+  a_is.state = SERVAL_CLUSTER_CUT_OFF;
+  g_assert_true (test_iterate_until (in_state, &a_is));
+  etcd_member ("start", 0);
+  etcd_member ("start", 1);
+  a_is.state = SERVAL_CLUSTER_OK;
+  g_assert_true (test_iterate_until (in_state, &a_is));
+  /* b was cut off as well, and took a new lease too: both are back. */
+  g_assert_true (test_iterate_until (sees_node, &b_sees_a));
+  a_is.c = b;
+  g_assert_true (test_iterate_until (in_state, &a_is));
+  members = serval_cluster_get_members (b, 301);
+  g_assert_cmpuint (members->len, ==, 1);
+  g_assert_cmpstr (serval_member_get_user (members->pdata[0]), ==, "dave");
+  events_clear (&ev);
+}
+
 static void
 test_etcd_missing (void)
 {
@@ -371,6 +461,11 @@ main (int argc, char **argv)
   if (g_getenv ("SERVAL_TEST_ETCD") == NULL)
     {
       g_test_add_func ("/server/cluster/etcd-missing", test_etcd_missing);
+      return g_test_run ();
+    }
+  if (g_getenv ("SERVAL_TEST_ETCD_CTL") != NULL)
+    {
+      test_add_in_own_context ("/server/cluster/quorum", test_quorum);
       return g_test_run ();
     }
   test_add_in_own_context ("/server/cluster/directory", test_directory);
