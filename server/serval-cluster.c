@@ -358,20 +358,23 @@ grant_cb (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) response = serval_etcd_call_finish (NULL, result, &error);
   ServalCluster *self = data;
-  g_autofree char *key = serval_cluster_node_key (self->node);
-  g_autofree char *value = NULL;
+  g_autofree char *key = NULL, *value = NULL;
   JsonObject *put;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (response == NULL || serval_etcd_int (response, "ID") == 0)
+    return; /* @self may be gone */
+  if (response != NULL && serval_etcd_int (response, "ID") == 0)
+    error = g_error_new (SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_UNAVAILABLE, "etcd granted no lease (%s)",
+                         json_object_get_string_member_with_default (response, "error", "its answer has no ID"));
+  if (error != NULL)
     {
-      step_failed (self, error != NULL ? g_steal_pointer (&error) : g_error_new (SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_UNAVAILABLE, "etcd granted no lease (%s)", json_object_get_string_member_with_default (response, "error", "no ID")));
+      step_failed (self, g_steal_pointer (&error));
       return;
     }
   /* The old lease, if any, is left to expire: revoking it could delete
    * keys before they are written again under the new one. */
   self->lease = serval_etcd_int (response, "ID");
+  key = serval_cluster_node_key (self->node);
   value = serval_cluster_node_value (self);
   put = serval_cluster_put_request (self, key, value);
   /* At start, a live node of this name refuses us; later the key is ours. */
