@@ -447,6 +447,28 @@ test_quorum (void)
   events_clear (&ev);
 }
 
+/* Dropped with writes, a keepalive and a probe under way: none of their
+ * callbacks touches it afterwards (the ASan build checks that). */
+static void
+test_dispose_busy (void)
+{
+  g_autofree char *name = node_name ("busy");
+  ServalCluster *c = start_ok (name);
+
+  /* A while for keepalives and probes to be under way too. */
+  test_iterate_for (0.8);
+  for (guint8 i = 0; i < 4; i++)
+    {
+      g_autoptr(ServalMember) m = new_member ("erin", 0x20 + i, "10.2.0.1");
+
+      serval_cluster_publish_member (c, 401, "busy", m);
+      if (i % 2)
+        serval_cluster_withdraw_member (c, 401, serval_member_get_mac_bytes (m));
+    }
+  g_object_unref (c);
+  test_iterate_for (0.5);
+}
+
 static void
 test_etcd_missing (void)
 {
@@ -472,5 +494,6 @@ main (int argc, char **argv)
   test_add_in_own_context ("/server/cluster/foreign-certificate", test_foreign_certificate);
   test_add_in_own_context ("/server/cluster/name-taken", test_name_taken);
   test_add_in_own_context ("/server/cluster/crash", test_crash);
+  test_add_in_own_context ("/server/cluster/dispose-busy", test_dispose_busy);
   return g_test_run ();
 }
