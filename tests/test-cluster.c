@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "serval-cluster.h"
+#include "serval-etcd.h"
 #include "test-loop-util.h"
 
 #define FINGERPRINT "5E:24:AA:01:9C:3D:70:11"
@@ -469,6 +470,86 @@ test_dispose_busy (void)
   test_iterate_for (0.5);
 }
 
+typedef struct
+{
+  JsonObject *response;
+  GError *error;
+  gboolean done;
+} Call;
+
+static void
+call_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Call *c = data;
+
+  c->response = serval_etcd_call_finish (NULL, result, &c->error);
+  c->done = TRUE;
+}
+
+static gboolean
+call_done (gpointer data)
+{
+  return ((Call *) data)->done;
+}
+
+/* Calls etcd's /v3/@method with @json, as the registry would. */
+static JsonObject *
+etcd_call (const char *method, const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  ServalEtcd *etcd = serval_etcd_new (g_getenv ("SERVAL_TEST_ETCD"), &error);
+  g_autoptr(JsonNode) body = json_from_string (json, &error);
+  Call c = { 0 };
+
+  g_assert_no_error (error);
+  serval_etcd_call_async (etcd, method, body, TRUE, NULL, call_cb, &c);
+  g_assert_true (test_iterate_until (call_done, &c));
+  g_assert_no_error (c.error);
+  serval_etcd_free (etcd);
+  return c.response;
+}
+
+/* etcd forgets a node's lease (as after a long partition): the node takes
+ * a new one and writes its key and its members again, and the others see
+ * it go and come back. */
+static void
+test_lease_lost (void)
+{
+  g_autofree char *a_name = node_name ("lost-a"), *b_name = node_name ("lost-b");
+  g_autoptr(ServalCluster) a = start_ok (a_name);
+  g_autoptr(ServalCluster) b = start_ok (b_name);
+  g_autoptr(ServalMember) m = new_member ("frank", 5, "10.5.0.5");
+  g_autofree char *key = g_strconcat ("/serval-live/nodes/", a_name, NULL);
+  g_autofree char *b64 = g_base64_encode ((const guchar *) key, strlen (key));
+  g_autofree char *range = g_strdup_printf ("{\"key\":\"%s\"}", b64);
+  g_autofree char *revoke = NULL;
+  g_autoptr(JsonObject) found = NULL, revoked = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  JsonArray *kvs;
+  Events ev = { 0 };
+
+  listen_for (b, &ev, a_name);
+  serval_cluster_publish_member (a, 501, "lost", m);
+  g_assert_true (test_iterate_until_count (&ev.member_added, 1));
+  found = etcd_call ("kv/range", range);
+  kvs = serval_etcd_array (found, "kvs");
+  g_assert_nonnull (kvs);
+  g_assert_cmpuint (json_array_get_length (kvs), ==, 1);
+  revoke = g_strdup_printf ("{\"ID\":\"%" G_GINT64_FORMAT "\"}",
+                            serval_etcd_int (json_array_get_object_element (kvs, 0), "lease"));
+  revoked = etcd_call ("lease/revoke", revoke);
+
+  g_assert_true (test_iterate_until_count (&ev.node_removed, 1));
+  g_assert_true (test_iterate_until_count (&ev.member_removed, 1));
+  g_assert_true (test_iterate_until_count (&ev.node_added, 1));
+  g_assert_true (test_iterate_until_count (&ev.member_added, 2));
+  members = serval_cluster_get_members (b, 501);
+  g_assert_cmpuint (members->len, ==, 1);
+  g_assert_cmpstr (serval_member_get_user (members->pdata[0]), ==, "frank");
+  g_assert_true (has_node (b, a_name));
+  events_clear (&ev);
+}
+
 static void
 test_etcd_missing (void)
 {
@@ -494,6 +575,7 @@ main (int argc, char **argv)
   test_add_in_own_context ("/server/cluster/foreign-certificate", test_foreign_certificate);
   test_add_in_own_context ("/server/cluster/name-taken", test_name_taken);
   test_add_in_own_context ("/server/cluster/crash", test_crash);
+  test_add_in_own_context ("/server/cluster/lease-lost", test_lease_lost);
   test_add_in_own_context ("/server/cluster/dispose-busy", test_dispose_busy);
   return g_test_run ();
 }
