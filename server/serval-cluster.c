@@ -269,7 +269,12 @@ step_failed (ServalCluster *self, GError *error)
       start_fail (self, error);
       return;
     }
-  g_debug ("Cluster node “%s”: %s; trying again", self->node, error->message);
+  /* etcd being away is said by the state; a name taken while this node was
+   * cut off is not. */
+  if (g_error_matches (error, SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_NAME_TAKEN))
+    g_message ("Cluster node “%s” cannot join again: %s", self->node, error->message);
+  else
+    g_debug ("Cluster node “%s”: %s; trying again", self->node, error->message);
   g_error_free (error);
   retry_later (self);
   judge (self);
@@ -325,19 +330,20 @@ node_cb (GObject *source, GAsyncResult *result, gpointer data)
       step_failed (self, g_steal_pointer (&error));
       return;
     }
-  if (self->start_task != NULL && !json_object_get_boolean_member_with_default (response, "succeeded", FALSE))
+  if (!serval_cluster_txn_succeeded (response))
     {
       g_autofree char *key = serval_cluster_node_key (self->node);
       JsonObject *revoke = json_object_new ();
 
+      /* Nothing is under the new lease yet. */
       serval_cluster_set_int64 (revoke, "ID", self->lease);
       call (self, "lease/revoke", revoke, NULL, NULL);
       self->lease = 0;
-      start_fail (self, g_error_new (SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_NAME_TAKEN,
-                                     "Another node named “%s” is alive in the cluster (its key %s in etcd is "
-                                     "held by a live lease): give this node another name, or stop the other; "
-                                     "if it stopped less than %u seconds ago, start again once its lease expired",
-                                     self->node, key, self->ttl));
+      step_failed (self, g_error_new (SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_NAME_TAKEN,
+                                      "Another node named “%s” is alive in the cluster (its key %s in etcd is "
+                                      "held by a live lease): give this node another name, or stop the other; "
+                                      "if it stopped less than %u seconds ago, start again once its lease expired",
+                                      self->node, key, self->ttl));
       return;
     }
   self->renewing = FALSE;
@@ -377,11 +383,13 @@ grant_cb (GObject *source, GAsyncResult *result, gpointer data)
   key = serval_cluster_node_key (self->node);
   value = serval_cluster_node_value (self);
   put = serval_cluster_put_request (self, key, value);
-  /* At start, a live node of this name refuses us; later the key is ours. */
-  if (self->start_task != NULL)
+  /* A live node of this name refuses us: at start if the key exists, later
+   * if it is no longer under our old lease (someone took the name while we
+   * were cut off). */
+  if (self->old_lease == 0)
     call (self, "kv/txn", serval_cluster_txn_if_absent (key, put), node_cb, self);
   else
-    call (self, "kv/put", put, node_cb, self);
+    call (self, "kv/txn", serval_cluster_txn_if_ours (key, self->old_lease, put), node_cb, self);
 }
 
 /* Takes a lease, puts the node key under it, writes what was published
@@ -391,6 +399,8 @@ renew (ServalCluster *self)
 {
   JsonObject *body = json_object_new ();
 
+  if (!self->renewing)
+    self->old_lease = self->lease;
   self->renewing = TRUE;
   serval_cluster_set_int64 (body, "TTL", self->ttl);
   call (self, "lease/grant", body, grant_cb, self);
