@@ -105,8 +105,8 @@ serval_cluster_state_describe (ServalClusterState state)
     case SERVAL_CLUSTER_OK:
       return "This node is in the cluster: etcd keeps its lease alive and its directory is current";
     case SERVAL_CLUSTER_NO_QUORUM:
-      return "etcd answers but cannot keep this node's lease alive (no quorum): the lease is kept and "
-             "tried again, and a new etcd leader extends it";
+      return "etcd does not keep this node's lease alive (it answers without a quorum, or has just stopped "
+             "answering): the lease is kept and tried again, and a new etcd leader extends it";
     case SERVAL_CLUSTER_CUT_OFF:
       return "No etcd endpoint has answered for longer than this node's lease lasts: the other nodes "
              "count this node as gone; it should stop serving until etcd answers and it has joined again";
@@ -130,7 +130,7 @@ static void
 judge (ServalCluster *self)
 {
   gint64 now = g_get_monotonic_time ();
-  gint64 interval = self->ttl * G_USEC_PER_SEC / 3;
+  gint64 interval = (gint64) self->ttl * G_USEC_PER_SEC / 3;
 
   if (self->start_task != NULL)
     return;
