@@ -128,6 +128,41 @@ serval_cluster_txn_if_absent (const char *key, JsonObject *put)
   return body;
 }
 
+/* A transaction: @put (taken) if @key is under @lease, else as
+ * serval_cluster_txn_if_absent(). */
+JsonObject *
+serval_cluster_txn_if_ours (const char *key, gint64 lease, JsonObject *put)
+{
+  JsonObject *body = json_object_new (), *cmp = serval_cluster_key_request (key);
+  JsonObject *then = json_object_new (), *otherwise = json_object_new ();
+
+  json_object_set_string_member (cmp, "target", "LEASE");
+  json_object_set_string_member (cmp, "result", "EQUAL");
+  serval_cluster_set_int64 (cmp, "lease", lease);
+  add_object (body, "compare", cmp);
+  json_object_set_object_member (then, "request_put", json_object_ref (put));
+  add_object (body, "success", then);
+  json_object_set_object_member (otherwise, "request_txn", serval_cluster_txn_if_absent (key, put));
+  add_object (body, "failure", otherwise);
+  return body;
+}
+
+/* Whether @response's transaction, or the one nested in its failure
+ * branch, succeeded. */
+gboolean
+serval_cluster_txn_succeeded (JsonObject *response)
+{
+  JsonArray *responses = serval_etcd_array (response, "responses");
+  JsonObject *nested;
+
+  if (json_object_get_boolean_member_with_default (response, "succeeded", FALSE))
+    return TRUE;
+  if (responses == NULL || json_array_get_length (responses) != 1)
+    return FALSE;
+  nested = serval_etcd_object (json_array_get_object_element (responses, 0), "response_txn");
+  return nested != NULL && json_object_get_boolean_member_with_default (nested, "succeeded", FALSE);
+}
+
 /* The value that a failed txn_if_absent() read, or NULL. */
 char *
 serval_cluster_txn_read_value (JsonObject *response)

@@ -43,6 +43,7 @@ struct _ServalCluster
   GTask *start_task;     /* until started */
   gint64 lease;          /* 0: none yet */
   gboolean renewing;     /* a new lease, the node key and a new read are under way */
+  gint64 old_lease;      /* the lease before the renewal: the node key may still be under it */
   gint64 revision;       /* the directory has every change up to this one */
   GHashTable *nodes;     /* name -> ServalNodeInfo */
   GHashTable *members;   /* key after MEMBERS_PREFIX -> Entry */
@@ -78,6 +79,10 @@ JsonObject *serval_cluster_key_request (const char *key);
 JsonObject *serval_cluster_put_request (ServalCluster *self, const char *key, const char *value);
 /* A transaction: @put (taken) if @key was never made, else a read of it. */
 JsonObject *serval_cluster_txn_if_absent (const char *key, JsonObject *put);
+/* A transaction: @put (taken) if @key is under @lease, else as above. */
+JsonObject *serval_cluster_txn_if_ours (const char *key, gint64 lease, JsonObject *put);
+/* Whether the transaction, or the one nested in its failure branch, succeeded. */
+gboolean serval_cluster_txn_succeeded (JsonObject *response);
 /* The value that a failed serval_cluster_txn_if_absent() read, or NULL. */
 char *serval_cluster_txn_read_value (JsonObject *response);
 char *serval_cluster_node_value (ServalCluster *self);

@@ -7,7 +7,8 @@
  * /serval-live/ fills the directory; a watch from the next revision keeps
  * it current. A timer every TTL/3 sends the keepalive; a keepalive that
  * hangs (a member without quorum holds it about 7 s before its 503) is
- * doubled by a serializable read, which such a member answers at once, so
+ * doubled by a serializable read at every endpoint, which such a member
+ * answers at once (and one that hangs hides no other), so
  * that "etcd answers" (NO_QUORUM) and "nothing answers" (CUT_OFF) stay
  * apart. A lost lease, or any answer after CUT_OFF, takes a new lease:
  * this node's key and everything it published are written again under it,
@@ -104,8 +105,8 @@ serval_cluster_state_describe (ServalClusterState state)
     case SERVAL_CLUSTER_OK:
       return "This node is in the cluster: etcd keeps its lease alive and its directory is current";
     case SERVAL_CLUSTER_NO_QUORUM:
-      return "etcd answers but cannot keep this node's lease alive (no quorum): the lease is kept and "
-             "tried again, and a new etcd leader extends it";
+      return "etcd does not keep this node's lease alive (it answers without a quorum, or has just stopped "
+             "answering): the lease is kept and tried again, and a new etcd leader extends it";
     case SERVAL_CLUSTER_CUT_OFF:
       return "No etcd endpoint has answered for longer than this node's lease lasts: the other nodes "
              "count this node as gone; it should stop serving until etcd answers and it has joined again";
@@ -129,7 +130,7 @@ static void
 judge (ServalCluster *self)
 {
   gint64 now = g_get_monotonic_time ();
-  gint64 interval = self->ttl * G_USEC_PER_SEC / 3;
+  gint64 interval = (gint64) self->ttl * G_USEC_PER_SEC / 3;
 
   if (self->start_task != NULL)
     return;
@@ -268,7 +269,12 @@ step_failed (ServalCluster *self, GError *error)
       start_fail (self, error);
       return;
     }
-  g_debug ("Cluster node “%s”: %s; trying again", self->node, error->message);
+  /* etcd being away is said by the state; a name taken while this node was
+   * cut off is not. */
+  if (g_error_matches (error, SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_NAME_TAKEN))
+    g_message ("Cluster node “%s” cannot join again: %s", self->node, error->message);
+  else
+    g_debug ("Cluster node “%s”: %s; trying again", self->node, error->message);
   g_error_free (error);
   retry_later (self);
   judge (self);
@@ -324,19 +330,20 @@ node_cb (GObject *source, GAsyncResult *result, gpointer data)
       step_failed (self, g_steal_pointer (&error));
       return;
     }
-  if (self->start_task != NULL && !json_object_get_boolean_member_with_default (response, "succeeded", FALSE))
+  if (!serval_cluster_txn_succeeded (response))
     {
       g_autofree char *key = serval_cluster_node_key (self->node);
       JsonObject *revoke = json_object_new ();
 
+      /* Nothing is under the new lease yet. */
       serval_cluster_set_int64 (revoke, "ID", self->lease);
       call (self, "lease/revoke", revoke, NULL, NULL);
       self->lease = 0;
-      start_fail (self, g_error_new (SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_NAME_TAKEN,
-                                     "Another node named “%s” is alive in the cluster (its key %s in etcd is "
-                                     "held by a live lease): give this node another name, or stop the other; "
-                                     "if it stopped less than %u seconds ago, start again once its lease expired",
-                                     self->node, key, self->ttl));
+      step_failed (self, g_error_new (SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_NAME_TAKEN,
+                                      "Another node named “%s” is alive in the cluster (its key %s in etcd is "
+                                      "held by a live lease): give this node another name, or stop the other; "
+                                      "if it stopped less than %u seconds ago, start again once its lease expired",
+                                      self->node, key, self->ttl));
       return;
     }
   self->renewing = FALSE;
@@ -357,27 +364,32 @@ grant_cb (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) response = serval_etcd_call_finish (NULL, result, &error);
   ServalCluster *self = data;
-  g_autofree char *key = serval_cluster_node_key (self->node);
-  g_autofree char *value = NULL;
+  g_autofree char *key = NULL, *value = NULL;
   JsonObject *put;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (response == NULL || serval_etcd_int (response, "ID") == 0)
+    return; /* @self may be gone */
+  if (response != NULL && serval_etcd_int (response, "ID") == 0)
+    error = g_error_new (SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_UNAVAILABLE, "etcd granted no lease (%s)",
+                         json_object_get_string_member_with_default (response, "error", "its answer has no ID"));
+  if (error != NULL)
     {
-      step_failed (self, error != NULL ? g_steal_pointer (&error) : g_error_new (SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_UNAVAILABLE, "etcd granted no lease (%s)", json_object_get_string_member_with_default (response, "error", "no ID")));
+      step_failed (self, g_steal_pointer (&error));
       return;
     }
   /* The old lease, if any, is left to expire: revoking it could delete
    * keys before they are written again under the new one. */
   self->lease = serval_etcd_int (response, "ID");
+  key = serval_cluster_node_key (self->node);
   value = serval_cluster_node_value (self);
   put = serval_cluster_put_request (self, key, value);
-  /* At start, a live node of this name refuses us; later the key is ours. */
-  if (self->start_task != NULL)
+  /* A live node of this name refuses us: at start if the key exists, later
+   * if it is no longer under our old lease (someone took the name while we
+   * were cut off). */
+  if (self->old_lease == 0)
     call (self, "kv/txn", serval_cluster_txn_if_absent (key, put), node_cb, self);
   else
-    call (self, "kv/put", put, node_cb, self);
+    call (self, "kv/txn", serval_cluster_txn_if_ours (key, self->old_lease, put), node_cb, self);
 }
 
 /* Takes a lease, puts the node key under it, writes what was published
@@ -387,6 +399,8 @@ renew (ServalCluster *self)
 {
   JsonObject *body = json_object_new ();
 
+  if (!self->renewing)
+    self->old_lease = self->lease;
   self->renewing = TRUE;
   serval_cluster_set_int64 (body, "TTL", self->ttl);
   call (self, "lease/grant", body, grant_cb, self);
@@ -479,10 +493,9 @@ static void
 probe_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) response = serval_etcd_call_finish (NULL, result, &error);
   ServalCluster *self = data;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!serval_etcd_probe_finish (NULL, result, &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->probing = FALSE;
   judge (self);
@@ -503,16 +516,13 @@ tick_cb (gpointer data)
       self->keepalive_sent = now;
       call (self, "lease/keepalive", body, keepalive_cb, self);
     }
-  else if (!self->probing && (self->renewing || now - self->keepalive_sent > self->ttl * G_USEC_PER_SEC / 3))
+  else if (!self->probing)
     {
-      /* A member without quorum answers a serializable read at once. */
-      g_autofree char *key = serval_cluster_node_key (self->node);
-      JsonObject *body = serval_cluster_key_request (key);
-
-      json_object_set_boolean_member (body, "serializable", TRUE);
-      json_object_set_boolean_member (body, "count_only", TRUE);
+      /* Every endpoint at once, each tick while the keepalive is under way
+       * (a member without quorum holds it 7 s before its 503) or there is
+       * no lease: tells "etcd answers" from "nothing answers" in time. */
       self->probing = TRUE;
-      call (self, "kv/range", body, probe_cb, self);
+      serval_etcd_probe_async (self->etcd, self->cancellable, probe_cb, self);
     }
   judge (self);
   return G_SOURCE_CONTINUE;

@@ -41,8 +41,9 @@ GQuark serval_cluster_error_quark (void);
  * ServalClusterState:
  * @SERVAL_CLUSTER_STARTING: not started yet
  * @SERVAL_CLUSTER_OK: the lease is kept alive and the directory is current
- * @SERVAL_CLUSTER_NO_QUORUM: etcd answers but cannot keep the lease alive;
- *   the lease is kept and tried again (a new leader extends it)
+ * @SERVAL_CLUSTER_NO_QUORUM: etcd answers but cannot keep the lease alive
+ *   (also, briefly, when etcd has just stopped answering); the lease is
+ *   kept and tried again (a new leader extends it)
  * @SERVAL_CLUSTER_CUT_OFF: no etcd endpoint answered for longer than the
  *   lease's TTL: the lease is surely gone and the others think this node
  *   dead; the server should stop serving until the state is OK again

@@ -305,6 +305,78 @@ serval_etcd_call_finish (ServalEtcd *etcd, GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* --- probes ------------------------------------------------------------------ */
+
+typedef struct
+{
+  ServalEtcd *etcd;
+  guint pending;
+  gboolean returned;
+} Probe;
+
+static void
+probe_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Probe *p = g_task_get_task_data (task);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  guint status = msg != NULL ? soup_message_get_status (msg) : SOUP_STATUS_NONE;
+  gboolean done;
+
+  p->pending--;
+  /* The client may be gone: touch nothing of it. */
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      if (!p->returned)
+        p->returned = g_task_return_error_if_cancelled (task);
+      return;
+    }
+  if (status != SOUP_STATUS_NONE)
+    p->etcd->last_answer = g_get_monotonic_time ();
+  done = status != SOUP_STATUS_NONE || p->pending == 0;
+  if (p->returned || !done)
+    return;
+  p->returned = TRUE;
+  if (status != SOUP_STATUS_NONE)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_new_error (task, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_UNAVAILABLE,
+                             "No etcd endpoint answered (tried %s)", p->etcd->text);
+}
+
+void
+serval_etcd_probe_async (ServalEtcd *etcd, GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  Probe *p = g_new0 (Probe, 1);
+
+  g_task_set_source_tag (task, serval_etcd_probe_async);
+  p->etcd = etcd;
+  p->pending = g_strv_length (etcd->endpoints);
+  g_task_set_task_data (task, p, g_free);
+  for (guint i = 0; etcd->endpoints[i] != NULL; i++)
+    {
+      g_autofree char *url = g_strdup_printf ("%s/v3/kv/range", etcd->endpoints[i]);
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      /* A serializable count of one key: a member answers it from its own
+       * copy, quorum or not, where /health takes a second to say false. */
+      static const char body[] = "{\"key\":\"AA==\",\"serializable\":true,\"count_only\":true}";
+      g_autoptr(GBytes) bytes = g_bytes_new_static (body, sizeof body - 1);
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      soup_session_send_and_read_async (etcd->requests, msg, G_PRIORITY_DEFAULT, cancellable, probe_done_cb,
+                                        g_object_ref (task));
+    }
+}
+
+gboolean
+serval_etcd_probe_finish (ServalEtcd *etcd, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* --- watches ---------------------------------------------------------------- */
 
 typedef struct

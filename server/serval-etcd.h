@@ -30,6 +30,15 @@ void serval_etcd_call_async (ServalEtcd *etcd, const char *method, JsonNode *bod
 /* Returns: (transfer full): the answer */
 JsonObject *serval_etcd_call_finish (ServalEtcd *etcd, GAsyncResult *result, GError **error);
 
+/* Asks every endpoint at once for a serializable read, which a member
+ * answers without a quorum, and completes with TRUE as soon as one answers
+ * with HTTP, whatever the status, or with an error when none did. Each answer, even after the
+ * completion, counts for serval_etcd_get_last_answer(): a member that
+ * hangs (one started again that waits for a quorum to serve) hides no other. */
+void serval_etcd_probe_async (ServalEtcd *etcd, GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data);
+gboolean serval_etcd_probe_finish (ServalEtcd *etcd, GAsyncResult *result, GError **error);
+
 typedef void (*ServalEtcdWatchFunc) (JsonObject *result, gpointer user_data);
 
 /* Opens a watch with @create_request (a WatchCreateRequest) at the current

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "serval-cluster.h"
+#include "serval-etcd.h"
 #include "test-loop-util.h"
 
 #define FINGERPRINT "5E:24:AA:01:9C:3D:70:11"
@@ -357,6 +358,198 @@ test_states (void)
   g_assert_nonnull (strstr (serval_cluster_state_describe (SERVAL_CLUSTER_CUT_OFF), "stop serving"));
 }
 
+/* --- with a cluster of three (tests/etcd/test-cluster-quorum.sh) ------------------ */
+
+/* Kills (@what "kill") or starts ("start") etcd member @i. */
+static void
+etcd_member (const char *what, int i)
+{
+  g_autofree char *index = g_strdup_printf ("%d", i);
+  const char *argv[] = { g_getenv ("SERVAL_TEST_ETCD_CTL"), "--ctl", what, index, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_test_message ("etcd member %d: %s", i, what);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+typedef struct
+{
+  ServalCluster *c;
+  ServalClusterState state;
+} InState;
+
+static gboolean
+in_state (gpointer data)
+{
+  InState *s = data;
+
+  return serval_cluster_get_state (s->c) == s->state;
+}
+
+static void
+state_cb (ServalCluster *c, GParamSpec *pspec, gboolean *seen_cut_off)
+{
+  g_test_message ("%p state: %s", c, serval_cluster_state_describe (serval_cluster_get_state (c)));
+  if (serval_cluster_get_state (c) == SERVAL_CLUSTER_CUT_OFF)
+    *seen_cut_off = TRUE;
+}
+
+/* Quorum lost: etcd answers, the lease is kept (NO_QUORUM, never CUT_OFF)
+ * and lives on when the quorum is back, so that no other node saw this one
+ * go. Then no member at all: CUT_OFF; back: a new lease, and what the node
+ * published is there again. */
+static void
+test_quorum (void)
+{
+  g_autofree char *a_name = node_name ("q-a"), *b_name = node_name ("q-b");
+  g_autoptr(ServalCluster) a = start_ok (a_name);
+  g_autoptr(ServalCluster) b = start_ok (b_name);
+  g_autoptr(ServalMember) m = new_member ("dave", 4, "10.4.0.4");
+  g_autoptr(GPtrArray) members = NULL;
+  InState a_is = { a, SERVAL_CLUSTER_NO_QUORUM };
+  HasNode b_sees_a = { b, a_name };
+  gboolean cut_off = FALSE;
+  Events ev = { 0 };
+
+  listen_for (b, &ev, a_name);
+  g_signal_connect (a, "notify::state", G_CALLBACK (state_cb), &cut_off);
+  g_signal_connect (b, "notify::state", G_CALLBACK (state_cb), &cut_off);
+  serval_cluster_publish_member (a, 301, "quorum", m);
+  g_assert_true (test_iterate_until_count (&ev.member_added, 1));
+
+  etcd_member ("kill", 1);
+  etcd_member ("kill", 2);
+  g_assert_true (test_iterate_until (in_state, &a_is));
+  etcd_member ("start", 1);
+  a_is.state = SERVAL_CLUSTER_OK;
+  g_assert_true (test_iterate_until (in_state, &a_is));
+  g_assert_false (cut_off);
+  g_assert_cmpuint (ev.node_removed, ==, 0);
+  g_assert_cmpuint (ev.member_removed, ==, 0);
+
+  etcd_member ("kill", 0);
+  etcd_member ("kill", 1);
+  a_is.state = SERVAL_CLUSTER_CUT_OFF;
+  g_assert_true (test_iterate_until (in_state, &a_is));
+  etcd_member ("start", 0);
+  etcd_member ("start", 1);
+  a_is.state = SERVAL_CLUSTER_OK;
+  g_assert_true (test_iterate_until (in_state, &a_is));
+  /* b was cut off as well, and took a new lease too: both are back. */
+  g_assert_true (test_iterate_until (sees_node, &b_sees_a));
+  a_is.c = b;
+  g_assert_true (test_iterate_until (in_state, &a_is));
+  members = serval_cluster_get_members (b, 301);
+  g_assert_cmpuint (members->len, ==, 1);
+  g_assert_cmpstr (serval_member_get_user (members->pdata[0]), ==, "dave");
+  events_clear (&ev);
+}
+
+/* Dropped with writes, a keepalive and a probe under way: none of their
+ * callbacks touches it afterwards (the ASan build checks that). */
+static void
+test_dispose_busy (void)
+{
+  g_autofree char *name = node_name ("busy");
+  ServalCluster *c = start_ok (name);
+
+  /* A while for keepalives and probes to be under way too. */
+  test_iterate_for (0.8);
+  for (guint8 i = 0; i < 4; i++)
+    {
+      g_autoptr(ServalMember) m = new_member ("erin", 0x20 + i, "10.2.0.1");
+
+      serval_cluster_publish_member (c, 401, "busy", m);
+      if (i % 2)
+        serval_cluster_withdraw_member (c, 401, serval_member_get_mac_bytes (m));
+    }
+  g_object_unref (c);
+  test_iterate_for (0.5);
+}
+
+typedef struct
+{
+  JsonObject *response;
+  GError *error;
+  gboolean done;
+} Call;
+
+static void
+call_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Call *c = data;
+
+  c->response = serval_etcd_call_finish (NULL, result, &c->error);
+  c->done = TRUE;
+}
+
+static gboolean
+call_done (gpointer data)
+{
+  return ((Call *) data)->done;
+}
+
+/* Calls etcd's /v3/@method with @json, as the registry would. */
+static JsonObject *
+etcd_call (const char *method, const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  ServalEtcd *etcd = serval_etcd_new (g_getenv ("SERVAL_TEST_ETCD"), &error);
+  g_autoptr(JsonNode) body = json_from_string (json, &error);
+  Call c = { 0 };
+
+  g_assert_no_error (error);
+  serval_etcd_call_async (etcd, method, body, TRUE, NULL, call_cb, &c);
+  g_assert_true (test_iterate_until (call_done, &c));
+  g_assert_no_error (c.error);
+  serval_etcd_free (etcd);
+  return c.response;
+}
+
+/* etcd forgets a node's lease (as after a long partition): the node takes
+ * a new one and writes its key and its members again, and the others see
+ * it go and come back. */
+static void
+test_lease_lost (void)
+{
+  g_autofree char *a_name = node_name ("lost-a"), *b_name = node_name ("lost-b");
+  g_autoptr(ServalCluster) a = start_ok (a_name);
+  g_autoptr(ServalCluster) b = start_ok (b_name);
+  g_autoptr(ServalMember) m = new_member ("frank", 5, "10.5.0.5");
+  g_autofree char *key = g_strconcat ("/serval-live/nodes/", a_name, NULL);
+  g_autofree char *b64 = g_base64_encode ((const guchar *) key, strlen (key));
+  g_autofree char *range = g_strdup_printf ("{\"key\":\"%s\"}", b64);
+  g_autofree char *revoke = NULL;
+  g_autoptr(JsonObject) found = NULL, revoked = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  JsonArray *kvs;
+  Events ev = { 0 };
+
+  listen_for (b, &ev, a_name);
+  serval_cluster_publish_member (a, 501, "lost", m);
+  g_assert_true (test_iterate_until_count (&ev.member_added, 1));
+  found = etcd_call ("kv/range", range);
+  kvs = serval_etcd_array (found, "kvs");
+  g_assert_nonnull (kvs);
+  g_assert_cmpuint (json_array_get_length (kvs), ==, 1);
+  revoke = g_strdup_printf ("{\"ID\":\"%" G_GINT64_FORMAT "\"}",
+                            serval_etcd_int (json_array_get_object_element (kvs, 0), "lease"));
+  revoked = etcd_call ("lease/revoke", revoke);
+
+  g_assert_true (test_iterate_until_count (&ev.node_removed, 1));
+  g_assert_true (test_iterate_until_count (&ev.member_removed, 1));
+  g_assert_true (test_iterate_until_count (&ev.node_added, 1));
+  g_assert_true (test_iterate_until_count (&ev.member_added, 2));
+  members = serval_cluster_get_members (b, 501);
+  g_assert_cmpuint (members->len, ==, 1);
+  g_assert_cmpstr (serval_member_get_user (members->pdata[0]), ==, "frank");
+  g_assert_true (has_node (b, a_name));
+  events_clear (&ev);
+}
+
 static void
 test_etcd_missing (void)
 {
@@ -373,9 +566,16 @@ main (int argc, char **argv)
       g_test_add_func ("/server/cluster/etcd-missing", test_etcd_missing);
       return g_test_run ();
     }
+  if (g_getenv ("SERVAL_TEST_ETCD_CTL") != NULL)
+    {
+      test_add_in_own_context ("/server/cluster/quorum", test_quorum);
+      return g_test_run ();
+    }
   test_add_in_own_context ("/server/cluster/directory", test_directory);
   test_add_in_own_context ("/server/cluster/foreign-certificate", test_foreign_certificate);
   test_add_in_own_context ("/server/cluster/name-taken", test_name_taken);
   test_add_in_own_context ("/server/cluster/crash", test_crash);
+  test_add_in_own_context ("/server/cluster/lease-lost", test_lease_lost);
+  test_add_in_own_context ("/server/cluster/dispose-busy", test_dispose_busy);
   return g_test_run ();
 }
