@@ -686,6 +686,51 @@ serval_cluster_get_property (GObject *object, guint prop_id, GValue *value, GPar
 }
 
 static void
+leave_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) response = serval_etcd_call_finish (NULL, result, &error);
+
+  if (response == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+serval_cluster_leave_async (ServalCluster *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  /* The task holds the registry, and so its etcd client, until etcd answers. */
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *revoke;
+
+  serval_clear_source (&self->tick_source);
+  serval_clear_source (&self->renew_source);
+  serval_clear_source (&self->write_source);
+  if (self->lease == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  revoke = json_object_new ();
+  serval_cluster_set_int64 (revoke, "ID", self->lease);
+  self->lease = 0;
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, revoke);
+  serval_etcd_call_async (self->etcd, "lease/revoke", node, TRUE, cancellable, leave_cb, task);
+}
+
+gboolean
+serval_cluster_leave_finish (ServalCluster *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
 serval_cluster_dispose (GObject *object)
 {
   ServalCluster *self = SERVAL_CLUSTER (object);

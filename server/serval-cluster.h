@@ -116,6 +116,13 @@ GPtrArray *serval_cluster_get_members (ServalCluster *cluster, guint32 tag);
 void serval_cluster_publish_member (ServalCluster *cluster, guint32 tag, const char *vlan, ServalMember *m);
 void serval_cluster_withdraw_member (ServalCluster *cluster, guint32 tag, const guint8 mac[6]);
 
+/* Leaves the cluster at once, for a clean stop: no more keepalives, and the
+ * lease is revoked, so that etcd deletes this node's keys now and the other
+ * nodes forget its members without waiting for the TTL. */
+void serval_cluster_leave_async (ServalCluster *cluster, GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+gboolean serval_cluster_leave_finish (ServalCluster *cluster, GAsyncResult *result, GError **error);
+
 ServalClusterState serval_cluster_get_state (ServalCluster *cluster);
 /* A sentence for logs and errors. */
 const char *serval_cluster_state_describe (ServalClusterState state);

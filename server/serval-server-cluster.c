@@ -348,12 +348,35 @@ started_cb (GObject *source, GAsyncResult *result, gpointer data)
   start->done = TRUE;
 }
 
+static gboolean
+second_passed_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_a_second (GMainContext *context)
+{
+  gboolean passed = FALSE;
+  GSource *source = g_timeout_source_new_seconds (1);
+
+  g_source_set_callback (source, second_passed_cb, &passed, NULL);
+  g_source_attach (source, context);
+  while (!passed)
+    g_main_context_iteration (context, TRUE);
+  g_source_unref (source);
+}
+
 gboolean
 serval_server_cluster_start (ServalServer *server, GError **error)
 {
   const ServalServerConfig *config = &server->config;
   const char *peer;
   Start start = { FALSE, NULL };
+  gboolean waited = FALSE;
+  gint64 deadline;
+  guint lease;
 
   if (config->etcd == NULL)
     return TRUE;
@@ -365,34 +388,81 @@ serval_server_cluster_start (ServalServer *server, GError **error)
                    "and the clients reach this node");
       return FALSE;
     }
-  server->cluster = serval_cluster_new (config->etcd, config->node, (const char *const *) config->advertise, peer,
-                                        server->fingerprint, config->lease > 0 ? config->lease : DEFAULT_LEASE_S,
-                                        error);
-  if (server->cluster == NULL)
-    return FALSE;
   server->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) serval_session_unref);
   server->remote_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   server->link_stats = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, node_link_stats_free);
-  g_signal_connect (server->cluster, "member-added", G_CALLBACK (member_added_cb), server);
-  g_signal_connect (server->cluster, "member-updated", G_CALLBACK (member_updated_cb), server);
-  g_signal_connect (server->cluster, "member-removed", G_CALLBACK (member_removed_cb), server);
-  g_signal_connect (server->cluster, "node-added", G_CALLBACK (node_added_cb), server);
-  g_signal_connect (server->cluster, "node-removed", G_CALLBACK (node_removed_cb), server);
-  g_signal_connect (server->cluster, "notify::state", G_CALLBACK (state_cb), server);
-
-  /* Started before the listener: a client must not see a node that the
-   * others do not. */
-  serval_cluster_start_async (server->cluster, NULL, started_cb, &start);
-  while (!start.done)
-    g_main_context_iteration (server->context, TRUE);
-  if (start.error != NULL)
+  lease = config->lease > 0 ? config->lease : DEFAULT_LEASE_S;
+  deadline = g_get_monotonic_time () + (lease + 3) * G_USEC_PER_SEC;
+  for (;;)
     {
-      g_propagate_error (error, start.error);
-      return FALSE;
+      start.done = FALSE;
+      server->cluster = serval_cluster_new (config->etcd, config->node, (const char *const *) config->advertise,
+                                            peer, server->fingerprint, lease, error);
+      if (server->cluster == NULL)
+        return FALSE;
+      g_signal_connect (server->cluster, "member-added", G_CALLBACK (member_added_cb), server);
+      g_signal_connect (server->cluster, "member-updated", G_CALLBACK (member_updated_cb), server);
+      g_signal_connect (server->cluster, "member-removed", G_CALLBACK (member_removed_cb), server);
+      g_signal_connect (server->cluster, "node-added", G_CALLBACK (node_added_cb), server);
+      g_signal_connect (server->cluster, "node-removed", G_CALLBACK (node_removed_cb), server);
+      g_signal_connect (server->cluster, "notify::state", G_CALLBACK (state_cb), server);
+
+      /* Started before the listener: a client must not see a node that the
+       * others do not. */
+      serval_cluster_start_async (server->cluster, NULL, started_cb, &start);
+      while (!start.done)
+        g_main_context_iteration (server->context, TRUE);
+      if (start.error == NULL)
+        break;
+      g_signal_handlers_disconnect_by_data (server->cluster, server);
+      g_clear_object (&server->cluster);
+      /* A node restarted at once after a crash finds its name still held by
+       * the lease of its previous run: that lease ends within its TTL. */
+      if (!g_error_matches (start.error, SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_NAME_TAKEN) ||
+          g_get_monotonic_time () > deadline)
+        {
+          g_propagate_error (error, start.error);
+          return FALSE;
+        }
+      if (!waited)
+        g_message ("The name “%s” is still held in etcd (by this node's previous run, or by another node): "
+                   "waiting up to %u s for that lease to end",
+                   config->node, lease + 3);
+      waited = TRUE;
+      g_clear_error (&start.error);
+      wait_a_second (server->context);
     }
   g_message ("Node “%s” joined the cluster (etcd %s); clients and nodes reach it at %s", config->node,
              config->etcd, peer);
   return TRUE;
+}
+
+static void
+left_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  ServalServer *server;
+
+  if (!serval_cluster_leave_finish (SERVAL_CLUSTER (source), result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* the server is gone */
+  server = data;
+  if (error != NULL)
+    g_message ("Could not revoke this node's lease (%s): the other nodes forget its members when it ends",
+               error->message);
+  else
+    g_message ("Left the cluster: the other nodes forget this node's members now");
+  server->leaving = FALSE;
+  serval_server_session_closed (server);
+}
+
+void
+serval_server_cluster_leave (ServalServer *server)
+{
+  if (server->cluster == NULL || server->leaving)
+    return;
+  server->leaving = TRUE;
+  serval_cluster_leave_async (server->cluster, server->cancellable, left_cb, server);
 }
 
 void

@@ -94,6 +94,7 @@ struct _ServalServer
   GHashTable *remote_counts; /* "NODE\nTAG" -> members of that node in that VLAN */
   GHashTable *link_stats;    /* node name -> ServalNodeLinkStats, kept across reconnections */
   gint64 started;            /* Unix time the server started */
+  gboolean leaving;          /* shutting down: the lease's revocation is under way */
 };
 
 /* serval-server.c */
@@ -147,6 +148,9 @@ void serval_session_handle_admin (Session *s, const ServalRequest *req);
 /* Registers this node and follows the others (with --etcd; else does nothing). */
 gboolean serval_server_cluster_start (ServalServer *server, GError **error);
 void serval_server_cluster_stop (ServalServer *server);
+/* At shutdown: revokes this node's lease, so that the others forget its
+ * members at once; server->leaving until etcd answered. */
+void serval_server_cluster_leave (ServalServer *server);
 /* Why logins are refused now (the cluster store cannot be reached), or NULL. */
 char *serval_server_cluster_refusal (ServalServer *server);
 /* Where clients reconnect: every live node's address, this node's last. */

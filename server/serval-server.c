@@ -195,7 +195,8 @@ serval_server_start (ServalServer *server, GError **error)
 void
 serval_server_session_closed (ServalServer *server)
 {
-  if (server->shutting_down && g_hash_table_size (server->sessions) == 0 && server->shutdown_done)
+  if (server->shutting_down && g_hash_table_size (server->sessions) == 0 && !server->leaving &&
+      server->shutdown_done)
     {
       GSourceFunc done = server->shutdown_done;
 
@@ -232,8 +233,9 @@ serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data)
       g_socket_listener_close (G_SOCKET_LISTENER (server->service));
     }
   g_clear_pointer (&server->accept_gate, serval_accept_gate_free);
+  serval_server_cluster_leave (server);
   sessions = g_hash_table_get_keys (server->sessions);
-  if (sessions == NULL)
+  if (sessions == NULL && !server->leaving)
     {
       server->shutdown_done = NULL;
       if (done != NULL)
@@ -242,6 +244,7 @@ serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer data)
     }
   for (GList *l = sessions; l != NULL; l = l->next)
     serval_session_close (l->data, SERVAL_ERROR_CODE_SHUTTING_DOWN, "The server is shutting down");
+  /* Also when the lease's revocation or the last goodbye takes too long. */
   server->shutdown_timer = g_timeout_source_new_seconds (3);
   g_source_set_callback (server->shutdown_timer, shutdown_timeout_cb, server, NULL);
   g_source_attach (server->shutdown_timer, server->context);
