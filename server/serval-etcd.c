@@ -21,6 +21,11 @@ struct _ServalEtcd
   gint64 last_answer; /* monotonic time of the last HTTP answer, any status */
   SoupSession *requests;
   SoupSession *watches;
+  /* Probes have connections of their own: requests that a member without
+   * quorum holds for 7 s (keepalives, writes) would otherwise take every
+   * connection to it (libsoup keeps two per host), and a probe waiting
+   * behind them would make a node that etcd answers think itself cut off. */
+  SoupSession *probes;
 };
 
 ServalEtcd *
@@ -60,6 +65,7 @@ serval_etcd_new (const char *endpoints, GError **error)
   etcd->text = g_strjoinv (", ", etcd->endpoints);
   etcd->requests = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_S, NULL);
   etcd->watches = soup_session_new_with_options ("timeout", 0, "idle-timeout", 0, NULL);
+  etcd->probes = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_S, NULL);
   return etcd;
 }
 
@@ -70,8 +76,10 @@ serval_etcd_free (ServalEtcd *etcd)
     return;
   soup_session_abort (etcd->requests);
   soup_session_abort (etcd->watches);
+  soup_session_abort (etcd->probes);
   g_clear_object (&etcd->requests);
   g_clear_object (&etcd->watches);
+  g_clear_object (&etcd->probes);
   g_strfreev (etcd->endpoints);
   g_free (etcd->text);
   g_free (etcd);
@@ -366,7 +374,7 @@ serval_etcd_probe_async (ServalEtcd *etcd, GCancellable *cancellable, GAsyncRead
       g_autoptr(GBytes) bytes = g_bytes_new_static (body, sizeof body - 1);
 
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-      soup_session_send_and_read_async (etcd->requests, msg, G_PRIORITY_DEFAULT, cancellable, probe_done_cb,
+      soup_session_send_and_read_async (etcd->probes, msg, G_PRIORITY_DEFAULT, cancellable, probe_done_cb,
                                         g_object_ref (task));
     }
 }
