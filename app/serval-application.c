@@ -95,12 +95,22 @@ describe_state (ServalApplication *app, ServalClientState state, char **detail)
   *detail = NULL;
   if (app->client == NULL)
     return g_strdup (_("Not connected"));
-  server = serval_client_get_server (app->client);
+  server = serval_client_get_current_server (app->client);
   why = serval_client_get_last_error (app->client);
   switch (state)
     {
     case SERVAL_CLIENT_STATE_ONLINE:
-      return g_strdup_printf (_("Online as %s on %s"), serval_client_get_user (app->client), server);
+      {
+        const char *const *servers = serval_client_get_servers (app->client);
+        const char *node = serval_client_get_node (app->client);
+        guint n = servers != NULL ? g_strv_length ((GStrv) servers) : 0;
+
+        /* A cluster: which of its nodes this is, and how many are live. */
+        if (node != NULL && n > 1)
+          return g_strdup_printf (_("Online as %s on %s, node %s of %u"), serval_client_get_user (app->client),
+                                     server, node, n);
+        return g_strdup_printf (_("Online as %s on %s"), serval_client_get_user (app->client), server);
+      }
     case SERVAL_CLIENT_STATE_CONNECTING:
       if (!app->lost)
         return g_strdup_printf (_("Connecting to %s…"), server);
@@ -162,7 +172,7 @@ state_changed_cb (ServalClient *client, GParamSpec *pspec, gpointer user_data)
   ServalApplication *app = user_data;
   ServalClientState old = app->state;
   ServalClientState state = serval_client_get_state (client);
-  const char *server = serval_client_get_server (client);
+  const char *server = serval_client_get_current_server (client);
 
   if (old == SERVAL_CLIENT_STATE_ONLINE && state != SERVAL_CLIENT_STATE_ONLINE)
     {
@@ -215,6 +225,9 @@ session_begin (ServalApplication *app, ServalClient *client)
   app->lost = FALSE;
   g_signal_connect (client, "notify::state", G_CALLBACK (state_changed_cb), app);
   g_signal_connect_swapped (client, "notify::last-error", G_CALLBACK (update_status), app);
+  /* A cluster's nodes come and go: the status says which and how many. */
+  g_signal_connect_swapped (client, "notify::servers", G_CALLBACK (update_status), app);
+  g_signal_connect_swapped (client, "notify::node", G_CALLBACK (update_status), app);
   g_signal_connect (client, "notify::admin", G_CALLBACK (admin_changed_cb), app);
   g_signal_connect (client, "connection-failed", G_CALLBACK (connection_failed_cb), app);
   set_admin (app, serval_client_get_admin (client));

@@ -82,7 +82,7 @@ connection_ended (ServalClient *client, const GError *error, gboolean permanent)
 
       client->wanted = FALSE;
       serval_client_set_state (client, SERVAL_CLIENT_STATE_DISCONNECTED);
-      g_task_return_error (task, error != NULL ? g_error_copy (error) : g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED, _("%s closed the connection"), client->server));
+      g_task_return_error (task, error != NULL ? g_error_copy (error) : g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED, _("%s closed the connection"), serval_client_where (client)));
       g_object_unref (task);
       return;
     }
@@ -90,7 +90,7 @@ connection_ended (ServalClient *client, const GError *error, gboolean permanent)
   if (permanent)
     {
       /* Reported through ::connection-failed; a log line, not a warning. */
-      g_message ("Giving up on %s: %s", client->server, why);
+      g_message ("Giving up on %s: %s", serval_client_where (client), why);
       client->wanted = FALSE;
       serval_client_set_state (client, SERVAL_CLIENT_STATE_DISCONNECTED);
       g_signal_emit (client, serval_client_signals[SIGNAL_CONNECTION_FAILED], 0, error);
@@ -100,7 +100,7 @@ connection_ended (ServalClient *client, const GError *error, gboolean permanent)
   if (client->wanted)
     {
       if (client->state == SERVAL_CLIENT_STATE_ONLINE)
-        g_message ("Lost the connection to %s (%s); reconnecting", client->server, why);
+        g_message ("Lost the connection to %s (%s); reconnecting", serval_client_where (client), why);
       schedule_reconnect (client);
     }
   else
@@ -134,8 +134,15 @@ serval_client_forget_token (ServalClient *client)
 void
 serval_client_set_servers (ServalClient *client, GStrv servers)
 {
+  if (client->servers != NULL && servers != NULL &&
+      g_strv_equal ((const char *const *) client->servers, (const char *const *) servers))
+    {
+      g_strfreev (servers);
+      return;
+    }
   g_strfreev (client->servers);
   client->servers = servers;
+  g_object_notify_by_pspec (G_OBJECT (client), serval_client_properties[PROP_SERVERS]);
 }
 
 /* What the server's LoggedIn says: @token (nullable) to log in with next
@@ -191,7 +198,7 @@ serval_client_login_done_cb (GObject *source, GAsyncResult *result, gpointer use
         {
           /* One more round trip on the same link, with the password. */
           g_message ("%s refused the resume token (%s); logging in with the password",
-                     client->server, error->message);
+                     serval_client_where (client), error->message);
           serval_client_forget_token (client);
           if (client->link != NULL)
             {
@@ -211,7 +218,7 @@ serval_client_login_done_cb (GObject *source, GAsyncResult *result, gpointer use
   client->backoff_ms = BACKOFF_MIN_MS;
   serval_client_set_last_error (client, NULL);
   serval_client_set_state (client, SERVAL_CLIENT_STATE_ONLINE);
-  g_message ("Logged in to %s as %s%s", client->server, client->user, client->admin ? " (admin)" : "");
+  g_message ("Logged in to %s as %s%s", serval_client_where (client), client->user, client->admin ? " (admin)" : "");
   serval_client_start_address_checks (client);
   if (client->connect_task != NULL)
     {
@@ -289,6 +296,7 @@ attempt_connect (ServalClient *client)
   if (client->tls_resume != NULL && g_strcmp0 (client->tls_resume_server, current_server (client)) == 0)
     resume = g_steal_pointer (&client->tls_resume);
   g_clear_pointer (&client->tls_resume, g_bytes_unref);
+  serval_client_set_current (client, current_server (client));
   serval_link_connect_async (current_server (client), client->fingerprint, resume, client->cancellable,
                              link_connected_cb, g_object_ref (client));
 }
@@ -325,7 +333,7 @@ serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
   if (client->connect_task != NULL || client->state != SERVAL_CLIENT_STATE_DISCONNECTED)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               _("Already connected or connecting to %s"), client->server);
+                               _("Already connected or connecting to %s"), serval_client_where (client));
       g_object_unref (task);
       return;
     }

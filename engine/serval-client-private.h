@@ -38,6 +38,7 @@ struct _ServalClient
   GObject parent_instance;
 
   char *server;
+  char *current; /* the server of the connection now or last tried: a cluster's node after a failover */
   char *user;
   char *password;
   char *fingerprint;
@@ -87,6 +88,9 @@ enum
   PROP_STATE,
   PROP_ADMIN,
   PROP_LAST_ERROR,
+  PROP_CURRENT_SERVER,
+  PROP_NODE,
+  PROP_SERVERS,
   N_PROPS
 };
 extern GParamSpec *serval_client_properties[N_PROPS];
@@ -102,6 +106,10 @@ extern guint serval_client_signals[N_SIGNALS];
 /* serval-client.c */
 void serval_client_set_state (ServalClient *client, ServalClientState state);
 void serval_client_set_last_error (ServalClient *client, const char *message);
+/* The server this client talks to now (or tried last): for messages. */
+const char *serval_client_where (ServalClient *client);
+void serval_client_set_current (ServalClient *client, const char *server);
+void serval_client_set_node (ServalClient *client, const char *node);
 
 /* serval-client-connect.c */
 void serval_client_drop_link (ServalClient *client);

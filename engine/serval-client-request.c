@@ -67,11 +67,11 @@ error_from_wire (ServalClient *client, ServalErrorCode wire_code, const char *te
       return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_AUTH,
                           _("Wrong password for %s on %s, or no such user: check them, or ask the "
                           "server's administrator"),
-                             client->user, client->server);
+                             client->user, serval_client_where (client));
     case SERVAL_ERROR_CODE_VERSION_MISMATCH:
       return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_VERSION,
                           _("%s speaks another version of the Serval protocol (%s): update Serval"),
-                             client->server, text);
+                             serval_client_where (client), text);
     case SERVAL_ERROR_CODE_TOKEN_REFUSED: code = SERVAL_CLIENT_ERROR_TOKEN_REFUSED; break;
     case SERVAL_ERROR_CODE_RATE_LIMITED: code = SERVAL_CLIENT_ERROR_RATE_LIMITED; break;
     case SERVAL_ERROR_CODE_NOT_ALLOWED: code = SERVAL_CLIENT_ERROR_NOT_ALLOWED; break;
@@ -118,7 +118,7 @@ serval_client_fail_pending (ServalClient *client, const char *why)
       request_unwatch (g_task_get_task_data (task));
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
                                _("The connection to %s was lost before it answered: %s"),
-                                  client->server, why);
+                                  serval_client_where (client), why);
       g_object_unref (task);
     }
 }
@@ -175,7 +175,7 @@ request_start (ServalClient *client, GTask *task, ResponseHandler handler, gcons
   if (client->link == NULL || (!client->logged_in && !login))
     {
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED,
-                               _("Not connected to %s%s%s"), client->server,
+                               _("Not connected to %s%s%s"), serval_client_where (client),
                                   client->last_error ? ": " : "",
                                   client->last_error ? client->last_error : "");
       g_object_unref (task);
@@ -202,7 +202,7 @@ handle_response (ServalClient *client, ServalResponse *resp)
 
   if (!g_hash_table_steal_extended (client->pending, GUINT_TO_POINTER (resp->id), NULL, (gpointer *) &task))
     {
-      g_debug ("Response to unknown request %lu from %s", (gulong) resp->id, client->server);
+      g_debug ("Response to unknown request %lu from %s", (gulong) resp->id, serval_client_where (client));
       return;
     }
   req = g_task_get_task_data (task);
@@ -251,7 +251,7 @@ handle_event (ServalClient *client, ServalEvent *ev)
     case SERVAL_EVENT_REMOVED:
       if (vlan != NULL)
         {
-          g_message ("Removed from VLAN “%s” by %s: %s", vlan->name, client->server, ev->text);
+          g_message ("Removed from VLAN “%s” by %s: %s", vlan->name, serval_client_where (client), ev->text);
           serval_client_remove_vlan (client, vlan, ev->text);
         }
       break;
@@ -259,7 +259,7 @@ handle_event (ServalClient *client, ServalEvent *ev)
       serval_client_set_servers (client, g_steal_pointer (&ev->servers));
       break;
     case SERVAL_EVENT_BYE:
-      g_message ("%s closes the connection: %s", client->server, ev->text);
+      g_message ("%s closes the connection: %s", serval_client_where (client), ev->text);
       handle_bye (client, ev);
       break;
     case SERVAL_EVENT_UNKNOWN:
@@ -276,12 +276,11 @@ handle_hello (ServalClient *client, ServalLink *link, const ServalHello *hello)
       g_autoptr(GError) error =
                      g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL,
                                   _("%s speaks Serval protocol version %ld, this client version %d: update Serval"),
-                                     client->server, (long) hello->version, SERVAL_PROTOCOL_VERSION);
+                                     serval_client_where (client), (long) hello->version, SERVAL_PROTOCOL_VERSION);
       serval_link_close (link, error);
       return;
     }
-  g_free (client->node);
-  client->node = g_strdup (hello->node);
+  serval_client_set_node (client, hello->node);
   client->server_offload = hello->offload;
 }
 
@@ -317,7 +316,7 @@ serval_client_link_message_cb (ServalLink *link, const Message_t *msg, gpointer 
       }
       break;
     default:
-      g_debug ("Ignoring a %s message from %s", serval_message_kind_to_string (msg), client->server);
+      g_debug ("Ignoring a %s message from %s", serval_message_kind_to_string (msg), serval_client_where (client));
       break;
     }
 }
@@ -358,7 +357,7 @@ login_handler (ServalClient *client, GTask *task, ServalResponse *resp)
   if (resp->kind != SERVAL_RESPONSE_LOGGED_IN)
     {
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER,
-                               _("%s answered the login with something else"), client->server);
+                               _("%s answered the login with something else"), serval_client_where (client));
       return;
     }
   if (resp->token != NULL && g_bytes_get_size (resp->token) > 0)
@@ -380,7 +379,7 @@ join_handler (ServalClient *client, GTask *task, ServalResponse *resp)
   if (resp->kind != SERVAL_RESPONSE_JOINED)
     {
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER,
-                               _("%s answered the join with something else"), client->server);
+                               _("%s answered the join with something else"), serval_client_where (client));
       return;
     }
   serval_client_vlan_joined (client, vlan, resp->tag, resp->members);

@@ -291,7 +291,7 @@ rejoin_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (joined != NULL)
     {
-      g_message ("Rejoined VLAN “%s” on %s", vlan->name, client->server);
+      g_message ("Rejoined VLAN “%s” on %s", vlan->name, serval_client_where (client));
       return;
     }
   if (g_error_matches (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED))

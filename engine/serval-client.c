@@ -40,6 +40,32 @@ serval_client_set_last_error (ServalClient *client, const char *message)
   g_object_notify_by_pspec (G_OBJECT (client), serval_client_properties[PROP_LAST_ERROR]);
 }
 
+const char *
+serval_client_where (ServalClient *client)
+{
+  return client->current != NULL ? client->current : client->server;
+}
+
+void
+serval_client_set_current (ServalClient *client, const char *server)
+{
+  if (g_strcmp0 (client->current, server) == 0)
+    return;
+  g_free (client->current);
+  client->current = g_strdup (server);
+  g_object_notify_by_pspec (G_OBJECT (client), serval_client_properties[PROP_CURRENT_SERVER]);
+}
+
+void
+serval_client_set_node (ServalClient *client, const char *node)
+{
+  if (g_strcmp0 (client->node, node) == 0)
+    return;
+  g_free (client->node);
+  client->node = g_strdup (node);
+  g_object_notify_by_pspec (G_OBJECT (client), serval_client_properties[PROP_NODE]);
+}
+
 static void
 serval_client_dispose (GObject *object)
 {
@@ -78,6 +104,7 @@ serval_client_finalize (GObject *object)
   g_free (client->node);
   g_free (client->gso_scratch);
   g_strfreev (client->servers);
+  g_free (client->current);
   g_clear_pointer (&client->pending, g_hash_table_unref);
   G_OBJECT_CLASS (serval_client_parent_class)->finalize (object);
 }
@@ -92,6 +119,9 @@ serval_client_get_property (GObject *object, guint prop_id, GValue *value, GPara
     case PROP_STATE: g_value_set_enum (value, client->state); break;
     case PROP_ADMIN: g_value_set_boolean (value, client->admin); break;
     case PROP_LAST_ERROR: g_value_set_string (value, client->last_error); break;
+    case PROP_CURRENT_SERVER: g_value_set_string (value, serval_client_where (client)); break;
+    case PROP_NODE: g_value_set_string (value, client->node); break;
+    case PROP_SERVERS: g_value_set_boxed (value, client->servers); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -110,6 +140,12 @@ serval_client_class_init (ServalClientClass *klass)
                                                             SERVAL_CLIENT_STATE_DISCONNECTED, flags);
   serval_client_properties[PROP_ADMIN] = g_param_spec_boolean ("admin", NULL, NULL, FALSE, flags);
   serval_client_properties[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, flags);
+  /* A cluster's node after a failover; the server given, before. */
+  serval_client_properties[PROP_CURRENT_SERVER] = g_param_spec_string ("current-server", NULL, NULL, NULL, flags);
+  /* The name the server's Hello gave, or NULL. */
+  serval_client_properties[PROP_NODE] = g_param_spec_string ("node", NULL, NULL, NULL, flags);
+  /* The live nodes of the cluster, where to reconnect (NULL: none listed). */
+  serval_client_properties[PROP_SERVERS] = g_param_spec_boxed ("servers", NULL, NULL, G_TYPE_STRV, flags);
   g_object_class_install_properties (object_class, N_PROPS, serval_client_properties);
 
   /**
@@ -186,6 +222,21 @@ const char *
 serval_client_get_server (ServalClient *client)
 {
   return client->server;
+}
+const char *
+serval_client_get_current_server (ServalClient *client)
+{
+  return serval_client_where (client);
+}
+const char *
+serval_client_get_node (ServalClient *client)
+{
+  return client->node;
+}
+const char *const *
+serval_client_get_servers (ServalClient *client)
+{
+  return (const char *const *) client->servers;
 }
 const char *
 serval_client_get_user (ServalClient *client)

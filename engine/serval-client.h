@@ -78,7 +78,16 @@ gboolean serval_client_get_tls_resumed (ServalClient *client);
 /* On by default; off, every connection makes a full TLS handshake (to
  * measure that, or to rule resumption out when looking for a problem). */
 void serval_client_set_tls_resumption (ServalClient *client, gboolean enabled);
+/* The server given to serval_client_new(). */
 const char *serval_client_get_server (ServalClient *client);
+/* The server connected to now, or tried last: after a failover, another
+ * node of the cluster ("current-server" notifies). */
+const char *serval_client_get_current_server (ServalClient *client);
+/* The name of that server's node, from its Hello, or NULL ("node"). */
+const char *serval_client_get_node (ServalClient *client);
+/* The live nodes the server listed, where this client fails over to, or
+ * NULL ("servers"; a cluster keeps it current). */
+const char *const *serval_client_get_servers (ServalClient *client);
 const char *serval_client_get_user (ServalClient *client);
 gboolean serval_client_get_admin (ServalClient *client);
 /* The last connection problem, or NULL. */

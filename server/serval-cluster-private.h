@@ -1,6 +1,8 @@
 /* serval-cluster-private.h: what the two files of the cluster's registry share:
  *   serval-cluster.c            the object: start, the lease and its keepalives, the
  *                               watch, and the writes of what this node publishes
+ *   serval-cluster-publish.c    what this node publishes, written in order and again
+ *                               under a new lease
  *   serval-cluster-directory.c  the directory: keys and values read into the nodes
  *                               and members of the others, and the signals they make
  */
@@ -16,6 +18,28 @@ G_BEGIN_DECLS
 #define SERVAL_CLUSTER_LIVE_PREFIX    "/serval-live/"
 #define SERVAL_CLUSTER_NODES_PREFIX   SERVAL_CLUSTER_LIVE_PREFIX "nodes/"
 #define SERVAL_CLUSTER_MEMBERS_PREFIX SERVAL_CLUSTER_LIVE_PREFIX "members/"
+
+/* Retries of a failed read, renewal or write: from this, doubling, up to that. */
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 5000
+
+/* A key this node published, and how far etcd has it. */
+typedef struct
+{
+  char *value;     /* NULL: withdrawn, to be deleted */
+  guint64 version; /* bumped by each publish or withdraw */
+  guint64 written; /* the version etcd has under the current lease */
+  gboolean busy;   /* a write is under way: one at a time per key keeps them in order */
+} Published;
+
+/* A write under way, for its callback (which must not touch a disposed registry). */
+typedef struct
+{
+  ServalCluster *self;
+  char *key;
+  guint64 version;
+  gint64 lease;
+} WriteOp;
 
 /* A member of another node, as its key says. */
 typedef struct
@@ -69,6 +93,17 @@ enum
   SERVAL_CLUSTER_N_SIGNALS
 };
 extern guint serval_cluster_signals[SERVAL_CLUSTER_N_SIGNALS];
+
+/* serval-cluster.c */
+/* Calls /v3/@method with @body (taken), cancelled at dispose. Every call
+ * here may be repeated: puts and deletes are written one at a time per key,
+ * and a lease granted twice expires unused. */
+void serval_cluster_call (ServalCluster *self, const char *method, JsonObject *body, GAsyncReadyCallback callback,
+                          gpointer data);
+
+/* serval-cluster-publish.c */
+/* Starts the writes of every published key that etcd does not have yet under the current lease. */
+void serval_cluster_kick_writes (ServalCluster *self);
 
 /* serval-cluster-directory.c: requests and values */
 void serval_cluster_set_b64 (JsonObject *o, const char *member, const char *text);

@@ -25,8 +25,6 @@
 
 #define LIVE_END        "/serval-live0" /* every key under SERVAL_CLUSTER_LIVE_PREFIX sorts before it */
 #define FINGERPRINT_KEY "/serval/cluster/fingerprint"
-#define BACKOFF_MIN_MS  250
-#define BACKOFF_MAX_MS  5000
 
 /* The quark's name is a string, not a subtraction. */
 /* clang-format off */
@@ -38,24 +36,6 @@ G_DEFINE_ENUM_TYPE (ServalClusterState, serval_cluster_state,
                     G_DEFINE_ENUM_VALUE (SERVAL_CLUSTER_OK, "ok"),
                     G_DEFINE_ENUM_VALUE (SERVAL_CLUSTER_NO_QUORUM, "no-quorum"),
                     G_DEFINE_ENUM_VALUE (SERVAL_CLUSTER_CUT_OFF, "cut-off"))
-
-/* A key this node published, and how far etcd has it. */
-typedef struct
-{
-  char *value;     /* NULL: withdrawn, to be deleted */
-  guint64 version; /* bumped by each publish or withdraw */
-  guint64 written; /* the version etcd has under the current lease */
-  gboolean busy;   /* a write is under way: one at a time per key keeps them in order */
-} Published;
-
-/* A write under way, for its callback (which must not touch a disposed registry). */
-typedef struct
-{
-  ServalCluster *self;
-  char *key;
-  guint64 version;
-  gint64 lease;
-} WriteOp;
 
 G_DEFINE_FINAL_TYPE (ServalCluster, serval_cluster, G_TYPE_OBJECT)
 
@@ -71,7 +51,6 @@ guint serval_cluster_signals[SERVAL_CLUSTER_N_SIGNALS];
 
 static void renew (ServalCluster *self);
 static void refresh (ServalCluster *self);
-static void kick_writes (ServalCluster *self);
 static gboolean tick_cb (gpointer data);
 
 static void
@@ -81,9 +60,8 @@ published_free (Published *p)
   g_free (p);
 }
 
-/* Calls /v3/@method with @body (taken), cancelled at dispose. */
-static void
-call (ServalCluster *self, const char *method, JsonObject *body, GAsyncReadyCallback callback, gpointer data)
+void
+serval_cluster_call (ServalCluster *self, const char *method, JsonObject *body, GAsyncReadyCallback callback, gpointer data)
 {
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
 
@@ -236,7 +214,7 @@ refresh (ServalCluster *self)
     g_cancellable_cancel (self->watch_cancellable);
   g_clear_object (&self->watch_cancellable);
   serval_cluster_set_b64 (body, "range_end", LIVE_END);
-  call (self, "kv/range", body, refresh_cb, self);
+  serval_cluster_call (self, "kv/range", body, refresh_cb, self);
 }
 
 /* --- start and renewal ------------------------------------------------------------ */
@@ -337,7 +315,7 @@ node_cb (GObject *source, GAsyncResult *result, gpointer data)
 
       /* Nothing is under the new lease yet. */
       serval_cluster_set_int64 (revoke, "ID", self->lease);
-      call (self, "lease/revoke", revoke, NULL, NULL);
+      serval_cluster_call (self, "lease/revoke", revoke, NULL, NULL);
       self->lease = 0;
       step_failed (self, g_error_new (SERVAL_CLUSTER_ERROR, SERVAL_CLUSTER_ERROR_NAME_TAKEN,
                                       "Another node named “%s” is alive in the cluster (its key %s in etcd is "
@@ -352,7 +330,7 @@ node_cb (GObject *source, GAsyncResult *result, gpointer data)
   g_hash_table_iter_init (&iter, self->published);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((Published *) value)->written = 0;
-  kick_writes (self);
+  serval_cluster_kick_writes (self);
   if (self->start_task == NULL)
     set_state (self, SERVAL_CLUSTER_OK);
   refresh (self);
@@ -387,9 +365,9 @@ grant_cb (GObject *source, GAsyncResult *result, gpointer data)
    * if it is no longer under our old lease (someone took the name while we
    * were cut off). */
   if (self->old_lease == 0)
-    call (self, "kv/txn", serval_cluster_txn_if_absent (key, put), node_cb, self);
+    serval_cluster_call (self, "kv/txn", serval_cluster_txn_if_absent (key, put), node_cb, self);
   else
-    call (self, "kv/txn", serval_cluster_txn_if_ours (key, self->old_lease, put), node_cb, self);
+    serval_cluster_call (self, "kv/txn", serval_cluster_txn_if_ours (key, self->old_lease, put), node_cb, self);
 }
 
 /* Takes a lease, puts the node key under it, writes what was published
@@ -403,7 +381,7 @@ renew (ServalCluster *self)
     self->old_lease = self->lease;
   self->renewing = TRUE;
   serval_cluster_set_int64 (body, "TTL", self->ttl);
-  call (self, "lease/grant", body, grant_cb, self);
+  serval_cluster_call (self, "lease/grant", body, grant_cb, self);
 }
 
 static void
@@ -447,7 +425,7 @@ serval_cluster_start_async (ServalCluster *self, GCancellable *cancellable, GAsy
   g_task_set_source_tag (self->start_task, serval_cluster_start_async);
   self->since = g_get_real_time () / G_USEC_PER_SEC;
   serval_cluster_set_b64 (put, "value", self->fingerprint);
-  call (self, "kv/txn", serval_cluster_txn_if_absent (FINGERPRINT_KEY, put), fingerprint_cb, self);
+  serval_cluster_call (self, "kv/txn", serval_cluster_txn_if_absent (FINGERPRINT_KEY, put), fingerprint_cb, self);
 }
 
 gboolean
@@ -514,7 +492,7 @@ tick_cb (gpointer data)
       serval_cluster_set_int64 (body, "ID", self->lease);
       self->keepalive_busy = TRUE;
       self->keepalive_sent = now;
-      call (self, "lease/keepalive", body, keepalive_cb, self);
+      serval_cluster_call (self, "lease/keepalive", body, keepalive_cb, self);
     }
   else if (!self->probing)
     {
@@ -526,139 +504,6 @@ tick_cb (gpointer data)
     }
   judge (self);
   return G_SOURCE_CONTINUE;
-}
-
-/* --- what this node publishes ------------------------------------------------------------ */
-
-static void write_key (ServalCluster *self, const char *key, Published *p);
-
-static void
-write_op_free (WriteOp *op)
-{
-  g_free (op->key);
-  g_free (op);
-}
-
-static gboolean
-write_retry_cb (gpointer data)
-{
-  ServalCluster *self = data;
-
-  serval_clear_source (&self->write_source);
-  kick_writes (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-write_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) response = serval_etcd_call_finish (NULL, result, &error);
-  WriteOp *op = data;
-  ServalCluster *self = op->self;
-  Published *p;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      write_op_free (op);
-      return;
-    }
-  p = g_hash_table_lookup (self->published, op->key);
-  p->busy = FALSE;
-  if (response == NULL)
-    {
-      self->write_backoff_ms = CLAMP (self->write_backoff_ms * 2, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
-      if (self->write_source == NULL)
-        {
-          self->write_source = g_timeout_source_new (self->write_backoff_ms);
-          g_source_set_callback (self->write_source, write_retry_cb, self, NULL);
-          g_source_attach (self->write_source, self->context);
-        }
-    }
-  else
-    {
-      self->write_backoff_ms = 0;
-      /* Written under a lease since replaced: it goes again under the new one. */
-      if (op->lease == self->lease)
-        p->written = MAX (p->written, op->version);
-      if (p->value == NULL && p->written == p->version)
-        g_hash_table_remove (self->published, op->key);
-      else
-        write_key (self, op->key, p);
-    }
-  write_op_free (op);
-}
-
-/* Writes @p unless etcd has it, or a write of it is under way (its
- * callback writes again if needed: one at a time keeps them in order). */
-static void
-write_key (ServalCluster *self, const char *key, Published *p)
-{
-  WriteOp *op;
-
-  if (p->busy || p->written == p->version || self->lease == 0 || self->renewing)
-    return;
-  op = g_new0 (WriteOp, 1);
-  op->self = self;
-  op->key = g_strdup (key);
-  op->version = p->version;
-  op->lease = self->lease;
-  p->busy = TRUE;
-  if (p->value != NULL)
-    call (self, "kv/put", serval_cluster_put_request (self, key, p->value), write_cb, op);
-  else
-    call (self, "kv/deleterange", serval_cluster_key_request (key), write_cb, op);
-}
-
-static void
-kick_writes (ServalCluster *self)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, self->published);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    write_key (self, key, value);
-}
-
-/* @value (taken): NULL to delete. */
-static void
-set_published (ServalCluster *self, const char *key, char *value)
-{
-  Published *p = g_hash_table_lookup (self->published, key);
-
-  if (p == NULL)
-    {
-      if (value == NULL)
-        return; /* never published */
-      p = g_new0 (Published, 1);
-      g_hash_table_insert (self->published, g_strdup (key), p);
-    }
-  g_free (p->value);
-  p->value = value;
-  p->version++;
-  write_key (self, key, p);
-}
-
-void
-serval_cluster_publish_member (ServalCluster *self, guint32 tag, const char *vlan, ServalMember *m)
-{
-  g_autofree char *key = NULL;
-
-  g_return_if_fail (SERVAL_IS_CLUSTER (self));
-  g_return_if_fail (SERVAL_IS_MEMBER (m));
-  key = serval_cluster_member_key (self->node, tag, serval_member_get_mac_bytes (m));
-  set_published (self, key, serval_cluster_member_value (tag, vlan, m));
-}
-
-void
-serval_cluster_withdraw_member (ServalCluster *self, guint32 tag, const guint8 mac[6])
-{
-  g_autofree char *key = NULL;
-
-  g_return_if_fail (SERVAL_IS_CLUSTER (self));
-  key = serval_cluster_member_key (self->node, tag, mac);
-  set_published (self, key, NULL);
 }
 
 /* --- the object ----------------------------------------------------------------------------- */

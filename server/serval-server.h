@@ -66,9 +66,9 @@ typedef struct
 typedef struct
 {
   char *node;
-  gboolean up; /* linked now */
-  guint64 links;      /* times the link was made */
-  guint64 frames_in;  /* frames received from that node */
+  gboolean up;       /* linked now */
+  guint64 links;     /* times the link was made */
+  guint64 frames_in; /* frames received from that node */
   guint64 bytes_in;
   guint64 frames_out; /* frames sent to it */
   guint64 bytes_out;

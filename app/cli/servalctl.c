@@ -165,11 +165,15 @@ state_cb (ServalClient *client, GParamSpec *pspec, gpointer user_data)
   switch (serval_client_get_state (client))
     {
     case SERVAL_CLIENT_STATE_ONLINE:
-      printf ("Online: connected to %s as %s\n", serval_client_get_server (client),
-              serval_client_get_user (client));
+      if (serval_client_get_node (client) != NULL)
+        printf ("Online: connected to %s as %s (node %s)\n", serval_client_get_current_server (client),
+                serval_client_get_user (client), serval_client_get_node (client));
+      else
+        printf ("Online: connected to %s as %s\n", serval_client_get_current_server (client),
+                serval_client_get_user (client));
       break;
     case SERVAL_CLIENT_STATE_CONNECTING:
-      printf ("Connection to %s lost (%s); reconnecting\n", serval_client_get_server (client),
+      printf ("Connection to %s lost (%s); reconnecting\n", serval_client_get_current_server (client),
               serval_client_get_last_error (client) ? serval_client_get_last_error (client) : "no reason given");
       break;
     case SERVAL_CLIENT_STATE_DISCONNECTED:
