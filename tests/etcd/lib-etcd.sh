@@ -88,3 +88,13 @@ etcd_get() {
   etcd_run curl -sf -m 3 -X POST "$(etcd_client_url "$1")/v3/kv/range" -d "{\"key\":\"$(etcd_b64 "$2")\"}" |
     python3 -c 'import base64, json, sys; kv = json.load(sys.stdin).get("kvs", []); print(base64.b64decode(kv[0]["value"]).decode() if kv else "")'
 }
+
+# etcd_count I PREFIX: how many keys start with PREFIX, read through member I (a
+# linearizable read: it needs quorum); prints nothing and fails if etcd did not answer
+etcd_count() {
+  local end
+  end=$(python3 -c 'import base64, sys; p = sys.argv[1].encode(); print(base64.b64encode(p[:-1] + bytes([p[-1] + 1])).decode())' "$2")
+  etcd_run curl -sf -m 3 -X POST "$(etcd_client_url "$1")/v3/kv/range" \
+    -d "{\"key\":\"$(etcd_b64 "$2")\",\"range_end\":\"$end\",\"count_only\":true}" |
+    python3 -c 'import json, sys; print(int(json.load(sys.stdin).get("count", 0)))'
+}
