@@ -139,7 +139,9 @@ for g in "alice red" "bob red" "carol red" "dan blue" "erin green"; do
 done
 erin_may_join() { ctl 3 erin vlans | grep -q '^green	may join'; }
 check "erin, added through node 1, logs in through node 3 at once and may join green" erin_may_join
-in_ns "$P-c4" "$CTL" --server "$(node_addr 3)" --user erin --password-file "$out/erin.pw" --fingerprint "$FP" \
+# Not through in_ns: $! must be servalctl itself (ip netns exec execs it), so that the
+# kill below stops it and its membership goes.
+ip netns exec "$P-c4" "$CTL" --server "$(node_addr 3)" --user erin --password-file "$out/erin.pw" --fingerprint "$FP" \
   up --vlan green --tap svg0 >"$out/erin.log" 2>&1 &
 ERIN=$!
 E2E_PIDS+=("$ERIN")
@@ -219,6 +221,13 @@ for i in 1 2 3; do
   check "members red through node $i lists alice, bob and carol, each with its node" test "$m" = "$RED_AT_START"
 done
 check "members blue through node 3 lists dan on node 2" test "$(members_at 3 blue)" = "dan node2|"
+# nodes_at NODE: "name members|" for each live node, as servalctl nodes lists them
+nodes_at() { ctl "$1" alice nodes | sed 's/ (this node)//' | cut -f1,3 | sort | tr '\t\n' ' |'; }
+note "nodes through node 2: $(nodes_at 2)"
+check "servalctl nodes through node 2 lists the three nodes with their members (1, 2 and 1)" \
+  test "$(nodes_at 2)" = "node1 1 member(s)|node2 2 member(s)|node3 1 member(s)|"
+node2_marked() { ctl 2 alice nodes | grep -q '^node2 (this node)'; }
+check "...and marks node 2 as the one that answers" node2_marked
 check "etcd holds the members of every node under /serval-live/members/" count_is 4 /serval-live/members/
 check "...bob's and dan's under node 2" count_is 2 /serval-live/members/node2/
 
