@@ -99,7 +99,8 @@ start_node() {
   local i=$1
   RUN[$i]=$((${RUN[$i]:-0} + 1))
   bg "$P-n$i" "$out/node$i.log.${RUN[$i]}" "$SERVER" --etcd "$ETCD" --data-dir "$out/n$i" --node "node$i" \
-    --listen "$(node_addr "$i")" --advertise "$(node_addr "$i")" --keepalive 1 "${NODE_ARGS[@]}"
+    --listen "$(node_addr "$i")" --advertise "$(node_addr "$i")" --keepalive 1 --http "127.0.0.1:9465" \
+    "${NODE_ARGS[@]}"
   NODE_PID[$i]=$BG_PID
   wait_for 10 in_ns "$P-n$i" bash -c "exec 3<>/dev/tcp/$U.1$i/7465"
 }
@@ -221,6 +222,14 @@ for i in 1 2 3; do
   check "members red through node $i lists alice, bob and carol, each with its node" test "$m" = "$RED_AT_START"
 done
 check "members blue through node 3 lists dan on node 2" test "$(members_at 3 blue)" = "dan node2|"
+# metric NODE NAME{LABELS}: that sample's value in NODE's /metrics (from its own namespace)
+metric() { in_ns "$P-n$1" curl -sf -m 3 http://127.0.0.1:9465/metrics | awk -v k="$2" '$1 == k { print $2 }'; }
+check "node 1's /metrics: the cluster store is ok" test "$(metric 1 'serval_cluster_state{state="ok"}')" = 1
+check "...its links to node 2 and node 3 are up" \
+  test "$(metric 1 'serval_node_link_up{node="node2"}')$(metric 1 'serval_node_link_up{node="node3"}')" = 11
+frames_to_2=$(metric 1 'serval_node_link_frames_total{node="node2",direction="out"}')
+note "node 1 sent ${frames_to_2:-?} frames to node 2 so far"
+check "...and frames went over the link to node 2 (the pings and the broadcast)" test "${frames_to_2:-0}" -gt 20
 # nodes_at NODE: "name members|" for each live node, as servalctl nodes lists them
 nodes_at() { ctl "$1" alice nodes | sed 's/ (this node)//' | cut -f1,3 | sort | tr '\t\n' ' |'; }
 note "nodes through node 2: $(nodes_at 2)"
