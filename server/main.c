@@ -13,6 +13,7 @@
 #include "serval-cert.h"
 #include "serval-http.h"
 #include "serval-server.h"
+#include "serval-systemd.h"
 #include "serval-tls.h"
 #include "serval-util.h"
 
@@ -347,6 +348,7 @@ signal_cb (gpointer data)
     }
   rs->stopping = TRUE;
   g_message ("Shutting down: telling the clients");
+  serval_systemd_stopping ();
   serval_server_shutdown (rs->server, shutdown_done_cb, rs);
   return G_SOURCE_CONTINUE;
 }
@@ -460,6 +462,7 @@ main (int argc, char **argv)
   rs.server = server;
   g_unix_signal_add (SIGTERM, signal_cb, &rs);
   g_unix_signal_add (SIGINT, signal_cb, &rs);
+  serval_systemd_ready (server);
   g_main_loop_run (rs.loop);
   g_main_loop_unref (rs.loop);
   serval_http_stop (http);
