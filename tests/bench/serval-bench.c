@@ -90,7 +90,7 @@ static GOptionEntry entries[] = {
   { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "populate: the server's data directory", "DIR" },
   { "etcd", 0, 0, G_OPTION_ARG_STRING, &opt_etcd, "populate: add the users to the cluster store in etcd (as serval-server --etcd) instead of --data-dir", "URL[,URL...]" },
   { "servers", 0, 0, G_OPTION_ARG_STRING, &opt_servers, "idle/soak: client K first connects to server K modulo the list's length instead of --server (a cluster's nodes)", "H:P[,H:P...]" },
-  { "status-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_status_file, "soak: every second, FILE is replaced by the clients' counts (online, connecting, ...)", "FILE" },
+  { "status-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_status_file, "soak: every 250 ms, FILE is replaced by the clients' counts (online, connecting, ...)", "FILE" },
   { "users", 0, 0, G_OPTION_ARG_INT, &opt_users, "populate: how many users to add (default --clients)", "N" },
   { "iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "populate: PBKDF2 iterations (default 100000, the server's default)", "N" },
   { "tokens", 0, 0, G_OPTION_ARG_NONE, &opt_tokens, "logins: measure logins with resume tokens (each client first logs in once with the password, unmeasured)", NULL },
@@ -126,7 +126,7 @@ static const char modes_text[] =
     "              --no-tls-resume: full TLS handshakes (CSV mode \"logins-token-full\").\n"
     "  soak        N clients log in and join as in idle, then stay until SIGINT or SIGTERM,\n"
     "              reconnecting by themselves when their server goes (to the other nodes of a\n"
-    "              cluster). Each second, --status-file FILE is replaced by lines \"online N\",\n"
+    "              cluster). Every 250 ms, --status-file FILE is replaced by lines \"online N\",\n"
     "              \"connecting N\", \"disconnected N\", \"gave_up N\" (clients that stopped\n"
     "              trying), \"drops N\" (times a client left ONLINE) and \"failed N\" (never\n"
     "              logged in), and a change of the online count is a line on standard error.\n"
@@ -1129,7 +1129,8 @@ mode_soak (void)
   if (bench.failed > 0)
     check_clients_online ("soak");
   soak_status_cb (NULL);
-  status = g_timeout_source_new_seconds (1);
+  /* Four times a second: the soak's recovery times are read from the file. */
+  status = g_timeout_source_new (250);
   g_source_set_callback (status, soak_status_cb, NULL, NULL);
   g_source_attach (status, NULL);
   while (!interrupted)

@@ -157,13 +157,22 @@ agree() {
   done
 }
 
-t0=$(now_ms)
-check "all $CLIENTS clients log in and join" wait_for 60 all_online
-check "...and every node lists each of them once in its VLAN" wait_for 30 agree
-note "$CLIENTS clients online and listed by every node in $(($(now_ms) - t0)) ms"
+# etcd_keys PREFIX: the keys under PREFIX, one a line (through the v3 JSON gateway)
+etcd_keys() {
+  local end json
+  end=$(python3 -c 'import sys; p = sys.argv[1]; print(p[:-1] + chr(ord(p[-1]) + 1))' "$1")
+  json=$(etcd_run curl -sf -m 5 -X POST "$(etcd_client_url 0)/v3/kv/range" \
+    -d "{\"key\":\"$(etcd_b64 "$1")\",\"range_end\":\"$(etcd_b64 "$end")\",\"keys_only\":true}") || return 1
+  printf '%s' "$json" |
+    python3 -c 'import base64, json, sys; [print(base64.b64decode(kv["key"]).decode()) for kv in json.load(sys.stdin).get("kvs", [])]'
+}
+# gone I: etcd holds no key of node I (its lease has ended), and the others' lists are whole
+gone() {
+  local keys
+  keys=$(etcd_keys "/serval-live/members/node$1/" && etcd_keys "/serval-live/nodes/node$1") && [ -z "$keys" ] && agree
+}
 
-# --- the soak -------------------------------------------------------------------------
-
+# What /proc says of a process: memory in MiB, CPU seconds, age in seconds.
 proc_rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
 proc_hwm_mib() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
 proc_cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.1f", ($12 + $13) / hz }' "/proc/$1/stat" 2>/dev/null; }
@@ -171,11 +180,20 @@ proc_age_s() { # seconds since the process started (field 22 of stat, in clock t
   awk -v hz="$(getconf CLK_TCK)" -v up="$(cut -d' ' -f1 /proc/uptime)" \
     '{ sub(/.*\) /, ""); printf "%d", up - $20 / hz }' "/proc/$1/stat" 2>/dev/null
 }
+
+t0=$(now_ms)
+check "all $CLIENTS clients log in and join" wait_for 60 all_online
+check "...and every node lists each of them once in its VLAN" wait_for 30 agree
+note "$CLIENTS clients online and listed by every node in $(($(now_ms) - t0)) ms"
+for pid in "${BENCH_PIDS[@]}"; do note "serval-bench $pid: RSS $(proc_rss_mib "$pid") MiB before the soak"; done
+
+# --- the soak -------------------------------------------------------------------------
+
 drops_before=0
 dropped() { [ "$(status_sum drops)" -gt "$drops_before" ]; }
 
 UNEXPECTED=0 STUCK=''
-echo "cycle,node,clients_moved,clients_back_ms,lists_clean_ms,node_back_ms,node_rss_mib,node_hwm_mib,node_cpu_s,node_age_s" \
+echo "cycle,node,clients_moved,clients_back_ms,dead_gone_ms,node_back_ms,node_rss_mib,node_hwm_mib,node_cpu_s,node_age_s" \
   >"$out/cycles.csv"
 start=$SECONDS cycle=0
 while [ $((SECONDS - start)) -lt "$SOAK_SECONDS" ]; do
@@ -198,15 +216,15 @@ while [ $((SECONDS - start)) -lt "$SOAK_SECONDS" ]; do
   kill -9 "$pid"
   wait "$pid" 2>/dev/null
   DEAD=$k
-  # The status files are written every second: first see the drop, then the return.
+  # The status files are written every 250 ms: first see the drop, then the return.
   wait_for 5 dropped || note "cycle $cycle: no client noticed that node $k died"
   if ! wait_for 30 all_online; then
     STUCK="cycle $cycle: only $(status_sum online) of $CLIENTS clients online $(($(now_ms) - t0)) ms after node $k was killed"
     break
   fi
   t_back=$(($(now_ms) - t0))
-  if ! wait_for 30 agree; then
-    STUCK="cycle $cycle: the member lists through the nodes other than $k were not whole $(($(now_ms) - t0)) ms after it was killed"
+  if ! wait_for 30 gone "$k"; then
+    STUCK="cycle $cycle: $(($(now_ms) - t0)) ms after node $k was killed, its keys were still in etcd or the lists through the others were not whole"
     break
   fi
   t_clean=$(($(now_ms) - t0))
@@ -219,7 +237,7 @@ while [ $((SECONDS - start)) -lt "$SOAK_SECONDS" ]; do
   fi
   t_node=$(($(now_ms) - t1))
   echo "$cycle,node$k,$moved,$t_back,$t_clean,$t_node,$rss,$hwm,$cpu,$age" >>"$out/cycles.csv"
-  note "cycle $cycle: node $k killed ($moved clients, RSS $rss MiB, $cpu s CPU in $age s): clients back in $t_back ms, lists clean in $t_clean ms; node back in $t_node ms"
+  note "cycle $cycle: node $k killed ($moved clients, RSS $rss MiB, $cpu s CPU in $age s): clients back in $t_back ms, its keys gone and the lists clean in $t_clean ms; node back in $t_node ms"
 done
 if [ -n "$STUCK" ]; then
   tap_fail "the cluster recovers from every kill: $STUCK"
@@ -233,7 +251,7 @@ stats() { # stats COLUMN: "median M, max X"
   tail -n +2 "$out/cycles.csv" | cut -d, -f"$1" | sort -n |
     awk '{ v[NR] = $1 } END { if (NR) printf "median %d, max %d", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR]; else printf "none" }'
 }
-note "figures over $(($(wc -l <"$out/cycles.csv") - 1)) cycles (ms): clients back $(stats 4); lists clean $(stats 5); node back $(stats 6)"
+note "figures over $(($(wc -l <"$out/cycles.csv") - 1)) cycles (ms): clients back $(stats 4); dead node gone (keys and lists) $(stats 5); node back $(stats 6)"
 
 # --- the end state --------------------------------------------------------------------
 
@@ -250,16 +268,8 @@ else
   note "differences node1/node3: $(diff "$out/view1" "$out/view3" | head -10)"
 fi
 
-# etcd_keys PREFIX: the keys under PREFIX, one a line (through the v3 JSON gateway)
-etcd_keys() {
-  local end
-  end=$(python3 -c 'import sys; p = sys.argv[1]; print(p[:-1] + chr(ord(p[-1]) + 1))' "$1")
-  etcd_run curl -sf -m 5 -X POST "$(etcd_client_url 0)/v3/kv/range" \
-    -d "{\"key\":\"$(etcd_b64 "$1")\",\"range_end\":\"$(etcd_b64 "$end")\",\"keys_only\":true}" |
-    python3 -c 'import base64, json, sys; [print(base64.b64decode(kv["key"]).decode()) for kv in json.load(sys.stdin).get("kvs", [])]'
-}
-etcd_keys /serval-live/members/ >"$out/member-keys"
-etcd_keys /serval-live/nodes/ >"$out/node-keys"
+etcd_keys /serval-live/members/ >"$out/member-keys" || tap_fail "cannot read /serval-live/members/ from etcd"
+etcd_keys /serval-live/nodes/ >"$out/node-keys" || tap_fail "cannot read /serval-live/nodes/ from etcd"
 # /serval-live/members/NODE/TAG/MAC: one per client, so one per MAC, each on a live node
 members_ok() {
   [ "$(wc -l <"$out/member-keys")" -eq "$CLIENTS" ] &&
