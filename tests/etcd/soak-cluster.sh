@@ -257,6 +257,7 @@ note "figures over $(($(wc -l <"$out/cycles.csv") - 1)) cycles (ms): clients bac
 
 check "every one of the $CLIENTS clients is online" wait_for 30 all_online
 check "no client gave up reconnecting" test "$(status_sum gave_up)" -eq 0
+note "first logins or joins refused for a passing reason and tried again: $(status_sum retries)"
 if wait_for 30 agree; then
   tap_ok "the member lists of each VLAN through the $NODES nodes are identical and hold each client once"
 else
