@@ -49,6 +49,9 @@ static char *opt_password = (char *) "serval-bench";
 static char *opt_vlan = (char *) "bench";
 static char *opt_csv;
 static char *opt_data_dir;
+static char *opt_etcd;
+static char *opt_servers;
+static char *opt_status_file;
 static char *opt_label = (char *) "";
 static int opt_clients = 2;
 static int opt_first;
@@ -85,6 +88,9 @@ static GOptionEntry entries[] = {
   { "csv", 'o', 0, G_OPTION_ARG_FILENAME, &opt_csv, "Append the CSV lines to FILE (header if new) instead of standard output", "FILE" },
   { "label", 0, 0, G_OPTION_ARG_STRING, &opt_label, "A label for the CSV 'run' column (e.g. the repeat number)", "TEXT" },
   { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "populate: the server's data directory", "DIR" },
+  { "etcd", 0, 0, G_OPTION_ARG_STRING, &opt_etcd, "populate: add the users to the cluster store in etcd (as serval-server --etcd) instead of --data-dir", "URL[,URL...]" },
+  { "servers", 0, 0, G_OPTION_ARG_STRING, &opt_servers, "idle/soak: client K first connects to server K modulo the list's length instead of --server (a cluster's nodes)", "H:P[,H:P...]" },
+  { "status-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_status_file, "soak: every 250 ms, FILE is replaced by the clients' counts (online, connecting, ...)", "FILE" },
   { "users", 0, 0, G_OPTION_ARG_INT, &opt_users, "populate: how many users to add (default --clients)", "N" },
   { "iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "populate: PBKDF2 iterations (default 100000, the server's default)", "N" },
   { "tokens", 0, 0, G_OPTION_ARG_NONE, &opt_tokens, "logins: measure logins with resume tokens (each client first logs in once with the password, unmeasured)", NULL },
@@ -118,12 +124,22 @@ static const char modes_text[] =
     "              measured logins the server took with the token, \"tls_resumed\" those\n"
     "              whose TLS session resumed with the ticket of the first round.\n"
     "              --no-tls-resume: full TLS handshakes (CSV mode \"logins-token-full\").\n"
+    "  soak        N clients log in and join as in idle, then stay until SIGINT or SIGTERM,\n"
+    "              reconnecting by themselves when their server goes (to the other nodes of a\n"
+    "              cluster). Every 250 ms, --status-file FILE is replaced by lines \"online N\",\n"
+    "              \"connecting N\", \"disconnected N\", \"gave_up N\" (clients that stopped\n"
+    "              trying), \"drops N\" (times a client left ONLINE), \"failed N\" (never\n"
+    "              logged in) and \"retries N\" (first logins or joins tried again after a\n"
+    "              passing refusal); a change of the online count is a line on standard error.\n"
+    "              At the end, the outages the clients saw: p50/p99/max from leaving ONLINE\n"
+    "              to being ONLINE again. With --servers, client K starts at server K mod n.\n"
     "  populate    (offline, before the server starts) adds users PREFIX00000... to the\n"
     "              database in --data-dir, all with --password, and grants them --vlan (and\n"
     "              with --group M, VLAN-gK of their group). The fast path: the password is\n"
     "              hashed ONCE with --iterations and that salt and hash are stored for every\n"
     "              user, so adding 10,000 users takes seconds; checking a password at login\n"
-    "              still costs the full --iterations on the server.\n"
+    "              still costs the full --iterations on the server. With --etcd, the users\n"
+    "              go to the cluster store in etcd instead (no --data-dir).\n"
     "\n"
     "Output: one CSV line per figure, mode,clients,size,rate,concurrency,run,metric,value,\n"
     "on standard output or appended to --csv FILE; a summary for people on standard error.\n"
@@ -158,7 +174,7 @@ static void
 csv (const char *mode, const char *metric, double value)
 {
   gboolean sized = g_str_equal (mode, "throughput") || g_str_equal (mode, "latency");
-  gboolean concurrent = g_str_equal (mode, "idle") || g_str_equal (mode, "logins") ||
+  gboolean concurrent = g_str_equal (mode, "idle") || g_str_equal (mode, "soak") || g_str_equal (mode, "logins") ||
                         g_str_has_prefix (mode, "logins-token");
 
   fprintf (csv_out, "%s,%d,%d,%d,%d,%s,%s,%.6g\n", mode, opt_clients,
@@ -321,6 +337,11 @@ typedef struct
   guint32 seq;
   guint64 sent, refused, received;
   double credit;
+  /* soak */
+  guint drops;       /* times it left ONLINE after its first join */
+  gint64 down_since; /* when it last left ONLINE; 0 while online */
+  gboolean gave_up;  /* ::connection-failed: it stopped trying */
+  GSource *retry;    /* a first login or join tried again */
 } Sim;
 
 typedef struct
@@ -342,6 +363,13 @@ typedef struct
   gboolean measuring;
   GArray *latency_ns; /* gint64 */
   guint8 *frame;
+  /* soak */
+  gboolean watch;    /* follow every client's state */
+  GStrv servers;     /* --servers, or NULL */
+  GArray *outage_ns; /* gint64: from leaving ONLINE to ONLINE again */
+  guint drops;
+  guint gave_up;
+  guint retries;
 } Bench;
 
 static Bench bench;
@@ -381,6 +409,48 @@ sim_vlan_name (Sim *sim, char *buf, gsize size)
 
 static void frame_cb (ServalClientVlan *vlan, const guint8 *frame, gsize len, gpointer user_data);
 
+static void connected_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+static void joined_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  Sim *sim = user_data;
+  char buf[128];
+
+  g_clear_pointer (&sim->retry, g_source_unref);
+  if (serval_client_get_state (sim->client) == SERVAL_CLIENT_STATE_ONLINE)
+    serval_client_join_async (sim->client, sim_vlan_name (sim, buf, sizeof buf), NULL, frame_cb, sim,
+                              NULL, joined_cb, sim);
+  else
+    serval_client_connect_async (sim->client, NULL, connected_cb, sim);
+  return G_SOURCE_REMOVE;
+}
+
+/* soak: a first login or join that failed for a passing reason is tried
+ * again a second later (a node refuses logins while etcd is slow to keep
+ * its lease alive); a wrong password or a missing right is not. */
+static gboolean
+soak_retry (Sim *sim, const char *what, const GError *error)
+{
+  static const ServalClientError lasting[] = { SERVAL_CLIENT_ERROR_AUTH, SERVAL_CLIENT_ERROR_VERSION,
+                                               SERVAL_CLIENT_ERROR_NOT_ALLOWED,
+                                               SERVAL_CLIENT_ERROR_NO_SUCH_VLAN };
+
+  if (!bench.watch || interrupted)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (lasting); i++)
+    if (g_error_matches (error, SERVAL_CLIENT_ERROR, lasting[i]))
+      return FALSE;
+  bench.retries++;
+  g_printerr ("serval-bench: %s%05u: %s: %s; trying again in 1 s\n", opt_prefix, opt_first + sim->index,
+              what, error->message);
+  sim->retry = g_timeout_source_new (1000);
+  g_source_set_callback (sim->retry, retry_cb, sim, NULL);
+  g_source_attach (sim->retry, NULL);
+  return TRUE;
+}
+
 static void
 joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -388,6 +458,8 @@ joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   sim->vlan = serval_client_join_finish (SERVAL_CLIENT (source), result, &error);
+  if (sim->vlan == NULL && soak_retry (sim, "join", error))
+    return;
   if (sim->vlan == NULL)
     sim_failed (sim, "join", error);
   else
@@ -404,6 +476,8 @@ connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!serval_client_connect_finish (SERVAL_CLIENT (source), result, &error))
     {
+      if (soak_retry (sim, "login", error))
+        return;
       sim_failed (sim, "login", error);
       sim_finished (sim);
       return;
@@ -428,6 +502,52 @@ connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+state_cb (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  Sim *sim = user_data;
+  gboolean up = serval_client_get_state (sim->client) == SERVAL_CLIENT_STATE_ONLINE;
+
+  /* Counted from the first join on: the first login is not an outage. */
+  if (!sim->online)
+    return;
+  if (up && sim->down_since != 0)
+    {
+      gint64 outage = now_ns () - sim->down_since;
+
+      g_array_append_val (bench.outage_ns, outage);
+      sim->down_since = 0;
+    }
+  else if (!up && sim->down_since == 0)
+    {
+      sim->down_since = now_ns ();
+      sim->drops++;
+      bench.drops++;
+    }
+}
+
+static void
+connection_failed_cb (ServalClient *client, GError *error, gpointer user_data)
+{
+  Sim *sim = user_data;
+
+  if (sim->gave_up)
+    return;
+  sim->gave_up = TRUE;
+  bench.gave_up++;
+  g_printerr ("serval-bench: %s%05u stopped reconnecting: %s\n", opt_prefix, opt_first + sim->index,
+              error != NULL ? error->message : "no reason given");
+}
+
+/* The server client @sim starts at: --server, or its share of --servers. */
+static const char *
+sim_server (Sim *sim)
+{
+  if (bench.servers == NULL || bench.servers[0] == NULL)
+    return opt_server;
+  return bench.servers[sim->index % g_strv_length (bench.servers)];
+}
+
+static void
 start_next (void)
 {
   while (bench.next < bench.n && bench.in_flight < (guint) opt_concurrency)
@@ -438,10 +558,15 @@ start_next (void)
       /* A client kept from the last round logs in with its resume token. */
       if (sim->client == NULL)
         {
-          sim->client = serval_client_new (opt_server, user, opt_password, opt_fingerprint);
+          sim->client = serval_client_new (sim_server (sim), user, opt_password, opt_fingerprint);
           serval_client_set_host_name (sim->client, "serval-bench");
           serval_client_set_offload (sim->client, FALSE); /* like a client without offloads */
           serval_client_set_tls_resumption (sim->client, !opt_no_tls_resume);
+          if (bench.watch)
+            {
+              g_signal_connect (sim->client, "notify::state", G_CALLBACK (state_cb), sim);
+              g_signal_connect (sim->client, "connection-failed", G_CALLBACK (connection_failed_cb), sim);
+            }
         }
       bench.in_flight++;
       sim->t_start = now_ns ();
@@ -486,6 +611,9 @@ bench_init (guint n)
   bench.sims = g_new0 (Sim, n);
   bench.login_ns = g_array_new (FALSE, FALSE, sizeof (gint64));
   bench.latency_ns = g_array_new (FALSE, FALSE, sizeof (gint64));
+  bench.outage_ns = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (opt_servers != NULL)
+    bench.servers = g_strsplit (opt_servers, ",", -1);
   bench.frame = g_malloc0 (MAX (opt_size, MIN_FRAME));
   for (guint i = 0; i < n; i++)
     {
@@ -509,6 +637,9 @@ bench_clear (void)
     {
       Sim *sim = &bench.sims[i];
 
+      if (sim->retry != NULL)
+        g_source_destroy (sim->retry);
+      g_clear_pointer (&sim->retry, g_source_unref);
       if (sim->client != NULL)
         serval_client_disconnect (sim->client);
       g_clear_object (&sim->vlan);
@@ -519,6 +650,8 @@ bench_clear (void)
   g_free (bench.sims);
   g_array_unref (bench.login_ns);
   g_array_unref (bench.latency_ns);
+  g_array_unref (bench.outage_ns);
+  g_strfreev (bench.servers);
   g_free (bench.frame);
   g_free (bench.first_error);
 }
@@ -975,6 +1108,110 @@ mode_logins (void)
   return ok > 0 ? 2 : 1;
 }
 
+typedef struct
+{
+  guint online, connecting, disconnected;
+} SoakCounts;
+
+static SoakCounts
+soak_counts (void)
+{
+  SoakCounts c = { 0 };
+
+  for (guint i = 0; i < bench.n; i++)
+    {
+      Sim *sim = &bench.sims[i];
+      ServalClientState st = sim->client != NULL ? serval_client_get_state (sim->client) : SERVAL_CLIENT_STATE_DISCONNECTED;
+
+      if (st == SERVAL_CLIENT_STATE_ONLINE && sim->online)
+        c.online++;
+      else if (st == SERVAL_CLIENT_STATE_CONNECTING)
+        c.connecting++;
+      else
+        c.disconnected++;
+    }
+  return c;
+}
+
+/* Writes --status-file (replaced whole, so a reader never sees half of
+ * it) and says on standard error when the online count changed. */
+static gboolean
+soak_status_cb (gpointer data)
+{
+  static guint last_online = G_MAXUINT;
+  SoakCounts c = soak_counts ();
+  g_autoptr(GError) error = NULL;
+
+  if (opt_status_file != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("online %u\nconnecting %u\ndisconnected %u\ngave_up %u\n"
+                                               "drops %u\nfailed %u\nretries %u\n",
+                                               c.online, c.connecting, c.disconnected, bench.gave_up,
+                                               bench.drops, bench.failed, bench.retries);
+
+      if (!g_file_set_contents (opt_status_file, text, -1, &error))
+        g_printerr ("serval-bench soak: %s\n", error->message);
+    }
+  if (c.online != last_online)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autofree char *when = g_date_time_format (now, "%T");
+
+      g_printerr ("soak: %s %u of %u online, %u connecting, %u disconnected\n", when, c.online, bench.n,
+                  c.connecting, c.disconnected);
+      last_online = c.online;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+mode_soak (void)
+{
+  GSource *status;
+  GArray *v = bench.outage_ns;
+  SoakCounts c;
+  double secs;
+
+  bench.watch = TRUE;
+  secs = connect_all (TRUE, FALSE);
+  c = soak_counts ();
+  g_printerr ("soak: %u of %d clients online after %.1f s of logging in (%u failed); holding them "
+              "until SIGTERM\n",
+              c.online, opt_clients, secs, bench.failed);
+  if (bench.failed > 0)
+    check_clients_online ("soak");
+  soak_status_cb (NULL);
+  /* Four times a second: the soak's recovery times are read from the file. */
+  status = g_timeout_source_new (250);
+  g_source_set_callback (status, soak_status_cb, NULL, NULL);
+  g_source_attach (status, NULL);
+  while (!interrupted)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (status);
+  g_source_unref (status);
+  soak_status_cb (NULL);
+
+  c = soak_counts ();
+  g_array_sort (v, cmp_i64);
+  csv ("soak", "online", c.online);
+  csv ("soak", "failed", bench.failed);
+  csv ("soak", "gave_up", bench.gave_up);
+  csv ("soak", "drops", bench.drops);
+  csv ("soak", "login_retries", bench.retries);
+  csv ("soak", "outages", v->len);
+  csv ("soak", "outage_p50_ms", quantile (v, 0.5) / 1e6);
+  csv ("soak", "outage_p99_ms", quantile (v, 0.99) / 1e6);
+  csv ("soak", "outage_max_ms", quantile (v, 1.0) / 1e6);
+  g_printerr ("soak: %u of %d clients online at the end, %u failed to log in (%u first logins or joins "
+              "tried again), %u gave up; %u drops, "
+              "%u outages ended: p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
+              c.online, opt_clients, bench.failed, bench.retries, bench.gave_up, bench.drops, v->len,
+              quantile (v, 0.5) / 1e6, quantile (v, 0.99) / 1e6, quantile (v, 1.0) / 1e6);
+  if (c.online == bench.n)
+    return 0;
+  return c.online > 0 ? 2 : 1;
+}
+
 static int
 mode_populate (void)
 {
@@ -987,18 +1224,25 @@ mode_populate (void)
   guint32 id;
   int status = 0;
 
-  if (opt_data_dir == NULL)
+  if (opt_data_dir == NULL && opt_etcd == NULL)
     {
-      g_printerr ("serval-bench populate: say which data directory with --data-dir DIR\n");
+      g_printerr ("serval-bench populate: say which data directory with --data-dir DIR (or which etcd with --etcd)\n");
       return 1;
     }
-  if (g_mkdir_with_parents (opt_data_dir, 0700) != 0)
+  if (opt_etcd != NULL)
+    /* The prefix serval-server keeps its store under. */
+    store = serval_store_open_etcd (opt_etcd, "/serval/", &error);
+  else if (g_mkdir_with_parents (opt_data_dir, 0700) != 0)
     {
       g_printerr ("serval-bench populate: cannot create %s: %s\n", opt_data_dir, g_strerror (errno));
       return 1;
     }
-  db = g_build_filename (opt_data_dir, "serval.db", NULL);
-  if ((store = serval_store_open_sqlite (db, &error)) == NULL)
+  else
+    {
+      db = g_build_filename (opt_data_dir, "serval.db", NULL);
+      store = serval_store_open_sqlite (db, &error);
+    }
+  if (store == NULL)
     {
       g_printerr ("serval-bench populate: %s\n", error->message);
       return 1;
@@ -1047,7 +1291,7 @@ mode_populate (void)
   g_printerr ("populate: %u users %s%05d..%s%05u in %s, granted %s%s; PBKDF2 with %d iterations "
               "took %.3f s once, the whole run %.2f s\n",
               users, opt_prefix, opt_first, opt_prefix,
-              opt_first + users - 1, opt_data_dir, opt_vlan, opt_group > 0 ? " and their group VLAN" : "",
+              opt_first + users - 1, opt_etcd != NULL ? opt_etcd : opt_data_dir, opt_vlan, opt_group > 0 ? " and their group VLAN" : "",
               opt_iterations, t_hash, now_s () - t0);
   csv ("populate", "pbkdf2_seconds", t_hash);
   goto out;
@@ -1077,7 +1321,7 @@ main (int argc, char **argv)
   int status;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_summary (ctx, "MODE is throughput, latency, idle, logins or populate.");
+  g_option_context_set_summary (ctx, "MODE is throughput, latency, idle, logins, soak or populate.");
   g_option_context_set_description (ctx, modes_text);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
@@ -1086,7 +1330,7 @@ main (int argc, char **argv)
     }
   if (argc != 2)
     {
-      g_printerr ("serval-bench: say which one mode to run: throughput, latency, idle, logins or populate "
+      g_printerr ("serval-bench: say which one mode to run: throughput, latency, idle, logins, soak or populate "
                   "(see serval-bench --help)\n");
       return 1;
     }
@@ -1122,9 +1366,9 @@ main (int argc, char **argv)
       goto out;
     }
   if (!g_str_equal (mode, "throughput") && !g_str_equal (mode, "latency") &&
-      !g_str_equal (mode, "idle") && !g_str_equal (mode, "logins"))
+      !g_str_equal (mode, "idle") && !g_str_equal (mode, "logins") && !g_str_equal (mode, "soak"))
     {
-      g_printerr ("serval-bench: unknown mode “%s”: use throughput, latency, idle, logins or populate\n", mode);
+      g_printerr ("serval-bench: unknown mode “%s”: use throughput, latency, idle, logins, soak or populate\n", mode);
       status = 1;
       goto out;
     }
@@ -1158,6 +1402,8 @@ main (int argc, char **argv)
     status = mode_latency ();
   else if (g_str_equal (mode, "idle"))
     status = mode_idle ();
+  else if (g_str_equal (mode, "soak"))
+    status = mode_soak ();
   else
     status = mode_logins ();
   bench_clear ();
