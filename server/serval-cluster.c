@@ -115,7 +115,7 @@ judge (ServalCluster *self)
   if (now - serval_etcd_get_last_answer (self->etcd) > (gint64) self->ttl * G_USEC_PER_SEC)
     set_state (self, SERVAL_CLUSTER_CUT_OFF);
   else if (self->state != SERVAL_CLUSTER_CUT_OFF &&
-           (self->renewing || self->keepalive_failed || (self->keepalive_busy && now - self->keepalive_sent > interval)))
+           (self->renewing || self->keepalive_failed || (self->keepalive_busy && now - self->keepalive_sent > 2 * interval)))
     set_state (self, SERVAL_CLUSTER_NO_QUORUM);
 }
 

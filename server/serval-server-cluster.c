@@ -116,18 +116,14 @@ node_address (const ServalNodeInfo *info)
   return info->peer;
 }
 
-GStrv
-serval_server_cluster_servers (ServalServer *server)
+/* The addresses of the other live nodes (borrowed from @nodes), and this node's in @own. */
+static GPtrArray *
+other_addresses (ServalServer *server, GPtrArray *nodes, const char **own)
 {
-  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-  g_autoptr(GPtrArray) nodes = NULL;
-  const char *own = NULL;
+  GPtrArray *others = g_ptr_array_new ();
 
-  if (server->cluster == NULL)
-    return g_strdupv (server->config.advertise);
-  nodes = serval_cluster_get_nodes (server->cluster);
-  /* Its own address last: a client that lost this node tries the others first. */
-  for (guint i = 0; i < nodes->len && i < 32; i++)
+  *own = NULL;
+  for (guint i = 0; i < nodes->len && others->len < 31; i++)
     {
       const ServalNodeInfo *info = nodes->pdata[i];
       const char *addr = node_address (info);
@@ -135,31 +131,70 @@ serval_server_cluster_servers (ServalServer *server)
       if (addr == NULL)
         continue;
       if (g_strcmp0 (info->name, server->config.node) == 0)
-        own = addr;
+        *own = addr;
       else
-        g_strv_builder_add (b, addr);
+        g_ptr_array_add (others, (gpointer) addr);
     }
+  return others;
+}
+
+GStrv
+serval_server_cluster_servers (ServalServer *server, guint spread)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  g_autoptr(GPtrArray) nodes = NULL;
+  g_autoptr(GPtrArray) others = NULL;
+  const char *own;
+
+  if (server->cluster == NULL)
+    return g_strdupv (server->config.advertise);
+  nodes = serval_cluster_get_nodes (server->cluster);
+  others = other_addresses (server, nodes, &own);
+  /* The others first, each client's list starting at another of them: when
+   * this node dies its clients spread over the rest instead of all trying
+   * the same one. Its own address last. */
+  for (guint i = 0; i < others->len; i++)
+    g_strv_builder_add (b, others->pdata[(i + spread) % others->len]);
   if (own != NULL)
     g_strv_builder_add (b, own);
   return g_strv_builder_end (b);
+}
+
+guint
+serval_server_cluster_spread (Session *s)
+{
+  return g_str_hash (s->peer);
 }
 
 /* Every logged-in client gets the new list of nodes. */
 static void
 send_servers (ServalServer *server)
 {
-  g_auto(GStrv) servers = serval_server_cluster_servers (server);
-  g_autoptr(Message_t) msg = serval_event_build_servers ((const char *const *) servers);
+  /* One message per starting point (at most 32), not one per client. */
+  g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_message_free);
+  g_autoptr(GPtrArray) nodes = serval_cluster_get_nodes (server->cluster);
+  g_autoptr(GPtrArray) others = NULL;
+  const char *own;
   GHashTableIter iter;
   gpointer key;
+  guint n;
 
+  others = other_addresses (server, nodes, &own);
+  n = MAX (others->len, 1);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_auto(GStrv) servers = serval_server_cluster_servers (server, i);
+
+      g_ptr_array_add (msgs, serval_event_build_servers ((const char *const *) servers));
+    }
   g_hash_table_iter_init (&iter, server->sessions);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       Session *s = key;
 
       if (s->logged_in && s->node == NULL && !s->closed)
-        serval_link_send (s->link, msg, NULL);
+        serval_link_send (s->link, msgs->pdata[serval_server_cluster_spread (s) % n], NULL);
     }
 }
 

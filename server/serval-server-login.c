@@ -119,7 +119,7 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
 {
   ServalServer *server = s->server;
   g_autoptr(GBytes) token = NULL;
-  g_auto(GStrv) servers = serval_server_cluster_servers (server);
+  g_auto(GStrv) servers = serval_server_cluster_servers (server, serval_server_cluster_spread (s));
 
   s->logged_in = TRUE;
   s->user = g_strdup (user);

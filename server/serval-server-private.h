@@ -153,8 +153,11 @@ void serval_server_cluster_stop (ServalServer *server);
 void serval_server_cluster_leave (ServalServer *server);
 /* Why logins are refused now (the cluster store cannot be reached), or NULL. */
 char *serval_server_cluster_refusal (ServalServer *server);
-/* Where clients reconnect: every live node's address, this node's last. */
-GStrv serval_server_cluster_servers (ServalServer *server);
+/* Where clients reconnect: every live node's address, this node's last, the
+ * others starting at @spread (modulo their number) so that clients spread. */
+GStrv serval_server_cluster_servers (ServalServer *server, guint spread);
+/* A session's @spread. */
+guint serval_server_cluster_spread (Session *s);
 /* A member of this node joined, changed or left VLAN @tag: the other nodes learn it. */
 void serval_server_cluster_publish (ServalServer *server, guint32 tag, const char *vlan, ServalMember *member);
 void serval_server_cluster_withdraw (ServalServer *server, guint32 tag, ServalMember *member);
