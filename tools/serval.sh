@@ -16,7 +16,7 @@ die() { printf 'serval.sh: %s\n' "$*" >&2; exit 1; }
 # Debian 12 packages: build, run, and test.
 BUILD_PKGS="meson ninja-build pkg-config gcc asn1c libglib2.0-dev glib-networking libgnutls28-dev liburing-dev
   libsoup-3.0-dev libjson-glib-dev libsqlite3-dev gettext libgtk-3-dev libsecret-1-dev libayatana-appindicator3-dev
-  polkitd pkexec librsvg2-common adwaita-icon-theme"
+  polkitd pkexec librsvg2-common adwaita-icon-theme scdoc"
 # End-to-end, GUI (Xvfb, D-Bus, AT-SPI, a tray, a notification daemon), data validation,
 # the pkexec helper's tests, fuzzing, sanitizers, the quick benchmark, a CPU hog for
 # tests/run-under-load.sh, certtool for the test certificates, etcd for the cluster tests and
