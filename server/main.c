@@ -13,6 +13,7 @@
 #include "serval-cert.h"
 #include "serval-http.h"
 #include "serval-server.h"
+#include "serval-systemd.h"
 #include "serval-tls.h"
 #include "serval-util.h"
 
@@ -33,7 +34,7 @@ static gboolean opt_admin;
 static gboolean opt_version;
 
 static GOptionEntry entries[] = {
-  { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Where the database and certificate live (required)", "DIR" },
+  { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Where the database, certificate and key live (required; with --etcd only to run the server)", "DIR" },
   { "etcd", 0, 0, G_OPTION_ARG_STRING, &opt_etcd, "Keep users, VLANs and rights in etcd, shared by every node (the data dir then holds only the certificate and key)", "URL[,URL...]" },
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen, "Address to serve clients on (default: every address, port 7465)", "HOST:PORT" },
   { "http", 0, 0, G_OPTION_ARG_STRING, &opt_http, "Serve /healthz and /metrics on this address", "HOST:PORT" },
@@ -124,7 +125,9 @@ load_config (ServalServerConfig *config, GError **error)
         opt_token_max_age = g_key_file_get_integer (kf, "server", "token-max-age", NULL);
     }
 
-  if (opt_data_dir == NULL)
+  /* With etcd, the offline commands need no data dir (main() asks for one
+   * where the certificate is needed). */
+  if (opt_data_dir == NULL && opt_etcd == NULL)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                    "Say where the data lives with --data-dir DIR (for example /var/lib/serval)");
@@ -229,7 +232,7 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
   gboolean ok = TRUE;
   int status = 0;
 
-  if (g_mkdir_with_parents (config->data_dir, 0700) != 0)
+  if (config->data_dir != NULL && config->etcd == NULL && g_mkdir_with_parents (config->data_dir, 0700) != 0)
     return fail ("Cannot create the data directory %s: %s", config->data_dir, g_strerror (errno));
   store = serval_server_open_store (config, &error);
   if (store == NULL)
@@ -347,6 +350,7 @@ signal_cb (gpointer data)
     }
   rs->stopping = TRUE;
   g_message ("Shutting down: telling the clients");
+  serval_systemd_stopping ();
   serval_server_shutdown (rs->server, shutdown_done_cb, rs);
   return G_SOURCE_CONTINUE;
 }
@@ -414,6 +418,12 @@ main (int argc, char **argv)
       return fail ("%s", error->message);
     }
 
+  if (config.data_dir == NULL && (argc < 2 || g_str_equal (argv[1], "fingerprint")))
+    {
+      serval_server_config_clear (&config);
+      return fail ("Say where the certificate and key live with --data-dir DIR (for example /var/lib/serval): "
+                   "with --etcd the data dir holds nothing else");
+    }
   if (argc >= 2 && g_str_equal (argv[1], "fingerprint"))
     {
       g_autofree char *cert_path = NULL;
@@ -460,6 +470,7 @@ main (int argc, char **argv)
   rs.server = server;
   g_unix_signal_add (SIGTERM, signal_cb, &rs);
   g_unix_signal_add (SIGINT, signal_cb, &rs);
+  serval_systemd_ready (server);
   g_main_loop_run (rs.loop);
   g_main_loop_unref (rs.loop);
   serval_http_stop (http);

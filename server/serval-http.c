@@ -11,6 +11,23 @@ struct _ServalHttp
   SoupServer *soup;
 };
 
+/* A counter family of the node links: an "in" and an "out" sample per node,
+ * read at @in and @out in ServalNodeLinkStats. */
+static void
+append_link_family (GString *s, GPtrArray *links, const char *name, const char *help, glong in, glong out)
+{
+  g_string_append_printf (s, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+  for (guint i = 0; i < links->len; i++)
+    {
+      ServalNodeLinkStats *l = links->pdata[i];
+
+      g_string_append_printf (s, "%s{node=\"%s\",direction=\"in\"} %" G_GUINT64_FORMAT "\n", name, l->node,
+                              G_STRUCT_MEMBER (guint64, l, in));
+      g_string_append_printf (s, "%s{node=\"%s\",direction=\"out\"} %" G_GUINT64_FORMAT "\n", name, l->node,
+                              G_STRUCT_MEMBER (guint64, l, out));
+    }
+}
+
 /* The cluster's part: the store's state and each link to another node. */
 static void
 metrics_cluster (ServalServer *server, GString *s)
@@ -43,28 +60,11 @@ metrics_cluster (ServalServer *server, GString *s)
       g_string_append_printf (s, "serval_node_link_connects_total{node=\"%s\"} %" G_GUINT64_FORMAT "\n", l->node,
                               l->links);
     }
-  g_string_append (s, "# HELP serval_node_link_frames_total Frames over the link to that node, by direction.\n"
-                      "# TYPE serval_node_link_frames_total counter\n");
-  for (guint i = 0; i < links->len; i++)
-    {
-      ServalNodeLinkStats *l = links->pdata[i];
-
-      g_string_append_printf (s,
-                              "serval_node_link_frames_total{node=\"%s\",direction=\"in\"} %" G_GUINT64_FORMAT "\n"
-                              "serval_node_link_frames_total{node=\"%s\",direction=\"out\"} %" G_GUINT64_FORMAT "\n",
-                              l->node, l->frames_in, l->node, l->frames_out);
-    }
-  g_string_append (s, "# HELP serval_node_link_bytes_total Bytes of frames over the link to that node, by direction.\n"
-                      "# TYPE serval_node_link_bytes_total counter\n");
-  for (guint i = 0; i < links->len; i++)
-    {
-      ServalNodeLinkStats *l = links->pdata[i];
-
-      g_string_append_printf (s,
-                              "serval_node_link_bytes_total{node=\"%s\",direction=\"in\"} %" G_GUINT64_FORMAT "\n"
-                              "serval_node_link_bytes_total{node=\"%s\",direction=\"out\"} %" G_GUINT64_FORMAT "\n",
-                              l->node, l->bytes_in, l->node, l->bytes_out);
-    }
+  append_link_family (s, links, "serval_node_link_frames_total", "Frames over the link to that node, by direction.",
+                      G_STRUCT_OFFSET (ServalNodeLinkStats, frames_in), G_STRUCT_OFFSET (ServalNodeLinkStats, frames_out));
+  append_link_family (s, links, "serval_node_link_bytes_total",
+                      "Bytes of frames over the link to that node, by direction.",
+                      G_STRUCT_OFFSET (ServalNodeLinkStats, bytes_in), G_STRUCT_OFFSET (ServalNodeLinkStats, bytes_out));
 }
 
 /* The metrics page. */

@@ -30,6 +30,10 @@ check "offline through etcd: grant alice red" srv --data-dir "$out/n1" user gran
 check "another data dir sees the same users (the store is etcd's)" \
   bash -c "ip netns exec $NS $SERVER --etcd $ETCD --data-dir $out/n2 user list | grep -q 'alice.*red'"
 check "with --etcd the data dir holds no database" test ! -e "$out/n1/serval.db"
+check "offline commands through etcd need no data dir" \
+  bash -c "ip netns exec $NS $SERVER --etcd $ETCD user list | grep -q 'alice.*red'"
+check "...but running a node does, and says so" \
+  bash -c "timeout 20 ip netns exec $NS $SERVER --etcd $ETCD 2>&1 | grep -q 'with --etcd the data dir holds nothing else'"
 
 start_node() { # start_node I PORT
   bg "$NS" "$out/node$1.log" "$SERVER" --etcd "$ETCD" --data-dir "$out/n$1" --node "node$1" \
