@@ -16,17 +16,17 @@ die() { printf 'serval.sh: %s\n' "$*" >&2; exit 1; }
 # Debian 12 packages: build, run, and test.
 BUILD_PKGS="meson ninja-build pkg-config gcc asn1c libglib2.0-dev glib-networking libgnutls28-dev liburing-dev
   libsoup-3.0-dev libjson-glib-dev libsqlite3-dev gettext libgtk-3-dev libsecret-1-dev libayatana-appindicator3-dev
-  polkitd pkexec librsvg2-common adwaita-icon-theme libsystemd-dev"
+  polkitd pkexec librsvg2-common adwaita-icon-theme libsystemd-dev scdoc"
 # End-to-end, GUI (Xvfb, D-Bus, AT-SPI, a tray, a notification daemon), data validation,
 # the pkexec helper's tests, fuzzing, sanitizers, the quick benchmark, a CPU hog for
-# tests/run-under-load.sh, certtool for the test certificates, etcd for the cluster tests and
-# clang-format for the style check.
+# tests/run-under-load.sh, certtool for the test certificates, etcd for the cluster tests,
+# clang-format for the style check and zsh for the completion test.
 TEST_PKGS="iproute2 iputils-ping iputils-arping python3 procps psmisc clang libclang-rt-14-dev
   valgrind curl kmod util-linux xvfb xauth dbus-daemon dbus-bin libglib2.0-bin at-spi2-core
   libatk-adaptor dconf-service dconf-gsettings-backend gsettings-desktop-schemas python3-gi
   gir1.2-gtk-3.0 python3-dogtail python3-pyatspi gir1.2-atspi-2.0 trayer dunst xdotool x11-utils
   imagemagick fonts-dejavu-core desktop-file-utils appstream libxml2-utils iperf3 gnuplot-nox
-  stress-ng gnutls-bin etcd-server etcd-client clang-format systemd"
+  stress-ng gnutls-bin etcd-server etcd-client clang-format systemd zsh"
 
 install_missing() {
   local missing=()
