@@ -168,6 +168,9 @@ def zsh_run(srcdir, lines, env):
     out = subprocess.run(["zsh", "-f", script, os.path.join(srcdir, "data", "completions")] + lines,
                          capture_output=True, text=True, env=env, timeout=60 + 10 * len(lines))
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", out.stdout)
+    # Backspaces (zsh moving over what it shows, or taking back an auto-removable
+    # slash once the next key comes) part words like blanks.
+    text = text.replace("\x08", " ")
     shown = re.split(r"^=== \d+\n", text, flags=re.M)[1:]
     if out.returncode != 0 or len(shown) != len(lines):
         raise RuntimeError("zsh-complete.zsh failed (exit %d): %s %s" % (out.returncode, out.stderr, text[-500:]))
@@ -179,7 +182,11 @@ def zsh_problems(lines, shown, includes, excludes):
     for line, screen, inc, exc in zip(lines, shown, includes, excludes):
         # what zsh showed after the typed line: the listing, or the word it completed
         after = screen.split(line, 1)[1] if line in screen else screen
-        tokens = set(re.split(r"[\s@]+", after)) | set(re.split(r"\s+", screen.strip())[-1:])
+        # and the word it completed in place: a token that extends the line's last word
+        last = line.split()[-1] if line.strip() and not line.endswith(" ") else None
+        tokens = set(re.split(r"[\s@]+", after))
+        if last is not None:
+            tokens |= {t for t in re.split(r"\s+", screen) if t.startswith(last) and t != last}
         missing = [w for w in inc if w not in tokens]
         extra = [w for w in exc if w in tokens]
         if missing:

@@ -7,38 +7,31 @@ zmodload zsh/zpty || { print -u2 "zsh has no zpty module"; exit 2 }
 dir=$1
 shift
 
-# Read what the terminal shows until it has been quiet for half a second (5 s at most).
-read_quiet() {
-  local chunk quiet=0 n
+# Read what the terminal shows until the marker MARK (printed by a command typed after
+# the keys of interest: zle handles keys in order, so all the completion showed comes
+# before it). 120 s at most: a safety net, not a wait for quiet.
+read_until() {
+  local chunk n
   out=
-  for n in {1..50}; do
+  for n in {1..1200}; do
+    while zpty -rt z chunk 2>/dev/null; do out+=$chunk; done
+    [[ $out == *"$1"* ]] && return 0
     sleep 0.1
-    if zpty -rt z chunk 2>/dev/null; then
-      out+=$chunk
-      while zpty -rt z chunk 2>/dev/null; do out+=$chunk; done
-      quiet=0
-    elif (( ++quiet >= 5 )); then
-      break
-    fi
   done
+  return 1
 }
 
 zpty z 'zsh -f -i'
 zpty -w z "PS1='%% '; fpath=(${(q)dir} \$fpath); autoload -Uz compinit; compinit -u -D; LISTMAX=10000; unsetopt beep; zstyle ':completion:*' list-separator '@@'; print SET''UP-DONE"
-# compinit takes a moment: wait for the line it prints when done (10 s at most)
-out=
-for i in {1..100}; do
-  zpty -rt z chunk 2>/dev/null && out+=$chunk
-  [[ $out == *SETUP-DONE* ]] && break
-  sleep 0.1
-done
-read_quiet
+# compinit takes a moment: wait for the line it prints when done
+read_until SETUP-DONE || { print -u2 "zsh did not finish its set-up"; exit 3 }
 for i in {1..$#}; do
+  # The line and Tab; then the line cleared and a command that prints the marker (typed
+  # with its letters apart, so that its echo is not the marker).
   zpty -w -n z "${argv[i]}"$'\t'
-  read_quiet
+  zpty -w -n z $'\C-e\C-u'"print MA''RK-$i"$'\n'
+  read_until "MARK-$i" || { print -u2 "no marker $i from zsh"; exit 3 }
   print -r -- "=== $i"
-  print -r -- "$out"
-  zpty -w -n z $'\C-e\C-u'
-  read_quiet
+  print -r -- "${out%%MARK-$i*}"
 done
 zpty -d z

@@ -98,7 +98,8 @@ def check_roff(page, source):
         problems.append("%s: %d bold or underlined spans opened, %d closed: a * or _ is unmatched"
                         % (page, opened, closed))
     if shutil.which("groff") is None:
-        print("# groff was not found (Debian package groff-base): the roff of %s is not linted" % page)
+        # No silent skip: the test fails and says what to install.
+        problems.append("groff was not found: install the Debian package groff-base to lint the roff of %s" % page)
         return problems
     g = subprocess.run(["groff", "-man", "-ww", "-z"], input=roff, capture_output=True, text=True, timeout=30)
     if g.returncode != 0 or g.stderr.strip():
