@@ -17,6 +17,7 @@ typedef struct
   ServalServer *server;
   ServalTlsSession *tls;
   gboolean counted; /* in server->handshaking */
+  char *group;      /* counted in server->unauthenticated under this (until the session takes it) */
   GCancellable *cancellable;
   GSource *timeout;
   char *peer;
@@ -39,10 +40,24 @@ handshake_uncount (Handshake *hs)
     g_hash_table_insert (hs->server->handshaking, g_strdup (hs->addr), GUINT_TO_POINTER (n - 1));
 }
 
+void
+serval_server_unauthenticated_uncount (ServalServer *server, const char *group)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->unauthenticated, group));
+
+  if (n <= 1)
+    g_hash_table_remove (server->unauthenticated, group);
+  else
+    g_hash_table_insert (server->unauthenticated, g_strdup (group), GUINT_TO_POINTER (n - 1));
+}
+
 static void
 handshake_free (Handshake *hs)
 {
   handshake_uncount (hs);
+  if (hs->group != NULL)
+    serval_server_unauthenticated_uncount (hs->server, hs->group);
+  g_free (hs->group);
   serval_clear_source (&hs->timeout);
   g_clear_object (&hs->tls);
   g_clear_object (&hs->cancellable);
@@ -96,9 +111,28 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   node_fp = serval_tls_session_get_peer_fingerprint (hs->tls);
   node_cert = server->cluster != NULL && node_fp != NULL && serval_fingerprint_equal (node_fp, server->fingerprint);
   link = serval_link_new_tls (hs->tls, peer);
-  handshake_free (hs);
   s = serval_session_new (server, link, peer, addr);
   s->node_cert = node_cert;
+  /* Node links never log in: they carry the cluster's certificate. */
+  if (!node_cert)
+    serval_session_guard (s, g_steal_pointer (&hs->group));
+  handshake_free (hs);
+}
+
+/* The group an address counts in for --max-unauthenticated-per-address:
+ * an IPv4 address (also mapped into IPv6) is its own, an IPv6 address its
+ * /64, which one host or one customer usually has whole. */
+static char *
+address_group (GInetAddress *address)
+{
+  const guint8 *b = g_inet_address_to_bytes (address);
+  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+  if (g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6)
+    return g_inet_address_to_string (address);
+  if (memcmp (b, mapped, sizeof mapped) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+  return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
 }
 
 /* Names the peer of @conn in @hs, for the logs and the per-address counts. */
@@ -112,12 +146,14 @@ handshake_set_peer (Handshake *hs, GSocketConnection *conn)
       GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (remote);
 
       hs->addr = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+      hs->group = address_group (g_inet_socket_address_get_address (isa));
       hs->peer = g_strdup_printf (strchr (hs->addr, ':') ? "[%s]:%u" : "%s:%u", hs->addr,
                                   g_inet_socket_address_get_port (isa));
     }
   else
     {
       hs->addr = g_strdup ("unknown");
+      hs->group = g_strdup ("unknown");
       hs->peer = g_strdup ("unknown peer");
     }
 }
@@ -152,6 +188,37 @@ handshake_count (Handshake *hs)
   return TRUE;
 }
 
+/* Counts @hs under its address group until it logs in; FALSE if the group
+ * has as many handshakes and links not logged in as it may. The handshake
+ * cap alone let one address finish handshakes and then hold every slot up
+ * to the open-file limit; this one also counts what comes after, until a
+ * login shows who it is. */
+static gboolean
+unauthenticated_count (Handshake *hs)
+{
+  ServalServer *server = hs->server;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->unauthenticated, hs->group));
+  gint64 now = g_get_monotonic_time ();
+
+  if (n >= server->config.max_unauthenticated_per_address)
+    {
+      server->stats.unauthenticated_refused++;
+      if (server->last_group_refusal_log == 0 || now - server->last_group_refusal_log > 60 * G_USEC_PER_SEC)
+        {
+          g_warning ("Closing new connections from %s: it has %u connections that have not logged in "
+                     "(at most %u, --max-unauthenticated-per-address; IPv6 addresses count by /64); "
+                     "counted in /metrics as serval_connections_refused_total{reason=\"unauthenticated\"}; "
+                     "this is said once a minute",
+                     hs->group, n, server->config.max_unauthenticated_per_address);
+          server->last_group_refusal_log = now;
+        }
+      g_clear_pointer (&hs->group, g_free);
+      return FALSE;
+    }
+  g_hash_table_insert (server->unauthenticated, g_strdup (hs->group), GUINT_TO_POINTER (n + 1));
+  return TRUE;
+}
+
 static gboolean
 incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
 {
@@ -165,7 +232,7 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
   hs = g_new0 (Handshake, 1);
   hs->server = server;
   handshake_set_peer (hs, conn);
-  if (!handshake_count (hs))
+  if (!unauthenticated_count (hs) || !handshake_count (hs))
     {
       g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
       handshake_free (hs);
