@@ -97,19 +97,36 @@ fail (const char *format, ...)
   return 1;
 }
 
-/* A limit given as an option (0: not given, the default stays). */
+/* A limit given as an option or in the config file (0: not given, the
+ * default stays). */
 static gboolean
-take_limit (const char *name, int value, int max, guint *limit, GError **error)
+take_limit (GKeyFile *kf, const char *name, int value, int max, guint *limit, GError **error)
 {
+  if (value == 0 && kf != NULL)
+    value = g_key_file_get_integer (kf, "server", name, NULL);
   if (value < 0 || value > max)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s takes 1 to %d; %d is out of range", name,
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s takes 1 to %d; %d is out of range", name,
                    max, value);
       return FALSE;
     }
   if (value > 0)
     *limit = value;
   return TRUE;
+}
+
+/* The limits on links not logged in and on HTTP connections, from the
+ * options or else @kf (nullable). */
+static gboolean
+load_limits (GKeyFile *kf, ServalServerConfig *config, GError **error)
+{
+  return take_limit (kf, "login-timeout", opt_login_timeout, 3600, &config->login_timeout, error) &&
+         take_limit (kf, "message-timeout", opt_message_timeout, 3600, &config->message_timeout, error) &&
+         take_limit (kf, "max-unauthenticated-per-address", opt_max_unauthenticated, 100000,
+                     &config->max_unauthenticated_per_address, error) &&
+         take_limit (kf, "http-timeout", opt_http_timeout, 3600, &config->http_timeout, error) &&
+         take_limit (kf, "http-max-connections", opt_http_max_connections, 10000, &config->http_max_connections,
+                     error);
 }
 
 static gboolean
@@ -133,9 +150,6 @@ load_config (ServalServerConfig *config, GError **error)
       STR ("http", opt_http);
       STR ("node", opt_node);
 #undef STR
-#define INT(key, opt) \
-  if (opt == 0)       \
-  opt = g_key_file_get_integer (kf, "server", key, NULL)
       if (opt_advertise == NULL)
         opt_advertise = g_key_file_get_string_list (kf, "server", "advertise", NULL, NULL);
       if (opt_keepalive == 0)
@@ -148,14 +162,8 @@ load_config (ServalServerConfig *config, GError **error)
         opt_token_lifetime = g_key_file_get_integer (kf, "server", "token-lifetime", NULL);
       if (opt_max_handshakes == 0)
         opt_max_handshakes = g_key_file_get_integer (kf, "server", "max-handshakes-per-address", NULL);
-      INT ("login-timeout", opt_login_timeout);
-      INT ("message-timeout", opt_message_timeout);
-      INT ("max-unauthenticated-per-address", opt_max_unauthenticated);
-      INT ("http-timeout", opt_http_timeout);
-      INT ("http-max-connections", opt_http_max_connections);
       if (opt_token_max_age < 0 && g_key_file_has_key (kf, "server", "token-max-age", NULL))
         opt_token_max_age = g_key_file_get_integer (kf, "server", "token-max-age", NULL);
-#undef INT
     }
 
   if (opt_data_dir == NULL)
@@ -210,12 +218,7 @@ load_config (ServalServerConfig *config, GError **error)
     }
   if (opt_max_handshakes > 0)
     config->max_handshakes_per_address = opt_max_handshakes;
-  return take_limit ("--login-timeout", opt_login_timeout, 3600, &config->login_timeout, error) &&
-         take_limit ("--message-timeout", opt_message_timeout, 3600, &config->message_timeout, error) &&
-         take_limit ("--max-unauthenticated-per-address", opt_max_unauthenticated, 100000,
-                     &config->max_unauthenticated_per_address, error) &&
-         take_limit ("--http-timeout", opt_http_timeout, 3600, &config->http_timeout, error) &&
-         take_limit ("--http-max-connections", opt_http_max_connections, 10000, &config->http_max_connections, error);
+  return load_limits (opt_config != NULL ? kf : NULL, config, error);
 }
 
 /* Reads NAME's new password and stores it, adding the user if @add. */

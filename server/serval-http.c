@@ -290,7 +290,7 @@ static void
 conn_arm (HttpConn *c)
 {
   serval_clear_source (&c->deadline);
-  c->deadline = g_timeout_source_new_seconds (c->http->timeout);
+  c->deadline = g_timeout_source_new (c->http->timeout * 1000);
   g_source_set_callback (c->deadline, conn_deadline_cb, c, NULL);
   g_source_attach (c->deadline, g_main_context_get_thread_default ());
 }
