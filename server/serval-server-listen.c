@@ -119,22 +119,6 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   handshake_free (hs);
 }
 
-/* The group an address counts in for --max-unauthenticated-per-address:
- * an IPv4 address (also mapped into IPv6) is its own, an IPv6 address its
- * /64, which one host or one customer usually has whole. */
-static char *
-address_group (GInetAddress *address)
-{
-  const guint8 *b = g_inet_address_to_bytes (address);
-  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-  if (g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6)
-    return g_inet_address_to_string (address);
-  if (memcmp (b, mapped, sizeof mapped) == 0)
-    return g_strdup_printf ("%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
-  return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
-}
-
 /* Names the peer of @conn in @hs, for the logs and the per-address counts. */
 static void
 handshake_set_peer (Handshake *hs, GSocketConnection *conn)
@@ -146,7 +130,7 @@ handshake_set_peer (Handshake *hs, GSocketConnection *conn)
       GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (remote);
 
       hs->addr = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
-      hs->group = address_group (g_inet_socket_address_get_address (isa));
+      hs->group = serval_address_group (g_inet_socket_address_get_address (isa));
       hs->peer = g_strdup_printf (strchr (hs->addr, ':') ? "[%s]:%u" : "%s:%u", hs->addr,
                                   g_inet_socket_address_get_port (isa));
     }
