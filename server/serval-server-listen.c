@@ -43,8 +43,11 @@ handshake_uncount (Handshake *hs)
 void
 serval_server_unauthenticated_uncount (ServalServer *server, const char *group)
 {
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->unauthenticated, group));
+  guint n;
 
+  if (server->unauthenticated == NULL) /* the server is being freed */
+    return;
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (server->unauthenticated, group));
   if (n <= 1)
     g_hash_table_remove (server->unauthenticated, group);
   else
