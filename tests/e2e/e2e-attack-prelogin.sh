@@ -44,6 +44,13 @@ metric() { in_ns "$S" curl -s -m 5 http://127.0.0.1:9465/metrics | awk -v m="$1"
 metric_is() { [ "$(metric "$1")" = "$2" ]; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"; }
 attack() { in_ns "$A" python3 "$here/prelogin.py" "$SRV_A" 7465 "$@"; }
+# check_memory DESCRIPTION COMMAND...: a check of the server's RSS, skipped for a server
+# built with a sanitizer (its quarantine and shadow memory make RSS say nothing).
+if ldd "$SERVER" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+  check_memory() { E2E_N=$((E2E_N + 1)); echo "ok $E2E_N - $1 # SKIP the server is built with a sanitizer"; }
+else
+  check_memory() { check "$@"; }
+fi
 
 # --- 1, 2, 3, 4: small deadlines, one server ------------------------------------
 # Small TCP buffers in the server's namespace, so that answers a peer does not read
@@ -138,7 +145,7 @@ held=$(metric serval_clients_connected)
 per=$(((rss1 - rss0) / N))
 note "RSS before $rss0 KiB, with $N links each holding 3 KiB of a 4 KiB message: $rss1 KiB: $per KiB a link ($held links open)"
 check "3: all $N links are held (each within the limits)" test "$held" = $N
-check "memory per link not logged in is bounded: $per KiB < 64 KiB" test "$per" -lt 64
+check_memory "memory per link not logged in is bounded: $per KiB < 64 KiB" test "$per" -lt 64
 kill "$DRIP"; wait "$DRIP" 2>/dev/null
 wait_for 10 metric_is serval_clients_connected 0
 # The attack of the finding: 50 links announce 1 MiB messages and drip them (before:
@@ -152,7 +159,7 @@ rss1=$(rss_kib)
 per=$(((rss1 - rss0) / 50))
 note "50 links announcing 1 MiB: $(cat "$out/big.out"); RSS $rss0 -> $rss1 KiB: $per KiB a link"
 check "3: 50 links that announce 1 MiB messages are all closed at once" grep -q '^ready open=0 closed=50' "$out/big.out"
-check "...and cost no memory that stays: $per KiB a link < 64 KiB" test "$per" -lt 64
+check_memory "...and cost no memory that stays: $per KiB a link < 64 KiB" test "$per" -lt 64
 kill "$DRIP"; wait "$DRIP" 2>/dev/null
 check "the server is alive" kill -0 "$SERVER_PID"
 
