@@ -139,3 +139,35 @@ serval_address_normalize (const char *text, GError **error)
     return g_strdup_printf ("[%s]:%u", host, port);
   return g_strdup_printf ("%s:%u", host, port);
 }
+
+/**
+ * serval_address_group:
+ * @address: a client's address
+ *
+ * The group @address counts in when a server limits what one address may
+ * hold: an IPv4 address is its own group, also when mapped into IPv6
+ * (`::ffff:192.0.2.1`, as a dual-stack socket reports it); an IPv6 address
+ * counts with its /64, which one host or one customer usually has whole
+ * (and may pick any address of).
+ *
+ * Returns: (transfer full): the group's name, e.g. "192.0.2.1" or
+ *   "2001:db8:0:1::/64"
+ */
+char *
+serval_address_group (GInetAddress *address)
+{
+  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  const guint8 *b = g_inet_address_to_bytes (address);
+  guint8 prefix[16] = { 0 };
+  g_autoptr(GInetAddress) net = NULL;
+  g_autofree char *text = NULL;
+
+  if (g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6)
+    return g_inet_address_to_string (address);
+  if (memcmp (b, mapped, sizeof mapped) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+  memcpy (prefix, b, 8);
+  net = g_inet_address_new_from_bytes (prefix, G_SOCKET_FAMILY_IPV6);
+  text = g_inet_address_to_string (net);
+  return g_strdup_printf ("%s/64", text);
+}

@@ -21,5 +21,6 @@ typedef enum
 
 gboolean serval_address_parse (const char *text, char **host, guint16 *port, GError **error);
 char *serval_address_normalize (const char *text, GError **error);
+char *serval_address_group (GInetAddress *address);
 
 G_END_DECLS

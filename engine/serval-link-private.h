@@ -51,6 +51,11 @@ struct _ServalLink
   gint64 last_big_flush; /* when more than SMALL_BUFFER bytes last left at once */
   guint32 ping_nonce;
 
+  ServalLinkLimits limits;
+  gint64 message_begun; /* when the partial message in rbuf began, or 0 */
+  gint64 deadline;      /* when the link closes (serval_link_set_deadline()), or 0 */
+  char *deadline_reason;
+
   guint64 frames_dropped;
   GError *close_reason;
   guint closing : 1;
@@ -65,6 +70,9 @@ void serval_link_close_with (ServalLink *link, int code, const char *format, ...
 void serval_link_update_interest (ServalLink *link);
 /* Sends what is queued at the end of the poller's dispatch. */
 void serval_link_schedule_flush (ServalLink *link);
+/* Arms the poller's timer for the nearest of the next ping, the deadline
+ * and the end of the time a begun message may take. */
+void serval_link_arm_timer (ServalLink *link);
 /* A read pass: reads what the transport has and handles every message. */
 void serval_link_read (ServalLink *link);
 /* Reads when the transport's own source says so (link->read_source),

@@ -84,6 +84,15 @@ parse_messages (ServalLink *link, const guint8 *p, gsize avail)
           serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL, _("%s broke the protocol: %s"), link->peer, error->message);
           return -1;
         }
+      /* Refused before a byte of it is kept or decoded. */
+      if (len > link->limits.max_message)
+        {
+          serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL,
+                                  _("%s announced a message of %" G_GSIZE_FORMAT " bytes; this link takes at "
+                                    "most %" G_GSIZE_FORMAT " now"),
+                                     link->peer, len, link->limits.max_message);
+          return -1;
+        }
       if (avail - used < SERVAL_LENGTH_PREFIX + len)
         break;
       used += SERVAL_LENGTH_PREFIX + len;
@@ -93,8 +102,9 @@ parse_messages (ServalLink *link, const guint8 *p, gsize avail)
   return used;
 }
 
-/* Parses every complete message in the buffer. */
-static gboolean
+/* Parses every complete message in the buffer: the bytes used, or -1 if
+ * the link was closed. */
+static gssize
 parse_buffer (ServalLink *link)
 {
   gssize used;
@@ -102,7 +112,7 @@ parse_buffer (ServalLink *link)
   /* rpos moves before the handlers run, so that they see a consistent link. */
   used = parse_messages (link, link->rbuf->data + link->rpos, link->rbuf->len - link->rpos);
   if (used < 0)
-    return FALSE;
+    return -1;
   link->rpos += used;
 
   /* Keep only the unparsed tail, at the buffer's start. */
@@ -116,7 +126,43 @@ parse_buffer (ServalLink *link)
       g_byte_array_remove_range (link->rbuf, 0, link->rpos);
       link->rpos = 0;
     }
-  return TRUE;
+  return used;
+}
+
+/* How much to read into the link's own buffer, which holds a partial
+ * message. A link that takes only small messages reads what that message
+ * lacks and no more: its buffer never grows past one message (the next
+ * read goes to the poller's shared buffer). */
+static gsize
+read_size (ServalLink *link)
+{
+  gsize have = link->rbuf->len - link->rpos;
+  gsize len;
+
+  if (link->limits.max_message >= READ_CHUNK)
+    return READ_CHUNK;
+  if (have < SERVAL_LENGTH_PREFIX)
+    return SERVAL_LENGTH_PREFIX - have;
+  /* parse_messages() checked this length when it kept the partial message. */
+  if (!serval_frame_length (link->rbuf->data + link->rpos, &len, NULL) || SERVAL_LENGTH_PREFIX + len <= have)
+    return READ_CHUNK;
+  return SERVAL_LENGTH_PREFIX + len - have;
+}
+
+/* A partial message is kept: note when it began (for the message timeout),
+ * anew when one was finished in this read. */
+static void
+note_partial (ServalLink *link, gboolean finished_one)
+{
+  if (link->limits.message_timeout == 0)
+    return;
+  if (link->rbuf->len == link->rpos)
+    link->message_begun = 0;
+  else if (link->message_begun == 0 || finished_one)
+    {
+      link->message_begun = g_get_monotonic_time ();
+      serval_link_arm_timer (link);
+    }
 }
 
 /* Reads once into the poller's shared buffer (between messages) or the
@@ -139,9 +185,11 @@ link_read_once (ServalLink *link, ServalPoller *poller)
     n = t->funcs->recv (t, shared, SERVAL_POLLER_BUFFER_SIZE, &error);
   else
     {
-      g_byte_array_set_size (link->rbuf, old + READ_CHUNK);
+      gsize want = read_size (link);
+
+      g_byte_array_set_size (link->rbuf, old + want);
       link->bufs_grown = TRUE;
-      n = t->funcs->recv (t, link->rbuf->data + old, READ_CHUNK, &error);
+      n = t->funcs->recv (t, link->rbuf->data + old, want, &error);
       g_byte_array_set_size (link->rbuf, old + MAX (n, 0));
     }
   if (n <= 0 && shared != NULL)
@@ -172,9 +220,16 @@ link_read_once (ServalLink *link, ServalPoller *poller)
       serval_poller_return_buffer (poller, shared);
       if (used < 0)
         return -1;
+      note_partial (link, used > 0);
     }
-  else if (!parse_buffer (link))
-    return -1;
+  else
+    {
+      gssize used = parse_buffer (link);
+
+      if (used < 0)
+        return -1;
+      note_partial (link, used > 0);
+    }
   return n;
 }
 

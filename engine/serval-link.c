@@ -72,6 +72,7 @@ serval_link_finalize (GObject *object)
   g_clear_pointer (&link->wbuf, g_byte_array_unref);
   g_clear_pointer (&link->context, g_main_context_unref);
   g_clear_error (&link->close_reason);
+  g_free (link->deadline_reason);
   g_free (link->peer);
   G_OBJECT_CLASS (serval_link_parent_class)->finalize (object);
 }
@@ -103,6 +104,7 @@ serval_link_init (ServalLink *link)
   link->wbuf = g_byte_array_new ();
   link->fd = -1;
   link->ping_nonce = g_random_int () & 0x7fffffff;
+  serval_link_set_limits (link, NULL);
 }
 
 ServalLink *
@@ -397,11 +399,11 @@ serval_link_schedule_flush (ServalLink *link)
 static gboolean
 check_queue (ServalLink *link)
 {
-  if (serval_link_get_queued (link) > SERVAL_LINK_QUEUE_HARD_LIMIT)
+  if (serval_link_get_queued (link) > link->limits.queue_limit)
     {
       serval_link_close_with (link, SERVAL_LINK_ERROR_TOO_SLOW,
-                              _("%s does not read what is sent to it (over %d MiB queued)"),
-                                 link->peer, SERVAL_LINK_QUEUE_HARD_LIMIT / (1024 * 1024));
+                              _("%s does not read what is sent to it (over %" G_GSIZE_FORMAT " KiB queued)"),
+                                 link->peer, link->limits.queue_limit / 1024);
       return FALSE;
     }
   /* Compact when the sent part dominates. */
@@ -555,6 +557,54 @@ trim_buffers (ServalLink *link)
   link->bufs_grown = link->rbuf->len > 0 || link->wbuf->len > 0;
 }
 
+/* When the message begun in rbuf must be complete, or 0. */
+static gint64
+message_due (ServalLink *link)
+{
+  if (link->message_begun == 0 || link->limits.message_timeout == 0)
+    return 0;
+  return link->message_begun + (gint64) link->limits.message_timeout * G_USEC_PER_SEC;
+}
+
+void
+serval_link_arm_timer (ServalLink *link)
+{
+  gint64 when = link->keepalive_interval != 0 ? link->next_ping : -1;
+  gint64 due = message_due (link);
+
+  if (link->entry == NULL || link->closed)
+    return;
+  if (link->deadline != 0 && (when < 0 || link->deadline < when))
+    when = link->deadline;
+  if (due != 0 && (when < 0 || due < when))
+    when = due;
+  serval_poller_set_timer (link->entry, when);
+}
+
+/* Closes the link if its deadline passed, or a message it began took too
+ * long (a peer that drips a message holds its buffer); TRUE if it did. */
+static gboolean
+check_deadlines (ServalLink *link, gint64 now)
+{
+  gint64 due = message_due (link);
+
+  if (link->deadline != 0 && now >= link->deadline)
+    {
+      serval_link_close_with (link, SERVAL_LINK_ERROR_TIMEOUT, "%s %s", link->peer, link->deadline_reason);
+      return TRUE;
+    }
+  if (due != 0 && now >= due)
+    {
+      serval_link_close_with (link, SERVAL_LINK_ERROR_TIMEOUT,
+                              g_dngettext (GETTEXT_PACKAGE, "%s began a message and did not finish it within %u second",
+                                           "%s began a message and did not finish it within %u seconds",
+                                           link->limits.message_timeout),
+                              link->peer, link->limits.message_timeout);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 poller_timer_cb (gpointer user_data)
 {
@@ -563,25 +613,27 @@ poller_timer_cb (gpointer user_data)
   gint64 silent = now - link->last_rx;
 
   trim_buffers (link);
-  if (link->keepalive_interval == 0)
+  if (check_deadlines (link, now))
     return;
-  if (silent > (gint64) link->keepalive_timeout * G_USEC_PER_SEC)
+  if (link->keepalive_interval != 0 && now >= link->next_ping)
     {
-      guint seconds = silent / G_USEC_PER_SEC;
+      if (silent > (gint64) link->keepalive_timeout * G_USEC_PER_SEC)
+        {
+          guint seconds = silent / G_USEC_PER_SEC;
 
-      serval_link_close_with (link, SERVAL_LINK_ERROR_TIMEOUT,
-                              g_dngettext (GETTEXT_PACKAGE, "%s has not answered for %u second",
-                                           "%s has not answered for %u seconds", seconds),
-                              link->peer, seconds);
-      return;
+          serval_link_close_with (link, SERVAL_LINK_ERROR_TIMEOUT,
+                                  g_dngettext (GETTEXT_PACKAGE, "%s has not answered for %u second",
+                                               "%s has not answered for %u seconds", seconds),
+                                  link->peer, seconds);
+          return;
+        }
+      serval_link_send_take (link, serval_message_new_ping (FALSE, (++link->ping_nonce) & 0x7fffffff));
+      /* Every interval, as a GLib timeout would: the peer hears from us. */
+      link->next_ping += (gint64) link->keepalive_interval * G_USEC_PER_SEC;
+      if (link->next_ping <= now)
+        link->next_ping = now + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
     }
-  serval_link_send_take (link, serval_message_new_ping (FALSE, (++link->ping_nonce) & 0x7fffffff));
-  /* Every interval, as a GLib timeout would: the peer hears from us. */
-  link->next_ping += (gint64) link->keepalive_interval * G_USEC_PER_SEC;
-  if (link->next_ping <= now)
-    link->next_ping = now + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
-  if (!link->closed && link->entry != NULL)
-    serval_poller_set_timer (link->entry, link->next_ping);
+  serval_link_arm_timer (link);
 }
 
 static void
@@ -589,13 +641,9 @@ start_keepalive (ServalLink *link)
 {
   if (link->entry == NULL || link->closed)
     return;
-  if (link->keepalive_interval == 0)
-    {
-      serval_poller_set_timer (link->entry, -1);
-      return;
-    }
-  link->next_ping = g_get_monotonic_time () + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
-  serval_poller_set_timer (link->entry, link->next_ping);
+  if (link->keepalive_interval != 0)
+    link->next_ping = g_get_monotonic_time () + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
+  serval_link_arm_timer (link);
 }
 
 /**
@@ -614,6 +662,54 @@ serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout)
   link->keepalive_timeout = MAX (timeout, interval);
   if (link->started)
     start_keepalive (link);
+}
+
+/**
+ * serval_link_set_limits:
+ * @link: a link
+ * @limits: (nullable): the limits, or %NULL for the defaults
+ *   (%SERVAL_MAX_MESSAGE, %SERVAL_LINK_QUEUE_HARD_LIMIT, no message timeout)
+ *
+ * Bounds what a peer may make the link hold: a message announced longer
+ * than @limits->max_message, more than @limits->queue_limit bytes queued
+ * for a peer that does not read, or a message begun and not finished
+ * within @limits->message_timeout seconds close the link. A link whose
+ * messages are small also reads only what its current message lacks, so
+ * its read buffer never holds more than one of them.
+ */
+void
+serval_link_set_limits (ServalLink *link, const ServalLinkLimits *limits)
+{
+  static const ServalLinkLimits defaults = { SERVAL_MAX_MESSAGE, SERVAL_LINK_QUEUE_HARD_LIMIT, 0 };
+
+  link->limits = limits != NULL ? *limits : defaults;
+  link->limits.max_message = CLAMP (link->limits.max_message, 1, SERVAL_MAX_MESSAGE);
+  if (link->started)
+    serval_link_arm_timer (link);
+}
+
+/**
+ * serval_link_set_deadline:
+ * @link: a link
+ * @seconds: from now; 0 takes the deadline away
+ * @reason: (nullable): what the peer failed to do in time, after its name
+ *   in the error (e.g. "did not log in within 30 s")
+ *
+ * Closes the link with %SERVAL_LINK_ERROR_TIMEOUT in @seconds unless the
+ * deadline is taken away first, whatever the peer sends meanwhile.
+ */
+void
+serval_link_set_deadline (ServalLink *link, guint seconds, const char *reason)
+{
+  g_clear_pointer (&link->deadline_reason, g_free);
+  link->deadline = 0;
+  if (seconds > 0)
+    {
+      link->deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+      link->deadline_reason = g_strdup (reason != NULL ? reason : _("did not finish in time"));
+    }
+  if (link->started)
+    serval_link_arm_timer (link);
 }
 
 static const ServalPollerFuncs link_poller_funcs = {

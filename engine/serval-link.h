@@ -37,6 +37,15 @@ typedef enum
 /* Queued bytes over which the link is closed as too slow. */
 #define SERVAL_LINK_QUEUE_HARD_LIMIT (16 * 1024 * 1024)
 
+/* A link's limits (serval_link_set_limits()). A server gives a link that has
+ * not logged in small ones, so that a peer who proved nothing costs little. */
+typedef struct
+{
+  gsize max_message;     /* largest message body taken; a longer one closes the link */
+  gsize queue_limit;     /* queued bytes over which the link is closed as too slow */
+  guint message_timeout; /* seconds a message may take to arrive once begun; 0: no limit */
+} ServalLinkLimits;
+
 #define SERVAL_TYPE_LINK (serval_link_get_type ())
 G_DECLARE_FINAL_TYPE (ServalLink, serval_link, SERVAL, LINK, GObject)
 
@@ -64,6 +73,8 @@ ServalLink *serval_link_new_tls (ServalTlsSession *tls, const char *peer);
 void serval_link_set_handlers (ServalLink *link, ServalLinkMessageFunc message_func,
                                ServalLinkDataFunc data_func, gpointer user_data);
 void serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout);
+void serval_link_set_limits (ServalLink *link, const ServalLinkLimits *limits);
+void serval_link_set_deadline (ServalLink *link, guint seconds, const char *reason);
 void serval_link_start (ServalLink *link);
 
 gboolean serval_link_send (ServalLink *link, const Message_t *msg, GError **error);

@@ -30,6 +30,11 @@ static int opt_iterations;
 static int opt_token_lifetime = -1;
 static int opt_token_max_age = -1;
 static int opt_max_handshakes = 0;
+static int opt_login_timeout;
+static int opt_message_timeout;
+static int opt_max_unauthenticated;
+static int opt_http_timeout;
+static int opt_http_max_connections;
 static gboolean opt_admin;
 static gboolean opt_version;
 
@@ -46,6 +51,11 @@ static GOptionEntry entries[] = {
   { "pbkdf2-iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "PBKDF2 iterations for new passwords (default 100000)", "N" },
   { "token-lifetime", 0, 0, G_OPTION_ARG_INT, &opt_token_lifetime, "Seconds a resume token given at login stays valid; 0 issues none and refuses all (default 604800, 7 days)", "SECONDS" },
   { "max-handshakes-per-address", 0, 0, G_OPTION_ARG_INT, &opt_max_handshakes, "TLS handshakes under way from one address at most; new connections past it are closed at once (default 256)", "N" },
+  { "login-timeout", 0, 0, G_OPTION_ARG_INT, &opt_login_timeout, "Seconds a client has to log in once its TLS handshake is done; then its link is closed, whatever it sends (default 30)", "SECONDS" },
+  { "message-timeout", 0, 0, G_OPTION_ARG_INT, &opt_message_timeout, "Seconds a client that has not logged in may take to send a message it began (default 10)", "SECONDS" },
+  { "max-unauthenticated-per-address", 0, 0, G_OPTION_ARG_INT, &opt_max_unauthenticated, "Connections that have not logged in (TLS handshakes included) from one address, or one IPv6 /64, at most; new ones past it are closed at once (default 64)", "N" },
+  { "http-timeout", 0, 0, G_OPTION_ARG_INT, &opt_http_timeout, "With --http: seconds an HTTP connection may take to send a request and get its answer (default 10)", "SECONDS" },
+  { "http-max-connections", 0, 0, G_OPTION_ARG_INT, &opt_http_max_connections, "With --http: HTTP connections open at once at most; new ones past it are closed at once (default 16)", "N" },
   { "token-max-age", 0, 0, G_OPTION_ARG_INT, &opt_token_max_age, "Seconds after a password login when the resume tokens that came from it (each use gives a new one) are refused, however recently renewed; 0: no limit (default 7776000, 90 days)", "SECONDS" },
   { "admin", 0, 0, G_OPTION_ARG_NONE, &opt_admin, "With “user add”: make the user an administrator", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
@@ -86,6 +96,38 @@ fail (const char *format, ...)
   fputc ('\n', stderr);
   va_end (ap);
   return 1;
+}
+
+/* A limit given as an option or in the config file (0: not given, the
+ * default stays). */
+static gboolean
+take_limit (GKeyFile *kf, const char *name, int value, int max, guint *limit, GError **error)
+{
+  if (value == 0 && kf != NULL)
+    value = g_key_file_get_integer (kf, "server", name, NULL);
+  if (value < 0 || value > max)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s takes 1 to %d; %d is out of range", name,
+                   max, value);
+      return FALSE;
+    }
+  if (value > 0)
+    *limit = value;
+  return TRUE;
+}
+
+/* The limits on links not logged in and on HTTP connections, from the
+ * options or else @kf (nullable). */
+static gboolean
+load_limits (GKeyFile *kf, ServalServerConfig *config, GError **error)
+{
+  return take_limit (kf, "login-timeout", opt_login_timeout, 3600, &config->login_timeout, error) &&
+         take_limit (kf, "message-timeout", opt_message_timeout, 3600, &config->message_timeout, error) &&
+         take_limit (kf, "max-unauthenticated-per-address", opt_max_unauthenticated, 100000,
+                     &config->max_unauthenticated_per_address, error) &&
+         take_limit (kf, "http-timeout", opt_http_timeout, 3600, &config->http_timeout, error) &&
+         take_limit (kf, "http-max-connections", opt_http_max_connections, 10000, &config->http_max_connections,
+                     error);
 }
 
 static gboolean
@@ -179,7 +221,7 @@ load_config (ServalServerConfig *config, GError **error)
     }
   if (opt_max_handshakes > 0)
     config->max_handshakes_per_address = opt_max_handshakes;
-  return TRUE;
+  return load_limits (opt_config != NULL ? kf : NULL, config, error);
 }
 
 /* Reads NAME's new password and stores it, adding the user if @add. */
@@ -463,7 +505,7 @@ main (int argc, char **argv)
                "“serval-server --data-dir %s%s%s user add NAME --admin”",
                opt_data_dir,
                opt_etcd ? " --etcd " : "", opt_etcd ? opt_etcd : "");
-  if (opt_http != NULL && (http = serval_http_start (server, opt_http, &error)) == NULL)
+  if (opt_http != NULL && (http = serval_http_start (server, opt_http, config.http_timeout, config.http_max_connections, &error)) == NULL)
     return fail ("%s", error->message);
 
   rs.loop = g_main_loop_new (NULL, FALSE);

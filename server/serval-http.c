@@ -5,11 +5,34 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "serval-util.h"
+
+/* libsoup 3's SoupServer has no timeout and no limit on connections: a
+ * client that sends half a request holds a descriptor for good, and enough
+ * of them exhaust the open-file limit (and GSocketService then spins on
+ * EMFILE). So the server's own GSocketService accepts, caps how many are
+ * open (far below the descriptors SERVAL_ACCEPT_FD_RESERVE keeps), and
+ * hands each to the SoupServer with a deadline for its request. */
 struct _ServalHttp
 {
   ServalServer *server;
   SoupServer *soup;
+  GSocketService *service;
+  guint timeout;
+  guint max_connections;
+  GHashTable *conns; /* "address:port" -> HttpConn */
+  gint64 last_refusal_log;
+  guint64 refused;
+  guint64 timed_out;
 };
+
+typedef struct
+{
+  ServalHttp *http; /* NULL once the server stopped */
+  char *key;
+  GSocket *socket; /* not a reference: the connection is libsoup's */
+  GSource *deadline;
+} HttpConn;
 
 /* A counter family of the node links: an "in" and an "out" sample per node,
  * read at @in and @out in ServalNodeLinkStats. */
@@ -67,10 +90,29 @@ metrics_cluster (ServalServer *server, GString *s)
                       G_STRUCT_OFFSET (ServalNodeLinkStats, bytes_in), G_STRUCT_OFFSET (ServalNodeLinkStats, bytes_out));
 }
 
+/* What the limits on links not logged in and on HTTP connections refused. */
+static void
+metrics_refused (ServalHttp *http, const ServalServerStats *st, GString *s)
+{
+  g_string_append_printf (s,
+                          "# HELP serval_connections_refused_total Connections closed at once: too many not logged in from their address (or IPv6 /64), too many HTTP connections.\n"
+                          "# TYPE serval_connections_refused_total counter\n"
+                          "serval_connections_refused_total{reason=\"unauthenticated\"} %" G_GUINT64_FORMAT "\n"
+                          "serval_connections_refused_total{reason=\"http\"} %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_http_timeouts_total HTTP connections closed because a request took longer than --http-timeout.\n"
+                          "# TYPE serval_http_timeouts_total counter\n"
+                          "serval_http_timeouts_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_http_connections HTTP connections open now.\n"
+                          "# TYPE serval_http_connections gauge\n"
+                          "serval_http_connections %u\n",
+                          st->unauthenticated_refused, http->refused, http->timed_out, g_hash_table_size (http->conns));
+}
+
 /* The metrics page. */
 static char *
-metrics_text (ServalServer *server)
+metrics_text (ServalHttp *http)
 {
+  ServalServer *server = http->server;
   const ServalSwitchStats *sw = serval_switch_get_stats (serval_server_get_switch (server));
   GString *s = g_string_new (NULL);
   ServalServerStats st;
@@ -154,6 +196,7 @@ metrics_text (ServalServer *server)
   for (int r = 1; r < SERVAL_GSO_N_RESULTS; r++)
     g_string_append_printf (s, "serval_offload_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             serval_gso_result_to_string (r), st.offload_dropped[r]);
+  metrics_refused (http, &st, s);
   metrics_cluster (server, s);
   return g_string_free (s, FALSE);
 }
@@ -185,7 +228,7 @@ handler_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTab
     }
   else if (g_str_equal (path, "/metrics"))
     {
-      char *text = metrics_text (http->server);
+      char *text = metrics_text (http);
 
       soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
       soup_server_message_set_response (msg, "text/plain; version=0.0.4", SOUP_MEMORY_TAKE,
@@ -195,8 +238,137 @@ handler_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTab
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }
 
+static char *
+conn_key (GSocketAddress *address)
+{
+  GInetSocketAddress *isa;
+  g_autofree char *ip = NULL;
+
+  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  isa = G_INET_SOCKET_ADDRESS (address);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (isa));
+}
+
+static void
+conn_free (gpointer data)
+{
+  HttpConn *c = data;
+
+  serval_clear_source (&c->deadline);
+  g_free (c->key);
+  g_free (c);
+}
+
+/* Its socket is finalized: libsoup is done with the connection. */
+static void
+conn_gone_cb (gpointer data, GObject *where_the_object_was)
+{
+  HttpConn *c = data;
+
+  if (c->http != NULL)
+    g_hash_table_remove (c->http->conns, c->key);
+  else
+    conn_free (c);
+}
+
+static gboolean
+conn_deadline_cb (gpointer data)
+{
+  HttpConn *c = data;
+
+  g_clear_pointer (&c->deadline, g_source_unref);
+  c->http->timed_out++;
+  g_debug ("HTTP client %s took more than %u s for a request: closed (--http-timeout)", c->key, c->http->timeout);
+  /* libsoup reads the end of the stream, or fails to write, and lets go. */
+  g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+conn_arm (HttpConn *c)
+{
+  serval_clear_source (&c->deadline);
+  c->deadline = g_timeout_source_new (c->http->timeout * 1000);
+  g_source_set_callback (c->deadline, conn_deadline_cb, c, NULL);
+  g_source_attach (c->deadline, g_main_context_get_thread_default ());
+}
+
+/* A request was answered: the connection has a new deadline for the next. */
+static void
+request_finished_cb (SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
+{
+  ServalHttp *http = user_data;
+  g_autofree char *key = conn_key (soup_server_message_get_remote_address (msg));
+  HttpConn *c = key != NULL ? g_hash_table_lookup (http->conns, key) : NULL;
+
+  if (c != NULL && c->deadline != NULL)
+    conn_arm (c);
+}
+
+static gboolean
+incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
+{
+  ServalHttp *http = user_data;
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (conn, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = conn_key (remote);
+  gint64 now = g_get_monotonic_time ();
+  HttpConn *c;
+
+  if (key == NULL || g_hash_table_size (http->conns) >= http->max_connections ||
+      g_hash_table_contains (http->conns, key))
+    {
+      http->refused++;
+      if (http->last_refusal_log == 0 || now - http->last_refusal_log > 60 * G_USEC_PER_SEC)
+        {
+          g_warning ("Closing new HTTP connections: %u are open (at most %u, --http-max-connections); "
+                     "counted in /metrics as serval_connections_refused_total{reason=\"http\"}; this is said "
+                     "once a minute",
+                     g_hash_table_size (http->conns), http->max_connections);
+          http->last_refusal_log = now;
+        }
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+      return TRUE;
+    }
+  c = g_new0 (HttpConn, 1);
+  c->http = http;
+  c->key = g_steal_pointer (&key);
+  c->socket = g_socket_connection_get_socket (conn);
+  g_hash_table_insert (http->conns, c->key, c);
+  g_object_weak_ref (G_OBJECT (c->socket), conn_gone_cb, c);
+  conn_arm (c);
+  if (!soup_server_accept_iostream (http->soup, G_IO_STREAM (conn), local, remote, &error))
+    {
+      g_warning ("Cannot serve the HTTP client %s: %s", c->key, error->message);
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    }
+  return TRUE;
+}
+
+/* Forgets the connections still open (libsoup closes them): their weak
+ * references free what is left when their sockets go. */
+static void
+forget_conns (ServalHttp *http)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, http->conns);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      HttpConn *c = value;
+
+      serval_clear_source (&c->deadline);
+      c->http = NULL;
+      g_hash_table_iter_steal (&iter);
+    }
+}
+
 ServalHttp *
-serval_http_start (ServalServer *server, const char *listen, GError **error)
+serval_http_start (ServalServer *server, const char *listen, guint timeout, guint max_connections, GError **error)
 {
   g_autoptr(GSocketConnectable) addr = g_network_address_parse (listen, 9465, error);
   g_autoptr(GSocketAddressEnumerator) en = NULL;
@@ -210,12 +382,20 @@ serval_http_start (ServalServer *server, const char *listen, GError **error)
     }
   http = g_new0 (ServalHttp, 1);
   http->server = server;
+  http->timeout = MAX (timeout, 1);
+  http->max_connections = MAX (max_connections, 1);
+  http->conns = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, conn_free);
   http->soup = soup_server_new ("server-header", "serval/" PACKAGE_VERSION, NULL);
   soup_server_add_handler (http->soup, NULL, handler_cb, http, NULL);
+  g_signal_connect (http->soup, "request-finished", G_CALLBACK (request_finished_cb), http);
+  g_signal_connect (http->soup, "request-aborted", G_CALLBACK (request_finished_cb), http);
+  http->service = g_socket_service_new ();
+  g_signal_connect (http->service, "incoming", G_CALLBACK (incoming_cb), http);
   en = g_socket_connectable_enumerate (addr);
   while ((sa = g_socket_address_enumerator_next (en, NULL, error)) != NULL)
     {
-      if (!soup_server_listen (http->soup, sa, 0, error))
+      if (!g_socket_listener_add_address (G_SOCKET_LISTENER (http->service), sa, G_SOCKET_TYPE_STREAM,
+                                          G_SOCKET_PROTOCOL_TCP, NULL, NULL, error))
         {
           g_prefix_error (error, "Cannot serve HTTP on %s: ", listen);
           serval_http_stop (http);
@@ -228,6 +408,7 @@ serval_http_start (ServalServer *server, const char *listen, GError **error)
       serval_http_stop (http);
       return NULL;
     }
+  g_socket_service_start (http->service);
   g_message ("Serving /healthz and /metrics on http://%s", listen);
   return http;
 }
@@ -237,7 +418,17 @@ serval_http_stop (ServalHttp *http)
 {
   if (http == NULL)
     return;
+  if (http->service != NULL)
+    {
+      g_socket_service_stop (http->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (http->service));
+      g_signal_handlers_disconnect_by_data (http->service, http);
+      g_clear_object (&http->service);
+    }
+  forget_conns (http);
+  g_signal_handlers_disconnect_by_data (http->soup, http);
   soup_server_disconnect (http->soup);
   g_clear_object (&http->soup);
+  g_hash_table_unref (http->conns);
   g_free (http);
 }

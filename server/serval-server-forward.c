@@ -86,5 +86,6 @@ switch_output_cb (ServalSwitchPort *port, const ServalFrame *frame, gpointer use
 void
 serval_session_add_port (Session *s)
 {
+  serval_session_unguard (s);
   s->port = serval_switch_add_port (s->server->sw, switch_output_cb, s);
 }

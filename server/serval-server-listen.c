@@ -17,6 +17,7 @@ typedef struct
   ServalServer *server;
   ServalTlsSession *tls;
   gboolean counted; /* in server->handshaking */
+  char *group;      /* counted in server->unauthenticated under this (until the session takes it) */
   GCancellable *cancellable;
   GSource *timeout;
   char *peer;
@@ -39,10 +40,27 @@ handshake_uncount (Handshake *hs)
     g_hash_table_insert (hs->server->handshaking, g_strdup (hs->addr), GUINT_TO_POINTER (n - 1));
 }
 
+void
+serval_server_unauthenticated_uncount (ServalServer *server, const char *group)
+{
+  guint n;
+
+  if (server->unauthenticated == NULL) /* the server is being freed */
+    return;
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (server->unauthenticated, group));
+  if (n <= 1)
+    g_hash_table_remove (server->unauthenticated, group);
+  else
+    g_hash_table_insert (server->unauthenticated, g_strdup (group), GUINT_TO_POINTER (n - 1));
+}
+
 static void
 handshake_free (Handshake *hs)
 {
   handshake_uncount (hs);
+  if (hs->group != NULL)
+    serval_server_unauthenticated_uncount (hs->server, hs->group);
+  g_free (hs->group);
   serval_clear_source (&hs->timeout);
   g_clear_object (&hs->tls);
   g_clear_object (&hs->cancellable);
@@ -96,9 +114,12 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   node_fp = serval_tls_session_get_peer_fingerprint (hs->tls);
   node_cert = server->cluster != NULL && node_fp != NULL && serval_fingerprint_equal (node_fp, server->fingerprint);
   link = serval_link_new_tls (hs->tls, peer);
-  handshake_free (hs);
   s = serval_session_new (server, link, peer, addr);
   s->node_cert = node_cert;
+  /* Node links never log in: they carry the cluster's certificate. */
+  if (!node_cert)
+    serval_session_guard (s, g_steal_pointer (&hs->group));
+  handshake_free (hs);
 }
 
 /* Names the peer of @conn in @hs, for the logs and the per-address counts. */
@@ -112,12 +133,14 @@ handshake_set_peer (Handshake *hs, GSocketConnection *conn)
       GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (remote);
 
       hs->addr = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+      hs->group = serval_address_group (g_inet_socket_address_get_address (isa));
       hs->peer = g_strdup_printf (strchr (hs->addr, ':') ? "[%s]:%u" : "%s:%u", hs->addr,
                                   g_inet_socket_address_get_port (isa));
     }
   else
     {
       hs->addr = g_strdup ("unknown");
+      hs->group = g_strdup ("unknown");
       hs->peer = g_strdup ("unknown peer");
     }
 }
@@ -152,6 +175,37 @@ handshake_count (Handshake *hs)
   return TRUE;
 }
 
+/* Counts @hs under its address group until it logs in; FALSE if the group
+ * has as many handshakes and links not logged in as it may. The handshake
+ * cap alone let one address finish handshakes and then hold every slot up
+ * to the open-file limit; this one also counts what comes after, until a
+ * login shows who it is. */
+static gboolean
+unauthenticated_count (Handshake *hs)
+{
+  ServalServer *server = hs->server;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->unauthenticated, hs->group));
+  gint64 now = g_get_monotonic_time ();
+
+  if (n >= server->config.max_unauthenticated_per_address)
+    {
+      server->stats.unauthenticated_refused++;
+      if (server->last_group_refusal_log == 0 || now - server->last_group_refusal_log > 60 * G_USEC_PER_SEC)
+        {
+          g_warning ("Closing new connections from %s: it has %u connections that have not logged in "
+                     "(at most %u, --max-unauthenticated-per-address; IPv6 addresses count by /64); "
+                     "counted in /metrics as serval_connections_refused_total{reason=\"unauthenticated\"}; "
+                     "this is said once a minute",
+                     hs->group, n, server->config.max_unauthenticated_per_address);
+          server->last_group_refusal_log = now;
+        }
+      g_clear_pointer (&hs->group, g_free);
+      return FALSE;
+    }
+  g_hash_table_insert (server->unauthenticated, g_strdup (hs->group), GUINT_TO_POINTER (n + 1));
+  return TRUE;
+}
+
 static gboolean
 incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
 {
@@ -165,7 +219,7 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
   hs = g_new0 (Handshake, 1);
   hs->server = server;
   handshake_set_peer (hs, conn);
-  if (!handshake_count (hs))
+  if (!unauthenticated_count (hs) || !handshake_count (hs))
     {
       g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
       handshake_free (hs);

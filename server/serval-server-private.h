@@ -51,6 +51,7 @@ struct _Session
   gboolean offload; /* its Hello said it takes frames with offload metadata */
   ServalSwitchPort *port;
   GHashTable *vlans; /* tag -> Membership, one per VLAN its port joined */
+  char *group;       /* counted in server->unauthenticated under this until it logs in */
   /* A link to another node of the cluster (serval-server-peer.c), not a client's:
    * node_cert: its TLS client certificate is the cluster's, so it may say it is a node;
    * node: the node's name once its Hello said it (its port is then a trunk);
@@ -76,6 +77,8 @@ struct _ServalServer
   GHashTable *sessions;          /* Session* set, every accepted link */
   GHashTable *handshaking;       /* address string -> TLS handshakes under way from it */
   gint64 last_refusal_log;       /* when the last "too many handshakes" warning went out */
+  GHashTable *unauthenticated;   /* address group -> handshakes and links not logged in from it */
+  gint64 last_group_refusal_log; /* when the last "too many links not logged in" warning went out */
   GHashTable *logins;            /* address -> LoginRecord */
   GSource *aging_source;
   ServalServerStats stats;
@@ -104,10 +107,17 @@ void serval_server_session_closed (ServalServer *server);
 /* serval-server-listen.c */
 /* Listens on config.listen and starts the handshakes of new connections. */
 gboolean serval_server_listen (ServalServer *server, GError **error);
+/* One handshake or link not logged in from address group @group less. */
+void serval_server_unauthenticated_uncount (ServalServer *server, const char *group);
 
 /* serval-server-session.c */
 /* A session for a link whose TLS handshake is done; takes @link, @peer and @addr. */
 Session *serval_session_new (ServalServer *server, ServalLink *link, char *peer, char *addr);
+/* Until it logs in, the session's link has small limits and a deadline, and
+ * counts under @group (taken) against --max-unauthenticated-per-address. */
+void serval_session_guard (Session *s, char *group);
+/* It logged in (or is a node's): the limits and the deadline go. */
+void serval_session_unguard (Session *s);
 Session *serval_session_ref (Session *s);
 void serval_session_unref (Session *s);
 /* Says bye with @code and @text, and closes the link once that is sent. */
@@ -187,7 +197,8 @@ void serval_server_peer_stop (ServalServer *server);
 
 /* serval-server-forward.c */
 void serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointer user_data);
-/* Gives the session a port on the switch (at login). */
+/* Gives the session a port on the switch (at login), and lifts the limits
+ * of a link not logged in (serval_session_unguard()). */
 void serval_session_add_port (Session *s);
 
 G_END_DECLS

@@ -21,6 +21,7 @@ serval_session_unref (Session *s)
     return;
   g_clear_pointer (&s->vlans, g_hash_table_unref);
   g_clear_object (&s->link);
+  g_free (s->group);
   g_free (s->peer);
   g_free (s->addr);
   g_free (s->user);
@@ -54,6 +55,7 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
   else
     g_message ("%s (%s) disconnected%s%s", session_name (s), s->peer,
                error ? ": " : "", error ? error->message : "");
+  serval_session_unguard (s);
   serval_session_leave_all (s);
   serval_server_peer_closed (s);
   if (s->port != NULL)
@@ -220,6 +222,42 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
     default:
       protocol_violation (s, "a client may send only hello, requests, data and pings");
       break;
+    }
+}
+
+/* What a link that has not logged in may make the server hold: a login is
+ * far smaller than a message, and its replies are a few hundred bytes. */
+#define UNAUTHENTICATED_MAX_MESSAGE (4 * 1024)
+#define UNAUTHENTICATED_QUEUE_LIMIT (16 * 1024)
+
+void
+serval_session_guard (Session *s, char *group)
+{
+  ServalServerConfig *config = &s->server->config;
+  ServalLinkLimits limits = {
+    .max_message = UNAUTHENTICATED_MAX_MESSAGE,
+    .queue_limit = UNAUTHENTICATED_QUEUE_LIMIT,
+    .message_timeout = config->message_timeout,
+  };
+  g_autofree char *reason = g_strdup_printf ("did not log in within %u s (--login-timeout)", config->login_timeout);
+
+  g_free (s->group);
+  s->group = group;
+  serval_link_set_limits (s->link, &limits);
+  serval_link_set_deadline (s->link, config->login_timeout, reason);
+}
+
+void
+serval_session_unguard (Session *s)
+{
+  if (s->group == NULL)
+    return;
+  serval_server_unauthenticated_uncount (s->server, s->group);
+  g_clear_pointer (&s->group, g_free);
+  if (!s->closed)
+    {
+      serval_link_set_limits (s->link, NULL);
+      serval_link_set_deadline (s->link, 0, NULL);
     }
 }
 

@@ -27,6 +27,15 @@ serval_server_config_init (ServalServerConfig *config)
   /* Far above what one office behind NAT needs in a reconnect storm (a
    * handshake takes about a millisecond), far below the open-file limit. */
   config->max_handshakes_per_address = 256;
+  /* A login takes a round trip and a password check (15-30 ms); a client
+   * behind a slow link or a busy server still makes it in 30 s. */
+  config->login_timeout = 30;
+  config->message_timeout = 10;
+  /* An office behind NAT logs in faster than 64 handshakes at once; one
+   * address cannot hold every slot up to the open-file limit. */
+  config->max_unauthenticated_per_address = 64;
+  config->http_timeout = 10;
+  config->http_max_connections = 16;
   config->token_lifetime = SERVAL_TOKEN_DEFAULT_LIFETIME;
   config->token_max_age = SERVAL_TOKEN_DEFAULT_MAX_AGE;
   serval_switch_limits_init (&config->limits);
@@ -83,6 +92,7 @@ serval_server_new (const ServalServerConfig *config, GError **error)
   server->config.advertise = g_strdupv (config->advertise);
   server->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) serval_session_unref, NULL);
   server->handshaking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  server->unauthenticated = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   server->logins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   if (g_mkdir_with_parents (config->data_dir, 0700) != 0)
@@ -156,6 +166,7 @@ serval_server_free (ServalServer *server)
   serval_server_cluster_stop (server);
   g_clear_pointer (&server->sessions, g_hash_table_unref);
   g_clear_pointer (&server->handshaking, g_hash_table_unref);
+  g_clear_pointer (&server->unauthenticated, g_hash_table_unref);
   g_clear_pointer (&server->logins, g_hash_table_unref);
   g_clear_pointer (&server->sw, serval_switch_free);
   if (server->cancellable != NULL)

@@ -28,9 +28,16 @@ typedef struct
   guint pbkdf2_iterations;
   guint max_failed_logins;          /* per source address and minute */
   guint max_handshakes_per_address; /* TLS handshakes under way from one address; more are closed */
-  guint token_lifetime;             /* seconds a resume token is valid; 0: issue none */
-  guint token_max_age;              /* seconds from a password login after which no token of its
-                                     * chain is taken, however often renewed; 0: no limit */
+  /* Links that have not logged in (node links excepted) cost little and not for long: */
+  guint login_timeout;                   /* seconds to log in, or the link is closed */
+  guint message_timeout;                 /* seconds a message begun before login may take */
+  guint max_unauthenticated_per_address; /* handshakes and links not logged in from one
+                                          * address (an IPv6 /64); more are closed */
+  guint http_timeout;                    /* seconds an HTTP connection may take for a request */
+  guint http_max_connections;            /* HTTP connections open at once; more are closed */
+  guint token_lifetime;                  /* seconds a resume token is valid; 0: issue none */
+  guint token_max_age;                   /* seconds from a password login after which no token of its
+                                          * chain is taken, however often renewed; 0: no limit */
   ServalSwitchLimits limits;
 } ServalServerConfig;
 
@@ -45,13 +52,14 @@ typedef struct
   guint sessions; /* logged in */
   guint64 logins_ok;
   guint64 logins_failed;
-  guint64 token_logins;    /* of logins_ok, those with a resume token */
-  guint64 tokens_refused;  /* resume tokens refused (not in logins_failed) */
-  guint64 protocol_errors; /* links closed for bad input */
-  guint64 tls_handshakes;  /* TLS handshakes completed */
-  guint64 tls_resumed;     /* of those, sessions resumed with a ticket */
-  guint64 tls_failed;      /* handshakes that failed or timed out */
-  guint64 tls_refused;     /* connections closed at once: too many handshakes from their address */
+  guint64 token_logins;            /* of logins_ok, those with a resume token */
+  guint64 tokens_refused;          /* resume tokens refused (not in logins_failed) */
+  guint64 protocol_errors;         /* links closed for bad input */
+  guint64 tls_handshakes;          /* TLS handshakes completed */
+  guint64 tls_resumed;             /* of those, sessions resumed with a ticket */
+  guint64 tls_failed;              /* handshakes that failed or timed out */
+  guint64 tls_refused;             /* connections closed at once: too many handshakes from their address */
+  guint64 unauthenticated_refused; /* closed at once: too many links not logged in from their address */
   guint64 link_frames_dropped;
   guint64 offload_frames_in;                     /* frames that came with offload metadata */
   guint64 offload_forwarded;                     /* copies sent on as they were, to members that take them */

@@ -115,6 +115,30 @@ test_messages (void)
   g_assert_nonnull (strstr (error->message, ":7465"));
 }
 
+static void
+test_group (void)
+{
+  static const struct
+  {
+    const char *address, *group;
+  } cases[] = {
+    { "192.0.2.7", "192.0.2.7" },
+    { "::ffff:192.0.2.7", "192.0.2.7" },
+    { "2001:db8:0:1::7", "2001:db8:0:1::/64" },
+    { "2001:db8:0:1:ffff:1:2:3", "2001:db8:0:1::/64" },
+    { "2001:db8:0:2::7", "2001:db8:0:2::/64" },
+    { "::1", "::/64" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GInetAddress) a = g_inet_address_new_from_string (cases[i].address);
+      g_autofree char *group = serval_address_group (a);
+
+      g_assert_cmpstr (group, ==, cases[i].group);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -122,5 +146,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/address/good", test_good);
   g_test_add_func ("/engine/address/bad", test_bad);
   g_test_add_func ("/engine/address/messages", test_messages);
+  g_test_add_func ("/engine/address/group", test_group);
   return g_test_run ();
 }

@@ -327,6 +327,113 @@ test_send_queue (Fixture *f, gconstpointer data)
   g_clear_error (&c.error);
 }
 
+/* --- limits (what a server gives a link that has not logged in) ----------- */
+
+static const ServalLinkLimits small_limits = { 4096, 16 * 1024, 1 };
+
+static void
+test_limits_message_size (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f);
+  const guint8 prefix[4] = { 0x00, 0x00, 0x10, 0x01 }; /* 4097 bytes */
+  Closed c = { 0 };
+
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
+  serval_link_set_limits (link, &small_limits);
+  serval_link_start (link);
+  /* Refused on its length alone: the body never comes. */
+  g_output_stream_write_all (g_io_stream_get_output_stream (f->server_stream), prefix, 4, NULL, NULL, NULL);
+  g_assert_true (run_until (&c.closed));
+  g_assert_error (c.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (c.error->message, "announced a message of 4097 bytes; this link takes at most 4096"));
+  g_clear_error (&c.error);
+}
+
+static void
+test_limits_message_timeout (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f);
+  const guint8 begun[8] = { 0x00, 0x00, 0x00, 0x64, 0xa2, 0x62, 0x80, 0x01 }; /* 4 of 100 bytes */
+  Closed c = { 0 };
+
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
+  serval_link_set_limits (link, &small_limits);
+  serval_link_start (link);
+  g_output_stream_write_all (g_io_stream_get_output_stream (f->server_stream), begun, sizeof begun, NULL, NULL, NULL);
+  g_assert_true (run_until (&c.closed));
+  g_assert_error (c.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (c.error->message, "began a message and did not finish it within 1 second"));
+  g_clear_error (&c.error);
+}
+
+static void
+test_limits_queue (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f);
+  Closed c = { 0 };
+  Message_t *msg = serval_message_new_request (1, RequestBody_PR_userAdd);
+  guint8 pw[1024];
+  gboolean ok = TRUE;
+  guint n;
+
+  memset (pw, 'p', sizeof pw);
+  serval_asn_set_string (&msg->choice.request.body.choice.userAdd.name, "x");
+  serval_asn_set_bytes (&msg->choice.request.body.choice.userAdd.password, pw, sizeof pw);
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
+  serval_link_set_limits (link, &small_limits);
+  serval_link_start (link);
+  /* The raw server never reads: once the socket is full, 16 KiB more close the link. */
+  for (n = 0; n < 40000 && ok; n++)
+    {
+      ok = serval_link_send (link, msg, NULL);
+      g_assert_cmpuint (serval_link_get_queued (link), <=, 16 * 1024 + 2 * sizeof pw);
+      if (n % 16 == 0)
+        test_iterate (FALSE);
+    }
+  serval_message_free (msg);
+  g_assert_false (ok);
+  g_assert_true (c.closed);
+  g_assert_error (c.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TOO_SLOW);
+  g_assert_nonnull (strstr (c.error->message, "over 16 KiB queued"));
+  g_clear_error (&c.error);
+}
+
+static void
+test_deadline (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f);
+  Closed c = { 0 };
+
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
+  /* The server is a link that answers every ping: only the deadline can close. */
+  serval_link_set_keepalive (link, 1, 10);
+  serval_link_set_deadline (link, 1, "did not log in within 1 s");
+  serval_link_start (link);
+  g_assert_true (run_until (&c.closed));
+  g_assert_error (c.error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (c.error->message, "did not log in within 1 s"));
+  g_clear_error (&c.error);
+}
+
+static void
+test_deadline_lifted (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalLink) link = connect_ok (f);
+  Closed c = { 0 };
+
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), &c);
+  serval_link_set_keepalive (link, 1, 10);
+  serval_link_set_limits (link, &small_limits);
+  serval_link_set_deadline (link, 1, "did not log in within 1 s");
+  serval_link_start (link);
+  g_assert_true (run_until ((gboolean *) &f->server_link));
+  /* It logged in: the deadline and the limits go. */
+  serval_link_set_deadline (link, 0, NULL);
+  serval_link_set_limits (link, NULL);
+  test_iterate_for (2.5);
+  g_assert_false (c.closed);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -339,5 +446,11 @@ main (int argc, char **argv)
   g_test_add ("/engine/link/keepalive-answered", Fixture, GINT_TO_POINTER (TRUE), setup,
               test_keepalive_answered, teardown);
   g_test_add ("/engine/link/send-queue", Fixture, NULL, setup, test_send_queue, teardown);
+  g_test_add ("/engine/link/limits/message-size", Fixture, NULL, setup, test_limits_message_size, teardown);
+  g_test_add ("/engine/link/limits/message-timeout", Fixture, NULL, setup, test_limits_message_timeout, teardown);
+  g_test_add ("/engine/link/limits/queue", Fixture, NULL, setup, test_limits_queue, teardown);
+  g_test_add ("/engine/link/deadline", Fixture, GINT_TO_POINTER (TRUE), setup, test_deadline, teardown);
+  g_test_add ("/engine/link/deadline-lifted", Fixture, GINT_TO_POINTER (TRUE), setup, test_deadline_lifted,
+              teardown);
   return g_test_run ();
 }

@@ -26,10 +26,11 @@
 
 typedef struct
 {
-  const char *name; /* the node's name */
-  char *dir;        /* its data directory */
-  char *address;    /* "127.0.0.1:PORT" */
-  GStrv advertise;  /* what it tells clients they may fail over to */
+  const char *name;    /* the node's name */
+  char *dir;           /* its data directory */
+  char *address;       /* "127.0.0.1:PORT" */
+  GStrv advertise;     /* what it tells clients they may fail over to */
+  guint login_timeout; /* --login-timeout, 0: the default */
   ServalServer *server;
 } Node;
 
@@ -443,6 +444,8 @@ node_start (Node *node)
   config.node = g_strdup (node->name);
   config.advertise = g_strdupv (node->advertise);
   config.pbkdf2_iterations = TEST_ITERATIONS;
+  if (node->login_timeout > 0)
+    config.login_timeout = node->login_timeout;
   node->server = serval_server_new (&config, &error);
   serval_server_config_clear (&config);
   g_assert_no_error (error);
@@ -551,6 +554,7 @@ setup (Fixture *f, gconstpointer data)
   f->fingerprint = test_cert_fingerprint (cert);
   f->clients = g_ptr_array_new_with_free_func (g_object_unref);
   node_init (&f->nodes[0], "node-a");
+  f->nodes[0].login_timeout = GPOINTER_TO_UINT (data);
   node_start_new (&f->nodes[0]);
 }
 
@@ -1012,6 +1016,36 @@ test_failover (Fixture *f, gconstpointer data)
   g_assert_cmpuint (bob_red.last[14], ==, 9);
 }
 
+static void
+link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Run with --login-timeout 1: a link that never logs in is closed; a client
+ * that logged in stays, past the deadline. */
+static void
+test_login_deadline (Fixture *f, gconstpointer data)
+{
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ConnectResult r = { 0 };
+  g_autoptr(ServalLink) silent = NULL;
+  gboolean closed = FALSE;
+
+  serval_link_connect_async (f->nodes[0].address, f->fingerprint, NULL, NULL, connected_cb, &r);
+  WAIT_UNTIL (f, r.done);
+  g_assert_no_error (r.error);
+  silent = g_steal_pointer (&r.link);
+  connect_result_clear (&r);
+  g_signal_connect (silent, "closed", G_CALLBACK (link_closed_cb), &closed);
+  serval_link_start (silent);
+  WAIT_UNTIL (f, closed);
+  g_assert_cmpuint (node_stats (&f->nodes[0]).clients, ==, 1);
+  test_iterate_for (1.5);
+  g_assert_cmpint (serval_client_get_state (alice), ==, SERVAL_CLIENT_STATE_ONLINE);
+  g_assert_cmpuint (node_stats (&f->nodes[0]).sessions, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1027,5 +1061,6 @@ main (int argc, char **argv)
   g_test_add ("/session/join-refused", Fixture, NULL, setup, test_join_refused, teardown);
   g_test_add ("/session/reconnect", Fixture, NULL, setup, test_reconnect, teardown);
   g_test_add ("/session/failover", Fixture, NULL, setup, test_failover, teardown);
+  g_test_add ("/session/login-deadline", Fixture, GUINT_TO_POINTER (1), setup, test_login_deadline, teardown);
   return g_test_run ();
 }
