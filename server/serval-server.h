@@ -26,7 +26,9 @@ typedef struct
   guint lease;     /* seconds of this node's lease in etcd (0: 10): a node silent
                     * that long is gone for the others */
   guint pbkdf2_iterations;
-  guint max_failed_logins;          /* per source address and minute */
+  guint max_failed_logins;          /* per source address (IPv6: /64) and minute; per user, the
+                                     * failures after which its logins are slowed down */
+  guint max_login_records;          /* sources and users the login limits remember (each) */
   guint max_handshakes_per_address; /* TLS handshakes under way from one address; more are closed */
   guint token_lifetime;             /* seconds a resume token is valid; 0: issue none */
   guint token_max_age;              /* seconds from a password login after which no token of its
