@@ -128,7 +128,7 @@ limit_table_get (LimitTable *t, const char *key, gboolean create, guint max_fail
 ServalLoginLimits *
 serval_login_limits_new (const ServalServerConfig *config)
 {
-  ServalLoginLimits *limits = g_new0 (ServalLoginLimits, 1);
+  ServalLoginLimits *limits = g_rc_box_new0 (ServalLoginLimits);
 
   limit_table_init (&limits->sources, config->max_login_records);
   limit_table_init (&limits->users, config->max_login_records);
@@ -136,14 +136,24 @@ serval_login_limits_new (const ServalServerConfig *config)
   return limits;
 }
 
-void
-serval_login_limits_free (ServalLoginLimits *limits)
+ServalLoginLimits *
+serval_login_limits_ref (ServalLoginLimits *limits)
 {
-  if (limits == NULL)
-    return;
+  return g_rc_box_acquire (limits);
+}
+
+static void
+login_limits_clear (ServalLoginLimits *limits)
+{
   g_hash_table_unref (limits->sources.records);
   g_hash_table_unref (limits->users.records);
-  g_free (limits);
+}
+
+void
+serval_login_limits_unref (ServalLoginLimits *limits)
+{
+  if (limits != NULL)
+    g_rc_box_release_full (limits, (GDestroyNotify) login_limits_clear);
 }
 
 char *
@@ -225,9 +235,8 @@ serval_login_limits_check (Session *s, const ServalRequest *req)
 }
 
 void
-serval_login_limits_begin (ServalServer *server, const char *addr, const char *user)
+serval_login_limits_begin (ServalLoginLimits *limits, const char *addr, const char *user)
 {
-  ServalLoginLimits *limits = server->login_limits;
   g_autofree char *source = serval_login_source_key (addr);
   LimitRecord *recs[2] = {
     limit_table_get (&limits->sources, source, TRUE, limits->max_failures),
@@ -252,9 +261,8 @@ remember_good_source (LimitRecord *user, const char *source)
 }
 
 void
-serval_login_limits_end (ServalServer *server, const char *addr, const char *user, gboolean ok)
+serval_login_limits_end (ServalLoginLimits *limits, const char *addr, const char *user, gboolean ok)
 {
-  ServalLoginLimits *limits = server->login_limits;
   g_autofree char *source = serval_login_source_key (addr);
   LimitRecord *recs[2] = {
     limit_table_get (&limits->sources, source, FALSE, limits->max_failures),

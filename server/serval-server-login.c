@@ -47,6 +47,8 @@ typedef struct
   guint32 id;
   char *user;
   char *host;
+  char *addr;
+  ServalLoginLimits *limits; /* counts this check until it ends, whatever became of the session */
 } LoginJob;
 
 static void
@@ -57,6 +59,8 @@ login_job_free (LoginJob *job)
   serval_session_unref (job->session);
   g_free (job->user);
   g_free (job->host);
+  g_free (job->addr);
+  serval_login_limits_unref (job->limits);
   g_free (job);
 }
 
@@ -132,11 +136,10 @@ login_verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   LoginJob *job = g_task_get_task_data (G_TASK (result));
   Session *s = job->session;
   ServalServer *server = s->server;
-
   gboolean ok = g_task_propagate_boolean (G_TASK (result), NULL);
 
+  serval_login_limits_end (job->limits, job->addr, job->user, ok);
   s->login_pending = FALSE;
-  serval_login_limits_end (server, s->addr, job->user, ok);
   if (s->closed)
     return;
   if (!ok)
@@ -260,7 +263,9 @@ serval_session_handle_login (Session *s, const ServalRequest *req)
       job->cred = server->dummy_cred;
     }
   s->login_pending = TRUE;
-  serval_login_limits_begin (server, s->addr, job->user);
+  job->addr = g_strdup (s->addr);
+  job->limits = serval_login_limits_ref (server->login_limits);
+  serval_login_limits_begin (job->limits, job->addr, job->user);
   task = g_task_new (NULL, NULL, login_verified_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) login_job_free);
   g_task_run_in_thread (task, verify_thread);

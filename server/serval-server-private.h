@@ -126,8 +126,11 @@ void serval_session_handle_hello (Session *s, const ServalHello *hello);
 void serval_session_handle_login (Session *s, const ServalRequest *req);
 
 /* serval-server-limits.c */
+/* Reference-counted: a password check in flight holds one, so that its end
+ * is counted even after its session (or the server) is gone. */
 ServalLoginLimits *serval_login_limits_new (const ServalServerConfig *config);
-void serval_login_limits_free (ServalLoginLimits *limits);
+ServalLoginLimits *serval_login_limits_ref (ServalLoginLimits *limits);
+void serval_login_limits_unref (ServalLoginLimits *limits);
 /* What limits are kept under for @addr: itself, or for IPv6 its /64 (free it). */
 char *serval_login_source_key (const char *addr);
 /* FALSE, after answering @req with rateLimited, if the login @req may not be
@@ -135,8 +138,8 @@ char *serval_login_source_key (const char *addr);
 gboolean serval_login_limits_check (Session *s, const ServalRequest *req);
 /* A password check for @user from @addr begins: it counts as a failure
  * until serval_login_limits_end() says it succeeded. */
-void serval_login_limits_begin (ServalServer *server, const char *addr, const char *user);
-void serval_login_limits_end (ServalServer *server, const char *addr, const char *user, gboolean ok);
+void serval_login_limits_begin (ServalLoginLimits *limits, const char *addr, const char *user);
+void serval_login_limits_end (ServalLoginLimits *limits, const char *addr, const char *user, gboolean ok);
 /* FALSE, after answering @req with badRequest naming the field, if one of
  * its strings holds a control character. */
 gboolean serval_session_check_strings (Session *s, const ServalRequest *req);

@@ -161,7 +161,7 @@ serval_server_free (ServalServer *server)
   serval_server_cluster_stop (server);
   g_clear_pointer (&server->sessions, g_hash_table_unref);
   g_clear_pointer (&server->handshaking, g_hash_table_unref);
-  g_clear_pointer (&server->login_limits, serval_login_limits_free);
+  g_clear_pointer (&server->login_limits, serval_login_limits_unref);
   g_clear_pointer (&server->sw, serval_switch_free);
   if (server->cancellable != NULL)
     g_cancellable_cancel (server->cancellable);
