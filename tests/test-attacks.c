@@ -944,6 +944,171 @@ test_escape (void)
     }
 }
 
+/* --- finding 11: what servalctl prints ------------------------------------------- */
+
+/* A server that lists one member whose names hold escape sequences and
+ * line ends: an older server, or a hostile one. */
+typedef struct
+{
+  ServalTlsServer *tls;
+  GSocketService *service;
+  char *address;
+  GPtrArray *links;
+} FakeServer;
+
+static void
+fake_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
+{
+  g_auto(ServalRequest) req = { 0 };
+
+  if (serval_message_get_kind (msg) == SERVAL_MESSAGE_HELLO)
+    {
+      serval_link_send_take (link, serval_hello_build ("fake", TRUE));
+      return;
+    }
+  if (!serval_request_parse (msg, &req))
+    return;
+  if (req.kind == SERVAL_REQUEST_LOGIN)
+    {
+      const char *const servers[] = { NULL };
+
+      serval_link_send_take (link, serval_response_build_logged_in (req.id, FALSE, 5, servers, NULL));
+    }
+  else if (req.kind == SERVAL_REQUEST_LIST_MEMBERS)
+    {
+      const guint8 mac[6] = { 2, 0, 0, 0, 0, 1 };
+      const char *const addrs[] = { "10.0.0.1\r\nroot", NULL };
+      g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
+
+      g_ptr_array_add (members, serval_member_new ("mallory\x1b[2J", "evil\x1b]0;pwned\x07\r\nroot\tforged", mac,
+                                                   addrs, "node\xc2\x9b", 1700000000));
+      serval_link_send_take (link, serval_response_build_members (req.id, members));
+    }
+  else
+    serval_link_send_take (link, serval_response_build_ok (req.id));
+}
+
+static void
+fake_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FakeServer *fake = user_data;
+  ServalTlsSession *session = SERVAL_TLS_SESSION (source);
+  ServalLink *link;
+
+  if (!serval_tls_session_handshake_finish (session, result, NULL))
+    {
+      g_object_unref (session);
+      return;
+    }
+  link = serval_link_new_tls (session, "servalctl");
+  g_object_unref (session);
+  serval_link_set_handlers (link, fake_message_cb, NULL, fake);
+  serval_link_start (link);
+  g_ptr_array_add (fake->links, link);
+}
+
+static gboolean
+fake_incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
+{
+  FakeServer *fake = user_data;
+  g_autoptr(GError) error = NULL;
+  ServalTlsSession *session = serval_tls_session_new_server (fake->tls, conn, &error);
+
+  g_assert_no_error (error);
+  serval_tls_session_handshake_async (session, NULL, fake_handshake_cb, fake);
+  return TRUE;
+}
+
+typedef struct
+{
+  gboolean done;
+  GBytes *out;
+  GBytes *err;
+} Spawned;
+
+static void
+spawned_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Spawned *sp = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &sp->out, &sp->err, &error);
+  g_assert_no_error (error);
+  sp->done = TRUE;
+}
+
+/* servalctl members, against a server that lists a member whose names
+ * hold an escape sequence, a bell, CR LF and a tab: what it prints holds
+ * no control character but the line end, and one line for one member
+ * (before, the terminal got the sequences, and CR LF forged a line). */
+static void
+test_cli_escapes (void)
+{
+  const char *servalctl = g_getenv ("SERVALCTL");
+  g_autofree char *cert = test_cert_file (TEST_CERT);
+  g_autofree char *key = test_cert_file (TEST_KEY);
+  g_autoptr(GTlsCertificate) tls_cert = test_cert_load (TEST_CERT, TEST_KEY);
+  g_autofree char *fingerprint = test_cert_fingerprint (tls_cert);
+  g_autofree char *pw_file = test_tmp_file_path ("serval-cli-XXXXXX", "pw");
+  GMainContext *context = test_context_push ();
+  FakeServer fake = { 0 };
+  Spawned sp = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  const char *out;
+  gsize len;
+
+  if (servalctl == NULL)
+    {
+      g_test_skip ("SERVALCTL is not set (run through meson test)");
+      test_context_pop (context);
+      test_tmp_file_path_free (g_steal_pointer (&pw_file));
+      return;
+    }
+  fake.tls = serval_tls_server_new (cert, key, NULL, &error);
+  g_assert_no_error (error);
+  fake.links = g_ptr_array_new_with_free_func (g_object_unref);
+  fake.service = start_loopback_service (G_CALLBACK (fake_incoming_cb), &fake, &fake.address);
+  g_file_set_contents (pw_file, "pw\n", -1, &error);
+  g_assert_no_error (error);
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, servalctl,
+                           "--server", fake.address, "--fingerprint", fingerprint, "--user", "admin",
+                           "--password-file", pw_file, "members", "red", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_async (proc, NULL, NULL, spawned_cb, &sp);
+  g_assert_true (wait_for (is_true, &sp.done));
+  out = g_bytes_get_data (sp.out, &len);
+  g_test_message ("servalctl said: %.*s", (int) len, out);
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_cmpuint (len, >, 0);
+  {
+    g_autofree char *line = g_strndup (out, len);
+    g_auto(GStrv) fields = NULL;
+
+    /* One line of six tab-separated fields, and no other control character. */
+    g_assert_true (g_str_has_suffix (line, "\n"));
+    line[len - 1] = '\0';
+    g_assert_null (strpbrk (line, "\x1b\x07\r\n"));
+    g_assert_null (strstr (line, "\xc2\x9b"));
+    fields = g_strsplit (line, "\t", -1);
+    g_assert_cmpuint (g_strv_length (fields), ==, 6);
+  }
+  g_assert_nonnull (memchr (out, '\n', len));
+  g_assert_true (memchr (out, '\n', len) == out + len - 1); /* one line */
+  g_assert_nonnull (g_strstr_len (out, len, "evil\\x1B]0;pwned\\x07\\x0D\\x0Aroot\\x09forged"));
+  g_assert_nonnull (g_strstr_len (out, len, "10.0.0.1\\x0D\\x0Aroot"));
+
+  g_bytes_unref (sp.out);
+  g_bytes_unref (sp.err);
+  stop_service (&fake.service);
+  g_ptr_array_unref (fake.links);
+  serval_tls_server_free (fake.tls);
+  g_free (fake.address);
+  test_tmp_file_path_free (g_steal_pointer (&pw_file));
+  test_context_pop (context);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -960,5 +1125,6 @@ main (int argc, char **argv)
   g_test_add ("/attacks/update-flood", Fixture, NULL, setup, test_update_flood, teardown);
   g_test_add_func ("/attacks/identity", test_identity);
   g_test_add_func ("/attacks/escape", test_escape);
+  g_test_add_func ("/attacks/cli-escapes", test_cli_escapes);
   return g_test_run ();
 }
