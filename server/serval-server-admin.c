@@ -233,6 +233,14 @@ user_hashed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       admin_write_free (job);
       return;
     }
+  /* The hash took a while: is the requester still an administrator? */
+  if (!serval_session_is_admin (job->session))
+    {
+      serval_session_reply_error (job->session, job->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
+                                  "User “%s” is no longer an administrator of this server", job->session->user);
+      admin_write_free (job);
+      return;
+    }
   admin_write (job);
 }
 
