@@ -400,11 +400,25 @@ serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *ta
 
 /* --- address updates ------------------------------------------------------- */
 
+static void
+update_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(ServalClientVlan) vlan = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Refused as too fast (the server takes 1 a second, 5 at once): the
+   * addresses are sent again at the next check. */
+  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
+      g_error_matches (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_RATE_LIMITED))
+    g_clear_pointer (&vlan->addresses, g_strfreev);
+}
+
 /* Tells the server the addresses of @vlan's TAP device (at most 16). */
 void
 serval_client_send_update (ServalClient *client, ServalClientVlan *vlan, const char *const *addrs)
 {
-  guint32 id = request_start (client, g_task_new (client, NULL, NULL, NULL), ok_handler, NULL, FALSE);
+  GTask *task = g_task_new (client, NULL, update_done_cb, g_object_ref (vlan));
+  guint32 id = request_start (client, task, ok_handler, NULL, FALSE);
 
   if (id != 0)
     serval_link_send_take (client->link, serval_request_build_update (id, vlan->name, addrs));

@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "serval-util.h"
+
 /* --- info types ------------------------------------------------------------ */
 
 void
@@ -132,11 +134,33 @@ serval_hello_clear (ServalHello *hello)
 
 /* --- requests -------------------------------------------------------------- */
 
+/* A copy of @s, a string field of a request: the first that holds a
+ * control character is named in req->bad_field. */
+static char *
+request_string (ServalRequest *req, const OCTET_STRING_t *s, const char *field)
+{
+  if (req->bad_field == NULL && s->buf != NULL && serval_text_has_control ((const char *) s->buf, s->size))
+    req->bad_field = field;
+  return serval_asn_dup_string (s);
+}
+
+/* @list: the A_SEQUENCE_OF (OCTET_STRING_t) of a request's addresses. */
+static GStrv
+request_addresses (ServalRequest *req, const void *list)
+{
+  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
+  GStrv strv = g_new0 (char *, seq->count + 1);
+
+  for (int i = 0; i < seq->count; i++)
+    strv[i] = request_string (req, seq->array[i], "addresses");
+  return strv;
+}
+
 static void
 parse_login (ServalRequest *req, const Login_t *login)
 {
-  req->user = serval_asn_dup_string (&login->user);
-  req->host = serval_asn_dup_string (&login->host);
+  req->user = request_string (req, &login->user, "user");
+  req->host = request_string (req, &login->host, "host");
   req->password = bytes_from_asn (&login->password);
   if (login->token != NULL)
     req->token = bytes_from_asn (login->token);
@@ -153,43 +177,43 @@ parse_request_body (ServalRequest *req, const RequestBody_t *body)
       break;
     case RequestBody_PR_join:
       req->kind = SERVAL_REQUEST_JOIN;
-      req->vlan = serval_asn_dup_string (&body->choice.join.vlan);
+      req->vlan = request_string (req, &body->choice.join.vlan, "vlan");
       if (body->choice.join.mac.size == 6)
         memcpy (req->mac, body->choice.join.mac.buf, 6);
       break;
     case RequestBody_PR_leave:
       req->kind = SERVAL_REQUEST_LEAVE;
-      req->vlan = serval_asn_dup_string (&body->choice.leave);
+      req->vlan = request_string (req, &body->choice.leave, "vlan");
       break;
     case RequestBody_PR_listVlans:
       req->kind = SERVAL_REQUEST_LIST_VLANS;
       break;
     case RequestBody_PR_listMembers:
       req->kind = SERVAL_REQUEST_LIST_MEMBERS;
-      req->vlan = serval_asn_dup_string (&body->choice.listMembers);
+      req->vlan = request_string (req, &body->choice.listMembers, "vlan");
       break;
     case RequestBody_PR_update:
       req->kind = SERVAL_REQUEST_UPDATE;
-      req->vlan = serval_asn_dup_string (&body->choice.update.vlan);
-      req->addresses = strv_from_asn (&body->choice.update.addresses.list);
+      req->vlan = request_string (req, &body->choice.update.vlan, "vlan");
+      req->addresses = request_addresses (req, &body->choice.update.addresses.list);
       break;
     case RequestBody_PR_vlanAdd:
       req->kind = SERVAL_REQUEST_VLAN_ADD;
-      req->vlan = serval_asn_dup_string (&body->choice.vlanAdd);
+      req->vlan = request_string (req, &body->choice.vlanAdd, "vlan");
       break;
     case RequestBody_PR_vlanDel:
       req->kind = SERVAL_REQUEST_VLAN_DEL;
-      req->vlan = serval_asn_dup_string (&body->choice.vlanDel);
+      req->vlan = request_string (req, &body->choice.vlanDel, "vlan");
       break;
     case RequestBody_PR_userAdd:
       req->kind = SERVAL_REQUEST_USER_ADD;
-      req->user = serval_asn_dup_string (&body->choice.userAdd.name);
+      req->user = request_string (req, &body->choice.userAdd.name, "user");
       req->password = bytes_from_asn (&body->choice.userAdd.password);
       req->admin = body->choice.userAdd.admin != 0;
       break;
     case RequestBody_PR_userDel:
       req->kind = SERVAL_REQUEST_USER_DEL;
-      req->user = serval_asn_dup_string (&body->choice.userDel);
+      req->user = request_string (req, &body->choice.userDel, "user");
       break;
     case RequestBody_PR_grant:
     case RequestBody_PR_revoke:
@@ -197,14 +221,14 @@ parse_request_body (ServalRequest *req, const RequestBody_t *body)
         const Grant_t *g = body->present == RequestBody_PR_grant ? &body->choice.grant : &body->choice.revoke;
 
         req->kind = body->present == RequestBody_PR_grant ? SERVAL_REQUEST_GRANT : SERVAL_REQUEST_REVOKE;
-        req->user = serval_asn_dup_string (&g->user);
-        req->vlan = serval_asn_dup_string (&g->vlan);
+        req->user = request_string (req, &g->user, "user");
+        req->vlan = request_string (req, &g->vlan, "vlan");
       }
       break;
     case RequestBody_PR_kick:
       req->kind = SERVAL_REQUEST_KICK;
-      req->user = serval_asn_dup_string (&body->choice.kick.user);
-      req->vlan = serval_asn_dup_string (&body->choice.kick.vlan);
+      req->user = request_string (req, &body->choice.kick.user, "user");
+      req->vlan = request_string (req, &body->choice.kick.vlan, "vlan");
       break;
     case RequestBody_PR_listUsers:
       req->kind = SERVAL_REQUEST_LIST_USERS;

@@ -234,9 +234,12 @@ typedef enum
  * @mac: the client's TAP address in the VLAN (join)
  * @addresses: (nullable): the member's addresses (update)
  * @admin: whether the new user is an administrator (user add)
+ * @bad_field: (nullable): the name of the first string field that holds a
+ *   control character (serval_text_has_control()): "user", "host", "vlan"
+ *   or "addresses"; %NULL if none does. A server refuses such a request.
  *
  * A parsed request. Strings are NUL-terminated UTF-8 copies; one with an
- * embedded NUL reads as empty.
+ * embedded NUL reads as empty (and names its field in @bad_field).
  */
 typedef struct
 {
@@ -250,6 +253,7 @@ typedef struct
   guint8 mac[6];
   GStrv addresses;
   gboolean admin;
+  const char *bad_field;
 } ServalRequest;
 
 /**

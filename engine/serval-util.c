@@ -43,3 +43,51 @@ serval_clear_source (GSource **source)
     g_source_destroy (*source);
   g_clear_pointer (source, g_source_unref);
 }
+
+gboolean
+serval_text_has_control (const char *text, gsize len)
+{
+  const guint8 *p = (const guint8 *) text;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (p[i] < 0x20 || p[i] == 0x7f)
+        return TRUE;
+      /* U+0080..U+009F, the C1 controls, are 0xC2 0x80..0x9F in UTF-8. */
+      if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+char *
+serval_escape_text (const char *text)
+{
+  GString *out;
+
+  if (text == NULL)
+    return g_strdup ("");
+  out = g_string_sized_new (strlen (text));
+  for (const char *p = text; *p != '\0';)
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          /* Not UTF-8: the byte, escaped, and on to the next. */
+          g_string_append_printf (out, "\\x%02X", (guint8) *p);
+          p++;
+          continue;
+        }
+      if (c == '\\')
+        g_string_append (out, "\\\\");
+      else if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (out, "\\x%02X", c);
+      else if (c >= 0x80 && c <= 0x9f)
+        g_string_append_printf (out, "\\u%04X", c);
+      else
+        g_string_append_unichar (out, c);
+      p = g_utf8_next_char (p);
+    }
+  return g_string_free (out, FALSE);
+}

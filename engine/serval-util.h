@@ -32,4 +32,29 @@ char *serval_read_secret_line (const char *prompt);
  */
 void serval_clear_source (GSource **source);
 
+/**
+ * serval_text_has_control:
+ * @text: (array length=len): UTF-8 bytes, not necessarily NUL-terminated
+ * @len: how many
+ *
+ * Whether @text holds a control character: C0 (NUL included), DEL or C1
+ * (U+0080 to U+009F). Names and addresses that clients send may hold none:
+ * they end up on other people's screens and terminals.
+ *
+ * Returns: %TRUE if it holds one
+ */
+gboolean serval_text_has_control (const char *text, gsize len);
+
+/**
+ * serval_escape_text:
+ * @text: (nullable): text received from the network
+ *
+ * @text made safe for a terminal and for tab-separated output: control
+ * characters (tabs and line ends too) as `\xNN` (C0 and DEL) or `\uNNNN`
+ * (C1), bytes that are not UTF-8 as `\xNN`, and the backslash doubled.
+ *
+ * Returns: (transfer full): the escaped copy ("" for %NULL)
+ */
+char *serval_escape_text (const char *text);
+
 G_END_DECLS

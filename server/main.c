@@ -471,13 +471,18 @@ main (int argc, char **argv)
       g_autofree char *cert_path = NULL;
       g_autofree char *key_path = NULL;
       g_autoptr(ServalTlsServer) tls = NULL;
+      gboolean created = FALSE;
 
       if (g_mkdir_with_parents (config.data_dir, 0700) != 0)
         return fail ("Cannot create the data directory %s: %s", config.data_dir, g_strerror (errno));
       if (!serval_cert_ensure (config.data_dir, config.node ? config.node : g_get_host_name (),
-                               &cert_path, &key_path, NULL, &error) ||
+                               &cert_path, &key_path, &created, &error) ||
           (tls = serval_tls_server_new (cert_path, key_path, NULL, &error)) == NULL)
         return fail ("%s", error->message);
+      if (created)
+        g_printerr ("serval-server: NEW IDENTITY: there was no certificate or key in %s, so a new "
+                    "self-signed certificate was made\n",
+                    config.data_dir);
       printf ("%s\n", serval_tls_server_get_fingerprint (tls));
       serval_server_config_clear (&config);
       return 0;

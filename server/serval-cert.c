@@ -99,9 +99,25 @@ serval_cert_ensure (const char *dir, const char *common_name, char **cert_path_o
   g_autofree char *cert_path = g_build_filename (dir, "cert.pem", NULL);
   g_autofree char *key_path = g_build_filename (dir, "key.pem", NULL);
 
+  gboolean have_cert = g_file_test (cert_path, G_FILE_TEST_EXISTS);
+  gboolean have_key = g_file_test (key_path, G_FILE_TEST_EXISTS);
+
   if (created != NULL)
     *created = FALSE;
-  if (!g_file_test (cert_path, G_FILE_TEST_EXISTS) && !g_file_test (key_path, G_FILE_TEST_EXISTS))
+  if (have_cert != have_key)
+    {
+      /* Half an identity: making a new one would change the fingerprint
+       * that every client pins, and lose the other half for good. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "The server's %s %s is missing, but its %s %s is there: restore the missing "
+                   "file from a backup; or, to make a new identity that every client will have to "
+                   "trust again, move %s away too",
+                   have_cert ? "key" : "certificate", have_cert ? key_path : cert_path,
+                   have_cert ? "certificate" : "key", have_cert ? cert_path : key_path,
+                   have_cert ? cert_path : key_path);
+      return FALSE;
+    }
+  if (!have_cert)
     {
       if (!create_cert (cert_path, key_path, common_name, error))
         return FALSE;

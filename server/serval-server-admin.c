@@ -164,10 +164,16 @@ admin_written_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   else
     {
+      Session *s = job->session;
+
       if (job->kind == SERVAL_STORE_VLAN_ADD)
         job->tag = tag;
       admin_written (job);
-      serval_session_reply_ok (job->session, job->id);
+      serval_session_reply_ok (s, job->id);
+      /* An administrator who deleted its own account: its session ends
+       * too, after the answer (serval_session_close() sends after it). */
+      if (job->kind == SERVAL_STORE_USER_DEL && g_strcmp0 (job->user, s->user) == 0 && !s->closed)
+        serval_session_close (s, SERVAL_ERROR_CODE_NO_SUCH_USER, "You deleted your own account: this session ends");
     }
   admin_write_free (job);
 }
@@ -224,6 +230,14 @@ user_hashed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       serval_session_reply_store_error (job->session, job->id, error);
+      admin_write_free (job);
+      return;
+    }
+  /* The hash took a while: is the requester still an administrator? */
+  if (!serval_session_is_admin (job->session))
+    {
+      serval_session_reply_error (job->session, job->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
+                                  "User “%s” is no longer an administrator of this server", job->session->user);
       admin_write_free (job);
       return;
     }
@@ -325,6 +339,24 @@ admin_kick (Session *s, const char *user, const char *vlan, GError **error)
   remove_user_from_vlan (s->server, user, tag, reason, SERVAL_ERROR_CODE_NOT_ALLOWED);
 }
 
+gboolean
+serval_session_is_admin (Session *s)
+{
+  ServalCredentials cred;
+  gboolean admin = FALSE;
+
+  if (serval_store_user_get (s->server->store, s->user, &cred, &admin, NULL))
+    serval_credentials_clear (&cred);
+  else
+    admin = FALSE;
+  if (s->admin && !admin)
+    g_message ("%s@%s is no longer an administrator (demoted or deleted, maybe through another node): "
+               "its admin requests are refused",
+               s->user, s->host);
+  s->admin = admin;
+  return admin;
+}
+
 static ServalStoreWriteKind
 write_kind (ServalRequestKind kind)
 {
@@ -345,7 +377,9 @@ serval_session_handle_admin (Session *s, const ServalRequest *req)
   g_autoptr(GError) error = NULL;
   AdminWrite *job;
 
-  if (!s->admin)
+  if (!serval_session_check_strings (s, req))
+    return;
+  if (!serval_session_is_admin (s))
     {
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
                                   "User “%s” is not an administrator of this server", s->user);

@@ -1,17 +1,12 @@
 /* serval-server-login.c: the hello, and the login with a password (hashed
- * in a worker thread) or a resume token; failed logins limited per address.
+ * in a worker thread) or a resume token; the limits on failed logins are
+ * serval-server-limits.c's.
  */
 #include "config.h"
 
 #include "serval-server-private.h"
 
-#define LOGIN_WINDOW_US (60 * G_USEC_PER_SEC)
-
-typedef struct
-{
-  guint failures;
-  gint64 window_start;
-} LoginRecord;
+#include <string.h>
 
 void
 serval_session_handle_hello (Session *s, const ServalHello *hello)
@@ -52,6 +47,8 @@ typedef struct
   guint32 id;
   char *user;
   char *host;
+  char *addr;
+  ServalLoginLimits *limits; /* counts this check until it ends, whatever became of the session */
 } LoginJob;
 
 static void
@@ -62,6 +59,8 @@ login_job_free (LoginJob *job)
   serval_session_unref (job->session);
   g_free (job->user);
   g_free (job->host);
+  g_free (job->addr);
+  serval_login_limits_unref (job->limits);
   g_free (job);
 }
 
@@ -74,40 +73,6 @@ verify_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
   gboolean ok = serval_credentials_verify (&job->cred, pw, len);
 
   g_task_return_boolean (task, ok && job->known);
-}
-
-static gboolean
-login_rate_limited (ServalServer *server, const char *addr)
-{
-  LoginRecord *rec = g_hash_table_lookup (server->logins, addr);
-  gint64 now = g_get_monotonic_time ();
-
-  if (rec == NULL)
-    return FALSE;
-  if (now - rec->window_start > LOGIN_WINDOW_US)
-    {
-      g_hash_table_remove (server->logins, addr);
-      return FALSE;
-    }
-  return rec->failures >= server->config.max_failed_logins;
-}
-
-static void
-login_failed (ServalServer *server, const char *addr)
-{
-  LoginRecord *rec = g_hash_table_lookup (server->logins, addr);
-
-  server->stats.logins_failed++;
-  if (rec == NULL)
-    {
-      /* Bound the table: forget the oldest records when it grows large. */
-      if (g_hash_table_size (server->logins) > 65536)
-        g_hash_table_remove_all (server->logins);
-      rec = g_new0 (LoginRecord, 1);
-      rec->window_start = g_get_monotonic_time ();
-      g_hash_table_insert (server->logins, g_strdup (addr), rec);
-    }
-  rec->failures++;
 }
 
 /* The login of @user (password or token) succeeded: @cred is the user's
@@ -147,21 +112,53 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
                                                             token));
 }
 
+/* The password was right: is the account as it was when the check began?
+ * It may have been deleted, its password or admin flag changed meanwhile
+ * (through this node or another); job->admin follows the store. */
+static gboolean
+account_unchanged (ServalServer *server, LoginJob *job)
+{
+  ServalCredentials now;
+  gboolean admin = FALSE, same;
+
+  if (!serval_store_user_get (server->store, job->user, &now, &admin, NULL))
+    return FALSE;
+  same = now.iterations == job->cred.iterations && memcmp (now.salt, job->cred.salt, sizeof now.salt) == 0 &&
+         memcmp (now.hash, job->cred.hash, sizeof now.hash) == 0;
+  serval_credentials_clear (&now);
+  job->admin = admin;
+  return same;
+}
+
 static void
 login_verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   LoginJob *job = g_task_get_task_data (G_TASK (result));
   Session *s = job->session;
   ServalServer *server = s->server;
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), NULL);
 
+  serval_login_limits_end (job->limits, job->addr, job->user, ok);
   s->login_pending = FALSE;
   if (s->closed)
     return;
-  if (!g_task_propagate_boolean (G_TASK (result), NULL))
+  if (!ok)
     {
-      login_failed (server, s->addr);
+      server->stats.logins_failed++;
       g_message ("Failed login for “%s” from %s", job->user, s->peer);
       serval_session_reply_error (s, job->id, SERVAL_ERROR_CODE_AUTH_FAILED, "Wrong user name or password");
+      return;
+    }
+  if (!account_unchanged (server, job))
+    {
+      server->stats.logins_failed++;
+      g_message ("Refused the login of “%s” from %s: the account was deleted or changed while its "
+                 "password was checked",
+                 job->user, s->peer);
+      serval_session_reply_error (s, job->id, SERVAL_ERROR_CODE_AUTH_FAILED,
+                                  "The account “%s” was deleted or changed while logging in: "
+                                  "log in again, or ask an administrator",
+                                  job->user);
       return;
     }
   login_succeeded (s, job->id, job->user, job->host, job->admin, &job->cred, FALSE,
@@ -223,13 +220,8 @@ serval_session_handle_login (Session *s, const ServalRequest *req)
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_BAD_REQUEST, "Already logged in");
       return;
     }
-  if (login_rate_limited (server, s->addr))
-    {
-      server->stats.logins_failed++;
-      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_RATE_LIMITED,
-                                  "Too many failed logins from %s: wait a minute and try again", s->addr);
-      return;
-    }
+  if (!serval_session_check_strings (s, req) || !serval_login_limits_check (s, req))
+    return;
   if (!serval_store_check_available (server->store, &error))
     {
       /* What the store says may be out of date, and nothing can change. */
@@ -271,6 +263,9 @@ serval_session_handle_login (Session *s, const ServalRequest *req)
       job->cred = server->dummy_cred;
     }
   s->login_pending = TRUE;
+  job->addr = g_strdup (s->addr);
+  job->limits = serval_login_limits_ref (server->login_limits);
+  serval_login_limits_begin (job->limits, job->addr, job->user);
   task = g_task_new (NULL, NULL, login_verified_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) login_job_free);
   g_task_run_in_thread (task, verify_thread);

@@ -4,7 +4,8 @@
  *   serval-server.c          the object: config, start, shutdown, statistics
  *   serval-server-listen.c   the listener and the TLS handshakes before a session
  *   serval-server-session.c  one client's link: its life, replies, request dispatch
- *   serval-server-login.c    hello, login (password or resume token), login rate limits
+ *   serval-server-login.c    hello, login (password or resume token)
+ *   serval-server-limits.c   login limits, update rate, control characters in requests
  *   serval-server-vlan.c     join, leave, member lists and member events
  *   serval-server-admin.c    administrators' requests
  *   serval-server-forward.c  frames from the links into the switch and out to the links
@@ -26,6 +27,7 @@
 G_BEGIN_DECLS
 
 typedef struct _Session Session;
+typedef struct _ServalLoginLimits ServalLoginLimits;
 
 /* How a session is in one VLAN it joined, as the other members see it.
  * Whether it is in is the switch's to say (serval-server-vlan.c). */
@@ -48,7 +50,8 @@ struct _Session
   gboolean logged_in;
   gboolean login_pending;
   gboolean closed;
-  gboolean offload; /* its Hello said it takes frames with offload metadata */
+  gboolean offload;  /* its Hello said it takes frames with offload metadata */
+  gint64 update_tat; /* address updates: when their token bucket is full again */
   ServalSwitchPort *port;
   GHashTable *vlans; /* tag -> Membership, one per VLAN its port joined */
   char *group;       /* counted in server->unauthenticated under this until it logs in */
@@ -73,13 +76,13 @@ struct _ServalServer
   ServalTlsServer *tls; /* credentials and ticket key shared by every session */
   char *fingerprint;
   GSocketService *service;
-  ServalAcceptGate *accept_gate; /* stops accepting near the open-file limit */
-  GHashTable *sessions;          /* Session* set, every accepted link */
-  GHashTable *handshaking;       /* address string -> TLS handshakes under way from it */
-  gint64 last_refusal_log;       /* when the last "too many handshakes" warning went out */
-  GHashTable *unauthenticated;   /* address group -> handshakes and links not logged in from it */
-  gint64 last_group_refusal_log; /* when the last "too many links not logged in" warning went out */
-  GHashTable *logins;            /* address -> LoginRecord */
+  ServalAcceptGate *accept_gate;   /* stops accepting near the open-file limit */
+  GHashTable *sessions;            /* Session* set, every accepted link */
+  GHashTable *handshaking;         /* address string -> TLS handshakes under way from it */
+  gint64 last_refusal_log;         /* when the last "too many handshakes" warning went out */
+  GHashTable *unauthenticated;     /* address group -> handshakes and links not logged in from it */
+  gint64 last_group_refusal_log;   /* when the last "too many links not logged in" warning went out */
+  ServalLoginLimits *login_limits; /* failed logins per source and per user */
   GSource *aging_source;
   ServalServerStats stats;
   GSourceFunc shutdown_done;
@@ -132,6 +135,27 @@ void serval_session_reply_store_error (Session *s, guint32 id, const GError *err
 void serval_session_handle_hello (Session *s, const ServalHello *hello);
 void serval_session_handle_login (Session *s, const ServalRequest *req);
 
+/* serval-server-limits.c */
+/* Reference-counted: a password check in flight holds one, so that its end
+ * is counted even after its session (or the server) is gone. */
+ServalLoginLimits *serval_login_limits_new (const ServalServerConfig *config);
+ServalLoginLimits *serval_login_limits_ref (ServalLoginLimits *limits);
+void serval_login_limits_unref (ServalLoginLimits *limits);
+/* What limits are kept under for @addr: itself, or for IPv6 its /64 (free it). */
+char *serval_login_source_key (const char *addr);
+/* FALSE, after answering @req with rateLimited, if the login @req may not be
+ * checked now (its source or, for a password login, its user is limited). */
+gboolean serval_login_limits_check (Session *s, const ServalRequest *req);
+/* A password check for @user from @addr begins: it counts as a failure
+ * until serval_login_limits_end() says it succeeded. */
+void serval_login_limits_begin (ServalLoginLimits *limits, const char *addr, const char *user);
+void serval_login_limits_end (ServalLoginLimits *limits, const char *addr, const char *user, gboolean ok);
+/* FALSE, after answering @req with badRequest naming the field, if one of
+ * its strings holds a control character. */
+gboolean serval_session_check_strings (Session *s, const ServalRequest *req);
+/* Whether @s may send one more address update now (1 a second, 5 at once). */
+gboolean serval_session_update_allowed (Session *s);
+
 /* serval-server-vlan.c */
 void serval_membership_free (Membership *m);
 /* The sessions in VLAN @tag, each with a reference: sending to one can close
@@ -153,6 +177,9 @@ void serval_server_watch_store (ServalServer *server);
 
 /* Any administrator's request: user and VLAN add and delete, grant, revoke, kick, list users. */
 void serval_session_handle_admin (Session *s, const ServalRequest *req);
+/* Whether @s's user is an administrator now, as the store says (it may
+ * have been demoted or deleted through another node): s->admin follows. */
+gboolean serval_session_is_admin (Session *s);
 
 /* serval-server-cluster.c */
 /* Registers this node and follows the others (with --etcd; else does nothing). */

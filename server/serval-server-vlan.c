@@ -150,6 +150,8 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
   Membership *m;
   guint32 tag;
 
+  if (!serval_session_check_strings (s, req))
+    return;
   if (!serval_store_vlan_lookup (server->store, name, &tag, NULL))
     {
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NO_SUCH_VLAN,
@@ -187,21 +189,43 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
 void
 serval_session_handle_leave (Session *s, const ServalRequest *req)
 {
-  Membership *m = joined_membership (s, req);
+  Membership *m;
 
-  if (m == NULL)
+  if (!serval_session_check_strings (s, req) || (m = joined_membership (s, req)) == NULL)
     return;
   serval_session_leave (s, m->tag, NULL, SERVAL_ERROR_CODE_BAD_REQUEST);
   serval_session_reply_ok (s, req->id);
 }
 
+/* Whether @addresses are what @member has already. */
+static gboolean
+same_addresses (ServalMember *member, const char *const *addresses)
+{
+  const char *const *now = serval_member_get_addresses (member);
+  const char *const none[] = { NULL };
+
+  return g_strv_equal (now != NULL ? now : none, addresses != NULL ? addresses : none);
+}
+
 void
 serval_session_handle_update (Session *s, const ServalRequest *req)
 {
-  Membership *m = joined_membership (s, req);
+  Membership *m;
 
-  if (m == NULL)
+  if (!serval_session_check_strings (s, req) || (m = joined_membership (s, req)) == NULL)
     return;
+  if (same_addresses (m->member, (const char *const *) req->addresses))
+    {
+      serval_session_reply_ok (s, req->id); /* nothing to tell anyone */
+      return;
+    }
+  if (!serval_session_update_allowed (s))
+    {
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_RATE_LIMITED,
+                                  "Address updates come too fast (more than 1 a second, 5 at once): "
+                                  "this one was not passed on; send the latest again in a second");
+      return;
+    }
   serval_member_set_addresses (m->member, (const char *const *) req->addresses);
   broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_UPDATED);
   serval_server_cluster_publish (s->server, m->tag, m->name, m->member);
@@ -244,13 +268,15 @@ serval_session_handle_list_members (Session *s, const ServalRequest *req)
   g_autoptr(GPtrArray) members = NULL;
   guint32 tag;
 
+  if (!serval_session_check_strings (s, req))
+    return;
   if (!serval_store_vlan_lookup (server->store, name, &tag, NULL))
     {
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NO_SUCH_VLAN,
                                   "There is no VLAN “%s” on this server", name);
       return;
     }
-  if (!s->admin && !serval_store_has_right (server->store, s->user, name))
+  if (!serval_store_has_right (server->store, s->user, name) && !serval_session_is_admin (s))
     {
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
                                   "User “%s” may not see the members of VLAN “%s”", s->user, name);

@@ -24,6 +24,7 @@ serval_server_config_init (ServalServerConfig *config)
   config->keepalive = 5;
   config->pbkdf2_iterations = SERVAL_PBKDF2_DEFAULT_ITERATIONS;
   config->max_failed_logins = 5;
+  config->max_login_records = 65536;
   /* Far above what one office behind NAT needs in a reconnect storm (a
    * handshake takes about a millisecond), far below the open-file limit. */
   config->max_handshakes_per_address = 256;
@@ -93,7 +94,7 @@ serval_server_new (const ServalServerConfig *config, GError **error)
   server->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) serval_session_unref, NULL);
   server->handshaking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   server->unauthenticated = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  server->logins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  server->login_limits = serval_login_limits_new (config);
 
   if (g_mkdir_with_parents (config->data_dir, 0700) != 0)
     {
@@ -128,7 +129,11 @@ serval_server_new (const ServalServerConfig *config, GError **error)
     server->fingerprint = g_strdup (serval_tls_server_get_fingerprint (server->tls));
   }
   if (created)
-    g_message ("Made a new self-signed certificate in %s", config->data_dir);
+    g_warning ("NEW IDENTITY: there was no certificate or key in %s, so this server made a new "
+               "self-signed certificate, fingerprint %s. Clients that trusted another fingerprint "
+               "will refuse it: if this server had an identity before, stop it and restore cert.pem "
+               "and key.pem from a backup; else give clients this fingerprint",
+               config->data_dir, server->fingerprint);
 
   server->sw = serval_switch_new (&config->limits);
   return g_steal_pointer (&server);
@@ -167,7 +172,7 @@ serval_server_free (ServalServer *server)
   g_clear_pointer (&server->sessions, g_hash_table_unref);
   g_clear_pointer (&server->handshaking, g_hash_table_unref);
   g_clear_pointer (&server->unauthenticated, g_hash_table_unref);
-  g_clear_pointer (&server->logins, g_hash_table_unref);
+  g_clear_pointer (&server->login_limits, serval_login_limits_unref);
   g_clear_pointer (&server->sw, serval_switch_free);
   if (server->cancellable != NULL)
     g_cancellable_cancel (server->cancellable);

@@ -26,7 +26,9 @@ typedef struct
   guint lease;     /* seconds of this node's lease in etcd (0: 10): a node silent
                     * that long is gone for the others */
   guint pbkdf2_iterations;
-  guint max_failed_logins;          /* per source address and minute */
+  guint max_failed_logins;          /* per source address (IPv6: /64) and minute; per user, the
+                                     * failures after which its logins are slowed down */
+  guint max_login_records;          /* sources and users the login limits remember (each) */
   guint max_handshakes_per_address; /* TLS handshakes under way from one address; more are closed */
   /* Links that have not logged in (node links excepted) cost little and not for long: */
   guint login_timeout;                   /* seconds to log in, or the link is closed */

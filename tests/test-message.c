@@ -256,6 +256,59 @@ test_request_login (void)
   assert_bytes (req2.token, TOKEN, sizeof TOKEN);
 }
 
+/* Encodes @msg (taken), decodes it and parses the request in it. */
+static void
+request_through_wire (Message_t *msg, ServalRequest *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(Message_t) back = NULL;
+
+  g_assert_true (serval_message_encode (msg, out, &error));
+  serval_message_free (msg);
+  back = serval_message_decode (out->data + SERVAL_LENGTH_PREFIX, out->len - SERVAL_LENGTH_PREFIX, &error);
+  g_assert_no_error (error);
+  g_assert_true (serval_request_parse (back, req));
+}
+
+/* A string field with a control character (C0, NUL too, DEL, C1) is
+ * named in bad_field, for the server to refuse; passwords are bytes. */
+static void
+test_request_control_characters (void)
+{
+  static const struct
+  {
+    const char *host, *vlan, *address, *bad;
+  } cases[] = {
+    { "laptop", "red", "10.0.0.1", NULL },
+    { "laptop-ñ — ok", "réd", "fe80::1", NULL },
+    { "evil\x1b[31m", "red", "10.0.0.1", "host" },
+    { "laptop", "red\x7f", "10.0.0.1", "vlan" },
+    { "laptop", "red", "10.0.0.1\r\nforged", "addresses" },
+    { "c1\xc2\x9b", "red", "10.0.0.1", "host" },
+    { "tab\there", "red\n", "10.0.0.1", "host" }, /* the first field */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(ServalRequest) login = { 0 };
+      g_auto(ServalRequest) join = { 0 };
+      g_auto(ServalRequest) update = { 0 };
+      const char *const addrs[] = { "192.0.2.1", cases[i].address, NULL };
+      const char *login_bad = g_strcmp0 (cases[i].bad, "host") == 0 ? "host" : NULL;
+      const char *other_bad = g_strcmp0 (cases[i].bad, "host") == 0 ? NULL : cases[i].bad;
+
+      request_through_wire (serval_request_build_login (1, "alice", cases[i].host, "pw\x01\x1b", NULL), &login);
+      g_assert_cmpstr (login.bad_field, ==, login_bad);
+      request_through_wire (serval_request_build_join (2, cases[i].vlan, MAC1), &join);
+      request_through_wire (serval_request_build_update (3, cases[i].vlan, addrs), &update);
+      if (other_bad == NULL && g_strcmp0 (cases[i].vlan, "red\n") == 0)
+        other_bad = "vlan";
+      g_assert_cmpstr (update.bad_field, ==, other_bad);
+      g_assert_cmpstr (join.bad_field, ==, g_strcmp0 (other_bad, "addresses") == 0 ? NULL : other_bad);
+    }
+}
+
 static void
 test_request_vlans (void)
 {
@@ -1037,6 +1090,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/message/hello", test_hello);
   g_test_add_func ("/engine/message/request/login", test_request_login);
   g_test_add_func ("/engine/message/request/vlans", test_request_vlans);
+  g_test_add_func ("/engine/message/request/control-characters", test_request_control_characters);
   g_test_add_func ("/engine/message/request/admin", test_request_admin);
   g_test_add_func ("/engine/message/response/simple", test_response_simple);
   g_test_add_func ("/engine/message/response/error-codes", test_response_error_codes);

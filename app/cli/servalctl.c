@@ -68,12 +68,27 @@ static void
 say_error (const char *format, ...)
 {
   va_list ap;
+  g_autofree char *text = NULL;
+  g_autofree char *safe = NULL;
 
   va_start (ap, format);
-  fputs ("servalctl: ", stderr);
-  vfprintf (stderr, format, ap);
-  fputc ('\n', stderr);
+  text = g_strdup_vprintf (format, ap);
   va_end (ap);
+  /* Messages carry what the server and other members said. */
+  safe = serval_escape_text (text);
+  fprintf (stderr, "servalctl: %s\n", safe);
+}
+
+/* @strv's strings escaped (serval_escape_text()) and joined with commas. */
+static char *
+escape_join (const char *const *strv)
+{
+  g_autoptr(GPtrArray) escaped = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    g_ptr_array_add (escaped, serval_escape_text (strv[i]));
+  g_ptr_array_add (escaped, NULL);
+  return g_strjoinv (",", (char **) escaped->pdata);
 }
 
 static void
@@ -125,9 +140,10 @@ members_changed_cb (GListModel *members, guint pos, guint removed, guint added, 
   ServalClientVlan *vlan = user_data;
 
   guint n = g_list_model_get_n_items (members);
+  g_autofree char *name = serval_escape_text (serval_client_vlan_get_name (vlan));
 
   printf (g_dngettext (GETTEXT_PACKAGE, "VLAN %s now has %u member\n", "VLAN %s now has %u members\n", n),
-          serval_client_vlan_get_name (vlan), n);
+          name, n);
   fflush (stdout);
 }
 
@@ -173,8 +189,12 @@ state_cb (ServalClient *client, GParamSpec *pspec, gpointer user_data)
                 serval_client_get_user (client));
       break;
     case SERVAL_CLIENT_STATE_CONNECTING:
-      printf ("Connection to %s lost (%s); reconnecting\n", serval_client_get_current_server (client),
-              serval_client_get_last_error (client) ? serval_client_get_last_error (client) : "no reason given");
+      {
+        const char *why = serval_client_get_last_error (client);
+        g_autofree char *safe = serval_escape_text (why != NULL ? why : "no reason given");
+
+        printf ("Connection to %s lost (%s); reconnecting\n", serval_client_get_current_server (client), safe);
+      }
       break;
     case SERVAL_CLIENT_STATE_DISCONNECTED:
     default:
@@ -284,12 +304,17 @@ members_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
-      g_autofree char *addrs = g_strjoinv (",", (char **) serval_member_get_addresses (m));
+      g_autofree char *addrs = escape_join (serval_member_get_addresses (m));
       g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (serval_member_get_since (m));
       g_autofree char *when = g_date_time_format (since, "%F %T");
+      /* What members say of themselves reaches an administrator's
+       * terminal: no escape sequence, and no tab or line end to forge a
+       * field or a line. */
+      g_autofree char *user = serval_escape_text (serval_member_get_user (m));
+      g_autofree char *host = serval_escape_text (serval_member_get_host (m));
+      g_autofree char *node = serval_escape_text (serval_member_get_node (m));
 
-      printf ("%s\t%s\t%s\t%s\t%s\t%s\n", serval_member_get_user (m), serval_member_get_host (m),
-              serval_member_get_mac (m), serval_member_get_node (m), when, addrs);
+      printf ("%s\t%s\t%s\t%s\t%s\t%s\n", user, host, serval_member_get_mac (m), node, when, addrs);
     }
   finish (ctl, 0);
 }
@@ -306,8 +331,9 @@ vlans_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; i < vlans->len; i++)
     {
       ServalVlanInfo *v = vlans->pdata[i];
+      g_autofree char *name = serval_escape_text (v->name);
 
-      printf ("%s\t%s\t%u member(s)\n", v->name, v->allowed ? "may join" : "no right", v->members);
+      printf ("%s\t%s\t%u member(s)\n", name, v->allowed ? "may join" : "no right", v->members);
     }
   finish (ctl, 0);
 }
@@ -324,9 +350,10 @@ users_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; i < users->len; i++)
     {
       ServalUserInfo *u = users->pdata[i];
-      g_autofree char *vlans = g_strjoinv (",", u->vlans);
+      g_autofree char *vlans = escape_join ((const char *const *) u->vlans);
+      g_autofree char *name = serval_escape_text (u->name);
 
-      printf ("%s%s\t%s\n", u->name, u->admin ? " (admin)" : "", vlans);
+      printf ("%s%s\t%s\n", name, u->admin ? " (admin)" : "", vlans);
     }
   finish (ctl, 0);
 }
@@ -367,11 +394,12 @@ nodes_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; i < nodes->len; i++)
     {
       ServalNodeEntry *n = nodes->pdata[i];
-      g_autofree char *addrs = g_strjoinv (",", n->advertise);
+      g_autofree char *addrs = escape_join ((const char *const *) n->advertise);
       g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (n->since);
       g_autofree char *when = g_date_time_format (since, "%F %T");
+      g_autofree char *name = serval_escape_text (n->name);
 
-      printf ("%s%s\t%s\t%u member(s)\t%s\n", n->name, n->current ? " (this node)" : "", addrs,
+      printf ("%s%s\t%s\t%u member(s)\t%s\n", name, n->current ? " (this node)" : "", addrs,
               n->members, when);
     }
   finish (ctl, 0);
@@ -501,8 +529,9 @@ engine_log_cb (const char *domain, GLogLevelFlags level, const char *message, gp
     {
       g_autoptr(GDateTime) now = g_date_time_new_now_local ();
       g_autofree char *stamp = g_date_time_format (now, "%T");
+      g_autofree char *safe = serval_escape_text (message);
 
-      printf ("%s %s\n", stamp, message);
+      printf ("%s %s\n", stamp, safe);
       fflush (stdout);
     }
 }

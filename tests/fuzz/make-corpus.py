@@ -82,6 +82,12 @@ bodies = {
                                       + integer(0x82, 1700000000) + integer(0x83, 3) + prim(4, b"\xff"))
                                 + tlv(0x30, prim(0, b"node-b") + cons(1, b"") + integer(0x82, 0) + integer(0x83, 0)
                                       + prim(4, b"\x00")))),
+    # Control characters the server refuses (badRequest naming the field): ESC and NUL in a
+    # host name, a C1 CSI in a VLAN name, CR LF in an address
+    "login-control-host": request(9, cons(0, prim(0, b"bob") + prim(1, b"pw") + prim(2, b"a\x1b]0;x\x07"))),
+    "login-nul-host": request(10, cons(0, prim(0, b"bob") + prim(1, b"pw") + prim(2, b"a\x00b"))),
+    "join-c1-vlan": request(11, cons(1, prim(0, b"red\xc2\x9b") + prim(1, bytes([2, 1, 2, 3, 4, 5])))),
+    "update-crlf-address": request(12, cons(5, prim(0, b"red") + cons(1, utf8(b"10.0.0.2\r\nx")))),
     "unknown-alt": cons(20, integer(0x80, 1)),
     # asn1c spun forever on this (indefinite length, then 00 not followed by 00)
     # decoded, but re-encoded differently (a 2^31+ INTEGER; asn1c mis-encodes those)
