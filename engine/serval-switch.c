@@ -27,7 +27,9 @@ typedef struct
 {
   guint32 tag;
   Vlan *vlan;
-  guint n_macs; /* learned on this port in this VLAN */
+  guint n_macs;    /* learned on this port in this VLAN */
+  gboolean pinned; /* pin is pinned to this port, unless another took it over */
+  guint64 pin;
 } Membership;
 
 typedef struct
@@ -336,7 +338,7 @@ serval_switch_port_get_trunk (ServalSwitchPort *port)
 void
 serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
 {
-  Membership m = { tag, NULL, 0 };
+  Membership m = { tag, NULL, 0, FALSE, 0 };
   Vlan *vlan;
 
   if (port_membership (port, tag) != NULL)
@@ -356,24 +358,30 @@ serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
   vlan_add_port (vlan, port);
 }
 
-/* Forgets the MACs learned on @port in @vlan, and the MACs pinned to it. */
+/* Removes @m's pin, unless another port took it over. */
 static void
-forget_port_macs (Vlan *vlan, ServalSwitchPort *port)
+unpin (Membership *m, ServalSwitchPort *port)
+{
+  if (m->pinned && g_hash_table_lookup (m->vlan->pins, &m->pin) == port)
+    g_hash_table_remove (m->vlan->pins, &m->pin);
+  m->pinned = FALSE;
+}
+
+/* Forgets the MACs learned on @port in @m's VLAN, and its pin. */
+static void
+forget_port_macs (Membership *m, ServalSwitchPort *port)
 {
   GHashTableIter iter;
   gpointer value;
 
-  g_hash_table_iter_init (&iter, vlan->fdb);
+  g_hash_table_iter_init (&iter, m->vlan->fdb);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (((Entry *) value)->port == port)
       {
-        uncount (port, vlan->tag);
+        uncount (port, m->tag);
         g_hash_table_iter_remove (&iter);
       }
-  g_hash_table_iter_init (&iter, vlan->pins);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (value == port)
-      g_hash_table_iter_remove (&iter);
+  unpin (m, port);
 }
 
 void
@@ -386,7 +394,7 @@ serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
 
       if (m->tag != tag)
         continue;
-      forget_port_macs (vlan, port);
+      forget_port_macs (m, port);
       vlan_remove_port (vlan, port);
       g_array_remove_index_fast (port->vlans, i);
       if (vlan->ports->len == 0)
@@ -483,7 +491,10 @@ serval_switch_port_pin_mac (ServalSwitch *sw, ServalSwitchPort *port, guint32 ta
    * its old session timed out). */
   if (holder != NULL && holder != port && !holder->trunk && holder->owner != port->owner)
     return FALSE;
+  unpin (m, port); /* one MAC per member and VLAN: a new one replaces the old */
   g_hash_table_insert (m->vlan->pins, g_memdup2 (&key, sizeof key), port);
+  m->pinned = TRUE;
+  m->pin = key;
   /* Learned elsewhere before the pin (a spoofer, or the port it moved
    * from): its frames go to the flood until the owner sends. */
   if (serval_switch_lookup (sw, tag, mac) != port)

@@ -249,7 +249,7 @@ void serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32
  *
  * Marks @port as a trunk (or a local port again, the default); it keeps
  * its VLANs and its learned MACs. A trunk port differs from a local one in
- * three ways:
+ * four ways:
  *
  * - Split horizon: a frame that came in on a trunk is flooded to the local
  *   ports only, and a unicast frame for a MAC learned on another trunk is
@@ -269,6 +269,10 @@ void serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32
  *   more than a few members (ARP alone, at a few per second per member).
  *   The cost: a node trusts the other nodes of its cluster to police
  *   their members, which it does anyway (they share its certificate).
+ * - Pins do not stop it: a frame from a trunk may bring a MAC pinned to a
+ *   local port (serval_switch_port_pin_mac()), for the member failed over
+ *   to another node. A trunk has no owner either, so max_macs_per_owner
+ *   does not apply: the other node counted each user's ports there.
  *
  * A trunk joins each VLAN it carries, like any port. The flag costs the
  * flooding loop nothing: a VLAN keeps its local ports first.
@@ -330,7 +334,8 @@ guint serval_switch_owner_n_macs (ServalSwitch *sw, const char *owner, guint32 v
  * its old session ended). A pin of another owner's local port is not taken
  * over: the first member to join with a MAC keeps it.
  *
- * The pin goes when @port leaves @vlan (or is removed), and one that
+ * A port has one pinned MAC per VLAN: pinning another replaces the
+ * first. The pin goes when @port leaves @vlan (or is removed), and one that
  * another port took over stays with that port.
  *
  * Returns: %TRUE if @mac is pinned to @port; %FALSE if @port is not a

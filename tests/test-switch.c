@@ -713,7 +713,7 @@ test_mac_pinned (Fixture *f, gconstpointer data)
 static void
 test_mac_pinned_moves (Fixture *f, gconstpointer data)
 {
-  guint8 bob[6];
+  guint8 bob[6], mac[6];
 
   owners_setup (f);
   mac_of (bob, 11);
@@ -740,6 +740,15 @@ test_mac_pinned_moves (Fixture *f, gconstpointer data)
   f->port[1] = NULL;
   g_assert_true (serval_switch_pinned_port (f->sw, 1, bob) == f->port[3]);
   g_assert_cmpint (send_to_host (f, 2, 1, 10, 11, 4 * S), ==, SERVAL_SWITCH_DROP_MAC_PINNED);
+
+  /* One pin per port and VLAN: a second MAC replaces the first. */
+  mac_of (mac, 12);
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[0], 1, mac));
+  mac_of (mac, 13);
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[0], 1, mac));
+  g_assert_true (serval_switch_pinned_port (f->sw, 1, mac) == f->port[0]);
+  mac_of (mac, 12);
+  g_assert_null (serval_switch_pinned_port (f->sw, 1, mac));
 
   /* Bob leaves the VLAN: his pin goes with him. */
   serval_switch_port_leave (f->sw, f->port[3], 1);
