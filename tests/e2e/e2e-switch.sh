@@ -12,6 +12,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 RAW="python3 $here/rawframe.py"
 FLOOD_SECONDS=${E2E_FLOOD_SECONDS:-12}
+# Frames/s; 0: as fast as Python sends (230-450k here). The issue's 59k/s over a VLAN of
+# many members; with two others to copy to, it takes more to hurt them: at 60k/s the
+# code before the fix kept alice's RTT (0.36 -> 0.41 ms), as fast as it goes it did not
+# (0.33 -> 6.6-11 ms).
+FLOOD_RATE=${E2E_FLOOD_RATE:-0}
 PINGS=${E2E_PINGS:-150}
 
 require_serval
@@ -93,7 +98,7 @@ rtt_median() {
 in_ns "$C1" ping -c 5 -i 0.05 -W 1 10.233.100.2 >/dev/null 2>&1 # ARP done, paths warm
 BEFORE=$(rtt_median before)
 STORM0=$(metric storm)
-bg "$C3" "$out/flood.log" python3 "$here/rawflood.py" sv-red "$FLOOD_SECONDS"
+bg "$C3" "$out/flood.log" python3 "$here/rawflood.py" sv-red "$FLOOD_SECONDS" "$FLOOD_RATE"
 FLOOD_PID=$BG_PID
 sleep 2 # the flood has filled every queue it can fill
 DURING=$(rtt_median during)
@@ -104,7 +109,7 @@ AFTER=$(rtt_median after)
 note "mallory sent ${SENT:-?} frames to random MACs (${RATE:-?} frames/s); the server dropped $((${STORM1:-0} - ${STORM0:-0})) as storm"
 note "alice -> bob median RTT of $PINGS pings: before ${BEFORE} ms, during the flood ${DURING} ms, after ${AFTER} ms"
 note "packet loss during the flood: $(grep -o '[0-9.]*% packet loss' "$out/ping-during.log")"
-check "the flood was a flood: mallory sent more than 10000 frames/s" test "${RATE:-0}" -gt 10000
+check "the flood was a flood: mallory sent more than 30000 frames/s" test "${RATE:-0}" -gt 30000
 # The issue's acceptance: within 3 times. A quiet loopback answers in a few tenths of a
 # millisecond, where a scheduler's hiccup is a factor of 3 already: the baseline counts
 # as 0.5 ms at least. Without the limit the flood took it to 11 ms here (and to 401 ms

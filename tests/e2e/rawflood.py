@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Flood an interface with unicast frames to random MACs nobody has (AF_PACKET).
 
-  rawflood.py IFACE SECONDS
+  rawflood.py IFACE SECONDS [RATE]
       sends 60-byte frames of ethertype 0x88B6, each to one of 4096 random locally
-      administered unicast MACs, as fast as it can for SECONDS; then prints
-      "SENT RATE" (frames, frames/s). A switch floods every one of them to all the
+      administered unicast MACs, for SECONDS, RATE frames/s (default: as fast as it
+      can), in bursts of 256; then prints "SENT RATE" (frames, frames/s). A switch floods every one of them to all the
       other members of the VLAN, unless it limits unknown unicast.
 """
 import os
@@ -14,10 +14,11 @@ import time
 
 
 def main(argv):
-    if len(argv) != 3:
+    if len(argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
     iface, seconds = argv[1], float(argv[2])
+    rate = float(argv[3]) if len(argv) == 4 else 0
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
     src = s.getsockname()[4][:6]
@@ -30,12 +31,18 @@ def main(argv):
     sent = 0
     start = time.monotonic()
     end = start + seconds
-    while time.monotonic() < end:
+    while True:
+        now = time.monotonic()
+        if now >= end:
+            break
+        if rate and sent > (now - start) * rate:
+            time.sleep(min(end - now, sent / rate - (now - start)))
+            continue
         for f in frames[:256]:
             try:
                 send(f)
                 sent += 1
-            except BlockingIOError:
+            except OSError:  # the device queue is full: the kernel drops it
                 pass
         frames.append(frames.pop(0))
     print("%d %.0f" % (sent, sent / (time.monotonic() - start)), flush=True)
