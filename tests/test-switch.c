@@ -1166,6 +1166,40 @@ test_cluster_mac_move (Cluster *c, gconstpointer data)
   g_assert_cmpuint (c->crossings, ==, 1);
 }
 
+/* Pins in a cluster: host 10 joined on node A and is pinned there; it
+ * fails over to node B before A's old session ends. Its frames reach A
+ * through B's trunk and move its MAC there, while a spoofer on A is still
+ * refused. */
+static void
+test_cluster_pinned_failover (Cluster *c, gconstpointer data)
+{
+  Node *a = &c->node[0], *b = &c->node[1];
+  guint8 mac[6];
+
+  mac_of (mac, 10);
+  serval_switch_port_set_owner (a->sw, a->local[0], "ten");
+  serval_switch_port_set_owner (a->sw, a->local[1], "eleven");
+  g_assert_true (serval_switch_port_pin_mac (a->sw, a->local[0], 1, mac));
+  cluster_send (c, 0, 0, 1, BCAST, 10, 0);
+  cluster_send (c, 2, 1, 1, BCAST, 20, 0);
+
+  /* On B it joins with the same MAC: pinned there, learned on the trunk to
+   * A until then (the pin forgets that). */
+  serval_switch_port_set_owner (b->sw, b->local[0], "ten");
+  g_assert_true (serval_switch_port_pin_mac (b->sw, b->local[0], 1, mac));
+  g_assert_null (cluster_lookup (c, 1, 10));
+  g_assert_cmpint (cluster_send (c, 1, 0, 1, BCAST, 10, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (cluster_lookup (c, 0, 10) == a->trunk[1]);
+  g_assert_cmpuint (serval_switch_get_stats (a->sw)->dropped[SERVAL_SWITCH_DROP_MAC_PINNED], ==, 0);
+  cluster_reset (c);
+  g_assert_cmpint (cluster_send_to_host (c, 2, 1, 1, 10, 20, 2 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (b->received[0], ==, 1);
+
+  /* A's other member cannot take the MAC while the old session is there. */
+  g_assert_cmpint (cluster_send (c, 0, 1, 1, BCAST, 10, 3 * S), ==, SERVAL_SWITCH_DROP_MAC_PINNED);
+  g_assert_true (cluster_lookup (c, 0, 10) == a->trunk[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1197,5 +1231,6 @@ main (int argc, char **argv)
   ADD_CLUSTER ("/engine/switch/cluster/broadcast", test_cluster_broadcast);
   ADD_CLUSTER ("/engine/switch/cluster/unicast", test_cluster_unicast);
   ADD_CLUSTER ("/engine/switch/cluster/mac-move", test_cluster_mac_move);
+  ADD_CLUSTER ("/engine/switch/cluster/pinned-failover", test_cluster_pinned_failover);
   return g_test_run ();
 }
