@@ -7,9 +7,14 @@
 /* The forwarding database is one hash table per VLAN, keyed by the MAC
  * address as a 48-bit integer. Entries are allocated when a MAC is first
  * learned, never per frame. The output callbacks must not change the switch
- * (they run while it iterates over a VLAN's ports). */
+ * (they run while it iterates over a VLAN's ports).
+ *
+ * A frame from a port to a MAC it has learned already costs one lookup of
+ * each address; pins and owners are looked at only when a port learns a
+ * new address or takes one over from another port. */
 
 typedef struct _Vlan Vlan;
+typedef struct _Owner Owner;
 
 typedef struct
 {
@@ -22,14 +27,31 @@ typedef struct
 {
   guint32 tag;
   Vlan *vlan;
-  guint n_macs; /* learned on this port in this VLAN */
+  guint n_macs;    /* learned on this port in this VLAN */
+  gboolean pinned; /* pin is pinned to this port, unless another took it over */
+  guint64 pin;
 } Membership;
+
+typedef struct
+{
+  guint32 tag;
+  guint n_macs; /* learned on the owner's ports in this VLAN */
+} OwnerVlan;
+
+/* Whoever has ports on the switch (a user): what its ports learned, per VLAN. */
+struct _Owner
+{
+  char *name;
+  guint refs;    /* its ports */
+  GArray *vlans; /* OwnerVlan, only those where it has learned MACs */
+};
 
 struct _ServalSwitchPort
 {
   ServalSwitchOutputFunc output;
   gpointer user_data;
   gboolean trunk; /* a link to another node: split horizon, no MAC or storm limit */
+  Owner *owner;   /* NULL: none (a trunk's, or not set) */
   GArray *vlans;  /* Membership; a port joins a few VLANs */
   double tokens;  /* storm control bucket */
   gint64 tokens_at;
@@ -41,13 +63,15 @@ struct _Vlan
   GHashTable *fdb;  /* guint64* -> Entry* (owned) */
   GPtrArray *ports; /* ServalSwitchPort*, not owned: local ports, then trunks */
   guint n_local;    /* ports[0 .. n_local) are the local ones */
+  GHashTable *pins; /* guint64* MAC (owned) -> the ServalSwitchPort* it is pinned to */
 };
 
 struct _ServalSwitch
 {
   ServalSwitchLimits limits;
-  GHashTable *vlans; /* tag -> Vlan* (owned) */
-  GPtrArray *ports;  /* owned */
+  GHashTable *vlans;  /* tag -> Vlan* (owned) */
+  GPtrArray *ports;   /* owned */
+  GHashTable *owners; /* name -> Owner*, each while it has ports */
   ServalSwitchStats stats;
 };
 
@@ -57,6 +81,7 @@ serval_switch_limits_init (ServalSwitchLimits *limits)
   limits->max_frame = 65535;
   limits->max_macs_per_port = 256;
   limits->max_macs_per_vlan = 16384;
+  limits->max_macs_per_owner = 1024;
   limits->aging_seconds = 300;
   limits->storm_pps = 1000;
   limits->storm_burst = 2000;
@@ -75,6 +100,7 @@ serval_switch_verdict_to_string (ServalSwitchVerdict verdict)
     "same_port",
     "no_dest",
     "split_horizon",
+    "mac_pinned",
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == SERVAL_SWITCH_N_VERDICTS);
@@ -85,8 +111,17 @@ static void
 vlan_free (Vlan *vlan)
 {
   g_hash_table_unref (vlan->fdb);
+  g_hash_table_unref (vlan->pins);
   g_ptr_array_unref (vlan->ports);
   g_free (vlan);
+}
+
+static void
+owner_free (Owner *owner)
+{
+  g_array_unref (owner->vlans);
+  g_free (owner->name);
+  g_free (owner);
 }
 
 static void
@@ -107,6 +142,7 @@ serval_switch_new (const ServalSwitchLimits *limits)
     serval_switch_limits_init (&sw->limits);
   sw->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) vlan_free);
   sw->ports = g_ptr_array_new_with_free_func ((GDestroyNotify) port_free);
+  sw->owners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) owner_free);
   return sw;
 }
 
@@ -117,6 +153,7 @@ serval_switch_free (ServalSwitch *sw)
     return;
   g_hash_table_unref (sw->vlans);
   g_ptr_array_unref (sw->ports);
+  g_hash_table_unref (sw->owners);
   g_free (sw);
 }
 
@@ -145,6 +182,88 @@ port_membership (ServalSwitchPort *port, guint32 tag)
         return m;
     }
   return NULL;
+}
+
+/* What @owner has learned in VLAN @tag, added to the list if @add. */
+static OwnerVlan *
+owner_vlan (Owner *owner, guint32 tag, gboolean add)
+{
+  OwnerVlan ov = { tag, 0 };
+
+  for (guint i = 0; i < owner->vlans->len; i++)
+    if (g_array_index (owner->vlans, OwnerVlan, i).tag == tag)
+      return &g_array_index (owner->vlans, OwnerVlan, i);
+  if (!add)
+    return NULL;
+  g_array_append_val (owner->vlans, ov);
+  return &g_array_index (owner->vlans, OwnerVlan, owner->vlans->len - 1);
+}
+
+static void
+owner_add (Owner *owner, guint32 tag, int delta)
+{
+  OwnerVlan *ov;
+
+  if (owner == NULL || delta == 0 || (ov = owner_vlan (owner, tag, delta > 0)) == NULL)
+    return;
+  ov->n_macs = delta > 0 || ov->n_macs > (guint) -delta ? ov->n_macs + delta : 0;
+  if (ov->n_macs == 0)
+    g_array_remove_index_fast (owner->vlans, ov - &g_array_index (owner->vlans, OwnerVlan, 0));
+}
+
+/* A MAC learned on @port in @tag was forgotten or moved away. */
+static void
+uncount (ServalSwitchPort *port, guint32 tag)
+{
+  Membership *m = port_membership (port, tag);
+
+  if (m != NULL && m->n_macs > 0)
+    m->n_macs--;
+  owner_add (port->owner, tag, -1);
+}
+
+void
+serval_switch_port_set_owner (ServalSwitch *sw, ServalSwitchPort *port, const char *name)
+{
+  Owner *owner = NULL;
+
+  if (name != NULL && (owner = g_hash_table_lookup (sw->owners, name)) == NULL)
+    {
+      owner = g_new0 (Owner, 1);
+      owner->name = g_strdup (name);
+      owner->vlans = g_array_new (FALSE, FALSE, sizeof (OwnerVlan));
+      g_hash_table_insert (sw->owners, owner->name, owner);
+    }
+  if (owner == port->owner)
+    return;
+  /* What the port learned counts against its new owner from now on. */
+  for (guint i = 0; i < port->vlans->len; i++)
+    {
+      Membership *m = &g_array_index (port->vlans, Membership, i);
+
+      owner_add (port->owner, m->tag, -(int) m->n_macs);
+      owner_add (owner, m->tag, (int) m->n_macs);
+    }
+  if (owner != NULL)
+    owner->refs++;
+  if (port->owner != NULL && --port->owner->refs == 0)
+    g_hash_table_remove (sw->owners, port->owner->name);
+  port->owner = owner;
+}
+
+const char *
+serval_switch_port_get_owner (ServalSwitchPort *port)
+{
+  return port->owner != NULL ? port->owner->name : NULL;
+}
+
+guint
+serval_switch_owner_n_macs (ServalSwitch *sw, const char *name, guint32 tag)
+{
+  Owner *owner = g_hash_table_lookup (sw->owners, name);
+  OwnerVlan *ov = owner != NULL ? owner_vlan (owner, tag, FALSE) : NULL;
+
+  return ov != NULL ? ov->n_macs : 0;
 }
 
 gboolean
@@ -219,7 +338,7 @@ serval_switch_port_get_trunk (ServalSwitchPort *port)
 void
 serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
 {
-  Membership m = { tag, NULL, 0 };
+  Membership m = { tag, NULL, 0, FALSE, 0 };
   Vlan *vlan;
 
   if (port_membership (port, tag) != NULL)
@@ -231,6 +350,7 @@ serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
       vlan->tag = tag;
       vlan->fdb = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
       vlan->ports = g_ptr_array_new ();
+      vlan->pins = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
       g_hash_table_insert (sw->vlans, GUINT_TO_POINTER (tag), vlan);
     }
   m.vlan = vlan;
@@ -238,16 +358,30 @@ serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
   vlan_add_port (vlan, port);
 }
 
+/* Removes @m's pin, unless another port took it over. */
 static void
-forget_port_macs (Vlan *vlan, ServalSwitchPort *port)
+unpin (Membership *m, ServalSwitchPort *port)
+{
+  if (m->pinned && g_hash_table_lookup (m->vlan->pins, &m->pin) == port)
+    g_hash_table_remove (m->vlan->pins, &m->pin);
+  m->pinned = FALSE;
+}
+
+/* Forgets the MACs learned on @port in @m's VLAN, and its pin. */
+static void
+forget_port_macs (Membership *m, ServalSwitchPort *port)
 {
   GHashTableIter iter;
   gpointer value;
 
-  g_hash_table_iter_init (&iter, vlan->fdb);
+  g_hash_table_iter_init (&iter, m->vlan->fdb);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (((Entry *) value)->port == port)
-      g_hash_table_iter_remove (&iter);
+      {
+        uncount (port, m->tag);
+        g_hash_table_iter_remove (&iter);
+      }
+  unpin (m, port);
 }
 
 void
@@ -260,7 +394,7 @@ serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
 
       if (m->tag != tag)
         continue;
-      forget_port_macs (vlan, port);
+      forget_port_macs (m, port);
       vlan_remove_port (vlan, port);
       g_array_remove_index_fast (port->vlans, i);
       if (vlan->ports->len == 0)
@@ -274,6 +408,7 @@ serval_switch_remove_port (ServalSwitch *sw, ServalSwitchPort *port)
 {
   while (port->vlans->len > 0)
     serval_switch_port_leave (sw, port, g_array_index (port->vlans, Membership, 0).tag);
+  serval_switch_port_set_owner (sw, port, NULL);
   g_ptr_array_remove_fast (sw->ports, port);
 }
 
@@ -333,15 +468,47 @@ serval_switch_forget (ServalSwitch *sw, guint32 tag, const guint8 mac[6])
   Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
   guint64 key = mac_key (mac);
   Entry *e;
-  Membership *m;
 
   if (vlan == NULL || (e = g_hash_table_lookup (vlan->fdb, &key)) == NULL)
     return FALSE;
-  m = port_membership (e->port, tag);
-  if (m != NULL && m->n_macs > 0)
-    m->n_macs--;
+  uncount (e->port, tag);
   g_hash_table_remove (vlan->fdb, &key);
   return TRUE;
+}
+
+gboolean
+serval_switch_port_pin_mac (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag, const guint8 mac[6])
+{
+  Membership *m = port_membership (port, tag);
+  guint64 key = mac_key (mac);
+  ServalSwitchPort *holder;
+
+  if (m == NULL)
+    return FALSE;
+  holder = g_hash_table_lookup (m->vlan->pins, &key);
+  /* Another user's member holds it: the first to join keeps it. The same
+   * user's new session takes it over (a client that reconnected before
+   * its old session timed out). */
+  if (holder != NULL && holder != port && !holder->trunk && holder->owner != port->owner)
+    return FALSE;
+  unpin (m, port); /* one MAC per member and VLAN: a new one replaces the old */
+  g_hash_table_insert (m->vlan->pins, g_memdup2 (&key, sizeof key), port);
+  m->pinned = TRUE;
+  m->pin = key;
+  /* Learned elsewhere before the pin (a spoofer, or the port it moved
+   * from): its frames go to the flood until the owner sends. */
+  if (serval_switch_lookup (sw, tag, mac) != port)
+    serval_switch_forget (sw, tag, mac);
+  return TRUE;
+}
+
+ServalSwitchPort *
+serval_switch_pinned_port (ServalSwitch *sw, guint32 tag, const guint8 mac[6])
+{
+  Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
+  guint64 key = mac_key (mac);
+
+  return vlan != NULL ? g_hash_table_lookup (vlan->pins, &key) : NULL;
 }
 
 static ServalSwitchVerdict
@@ -365,41 +532,62 @@ storm_allows (ServalSwitch *sw, ServalSwitchPort *port, gint64 now_us)
   return TRUE;
 }
 
-/* Learns @src on @port; FALSE if a table limit refuses a new address. */
-static gboolean
+/* Whether @port may learn @src, which it has not learned yet (a new
+ * address, or one that moves to it). */
+static ServalSwitchVerdict
+may_learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, guint64 src, Entry *e)
+{
+  ServalSwitchPort *pinned = g_hash_table_size (vlan->pins) > 0 ? g_hash_table_lookup (vlan->pins, &src) : NULL;
+  OwnerVlan *ov;
+
+  /* A member's own MAC: never from another local port, and always
+   * learnable on its own, whatever the limits (it is one per member). A
+   * trunk may bring it: the member failed over to another node. */
+  if (pinned == port)
+    return SERVAL_SWITCH_FORWARDED;
+  if (pinned != NULL && !port->trunk)
+    return SERVAL_SWITCH_DROP_MAC_PINNED;
+  /* A trunk carries the MACs of a whole node, each already counted
+   * against its port there. */
+  if (m->n_macs >= sw->limits.max_macs_per_port && !port->trunk)
+    return SERVAL_SWITCH_DROP_MAC_LIMIT;
+  /* Many ports of one user count together (a move between two of them
+   * changes nothing). */
+  if (port->owner != NULL && (e == NULL || e->port->owner != port->owner) &&
+      (ov = owner_vlan (port->owner, vlan->tag, FALSE)) != NULL && ov->n_macs >= sw->limits.max_macs_per_owner)
+    return SERVAL_SWITCH_DROP_MAC_LIMIT;
+  if (e == NULL && g_hash_table_size (vlan->fdb) >= sw->limits.max_macs_per_vlan)
+    return SERVAL_SWITCH_DROP_MAC_LIMIT;
+  return SERVAL_SWITCH_FORWARDED;
+}
+
+/* Learns @src on @port, or says why not. */
+static ServalSwitchVerdict
 learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, guint64 src, gint64 now_us)
 {
   Entry *e = g_hash_table_lookup (vlan->fdb, &src);
+  ServalSwitchVerdict v;
 
   if (e != NULL && e->port == port)
     {
       e->last_seen = now_us;
-      return TRUE;
+      return SERVAL_SWITCH_FORWARDED;
     }
-  /* A trunk carries the MACs of a whole node, each already counted
-   * against its port there. */
-  if (m->n_macs >= sw->limits.max_macs_per_port && !port->trunk)
-    return FALSE;
+  if ((v = may_learn (sw, vlan, m, port, src, e)) != SERVAL_SWITCH_FORWARDED)
+    return v;
   if (e == NULL)
     {
-      if (g_hash_table_size (vlan->fdb) >= sw->limits.max_macs_per_vlan)
-        return FALSE;
       e = g_new (Entry, 1);
       e->mac = src;
       g_hash_table_insert (vlan->fdb, &e->mac, e);
     }
   else
-    {
-      /* The address moved: it counts against its new port now. */
-      Membership *old = port_membership (e->port, vlan->tag);
-
-      if (old != NULL && old->n_macs > 0)
-        old->n_macs--;
-    }
+    uncount (e->port, vlan->tag); /* it moved: it counts against its new port now */
   e->port = port;
   e->last_seen = now_us;
   m->n_macs++;
-  return TRUE;
+  owner_add (port->owner, vlan->tag, +1);
+  return SERVAL_SWITCH_FORWARDED;
 }
 
 static inline void
@@ -422,6 +610,7 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
   guint64 dst, src;
   Entry *e;
   guint sent = 0, n_out;
+  ServalSwitchVerdict v;
 
   sw->stats.frames_in++;
   sw->stats.bytes_in += len;
@@ -438,8 +627,8 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
     return drop (sw, SERVAL_SWITCH_DROP_STORM);
 
   vlan = m->vlan;
-  if (!learn (sw, vlan, m, port, src, now_us))
-    return drop (sw, SERVAL_SWITCH_DROP_MAC_LIMIT);
+  if ((v = learn (sw, vlan, m, port, src, now_us)) != SERVAL_SWITCH_FORWARDED)
+    return drop (sw, v);
 
   dst = mac_key (frame);
   if (!(frame[0] & 1) && (e = g_hash_table_lookup (vlan->fdb, &dst)) != NULL &&
@@ -454,8 +643,12 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
     }
 
   /* Broadcast, multicast, unknown or stale unicast: every other member.
-   * (Storm control counts broadcast and multicast only.) Split horizon:
+   * Storm control counts every flood, unicast too: a frame to a MAC nobody
+   * has costs a copy per member as a broadcast does (broadcast and
+   * multicast were counted above, before they could learn). Split horizon:
    * from a trunk, only the local ports, which come first. */
+  if (!(frame[0] & 1) && !port->trunk && !storm_allows (sw, port, now_us))
+    return drop (sw, SERVAL_SWITCH_DROP_STORM);
   n_out = port->trunk ? vlan->n_local : vlan->ports->len;
   for (guint i = 0; i < n_out; i++)
     {
@@ -493,10 +686,7 @@ serval_switch_age (ServalSwitch *sw, gint64 now_us)
 
           if (now_us - e->last_seen > limit)
             {
-              Membership *m = port_membership (e->port, vlan->tag);
-
-              if (m != NULL && m->n_macs > 0)
-                m->n_macs--;
+              uncount (e->port, vlan->tag);
               g_hash_table_iter_remove (&iter);
               removed++;
             }

@@ -88,4 +88,6 @@ serval_session_add_port (Session *s)
 {
   serval_session_unguard (s);
   s->port = serval_switch_add_port (s->server->sw, switch_output_cb, s);
+  /* A user's sessions share one MAC budget per VLAN (a node link has no user). */
+  serval_switch_port_set_owner (s->server->sw, s->port, s->user);
 }

@@ -168,15 +168,28 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
 
   if (!serval_switch_port_is_member (s->port, tag))
     {
+      serval_switch_port_join (server->sw, s->port, tag);
+      /* Its MAC is its own from now on: no other member's frame takes it
+       * over. Another user's member joined with it first. */
+      if (!serval_switch_port_pin_mac (server->sw, s->port, tag, req->mac))
+        {
+          g_autofree char *mac = serval_mac_to_string (req->mac);
+
+          serval_switch_port_leave (server->sw, s->port, tag);
+          g_message ("%s@%s may not join VLAN “%s” with MAC %s: another user's member has it", s->user, s->host,
+                     name, mac);
+          serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
+                                      "The MAC address %s is another member's in VLAN “%s”", mac, name);
+          return;
+        }
       m = g_new0 (Membership, 1);
       m->tag = tag;
       m->name = g_strdup (name);
       m->member = serval_member_new (s->user, s->host, req->mac, NULL, server->config.node,
                                      g_get_real_time () / G_USEC_PER_SEC);
       g_hash_table_insert (s->vlans, GUINT_TO_POINTER (tag), m);
-      serval_switch_port_join (server->sw, s->port, tag);
-      /* Learned on another node's trunk before it failed over here. */
-      serval_switch_forget (server->sw, tag, req->mac);
+      /* (The pin forgot where its MAC was learned: on another node's
+       * trunk before it failed over here, say.) */
       broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_JOINED);
       serval_server_cluster_publish (server, tag, name, m->member);
       g_message ("%s@%s joined VLAN “%s”", s->user, s->host, name);

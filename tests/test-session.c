@@ -10,11 +10,14 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "serval-client.h"
 #include "serval-client-private.h" /* serval_client_send_update(): TAP-less clients send none */
 #include "serval-server.h"
 #include "serval-store.h"
+#include "serval-tap-private.h" /* TAP devices over socketpairs, with the MAC a test chooses */
 #include "test-store-util.h"
 #include "serval-tls.h"
 #include "link-test-util.h"
@@ -934,6 +937,62 @@ test_join_refused (Fixture *f, gconstpointer data)
   g_assert_cmpint (serval_client_get_state (bob), ==, SERVAL_CLIENT_STATE_ONLINE);
 }
 
+/* Joins @vlan through a TAP device over a socketpair, with MAC @mac. */
+static ServalClientVlan *
+client_join_mac (Fixture *f, ServalClient *client, const char *vlan, const guint8 mac[6], GError **error)
+{
+  g_autoptr(ServalTap) tap = NULL;
+  Result r = { 0 };
+  int sv[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), ==, 0);
+  tap = serval_tap_new_for_socket (sv[0], "tsession0", mac, 1500, FALSE);
+  close (sv[1]); /* nothing comes from the device */
+  serval_client_join_async (client, vlan, tap, NULL, NULL, NULL, join_cb, &r);
+  WAIT_UNTIL (f, r.done);
+  if (r.error != NULL)
+    g_propagate_error (error, r.error);
+  return r.object;
+}
+
+/* The MAC a member joins with is its own: another user may not join with
+ * it (the switch would drop her frames from it anyway), the same user's
+ * new session may (a client that reconnected before its old session
+ * ended), and the server's switch has it pinned. */
+static void
+test_join_mac_taken (Fixture *f, gconstpointer data)
+{
+  static const guint8 mac[6] = { 0x02, 0x5e, 0x00, 0x00, 0x00, 0x11 };
+  ServalServer *server = f->nodes[0].server;
+  guint32 red = vlan_tag (&f->nodes[0], "red");
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  ServalClient *alice2 = client_online (f, "alice", "alice-pw");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalClientVlan) ar = client_join_mac (f, alice, "red", mac, &error);
+  g_autoptr(ServalClientVlan) ar2 = NULL;
+  ServalSwitchPort *pinned;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (ar);
+  pinned = serval_switch_pinned_port (serval_server_get_switch (server), red, mac);
+  g_assert_nonnull (pinned);
+
+  g_assert_null (client_join_mac (f, bob, "red", mac, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_assert_nonnull (strstr (error->message, "02:5e:00:00:00:11"));
+  g_clear_error (&error);
+  g_assert_cmpuint (serval_switch_vlan_n_ports (serval_server_get_switch (server), red), ==, 1);
+  g_assert_true (serval_switch_pinned_port (serval_server_get_switch (server), red, mac) == pinned);
+  g_assert_cmpint (serval_client_get_state (bob), ==, SERVAL_CLIENT_STATE_ONLINE);
+
+  ar2 = client_join_mac (f, alice2, "red", mac, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ar2);
+  g_assert_cmpuint (serval_switch_vlan_n_ports (serval_server_get_switch (server), red), ==, 2);
+  g_assert_true (serval_switch_pinned_port (serval_server_get_switch (server), red, mac) != pinned);
+}
+
 /* The server goes away and comes back on the same port and data directory:
  * the clients reconnect and rejoin with no call from the test, and their
  * VLAN objects carry frames again. */
@@ -1059,6 +1118,7 @@ main (int argc, char **argv)
   g_test_add ("/session/admin", Fixture, NULL, setup, test_admin, teardown);
   g_test_add ("/session/admin-refused", Fixture, NULL, setup, test_admin_refused, teardown);
   g_test_add ("/session/join-refused", Fixture, NULL, setup, test_join_refused, teardown);
+  g_test_add ("/session/join-mac-taken", Fixture, NULL, setup, test_join_mac_taken, teardown);
   g_test_add ("/session/reconnect", Fixture, NULL, setup, test_reconnect, teardown);
   g_test_add ("/session/failover", Fixture, NULL, setup, test_failover, teardown);
   g_test_add ("/session/login-deadline", Fixture, GUINT_TO_POINTER (1), setup, test_login_deadline, teardown);

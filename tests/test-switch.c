@@ -580,6 +580,299 @@ test_trunk_mac_limits (Fixture *f, gconstpointer data)
   g_assert_true (serval_switch_lookup (f->sw, 1, mac) == f->port[1]);
 }
 
+/* --- Members that attack the others (issue 13) ------------------------------ */
+
+/* A random MAC for every frame: each is unknown, so each is flooded. */
+static ServalSwitchVerdict
+send_to_random (Fixture *f, guint port, guint src, guint n, gint64 now)
+{
+  return send_to_host (f, port, 1, 0x8000 + (n * 7919) % 0x7fff, src, now);
+}
+
+/* 59,000 frames/s to random MACs, the flood that raised everyone's round
+ * trip from 1.2 ms to 401 ms: with the default limits, a second of it
+ * reaches the others no more than a burst and a second of storm_pps. */
+static void
+test_unknown_unicast_storm (Fixture *f, gconstpointer data)
+{
+  ServalSwitchLimits limits;
+  guint ok = 0;
+
+  serval_switch_limits_init (&limits);
+  for (guint i = 0; i < 59000; i++)
+    ok += send_to_random (f, 0, 10, i, 10 * S + i * (S / 59000)) == SERVAL_SWITCH_FORWARDED;
+  g_test_message ("%u of 59000 flooded, port 1 got %u", ok, f->received[1]);
+  g_assert_cmpuint (ok, <=, limits.storm_burst + limits.storm_pps + 1);
+  g_assert_cmpuint (ok, >=, limits.storm_burst);
+  g_assert_cmpuint (f->received[1], ==, ok);
+  g_assert_cmpuint (serval_switch_get_stats (f->sw)->dropped[SERVAL_SWITCH_DROP_STORM], ==, 59000 - ok);
+
+  /* The others' own floods have their own buckets. */
+  g_assert_cmpint (send_to_random (f, 1, 11, 1, 11 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (send_from (f, 2, 1, BCAST, 12, 11 * S), ==, SERVAL_SWITCH_FORWARDED);
+}
+
+/* Unknown unicast and broadcast share the port's bucket; unicast to a
+ * known MAC does not touch it, and a trunk has none. */
+static void
+test_unknown_unicast_budget (Fixture *f, gconstpointer data)
+{
+  ServalSwitchLimits limits;
+  guint ok = 0;
+
+  teardown (f, NULL);
+  serval_switch_limits_init (&limits);
+  limits.storm_pps = 100;
+  limits.storm_burst = 50;
+  setup_limits (f, &limits);
+
+  for (guint i = 0; i < 80; i++)
+    ok += send_to_random (f, 0, 10, i, 10 * S) == SERVAL_SWITCH_FORWARDED;
+  g_assert_cmpuint (ok, ==, 50);
+  g_assert_cmpuint (f->received[1], ==, 50);
+  g_assert_cmpuint (f->received[2], ==, 50);
+  g_assert_cmpint (send_from (f, 0, 1, BCAST, 10, 10 * S), ==, SERVAL_SWITCH_DROP_STORM);
+
+  /* Host 11 answers: known now, its unicast goes through an empty bucket. */
+  send_to_host (f, 1, 1, 10, 11, 10 * S);
+  reset_counts (f);
+  for (guint i = 0; i < 100; i++)
+    g_assert_cmpint (send_to_host (f, 0, 1, 11, 10, 10 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[1], ==, 100);
+  g_assert_cmpuint (f->received[2], ==, 0);
+
+  /* 0.1 s later, 10 tokens are back, for either kind of flood. */
+  ok = 0;
+  for (guint i = 0; i < 20; i++)
+    ok += send_to_random (f, 0, 10, 100 + i, 10 * S + S / 10) == SERVAL_SWITCH_FORWARDED;
+  g_assert_cmpuint (ok, ==, 10);
+
+  /* A trunk carries the floods of a whole node, limited there. */
+  serval_switch_port_set_trunk (f->port[2], TRUE);
+  ok = 0;
+  for (guint i = 0; i < 80; i++)
+    ok += send_to_random (f, 2, 1000 + i, i, 20 * S) == SERVAL_SWITCH_FORWARDED;
+  g_assert_cmpuint (ok, ==, 80);
+}
+
+/* Ports 0, 1, 2 are alice's, bob's and carol's; port 3 joins VLAN 1 too. */
+static void
+owners_setup (Fixture *f)
+{
+  serval_switch_port_set_owner (f->sw, f->port[0], "alice");
+  serval_switch_port_set_owner (f->sw, f->port[1], "bob");
+  serval_switch_port_set_owner (f->sw, f->port[2], "carol");
+  serval_switch_port_join (f->sw, f->port[3], 1);
+}
+
+/* Carol takes over bob's MAC with one frame, and alice's traffic to bob
+ * would go to her: bob joined with host 11's MAC, pinned to his port. */
+static void
+test_mac_pinned (Fixture *f, gconstpointer data)
+{
+  guint8 bob[6];
+  const ServalSwitchStats *st = serval_switch_get_stats (f->sw);
+
+  owners_setup (f);
+  mac_of (bob, 11);
+  /* Carol sent from it before bob joined: the pin forgets that. */
+  send_to_host (f, 2, 1, 10, 11, 0);
+  g_assert_true (serval_switch_lookup (f->sw, 1, bob) == f->port[2]);
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[1], 1, bob));
+  g_assert_true (serval_switch_pinned_port (f->sw, 1, bob) == f->port[1]);
+  g_assert_null (serval_switch_lookup (f->sw, 1, bob));
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "carol", 1), ==, 0);
+  send_to_host (f, 1, 1, 10, 11, S);
+  g_assert_true (serval_switch_lookup (f->sw, 1, bob) == f->port[1]);
+
+  /* The attack: one frame from carol with bob's MAC as its source. */
+  reset_counts (f);
+  g_assert_cmpint (send_to_host (f, 2, 1, 10, 11, 2 * S), ==, SERVAL_SWITCH_DROP_MAC_PINNED);
+  g_assert_cmpint (send_from (f, 2, 1, BCAST, 11, 2 * S), ==, SERVAL_SWITCH_DROP_MAC_PINNED);
+  g_assert_true (serval_switch_lookup (f->sw, 1, bob) == f->port[1]);
+  g_assert_cmpuint (f->received[0] + f->received[1], ==, 0);
+  /* ...so alice's frames to bob still go to bob alone. */
+  g_assert_cmpint (send_to_host (f, 0, 1, 11, 10, 2 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[1], ==, 1);
+  g_assert_cmpuint (f->received[2], ==, 0);
+  g_assert_cmpuint (st->dropped[SERVAL_SWITCH_DROP_MAC_PINNED], ==, 2);
+  g_assert_cmpstr (serval_switch_verdict_to_string (SERVAL_SWITCH_DROP_MAC_PINNED), ==, "mac_pinned");
+  /* Carol's own frames still pass. */
+  g_assert_cmpint (send_to_host (f, 2, 1, 10, 12, 2 * S), ==, SERVAL_SWITCH_FORWARDED);
+
+  /* Nor can she join with it: the first member keeps it. */
+  g_assert_false (serval_switch_port_pin_mac (f->sw, f->port[2], 1, bob));
+  g_assert_true (serval_switch_pinned_port (f->sw, 1, bob) == f->port[1]);
+  g_assert_false (serval_switch_port_pin_mac (f->sw, f->port[2], 7, bob)); /* not a member */
+}
+
+/* The moves that are legitimate: a member that failed over to another
+ * node (its frames come through a trunk), a member that reconnected
+ * before its old session ended (a port of the same owner), and anyone
+ * after the owner left. */
+static void
+test_mac_pinned_moves (Fixture *f, gconstpointer data)
+{
+  guint8 bob[6], mac[6];
+
+  owners_setup (f);
+  mac_of (bob, 11);
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[1], 1, bob));
+  send_to_host (f, 1, 1, 10, 11, 0);
+
+  /* Through a trunk: bob is on another node now. */
+  serval_switch_port_set_trunk (f->port[2], TRUE);
+  g_assert_cmpint (send_to_host (f, 2, 1, 10, 11, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (serval_switch_lookup (f->sw, 1, bob) == f->port[2]);
+  /* ...and back on his port here. */
+  g_assert_cmpint (send_to_host (f, 1, 1, 10, 11, 2 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (serval_switch_lookup (f->sw, 1, bob) == f->port[1]);
+  serval_switch_port_set_trunk (f->port[2], FALSE);
+
+  /* Bob's new session, on port 3, takes the pin over from his old one. */
+  serval_switch_port_set_owner (f->sw, f->port[3], "bob");
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[3], 1, bob));
+  g_assert_true (serval_switch_pinned_port (f->sw, 1, bob) == f->port[3]);
+  g_assert_cmpint (send_to_host (f, 3, 1, 10, 11, 3 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (send_to_host (f, 1, 1, 10, 11, 3 * S), ==, SERVAL_SWITCH_DROP_MAC_PINNED);
+  /* The old session goes: the pin stays with the new one. */
+  serval_switch_remove_port (f->sw, f->port[1]);
+  f->port[1] = NULL;
+  g_assert_true (serval_switch_pinned_port (f->sw, 1, bob) == f->port[3]);
+  g_assert_cmpint (send_to_host (f, 2, 1, 10, 11, 4 * S), ==, SERVAL_SWITCH_DROP_MAC_PINNED);
+
+  /* One pin per port and VLAN: a second MAC replaces the first. */
+  mac_of (mac, 12);
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[0], 1, mac));
+  mac_of (mac, 13);
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[0], 1, mac));
+  g_assert_true (serval_switch_pinned_port (f->sw, 1, mac) == f->port[0]);
+  mac_of (mac, 12);
+  g_assert_null (serval_switch_pinned_port (f->sw, 1, mac));
+
+  /* Bob leaves the VLAN: his pin goes with him. */
+  serval_switch_port_leave (f->sw, f->port[3], 1);
+  g_assert_null (serval_switch_pinned_port (f->sw, 1, bob));
+  g_assert_cmpint (send_to_host (f, 2, 1, 10, 11, 5 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (serval_switch_lookup (f->sw, 1, bob) == f->port[2]);
+}
+
+/* A broadcast from mallory's MAC number @h of port @p. */
+static void
+mallory_frame (guint8 frame[60], guint p, guint h)
+{
+  make_frame (frame, BCAST, 0);
+  frame[8] = 0x4d;
+  frame[10] = p;
+  frame[11] = h;
+}
+
+/* One user with many sessions (66 ports of 256 MACs, past the VLAN's
+ * 16,384) cannot fill the VLAN's table: another user's member still learns. */
+static void
+test_owner_limit (Fixture *f, gconstpointer data)
+{
+  ServalSwitchLimits limits;
+  ServalSwitchPort *mine[66];
+  guint8 frame[60];
+  guint learned = 0;
+
+  serval_switch_limits_init (&limits);
+  g_assert_cmpuint (66 * limits.max_macs_per_port, >, limits.max_macs_per_vlan);
+  owners_setup (f);
+  for (guint p = 0; p < G_N_ELEMENTS (mine); p++)
+    {
+      mine[p] = serval_switch_add_port (f->sw, output_cb, f);
+      serval_switch_port_set_owner (f->sw, mine[p], "mallory");
+      serval_switch_port_join (f->sw, mine[p], 1);
+      for (guint h = 0; h < limits.max_macs_per_port; h++)
+        {
+          mallory_frame (frame, p, h);
+          learned += input (f->sw, mine[p], 1, frame, sizeof frame, (gint64) p * S) == SERVAL_SWITCH_FORWARDED;
+        }
+    }
+  g_test_message ("mallory learned %u MACs, the VLAN has %u", learned, serval_switch_n_macs (f->sw, 1));
+  g_assert_cmpuint (learned, ==, limits.max_macs_per_owner);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "mallory", 1), ==, limits.max_macs_per_owner);
+  g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), <, limits.max_macs_per_vlan);
+
+  /* Alice's member learns a full port's worth. */
+  for (guint h = 0; h < limits.max_macs_per_port; h++)
+    g_assert_cmpint (send_from (f, 0, 1, BCAST, 0x100 + h, 100 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "alice", 1), ==, limits.max_macs_per_port);
+
+  /* A MAC moving between two of mallory's ports is no new one for her. */
+  mallory_frame (frame, 0, 0);
+  g_assert_cmpint (input (f->sw, mine[65], 1, frame, sizeof frame, 100 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "mallory", 1), ==, limits.max_macs_per_owner);
+  /* Moving one of bob's to her port would be. */
+  send_from (f, 1, 1, BCAST, 0x200, 100 * S);
+  make_frame (frame, BCAST, 0x200);
+  g_assert_cmpint (input (f->sw, mine[1], 1, frame, sizeof frame, 100 * S), ==, SERVAL_SWITCH_DROP_MAC_LIMIT);
+
+  /* Her sessions go, her count with them. */
+  for (guint p = 0; p < G_N_ELEMENTS (mine); p++)
+    serval_switch_remove_port (f->sw, mine[p]);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "mallory", 1), ==, 0);
+  g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), ==, limits.max_macs_per_port + 1);
+}
+
+/* A member's pinned MAC is learned even in a full table, past every
+ * limit; an owner's count follows its ports through aging, forgetting
+ * and a change of owner. */
+static void
+test_owner_reserve (Fixture *f, gconstpointer data)
+{
+  ServalSwitchLimits limits;
+  guint8 mac[6];
+
+  teardown (f, NULL);
+  serval_switch_limits_init (&limits);
+  limits.max_macs_per_port = 4;
+  limits.max_macs_per_owner = 6;
+  limits.max_macs_per_vlan = 10;
+  setup_limits (f, &limits);
+  owners_setup (f);
+  serval_switch_port_set_owner (f->sw, f->port[3], "alice");
+
+  /* Alice fills her share over two ports, bob his port: the table is full. */
+  for (guint h = 0; h < 4; h++)
+    g_assert_cmpint (send_to_host (f, 0, 1, 500, 100 + h, 0), ==, SERVAL_SWITCH_FORWARDED);
+  for (guint h = 0; h < 2; h++)
+    g_assert_cmpint (send_to_host (f, 3, 1, 500, 200 + h, 0), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (send_to_host (f, 3, 1, 500, 202, 0), ==, SERVAL_SWITCH_DROP_MAC_LIMIT);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "alice", 1), ==, 6);
+  for (guint h = 0; h < 4; h++)
+    g_assert_cmpint (send_to_host (f, 1, 1, 500, 300 + h, 0), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), ==, 10);
+
+  /* Carol joins with host 400's MAC: it gets through; no other does. */
+  mac_of (mac, 400);
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[2], 1, mac));
+  g_assert_cmpint (send_to_host (f, 2, 1, 500, 401, S), ==, SERVAL_SWITCH_DROP_MAC_LIMIT);
+  g_assert_cmpint (send_to_host (f, 2, 1, 100, 400, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), ==, 11);
+  g_assert_true (serval_switch_lookup (f->sw, 1, mac) == f->port[2]);
+
+  /* Counts go down with forget, aging and leave, and move with the owner. */
+  mac_of (mac, 100);
+  g_assert_true (serval_switch_forget (f->sw, 1, mac));
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "alice", 1), ==, 5);
+  serval_switch_port_set_owner (f->sw, f->port[3], "dave");
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "alice", 1), ==, 3);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "dave", 1), ==, 2);
+  g_assert_cmpstr (serval_switch_port_get_owner (f->port[3]), ==, "dave");
+  serval_switch_port_leave (f->sw, f->port[3], 1);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "dave", 1), ==, 0);
+  send_to_host (f, 0, 1, 500, 101, 200 * S);                    /* alice's 101 stays fresh */
+  g_assert_cmpuint (serval_switch_age (f->sw, 400 * S), ==, 7); /* all but 101 */
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "alice", 1), ==, 1);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "bob", 1), ==, 0);
+  serval_switch_port_set_owner (f->sw, f->port[0], NULL);
+  g_assert_null (serval_switch_port_get_owner (f->port[0]));
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "alice", 1), ==, 0);
+}
+
 /* --- A cluster of three nodes ---------------------------------------------
  * Three switches, each with three local ports (0 and 1 in VLAN 1, 2 in
  * VLAN 2) and a trunk to each other node, in both VLANs. A trunk's output
@@ -873,6 +1166,40 @@ test_cluster_mac_move (Cluster *c, gconstpointer data)
   g_assert_cmpuint (c->crossings, ==, 1);
 }
 
+/* Pins in a cluster: host 10 joined on node A and is pinned there; it
+ * fails over to node B before A's old session ends. Its frames reach A
+ * through B's trunk and move its MAC there, while a spoofer on A is still
+ * refused. */
+static void
+test_cluster_pinned_failover (Cluster *c, gconstpointer data)
+{
+  Node *a = &c->node[0], *b = &c->node[1];
+  guint8 mac[6];
+
+  mac_of (mac, 10);
+  serval_switch_port_set_owner (a->sw, a->local[0], "ten");
+  serval_switch_port_set_owner (a->sw, a->local[1], "eleven");
+  g_assert_true (serval_switch_port_pin_mac (a->sw, a->local[0], 1, mac));
+  cluster_send (c, 0, 0, 1, BCAST, 10, 0);
+  cluster_send (c, 2, 1, 1, BCAST, 20, 0);
+
+  /* On B it joins with the same MAC: pinned there, learned on the trunk to
+   * A until then (the pin forgets that). */
+  serval_switch_port_set_owner (b->sw, b->local[0], "ten");
+  g_assert_true (serval_switch_port_pin_mac (b->sw, b->local[0], 1, mac));
+  g_assert_null (cluster_lookup (c, 1, 10));
+  g_assert_cmpint (cluster_send (c, 1, 0, 1, BCAST, 10, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (cluster_lookup (c, 0, 10) == a->trunk[1]);
+  g_assert_cmpuint (serval_switch_get_stats (a->sw)->dropped[SERVAL_SWITCH_DROP_MAC_PINNED], ==, 0);
+  cluster_reset (c);
+  g_assert_cmpint (cluster_send_to_host (c, 2, 1, 1, 10, 20, 2 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (b->received[0], ==, 1);
+
+  /* A's other member cannot take the MAC while the old session is there. */
+  g_assert_cmpint (cluster_send (c, 0, 1, 1, BCAST, 10, 3 * S), ==, SERVAL_SWITCH_DROP_MAC_PINNED);
+  g_assert_true (cluster_lookup (c, 0, 10) == a->trunk[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -894,9 +1221,16 @@ main (int argc, char **argv)
   ADD ("/engine/switch/trunk/split-horizon", test_trunk_split_horizon);
   ADD ("/engine/switch/trunk/storm", test_trunk_storm);
   ADD ("/engine/switch/trunk/mac-limits", test_trunk_mac_limits);
+  ADD ("/engine/switch/attack/unknown-unicast-storm", test_unknown_unicast_storm);
+  ADD ("/engine/switch/attack/unknown-unicast-budget", test_unknown_unicast_budget);
+  ADD ("/engine/switch/attack/mac-pinned", test_mac_pinned);
+  ADD ("/engine/switch/attack/mac-pinned-moves", test_mac_pinned_moves);
+  ADD ("/engine/switch/attack/owner-limit", test_owner_limit);
+  ADD ("/engine/switch/attack/owner-reserve", test_owner_reserve);
 #define ADD_CLUSTER(path, fn) g_test_add (path, Cluster, NULL, cluster_setup, fn, cluster_teardown)
   ADD_CLUSTER ("/engine/switch/cluster/broadcast", test_cluster_broadcast);
   ADD_CLUSTER ("/engine/switch/cluster/unicast", test_cluster_unicast);
   ADD_CLUSTER ("/engine/switch/cluster/mac-move", test_cluster_mac_move);
+  ADD_CLUSTER ("/engine/switch/cluster/pinned-failover", test_cluster_pinned_failover);
   return g_test_run ();
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Send or receive one raw Ethernet frame on an interface (AF_PACKET).
 
-  rawframe.py send IFACE DSTMAC ETHERTYPE PAYLOAD
+  rawframe.py send IFACE DSTMAC ETHERTYPE PAYLOAD [SRCMAC]
+                                                    SRCMAC: another source than IFACE's own
   rawframe.py recv IFACE ETHERTYPE PAYLOAD TIMEOUT   exit 0 if a matching frame arrived, 1 if not
 """
 import socket
@@ -18,7 +19,7 @@ def main(argv):
         iface, dst, etype, payload = argv[2], argv[3], int(argv[4], 0), argv[5].encode()
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         s.bind((iface, 0))
-        src = s.getsockname()[4][:6]
+        src = mac_bytes(argv[6]) if len(argv) >= 7 else s.getsockname()[4][:6]
         frame = mac_bytes(dst) + src + etype.to_bytes(2, "big") + payload
         frame += b"\0" * max(0, 60 - len(frame))
         s.send(frame)

@@ -1,6 +1,6 @@
 /* libFuzzer target: the switch's input path. The input is a script of
- * operations on four ports (join, leave, frame, age, remove and re-add)
- * with small limits so that every limit is reached. After each step the
+ * operations on four ports (join, leave, frame, age, remove and re-add,
+ * owner, pin) with small limits so that every limit is reached. After each step the
  * switch's invariants are checked. */
 #include "config.h"
 
@@ -32,6 +32,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   serval_switch_limits_init (&limits);
   limits.max_macs_per_port = 3;
   limits.max_macs_per_vlan = 5;
+  limits.max_macs_per_owner = 4;
   limits.aging_seconds = 2;
   limits.storm_pps = 10;
   limits.storm_burst = 4;
@@ -62,6 +63,21 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
           serval_switch_remove_port (sw, ports[p]);
           ports[p] = serval_switch_add_port (sw, output_cb, NULL);
           break;
+        case 5:
+          {
+            static const char *const owners[] = { NULL, "a", "b", "a" };
+
+            serval_switch_port_set_owner (sw, ports[p], owners[data[i - 1] >> 6]);
+          }
+          break;
+        case 6:
+          {
+            /* The MACs frames of the script are likely to have. */
+            const guint8 mac[6] = { data[i - 1], data[i - 1], data[i - 1], data[i - 1], data[i - 1], data[i - 1] };
+
+            serval_switch_port_pin_mac (sw, ports[p], vlan, mac);
+          }
+          break;
         default:
           {
             gsize len = i < size ? data[i] : 0;
@@ -81,8 +97,13 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
           }
           break;
         }
+      /* A pinned MAC is learned past the limits: one per port and VLAN. */
       for (guint32 v = 1; v <= 4; v++)
-        g_assert_cmpuint (serval_switch_n_macs (sw, v), <=, limits.max_macs_per_vlan);
+        {
+          g_assert_cmpuint (serval_switch_n_macs (sw, v), <=, limits.max_macs_per_vlan + 4);
+          g_assert_cmpuint (serval_switch_owner_n_macs (sw, "a", v), <=, limits.max_macs_per_owner + 4);
+          g_assert_cmpuint (serval_switch_owner_n_macs (sw, "b", v), <=, limits.max_macs_per_owner + 4);
+        }
     }
   serval_switch_free (sw);
   return 0;
