@@ -88,9 +88,9 @@ parse_messages (ServalLink *link, const guint8 *p, gsize avail)
       if (len > link->limits.max_message)
         {
           serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL,
-                                  _("%s announced a message of %" G_GSIZE_FORMAT " bytes; this link takes at "
-                                    "most %" G_GSIZE_FORMAT " now"),
-                                     link->peer, len, link->limits.max_message);
+                                  /* No G_GSIZE_FORMAT here: xgettext cuts the string at a macro. */
+                                  _("%s announced a message of %lu bytes; this link takes at most %lu now"),
+                                  link->peer, (unsigned long) len, (unsigned long) link->limits.max_message);
           return -1;
         }
       if (avail - used < SERVAL_LENGTH_PREFIX + len)

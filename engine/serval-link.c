@@ -402,8 +402,9 @@ check_queue (ServalLink *link)
   if (serval_link_get_queued (link) > link->limits.queue_limit)
     {
       serval_link_close_with (link, SERVAL_LINK_ERROR_TOO_SLOW,
-                              _("%s does not read what is sent to it (over %" G_GSIZE_FORMAT " KiB queued)"),
-                                 link->peer, link->limits.queue_limit / 1024);
+                              /* No G_GSIZE_FORMAT here: xgettext cuts the string at a macro. */
+                              _("%s does not read what is sent to it (over %lu KiB queued)"), link->peer,
+                              (unsigned long) (link->limits.queue_limit / 1024));
       return FALSE;
     }
   /* Compact when the sent part dominates. */
