@@ -30,6 +30,7 @@ static int opt_iterations;
 static int opt_token_lifetime = -1;
 static int opt_token_max_age = -1;
 static int opt_max_handshakes = 0;
+static int opt_max_failed_logins = 0;
 static int opt_login_timeout;
 static int opt_message_timeout;
 static int opt_max_unauthenticated;
@@ -50,6 +51,7 @@ static GOptionEntry entries[] = {
   { "keepalive", 0, 0, G_OPTION_ARG_INT, &opt_keepalive, "Seconds between pings; silent clients are dropped after three (default 5)", "SECONDS" },
   { "pbkdf2-iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "PBKDF2 iterations for new passwords (default 100000)", "N" },
   { "token-lifetime", 0, 0, G_OPTION_ARG_INT, &opt_token_lifetime, "Seconds a resume token given at login stays valid; 0 issues none and refuses all (default 604800, 7 days)", "SECONDS" },
+  { "max-failed-logins", 0, 0, G_OPTION_ARG_INT, &opt_max_failed_logins, "Password logins that failed or are being checked, per address (an IPv6 /64) and per user within a minute, past which further ones are refused or delayed (default 5)", "N" },
   { "max-handshakes-per-address", 0, 0, G_OPTION_ARG_INT, &opt_max_handshakes, "TLS handshakes under way from one address at most; new connections past it are closed at once (default 256)", "N" },
   { "login-timeout", 0, 0, G_OPTION_ARG_INT, &opt_login_timeout, "Seconds a client has to log in once its TLS handshake is done; then its link is closed, whatever it sends (default 30)", "SECONDS" },
   { "message-timeout", 0, 0, G_OPTION_ARG_INT, &opt_message_timeout, "Seconds a client that has not logged in may take to send a message it began (default 10)", "SECONDS" },
@@ -161,6 +163,8 @@ load_config (ServalServerConfig *config, GError **error)
         opt_iterations = g_key_file_get_integer (kf, "server", "pbkdf2-iterations", NULL);
       if (opt_token_lifetime < 0 && g_key_file_has_key (kf, "server", "token-lifetime", NULL))
         opt_token_lifetime = g_key_file_get_integer (kf, "server", "token-lifetime", NULL);
+      if (opt_max_failed_logins == 0)
+        opt_max_failed_logins = g_key_file_get_integer (kf, "server", "max-failed-logins", NULL);
       if (opt_max_handshakes == 0)
         opt_max_handshakes = g_key_file_get_integer (kf, "server", "max-handshakes-per-address", NULL);
       if (opt_token_max_age < 0 && g_key_file_has_key (kf, "server", "token-max-age", NULL))
@@ -213,6 +217,14 @@ load_config (ServalServerConfig *config, GError **error)
     }
   if (opt_token_max_age >= 0)
     config->token_max_age = opt_token_max_age;
+  if (opt_max_failed_logins < 0 || opt_max_failed_logins > 100000)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--max-failed-logins takes 1 to 100000; %d is out of range", opt_max_failed_logins);
+      return FALSE;
+    }
+  if (opt_max_failed_logins > 0)
+    config->max_failed_logins = opt_max_failed_logins;
   if (opt_max_handshakes < 0 || opt_max_handshakes > 100000)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,

@@ -37,7 +37,7 @@ trap cleanup EXIT
   2>>"$work/bench.log" >/dev/null || bail "serval-bench populate failed: $(tail -2 "$work/bench.log")"
 FP=$("$SERVER" --data-dir "$work/data" fingerprint) || bail "cannot read the server's fingerprint"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$SERVER" --data-dir "$work/data" --listen "127.0.0.1:$PORT" --keepalive 1 >"$work/server.log" 2>&1 &
+"$SERVER" --data-dir "$work/data" --listen "127.0.0.1:$PORT" --keepalive 1 --max-failed-logins 100000 --max-unauthenticated-per-address 100000 >"$work/server.log" 2>&1 &
 SPID=$!
 wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" \
   || bail "serval-server did not start: $(tail -3 "$work/server.log")"

@@ -97,7 +97,7 @@ server_n=0
 start_server() {
   stop_server
   server_n=$((server_n + 1))
-  "$SERVER" --data-dir "$data" --listen "$ADDR" >"$out/server.log.$server_n" 2>&1 &
+  "$SERVER" --data-dir "$data" --listen "$ADDR" --max-failed-logins 100000 --max-unauthenticated-per-address 100000 >"$out/server.log.$server_n" 2>&1 &
   SPID=$!
   wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" \
     || bail "serval-server did not start on $ADDR: $(tail -3 "$out/server.log.$server_n")"
