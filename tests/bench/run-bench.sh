@@ -165,7 +165,7 @@ if kinds.get("serval-1node") == "cluster" and kinds.get("serval-2node") == "clus
     L.append("| figure |%s one node | two nodes | two nodes ÷ one node |" % (" no cluster |" if one else ""))
     L.append("|---|%s---|---|---|" % ("---|" if one else ""))
     for name, m, fmt in (("TCP Gbit/s", "tcp_gbps", "%.2f"), ("RTT avg µs", "rtt_avg_us", "%.0f"),
-                         ("RTT p99 µs", "rtt_p99_us", "%.0f"), ("64-byte kpps", "udp64_kpps", "%.0f"),
+                         ("RTT p50 µs", "rtt_p50_us", "%.0f"), ("RTT p99 µs", "rtt_p99_us", "%.0f"), ("64-byte kpps", "udp64_kpps", "%.0f"),
                          ("64-byte kpps, 4 MiB buffer", "udp64_bigbuf_kpps", "%.0f"),
                          ("server CPU s/GB", "server_cpu_s_per_gb", "%.2f")):
         L.append("| %s |%s %s | %s | %s× |" % (name, (" " + cell("serval-tls", m, fmt) + " |") if one else "",
@@ -634,6 +634,7 @@ v = sorted(float(x) * 1000 for x in re.findall(r"time=([0-9.]+)", open("%s/ping-
 if v:
     put("rtt_avg_us", statistics.mean(v), "%.1f")
     put("rtt_mdev_us", statistics.pstdev(v), "%.1f")
+    put("rtt_p50_us", statistics.median(v), "%.1f")
     put("rtt_p99_us", v[min(len(v) - 1, int(0.99 * len(v)))], "%.1f")
     put("rtt_replies", len(v), "%d")
 else:
