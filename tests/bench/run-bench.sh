@@ -168,9 +168,11 @@ if kinds.get("serval-1node") == "cluster" and kinds.get("serval-2node") == "clus
                          ("RTT p50 µs", "rtt_p50_us", "%.0f"), ("RTT p99 µs", "rtt_p99_us", "%.0f"), ("64-byte kpps", "udp64_kpps", "%.0f"),
                          ("64-byte kpps, 4 MiB buffer", "udp64_bigbuf_kpps", "%.0f"),
                          ("server CPU s/GB", "server_cpu_s_per_gb", "%.2f")):
-        L.append("| %s |%s %s | %s | %s× |" % (name, (" " + cell("serval-tls", m, fmt) + " |") if one else "",
-                 cell("serval-1node", m, fmt), cell("serval-2node", m, fmt),
-                 ratio(med("serval-2node", m), med("serval-1node", m))))
+        if med("serval-1node", m) is None and med("serval-2node", m) is None:
+            continue   # a test not run (UDP_BIGBUF=0)
+        q = ratio(med("serval-2node", m), med("serval-1node", m))
+        L.append("| %s |%s %s | %s | %s |" % (name, (" " + cell("serval-tls", m, fmt) + " |") if one else "",
+                 cell("serval-1node", m, fmt), cell("serval-2node", m, fmt), q + "×" if q != "-" else q))
 L.append("\n## Conditions\n")
 L.append("- Machine: %s; load (uptime) at the start, at each round and at the end:" % machine)
 for l in open(out + "/load.tsv"):
