@@ -3,7 +3,8 @@
 # medians.tsv (written by run-bench.sh), tab-separated, one path a line:
 #   label kind tcp min max kpps min max rtt_avg min max rtt_p99 min max cpu_s_per_gb min max
 #   kpps_4mib min max (the 64-byte test with a 4 MiB socket buffer; "-" where it did not run)
-# kind is core (direct, routed), floor (bench-relay), serval or peer; "-" marks a figure the path lacks.
+# kind is core (direct, routed), floor (bench-relay), serval, cluster (Serval on one node or two of a
+# cluster) or peer; "-" marks a figure the path lacks.
 if (!exists("subtitle")) subtitle = ""
 set datafile separator "\t"
 set datafile missing "-"
@@ -18,7 +19,8 @@ set border 3
 set bmargin 7
 stats data using 0 nooutput
 set xrange [-0.6:STATS_records - 0.4]
-color(k) = (k eq "serval") ? 0x1f6fb4 : (k eq "peer") ? 0xd08c2c : (k eq "floor") ? 0x4a9a5a : 0x7a7a7a
+color(k) = (k eq "serval") ? 0x1f6fb4 : (k eq "cluster") ? 0x6aa6d8 : (k eq "peer") ? 0xd08c2c : \
+           (k eq "floor") ? 0x4a9a5a : 0x7a7a7a
 has(c) = valid(c) ? column(c) : NaN
 # the median as a label above the bar and its error bar, with one significant decimal below 10, none above
 lab(v) = (v != v) ? "" : (v < 1) ? sprintf("%.2f", v) : (v < 10) ? sprintf("%.1f", v) : sprintf("%.0f", v)

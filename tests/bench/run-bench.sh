@@ -7,6 +7,8 @@
 #   floor       bench-relay, a plain relay in user space with no crypto, over UDP and over
 #   floor-tcp   TCP (the yardsticks)
 #   serval-T    Serval over each transport T in SERVAL_TRANSPORTS
+#   serval-1node  a cluster of two nodes and one etcd member: both clients on node 1
+#   serval-2node  the same cluster, c1 on node 1 and c2 on node 2 (one node-to-node hop)
 #   peers       SoftEther's Virtual Hub (defaults; UDP acceleration off), OpenVPN 2.6 TAP
 #               client-to-client (UDP; TCP), tinc 1.0 switch mode, n2n supernode relay
 # Figures per path and round: iperf3 TCP Gbit/s (1 stream), iperf3 UDP 64-byte packets
@@ -24,6 +26,7 @@
 #   SERVAL_SERVER_W/SERVALCTL_W if set (e.g. a baseline build) with the environment
 #   SERVAL_ENV_W (e.g. "SERVAL_TAP_OFFLOAD=0"), labelled SERVAL_LABEL_W.
 #   FLOOR [1]: 0 leaves the yardsticks out; BENCH_RELAY [build/tests/bench/bench-relay]
+#   CLUSTER [1]: 0 leaves the two cluster paths out (they need etcd: apt-get install etcd-server)
 #   UDP_BIGBUF [1]: the 64-byte test once more with a 4 MiB socket buffer (iperf3 -w 4M); 0 skips it
 #   QUICK=1 for CI: REPS=1 T_TCP=2 T_UDP=1 PINGN=100 PEERS=none unless set
 #   PROFILE=1 samples each Serval server and both clients with perf during round 1's TCP test
@@ -34,12 +37,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/tests/e2e/lib.sh"
 . "$here/peers/peers.sh"
+. "$top/tests/etcd/lib-etcd.sh"
 
 if [ "${QUICK:-0}" = 1 ]; then
   REPS=${REPS:-1} T_TCP=${T_TCP:-2} T_UDP=${T_UDP:-1} PINGN=${PINGN:-100} PEERS=${PEERS:-none}
 fi
 REPS=${REPS:-3} T_TCP=${T_TCP:-10} T_UDP=${T_UDP:-5} PINGN=${PINGN:-500} PINGI=${PINGI:-0.002}
 UDP_BIGBUF=${UDP_BIGBUF:-1}
+CLUSTER=${CLUSTER:-1}
 PEERS=${PEERS:-all}
 [ "$PEERS" = all ] && PEERS=$ALL_PEERS
 [ "$PEERS" = none ] && PEERS=""
@@ -149,6 +154,25 @@ for s, _, _, slabel in [x for x in measured if x[1] == "serval"]:
                ("server CPU ≤ 1.5 s/GB", "server_cpu_s_per_gb", lambda x: x <= 1.5)]
     L.append("\nIssue 4's targets: " + "; ".join("%s: %s" % (n, "-" if med(s, m) is None else
              ("met" if ok(med(s, m)) else "not met")) for n, m, ok in targets) + ".")
+kinds = {x[0]: x[1] for x in measured}
+if kinds.get("serval-1node") == "cluster" and kinds.get("serval-2node") == "cluster":
+    L.append("\n## A node-to-node hop (cluster)\n")
+    L.append("Two clients on one node of a two-node cluster against one client on each node, so that every frame "
+             "crosses the link between the nodes (TLS 1.3) once; medians of the same rounds. Server CPU is both nodes' "
+             "on both paths. The hop's cost is two nodes' figure divided by one node's%s.\n" %
+             (" (the single server with no cluster, Serval over TLS, for reference)" if "serval-tls" in kinds else ""))
+    one = "serval-tls" in kinds
+    L.append("| figure |%s one node | two nodes | two nodes ÷ one node |" % (" no cluster |" if one else ""))
+    L.append("|---|%s---|---|---|" % ("---|" if one else ""))
+    for name, m, fmt in (("TCP Gbit/s", "tcp_gbps", "%.2f"), ("RTT avg µs", "rtt_avg_us", "%.0f"),
+                         ("RTT p50 µs", "rtt_p50_us", "%.0f"), ("RTT p99 µs", "rtt_p99_us", "%.0f"), ("64-byte kpps", "udp64_kpps", "%.0f"),
+                         ("64-byte kpps, 4 MiB buffer", "udp64_bigbuf_kpps", "%.0f"),
+                         ("server CPU s/GB", "server_cpu_s_per_gb", "%.2f")):
+        if med("serval-1node", m) is None and med("serval-2node", m) is None:
+            continue   # a test not run (UDP_BIGBUF=0)
+        q = ratio(med("serval-2node", m), med("serval-1node", m))
+        L.append("| %s |%s %s | %s | %s |" % (name, (" " + cell("serval-tls", m, fmt) + " |") if one else "",
+                 cell("serval-1node", m, fmt), cell("serval-2node", m, fmt), q + "×" if q != "-" else q))
 L.append("\n## Conditions\n")
 L.append("- Machine: %s; load (uptime) at the start, at each round and at the end:" % machine)
 for l in open(out + "/load.tsv"):
@@ -167,6 +191,10 @@ if drops:
     L.append("- Frames the Serval server dropped during each test (median, from its /metrics; the inner TCP "
              "retransmits what is dropped): " + "; ".join(drops) + ".")
 tapd = ["%s %.0f" % (p, med(p, "c1_tap_tx_dropped_tcp")) for p, *_ in measured if med(p, "c1_tap_tx_dropped_tcp") is not None]
+hop = ["%s %.0f" % (p, med(p, "hop_frames_tcp")) for p, *_ in measured if med(p, "hop_frames_tcp") is not None]
+if hop:
+    L.append("- Frames the cluster's nodes sent each other during each TCP test (median; the hop is really "
+             "crossed on two nodes, never on one): " + "; ".join(hop) + ".")
 if tapd:
     L.append("- Frames c1's kernel dropped at the tunnel's device during each TCP test, its queue full (median): "
              + "; ".join(tapd) + ".")
@@ -182,7 +210,8 @@ if broken:
 open(out + "/summary.md", "w").write("\n".join(L) + "\n")
 
 short = {"direct": "direct", "routed": "routed", "floor": "UDP relay (yardstick)", "floor-tcp": "TCP relay (yardstick)", "softether": "SoftEther default", "softether-tcp": "SoftEther TCP-only",
-         "ovpn-udp": "OpenVPN UDP", "ovpn-tcp": "OpenVPN TCP", "tinc": "tinc", "n2n": "n2n"}
+         "ovpn-udp": "OpenVPN UDP", "ovpn-tcp": "OpenVPN TCP", "tinc": "tinc", "n2n": "n2n",
+         "serval-1node": "Serval, 1 node", "serval-2node": "Serval, 2 nodes (hop)"}
 # the columns plot-bench.gp reads, in its order
 plotted = ("tcp_gbps", "udp64_kpps", "rtt_avg_us", "rtt_p99_us", "server_cpu_s_per_gb", "udp64_bigbuf_kpps")
 with open(out + "/medians.tsv", "w") as f:
@@ -248,9 +277,11 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- topology
 P=sb$$
-SRV=$P-srv C1=$P-c1 C2=$P-c2 D1=$P-d1 D2=$P-d2 R1=$P-r1 RS=$P-rs R2=$P-r2
+SRV=$P-srv C1=$P-c1 C2=$P-c2 D1=$P-d1 D2=$P-d2 R1=$P-r1 RS=$P-rs R2=$P-r2 N1=$P-n1 N2=$P-n2
 SRV_IP1=10.232.1.1 SRV_IP2=10.232.2.1
-for ns in $SRV $C1 $C2 $D1 $D2 $R1 $RS $R2; do
+NODES=""
+[ "$CLUSTER" = 1 ] && NODES="$N1 $N2"
+for ns in $SRV $C1 $C2 $D1 $D2 $R1 $RS $R2 $NODES; do
   make_ns "$ns"
   in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 done
@@ -265,18 +296,32 @@ link_ns "$RS" 10.233.2.1/24 "$R2" 10.233.2.2/24 "${P}s"
 in_ns "$RS" sysctl -qw net.ipv4.ip_forward=1
 in_ns "$R1" ip route add 10.233.2.0/24 via 10.233.1.1
 in_ns "$R2" ip route add 10.233.1.0/24 via 10.233.2.1
+# The cluster's two node namespaces, linked to each other (10.234.0.0/24, etcd runs in
+# n1 there), c1 to n1, c2 to n1 and to n2; no forwarding in either.
+if [ "$CLUSTER" = 1 ]; then
+  link_ns "$N1" 10.234.0.1/24 "$N2" 10.234.0.2/24 "${P}n"
+  link_ns "$N1" 10.234.1.1/24 "$C1" 10.234.1.2/24 "${P}e"
+  link_ns "$N1" 10.234.2.1/24 "$C2" 10.234.2.2/24 "${P}f"
+  link_ns "$N2" 10.234.3.1/24 "$C2" 10.234.3.2/24 "${P}g"
+  for ns in $NODES; do in_ns "$ns" sysctl -qw net.ipv4.ip_forward=0; done
+fi
 overlay() { in_ns "$1" ip addr add "$2" dev "$3" && in_ns "$1" ip link set "$3" up; }
 
 isolated() {
-  [ "$(in_ns "$SRV" sysctl -n net.ipv4.ip_forward)" = 0 ] || { info "the server namespace forwards IP"; return 1; }
-  if in_ns "$C1" ping -c 1 -W 1 10.232.2.2 > /dev/null 2>&1; then info "c1 reaches c2 directly"; return 1; fi
+  local ns a
+  for ns in $SRV $NODES; do
+    [ "$(in_ns "$ns" sysctl -n net.ipv4.ip_forward)" = 0 ] || { info "the server namespace $ns forwards IP"; return 1; }
+  done
+  for a in 10.232.2.2 ${NODES:+10.234.2.2 10.234.3.2}; do
+    if in_ns "$C1" ping -c 1 -W 1 "$a" > /dev/null 2>&1; then info "c1 reaches c2 ($a) directly"; return 1; fi
+  done
 }
 isolated || die "c1 reaches c2 without a tunnel: the topology is wrong"
 info "c1 cannot reach c2 except through a tunnel (checked)"
 
 # Path table: source and destination namespace, destination address and device,
 # server daemon, client daemons, the namespace and devices the relay crosses.
-declare -A PATH_SRC PATH_DST PATH_KIND PATH_STATUS PATH_RELAY PATH_INDEX
+declare -A PATH_SRC PATH_DST PATH_KIND PATH_STATUS PATH_RELAY PATH_METRICS
 PATHS=""
 add_path() { # add_path NAME KIND SRC DST IP DEV SERVERD "CLIENTDS" RELAY LABEL
   PATHS="$PATHS $1"; PATH_KIND[$1]=$2 PATH_SRC[$1]=$3 PATH_DST[$1]=$4 PATH_IP[$1]=$5 PATH_DEV[$1]=$6
@@ -316,7 +361,7 @@ i=0
 for t in $SERVAL_TRANSPORTS; do
   add_path serval-$t serval "$C1" "$C2" 192.168.$((80 + i)).2 sv-$t serval-$t-srv "serval-$t-c1 serval-$t-c2" \
     "$SRV ${P}aa ${P}ba" "$(label_of "$t")"
-  PATH_INDEX[serval-$t]=$i
+  PATH_METRICS[serval-$t]=$SRV:$((9465 + i))
   if serval_start "$t" $i; then info "serval-$t: clients up"
   else PATH_STATUS[serval-$t]="did not come up"; broken "Serval over $t did not come up (see $W/serval-$t-*.log)"; fi
   i=$((i + 1))
@@ -346,6 +391,69 @@ floor_start() { # floor_start PATH udp|tcp NET PORT
 if [ "${FLOOR:-1}" = 1 ]; then
   floor_start floor udp 79 7399
   floor_start floor-tcp tcp 78 7398
+fi
+
+# ---------------------------------------------------------------- a cluster of two nodes
+# serval-1node and serval-2node (issue 12): one cluster of two nodes whose users and
+# VLANs live in one etcd member (in n1's namespace; not on the frames' way). On
+# serval-1node both clients log in to node 1 (VLAN lan1), on serval-2node c1's client
+# logs in to node 1 and c2's to node 2 (VLAN lan2), so that every frame crosses the
+# link between the nodes (TLS 1.3, as a client's) once. Server CPU is both nodes' on
+# both paths: the same cluster, so what the hop adds shows in the ratio.
+cluster_start() {
+  local d=$W/cluster etcd fp u n
+  mkdir -p "$d/n1" "$d/n2" "$d/etcd" || return 1
+  ETCD_N=1 ETCD_HOST=10.234.0.1 ETCD_DIR=$d/etcd ETCD_NS=$N1 ETCD_BASE=$((21000 + ($$ % 1500) * 16))
+  etcd_member_start 0
+  wait_for 20 etcd_healthy 0 || { info "etcd did not become healthy: $(tail -3 "$d/etcd/m0.log" 2>/dev/null)"; return 1; }
+  etcd=$(etcd_endpoints)
+  cl() { in_ns "$N1" "$top_server" --etcd "$etcd" --data-dir "$d/n1" "$@" > /dev/null; }
+  for n in 1 2; do
+    cl vlan add lan$n || return 1
+    for u in a$n b$n; do
+      echo "bench-$u-$$" > "$d/$u.pw"
+      cl user add "$u" < "$d/$u.pw" && cl user grant "$u" lan$n || return 1
+    done
+  done
+  # Every node of a cluster has the same certificate and key.
+  fp=$(in_ns "$N1" "$top_server" --data-dir "$d/n1" fingerprint) && cp "$d/n1/cert.pem" "$d/n1/key.pem" "$d/n2/" || return 1
+  for n in 1 2; do
+    spawn cluster-n$n "$P-n$n" "$top_server" --etcd "$etcd" --data-dir "$d/n$n" --node n$n --listen 0.0.0.0:$((7474 + n)) \
+      --advertise 10.234.0.$n:$((7474 + n)) --http 127.0.0.1:$((9474 + n))
+    wait_for 10 in_ns "$P-n$n" bash -c "exec 3<>/dev/tcp/10.234.0.$n/$((7474 + n))" || return 1
+  done
+  if ! wait_for 10 grep -q "Linked to node" "$W/cluster-n1.log" || ! wait_for 10 grep -q "Linked to node" "$W/cluster-n2.log"; then
+    info "the nodes did not link (see $W/cluster-n*.log)"
+    return 1
+  fi
+  # client NAME NS SERVER USER VLAN TAP
+  client() {
+    spawn "$1" "$2" "$top_ctl" --server "$3" --user "$4" --password-file "$d/$4.pw" --fingerprint "$fp" up --vlan "$5" --tap "$6"
+  }
+  client serval-1node-c1 "$C1" 10.234.1.1:7475 a1 lan1 sv-1node
+  client serval-1node-c2 "$C2" 10.234.2.1:7475 b1 lan1 sv-1node
+  client serval-2node-c1 "$C1" 10.234.1.1:7475 a2 lan2 sv-2node
+  client serval-2node-c2 "$C2" 10.234.3.1:7476 b2 lan2 sv-2node
+  for n in 1node 2node; do
+    for u in c1 c2; do wait_for 15 grep -q "sv-$n up" "$W/serval-$n-$u.log" || return 1; done
+  done
+  overlay "$C1" 192.168.76.1/24 sv-1node && overlay "$C2" 192.168.76.2/24 sv-1node &&
+    overlay "$C1" 192.168.77.1/24 sv-2node && overlay "$C2" 192.168.77.2/24 sv-2node
+}
+if [ "$CLUSTER" = 1 ]; then
+  add_path serval-1node cluster "$C1" "$C2" 192.168.76.2 sv-1node "cluster-n1 cluster-n2" \
+    "serval-1node-c1 serval-1node-c2" "$N1 ${P}ea ${P}fa" "Serval cluster, both clients on node 1"
+  add_path serval-2node cluster "$C1" "$C2" 192.168.77.2 sv-2node "cluster-n1 cluster-n2" \
+    "serval-2node-c1 serval-2node-c2" "$N1 ${P}ea ${P}na" "Serval cluster, clients on nodes 1 and 2 (one node-to-node hop)"
+  PATH_METRICS[serval-1node]="$N1:9475 $N2:9476" PATH_METRICS[serval-2node]="$N1:9475 $N2:9476"
+  if ! command -v etcd > /dev/null; then
+    PATH_STATUS[serval-1node]="etcd not installed" PATH_STATUS[serval-2node]="etcd not installed"
+    broken "the cluster paths need etcd: apt-get install etcd-server (CLUSTER=0 leaves them out)"
+  elif cluster_start; then info "serval-1node, serval-2node: the nodes are linked, the clients up"
+  else
+    PATH_STATUS[serval-1node]="did not come up" PATH_STATUS[serval-2node]="did not come up"
+    broken "the Serval cluster did not come up (see $W/cluster-*.log, $W/serval-?node-*.log, $W/cluster/etcd)"
+  fi
 fi
 
 # ---------------------------------------------------------------- peers
@@ -401,17 +509,25 @@ relay_pkts() { # packets the relay namespace received on its two links
   echo $t
 }
 
-# server_drops PATH: the frames a Serval server did not forward so far, all reasons
-# (from its /metrics); empty for other paths
-server_drops() {
-  [ "${PATH_KIND[$1]}" = serval ] || return 0
-  local port=$((9465 + ${PATH_INDEX[$1]}))
-  in_ns "$SRV" python3 -c '
-import sys, urllib.request
+# metrics_sum PATH REGEX: the sum of the series matching REGEX in the /metrics of the
+# path's Serval servers (PATH_METRICS: NS:PORT ...); empty for other paths
+metrics_sum() {
+  [ -n "${PATH_METRICS[$1]:-}" ] || return 0
+  local m n t=0
+  for m in ${PATH_METRICS[$1]}; do
+    n=$(in_ns "${m%%:*}" python3 -c '
+import re, sys, urllib.request
 text = urllib.request.urlopen(sys.argv[1], timeout=2).read().decode()
-print(sum(int(float(l.split()[-1])) for l in text.splitlines() if l.startswith("serval_frames_dropped_total")))
-' "http://127.0.0.1:$port/metrics" 2>> "$W/metrics.err"
+print(sum(int(float(l.split()[-1])) for l in text.splitlines() if re.match(sys.argv[2], l)))
+' "http://127.0.0.1:${m#*:}/metrics" "$2" 2>> "$W/metrics.err") || return 0
+    t=$((t + n))
+  done
+  echo $t
 }
+# server_drops PATH: the frames the path's Serval servers did not forward so far, all reasons
+server_drops() { metrics_sum "$1" serval_frames_dropped_total; }
+# hop_frames PATH: the frames the path's Serval servers sent to another node so far
+hop_frames() { metrics_sum "$1" 'serval_node_link_frames_total.*direction="out"'; }
 # tap_drops PATH: frames c1's kernel dropped because the tunnel's device queue was full
 # (the tunnel program did not read them in time); empty for the kernel paths
 tap_drops() {
@@ -430,19 +546,19 @@ udp64() {
 }
 measure() { # measure PATH ROUND
   local p=$1 r=$2 src=${PATH_SRC[$1]} dst=${PATH_DST[$1]} ip=${PATH_IP[$1]} s0 s1 c0 c1 b0 b1 x0 x1 rx0 rx1
-  local d0 d1 d2 d3 q0 q1
+  local d0 d1 d2 d3 q0 q1 h0 h1
   in_ns "$src" ping -c 5 -i 0.05 -W 1 "$ip" > /dev/null 2>&1   # warm up: ARP, MAC learning, keys
-  d0=$(server_drops "$p") q0=$(tap_drops "$p")
+  d0=$(server_drops "$p") q0=$(tap_drops "$p") h0=$(hop_frames "$p")
   # TCP, one stream, with the server's CPU time around it
   iperf_server "$dst" 5201
   local perf_pids="" role
-  if [ "${PROFILE:-0}" = 1 ] && [ "$r" = 1 ] && [ "${PATH_KIND[$p]}" = serval ]; then
-    # Where the time of the server, the sending client (c1) and the receiving
-    # client (c2) goes during the TCP test (cpu-clock sampling: hardware
-    # counters are not available on every machine).
-    for role in srv c1 c2; do
-      perf record -q -e cpu-clock -F 2000 -g -p "${DPID[$p-$role]}" -o "$W/perf-$p-$role.data" \
-        -- sleep "$T_TCP" > "$W/perf-$p-$role.log" 2>&1 &
+  if [ "${PROFILE:-0}" = 1 ] && [ "$r" = 1 ] && [ -n "${PATH_METRICS[$p]:-}" ]; then
+    # Where the time of the servers (srv, or each node), the sending client (c1)
+    # and the receiving client (c2) goes during the TCP test (cpu-clock sampling:
+    # hardware counters are not available on every machine).
+    for role in ${PATH_SRVD[$p]} ${PATH_CLID[$p]}; do
+      perf record -q -e cpu-clock -F 2000 -g -p "${DPID[$role]}" -o "$W/perf-$role.data" \
+        -- sleep "$T_TCP" > "$W/perf-$role.log" 2>&1 &
       perf_pids="$perf_pids $!"
     done
   fi
@@ -453,16 +569,16 @@ measure() { # measure PATH ROUND
   iperf_done "$dst"
   if [ -n "$perf_pids" ]; then
     wait $perf_pids
-    for role in srv c1 c2; do
-      perf report -i "$W/perf-$p-$role.data" --stdio --no-children --sort dso,symbol 2> /dev/null |
-        grep -E '^ +[0-9.]+%' | head -40 > "$out/profile-$p-$role.txt"
-      perf report -i "$W/perf-$p-$role.data" --stdio --no-children --sort dso 2> /dev/null |
-        grep -E '^ +[0-9.]+%' > "$out/profile-$p-$role-by-library.txt"
-      [ -s "$out/profile-$p-$role.txt" ] && info "$role profile of $p: $out/profile-$p-$role.txt" ||
-        info "perf recorded nothing for $p-$role (see $W/perf-$p-$role.log)"
+    for role in ${PATH_SRVD[$p]} ${PATH_CLID[$p]}; do
+      perf report -i "$W/perf-$role.data" --stdio --no-children --sort dso,symbol 2> /dev/null |
+        grep -E '^ +[0-9.]+%' | head -40 > "$out/profile-$role.txt"
+      perf report -i "$W/perf-$role.data" --stdio --no-children --sort dso 2> /dev/null |
+        grep -E '^ +[0-9.]+%' > "$out/profile-$role-by-library.txt"
+      [ -s "$out/profile-$role.txt" ] && info "profile of $role: $out/profile-$role.txt" ||
+        info "perf recorded nothing for $role (see $W/perf-$role.log)"
     done
   fi
-  d1=$(server_drops "$p") q1=$(tap_drops "$p")
+  d1=$(server_drops "$p") q1=$(tap_drops "$p") h1=$(hop_frames "$p")
   # UDP, 64-byte payloads, as fast as the sender can
   rx0=$(in_ns "$dst" cat "/sys/class/net/${PATH_DEV[$p]}/statistics/rx_packets")
   udp64 udp
@@ -520,6 +636,7 @@ v = sorted(float(x) * 1000 for x in re.findall(r"time=([0-9.]+)", open("%s/ping-
 if v:
     put("rtt_avg_us", statistics.mean(v), "%.1f")
     put("rtt_mdev_us", statistics.pstdev(v), "%.1f")
+    put("rtt_p50_us", statistics.median(v), "%.1f")
     put("rtt_p99_us", v[min(len(v) - 1, int(0.99 * len(v)))], "%.1f")
     put("rtt_replies", len(v), "%d")
 else:
@@ -530,6 +647,7 @@ print("\n".join(out))
 PY
   d3=$(server_drops "$p")
   [ -n "$q0" ] && [ -n "$q1" ] && row "$p" "$r" c1_tap_tx_dropped_tcp $((q1 - q0))
+  [ "${PATH_KIND[$p]}" = cluster ] && [ -n "$h0" ] && [ -n "$h1" ] && row "$p" "$r" hop_frames_tcp $((h1 - h0))
   if [ -n "$d0" ] && [ -n "$d3" ]; then
     row "$p" "$r" server_drops_tcp $((d1 - d0))
     row "$p" "$r" server_drops_udp64 $((d2 - d1))
