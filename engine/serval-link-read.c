@@ -90,7 +90,7 @@ parse_messages (ServalLink *link, const guint8 *p, gsize avail)
           serval_link_close_with (link, SERVAL_LINK_ERROR_PROTOCOL,
                                   /* No G_GSIZE_FORMAT here: xgettext cuts the string at a macro. */
                                   _("%s announced a message of %lu bytes; this link takes at most %lu now"),
-                                  link->peer, (unsigned long) len, (unsigned long) link->limits.max_message);
+                                     link->peer, (unsigned long) len, (unsigned long) link->limits.max_message);
           return -1;
         }
       if (avail - used < SERVAL_LENGTH_PREFIX + len)

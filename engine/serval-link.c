@@ -404,7 +404,7 @@ check_queue (ServalLink *link)
       serval_link_close_with (link, SERVAL_LINK_ERROR_TOO_SLOW,
                               /* No G_GSIZE_FORMAT here: xgettext cuts the string at a macro. */
                               _("%s does not read what is sent to it (over %lu KiB queued)"), link->peer,
-                              (unsigned long) (link->limits.queue_limit / 1024));
+                                 (unsigned long) (link->limits.queue_limit / 1024));
       return FALSE;
     }
   /* Compact when the sent part dominates. */

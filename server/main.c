@@ -132,44 +132,53 @@ load_limits (GKeyFile *kf, ServalServerConfig *config, GError **error)
                      error);
 }
 
-static gboolean
-load_config (ServalServerConfig *config, GError **error)
+/* Options not given on the command line, from the --config key file;
+ * returns the key file for the options read later, or NULL. */
+static GKeyFile *
+read_key_file (GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
 
-  if (opt_config != NULL)
+  if (!g_key_file_load_from_file (kf, opt_config, G_KEY_FILE_NONE, error))
     {
-      if (!g_key_file_load_from_file (kf, opt_config, G_KEY_FILE_NONE, error))
-        {
-          g_prefix_error (error, "Cannot read %s: ", opt_config);
-          return FALSE;
-        }
+      g_prefix_error (error, "Cannot read %s: ", opt_config);
+      return NULL;
+    }
 #define STR(key, opt) \
   if (opt == NULL)    \
   opt = g_key_file_get_string (kf, "server", key, NULL)
-      STR ("data-dir", opt_data_dir);
-      STR ("etcd", opt_etcd);
-      STR ("listen", opt_listen);
-      STR ("http", opt_http);
-      STR ("node", opt_node);
+  STR ("data-dir", opt_data_dir);
+  STR ("etcd", opt_etcd);
+  STR ("listen", opt_listen);
+  STR ("http", opt_http);
+  STR ("node", opt_node);
 #undef STR
-      if (opt_advertise == NULL)
-        opt_advertise = g_key_file_get_string_list (kf, "server", "advertise", NULL, NULL);
-      if (opt_keepalive == 0)
-        opt_keepalive = g_key_file_get_integer (kf, "server", "keepalive", NULL);
-      if (opt_lease == 0)
-        opt_lease = g_key_file_get_integer (kf, "server", "lease", NULL);
-      if (opt_iterations == 0)
-        opt_iterations = g_key_file_get_integer (kf, "server", "pbkdf2-iterations", NULL);
-      if (opt_token_lifetime < 0 && g_key_file_has_key (kf, "server", "token-lifetime", NULL))
-        opt_token_lifetime = g_key_file_get_integer (kf, "server", "token-lifetime", NULL);
-      if (opt_max_failed_logins == 0)
-        opt_max_failed_logins = g_key_file_get_integer (kf, "server", "max-failed-logins", NULL);
-      if (opt_max_handshakes == 0)
-        opt_max_handshakes = g_key_file_get_integer (kf, "server", "max-handshakes-per-address", NULL);
-      if (opt_token_max_age < 0 && g_key_file_has_key (kf, "server", "token-max-age", NULL))
-        opt_token_max_age = g_key_file_get_integer (kf, "server", "token-max-age", NULL);
-    }
+  if (opt_advertise == NULL)
+    opt_advertise = g_key_file_get_string_list (kf, "server", "advertise", NULL, NULL);
+  if (opt_keepalive == 0)
+    opt_keepalive = g_key_file_get_integer (kf, "server", "keepalive", NULL);
+  if (opt_lease == 0)
+    opt_lease = g_key_file_get_integer (kf, "server", "lease", NULL);
+  if (opt_iterations == 0)
+    opt_iterations = g_key_file_get_integer (kf, "server", "pbkdf2-iterations", NULL);
+  if (opt_token_lifetime < 0 && g_key_file_has_key (kf, "server", "token-lifetime", NULL))
+    opt_token_lifetime = g_key_file_get_integer (kf, "server", "token-lifetime", NULL);
+  if (opt_max_failed_logins == 0)
+    opt_max_failed_logins = g_key_file_get_integer (kf, "server", "max-failed-logins", NULL);
+  if (opt_max_handshakes == 0)
+    opt_max_handshakes = g_key_file_get_integer (kf, "server", "max-handshakes-per-address", NULL);
+  if (opt_token_max_age < 0 && g_key_file_has_key (kf, "server", "token-max-age", NULL))
+    opt_token_max_age = g_key_file_get_integer (kf, "server", "token-max-age", NULL);
+  return g_steal_pointer (&kf);
+}
+
+static gboolean
+load_config (ServalServerConfig *config, GError **error)
+{
+  g_autoptr(GKeyFile) kf = NULL;
+
+  if (opt_config != NULL && (kf = read_key_file (error)) == NULL)
+    return FALSE;
 
   /* With etcd, the offline commands need no data dir (main() asks for one
    * where the certificate is needed). */
@@ -233,7 +242,7 @@ load_config (ServalServerConfig *config, GError **error)
     }
   if (opt_max_handshakes > 0)
     config->max_handshakes_per_address = opt_max_handshakes;
-  return load_limits (opt_config != NULL ? kf : NULL, config, error);
+  return load_limits (kf, config, error);
 }
 
 /* Reads NAME's new password and stores it, adding the user if @add. */
