@@ -333,11 +333,11 @@ start_login (ServalLoginDialog *self)
 
 void
 serval_login_dialog_log_in (ServalLoginDialog *self, const char *server, const char *user,
-                            const char *password)
+                            const char *password, gboolean remember)
 {
   gtk_entry_set_text (self->server_entry, server);
   gtk_entry_set_text (self->user_entry, user);
-  log_in (self, server, user, password, FALSE);
+  log_in (self, server, user, password, remember);
 }
 
 /* Closing the window gives up a login under way, and only hides it. */

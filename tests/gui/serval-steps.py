@@ -22,9 +22,20 @@ Each step is a command that prints why and exits 1 when what it checks is not so
     serval-steps.py checked-cell TABLE ROW NAME on|off  in TABLE's row of the cell ROW, a cell
                                                  called NAME is checked (on) or not (off)
     serval-steps.py notification-has SUMMARY TEXT  the last notification SUMMARY says TEXT
+    serval-steps.py menu-check NAME on|off       sets the primary menu's check item NAME so
+    serval-steps.py menu-state NAME on|off       the primary menu's check item NAME is so
+    serval-steps.py press-starting PREFIX [--check-only]  presses the push button whose
+                                                 name starts so (or only checks it is there)
+    serval-steps.py clipboard TEXT [TIMEOUT]     the clipboard holds TEXT (read through GTK)
+    serval-steps.py no-window SECONDS            no window of the app shows, for SECONDS
+    serval-steps.py combo-items NAME [ITEM...] [--not ITEM...]  the combo box NAME offers
+                                                 each ITEM, and none after --not
+    serval-steps.py choose-item NAME ITEM        chooses ITEM in the combo box NAME
+    serval-steps.py clear-text NAME              empties the text field NAME
 """
 
 import os
+import subprocess
 import sys
 import time
 
@@ -79,6 +90,42 @@ def act(node):
 def switch_state(node):
     import pyatspi
     return node.getState().contains(pyatspi.STATE_CHECKED)
+
+
+def menu_item(app, name):
+    """Opens the main window's primary menu (a GtkMenu) and returns its item NAME. The
+    menu button is clicked with the pointer, as a user does: a menu popped up through the
+    AT-SPI action has no trigger event, and GTK warns. (The main window is the only one
+    showing then, so the click cannot land on another.)"""
+    menu = gt.find(app, "toggle button", "Menu")
+    if not switch_state(menu):
+        menu.click()
+
+    def item():
+        hits = app.findChildren(lambda n: n.name == name and n.showing
+                                and n.roleName in ("check menu item", "menu item"))
+        return hits[0] if hits else None
+    return gt.wait_for(item, "the menu item %r" % name)
+
+
+def close_menu(app):
+    menu = gt.find(app, "toggle button", "Menu")
+    if switch_state(menu):
+        subprocess.run(["xdotool", "key", "Escape"], check=True)
+    gt.wait_for(lambda: not switch_state(menu), "the primary menu to close")
+
+
+def read_clipboard():
+    import gi
+    gi.require_version("Gtk", "3.0")
+    from gi.repository import Gdk, Gtk
+    Gtk.init_check([])
+    return Gtk.Clipboard.get(Gdk.SELECTION_CLIPBOARD).wait_for_text()
+
+
+def combo_items(app, name):
+    combo = gt.find(app, "combo box", name)
+    return combo, [n for n in combo.findChildren(lambda n: n.roleName == "menu item")]
 
 
 def main(argv):
@@ -205,6 +252,75 @@ def main(argv):
         if not calls or args[1] not in calls[-1]["body"]:
             raise gt.GuiError("the last %r notification does not say %r: %r"
                               % (args[0], args[1], calls[-1]["body"] if calls else None))
+    elif cmd in ("menu-check", "menu-state"):
+        want = args[1] == "on"
+        node = menu_item(app, args[0])
+        if node.roleName != "check menu item":
+            close_menu(app)
+            raise gt.GuiError("%r is a %r, not a check menu item" % (args[0], node.roleName))
+        if cmd == "menu-check" and switch_state(node) != want:
+            act(node)
+            # The menu closes on a click: open it again to read the new state.
+            gt.wait_for(lambda: not switch_state(gt.find(app, "toggle button", "Menu")),
+                        "the primary menu to close")
+            gt.wait_for(lambda: switch_state(menu_item(app, args[0])) == want,
+                        "menu item %r %s" % (args[0], args[1]))
+        elif switch_state(node) != want:
+            close_menu(app)
+            raise gt.GuiError("the menu item %r is not %s" % (args[0], args[1]))
+        close_menu(app)
+    elif cmd == "press-starting":
+        hits = gt.wait_for(lambda: app.findChildren(
+            lambda n: n.roleName == "push button" and (n.name or "").startswith(args[0])
+            and n.showing), "a push button starting with %r" % args[0])
+        if args[1:] != ["--check-only"]:
+            act(hits[0])
+    elif cmd == "clipboard":
+        timeout = float(args[1]) if len(args) > 1 else gt.DEFAULT_TIMEOUT
+        seen = []
+
+        def holds():
+            seen.append(read_clipboard())
+            return seen[-1] == args[0]
+        try:
+            gt.wait_for(holds, "the clipboard to hold %r" % args[0], timeout)
+        except gt.GuiError as exc:
+            raise gt.GuiError("%s; it holds %r" % (exc, seen[-1] if seen else None))
+    elif cmd == "no-window":
+        end = time.monotonic() + float(args[0])
+        while time.monotonic() < end:
+            shown = [f.name for f in app.findChildren(
+                lambda n: n.roleName in ("frame", "dialog", "alert") and n.showing, recursive=False)]
+            if shown:
+                raise gt.GuiError("windows show: %r" % shown)
+            time.sleep(0.2)
+    elif cmd == "combo-items":
+        want = args[:args.index("--not")] if "--not" in args else args[1:]
+        want = [w for w in want if w != args[0]]
+        unwanted = args[args.index("--not") + 1:] if "--not" in args else []
+        names = []
+
+        def offered():
+            names[:] = [n.name for n in combo_items(app, args[0])[1]]
+            return all(w in names for w in want)
+        try:
+            gt.wait_for(offered, "%r to offer %r" % (args[0], want))
+        except gt.GuiError as exc:
+            combos = [(c.name, [(n.roleName, n.name) for n in c.findChildren(lambda n: True)])
+                      for c in app.findChildren(lambda n: n.roleName == "combo box")]
+            raise gt.GuiError("%s; it offers %r; combo boxes: %r" % (exc, names, combos))
+        if [u for u in unwanted if u in names]:
+            raise gt.GuiError("%r offers %r: %r" % (args[0], unwanted, names))
+    elif cmd == "choose-item":
+        combo, items = combo_items(app, args[0])
+        names = [n.name for n in items]
+        if args[1] not in names:
+            raise gt.GuiError("%r does not offer %r: %r" % (args[0], args[1], names))
+        combo.querySelection().selectChild(names.index(args[1]))
+    elif cmd == "clear-text":
+        node = gt.find(app, "text", args[0])
+        node.text = ""
+        gt.wait_for(lambda: node.text == "", "%r to be empty" % args[0])
     else:
         print(__doc__)
         return 2
