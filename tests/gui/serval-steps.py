@@ -28,9 +28,8 @@ Each step is a command that prints why and exits 1 when what it checks is not so
                                                  name starts so (or only checks it is there)
     serval-steps.py clipboard TEXT [TIMEOUT]     the clipboard holds TEXT (read through GTK)
     serval-steps.py no-window SECONDS            no window of the app shows, for SECONDS
-    serval-steps.py combo-items NAME [ITEM...] [--not ITEM...]  the combo box NAME offers
-                                                 each ITEM, and none after --not
-    serval-steps.py choose-item NAME ITEM        chooses ITEM in the combo box NAME
+    serval-steps.py choose-item NAME ITEM [N]    chooses ITEM in the combo box NAME (with an
+                                                 entry); with N, it must be item N (from 0)
     serval-steps.py clear-text NAME              empties the text field NAME
 """
 
@@ -121,11 +120,6 @@ def read_clipboard():
     from gi.repository import Gdk, Gtk
     Gtk.init_check([])
     return Gtk.Clipboard.get(Gdk.SELECTION_CLIPBOARD).wait_for_text()
-
-
-def combo_items(app, name):
-    combo = gt.find(app, "combo box", name)
-    return combo, [n for n in combo.findChildren(lambda n: n.roleName == "menu item")]
 
 
 def main(argv):
@@ -294,29 +288,22 @@ def main(argv):
             if shown:
                 raise gt.GuiError("windows show: %r" % shown)
             time.sleep(0.2)
-    elif cmd == "combo-items":
-        want = args[:args.index("--not")] if "--not" in args else args[1:]
-        want = [w for w in want if w != args[0]]
-        unwanted = args[args.index("--not") + 1:] if "--not" in args else []
-        names = []
-
-        def offered():
-            names[:] = [n.name for n in combo_items(app, args[0])[1]]
-            return all(w in names for w in want)
-        try:
-            gt.wait_for(offered, "%r to offer %r" % (args[0], want))
-        except gt.GuiError as exc:
-            combos = [(c.name, [(n.roleName, n.name) for n in c.findChildren(lambda n: True)])
-                      for c in app.findChildren(lambda n: n.roleName == "combo box")]
-            raise gt.GuiError("%s; it offers %r; combo boxes: %r" % (exc, names, combos))
-        if [u for u in unwanted if u in names]:
-            raise gt.GuiError("%r offers %r: %r" % (args[0], unwanted, names))
     elif cmd == "choose-item":
-        combo, items = combo_items(app, args[0])
-        names = [n.name for n in items]
-        if args[1] not in names:
-            raise gt.GuiError("%r does not offer %r: %r" % (args[0], args[1], names))
-        combo.querySelection().selectChild(names.index(args[1]))
+        # GTK 3 does not show a combo box's menu to AT-SPI until it has popped up once,
+        # so items are chosen through the combo box's selection, by position, and read
+        # back from its entry.
+        combo = gt.find(app, "combo box", args[0])
+        entry = gt.find(combo, "text", None)
+        seen = []
+        for i in range(int(args[2]) + 1 if len(args) > 2 else 10):
+            combo.querySelection().selectChild(i)
+            time.sleep(0.3)
+            seen.append(entry.text)
+            if entry.text == args[1]:
+                break
+        if seen[-1] != args[1] or (len(args) > 2 and len(seen) != int(args[2]) + 1):
+            raise gt.GuiError("%r is not item %s of %r: the items are %r"
+                              % (args[1], args[2] if len(args) > 2 else "-", args[0], seen))
     elif cmd == "clear-text":
         node = gt.find(app, "text", args[0])
         node.text = ""

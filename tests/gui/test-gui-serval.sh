@@ -212,6 +212,18 @@ check "Connect… opens the login window" steps press "Connect…"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
 transient() { gui_exec bash -c 'xprop -id "$(xdotool search --name "^Log In to Serval$" | head -1)" WM_TRANSIENT_FOR' | grep -q "window id"; }
 check "the login window is transient for the main window" transient
+
+# --- profiles: the servers logged in to before --------------------------------------------
+check "the server field can be emptied" steps clear-text Server
+check "the user name field can be emptied" steps clear-text "User name"
+check "the first server in the login window's list is the one alice logged in to" \
+  steps choose-item Servers 10.233.1.1:7465 0
+check "fills the server field" gui_tool wait-text serval text Server 10.233.1.1:7465
+check "and the user name of that profile" gui_tool wait-text serval text "User name" alice
+profile_saved() { grep -q "^user=alice$" "$out/home/.config/serval/servers.ini" \
+  && grep -q "^fingerprint=$FP$" "$out/home/.config/serval/servers.ini"; }
+check "servers.ini keeps the profile's user next to the pinned fingerprint" profile_saved
+check "the port where no server answered is no profile" bash -c "! grep -q 7466 '$out/home/.config/serval/servers.ini'"
 check "log in again" steps login 10.233.1.1 alice "alice-pw-$$"
 check "online again" steps wait-label "Online as alice on 10.233.1.1:7465" 20
 check "the keyboard focus is not on Disconnect after this login either" steps not-focused "push button" Disconnect
