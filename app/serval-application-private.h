@@ -24,8 +24,9 @@ struct _ServalApplication
   char *status_detail;
   char *last_error;
   gboolean admin;
-  gboolean lost;     /* the connection dropped and is being retried */
-  GListStore *vlans; /* ServalVlanItem */
+  gboolean lost;         /* the connection dropped and is being retried */
+  gboolean hidden_login; /* a --hidden start is logging in: show no window */
+  GListStore *vlans;     /* ServalVlanItem */
   GSource *refresh_source;
   GCancellable *cancellable; /* of the current session's requests */
 
@@ -39,6 +40,7 @@ struct _ServalApplication
   char *opt_user;
   char *opt_password_file;
   char *opt_fingerprint;
+  gboolean opt_hidden;
 };
 
 /* A failure, for the user: the main window's error bar (the last-error

@@ -10,7 +10,9 @@
 
 #include "serval-address.h"
 #include "serval-admin-window.h"
+#include "serval-autostart.h"
 #include "serval-login-dialog.h"
+#include "serval-secret.h"
 #include "serval-tray.h"
 #include "serval-window.h"
 
@@ -283,6 +285,12 @@ logged_in_cb (ServalLoginDialog *login, ServalClient *client, gpointer user_data
   ServalApplication *app = user_data;
 
   session_begin (app, client);
+  /* Started at login (--hidden): Serval stays in the tray. */
+  if (app->hidden_login)
+    {
+      app->hidden_login = FALSE;
+      return;
+    }
   show_window (app);
   serval_window_focus_vlans (SERVAL_WINDOW (app->window));
 }
@@ -302,6 +310,7 @@ ensure_login (ServalApplication *app)
 static void
 show_window (ServalApplication *app)
 {
+  app->hidden_login = FALSE;
   if (app->client == NULL)
     {
       gtk_window_present (GTK_WINDOW (ensure_login (app)));
@@ -329,6 +338,7 @@ connect_activated (GSimpleAction *action, GVariant *parameter, gpointer user_dat
   ServalApplication *app = user_data;
   GtkWindow *login = GTK_WINDOW (ensure_login (app));
 
+  app->hidden_login = FALSE;
   /* Over the main window when it is up, so that it never hides behind it. */
   gtk_window_set_transient_for (login, app->window != NULL && gtk_widget_get_visible (GTK_WIDGET (app->window)) ? app->window : NULL);
   gtk_window_present (login);
@@ -396,6 +406,24 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 }
 
 static void
+autostart_change_state (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  gboolean enabled = g_variant_get_boolean (value);
+  g_autoptr(GError) error = NULL;
+
+  if (!serval_autostart_set_enabled (enabled, &error))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Cannot change whether Serval starts when you log in: %s"),
+                                                 error->message);
+
+      serval_application_report_error (user_data, msg);
+    }
+  else
+    g_message (enabled ? "Serval will start at login" : "Serval will no longer start at login");
+  g_simple_action_set_state (action, g_variant_new_boolean (serval_autostart_get_enabled ()));
+}
+
+static void
 quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   ServalApplication *app = user_data;
@@ -414,6 +442,7 @@ static const GActionEntry app_actions[] = {
   { "dismiss-error", dismiss_error_activated },
   { "admin", admin_activated },
   { "about", about_activated },
+  { "autostart", NULL, NULL, "false", autostart_change_state },
   { "quit", quit_activated },
 };
 
@@ -432,6 +461,8 @@ serval_application_startup (GApplication *application)
   gtk_icon_theme_add_resource_path (gtk_icon_theme_get_default (), "/org/serval/Serval/icons");
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   set_admin (app, FALSE);
+  g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (app), "autostart")),
+                             g_variant_new_boolean (serval_autostart_get_enabled ()));
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
 
   app->trust = serval_trust_new (NULL);
@@ -480,10 +511,49 @@ login_from_command_line (ServalApplication *app)
         g_warning ("Cannot save the fingerprint: %s", error->message);
     }
   gtk_window_present (GTK_WINDOW (ensure_login (app)));
-  serval_login_dialog_log_in (SERVAL_LOGIN_DIALOG (app->login), server, app->opt_user, password);
+  serval_login_dialog_log_in (SERVAL_LOGIN_DIALOG (app->login), server, app->opt_user, password, FALSE);
   memset (password, 0, strlen (password));
   g_clear_pointer (&app->opt_password_file, g_free);
   return TRUE;
+}
+
+static void
+hidden_password_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(ServalApplication) app = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = serval_secret_lookup_finish (result, &error);
+  const char *server = serval_trust_get_last_server (app->trust);
+  const char *user = serval_trust_get_last_user (app->trust);
+
+  if (password == NULL)
+    {
+      g_message ("Started hidden; no saved password for %s on %s%s%s", user, server,
+                 error != NULL ? ": " : "", error != NULL ? error->message : "");
+      return;
+    }
+  /* Unless the user logged in meanwhile. */
+  if (app->client == NULL)
+    {
+      g_message ("Started hidden: logging in to %s with the saved password", server);
+      app->hidden_login = TRUE;
+      serval_login_dialog_log_in (ensure_login (app), server, user, password, TRUE);
+    }
+  memset (password, 0, strlen (password));
+}
+
+/* --hidden, as at login: the tray only, and the last server when its
+ * password is in the keyring. */
+static void
+start_hidden (ServalApplication *app)
+{
+  const char *server = serval_trust_get_last_server (app->trust);
+  const char *user = serval_trust_get_last_user (app->trust);
+
+  g_message ("Started hidden: Serval is in the tray");
+  if (server == NULL || user == NULL)
+    return;
+  serval_secret_lookup_async (server, user, NULL, hidden_password_cb, g_object_ref (app));
 }
 
 static void
@@ -493,6 +563,12 @@ serval_application_activate (GApplication *application)
 
   if (login_from_command_line (app))
     return;
+  if (app->opt_hidden)
+    {
+      app->opt_hidden = FALSE;
+      start_hidden (app);
+      return;
+    }
   show_window (app);
 }
 
@@ -504,6 +580,10 @@ serval_application_handle_local_options (GApplication *application, GVariantDict
       printf ("serval %s\n", PACKAGE_VERSION);
       return 0;
     }
+  /* Started at login while Serval already runs: nothing to show. */
+  if (g_variant_dict_contains (options, "hidden") && g_application_register (application, NULL, NULL) &&
+      g_application_get_is_remote (application))
+    return 0;
   return -1;
 }
 
@@ -590,8 +670,10 @@ serval_application_init (ServalApplication *app)
           N_("Read the password from this file"), N_("FILE") },
           { "fingerprint", 'f', 0, G_OPTION_ARG_STRING, &app->opt_fingerprint,
             N_("Trust the server's certificate with this fingerprint"), N_("HEX") },
-            { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
-              { NULL } };
+            { "hidden", 0, 0, G_OPTION_ARG_NONE, &app->opt_hidden,
+              N_("Start in the tray, with no window (as at login)"), NULL },
+              { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+                { NULL } };
 
   app->vlans = g_list_store_new (SERVAL_TYPE_VLAN_ITEM);
   g_application_set_option_context_summary (G_APPLICATION (app),

@@ -13,6 +13,7 @@
  *   app.refresh              asks the server for the VLAN list again
  *   app.dismiss-error        clears last-error
  *   app.admin                the administration window (enabled for administrators)
+ *   app.autostart            (stateful, b) whether Serval starts at login
  *   app.about, app.quit
  */
 #pragma once

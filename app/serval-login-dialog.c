@@ -19,6 +19,7 @@ struct _ServalLoginDialog
   GCancellable *cancellable; /* of the login under way; closing the window cancels it */
   char *server;              /* of the last attempt, normalized */
 
+  GtkComboBoxText *server_combo; /* the profiles: servers logged in to before */
   GtkEntry *server_entry;
   GtkEntry *user_entry;
   GtkEntry *password_entry;
@@ -185,6 +186,51 @@ show_error (ServalLoginDialog *self, const GError *error, const char *peer_finge
   show_message (self, error->message);
 }
 
+/* --- profiles: the servers logged in to before ------------------------------- */
+
+static void password_found_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* The list of profiles, the last logged in to first; what is typed stays. */
+static void
+fill_profiles (ServalLoginDialog *self)
+{
+  g_autofree char *typed = g_strdup (gtk_entry_get_text (self->server_entry));
+  g_auto(GStrv) servers = serval_trust_list_profiles (self->trust);
+
+  g_signal_handlers_block_matched (self->server_combo, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_combo_box_text_remove_all (self->server_combo);
+  for (guint i = 0; servers[i] != NULL; i++)
+    gtk_combo_box_text_append (self->server_combo, servers[i], servers[i]);
+  gtk_entry_set_text (self->server_entry, typed);
+  g_signal_handlers_unblock_matched (self->server_combo, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+}
+
+/* Fills the user name of @server's profile, and its password from the
+ * keyring when it is there. */
+static void
+use_profile (ServalLoginDialog *self, const char *server)
+{
+  const char *user = serval_trust_get_user (self->trust, server);
+
+  if (user == NULL)
+    return;
+  gtk_entry_set_text (self->user_entry, user);
+  gtk_entry_set_text (self->password_entry, "");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->remember_check), FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->password_entry));
+  serval_secret_lookup_async (server, user, NULL, password_found_cb, g_object_ref (self));
+}
+
+/* A profile chosen from the list (typing sets no active item). */
+static void
+server_chosen_cb (ServalLoginDialog *self)
+{
+  const char *server = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->server_combo));
+
+  if (server != NULL)
+    use_profile (self, server);
+}
+
 /* --- logging in --------------------------------------------------------------- */
 
 typedef struct
@@ -265,6 +311,7 @@ connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
              serval_client_get_admin (login->client) ? " (administrator)" : "");
   if (!serval_trust_set_last (self->trust, login->server, login->user, &save_error))
     g_warning ("Cannot remember the server: %s", save_error->message);
+  fill_profiles (self);
   if (login->remember)
     serval_secret_store_async (login->server, login->user, login->password, NULL, secret_done_cb, NULL);
   else
@@ -333,11 +380,11 @@ start_login (ServalLoginDialog *self)
 
 void
 serval_login_dialog_log_in (ServalLoginDialog *self, const char *server, const char *user,
-                            const char *password)
+                            const char *password, gboolean remember)
 {
   gtk_entry_set_text (self->server_entry, server);
   gtk_entry_set_text (self->user_entry, user);
-  log_in (self, server, user, password, FALSE);
+  log_in (self, server, user, password, remember);
 }
 
 /* Closing the window gives up a login under way, and only hides it. */
@@ -418,6 +465,7 @@ serval_login_dialog_class_init (ServalLoginDialogClass *klass)
   signals[SIGNAL_LOGGED_IN] = g_signal_new ("logged-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                             NULL, NULL, NULL, G_TYPE_NONE, 1, SERVAL_TYPE_CLIENT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/serval/Serval/ui/serval-login-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, ServalLoginDialog, server_combo);
   gtk_widget_class_bind_template_child (widget_class, ServalLoginDialog, server_entry);
   gtk_widget_class_bind_template_child (widget_class, ServalLoginDialog, user_entry);
   gtk_widget_class_bind_template_child (widget_class, ServalLoginDialog, password_entry);
@@ -429,6 +477,7 @@ serval_login_dialog_class_init (ServalLoginDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ServalLoginDialog, login_button);
   gtk_widget_class_bind_template_child (widget_class, ServalLoginDialog, form);
   gtk_widget_class_bind_template_callback (widget_class, login_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, server_chosen_cb);
 }
 
 static void
@@ -445,6 +494,7 @@ serval_login_dialog_new (GtkApplication *app, ServalTrust *trust)
   const char *user = serval_trust_get_last_user (trust);
 
   self->trust = g_object_ref (trust);
+  fill_profiles (self);
   if (server != NULL)
     gtk_entry_set_text (self->server_entry, server);
   if (user != NULL)

@@ -16,9 +16,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ServalLoginDialog, serval_login_dialog, SERVAL, LOGIN_DIALOG, GtkApplicationWindow)
 
 ServalLoginDialog *serval_login_dialog_new (GtkApplication *app, ServalTrust *trust);
-/* Logs in to @server (normalized) as @user, as if typed in, without
- * remembering the password (the command line). */
+/* Logs in to @server (normalized) as @user, as if typed in; @remember keeps
+ * the password in the keyring, else it is removed from there (the command
+ * line does not remember; a login with the saved password does). */
 void serval_login_dialog_log_in (ServalLoginDialog *self, const char *server, const char *user,
-                                 const char *password);
+                                 const char *password, gboolean remember);
 
 G_END_DECLS

@@ -12,7 +12,8 @@ struct _ServalTrust
   GKeyFile *file;
   char *last_server;
   char *last_user;
-  GHashTable *pins; /* server -> fingerprint */
+  GHashTable *pins;  /* server -> fingerprint */
+  GHashTable *users; /* server -> user, as last handed out */
 };
 
 G_DEFINE_FINAL_TYPE (ServalTrust, serval_trust, G_TYPE_OBJECT)
@@ -27,6 +28,7 @@ serval_trust_finalize (GObject *object)
   g_free (trust->last_server);
   g_free (trust->last_user);
   g_hash_table_unref (trust->pins);
+  g_hash_table_unref (trust->users);
   G_OBJECT_CLASS (serval_trust_parent_class)->finalize (object);
 }
 
@@ -41,6 +43,7 @@ serval_trust_init (ServalTrust *trust)
 {
   trust->file = g_key_file_new ();
   trust->pins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  trust->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 #define GROUP_LAST    "last"
@@ -122,11 +125,22 @@ serval_trust_get_last_user (ServalTrust *trust)
   return trust->last_user;
 }
 
+/* The server's group keeps its profile: the user, and when they last logged
+ * in (which orders the list). */
+static void
+set_profile (ServalTrust *trust, const char *server, const char *user)
+{
+  g_autofree char *group = g_strconcat (SERVER_PREFIX, server, NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  g_key_file_set_string (trust->file, group, "user", user);
+  g_key_file_set_int64 (trust->file, group, "last-login", g_date_time_to_unix (now));
+}
+
 gboolean
 serval_trust_set_last (ServalTrust *trust, const char *server, const char *user, GError **error)
 {
-  if (g_strcmp0 (server, trust->last_server) == 0 && g_strcmp0 (user, trust->last_user) == 0)
-    return TRUE;
+  set_profile (trust, server, user);
   g_free (trust->last_server);
   trust->last_server = g_strdup (server);
   g_free (trust->last_user);
@@ -134,4 +148,44 @@ serval_trust_set_last (ServalTrust *trust, const char *server, const char *user,
   g_key_file_set_string (trust->file, GROUP_LAST, "server", server);
   g_key_file_set_string (trust->file, GROUP_LAST, "user", user);
   return save (trust, error);
+}
+
+const char *
+serval_trust_get_user (ServalTrust *trust, const char *server)
+{
+  g_autofree char *group = g_strconcat (SERVER_PREFIX, server, NULL);
+  g_autofree char *user = g_key_file_get_string (trust->file, group, "user", NULL);
+
+  if (user == NULL)
+    return NULL;
+  /* Kept for the caller: the key file's strings are copies. */
+  g_hash_table_replace (trust->users, g_strdup (server), g_steal_pointer (&user));
+  return g_hash_table_lookup (trust->users, server);
+}
+
+static int
+by_last_login (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  GKeyFile *file = user_data;
+  g_autofree char *ga = g_strconcat (SERVER_PREFIX, *(const char **) a, NULL);
+  g_autofree char *gb = g_strconcat (SERVER_PREFIX, *(const char **) b, NULL);
+  gint64 ta = g_key_file_get_int64 (file, ga, "last-login", NULL);
+  gint64 tb = g_key_file_get_int64 (file, gb, "last-login", NULL);
+
+  return ta < tb ? 1 : ta > tb ? -1 :
+                                 g_strcmp0 (*(const char **) a, *(const char **) b);
+}
+
+GStrv
+serval_trust_list_profiles (ServalTrust *trust)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (trust->file, NULL);
+  g_autoptr(GPtrArray) servers = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    if (g_str_has_prefix (groups[i], SERVER_PREFIX) && g_key_file_has_key (trust->file, groups[i], "user", NULL))
+      g_ptr_array_add (servers, g_strdup (groups[i] + strlen (SERVER_PREFIX)));
+  g_ptr_array_sort_with_data (servers, by_last_login, trust->file);
+  g_ptr_array_add (servers, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&servers), FALSE);
 }

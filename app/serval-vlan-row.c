@@ -5,6 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include "serval-member-row.h"
+
 struct _ServalVlanRow
 {
   GtkListBoxRow parent_instance;
@@ -21,36 +23,10 @@ struct _ServalVlanRow
 
 G_DEFINE_FINAL_TYPE (ServalVlanRow, serval_vlan_row, GTK_TYPE_LIST_BOX_ROW)
 
-/* One member: who, on which host, with which MAC and addresses. */
-static GtkWidget *
-member_row_new (ServalMember *member)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  const char *const *addresses = serval_member_get_addresses (member);
-  g_autofree char *title = g_strdup_printf (_("%s on %s"), serval_member_get_user (member),
-                                               serval_member_get_host (member));
-  g_autofree char *addrs = addresses != NULL && addresses[0] != NULL ? g_strjoinv (", ", (char **) addresses) : g_strdup (_("no address yet"));
-  g_autofree char *line = g_strdup_printf ("%s · %s", serval_member_get_mac (member), addrs);
-  GtkWidget *label;
-
-  label = gtk_label_new (title);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_container_add (GTK_CONTAINER (box), label);
-  label = gtk_label_new (line);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_label_set_line_wrap (GTK_LABEL (label), TRUE);
-  gtk_style_context_add_class (gtk_widget_get_style_context (label), "dim-label");
-  gtk_container_add (GTK_CONTAINER (box), label);
-  g_object_set (box, "margin-start", 12, "margin-end", 12, "margin-top", 4, "margin-bottom", 4, NULL);
-  gtk_widget_show_all (box);
-  return box;
-}
-
 static GtkWidget *
 create_member_row (gpointer item, gpointer user_data)
 {
-  return member_row_new (SERVAL_MEMBER (item));
+  return serval_member_row_new (SERVAL_MEMBER (item));
 }
 
 static void

@@ -22,9 +22,19 @@ Each step is a command that prints why and exits 1 when what it checks is not so
     serval-steps.py checked-cell TABLE ROW NAME on|off  in TABLE's row of the cell ROW, a cell
                                                  called NAME is checked (on) or not (off)
     serval-steps.py notification-has SUMMARY TEXT  the last notification SUMMARY says TEXT
+    serval-steps.py menu-check NAME on|off       sets the primary menu's check item NAME so
+    serval-steps.py menu-state NAME on|off       the primary menu's check item NAME is so
+    serval-steps.py press-starting PREFIX [--check-only]  presses the push button whose
+                                                 name starts so (or only checks it is there)
+    serval-steps.py clipboard TEXT [TIMEOUT]     the clipboard holds TEXT (read through GTK)
+    serval-steps.py no-window SECONDS            no window of the app shows, for SECONDS
+    serval-steps.py choose-item NAME ITEM [N]    chooses ITEM in the combo box NAME (with an
+                                                 entry); with N, it must be item N (from 0)
+    serval-steps.py clear-text NAME              empties the text field NAME
 """
 
 import os
+import subprocess
 import sys
 import time
 
@@ -79,6 +89,37 @@ def act(node):
 def switch_state(node):
     import pyatspi
     return node.getState().contains(pyatspi.STATE_CHECKED)
+
+
+def menu_item(app, name):
+    """Opens the main window's primary menu (a GtkMenu) and returns its item NAME. The
+    menu button is clicked with the pointer, as a user does: a menu popped up through the
+    AT-SPI action has no trigger event, and GTK warns. (The main window is the only one
+    showing then, so the click cannot land on another.)"""
+    menu = gt.find(app, "toggle button", "Menu")
+    if not switch_state(menu):
+        menu.click()
+
+    def item():
+        hits = app.findChildren(lambda n: n.name == name and n.showing
+                                and n.roleName in ("check menu item", "menu item"))
+        return hits[0] if hits else None
+    return gt.wait_for(item, "the menu item %r" % name)
+
+
+def close_menu(app):
+    menu = gt.find(app, "toggle button", "Menu")
+    if switch_state(menu):
+        subprocess.run(["xdotool", "key", "Escape"], check=True)
+    gt.wait_for(lambda: not switch_state(menu), "the primary menu to close")
+
+
+def read_clipboard():
+    import gi
+    gi.require_version("Gtk", "3.0")
+    from gi.repository import Gdk, Gtk
+    Gtk.init_check([])
+    return Gtk.Clipboard.get(Gdk.SELECTION_CLIPBOARD).wait_for_text()
 
 
 def main(argv):
@@ -205,6 +246,68 @@ def main(argv):
         if not calls or args[1] not in calls[-1]["body"]:
             raise gt.GuiError("the last %r notification does not say %r: %r"
                               % (args[0], args[1], calls[-1]["body"] if calls else None))
+    elif cmd in ("menu-check", "menu-state"):
+        want = args[1] == "on"
+        node = menu_item(app, args[0])
+        if node.roleName != "check menu item":
+            close_menu(app)
+            raise gt.GuiError("%r is a %r, not a check menu item" % (args[0], node.roleName))
+        if cmd == "menu-check" and switch_state(node) != want:
+            act(node)
+            # The menu closes on a click: open it again to read the new state.
+            gt.wait_for(lambda: not switch_state(gt.find(app, "toggle button", "Menu")),
+                        "the primary menu to close")
+            gt.wait_for(lambda: switch_state(menu_item(app, args[0])) == want,
+                        "menu item %r %s" % (args[0], args[1]))
+        elif switch_state(node) != want:
+            close_menu(app)
+            raise gt.GuiError("the menu item %r is not %s" % (args[0], args[1]))
+        close_menu(app)
+    elif cmd == "press-starting":
+        hits = gt.wait_for(lambda: app.findChildren(
+            lambda n: n.roleName == "push button" and (n.name or "").startswith(args[0])
+            and n.showing), "a push button starting with %r" % args[0])
+        if args[1:] != ["--check-only"]:
+            act(hits[0])
+    elif cmd == "clipboard":
+        timeout = float(args[1]) if len(args) > 1 else gt.DEFAULT_TIMEOUT
+        seen = []
+
+        def holds():
+            seen.append(read_clipboard())
+            return seen[-1] == args[0]
+        try:
+            gt.wait_for(holds, "the clipboard to hold %r" % args[0], timeout)
+        except gt.GuiError as exc:
+            raise gt.GuiError("%s; it holds %r" % (exc, seen[-1] if seen else None))
+    elif cmd == "no-window":
+        end = time.monotonic() + float(args[0])
+        while time.monotonic() < end:
+            shown = [f.name for f in app.findChildren(
+                lambda n: n.roleName in ("frame", "dialog", "alert") and n.showing, recursive=False)]
+            if shown:
+                raise gt.GuiError("windows show: %r" % shown)
+            time.sleep(0.2)
+    elif cmd == "choose-item":
+        # GTK 3 does not show a combo box's menu to AT-SPI until it has popped up once,
+        # so items are chosen through the combo box's selection, by position, and read
+        # back from its entry.
+        combo = gt.find(app, "combo box", args[0])
+        entry = gt.find(combo, "text", None)
+        seen = []
+        for i in range(int(args[2]) + 1 if len(args) > 2 else 10):
+            combo.querySelection().selectChild(i)
+            time.sleep(0.3)
+            seen.append(entry.text)
+            if entry.text == args[1]:
+                break
+        if seen[-1] != args[1] or (len(args) > 2 and len(seen) != int(args[2]) + 1):
+            raise gt.GuiError("%r is not item %s of %r: the items are %r"
+                              % (args[1], args[2] if len(args) > 2 else "-", args[0], seen))
+    elif cmd == "clear-text":
+        node = gt.find(app, "text", args[0])
+        node.text = ""
+        gt.wait_for(lambda: node.text == "", "%r to be empty" % args[0])
     else:
         print(__doc__)
         return 2

@@ -5,7 +5,10 @@
 # login window, logs in (a wrong password first), trusts the fingerprint, joins a VLAN (a
 # real TAP device in the app's namespace; bob is pinged through it), sees bob appear, uses
 # the tray menu, opens the admin window, leaves the VLAN, survives a server restart
-# (notifications) and refuses a changed certificate. Screenshots of the login window, main
+# (notifications) and refuses a changed certificate. It also turns "Start Serval when I
+# log in" on and off (the autostart entry), copies and pings bob from his row, and starts
+# `serval --hidden` (the tray, no window), and picks a server from the login window's list of
+# profiles. Screenshots of the login window, main
 # window, tray menu and admin window go to $out and, if SERVAL_SCREENSHOTS is set, there
 # too. Output is TAP.
 set -u
@@ -117,6 +120,23 @@ check "the primary menu is outermost in the header bar" steps right-of "toggle b
 check "the connection-state image is named" steps has-name icon Online
 check "the VLAN row's icon is named" steps has-name icon VLAN
 
+# --- Start Serval when I log in: an XDG autostart entry --------------------------------
+AUTOSTART=Start\ Serval\ when\ I\ log\ in
+entry=$out/home/.config/autostart/org.serval.Serval.desktop
+check "the autostart item is off at first" steps menu-state "$AUTOSTART" off
+check "and there is no autostart entry" test ! -e "$entry"
+check "turning it on through the primary menu" steps menu-check "$AUTOSTART" on
+check "writes the autostart entry" wait_for 5 test -f "$entry"
+exec_line=$(sed -n 's/^Exec=//p' "$entry" 2>/dev/null)
+check "which starts this serval hidden" test "$exec_line" = "$(readlink -f "$APPBIN") --hidden"
+entry_keys() { grep -qx "X-GNOME-Autostart-enabled=true" "$entry" && grep -qx "Name=Serval" "$entry" \
+  && grep -qx "Icon=org.serval.Serval" "$entry" && grep -qx "Type=Application" "$entry"; }
+check "with Name, Icon, Type and X-GNOME-Autostart-enabled=true" entry_keys
+check "and passes desktop-file-validate" desktop-file-validate "$entry"
+check "turning it off through the primary menu" steps menu-check "$AUTOSTART" off
+check "removes the autostart entry" wait_for 5 test ! -e "$entry"
+check "and the item stays off" steps menu-state "$AUTOSTART" off
+
 # --- joining, a second member, traffic --------------------------------------------------
 check "join VLAN lan with its switch" steps set-switch "Join VLAN lan" on
 check "alice is listed as a member of lan" steps wait-label "alice on "
@@ -129,6 +149,16 @@ in_ns "$GUI" ip addr add 10.233.100.1/24 dev sv-lan
 wait_for 10 in_ns "$BOB" ip link show sv-lan && in_ns "$BOB" ip addr add 10.233.100.2/24 dev sv-lan
 check "alice pings bob through the app's TAP device and the server" \
   wait_for 15 in_ns "$GUI" ping -c 1 -W 1 10.233.100.2
+
+# --- actions on a member: Copy Address, Ping --------------------------------------------
+check "bob's row shows his address" steps wait-label-has "10.233.100.2" 20
+check "bob's Open Shares button is named" steps press-starting "Open Shares of bob on " --check-only
+check "Copy Address on bob's row" steps press-starting "Copy Address of bob on "
+check "puts bob's address on the clipboard" steps clipboard 10.233.100.2
+check "Ping on bob's row" steps press-starting "Ping bob on "
+check "shows the replies and the average round trip" steps wait-label "3 replies, " 30
+ping_logged() { grep -qE "Ping 10\.233\.100\.2: 3 replies, [0-9.]+ ms average" "$out/app.log"; }
+check "and the app logged the same" ping_logged
 check "screenshot of the main window" shot main-window "Serval"
 
 # --- the tray -------------------------------------------------------------------------
@@ -182,6 +212,18 @@ check "Connect… opens the login window" steps press "Connect…"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
 transient() { gui_exec bash -c 'xprop -id "$(xdotool search --name "^Log In to Serval$" | head -1)" WM_TRANSIENT_FOR' | grep -q "window id"; }
 check "the login window is transient for the main window" transient
+
+# --- profiles: the servers logged in to before --------------------------------------------
+check "the server field can be emptied" steps clear-text Server
+check "the user name field can be emptied" steps clear-text "User name"
+check "the first server in the login window's list is the one alice logged in to" \
+  steps choose-item Servers 10.233.1.1:7465 0
+check "fills the server field" gui_tool wait-text serval text Server 10.233.1.1:7465
+check "and the user name of that profile" gui_tool wait-text serval text "User name" alice
+profile_saved() { grep -q "^user=alice$" "$out/home/.config/serval/servers.ini" \
+  && grep -q "^fingerprint=$FP$" "$out/home/.config/serval/servers.ini"; }
+check "servers.ini keeps the profile's user next to the pinned fingerprint" profile_saved
+check "the port where no server answered is no profile" bash -c "! grep -q 7466 '$out/home/.config/serval/servers.ini'"
 check "log in again" steps login 10.233.1.1 alice "alice-pw-$$"
 check "online again" steps wait-label "Online as alice on 10.233.1.1:7465" 20
 check "the keyboard focus is not on Disconnect after this login either" steps not-focused "push button" Disconnect
@@ -204,6 +246,22 @@ check "the app exits" wait_for 10 app_gone
 gui_check_log "no GTK/GLib warnings or criticals in the app's log" "$out/app.log"
 check "no AddressSanitizer, LeakSanitizer or UBSan report in the app's log" \
   bash -c "! grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '$out/app.log'"
+
+# --- serval --hidden, as the autostart entry starts it ------------------------------------
+gui_bg "$out/app-hidden.log" env SERVAL_TAP_HELPER=/nonexistent \
+  LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$APPBIN" --hidden
+APP_PID=$GUI_BG_PID
+check "serval --hidden is on the AT-SPI bus" gui_tool wait-app serval 20
+check "its tray icon docks" gui_tool wait-tray-icon Serval
+check "and it shows no window" steps no-window 3
+hidden_logged() { grep -q "Started hidden: Serval is in the tray" "$out/app-hidden.log"; }
+check "it says it started hidden" hidden_logged
+check "its tray menu opens" gui_tray_click Serval 3
+check "Connect… in its tray menu shows the login window" gui_tool click serval "menu item" "Connect…"
+check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
+check "the hidden app quits from the tray menu" quit_from_tray
+check "and exits" wait_for 10 app_gone
+gui_check_log "no GTK/GLib warnings or criticals in the hidden app's log" "$out/app-hidden.log"
 
 note "took $(($(now_ms) - start_ms)) ms"
 e2e_finish
