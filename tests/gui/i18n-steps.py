@@ -11,7 +11,8 @@ so a test reads as the English one does. Each prints why and exits 1 on failure:
     i18n-steps.py click ROLE MSGID [ARG...]    clicks a node with the pointer
     i18n-steps.py wait-node ROLE MSGID [ARG...]  waits until a showing node is called so
     i18n-steps.py set-switch MSGID ARG         switches the toggle button on
-    i18n-steps.py show-page MSGID              activates the stack switcher's button
+    i18n-steps.py show-page MSGID [gtk]        activates the stack switcher's button (a
+                                               msgid of GTK's catalogue with "gtk")
     i18n-steps.py select-cell TABLE-MSGID TEXT selects the row of cell TEXT in a table
     i18n-steps.py close-window TITLE-MSGID     the header bar's Close of a window (GTK's own)
     i18n-steps.py wait-label MSGID             a showing label starts as its translation does
@@ -19,6 +20,7 @@ so a test reads as the English one does. Each prints why and exits 1 on failure:
     i18n-steps.py wait-notifications N         waits until more than N notifications showed
     i18n-steps.py collect WHERE                adds every accessible name, description and
                                                text of the app to GUI_OUT/i18n-LANG.tsv
+    i18n-steps.py selftest LANG                the checker flags known English, passes po/LANG.po
     i18n-steps.py check LANG SINCE EXCLUDE...  checks what was collected (and the
                                                notifications after the first SINCE): no
                                                English; EXCLUDE are user data (names, hosts,
@@ -48,7 +50,9 @@ please connect connected connecting disconnect disconnected server error cannot 
 failed wrong password user name login log in out join leave member members address
 network about quit close cancel help settings refresh menu add delete remove kick grant
 revoke users online offline reconnecting reconnected waiting trust certificate keyring
-remember start when by on at it its has have be will been""".split()
+remember start when by on at it its has have be will been connection state new show
+copy open shares since host addresses administrator administration why dismiss computer
+all or can may there here what which again now only""".split()
 
 
 def _translation():
@@ -65,6 +69,12 @@ def tr(msgid, *args):
     if "_" in msgid:
         text = re.sub(r"_(?=\w)", "", text, count=1)
     return text % args if args else text
+
+
+def tr_gtk(msgid):
+    """GTK's own translation (its header bar's Close, the About dialog's Credits)."""
+    return gettext.translation("gtk30", localedir="/usr/share/locale", languages=[LANG],
+                               fallback=True).gettext(msgid)
 
 
 def act(node):
@@ -171,8 +181,9 @@ class Catalogue:
             for s in e["strs"].values():
                 # a word of the translation that is not in the English ("ip link delete")
                 own.update(set(words(s)) - set(words(e["id"])))
-            if all(s == e["id"] or s == "" for s in e["strs"].values()):
+            if all(s == e["id"] for s in e["strs"].values()):
                 continue   # the same in both languages ("VLAN", "Serval", "MAC")
+            # An untranslated message (msgstr "") shows its English: it is checked too.
             for form in shown_forms(e["id"]):
                 rx, parts = pattern(form)
                 literal = " ".join(parts)
@@ -262,12 +273,33 @@ def check(lang, since, exclude):
         raise gt.GuiError("only %d strings were checked: the walk saw too little" % checked)
 
 
+def selftest(lang):
+    """The checker on known strings: it must flag each English one and pass the others."""
+    cat = Catalogue(lang)
+    # (the desktop file's Keywords keep the English words on purpose)
+    good = [s for e in read_po(lang) for s in e["strs"].values()
+            if s and s != e["id"] and "%" not in s and not e["id"].endswith(";")][:200]
+    english = ["Connection state",                             # a msgid
+               "Online as alice on 10.234.1.1:7465",           # a msgid with its %s filled
+               "Note: Wrong password for alice on x, or no such user. Try again",  # a piece
+               "Please connect to the server first"]           # not in the catalogue
+    missed = [t for t in english if not cat.problems(t, t)]
+    wrong = ["%r: %s" % (t, cat.problems(t, t)) for t in good if cat.problems(t, t)]
+    print("%s: the checker flags %d of %d English strings and passes %d of %d translations"
+          % (lang, len(english) - len(missed), len(english), len(good) - len(wrong), len(good)))
+    if missed or wrong or len(good) < 50:
+        raise gt.GuiError("missed %r; flagged translations: %s" % (missed, "; ".join(wrong)))
+
+
 # --- steps ------------------------------------------------------------------------------
 
 def main(argv):
     cmd, args = argv[0], argv[1:]
     if cmd == "check":
         check(args[0], int(args[1]), args[2:])
+        return 0
+    if cmd == "selftest":
+        selftest(args[0])
         return 0
     if cmd == "tr":
         print(tr(args[0], *args[1:]))
@@ -297,7 +329,9 @@ def main(argv):
         gt.wait_for(lambda: node.getState().contains(pyatspi.STATE_CHECKED), "the switch on", 20)
     elif cmd == "show-page":
         import pyatspi
-        node = gt.find(app, "radio button", tr(args[0]))
+        # the About dialog's Credits and License are toggle buttons, a stack switcher's radio
+        node = (gt.find(app, "radio button", tr(args[0])) if args[1:] != ["gtk"]
+                else gt.find(app, "toggle button", tr_gtk(args[0])))
         act(node)
         gt.wait_for(lambda: node.getState().contains(pyatspi.STATE_CHECKED), "page %r" % args[0], 20)
     elif cmd == "select-cell":
@@ -309,7 +343,7 @@ def main(argv):
     elif cmd == "close-window":
         frame = gt.find(app, args[0], tr(args[1]) if len(args) > 1 else None)
         buttons = [b for b in frame.findChildren(lambda n: n.roleName == "push button" and n.showing)
-                   if b.name == gettext.translation("gtk30", languages=[LANG], fallback=True).gettext("Close")]
+                   if b.name == tr_gtk("Close")]
         if not buttons:
             raise gt.GuiError("no Close button in %s: %r" % (frame, [b.name for b in frame.findChildren(
                 lambda n: n.roleName == "push button")]))
