@@ -4,12 +4,13 @@
 # joined by servalctl from a third), once in Spanish and once in Galician. Each run walks
 # what the app shows: the login window, a login to a port with no server (the error), the
 # trust dialog, a wrong password (the error), the main window online and in VLAN lan with
-# bob's row, the primary menu, the About dialog, the tray menu, the admin window (both
-# pages, the kick dialog), and a server restart (its notifications and status line). Every
-# accessible name, description and text is collected (i18n-steps.py collect), then
-# checked against po/LANG.po: no English msgid whose translation differs (exact, or a piece
-# of 3 or more words of one), no English msgid of GTK's catalogue, and no common English
-# word outside the test's user data. Output is TAP.
+# bob's row, the primary menu, the About dialog (and its Credits), the tray menu, the admin
+# window (both pages, the kick dialog, a refusal by the server), and a server restart (its
+# notifications and status line). Every accessible name, description and text is
+# collected (i18n-steps.py collect), then checked against po/LANG.po: no English msgid
+# whose translation differs (exact, or a piece of 3 or more words of one), no English
+# msgid of GTK's catalogue, and no common English word outside the test's user data.
+# Output is TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
@@ -133,6 +134,11 @@ run_language() {
   check "$lang: the kick dialog shows" steps wait-node "push button" "_Kick"
   collect "kick dialog"
   check "$lang: Cancel" steps press "_Cancel"
+  # A refusal by the server, which speaks English: the app must not show its sentence.
+  check "$lang: type the name of a VLAN that exists" gui_tool type serval text "$(steps tr "New VLAN name")" lan
+  check "$lang: Add VLAN" steps press "_Add VLAN"
+  check "$lang: the server's refusal shows" steps wait-label "The server refused: that name is taken already."
+  collect "admin window, a refusal by the server"
   check "$lang: the Users page" steps show-page Users
   collect "admin window, Users page"
   check "$lang: the admin window closes" steps close-window frame "Serval Administration"
