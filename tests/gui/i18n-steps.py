@@ -14,7 +14,9 @@ so a test reads as the English one does. Each prints why and exits 1 on failure:
     i18n-steps.py show-page MSGID [gtk]        activates the stack switcher's button (a
                                                msgid of GTK's catalogue with "gtk")
     i18n-steps.py select-cell TABLE-MSGID TEXT selects the row of cell TEXT in a table
-    i18n-steps.py close-window TITLE-MSGID     the header bar's Close of a window (GTK's own)
+    i18n-steps.py close-window ROLE [TITLE-MSGID]  the Close button of a frame or dialog
+                                               (GTK's own: its name is GTK's translation)
+    i18n-steps.py tr MSGID [ARG...]            prints the translation as a widget shows it
     i18n-steps.py wait-label MSGID             a showing label starts as its translation does
     i18n-steps.py wait-text TEXT               a showing label starts with TEXT
     i18n-steps.py wait-notifications N         waits until more than N notifications showed
@@ -249,8 +251,8 @@ def check(lang, since, exclude):
             if n[kind]:
                 rows.append(("notification", n["app"], kind, n[kind]))
     # User data: whole strings or words that are names, hosts or addresses of the test.
-    data_rx = re.compile("|".join(re.escape(x) for x in sorted(exclude, key=len, reverse=True))) \
-        if exclude else None
+    data_rx = re.compile(r"(?<!\w)(?:%s)(?!\w)" % "|".join(
+        re.escape(x) for x in sorted(exclude, key=len, reverse=True))) if exclude else None
     bad, checked, seen = [], 0, set()
     for where, node, kind, text in rows:
         if text in seen:
