@@ -397,7 +397,8 @@ static void
 about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   ServalApplication *app = user_data;
-  const char *authors[] = { "The Serval developers", NULL };
+  /* The same words as the metainfo's developer name, and so the same translation. */
+  const char *authors[] = { _("The Serval developers"), NULL };
 
   gtk_show_about_dialog (app->window,
                          "program-name", "Serval",

@@ -70,7 +70,8 @@ schedule_reconnect (ServalClient *client)
 static void
 connection_ended (ServalClient *client, const GError *error, gboolean permanent)
 {
-  const char *why = error != NULL ? error->message : "closed";
+  /* Translators: why the connection ended, when nothing more is known (after a colon). */
+  const char *why = error != NULL ? error->message : _("closed");
 
   serval_client_drop_link (client);
   serval_client_fail_pending (client, why);

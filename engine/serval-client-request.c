@@ -56,11 +56,24 @@ static guint32 request_start (ServalClient *client, GTask *task, ResponseHandler
 
 /* --- errors ---------------------------------------------------------------- */
 
+/* The server's sentences are English: it cannot know the languages of its users.
+ * When the user's language has a translation of OWN (a sentence saying what the
+ * code means), the error says that, in the user's language, without the server's
+ * names; in English the server's own words stay, as they are more precise. gettext
+ * hands back the msgid itself when it has no translation. */
+static GError *
+refusal (ServalClientError code, const char *own, const char *server_text)
+{
+  const char *translated = own != NULL ? g_dgettext (GETTEXT_PACKAGE, own) : NULL;
+
+  return g_error_new_literal (SERVAL_CLIENT_ERROR, code,
+                              translated != NULL && translated != own ? translated : server_text != NULL ? server_text :
+                                                                                                           "");
+}
+
 static GError *
 error_from_wire (ServalClient *client, ServalErrorCode wire_code, const char *text)
 {
-  ServalClientError code;
-
   switch (wire_code)
     {
     case SERVAL_ERROR_CODE_AUTH_FAILED:
@@ -72,15 +85,30 @@ error_from_wire (ServalClient *client, ServalErrorCode wire_code, const char *te
       return g_error_new (SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_VERSION,
                           _("%s speaks another version of the Serval protocol (%s): update Serval"),
                              serval_client_where (client), text);
-    case SERVAL_ERROR_CODE_TOKEN_REFUSED: code = SERVAL_CLIENT_ERROR_TOKEN_REFUSED; break;
-    case SERVAL_ERROR_CODE_RATE_LIMITED: code = SERVAL_CLIENT_ERROR_RATE_LIMITED; break;
-    case SERVAL_ERROR_CODE_NOT_ALLOWED: code = SERVAL_CLIENT_ERROR_NOT_ALLOWED; break;
-    case SERVAL_ERROR_CODE_NO_SUCH_VLAN: code = SERVAL_CLIENT_ERROR_NO_SUCH_VLAN; break;
-    case SERVAL_ERROR_CODE_NO_SUCH_USER: code = SERVAL_CLIENT_ERROR_NO_SUCH_USER; break;
-    case SERVAL_ERROR_CODE_EXISTS: code = SERVAL_CLIENT_ERROR_EXISTS; break;
-    default: code = SERVAL_CLIENT_ERROR_SERVER; break;
+    case SERVAL_ERROR_CODE_TOKEN_REFUSED:
+      return refusal (SERVAL_CLIENT_ERROR_TOKEN_REFUSED, NULL, text);
+    case SERVAL_ERROR_CODE_RATE_LIMITED:
+      return refusal (SERVAL_CLIENT_ERROR_RATE_LIMITED,
+                      N_("The server refused: too many failed logins. Wait a minute and try again."), text);
+    case SERVAL_ERROR_CODE_NOT_ALLOWED:
+      return refusal (SERVAL_CLIENT_ERROR_NOT_ALLOWED,
+                      N_("The server refused: you do not have the right to do that. Ask an administrator of the server."), text);
+    case SERVAL_ERROR_CODE_NO_SUCH_VLAN:
+      return refusal (SERVAL_CLIENT_ERROR_NO_SUCH_VLAN, N_("The server has no such VLAN."), text);
+    case SERVAL_ERROR_CODE_NO_SUCH_USER:
+      return refusal (SERVAL_CLIENT_ERROR_NO_SUCH_USER, N_("The server has no such user."), text);
+    case SERVAL_ERROR_CODE_EXISTS:
+      return refusal (SERVAL_CLIENT_ERROR_EXISTS, N_("The server refused: that name is taken already."), text);
+    case SERVAL_ERROR_CODE_NOT_JOINED:
+      return refusal (SERVAL_CLIENT_ERROR_SERVER, N_("You are not in that VLAN."), text);
+    case SERVAL_ERROR_CODE_NOT_LOGGED_IN:
+      return refusal (SERVAL_CLIENT_ERROR_SERVER, N_("The server no longer knows this login: log in again."), text);
+    case SERVAL_ERROR_CODE_TIMEOUT:
+      return refusal (SERVAL_CLIENT_ERROR_SERVER, N_("The server took too long to answer."), text);
+    default:
+      /* An internal failure or a request it does not know: only the server can say. */
+      return refusal (SERVAL_CLIENT_ERROR_SERVER, NULL, text);
     }
-  return g_error_new (SERVAL_CLIENT_ERROR, code, "%s", text);
 }
 
 /* A server that does not know a request answers badRequest: for a request

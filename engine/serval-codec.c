@@ -2,6 +2,7 @@
 
 #include "serval-codec.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "constraints.h"
@@ -24,14 +25,14 @@ serval_frame_length (const guint8 *p, gsize *len, GError **error)
   if (n > SERVAL_MAX_MESSAGE)
     {
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_TOO_BIG,
-                   "The peer announced a message of %u bytes, over the limit of %u bytes",
-                   n, SERVAL_MAX_MESSAGE);
+                   _("The peer announced a message of %u bytes, over the limit of %u bytes"),
+                      n, SERVAL_MAX_MESSAGE);
       return FALSE;
     }
   if (n == 0)
     {
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_MALFORMED,
-                   "The peer sent an empty message");
+                   _("The peer sent an empty message"));
       return FALSE;
     }
   *len = n;
@@ -136,17 +137,17 @@ serval_message_decode (const guint8 *body, gsize len, GError **error)
   if (len > SERVAL_MAX_MESSAGE)
     {
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_TOO_BIG,
-                   "A message of %" G_GSIZE_FORMAT " bytes is over the limit of %u bytes",
-                   len, SERVAL_MAX_MESSAGE);
+                   _("A message of %lu bytes is over the limit of %u bytes"),
+                      (gulong) len, SERVAL_MAX_MESSAGE);
       return NULL;
     }
 
   if (!der_walk (body, body + len, 0))
     {
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_MALFORMED,
-                   "The message is not valid DER (indefinite or non-minimal lengths, "
-                   "nesting deeper than %d, or lengths past its end)",
-                   MAX_DER_DEPTH);
+                   _("The message is not valid DER (indefinite or non-minimal lengths, "
+                     "nesting deeper than %d, or lengths past its end)"),
+                      MAX_DER_DEPTH);
       return NULL;
     }
 
@@ -157,9 +158,7 @@ serval_message_decode (const guint8 *body, gsize len, GError **error)
        * too. A failed decode may have allocated: free it. */
       ASN_STRUCT_FREE (asn_DEF_Message, msg);
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_MALFORMED,
-                   rv.code == RC_OK ? "The message has %" G_GSIZE_FORMAT " bytes after its end" : rv.code == RC_WMORE ? "The message is truncated (%" G_GSIZE_FORMAT " bytes read)" :
-                                                                                                                        "The message is not valid DER (failed after %" G_GSIZE_FORMAT " bytes)",
-                   rv.code == RC_OK ? len - rv.consumed : (gsize) rv.consumed);
+                   rv.code == RC_OK ? _("The message has %lu bytes after its end") : rv.code == RC_WMORE ? _("The message is truncated (%lu bytes read)") : _("The message is not valid DER (failed after %lu bytes)"), (gulong) (rv.code == RC_OK ? len - rv.consumed : (gsize) rv.consumed));
       return NULL;
     }
 
@@ -167,8 +166,8 @@ serval_message_decode (const guint8 *body, gsize len, GError **error)
     {
       ASN_STRUCT_FREE (asn_DEF_Message, msg);
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_UNKNOWN,
-                   "The peer sent a message type that protocol version %d does not know",
-                   SERVAL_PROTOCOL_VERSION);
+                   _("The peer sent a message type that protocol version %d does not know"),
+                      SERVAL_PROTOCOL_VERSION);
       return NULL;
     }
 
@@ -179,7 +178,7 @@ serval_message_decode (const guint8 *body, gsize len, GError **error)
     {
       ASN_STRUCT_FREE (asn_DEF_Message, msg);
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_INVALID,
-                   "The message breaks the protocol's limits: %s", errbuf);
+                   _("The message breaks the protocol's limits: %s"), errbuf);
       return NULL;
     }
 
@@ -225,7 +224,7 @@ serval_message_encode (const Message_t *msg, GByteArray *out, GError **error)
   if (asn_check_constraints (&asn_DEF_Message, msg, errbuf, &errlen) != 0)
     {
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_ENCODE,
-                   "Cannot send a %s message: %s", serval_message_kind_to_string (msg), errbuf);
+                   _("Cannot send a %s message: %s"), serval_message_kind_to_string (msg), errbuf);
       return FALSE;
     }
 
@@ -238,8 +237,8 @@ serval_message_encode (const Message_t *msg, GByteArray *out, GError **error)
     {
       g_byte_array_set_size (out, start);
       g_set_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_ENCODE,
-                   "Cannot send a %s message: it does not fit in %u bytes",
-                   serval_message_kind_to_string (msg), SERVAL_MAX_MESSAGE);
+                   _("Cannot send a %s message: it does not fit in %u bytes"),
+                      serval_message_kind_to_string (msg), SERVAL_MAX_MESSAGE);
       return FALSE;
     }
 

@@ -135,7 +135,7 @@ tls_send_out (ServalLinkTls *self, GError **error)
 {
   if (self->fd < 0)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the link is closed");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("the link is closed"));
       return FALSE;
     }
   while (self->ct_out != NULL && self->ct_out_pos < self->ct_out->len)

@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 #include <glib-unix.h>
+#include <glib/gi18n-lib.h>
 
 #include "serval-util.h"
 
@@ -416,7 +417,7 @@ entry_set_events (ServalPollerEntry *e, guint32 events, GError **error)
       int saved = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Cannot watch socket %d with epoll: %s", e->fd, g_strerror (saved));
+                   _("Cannot watch socket %d with epoll: %s"), e->fd, g_strerror (saved));
       return FALSE;
     }
   e->events = events;

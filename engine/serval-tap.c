@@ -378,7 +378,8 @@ read_owner (const char *name)
   char *text = NULL;
 
   if (!g_file_get_contents (path, &text, NULL, NULL))
-    return g_strdup ("unknown");
+    /* Translators: an owner uid that cannot be read, in "its owner is uid %s". */
+    return g_strdup (_("unknown"));
   return g_strstrip (text);
 }
 

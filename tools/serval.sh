@@ -20,13 +20,14 @@ BUILD_PKGS="meson ninja-build pkg-config gcc asn1c libglib2.0-dev glib-networkin
 # End-to-end, GUI (Xvfb, D-Bus, AT-SPI, a tray, a notification daemon), data validation,
 # the pkexec helper's tests, fuzzing, sanitizers, the quick benchmark, a CPU hog for
 # tests/run-under-load.sh, certtool for the test certificates, etcd for the cluster tests,
-# clang-format for the style check and zsh for the completion test.
+# clang-format for the style check, zsh for the completion test, and locales for the GUI
+# test that runs the app in Spanish and Galician.
 TEST_PKGS="iproute2 iputils-ping iputils-arping python3 procps psmisc clang libclang-rt-14-dev
   valgrind curl kmod util-linux xvfb xauth dbus-daemon dbus-bin libglib2.0-bin at-spi2-core
   libatk-adaptor dconf-service dconf-gsettings-backend gsettings-desktop-schemas python3-gi
   gir1.2-gtk-3.0 python3-dogtail python3-pyatspi gir1.2-atspi-2.0 trayer dunst xdotool x11-utils
   imagemagick fonts-dejavu-core desktop-file-utils appstream libxml2-utils iperf3 gnuplot-nox
-  stress-ng gnutls-bin etcd-server etcd-client clang-format systemd zsh groff-base"
+  stress-ng gnutls-bin etcd-server etcd-client clang-format systemd zsh groff-base locales"
 
 install_missing() {
   local missing=()
@@ -152,10 +153,27 @@ logged() {
   return "$status"
 }
 
+# The locales the translated app is tested in (tests/gui/test-gui-i18n.sh): glibc shows a
+# catalogue only in a locale that is generated. Does nothing when they are there.
+make_locales() {
+  local l missing=()
+  for l in es_ES gl_ES; do
+    locale -a 2>/dev/null | grep -qix "$l.utf-\?8" || missing+=("$l")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "Generating the locales ${missing[*]} (UTF-8)"
+  for l in "${missing[@]}"; do
+    sed -i -E "s/^# *($l\.UTF-8 UTF-8)/\1/" /etc/locale.gen
+    grep -qx "$l.UTF-8 UTF-8" /etc/locale.gen || echo "$l.UTF-8 UTF-8" >>/etc/locale.gen
+  done
+  locale-gen >/dev/null
+}
+
 cmd_test() {
   # shellcheck disable=SC2086
   install_missing $BUILD_PKGS $TEST_PKGS
   [ "$(id -u)" -eq 0 ] || die "the end-to-end tests make network namespaces and TAP devices: run as root"
+  make_locales
   modprobe tun 2>/dev/null || true
   [ -c /dev/net/tun ] || die "/dev/net/tun is missing: load the tun module (modprobe tun)"
 
