@@ -74,6 +74,7 @@ FP=$("$SERVER" --data-dir "$data" fingerprint 2>>"$out/populate.log") || bail "c
 # Small deadlines, so that the attackers' links come and go many times. Password
 # checks per address: 64 a minute rather than 5, because the 200 clients share one
 # address and their first logins overlap; the guessers, at another, meet the limit.
+# shellcheck disable=SC2016 # the inner bash expands them
 ip netns exec "$S" bash -c 'ulimit -n "$(ulimit -Hn)" && exec "$@"' server "$SERVER" --data-dir "$data" \
   --listen 0.0.0.0:7465 --http 0.0.0.0:9465 --login-timeout 10 --message-timeout 5 --http-timeout 5 \
   --max-failed-logins 64 >"$out/server.log" 2>&1 &
@@ -156,6 +157,10 @@ while [ $((SECONDS - start)) -lt "$SOAK_SECONDS" ] && kill -0 "$SERVER_PID" 2>/d
 touch "$STOP"
 echo drain >"$PHASE"
 cpu_churn=$(cpu_s)
+# serval-bench ends its churn by itself (it began it a little later than this loop);
+# SIGTERM only if it has not after a generous safety net.
+bench_gone() { ! kill -0 "$BENCH_PID" 2>/dev/null; }
+wait_for 60 bench_gone || { note "serval-bench churn had not ended: SIGTERM"; kill "$BENCH_PID"; }
 wait "$BENCH_PID"
 bench_rc=$?
 BENCH_PID=
