@@ -1,11 +1,11 @@
 # The hostile soak's samples (tests/bench/soak-hostile.sh): the server's RSS and open
 # file descriptors over time.
 #   gnuplot -e "in='OUT/samples.csv'; out='docs/perf/soak-hostile.png'" tests/bench/soak-hostile.gp
-set terminal pngcairo size 720,360 font ",9"
+set terminal pngcairo size 640,320 font ",8"
 set output out
 set datafile separator ","
 set key outside bottom center horizontal
-set title "serval-server under the hostile soak: 200 clients churning and attackers"
+set title "serval-server under the hostile soak: 200 clients churning, 9 attackers"
 set xlabel "time (s)"
 set ylabel "VmRSS (MiB)"
 set y2label "open fds"
