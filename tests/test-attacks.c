@@ -289,19 +289,6 @@ add_user (ServalStore *store, const char *name, const char *password, gboolean a
   serval_credentials_clear (&cred);
 }
 
-static void
-copy_file (const char *from, const char *to, int mode)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *data = NULL;
-  gsize len;
-
-  g_file_get_contents (from, &data, &len, &error);
-  g_assert_no_error (error);
-  g_file_set_contents_full (to, data, len, G_FILE_SET_CONTENTS_NONE, mode, &error);
-  g_assert_no_error (error);
-}
-
 /* The data directory: the test certificate, and in the store
  *   root, root2 (admins)  slow (admin, a slow password check)
  *   alice, bob            in VLAN red */
@@ -318,8 +305,8 @@ fixture_init_dir (Fixture *f)
   f->dir = test_tmp_dir_new ("serval-attacks-XXXXXX");
   cert_to = g_build_filename (f->dir, "cert.pem", NULL);
   key_to = g_build_filename (f->dir, "key.pem", NULL);
-  copy_file (cert, cert_to, 0644);
-  copy_file (key, key_to, 0600);
+  test_copy_file (cert, cert_to, 0644);
+  test_copy_file (key, key_to, 0600);
   f->db = g_build_filename (f->dir, "serval.db", NULL);
   store = serval_store_open_sqlite (f->db, &error);
   g_assert_no_error (error);
@@ -334,23 +321,6 @@ fixture_init_dir (Fixture *f)
   g_assert_no_error (error);
 }
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) any = test_loopback_any ();
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, &error);
-
-  g_assert_no_error (error);
-  g_socket_bind (socket, any, TRUE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 server_start (Fixture *f, guint max_login_records)
 {
@@ -362,7 +332,7 @@ server_start (Fixture *f, guint max_login_records)
       serval_server_config_init (&config);
       config.data_dir = g_strdup (f->dir);
       g_free (f->address);
-      f->address = g_strdup_printf ("127.0.0.1:%u", free_port ());
+      f->address = g_strdup_printf ("127.0.0.1:%u", test_free_port ());
       config.listen = g_strdup (f->address);
       config.node = g_strdup ("node-a");
       config.pbkdf2_iterations = TEST_ITERATIONS;
@@ -914,7 +884,7 @@ test_identity (void)
   config.data_dir = g_strdup (dir);
   config.node = g_strdup ("node-a");
 
-  copy_file (test_cert, cert, 0644);
+  test_copy_file (test_cert, cert, 0644);
   server = serval_server_new (&config, &error);
   g_assert_null (server);
   g_assert_nonnull (error);
@@ -926,7 +896,7 @@ test_identity (void)
   g_assert_false (g_file_test (key, G_FILE_TEST_EXISTS));
 
   g_unlink (cert);
-  copy_file (test_key, key, 0600);
+  test_copy_file (test_key, key, 0600);
   server = serval_server_new (&config, &error);
   g_assert_null (server);
   g_assert_nonnull (error);

@@ -346,37 +346,6 @@ n_vlans (ServalClient *client)
 
 /* --- servers --------------------------------------------------------------- */
 
-/* A free TCP port on 127.0.0.1 (free when asked: see node_start_new()). */
-static guint16
-free_port (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) any = test_loopback_any ();
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, &error);
-
-  g_assert_no_error (error);
-  g_socket_bind (socket, any, TRUE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static void
-copy_file (const char *from, const char *to, int mode)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *data = NULL;
-  gsize len;
-
-  g_file_get_contents (from, &data, &len, &error);
-  g_assert_no_error (error);
-  g_file_set_contents_full (to, data, len, G_FILE_SET_CONTENTS_NONE, mode, &error);
-  g_assert_no_error (error);
-}
-
 static void
 add_user (ServalStore *store, const char *name, const char *password, gboolean admin)
 {
@@ -412,8 +381,8 @@ node_init (Node *node, const char *name)
   node->dir = test_tmp_dir_new ("serval-session-XXXXXX");
   cert_to = g_build_filename (node->dir, "cert.pem", NULL);
   key_to = g_build_filename (node->dir, "key.pem", NULL);
-  copy_file (cert, cert_to, 0644);
-  copy_file (key, key_to, 0600);
+  test_copy_file (cert, cert_to, 0644);
+  test_copy_file (key, key_to, 0600);
 
   /* The store as the operator's tools fill it, before the server runs. */
   db = g_build_filename (node->dir, "serval.db", NULL);
@@ -471,7 +440,7 @@ node_start_new (Node *node)
   for (int tries = 0; tries < 10; tries++)
     {
       g_free (node->address);
-      node->address = g_strdup_printf ("127.0.0.1:%u", free_port ());
+      node->address = g_strdup_printf ("127.0.0.1:%u", test_free_port ());
       if (node_start (node))
         return;
       g_test_message ("%s was taken: trying another port", node->address);

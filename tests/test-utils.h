@@ -29,3 +29,10 @@ GSocketAddress *test_loopback_any (void);
 
 /* "127.0.0.1:PORT" for a socket address bound on loopback (free it). */
 char *test_loopback_address_string (GSocketAddress *bound);
+
+/* A TCP port on 127.0.0.1 that is free when asked (another process may take
+ * it before the caller binds it: callers retry). */
+guint16 test_free_port (void);
+
+/* Copies file @from to @to with permissions @mode; fails the test on error. */
+void test_copy_file (const char *from, const char *to, int mode);
