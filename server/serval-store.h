@@ -17,6 +17,7 @@
 
 #include <gio/gio.h>
 #include "serval-password.h"
+#include "serval-rule.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,8 @@ GQuark serval_store_error_quark (void);
  * @SERVAL_STORE_ERROR_INVALID: a name that is empty, too long (> 64 bytes) or not UTF-8;
  *   or no VLAN tag is left
  * @SERVAL_STORE_ERROR_UNAVAILABLE: the cluster store (etcd) cannot be reached, or has no quorum
+ * @SERVAL_STORE_ERROR_NO_RULE: a VLAN has no rule with that number
+ * @SERVAL_STORE_ERROR_FULL: a VLAN's subnet has no address left to lease
  *
  * Errors of the store.
  */
@@ -45,6 +48,8 @@ typedef enum
   SERVAL_STORE_ERROR_EXISTS,
   SERVAL_STORE_ERROR_INVALID,
   SERVAL_STORE_ERROR_UNAVAILABLE,
+  SERVAL_STORE_ERROR_NO_RULE,
+  SERVAL_STORE_ERROR_FULL,
 } ServalStoreError;
 
 #define SERVAL_STORE_MAX_TAG 16777215
@@ -53,17 +58,47 @@ typedef struct
 {
   guint32 id; /* the VLAN's tag on the wire, 1..16777215, never reused */
   char *name;
+  char *subnet;     /* (nullable) IPv4 subnet the VLAN leases from, canonical "10.77.0.0/24" */
+  char *prefix6;    /* (nullable) IPv6 prefix announced in the VLAN, canonical "fd00:77::/64" */
+  GPtrArray *rules; /* (element-type ServalRule) the access list in order; never NULL */
 } ServalVlan;
 
 typedef struct
 {
   char *name;
   gboolean admin;
+  gboolean bridge;  /* may carry more MACs than its own (a bridged LAN) */
   GPtrArray *vlans; /* (element-type utf8) names of VLANs the user may join, sorted */
 } ServalUser;
 
+/**
+ * ServalLease:
+ * @vlan: the VLAN's name
+ * @user: the user the address is leased to
+ * @mac: the MAC it is leased for
+ * @address: the IPv4 address with the subnet's length, "10.77.0.5/24"
+ * @released: 0 while in use; else when it was released (g_get_real_time())
+ *
+ * An address of a VLAN's subnet, leased to one user and MAC. A lease stays
+ * with that user and MAC after it is released, so that they get the same
+ * address back; a released lease is given to someone else only when the
+ * subnet has no address that was never leased. The subnet's first host
+ * address is the server's own and is never leased.
+ */
+typedef struct
+{
+  char *vlan;
+  char *user;
+  guint8 mac[6];
+  char *address;
+  gint64 released;
+} ServalLease;
+
+void serval_lease_free (ServalLease *lease);
+
 void serval_vlan_free (ServalVlan *vlan);
 void serval_user_free (ServalUser *user);
+
 
 /**
  * ServalStoreWriteKind:
@@ -74,6 +109,11 @@ void serval_user_free (ServalUser *user);
  * @SERVAL_STORE_VLAN_DEL: delete @vlan and every right to it
  * @SERVAL_STORE_GRANT: let @user join @vlan (both must exist)
  * @SERVAL_STORE_REVOKE: take that right away
+ * @SERVAL_STORE_VLAN_SET_ADDRESSES: give @vlan the @subnet and @prefix6 (each
+ *   %NULL to keep, "" to remove); leases outside a new subnet are dropped
+ * @SERVAL_STORE_RULE_ADD: append @rule to @vlan's access list
+ * @SERVAL_STORE_RULE_DEL: remove rule number @index (from 1) of @vlan's list
+ * @SERVAL_STORE_USER_SET_BRIDGE: give @user the bridge right, or take it (@bridge)
  *
  * The changes a store makes, each one transaction.
  */
@@ -86,6 +126,10 @@ typedef enum
   SERVAL_STORE_VLAN_DEL,
   SERVAL_STORE_GRANT,
   SERVAL_STORE_REVOKE,
+  SERVAL_STORE_VLAN_SET_ADDRESSES,
+  SERVAL_STORE_RULE_ADD,
+  SERVAL_STORE_RULE_DEL,
+  SERVAL_STORE_USER_SET_BRIDGE,
 } ServalStoreWriteKind;
 
 /**
@@ -96,6 +140,11 @@ typedef enum
  * @cred: the password record, for %SERVAL_STORE_USER_ADD and
  *   %SERVAL_STORE_USER_SET_CREDENTIALS
  * @admin: for %SERVAL_STORE_USER_ADD: whether the user is an administrator
+ * @subnet: for %SERVAL_STORE_VLAN_SET_ADDRESSES
+ * @prefix6: for %SERVAL_STORE_VLAN_SET_ADDRESSES
+ * @rule: for %SERVAL_STORE_RULE_ADD
+ * @index: for %SERVAL_STORE_RULE_DEL, from 1
+ * @bridge: for %SERVAL_STORE_USER_SET_BRIDGE
  *
  * One change; the store copies what it needs before
  * serval_store_write_async() returns.
@@ -107,6 +156,11 @@ typedef struct
   const char *vlan;
   const ServalCredentials *cred;
   gboolean admin;
+  const char *subnet;
+  const char *prefix6;
+  const ServalRule *rule;
+  guint index;
+  gboolean bridge;
 } ServalStoreWrite;
 
 #define SERVAL_TYPE_STORE (serval_store_get_type ())
@@ -269,6 +323,73 @@ gboolean serval_store_write_finish (ServalStore *store, GAsyncResult *result, gu
 gboolean serval_store_write_sync (ServalStore *store, const ServalStoreWrite *write, guint32 *out_tag,
                                   GError **error);
 
+/**
+ * serval_store_vlan_get:
+ * @store: a #ServalStore
+ * @name: the VLAN
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the VLAN with its addresses and
+ *   rules; %NULL with %SERVAL_STORE_ERROR_NO_VLAN if there is none
+ */
+ServalVlan *serval_store_vlan_get (ServalStore *store, const char *name, GError **error);
+
+/**
+ * serval_store_lease_async:
+ * @store: a #ServalStore
+ * @vlan: the VLAN, which has a subnet
+ * @user: the user
+ * @mac: (array fixed-size=6): the MAC
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the lease
+ * @user_data: for @callback
+ *
+ * Leases an address of @vlan's subnet to @user and @mac: the one they had
+ * before if they had one (marked in use again), else one never leased,
+ * else the one released longest ago. Two users or MACs never hold the
+ * same address; in a cluster the lease is one etcd transaction.
+ */
+void serval_store_lease_async (ServalStore *store, const char *vlan, const char *user, const guint8 mac[6],
+                               GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+/**
+ * serval_store_lease_finish:
+ * @store: a #ServalStore
+ * @result: the #GAsyncResult
+ * @error: %SERVAL_STORE_ERROR_FULL (naming the VLAN and its subnet) when
+ *   every address is in use; %SERVAL_STORE_ERROR_INVALID when the VLAN has
+ *   no subnet; %SERVAL_STORE_ERROR_NO_VLAN
+ *
+ * Returns: (transfer full) (nullable): the lease
+ */
+ServalLease *serval_store_lease_finish (ServalStore *store, GAsyncResult *result, GError **error);
+/**
+ * serval_store_lease_release_async:
+ * @store: a #ServalStore
+ * @vlan: the VLAN
+ * @user: the user
+ * @mac: (array fixed-size=6): the MAC
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (nullable): called when done
+ * @user_data: for @callback
+ *
+ * Marks the lease of @user and @mac released (kept for them; see
+ * #ServalLease). Releasing what is not leased is not an error.
+ */
+void serval_store_lease_release_async (ServalStore *store, const char *vlan, const char *user,
+                                       const guint8 mac[6], GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+gboolean serval_store_lease_release_finish (ServalStore *store, GAsyncResult *result, GError **error);
+/**
+ * serval_store_lease_list:
+ * @store: a #ServalStore
+ * @vlan: the VLAN
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer container) (element-type ServalLease) (nullable):
+ *   every lease of @vlan, released ones included, sorted by address
+ */
+GPtrArray *serval_store_lease_list (ServalStore *store, const char *vlan, GError **error);
+
 /* Signals, emitted only for changes that the store learns of from elsewhere
  * (another node, or an offline command, through etcd's watch), never for
  * its own writes, so that the server can act on them as on its own:
@@ -276,9 +397,12 @@ gboolean serval_store_write_sync (ServalStore *store, const ServalStoreWrite *wr
  *   "user-deleted"  (const char *user)
  *   "vlan-deleted"  (const char *vlan, guint tag)
  *   "right-revoked" (const char *user, const char *vlan, guint tag)
+ *   "vlan-changed"  (const char *vlan, guint tag): its subnet, prefix or rules
+ *   "user-changed"  (const char *user): its bridge right
  */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalUser, serval_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalVlan, serval_vlan_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalLease, serval_lease_free)
 
 G_END_DECLS
