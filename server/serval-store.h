@@ -99,7 +99,6 @@ void serval_lease_free (ServalLease *lease);
 void serval_vlan_free (ServalVlan *vlan);
 void serval_user_free (ServalUser *user);
 
-
 /**
  * ServalStoreWriteKind:
  * @SERVAL_STORE_USER_ADD: add @user with @cred and @admin
