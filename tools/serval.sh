@@ -27,7 +27,8 @@ TEST_PKGS="iproute2 iputils-ping iputils-arping python3 procps psmisc clang libc
   libatk-adaptor dconf-service dconf-gsettings-backend gsettings-desktop-schemas python3-gi
   gir1.2-gtk-3.0 python3-dogtail python3-pyatspi gir1.2-atspi-2.0 trayer dunst xdotool x11-utils
   imagemagick fonts-dejavu-core desktop-file-utils appstream libxml2-utils iperf3 gnuplot-nox
-  stress-ng gnutls-bin etcd-server etcd-client clang-format systemd zsh groff-base locales"
+  stress-ng gnutls-bin etcd-server etcd-client clang-format systemd zsh groff-base locales
+  busybox"
 
 install_missing() {
   local missing=()
