@@ -99,7 +99,8 @@ serval_cidr_parse (const char *text, ServalCidr *cidr, GError **error)
   return TRUE;
 }
 
-char *
+/* The text form, "10.77.0.5/24". */
+static char *
 serval_cidr_to_string (const ServalCidr *cidr)
 {
   char text[INET6_ADDRSTRLEN];

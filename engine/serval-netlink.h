@@ -45,14 +45,6 @@ typedef struct
  */
 gboolean serval_cidr_parse (const char *text, ServalCidr *cidr, GError **error);
 /**
- * serval_cidr_to_string:
- * @cidr: an address
- *
- * Returns: (transfer full): its text form, "10.77.0.5/24"
- */
-char *serval_cidr_to_string (const ServalCidr *cidr);
-
-/**
  * serval_netlink_address:
  * @add: %TRUE to add (or update) the address, %FALSE to remove it
  * @ifname: the device
