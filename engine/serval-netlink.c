@@ -142,7 +142,7 @@ req_nest_end (Req *req, struct rtattr *nest)
   nest->rta_len = (char *) &req->n + req->n.nlmsg_len - (char *) nest;
 }
 
-#define ANSWER_ROOM 8192
+#define ANSWER_ROOM 16384 /* a link with all its attributes takes a few KiB */
 
 /* Sends @req and reads the answer. Returns 0 (acknowledged), -errno, or 1
  * with the first message of the answer copied to @answer, ANSWER_ROOM
@@ -273,7 +273,12 @@ parse_link (const struct nlmsghdr *h, ServalLinkInfo *info)
         continue;
       for (const struct rtattr *b = RTA_DATA (a); RTA_OK (b, ilen); b = RTA_NEXT (b, ilen))
         if (b->rta_type == IFLA_INFO_KIND)
-          g_strlcpy (info->kind, RTA_DATA (b), MIN (sizeof info->kind, RTA_PAYLOAD (b) + 1));
+          {
+            gsize n = MIN (sizeof info->kind - 1, RTA_PAYLOAD (b));
+
+            memcpy (info->kind, RTA_DATA (b), n);
+            info->kind[n] = '\0';
+          }
     }
 }
 
