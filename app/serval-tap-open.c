@@ -10,6 +10,7 @@ typedef struct
   char *name;
   guint mtu;
   guint8 mac[6];
+  char *cidr; /* serval_tap_address_async(): the address; NULL when opening */
   GSubprocess *proc;
   gulong cancel_id;
 } OpenData;
@@ -18,6 +19,7 @@ static void
 open_data_free (OpenData *data)
 {
   g_free (data->name);
+  g_free (data->cidr);
   g_clear_object (&data->proc);
   g_free (data);
 }
@@ -95,8 +97,15 @@ attach_matching (OpenData *data)
 static void
 return_permission_error (GTask *task, const char *name, const char *why)
 {
-  g_task_return_new_error (task, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
-                           _("Serval needs permission to create the network device %s: %s"), name, why);
+  OpenData *data = g_task_get_task_data (task);
+
+  if (data->cidr != NULL)
+    g_task_return_new_error (task, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
+                             _("Serval needs permission to give the network device %s the address %s: %s"),
+                                name, data->cidr, why);
+  else
+    g_task_return_new_error (task, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION,
+                             _("Serval needs permission to create the network device %s: %s"), name, why);
 }
 
 static void
@@ -148,13 +157,18 @@ helper_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return_permission_error (task, data->name, why);
       return;
     }
-  if (status != 0)
-    {
-      g_task_return_new_error (task, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_FAILED,
-                               _("Serval could not create the network device %s (helper exit status %d): %s"),
-                                  data->name, status, *err_text ? err_text : "serval-tap-helper");
-      return;
-    }
+  if (status != 0 && data->cidr != NULL)
+    g_task_return_new_error (task, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_FAILED,
+                             _("Serval could not give the network device %s the address %s (helper exit status %d): %s"),
+                                data->name, data->cidr, status, *err_text ? err_text : "serval-tap-helper");
+  else if (status != 0)
+    g_task_return_new_error (task, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_FAILED,
+                             _("Serval could not create the network device %s (helper exit status %d): %s"),
+                                data->name, status, *err_text ? err_text : "serval-tap-helper");
+  else if (data->cidr != NULL)
+    g_task_return_boolean (task, TRUE);
+  if (status != 0 || data->cidr != NULL)
+    return;
   tap = serval_tap_attach (data->name, &error);
   if (tap == NULL)
     {
@@ -175,6 +189,51 @@ cancelled_cb (GCancellable *cancellable, gpointer user_data)
     g_subprocess_force_exit (data->proc);
 }
 
+/* Runs "pkexec serval-tap-helper VERB NAME ARG1 [ARG2]" for @task (its data
+ * an OpenData); helper_done_cb() returns the task's result. */
+static void
+run_helper (GTask *task, const char *verb, const char *arg1, const char *arg2)
+{
+  OpenData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pkexec = NULL;
+
+  if (!g_file_test (helper_path (), G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_autofree char *why = g_strdup_printf (_("its helper program %s is not there. Install Serval "
+                                                "(“meson install”, or your distribution's package), or "
+                                                "give it the CAP_NET_ADMIN capability."),
+                                                 helper_path ());
+
+      return_permission_error (task, data->name, why);
+      return;
+    }
+  pkexec = g_find_program_in_path ("pkexec");
+  if (pkexec == NULL)
+    {
+      return_permission_error (task, data->name,
+                               _("pkexec is not installed. Install polkit's pkexec (Debian and Ubuntu: "
+                                 "“apt install pkexec”), or run Serval with the CAP_NET_ADMIN capability"));
+      return;
+    }
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  data->proc = g_subprocess_launcher_spawn (launcher, &error, pkexec, helper_path (), verb, data->name, arg1,
+                                            arg2, NULL);
+  if (data->proc == NULL)
+    {
+      g_autofree char *why = g_strdup_printf (_("running %s failed (%s). Check the polkit installation"),
+                                                 pkexec, error->message);
+
+      return_permission_error (task, data->name, why);
+      return;
+    }
+  if (cancellable != NULL)
+    data->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), data, NULL);
+  g_subprocess_communicate_utf8_async (data->proc, NULL, NULL, helper_done_cb, g_object_ref (task));
+}
+
 void
 serval_tap_open_async (const char *name,
                        guint mtu,
@@ -185,8 +244,6 @@ serval_tap_open_async (const char *name,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *pkexec = NULL;
   g_autofree char *mtu_text = NULL;
   g_autofree char *mac_text = NULL;
   OpenData *data;
@@ -222,41 +279,10 @@ serval_tap_open_async (const char *name,
       return;
     }
 
-  if (!g_file_test (helper_path (), G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_autofree char *why = g_strdup_printf (_("its helper program %s is not there. Install Serval "
-                                                "(“meson install”, or your distribution's package), or "
-                                                "give it the CAP_NET_ADMIN capability."),
-                                                 helper_path ());
-
-      return_permission_error (task, name, why);
-      return;
-    }
-  pkexec = g_find_program_in_path ("pkexec");
-  if (pkexec == NULL)
-    {
-      return_permission_error (task, name,
-                               _("pkexec is not installed. Install polkit's pkexec (Debian and Ubuntu: "
-                                 "“apt install pkexec”), or run Serval with the CAP_NET_ADMIN capability"));
-      return;
-    }
   mtu_text = g_strdup_printf ("%u", mtu);
   mac_text = g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
                               mac[5]);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  data->proc = g_subprocess_launcher_spawn (launcher, &error, pkexec, helper_path (),
-                                            "create", name, mtu_text, mac_text, NULL);
-  if (data->proc == NULL)
-    {
-      g_autofree char *why = g_strdup_printf (_("running %s failed (%s). Check the polkit installation"),
-                                                 pkexec, error->message);
-
-      return_permission_error (task, name, why);
-      return;
-    }
-  if (cancellable != NULL)
-    data->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), data, NULL);
-  g_subprocess_communicate_utf8_async (data->proc, NULL, NULL, helper_done_cb, g_object_ref (task));
+  run_helper (task, "create", mtu_text, mac_text);
 }
 
 ServalTap *
@@ -266,4 +292,43 @@ serval_tap_open_finish (GAsyncResult *result, GError **error)
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == serval_tap_open_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+serval_tap_address_async (ServalTap *tap,
+                          const char *cidr,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  OpenData *data;
+
+  g_return_if_fail (SERVAL_IS_TAP (tap) && cidr != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, serval_tap_address_async);
+  data = g_new0 (OpenData, 1);
+  data->name = g_strdup (serval_tap_get_name (tap));
+  data->cidr = g_strdup (cidr);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+
+  /* Direct with CAP_NET_ADMIN; a bad address is refused here, before any
+   * password is asked for. */
+  if (serval_tap_set_address (tap, cidr, &error))
+    g_task_return_boolean (task, TRUE);
+  else if (!g_error_matches (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    run_helper (task, "address", cidr, NULL);
+}
+
+gboolean
+serval_tap_address_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == serval_tap_address_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -34,6 +34,25 @@ void serval_tap_open_async (const char *name,
 ServalTap *serval_tap_open_finish (GAsyncResult *result,
                                    GError **error);
 
+/* Gives @tap (a device the user owns, from serval_tap_open_async()) the
+ * address @cidr, "10.77.0.5/24" or "fd00:77::5/64" (the address the server
+ * leased): directly with serval_tap_set_address() when the process has
+ * CAP_NET_ADMIN, otherwise through "pkexec serval-tap-helper address NAME
+ * CIDR" (the same polkit action). The helper replaces the device's other
+ * addresses of that family, and refuses an address whose subnet overlaps
+ * one of another device's. A bad @cidr is refused before pkexec runs
+ * (SERVAL_TAP_ERROR_FAILED). The main loop runs on while pkexec does. */
+void serval_tap_address_async (ServalTap *tap,
+                               const char *cidr,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
+/* Returns: TRUE, or FALSE with @error set (SERVAL_TAP_ERROR: PERMISSION
+ * when pkexec was refused or dismissed, FAILED with the helper's message
+ * when it refused; or G_IO_ERROR_CANCELLED). */
+gboolean serval_tap_address_finish (GAsyncResult *result,
+                                    GError **error);
+
 /* The device name for a VLAN, one that serval-tap-helper accepts
  * (^sv-[a-z0-9-]{1,12}$): "sv-" and the VLAN name when that is already
  * lower-case ASCII letters, digits and "-" of at most 12 bytes; otherwise

@@ -299,6 +299,51 @@ gboolean serval_tap_get_io_uring_reads (ServalTap *tap);
 char **serval_tap_get_addresses (ServalTap *tap);
 
 /**
+ * serval_tap_set_address:
+ * @tap: a #ServalTap on a real device
+ * @cidr: (nullable): the address and prefix length to give the device, as
+ *   "10.77.0.5/24" or "fd00:77::5/64"; %NULL to remove what this call set
+ *   before
+ * @error: return location for a #GError
+ *
+ * Gives the device the address @cidr (rtnetlink, serval-netlink.h), in
+ * place of the address of the same family (IPv4 or IPv6) that an earlier
+ * call set on this #ServalTap: that one is removed first (a gone one is no
+ * error), so the device has one address of each family from Serval. The
+ * kernel adds the route to the prefix; addresses set by others stay. A
+ * @cidr that serval_cidr_parse() refuses is %SERVAL_TAP_ERROR_FAILED and
+ * changes nothing. Needs CAP_NET_ADMIN (%SERVAL_TAP_ERROR_PERMISSION
+ * without; the app asks serval-tap-helper, app/serval-tap-open.h). Blocks
+ * for one or two netlink round trips to the kernel.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (a #SERVAL_TAP_ERROR naming
+ *   the device, the address and the cause)
+ */
+gboolean serval_tap_set_address (ServalTap *tap, const char *cidr, GError **error);
+/**
+ * serval_tap_join_bridge:
+ * @tap: a #ServalTap on a real device
+ * @iface: a Linux bridge, or another interface (an Ethernet card) to
+ *   bridge with the device
+ * @error: return location for a #GError
+ *
+ * Bridges a LAN into the VLAN. If @iface is a bridge, the device goes into
+ * it; if @iface is in a bridge already, into that one. Otherwise the
+ * device and @iface go into the bridge "svbr-IFACE" (for a name over 10
+ * bytes, "svbr-", its first 5 bytes and 5 hex digits of its SHA-256), made
+ * now unless a bridge of that name is there (from an earlier run); @iface
+ * and the bridge are brought up, and a made bridge is logged with
+ * g_message(), which says that the machine's own addresses on @iface must
+ * move to the bridge. A missing @iface is %SERVAL_TAP_ERROR_NO_DEVICE;
+ * a bridge made here is deleted again if a later step fails. Needs
+ * CAP_NET_ADMIN.
+ *
+ * Returns: (transfer full) (nullable): the name of the bridge the device is
+ *   in now, or %NULL with @error set (a #SERVAL_TAP_ERROR)
+ */
+char *serval_tap_join_bridge (ServalTap *tap, const char *iface, GError **error);
+
+/**
  * serval_tap_get_rx_frames:
  * @tap: a #ServalTap
  *

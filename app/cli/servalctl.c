@@ -20,6 +20,7 @@ static char *opt_password_file;
 static char *opt_fingerprint;
 static char **opt_vlans;
 static char **opt_taps;
+static char *opt_bridge;
 static int opt_mtu = 1500;
 static gboolean opt_admin;
 static gboolean opt_version;
@@ -32,6 +33,7 @@ static GOptionEntry entries[] = {
     { "vlan", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_vlans, "With “up”: a VLAN to join (repeatable)", "NAME" },
     { "tap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_taps, "With “up”: the TAP device for the VLAN in the same place (default sv-VLAN)", "DEV" },
     { "mtu", 0, 0, G_OPTION_ARG_INT, &opt_mtu, "With “up”: the TAP devices' MTU (default 1500)", "BYTES" },
+    { "bridge", 0, 0, G_OPTION_ARG_STRING, &opt_bridge, "With “up” and one --vlan: bridge the VLAN's TAP device with IFACE, a bridge or an Ethernet interface (made into the bridge svbr-IFACE)", "IFACE" },
     { "admin", 0, 0, G_OPTION_ARG_NONE, &opt_admin, "With “user add”: make the user an administrator", NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
     { NULL }
@@ -40,6 +42,7 @@ static GOptionEntry entries[] = {
 static const char summary[] =
     "Commands:\n"
     "  up --vlan NAME [--vlan NAME…]   join VLANs with one TAP device each; stays in the foreground\n"
+    "  up --vlan NAME --bridge IFACE   the same, and bridge the VLAN's TAP device with IFACE\n"
     "  members VLAN                    list a VLAN's members, one a line: user host MAC node addresses\n"
     "  vlans                           list VLANs, whether you may join them and how many members they have\n"
     "  nodes                           list the live server nodes, one a line: name addresses members since\n"
@@ -147,6 +150,19 @@ members_changed_cb (GListModel *members, guint pos, guint removed, guint added, 
   fflush (stdout);
 }
 
+/* --bridge: after the join, so that the LAN meets a VLAN that is there. */
+static void
+join_bridge (Ctl *ctl, ServalTap *tap)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bridge = serval_tap_join_bridge (tap, opt_bridge, &error);
+
+  if (failed (ctl, error))
+    return;
+  printf ("%s is in the bridge %s with %s\n", serval_tap_get_name (tap), bridge, opt_bridge);
+  fflush (stdout);
+}
+
 static void
 joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -173,6 +189,8 @@ joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_signal_connect_object (serval_client_vlan_get_members (vlan), "items-changed",
                            G_CALLBACK (members_changed_cb), vlan, 0);
   g_object_unref (vlan);
+  if (opt_bridge != NULL)
+    join_bridge (ctl, tap);
 }
 
 static void
@@ -568,6 +586,19 @@ main (int argc, char **argv)
     {
       printf ("servalctl %s\n", PACKAGE_VERSION);
       return 0;
+    }
+  /* Before the server is asked anything: a LAN is bridged into one VLAN. */
+  if (opt_bridge != NULL && (argc < 2 || !g_str_equal (argv[1], "up")))
+    {
+      say_error ("--bridge goes with “up”: servalctl up --vlan NAME --bridge IFACE");
+      return 2;
+    }
+  if (opt_bridge != NULL && (opt_vlans == NULL || g_strv_length (opt_vlans) != 1))
+    {
+      say_error ("--bridge %s needs exactly one --vlan, the VLAN to bridge %s into (%u given): "
+                 "run one servalctl up per bridged VLAN",
+                 opt_bridge, opt_bridge, opt_vlans != NULL ? g_strv_length (opt_vlans) : 0);
+      return 2;
     }
   if (argc < 2)
     {

@@ -3,6 +3,7 @@
  *
  * Usage:
  *   pkexec serval-tap-helper create NAME MTU MAC
+ *   pkexec serval-tap-helper address NAME CIDR
  *   pkexec serval-tap-helper delete NAME
  *   serval-tap-helper --owner UID create|delete ...      (root only, without pkexec)
  *
@@ -31,6 +32,11 @@
  * What the kernel says about a device (kind, owner) is read through
  * rtnetlink, which always answers for the helper's own network namespace.
  *
+ * "address" gives such a device of that uid the IPv4 or IPv6 address CIDR
+ * ("10.77.0.5/24", the address the Serval server leased), in place of the
+ * device's other addresses of that family (IPv6 link-local ones stay):
+ * serval-tap-helper-address.c says what it refuses.
+ *
  * "delete" removes a TAP device only if that uid owns it. The Serval app does
  * not need it when it leaves a VLAN: the owner may clear the persistent flag
  * itself, and the device then goes when the app closes it.
@@ -51,6 +57,8 @@
  *   7  delete: there is no such device
  *   8  the system refused (no /dev/net/tun, netlink or ioctl failure)
  *   9  the user has 32 Serval devices already (in this network namespace)
+ *  10  address: a bad address (CIDR)
+ *  11  address: the address's subnet overlaps an address of another device
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,19 +79,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-enum
-{
-  EXIT_DONE = 0,
-  EXIT_USAGE = 1,
-  EXIT_NOT_ALLOWED = 2,
-  EXIT_BAD_NAME = 3,
-  EXIT_BAD_MTU = 4,
-  EXIT_BAD_MAC = 5,
-  EXIT_NOT_OWNER = 6,
-  EXIT_NO_DEVICE = 7,
-  EXIT_SYSTEM = 8,
-  EXIT_TOO_MANY = 9,
-};
+#include "serval-tap-helper.h"
 
 #define MTU_MIN       576
 #define MTU_MAX       65517
@@ -93,9 +89,7 @@ enum
  * password must still not be able to make thousands. */
 #define MAX_DEVICES 32
 
-static void fail (int code, const char *format, ...) __attribute__ ((format (printf, 2, 3), noreturn));
-
-static void
+void
 fail (int code, const char *format, ...)
 {
   va_list ap;
@@ -112,12 +106,11 @@ static void
 usage (void)
 {
   fail (EXIT_USAGE,
-        "usage: serval-tap-helper [--owner UID] create NAME MTU MAC | delete NAME\n"
+        "usage: serval-tap-helper [--owner UID] create NAME MTU MAC | address NAME CIDR | delete NAME\n"
         "  (normally run by the Serval app through pkexec; see the comment at the top of its source)");
 }
 
-/* A decimal number of at most 10 digits, no sign, no spaces. */
-static bool
+bool
 parse_u32 (const char *text, uint32_t max, uint32_t *out)
 {
   uint64_t v = 0;
@@ -236,18 +229,7 @@ find_owner (const char *owner_arg)
 
 /* ---- rtnetlink ------------------------------------------------------------------- */
 
-struct link_info
-{
-  bool found;
-  int ifindex;
-  bool is_tun; /* IFLA_INFO_KIND "tun" */
-  bool is_tap; /* IFLA_TUN_TYPE == IFF_TAP */
-  bool has_owner;
-  uint32_t owner; /* IFLA_TUN_OWNER */
-  char name[IFNAMSIZ];
-};
-
-static int
+int
 nl_open (void)
 {
   struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
@@ -259,7 +241,7 @@ nl_open (void)
   return fd;
 }
 
-static void
+void
 add_attr (struct nlmsghdr *n, size_t room, unsigned short type, const void *data, size_t len)
 {
   struct rtattr *rta = (struct rtattr *) ((char *) n + NLMSG_ALIGN (n->nlmsg_len));
@@ -272,9 +254,7 @@ add_attr (struct nlmsghdr *n, size_t room, unsigned short type, const void *data
   n->nlmsg_len = (uint32_t) (NLMSG_ALIGN (n->nlmsg_len) + RTA_SPACE (len));
 }
 
-/* Sends one request and reads its answer into @buf; returns the answer's
- * length, or -errno when the kernel answered with an error. */
-static ssize_t
+ssize_t
 nl_talk (int fd, struct nlmsghdr *req, char *buf, size_t size)
 {
   struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
@@ -356,7 +336,7 @@ parse_link (struct nlmsghdr *h)
   return info;
 }
 
-static struct link_info
+struct link_info
 query_link (const char *name)
 {
   struct
@@ -465,8 +445,7 @@ delete_link (const char *name, int ifindex)
     fail (EXIT_SYSTEM, "deleting “%s” failed (%s)", name, strerror ((int) -n));
 }
 
-/* Refuses a device that is not a TAP device owned by @owner. */
-static void
+void
 check_ours (const char *name, const struct link_info *info, uid_t owner)
 {
   if (!info->is_tun || !info->is_tap)
@@ -649,6 +628,11 @@ main (int argc, char **argv)
       mtu = check_mtu (argv[i + 2]);
       check_mac (argv[i + 3], mac);
       return create (argv[i + 1], owner, mtu, mac);
+    }
+  if (strcmp (argv[i], "address") == 0 && argc - i == 3)
+    {
+      check_name (argv[i + 1]);
+      return set_address (argv[i + 1], owner, argv[i + 2]);
     }
   if (strcmp (argv[i], "delete") == 0 && argc - i == 2)
     {

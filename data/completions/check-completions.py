@@ -216,7 +216,7 @@ def main(argv):
         problems += bash_case(bash, "%s --data-dir=/nonexistent %s " % (ss, cmd), equals=verbs)
     results.report("bash: the commands and verbs of both --help are offered, and only those", problems)
     problems = bash_case(bash, sc + " --", equals=ctl_longs) + bash_case(bash, ss + " --", equals=srv_longs)
-    problems += bash_case(bash, sc + " -s h:7465 up --", includes=["--vlan", "--tap", "--mtu"])
+    problems += bash_case(bash, sc + " -s h:7465 up --", includes=["--vlan", "--tap", "--mtu", "--bridge"])
     results.report("bash: every long option of both --help is offered after --", problems)
     problems = bash_case(bash, sc + " --ser", equals=["--server"])
     problems += bash_case(bash, sc + " --server=vpn.example.org:7465 --pass", equals=["--password-file"])

@@ -225,6 +225,44 @@ expect 6 "is not a TAP device" "helper refuses a veth named sv-veth" helper_as $
 expect 6 "belongs to uid 1000" "helper refuses to delete uid 1000's sv-other for uid $NOBODY" \
   helper_as $NOBODY delete sv-other
 check "sv-other is still there" has_link sv-other
+# --- address: the address the server leased, on the user's own device ---------------------
+has_addr() { ip netns exec "$NS" ip -o addr show dev "$1" | grep -q "inet6\? $2 "; }
+lacks_addr() { ! has_addr "$@"; }
+check "helper prepares sv-addr for uid $NOBODY" helper_as $NOBODY create sv-addr 1500 $MAC1
+in_ns "$NS" sysctl -qw net.ipv6.conf.sv-addr.disable_ipv6=0
+check "helper gives sv-addr 10.77.0.5/24" helper_as $NOBODY address sv-addr 10.77.0.5/24
+check "sv-addr has 10.77.0.5/24" has_addr sv-addr 10.77.0.5/24
+check "helper gives sv-addr 10.77.0.6/24 in its place" helper_as $NOBODY address sv-addr 10.77.0.6/24
+check "sv-addr has 10.77.0.6/24" has_addr sv-addr 10.77.0.6/24
+check "sv-addr no longer has 10.77.0.5/24" lacks_addr sv-addr 10.77.0.5/24
+check "helper gives sv-addr fd00:77::5/64" helper_as $NOBODY address sv-addr fd00:77::5/64
+check "helper gives sv-addr fd00:77::6/64 in its place" helper_as $NOBODY address sv-addr fd00:77::6/64
+check "sv-addr has fd00:77::6/64" has_addr sv-addr fd00:77::6/64
+check "sv-addr no longer has fd00:77::5/64" lacks_addr sv-addr fd00:77::5/64
+check "sv-addr kept 10.77.0.6/24 when given an IPv6 address" has_addr sv-addr 10.77.0.6/24
+expect 10 "with its prefix length" "helper refuses an address without a prefix length" helper_as $NOBODY address sv-addr 10.77.0.7
+expect 10 "from 8 to 32" "helper refuses 10.0.0.1/4 (a sixteenth of IPv4 routed into the device)" \
+  helper_as $NOBODY address sv-addr 10.0.0.1/4
+expect 10 "from 32 to 128" "helper refuses fd00::1/16" helper_as $NOBODY address sv-addr fd00::1/16
+expect 10 "from 8 to 32" "helper refuses a prefix length of 24x" helper_as $NOBODY address sv-addr 10.77.0.7/24x
+expect 10 "loopback" "helper refuses 127.0.0.2/8" helper_as $NOBODY address sv-addr 127.0.0.2/8
+expect 10 "multicast" "helper refuses 224.0.0.5/24" helper_as $NOBODY address sv-addr 224.0.0.5/24
+expect 10 "link-local" "helper refuses fe80::5/64" helper_as $NOBODY address sv-addr fe80::5/64
+expect 10 "neither an IPv4 nor an IPv6" "helper refuses sv-lan/24" helper_as $NOBODY address sv-addr sv-lan/24
+expect 6 "belongs to uid 1000, not to uid $NOBODY" "helper refuses an address on uid 1000's sv-other" \
+  helper_as $NOBODY address sv-other 10.77.0.9/24
+expect 6 "has no owner" "helper refuses an address on root's sv-root" helper_as $NOBODY address sv-root 10.77.0.9/24
+expect 6 "is not a TAP device" "helper refuses an address on the veth sv-veth" helper_as $NOBODY address sv-veth 10.77.0.9/24
+expect 3 "not a Serval device name" "helper refuses an address on lo" helper_as $NOBODY address lo 10.77.0.9/24
+expect 7 "no device" "helper says there is no sv-none to give an address" helper_as $NOBODY address sv-none 10.77.0.9/24
+in_ns "$NS" ip addr add 10.88.0.1/16 dev sv-veth2
+expect 11 "overlaps 10.88.0.1/16 of the device sv-veth2" "helper refuses a subnet inside another device's" \
+  helper_as $NOBODY address sv-addr 10.88.1.5/24
+expect 11 "overlaps 10.88.0.1/16 of the device sv-veth2" "helper refuses a subnet around another device's" \
+  helper_as $NOBODY address sv-addr 10.0.0.5/8
+check "sv-addr kept 10.77.0.6/24 through the refusals" has_addr sv-addr 10.77.0.6/24
+check "sv-other got no address" bash -c "! ip netns exec $NS ip -o addr show dev sv-other | grep -q 'inet '"
+helper_as $NOBODY delete sv-addr >>"$E2E_LOG" 2>&1
 made=0
 for i in $(seq 1 32); do helper_as 2000 create sv-q$i 1500 02:5e:00:00:01:$(printf %02x "$i") >>"$E2E_LOG" 2>&1 && made=$((made + 1)); done
 if [ "$made" -eq 32 ]; then tap_ok "helper makes 32 devices for uid 2000"; else tap_fail "helper makes 32 devices for uid 2000: only $made"; fi
@@ -283,5 +321,19 @@ expect 0 "error PERMISSION: Serval needs permission to create the network device
   as_nobody SERVAL_TAP_HELPER=/nonexistent/serval-tap-helper "$TAPUSER" open-fails sv-nohelper 1500 $MAC1
 expect 0 "error FAILED: Serval could not create the network device sv-UPPER (helper exit status 3): serval-tap-helper: “sv-UPPER” is not a Serval device name" "a name the helper refuses comes back as its message" \
   as_nobody SERVAL_TAP_HELPER="$HELPER" "$TAPUSER" open-fails sv-UPPER 1500 $MAC1
+
+# The leased address, the app's way: serval_tap_address_async() through pkexec.
+check "helper prepares sv-app for uid $NOBODY" helper_as $NOBODY create sv-app 1500 $MAC1
+expect 0 "address 10.77.2.5/24 set on sv-app" "the app gives its own device the leased address through pkexec" \
+  as_nobody SERVAL_TAP_HELPER="$HELPER" "$TAPUSER" address sv-app 10.77.2.5/24
+check "sv-app has 10.77.2.5/24" has_addr sv-app 10.77.2.5/24
+expect 0 "error FAILED: “10.77.2.5/99” is not an address for a network device: the prefix length must be a number from 1 to 32" \
+  "the app refuses a bad address itself, before pkexec (no helper is there)" \
+  as_nobody SERVAL_TAP_HELPER=/nonexistent/serval-tap-helper "$TAPUSER" address-fails sv-app 10.77.2.5/99
+expect 0 "error FAILED: Serval could not give the network device sv-app the address 10.88.2.5/24 (helper exit status 11): serval-tap-helper: 10.88.2.5/24 overlaps 10.88.0.1/16" \
+  "the helper's refusal of an address comes back as its message" \
+  as_nobody SERVAL_TAP_HELPER="$HELPER" "$TAPUSER" address-fails sv-app 10.88.2.5/24
+check "sv-app kept 10.77.2.5/24" has_addr sv-app 10.77.2.5/24
+helper_as $NOBODY delete sv-app >>"$E2E_LOG" 2>&1
 
 e2e_finish

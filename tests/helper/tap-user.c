@@ -5,6 +5,8 @@
  *   tap-user open NAME MTU MAC TAG           serval_tap_open_async(), then exchange frames
  *   tap-user attach-fails NAME               serval_tap_attach() must fail
  *   tap-user open-fails NAME MTU MAC         serval_tap_open_async() must fail
+ *   tap-user address NAME CIDR               serval_tap_attach(), then serval_tap_address_async()
+ *   tap-user address-fails NAME CIDR         the same, and serval_tap_address_async() must fail
  *
  * The -fails modes exit 0 when the call failed and print "error CODE: message"
  * (CODE: PERMISSION, NO_DEVICE, BUSY, FAILED of SERVAL_TAP_ERROR) for the
@@ -173,6 +175,33 @@ open_tap (Run *run, const char *name, guint mtu, const guint8 mac[6], GError **e
   return tap;
 }
 
+static const char *error_name (const GError *error);
+
+/* "address" and "address-fails": the address the server leased, set on a
+ * device the user owns, through the helper when the user may not. */
+static int
+set_address (Run *run, const char *name, const char *cidr, gboolean should_fail)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalTap) tap = serval_tap_attach (name, &error);
+  gboolean ok;
+
+  if (tap == NULL)
+    {
+      printf ("FAIL: attach %s: %s\n", name, error->message);
+      return 1;
+    }
+  serval_tap_address_async (tap, cidr, NULL, opened_cb, run);
+  g_main_loop_run (run->loop);
+  ok = serval_tap_address_finish (run->result, &error);
+  g_clear_object (&run->result);
+  if (ok)
+    printf ("address %s set on %s\n", cidr, name);
+  else
+    printf ("error %s: %s\n", error_name (error), error->message);
+  return ok != should_fail ? 0 : 1;
+}
+
 static const char *
 error_name (const GError *error)
 {
@@ -186,7 +215,7 @@ error_name (const GError *error)
 static int
 usage (void)
 {
-  fprintf (stderr, "usage: tap-user attach|open NAME MTU MAC TAG | attach-fails NAME | open-fails NAME MTU MAC\n");
+  fprintf (stderr, "usage: tap-user attach|open NAME MTU MAC TAG | attach-fails NAME | open-fails NAME MTU MAC | address[-fails] NAME CIDR\n");
   return 2;
 }
 
@@ -214,6 +243,12 @@ main (int argc, char **argv)
   run.loop = g_main_loop_new (NULL, FALSE);
   printf ("running as uid %u\n", (unsigned) getuid ());
 
+  if (g_str_has_prefix (mode, "address") && argc == 4)
+    {
+      status = set_address (&run, name, argv[3], g_str_equal (mode, "address-fails"));
+      g_main_loop_unref (run.loop);
+      return status;
+    }
   if (strcmp (mode, "attach-fails") == 0 && argc == 3)
     run.tap = serval_tap_attach (name, &error);
   else if (strcmp (mode, "open-fails") == 0 && argc == 5)
