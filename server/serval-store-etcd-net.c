@@ -18,6 +18,9 @@
 
 #include <string.h>
 
+/* A lease that lost its address to another picks among this many next time. */
+#define LOST_SPREAD 32
+
 /* --- keys and values --------------------------------------------------------------- */
 
 static char *
@@ -431,7 +434,9 @@ plan_lease (ServalEtcdTxn *t, GError **error)
   serval_etcd_txn_read_back (t, prefix);
   serval_etcd_txn_read_back (t, index);
   slots = lease_slots (t, req, prefix);
-  if ((pick = serval_lease_pick (req->vlan, &subnet, slots, &addr, &slot, error)) == SERVAL_LEASE_PICK_FULL)
+  pick = serval_lease_pick (req->vlan, &subnet, slots, serval_etcd_txn_attempt (t) > 0 ? LOST_SPREAD : 1, &addr,
+                            &slot, error);
+  if (pick == SERVAL_LEASE_PICK_FULL)
     return FALSE;
   lkey = lease_key (req->vlan, addr);
   le = serval_etcd_txn_view (t, lkey);

@@ -379,7 +379,7 @@ lease_in_txn (Sqlite *store, const ServalLeaseRequest *req, GError **error)
   if (!lease_vlan (store, req->vlan, &row, &subnet, error) || !user_exists (store, req->user, error) ||
       (slots = lease_slots (store, &row, req, error)) == NULL)
     return NULL;
-  pick = serval_lease_pick (req->vlan, &subnet, slots, &addr, &slot, error);
+  pick = serval_lease_pick (req->vlan, &subnet, slots, 1, &addr, &slot, error);
   if (pick == SERVAL_LEASE_PICK_FULL)
     return NULL;
   if (pick == SERVAL_LEASE_PICK_MINE)
