@@ -6,7 +6,6 @@
 #include "serval-store-private.h"
 
 #include <gio/gio.h>
-#include <stdio.h>
 #include <string.h>
 
 #define SUBNET_MIN  8
@@ -143,14 +142,16 @@ serval_subnet_leasable (const ServalSubnet *subnet, guint32 addr)
 gboolean
 serval_mac_parse (const char *text, guint8 mac[6])
 {
-  guint v[6];
-  char end;
-
-  if (text == NULL || strlen (text) != 17 ||
-      sscanf (text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
+  if (text == NULL || strlen (text) != 17)
     return FALSE;
   for (guint i = 0; i < 6; i++)
-    mac[i] = v[i];
+    {
+      const char *p = text + i * 3;
+
+      if (!g_ascii_isxdigit (p[0]) || !g_ascii_isxdigit (p[1]) || (i < 5 && p[2] != ':'))
+        return FALSE;
+      mac[i] = g_ascii_xdigit_value (p[0]) << 4 | g_ascii_xdigit_value (p[1]);
+    }
   return TRUE;
 }
 

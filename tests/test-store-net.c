@@ -342,6 +342,22 @@ test_rules (Fixture *f, gconstpointer data)
   g_assert_false (rule_add (f->store, "green", "deny", &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN);
   g_clear_error (&error);
+  {
+    /* A rule whose text would not read back as itself is refused. */
+    g_autoptr(ServalRule) odd = serval_rule_parse_string ("deny from carol", NULL);
+    ServalStoreWrite w = { .kind = SERVAL_STORE_RULE_ADD, .vlan = "red", .rule = odd };
+
+    g_free (odd->from_user);
+    odd->from_user = g_strdup ("carol smith");
+    g_assert_false (serval_store_write_sync (f->store, &w, NULL, &error));
+    g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID);
+    g_test_message ("%s", error->message);
+    g_clear_error (&error);
+    w.rule = NULL;
+    g_assert_false (serval_store_write_sync (f->store, &w, NULL, &error));
+    g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID);
+    g_clear_error (&error);
+  }
 
   /* Kept in order across a restart; a VLAN's rules go with it. */
   g_clear_object (&f->store);
