@@ -664,6 +664,60 @@ test_lease_dropped (Fixture *f, gconstpointer data)
   assert_leases (f->store, "blue", "10.88.0.2/24 alice 1");
 }
 
+/* More leases dropped than one etcd transaction can delete one by one: a
+ * subnet made smaller, and a user with many MACs (a bridge) deleted. */
+static void
+test_lease_many (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) leases = NULL;
+  const guint n = 60;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("u%u", i);
+
+      add_user (f->store, user);
+    }
+  add_user (f->store, "big");
+  add_vlan (f->store, "red");
+  set_subnet (f->store, "red", "10.77.0.0/24");
+  assert_race_unique (f->store, f->store, n);
+  set_subnet (f->store, "red", "10.77.0.0/28");
+  leases = serval_store_lease_list (f->store, "red", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (leases->len, <=, 13);
+  for (guint i = 0; i < leases->len; i++)
+    g_assert_true (g_str_has_suffix (((ServalLease *) leases->pdata[i])->address, "/28"));
+  g_clear_pointer (&leases, g_ptr_array_unref);
+
+  /* One user holds every address of a /26; deleted, they hold none. */
+  set_subnet (f->store, "red", "10.88.0.0/26");
+  assert_leases (f->store, "red", "");
+  for (guint i = 0; i < 61; i++)
+    {
+      g_autofree char *got = lease (f->store, "red", "big", i, &error);
+
+      g_assert_no_error (error);
+    }
+  g_assert_null (lease (f->store, "red", "u0", 100, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_FULL);
+  g_clear_error (&error);
+  g_assert_true (test_store_user_del (f->store, "big", &error));
+  g_assert_no_error (error);
+  assert_leases (f->store, "red", "");
+  for (guint i = 0; i < 61; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("u%u", i % n);
+      g_autofree char *got = lease (f->store, "red", user, 1000 + i, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (got);
+    }
+  g_assert_null (lease (f->store, "red", "u0", 100, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_FULL);
+}
+
 /* --- SQLite: a database of schema version 1 upgraded in place ------------------------ */
 
 static void
@@ -916,6 +970,7 @@ main (int argc, char **argv)
     { "lease-reclaim", test_lease_reclaim },
     { "lease-unique", test_lease_unique },
     { "lease-dropped", test_lease_dropped },
+    { "lease-many", test_lease_many },
   };
 
   g_test_init (&argc, &argv, NULL);
