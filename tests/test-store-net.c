@@ -822,6 +822,7 @@ typedef struct
 {
   ServalStore *store;
   guint n;
+  gboolean subnet; /* and red's subnet */
 } UsersSeen;
 
 static gboolean
@@ -830,7 +831,7 @@ users_seen (gpointer data)
   UsersSeen *u = data;
   g_autoptr(ServalVlan) red = serval_store_vlan_get (u->store, "red", NULL);
 
-  return serval_store_user_count (u->store) >= u->n && red != NULL;
+  return serval_store_user_count (u->store) >= u->n && red != NULL && (!u->subnet || red->subnet != NULL);
 }
 
 /* Two nodes leasing at once never give out one address, nor two to one user and MAC. */
@@ -851,7 +852,7 @@ test_etcd_race (Fixture *f, gconstpointer data)
     }
   add_vlan (f->store, "red");
   set_subnet (f->store, "red", "10.77.0.0/24");
-  g_assert_true (test_iterate_until (users_seen, &(UsersSeen){ node2, n }));
+  g_assert_true (test_iterate_until (users_seen, &(UsersSeen){ node2, n, TRUE }));
   assert_race_unique (f->store, node2, n);
 
   /* The same user and MAC on both nodes at once: one address. */
@@ -922,7 +923,7 @@ test_etcd_changed (Fixture *f, gconstpointer data)
   watch_changes (node2, &c2);
   add_user (f->store, "alice");
   g_assert_true (test_store_vlan_add (f->store, "red", &tag, &error));
-  g_assert_true (test_iterate_until (users_seen, &(UsersSeen){ node2, 1 }));
+  g_assert_true (test_iterate_until (users_seen, &(UsersSeen){ node2, 1, FALSE }));
   g_assert_cmpuint (c2.vlans + c2.users, ==, 0); /* an addition is no change */
 
   set_subnet (f->store, "red", "10.77.0.0/24");
