@@ -199,9 +199,10 @@ cmd_test() {
     logged "$out/summary.log" meson test -C build-asan --print-errorlogs --num-processes 2 \
       --no-suite bench --no-suite soak || failed=1
 
-  say "Fuzzing each decoder for ${FUZZ_SECONDS:-30} s"
+  export FUZZ_TOTAL=${FUZZ_TOTAL:-180}
+  say "Fuzzing the decoders: ${FUZZ_TOTAL} s shared among them"
   if [ -x tests/fuzz/run-fuzz.sh ]; then
-    logged "$out/summary.log" tests/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-30}" || failed=1
+    logged "$out/summary.log" tests/fuzz/run-fuzz.sh || failed=1
   else
     echo "tests/fuzz/run-fuzz.sh is missing"; failed=1
   fi
@@ -213,8 +214,8 @@ cmd_test() {
   # and each fuzzer's run as one each.
   local passed failed_n
   passed=$(awk '/ OK / { if (match($0, /[0-9]+ subtests passed/)) n += substr($0, RSTART, RLENGTH) + 0; else n++ }
-                /^fuzz-[a-z]+: .* no crash$/ { n++ } END { print n + 0 }' "$out/summary.log")
-  failed_n=$(awk '/ (FAIL|ERROR|TIMEOUT) / { n++ } /^fuzz-[a-z]+ FAILED/ { n++ } END { print n + 0 }' "$out/summary.log")
+                /^fuzz-[a-z-]+: .* no crash$/ { n++ } END { print n + 0 }' "$out/summary.log")
+  failed_n=$(awk '/ (FAIL|ERROR|TIMEOUT) / { n++ } /^fuzz-[a-z-]+ FAILED/ { n++ } END { print n + 0 }' "$out/summary.log")
   [ "$failed" -ne 0 ] && [ "$failed_n" -eq 0 ] && failed_n=1
   echo
   echo "serval: $passed passed, $failed_n failed"
