@@ -8,6 +8,8 @@
 #             switch floods to every member unless it limits them: issue 13)
 #   unicast   the same while erin sends 64-byte UDP to carol as fast as she can
 #             (issue 14: a flood towards one member)
+#   tocarol   alice pings carol during that flood: what erin's flood costs the
+#             others' traffic to the member she floods (the fair sharing of issue 14)
 #   fair      alice, bob, dave and erin each send bulk TCP to carol at once: each
 #             one's goodput, and Jain's fairness index over the four (issue 14)
 # The figures are medians over the rounds; the round trips are also quoted as ratios to
@@ -82,11 +84,12 @@ for port in 5201 5202 5203 5204 5205; do
 done
 wait_for 10 in_ns "$ALICE" bash -c "exec 3<>/dev/tcp/10.234.100.3/5201" || bail "carol's iperf3 did not start"
 
-# rtt ROUND CONDITION: alice pings bob PINGN times 20 ms apart; one row with the median
-# round trip in ms (a lost ping counts as 1000 ms) and one with the loss in %
+# rtt ROUND CONDITION [ADDRESS]: alice pings bob (or ADDRESS) PINGN times 20 ms apart;
+# one row with the median round trip in ms (a lost ping counts as 1000 ms) and one with
+# the loss in %
 rtt() {
   local log=$out/ping-$1-$2.log med lost
-  in_ns "$ALICE" ping -n -c "$PINGN" -i 0.02 -W 1 10.234.100.2 >"$log" 2>&1
+  in_ns "$ALICE" ping -n -c "$PINGN" -i 0.02 -W 1 "${3:-10.234.100.2}" >"$log" 2>&1
   grep -q "time=" "$log" || { info_broken "no ping answered ($2, round $1)"; return 1; }
   med=$(awk -v n="$PINGN" '/time=/ { sub(/.*time=/, ""); print $1 + 0; got++ }
     END { for (i = got; i < n; i++) print 1000 }' "$log" | sort -n |
@@ -94,7 +97,7 @@ rtt() {
   lost=$(grep -o '[0-9.]*% packet loss' "$log" | grep -o '^[0-9.]*')
   echo "$1,$2,rtt_ms,$med" >>"$csv"
   echo "$1,$2,loss_pct,${lost:-100}" >>"$csv"
-  echo "[$(date +%T)] round $1 $2: alice -> bob median RTT $med ms, loss ${lost:-?} %" >&2
+  echo "[$(date +%T)] round $1 $2: alice -> ${3:-bob} median RTT $med ms, loss ${lost:-?} %" >&2
 }
 BROKEN=()
 info_broken() { echo "[$(date +%T)] BROKEN: $*" >&2; BROKEN+=("$*"); }
@@ -130,12 +133,15 @@ for r in $(seq 1 "$REPS"); do
   rtt "$r" unknown
   wait "$BG_PID"
   read -r sent rate <"$out/flood-$r.log" && echo "$r,unknown,flood_fps,$rate" >>"$csv"
-  bg "$ERIN" "$out/udp64-$r.log" iperf3 -c 10.234.100.3 -p 5205 -u -b 0 -l 22 -t $((PINGN / 50 + 4))
+  in_ns "$ALICE" ping -c 5 -i 0.05 -W 1 10.234.100.3 >/dev/null 2>&1
+  rtt "$r" quietcarol 10.234.100.3
+  bg "$ERIN" "$out/udp64-$r.log" iperf3 -c 10.234.100.3 -p 5205 -u -b 0 -l 22 -t $((2 * PINGN / 50 + 5))
   sleep 1
   rtt "$r" unicast
+  rtt "$r" tocarol 10.234.100.3
   wait "$BG_PID" || info_broken "the 64-byte flood (iperf3 -u) failed in round $r: $(tail -n 3 "$out/udp64-$r.log")"
   # "... 0.005 ms  LOST/TOTAL (x%)  receiver": datagrams received per second
-  echo "$r,unicast,flood_pps,$(awk -v t=$((PINGN / 50 + 4)) '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, a, "/"); printf "%.0f", (a[2] - a[1]) / t; exit } }' "$out/udp64-$r.log")" >>"$csv"
+  echo "$r,unicast,flood_pps,$(awk -v t=$((2 * PINGN / 50 + 5)) '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, a, "/"); printf "%.0f", (a[2] - a[1]) / t; exit } }' "$out/udp64-$r.log")" >>"$csv"
   fair "$r"
 done
 
@@ -154,11 +160,15 @@ rounds = len(vals[("quiet", "rtt_ms")])
 lines = [f"# What a flood costs the others ({rounds} round(s), medians)", "",
          "| condition | alice -> bob RTT (ms) | ratio to quiet | loss (%) | target |",
          "|---|---|---|---|---|"]
-targets = {"quiet": "", "unknown": "<= 3x (issue 13)", "unicast": "<= 2x (issue 14)"}
+targets = {"quiet": "", "unknown": "<= 3x (issue 13)", "unicast": "<= 2x (issue 14)", "tocarol": ""}
 for c, label in (("quiet", "quiet"), ("unknown", "erin floods unknown unicast"),
                  ("unicast", "erin sends 64-byte UDP to carol")):
     r = med((c, "rtt_ms"))
     lines.append(f"| {label} | {r:.3f} | {r / q:.2f}x | {med((c, 'loss_pct')):.1f} | {targets[c]} |")
+qc, tc = med(("quietcarol", "rtt_ms")), med(("tocarol", "rtt_ms"))
+lines += ["", "| alice -> carol, the member erin floods | RTT (ms) | ratio to quiet | loss (%) |", "|---|---|---|---|",
+          f"| quiet | {qc:.3f} | 1.00x | {med(('quietcarol', 'loss_pct')):.1f} |",
+          f"| erin sends 64-byte UDP to carol | {tc:.3f} | {tc / qc:.2f}x | {med(('tocarol', 'loss_pct')):.1f} |"]
 lines += ["", f"Erin's flood: {med(('unknown', 'flood_fps')):.0f} frames/s to random MACs; "
           f"{med(('unicast', 'flood_pps')):.0f} 64-byte datagrams/s received by carol.", "",
           "| bulk TCP to carol, all four at once | alice | bob | dave | erin | Jain's index (target >= 0.9, issue 14) |",
