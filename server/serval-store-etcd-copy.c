@@ -49,8 +49,8 @@ serval_etcd_key_right (const char *user, const char *vlan)
 }
 
 /* The name in a key "KIND/ESCAPED", or NULL if @key is not one. */
-static char *
-key_name (const char *key, const char *kind)
+char *
+serval_etcd_key_name (const char *key, const char *kind)
 {
   if (!g_str_has_prefix (key, kind))
     return NULL;
@@ -125,9 +125,9 @@ add_effect (GPtrArray *effects, const char *key, const ServalEtcdEntry *old, gin
 {
   Effect *fx = g_new0 (Effect, 1);
 
-  if ((fx->user = key_name (key, "users/")) != NULL)
+  if ((fx->user = serval_etcd_key_name (key, "users/")) != NULL)
     fx->signal = SERVAL_STORE_SIGNAL_USER_DELETED;
-  else if ((fx->vlan = key_name (key, "vlans/")) != NULL)
+  else if ((fx->vlan = serval_etcd_key_name (key, "vlans/")) != NULL)
     fx->signal = SERVAL_STORE_SIGNAL_VLAN_DELETED;
   else if (right_names (key, &fx->user, &fx->vlan))
     fx->signal = SERVAL_STORE_SIGNAL_RIGHT_REVOKED;
@@ -135,6 +135,25 @@ add_effect (GPtrArray *effects, const char *key, const ServalEtcdEntry *old, gin
     {
       effect_free (fx);
       return;
+    }
+  fx->tag = serval_etcd_entry_tag (old);
+  fx->key = g_strdup (key);
+  fx->revision = revision;
+  g_ptr_array_add (effects, fx);
+}
+
+/* A VLAN's addresses or rules, or a user's bridge right, changed at @key. */
+static void
+add_change_effect (GPtrArray *effects, const char *key, const ServalEtcdEntry *old, gint64 revision)
+{
+  Effect *fx = g_new0 (Effect, 1);
+
+  if ((fx->user = serval_etcd_key_name (key, "users/")) != NULL)
+    fx->signal = SERVAL_STORE_SIGNAL_USER_CHANGED;
+  else
+    {
+      fx->vlan = serval_etcd_key_name (key, "vlans/");
+      fx->signal = SERVAL_STORE_SIGNAL_VLAN_CHANGED;
     }
   fx->tag = serval_etcd_entry_tag (old);
   fx->key = g_strdup (key);
@@ -157,6 +176,8 @@ serval_etcd_table_apply (GHashTable *table, const char *key, const char *value, 
     }
   else if (value == NULL && e->value != NULL && effects != NULL)
     add_effect (effects, key, e, revision);
+  else if (value != NULL && e->value != NULL && effects != NULL && serval_etcd_value_changed (key, e, value, len))
+    add_change_effect (effects, key, e, revision);
   g_free (e->value);
   e->value = NULL;
   if (value != NULL)
@@ -176,6 +197,8 @@ serval_etcd_effects_emit (ServalStore *store, GPtrArray *effects)
     SERVAL_STORE_SIGNAL_VLAN_DELETED,
     SERVAL_STORE_SIGNAL_USER_DELETED,
     SERVAL_STORE_SIGNAL_RIGHT_REVOKED,
+    SERVAL_STORE_SIGNAL_VLAN_CHANGED,
+    SERVAL_STORE_SIGNAL_USER_CHANGED,
   };
 
   for (guint o = 0; o < G_N_ELEMENTS (order); o++)
@@ -186,9 +209,9 @@ serval_etcd_effects_emit (ServalStore *store, GPtrArray *effects)
 
         if (fx->signal != order[o])
           continue;
-        if (fx->signal == SERVAL_STORE_SIGNAL_USER_DELETED)
+        if (fx->signal == SERVAL_STORE_SIGNAL_USER_DELETED || fx->signal == SERVAL_STORE_SIGNAL_USER_CHANGED)
           g_signal_emit (store, id, 0, fx->user);
-        else if (fx->signal == SERVAL_STORE_SIGNAL_VLAN_DELETED)
+        else if (fx->signal == SERVAL_STORE_SIGNAL_VLAN_DELETED || fx->signal == SERVAL_STORE_SIGNAL_VLAN_CHANGED)
           g_signal_emit (store, id, 0, fx->vlan, (guint) fx->tag);
         else
           g_signal_emit (store, id, 0, fx->user, fx->vlan, (guint) fx->tag);
@@ -197,8 +220,8 @@ serval_etcd_effects_emit (ServalStore *store, GPtrArray *effects)
 
 /* --- values ----------------------------------------------------------------- */
 
-static JsonObject *
-parse_json (const ServalEtcdEntry *e)
+JsonObject *
+serval_etcd_parse_json (const ServalEtcdEntry *e)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonNode *root;
@@ -218,18 +241,19 @@ serval_etcd_entry_tag (const ServalEtcdEntry *e)
     return 0;
   if (e->value[0] != '{')
     return (guint32) g_ascii_strtoull (e->value, NULL, 10);
-  o = parse_json (e);
+  o = serval_etcd_parse_json (e);
   return o != NULL ? (guint32) json_object_get_int_member_with_default (o, "tag", 0) : 0;
 }
 
 char *
-serval_etcd_user_value (const ServalCredentials *cred, gboolean admin)
+serval_etcd_user_value (const ServalCredentials *cred, gboolean admin, gboolean bridge)
 {
   g_autofree char *salt = g_base64_encode (cred->salt, sizeof cred->salt);
   g_autofree char *hash = g_base64_encode (cred->hash, sizeof cred->hash);
 
-  return g_strdup_printf ("{\"iterations\":%u,\"salt\":\"%s\",\"hash\":\"%s\",\"admin\":%s}",
-                          (guint) cred->iterations, salt, hash, admin ? "true" : "false");
+  return g_strdup_printf ("{\"iterations\":%u,\"salt\":\"%s\",\"hash\":\"%s\",\"admin\":%s%s}",
+                          (guint) cred->iterations, salt, hash, admin ? "true" : "false",
+                          bridge ? ",\"bridge\":true" : "");
 }
 
 /* Decodes base64 member @name of @o into exactly @len bytes at @out. */
@@ -253,7 +277,7 @@ gboolean
 serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, ServalCredentials *cred, gboolean *admin,
                         GError **error)
 {
-  g_autoptr(JsonObject) o = parse_json (e);
+  g_autoptr(JsonObject) o = serval_etcd_parse_json (e);
 
   memset (cred, 0, sizeof *cred);
   if (o == NULL || !decode_exact (o, "salt", cred->salt, sizeof cred->salt) ||
@@ -316,7 +340,7 @@ serval_store_etcd_user_list (ServalStore *store, GError **error)
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       ServalEtcdEntry *e = value;
-      char *name = e->value != NULL ? key_name (key, "users/") : NULL;
+      char *name = e->value != NULL ? serval_etcd_key_name (key, "users/") : NULL;
       ServalUser *u;
 
       if (name == NULL)
@@ -325,6 +349,7 @@ serval_store_etcd_user_list (ServalStore *store, GError **error)
       u->name = name;
       u->vlans = g_ptr_array_new_with_free_func (g_free);
       serval_etcd_parse_user (e, name, &(ServalCredentials){ 0 }, &u->admin, NULL);
+      u->bridge = serval_etcd_user_bridge (e);
       g_ptr_array_add (users, u);
       g_hash_table_insert (by_name, u->name, u);
     }
@@ -385,15 +410,10 @@ serval_store_etcd_vlan_list (ServalStore *store, GError **error)
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       ServalEtcdEntry *e = value;
-      char *name = e->value != NULL ? key_name (key, "vlans/") : NULL;
-      ServalVlan *v;
+      g_autofree char *name = e->value != NULL ? serval_etcd_key_name (key, "vlans/") : NULL;
 
-      if (name == NULL)
-        continue;
-      v = g_new0 (ServalVlan, 1);
-      v->name = name;
-      v->id = serval_etcd_entry_tag (e);
-      g_ptr_array_add (vlans, v);
+      if (name != NULL)
+        g_ptr_array_add (vlans, serval_etcd_vlan_new (name, e));
     }
   g_ptr_array_sort (vlans, vlan_cmp);
   return vlans;

@@ -41,9 +41,12 @@ struct _Txn
   const ServalStoreWrite *w;
   GHashTable *fresh; /* key -> entry from the last failed attempt (value NULL: absent); NULL at first */
   gint64 fresh_revision;
-  gboolean fresh_rights; /* @fresh holds every right's key */
+  GPtrArray *fresh_prefixes; /* @fresh holds every key that starts with one of these */
   guint attempts;
   guint32 tag;
+  ServalEtcdPlanFunc plan; /* NULL: the write's kind says */
+  const ServalLeaseRequest *req;
+  ServalLease *lease;   /* returned when the transaction succeeds */
   GPtrArray *ops;       /* (element-type Op) applied to the copy when it succeeds */
   GPtrArray *fail_keys; /* keys the failure branch reads; "rights/" for every right */
   JsonArray *compare, *success, *failure;
@@ -96,28 +99,76 @@ txn_free (Txn *t)
 {
   txn_clear_attempt (t);
   g_clear_pointer (&t->fresh, g_hash_table_unref);
+  g_clear_pointer (&t->fresh_prefixes, g_ptr_array_unref);
+  g_clear_pointer (&t->lease, serval_lease_free);
   g_free (t);
 }
 
 /* What the transaction's planner knows of @key: the fresh answer if there
  * is one, else the copy. */
-static const ServalEtcdEntry *
-view (Txn *t, const char *key)
+static gboolean
+fresh_covers (Txn *t, const char *key)
 {
-  if (t->fresh != NULL && g_hash_table_contains (t->fresh, key))
+  for (guint i = 0; t->fresh_prefixes != NULL && i < t->fresh_prefixes->len; i++)
+    if (g_str_has_prefix (key, t->fresh_prefixes->pdata[i]))
+      return TRUE;
+  return FALSE;
+}
+
+const ServalEtcdEntry *
+serval_etcd_txn_view (Txn *t, const char *key)
+{
+  if (t->fresh != NULL && (g_hash_table_contains (t->fresh, key) || fresh_covers (t, key)))
     return serval_etcd_entry (t->fresh, key);
   return serval_etcd_entry (t->self->copy, key);
 }
 
-static gboolean
-known_absent (Txn *t, const char *key)
+GHashTable *
+serval_etcd_txn_table (Txn *t, const char *prefix, gint64 *seen)
 {
-  return t->fresh != NULL && view (t, key) == NULL;
+  if (t->fresh != NULL && fresh_covers (t, prefix))
+    {
+      *seen = t->fresh_revision;
+      return t->fresh;
+    }
+  *seen = t->self->revision;
+  return t->self->copy;
+}
+
+ServalStoreEtcd *
+serval_etcd_txn_store (Txn *t)
+{
+  return t->self;
+}
+
+const ServalStoreWrite *
+serval_etcd_txn_write (Txn *t)
+{
+  return t->w;
+}
+
+const ServalLeaseRequest *
+serval_etcd_txn_request (Txn *t)
+{
+  return t->req;
+}
+
+void
+serval_etcd_txn_set_lease (Txn *t, ServalLease *lease)
+{
+  g_clear_pointer (&t->lease, serval_lease_free);
+  t->lease = lease;
+}
+
+static gboolean
+serval_etcd_txn_known_absent (Txn *t, const char *key)
+{
+  return t->fresh != NULL && serval_etcd_txn_view (t, key) == NULL;
 }
 
 /* A guard: @target ("VERSION", "MOD") of @key compared by @result ("EQUAL", "GREATER", "LESS") with @n. */
-static void
-guard (Txn *t, const char *target, const char *key, gboolean prefix, const char *result, gint64 n)
+void
+serval_etcd_txn_guard (Txn *t, const char *target, const char *key, gboolean prefix, const char *result, gint64 n)
 {
   JsonObject *c = serval_store_etcd_range_request (t->self, key, prefix, FALSE);
 
@@ -128,8 +179,8 @@ guard (Txn *t, const char *target, const char *key, gboolean prefix, const char 
   json_array_add_object_element (t->compare, c);
 }
 
-static void
-put (Txn *t, const char *key, char *value)
+void
+serval_etcd_txn_put (Txn *t, const char *key, char *value)
 {
   JsonObject *req = json_object_new (), *o = json_object_new ();
   Op *op = g_new0 (Op, 1);
@@ -143,8 +194,8 @@ put (Txn *t, const char *key, char *value)
   g_ptr_array_add (t->ops, op);
 }
 
-static void
-del (Txn *t, const char *key, gboolean prefix)
+void
+serval_etcd_txn_del (Txn *t, const char *key, gboolean prefix)
 {
   JsonObject *req = json_object_new ();
   Op *op = g_new0 (Op, 1);
@@ -156,14 +207,13 @@ del (Txn *t, const char *key, gboolean prefix)
   g_ptr_array_add (t->ops, op);
 }
 
-/* When the guards fail, read @key back (every right's key if it is "rights/"). */
-static void
-read_back (Txn *t, const char *key)
+void
+serval_etcd_txn_read_back (Txn *t, const char *key)
 {
   JsonObject *req = json_object_new ();
-  gboolean all_rights = g_str_equal (key, SERVAL_ETCD_KEY_RIGHTS);
+  gboolean prefix = g_str_has_suffix (key, "/");
 
-  json_object_set_object_member (req, "request_range", serval_store_etcd_range_request (t->self, key, all_rights, all_rights));
+  json_object_set_object_member (req, "request_range", serval_store_etcd_range_request (t->self, key, prefix, FALSE));
   json_array_add_object_element (t->failure, req);
   g_ptr_array_add (t->fail_keys, g_strdup (key));
 }
@@ -172,14 +222,14 @@ read_back (Txn *t, const char *key)
 static gboolean
 plan_user_and_vlan (Txn *t, const char *ukey, const char *vkey, GError **error)
 {
-  if (known_absent (t, ukey))
+  if (serval_etcd_txn_known_absent (t, ukey))
     return serval_store_no_user (t->w->user, error);
-  if (known_absent (t, vkey))
+  if (serval_etcd_txn_known_absent (t, vkey))
     return serval_store_no_vlan (t->w->vlan, error);
-  guard (t, "VERSION", ukey, FALSE, "GREATER", 0);
-  guard (t, "VERSION", vkey, FALSE, "GREATER", 0);
-  read_back (t, ukey);
-  read_back (t, vkey);
+  serval_etcd_txn_guard (t, "VERSION", ukey, FALSE, "GREATER", 0);
+  serval_etcd_txn_guard (t, "VERSION", vkey, FALSE, "GREATER", 0);
+  serval_etcd_txn_read_back (t, ukey);
+  serval_etcd_txn_read_back (t, vkey);
   return TRUE;
 }
 
@@ -188,39 +238,43 @@ plan_user (Txn *t, GError **error)
 {
   const ServalStoreWrite *w = t->w;
   g_autofree char *ukey = serval_etcd_key_user (w->user);
-  const ServalEtcdEntry *e = view (t, ukey);
-  gboolean admin = w->admin;
+  const ServalEtcdEntry *e = serval_etcd_txn_view (t, ukey);
+  gboolean admin = w->admin, bridge = FALSE;
 
-  read_back (t, ukey);
+  serval_etcd_txn_read_back (t, ukey);
   switch (w->kind)
     {
     case SERVAL_STORE_USER_ADD:
       if (t->fresh != NULL && e != NULL)
         return serval_store_exists (w->kind, w->user, NULL, error);
-      guard (t, "VERSION", ukey, FALSE, "EQUAL", 0);
+      serval_etcd_txn_guard (t, "VERSION", ukey, FALSE, "EQUAL", 0);
       break;
     case SERVAL_STORE_USER_SET_CREDENTIALS:
-      if (known_absent (t, ukey))
+      if (serval_etcd_txn_known_absent (t, ukey))
         return serval_store_no_user (w->user, error);
       /* Keep the admin flag it has: the guard says nobody changed it since. */
       if (e != NULL)
-        serval_etcd_parse_user (e, w->user, &(ServalCredentials){ 0 }, &admin, NULL);
-      guard (t, "VERSION", ukey, FALSE, "GREATER", 0);
-      guard (t, "MOD", ukey, FALSE, "EQUAL", e != NULL ? e->mod_revision : 0);
+        {
+          serval_etcd_parse_user (e, w->user, &(ServalCredentials){ 0 }, &admin, NULL);
+          bridge = serval_etcd_user_bridge (e);
+        }
+      serval_etcd_txn_guard (t, "VERSION", ukey, FALSE, "GREATER", 0);
+      serval_etcd_txn_guard (t, "MOD", ukey, FALSE, "EQUAL", e != NULL ? e->mod_revision : 0);
       break;
     default: /* SERVAL_STORE_USER_DEL: the user and their rights, in one revision */
       {
         g_autofree char *rights = serval_etcd_key_rights_of (w->user);
 
-        if (known_absent (t, ukey))
+        if (serval_etcd_txn_known_absent (t, ukey))
           return serval_store_no_user (w->user, error);
-        guard (t, "VERSION", ukey, FALSE, "GREATER", 0);
-        del (t, ukey, FALSE);
-        del (t, rights, TRUE);
+        serval_etcd_txn_guard (t, "VERSION", ukey, FALSE, "GREATER", 0);
+        serval_etcd_txn_del (t, ukey, FALSE);
+        serval_etcd_txn_del (t, rights, TRUE);
+        serval_store_etcd_plan_user_leases_del (t, w->user);
         return TRUE;
       }
     }
-  put (t, ukey, serval_etcd_user_value (w->cred, admin));
+  serval_etcd_txn_put (t, ukey, serval_etcd_user_value (w->cred, admin, bridge));
   return TRUE;
 }
 
@@ -228,10 +282,10 @@ static gboolean
 plan_vlan_add (Txn *t, GError **error)
 {
   g_autofree char *vkey = serval_etcd_key_vlan (t->w->vlan);
-  const ServalEtcdEntry *next = view (t, SERVAL_ETCD_KEY_NEXT_TAG);
+  const ServalEtcdEntry *next = serval_etcd_txn_view (t, SERVAL_ETCD_KEY_NEXT_TAG);
   guint64 tag = next != NULL ? g_ascii_strtoull (next->value, NULL, 10) : 1;
 
-  if (t->fresh != NULL && view (t, vkey) != NULL)
+  if (t->fresh != NULL && serval_etcd_txn_view (t, vkey) != NULL)
     return serval_store_exists (t->w->kind, NULL, t->w->vlan, error);
   if (tag < 1 || tag > SERVAL_STORE_MAX_TAG)
     {
@@ -240,12 +294,12 @@ plan_vlan_add (Txn *t, GError **error)
       return FALSE;
     }
   /* The counter only grows, and only through this guard: no tag twice. */
-  guard (t, "VERSION", vkey, FALSE, "EQUAL", 0);
-  guard (t, "MOD", SERVAL_ETCD_KEY_NEXT_TAG, FALSE, "EQUAL", next != NULL ? next->mod_revision : 0);
-  put (t, vkey, g_strdup_printf ("{\"tag\":%u}", (guint) tag));
-  put (t, SERVAL_ETCD_KEY_NEXT_TAG, g_strdup_printf ("%u", (guint) tag + 1));
-  read_back (t, vkey);
-  read_back (t, SERVAL_ETCD_KEY_NEXT_TAG);
+  serval_etcd_txn_guard (t, "VERSION", vkey, FALSE, "EQUAL", 0);
+  serval_etcd_txn_guard (t, "MOD", SERVAL_ETCD_KEY_NEXT_TAG, FALSE, "EQUAL", next != NULL ? next->mod_revision : 0);
+  serval_etcd_txn_put (t, vkey, g_strdup_printf ("{\"tag\":%u}", (guint) tag));
+  serval_etcd_txn_put (t, SERVAL_ETCD_KEY_NEXT_TAG, g_strdup_printf ("%u", (guint) tag + 1));
+  serval_etcd_txn_read_back (t, vkey);
+  serval_etcd_txn_read_back (t, SERVAL_ETCD_KEY_NEXT_TAG);
   t->tag = tag;
   return TRUE;
 }
@@ -255,26 +309,27 @@ plan_vlan_del (Txn *t, GError **error)
 {
   g_autofree char *vkey = serval_etcd_key_vlan (t->w->vlan);
   g_autofree char *suffix = NULL;
-  GHashTable *rights = t->fresh_rights ? t->fresh : t->self->copy;
-  gint64 seen = t->fresh_rights ? t->fresh_revision : t->self->revision;
+  gint64 seen;
+  GHashTable *rights = serval_etcd_txn_table (t, SERVAL_ETCD_KEY_RIGHTS, &seen);
   GHashTableIter iter;
   gpointer key, value;
 
-  if (known_absent (t, vkey))
+  if (serval_etcd_txn_known_absent (t, vkey))
     return serval_store_no_vlan (t->w->vlan, error);
   suffix = g_strconcat ("/", vkey + strlen ("vlans/"), NULL);
-  guard (t, "VERSION", vkey, FALSE, "GREATER", 0);
+  serval_etcd_txn_guard (t, "VERSION", vkey, FALSE, "GREATER", 0);
   /* No right changed since the list of them we delete from: else a grant
    * made meanwhile would outlive its VLAN. */
-  guard (t, "MOD", SERVAL_ETCD_KEY_RIGHTS, TRUE, "LESS", seen + 1);
-  del (t, vkey, FALSE);
+  serval_etcd_txn_guard (t, "MOD", SERVAL_ETCD_KEY_RIGHTS, TRUE, "LESS", seen + 1);
+  serval_etcd_txn_del (t, vkey, FALSE);
+  serval_store_etcd_plan_vlan_leases_del (t, t->w->vlan);
   g_hash_table_iter_init (&iter, rights);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (((ServalEtcdEntry *) value)->value != NULL && g_str_has_prefix (key, SERVAL_ETCD_KEY_RIGHTS) &&
         g_str_has_suffix (key, suffix) && strchr ((char *) key + strlen (SERVAL_ETCD_KEY_RIGHTS), '/') == (char *) key + strlen (key) - strlen (suffix))
-      del (t, key, FALSE);
-  read_back (t, vkey);
-  read_back (t, SERVAL_ETCD_KEY_RIGHTS);
+      serval_etcd_txn_del (t, key, FALSE);
+  serval_etcd_txn_read_back (t, vkey);
+  serval_etcd_txn_read_back (t, SERVAL_ETCD_KEY_RIGHTS);
   return TRUE;
 }
 
@@ -289,22 +344,22 @@ plan_right (Txn *t, GError **error)
 
   if (!plan_user_and_vlan (t, ukey, vkey, error))
     return FALSE;
-  read_back (t, rkey);
+  serval_etcd_txn_read_back (t, rkey);
   if (w->kind == SERVAL_STORE_REVOKE)
     {
-      if (known_absent (t, rkey))
+      if (serval_etcd_txn_known_absent (t, rkey))
         return serval_store_no_right (w->user, w->vlan, error);
-      guard (t, "VERSION", rkey, FALSE, "GREATER", 0);
-      del (t, rkey, FALSE);
+      serval_etcd_txn_guard (t, "VERSION", rkey, FALSE, "GREATER", 0);
+      serval_etcd_txn_del (t, rkey, FALSE);
       return TRUE;
     }
-  if (t->fresh != NULL && view (t, rkey) != NULL)
+  if (t->fresh != NULL && serval_etcd_txn_view (t, rkey) != NULL)
     return serval_store_exists (w->kind, w->user, w->vlan, error);
-  v = view (t, vkey);
+  v = serval_etcd_txn_view (t, vkey);
   /* The right holds the VLAN's tag: the guard says it is that VLAN's. */
-  guard (t, "MOD", vkey, FALSE, "EQUAL", v != NULL ? v->mod_revision : 0);
-  guard (t, "VERSION", rkey, FALSE, "EQUAL", 0);
-  put (t, rkey, g_strdup_printf ("%u", serval_etcd_entry_tag (v)));
+  serval_etcd_txn_guard (t, "MOD", vkey, FALSE, "EQUAL", v != NULL ? v->mod_revision : 0);
+  serval_etcd_txn_guard (t, "VERSION", rkey, FALSE, "EQUAL", 0);
+  serval_etcd_txn_put (t, rkey, g_strdup_printf ("%u", serval_etcd_entry_tag (v)));
   return TRUE;
 }
 
@@ -317,8 +372,9 @@ txn_read_back (Txn *t, JsonObject *response)
   JsonArray *responses = serval_etcd_array (response, "responses");
 
   g_clear_pointer (&t->fresh, g_hash_table_unref);
+  g_clear_pointer (&t->fresh_prefixes, g_ptr_array_unref);
   t->fresh = serval_etcd_table_new ();
-  t->fresh_rights = FALSE;
+  t->fresh_prefixes = g_ptr_array_new_with_free_func (g_free);
   t->fresh_revision = serval_etcd_int (serval_etcd_object (response, "header"),
                                        "revision");
   for (guint i = 0; i < t->fail_keys->len; i++)
@@ -326,8 +382,8 @@ txn_read_back (Txn *t, JsonObject *response)
       JsonObject *r = responses != NULL && i < json_array_get_length (responses) ? serval_etcd_object (json_array_get_object_element (responses, i), "response_range") : NULL;
       JsonArray *kvs = r != NULL ? serval_etcd_array (r, "kvs") : NULL;
 
-      if (g_str_equal (t->fail_keys->pdata[i], SERVAL_ETCD_KEY_RIGHTS))
-        t->fresh_rights = TRUE;
+      if (g_str_has_suffix (t->fail_keys->pdata[i], "/"))
+        g_ptr_array_add (t->fresh_prefixes, g_strdup (t->fail_keys->pdata[i]));
       else
         serval_etcd_table_apply (t->fresh, t->fail_keys->pdata[i], NULL, 0, 0, NULL);
       for (guint j = 0; kvs != NULL && j < json_array_get_length (kvs); j++)
@@ -390,7 +446,10 @@ txn_done_cb (GObject *source, GAsyncResult *result, gpointer data)
 
       txn_apply (t, revision);
       txn_ended (t, revision);
-      g_task_return_int (task, t->tag);
+      if (t->lease != NULL)
+        g_task_return_pointer (task, g_steal_pointer (&t->lease), (GDestroyNotify) serval_lease_free);
+      else
+        g_task_return_int (task, t->tag);
       return;
     }
   if (++t->attempts >= MAX_ATTEMPTS)
@@ -418,14 +477,20 @@ txn_send (GTask *task)
   t->compare = json_array_new ();
   t->success = json_array_new ();
   t->failure = json_array_new ();
-  switch (t->w->kind)
-    {
-    case SERVAL_STORE_VLAN_ADD: ok = plan_vlan_add (t, &error); break;
-    case SERVAL_STORE_VLAN_DEL: ok = plan_vlan_del (t, &error); break;
-    case SERVAL_STORE_GRANT:
-    case SERVAL_STORE_REVOKE: ok = plan_right (t, &error); break;
-    default: ok = plan_user (t, &error); break;
-    }
+  if (t->plan != NULL)
+    ok = t->plan (t, &error);
+  else
+    switch (t->w->kind)
+      {
+      case SERVAL_STORE_VLAN_ADD: ok = plan_vlan_add (t, &error); break;
+      case SERVAL_STORE_VLAN_DEL: ok = plan_vlan_del (t, &error); break;
+      case SERVAL_STORE_GRANT:
+      case SERVAL_STORE_REVOKE: ok = plan_right (t, &error); break;
+      case SERVAL_STORE_USER_ADD:
+      case SERVAL_STORE_USER_DEL:
+      case SERVAL_STORE_USER_SET_CREDENTIALS: ok = plan_user (t, &error); break;
+      default: ok = serval_store_etcd_plan_net (t, &error); break;
+      }
   if (!ok)
     {
       txn_ended (t, 0);
@@ -438,6 +503,19 @@ txn_send (GTask *task)
   json_object_set_array_member (body, "success", json_array_ref (t->success));
   json_object_set_array_member (body, "failure", json_array_ref (t->failure));
   serval_store_etcd_call (t->self, "kv/txn", body, FALSE, g_task_get_cancellable (task), txn_done_cb, task);
+}
+
+void
+serval_store_etcd_txn_run (ServalStoreEtcd *self, GTask *task, ServalEtcdPlanFunc plan, const ServalLeaseRequest *req)
+{
+  Txn *t = g_new0 (Txn, 1);
+
+  t->self = self;
+  t->plan = plan;
+  t->req = req;
+  g_object_set_data_full (G_OBJECT (task), "txn", t, (GDestroyNotify) txn_free);
+  g_ptr_array_add (t->self->inflight, t);
+  txn_send (g_object_ref (task));
 }
 
 void

@@ -537,4 +537,8 @@ serval_store_etcd_class_init (ServalStoreEtcdClass *klass)
   store_class->secret = etcd_secret;
   store_class->check_available = etcd_check_available;
   store_class->write = serval_store_etcd_write;
+  store_class->vlan_get = serval_store_etcd_vlan_get;
+  store_class->lease = serval_store_etcd_lease;
+  store_class->lease_release = serval_store_etcd_lease_release;
+  store_class->lease_list = serval_store_etcd_lease_list;
 }

@@ -1,6 +1,8 @@
-/* serval-store-etcd.h: what the two files of the etcd store backend share:
+/* serval-store-etcd.h: what the files of the etcd store backend share:
  *   serval-store-etcd.c       the object: open, the watch, the probe, writes as transactions
  *   serval-store-etcd-copy.c  the in-memory copy of the keys, and the reads it answers
+ *   serval-store-etcd-txn.c   the writes, one transaction each
+ *   serval-store-etcd-net.c   VLANs' addresses and rules, bridge rights, leases
  *
  * Keys are relative to the prefix in the copy ("users/alice"); names in
  * keys are URI-escaped, so that a "/" in a name cannot split a key.
@@ -79,6 +81,53 @@ void serval_store_etcd_write (ServalStore *store, const ServalStoreWrite *w, GTa
 /* Whether transaction @t (in self->inflight) changes @key. */
 gboolean serval_store_etcd_txn_covers (ServalEtcdTxn *t, const char *key);
 
+/* Plans one attempt of a transaction from what it knows (serval_etcd_txn_view()):
+ * its guards, its changes and the keys to read back when a guard fails;
+ * FALSE with the store's error to give up. */
+typedef gboolean (*ServalEtcdPlanFunc) (ServalEtcdTxn *t, GError **error);
+/* Runs a transaction that @plan plans, again after each failed guard, and
+ * completes @task: with the lease serval_etcd_txn_set_lease() gave, or 0. */
+void serval_store_etcd_txn_run (ServalStoreEtcd *self, GTask *task, ServalEtcdPlanFunc plan,
+                                const ServalLeaseRequest *req);
+/* What a plan works with. */
+ServalStoreEtcd *serval_etcd_txn_store (ServalEtcdTxn *t);
+const ServalStoreWrite *serval_etcd_txn_write (ServalEtcdTxn *t);
+const ServalLeaseRequest *serval_etcd_txn_request (ServalEtcdTxn *t);
+void serval_etcd_txn_set_lease (ServalEtcdTxn *t, ServalLease *lease);
+/* The live entry at @key as the plan knows it: read back by the last failed attempt, or in the copy. */
+const ServalEtcdEntry *serval_etcd_txn_view (ServalEtcdTxn *t, const char *key);
+/* The table that holds every key under @prefix as the plan knows them, and
+ * the revision it is complete to in @seen. */
+GHashTable *serval_etcd_txn_table (ServalEtcdTxn *t, const char *prefix, gint64 *seen);
+/* A guard: @target ("VERSION", "MOD") of @key (every key under it if @prefix)
+ * compared by @result ("EQUAL", "GREATER", "LESS") with @n. */
+void serval_etcd_txn_guard (ServalEtcdTxn *t, const char *target, const char *key, gboolean prefix,
+                            const char *result, gint64 n);
+/* Puts @value (taken) at @key; deletes @key (every key under it if @prefix). */
+void serval_etcd_txn_put (ServalEtcdTxn *t, const char *key, char *value);
+void serval_etcd_txn_del (ServalEtcdTxn *t, const char *key, gboolean prefix);
+/* When the guards fail, read @key back: every key under it if it ends in "/". */
+void serval_etcd_txn_read_back (ServalEtcdTxn *t, const char *key);
+
+/* serval-store-etcd-net.c */
+/* Plans the writes of the kinds after REVOKE. */
+gboolean serval_store_etcd_plan_net (ServalEtcdTxn *t, GError **error);
+/* Adds to a user's (a VLAN's) deletion the deletion of their leases. */
+void serval_store_etcd_plan_user_leases_del (ServalEtcdTxn *t, const char *user);
+void serval_store_etcd_plan_vlan_leases_del (ServalEtcdTxn *t, const char *vlan);
+/* A VLAN from its key's value: tag, addresses and rules. */
+ServalVlan *serval_etcd_vlan_new (const char *name, const ServalEtcdEntry *e);
+/* The bridge right in a user's value. */
+gboolean serval_etcd_user_bridge (const ServalEtcdEntry *e);
+/* Whether a put of @key from @old to @value changes what "vlan-changed" or
+ * "user-changed" tell of. */
+gboolean serval_etcd_value_changed (const char *key, const ServalEtcdEntry *old, const char *value, gsize len);
+/* The store class's vlan_get, lease, lease_release and lease_list. */
+ServalVlan *serval_store_etcd_vlan_get (ServalStore *store, const char *name, GError **error);
+void serval_store_etcd_lease (ServalStore *store, const ServalLeaseRequest *req, GTask *task);
+void serval_store_etcd_lease_release (ServalStore *store, const ServalLeaseRequest *req, GTask *task);
+GPtrArray *serval_store_etcd_lease_list (ServalStore *store, const char *vlan, GError **error);
+
 /* The keys of a user, a VLAN, a right, every right of a user or VLAN (a prefix), a secret. */
 char *serval_etcd_key_user (const char *name);
 char *serval_etcd_key_vlan (const char *name);
@@ -104,7 +153,11 @@ guint32 serval_etcd_entry_tag (const ServalEtcdEntry *e);
 gboolean serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, ServalCredentials *cred,
                                  gboolean *admin, GError **error);
 /* The value of a user. */
-char *serval_etcd_user_value (const ServalCredentials *cred, gboolean admin);
+char *serval_etcd_user_value (const ServalCredentials *cred, gboolean admin, gboolean bridge);
+/* The value's JSON object, or NULL. */
+JsonObject *serval_etcd_parse_json (const ServalEtcdEntry *e);
+/* "users/ESCAPED" -> the name, or NULL if @key is not of @kind ("users/"). */
+char *serval_etcd_key_name (const char *key, const char *kind);
 
 /* The reads, from the copy (the store class's functions). */
 gboolean serval_store_etcd_user_get (ServalStore *store, const char *name, ServalCredentials *cred,

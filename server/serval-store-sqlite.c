@@ -3,18 +3,17 @@
  * (the file is local) and completed through the store's GTask. */
 #include "config.h"
 
-#include "serval-store-private.h"
+#include "serval-store-sqlite.h"
 
 #include <errno.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2 /* 1 is upgraded in place (serval-store-sqlite-net.c) */
 #define MAX_VLAN_ID    SERVAL_STORE_MAX_TAG
 
 static const char schema[] =
@@ -64,7 +63,7 @@ static const char *const sql[N_STMTS] = {
   [STMT_USER_DEL] = "DELETE FROM users WHERE name = ?1",
   [STMT_USER_SET] = "UPDATE users SET iterations = ?2, salt = ?3, hash = ?4 WHERE name = ?1",
   [STMT_USER_GET] = "SELECT iterations, salt, hash, admin FROM users WHERE name = ?1",
-  [STMT_USER_LIST] = "SELECT name, admin FROM users ORDER BY name",
+  [STMT_USER_LIST] = "SELECT name, admin, bridge FROM users ORDER BY name",
   [STMT_USER_COUNT] = "SELECT count(*) FROM users",
   [STMT_USER_VLANS] = "SELECT v.name FROM rights r JOIN vlans v ON v.id = r.vlan WHERE r.user = ?1 ORDER BY v.name",
   [STMT_VLAN_ADD] = "INSERT INTO vlans (name) VALUES (?1)",
@@ -75,8 +74,6 @@ static const char *const sql[N_STMTS] = {
   [STMT_REVOKE] = "DELETE FROM rights WHERE user = ?1 AND vlan = ?2",
   [STMT_HAS_RIGHT] = "SELECT 1 FROM rights r JOIN vlans v ON v.id = r.vlan WHERE r.user = ?1 AND v.name = ?2",
 };
-
-G_DECLARE_FINAL_TYPE (ServalStoreSqlite, serval_store_sqlite, SERVAL, STORE_SQLITE, ServalStore)
 
 struct _ServalStoreSqlite
 {
@@ -120,6 +117,30 @@ exec (Sqlite *store, const char *text, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+sqlite3 *
+serval_store_sqlite_db (Sqlite *store)
+{
+  return store->db;
+}
+
+const char *
+serval_store_sqlite_path (Sqlite *store)
+{
+  return store->path;
+}
+
+gboolean
+serval_store_sqlite_exec (Sqlite *store, const char *text, GError **error)
+{
+  return exec (store, text, error);
+}
+
+gboolean
+serval_store_sqlite_error (Sqlite *store, GError **error, const char *what)
+{
+  return db_error (store, error, what);
 }
 
 static void
@@ -171,7 +192,7 @@ schema_version (Sqlite *store, GError **error)
           return -1;
         }
     }
-  else if (version != SCHEMA_VERSION)
+  else if (version != SCHEMA_VERSION && version != 1)
     {
       g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
                    "%s has schema version %d, this Serval knows version %d: use a newer Serval",
@@ -232,7 +253,7 @@ serval_store_open_sqlite (const char *path, GError **error)
       g_object_unref (store);
       return NULL;
     }
-  if (!exec (store, schema_secrets, error))
+  if (!exec (store, schema_secrets, error) || !serval_store_sqlite_upgrade (store, error))
     {
       g_object_unref (store);
       return NULL;
@@ -386,6 +407,7 @@ sqlite_user_list (ServalStore *base, GError **error)
 
       u->name = g_strdup ((const char *) sqlite3_column_text (s, 0));
       u->admin = sqlite3_column_int (s, 1) != 0;
+      u->bridge = sqlite3_column_int (s, 2) != 0;
       g_ptr_array_add (users, u);
     }
   sqlite3_reset (s);
@@ -506,6 +528,8 @@ sqlite_vlan_list (ServalStore *base, GError **error)
       db_error (store, error, "Reading");
       return NULL;
     }
+  for (guint i = 0; i < vlans->len; i++)
+    serval_store_sqlite_vlan_fill (store, vlans->pdata[i]);
   return vlans;
 }
 
@@ -676,7 +700,7 @@ sqlite_write (ServalStore *base, const ServalStoreWrite *w, GTask *task)
     case SERVAL_STORE_VLAN_DEL: ok = sqlite_vlan_del (store, w->vlan, &error); break;
     case SERVAL_STORE_GRANT: ok = sqlite_grant (store, w->user, w->vlan, &error); break;
     case SERVAL_STORE_REVOKE: ok = sqlite_revoke (store, w->user, w->vlan, &error); break;
-    default: g_assert_not_reached ();
+    default: ok = serval_store_sqlite_net_write (store, w, &error); break;
     }
   if (ok)
     g_task_return_int (task, tag);
@@ -698,6 +722,10 @@ serval_store_sqlite_class_init (ServalStoreSqliteClass *klass)
   store_class->has_right = sqlite_has_right;
   store_class->secret = sqlite_secret;
   store_class->write = sqlite_write;
+  store_class->vlan_get = serval_store_sqlite_vlan_get;
+  store_class->lease = serval_store_sqlite_lease;
+  store_class->lease_release = serval_store_sqlite_lease_release;
+  store_class->lease_list = serval_store_sqlite_lease_list;
 }
 
 static void

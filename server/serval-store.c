@@ -20,7 +20,19 @@ void
 serval_vlan_free (ServalVlan *vlan)
 {
   g_free (vlan->name);
+  g_free (vlan->subnet);
+  g_free (vlan->prefix6);
+  g_clear_pointer (&vlan->rules, g_ptr_array_unref);
   g_free (vlan);
+}
+
+void
+serval_lease_free (ServalLease *lease)
+{
+  g_free (lease->vlan);
+  g_free (lease->user);
+  g_free (lease->address);
+  g_free (lease);
 }
 
 void
@@ -66,6 +78,15 @@ serval_store_exists (ServalStoreWriteKind kind, const char *user, const char *vl
   return FALSE;
 }
 
+gboolean
+serval_store_no_rule (const char *vlan, guint index, guint n_rules, GError **error)
+{
+  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_RULE,
+               "VLAN “%s” has no rule number %u: it has %u (servalctl vlan rule list %s numbers them from 1)",
+               vlan, index, n_rules, vlan);
+  return FALSE;
+}
+
 static gboolean
 check_name (const char *name, const char *kind, GError **error)
 {
@@ -99,6 +120,12 @@ serval_store_class_init (ServalStoreClass *klass)
   serval_store_signals[SERVAL_STORE_SIGNAL_RIGHT_REVOKED] =
       g_signal_new ("right-revoked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                     G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT);
+  serval_store_signals[SERVAL_STORE_SIGNAL_VLAN_CHANGED] =
+      g_signal_new ("vlan-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+  serval_store_signals[SERVAL_STORE_SIGNAL_USER_CHANGED] =
+      g_signal_new ("user-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -165,6 +192,7 @@ typedef struct
 {
   ServalStoreWrite write;
   ServalCredentials cred;
+  ServalRule *rule;
 } WriteCopy;
 
 static void
@@ -172,8 +200,52 @@ write_copy_free (WriteCopy *c)
 {
   g_free ((char *) c->write.user);
   g_free ((char *) c->write.vlan);
+  g_free ((char *) c->write.subnet);
+  g_free ((char *) c->write.prefix6);
+  g_clear_pointer (&c->rule, serval_rule_free);
   serval_credentials_clear (&c->cred);
   g_free (c);
+}
+
+/* The subnet and prefix of a VLAN_SET_ADDRESSES, checked and canonical:
+ * NULL to keep, "" to remove. */
+static gboolean
+copy_addresses (WriteCopy *c, const ServalStoreWrite *write, GError **error)
+{
+  char *subnet = NULL, *prefix6 = NULL;
+
+  if (write->kind != SERVAL_STORE_VLAN_SET_ADDRESSES)
+    return TRUE;
+  if (write->subnet != NULL && write->subnet[0] != '\0' &&
+      !serval_subnet_parse (write->subnet, &(ServalSubnet){ 0 }, &subnet, error))
+    return FALSE;
+  if (write->subnet != NULL && subnet == NULL)
+    subnet = g_strdup ("");
+  c->write.subnet = subnet;
+  if (write->prefix6 != NULL && write->prefix6[0] != '\0' && !serval_prefix6_parse (write->prefix6, &prefix6, error))
+    return FALSE;
+  if (write->prefix6 != NULL && prefix6 == NULL)
+    prefix6 = g_strdup ("");
+  c->write.prefix6 = prefix6;
+  return TRUE;
+}
+
+/* The rule of a RULE_ADD, which the backends keep as its text. */
+static gboolean
+copy_rule (WriteCopy *c, const ServalStoreWrite *write, GError **error)
+{
+  if (write->kind != SERVAL_STORE_RULE_ADD)
+    return TRUE;
+  if (write->rule == NULL)
+    {
+      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
+                   "Adding a rule to “%s” needs the rule: allow|deny [proto P] [from USER] [to USER] [port N[-M]]",
+                   write->vlan);
+      return FALSE;
+    }
+  c->rule = serval_rule_copy (write->rule);
+  c->write.rule = c->rule;
+  return TRUE;
 }
 
 void
@@ -188,6 +260,9 @@ serval_store_write_async (ServalStore *store, const ServalStoreWrite *write, GCa
   c->write = *write;
   c->write.user = g_strdup (write->user);
   c->write.vlan = g_strdup (write->vlan);
+  c->write.subnet = NULL;
+  c->write.prefix6 = NULL;
+  c->write.rule = NULL;
   if (write->cred != NULL)
     {
       c->cred = *write->cred;
@@ -196,7 +271,8 @@ serval_store_write_async (ServalStore *store, const ServalStoreWrite *write, GCa
   g_task_set_task_data (task, c, (GDestroyNotify) write_copy_free);
 
   if ((write->kind == SERVAL_STORE_USER_ADD && !check_name (write->user, "user", &error)) ||
-      (write->kind == SERVAL_STORE_VLAN_ADD && !check_name (write->vlan, "VLAN", &error)))
+      (write->kind == SERVAL_STORE_VLAN_ADD && !check_name (write->vlan, "VLAN", &error)) ||
+      !copy_addresses (c, write, &error) || !copy_rule (c, write, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -235,4 +311,75 @@ serval_store_write_sync (ServalStore *store, const ServalStoreWrite *write, guin
     g_main_context_iteration (context, TRUE);
   g_main_context_unref (context);
   return serval_store_write_finish (store, result, out_tag, error);
+}
+
+ServalVlan *
+serval_store_vlan_get (ServalStore *store, const char *name, GError **error)
+{
+  return SERVAL_STORE_GET_CLASS (store)->vlan_get (store, name, error);
+}
+
+GPtrArray *
+serval_store_lease_list (ServalStore *store, const char *vlan, GError **error)
+{
+  return SERVAL_STORE_GET_CLASS (store)->lease_list (store, vlan, error);
+}
+
+/* --- leases ------------------------------------------------------------------ */
+
+static void
+lease_request_free (ServalLeaseRequest *req)
+{
+  g_free (req->vlan);
+  g_free (req->user);
+  g_free (req);
+}
+
+static GTask *
+lease_task (ServalStore *store, const char *vlan, const char *user, const guint8 mac[6], GCancellable *cancellable,
+            GAsyncReadyCallback callback, gpointer user_data, gpointer tag)
+{
+  GTask *task = g_task_new (store, cancellable, callback, user_data);
+  ServalLeaseRequest *req = g_new0 (ServalLeaseRequest, 1);
+
+  g_task_set_source_tag (task, tag);
+  req->vlan = g_strdup (vlan);
+  req->user = g_strdup (user);
+  memcpy (req->mac, mac, 6);
+  g_task_set_task_data (task, req, (GDestroyNotify) lease_request_free);
+  return task;
+}
+
+void
+serval_store_lease_async (ServalStore *store, const char *vlan, const char *user, const guint8 mac[6],
+                          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = lease_task (store, vlan, user, mac, cancellable, callback, user_data,
+                                       serval_store_lease_async);
+
+  SERVAL_STORE_GET_CLASS (store)->lease (store, g_task_get_task_data (task), task);
+}
+
+ServalLease *
+serval_store_lease_finish (ServalStore *store, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+serval_store_lease_release_async (ServalStore *store, const char *vlan, const char *user, const guint8 mac[6],
+                                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = lease_task (store, vlan, user, mac, cancellable, callback, user_data,
+                                       serval_store_lease_release_async);
+
+  SERVAL_STORE_GET_CLASS (store)->lease_release (store, g_task_get_task_data (task), task);
+}
+
+gboolean
+serval_store_lease_release_finish (ServalStore *store, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+  return g_task_propagate_int (G_TASK (result), error) >= 0;
 }

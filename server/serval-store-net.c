@@ -1,0 +1,258 @@
+/* serval-store-net.c: a VLAN's subnet and IPv6 prefix checked and made
+ * canonical, and the choice of the address a lease gets: the same for
+ * both store backends (serval-store-private.h). */
+#include "config.h"
+
+#include "serval-store-private.h"
+
+#include <gio/gio.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SUBNET_MIN  8
+#define SUBNET_MAX  30
+#define PREFIX6_MIN 48
+#define PREFIX6_MAX 64
+
+/* Splits "ADDRESS/LENGTH"; the length only of decimal digits. */
+static gboolean
+split_cidr (const char *text, char **addr, guint *len)
+{
+  const char *slash = text != NULL ? strchr (text, '/') : NULL;
+  guint64 n = 0;
+
+  if (slash == NULL || slash[1] == '\0' || strlen (slash + 1) > 3)
+    return FALSE;
+  for (const char *p = slash + 1; *p; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      n = n * 10 + (*p - '0');
+    }
+  *addr = g_strndup (text, slash - text);
+  *len = n;
+  return TRUE;
+}
+
+/* The address at @addr_text of @family as bytes in @bytes; FALSE if it is not one. */
+static gboolean
+parse_family (const char *addr_text, GSocketFamily family, guint8 *bytes)
+{
+  g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (addr_text);
+
+  if (addr == NULL || g_inet_address_get_family (addr) != family)
+    return FALSE;
+  memcpy (bytes, g_inet_address_to_bytes (addr), g_inet_address_get_native_size (addr));
+  return TRUE;
+}
+
+gboolean
+serval_ipv4_parse (const char *text, guint32 *addr)
+{
+  guint8 b[4];
+
+  if (text == NULL || !parse_family (text, G_SOCKET_FAMILY_IPV4, b))
+    return FALSE;
+  *addr = (guint32) b[0] << 24 | (guint32) b[1] << 16 | (guint32) b[2] << 8 | b[3];
+  return TRUE;
+}
+
+char *
+serval_ipv4_to_string (guint32 addr)
+{
+  return g_strdup_printf ("%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff);
+}
+
+static guint32
+mask (guint len)
+{
+  return len == 0 ? 0 : 0xffffffffu << (32 - len);
+}
+
+gboolean
+serval_subnet_parse (const char *text, ServalSubnet *subnet, char **canonical, GError **error)
+{
+  g_autofree char *addr_text = NULL;
+  g_autofree char *net = NULL;
+  guint32 addr;
+  guint len = 0;
+
+  if (!split_cidr (text, &addr_text, &len) || !serval_ipv4_parse (addr_text, &addr) || len < SUBNET_MIN ||
+      len > SUBNET_MAX)
+    {
+      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
+                   "“%s” is not an IPv4 subnet: give an address and a length from %d to %d, like 10.77.0.0/24",
+                   text != NULL ? text : "", SUBNET_MIN, SUBNET_MAX);
+      return FALSE;
+    }
+  subnet->network = addr & mask (len);
+  subnet->len = len;
+  net = serval_ipv4_to_string (subnet->network);
+  if (canonical != NULL)
+    *canonical = g_strdup_printf ("%s/%u", net, len);
+  return TRUE;
+}
+
+gboolean
+serval_prefix6_parse (const char *text, char **canonical, GError **error)
+{
+  g_autofree char *addr_text = NULL;
+  g_autoptr(GInetAddress) net = NULL;
+  g_autofree char *net_text = NULL;
+  guint8 b[16];
+  guint len = 0;
+
+  if (!split_cidr (text, &addr_text, &len) || !parse_family (addr_text, G_SOCKET_FAMILY_IPV6, b) ||
+      len < PREFIX6_MIN || len > PREFIX6_MAX)
+    {
+      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
+                   "“%s” is not an IPv6 prefix: give an address and a length from %d to %d, like fd00:77::/64",
+                   text != NULL ? text : "", PREFIX6_MIN, PREFIX6_MAX);
+      return FALSE;
+    }
+  for (guint i = 0; i < 16; i++)
+    if (i * 8 >= len)
+      b[i] = 0;
+    else if (i * 8 + 8 > len)
+      b[i] &= 0xff << (8 - (len - i * 8));
+  net = g_inet_address_new_from_bytes (b, G_SOCKET_FAMILY_IPV6);
+  net_text = g_inet_address_to_string (net);
+  *canonical = g_strdup_printf ("%s/%u", net_text, len);
+  return TRUE;
+}
+
+guint32
+serval_subnet_first_lease (const ServalSubnet *subnet)
+{
+  return subnet->network + 2;
+}
+
+guint32
+serval_subnet_last_lease (const ServalSubnet *subnet)
+{
+  return subnet->network + (guint32) ((1ull << (32 - subnet->len)) - 2);
+}
+
+gboolean
+serval_subnet_leasable (const ServalSubnet *subnet, guint32 addr)
+{
+  return (addr & mask (subnet->len)) == subnet->network && addr >= serval_subnet_first_lease (subnet) &&
+         addr <= serval_subnet_last_lease (subnet);
+}
+
+gboolean
+serval_mac_parse (const char *text, guint8 mac[6])
+{
+  guint v[6];
+  char end;
+
+  if (text == NULL || strlen (text) != 17 ||
+      sscanf (text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
+    return FALSE;
+  for (guint i = 0; i < 6; i++)
+    mac[i] = v[i];
+  return TRUE;
+}
+
+static int
+slot_cmp (gconstpointer a, gconstpointer b)
+{
+  guint32 x = ((const ServalLeaseSlot *) a)->addr, y = ((const ServalLeaseSlot *) b)->addr;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+set_full (const char *vlan, const ServalSubnet *subnet, guint in_use, GError **error)
+{
+  g_autofree char *net = serval_ipv4_to_string (subnet->network);
+  g_autofree char *server = serval_ipv4_to_string (subnet->network + 1);
+  guint wider = subnet->len > SUBNET_MIN ? subnet->len - 1 : subnet->len;
+  g_autofree char *wider_net = serval_ipv4_to_string (subnet->network & mask (wider));
+
+  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_FULL,
+               "VLAN “%s” has no address left to lease: all %u of its subnet %s/%u are in use (and %s is the "
+               "server's). Give it a larger subnet: servalctl vlan set %s --subnet %s/%u",
+               vlan, in_use, net, subnet->len, server, vlan, wider_net, wider);
+}
+
+ServalLeasePick
+serval_lease_pick (const char *vlan, const ServalSubnet *subnet, GArray *slots, guint32 *addr, guint *slot,
+                   GError **error)
+{
+  guint32 next = serval_subnet_first_lease (subnet);
+  gint oldest = -1;
+  guint in_use = 0;
+
+  g_array_sort (slots, slot_cmp);
+  for (guint i = 0; i < slots->len; i++)
+    {
+      ServalLeaseSlot *s = &g_array_index (slots, ServalLeaseSlot, i);
+
+      if (s->mine && serval_subnet_leasable (subnet, s->addr))
+        {
+          *addr = s->addr;
+          *slot = i;
+          return SERVAL_LEASE_PICK_MINE;
+        }
+    }
+  for (guint i = 0; i < slots->len; i++)
+    {
+      ServalLeaseSlot *s = &g_array_index (slots, ServalLeaseSlot, i);
+
+      if (!serval_subnet_leasable (subnet, s->addr))
+        continue;
+      if (s->addr > next)
+        break; /* a gap: @next was never leased */
+      next = s->addr + 1;
+    }
+  if (next <= serval_subnet_last_lease (subnet))
+    {
+      *addr = next;
+      return SERVAL_LEASE_PICK_FRESH;
+    }
+  for (guint i = 0; i < slots->len; i++)
+    {
+      ServalLeaseSlot *s = &g_array_index (slots, ServalLeaseSlot, i);
+
+      if (!serval_subnet_leasable (subnet, s->addr))
+        continue;
+      if (s->released == 0)
+        in_use++;
+      else if (oldest < 0 || s->released < g_array_index (slots, ServalLeaseSlot, oldest).released)
+        oldest = i;
+    }
+  if (oldest >= 0)
+    {
+      *addr = g_array_index (slots, ServalLeaseSlot, oldest).addr;
+      *slot = oldest;
+      return SERVAL_LEASE_PICK_RECLAIM;
+    }
+  set_full (vlan, subnet, in_use, error);
+  return SERVAL_LEASE_PICK_FULL;
+}
+
+gint64
+serval_lease_release_time (void)
+{
+  static gint64 last;
+  gint64 now = g_get_real_time ();
+
+  last = MAX (now, last + 1);
+  return last;
+}
+
+ServalLease *
+serval_lease_new (const char *vlan, const char *user, const guint8 mac[6], guint32 addr, guint len,
+                  gint64 released)
+{
+  ServalLease *lease = g_new0 (ServalLease, 1);
+  g_autofree char *a = serval_ipv4_to_string (addr);
+
+  lease->vlan = g_strdup (vlan);
+  lease->user = g_strdup (user);
+  memcpy (lease->mac, mac, 6);
+  lease->address = g_strdup_printf ("%s/%u", a, len);
+  lease->released = released;
+  return lease;
+}
