@@ -56,7 +56,8 @@ name_to_asn (const char *name)
   return s;
 }
 
-void
+/* Fills @out (zeroed) from @rule. */
+static void
 serval_rule_to_asn (const ServalRule *rule, struct Rule *out)
 {
   out->action = rule->action;

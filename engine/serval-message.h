@@ -629,8 +629,6 @@ Message_t *serval_event_build_bye (ServalErrorCode code, const char *text);
 /* --- for the message layer's own files ------------------------------------- */
 
 struct Rule;
-/* Fills @out (zeroed) from @rule. */
-void serval_rule_to_asn (const ServalRule *rule, struct Rule *out);
 /* A copy of @in, or NULL if it holds a value out of range; *@control is
  * set when one of its names holds a control character. */
 ServalRule *serval_rule_from_asn (const struct Rule *in, gboolean *control);

@@ -24,14 +24,10 @@ static GOptionEntry net_entries[] = {
   { NULL }
 };
 
-GOptionGroup *
-serval_offline_net_option_group (void)
+void
+serval_offline_net_add_options (GOptionContext *ctx)
 {
-  GOptionGroup *group = g_option_group_new ("vlan", "Options of “vlan set” and “user grant --bridge”:",
-                                            "Show the options of a VLAN's configuration", NULL, NULL);
-
-  g_option_group_add_entries (group, net_entries);
-  return group;
+  g_option_context_add_main_entries (ctx, net_entries, NULL);
 }
 
 static int
@@ -172,6 +168,27 @@ bridge (ServalStore *store, int argc, char **argv)
   return 0;
 }
 
+/* Each VLAN with its subnet and IPv6 prefix, if it has them. */
+static int
+vlan_list (ServalStore *store, int argc)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vlans = NULL;
+
+  if (argc != 3)
+    return fail ("Usage: serval-server --data-dir DIR vlan list");
+  if ((vlans = serval_store_vlan_list (store, &error)) == NULL)
+    return fail ("%s", error->message);
+  for (guint i = 0; i < vlans->len; i++)
+    {
+      ServalVlan *v = vlans->pdata[i];
+
+      printf ("%s%s%s%s%s\n", v->name, v->subnet ? "\tsubnet " : "", v->subnet ? v->subnet : "",
+              v->prefix6 ? "\tIPv6 prefix " : "", v->prefix6 ? v->prefix6 : "");
+    }
+  return 0;
+}
+
 int
 serval_offline_net_run (ServalStore *store, int argc, char **argv)
 {
@@ -179,6 +196,8 @@ serval_offline_net_run (ServalStore *store, int argc, char **argv)
 
   if (g_str_equal (what, "vlan") && g_str_equal (verb, "set"))
     return vlan_set (store, argc, argv);
+  if (g_str_equal (what, "vlan") && g_str_equal (verb, "list"))
+    return vlan_list (store, argc);
   if (g_str_equal (what, "vlan") && g_str_equal (verb, "rule"))
     return rule (store, argc, argv);
   if (g_str_equal (what, "user") && opt_bridge && (g_str_equal (verb, "grant") || g_str_equal (verb, "revoke")))

@@ -7,8 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* --subnet, --prefix6 and --bridge, for the main option context. */
-GOptionGroup *serval_offline_net_option_group (void);
+/* Adds --subnet, --prefix6 and --bridge to @ctx's main group. */
+void serval_offline_net_add_options (GOptionContext *ctx);
 
 /* Runs the command of @argv (argv[1] "vlan" or "user") if it is one of
  * these: "vlan set|rule ...", "user grant|revoke NAME --bridge". Returns its

@@ -102,6 +102,18 @@ broadcast_member_event (Session *s, Membership *m, ServalEventKind kind)
     }
 }
 
+/* @user_data: the address released (freed here). */
+static void
+lease_released_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *address = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!serval_store_lease_release_finish (SERVAL_STORE (source), result, &error))
+    g_warning ("Cannot release the lease of %s (it stays taken until its member joins again): %s", address,
+               error->message);
+}
+
 void
 serval_session_leave (Session *s, guint32 tag, const char *removed_reason, ServalErrorCode removed_code)
 {
@@ -112,7 +124,7 @@ serval_session_leave (Session *s, guint32 tag, const char *removed_reason, Serva
   m = session_membership (s, tag);
   if (m->address != NULL) /* kept for this user and MAC, to get it back */
     serval_store_lease_release_async (s->server->store, m->name, s->user, serval_member_get_mac_bytes (m->member),
-                                      NULL, NULL, NULL);
+                                      NULL, lease_released_cb, g_strdup (m->address));
   serval_switch_port_leave (s->server->sw, s->port, tag);
   broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_LEFT);
   serval_server_cluster_withdraw (s->server, tag, m->member);
@@ -271,7 +283,8 @@ join_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
            (!serval_switch_port_is_member (s->port, tag) &&
             !join_switch (s, job->id, job->vlan, tag, job->mac, lease->address)))
     /* Gone, or refused meanwhile: the address goes back. */
-    serval_store_lease_release_async (SERVAL_STORE (source), job->vlan, s->user, job->mac, NULL, NULL, NULL);
+    serval_store_lease_release_async (SERVAL_STORE (source), job->vlan, s->user, job->mac, NULL,
+                                      lease_released_cb, g_strdup (lease->address));
   else
     reply_joined (s, job->id, job->vlan, tag);
   join_lease_free (job);

@@ -947,7 +947,7 @@ test_unknown_request_alternative (void)
   g_autoptr(GByteArray) body = g_byte_array_new ();
   g_auto(ServalRequest) req = { 0 };
 
-  der (body, 0x8f, "", 0); /* RequestBody [15] NULL */
+  der (body, 0x94, "", 0); /* RequestBody [20] NULL */
   g_assert_true (decode_request (request_bytes (body), &req));
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_UNKNOWN);
 }

@@ -25,14 +25,10 @@ static GOptionEntry config_entries[] = {
   { NULL }
 };
 
-GOptionGroup *
-servalctl_config_option_group (void)
+void
+servalctl_config_add_options (GOptionContext *octx)
 {
-  GOptionGroup *group = g_option_group_new ("vlan", "Options of “vlan set”:", "Show the options of “vlan set”",
-                                            NULL, NULL);
-
-  g_option_group_add_entries (group, config_entries);
-  return group;
+  g_option_context_add_main_entries (octx, config_entries, NULL);
 }
 
 void

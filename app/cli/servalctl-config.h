@@ -9,8 +9,8 @@ G_BEGIN_DECLS
 /* Called once a command is over, with servalctl's exit status. */
 typedef void (*ServalctlDone) (int status, gpointer data);
 
-/* The options of these commands (--subnet, --prefix6), for the main context. */
-GOptionGroup *servalctl_config_option_group (void);
+/* Adds the options of these commands (--subnet, --prefix6) to @octx's main group. */
+void servalctl_config_add_options (GOptionContext *octx);
 
 /* "user grant|revoke NAME --bridge" takes --bridge without a value, unlike
  * "up --bridge IFACE": before the options are parsed, this takes it out of

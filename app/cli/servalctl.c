@@ -42,19 +42,17 @@ static const char summary[] =
     "Commands:\n"
     "  up --vlan NAME [--vlan NAME…]   join VLANs with one TAP device each; stays in the foreground\n"
     "  members VLAN                    list a VLAN's members, one a line: user host MAC node addresses\n"
-    "  vlans                           list VLANs, whether you may join them and how many members they have\n"
+    "  vlans | vlan list               list VLANs, whether you may join them, their members, subnets\n"
     "  nodes                           list the live server nodes, one a line: name addresses members since\n"
     "Administrators:\n"
     "  vlan add NAME | vlan del NAME\n"
     "  user add NAME [--admin]         the new user's password is read from standard input\n"
     "  user del NAME\n"
     "  user grant NAME VLAN | user revoke NAME VLAN | user kick NAME VLAN\n"
-    "  users                           list users and the VLANs they may join\n"
-    "  vlan set VLAN --subnet CIDR|none [--prefix6 CIDR|none]\n"
-    "                                  the subnet members get addresses from, the IPv6 prefix\n"
-    "  vlan rule add VLAN allow|deny [proto tcp|udp|icmp|icmp6|0xETHERTYPE] [from USER] [to USER]\n"
-    "                    [port N[-M]] [src CIDR] [dst CIDR]   appends a rule to the VLAN's list\n"
-    "  vlan rule list VLAN | vlan rule del VLAN N   the rules, numbered from 1\n"
+    "  users | user list               list users, the VLANs they may join and their rights\n"
+    "  vlan set VLAN --subnet CIDR|none [--prefix6 CIDR|none]   a VLAN's subnet and IPv6 prefix\n"
+    "  vlan rule add VLAN allow|deny [proto tcp|udp|icmp|icmp6|0xETHERTYPE] [from USER] [to USER] [port N[-M]]\n"
+    "  vlan rule list VLAN | vlan rule del VLAN N   a VLAN's rules, numbered from 1\n"
     "  user grant NAME --bridge | user revoke NAME --bridge   the right to bridge a LAN in";
 
 typedef struct
@@ -383,7 +381,7 @@ users_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *vlans = escape_join ((const char *const *) u->vlans);
       g_autofree char *name = serval_escape_text (u->name);
 
-      printf ("%s%s%s\t%s\n", name, u->admin ? " (admin)" : "", u->bridge ? " (bridge)" : "", vlans);
+      printf ("%s%s\t%s%s\n", name, u->admin ? " (admin)" : "", vlans, u->bridge ? "\tbridge" : "");
     }
   finish (ctl, 0);
 }
@@ -596,7 +594,7 @@ main (int argc, char **argv)
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   g_option_context_add_main_entries (octx, entries, NULL);
-  g_option_context_add_group (octx, servalctl_config_option_group ());
+  servalctl_config_add_options (octx);
   servalctl_config_take_bridge_flag (&argc, argv);
   g_option_context_set_description (octx, summary);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
