@@ -168,9 +168,9 @@ config_request_valid (Session *s, const ServalRequest *req)
   if (req->kind == SERVAL_REQUEST_RULE_ADD && req->rule == NULL)
     {
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_BAD_REQUEST,
-                                  "The rule holds a value this server does not know (an action, protocol, "
-                                  "port range or prefix out of range): update servalctl, or write it as "
-                                  "servalctl vlan rule add --help shows");
+                                  "The rule holds a value this server cannot take (an action, protocol, "
+                                  "port range or prefix out of range, or a user name with spaces): write it "
+                                  "as servalctl --help shows for “vlan rule add”, or update the server");
       return FALSE;
     }
   if (req->kind == SERVAL_REQUEST_VLAN_SET && req->subnet == NULL && req->prefix6 == NULL)
