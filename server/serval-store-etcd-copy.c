@@ -49,8 +49,8 @@ serval_etcd_key_right (const char *user, const char *vlan)
 }
 
 /* The name in a key "KIND/ESCAPED", or NULL if @key is not one. */
-char *
-serval_etcd_key_name (const char *key, const char *kind)
+static char *
+key_name (const char *key, const char *kind)
 {
   if (!g_str_has_prefix (key, kind))
     return NULL;
@@ -125,9 +125,9 @@ add_effect (GPtrArray *effects, const char *key, const ServalEtcdEntry *old, gin
 {
   Effect *fx = g_new0 (Effect, 1);
 
-  if ((fx->user = serval_etcd_key_name (key, "users/")) != NULL)
+  if ((fx->user = key_name (key, "users/")) != NULL)
     fx->signal = SERVAL_STORE_SIGNAL_USER_DELETED;
-  else if ((fx->vlan = serval_etcd_key_name (key, "vlans/")) != NULL)
+  else if ((fx->vlan = key_name (key, "vlans/")) != NULL)
     fx->signal = SERVAL_STORE_SIGNAL_VLAN_DELETED;
   else if (right_names (key, &fx->user, &fx->vlan))
     fx->signal = SERVAL_STORE_SIGNAL_RIGHT_REVOKED;
@@ -148,11 +148,11 @@ add_change_effect (GPtrArray *effects, const char *key, const ServalEtcdEntry *o
 {
   Effect *fx = g_new0 (Effect, 1);
 
-  if ((fx->user = serval_etcd_key_name (key, "users/")) != NULL)
+  if ((fx->user = key_name (key, "users/")) != NULL)
     fx->signal = SERVAL_STORE_SIGNAL_USER_CHANGED;
   else
     {
-      fx->vlan = serval_etcd_key_name (key, "vlans/");
+      fx->vlan = key_name (key, "vlans/");
       fx->signal = SERVAL_STORE_SIGNAL_VLAN_CHANGED;
     }
   fx->tag = serval_etcd_entry_tag (old);
@@ -340,7 +340,7 @@ serval_store_etcd_user_list (ServalStore *store, GError **error)
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       ServalEtcdEntry *e = value;
-      char *name = e->value != NULL ? serval_etcd_key_name (key, "users/") : NULL;
+      char *name = e->value != NULL ? key_name (key, "users/") : NULL;
       ServalUser *u;
 
       if (name == NULL)
@@ -410,7 +410,7 @@ serval_store_etcd_vlan_list (ServalStore *store, GError **error)
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       ServalEtcdEntry *e = value;
-      g_autofree char *name = e->value != NULL ? serval_etcd_key_name (key, "vlans/") : NULL;
+      g_autofree char *name = e->value != NULL ? key_name (key, "vlans/") : NULL;
 
       if (name != NULL)
         g_ptr_array_add (vlans, serval_etcd_vlan_new (name, e));

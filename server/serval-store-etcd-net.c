@@ -18,6 +18,12 @@
 
 #include <string.h>
 
+/* A lease that lost its address to another picks among this many next time. */
+#define LOST_SPREAD 32
+/* The most leases one transaction deletes one by one (two keys each: etcd
+ * takes 128 operations in a transaction by default, --max-txn-ops). */
+#define MAX_DROP 48
+
 /* --- keys and values --------------------------------------------------------------- */
 
 static char *
@@ -154,21 +160,34 @@ drop_leases (ServalEtcdTxn *t, const char *vlan, const ServalSubnet *keep)
   GHashTableIter iter;
   gpointer key, value;
 
-  serval_etcd_txn_guard (t, "MOD", prefix, TRUE, "LESS", seen + 1);
+  g_autoptr(GPtrArray) drop = g_ptr_array_new ();
+
   serval_etcd_txn_read_back (t, prefix);
   g_hash_table_iter_init (&iter, table);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
+      guint32 addr;
+
+      if (((ServalEtcdEntry *) value)->value != NULL && g_str_has_prefix (key, prefix) &&
+          serval_ipv4_parse ((char *) key + strlen (prefix), &addr) && !serval_subnet_leasable (keep, addr))
+        g_ptr_array_add (drop, key);
+    }
+  if (drop->len > MAX_DROP)
+    {
+      /* Too many for one transaction: the VLAN starts again with no lease. */
+      serval_store_etcd_plan_vlan_leases_del (t, vlan);
+      return;
+    }
+  /* No lease came since the view: else it could be outside the subnet. */
+  serval_etcd_txn_guard (t, "MOD", prefix, TRUE, "LESS", seen + 1);
+  for (guint i = 0; i < drop->len; i++)
+    {
       g_autofree char *user = NULL;
       guint8 mac[6];
       gint64 released;
-      guint32 addr;
 
-      if (((ServalEtcdEntry *) value)->value == NULL || !g_str_has_prefix (key, prefix) ||
-          !serval_ipv4_parse ((char *) key + strlen (prefix), &addr) || serval_subnet_leasable (keep, addr))
-        continue;
-      serval_etcd_txn_del (t, key, FALSE);
-      if (parse_lease (value, &user, mac, &released))
+      serval_etcd_txn_del (t, drop->pdata[i], FALSE);
+      if (parse_lease (g_hash_table_lookup (table, drop->pdata[i]), &user, mac, &released))
         {
           g_autofree char *index = index_key (vlan, user, mac);
 
@@ -197,12 +216,13 @@ serval_store_etcd_plan_user_leases_del (ServalEtcdTxn *t, const char *user)
   GHashTable *table = serval_etcd_txn_table (t, "lease-of/", &seen);
   GHashTableIter iter;
   gpointer key, value;
+  guint n = 0;
 
-  /* No lease of theirs came since the view: else it would outlive them. */
-  serval_etcd_txn_guard (t, "MOD", "lease-of/", TRUE, "LESS", seen + 1);
-  serval_etcd_txn_read_back (t, "lease-of/");
+  /* The leases of theirs that the store knows of, up to a transaction's
+   * room. One it missed (made meanwhile on another node, or beyond the
+   * room) is a lease of nobody: not listed, and the first taken back. */
   g_hash_table_iter_init (&iter, table);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  while (g_hash_table_iter_next (&iter, &key, &value) && n < MAX_DROP)
     {
       const ServalEtcdEntry *e = value;
       g_autofree char *lkey = NULL;
@@ -210,6 +230,7 @@ serval_store_etcd_plan_user_leases_del (ServalEtcdTxn *t, const char *user)
 
       if (e->value == NULL || vlan_end == NULL || !g_str_has_prefix (vlan_end, middle))
         continue;
+      n++;
       serval_etcd_txn_del (t, key, FALSE);
       lkey = g_strdup_printf ("leases/%.*s/%s", (int) (vlan_end - (char *) key - strlen ("lease-of/")),
                               (char *) key + strlen ("lease-of/"), e->value);
@@ -385,6 +406,14 @@ lease_subnet (ServalEtcdTxn *t, const ServalLeaseRequest *req, ServalSubnet *sub
   return TRUE;
 }
 
+static gboolean
+holder_exists (ServalEtcdTxn *t, const char *user)
+{
+  g_autofree char *ukey = serval_etcd_key_user (user);
+
+  return serval_etcd_txn_view (t, ukey) != NULL;
+}
+
 /* Every lease of the VLAN as the plan knows them. */
 static GArray *
 lease_slots (ServalEtcdTxn *t, const ServalLeaseRequest *req, const char *prefix)
@@ -407,6 +436,8 @@ lease_slots (ServalEtcdTxn *t, const ServalLeaseRequest *req, const char *prefix
           !parse_lease (value, &user, mac, &slot.released))
         continue;
       slot.mine = g_str_equal (user, req->user) && memcmp (mac, req->mac, 6) == 0;
+      if (!holder_exists (t, user))
+        slot.released = 1; /* a lease of nobody: released longest ago */
       g_array_append_val (slots, slot);
     }
   return slots;
@@ -431,7 +462,9 @@ plan_lease (ServalEtcdTxn *t, GError **error)
   serval_etcd_txn_read_back (t, prefix);
   serval_etcd_txn_read_back (t, index);
   slots = lease_slots (t, req, prefix);
-  if ((pick = serval_lease_pick (req->vlan, &subnet, slots, &addr, &slot, error)) == SERVAL_LEASE_PICK_FULL)
+  pick = serval_lease_pick (req->vlan, &subnet, slots, serval_etcd_txn_attempt (t) > 0 ? LOST_SPREAD : 1, &addr,
+                            &slot, error);
+  if (pick == SERVAL_LEASE_PICK_FULL)
     return FALSE;
   lkey = lease_key (req->vlan, addr);
   le = serval_etcd_txn_view (t, lkey);
@@ -554,12 +587,14 @@ serval_store_etcd_lease_list (ServalStore *store, const char *vlan, GError **err
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       g_autofree char *user = NULL;
+      g_autofree char *ukey = NULL;
       guint8 mac[6];
       gint64 released;
       guint32 addr;
 
       if (((ServalEtcdEntry *) value)->value != NULL && g_str_has_prefix (key, prefix) &&
-          serval_ipv4_parse ((char *) key + strlen (prefix), &addr) && parse_lease (value, &user, mac, &released))
+          serval_ipv4_parse ((char *) key + strlen (prefix), &addr) && parse_lease (value, &user, mac, &released) &&
+          serval_etcd_entry (self->copy, (ukey = serval_etcd_key_user (user))) != NULL)
         g_ptr_array_add (leases, serval_lease_new (vlan, user, mac, addr, subnet.len, released));
     }
   g_ptr_array_sort (leases, lease_cmp);

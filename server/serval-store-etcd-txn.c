@@ -135,10 +135,10 @@ serval_etcd_txn_table (Txn *t, const char *prefix, gint64 *seen)
   return t->self->copy;
 }
 
-ServalStoreEtcd *
-serval_etcd_txn_store (Txn *t)
+guint
+serval_etcd_txn_attempt (Txn *t)
 {
-  return t->self;
+  return t->attempts;
 }
 
 const ServalStoreWrite *

@@ -90,7 +90,8 @@ typedef gboolean (*ServalEtcdPlanFunc) (ServalEtcdTxn *t, GError **error);
 void serval_store_etcd_txn_run (ServalStoreEtcd *self, GTask *task, ServalEtcdPlanFunc plan,
                                 const ServalLeaseRequest *req);
 /* What a plan works with. */
-ServalStoreEtcd *serval_etcd_txn_store (ServalEtcdTxn *t);
+/* How many attempts failed before this one. */
+guint serval_etcd_txn_attempt (ServalEtcdTxn *t);
 const ServalStoreWrite *serval_etcd_txn_write (ServalEtcdTxn *t);
 const ServalLeaseRequest *serval_etcd_txn_request (ServalEtcdTxn *t);
 void serval_etcd_txn_set_lease (ServalEtcdTxn *t, ServalLease *lease);
@@ -156,8 +157,6 @@ gboolean serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, Ser
 char *serval_etcd_user_value (const ServalCredentials *cred, gboolean admin, gboolean bridge);
 /* The value's JSON object, or NULL. */
 JsonObject *serval_etcd_parse_json (const ServalEtcdEntry *e);
-/* "users/ESCAPED" -> the name, or NULL if @key is not of @kind ("users/"). */
-char *serval_etcd_key_name (const char *key, const char *kind);
 
 /* The reads, from the copy (the store class's functions). */
 gboolean serval_store_etcd_user_get (ServalStore *store, const char *name, ServalCredentials *cred,

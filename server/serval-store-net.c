@@ -6,7 +6,6 @@
 #include "serval-store-private.h"
 
 #include <gio/gio.h>
-#include <stdio.h>
 #include <string.h>
 
 #define SUBNET_MIN  8
@@ -143,14 +142,16 @@ serval_subnet_leasable (const ServalSubnet *subnet, guint32 addr)
 gboolean
 serval_mac_parse (const char *text, guint8 mac[6])
 {
-  guint v[6];
-  char end;
-
-  if (text == NULL || strlen (text) != 17 ||
-      sscanf (text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
+  if (text == NULL || strlen (text) != 17)
     return FALSE;
   for (guint i = 0; i < 6; i++)
-    mac[i] = v[i];
+    {
+      const char *p = text + i * 3;
+
+      if (!g_ascii_isxdigit (p[0]) || !g_ascii_isxdigit (p[1]) || (i < 5 && p[2] != ':'))
+        return FALSE;
+      mac[i] = g_ascii_xdigit_value (p[0]) << 4 | g_ascii_xdigit_value (p[1]);
+    }
   return TRUE;
 }
 
@@ -176,11 +177,39 @@ set_full (const char *vlan, const ServalSubnet *subnet, guint in_use, GError **e
                vlan, in_use, net, subnet->len, server, vlan, wider_net, wider);
 }
 
-ServalLeasePick
-serval_lease_pick (const char *vlan, const ServalSubnet *subnet, GArray *slots, guint32 *addr, guint *slot,
-                   GError **error)
+/* The @skip'th address never leased (or fewer, if there are not as many),
+ * from the sorted @slots; FALSE if there is none. */
+static gboolean
+pick_fresh (const ServalSubnet *subnet, GArray *slots, guint skip, guint32 *addr)
 {
-  guint32 next = serval_subnet_first_lease (subnet);
+  guint32 next = serval_subnet_first_lease (subnet), last = serval_subnet_last_lease (subnet);
+  gboolean found = FALSE;
+  guint i = 0;
+
+  for (;;)
+    {
+      /* Past the leases below @next: is @next itself free? */
+      while (i < slots->len && g_array_index (slots, ServalLeaseSlot, i).addr < next)
+        i++;
+      if (next > last)
+        return found;
+      if (i < slots->len && g_array_index (slots, ServalLeaseSlot, i).addr == next)
+        {
+          next++;
+          continue;
+        }
+      *addr = next;
+      found = TRUE;
+      if (skip-- == 0)
+        return TRUE;
+      next++;
+    }
+}
+
+ServalLeasePick
+serval_lease_pick (const char *vlan, const ServalSubnet *subnet, GArray *slots, guint spread, guint32 *addr,
+                   guint *slot, GError **error)
+{
   gint oldest = -1;
   guint in_use = 0;
 
@@ -196,21 +225,8 @@ serval_lease_pick (const char *vlan, const ServalSubnet *subnet, GArray *slots, 
           return SERVAL_LEASE_PICK_MINE;
         }
     }
-  for (guint i = 0; i < slots->len; i++)
-    {
-      ServalLeaseSlot *s = &g_array_index (slots, ServalLeaseSlot, i);
-
-      if (!serval_subnet_leasable (subnet, s->addr))
-        continue;
-      if (s->addr > next)
-        break; /* a gap: @next was never leased */
-      next = s->addr + 1;
-    }
-  if (next <= serval_subnet_last_lease (subnet))
-    {
-      *addr = next;
-      return SERVAL_LEASE_PICK_FRESH;
-    }
+  if (pick_fresh (subnet, slots, spread > 1 ? (guint) g_random_int_range (0, spread) : 0, addr))
+    return SERVAL_LEASE_PICK_FRESH;
   for (guint i = 0; i < slots->len; i++)
     {
       ServalLeaseSlot *s = &g_array_index (slots, ServalLeaseSlot, i);

@@ -103,9 +103,12 @@ typedef enum
 
 /* Which address to lease (serval_store_lease_async()), from @slots (every
  * lease of the VLAN; sorted here). The address in @addr, and for a
- * reclaim the slot's index in @slot. */
-ServalLeasePick serval_lease_pick (const char *vlan, const ServalSubnet *subnet, GArray *slots, guint32 *addr,
-                                   guint *slot, GError **error);
+ * reclaim the slot's index in @slot. An address never leased is the lowest
+ * one, or with @spread > 1 one of the @spread lowest at random: for a
+ * transaction that lost the lowest to another, so that many at once do
+ * not all go for the same next one. */
+ServalLeasePick serval_lease_pick (const char *vlan, const ServalSubnet *subnet, GArray *slots, guint spread,
+                                   guint32 *addr, guint *slot, GError **error);
 /* When a lease is released: now, but after any release this process made
  * before, so that "released longest ago" has one answer. */
 gint64 serval_lease_release_time (void);

@@ -72,7 +72,7 @@ change (Sqlite *store, sqlite3_stmt *s, GError **error)
 }
 
 gboolean
-serval_store_sqlite_upgrade (Sqlite *store, GError **error)
+serval_store_sqlite_upgrade (Sqlite *store, gboolean quiet, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(sqlite3_stmt) s = NULL;
@@ -84,7 +84,7 @@ serval_store_sqlite_upgrade (Sqlite *store, GError **error)
   if ((s = prepare (store, "PRAGMA user_version", &local, "")) != NULL && sqlite3_step (s) == SQLITE_ROW)
     version = sqlite3_column_int (s, 0);
   g_clear_pointer (&s, sqlite3_finalize);
-  if (local == NULL && version == 1 && serval_store_sqlite_exec (store, upgrade_1_to_2, &local))
+  if (local == NULL && version == 1 && serval_store_sqlite_exec (store, upgrade_1_to_2, &local) && !quiet)
     g_message ("Upgraded %s to schema version 2 (VLAN subnets, rules, leases)", serval_store_sqlite_path (store));
   if (local == NULL && serval_store_sqlite_exec (store, "COMMIT;", &local))
     return TRUE;
@@ -379,7 +379,7 @@ lease_in_txn (Sqlite *store, const ServalLeaseRequest *req, GError **error)
   if (!lease_vlan (store, req->vlan, &row, &subnet, error) || !user_exists (store, req->user, error) ||
       (slots = lease_slots (store, &row, req, error)) == NULL)
     return NULL;
-  pick = serval_lease_pick (req->vlan, &subnet, slots, &addr, &slot, error);
+  pick = serval_lease_pick (req->vlan, &subnet, slots, 1, &addr, &slot, error);
   if (pick == SERVAL_LEASE_PICK_FULL)
     return NULL;
   if (pick == SERVAL_LEASE_PICK_MINE)

@@ -253,7 +253,7 @@ serval_store_open_sqlite (const char *path, GError **error)
       g_object_unref (store);
       return NULL;
     }
-  if (!exec (store, schema_secrets, error) || !serval_store_sqlite_upgrade (store, error))
+  if (!exec (store, schema_secrets, error) || !serval_store_sqlite_upgrade (store, version == 0, error))
     {
       g_object_unref (store);
       return NULL;

@@ -21,8 +21,9 @@ gboolean serval_store_sqlite_exec (ServalStoreSqlite *store, const char *text, G
 gboolean serval_store_sqlite_error (ServalStoreSqlite *store, GError **error, const char *what);
 
 /* serval-store-sqlite-net.c */
-/* Brings the open database's schema from version 1 to the current one, in place. */
-gboolean serval_store_sqlite_upgrade (ServalStoreSqlite *store, GError **error);
+/* Brings the open database's schema from version 1 to the current one, in
+ * place; says so in the log unless @quiet (a file made just now). */
+gboolean serval_store_sqlite_upgrade (ServalStoreSqlite *store, gboolean quiet, GError **error);
 /* Fills @vlan's subnet, prefix and rules. */
 void serval_store_sqlite_vlan_fill (ServalStoreSqlite *store, ServalVlan *vlan);
 /* The writes of the kinds after REVOKE. */

@@ -234,6 +234,10 @@ copy_addresses (WriteCopy *c, const ServalStoreWrite *write, GError **error)
 static gboolean
 copy_rule (WriteCopy *c, const ServalStoreWrite *write, GError **error)
 {
+  g_autofree char *text = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr(ServalRule) back = NULL;
+
   if (write->kind != SERVAL_STORE_RULE_ADD)
     return TRUE;
   if (write->rule == NULL)
@@ -241,6 +245,16 @@ copy_rule (WriteCopy *c, const ServalStoreWrite *write, GError **error)
       g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
                    "Adding a rule to “%s” needs the rule: allow|deny [proto P] [from USER] [to USER] [port N[-M]]",
                    write->vlan);
+      return FALSE;
+    }
+  /* The backends keep its text: it must read back as itself. */
+  text = serval_rule_to_string (write->rule);
+  back = serval_rule_parse_string (text, NULL);
+  again = back != NULL ? serval_rule_to_string (back) : NULL;
+  if (g_strcmp0 (text, again) != 0)
+    {
+      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
+                   "The rule “%s” cannot be kept as it is (a user name with a space?): write it another way", text);
       return FALSE;
     }
   c->rule = serval_rule_copy (write->rule);

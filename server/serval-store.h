@@ -356,7 +356,8 @@ void serval_store_lease_async (ServalStore *store, const char *vlan, const char 
  * @result: the #GAsyncResult
  * @error: %SERVAL_STORE_ERROR_FULL (naming the VLAN and its subnet) when
  *   every address is in use; %SERVAL_STORE_ERROR_INVALID when the VLAN has
- *   no subnet; %SERVAL_STORE_ERROR_NO_VLAN
+ *   no subnet; %SERVAL_STORE_ERROR_NO_VLAN; %SERVAL_STORE_ERROR_NO_USER.
+ *   (The store does not check the user's right to the VLAN: the caller does.)
  *
  * Returns: (transfer full) (nullable): the lease
  */
