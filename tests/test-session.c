@@ -1394,6 +1394,102 @@ test_join_pool_full (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_members (ar), ==, 1);
 }
 
+/* The end of a session releases its lease: in a /30 (one address), the
+ * next member gets the address the one before had. */
+static void
+test_lease_released_at_end (Fixture *f, gconstpointer data)
+{
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *carol = client_online (f, "carol", "carol-pw");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalClientVlan) ar = NULL;
+  g_autoptr(ServalClientVlan) cb = NULL;
+
+  g_assert_true (do_vlan_set (f, root, "blue", "10.78.0.0/30", NULL, &error));
+  g_assert_no_error (error);
+  cb = client_join_ok (f, carol, "blue", NULL);
+  g_assert_cmpstr (serval_client_vlan_get_address (cb), ==, "10.78.0.2/30");
+  /* carol holds the one address: alice is refused, until carol's session ends. */
+  ar = client_join (f, alice, "blue", NULL, &error);
+  g_assert_null (ar);
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER);
+  g_clear_error (&error);
+  serval_client_disconnect (carol);
+  WAIT_UNTIL (f, node_stats (&f->nodes[0]).sessions == 2);
+  ar = client_join (f, alice, "blue", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ar);
+  g_assert_cmpstr (serval_client_vlan_get_address (ar), ==, "10.78.0.2/30");
+}
+
+typedef struct
+{
+  Fixture *f;
+  ServalResponse resp;
+  gboolean got;
+} RawAnswer;
+
+static void
+raw_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
+{
+  RawAnswer *a = user_data;
+
+  if (serval_message_get_kind (msg) != SERVAL_MESSAGE_RESPONSE)
+    return;
+  serval_response_clear (&a->resp);
+  serval_response_parse (msg, &a->resp);
+  a->got = TRUE;
+}
+
+/* A client whose Hello does not say vlanConfig (one older than subnets)
+ * gets the answers it can read: no subnet in the VLAN list, no address in
+ * the join answer (which otherwise it could not decode). */
+static void
+test_old_client_answers (Fixture *f, gconstpointer data)
+{
+  static const guint8 mac[6] = { 0x02, 0x5e, 0x00, 0x00, 0x00, 0x31 };
+  ServalClient *root = client_online (f, "root", "root-pw");
+  g_autoptr(GError) error = NULL;
+  ConnectResult r = { 0 };
+  RawAnswer a = { f };
+  g_autoptr(ServalLink) link = NULL;
+  g_autoptr(GPtrArray) now = NULL;
+
+  g_assert_true (do_vlan_set (f, root, "red", "10.77.0.0/24", "fd00:77::/64", &error));
+  g_assert_no_error (error);
+  serval_link_connect_async (f->nodes[0].address, f->fingerprint, NULL, NULL, connected_cb, &r);
+  WAIT_UNTIL (f, r.done);
+  g_assert_no_error (r.error);
+  link = g_steal_pointer (&r.link);
+  connect_result_clear (&r);
+  serval_link_set_handlers (link, raw_message_cb, NULL, &a);
+  serval_link_start (link);
+  serval_link_send_take (link, serval_hello_build (NULL, FALSE));
+  serval_link_send_take (link, serval_request_build_login (1, "alice", "old-host", "alice-pw", NULL));
+  WAIT_UNTIL (f, a.got);
+  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_LOGGED_IN);
+
+  a.got = FALSE;
+  serval_link_send_take (link, serval_request_build_list_vlans (2));
+  WAIT_UNTIL (f, a.got);
+  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_VLANS);
+  for (guint i = 0; i < a.resp.vlans->len; i++)
+    g_assert_null (((ServalVlanInfo *) a.resp.vlans->pdata[i])->subnet);
+
+  a.got = FALSE;
+  serval_link_send_take (link, serval_request_build_join (3, "red", mac));
+  WAIT_UNTIL (f, a.got);
+  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_JOINED);
+  g_assert_null (a.resp.address);
+  g_assert_null (a.resp.prefix6);
+  /* ...while the lease is made all the same, for the switch and the others. */
+  now = list_of (f, root, FALSE);
+  g_assert_cmpstr (vlan_info (now, "red")->subnet, ==, "10.77.0.0/24");
+  serval_response_clear (&a.resp);
+  serval_link_close (link, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1415,6 +1511,8 @@ main (int argc, char **argv)
   g_test_add ("/session/bridge-right", Fixture, NULL, setup, test_bridge_right, teardown);
   g_test_add ("/session/join-leases", Fixture, NULL, setup, test_join_leases, teardown);
   g_test_add ("/session/join-pool-full", Fixture, NULL, setup, test_join_pool_full, teardown);
+  g_test_add ("/session/lease-released-at-end", Fixture, NULL, setup, test_lease_released_at_end, teardown);
+  g_test_add ("/session/old-client-answers", Fixture, NULL, setup, test_old_client_answers, teardown);
   g_test_add ("/session/login-deadline", Fixture, GUINT_TO_POINTER (1), setup, test_login_deadline, teardown);
   return g_test_run ();
 }
