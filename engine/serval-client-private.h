@@ -5,6 +5,7 @@
  * serval-client-request.c  the messages (built and read by serval-message.h):
  *                          requests by id, responses, events, the Hello
  * serval-client-vlan.c     ServalClientVlan: joining, members, addresses, frames
+ * serval-client-admin.c    the calls of a VLAN's configuration: subnet, rules, bridge right
  */
 #pragma once
 
@@ -31,6 +32,8 @@ struct _ServalClientVlan
   gpointer frame_data;
   GListStore *members;
   GStrv addresses; /* last sent in an update */
+  char *address;   /* leased by the server at the last join, "10.77.0.5/24", or NULL */
+  char *prefix6;   /* the VLAN's IPv6 prefix, from the last join, or NULL */
 };
 
 struct _ServalClient
@@ -126,6 +129,18 @@ void serval_client_send_hello (ServalClient *client);
 void serval_client_send_login (ServalClient *client);
 void serval_client_send_update (ServalClient *client, ServalClientVlan *vlan, const char *const *addrs);
 void serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *task);
+/* For the calls whose answer is success or an error: the request's id, or 0
+ * if the call is over already (not connected, cancelled); the caller sends
+ * the request with that id. */
+guint32 serval_client_start_simple (ServalClient *client, GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data, gpointer source_tag);
+gboolean serval_client_finish_simple (ServalClient *client, GAsyncResult *result, gpointer source_tag,
+                                      GError **error);
+/* The same for a rule list call, whose answer is a GPtrArray of ServalRule. */
+guint32 serval_client_start_rule_list (ServalClient *client, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data, gpointer source_tag);
+gpointer serval_client_finish_list (ServalClient *client, GAsyncResult *result, gpointer source_tag,
+                                    GError **error);
 
 /* serval-client-vlan.c */
 ServalClientVlan *serval_client_find_vlan (ServalClient *client, const char *name, guint *position);

@@ -356,7 +356,7 @@ serval_client_send_hello (ServalClient *client)
 {
   /* Frames with offload metadata are welcome: a TAP device with a vnet
    * header takes them whole, one without gets them segmented here. */
-  serval_link_send_take (client->link, serval_hello_build (NULL, client->offload));
+  serval_link_send_take (client->link, serval_hello_build_client (client->offload));
 }
 
 /* Logs in on the new link: with the resume token if there is one (no
@@ -410,6 +410,10 @@ join_handler (ServalClient *client, GTask *task, ServalResponse *resp)
                                _("%s answered the join with something else"), serval_client_where (client));
       return;
     }
+  g_free (vlan->address);
+  vlan->address = g_steal_pointer (&resp->address);
+  g_free (vlan->prefix6);
+  vlan->prefix6 = g_steal_pointer (&resp->prefix6);
   serval_client_vlan_joined (client, vlan, resp->tag, resp->members);
   g_task_return_pointer (task, g_object_ref (vlan), g_object_unref);
 }
@@ -466,16 +470,16 @@ new_task (ServalClient *client, GCancellable *cancellable, GAsyncReadyCallback c
 
 /* The calls whose answer is nothing but success or an error: their id, or
  * 0 if the call is over already (see request_start()). */
-static guint32
-start_simple (ServalClient *client, GCancellable *cancellable, GAsyncReadyCallback callback,
-              gpointer user_data, gpointer source_tag)
+guint32
+serval_client_start_simple (ServalClient *client, GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data, gpointer source_tag)
 {
   return request_start (client, new_task (client, cancellable, callback, user_data, source_tag),
                         ok_handler, NULL, FALSE);
 }
 
-static gboolean
-finish_simple (ServalClient *client, GAsyncResult *result, gpointer source_tag, GError **error)
+gboolean
+serval_client_finish_simple (ServalClient *client, GAsyncResult *result, gpointer source_tag, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, client), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, source_tag), FALSE);
@@ -509,14 +513,14 @@ serval_client_leave_async (ServalClient *client, const char *vlan, GCancellable 
 gboolean
 serval_client_leave_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_simple (client, result, serval_client_leave_async, error);
+  return serval_client_finish_simple (client, result, serval_client_leave_async, error);
 }
 
 void
 serval_client_vlan_add_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
-  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_vlan_add_async);
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_vlan_add_async);
 
   if (id != 0)
     serval_link_send_take (client->link, serval_request_build_vlan_add (id, vlan));
@@ -525,14 +529,14 @@ serval_client_vlan_add_async (ServalClient *client, const char *vlan, GCancellab
 gboolean
 serval_client_vlan_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_simple (client, result, serval_client_vlan_add_async, error);
+  return serval_client_finish_simple (client, result, serval_client_vlan_add_async, error);
 }
 
 void
 serval_client_vlan_delete_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
-  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_vlan_delete_async);
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_vlan_delete_async);
 
   if (id != 0)
     serval_link_send_take (client->link, serval_request_build_vlan_del (id, vlan));
@@ -541,7 +545,7 @@ serval_client_vlan_delete_async (ServalClient *client, const char *vlan, GCancel
 gboolean
 serval_client_vlan_delete_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_simple (client, result, serval_client_vlan_delete_async, error);
+  return serval_client_finish_simple (client, result, serval_client_vlan_delete_async, error);
 }
 
 void
@@ -549,7 +553,7 @@ serval_client_user_add_async (ServalClient *client, const char *user, const char
                               gboolean admin, GCancellable *cancellable, GAsyncReadyCallback callback,
                               gpointer user_data)
 {
-  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_user_add_async);
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_user_add_async);
 
   if (id != 0)
     serval_link_send_take (client->link, serval_request_build_user_add (id, user, password, admin));
@@ -558,14 +562,14 @@ serval_client_user_add_async (ServalClient *client, const char *user, const char
 gboolean
 serval_client_user_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_simple (client, result, serval_client_user_add_async, error);
+  return serval_client_finish_simple (client, result, serval_client_user_add_async, error);
 }
 
 void
 serval_client_user_delete_async (ServalClient *client, const char *user, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
-  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_user_delete_async);
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_user_delete_async);
 
   if (id != 0)
     serval_link_send_take (client->link, serval_request_build_user_del (id, user));
@@ -574,14 +578,14 @@ serval_client_user_delete_async (ServalClient *client, const char *user, GCancel
 gboolean
 serval_client_user_delete_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_simple (client, result, serval_client_user_delete_async, error);
+  return serval_client_finish_simple (client, result, serval_client_user_delete_async, error);
 }
 
 void
 serval_client_grant_async (ServalClient *client, const char *user, const char *vlan,
                            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_grant_async);
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_grant_async);
 
   if (id != 0)
     serval_link_send_take (client->link, serval_request_build_grant (id, user, vlan));
@@ -590,14 +594,14 @@ serval_client_grant_async (ServalClient *client, const char *user, const char *v
 gboolean
 serval_client_grant_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_simple (client, result, serval_client_grant_async, error);
+  return serval_client_finish_simple (client, result, serval_client_grant_async, error);
 }
 
 void
 serval_client_revoke_async (ServalClient *client, const char *user, const char *vlan,
                             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_revoke_async);
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_revoke_async);
 
   if (id != 0)
     serval_link_send_take (client->link, serval_request_build_revoke (id, user, vlan));
@@ -606,14 +610,14 @@ serval_client_revoke_async (ServalClient *client, const char *user, const char *
 gboolean
 serval_client_revoke_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_simple (client, result, serval_client_revoke_async, error);
+  return serval_client_finish_simple (client, result, serval_client_revoke_async, error);
 }
 
 void
 serval_client_kick_async (ServalClient *client, const char *user, const char *vlan,
                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  guint32 id = start_simple (client, cancellable, callback, user_data, serval_client_kick_async);
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_kick_async);
 
   if (id != 0)
     serval_link_send_take (client->link, serval_request_build_kick (id, user, vlan));
@@ -622,7 +626,7 @@ serval_client_kick_async (ServalClient *client, const char *user, const char *vl
 gboolean
 serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_simple (client, result, serval_client_kick_async, error);
+  return serval_client_finish_simple (client, result, serval_client_kick_async, error);
 }
 
 /* --- lists ----------------------------------------------------------------- */
@@ -639,6 +643,9 @@ static const ListCall list_users = {
 static const ListCall list_nodes = {
   SERVAL_RESPONSE_NODES, (GDestroyNotify) serval_node_entry_free, NULL, TRUE
 };
+static const ListCall list_rules = {
+  SERVAL_RESPONSE_RULES, (GDestroyNotify) serval_rule_free, NULL, TRUE
+};
 
 static void
 list_handler (ServalClient *client, GTask *task, ServalResponse *resp)
@@ -653,6 +660,7 @@ list_handler (ServalClient *client, GTask *task, ServalResponse *resp)
     case SERVAL_RESPONSE_VLANS: list = &resp->vlans; break;
     case SERVAL_RESPONSE_USERS: list = &resp->users; break;
     case SERVAL_RESPONSE_NODES: list = &resp->nodes; break;
+    case SERVAL_RESPONSE_RULES: list = &resp->rules; break;
     case SERVAL_RESPONSE_MEMBERS:
     default:
       list = &resp->members;
@@ -674,7 +682,7 @@ list_handler (ServalClient *client, GTask *task, ServalResponse *resp)
     g_task_return_pointer (task, g_steal_pointer (&items), (GDestroyNotify) g_ptr_array_unref);
 }
 
-/* Like start_simple(), for a list call. */
+/* Like serval_client_start_simple(), for a list call. */
 static guint32
 start_list (ServalClient *client, const ListCall *call, GCancellable *cancellable,
             GAsyncReadyCallback callback, gpointer user_data, gpointer source_tag)
@@ -683,8 +691,15 @@ start_list (ServalClient *client, const ListCall *call, GCancellable *cancellabl
                         list_handler, call, FALSE);
 }
 
-static gpointer
-finish_list (ServalClient *client, GAsyncResult *result, gpointer source_tag, GError **error)
+guint32
+serval_client_start_rule_list (ServalClient *client, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data, gpointer source_tag)
+{
+  return start_list (client, &list_rules, cancellable, callback, user_data, source_tag);
+}
+
+gpointer
+serval_client_finish_list (ServalClient *client, GAsyncResult *result, gpointer source_tag, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, client), NULL);
   g_return_val_if_fail (g_async_result_is_tagged (result, source_tag), NULL);
@@ -705,7 +720,7 @@ serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
 GPtrArray *
 serval_client_list_vlans_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_list (client, result, serval_client_list_vlans_async, error);
+  return serval_client_finish_list (client, result, serval_client_list_vlans_async, error);
 }
 
 void
@@ -722,7 +737,7 @@ serval_client_list_members_async (ServalClient *client, const char *vlan, GCance
 GListModel *
 serval_client_list_members_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_list (client, result, serval_client_list_members_async, error);
+  return serval_client_finish_list (client, result, serval_client_list_members_async, error);
 }
 
 void
@@ -739,7 +754,7 @@ serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
 GPtrArray *
 serval_client_list_users_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_list (client, result, serval_client_list_users_async, error);
+  return serval_client_finish_list (client, result, serval_client_list_users_async, error);
 }
 
 void
@@ -756,5 +771,5 @@ serval_client_list_nodes_async (ServalClient *client, GCancellable *cancellable,
 GPtrArray *
 serval_client_list_nodes_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
-  return finish_list (client, result, serval_client_list_nodes_async, error);
+  return serval_client_finish_list (client, result, serval_client_list_nodes_async, error);
 }

@@ -30,6 +30,8 @@ serval_client_vlan_finalize (GObject *object)
   ServalClientVlan *vlan = SERVAL_CLIENT_VLAN (object);
 
   g_free (vlan->name);
+  g_free (vlan->address);
+  g_free (vlan->prefix6);
   g_strfreev (vlan->addresses);
   G_OBJECT_CLASS (serval_client_vlan_parent_class)->finalize (object);
 }
@@ -62,6 +64,18 @@ serval_client_vlan_get_tap (ServalClientVlan *vlan)
 {
   return vlan->tap;
 }
+const char *
+serval_client_vlan_get_address (ServalClientVlan *vlan)
+{
+  return vlan->address;
+}
+
+const char *
+serval_client_vlan_get_prefix6 (ServalClientVlan *vlan)
+{
+  return vlan->prefix6;
+}
+
 GListModel *
 serval_client_vlan_get_members (ServalClientVlan *vlan)
 {

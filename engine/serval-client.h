@@ -58,6 +58,22 @@ const char *serval_client_vlan_get_name (ServalClientVlan *vlan);
 guint32 serval_client_vlan_get_tag (ServalClientVlan *vlan);
 /* (nullable) */
 ServalTap *serval_client_vlan_get_tap (ServalClientVlan *vlan);
+/**
+ * serval_client_vlan_get_address:
+ * @vlan: a joined VLAN
+ *
+ * Returns: (nullable): the IPv4 address the server leased to this member at
+ *   the last join, with the subnet's length ("10.77.0.5/24"); %NULL when the
+ *   VLAN has no subnet (or the server is older than subnets)
+ */
+const char *serval_client_vlan_get_address (ServalClientVlan *vlan);
+/**
+ * serval_client_vlan_get_prefix6:
+ * @vlan: a joined VLAN
+ *
+ * Returns: (nullable): the VLAN's IPv6 prefix ("fd00:77::/64"), from the last join
+ */
+const char *serval_client_vlan_get_prefix6 (ServalClientVlan *vlan);
 /* (element-type ServalMember): the members, this client included. */
 GListModel *serval_client_vlan_get_members (ServalClientVlan *vlan);
 /* Sends a frame into the VLAN (for VLANs joined without a TAP). */
@@ -365,5 +381,96 @@ void serval_client_list_nodes_async (ServalClient *client, GCancellable *cancell
  *   answering one marked current; %NULL with @error set on failure
  */
 GPtrArray *serval_client_list_nodes_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/* --- a VLAN's configuration (serval-client-admin.c) -------------------------
+ *
+ * Each needs an administrator. A server older than these requests cannot
+ * read them: it closes the link (%SERVAL_CLIENT_ERROR_DISCONNECTED). */
+
+/**
+ * serval_client_vlan_set_async:
+ * @client: a #ServalClient
+ * @vlan: the name of a VLAN
+ * @subnet: (nullable): the IPv4 subnet its members get addresses from
+ *   ("10.77.0.0/24"); %NULL keeps the one it has, "" removes it
+ * @prefix6: (nullable): the IPv6 prefix announced in it ("fd00:77::/64");
+ *   likewise
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Gives @vlan a subnet and an IPv6 prefix, or takes them away.
+ */
+void serval_client_vlan_set_async (ServalClient *client, const char *vlan, const char *subnet,
+                                   const char *prefix6, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+gboolean serval_client_vlan_set_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_rule_add_async:
+ * @client: a #ServalClient
+ * @vlan: the name of a VLAN
+ * @rule: the rule, appended to the VLAN's access list
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ */
+void serval_client_rule_add_async (ServalClient *client, const char *vlan, const ServalRule *rule,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean serval_client_rule_add_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_rule_del_async:
+ * @client: a #ServalClient
+ * @vlan: the name of a VLAN
+ * @index: the number of the rule in the VLAN's list, from 1
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Removes one rule; the rules after it move up by one.
+ */
+void serval_client_rule_del_async (ServalClient *client, const char *vlan, guint index,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean serval_client_rule_del_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_rule_list_async:
+ * @client: a #ServalClient
+ * @vlan: the name of a VLAN
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Asks for @vlan's access list.
+ */
+void serval_client_rule_list_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+/**
+ * serval_client_rule_list_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult given to the callback of serval_client_rule_list_async()
+ * @error: return location for a #GError
+ *
+ * Returns: (element-type ServalRule) (transfer container): the rules in
+ *   order (the first is number 1); %NULL with @error set on failure
+ */
+GPtrArray *serval_client_rule_list_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
+/**
+ * serval_client_user_set_bridge_async:
+ * @client: a #ServalClient
+ * @user: the name of a user
+ * @bridge: %TRUE to give the bridge right (carry a bridged LAN's MACs), %FALSE to take it
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ */
+void serval_client_user_set_bridge_async (ServalClient *client, const char *user, gboolean bridge,
+                                          GCancellable *cancellable, GAsyncReadyCallback callback,
+                                          gpointer user_data);
+gboolean serval_client_user_set_bridge_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -308,6 +308,16 @@ serval_response_build_vlans (guint32 id, GPtrArray *vlans)
       info->tag = v->tag;
       info->allowed = v->allowed;
       info->members = v->members;
+      if (v->subnet != NULL)
+        {
+          info->subnet = calloc (1, sizeof *info->subnet);
+          serval_asn_set_string (info->subnet, v->subnet);
+        }
+      if (v->prefix6 != NULL)
+        {
+          info->prefix6 = calloc (1, sizeof *info->prefix6);
+          serval_asn_set_string (info->prefix6, v->prefix6);
+        }
       ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.vlans.list, info);
     }
   return msg;
@@ -335,6 +345,11 @@ serval_response_build_users (guint32 id, GPtrArray *users)
       serval_asn_set_string (&info->name, u->name);
       info->admin = u->admin;
       add_strings (&info->vlans.list, (const char *const *) u->vlans, MAX_LIST);
+      if (u->bridge) /* absent reads as FALSE, and keeps the bytes of before */
+        {
+          info->bridge = calloc (1, sizeof *info->bridge);
+          *info->bridge = TRUE;
+        }
       ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.users.list, info);
     }
   return msg;

@@ -21,6 +21,8 @@ serval_vlan_info_free (ServalVlanInfo *info)
   if (info == NULL)
     return;
   g_free (info->name);
+  g_free (info->subnet);
+  g_free (info->prefix6);
   g_free (info);
 }
 
@@ -122,6 +124,7 @@ serval_hello_parse (const Message_t *msg, ServalHello *hello)
   hello->software = serval_asn_dup_string (&h->software);
   hello->node = h->node != NULL ? serval_asn_dup_string (h->node) : NULL;
   hello->offload = h->offload != NULL && *h->offload;
+  hello->vlan_config = h->vlanConfig != NULL && *h->vlanConfig;
   return TRUE;
 }
 
@@ -164,6 +167,47 @@ parse_login (ServalRequest *req, const Login_t *login)
   req->password = bytes_from_asn (&login->password);
   if (login->token != NULL)
     req->token = bytes_from_asn (login->token);
+}
+
+/* The requests of a VLAN's configuration (serval-message-admin.c builds them). */
+static void
+parse_vlan_config (ServalRequest *req, const RequestBody_t *body)
+{
+  gboolean control = FALSE;
+
+  switch (body->present)
+    {
+    case RequestBody_PR_vlanSet:
+      req->kind = SERVAL_REQUEST_VLAN_SET;
+      req->vlan = request_string (req, &body->choice.vlanSet.vlan, "vlan");
+      if (body->choice.vlanSet.subnet != NULL)
+        req->subnet = request_string (req, body->choice.vlanSet.subnet, "subnet");
+      if (body->choice.vlanSet.prefix6 != NULL)
+        req->prefix6 = request_string (req, body->choice.vlanSet.prefix6, "prefix6");
+      break;
+    case RequestBody_PR_ruleAdd:
+      req->kind = SERVAL_REQUEST_RULE_ADD;
+      req->vlan = request_string (req, &body->choice.ruleAdd.vlan, "vlan");
+      req->rule = serval_rule_from_asn (&body->choice.ruleAdd.rule, &control);
+      if (control && req->bad_field == NULL)
+        req->bad_field = "rule";
+      break;
+    case RequestBody_PR_ruleDel:
+      req->kind = SERVAL_REQUEST_RULE_DEL;
+      req->vlan = request_string (req, &body->choice.ruleDel.vlan, "vlan");
+      req->index = body->choice.ruleDel.index;
+      break;
+    case RequestBody_PR_listRules:
+      req->kind = SERVAL_REQUEST_LIST_RULES;
+      req->vlan = request_string (req, &body->choice.listRules, "vlan");
+      break;
+    case RequestBody_PR_userSetBridge:
+    default:
+      req->kind = SERVAL_REQUEST_USER_SET_BRIDGE;
+      req->user = request_string (req, &body->choice.userSetBridge.user, "user");
+      req->bridge = body->choice.userSetBridge.bridge != 0;
+      break;
+    }
 }
 
 static void
@@ -236,6 +280,13 @@ parse_request_body (ServalRequest *req, const RequestBody_t *body)
     case RequestBody_PR_listNodes:
       req->kind = SERVAL_REQUEST_LIST_NODES;
       break;
+    case RequestBody_PR_vlanSet:
+    case RequestBody_PR_ruleAdd:
+    case RequestBody_PR_ruleDel:
+    case RequestBody_PR_listRules:
+    case RequestBody_PR_userSetBridge:
+      parse_vlan_config (req, body);
+      break;
     case RequestBody_PR_NOTHING:
     default:
       req->kind = SERVAL_REQUEST_UNKNOWN;
@@ -263,6 +314,9 @@ serval_request_clear (ServalRequest *req)
   g_clear_pointer (&req->password, g_bytes_unref);
   g_clear_pointer (&req->token, g_bytes_unref);
   g_clear_pointer (&req->addresses, g_strfreev);
+  g_clear_pointer (&req->subnet, g_free);
+  g_clear_pointer (&req->prefix6, g_free);
+  g_clear_pointer (&req->rule, serval_rule_free);
 }
 
 void
@@ -291,6 +345,8 @@ vlans_from_asn (const void *list)
       info->tag = v->tag;
       info->allowed = v->allowed != 0;
       info->members = v->members;
+      info->subnet = v->subnet != NULL ? serval_asn_dup_string (v->subnet) : NULL;
+      info->prefix6 = v->prefix6 != NULL ? serval_asn_dup_string (v->prefix6) : NULL;
       g_ptr_array_add (vlans, info);
     }
   return vlans;
@@ -310,6 +366,7 @@ users_from_asn (const void *list)
       info->name = serval_asn_dup_string (&u->name);
       info->admin = u->admin != 0;
       info->vlans = strv_from_asn (&u->vlans.list);
+      info->bridge = u->bridge != NULL && *u->bridge;
       g_ptr_array_add (users, info);
     }
   return users;
@@ -334,6 +391,36 @@ nodes_from_asn (const void *list)
       g_ptr_array_add (nodes, entry);
     }
   return nodes;
+}
+
+/* @list: an A_SEQUENCE_OF (Rule_t); rules out of range are left out. */
+static GPtrArray *
+rules_from_asn (const void *list)
+{
+  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
+  GPtrArray *rules = g_ptr_array_new_full (seq->count, (GDestroyNotify) serval_rule_free);
+
+  for (int i = 0; i < seq->count; i++)
+    {
+      gboolean control = FALSE;
+      ServalRule *rule = serval_rule_from_asn (seq->array[i], &control);
+
+      if (rule != NULL)
+        g_ptr_array_add (rules, rule);
+    }
+  return rules;
+}
+
+static void
+parse_joined (ServalResponse *resp, const Joined_t *joined)
+{
+  resp->vlan = serval_asn_dup_string (&joined->vlan);
+  resp->tag = joined->tag;
+  resp->members = members_from_asn (&joined->members.list);
+  if (joined->address != NULL)
+    resp->address = serval_asn_dup_string (joined->address);
+  if (joined->prefix6 != NULL)
+    resp->prefix6 = serval_asn_dup_string (joined->prefix6);
 }
 
 static void
@@ -371,9 +458,7 @@ serval_response_parse (const Message_t *msg, ServalResponse *resp)
       break;
     case ResponseBody_PR_joined:
       resp->kind = SERVAL_RESPONSE_JOINED;
-      resp->vlan = serval_asn_dup_string (&body->choice.joined.vlan);
-      resp->tag = body->choice.joined.tag;
-      resp->members = members_from_asn (&body->choice.joined.members.list);
+      parse_joined (resp, &body->choice.joined);
       break;
     case ResponseBody_PR_vlans:
       resp->kind = SERVAL_RESPONSE_VLANS;
@@ -390,6 +475,10 @@ serval_response_parse (const Message_t *msg, ServalResponse *resp)
     case ResponseBody_PR_nodes:
       resp->kind = SERVAL_RESPONSE_NODES;
       resp->nodes = nodes_from_asn (&body->choice.nodes.list);
+      break;
+    case ResponseBody_PR_rules:
+      resp->kind = SERVAL_RESPONSE_RULES;
+      resp->rules = rules_from_asn (&body->choice.rules.list);
       break;
     case ResponseBody_PR_NOTHING:
     default:
@@ -410,6 +499,9 @@ serval_response_clear (ServalResponse *resp)
   g_clear_pointer (&resp->vlans, g_ptr_array_unref);
   g_clear_pointer (&resp->users, g_ptr_array_unref);
   g_clear_pointer (&resp->nodes, g_ptr_array_unref);
+  g_clear_pointer (&resp->rules, g_ptr_array_unref);
+  g_clear_pointer (&resp->address, g_free);
+  g_clear_pointer (&resp->prefix6, g_free);
 }
 
 void

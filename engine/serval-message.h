@@ -17,6 +17,7 @@
 
 #include "serval-codec.h"
 #include "serval-member.h"
+#include "serval-rule.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,8 @@ G_BEGIN_DECLS
  * @SERVAL_ERROR_CODE_SHUTTING_DOWN: the server is stopping
  * @SERVAL_ERROR_CODE_TIMEOUT: something took too long
  * @SERVAL_ERROR_CODE_TOKEN_REFUSED: a resume token that is expired, altered or revoked
+ * @SERVAL_ERROR_CODE_NO_SUCH_RULE: a VLAN has no rule of that number
+ * @SERVAL_ERROR_CODE_ADDRESS_POOL_FULL: a VLAN's subnet has no address left for a joiner
  *
  * The protocol's ErrorCode, with its values. A peer may send codes that
  * this version does not know: they come through as they are.
@@ -56,6 +59,8 @@ typedef enum
   SERVAL_ERROR_CODE_SHUTTING_DOWN = 11,
   SERVAL_ERROR_CODE_TIMEOUT = 12,
   SERVAL_ERROR_CODE_TOKEN_REFUSED = 13,
+  SERVAL_ERROR_CODE_NO_SUCH_RULE = 15,
+  SERVAL_ERROR_CODE_ADDRESS_POOL_FULL = 16,
 } ServalErrorCode;
 
 /**
@@ -64,6 +69,8 @@ typedef enum
  * @tag: its tag on the wire
  * @allowed: whether the asking user may join it
  * @members: how many members it has
+ * @subnet: (nullable): the IPv4 subnet its members get addresses from, "10.77.0.0/24"
+ * @prefix6: (nullable): the IPv6 prefix announced in it, "fd00:77::/64"
  *
  * One VLAN of a list answer: what the server sends and the client gets.
  */
@@ -73,6 +80,8 @@ typedef struct
   guint32 tag;
   gboolean allowed;
   guint members;
+  char *subnet;
+  char *prefix6;
 } ServalVlanInfo;
 
 /**
@@ -80,6 +89,7 @@ typedef struct
  * @name: the user's name
  * @admin: whether the user is an administrator
  * @vlans: the VLANs the user may join
+ * @bridge: whether the user has the bridge right (may carry more MACs than its own)
  *
  * One user of a list answer.
  */
@@ -88,6 +98,7 @@ typedef struct
   char *name;
   gboolean admin;
   GStrv vlans;
+  gboolean bridge;
 } ServalUserInfo;
 
 /**
@@ -153,6 +164,8 @@ ServalMessageKind serval_message_get_kind (const Message_t *msg);
  * @software: its software name and version
  * @node: (nullable): the server node's name
  * @offload: whether the peer takes data frames with offload metadata
+ * @vlan_config: whether the peer (a client) reads the fields added to Joined,
+ *   VlanInfo and UserInfo for VLAN subnets and the bridge right
  */
 typedef struct
 {
@@ -160,6 +173,7 @@ typedef struct
   char *software;
   char *node;
   gboolean offload;
+  gboolean vlan_config;
 } ServalHello;
 
 /**
@@ -170,6 +184,14 @@ typedef struct
  * Returns: (transfer full): a Hello of this protocol version and software
  */
 Message_t *serval_hello_build (const char *node, gboolean offload);
+/**
+ * serval_hello_build_client:
+ * @offload: whether this client takes data frames with offload metadata
+ *
+ * Returns: (transfer full): a client's Hello, which says it reads the
+ *   fields of VLAN subnets and the bridge right (Hello.vlanConfig)
+ */
+Message_t *serval_hello_build_client (gboolean offload);
 
 /**
  * serval_hello_parse:
@@ -201,6 +223,11 @@ void serval_hello_clear (ServalHello *hello);
  * @SERVAL_REQUEST_KICK: @user, @vlan
  * @SERVAL_REQUEST_LIST_USERS: nothing
  * @SERVAL_REQUEST_LIST_NODES: nothing
+ * @SERVAL_REQUEST_VLAN_SET: @vlan, @subnet, @prefix6 (each %NULL to keep, "" to remove)
+ * @SERVAL_REQUEST_RULE_ADD: @vlan, @rule (%NULL if the rule is out of range)
+ * @SERVAL_REQUEST_RULE_DEL: @vlan, @index
+ * @SERVAL_REQUEST_LIST_RULES: @vlan
+ * @SERVAL_REQUEST_USER_SET_BRIDGE: @user, @bridge
  */
 typedef enum
 {
@@ -220,6 +247,11 @@ typedef enum
   SERVAL_REQUEST_KICK,
   SERVAL_REQUEST_LIST_USERS,
   SERVAL_REQUEST_LIST_NODES,
+  SERVAL_REQUEST_VLAN_SET,
+  SERVAL_REQUEST_RULE_ADD,
+  SERVAL_REQUEST_RULE_DEL,
+  SERVAL_REQUEST_LIST_RULES,
+  SERVAL_REQUEST_USER_SET_BRIDGE,
 } ServalRequestKind;
 
 /**
@@ -234,6 +266,13 @@ typedef enum
  * @mac: the client's TAP address in the VLAN (join)
  * @addresses: (nullable): the member's addresses (update)
  * @admin: whether the new user is an administrator (user add)
+ * @subnet: (nullable): the VLAN's new IPv4 subnet (VLAN set): %NULL keeps it, "" removes it
+ * @prefix6: (nullable): the VLAN's new IPv6 prefix, likewise
+ * @rule: (nullable): the rule to add (rule add); %NULL if it holds a value
+ *   out of range (an action, protocol, port range or prefix this version
+ *   does not know): a server refuses such a request
+ * @index: the rule's number, from 1 (rule del)
+ * @bridge: whether the user gets the bridge right (user set bridge)
  * @bad_field: (nullable): the name of the first string field that holds a
  *   control character (serval_text_has_control()): "user", "host", "vlan"
  *   or "addresses"; %NULL if none does. A server refuses such a request.
@@ -253,6 +292,11 @@ typedef struct
   guint8 mac[6];
   GStrv addresses;
   gboolean admin;
+  char *subnet;
+  char *prefix6;
+  ServalRule *rule;
+  guint index;
+  gboolean bridge;
   const char *bad_field;
 } ServalRequest;
 
@@ -302,6 +346,28 @@ Message_t *serval_request_build_user_del (guint32 id, const char *user);
 Message_t *serval_request_build_grant (guint32 id, const char *user, const char *vlan);
 Message_t *serval_request_build_revoke (guint32 id, const char *user, const char *vlan);
 Message_t *serval_request_build_kick (guint32 id, const char *user, const char *vlan);
+/**
+ * serval_request_build_vlan_set:
+ * @id: the request id
+ * @vlan: the VLAN's name
+ * @subnet: (nullable): its IPv4 subnet ("10.77.0.0/24"); %NULL keeps it, "" removes it
+ * @prefix6: (nullable): its IPv6 prefix ("fd00:77::/64"); likewise
+ *
+ * Returns: (transfer full): a VlanSet request
+ */
+Message_t *serval_request_build_vlan_set (guint32 id, const char *vlan, const char *subnet, const char *prefix6);
+Message_t *serval_request_build_rule_add (guint32 id, const char *vlan, const ServalRule *rule);
+/**
+ * serval_request_build_rule_del:
+ * @id: the request id
+ * @vlan: the VLAN's name
+ * @index: the rule's number in the VLAN's list, 1..1000
+ *
+ * Returns: (transfer full): a RuleDel request
+ */
+Message_t *serval_request_build_rule_del (guint32 id, const char *vlan, guint index);
+Message_t *serval_request_build_list_rules (guint32 id, const char *vlan);
+Message_t *serval_request_build_user_set_bridge (guint32 id, const char *user, gboolean bridge);
 
 /* --- responses ------------------------------------------------------------- */
 
@@ -316,6 +382,7 @@ Message_t *serval_request_build_kick (guint32 id, const char *user, const char *
  * @SERVAL_RESPONSE_MEMBERS: @members
  * @SERVAL_RESPONSE_USERS: @users
  * @SERVAL_RESPONSE_NODES: @nodes
+ * @SERVAL_RESPONSE_RULES: @rules
  */
 typedef enum
 {
@@ -328,6 +395,7 @@ typedef enum
   SERVAL_RESPONSE_MEMBERS,
   SERVAL_RESPONSE_USERS,
   SERVAL_RESPONSE_NODES,
+  SERVAL_RESPONSE_RULES,
 } ServalResponseKind;
 
 /**
@@ -346,6 +414,10 @@ typedef enum
  * @vlans: (nullable) (element-type ServalVlanInfo): the VLANs (vlans)
  * @users: (nullable) (element-type ServalUserInfo): the users (users)
  * @nodes: (nullable) (element-type ServalNodeEntry): the server nodes (nodes)
+ * @rules: (nullable) (element-type ServalRule): a VLAN's access list (rules);
+ *   rules out of range (serval_request_parse()'s @rule) are left out
+ * @address: (nullable): the address leased to the member (joined), "10.77.0.5/24"
+ * @prefix6: (nullable): the VLAN's IPv6 prefix (joined)
  *
  * A parsed response. The lists own their elements.
  */
@@ -365,6 +437,9 @@ typedef struct
   GPtrArray *vlans;
   GPtrArray *users;
   GPtrArray *nodes;
+  GPtrArray *rules;
+  char *address;
+  char *prefix6;
 } ServalResponse;
 
 /**
@@ -412,6 +487,15 @@ Message_t *serval_response_build_logged_in (guint32 id, gboolean admin, guint ke
  */
 Message_t *serval_response_build_joined (guint32 id, const char *vlan, guint32 tag, GPtrArray *members);
 /**
+ * serval_response_set_joined_address:
+ * @msg: a Joined response from serval_response_build_joined()
+ * @address: (nullable): the address leased to the member, "10.77.0.5/24"
+ * @prefix6: (nullable): the VLAN's IPv6 prefix, "fd00:77::/64"
+ *
+ * Adds what a client whose Hello said vlanConfig reads (and only it can).
+ */
+void serval_response_set_joined_address (Message_t *msg, const char *address, const char *prefix6);
+/**
  * serval_response_build_vlans:
  * @id: the request id
  * @vlans: (element-type ServalVlanInfo): the VLANs; only the first 4096 go
@@ -445,6 +529,14 @@ Message_t *serval_response_build_users (guint32 id, GPtrArray *users);
  * Returns: (transfer full): a node list response
  */
 Message_t *serval_response_build_nodes (guint32 id, GPtrArray *entries);
+/**
+ * serval_response_build_rules:
+ * @id: the request id
+ * @rules: (element-type ServalRule): a VLAN's access list; only the first 1000 go
+ *
+ * Returns: (transfer full): a rule list response
+ */
+Message_t *serval_response_build_rules (guint32 id, GPtrArray *rules);
 
 /* --- events ---------------------------------------------------------------- */
 
@@ -533,6 +625,13 @@ Message_t *serval_event_build_servers (const char *const *servers);
  * Returns: (transfer full): a Bye event
  */
 Message_t *serval_event_build_bye (ServalErrorCode code, const char *text);
+
+/* --- for the message layer's own files ------------------------------------- */
+
+struct Rule;
+/* A copy of @in, or NULL if it holds a value out of range; *@control is
+ * set when one of its names holds a control character. */
+ServalRule *serval_rule_from_asn (const struct Rule *in, gboolean *control);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServalHello, serval_hello_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServalRequest, serval_request_clear)

@@ -12,6 +12,7 @@
 
 #include "serval-cert.h"
 #include "serval-http.h"
+#include "serval-offline-net.h"
 #include "serval-server.h"
 #include "serval-systemd.h"
 #include "serval-tls.h"
@@ -76,7 +77,12 @@ static const char summary[] =
     "  user revoke NAME VLAN      take that right away\n"
     "  vlan add NAME              add a VLAN\n"
     "  vlan del NAME              delete a VLAN\n"
-    "  vlan list                  list VLANs\n"
+    "  vlan list                  list VLANs, with their subnets and IPv6 prefixes\n"
+    "  vlan set VLAN --subnet CIDR|none [--prefix6 CIDR|none]   a VLAN's subnet and IPv6 prefix\n"
+    "  vlan rule add VLAN allow|deny [proto P] [from USER] [to USER] [port N[-M]] [src CIDR] [dst CIDR]\n"
+    "  vlan rule list VLAN        a VLAN's rules, numbered from 1\n"
+    "  vlan rule del VLAN N       remove rule N\n"
+    "  user grant NAME --bridge | user revoke NAME --bridge   the right to bridge a LAN in\n"
     "\n"
     "The offline commands change the store directly. With SQLite, a running\n"
     "server sees them at the next login or join; to change rights of users\n"
@@ -308,6 +314,9 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
                                                                                                                      "");      \
       goto out;                                                                                                                \
     }
+  if ((status = serval_offline_net_run (store, argc, argv)) >= 0)
+    goto out;
+  status = 0;
   if (g_str_equal (what, "user") && (g_str_equal (verb, "add") || g_str_equal (verb, "passwd")))
     {
       gboolean add = g_str_equal (verb, "add");
@@ -338,7 +347,7 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
           g_ptr_array_add (u->vlans, NULL);
           vlans = g_strjoinv (",", (char **) u->vlans->pdata);
           g_ptr_array_remove_index (u->vlans, u->vlans->len - 1);
-          printf ("%s%s\t%s\n", u->name, u->admin ? " (admin)" : "", vlans);
+          printf ("%s%s\t%s%s\n", u->name, u->admin ? " (admin)" : "", vlans, u->bridge ? "\tbridge" : "");
         }
     }
   else if (g_str_equal (what, "user") && (g_str_equal (verb, "grant") || g_str_equal (verb, "revoke")))
@@ -363,16 +372,6 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
       NEED (4);
       if ((ok = store_write (store, SERVAL_STORE_VLAN_DEL, NULL, argv[3], &error)))
         printf ("Deleted VLAN %s\n", argv[3]);
-    }
-  else if (g_str_equal (what, "vlan") && g_str_equal (verb, "list"))
-    {
-      g_autoptr(GPtrArray) vlans = NULL;
-
-      NEED (3);
-      vlans = serval_store_vlan_list (store, &error);
-      ok = vlans != NULL;
-      for (guint i = 0; ok && i < vlans->len; i++)
-        printf ("%s\n", ((ServalVlan *) vlans->pdata[i])->name);
     }
   else
     status = fail ("Unknown command “%s %s”: see serval-server --help", what, verb);
@@ -465,6 +464,7 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  serval_offline_net_add_options (ctx);
   g_option_context_set_description (ctx, summary);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return fail ("%s (see serval-server --help)", error->message);

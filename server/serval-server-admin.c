@@ -117,6 +117,7 @@ serval_server_watch_store (ServalServer *server)
   g_signal_connect (server->store, "user-deleted", G_CALLBACK (store_user_deleted_cb), server);
   g_signal_connect (server->store, "vlan-deleted", G_CALLBACK (store_vlan_deleted_cb), server);
   g_signal_connect (server->store, "right-revoked", G_CALLBACK (store_right_revoked_cb), server);
+  serval_server_watch_vlan_config (server);
 }
 
 /* --- writes ----------------------------------------------------------------- */
@@ -256,12 +257,13 @@ admin_user_add (Session *s, const ServalRequest *req)
 }
 
 static ServalUserInfo *
-user_info_from_store (const ServalUser *u)
+user_info_from_store (const ServalUser *u, gboolean vlan_config)
 {
   ServalUserInfo *info = g_new0 (ServalUserInfo, 1);
 
   info->name = g_strdup (u->name);
   info->admin = u->admin;
+  info->bridge = vlan_config && u->bridge; /* a client before it could not read it */
   info->vlans = g_new0 (char *, u->vlans->len + 1);
   for (guint j = 0; j < u->vlans->len; j++)
     info->vlans[j] = g_strdup (u->vlans->pdata[j]);
@@ -282,7 +284,7 @@ admin_list_users (Session *s, guint32 id)
     }
   infos = g_ptr_array_new_full (users->len, (GDestroyNotify) serval_user_info_free);
   for (guint i = 0; i < users->len && i < 4096; i++) /* a list answer's limit */
-    g_ptr_array_add (infos, user_info_from_store (users->pdata[i]));
+    g_ptr_array_add (infos, user_info_from_store (users->pdata[i], s->vlan_config));
   serval_session_reply (s, serval_response_build_users (id, infos));
 }
 

@@ -19,6 +19,7 @@ serval_session_handle_hello (Session *s, const ServalHello *hello)
       return;
     }
   s->offload = hello->offload;
+  s->vlan_config = hello->vlan_config;
   if (s->node_cert && hello->node != NULL)
     {
       /* Another node of the cluster: a link for frames, not a client. */

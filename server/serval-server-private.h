@@ -8,6 +8,8 @@
  *   serval-server-limits.c   login limits, update rate, control characters in requests
  *   serval-server-vlan.c     join, leave, member lists and member events
  *   serval-server-admin.c    administrators' requests
+ *   serval-server-admin-net.c administrators' requests of a VLAN's configuration:
+ *                            subnet, IPv6 prefix, access list; the bridge right
  *   serval-server-forward.c  frames from the links into the switch and out to the links
  *   serval-server-cluster.c  the cluster: registry, remote members, the server list (--etcd)
  *   serval-server-peer.c     links to the other nodes of the cluster, which carry frames
@@ -36,6 +38,7 @@ typedef struct
   guint32 tag;
   char *name; /* the VLAN's */
   ServalMember *member;
+  char *address; /* leased from the VLAN's subnet at the join ("10.77.0.5/24"), or NULL */
 } Membership;
 
 struct _Session
@@ -50,8 +53,9 @@ struct _Session
   gboolean logged_in;
   gboolean login_pending;
   gboolean closed;
-  gboolean offload;  /* its Hello said it takes frames with offload metadata */
-  gint64 update_tat; /* address updates: when their token bucket is full again */
+  gboolean offload;     /* its Hello said it takes frames with offload metadata */
+  gboolean vlan_config; /* its Hello said it reads the fields of subnets and the bridge right */
+  gint64 update_tat;    /* address updates: when their token bucket is full again */
   ServalSwitchPort *port;
   GHashTable *vlans; /* tag -> Membership, one per VLAN its port joined */
   char *group;       /* counted in server->unauthenticated under this until it logs in */
@@ -170,6 +174,13 @@ void serval_session_handle_leave (Session *s, const ServalRequest *req);
 void serval_session_handle_update (Session *s, const ServalRequest *req);
 void serval_session_handle_list_vlans (Session *s, const ServalRequest *req);
 void serval_session_handle_list_members (Session *s, const ServalRequest *req);
+/* VLAN @vlan's subnet, IPv6 prefix or rules changed (here, through another
+ * node or offline): logs it; the switch is reconfigured from here. */
+void serval_server_vlan_config_changed (ServalServer *server, const char *vlan);
+/* User @user's bridge right changed, likewise. */
+void serval_server_user_config_changed (ServalServer *server, const char *user);
+/* Follows the store's "vlan-changed" and "user-changed" (changes made elsewhere). */
+void serval_server_watch_vlan_config (ServalServer *server);
 
 /* serval-server-admin.c */
 /* Acts on the changes the store sees made elsewhere (serval-store.h's signals). */
@@ -180,6 +191,11 @@ void serval_session_handle_admin (Session *s, const ServalRequest *req);
 /* Whether @s's user is an administrator now, as the store says (it may
  * have been demoted or deleted through another node): s->admin follows. */
 gboolean serval_session_is_admin (Session *s);
+
+/* serval-server-admin-net.c */
+/* An administrator's request of a VLAN's configuration: VLAN set, rule add,
+ * rule del, list rules, user set bridge. */
+void serval_session_handle_vlan_config (Session *s, const ServalRequest *req);
 
 /* serval-server-cluster.c */
 /* Registers this node and follows the others (with --etcd; else does nothing). */

@@ -119,6 +119,8 @@ store_error_code (const GError *error)
     case SERVAL_STORE_ERROR_NO_VLAN: return SERVAL_ERROR_CODE_NO_SUCH_VLAN;
     case SERVAL_STORE_ERROR_EXISTS: return SERVAL_ERROR_CODE_EXISTS;
     case SERVAL_STORE_ERROR_INVALID: return SERVAL_ERROR_CODE_BAD_REQUEST;
+    case SERVAL_STORE_ERROR_NO_RULE: return SERVAL_ERROR_CODE_NO_SUCH_RULE;
+    case SERVAL_STORE_ERROR_FULL: return SERVAL_ERROR_CODE_ADDRESS_POOL_FULL;
     default: return SERVAL_ERROR_CODE_INTERNAL;
     }
 }
@@ -174,6 +176,13 @@ handle_request (Session *s, const ServalRequest *req)
     case SERVAL_REQUEST_KICK:
     case SERVAL_REQUEST_LIST_USERS:
       serval_session_handle_admin (s, req);
+      break;
+    case SERVAL_REQUEST_VLAN_SET:
+    case SERVAL_REQUEST_RULE_ADD:
+    case SERVAL_REQUEST_RULE_DEL:
+    case SERVAL_REQUEST_LIST_RULES:
+    case SERVAL_REQUEST_USER_SET_BRIDGE:
+      serval_session_handle_vlan_config (s, req);
       break;
     case SERVAL_REQUEST_UNKNOWN:
     default:

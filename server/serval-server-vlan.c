@@ -4,16 +4,23 @@
  * serval_switch_vlan_get_ports()); the server keeps no table of its own. A
  * session's Membership says how it is in a VLAN it joined, as the other
  * members see it: made at the join, freed at the leave.
+ *
+ * In a VLAN with a subnet, a join first leases an address from the store
+ * (for the user and the MAC it joins with); the join answer carries it, and
+ * the leave releases it (kept for that user and MAC).
  */
 #include "config.h"
 
 #include "serval-server-private.h"
+
+#include <string.h>
 
 void
 serval_membership_free (Membership *m)
 {
   g_free (m->name);
   g_clear_object (&m->member);
+  g_free (m->address);
   g_free (m);
 }
 
@@ -95,6 +102,18 @@ broadcast_member_event (Session *s, Membership *m, ServalEventKind kind)
     }
 }
 
+/* @user_data: the address released (freed here). */
+static void
+lease_released_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *address = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!serval_store_lease_release_finish (SERVAL_STORE (source), result, &error))
+    g_warning ("Cannot release the lease of %s (it stays taken until its member joins again): %s", address,
+               error->message);
+}
+
 void
 serval_session_leave (Session *s, guint32 tag, const char *removed_reason, ServalErrorCode removed_code)
 {
@@ -103,6 +122,9 @@ serval_session_leave (Session *s, guint32 tag, const char *removed_reason, Serva
   if (s->port == NULL || !serval_switch_port_is_member (s->port, tag))
     return;
   m = session_membership (s, tag);
+  if (m->address != NULL) /* kept for this user and MAC, to get it back */
+    serval_store_lease_release_async (s->server->store, m->name, s->user, serval_member_get_mac_bytes (m->member),
+                                      NULL, lease_released_cb, g_strdup (m->address));
   serval_switch_port_leave (s->server->sw, s->port, tag);
   broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_LEFT);
   serval_server_cluster_withdraw (s->server, tag, m->member);
@@ -141,62 +163,161 @@ joined_membership (Session *s, const ServalRequest *req)
 
 /* --- VLAN requests --------------------------------------------------------- */
 
-void
-serval_session_handle_join (Session *s, const ServalRequest *req)
+/* A join that waits for its address: what it needs once the store leased one. */
+typedef struct
+{
+  Session *session;
+  guint32 id;
+  char *vlan;
+  guint8 mac[6];
+} JoinLease;
+
+static void
+join_lease_free (JoinLease *job)
+{
+  serval_session_unref (job->session);
+  g_free (job->vlan);
+  g_free (job);
+}
+
+/* FALSE, after answering request @id, if @s may not join @name now; else
+ * its tag in @tag. */
+static gboolean
+join_allowed (Session *s, guint32 id, const char *name, guint32 *tag)
 {
   ServalServer *server = s->server;
-  const char *name = req->vlan;
-  g_autoptr(GPtrArray) members = NULL;
-  Membership *m;
-  guint32 tag;
 
-  if (!serval_session_check_strings (s, req))
-    return;
-  if (!serval_store_vlan_lookup (server->store, name, &tag, NULL))
+  if (!serval_store_vlan_lookup (server->store, name, tag, NULL))
     {
-      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NO_SUCH_VLAN,
-                                  "There is no VLAN “%s” on this server", name);
-      return;
+      serval_session_reply_error (s, id, SERVAL_ERROR_CODE_NO_SUCH_VLAN, "There is no VLAN “%s” on this server",
+                                  name);
+      return FALSE;
     }
   if (!serval_store_has_right (server->store, s->user, name))
     {
       serval_session_reply_error (
-          s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
+          s, id, SERVAL_ERROR_CODE_NOT_ALLOWED,
           "User “%s” may not join VLAN “%s”: ask an administrator to grant the right", s->user, name);
-      return;
+      return FALSE;
     }
+  return TRUE;
+}
 
+/* The join answer, with the member's address and the VLAN's IPv6 prefix
+ * for a client that reads them. */
+static void
+reply_joined (Session *s, guint32 id, const char *name, guint32 tag)
+{
+  g_autoptr(GPtrArray) members = vlan_members (s->server, tag);
+  g_autoptr(ServalVlan) vlan = NULL;
+  Message_t *msg = serval_response_build_joined (id, name, tag, members);
+  Membership *m = session_membership (s, tag);
+
+  if (s->vlan_config && (vlan = serval_store_vlan_get (s->server->store, name, NULL)) != NULL)
+    serval_response_set_joined_address (msg, m != NULL ? m->address : NULL, vlan->prefix6);
+  serval_session_reply (s, msg);
+}
+
+/* Puts @s's port in VLAN @tag with @mac (and @address, leased for it, or
+ * NULL); FALSE, after answering, if the MAC is another user's member's. */
+static gboolean
+join_switch (Session *s, guint32 id, const char *name, guint32 tag, const guint8 mac[6], const char *address)
+{
+  ServalServer *server = s->server;
+  Membership *m;
+
+  serval_switch_port_join (server->sw, s->port, tag);
+  /* Its MAC is its own from now on: no other member's frame takes it
+   * over. Another user's member joined with it first. */
+  if (!serval_switch_port_pin_mac (server->sw, s->port, tag, mac))
+    {
+      g_autofree char *text = serval_mac_to_string (mac);
+
+      serval_switch_port_leave (server->sw, s->port, tag);
+      g_message ("%s@%s may not join VLAN “%s” with MAC %s: another user's member has it", s->user, s->host, name,
+                 text);
+      serval_session_reply_error (s, id, SERVAL_ERROR_CODE_NOT_ALLOWED,
+                                  "The MAC address %s is another member's in VLAN “%s”", text, name);
+      return FALSE;
+    }
+  m = g_new0 (Membership, 1);
+  m->tag = tag;
+  m->name = g_strdup (name);
+  m->address = g_strdup (address);
+  m->member = serval_member_new (s->user, s->host, mac, NULL, server->config.node, g_get_real_time () / G_USEC_PER_SEC);
+  if (address != NULL)
+    {
+      /* Shown at once, as the member announces it once its device has it. */
+      g_autofree char *host = g_strndup (address, strcspn (address, "/"));
+      const char *const addresses[] = { host, NULL };
+
+      serval_member_set_addresses (m->member, addresses);
+    }
+  g_hash_table_insert (s->vlans, GUINT_TO_POINTER (tag), m);
+  /* (The pin forgot where its MAC was learned: on another node's
+   * trunk before it failed over here, say.) */
+  broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_JOINED);
+  serval_server_cluster_publish (server, tag, name, m->member);
+  g_message ("%s@%s joined VLAN “%s”%s%s", s->user, s->host, name, address ? " with address " : "",
+             address ? address : "");
+  return TRUE;
+}
+
+static void
+join_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  JoinLease *job = user_data;
+  Session *s = job->session;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalLease) lease = serval_store_lease_finish (SERVAL_STORE (source), result, &error);
+  guint32 tag;
+
+  if (lease == NULL)
+    {
+      if (g_error_matches (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_FULL))
+        g_message ("%s@%s may not join VLAN “%s”: %s", s->user, s->host, job->vlan, error->message);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !s->closed)
+        serval_session_reply_store_error (s, job->id, error);
+    }
+  else if (s->closed || !join_allowed (s, job->id, job->vlan, &tag) ||
+           (!serval_switch_port_is_member (s->port, tag) &&
+            !join_switch (s, job->id, job->vlan, tag, job->mac, lease->address)))
+    /* Gone, or refused meanwhile: the address goes back. */
+    serval_store_lease_release_async (SERVAL_STORE (source), job->vlan, s->user, job->mac, NULL,
+                                      lease_released_cb, g_strdup (lease->address));
+  else
+    reply_joined (s, job->id, job->vlan, tag);
+  join_lease_free (job);
+}
+
+void
+serval_session_handle_join (Session *s, const ServalRequest *req)
+{
+  ServalServer *server = s->server;
+  g_autoptr(ServalVlan) vlan = NULL;
+  guint32 tag;
+
+  if (!serval_session_check_strings (s, req) || !join_allowed (s, req->id, req->vlan, &tag))
+    return;
   if (!serval_switch_port_is_member (s->port, tag))
     {
-      serval_switch_port_join (server->sw, s->port, tag);
-      /* Its MAC is its own from now on: no other member's frame takes it
-       * over. Another user's member joined with it first. */
-      if (!serval_switch_port_pin_mac (server->sw, s->port, tag, req->mac))
+      vlan = serval_store_vlan_get (server->store, req->vlan, NULL);
+      if (vlan != NULL && vlan->subnet != NULL)
         {
-          g_autofree char *mac = serval_mac_to_string (req->mac);
+          JoinLease *job = g_new0 (JoinLease, 1);
 
-          serval_switch_port_leave (server->sw, s->port, tag);
-          g_message ("%s@%s may not join VLAN “%s” with MAC %s: another user's member has it", s->user, s->host,
-                     name, mac);
-          serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
-                                      "The MAC address %s is another member's in VLAN “%s”", mac, name);
+          job->session = serval_session_ref (s);
+          job->id = req->id;
+          job->vlan = g_strdup (req->vlan);
+          memcpy (job->mac, req->mac, 6);
+          serval_store_lease_async (server->store, req->vlan, s->user, req->mac, server->cancellable,
+                                    join_leased_cb, job);
           return;
         }
-      m = g_new0 (Membership, 1);
-      m->tag = tag;
-      m->name = g_strdup (name);
-      m->member = serval_member_new (s->user, s->host, req->mac, NULL, server->config.node,
-                                     g_get_real_time () / G_USEC_PER_SEC);
-      g_hash_table_insert (s->vlans, GUINT_TO_POINTER (tag), m);
-      /* (The pin forgot where its MAC was learned: on another node's
-       * trunk before it failed over here, say.) */
-      broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_JOINED);
-      serval_server_cluster_publish (server, tag, name, m->member);
-      g_message ("%s@%s joined VLAN “%s”", s->user, s->host, name);
+      if (!join_switch (s, req->id, req->vlan, tag, req->mac, NULL))
+        return;
     }
-
-  members = vlan_members (server, tag);
-  serval_session_reply (s, serval_response_build_joined (req->id, name, tag, members));
+  reply_joined (s, req->id, req->vlan, tag);
 }
 
 void
@@ -268,6 +389,11 @@ serval_session_handle_list_vlans (Session *s, const ServalRequest *req)
       info->tag = v->id;
       info->allowed = serval_store_has_right (server->store, s->user, v->name);
       info->members = local_count (server, v->id) + serval_server_cluster_count (server, v->id);
+      if (s->vlan_config) /* a client before subnets could not read them */
+        {
+          info->subnet = g_strdup (v->subnet);
+          info->prefix6 = g_strdup (v->prefix6);
+        }
       g_ptr_array_add (infos, info);
     }
   serval_session_reply (s, serval_response_build_vlans (req->id, infos));
@@ -297,4 +423,60 @@ serval_session_handle_list_members (Session *s, const ServalRequest *req)
     }
   members = vlan_members (server, tag);
   serval_session_reply (s, serval_response_build_members (req->id, members));
+}
+
+/* --- configuration --------------------------------------------------------- */
+
+void
+serval_server_vlan_config_changed (ServalServer *server, const char *vlan)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalVlan) v = serval_store_vlan_get (server->store, vlan, &error);
+
+  if (v == NULL)
+    {
+      g_message ("VLAN “%s” changed, and is gone: %s", vlan, error->message);
+      return;
+    }
+  g_message ("VLAN “%s” changed: subnet %s, IPv6 prefix %s, %u rule%s", vlan,
+             v->subnet != NULL ? v->subnet : "none", v->prefix6 != NULL ? v->prefix6 : "none", v->rules->len,
+             v->rules->len == 1 ? "" : "s");
+}
+
+void
+serval_server_user_config_changed (ServalServer *server, const char *user)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = serval_store_user_list (server->store, &error);
+
+  for (guint i = 0; users != NULL && i < users->len; i++)
+    {
+      ServalUser *u = users->pdata[i];
+
+      if (g_strcmp0 (u->name, user) == 0)
+        {
+          g_message ("User “%s”: bridge right %s", user, u->bridge ? "given" : "taken away");
+          return;
+        }
+    }
+  g_message ("User “%s” changed, and is gone", user);
+}
+
+static void
+store_vlan_changed_cb (ServalStore *store, const char *vlan, guint tag, gpointer data)
+{
+  serval_server_vlan_config_changed (data, vlan);
+}
+
+static void
+store_user_changed_cb (ServalStore *store, const char *user, gpointer data)
+{
+  serval_server_user_config_changed (data, user);
+}
+
+void
+serval_server_watch_vlan_config (ServalServer *server)
+{
+  g_signal_connect (server->store, "vlan-changed", G_CALLBACK (store_vlan_changed_cb), server);
+  g_signal_connect (server->store, "user-changed", G_CALLBACK (store_user_changed_cb), server);
 }

@@ -1074,6 +1074,422 @@ test_login_deadline (Fixture *f, gconstpointer data)
   g_assert_cmpuint (node_stats (&f->nodes[0]).sessions, ==, 1);
 }
 
+/* --- a VLAN's configuration (issue 14) ------------------------------------- */
+
+static gboolean
+do_vlan_set (Fixture *f, ServalClient *client, const char *vlan, const char *subnet, const char *prefix6,
+             GError **error)
+{
+  Request q = { .finish = serval_client_vlan_set_finish };
+
+  serval_client_vlan_set_async (client, vlan, subnet, prefix6, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
+}
+
+static gboolean
+do_rule_add (Fixture *f, ServalClient *client, const char *vlan, const char *text, GError **error)
+{
+  g_autoptr(ServalRule) rule = serval_rule_parse_string (text, NULL);
+  Request q = { .finish = serval_client_rule_add_finish };
+
+  g_assert_nonnull (rule);
+  serval_client_rule_add_async (client, vlan, rule, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
+}
+
+static gboolean
+do_rule_del (Fixture *f, ServalClient *client, const char *vlan, guint index, GError **error)
+{
+  Request q = { .finish = serval_client_rule_del_finish };
+
+  serval_client_rule_del_async (client, vlan, index, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
+}
+
+static gboolean
+do_set_bridge (Fixture *f, ServalClient *client, const char *user, gboolean bridge, GError **error)
+{
+  Request q = { .finish = serval_client_user_set_bridge_finish };
+
+  serval_client_user_set_bridge_async (client, user, bridge, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
+}
+
+static void
+list_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Result *r = user_data;
+  GPtrArray *(*finish) (ServalClient *, GAsyncResult *, GError **) = g_object_get_data (G_OBJECT (source),
+                                                                                        "test-finish");
+
+  r->object = finish (SERVAL_CLIENT (source), result, &r->error);
+  r->ok = r->object != NULL;
+  r->done = TRUE;
+}
+
+/* The rules of @vlan as text, one a line: "1  deny ...\n2  allow ...\n";
+ * NULL with @error on a refusal. */
+static char *
+rules_text (Fixture *f, ServalClient *client, const char *vlan, GError **error)
+{
+  Result r = { 0 };
+  g_autoptr(GPtrArray) rules = NULL;
+  GString *out;
+
+  g_object_set_data (G_OBJECT (client), "test-finish", serval_client_rule_list_finish);
+  serval_client_rule_list_async (client, vlan, NULL, list_cb, &r);
+  WAIT_UNTIL (f, r.done);
+  if (r.error != NULL)
+    {
+      g_propagate_error (error, r.error);
+      return NULL;
+    }
+  rules = r.object;
+  out = g_string_new (NULL);
+  for (guint i = 0; i < rules->len; i++)
+    {
+      g_autofree char *text = serval_rule_to_string (rules->pdata[i]);
+
+      g_string_append_printf (out, "%u  %s\n", i + 1, text);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static GPtrArray *
+list_of (Fixture *f, ServalClient *client, gboolean users)
+{
+  Result r = { 0 };
+
+  if (users)
+    {
+      g_object_set_data (G_OBJECT (client), "test-finish", serval_client_list_users_finish);
+      serval_client_list_users_async (client, NULL, list_cb, &r);
+    }
+  else
+    {
+      g_object_set_data (G_OBJECT (client), "test-finish", serval_client_list_vlans_finish);
+      serval_client_list_vlans_async (client, NULL, list_cb, &r);
+    }
+  WAIT_UNTIL (f, r.done);
+  g_assert_no_error (r.error);
+  return r.object;
+}
+
+static ServalVlanInfo *
+vlan_info (GPtrArray *vlans, const char *name)
+{
+  for (guint i = 0; i < vlans->len; i++)
+    if (g_str_equal (((ServalVlanInfo *) vlans->pdata[i])->name, name))
+      return vlans->pdata[i];
+  g_assert_not_reached ();
+}
+
+/* An administrator gives a VLAN a subnet and a prefix, and removes the
+ * prefix again; every user sees them in the VLAN list; a user who is not
+ * an administrator may not set them; bad values come back with the store's
+ * reason. */
+static void
+test_vlan_set (Fixture *f, gconstpointer data)
+{
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vlans = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+
+  g_assert_true (do_vlan_set (f, root, "red", "10.77.0.0/24", "fd00:77::/64", &error));
+  g_assert_no_error (error);
+  vlans = list_of (f, alice, FALSE);
+  g_assert_cmpstr (vlan_info (vlans, "red")->subnet, ==, "10.77.0.0/24");
+  g_assert_cmpstr (vlan_info (vlans, "red")->prefix6, ==, "fd00:77::/64");
+  g_assert_null (vlan_info (vlans, "blue")->subnet);
+
+  g_assert_false (do_vlan_set (f, alice, "blue", "10.78.0.0/24", NULL, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+
+  g_assert_false (do_vlan_set (f, root, "red", "10.77.0.0/33", NULL, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER);
+  g_assert_nonnull (strstr (error->message, "10.77.0.0/33"));
+  g_clear_error (&error);
+  g_assert_false (do_vlan_set (f, root, "green", "10.79.0.0/24", NULL, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_VLAN);
+  g_clear_error (&error);
+
+  /* "" removes, NULL keeps. */
+  g_assert_true (do_vlan_set (f, root, "red", NULL, "", &error));
+  g_assert_no_error (error);
+  after = list_of (f, root, FALSE);
+  g_assert_cmpstr (vlan_info (after, "red")->subnet, ==, "10.77.0.0/24");
+  g_assert_null (vlan_info (after, "red")->prefix6);
+}
+
+/* Rules are appended in order, listed numbered from 1, deleted by number
+ * (the later ones move up); a number past the end is refused with a text
+ * that says how many there are; only administrators may do any of it. */
+static void
+test_vlan_rules (Fixture *f, gconstpointer data)
+{
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *three = NULL;
+  g_autofree char *two = NULL;
+  g_autofree char *none = NULL;
+
+  none = rules_text (f, root, "red", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (none, ==, "");
+  g_assert_true (do_rule_add (f, root, "red", "deny proto tcp from carol port 22", &error));
+  g_assert_true (do_rule_add (f, root, "red", "allow proto icmp", &error));
+  g_assert_true (do_rule_add (f, root, "red", "deny proto 0x0806 to bob src 10.77.0.0/24", &error));
+  g_assert_no_error (error);
+  three = rules_text (f, root, "red", &error);
+  g_assert_cmpstr (three, ==,
+                   "1  deny proto tcp from carol port 22\n"
+                   "2  allow proto icmp\n"
+                   "3  deny proto 0x0806 to bob src 10.77.0.0/24\n");
+
+  g_assert_true (do_rule_del (f, root, "red", 2, &error));
+  g_assert_no_error (error);
+  two = rules_text (f, root, "red", &error);
+  g_assert_cmpstr (two, ==, "1  deny proto tcp from carol port 22\n2  deny proto 0x0806 to bob src 10.77.0.0/24\n");
+
+  g_assert_false (do_rule_del (f, root, "red", 7, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER);
+  g_assert_cmpstr (error->message, ==, "VLAN red has no rule 7: it has 2 (servalctl vlan rule list red)");
+  g_clear_error (&error);
+
+  g_assert_false (do_rule_add (f, alice, "red", "allow", &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_false (do_rule_del (f, alice, "red", 1, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_null (rules_text (f, alice, "red", &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_null (rules_text (f, root, "green", &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_VLAN);
+}
+
+/* The bridge right shows in the user list; only administrators give it. */
+static void
+test_bridge_right (Fixture *f, gconstpointer data)
+{
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GPtrArray) later = NULL;
+
+  g_assert_true (do_set_bridge (f, root, "bob", TRUE, &error));
+  g_assert_no_error (error);
+  users = list_of (f, root, TRUE);
+  for (guint i = 0; i < users->len; i++)
+    {
+      ServalUserInfo *u = users->pdata[i];
+
+      g_assert_cmpint (u->bridge, ==, g_str_equal (u->name, "bob"));
+    }
+  g_assert_false (do_set_bridge (f, alice, "alice", TRUE, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_false (do_set_bridge (f, root, "nobody", TRUE, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_USER);
+  g_clear_error (&error);
+  g_assert_true (do_set_bridge (f, root, "bob", FALSE, &error));
+  later = list_of (f, root, TRUE);
+  for (guint i = 0; i < later->len; i++)
+    g_assert_false (((ServalUserInfo *) later->pdata[i])->bridge);
+}
+
+/* The address of @user in @vlan's member list, or NULL. */
+static const char *
+member_address (ServalClientVlan *vlan, const char *user)
+{
+  GListModel *members = serval_client_vlan_get_members (vlan);
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
+      const char *const *addresses = serval_member_get_addresses (m);
+
+      if (g_str_equal (serval_member_get_user (m), user))
+        return addresses != NULL ? g_intern_string (addresses[0]) : NULL;
+    }
+  return NULL;
+}
+
+/* In a VLAN with a subnet every member gets an address in it at the join,
+ * none the server's own, no two the same; leaving and joining again with
+ * the same MAC gives the same one back; other members see it. */
+static void
+test_join_leases (Fixture *f, gconstpointer data)
+{
+  static const guint8 mac_a[6] = { 0x02, 0x5e, 0x00, 0x00, 0x00, 0x21 };
+  static const guint8 mac_b[6] = { 0x02, 0x5e, 0x00, 0x00, 0x00, 0x22 };
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalClientVlan) ar = NULL;
+  g_autoptr(ServalClientVlan) br = NULL;
+  g_autoptr(ServalClientVlan) again = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *alice_host = NULL;
+
+  g_assert_true (do_vlan_set (f, root, "red", "10.77.0.0/24", "fd00:77::/64", &error));
+  g_assert_no_error (error);
+  ar = client_join_mac (f, alice, "red", mac_a, &error);
+  g_assert_no_error (error);
+  br = client_join_mac (f, bob, "red", mac_b, &error);
+  g_assert_no_error (error);
+  first = g_strdup (serval_client_vlan_get_address (ar));
+  g_assert_true (g_str_has_prefix (first, "10.77.0.") && g_str_has_suffix (first, "/24"));
+  g_assert_cmpstr (first, !=, "10.77.0.1/24"); /* the server's */
+  g_assert_true (g_str_has_prefix (serval_client_vlan_get_address (br), "10.77.0."));
+  g_assert_cmpstr (serval_client_vlan_get_address (br), !=, first);
+  g_assert_cmpstr (serval_client_vlan_get_prefix6 (ar), ==, "fd00:77::/64");
+  /* Bob sees Alice's address in the member list, without its length. */
+  alice_host = g_strndup (first, strcspn (first, "/"));
+  g_assert_cmpstr (member_address (br, "alice"), ==, alice_host);
+
+  g_assert_true (do_leave (f, alice, "red", &error));
+  g_assert_no_error (error);
+  g_clear_object (&ar);
+  again = client_join_mac (f, alice, "red", mac_a, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (serval_client_vlan_get_address (again), ==, first);
+
+  /* A VLAN without a subnet gives none, as before. */
+  g_clear_object (&br);
+  br = client_join_ok (f, alice, "blue", NULL);
+  g_assert_null (serval_client_vlan_get_address (br));
+}
+
+/* A subnet with one address to lease (a /30: the server has the first):
+ * the second member is refused with an error that says why and what to do,
+ * and is not in the VLAN. */
+static void
+test_join_pool_full (Fixture *f, gconstpointer data)
+{
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalClientVlan) ar = NULL;
+  g_autoptr(ServalClientVlan) br = NULL;
+
+  g_assert_true (do_vlan_set (f, root, "red", "10.77.0.0/30", NULL, &error));
+  g_assert_no_error (error);
+  ar = client_join_ok (f, alice, "red", NULL);
+  g_assert_cmpstr (serval_client_vlan_get_address (ar), ==, "10.77.0.2/30");
+  br = client_join (f, bob, "red", NULL, &error);
+  g_assert_null (br);
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER);
+  g_assert_nonnull (strstr (error->message, "no address left"));
+  g_assert_nonnull (strstr (error->message, "servalctl vlan set red --subnet"));
+  g_assert_cmpuint (n_vlans (bob), ==, 0);
+  g_assert_cmpuint (n_members (ar), ==, 1);
+}
+
+/* The end of a session releases its lease: in a /30 (one address), the
+ * next member gets the address the one before had. */
+static void
+test_lease_released_at_end (Fixture *f, gconstpointer data)
+{
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *carol = client_online (f, "carol", "carol-pw");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalClientVlan) ar = NULL;
+  g_autoptr(ServalClientVlan) cb = NULL;
+
+  g_assert_true (do_vlan_set (f, root, "blue", "10.78.0.0/30", NULL, &error));
+  g_assert_no_error (error);
+  cb = client_join_ok (f, carol, "blue", NULL);
+  g_assert_cmpstr (serval_client_vlan_get_address (cb), ==, "10.78.0.2/30");
+  /* carol holds the one address: alice is refused, until carol's session ends. */
+  ar = client_join (f, alice, "blue", NULL, &error);
+  g_assert_null (ar);
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER);
+  g_clear_error (&error);
+  serval_client_disconnect (carol);
+  WAIT_UNTIL (f, node_stats (&f->nodes[0]).sessions == 2);
+  ar = client_join (f, alice, "blue", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ar);
+  g_assert_cmpstr (serval_client_vlan_get_address (ar), ==, "10.78.0.2/30");
+}
+
+typedef struct
+{
+  Fixture *f;
+  ServalResponse resp;
+  gboolean got;
+} RawAnswer;
+
+static void
+raw_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
+{
+  RawAnswer *a = user_data;
+
+  if (serval_message_get_kind (msg) != SERVAL_MESSAGE_RESPONSE)
+    return;
+  serval_response_clear (&a->resp);
+  serval_response_parse (msg, &a->resp);
+  a->got = TRUE;
+}
+
+/* A client whose Hello does not say vlanConfig (one older than subnets)
+ * gets the answers it can read: no subnet in the VLAN list, no address in
+ * the join answer (which otherwise it could not decode). */
+static void
+test_old_client_answers (Fixture *f, gconstpointer data)
+{
+  static const guint8 mac[6] = { 0x02, 0x5e, 0x00, 0x00, 0x00, 0x31 };
+  ServalClient *root = client_online (f, "root", "root-pw");
+  g_autoptr(GError) error = NULL;
+  ConnectResult r = { 0 };
+  RawAnswer a = { f };
+  g_autoptr(ServalLink) link = NULL;
+  g_autoptr(GPtrArray) now = NULL;
+
+  g_assert_true (do_vlan_set (f, root, "red", "10.77.0.0/24", "fd00:77::/64", &error));
+  g_assert_no_error (error);
+  serval_link_connect_async (f->nodes[0].address, f->fingerprint, NULL, NULL, connected_cb, &r);
+  WAIT_UNTIL (f, r.done);
+  g_assert_no_error (r.error);
+  link = g_steal_pointer (&r.link);
+  connect_result_clear (&r);
+  serval_link_set_handlers (link, raw_message_cb, NULL, &a);
+  serval_link_start (link);
+  serval_link_send_take (link, serval_hello_build (NULL, FALSE));
+  serval_link_send_take (link, serval_request_build_login (1, "alice", "old-host", "alice-pw", NULL));
+  WAIT_UNTIL (f, a.got);
+  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_LOGGED_IN);
+
+  a.got = FALSE;
+  serval_link_send_take (link, serval_request_build_list_vlans (2));
+  WAIT_UNTIL (f, a.got);
+  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_VLANS);
+  for (guint i = 0; i < a.resp.vlans->len; i++)
+    g_assert_null (((ServalVlanInfo *) a.resp.vlans->pdata[i])->subnet);
+
+  a.got = FALSE;
+  serval_link_send_take (link, serval_request_build_join (3, "red", mac));
+  WAIT_UNTIL (f, a.got);
+  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_JOINED);
+  g_assert_null (a.resp.address);
+  g_assert_null (a.resp.prefix6);
+  /* ...while the lease is made all the same, for the switch and the others. */
+  now = list_of (f, root, FALSE);
+  g_assert_cmpstr (vlan_info (now, "red")->subnet, ==, "10.77.0.0/24");
+  serval_response_clear (&a.resp);
+  serval_link_close (link, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1090,6 +1506,13 @@ main (int argc, char **argv)
   g_test_add ("/session/join-mac-taken", Fixture, NULL, setup, test_join_mac_taken, teardown);
   g_test_add ("/session/reconnect", Fixture, NULL, setup, test_reconnect, teardown);
   g_test_add ("/session/failover", Fixture, NULL, setup, test_failover, teardown);
+  g_test_add ("/session/vlan-set", Fixture, NULL, setup, test_vlan_set, teardown);
+  g_test_add ("/session/vlan-rules", Fixture, NULL, setup, test_vlan_rules, teardown);
+  g_test_add ("/session/bridge-right", Fixture, NULL, setup, test_bridge_right, teardown);
+  g_test_add ("/session/join-leases", Fixture, NULL, setup, test_join_leases, teardown);
+  g_test_add ("/session/join-pool-full", Fixture, NULL, setup, test_join_pool_full, teardown);
+  g_test_add ("/session/lease-released-at-end", Fixture, NULL, setup, test_lease_released_at_end, teardown);
+  g_test_add ("/session/old-client-answers", Fixture, NULL, setup, test_old_client_answers, teardown);
   g_test_add ("/session/login-deadline", Fixture, GUINT_TO_POINTER (1), setup, test_login_deadline, teardown);
   return g_test_run ();
 }

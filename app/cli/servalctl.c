@@ -13,6 +13,7 @@
 #include "serval-client.h"
 #include "serval-tap.h"
 #include "serval-util.h"
+#include "servalctl-config.h"
 
 static char *opt_server;
 static char *opt_user;
@@ -44,14 +45,18 @@ static const char summary[] =
     "  up --vlan NAME [--vlan NAME…]   join VLANs with one TAP device each; stays in the foreground\n"
     "  up --vlan NAME --bridge IFACE   the same, and bridge the VLAN's TAP device with IFACE\n"
     "  members VLAN                    list a VLAN's members, one a line: user host MAC node addresses\n"
-    "  vlans                           list VLANs, whether you may join them and how many members they have\n"
+    "  vlans | vlan list               list VLANs, whether you may join them, their members, subnets\n"
     "  nodes                           list the live server nodes, one a line: name addresses members since\n"
     "Administrators:\n"
     "  vlan add NAME | vlan del NAME\n"
     "  user add NAME [--admin]         the new user's password is read from standard input\n"
     "  user del NAME\n"
     "  user grant NAME VLAN | user revoke NAME VLAN | user kick NAME VLAN\n"
-    "  users                           list users and the VLANs they may join";
+    "  users | user list               list users, the VLANs they may join and their rights\n"
+    "  vlan set VLAN --subnet CIDR|none [--prefix6 CIDR|none]   a VLAN's subnet and IPv6 prefix\n"
+    "  vlan rule add VLAN allow|deny [proto tcp|udp|icmp|icmp6|0xETHERTYPE] [from USER] [to USER] [port N[-M]]\n"
+    "  vlan rule list VLAN | vlan rule del VLAN N   a VLAN's rules, numbered from 1\n"
+    "  user grant NAME --bridge | user revoke NAME --bridge   the right to bridge a LAN in";
 
 typedef struct
 {
@@ -163,6 +168,27 @@ join_bridge (Ctl *ctl, ServalTap *tap)
   fflush (stdout);
 }
 
+/* The address the server leased in a VLAN with a subnet. */
+static void
+print_leased_address (ServalTap *tap, ServalClientVlan *vlan)
+{
+  const char *address = serval_client_vlan_get_address (vlan);
+  const char *prefix6 = serval_client_vlan_get_prefix6 (vlan);
+
+  if (address != NULL)
+    {
+      g_autofree char *safe = serval_escape_text (address);
+
+      printf ("%s address: %s (leased by the server)\n", serval_tap_get_name (tap), safe);
+    }
+  if (prefix6 != NULL)
+    {
+      g_autofree char *safe = serval_escape_text (prefix6);
+
+      printf ("%s IPv6 prefix: %s\n", serval_tap_get_name (tap), safe);
+    }
+}
+
 static void
 joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -185,6 +211,7 @@ joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   printf ("%s up: VLAN %s, MAC %s, %u member(s)\n", serval_tap_get_name (tap),
           serval_client_vlan_get_name (vlan), mac,
           g_list_model_get_n_items (serval_client_vlan_get_members (vlan)));
+  print_leased_address (tap, vlan);
   fflush (stdout);
   g_signal_connect_object (serval_client_vlan_get_members (vlan), "items-changed",
                            G_CALLBACK (members_changed_cb), vlan, 0);
@@ -350,8 +377,9 @@ vlans_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       ServalVlanInfo *v = vlans->pdata[i];
       g_autofree char *name = serval_escape_text (v->name);
+      g_autofree char *config = servalctl_config_describe_vlan (v);
 
-      printf ("%s\t%s\t%u member(s)\n", name, v->allowed ? "may join" : "no right", v->members);
+      printf ("%s\t%s\t%u member(s)%s\n", name, v->allowed ? "may join" : "no right", v->members, config);
     }
   finish (ctl, 0);
 }
@@ -371,7 +399,7 @@ users_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *vlans = escape_join ((const char *const *) u->vlans);
       g_autofree char *name = serval_escape_text (u->name);
 
-      printf ("%s%s\t%s\n", name, u->admin ? " (admin)" : "", vlans);
+      printf ("%s%s\t%s%s\n", name, u->admin ? " (admin)" : "", vlans, u->bridge ? "\tbridge" : "");
     }
   finish (ctl, 0);
 }
@@ -434,12 +462,20 @@ usage (Ctl *ctl, int n, const char *form)
 }
 
 static void
+config_done (int status, gpointer data)
+{
+  finish (data, status);
+}
+
+static void
 run_command (Ctl *ctl)
 {
   char **argv = ctl->argv;
   const char *cmd = argv[1];
   const char *verb = ctl->argc > 2 ? argv[2] : "";
 
+  if (servalctl_config_run (ctl->client, ctl->argc, argv, config_done, ctl))
+    return;
   if (g_str_equal (cmd, "up"))
     {
       if (usage (ctl, 2, "up --vlan NAME [--vlan NAME…]"))
@@ -450,9 +486,9 @@ run_command (Ctl *ctl)
       if (usage (ctl, 3, "members VLAN"))
         serval_client_list_members_async (ctl->client, argv[2], NULL, members_done_cb, ctl);
     }
-  else if (g_str_equal (cmd, "vlans"))
+  else if (g_str_equal (cmd, "vlans") || (g_str_equal (cmd, "vlan") && g_str_equal (verb, "list")))
     {
-      if (usage (ctl, 2, "vlans"))
+      if (usage (ctl, g_str_equal (cmd, "vlans") ? 2 : 3, "vlans"))
         serval_client_list_vlans_async (ctl->client, NULL, vlans_done_cb, ctl);
     }
   else if (g_str_equal (cmd, "nodes"))
@@ -460,9 +496,9 @@ run_command (Ctl *ctl)
       if (usage (ctl, 2, "nodes"))
         serval_client_list_nodes_async (ctl->client, NULL, nodes_done_cb, ctl);
     }
-  else if (g_str_equal (cmd, "users"))
+  else if (g_str_equal (cmd, "users") || (g_str_equal (cmd, "user") && g_str_equal (verb, "list")))
     {
-      if (usage (ctl, 2, "users"))
+      if (usage (ctl, g_str_equal (cmd, "users") ? 2 : 3, "users"))
         serval_client_list_users_async (ctl->client, NULL, users_done_cb, ctl);
     }
   else if (g_str_equal (cmd, "vlan") && (g_str_equal (verb, "add") || g_str_equal (verb, "del")))
@@ -576,6 +612,8 @@ main (int argc, char **argv)
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   g_option_context_add_main_entries (octx, entries, NULL);
+  servalctl_config_add_options (octx);
+  servalctl_config_take_bridge_flag (&argc, argv);
   g_option_context_set_description (octx, summary);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
     {

@@ -37,6 +37,11 @@ def cons(n, content):          # [n] constructed
     return tlv(0xA0 + n, content)
 
 
+# deny proto tcp from carol port 22 src 10.77.0.0/24 (a Rule's contents)
+RULE = (prim(0, b"\x01") + prim(1, b"\x01") + prim(3, b"carol")
+        + cons(5, integer(0x80, 22) + integer(0x81, 22)) + cons(6, prim(0, bytes([10, 77, 0, 0])) + integer(0x81, 24)))
+
+
 def member(user, host):
     return tlv(0x30, prim(0, user) + prim(1, host) + prim(2, bytes([2, 0, 0, 0, 0, 1]))
                + cons(3, utf8(b"fe80::1") + utf8(b"10.0.0.1")) + prim(4, b"node")
@@ -102,6 +107,27 @@ bodies = {
     "regress-unknown-body": bytes.fromhex("a218800100a11329118003726564a10a0c083130f68380bf2e32"),
     "regress-eoc-hang": bytes.fromhex("a480a400001e0000000000000000000000420000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000080a4"),
     "deep": bytes([0xA2, 0x80]) * 50,
+    # Issue 14: a VLAN's configuration (RequestBody [15]..[19], ResponseBody [8]) and the
+    # fields added after "..." to Hello, Joined, VlanInfo and UserInfo
+    "hello-vlan-config": cons(1, integer(0x80, 2) + prim(1, b"serval 0.3") + prim(3, b"\xff") + prim(4, b"\xff")),
+    "vlan-set": request(14, cons(15, prim(0, b"red") + prim(1, b"10.77.0.0/24") + prim(2, b"fd00:77::/64"))),
+    "vlan-set-none": request(15, cons(15, prim(0, b"red") + prim(1, b""))),
+    "rule-add": request(16, cons(16, prim(0, b"red") + cons(1, RULE))),
+    "rule-add-any": request(17, cons(16, prim(0, b"red") + cons(1, prim(0, b"\x00") + prim(1, b"\x00")))),
+    # proto 9 and a /40 IPv4 prefix: decoded, refused as out of range by the message layer
+    "rule-add-bad": request(18, cons(16, prim(0, b"red") + cons(1, prim(0, b"\x01") + prim(1, b"\x09")
+                                                                  + cons(6, prim(0, bytes([10, 0, 0, 0])) + integer(0x81, 40))))),
+    "rule-del": request(19, cons(17, prim(0, b"red") + integer(0x81, 3))),
+    "list-rules": request(20, prim(18, b"red")),
+    "user-set-bridge": request(21, cons(19, prim(0, b"bob") + prim(1, b"\xff"))),
+    "rules": response(7, cons(8, tlv(0x30, RULE) + tlv(0x30, prim(0, b"\x00") + prim(1, b"\x03")))),
+    "joined-address": response(8, cons(3, prim(0, b"red") + integer(0x81, 3) + cons(2, member(b"alice", b"h1"))
+                                       + prim(3, b"10.77.0.5/24") + prim(4, b"fd00:77::/64"))),
+    "vlans-subnet": response(9, cons(4, tlv(0x30, prim(0, b"red") + integer(0x81, 7) + prim(2, b"\xff")
+                                            + integer(0x83, 2) + prim(4, b"10.77.0.0/24")))),
+    "users-bridge": response(10, cons(6, tlv(0x30, prim(0, b"bob") + prim(1, b"\x00") + cons(2, utf8(b"red"))
+                                             + prim(3, b"\xff")))),
+    "error-pool-full": response(11, cons(1, prim(0, b"\x10") + prim(1, b"VLAN red has no address left"))),
 }
 
 

@@ -1,0 +1,91 @@
+/* serval-client-admin.c: the named calls of a VLAN's configuration (issue
+ * 14): its subnet and IPv6 prefix, its access list, the bridge right. Each
+ * is a request of serval-message.h sent with the machinery of
+ * serval-client-request.c. */
+#include "config.h"
+
+#include "serval-client-private.h"
+
+#include "serval-message.h"
+
+void
+serval_client_vlan_set_async (ServalClient *client, const char *vlan, const char *subnet, const char *prefix6,
+                              GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_vlan_set_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_vlan_set (id, vlan, subnet, prefix6));
+}
+
+gboolean
+serval_client_vlan_set_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_vlan_set_async, error);
+}
+
+void
+serval_client_rule_add_async (ServalClient *client, const char *vlan, const ServalRule *rule,
+                              GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_rule_add_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_rule_add (id, vlan, rule));
+}
+
+gboolean
+serval_client_rule_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_rule_add_async, error);
+}
+
+void
+serval_client_rule_del_async (ServalClient *client, const char *vlan, guint index, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_rule_del_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_rule_del (id, vlan, index));
+}
+
+gboolean
+serval_client_rule_del_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_rule_del_async, error);
+}
+
+void
+serval_client_rule_list_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id =
+      serval_client_start_rule_list (client, cancellable, callback, user_data, serval_client_rule_list_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_list_rules (id, vlan));
+}
+
+GPtrArray *
+serval_client_rule_list_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_list (client, result, serval_client_rule_list_async, error);
+}
+
+void
+serval_client_user_set_bridge_async (ServalClient *client, const char *user, gboolean bridge,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id =
+      serval_client_start_simple (client, cancellable, callback, user_data, serval_client_user_set_bridge_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_user_set_bridge (id, user, bridge));
+}
+
+gboolean
+serval_client_user_set_bridge_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_user_set_bridge_async, error);
+}
