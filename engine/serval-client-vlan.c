@@ -2,6 +2,8 @@
  * lists, the addresses of their TAP devices, and their frames both ways. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "serval-client-private.h"
@@ -155,6 +157,36 @@ serval_client_vlan_member_changed (ServalClientVlan *vlan, ServalMember *m, gboo
     g_list_store_append (vlan->members, m);
 }
 
+/* Whether @tap has @cidr's address ("10.77.0.5/24") already. */
+static gboolean
+tap_has_address (ServalTap *tap, const char *cidr)
+{
+  g_auto (GStrv) have = serval_tap_get_addresses (tap);
+  g_autofree char *address = g_strndup (cidr, strcspn (cidr, "/"));
+
+  return g_strv_contains ((const char *const *) have, address);
+}
+
+/* The address the server leased in @vlan goes on its TAP device. Without
+ * CAP_NET_ADMIN (the app's unprivileged process) the app has the helper do
+ * it (serval_tap_address_async()); anything else is said in the log, as the
+ * VLAN works without it for whoever sets an address by hand. */
+static void
+apply_leased_address (ServalClientVlan *vlan)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (vlan->tap == NULL || vlan->address == NULL || tap_has_address (vlan->tap, vlan->address))
+    return;
+  if (serval_tap_set_address (vlan->tap, vlan->address, &error))
+    g_message ("%s: %s, leased by the server in VLAN “%s”", serval_tap_get_name (vlan->tap), vlan->address,
+               vlan->name);
+  else if (g_error_matches (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION))
+    g_debug ("%s", error->message);
+  else
+    g_warning ("%s", error->message);
+}
+
 /* The server's Joined for @vlan: its tag and (element-type ServalMember) @members. */
 void
 serval_client_vlan_joined (ServalClient *client, ServalClientVlan *vlan, guint32 tag, GPtrArray *members)
@@ -170,6 +202,7 @@ serval_client_vlan_joined (ServalClient *client, ServalClientVlan *vlan, guint32
   if (vlan->tap != NULL)
     {
       serval_tap_start (vlan->tap);
+      apply_leased_address (vlan);
       serval_client_start_address_checks (client);
     }
 }

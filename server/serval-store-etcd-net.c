@@ -378,6 +378,15 @@ serval_store_etcd_vlan_get (ServalStore *store, const char *name, GError **error
   return serval_etcd_vlan_new (name, e);
 }
 
+gboolean
+serval_store_etcd_user_bridge (ServalStore *store, const char *name)
+{
+  g_autofree char *key = serval_etcd_key_user (name);
+  const ServalEtcdEntry *e = serval_etcd_entry (SERVAL_STORE_ETCD (store)->copy, key);
+
+  return e != NULL && serval_etcd_user_bridge (e);
+}
+
 /* The VLAN's subnet, with guards that the VLAN and the user are as seen. */
 static gboolean
 lease_subnet (ServalEtcdTxn *t, const ServalLeaseRequest *req, ServalSubnet *subnet, GError **error)

@@ -125,6 +125,7 @@ gboolean serval_etcd_user_bridge (const ServalEtcdEntry *e);
 gboolean serval_etcd_value_changed (const char *key, const ServalEtcdEntry *old, const char *value, gsize len);
 /* The store class's vlan_get, lease, lease_release and lease_list. */
 ServalVlan *serval_store_etcd_vlan_get (ServalStore *store, const char *name, GError **error);
+gboolean serval_store_etcd_user_bridge (ServalStore *store, const char *name);
 void serval_store_etcd_lease (ServalStore *store, const ServalLeaseRequest *req, GTask *task);
 void serval_store_etcd_lease_release (ServalStore *store, const ServalLeaseRequest *req, GTask *task);
 GPtrArray *serval_store_etcd_lease_list (ServalStore *store, const char *vlan, GError **error);

@@ -32,6 +32,7 @@ struct _ServalStoreClass
    * VLAN's tag (or 0) with g_task_return_int(), or an error. */
   void (*write) (ServalStore *store, const ServalStoreWrite *write, GTask *task);
   ServalVlan *(*vlan_get) (ServalStore *store, const char *name, GError **error);
+  gboolean (*user_bridge) (ServalStore *store, const char *name);
   /* Leases @req's address (serval_store_lease_async()) and returns the
    * ServalLease through @task with g_task_return_pointer(), or an error. */
   void (*lease) (ServalStore *store, const ServalLeaseRequest *req, GTask *task);

@@ -265,6 +265,15 @@ rule_del (Sqlite *store, const ServalStoreWrite *w, GError **error)
   return change (store, s, error) >= 0;
 }
 
+gboolean
+serval_store_sqlite_user_bridge (ServalStore *base, const char *name)
+{
+  g_autoptr(sqlite3_stmt) s =
+                 prepare (SERVAL_STORE_SQLITE (base), "SELECT bridge FROM users WHERE name = ?1", NULL, "t", name);
+
+  return s != NULL && sqlite3_step (s) == SQLITE_ROW && sqlite3_column_int (s, 0) != 0;
+}
+
 static gboolean
 set_bridge (Sqlite *store, const ServalStoreWrite *w, GError **error)
 {

@@ -723,6 +723,7 @@ serval_store_sqlite_class_init (ServalStoreSqliteClass *klass)
   store_class->secret = sqlite_secret;
   store_class->write = sqlite_write;
   store_class->vlan_get = serval_store_sqlite_vlan_get;
+  store_class->user_bridge = serval_store_sqlite_user_bridge;
   store_class->lease = serval_store_sqlite_lease;
   store_class->lease_release = serval_store_sqlite_lease_release;
   store_class->lease_list = serval_store_sqlite_lease_list;

@@ -30,6 +30,7 @@ void serval_store_sqlite_vlan_fill (ServalStoreSqlite *store, ServalVlan *vlan);
 gboolean serval_store_sqlite_net_write (ServalStoreSqlite *store, const ServalStoreWrite *w, GError **error);
 /* The store class's vlan_get, lease, lease_release and lease_list. */
 ServalVlan *serval_store_sqlite_vlan_get (ServalStore *store, const char *name, GError **error);
+gboolean serval_store_sqlite_user_bridge (ServalStore *store, const char *name);
 void serval_store_sqlite_lease (ServalStore *store, const ServalLeaseRequest *req, GTask *task);
 void serval_store_sqlite_lease_release (ServalStore *store, const ServalLeaseRequest *req, GTask *task);
 GPtrArray *serval_store_sqlite_lease_list (ServalStore *store, const char *vlan, GError **error);

@@ -327,6 +327,12 @@ serval_store_write_sync (ServalStore *store, const ServalStoreWrite *write, guin
   return serval_store_write_finish (store, result, out_tag, error);
 }
 
+gboolean
+serval_store_user_has_bridge (ServalStore *store, const char *name)
+{
+  return SERVAL_STORE_GET_CLASS (store)->user_bridge (store, name);
+}
+
 ServalVlan *
 serval_store_vlan_get (ServalStore *store, const char *name, GError **error)
 {

@@ -334,6 +334,15 @@ gboolean serval_store_write_sync (ServalStore *store, const ServalStoreWrite *wr
 ServalVlan *serval_store_vlan_get (ServalStore *store, const char *name, GError **error);
 
 /**
+ * serval_store_user_has_bridge:
+ * @store: a #ServalStore
+ * @name: the user
+ *
+ * Returns: whether @name has the bridge right (%FALSE for no such user)
+ */
+gboolean serval_store_user_has_bridge (ServalStore *store, const char *name);
+
+/**
  * serval_store_lease_async:
  * @store: a #ServalStore
  * @vlan: the VLAN, which has a subnet

@@ -382,7 +382,13 @@ user_bridge (ServalStore *store, const char *name)
 
   for (guint i = 0; i < users->len; i++)
     if (g_str_equal (((ServalUser *) users->pdata[i])->name, name))
-      return ((ServalUser *) users->pdata[i])->bridge;
+      {
+        gboolean bridge = ((ServalUser *) users->pdata[i])->bridge;
+
+        /* The one-user lookup the server makes at each login says the same. */
+        g_assert_cmpint (serval_store_user_has_bridge (store, name), ==, bridge);
+        return bridge;
+      }
   g_assert_not_reached ();
 }
 
