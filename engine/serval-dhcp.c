@@ -71,6 +71,25 @@ copy_hostname (char *out, const guint8 *p, gsize n)
   out[j] = '\0';
 }
 
+static void
+parse_u32_option (ServalDhcpMessage *msg, guint8 code, guint32 v)
+{
+  int len = 0;
+
+  switch (code)
+    {
+    case OPT_LEASE: msg->lease_seconds = v; break;
+    case OPT_T1: msg->renew_seconds = v; break;
+    case OPT_T2: msg->rebind_seconds = v; break;
+    default:
+      /* A mask is ones, then zeros. */
+      while (len < 32 && (v & (0x80000000u >> len)))
+        len++;
+      msg->prefix_len = len == 32 || (v << len) == 0 ? len : -1;
+      break;
+    }
+}
+
 /* The options; FALSE if they run past the end. */
 static gboolean
 parse_options (const guint8 *o, gsize left, ServalDhcpMessage *msg)
@@ -101,6 +120,8 @@ parse_options (const guint8 *o, gsize left, ServalDhcpMessage *msg)
         }
       else if (o[0] == OPT_HOSTNAME)
         copy_hostname (msg->hostname, o + 2, n);
+      else if (n == 4 && (o[0] == OPT_LEASE || o[0] == OPT_T1 || o[0] == OPT_T2 || o[0] == OPT_MASK))
+        parse_u32_option (msg, o[0], (guint32) o[2] << 24 | (guint32) o[3] << 16 | (guint32) o[4] << 8 | o[5]);
       o += n + 2;
       left -= n + 2;
     }
@@ -126,28 +147,32 @@ serval_dhcp_parse (const guint8 *f, gsize len, ServalDhcpMessage *msg)
 {
   const guint8 *udp, *b;
   gsize ihl, ulen;
+  gboolean reply = FALSE;
 
-  if ((udp = udp_of (f, len, 68, 67, &ihl)) == NULL)
+  if ((udp = udp_of (f, len, 68, 67, &ihl)) == NULL && (udp = udp_of (f, len, 67, 68, &ihl)) == NULL)
     return FALSE;
+  reply = udp[1] == 67;
   ulen = (gsize) (udp[4] << 8 | udp[5]);
   if (ulen < 8 + BOOTP_LEN + 4 || 14 + ihl + ulen > len)
     return FALSE;
   b = udp + 8;
   /* BOOTREQUEST, Ethernet, 6-byte addresses, the magic cookie. */
-  if (b[0] != 1 || b[1] != 1 || b[2] != 6 ||
+  if (b[0] != (reply ? 2 : 1) || b[1] != 1 || b[2] != 6 ||
       ((guint32) b[236] << 24 | (guint32) b[237] << 16 | (guint32) b[238] << 8 | b[239]) != COOKIE)
     return FALSE;
   memset (msg, 0, sizeof *msg);
   msg->xid = (guint32) b[4] << 24 | (guint32) b[5] << 16 | (guint32) b[6] << 8 | b[7];
   msg->broadcast = (b[10] & 0x80) != 0;
   memcpy (msg->ciaddr, b + 12, 4);
+  memcpy (msg->yiaddr, b + 16, 4);
+  msg->prefix_len = -1;
   memcpy (msg->chaddr, b + 28, 6);
   memcpy (msg->ip_src, f + 14 + 12, 4);
   memcpy (msg->ip_dst, f + 14 + 16, 4);
   if (!parse_options (b + BOOTP_LEN + 4, ulen - 8 - BOOTP_LEN - 4, msg))
     return FALSE;
-  if (msg->type != SERVAL_DHCP_DISCOVER && msg->type != SERVAL_DHCP_REQUEST && msg->type != SERVAL_DHCP_DECLINE &&
-      msg->type != SERVAL_DHCP_RELEASE && msg->type != SERVAL_DHCP_INFORM)
+  if (reply != (msg->type == SERVAL_DHCP_OFFER || msg->type == SERVAL_DHCP_ACK || msg->type == SERVAL_DHCP_NAK) ||
+      msg->type < SERVAL_DHCP_DISCOVER || msg->type > SERVAL_DHCP_INFORM)
     return FALSE;
   msg->state = request_state (msg);
   return TRUE;

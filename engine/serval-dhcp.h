@@ -77,9 +77,16 @@ typedef enum
  * @ip_dst: the IPv4 destination of the frame
  * @hostname: option 12, only its letters, digits, '-', '_' and '.'; "" if
  *   none
+ * @yiaddr: a reply's address given ("your address")
+ * @lease_seconds: a reply's lease time (option 51), 0 if none
+ * @renew_seconds: a reply's T1 (option 58), 0 if none
+ * @rebind_seconds: a reply's T2 (option 59), 0 if none
+ * @prefix_len: a reply's subnet mask (option 1) as a prefix length; -1 if
+ *   none or not a prefix
  *
- * A client's message, read from its frame by serval_dhcp_parse().
- * Addresses are in network byte order.
+ * A DHCP message, read from its frame by serval_dhcp_parse(): a client's
+ * (what the switch gives the server) or a server's (the fields for a reply
+ * are only set in those). Addresses are in network byte order.
  */
 typedef struct
 {
@@ -96,6 +103,11 @@ typedef struct
   guint8 ip_src[4];
   guint8 ip_dst[4];
   char hostname[64];
+  guint8 yiaddr[4];
+  guint32 lease_seconds;
+  guint32 renew_seconds;
+  guint32 rebind_seconds;
+  int prefix_len;
 } ServalDhcpMessage;
 
 /**
@@ -141,15 +153,18 @@ gboolean serval_dhcp_is_client_frame (const guint8 *frame, gsize len);
 gboolean serval_dhcp_is_server_frame (const guint8 *frame, gsize len);
 /**
  * serval_dhcp_parse:
- * @frame: (array length=len): an Ethernet frame from a member
+ * @frame: (array length=len): an Ethernet frame
  * @len: its length
  * @msg: (out caller-allocates): the message, set on success
  *
- * Reads a client's DHCP message: Ethernet, IPv4 (not fragmented), UDP from
- * 68 to 67, a BOOTREQUEST for Ethernet with the magic cookie, and the
- * options (option overload is not honoured: sname and file are not read).
+ * Reads a DHCP message: Ethernet, IPv4 (not fragmented), UDP from 68 to 67
+ * with a BOOTREQUEST (a client's: DISCOVER, REQUEST, DECLINE, RELEASE,
+ * INFORM) or from 67 to 68 with a BOOTREPLY (a server's: OFFER, ACK, NAK),
+ * for Ethernet, with the magic cookie, and the options (option overload is
+ * not honoured: sname and file are not read).
  *
- * Returns: whether @frame is a client message with a known message type
+ * Returns: whether @frame is such a message with a message type that fits
+ *   its direction
  */
 gboolean serval_dhcp_parse (const guint8 *frame, gsize len, ServalDhcpMessage *msg);
 /**
