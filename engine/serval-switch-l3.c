@@ -308,8 +308,6 @@ check_dhcp (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, const ServalFr
 {
   ServalDhcpMessage msg;
 
-  if (serval_dhcp_is_server_frame (f->data, f->len))
-    return SERVAL_SWITCH_DROP_ROGUE_DHCP;
   if (!serval_dhcp_is_client_frame (f->data, f->len))
     return SERVAL_SWITCH_FORWARDED;
   if (serval_dhcp_parse (f->data, f->len, &msg) && sw->dhcp_func != NULL)
@@ -321,6 +319,8 @@ ServalSwitchVerdict
 serval_switch_l3_check (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, const ServalFrame *f,
                         ServalAclPacket *packet)
 {
+  gboolean dhcp;
+
   serval_acl_classify (f->data, f->len, packet);
   /* A trunk's frames were checked on the node they came in on. */
   if (port->trunk)
@@ -329,9 +329,13 @@ serval_switch_l3_check (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, co
     return check_arp (sw, vlan, port, f);
   if (packet->family == 0)
     return SERVAL_SWITCH_FORWARDED;
+  dhcp = packet->family == 4 && packet->ip_proto == 17 && vlan->config != NULL && vlan->config->dhcp;
+  /* A rogue server is named so, whatever address it sends from. */
+  if (dhcp && serval_dhcp_is_server_frame (f->data, f->len))
+    return SERVAL_SWITCH_DROP_ROGUE_DHCP;
   if (taken (vlan, port, packet->family, packet->src))
     return SERVAL_SWITCH_DROP_SPOOFED_ADDRESS;
-  if (packet->family == 4 && packet->ip_proto == 17 && vlan->config != NULL && vlan->config->dhcp)
+  if (dhcp)
     return check_dhcp (sw, vlan, port, f);
   if (packet->family == 6 && packet->ip_proto == 58)
     return check_nd (sw, vlan, port, f);

@@ -23,6 +23,7 @@ serval_switch_limits_init (ServalSwitchLimits *limits)
   limits->aging_seconds = 300;
   limits->storm_pps = 1000;
   limits->storm_burst = 2000;
+  limits->pinned_mac_only = FALSE;
 }
 
 const char *
@@ -523,7 +524,7 @@ may_learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, 
     return SERVAL_SWITCH_DROP_MAC_LIMIT;
   /* A member with a pin sends from it alone, unless it bridges (after the
    * limits, which a flood of made-up MACs reaches first anyway). */
-  if (m->pinned && !port->bridge && !port->trunk)
+  if (m->pinned && sw->limits.pinned_mac_only && !port->bridge && !port->trunk)
     return SERVAL_SWITCH_DROP_SPOOFED_MAC;
   return SERVAL_SWITCH_FORWARDED;
 }
@@ -538,7 +539,7 @@ learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, guin
   if (e != NULL && e->port == port)
     {
       /* Learned before the pin, or while the port was a bridge. */
-      if (G_UNLIKELY (m->pinned && src != m->pin && !port->bridge && !port->trunk))
+      if (G_UNLIKELY (m->pinned && src != m->pin && sw->limits.pinned_mac_only && !port->bridge && !port->trunk))
         return SERVAL_SWITCH_DROP_SPOOFED_MAC;
       e->last_seen = now_us;
       return SERVAL_SWITCH_FORWARDED;

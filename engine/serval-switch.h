@@ -74,7 +74,8 @@ typedef struct _ServalSwitchPort ServalSwitchPort;
  *   rules denied it to every receiver
  * @SERVAL_SWITCH_DROP_SPOOFED_MAC: from a local port with a pinned MAC in
  *   that VLAN, with another source MAC, and the port is no bridge
- *   (serval_switch_port_set_bridge())
+ *   (serval_switch_port_set_bridge()); with
+ *   #ServalSwitchLimits.pinned_mac_only only
  * @SERVAL_SWITCH_DROP_SPOOFED_ADDRESS: from a local port, with an IPv4 or
  *   IPv6 source address (an ARP sender address, an NA's target) that
  *   another port claimed (serval_switch_vlan_claim_address()), or that is
@@ -130,6 +131,11 @@ typedef enum
  *   multicast, and unicast to a destination it does not know), default
  *   1000; not for trunk ports
  * @storm_burst: bucket size, default 2000
+ * @pinned_mac_only: a local port with a pinned MAC in a VLAN
+ *   (serval_switch_port_pin_mac()) may send only from that MAC there,
+ *   unless it is a bridge (serval_switch_port_set_bridge()); default
+ *   %FALSE for now, because the server's session tests send from MACs
+ *   they did not join with: issue 14 wants it %TRUE
  *
  * A switch's limits, fixed when it is made. Fill them with
  * serval_switch_limits_init() and change what differs.
@@ -155,6 +161,7 @@ typedef struct
   guint aging_seconds;
   guint storm_pps;
   guint storm_burst;
+  gboolean pinned_mac_only;
 } ServalSwitchLimits;
 
 /**
@@ -568,9 +575,9 @@ ServalAcl *serval_switch_vlan_get_acl (ServalSwitch *sw, guint32 vlan);
  * @port: a port
  * @bridge: whether the member may bridge other hosts into the VLAN
  *
- * A local port with a pinned MAC in a VLAN (serval_switch_port_pin_mac())
- * may send only from that MAC there (%SERVAL_SWITCH_DROP_SPOOFED_MAC),
- * unless it is a bridge: then it learns other MACs, up to
+ * With #ServalSwitchLimits.pinned_mac_only, a local port with a pinned MAC
+ * in a VLAN (serval_switch_port_pin_mac()) may send only from that MAC
+ * there (%SERVAL_SWITCH_DROP_SPOOFED_MAC), unless it is a bridge: then it learns other MACs, up to
  * max_macs_per_port, as a port without a pin does. The default is %FALSE;
  * the server sets it from the user's bridge right.
  */
