@@ -14,7 +14,7 @@ if [ ! -f "$dir/build.ninja" ]; then
     -Dc_args="-fsanitize=fuzzer-no-link $san -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
     -Dc_link_args="$san" >/dev/null
 fi
-targets=(codec stream switch token offload)
+targets=(codec stream switch token offload dhcp neigh acl)
 ninja -C "$dir" "${targets[@]/#/tests/fuzz/fuzz-}" >/dev/null
 
 work=$(mktemp -d)
