@@ -22,6 +22,8 @@ struct _ServalAcl
   Compiled *rules;
   guint n_rules;
   gboolean uses_to_user;
+  guint *candidates; /* serval_acl_prepare()'s rules, n_candidates of them */
+  guint n_candidates;
 };
 
 ServalAcl *
@@ -34,6 +36,7 @@ serval_acl_new (GPtrArray *rules)
   acl = g_new0 (ServalAcl, 1);
   acl->rules = g_new0 (Compiled, rules->len);
   acl->n_rules = rules->len;
+  acl->candidates = g_new0 (guint, rules->len);
   for (guint i = 0; i < rules->len; i++)
     {
       Compiled *c = &acl->rules[i];
@@ -67,6 +70,7 @@ serval_acl_free (ServalAcl *acl)
   for (guint i = 0; i < acl->n_rules; i++)
     serval_rule_free (acl->rules[i].rule);
   g_free (acl->rules);
+  g_free (acl->candidates);
   g_free (acl);
 }
 
@@ -189,8 +193,15 @@ prefix_matches (const ServalRulePrefix *prefix, const ServalAclPacket *p, const 
   return bits == 0 || ((prefix->addr[bytes] ^ addr[bytes]) & (0xff00 >> bits)) == 0;
 }
 
+static inline gboolean
+user_matches (const char *rule_user, const char *user)
+{
+  return rule_user == NULL || (user != NULL && strcmp (rule_user, user) == 0);
+}
+
+/* Whether @c matches, its receiving user aside. */
 static gboolean
-rule_matches (const Compiled *c, const ServalAclPacket *p, const char *from_user, const char *to_user)
+rule_matches_from (const Compiled *c, const ServalAclPacket *p, const char *from_user)
 {
   const ServalRule *r = c->rule;
 
@@ -204,21 +215,47 @@ rule_matches (const Compiled *c, const ServalAclPacket *p, const char *from_user
     return FALSE;
   if (r->dst.family != 0 && !prefix_matches (&r->dst, p, p->dst))
     return FALSE;
-  if (r->from_user != NULL && (from_user == NULL || strcmp (r->from_user, from_user) != 0))
-    return FALSE;
-  if (r->to_user != NULL && (to_user == NULL || strcmp (r->to_user, to_user) != 0))
-    return FALSE;
-  return TRUE;
+  return user_matches (r->from_user, from_user);
 }
 
 ServalRuleAction
 serval_acl_match (ServalAcl *acl, const ServalAclPacket *packet, const char *from_user, const char *to_user)
 {
   for (guint i = 0; i < acl->n_rules; i++)
-    if (rule_matches (&acl->rules[i], packet, from_user, to_user))
+    if (rule_matches_from (&acl->rules[i], packet, from_user) && user_matches (acl->rules[i].rule->to_user, to_user))
       {
         acl->rules[i].hits++;
         return acl->rules[i].rule->action;
       }
+  return SERVAL_RULE_ALLOW;
+}
+
+void
+serval_acl_prepare (ServalAcl *acl, const ServalAclPacket *packet, const char *from_user)
+{
+  acl->n_candidates = 0;
+  for (guint i = 0; i < acl->n_rules; i++)
+    if (rule_matches_from (&acl->rules[i], packet, from_user))
+      {
+        acl->candidates[acl->n_candidates++] = i;
+        /* It matches every receiver: no rule after it is ever reached. */
+        if (acl->rules[i].rule->to_user == NULL)
+          break;
+      }
+}
+
+ServalRuleAction
+serval_acl_match_prepared (ServalAcl *acl, const char *to_user)
+{
+  for (guint i = 0; i < acl->n_candidates; i++)
+    {
+      Compiled *c = &acl->rules[acl->candidates[i]];
+
+      if (user_matches (c->rule->to_user, to_user))
+        {
+          c->hits++;
+          return c->rule->action;
+        }
+    }
   return SERVAL_RULE_ALLOW;
 }

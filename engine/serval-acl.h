@@ -92,6 +92,30 @@ void serval_acl_classify (const guint8 *frame, gsize len, ServalAclPacket *packe
 ServalRuleAction serval_acl_match (ServalAcl *acl, const ServalAclPacket *packet, const char *from_user, const char *to_user);
 
 /**
+ * serval_acl_prepare:
+ * @acl: a list
+ * @packet: a classified frame
+ * @from_user: (nullable): the owner of the port the frame came in on
+ *
+ * For a frame to many receivers (a flood): finds the rules that match it
+ * but for their receiving user, once, so that serval_acl_match_prepared()
+ * then costs each receiver only those rules' "to USER". Valid until the
+ * next call on @acl.
+ */
+void serval_acl_prepare (ServalAcl *acl, const ServalAclPacket *packet, const char *from_user);
+/**
+ * serval_acl_match_prepared:
+ * @acl: a list, after serval_acl_prepare()
+ * @to_user: (nullable): the owner of the port the frame would leave through
+ *
+ * The same answer as serval_acl_match() with serval_acl_prepare()'s
+ * packet and sender, and the same hit counted.
+ *
+ * Returns: the first matching rule's action; %SERVAL_RULE_ALLOW if none
+ */
+ServalRuleAction serval_acl_match_prepared (ServalAcl *acl, const char *to_user);
+
+/**
  * serval_acl_uses_to_user:
  * @acl: a list
  *

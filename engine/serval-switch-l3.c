@@ -354,13 +354,15 @@ serval_switch_acl_flood (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, c
   /* Rules without "to USER" give every receiver the same answer. */
   if (!per_port && serval_acl_match (acl, packet, from, NULL) != SERVAL_RULE_ALLOW)
     return SERVAL_SWITCH_DROP_ACL;
+  if (per_port)
+    serval_acl_prepare (acl, packet, from);
   for (guint i = 0; i < n_out; i++)
     {
       ServalSwitchPort *out = g_ptr_array_index (vlan->ports, i);
 
       if (out == port)
         continue;
-      if (per_port && serval_acl_match (acl, packet, from, serval_switch_port_get_owner (out)) != SERVAL_RULE_ALLOW)
+      if (per_port && serval_acl_match_prepared (acl, serval_switch_port_get_owner (out)) != SERVAL_RULE_ALLOW)
         {
           denied++;
           continue;

@@ -132,6 +132,23 @@ test_order_and_users (void)
   g_assert_cmpuint (serval_acl_get_hits (acl, 0), ==, 1);
   g_assert_cmpuint (serval_acl_get_hits (acl, 1), ==, 2);
   g_assert_cmpuint (serval_acl_get_hits (acl, 2), ==, 2);
+
+  /* A flood's way: the sender's rules once, then each receiver. */
+  {
+    ServalAclPacket p;
+
+    serval_acl_classify (web, web_len, &p);
+    serval_acl_prepare (acl, &p, "carol");
+    g_assert_cmpint (serval_acl_match_prepared (acl, "bob"), ==, SERVAL_RULE_DENY);
+    g_assert_cmpint (serval_acl_match_prepared (acl, "alice"), ==, SERVAL_RULE_ALLOW);
+    g_assert_cmpint (serval_acl_match_prepared (acl, NULL), ==, SERVAL_RULE_ALLOW);
+    g_assert_cmpuint (serval_acl_get_hits (acl, 2), ==, 3);
+    serval_acl_classify (ssh, ssh_len, &p);
+    serval_acl_prepare (acl, &p, "carol");
+    g_assert_cmpint (serval_acl_match_prepared (acl, "bob"), ==, SERVAL_RULE_DENY);
+    g_assert_cmpuint (serval_acl_get_hits (acl, 1), ==, 3);
+    g_assert_cmpuint (serval_acl_get_hits (acl, 2), ==, 3);
+  }
   g_assert_cmpstr (serval_acl_get_rule (acl, 1)->from_user, ==, NULL);
   g_assert_cmpuint (serval_acl_get_rule (acl, 1)->port_low, ==, 22);
 }
