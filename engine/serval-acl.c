@@ -10,7 +10,7 @@
  * that a match is a few compares. */
 typedef struct
 {
-  ServalRule *rule;
+  ServalRule rule;   /* a copy, inline: no pointer to follow per rule */
   guint16 ethertype; /* 0: any */
   guint8 family;     /* 0: any IP or not */
   guint8 ip_proto;   /* 0: any */
@@ -41,8 +41,12 @@ serval_acl_new (GPtrArray *rules)
     {
       Compiled *c = &acl->rules[i];
 
-      c->rule = serval_rule_copy (g_ptr_array_index (rules, i));
-      switch (c->rule->proto)
+      const ServalRule *r = g_ptr_array_index (rules, i);
+
+      c->rule = *r;
+      c->rule.from_user = g_strdup (r->from_user);
+      c->rule.to_user = g_strdup (r->to_user);
+      switch (c->rule.proto)
         {
         case SERVAL_RULE_PROTO_TCP: c->ip_proto = 6; break;
         case SERVAL_RULE_PROTO_UDP: c->ip_proto = 17; break;
@@ -54,10 +58,10 @@ serval_acl_new (GPtrArray *rules)
           c->ip_proto = 58;
           c->family = 6;
           break;
-        case SERVAL_RULE_PROTO_ETHERTYPE: c->ethertype = c->rule->ethertype; break;
+        case SERVAL_RULE_PROTO_ETHERTYPE: c->ethertype = c->rule.ethertype; break;
         case SERVAL_RULE_PROTO_ANY: break;
         }
-      acl->uses_to_user |= c->rule->to_user != NULL;
+      acl->uses_to_user |= c->rule.to_user != NULL;
     }
   return acl;
 }
@@ -68,7 +72,10 @@ serval_acl_free (ServalAcl *acl)
   if (acl == NULL)
     return;
   for (guint i = 0; i < acl->n_rules; i++)
-    serval_rule_free (acl->rules[i].rule);
+    {
+      g_free (acl->rules[i].rule.from_user);
+      g_free (acl->rules[i].rule.to_user);
+    }
   g_free (acl->rules);
   g_free (acl->candidates);
   g_free (acl);
@@ -84,7 +91,7 @@ const ServalRule *
 serval_acl_get_rule (const ServalAcl *acl, guint i)
 {
   g_return_val_if_fail (i < acl->n_rules, NULL);
-  return acl->rules[i].rule;
+  return &acl->rules[i].rule;
 }
 
 guint64
@@ -203,7 +210,7 @@ user_matches (const char *rule_user, const char *user)
 static gboolean
 rule_matches_from (const Compiled *c, const ServalAclPacket *p, const char *from_user)
 {
-  const ServalRule *r = c->rule;
+  const ServalRule *r = &c->rule;
 
   if (c->ethertype != 0 && c->ethertype != p->ethertype)
     return FALSE;
@@ -222,10 +229,10 @@ ServalRuleAction
 serval_acl_match (ServalAcl *acl, const ServalAclPacket *packet, const char *from_user, const char *to_user)
 {
   for (guint i = 0; i < acl->n_rules; i++)
-    if (rule_matches_from (&acl->rules[i], packet, from_user) && user_matches (acl->rules[i].rule->to_user, to_user))
+    if (rule_matches_from (&acl->rules[i], packet, from_user) && user_matches (acl->rules[i].rule.to_user, to_user))
       {
         acl->rules[i].hits++;
-        return acl->rules[i].rule->action;
+        return acl->rules[i].rule.action;
       }
   return SERVAL_RULE_ALLOW;
 }
@@ -239,7 +246,7 @@ serval_acl_prepare (ServalAcl *acl, const ServalAclPacket *packet, const char *f
       {
         acl->candidates[acl->n_candidates++] = i;
         /* It matches every receiver: no rule after it is ever reached. */
-        if (acl->rules[i].rule->to_user == NULL)
+        if (acl->rules[i].rule.to_user == NULL)
           break;
       }
 }
@@ -251,10 +258,10 @@ serval_acl_match_prepared (ServalAcl *acl, const char *to_user)
     {
       Compiled *c = &acl->rules[acl->candidates[i]];
 
-      if (user_matches (c->rule->to_user, to_user))
+      if (user_matches (c->rule.to_user, to_user))
         {
           c->hits++;
-          return c->rule->action;
+          return c->rule.action;
         }
     }
   return SERVAL_RULE_ALLOW;
