@@ -168,7 +168,7 @@ serval_switch_vlan_claim_address (ServalSwitch *sw, guint32 tag, ServalSwitchPor
   Membership *m = serval_switch_port_membership (port, tag);
   Claim key, *c;
 
-  if (m == NULL || port->trunk || !claim_key (&key, family, addr))
+  if (m == NULL || !claim_key (&key, family, addr))
     return FALSE;
   if (m->vlan->claims == NULL)
     m->vlan->claims = g_hash_table_new_full (claim_hash, claim_equal, NULL, g_free);
@@ -179,7 +179,8 @@ serval_switch_vlan_claim_address (ServalSwitch *sw, guint32 tag, ServalSwitchPor
       memcpy (c->mac, mac, 6);
       return TRUE;
     }
-  if (m->n_claims >= SERVAL_SWITCH_MAX_CLAIMS_PER_PORT)
+  /* A trunk carries the addresses of another node's members. */
+  if (m->n_claims >= SERVAL_SWITCH_MAX_CLAIMS_PER_PORT && !port->trunk)
     return FALSE;
   c = g_memdup2 (&key, sizeof key);
   c->port = port;

@@ -479,8 +479,14 @@ ServalSwitchPort *const *serval_switch_vlan_get_ports (ServalSwitch *sw, guint32
  * through the output functions of the ports before this returns; the
  * frame is not kept.
  *
- * Returns: %SERVAL_SWITCH_FORWARDED, or why the frame was dropped (counted
- *   in #ServalSwitchStats.dropped)
+ * In a VLAN with rules, claimed addresses or a DHCP server, the frame
+ * may also be answered by the switch itself or handed to the server
+ * (serval_switch_vlan_set_acl(), serval_switch_vlan_claim_address(),
+ * serval_switch_vlan_set_dhcp()).
+ *
+ * Returns: %SERVAL_SWITCH_FORWARDED; %SERVAL_SWITCH_ANSWERED or
+ *   %SERVAL_SWITCH_CONSUMED; or why the frame was dropped (all but
+ *   FORWARDED counted in #ServalSwitchStats.dropped)
  */
 ServalSwitchVerdict serval_switch_input (ServalSwitch *sw,
                                          ServalSwitchPort *port,
@@ -590,7 +596,7 @@ void serval_switch_port_set_bridge (ServalSwitchPort *port, gboolean bridge);
  * serval_switch_vlan_claim_address:
  * @sw: a switch
  * @vlan: the VLAN tag
- * @port: a local port of @sw, a member of @vlan
+ * @port: a port of @sw, a member of @vlan
  * @family: 4 or 6
  * @addr: (array): the address, 4 or 16 bytes, network byte order
  * @mac: (array fixed-size=6): the MAC the address is at
@@ -606,9 +612,14 @@ void serval_switch_port_set_bridge (ServalSwitchPort *port, gboolean bridge);
  * address detection). The claims go when @port leaves @vlan or is removed.
  * Claiming it again updates @mac.
  *
+ * In a cluster, a node may claim the addresses of another node's members
+ * for the trunk to that node (with no limit on their number): then it
+ * answers ARP for them too, and its local ports may not use them. Frames
+ * that come in on a trunk are not checked (their node did).
+ *
  * Returns: %TRUE if @addr is @port's now; %FALSE if another port holds it,
- *   @port is no member or a trunk, @family or @addr is not valid, or @port
- *   holds %SERVAL_SWITCH_MAX_CLAIMS_PER_PORT addresses already
+ *   @port is no member, @family or @addr is not valid, or @port is a local
+ *   port that holds %SERVAL_SWITCH_MAX_CLAIMS_PER_PORT addresses already
  */
 gboolean serval_switch_vlan_claim_address (ServalSwitch *sw,
                                            guint32 vlan,

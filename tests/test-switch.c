@@ -1405,9 +1405,18 @@ test_spoofed_address (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->received[2], ==, 3); /* the three that passed */
   g_assert_cmpstr (serval_switch_verdict_to_string (SERVAL_SWITCH_DROP_SPOOFED_ADDRESS), ==, "spoofed_address");
 
-  /* A trunk's frames were checked on their node. */
+  /* A trunk's frames were checked on their node. A trunk claims the
+   * addresses of that node's members, as many as there are. */
   serval_switch_port_set_trunk (f->port[3], TRUE);
   g_assert_cmpint (send_ip (f, 3, 12, IP_ALICE, IP_CAROL, 17, 53), ==, SERVAL_SWITCH_FORWARDED);
+  for (guint i = 0; i < SERVAL_SWITCH_MAX_CLAIMS_PER_PORT + 1; i++)
+    {
+      const guint8 ip[4] = { 10, 3, 0, 1 + i };
+
+      g_assert_true (serval_switch_vlan_claim_address (f->sw, 1, f->port[3], 4, ip, mac));
+    }
+  g_assert_cmpint (send_ip (f, 2, 12, (const guint8[]){ 10, 3, 0, 1 }, IP_CAROL, 17, 53), ==,
+                   SERVAL_SWITCH_DROP_SPOOFED_ADDRESS);
 
   /* Released, or gone with the port's membership, it is free again. */
   g_assert_false (serval_switch_vlan_release_address (f->sw, 1, f->port[1], 4, IP_ALICE));
