@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "serval-switch.h"
+#include "serval-switch-private.h"
 
 #include <string.h>
 
@@ -13,68 +13,6 @@
  * each address; pins and owners are looked at only when a port learns a
  * new address or takes one over from another port. */
 
-typedef struct _Vlan Vlan;
-typedef struct _Owner Owner;
-
-typedef struct
-{
-  guint64 mac; /* the key; first so that &entry->mac is the key pointer */
-  ServalSwitchPort *port;
-  gint64 last_seen;
-} Entry;
-
-typedef struct
-{
-  guint32 tag;
-  Vlan *vlan;
-  guint n_macs;    /* learned on this port in this VLAN */
-  gboolean pinned; /* pin is pinned to this port, unless another took it over */
-  guint64 pin;
-} Membership;
-
-typedef struct
-{
-  guint32 tag;
-  guint n_macs; /* learned on the owner's ports in this VLAN */
-} OwnerVlan;
-
-/* Whoever has ports on the switch (a user): what its ports learned, per VLAN. */
-struct _Owner
-{
-  char *name;
-  guint refs;    /* its ports */
-  GArray *vlans; /* OwnerVlan, only those where it has learned MACs */
-};
-
-struct _ServalSwitchPort
-{
-  ServalSwitchOutputFunc output;
-  gpointer user_data;
-  gboolean trunk; /* a link to another node: split horizon, no MAC or storm limit */
-  Owner *owner;   /* NULL: none (a trunk's, or not set) */
-  GArray *vlans;  /* Membership; a port joins a few VLANs */
-  double tokens;  /* storm control bucket */
-  gint64 tokens_at;
-};
-
-struct _Vlan
-{
-  guint32 tag;
-  GHashTable *fdb;  /* guint64* -> Entry* (owned) */
-  GPtrArray *ports; /* ServalSwitchPort*, not owned: local ports, then trunks */
-  guint n_local;    /* ports[0 .. n_local) are the local ones */
-  GHashTable *pins; /* guint64* MAC (owned) -> the ServalSwitchPort* it is pinned to */
-};
-
-struct _ServalSwitch
-{
-  ServalSwitchLimits limits;
-  GHashTable *vlans;  /* tag -> Vlan* (owned) */
-  GPtrArray *ports;   /* owned */
-  GHashTable *owners; /* name -> Owner*, each while it has ports */
-  ServalSwitchStats stats;
-};
-
 void
 serval_switch_limits_init (ServalSwitchLimits *limits)
 {
@@ -85,6 +23,7 @@ serval_switch_limits_init (ServalSwitchLimits *limits)
   limits->aging_seconds = 300;
   limits->storm_pps = 1000;
   limits->storm_burst = 2000;
+  limits->pinned_mac_only = FALSE;
 }
 
 const char *
@@ -101,6 +40,12 @@ serval_switch_verdict_to_string (ServalSwitchVerdict verdict)
     "no_dest",
     "split_horizon",
     "mac_pinned",
+    "acl",
+    "spoofed_mac",
+    "spoofed_address",
+    "rogue_dhcp",
+    "answered",
+    "consumed",
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == SERVAL_SWITCH_N_VERDICTS);
@@ -112,6 +57,7 @@ vlan_free (Vlan *vlan)
 {
   g_hash_table_unref (vlan->fdb);
   g_hash_table_unref (vlan->pins);
+  g_clear_pointer (&vlan->claims, g_hash_table_unref);
   g_ptr_array_unref (vlan->ports);
   g_free (vlan);
 }
@@ -143,6 +89,7 @@ serval_switch_new (const ServalSwitchLimits *limits)
   sw->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) vlan_free);
   sw->ports = g_ptr_array_new_with_free_func ((GDestroyNotify) port_free);
   sw->owners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) owner_free);
+  sw->configs = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) serval_switch_config_free);
   return sw;
 }
 
@@ -154,6 +101,7 @@ serval_switch_free (ServalSwitch *sw)
   g_hash_table_unref (sw->vlans);
   g_ptr_array_unref (sw->ports);
   g_hash_table_unref (sw->owners);
+  g_hash_table_unref (sw->configs);
   g_free (sw);
 }
 
@@ -182,6 +130,18 @@ port_membership (ServalSwitchPort *port, guint32 tag)
         return m;
     }
   return NULL;
+}
+
+Membership *
+serval_switch_port_membership (ServalSwitchPort *port, guint32 tag)
+{
+  return port_membership (port, tag);
+}
+
+Vlan *
+serval_switch_get_vlan (ServalSwitch *sw, guint32 tag)
+{
+  return g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
 }
 
 /* What @owner has learned in VLAN @tag, added to the list if @add. */
@@ -338,7 +298,7 @@ serval_switch_port_get_trunk (ServalSwitchPort *port)
 void
 serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
 {
-  Membership m = { tag, NULL, 0, FALSE, 0 };
+  Membership m = { tag, NULL, 0, FALSE, 0, 0 };
   Vlan *vlan;
 
   if (port_membership (port, tag) != NULL)
@@ -351,6 +311,8 @@ serval_switch_port_join (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
       vlan->fdb = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
       vlan->ports = g_ptr_array_new ();
       vlan->pins = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+      vlan->config = g_hash_table_lookup (sw->configs, GUINT_TO_POINTER (tag));
+      serval_switch_vlan_update_l3 (vlan);
       g_hash_table_insert (sw->vlans, GUINT_TO_POINTER (tag), vlan);
     }
   m.vlan = vlan;
@@ -395,6 +357,8 @@ serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
       if (m->tag != tag)
         continue;
       forget_port_macs (m, port);
+      if (vlan->claims != NULL)
+        serval_switch_l3_forget_port (vlan, m, port);
       vlan_remove_port (vlan, port);
       g_array_remove_index_fast (port->vlans, i);
       if (vlan->ports->len == 0)
@@ -558,6 +522,10 @@ may_learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, 
     return SERVAL_SWITCH_DROP_MAC_LIMIT;
   if (e == NULL && g_hash_table_size (vlan->fdb) >= sw->limits.max_macs_per_vlan)
     return SERVAL_SWITCH_DROP_MAC_LIMIT;
+  /* A member with a pin sends from it alone, unless it bridges (after the
+   * limits, which a flood of made-up MACs reaches first anyway). */
+  if (m->pinned && sw->limits.pinned_mac_only && !port->bridge && !port->trunk)
+    return SERVAL_SWITCH_DROP_SPOOFED_MAC;
   return SERVAL_SWITCH_FORWARDED;
 }
 
@@ -570,6 +538,9 @@ learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, guin
 
   if (e != NULL && e->port == port)
     {
+      /* Learned before the pin, or while the port was a bridge. */
+      if (G_UNLIKELY (m->pinned && src != m->pin && sw->limits.pinned_mac_only && !port->bridge && !port->trunk))
+        return SERVAL_SWITCH_DROP_SPOOFED_MAC;
       e->last_seen = now_us;
       return SERVAL_SWITCH_FORWARDED;
     }
@@ -590,13 +561,12 @@ learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, guin
   return SERVAL_SWITCH_FORWARDED;
 }
 
-static inline void
-deliver (ServalSwitch *sw, ServalSwitchPort *out, const ServalFrame *frame)
+/* A frame to one known port, and whether the VLAN's rules let it go there. */
+static inline gboolean
+acl_allows (ServalAcl *acl, const ServalAclPacket *packet, ServalSwitchPort *from, ServalSwitchPort *to)
 {
-  sw->stats.frames_out++;
-  sw->stats.bytes_out += frame->len;
-  if (out->output != NULL)
-    out->output (out, frame, out->user_data);
+  return acl == NULL || serval_acl_match (acl, packet, serval_switch_port_get_owner (from),
+                                          serval_switch_port_get_owner (to)) == SERVAL_RULE_ALLOW;
 }
 
 ServalSwitchVerdict
@@ -611,6 +581,8 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
   Entry *e;
   guint sent = 0, n_out;
   ServalSwitchVerdict v;
+  ServalAclPacket packet;
+  ServalAcl *acl = NULL;
 
   sw->stats.frames_in++;
   sw->stats.bytes_in += len;
@@ -629,6 +601,13 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
   vlan = m->vlan;
   if ((v = learn (sw, vlan, m, port, src, now_us)) != SERVAL_SWITCH_FORWARDED)
     return drop (sw, v);
+  /* Rules, claimed addresses, DHCP: one test for a VLAN without them. */
+  if (G_UNLIKELY (vlan->l3))
+    {
+      if ((v = serval_switch_l3_check (sw, vlan, port, f, &packet)) != SERVAL_SWITCH_FORWARDED)
+        return drop (sw, v);
+      acl = vlan->config != NULL ? vlan->config->acl : NULL;
+    }
 
   dst = mac_key (frame);
   if (!(frame[0] & 1) && (e = g_hash_table_lookup (vlan->fdb, &dst)) != NULL &&
@@ -638,7 +617,9 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
         return drop (sw, SERVAL_SWITCH_DROP_SAME_PORT);
       if (port->trunk && e->port->trunk)
         return drop (sw, SERVAL_SWITCH_DROP_SPLIT_HORIZON);
-      deliver (sw, e->port, f);
+      if (!acl_allows (acl, &packet, port, e->port))
+        return drop (sw, SERVAL_SWITCH_DROP_ACL);
+      serval_switch_deliver (sw, e->port, f);
       return SERVAL_SWITCH_FORWARDED;
     }
 
@@ -650,13 +631,18 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
   if (!(frame[0] & 1) && !port->trunk && !storm_allows (sw, port, now_us))
     return drop (sw, SERVAL_SWITCH_DROP_STORM);
   n_out = port->trunk ? vlan->n_local : vlan->ports->len;
+  if (acl != NULL)
+    {
+      v = serval_switch_acl_flood (sw, vlan, port, f, &packet, n_out);
+      return v == SERVAL_SWITCH_FORWARDED ? v : drop (sw, v);
+    }
   for (guint i = 0; i < n_out; i++)
     {
       ServalSwitchPort *out = g_ptr_array_index (vlan->ports, i);
 
       if (out != port)
         {
-          deliver (sw, out, f);
+          serval_switch_deliver (sw, out, f);
           sent++;
         }
     }

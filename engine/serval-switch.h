@@ -29,6 +29,8 @@
 
 #include <glib.h>
 #include "serval-frame.h"
+#include "serval-acl.h"
+#include "serval-dhcp.h"
 
 G_BEGIN_DECLS
 
@@ -67,10 +69,31 @@ typedef struct _ServalSwitchPort ServalSwitchPort;
  * @SERVAL_SWITCH_DROP_MAC_PINNED: from a local port, with a source MAC
  *   pinned to another port (serval_switch_port_pin_mac()): a member that
  *   tried to take over another's address
+ * @SERVAL_SWITCH_DROP_ACL: a rule of the VLAN's access list denied it
+ *   (serval_switch_vlan_set_acl()); a flood counts here only when the
+ *   rules denied it to every receiver
+ * @SERVAL_SWITCH_DROP_SPOOFED_MAC: from a local port with a pinned MAC in
+ *   that VLAN, with another source MAC, and the port is no bridge
+ *   (serval_switch_port_set_bridge()); with
+ *   #ServalSwitchLimits.pinned_mac_only only
+ * @SERVAL_SWITCH_DROP_SPOOFED_ADDRESS: from a local port, with an IPv4 or
+ *   IPv6 source address (an ARP sender address, an NA's target) that
+ *   another port claimed (serval_switch_vlan_claim_address()), or that is
+ *   the VLAN's DHCP server's
+ * @SERVAL_SWITCH_DROP_ROGUE_DHCP: a DHCP server's reply (UDP 67 to 68)
+ *   from a local port, in a VLAN where the switch serves DHCP
+ * @SERVAL_SWITCH_ANSWERED: an ARP request or IPv6 neighbor solicitation
+ *   for a claimed address: the switch answered the asker itself (the
+ *   reply counts in frames_out) and flooded nothing
+ * @SERVAL_SWITCH_CONSUMED: a DHCP client's message in a VLAN where the
+ *   switch serves DHCP: given to the #ServalSwitchDhcpFunc (not when it
+ *   was malformed), not forwarded
  * @SERVAL_SWITCH_N_VERDICTS: the number of verdicts, not one
  *
  * What serval_switch_input() did with a frame: forwarded, or why it was
- * not forwarded. Also the index into #ServalSwitchStats.dropped.
+ * not forwarded. Also the index into #ServalSwitchStats.dropped, where
+ * %SERVAL_SWITCH_ANSWERED and %SERVAL_SWITCH_CONSUMED count too: they are
+ * not dropped, but not forwarded either.
  */
 typedef enum
 {
@@ -84,6 +107,12 @@ typedef enum
   SERVAL_SWITCH_DROP_NO_DEST,
   SERVAL_SWITCH_DROP_SPLIT_HORIZON,
   SERVAL_SWITCH_DROP_MAC_PINNED,
+  SERVAL_SWITCH_DROP_ACL,
+  SERVAL_SWITCH_DROP_SPOOFED_MAC,
+  SERVAL_SWITCH_DROP_SPOOFED_ADDRESS,
+  SERVAL_SWITCH_DROP_ROGUE_DHCP,
+  SERVAL_SWITCH_ANSWERED,
+  SERVAL_SWITCH_CONSUMED,
   SERVAL_SWITCH_N_VERDICTS
 } ServalSwitchVerdict;
 
@@ -102,6 +131,11 @@ typedef enum
  *   multicast, and unicast to a destination it does not know), default
  *   1000; not for trunk ports
  * @storm_burst: bucket size, default 2000
+ * @pinned_mac_only: a local port with a pinned MAC in a VLAN
+ *   (serval_switch_port_pin_mac()) may send only from that MAC there,
+ *   unless it is a bridge (serval_switch_port_set_bridge()); default
+ *   %FALSE for now, because the server's session tests send from MACs
+ *   they did not join with: issue 14 wants it %TRUE
  *
  * A switch's limits, fixed when it is made. Fill them with
  * serval_switch_limits_init() and change what differs.
@@ -127,6 +161,7 @@ typedef struct
   guint aging_seconds;
   guint storm_pps;
   guint storm_burst;
+  gboolean pinned_mac_only;
 } ServalSwitchLimits;
 
 /**
@@ -137,6 +172,11 @@ typedef struct
  * @bytes_out: the bytes of those copies
  * @dropped: frames not forwarded, by #ServalSwitchVerdict (the
  *   %SERVAL_SWITCH_FORWARDED slot stays 0)
+ * @arp_answered: ARP requests the switch answered (%SERVAL_SWITCH_ANSWERED)
+ * @arp_flooded: ARP requests from local ports it did not answer, in VLANs
+ *   with claimed addresses or DHCP (elsewhere ARP is not looked at)
+ * @nd_answered: IPv6 neighbor solicitations the switch answered
+ * @nd_flooded: neighbor solicitations it did not answer, as @arp_flooded
  *
  * A switch's counters since it was made.
  */
@@ -147,7 +187,27 @@ typedef struct
   guint64 frames_out;
   guint64 bytes_out;
   guint64 dropped[SERVAL_SWITCH_N_VERDICTS];
+  guint64 arp_answered;
+  guint64 arp_flooded;
+  guint64 nd_answered;
+  guint64 nd_flooded;
 } ServalSwitchStats;
+
+/**
+ * ServalSwitchDhcpConfig:
+ * @server_ip: the DHCP server's address in the VLAN's subnet (network
+ *   byte order): the server identifier; the switch answers ARP for it
+ * @prefix_len: the subnet's prefix length
+ * @server_mac: the server's MAC in the VLAN, serval_switch_dhcp_mac()
+ *
+ * A VLAN's DHCP server, for serval_switch_vlan_set_dhcp().
+ */
+typedef struct
+{
+  guint8 server_ip[4];
+  guint prefix_len;
+  guint8 server_mac[6];
+} ServalSwitchDhcpConfig;
 
 /**
  * ServalSwitchOutputFunc:
@@ -163,6 +223,24 @@ typedef struct
 typedef void (*ServalSwitchOutputFunc) (ServalSwitchPort *port,
                                         const ServalFrame *frame,
                                         gpointer user_data);
+
+/**
+ * ServalSwitchDhcpFunc:
+ * @port: the port the message came in on, a local port
+ * @vlan: the VLAN tag
+ * @msg: (transfer none): the client's message, valid during the call only
+ * @user_data: the data given to serval_switch_set_dhcp_func()
+ *
+ * Called from within serval_switch_input() for each DHCP client message in
+ * a VLAN where the switch serves DHCP. Like an output function it must not
+ * change the switch; it may call serval_switch_port_send(). The server
+ * looks the lease up and answers later with serval_switch_port_send() of
+ * a frame from serval_dhcp_build_reply().
+ */
+typedef void (*ServalSwitchDhcpFunc) (ServalSwitchPort *port,
+                                      guint32 vlan,
+                                      const ServalDhcpMessage *msg,
+                                      gpointer user_data);
 
 /**
  * serval_switch_limits_init:
@@ -401,8 +479,14 @@ ServalSwitchPort *const *serval_switch_vlan_get_ports (ServalSwitch *sw, guint32
  * through the output functions of the ports before this returns; the
  * frame is not kept.
  *
- * Returns: %SERVAL_SWITCH_FORWARDED, or why the frame was dropped (counted
- *   in #ServalSwitchStats.dropped)
+ * In a VLAN with rules, claimed addresses or a DHCP server, the frame
+ * may also be answered by the switch itself or handed to the server
+ * (serval_switch_vlan_set_acl(), serval_switch_vlan_claim_address(),
+ * serval_switch_vlan_set_dhcp()).
+ *
+ * Returns: %SERVAL_SWITCH_FORWARDED; %SERVAL_SWITCH_ANSWERED or
+ *   %SERVAL_SWITCH_CONSUMED; or why the frame was dropped (all but
+ *   FORWARDED counted in #ServalSwitchStats.dropped)
  */
 ServalSwitchVerdict serval_switch_input (ServalSwitch *sw,
                                          ServalSwitchPort *port,
@@ -463,6 +547,158 @@ guint serval_switch_n_macs (ServalSwitch *sw, guint32 vlan);
  *   frames pass
  */
 const ServalSwitchStats *serval_switch_get_stats (ServalSwitch *sw);
+
+/* --- A managed switch: rules, addresses, ARP/ND, DHCP (serval-switch-l3.c) --- */
+
+/**
+ * serval_switch_vlan_set_acl:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @acl: (transfer full) (nullable): the VLAN's rules (serval_acl_new());
+ *   %NULL for none
+ *
+ * Replaces the VLAN's rules (and frees the old list) for the frames that
+ * follow; kept while the VLAN has no member. A frame to a known port is
+ * matched once, with the owners of both ports (serval_switch_port_set_owner();
+ * a trunk has none); a flood once per receiving port if a rule names a
+ * receiving user, else once. Denied: %SERVAL_SWITCH_DROP_ACL. A VLAN
+ * without rules costs one pointer test per frame. The switch's own
+ * answers (ARP, ND, DHCP) are not matched.
+ */
+void serval_switch_vlan_set_acl (ServalSwitch *sw, guint32 vlan, ServalAcl *acl);
+/**
+ * serval_switch_vlan_get_acl:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ *
+ * Returns: (transfer none) (nullable): the VLAN's rules, for their hit
+ *   counters (serval_acl_get_hits()); %NULL if it has none
+ */
+ServalAcl *serval_switch_vlan_get_acl (ServalSwitch *sw, guint32 vlan);
+
+/**
+ * serval_switch_port_set_bridge:
+ * @port: a port
+ * @bridge: whether the member may bridge other hosts into the VLAN
+ *
+ * With #ServalSwitchLimits.pinned_mac_only, a local port with a pinned MAC
+ * in a VLAN (serval_switch_port_pin_mac()) may send only from that MAC
+ * there (%SERVAL_SWITCH_DROP_SPOOFED_MAC), unless it is a bridge: then it learns other MACs, up to
+ * max_macs_per_port, as a port without a pin does. The default is %FALSE;
+ * the server sets it from the user's bridge right.
+ */
+void serval_switch_port_set_bridge (ServalSwitchPort *port, gboolean bridge);
+
+/* How many addresses one port may claim in one VLAN. */
+#define SERVAL_SWITCH_MAX_CLAIMS_PER_PORT 16
+
+/**
+ * serval_switch_vlan_claim_address:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @port: a port of @sw, a member of @vlan
+ * @family: 4 or 6
+ * @addr: (array): the address, 4 or 16 bytes, network byte order
+ * @mac: (array fixed-size=6): the MAC the address is at
+ *
+ * Records that @addr is @port's in @vlan: first come, first served. The
+ * server claims the addresses of DHCP leases and those a member announces.
+ * Then the switch answers ARP requests and neighbor solicitations for
+ * @addr from the other local ports itself (%SERVAL_SWITCH_ANSWERED), and
+ * drops frames from the other local ports that use @addr as their source
+ * (%SERVAL_SWITCH_DROP_SPOOFED_ADDRESS). An address nobody claimed is not
+ * protected: any member may use it (and its ARP is flooded), until one
+ * claims it. 0.0.0.0 and :: are never claimed (a DHCP DISCOVER, duplicate
+ * address detection). The claims go when @port leaves @vlan or is removed.
+ * Claiming it again updates @mac.
+ *
+ * In a cluster, a node may claim the addresses of another node's members
+ * for the trunk to that node (with no limit on their number): then it
+ * answers ARP for them too, and its local ports may not use them. Frames
+ * that come in on a trunk are not checked (their node did).
+ *
+ * Returns: %TRUE if @addr is @port's now; %FALSE if another port holds it,
+ *   @port is no member, @family or @addr is not valid, or @port is a local
+ *   port that holds %SERVAL_SWITCH_MAX_CLAIMS_PER_PORT addresses already
+ */
+gboolean serval_switch_vlan_claim_address (ServalSwitch *sw,
+                                           guint32 vlan,
+                                           ServalSwitchPort *port,
+                                           guint family,
+                                           const guint8 *addr,
+                                           const guint8 mac[6]);
+/**
+ * serval_switch_vlan_release_address:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @port: the port that claimed @addr
+ * @family: 4 or 6
+ * @addr: (array): the address
+ *
+ * Gives up a claim (a lease that ended, an address the member dropped).
+ *
+ * Returns: %TRUE if @port held @addr
+ */
+gboolean serval_switch_vlan_release_address (ServalSwitch *sw,
+                                             guint32 vlan,
+                                             ServalSwitchPort *port,
+                                             guint family,
+                                             const guint8 *addr);
+/**
+ * serval_switch_vlan_address_port:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @family: 4 or 6
+ * @addr: (array): an address
+ *
+ * Returns: (transfer none) (nullable): the port that claimed @addr, or %NULL
+ */
+ServalSwitchPort *serval_switch_vlan_address_port (ServalSwitch *sw, guint32 vlan, guint family, const guint8 *addr);
+
+/**
+ * serval_switch_dhcp_mac:
+ * @vlan: the VLAN tag
+ * @mac: (out caller-allocates) (array fixed-size=6): 02:53:56 and the
+ *   tag's 24 bits: a locally administered unicast MAC, the same on every
+ *   node of a cluster
+ *
+ * The MAC the DHCP server of @vlan answers from.
+ */
+void serval_switch_dhcp_mac (guint32 vlan, guint8 mac[6]);
+/**
+ * serval_switch_vlan_set_dhcp:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @config: (nullable): the VLAN's DHCP server, copied; %NULL for none
+ *
+ * With a DHCP server, a DHCP client's message from a local port of @vlan
+ * (IPv4 UDP 68 to 67) is not flooded: the switch reads it
+ * (serval_dhcp_parse()), calls the #ServalSwitchDhcpFunc and returns
+ * %SERVAL_SWITCH_CONSUMED. A DHCP server's reply from a local port is
+ * dropped (%SERVAL_SWITCH_DROP_ROGUE_DHCP), the switch answers ARP for
+ * @config->server_ip with @config->server_mac, and no member may send
+ * from that address. Kept while the VLAN has no member.
+ */
+void serval_switch_vlan_set_dhcp (ServalSwitch *sw, guint32 vlan, const ServalSwitchDhcpConfig *config);
+/**
+ * serval_switch_set_dhcp_func:
+ * @sw: a switch
+ * @func: (nullable) (scope forever): called for each DHCP client message
+ * @user_data: (closure func): data for @func
+ */
+void serval_switch_set_dhcp_func (ServalSwitch *sw, ServalSwitchDhcpFunc func, gpointer user_data);
+/**
+ * serval_switch_port_send:
+ * @sw: a switch
+ * @port: a port of @sw
+ * @frame: (transfer none): a frame the server built, in @frame->vlan
+ *
+ * Outputs @frame through @port alone (counted in frames_out), without
+ * learning or rules: the DHCP server's replies, router advertisements
+ * (serval_neigh_build_router_advert()) to one member. Nothing if @port is
+ * not a member of @frame->vlan.
+ */
+void serval_switch_port_send (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame *frame);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalSwitch, serval_switch_free)
 

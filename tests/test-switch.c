@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "frame-util.h"
 #include "serval-switch.h"
 
 #define S (G_USEC_PER_SEC)
@@ -14,6 +15,8 @@ typedef struct
   ServalSwitchPort *port[4];
   guint received[4];
   guint32 last_vlan[4];
+  guint8 last[4][600]; /* the last frame each port received */
+  gsize last_len[4];
 } Fixture;
 
 static const guint8 BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -75,6 +78,8 @@ output_cb (ServalSwitchPort *port, const ServalFrame *frame, gpointer user_data)
       {
         f->received[i]++;
         f->last_vlan[i] = frame->vlan;
+        f->last_len[i] = MIN (frame->len, sizeof f->last[i]);
+        memcpy (f->last[i], frame->data, f->last_len[i]);
         g_assert_cmpuint (frame->len, >=, 14);
       }
 }
@@ -1200,6 +1205,398 @@ test_cluster_pinned_failover (Cluster *c, gconstpointer data)
   g_assert_true (cluster_lookup (c, 0, 10) == a->trunk[1]);
 }
 
+/* --- A managed switch: rules, anti-spoofing, ARP/ND, DHCP (issue 14) ------
+ * Ports 0, 1, 2 are alice's, bob's and carol's in VLAN 1, with the MACs
+ * of hosts 10, 11 and 12, learned; port 3 is in VLAN 1 too, no owner. */
+
+static const guint8 IP_ALICE[4] = { 10, 1, 0, 10 };
+static const guint8 IP_BOB[4] = { 10, 1, 0, 11 };
+static const guint8 IP_CAROL[4] = { 10, 1, 0, 12 };
+static const guint8 IP6_ALICE[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 10 };
+static const guint8 IP6_BOB[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 11 };
+
+static void
+managed_setup (Fixture *f)
+{
+  owners_setup (f);
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpint (send_from (f, i, 1, BCAST, 10 + i, 0), ==, SERVAL_SWITCH_FORWARDED);
+  reset_counts (f);
+}
+
+static ServalAcl *
+acl_of (const char *text)
+{
+  g_autoptr (GPtrArray) rules = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_rule_free);
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_add (rules, serval_rule_parse_string (text, &error));
+  g_assert_no_error (error);
+  return serval_acl_new (rules);
+}
+
+/* An IPv4 frame with @proto (6 TCP, 17 UDP, 1 ICMP) from port @from (its
+ * host's MAC, @src) to host @to_host's MAC. */
+static ServalSwitchVerdict
+send_ip (Fixture *f, guint from, guint to_host, const guint8 src[4], const guint8 dst[4], guint8 proto, guint16 dport)
+{
+  guint8 frame[128], dst_mac[6], src_mac[6];
+
+  if (to_host == 0xffff)
+    memcpy (dst_mac, BCAST, 6);
+  else
+    mac_of (dst_mac, to_host);
+  mac_of (src_mac, 10 + from);
+  return input (f->sw, f->port[from], 1, frame, fu_ipv4 (frame, dst_mac, src_mac, src, dst, proto, dport), 5 * S);
+}
+
+/* The issue's case: "deny tcp port 22 from carol" stops carol's SSH to
+ * alice, not her ping nor alice's SSH to her; without the rule it passes. */
+static void
+test_acl_ssh (Fixture *f, gconstpointer data)
+{
+  const ServalSwitchStats *st = serval_switch_get_stats (f->sw);
+  ServalAcl *acl;
+
+  managed_setup (f);
+  g_assert_null (serval_switch_vlan_get_acl (f->sw, 1));
+  g_assert_cmpint (send_ip (f, 2, 10, IP_CAROL, IP_ALICE, 6, 22), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[0], ==, 1);
+
+  serval_switch_vlan_set_acl (f->sw, 1, acl_of ("deny proto tcp from carol port 22"));
+  acl = serval_switch_vlan_get_acl (f->sw, 1);
+  g_assert_nonnull (acl);
+  reset_counts (f);
+  g_assert_cmpint (send_ip (f, 2, 10, IP_CAROL, IP_ALICE, 6, 22), ==, SERVAL_SWITCH_DROP_ACL);
+  g_assert_cmpuint (f->received[0], ==, 0);
+  g_assert_cmpuint (st->dropped[SERVAL_SWITCH_DROP_ACL], ==, 1);
+  g_assert_cmpstr (serval_switch_verdict_to_string (SERVAL_SWITCH_DROP_ACL), ==, "acl");
+  g_assert_cmpint (send_ip (f, 2, 10, IP_CAROL, IP_ALICE, 1, 0), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (send_ip (f, 2, 10, IP_CAROL, IP_ALICE, 6, 80), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (send_ip (f, 0, 12, IP_ALICE, IP_CAROL, 6, 22), ==, SERVAL_SWITCH_FORWARDED);
+  /* Broadcast or unknown, it is denied all the same. */
+  g_assert_cmpint (send_ip (f, 2, 0xffff, IP_CAROL, IP_ALICE, 6, 22), ==, SERVAL_SWITCH_DROP_ACL);
+  g_assert_cmpint (send_ip (f, 2, 99, IP_CAROL, IP_ALICE, 6, 22), ==, SERVAL_SWITCH_DROP_ACL);
+  g_assert_cmpuint (f->received[0], ==, 2);
+  g_assert_cmpuint (f->received[1] + f->received[3], ==, 0);
+  g_assert_cmpuint (serval_acl_get_hits (acl, 0), ==, 3);
+
+  /* Removing it restores SSH at once. */
+  serval_switch_vlan_set_acl (f->sw, 1, NULL);
+  g_assert_null (serval_switch_vlan_get_acl (f->sw, 1));
+  g_assert_cmpint (send_ip (f, 2, 10, IP_CAROL, IP_ALICE, 6, 22), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[0], ==, 3);
+}
+
+/* A flood reaches the receivers the rules let it reach. */
+static void
+test_acl_flood (Fixture *f, gconstpointer data)
+{
+  managed_setup (f);
+  serval_switch_vlan_set_acl (f->sw, 1, acl_of ("deny to bob"));
+  g_assert_cmpint (send_ip (f, 0, 0xffff, IP_ALICE, IP_BOB, 17, 53), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[1], ==, 0);
+  g_assert_cmpuint (f->received[2], ==, 1);
+  g_assert_cmpuint (f->received[3], ==, 1);
+  /* Unicast to him too, known or not; the others still reach each other. */
+  g_assert_cmpint (send_ip (f, 0, 11, IP_ALICE, IP_BOB, 17, 53), ==, SERVAL_SWITCH_DROP_ACL);
+  g_assert_cmpint (send_ip (f, 0, 99, IP_ALICE, IP_BOB, 17, 53), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[1], ==, 0);
+  g_assert_cmpint (send_ip (f, 2, 10, IP_CAROL, IP_ALICE, 17, 53), ==, SERVAL_SWITCH_FORWARDED);
+  /* Bob alone can be denied a flood from him to nobody else. */
+  serval_switch_port_leave (f->sw, f->port[2], 1);
+  serval_switch_port_leave (f->sw, f->port[3], 1);
+  reset_counts (f);
+  g_assert_cmpint (send_ip (f, 0, 0xffff, IP_ALICE, IP_BOB, 17, 53), ==, SERVAL_SWITCH_DROP_ACL);
+  g_assert_cmpuint (f->received[1], ==, 0);
+
+  /* Rules outlive the VLAN's members, and apply to those that join. */
+  serval_switch_vlan_set_acl (f->sw, 7, acl_of ("deny proto udp"));
+  serval_switch_port_join (f->sw, f->port[2], 7);
+  serval_switch_port_join (f->sw, f->port[3], 7);
+  {
+    guint8 frame[128], dst[6], src[6];
+
+    memcpy (dst, BCAST, 6);
+    mac_of (src, 12);
+    g_assert_cmpint (input (f->sw, f->port[2], 7, frame, fu_ipv4 (frame, dst, src, IP_CAROL, IP_BOB, 17, 53), 0), ==,
+                     SERVAL_SWITCH_DROP_ACL);
+    g_assert_cmpint (input (f->sw, f->port[2], 7, frame, fu_ipv4 (frame, dst, src, IP_CAROL, IP_BOB, 6, 53), 0), ==,
+                     SERVAL_SWITCH_FORWARDED);
+  }
+}
+
+static void
+test_spoofed_mac (Fixture *f, gconstpointer data)
+{
+  ServalSwitchLimits limits;
+  guint8 mac[6];
+
+  /* Off by default: a pinned port may send from other MACs. */
+  managed_setup (f);
+  mac_of (mac, 11);
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[1], 1, mac));
+  g_assert_cmpint (send_from (f, 1, 1, BCAST, 99, S), ==, SERVAL_SWITCH_FORWARDED);
+
+  teardown (f, NULL);
+  serval_switch_limits_init (&limits);
+  g_assert_false (limits.pinned_mac_only);
+  limits.pinned_mac_only = TRUE;
+  setup_limits (f, &limits);
+  managed_setup (f);
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[1], 1, mac));
+  g_assert_cmpint (send_from (f, 1, 1, BCAST, 11, S), ==, SERVAL_SWITCH_FORWARDED);
+  /* Bob's member makes up a MAC: dropped, not learned. */
+  g_assert_cmpint (send_from (f, 1, 1, BCAST, 99, S), ==, SERVAL_SWITCH_DROP_SPOOFED_MAC);
+  mac_of (mac, 99);
+  g_assert_null (serval_switch_lookup (f->sw, 1, mac));
+  g_assert_cmpstr (serval_switch_verdict_to_string (SERVAL_SWITCH_DROP_SPOOFED_MAC), ==, "spoofed_mac");
+  /* Carol has no pin: she may (a trunk, a test that never pins). */
+  g_assert_cmpint (send_from (f, 2, 1, BCAST, 98, S), ==, SERVAL_SWITCH_FORWARDED);
+  /* A bridge learns the hosts behind it, as before... */
+  serval_switch_port_set_bridge (f->port[1], TRUE);
+  g_assert_cmpint (send_from (f, 1, 1, BCAST, 99, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (serval_switch_lookup (f->sw, 1, mac) == f->port[1]);
+  /* ...until the right goes: what it learned then counts no more. */
+  serval_switch_port_set_bridge (f->port[1], FALSE);
+  g_assert_cmpint (send_from (f, 1, 1, BCAST, 99, 2 * S), ==, SERVAL_SWITCH_DROP_SPOOFED_MAC);
+  g_assert_cmpint (send_from (f, 1, 1, BCAST, 11, 2 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (serval_switch_get_stats (f->sw)->dropped[SERVAL_SWITCH_DROP_SPOOFED_MAC], ==, 2);
+}
+
+static void
+test_spoofed_address (Fixture *f, gconstpointer data)
+{
+  static const guint8 any[4] = { 0 };
+  const guint8 unclaimed[4] = { 10, 1, 0, 50 };
+  guint8 mac[6], frame[128];
+
+  managed_setup (f);
+  mac_of (mac, 10);
+  g_assert_true (serval_switch_vlan_claim_address (f->sw, 1, f->port[0], 4, IP_ALICE, mac));
+  g_assert_true (serval_switch_vlan_claim_address (f->sw, 1, f->port[0], 6, IP6_ALICE, mac));
+  g_assert_true (serval_switch_vlan_claim_address (f->sw, 1, f->port[0], 4, IP_ALICE, mac)); /* again */
+  g_assert_true (serval_switch_vlan_address_port (f->sw, 1, 4, IP_ALICE) == f->port[0]);
+  /* First come, first served; nobody claims 0.0.0.0; members only. */
+  g_assert_false (serval_switch_vlan_claim_address (f->sw, 1, f->port[1], 4, IP_ALICE, mac));
+  g_assert_false (serval_switch_vlan_claim_address (f->sw, 1, f->port[1], 4, any, mac));
+  g_assert_false (serval_switch_vlan_claim_address (f->sw, 2, f->port[1], 4, IP_BOB, mac));
+
+  /* Bob's member uses alice's address: dropped. Hers, 0.0.0.0, unclaimed: pass. */
+  g_assert_cmpint (send_ip (f, 1, 10, IP_ALICE, IP_CAROL, 17, 53), ==, SERVAL_SWITCH_DROP_SPOOFED_ADDRESS);
+  g_assert_cmpint (send_ip (f, 0, 12, IP_ALICE, IP_CAROL, 17, 53), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (send_ip (f, 1, 0xffff, any, IP_CAROL, 17, 67), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (send_ip (f, 1, 12, unclaimed, IP_CAROL, 17, 53), ==, SERVAL_SWITCH_FORWARDED);
+  mac_of (mac, 11);
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, fu_ipv6 (frame, BCAST, mac, IP6_ALICE, IP6_BOB, 17, 53, FALSE), S),
+                   ==, SERVAL_SWITCH_DROP_SPOOFED_ADDRESS);
+  /* ARP replies and NAs that announce it. */
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, fu_arp (frame, 2, mac, IP_ALICE, IP_CAROL), S), ==,
+                   SERVAL_SWITCH_DROP_SPOOFED_ADDRESS);
+  {
+    ServalNd ns = { .type = 135, .src = { 0x20, 0x01, 0x0d, 0xb8, [15] = 12 }, .target = { 0 } };
+    guint8 na[SERVAL_NEIGH_NA_LEN];
+
+    memcpy (ns.target, IP6_ALICE, 16);
+    mac_of (ns.eth_src, 12);
+    serval_neigh_build_na (na, &ns, mac); /* bob's MAC says it is alice's address */
+    g_assert_cmpint (input (f->sw, f->port[1], 1, na, sizeof na, S), ==, SERVAL_SWITCH_DROP_SPOOFED_ADDRESS);
+  }
+  g_assert_cmpuint (f->received[2], ==, 3); /* the three that passed */
+  g_assert_cmpstr (serval_switch_verdict_to_string (SERVAL_SWITCH_DROP_SPOOFED_ADDRESS), ==, "spoofed_address");
+
+  /* A trunk's frames were checked on their node. A trunk claims the
+   * addresses of that node's members, as many as there are. */
+  serval_switch_port_set_trunk (f->port[3], TRUE);
+  g_assert_cmpint (send_ip (f, 3, 12, IP_ALICE, IP_CAROL, 17, 53), ==, SERVAL_SWITCH_FORWARDED);
+  for (guint i = 0; i < SERVAL_SWITCH_MAX_CLAIMS_PER_PORT + 1; i++)
+    {
+      const guint8 ip[4] = { 10, 3, 0, 1 + i };
+
+      g_assert_true (serval_switch_vlan_claim_address (f->sw, 1, f->port[3], 4, ip, mac));
+    }
+  g_assert_cmpint (send_ip (f, 2, 12, (const guint8[]){ 10, 3, 0, 1 }, IP_CAROL, 17, 53), ==,
+                   SERVAL_SWITCH_DROP_SPOOFED_ADDRESS);
+
+  /* Released, or gone with the port's membership, it is free again. */
+  g_assert_false (serval_switch_vlan_release_address (f->sw, 1, f->port[1], 4, IP_ALICE));
+  g_assert_true (serval_switch_vlan_release_address (f->sw, 1, f->port[0], 4, IP_ALICE));
+  g_assert_null (serval_switch_vlan_address_port (f->sw, 1, 4, IP_ALICE));
+  g_assert_cmpint (send_ip (f, 1, 12, IP_ALICE, IP_CAROL, 17, 53), ==, SERVAL_SWITCH_FORWARDED);
+  serval_switch_port_leave (f->sw, f->port[0], 1);
+  g_assert_null (serval_switch_vlan_address_port (f->sw, 1, 6, IP6_ALICE));
+  /* A member claims a bounded number of addresses. */
+  for (guint i = 0; i < SERVAL_SWITCH_MAX_CLAIMS_PER_PORT + 1; i++)
+    {
+      const guint8 ip[4] = { 10, 2, 0, 1 + i };
+
+      g_assert_cmpint (serval_switch_vlan_claim_address (f->sw, 1, f->port[2], 4, ip, mac), ==,
+                       i < SERVAL_SWITCH_MAX_CLAIMS_PER_PORT);
+    }
+}
+
+static void
+test_arp_answered (Fixture *f, gconstpointer data)
+{
+  const ServalSwitchStats *st = serval_switch_get_stats (f->sw);
+  guint8 mac[6], frame[128];
+  guint64 out_before;
+  ServalArp reply;
+
+  managed_setup (f);
+  mac_of (mac, 10);
+  g_assert_true (serval_switch_vlan_claim_address (f->sw, 1, f->port[0], 4, IP_ALICE, mac));
+  /* Bob asks who has alice's address: the switch answers him alone. */
+  out_before = st->frames_out;
+  mac_of (mac, 11);
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, fu_arp (frame, 1, mac, IP_BOB, IP_ALICE), S), ==,
+                   SERVAL_SWITCH_ANSWERED);
+  g_assert_cmpuint (f->received[1], ==, 1);
+  g_assert_cmpuint (f->received[0] + f->received[2] + f->received[3], ==, 0);
+  g_assert_true (serval_neigh_parse_arp (f->last[1], f->last_len[1], &reply));
+  g_assert_cmpuint (reply.op, ==, 2);
+  g_assert_cmpmem (reply.spa, 4, IP_ALICE, 4);
+  mac_of (mac, 10);
+  g_assert_cmpmem (reply.sha, 6, mac, 6);
+  mac_of (mac, 11);
+  g_assert_cmpmem (f->last[1], 6, mac, 6);
+  g_assert_cmpuint (f->last_vlan[1], ==, 1);
+  g_assert_cmpuint (st->arp_answered, ==, 1);
+  g_assert_cmpuint (st->frames_out, ==, out_before + 1);
+  g_assert_cmpuint (st->dropped[SERVAL_SWITCH_ANSWERED], ==, 1);
+  g_assert_cmpstr (serval_switch_verdict_to_string (SERVAL_SWITCH_ANSWERED), ==, "answered");
+
+  /* Nobody claimed carol's: flooded as before, and alice's own gratuitous ARP. */
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, fu_arp (frame, 1, mac, IP_BOB, IP_CAROL), S), ==,
+                   SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[0] + f->received[2] + f->received[3], ==, 3);
+  mac_of (mac, 10);
+  g_assert_cmpint (input (f->sw, f->port[0], 1, frame, fu_arp (frame, 1, mac, IP_ALICE, IP_ALICE), S), ==,
+                   SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (st->arp_flooded, ==, 2);
+  g_assert_cmpuint (st->arp_answered, ==, 1);
+}
+
+static void
+test_nd_answered (Fixture *f, gconstpointer data)
+{
+  const ServalSwitchStats *st = serval_switch_get_stats (f->sw);
+  const guint8 other[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 99 };
+  guint8 mac[6], frame[128];
+  ServalNd na;
+
+  managed_setup (f);
+  mac_of (mac, 10);
+  g_assert_true (serval_switch_vlan_claim_address (f->sw, 1, f->port[0], 6, IP6_ALICE, mac));
+  mac_of (mac, 11);
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, fu_ns (frame, mac, IP6_BOB, IP6_ALICE), S), ==,
+                   SERVAL_SWITCH_ANSWERED);
+  g_assert_cmpuint (f->received[1], ==, 1);
+  g_assert_cmpuint (f->received[0] + f->received[2] + f->received[3], ==, 0);
+  g_assert_true (serval_neigh_parse_nd (f->last[1], f->last_len[1], &na)); /* checksum right */
+  g_assert_cmpuint (na.type, ==, 136);
+  g_assert_cmpuint (na.flags & 0x40, ==, 0x40);
+  g_assert_cmpmem (na.target, 16, IP6_ALICE, 16);
+  g_assert_cmpmem (na.dst, 16, IP6_BOB, 16);
+  g_assert_true (na.has_lladdr);
+  mac_of (mac, 10);
+  g_assert_cmpmem (na.lladdr, 6, mac, 6);
+  g_assert_cmpuint (st->nd_answered, ==, 1);
+
+  mac_of (mac, 11);
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, fu_ns (frame, mac, IP6_BOB, other), S), ==,
+                   SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (f->received[0] + f->received[2] + f->received[3], ==, 3);
+  g_assert_cmpuint (st->nd_flooded, ==, 1);
+}
+
+typedef struct
+{
+  guint calls;
+  ServalSwitchPort *port;
+  guint32 vlan;
+  ServalDhcpMessage msg;
+} DhcpSeen;
+
+static void
+dhcp_cb (ServalSwitchPort *port, guint32 vlan, const ServalDhcpMessage *msg, gpointer user_data)
+{
+  DhcpSeen *seen = user_data;
+
+  seen->calls++;
+  seen->port = port;
+  seen->vlan = vlan;
+  seen->msg = *msg;
+}
+
+static void
+test_dhcp (Fixture *f, gconstpointer data)
+{
+  const ServalSwitchStats *st = serval_switch_get_stats (f->sw);
+  ServalSwitchDhcpConfig config = { { 10, 1, 0, 1 }, 24, { 0 } };
+  ServalDhcpReply offer = { SERVAL_DHCP_OFFER, { 10, 1, 0, 11 }, { 10, 1, 0, 1 }, { 0 }, 24, 3600 };
+  const guint8 expected_mac[6] = { 0x02, 0x53, 0x56, 0x00, 0x00, 0x01 };
+  DhcpSeen seen = { 0 };
+  guint8 bob[6], frame[600];
+  gsize len;
+
+  managed_setup (f);
+  serval_switch_dhcp_mac (1, config.server_mac);
+  g_assert_cmpmem (config.server_mac, 6, expected_mac, 6);
+  memcpy (offer.server_mac, config.server_mac, 6);
+  serval_switch_set_dhcp_func (f->sw, dhcp_cb, &seen);
+  mac_of (bob, 11);
+  len = fu_dhcp_client (frame, bob, SERVAL_DHCP_DISCOVER, 0x4242, TRUE, NULL, NULL, NULL, NULL, "bob");
+
+  /* No DHCP server in the VLAN: flooded as before. */
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, len, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (seen.calls, ==, 0);
+  reset_counts (f);
+
+  serval_switch_vlan_set_dhcp (f->sw, 1, &config);
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, len, S), ==, SERVAL_SWITCH_CONSUMED);
+  g_assert_cmpuint (f->received[0] + f->received[1] + f->received[2] + f->received[3], ==, 0);
+  g_assert_cmpuint (seen.calls, ==, 1);
+  g_assert_true (seen.port == f->port[1]);
+  g_assert_cmpuint (seen.vlan, ==, 1);
+  g_assert_cmpint (seen.msg.type, ==, SERVAL_DHCP_DISCOVER);
+  g_assert_cmpuint (seen.msg.xid, ==, 0x4242);
+  g_assert_cmpmem (seen.msg.chaddr, 6, bob, 6);
+  g_assert_cmpstr (seen.msg.hostname, ==, "bob");
+  g_assert_cmpstr (serval_switch_verdict_to_string (SERVAL_SWITCH_CONSUMED), ==, "consumed");
+
+  /* The server's answer, later, to bob's port alone. */
+  {
+    g_autoptr (GBytes) reply = serval_dhcp_build_reply (&seen.msg, &offer);
+    ServalFrame out = { g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), 1, NULL };
+
+    serval_switch_port_send (f->sw, f->port[1], &out);
+    serval_switch_port_send (f->sw, f->port[3], &(ServalFrame){ out.data, out.len, 9, NULL }); /* not in 9 */
+    g_assert_cmpuint (f->received[1], ==, 1);
+    g_assert_cmpuint (f->received[3], ==, 0);
+    g_assert_cmpuint (f->last_len[1], ==, out.len);
+
+    /* Carol plays DHCP server: dropped. */
+    memcpy (frame, g_bytes_get_data (reply, NULL), out.len);
+    mac_of (frame + 6, 12);
+    g_assert_cmpint (input (f->sw, f->port[2], 1, frame, out.len, S), ==, SERVAL_SWITCH_DROP_ROGUE_DHCP);
+    g_assert_cmpstr (serval_switch_verdict_to_string (SERVAL_SWITCH_DROP_ROGUE_DHCP), ==, "rogue_dhcp");
+  }
+
+  /* The switch answers ARP for the server, and nobody may use its address. */
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, fu_arp (frame, 1, bob, IP_BOB, config.server_ip), S), ==,
+                   SERVAL_SWITCH_ANSWERED);
+  g_assert_cmpmem (f->last[1] + 6, 6, config.server_mac, 6);
+  g_assert_cmpint (send_ip (f, 2, 11, config.server_ip, IP_BOB, 17, 68), ==, SERVAL_SWITCH_DROP_SPOOFED_ADDRESS);
+  g_assert_cmpuint (st->dropped[SERVAL_SWITCH_CONSUMED], ==, 1);
+
+  /* Off again: flooded. */
+  serval_switch_vlan_set_dhcp (f->sw, 1, NULL);
+  len = fu_dhcp_client (frame, bob, SERVAL_DHCP_DISCOVER, 0x4243, TRUE, NULL, NULL, NULL, NULL, NULL);
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, len, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpuint (seen.calls, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1227,6 +1624,13 @@ main (int argc, char **argv)
   ADD ("/engine/switch/attack/mac-pinned-moves", test_mac_pinned_moves);
   ADD ("/engine/switch/attack/owner-limit", test_owner_limit);
   ADD ("/engine/switch/attack/owner-reserve", test_owner_reserve);
+  ADD ("/engine/switch/managed/acl-ssh", test_acl_ssh);
+  ADD ("/engine/switch/managed/acl-flood", test_acl_flood);
+  ADD ("/engine/switch/managed/spoofed-mac", test_spoofed_mac);
+  ADD ("/engine/switch/managed/spoofed-address", test_spoofed_address);
+  ADD ("/engine/switch/managed/arp-answered", test_arp_answered);
+  ADD ("/engine/switch/managed/nd-answered", test_nd_answered);
+  ADD ("/engine/switch/managed/dhcp", test_dhcp);
 #define ADD_CLUSTER(path, fn) g_test_add (path, Cluster, NULL, cluster_setup, fn, cluster_teardown)
   ADD_CLUSTER ("/engine/switch/cluster/broadcast", test_cluster_broadcast);
   ADD_CLUSTER ("/engine/switch/cluster/unicast", test_cluster_unicast);
