@@ -184,7 +184,7 @@ apply_leased_address (ServalClientVlan *vlan)
   else if (g_error_matches (error, SERVAL_TAP_ERROR, SERVAL_TAP_ERROR_PERMISSION))
     g_debug ("%s", error->message);
   else
-    g_warning ("%s", error->message);
+    g_message ("%s: %s", vlan->name, error->message);
 }
 
 /* The server's Joined for @vlan: its tag and (element-type ServalMember) @members. */
@@ -354,15 +354,12 @@ serval_client_rejoin (ServalClient *client, ServalClientVlan *vlan)
   serval_client_send_join (client, vlan, g_task_new (client, NULL, rejoin_done_cb, NULL));
 }
 
-void
-serval_client_join_async (ServalClient *client, const char *name, ServalTap *tap,
-                          ServalClientFrameFunc frame_func, gpointer frame_data,
-                          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+static void
+join_start (ServalClient *client, const char *name, ServalTap *tap, const guint8 *mac,
+            ServalClientFrameFunc frame_func, gpointer frame_data, GTask *task)
 {
-  GTask *task = g_task_new (client, cancellable, callback, user_data);
   g_autoptr(ServalClientVlan) vlan = NULL;
 
-  g_task_set_source_tag (task, serval_client_join_async);
   if (serval_client_find_vlan (client, name, NULL) != NULL)
     {
       g_task_return_new_error (task, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_EXISTS,
@@ -381,6 +378,8 @@ serval_client_join_async (ServalClient *client, const char *name, ServalTap *tap
       serval_tap_get_mac (tap, vlan->mac);
       serval_tap_set_frame_func (tap, tap_frame_cb, vlan);
     }
+  else if (mac != NULL)
+    memcpy (vlan->mac, mac, 6);
   else
     {
       /* A locally administered unicast address for a VLAN without a TAP. */
@@ -389,6 +388,29 @@ serval_client_join_async (ServalClient *client, const char *name, ServalTap *tap
       vlan->mac[0] = (vlan->mac[0] & 0xfc) | 0x02;
     }
   serval_client_send_join (client, vlan, task);
+}
+
+void
+serval_client_join_async (ServalClient *client, const char *name, ServalTap *tap,
+                          ServalClientFrameFunc frame_func, gpointer frame_data,
+                          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (client, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, serval_client_join_async);
+  join_start (client, name, tap, NULL, frame_func, frame_data, task);
+}
+
+void
+serval_client_join_frames_async (ServalClient *client, const char *name, const guint8 mac[6],
+                                 ServalClientFrameFunc frame_func, gpointer frame_data,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (client, cancellable, callback, user_data);
+
+  /* The same source tag: serval_client_join_finish() checks it. */
+  g_task_set_source_tag (task, serval_client_join_async);
+  join_start (client, name, NULL, mac, frame_func, frame_data, task);
 }
 
 ServalClientVlan *

@@ -136,6 +136,15 @@ void serval_client_join_async (ServalClient *client, const char *vlan, ServalTap
                                ServalClientFrameFunc frame_func, gpointer frame_data,
                                GCancellable *cancellable, GAsyncReadyCallback callback,
                                gpointer user_data);
+/* Joins @vlan with no TAP device, as @mac: frames go to @frame_func, and
+ * those sent with serval_client_vlan_send() must come from @mac, as the
+ * server lets a member send only from the MAC it joined with (unless its
+ * user has the bridge right). serval_client_join_async() with no TAP picks
+ * a random MAC instead. Finish with serval_client_join_finish(). */
+void serval_client_join_frames_async (ServalClient *client, const char *vlan, const guint8 mac[6],
+                                      ServalClientFrameFunc frame_func, gpointer frame_data,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data);
 /* Returns (transfer full) the joined VLAN. */
 ServalClientVlan *serval_client_join_finish (ServalClient *client, GAsyncResult *result, GError **error);
 

@@ -176,8 +176,9 @@ metrics_text (ServalHttp *http)
                           "# TYPE serval_frames_dropped_total counter\n",
                           st.accept.open, st.accept.high, st.accept.paused ? 1 : 0, st.accept.pauses);
   for (int v = 1; v < SERVAL_SWITCH_N_VERDICTS; v++)
-    g_string_append_printf (s, "serval_frames_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
-                            serval_switch_verdict_to_string (v), sw->dropped[v]);
+    if (v != SERVAL_SWITCH_ANSWERED && v != SERVAL_SWITCH_CONSUMED) /* not drops: serval-server-lan.c's */
+      g_string_append_printf (s, "serval_frames_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                              serval_switch_verdict_to_string (v), sw->dropped[v]);
   g_string_append_printf (s, "serval_frames_dropped_total{reason=\"send_queue_full\"} %" G_GUINT64_FORMAT "\n",
                           st.link_frames_dropped);
   g_string_append_printf (s,
@@ -198,6 +199,7 @@ metrics_text (ServalHttp *http)
                             serval_gso_result_to_string (r), st.offload_dropped[r]);
   metrics_refused (http, &st, s);
   metrics_cluster (server, s);
+  serval_server_lan_metrics (server, s);
   return g_string_free (s, FALSE);
 }
 

@@ -117,7 +117,6 @@ serval_server_watch_store (ServalServer *server)
   g_signal_connect (server->store, "user-deleted", G_CALLBACK (store_user_deleted_cb), server);
   g_signal_connect (server->store, "vlan-deleted", G_CALLBACK (store_vlan_deleted_cb), server);
   g_signal_connect (server->store, "right-revoked", G_CALLBACK (store_right_revoked_cb), server);
-  serval_server_watch_vlan_config (server);
 }
 
 /* --- writes ----------------------------------------------------------------- */

@@ -90,4 +90,6 @@ serval_session_add_port (Session *s)
   s->port = serval_switch_add_port (s->server->sw, switch_output_cb, s);
   /* A user's sessions share one MAC budget per VLAN (a node link has no user). */
   serval_switch_port_set_owner (s->server->sw, s->port, s->user);
+  if (s->node == NULL && s->user != NULL)
+    serval_server_lan_port_added (s);
 }

@@ -105,6 +105,8 @@ struct _ServalServer
   GHashTable *link_stats;    /* node name -> ServalNodeLinkStats, kept across reconnections */
   gint64 started;            /* Unix time the server started */
   gboolean leaving;          /* shutting down: the lease's revocation is under way */
+  GHashTable *lan_prefix6;   /* VLAN tag -> its IPv6 prefix, announced (serval-server-lan.c) */
+  GSource *lan_ra_source;    /* their router advertisements, every minute */
 };
 
 /* serval-server.c */
@@ -174,13 +176,23 @@ void serval_session_handle_leave (Session *s, const ServalRequest *req);
 void serval_session_handle_update (Session *s, const ServalRequest *req);
 void serval_session_handle_list_vlans (Session *s, const ServalRequest *req);
 void serval_session_handle_list_members (Session *s, const ServalRequest *req);
+
+/* serval-server-lan.c: a VLAN as a managed switch (rules, DHCP, addresses) */
 /* VLAN @vlan's subnet, IPv6 prefix or rules changed (here, through another
- * node or offline): logs it; the switch is reconfigured from here. */
+ * node or offline): the switch applies them at once. */
 void serval_server_vlan_config_changed (ServalServer *server, const char *vlan);
-/* User @user's bridge right changed, likewise. */
+/* User @user's bridge right changed, likewise: its ports now may (not) bridge. */
 void serval_server_user_config_changed (ServalServer *server, const char *user);
-/* Follows the store's "vlan-changed" and "user-changed" (changes made elsewhere). */
-void serval_server_watch_vlan_config (ServalServer *server);
+/* Every VLAN's configuration into the switch; follows the store's
+ * "vlan-changed" and "user-changed" (changes made elsewhere). */
+void serval_server_lan_start (ServalServer *server);
+void serval_server_lan_stop (ServalServer *server);
+/* A client's port is new: its user's bridge right. */
+void serval_server_lan_port_added (Session *s);
+/* @s joined with @m: its leased address is claimed, its prefix announced. */
+void serval_server_lan_joined (Session *s, Membership *m);
+/* @m's announced addresses changed from @before: claims follow. */
+void serval_server_lan_addresses_changed (Session *s, Membership *m, const char *const *before);
 
 /* serval-server-admin.c */
 /* Acts on the changes the store sees made elsewhere (serval-store.h's signals). */

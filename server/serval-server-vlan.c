@@ -254,6 +254,7 @@ join_switch (Session *s, guint32 id, const char *name, guint32 tag, const guint8
       serval_member_set_addresses (m->member, addresses);
     }
   g_hash_table_insert (s->vlans, GUINT_TO_POINTER (tag), m);
+  serval_server_lan_joined (s, m);
   /* (The pin forgot where its MAC was learned: on another node's
    * trunk before it failed over here, say.) */
   broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_JOINED);
@@ -344,6 +345,7 @@ same_addresses (ServalMember *member, const char *const *addresses)
 void
 serval_session_handle_update (Session *s, const ServalRequest *req)
 {
+  g_auto (GStrv) before = NULL;
   Membership *m;
 
   if (!serval_session_check_strings (s, req) || (m = joined_membership (s, req)) == NULL)
@@ -360,7 +362,9 @@ serval_session_handle_update (Session *s, const ServalRequest *req)
                                   "this one was not passed on; send the latest again in a second");
       return;
     }
+  before = g_strdupv ((char **) serval_member_get_addresses (m->member));
   serval_member_set_addresses (m->member, (const char *const *) req->addresses);
+  serval_server_lan_addresses_changed (s, m, (const char *const *) before);
   broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_UPDATED);
   serval_server_cluster_publish (s->server, m->tag, m->name, m->member);
   serval_session_reply_ok (s, req->id);
@@ -423,60 +427,4 @@ serval_session_handle_list_members (Session *s, const ServalRequest *req)
     }
   members = vlan_members (server, tag);
   serval_session_reply (s, serval_response_build_members (req->id, members));
-}
-
-/* --- configuration --------------------------------------------------------- */
-
-void
-serval_server_vlan_config_changed (ServalServer *server, const char *vlan)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ServalVlan) v = serval_store_vlan_get (server->store, vlan, &error);
-
-  if (v == NULL)
-    {
-      g_message ("VLAN “%s” changed, and is gone: %s", vlan, error->message);
-      return;
-    }
-  g_message ("VLAN “%s” changed: subnet %s, IPv6 prefix %s, %u rule%s", vlan,
-             v->subnet != NULL ? v->subnet : "none", v->prefix6 != NULL ? v->prefix6 : "none", v->rules->len,
-             v->rules->len == 1 ? "" : "s");
-}
-
-void
-serval_server_user_config_changed (ServalServer *server, const char *user)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) users = serval_store_user_list (server->store, &error);
-
-  for (guint i = 0; users != NULL && i < users->len; i++)
-    {
-      ServalUser *u = users->pdata[i];
-
-      if (g_strcmp0 (u->name, user) == 0)
-        {
-          g_message ("User “%s”: bridge right %s", user, u->bridge ? "given" : "taken away");
-          return;
-        }
-    }
-  g_message ("User “%s” changed, and is gone", user);
-}
-
-static void
-store_vlan_changed_cb (ServalStore *store, const char *vlan, guint tag, gpointer data)
-{
-  serval_server_vlan_config_changed (data, vlan);
-}
-
-static void
-store_user_changed_cb (ServalStore *store, const char *user, gpointer data)
-{
-  serval_server_user_config_changed (data, user);
-}
-
-void
-serval_server_watch_vlan_config (ServalServer *server)
-{
-  g_signal_connect (server->store, "vlan-changed", G_CALLBACK (store_vlan_changed_cb), server);
-  g_signal_connect (server->store, "user-changed", G_CALLBACK (store_user_changed_cb), server);
 }

@@ -40,6 +40,8 @@ serval_server_config_init (ServalServerConfig *config)
   config->token_lifetime = SERVAL_TOKEN_DEFAULT_LIFETIME;
   config->token_max_age = SERVAL_TOKEN_DEFAULT_MAX_AGE;
   serval_switch_limits_init (&config->limits);
+  /* A member sends from the MAC it joined with, unless its user may bridge. */
+  config->limits.pinned_mac_only = TRUE;
 }
 
 void
@@ -136,6 +138,7 @@ serval_server_new (const ServalServerConfig *config, GError **error)
                config->data_dir, server->fingerprint);
 
   server->sw = serval_switch_new (&config->limits);
+  serval_server_lan_start (server);
   return g_steal_pointer (&server);
 }
 
@@ -169,6 +172,7 @@ serval_server_free (ServalServer *server)
         }
     }
   serval_server_cluster_stop (server);
+  serval_server_lan_stop (server);
   g_clear_pointer (&server->sessions, g_hash_table_unref);
   g_clear_pointer (&server->handshaking, g_hash_table_unref);
   g_clear_pointer (&server->unauthenticated, g_hash_table_unref);

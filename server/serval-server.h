@@ -97,6 +97,9 @@ void serval_server_shutdown (ServalServer *server, GSourceFunc done, gpointer da
 ServalStore *serval_server_get_store (ServalServer *server);
 ServalSwitch *serval_server_get_switch (ServalServer *server);
 void serval_server_get_stats (ServalServer *server, ServalServerStats *stats);
+/* Appends the managed VLANs' counters to /metrics' text: ARP requests and
+ * neighbor solicitations answered or flooded, DHCP messages, each rule's hits. */
+void serval_server_lan_metrics (ServalServer *server, GString *s);
 /* The links to other nodes (ServalNodeLinkStats, sorted by name; empty without a cluster). */
 GPtrArray *serval_server_get_node_links (ServalServer *server);
 /* "none" (no cluster), "starting", "ok", "no-quorum" or "cut-off": the cluster store as this node sees it. */

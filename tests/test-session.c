@@ -281,8 +281,15 @@ static ServalClientVlan *
 client_join (Fixture *f, ServalClient *client, const char *vlan, FrameLog *log, GError **error)
 {
   Result r = { 0 };
+  /* The MAC send_frame() sends from: 02:00:00:00:00:01 for alice, 2 for bob,
+   * 3 for carol, 4 for anyone else (the server takes frames only from the
+   * MAC a member joined with). */
+  const char *user = serval_client_get_user (client);
+  guint8 mac[6] = { 0x02, 0, 0, 0, 0, g_str_equal (user, "alice") ? 1 : g_str_equal (user, "bob") ? 2 :
+                                                                    g_str_equal (user, "carol")   ? 3 :
+                                                                                                    4 };
 
-  serval_client_join_async (client, vlan, NULL, frame_cb, log, NULL, join_cb, &r);
+  serval_client_join_frames_async (client, vlan, mac, frame_cb, log, NULL, join_cb, &r);
   WAIT_UNTIL (f, r.done);
   if (r.error != NULL)
     g_propagate_error (error, r.error);

@@ -441,8 +441,8 @@ retry_cb (gpointer user_data)
 
   g_clear_pointer (&sim->retry, g_source_unref);
   if (serval_client_get_state (sim->client) == SERVAL_CLIENT_STATE_ONLINE)
-    serval_client_join_async (sim->client, sim_vlan_name (sim, buf, sizeof buf), NULL, frame_cb, sim,
-                              NULL, joined_cb, sim);
+    serval_client_join_frames_async (sim->client, sim_vlan_name (sim, buf, sizeof buf), sim->mac, frame_cb, sim,
+                                     NULL, joined_cb, sim);
   else
     serval_client_connect_async (sim->client, NULL, connected_cb, sim);
   return G_SOURCE_REMOVE;
@@ -518,8 +518,8 @@ connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       sim_finished (sim);
       return;
     }
-  serval_client_join_async (sim->client, sim_vlan_name (sim, buf, sizeof buf), NULL, frame_cb, sim,
-                            NULL, joined_cb, sim);
+  serval_client_join_frames_async (sim->client, sim_vlan_name (sim, buf, sizeof buf), sim->mac, frame_cb, sim,
+                                   NULL, joined_cb, sim);
 }
 
 static void
@@ -1289,8 +1289,8 @@ churn_join (Sim *sim)
 {
   char buf[128];
 
-  serval_client_join_async (sim->client, churn_vlan (sim, buf, sizeof buf), NULL, frame_cb, sim, NULL,
-                            churn_joined_cb, sim);
+  serval_client_join_frames_async (sim->client, churn_vlan (sim, buf, sizeof buf), sim->mac, frame_cb, sim, NULL,
+                                   churn_joined_cb, sim);
 }
 
 static void

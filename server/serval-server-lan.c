@@ -1,0 +1,461 @@
+/* serval-server-lan.c: a VLAN as a managed office switch (issue 14), from
+ * the store into the switch.
+ *
+ * A VLAN's rules become the switch's compiled list for it (serval-acl.h);
+ * its subnet makes the switch hand DHCP client messages to dhcp_cb() here,
+ * which leases from the store (stable per user and MAC) and answers from
+ * the subnet's first host address, with no router and no DNS; its IPv6
+ * prefix is announced in router advertisements to every member, on its
+ * join and every RA_INTERVAL seconds. The addresses members hold (leased,
+ * or announced first) are claimed in the switch, which then answers ARP and
+ * neighbor solicitations for them and drops frames of other members that
+ * use them. A user's bridge right lets its ports send from other MACs than
+ * the one they joined with (a LAN bridged in).
+ *
+ * Changes reach the switch at once: an administrator's through
+ * serval_server_vlan_config_changed(), another node's or an offline
+ * command's through the store's signals.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "serval-server-private.h"
+
+#include "serval-acl.h"
+#include "serval-dhcp.h"
+#include "serval-neigh.h"
+
+/* A DHCP lease's time: clients renew at half of it, so a member that went
+ * away without a release holds its address an hour at most, as a client;
+ * the store keeps it for that user and MAC anyway. */
+#define LEASE_SECONDS 3600
+#define RA_INTERVAL   60
+#define RA_LIFETIME   (30 * 60)
+
+typedef struct
+{
+  guint8 prefix[16];
+  guint len;
+} Prefix6;
+
+/* --- configuration ---------------------------------------------------------- */
+
+static gboolean
+parse_cidr (const char *cidr, guint family, guint8 *out, guint *len)
+{
+  g_autoptr(GInetAddressMask) mask = cidr ? g_inet_address_mask_new_from_string (cidr, NULL) : NULL;
+  GInetAddress *addr;
+
+  if (mask == NULL)
+    return FALSE;
+  addr = g_inet_address_mask_get_address (mask);
+  if (g_inet_address_get_native_size (addr) != (family == 4 ? 4 : 16))
+    return FALSE;
+  memcpy (out, g_inet_address_to_bytes (addr), family == 4 ? 4 : 16);
+  *len = g_inet_address_mask_get_length (mask);
+  return TRUE;
+}
+
+/* An address without its length ("10.77.0.5" of "10.77.0.5/24"): 4 or 6,
+ * or 0 if it is none. */
+static guint
+parse_address (const char *text, guint8 out[16])
+{
+  g_autofree char *host = g_strndup (text, strcspn (text, "/%"));
+  g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (host);
+
+  if (addr == NULL)
+    return 0;
+  memcpy (out, g_inet_address_to_bytes (addr), g_inet_address_get_native_size (addr));
+  return g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV4 ? 4 : 6;
+}
+
+static void send_router_advert (ServalServer *server, guint32 tag, ServalSwitchPort *only);
+
+static void
+apply_vlan (ServalServer *server, const ServalVlan *v)
+{
+  ServalSwitchDhcpConfig dhcp = { 0 };
+  guint8 net[16];
+  guint len;
+
+  serval_switch_vlan_set_acl (server->sw, v->id, v->rules->len > 0 ? serval_acl_new (v->rules) : NULL);
+  if (parse_cidr (v->subnet, 4, net, &len))
+    {
+      memcpy (dhcp.server_ip, net, 4);
+      dhcp.server_ip[3] |= 1; /* the first host address: the server's */
+      dhcp.prefix_len = len;
+      serval_switch_dhcp_mac (v->id, dhcp.server_mac);
+      serval_switch_vlan_set_dhcp (server->sw, v->id, &dhcp);
+    }
+  else
+    serval_switch_vlan_set_dhcp (server->sw, v->id, NULL);
+  if (server->lan_prefix6 == NULL)
+    ;
+  else if (parse_cidr (v->prefix6, 6, net, &len))
+    {
+      Prefix6 *p = g_new0 (Prefix6, 1);
+
+      memcpy (p->prefix, net, 16);
+      p->len = len;
+      g_hash_table_replace (server->lan_prefix6, GUINT_TO_POINTER (v->id), p);
+      send_router_advert (server, v->id, NULL);
+    }
+  else
+    g_hash_table_remove (server->lan_prefix6, GUINT_TO_POINTER (v->id));
+}
+
+void
+serval_server_vlan_config_changed (ServalServer *server, const char *vlan)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalVlan) v = serval_store_vlan_get (server->store, vlan, &error);
+
+  if (v == NULL)
+    {
+      g_message ("VLAN “%s” changed, and is gone: %s", vlan, error->message);
+      return;
+    }
+  apply_vlan (server, v);
+  g_message ("VLAN “%s” changed: subnet %s, IPv6 prefix %s, %u rule%s", vlan,
+             v->subnet != NULL ? v->subnet : "none", v->prefix6 != NULL ? v->prefix6 : "none", v->rules->len,
+             v->rules->len == 1 ? "" : "s");
+}
+
+void
+serval_server_user_config_changed (ServalServer *server, const char *user)
+{
+  gboolean bridge = serval_store_user_has_bridge (server->store, user);
+  GHashTableIter iter;
+  gpointer key;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, server->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Session *s = key;
+
+      if (s->port != NULL && s->node == NULL && g_strcmp0 (s->user, user) == 0)
+        {
+          serval_switch_port_set_bridge (s->port, bridge);
+          n++;
+        }
+    }
+  g_message ("User “%s”: bridge right %s (%u session%s)", user, bridge ? "given" : "taken away", n,
+             n == 1 ? "" : "s");
+}
+
+static void
+store_vlan_changed_cb (ServalStore *store, const char *vlan, guint tag, gpointer data)
+{
+  serval_server_vlan_config_changed (data, vlan);
+}
+
+static void
+store_user_changed_cb (ServalStore *store, const char *user, gpointer data)
+{
+  serval_server_user_config_changed (data, user);
+}
+
+/* --- members ---------------------------------------------------------------- */
+
+void
+serval_server_lan_port_added (Session *s)
+{
+  serval_switch_port_set_bridge (s->port, serval_store_user_has_bridge (s->server->store, s->user));
+}
+
+static void
+claim (Session *s, Membership *m, const char *text)
+{
+  guint8 addr[16];
+  guint family = parse_address (text, addr);
+
+  if (family != 0 &&
+      !serval_switch_vlan_claim_address (s->server->sw, m->tag, s->port, family, addr,
+                                         serval_member_get_mac_bytes (m->member)))
+    g_debug ("%s@%s: %s in VLAN “%s” is another member's (or one too many): not protected for it", s->user,
+             s->host, text, m->name);
+}
+
+void
+serval_server_lan_joined (Session *s, Membership *m)
+{
+  if (m->address != NULL)
+    claim (s, m, m->address);
+  if (s->server->lan_prefix6 != NULL && g_hash_table_contains (s->server->lan_prefix6, GUINT_TO_POINTER (m->tag)))
+    send_router_advert (s->server, m->tag, s->port);
+}
+
+void
+serval_server_lan_addresses_changed (Session *s, Membership *m, const char *const *before)
+{
+  const char *const *now = serval_member_get_addresses (m->member);
+
+  for (guint i = 0; before != NULL && before[i] != NULL; i++)
+    {
+      guint8 addr[16];
+      guint family = parse_address (before[i], addr);
+      g_autofree char *leased = m->address ? g_strndup (m->address, strcspn (m->address, "/")) : NULL;
+
+      if (family != 0 && (now == NULL || !g_strv_contains (now, before[i])) && g_strcmp0 (leased, before[i]) != 0)
+        serval_switch_vlan_release_address (s->server->sw, m->tag, s->port, family, addr);
+    }
+  for (guint i = 0; now != NULL && now[i] != NULL; i++)
+    claim (s, m, now[i]);
+}
+
+/* --- router advertisements ------------------------------------------------- */
+
+static void
+send_router_advert (ServalServer *server, guint32 tag, ServalSwitchPort *only)
+{
+  Prefix6 *p = server->lan_prefix6 ? g_hash_table_lookup (server->lan_prefix6, GUINT_TO_POINTER (tag)) : NULL;
+  guint8 mac[6], src[16], ra[SERVAL_NEIGH_RA_LEN];
+  ServalFrame frame = { .data = ra, .vlan = tag };
+  ServalSwitchPort *const *ports;
+  guint n;
+
+  if (p == NULL)
+    return;
+  serval_switch_dhcp_mac (tag, mac);
+  serval_neigh_link_local (mac, src);
+  frame.len = serval_neigh_build_router_advert (ra, mac, src, p->prefix, p->len, RA_LIFETIME, RA_LIFETIME / 2);
+  if (only != NULL)
+    {
+      serval_switch_port_send (server->sw, only, &frame);
+      return;
+    }
+  ports = serval_switch_vlan_get_ports (server->sw, tag, &n);
+  for (guint i = 0; i < n; i++)
+    if (!serval_switch_port_get_trunk (ports[i]))
+      serval_switch_port_send (server->sw, ports[i], &frame);
+}
+
+static gboolean
+router_advert_cb (gpointer data)
+{
+  ServalServer *server = data;
+  GHashTableIter iter;
+  gpointer tag;
+
+  g_hash_table_iter_init (&iter, server->lan_prefix6);
+  while (g_hash_table_iter_next (&iter, &tag, NULL))
+    send_router_advert (server, GPOINTER_TO_UINT (tag), NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- DHCP -------------------------------------------------------------------- */
+
+typedef struct
+{
+  Session *s;
+  ServalSwitchPort *port;
+  guint32 tag;
+  char *vlan;
+  ServalDhcpMessage msg;
+} DhcpJob;
+
+static void
+dhcp_job_free (DhcpJob *job)
+{
+  serval_session_unref (job->s);
+  g_free (job->vlan);
+  g_free (job);
+}
+
+static void
+dhcp_send (DhcpJob *job, ServalDhcpType type, const guint8 yiaddr[4], guint prefix_len)
+{
+  ServalServer *server = job->s->server;
+  ServalDhcpReply reply = { .type = type, .prefix_len = prefix_len, .lease_seconds = LEASE_SECONDS };
+  g_autoptr(GBytes) bytes = NULL;
+  ServalFrame frame = { .vlan = job->tag };
+  guint8 net[16];
+  guint len;
+  g_autoptr(ServalVlan) v = serval_store_vlan_get (server->store, job->vlan, NULL);
+
+  if (v == NULL || !parse_cidr (v->subnet, 4, net, &len))
+    return; /* the subnet went meanwhile */
+  memcpy (reply.server_ip, net, 4);
+  reply.server_ip[3] |= 1;
+  if (reply.prefix_len == 0)
+    reply.prefix_len = len;
+  serval_switch_dhcp_mac (job->tag, reply.server_mac);
+  if (yiaddr != NULL)
+    memcpy (reply.yiaddr, yiaddr, 4);
+  bytes = serval_dhcp_build_reply (&job->msg, &reply);
+  if (bytes == NULL)
+    return;
+  frame.data = g_bytes_get_data (bytes, &frame.len);
+  serval_switch_port_send (server->sw, job->port, &frame);
+}
+
+/* Whether @job's session still has its port in the VLAN. */
+static gboolean
+dhcp_job_current (DhcpJob *job)
+{
+  return !job->s->closed && job->s->port == job->port && serval_switch_port_is_member (job->port, job->tag);
+}
+
+static void
+dhcp_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  DhcpJob *job = user_data;
+  Session *s = job->s;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalLease) lease = serval_store_lease_finish (SERVAL_STORE (source), result, &error);
+  g_autofree char *mac = serval_mac_to_string (job->msg.chaddr);
+  const guint8 *asked = job->msg.has_requested_ip ? job->msg.requested_ip : job->msg.ciaddr;
+  guint8 addr[16];
+
+  if (!dhcp_job_current (job))
+    ;
+  else if (lease == NULL)
+    {
+      g_message ("DHCP in VLAN “%s” for %s (%s@%s): no address: %s", job->vlan, mac, s->user, s->host,
+                 error->message);
+      if (job->msg.type == SERVAL_DHCP_REQUEST)
+        dhcp_send (job, SERVAL_DHCP_NAK, NULL, 0);
+    }
+  else if (parse_address (lease->address, addr) != 4)
+    g_warning ("The store leased “%s”, which is no IPv4 address", lease->address);
+  else if (job->msg.type == SERVAL_DHCP_DISCOVER)
+    dhcp_send (job, SERVAL_DHCP_OFFER, addr, 0);
+  else if (memcmp (asked, addr, 4) != 0 && memcmp (asked, "\0\0\0\0", 4) != 0)
+    {
+      g_message ("DHCP in VLAN “%s”: %s asked for an address that is not its lease %s: NAK", job->vlan, mac,
+                 lease->address);
+      dhcp_send (job, SERVAL_DHCP_NAK, NULL, 0);
+    }
+  else
+    {
+      dhcp_send (job, SERVAL_DHCP_ACK, addr, 0);
+      if (!serval_switch_vlan_claim_address (s->server->sw, job->tag, job->port, 4, addr, job->msg.chaddr))
+        g_message ("DHCP in VLAN “%s”: %s for %s is claimed by another member", job->vlan, lease->address, mac);
+      g_message ("DHCP in VLAN “%s”: %s for %s (%s@%s)", job->vlan, lease->address, mac, s->user, s->host);
+    }
+  dhcp_job_free (job);
+}
+
+static void
+dhcp_cb (ServalSwitchPort *port, guint32 tag, const ServalDhcpMessage *msg, gpointer user_data)
+{
+  ServalServer *server = user_data;
+  Session *s = serval_switch_port_get_user_data (port);
+  Membership *m = g_hash_table_lookup (s->vlans, GUINT_TO_POINTER (tag));
+  DhcpJob *job;
+
+  if (m == NULL || s->closed)
+    return;
+  /* A member leases for its own MAC; for others only with the bridge right
+   * (the hosts of a LAN it bridges in). */
+  if (memcmp (msg->chaddr, serval_member_get_mac_bytes (m->member), 6) != 0 &&
+      !serval_store_user_has_bridge (server->store, s->user))
+    {
+      g_autofree char *mac = serval_mac_to_string (msg->chaddr);
+
+      g_debug ("DHCP from %s@%s for %s, not its MAC, without the bridge right: ignored", s->user, s->host, mac);
+      return;
+    }
+  if (msg->type == SERVAL_DHCP_RELEASE)
+    {
+      guint8 addr[4];
+
+      memcpy (addr, msg->ciaddr, 4);
+      serval_switch_vlan_release_address (server->sw, tag, port, 4, addr);
+      serval_store_lease_release_async (server->store, m->name, s->user, msg->chaddr, NULL, NULL, NULL);
+      return;
+    }
+  if (msg->type != SERVAL_DHCP_DISCOVER && msg->type != SERVAL_DHCP_REQUEST)
+    return; /* DECLINE, INFORM: nothing to hand out */
+  job = g_new0 (DhcpJob, 1);
+  job->s = serval_session_ref (s);
+  job->port = port;
+  job->tag = tag;
+  job->vlan = g_strdup (m->name);
+  job->msg = *msg;
+  serval_store_lease_async (server->store, m->name, s->user, msg->chaddr, server->cancellable, dhcp_leased_cb, job);
+}
+
+/* --- start, stop, metrics --------------------------------------------------- */
+
+void
+serval_server_lan_start (ServalServer *server)
+{
+  g_autoptr(GPtrArray) vlans = serval_store_vlan_list (server->store, NULL);
+
+  server->lan_prefix6 = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  serval_switch_set_dhcp_func (server->sw, dhcp_cb, server);
+  for (guint i = 0; vlans != NULL && i < vlans->len; i++)
+    {
+      g_autoptr(ServalVlan) v = serval_store_vlan_get (server->store, ((ServalVlan *) vlans->pdata[i])->name, NULL);
+
+      if (v != NULL)
+        apply_vlan (server, v);
+    }
+  g_signal_connect (server->store, "vlan-changed", G_CALLBACK (store_vlan_changed_cb), server);
+  g_signal_connect (server->store, "user-changed", G_CALLBACK (store_user_changed_cb), server);
+  server->lan_ra_source = g_timeout_source_new_seconds (RA_INTERVAL);
+  g_source_set_callback (server->lan_ra_source, router_advert_cb, server, NULL);
+  g_source_attach (server->lan_ra_source, g_main_context_get_thread_default ());
+}
+
+void
+serval_server_lan_stop (ServalServer *server)
+{
+  if (server->lan_ra_source != NULL)
+    g_source_destroy (server->lan_ra_source);
+  g_clear_pointer (&server->lan_ra_source, g_source_unref);
+  g_clear_pointer (&server->lan_prefix6, g_hash_table_unref);
+  if (server->store != NULL)
+    g_signal_handlers_disconnect_by_data (server->store, server);
+}
+
+/* A VLAN's rules and their hits, for /metrics. */
+static void
+metrics_rules (ServalServer *server, GString *s)
+{
+  g_autoptr(GPtrArray) vlans = serval_store_vlan_list (server->store, NULL);
+
+  g_string_append (s, "# HELP serval_rule_hits_total Frames a VLAN's rule decided, by VLAN and rule number.\n"
+                      "# TYPE serval_rule_hits_total counter\n");
+  for (guint i = 0; vlans != NULL && i < vlans->len; i++)
+    {
+      ServalVlan *v = vlans->pdata[i];
+      ServalAcl *acl = serval_switch_vlan_get_acl (server->sw, v->id);
+
+      for (guint r = 0; acl != NULL && r < serval_acl_n_rules (acl); r++)
+        {
+          g_autofree char *text = serval_rule_to_string (serval_acl_get_rule (acl, r));
+
+          g_string_append_printf (s, "serval_rule_hits_total{vlan=\"%s\",rule=\"%u\",text=\"%s\"} %lu\n", v->name,
+                                  r + 1, text, (unsigned long) serval_acl_get_hits (acl, r));
+        }
+    }
+}
+
+void
+serval_server_lan_metrics (ServalServer *server, GString *s)
+{
+  const ServalSwitchStats *st = serval_switch_get_stats (server->sw);
+
+  g_string_append_printf (s,
+                          "# HELP serval_arp_requests_total ARP requests: answered by the server's switch for a "
+                          "known address, or flooded to the VLAN.\n"
+                          "# TYPE serval_arp_requests_total counter\n"
+                          "serval_arp_requests_total{result=\"answered\"} %lu\n"
+                          "serval_arp_requests_total{result=\"flooded\"} %lu\n"
+                          "# HELP serval_nd_solicitations_total IPv6 neighbor solicitations: answered or flooded.\n"
+                          "# TYPE serval_nd_solicitations_total counter\n"
+                          "serval_nd_solicitations_total{result=\"answered\"} %lu\n"
+                          "serval_nd_solicitations_total{result=\"flooded\"} %lu\n"
+                          "# HELP serval_dhcp_messages_total DHCP client messages the server's switch took.\n"
+                          "# TYPE serval_dhcp_messages_total counter\n"
+                          "serval_dhcp_messages_total %lu\n",
+                          (unsigned long) st->arp_answered, (unsigned long) st->arp_flooded,
+                          (unsigned long) st->nd_answered, (unsigned long) st->nd_flooded,
+                          (unsigned long) st->dropped[SERVAL_SWITCH_CONSUMED]);
+  metrics_rules (server, s);
+}
