@@ -179,13 +179,57 @@ claim (Session *s, Membership *m, const char *text)
              s->host, text, m->name);
 }
 
+/* A new member's first router advertisements, as RFC 4861 has a router send
+ * its first few sooner than the rest: one and four seconds after the join,
+ * once the answer to the join and the member's device are there. */
+typedef struct
+{
+  Session *s;
+  guint32 tag;
+} FirstAdvert;
+
+static gboolean
+first_advert_cb (gpointer data)
+{
+  FirstAdvert *fa = data;
+  Session *s = fa->s;
+
+  if (!s->closed && s->port != NULL && serval_switch_port_is_member (s->port, fa->tag))
+    send_router_advert (s->server, fa->tag, s->port);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+first_advert_free (gpointer data)
+{
+  FirstAdvert *fa = data;
+
+  serval_session_unref (fa->s);
+  g_free (fa);
+}
+
+static void
+first_advert_in (Session *s, guint32 tag, guint seconds)
+{
+  FirstAdvert *fa = g_new0 (FirstAdvert, 1);
+  GSource *source = g_timeout_source_new_seconds (seconds);
+
+  fa->s = serval_session_ref (s);
+  fa->tag = tag;
+  g_source_set_callback (source, first_advert_cb, fa, first_advert_free);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+}
+
 void
 serval_server_lan_joined (Session *s, Membership *m)
 {
   if (m->address != NULL)
     claim (s, m, m->address);
-  if (s->server->lan_prefix6 != NULL && g_hash_table_contains (s->server->lan_prefix6, GUINT_TO_POINTER (m->tag)))
-    send_router_advert (s->server, m->tag, s->port);
+  if (s->server->lan_prefix6 == NULL || !g_hash_table_contains (s->server->lan_prefix6, GUINT_TO_POINTER (m->tag)))
+    return;
+  first_advert_in (s, m->tag, 1);
+  first_advert_in (s, m->tag, 4);
 }
 
 void
@@ -419,7 +463,7 @@ metrics_rules (ServalServer *server, GString *s)
 {
   g_autoptr(GPtrArray) vlans = serval_store_vlan_list (server->store, NULL);
 
-  g_string_append (s, "# HELP serval_rule_hits_total Frames a VLAN's rule decided, by VLAN and rule number.\n"
+  g_string_append (s, "# HELP serval_rule_hits_total Frames each rule of a VLAN decided, by VLAN and rule number.\n"
                       "# TYPE serval_rule_hits_total counter\n");
   for (guint i = 0; vlans != NULL && i < vlans->len; i++)
     {
@@ -442,8 +486,8 @@ serval_server_lan_metrics (ServalServer *server, GString *s)
   const ServalSwitchStats *st = serval_switch_get_stats (server->sw);
 
   g_string_append_printf (s,
-                          "# HELP serval_arp_requests_total ARP requests: answered by the server's switch for a "
-                          "known address, or flooded to the VLAN.\n"
+                          "# HELP serval_arp_requests_total ARP requests: answered by the server for a known "
+                          "address, or flooded to the VLAN.\n"
                           "# TYPE serval_arp_requests_total counter\n"
                           "serval_arp_requests_total{result=\"answered\"} %lu\n"
                           "serval_arp_requests_total{result=\"flooded\"} %lu\n"
@@ -451,7 +495,7 @@ serval_server_lan_metrics (ServalServer *server, GString *s)
                           "# TYPE serval_nd_solicitations_total counter\n"
                           "serval_nd_solicitations_total{result=\"answered\"} %lu\n"
                           "serval_nd_solicitations_total{result=\"flooded\"} %lu\n"
-                          "# HELP serval_dhcp_messages_total DHCP client messages the server's switch took.\n"
+                          "# HELP serval_dhcp_messages_total DHCP client messages the server took and answered.\n"
                           "# TYPE serval_dhcp_messages_total counter\n"
                           "serval_dhcp_messages_total %lu\n",
                           (unsigned long) st->arp_answered, (unsigned long) st->arp_flooded,

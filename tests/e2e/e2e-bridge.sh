@@ -4,8 +4,9 @@
 # servalctl makes the bridge svbr-lan0 holding lan0 and its TAP device, and the LAN host
 # then reaches alice, a member elsewhere, through the server; a bridge to an interface
 # that is not there fails and names it. The server's clients reach only the server.
-# (When the server's anti-spoofing lands, bob needs the bridge right:
-# "serval-server user grant bob --bridge".)
+# The LAN host's frames come from its own MAC, not the one bob joined with: the server
+# forwards them only once bob's user has the bridge right, which an administrator gives
+# while bob is connected.
 # Output is TAP; the logs stay in $E2E_OUT (default: a new folder under /tmp).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,12 +30,14 @@ in_ns "$LAN" ip link set eth0 up
 in_ns "$LAN" sysctl -qw net.ipv6.conf.all.accept_dad=0
 
 add_users "$data" "$out" alice bob carol
+echo "pw-root-$$" >"$out/root.pw"
+"$SERVER" --data-dir "$data" user add root --admin <"$out/root.pw" >/dev/null || bail "cannot add the administrator"
 "$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
 for u in alice bob carol; do
   "$SERVER" --data-dir "$data" user grant "$u" red >/dev/null || bail "cannot grant red to $u"
 done
 FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
-bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465
+bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 --http 127.0.0.1:9467
 wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.232.1.1/7465" || bail "serval-server did not start: $(tail -5 "$out/server.log")"
 
 # up NS USER N [ARGS...]: servalctl up in NS, to the server at 10.232.N.1; log in $out/USER.log
@@ -59,6 +62,16 @@ check "svbr-lan0 is a bridge, and up" bash -c "ip netns exec $C2 ip -d link show
   ip netns exec $C2 ip link show svbr-lan0 | grep -q ',UP'"
 check "sv-red's master is svbr-lan0" bash -c "ip netns exec $C2 ip link show sv-red | grep -q 'master svbr-lan0'"
 check "lan0's master is svbr-lan0" bash -c "ip netns exec $C2 ip link show lan0 | grep -q 'master svbr-lan0'"
+spoofed() {
+  in_ns "$SRV" curl -s http://127.0.0.1:9467/metrics |
+    awk '$1 == "serval_frames_dropped_total{reason=\"spoofed_mac\"}" { print $2 }'
+}
+check "without the bridge right, the LAN host does not reach alice" \
+  bash -c "! ip netns exec $LAN ping -c 2 -i 0.3 -W 1 10.50.0.1"
+check "the server dropped its frames as spoofed_mac" test "$(spoofed)" -ge 1
+check "an administrator gives bob the bridge right while he is connected" \
+  ip netns exec "$C1" "$CTL" --server 10.232.1.1:7465 --user root --password-file "$out/root.pw" \
+  --fingerprint "$FP" user grant bob --bridge
 check "the LAN host reaches alice through bob's bridge and the server" \
   wait_for 10 in_ns "$LAN" ping -c 1 -W 1 10.50.0.1
 check "alice reaches the LAN host" in_ns "$C1" ping -c 3 -i 0.2 -W 2 10.50.0.3
