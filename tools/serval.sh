@@ -65,10 +65,12 @@ cmd_run() {
     pw=$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16)
     echo "$pw" | "$server" --data-dir "$data" user add admin --admin >/dev/null
     "$server" --data-dir "$data" vlan add lan >/dev/null
+    # Addresses handed out by the server: machines that join need no ip command.
+    "$server" --data-dir "$data" vlan set lan --subnet 10.99.0.0/24 --prefix6 fd00:99::/64 >/dev/null
     "$server" --data-dir "$data" user grant admin lan >/dev/null
     umask 077
     echo "$pw" > "$data/admin-password"
-    say "Made a first account: user admin, password in $data/admin-password, VLAN lan"
+    say "Made a first account: user admin, password in $data/admin-password, VLAN lan (10.99.0.0/24)"
   fi
   local fp
   fp=$("$server" --data-dir "$data" fingerprint)
