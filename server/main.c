@@ -90,11 +90,8 @@ static const char summary[] =
     "With --etcd, every server on the same etcd sees them at once and acts on\n"
     "them as on its own.";
 
-static int
-fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static int
-fail (const char *format, ...)
+int
+serval_offline_fail (const char *format, ...)
 {
   va_list ap;
 
@@ -302,17 +299,17 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
   int status = 0;
 
   if (config->data_dir != NULL && config->etcd == NULL && g_mkdir_with_parents (config->data_dir, 0700) != 0)
-    return fail ("Cannot create the data directory %s: %s", config->data_dir, g_strerror (errno));
+    return serval_offline_fail ("Cannot create the data directory %s: %s", config->data_dir, g_strerror (errno));
   store = serval_server_open_store (config, &error);
   if (store == NULL)
-    return fail ("%s", error->message);
+    return serval_offline_fail ("%s", error->message);
 
-#define NEED(n)                                                                                                                \
-  if (argc != (n))                                                                                                             \
-    {                                                                                                                          \
-      status = fail ("Usage: serval-server --data-dir DIR %s %s%s", what, verb, (n) == 5 ? " NAME VLAN" : (n) == 4 ? " NAME" : \
-                                                                                                                     "");      \
-      goto out;                                                                                                                \
+#define NEED(n)                                                                                                                               \
+  if (argc != (n))                                                                                                                            \
+    {                                                                                                                                         \
+      status = serval_offline_fail ("Usage: serval-server --data-dir DIR %s %s%s", what, verb, (n) == 5 ? " NAME VLAN" : (n) == 4 ? " NAME" : \
+                                                                                                                                    "");      \
+      goto out;                                                                                                                               \
     }
   if ((status = serval_offline_net_run (store, argc, argv)) >= 0)
     goto out;
@@ -374,11 +371,11 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
         printf ("Deleted VLAN %s\n", argv[3]);
     }
   else
-    status = fail ("Unknown command “%s %s”: see serval-server --help", what, verb);
+    status = serval_offline_fail ("Unknown command “%s %s”: see serval-server --help", what, verb);
 #undef NEED
 
   if (!ok)
-    status = fail ("%s", error->message);
+    status = serval_offline_fail ("%s", error->message);
 out:
   g_object_unref (store);
   return status;
@@ -467,7 +464,7 @@ main (int argc, char **argv)
   serval_offline_net_add_options (ctx);
   g_option_context_set_description (ctx, summary);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return fail ("%s (see serval-server --help)", error->message);
+    return serval_offline_fail ("%s (see serval-server --help)", error->message);
   if (opt_version)
     {
       printf ("serval-server %s\n", PACKAGE_VERSION);
@@ -478,14 +475,14 @@ main (int argc, char **argv)
   if (!load_config (&config, &error))
     {
       serval_server_config_clear (&config);
-      return fail ("%s", error->message);
+      return serval_offline_fail ("%s", error->message);
     }
 
   if (config.data_dir == NULL && (argc < 2 || g_str_equal (argv[1], "fingerprint")))
     {
       serval_server_config_clear (&config);
-      return fail ("Say where the certificate and key live with --data-dir DIR (for example /var/lib/serval): "
-                   "with --etcd the data dir holds nothing else");
+      return serval_offline_fail ("Say where the certificate and key live with --data-dir DIR (for example /var/lib/serval): "
+                                  "with --etcd the data dir holds nothing else");
     }
   if (argc >= 2 && g_str_equal (argv[1], "fingerprint"))
     {
@@ -495,11 +492,11 @@ main (int argc, char **argv)
       gboolean created = FALSE;
 
       if (g_mkdir_with_parents (config.data_dir, 0700) != 0)
-        return fail ("Cannot create the data directory %s: %s", config.data_dir, g_strerror (errno));
+        return serval_offline_fail ("Cannot create the data directory %s: %s", config.data_dir, g_strerror (errno));
       if (!serval_cert_ensure (config.data_dir, config.node ? config.node : g_get_host_name (),
                                &cert_path, &key_path, &created, &error) ||
           (tls = serval_tls_server_new (cert_path, key_path, NULL, &error)) == NULL)
-        return fail ("%s", error->message);
+        return serval_offline_fail ("%s", error->message);
       if (created)
         g_printerr ("serval-server: NEW IDENTITY: there was no certificate or key in %s, so a new "
                     "self-signed certificate was made\n",
@@ -525,14 +522,14 @@ main (int argc, char **argv)
   server = serval_server_new (&config, &error);
   serval_server_config_clear (&config);
   if (server == NULL || !serval_server_start (server, &error))
-    return fail ("%s", error->message);
+    return serval_offline_fail ("%s", error->message);
   if (serval_store_user_count (serval_server_get_store (server)) == 0)
     g_message ("There are no users yet: add one with "
                "“serval-server --data-dir %s%s%s user add NAME --admin”",
                opt_data_dir,
                opt_etcd ? " --etcd " : "", opt_etcd ? opt_etcd : "");
   if (opt_http != NULL && (http = serval_http_start (server, opt_http, config.http_timeout, config.http_max_connections, &error)) == NULL)
-    return fail ("%s", error->message);
+    return serval_offline_fail ("%s", error->message);
 
   rs.loop = g_main_loop_new (NULL, FALSE);
   rs.server = server;

@@ -30,22 +30,6 @@ serval_offline_net_add_options (GOptionContext *ctx)
   g_option_context_add_main_entries (ctx, net_entries, NULL);
 }
 
-static int
-fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static int
-fail (const char *format, ...)
-{
-  va_list ap;
-
-  va_start (ap, format);
-  fputs ("serval-server: ", stderr);
-  vfprintf (stderr, format, ap);
-  fputc ('\n', stderr);
-  va_end (ap);
-  return 1;
-}
-
 /* "none" removes; NULL keeps. */
 static const char *
 cidr_value (const char *opt)
@@ -59,7 +43,7 @@ write_or_fail (ServalStore *store, const ServalStoreWrite *w)
   g_autoptr(GError) error = NULL;
 
   if (!serval_store_write_sync (store, w, NULL, &error))
-    return fail ("%s", error->message);
+    return serval_offline_fail ("%s", error->message);
   return 0;
 }
 
@@ -71,7 +55,7 @@ vlan_set (ServalStore *store, int argc, char **argv)
   int status;
 
   if (argc != 4 || (opt_subnet == NULL && opt_prefix6 == NULL))
-    return fail ("Usage: serval-server --data-dir DIR vlan set VLAN --subnet CIDR|none [--prefix6 CIDR|none]");
+    return serval_offline_fail ("Usage: serval-server --data-dir DIR vlan set VLAN --subnet CIDR|none [--prefix6 CIDR|none]");
   w.vlan = argv[3];
   w.subnet = cidr_value (opt_subnet);
   w.prefix6 = cidr_value (opt_prefix6);
@@ -90,7 +74,7 @@ rule_list (ServalStore *store, const char *vlan)
   g_autoptr(ServalVlan) v = serval_store_vlan_get (store, vlan, &error);
 
   if (v == NULL)
-    return fail ("%s", error->message);
+    return serval_offline_fail ("%s", error->message);
   for (guint i = 0; i < v->rules->len; i++)
     {
       g_autofree char *text = serval_rule_to_string (v->rules->pdata[i]);
@@ -108,11 +92,11 @@ rule_del (ServalStore *store, const char *vlan, const char *number)
   guint64 index;
 
   if (!g_ascii_string_to_unsigned (number, 10, 1, 1000, &index, NULL))
-    return fail ("“%s” is not a rule number: give the number “serval-server vlan rule list %s” shows (1 to 1000)",
-                 number, vlan);
+    return serval_offline_fail ("“%s” is not a rule number: give the number “serval-server vlan rule list %s” shows (1 to 1000)",
+                                number, vlan);
   if (v != NULL && index > v->rules->len)
-    return fail ("VLAN %s has no rule %u: it has %u (serval-server vlan rule list %s)", vlan, (guint) index,
-                 v->rules->len, vlan);
+    return serval_offline_fail ("VLAN %s has no rule %u: it has %u (serval-server vlan rule list %s)", vlan, (guint) index,
+                                v->rules->len, vlan);
   w.index = index;
   if (write_or_fail (store, &w) != 0)
     return 1;
@@ -129,7 +113,7 @@ rule_add (ServalStore *store, int argc, char **argv)
   ServalStoreWrite w = { .kind = SERVAL_STORE_RULE_ADD, .vlan = argv[4] };
 
   if (rule == NULL)
-    return fail ("%s", error->message);
+    return serval_offline_fail ("%s", error->message);
   w.rule = rule;
   if (write_or_fail (store, &w) != 0)
     return 1;
@@ -149,8 +133,8 @@ rule (ServalStore *store, int argc, char **argv)
     return rule_del (store, argv[4], argv[5]);
   if (g_str_equal (verb, "add") && argc >= 6)
     return rule_add (store, argc, argv);
-  return fail ("Usage: serval-server --data-dir DIR vlan rule add VLAN allow|deny [proto tcp|udp|icmp|icmp6|0xETHERTYPE] "
-               "[from USER] [to USER] [port N[-M]] [src CIDR] [dst CIDR] | vlan rule list VLAN | vlan rule del VLAN N");
+  return serval_offline_fail ("Usage: serval-server --data-dir DIR vlan rule add VLAN allow|deny [proto tcp|udp|icmp|icmp6|0xETHERTYPE] "
+                              "[from USER] [to USER] [port N[-M]] [src CIDR] [dst CIDR] | vlan rule list VLAN | vlan rule del VLAN N");
 }
 
 static int
@@ -160,7 +144,7 @@ bridge (ServalStore *store, int argc, char **argv)
   ServalStoreWrite w = { .kind = SERVAL_STORE_USER_SET_BRIDGE, .bridge = grant };
 
   if (argc != 4)
-    return fail ("Usage: serval-server --data-dir DIR user %s NAME --bridge", argv[2]);
+    return serval_offline_fail ("Usage: serval-server --data-dir DIR user %s NAME --bridge", argv[2]);
   w.user = argv[3];
   if (write_or_fail (store, &w) != 0)
     return 1;
@@ -176,9 +160,9 @@ vlan_list (ServalStore *store, int argc)
   g_autoptr(GPtrArray) vlans = NULL;
 
   if (argc != 3)
-    return fail ("Usage: serval-server --data-dir DIR vlan list");
+    return serval_offline_fail ("Usage: serval-server --data-dir DIR vlan list");
   if ((vlans = serval_store_vlan_list (store, &error)) == NULL)
-    return fail ("%s", error->message);
+    return serval_offline_fail ("%s", error->message);
   for (guint i = 0; i < vlans->len; i++)
     {
       ServalVlan *v = vlans->pdata[i];

@@ -7,6 +7,10 @@
 
 G_BEGIN_DECLS
 
+/* Prints "serval-server: MESSAGE" on standard error; returns 1, the exit
+ * status of a command that failed. main.c's. */
+int serval_offline_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
 /* Adds --subnet, --prefix6 and --bridge to @ctx's main group. */
 void serval_offline_net_add_options (GOptionContext *ctx);
 

@@ -83,23 +83,6 @@ command_end (Command *cmd, int status)
 }
 
 static void
-say (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-say (const char *format, ...)
-{
-  va_list ap;
-  g_autofree char *text = NULL;
-  g_autofree char *safe = NULL;
-
-  va_start (ap, format);
-  text = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  safe = serval_escape_text (text); /* the server's sentences name what others chose */
-  fprintf (stderr, "servalctl: %s\n", safe);
-}
-
-static void
 command_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Command *cmd = user_data;
@@ -107,7 +90,7 @@ command_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!cmd->call_finish (SERVAL_CLIENT (source), result, &error))
     {
-      say ("%s", error->message);
+      servalctl_say_error ("%s", error->message);
       command_end (cmd, 1);
       return;
     }
@@ -124,7 +107,7 @@ rules_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (rules == NULL)
     {
-      say ("%s", error->message);
+      servalctl_say_error ("%s", error->message);
       command_end (cmd, 1);
       return;
     }
@@ -162,7 +145,7 @@ usage (int argc, int n, const char *form, ServalctlDone done, gpointer data)
 {
   if (argc == n)
     return TRUE;
-  say ("Usage: servalctl [OPTIONS] %s", form);
+  servalctl_say_error ("Usage: servalctl [OPTIONS] %s", form);
   done (2, data);
   return FALSE;
 }
@@ -174,9 +157,9 @@ run_vlan_set (ServalClient *client, int argc, char **argv, ServalctlDone done, g
     return;
   if (opt_subnet == NULL && opt_prefix6 == NULL)
     {
-      say ("Say what to set: vlan set %s --subnet CIDR (like 10.77.0.0/24, or none) and/or --prefix6 CIDR "
-           "(like fd00:77::/64, or none)",
-           argv[3]);
+      servalctl_say_error ("Say what to set: vlan set %s --subnet CIDR (like 10.77.0.0/24, or none) and/or --prefix6 CIDR "
+                           "(like fd00:77::/64, or none)",
+                           argv[3]);
       done (2, data);
       return;
     }
@@ -202,8 +185,8 @@ run_rule (ServalClient *client, int argc, char **argv, ServalctlDone done, gpoin
         return;
       if (!g_ascii_string_to_unsigned (argv[5], 10, 1, 1000, &index, NULL))
         {
-          say ("“%s” is not a rule number: give the number “servalctl vlan rule list %s” shows (1 to 1000)", argv[5],
-               argv[4]);
+          servalctl_say_error ("“%s” is not a rule number: give the number “servalctl vlan rule list %s” shows (1 to 1000)", argv[5],
+                               argv[4]);
           done (2, data);
           return;
         }
@@ -216,7 +199,7 @@ run_rule (ServalClient *client, int argc, char **argv, ServalctlDone done, gpoin
 
       if (rule == NULL)
         {
-          say ("%s", error->message);
+          servalctl_say_error ("%s", error->message);
           done (2, data);
           return;
         }
@@ -225,8 +208,8 @@ run_rule (ServalClient *client, int argc, char **argv, ServalctlDone done, gpoin
     }
   else
     {
-      say ("Usage: servalctl [OPTIONS] vlan rule add VLAN allow|deny [proto tcp|udp|icmp|icmp6|0xETHERTYPE] "
-           "[from USER] [to USER] [port N[-M]] [src CIDR] [dst CIDR] | vlan rule list VLAN | vlan rule del VLAN N");
+      servalctl_say_error ("Usage: servalctl [OPTIONS] vlan rule add VLAN allow|deny [proto tcp|udp|icmp|icmp6|0xETHERTYPE] "
+                           "[from USER] [to USER] [port N[-M]] [src CIDR] [dst CIDR] | vlan rule list VLAN | vlan rule del VLAN N");
       done (2, data);
     }
 }

@@ -6,6 +6,10 @@
 
 G_BEGIN_DECLS
 
+/* Prints "servalctl: MESSAGE" on standard error, escaped (messages carry what
+ * the server and other members said). servalctl.c's. */
+void servalctl_say_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
 /* Called once a command is over, with servalctl's exit status. */
 typedef void (*ServalctlDone) (int status, gpointer data);
 

@@ -69,11 +69,8 @@ typedef struct
   GPtrArray *taps;
 } Ctl;
 
-static void
-say_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-say_error (const char *format, ...)
+void
+servalctl_say_error (const char *format, ...)
 {
   va_list ap;
   g_autofree char *text = NULL;
@@ -113,7 +110,7 @@ failed (Ctl *ctl, const GError *error)
 {
   if (error == NULL)
     return FALSE;
-  say_error ("%s", error->message);
+  servalctl_say_error ("%s", error->message);
   finish (ctl, 1);
   return TRUE;
 }
@@ -129,7 +126,7 @@ read_password (void)
     {
       if (!g_file_get_contents (opt_password_file, &contents, NULL, &error))
         {
-          say_error ("Cannot read the password file: %s", error->message);
+          servalctl_say_error ("Cannot read the password file: %s", error->message);
           return NULL;
         }
       contents[strcspn (contents, "\r\n")] = '\0';
@@ -201,7 +198,7 @@ joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (vlan == NULL)
     {
-      say_error ("Cannot join: %s", error->message);
+      servalctl_say_error ("Cannot join: %s", error->message);
       finish (ctl, 1);
       return;
     }
@@ -254,7 +251,7 @@ vlan_removed_cb (ServalClient *client, ServalClientVlan *vlan, const char *reaso
 {
   Ctl *ctl = user_data;
 
-  say_error ("Out of VLAN %s: %s", serval_client_vlan_get_name (vlan), reason);
+  servalctl_say_error ("Out of VLAN %s: %s", serval_client_vlan_get_name (vlan), reason);
   if (g_list_model_get_n_items (serval_client_get_vlans (client)) == 0)
     finish (ctl, 1);
 }
@@ -272,7 +269,7 @@ start_up (Ctl *ctl)
 
   if (opt_taps != NULL && g_strv_length (opt_taps) != n)
     {
-      say_error ("Give one --tap for every --vlan, in the same order");
+      servalctl_say_error ("Give one --tap for every --vlan, in the same order");
       finish (ctl, 2);
       return;
     }
@@ -412,16 +409,16 @@ nodes_failed (Ctl *ctl, ServalClient *client, const GError *error)
   const char *server = serval_client_get_server (client);
 
   if (g_error_matches (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_UNSUPPORTED))
-    say_error ("%s does not list nodes: it is a single server or older than this servalctl; "
-               "update it to see its nodes",
-               server);
+    servalctl_say_error ("%s does not list nodes: it is a single server or older than this servalctl; "
+                         "update it to see its nodes",
+                         server);
   else if (g_error_matches (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_DISCONNECTED))
-    say_error ("%s closed the connection when asked for its nodes: it is most likely a single "
-               "server older than this servalctl, which cannot read the request (update it); "
-               "if it is not, its log says why (%s)",
-               server, error->message);
+    servalctl_say_error ("%s closed the connection when asked for its nodes: it is most likely a single "
+                         "server older than this servalctl, which cannot read the request (update it); "
+                         "if it is not, its log says why (%s)",
+                         server, error->message);
   else
-    say_error ("%s", error->message);
+    servalctl_say_error ("%s", error->message);
   finish (ctl, 1);
 }
 
@@ -456,7 +453,7 @@ usage (Ctl *ctl, int n, const char *form)
 {
   if (ctl->argc == n)
     return TRUE;
-  say_error ("Usage: servalctl [OPTIONS] %s", form);
+  servalctl_say_error ("Usage: servalctl [OPTIONS] %s", form);
   finish (ctl, 2);
   return FALSE;
 }
@@ -521,7 +518,7 @@ run_command (Ctl *ctl)
       pw = serval_read_secret_line ("Password for the new user: ");
       if (pw == NULL || pw[0] == '\0')
         {
-          say_error ("Give the new user's password on standard input (an empty one is refused)");
+          servalctl_say_error ("Give the new user's password on standard input (an empty one is refused)");
           finish (ctl, 2);
           return;
         }
@@ -554,7 +551,7 @@ run_command (Ctl *ctl)
     {
       g_autofree char *what = g_strjoinv (" ", argv + 1);
 
-      say_error ("Unknown command “%s”: see servalctl --help", what);
+      servalctl_say_error ("Unknown command “%s”: see servalctl --help", what);
       finish (ctl, 2);
     }
 }
@@ -617,7 +614,7 @@ main (int argc, char **argv)
   g_option_context_set_description (octx, summary);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
     {
-      say_error ("%s (see servalctl --help)", error->message);
+      servalctl_say_error ("%s (see servalctl --help)", error->message);
       return 2;
     }
   if (opt_version)
@@ -628,36 +625,36 @@ main (int argc, char **argv)
   /* Before the server is asked anything: a LAN is bridged into one VLAN. */
   if (opt_bridge != NULL && (argc < 2 || !g_str_equal (argv[1], "up")))
     {
-      say_error ("--bridge goes with “up”: servalctl up --vlan NAME --bridge IFACE");
+      servalctl_say_error ("--bridge goes with “up”: servalctl up --vlan NAME --bridge IFACE");
       return 2;
     }
   if (opt_bridge != NULL && (opt_vlans == NULL || g_strv_length (opt_vlans) != 1))
     {
-      say_error ("--bridge %s needs exactly one --vlan, the VLAN to bridge %s into (%u given): "
-                 "run one servalctl up per bridged VLAN",
-                 opt_bridge, opt_bridge, opt_vlans != NULL ? g_strv_length (opt_vlans) : 0);
+      servalctl_say_error ("--bridge %s needs exactly one --vlan, the VLAN to bridge %s into (%u given): "
+                           "run one servalctl up per bridged VLAN",
+                           opt_bridge, opt_bridge, opt_vlans != NULL ? g_strv_length (opt_vlans) : 0);
       return 2;
     }
   if (argc < 2)
     {
-      say_error ("Say what to do: up, members, vlans, … (see servalctl --help)");
+      servalctl_say_error ("Say what to do: up, members, vlans, … (see servalctl --help)");
       return 2;
     }
   if (opt_server == NULL)
     {
-      say_error ("Say which server with --server HOST[:PORT]");
+      servalctl_say_error ("Say which server with --server HOST[:PORT]");
       return 2;
     }
   if (!serval_address_parse (opt_server, NULL, NULL, &error))
     {
-      say_error ("%s", error->message);
+      servalctl_say_error ("%s", error->message);
       return 2;
     }
   if (opt_user == NULL)
     opt_user = g_strdup (g_get_user_name ());
   if (g_str_equal (argv[1], "up") && opt_vlans == NULL)
     {
-      say_error ("Say which VLANs to join with --vlan NAME");
+      servalctl_say_error ("Say which VLANs to join with --vlan NAME");
       return 2;
     }
   if ((password = read_password ()) == NULL)
