@@ -155,6 +155,8 @@ serval_hello_build_client (gboolean offload)
 
   msg->choice.hello.vlanConfig = calloc (1, sizeof *msg->choice.hello.vlanConfig);
   *msg->choice.hello.vlanConfig = TRUE;
+  msg->choice.hello.memberPages = calloc (1, sizeof *msg->choice.hello.memberPages);
+  *msg->choice.hello.memberPages = TRUE;
   return msg;
 }
 

@@ -46,8 +46,8 @@ add_strings (void *list, const char *const *strv, guint max)
     }
 }
 
-static void
-member_to_asn (ServalMember *member, Member_t *m)
+void
+serval_member_to_asn (ServalMember *member, Member_t *m)
 {
   serval_asn_set_string (&m->user, serval_member_get_user (member));
   serval_asn_set_string (&m->host, serval_member_get_host (member));
@@ -66,7 +66,7 @@ add_members (void *list, GPtrArray *members)
     {
       Member_t *m = calloc (1, sizeof *m);
 
-      member_to_asn (members->pdata[i], m);
+      serval_member_to_asn (members->pdata[i], m);
       ASN_SEQUENCE_ADD (list, m);
     }
 }
@@ -79,6 +79,11 @@ serval_hello_build (const char *node, gboolean offload)
   Message_t *msg = serval_message_new_hello (node);
 
   serval_message_set_hello_offload (msg, offload);
+  if (node != NULL) /* a server's: it answers page requests */
+    {
+      msg->choice.hello.memberPages = calloc (1, sizeof *msg->choice.hello.memberPages);
+      *msg->choice.hello.memberPages = TRUE;
+    }
   return msg;
 }
 
@@ -401,7 +406,7 @@ serval_event_build_member (ServalEventKind kind, const char *vlan, ServalMember 
       g_return_val_if_reached (NULL);
     }
   serval_asn_set_string (&ev->vlan, vlan);
-  member_to_asn (member, &ev->member);
+  serval_member_to_asn (member, &ev->member);
   return msg;
 }
 

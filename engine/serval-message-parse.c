@@ -125,6 +125,7 @@ serval_hello_parse (const Message_t *msg, ServalHello *hello)
   hello->node = h->node != NULL ? serval_asn_dup_string (h->node) : NULL;
   hello->offload = h->offload != NULL && *h->offload;
   hello->vlan_config = h->vlanConfig != NULL && *h->vlanConfig;
+  hello->member_pages = h->memberPages != NULL && *h->memberPages;
   return TRUE;
 }
 
@@ -287,6 +288,9 @@ parse_request_body (ServalRequest *req, const RequestBody_t *body)
     case RequestBody_PR_userSetBridge:
       parse_vlan_config (req, body);
       break;
+    case RequestBody_PR_listMemberPage:
+      serval_request_parse_member_page (req, body);
+      break;
     case RequestBody_PR_NOTHING:
     default:
       req->kind = SERVAL_REQUEST_UNKNOWN;
@@ -317,6 +321,7 @@ serval_request_clear (ServalRequest *req)
   g_clear_pointer (&req->subnet, g_free);
   g_clear_pointer (&req->prefix6, g_free);
   g_clear_pointer (&req->rule, serval_rule_free);
+  g_clear_pointer (&req->search, g_free);
 }
 
 void
@@ -421,6 +426,11 @@ parse_joined (ServalResponse *resp, const Joined_t *joined)
     resp->address = serval_asn_dup_string (joined->address);
   if (joined->prefix6 != NULL)
     resp->prefix6 = serval_asn_dup_string (joined->prefix6);
+  if (joined->total != NULL)
+    {
+      resp->has_total = TRUE;
+      resp->total = *joined->total;
+    }
 }
 
 static void
@@ -479,6 +489,9 @@ serval_response_parse (const Message_t *msg, ServalResponse *resp)
     case ResponseBody_PR_rules:
       resp->kind = SERVAL_RESPONSE_RULES;
       resp->rules = rules_from_asn (&body->choice.rules.list);
+      break;
+    case ResponseBody_PR_memberPage:
+      serval_response_parse_member_page (resp, &body->choice.memberPage);
       break;
     case ResponseBody_PR_NOTHING:
     default:
@@ -562,6 +575,9 @@ serval_event_parse (const Message_t *msg, ServalEvent *event)
       event->kind = SERVAL_EVENT_BYE;
       parse_error (event, &ev->choice.bye);
       break;
+    case Event_PR_memberChanges:
+      serval_event_parse_member_changes (event, &ev->choice.memberChanges);
+      break;
     case Event_PR_NOTHING:
     default:
       event->kind = SERVAL_EVENT_UNKNOWN;
@@ -577,6 +593,7 @@ serval_event_clear (ServalEvent *event)
   g_clear_object (&event->member);
   g_clear_pointer (&event->text, g_free);
   g_clear_pointer (&event->servers, g_strfreev);
+  g_clear_pointer (&event->changes, g_ptr_array_unref);
 }
 
 void

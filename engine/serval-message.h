@@ -166,6 +166,9 @@ ServalMessageKind serval_message_get_kind (const Message_t *msg);
  * @offload: whether the peer takes data frames with offload metadata
  * @vlan_config: whether the peer (a client) reads the fields added to Joined,
  *   VlanInfo and UserInfo for VLAN subnets and the bridge right
+ * @member_pages: whether the peer knows coalesced member events, member
+ *   pages and Joined's total (a client that does gets them; a server that
+ *   does answers a page request)
  */
 typedef struct
 {
@@ -174,6 +177,7 @@ typedef struct
   char *node;
   gboolean offload;
   gboolean vlan_config;
+  gboolean member_pages;
 } ServalHello;
 
 /**
@@ -181,7 +185,8 @@ typedef struct
  * @node: (nullable): the server node's name, %NULL from a client
  * @offload: whether this side takes data frames with offload metadata
  *
- * Returns: (transfer full): a Hello of this protocol version and software
+ * Returns: (transfer full): a Hello of this protocol version and software;
+ *   a server's (with @node) says memberPages
  */
 Message_t *serval_hello_build (const char *node, gboolean offload);
 /**
@@ -189,7 +194,8 @@ Message_t *serval_hello_build (const char *node, gboolean offload);
  * @offload: whether this client takes data frames with offload metadata
  *
  * Returns: (transfer full): a client's Hello, which says it reads the
- *   fields of VLAN subnets and the bridge right (Hello.vlanConfig)
+ *   fields of VLAN subnets and the bridge right (Hello.vlanConfig), and
+ *   coalesced member events and member pages (Hello.memberPages)
  */
 Message_t *serval_hello_build_client (gboolean offload);
 
@@ -228,6 +234,7 @@ void serval_hello_clear (ServalHello *hello);
  * @SERVAL_REQUEST_RULE_DEL: @vlan, @index
  * @SERVAL_REQUEST_LIST_RULES: @vlan
  * @SERVAL_REQUEST_USER_SET_BRIDGE: @user, @bridge
+ * @SERVAL_REQUEST_LIST_MEMBER_PAGE: @vlan, @offset, @count, @search
  */
 typedef enum
 {
@@ -252,6 +259,7 @@ typedef enum
   SERVAL_REQUEST_RULE_DEL,
   SERVAL_REQUEST_LIST_RULES,
   SERVAL_REQUEST_USER_SET_BRIDGE,
+  SERVAL_REQUEST_LIST_MEMBER_PAGE,
 } ServalRequestKind;
 
 /**
@@ -273,6 +281,9 @@ typedef enum
  *   does not know): a server refuses such a request
  * @index: the rule's number, from 1 (rule del)
  * @bridge: whether the user gets the bridge right (user set bridge)
+ * @offset: the first member wanted, from 0 (member page)
+ * @count: how many, 1..%SERVAL_MEMBER_PAGE_MAX (member page)
+ * @search: (nullable): only members whose user or host holds it (member page)
  * @bad_field: (nullable): the name of the first string field that holds a
  *   control character (serval_text_has_control()): "user", "host", "vlan"
  *   or "addresses"; %NULL if none does. A server refuses such a request.
@@ -298,6 +309,9 @@ typedef struct
   guint index;
   gboolean bridge;
   const char *bad_field;
+  guint offset;
+  guint count;
+  char *search;
 } ServalRequest;
 
 /**
@@ -383,6 +397,7 @@ Message_t *serval_request_build_user_set_bridge (guint32 id, const char *user, g
  * @SERVAL_RESPONSE_USERS: @users
  * @SERVAL_RESPONSE_NODES: @nodes
  * @SERVAL_RESPONSE_RULES: @rules
+ * @SERVAL_RESPONSE_MEMBER_PAGE: @members, @total, @offset
  */
 typedef enum
 {
@@ -396,6 +411,7 @@ typedef enum
   SERVAL_RESPONSE_USERS,
   SERVAL_RESPONSE_NODES,
   SERVAL_RESPONSE_RULES,
+  SERVAL_RESPONSE_MEMBER_PAGE,
 } ServalResponseKind;
 
 /**
@@ -418,6 +434,10 @@ typedef enum
  *   rules out of range (serval_request_parse()'s @rule) are left out
  * @address: (nullable): the address leased to the member (joined), "10.77.0.5/24"
  * @prefix6: (nullable): the VLAN's IPv6 prefix (joined)
+ * @has_total: whether @total is set (a member page; a join answer to a
+ *   client whose Hello said memberPages: @members is then the first page)
+ * @total: how many members the VLAN has (that match the search)
+ * @offset: the position of the page's first member (member page)
  *
  * A parsed response. The lists own their elements.
  */
@@ -440,6 +460,9 @@ typedef struct
   GPtrArray *rules;
   char *address;
   char *prefix6;
+  gboolean has_total;
+  guint total;
+  guint offset;
 } ServalResponse;
 
 /**
@@ -549,6 +572,7 @@ Message_t *serval_response_build_rules (guint32 id, GPtrArray *rules);
  * @SERVAL_EVENT_REMOVED: @vlan, @code, @text
  * @SERVAL_EVENT_SERVERS: @servers
  * @SERVAL_EVENT_BYE: @code, @text
+ * @SERVAL_EVENT_MEMBER_CHANGES: @vlan, @changes
  */
 typedef enum
 {
@@ -559,6 +583,7 @@ typedef enum
   SERVAL_EVENT_REMOVED,
   SERVAL_EVENT_SERVERS,
   SERVAL_EVENT_BYE,
+  SERVAL_EVENT_MEMBER_CHANGES,
 } ServalEventKind;
 
 /**
@@ -569,6 +594,8 @@ typedef enum
  * @code: why (removed, bye)
  * @text: (nullable): why, for people (removed, bye)
  * @servers: (nullable): the server nodes (servers)
+ * @changes: (nullable) (element-type ServalMemberChange): what changed in
+ *   the VLAN's member list, at most one change per member (member changes)
  */
 typedef struct
 {
@@ -578,6 +605,7 @@ typedef struct
   ServalErrorCode code;
   char *text;
   GStrv servers;
+  GPtrArray *changes;
 } ServalEvent;
 
 /**
@@ -626,7 +654,82 @@ Message_t *serval_event_build_servers (const char *const *servers);
  */
 Message_t *serval_event_build_bye (ServalErrorCode code, const char *text);
 
+/* --- member pages and coalesced member events (serval-message-members.c) ---- */
+
+/* The most members in one page or one coalesced event (the schema's limit). */
+#define SERVAL_MEMBER_PAGE_MAX 500
+
+/**
+ * ServalMemberChange:
+ * @kind: %SERVAL_EVENT_MEMBER_JOINED, %SERVAL_EVENT_MEMBER_LEFT or
+ *   %SERVAL_EVENT_MEMBER_UPDATED
+ * @member: the member, as it is now (or was when it left)
+ *
+ * One change of a coalesced member event.
+ */
+typedef struct
+{
+  ServalEventKind kind;
+  ServalMember *member;
+} ServalMemberChange;
+
+/* (transfer full) for @member. */
+ServalMemberChange *serval_member_change_new (ServalEventKind kind, ServalMember *member);
+void serval_member_change_free (ServalMemberChange *change);
+
+/**
+ * serval_request_build_list_member_page:
+ * @id: the request id
+ * @vlan: the VLAN's name
+ * @offset: the first member wanted, from 0
+ * @count: how many, 1..%SERVAL_MEMBER_PAGE_MAX (clamped)
+ * @search: (nullable): only members whose user or host holds it (1..64 bytes)
+ *
+ * Returns: (transfer full): a listMemberPage request (for a server whose
+ *   Hello said memberPages)
+ */
+Message_t *serval_request_build_list_member_page (guint32 id, const char *vlan, guint offset, guint count,
+                                                  const char *search);
+/**
+ * serval_response_build_member_page:
+ * @id: the request id
+ * @total: how many members there are (that match the search)
+ * @offset: the position of @members' first
+ * @members: (element-type ServalMember): the page; only the first
+ *   %SERVAL_MEMBER_PAGE_MAX go
+ *
+ * Returns: (transfer full): a memberPage response
+ */
+Message_t *serval_response_build_member_page (guint32 id, guint total, guint offset, GPtrArray *members);
+/**
+ * serval_response_set_joined_total:
+ * @msg: a Joined response from serval_response_build_joined()
+ * @total: how many members the VLAN has; the response's members are its first page
+ *
+ * Adds what a client whose Hello said memberPages reads.
+ */
+void serval_response_set_joined_total (Message_t *msg, guint total);
+/**
+ * serval_event_build_member_changes:
+ * @vlan: the VLAN's name
+ * @changes: (element-type ServalMemberChange): what changed; only the first
+ *   %SERVAL_MEMBER_PAGE_MAX go (more take more events), at least one
+ *
+ * Returns: (transfer full): a memberChanges event
+ */
+Message_t *serval_event_build_member_changes (const char *vlan, GPtrArray *changes);
+
 /* --- for the message layer's own files ------------------------------------- */
+
+struct Member;
+struct RequestBody;
+struct MemberPage;
+struct MemberChanges;
+void serval_member_to_asn (ServalMember *member, struct Member *m);
+/* Read the new forms into @req, @resp, @event (serval-message-parse.c calls them). */
+void serval_request_parse_member_page (ServalRequest *req, const struct RequestBody *body);
+void serval_response_parse_member_page (ServalResponse *resp, const struct MemberPage *page);
+void serval_event_parse_member_changes (ServalEvent *event, const struct MemberChanges *changes);
 
 struct Rule;
 /* A copy of @in, or NULL if it holds a value out of range; *@control is
@@ -643,5 +746,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalEvent, serval_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalVlanInfo, serval_vlan_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalUserInfo, serval_user_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalNodeEntry, serval_node_entry_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalMemberChange, serval_member_change_free)
 
 G_END_DECLS
