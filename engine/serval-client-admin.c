@@ -1,5 +1,6 @@
 /* serval-client-admin.c: the named calls of a VLAN's configuration (issue
- * 14): its subnet and IPv6 prefix, its access list, the bridge right. Each
+ * 14): its subnet and IPv6 prefix, its access list, the bridge right; and
+ * those of administration: VLANs, users and rights, kick. Each
  * is a request of serval-message.h sent with the machinery of
  * serval-client-request.c. */
 #include "config.h"
@@ -88,4 +89,119 @@ gboolean
 serval_client_user_set_bridge_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
   return serval_client_finish_simple (client, result, serval_client_user_set_bridge_async, error);
+}
+
+/* --- administration: VLANs, users, rights ---------------------------------- */
+
+void
+serval_client_vlan_add_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_vlan_add_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_vlan_add (id, vlan));
+}
+
+gboolean
+serval_client_vlan_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_vlan_add_async, error);
+}
+
+void
+serval_client_vlan_delete_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_vlan_delete_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_vlan_del (id, vlan));
+}
+
+gboolean
+serval_client_vlan_delete_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_vlan_delete_async, error);
+}
+
+void
+serval_client_user_add_async (ServalClient *client, const char *user, const char *password,
+                              gboolean admin, GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_user_add_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_user_add (id, user, password, admin));
+}
+
+gboolean
+serval_client_user_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_user_add_async, error);
+}
+
+void
+serval_client_user_delete_async (ServalClient *client, const char *user, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_user_delete_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_user_del (id, user));
+}
+
+gboolean
+serval_client_user_delete_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_user_delete_async, error);
+}
+
+void
+serval_client_grant_async (ServalClient *client, const char *user, const char *vlan,
+                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_grant_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_grant (id, user, vlan));
+}
+
+gboolean
+serval_client_grant_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_grant_async, error);
+}
+
+void
+serval_client_revoke_async (ServalClient *client, const char *user, const char *vlan,
+                            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_revoke_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_revoke (id, user, vlan));
+}
+
+gboolean
+serval_client_revoke_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_revoke_async, error);
+}
+
+void
+serval_client_kick_async (ServalClient *client, const char *user, const char *vlan,
+                          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_kick_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_kick (id, user, vlan));
+}
+
+gboolean
+serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_kick_async, error);
 }

@@ -5,13 +5,16 @@
  * serval-client-request.c  the messages (built and read by serval-message.h):
  *                          requests by id, responses, events, the Hello
  * serval-client-vlan.c     ServalClientVlan: joining, members, addresses, frames
- * serval-client-admin.c    the calls of a VLAN's configuration: subnet, rules, bridge right
+ * serval-client-admin.c    the calls of a VLAN's configuration: subnet, rules, bridge right;
+ *                          and of administration: VLANs, users, rights, kick
+ * serval-client-members.c  big VLANs: member pages, coalesced member events
  */
 #pragma once
 
 #include "serval-client.h"
 
 #include "serval-link.h"
+#include "serval-message.h"
 #include "serval-tap.h"
 #include "serval-util.h"
 
@@ -31,9 +34,10 @@ struct _ServalClientVlan
   ServalClientFrameFunc frame_func;
   gpointer frame_data;
   GListStore *members;
-  GStrv addresses; /* last sent in an update */
-  char *address;   /* leased by the server at the last join, "10.77.0.5/24", or NULL */
-  char *prefix6;   /* the VLAN's IPv6 prefix, from the last join, or NULL */
+  GStrv addresses;     /* last sent in an update */
+  char *address;       /* leased by the server at the last join, "10.77.0.5/24", or NULL */
+  char *prefix6;       /* the VLAN's IPv6 prefix, from the last join, or NULL */
+  guint members_total; /* members the VLAN has, as the server said; more than members holds in a big VLAN */
 };
 
 struct _ServalClient
@@ -79,10 +83,11 @@ struct _ServalClient
   GListStore *vlans;  /* ServalClientVlan */
   GHashTable *by_tag; /* tag -> ServalClientVlan (borrowed) */
 
-  gboolean offload;        /* we announce offload in Hello */
-  gboolean server_offload; /* the server's Hello did: it takes offload frames */
-  guint8 *gso_scratch;     /* software segmentation, made on first use */
-  guint64 gso_dropped;     /* offload frames that could not be segmented */
+  gboolean offload;             /* we announce offload in Hello */
+  gboolean server_offload;      /* the server's Hello did: it takes offload frames */
+  guint8 *gso_scratch;          /* software segmentation, made on first use */
+  guint64 gso_dropped;          /* offload frames that could not be segmented */
+  gboolean server_member_pages; /* the server's Hello said memberPages: it answers page requests */
 };
 
 enum
@@ -152,4 +157,14 @@ void serval_client_start_address_checks (ServalClient *client);
 void serval_client_stop_address_checks (ServalClient *client);
 void serval_client_rejoin (ServalClient *client, ServalClientVlan *vlan);
 
+/* serval-client-request.c, for the calls of other files */
+typedef void (*ServalClientResponseHandler) (ServalClient *client, GTask *task, ServalResponse *resp);
+/* Gives @task (taken) a request id under which @handler reads its answer
+ * (an error answer fails @task); 0 if it cannot go out (@task has its answer). */
+guint32 serval_client_request_start (ServalClient *client, GTask *task, ServalClientResponseHandler handler,
+                                     gconstpointer handler_data);
+
+/* serval-client-members.c */
+/* A coalesced member event: (element-type ServalMemberChange) @changes go into the model. */
+void serval_client_vlan_apply_changes (ServalClientVlan *vlan, GPtrArray *changes);
 G_END_DECLS

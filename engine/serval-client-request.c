@@ -14,7 +14,7 @@
 
 #include "serval-message.h"
 
-typedef void (*ResponseHandler) (ServalClient *client, GTask *task, ServalResponse *resp);
+typedef ServalClientResponseHandler ResponseHandler;
 
 /* A request's task data: how to read its response, and while it waits in
  * client->pending under its id, the source that sees its GCancellable. */
@@ -222,6 +222,13 @@ request_start (ServalClient *client, GTask *task, ResponseHandler handler, gcons
   return id;
 }
 
+guint32
+serval_client_request_start (ServalClient *client, GTask *task, ServalClientResponseHandler handler,
+                             gconstpointer handler_data)
+{
+  return request_start (client, task, handler, handler_data, FALSE);
+}
+
 static void
 handle_response (ServalClient *client, ServalResponse *resp)
 {
@@ -276,6 +283,10 @@ handle_event (ServalClient *client, ServalEvent *ev)
       if (vlan != NULL)
         serval_client_vlan_member_changed (vlan, ev->member, ev->kind == SERVAL_EVENT_MEMBER_LEFT);
       break;
+    case SERVAL_EVENT_MEMBER_CHANGES:
+      if (vlan != NULL)
+        serval_client_vlan_apply_changes (vlan, ev->changes);
+      break;
     case SERVAL_EVENT_REMOVED:
       if (vlan != NULL)
         {
@@ -310,6 +321,7 @@ handle_hello (ServalClient *client, ServalLink *link, const ServalHello *hello)
     }
   serval_client_set_node (client, hello->node);
   client->server_offload = hello->offload;
+  client->server_member_pages = hello->member_pages;
 }
 
 void
@@ -414,6 +426,8 @@ join_handler (ServalClient *client, GTask *task, ServalResponse *resp)
   vlan->address = g_steal_pointer (&resp->address);
   g_free (vlan->prefix6);
   vlan->prefix6 = g_steal_pointer (&resp->prefix6);
+  /* From a server that sends pages, the first page and the VLAN's total. */
+  vlan->members_total = resp->has_total ? MAX (resp->total, resp->members->len) : resp->members->len;
   serval_client_vlan_joined (client, vlan, resp->tag, resp->members);
   g_task_return_pointer (task, g_object_ref (vlan), g_object_unref);
 }
@@ -514,119 +528,6 @@ gboolean
 serval_client_leave_finish (ServalClient *client, GAsyncResult *result, GError **error)
 {
   return serval_client_finish_simple (client, result, serval_client_leave_async, error);
-}
-
-void
-serval_client_vlan_add_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
-                              GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_vlan_add_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_vlan_add (id, vlan));
-}
-
-gboolean
-serval_client_vlan_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_vlan_add_async, error);
-}
-
-void
-serval_client_vlan_delete_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
-                                 GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_vlan_delete_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_vlan_del (id, vlan));
-}
-
-gboolean
-serval_client_vlan_delete_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_vlan_delete_async, error);
-}
-
-void
-serval_client_user_add_async (ServalClient *client, const char *user, const char *password,
-                              gboolean admin, GCancellable *cancellable, GAsyncReadyCallback callback,
-                              gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_user_add_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_user_add (id, user, password, admin));
-}
-
-gboolean
-serval_client_user_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_user_add_async, error);
-}
-
-void
-serval_client_user_delete_async (ServalClient *client, const char *user, GCancellable *cancellable,
-                                 GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_user_delete_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_user_del (id, user));
-}
-
-gboolean
-serval_client_user_delete_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_user_delete_async, error);
-}
-
-void
-serval_client_grant_async (ServalClient *client, const char *user, const char *vlan,
-                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_grant_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_grant (id, user, vlan));
-}
-
-gboolean
-serval_client_grant_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_grant_async, error);
-}
-
-void
-serval_client_revoke_async (ServalClient *client, const char *user, const char *vlan,
-                            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_revoke_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_revoke (id, user, vlan));
-}
-
-gboolean
-serval_client_revoke_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_revoke_async, error);
-}
-
-void
-serval_client_kick_async (ServalClient *client, const char *user, const char *vlan,
-                          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_kick_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_kick (id, user, vlan));
-}
-
-gboolean
-serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_kick_async, error);
 }
 
 /* --- lists ----------------------------------------------------------------- */

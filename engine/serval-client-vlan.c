@@ -152,9 +152,13 @@ serval_client_vlan_member_changed (ServalClientVlan *vlan, ServalMember *m, gboo
         g_list_store_remove (vlan->members, pos);
       else
         g_list_store_splice (vlan->members, pos, 1, (gpointer *) &m, 1);
+      vlan->members_total -= left && vlan->members_total > 0;
     }
   else if (!left)
-    g_list_store_append (vlan->members, m);
+    {
+      g_list_store_append (vlan->members, m);
+      vlan->members_total++;
+    }
 }
 
 /* Whether @tap has @cidr's address ("10.77.0.5/24") already. */

@@ -74,8 +74,38 @@ const char *serval_client_vlan_get_address (ServalClientVlan *vlan);
  * Returns: (nullable): the VLAN's IPv6 prefix ("fd00:77::/64"), from the last join
  */
 const char *serval_client_vlan_get_prefix6 (ServalClientVlan *vlan);
-/* (element-type ServalMember): the members, this client included. */
+/* (element-type ServalMember): the members, this client included. In a
+ * VLAN of more than 500 members (serval_client_vlan_get_member_total()),
+ * from a server that sends pages: the first page and those who joined or
+ * changed since; serval_client_vlan_fetch_members_async() gets the others. */
 GListModel *serval_client_vlan_get_members (ServalClientVlan *vlan);
+/**
+ * serval_client_vlan_get_member_total:
+ * @vlan: a joined VLAN
+ *
+ * Returns: how many members the VLAN has, as the server said at the join
+ *   and since: at least the number of items of serval_client_vlan_get_members()
+ */
+guint serval_client_vlan_get_member_total (ServalClientVlan *vlan);
+/**
+ * serval_client_vlan_fetch_members_async:
+ * @vlan: a joined VLAN
+ * @offset: the first member wanted, from 0, in the server's order
+ * @count: how many, 1..500
+ * @search: (nullable): only members whose user or host name holds it
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the page; its source object is the VLAN's #ServalClient
+ * @user_data: (closure): data for @callback
+ *
+ * Asks the server for a page of the VLAN's members (see
+ * serval_client_list_member_page_async()), leaving the VLAN's own model as it is.
+ */
+void serval_client_vlan_fetch_members_async (ServalClientVlan *vlan, guint offset, guint count, const char *search,
+                                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                                             gpointer user_data);
+/* Like serval_client_list_member_page_finish(). */
+GListModel *serval_client_vlan_fetch_members_finish (ServalClientVlan *vlan, GAsyncResult *result, guint *total,
+                                                     GError **error);
 /* Sends a frame into the VLAN (for VLANs joined without a TAP). */
 gboolean serval_client_vlan_send (ServalClientVlan *vlan, const guint8 *frame, gsize len);
 
@@ -358,6 +388,35 @@ void serval_client_list_members_async (ServalClient *client, const char *vlan,
                                        gpointer user_data);
 /* (element-type ServalMember) (transfer full) */
 GListModel *serval_client_list_members_finish (ServalClient *client, GAsyncResult *result, GError **error);
+/**
+ * serval_client_list_member_page_async:
+ * @client: a #ServalClient
+ * @vlan: the VLAN's name (joined or not: the user needs the right to join it, or be an administrator)
+ * @offset: the first member wanted, from 0, in the server's order (which
+ *   stays put while nobody joins or leaves)
+ * @count: how many, 1..500
+ * @search: (nullable): only members whose user or host name holds it
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the page
+ * @user_data: (closure): data for @callback
+ *
+ * A page of a VLAN's members. A server older than pages sends the whole
+ * list, of which the client keeps the page.
+ */
+void serval_client_list_member_page_async (ServalClient *client, const char *vlan, guint offset, guint count,
+                                           const char *search, GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+/**
+ * serval_client_list_member_page_finish:
+ * @client: a #ServalClient
+ * @result: the #GAsyncResult
+ * @total: (out) (optional): how many members the VLAN has (that match the search)
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type ServalMember): the page, empty past the end
+ */
+GListModel *serval_client_list_member_page_finish (ServalClient *client, GAsyncResult *result, guint *total,
+                                                   GError **error);
 void serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
                                      GAsyncReadyCallback callback, gpointer user_data);
 /* (element-type ServalUserInfo) (transfer container) */

@@ -63,18 +63,8 @@ static void
 tell_members (ServalServer *server, guint32 tag, const char *vlan, ServalMember *member, ServalEventKind kind)
 {
   g_autoptr(GPtrArray) sessions = serval_server_vlan_sessions (server, tag);
-  g_autoptr(Message_t) msg = NULL;
 
-  if (sessions->len == 0)
-    return;
-  msg = serval_event_build_member (kind, vlan, member);
-  for (guint i = 0; i < sessions->len; i++)
-    {
-      Session *s = sessions->pdata[i];
-
-      if (!s->closed)
-        serval_link_send (s->link, msg, NULL);
-    }
+  serval_server_tell_members (sessions, NULL, tag, vlan, member, kind);
 }
 
 static void

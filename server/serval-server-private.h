@@ -30,6 +30,7 @@ G_BEGIN_DECLS
 
 typedef struct _Session Session;
 typedef struct _ServalLoginLimits ServalLoginLimits;
+typedef struct _SessionMemberEvents SessionMemberEvents;
 
 /* How a session is in one VLAN it joined, as the other members see it.
  * Whether it is in is the switch's to say (serval-server-vlan.c). */
@@ -68,6 +69,8 @@ struct _Session
   char *node;
   ServalNodeLinkStats *link_stats; /* a node link's counters (server->link_stats owns them) */
   int refs;
+  gboolean member_pages;              /* its Hello said memberPages: coalesced member events, pages */
+  SessionMemberEvents *member_events; /* its coalesced member events waiting (serval-server-members.c) */
 };
 
 struct _ServalServer
@@ -256,4 +259,17 @@ void serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointe
  * of a link not logged in (serval_session_unguard()). */
 void serval_session_add_port (Session *s);
 
+/* serval-server-members.c: member events for big VLANs (issue 17) */
+/* Tells the sessions in @sessions but @except that @member joined, left or
+ * changed in VLAN @tag: coalesced for those whose Hello said memberPages. */
+void serval_server_tell_members (GPtrArray *sessions, Session *except, guint32 tag, const char *vlan,
+                                 ServalMember *member, ServalEventKind kind);
+/* @s left VLAN @tag: what waited for it there is dropped. */
+void serval_session_member_events_drop (Session *s, guint32 tag);
+void serval_session_member_events_free (Session *s);
+
+/* serval-server-vlan.c, for big VLANs */
+/* The members of VLAN @tag, this node's and the others' (ServalMember, borrowed). */
+GPtrArray *serval_server_vlan_members (ServalServer *server, guint32 tag);
+void serval_session_handle_list_member_page (Session *s, const ServalRequest *req);
 G_END_DECLS

@@ -19,6 +19,7 @@ serval_session_unref (Session *s)
 {
   if (--s->refs > 0)
     return;
+  serval_session_member_events_free (s);
   g_clear_pointer (&s->vlans, g_hash_table_unref);
   g_clear_object (&s->link);
   g_free (s->group);
@@ -167,6 +168,7 @@ handle_request (Session *s, const ServalRequest *req)
     case SERVAL_REQUEST_LIST_MEMBERS: serval_session_handle_list_members (s, req); break;
     case SERVAL_REQUEST_UPDATE: serval_session_handle_update (s, req); break;
     case SERVAL_REQUEST_LIST_NODES: serval_session_handle_list_nodes (s, req); break;
+    case SERVAL_REQUEST_LIST_MEMBER_PAGE: serval_session_handle_list_member_page (s, req); break;
     case SERVAL_REQUEST_VLAN_ADD:
     case SERVAL_REQUEST_VLAN_DEL:
     case SERVAL_REQUEST_USER_ADD:
@@ -205,6 +207,7 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
 
         serval_hello_parse (msg, &hello);
         serval_session_handle_hello (s, &hello);
+        s->member_pages = hello.member_pages;
       }
       break;
     case SERVAL_MESSAGE_REQUEST:

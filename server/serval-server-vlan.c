@@ -47,10 +47,9 @@ serval_server_vlan_sessions (ServalServer *server, guint32 tag)
   return list;
 }
 
-/* The members of VLAN @tag (ServalMember, borrowed), for a list of them
- * (the message layer sends 4096 at most). */
-static GPtrArray *
-vlan_members (ServalServer *server, guint32 tag)
+/* (The message layer sends 4096 of them at most in a list, 500 in a page.) */
+GPtrArray *
+serval_server_vlan_members (ServalServer *server, guint32 tag)
 {
   guint n;
   ServalSwitchPort *const *ports = serval_switch_vlan_get_ports (server->sw, tag, &n);
@@ -86,20 +85,11 @@ static void
 broadcast_member_event (Session *s, Membership *m, ServalEventKind kind)
 {
   g_autoptr(GPtrArray) members = serval_server_vlan_sessions (s->server, m->tag);
-  g_autoptr(Message_t) msg = NULL;
 
-  if (members->len == 0)
-    return;
-  msg = serval_event_build_member (kind, m->name, m->member);
-  for (guint i = 0; i < members->len; i++)
-    {
-      Session *other = members->pdata[i];
-
-      /* New addresses go to the member itself too: its own row in its
-       * member list shows them (it joined before it had any). */
-      if ((other != s || kind == SERVAL_EVENT_MEMBER_UPDATED) && !other->closed)
-        serval_link_send (other->link, msg, NULL);
-    }
+  /* New addresses go to the member itself too: its own row in its member
+   * list shows them (it joined before it had any). */
+  serval_server_tell_members (members, kind == SERVAL_EVENT_MEMBER_UPDATED ? NULL : s, m->tag, m->name, m->member,
+                              kind);
 }
 
 /* @user_data: the address released (freed here). */
@@ -122,7 +112,8 @@ serval_session_leave (Session *s, guint32 tag, const char *removed_reason, Serva
   if (s->port == NULL || !serval_switch_port_is_member (s->port, tag))
     return;
   m = session_membership (s, tag);
-  if (m->address != NULL) /* kept for this user and MAC, to get it back */
+  serval_session_member_events_drop (s, tag); /* a join later answers with the list as it is then */
+  if (m->address != NULL)                     /* kept for this user and MAC, to get it back */
     serval_store_lease_release_async (s->server->store, m->name, s->user, serval_member_get_mac_bytes (m->member),
                                       NULL, lease_released_cb, g_strdup (m->address));
   serval_switch_port_leave (s->server->sw, s->port, tag);
@@ -208,11 +199,18 @@ join_allowed (Session *s, guint32 id, const char *name, guint32 *tag)
 static void
 reply_joined (Session *s, guint32 id, const char *name, guint32 tag)
 {
-  g_autoptr(GPtrArray) members = vlan_members (s->server, tag);
+  g_autoptr(GPtrArray) members = serval_server_vlan_members (s->server, tag);
+  guint total = members->len;
   g_autoptr(ServalVlan) vlan = NULL;
-  Message_t *msg = serval_response_build_joined (id, name, tag, members);
+  Message_t *msg;
   Membership *m = session_membership (s, tag);
 
+  /* A client that reads pages gets the first, and asks for the rest. */
+  if (s->member_pages && members->len > SERVAL_MEMBER_PAGE_MAX)
+    g_ptr_array_set_size (members, SERVAL_MEMBER_PAGE_MAX);
+  msg = serval_response_build_joined (id, name, tag, members);
+  if (s->member_pages)
+    serval_response_set_joined_total (msg, total);
   if (s->vlan_config && (vlan = serval_store_vlan_get (s->server->store, name, NULL)) != NULL)
     serval_response_set_joined_address (msg, m != NULL ? m->address : NULL, vlan->prefix6);
   serval_session_reply (s, msg);
@@ -403,28 +401,70 @@ serval_session_handle_list_vlans (Session *s, const ServalRequest *req)
   serval_session_reply (s, serval_response_build_vlans (req->id, infos));
 }
 
-void
-serval_session_handle_list_members (Session *s, const ServalRequest *req)
+/* FALSE, after answering, if @s may not see the members of @req's VLAN;
+ * else its tag in @tag. */
+static gboolean
+members_allowed (Session *s, const ServalRequest *req, guint32 *tag)
 {
   ServalServer *server = s->server;
   const char *name = req->vlan;
-  g_autoptr(GPtrArray) members = NULL;
-  guint32 tag;
 
   if (!serval_session_check_strings (s, req))
-    return;
-  if (!serval_store_vlan_lookup (server->store, name, &tag, NULL))
+    return FALSE;
+  if (!serval_store_vlan_lookup (server->store, name, tag, NULL))
     {
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NO_SUCH_VLAN,
                                   "There is no VLAN “%s” on this server", name);
-      return;
+      return FALSE;
     }
   if (!serval_store_has_right (server->store, s->user, name) && !serval_session_is_admin (s))
     {
       serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
                                   "User “%s” may not see the members of VLAN “%s”", s->user, name);
-      return;
+      return FALSE;
     }
-  members = vlan_members (server, tag);
+  return TRUE;
+}
+
+void
+serval_session_handle_list_members (Session *s, const ServalRequest *req)
+{
+  g_autoptr(GPtrArray) members = NULL;
+  guint32 tag;
+
+  if (!members_allowed (s, req, &tag))
+    return;
+  members = serval_server_vlan_members (s->server, tag);
   serval_session_reply (s, serval_response_build_members (req->id, members));
+}
+
+/* Whether @member's user or host holds @search. */
+static gboolean
+member_matches (ServalMember *member, const char *search)
+{
+  return strstr (serval_member_get_user (member), search) != NULL ||
+         strstr (serval_member_get_host (member), search) != NULL;
+}
+
+void
+serval_session_handle_list_member_page (Session *s, const ServalRequest *req)
+{
+  g_autoptr(GPtrArray) members = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  guint32 tag;
+  guint total = 0;
+
+  if (!members_allowed (s, req, &tag))
+    return;
+  members = serval_server_vlan_members (s->server, tag);
+  page = g_ptr_array_sized_new (MIN (req->count, SERVAL_MEMBER_PAGE_MAX));
+  for (guint i = 0; i < members->len; i++)
+    {
+      if (req->search != NULL && req->search[0] != '\0' && !member_matches (members->pdata[i], req->search))
+        continue;
+      if (total >= req->offset && page->len < req->count && page->len < SERVAL_MEMBER_PAGE_MAX)
+        g_ptr_array_add (page, members->pdata[i]);
+      total++;
+    }
+  serval_session_reply (s, serval_response_build_member_page (req->id, total, req->offset, page));
 }

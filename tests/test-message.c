@@ -198,6 +198,8 @@ hello_hex (const char *node, gboolean offload)
   if (node != NULL)
     g_string_append_printf (inner, "82%02x%s", (guint) strlen (node), nd);
   g_string_append (inner, offload ? "8301ff" : "830100");
+  if (node != NULL) /* a server's Hello says memberPages */
+    g_string_append (inner, "8501ff");
   return g_strdup_printf ("a1%02x%s", (guint) inner->len / 2, inner->str);
 }
 
@@ -948,7 +950,7 @@ test_unknown_request_alternative (void)
   g_autoptr(GByteArray) body = g_byte_array_new ();
   g_auto(ServalRequest) req = { 0 };
 
-  der (body, 0x94, "", 0); /* RequestBody [20] NULL */
+  der (body, 0x95, "", 0); /* RequestBody [21] NULL ([20] is listMemberPage) */
   g_assert_true (decode_request (request_bytes (body), &req));
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_UNKNOWN);
 }
@@ -1355,6 +1357,153 @@ test_config_limits (void)
   }
 }
 
+/* --- big VLANs (issue 17) -------------------------------------------------- */
+
+/* A member as tests/fuzz/make-corpus.py's member(). */
+static ServalMember *
+corpus_member (const char *user, const char *host)
+{
+  static const guint8 mac[6] = { 2, 0, 0, 0, 0, 1 };
+  const char *addrs[] = { "fe80::1", "10.0.0.1", NULL };
+
+  return serval_member_new (user, host, mac, addrs, "node", 1700000000);
+}
+
+/* Decodes the corpus seed @name: NULL if the decoder refuses it. */
+static Message_t *
+corpus_decode (const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", "codec", name, NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  Message_t *msg;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  msg = serval_message_decode ((const guint8 *) contents, len, &error);
+  if (msg == NULL)
+    g_assert_error (error, SERVAL_CODEC_ERROR, SERVAL_CODEC_ERROR_INVALID);
+  return msg;
+}
+
+static void
+test_member_pages (void)
+{
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
+  g_auto(ServalRequest) req = { 0 };
+  g_auto(ServalResponse) page = { 0 };
+  g_auto(ServalResponse) joined = { 0 };
+  g_autoptr(Message_t) hello_msg = corpus_decode ("hello-member-pages");
+  g_auto(ServalHello) hello = { 0 };
+  Message_t *msg;
+
+  g_assert_true (serval_hello_parse (hello_msg, &hello));
+  g_assert_true (hello.member_pages);
+  g_assert_true (hello.vlan_config);
+
+  request_seed (serval_request_build_list_member_page (22, "red", 500, 100, "ali"), "list-member-page", &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_LIST_MEMBER_PAGE);
+  g_assert_cmpstr (req.vlan, ==, "red");
+  g_assert_cmpuint (req.offset, ==, 500);
+  g_assert_cmpuint (req.count, ==, 100);
+  g_assert_cmpstr (req.search, ==, "ali");
+  g_assert_null (req.bad_field);
+
+  g_ptr_array_add (members, corpus_member ("alice", "h1"));
+  g_ptr_array_add (members, corpus_member ("bob", "h2"));
+  response_seed (serval_response_build_member_page (12, 1201, 500, members), "member-page", &page);
+  g_assert_cmpint (page.kind, ==, SERVAL_RESPONSE_MEMBER_PAGE);
+  g_assert_true (page.has_total);
+  g_assert_cmpuint (page.total, ==, 1201);
+  g_assert_cmpuint (page.offset, ==, 500);
+  g_assert_cmpuint (page.members->len, ==, 2);
+  assert_member (page.members->pdata[1], members->pdata[1]);
+
+  g_ptr_array_set_size (members, 1);
+  msg = serval_response_build_joined (13, "red", 3, members);
+  serval_response_set_joined_total (msg, 1201);
+  response_seed (msg, "joined-total", &joined);
+  g_assert_cmpint (joined.kind, ==, SERVAL_RESPONSE_JOINED);
+  g_assert_true (joined.has_total);
+  g_assert_cmpuint (joined.total, ==, 1201);
+  g_assert_cmpuint (joined.members->len, ==, 1);
+}
+
+static void
+test_member_changes (void)
+{
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_member_change_free);
+  g_autofree char *hex = corpus_hex ("event-member-changes");
+  g_autoptr(Message_t) back = NULL;
+  g_auto(ServalEvent) ev = { 0 };
+  g_auto(ServalEvent) old = { 0 };
+  g_autoptr(Message_t) old_msg = NULL;
+
+  g_ptr_array_add (changes, serval_member_change_new (SERVAL_EVENT_MEMBER_JOINED, corpus_member ("carol", "h3")));
+  g_ptr_array_add (changes, serval_member_change_new (SERVAL_EVENT_MEMBER_LEFT, corpus_member ("bob", "h2")));
+  g_ptr_array_add (changes, serval_member_change_new (SERVAL_EVENT_MEMBER_UPDATED, corpus_member ("alice", "h1")));
+  back = wire (serval_event_build_member_changes ("red", changes), hex);
+  g_assert_true (serval_event_parse (back, &ev));
+  g_assert_cmpint (ev.kind, ==, SERVAL_EVENT_MEMBER_CHANGES);
+  g_assert_cmpstr (ev.vlan, ==, "red");
+  g_assert_cmpuint (ev.changes->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      ServalMemberChange *got = ev.changes->pdata[i];
+      ServalMemberChange *want = changes->pdata[i];
+
+      g_assert_cmpint (got->kind, ==, want->kind);
+      assert_member (got->member, want->member);
+    }
+
+  /* An event of no change, a page of no member asked: out of the schema. */
+  g_assert_null (corpus_decode ("event-member-changes-empty"));
+  g_assert_null (corpus_decode ("list-member-page-zero"));
+
+  /* A client before them reads the event as one it does not know. */
+  old_msg = corpus_decode ("event-unknown-alt");
+  g_assert_true (serval_event_parse (old_msg, &old));
+  g_assert_cmpint (old.kind, ==, SERVAL_EVENT_UNKNOWN);
+}
+
+/* 500 members a page and 500 changes an event: the builders cut there,
+ * and the encoder refuses one more. */
+static void
+test_member_limits (void)
+{
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_member_change_free);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Message_t) page = NULL;
+  g_autoptr(Message_t) ev = NULL;
+  g_autoptr(Message_t) back = NULL;
+  g_autoptr(Message_t) req = serval_request_build_list_member_page (1, "red", 0, 10000, NULL);
+  g_auto(ServalResponse) resp = { 0 };
+  Member_t *extra = calloc (1, sizeof *extra);
+
+  g_assert_cmpint (req->choice.request.body.choice.listMemberPage.count, ==, SERVAL_MEMBER_PAGE_MAX);
+  for (guint i = 0; i < 501; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("u%u", i);
+
+      g_ptr_array_add (members, corpus_member (user, "h"));
+      g_ptr_array_add (changes, serval_member_change_new (SERVAL_EVENT_MEMBER_JOINED, corpus_member (user, "h")));
+    }
+  back = wire (serval_response_build_member_page (1, 501, 0, members), NULL);
+  g_assert_true (serval_response_parse (back, &resp));
+  g_assert_cmpuint (resp.members->len, ==, 500);
+  g_assert_cmpuint (resp.total, ==, 501);
+  ev = serval_event_build_member_changes ("red", changes);
+  g_assert_cmpint (ev->choice.event.choice.memberChanges.changes.list.count, ==, 500);
+
+  page = serval_response_build_member_page (1, 501, 0, members);
+  serval_member_to_asn (members->pdata[500], extra);
+  ASN_SEQUENCE_ADD (&page->choice.response.body.choice.memberPage.members.list, extra);
+  g_assert_false (serval_message_encode (page, out, &error));
+  g_assert_nonnull (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1383,5 +1532,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/message/config/responses", test_config_responses);
   g_test_add_func ("/engine/message/config/old-peers", test_config_old_peers);
   g_test_add_func ("/engine/message/config/limits", test_config_limits);
+  g_test_add_func ("/engine/message/members/pages", test_member_pages);
+  g_test_add_func ("/engine/message/members/changes", test_member_changes);
+  g_test_add_func ("/engine/message/members/limits", test_member_limits);
   return g_test_run ();
 }

@@ -128,6 +128,22 @@ bodies = {
     "users-bridge": response(10, cons(6, tlv(0x30, prim(0, b"bob") + prim(1, b"\x00") + cons(2, utf8(b"red"))
                                              + prim(3, b"\xff")))),
     "error-pool-full": response(11, cons(1, prim(0, b"\x10") + prim(1, b"VLAN red has no address left"))),
+    # Issue 17: big VLANs. Hello.memberPages [5], RequestBody [20] listMemberPage, ResponseBody [9]
+    # memberPage, Joined.total [5], Event [6] memberChanges (joined, left, updated)
+    "hello-member-pages": cons(1, integer(0x80, 2) + prim(1, b"serval 0.3") + prim(3, b"\xff") + prim(4, b"\xff")
+                               + prim(5, b"\xff")),
+    "list-member-page": request(22, cons(20, prim(0, b"red") + integer(0x81, 500) + integer(0x82, 100)
+                                         + prim(3, b"ali"))),
+    "member-page": response(12, cons(9, integer(0x80, 1201) + integer(0x81, 500)
+                                     + cons(2, member(b"alice", b"h1") + member(b"bob", b"h2")))),
+    "joined-total": response(13, cons(3, prim(0, b"red") + integer(0x81, 3) + cons(2, member(b"alice", b"h1"))
+                                      + integer(0x85, 1201))),
+    "event-member-changes": cons(4, cons(6, prim(0, b"red") + cons(1, tlv(0x30, prim(0, b"\x00") + cons(1, member(b"carol", b"h3")[2:]))
+                                                                   + tlv(0x30, prim(0, b"\x01") + cons(1, member(b"bob", b"h2")[2:]))
+                                                                   + tlv(0x30, prim(0, b"\x02") + cons(1, member(b"alice", b"h1")[2:]))))),
+    # out of the schema's bounds: a page of 0 members asked, an event of no change
+    "list-member-page-zero": request(23, cons(20, prim(0, b"red") + integer(0x81, 0) + integer(0x82, 0))),
+    "event-member-changes-empty": cons(4, cons(6, prim(0, b"red") + cons(1, b""))),
 }
 
 
