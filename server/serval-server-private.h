@@ -269,7 +269,5 @@ void serval_session_member_events_drop (Session *s, guint32 tag);
 void serval_session_member_events_free (Session *s);
 
 /* serval-server-vlan.c, for big VLANs */
-/* The members of VLAN @tag, this node's and the others' (ServalMember, borrowed). */
-GPtrArray *serval_server_vlan_members (ServalServer *server, guint32 tag);
 void serval_session_handle_list_member_page (Session *s, const ServalRequest *req);
 G_END_DECLS

@@ -47,8 +47,10 @@ serval_server_vlan_sessions (ServalServer *server, guint32 tag)
   return list;
 }
 
-/* (The message layer sends 4096 of them at most in a list, 500 in a page.) */
-GPtrArray *
+/* The members of VLAN @tag, this node's and the others' (ServalMember,
+ * borrowed); the message layer sends 4096 of them at most in a list, 500
+ * in a page. */
+static GPtrArray *
 serval_server_vlan_members (ServalServer *server, guint32 tag)
 {
   guint n;
