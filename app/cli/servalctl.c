@@ -67,6 +67,7 @@ typedef struct
   char **argv;
   guint pending;
   GPtrArray *taps;
+  guint members_offset; /* members: the members printed so far, pages of 500 */
 } Ctl;
 
 void
@@ -332,12 +333,16 @@ request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   finish (ctl, 0);
 }
 
+#define MEMBERS_PAGE 500
+
 static void
 members_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Ctl *ctl = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GListModel) members = serval_client_list_members_finish (SERVAL_CLIENT (source), result, &error);
+  guint total = 0;
+  g_autoptr(GListModel) members =
+                 serval_client_list_member_page_finish (SERVAL_CLIENT (source), result, &total, &error);
   guint n;
 
   if (failed (ctl, error))
@@ -357,6 +362,14 @@ members_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *node = serval_escape_text (serval_member_get_node (m));
 
       printf ("%s\t%s\t%s\t%s\t%s\t%s\n", user, host, serval_member_get_mac (m), node, when, addrs);
+    }
+  /* A big VLAN comes in pages: the next, until the server's total. */
+  ctl->members_offset += n;
+  if (n > 0 && ctl->members_offset < total)
+    {
+      serval_client_list_member_page_async (ctl->client, ctl->argv[2], ctl->members_offset, MEMBERS_PAGE, NULL, NULL,
+                                            members_done_cb, ctl);
+      return;
     }
   finish (ctl, 0);
 }
@@ -481,7 +494,7 @@ run_command (Ctl *ctl)
   else if (g_str_equal (cmd, "members"))
     {
       if (usage (ctl, 3, "members VLAN"))
-        serval_client_list_members_async (ctl->client, argv[2], NULL, members_done_cb, ctl);
+        serval_client_list_member_page_async (ctl->client, argv[2], 0, MEMBERS_PAGE, NULL, NULL, members_done_cb, ctl);
     }
   else if (g_str_equal (cmd, "vlans") || (g_str_equal (cmd, "vlan") && g_str_equal (verb, "list")))
     {
