@@ -69,6 +69,14 @@ check_request (const Message_t *msg)
     g_assert_cmpuint (g_bytes_get_size (req.token), <=, 255);
   if (req.kind == SERVAL_REQUEST_UPDATE)
     check_strv (req.addresses, 16, 64);
+  if (req.kind == SERVAL_REQUEST_LIST_MEMBER_PAGE)
+    {
+      /* A member page: what the server's loop takes (count 1..500). */
+      check_string (req.search, 64, TRUE);
+      g_assert_cmpuint (req.count, >=, 1);
+      g_assert_cmpuint (req.count, <=, SERVAL_MEMBER_PAGE_MAX);
+      g_assert_cmpuint (req.offset, <=, G_MAXINT32);
+    }
 }
 
 static void
@@ -87,6 +95,12 @@ check_response (const Message_t *msg)
     }
   if (resp.kind == SERVAL_RESPONSE_JOINED || resp.kind == SERVAL_RESPONSE_MEMBERS)
     check_members (resp.members);
+  if (resp.kind == SERVAL_RESPONSE_MEMBER_PAGE)
+    {
+      check_members (resp.members);
+      g_assert_cmpuint (resp.members->len, <=, SERVAL_MEMBER_PAGE_MAX);
+      g_assert_true (resp.has_total);
+    }
   for (guint i = 0; resp.vlans != NULL && i < resp.vlans->len; i++)
     {
       ServalVlanInfo *v = resp.vlans->pdata[i];
@@ -115,6 +129,19 @@ check_event (const Message_t *msg)
     check_member (ev.member);
   if (ev.kind == SERVAL_EVENT_SERVERS)
     check_strv (ev.servers, 32, 255);
+  if (ev.kind == SERVAL_EVENT_MEMBER_CHANGES)
+    {
+      /* Only the three kinds the client applies, each with its member. */
+      g_assert_cmpuint (ev.changes->len, <=, SERVAL_MEMBER_PAGE_MAX);
+      for (guint i = 0; i < ev.changes->len; i++)
+        {
+          ServalMemberChange *c = ev.changes->pdata[i];
+
+          g_assert_true (c->kind == SERVAL_EVENT_MEMBER_JOINED || c->kind == SERVAL_EVENT_MEMBER_LEFT ||
+                         c->kind == SERVAL_EVENT_MEMBER_UPDATED);
+          check_member (c->member);
+        }
+    }
 }
 
 /* Every parser takes its own kind of message and refuses the others. */
@@ -136,6 +163,7 @@ check_parsers (const Message_t *msg)
     case SERVAL_MESSAGE_HELLO:
       check_string (hello.software, 64, FALSE);
       check_string (hello.node, 64, TRUE);
+      g_assert_true (hello.member_pages == TRUE || hello.member_pages == FALSE);
       break;
     case SERVAL_MESSAGE_REQUEST: check_request (msg); break;
     case SERVAL_MESSAGE_RESPONSE: check_response (msg); break;
