@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/resource.h>
 
 #include "serval-client.h"
 #include "serval-message.h"
@@ -607,13 +608,132 @@ test_old_client (Fixture *f, gconstpointer data)
   serval_link_close (link, NULL);
 }
 
+/* The host of a member beyond the first page that @client sees of red
+ * (offset 500), and whether there is one. */
+static char *
+host_beyond_first_page (Fixture *f, ServalClient *client)
+{
+  PageResult r = { 0 };
+  char *host = NULL;
+
+  serval_client_list_member_page_async (client, "red", SERVAL_MEMBER_PAGE_MAX, 1, "bulk", NULL, page_cb, &r);
+  WAIT_UNTIL (f, r.done == 1);
+  g_assert_no_error (r.error);
+  if (n_items (r.page) > 0)
+    {
+      g_autoptr(ServalMember) m = g_list_model_get_item (r.page, 0);
+
+      host = g_strdup (serval_member_get_host (m));
+    }
+  g_clear_object (&r.page);
+  return host;
+}
+
+/* In a VLAN of more than 500 members, a joiner's model holds the first
+ * page and whoever comes after; the total counts the others, and pages
+ * get them. */
+static void
+test_big_vlan (Fixture *f, gconstpointer data)
+{
+  const guint n = SERVAL_MEMBER_PAGE_MAX + 20;
+  g_autoptr(GPtrArray) bulk = clients_online (f, "bulk", "bulk-pw", "bulk", n);
+  g_autoptr(GPtrArray) vlans = join_all (f, bulk, 2);
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  g_autoptr(ServalClientVlan) red = join_one (f, alice, 1);
+  g_autoptr(ServalClientVlan) bob_red = NULL;
+  GListModel *model = serval_client_vlan_get_members (red);
+  g_autoptr(GHashTable) hosts = burst_hosts (n, "alice");
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *beyond = NULL;
+  g_autoptr(ServalMember) first = NULL;
+  g_autofree char *first_host = NULL;
+  guint index;
+
+  g_assert_cmpuint (n_items (model), ==, SERVAL_MEMBER_PAGE_MAX);
+  g_assert_cmpuint (serval_client_vlan_get_member_total (red), ==, n + 1);
+
+  /* One more comes: it shows, and counts. */
+  bob_red = join_one (f, bob, 3);
+  WAIT_UNTIL (f, has_host (model, "bob"));
+  g_assert_cmpuint (n_items (model), ==, SERVAL_MEMBER_PAGE_MAX + 1);
+  g_assert_cmpuint (serval_client_vlan_get_member_total (red), ==, n + 2);
+
+  /* One the model does not hold goes: only the total says it. */
+  beyond = host_beyond_first_page (f, alice);
+  g_assert_nonnull (beyond);
+  g_assert_false (has_host (model, beyond));
+  g_assert_cmpint (sscanf (beyond, "bulk-%u", &index), ==, 1);
+  leave (f, bulk->pdata[index]);
+  WAIT_UNTIL (f, serval_client_vlan_get_member_total (red) == n + 1);
+  g_assert_cmpuint (n_items (model), ==, SERVAL_MEMBER_PAGE_MAX + 1);
+  g_hash_table_remove (hosts, beyond);
+
+  /* One it holds goes: its row goes too. */
+  /* (the first row that is not alice herself) */
+  first = g_list_model_get_item (model, 0);
+  if (g_str_equal (serval_member_get_host (first), "alice"))
+    {
+      g_clear_object (&first);
+      first = g_list_model_get_item (model, 1);
+    }
+  first_host = g_strdup (serval_member_get_host (first));
+  g_assert_cmpint (sscanf (first_host, "bulk-%u", &index), ==, 1);
+  leave (f, bulk->pdata[index]);
+  WAIT_UNTIL (f, !has_host (model, first_host));
+  g_assert_cmpuint (n_items (model), ==, SERVAL_MEMBER_PAGE_MAX);
+  g_assert_cmpuint (serval_client_vlan_get_member_total (red), ==, n);
+  g_hash_table_remove (hosts, first_host);
+  g_hash_table_add (hosts, g_strdup ("bob"));
+
+  /* Pages hold every member once. */
+  for (guint offset = 0; offset < n + 100;)
+    {
+      PageResult r = { .vlan = red };
+
+      serval_client_vlan_fetch_members_async (red, offset, SERVAL_MEMBER_PAGE_MAX, NULL, NULL, page_cb, &r);
+      WAIT_UNTIL (f, r.done == 1);
+      g_assert_no_error (r.error);
+      g_assert_cmpuint (r.total, ==, n);
+      for (guint i = 0; i < n_items (r.page); i++)
+        {
+          g_autoptr(ServalMember) m = g_list_model_get_item (r.page, i);
+
+          g_assert_true (g_hash_table_contains (hosts, serval_member_get_host (m)));
+          g_assert_true (g_hash_table_add (seen, g_strdup (serval_member_get_host (m))));
+        }
+      if (n_items (r.page) == 0)
+        offset = G_MAXUINT - 1;
+      offset += n_items (r.page);
+      g_clear_object (&r.page);
+    }
+  g_assert_cmpuint (g_hash_table_size (seen), ==, n);
+}
+
+/* Some hundreds of clients and their server-side links in one process. */
+static void
+raise_open_files (void)
+{
+  struct rlimit rl;
+
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &rl), ==, 0);
+  rl.rlim_cur = rl.rlim_max;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &rl), ==, 0);
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2048)
+    g_error ("These tests need 2048 open files (a client and its server link each, %u clients): the hard "
+             "limit is %lu; raise it (ulimit -Hn) to run them",
+             SERVAL_MEMBER_PAGE_MAX + 20, (unsigned long) rl.rlim_max);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  raise_open_files ();
   g_test_add ("/session-events/burst", Fixture, NULL, setup, test_burst, teardown);
   g_test_add ("/session-events/collapse", Fixture, NULL, setup, test_collapse, teardown);
   g_test_add ("/session-events/pages", Fixture, NULL, setup, test_pages, teardown);
   g_test_add ("/session-events/old-client", Fixture, NULL, setup, test_old_client, teardown);
+  g_test_add ("/session-events/big-vlan", Fixture, NULL, setup, test_big_vlan, teardown);
   return g_test_run ();
 }
