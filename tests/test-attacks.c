@@ -978,7 +978,7 @@ fake_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
 
       serval_link_send_take (link, serval_response_build_logged_in (req.id, FALSE, 5, servers, NULL));
     }
-  else if (req.kind == SERVAL_REQUEST_LIST_MEMBERS)
+  else if (req.kind == SERVAL_REQUEST_LIST_MEMBERS || req.kind == SERVAL_REQUEST_LIST_MEMBER_PAGE)
     {
       const guint8 mac[6] = { 2, 0, 0, 0, 0, 1 };
       const char *const addrs[] = { "10.0.0.1\r\nroot", NULL };
@@ -986,7 +986,8 @@ fake_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
 
       g_ptr_array_add (members, serval_member_new ("mallory\x1b[2J", "evil\x1b]0;pwned\x07\r\nroot\tforged", mac,
                                                    addrs, "node\xc2\x9b", 1700000000));
-      serval_link_send_take (link, serval_response_build_members (req.id, members));
+      /* (servalctl asks a server whose Hello says memberPages, as this one's does, for pages) */
+      serval_link_send_take (link, req.kind == SERVAL_REQUEST_LIST_MEMBERS ? serval_response_build_members (req.id, members) : serval_response_build_member_page (req.id, 1, req.offset, members));
     }
   else
     serval_link_send_take (link, serval_response_build_ok (req.id));
