@@ -207,9 +207,14 @@ reply_joined (Session *s, guint32 id, const char *name, guint32 tag)
   Message_t *msg;
   Membership *m = session_membership (s, tag);
 
-  /* A client that reads pages gets the first, and asks for the rest. */
+  /* A client that reads pages gets the first, and asks for the rest; its
+   * own row is in it, the first page's last if it comes later. */
   if (s->member_pages && members->len > SERVAL_MEMBER_PAGE_MAX)
-    g_ptr_array_set_size (members, SERVAL_MEMBER_PAGE_MAX);
+    {
+      g_ptr_array_set_size (members, SERVAL_MEMBER_PAGE_MAX);
+      if (m != NULL && !g_ptr_array_find (members, m->member, NULL))
+        members->pdata[SERVAL_MEMBER_PAGE_MAX - 1] = m->member;
+    }
   msg = serval_response_build_joined (id, name, tag, members);
   if (s->member_pages)
     serval_response_set_joined_total (msg, total);

@@ -652,6 +652,7 @@ test_big_vlan (Fixture *f, gconstpointer data)
 
   g_assert_cmpuint (n_items (model), ==, SERVAL_MEMBER_PAGE_MAX);
   g_assert_cmpuint (serval_client_vlan_get_member_total (red), ==, n + 1);
+  g_assert_true (has_host (model, "alice")); /* its own row, though it came last */
 
   /* One more comes: it shows, and counts. */
   bob_red = join_one (f, bob, 3);
