@@ -55,7 +55,7 @@ item_cost (gsize len)
 void
 serval_fair_limits_init (ServalFairLimits *limits)
 {
-  limits->sender_bytes = 256 * 1024;
+  limits->sender_bytes = 2 * 1024 * 1024;
   limits->receiver_bytes = 4 * 1024 * 1024;
   limits->quantum = 65536 + 16;
 }

@@ -44,7 +44,8 @@ typedef enum
 
 /**
  * ServalFairLimits:
- * @sender_bytes: what one sender's queue may hold, default 256 KiB
+ * @sender_bytes: what one sender's queue may hold, default 2 MiB: as much as a
+ *   link held before, so that one TCP flow alone loses nothing it did not
  * @receiver_bytes: what all the queues of one receiver may hold, default 4 MiB
  * @quantum: bytes a sender's deficit grows by per round, default 64 KiB and
  *   a frame header: at least the largest frame, so that every round sends

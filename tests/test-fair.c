@@ -89,10 +89,9 @@ test_shares (void)
   const gsize offered[N_SENDERS] = { drain / 10, drain / 5, drain, 4 * drain };
   const gsize len[N_SENDERS] = { 100, 1500, 64, 9000 };
   double offered_part[N_SENDERS] = { 0 };
-  ServalFairLimits limits;
+  ServalFairLimits limits = { 1024 * 1024, 8 * 1024 * 1024, 65536 + 16 };
   Sim sim;
 
-  serval_fair_limits_init (&limits);
   sim_init (&sim, &limits);
   for (gsize t = 0; t < ticks; t++)
     {
