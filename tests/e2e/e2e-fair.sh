@@ -49,6 +49,9 @@ start_server() {
 CLIENT_PIDS=()
 start_client() {
   local ns=$1 user=$2 n=$3
+  # Emptied here, not by the background job's redirection: the wait below must not
+  # read the last client's "sv-red up".
+  : >"$out/$user.log"
   ip netns exec "$ns" "$CTL" --server "10.235.$n.1:7465" --user "$user" --password-file "$out/$user.pw" \
     --fingerprint "$FP" up --vlan red >"$out/$user.log" 2>&1 &
   E2E_PIDS+=($!)
