@@ -318,6 +318,7 @@ link_flush (ServalLink *link)
   if (result == SERVAL_LINK_SEND_AGAIN)
     {
       wait_writable (link);
+      serval_link_drain (link);
       return;
     }
   if (result == SERVAL_LINK_SEND_ERROR)
@@ -353,6 +354,8 @@ link_flush (ServalLink *link)
     }
   if (link->closing)
     serval_link_close (link, link->close_reason);
+  else
+    serval_link_drain (link);
 }
 
 static gboolean

@@ -68,6 +68,8 @@ struct _Session
   char *node;
   ServalNodeLinkStats *link_stats; /* a node link's counters (server->link_stats owns them) */
   int refs;
+  /* Its fair queue and rate limit, once it has a port (serval-server-fair.c). */
+  struct _SessionFair *fair;
 };
 
 struct _ServalServer
@@ -107,6 +109,8 @@ struct _ServalServer
   gboolean leaving;          /* shutting down: the lease's revocation is under way */
   GHashTable *lan_prefix6;   /* VLAN tag -> its IPv6 prefix, announced (serval-server-lan.c) */
   GSource *lan_ra_source;    /* their router advertisements, every minute */
+  /* Fair queues and rate limits (serval-server-fair.c), or NULL. */
+  struct _ServalServerFair *fair;
 };
 
 /* serval-server.c */
@@ -255,5 +259,20 @@ void serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointe
 /* Gives the session a port on the switch (at login), and lifts the limits
  * of a link not logged in (serval_session_unguard()). */
 void serval_session_add_port (Session *s);
+
+/* serval-server-fair.c: fair sharing of each member's link among its senders */
+typedef struct _ServalServerFair ServalServerFair;
+typedef struct _SessionFair SessionFair;
+void serval_server_fair_unref (ServalServerFair *fair);
+/* At login: the session may send (rate limited per user) and receive through fair queues. */
+void serval_session_fair_start (Session *s);
+/* The session goes: its queued frames with it. */
+void serval_session_fair_clear (Session *s);
+/* A frame of @len bytes from @s enters the switch at @now: FALSE (counted) if over its
+ * user's rate; else @s is its sender until serval_server_fair_input_done(). */
+gboolean serval_session_fair_admit (Session *s, gsize len, gint64 now);
+void serval_server_fair_input_done (ServalServer *server);
+/* A frame (plain, or with offload metadata for a member that takes them) towards @s. */
+void serval_session_fair_output (Session *s, const ServalFrame *frame);
 
 G_END_DECLS

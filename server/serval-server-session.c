@@ -20,6 +20,7 @@ serval_session_unref (Session *s)
   if (--s->refs > 0)
     return;
   g_clear_pointer (&s->vlans, g_hash_table_unref);
+  serval_session_fair_clear (s);
   g_clear_object (&s->link);
   g_free (s->group);
   g_free (s->peer);
@@ -61,6 +62,7 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
   if (s->port != NULL)
     serval_switch_remove_port (server->sw, s->port);
   s->port = NULL;
+  serval_session_fair_clear (s);
   server->stats.link_frames_dropped += serval_link_get_frames_dropped (link);
   if (s->logged_in)
     server->stats.sessions--;
