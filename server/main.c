@@ -525,9 +525,9 @@ main (int argc, char **argv)
    * clients). */
   mallopt (M_ARENA_MAX, 1);
   if (opt_user_rate_limit < 0 || opt_user_rate_limit > G_GINT64_CONSTANT (1000000000000))
-    return fail ("--user-rate-limit takes 0 (no limit) to 1000000000000 bytes per second; %" G_GINT64_FORMAT
-                 " is out of range",
-                 opt_user_rate_limit);
+    return serval_offline_fail ("--user-rate-limit takes 0 (no limit) to 1000000000000 bytes per second; %" G_GINT64_FORMAT
+                                " is out of range",
+                                opt_user_rate_limit);
   server = serval_server_new (&config, &error);
   serval_server_config_clear (&config);
   if (server != NULL)
