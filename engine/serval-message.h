@@ -36,6 +36,7 @@ G_BEGIN_DECLS
  * @SERVAL_ERROR_CODE_SHUTTING_DOWN: the server is stopping
  * @SERVAL_ERROR_CODE_TIMEOUT: something took too long
  * @SERVAL_ERROR_CODE_TOKEN_REFUSED: a resume token that is expired, altered or revoked
+ * @SERVAL_ERROR_CODE_SERVER_FULL: the server holds as many clients as it can
  *
  * The protocol's ErrorCode, with its values. A peer may send codes that
  * this version does not know: they come through as they are.
@@ -56,6 +57,7 @@ typedef enum
   SERVAL_ERROR_CODE_SHUTTING_DOWN = 11,
   SERVAL_ERROR_CODE_TIMEOUT = 12,
   SERVAL_ERROR_CODE_TOKEN_REFUSED = 13,
+  SERVAL_ERROR_CODE_SERVER_FULL = 14,
 } ServalErrorCode;
 
 /**

@@ -23,6 +23,7 @@ struct _ServalAcceptGate
   GMainContext *context;   /* where the service runs and resumes */
   guint64 fd_limit;
   guint high, low, gap;
+  guint capacity; /* past this many open, a connection is refused as "full" */
   guint open;
   guint resume_at; /* resume when open <= this */
   gboolean paused;
@@ -45,6 +46,12 @@ serval_accept_marks (guint64 fd_limit, guint *high, guint *low)
   h = MIN (h, G_MAXUINT / 2);
   *high = (guint) h;
   *low = *high - CLAMP (*high / 16, 1, 1024);
+}
+
+guint
+serval_accept_capacity (guint high)
+{
+  return high - CLAMP (high / 16, 1, MIN (64, high));
 }
 
 guint64
@@ -86,6 +93,7 @@ serval_accept_gate_new (GSocketService *service, guint64 fd_limit)
   gate->fd_limit = fd_limit;
   serval_accept_marks (fd_limit, &gate->high, &gate->low);
   gate->gap = gate->high - gate->low;
+  gate->capacity = serval_accept_capacity (gate->high);
   return gate;
 }
 
@@ -97,6 +105,7 @@ serval_accept_gate_set_marks (ServalAcceptGate *gate, guint high, guint low)
   gate->high = high;
   gate->low = low;
   gate->gap = high - low;
+  gate->capacity = serval_accept_capacity (high);
   g_mutex_unlock (&gate->lock);
 }
 
@@ -183,19 +192,20 @@ socket_gone_cb (gpointer data, GObject *where_the_object_was)
   gate_unref (gate);
 }
 
-void
+gboolean
 serval_accept_gate_track (ServalAcceptGate *gate, GSocketConnection *conn)
 {
   GSocket *sock = g_socket_connection_get_socket (conn);
   int fd = g_socket_get_fd (sock);
   g_autoptr(GSocketService) service = NULL;
-  gboolean by_count = FALSE, warn = TRUE;
+  gboolean by_count = FALSE, warn = TRUE, full;
   guint open;
   gint64 now = g_get_monotonic_time ();
 
   g_object_weak_ref (G_OBJECT (sock), socket_gone_cb, g_atomic_rc_box_acquire (gate));
   g_mutex_lock (&gate->lock);
   open = ++gate->open;
+  full = open > gate->capacity;
   if (!gate->paused && gate->service != NULL)
     {
       if (open >= gate->high)
@@ -223,7 +233,7 @@ out:
   g_mutex_unlock (&gate->lock);
 
   if (service == NULL)
-    return;
+    return full;
   g_socket_service_stop (service);
   if (by_count)
     g_warning ("Stopped accepting clients: %u connections are open and the open-file limit "
@@ -242,6 +252,7 @@ out:
                fd, gate->fd_limit, open, GUARD_RETRY_S, (int) getpid ());
   else
     g_debug ("Stopped accepting clients again: descriptor %d is in use", fd);
+  return full;
 }
 
 void
@@ -252,6 +263,7 @@ serval_accept_gate_get_stats (ServalAcceptGate *gate, ServalAcceptStats *stats)
   stats->high = gate->high;
   stats->low = gate->low;
   stats->fd_limit = gate->fd_limit;
+  stats->capacity = gate->capacity;
   stats->paused = gate->paused;
   stats->pauses = gate->pauses;
   g_mutex_unlock (&gate->lock);

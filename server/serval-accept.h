@@ -29,6 +29,7 @@ typedef struct
   guint high;       /* accepting stops when this many are open */
   guint low;        /* ...and starts again at this many */
   guint64 fd_limit; /* RLIMIT_NOFILE the marks were derived from */
+  guint capacity;   /* clients it has room for; more are refused (serverFull) */
   gboolean paused;
   guint64 pauses; /* times accepting stopped */
 } ServalAcceptStats;
@@ -51,8 +52,16 @@ void serval_accept_gate_set_marks (ServalAcceptGate *gate, guint high, guint low
 guint64 serval_accept_fd_limit (void);
 
 /* Counts @conn, just accepted, until its socket is finalized; stops
- * accepting if that makes the high mark. Call from the "incoming" handler. */
-void serval_accept_gate_track (ServalAcceptGate *gate, GSocketConnection *conn);
+ * accepting if that makes the high mark. Call from the "incoming" handler.
+ * Returns TRUE if @conn is past the gate's capacity (a few below the high
+ * mark, serval_accept_capacity()): the server should tell that client it is
+ * full and close, rather than serve it; the slots between the capacity and
+ * the high mark are for those refusals. */
+gboolean serval_accept_gate_track (ServalAcceptGate *gate, GSocketConnection *conn);
+
+/* How many clients a gate whose high mark is @high serves: @high less a
+ * sixteenth (1 to 64) kept for telling the others that the server is full. */
+guint serval_accept_capacity (guint high);
 
 void serval_accept_gate_get_stats (ServalAcceptGate *gate, ServalAcceptStats *stats);
 
