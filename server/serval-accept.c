@@ -31,7 +31,9 @@ struct _ServalAcceptGate
   guint64 pauses;
   gint64 paused_since;
   gint64 last_guard_warning;
-  GSource *retry; /* guard pauses only */
+  gint64 last_count_warning;
+  gboolean pause_logged; /* this pause's warning went out: its end is logged too */
+  GSource *retry;        /* guard pauses only */
 };
 
 void
@@ -48,8 +50,10 @@ serval_accept_marks (guint64 fd_limit, guint *high, guint *low)
   *low = *high - CLAMP (*high / 16, 1, 1024);
 }
 
-guint
-serval_accept_capacity (guint high)
+/* How many clients a gate whose high mark is @high serves: @high less a
+ * sixteenth (1 to 64) kept for telling the others that the server is full. */
+static guint
+accept_capacity (guint high)
 {
   return high - CLAMP (high / 16, 1, MIN (64, high));
 }
@@ -93,7 +97,7 @@ serval_accept_gate_new (GSocketService *service, guint64 fd_limit)
   gate->fd_limit = fd_limit;
   serval_accept_marks (fd_limit, &gate->high, &gate->low);
   gate->gap = gate->high - gate->low;
-  gate->capacity = serval_accept_capacity (gate->high);
+  gate->capacity = accept_capacity (gate->high);
   return gate;
 }
 
@@ -105,7 +109,7 @@ serval_accept_gate_set_marks (ServalAcceptGate *gate, guint high, guint low)
   gate->high = high;
   gate->low = low;
   gate->gap = high - low;
-  gate->capacity = serval_accept_capacity (high);
+  gate->capacity = accept_capacity (high);
   g_mutex_unlock (&gate->lock);
 }
 
@@ -117,6 +121,7 @@ gate_resume (ServalAcceptGate *gate, gboolean retry)
   g_autoptr(GSocketService) service = NULL;
   guint open = 0;
   gint64 paused_us = 0;
+  gboolean logged = FALSE;
 
   g_mutex_lock (&gate->lock);
   if (gate->paused && gate->service != NULL && (retry || gate->open <= gate->resume_at))
@@ -125,6 +130,8 @@ gate_resume (ServalAcceptGate *gate, gboolean retry)
       service = g_object_ref (gate->service);
       open = gate->open;
       paused_us = g_get_monotonic_time () - gate->paused_since;
+      logged = gate->pause_logged;
+      gate->pause_logged = FALSE;
       serval_clear_source (&gate->retry);
     }
   g_mutex_unlock (&gate->lock);
@@ -134,9 +141,11 @@ gate_resume (ServalAcceptGate *gate, gboolean retry)
   g_socket_service_start (service);
   if (retry)
     g_debug ("Accepting clients again to see whether descriptors were freed (%u connections open)", open);
-  else
+  else if (logged)
     g_message ("Accepting clients again: %u connections open, after a pause of %.1f s", open,
                paused_us / (double) G_USEC_PER_SEC);
+  else
+    g_debug ("Accepting clients again: %u connections open", open);
 }
 
 static gboolean
@@ -217,7 +226,14 @@ serval_accept_gate_track (ServalAcceptGate *gate, GSocketConnection *conn)
       gate->paused_since = now;
       service = g_object_ref (gate->service);
       if (by_count)
-        gate->resume_at = gate->low;
+        {
+          gate->resume_at = gate->low;
+          /* Once a minute: refusals of a full server may pause and resume it often. */
+          warn = gate->last_count_warning == 0 || now - gate->last_count_warning > GUARD_WARN_INTERVAL_US;
+          if (warn)
+            gate->last_count_warning = now;
+          gate->pause_logged = warn;
+        }
       else
         {
           gate->resume_at = open > gate->gap ? open - gate->gap : 0;
@@ -235,14 +251,14 @@ out:
   if (service == NULL)
     return full;
   g_socket_service_stop (service);
-  if (by_count)
+  if (by_count && warn)
     g_warning ("Stopped accepting clients: %u connections are open and the open-file limit "
                "(RLIMIT_NOFILE) is %" G_GUINT64_FORMAT ", of which %d are kept for the database, "
                "HTTP and logs. New clients wait in the kernel's backlog until no more than %u "
                "connections are open. To serve more clients, raise the limit: LimitNOFILE= in the "
                "systemd unit, or “ulimit -n” before starting serval-server",
                open, gate->fd_limit, (int) (gate->fd_limit - gate->high), gate->low);
-  else if (warn)
+  else if (!by_count && warn)
     g_warning ("Stopped accepting clients: descriptor %d is in use, near the open-file limit "
                "(RLIMIT_NOFILE) of %" G_GUINT64_FORMAT ", but only %u of them are client "
                "connections. Something else holds many files (HTTP clients?). New clients wait "
@@ -251,7 +267,7 @@ out:
                "(ls -l /proc/%d/fd)",
                fd, gate->fd_limit, open, GUARD_RETRY_S, (int) getpid ());
   else
-    g_debug ("Stopped accepting clients again: descriptor %d is in use", fd);
+    g_debug ("Stopped accepting clients again: %u connections open, descriptor %d", open, fd);
   return full;
 }
 

@@ -53,15 +53,11 @@ guint64 serval_accept_fd_limit (void);
 
 /* Counts @conn, just accepted, until its socket is finalized; stops
  * accepting if that makes the high mark. Call from the "incoming" handler.
- * Returns TRUE if @conn is past the gate's capacity (a few below the high
- * mark, serval_accept_capacity()): the server should tell that client it is
+ * Returns TRUE if @conn is past the gate's capacity (the high mark less a
+ * sixteenth of it, 1 to 64): the server should tell that client it is
  * full and close, rather than serve it; the slots between the capacity and
  * the high mark are for those refusals. */
 gboolean serval_accept_gate_track (ServalAcceptGate *gate, GSocketConnection *conn);
-
-/* How many clients a gate whose high mark is @high serves: @high less a
- * sixteenth (1 to 64) kept for telling the others that the server is full. */
-guint serval_accept_capacity (guint high);
 
 void serval_accept_gate_get_stats (ServalAcceptGate *gate, ServalAcceptStats *stats);
 

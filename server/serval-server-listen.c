@@ -52,6 +52,7 @@ refuse_full (ServalServer *server, Session *s)
   text = g_strdup_printf ("%s is full (%u clients): try again later or ask its administrator to "
                           "raise the open-file limit",
                           server_public_name (server), st.capacity);
+  g_object_set_data (G_OBJECT (s->link), SERVAL_SESSION_REFUSED_FULL, GINT_TO_POINTER (1));
   serval_session_close (s, SERVAL_ERROR_CODE_SERVER_FULL, text);
   if (last_full_log == 0 || now - last_full_log > 60 * G_USEC_PER_SEC)
     {

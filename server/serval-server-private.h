@@ -228,4 +228,9 @@ void serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointe
  * of a link not logged in (serval_session_unguard()). */
 void serval_session_add_port (Session *s);
 
+/* serval-server-listen.c: set (object data) on the link of a session that
+ * came past the accept gate's capacity and is told the server is full; its
+ * close is not logged one by one. */
+#define SERVAL_SESSION_REFUSED_FULL "serval-refused-full"
+
 G_END_DECLS
