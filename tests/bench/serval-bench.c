@@ -30,6 +30,7 @@
 #include "serval-password.h"
 #include "serval-store.h"
 #include "../test-store-util.h"
+#include "serval-bench-lite.h"
 
 #define BENCH_ETHERTYPE 0x88B5
 #define BENCH_MAGIC     0x5342454eu /* "SBEN" */
@@ -68,6 +69,8 @@ static double opt_warmup = 1.0;
 static gboolean opt_verbose;
 static gboolean opt_tokens;
 static gboolean opt_no_tls_resume;
+static gboolean opt_keep_members;
+static int opt_loopbacks = 1;
 static double opt_churn_interval = 10;
 static double opt_hostile_interval;
 
@@ -99,6 +102,8 @@ static GOptionEntry entries[] = {
   { "no-tls-resume", 0, 0, G_OPTION_ARG_NONE, &opt_no_tls_resume, "logins: full TLS handshakes only (clients do not resume their TLS session with a ticket)", NULL },
   { "churn-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_churn_interval, "churn: mean seconds between two actions of one client (default 10)", "S" },
   { "hostile-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hostile_interval, "churn: every S seconds one client misbehaves (a host name with control characters, or a burst to random MACs); 0: never (default)", "S" },
+  { "keep-members", 0, 0, G_OPTION_ARG_NONE, &opt_keep_members, "idle: full ServalClients that keep every member list (default: bare links that log in, join and answer keepalives, and count the member events without keeping them)", NULL },
+  { "loopbacks", 0, 0, G_OPTION_ARG_INT, &opt_loopbacks, "idle/soak: client K connects to 127.0.0.(1 + K mod N) at --server's port (the server listening on 0.0.0.0), so that more than ~28,000 clients find source ports (default 1: --server only)", "N" },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Show the engine's messages", NULL },
   { NULL }
 };
@@ -343,6 +348,7 @@ typedef struct
   guint index;
   ServalClient *client;
   ServalClientVlan *vlan;
+  BenchLite *lite; /* idle without --keep-members: a bare link instead of client and vlan */
   guint8 mac[6];
   guint8 peer_mac[6];
   gboolean sender;
@@ -374,6 +380,7 @@ typedef struct
   guint done; /* finished (online or failed) */
   guint failed;
   gboolean join;     /* also join after login */
+  gboolean lite;     /* idle: BenchLite clients, no member lists */
   gboolean logout;   /* disconnect right after login (logins mode) */
   gboolean keep;     /* logout keeps the client (and its resume token) for the next round */
   guint resumed;     /* logins that used the resume token */
@@ -569,12 +576,52 @@ sim_server (Sim *sim)
 }
 
 static void
+lite_done_cb (BenchLite *lite, const char *error, gpointer user_data)
+{
+  Sim *sim = user_data;
+
+  if (error != NULL)
+    {
+      g_autoptr(GError) e = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, error);
+
+      sim_failed (sim, "login and join", e);
+    }
+  else
+    {
+      sim->login_ns = now_ns () - sim->t_start;
+      g_array_append_val (bench.login_ns, sim->login_ns);
+      sim->online = TRUE;
+    }
+  sim_finished (sim);
+}
+
+/* Whether @sim is logged in, joined and still connected. */
+static gboolean
+sim_online (Sim *sim)
+{
+  if (sim->lite != NULL)
+    return bench_lite_is_online (sim->lite);
+  return sim->online && sim->client != NULL && serval_client_get_state (sim->client) == SERVAL_CLIENT_STATE_ONLINE;
+}
+
+static void
 start_next (void)
 {
   while (bench.next < bench.n && bench.in_flight < (guint) opt_concurrency)
     {
       Sim *sim = &bench.sims[bench.next++];
       g_autofree char *user = g_strdup_printf ("%s%05u", opt_prefix, opt_first + sim->index);
+
+      if (bench.lite)
+        {
+          char buf[128];
+
+          bench.in_flight++;
+          sim->t_start = now_ns ();
+          sim->lite = bench_lite_start (sim_server (sim), opt_fingerprint, user, opt_password,
+                                        sim_vlan_name (sim, buf, sizeof buf), sim->mac, lite_done_cb, sim);
+          continue;
+        }
 
       /* A client kept from the last round logs in with its resume token. */
       if (sim->client == NULL)
@@ -635,6 +682,14 @@ bench_init (guint n)
   bench.outage_ns = g_array_new (FALSE, FALSE, sizeof (gint64));
   if (opt_servers != NULL)
     bench.servers = g_strsplit (opt_servers, ",", -1);
+  else if (opt_loopbacks > 1)
+    {
+      const char *port = strrchr (opt_server, ':');
+
+      bench.servers = g_new0 (char *, opt_loopbacks + 1);
+      for (int i = 0; i < opt_loopbacks; i++)
+        bench.servers[i] = g_strdup_printf ("127.0.0.%d%s", 1 + i, port != NULL ? port : ":7465");
+    }
   bench.frame = g_malloc0 (MAX (opt_size, MIN_FRAME));
   for (guint i = 0; i < n; i++)
     {
@@ -663,6 +718,7 @@ bench_clear (void)
       g_clear_pointer (&sim->retry, g_source_unref);
       if (sim->client != NULL)
         serval_client_disconnect (sim->client);
+      g_clear_pointer (&sim->lite, bench_lite_free);
       g_clear_object (&sim->vlan);
       g_clear_object (&sim->client);
     }
@@ -1000,6 +1056,7 @@ mode_idle (void)
   gint64 rss0, rss1, hwm1, self0, self1;
   double secs, cpu0, cpu1, cpu2, hold0, held;
   guint online = 0;
+  guint64 events = 0;
 
   if (opt_server_pid <= 0 || proc_status_kib (opt_server_pid, "VmRSS") < 0)
     {
@@ -1010,6 +1067,7 @@ mode_idle (void)
   rss0 = proc_status_kib (opt_server_pid, "VmRSS");
   self0 = proc_status_kib (getpid (), "VmRSS");
   cpu0 = proc_cpu_s (opt_server_pid);
+  bench.lite = !opt_keep_members;
   secs = connect_all (TRUE, FALSE);
   cpu1 = proc_cpu_s (opt_server_pid);
   /* Hold them; keepalive pings go on meanwhile. */
@@ -1018,8 +1076,12 @@ mode_idle (void)
   held = now_s () - hold0;
   cpu2 = proc_cpu_s (opt_server_pid);
   for (guint i = 0; i < bench.n; i++)
-    if (bench.sims[i].online && serval_client_get_state (bench.sims[i].client) == SERVAL_CLIENT_STATE_ONLINE)
-      online++;
+    {
+      if (sim_online (&bench.sims[i]))
+        online++;
+      if (bench.sims[i].lite != NULL)
+        events += bench_lite_get_events (bench.sims[i].lite);
+    }
   rss1 = proc_status_kib (opt_server_pid, "VmRSS");
   hwm1 = proc_status_kib (opt_server_pid, "VmHWM");
   self1 = proc_status_kib (getpid (), "VmRSS");
@@ -1036,6 +1098,10 @@ mode_idle (void)
   /* The share of a core the server used while the clients sat idle. */
   csv ("idle", "server_idle_cpu", held > 0 ? (cpu2 - cpu1) / held : 0);
   csv ("idle", "bench_kib_per_client", online ? (double) (self1 - self0) / online : 0);
+  csv ("idle", "bench_cpu_s", self_cpu_s ());
+  /* Member events the clients received (bare links only; -1 with --keep-members). */
+  csv ("idle", "member_events", opt_keep_members ? -1 : (double) events);
+  csv ("idle", "hold_seconds", held);
   g_printerr ("idle: %u of %d clients online after %.1f s of logging in and %d s idle (%u failed); "
               "server VmRSS %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT " KiB (VmHWM %" G_GINT64_FORMAT
               "): %.1f KiB per client; this process %.1f KiB per client; server CPU while idle "
@@ -1714,11 +1780,11 @@ main (int argc, char **argv)
   mode = argv[1];
   if (opt_clients < 1 || opt_clients > 1000000 || opt_concurrency < 1 || opt_seconds < 0 ||
       opt_size < MIN_FRAME || opt_size > 9000 || opt_rate < 1 || opt_group < 0 || opt_first < 0 || opt_warmup < 0 || opt_warmup > 60 ||
-      opt_churn_interval < 0.1 || opt_hostile_interval < 0)
+      opt_churn_interval < 0.1 || opt_hostile_interval < 0 || opt_loopbacks < 1 || opt_loopbacks > 254)
     {
       g_printerr ("serval-bench: --clients and --concurrency must be at least 1, --size 60..9000, "
                   "--rate at least 1, --warmup 0..60, --churn-interval at least 0.1, --seconds, --group, --first and "
-                  "--hostile-interval not negative\n");
+                  "--hostile-interval not negative, --loopbacks 1..254\n");
       return 1;
     }
   if (opt_csv != NULL)
