@@ -156,6 +156,9 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   node_fp = serval_tls_session_get_peer_fingerprint (hs->tls);
   node_cert = server->cluster != NULL && node_fp != NULL && serval_fingerprint_equal (node_fp, server->fingerprint);
   link = serval_link_new_tls (hs->tls, peer);
+  /* The record state is all a server's link needs: ~9.5 KiB less per
+   * client than the GnuTLS session (issue 17). */
+  serval_link_tls_take_records (link);
   s = serval_session_new (server, link, peer, addr);
   s->node_cert = node_cert;
   /* Node links never log in: they carry the cluster's certificate. */
