@@ -36,6 +36,24 @@ direction_clear (Direction *d)
 }
 
 static gboolean
+direction_set (Direction *d, gnutls_cipher_algorithm_t cipher, const gnutls_datum_t *key, const guint8 *iv,
+               GError **error)
+{
+  int ret = gnutls_aead_cipher_init (&d->aead, cipher, key);
+
+  if (ret < 0)
+    {
+      d->aead = NULL;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "cannot set up the cipher: %s",
+                   gnutls_strerror (ret));
+      return FALSE;
+    }
+  memcpy (d->iv, iv, IV_SIZE);
+  d->seq = 0;
+  return TRUE;
+}
+
+static gboolean
 direction_init (Direction *d, gnutls_session_t session, unsigned read, GError **error)
 {
   gnutls_datum_t mac = { NULL, 0 }, iv = { NULL, 0 }, key = { NULL, 0 };
@@ -49,16 +67,8 @@ direction_init (Direction *d, gnutls_session_t session, unsigned read, GError **
                    ret < 0 ? gnutls_strerror (ret) : "unexpected IV size");
       return FALSE;
     }
-  ret = gnutls_aead_cipher_init (&d->aead, gnutls_cipher_get (session), &key);
-  if (ret < 0)
-    {
-      d->aead = NULL;
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "cannot set up the cipher: %s",
-                   gnutls_strerror (ret));
-      return FALSE;
-    }
-  memcpy (d->iv, iv.data, IV_SIZE);
-  d->seq = 0;
+  if (!direction_set (d, gnutls_cipher_get (session), &key, iv.data, error))
+    return FALSE;
   for (int i = 0; i < 8; i++)
     d->seq = d->seq << 8 | seq[i];
   return TRUE;
@@ -96,6 +106,30 @@ serval_record_new (gnutls_session_t session, GError **error)
     }
   record = g_new0 (ServalRecord, 1);
   if (!direction_init (&record->seal, session, 0, error) || !direction_init (&record->open, session, 1, error))
+    {
+      serval_record_free (record);
+      return NULL;
+    }
+  return record;
+}
+
+/**
+ * serval_record_new_for_keys:
+ * @cipher: an AEAD cipher with 16-byte tags
+ * @key: the key of both directions
+ * @iv: (array fixed-size=12): the IV of both directions
+ *
+ * A record layer that opens what it seals, with sequence numbers from 0
+ * (the fuzz target's).
+ *
+ * Returns: (transfer full) (nullable): the record layer, or %NULL
+ */
+ServalRecord *
+serval_record_new_for_keys (gnutls_cipher_algorithm_t cipher, const gnutls_datum_t *key, const guint8 *iv)
+{
+  ServalRecord *record = g_new0 (ServalRecord, 1);
+
+  if (!direction_set (&record->seal, cipher, key, iv, NULL) || !direction_set (&record->open, cipher, key, iv, NULL))
     {
       serval_record_free (record);
       return NULL;

@@ -36,6 +36,8 @@ typedef enum
 } ServalRecordKind;
 
 ServalRecord *serval_record_new (gnutls_session_t session, GError **error);
+ServalRecord *serval_record_new_for_keys (gnutls_cipher_algorithm_t cipher, const gnutls_datum_t *key,
+                                          const guint8 *iv);
 void serval_record_free (ServalRecord *record);
 gsize serval_record_size (const guint8 *data, gsize len);
 void serval_record_seal (ServalRecord *record, guint8 type, const guint8 *plain, gsize len, GByteArray *out);
