@@ -19,12 +19,19 @@ typedef struct
   gnutls_aead_cipher_hd_t aead;
   guint8 iv[IV_SIZE];
   guint64 seq;
+  guint8 secret[SERVAL_RECORD_MAX_SECRET]; /* its traffic secret, for KeyUpdates */
 } Direction;
 
 struct _ServalRecord
 {
   Direction seal, open;
+  gnutls_cipher_algorithm_t cipher;
+  gnutls_mac_algorithm_t hash; /* of the cipher suite, for HKDF */
+  gsize secret_len;            /* 0: no secrets, no KeyUpdate */
 };
+
+#define KEY_UPDATE     24 /* the handshake message */
+#define KEY_UPDATE_LEN 5  /* type, length (3), request_update */
 
 static void
 direction_clear (Direction *d)
@@ -33,6 +40,54 @@ direction_clear (Direction *d)
     gnutls_aead_cipher_deinit (d->aead);
   d->aead = NULL;
   memset (d->iv, 0, sizeof d->iv);
+  memset (d->secret, 0, sizeof d->secret);
+}
+
+/* HKDF-Expand-Label (RFC 8446, 7.1) with an empty context. */
+static gboolean
+expand_label (gnutls_mac_algorithm_t hash, const guint8 *secret, gsize secret_len, const char *label, guint8 *out,
+              gsize out_len)
+{
+  guint8 info[64];
+  gsize label_len = strlen (label), n = 0;
+  gnutls_datum_t key = { (guint8 *) secret, secret_len }, in;
+
+  info[n++] = out_len >> 8;
+  info[n++] = out_len & 0xff;
+  info[n++] = 6 + label_len;
+  memcpy (info + n, "tls13 ", 6);
+  n += 6;
+  memcpy (info + n, label, label_len);
+  n += label_len;
+  info[n++] = 0;
+  in.data = info;
+  in.size = n;
+  return gnutls_hkdf_expand (hash, &key, &in, out, out_len) == 0;
+}
+
+/* The next generation of @d's keys (RFC 8446, 7.2), its sequence from 0. */
+static gboolean
+direction_update (ServalRecord *record, Direction *d)
+{
+  guint8 next[SERVAL_RECORD_MAX_SECRET], key_bytes[32], iv[IV_SIZE];
+  gsize key_len = gnutls_cipher_get_key_size (record->cipher);
+  gnutls_datum_t key = { key_bytes, key_len };
+  gboolean ok;
+
+  if (record->secret_len == 0 || key_len > sizeof key_bytes ||
+      !expand_label (record->hash, d->secret, record->secret_len, "traffic upd", next, record->secret_len) ||
+      !expand_label (record->hash, next, record->secret_len, "key", key_bytes, key_len) ||
+      !expand_label (record->hash, next, record->secret_len, "iv", iv, IV_SIZE))
+    return FALSE;
+  gnutls_aead_cipher_deinit (d->aead);
+  d->aead = NULL;
+  ok = gnutls_aead_cipher_init (&d->aead, record->cipher, &key) == 0;
+  memcpy (d->secret, next, record->secret_len);
+  memcpy (d->iv, iv, IV_SIZE);
+  d->seq = 0;
+  memset (key_bytes, 0, sizeof key_bytes);
+  memset (next, 0, sizeof next);
+  return ok;
 }
 
 static gboolean
@@ -87,7 +142,8 @@ direction_init (Direction *d, gnutls_session_t session, unsigned read, GError **
  * Returns: (transfer full) (nullable): the record layer, or %NULL
  */
 ServalRecord *
-serval_record_new (gnutls_session_t session, GError **error)
+serval_record_new (gnutls_session_t session, const guint8 *seal_secret, const guint8 *open_secret, gsize secret_len,
+                   GError **error)
 {
   ServalRecord *record;
   gnutls_cipher_algorithm_t cipher = gnutls_cipher_get (session);
@@ -105,6 +161,15 @@ serval_record_new (gnutls_session_t session, GError **error)
       return NULL;
     }
   record = g_new0 (ServalRecord, 1);
+  record->cipher = cipher;
+  record->hash = (gnutls_mac_algorithm_t) gnutls_prf_hash_get (session);
+  if (secret_len > 0 && secret_len <= SERVAL_RECORD_MAX_SECRET &&
+      secret_len == gnutls_hash_get_len ((gnutls_digest_algorithm_t) record->hash))
+    {
+      record->secret_len = secret_len;
+      memcpy (record->seal.secret, seal_secret, secret_len);
+      memcpy (record->open.secret, open_secret, secret_len);
+    }
   if (!direction_init (&record->seal, session, 0, error) || !direction_init (&record->open, session, 1, error))
     {
       serval_record_free (record);
@@ -209,6 +274,24 @@ serval_record_seal (ServalRecord *record, guint8 type, const guint8 *plain, gsiz
 }
 
 /**
+ * serval_record_answer_key_update:
+ * @record: the record layer, after serval_record_open() said KEY_UPDATE
+ * @out: the KeyUpdate record is appended here
+ *
+ * Sends a KeyUpdate (not asking for one back) under the current keys, and
+ * seals what follows under the next ones.
+ */
+void
+serval_record_answer_key_update (ServalRecord *record, GByteArray *out)
+{
+  static const guint8 msg[KEY_UPDATE_LEN] = { KEY_UPDATE, 0, 0, 1, 0 };
+
+  serval_record_seal (record, CONTENT_HANDSHAKE, msg, sizeof msg, out);
+  if (!direction_update (record, &record->seal))
+    g_warning ("Cannot derive the next TLS keys; the peer will close the link");
+}
+
+/**
  * serval_record_open:
  * @record: the record layer
  * @rec: one whole record (serval_record_size() bytes)
@@ -264,10 +347,21 @@ serval_record_open (ServalRecord *record, const guint8 *rec, gsize rec_len, guin
     }
   if (type == CONTENT_ALERT && inner == 2 && plain[1] == 0)
     return SERVAL_RECORD_CLOSED;
+  if (type == CONTENT_HANDSHAKE && inner == KEY_UPDATE_LEN && plain[0] == KEY_UPDATE && plain[1] == 0 &&
+      plain[2] == 0 && plain[3] == 1 && plain[4] <= 1)
+    {
+      /* The peer's next records come under its next keys. */
+      if (!direction_update (record, &record->open))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "a TLS KeyUpdate that this link cannot follow: reconnect");
+          return SERVAL_RECORD_ERROR;
+        }
+      return plain[4] == 1 ? SERVAL_RECORD_KEY_UPDATE : SERVAL_RECORD_DATA;
+    }
   if (type == CONTENT_HANDSHAKE)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                         "a TLS handshake message after the handshake (a key update?), which this server "
-                         "does not take: reconnect");
+                         "a TLS handshake message after the handshake that this server does not take: reconnect");
   else
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "a TLS alert or record of type %u", type);
   return SERVAL_RECORD_ERROR;

@@ -344,7 +344,16 @@ record_recv (ServalLinkTls *self, guint8 *buf, gsize size, GError **error)
           if (self->pt_len == 0)
             g_clear_pointer (&self->pt, g_free);
         }
-      if (kind == SERVAL_RECORD_CLOSED)
+      if (kind == SERVAL_RECORD_KEY_UPDATE)
+        {
+          /* Answered at once, ahead of whatever is sealed next. */
+          if (self->ct_out == NULL)
+            self->ct_out = g_byte_array_new ();
+          serval_record_answer_key_update (self->rec, self->ct_out);
+          update_queued (self);
+          tls_send_out (self, NULL);
+        }
+      else if (kind == SERVAL_RECORD_CLOSED)
         self->peer_closed = TRUE;
       else if (kind == SERVAL_RECORD_ERROR)
         return -1;

@@ -2,8 +2,8 @@
  * handshake (serval_link_tls_take_records(), serval-link-record.c), against
  * a client link on GnuTLS over loopback: frames both ways, of every size
  * (some over one record), in order; the ends close each other cleanly
- * (close_notify); a record altered on the way closes the server's link with
- * an error; and a client session stays as it was. */
+ * (close_notify); the client's KeyUpdates, with and without asking for one
+ * back, are followed; and a client session stays as it was. */
 #include "config.h"
 
 #include <gnutls/gnutls.h>
@@ -186,6 +186,79 @@ send_frames (Fixture *f, ServalLink *link, int to, guint n)
   g_assert_true (f->in_order);
 }
 
+static void
+client_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  gboolean *done = user_data;
+
+  g_assert_true (serval_tls_session_handshake_finish (SERVAL_TLS_SESSION (source), result, NULL));
+  *done = TRUE;
+}
+
+static void
+socket_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GSocketConnection **conn = user_data;
+
+  *conn = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, NULL);
+  g_assert_nonnull (*conn);
+}
+
+static gboolean
+has_conn (gpointer data)
+{
+  return *(GSocketConnection **) data != NULL;
+}
+
+/* A client link on a session the test holds, so that it can ask GnuTLS for
+ * KeyUpdates (*session: that session). */
+static ServalLink *
+connect_with_session (Fixture *f, ServalTlsSession **session)
+{
+  g_autoptr(GSocketClient) sc = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+  ServalLink *link;
+
+  g_socket_client_connect_to_host_async (sc, f->address, 0, NULL, socket_connected_cb, &conn);
+  g_assert_true (test_iterate_until (has_conn, &conn));
+  *session = serval_tls_session_new_client (conn, "127.0.0.1", f->fingerprint, NULL, &error);
+  g_assert_no_error (error);
+  serval_tls_session_handshake_async (*session, NULL, client_handshake_cb, &done);
+  g_assert_true (run_until (&done));
+  link = serval_link_new_tls (*session, "test server");
+  serval_link_set_handlers (link, NULL, client_data_cb, f);
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), f);
+  serval_link_start (link);
+  g_assert_true (test_iterate_until (has_server_link, f));
+  g_assert_true (f->taken);
+  return link;
+}
+
+/* GnuTLS sends a KeyUpdate every 2^24 records, and on request: the server
+ * follows the client's new keys, and answers one that asks (its own next
+ * keys then seal what it sends). */
+static void
+test_key_updates (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ServalTlsSession) session = NULL;
+  g_autoptr(ServalLink) client = connect_with_session (f, &session);
+
+  send_frames (f, client, 0, 200);
+  send_frames (f, f->server_link, 1, 200);
+  /* Only the client's keys. */
+  g_assert_cmpint (gnutls_session_key_update (serval_tls_session_get_gnutls (session), 0), ==, 0);
+  send_frames (f, client, 0, 200);
+  send_frames (f, f->server_link, 1, 200);
+  /* Both: the server must answer with its own KeyUpdate. */
+  g_assert_cmpint (gnutls_session_key_update (serval_tls_session_get_gnutls (session), GNUTLS_KU_PEER), ==, 0);
+  send_frames (f, client, 0, 200);
+  send_frames (f, f->server_link, 1, 200);
+  send_frames (f, client, 0, 200);
+  g_assert_false (f->closed[0] || f->closed[1]);
+}
+
 static gboolean
 closed_both (gpointer data)
 {
@@ -239,6 +312,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/engine/link-record/frames-both-ways", Fixture, NULL, setup, test_frames_both_ways, teardown);
+  g_test_add ("/engine/link-record/key-updates", Fixture, NULL, setup, test_key_updates, teardown);
   g_test_add ("/engine/link-record/server-closes", Fixture, NULL, setup, test_server_closes, teardown);
   g_test_add ("/engine/link-record/client-closes", Fixture, NULL, setup, test_client_closes, teardown);
   return g_test_run ();
