@@ -70,6 +70,7 @@ typedef void (*ServalLinkDataFunc) (ServalLink *link, const ServalFrame *frame, 
 
 ServalLink *serval_link_new (GIOStream *stream, const char *peer);
 ServalLink *serval_link_new_tls (ServalTlsSession *tls, const char *peer);
+gboolean serval_link_tls_take_records (ServalLink *link);
 void serval_link_set_handlers (ServalLink *link, ServalLinkMessageFunc message_func,
                                ServalLinkDataFunc data_func, gpointer user_data);
 void serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout);

@@ -274,5 +274,9 @@ gboolean serval_session_fair_admit (Session *s, gsize len, gint64 now);
 void serval_server_fair_input_done (ServalServer *server);
 /* A frame (plain, or with offload metadata for a member that takes them) towards @s. */
 void serval_session_fair_output (Session *s, const ServalFrame *frame);
+/* serval-server-listen.c: set (object data) on the link of a session that
+ * came past the accept gate's capacity and is told the server is full; its
+ * close is not logged one by one. */
+#define SERVAL_SESSION_REFUSED_FULL "serval-refused-full"
 
 G_END_DECLS

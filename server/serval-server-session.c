@@ -53,6 +53,9 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
       server->stats.protocol_errors++;
       g_warning ("Closed the link to %s (%s): %s", s->peer, session_name (s), error->message);
     }
+  else if (g_object_get_data (G_OBJECT (link), SERVAL_SESSION_REFUSED_FULL) != NULL)
+    /* Told the server is full: one warning a minute says it (serval-server-listen.c). */
+    g_debug ("%s refused: the server is full", s->peer);
   else
     g_message ("%s (%s) disconnected%s%s", session_name (s), s->peer,
                error ? ": " : "", error ? error->message : "");
