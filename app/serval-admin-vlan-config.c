@@ -413,8 +413,7 @@ build_rules (ServalAdminVlanConfig *self, GtkBox *details)
 {
   const char *titles[] = { _("No."), _("Rule"), NULL };
   GtkWidget *hint = gtk_label_new (_("The first rule that matches a frame decides; frames no rule matches are "
-                                     "allowed. A rule reads: allow|deny [proto tcp|udp|icmp|icmp6] [from USER] "
-                                     "[to USER] [port N[-M]] [src CIDR] [dst CIDR]."));
+                                     "allowed."));
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *entry = gtk_entry_new ();
 

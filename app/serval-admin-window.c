@@ -59,6 +59,7 @@ struct _ServalAdminWindow
   GtkComboBoxText *grant_combo;
   GtkStack *stack;
   GtkCellRenderer *bridge_toggle;
+  GtkTreeViewColumn *bridge_column;
   ServalAdminVlanConfig *config; /* the Addresses and Rules page */
 };
 
@@ -662,6 +663,19 @@ bridge_toggled_cb (ServalAdminWindow *self, const char *path)
                                        request_data_new (self, serval_client_user_set_bridge_finish));
 }
 
+/* A row activated on its Bridge cell: what a screen reader's "toggle" on the
+ * cell does (GTK 3's cell accessibles activate the row, not the renderer).
+ * A double click toggles the cell too: each request sets the opposite of
+ * what the table showed, so they agree. */
+static void
+user_activated_cb (ServalAdminWindow *self, GtkTreePath *path, GtkTreeViewColumn *column)
+{
+  g_autofree char *text = gtk_tree_path_to_string (path);
+
+  if (column == self->bridge_column)
+    bridge_toggled_cb (self, text);
+}
+
 /* --- life ---------------------------------------------------------------------- */
 
 static void
@@ -713,7 +727,9 @@ serval_admin_window_class_init (ServalAdminWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, grant_combo);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, bridge_toggle);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, bridge_column);
   gtk_widget_class_bind_template_callback (widget_class, bridge_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, user_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_error_cb);
   gtk_widget_class_bind_template_callback (widget_class, refresh_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_vlan_cb);

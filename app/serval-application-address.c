@@ -16,7 +16,7 @@
 #include "serval-tap-open.h"
 
 #define ADDRESS_SECONDS 2
-#define ASKED_KEY       "serval-address-asked" /* the leased address the helper was asked for */
+#define ASKED_KEY       "serval-address-asked" /* the lease checked since the last (re)join */
 #define BUSY_KEY        "serval-address-busy"
 
 /* Whether @tap has the address of @cidr ("10.77.0.5/24"). */
@@ -85,9 +85,8 @@ address_set_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (data);
 }
 
-/* Shows what @item's device has, and asks the helper for the leased address
- * when the device lacks it and was not asked for it since the last join or
- * reconnection. */
+/* Shows what @item's device has; once per lease after a join or a
+ * reconnection, asks the helper for the leased address if the device lacks it. */
 void
 serval_application_address_update (ServalApplication *app, ServalVlanItem *item)
 {
@@ -105,10 +104,14 @@ serval_application_address_update (ServalApplication *app, ServalVlanItem *item)
     }
   text = address_text (tap);
   serval_vlan_item_set_address (item, text);
-  if (leased == NULL || tap_has (tap, leased) || g_object_get_data (G_OBJECT (item), BUSY_KEY) != NULL ||
+  if (leased == NULL || g_object_get_data (G_OBJECT (item), BUSY_KEY) != NULL ||
       g_strcmp0 (g_object_get_data (G_OBJECT (item), ASKED_KEY), leased) == 0)
     return;
+  /* Checked once per lease: an address the user then takes away stays away
+   * until the next join or reconnection. */
   g_object_set_data_full (G_OBJECT (item), ASKED_KEY, g_strdup (leased), g_free);
+  if (tap_has (tap, leased))
+    return;
   g_object_set_data (G_OBJECT (item), BUSY_KEY, GINT_TO_POINTER (1));
   data = g_new0 (AddressData, 1);
   data->app = app;
