@@ -8,6 +8,9 @@
 #include "serval-admin-window.h"
 #include "serval-rule.h"
 
+/* The rules' words are servalctl's, the same in every language. */
+#define RULE_EXAMPLE "deny proto tcp from carol port 22"
+
 enum
 {
   VCOL_NAME,
@@ -190,7 +193,9 @@ add_rule_cb (ServalAdminVlanConfig *self)
     return;
   if (*text == '\0')
     {
-      show_error (self, _("Type the rule first, for example “deny proto tcp from carol port 22”."));
+      g_autofree char *msg = g_strdup_printf (_("Type the rule first, for example “%s”."), RULE_EXAMPLE);
+
+      show_error (self, msg);
       gtk_widget_grab_focus (GTK_WIDGET (self->rule_entry));
       return;
     }
@@ -430,7 +435,7 @@ build_rules (ServalAdminVlanConfig *self, GtkBox *details)
                             self);
 
   self->rule_entry = GTK_ENTRY (entry);
-  gtk_entry_set_placeholder_text (self->rule_entry, "deny proto tcp from carol port 22");
+  gtk_entry_set_placeholder_text (self->rule_entry, RULE_EXAMPLE);
   atk_object_set_name (gtk_widget_get_accessible (entry), _("New rule"));
   gtk_widget_set_hexpand (entry, TRUE);
   g_signal_connect_swapped (entry, "activate", G_CALLBACK (add_rule_cb), self);

@@ -34,6 +34,8 @@ Each step is a command that prints why and exits 1 when what it checks is not so
     serval-steps.py toggle-cell TABLE ROW NAME   toggles, through its AT-SPI action, the cell
                                                  called NAME in TABLE's row of the cell ROW
     serval-steps.py no-cell TABLE TEXT [TIMEOUT] waits until TABLE has no cell TEXT
+    serval-steps.py label-with PREFIX TEXT [TIMEOUT]  a showing label that starts with PREFIX
+                                                 and contains TEXT
 (A TABLE is a tree view by its accessible name: a "tree table", or a "table" for a list.)
 """
 
@@ -208,6 +210,13 @@ def main(argv):
         gt.wait_for(lambda: not [f for f in app.findChildren(
             lambda n: n.roleName == "frame" and n.name == args[0] and n.showing, recursive=False)],
             "window %r to close" % args[0])
+    elif cmd == "label-with":
+        timeout = float(args[2]) if len(args) > 2 else gt.DEFAULT_TIMEOUT
+        try:
+            gt.wait_for(lambda: [t for t in label_starting(app, args[0]) if args[1] in t],
+                        "a label starting with %r with %r" % (args[0], args[1]), timeout)
+        except gt.GuiError as exc:
+            raise gt.GuiError("%s; labels showing: %r" % (exc, labels(app)))
     elif cmd == "label-once":
         hits = gt.wait_for(lambda: label_starting(app, args[0]), "a label starting with %r" % args[0])
         if hits[0].count(args[1]) != 1:

@@ -188,6 +188,8 @@ check "the window shows the device and the leased address (sv-sub · $SUB_ADDR)"
   steps wait-label "sv-sub · $SUB_ADDR" 20
 tap_has_sub() { ip netns exec "$GUI" ip -4 addr show dev sv-sub | grep -q "inet $SUB_ADDR/24 "; }
 check "the TAP device sv-sub in the app's namespace has $SUB_ADDR/24" wait_for 10 tap_has_sub
+sub_mac=$(ip netns exec "$GUI" cat /sys/class/net/sv-sub/address 2>/dev/null)
+check "alice's member row in sub shows her leased address" steps label-with "${sub_mac:-none} · " "$SUB_ADDR" 20
 check "the lan row shows its device and the address set by hand" steps wait-label "sv-lan · 10.233.100.1" 20
 in_ns "$GUI" ip addr del "$SUB_ADDR/24" dev sv-sub
 check "the window follows the device: the address taken away by hand goes from the row" \
