@@ -153,6 +153,10 @@ def main(argv):
         for role, name, text in (("text", "Server", server), ("text", "User name", user),
                                  ("password text", "Password", password)):
             node = gt.find(app, role, name)
+            # Keys go to the focused widget: on a busy machine the login window
+            # may not have the focus yet when it shows, and typed keys were lost.
+            node.grabFocus()
+            gt.wait_for(lambda: node.focused, "%r to have the keyboard focus" % name)
             node.text = ""
             node.typeText(text)
             gt.wait_for(lambda: role == "password text" or node.text == text,
