@@ -232,10 +232,38 @@ serval_server_lan_joined (Session *s, Membership *m)
   first_advert_in (s, m->tag, 4);
 }
 
+/* The address the VLAN leased @m stays first among its addresses, whatever
+ * its device announces: it is reserved and claimed for it (its device may
+ * not have it yet, or its user took it off by hand). */
+static void
+keep_leased_first (Membership *m)
+{
+  const char *const *now = serval_member_get_addresses (m->member);
+  g_autofree char *leased = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+
+  if (m->address == NULL)
+    return;
+  leased = g_strndup (m->address, strcspn (m->address, "/"));
+  if (now != NULL && now[0] != NULL && g_str_equal (now[0], leased))
+    return;
+  /* Copies: setting the addresses frees the member's old ones. */
+  list = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (list, g_strdup (leased));
+  for (guint i = 0; now != NULL && now[i] != NULL && list->len < 16; i++)
+    if (!g_str_equal (now[i], leased))
+      g_ptr_array_add (list, g_strdup (now[i]));
+  g_ptr_array_add (list, NULL);
+  serval_member_set_addresses (m->member, (const char *const *) list->pdata);
+}
+
 void
 serval_server_lan_addresses_changed (Session *s, Membership *m, const char *const *before)
 {
-  const char *const *now = serval_member_get_addresses (m->member);
+  const char *const *now;
+
+  keep_leased_first (m);
+  now = serval_member_get_addresses (m->member);
 
   for (guint i = 0; before != NULL && before[i] != NULL; i++)
     {
