@@ -109,6 +109,7 @@ struct _ServalServer
   gboolean leaving;          /* shutting down: the lease's revocation is under way */
   GHashTable *lan_prefix6;   /* VLAN tag -> its IPv6 prefix, announced (serval-server-lan.c) */
   GSource *lan_ra_source;    /* their router advertisements, every minute */
+  GHashTable *lan_bridged;   /* "SESSION TAG" -> GArray of MACs leased by DHCP through it */
   /* Fair queues and rate limits (serval-server-fair.c), or NULL. */
   struct _ServalServerFair *fair;
 };
@@ -195,6 +196,9 @@ void serval_server_lan_stop (ServalServer *server);
 void serval_server_lan_port_added (Session *s);
 /* @s joined with @m: its leased address is claimed, its prefix announced. */
 void serval_server_lan_joined (Session *s, Membership *m);
+/* @s leaves @m's VLAN: the leases its DHCP gave hosts bridged in through it
+ * are released (kept for those hosts, as a member's own). */
+void serval_server_lan_left (Session *s, Membership *m);
 /* @m's announced addresses changed from @before: claims follow. */
 void serval_server_lan_addresses_changed (Session *s, Membership *m, const char *const *before);
 

@@ -187,6 +187,9 @@ in_ns "$C2" ip addr del "${ADDR[bob]}/24" dev sv-blue
 in_ns "$C2" ip addr add 192.168.77.2/24 dev sv-blue
 check "bob's client announces the address he set by hand" wait_for 20 members_bob_has 192.168.77.2
 check "and the list still shows his leased address, first" members_bob_has "[[:space:]]${ADDR[bob]},.*192.168.77.2"
+kill "${UP_PID[4]}"
+check "when dave leaves, the lease of the host bridged in through him is released" \
+  wait_for 10 grep -q "dave@.* left VLAN “blue”: the leases of 1 host bridged in through it are released" "$out/server.log"
 check "the server survived it all" kill -0 "$SERVER_PID"
 
 e2e_finish
