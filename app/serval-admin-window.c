@@ -3,6 +3,8 @@
 
 #include "serval-admin-window.h"
 
+#include "serval-admin-vlan-config.h"
+
 #include <glib/gi18n.h>
 #include <gtk/gtk-a11y.h>
 
@@ -27,6 +29,7 @@ enum
   UCOL_NAME,
   UCOL_ADMIN,
   UCOL_VLANS,
+  UCOL_BRIDGE,
   N_UCOLS
 };
 
@@ -54,6 +57,10 @@ struct _ServalAdminWindow
   GtkButton *grant_button;
   GtkButton *revoke_button;
   GtkComboBoxText *grant_combo;
+  GtkStack *stack;
+  GtkCellRenderer *bridge_toggle;
+  GtkTreeViewColumn *bridge_column;
+  ServalAdminVlanConfig *config; /* the Addresses and Rules page */
 };
 
 G_DEFINE_FINAL_TYPE (ServalAdminWindow, serval_admin_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -77,8 +84,16 @@ static const char *
 admin_cell_get_name (AtkObject *accessible)
 {
   const char *name = ATK_OBJECT_CLASS (serval_admin_cell_accessible_parent_class)->get_name (accessible);
+  g_autoptr (GtkCellRenderer) renderer = NULL;
+  const char *column = NULL;
 
-  return name != NULL && *name != '\0' ? name : _("Administrator");
+  if (name != NULL && *name != '\0')
+    return name;
+  /* The renderer says which column it is in ("Bridge"); the first was Administrator. */
+  g_object_get (accessible, "renderer", &renderer, NULL);
+  if (renderer != NULL)
+    column = g_object_get_data (G_OBJECT (renderer), "serval-column");
+  return column != NULL ? column : _("Administrator");
 }
 
 /* GTK adds "checked" to a set cell, but not "checkable" to every one: without
@@ -293,11 +308,16 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members",
                                                              info->members),
                                                 info->members);
+      /* A VLAN's row shows the subnet and prefix its members get addresses from. */
+      gboolean v4 = info->subnet != NULL && *info->subnet != '\0';
+      gboolean v6 = info->prefix6 != NULL && *info->prefix6 != '\0';
+      g_autofree char *addresses = v4 && v6 ? g_strdup_printf ("%s, %s", info->subnet, info->prefix6) : g_strdup (v4 ? info->subnet : v6 ? info->prefix6 :
+                                                                                                                                           "");
       GtkTreeIter iter;
 
       gtk_tree_store_append (self->vlan_store, &iter, NULL);
       gtk_tree_store_set (self->vlan_store, &iter,
-                          COL_NAME, info->name, COL_HOST, count, COL_VLAN, info->name,
+                          COL_NAME, info->name, COL_HOST, count, COL_ADDRESSES, addresses, COL_VLAN, info->name,
                           COL_IS_VLAN, TRUE, COL_WEIGHT, PANGO_WEIGHT_BOLD, -1);
       gtk_combo_box_text_append_text (self->grant_combo, info->name);
       self->pending++;
@@ -306,6 +326,7 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (infos->len > 0)
     gtk_combo_box_set_active (GTK_COMBO_BOX (self->grant_combo), 0);
+  serval_admin_vlan_config_set_vlans (self->config, infos);
   update_summary (self);
   read_data_free (data);
 }
@@ -343,7 +364,8 @@ users_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *vlans = u->vlans != NULL ? g_strjoinv (", ", u->vlans) : g_strdup ("");
 
       gtk_list_store_insert_with_values (self->user_store, &iter, -1,
-                                         UCOL_NAME, u->name, UCOL_ADMIN, u->admin, UCOL_VLANS, vlans, -1);
+                                         UCOL_NAME, u->name, UCOL_ADMIN, u->admin, UCOL_VLANS, vlans,
+                                         UCOL_BRIDGE, u->bridge, -1);
       if (g_strcmp0 (selected, u->name) == 0)
         gtk_tree_selection_select_iter (gtk_tree_view_get_selection (self->user_view), &iter);
     }
@@ -476,11 +498,10 @@ add_vlan_cb (ServalAdminWindow *self)
   gtk_entry_set_text (self->vlan_entry, "");
 }
 
-/* Asks before something that cannot be undone. */
-static gboolean
-confirm (ServalAdminWindow *self, const char *question, const char *detail, const char *action)
+gboolean
+serval_admin_confirm (GtkWindow *parent, const char *question, const char *detail, const char *action)
 {
-  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+  GtkWidget *dialog = gtk_message_dialog_new (parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                               GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", question);
   GtkWidget *button;
   int response;
@@ -509,9 +530,9 @@ delete_vlan_cb (ServalAdminWindow *self)
   if (!selected_row (self, &name, &vlan, &is_vlan) || !is_vlan)
     return;
   question = g_strdup_printf (_("Delete VLAN “%s”?"), vlan);
-  if (confirm (self, question, _("Its members are disconnected from it at once, and everyone loses the "
+  if (serval_admin_confirm (GTK_WINDOW (self), question, _("Its members are disconnected from it at once, and everyone loses the "
                                  "right to join it."),
-                                  _("_Delete")) && self->client != NULL)
+                                                            _("_Delete")) && self->client != NULL)
     serval_client_vlan_delete_async (self->client, vlan, self->cancellable, request_done_cb,
                                      request_data_new (self, serval_client_vlan_delete_finish));
 }
@@ -528,7 +549,7 @@ kick_cb (ServalAdminWindow *self)
   if (!selected_row (self, &name, &vlan, &is_vlan) || is_vlan || self->client == NULL)
     return;
   question = g_strdup_printf (_("Kick %s from VLAN “%s”?"), name, vlan);
-  if (!confirm (self, question, _("Their connection to the VLAN ends at once; they may join it again."), _("_Kick")) || self->client == NULL)
+  if (!serval_admin_confirm (GTK_WINDOW (self), question, _("Their connection to the VLAN ends at once; they may join it again."), _("_Kick")) || self->client == NULL)
     return;
   serval_client_kick_async (self->client, name, vlan, self->cancellable, request_done_cb,
                             request_data_new (self, serval_client_kick_finish));
@@ -594,7 +615,7 @@ delete_user_cb (ServalAdminWindow *self)
   if (user == NULL)
     return;
   question = g_strdup_printf (_("Delete user “%s”?"), user);
-  if (confirm (self, question, _("Their sessions end at once and they can no longer log in."), _("_Delete")) && self->client != NULL)
+  if (serval_admin_confirm (GTK_WINDOW (self), question, _("Their sessions end at once and they can no longer log in."), _("_Delete")) && self->client != NULL)
     serval_client_user_delete_async (self->client, user, self->cancellable, request_done_cb,
                                      request_data_new (self, serval_client_user_delete_finish));
 }
@@ -616,7 +637,7 @@ grant_cb (ServalAdminWindow *self, GtkButton *button)
     {
       g_autofree char *question = g_strdup_printf (_("Revoke the right of %s to join VLAN “%s”?"), user, vlan);
 
-      if (!confirm (self, question, _("If they are in the VLAN, they leave it at once."), _("_Revoke")) || self->client == NULL)
+      if (!serval_admin_confirm (GTK_WINDOW (self), question, _("If they are in the VLAN, they leave it at once."), _("_Revoke")) || self->client == NULL)
         return;
     }
   if (button == self->grant_button)
@@ -625,6 +646,34 @@ grant_cb (ServalAdminWindow *self, GtkButton *button)
   else
     serval_client_revoke_async (self->client, user, vlan, self->cancellable, request_done_cb,
                                 request_data_new (self, serval_client_revoke_finish));
+}
+
+/* The Users table's Bridge cell: gives or takes the right to carry a bridged LAN's MACs. */
+static void
+bridge_toggled_cb (ServalAdminWindow *self, const char *path)
+{
+  GtkTreeIter iter;
+  g_autofree char *user = NULL;
+  gboolean bridge = FALSE;
+
+  if (self->client == NULL || !gtk_tree_model_get_iter_from_string (GTK_TREE_MODEL (self->user_store), &iter, path))
+    return;
+  gtk_tree_model_get (GTK_TREE_MODEL (self->user_store), &iter, UCOL_NAME, &user, UCOL_BRIDGE, &bridge, -1);
+  serval_client_user_set_bridge_async (self->client, user, !bridge, self->cancellable, request_done_cb,
+                                       request_data_new (self, serval_client_user_set_bridge_finish));
+}
+
+/* A row activated on its Bridge cell: what a screen reader's "toggle" on the
+ * cell does (GTK 3's cell accessibles activate the row, not the renderer).
+ * A double click toggles the cell too: each request sets the opposite of
+ * what the table showed, so they agree. */
+static void
+user_activated_cb (ServalAdminWindow *self, GtkTreePath *path, GtkTreeViewColumn *column)
+{
+  g_autofree char *text = gtk_tree_path_to_string (path);
+
+  if (column == self->bridge_column)
+    bridge_toggled_cb (self, text);
 }
 
 /* --- life ---------------------------------------------------------------------- */
@@ -676,6 +725,11 @@ serval_admin_window_class_init (ServalAdminWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, grant_button);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, revoke_button);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, grant_combo);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, bridge_toggle);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, bridge_column);
+  gtk_widget_class_bind_template_callback (widget_class, bridge_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, user_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_error_cb);
   gtk_widget_class_bind_template_callback (widget_class, refresh_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_vlan_cb);
@@ -699,6 +753,7 @@ serval_admin_window_init (ServalAdminWindow *self)
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->user_view)), _("Users"));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->grant_combo)),
                        _("VLAN to grant or revoke"));
+  g_object_set_data (G_OBJECT (self->bridge_toggle), "serval-column", (gpointer) _("Bridge"));
   self->cancellable = g_cancellable_new ();
 }
 
@@ -711,6 +766,9 @@ serval_admin_window_new (GtkApplication *app, ServalClient *client)
   GtkWidget *header = gtk_window_get_titlebar (GTK_WINDOW (self));
 
   self->client = g_object_ref (client);
+  self->config = SERVAL_ADMIN_VLAN_CONFIG (serval_admin_vlan_config_new (client));
+  gtk_stack_add_titled (self->stack, GTK_WIDGET (self->config), "config", _("Addresses and Rules"));
+  g_signal_connect_swapped (self->config, "changed", G_CALLBACK (refresh), self);
   if (GTK_IS_HEADER_BAR (header))
     gtk_header_bar_set_subtitle (GTK_HEADER_BAR (header), subtitle);
   g_signal_connect (client, "notify::state", G_CALLBACK (client_state_cb), self);

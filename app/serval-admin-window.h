@@ -12,4 +12,9 @@ G_DECLARE_FINAL_TYPE (ServalAdminWindow, serval_admin_window, SERVAL, ADMIN_WIND
 
 ServalAdminWindow *serval_admin_window_new (GtkApplication *app, ServalClient *client);
 
+/* Asks before something that cannot be undone: @question as the dialog's
+ * title, @detail under it, and @action ("_Delete") on the destructive
+ * button next to Cancel, the default. Returns: whether @action was chosen. */
+gboolean serval_admin_confirm (GtkWindow *parent, const char *question, const char *detail, const char *action);
+
 G_END_DECLS

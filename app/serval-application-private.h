@@ -3,7 +3,8 @@
  * serval-application.c holds the session, the properties the windows bind
  * to, the actions they activate and the windows themselves;
  * serval-application-vlans.c the list of VLANs the user may join, and
- * joining and leaving them.
+ * joining and leaving them; serval-application-address.c the leased address
+ * on each joined VLAN's device.
  */
 #pragma once
 
@@ -28,6 +29,7 @@ struct _ServalApplication
   gboolean hidden_login; /* a --hidden start is logging in: show no window */
   GListStore *vlans;     /* ServalVlanItem */
   GSource *refresh_source;
+  GSource *address_source;   /* reads the joined VLANs' device addresses */
   GCancellable *cancellable; /* of the current session's requests */
 
   GObject *tray;
@@ -52,5 +54,10 @@ void serval_application_vlans_start (ServalApplication *app);
 void serval_application_vlans_stop (ServalApplication *app);
 void serval_application_refresh_vlans (ServalApplication *app);
 void serval_application_set_joined (ServalApplication *app, const char *name, gboolean joined);
+
+/* serval-application-address.c */
+void serval_application_address_start (ServalApplication *app);
+void serval_application_address_stop (ServalApplication *app);
+void serval_application_address_update (ServalApplication *app, ServalVlanItem *item);
 
 G_END_DECLS

@@ -167,6 +167,7 @@ joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
       g_message ("Joined VLAN “%s” on device %s", name, tap != NULL ? serval_tap_get_name (tap) : "-");
       item_take_vlan (data->item, vlan);
+      serval_application_address_update (data->app, data->item);
     }
   join_data_free (data);
 }
@@ -215,6 +216,7 @@ left_cb (GObject *source, GAsyncResult *result, gpointer user_data)
        * only for removals the user did not ask for. */
       g_message ("Left VLAN “%s”", serval_vlan_item_get_name (data->item));
       item_take_vlan (data->item, NULL);
+      serval_application_address_update (data->app, data->item);
     }
   join_data_free (data);
 }
@@ -268,7 +270,10 @@ vlan_removed_cb (ServalClient *client, ServalClientVlan *vlan, const char *reaso
 
   g_message ("Left VLAN “%s”%s%s", name, reason != NULL ? ": " : "", reason != NULL ? reason : "");
   if (item != NULL)
-    item_take_vlan (item, NULL);
+    {
+      item_take_vlan (item, NULL);
+      serval_application_address_update (app, item);
+    }
   if (reason != NULL)
     {
       g_autofree char *msg = g_strdup_printf (_("You are no longer in VLAN “%s”: %s"), name, reason);
@@ -287,6 +292,7 @@ serval_application_vlans_start (ServalApplication *app)
   app->refresh_source = g_timeout_source_new_seconds (REFRESH_SECONDS);
   g_source_set_callback (app->refresh_source, refresh_cb, app, NULL);
   g_source_attach (app->refresh_source, NULL);
+  serval_application_address_start (app);
 }
 
 void
@@ -295,6 +301,7 @@ serval_application_vlans_stop (ServalApplication *app)
   if (app->refresh_source != NULL)
     g_source_destroy (app->refresh_source);
   g_clear_pointer (&app->refresh_source, g_source_unref);
+  serval_application_address_stop (app);
   g_signal_handlers_disconnect_by_func (app->client, vlan_removed_cb, app);
   g_list_store_remove_all (app->vlans);
 }

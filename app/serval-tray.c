@@ -58,10 +58,22 @@ sync_state (ServalTray *tray)
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   if (tray->status_icon != NULL)
     {
-      g_autofree char *tip = g_strdup_printf ("Serval: %s", status);
+      g_autoptr (GString) tip = g_string_new (NULL);
+      guint n = g_list_model_get_n_items (tray->vlans);
+
+      g_string_printf (tip, "Serval: %s", status);
+      /* Each joined VLAN's device and address, as the main window shows them. */
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr (ServalVlanItem) item = g_list_model_get_item (tray->vlans, i);
+          const char *address = serval_vlan_item_get_address (item);
+
+          if (serval_vlan_item_get_joined (item) && address != NULL)
+            g_string_append_printf (tip, "\n%s: %s", serval_vlan_item_get_name (item), address);
+        }
 
       gtk_status_icon_set_from_icon_name (tray->status_icon, icon);
-      gtk_status_icon_set_tooltip_text (tray->status_icon, tip);
+      gtk_status_icon_set_tooltip_text (tray->status_icon, tip->str);
     }
   G_GNUC_END_IGNORE_DEPRECATIONS
 }
@@ -105,6 +117,9 @@ item_changed_cb (ServalVlanItem *item, GParamSpec *pspec, gpointer user_data)
       gtk_widget_set_sensitive (check, !serval_vlan_item_get_busy (item));
       tray->syncing = FALSE;
     }
+  if (g_strcmp0 (g_param_spec_get_name (pspec), "address") == 0 ||
+      g_strcmp0 (g_param_spec_get_name (pspec), "joined") == 0)
+    sync_state (tray);
 }
 
 static void

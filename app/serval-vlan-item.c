@@ -10,6 +10,7 @@ struct _ServalVlanItem
   guint members;
   ServalClientVlan *vlan;
   gboolean busy;
+  char *address; /* "sv-blue · 10.77.0.5", or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (ServalVlanItem, serval_vlan_item, G_TYPE_OBJECT)
@@ -22,6 +23,7 @@ enum
   PROP_VLAN,
   PROP_JOINED,
   PROP_BUSY,
+  PROP_ADDRESS,
   N_PROPS
 };
 static GParamSpec *properties[N_PROPS];
@@ -39,6 +41,7 @@ static void
 serval_vlan_item_finalize (GObject *object)
 {
   g_free (SERVAL_VLAN_ITEM (object)->name);
+  g_free (SERVAL_VLAN_ITEM (object)->address);
   G_OBJECT_CLASS (serval_vlan_item_parent_class)->finalize (object);
 }
 
@@ -54,6 +57,7 @@ serval_vlan_item_get_property (GObject *object, guint prop_id, GValue *value, GP
     case PROP_VLAN: g_value_set_object (value, item->vlan); break;
     case PROP_JOINED: g_value_set_boolean (value, item->vlan != NULL); break;
     case PROP_BUSY: g_value_set_boolean (value, item->busy); break;
+    case PROP_ADDRESS: g_value_set_string (value, item->address); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -73,6 +77,7 @@ serval_vlan_item_class_init (ServalVlanItemClass *klass)
   properties[PROP_VLAN] = g_param_spec_object ("vlan", NULL, NULL, SERVAL_TYPE_CLIENT_VLAN, flags);
   properties[PROP_JOINED] = g_param_spec_boolean ("joined", NULL, NULL, FALSE, flags);
   properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, flags);
+  properties[PROP_ADDRESS] = g_param_spec_string ("address", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -145,4 +150,20 @@ serval_vlan_item_set_busy (ServalVlanItem *item, gboolean busy)
     return;
   item->busy = busy;
   g_object_notify_by_pspec (G_OBJECT (item), properties[PROP_BUSY]);
+}
+
+const char *
+serval_vlan_item_get_address (ServalVlanItem *item)
+{
+  return item->address;
+}
+
+void
+serval_vlan_item_set_address (ServalVlanItem *item, const char *address)
+{
+  if (g_strcmp0 (item->address, address) == 0)
+    return;
+  g_free (item->address);
+  item->address = g_strdup (address);
+  g_object_notify_by_pspec (G_OBJECT (item), properties[PROP_ADDRESS]);
 }

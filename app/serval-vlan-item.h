@@ -23,5 +23,9 @@ void serval_vlan_item_set_vlan (ServalVlanItem *item, ServalClientVlan *vlan);
 gboolean serval_vlan_item_get_joined (ServalVlanItem *item);
 gboolean serval_vlan_item_get_busy (ServalVlanItem *item);
 void serval_vlan_item_set_busy (ServalVlanItem *item, gboolean busy);
+/* (nullable) while joined, the TAP device and its addresses as the window and
+ * the tray show them: "sv-blue · 10.77.0.5" ("address" notifies) */
+const char *serval_vlan_item_get_address (ServalVlanItem *item);
+void serval_vlan_item_set_address (ServalVlanItem *item, const char *address);
 
 G_END_DECLS

@@ -15,6 +15,7 @@ struct _ServalVlanRow
 
   GtkLabel *name_label;
   GtkLabel *count_label;
+  GtkLabel *address_label; /* the device and its addresses, while joined */
   GtkSpinner *spinner;
   GtkSwitch *join_switch;
   GtkRevealer *members_revealer;
@@ -36,11 +37,14 @@ sync_from_item (ServalVlanRow *self)
   gboolean busy = serval_vlan_item_get_busy (self->item);
   ServalClientVlan *vlan = serval_vlan_item_get_vlan (self->item);
   guint members = serval_vlan_item_get_members (self->item);
+  const char *address = serval_vlan_item_get_address (self->item);
   g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members",
                                                          members),
                                             members);
 
   gtk_label_set_text (self->count_label, count);
+  gtk_label_set_text (self->address_label, address != NULL ? address : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->address_label), joined && address != NULL);
   gtk_switch_set_active (self->join_switch, joined);
   gtk_switch_set_state (self->join_switch, joined);
   gtk_widget_set_sensitive (GTK_WIDGET (self->join_switch), !busy);
@@ -92,6 +96,7 @@ serval_vlan_row_class_init (ServalVlanRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/serval/Serval/ui/serval-vlan-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, count_label);
+  gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, address_label);
   gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, spinner);
   gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, join_switch);
   gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, members_revealer);

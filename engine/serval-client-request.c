@@ -251,6 +251,9 @@ handle_response (ServalClient *client, ServalResponse *resp)
 
 /* --- events ---------------------------------------------------------------- */
 
+/* Translators: %s is the server (host:port). */
+#define SERVER_FULL_TEXT N_ ("%s is full: try again later, or ask its administrator to raise the open-file limit")
+
 /* The server says why it closes: that reason, not "closed the connection",
  * is what the user is told. */
 static void
@@ -261,6 +264,11 @@ handle_bye (ServalClient *client, const ServalEvent *ev)
   if (ev->code == SERVAL_ERROR_CODE_SHUTTING_DOWN)
     error = g_error_new_literal (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED,
                                  _("The server is shutting down"));
+  else if (ev->code == SERVAL_ERROR_CODE_SERVER_FULL)
+    /* In English the server's own sentence, which says how many it holds. */
+    error = g_strcmp0 (_(SERVER_FULL_TEXT), SERVER_FULL_TEXT) == 0 && ev->text != NULL ?
+                       g_error_new_literal (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED, ev->text) :
+                       g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED, _(SERVER_FULL_TEXT), serval_client_where (client));
   else
     error = g_error_new (SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED,
                          _("The server closed the connection: %s"),

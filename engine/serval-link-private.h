@@ -57,6 +57,9 @@ struct _ServalLink
   char *deadline_reason;
 
   guint64 frames_dropped;
+  ServalLinkDrainFunc drain_func; /* serval-link-drain.c */
+  gpointer drain_data;
+  gsize drain_low_water;
   GError *close_reason;
   guint closing : 1;
   guint closed : 1;
@@ -78,5 +81,7 @@ void serval_link_read (ServalLink *link);
 /* Reads when the transport's own source says so (link->read_source),
  * where epoll cannot be used. */
 void serval_link_watch_readable (ServalLink *link);
+/* After a write: the drain function's turn if the queue is below its mark. */
+void serval_link_drain (ServalLink *link);
 
 G_END_DECLS

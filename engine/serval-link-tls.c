@@ -2,7 +2,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "serval-link-transport.h"
+#include "serval-link-private.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,6 +12,7 @@
 
 #include "serval-address.h"
 #include "serval-tls.h"
+#include "serval-link-record.h"
 
 /* A link's transport with GnuTLS directly on its TCP socket (what servers
  * and clients use), and serval_link_connect_async(), which makes one. */
@@ -44,6 +45,13 @@ typedef struct
    * collected here and leave in one send(). */
   GByteArray *ct_out;
   gsize ct_out_pos;
+  /* A server's link after the handshake: its own record layer, without the
+   * GnuTLS session (gs is then NULL). Plaintext of the last record opened
+   * that the link has not taken yet: pt[pt_pos .. pt_len), or pt NULL. */
+  ServalRecord *rec;
+  guint8 *pt;
+  gsize pt_pos, pt_len;
+  gboolean peer_closed;
 } ServalLinkTls;
 
 static void
@@ -68,7 +76,8 @@ tls_pull (gnutls_transport_ptr_t ptr, void *buf, size_t size)
       if (self->in_read_pass && self->ct_in_drained)
         {
           errno = EAGAIN;
-          gnutls_transport_set_errno (self->gs, EAGAIN);
+          if (self->gs != NULL)
+            gnutls_transport_set_errno (self->gs, EAGAIN);
           return -1;
         }
       if (self->ct_in == NULL)
@@ -78,7 +87,7 @@ tls_pull (gnutls_transport_ptr_t ptr, void *buf, size_t size)
       while (n < 0 && errno == EINTR);
       if (n <= 0)
         {
-          if (n < 0)
+          if (n < 0 && self->gs != NULL)
             gnutls_transport_set_errno (self->gs, errno);
           return n;
         }
@@ -203,6 +212,16 @@ tls_send (ServalLinkTransport *transport, const guint8 *data, gsize len, gsize *
         {
           gssize n;
 
+          if (self->rec != NULL)
+            {
+              n = MIN (len - *taken, SERVAL_RECORD_MAX_PLAIN);
+              if (self->ct_out == NULL)
+                self->ct_out = g_byte_array_sized_new (n + 64);
+              serval_record_seal (self->rec, 23, data + *taken, n, self->ct_out);
+              update_queued (self);
+              *taken += n;
+              continue;
+            }
           /* The push function never blocks: every record is made now. */
           do
             n = gnutls_record_send (self->gs, data + *taken, len - *taken);
@@ -217,11 +236,137 @@ tls_send (ServalLinkTransport *transport, const guint8 *data, gsize len, gsize *
     }
 }
 
+/* Moves a partial record to the start of the read-ahead buffer and reads
+ * more after it: FALSE with errno (EAGAIN: nothing now), or at the end of
+ * the stream (errno 0). */
+static gboolean
+record_fill (ServalLinkTls *self)
+{
+  gsize have = self->ct_in_len - self->ct_in_pos;
+  gssize n;
+
+  if (self->fd < 0)
+    {
+      errno = EPIPE;
+      return FALSE;
+    }
+  if (self->in_read_pass && self->ct_in_drained)
+    {
+      errno = EAGAIN;
+      return FALSE;
+    }
+  if (self->ct_in == NULL)
+    self->ct_in = g_malloc (CT_IN_SIZE);
+  else if (self->ct_in_pos > 0)
+    memmove (self->ct_in, self->ct_in + self->ct_in_pos, have);
+  self->ct_in_pos = 0;
+  self->ct_in_len = have;
+  do
+    n = recv (self->fd, self->ct_in + have, CT_IN_SIZE - have, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    {
+      if (n == 0)
+        errno = 0;
+      return FALSE;
+    }
+  self->ct_in_len += n;
+  self->ct_in_drained = (gsize) n < (CT_IN_SIZE - have) / 4;
+  return TRUE;
+}
+
+/* The complete record at the read position, or 0. */
+static gsize
+record_ready (ServalLinkTls *self)
+{
+  gsize have = self->ct_in != NULL ? self->ct_in_len - self->ct_in_pos : 0;
+  gsize size = have > 0 ? serval_record_size (self->ct_in + self->ct_in_pos, have) : 0;
+
+  return size > 0 && size <= have ? size : 0;
+}
+
+/* tls_recv() of a link with its own record layer. */
+static gssize
+record_recv (ServalLinkTls *self, guint8 *buf, gsize size, GError **error)
+{
+  for (;;)
+    {
+      gsize rec_len, got;
+      ServalRecordKind kind;
+
+      if (self->pt != NULL && self->pt_pos < self->pt_len)
+        {
+          gsize n = MIN (size, self->pt_len - self->pt_pos);
+
+          memcpy (buf, self->pt + self->pt_pos, n);
+          self->pt_pos += n;
+          if (self->pt_pos == self->pt_len)
+            g_clear_pointer (&self->pt, g_free);
+          return n;
+        }
+      if (self->peer_closed)
+        return 0;
+      rec_len = record_ready (self);
+      if (rec_len == 0)
+        {
+          if (self->ct_in_len - self->ct_in_pos >= CT_IN_SIZE / 2 ||
+              (self->ct_in != NULL && self->ct_in_len - self->ct_in_pos >= SERVAL_RECORD_HEADER &&
+               serval_record_size (self->ct_in + self->ct_in_pos, self->ct_in_len - self->ct_in_pos) >
+                   SERVAL_RECORD_MAX_PLAIN + 256 + SERVAL_RECORD_HEADER))
+            {
+              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "a TLS record that is too long");
+              return -1;
+            }
+          if (record_fill (self))
+            continue;
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return SERVAL_LINK_TRANSPORT_AGAIN;
+          if (errno == 0)
+            return 0; /* closed without close_notify: as good as a close here */
+          g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (errno), g_strerror (errno));
+          return -1;
+        }
+      /* Straight into the caller's buffer when the whole record fits. */
+      if (size >= rec_len)
+        {
+          kind = serval_record_open (self->rec, self->ct_in + self->ct_in_pos, rec_len, buf, &got, error);
+          self->ct_in_pos += rec_len;
+          if (kind == SERVAL_RECORD_DATA && got > 0)
+            return got;
+        }
+      else
+        {
+          self->pt = g_malloc (rec_len);
+          kind = serval_record_open (self->rec, self->ct_in + self->ct_in_pos, rec_len, self->pt, &got, error);
+          self->ct_in_pos += rec_len;
+          self->pt_pos = 0;
+          self->pt_len = kind == SERVAL_RECORD_DATA ? got : 0;
+          if (self->pt_len == 0)
+            g_clear_pointer (&self->pt, g_free);
+        }
+      if (kind == SERVAL_RECORD_KEY_UPDATE)
+        {
+          /* Answered at once, ahead of whatever is sealed next. */
+          if (self->ct_out == NULL)
+            self->ct_out = g_byte_array_new ();
+          serval_record_answer_key_update (self->rec, self->ct_out);
+          update_queued (self);
+          tls_send_out (self, NULL);
+        }
+      else if (kind == SERVAL_RECORD_CLOSED)
+        self->peer_closed = TRUE;
+      else if (kind == SERVAL_RECORD_ERROR)
+        return -1;
+    }
+}
+
 static gssize
 tls_recv (ServalLinkTransport *transport, guint8 *buf, gsize size, GError **error)
 {
   ServalLinkTls *self = (ServalLinkTls *) transport;
 
+  if (self->rec != NULL)
+    return record_recv (self, buf, size, error);
   for (;;)
     {
       gssize n = gnutls_record_recv (self->gs, buf, size);
@@ -260,13 +405,17 @@ static gboolean
 tls_read_end (ServalLinkTransport *transport, gsize got)
 {
   ServalLinkTls *self = (ServalLinkTls *) transport;
-  gboolean pending = self->ct_in_pos < self->ct_in_len;
+  /* With its own record layer, only a whole record is something to read:
+   * a partial one waits for the socket. */
+  gboolean pending = self->rec != NULL ? record_ready (self) > 0 || (self->pt != NULL && self->pt_pos < self->pt_len) :
+                                         self->ct_in_pos < self->ct_in_len;
+  gboolean partial = self->ct_in_pos < self->ct_in_len;
 
   /* A quiet link gives its read-ahead buffer back at once (an idle client
    * must not keep 64 KiB); a busy one keeps it. */
   if (self->fd >= 0 && self->ct_in != NULL)
     {
-      if (!pending && got < CT_IN_SIZE / 4)
+      if (!partial && got < CT_IN_SIZE / 4)
         g_clear_pointer (&self->ct_in, g_free);
       else
         self->parent.bufs_grown = TRUE;
@@ -321,7 +470,16 @@ tls_close (ServalLinkTransport *transport)
 
   if (self->fd >= 0)
     {
-      serval_tls_session_bye (self->tls);
+      static const guint8 close_notify[2] = { 1, 0 };
+
+      if (self->rec != NULL)
+        {
+          if (self->ct_out == NULL)
+            self->ct_out = g_byte_array_new ();
+          serval_record_seal (self->rec, 21, close_notify, sizeof close_notify, self->ct_out);
+        }
+      else
+        serval_tls_session_bye (self->tls);
       tls_send_out (self, NULL);
       self->fd = -1;
       g_clear_pointer (&self->ct_out, g_byte_array_unref);
@@ -339,7 +497,10 @@ tls_free (ServalLinkTransport *transport)
 
   /* The session may outlive the link (whoever else holds it): no more
    * transport through this one. */
-  gnutls_transport_set_ptr (self->gs, NULL);
+  if (self->gs != NULL)
+    gnutls_transport_set_ptr (self->gs, NULL);
+  serval_record_free (self->rec);
+  g_clear_pointer (&self->pt, g_free);
   g_clear_object (&self->tls);
   g_clear_object (&self->conn);
   g_clear_pointer (&self->ct_in, g_free);
@@ -404,6 +565,30 @@ serval_link_new_tls (ServalTlsSession *tls, const char *peer)
   gnutls_transport_set_vec_push_function (self->gs, tls_vec_push);
   return serval_link_new_with_transport (&self->parent, peer);
 }
+/**
+ * serval_link_tls_take_records:
+ * @link: a server's link from serval_link_new_tls(), not started
+ *
+ * Keeps only the record state of the link's TLS session and frees the
+ * GnuTLS session (serval-link-record.h): about 9.5 KiB less per client. The
+ * link then closes on a KeyUpdate from the peer, which it cannot follow.
+ *
+ * Returns: whether it did (not for a client's session, nor for TLS below
+ *   1.3 or a cipher it does not know)
+ */
+gboolean
+serval_link_tls_take_records (ServalLink *link)
+{
+  ServalLinkTls *self = (ServalLinkTls *) link->transport;
+
+  if (link->started || self == NULL || self->parent.funcs != &tls_funcs || self->rec != NULL)
+    return FALSE;
+  self->rec = serval_tls_session_take_records (self->tls);
+  if (self->rec != NULL)
+    self->gs = NULL;
+  return self->rec != NULL;
+}
+
 /* --- connecting (TCP, then the TLS handshake) ------------------------------ */
 
 typedef struct

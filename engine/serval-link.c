@@ -318,6 +318,7 @@ link_flush (ServalLink *link)
   if (result == SERVAL_LINK_SEND_AGAIN)
     {
       wait_writable (link);
+      serval_link_drain (link);
       return;
     }
   if (result == SERVAL_LINK_SEND_ERROR)
@@ -353,6 +354,8 @@ link_flush (ServalLink *link)
     }
   if (link->closing)
     serval_link_close (link, link->close_reason);
+  else
+    serval_link_drain (link);
 }
 
 static gboolean
@@ -628,11 +631,22 @@ poller_timer_cb (gpointer user_data)
                                   link->peer, seconds);
           return;
         }
-      serval_link_send_take (link, serval_message_new_ping (FALSE, (++link->ping_nonce) & 0x7fffffff));
-      /* Every interval, as a GLib timeout would: the peer hears from us. */
-      link->next_ping += (gint64) link->keepalive_interval * G_USEC_PER_SEC;
-      if (link->next_ping <= now)
-        link->next_ping = now + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
+      if (silent < (gint64) link->keepalive_interval * G_USEC_PER_SEC * 3 / 4)
+        {
+          /* Heard from the peer within the interval: it is alive, and it
+           * pings (or answered our ping), so one exchange per interval is
+           * enough for both sides. Without this, each side pinged the other
+           * every interval: four messages where two do (issue 17: the
+           * keepalives of 100,000 idle clients). */
+          link->next_ping = link->last_rx + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
+          if (link->next_ping <= now)
+            link->next_ping = now + (gint64) link->keepalive_interval * G_USEC_PER_SEC / 4;
+        }
+      else
+        {
+          serval_link_send_take (link, serval_message_new_ping (FALSE, (++link->ping_nonce) & 0x7fffffff));
+          link->next_ping = now + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
+        }
     }
   serval_link_arm_timer (link);
 }

@@ -70,6 +70,7 @@ typedef void (*ServalLinkDataFunc) (ServalLink *link, const ServalFrame *frame, 
 
 ServalLink *serval_link_new (GIOStream *stream, const char *peer);
 ServalLink *serval_link_new_tls (ServalTlsSession *tls, const char *peer);
+gboolean serval_link_tls_take_records (ServalLink *link);
 void serval_link_set_handlers (ServalLink *link, ServalLinkMessageFunc message_func,
                                ServalLinkDataFunc data_func, gpointer user_data);
 void serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout);
@@ -89,6 +90,16 @@ gboolean serval_link_is_closed (ServalLink *link);
 const char *serval_link_get_peer (ServalLink *link);
 guint64 serval_link_get_frames_dropped (ServalLink *link);
 gsize serval_link_get_queued (ServalLink *link);
+
+/**
+ * ServalLinkDrainFunc:
+ * @link: the link
+ * @user_data: from serval_link_set_drain_func()
+ *
+ * The link's queue fell below its low-water mark: queue more now.
+ */
+typedef void (*ServalLinkDrainFunc) (ServalLink *link, gpointer user_data);
+void serval_link_set_drain_func (ServalLink *link, gsize low_water, ServalLinkDrainFunc func, gpointer user_data);
 
 gboolean serval_link_is_resumed (ServalLink *link);
 GBytes *serval_link_get_resume_data (ServalLink *link);

@@ -25,6 +25,7 @@ G_STATIC_ASSERT ((int) SERVAL_ERROR_CODE_NOT_JOINED == (int) ErrorCode_notJoined
 G_STATIC_ASSERT ((int) SERVAL_ERROR_CODE_SHUTTING_DOWN == (int) ErrorCode_shuttingDown);
 G_STATIC_ASSERT ((int) SERVAL_ERROR_CODE_TIMEOUT == (int) ErrorCode_timeout);
 G_STATIC_ASSERT ((int) SERVAL_ERROR_CODE_TOKEN_REFUSED == (int) ErrorCode_tokenRefused);
+G_STATIC_ASSERT ((int) SERVAL_ERROR_CODE_SERVER_FULL == (int) ErrorCode_serverFull);
 
 /* The schema's list limits: more is cut, as before this layer. */
 #define MAX_ADDRESSES 16

@@ -37,6 +37,7 @@ G_BEGIN_DECLS
  * @SERVAL_ERROR_CODE_SHUTTING_DOWN: the server is stopping
  * @SERVAL_ERROR_CODE_TIMEOUT: something took too long
  * @SERVAL_ERROR_CODE_TOKEN_REFUSED: a resume token that is expired, altered or revoked
+ * @SERVAL_ERROR_CODE_SERVER_FULL: the server holds as many clients as it can
  * @SERVAL_ERROR_CODE_NO_SUCH_RULE: a VLAN has no rule of that number
  * @SERVAL_ERROR_CODE_ADDRESS_POOL_FULL: a VLAN's subnet has no address left for a joiner
  *
@@ -59,6 +60,7 @@ typedef enum
   SERVAL_ERROR_CODE_SHUTTING_DOWN = 11,
   SERVAL_ERROR_CODE_TIMEOUT = 12,
   SERVAL_ERROR_CODE_TOKEN_REFUSED = 13,
+  SERVAL_ERROR_CODE_SERVER_FULL = 14,
   SERVAL_ERROR_CODE_NO_SUCH_RULE = 15,
   SERVAL_ERROR_CODE_ADDRESS_POOL_FULL = 16,
 } ServalErrorCode;

@@ -3,6 +3,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "serval-tls.h"
+#include "serval-link-record.h"
 
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
@@ -236,6 +237,11 @@ struct _ServalTlsSession
   gboolean is_node; /* client: a node link, which never resumes */
   gboolean handshaken;
   gboolean bye_sent;
+  gboolean resumed_taken; /* whether it was resumed, once the GnuTLS session is gone */
+  /* server: the application traffic secrets (keylog), for KeyUpdates once the
+   * record layer is taken (serval_tls_session_take_records()) */
+  guint8 secret[2][SERVAL_RECORD_MAX_SECRET];
+  gsize secret_len;
   char *host;               /* client: the server's host name, for SNI, CAs and messages */
   char *fingerprint;        /* client: pinned, or NULL */
   char *peer_fingerprint;   /* client: what the server showed; server: the client's certificate */
@@ -252,6 +258,7 @@ serval_tls_session_finalize (GObject *object)
 
   if (self->gs != NULL)
     gnutls_deinit (self->gs);
+  memset (self->secret, 0, sizeof self->secret);
   if (self->conn != NULL)
     g_io_stream_close (G_IO_STREAM (self->conn), NULL, NULL);
   g_clear_object (&self->conn);
@@ -297,6 +304,23 @@ session_new (GSocketConnection *conn, unsigned flags, GError **error)
   return g_steal_pointer (&self);
 }
 
+/* GnuTLS hands every secret it derives to this hook: a server keeps its
+ * application traffic secrets, which a KeyUpdate derives the next keys from. */
+static int
+keylog_cb (gnutls_session_t gs, const char *label, const gnutls_datum_t *secret)
+{
+  ServalTlsSession *self = gnutls_session_get_ptr (gs);
+  int i = g_str_equal (label, "CLIENT_TRAFFIC_SECRET_0") ? 0 : g_str_equal (label, "SERVER_TRAFFIC_SECRET_0") ? 1 :
+                                                                                                                -1;
+
+  if (self != NULL && i >= 0 && secret->size <= SERVAL_RECORD_MAX_SECRET)
+    {
+      memcpy (self->secret[i], secret->data, secret->size);
+      self->secret_len = secret->size;
+    }
+  return 0;
+}
+
 ServalTlsSession *
 serval_tls_session_new_server (ServalTlsServer *server, GSocketConnection *conn, GError **error)
 {
@@ -312,6 +336,7 @@ serval_tls_session_new_server (ServalTlsServer *server, GSocketConnection *conn,
    * function: GnuTLS then takes any certificate whose key signed the
    * handshake (CertificateVerify), and the caller compares fingerprints. */
   gnutls_certificate_server_set_request (self->gs, GNUTLS_CERT_REQUEST);
+  gnutls_session_set_keylog_function (self->gs, keylog_cb);
   if ((ret = gnutls_credentials_set (self->gs, GNUTLS_CRD_CERTIFICATE, server->creds)) < 0 ||
       (server->ticket_key.data != NULL &&
        (ret = gnutls_session_ticket_enable_server (self->gs, &server->ticket_key)) < 0))
@@ -599,6 +624,8 @@ serval_tls_session_get_peer_fingerprint (ServalTlsSession *session)
 gboolean
 serval_tls_session_is_resumed (ServalTlsSession *session)
 {
+  if (session->gs == NULL)
+    return session->resumed_taken;
   return session->handshaken && gnutls_session_is_resumed (session->gs);
 }
 
@@ -624,8 +651,41 @@ serval_tls_session_get_resume_data (ServalTlsSession *session)
 void
 serval_tls_session_bye (ServalTlsSession *session)
 {
-  if (!session->handshaken || session->bye_sent)
+  if (!session->handshaken || session->bye_sent || session->gs == NULL)
     return;
   session->bye_sent = TRUE;
   gnutls_bye (session->gs, GNUTLS_SHUT_WR);
+}
+
+/**
+ * serval_tls_session_take_records:
+ * @session: a server's session whose handshake is done
+ *
+ * A server's link keeps only the record state of its session
+ * (serval-link-record.h): this takes it and frees the GnuTLS session, about
+ * 9.5 KiB per client, leaving the connection open. @session then serves
+ * nothing but its peer fingerprint and whether it was resumed.
+ *
+ * Returns: (transfer full) (nullable): the record state, or %NULL (and
+ *   @session unchanged) for a client's session or one that cannot be taken
+ */
+ServalRecord *
+serval_tls_session_take_records (ServalTlsSession *session)
+{
+  g_autoptr(GError) error = NULL;
+  ServalRecord *record;
+
+  if (session->is_client || !session->handshaken || session->gs == NULL)
+    return NULL;
+  record = serval_record_new (session->gs, session->secret[1], session->secret[0], session->secret_len, &error);
+  memset (session->secret, 0, sizeof session->secret);
+  if (record == NULL)
+    {
+      g_debug ("Keeping the TLS session of a client: %s", error->message);
+      return NULL;
+    }
+  session->resumed_taken = gnutls_session_is_resumed (session->gs);
+  gnutls_deinit (session->gs);
+  session->gs = NULL;
+  return record;
 }

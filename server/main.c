@@ -14,6 +14,7 @@
 #include "serval-http.h"
 #include "serval-offline-net.h"
 #include "serval-server.h"
+#include "serval-server-fair.h"
 #include "serval-systemd.h"
 #include "serval-tls.h"
 #include "serval-util.h"
@@ -37,6 +38,7 @@ static int opt_message_timeout;
 static int opt_max_unauthenticated;
 static int opt_http_timeout;
 static int opt_http_max_connections;
+static gint64 opt_user_rate_limit;
 static gboolean opt_admin;
 static gboolean opt_version;
 
@@ -60,6 +62,7 @@ static GOptionEntry entries[] = {
   { "http-timeout", 0, 0, G_OPTION_ARG_INT, &opt_http_timeout, "With --http: seconds an HTTP connection may take to send a request and get its answer (default 10)", "SECONDS" },
   { "http-max-connections", 0, 0, G_OPTION_ARG_INT, &opt_http_max_connections, "With --http: HTTP connections open at once at most; new ones past it are closed at once (default 16)", "N" },
   { "token-max-age", 0, 0, G_OPTION_ARG_INT, &opt_token_max_age, "Seconds after a password login when the resume tokens that came from it (each use gives a new one) are refused, however recently renewed; 0: no limit (default 7776000, 90 days)", "SECONDS" },
+  { "user-rate-limit", 0, 0, G_OPTION_ARG_INT64, &opt_user_rate_limit, "Bytes per second each user may send through the switch, over all its sessions; frames past it are dropped (default: no limit)", "BYTES_PER_S" },
   { "admin", 0, 0, G_OPTION_ARG_NONE, &opt_admin, "With “user add”: make the user an administrator", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { NULL }
@@ -172,6 +175,8 @@ read_key_file (GError **error)
     opt_max_handshakes = g_key_file_get_integer (kf, "server", "max-handshakes-per-address", NULL);
   if (opt_token_max_age < 0 && g_key_file_has_key (kf, "server", "token-max-age", NULL))
     opt_token_max_age = g_key_file_get_integer (kf, "server", "token-max-age", NULL);
+  if (opt_user_rate_limit == 0)
+    opt_user_rate_limit = g_key_file_get_int64 (kf, "server", "user-rate-limit", NULL);
   return g_steal_pointer (&kf);
 }
 
@@ -519,8 +524,14 @@ main (int argc, char **argv)
    * TLS handshakes ran on worker threads too; serval-bench idle, 1,000
    * clients). */
   mallopt (M_ARENA_MAX, 1);
+  if (opt_user_rate_limit < 0 || opt_user_rate_limit > G_GINT64_CONSTANT (1000000000000))
+    return serval_offline_fail ("--user-rate-limit takes 0 (no limit) to 1000000000000 bytes per second; %" G_GINT64_FORMAT
+                                " is out of range",
+                                opt_user_rate_limit);
   server = serval_server_new (&config, &error);
   serval_server_config_clear (&config);
+  if (server != NULL)
+    serval_server_set_user_rate_limit (server, opt_user_rate_limit);
   if (server == NULL || !serval_server_start (server, &error))
     return serval_offline_fail ("%s", error->message);
   if (serval_store_user_count (serval_server_get_store (server)) == 0)

@@ -23,6 +23,7 @@ struct _ServalAcceptGate
   GMainContext *context;   /* where the service runs and resumes */
   guint64 fd_limit;
   guint high, low, gap;
+  guint capacity; /* past this many open, a connection is refused as "full" */
   guint open;
   guint resume_at; /* resume when open <= this */
   gboolean paused;
@@ -30,7 +31,9 @@ struct _ServalAcceptGate
   guint64 pauses;
   gint64 paused_since;
   gint64 last_guard_warning;
-  GSource *retry; /* guard pauses only */
+  gint64 last_count_warning;
+  gboolean pause_logged; /* this pause's warning went out: its end is logged too */
+  GSource *retry;        /* guard pauses only */
 };
 
 void
@@ -45,6 +48,14 @@ serval_accept_marks (guint64 fd_limit, guint *high, guint *low)
   h = MIN (h, G_MAXUINT / 2);
   *high = (guint) h;
   *low = *high - CLAMP (*high / 16, 1, 1024);
+}
+
+/* How many clients a gate whose high mark is @high serves: @high less a
+ * sixteenth (1 to 64) kept for telling the others that the server is full. */
+static guint
+accept_capacity (guint high)
+{
+  return high - CLAMP (high / 16, 1, MIN (64, high));
 }
 
 guint64
@@ -86,6 +97,7 @@ serval_accept_gate_new (GSocketService *service, guint64 fd_limit)
   gate->fd_limit = fd_limit;
   serval_accept_marks (fd_limit, &gate->high, &gate->low);
   gate->gap = gate->high - gate->low;
+  gate->capacity = accept_capacity (gate->high);
   return gate;
 }
 
@@ -97,6 +109,7 @@ serval_accept_gate_set_marks (ServalAcceptGate *gate, guint high, guint low)
   gate->high = high;
   gate->low = low;
   gate->gap = high - low;
+  gate->capacity = accept_capacity (high);
   g_mutex_unlock (&gate->lock);
 }
 
@@ -108,6 +121,7 @@ gate_resume (ServalAcceptGate *gate, gboolean retry)
   g_autoptr(GSocketService) service = NULL;
   guint open = 0;
   gint64 paused_us = 0;
+  gboolean logged = FALSE;
 
   g_mutex_lock (&gate->lock);
   if (gate->paused && gate->service != NULL && (retry || gate->open <= gate->resume_at))
@@ -116,6 +130,8 @@ gate_resume (ServalAcceptGate *gate, gboolean retry)
       service = g_object_ref (gate->service);
       open = gate->open;
       paused_us = g_get_monotonic_time () - gate->paused_since;
+      logged = gate->pause_logged;
+      gate->pause_logged = FALSE;
       serval_clear_source (&gate->retry);
     }
   g_mutex_unlock (&gate->lock);
@@ -125,9 +141,11 @@ gate_resume (ServalAcceptGate *gate, gboolean retry)
   g_socket_service_start (service);
   if (retry)
     g_debug ("Accepting clients again to see whether descriptors were freed (%u connections open)", open);
-  else
+  else if (logged)
     g_message ("Accepting clients again: %u connections open, after a pause of %.1f s", open,
                paused_us / (double) G_USEC_PER_SEC);
+  else
+    g_debug ("Accepting clients again: %u connections open", open);
 }
 
 static gboolean
@@ -183,19 +201,20 @@ socket_gone_cb (gpointer data, GObject *where_the_object_was)
   gate_unref (gate);
 }
 
-void
+gboolean
 serval_accept_gate_track (ServalAcceptGate *gate, GSocketConnection *conn)
 {
   GSocket *sock = g_socket_connection_get_socket (conn);
   int fd = g_socket_get_fd (sock);
   g_autoptr(GSocketService) service = NULL;
-  gboolean by_count = FALSE, warn = TRUE;
+  gboolean by_count = FALSE, warn = TRUE, full;
   guint open;
   gint64 now = g_get_monotonic_time ();
 
   g_object_weak_ref (G_OBJECT (sock), socket_gone_cb, g_atomic_rc_box_acquire (gate));
   g_mutex_lock (&gate->lock);
   open = ++gate->open;
+  full = open > gate->capacity;
   if (!gate->paused && gate->service != NULL)
     {
       if (open >= gate->high)
@@ -207,7 +226,14 @@ serval_accept_gate_track (ServalAcceptGate *gate, GSocketConnection *conn)
       gate->paused_since = now;
       service = g_object_ref (gate->service);
       if (by_count)
-        gate->resume_at = gate->low;
+        {
+          gate->resume_at = gate->low;
+          /* Once a minute: refusals of a full server may pause and resume it often. */
+          warn = gate->last_count_warning == 0 || now - gate->last_count_warning > GUARD_WARN_INTERVAL_US;
+          if (warn)
+            gate->last_count_warning = now;
+          gate->pause_logged = warn;
+        }
       else
         {
           gate->resume_at = open > gate->gap ? open - gate->gap : 0;
@@ -223,16 +249,16 @@ out:
   g_mutex_unlock (&gate->lock);
 
   if (service == NULL)
-    return;
+    return full;
   g_socket_service_stop (service);
-  if (by_count)
+  if (by_count && warn)
     g_warning ("Stopped accepting clients: %u connections are open and the open-file limit "
                "(RLIMIT_NOFILE) is %" G_GUINT64_FORMAT ", of which %d are kept for the database, "
                "HTTP and logs. New clients wait in the kernel's backlog until no more than %u "
                "connections are open. To serve more clients, raise the limit: LimitNOFILE= in the "
                "systemd unit, or “ulimit -n” before starting serval-server",
                open, gate->fd_limit, (int) (gate->fd_limit - gate->high), gate->low);
-  else if (warn)
+  else if (!by_count && warn)
     g_warning ("Stopped accepting clients: descriptor %d is in use, near the open-file limit "
                "(RLIMIT_NOFILE) of %" G_GUINT64_FORMAT ", but only %u of them are client "
                "connections. Something else holds many files (HTTP clients?). New clients wait "
@@ -241,7 +267,8 @@ out:
                "(ls -l /proc/%d/fd)",
                fd, gate->fd_limit, open, GUARD_RETRY_S, (int) getpid ());
   else
-    g_debug ("Stopped accepting clients again: descriptor %d is in use", fd);
+    g_debug ("Stopped accepting clients again: %u connections open, descriptor %d", open, fd);
+  return full;
 }
 
 void
@@ -252,6 +279,7 @@ serval_accept_gate_get_stats (ServalAcceptGate *gate, ServalAcceptStats *stats)
   stats->high = gate->high;
   stats->low = gate->low;
   stats->fd_limit = gate->fd_limit;
+  stats->capacity = gate->capacity;
   stats->paused = gate->paused;
   stats->pauses = gate->pauses;
   g_mutex_unlock (&gate->lock);

@@ -29,6 +29,7 @@ typedef struct
   guint high;       /* accepting stops when this many are open */
   guint low;        /* ...and starts again at this many */
   guint64 fd_limit; /* RLIMIT_NOFILE the marks were derived from */
+  guint capacity;   /* clients it has room for; more are refused (serverFull) */
   gboolean paused;
   guint64 pauses; /* times accepting stopped */
 } ServalAcceptStats;
@@ -51,8 +52,12 @@ void serval_accept_gate_set_marks (ServalAcceptGate *gate, guint high, guint low
 guint64 serval_accept_fd_limit (void);
 
 /* Counts @conn, just accepted, until its socket is finalized; stops
- * accepting if that makes the high mark. Call from the "incoming" handler. */
-void serval_accept_gate_track (ServalAcceptGate *gate, GSocketConnection *conn);
+ * accepting if that makes the high mark. Call from the "incoming" handler.
+ * Returns TRUE if @conn is past the gate's capacity (the high mark less a
+ * sixteenth of it, 1 to 64): the server should tell that client it is
+ * full and close, rather than serve it; the slots between the capacity and
+ * the high mark are for those refusals. */
+gboolean serval_accept_gate_track (ServalAcceptGate *gate, GSocketConnection *conn);
 
 void serval_accept_gate_get_stats (ServalAcceptGate *gate, ServalAcceptStats *stats);
 

@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "serval-server-fair.h"
 #include "serval-util.h"
 
 /* libsoup 3's SoupServer has no timeout and no limit on connections: a
@@ -108,6 +109,25 @@ metrics_refused (ServalHttp *http, const ServalServerStats *st, GString *s)
                           st->unauthenticated_refused, http->refused, http->timed_out, g_hash_table_size (http->conns));
 }
 
+/* The fair queues towards members (serval-server-fair.c). */
+static void
+metrics_fair (ServalServer *server, GString *s)
+{
+  ServalFairStats fs;
+
+  serval_server_get_fair_stats (server, &fs);
+  g_string_append_printf (s,
+                          "# HELP serval_fair_queued_frames Frames waiting in the fair queues towards members whose links are busy.\n"
+                          "# TYPE serval_fair_queued_frames gauge\n"
+                          "serval_fair_queued_frames %" G_GUINT64_FORMAT "\n"
+                          "# HELP serval_fair_dropped_frames_total Frames towards members dropped by the fair queues, by reason.\n"
+                          "# TYPE serval_fair_dropped_frames_total counter\n",
+                          fs.queued_frames);
+  for (int r = 1; r < SERVAL_FAIR_N_RESULTS; r++)
+    g_string_append_printf (s, "serval_fair_dropped_frames_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                            serval_fair_result_to_string (r), fs.dropped[r]);
+}
+
 /* The metrics page. */
 static char *
 metrics_text (ServalHttp *http)
@@ -200,6 +220,7 @@ metrics_text (ServalHttp *http)
   metrics_refused (http, &st, s);
   metrics_cluster (server, s);
   serval_server_lan_metrics (server, s);
+  metrics_fair (server, s);
   return g_string_free (s, FALSE);
 }
 

@@ -17,6 +17,7 @@ serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointer use
   Session *s = user_data;
   ServalServer *server = s->server;
   ServalFrame in = *frame;
+  gint64 now = g_get_monotonic_time ();
 
   if (s->port == NULL)
     return; /* not logged in: nothing to switch */
@@ -38,7 +39,10 @@ serval_session_data_cb (ServalLink *link, const ServalFrame *frame, gpointer use
       if (!serval_offload_needs_work (in.offload))
         in.offload = NULL;
     }
-  serval_switch_input (server->sw, s->port, &in, g_get_monotonic_time ());
+  if (!serval_session_fair_admit (s, in.len, now))
+    return; /* over its user's rate limit */
+  serval_switch_input (server->sw, s->port, &in, now);
+  serval_server_fair_input_done (server);
 }
 
 static void
@@ -46,7 +50,7 @@ send_cb (const ServalFrame *frame, gpointer user_data)
 {
   Session *s = user_data;
 
-  serval_link_send_frame (s->link, frame);
+  serval_session_fair_output (s, frame);
 }
 
 static void
@@ -66,7 +70,7 @@ switch_output_cb (ServalSwitchPort *port, const ServalFrame *frame, gpointer use
     }
   if (frame->offload == NULL)
     {
-      serval_link_send_frame (s->link, frame);
+      serval_session_fair_output (s, frame);
       return;
     }
   /* Whole to a member that takes offloads; segmented and checksums
@@ -88,6 +92,7 @@ serval_session_add_port (Session *s)
 {
   serval_session_unguard (s);
   s->port = serval_switch_add_port (s->server->sw, switch_output_cb, s);
+  serval_session_fair_start (s);
   /* A user's sessions share one MAC budget per VLAN (a node link has no user). */
   serval_switch_port_set_owner (s->server->sw, s->port, s->user);
   if (s->node == NULL && s->user != NULL)

@@ -232,10 +232,38 @@ serval_server_lan_joined (Session *s, Membership *m)
   first_advert_in (s, m->tag, 4);
 }
 
+/* The address the VLAN leased @m stays first among its addresses, whatever
+ * its device announces: it is reserved and claimed for it (its device may
+ * not have it yet, or its user took it off by hand). */
+static void
+keep_leased_first (Membership *m)
+{
+  const char *const *now = serval_member_get_addresses (m->member);
+  g_autofree char *leased = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+
+  if (m->address == NULL)
+    return;
+  leased = g_strndup (m->address, strcspn (m->address, "/"));
+  if (now != NULL && now[0] != NULL && g_str_equal (now[0], leased))
+    return;
+  /* Copies: setting the addresses frees the member's old ones. */
+  list = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (list, g_strdup (leased));
+  for (guint i = 0; now != NULL && now[i] != NULL && list->len < 16; i++)
+    if (!g_str_equal (now[i], leased))
+      g_ptr_array_add (list, g_strdup (now[i]));
+  g_ptr_array_add (list, NULL);
+  serval_member_set_addresses (m->member, (const char *const *) list->pdata);
+}
+
 void
 serval_server_lan_addresses_changed (Session *s, Membership *m, const char *const *before)
 {
-  const char *const *now = serval_member_get_addresses (m->member);
+  const char *const *now;
+
+  keep_leased_first (m);
+  now = serval_member_get_addresses (m->member);
 
   for (guint i = 0; before != NULL && before[i] != NULL; i++)
     {
@@ -248,6 +276,48 @@ serval_server_lan_addresses_changed (Session *s, Membership *m, const char *cons
     }
   for (guint i = 0; now != NULL && now[i] != NULL; i++)
     claim (s, m, now[i]);
+}
+
+/* --- hosts bridged in ---------------------------------------------------- */
+
+static char *
+bridged_key (Session *s, guint32 tag)
+{
+  return g_strdup_printf ("%p %u", (void *) s, tag);
+}
+
+/* DHCP leased @mac, not @s's own, through @s in @tag: released when @s leaves. */
+static void
+remember_bridged (Session *s, guint32 tag, const guint8 mac[6])
+{
+  g_autofree char *key = bridged_key (s, tag);
+  GArray *macs = g_hash_table_lookup (s->server->lan_bridged, key);
+
+  if (macs == NULL)
+    {
+      macs = g_array_new (FALSE, FALSE, 6);
+      g_hash_table_insert (s->server->lan_bridged, g_steal_pointer (&key), macs);
+    }
+  for (guint i = 0; i < macs->len; i++)
+    if (memcmp (&g_array_index (macs, guint8, i * 6), mac, 6) == 0)
+      return;
+  g_array_append_vals (macs, mac, 1);
+}
+
+void
+serval_server_lan_left (Session *s, Membership *m)
+{
+  g_autofree char *key = bridged_key (s, m->tag);
+  GArray *macs;
+
+  if (s->server->lan_bridged == NULL || (macs = g_hash_table_lookup (s->server->lan_bridged, key)) == NULL)
+    return;
+  for (guint i = 0; i < macs->len; i++)
+    serval_store_lease_release_async (s->server->store, m->name, s->user, &g_array_index (macs, guint8, i * 6),
+                                      NULL, NULL, NULL);
+  g_message ("%s@%s left VLAN “%s”: the leases of %u host%s bridged in through it are released", s->user, s->host,
+             m->name, macs->len, macs->len == 1 ? "" : "s");
+  g_hash_table_remove (s->server->lan_bridged, key);
 }
 
 /* --- router advertisements ------------------------------------------------- */
@@ -353,6 +423,7 @@ dhcp_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *mac = serval_mac_to_string (job->msg.chaddr);
   const guint8 *asked = job->msg.has_requested_ip ? job->msg.requested_ip : job->msg.ciaddr;
   guint8 addr[16];
+  Membership *m;
 
   if (!dhcp_job_current (job))
     ;
@@ -376,6 +447,9 @@ dhcp_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   else
     {
       dhcp_send (job, SERVAL_DHCP_ACK, addr, 0);
+      m = g_hash_table_lookup (s->vlans, GUINT_TO_POINTER (job->tag));
+      if (memcmp (job->msg.chaddr, serval_member_get_mac_bytes (m->member), 6) != 0)
+        remember_bridged (s, job->tag, job->msg.chaddr);
       if (!serval_switch_vlan_claim_address (s->server->sw, job->tag, job->port, 4, addr, job->msg.chaddr))
         g_message ("DHCP in VLAN “%s”: %s for %s is claimed by another member", job->vlan, lease->address, mac);
       g_message ("DHCP in VLAN “%s”: %s for %s (%s@%s)", job->vlan, lease->address, mac, s->user, s->host);
@@ -431,6 +505,7 @@ serval_server_lan_start (ServalServer *server)
   g_autoptr(GPtrArray) vlans = serval_store_vlan_list (server->store, NULL);
 
   server->lan_prefix6 = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  server->lan_bridged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
   serval_switch_set_dhcp_func (server->sw, dhcp_cb, server);
   for (guint i = 0; vlans != NULL && i < vlans->len; i++)
     {
@@ -453,6 +528,7 @@ serval_server_lan_stop (ServalServer *server)
     g_source_destroy (server->lan_ra_source);
   g_clear_pointer (&server->lan_ra_source, g_source_unref);
   g_clear_pointer (&server->lan_prefix6, g_hash_table_unref);
+  g_clear_pointer (&server->lan_bridged, g_hash_table_unref);
   if (server->store != NULL)
     g_signal_handlers_disconnect_by_data (server->store, server);
 }

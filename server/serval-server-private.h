@@ -71,6 +71,8 @@ struct _Session
   int refs;
   gboolean member_pages;              /* its Hello said memberPages: coalesced member events, pages */
   SessionMemberEvents *member_events; /* its coalesced member events waiting (serval-server-members.c) */
+  /* Its fair queue and rate limit, once it has a port (serval-server-fair.c). */
+  struct _SessionFair *fair;
 };
 
 struct _ServalServer
@@ -110,6 +112,9 @@ struct _ServalServer
   gboolean leaving;          /* shutting down: the lease's revocation is under way */
   GHashTable *lan_prefix6;   /* VLAN tag -> its IPv6 prefix, announced (serval-server-lan.c) */
   GSource *lan_ra_source;    /* their router advertisements, every minute */
+  GHashTable *lan_bridged;   /* "SESSION TAG" -> GArray of MACs leased by DHCP through it */
+  /* Fair queues and rate limits (serval-server-fair.c), or NULL. */
+  struct _ServalServerFair *fair;
 };
 
 /* serval-server.c */
@@ -194,6 +199,9 @@ void serval_server_lan_stop (ServalServer *server);
 void serval_server_lan_port_added (Session *s);
 /* @s joined with @m: its leased address is claimed, its prefix announced. */
 void serval_server_lan_joined (Session *s, Membership *m);
+/* @s leaves @m's VLAN: the leases its DHCP gave hosts bridged in through it
+ * are released (kept for those hosts, as a member's own). */
+void serval_server_lan_left (Session *s, Membership *m);
 /* @m's announced addresses changed from @before: claims follow. */
 void serval_server_lan_addresses_changed (Session *s, Membership *m, const char *const *before);
 
@@ -270,4 +278,23 @@ void serval_session_member_events_free (Session *s);
 
 /* serval-server-vlan.c, for big VLANs */
 void serval_session_handle_list_member_page (Session *s, const ServalRequest *req);
+/* serval-server-fair.c: fair sharing of each member's link among its senders */
+typedef struct _ServalServerFair ServalServerFair;
+typedef struct _SessionFair SessionFair;
+void serval_server_fair_unref (ServalServerFair *fair);
+/* At login: the session may send (rate limited per user) and receive through fair queues. */
+void serval_session_fair_start (Session *s);
+/* The session goes: its queued frames with it. */
+void serval_session_fair_clear (Session *s);
+/* A frame of @len bytes from @s enters the switch at @now: FALSE (counted) if over its
+ * user's rate; else @s is its sender until serval_server_fair_input_done(). */
+gboolean serval_session_fair_admit (Session *s, gsize len, gint64 now);
+void serval_server_fair_input_done (ServalServer *server);
+/* A frame (plain, or with offload metadata for a member that takes them) towards @s. */
+void serval_session_fair_output (Session *s, const ServalFrame *frame);
+/* serval-server-listen.c: set (object data) on the link of a session that
+ * came past the accept gate's capacity and is told the server is full; its
+ * close is not logged one by one. */
+#define SERVAL_SESSION_REFUSED_FULL "serval-refused-full"
+
 G_END_DECLS

@@ -21,6 +21,7 @@ serval_session_unref (Session *s)
     return;
   serval_session_member_events_free (s);
   g_clear_pointer (&s->vlans, g_hash_table_unref);
+  serval_session_fair_clear (s);
   g_clear_object (&s->link);
   g_free (s->group);
   g_free (s->peer);
@@ -53,6 +54,9 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
       server->stats.protocol_errors++;
       g_warning ("Closed the link to %s (%s): %s", s->peer, session_name (s), error->message);
     }
+  else if (g_object_get_data (G_OBJECT (link), SERVAL_SESSION_REFUSED_FULL) != NULL)
+    /* Told the server is full: one warning a minute says it (serval-server-listen.c). */
+    g_debug ("%s refused: the server is full", s->peer);
   else
     g_message ("%s (%s) disconnected%s%s", session_name (s), s->peer,
                error ? ": " : "", error ? error->message : "");
@@ -62,6 +66,7 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
   if (s->port != NULL)
     serval_switch_remove_port (server->sw, s->port);
   s->port = NULL;
+  serval_session_fair_clear (s);
   server->stats.link_frames_dropped += serval_link_get_frames_dropped (link);
   if (s->logged_in)
     server->stats.sessions--;

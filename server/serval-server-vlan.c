@@ -118,6 +118,7 @@ serval_session_leave (Session *s, guint32 tag, const char *removed_reason, Serva
   if (m->address != NULL)                     /* kept for this user and MAC, to get it back */
     serval_store_lease_release_async (s->server->store, m->name, s->user, serval_member_get_mac_bytes (m->member),
                                       NULL, lease_released_cb, g_strdup (m->address));
+  serval_server_lan_left (s, m);
   serval_switch_port_leave (s->server->sw, s->port, tag);
   broadcast_member_event (s, m, SERVAL_EVENT_MEMBER_LEFT);
   serval_server_cluster_withdraw (s->server, tag, m->member);

@@ -16,6 +16,16 @@
 #   IDLE_FLAT=1000 (one-VLAN comparison; empty: none)
 #   LOGIN_N=200 LOGIN_CONC="1 4 16 64"
 #   LOGIN_TOKEN_N=2000 LOGIN_TOKEN_CONC="4 16 64" (logins with resume tokens; empty: none)
+#   Issue 17, each on a fresh server, clients that keep no member lists (bare links):
+#   SCALE_COUNTS="10000 19000" idle clients in VLANs of IDLE_GROUP, held SCALE_HOLD=12 s
+#     (two keepalive intervals and more) for the server's CPU while idle;
+#   BIG_VLAN_COUNTS="2000 10000" idle clients all in ONE VLAN (every join is an event
+#     to every member); SCALE_LOOPBACKS=4: clients spread over 127.0.0.1..4 (the server
+#     then listens on 0.0.0.0 at a random port for those runs; 1: 127.0.0.1 only);
+#   BIG_VLAN_KEEP_COUNTS="2000": the same with clients that keep every member list
+#     (serval-bench --keep-members, as before issue 17): what the generator cost.
+#   The open-file limit caps a run: the server and serval-bench each need one
+#   descriptor per client; counts past the hard limit are not run (and say so).
 #   SERVAL_SERVER=path SERVAL_BENCH=path (default: build/); an empty list (TP_CLIENTS= ) skips that mode
 # Output is TAP: in QUICK mode it fails only when the tool or the server is
 # broken (a run that does not finish or measures nothing), never for slow figures.
@@ -38,6 +48,8 @@ if [ "$QUICK" = 1 ]; then
   IDLE_COUNTS=${IDLE_COUNTS-"20 50"} IDLE_FLAT=${IDLE_FLAT-}
   LOGIN_N=${LOGIN_N:-10} LOGIN_CONC=${LOGIN_CONC-"1 4"}
   LOGIN_TOKEN_N=${LOGIN_TOKEN_N:-20} LOGIN_TOKEN_CONC=${LOGIN_TOKEN_CONC-"4"}
+  SCALE_COUNTS=${SCALE_COUNTS-"200"} BIG_VLAN_COUNTS=${BIG_VLAN_COUNTS-"100"}
+  SCALE_HOLD=${SCALE_HOLD:-2} SCALE_LOOPBACKS=${SCALE_LOOPBACKS:-1} BIG_VLAN_KEEP_COUNTS=${BIG_VLAN_KEEP_COUNTS-"50"}
 else
   REPS=${REPS:-3} SECONDS_T=${SECONDS_T:-5} WARMUP=${WARMUP:-1}
   TP_CLIENTS=${TP_CLIENTS-"2 4 8 16"} SIZES=${SIZES-"64 1400"}
@@ -45,6 +57,8 @@ else
   IDLE_COUNTS=${IDLE_COUNTS-"100 1000 5000 10000"} IDLE_FLAT=${IDLE_FLAT-1000}
   LOGIN_N=${LOGIN_N:-200} LOGIN_CONC=${LOGIN_CONC-"1 4 16 64"}
   LOGIN_TOKEN_N=${LOGIN_TOKEN_N:-2000} LOGIN_TOKEN_CONC=${LOGIN_TOKEN_CONC-"4 16 64"}
+  SCALE_COUNTS=${SCALE_COUNTS-"10000 19000"} BIG_VLAN_COUNTS=${BIG_VLAN_COUNTS-"2000 10000"}
+  SCALE_HOLD=${SCALE_HOLD:-12} SCALE_LOOPBACKS=${SCALE_LOOPBACKS:-4} BIG_VLAN_KEEP_COUNTS=${BIG_VLAN_KEEP_COUNTS-"2000"}
 fi
 IDLE_HOLD=${IDLE_HOLD:-$([ "$QUICK" = 1 ] && echo 1 || echo 5)}
 IDLE_REPS=${IDLE_REPS:-$REPS} IDLE_GROUP=${IDLE_GROUP:-50} IDLE_ITER=${IDLE_ITER:-1000}
@@ -82,7 +96,7 @@ ADDR=127.0.0.1:$PORT
 max_clients=16
 for n in $TP_CLIENTS $LAT_CLIENTS $LOGIN_N $LOGIN_TOKEN_N; do [ "$n" -gt "$max_clients" ] && max_clients=$n; done
 max_idle=0
-for n in $IDLE_COUNTS $IDLE_FLAT; do [ "$n" -gt "$max_idle" ] && max_idle=$n; done
+for n in $IDLE_COUNTS $IDLE_FLAT $SCALE_COUNTS $BIG_VLAN_COUNTS; do [ "$n" -gt "$max_idle" ] && max_idle=$n; done
 
 "$BENCH" populate -d "$data" --prefix bench --clients "$max_clients" --csv "$out/populate.csv" \
   2>>"$out/bench.log" || bail "serval-bench populate failed: see $out/bench.log"
@@ -97,7 +111,7 @@ server_n=0
 start_server() {
   stop_server
   server_n=$((server_n + 1))
-  "$SERVER" --data-dir "$data" --listen "$ADDR" --max-failed-logins 100000 --max-unauthenticated-per-address 100000 >"$out/server.log.$server_n" 2>&1 &
+  "$SERVER" --data-dir "$data" --listen "${1:-$ADDR}" --max-failed-logins 100000 --max-unauthenticated-per-address 100000 >"$out/server.log.$server_n" 2>&1 &
   SPID=$!
   wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" \
     || bail "serval-server did not start on $ADDR: $(tail -3 "$out/server.log.$server_n")"
@@ -177,6 +191,26 @@ if [ -n "$IDLE_FLAT" ] && fits "$IDLE_FLAT"; then
   start_server
   bench flat idle --prefix idle --vlan idle --group 0 --clients "$IDLE_FLAT" --concurrency 64 --seconds "$IDLE_HOLD"
 fi
+# Issue 17: the server's memory, keepalive CPU and login time with clients that keep
+# no member lists; then everyone in one VLAN. One descriptor per client on each side.
+fd_room=$(( $(ulimit -n) - 300 ))
+scale_listen=$ADDR
+[ "$SCALE_LOOPBACKS" -gt 1 ] && scale_listen=0.0.0.0:$PORT
+scale_run() {
+  local label=$1 group=$2 n=$3; shift 3
+  if [ "$n" -gt "$fd_room" ]; then
+    echo "- $label with $n clients: not run; the open-file limit here is $(ulimit -n) (hard $(ulimit -Hn)) and each side needs one descriptor per client" >>"$out/notrun.txt"
+    note "$label with $n clients not run: open-file limit $(ulimit -n)"
+    return
+  fi
+  fits "$n" || return
+  start_server "$scale_listen"
+  bench "$label" idle --prefix idle --vlan idle --group "$group" --clients "$n" --concurrency 64 \
+    --loopbacks "$SCALE_LOOPBACKS" --seconds "$SCALE_HOLD" --timeout $((120 + n / 10)) "$@"
+}
+for n in $SCALE_COUNTS; do scale_run scale "$IDLE_GROUP" "$n"; done
+for n in $BIG_VLAN_COUNTS; do scale_run vlan 0 "$n"; done
+for n in $BIG_VLAN_KEEP_COUNTS; do scale_run vlankeep 0 "$n" --keep-members; done
 stop_server
 note "measuring took $((SECONDS - start_time)) s; load after: $(cut -d' ' -f1-3 /proc/loadavg); $PARTIAL_RUNS runs had clients that failed under load"
 else
@@ -190,8 +224,8 @@ path, out, group, idle_iter, reps, quick = sys.argv[1:]
 rows = list(csv.DictReader(open(path)))
 vals = collections.defaultdict(list)
 for r in rows:
-    flat = r["run"] == "flat"
-    key = (r["mode"] + ("-flat" if flat else ""), int(r["clients"]), int(r["size"]), int(r["rate"]),
+    tag = {"flat": "-flat", "scale": "-scale", "vlan": "-vlan", "vlankeep": "-vlankeep"}.get(r["run"], "")
+    key = (r["mode"] + tag, int(r["clients"]), int(r["size"]), int(r["rate"]),
            int(r["concurrency"]), r["metric"])
     vals[key].append(float(r["value"]))
 med = {k: statistics.median(v) for k, v in vals.items()}
@@ -256,6 +290,21 @@ for mode in ("idle", "idle-flat"):
 notrun = open(os.path.join(out, "notrun.txt")).read().strip() if os.path.exists(os.path.join(out, "notrun.txt")) else ""
 if notrun:
     md.append("\n" + notrun)
+md.append(f"\n## Issue 17: idle clients that keep no member lists (VLANs of {group}, and all in one VLAN)\n")
+md.append("| case | clients | online | time for all to log in and join, s | server KiB per client | server VmRSS after MiB | server CPU while idle, % of a core | bench CPU s | bench KiB per client | member events received |")
+md.append("|---|---|---|---|---|---|---|---|---|---|")
+with open(os.path.join(out, "scale.dat"), "w") as d:
+    for mode, case in (("idle-scale", f"VLANs of {group}"), ("idle-vlan", "one VLAN"),
+                       ("idle-vlankeep", "one VLAN, clients keep member lists (--keep-members)")):
+        for k in keys(mode):
+            md.append(f"| {case} | {k[1]} | {get(k, 'online'):.0f} | {get(k, 'connect_seconds'):.1f} | "
+                      f"{get(k, 'server_kib_per_client'):.1f} | {get(k, 'server_rss_after_kib') / 1024:.1f} | "
+                      f"{get(k, 'server_idle_cpu') * 100:.2f} | {get(k, 'bench_cpu_s'):.1f} | "
+                      f"{get(k, 'bench_kib_per_client'):.1f} | {get(k, 'member_events'):.0f} |")
+            if mode == "idle-vlankeep":
+                continue
+            d.write(f"{1 if mode == 'idle-scale' else 2} {k[1]} {get(k, 'server_kib_per_client'):.2f} "
+                    f"{get(k, 'connect_seconds'):.2f} {get(k, 'server_idle_cpu') * 100:.3f}\n")
 md.append("\n## Logins (connect + TLS handshake + login: with the password, 100,000 PBKDF2 iterations, or with a resume token; with the token, the TLS session resumed with a ticket or a full handshake)\n")
 md.append("| login | clients | concurrency | logins/s | p50 ms | p99 ms | max ms | server CPU ms per login | bench CPU ms per login | failed |")
 md.append("|---|---|---|---|---|---|---|---|---|---|")
@@ -269,7 +318,7 @@ for mode, dat, kind in (("logins", "logins.dat", "password"), ("logins-token", "
                   f"{get(k, 'bench_cpu_ms_per_login'):.1f} | "
                   f"{get(k, 'failed'):.0f} |")
 md.append("\nPlots: serval-bench-throughput.png, serval-bench-latency.png, serval-bench-idle.png, "
-          "serval-bench-logins.png; every figure in results.csv, medians with min and max in medians.csv.")
+          "serval-bench-logins.png, serval-bench-scale.png; every figure in results.csv, medians with min and max in medians.csv.")
 open(os.path.join(out, "summary.md"), "w").write("\n".join(md) + "\n")
 PY
 check "medians and summary.md written" test -s "$out/summary.md"
@@ -280,6 +329,13 @@ if gnuplot -e "dir='$out'" "$here/serval-bench-plots.gp" >"$out/gnuplot.log" 2>&
   done
 else
   tap_fail "gnuplot failed: $(tail -3 "$out/gnuplot.log" | tr '\n' ' ')"
+fi
+if [ -s "$out/scale.dat" ]; then
+  if gnuplot -e "dir='$out'" "$here/serval-bench-scale.gp" >"$out/gnuplot-scale.log" 2>&1; then
+    check "plot serval-bench-scale.png" test -s "$out/serval-bench-scale.png"
+  else
+    tap_fail "gnuplot failed on the issue-17 plot: $(tail -3 "$out/gnuplot-scale.log" | tr '\n' ' ')"
+  fi
 fi
 
 # The tool works when every run finished and measured something.
@@ -292,6 +348,12 @@ sys.exit(0 if v and all(x > 0 for x in v) else 1)' "$csv" "$1" "$2"; }
 [ -n "$LAT_RATES" ] && check "latency: samples in every run" have latency samples
 [ -n "$IDLE_COUNTS" ] && check "idle: clients online in every run" have idle online
 [ -n "$LOGIN_CONC" ] && check "logins: logins in every run" have logins logins_per_s
+[ -n "$SCALE_COUNTS$BIG_VLAN_COUNTS" ] && check "issue 17 runs: clients online in every run" \
+  python3 -c '
+import csv, sys
+v = [float(r["value"]) for r in csv.DictReader(open(sys.argv[1]))
+     if r["run"] in ("scale", "vlan", "vlankeep") and r["metric"] == "online"]
+sys.exit(0 if v and all(x > 0 for x in v) else 1)' "$csv"
 [ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: logins in every run" have logins-token logins_per_s
 [ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: the server took tokens in every run" have logins-token resumed
 [ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: TLS sessions resumed in every run" have logins-token tls_resumed

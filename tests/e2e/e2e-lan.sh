@@ -178,6 +178,18 @@ check "its address is in blue's subnet and nobody else's" \
   bash -c "case '$LAN_ADDR' in 10.77.0.*) ! printf '%s\n' ${ADDR[*]} | grep -qx '$LAN_ADDR' ;; *) exit 1 ;; esac"
 check "the LAN host pings alice through dave's bridge and the server" wait_for 10 in_ns "$LAN" ping -c 1 -W 1 "${ADDR[alice]}"
 check "the LAN host pings bob" in_ns "$LAN" ping -c 2 -i 0.2 -W 2 "${ADDR[bob]}"
+# --- the leased address stays listed first, whatever the device announces --------------
+members_bob_has() { # members_bob_has PATTERN: bob's line of servalctl members matches it
+  ip netns exec "$C1" "$CTL" --server 10.235.1.1:7465 --user alice --password-file "$out/alice.pw" \
+    --fingerprint "$FP" members blue 2>/dev/null | grep bob | grep -q "$1"
+}
+in_ns "$C2" ip addr del "${ADDR[bob]}/24" dev sv-blue
+in_ns "$C2" ip addr add 192.168.77.2/24 dev sv-blue
+check "bob's client announces the address he set by hand" wait_for 20 members_bob_has 192.168.77.2
+check "and the list still shows his leased address, first" members_bob_has "[[:space:]]${ADDR[bob]},.*192.168.77.2"
+kill "${UP_PID[4]}"
+check "when dave leaves, the lease of the host bridged in through him is released" \
+  wait_for 10 grep -q "dave@.* left VLAN “blue”: the leases of 1 host bridged in through it are released" "$out/server.log"
 check "the server survived it all" kill -0 "$SERVER_PID"
 
 e2e_finish

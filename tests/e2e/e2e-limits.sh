@@ -2,9 +2,12 @@
 # End to end: the server near its open-file limit. A real serval-server with
 # RLIMIT_NOFILE 200 (prlimit), on the loopback of a network namespace of this test.
 # 220 connections (holdconns.py: TLS handshakes, then silence; from one address, so
-# the cap per address is raised for them) are more than it can hold: it must stop accepting at 136 (200 less 64 kept for itself) with one
-# warning, leave the rest in the kernel's backlog, stay alive and serve /metrics;
-# once they are closed it must accept again and log a real client in.
+# the cap per address is raised for them) are more than it can hold: it keeps 128
+# (200 less 64 kept for itself, less 8 slots for refusals) and tells the others after
+# their handshake that it is full (issue 17), with one warning; when handshakes come
+# faster than those refusals end, it stops accepting at 136 (the rest wait in the
+# kernel's backlog); it stays alive and serves /metrics; once they are closed it
+# logs a real client in.
 # Before this, the server logged "fail: Too many open files" hundreds of times a
 # second and then died on "Creating pipes for GWakeup". Output is TAP; logs stay
 # in $E2E_OUT.
@@ -14,6 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 LIMIT=200
 HIGH=136     # LIMIT - 64 (SERVAL_ACCEPT_FD_RESERVE)
+CAP=128      # HIGH - HIGH/16: the clients it has room for
 CONNS=220
 
 require_serval
@@ -52,37 +56,30 @@ wait_for 60 grep -q '^ready' "$out/hold.out" || bail "holdconns.py did not finis
 note "$(cat "$out/hold.out")"
 check "the server is alive with $CONNS connections at a limit of $LIMIT files" kill -0 "$SERVER_PID"
 check "/healthz still answers" in_ns "$NS" curl -sf -m 5 http://127.0.0.1:9465/healthz
-check "exactly $HIGH handshakes were done, the other $((CONNS - HIGH)) wait in the backlog (none refused)" \
-  grep -q "^ready handshaken=$HIGH waiting=$((CONNS - HIGH)) failed=0" "$out/hold.out"
-check "/metrics: serval_accept_paused 1" metric_is serval_accept_paused 1
-check "/metrics: serval_accept_pauses_total 1" metric_is serval_accept_pauses_total 1
-check "/metrics: serval_connections_open $HIGH" metric_is serval_connections_open $HIGH
+check "no TLS handshake failed (the ones past the room are refused after it)" grep -q "failed=0" "$out/hold.out"
+check "/metrics: the server keeps $CAP of them (serval_connections_open $CAP)" \
+  wait_for 10 metric_is serval_connections_open $CAP
+check "/metrics: and accepts again (serval_accept_paused 0)" wait_for 10 metric_is serval_accept_paused 0
 fds=$(fd_count)
 check "the server stayed below its limit ($fds files open)" bash -c "[ $fds -gt 0 ] && [ $fds -lt $LIMIT ]"
 sleep 3
-check "one warning, not a flood" test "$(count 'Stopped accepting clients')" = 1
-check "...that names the limit and the way to raise it" \
-  grep -q "Stopped accepting clients: $HIGH connections are open and the open-file limit (RLIMIT_NOFILE) is $LIMIT.*LimitNOFILE= in the systemd unit, or “ulimit -n”" "$log"
+check "one warning for the refusals, not a flood" test "$(count 'Refusing new clients')" = 1
+check "...that names the room, the limit and the way to raise it" \
+  grep -q "Refusing new clients.*$CAP, with an open-file limit (RLIMIT_NOFILE) of $LIMIT.*LimitNOFILE= in the systemd unit, or “ulimit -n”" "$log"
+check "at most one warning for pauses" test "$(count 'Stopped accepting clients')" -le 1
 check "no failed accept in the log" test "$(count 'Too many open files')" = 0
 check "the log stays short (fewer than 30 lines)" test "$(wc -l < "$log")" -lt 30
 
 # --- below the limit again -----------------------------------------------------------
-# A real client that connects during the pause waits in the backlog (its TLS handshake
-# may take 10 s) and gets in once the extra connections are closed.
-ip netns exec "$NS" "$CTL" --server 127.0.0.1:7465 --user alice --password-file "$out/alice.pw" \
-  --fingerprint "$FP" vlans >"$out/waiting.out" 2>&1 &
-WAITING_PID=$!
-E2E_PIDS+=("$WAITING_PID")
-sleep 2
-check "a client that connects during the pause is kept waiting, not refused" kill -0 "$WAITING_PID"
+# A real client that connects while the server is full is told so (not kept waiting)
+# and gets in once the extra connections are closed.
+ctl_out=$(in_ns "$NS" timeout 30 "$CTL" --server 127.0.0.1:7465 --user alice --password-file "$out/alice.pw" \
+  --fingerprint "$FP" vlans 2>&1); rc=$?
+note "servalctl vlans while full: status $rc: $ctl_out"
+check "a client that connects while the server is full is told so at once" \
+  bash -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'is full ($CAP clients): try again later' <<<'$ctl_out'"
 kill -TERM "$HOLD_PID"
 wait "$HOLD_PID" 2>/dev/null
-wait "$WAITING_PID"; rc=$?
-note "servalctl vlans during the pause: status $rc: $(cat "$out/waiting.out")"
-check "...and is served once the extra connections are closed" \
-  bash -c "[ $rc -eq 0 ] && grep -q red '$out/waiting.out'"
-check "after the connections close the server accepts again, and says so" \
-  wait_for 15 grep -q "Accepting clients again" "$log"
 check "/metrics: serval_accept_paused 0" wait_for 10 metric_is serval_accept_paused 0
 check "/metrics: every connection is counted out (serval_connections_open 0)" \
   wait_for 20 metric_is serval_connections_open 0
@@ -91,13 +88,14 @@ ctl_out=$(in_ns "$NS" timeout 30 "$CTL" --server 127.0.0.1:7465 --user alice --p
 note "servalctl vlans: status $rc: $ctl_out"
 check "a real client logs in and lists its VLANs" bash -c "[ $rc -eq 0 ] && grep -q red <<<'$ctl_out'"
 check "...as the server's log shows" grep -q "alice@.* logged in from" "$log"
-# As the held connections close one by one, the server resumes at 128 and may take
-# 8 more from its backlog before the rest are gone, pausing once more (seen on a
-# loaded machine): a pause and a resume each time, logged once each, never a flood.
+# Refusals that come faster than they end pause accepting, maybe many times in a
+# burst: the first pause of a minute is logged, with its resume; the others count.
 pauses=$(count 'Stopped accepting clients')
-check "every pause was followed by one resume, and there were at most 3 ($pauses)" \
-  bash -c "[ $pauses -ge 1 ] && [ $pauses -le 3 ] && [ $(count 'Accepting clients again') = $pauses ]"
-check "/metrics: serval_accept_pauses_total counts the same pauses" metric_is serval_accept_pauses_total "$pauses"
+check "a logged pause is followed by one logged resume ($pauses)" \
+  bash -c "[ $pauses -le 1 ] && [ $(count 'Accepting clients again') = $pauses ]"
+total=$(metric serval_accept_pauses_total)
+check "/metrics: serval_accept_pauses_total counts every pause, logged or not ($total)" \
+  bash -c "[ '$total' -ge $pauses ]"
 check "the server is still alive" kill -0 "$SERVER_PID"
 
 # --- a connection that never starts its handshake -------------------------------------

@@ -351,6 +351,8 @@ def type_text(node, text, timeout=DEFAULT_TIMEOUT):
     """Types text into node with dogtail (real key events to the focused window), then
     waits until the node shows it: keys sent before the focus arrived would be lost."""
     before = node.text or ""
+    node.grabFocus()
+    wait_for(lambda: node.focused, "the keyboard focus in %s %r" % (node.roleName, node.name), timeout)
     node.typeText(text)
     if node.roleName == "password text":   # shows bullets, not the text
         wait_for(lambda: len(node.text or "") >= len(before) + len(text),

@@ -341,7 +341,10 @@ def main(argv):
         act(node)
         gt.wait_for(lambda: node.getState().contains(pyatspi.STATE_CHECKED), "page %r" % args[0], 20)
     elif cmd == "select-cell":
-        table = gt.find(app, "tree table", tr(args[0]))
+        # GTK 3 makes a tree view of a list a "table", of a tree a "tree table".
+        table = gt.wait_for(lambda: (app.findChildren(
+            lambda n: n.roleName in ("tree table", "table") and n.name == tr(args[0]) and n.showing)
+            or [None])[0], "a table %r" % tr(args[0]), 20)
         cells = gt.wait_for(lambda: [c for c in table.findChildren(
             lambda n: n.roleName == "table cell" and n.name == args[1])], "cell %r" % args[1], 20)
         cells[0].click()

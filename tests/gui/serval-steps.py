@@ -31,6 +31,12 @@ Each step is a command that prints why and exits 1 when what it checks is not so
     serval-steps.py choose-item NAME ITEM [N]    chooses ITEM in the combo box NAME (with an
                                                  entry); with N, it must be item N (from 0)
     serval-steps.py clear-text NAME              empties the text field NAME
+    serval-steps.py toggle-cell TABLE ROW NAME   toggles, through its AT-SPI action, the cell
+                                                 called NAME in TABLE's row of the cell ROW
+    serval-steps.py no-cell TABLE TEXT [TIMEOUT] waits until TABLE has no cell TEXT
+    serval-steps.py label-with PREFIX TEXT [TIMEOUT]  a showing label that starts with PREFIX
+                                                 and contains TEXT
+(A TABLE is a tree view by its accessible name: a "tree table", or a "table" for a list.)
 """
 
 import os
@@ -71,6 +77,23 @@ def labels(app):
 
 def label_starting(app, prefix):
     return [t for t in labels(app) if t.startswith(prefix)]
+
+
+def find_table(app, name):
+    """A tree view by name: GTK 3 makes one of a list (no child rows) a "table", of a
+    tree a "tree table"."""
+    return gt.wait_for(lambda: (app.findChildren(
+        lambda n: n.roleName in ("tree table", "table") and n.name == name and n.showing) or [None])[0],
+        "a table %r" % name, 20)
+
+
+def row_cells(table, text):
+    """The cells of the row of table whose cell is called text, or None."""
+    t = table.queryTable()
+    for c in table.findChildren(lambda n: n.roleName == "table cell" and n.name == text):
+        row = t.getRowAtIndex(c.getIndexInParent())
+        return [t.getAccessibleAt(row, col) for col in range(t.nColumns)]
+    return None
 
 
 def act(node):
@@ -130,6 +153,10 @@ def main(argv):
         for role, name, text in (("text", "Server", server), ("text", "User name", user),
                                  ("password text", "Password", password)):
             node = gt.find(app, role, name)
+            # Keys go to the focused widget: on a busy machine the login window
+            # may not have the focus yet when it shows, and typed keys were lost.
+            node.grabFocus()
+            gt.wait_for(lambda: node.focused, "%r to have the keyboard focus" % name)
             node.text = ""
             node.typeText(text)
             gt.wait_for(lambda: role == "password text" or node.text == text,
@@ -167,7 +194,7 @@ def main(argv):
         act(node)
         gt.wait_for(lambda: node.getState().contains(pyatspi.STATE_CHECKED), "page %r" % args[0], 20)
     elif cmd == "wait-cells":
-        table = gt.find(app, "tree table", args[0])
+        table = find_table(app, args[0])
 
         def cells():
             names = [c.name for c in table.findChildren(lambda n: n.roleName == "table cell")]
@@ -187,6 +214,13 @@ def main(argv):
         gt.wait_for(lambda: not [f for f in app.findChildren(
             lambda n: n.roleName == "frame" and n.name == args[0] and n.showing, recursive=False)],
             "window %r to close" % args[0])
+    elif cmd == "label-with":
+        timeout = float(args[2]) if len(args) > 2 else gt.DEFAULT_TIMEOUT
+        try:
+            gt.wait_for(lambda: [t for t in label_starting(app, args[0]) if args[1] in t],
+                        "a label starting with %r with %r" % (args[0], args[1]), timeout)
+        except gt.GuiError as exc:
+            raise gt.GuiError("%s; labels showing: %r" % (exc, labels(app)))
     elif cmd == "label-once":
         hits = gt.wait_for(lambda: label_starting(app, args[0]), "a label starting with %r" % args[0])
         if hits[0].count(args[1]) != 1:
@@ -214,7 +248,7 @@ def main(argv):
     elif cmd == "has-name":
         gt.find(app, args[0], args[1])
     elif cmd == "select-cell":
-        table = gt.find(app, "tree table", args[0])
+        table = find_table(app, args[0])
         cells = gt.wait_for(lambda: [c for c in table.findChildren(
             lambda n: n.roleName == "table cell" and n.name == args[1])], "cell %r" % args[1], 20)
         cells[0].click()
@@ -224,14 +258,7 @@ def main(argv):
         # GTK 3 makes a tree view of a list (no child rows) a "table", of a tree a "tree table".
         table = gt.find(app, "table", args[0])
         name, want = args[2], args[3] == "on"
-
-        def row_cells():
-            t = table.queryTable()
-            for c in table.findChildren(lambda n: n.roleName == "table cell" and n.name == args[1]):
-                row = t.getRowAtIndex(c.getIndexInParent())
-                return [t.getAccessibleAt(row, col) for col in range(t.nColumns)]
-            return None
-        cells = gt.wait_for(row_cells, "a cell %r in %r" % (args[1], args[0]), 20)
+        cells = gt.wait_for(lambda: row_cells(table, args[1]), "a cell %r in %r" % (args[1], args[0]), 20)
         named = [c for c in cells if c is not None and c.name == name]
         if not named:
             raise gt.GuiError("the row of %r has no cell called %r: %r"
@@ -241,6 +268,18 @@ def main(argv):
             raise gt.GuiError("the cell %r of %r is not checkable" % (name, args[1]))
         if states.contains(pyatspi.STATE_CHECKED) != want:
             raise gt.GuiError("the cell %r of %r is %s" % (name, args[1], "unchecked" if want else "checked"))
+    elif cmd == "toggle-cell":
+        table = find_table(app, args[0])
+        cells = gt.wait_for(lambda: row_cells(table, args[1]), "a cell %r in %r" % (args[1], args[0]), 20)
+        named = [c for c in cells if c is not None and c.name == args[2]]
+        if not named:
+            raise gt.GuiError("the row of %r has no cell called %r" % (args[1], args[2]))
+        act(named[0])
+    elif cmd == "no-cell":
+        table = find_table(app, args[0])
+        timeout = float(args[2]) if len(args) > 2 else gt.DEFAULT_TIMEOUT
+        gt.wait_for(lambda: not table.findChildren(lambda n: n.roleName == "table cell" and n.name == args[1]),
+                    "no cell %r in %r" % (args[1], args[0]), timeout)
     elif cmd == "notification-has":
         calls = [n for n in gt.notifications() if n["summary"] == args[0]]
         if not calls or args[1] not in calls[-1]["body"]:

@@ -70,6 +70,7 @@ ip netns exec "$BOB" "$CTL" --server 10.234.2.1:7465 --user bob --password-file 
 E2E_PIDS+=($!)
 
 steps() { gui_py "$STEPS" "$@"; }
+RULE="deny proto tcp from carol port 22"   # user data: a rule's words are not translated
 
 # The checker itself, on known strings, before any window: a checker that flags nothing
 # would pass every run.
@@ -143,6 +144,16 @@ run_language() {
   collect "admin window, a refusal by the server"
   check "$lang: the Users page" steps show-page Users
   collect "admin window, Users page"
+  check "$lang: the Addresses and Rules page" steps show-page "Addresses and Rules"
+  check "$lang: choose VLAN blue" steps select-cell "VLAN addresses" blue
+  check "$lang: type a rule" gui_tool type serval text "$(steps tr "New rule")" "$RULE"
+  check "$lang: Add Rule" steps press "Add _Rule"
+  check "$lang: the rule shows; select it" steps select-cell Rules "$RULE"
+  collect "admin window, Addresses and Rules page"
+  check "$lang: Delete Rule asks first" steps press "Dele_te Rule"
+  check "$lang: the delete rule dialog shows" steps wait-node "push button" "_Delete"
+  collect "delete rule dialog"
+  check "$lang: Delete" steps press "_Delete"
   check "$lang: the admin window closes" steps close-window frame "Serval Administration"
   n=$(gui_tool count-notifications)
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
@@ -160,7 +171,7 @@ run_language() {
 
   local result
   if result=$(steps check "$lang" "$n0" alice bob lan blue 10.234.1.1 10.234.1.2 10.234.2.2 7465 7466 \
-    "$FP" "$(hostname)" "alice-pw-$$" "not-$$" sv-lan 2>&1); then
+    "$FP" "$(hostname)" "alice-pw-$$" "not-$$" sv-lan "$RULE" 2>&1); then
     tap_ok "$lang: no English in what the app shows"
   else
     tap_fail "$lang: no English in what the app shows"

@@ -4,7 +4,9 @@
 # a second member (bob) joined by servalctl from a third. It gives up a login by closing the
 # login window, logs in (a wrong password first), trusts the fingerprint, joins a VLAN (a
 # real TAP device in the app's namespace; bob is pinged through it), sees bob appear, uses
-# the tray menu, opens the admin window, leaves the VLAN, survives a server restart
+# the tray menu, joins VLAN sub, which has a subnet, and finds the address the server leased
+# in the window and on its TAP device (again after a reconnection), opens the admin window
+# (a subnet set on blue, a rule added and deleted, bob's Bridge right), leaves the VLAN, survives a server restart
 # (notifications) and refuses a changed certificate. It also turns "Start Serval when I
 # log in" on and off (the autostart entry), copies and pings bob from his row, and starts
 # `serval --hidden` (the tray, no window), and picks a server from the login window's list of
@@ -46,7 +48,9 @@ echo "alice-pw-$$" > "$out/alice.pw"
 echo "bob-pw-$$" > "$out/bob.pw"
 "$SERVER" -d "$data" user add alice --admin < "$out/alice.pw" >/dev/null || bail "cannot add alice"
 "$SERVER" -d "$data" user add bob < "$out/bob.pw" >/dev/null || bail "cannot add bob"
-for v in lan blue; do "$SERVER" -d "$data" vlan add $v >/dev/null || bail "cannot add VLAN $v"; done
+for v in lan blue sub; do "$SERVER" -d "$data" vlan add $v >/dev/null || bail "cannot add VLAN $v"; done
+"$SERVER" -d "$data" vlan set sub --subnet 10.77.0.0/24 >/dev/null || bail "cannot give VLAN sub a subnet"
+"$SERVER" -d "$data" user grant alice sub >/dev/null || bail "cannot grant alice sub"
 "$SERVER" -d "$data" user grant alice lan >/dev/null && "$SERVER" -d "$data" user grant bob lan >/dev/null \
   || bail "cannot grant"
 FP=$("$SERVER" -d "$data" fingerprint) || bail "no fingerprint"
@@ -62,6 +66,8 @@ shot() { # shot NAME TITLE: a screenshot of a window, kept in $out and $SERVAL_S
   [ -z "${SERVAL_SCREENSHOTS:-}" ] || { mkdir -p "$SERVAL_SCREENSHOTS" && cp "$out/$1.png" "$SERVAL_SCREENSHOTS/"; }
 }
 steps() { gui_py "$STEPS" "$@"; }
+ctl_alice() { ip netns exec "$GUI" "$CTL" --server 10.233.1.1:7465 --user alice --password-file "$out/alice.pw" \
+  --fingerprint "$FP" "$@"; }
 
 summary_line() { "$APPBIN" --help | sed -n 4p | grep -q "virtual Ethernet"; }
 check "serval --help has a summary line" summary_line
@@ -159,6 +165,9 @@ check "Ping on bob's row" steps press-starting "Ping bob on "
 check "shows the replies and the average round trip" steps wait-label "3 replies, " 30
 ping_logged() { grep -qE "Ping 10\.233\.100\.2: 3 replies, [0-9.]+ ms average" "$out/app.log"; }
 check "and the app logged the same" ping_logged
+# The pointer away from the header bar: the rows' addresses re-laid the window out under it,
+# and GTK then showed the Menu button's tooltip, an untitled window the shot could pick.
+gui_exec xdotool mousemove 1270 790
 check "screenshot of the main window" shot main-window "Serval"
 
 # --- the tray -------------------------------------------------------------------------
@@ -169,6 +178,25 @@ tray_shot() { gui_tool screenshot-node serval menu - "$out/tray-menu.png" && gui
 check "screenshot of the tray menu" tray_shot
 [ -z "${SERVAL_SCREENSHOTS:-}" ] || cp "$out/tray-menu.png" "$SERVAL_SCREENSHOTS/" 2>/dev/null
 gui_exec xdotool key Escape
+
+# --- a VLAN with a subnet: the address the server leased, on the device and in the window ---
+check "join VLAN sub (subnet 10.77.0.0/24) with its switch" steps set-switch "Join VLAN sub" on
+sub_address() { ctl_alice members sub 2>/dev/null | grep alice | grep -o '10\.77\.0\.[0-9]*' | head -n 1; }
+leased_known() { SUB_ADDR=$(sub_address); [ -n "$SUB_ADDR" ]; }
+SUB_ADDR=
+check "servalctl members shows the address the server leased to alice in sub" wait_for 15 leased_known
+note "alice's address in sub: ${SUB_ADDR:-none}"
+SUB_ADDR=${SUB_ADDR:-none}
+check "the window shows the device and the leased address (sv-sub · $SUB_ADDR)" \
+  steps wait-label "sv-sub · $SUB_ADDR" 20
+tap_has_sub() { ip netns exec "$GUI" ip -4 addr show dev sv-sub | grep -q "inet $SUB_ADDR/24 "; }
+check "the TAP device sv-sub in the app's namespace has $SUB_ADDR/24" wait_for 10 tap_has_sub
+sub_mac=$(ip netns exec "$GUI" cat /sys/class/net/sv-sub/address 2>/dev/null)
+check "alice's member row in sub shows her leased address" steps label-with "${sub_mac:-none} · " "$SUB_ADDR" 20
+check "the lan row shows its device and the address set by hand" steps wait-label "sv-lan · 10.233.100.1" 20
+in_ns "$GUI" ip addr del "$SUB_ADDR/24" dev sv-sub
+check "the window follows the device: the address taken away by hand goes from the row" \
+  steps no-label "sv-sub · $SUB_ADDR" 20
 
 # --- the admin window -------------------------------------------------------------------
 check "the header bar's Administration button opens the admin window" steps press Administration
@@ -184,6 +212,44 @@ check "screenshot of the admin window" shot admin-window "Serval Administration"
 check "the admin window's Users page shows" steps show-page Users
 check "alice's Administrator cell is named and checked" steps checked-cell Users alice Administrator on
 check "bob's Administrator cell is named and unchecked" steps checked-cell Users bob Administrator off
+check "bob's Bridge cell is named and unchecked" steps checked-cell Users bob Bridge off
+check "toggling bob's Bridge cell" steps toggle-cell Users bob Bridge
+check "gives bob the bridge right: his Bridge cell is checked" wait_for 10 steps checked-cell Users bob Bridge on
+bob_bridges() { ctl_alice users | grep -q "^bob.*bridge"; }
+check "and the server has it (servalctl users)" wait_for 10 bob_bridges
+check "alice's Bridge cell stays unchecked" steps checked-cell Users alice Bridge off
+
+check "the admin window's Addresses and Rules page shows" steps show-page "Addresses and Rules"
+check "it lists sub with its subnet" steps wait-cells "VLAN addresses" sub 10.77.0.0/24
+check "choose VLAN blue" steps select-cell "VLAN addresses" blue
+check "type a subnet for blue" gui_tool type serval text Subnet 10.78.0.0/24
+check "Apply" steps press Apply
+check "blue is listed with its new subnet" steps wait-cells "VLAN addresses" blue 10.78.0.0/24
+blue_subnet() { ctl_alice vlans | grep "^blue" | grep -q 10.78.0.0/24; }
+check "and the server has it (servalctl vlans)" wait_for 10 blue_subnet
+check "the subnet field can be emptied" steps clear-text Subnet
+check "an invalid subnet is typed in" gui_tool type serval text Subnet 10.78.0.0/99
+check "Apply" steps press Apply
+check "the server's refusal shows on the page" steps wait-label "Cannot change the addresses of VLAN “blue”: " 20
+check "and blue keeps its subnet" steps wait-cells "VLAN addresses" blue 10.78.0.0/24
+check "a rule that does not parse is typed in" gui_tool type serval text "New rule" "deny proto smtp"
+check "Add Rule" steps press "Add Rule"
+check "its error shows before anything is sent" steps wait-label "Cannot read the rule: " 10
+check "the rule is typed in" gui_tool type serval text "New rule" "deny proto tcp from carol port 22"
+check "Add Rule" steps press "Add Rule"
+check "the rule shows as rule 1 of blue" steps wait-cells Rules 1 "deny proto tcp from carol port 22"
+blue_rule() { ctl_alice vlan rule list blue | grep -qx "1  deny proto tcp from carol port 22"; }
+check "and the server has it as rule 1 (servalctl vlan rule list)" wait_for 10 blue_rule
+check "screenshot of the Addresses and Rules page" shot admin-rules "Serval Administration"
+check "select the rule" steps select-cell Rules "deny proto tcp from carol port 22"
+check "Delete Rule asks first" steps press "Delete Rule"
+check "the dialog is announced by its question" steps has-name alert "Delete rule 1 of VLAN “blue”?"
+check "Delete" gui_tool click serval "push button" Delete
+check "the rule is gone from the page" steps no-cell Rules "deny proto tcp from carol port 22" 20
+no_blue_rule() { [ -z "$(ctl_alice vlan rule list blue)" ]; }
+check "and from the server" wait_for 10 no_blue_rule
+check "the VLANs page" steps show-page VLANs
+check "lists blue's subnet on its row" steps wait-cells "VLANs and members" blue 10.78.0.0/24
 
 # --- leaving ----------------------------------------------------------------------------
 check "the admin window closes" steps close-window "Serval Administration"
@@ -205,6 +271,9 @@ start_server 2 || bail "serval-server did not restart"
 check "the reconnection raises a notification" gui_wait_notification "Serval reconnected" 20
 check "the app is online again" steps wait-label "Online as alice" 20
 check "and in VLAN lan again" steps wait-switch "Join VLAN lan" on
+check "and in VLAN sub again" steps wait-switch "Join VLAN sub" on
+check "the rejoin put the leased address back on sv-sub" wait_for 20 tap_has_sub
+check "and the window shows it again" steps wait-label "sv-sub · $SUB_ADDR" 20
 
 # --- Disconnect, and Connect… again --------------------------------------------------
 check "Disconnect in the main window" steps press Disconnect

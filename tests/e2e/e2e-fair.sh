@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# End to end: fair sharing of a member's link (issue 14), against the real server and
+# clients in network namespaces. alice, carol and erin are in VLAN red; the server's
+# way to carol is slowed to 10 Mbit/s (tc tbf on its veth), so that carol's link is
+# the bottleneck; erin floods carol with 64-byte UDP datagrams as fast as Python sends
+# them (far more than 10 Mbit/s). alice's pings to carol must still be answered: at
+# least 90 % of them (a delivery check, not a timing one: each ping may take 5 s).
+# Before the fair queues, erin's frames filled carol's one queue up to its 2 MiB limit
+# and alice's pings were dropped with erin's frames. Then the server again with
+# --user-rate-limit: erin's flood is cut at input, counted under rate_limit.
+# Output is TAP; the logs stay in $E2E_OUT (default: a new folder under /tmp).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+PINGS=${E2E_PINGS:-50}
+RATE=${E2E_CAROL_RATE:-10mbit}
+
+require_serval
+command -v tc >/dev/null || bail "cannot run: tc is missing (apt-get install iproute2)"
+command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
+
+P=fa$$
+SRV=$P-srv C1=$P-alice C2=$P-carol C3=$P-erin
+e2e_out serval-e2e-fair
+
+star_ns 235 "$P" "$SRV" "$C1" "$C2" "$C3"
+for ns in "$C1" "$C2" "$C3"; do in_ns "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1; done
+# The server's side of carol's veth (star_ns: ${P}b, a in the server's namespace).
+in_ns "$SRV" tc qdisc add dev "${P}ba" root tbf rate "$RATE" burst 32kb latency 400ms ||
+  bail "cannot slow the server's way to carol down with tc tbf (is the sch_tbf module there?)"
+
+add_users "$data" "$out" alice carol erin
+"$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
+for u in alice carol erin; do
+  "$SERVER" --data-dir "$data" user grant "$u" red >/dev/null || bail "cannot grant red to $u"
+done
+FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+
+# start_server LOG ARGS...: the server, listening for the clients, /metrics on loopback
+start_server() {
+  local log=$1; shift
+  bg "$SRV" "$log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 --http 127.0.0.1:9465 "$@"
+  SERVER_PID=$BG_PID
+  wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.235.1.1/7465" || bail "serval-server did not start: $(tail -3 "$log")"
+}
+
+# start_client NS USER N: servalctl up --vlan red through veth N, then 10.235.100.N on its TAP
+CLIENT_PIDS=()
+start_client() {
+  local ns=$1 user=$2 n=$3
+  # Emptied here, not by the background job's redirection: the wait below must not
+  # read the last client's "sv-red up".
+  : >"$out/$user.log"
+  ip netns exec "$ns" "$CTL" --server "10.235.$n.1:7465" --user "$user" --password-file "$out/$user.pw" \
+    --fingerprint "$FP" up --vlan red >"$out/$user.log" 2>&1 &
+  E2E_PIDS+=($!)
+  CLIENT_PIDS+=($!)
+  wait_for 15 grep -q "sv-red up" "$out/$user.log" || return 1
+  in_ns "$ns" ip addr replace "10.235.100.$n/24" dev sv-red
+}
+start_clients() {
+  start_client "$C1" alice 1 || bail "alice's client did not come up: $(cat "$out/alice.log")"
+  start_client "$C2" carol 2 || bail "carol's client did not come up: $(cat "$out/carol.log")"
+  start_client "$C3" erin 3 || bail "erin's client did not come up: $(cat "$out/erin.log")"
+}
+stop_clients() {
+  local pid
+  for pid in "${CLIENT_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${CLIENT_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  CLIENT_PIDS=()
+}
+
+metric() { in_ns "$SRV" curl -s -m 5 http://127.0.0.1:9465/metrics | awk -v m="$1" '$1 == m {print $2}'; }
+# flood SECONDS: erin sends 64-byte frames (22-byte UDP payloads) to carol's discard port
+flood() {
+  bg "$C3" "$out/flood.log" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end, n, d = time.time() + float(sys.argv[1]), 0, b"x" * 22
+while time.time() < end:
+    for _ in range(500):
+        try:
+            s.sendto(d, ("10.235.100.2", 9)); n += 1
+        except OSError:
+            pass
+print(n)' "$1"
+}
+# answered: how many of alice's PINGS pings to carol came back (5 s each at most)
+answered() {
+  in_ns "$C1" ping -n -c "$PINGS" -i 0.2 -W 5 10.235.100.2 >"$out/ping-$1.log" 2>&1
+  grep -c "time=" "$out/ping-$1.log"
+}
+
+start_server "$out/server.log"
+start_clients
+check "alice pings carol through the server" wait_for 10 in_ns "$C1" ping -c 1 -W 1 10.235.100.2
+check "erin pings carol" wait_for 10 in_ns "$C3" ping -c 1 -W 1 10.235.100.2
+
+flood $((PINGS / 5 + 15))
+FLOOD_PID=$BG_PID
+sleep 3
+got=$(answered flood)
+note "alice's pings to carol answered while erin floods her: $got of $PINGS"
+note "$(tail -n 2 "$out/ping-flood.log")"
+check "at least 90 % of alice's pings to carol are answered while erin floods carol ($got of $PINGS)" \
+  test "$got" -ge $((PINGS * 9 / 10))
+queued=$(metric serval_fair_queued_frames)
+sender_full=$(metric 'serval_fair_dropped_frames_total{reason="sender_full"}')
+note "serval_fair_queued_frames $queued, dropped sender_full $sender_full"
+check "erin's frames wait in her fair queue towards carol (serval_fair_queued_frames $queued > 0)" \
+  test "${queued:-0}" -gt 0
+check "and past its bound are dropped (serval_fair_dropped_frames_total{reason=\"sender_full\"} $sender_full > 0)" \
+  test "${sender_full:-0}" -gt 0
+wait "$FLOOD_PID"
+check "the server is alive" kill -0 "$SERVER_PID"
+
+# --- a per-user rate limit ----------------------------------------------------------
+stop_clients
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+start_server "$out/server-limited.log" --user-rate-limit 200000
+start_clients
+check "with --user-rate-limit, alice still pings carol" wait_for 10 in_ns "$C1" ping -c 1 -W 1 10.235.100.2
+flood 5
+wait "$BG_PID"
+sent=$(cat "$out/flood.log")
+limited=$(metric 'serval_fair_dropped_frames_total{reason="rate_limit"}')
+in_frames=$(metric serval_frames_received_total)
+note "erin sent $sent datagrams; the switch took $in_frames frames, $limited were over the rate"
+# 200,000 B/s for some 5 s and a burst of 128 KiB: at most about 20,000 frames of 64
+# bytes and the other members' few.
+check "erin's flood was cut at input (rate_limit drops $limited > 0)" test "${limited:-0}" -gt 0
+check "the switch took no more than the rate allows ($in_frames frames)" test "${in_frames:-999999999}" -lt 40000
+check "the server is alive" kill -0 "$SERVER_PID"
+e2e_finish
