@@ -212,6 +212,19 @@ for n in $SCALE_COUNTS; do scale_run scale "$IDLE_GROUP" "$n"; done
 for n in $BIG_VLAN_COUNTS; do scale_run vlan 0 "$n"; done
 for n in $BIG_VLAN_KEEP_COUNTS; do scale_run vlankeep 0 "$n" --keep-members; done
 stop_server
+# Issue 17, member events: messages and bytes a member receives when N others join its VLAN in a
+# burst, and join latency in that VLAN (bench-member-events: its own server, in one process).
+MEMBER_EVENT_JOINS=${MEMBER_EVENT_JOINS-$([ "$QUICK" = 1 ] && echo 100 || echo "1000 2000")}
+if [ -n "$MEMBER_EVENT_JOINS" ]; then
+  need_built MEMBER_EVENTS SERVAL_BENCH_MEMBER_EVENTS tests/bench-member-events
+  for n in $MEMBER_EVENT_JOINS; do
+    if "$MEMBER_EVENTS" "$n" 20 >"$out/member-events-$n.txt" 2>"$out/member-events-$n.err"; then
+      grep -v '^#' "$out/member-events-$n.txt" | while read -r k v; do note "member events, $n joins: $k $v"; done
+    else
+      tap_fail "bench-member-events $n failed: $(tail -2 "$out/member-events-$n.err" | tr '\n' ' ')"
+    fi
+  done
+fi
 note "measuring took $((SECONDS - start_time)) s; load after: $(cut -d' ' -f1-3 /proc/loadavg); $PARTIAL_RUNS runs had clients that failed under load"
 else
   [ -s "$csv" ] || bail "SUMMARY_ONLY=1 needs OUT=dir of a finished run (no $csv)"
