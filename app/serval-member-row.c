@@ -14,7 +14,11 @@ struct _ServalMemberRow
   ServalMember *member;
   GCancellable *cancellable; /* of the ping or launch under way */
   GtkWidget *ping_button;
+  GtkWidget *copy_button;
+  GtkWidget *shares_button;
+  gboolean pinging;
   GtkLabel *result_label;
+  GtkLabel *line_label; /* MAC · addresses, kept current */
 };
 
 G_DEFINE_FINAL_TYPE (ServalMemberRow, serval_member_row, GTK_TYPE_BOX)
@@ -127,7 +131,8 @@ ping_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       text = g_strdup_printf (_("Cannot ping %s: %s"), ping->address, why);
     }
   g_message ("Ping %s: %s", ping->address, text);
-  gtk_widget_set_sensitive (self->ping_button, TRUE);
+  self->pinging = FALSE;
+  gtk_widget_set_sensitive (self->ping_button, first_address (self) != NULL);
   gtk_widget_set_tooltip_text (self->ping_button, text);
   show_result (self, text);
 }
@@ -157,6 +162,7 @@ ping_clicked_cb (ServalMemberRow *self)
   pinging = g_strdup_printf (_("Pinging %s…"), address);
   show_result (self, pinging);
   gtk_widget_set_sensitive (self->ping_button, FALSE);
+  self->pinging = TRUE;
   ping = g_new0 (Ping, 1);
   ping->self = g_object_ref (self);
   ping->address = g_strdup (address);
@@ -240,12 +246,14 @@ add_buttons (ServalMemberRow *self, const char *who)
   button = action_button (self, "edit-copy-symbolic", _("Copy Address"), copy_name, G_CALLBACK (copy_clicked_cb));
   gtk_widget_set_sensitive (button, has_address);
   gtk_container_add (GTK_CONTAINER (self), button);
+  self->copy_button = button;
   self->ping_button = action_button (self, "network-transmit-receive-symbolic", _("Ping"), ping_name, G_CALLBACK (ping_clicked_cb));
   gtk_widget_set_sensitive (self->ping_button, has_address);
   gtk_container_add (GTK_CONTAINER (self), self->ping_button);
   button = action_button (self, "folder-remote-symbolic", _("Open Shares"), shares_name, G_CALLBACK (shares_clicked_cb));
   gtk_widget_set_sensitive (button, has_address);
   gtk_container_add (GTK_CONTAINER (self), button);
+  self->shares_button = button;
 }
 
 static void
@@ -280,22 +288,45 @@ serval_member_row_init (ServalMemberRow *self)
   self->cancellable = g_cancellable_new ();
 }
 
+/* "MAC · addresses", or "MAC · no address yet". */
+static char *
+address_line (ServalMember *member)
+{
+  const char *const *addresses = serval_member_get_addresses (member);
+  g_autofree char *addrs = addresses != NULL && addresses[0] != NULL ? g_strjoinv (", ", (char **) addresses) : g_strdup (_("no address yet"));
+
+  return g_strdup_printf ("%s · %s", serval_member_get_mac (member), addrs);
+}
+
+static void
+addresses_changed_cb (ServalMemberRow *self)
+{
+  g_autofree char *line = address_line (self->member);
+  gboolean has_address = first_address (self) != NULL;
+
+  gtk_label_set_text (self->line_label, line);
+  /* The actions need an address: a member shown before it had one gets them now. */
+  gtk_widget_set_sensitive (self->copy_button, has_address);
+  gtk_widget_set_sensitive (self->shares_button, has_address);
+  gtk_widget_set_sensitive (self->ping_button, has_address && !self->pinging);
+}
+
 GtkWidget *
 serval_member_row_new (ServalMember *member)
 {
   ServalMemberRow *self = g_object_new (SERVAL_TYPE_MEMBER_ROW, "spacing", 6, "margin-start", 12, "margin-end", 12,
                                         "margin-top", 4, "margin-bottom", 4, NULL);
-  const char *const *addresses = serval_member_get_addresses (member);
   g_autofree char *title = g_strdup_printf (_("%s on %s"), serval_member_get_user (member),
                                                serval_member_get_host (member));
-  g_autofree char *addrs = addresses != NULL && addresses[0] != NULL ? g_strjoinv (", ", (char **) addresses) : g_strdup (_("no address yet"));
-  g_autofree char *line = g_strdup_printf ("%s · %s", serval_member_get_mac (member), addrs);
+  g_autofree char *line = address_line (member);
   GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
 
   self->member = g_object_ref (member);
   gtk_widget_set_hexpand (text, TRUE);
   gtk_container_add (GTK_CONTAINER (text), label_new (title, FALSE));
-  gtk_container_add (GTK_CONTAINER (text), label_new (line, TRUE));
+  self->line_label = GTK_LABEL (label_new (line, TRUE));
+  gtk_container_add (GTK_CONTAINER (text), GTK_WIDGET (self->line_label));
+  g_signal_connect_object (member, "notify::addresses", G_CALLBACK (addresses_changed_cb), self, G_CONNECT_SWAPPED);
   self->result_label = GTK_LABEL (label_new (NULL, FALSE));
   gtk_container_add (GTK_CONTAINER (text), GTK_WIDGET (self->result_label));
   gtk_container_add (GTK_CONTAINER (self), text);

@@ -72,7 +72,17 @@ serval_client_vlan_apply_changes (ServalClientVlan *vlan, GPtrArray *changes)
       g_autofree char *key = member_key (c->member);
       guint pos = GPOINTER_TO_UINT (g_hash_table_lookup (index, key));
 
-      if (pos != 0)
+      if (pos != 0 && c->kind == SERVAL_EVENT_MEMBER_UPDATED &&
+          g_hash_table_lookup (rows, GUINT_TO_POINTER (pos - 1)) != &removed_row)
+        {
+          /* New addresses change the member in place: a row that shows it
+           * stays (with what it does, a ping under way), and notices. */
+          gpointer row = g_hash_table_lookup (rows, GUINT_TO_POINTER (pos - 1));
+          g_autoptr(ServalMember) old = row == NULL ? g_list_model_get_item (model, pos - 1) : NULL;
+
+          serval_member_set_addresses (row != NULL ? row : old, serval_member_get_addresses (c->member));
+        }
+      else if (pos != 0)
         {
           g_hash_table_insert (rows, GUINT_TO_POINTER (pos - 1),
                                c->kind == SERVAL_EVENT_MEMBER_LEFT ? (gpointer) &removed_row : c->member);

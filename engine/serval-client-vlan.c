@@ -148,8 +148,14 @@ serval_client_vlan_member_changed (ServalClientVlan *vlan, ServalMember *m, gboo
 
   if (find_member (vlan, m, &pos))
     {
+      g_autoptr(ServalMember) old = g_list_model_get_item (G_LIST_MODEL (vlan->members), pos);
+
       if (left)
         g_list_store_remove (vlan->members, pos);
+      else if (g_strcmp0 (serval_member_get_node (old), serval_member_get_node (m)) == 0 &&
+               serval_member_get_since (old) == serval_member_get_since (m))
+        /* New addresses: in place, so that a row showing it stays. */
+        serval_member_set_addresses (old, serval_member_get_addresses (m));
       else
         g_list_store_splice (vlan->members, pos, 1, (gpointer *) &m, 1);
       vlan->members_total -= left && vlan->members_total > 0;
