@@ -115,6 +115,17 @@ serval_switch_vlan_set_dhcp (ServalSwitch *sw, guint32 tag, const ServalSwitchDh
   config_changed (sw, tag, config);
 }
 
+gboolean
+serval_switch_vlan_get_dhcp (ServalSwitch *sw, guint32 tag, ServalSwitchDhcpConfig *out)
+{
+  VlanConfig *config = g_hash_table_lookup (sw->configs, GUINT_TO_POINTER (tag));
+
+  if (config == NULL || !config->dhcp)
+    return FALSE;
+  *out = config->dhcp_config;
+  return TRUE;
+}
+
 void
 serval_switch_set_dhcp_func (ServalSwitch *sw, ServalSwitchDhcpFunc func, gpointer user_data)
 {

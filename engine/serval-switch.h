@@ -681,6 +681,15 @@ void serval_switch_dhcp_mac (guint32 vlan, guint8 mac[6]);
  */
 void serval_switch_vlan_set_dhcp (ServalSwitch *sw, guint32 vlan, const ServalSwitchDhcpConfig *config);
 /**
+ * serval_switch_vlan_get_dhcp:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @out: (out caller-allocates): the VLAN's DHCP server, as last set
+ *
+ * Returns: %TRUE if @vlan has a DHCP server (serval_switch_vlan_set_dhcp())
+ */
+gboolean serval_switch_vlan_get_dhcp (ServalSwitch *sw, guint32 vlan, ServalSwitchDhcpConfig *out);
+/**
  * serval_switch_set_dhcp_func:
  * @sw: a switch
  * @func: (nullable) (scope forever): called for each DHCP client message

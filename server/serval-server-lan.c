@@ -386,17 +386,15 @@ dhcp_send (DhcpJob *job, ServalDhcpType type, const guint8 yiaddr[4], guint pref
   ServalDhcpReply reply = { .type = type, .prefix_len = prefix_len, .lease_seconds = LEASE_SECONDS };
   g_autoptr(GBytes) bytes = NULL;
   ServalFrame frame = { .vlan = job->tag };
-  guint8 net[16];
-  guint len;
-  g_autoptr(ServalVlan) v = serval_store_vlan_get (server->store, job->vlan, NULL);
+  ServalSwitchDhcpConfig dhcp;
 
-  if (v == NULL || !parse_cidr (v->subnet, 4, net, &len))
+  /* What apply_vlan() gave the switch: no store read per reply. */
+  if (!serval_switch_vlan_get_dhcp (server->sw, job->tag, &dhcp))
     return; /* the subnet went meanwhile */
-  memcpy (reply.server_ip, net, 4);
-  reply.server_ip[3] |= 1;
+  memcpy (reply.server_ip, dhcp.server_ip, 4);
+  memcpy (reply.server_mac, dhcp.server_mac, 6);
   if (reply.prefix_len == 0)
-    reply.prefix_len = len;
-  serval_switch_dhcp_mac (job->tag, reply.server_mac);
+    reply.prefix_len = dhcp.prefix_len;
   if (yiaddr != NULL)
     memcpy (reply.yiaddr, yiaddr, 4);
   bytes = serval_dhcp_build_reply (&job->msg, &reply);
