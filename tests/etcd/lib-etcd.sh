@@ -42,6 +42,24 @@ etcd_member_start() {
   E2E_PIDS+=("$!")
 }
 
+# etcd_pick_base: sets ETCD_BASE to the first of 16 ports that nothing on ETCD_HOST's
+# side listens on or connects from. The ports lie under the kernel's range for outgoing
+# connections (ip_local_port_range, 32768 by default), so that no client socket takes one
+# between the check and etcd's bind, and start from a per-run place, so that tests
+# running at once (meson runs the cluster suite two at a time) do not meet.
+etcd_pick_base() {
+  local low slots try base used
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  slots=$(((low - 21000) / 16))
+  [ "$slots" -ge 16 ] || bail "cannot run: the ports under the local port range ($low) leave no room for etcd's test ports from 21000"
+  for ((try = 0; try < slots; try++)); do
+    base=$((21000 + (($$ + try * 7) % slots) * 16))
+    used=$(etcd_run ss -Htan "( sport >= :$base and sport < :$((base + 16)) )" 2>/dev/null | wc -l)
+    [ "$used" -eq 0 ] && { ETCD_BASE=$base; return 0; }
+  done
+  bail "cannot run: no 16 free ports for etcd between 21000 and $low"
+}
+
 # etcd_healthy I: member I answers and the cluster has a leader
 etcd_healthy() { etcd_run curl -sf -m 2 "$(etcd_client_url "$1")/health" | grep -q '"health":"true"'; }
 
@@ -51,8 +69,7 @@ etcd_start_cluster() {
   ETCD_N=$1 ETCD_HOST=$2 ETCD_DIR=$3 ETCD_NS=${4:-}
   command -v etcd >/dev/null || bail "cannot run: etcd is missing (apt-get install etcd-server)"
   mkdir -p "$ETCD_DIR" || bail "cannot make $ETCD_DIR"
-  # Ports from a per-run base, so that tests running at once do not meet.
-  ETCD_BASE=$((21000 + ($$ % 1500) * 16))
+  etcd_pick_base
   local i
   for ((i = 0; i < ETCD_N; i++)); do etcd_member_start "$i"; done
   for ((i = 0; i < ETCD_N; i++)); do
