@@ -10,7 +10,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each heading says how far into the run it comes (minutes:seconds), so that a slow stage shows.
+say() { printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 die() { printf 'serval.sh: %s\n' "$*" >&2; exit 1; }
 
 # Debian 12 packages: build, run, and test.
@@ -197,7 +198,7 @@ cmd_test() {
   # which the first build ran: benchmark figures mean nothing under the sanitizers, the
   # cluster's code runs under them in the unit suite's cluster test (a real etcd), and CI
   # must stay under 20 minutes.
-  say "AddressSanitizer + UBSan build: unit, fuzz corpora, end-to-end, cluster and GUI tests"
+  say "AddressSanitizer + UBSan build: unit, fuzz corpora, end-to-end and GUI tests"
   build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     logged "$out/summary.log" meson test -C build-asan --print-errorlogs --num-processes 2 \
