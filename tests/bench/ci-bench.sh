@@ -36,7 +36,12 @@ trap 'exit 130' INT TERM
 # build_base: serval-server and servalctl of $base in $base_tmp/build; sets base_id,
 # or base_failed to the reason
 build_base() {
-  local log=$out/base-build.log
+  local log=$out/base-build.log err
+  if ! err=$(git -C "$top" rev-parse --git-dir 2>&1 > /dev/null); then
+    base_failed="git cannot read the repository of $top ($err): run ci-bench.sh in a git clone, or leave the
+comparison out with BENCH_BASE=none"
+    return 1
+  fi
   if ! base_id=$(git -C "$top" rev-parse --short --verify -q "$base^{commit}"); then
     base_failed="the base commit $base is not in this clone's history (a shallow clone or a tarball?):
 fetch it (git fetch --unshallow), name another with BENCH_BASE=COMMIT, or leave the comparison out with BENCH_BASE=none"
