@@ -24,7 +24,11 @@
 #   SERVAL_TRANSPORTS [tls]; SERVAL_SERVER, SERVALCTL [build/...]; OUT [a new temp dir]
 #   A word W in SERVAL_TRANSPORTS that is no transport is a variant over TLS: it runs
 #   SERVAL_SERVER_W/SERVALCTL_W if set (e.g. a baseline build) with the environment
-#   SERVAL_ENV_W (e.g. "SERVAL_TAP_OFFLOAD=0"), labelled SERVAL_LABEL_W.
+#   SERVAL_ENV_W (e.g. "SERVAL_TAP_OFFLOAD=0"), labelled SERVAL_LABEL_W (SERVAL_LABEL_tls
+#   relabels the first path too). The summary puts the first Serval path beside each
+#   other one (e.g. HEAD against a base build: ci-bench.sh), figure by figure.
+#   SERVAL_REPS [REPS] rounds for the Serval paths of SERVAL_TRANSPORTS, so that a quick run
+#   gives a build and its base a median of more rounds than the other paths get
 #   FLOOR [1]: 0 leaves the yardsticks out; BENCH_RELAY [build/tests/bench/bench-relay]
 #   CLUSTER [1]: 0 leaves the two cluster paths out (they need etcd: apt-get install etcd-server)
 #   UDP_BIGBUF [1]: the 64-byte test once more with a 4 MiB socket buffer (iperf3 -w 4M); 0 skips it
@@ -42,7 +46,7 @@ top=$(cd "$here/../.." && pwd)
 if [ "${QUICK:-0}" = 1 ]; then
   REPS=${REPS:-1} T_TCP=${T_TCP:-2} T_UDP=${T_UDP:-1} PINGN=${PINGN:-100} PEERS=${PEERS:-none}
 fi
-REPS=${REPS:-3} T_TCP=${T_TCP:-10} T_UDP=${T_UDP:-5} PINGN=${PINGN:-500} PINGI=${PINGI:-0.002}
+REPS=${REPS:-3} SERVAL_REPS=${SERVAL_REPS:-$REPS} T_TCP=${T_TCP:-10} T_UDP=${T_UDP:-5} PINGN=${PINGN:-500} PINGI=${PINGI:-0.002}
 UDP_BIGBUF=${UDP_BIGBUF:-1}
 CLUSTER=${CLUSTER:-1}
 PEERS=${PEERS:-all}
@@ -59,7 +63,7 @@ SERVAL_TRANSPORTS=${SERVAL_TRANSPORTS:-tls}
 variant() { local v=SERVAL_$1_$2; echo "${!v:-}"; }   # variant KIND WORD
 is_variant() { [ -n "$(variant SERVER "$1")$(variant ENV "$1")$(variant LABEL "$1")" ]; }
 serval_client_args() { [ "$1" = tls ] || is_variant "$1" || echo "--transport=$1"; }
-label_of() { local l=${SERVAL_LABEL[$1]:-$(variant LABEL "$1")}; echo "${l:-Serval, transport $1}"; }
+label_of() { local l; l=$(variant LABEL "$1"); l=${l:-${SERVAL_LABEL[$1]:-}}; echo "${l:-Serval, transport $1}"; }
 declare -A SERVAL_LABEL=([tls]="Serval, TLS 1.3 over TCP")
 
 out=${OUT:-$(mktemp -d /tmp/serval-bench.XXXXXX)}
@@ -112,6 +116,32 @@ for p, kind, status, label in paths:
              cell(p, "server_cpu_s_per_gb", "%.2f")))
 def ratio(a, b, fmt="%.2f"):
     return (fmt % (a / b)) if a is not None and b else "-"
+# The first Serval path beside each other one (another build, setting or transport),
+# figure by figure: medians of the same interleaved rounds, their ratio, and the ratio
+# in each round (the two paths ran minutes apart at most, under the same load).
+by_round = collections.defaultdict(dict)
+for row in csv.DictReader(open(out + "/results.csv")):
+    if row["value"] != "nan":
+        by_round[(row["path"], row["metric"])][row["round"]] = float(row["value"])
+servals = [x for x in measured if x[1] == "serval"]
+for s, _, _, slabel in servals[1:]:
+    h, hlabel = servals[0][0], servals[0][3]
+    L.append("\n## %s against %s\n" % (hlabel, slabel))
+    L.append("Medians of the same interleaved rounds, [min-max]; the first divided by the second, over the medians "
+             "and in each round. Above 1 is better for TCP and 64-byte, below 1 for RTT and CPU.\n")
+    L.append("| figure | %s | %s | ratio | ratio in each round |" % (hlabel, slabel))
+    L.append("|---|---|---|---|---|")
+    for name, m, fmt in (("TCP Gbit/s", "tcp_gbps", "%.2f"), ("64-byte kpps", "udp64_kpps", "%.0f"),
+                         ("64-byte kpps at c2's device", "udp64_dev_rx_kpps", "%.0f"),
+                         ("64-byte kpps, 4 MiB buffer", "udp64_bigbuf_kpps", "%.0f"),
+                         ("RTT avg µs", "rtt_avg_us", "%.0f"), ("RTT p99 µs", "rtt_p99_us", "%.0f"),
+                         ("server CPU s/GB", "server_cpu_s_per_gb", "%.3f")):
+        if med(h, m) is None and med(s, m) is None:
+            continue   # a test not run (UDP_BIGBUF=0)
+        a, b = by_round[(h, m)], by_round[(s, m)]
+        each = ", ".join(ratio(a[r], b[r]) for r in sorted(set(a) & set(b), key=int))
+        L.append("| %s | %s | %s | %s | %s |" % (name, cell(h, m, fmt), cell(s, m, fmt), ratio(med(h, m), med(s, m)),
+                                                each or "-"))
 L.append("\n## Each path against the direct veth\n")
 L.append("Throughput as a share of direct; RTT as a multiple of direct.\n")
 L.append("| path | TCP | 64-byte pps | RTT avg | RTT p99 |")
@@ -666,13 +696,15 @@ PY
   return 0
 }
 
-LIVE=""
-for p in $PATHS; do [ "${PATH_STATUS[$p]}" = measured ] && LIVE="$LIVE $p"; done
-read -r -a live <<< "$LIVE"
+# reps_of PATH: its rounds (SERVAL_REPS for Serval's paths of SERVAL_TRANSPORTS, REPS for the others)
+reps_of() { [ "${PATH_KIND[$1]}" = serval ] && echo "$SERVAL_REPS" || echo "$REPS"; }
+ROUNDS=$((SERVAL_REPS > REPS ? SERVAL_REPS : REPS))
 echo "start	$(date -u +%FT%TZ)	$(uptime)" > "$out/load.tsv"
-for r in $(seq "$REPS"); do
-  info "round $r of $REPS: load $(cut -d' ' -f1-3 /proc/loadavg)"
+for r in $(seq "$ROUNDS"); do
+  info "round $r of $ROUNDS: load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "round $r	$(date -u +%FT%TZ)	$(uptime)" >> "$out/load.tsv"
+  live=()
+  for p in $PATHS; do [ "${PATH_STATUS[$p]}" = measured ] && [ "$r" -le "$(reps_of "$p")" ] && live+=("$p"); done
   # Rotate the order each round, so that no path always runs first or last.
   n=${#live[@]}
   for k in $(seq 0 $((n - 1))); do measure "${live[$(((k + r - 1) % n))]}" "$r"; done
@@ -688,10 +720,10 @@ for pkg in openvpn tinc n2n softether-vpnserver; do
   v=$(dpkg-query -W -f='${Version}' $pkg 2>/dev/null) && versions="$versions; $pkg $v"
 done
 {
-  echo "REPS=$REPS T_TCP=$T_TCP T_UDP=$T_UDP PINGN=$PINGN PINGI=$PINGI"
+  echo "REPS=$REPS SERVAL_REPS=$SERVAL_REPS T_TCP=$T_TCP T_UDP=$T_UDP PINGN=$PINGN PINGI=$PINGI"
   echo "$versions"
   echo "$(uname -r), $(nproc) CPUs"
-  echo "$(date -u +%F), medians of $REPS round(s), line: min-max of the rounds; load $(cut -d' ' -f1 /proc/loadavg)"
+  echo "$(date -u +%F), medians of $REPS round(s)$([ "$SERVAL_REPS" = "$REPS" ] || echo " ($SERVAL_REPS for the Serval paths)"), line: min-max of the rounds; load $(cut -d' ' -f1 /proc/loadavg)"
 } > "$out/conditions.txt"
 summarize
 

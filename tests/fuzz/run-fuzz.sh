@@ -15,7 +15,7 @@ if [ ! -f "$dir/build.ninja" ]; then
     -Dc_args="-fsanitize=fuzzer-no-link $san -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
     -Dc_link_args="$san" >/dev/null
 fi
-targets=(codec stream switch token offload cidr store-net dhcp neigh acl)
+targets=(codec stream switch token offload cidr store-net dhcp neigh acl record)
 if [ -n "${FUZZ_TOTAL:-}" ]; then
   seconds=$((FUZZ_TOTAL / ${#targets[@]}))
   [ "$seconds" -ge 10 ] || seconds=10
