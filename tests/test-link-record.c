@@ -12,12 +12,11 @@
 #include "serval-link.h"
 #include "link-test-util.h"
 #include "serval-tls.h"
+#include "tls-fixture.h"
 
 typedef struct
 {
-  char *cert_path, *key_path, *fingerprint, *address;
-  ServalTlsServer *tls;
-  GSocketService *service;
+  TlsFixture t; /* the server side: certificate, TLS server, loopback service */
   ServalLink *server_link;
   gboolean taken;    /* serval_link_tls_take_records() said yes */
   guint frames[2];   /* received by the server [0] and the client [1] */
@@ -75,33 +74,12 @@ server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   serval_link_start (f->server_link);
 }
 
-static gboolean
-incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
-{
-  Fixture *f = user_data;
-  g_autoptr(GError) error = NULL;
-  ServalTlsSession *session = serval_tls_session_new_server (f->tls, conn, &error);
-
-  g_assert_no_error (error);
-  serval_tls_session_handshake_async (session, NULL, server_handshake_cb, f);
-  return TRUE;
-}
-
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = NULL;
-  g_autoptr(GError) error = NULL;
-
   f->context = test_context_push ();
   f->in_order = TRUE;
-  cert = test_cert_load (TEST_CERT, TEST_KEY);
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->cert_path = test_cert_file (TEST_CERT);
-  f->key_path = test_cert_file (TEST_KEY);
-  f->tls = serval_tls_server_new (f->cert_path, f->key_path, NULL, &error);
-  g_assert_no_error (error);
-  f->service = start_loopback_service (G_CALLBACK (incoming_cb), f, &f->address);
+  tls_fixture_init (&f->t, NULL, server_handshake_cb, f);
 }
 
 static void
@@ -112,12 +90,7 @@ teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->server_link);
   for (int i = 0; i < 2; i++)
     g_clear_error (&f->close_error[i]);
-  stop_service (&f->service);
-  serval_tls_server_free (f->tls);
-  g_free (f->cert_path);
-  g_free (f->key_path);
-  g_free (f->fingerprint);
-  g_free (f->address);
+  tls_fixture_clear (&f->t);
   test_context_pop (f->context);
 }
 
@@ -133,7 +106,7 @@ connect_ok (Fixture *f)
   ConnectResult r = { 0 };
   ServalLink *link;
 
-  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &r);
+  serval_link_connect_async (f->t.address, f->t.fingerprint, NULL, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done));
   g_assert_no_error (r.error);
   link = g_steal_pointer (&r.link);
@@ -221,9 +194,9 @@ connect_with_session (Fixture *f, ServalTlsSession **session)
   gboolean done = FALSE;
   ServalLink *link;
 
-  g_socket_client_connect_to_host_async (sc, f->address, 0, NULL, socket_connected_cb, &conn);
+  g_socket_client_connect_to_host_async (sc, f->t.address, 0, NULL, socket_connected_cb, &conn);
   g_assert_true (test_iterate_until (has_conn, &conn));
-  *session = serval_tls_session_new_client (conn, "127.0.0.1", f->fingerprint, NULL, &error);
+  *session = serval_tls_session_new_client (conn, "127.0.0.1", f->t.fingerprint, NULL, &error);
   g_assert_no_error (error);
   serval_tls_session_handshake_async (*session, NULL, client_handshake_cb, &done);
   g_assert_true (run_until (&done));

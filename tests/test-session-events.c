@@ -17,22 +17,18 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "serval-client.h"
 #include "serval-message.h"
-#include "serval-server.h"
-#include "serval-store.h"
+#include "session-fixture.h"
 #include "test-store-util.h"
 #include "link-test-util.h"
 #include "test-utils.h"
 
-#define WAIT_SECONDS    60
-#define TEST_ITERATIONS 1000
-#define BURST           200
+#define WAIT_SECONDS 60
+#define BURST        200
 
 typedef struct
 {
   GMainContext *context;
-  gboolean timed_out;
   char *fingerprint;
   char *dir;
   char *address;
@@ -40,47 +36,9 @@ typedef struct
   GPtrArray *clients; /* (element-type ServalClient) disconnected in teardown */
 } Fixture;
 
-static gboolean
-safety_timeout_cb (gpointer data)
-{
-  Fixture *f = data;
-
-  f->timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-#define WAIT_UNTIL(f, cond)                                                               \
-  G_STMT_START                                                                            \
-  {                                                                                       \
-    GSource *safety_ = g_timeout_source_new_seconds (WAIT_SECONDS);                       \
-                                                                                          \
-    (f)->timed_out = FALSE;                                                               \
-    g_source_set_callback (safety_, safety_timeout_cb, (f), NULL);                        \
-    g_source_attach (safety_, (f)->context);                                              \
-    while (!(cond) && !(f)->timed_out)                                                    \
-      g_main_context_iteration ((f)->context, TRUE);                                      \
-    g_source_destroy (safety_);                                                           \
-    g_source_unref (safety_);                                                             \
-    if (!(cond))                                                                          \
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,                   \
-                           "still false after " G_STRINGIFY (WAIT_SECONDS) " s: " #cond); \
-  }                                                                                       \
-  G_STMT_END
+#define WAIT_UNTIL(f, cond) SESSION_WAIT_UNTIL ((f)->context, WAIT_SECONDS, cond, #cond)
 
 /* --- the server ------------------------------------------------------------ */
-
-static void
-add_user (ServalStore *store, const char *name, const char *password, gboolean admin)
-{
-  g_autoptr(GError) error = NULL;
-  ServalCredentials cred;
-
-  serval_credentials_make (&cred, (const guint8 *) password, strlen (password), TEST_ITERATIONS, &error);
-  g_assert_no_error (error);
-  test_store_user_add (store, name, &cred, admin, &error);
-  g_assert_no_error (error);
-  serval_credentials_clear (&cred);
-}
 
 /* The data directory: root (admin); alice, bob and bulk (whose many clients
  * are the burst, each with a host name of its own) may join red. */
@@ -88,60 +46,32 @@ static void
 data_init (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *cert = test_cert_file (TEST_CERT);
-  g_autofree char *key = test_cert_file (TEST_KEY);
-  g_autofree char *cert_to = NULL;
-  g_autofree char *key_to = NULL;
-  g_autofree char *db = NULL;
-  ServalStore *store;
+  g_autoptr(ServalStore) store = session_data_dir_new ("serval-events-XXXXXX", &f->dir, NULL);
 
-  f->dir = test_tmp_dir_new ("serval-events-XXXXXX");
-  cert_to = g_build_filename (f->dir, "cert.pem", NULL);
-  key_to = g_build_filename (f->dir, "key.pem", NULL);
-  test_copy_file (cert, cert_to, 0644);
-  test_copy_file (key, key_to, 0600);
-  db = g_build_filename (f->dir, "serval.db", NULL);
-  store = serval_store_open_sqlite (db, &error);
-  g_assert_no_error (error);
-  add_user (store, "root", "root-pw", TRUE);
-  add_user (store, "alice", "alice-pw", FALSE);
-  add_user (store, "bob", "bob-pw", FALSE);
-  add_user (store, "bulk", "bulk-pw", FALSE);
+  session_add_user (store, "root", "root-pw", TRUE, SESSION_TEST_ITERATIONS);
+  session_add_user (store, "alice", "alice-pw", FALSE, SESSION_TEST_ITERATIONS);
+  session_add_user (store, "bob", "bob-pw", FALSE, SESSION_TEST_ITERATIONS);
+  session_add_user (store, "bulk", "bulk-pw", FALSE, SESSION_TEST_ITERATIONS);
   g_assert_true (test_store_vlan_add (store, "red", NULL, &error));
   g_assert_true (test_store_grant (store, "alice", "red", &error));
   g_assert_true (test_store_grant (store, "bob", "red", &error));
   g_assert_true (test_store_grant (store, "bulk", "red", &error));
   g_assert_no_error (error);
-  g_object_unref (store);
 }
 
-static gboolean
+static void
 server_start (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
   ServalServerConfig config;
 
-  serval_server_config_init (&config);
-  config.data_dir = g_strdup (f->dir);
-  config.listen = g_strdup (f->address);
-  config.node = g_strdup ("node-a");
-  config.pbkdf2_iterations = TEST_ITERATIONS;
+  session_config_init (&config, f->dir, "node-a");
   /* Hundreds of clients from one address: the limits meant for strangers
    * would hold them back. */
   config.max_handshakes_per_address = 1000;
   config.max_unauthenticated_per_address = 1000;
   config.max_failed_logins = 10000; /* a check under way counts as failed until it ends */
-  f->server = serval_server_new (&config, &error);
+  f->server = session_server_start_new (&config, &f->address);
   serval_server_config_clear (&config);
-  g_assert_no_error (error);
-  if (!serval_server_start (f->server, &error))
-    {
-      g_clear_pointer (&f->server, serval_server_free);
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-        return FALSE;
-      g_assert_no_error (error);
-    }
-  return TRUE;
 }
 
 static void
@@ -153,21 +83,13 @@ setup (Fixture *f, gconstpointer data)
   f->fingerprint = test_cert_fingerprint (cert);
   f->clients = g_ptr_array_new_with_free_func (g_object_unref);
   data_init (f);
-  for (int tries = 0; tries < 10 && f->server == NULL; tries++)
-    {
-      g_free (f->address);
-      f->address = g_strdup_printf ("127.0.0.1:%u", test_free_port ());
-      server_start (f);
-    }
-  g_assert_nonnull (f->server);
+  server_start (f);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  for (guint i = 0; i < f->clients->len; i++)
-    serval_client_disconnect (f->clients->pdata[i]);
-  g_clear_pointer (&f->clients, g_ptr_array_unref);
+  session_clients_clear (&f->clients);
   test_drain ();
   g_clear_pointer (&f->server, serval_server_free);
   g_free (f->address);
@@ -179,39 +101,12 @@ teardown (Fixture *f, gconstpointer data)
 
 /* --- clients --------------------------------------------------------------- */
 
-typedef struct
-{
-  guint *done;
-  gboolean ok;
-  GError *error;
-  gpointer object;
-} Result;
-
-static void
-connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = serval_client_connect_finish (SERVAL_CLIENT (source), result, &r->error);
-  (*r->done)++;
-}
-
-static void
-join_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->object = serval_client_join_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->ok = r->object != NULL;
-  (*r->done)++;
-}
-
 /* @n clients of @user, hosts "@host-000"..., all logged in. */
 static GPtrArray *
 clients_online (Fixture *f, const char *user, const char *password, const char *host, guint n)
 {
   GPtrArray *clients = g_ptr_array_new ();
-  g_autofree Result *results = g_new0 (Result, n);
+  g_autofree SessionResult *results = g_new0 (SessionResult, n);
   guint done = 0;
 
   for (guint i = 0; i < n; i++)
@@ -222,8 +117,8 @@ clients_online (Fixture *f, const char *user, const char *password, const char *
       serval_client_set_host_name (client, name);
       g_ptr_array_add (f->clients, client);
       g_ptr_array_add (clients, client);
-      results[i].done = &done;
-      serval_client_connect_async (client, NULL, connect_cb, &results[i]);
+      results[i].count = &done;
+      serval_client_connect_async (client, NULL, session_connect_cb, &results[i]);
       if (i % 20 == 19) /* a few handshakes at a time: the test's own thread does them all */
         WAIT_UNTIL (f, done == i + 1);
     }
@@ -249,7 +144,7 @@ client_online (Fixture *f, const char *user, const char *password)
 static GPtrArray *
 join_all (Fixture *f, GPtrArray *clients, guint8 base)
 {
-  g_autofree Result *results = g_new0 (Result, clients->len);
+  g_autofree SessionResult *results = g_new0 (SessionResult, clients->len);
   GPtrArray *vlans = g_ptr_array_new_with_free_func (g_object_unref);
   guint done = 0;
 
@@ -257,8 +152,8 @@ join_all (Fixture *f, GPtrArray *clients, guint8 base)
     {
       guint8 mac[6] = { 0x02, 0, 0, base, i / 256, i % 256 };
 
-      results[i].done = &done;
-      serval_client_join_frames_async (clients->pdata[i], "red", mac, NULL, NULL, NULL, join_cb, &results[i]);
+      results[i].count = &done;
+      serval_client_join_frames_async (clients->pdata[i], "red", mac, NULL, NULL, NULL, session_join_cb, &results[i]);
     }
   WAIT_UNTIL (f, done == clients->len);
   for (guint i = 0; i < clients->len; i++)
@@ -282,23 +177,13 @@ join_one (Fixture *f, ServalClient *client, guint8 base)
 }
 
 static void
-leave_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = serval_client_leave_finish (SERVAL_CLIENT (source), result, &r->error);
-  (*r->done)++;
-}
-
-static void
 leave (Fixture *f, ServalClient *client)
 {
-  guint done = 0;
-  Result r = { &done };
+  SessionRequest q = { .finish = serval_client_leave_finish };
 
-  serval_client_leave_async (client, "red", NULL, leave_cb, &r);
-  WAIT_UNTIL (f, done == 1);
-  g_assert_no_error (r.error);
+  serval_client_leave_async (client, "red", NULL, session_request_cb, &q);
+  WAIT_UNTIL (f, q.r.done);
+  g_assert_no_error (q.r.error);
 }
 
 static guint

@@ -1,0 +1,169 @@
+/* session-fixture.c: see session-fixture.h. */
+#include "config.h"
+
+#include <string.h>
+
+#include "session-fixture.h"
+#include "link-test-util.h"
+#include "test-store-util.h"
+#include "test-utils.h"
+
+static gboolean
+safety_timeout_cb (gpointer data)
+{
+  gboolean *timed_out = data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+GSource *
+session_safety_net_new (GMainContext *context, guint seconds, gboolean *timed_out)
+{
+  GSource *safety = g_timeout_source_new_seconds (seconds);
+
+  g_source_set_callback (safety, safety_timeout_cb, timed_out, NULL);
+  g_source_attach (safety, context);
+  return safety;
+}
+
+void
+session_safety_net_free (GSource *safety)
+{
+  g_source_destroy (safety);
+  g_source_unref (safety);
+}
+
+static void
+result_done (SessionResult *r)
+{
+  r->done = TRUE;
+  if (r->count != NULL)
+    (*r->count)++;
+}
+
+void
+session_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SessionResult *r = user_data;
+
+  r->ok = serval_client_connect_finish (SERVAL_CLIENT (source), result, &r->error);
+  result_done (r);
+}
+
+void
+session_join_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SessionResult *r = user_data;
+
+  r->object = serval_client_join_finish (SERVAL_CLIENT (source), result, &r->error);
+  r->ok = r->object != NULL;
+  result_done (r);
+}
+
+void
+session_members_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SessionResult *r = user_data;
+
+  r->object = serval_client_list_members_finish (SERVAL_CLIENT (source), result, &r->error);
+  r->ok = r->object != NULL;
+  result_done (r);
+}
+
+void
+session_request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SessionRequest *q = user_data;
+
+  q->r.ok = q->finish (SERVAL_CLIENT (source), result, &q->r.error);
+  result_done (&q->r);
+}
+
+void
+session_add_user (ServalStore *store, const char *name, const char *password, gboolean admin, guint iterations)
+{
+  g_autoptr(GError) error = NULL;
+  ServalCredentials cred;
+
+  serval_credentials_make (&cred, (const guint8 *) password, strlen (password), iterations, &error);
+  g_assert_no_error (error);
+  test_store_user_add (store, name, &cred, admin, &error);
+  g_assert_no_error (error);
+  serval_credentials_clear (&cred);
+}
+
+ServalStore *
+session_data_dir_new (const char *tmpl, char **dir, char **db)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert = test_cert_file (TEST_CERT);
+  g_autofree char *key = test_cert_file (TEST_KEY);
+  g_autofree char *cert_to = NULL;
+  g_autofree char *key_to = NULL;
+  g_autofree char *db_path = NULL;
+  ServalStore *store;
+
+  *dir = test_tmp_dir_new (tmpl);
+  cert_to = g_build_filename (*dir, "cert.pem", NULL);
+  key_to = g_build_filename (*dir, "key.pem", NULL);
+  test_copy_file (cert, cert_to, 0644);
+  test_copy_file (key, key_to, 0600);
+  db_path = g_build_filename (*dir, "serval.db", NULL);
+  store = serval_store_open_sqlite (db_path, &error);
+  g_assert_no_error (error);
+  if (db != NULL)
+    *db = g_steal_pointer (&db_path);
+  return store;
+}
+
+void
+session_config_init (ServalServerConfig *config, const char *dir, const char *node)
+{
+  serval_server_config_init (config);
+  config->data_dir = g_strdup (dir);
+  config->node = g_strdup (node);
+  config->pbkdf2_iterations = SESSION_TEST_ITERATIONS;
+}
+
+ServalServer *
+session_server_try_start (const ServalServerConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  ServalServer *server = serval_server_new (config, &error);
+
+  g_assert_no_error (error);
+  if (serval_server_start (server, &error))
+    return server;
+  g_clear_pointer (&server, serval_server_free);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    g_assert_no_error (error);
+  return NULL;
+}
+
+ServalServer *
+session_server_start_new (ServalServerConfig *config, char **address)
+{
+  for (int tries = 0; tries < 10; tries++)
+    {
+      ServalServer *server;
+
+      g_free (*address);
+      *address = g_strdup_printf ("127.0.0.1:%u", test_free_port ());
+      g_free (config->listen);
+      config->listen = g_strdup (*address);
+      server = session_server_try_start (config);
+      if (server != NULL)
+        return server;
+      g_test_message ("%s was taken: trying another port", *address);
+    }
+  g_assert_not_reached ();
+}
+
+void
+session_clients_clear (GPtrArray **clients)
+{
+  for (guint i = 0; *clients != NULL && i < (*clients)->len; i++)
+    serval_client_disconnect ((*clients)->pdata[i]);
+  g_clear_pointer (clients, g_ptr_array_unref);
+}

@@ -1,0 +1,91 @@
+/* session-fixture.h: what the in-process session tests share (test-session,
+ * test-session-events, test-attacks): a data directory with the test
+ * certificate and a store, a real ServalServer on a free loopback port, the
+ * results of the client's asynchronous calls, and waiting on the test's own
+ * main context. Built once into a static library (tests/meson.build). */
+#pragma once
+
+#include "serval-client.h"
+#include "serval-server.h"
+#include "serval-store.h"
+
+/* PBKDF2 iterations for the test users: these tests check sessions, not hashing. */
+#define SESSION_TEST_ITERATIONS 1000
+
+/* Iterates @context until @cond holds; fails the test (naming @cond_text)
+ * if it still does not after @seconds: a safety net, never a measurement. */
+#define SESSION_WAIT_UNTIL(context, seconds, cond, cond_text)                            \
+  G_STMT_START                                                                           \
+  {                                                                                      \
+    gboolean timed_out_ = FALSE;                                                         \
+    GSource *safety_ = session_safety_net_new ((context), (seconds), &timed_out_);       \
+                                                                                         \
+    while (!(cond) && !timed_out_)                                                       \
+      g_main_context_iteration ((context), TRUE);                                        \
+    session_safety_net_free (safety_);                                                   \
+    if (!(cond))                                                                         \
+      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,                  \
+                           "still false after " G_STRINGIFY (seconds) " s: " cond_text); \
+  }                                                                                      \
+  G_STMT_END
+
+/* A source on @context that sets *@timed_out after @seconds. */
+GSource *session_safety_net_new (GMainContext *context, guint seconds, gboolean *timed_out);
+
+/* Destroys and frees what session_safety_net_new() made. */
+void session_safety_net_free (GSource *safety);
+
+/* What an asynchronous call of the client ended with. */
+typedef struct
+{
+  gboolean done;   /* the callback ran */
+  guint *count;    /* (nullable) a counter several results share, one up per callback */
+  gboolean ok;     /* what _finish returned (for a VLAN or a list: not %NULL) */
+  GError *error;   /* (owned) */
+  gpointer object; /* (owned) a joined ServalClientVlan, or a GListModel of members */
+} SessionResult;
+
+/* Callbacks of serval_client_connect_async(), _join_async() (and
+ * _join_frames_async()) and _list_members_async(), on a SessionResult. */
+void session_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+void session_join_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+void session_members_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+typedef gboolean (*SessionFinishFunc) (ServalClient *client, GAsyncResult *result, GError **error);
+
+/* A request answered by a plain _finish (leave, the admin requests). */
+typedef struct
+{
+  SessionResult r;
+  SessionFinishFunc finish;
+} SessionRequest;
+
+/* The callback of such a request: @user_data is its SessionRequest. */
+void session_request_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Adds @name to @store with @password, hashed with @iterations PBKDF2
+ * iterations. */
+void session_add_user (ServalStore *store, const char *name, const char *password, gboolean admin,
+                       guint iterations);
+
+/* A new data directory (named from @tmpl, returned in @dir) holding the
+ * test certificate and key, as a server's; (transfer full) its SQLite
+ * store, empty, whose path is returned in @db if @db is not %NULL. */
+ServalStore *session_data_dir_new (const char *tmpl, char **dir, char **db);
+
+/* @config for a server of the data directory @dir named @node, with the
+ * test users' iterations; clear it with serval_server_config_clear(). */
+void session_config_init (ServalServerConfig *config, const char *dir, const char *node);
+
+/* A started server of @config (whose listen address is set): %NULL if that
+ * address is in use; any other error fails the test. */
+ServalServer *session_server_try_start (const ServalServerConfig *config);
+
+/* A started server of @config on a free port of its own, "127.0.0.1:PORT"
+ * in @address (freed first). The server cannot say which port it bound, so
+ * the port is found first; another program may take it in between: then
+ * another. */
+ServalServer *session_server_start_new (ServalServerConfig *config, char **address);
+
+/* Disconnects every client of *@clients and frees the array. */
+void session_clients_clear (GPtrArray **clients);
