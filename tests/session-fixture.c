@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "serval-message.h"
 #include "session-fixture.h"
 #include "link-test-util.h"
 #include "test-store-util.h"
@@ -51,14 +52,21 @@ session_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   result_done (r);
 }
 
+/* Ends @r with what a _finish that returns an object gave. */
+static void
+object_done (SessionResult *r, gpointer object)
+{
+  r->object = object;
+  r->ok = object != NULL;
+  result_done (r);
+}
+
 void
 session_join_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SessionResult *r = user_data;
 
-  r->object = serval_client_join_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->ok = r->object != NULL;
-  result_done (r);
+  object_done (r, serval_client_join_finish (SERVAL_CLIENT (source), result, &r->error));
 }
 
 void
@@ -66,9 +74,7 @@ session_members_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SessionResult *r = user_data;
 
-  r->object = serval_client_list_members_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->ok = r->object != NULL;
-  result_done (r);
+  object_done (r, serval_client_list_members_finish (SERVAL_CLIENT (source), result, &r->error));
 }
 
 void
@@ -78,6 +84,38 @@ session_request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   q->r.ok = q->finish (SERVAL_CLIENT (source), result, &q->r.error);
   result_done (&q->r);
+}
+
+ServalLink *
+session_old_client_new (GMainContext *context, const char *address, const char *fingerprint,
+                        ServalLinkMessageFunc message_cb, gpointer data)
+{
+  ConnectResult r = { 0 };
+  ServalLink *link;
+
+  serval_link_connect_async (address, fingerprint, NULL, NULL, connected_cb, &r);
+  SESSION_WAIT_UNTIL (context, TEST_SAFETY_NET_SECONDS, r.done, "r.done");
+  g_assert_no_error (r.error);
+  link = g_steal_pointer (&r.link);
+  connect_result_clear (&r);
+  serval_link_set_handlers (link, message_cb, NULL, data);
+  serval_link_start (link);
+  serval_link_send_take (link, serval_hello_build (NULL, FALSE));
+  return link;
+}
+
+gboolean
+session_members_have (GListModel *members, const char *user, const char *host)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
+
+      if ((user == NULL || g_str_equal (serval_member_get_user (m), user)) &&
+          (host == NULL || g_str_equal (serval_member_get_host (m), host)))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 void
@@ -161,9 +199,27 @@ session_server_start_new (ServalServerConfig *config, char **address)
 }
 
 void
-session_clients_clear (GPtrArray **clients)
+session_base_init (SessionBase *b)
 {
-  for (guint i = 0; *clients != NULL && i < (*clients)->len; i++)
-    serval_client_disconnect ((*clients)->pdata[i]);
-  g_clear_pointer (clients, g_ptr_array_unref);
+  g_autoptr(GTlsCertificate) cert = test_cert_load (TEST_CERT, TEST_KEY);
+
+  b->context = test_context_push ();
+  b->fingerprint = test_cert_fingerprint (cert);
+  b->clients = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+void
+session_base_clear_clients (SessionBase *b)
+{
+  for (guint i = 0; b->clients != NULL && i < b->clients->len; i++)
+    serval_client_disconnect (b->clients->pdata[i]);
+  g_clear_pointer (&b->clients, g_ptr_array_unref);
+}
+
+void
+session_base_clear (SessionBase *b)
+{
+  session_base_clear_clients (b);
+  g_clear_pointer (&b->fingerprint, g_free);
+  test_context_pop (g_steal_pointer (&b->context));
 }

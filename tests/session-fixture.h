@@ -6,6 +6,7 @@
 #pragma once
 
 #include "serval-client.h"
+#include "serval-link.h"
 #include "serval-server.h"
 #include "serval-store.h"
 
@@ -63,6 +64,17 @@ typedef struct
 /* The callback of such a request: @user_data is its SessionRequest. */
 void session_request_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* A raw link to the server at @address (pinning @fingerprint), as a
+ * client older than every capability speaks it: its Hello says none. What
+ * the server sends goes to @message_cb with @data. Waits on @context for
+ * the connection; the caller logs in. */
+ServalLink *session_old_client_new (GMainContext *context, const char *address, const char *fingerprint,
+                                    ServalLinkMessageFunc message_cb, gpointer data);
+
+/* Whether @members (of ServalMember) holds a member of @user on @host;
+ * %NULL for either matches any. */
+gboolean session_members_have (GListModel *members, const char *user, const char *host);
+
 /* Adds @name to @store with @password, hashed with @iterations PBKDF2
  * iterations. */
 void session_add_user (ServalStore *store, const char *name, const char *password, gboolean admin,
@@ -87,5 +99,21 @@ ServalServer *session_server_try_start (const ServalServerConfig *config);
  * another. */
 ServalServer *session_server_start_new (ServalServerConfig *config, char **address);
 
-/* Disconnects every client of *@clients and frees the array. */
-void session_clients_clear (GPtrArray **clients);
+/* What every session test's fixture starts with. */
+typedef struct
+{
+  GMainContext *context; /* the test's own, the thread's default while it runs */
+  char *fingerprint;     /* of the test certificate, which every server shows */
+  GPtrArray *clients;    /* (element-type ServalClient) disconnected in teardown */
+} SessionBase;
+
+/* Pushes a context of the test's own and fills @b. */
+void session_base_init (SessionBase *b);
+
+/* Disconnects every client of @b and drops them: the first step of a
+ * teardown, before the servers go. */
+void session_base_clear_clients (SessionBase *b);
+
+/* Frees what is left of @b and pops its context (test_context_pop():
+ * what the test left behind runs first): the last step of a teardown. */
+void session_base_clear (SessionBase *b);

@@ -24,14 +24,12 @@
 
 typedef struct
 {
-  GMainContext *context;
+  SessionBase base; /* context, certificate fingerprint, clients */
   char *dir;
   char *db;
   char *address;
-  char *fingerprint;
   ServalServer *server;
-  GPtrArray *clients; /* ServalClient, disconnected in teardown */
-  GPtrArray *raws;    /* Raw, closed in teardown */
+  GPtrArray *raws; /* Raw, closed in teardown */
 } Fixture;
 
 /* --- waiting --------------------------------------------------------------- */
@@ -314,11 +312,7 @@ server_start (Fixture *f, guint max_login_records)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = test_cert_load (TEST_CERT, TEST_KEY);
-
-  f->context = test_context_push ();
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->clients = g_ptr_array_new_with_free_func (g_object_unref);
+  session_base_init (&f->base);
   f->raws = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_free);
   fixture_init_dir (f);
   server_start (f, GPOINTER_TO_UINT (data));
@@ -327,7 +321,7 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  session_clients_clear (&f->clients);
+  session_base_clear_clients (&f->base);
   g_clear_pointer (&f->raws, g_ptr_array_unref);
   test_drain ();
   g_clear_pointer (&f->server, serval_server_free);
@@ -336,8 +330,7 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
   g_free (f->db);
   g_free (f->address);
-  g_free (f->fingerprint);
-  test_context_pop (g_steal_pointer (&f->context));
+  session_base_clear (&f->base);
 }
 
 /* --- the real client, for the victims --------------------------------------- */
@@ -345,10 +338,10 @@ teardown (Fixture *f, gconstpointer data)
 static ServalClient *
 client_new (Fixture *f, const char *user, const char *password)
 {
-  ServalClient *client = serval_client_new (f->address, user, password, f->fingerprint);
+  ServalClient *client = serval_client_new (f->address, user, password, f->base.fingerprint);
 
   serval_client_set_host_name (client, "victim");
-  g_ptr_array_add (f->clients, client);
+  g_ptr_array_add (f->base.clients, client);
   return client;
 }
 

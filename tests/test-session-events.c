@@ -28,15 +28,13 @@
 
 typedef struct
 {
-  GMainContext *context;
-  char *fingerprint;
+  SessionBase base; /* context, certificate fingerprint, clients */
   char *dir;
   char *address;
   ServalServer *server;
-  GPtrArray *clients; /* (element-type ServalClient) disconnected in teardown */
 } Fixture;
 
-#define WAIT_UNTIL(f, cond) SESSION_WAIT_UNTIL ((f)->context, WAIT_SECONDS, cond, #cond)
+#define WAIT_UNTIL(f, cond) SESSION_WAIT_UNTIL ((f)->base.context, WAIT_SECONDS, cond, #cond)
 
 /* --- the server ------------------------------------------------------------ */
 
@@ -77,11 +75,7 @@ server_start (Fixture *f)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = test_cert_load (TEST_CERT, TEST_KEY);
-
-  f->context = test_context_push ();
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->clients = g_ptr_array_new_with_free_func (g_object_unref);
+  session_base_init (&f->base);
   data_init (f);
   server_start (f);
 }
@@ -89,14 +83,13 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  session_clients_clear (&f->clients);
+  session_base_clear_clients (&f->base);
   test_drain ();
   g_clear_pointer (&f->server, serval_server_free);
   g_free (f->address);
   test_tmp_dir_remove (f->dir);
   g_free (f->dir);
-  test_context_pop (g_steal_pointer (&f->context));
-  g_free (f->fingerprint);
+  session_base_clear (&f->base);
 }
 
 /* --- clients --------------------------------------------------------------- */
@@ -111,11 +104,11 @@ clients_online (Fixture *f, const char *user, const char *password, const char *
 
   for (guint i = 0; i < n; i++)
     {
-      ServalClient *client = serval_client_new (f->address, user, password, f->fingerprint);
+      ServalClient *client = serval_client_new (f->address, user, password, f->base.fingerprint);
       g_autofree char *name = n == 1 ? g_strdup (host) : g_strdup_printf ("%s-%03u", host, i);
 
       serval_client_set_host_name (client, name);
-      g_ptr_array_add (f->clients, client);
+      g_ptr_array_add (f->base.clients, client);
       g_ptr_array_add (clients, client);
       results[i].count = &done;
       serval_client_connect_async (client, NULL, session_connect_cb, &results[i]);
@@ -233,14 +226,7 @@ count_changes_cb (GListModel *model, guint position, guint removed, guint added,
 static gboolean
 has_host (GListModel *model, const char *host)
 {
-  for (guint i = 0; i < n_items (model); i++)
-    {
-      g_autoptr(ServalMember) m = g_list_model_get_item (model, i);
-
-      if (g_str_equal (serval_member_get_host (m), host))
-        return TRUE;
-    }
-  return FALSE;
+  return session_members_have (model, NULL, host);
 }
 
 /* --- tests ----------------------------------------------------------------- */
@@ -462,20 +448,12 @@ test_old_client (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) vlans = NULL;
   g_autoptr(GPtrArray) more = NULL;
   g_autoptr(ServalLink) link = NULL;
-  ConnectResult c = { 0 };
   RawLog log = { 0 };
 
   for (guint i = 0; i < bulk->len; i++)
     g_ptr_array_add (i < 10 ? first : rest, bulk->pdata[i]);
   vlans = join_all (f, first, 2);
-  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &c);
-  WAIT_UNTIL (f, c.done);
-  g_assert_no_error (c.error);
-  link = g_steal_pointer (&c.link);
-  connect_result_clear (&c);
-  serval_link_set_handlers (link, raw_message_cb, NULL, &log);
-  serval_link_start (link);
-  serval_link_send_take (link, serval_hello_build (NULL, FALSE));
+  link = session_old_client_new (f->base.context, f->address, f->base.fingerprint, raw_message_cb, &log);
   serval_link_send_take (link, serval_request_build_login (1, "bob", "old-host", "bob-pw", NULL));
   WAIT_UNTIL (f, log.got);
   g_assert_cmpint (log.resp.kind, ==, SERVAL_RESPONSE_LOGGED_IN);

@@ -35,17 +35,15 @@ typedef struct
 
 typedef struct
 {
-  GMainContext *context;
-  char *fingerprint; /* of the test certificate, which every node shows */
+  SessionBase base; /* context, certificate fingerprint, clients */
   Node nodes[2];
-  GPtrArray *clients; /* (element-type ServalClient) disconnected in teardown */
 } Fixture;
 
 /* --- waiting --------------------------------------------------------------- */
 
 /* Iterates the test's context until @cond holds; fails the test if it
  * still does not after WAIT_SECONDS. */
-#define WAIT_UNTIL(f, cond) SESSION_WAIT_UNTIL ((f)->context, WAIT_SECONDS, cond, #cond)
+#define WAIT_UNTIL(f, cond) SESSION_WAIT_UNTIL ((f)->base.context, WAIT_SECONDS, cond, #cond)
 
 /* --- the client's simple requests ------------------------------------------
  *
@@ -141,11 +139,11 @@ do_kick (Fixture *f, ServalClient *client, const char *user, const char *vlan, G
 static ServalClient *
 client_new (Fixture *f, Node *node, const char *user, const char *password)
 {
-  ServalClient *client = serval_client_new (node->address, user, password, f->fingerprint);
+  ServalClient *client = serval_client_new (node->address, user, password, f->base.fingerprint);
   g_autofree char *host = g_strconcat ("host-", user, NULL);
 
   serval_client_set_host_name (client, host);
-  g_ptr_array_add (f->clients, client);
+  g_ptr_array_add (f->base.clients, client);
   return client;
 }
 
@@ -247,16 +245,7 @@ n_members (ServalClientVlan *vlan)
 static gboolean
 has_member (ServalClientVlan *vlan, const char *user)
 {
-  GListModel *members = serval_client_vlan_get_members (vlan);
-
-  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
-    {
-      g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
-
-      if (g_str_equal (serval_member_get_user (m), user))
-        return TRUE;
-    }
-  return FALSE;
+  return session_members_have (serval_client_vlan_get_members (vlan), user, NULL);
 }
 
 static guint
@@ -403,11 +392,7 @@ node_stats (Node *node)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = test_cert_load (TEST_CERT, TEST_KEY);
-
-  f->context = test_context_push ();
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->clients = g_ptr_array_new_with_free_func (g_object_unref);
+  session_base_init (&f->base);
   node_init (&f->nodes[0], "node-a");
   f->nodes[0].login_timeout = GPOINTER_TO_UINT (data);
   node_start_new (&f->nodes[0]);
@@ -416,13 +401,12 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  session_clients_clear (&f->clients);
+  session_base_clear_clients (&f->base);
   /* Let the servers see the links close before they go. */
   test_drain ();
   for (guint i = 0; i < G_N_ELEMENTS (f->nodes); i++)
     node_clear (&f->nodes[i]);
-  test_context_pop (g_steal_pointer (&f->context));
-  g_free (f->fingerprint);
+  session_base_clear (&f->base);
 }
 
 /* --- tests ----------------------------------------------------------------- */
@@ -438,7 +422,7 @@ test_login (Fixture *f, gconstpointer data)
   g_assert_false (serval_client_get_admin (alice));
   g_assert_cmpint (serval_client_get_state (root), ==, SERVAL_CLIENT_STATE_ONLINE);
   g_assert_true (serval_client_get_admin (root));
-  g_assert_cmpstr (serval_client_get_peer_fingerprint (alice), ==, f->fingerprint);
+  g_assert_cmpstr (serval_client_get_peer_fingerprint (alice), ==, f->base.fingerprint);
   g_assert_null (serval_client_get_last_error (alice));
   g_assert_cmpuint (stats.sessions, ==, 2);
   g_assert_cmpuint (stats.logins_ok, ==, 2);
@@ -941,7 +925,7 @@ test_login_deadline (Fixture *f, gconstpointer data)
   g_autoptr(ServalLink) silent = NULL;
   gboolean closed = FALSE;
 
-  serval_link_connect_async (f->nodes[0].address, f->fingerprint, NULL, NULL, connected_cb, &r);
+  serval_link_connect_async (f->nodes[0].address, f->base.fingerprint, NULL, NULL, connected_cb, &r);
   WAIT_UNTIL (f, r.done);
   g_assert_no_error (r.error);
   silent = g_steal_pointer (&r.link);
@@ -1332,21 +1316,13 @@ test_old_client_answers (Fixture *f, gconstpointer data)
   static const guint8 mac[6] = { 0x02, 0x5e, 0x00, 0x00, 0x00, 0x31 };
   ServalClient *root = client_online (f, "root", "root-pw");
   g_autoptr(GError) error = NULL;
-  ConnectResult r = { 0 };
   RawAnswer a = { f };
   g_autoptr(ServalLink) link = NULL;
   g_autoptr(GPtrArray) now = NULL;
 
   g_assert_true (do_vlan_set (f, root, "red", "10.77.0.0/24", "fd00:77::/64", &error));
   g_assert_no_error (error);
-  serval_link_connect_async (f->nodes[0].address, f->fingerprint, NULL, NULL, connected_cb, &r);
-  WAIT_UNTIL (f, r.done);
-  g_assert_no_error (r.error);
-  link = g_steal_pointer (&r.link);
-  connect_result_clear (&r);
-  serval_link_set_handlers (link, raw_message_cb, NULL, &a);
-  serval_link_start (link);
-  serval_link_send_take (link, serval_hello_build (NULL, FALSE));
+  link = session_old_client_new (f->base.context, f->nodes[0].address, f->base.fingerprint, raw_message_cb, &a);
   serval_link_send_take (link, serval_request_build_login (1, "alice", "old-host", "alice-pw", NULL));
   WAIT_UNTIL (f, a.got);
   g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_LOGGED_IN);
