@@ -51,19 +51,28 @@ mask (guint len)
   return len == 0 ? 0 : 0xffffffffu << (32 - len);
 }
 
+/* @text as a network of @family with a length from @min to @max in @c, or
+ * an error naming it, saying it is not @what and giving @example. */
+static gboolean
+network_parse (const char *text, int family, guint min, guint max, const char *what, const char *example,
+               ServalCidr *c, GError **error)
+{
+  if (serval_cidr_parse_network (text, family, c) && c->prefix >= min && c->prefix <= max)
+    return TRUE;
+  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
+               "“%s” is not %s: give an address and a length from %u to %u, like %s", text != NULL ? text : "", what,
+               min, max, example);
+  return FALSE;
+}
+
 gboolean
 serval_subnet_parse (const char *text, ServalSubnet *subnet, char **canonical, GError **error)
 {
   g_autofree char *net = NULL;
   ServalCidr c;
 
-  if (!serval_cidr_parse_network (text, AF_INET, &c) || c.prefix < SUBNET_MIN || c.prefix > SUBNET_MAX)
-    {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
-                   "“%s” is not an IPv4 subnet: give an address and a length from %d to %d, like 10.77.0.0/24",
-                   text != NULL ? text : "", SUBNET_MIN, SUBNET_MAX);
-      return FALSE;
-    }
+  if (!network_parse (text, AF_INET, SUBNET_MIN, SUBNET_MAX, "an IPv4 subnet", "10.77.0.0/24", &c, error))
+    return FALSE;
   subnet->network = (guint32) c.addr[0] << 24 | (guint32) c.addr[1] << 16 | (guint32) c.addr[2] << 8 | c.addr[3];
   subnet->len = c.prefix;
   net = serval_ipv4_to_string (subnet->network);
@@ -79,13 +88,8 @@ serval_prefix6_parse (const char *text, char **canonical, GError **error)
   g_autofree char *net_text = NULL;
   ServalCidr c;
 
-  if (!serval_cidr_parse_network (text, AF_INET6, &c) || c.prefix < PREFIX6_MIN || c.prefix > PREFIX6_MAX)
-    {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
-                   "“%s” is not an IPv6 prefix: give an address and a length from %d to %d, like fd00:77::/64",
-                   text != NULL ? text : "", PREFIX6_MIN, PREFIX6_MAX);
-      return FALSE;
-    }
+  if (!network_parse (text, AF_INET6, PREFIX6_MIN, PREFIX6_MAX, "an IPv6 prefix", "fd00:77::/64", &c, error))
+    return FALSE;
   net = g_inet_address_new_from_bytes (c.addr, G_SOCKET_FAMILY_IPV6);
   net_text = g_inet_address_to_string (net);
   *canonical = g_strdup_printf ("%s/%u", net_text, c.prefix);

@@ -86,22 +86,58 @@ session_request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   result_done (&q->r);
 }
 
-ServalLink *
-session_old_client_new (GMainContext *context, const char *address, const char *fingerprint,
-                        ServalLinkMessageFunc message_cb, gpointer data)
+static void
+old_client_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
+{
+  SessionOldClient *c = user_data;
+
+  if (serval_message_get_kind (msg) == SERVAL_MESSAGE_EVENT)
+    {
+      g_auto(ServalEvent) ev = { 0 };
+
+      serval_event_parse (msg, &ev);
+      c->joined += ev.kind == SERVAL_EVENT_MEMBER_JOINED;
+      c->changes += ev.kind == SERVAL_EVENT_MEMBER_CHANGES;
+    }
+  else if (serval_message_get_kind (msg) == SERVAL_MESSAGE_RESPONSE)
+    {
+      serval_response_clear (&c->resp);
+      serval_response_parse (msg, &c->resp);
+      c->got = TRUE;
+    }
+}
+
+void
+session_old_client_open (SessionOldClient *c, GMainContext *context, const char *address, const char *fingerprint)
 {
   ConnectResult r = { 0 };
-  ServalLink *link;
 
+  c->context = context;
   serval_link_connect_async (address, fingerprint, NULL, NULL, connected_cb, &r);
   SESSION_WAIT_UNTIL (context, TEST_SAFETY_NET_SECONDS, r.done, "r.done");
   g_assert_no_error (r.error);
-  link = g_steal_pointer (&r.link);
+  c->link = g_steal_pointer (&r.link);
   connect_result_clear (&r);
-  serval_link_set_handlers (link, message_cb, NULL, data);
-  serval_link_start (link);
-  serval_link_send_take (link, serval_hello_build (NULL, FALSE));
-  return link;
+  serval_link_set_handlers (c->link, old_client_message_cb, NULL, c);
+  serval_link_start (c->link);
+  serval_link_send_take (c->link, serval_hello_build (NULL, FALSE));
+}
+
+ServalResponse *
+session_old_client_ask (SessionOldClient *c, Message_t *request)
+{
+  c->got = FALSE;
+  serval_link_send_take (c->link, request);
+  SESSION_WAIT_UNTIL (c->context, TEST_SAFETY_NET_SECONDS, c->got, "c->got");
+  return &c->resp;
+}
+
+void
+session_old_client_close (SessionOldClient *c)
+{
+  serval_response_clear (&c->resp);
+  serval_link_close (c->link, NULL);
+  g_clear_object (&c->link);
 }
 
 gboolean

@@ -7,6 +7,7 @@
 
 #include "serval-client.h"
 #include "serval-link.h"
+#include "serval-message.h"
 #include "serval-server.h"
 #include "serval-store.h"
 
@@ -64,12 +65,28 @@ typedef struct
 /* The callback of such a request: @user_data is its SessionRequest. */
 void session_request_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
-/* A raw link to the server at @address (pinning @fingerprint), as a
- * client older than every capability speaks it: its Hello says none. What
- * the server sends goes to @message_cb with @data. Waits on @context for
- * the connection; the caller logs in. */
-ServalLink *session_old_client_new (GMainContext *context, const char *address, const char *fingerprint,
-                                    ServalLinkMessageFunc message_cb, gpointer data);
+/* A raw link to a server, as a client older than every capability speaks
+ * it: its Hello says none. */
+typedef struct
+{
+  GMainContext *context; /* where it waits */
+  ServalLink *link;
+  ServalResponse resp; /* the last response */
+  gboolean got;        /* a response came since the last request */
+  guint joined;        /* single memberJoined events */
+  guint changes;       /* coalesced member events (an old client must get none) */
+} SessionOldClient;
+
+/* Connects @c to the server at @address, pinning @fingerprint, waiting on
+ * @context; it has said its Hello: the caller logs in. */
+void session_old_client_open (SessionOldClient *c, GMainContext *context, const char *address,
+                              const char *fingerprint);
+
+/* Sends @request (taken) and waits for the response: (transfer none) it. */
+ServalResponse *session_old_client_ask (SessionOldClient *c, Message_t *request);
+
+/* Closes the link and frees what @c holds. */
+void session_old_client_close (SessionOldClient *c);
 
 /* Whether @members (of ServalMember) holds a member of @user on @host;
  * %NULL for either matches any. */

@@ -100,6 +100,19 @@ has_server_link (gpointer data)
   return ((Fixture *) data)->server_link != NULL;
 }
 
+/* Starts @link, the client's end, and waits for the server's, which must
+ * have taken the record state; @link back. */
+static ServalLink *
+client_link_start (Fixture *f, ServalLink *link)
+{
+  serval_link_set_handlers (link, NULL, client_data_cb, f);
+  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), f);
+  serval_link_start (link);
+  g_assert_true (test_iterate_until (has_server_link, f));
+  g_assert_true (f->taken);
+  return link;
+}
+
 static ServalLink *
 connect_ok (Fixture *f)
 {
@@ -113,12 +126,7 @@ connect_ok (Fixture *f)
   connect_result_clear (&r);
   /* A client's session is never taken: it must follow the server's key updates. */
   g_assert_false (serval_link_tls_take_records (link));
-  serval_link_set_handlers (link, NULL, client_data_cb, f);
-  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), f);
-  serval_link_start (link);
-  g_assert_true (test_iterate_until (has_server_link, f));
-  g_assert_true (f->taken);
-  return link;
+  return client_link_start (f, link);
 }
 
 typedef struct
@@ -201,12 +209,7 @@ connect_with_session (Fixture *f, ServalTlsSession **session)
   serval_tls_session_handshake_async (*session, NULL, client_handshake_cb, &done);
   g_assert_true (run_until (&done));
   link = serval_link_new_tls (*session, "test server");
-  serval_link_set_handlers (link, NULL, client_data_cb, f);
-  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), f);
-  serval_link_start (link);
-  g_assert_true (test_iterate_until (has_server_link, f));
-  g_assert_true (f->taken);
-  return link;
+  return client_link_start (f, link);
 }
 
 /* GnuTLS sends a KeyUpdate every 2^24 records, and on request: the server

@@ -407,35 +407,6 @@ test_pages (Fixture *f, gconstpointer data)
   g_clear_error (&r.error);
 }
 
-typedef struct
-{
-  guint joined;  /* single memberJoined events */
-  guint changes; /* coalesced events: none may come */
-  gboolean got;
-  ServalResponse resp;
-} RawLog;
-
-static void
-raw_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
-{
-  RawLog *log = user_data;
-
-  if (serval_message_get_kind (msg) == SERVAL_MESSAGE_EVENT)
-    {
-      g_auto(ServalEvent) ev = { 0 };
-
-      serval_event_parse (msg, &ev);
-      log->joined += ev.kind == SERVAL_EVENT_MEMBER_JOINED;
-      log->changes += ev.kind == SERVAL_EVENT_MEMBER_CHANGES;
-    }
-  else if (serval_message_get_kind (msg) == SERVAL_MESSAGE_RESPONSE)
-    {
-      serval_response_clear (&log->resp);
-      serval_response_parse (msg, &log->resp);
-      log->got = TRUE;
-    }
-}
-
 /* A client whose Hello does not say memberPages (one before them) gets one
  * event per join, and the whole list in its join answer, without a total. */
 static void
@@ -447,28 +418,24 @@ test_old_client (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) rest = g_ptr_array_new ();
   g_autoptr(GPtrArray) vlans = NULL;
   g_autoptr(GPtrArray) more = NULL;
-  g_autoptr(ServalLink) link = NULL;
-  RawLog log = { 0 };
+  SessionOldClient old = { 0 };
+  ServalResponse *resp;
 
   for (guint i = 0; i < bulk->len; i++)
     g_ptr_array_add (i < 10 ? first : rest, bulk->pdata[i]);
   vlans = join_all (f, first, 2);
-  link = session_old_client_new (f->base.context, f->address, f->base.fingerprint, raw_message_cb, &log);
-  serval_link_send_take (link, serval_request_build_login (1, "bob", "old-host", "bob-pw", NULL));
-  WAIT_UNTIL (f, log.got);
-  g_assert_cmpint (log.resp.kind, ==, SERVAL_RESPONSE_LOGGED_IN);
-  log.got = FALSE;
-  serval_link_send_take (link, serval_request_build_join (2, "red", mac));
-  WAIT_UNTIL (f, log.got);
-  g_assert_cmpint (log.resp.kind, ==, SERVAL_RESPONSE_JOINED);
-  g_assert_false (log.resp.has_total);
-  g_assert_cmpuint (log.resp.members->len, ==, 11);
+  session_old_client_open (&old, f->base.context, f->address, f->base.fingerprint);
+  resp = session_old_client_ask (&old, serval_request_build_login (1, "bob", "old-host", "bob-pw", NULL));
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_LOGGED_IN);
+  resp = session_old_client_ask (&old, serval_request_build_join (2, "red", mac));
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_JOINED);
+  g_assert_false (resp->has_total);
+  g_assert_cmpuint (resp->members->len, ==, 11);
 
   more = join_all (f, rest, 3);
-  WAIT_UNTIL (f, log.joined == rest->len);
-  g_assert_cmpuint (log.changes, ==, 0);
-  serval_response_clear (&log.resp);
-  serval_link_close (link, NULL);
+  WAIT_UNTIL (f, old.joined == rest->len);
+  g_assert_cmpuint (old.changes, ==, 0);
+  session_old_client_close (&old);
 }
 
 /* The host of a member beyond the first page that @client sees of red

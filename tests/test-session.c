@@ -1288,25 +1288,6 @@ test_lease_released_at_end (Fixture *f, gconstpointer data)
   g_assert_cmpstr (serval_client_vlan_get_address (ar), ==, "10.78.0.2/30");
 }
 
-typedef struct
-{
-  Fixture *f;
-  ServalResponse resp;
-  gboolean got;
-} RawAnswer;
-
-static void
-raw_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
-{
-  RawAnswer *a = user_data;
-
-  if (serval_message_get_kind (msg) != SERVAL_MESSAGE_RESPONSE)
-    return;
-  serval_response_clear (&a->resp);
-  serval_response_parse (msg, &a->resp);
-  a->got = TRUE;
-}
-
 /* A client whose Hello does not say vlanConfig (one older than subnets)
  * gets the answers it can read: no subnet in the VLAN list, no address in
  * the join answer (which otherwise it could not decode). */
@@ -1316,35 +1297,29 @@ test_old_client_answers (Fixture *f, gconstpointer data)
   static const guint8 mac[6] = { 0x02, 0x5e, 0x00, 0x00, 0x00, 0x31 };
   ServalClient *root = client_online (f, "root", "root-pw");
   g_autoptr(GError) error = NULL;
-  RawAnswer a = { f };
-  g_autoptr(ServalLink) link = NULL;
+  SessionOldClient old = { 0 };
+  ServalResponse *resp;
   g_autoptr(GPtrArray) now = NULL;
 
   g_assert_true (do_vlan_set (f, root, "red", "10.77.0.0/24", "fd00:77::/64", &error));
   g_assert_no_error (error);
-  link = session_old_client_new (f->base.context, f->nodes[0].address, f->base.fingerprint, raw_message_cb, &a);
-  serval_link_send_take (link, serval_request_build_login (1, "alice", "old-host", "alice-pw", NULL));
-  WAIT_UNTIL (f, a.got);
-  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_LOGGED_IN);
+  session_old_client_open (&old, f->base.context, f->nodes[0].address, f->base.fingerprint);
+  resp = session_old_client_ask (&old, serval_request_build_login (1, "alice", "old-host", "alice-pw", NULL));
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_LOGGED_IN);
 
-  a.got = FALSE;
-  serval_link_send_take (link, serval_request_build_list_vlans (2));
-  WAIT_UNTIL (f, a.got);
-  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_VLANS);
-  for (guint i = 0; i < a.resp.vlans->len; i++)
-    g_assert_null (((ServalVlanInfo *) a.resp.vlans->pdata[i])->subnet);
+  resp = session_old_client_ask (&old, serval_request_build_list_vlans (2));
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_VLANS);
+  for (guint i = 0; i < resp->vlans->len; i++)
+    g_assert_null (((ServalVlanInfo *) resp->vlans->pdata[i])->subnet);
 
-  a.got = FALSE;
-  serval_link_send_take (link, serval_request_build_join (3, "red", mac));
-  WAIT_UNTIL (f, a.got);
-  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_JOINED);
-  g_assert_null (a.resp.address);
-  g_assert_null (a.resp.prefix6);
+  resp = session_old_client_ask (&old, serval_request_build_join (3, "red", mac));
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_JOINED);
+  g_assert_null (resp->address);
+  g_assert_null (resp->prefix6);
   /* ...while the lease is made all the same, for the switch and the others. */
   now = list_of (f, root, FALSE);
   g_assert_cmpstr (vlan_info (now, "red")->subnet, ==, "10.77.0.0/24");
-  serval_response_clear (&a.resp);
-  serval_link_close (link, NULL);
+  session_old_client_close (&old);
 }
 
 int
