@@ -532,6 +532,18 @@ serval_asn_set_string (OCTET_STRING_t *s, const char *str)
   OCTET_STRING_fromBuf (s, str != NULL ? str : "", str != NULL ? (int) strlen (str) : 0);
 }
 
+OCTET_STRING_t *
+serval_asn_new_string (const char *str)
+{
+  OCTET_STRING_t *s;
+
+  if (str == NULL)
+    return NULL;
+  s = calloc (1, sizeof *s); /* asn1c frees with free() */
+  serval_asn_set_string (s, str);
+  return s;
+}
+
 char *
 serval_asn_dup_string (const OCTET_STRING_t *s)
 {

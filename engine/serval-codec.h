@@ -86,6 +86,9 @@ void serval_error_set (Error_t *err, long code, const char *text);
 /* Strings: asn1c keeps UTF8String as (buf, size) without a terminator. */
 void serval_asn_set_string (OCTET_STRING_t *s, const char *str);
 void serval_asn_set_bytes (OCTET_STRING_t *s, const void *data, gsize len);
+/* A new string of @str for an OPTIONAL field (asn1c frees it with free());
+ * %NULL for %NULL: the field absent. */
+OCTET_STRING_t *serval_asn_new_string (const char *str);
 /* A NUL-terminated copy; strings with an embedded NUL, or that are not
  * UTF-8 as Unicode has it (asn1c takes more), come back empty. */
 char *serval_asn_dup_string (const OCTET_STRING_t *s);

@@ -44,18 +44,6 @@ prefix_to_asn (const ServalRulePrefix *prefix)
   return p;
 }
 
-static OCTET_STRING_t *
-name_to_asn (const char *name)
-{
-  OCTET_STRING_t *s;
-
-  if (name == NULL)
-    return NULL;
-  s = calloc (1, sizeof *s);
-  serval_asn_set_string (s, name);
-  return s;
-}
-
 /* Fills @out (zeroed) from @rule. */
 static void
 serval_rule_to_asn (const ServalRule *rule, struct Rule *out)
@@ -67,8 +55,8 @@ serval_rule_to_asn (const ServalRule *rule, struct Rule *out)
       out->ethertype = calloc (1, sizeof *out->ethertype);
       *out->ethertype = rule->ethertype;
     }
-  out->fromUser = name_to_asn (rule->from_user);
-  out->toUser = name_to_asn (rule->to_user);
+  out->fromUser = serval_asn_new_string (rule->from_user);
+  out->toUser = serval_asn_new_string (rule->to_user);
   if (rule->port_low != 0)
     {
       out->ports = calloc (1, sizeof *out->ports);
@@ -169,8 +157,8 @@ serval_request_build_vlan_set (guint32 id, const char *vlan, const char *subnet,
   VlanSet_t *set = &msg->choice.request.body.choice.vlanSet;
 
   serval_asn_set_string (&set->vlan, vlan);
-  set->subnet = name_to_asn (subnet);
-  set->prefix6 = name_to_asn (prefix6);
+  set->subnet = serval_asn_new_string (subnet);
+  set->prefix6 = serval_asn_new_string (prefix6);
   return msg;
 }
 
@@ -226,8 +214,8 @@ serval_response_set_joined_address (Message_t *msg, const char *address, const c
   g_return_if_fail (msg->present == Message_PR_response &&
                     msg->choice.response.body.present == ResponseBody_PR_joined);
   joined = &msg->choice.response.body.choice.joined;
-  joined->address = name_to_asn (address);
-  joined->prefix6 = name_to_asn (prefix6);
+  joined->address = serval_asn_new_string (address);
+  joined->prefix6 = serval_asn_new_string (prefix6);
 }
 
 Message_t *

@@ -314,16 +314,8 @@ serval_response_build_vlans (guint32 id, GPtrArray *vlans)
       info->tag = v->tag;
       info->allowed = v->allowed;
       info->members = v->members;
-      if (v->subnet != NULL)
-        {
-          info->subnet = calloc (1, sizeof *info->subnet);
-          serval_asn_set_string (info->subnet, v->subnet);
-        }
-      if (v->prefix6 != NULL)
-        {
-          info->prefix6 = calloc (1, sizeof *info->prefix6);
-          serval_asn_set_string (info->prefix6, v->prefix6);
-        }
+      info->subnet = serval_asn_new_string (v->subnet);
+      info->prefix6 = serval_asn_new_string (v->prefix6);
       ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.vlans.list, info);
     }
   return msg;

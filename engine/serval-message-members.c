@@ -46,10 +46,7 @@ serval_request_build_list_member_page (guint32 id, const char *vlan, guint offse
   req->offset = MIN (offset, (guint) G_MAXINT32);
   req->count = CLAMP (count, 1, SERVAL_MEMBER_PAGE_MAX);
   if (search != NULL && search[0] != '\0')
-    {
-      req->search = calloc (1, sizeof *req->search); /* asn1c frees with free() */
-      serval_asn_set_string (req->search, search);
-    }
+    req->search = serval_asn_new_string (search);
   return msg;
 }
 

@@ -13,37 +13,10 @@
 
 #include <glib.h>
 
+#include "serval-cidr.h" /* ServalCidr */
+
 G_BEGIN_DECLS
 
-/**
- * ServalCidr:
- * @family: AF_INET or AF_INET6
- * @addr: the address, network order: 4 bytes for IPv4, 16 for IPv6
- * @prefix: the prefix length: 1 to 32 (IPv4) or 1 to 128 (IPv6)
- *
- * An address with its prefix length, as in "10.77.0.5/24".
- */
-typedef struct
-{
-  int family;
-  guint8 addr[16];
-  guint prefix;
-} ServalCidr;
-
-/**
- * serval_cidr_parse:
- * @text: an address with its prefix length: "10.77.0.5/24", "fd00:77::5/64"
- * @cidr: (out caller-allocates): the result
- * @error: return location for a #GError
- *
- * Reads a host address of a subnet: the prefix length is required, and an
- * address a device cannot have (unspecified, loopback, multicast, IPv4
- * broadcast, IPv6 link-local) is refused. @text comes from the server:
- * it is checked, never trusted.
- *
- * Returns: %TRUE, or %FALSE with @error set (%SERVAL_TAP_ERROR_FAILED)
- */
-gboolean serval_cidr_parse (const char *text, ServalCidr *cidr, GError **error);
 /**
  * serval_netlink_address:
  * @add: %TRUE to add (or update) the address, %FALSE to remove it

@@ -19,10 +19,12 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "serval-server-private.h"
 
 #include "serval-acl.h"
+#include "serval-cidr.h"
 #include "serval-dhcp.h"
 #include "serval-neigh.h"
 
@@ -40,22 +42,6 @@ typedef struct
 } Prefix6;
 
 /* --- configuration ---------------------------------------------------------- */
-
-static gboolean
-parse_cidr (const char *cidr, guint family, guint8 *out, guint *len)
-{
-  g_autoptr(GInetAddressMask) mask = cidr ? g_inet_address_mask_new_from_string (cidr, NULL) : NULL;
-  GInetAddress *addr;
-
-  if (mask == NULL)
-    return FALSE;
-  addr = g_inet_address_mask_get_address (mask);
-  if (g_inet_address_get_native_size (addr) != (family == 4 ? 4 : 16))
-    return FALSE;
-  memcpy (out, g_inet_address_to_bytes (addr), family == 4 ? 4 : 16);
-  *len = g_inet_address_mask_get_length (mask);
-  return TRUE;
-}
 
 /* An address without its length ("10.77.0.5" of "10.77.0.5/24"): 4 or 6,
  * or 0 if it is none. */
@@ -77,15 +63,14 @@ static void
 apply_vlan (ServalServer *server, const ServalVlan *v)
 {
   ServalSwitchDhcpConfig dhcp = { 0 };
-  guint8 net[16];
-  guint len;
+  ServalCidr net;
 
   serval_switch_vlan_set_acl (server->sw, v->id, v->rules->len > 0 ? serval_acl_new (v->rules) : NULL);
-  if (parse_cidr (v->subnet, 4, net, &len))
+  if (serval_cidr_parse_network (v->subnet, AF_INET, &net))
     {
-      memcpy (dhcp.server_ip, net, 4);
+      memcpy (dhcp.server_ip, net.addr, 4);
       dhcp.server_ip[3] |= 1; /* the first host address: the server's */
-      dhcp.prefix_len = len;
+      dhcp.prefix_len = net.prefix;
       serval_switch_dhcp_mac (v->id, dhcp.server_mac);
       serval_switch_vlan_set_dhcp (server->sw, v->id, &dhcp);
     }
@@ -93,12 +78,12 @@ apply_vlan (ServalServer *server, const ServalVlan *v)
     serval_switch_vlan_set_dhcp (server->sw, v->id, NULL);
   if (server->lan_prefix6 == NULL)
     ;
-  else if (parse_cidr (v->prefix6, 6, net, &len))
+  else if (serval_cidr_parse_network (v->prefix6, AF_INET6, &net))
     {
       Prefix6 *p = g_new0 (Prefix6, 1);
 
-      memcpy (p->prefix, net, 16);
-      p->len = len;
+      memcpy (p->prefix, net.addr, 16);
+      p->len = net.prefix;
       g_hash_table_replace (server->lan_prefix6, GUINT_TO_POINTER (v->id), p);
       send_router_advert (server, v->id, NULL);
     }

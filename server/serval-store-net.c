@@ -7,31 +7,14 @@
 
 #include <gio/gio.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include "serval-cidr.h"
 
 #define SUBNET_MIN  8
 #define SUBNET_MAX  30
 #define PREFIX6_MIN 48
 #define PREFIX6_MAX 64
-
-/* Splits "ADDRESS/LENGTH"; the length only of decimal digits. */
-static gboolean
-split_cidr (const char *text, char **addr, guint *len)
-{
-  const char *slash = text != NULL ? strchr (text, '/') : NULL;
-  guint64 n = 0;
-
-  if (slash == NULL || slash[1] == '\0' || strlen (slash + 1) > 3)
-    return FALSE;
-  for (const char *p = slash + 1; *p; p++)
-    {
-      if (!g_ascii_isdigit (*p))
-        return FALSE;
-      n = n * 10 + (*p - '0');
-    }
-  *addr = g_strndup (text, slash - text);
-  *len = n;
-  return TRUE;
-}
 
 /* The address at @addr_text of @family as bytes in @bytes; FALSE if it is not one. */
 static gboolean
@@ -68,55 +51,48 @@ mask (guint len)
   return len == 0 ? 0 : 0xffffffffu << (32 - len);
 }
 
+/* @text as a network of @family with a length from @min to @max in @c, or
+ * an error naming it, saying it is not @what and giving @example. */
+static gboolean
+network_parse (const char *text, int family, guint min, guint max, const char *what, const char *example,
+               ServalCidr *c, GError **error)
+{
+  if (serval_cidr_parse_network (text, family, c) && c->prefix >= min && c->prefix <= max)
+    return TRUE;
+  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
+               "“%s” is not %s: give an address and a length from %u to %u, like %s", text != NULL ? text : "", what,
+               min, max, example);
+  return FALSE;
+}
+
 gboolean
 serval_subnet_parse (const char *text, ServalSubnet *subnet, char **canonical, GError **error)
 {
-  g_autofree char *addr_text = NULL;
   g_autofree char *net = NULL;
-  guint32 addr;
-  guint len = 0;
+  ServalCidr c;
 
-  if (!split_cidr (text, &addr_text, &len) || !serval_ipv4_parse (addr_text, &addr) || len < SUBNET_MIN ||
-      len > SUBNET_MAX)
-    {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
-                   "“%s” is not an IPv4 subnet: give an address and a length from %d to %d, like 10.77.0.0/24",
-                   text != NULL ? text : "", SUBNET_MIN, SUBNET_MAX);
-      return FALSE;
-    }
-  subnet->network = addr & mask (len);
-  subnet->len = len;
+  if (!network_parse (text, AF_INET, SUBNET_MIN, SUBNET_MAX, "an IPv4 subnet", "10.77.0.0/24", &c, error))
+    return FALSE;
+  subnet->network = (guint32) c.addr[0] << 24 | (guint32) c.addr[1] << 16 | (guint32) c.addr[2] << 8 | c.addr[3];
+  subnet->len = c.prefix;
   net = serval_ipv4_to_string (subnet->network);
   if (canonical != NULL)
-    *canonical = g_strdup_printf ("%s/%u", net, len);
+    *canonical = g_strdup_printf ("%s/%u", net, c.prefix);
   return TRUE;
 }
 
 gboolean
 serval_prefix6_parse (const char *text, char **canonical, GError **error)
 {
-  g_autofree char *addr_text = NULL;
   g_autoptr(GInetAddress) net = NULL;
   g_autofree char *net_text = NULL;
-  guint8 b[16];
-  guint len = 0;
+  ServalCidr c;
 
-  if (!split_cidr (text, &addr_text, &len) || !parse_family (addr_text, G_SOCKET_FAMILY_IPV6, b) ||
-      len < PREFIX6_MIN || len > PREFIX6_MAX)
-    {
-      g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
-                   "“%s” is not an IPv6 prefix: give an address and a length from %d to %d, like fd00:77::/64",
-                   text != NULL ? text : "", PREFIX6_MIN, PREFIX6_MAX);
-      return FALSE;
-    }
-  for (guint i = 0; i < 16; i++)
-    if (i * 8 >= len)
-      b[i] = 0;
-    else if (i * 8 + 8 > len)
-      b[i] &= 0xff << (8 - (len - i * 8));
-  net = g_inet_address_new_from_bytes (b, G_SOCKET_FAMILY_IPV6);
+  if (!network_parse (text, AF_INET6, PREFIX6_MIN, PREFIX6_MAX, "an IPv6 prefix", "fd00:77::/64", &c, error))
+    return FALSE;
+  net = g_inet_address_new_from_bytes (c.addr, G_SOCKET_FAMILY_IPV6);
   net_text = g_inet_address_to_string (net);
-  *canonical = g_strdup_printf ("%s/%u", net_text, len);
+  *canonical = g_strdup_printf ("%s/%u", net_text, c.prefix);
   return TRUE;
 }
 

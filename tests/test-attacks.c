@@ -8,31 +8,28 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "serval-client.h"
-#include "serval-server.h"
 #include "serval-server-private.h" /* serval_login_source_key() */
-#include "serval-store.h"
+#include "session-fixture.h"
+#include "tls-fixture.h"
 #include "serval-util.h"
 #include "test-store-util.h"
 #include "link-test-util.h"
 #include "test-utils.h"
 
 #define WAIT_SECONDS    30
-#define TEST_ITERATIONS 1000
+#define TEST_ITERATIONS SESSION_TEST_ITERATIONS
 /* A password check that takes long enough (a few hundred ms) for the test
  * to act while it runs. */
 #define SLOW_ITERATIONS 1500000
 
 typedef struct
 {
-  GMainContext *context;
+  SessionBase base; /* context, certificate fingerprint, clients */
   char *dir;
   char *db;
   char *address;
-  char *fingerprint;
   ServalServer *server;
-  GPtrArray *clients; /* ServalClient, disconnected in teardown */
-  GPtrArray *raws;    /* Raw, closed in teardown */
+  GPtrArray *raws; /* Raw, closed in teardown */
 } Fixture;
 
 /* --- waiting --------------------------------------------------------------- */
@@ -276,19 +273,6 @@ raw_online (Fixture *f, guint source, const char *user, const char *password)
 
 /* --- the server ------------------------------------------------------------ */
 
-static void
-add_user (ServalStore *store, const char *name, const char *password, gboolean admin, guint iterations)
-{
-  g_autoptr(GError) error = NULL;
-  ServalCredentials cred;
-
-  serval_credentials_make (&cred, (const guint8 *) password, strlen (password), iterations, &error);
-  g_assert_no_error (error);
-  test_store_user_add (store, name, &cred, admin, &error);
-  g_assert_no_error (error);
-  serval_credentials_clear (&cred);
-}
-
 /* The data directory: the test certificate, and in the store
  *   root, root2 (admins)  slow (admin, a slow password check)
  *   alice, bob            in VLAN red */
@@ -296,25 +280,13 @@ static void
 fixture_init_dir (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *cert = test_cert_file (TEST_CERT);
-  g_autofree char *key = test_cert_file (TEST_KEY);
-  g_autofree char *cert_to = NULL;
-  g_autofree char *key_to = NULL;
-  g_autoptr(ServalStore) store = NULL;
+  g_autoptr(ServalStore) store = session_data_dir_new ("serval-attacks-XXXXXX", &f->dir, &f->db);
 
-  f->dir = test_tmp_dir_new ("serval-attacks-XXXXXX");
-  cert_to = g_build_filename (f->dir, "cert.pem", NULL);
-  key_to = g_build_filename (f->dir, "key.pem", NULL);
-  test_copy_file (cert, cert_to, 0644);
-  test_copy_file (key, key_to, 0600);
-  f->db = g_build_filename (f->dir, "serval.db", NULL);
-  store = serval_store_open_sqlite (f->db, &error);
-  g_assert_no_error (error);
-  add_user (store, "root", "root-pw", TRUE, TEST_ITERATIONS);
-  add_user (store, "root2", "root2-pw", TRUE, TEST_ITERATIONS);
-  add_user (store, "slow", "slow-pw", TRUE, SLOW_ITERATIONS);
-  add_user (store, "alice", "alice-pw", FALSE, TEST_ITERATIONS);
-  add_user (store, "bob", "bob-pw", FALSE, TEST_ITERATIONS);
+  session_add_user (store, "root", "root-pw", TRUE, TEST_ITERATIONS);
+  session_add_user (store, "root2", "root2-pw", TRUE, TEST_ITERATIONS);
+  session_add_user (store, "slow", "slow-pw", TRUE, SLOW_ITERATIONS);
+  session_add_user (store, "alice", "alice-pw", FALSE, TEST_ITERATIONS);
+  session_add_user (store, "bob", "bob-pw", FALSE, TEST_ITERATIONS);
   g_assert_true (test_store_vlan_add (store, "red", NULL, &error));
   g_assert_true (test_store_grant (store, "alice", "red", &error));
   g_assert_true (test_store_grant (store, "bob", "red", &error));
@@ -324,44 +296,23 @@ fixture_init_dir (Fixture *f)
 static void
 server_start (Fixture *f, guint max_login_records)
 {
-  for (int tries = 0; tries < 10; tries++)
-    {
-      g_autoptr(GError) error = NULL;
-      ServalServerConfig config;
+  ServalServerConfig config;
 
-      serval_server_config_init (&config);
-      config.data_dir = g_strdup (f->dir);
-      g_free (f->address);
-      f->address = g_strdup_printf ("127.0.0.1:%u", test_free_port ());
-      config.listen = g_strdup (f->address);
-      config.node = g_strdup ("node-a");
-      config.pbkdf2_iterations = TEST_ITERATIONS;
-      /* The attacks here open more links from one address than the cap on links
-       * not logged in lets through (e2e-attack-prelogin.sh tests that cap): what
-       * is measured is what the login limits do with them. */
-      config.max_unauthenticated_per_address = 1000;
-      if (max_login_records > 0)
-        config.max_login_records = max_login_records;
-      f->server = serval_server_new (&config, &error);
-      serval_server_config_clear (&config);
-      g_assert_no_error (error);
-      if (serval_server_start (f->server, &error))
-        return;
-      g_clear_pointer (&f->server, serval_server_free);
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-        g_assert_no_error (error);
-    }
-  g_assert_not_reached ();
+  session_config_init (&config, f->dir, "node-a");
+  /* The attacks here open more links from one address than the cap on links
+   * not logged in lets through (e2e-attack-prelogin.sh tests that cap): what
+   * is measured is what the login limits do with them. */
+  config.max_unauthenticated_per_address = 1000;
+  if (max_login_records > 0)
+    config.max_login_records = max_login_records;
+  f->server = session_server_start_new (&config, &f->address);
+  serval_server_config_clear (&config);
 }
 
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = test_cert_load (TEST_CERT, TEST_KEY);
-
-  f->context = test_context_push ();
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->clients = g_ptr_array_new_with_free_func (g_object_unref);
+  session_base_init (&f->base);
   f->raws = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_free);
   fixture_init_dir (f);
   server_start (f, GPOINTER_TO_UINT (data));
@@ -370,9 +321,7 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  for (guint i = 0; i < f->clients->len; i++)
-    serval_client_disconnect (f->clients->pdata[i]);
-  g_clear_pointer (&f->clients, g_ptr_array_unref);
+  session_base_clear_clients (&f->base);
   g_clear_pointer (&f->raws, g_ptr_array_unref);
   test_drain ();
   g_clear_pointer (&f->server, serval_server_free);
@@ -381,90 +330,58 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
   g_free (f->db);
   g_free (f->address);
-  g_free (f->fingerprint);
-  test_context_pop (g_steal_pointer (&f->context));
+  session_base_clear (&f->base);
 }
 
 /* --- the real client, for the victims --------------------------------------- */
 
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError *error;
-} Result;
-
-static void
-connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = serval_client_connect_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->done = TRUE;
-}
-
 static ServalClient *
 client_new (Fixture *f, const char *user, const char *password)
 {
-  ServalClient *client = serval_client_new (f->address, user, password, f->fingerprint);
+  ServalClient *client = serval_client_new (f->address, user, password, f->base.fingerprint);
 
   serval_client_set_host_name (client, "victim");
-  g_ptr_array_add (f->clients, client);
+  g_ptr_array_add (f->base.clients, client);
   return client;
 }
 
 static gboolean
 client_connect (ServalClient *client, GError **error)
 {
-  Result r = { 0 };
+  SessionResult r = { 0 };
 
-  serval_client_connect_async (client, NULL, connect_cb, &r);
+  serval_client_connect_async (client, NULL, session_connect_cb, &r);
   g_assert_true (wait_for (is_true, &r.done));
   if (r.error != NULL)
     g_propagate_error (error, r.error);
   return r.ok;
 }
 
-static void
-vlan_add_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+static gboolean
+request_wait (SessionRequest *q, GError **error)
 {
-  Result *r = user_data;
-
-  r->ok = serval_client_vlan_add_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-user_del_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = serval_client_user_delete_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->done = TRUE;
+  g_assert_true (wait_for (is_true, &q->r.done));
+  if (q->r.error != NULL)
+    g_propagate_error (error, q->r.error);
+  return q->r.ok;
 }
 
 static gboolean
 do_vlan_add (ServalClient *client, const char *vlan, GError **error)
 {
-  Result r = { 0 };
+  SessionRequest q = { .finish = serval_client_vlan_add_finish };
 
-  serval_client_vlan_add_async (client, vlan, NULL, vlan_add_cb, &r);
-  g_assert_true (wait_for (is_true, &r.done));
-  if (r.error != NULL)
-    g_propagate_error (error, r.error);
-  return r.ok;
+  serval_client_vlan_add_async (client, vlan, NULL, session_request_cb, &q);
+  return request_wait (&q, error);
 }
 
 static gboolean
 do_user_del (ServalClient *client, const char *user, GError **error)
 {
-  Result r = { 0 };
+  SessionRequest q = { .finish = serval_client_user_delete_finish };
 
-  serval_client_user_delete_async (client, user, NULL, user_del_cb, &r);
-  g_assert_true (wait_for (is_true, &r.done));
-  if (r.error != NULL)
-    g_propagate_error (error, r.error);
-  return r.ok;
+  serval_client_user_delete_async (client, user, NULL, session_request_cb, &q);
+  return request_wait (&q, error);
 }
 
 /* --- finding 7: guesses in parallel ------------------------------------------ */
@@ -714,7 +631,7 @@ test_demoted_admin (Fixture *f, gconstpointer data)
                    SERVAL_RESPONSE_OK);
   /* Made a plain user again through another store: another node's. */
   g_assert_true (test_store_user_del (other, "root2", &error));
-  add_user (other, "root2", "root2-pw", FALSE, TEST_ITERATIONS);
+  session_add_user (other, "root2", "root2-pw", FALSE, TEST_ITERATIONS);
   assert_refused (raw_answer (r, raw_send (r, serval_request_build_vlan_add (r->next_id, "blue"))),
                   SERVAL_ERROR_CODE_NOT_ALLOWED, "root2");
   g_assert_false (serval_store_vlan_lookup (other, "blue", NULL, NULL));
@@ -954,9 +871,7 @@ test_escape (void)
  * line ends: an older server, or a hostile one. */
 typedef struct
 {
-  ServalTlsServer *tls;
-  GSocketService *service;
-  char *address;
+  TlsFixture t;
   GPtrArray *links;
 } FakeServer;
 
@@ -1012,18 +927,6 @@ fake_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_ptr_array_add (fake->links, link);
 }
 
-static gboolean
-fake_incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
-{
-  FakeServer *fake = user_data;
-  g_autoptr(GError) error = NULL;
-  ServalTlsSession *session = serval_tls_session_new_server (fake->tls, conn, &error);
-
-  g_assert_no_error (error);
-  serval_tls_session_handshake_async (session, NULL, fake_handshake_cb, fake);
-  return TRUE;
-}
-
 typedef struct
 {
   gboolean done;
@@ -1050,10 +953,6 @@ static void
 test_cli_escapes (void)
 {
   const char *servalctl = g_getenv ("SERVALCTL");
-  g_autofree char *cert = test_cert_file (TEST_CERT);
-  g_autofree char *key = test_cert_file (TEST_KEY);
-  g_autoptr(GTlsCertificate) tls_cert = test_cert_load (TEST_CERT, TEST_KEY);
-  g_autofree char *fingerprint = test_cert_fingerprint (tls_cert);
   g_autofree char *pw_file = test_tmp_file_path ("serval-cli-XXXXXX", "pw");
   GMainContext *context = test_context_push ();
   FakeServer fake = { 0 };
@@ -1070,15 +969,13 @@ test_cli_escapes (void)
       test_tmp_file_path_free (g_steal_pointer (&pw_file));
       return;
     }
-  fake.tls = serval_tls_server_new (cert, key, NULL, &error);
-  g_assert_no_error (error);
   fake.links = g_ptr_array_new_with_free_func (g_object_unref);
-  fake.service = start_loopback_service (G_CALLBACK (fake_incoming_cb), &fake, &fake.address);
+  tls_fixture_init (&fake.t, NULL, fake_handshake_cb, &fake);
   g_file_set_contents (pw_file, "pw\n", -1, &error);
   g_assert_no_error (error);
 
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, servalctl,
-                           "--server", fake.address, "--fingerprint", fingerprint, "--user", "admin",
+                           "--server", fake.t.address, "--fingerprint", fake.t.fingerprint, "--user", "admin",
                            "--password-file", pw_file, "members", "red", NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_async (proc, NULL, NULL, spawned_cb, &sp);
@@ -1106,10 +1003,8 @@ test_cli_escapes (void)
 
   g_bytes_unref (sp.out);
   g_bytes_unref (sp.err);
-  stop_service (&fake.service);
   g_ptr_array_unref (fake.links);
-  serval_tls_server_free (fake.tls);
-  g_free (fake.address);
+  tls_fixture_clear (&fake.t);
   test_tmp_file_path_free (g_steal_pointer (&pw_file));
   test_context_pop (context);
 }

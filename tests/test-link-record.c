@@ -12,12 +12,11 @@
 #include "serval-link.h"
 #include "link-test-util.h"
 #include "serval-tls.h"
+#include "tls-fixture.h"
 
 typedef struct
 {
-  char *cert_path, *key_path, *fingerprint, *address;
-  ServalTlsServer *tls;
-  GSocketService *service;
+  TlsFixture t; /* the server side: certificate, TLS server, loopback service */
   ServalLink *server_link;
   gboolean taken;    /* serval_link_tls_take_records() said yes */
   guint frames[2];   /* received by the server [0] and the client [1] */
@@ -75,33 +74,12 @@ server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   serval_link_start (f->server_link);
 }
 
-static gboolean
-incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
-{
-  Fixture *f = user_data;
-  g_autoptr(GError) error = NULL;
-  ServalTlsSession *session = serval_tls_session_new_server (f->tls, conn, &error);
-
-  g_assert_no_error (error);
-  serval_tls_session_handshake_async (session, NULL, server_handshake_cb, f);
-  return TRUE;
-}
-
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = NULL;
-  g_autoptr(GError) error = NULL;
-
   f->context = test_context_push ();
   f->in_order = TRUE;
-  cert = test_cert_load (TEST_CERT, TEST_KEY);
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->cert_path = test_cert_file (TEST_CERT);
-  f->key_path = test_cert_file (TEST_KEY);
-  f->tls = serval_tls_server_new (f->cert_path, f->key_path, NULL, &error);
-  g_assert_no_error (error);
-  f->service = start_loopback_service (G_CALLBACK (incoming_cb), f, &f->address);
+  tls_fixture_init (&f->t, NULL, server_handshake_cb, f);
 }
 
 static void
@@ -112,12 +90,7 @@ teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->server_link);
   for (int i = 0; i < 2; i++)
     g_clear_error (&f->close_error[i]);
-  stop_service (&f->service);
-  serval_tls_server_free (f->tls);
-  g_free (f->cert_path);
-  g_free (f->key_path);
-  g_free (f->fingerprint);
-  g_free (f->address);
+  tls_fixture_clear (&f->t);
   test_context_pop (f->context);
 }
 
@@ -127,25 +100,33 @@ has_server_link (gpointer data)
   return ((Fixture *) data)->server_link != NULL;
 }
 
+/* Starts @link, the client's end, and waits for the server's, which must
+ * have taken the record state; @link back. */
 static ServalLink *
-connect_ok (Fixture *f)
+client_link_start (Fixture *f, ServalLink *link)
 {
-  ConnectResult r = { 0 };
-  ServalLink *link;
-
-  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &r);
-  g_assert_true (run_until (&r.done));
-  g_assert_no_error (r.error);
-  link = g_steal_pointer (&r.link);
-  connect_result_clear (&r);
-  /* A client's session is never taken: it must follow the server's key updates. */
-  g_assert_false (serval_link_tls_take_records (link));
   serval_link_set_handlers (link, NULL, client_data_cb, f);
   g_signal_connect (link, "closed", G_CALLBACK (closed_cb), f);
   serval_link_start (link);
   g_assert_true (test_iterate_until (has_server_link, f));
   g_assert_true (f->taken);
   return link;
+}
+
+static ServalLink *
+connect_ok (Fixture *f)
+{
+  ConnectResult r = { 0 };
+  ServalLink *link;
+
+  serval_link_connect_async (f->t.address, f->t.fingerprint, NULL, NULL, connected_cb, &r);
+  g_assert_true (run_until (&r.done));
+  g_assert_no_error (r.error);
+  link = g_steal_pointer (&r.link);
+  connect_result_clear (&r);
+  /* A client's session is never taken: it must follow the server's key updates. */
+  g_assert_false (serval_link_tls_take_records (link));
+  return client_link_start (f, link);
 }
 
 typedef struct
@@ -221,19 +202,14 @@ connect_with_session (Fixture *f, ServalTlsSession **session)
   gboolean done = FALSE;
   ServalLink *link;
 
-  g_socket_client_connect_to_host_async (sc, f->address, 0, NULL, socket_connected_cb, &conn);
+  g_socket_client_connect_to_host_async (sc, f->t.address, 0, NULL, socket_connected_cb, &conn);
   g_assert_true (test_iterate_until (has_conn, &conn));
-  *session = serval_tls_session_new_client (conn, "127.0.0.1", f->fingerprint, NULL, &error);
+  *session = serval_tls_session_new_client (conn, "127.0.0.1", f->t.fingerprint, NULL, &error);
   g_assert_no_error (error);
   serval_tls_session_handshake_async (*session, NULL, client_handshake_cb, &done);
   g_assert_true (run_until (&done));
   link = serval_link_new_tls (*session, "test server");
-  serval_link_set_handlers (link, NULL, client_data_cb, f);
-  g_signal_connect (link, "closed", G_CALLBACK (closed_cb), f);
-  serval_link_start (link);
-  g_assert_true (test_iterate_until (has_server_link, f));
-  g_assert_true (f->taken);
-  return link;
+  return client_link_start (f, link);
 }
 
 /* GnuTLS sends a KeyUpdate every 2^24 records, and on request: the server

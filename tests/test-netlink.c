@@ -20,6 +20,7 @@
 
 #include "serval-netlink.h"
 #include "serval-tap.h"
+#include "netns-util.h"
 
 static ServalTap *
 make_tap (const char *name)
@@ -314,17 +315,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  if (geteuid () != 0)
-    {
-      printf ("1..1\nnot ok 1 - cannot run: TAP devices and a network namespace need root "
-              "(run it with sudo, as CI does)\n");
-      return 1;
-    }
-  if (unshare (CLONE_NEWNET) != 0)
-    {
-      printf ("1..1\nnot ok 1 - cannot run: unshare(CLONE_NEWNET) failed (%s)\n", g_strerror (errno));
-      return 1;
-    }
+  if (!test_netns_enter ())
+    return 1;
   g_test_add_data_func ("/engine/netlink/address/ipv4", GINT_TO_POINTER (FALSE), test_address);
   g_test_add_data_func ("/engine/netlink/address/ipv6", GINT_TO_POINTER (TRUE), test_address);
   g_test_add_func ("/engine/netlink/address/both", test_address_both);

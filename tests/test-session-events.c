@@ -17,70 +17,26 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "serval-client.h"
 #include "serval-message.h"
-#include "serval-server.h"
-#include "serval-store.h"
+#include "session-fixture.h"
 #include "test-store-util.h"
 #include "link-test-util.h"
 #include "test-utils.h"
 
-#define WAIT_SECONDS    60
-#define TEST_ITERATIONS 1000
-#define BURST           200
+#define WAIT_SECONDS 60
+#define BURST        200
 
 typedef struct
 {
-  GMainContext *context;
-  gboolean timed_out;
-  char *fingerprint;
+  SessionBase base; /* context, certificate fingerprint, clients */
   char *dir;
   char *address;
   ServalServer *server;
-  GPtrArray *clients; /* (element-type ServalClient) disconnected in teardown */
 } Fixture;
 
-static gboolean
-safety_timeout_cb (gpointer data)
-{
-  Fixture *f = data;
-
-  f->timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-#define WAIT_UNTIL(f, cond)                                                               \
-  G_STMT_START                                                                            \
-  {                                                                                       \
-    GSource *safety_ = g_timeout_source_new_seconds (WAIT_SECONDS);                       \
-                                                                                          \
-    (f)->timed_out = FALSE;                                                               \
-    g_source_set_callback (safety_, safety_timeout_cb, (f), NULL);                        \
-    g_source_attach (safety_, (f)->context);                                              \
-    while (!(cond) && !(f)->timed_out)                                                    \
-      g_main_context_iteration ((f)->context, TRUE);                                      \
-    g_source_destroy (safety_);                                                           \
-    g_source_unref (safety_);                                                             \
-    if (!(cond))                                                                          \
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,                   \
-                           "still false after " G_STRINGIFY (WAIT_SECONDS) " s: " #cond); \
-  }                                                                                       \
-  G_STMT_END
+#define WAIT_UNTIL(f, cond) SESSION_WAIT_UNTIL ((f)->base.context, WAIT_SECONDS, cond, #cond)
 
 /* --- the server ------------------------------------------------------------ */
-
-static void
-add_user (ServalStore *store, const char *name, const char *password, gboolean admin)
-{
-  g_autoptr(GError) error = NULL;
-  ServalCredentials cred;
-
-  serval_credentials_make (&cred, (const guint8 *) password, strlen (password), TEST_ITERATIONS, &error);
-  g_assert_no_error (error);
-  test_store_user_add (store, name, &cred, admin, &error);
-  g_assert_no_error (error);
-  serval_credentials_clear (&cred);
-}
 
 /* The data directory: root (admin); alice, bob and bulk (whose many clients
  * are the burst, each with a host name of its own) may join red. */
@@ -88,142 +44,74 @@ static void
 data_init (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *cert = test_cert_file (TEST_CERT);
-  g_autofree char *key = test_cert_file (TEST_KEY);
-  g_autofree char *cert_to = NULL;
-  g_autofree char *key_to = NULL;
-  g_autofree char *db = NULL;
-  ServalStore *store;
+  g_autoptr(ServalStore) store = session_data_dir_new ("serval-events-XXXXXX", &f->dir, NULL);
 
-  f->dir = test_tmp_dir_new ("serval-events-XXXXXX");
-  cert_to = g_build_filename (f->dir, "cert.pem", NULL);
-  key_to = g_build_filename (f->dir, "key.pem", NULL);
-  test_copy_file (cert, cert_to, 0644);
-  test_copy_file (key, key_to, 0600);
-  db = g_build_filename (f->dir, "serval.db", NULL);
-  store = serval_store_open_sqlite (db, &error);
-  g_assert_no_error (error);
-  add_user (store, "root", "root-pw", TRUE);
-  add_user (store, "alice", "alice-pw", FALSE);
-  add_user (store, "bob", "bob-pw", FALSE);
-  add_user (store, "bulk", "bulk-pw", FALSE);
+  session_add_user (store, "root", "root-pw", TRUE, SESSION_TEST_ITERATIONS);
+  session_add_user (store, "alice", "alice-pw", FALSE, SESSION_TEST_ITERATIONS);
+  session_add_user (store, "bob", "bob-pw", FALSE, SESSION_TEST_ITERATIONS);
+  session_add_user (store, "bulk", "bulk-pw", FALSE, SESSION_TEST_ITERATIONS);
   g_assert_true (test_store_vlan_add (store, "red", NULL, &error));
   g_assert_true (test_store_grant (store, "alice", "red", &error));
   g_assert_true (test_store_grant (store, "bob", "red", &error));
   g_assert_true (test_store_grant (store, "bulk", "red", &error));
   g_assert_no_error (error);
-  g_object_unref (store);
 }
 
-static gboolean
+static void
 server_start (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
   ServalServerConfig config;
 
-  serval_server_config_init (&config);
-  config.data_dir = g_strdup (f->dir);
-  config.listen = g_strdup (f->address);
-  config.node = g_strdup ("node-a");
-  config.pbkdf2_iterations = TEST_ITERATIONS;
+  session_config_init (&config, f->dir, "node-a");
   /* Hundreds of clients from one address: the limits meant for strangers
    * would hold them back. */
   config.max_handshakes_per_address = 1000;
   config.max_unauthenticated_per_address = 1000;
   config.max_failed_logins = 10000; /* a check under way counts as failed until it ends */
-  f->server = serval_server_new (&config, &error);
+  f->server = session_server_start_new (&config, &f->address);
   serval_server_config_clear (&config);
-  g_assert_no_error (error);
-  if (!serval_server_start (f->server, &error))
-    {
-      g_clear_pointer (&f->server, serval_server_free);
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-        return FALSE;
-      g_assert_no_error (error);
-    }
-  return TRUE;
 }
 
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = test_cert_load (TEST_CERT, TEST_KEY);
-
-  f->context = test_context_push ();
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->clients = g_ptr_array_new_with_free_func (g_object_unref);
+  session_base_init (&f->base);
   data_init (f);
-  for (int tries = 0; tries < 10 && f->server == NULL; tries++)
-    {
-      g_free (f->address);
-      f->address = g_strdup_printf ("127.0.0.1:%u", test_free_port ());
-      server_start (f);
-    }
-  g_assert_nonnull (f->server);
+  server_start (f);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  for (guint i = 0; i < f->clients->len; i++)
-    serval_client_disconnect (f->clients->pdata[i]);
-  g_clear_pointer (&f->clients, g_ptr_array_unref);
+  session_base_clear_clients (&f->base);
   test_drain ();
   g_clear_pointer (&f->server, serval_server_free);
   g_free (f->address);
   test_tmp_dir_remove (f->dir);
   g_free (f->dir);
-  test_context_pop (g_steal_pointer (&f->context));
-  g_free (f->fingerprint);
+  session_base_clear (&f->base);
 }
 
 /* --- clients --------------------------------------------------------------- */
-
-typedef struct
-{
-  guint *done;
-  gboolean ok;
-  GError *error;
-  gpointer object;
-} Result;
-
-static void
-connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = serval_client_connect_finish (SERVAL_CLIENT (source), result, &r->error);
-  (*r->done)++;
-}
-
-static void
-join_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->object = serval_client_join_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->ok = r->object != NULL;
-  (*r->done)++;
-}
 
 /* @n clients of @user, hosts "@host-000"..., all logged in. */
 static GPtrArray *
 clients_online (Fixture *f, const char *user, const char *password, const char *host, guint n)
 {
   GPtrArray *clients = g_ptr_array_new ();
-  g_autofree Result *results = g_new0 (Result, n);
+  g_autofree SessionResult *results = g_new0 (SessionResult, n);
   guint done = 0;
 
   for (guint i = 0; i < n; i++)
     {
-      ServalClient *client = serval_client_new (f->address, user, password, f->fingerprint);
+      ServalClient *client = serval_client_new (f->address, user, password, f->base.fingerprint);
       g_autofree char *name = n == 1 ? g_strdup (host) : g_strdup_printf ("%s-%03u", host, i);
 
       serval_client_set_host_name (client, name);
-      g_ptr_array_add (f->clients, client);
+      g_ptr_array_add (f->base.clients, client);
       g_ptr_array_add (clients, client);
-      results[i].done = &done;
-      serval_client_connect_async (client, NULL, connect_cb, &results[i]);
+      results[i].count = &done;
+      serval_client_connect_async (client, NULL, session_connect_cb, &results[i]);
       if (i % 20 == 19) /* a few handshakes at a time: the test's own thread does them all */
         WAIT_UNTIL (f, done == i + 1);
     }
@@ -249,7 +137,7 @@ client_online (Fixture *f, const char *user, const char *password)
 static GPtrArray *
 join_all (Fixture *f, GPtrArray *clients, guint8 base)
 {
-  g_autofree Result *results = g_new0 (Result, clients->len);
+  g_autofree SessionResult *results = g_new0 (SessionResult, clients->len);
   GPtrArray *vlans = g_ptr_array_new_with_free_func (g_object_unref);
   guint done = 0;
 
@@ -257,8 +145,8 @@ join_all (Fixture *f, GPtrArray *clients, guint8 base)
     {
       guint8 mac[6] = { 0x02, 0, 0, base, i / 256, i % 256 };
 
-      results[i].done = &done;
-      serval_client_join_frames_async (clients->pdata[i], "red", mac, NULL, NULL, NULL, join_cb, &results[i]);
+      results[i].count = &done;
+      serval_client_join_frames_async (clients->pdata[i], "red", mac, NULL, NULL, NULL, session_join_cb, &results[i]);
     }
   WAIT_UNTIL (f, done == clients->len);
   for (guint i = 0; i < clients->len; i++)
@@ -282,23 +170,13 @@ join_one (Fixture *f, ServalClient *client, guint8 base)
 }
 
 static void
-leave_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = serval_client_leave_finish (SERVAL_CLIENT (source), result, &r->error);
-  (*r->done)++;
-}
-
-static void
 leave (Fixture *f, ServalClient *client)
 {
-  guint done = 0;
-  Result r = { &done };
+  SessionRequest q = { .finish = serval_client_leave_finish };
 
-  serval_client_leave_async (client, "red", NULL, leave_cb, &r);
-  WAIT_UNTIL (f, done == 1);
-  g_assert_no_error (r.error);
+  serval_client_leave_async (client, "red", NULL, session_request_cb, &q);
+  WAIT_UNTIL (f, q.r.done);
+  g_assert_no_error (q.r.error);
 }
 
 static guint
@@ -348,14 +226,7 @@ count_changes_cb (GListModel *model, guint position, guint removed, guint added,
 static gboolean
 has_host (GListModel *model, const char *host)
 {
-  for (guint i = 0; i < n_items (model); i++)
-    {
-      g_autoptr(ServalMember) m = g_list_model_get_item (model, i);
-
-      if (g_str_equal (serval_member_get_host (m), host))
-        return TRUE;
-    }
-  return FALSE;
+  return session_members_have (model, NULL, host);
 }
 
 /* --- tests ----------------------------------------------------------------- */
@@ -536,35 +407,6 @@ test_pages (Fixture *f, gconstpointer data)
   g_clear_error (&r.error);
 }
 
-typedef struct
-{
-  guint joined;  /* single memberJoined events */
-  guint changes; /* coalesced events: none may come */
-  gboolean got;
-  ServalResponse resp;
-} RawLog;
-
-static void
-raw_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
-{
-  RawLog *log = user_data;
-
-  if (serval_message_get_kind (msg) == SERVAL_MESSAGE_EVENT)
-    {
-      g_auto(ServalEvent) ev = { 0 };
-
-      serval_event_parse (msg, &ev);
-      log->joined += ev.kind == SERVAL_EVENT_MEMBER_JOINED;
-      log->changes += ev.kind == SERVAL_EVENT_MEMBER_CHANGES;
-    }
-  else if (serval_message_get_kind (msg) == SERVAL_MESSAGE_RESPONSE)
-    {
-      serval_response_clear (&log->resp);
-      serval_response_parse (msg, &log->resp);
-      log->got = TRUE;
-    }
-}
-
 /* A client whose Hello does not say memberPages (one before them) gets one
  * event per join, and the whole list in its join answer, without a total. */
 static void
@@ -576,36 +418,24 @@ test_old_client (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) rest = g_ptr_array_new ();
   g_autoptr(GPtrArray) vlans = NULL;
   g_autoptr(GPtrArray) more = NULL;
-  g_autoptr(ServalLink) link = NULL;
-  ConnectResult c = { 0 };
-  RawLog log = { 0 };
+  SessionOldClient old = { 0 };
+  ServalResponse *resp;
 
   for (guint i = 0; i < bulk->len; i++)
     g_ptr_array_add (i < 10 ? first : rest, bulk->pdata[i]);
   vlans = join_all (f, first, 2);
-  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &c);
-  WAIT_UNTIL (f, c.done);
-  g_assert_no_error (c.error);
-  link = g_steal_pointer (&c.link);
-  connect_result_clear (&c);
-  serval_link_set_handlers (link, raw_message_cb, NULL, &log);
-  serval_link_start (link);
-  serval_link_send_take (link, serval_hello_build (NULL, FALSE));
-  serval_link_send_take (link, serval_request_build_login (1, "bob", "old-host", "bob-pw", NULL));
-  WAIT_UNTIL (f, log.got);
-  g_assert_cmpint (log.resp.kind, ==, SERVAL_RESPONSE_LOGGED_IN);
-  log.got = FALSE;
-  serval_link_send_take (link, serval_request_build_join (2, "red", mac));
-  WAIT_UNTIL (f, log.got);
-  g_assert_cmpint (log.resp.kind, ==, SERVAL_RESPONSE_JOINED);
-  g_assert_false (log.resp.has_total);
-  g_assert_cmpuint (log.resp.members->len, ==, 11);
+  session_old_client_open (&old, f->base.context, f->address, f->base.fingerprint);
+  resp = session_old_client_ask (&old, serval_request_build_login (1, "bob", "old-host", "bob-pw", NULL));
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_LOGGED_IN);
+  resp = session_old_client_ask (&old, serval_request_build_join (2, "red", mac));
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_JOINED);
+  g_assert_false (resp->has_total);
+  g_assert_cmpuint (resp->members->len, ==, 11);
 
   more = join_all (f, rest, 3);
-  WAIT_UNTIL (f, log.joined == rest->len);
-  g_assert_cmpuint (log.changes, ==, 0);
-  serval_response_clear (&log.resp);
-  serval_link_close (link, NULL);
+  WAIT_UNTIL (f, old.joined == rest->len);
+  g_assert_cmpuint (old.changes, ==, 0);
+  session_old_client_close (&old);
 }
 
 /* The host of a member beyond the first page that @client sees of red

@@ -13,19 +13,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "serval-client.h"
+#include "session-fixture.h"
 #include "serval-client-private.h" /* serval_client_send_update(): TAP-less clients send none */
-#include "serval-server.h"
-#include "serval-store.h"
-#include "serval-tap-private.h" /* TAP devices over socketpairs, with the MAC a test chooses */
+#include "serval-tap-private.h"    /* TAP devices over socketpairs, with the MAC a test chooses */
 #include "test-store-util.h"
 #include "serval-tls.h"
 #include "link-test-util.h"
 #include "test-utils.h"
 
 #define WAIT_SECONDS 30
-/* PBKDF2 iterations for the test users: these tests check logins, not hashing. */
-#define TEST_ITERATIONS 1000
 
 typedef struct
 {
@@ -39,82 +35,15 @@ typedef struct
 
 typedef struct
 {
-  GMainContext *context;
-  gboolean timed_out;
-  char *fingerprint; /* of the test certificate, which every node shows */
+  SessionBase base; /* context, certificate fingerprint, clients */
   Node nodes[2];
-  GPtrArray *clients; /* (element-type ServalClient) disconnected in teardown */
 } Fixture;
 
 /* --- waiting --------------------------------------------------------------- */
 
-static gboolean
-safety_timeout_cb (gpointer data)
-{
-  Fixture *f = data;
-
-  f->timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Iterates the test's context until @cond holds; fails the test if it
  * still does not after WAIT_SECONDS. */
-#define WAIT_UNTIL(f, cond)                                                               \
-  G_STMT_START                                                                            \
-  {                                                                                       \
-    GSource *safety_ = g_timeout_source_new_seconds (WAIT_SECONDS);                       \
-                                                                                          \
-    (f)->timed_out = FALSE;                                                               \
-    g_source_set_callback (safety_, safety_timeout_cb, (f), NULL);                        \
-    g_source_attach (safety_, (f)->context);                                              \
-    while (!(cond) && !(f)->timed_out)                                                    \
-      g_main_context_iteration ((f)->context, TRUE);                                      \
-    g_source_destroy (safety_);                                                           \
-    g_source_unref (safety_);                                                             \
-    if (!(cond))                                                                          \
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,                   \
-                           "still false after " G_STRINGIFY (WAIT_SECONDS) " s: " #cond); \
-  }                                                                                       \
-  G_STMT_END
-
-/* --- results of asynchronous calls ----------------------------------------- */
-
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError *error;
-  gpointer object; /* a joined ServalClientVlan, or a GListModel of members */
-} Result;
-
-static void
-connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = serval_client_connect_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-join_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->object = serval_client_join_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->ok = r->object != NULL;
-  r->done = TRUE;
-}
-
-static void
-members_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->object = serval_client_list_members_finish (SERVAL_CLIENT (source), result, &r->error);
-  r->ok = r->object != NULL;
-  r->done = TRUE;
-}
+#define WAIT_UNTIL(f, cond) SESSION_WAIT_UNTIL ((f)->base.context, WAIT_SECONDS, cond, #cond)
 
 /* --- the client's simple requests ------------------------------------------
  *
@@ -122,25 +51,8 @@ members_cb (GObject *source, GAsyncResult *result, gpointer user_data)
  * this block, so that a change of the client's request API is made here
  * only. Each waits for the answer and returns TRUE, or FALSE with @error. */
 
-typedef gboolean (*FinishFunc) (ServalClient *client, GAsyncResult *result, GError **error);
-
-typedef struct
-{
-  Result r;
-  FinishFunc finish;
-} Request;
-
-static void
-request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Request *q = user_data;
-
-  q->r.ok = q->finish (SERVAL_CLIENT (source), result, &q->r.error);
-  q->r.done = TRUE;
-}
-
 static gboolean
-request_wait (Fixture *f, Request *q, GError **error)
+request_wait (Fixture *f, SessionRequest *q, GError **error)
 {
   WAIT_UNTIL (f, q->r.done);
   if (q->r.error != NULL)
@@ -151,27 +63,27 @@ request_wait (Fixture *f, Request *q, GError **error)
 static gboolean
 do_leave (Fixture *f, ServalClient *client, const char *vlan, GError **error)
 {
-  Request q = { .finish = serval_client_leave_finish };
+  SessionRequest q = { .finish = serval_client_leave_finish };
 
-  serval_client_leave_async (client, vlan, NULL, request_cb, &q);
+  serval_client_leave_async (client, vlan, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
 static gboolean
 do_vlan_add (Fixture *f, ServalClient *client, const char *vlan, GError **error)
 {
-  Request q = { .finish = serval_client_vlan_add_finish };
+  SessionRequest q = { .finish = serval_client_vlan_add_finish };
 
-  serval_client_vlan_add_async (client, vlan, NULL, request_cb, &q);
+  serval_client_vlan_add_async (client, vlan, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
 static gboolean
 do_vlan_del (Fixture *f, ServalClient *client, const char *vlan, GError **error)
 {
-  Request q = { .finish = serval_client_vlan_delete_finish };
+  SessionRequest q = { .finish = serval_client_vlan_delete_finish };
 
-  serval_client_vlan_delete_async (client, vlan, NULL, request_cb, &q);
+  serval_client_vlan_delete_async (client, vlan, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
@@ -179,45 +91,45 @@ static gboolean
 do_user_add (Fixture *f, ServalClient *client, const char *user, const char *password, gboolean admin,
              GError **error)
 {
-  Request q = { .finish = serval_client_user_add_finish };
+  SessionRequest q = { .finish = serval_client_user_add_finish };
 
-  serval_client_user_add_async (client, user, password, admin, NULL, request_cb, &q);
+  serval_client_user_add_async (client, user, password, admin, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
 static gboolean
 do_user_del (Fixture *f, ServalClient *client, const char *user, GError **error)
 {
-  Request q = { .finish = serval_client_user_delete_finish };
+  SessionRequest q = { .finish = serval_client_user_delete_finish };
 
-  serval_client_user_delete_async (client, user, NULL, request_cb, &q);
+  serval_client_user_delete_async (client, user, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
 static gboolean
 do_grant (Fixture *f, ServalClient *client, const char *user, const char *vlan, GError **error)
 {
-  Request q = { .finish = serval_client_grant_finish };
+  SessionRequest q = { .finish = serval_client_grant_finish };
 
-  serval_client_grant_async (client, user, vlan, NULL, request_cb, &q);
+  serval_client_grant_async (client, user, vlan, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
 static gboolean
 do_revoke (Fixture *f, ServalClient *client, const char *user, const char *vlan, GError **error)
 {
-  Request q = { .finish = serval_client_revoke_finish };
+  SessionRequest q = { .finish = serval_client_revoke_finish };
 
-  serval_client_revoke_async (client, user, vlan, NULL, request_cb, &q);
+  serval_client_revoke_async (client, user, vlan, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
 static gboolean
 do_kick (Fixture *f, ServalClient *client, const char *user, const char *vlan, GError **error)
 {
-  Request q = { .finish = serval_client_kick_finish };
+  SessionRequest q = { .finish = serval_client_kick_finish };
 
-  serval_client_kick_async (client, user, vlan, NULL, request_cb, &q);
+  serval_client_kick_async (client, user, vlan, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
@@ -227,20 +139,20 @@ do_kick (Fixture *f, ServalClient *client, const char *user, const char *vlan, G
 static ServalClient *
 client_new (Fixture *f, Node *node, const char *user, const char *password)
 {
-  ServalClient *client = serval_client_new (node->address, user, password, f->fingerprint);
+  ServalClient *client = serval_client_new (node->address, user, password, f->base.fingerprint);
   g_autofree char *host = g_strconcat ("host-", user, NULL);
 
   serval_client_set_host_name (client, host);
-  g_ptr_array_add (f->clients, client);
+  g_ptr_array_add (f->base.clients, client);
   return client;
 }
 
 static gboolean
 client_connect (Fixture *f, ServalClient *client, GError **error)
 {
-  Result r = { 0 };
+  SessionResult r = { 0 };
 
-  serval_client_connect_async (client, NULL, connect_cb, &r);
+  serval_client_connect_async (client, NULL, session_connect_cb, &r);
   WAIT_UNTIL (f, r.done);
   if (r.error != NULL)
     g_propagate_error (error, r.error);
@@ -280,7 +192,7 @@ frame_cb (ServalClientVlan *vlan, const guint8 *frame, gsize len, gpointer user_
 static ServalClientVlan *
 client_join (Fixture *f, ServalClient *client, const char *vlan, FrameLog *log, GError **error)
 {
-  Result r = { 0 };
+  SessionResult r = { 0 };
   /* The MAC send_frame() sends from: 02:00:00:00:00:01 for alice, 2 for bob,
    * 3 for carol, 4 for anyone else (the server takes frames only from the
    * MAC a member joined with). */
@@ -289,7 +201,7 @@ client_join (Fixture *f, ServalClient *client, const char *vlan, FrameLog *log, 
                                                                     g_str_equal (user, "carol")   ? 3 :
                                                                                                     4 };
 
-  serval_client_join_frames_async (client, vlan, mac, frame_cb, log, NULL, join_cb, &r);
+  serval_client_join_frames_async (client, vlan, mac, frame_cb, log, NULL, session_join_cb, &r);
   WAIT_UNTIL (f, r.done);
   if (r.error != NULL)
     g_propagate_error (error, r.error);
@@ -333,16 +245,7 @@ n_members (ServalClientVlan *vlan)
 static gboolean
 has_member (ServalClientVlan *vlan, const char *user)
 {
-  GListModel *members = serval_client_vlan_get_members (vlan);
-
-  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
-    {
-      g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
-
-      if (g_str_equal (serval_member_get_user (m), user))
-        return TRUE;
-    }
-  return FALSE;
+  return session_members_have (serval_client_vlan_get_members (vlan), user, NULL);
 }
 
 static guint
@@ -352,19 +255,6 @@ n_vlans (ServalClient *client)
 }
 
 /* --- servers --------------------------------------------------------------- */
-
-static void
-add_user (ServalStore *store, const char *name, const char *password, gboolean admin)
-{
-  g_autoptr(GError) error = NULL;
-  ServalCredentials cred;
-
-  serval_credentials_make (&cred, (const guint8 *) password, strlen (password), TEST_ITERATIONS, &error);
-  g_assert_no_error (error);
-  test_store_user_add (store, name, &cred, admin, &error);
-  g_assert_no_error (error);
-  serval_credentials_clear (&cred);
-}
 
 /* The node's data directory, with the test certificate in it (so that every
  * node shows the one the clients pin, as nodes of one cluster share theirs)
@@ -377,28 +267,15 @@ static void
 node_init (Node *node, const char *name)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *cert = test_cert_file (TEST_CERT);
-  g_autofree char *key = test_cert_file (TEST_KEY);
-  g_autofree char *cert_to = NULL;
-  g_autofree char *key_to = NULL;
-  g_autofree char *db = NULL;
-  ServalStore *store;
+  g_autoptr(ServalStore) store = NULL;
 
   node->name = name;
-  node->dir = test_tmp_dir_new ("serval-session-XXXXXX");
-  cert_to = g_build_filename (node->dir, "cert.pem", NULL);
-  key_to = g_build_filename (node->dir, "key.pem", NULL);
-  test_copy_file (cert, cert_to, 0644);
-  test_copy_file (key, key_to, 0600);
-
   /* The store as the operator's tools fill it, before the server runs. */
-  db = g_build_filename (node->dir, "serval.db", NULL);
-  store = serval_store_open_sqlite (db, &error);
-  g_assert_no_error (error);
-  add_user (store, "root", "root-pw", TRUE);
-  add_user (store, "alice", "alice-pw", FALSE);
-  add_user (store, "bob", "bob-pw", FALSE);
-  add_user (store, "carol", "carol-pw", FALSE);
+  store = session_data_dir_new ("serval-session-XXXXXX", &node->dir, NULL);
+  session_add_user (store, "root", "root-pw", TRUE, SESSION_TEST_ITERATIONS);
+  session_add_user (store, "alice", "alice-pw", FALSE, SESSION_TEST_ITERATIONS);
+  session_add_user (store, "bob", "bob-pw", FALSE, SESSION_TEST_ITERATIONS);
+  session_add_user (store, "carol", "carol-pw", FALSE, SESSION_TEST_ITERATIONS);
   g_assert_true (test_store_vlan_add (store, "red", NULL, &error));
   g_assert_true (test_store_vlan_add (store, "blue", NULL, &error));
   g_assert_true (test_store_grant (store, "alice", "red", &error));
@@ -406,53 +283,41 @@ node_init (Node *node, const char *name)
   g_assert_true (test_store_grant (store, "bob", "red", &error));
   g_assert_true (test_store_grant (store, "carol", "blue", &error));
   g_assert_no_error (error);
-  g_object_unref (store);
+}
+
+static void
+node_config (Node *node, ServalServerConfig *config)
+{
+  session_config_init (config, node->dir, node->name);
+  config->listen = g_strdup (node->address);
+  config->advertise = g_strdupv (node->advertise);
+  if (node->login_timeout > 0)
+    config->login_timeout = node->login_timeout;
 }
 
 /* Starts @node's server on node->address; FALSE if the port is taken. */
 static gboolean
 node_start (Node *node)
 {
-  g_autoptr(GError) error = NULL;
   ServalServerConfig config;
 
   g_assert_null (node->server);
-  serval_server_config_init (&config);
-  config.data_dir = g_strdup (node->dir);
-  config.listen = g_strdup (node->address);
-  config.node = g_strdup (node->name);
-  config.advertise = g_strdupv (node->advertise);
-  config.pbkdf2_iterations = TEST_ITERATIONS;
-  if (node->login_timeout > 0)
-    config.login_timeout = node->login_timeout;
-  node->server = serval_server_new (&config, &error);
+  node_config (node, &config);
+  node->server = session_server_try_start (&config);
   serval_server_config_clear (&config);
-  g_assert_no_error (error);
-  if (!serval_server_start (node->server, &error))
-    {
-      g_clear_pointer (&node->server, serval_server_free);
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-        return FALSE;
-      g_assert_no_error (error);
-    }
-  return TRUE;
+  return node->server != NULL;
 }
 
-/* Starts @node on a free port of its own. The server cannot say which port
- * it bound, so the port is found first; another program may take it in
- * between: then another. */
+/* Starts @node on a free port of its own. */
 static void
 node_start_new (Node *node)
 {
-  for (int tries = 0; tries < 10; tries++)
-    {
-      g_free (node->address);
-      node->address = g_strdup_printf ("127.0.0.1:%u", test_free_port ());
-      if (node_start (node))
-        return;
-      g_test_message ("%s was taken: trying another port", node->address);
-    }
-  g_assert_not_reached ();
+  ServalServerConfig config;
+
+  g_assert_null (node->server);
+  node_config (node, &config);
+  node->server = session_server_start_new (&config, &node->address);
+  serval_server_config_clear (&config);
 }
 
 static gboolean
@@ -527,11 +392,7 @@ node_stats (Node *node)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = test_cert_load (TEST_CERT, TEST_KEY);
-
-  f->context = test_context_push ();
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->clients = g_ptr_array_new_with_free_func (g_object_unref);
+  session_base_init (&f->base);
   node_init (&f->nodes[0], "node-a");
   f->nodes[0].login_timeout = GPOINTER_TO_UINT (data);
   node_start_new (&f->nodes[0]);
@@ -540,15 +401,12 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  for (guint i = 0; i < f->clients->len; i++)
-    serval_client_disconnect (f->clients->pdata[i]);
-  g_clear_pointer (&f->clients, g_ptr_array_unref);
+  session_base_clear_clients (&f->base);
   /* Let the servers see the links close before they go. */
   test_drain ();
   for (guint i = 0; i < G_N_ELEMENTS (f->nodes); i++)
     node_clear (&f->nodes[i]);
-  test_context_pop (g_steal_pointer (&f->context));
-  g_free (f->fingerprint);
+  session_base_clear (&f->base);
 }
 
 /* --- tests ----------------------------------------------------------------- */
@@ -564,7 +422,7 @@ test_login (Fixture *f, gconstpointer data)
   g_assert_false (serval_client_get_admin (alice));
   g_assert_cmpint (serval_client_get_state (root), ==, SERVAL_CLIENT_STATE_ONLINE);
   g_assert_true (serval_client_get_admin (root));
-  g_assert_cmpstr (serval_client_get_peer_fingerprint (alice), ==, f->fingerprint);
+  g_assert_cmpstr (serval_client_get_peer_fingerprint (alice), ==, f->base.fingerprint);
   g_assert_null (serval_client_get_last_error (alice));
   g_assert_cmpuint (stats.sessions, ==, 2);
   g_assert_cmpuint (stats.logins_ok, ==, 2);
@@ -891,7 +749,7 @@ test_join_refused (Fixture *f, gconstpointer data)
 {
   ServalClient *bob = client_online (f, "bob", "bob-pw");
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
+  SessionResult r = { 0 };
 
   g_assert_null (client_join (f, bob, "blue", NULL, &error));
   g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
@@ -906,7 +764,7 @@ test_join_refused (Fixture *f, gconstpointer data)
                     ==, 0);
 
   /* Nor may he see who is in it. */
-  serval_client_list_members_async (bob, "blue", NULL, members_cb, &r);
+  serval_client_list_members_async (bob, "blue", NULL, session_members_cb, &r);
   WAIT_UNTIL (f, r.done);
   g_assert_error (r.error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
   g_clear_error (&r.error);
@@ -918,13 +776,13 @@ static ServalClientVlan *
 client_join_mac (Fixture *f, ServalClient *client, const char *vlan, const guint8 mac[6], GError **error)
 {
   g_autoptr(ServalTap) tap = NULL;
-  Result r = { 0 };
+  SessionResult r = { 0 };
   int sv[2];
 
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), ==, 0);
   tap = serval_tap_new_for_socket (sv[0], "tsession0", mac, 1500, FALSE);
   close (sv[1]); /* nothing comes from the device */
-  serval_client_join_async (client, vlan, tap, NULL, NULL, NULL, join_cb, &r);
+  serval_client_join_async (client, vlan, tap, NULL, NULL, NULL, session_join_cb, &r);
   WAIT_UNTIL (f, r.done);
   if (r.error != NULL)
     g_propagate_error (error, r.error);
@@ -1067,7 +925,7 @@ test_login_deadline (Fixture *f, gconstpointer data)
   g_autoptr(ServalLink) silent = NULL;
   gboolean closed = FALSE;
 
-  serval_link_connect_async (f->nodes[0].address, f->fingerprint, NULL, NULL, connected_cb, &r);
+  serval_link_connect_async (f->nodes[0].address, f->base.fingerprint, NULL, NULL, connected_cb, &r);
   WAIT_UNTIL (f, r.done);
   g_assert_no_error (r.error);
   silent = g_steal_pointer (&r.link);
@@ -1087,9 +945,9 @@ static gboolean
 do_vlan_set (Fixture *f, ServalClient *client, const char *vlan, const char *subnet, const char *prefix6,
              GError **error)
 {
-  Request q = { .finish = serval_client_vlan_set_finish };
+  SessionRequest q = { .finish = serval_client_vlan_set_finish };
 
-  serval_client_vlan_set_async (client, vlan, subnet, prefix6, NULL, request_cb, &q);
+  serval_client_vlan_set_async (client, vlan, subnet, prefix6, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
@@ -1097,35 +955,35 @@ static gboolean
 do_rule_add (Fixture *f, ServalClient *client, const char *vlan, const char *text, GError **error)
 {
   g_autoptr(ServalRule) rule = serval_rule_parse_string (text, NULL);
-  Request q = { .finish = serval_client_rule_add_finish };
+  SessionRequest q = { .finish = serval_client_rule_add_finish };
 
   g_assert_nonnull (rule);
-  serval_client_rule_add_async (client, vlan, rule, NULL, request_cb, &q);
+  serval_client_rule_add_async (client, vlan, rule, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
 static gboolean
 do_rule_del (Fixture *f, ServalClient *client, const char *vlan, guint index, GError **error)
 {
-  Request q = { .finish = serval_client_rule_del_finish };
+  SessionRequest q = { .finish = serval_client_rule_del_finish };
 
-  serval_client_rule_del_async (client, vlan, index, NULL, request_cb, &q);
+  serval_client_rule_del_async (client, vlan, index, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
 static gboolean
 do_set_bridge (Fixture *f, ServalClient *client, const char *user, gboolean bridge, GError **error)
 {
-  Request q = { .finish = serval_client_user_set_bridge_finish };
+  SessionRequest q = { .finish = serval_client_user_set_bridge_finish };
 
-  serval_client_user_set_bridge_async (client, user, bridge, NULL, request_cb, &q);
+  serval_client_user_set_bridge_async (client, user, bridge, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
 static void
 list_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Result *r = user_data;
+  SessionResult *r = user_data;
   GPtrArray *(*finish) (ServalClient *, GAsyncResult *, GError **) = g_object_get_data (G_OBJECT (source),
                                                                                         "test-finish");
 
@@ -1139,7 +997,7 @@ list_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 static char *
 rules_text (Fixture *f, ServalClient *client, const char *vlan, GError **error)
 {
-  Result r = { 0 };
+  SessionResult r = { 0 };
   g_autoptr(GPtrArray) rules = NULL;
   GString *out;
 
@@ -1165,7 +1023,7 @@ rules_text (Fixture *f, ServalClient *client, const char *vlan, GError **error)
 static GPtrArray *
 list_of (Fixture *f, ServalClient *client, gboolean users)
 {
-  Result r = { 0 };
+  SessionResult r = { 0 };
 
   if (users)
     {
@@ -1430,25 +1288,6 @@ test_lease_released_at_end (Fixture *f, gconstpointer data)
   g_assert_cmpstr (serval_client_vlan_get_address (ar), ==, "10.78.0.2/30");
 }
 
-typedef struct
-{
-  Fixture *f;
-  ServalResponse resp;
-  gboolean got;
-} RawAnswer;
-
-static void
-raw_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
-{
-  RawAnswer *a = user_data;
-
-  if (serval_message_get_kind (msg) != SERVAL_MESSAGE_RESPONSE)
-    return;
-  serval_response_clear (&a->resp);
-  serval_response_parse (msg, &a->resp);
-  a->got = TRUE;
-}
-
 /* A client whose Hello does not say vlanConfig (one older than subnets)
  * gets the answers it can read: no subnet in the VLAN list, no address in
  * the join answer (which otherwise it could not decode). */
@@ -1458,43 +1297,29 @@ test_old_client_answers (Fixture *f, gconstpointer data)
   static const guint8 mac[6] = { 0x02, 0x5e, 0x00, 0x00, 0x00, 0x31 };
   ServalClient *root = client_online (f, "root", "root-pw");
   g_autoptr(GError) error = NULL;
-  ConnectResult r = { 0 };
-  RawAnswer a = { f };
-  g_autoptr(ServalLink) link = NULL;
+  SessionOldClient old = { 0 };
+  ServalResponse *resp;
   g_autoptr(GPtrArray) now = NULL;
 
   g_assert_true (do_vlan_set (f, root, "red", "10.77.0.0/24", "fd00:77::/64", &error));
   g_assert_no_error (error);
-  serval_link_connect_async (f->nodes[0].address, f->fingerprint, NULL, NULL, connected_cb, &r);
-  WAIT_UNTIL (f, r.done);
-  g_assert_no_error (r.error);
-  link = g_steal_pointer (&r.link);
-  connect_result_clear (&r);
-  serval_link_set_handlers (link, raw_message_cb, NULL, &a);
-  serval_link_start (link);
-  serval_link_send_take (link, serval_hello_build (NULL, FALSE));
-  serval_link_send_take (link, serval_request_build_login (1, "alice", "old-host", "alice-pw", NULL));
-  WAIT_UNTIL (f, a.got);
-  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_LOGGED_IN);
+  session_old_client_open (&old, f->base.context, f->nodes[0].address, f->base.fingerprint);
+  resp = session_old_client_ask (&old, serval_request_build_login (1, "alice", "old-host", "alice-pw", NULL));
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_LOGGED_IN);
 
-  a.got = FALSE;
-  serval_link_send_take (link, serval_request_build_list_vlans (2));
-  WAIT_UNTIL (f, a.got);
-  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_VLANS);
-  for (guint i = 0; i < a.resp.vlans->len; i++)
-    g_assert_null (((ServalVlanInfo *) a.resp.vlans->pdata[i])->subnet);
+  resp = session_old_client_ask (&old, serval_request_build_list_vlans (2));
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_VLANS);
+  for (guint i = 0; i < resp->vlans->len; i++)
+    g_assert_null (((ServalVlanInfo *) resp->vlans->pdata[i])->subnet);
 
-  a.got = FALSE;
-  serval_link_send_take (link, serval_request_build_join (3, "red", mac));
-  WAIT_UNTIL (f, a.got);
-  g_assert_cmpint (a.resp.kind, ==, SERVAL_RESPONSE_JOINED);
-  g_assert_null (a.resp.address);
-  g_assert_null (a.resp.prefix6);
+  resp = session_old_client_ask (&old, serval_request_build_join (3, "red", mac));
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_JOINED);
+  g_assert_null (resp->address);
+  g_assert_null (resp->prefix6);
   /* ...while the lease is made all the same, for the switch and the others. */
   now = list_of (f, root, FALSE);
   g_assert_cmpstr (vlan_info (now, "red")->subnet, ==, "10.77.0.0/24");
-  serval_response_clear (&a.resp);
-  serval_link_close (link, NULL);
+  session_old_client_close (&old);
 }
 
 int

@@ -115,6 +115,18 @@ teardown (Fixture *f, gconstpointer data)
   serval_switch_free (f->sw);
 }
 
+/* Starts the test's switch again with @limits: the defaults, but a storm
+ * limit of 100 frames a second in bursts of 50. */
+static void
+restart_storm_limited (Fixture *f, ServalSwitchLimits *limits)
+{
+  teardown (f, NULL);
+  serval_switch_limits_init (limits);
+  limits->storm_pps = 100;
+  limits->storm_burst = 50;
+  setup_limits (f, limits);
+}
+
 static void
 test_learning (Fixture *f, gconstpointer data)
 {
@@ -301,11 +313,7 @@ test_storm (Fixture *f, gconstpointer data)
   ServalSwitchLimits limits;
   guint ok = 0, storm = 0;
 
-  teardown (f, NULL);
-  serval_switch_limits_init (&limits);
-  limits.storm_pps = 100;
-  limits.storm_burst = 50;
-  setup_limits (f, &limits);
+  restart_storm_limited (f, &limits);
 
   for (guint i = 0; i < 80; i++)
     {
@@ -502,11 +510,7 @@ test_trunk_storm (Fixture *f, gconstpointer data)
   ServalSwitchLimits limits;
   guint ok = 0;
 
-  teardown (f, NULL);
-  serval_switch_limits_init (&limits);
-  limits.storm_pps = 100;
-  limits.storm_burst = 50;
-  setup_limits (f, &limits);
+  restart_storm_limited (f, &limits);
   serval_switch_port_set_trunk (f->port[2], TRUE);
 
   /* 80 broadcasts from 80 remote members, at one instant. */
@@ -625,11 +629,7 @@ test_unknown_unicast_budget (Fixture *f, gconstpointer data)
   ServalSwitchLimits limits;
   guint ok = 0;
 
-  teardown (f, NULL);
-  serval_switch_limits_init (&limits);
-  limits.storm_pps = 100;
-  limits.storm_burst = 50;
-  setup_limits (f, &limits);
+  restart_storm_limited (f, &limits);
 
   for (guint i = 0; i < 80; i++)
     ok += send_to_random (f, 0, 10, i, 10 * S) == SERVAL_SWITCH_FORWARDED;

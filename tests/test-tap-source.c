@@ -32,6 +32,7 @@
 #include <glib.h>
 
 #include "serval-tap.h"
+#include "netns-util.h"
 #include "test-loop-util.h"
 #include "thread-io-util.h"
 
@@ -598,17 +599,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  if (geteuid () != 0)
-    {
-      printf ("1..1\nnot ok 1 - cannot run: TAP devices and a network namespace need root "
-              "(run it with sudo, as CI does)\n");
-      return 1;
-    }
-  if (unshare (CLONE_NEWNET) != 0)
-    {
-      printf ("1..1\nnot ok 1 - cannot run: unshare(CLONE_NEWNET) failed (%s)\n", g_strerror (errno));
-      return 1;
-    }
+  if (!test_netns_enter ())
+    return 1;
   /* No IPv6 autoconfiguration chatter on the devices. */
   {
     /* Not g_file_set_contents(): it writes a new file and renames it. */

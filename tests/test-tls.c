@@ -18,15 +18,11 @@
 #include "serval-link.h"
 #include "link-test-util.h"
 #include "serval-tls.h"
+#include "tls-fixture.h"
 
 typedef struct
 {
-  char *cert_path;
-  char *key_path;
-  char *fingerprint;
-  ServalTlsServer *tls;
-  GSocketService *service;
-  char *address;
+  TlsFixture t; /* the server side: certificate, TLS server, loopback service */
   /* The last connection the server side took. */
   ServalTlsSession *server_session;
   ServalLink *server_link;
@@ -91,44 +87,24 @@ server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
-static gboolean
-incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
-{
-  Fixture *f = user_data;
-  g_autoptr(GError) error = NULL;
-  ServalTlsSession *session = serval_tls_session_new_server (f->tls, conn, &error);
-
-  g_assert_no_error (error);
-  serval_tls_session_handshake_async (session, NULL, server_handshake_cb, f);
-  return TRUE;
-}
-
 static ServalTlsServer *
 make_tls_server (Fixture *f, guint8 key_byte, gboolean tickets)
 {
-  g_autoptr(GError) error = NULL;
   guint8 key[SERVAL_TLS_TICKET_KEY_LEN];
-  ServalTlsServer *tls;
 
   memset (key, key_byte, sizeof key);
-  tls = serval_tls_server_new (f->cert_path, f->key_path, tickets ? key : NULL, &error);
-  g_assert_no_error (error);
-  return tls;
+  return tls_fixture_server_new (&f->t, tickets ? key : NULL);
 }
 
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = NULL;
+  guint8 key[SERVAL_TLS_TICKET_KEY_LEN];
 
   f->context = test_context_push ();
   f->in_order = TRUE;
-  cert = test_cert_load (TEST_CERT, TEST_KEY);
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->cert_path = test_cert_file (TEST_CERT);
-  f->key_path = test_cert_file (TEST_KEY);
-  f->tls = make_tls_server (f, 1, data == NULL);
-  f->service = start_loopback_service (G_CALLBACK (incoming_cb), f, &f->address);
+  memset (key, 1, sizeof key);
+  tls_fixture_init (&f->t, data == NULL ? key : NULL, server_handshake_cb, f);
 }
 
 static void
@@ -139,12 +115,7 @@ teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->server_link);
   g_clear_object (&f->server_session);
   g_clear_error (&f->server_error);
-  stop_service (&f->service);
-  serval_tls_server_free (f->tls);
-  g_free (f->cert_path);
-  g_free (f->key_path);
-  g_free (f->fingerprint);
-  g_free (f->address);
+  tls_fixture_clear (&f->t);
   test_context_pop (f->context);
 }
 
@@ -181,10 +152,10 @@ connect_ok (Fixture *f, const char *fingerprint, GBytes *resume)
   Connecting c = { f, f->server_handshakes };
   ServalLink *link;
 
-  serval_link_connect_async (f->address, fingerprint, resume, NULL, connected_cb, &r);
+  serval_link_connect_async (f->t.address, fingerprint, resume, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done));
   g_assert_no_error (r.error);
-  g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
+  g_assert_cmpstr (r.peer_fp, ==, f->t.fingerprint);
   link = g_steal_pointer (&r.link);
   connect_result_clear (&r);
   f->client_got_hello = FALSE;
@@ -241,7 +212,7 @@ send_frames (Fixture *f, ServalLink *link, guint n)
 static void
 test_frames_and_key_updates (Fixture *f, gconstpointer data)
 {
-  g_autoptr(ServalLink) link = connect_ok (f, f->fingerprint, NULL);
+  g_autoptr(ServalLink) link = connect_ok (f, f->t.fingerprint, NULL);
   g_autoptr(ServalTlsSession) server_session = g_object_ref (f->server_session);
   int ret;
 
@@ -351,12 +322,12 @@ static void
 test_trickle (Fixture *f, gconstpointer data)
 {
   Trickle t = { 0 };
-  g_autofree char *direct = g_strdup (f->address);
+  g_autofree char *direct = g_strdup (f->t.address);
   g_autoptr(ServalLink) link = NULL;
 
-  g_free (f->address);
-  f->address = trickle_start (&t, direct);
-  link = connect_ok (f, f->fingerprint, NULL);
+  g_free (f->t.address);
+  f->t.address = trickle_start (&t, direct);
+  link = connect_ok (f, f->t.fingerprint, NULL);
   send_frames (f, link, 300);
   serval_link_close (link, NULL);
   g_thread_join (t.thread);
@@ -366,7 +337,7 @@ test_trickle (Fixture *f, gconstpointer data)
 static void
 test_resume (Fixture *f, gconstpointer data)
 {
-  g_autoptr(ServalLink) first = connect_ok (f, f->fingerprint, NULL);
+  g_autoptr(ServalLink) first = connect_ok (f, f->t.fingerprint, NULL);
   g_autoptr(GBytes) resume = serval_link_get_resume_data (first);
   g_autoptr(ServalLink) second = NULL;
   g_autoptr(GBytes) resume2 = NULL;
@@ -379,7 +350,7 @@ test_resume (Fixture *f, gconstpointer data)
 
   /* The ticket resumes the session: no certificate is shown, and the
    * fingerprint is the one the first session was checked with. */
-  second = connect_ok (f, f->fingerprint, resume);
+  second = connect_ok (f, f->t.fingerprint, resume);
   g_assert_true (serval_link_is_resumed (second));
   g_assert_true (serval_tls_session_is_resumed (f->server_session));
   send_frames (f, second, 300);
@@ -388,7 +359,7 @@ test_resume (Fixture *f, gconstpointer data)
   serval_link_close (second, NULL);
 
   /* The same ticket resumes again (under the same pin). */
-  third = connect_ok (f, f->fingerprint, resume2);
+  third = connect_ok (f, f->t.fingerprint, resume2);
   g_assert_true (serval_link_is_resumed (third));
   serval_link_close (third, NULL);
 
@@ -397,7 +368,7 @@ test_resume (Fixture *f, gconstpointer data)
   {
     ConnectResult r = { 0 };
 
-    serval_link_connect_async (f->address, NULL, resume2, NULL, connected_cb, &r);
+    serval_link_connect_async (f->t.address, NULL, resume2, NULL, connected_cb, &r);
     g_assert_true (run_until (&r.done));
     g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_UNTRUSTED);
     connect_result_clear (&r);
@@ -407,10 +378,10 @@ test_resume (Fixture *f, gconstpointer data)
 static void
 test_resume_fallbacks (Fixture *f, gconstpointer data)
 {
-  g_autoptr(ServalLink) first = connect_ok (f, f->fingerprint, NULL);
+  g_autoptr(ServalLink) first = connect_ok (f, f->t.fingerprint, NULL);
   g_autoptr(GBytes) resume = serval_link_get_resume_data (first);
   g_autoptr(ServalLink) link = NULL;
-  g_autofree char *other_fp = g_strdup (f->fingerprint);
+  g_autofree char *other_fp = g_strdup (f->t.fingerprint);
   ConnectResult r = { 0 };
 
   g_assert_nonnull (resume);
@@ -420,17 +391,17 @@ test_resume_fallbacks (Fixture *f, gconstpointer data)
    * is not used, the full handshake shows the certificate, and the pin
    * refuses it. */
   other_fp[0] = other_fp[0] == '0' ? '1' : '0';
-  serval_link_connect_async (f->address, other_fp, resume, NULL, connected_cb, &r);
+  serval_link_connect_async (f->t.address, other_fp, resume, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done));
   g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH);
-  g_assert_cmpstr (r.peer_fp, ==, f->fingerprint);
+  g_assert_cmpstr (r.peer_fp, ==, f->t.fingerprint);
   connect_result_clear (&r);
 
   /* The server restarted with another ticket key: the ticket no longer
    * decrypts, the handshake falls back to a full one and succeeds. */
-  serval_tls_server_free (f->tls);
-  f->tls = make_tls_server (f, 2, TRUE);
-  link = connect_ok (f, f->fingerprint, resume);
+  serval_tls_server_free (f->t.tls);
+  f->t.tls = make_tls_server (f, 2, TRUE);
+  link = connect_ok (f, f->t.fingerprint, resume);
   g_assert_false (serval_link_is_resumed (link));
   g_assert_false (serval_tls_session_is_resumed (f->server_session));
   send_frames (f, link, 100);
@@ -450,16 +421,16 @@ test_resume_fallbacks (Fixture *f, gconstpointer data)
     g_assert_nonnull (resume2);
     g_assert_nonnull (cert2);
     memset (key, 2, sizeof key);
-    serval_tls_server_free (f->tls);
-    f->tls = serval_tls_server_new (cert2_path, key2_path, key, &error);
+    serval_tls_server_free (f->t.tls);
+    f->t.tls = serval_tls_server_new (cert2_path, key2_path, key, &error);
     g_assert_no_error (error);
-    serval_link_connect_async (f->address, f->fingerprint, resume2, NULL, connected_cb, &r);
+    serval_link_connect_async (f->t.address, f->t.fingerprint, resume2, NULL, connected_cb, &r);
     g_assert_true (run_until (&r.done));
     g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_FINGERPRINT_MISMATCH);
-    g_assert_cmpstr (r.peer_fp, !=, f->fingerprint);
+    g_assert_cmpstr (r.peer_fp, !=, f->t.fingerprint);
     connect_result_clear (&r);
-    serval_tls_server_free (f->tls);
-    f->tls = make_tls_server (f, 2, TRUE);
+    serval_tls_server_free (f->t.tls);
+    f->t.tls = make_tls_server (f, 2, TRUE);
   }
   serval_link_close (link, NULL);
   g_clear_object (&link);
@@ -468,7 +439,7 @@ test_resume_fallbacks (Fixture *f, gconstpointer data)
   {
     g_autoptr(GBytes) junk = g_bytes_new_static ("abc\0defghijklmnop", 18);
 
-    link = connect_ok (f, f->fingerprint, junk);
+    link = connect_ok (f, f->t.fingerprint, junk);
     g_assert_false (serval_link_is_resumed (link));
   }
 }
@@ -476,7 +447,7 @@ test_resume_fallbacks (Fixture *f, gconstpointer data)
 static void
 test_no_tickets (Fixture *f, gconstpointer data)
 {
-  g_autoptr(ServalLink) link = connect_ok (f, f->fingerprint, NULL);
+  g_autoptr(ServalLink) link = connect_ok (f, f->t.fingerprint, NULL);
 
   /* A server without a ticket key sends none: nothing to resume with. */
   g_assert_null (serval_link_get_resume_data (link));
@@ -497,7 +468,7 @@ test_not_tls (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   const char junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
-  conn = g_socket_client_connect_to_host (client, f->address, 0, NULL, &error);
+  conn = g_socket_client_connect_to_host (client, f->t.address, 0, NULL, &error);
   g_assert_no_error (error);
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), junk, sizeof junk - 1,
                              NULL, NULL, &error);
@@ -507,7 +478,7 @@ test_not_tls (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->server_handshakes, ==, 0);
   /* The server still takes real clients. */
   {
-    g_autoptr(ServalLink) link = connect_ok (f, f->fingerprint, NULL);
+    g_autoptr(ServalLink) link = connect_ok (f, f->t.fingerprint, NULL);
 
     send_frames (f, link, 10);
   }
@@ -540,7 +511,7 @@ test_cancel (Fixture *f, gconstpointer data)
   addr = g_strdup_printf ("127.0.0.1:%u", port);
   conn = g_socket_client_connect_to_host (client, addr, 0, NULL, &error);
   g_assert_no_error (error);
-  session = serval_tls_session_new_client (conn, "127.0.0.1", f->fingerprint, NULL, &error);
+  session = serval_tls_session_new_client (conn, "127.0.0.1", f->t.fingerprint, NULL, &error);
   g_assert_no_error (error);
   serval_tls_session_handshake_async (session, cancellable, cancelled_cb, &error);
   for (int i = 0; i < 20; i++)
@@ -572,7 +543,7 @@ test_timeout (Fixture *f, gconstpointer data)
   conn = g_socket_client_connect_to_host (client, addr, 0, NULL, &error);
   g_assert_no_error (error);
   g_socket_set_timeout (g_socket_connection_get_socket (conn), 1);
-  session = serval_tls_session_new_client (conn, "127.0.0.1", f->fingerprint, NULL, &error);
+  session = serval_tls_session_new_client (conn, "127.0.0.1", f->t.fingerprint, NULL, &error);
   g_assert_no_error (error);
   start = g_get_monotonic_time ();
   serval_tls_session_handshake_async (session, NULL, cancelled_cb, &error);
@@ -613,7 +584,7 @@ test_first_message (Fixture *f, gconstpointer data)
    * must still be read at once, without waiting for more bytes on the
    * socket (the link reads ciphertext ahead, where epoll cannot see it). */
   f->server_sends_frame = TRUE;
-  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &r);
+  serval_link_connect_async (f->t.address, f->t.fingerprint, NULL, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done));
   g_assert_no_error (r.error);
   serval_link_set_handlers (r.link, NULL, client_data_cb, &got);
@@ -674,7 +645,7 @@ test_old_tls (Fixture *f, gconstpointer data)
   g_autoptr(GSocketAddress) any = test_loopback_any ();
   g_autoptr(GSocketAddress) bound = NULL;
   g_autofree char *addr = NULL;
-  OldPeer p = { NULL, f->cert_path, f->key_path };
+  OldPeer p = { NULL, f->t.cert_path, f->t.key_path };
   ConnectResult r = { 0 };
   GThread *thread;
 
@@ -689,7 +660,7 @@ test_old_tls (Fixture *f, gconstpointer data)
   addr = test_loopback_address_string (bound);
   thread = g_thread_new ("old-tls", old_peer_thread, &p);
 
-  serval_link_connect_async (addr, f->fingerprint, NULL, NULL, connected_cb, &r);
+  serval_link_connect_async (addr, f->t.fingerprint, NULL, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done));
   g_assert_error (r.error, SERVAL_TLS_ERROR, SERVAL_TLS_ERROR_VERSION);
   g_assert_nonnull (strstr (r.error->message, "TLS 1.3"));
@@ -730,7 +701,7 @@ node_connect (Fixture *f, ServalTlsServer *own, const char *pin, GError **error)
   guint handshakes = f->server_handshakes;
   guint failures = f->server_failures;
 
-  conn = g_socket_client_connect_to_host (client, f->address, 0, NULL, error);
+  conn = g_socket_client_connect_to_host (client, f->t.address, 0, NULL, error);
   g_assert_no_error (*error);
   session = serval_tls_session_new_node_client (conn, "127.0.0.1", pin, own, error);
   g_assert_no_error (*error);
@@ -763,17 +734,17 @@ static void
 test_node_same_cert (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ServalTlsSession) node = node_connect (f, f->tls, f->fingerprint, &error);
+  g_autoptr(ServalTlsSession) node = node_connect (f, f->t.tls, f->t.fingerprint, &error);
   const char *peer;
 
   g_assert_no_error (error);
   g_assert_false (serval_tls_session_is_resumed (f->server_session));
   peer = serval_tls_session_get_peer_fingerprint (f->server_session);
   g_assert_nonnull (peer);
-  g_assert_true (serval_fingerprint_equal (peer, serval_tls_server_get_fingerprint (f->tls)));
-  g_assert_cmpstr (peer, ==, f->fingerprint);
+  g_assert_true (serval_fingerprint_equal (peer, serval_tls_server_get_fingerprint (f->t.tls)));
+  g_assert_cmpstr (peer, ==, f->t.fingerprint);
   /* The node checked the server as a pinning client does. */
-  g_assert_cmpstr (serval_tls_session_get_peer_fingerprint (node), ==, f->fingerprint);
+  g_assert_cmpstr (serval_tls_session_get_peer_fingerprint (node), ==, f->t.fingerprint);
   g_assert_null (serval_tls_session_get_resume_data (node));
 }
 
@@ -786,12 +757,12 @@ test_node_other_cert (Fixture *f, gconstpointer data)
   const char *peer;
 
   /* Another key pair: the server sees who it is, and that it is not a node. */
-  node = node_connect (f, other, f->fingerprint, &error);
+  node = node_connect (f, other, f->t.fingerprint, &error);
   g_assert_no_error (error);
   peer = serval_tls_session_get_peer_fingerprint (f->server_session);
   g_assert_nonnull (peer);
   g_assert_cmpstr (peer, ==, serval_tls_server_get_fingerprint (other));
-  g_assert_false (serval_fingerprint_equal (peer, f->fingerprint));
+  g_assert_false (serval_fingerprint_equal (peer, f->t.fingerprint));
   g_clear_object (&node);
 
   /* A node expecting its own certificate on the other side refuses a
@@ -804,7 +775,7 @@ test_node_other_cert (Fixture *f, gconstpointer data)
 static void
 test_node_plain_client (Fixture *f, gconstpointer data)
 {
-  g_autoptr(ServalLink) first = connect_ok (f, f->fingerprint, NULL);
+  g_autoptr(ServalLink) first = connect_ok (f, f->t.fingerprint, NULL);
   g_autoptr(GBytes) resume = serval_link_get_resume_data (first);
   g_autoptr(ServalLink) second = NULL;
 
@@ -813,7 +784,7 @@ test_node_plain_client (Fixture *f, gconstpointer data)
   g_assert_null (serval_tls_session_get_peer_fingerprint (f->server_session));
   g_assert_nonnull (resume);
   serval_link_close (first, NULL);
-  second = connect_ok (f, f->fingerprint, resume);
+  second = connect_ok (f, f->t.fingerprint, resume);
   g_assert_true (serval_tls_session_is_resumed (f->server_session));
   g_assert_null (serval_tls_session_get_peer_fingerprint (f->server_session));
   send_frames (f, second, 10);
@@ -828,7 +799,7 @@ static void
 test_node_resumed_ticket (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ServalTlsSession) node = node_connect (f, f->tls, f->fingerprint, &error);
+  g_autoptr(ServalTlsSession) node = node_connect (f, f->t.tls, f->t.fingerprint, &error);
   g_autoptr(ServalLink) link = NULL;
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = NULL;
@@ -848,9 +819,9 @@ test_node_resumed_ticket (Fixture *f, gconstpointer data)
   serval_link_close (link, NULL);
 
   handshakes = f->server_handshakes;
-  conn = g_socket_client_connect_to_host (client, f->address, 0, NULL, &error);
+  conn = g_socket_client_connect_to_host (client, f->t.address, 0, NULL, &error);
   g_assert_no_error (error);
-  plain = serval_tls_session_new_client (conn, "127.0.0.1", f->fingerprint, NULL, &error);
+  plain = serval_tls_session_new_client (conn, "127.0.0.1", f->t.fingerprint, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (gnutls_session_set_data (serval_tls_session_get_gnutls (plain), ticket.data, ticket.size), ==, 0);
   gnutls_free (ticket.data);
