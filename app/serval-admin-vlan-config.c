@@ -6,7 +6,10 @@
 #include <glib/gi18n.h>
 
 #include "serval-admin-window.h"
+#include "serval-cidr.h"
 #include "serval-rule.h"
+
+#include <sys/socket.h>
 
 /* The rules' words are servalctl's, the same in every language. */
 #define RULE_EXAMPLE "deny proto tcp from carol port 22"
@@ -167,6 +170,29 @@ request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (data);
 }
 
+/* Whether @text is empty or a subnet (AF_INET) or IPv6 prefix (AF_INET6) the
+ * server takes; if not, says why under the fields and selects the text. */
+static gboolean
+network_valid (ServalAdminVlanConfig *self, const char *text, int family)
+{
+  gboolean v4 = family == AF_INET;
+  guint min = v4 ? SERVAL_SUBNET_MIN_LEN : SERVAL_PREFIX6_MIN_LEN;
+  guint max = v4 ? SERVAL_SUBNET_MAX_LEN : SERVAL_PREFIX6_MAX_LEN;
+  GtkEntry *entry = v4 ? self->subnet_entry : self->prefix6_entry;
+  g_autofree char *msg = NULL;
+  ServalCidr c;
+
+  if (*text == '\0' || (serval_cidr_parse_network (text, family, &c) && c.prefix >= min && c.prefix <= max))
+    return TRUE;
+  msg = v4 ? g_strdup_printf (_("“%s” is not an IPv4 subnet: give an address and a length from %u to %u, like %s"),
+                                 text, min, max, "10.77.0.0/24") :
+             g_strdup_printf (_("“%s” is not an IPv6 prefix: give an address and a length from %u to %u, like %s"),
+                                 text, min, max, "fd00:77::/64");
+  show_error (self, msg);
+  gtk_widget_grab_focus (GTK_WIDGET (entry));
+  return FALSE;
+}
+
 static void
 apply_cb (ServalAdminVlanConfig *self)
 {
@@ -174,6 +200,9 @@ apply_cb (ServalAdminVlanConfig *self)
   g_autofree char *prefix6 = g_strstrip (g_strdup (gtk_entry_get_text (self->prefix6_entry)));
 
   if (self->vlan == NULL || self->client == NULL)
+    return;
+  /* Said here, in the user's language, rather than in the server's English. */
+  if (!network_valid (self, subnet, AF_INET) || !network_valid (self, prefix6, AF_INET6))
     return;
   /* An empty field takes the subnet or prefix away (""). */
   serval_client_vlan_set_async (self->client, self->vlan, subnet, prefix6, self->cancellable, request_done_cb,

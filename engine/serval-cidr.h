@@ -14,6 +14,13 @@
 
 G_BEGIN_DECLS
 
+/* The lengths a VLAN's IPv4 subnet and IPv6 prefix may have: the store
+ * refuses others, and the admin window says so before it asks. */
+#define SERVAL_SUBNET_MIN_LEN  8
+#define SERVAL_SUBNET_MAX_LEN  30
+#define SERVAL_PREFIX6_MIN_LEN 48
+#define SERVAL_PREFIX6_MAX_LEN 64
+
 /**
  * ServalCidr:
  * @family: AF_INET or AF_INET6

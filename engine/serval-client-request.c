@@ -105,6 +105,13 @@ error_from_wire (ServalClient *client, ServalErrorCode wire_code, const char *te
       return refusal (SERVAL_CLIENT_ERROR_SERVER, N_("The server no longer knows this login: log in again."), text);
     case SERVAL_ERROR_CODE_TIMEOUT:
       return refusal (SERVAL_CLIENT_ERROR_SERVER, N_("The server took too long to answer."), text);
+    case SERVAL_ERROR_CODE_NO_SUCH_RULE:
+      return refusal (SERVAL_CLIENT_ERROR_SERVER,
+                      N_("The VLAN has no rule with that number: list its rules again and choose one of them."), text);
+    case SERVAL_ERROR_CODE_ADDRESS_POOL_FULL:
+      return refusal (SERVAL_CLIENT_ERROR_SERVER,
+                      N_("The VLAN’s subnet has no free address left: ask an administrator to give it a larger one."),
+                          text);
     default:
       /* An internal failure or a request it does not know: only the server can say. */
       return refusal (SERVAL_CLIENT_ERROR_SERVER, NULL, text);

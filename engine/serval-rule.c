@@ -1,5 +1,9 @@
 /* serval-rule.c: a VLAN's allow/deny rule, read from words and written back
  * as text. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
 #include "serval-rule.h"
 
 #include <gio/gio.h>
@@ -39,8 +43,7 @@ serval_rule_copy (const ServalRule *rule)
 static gboolean
 bad_value (GError **error, const char *word, const char *expected)
 {
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "“%s” in a rule: expected %s. A rule reads: %s",
-               word, expected, RULE_USAGE);
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("“%s” in a rule: expected %s. A rule reads: %s"), word, expected, RULE_USAGE);
   return FALSE;
 }
 
@@ -65,7 +68,7 @@ parse_proto (ServalRule *rule, const char *word, GError **error)
           return TRUE;
         }
     }
-  return bad_value (error, word, "tcp, udp, icmp, icmp6 or an ethertype from 0x0600 to 0xffff, like 0x0806");
+  return bad_value (error, word, _("tcp, udp, icmp, icmp6 or an ethertype from 0x0600 to 0xffff, like 0x0806"));
 }
 
 static gboolean
@@ -74,10 +77,10 @@ parse_user (char **out, const char *word, GError **error)
   gsize len = strlen (word);
 
   if (len == 0 || len > 64 || !g_utf8_validate (word, -1, NULL))
-    return bad_value (error, word, "a user name of 1 to 64 characters");
+    return bad_value (error, word, _("a user name of 1 to 64 characters"));
   for (const char *p = word; *p; p = g_utf8_next_char (p))
     if (g_unichar_iscntrl (g_utf8_get_char (p)) || g_unichar_isspace (g_utf8_get_char (p)))
-      return bad_value (error, word, "a user name without spaces or control characters");
+      return bad_value (error, word, _("a user name without spaces or control characters"));
   g_free (*out);
   *out = g_strdup (word);
   return TRUE;
@@ -101,10 +104,10 @@ parse_ports (ServalRule *rule, const char *word, GError **error)
   guint n = g_strv_length (parts);
 
   if (n < 1 || n > 2 || !parse_port_number (parts[0], &rule->port_low))
-    return bad_value (error, word, "a port from 1 to 65535, or a range like 6000-6010");
+    return bad_value (error, word, _("a port from 1 to 65535, or a range like 6000-6010"));
   rule->port_high = rule->port_low;
   if (n == 2 && (!parse_port_number (parts[1], &rule->port_high) || rule->port_high < rule->port_low))
-    return bad_value (error, word, "a port range whose first port is not above its last, like 6000-6010");
+    return bad_value (error, word, _("a port range whose first port is not above its last, like 6000-6010"));
   return TRUE;
 }
 
@@ -115,7 +118,7 @@ parse_prefix (ServalRulePrefix *prefix, const char *word, GError **error)
   GInetAddress *addr;
 
   if (mask == NULL)
-    return bad_value (error, word, "an address prefix like 10.77.0.0/24 or fd00:77::/64");
+    return bad_value (error, word, _("an address prefix like 10.77.0.0/24 or fd00:77::/64"));
   addr = g_inet_address_mask_get_address (mask);
   prefix->family = g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV4 ? 4 : 6;
   prefix->len = g_inet_address_mask_get_length (mask);
@@ -138,7 +141,7 @@ parse_part (ServalRule *rule, const char *key, const char *value, GError **error
     return parse_prefix (&rule->src, value, error);
   if (g_str_equal (key, "dst"))
     return parse_prefix (&rule->dst, value, error);
-  return bad_value (error, key, "proto, from, to, port, src or dst");
+  return bad_value (error, key, _("proto, from, to, port, src or dst"));
 }
 
 ServalRule *
@@ -148,7 +151,7 @@ serval_rule_parse (const char *const *words, gsize n_words, GError **error)
 
   if (n_words == 0)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "An empty rule. A rule reads: %s", RULE_USAGE);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("An empty rule. A rule reads: %s"), RULE_USAGE);
       return NULL;
     }
   if (g_str_equal (words[0], "allow"))
@@ -157,7 +160,7 @@ serval_rule_parse (const char *const *words, gsize n_words, GError **error)
     rule->action = SERVAL_RULE_DENY;
   else
     {
-      bad_value (error, words[0], "allow or deny first");
+      bad_value (error, words[0], _("allow or deny first"));
       return NULL;
     }
   for (gsize i = 1; i < n_words; i += 2)
@@ -165,7 +168,7 @@ serval_rule_parse (const char *const *words, gsize n_words, GError **error)
       if (i + 1 >= n_words)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "“%s” in a rule needs a value after it. A rule reads: %s", words[i], RULE_USAGE);
+                       _("“%s” in a rule needs a value after it. A rule reads: %s"), words[i], RULE_USAGE);
           return NULL;
         }
       if (!parse_part (rule, words[i], words[i + 1], error))
@@ -174,7 +177,7 @@ serval_rule_parse (const char *const *words, gsize n_words, GError **error)
   if (rule->port_low != 0 && rule->proto != SERVAL_RULE_PROTO_TCP && rule->proto != SERVAL_RULE_PROTO_UDP)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "A rule with a port needs “proto tcp” or “proto udp” before it. A rule reads: %s", RULE_USAGE);
+                   _("A rule with a port needs “proto tcp” or “proto udp” before it. A rule reads: %s"), RULE_USAGE);
       return NULL;
     }
   return g_steal_pointer (&rule);

@@ -11,11 +11,6 @@
 
 #include "serval-cidr.h"
 
-#define SUBNET_MIN  8
-#define SUBNET_MAX  30
-#define PREFIX6_MIN 48
-#define PREFIX6_MAX 64
-
 /* The address at @addr_text of @family as bytes in @bytes; FALSE if it is not one. */
 static gboolean
 parse_family (const char *addr_text, GSocketFamily family, guint8 *bytes)
@@ -71,7 +66,7 @@ serval_subnet_parse (const char *text, ServalSubnet *subnet, char **canonical, G
   g_autofree char *net = NULL;
   ServalCidr c;
 
-  if (!network_parse (text, AF_INET, SUBNET_MIN, SUBNET_MAX, "an IPv4 subnet", "10.77.0.0/24", &c, error))
+  if (!network_parse (text, AF_INET, SERVAL_SUBNET_MIN_LEN, SERVAL_SUBNET_MAX_LEN, "an IPv4 subnet", "10.77.0.0/24", &c, error))
     return FALSE;
   subnet->network = (guint32) c.addr[0] << 24 | (guint32) c.addr[1] << 16 | (guint32) c.addr[2] << 8 | c.addr[3];
   subnet->len = c.prefix;
@@ -88,7 +83,7 @@ serval_prefix6_parse (const char *text, char **canonical, GError **error)
   g_autofree char *net_text = NULL;
   ServalCidr c;
 
-  if (!network_parse (text, AF_INET6, PREFIX6_MIN, PREFIX6_MAX, "an IPv6 prefix", "fd00:77::/64", &c, error))
+  if (!network_parse (text, AF_INET6, SERVAL_PREFIX6_MIN_LEN, SERVAL_PREFIX6_MAX_LEN, "an IPv6 prefix", "fd00:77::/64", &c, error))
     return FALSE;
   net = g_inet_address_new_from_bytes (c.addr, G_SOCKET_FAMILY_IPV6);
   net_text = g_inet_address_to_string (net);
@@ -144,7 +139,7 @@ set_full (const char *vlan, const ServalSubnet *subnet, guint in_use, GError **e
 {
   g_autofree char *net = serval_ipv4_to_string (subnet->network);
   g_autofree char *server = serval_ipv4_to_string (subnet->network + 1);
-  guint wider = subnet->len > SUBNET_MIN ? subnet->len - 1 : subnet->len;
+  guint wider = subnet->len > SERVAL_SUBNET_MIN_LEN ? subnet->len - 1 : subnet->len;
   g_autofree char *wider_net = serval_ipv4_to_string (subnet->network & mask (wider));
 
   g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_FULL,

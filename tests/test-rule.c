@@ -1,5 +1,10 @@
 /* test-rule.c: a VLAN's rules read from words and written back. */
+#include "config.h"
+
 #include "serval-rule.h"
+
+#include <libintl.h>
+#include <locale.h>
 
 #include <string.h>
 
@@ -82,11 +87,52 @@ test_rule_refused (void)
   refused ("deny from \x01x", "control");
 }
 
+/* The engine's reasons reach the admin window as they are: in the user's
+ * language, from the build's own catalogues (SERVAL_LOCALEDIR). */
+static void
+refused_in (const char *locale, const char *text, const char *expected)
+{
+  const char *localedir = g_getenv ("SERVAL_LOCALEDIR");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ServalRule) rule = NULL;
+
+  if (localedir == NULL)
+    {
+      g_test_fail_printf ("SERVAL_LOCALEDIR is not set: run this test with meson test, which points it at the "
+                          "build's po/");
+      return;
+    }
+  if (setlocale (LC_ALL, locale) == NULL)
+    {
+      g_test_fail_printf ("the locale %s is missing: generate it (tools/serval.sh test does, or add it to "
+                          "/etc/locale.gen and run locale-gen)",
+                          locale);
+      return;
+    }
+  g_unsetenv ("LANGUAGE");
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  rule = serval_rule_parse_string (text, &error);
+  setlocale (LC_ALL, "C");
+  g_assert_null (rule);
+  if (!g_str_has_prefix (error->message, expected))
+    g_test_fail_printf ("in %s “%s” was refused with “%s”, not “%s…”", locale, text, error->message, expected);
+}
+
+static void
+test_rule_refused_translated (void)
+{
+  refused_in ("es_ES.UTF-8", "permit", "«permit» en una regla: se esperaba allow o deny al principio. ");
+  refused_in ("gl_ES.UTF-8", "deny proto tcp port 0", "«0» nunha regra: agardábase un porto de 1 a 65535");
+  refused_in ("es_ES.UTF-8", "", "Una regla vacía. ");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/rule/round-trip", test_rule_round_trip);
   g_test_add_func ("/rule/refused", test_rule_refused);
+  g_test_add_func ("/rule/refused-translated", test_rule_refused_translated);
   return g_test_run ();
 }
