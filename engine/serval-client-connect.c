@@ -273,6 +273,9 @@ link_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   client->link = link;
   client->tls_resumed = serval_link_is_resumed (link);
+  /* Used (or not wanted by this server): the login keeps the new session's. */
+  g_clear_pointer (&client->tls_resume, g_bytes_unref);
+  g_clear_pointer (&client->tls_resume_server, g_free);
   serval_link_set_handlers (link, serval_client_link_message_cb, serval_client_link_data_cb, client);
   g_signal_connect (link, "closed", G_CALLBACK (link_closed_cb), client);
   serval_link_set_keepalive (link, KEEPALIVE_SECONDS, KEEPALIVE_SECONDS * 3);
@@ -293,10 +296,12 @@ attempt_connect (ServalClient *client)
     return;
   serval_client_set_state (client, SERVAL_CLIENT_STATE_CONNECTING);
   client->cancellable = g_cancellable_new ();
-  /* A session is resumed once, and only with the server that made it. */
+  /* A session is resumed once, and only with the server that made it. The
+   * data stays until a connection is made (link_connected_cb()): an attempt
+   * that fails, as against a server that is starting again, sent no ticket,
+   * and the next attempt still resumes. */
   if (client->tls_resume != NULL && g_strcmp0 (client->tls_resume_server, current_server (client)) == 0)
-    resume = g_steal_pointer (&client->tls_resume);
-  g_clear_pointer (&client->tls_resume, g_bytes_unref);
+    resume = g_bytes_ref (client->tls_resume);
   serval_client_set_current (client, current_server (client));
   serval_link_connect_async (current_server (client), client->fingerprint, resume, client->cancellable,
                              link_connected_cb, g_object_ref (client));

@@ -49,6 +49,17 @@ check "/metrics: no token login yet" test "$(metric 'serval_token_logins_total{r
 
 # --- a restart: the token from the first server works on the second ----------------
 stop_server
+# The client's first attempt meets no server (here a stand-in that takes its ClientHello
+# and hangs up, as a port that is not served yet refuses it): that attempt must not cost
+# the client its TLS session, so the second server still resumes it.
+in_ns "$NS" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 7465)); s.listen(1); s.settimeout(60)
+c, _ = s.accept(); c.settimeout(10); c.recv(4096); c.close(); s.close()
+open(sys.argv[1], "w").write("taken\n")' "$out/standin.done" >"$out/standin.log" 2>&1 &
+STANDIN=$!
+check "while no server serves the port, the client tries it (a stand-in hangs up on it)" wait "$STANDIN"
 start_server || bail "serval-server did not restart: $(tail -5 "$out/server.log.2")"
 check "after a server restart the client logs in with its token within 15 s" wait_for 15 token_login 2
 check "...and not with the password" bash -c "! password_login 2"
