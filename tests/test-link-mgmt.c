@@ -14,7 +14,7 @@
 
 #include "serval-link.h"
 #include "link-test-util.h"
-#include "serval-tls.h"
+#include "link-record-util.h"
 
 /* A frame's size: a full Ethernet frame, its sequence number in bytes 14-17. */
 #define FRAME_LEN 1400
@@ -25,9 +25,7 @@
 
 typedef struct
 {
-  char *cert_path, *key_path, *fingerprint, *address;
-  ServalTlsServer *tls;
-  GSocketService *service;
+  RecordServer rs;
   ServalLink *server_link, *client_link;
   gboolean server_reads; /* the server's link is the one that stops reading */
   GMainContext *context, *reader_context;
@@ -83,29 +81,14 @@ start_link (Fixture *f, ServalLink *link, gboolean reader)
 }
 
 static void
-server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+server_link_cb (ServalLink *link, gboolean taken, gpointer user_data)
 {
   Fixture *f = user_data;
-  g_autoptr(ServalTlsSession) session = SERVAL_TLS_SESSION (source);
-  g_autoptr(GError) error = NULL;
 
-  g_assert_true (serval_tls_session_handshake_finish (session, result, &error));
-  f->server_link = serval_link_new_tls (session, "test client");
+  f->server_link = link;
   /* As a server's links to its members do. */
-  g_assert_true (serval_link_tls_take_records (f->server_link));
+  g_assert_true (taken);
   start_link (f, f->server_link, f->server_reads);
-}
-
-static gboolean
-incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
-{
-  Fixture *f = user_data;
-  g_autoptr(GError) error = NULL;
-  ServalTlsSession *session = serval_tls_session_new_server (f->tls, conn, &error);
-
-  g_assert_no_error (error);
-  serval_tls_session_handshake_async (session, NULL, server_handshake_cb, f);
-  return TRUE;
 }
 
 static gboolean
@@ -117,8 +100,6 @@ has_server_link (gpointer data)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = NULL;
-  g_autoptr(GError) error = NULL;
   ConnectResult r = { 0 };
 
   f->server_reads = GPOINTER_TO_INT (data);
@@ -126,15 +107,8 @@ setup (Fixture *f, gconstpointer data)
   f->mgmt_in_order = TRUE;
   f->context = test_context_push ();
   f->reader_context = g_main_context_new ();
-  cert = test_cert_load (TEST_CERT, TEST_KEY);
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->cert_path = test_cert_file (TEST_CERT);
-  f->key_path = test_cert_file (TEST_KEY);
-  f->tls = serval_tls_server_new (f->cert_path, f->key_path, NULL, &error);
-  g_assert_no_error (error);
-  f->service = start_loopback_service (G_CALLBACK (incoming_cb), f, &f->address);
-
-  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &r);
+  record_server_start (&f->rs, server_link_cb, f);
+  serval_link_connect_async (f->rs.address, f->rs.fingerprint, NULL, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done));
   g_assert_no_error (r.error);
   f->client_link = g_steal_pointer (&r.link);
@@ -157,12 +131,7 @@ teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->server_link);
   g_clear_object (&f->client_link);
   g_main_context_unref (f->reader_context);
-  stop_service (&f->service);
-  serval_tls_server_free (f->tls);
-  g_free (f->cert_path);
-  g_free (f->key_path);
-  g_free (f->fingerprint);
-  g_free (f->address);
+  record_server_stop (&f->rs);
   test_context_pop (f->context);
 }
 

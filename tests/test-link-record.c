@@ -11,13 +11,12 @@
 
 #include "serval-link.h"
 #include "link-test-util.h"
+#include "link-record-util.h"
 #include "serval-tls.h"
 
 typedef struct
 {
-  char *cert_path, *key_path, *fingerprint, *address;
-  ServalTlsServer *tls;
-  GSocketService *service;
+  RecordServer rs;
   ServalLink *server_link;
   gboolean taken;    /* serval_link_tls_take_records() said yes */
   guint frames[2];   /* received by the server [0] and the client [1] */
@@ -60,48 +59,24 @@ closed_cb (ServalLink *link, GError *error, gpointer user_data)
 }
 
 static void
-server_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+server_link_cb (ServalLink *link, gboolean taken, gpointer user_data)
 {
   Fixture *f = user_data;
-  g_autoptr(ServalTlsSession) session = SERVAL_TLS_SESSION (source);
-  g_autoptr(GError) error = NULL;
 
-  g_assert_true (serval_tls_session_handshake_finish (session, result, &error));
   g_assert_null (f->server_link);
-  f->server_link = serval_link_new_tls (session, "test client");
-  f->taken = serval_link_tls_take_records (f->server_link);
+  f->server_link = link;
+  f->taken = taken;
   serval_link_set_handlers (f->server_link, NULL, server_data_cb, f);
   g_signal_connect (f->server_link, "closed", G_CALLBACK (closed_cb), f);
   serval_link_start (f->server_link);
 }
 
-static gboolean
-incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
-{
-  Fixture *f = user_data;
-  g_autoptr(GError) error = NULL;
-  ServalTlsSession *session = serval_tls_session_new_server (f->tls, conn, &error);
-
-  g_assert_no_error (error);
-  serval_tls_session_handshake_async (session, NULL, server_handshake_cb, f);
-  return TRUE;
-}
-
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GTlsCertificate) cert = NULL;
-  g_autoptr(GError) error = NULL;
-
   f->context = test_context_push ();
   f->in_order = TRUE;
-  cert = test_cert_load (TEST_CERT, TEST_KEY);
-  f->fingerprint = test_cert_fingerprint (cert);
-  f->cert_path = test_cert_file (TEST_CERT);
-  f->key_path = test_cert_file (TEST_KEY);
-  f->tls = serval_tls_server_new (f->cert_path, f->key_path, NULL, &error);
-  g_assert_no_error (error);
-  f->service = start_loopback_service (G_CALLBACK (incoming_cb), f, &f->address);
+  record_server_start (&f->rs, server_link_cb, f);
 }
 
 static void
@@ -112,12 +87,7 @@ teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->server_link);
   for (int i = 0; i < 2; i++)
     g_clear_error (&f->close_error[i]);
-  stop_service (&f->service);
-  serval_tls_server_free (f->tls);
-  g_free (f->cert_path);
-  g_free (f->key_path);
-  g_free (f->fingerprint);
-  g_free (f->address);
+  record_server_stop (&f->rs);
   test_context_pop (f->context);
 }
 
@@ -133,7 +103,7 @@ connect_ok (Fixture *f)
   ConnectResult r = { 0 };
   ServalLink *link;
 
-  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &r);
+  serval_link_connect_async (f->rs.address, f->rs.fingerprint, NULL, NULL, connected_cb, &r);
   g_assert_true (run_until (&r.done));
   g_assert_no_error (r.error);
   link = g_steal_pointer (&r.link);
@@ -221,9 +191,9 @@ connect_with_session (Fixture *f, ServalTlsSession **session)
   gboolean done = FALSE;
   ServalLink *link;
 
-  g_socket_client_connect_to_host_async (sc, f->address, 0, NULL, socket_connected_cb, &conn);
+  g_socket_client_connect_to_host_async (sc, f->rs.address, 0, NULL, socket_connected_cb, &conn);
   g_assert_true (test_iterate_until (has_conn, &conn));
-  *session = serval_tls_session_new_client (conn, "127.0.0.1", f->fingerprint, NULL, &error);
+  *session = serval_tls_session_new_client (conn, "127.0.0.1", f->rs.fingerprint, NULL, &error);
   g_assert_no_error (error);
   serval_tls_session_handshake_async (*session, NULL, client_handshake_cb, &done);
   g_assert_true (run_until (&done));
