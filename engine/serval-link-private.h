@@ -40,9 +40,17 @@ struct _ServalLink
    * between messages: reads go to the poller's shared buffer then. */
   GByteArray *rbuf;
   gsize rpos;
-  /* Queued bytes not yet written: wbuf->data[wpos .. wbuf->len). */
+  /* Queued data frames not yet written: wbuf->data[wpos .. wbuf->len). */
   GByteArray *wbuf;
   gsize wpos;
+  /* Where a message begins in wbuf, at or before the first one that begins
+   * at or after wpos: management messages go in there (serval-link.c). */
+  gsize wmsg;
+  /* Management messages not yet written: mbuf->data[mpos .. mbuf->len), or
+   * mbuf NULL. They never wait behind queued data frames: a flush sends
+   * them as soon as the frame the transport has begun is complete. */
+  GByteArray *mbuf;
+  gsize mpos;
 
   guint keepalive_interval;
   guint keepalive_timeout;
@@ -81,6 +89,14 @@ void serval_link_read (ServalLink *link);
 /* Reads when the transport's own source says so (link->read_source),
  * where epoll cannot be used. */
 void serval_link_watch_readable (ServalLink *link);
+/* Hands bytes to the transport: TRUE when all of them and all it holds left. */
+gboolean serval_link_send_bytes (ServalLink *link, const guint8 *data, gsize len, gsize *taken);
+/* FALSE (and the link closed) when the queue is over its hard limit. */
+gboolean serval_link_check_queue (ServalLink *link);
+/* serval-link-drain.c: where management messages may go in wbuf, and
+ * sending them first (TRUE when they all left). */
+gsize serval_link_data_boundary (ServalLink *link);
+gboolean serval_link_flush_management (ServalLink *link);
 /* After a write: the drain function's turn if the queue is below its mark. */
 void serval_link_drain (ServalLink *link);
 

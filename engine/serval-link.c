@@ -70,6 +70,7 @@ serval_link_finalize (GObject *object)
     link->transport->funcs->free (link->transport);
   g_clear_pointer (&link->rbuf, g_byte_array_unref);
   g_clear_pointer (&link->wbuf, g_byte_array_unref);
+  g_clear_pointer (&link->mbuf, g_byte_array_unref);
   g_clear_pointer (&link->context, g_main_context_unref);
   g_clear_error (&link->close_reason);
   g_free (link->deadline_reason);
@@ -204,7 +205,11 @@ serval_link_get_frames_dropped (ServalLink *link)
 gsize
 serval_link_get_queued (ServalLink *link)
 {
-  return link->wbuf->len - link->wpos + link->transport->queued;
+  gsize queued = link->wbuf->len - link->wpos + link->transport->queued;
+
+  if (G_UNLIKELY (link->mbuf != NULL))
+    queued += link->mbuf->len - link->mpos;
+  return queued;
 }
 
 /**
@@ -302,34 +307,49 @@ wait_writable (ServalLink *link)
     }
 }
 
-static void
-link_flush (ServalLink *link)
+/* serval-link-private.h. Hands @data[0..@len) to the transport (*@taken: how much it took):
+ * TRUE when it took all and sent all it holds; FALSE when the socket is
+ * full (the link then waits for it) or failed (the link is closed). */
+gboolean
+serval_link_send_bytes (ServalLink *link, const guint8 *data, gsize len, gsize *taken)
 {
   g_autoptr(GError) error = NULL;
-  gsize total = link->wbuf->len;
-  gsize taken = 0;
-  ServalLinkSendResult result;
+  ServalLinkSendResult result = link->transport->funcs->send (link->transport, data, len, taken, &error);
 
-  /* Everything queued in one call: the transport sends it in as few
-   * system calls as the socket takes. */
-  result = link->transport->funcs->send (link->transport, link->wbuf->data + link->wpos,
-                                         link->wbuf->len - link->wpos, &taken, &error);
-  link->wpos += taken;
   if (result == SERVAL_LINK_SEND_AGAIN)
     {
       wait_writable (link);
       serval_link_drain (link);
-      return;
+      return FALSE;
     }
   if (result == SERVAL_LINK_SEND_ERROR)
     {
       serval_link_close_with (link, SERVAL_LINK_ERROR_IO, _("Sending to %s failed: %s"), link->peer, error->message);
-      return;
+      return FALSE;
     }
+  return TRUE;
+}
+
+static void
+link_flush (ServalLink *link)
+{
+  gsize total = link->wbuf->len;
+  gsize taken = 0;
+  gboolean ok;
+
+  if (G_UNLIKELY (link->mbuf != NULL) && !serval_link_flush_management (link))
+    return;
+  /* Every queued frame in one call: the transport sends them in as few
+   * system calls as the socket takes. */
+  ok = serval_link_send_bytes (link, link->wbuf->data + link->wpos, link->wbuf->len - link->wpos, &taken);
+  link->wpos += taken;
+  if (!ok)
+    return;
 
   /* All sent: reuse the buffer from its start. */
   g_byte_array_set_size (link->wbuf, 0);
   link->wpos = 0;
+  link->wmsg = 0;
   if (total > SMALL_BUFFER)
     {
       gint64 now = g_get_monotonic_time ();
@@ -399,8 +419,8 @@ serval_link_schedule_flush (ServalLink *link)
   serval_poller_mark_dirty (link->entry);
 }
 
-static gboolean
-check_queue (ServalLink *link)
+gboolean
+serval_link_check_queue (ServalLink *link)
 {
   if (serval_link_get_queued (link) > link->limits.queue_limit)
     {
@@ -413,41 +433,10 @@ check_queue (ServalLink *link)
   /* Compact when the sent part dominates. */
   if (link->wpos > 0 && link->wpos >= link->wbuf->len / 2)
     {
+      link->wmsg = serval_link_data_boundary (link) - link->wpos;
       g_byte_array_remove_range (link->wbuf, 0, link->wpos);
       link->wpos = 0;
     }
-  return TRUE;
-}
-
-/**
- * serval_link_send:
- * @link: a link
- * @msg: the message, copied into the queue
- * @error: return location for a #GError
- *
- * Queues @msg; it leaves at the end of the poller's dispatch, with
- * everything else queued meanwhile.
- *
- * Returns: %FALSE if @msg cannot be encoded or the link is closed or too slow
- */
-gboolean
-serval_link_send (ServalLink *link, const Message_t *msg, GError **error)
-{
-  if (link->closed || link->closing)
-    {
-      g_set_error (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED,
-                   _("The link to %s is closed"), link->peer);
-      return FALSE;
-    }
-  if (!check_queue (link))
-    {
-      g_set_error (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TOO_SLOW,
-                   _("%s does not read what is sent to it"), link->peer);
-      return FALSE;
-    }
-  if (!serval_message_encode (msg, link->wbuf, error))
-    return FALSE;
-  serval_link_schedule_flush (link);
   return TRUE;
 }
 
@@ -515,7 +504,7 @@ serval_link_send_frame (ServalLink *link, const ServalFrame *frame)
       link->frames_dropped++;
       return FALSE;
     }
-  if (!check_queue (link))
+  if (!serval_link_check_queue (link))
     {
       link->frames_dropped++;
       return FALSE;

@@ -8,8 +8,8 @@
  * deficit round robin order as the link empties below LOW_WATER. So a
  * member flooding another fills only its own queue (and loses its own
  * frames past its bound), the others' frames wait for one round at most,
- * and a management message, queued in the link directly, waits behind at
- * most LOW_WATER bytes and a frame.
+ * and a management message, queued in the link directly, waits behind no
+ * queued frame: the link sends it ahead of its data (serval-link-drain.c).
  */
 #include "config.h"
 
