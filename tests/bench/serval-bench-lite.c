@@ -119,7 +119,10 @@ static void
 count_error (BenchLite *lite, ServalErrorCode code)
 {
   if (code == SERVAL_ERROR_CODE_RATE_LIMITED)
-    lite->stats.rate_limited++;
+    {
+      lite->stats.rate_limited++;
+      lite->stats.rate_limited_token += lite->with_token;
+    }
   else if (code == SERVAL_ERROR_CODE_SERVER_FULL)
     lite->stats.server_full++;
   else
@@ -364,6 +367,12 @@ bench_lite_set_reconnect (BenchLite *lite, BenchLiteStateFunc state, gpointer us
   lite->reconnect = TRUE;
   lite->state = state;
   lite->state_data = user_data;
+}
+
+void
+bench_lite_forget_token (BenchLite *lite)
+{
+  g_clear_pointer (&lite->token, g_bytes_unref);
 }
 
 gboolean

@@ -29,12 +29,13 @@ typedef struct
   guint logins_token;    /* logins the server took with the resume token */
   guint logins_password; /* logins with the password (the first, or a token refused) */
   guint tokens_refused;
-  guint tls_resumed;    /* connections whose TLS session resumed with a ticket */
-  guint connect_failed; /* TCP connection not accepted (the server not listening yet) */
-  guint closed_early;   /* closed before or during the TLS handshake or the login (a per-address cap) */
-  guint rate_limited;   /* login answered rateLimited */
-  guint server_full;    /* told the server is full (serverFull) */
-  guint other_error;    /* any other error answer */
+  guint tls_resumed;        /* connections whose TLS session resumed with a ticket */
+  guint connect_failed;     /* TCP connection not accepted (the server not listening yet) */
+  guint closed_early;       /* closed before or during the TLS handshake or the login (a per-address cap) */
+  guint rate_limited;       /* login answered rateLimited */
+  guint rate_limited_token; /* ... of those, logins that presented a resume token */
+  guint server_full;        /* told the server is full (serverFull) */
+  guint other_error;        /* any other error answer */
 } BenchLiteStats;
 
 /* Connects to @server (HOST:PORT, pinned to @fingerprint), logs in as @user
@@ -51,6 +52,9 @@ void bench_lite_set_source (BenchLite *lite, const char *address);
 /* Once online, come back by itself whenever the connection ends. */
 void bench_lite_set_reconnect (BenchLite *lite, BenchLiteStateFunc state, gpointer user_data);
 void bench_lite_connect (BenchLite *lite);
+/* Forget the resume token: the next login is with the password (as after
+ * the token expired or the server refused it). */
+void bench_lite_forget_token (BenchLite *lite);
 /* TRUE while logged in, joined and connected. */
 gboolean bench_lite_is_online (BenchLite *lite);
 /* Messages received after the join (member events, mostly). */

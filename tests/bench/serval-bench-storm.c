@@ -269,6 +269,7 @@ lite_totals (const char **example)
       t.connect_failed += s->connect_failed;
       t.closed_early += s->closed_early;
       t.rate_limited += s->rate_limited;
+      t.rate_limited_token += s->rate_limited_token;
       t.server_full += s->server_full;
       t.other_error += s->other_error;
       if (*example == NULL && !bench_lite_is_online (bench.sims[i].lite))
@@ -324,6 +325,7 @@ report_storm (double cpu0, double cpu1, double self0, double self1)
   csv ("storm", "tries_connect_failed", t.connect_failed);
   csv ("storm", "tries_closed_early", t.closed_early);
   csv ("storm", "tries_rate_limited", t.rate_limited);
+  csv ("storm", "tries_rate_limited_token", t.rate_limited_token);
   csv ("storm", "tries_server_full", t.server_full);
   csv ("storm", "tries_other_error", t.other_error);
   csv ("storm", "pair_back_ms", storm.pair_back_ns / 1e6);
@@ -337,13 +339,13 @@ report_storm (double cpu0, double cpu1, double self0, double self1)
   g_printerr ("storm: %u of %u clients back, the last %.2f s after SIGTERM (%.2f s after the new server "
               "started; it was down %.2f s); per client p50 %.2f s, max %.2f s; logins %u with the token, %u "
               "with the password (%u tokens refused), %u TLS sessions resumed; tries that failed: %u not "
-              "accepted (server down), %u closed early, %u rateLimited, %u serverFull, %u other%s%s; pair back "
+              "accepted (server down), %u closed early, %u rateLimited (%u of them with a token), %u serverFull, %u other%s%s; pair back "
               "after %.2f s, RTT quiet p50 %.0f us p99 %.0f us, during the storm p50 %.0f us p99 %.0f us (x%.2f, x%.2f); "
               "CPU: server %.1f s, this process %.1f s\n",
               storm.back, before, last / 1e9, (last - (storm.spawn_ns - storm.storm_ns)) / 1e9,
               (storm.spawn_ns - storm.storm_ns) / 1e9, quantile (v, 0.5) / 1e9, last / 1e9,
               t.logins_token, t.logins_password - before, t.tokens_refused, t.tls_resumed,
-              t.connect_failed, t.closed_early, t.rate_limited, t.server_full, t.other_error,
+              t.connect_failed, t.closed_early, t.rate_limited, t.rate_limited_token, t.server_full, t.other_error,
               example != NULL ? "; one not back: " : "", example != NULL ? example : "",
               storm.pair_back_ns / 1e9, quiet[0], quiet[1], during[0], during[1], during[0] / quiet[0],
               during[1] / quiet[1], cpu1 - cpu0, self1 - self0);
@@ -408,6 +410,10 @@ mode_storm (void)
   if (!storm_setup ())
     goto out;
 
+  /* Spread evenly: client K forgets it when (K + 1) * F passes a whole number. */
+  for (guint i = 0; i < bench.n; i++)
+    if (bench.sims[i].lite != NULL && (guint) ((i + 1) * opt_password_share) > (guint) (i * opt_password_share))
+      bench_lite_forget_token (bench.sims[i].lite);
   self0 = self_cpu_s ();
   storm.storm_ns = now_ns ();
   server_stop ();

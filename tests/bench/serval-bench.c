@@ -56,6 +56,7 @@ char *opt_server_log;
 char *opt_metrics;
 char *opt_series;
 int opt_sources;
+double opt_password_share;
 
 static GOptionEntry entries[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, &opt_server, "The server (default 127.0.0.1:7465)", "HOST:PORT" },
@@ -92,6 +93,7 @@ static GOptionEntry entries[] = {
   { "metrics", 0, 0, G_OPTION_ARG_STRING, &opt_metrics, "storm: the server's /metrics address (its --http), to report its refusal counters", "HOST:PORT" },
   { "series", 0, 0, G_OPTION_ARG_FILENAME, &opt_series, "storm: write the returns per second and the pair's round trip per 100 ms to FILE (CSV)", "FILE" },
   { "sources", 0, 0, G_OPTION_ARG_INT, &opt_sources, "storm: client K connects from 127.0.0.(1 + K mod N), N addresses for the server's per-address limits (default 0: the kernel's choice, 127.0.0.1 for all, as behind one NAT)", "N" },
+  { "password-share", 0, 0, G_OPTION_ARG_DOUBLE, &opt_password_share, "storm: this share of the clients (0..1) forget their token before the restart and come back with the password, as when tokens expired (default 0)", "F" },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Show the engine's messages", NULL },
   { NULL }
 };
@@ -159,7 +161,8 @@ static const char modes_text[] =
     "              early: the per-address limits, rateLimited, serverFull), and the pair's\n"
     "              round trip p50/p99 before and during the storm with their ratio; with\n"
     "              --metrics, the server's refusal counters; with --series, a CSV over time.\n"
-    "              --sources N spreads the clients over N source addresses.\n"
+    "              --sources N spreads the clients over N source addresses; --password-share F\n"
+    "              makes that share of them come back with the password (tokens expired).\n"
     "  populate    (offline, before the server starts) adds users PREFIX00000... to the\n"
     "              database in --data-dir, all with --password, and grants them --vlan (and\n"
     "              with --group M, VLAN-gK of their group). The fast path: the password is\n"
@@ -544,11 +547,11 @@ main (int argc, char **argv)
   mode = argv[1];
   if (opt_clients < 1 || opt_clients > 1000000 || opt_concurrency < 1 || opt_seconds < 0 ||
       opt_size < MIN_FRAME || opt_size > 9000 || opt_rate < 1 || opt_group < 0 || opt_first < 0 || opt_warmup < 0 || opt_warmup > 60 ||
-      opt_churn_interval < 0.1 || opt_hostile_interval < 0 || opt_loopbacks < 1 || opt_loopbacks > 254 || opt_sources < 0 || opt_sources > 254)
+      opt_churn_interval < 0.1 || opt_hostile_interval < 0 || opt_loopbacks < 1 || opt_loopbacks > 254 || opt_sources < 0 || opt_sources > 254 || opt_password_share < 0 || opt_password_share > 1)
     {
       g_printerr ("serval-bench: --clients and --concurrency must be at least 1, --size 60..9000, "
                   "--rate at least 1, --warmup 0..60, --churn-interval at least 0.1, --seconds, --group, --first and "
-                  "--hostile-interval not negative, --loopbacks 1..254, --sources 0..254\n");
+                  "--hostile-interval not negative, --loopbacks 1..254, --sources 0..254, --password-share 0..1\n");
       return 1;
     }
   if (opt_csv != NULL)

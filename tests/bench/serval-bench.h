@@ -65,6 +65,7 @@ extern char *opt_server_log;
 extern char *opt_metrics;
 extern char *opt_series;
 extern int opt_sources;
+extern double opt_password_share;
 
 typedef struct
 {
