@@ -213,8 +213,7 @@ bench_pair_last_sent (BenchPair *pair)
   return t;
 }
 
-/* The round trips that came back between @from_ns and @to_ns (sorted by
- * RTT), and how many came back in all. */
+/* The round trips that came back between @from_ns and @to_ns, sorted. */
 GArray *
 bench_pair_rtts (BenchPair *pair, gint64 from_ns, gint64 to_ns)
 {
@@ -230,18 +229,6 @@ bench_pair_rtts (BenchPair *pair, gint64 from_ns, gint64 to_ns)
     }
   g_mutex_unlock (&pair->lock);
   g_array_sort (v, cmp_i64);
-  return v;
-}
-
-/* Every round trip so far (a copy). */
-GArray *
-bench_pair_samples (BenchPair *pair)
-{
-  GArray *v;
-
-  g_mutex_lock (&pair->lock);
-  v = g_array_copy (pair->samples);
-  g_mutex_unlock (&pair->lock);
   return v;
 }
 

@@ -217,7 +217,6 @@ report_metrics (void)
 static void
 write_series (void)
 {
-  g_autoptr(GArray) rtt = bench_pair_samples (storm.pair);
   gint64 end = 0;
   FILE *f;
 

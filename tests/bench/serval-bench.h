@@ -220,6 +220,5 @@ gboolean bench_pair_ready (BenchPair *pair);
 char *bench_pair_dup_error (BenchPair *pair);
 gint64 bench_pair_last_sent (BenchPair *pair);
 GArray *bench_pair_rtts (BenchPair *pair, gint64 from_ns, gint64 to_ns);
-GArray *bench_pair_samples (BenchPair *pair);
 void bench_pair_free (BenchPair *pair);
 void quiet_log (const char *domain, GLogLevelFlags level, const char *message, gpointer data);
