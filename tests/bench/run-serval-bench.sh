@@ -26,13 +26,15 @@
 #     (serval-bench --keep-members, as before issue 17): what the generator cost.
 #   Issue 17, reconnect storm: STORM_COUNTS="2000 10000" bare clients (VLANs of IDLE_GROUP)
 #     and an active pair; serval-bench storm restarts the server and measures the return.
-#     STORM_CASES="lifted spread nat": lifted, the server's per-address limits raised
-#     (--max-failed-logins, --max-unauthenticated-per-address 100000) and every client
-#     from 127.0.0.1; spread, the server's default limits and the clients spread over
-#     STORM_SOURCES=250 source addresses 127.0.0.x; nat, the default limits and every
-#     client from 127.0.0.1 (a large office behind one NAT address). STORM_QUIET=5 s of
-#     quiet pings before the restart. STORM_ONLY=1: only these runs (the bench suite's
-#     short form).
+#     STORM_CASES="lifted spread nat natpw" (QUICK: "spread nat natpw"): lifted, the
+#     server's per-address limits raised (--max-failed-logins, --max-handshakes-per-address,
+#     --max-unauthenticated-per-address 100000) and every client from 127.0.0.1; spread,
+#     the server's default limits and the clients spread over STORM_SOURCES=250 source
+#     addresses 127.0.0.x; nat, the default limits and every client from 127.0.0.1 (a
+#     large office behind one NAT address); natpw, as nat with STORM_PASSWORD_SHARE=0.1 of
+#     the clients coming back with the password (their tokens expired). STORM_QUIET=5 s
+#     of quiet pings before the restart. STORM_ONLY=1: only these runs (the bench
+#     suite's short form).
 #   The open-file limit caps a run: the server and serval-bench each need one
 #   descriptor per client; counts past the hard limit are not run (and say so).
 #   SERVAL_SERVER=path SERVAL_BENCH=path (default: build/); an empty list (TP_CLIENTS= ) skips that mode
@@ -59,7 +61,7 @@ if [ "$QUICK" = 1 ]; then
   LOGIN_TOKEN_N=${LOGIN_TOKEN_N:-20} LOGIN_TOKEN_CONC=${LOGIN_TOKEN_CONC-"4"}
   SCALE_COUNTS=${SCALE_COUNTS-"200"} BIG_VLAN_COUNTS=${BIG_VLAN_COUNTS-"100"}
   SCALE_HOLD=${SCALE_HOLD:-2} SCALE_LOOPBACKS=${SCALE_LOOPBACKS:-1} BIG_VLAN_KEEP_COUNTS=${BIG_VLAN_KEEP_COUNTS-"50"}
-  STORM_COUNTS=${STORM_COUNTS-"200"} STORM_QUIET=${STORM_QUIET:-1}
+  STORM_COUNTS=${STORM_COUNTS-"200"} STORM_QUIET=${STORM_QUIET:-1} STORM_CASES=${STORM_CASES-"spread nat natpw"}
 else
   REPS=${REPS:-3} SECONDS_T=${SECONDS_T:-5} WARMUP=${WARMUP:-1}
   TP_CLIENTS=${TP_CLIENTS-"2 4 8 16"} SIZES=${SIZES-"64 1400"}
@@ -71,7 +73,8 @@ else
   SCALE_HOLD=${SCALE_HOLD:-12} SCALE_LOOPBACKS=${SCALE_LOOPBACKS:-4} BIG_VLAN_KEEP_COUNTS=${BIG_VLAN_KEEP_COUNTS-"2000"}
   STORM_COUNTS=${STORM_COUNTS-"2000 10000"} STORM_QUIET=${STORM_QUIET:-5}
 fi
-STORM_CASES=${STORM_CASES-"lifted spread nat"} STORM_SOURCES=${STORM_SOURCES:-250}
+STORM_CASES=${STORM_CASES-"lifted spread nat natpw"} STORM_SOURCES=${STORM_SOURCES:-250}
+STORM_PASSWORD_SHARE=${STORM_PASSWORD_SHARE:-0.1}
 if [ "${STORM_ONLY:-0}" = 1 ]; then
   TP_CLIENTS= LAT_RATES= IDLE_COUNTS= IDLE_FLAT= LOGIN_CONC= LOGIN_TOKEN_CONC= SCALE_COUNTS= BIG_VLAN_COUNTS=
   BIG_VLAN_KEEP_COUNTS= MEMBER_EVENT_JOINS=
@@ -258,17 +261,18 @@ if [ "$max_storm" -gt 0 ] && [ -n "$STORM_CASES" ]; then
       continue
     fi
     for c in $STORM_CASES; do
-      limits= sources=0
+      limits= sources=0 share=0
       case $c in
-        lifted) limits="--max-failed-logins 100000 --max-unauthenticated-per-address 100000" ;;
+        lifted) limits="--max-failed-logins 100000 --max-handshakes-per-address 100000 --max-unauthenticated-per-address 100000" ;;
         spread) sources=$STORM_SOURCES ;;
         nat) ;;
-        *) bail "unknown storm case $c (use lifted, spread or nat)" ;;
+        natpw) share=$STORM_PASSWORD_SHARE ;;
+        *) bail "unknown storm case $c (use lifted, spread, nat or natpw)" ;;
       esac
       # The first logins (passwords) 4 at a time: below the default limit of 5 password
       # logins in flight per address, so that the default limits let every client in.
       bench "$c" storm --server "127.0.0.1:$SPORT" --prefix storm --vlan storm --group "$IDLE_GROUP" \
-        --clients "$n" --concurrency 4 --sources "$sources" --seconds "$STORM_QUIET" \
+        --clients "$n" --concurrency 4 --sources "$sources" --password-share "$share" --seconds "$STORM_QUIET" \
         --server-command "$SERVER --data-dir $data --listen 127.0.0.1:$SPORT --http 127.0.0.1:$HPORT $limits" \
         --server-log "$out/server-storm-$c-$n.log" --metrics "127.0.0.1:$HPORT" --series "$out/storm-$c-$n.csv" \
         --timeout $((120 + n / 20))
@@ -383,17 +387,18 @@ for mode, dat, kind in (("logins", "logins.dat", "password"), ("logins-token", "
                   f"{get(k, 'bench_cpu_ms_per_login'):.1f} | "
                   f"{get(k, 'failed'):.0f} |")
 storm_cases = (("storm-lifted", "limits raised, all from 127.0.0.1"), ("storm-spread", "default limits, 250 source addresses"),
-               ("storm-nat", "default limits, all from 127.0.0.1 (one NAT)"))
+               ("storm-nat", "default limits, all from 127.0.0.1 (one NAT)"),
+               ("storm-natpw", "the same, 10 % with the password (tokens expired)"))
 if any(keys(m) for m, _ in storm_cases):
     md.append(f"\n## Issue 17: reconnect storm (server restarted with SIGTERM; clients in VLANs of {group}; times from SIGTERM)\n")
-    md.append("| case | clients | back | server down s | per client p50 s | max s | last after new server s | returns/s | token logins | password logins | tries closed early | rateLimited | not accepted | pair RTT quiet p50/p99 µs | storm p50/p99 µs | ratio p50/p99 | server refused (unauth/handshakes/full) | server CPU s | bench CPU s |")
+    md.append("| case | clients | back | server down s | per client p50 s | max s | last after new server s | returns/s | token logins | password logins | tries closed early | rateLimited (with a token) | not accepted | pair RTT quiet p50/p99 µs | storm p50/p99 µs | ratio p50/p99 | server refused (unauth/handshakes/full) | server CPU s | bench CPU s |")
     md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for mode, case in storm_cases:
         for k in keys(mode):
             md.append(f"| {case} | {k[1]} | {get(k, 'back'):.0f}/{get(k, 'online_before'):.0f} | {get(k, 'server_down_ms') / 1e3:.2f} | "
                       f"{get(k, 'back_p50_ms') / 1e3:.2f} | {get(k, 'back_max_ms') / 1e3:.2f} | {get(k, 'last_back_after_spawn_ms') / 1e3:.2f} | "
                       f"{get(k, 'accepts_per_s'):.0f} | {get(k, 'logins_token'):.0f} | {get(k, 'logins_password'):.0f} | "
-                      f"{get(k, 'tries_closed_early'):.0f} | {get(k, 'tries_rate_limited'):.0f} | {get(k, 'tries_connect_failed'):.0f} | "
+                      f"{get(k, 'tries_closed_early'):.0f} | {get(k, 'tries_rate_limited'):.0f} ({get(k, 'tries_rate_limited_token'):.0f}) | {get(k, 'tries_connect_failed'):.0f} | "
                       f"{get(k, 'rtt_quiet_p50_us'):.0f}/{get(k, 'rtt_quiet_p99_us'):.0f} | {get(k, 'rtt_storm_p50_us'):.0f}/{get(k, 'rtt_storm_p99_us'):.0f} | "
                       f"{get(k, 'rtt_ratio_p50'):.2f}/{get(k, 'rtt_ratio_p99'):.2f} | "
                       f"{get(k, 'server_refused_unauthenticated'):.0f}/{get(k, 'server_refused_handshakes'):.0f}/{get(k, 'server_refused_full'):.0f} | "

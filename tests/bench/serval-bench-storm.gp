@@ -14,13 +14,13 @@ set key top right font ",8"
 set multiplot layout 1,3 title "serval-bench storm (issue 17): every client back after a server restart"
 set title "returns per second"
 set xlabel "seconds after SIGTERM"
-set ylabel "clients back per second (100 ms bins)"
-plot for [f in files] dir."/storm-".f.".csv" using 1:2 every ::1 with steps lw 1.5 title f
+set ylabel "clients back per second (1 s bins)"
+plot for [f in files] dir."/storm-".f.".csv" using (floor($1)):($2 / 10) every ::1 smooth frequency with steps lw 1.5 title f
 set title "clients back"
 set ylabel "clients"
 plot for [f in files] dir."/storm-".f.".csv" using 1:3 every ::1 with lines lw 2 title f
 set title "active pair's round trip (median per 100 ms)"
 set ylabel "ms"
 set logscale y
-plot for [f in files] dir."/storm-".f.".csv" using 1:4 every ::1 with linespoints pt 7 ps 0.4 title f
+plot for [f in files] dir."/storm-".f.".csv" using 1:4 every ::1 with points pt 7 ps 0.3 title f
 unset multiplot
