@@ -344,16 +344,6 @@ bench_lite_new (const char *server, const char *fingerprint, const char *user, c
   return lite;
 }
 
-BenchLite *
-bench_lite_start (const char *server, const char *fingerprint, const char *user, const char *password,
-                  const char *vlan, const guint8 mac[6], BenchLiteDoneFunc done, gpointer user_data)
-{
-  BenchLite *lite = bench_lite_new (server, fingerprint, user, password, vlan, mac, done, user_data);
-
-  bench_lite_connect (lite);
-  return lite;
-}
-
 void
 bench_lite_set_source (BenchLite *lite, const char *address)
 {

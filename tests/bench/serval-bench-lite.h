@@ -38,12 +38,9 @@ typedef struct
   guint other_error;        /* any other error answer */
 } BenchLiteStats;
 
-/* Connects to @server (HOST:PORT, pinned to @fingerprint), logs in as @user
- * with @password and joins @vlan with @mac. */
-BenchLite *bench_lite_start (const char *server, const char *fingerprint, const char *user,
-                             const char *password, const char *vlan, const guint8 mac[6],
-                             BenchLiteDoneFunc done, gpointer user_data);
-/* The same, not yet connecting: set it up, then bench_lite_connect(). */
+/* A client for @server (HOST:PORT, pinned to @fingerprint) that logs in as
+ * @user with @password and joins @vlan with @mac once bench_lite_connect()
+ * is called; @done is called once, when it is in or failed. */
 BenchLite *bench_lite_new (const char *server, const char *fingerprint, const char *user,
                            const char *password, const char *vlan, const guint8 mac[6],
                            BenchLiteDoneFunc done, gpointer user_data);
