@@ -10,6 +10,7 @@
 #include "serval-bench.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <math.h>
 
 #define SERIES_BIN_NS   (100 * G_GINT64_CONSTANT (1000000)) /* --series: 100 ms bins */
@@ -51,6 +52,14 @@ storm_state_cb (BenchLite *lite, gboolean online, gpointer user_data)
   storm.back++;
 }
 
+/* In the server's process before exec: it gets SIGTERM if serval-bench
+ * dies, so that no server is left listening after a crash. */
+static void
+server_child_setup (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static gboolean
 server_start (GError **error)
 {
@@ -60,6 +69,7 @@ server_start (GError **error)
 
   if (!g_shell_parse_argv (opt_server_command, NULL, &argv, error))
     return FALSE;
+  g_subprocess_launcher_set_child_setup (launcher, server_child_setup, NULL, NULL);
   if (opt_server_log != NULL)
     {
       if ((fd = open (opt_server_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
