@@ -96,17 +96,18 @@ static void
 metrics_refused (ServalHttp *http, const ServalServerStats *st, GString *s)
 {
   g_string_append_printf (s,
-                          "# HELP serval_connections_refused_total Connections closed at once: too many not logged in from their address (or IPv6 /64), too many HTTP connections.\n"
+                          "# HELP serval_connections_refused_total Connections closed at once: too many not logged in from their address (or IPv6 /64), too many HTTP connections, the server full (told so with serverFull after the TLS handshake).\n"
                           "# TYPE serval_connections_refused_total counter\n"
                           "serval_connections_refused_total{reason=\"unauthenticated\"} %" G_GUINT64_FORMAT "\n"
                           "serval_connections_refused_total{reason=\"http\"} %" G_GUINT64_FORMAT "\n"
+                          "serval_connections_refused_total{reason=\"full\"} %" G_GUINT64_FORMAT "\n"
                           "# HELP serval_http_timeouts_total HTTP connections closed because a request took longer than --http-timeout.\n"
                           "# TYPE serval_http_timeouts_total counter\n"
                           "serval_http_timeouts_total %" G_GUINT64_FORMAT "\n"
                           "# HELP serval_http_connections HTTP connections open now.\n"
                           "# TYPE serval_http_connections gauge\n"
                           "serval_http_connections %u\n",
-                          st->unauthenticated_refused, http->refused, http->timed_out, g_hash_table_size (http->conns));
+                          st->unauthenticated_refused, http->refused, st->full_refused, http->timed_out, g_hash_table_size (http->conns));
 }
 
 /* The fair queues towards members (serval-server-fair.c). */

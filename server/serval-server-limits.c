@@ -6,7 +6,8 @@
  *  - per source (an IPv4 address, or an IPv6 /64, which one host gets for
  *    nothing): config.max_failed_logins a minute, a login in flight
  *    counting as a failure until it succeeds, so that guesses sent in
- *    parallel are counted as sequential ones are;
+ *    parallel are counted as sequential ones are; a login with a resume
+ *    token is not limited (not a guess: a forged token never passes);
  *  - per user, for guesses spread over many sources: past
  *    config.max_failed_logins failures (or checks in flight) within a
  *    minute of each other, a password login for that user must wait 1 s
@@ -213,6 +214,13 @@ serval_login_limits_check (Session *s, const ServalRequest *req)
   LimitRecord *rec = limit_table_get (&limits->sources, source, FALSE, limits->max_failures);
   gint64 wait;
 
+  /* The user's own client, with the token of an earlier login: not a guess
+   * (a forged token never passes), so neither limit applies. Behind one NAT
+   * address, an office's tokens are then not refused for a minute because
+   * someone there mistyped a password, or five password checks from there
+   * are under way, when everyone comes back after a restart (issue 17). */
+  if (req->token != NULL)
+    return TRUE;
   if (rec != NULL && rec->failures + rec->in_flight >= limits->max_failures)
     {
       s->server->stats.logins_failed++;
@@ -220,8 +228,6 @@ serval_login_limits_check (Session *s, const ServalRequest *req)
                                   "Too many failed logins from %s: wait a minute and try again", source);
       return FALSE;
     }
-  if (req->token != NULL)
-    return TRUE; /* the user's own client, with the token of an earlier login */
   wait = user_wait (limits, limit_table_get (&limits->users, req->user, FALSE, limits->max_failures), source);
   if (wait > 0)
     {

@@ -52,13 +52,15 @@ refuse_full (ServalServer *server, Session *s)
   text = g_strdup_printf ("%s is full (%u clients): try again later or ask its administrator to "
                           "raise the open-file limit",
                           server_public_name (server), st.capacity);
+  server->stats.full_refused++;
   g_object_set_data (G_OBJECT (s->link), SERVAL_SESSION_REFUSED_FULL, GINT_TO_POINTER (1));
   serval_session_close (s, SERVAL_ERROR_CODE_SERVER_FULL, text);
   if (last_full_log == 0 || now - last_full_log > 60 * G_USEC_PER_SEC)
     {
       g_warning ("Refusing new clients (first %s): the server holds as many as it has room for, "
                  "%u, with an open-file limit (RLIMIT_NOFILE) of %" G_GUINT64_FORMAT ". They are "
-                 "told it is full (serverFull). To serve more, raise the limit: LimitNOFILE= in the "
+                 "told it is full (serverFull), counted in /metrics as "
+                 "serval_connections_refused_total{reason=\"full\"}. To serve more, raise the limit: LimitNOFILE= in the "
                  "systemd unit, or “ulimit -n” before starting serval-server; this is said once a "
                  "minute",
                  s->peer, st.capacity, st.fd_limit);

@@ -62,6 +62,7 @@ typedef struct
   guint64 tls_failed;              /* handshakes that failed or timed out */
   guint64 tls_refused;             /* connections closed at once: too many handshakes from their address */
   guint64 unauthenticated_refused; /* closed at once: too many links not logged in from their address */
+  guint64 full_refused;            /* told the server is full (serverFull) after their TLS handshake, and closed */
   guint64 link_frames_dropped;
   guint64 offload_frames_in;                     /* frames that came with offload metadata */
   guint64 offload_forwarded;                     /* copies sent on as they were, to members that take them */

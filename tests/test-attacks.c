@@ -566,6 +566,36 @@ test_user_guesses_spread (Fixture *f, gconstpointer data)
                   (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
 }
 
+/* Issue 17: an office behind one NAT address where someone mistyped a
+ * password five times (or five password checks are under way) keeps its
+ * resume tokens: a token login is not a guess, so the source's limit on
+ * failed logins does not refuse it (before: rateLimited for a minute, for
+ * every client of the office coming back after a server restart). */
+static void
+test_token_past_source_limit (Fixture *f, gconstpointer data)
+{
+  Raw *r = raw_online (f, 3, "alice", "alice-pw");
+  g_autoptr(GBytes) token = NULL;
+  ServalResponse *resp;
+  Batch b;
+
+  resp = raw_find (r, 1);
+  g_assert_nonnull (resp->token);
+  token = g_bytes_ref (resp->token);
+  b = guess_in_parallel (f, 10, 3, 1, NULL);
+  g_assert_cmpuint (count_answers (b.raws, b.first, b.n, SERVAL_ERROR_CODE_AUTH_FAILED), >=, 1);
+  /* The address is locked out for passwords... */
+  r = raw_connect (f, 3);
+  assert_refused (raw_answer (r, raw_login (r, "alice", "host", "alice-pw")), SERVAL_ERROR_CODE_RATE_LIMITED,
+                  "Too many failed logins");
+  /* ...not for alice's token. */
+  r = raw_connect (f, 3);
+  resp = raw_answer (r, raw_send (r, serval_request_build_login (r->next_id, "alice", "host", NULL, token)));
+  if (resp->kind == SERVAL_RESPONSE_ERROR)
+    g_test_message ("the token login was refused: %s", resp->error_text);
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_LOGGED_IN);
+}
+
 /* --- finding 9: deleted and demoted administrators ---------------------------- */
 
 /* An admin deleted while its password is checked gets no session (before:
@@ -1018,6 +1048,7 @@ main (int argc, char **argv)
               test_lockout_survives_flood, teardown);
   g_test_add_func ("/attacks/source-key", test_source_key);
   g_test_add ("/attacks/user-guesses-spread", Fixture, NULL, setup, test_user_guesses_spread, teardown);
+  g_test_add ("/attacks/token-past-source-limit", Fixture, NULL, setup, test_token_past_source_limit, teardown);
   g_test_add ("/attacks/deleted-admin-in-flight", Fixture, NULL, setup, test_deleted_admin_in_flight, teardown);
   g_test_add ("/attacks/admin-deletes-itself", Fixture, NULL, setup, test_admin_deletes_itself, teardown);
   g_test_add ("/attacks/demoted-admin", Fixture, NULL, setup, test_demoted_admin, teardown);

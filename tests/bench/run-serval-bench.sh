@@ -24,6 +24,17 @@
 #     then listens on 0.0.0.0 at a random port for those runs; 1: 127.0.0.1 only);
 #   BIG_VLAN_KEEP_COUNTS="2000": the same with clients that keep every member list
 #     (serval-bench --keep-members, as before issue 17): what the generator cost.
+#   Issue 17, reconnect storm: STORM_COUNTS="2000 10000" bare clients (VLANs of IDLE_GROUP)
+#     and an active pair; serval-bench storm restarts the server and measures the return.
+#     STORM_CASES="lifted spread nat natpw" (QUICK: "spread nat natpw"): lifted, the
+#     server's per-address limits raised (--max-failed-logins, --max-handshakes-per-address,
+#     --max-unauthenticated-per-address 100000) and every client from 127.0.0.1; spread,
+#     the server's default limits and the clients spread over STORM_SOURCES=250 source
+#     addresses 127.0.0.x; nat, the default limits and every client from 127.0.0.1 (a
+#     large office behind one NAT address); natpw, as nat with STORM_PASSWORD_SHARE=0.1 of
+#     the clients coming back with the password (their tokens expired). STORM_QUIET=5 s
+#     of quiet pings before the restart. STORM_ONLY=1: only these runs (the bench
+#     suite's short form; QUICK=1 runs them only with STORM_ONLY=1).
 #   The open-file limit caps a run: the server and serval-bench each need one
 #   descriptor per client; counts past the hard limit are not run (and say so).
 #   SERVAL_SERVER=path SERVAL_BENCH=path (default: build/); an empty list (TP_CLIENTS= ) skips that mode
@@ -50,6 +61,9 @@ if [ "$QUICK" = 1 ]; then
   LOGIN_TOKEN_N=${LOGIN_TOKEN_N:-20} LOGIN_TOKEN_CONC=${LOGIN_TOKEN_CONC-"4"}
   SCALE_COUNTS=${SCALE_COUNTS-"200"} BIG_VLAN_COUNTS=${BIG_VLAN_COUNTS-"100"}
   SCALE_HOLD=${SCALE_HOLD:-2} SCALE_LOOPBACKS=${SCALE_LOOPBACKS:-1} BIG_VLAN_KEEP_COUNTS=${BIG_VLAN_KEEP_COUNTS-"50"}
+  # The storm in its short form only with STORM_ONLY=1 (its own test in the bench suite).
+  STORM_COUNTS=${STORM_COUNTS-$([ "${STORM_ONLY:-0}" = 1 ] && echo 200)}
+  STORM_QUIET=${STORM_QUIET:-1} STORM_CASES=${STORM_CASES-"spread nat natpw"}
 else
   REPS=${REPS:-3} SECONDS_T=${SECONDS_T:-5} WARMUP=${WARMUP:-1}
   TP_CLIENTS=${TP_CLIENTS-"2 4 8 16"} SIZES=${SIZES-"64 1400"}
@@ -59,6 +73,13 @@ else
   LOGIN_TOKEN_N=${LOGIN_TOKEN_N:-2000} LOGIN_TOKEN_CONC=${LOGIN_TOKEN_CONC-"4 16 64"}
   SCALE_COUNTS=${SCALE_COUNTS-"10000 19000"} BIG_VLAN_COUNTS=${BIG_VLAN_COUNTS-"2000 10000"}
   SCALE_HOLD=${SCALE_HOLD:-12} SCALE_LOOPBACKS=${SCALE_LOOPBACKS:-4} BIG_VLAN_KEEP_COUNTS=${BIG_VLAN_KEEP_COUNTS-"2000"}
+  STORM_COUNTS=${STORM_COUNTS-"2000 10000"} STORM_QUIET=${STORM_QUIET:-5}
+fi
+STORM_CASES=${STORM_CASES-"lifted spread nat natpw"} STORM_SOURCES=${STORM_SOURCES:-250}
+STORM_PASSWORD_SHARE=${STORM_PASSWORD_SHARE:-0.1}
+if [ "${STORM_ONLY:-0}" = 1 ]; then
+  TP_CLIENTS= LAT_RATES= IDLE_COUNTS= IDLE_FLAT= LOGIN_CONC= LOGIN_TOKEN_CONC= SCALE_COUNTS= BIG_VLAN_COUNTS=
+  BIG_VLAN_KEEP_COUNTS= MEMBER_EVENT_JOINS=
 fi
 IDLE_HOLD=${IDLE_HOLD:-$([ "$QUICK" = 1 ] && echo 1 || echo 5)}
 IDLE_REPS=${IDLE_REPS:-$REPS} IDLE_GROUP=${IDLE_GROUP:-50} IDLE_ITER=${IDLE_ITER:-1000}
@@ -122,7 +143,7 @@ PARTIAL_RUNS=0
 bench() {
   local label=$1 mode=$2; shift 2
   local rc
-  "$BENCH" "$mode" --server "$ADDR" --fingerprint "$FP" --server-pid "$SPID" --csv "$csv" \
+  "$BENCH" "$mode" --server "$ADDR" --fingerprint "$FP" ${SPID:+--server-pid "$SPID"} --csv "$csv" \
     --label "$label" "$@" 2>>"$out/bench.log"
   rc=$?
   if [ "$rc" = 0 ]; then
@@ -225,6 +246,41 @@ if [ -n "$MEMBER_EVENT_JOINS" ]; then
     fi
   done
 fi
+# Issue 17, reconnect storm: serval-bench runs the server itself (it stops and starts it),
+# on a port of its own, with /metrics for the refusal counters.
+max_storm=0
+for n in $STORM_COUNTS; do [ "$n" -gt "$max_storm" ] && max_storm=$n; done
+if [ "$max_storm" -gt 0 ] && [ -n "$STORM_CASES" ]; then
+  "$BENCH" populate -d "$data" --prefix storm --vlan storm --clients $((max_storm + 2)) --group "$IDLE_GROUP" \
+    --iterations "$IDLE_ITER" --csv "$out/populate.csv" 2>>"$out/bench.log" \
+    || bail "serval-bench populate (storm users) failed: see $out/bench.log"
+  SPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  HPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  for n in $STORM_COUNTS; do
+    if [ $((n + 300)) -gt "$(ulimit -n)" ]; then
+      echo "- storm with $n clients: not run; the open-file limit here is $(ulimit -n) and each side needs one descriptor per client" >>"$out/notrun.txt"
+      note "storm with $n clients not run: open-file limit $(ulimit -n)"
+      continue
+    fi
+    for c in $STORM_CASES; do
+      limits= sources=0 share=0
+      case $c in
+        lifted) limits="--max-failed-logins 100000 --max-handshakes-per-address 100000 --max-unauthenticated-per-address 100000" ;;
+        spread) sources=$STORM_SOURCES ;;
+        nat) ;;
+        natpw) share=$STORM_PASSWORD_SHARE ;;
+        *) bail "unknown storm case $c (use lifted, spread, nat or natpw)" ;;
+      esac
+      # The first logins (passwords) 4 at a time: below the default limit of 5 password
+      # logins in flight per address, so that the default limits let every client in.
+      bench "$c" storm --server "127.0.0.1:$SPORT" --prefix storm --vlan storm --group "$IDLE_GROUP" \
+        --clients "$n" --concurrency 4 --sources "$sources" --password-share "$share" --seconds "$STORM_QUIET" \
+        --server-command "$SERVER --data-dir $data --listen 127.0.0.1:$SPORT --http 127.0.0.1:$HPORT $limits" \
+        --server-log "$out/server-storm-$c-$n.log" --metrics "127.0.0.1:$HPORT" --series "$out/storm-$c-$n.csv" \
+        --timeout $((120 + n / 20))
+    done
+  done
+fi
 note "measuring took $((SECONDS - start_time)) s; load after: $(cut -d' ' -f1-3 /proc/loadavg); $PARTIAL_RUNS runs had clients that failed under load"
 else
   [ -s "$csv" ] || bail "SUMMARY_ONLY=1 needs OUT=dir of a finished run (no $csv)"
@@ -238,6 +294,8 @@ rows = list(csv.DictReader(open(path)))
 vals = collections.defaultdict(list)
 for r in rows:
     tag = {"flat": "-flat", "scale": "-scale", "vlan": "-vlan", "vlankeep": "-vlankeep"}.get(r["run"], "")
+    if r["mode"] == "storm":
+        tag = "-" + r["run"]
     key = (r["mode"] + tag, int(r["clients"]), int(r["size"]), int(r["rate"]),
            int(r["concurrency"]), r["metric"])
     vals[key].append(float(r["value"]))
@@ -330,18 +388,45 @@ for mode, dat, kind in (("logins", "logins.dat", "password"), ("logins-token", "
                   f"{get(k, 'p99_ms'):.0f} | {get(k, 'max_ms'):.0f} | {get(k, 'server_cpu_ms_per_login'):.1f} | "
                   f"{get(k, 'bench_cpu_ms_per_login'):.1f} | "
                   f"{get(k, 'failed'):.0f} |")
+storm_cases = (("storm-lifted", "limits raised, all from 127.0.0.1"), ("storm-spread", "default limits, 250 source addresses"),
+               ("storm-nat", "default limits, all from 127.0.0.1 (one NAT)"),
+               ("storm-natpw", "the same, 10 % with the password (tokens expired)"))
+if any(keys(m) for m, _ in storm_cases):
+    md.append(f"\n## Issue 17: reconnect storm (server restarted with SIGTERM; clients in VLANs of {group}; times from SIGTERM)\n")
+    md.append("| case | clients | back | server down s | per client p50 s | max s | last after new server s | returns/s | token logins | password logins | tries closed early | rateLimited (with a token) | not accepted | pair RTT quiet p50/p99 µs | storm p50/p99 µs | ratio p50/p99 | server refused (unauth/handshakes/full) | server CPU s | bench CPU s |")
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for mode, case in storm_cases:
+        for k in keys(mode):
+            md.append(f"| {case} | {k[1]} | {get(k, 'back'):.0f}/{get(k, 'online_before'):.0f} | {get(k, 'server_down_ms') / 1e3:.2f} | "
+                      f"{get(k, 'back_p50_ms') / 1e3:.2f} | {get(k, 'back_max_ms') / 1e3:.2f} | {get(k, 'last_back_after_spawn_ms') / 1e3:.2f} | "
+                      f"{get(k, 'accepts_per_s'):.0f} | {get(k, 'logins_token'):.0f} | {get(k, 'logins_password'):.0f} | "
+                      f"{get(k, 'tries_closed_early'):.0f} | {get(k, 'tries_rate_limited'):.0f} ({get(k, 'tries_rate_limited_token'):.0f}) | {get(k, 'tries_connect_failed'):.0f} | "
+                      f"{get(k, 'rtt_quiet_p50_us'):.0f}/{get(k, 'rtt_quiet_p99_us'):.0f} | {get(k, 'rtt_storm_p50_us'):.0f}/{get(k, 'rtt_storm_p99_us'):.0f} | "
+                      f"{get(k, 'rtt_ratio_p50'):.2f}/{get(k, 'rtt_ratio_p99'):.2f} | "
+                      f"{get(k, 'server_refused_unauthenticated'):.0f}/{get(k, 'server_refused_handshakes'):.0f}/{get(k, 'server_refused_full'):.0f} | "
+                      f"{get(k, 'server_cpu_s'):.1f} | {get(k, 'bench_cpu_s'):.1f} |")
 md.append("\nPlots: serval-bench-throughput.png, serval-bench-latency.png, serval-bench-idle.png, "
           "serval-bench-logins.png, serval-bench-scale.png; every figure in results.csv, medians with min and max in medians.csv.")
 open(os.path.join(out, "summary.md"), "w").write("\n".join(md) + "\n")
 PY
 check "medians and summary.md written" test -s "$out/summary.md"
 
-if gnuplot -e "dir='$out'" "$here/serval-bench-plots.gp" >"$out/gnuplot.log" 2>&1; then
+if [ -z "$TP_CLIENTS$LAT_RATES$IDLE_COUNTS$LOGIN_CONC" ]; then
+  note "no throughput, latency, idle or login runs: their plots are not drawn"
+elif gnuplot -e "dir='$out'" "$here/serval-bench-plots.gp" >"$out/gnuplot.log" 2>&1; then
   for p in throughput latency idle logins; do
     check "plot serval-bench-$p.png" test -s "$out/serval-bench-$p.png"
   done
 else
   tap_fail "gnuplot failed: $(tail -3 "$out/gnuplot.log" | tr '\n' ' ')"
+fi
+storm_files=$(cd "$out" && ls storm-*.csv 2>/dev/null | sed 's/^storm-//; s/\.csv$//' | tr '\n' ' ')
+if [ -n "$storm_files" ]; then
+  if gnuplot -e "dir='$out'; files='$storm_files'" "$here/serval-bench-storm.gp" >"$out/gnuplot-storm.log" 2>&1; then
+    check "plot serval-bench-storm.png" test -s "$out/serval-bench-storm.png"
+  else
+    tap_fail "gnuplot failed on the storm plot: $(tail -3 "$out/gnuplot-storm.log" | tr '\n' ' ')"
+  fi
 fi
 if [ -s "$out/scale.dat" ]; then
   if gnuplot -e "dir='$out'" "$here/serval-bench-scale.gp" >"$out/gnuplot-scale.log" 2>&1; then
@@ -367,6 +452,8 @@ import csv, sys
 v = [float(r["value"]) for r in csv.DictReader(open(sys.argv[1]))
      if r["run"] in ("scale", "vlan", "vlankeep") and r["metric"] == "online"]
 sys.exit(0 if v and all(x > 0 for x in v) else 1)' "$csv"
+[ -n "$STORM_COUNTS" ] && [ -n "$STORM_CASES" ] && check "storm: clients came back in every run" have storm back
+[ -n "$STORM_COUNTS" ] && [ -n "$STORM_CASES" ] && check "storm: the pair's round trip measured before the restart in every run" have storm rtt_quiet_samples
 [ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: logins in every run" have logins-token logins_per_s
 [ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: the server took tokens in every run" have logins-token resumed
 [ -n "$LOGIN_TOKEN_CONC" ] && check "logins with tokens: TLS sessions resumed in every run" have logins-token tls_resumed

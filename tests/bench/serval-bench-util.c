@@ -28,7 +28,7 @@ csv (const char *mode, const char *metric, double value)
   gboolean sized = g_str_equal (mode, "throughput") || g_str_equal (mode, "latency");
   gboolean concurrent = g_str_equal (mode, "idle") || g_str_equal (mode, "soak") || g_str_equal (mode, "churn") ||
                         g_str_equal (mode, "logins") ||
-                        g_str_has_prefix (mode, "logins-token");
+                        g_str_has_prefix (mode, "logins-token") || g_str_equal (mode, "storm");
 
   fprintf (csv_out, "%s,%d,%d,%d,%d,%s,%s,%.6g\n", mode, opt_clients,
            sized ? opt_size : 0, g_str_equal (mode, "latency") ? opt_rate : 0,

@@ -51,6 +51,12 @@ gboolean opt_keep_members;
 int opt_loopbacks = 1;
 double opt_churn_interval = 10;
 double opt_hostile_interval;
+char *opt_server_command;
+char *opt_server_log;
+char *opt_metrics;
+char *opt_series;
+int opt_sources;
+double opt_password_share;
 
 static GOptionEntry entries[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, &opt_server, "The server (default 127.0.0.1:7465)", "HOST:PORT" },
@@ -82,6 +88,12 @@ static GOptionEntry entries[] = {
   { "hostile-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hostile_interval, "churn: every S seconds one client misbehaves (a host name with control characters, or a burst to random MACs); 0: never (default)", "S" },
   { "keep-members", 0, 0, G_OPTION_ARG_NONE, &opt_keep_members, "idle: full ServalClients that keep every member list (default: bare links that log in, join and answer keepalives, and count the member events without keeping them)", NULL },
   { "loopbacks", 0, 0, G_OPTION_ARG_INT, &opt_loopbacks, "idle/soak: client K connects to 127.0.0.(1 + K mod N) at --server's port (the server listening on 0.0.0.0), so that more than ~28,000 clients find source ports (default 1: --server only)", "N" },
+  { "server-command", 0, 0, G_OPTION_ARG_STRING, &opt_server_command, "storm: the command line that starts the server (this mode starts, stops and restarts it)", "CMD" },
+  { "server-log", 0, 0, G_OPTION_ARG_FILENAME, &opt_server_log, "storm: append the server's output to FILE (default: this process's standard output)", "FILE" },
+  { "metrics", 0, 0, G_OPTION_ARG_STRING, &opt_metrics, "storm: the server's /metrics address (its --http), to report its refusal counters", "HOST:PORT" },
+  { "series", 0, 0, G_OPTION_ARG_FILENAME, &opt_series, "storm: write the returns per second and the pair's round trip per 100 ms to FILE (CSV)", "FILE" },
+  { "sources", 0, 0, G_OPTION_ARG_INT, &opt_sources, "storm: client K connects from 127.0.0.(1 + K mod N), N addresses for the server's per-address limits (default 0: the kernel's choice, 127.0.0.1 for all, as behind one NAT)", "N" },
+  { "password-share", 0, 0, G_OPTION_ARG_DOUBLE, &opt_password_share, "storm: this share of the clients (0..1) forget their token before the restart and come back with the password, as when tokens expired (default 0)", "F" },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Show the engine's messages", NULL },
   { NULL }
 };
@@ -136,6 +148,21 @@ static const char modes_text[] =
     "              (the server refuses it; it then logs in properly), or sends 256 frames to\n"
     "              random MACs nobody has. At the end: joins, leaves, logins, frames and the\n"
     "              errors, as CSV and on standard error; --status-file as in soak.\n"
+    "  storm       (issue 17) N bare clients (as in idle, with --group M their group VLAN)\n"
+    "              log in, --concurrency at a time, and keep their resume tokens; two full\n"
+    "              clients (users PREFIX(first+N) and the next, in --vlan) ping each other\n"
+    "              every 10 ms on a thread of their own. After --seconds of quiet, the\n"
+    "              server (started by this mode: --server-command) gets SIGTERM and is\n"
+    "              started again; every client comes back by itself with ServalClient's\n"
+    "              backoff (250 ms doubling to 5 s, +-20 % jitter), its token and its TLS\n"
+    "              ticket, and joins again. Reports when each came back (p50, max, the last\n"
+    "              after SIGTERM and after the new server started), logins with the token and\n"
+    "              with the password, the tries that failed and why (not accepted, closed\n"
+    "              early: the per-address limits, rateLimited, serverFull), and the pair's\n"
+    "              round trip p50/p99 before and during the storm with their ratio; with\n"
+    "              --metrics, the server's refusal counters; with --series, a CSV over time.\n"
+    "              --sources N spreads the clients over N source addresses; --password-share F\n"
+    "              makes that share of them come back with the password (tokens expired).\n"
     "  populate    (offline, before the server starts) adds users PREFIX00000... to the\n"
     "              database in --data-dir, all with --password, and grants them --vlan (and\n"
     "              with --group M, VLAN-gK of their group). The fast path: the password is\n"
@@ -367,8 +394,16 @@ start_next (void)
 
           bench.in_flight++;
           sim->t_start = now_ns ();
-          sim->lite = bench_lite_start (sim_server (sim), opt_fingerprint, user, opt_password,
-                                        sim_vlan_name (sim, buf, sizeof buf), sim->mac, lite_done_cb, sim);
+          sim->lite = bench_lite_new (sim_server (sim), opt_fingerprint, user, opt_password,
+                                      sim_vlan_name (sim, buf, sizeof buf), sim->mac, lite_done_cb, sim);
+          if (opt_sources > 0)
+            {
+              g_snprintf (buf, sizeof buf, "127.0.0.%u", 1 + sim->index % opt_sources);
+              bench_lite_set_source (sim->lite, buf);
+            }
+          if (bench.reconnect)
+            bench_lite_set_reconnect (sim->lite, storm_state_cb, sim);
+          bench_lite_connect (sim->lite);
           continue;
         }
 
@@ -496,7 +531,7 @@ main (int argc, char **argv)
   int status;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_summary (ctx, "MODE is throughput, latency, idle, logins, soak, churn or populate.");
+  g_option_context_set_summary (ctx, "MODE is throughput, latency, idle, logins, soak, churn, storm or populate.");
   g_option_context_set_description (ctx, modes_text);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
@@ -505,18 +540,18 @@ main (int argc, char **argv)
     }
   if (argc != 2)
     {
-      g_printerr ("serval-bench: say which one mode to run: throughput, latency, idle, logins, soak, churn or populate "
+      g_printerr ("serval-bench: say which one mode to run: throughput, latency, idle, logins, soak, churn, storm or populate "
                   "(see serval-bench --help)\n");
       return 1;
     }
   mode = argv[1];
   if (opt_clients < 1 || opt_clients > 1000000 || opt_concurrency < 1 || opt_seconds < 0 ||
       opt_size < MIN_FRAME || opt_size > 9000 || opt_rate < 1 || opt_group < 0 || opt_first < 0 || opt_warmup < 0 || opt_warmup > 60 ||
-      opt_churn_interval < 0.1 || opt_hostile_interval < 0 || opt_loopbacks < 1 || opt_loopbacks > 254)
+      opt_churn_interval < 0.1 || opt_hostile_interval < 0 || opt_loopbacks < 1 || opt_loopbacks > 254 || opt_sources < 0 || opt_sources > 254 || opt_password_share < 0 || opt_password_share > 1)
     {
       g_printerr ("serval-bench: --clients and --concurrency must be at least 1, --size 60..9000, "
                   "--rate at least 1, --warmup 0..60, --churn-interval at least 0.1, --seconds, --group, --first and "
-                  "--hostile-interval not negative, --loopbacks 1..254\n");
+                  "--hostile-interval not negative, --loopbacks 1..254, --sources 0..254, --password-share 0..1\n");
       return 1;
     }
   if (opt_csv != NULL)
@@ -544,9 +579,9 @@ main (int argc, char **argv)
     }
   if (!g_str_equal (mode, "throughput") && !g_str_equal (mode, "latency") &&
       !g_str_equal (mode, "idle") && !g_str_equal (mode, "logins") && !g_str_equal (mode, "soak") &&
-      !g_str_equal (mode, "churn"))
+      !g_str_equal (mode, "churn") && !g_str_equal (mode, "storm"))
     {
-      g_printerr ("serval-bench: unknown mode “%s”: use throughput, latency, idle, logins, soak, churn or populate\n", mode);
+      g_printerr ("serval-bench: unknown mode “%s”: use throughput, latency, idle, logins, soak, churn, storm or populate\n", mode);
       status = 1;
       goto out;
     }
@@ -584,6 +619,8 @@ main (int argc, char **argv)
     status = mode_soak ();
   else if (g_str_equal (mode, "churn"))
     status = mode_churn ();
+  else if (g_str_equal (mode, "storm"))
+    status = mode_storm ();
   else
     status = mode_logins ();
   bench_clear ();

@@ -1,7 +1,8 @@
 /* serval-bench.h: what the files of serval-bench share: its options, the
  * simulated clients and the helpers. serval-bench.c: options, clients, main;
  * -util.c: clock, /proc, CSV, main loop; -traffic.c: throughput and latency;
- * -modes.c: idle, logins, soak, populate; -churn.c: churn; -lite.c: bare clients.
+ * -modes.c: idle, logins, soak, populate; -churn.c: churn; -lite.c: bare clients;
+ * -storm.c: storm; -pair.c: its active pair.
  */
 #pragma once
 
@@ -59,6 +60,12 @@ extern gboolean opt_keep_members;
 extern int opt_loopbacks;
 extern double opt_churn_interval;
 extern double opt_hostile_interval;
+extern char *opt_server_command;
+extern char *opt_server_log;
+extern char *opt_metrics;
+extern char *opt_series;
+extern int opt_sources;
+extern double opt_password_share;
 
 typedef struct
 {
@@ -86,6 +93,8 @@ typedef struct
   gboolean in_main;   /* in --vlan rather than its group VLAN */
   gboolean evil_name; /* this login has a host name with control characters */
   gint64 next_action; /* CLOCK_MONOTONIC ns */
+  /* storm */
+  gint64 back_ns; /* back online after the restart, ns after it; 0: not yet */
 } Sim;
 
 typedef struct
@@ -96,12 +105,13 @@ typedef struct
   guint in_flight;
   guint done; /* finished (online or failed) */
   guint failed;
-  gboolean join;     /* also join after login */
-  gboolean lite;     /* idle: BenchLite clients, no member lists */
-  gboolean logout;   /* disconnect right after login (logins mode) */
-  gboolean keep;     /* logout keeps the client (and its resume token) for the next round */
-  guint resumed;     /* logins that used the resume token */
-  guint tls_resumed; /* logins whose TLS session resumed with a ticket */
+  gboolean join;      /* also join after login */
+  gboolean lite;      /* idle: BenchLite clients, no member lists */
+  gboolean reconnect; /* storm: the BenchLite clients come back by themselves */
+  gboolean logout;    /* disconnect right after login (logins mode) */
+  gboolean keep;      /* logout keeps the client (and its resume token) for the next round */
+  guint resumed;      /* logins that used the resume token */
+  guint tls_resumed;  /* logins whose TLS session resumed with a ticket */
   char *first_error;
   GArray *login_ns; /* gint64 */
   /* measuring */
@@ -121,6 +131,15 @@ typedef struct
 {
   guint64 sent, refused, received;
 } Totals;
+
+/* One round trip of the storm's active pair: when it came back, how long it took. */
+typedef struct
+{
+  gint64 at_ns;
+  gint64 rtt_ns;
+} BenchRtt;
+
+typedef struct _BenchPair BenchPair;
 
 typedef struct
 {
@@ -194,4 +213,12 @@ gboolean churn_status_cb (gpointer data);
 gboolean churn_idle (void);
 int mode_churn (void);
 int mode_populate (void);
+void storm_state_cb (BenchLite *lite, gboolean online, gpointer user_data);
+int mode_storm (void);
+BenchPair *bench_pair_start (guint index);
+gboolean bench_pair_ready (BenchPair *pair);
+char *bench_pair_dup_error (BenchPair *pair);
+gint64 bench_pair_last_sent (BenchPair *pair);
+GArray *bench_pair_rtts (BenchPair *pair, gint64 from_ns, gint64 to_ns);
+void bench_pair_free (BenchPair *pair);
 void quiet_log (const char *domain, GLogLevelFlags level, const char *message, gpointer data);
