@@ -225,7 +225,7 @@ serval_service_parse (const char *spec, GError **error)
 
   if (p == spec && colon != NULL && colon < spec + strcspn (spec, "/"))
     {
-      service_fail (error, _("The web page to announce has a scheme other than http: or https: — give "
+      service_fail (error, _("The web page to announce has a scheme other than http: or https:; give "
                              "[https:]PORT[/PATH], such as 8080 or https:8443/admin"));
       return NULL;
     }
