@@ -71,7 +71,8 @@ serval_announce_apply (ServalClient *client)
 
 typedef struct
 {
-  GtkApplication *app;
+  GtkApplication *app; /* outlives its windows */
+  GtkWidget *dialog;
   GtkWidget *on;
   GtkWidget *port;
   GtkWidget *https;
@@ -82,10 +83,7 @@ typedef struct
 static void
 dialog_free (gpointer data, GClosure *closure)
 {
-  Dialog *d = data;
-
-  g_object_unref (d->app);
-  g_free (d);
+  g_free (data);
 }
 
 static void
@@ -140,7 +138,16 @@ response_cb (GtkDialog *dialog, int response, Dialog *d)
       if (client != NULL)
         serval_announce_apply (client);
     }
-  gtk_widget_destroy (GTK_WIDGET (dialog));
+  /* Hidden, not destroyed: shown again next time (and no accessible of it
+   * goes defunct under a screen reader that still holds it). */
+  gtk_widget_hide (GTK_WIDGET (dialog));
+}
+
+/* Its window went (the app quits): the next show makes another. */
+static void
+dialog_destroyed_cb (GtkApplication *app)
+{
+  g_object_set_data (G_OBJECT (app), "serval-announce-dialog", NULL);
 }
 
 /* @d's widgets from the preference @web (nullable). */
@@ -177,6 +184,7 @@ dialog_grid (Dialog *d)
   d->path = gtk_entry_new ();
   gtk_entry_set_placeholder_text (GTK_ENTRY (d->path), _("optional, such as admin/"));
   gtk_label_set_mnemonic_widget (GTK_LABEL (path_label), d->path);
+  atk_object_set_name (gtk_widget_get_accessible (d->path), _("Path"));
   gtk_label_set_xalign (GTK_LABEL (path_label), 0);
   gtk_label_set_line_wrap (GTK_LABEL (help), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (help), 40);
@@ -199,21 +207,27 @@ dialog_grid (Dialog *d)
 void
 serval_announce_dialog_show (GtkApplication *app, GtkWindow *parent)
 {
-  Dialog *d = g_new0 (Dialog, 1);
+  Dialog *d = g_object_get_data (G_OBJECT (app), "serval-announce-dialog");
   g_autofree char *web = serval_announce_get_web ();
-  GtkWidget *dialog = gtk_dialog_new_with_buttons (_("Announce Your Web Page"), parent,
-                                                      GTK_DIALOG_DESTROY_WITH_PARENT | GTK_DIALOG_USE_HEADER_BAR, _("_Cancel"), GTK_RESPONSE_CANCEL, _("_Save"), GTK_RESPONSE_OK, NULL);
-  GtkWidget *grid;
 
-  d->app = g_object_ref (app);
-  grid = dialog_grid (d);
+  if (d == NULL)
+    {
+      d = g_new0 (Dialog, 1);
+      d->app = app;
+      d->dialog = gtk_dialog_new_with_buttons (_("Announce Your Web Page"), NULL, GTK_DIALOG_USE_HEADER_BAR,
+                                                  _("_Cancel"), GTK_RESPONSE_CANCEL, _("_Save"), GTK_RESPONSE_OK, NULL);
+      gtk_dialog_set_default_response (GTK_DIALOG (d->dialog), GTK_RESPONSE_OK);
+      gtk_window_set_application (GTK_WINDOW (d->dialog), app);
+      gtk_container_add (GTK_CONTAINER (gtk_dialog_get_content_area (GTK_DIALOG (d->dialog))), dialog_grid (d));
+      g_signal_connect_data (d->dialog, "response", G_CALLBACK (response_cb), d, dialog_free, 0);
+      g_signal_connect (d->dialog, "delete-event", G_CALLBACK (gtk_widget_hide_on_delete), NULL);
+      g_signal_connect_swapped (d->dialog, "destroy", G_CALLBACK (dialog_destroyed_cb), app);
+      g_object_set_data (G_OBJECT (app), "serval-announce-dialog", d);
+      gtk_widget_show_all (gtk_dialog_get_content_area (GTK_DIALOG (d->dialog)));
+    }
+  gtk_window_set_transient_for (GTK_WINDOW (d->dialog), parent);
   dialog_fill (d, web);
   on_toggled_cb (d);
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
-  gtk_window_set_application (GTK_WINDOW (dialog), app);
-  gtk_container_add (GTK_CONTAINER (gtk_dialog_get_content_area (GTK_DIALOG (dialog))), grid);
-  g_signal_connect_data (dialog, "response", G_CALLBACK (response_cb), d, dialog_free, 0);
-  gtk_widget_show_all (dialog);
   gtk_widget_hide (d->error);
-  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_window_present (GTK_WINDOW (d->dialog));
 }
