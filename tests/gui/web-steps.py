@@ -9,6 +9,9 @@ and serval-steps.py's helpers. Each prints why and exits 1 when what it checks i
     web-steps.py announce on PORT https|http PATH | announce off
                                            sets the dialog of the primary menu's
                                            "Announce My Web Page…" so and saves it
+    web-steps.py set-check NAME on|off     sets the check box NAME so (test-gui-hidden.sh)
+    web-steps.py no-window-now             no window of the app shows now (a frame, dialog
+                                           or alert; the tray's menu is none of them)
 """
 
 import importlib.util
@@ -88,6 +91,16 @@ def main(argv):
         no_web_button(app, args[0])
     elif cmd == "announce":
         announce(app, args)
+    elif cmd == "set-check":
+        box = gt.find(app, "check box", args[0])
+        if steps.switch_state(box) != (args[1] == "on"):
+            steps.act(box)
+        gt.wait_for(lambda: steps.switch_state(box) == (args[1] == "on"), "%r %s" % (args[0], args[1]))
+    elif cmd == "no-window-now":
+        shown = [f.name for f in app.findChildren(
+            lambda n: n.roleName in ("frame", "dialog", "alert") and n.showing, recursive=False)]
+        if shown:
+            raise gt.GuiError("windows show: %r" % shown)
     else:
         raise gt.GuiError("unknown step %r" % cmd)
 
