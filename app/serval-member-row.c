@@ -232,9 +232,9 @@ announces_web (ServalMemberRow *self)
 
   for (guint i = 0; services != NULL && services[i] != NULL; i++)
     {
-      g_autofree char *uri = serval_service_uri (services[i], "0.0.0.0");
+      g_autofree char *canonical = serval_service_parse (services[i], NULL);
 
-      if (uri != NULL)
+      if (canonical != NULL && g_str_equal (canonical, services[i]))
         return TRUE;
     }
   return FALSE;
