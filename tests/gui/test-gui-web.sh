@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Announced web pages (issue 15) in the desktop app, end to end: the real `serval` app under
 # Xvfb, driven through AT-SPI (dogtail), against a real serval-server in another network
-# namespace, with two members joined by servalctl from two more: bob announces a web page
-# (servalctl up --announce-web https:8443/admin), carol announces none. Bob's member row
+# namespace, with two members joined by servalctl from two more: carol, before the app
+# joins, announces none; bob, after, announces a web page (servalctl up --announce-web
+# https:8443/admin), so his record reaches the app in a member event. Bob's member row
 # gets an "Open Web Page of bob on …" button whose tooltip (the accessible description) is
 # https://BOB'S-ADDRESS:8443/admin, and pressing it opens that URL; carol's row has none.
 # The app's own preference ("Announce My Web Page…" in the primary menu) goes into its
@@ -57,16 +58,10 @@ ctl() { # ctl NS USER [servalctl args...]
     --fingerprint "$FP" "$@"
 }
 
-# --- bob announces a web page, carol none -----------------------------------------------
-ctl "$BOB" bob up --vlan lan --announce-web https:8443/admin >"$out/bob.log" 2>&1 &
-E2E_PIDS+=($!)
+# --- carol, who announces nothing, is there before the app (its join answer lists her) ----
 ctl "$CAROL" carol up --vlan lan >"$out/carol.log" 2>&1 &
 E2E_PIDS+=($!)
-wait_for 15 grep -q "sv-lan up" "$out/bob.log" || bail "bob did not join lan: $(cat "$out/bob.log")"
 wait_for 15 grep -q "sv-lan up" "$out/carol.log" || bail "carol did not join lan: $(cat "$out/carol.log")"
-BOB_ADDR=$(sed -n 's/^sv-lan address: \([0-9.]*\)\/24 (leased by the server)$/\1/p' "$out/bob.log")
-note "bob's address in lan: ${BOB_ADDR:-none}"
-check "the server leased bob an address ($BOB_ADDR)" bash -c "[[ '$BOB_ADDR' == 10.77.0.* ]]"
 
 # --- the app: log in, announce its own page, join ----------------------------------------
 gui_start "$GUI" "$out"
@@ -83,9 +78,18 @@ check "Announce My Web Page… in the primary menu: on, port 8081, http, path te
 check "saves web=http:8081/team/ in settings.ini" grep -qx "web=http:8081/team/" "$settings"
 check "join VLAN lan with its switch" steps set-switch "Join VLAN lan" on
 
+check "carol is listed" steps wait-label "carol on " 20
+
+# --- bob, who announces a web page, comes after (a member event brings him) ----------------
+ctl "$BOB" bob up --vlan lan --announce-web https:8443/admin >"$out/bob.log" 2>&1 &
+E2E_PIDS+=($!)
+wait_for 15 grep -q "sv-lan up" "$out/bob.log" || bail "bob did not join lan: $(cat "$out/bob.log")"
+BOB_ADDR=$(sed -n 's/^sv-lan address: \([0-9.]*\)\/24 (leased by the server)$/\1/p' "$out/bob.log")
+note "bob's address in lan: ${BOB_ADDR:-none}"
+check "the server leased bob an address ($BOB_ADDR)" bash -c "[[ '$BOB_ADDR' == 10.77.0.* ]]"
+
 # --- the rows -------------------------------------------------------------------------
 check "bob is listed" steps wait-label "bob on " 20
-check "carol is listed" steps wait-label "carol on " 20
 check "bob's row has Open Web Page, its tooltip https://$BOB_ADDR:8443/admin" \
   web web-button bob "https://$BOB_ADDR:8443/admin"
 check "carol's row has no Open Web Page (she announces none)" web no-web-button carol
