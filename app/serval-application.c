@@ -10,6 +10,7 @@
 
 #include "serval-address.h"
 #include "serval-admin-window.h"
+#include "serval-announce.h"
 #include "serval-autostart.h"
 #include "serval-login-dialog.h"
 #include "serval-secret.h"
@@ -223,6 +224,7 @@ session_begin (ServalApplication *app, ServalClient *client)
 {
   session_end (app);
   app->client = g_object_ref (client);
+  serval_announce_apply (client); /* before the joins: they carry it */
   app->cancellable = g_cancellable_new ();
   app->lost = FALSE;
   g_signal_connect (client, "notify::state", G_CALLBACK (state_changed_cb), app);
@@ -425,6 +427,14 @@ autostart_change_state (GSimpleAction *action, GVariant *value, gpointer user_da
 }
 
 static void
+announce_web_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ServalApplication *app = user_data;
+
+  serval_announce_dialog_show (GTK_APPLICATION (app), app->window);
+}
+
+static void
 quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   ServalApplication *app = user_data;
@@ -444,6 +454,7 @@ static const GActionEntry app_actions[] = {
   { "admin", admin_activated },
   { "about", about_activated },
   { "autostart", NULL, NULL, "false", autostart_change_state },
+  { "announce-web", announce_web_activated },
   { "quit", quit_activated },
 };
 

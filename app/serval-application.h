@@ -14,6 +14,7 @@
  *   app.dismiss-error        clears last-error
  *   app.admin                the administration window (enabled for administrators)
  *   app.autostart            (stateful, b) whether Serval starts at login
+ *   app.announce-web         the dialog of the web page announced to other members
  *   app.about, app.quit
  */
 #pragma once

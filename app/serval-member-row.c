@@ -1,4 +1,5 @@
-/* serval-member-row.c: a member of a VLAN, and the actions on its address. */
+/* serval-member-row.c: a member of a VLAN, and the actions on its address:
+ * Copy Address, Ping, Open Shares, and Open Web Page where it announces one. */
 #include "config.h"
 
 #include "serval-member-row.h"
@@ -16,6 +17,7 @@ struct _ServalMemberRow
   GtkWidget *ping_button;
   GtkWidget *copy_button;
   GtkWidget *shares_button;
+  GtkWidget *web_button; /* shown when the member announces a web page */
   gboolean pinging;
   GtkLabel *result_label;
   GtkLabel *line_label; /* MAC · addresses, kept current */
@@ -202,6 +204,85 @@ shares_clicked_cb (ServalMemberRow *self)
   g_app_info_launch_default_for_uri_async (uri, context, self->cancellable, launched_cb, g_object_ref (self));
 }
 
+/* --- Open Web Page ------------------------------------------------------------- */
+
+/* The URI of the web page the member announces, at its address; NULL when
+ * it announces none (or none this version reads) or has no address yet. */
+static char *
+web_uri (ServalMemberRow *self)
+{
+  const char *const *services = serval_member_get_services (self->member);
+  const char *address = first_address (self);
+
+  for (guint i = 0; services != NULL && services[i] != NULL && address != NULL; i++)
+    {
+      char *uri = serval_service_uri (services[i], address);
+
+      if (uri != NULL)
+        return uri;
+    }
+  return NULL;
+}
+
+/* Whether the member announces a web page this version can open. */
+static gboolean
+announces_web (ServalMemberRow *self)
+{
+  const char *const *services = serval_member_get_services (self->member);
+
+  for (guint i = 0; services != NULL && services[i] != NULL; i++)
+    {
+      g_autofree char *canonical = serval_service_parse (services[i], NULL);
+
+      if (canonical != NULL && g_str_equal (canonical, services[i]))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+web_launched_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(ServalMemberRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot open the web page: %s"), error->message);
+
+      g_message ("%s", text);
+      show_result (self, text);
+    }
+}
+
+static void
+web_clicked_cb (ServalMemberRow *self)
+{
+  g_autofree char *uri = web_uri (self);
+  g_autoptr(GAppLaunchContext) context = NULL;
+
+  if (uri == NULL)
+    return;
+  context = G_APP_LAUNCH_CONTEXT (gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (self))));
+  g_message ("Opening %s", uri);
+  g_app_info_launch_default_for_uri_async (uri, context, self->cancellable, web_launched_cb, g_object_ref (self));
+}
+
+/* The button follows the member: shown when it announces a web page, its
+ * tooltip (and description) the page's URL once the member has an address. */
+static void
+update_web_button (ServalMemberRow *self)
+{
+  g_autofree char *uri = web_uri (self);
+  const char *tip = uri != NULL ? uri : _("Open Web Page (the member has no address yet)");
+
+  gtk_widget_set_visible (self->web_button, announces_web (self));
+  gtk_widget_set_sensitive (self->web_button, uri != NULL);
+  gtk_widget_set_tooltip_text (self->web_button, tip);
+  atk_object_set_description (gtk_widget_get_accessible (self->web_button), tip);
+}
+
 /* --- the row ------------------------------------------------------------------- */
 
 /* A flat icon button; @name (who it acts on) is what a screen reader says. */
@@ -240,6 +321,7 @@ add_buttons (ServalMemberRow *self, const char *who)
   g_autofree char *copy_name = g_strdup_printf (_("Copy Address of %s"), who);
   g_autofree char *ping_name = g_strdup_printf (_("Ping %s"), who);
   g_autofree char *shares_name = g_strdup_printf (_("Open Shares of %s"), who);
+  g_autofree char *web_name = g_strdup_printf (_("Open Web Page of %s"), who);
   gboolean has_address = first_address (self) != NULL;
   GtkWidget *button;
 
@@ -254,6 +336,10 @@ add_buttons (ServalMemberRow *self, const char *who)
   gtk_widget_set_sensitive (button, has_address);
   gtk_container_add (GTK_CONTAINER (self), button);
   self->shares_button = button;
+  self->web_button = action_button (self, "web-browser-symbolic", _("Open Web Page"), web_name, G_CALLBACK (web_clicked_cb));
+  gtk_widget_set_no_show_all (self->web_button, TRUE);
+  gtk_container_add (GTK_CONTAINER (self), self->web_button);
+  update_web_button (self);
 }
 
 static void
@@ -309,6 +395,7 @@ addresses_changed_cb (ServalMemberRow *self)
   gtk_widget_set_sensitive (self->copy_button, has_address);
   gtk_widget_set_sensitive (self->shares_button, has_address);
   gtk_widget_set_sensitive (self->ping_button, has_address && !self->pinging);
+  update_web_button (self);
 }
 
 GtkWidget *
@@ -327,6 +414,7 @@ serval_member_row_new (ServalMember *member)
   self->line_label = GTK_LABEL (label_new (line, TRUE));
   gtk_container_add (GTK_CONTAINER (text), GTK_WIDGET (self->line_label));
   g_signal_connect_object (member, "notify::addresses", G_CALLBACK (addresses_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (member, "notify::services", G_CALLBACK (update_web_button), self, G_CONNECT_SWAPPED);
   self->result_label = GTK_LABEL (label_new (NULL, FALSE));
   gtk_container_add (GTK_CONTAINER (text), GTK_WIDGET (self->result_label));
   gtk_container_add (GTK_CONTAINER (self), text);

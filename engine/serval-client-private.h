@@ -88,6 +88,8 @@ struct _ServalClient
   guint8 *gso_scratch;          /* software segmentation, made on first use */
   guint64 gso_dropped;          /* offload frames that could not be segmented */
   gboolean server_member_pages; /* the server's Hello said memberPages: it answers page requests */
+  gboolean server_services;     /* the server's Hello said services: it takes Join.services */
+  GStrv services;               /* what this client announces in each join (serval_client_set_services()) */
 };
 
 enum

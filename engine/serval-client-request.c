@@ -337,6 +337,7 @@ handle_hello (ServalClient *client, ServalLink *link, const ServalHello *hello)
   serval_client_set_node (client, hello->node);
   client->server_offload = hello->offload;
   client->server_member_pages = hello->member_pages;
+  client->server_services = hello->services;
 }
 
 void
@@ -452,11 +453,20 @@ void
 serval_client_send_join (ServalClient *client, ServalClientVlan *vlan, GTask *task)
 {
   guint32 id;
+  Message_t *msg;
 
   g_object_set_data_full (G_OBJECT (task), "vlan", g_object_ref (vlan), g_object_unref);
   id = request_start (client, task, join_handler, NULL, FALSE);
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_join (id, vlan->name, vlan->mac));
+  if (id == 0)
+    return;
+  msg = serval_request_build_join (id, vlan->name, vlan->mac);
+  /* A server before services could not read the join with them. */
+  if (client->services != NULL && client->services[0] != NULL && !client->server_services)
+    g_message ("%s does not take announced services (it is older than this client): joined VLAN “%s” without",
+               serval_client_where (client), vlan->name);
+  else if (client->services != NULL && client->services[0] != NULL)
+    serval_request_set_join_services (msg, (const char *const *) client->services);
+  serval_link_send_take (client->link, msg);
 }
 
 /* --- address updates ------------------------------------------------------- */

@@ -104,6 +104,7 @@ serval_client_finalize (GObject *object)
   g_free (client->node);
   g_free (client->gso_scratch);
   g_strfreev (client->servers);
+  g_strfreev (client->services);
   g_free (client->current);
   g_clear_pointer (&client->pending, g_hash_table_unref);
   G_OBJECT_CLASS (serval_client_parent_class)->finalize (object);
@@ -193,6 +194,13 @@ void
 serval_client_set_offload (ServalClient *client, gboolean offload)
 {
   client->offload = offload;
+}
+
+void
+serval_client_set_services (ServalClient *client, const char *const *services)
+{
+  g_strfreev (client->services);
+  client->services = g_strdupv ((char **) services);
 }
 
 ServalClientState

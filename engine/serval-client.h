@@ -148,6 +148,11 @@ void serval_client_set_host_name (ServalClient *client, const char *host);
  * device without offloads). Default: TRUE unless SERVAL_TAP_OFFLOAD=0.
  * Takes effect at the next connection. */
 void serval_client_set_offload (ServalClient *client, gboolean offload);
+/* What this client announces to the others in each VLAN it joins from now
+ * on (a web page), each canonical (serval_service_parse()), at most
+ * SERVAL_SERVICES_MAX; NULL for nothing. A server older than announcements
+ * gets joins without them (logged). Members' own: serval_member_get_services(). */
+void serval_client_set_services (ServalClient *client, const char *const *services);
 
 /* Connects and logs in once; afterwards, lost connections are retried on
  * their own until serval_client_disconnect(). Cancelling @cancellable before

@@ -2,6 +2,8 @@
 
 #include "serval-member.h"
 
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 struct _ServalMember
@@ -13,6 +15,7 @@ struct _ServalMember
   guint8 mac[6];
   char *mac_string;
   GStrv addresses;
+  GStrv services; /* canonical, "https:8443/admin" (serval_service_parse()) */
   char *node;
   gint64 since;
 };
@@ -26,6 +29,7 @@ enum
   PROP_ADDRESSES,
   PROP_NODE,
   PROP_SINCE,
+  PROP_SERVICES,
   N_PROPS
 };
 
@@ -42,6 +46,7 @@ serval_member_finalize (GObject *object)
   g_free (self->host);
   g_free (self->mac_string);
   g_strfreev (self->addresses);
+  g_strfreev (self->services);
   g_free (self->node);
   G_OBJECT_CLASS (serval_member_parent_class)->finalize (object);
 }
@@ -59,6 +64,7 @@ serval_member_get_property (GObject *object, guint prop_id, GValue *value, GPara
     case PROP_ADDRESSES: g_value_set_boxed (value, self->addresses); break;
     case PROP_NODE: g_value_set_string (value, self->node); break;
     case PROP_SINCE: g_value_set_int64 (value, self->since); break;
+    case PROP_SERVICES: g_value_set_boxed (value, self->services); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -78,6 +84,7 @@ serval_member_class_init (ServalMemberClass *klass)
   properties[PROP_ADDRESSES] = g_param_spec_boxed ("addresses", NULL, NULL, G_TYPE_STRV, flags);
   properties[PROP_NODE] = g_param_spec_string ("node", NULL, NULL, NULL, flags);
   properties[PROP_SINCE] = g_param_spec_int64 ("since", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_SERVICES] = g_param_spec_boxed ("services", NULL, NULL, G_TYPE_STRV, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -104,6 +111,7 @@ serval_member_new (const char *user, const char *host, const guint8 mac[6],
   memcpy (self->mac, mac, 6);
   self->mac_string = serval_mac_to_string (mac);
   self->addresses = g_strdupv ((char **) (addresses != NULL ? addresses : (const char *const[]){ NULL }));
+  self->services = g_new0 (char *, 1);
   self->node = g_strdup (node);
   self->since = since;
   return self;
@@ -160,4 +168,91 @@ serval_member_same (ServalMember *a, ServalMember *b)
 {
   return g_str_equal (a->user, b->user) && g_str_equal (a->host, b->host) &&
          memcmp (a->mac, b->mac, 6) == 0;
+}
+
+const char *const *
+serval_member_get_services (ServalMember *self)
+{
+  return (const char *const *) self->services;
+}
+
+void
+serval_member_set_services (ServalMember *self, const char *const *services)
+{
+  const char *const none[] = { NULL };
+
+  if (services == NULL)
+    services = none;
+  if (g_strv_equal ((const char *const *) self->services, services))
+    return;
+  g_strfreev (self->services);
+  self->services = g_strdupv ((char **) services);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICES]);
+}
+
+/* --- services ------------------------------------------------------------------ */
+
+static gboolean
+service_fail (GError **error, const char *message)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, message);
+  return FALSE;
+}
+
+/* Whether @path (after the port's "/") is printable ASCII, no space, at
+ * most SERVAL_SERVICE_PATH_MAX bytes. */
+static gboolean
+check_path (const char *path, GError **error)
+{
+  if (strlen (path) > SERVAL_SERVICE_PATH_MAX)
+    return service_fail (error, _("The web page's path is longer than 200 bytes: announce a shorter one"));
+  for (const char *c = path; *c != '\0'; c++)
+    if (*c < 0x21 || *c > 0x7e)
+      return service_fail (error, _("The web page's path holds a space, a control character or a character "
+                                    "that is not ASCII: percent-encode it"));
+  return TRUE;
+}
+
+char *
+serval_service_parse (const char *spec, GError **error)
+{
+  gboolean https = g_str_has_prefix (spec, "https:");
+  const char *p = https ? spec + 6 : g_str_has_prefix (spec, "http:") ? spec + 5 :
+                                                                        spec;
+  const char *colon = strchr (spec, ':');
+  char *end = NULL;
+  guint64 port = 0;
+
+  if (p == spec && colon != NULL && colon < spec + strcspn (spec, "/"))
+    {
+      service_fail (error, _("The web page to announce has a scheme other than http: or https:; give "
+                             "[https:]PORT[/PATH], such as 8080 or https:8443/admin"));
+      return NULL;
+    }
+  if (g_ascii_isdigit (*p))
+    port = g_ascii_strtoull (p, &end, 10);
+  if (port < 1 || port > 65535 || (*end != '\0' && *end != '/'))
+    {
+      service_fail (error, _("The web page to announce has no port between 1 and 65535: give "
+                             "[https:]PORT[/PATH], such as 8080 or https:8443/admin"));
+      return NULL;
+    }
+  if (*end == '/' && !check_path (end + 1, error))
+    return NULL;
+  if (*end == '/' && end[1] != '\0')
+    return g_strdup_printf ("%s:%u/%s", https ? "https" : "http", (guint) port, end + 1);
+  return g_strdup_printf ("%s:%u", https ? "https" : "http", (guint) port);
+}
+
+char *
+serval_service_uri (const char *service, const char *address)
+{
+  g_autofree char *canonical = serval_service_parse (service, NULL);
+  const char *colon;
+
+  if (canonical == NULL || address == NULL || !g_str_equal (canonical, service))
+    return NULL;
+  colon = strchr (service, ':');
+  return g_strdup_printf ("%.*s://%s%s%s:%s%s", (int) (colon - service), service, strchr (address, ':') ? "[" : "",
+                          address, strchr (address, ':') ? "]" : "", colon + 1, strchr (colon, '/') ? "" : "/");
 }

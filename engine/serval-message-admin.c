@@ -145,6 +145,7 @@ serval_hello_build_client (gboolean offload)
   *msg->choice.hello.vlanConfig = TRUE;
   msg->choice.hello.memberPages = calloc (1, sizeof *msg->choice.hello.memberPages);
   *msg->choice.hello.memberPages = TRUE;
+  serval_message_set_hello_services (msg);
   return msg;
 }
 

@@ -56,6 +56,9 @@ serval_member_to_asn (ServalMember *member, Member_t *m)
   add_strings (&m->addresses.list, serval_member_get_addresses (member), MAX_ADDRESSES);
   serval_asn_set_string (&m->node, serval_member_get_node (member));
   m->since = serval_member_get_since (member);
+  m->services = calloc (1, sizeof *m->services);
+  if (!serval_services_to_asn (&m->services->list, serval_member_get_services (member)))
+    g_clear_pointer (&m->services, free);
 }
 
 /* Appends @members (ServalMember), at most 4096, to @list (an
@@ -84,6 +87,7 @@ serval_hello_build (const char *node, gboolean offload)
     {
       msg->choice.hello.memberPages = calloc (1, sizeof *msg->choice.hello.memberPages);
       *msg->choice.hello.memberPages = TRUE;
+      serval_message_set_hello_services (msg);
     }
   return msg;
 }

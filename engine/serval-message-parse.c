@@ -73,11 +73,15 @@ serval_member_new_from_asn (const struct Member *m)
   g_autofree char *host = serval_asn_dup_string (&m->host);
   g_autofree char *node = serval_asn_dup_string (&m->node);
   g_auto(GStrv) addresses = strv_from_asn (&m->addresses.list);
+  g_auto(GStrv) services = m->services != NULL ? serval_services_from_asn (&m->services->list, NULL) : NULL;
   guint8 mac[6] = { 0 };
+  ServalMember *member;
 
   if (m->mac.size == 6)
     memcpy (mac, m->mac.buf, 6);
-  return serval_member_new (user, host, mac, (const char *const *) addresses, node, m->since);
+  member = serval_member_new (user, host, mac, (const char *const *) addresses, node, m->since);
+  serval_member_set_services (member, (const char *const *) services);
+  return member;
 }
 
 /* @list: an A_SEQUENCE_OF (Member_t). */
@@ -126,6 +130,7 @@ serval_hello_parse (const Message_t *msg, ServalHello *hello)
   hello->offload = h->offload != NULL && *h->offload;
   hello->vlan_config = h->vlanConfig != NULL && *h->vlanConfig;
   hello->member_pages = h->memberPages != NULL && *h->memberPages;
+  hello->services = h->services != NULL && *h->services;
   return TRUE;
 }
 
@@ -225,6 +230,14 @@ parse_request_body (ServalRequest *req, const RequestBody_t *body)
       req->vlan = request_string (req, &body->choice.join.vlan, "vlan");
       if (body->choice.join.mac.size == 6)
         memcpy (req->mac, body->choice.join.mac.buf, 6);
+      if (body->choice.join.services != NULL)
+        {
+          gboolean control = FALSE;
+
+          req->services = serval_services_from_asn (&body->choice.join.services->list, &control);
+          if (control && req->bad_field == NULL)
+            req->bad_field = "services";
+        }
       break;
     case RequestBody_PR_leave:
       req->kind = SERVAL_REQUEST_LEAVE;
@@ -318,6 +331,7 @@ serval_request_clear (ServalRequest *req)
   g_clear_pointer (&req->password, g_bytes_unref);
   g_clear_pointer (&req->token, g_bytes_unref);
   g_clear_pointer (&req->addresses, g_strfreev);
+  g_clear_pointer (&req->services, g_strfreev);
   g_clear_pointer (&req->subnet, g_free);
   g_clear_pointer (&req->prefix6, g_free);
   g_clear_pointer (&req->rule, serval_rule_free);

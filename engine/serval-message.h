@@ -171,6 +171,9 @@ ServalMessageKind serval_message_get_kind (const Message_t *msg);
  * @member_pages: whether the peer knows coalesced member events, member
  *   pages and Joined's total (a client that does gets them; a server that
  *   does answers a page request)
+ * @services: whether the peer knows Join.services and Member.services (a
+ *   client that does gets the services members announce; a server that
+ *   does takes a client's)
  */
 typedef struct
 {
@@ -180,6 +183,7 @@ typedef struct
   gboolean offload;
   gboolean vlan_config;
   gboolean member_pages;
+  gboolean services;
 } ServalHello;
 
 /**
@@ -274,6 +278,9 @@ typedef enum
  * @password: (nullable): the password's bytes (login, user add)
  * @token: (nullable): the resume token (login), %NULL without one
  * @mac: the client's TAP address in the VLAN (join)
+ * @services: (nullable): what the member announces (join), each canonical
+ *   if the client is right (serval_service_parse(): a server checks them);
+ *   %NULL when it announces nothing
  * @addresses: (nullable): the member's addresses (update)
  * @admin: whether the new user is an administrator (user add)
  * @subnet: (nullable): the VLAN's new IPv4 subnet (VLAN set): %NULL keeps it, "" removes it
@@ -288,7 +295,7 @@ typedef enum
  * @search: (nullable): only members whose user or host holds it (member page)
  * @bad_field: (nullable): the name of the first string field that holds a
  *   control character (serval_text_has_control()): "user", "host", "vlan"
- *   or "addresses"; %NULL if none does. A server refuses such a request.
+ *   "addresses" or "services"; %NULL if none does. A server refuses such a request.
  *
  * A parsed request. Strings are NUL-terminated UTF-8 copies; one with an
  * embedded NUL reads as empty (and names its field in @bad_field).
@@ -304,6 +311,7 @@ typedef struct
   GBytes *token;
   guint8 mac[6];
   GStrv addresses;
+  GStrv services;
   gboolean admin;
   char *subnet;
   char *prefix6;
@@ -721,7 +729,38 @@ void serval_response_set_joined_total (Message_t *msg, guint total);
  */
 Message_t *serval_event_build_member_changes (const char *vlan, GPtrArray *changes);
 
+/* --- services (serval-message-services.c) ---------------------------------- */
+
+/**
+ * serval_request_set_join_services:
+ * @msg: a Join request from serval_request_build_join()
+ * @services: (nullable): what the member announces, each canonical
+ *   (serval_service_parse()); only the first %SERVAL_SERVICES_MAX go
+ *
+ * Adds them for a server whose Hello said services (Join.services).
+ */
+void serval_request_set_join_services (Message_t *msg, const char *const *services);
+/**
+ * serval_message_strip_services:
+ * @msg: a message for a client whose Hello did not say services
+ *
+ * Removes Member.services from every member record @msg carries (a join
+ * answer, a member list or page, a member event), which such a client
+ * cannot read.
+ */
+void serval_message_strip_services (Message_t *msg);
+
 /* --- for the message layer's own files ------------------------------------- */
+
+/* Says services in a Hello (Hello.services). */
+void serval_message_set_hello_services (Message_t *msg);
+/* Appends the canonical ones of @services, at most SERVAL_SERVICES_MAX, to
+ * @list (an A_SEQUENCE_OF (Service_t)); FALSE if none was. */
+gboolean serval_services_to_asn (void *list, const char *const *services);
+/* @list's services (an A_SEQUENCE_OF (Service_t)) as canonical strings, or
+ * not when the peer sent something else (a server checks them); *@control
+ * (nullable) is set when a path holds a control character. */
+GStrv serval_services_from_asn (const void *list, gboolean *control);
 
 struct Member;
 struct RequestBody;

@@ -229,6 +229,8 @@ serval_cluster_member_value (guint32 tag, const char *vlan, ServalMember *m)
   add_string (b, "host", serval_member_get_host (m));
   add_string (b, "mac", serval_member_get_mac (m));
   add_strv (b, "addresses", serval_member_get_addresses (m));
+  if (serval_member_get_services (m)[0] != NULL) /* (a value as before when it announces none) */
+    add_strv (b, "services", serval_member_get_services (m));
   add_string (b, "vlan", vlan);
   json_builder_set_member_name (b, "tag");
   json_builder_add_int_value (b, tag);
@@ -307,6 +309,7 @@ parse_member (const char *value, const char *node, const guint8 mac[6])
 {
   g_autoptr(JsonObject) o = parse_object (value);
   g_auto(GStrv) addresses = NULL;
+  g_auto(GStrv) services = NULL;
   const char *user, *host, *vlan;
   Entry *e;
 
@@ -324,6 +327,9 @@ parse_member (const char *value, const char *node, const guint8 mac[6])
   e->value = g_strdup (value);
   e->member = serval_member_new (user, host, mac, (const char *const *) addresses, node,
                                  serval_etcd_int (o, "since"));
+  services = strv_member (o, "services"); /* as its node checked them at the join */
+  if (g_strv_length (services) <= SERVAL_SERVICES_MAX)
+    serval_member_set_services (e->member, (const char *const *) services);
   return e;
 }
 

@@ -113,7 +113,11 @@ send_vlan (Session *s, PendingVlan *pv)
       g_ptr_array_add (changes, serval_member_change_new (p->kind, g_object_ref (p->member)));
       if (changes->len == SERVAL_MEMBER_PAGE_MAX || i + 1 == pending->len)
         {
-          serval_link_send_take (s->link, serval_event_build_member_changes (pv->vlan, changes));
+          Message_t *msg = serval_event_build_member_changes (pv->vlan, changes);
+
+          if (!s->services)
+            serval_message_strip_services (msg);
+          serval_link_send_take (s->link, msg);
           g_ptr_array_set_size (changes, 0);
         }
     }
@@ -232,7 +236,10 @@ serval_server_tell_members (GPtrArray *sessions, Session *except, guint32 tag, c
         {
           /* A client before memberPages: one event per change, as it reads. */
           if (single == NULL)
-            single = serval_event_build_member (kind, vlan, member);
+            {
+              single = serval_event_build_member (kind, vlan, member);
+              serval_message_strip_services (single); /* (it came later still) */
+            }
           serval_link_send (other->link, single, NULL);
         }
     }

@@ -70,6 +70,7 @@ struct _Session
   ServalNodeLinkStats *link_stats; /* a node link's counters (server->link_stats owns them) */
   int refs;
   gboolean member_pages;              /* its Hello said memberPages: coalesced member events, pages */
+  gboolean services;                  /* its Hello said services: members' announced services */
   SessionMemberEvents *member_events; /* its coalesced member events waiting (serval-server-members.c) */
   /* Its fair queue and rate limit, once it has a port (serval-server-fair.c). */
   struct _SessionFair *fair;

@@ -90,6 +90,8 @@ serval_session_close (Session *s, ServalErrorCode code, const char *text)
 void
 serval_session_reply (Session *s, Message_t *msg)
 {
+  if (!s->services) /* (member records without what members announce) */
+    serval_message_strip_services (msg);
   if (!s->closed)
     serval_link_send_take (s->link, msg);
   else
@@ -213,6 +215,7 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
         serval_hello_parse (msg, &hello);
         serval_session_handle_hello (s, &hello);
         s->member_pages = hello.member_pages;
+        s->services = hello.services;
       }
       break;
     case SERVAL_MESSAGE_REQUEST:

@@ -164,6 +164,7 @@ typedef struct
   guint32 id;
   char *vlan;
   guint8 mac[6];
+  GStrv services;
 } JoinLease;
 
 static void
@@ -171,6 +172,7 @@ join_lease_free (JoinLease *job)
 {
   serval_session_unref (job->session);
   g_free (job->vlan);
+  g_strfreev (job->services);
   g_free (job);
 }
 
@@ -225,9 +227,11 @@ reply_joined (Session *s, guint32 id, const char *name, guint32 tag)
 }
 
 /* Puts @s's port in VLAN @tag with @mac (and @address, leased for it, or
- * NULL); FALSE, after answering, if the MAC is another user's member's. */
+ * NULL), announcing @services (checked); FALSE, after answering, if the MAC
+ * is another user's member's. */
 static gboolean
-join_switch (Session *s, guint32 id, const char *name, guint32 tag, const guint8 mac[6], const char *address)
+join_switch (Session *s, guint32 id, const char *name, guint32 tag, const guint8 mac[6], const char *address,
+             const char *const *services)
 {
   ServalServer *server = s->server;
   Membership *m;
@@ -251,6 +255,7 @@ join_switch (Session *s, guint32 id, const char *name, guint32 tag, const guint8
   m->name = g_strdup (name);
   m->address = g_strdup (address);
   m->member = serval_member_new (s->user, s->host, mac, NULL, server->config.node, g_get_real_time () / G_USEC_PER_SEC);
+  serval_member_set_services (m->member, services);
   if (address != NULL)
     {
       /* Shown at once, as the member announces it once its device has it. */
@@ -288,13 +293,40 @@ join_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   else if (s->closed || !join_allowed (s, job->id, job->vlan, &tag) ||
            (!serval_switch_port_is_member (s->port, tag) &&
-            !join_switch (s, job->id, job->vlan, tag, job->mac, lease->address)))
+            !join_switch (s, job->id, job->vlan, tag, job->mac, lease->address,
+                          (const char *const *) job->services)))
     /* Gone, or refused meanwhile: the address goes back. */
     serval_store_lease_release_async (SERVAL_STORE (source), job->vlan, s->user, job->mac, NULL,
                                       lease_released_cb, g_strdup (lease->address));
   else
     reply_joined (s, job->id, job->vlan, tag);
   join_lease_free (job);
+}
+
+/* FALSE, after answering, if @req announces a service that is not a web
+ * page on a port 1..65535 with a path of printable ASCII, 200 bytes at most
+ * (in its canonical form, as clients send it). */
+static gboolean
+services_allowed (Session *s, const ServalRequest *req)
+{
+  for (guint i = 0; req->services != NULL && req->services[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *canonical = serval_service_parse (req->services[i], &error);
+
+      if (canonical != NULL && !g_str_equal (canonical, req->services[i]))
+        error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "it is not in its canonical form “%s”",
+                             canonical);
+      if (error != NULL)
+        {
+          g_message ("%s@%s may not join VLAN “%s” announcing service %u: %s", s->user, s->host, req->vlan, i + 1,
+                     error->message);
+          serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_BAD_REQUEST,
+                                      "The announced service %u is refused: %s", i + 1, error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 void
@@ -304,7 +336,8 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
   g_autoptr(ServalVlan) vlan = NULL;
   guint32 tag;
 
-  if (!serval_session_check_strings (s, req) || !join_allowed (s, req->id, req->vlan, &tag))
+  if (!serval_session_check_strings (s, req) || !services_allowed (s, req) ||
+      !join_allowed (s, req->id, req->vlan, &tag))
     return;
   if (!serval_switch_port_is_member (s->port, tag))
     {
@@ -317,11 +350,12 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
           job->id = req->id;
           job->vlan = g_strdup (req->vlan);
           memcpy (job->mac, req->mac, 6);
+          job->services = g_strdupv (req->services);
           serval_store_lease_async (server->store, req->vlan, s->user, req->mac, server->cancellable,
                                     join_leased_cb, job);
           return;
         }
-      if (!join_switch (s, req->id, req->vlan, tag, req->mac, NULL))
+      if (!join_switch (s, req->id, req->vlan, tag, req->mac, NULL, (const char *const *) req->services))
         return;
     }
   reply_joined (s, req->id, req->vlan, tag);

@@ -1039,6 +1039,67 @@ test_cli_escapes (void)
   test_context_pop (context);
 }
 
+/* A join announcing @service (canonical), its path then replaced by @path
+ * (when not NULL) and its kind by @kind (when not negative): what a client
+ * that does not check could send. */
+static Message_t *
+join_announcing (guint32 id, const guint8 mac[6], const char *path, long kind)
+{
+  Message_t *msg = serval_request_build_join (id, "red", mac);
+  Service_t *s;
+
+  serval_request_set_join_services (msg, (const char *const[]){ "https:8443/admin", NULL });
+  s = msg->choice.request.body.choice.join.services->list.array[0];
+  if (path != NULL)
+    serval_asn_set_string (s->path, path);
+  if (kind >= 0)
+    s->kind = kind;
+  return msg;
+}
+
+/* The member record of @user in the join answer @resp. */
+static ServalMember *
+member_of (ServalResponse *resp, const char *user)
+{
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_JOINED);
+  for (guint i = 0; i < resp->members->len; i++)
+    if (g_str_equal (serval_member_get_user (resp->members->pdata[i]), user))
+      return resp->members->pdata[i];
+  g_assert_not_reached ();
+}
+
+/* Announced services (issue 15): a path that is not printable ASCII or a
+ * kind the server does not know is refused, naming the cause; a good one
+ * reaches a client whose Hello said services, and no other. */
+static void
+test_announced_services (Fixture *f, gconstpointer data)
+{
+  guint8 mac[6] = { 2, 0, 0, 0, 0, 11 };
+  guint8 alice_mac[6] = { 2, 0, 0, 0, 0, 12 };
+  Raw *bob = raw_online (f, 1, "bob", "bob-pw");
+  Raw *alice = raw_connect (f, 3);
+  ServalResponse *resp;
+
+  assert_refused (raw_answer (bob, raw_send (bob, join_announcing (bob->next_id, mac, "a b", -1))),
+                  SERVAL_ERROR_CODE_BAD_REQUEST, "percent-encode");
+  assert_refused (raw_answer (bob, raw_send (bob, join_announcing (bob->next_id, mac, "caf\xc3\xa9", -1))),
+                  SERVAL_ERROR_CODE_BAD_REQUEST, "announced service 1 is refused");
+  assert_refused (raw_answer (bob, raw_send (bob, join_announcing (bob->next_id, mac, "a\x1b[2J", -1))),
+                  SERVAL_ERROR_CODE_BAD_REQUEST, "services field");
+  assert_refused (raw_answer (bob, raw_send (bob, join_announcing (bob->next_id, mac, NULL, 7))),
+                  SERVAL_ERROR_CODE_BAD_REQUEST, "http: or https:");
+  /* bob's link says no services in a Hello (it sends none): his own record comes without. */
+  resp = raw_answer (bob, raw_send (bob, join_announcing (bob->next_id, mac, NULL, -1)));
+  g_assert_null (serval_member_get_services (member_of (resp, "bob"))[0]);
+  /* alice's says it: she gets bob's web page. */
+  serval_link_send_take (alice->link, serval_hello_build_client (FALSE));
+  g_assert_cmpint (raw_answer (alice, raw_login (alice, "alice", "host", "alice-pw"))->kind, ==,
+                   SERVAL_RESPONSE_LOGGED_IN);
+  resp = raw_answer (alice, raw_send (alice, serval_request_build_join (alice->next_id, "red", alice_mac)));
+  g_assert_cmpstrv (serval_member_get_services (member_of (resp, "bob")), ((const char *const[]){ "https:8443/admin", NULL }));
+  g_assert_null (serval_member_get_services (member_of (resp, "alice"))[0]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1054,6 +1115,7 @@ main (int argc, char **argv)
   g_test_add ("/attacks/demoted-admin", Fixture, NULL, setup, test_demoted_admin, teardown);
   g_test_add ("/attacks/control-characters", Fixture, NULL, setup, test_control_characters, teardown);
   g_test_add ("/attacks/update-flood", Fixture, NULL, setup, test_update_flood, teardown);
+  g_test_add ("/attacks/announced-services", Fixture, NULL, setup, test_announced_services, teardown);
   g_test_add_func ("/attacks/identity", test_identity);
   g_test_add_func ("/attacks/escape", test_escape);
   g_test_add_func ("/attacks/cli-escapes", test_cli_escapes);

@@ -228,6 +228,7 @@ test_directory (void)
   g_assert_cmpint (info->since, >, 1700000000);
   serval_node_info_free (info);
 
+  serval_member_set_services (m, (const char *const[]){ "https:8443/admin", NULL });
   serval_cluster_publish_member (a, 101, "red", m);
   g_assert_true (test_iterate_until_count (&ev.member_added, 1));
   g_assert_cmpuint (ev.tag, ==, 101);
@@ -241,6 +242,8 @@ test_directory (void)
   g_assert_cmpstr (serval_member_get_addresses (members->pdata[0])[1], ==, "fe80::1");
   g_assert_cmpstr (serval_member_get_node (members->pdata[0]), ==, a_name);
   g_assert_cmpint (serval_member_get_since (members->pdata[0]), ==, 1700000000);
+  /* What it announced at its join, for the clients of the other nodes (issue 15). */
+  g_assert_cmpstrv (serval_member_get_services (members->pdata[0]), ((const char *const[]){ "https:8443/admin", NULL }));
   g_clear_pointer (&members, g_ptr_array_unref);
   /* A node's own members are not in its directory. */
   members = serval_cluster_get_members (a, 101);

@@ -6,6 +6,7 @@
  * decoder on the way in. */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 #include "serval-message.h"
@@ -202,8 +203,8 @@ hello_hex (const char *node, gboolean offload)
   if (node != NULL)
     g_string_append_printf (inner, "82%02x%s", (guint) strlen (node), nd);
   g_string_append (inner, offload ? "8301ff" : "830100");
-  if (node != NULL) /* a server's Hello says memberPages */
-    g_string_append (inner, "8501ff");
+  if (node != NULL) /* a server's Hello says memberPages and services */
+    g_string_append (inner, "8501ff8601ff");
   return g_strdup_printf ("a1%02x%s", (guint) inner->len / 2, inner->str);
 }
 
@@ -1503,6 +1504,156 @@ test_member_limits (void)
   g_assert_nonnull (error);
 }
 
+/* --- announced services (issue 15) ------------------------------------------ */
+
+static void
+test_services_parse (void)
+{
+  static const struct
+  {
+    const char *spec;
+    const char *canonical; /* NULL: refused */
+    const char *uri;       /* at 10.0.0.5, or at fd00::5 with a "6" first */
+  } cases[] = {
+    { "8080", "http:8080", "http://10.0.0.5:8080/" },
+    { "http:80/", "http:80", "http://10.0.0.5:80/" },
+    { "https:8443/admin/x?a=1", "https:8443/admin/x?a=1", "6https://[fd00::5]:8443/admin/x?a=1" },
+    { "1", "http:1", NULL },
+    { "65535/a", "http:65535/a", NULL },
+    { "0", NULL, NULL },
+    { "65536", NULL, NULL },
+    { "99999999999999999999999", NULL, NULL },
+    { "-1", NULL, NULL },
+    { "", NULL, NULL },
+    { "https:", NULL, NULL },
+    { "ftp:21", NULL, NULL },
+    { "8080x", NULL, NULL },
+    { "8080/a b", NULL, NULL },
+    { "8080/a\tb", NULL, NULL },
+    { "8080/a\x1b[2J", NULL, NULL },
+    { "8080/caf\xc3\xa9", NULL, NULL },
+    { "8080/a\x7f", NULL, NULL },
+  };
+  g_autofree char *long_path = g_strnfill (SERVAL_SERVICE_PATH_MAX, 'p');
+  g_autofree char *longest = g_strconcat ("8080/", long_path, NULL);
+  g_autofree char *too_long = g_strconcat ("8080/p", long_path, NULL);
+  g_autofree char *ok = serval_service_parse (longest, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *refused = serval_service_parse (too_long, &error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) e = NULL;
+      g_autofree char *got = serval_service_parse (cases[i].spec, &e);
+      g_autofree char *uri = NULL;
+
+      g_test_message ("%s", cases[i].spec);
+      g_assert_cmpstr (got, ==, cases[i].canonical);
+      if (got == NULL)
+        {
+          g_assert_error (e, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+          g_assert_true (g_str_has_suffix (e->message, "it") || strstr (e->message, "PORT") != NULL);
+          continue;
+        }
+      /* A URI only of the canonical form, as member records carry it. */
+      if (!g_str_equal (got, cases[i].spec))
+        g_assert_null (serval_service_uri (cases[i].spec, "10.0.0.5"));
+      if (cases[i].uri == NULL)
+        continue;
+      uri = cases[i].uri[0] == '6' ? serval_service_uri (got, "fd00::5") : serval_service_uri (got, "10.0.0.5");
+      g_assert_cmpstr (uri, ==, cases[i].uri[0] == '6' ? cases[i].uri + 1 : cases[i].uri);
+    }
+  g_assert_nonnull (ok);
+  g_assert_null (refused);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+static ServalMember *
+member_with_services (const char *const *services)
+{
+  ServalMember *m = corpus_member ("alice", "h1");
+
+  serval_member_set_services (m, services);
+  return m;
+}
+
+static void
+test_services_messages (void)
+{
+  const char *const join_services[] = { "https:8443/admin", "http:8080", NULL };
+  const char *const web[] = { "https:8443/admin", NULL };
+  g_autoptr(Message_t) hello_msg = corpus_decode ("hello-services");
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
+  g_auto(ServalHello) hello = { 0 };
+  g_auto(ServalRequest) join = { 0 };
+  g_auto(ServalResponse) joined = { 0 };
+  g_autoptr(ServalResponse) stripped = NULL;
+  Message_t *msg;
+
+  g_assert_true (serval_hello_parse (hello_msg, &hello));
+  g_assert_true (hello.services);
+  /* The join, with them in a server's Hello said services. */
+  msg = serval_request_build_join (24, "red", (const guint8[]){ 2, 1, 2, 3, 4, 5 });
+  serval_request_set_join_services (msg, join_services);
+  request_seed (msg, "join-services", &join);
+  g_assert_cmpint (join.kind, ==, SERVAL_REQUEST_JOIN);
+  g_assert_true (g_strv_equal ((const char *const *) join.services, join_services));
+  g_assert_null (join.bad_field);
+  /* A member record carries them to a client whose Hello said services... */
+  g_ptr_array_add (members, member_with_services (web));
+  response_seed (serval_response_build_joined (14, "red", 3, members), "joined-services", &joined);
+  g_assert_true (g_strv_equal (serval_member_get_services (joined.members->pdata[0]), web));
+  /* ...and to any other without them: the bytes of a join answer before services. */
+  msg = serval_response_build_joined (4, "red", 3, members);
+  serval_message_strip_services (msg);
+  {
+    g_autoptr(Message_t) back = wire (msg, NULL);
+    g_autoptr(GPtrArray) plain = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autoptr(GByteArray) with = g_byte_array_new ();
+    g_autoptr(GByteArray) without = g_byte_array_new ();
+    g_autoptr(Message_t) old = NULL;
+
+    stripped = g_new0 (ServalResponse, 1);
+    g_assert_true (serval_response_parse (back, stripped));
+    g_assert_null (serval_member_get_services (stripped->members->pdata[0])[0]);
+    g_ptr_array_add (plain, corpus_member ("alice", "h1"));
+    old = serval_response_build_joined (4, "red", 3, plain);
+    g_assert_true (serval_message_encode (back, with, NULL));
+    g_assert_true (serval_message_encode (old, without, NULL));
+    g_assert_cmpmem (with->data, with->len, without->data, without->len);
+  }
+}
+
+static void
+test_services_refused (void)
+{
+  g_autoptr(Message_t) control = corpus_decode ("join-services-control");
+  g_autoptr(Message_t) zero = corpus_decode ("join-services-port-zero");
+  g_autoptr(Message_t) five = corpus_decode ("join-services-five");
+  g_auto(ServalRequest) req = { 0 };
+  g_autofree char *canonical = NULL;
+
+  /* Decoded, and the server refuses it as it refuses other control characters. */
+  g_assert_nonnull (control);
+  g_assert_true (serval_request_parse (control, &req));
+  g_assert_cmpstr (req.bad_field, ==, "services");
+  g_assert_null ((canonical = serval_service_parse (req.services[0], NULL)));
+  /* Out of the schema's bounds: the decoder refuses them. */
+  g_assert_null (zero);
+  g_assert_null (five);
+  /* Only canonical ones go out; what is not, is left out. */
+  {
+    g_autoptr(Message_t) msg = serval_request_build_join (1, "red", (const guint8[]){ 2, 1, 2, 3, 4, 5 });
+    g_autoptr(Message_t) back = NULL;
+    g_auto(ServalRequest) join = { 0 };
+
+    serval_request_set_join_services (msg, (const char *const[]){ "8080", "http:0", "https:443", NULL });
+    back = wire (g_steal_pointer (&msg), NULL);
+    g_assert_true (serval_request_parse (back, &join));
+    g_assert_true (g_strv_equal ((const char *const *) join.services, (const char *const[]){ "https:443", NULL }));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1534,5 +1685,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/message/members/pages", test_member_pages);
   g_test_add_func ("/engine/message/members/changes", test_member_changes);
   g_test_add_func ("/engine/message/members/limits", test_member_limits);
+  g_test_add_func ("/engine/message/services/parse", test_services_parse);
+  g_test_add_func ("/engine/message/services/messages", test_services_messages);
+  g_test_add_func ("/engine/message/services/refused", test_services_refused);
   return g_test_run ();
 }

@@ -556,6 +556,111 @@ raise_open_files (void)
              SERVAL_MEMBER_PAGE_MAX + 20, (unsigned long) rl.rlim_max);
 }
 
+/* --- announced services (issue 15) ---------------------------------------- */
+
+typedef struct
+{
+  guint members; /* member records seen in events */
+  guint with;    /* ...that carried services */
+  gboolean got;  /* an answer came */
+  ServalResponse resp;
+} ServicesLog;
+
+static void
+count_services (ServicesLog *log, ServalMember *m)
+{
+  log->members++;
+  log->with += serval_member_get_services (m)[0] != NULL;
+}
+
+static void
+services_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
+{
+  ServicesLog *log = user_data;
+  g_auto(ServalEvent) ev = { 0 };
+
+  if (serval_message_get_kind (msg) == SERVAL_MESSAGE_RESPONSE)
+    {
+      serval_response_clear (&log->resp);
+      serval_response_parse (msg, &log->resp);
+      log->got = TRUE;
+      return;
+    }
+  if (serval_message_get_kind (msg) != SERVAL_MESSAGE_EVENT || !serval_event_parse (msg, &ev))
+    return;
+  if (ev.member != NULL)
+    count_services (log, ev.member);
+  for (guint i = 0; ev.changes != NULL && i < ev.changes->len; i++)
+    count_services (log, ((ServalMemberChange *) ev.changes->pdata[i])->member);
+}
+
+/* A bare link of bob's in red, its Hello saying memberPages (@pages) but not
+ * services, as clients before them did. */
+static ServalLink *
+old_link_in_red (Fixture *f, gboolean pages, guint8 last, ServicesLog *log)
+{
+  const guint8 mac[6] = { 0x02, 0x5e, 0, 0, 0x15, last };
+  Message_t *hello = serval_hello_build (NULL, FALSE);
+  ConnectResult c = { 0 };
+  ServalLink *link;
+
+  if (pages)
+    {
+      hello->choice.hello.memberPages = calloc (1, sizeof *hello->choice.hello.memberPages);
+      *hello->choice.hello.memberPages = TRUE;
+    }
+  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &c);
+  WAIT_UNTIL (f, c.done);
+  g_assert_no_error (c.error);
+  link = g_steal_pointer (&c.link);
+  connect_result_clear (&c);
+  serval_link_set_handlers (link, services_message_cb, NULL, log);
+  serval_link_start (link);
+  serval_link_send_take (link, hello);
+  serval_link_send_take (link, serval_request_build_login (1, "bob", pages ? "paged" : "single", "bob-pw", NULL));
+  WAIT_UNTIL (f, log->got);
+  g_assert_cmpint (log->resp.kind, ==, SERVAL_RESPONSE_LOGGED_IN);
+  log->got = FALSE;
+  serval_link_send_take (link, serval_request_build_join (2, "red", mac));
+  WAIT_UNTIL (f, log->got);
+  g_assert_cmpint (log->resp.kind, ==, SERVAL_RESPONSE_JOINED);
+  return link;
+}
+
+/* A member's announced web page reaches, in member events, the clients whose
+ * Hello said services (the coalesced event), and not the others: neither a
+ * client of coalesced events before services nor one of single events. */
+static void
+test_services (Fixture *f, gconstpointer data)
+{
+  const char *const web[] = { "https:8443/admin", NULL };
+  ServalClient *watcher = client_online (f, "alice", "alice-pw");
+  g_autoptr(ServalClientVlan) watched = join_one (f, watcher, 7);
+  ServicesLog paged_log = { 0 }, single_log = { 0 };
+  g_autoptr(ServalLink) paged = old_link_in_red (f, TRUE, 1, &paged_log);
+  g_autoptr(ServalLink) single = old_link_in_red (f, FALSE, 2, &single_log);
+  g_autoptr(GPtrArray) bulk = clients_online (f, "bulk", "bulk-pw", "web", 1);
+  g_autoptr(ServalClientVlan) announcing = NULL;
+
+  serval_client_set_services (bulk->pdata[0], web);
+  announcing = join_one (f, bulk->pdata[0], 8);
+  WAIT_UNTIL (f, has_host (serval_client_vlan_get_members (watched), "web"));
+  for (guint i = 0; i < n_items (serval_client_vlan_get_members (watched)); i++)
+    {
+      g_autoptr(ServalMember) m = g_list_model_get_item (serval_client_vlan_get_members (watched), i);
+
+      if (g_str_equal (serval_member_get_host (m), "web"))
+        g_assert_cmpstrv (serval_member_get_services (m), web);
+    }
+  WAIT_UNTIL (f, paged_log.members >= 2 && single_log.members >= 1); /* (paged: single's join too) */
+  g_assert_cmpuint (paged_log.with, ==, 0);
+  g_assert_cmpuint (single_log.with, ==, 0);
+  serval_response_clear (&paged_log.resp);
+  serval_response_clear (&single_log.resp);
+  serval_link_close (paged, NULL);
+  serval_link_close (single, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -566,5 +671,6 @@ main (int argc, char **argv)
   g_test_add ("/session-events/pages", Fixture, NULL, setup, test_pages, teardown);
   g_test_add ("/session-events/old-client", Fixture, NULL, setup, test_old_client, teardown);
   g_test_add ("/session-events/big-vlan", Fixture, NULL, setup, test_big_vlan, teardown);
+  g_test_add ("/session-events/services", Fixture, NULL, setup, test_services, teardown);
   return g_test_run ();
 }

@@ -22,6 +22,8 @@ static char *opt_fingerprint;
 static char **opt_vlans;
 static char **opt_taps;
 static char *opt_bridge;
+static char *opt_announce_web;
+static char *announce_web; /* opt_announce_web's canonical form */
 static int opt_mtu = 1500;
 static gboolean opt_admin;
 static gboolean opt_version;
@@ -35,6 +37,7 @@ static GOptionEntry entries[] = {
     { "tap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_taps, "With “up”: the TAP device for the VLAN in the same place (default sv-VLAN)", "DEV" },
     { "mtu", 0, 0, G_OPTION_ARG_INT, &opt_mtu, "With “up”: the TAP devices' MTU (default 1500)", "BYTES" },
     { "bridge", 0, 0, G_OPTION_ARG_STRING, &opt_bridge, "With “up” and one --vlan: bridge the VLAN's TAP device with IFACE, a bridge or an Ethernet interface (made into the bridge svbr-IFACE)", "IFACE" },
+    { "announce-web", 0, 0, G_OPTION_ARG_STRING, &opt_announce_web, "With “up”: announce your web page on PORT (http, or https with “https:”) to the other members", "[https:]PORT[/PATH]" },
     { "admin", 0, 0, G_OPTION_ARG_NONE, &opt_admin, "With “user add”: make the user an administrator", NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
     { NULL }
@@ -44,7 +47,9 @@ static const char summary[] =
     "Commands:\n"
     "  up --vlan NAME [--vlan NAME…]   join VLANs with one TAP device each; stays in the foreground\n"
     "  up --vlan NAME --bridge IFACE   the same, and bridge the VLAN's TAP device with IFACE\n"
+    "  up --vlan NAME --announce-web [https:]PORT[/PATH]   the same, announcing your web page\n"
     "  members VLAN                    list a VLAN's members, one a line: user host MAC node addresses\n"
+    "                                  [web SERVICE], SERVICE as “http:8080” or “https:8443/PATH”\n"
     "  vlans | vlan list               list VLANs, whether you may join them, their members, subnets\n"
     "  nodes                           list the live server nodes, one a line: name addresses members since\n"
     "Administrators:\n"
@@ -274,6 +279,8 @@ start_up (Ctl *ctl)
       finish (ctl, 2);
       return;
     }
+  if (announce_web != NULL)
+    serval_client_set_services (ctl->client, (const char *const[]){ announce_web, NULL });
   ctl->taps = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < n; i++)
     {
@@ -335,6 +342,17 @@ request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
 #define MEMBERS_PAGE 500
 
+/* "\tweb https:8443/admin" when @m announces a web page (as the server
+ * checked it: printable ASCII), else "". */
+static char *
+web_column (ServalMember *m)
+{
+  const char *const *services = serval_member_get_services (m);
+  g_autofree char *safe = services[0] != NULL ? serval_escape_text (services[0]) : NULL;
+
+  return safe != NULL ? g_strconcat ("\tweb ", safe, NULL) : g_strdup ("");
+}
+
 static void
 members_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -360,8 +378,9 @@ members_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *user = serval_escape_text (serval_member_get_user (m));
       g_autofree char *host = serval_escape_text (serval_member_get_host (m));
       g_autofree char *node = serval_escape_text (serval_member_get_node (m));
+      g_autofree char *web = web_column (m);
 
-      printf ("%s\t%s\t%s\t%s\t%s\t%s\n", user, host, serval_member_get_mac (m), node, when, addrs);
+      printf ("%s\t%s\t%s\t%s\t%s\t%s%s\n", user, host, serval_member_get_mac (m), node, when, addrs, web);
     }
   /* A big VLAN comes in pages: the next, until the server's total. */
   ctl->members_offset += n;
@@ -600,6 +619,24 @@ engine_log_cb (const char *domain, GLogLevelFlags level, const char *message, gp
     }
 }
 
+/* FALSE, having said why, if --announce-web is not with “up” or not a web page. */
+static gboolean
+check_announce_web (const char *cmd)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (opt_announce_web == NULL)
+    return TRUE;
+  if (!g_str_equal (cmd, "up"))
+    {
+      servalctl_say_error ("--announce-web goes with “up”: servalctl up --vlan NAME --announce-web [https:]PORT[/PATH]");
+      return FALSE;
+    }
+  if ((announce_web = serval_service_parse (opt_announce_web, &error)) == NULL)
+    servalctl_say_error ("--announce-web %s: %s", opt_announce_web, error->message);
+  return announce_web != NULL;
+}
+
 static gboolean
 signal_cb (gpointer data)
 {
@@ -653,6 +690,8 @@ main (int argc, char **argv)
       servalctl_say_error ("Say what to do: up, members, vlans, … (see servalctl --help)");
       return 2;
     }
+  if (!check_announce_web (argv[1]))
+    return 2;
   if (opt_server == NULL)
     {
       servalctl_say_error ("Say which server with --server HOST[:PORT]");

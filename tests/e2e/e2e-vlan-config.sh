@@ -145,4 +145,26 @@ BOB_STATUS=$?
 check "...and his servalctl exits with status 1 ($BOB_STATUS)" test "$BOB_STATUS" -eq 1
 check "the server says why in its log" has "$out/server.log" "may not join VLAN “blue”"
 
+# --- an announced web page (issue 15) --------------------------------------------
+check "servalctl refuses --announce-web with a port out of range, before asking a server" \
+  bash -c "$CTL --server 10.0.0.1 --password-file /dev/null up --vlan red --announce-web 65536 2>$out/web-port.ctl; [ \$? -eq 2 ] && grep -q 'between 1 and 65535' $out/web-port.ctl"
+check "...and a path with a space, saying what to do" \
+  bash -c "$CTL --server 10.0.0.1 --password-file /dev/null up --vlan red --announce-web '8080/a b' 2>$out/web-path.ctl; [ \$? -eq 2 ] && grep -q 'percent-encode' $out/web-path.ctl"
+check "...and --announce-web with another command than up" \
+  bash -c "$CTL --server 10.0.0.1 --password-file /dev/null members red --announce-web 8080 2>$out/web-cmd.ctl; [ \$? -eq 2 ] && grep -q 'goes with “up”' $out/web-cmd.ctl"
+check "servalctl vlan add green" ctl "$C1" root vlan add green
+for u in alice bob; do check "servalctl user grant $u green" ctl "$C1" root user grant $u green; done
+ip netns exec "$C1" "$CTL" --server 10.233.1.1:7465 --user alice --password-file "$out/alice.pw" --fingerprint "$FP" \
+  up --vlan green --announce-web https:8443/admin >"$out/alice.green" 2>&1 &
+E2E_PIDS+=($!)
+wait_for 15 grep -q "sv-green up\|Cannot join" "$out/alice.green" || bail "alice did not join green: $(cat "$out/alice.green")"
+check "alice joins green announcing https:8443/admin" has "$out/alice.green" "sv-green up"
+up_client "$C2" bob green "$out/bob.green" || bail "bob did not join green: $(cat "$out/bob.green")"
+ctl "$C2" bob members green > "$out/members.green"
+check "bob's servalctl members shows alice's web page as the last column" \
+  bash -c "grep -P '^alice\t.*\tweb https:8443/admin\$' $out/members.green"
+check "...and bob's own line has none (he announces nothing)" bash -c "grep -P '^bob\t' $out/members.green | grep -vq web"
+check "...and every line keeps the columns of before" \
+  bash -c "[ \$(awk -F'\t' 'NF < 6' $out/members.green | wc -l) -eq 0 ]"
+
 e2e_finish

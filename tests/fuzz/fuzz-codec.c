@@ -41,6 +41,7 @@ check_member (ServalMember *m)
   check_string (serval_member_get_host (m), 64, FALSE);
   check_string (serval_member_get_node (m), 64, FALSE);
   check_strv ((char **) serval_member_get_addresses (m), 16, 64);
+  check_strv ((char **) serval_member_get_services (m), SERVAL_SERVICES_MAX, 16 + SERVAL_SERVICE_PATH_MAX * 4);
   g_assert_cmpint (serval_member_get_since (m), >=, 0);
 }
 
@@ -76,6 +77,19 @@ check_request (const Message_t *msg)
       g_assert_cmpuint (req.count, >=, 1);
       g_assert_cmpuint (req.count, <=, SERVAL_MEMBER_PAGE_MAX);
       g_assert_cmpuint (req.offset, <=, G_MAXINT32);
+    }
+  if (req.services != NULL)
+    {
+      /* Announced services: what the server checks (serval_service_parse()). */
+      g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_JOIN);
+      check_strv (req.services, SERVAL_SERVICES_MAX, 16 + SERVAL_SERVICE_PATH_MAX * 4); /* (UTF-8) */
+      for (guint i = 0; req.services[i] != NULL; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autofree char *canonical = serval_service_parse (req.services[i], &error);
+
+          g_assert_true ((canonical == NULL) != (error == NULL));
+        }
     }
 }
 
@@ -164,6 +178,7 @@ check_parsers (const Message_t *msg)
       check_string (hello.software, 64, FALSE);
       check_string (hello.node, 64, TRUE);
       g_assert_true (hello.member_pages == TRUE || hello.member_pages == FALSE);
+      g_assert_true (hello.services == TRUE || hello.services == FALSE);
       break;
     case SERVAL_MESSAGE_REQUEST: check_request (msg); break;
     case SERVAL_MESSAGE_RESPONSE: check_response (msg); break;

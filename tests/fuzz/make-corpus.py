@@ -144,6 +144,26 @@ bodies = {
     # out of the schema's bounds: a page of 0 members asked, an event of no change
     "list-member-page-zero": request(23, cons(20, prim(0, b"red") + integer(0x81, 0) + integer(0x82, 0))),
     "event-member-changes-empty": cons(4, cons(6, prim(0, b"red") + cons(1, b""))),
+    # Issue 15: announced services. Hello.services [6], Join.services [2], Member.services [6]
+    # (a SEQUENCE OF Service {kind [0], port [1], path [2]}): https:8443/admin and http:8080
+    "hello-services": cons(1, integer(0x80, 2) + prim(1, b"serval 0.3") + prim(3, b"\xff") + prim(4, b"\xff")
+                           + prim(5, b"\xff") + prim(6, b"\xff")),
+    "join-services": request(24, cons(1, prim(0, b"red") + prim(1, bytes([2, 1, 2, 3, 4, 5]))
+                                      + cons(2, tlv(0x30, prim(0, b"\x01") + integer(0x81, 8443) + prim(2, b"admin"))
+                                             + tlv(0x30, prim(0, b"\x00") + integer(0x81, 8080))))),
+    "joined-services": response(14, cons(3, prim(0, b"red") + integer(0x81, 3)
+                                         + cons(2, tlv(0x30, member(b"alice", b"h1")[2:]
+                                                + cons(6, tlv(0x30, prim(0, b"\x01") + integer(0x81, 8443)
+                                                              + prim(2, b"admin"))))))),
+    # a path with a control character (decoded; the server refuses it), port 0 and
+    # five services (out of the schema's bounds)
+    "join-services-control": request(25, cons(1, prim(0, b"red") + prim(1, bytes([2, 1, 2, 3, 4, 5]))
+                                              + cons(2, tlv(0x30, prim(0, b"\x00") + integer(0x81, 80)
+                                                            + prim(2, b"a\x1b[2J"))))),
+    "join-services-port-zero": request(26, cons(1, prim(0, b"red") + prim(1, bytes([2, 1, 2, 3, 4, 5]))
+                                                + cons(2, tlv(0x30, prim(0, b"\x00") + integer(0x81, 0))))),
+    "join-services-five": request(27, cons(1, prim(0, b"red") + prim(1, bytes([2, 1, 2, 3, 4, 5]))
+                                           + cons(2, tlv(0x30, prim(0, b"\x00") + integer(0x81, 80)) * 5))),
 }
 
 

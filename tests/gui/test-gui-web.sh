@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Announced web pages (issue 15) in the desktop app, end to end: the real `serval` app under
+# Xvfb, driven through AT-SPI (dogtail), against a real serval-server in another network
+# namespace, with two members joined by servalctl from two more: carol, before the app
+# joins, announces none; bob, after, announces a web page (servalctl up --announce-web
+# https:8443/admin), so his record reaches the app in a member event. Bob's member row
+# gets an "Open Web Page of bob on …" button whose tooltip (the accessible description) is
+# https://BOB'S-ADDRESS:8443/admin, and pressing it opens that URL; carol's row has none.
+# The app's own preference ("Announce My Web Page…" in the primary menu) goes into its
+# join: bob's `servalctl members` shows it. Asserts by state, never by time. Output is TAP.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib.sh"
+. "$here/lib-gui.sh"
+
+SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
+CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
+APPBIN=${SERVAL_APP:-$here/../../build/app/serval}
+STEPS="$here/serval-steps.py"
+WEB="$here/web-steps.py"
+
+require_root
+gui_require
+for b in "$SERVER" "$CTL" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
+
+P=sw$$
+SRV=$P-srv GUI=$P-gui BOB=$P-bob CAROL=$P-car
+out=${GUI_OUT_DIR:-$(mktemp -d /tmp/serval-gui-web.XXXXXX)}
+mkdir -p "$out"
+E2E_LOG=$out/checks.log
+trap gui_cleanup EXIT
+trap 'exit 1' INT TERM
+note "logs in $out"
+
+for ns in $SRV $GUI $BOB $CAROL; do make_ns "$ns"; done
+link_ns "$SRV" 10.234.1.1/24 "$GUI" 10.234.1.2/24 "${P}g"
+link_ns "$SRV" 10.234.2.1/24 "$BOB" 10.234.2.2/24 "${P}b"
+link_ns "$SRV" 10.234.3.1/24 "$CAROL" 10.234.3.2/24 "${P}c"
+
+# --- the server: VLAN lan leases addresses, so every row has one from the join on --------
+data=$out/data
+for u in alice bob carol; do echo "$u-pw-$$" > "$out/$u.pw"; done
+"$SERVER" -d "$data" user add alice < "$out/alice.pw" >/dev/null || bail "cannot add alice"
+for u in bob carol; do "$SERVER" -d "$data" user add $u < "$out/$u.pw" >/dev/null || bail "cannot add $u"; done
+"$SERVER" -d "$data" vlan add lan >/dev/null || bail "cannot add VLAN lan"
+"$SERVER" -d "$data" vlan set lan --subnet 10.77.0.0/24 >/dev/null || bail "cannot give lan a subnet"
+for u in alice bob carol; do "$SERVER" -d "$data" user grant $u lan >/dev/null || bail "cannot grant lan to $u"; done
+FP=$("$SERVER" -d "$data" fingerprint) || bail "no fingerprint"
+bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465
+wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.234.1.1/7465" || bail "serval-server did not start: $(tail -3 "$out/server.log")"
+
+steps() { gui_py "$STEPS" "$@"; }
+web() { gui_py "$WEB" "$@"; }
+ctl() { # ctl NS USER [servalctl args...]
+  local ns=$1 user=$2 server; shift 2
+  case $ns in $BOB) server=10.234.2.1 ;; $CAROL) server=10.234.3.1 ;; *) server=10.234.1.1 ;; esac
+  ip netns exec "$ns" "$CTL" --server "$server:7465" --user "$user" --password-file "$out/$user.pw" \
+    --fingerprint "$FP" "$@"
+}
+
+# --- carol, who announces nothing, is there before the app (its join answer lists her) ----
+ctl "$CAROL" carol up --vlan lan >"$out/carol.log" 2>&1 &
+E2E_PIDS+=($!)
+wait_for 15 grep -q "sv-lan up" "$out/carol.log" || bail "carol did not join lan: $(cat "$out/carol.log")"
+
+# --- the app: log in, announce its own page, join ----------------------------------------
+gui_start "$GUI" "$out"
+gui_bg "$out/app.log" env SERVAL_TAP_HELPER=/nonexistent \
+  LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$APPBIN"
+check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
+check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
+check "alice logs in" steps login 10.234.1.1 alice "alice-pw-$$"
+check "and trusts the server's certificate" gui_tool click serval "push button" "Trust and Connect"
+check "the main window shows, online" steps wait-label "Online as alice on 10.234.1.1:7465" 20
+settings=$out/home/.config/serval/settings.ini
+check "announcing a web page is off at first (no settings.ini)" test ! -e "$settings"
+check "Announce My Web Page… in the primary menu: on, port 8081, http, path team/" web announce on 8081 http team/
+check "saves web=http:8081/team/ in settings.ini" grep -qx "web=http:8081/team/" "$settings"
+check "join VLAN lan with its switch" steps set-switch "Join VLAN lan" on
+
+check "carol is listed" steps wait-label "carol on " 20
+
+# --- bob, who announces a web page, comes after (a member event brings him) ----------------
+ctl "$BOB" bob up --vlan lan --announce-web https:8443/admin >"$out/bob.log" 2>&1 &
+E2E_PIDS+=($!)
+wait_for 15 grep -q "sv-lan up" "$out/bob.log" || bail "bob did not join lan: $(cat "$out/bob.log")"
+BOB_ADDR=$(sed -n 's/^sv-lan address: \([0-9.]*\)\/24 (leased by the server)$/\1/p' "$out/bob.log")
+note "bob's address in lan: ${BOB_ADDR:-none}"
+check "the server leased bob an address ($BOB_ADDR)" bash -c "[[ '$BOB_ADDR' == 10.77.0.* ]]"
+
+# --- the rows -------------------------------------------------------------------------
+check "bob is listed" steps wait-label "bob on " 20
+check "bob's row has Open Web Page, its tooltip https://$BOB_ADDR:8443/admin" \
+  web web-button bob "https://$BOB_ADDR:8443/admin"
+check "carol's row has no Open Web Page (she announces none)" web no-web-button carol
+check "Open Web Page on bob's row" steps press-starting "Open Web Page of bob on "
+opened() { grep -qF "Opening https://$BOB_ADDR:8443/admin" "$out/app.log"; }
+check "opens https://$BOB_ADDR:8443/admin" wait_for 10 opened
+
+# --- the app's own announcement reaches the others --------------------------------------
+alice_web() { ctl "$BOB" bob members lan | grep -P '^alice\t' | grep -qP '\tweb http:8081/team/$'; }
+check "bob's servalctl members shows the page alice's app announced" wait_for 10 alice_web
+carol_none() { ctl "$BOB" bob members lan | grep -P '^carol\t' | grep -vq web; }
+check "and none for carol" carol_none
+
+# --- off again ------------------------------------------------------------------------
+check "Announce My Web Page… off" web announce off
+check "takes web= out of settings.ini" bash -c "! grep -q '^web=' '$settings'"
+
+gui_check_log "no GTK/GLib warnings or criticals in the app's log" "$out/app.log"
+e2e_finish
