@@ -609,7 +609,7 @@ old_link_in_red (Fixture *f, gboolean pages, guint8 last, ServicesLog *log)
       hello->choice.hello.memberPages = calloc (1, sizeof *hello->choice.hello.memberPages);
       *hello->choice.hello.memberPages = TRUE;
     }
-  serval_link_connect_async (f->address, f->fingerprint, NULL, NULL, connected_cb, &c);
+  serval_link_connect_async (f->address, f->base.fingerprint, NULL, NULL, connected_cb, &c);
   WAIT_UNTIL (f, c.done);
   g_assert_no_error (c.error);
   link = g_steal_pointer (&c.link);
