@@ -144,6 +144,13 @@ bodies = {
     # out of the schema's bounds: a page of 0 members asked, an event of no change
     "list-member-page-zero": request(23, cons(20, prim(0, b"red") + integer(0x81, 0) + integer(0x82, 0))),
     "event-member-changes-empty": cons(4, cons(6, prim(0, b"red") + cons(1, b""))),
+    # Issue 14's per-user rate limit: RequestBody [21] userSetRateLimit, UserInfo.rateLimit [4]
+    "user-set-rate-limit": request(24, cons(21, prim(0, b"erin") + integer(0x81, 100000))),
+    "user-set-rate-limit-none": request(25, cons(21, prim(0, b"erin") + integer(0x81, 0))),
+    "users-rate-limit": response(14, cons(6, tlv(0x30, prim(0, b"erin") + prim(1, b"\x00") + cons(2, b"")
+                                                 + integer(0x84, 100000)))),
+    # past the schema's bound (2^31 bytes/s): refused by the decoder
+    "user-set-rate-limit-big": request(26, cons(21, prim(0, b"erin") + integer(0x81, 2 ** 31))),
 }
 
 
