@@ -276,7 +276,8 @@ decode_exact (JsonObject *o, const char *name, guint8 *out, gsize len)
   return TRUE;
 }
 
-gboolean
+/* Parses a user's value; FALSE (with @error) if it is damaged. */
+static gboolean
 serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, ServalCredentials *cred,
                         ServalUserRecord *record, GError **error)
 {

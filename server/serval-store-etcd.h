@@ -151,9 +151,6 @@ GPtrArray *serval_etcd_effects_new (void);
 void serval_etcd_effects_emit (ServalStore *store, GPtrArray *effects);
 /* The tag in a VLAN's or right's value, 0 if none. */
 guint32 serval_etcd_entry_tag (const ServalEtcdEntry *e);
-/* Parses a user's value; FALSE (with @error) if it is damaged. */
-gboolean serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, ServalCredentials *cred,
-                                 ServalUserRecord *record, GError **error);
 /* The value of a user. */
 char *serval_etcd_user_value (const ServalCredentials *cred, const ServalUserRecord *record);
 /* The value's JSON object, or NULL. */
