@@ -70,8 +70,26 @@ serval_admin_user_dialog_run (GtkWindow *parent, char **name, char **password, g
   return ok;
 }
 
-gboolean
-serval_admin_rate_dialog_run (GtkWindow *parent, const char *user, guint64 current, guint64 *rate)
+/* @text times @factor, at most the protocol's largest rate; FALSE with
+ * @error if @text is not a whole number. */
+static gboolean
+rate_from_text (const char *text, guint64 factor, guint64 *rate, GError **error)
+{
+  guint64 value = 0;
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+  if (!g_ascii_string_to_unsigned (stripped, 10, 0, G_MAXUINT64, &value, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a rate limit: give a whole number (0 for none) and its unit"), stripped);
+      return FALSE;
+    }
+  *rate = value > SERVAL_MAX_RATE_LIMIT / factor ? SERVAL_MAX_RATE_LIMIT : value * factor;
+  return TRUE;
+}
+
+GtkWidget *
+serval_admin_rate_dialog_new (GtkWindow *parent, const char *user, guint64 current)
 {
   g_autofree char *title = g_strdup_printf (_("Rate Limit of %s"), user);
   g_autofree char *hint = g_strdup_printf (_("Bytes per second %s may send through the switch, over all their "
@@ -79,11 +97,11 @@ serval_admin_rate_dialog_run (GtkWindow *parent, const char *user, guint64 curre
                                               user);
   GtkWidget *grid;
   GtkWidget *dialog = dialog_new (parent, title, _("_Set"), &grid);
-  GtkWidget *spin = gtk_spin_button_new_with_range (0, (double) SERVAL_MAX_RATE_LIMIT, 1);
+  GtkWidget *entry = gtk_entry_new ();
   GtkWidget *units = gtk_combo_box_text_new ();
   GtkWidget *label = gtk_label_new (hint);
+  g_autofree char *text = NULL;
   guint unit = 0;
-  gboolean ok;
 
   /* The largest unit that shows the limit whole. */
   for (guint i = 1; current > 0 && i < G_N_ELEMENTS (unit_factors); i++)
@@ -94,28 +112,33 @@ serval_admin_rate_dialog_run (GtkWindow *parent, const char *user, guint64 curre
   gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (units), _("MB/s"));
   gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (units), _("GB/s"));
   gtk_combo_box_set_active (GTK_COMBO_BOX (units), unit);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), (double) (current / unit_factors[unit]));
-  gtk_entry_set_activates_default (GTK_ENTRY (spin), TRUE);
-  grid_label (GTK_GRID (grid), _("_Rate limit"), spin, 0);
+  text = g_strdup_printf ("%lu", (unsigned long) (current / unit_factors[unit]));
+  gtk_entry_set_text (GTK_ENTRY (entry), text);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_entry_set_width_chars (GTK_ENTRY (entry), 10);
+  grid_label (GTK_GRID (grid), _("_Rate limit"), entry, 0);
   gtk_grid_attach (GTK_GRID (grid), units, 2, 0, 1, 1);
   gtk_label_set_line_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 40);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_grid_attach (GTK_GRID (grid), label, 0, 1, 3, 1);
+  atk_object_set_name (gtk_widget_get_accessible (entry), _("Rate limit"));
   atk_object_set_name (gtk_widget_get_accessible (units), _("Unit"));
-  gtk_widget_show_all (dialog);
+  g_object_set_data (G_OBJECT (dialog), "serval-entry", entry);
+  g_object_set_data (G_OBJECT (dialog), "serval-units", units);
+  g_object_set_data_full (G_OBJECT (dialog), "serval-user", g_strdup (user), g_free);
+  gtk_widget_show_all (grid);
+  return dialog;
+}
 
-  ok = gtk_dialog_run (GTK_DIALOG (dialog)) == GTK_RESPONSE_ACCEPT;
-  if (ok)
-    {
-      guint64 value = (guint64) gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin));
-      int active = gtk_combo_box_get_active (GTK_COMBO_BOX (units));
-      guint64 factor = unit_factors[CLAMP (active, 0, (int) G_N_ELEMENTS (unit_factors) - 1)];
+gboolean
+serval_admin_rate_dialog_get (GtkWidget *dialog, guint64 *rate, GError **error)
+{
+  GtkEntry *entry = g_object_get_data (G_OBJECT (dialog), "serval-entry");
+  int active = gtk_combo_box_get_active (g_object_get_data (G_OBJECT (dialog), "serval-units"));
 
-      *rate = value > SERVAL_MAX_RATE_LIMIT / factor ? SERVAL_MAX_RATE_LIMIT : value * factor;
-    }
-  gtk_widget_destroy (dialog);
-  return ok;
+  return rate_from_text (gtk_entry_get_text (entry),
+                         unit_factors[CLAMP (active, 0, (int) G_N_ELEMENTS (unit_factors) - 1)], rate, error);
 }
 
 char *

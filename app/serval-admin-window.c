@@ -578,20 +578,37 @@ add_user_cb (ServalAdminWindow *self)
   explicit_bzero (password, strlen (password));
 }
 
-/* Set Rate Limit…: the selected user's own rate limit. */
+static void
+rate_response_cb (GtkDialog *dialog, int response, ServalAdminWindow *self)
+{
+  const char *user = g_object_get_data (G_OBJECT (dialog), "serval-user");
+  g_autoptr(GError) error = NULL;
+  guint64 rate = 0;
+
+  if (response == GTK_RESPONSE_ACCEPT && !serval_admin_rate_dialog_get (GTK_WIDGET (dialog), &rate, &error))
+    show_error (self, error->message);
+  else if (response == GTK_RESPONSE_ACCEPT && self->client != NULL)
+    serval_client_user_set_rate_limit_async (self->client, user, rate, self->cancellable, request_done_cb,
+                                             request_data_new (self, serval_client_user_set_rate_limit_finish));
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+}
+
+/* Set Rate Limit…: the selected user's own rate limit, in a dialog that
+ * does not block (no nested main loop). */
 static void
 rate_limit_cb (ServalAdminWindow *self)
 {
   g_autofree char *user = NULL;
-  guint64 current = 0, rate = 0;
+  guint64 current = 0;
+  GtkWidget *dialog;
   GtkTreeIter iter;
 
   if (!gtk_tree_selection_get_selected (gtk_tree_view_get_selection (self->user_view), NULL, &iter))
     return;
   gtk_tree_model_get (GTK_TREE_MODEL (self->user_store), &iter, UCOL_NAME, &user, UCOL_RATE, &current, -1);
-  if (serval_admin_rate_dialog_run (GTK_WINDOW (self), user, current, &rate) && self->client != NULL)
-    serval_client_user_set_rate_limit_async (self->client, user, rate, self->cancellable, request_done_cb,
-                                             request_data_new (self, serval_client_user_set_rate_limit_finish));
+  dialog = serval_admin_rate_dialog_new (GTK_WINDOW (self), user, current);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (rate_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void

@@ -36,8 +36,6 @@ Each step is a command that prints why and exits 1 when what it checks is not so
     serval-steps.py no-cell TABLE TEXT [TIMEOUT] waits until TABLE has no cell TEXT
     serval-steps.py label-with PREFIX TEXT [TIMEOUT]  a showing label that starts with PREFIX
                                                  and contains TEXT
-    serval-steps.py spin-value NAME VALUE        the spin button NAME holds VALUE
-    serval-steps.py set-spin NAME VALUE          sets the spin button NAME to VALUE (AT-SPI Value)
 (A TABLE is a tree view by its accessible name: a "tree table", or a "table" for a list.)
 """
 
@@ -345,12 +343,6 @@ def main(argv):
         if seen[-1] != args[1] or (len(args) > 2 and len(seen) != int(args[2]) + 1):
             raise gt.GuiError("%r is not item %s of %r: the items are %r"
                               % (args[1], args[2] if len(args) > 2 else "-", args[0], seen))
-    elif cmd in ("spin-value", "set-spin"):
-        node = gt.find(app, "spin button", args[0])
-        if cmd == "set-spin":
-            node.queryValue().currentValue = float(args[1])
-        gt.wait_for(lambda: node.queryValue().currentValue == float(args[1]),
-                    "%r to hold %s (it holds %s)" % (args[0], args[1], node.queryValue().currentValue))
     elif cmd == "clear-text":
         node = gt.find(app, "text", args[0])
         node.text = ""
