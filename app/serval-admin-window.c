@@ -3,6 +3,7 @@
 
 #include "serval-admin-window.h"
 
+#include "serval-admin-users.h"
 #include "serval-admin-vlan-config.h"
 
 #include <glib/gi18n.h>
@@ -30,6 +31,8 @@ enum
   UCOL_ADMIN,
   UCOL_VLANS,
   UCOL_BRIDGE,
+  UCOL_RATE_TEXT, /* "—" or "10 MB/s" */
+  UCOL_RATE,      /* bytes/s, 0: none of its own */
   N_UCOLS
 };
 
@@ -54,6 +57,7 @@ struct _ServalAdminWindow
   GtkButton *delete_vlan_button;
   GtkButton *kick_button;
   GtkButton *delete_user_button;
+  GtkButton *rate_button;
   GtkButton *grant_button;
   GtkButton *revoke_button;
   GtkComboBoxText *grant_combo;
@@ -362,10 +366,11 @@ users_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       ServalUserInfo *u = users->pdata[i];
       g_autofree char *vlans = u->vlans != NULL ? g_strjoinv (", ", u->vlans) : g_strdup ("");
+      g_autofree char *rate = serval_admin_rate_to_text (u->rate_limit);
 
-      gtk_list_store_insert_with_values (self->user_store, &iter, -1,
-                                         UCOL_NAME, u->name, UCOL_ADMIN, u->admin, UCOL_VLANS, vlans,
-                                         UCOL_BRIDGE, u->bridge, -1);
+      gtk_list_store_insert_with_values (self->user_store, &iter, -1, UCOL_NAME, u->name, UCOL_ADMIN, u->admin,
+                                         UCOL_VLANS, vlans, UCOL_BRIDGE, u->bridge, UCOL_RATE_TEXT, rate,
+                                         UCOL_RATE, u->rate_limit, -1);
       if (g_strcmp0 (selected, u->name) == 0)
         gtk_tree_selection_select_iter (gtk_tree_view_get_selection (self->user_view), &iter);
     }
@@ -477,6 +482,7 @@ selection_changed_cb (ServalAdminWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->delete_vlan_button), any && is_vlan);
   gtk_widget_set_sensitive (GTK_WIDGET (self->kick_button), any && !is_vlan);
   gtk_widget_set_sensitive (GTK_WIDGET (self->delete_user_button), user != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->rate_button), user != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->grant_button), user != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->revoke_button), user != NULL);
 }
@@ -558,52 +564,51 @@ kick_cb (ServalAdminWindow *self)
 static void
 add_user_cb (ServalAdminWindow *self)
 {
-  GtkWidget *dialog = gtk_dialog_new_with_buttons (_("Add a User"), GTK_WINDOW (self),
-                                                      GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT |
-                                                          GTK_DIALOG_USE_HEADER_BAR,
-                                                      _("_Cancel"), GTK_RESPONSE_CANCEL,
-                                                         _("_Add"), GTK_RESPONSE_ACCEPT, NULL);
-  GtkWidget *grid = gtk_grid_new ();
-  GtkWidget *name = gtk_entry_new ();
-  GtkWidget *password = gtk_entry_new ();
-  GtkWidget *admin = gtk_check_button_new_with_mnemonic (_("_Administrator"));
-  GtkWidget *label;
+  g_autofree char *name = NULL;
+  g_autofree char *password = NULL;
+  gboolean admin = FALSE;
 
-  g_object_set (grid, "margin", 18, "row-spacing", 8, "column-spacing", 12, NULL);
-  label = gtk_label_new_with_mnemonic (_("_User name"));
-  gtk_label_set_mnemonic_widget (GTK_LABEL (label), name);
-  gtk_label_set_xalign (GTK_LABEL (label), 1);
-  gtk_grid_attach (GTK_GRID (grid), label, 0, 0, 1, 1);
-  gtk_grid_attach (GTK_GRID (grid), name, 1, 0, 1, 1);
-  label = gtk_label_new_with_mnemonic (_("_Password"));
-  gtk_label_set_mnemonic_widget (GTK_LABEL (label), password);
-  gtk_label_set_xalign (GTK_LABEL (label), 1);
-  gtk_grid_attach (GTK_GRID (grid), label, 0, 1, 1, 1);
-  gtk_entry_set_visibility (GTK_ENTRY (password), FALSE);
-  gtk_entry_set_input_purpose (GTK_ENTRY (password), GTK_INPUT_PURPOSE_PASSWORD);
-  gtk_entry_set_activates_default (GTK_ENTRY (password), TRUE);
-  gtk_grid_attach (GTK_GRID (grid), password, 1, 1, 1, 1);
-  gtk_grid_attach (GTK_GRID (grid), admin, 1, 2, 1, 1);
-  atk_object_set_name (gtk_widget_get_accessible (name), _("New user name"));
-  atk_object_set_name (gtk_widget_get_accessible (password), _("New user password"));
-  gtk_container_add (GTK_CONTAINER (gtk_dialog_get_content_area (GTK_DIALOG (dialog))), grid);
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  gtk_widget_show_all (dialog);
+  if (!serval_admin_user_dialog_run (GTK_WINDOW (self), &name, &password, &admin))
+    return;
+  if (*name == '\0' || strlen (password) < 8)
+    show_error (self, *name == '\0' ? _("A new user needs a name.") : _("A password needs at least 8 characters."));
+  else if (self->client != NULL)
+    serval_client_user_add_async (self->client, name, password, admin, self->cancellable, request_done_cb,
+                                  request_data_new (self, serval_client_user_add_finish));
+  explicit_bzero (password, strlen (password));
+}
 
-  if (gtk_dialog_run (GTK_DIALOG (dialog)) == GTK_RESPONSE_ACCEPT)
-    {
-      const char *n = gtk_entry_get_text (GTK_ENTRY (name));
-      const char *p = gtk_entry_get_text (GTK_ENTRY (password));
+static void
+rate_response_cb (GtkDialog *dialog, int response, ServalAdminWindow *self)
+{
+  const char *user = g_object_get_data (G_OBJECT (dialog), "serval-user");
+  g_autoptr(GError) error = NULL;
+  guint64 rate = 0;
 
-      if (*n == '\0' || strlen (p) < 8)
-        show_error (self, *n == '\0' ? _("A new user needs a name.") : _("A password needs at least 8 characters."));
-      else if (self->client != NULL)
-        serval_client_user_add_async (self->client, n, p,
-                                      gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (admin)),
-                                      self->cancellable, request_done_cb,
-                                      request_data_new (self, serval_client_user_add_finish));
-    }
-  gtk_widget_destroy (dialog);
+  if (response == GTK_RESPONSE_ACCEPT && !serval_admin_rate_dialog_get (GTK_WIDGET (dialog), &rate, &error))
+    show_error (self, error->message);
+  else if (response == GTK_RESPONSE_ACCEPT && self->client != NULL)
+    serval_client_user_set_rate_limit_async (self->client, user, rate, self->cancellable, request_done_cb,
+                                             request_data_new (self, serval_client_user_set_rate_limit_finish));
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+}
+
+/* Set Rate Limit…: the selected user's own rate limit, in a dialog that
+ * does not block (no nested main loop). */
+static void
+rate_limit_cb (ServalAdminWindow *self)
+{
+  g_autofree char *user = NULL;
+  guint64 current = 0;
+  GtkWidget *dialog;
+  GtkTreeIter iter;
+
+  if (!gtk_tree_selection_get_selected (gtk_tree_view_get_selection (self->user_view), NULL, &iter))
+    return;
+  gtk_tree_model_get (GTK_TREE_MODEL (self->user_store), &iter, UCOL_NAME, &user, UCOL_RATE, &current, -1);
+  dialog = serval_admin_rate_dialog_new (GTK_WINDOW (self), user, current);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (rate_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -722,6 +727,7 @@ serval_admin_window_class_init (ServalAdminWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, delete_vlan_button);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, kick_button);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, delete_user_button);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, rate_button);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, grant_button);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, revoke_button);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, grant_combo);
@@ -737,6 +743,7 @@ serval_admin_window_class_init (ServalAdminWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, kick_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_user_cb);
   gtk_widget_class_bind_template_callback (widget_class, delete_user_cb);
+  gtk_widget_class_bind_template_callback (widget_class, rate_limit_cb);
   gtk_widget_class_bind_template_callback (widget_class, grant_cb);
 }
 

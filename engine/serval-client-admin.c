@@ -91,6 +91,24 @@ serval_client_user_set_bridge_finish (ServalClient *client, GAsyncResult *result
   return serval_client_finish_simple (client, result, serval_client_user_set_bridge_async, error);
 }
 
+void
+serval_client_user_set_rate_limit_async (ServalClient *client, const char *user, guint64 bytes_per_second,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data)
+{
+  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data,
+                                           serval_client_user_set_rate_limit_async);
+
+  if (id != 0)
+    serval_link_send_take (client->link, serval_request_build_user_set_rate_limit (id, user, bytes_per_second));
+}
+
+gboolean
+serval_client_user_set_rate_limit_finish (ServalClient *client, GAsyncResult *result, GError **error)
+{
+  return serval_client_finish_simple (client, result, serval_client_user_set_rate_limit_async, error);
+}
+
 /* --- administration: VLANs, users, rights ---------------------------------- */
 
 void

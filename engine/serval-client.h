@@ -546,4 +546,22 @@ void serval_client_user_set_bridge_async (ServalClient *client, const char *user
                                           gpointer user_data);
 gboolean serval_client_user_set_bridge_finish (ServalClient *client, GAsyncResult *result, GError **error);
 
+/**
+ * serval_client_user_set_rate_limit_async:
+ * @client: a #ServalClient
+ * @user: the name of a user
+ * @bytes_per_second: the bytes per second the user may send through the
+ *   switch over all its sessions, at most %SERVAL_MAX_RATE_LIMIT; 0 for none
+ *   of its own (the server's default applies)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: (closure): data for @callback
+ *
+ * Administrators only; the server applies it to the user's live sessions at once.
+ */
+void serval_client_user_set_rate_limit_async (ServalClient *client, const char *user, guint64 bytes_per_second,
+                                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                                              gpointer user_data);
+gboolean serval_client_user_set_rate_limit_finish (ServalClient *client, GAsyncResult *result, GError **error);
+
 G_END_DECLS

@@ -205,6 +205,17 @@ serval_request_build_user_set_bridge (guint32 id, const char *user, gboolean bri
   return msg;
 }
 
+Message_t *
+serval_request_build_user_set_rate_limit (guint32 id, const char *user, guint64 bytes_per_second)
+{
+  Message_t *msg = serval_message_new_request (id, RequestBody_PR_userSetRateLimit);
+  UserSetRateLimit_t *set = &msg->choice.request.body.choice.userSetRateLimit;
+
+  serval_asn_set_string (&set->user, user);
+  set->bytesPerSecond = (long) MIN (bytes_per_second, SERVAL_MAX_RATE_LIMIT);
+  return msg;
+}
+
 /* --- responses ------------------------------------------------------------- */
 
 void

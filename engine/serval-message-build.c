@@ -352,6 +352,11 @@ serval_response_build_users (guint32 id, GPtrArray *users)
           info->bridge = calloc (1, sizeof *info->bridge);
           *info->bridge = TRUE;
         }
+      if (u->rate_limit > 0) /* absent: none of its own */
+        {
+          info->rateLimit = calloc (1, sizeof *info->rateLimit);
+          *info->rateLimit = (long) MIN (u->rate_limit, SERVAL_MAX_RATE_LIMIT);
+        }
       ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.users.list, info);
     }
   return msg;

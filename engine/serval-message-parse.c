@@ -207,6 +207,11 @@ parse_vlan_config (ServalRequest *req, const RequestBody_t *body)
       req->kind = SERVAL_REQUEST_LIST_RULES;
       req->vlan = request_string (req, &body->choice.listRules, "vlan");
       break;
+    case RequestBody_PR_userSetRateLimit:
+      req->kind = SERVAL_REQUEST_USER_SET_RATE_LIMIT;
+      req->user = request_string (req, &body->choice.userSetRateLimit.user, "user");
+      req->rate_limit = (guint64) MAX (body->choice.userSetRateLimit.bytesPerSecond, 0);
+      break;
     case RequestBody_PR_userSetBridge:
     default:
       req->kind = SERVAL_REQUEST_USER_SET_BRIDGE;
@@ -299,6 +304,7 @@ parse_request_body (ServalRequest *req, const RequestBody_t *body)
     case RequestBody_PR_ruleDel:
     case RequestBody_PR_listRules:
     case RequestBody_PR_userSetBridge:
+    case RequestBody_PR_userSetRateLimit:
       parse_vlan_config (req, body);
       break;
     case RequestBody_PR_listMemberPage:
@@ -386,6 +392,7 @@ users_from_asn (const void *list)
       info->admin = u->admin != 0;
       info->vlans = strv_from_asn (&u->vlans.list);
       info->bridge = u->bridge != NULL && *u->bridge;
+      info->rate_limit = u->rateLimit != NULL ? (guint64) MAX (*u->rateLimit, 0) : 0;
       g_ptr_array_add (users, info);
     }
   return users;

@@ -92,6 +92,8 @@ typedef struct
  * @admin: whether the user is an administrator
  * @vlans: the VLANs the user may join
  * @bridge: whether the user has the bridge right (may carry more MACs than its own)
+ * @rate_limit: bytes per second the user may send through the switch; 0:
+ *   none of its own (the server's default, if any)
  *
  * One user of a list answer.
  */
@@ -101,6 +103,7 @@ typedef struct
   gboolean admin;
   GStrv vlans;
   gboolean bridge;
+  guint64 rate_limit;
 } ServalUserInfo;
 
 /**
@@ -241,6 +244,7 @@ void serval_hello_clear (ServalHello *hello);
  * @SERVAL_REQUEST_LIST_RULES: @vlan
  * @SERVAL_REQUEST_USER_SET_BRIDGE: @user, @bridge
  * @SERVAL_REQUEST_LIST_MEMBER_PAGE: @vlan, @offset, @count, @search
+ * @SERVAL_REQUEST_USER_SET_RATE_LIMIT: @user, @rate_limit
  */
 typedef enum
 {
@@ -266,6 +270,7 @@ typedef enum
   SERVAL_REQUEST_LIST_RULES,
   SERVAL_REQUEST_USER_SET_BRIDGE,
   SERVAL_REQUEST_LIST_MEMBER_PAGE,
+  SERVAL_REQUEST_USER_SET_RATE_LIMIT,
 } ServalRequestKind;
 
 /**
@@ -293,6 +298,8 @@ typedef enum
  * @offset: the first member wanted, from 0 (member page)
  * @count: how many, 1..%SERVAL_MEMBER_PAGE_MAX (member page)
  * @search: (nullable): only members whose user or host holds it (member page)
+ * @rate_limit: the user's new rate limit in bytes per second, 0: none (user
+ *   set rate limit)
  * @bad_field: (nullable): the name of the first string field that holds a
  *   control character (serval_text_has_control()): "user", "host", "vlan"
  *   "addresses" or "services"; %NULL if none does. A server refuses such a request.
@@ -322,6 +329,7 @@ typedef struct
   guint offset;
   guint count;
   char *search;
+  guint64 rate_limit;
 } ServalRequest;
 
 /**
@@ -392,6 +400,18 @@ Message_t *serval_request_build_rule_add (guint32 id, const char *vlan, const Se
 Message_t *serval_request_build_rule_del (guint32 id, const char *vlan, guint index);
 Message_t *serval_request_build_list_rules (guint32 id, const char *vlan);
 Message_t *serval_request_build_user_set_bridge (guint32 id, const char *user, gboolean bridge);
+/**
+ * serval_request_build_user_set_rate_limit:
+ * @id: the request id
+ * @user: the user's name
+ * @bytes_per_second: its rate limit, at most %SERVAL_MAX_RATE_LIMIT; 0: none
+ *   of its own (the server's default applies)
+ *
+ * Returns: (transfer full): a UserSetRateLimit request
+ */
+Message_t *serval_request_build_user_set_rate_limit (guint32 id, const char *user, guint64 bytes_per_second);
+/* The largest rate limit the protocol carries, bytes per second (some 17 Gbit/s). */
+#define SERVAL_MAX_RATE_LIMIT G_GUINT64_CONSTANT (2147483647)
 
 /* --- responses ------------------------------------------------------------- */
 

@@ -13,6 +13,7 @@
 #include "serval-cert.h"
 #include "serval-http.h"
 #include "serval-offline-net.h"
+#include "serval-rate.h"
 #include "serval-server.h"
 #include "serval-server-fair.h"
 #include "serval-systemd.h"
@@ -86,6 +87,7 @@ static const char summary[] =
     "  vlan rule list VLAN        a VLAN's rules, numbered from 1\n"
     "  vlan rule del VLAN N       remove rule N\n"
     "  user grant NAME --bridge | user revoke NAME --bridge   the right to bridge a LAN in\n"
+    "  user set NAME --rate-limit RATE   bytes/s the user may send (10M, 500k; none: --user-rate-limit)\n"
     "\n"
     "The offline commands change the store directly. With SQLite, a running\n"
     "server sees them at the next login or join; to change rights of users\n"
@@ -349,7 +351,10 @@ run_admin (ServalServerConfig *config, int argc, char **argv)
           g_ptr_array_add (u->vlans, NULL);
           vlans = g_strjoinv (",", (char **) u->vlans->pdata);
           g_ptr_array_remove_index (u->vlans, u->vlans->len - 1);
-          printf ("%s%s\t%s%s\n", u->name, u->admin ? " (admin)" : "", vlans, u->bridge ? "\tbridge" : "");
+          g_autofree char *rate = serval_rate_to_string (u->rate_limit);
+
+          printf ("%s%s\t%s%s%s%s\n", u->name, u->admin ? " (admin)" : "", vlans, u->bridge ? "\tbridge" : "",
+                  u->rate_limit > 0 ? "\trate-limit " : "", u->rate_limit > 0 ? rate : "");
         }
     }
   else if (g_str_equal (what, "user") && (g_str_equal (verb, "grant") || g_str_equal (verb, "revoke")))

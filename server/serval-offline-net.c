@@ -6,6 +6,7 @@
  *   vlan rule list VLAN
  *   vlan rule del VLAN N
  *   user grant|revoke NAME --bridge
+ *   user set NAME --rate-limit RATE
  */
 #include "config.h"
 
@@ -13,14 +14,18 @@
 
 #include <stdio.h>
 
+#include "serval-rate.h"
+
 static char *opt_subnet;
 static char *opt_prefix6;
 static gboolean opt_bridge;
+static char *opt_rate_limit;
 
 static GOptionEntry net_entries[] = {
   { "subnet", 0, 0, G_OPTION_ARG_STRING, &opt_subnet, "With “vlan set”: the IPv4 subnet the VLAN's members get addresses from, or “none”", "CIDR" },
   { "prefix6", 0, 0, G_OPTION_ARG_STRING, &opt_prefix6, "With “vlan set”: the IPv6 prefix announced in the VLAN, or “none”", "CIDR" },
   { "bridge", 0, 0, G_OPTION_ARG_NONE, &opt_bridge, "With “user grant|revoke NAME”: the right to bridge a LAN into VLANs", NULL },
+  { "rate-limit", 0, 0, G_OPTION_ARG_STRING, &opt_rate_limit, "With “user set NAME”: bytes per second the user may send through the switch (10M, 500k, …), or “none” for the server's default", "RATE" },
   { NULL }
 };
 
@@ -152,6 +157,29 @@ bridge (ServalStore *store, int argc, char **argv)
   return 0;
 }
 
+static int
+rate_limit (ServalStore *store, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  ServalStoreWrite w = { .kind = SERVAL_STORE_USER_SET_RATE_LIMIT };
+
+  if (argc != 4 || opt_rate_limit == NULL)
+    return serval_offline_fail ("Usage: serval-server --data-dir DIR user set NAME --rate-limit RATE "
+                                "(bytes per second: 10M, 500k, or none)");
+  if (!serval_rate_parse (opt_rate_limit, SERVAL_STORE_MAX_RATE_LIMIT, &w.rate_limit, &error))
+    return serval_offline_fail ("--rate-limit: %s", error->message);
+  w.user = argv[3];
+  if (write_or_fail (store, &w) != 0)
+    return 1;
+  text = serval_rate_to_string (w.rate_limit);
+  if (w.rate_limit > 0)
+    printf ("%s may send %s bytes per second\n", argv[3], text);
+  else
+    printf ("%s has no rate limit of its own (the server's default applies)\n", argv[3]);
+  return 0;
+}
+
 /* Each VLAN with its subnet and IPv6 prefix, if it has them. */
 static int
 vlan_list (ServalStore *store, int argc)
@@ -186,5 +214,7 @@ serval_offline_net_run (ServalStore *store, int argc, char **argv)
     return rule (store, argc, argv);
   if (g_str_equal (what, "user") && opt_bridge && (g_str_equal (verb, "grant") || g_str_equal (verb, "revoke")))
     return bridge (store, argc, argv);
+  if (g_str_equal (what, "user") && g_str_equal (verb, "set"))
+    return rate_limit (store, argc, argv);
   return -1;
 }

@@ -1,6 +1,6 @@
 /* serval-server-admin-net.c: administrators' requests of a VLAN's
  * configuration: its subnet and IPv6 prefix, its access list, and users'
- * bridge right. Each change is one store write; once made, the server acts
+ * bridge right and rate limit. Each change is one store write; once made, the server acts
  * on it through serval_server_vlan_config_changed() or
  * serval_server_user_config_changed(), as on one made elsewhere.
  */
@@ -21,6 +21,7 @@ typedef struct
   ServalRule *rule;
   guint index;
   gboolean bridge;
+  guint64 rate_limit;
 } ConfigWrite;
 
 static void
@@ -74,6 +75,13 @@ log_change (ConfigWrite *job)
     case SERVAL_STORE_RULE_DEL:
       g_message ("%s removed rule %u of VLAN “%s”", admin, job->index, job->vlan);
       break;
+    case SERVAL_STORE_USER_SET_RATE_LIMIT:
+      if (job->rate_limit > 0)
+        g_message ("%s set the rate limit of “%s” to %" G_GUINT64_FORMAT " bytes/s", admin, job->user,
+                   job->rate_limit);
+      else
+        g_message ("%s lifted the rate limit of “%s” (the server's default applies)", admin, job->user);
+      break;
     case SERVAL_STORE_USER_SET_BRIDGE:
     default:
       g_message ("%s %s “%s” the bridge right", admin, job->bridge ? "gave" : "took from", job->user);
@@ -100,7 +108,7 @@ config_written_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   log_change (job);
   serval_session_reply_ok (s, job->id);
-  if (job->kind == SERVAL_STORE_USER_SET_BRIDGE)
+  if (job->kind == SERVAL_STORE_USER_SET_BRIDGE || job->kind == SERVAL_STORE_USER_SET_RATE_LIMIT)
     serval_server_user_config_changed (s->server, job->user);
   else
     serval_server_vlan_config_changed (s->server, job->vlan);
@@ -116,6 +124,7 @@ write_kind (ServalRequestKind kind)
     case SERVAL_REQUEST_RULE_ADD: return SERVAL_STORE_RULE_ADD;
     case SERVAL_REQUEST_RULE_DEL: return SERVAL_STORE_RULE_DEL;
     case SERVAL_REQUEST_USER_SET_BRIDGE: return SERVAL_STORE_USER_SET_BRIDGE;
+    case SERVAL_REQUEST_USER_SET_RATE_LIMIT: return SERVAL_STORE_USER_SET_RATE_LIMIT;
     default: g_assert_not_reached ();
     }
 }
@@ -136,6 +145,7 @@ config_write (Session *s, const ServalRequest *req)
   job->rule = req->rule != NULL ? serval_rule_copy (req->rule) : NULL;
   job->index = req->index;
   job->bridge = req->bridge;
+  job->rate_limit = req->rate_limit;
   w.kind = job->kind;
   w.vlan = job->vlan;
   w.user = job->user;
@@ -144,6 +154,7 @@ config_write (Session *s, const ServalRequest *req)
   w.rule = job->rule;
   w.index = job->index;
   w.bridge = job->bridge;
+  w.rate_limit = job->rate_limit;
   serval_store_write_async (s->server->store, &w, s->server->cancellable, config_written_cb, job);
 }
 

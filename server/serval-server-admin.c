@@ -263,6 +263,7 @@ user_info_from_store (const ServalUser *u, gboolean vlan_config)
   info->name = g_strdup (u->name);
   info->admin = u->admin;
   info->bridge = vlan_config && u->bridge; /* a client before it could not read it */
+  info->rate_limit = vlan_config ? u->rate_limit : 0;
   info->vlans = g_new0 (char *, u->vlans->len + 1);
   for (guint j = 0; j < u->vlans->len; j++)
     info->vlans[j] = g_strdup (u->vlans->pdata[j]);

@@ -35,7 +35,7 @@ struct _ServalServerFair
   int refs; /* the server's and each SessionFair's */
   ServalFairLimits limits;
   ServalFairStats stats;
-  guint64 rate;      /* bytes/s per user, 0: none */
+  guint64 rate;      /* bytes/s per user without its own limit, 0: none */
   GHashTable *users; /* user name -> UserBucket, the users with a session */
   guint64 next_id;
   guint64 sender; /* the SessionFair.id of the frame in the switch now, 0: none */
@@ -94,10 +94,20 @@ serval_server_get_fair_stats (ServalServer *server, ServalFairStats *stats)
     memset (stats, 0, sizeof *stats);
 }
 
-/* The bucket shared by @user's sessions. Its burst is a tenth of a
- * second's worth, and at least two of the largest frames. */
+/* @s's rate: its user's own limit, else the server's. */
+static guint64
+session_rate (ServalServerFair *fair, Session *s)
+{
+  if (s->user == NULL || s->node != NULL)
+    return 0;
+  return s->rate_limit > 0 ? s->rate_limit : fair->rate;
+}
+
+/* The bucket shared by @user's sessions, at @rate (a new rate refills it).
+ * Its burst is a tenth of a second's worth, and at least two of the
+ * largest frames. */
 static UserBucket *
-user_bucket_ref (ServalServerFair *fair, const char *user)
+user_bucket_ref (ServalServerFair *fair, const char *user, guint64 rate)
 {
   UserBucket *ub = g_hash_table_lookup (fair->users, user);
 
@@ -105,10 +115,10 @@ user_bucket_ref (ServalServerFair *fair, const char *user)
     {
       ub = g_new0 (UserBucket, 1);
       ub->user = g_strdup (user);
-      serval_fair_bucket_init (&ub->bucket, fair->rate, MAX (fair->rate / 10, 2 * 65536),
-                               g_get_monotonic_time ());
       g_hash_table_insert (fair->users, ub->user, ub);
     }
+  if (ub->refs == 0 || ub->bucket.rate != rate)
+    serval_fair_bucket_init (&ub->bucket, rate, MAX (rate / 10, 2 * 65536), g_get_monotonic_time ());
   ub->refs++;
   return ub;
 }
@@ -134,8 +144,22 @@ serval_session_fair_start (Session *s)
   s->fair->owner = fair;
   fair->refs++;
   s->fair->id = ++fair->next_id;
-  if (fair->rate > 0 && s->user != NULL)
-    s->fair->bucket = user_bucket_ref (fair, s->user);
+  serval_session_fair_set_rate (s);
+}
+
+void
+serval_session_fair_set_rate (Session *s)
+{
+  SessionFair *sf = s->fair;
+  guint64 rate;
+
+  if (sf == NULL)
+    return;
+  rate = session_rate (sf->owner, s);
+  if (sf->bucket != NULL && sf->bucket->bucket.rate == rate)
+    return;
+  user_bucket_unref (sf->owner, sf->bucket);
+  sf->bucket = rate > 0 ? user_bucket_ref (sf->owner, s->user, rate) : NULL;
 }
 
 void

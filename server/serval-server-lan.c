@@ -111,10 +111,15 @@ serval_server_vlan_config_changed (ServalServer *server, const char *vlan)
 void
 serval_server_user_config_changed (ServalServer *server, const char *user)
 {
-  gboolean bridge = serval_store_user_has_bridge (server->store, user);
+  ServalCredentials cred;
+  ServalUserRecord record = { 0 };
+  g_autofree char *rate = NULL;
   GHashTableIter iter;
   gpointer key;
   guint n = 0;
+
+  if (serval_store_user_read (server->store, user, &cred, &record, NULL))
+    serval_credentials_clear (&cred);
 
   g_hash_table_iter_init (&iter, server->sessions);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -123,12 +128,17 @@ serval_server_user_config_changed (ServalServer *server, const char *user)
 
       if (s->port != NULL && s->node == NULL && g_strcmp0 (s->user, user) == 0)
         {
-          serval_switch_port_set_bridge (s->port, bridge);
+          s->bridge = record.bridge;
+          s->rate_limit = record.rate_limit;
+          serval_switch_port_set_bridge (s->port, record.bridge);
+          serval_session_fair_set_rate (s);
           n++;
         }
     }
-  g_message ("User “%s”: bridge right %s (%u session%s)", user, bridge ? "given" : "taken away", n,
-             n == 1 ? "" : "s");
+  rate = record.rate_limit > 0 ? g_strdup_printf ("%" G_GUINT64_FORMAT " bytes/s", record.rate_limit) :
+                                 g_strdup ("none (the server's default)");
+  g_message ("User “%s” now: %s, rate limit %s (%u session%s)", user,
+             record.bridge ? "may bridge" : "may not bridge", rate, n, n == 1 ? "" : "s");
 }
 
 static void
@@ -148,7 +158,7 @@ store_user_changed_cb (ServalStore *store, const char *user, gpointer data)
 void
 serval_server_lan_port_added (Session *s)
 {
-  serval_switch_port_set_bridge (s->port, serval_store_user_has_bridge (s->server->store, s->user));
+  serval_switch_port_set_bridge (s->port, s->bridge);
 }
 
 static void
@@ -453,7 +463,7 @@ dhcp_cb (ServalSwitchPort *port, guint32 tag, const ServalDhcpMessage *msg, gpoi
   /* A member leases for its own MAC; for others only with the bridge right
    * (the hosts of a LAN it bridges in). */
   if (memcmp (msg->chaddr, serval_member_get_mac_bytes (m->member), 6) != 0 &&
-      !serval_store_user_has_bridge (server->store, s->user))
+      !s->bridge)
     {
       g_autofree char *mac = serval_mac_to_string (msg->chaddr);
 

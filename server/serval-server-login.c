@@ -42,7 +42,7 @@ typedef struct
 {
   ServalCredentials cred;
   gboolean known;
-  gboolean admin;
+  ServalUserRecord record; /* admin flag, bridge right, rate limit */
   GBytes *password;
   Session *session;
   guint32 id;
@@ -80,7 +80,7 @@ verify_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
  * password record and @chain the time of the password login that began
  * this chain of tokens (now, for a password login), for the next token. */
 static void
-login_succeeded (Session *s, guint32 id, const char *user, const char *host, gboolean admin,
+login_succeeded (Session *s, guint32 id, const char *user, const char *host, const ServalUserRecord *record,
                  const ServalCredentials *cred, gboolean with_token, gint64 chain)
 {
   ServalServer *server = s->server;
@@ -90,7 +90,9 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
   s->logged_in = TRUE;
   s->user = g_strdup (user);
   s->host = g_strdup (host);
-  s->admin = admin;
+  s->admin = record->admin;
+  s->bridge = record->bridge;
+  s->rate_limit = record->rate_limit;
   serval_session_add_port (s);
   server->stats.logins_ok++;
   if (with_token)
@@ -115,19 +117,20 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, gbo
 
 /* The password was right: is the account as it was when the check began?
  * It may have been deleted, its password or admin flag changed meanwhile
- * (through this node or another); job->admin follows the store. */
+ * (through this node or another); job->record follows the store. */
 static gboolean
 account_unchanged (ServalServer *server, LoginJob *job)
 {
   ServalCredentials now;
-  gboolean admin = FALSE, same;
+  ServalUserRecord record;
+  gboolean same;
 
-  if (!serval_store_user_get (server->store, job->user, &now, &admin, NULL))
+  if (!serval_store_user_read (server->store, job->user, &now, &record, NULL))
     return FALSE;
   same = now.iterations == job->cred.iterations && memcmp (now.salt, job->cred.salt, sizeof now.salt) == 0 &&
          memcmp (now.hash, job->cred.hash, sizeof now.hash) == 0;
   serval_credentials_clear (&now);
-  job->admin = admin;
+  job->record = record;
   return same;
 }
 
@@ -162,7 +165,7 @@ login_verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
                                   job->user);
       return;
     }
-  login_succeeded (s, job->id, job->user, job->host, job->admin, &job->cred, FALSE,
+  login_succeeded (s, job->id, job->user, job->host, &job->record, &job->cred, FALSE,
                    g_get_real_time () / G_USEC_PER_SEC);
 }
 
@@ -179,11 +182,12 @@ handle_token_login (Session *s, const ServalRequest *req)
   gsize token_len;
   const guint8 *token = g_bytes_get_data (req->token, &token_len);
   ServalCredentials cred;
-  gboolean admin = FALSE, known;
+  ServalUserRecord record;
+  gboolean known;
   ServalTokenStatus st;
   gint64 chain = 0;
 
-  known = serval_store_user_get (server->store, user, &cred, &admin, NULL);
+  known = serval_store_user_read (server->store, user, &cred, &record, NULL);
   if (server->config.token_lifetime == 0)
     st = SERVAL_TOKEN_EXPIRED;
   else
@@ -203,7 +207,7 @@ handle_token_login (Session *s, const ServalRequest *req)
                                                                                                         "not valid");
     }
   else
-    login_succeeded (s, req->id, user, host, admin, &cred, TRUE, chain);
+    login_succeeded (s, req->id, user, host, &record, &cred, TRUE, chain);
   serval_credentials_clear (&cred);
 }
 
@@ -248,7 +252,7 @@ serval_session_handle_login (Session *s, const ServalRequest *req)
   job->user = g_strdup (req->user);
   job->host = g_strdup (req->host);
   job->password = g_bytes_ref (req->password);
-  job->known = serval_store_user_get (server->store, job->user, &job->cred, &job->admin, NULL);
+  job->known = serval_store_user_read (server->store, job->user, &job->cred, &job->record, NULL);
   if (!job->known)
     {
       /* Spend the same time for an unknown user as for a wrong password. */

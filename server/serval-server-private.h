@@ -74,6 +74,11 @@ struct _Session
   SessionMemberEvents *member_events; /* its coalesced member events waiting (serval-server-members.c) */
   /* Its fair queue and rate limit, once it has a port (serval-server-fair.c). */
   struct _SessionFair *fair;
+  /* Its user's bridge right and own rate limit (bytes/s, 0: the server's
+   * default), read with the password at login, kept current by
+   * serval_server_user_config_changed(). */
+  gboolean bridge;
+  guint64 rate_limit;
 };
 
 struct _ServalServer
@@ -190,7 +195,8 @@ void serval_session_handle_list_members (Session *s, const ServalRequest *req);
 /* VLAN @vlan's subnet, IPv6 prefix or rules changed (here, through another
  * node or offline): the switch applies them at once. */
 void serval_server_vlan_config_changed (ServalServer *server, const char *vlan);
-/* User @user's bridge right changed, likewise: its ports now may (not) bridge. */
+/* User @user's bridge right or rate limit changed, likewise: its ports now
+ * may (not) bridge, its sessions send at its new rate. */
 void serval_server_user_config_changed (ServalServer *server, const char *user);
 /* Every VLAN's configuration into the switch; follows the store's
  * "vlan-changed" and "user-changed" (changes made elsewhere). */
@@ -297,5 +303,9 @@ void serval_session_fair_output (Session *s, const ServalFrame *frame);
  * came past the accept gate's capacity and is told the server is full; its
  * close is not logged one by one. */
 #define SERVAL_SESSION_REFUSED_FULL "serval-refused-full"
+
+/* serval-server-fair.c: @s->rate_limit (or the server's default) changed:
+ * the session sends at that rate from now on. */
+void serval_session_fair_set_rate (Session *s);
 
 G_END_DECLS

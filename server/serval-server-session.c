@@ -191,6 +191,7 @@ handle_request (Session *s, const ServalRequest *req)
     case SERVAL_REQUEST_RULE_DEL:
     case SERVAL_REQUEST_LIST_RULES:
     case SERVAL_REQUEST_USER_SET_BRIDGE:
+    case SERVAL_REQUEST_USER_SET_RATE_LIMIT:
       serval_session_handle_vlan_config (s, req);
       break;
     case SERVAL_REQUEST_UNKNOWN:

@@ -246,14 +246,17 @@ serval_etcd_entry_tag (const ServalEtcdEntry *e)
 }
 
 char *
-serval_etcd_user_value (const ServalCredentials *cred, gboolean admin, gboolean bridge)
+serval_etcd_user_value (const ServalCredentials *cred, const ServalUserRecord *record)
 {
   g_autofree char *salt = g_base64_encode (cred->salt, sizeof cred->salt);
   g_autofree char *hash = g_base64_encode (cred->hash, sizeof cred->hash);
+  g_autofree char *rate = record->rate_limit > 0 ?
+                              g_strdup_printf (",\"rateLimit\":%" G_GUINT64_FORMAT, record->rate_limit) :
+                              g_strdup ("");
 
-  return g_strdup_printf ("{\"iterations\":%u,\"salt\":\"%s\",\"hash\":\"%s\",\"admin\":%s%s}",
-                          (guint) cred->iterations, salt, hash, admin ? "true" : "false",
-                          bridge ? ",\"bridge\":true" : "");
+  return g_strdup_printf ("{\"iterations\":%u,\"salt\":\"%s\",\"hash\":\"%s\",\"admin\":%s%s%s}",
+                          (guint) cred->iterations, salt, hash, record->admin ? "true" : "false",
+                          record->bridge ? ",\"bridge\":true" : "", rate);
 }
 
 /* Decodes base64 member @name of @o into exactly @len bytes at @out. */
@@ -273,9 +276,10 @@ decode_exact (JsonObject *o, const char *name, guint8 *out, gsize len)
   return TRUE;
 }
 
-gboolean
-serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, ServalCredentials *cred, gboolean *admin,
-                        GError **error)
+/* Parses a user's value; FALSE (with @error) if it is damaged. */
+static gboolean
+serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, ServalCredentials *cred,
+                        ServalUserRecord *record, GError **error)
 {
   g_autoptr(JsonObject) o = serval_etcd_parse_json (e);
 
@@ -289,16 +293,16 @@ serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, ServalCreden
       return FALSE;
     }
   cred->iterations = json_object_get_int_member_with_default (o, "iterations", 0);
-  if (admin != NULL)
-    *admin = json_object_get_boolean_member_with_default (o, "admin", FALSE);
+  if (record != NULL)
+    serval_etcd_user_record (e, record);
   return TRUE;
 }
 
 /* --- reads ------------------------------------------------------------------ */
 
 gboolean
-serval_store_etcd_user_get (ServalStore *store, const char *name, ServalCredentials *cred, gboolean *admin,
-                            GError **error)
+serval_store_etcd_user_get (ServalStore *store, const char *name, ServalCredentials *cred,
+                            ServalUserRecord *record, GError **error)
 {
   ServalStoreEtcd *self = SERVAL_STORE_ETCD (store);
   g_autofree char *key = serval_etcd_key_user (name);
@@ -306,7 +310,7 @@ serval_store_etcd_user_get (ServalStore *store, const char *name, ServalCredenti
 
   if (e == NULL)
     return serval_store_no_user (name, error);
-  return serval_etcd_parse_user (e, name, cred, admin, error);
+  return serval_etcd_parse_user (e, name, cred, record, error);
 }
 
 static int
@@ -348,8 +352,14 @@ serval_store_etcd_user_list (ServalStore *store, GError **error)
       u = g_new0 (ServalUser, 1);
       u->name = name;
       u->vlans = g_ptr_array_new_with_free_func (g_free);
-      serval_etcd_parse_user (e, name, &(ServalCredentials){ 0 }, &u->admin, NULL);
-      u->bridge = serval_etcd_user_bridge (e);
+      {
+        ServalUserRecord record;
+
+        serval_etcd_user_record (e, &record);
+        u->admin = record.admin;
+        u->bridge = record.bridge;
+        u->rate_limit = record.rate_limit;
+      }
       g_ptr_array_add (users, u);
       g_hash_table_insert (by_name, u->name, u);
     }

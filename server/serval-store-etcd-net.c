@@ -3,7 +3,7 @@
  *
  *   vlans/VLAN                {"tag":N,"subnet":"10.77.0.0/24","prefix6":"fd00:77::/64",
  *                              "rules":["deny proto tcp from carol port 22", ...]}
- *   users/USER                {..., "bridge":true}
+ *   users/USER                {..., "bridge":true, "rateLimit":1000000}
  *   leases/VLAN/ADDRESS       {"user":"alice","mac":"02:00:00:00:00:01","released":0}
  *   lease-of/VLAN/USER/MAC    "ADDRESS": the index that finds a user's and MAC's lease
  *
@@ -129,12 +129,15 @@ serval_etcd_vlan_new (const char *name, const ServalEtcdEntry *e)
   return v;
 }
 
-gboolean
-serval_etcd_user_bridge (const ServalEtcdEntry *e)
+void
+serval_etcd_user_record (const ServalEtcdEntry *e, ServalUserRecord *record)
 {
   g_autoptr(JsonObject) o = serval_etcd_parse_json (e);
+  gint64 rate = o != NULL ? json_object_get_int_member_with_default (o, "rateLimit", 0) : 0;
 
-  return o != NULL && json_object_get_boolean_member_with_default (o, "bridge", FALSE);
+  record->admin = o != NULL && json_object_get_boolean_member_with_default (o, "admin", FALSE);
+  record->bridge = o != NULL && json_object_get_boolean_member_with_default (o, "bridge", FALSE);
+  record->rate_limit = CLAMP (rate, 0, (gint64) SERVAL_STORE_MAX_RATE_LIMIT);
 }
 
 gboolean
@@ -143,7 +146,13 @@ serval_etcd_value_changed (const char *key, const ServalEtcdEntry *old, const ch
   ServalEtcdEntry now = { (char *) value, len, 0 };
 
   if (g_str_has_prefix (key, "users/"))
-    return serval_etcd_user_bridge (old) != serval_etcd_user_bridge (&now);
+    {
+      ServalUserRecord a, b;
+
+      serval_etcd_user_record (old, &a);
+      serval_etcd_user_record (&now, &b);
+      return a.bridge != b.bridge || a.rate_limit != b.rate_limit;
+    }
   return g_str_has_prefix (key, "vlans/") && (old->len != len || memcmp (old->value, value, len) != 0);
 }
 
@@ -317,8 +326,9 @@ plan_rule (ServalEtcdTxn *t, JsonObject *o, GError **error)
   return TRUE;
 }
 
+/* The bridge right or the rate limit, by the write's kind. */
 static gboolean
-plan_bridge (ServalEtcdTxn *t, GError **error)
+plan_user_set (ServalEtcdTxn *t, GError **error)
 {
   const ServalStoreWrite *w = serval_etcd_txn_write (t);
   g_autofree char *ukey = serval_etcd_key_user (w->user);
@@ -334,7 +344,12 @@ plan_bridge (ServalEtcdTxn *t, GError **error)
                    "The record of user “%s” in etcd is damaged: delete the user and add them again", w->user);
       return FALSE;
     }
-  json_object_set_boolean_member (o, "bridge", w->bridge);
+  if (w->kind == SERVAL_STORE_USER_SET_BRIDGE)
+    json_object_set_boolean_member (o, "bridge", w->bridge);
+  else if (w->rate_limit > 0)
+    json_object_set_int_member (o, "rateLimit", (gint64) w->rate_limit);
+  else
+    json_object_remove_member (o, "rateLimit");
   serval_etcd_txn_guard (t, "MOD", ukey, FALSE, "EQUAL", e->mod_revision);
   serval_etcd_txn_put (t, ukey, json_text (o));
   return TRUE;
@@ -348,8 +363,8 @@ serval_store_etcd_plan_net (ServalEtcdTxn *t, GError **error)
   g_autoptr(JsonObject) o = NULL;
   gboolean ok;
 
-  if (w->kind == SERVAL_STORE_USER_SET_BRIDGE)
-    return plan_bridge (t, error);
+  if (w->kind == SERVAL_STORE_USER_SET_BRIDGE || w->kind == SERVAL_STORE_USER_SET_RATE_LIMIT)
+    return plan_user_set (t, error);
   vkey = serval_etcd_key_vlan (w->vlan);
   if ((o = vlan_to_change (t, vkey, error)) == NULL)
     return FALSE;
@@ -376,15 +391,6 @@ serval_store_etcd_vlan_get (ServalStore *store, const char *name, GError **error
       return NULL;
     }
   return serval_etcd_vlan_new (name, e);
-}
-
-gboolean
-serval_store_etcd_user_bridge (ServalStore *store, const char *name)
-{
-  g_autofree char *key = serval_etcd_key_user (name);
-  const ServalEtcdEntry *e = serval_etcd_entry (SERVAL_STORE_ETCD (store)->copy, key);
-
-  return e != NULL && serval_etcd_user_bridge (e);
 }
 
 /* The VLAN's subnet, with guards that the VLAN and the user are as seen. */

@@ -239,7 +239,7 @@ plan_user (Txn *t, GError **error)
   const ServalStoreWrite *w = t->w;
   g_autofree char *ukey = serval_etcd_key_user (w->user);
   const ServalEtcdEntry *e = serval_etcd_txn_view (t, ukey);
-  gboolean admin = w->admin, bridge = FALSE;
+  ServalUserRecord record = { .admin = w->admin };
 
   serval_etcd_txn_read_back (t, ukey);
   switch (w->kind)
@@ -252,12 +252,10 @@ plan_user (Txn *t, GError **error)
     case SERVAL_STORE_USER_SET_CREDENTIALS:
       if (serval_etcd_txn_known_absent (t, ukey))
         return serval_store_no_user (w->user, error);
-      /* Keep the admin flag it has: the guard says nobody changed it since. */
+      /* Keep the admin flag, bridge right and rate limit it has: the guard
+       * says nobody changed them since. */
       if (e != NULL)
-        {
-          serval_etcd_parse_user (e, w->user, &(ServalCredentials){ 0 }, &admin, NULL);
-          bridge = serval_etcd_user_bridge (e);
-        }
+        serval_etcd_user_record (e, &record);
       serval_etcd_txn_guard (t, "VERSION", ukey, FALSE, "GREATER", 0);
       serval_etcd_txn_guard (t, "MOD", ukey, FALSE, "EQUAL", e != NULL ? e->mod_revision : 0);
       break;
@@ -274,7 +272,7 @@ plan_user (Txn *t, GError **error)
         return TRUE;
       }
     }
-  serval_etcd_txn_put (t, ukey, serval_etcd_user_value (w->cred, admin, bridge));
+  serval_etcd_txn_put (t, ukey, serval_etcd_user_value (w->cred, &record));
   return TRUE;
 }
 

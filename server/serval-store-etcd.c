@@ -538,7 +538,6 @@ serval_store_etcd_class_init (ServalStoreEtcdClass *klass)
   store_class->check_available = etcd_check_available;
   store_class->write = serval_store_etcd_write;
   store_class->vlan_get = serval_store_etcd_vlan_get;
-  store_class->user_bridge = serval_store_etcd_user_bridge;
   store_class->lease = serval_store_etcd_lease;
   store_class->lease_release = serval_store_etcd_lease_release;
   store_class->lease_list = serval_store_etcd_lease_list;

@@ -118,14 +118,14 @@ void serval_store_etcd_plan_user_leases_del (ServalEtcdTxn *t, const char *user)
 void serval_store_etcd_plan_vlan_leases_del (ServalEtcdTxn *t, const char *vlan);
 /* A VLAN from its key's value: tag, addresses and rules. */
 ServalVlan *serval_etcd_vlan_new (const char *name, const ServalEtcdEntry *e);
-/* The bridge right in a user's value. */
-gboolean serval_etcd_user_bridge (const ServalEtcdEntry *e);
+/* The admin flag, bridge right and rate limit in a user's value (all unset
+ * if it is damaged). */
+void serval_etcd_user_record (const ServalEtcdEntry *e, ServalUserRecord *record);
 /* Whether a put of @key from @old to @value changes what "vlan-changed" or
  * "user-changed" tell of. */
 gboolean serval_etcd_value_changed (const char *key, const ServalEtcdEntry *old, const char *value, gsize len);
 /* The store class's vlan_get, lease, lease_release and lease_list. */
 ServalVlan *serval_store_etcd_vlan_get (ServalStore *store, const char *name, GError **error);
-gboolean serval_store_etcd_user_bridge (ServalStore *store, const char *name);
 void serval_store_etcd_lease (ServalStore *store, const ServalLeaseRequest *req, GTask *task);
 void serval_store_etcd_lease_release (ServalStore *store, const ServalLeaseRequest *req, GTask *task);
 GPtrArray *serval_store_etcd_lease_list (ServalStore *store, const char *vlan, GError **error);
@@ -151,17 +151,14 @@ GPtrArray *serval_etcd_effects_new (void);
 void serval_etcd_effects_emit (ServalStore *store, GPtrArray *effects);
 /* The tag in a VLAN's or right's value, 0 if none. */
 guint32 serval_etcd_entry_tag (const ServalEtcdEntry *e);
-/* Parses a user's value; FALSE (with @error) if it is damaged. */
-gboolean serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, ServalCredentials *cred,
-                                 gboolean *admin, GError **error);
 /* The value of a user. */
-char *serval_etcd_user_value (const ServalCredentials *cred, gboolean admin, gboolean bridge);
+char *serval_etcd_user_value (const ServalCredentials *cred, const ServalUserRecord *record);
 /* The value's JSON object, or NULL. */
 JsonObject *serval_etcd_parse_json (const ServalEtcdEntry *e);
 
 /* The reads, from the copy (the store class's functions). */
 gboolean serval_store_etcd_user_get (ServalStore *store, const char *name, ServalCredentials *cred,
-                                     gboolean *admin, GError **error);
+                                     ServalUserRecord *record, GError **error);
 GPtrArray *serval_store_etcd_user_list (ServalStore *store, GError **error);
 guint serval_store_etcd_user_count (ServalStore *store);
 gboolean serval_store_etcd_vlan_lookup (ServalStore *store, const char *name, guint32 *out_id, GError **error);

@@ -19,7 +19,7 @@ struct _ServalStoreClass
   GObjectClass parent_class;
 
   gboolean (*user_get) (ServalStore *store, const char *name, ServalCredentials *cred,
-                        gboolean *admin, GError **error);
+                        ServalUserRecord *record, GError **error);
   GPtrArray *(*user_list) (ServalStore *store, GError **error);
   guint (*user_count) (ServalStore *store);
   gboolean (*vlan_lookup) (ServalStore *store, const char *name, guint32 *out_id, GError **error);
@@ -32,7 +32,6 @@ struct _ServalStoreClass
    * VLAN's tag (or 0) with g_task_return_int(), or an error. */
   void (*write) (ServalStore *store, const ServalStoreWrite *write, GTask *task);
   ServalVlan *(*vlan_get) (ServalStore *store, const char *name, GError **error);
-  gboolean (*user_bridge) (ServalStore *store, const char *name);
   /* Leases @req's address (serval_store_lease_async()) and returns the
    * ServalLease through @task with g_task_return_pointer(), or an error. */
   void (*lease) (ServalStore *store, const ServalLeaseRequest *req, GTask *task);

@@ -32,6 +32,11 @@ static const char upgrade_1_to_2[] =
     "  UNIQUE (vlan, user, mac));"
     "PRAGMA user_version = 2;";
 
+/* Each user's own rate limit, bytes per second; 0: none. */
+static const char upgrade_2_to_3[] =
+    "ALTER TABLE users ADD COLUMN rate_limit INTEGER NOT NULL DEFAULT 0;"
+    "PRAGMA user_version = 3;";
+
 /* @sql prepared, its parameters bound from @fmt: 't' text, 'i' int64, 'b' a MAC (6 bytes). */
 static sqlite3_stmt *
 prepare (Sqlite *store, const char *sql, GError **error, const char *fmt, ...)
@@ -86,6 +91,9 @@ serval_store_sqlite_upgrade (Sqlite *store, gboolean quiet, GError **error)
   g_clear_pointer (&s, sqlite3_finalize);
   if (local == NULL && version == 1 && serval_store_sqlite_exec (store, upgrade_1_to_2, &local) && !quiet)
     g_message ("Upgraded %s to schema version 2 (VLAN subnets, rules, leases)", serval_store_sqlite_path (store));
+  if (local == NULL && version >= 1 && version <= 2 && serval_store_sqlite_exec (store, upgrade_2_to_3, &local) &&
+      !quiet)
+    g_message ("Upgraded %s to schema version 3 (per-user rate limits)", serval_store_sqlite_path (store));
   if (local == NULL && serval_store_sqlite_exec (store, "COMMIT;", &local))
     return TRUE;
   serval_store_sqlite_exec (store, "ROLLBACK;", NULL);
@@ -265,20 +273,16 @@ rule_del (Sqlite *store, const ServalStoreWrite *w, GError **error)
   return change (store, s, error) >= 0;
 }
 
-gboolean
-serval_store_sqlite_user_bridge (ServalStore *base, const char *name)
-{
-  g_autoptr(sqlite3_stmt) s =
-                 prepare (SERVAL_STORE_SQLITE (base), "SELECT bridge FROM users WHERE name = ?1", NULL, "t", name);
-
-  return s != NULL && sqlite3_step (s) == SQLITE_ROW && sqlite3_column_int (s, 0) != 0;
-}
-
+/* The bridge right or the rate limit, by @w's kind. */
 static gboolean
-set_bridge (Sqlite *store, const ServalStoreWrite *w, GError **error)
+set_user (Sqlite *store, const ServalStoreWrite *w, GError **error)
 {
-  g_autoptr(sqlite3_stmt) s = prepare (store, "UPDATE users SET bridge = ?2 WHERE name = ?1", error, "ti",
-                                        w->user, (gint64) (w->bridge ? 1 : 0));
+  gboolean bridge = w->kind == SERVAL_STORE_USER_SET_BRIDGE;
+  g_autoptr(sqlite3_stmt) s =
+                 prepare (store,
+                          bridge ? "UPDATE users SET bridge = ?2 WHERE name = ?1" :
+                                   "UPDATE users SET rate_limit = ?2 WHERE name = ?1",
+                          error, "ti", w->user, bridge ? (gint64) (w->bridge ? 1 : 0) : (gint64) w->rate_limit);
   int n = change (store, s, error);
 
   if (n == 0)
@@ -299,7 +303,8 @@ serval_store_sqlite_net_write (Sqlite *store, const ServalStoreWrite *w, GError 
     case SERVAL_STORE_VLAN_SET_ADDRESSES: ok = set_addresses (store, w, &local); break;
     case SERVAL_STORE_RULE_ADD: ok = rule_add (store, w, &local); break;
     case SERVAL_STORE_RULE_DEL: ok = rule_del (store, w, &local); break;
-    case SERVAL_STORE_USER_SET_BRIDGE: ok = set_bridge (store, w, &local); break;
+    case SERVAL_STORE_USER_SET_BRIDGE:
+    case SERVAL_STORE_USER_SET_RATE_LIMIT: ok = set_user (store, w, &local); break;
     default: g_assert_not_reached ();
     }
   if (ok && serval_store_sqlite_exec (store, "COMMIT;", &local))

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 2 /* 1 is upgraded in place (serval-store-sqlite-net.c) */
+#define SCHEMA_VERSION 3 /* 1 and 2 are upgraded in place (serval-store-sqlite-net.c) */
 #define MAX_VLAN_ID    SERVAL_STORE_MAX_TAG
 
 static const char schema[] =
@@ -62,8 +62,8 @@ static const char *const sql[N_STMTS] = {
   [STMT_USER_ADD] = "INSERT INTO users (name, iterations, salt, hash, admin) VALUES (?1, ?2, ?3, ?4, ?5)",
   [STMT_USER_DEL] = "DELETE FROM users WHERE name = ?1",
   [STMT_USER_SET] = "UPDATE users SET iterations = ?2, salt = ?3, hash = ?4 WHERE name = ?1",
-  [STMT_USER_GET] = "SELECT iterations, salt, hash, admin FROM users WHERE name = ?1",
-  [STMT_USER_LIST] = "SELECT name, admin, bridge FROM users ORDER BY name",
+  [STMT_USER_GET] = "SELECT iterations, salt, hash, admin, bridge, rate_limit FROM users WHERE name = ?1",
+  [STMT_USER_LIST] = "SELECT name, admin, bridge, rate_limit FROM users ORDER BY name",
   [STMT_USER_COUNT] = "SELECT count(*) FROM users",
   [STMT_USER_VLANS] = "SELECT v.name FROM rights r JOIN vlans v ON v.id = r.vlan WHERE r.user = ?1 ORDER BY v.name",
   [STMT_VLAN_ADD] = "INSERT INTO vlans (name) VALUES (?1)",
@@ -192,7 +192,7 @@ schema_version (Sqlite *store, GError **error)
           return -1;
         }
     }
-  else if (version != SCHEMA_VERSION && version != 1)
+  else if (version > SCHEMA_VERSION)
     {
       g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_CORRUPT,
                    "%s has schema version %d, this Serval knows version %d: use a newer Serval",
@@ -348,7 +348,7 @@ sqlite_user_set_credentials (Sqlite *store, const char *name, const ServalCreden
 
 static gboolean
 sqlite_user_get (ServalStore *base, const char *name, ServalCredentials *cred,
-                 gboolean *admin, GError **error)
+                 ServalUserRecord *record, GError **error)
 {
   Sqlite *store = SERVAL_STORE_SQLITE (base);
   sqlite3_stmt *s = stmt (store, STMT_USER_GET);
@@ -369,8 +369,9 @@ sqlite_user_get (ServalStore *base, const char *name, ServalCredentials *cred,
       cred->iterations = sqlite3_column_int (s, 0);
       memcpy (cred->salt, sqlite3_column_blob (s, 1), SERVAL_PBKDF2_SALT_LEN);
       memcpy (cred->hash, sqlite3_column_blob (s, 2), SERVAL_PBKDF2_HASH_LEN);
-      if (admin != NULL)
-        *admin = sqlite3_column_int (s, 3) != 0;
+      record->admin = sqlite3_column_int (s, 3) != 0;
+      record->bridge = sqlite3_column_int (s, 4) != 0;
+      record->rate_limit = MAX (sqlite3_column_int64 (s, 5), 0);
       sqlite3_reset (s);
       return TRUE;
     }
@@ -408,6 +409,7 @@ sqlite_user_list (ServalStore *base, GError **error)
       u->name = g_strdup ((const char *) sqlite3_column_text (s, 0));
       u->admin = sqlite3_column_int (s, 1) != 0;
       u->bridge = sqlite3_column_int (s, 2) != 0;
+      u->rate_limit = MAX (sqlite3_column_int64 (s, 3), 0);
       g_ptr_array_add (users, u);
     }
   sqlite3_reset (s);
@@ -723,7 +725,6 @@ serval_store_sqlite_class_init (ServalStoreSqliteClass *klass)
   store_class->secret = sqlite_secret;
   store_class->write = sqlite_write;
   store_class->vlan_get = serval_store_sqlite_vlan_get;
-  store_class->user_bridge = serval_store_sqlite_user_bridge;
   store_class->lease = serval_store_sqlite_lease;
   store_class->lease_release = serval_store_sqlite_lease_release;
   store_class->lease_list = serval_store_sqlite_lease_list;

@@ -1,6 +1,7 @@
 /* serval-store-sqlite.h: what the two files of the SQLite store backend share:
  *   serval-store-sqlite.c      the object: open, users, VLANs, rights, secrets
- *   serval-store-sqlite-net.c  the schema's upgrade, VLANs' addresses and rules, bridge rights, leases
+ *   serval-store-sqlite-net.c  the schema's upgrade, VLANs' addresses and rules, bridge rights, rate
+ *                              limits, leases
  */
 #pragma once
 
@@ -30,7 +31,6 @@ void serval_store_sqlite_vlan_fill (ServalStoreSqlite *store, ServalVlan *vlan);
 gboolean serval_store_sqlite_net_write (ServalStoreSqlite *store, const ServalStoreWrite *w, GError **error);
 /* The store class's vlan_get, lease, lease_release and lease_list. */
 ServalVlan *serval_store_sqlite_vlan_get (ServalStore *store, const char *name, GError **error);
-gboolean serval_store_sqlite_user_bridge (ServalStore *store, const char *name);
 void serval_store_sqlite_lease (ServalStore *store, const ServalLeaseRequest *req, GTask *task);
 void serval_store_sqlite_lease_release (ServalStore *store, const ServalLeaseRequest *req, GTask *task);
 GPtrArray *serval_store_sqlite_lease_list (ServalStore *store, const char *vlan, GError **error);

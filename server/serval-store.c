@@ -137,7 +137,21 @@ gboolean
 serval_store_user_get (ServalStore *store, const char *name, ServalCredentials *cred, gboolean *admin,
                        GError **error)
 {
-  return SERVAL_STORE_GET_CLASS (store)->user_get (store, name, cred, admin, error);
+  ServalUserRecord record = { 0 };
+
+  if (!SERVAL_STORE_GET_CLASS (store)->user_get (store, name, cred, &record, error))
+    return FALSE;
+  if (admin != NULL)
+    *admin = record.admin;
+  return TRUE;
+}
+
+gboolean
+serval_store_user_read (ServalStore *store, const char *name, ServalCredentials *cred, ServalUserRecord *record,
+                        GError **error)
+{
+  memset (record, 0, sizeof *record);
+  return SERVAL_STORE_GET_CLASS (store)->user_get (store, name, cred, record, error);
 }
 
 GPtrArray *
@@ -262,6 +276,18 @@ copy_rule (WriteCopy *c, const ServalStoreWrite *write, GError **error)
   return TRUE;
 }
 
+static gboolean
+check_rate_limit (const ServalStoreWrite *write, GError **error)
+{
+  if (write->kind != SERVAL_STORE_USER_SET_RATE_LIMIT || write->rate_limit <= SERVAL_STORE_MAX_RATE_LIMIT)
+    return TRUE;
+  g_set_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID,
+               "A rate limit of %" G_GUINT64_FORMAT " bytes per second is too high: give at most %" G_GUINT64_FORMAT
+               ", or none",
+               write->rate_limit, SERVAL_STORE_MAX_RATE_LIMIT);
+  return FALSE;
+}
+
 void
 serval_store_write_async (ServalStore *store, const ServalStoreWrite *write, GCancellable *cancellable,
                           GAsyncReadyCallback callback, gpointer user_data)
@@ -286,7 +312,7 @@ serval_store_write_async (ServalStore *store, const ServalStoreWrite *write, GCa
 
   if ((write->kind == SERVAL_STORE_USER_ADD && !check_name (write->user, "user", &error)) ||
       (write->kind == SERVAL_STORE_VLAN_ADD && !check_name (write->vlan, "VLAN", &error)) ||
-      !copy_addresses (c, write, &error) || !copy_rule (c, write, &error))
+      !copy_addresses (c, write, &error) || !copy_rule (c, write, &error) || !check_rate_limit (write, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -325,12 +351,6 @@ serval_store_write_sync (ServalStore *store, const ServalStoreWrite *write, guin
     g_main_context_iteration (context, TRUE);
   g_main_context_unref (context);
   return serval_store_write_finish (store, result, out_tag, error);
-}
-
-gboolean
-serval_store_user_has_bridge (ServalStore *store, const char *name)
-{
-  return SERVAL_STORE_GET_CLASS (store)->user_bridge (store, name);
 }
 
 ServalVlan *

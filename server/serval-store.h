@@ -67,9 +67,30 @@ typedef struct
 {
   char *name;
   gboolean admin;
-  gboolean bridge;  /* may carry more MACs than its own (a bridged LAN) */
-  GPtrArray *vlans; /* (element-type utf8) names of VLANs the user may join, sorted */
+  gboolean bridge;    /* may carry more MACs than its own (a bridged LAN) */
+  guint64 rate_limit; /* bytes/s it may send through the switch; 0: none of its own */
+  GPtrArray *vlans;   /* (element-type utf8) names of VLANs the user may join, sorted */
 } ServalUser;
+
+/**
+ * ServalUserRecord:
+ * @admin: whether the user is an administrator
+ * @bridge: whether the user has the bridge right
+ * @rate_limit: bytes per second the user may send through the switch, over
+ *   all its sessions; 0: none of its own (the server's --user-rate-limit)
+ *
+ * What a login needs of a user besides the password record, read with it
+ * in one go (serval_store_user_read()).
+ */
+typedef struct
+{
+  gboolean admin;
+  gboolean bridge;
+  guint64 rate_limit;
+} ServalUserRecord;
+
+/* The largest per-user rate limit, bytes per second (what the protocol carries). */
+#define SERVAL_STORE_MAX_RATE_LIMIT G_GUINT64_CONSTANT (2147483647)
 
 /**
  * ServalLease:
@@ -113,6 +134,8 @@ void serval_user_free (ServalUser *user);
  * @SERVAL_STORE_RULE_ADD: append @rule to @vlan's access list
  * @SERVAL_STORE_RULE_DEL: remove rule number @index (from 1) of @vlan's list
  * @SERVAL_STORE_USER_SET_BRIDGE: give @user the bridge right, or take it (@bridge)
+ * @SERVAL_STORE_USER_SET_RATE_LIMIT: give @user its own rate limit, @rate_limit
+ *   bytes per second (0: none, the server's default applies)
  *
  * The changes a store makes, each one transaction.
  */
@@ -129,6 +152,7 @@ typedef enum
   SERVAL_STORE_RULE_ADD,
   SERVAL_STORE_RULE_DEL,
   SERVAL_STORE_USER_SET_BRIDGE,
+  SERVAL_STORE_USER_SET_RATE_LIMIT,
 } ServalStoreWriteKind;
 
 /**
@@ -144,6 +168,8 @@ typedef enum
  * @rule: for %SERVAL_STORE_RULE_ADD
  * @index: for %SERVAL_STORE_RULE_DEL, from 1
  * @bridge: for %SERVAL_STORE_USER_SET_BRIDGE
+ * @rate_limit: for %SERVAL_STORE_USER_SET_RATE_LIMIT, at most
+ *   %SERVAL_STORE_MAX_RATE_LIMIT
  *
  * One change; the store copies what it needs before
  * serval_store_write_async() returns.
@@ -160,6 +186,7 @@ typedef struct
   const ServalRule *rule;
   guint index;
   gboolean bridge;
+  guint64 rate_limit;
 } ServalStoreWrite;
 
 #define SERVAL_TYPE_STORE (serval_store_get_type ())
@@ -204,6 +231,22 @@ ServalStore *serval_store_open_etcd (const char *endpoints, const char *prefix, 
  */
 gboolean serval_store_user_get (ServalStore *store, const char *name, ServalCredentials *cred,
                                 gboolean *admin, GError **error);
+
+/**
+ * serval_store_user_read:
+ * @store: a #ServalStore
+ * @name: the user
+ * @cred: (out caller-allocates): the password record; clear it with serval_credentials_clear()
+ * @record: (out caller-allocates): the admin flag, the bridge right and the rate limit
+ * @error: return location for a #GError
+ *
+ * serval_store_user_get() and the rest of what a login needs, in one read
+ * (one SQLite query).
+ *
+ * Returns: %TRUE if the user exists; %FALSE with %SERVAL_STORE_ERROR_NO_USER if not
+ */
+gboolean serval_store_user_read (ServalStore *store, const char *name, ServalCredentials *cred,
+                                 ServalUserRecord *record, GError **error);
 
 /**
  * serval_store_user_list:
@@ -334,15 +377,6 @@ gboolean serval_store_write_sync (ServalStore *store, const ServalStoreWrite *wr
 ServalVlan *serval_store_vlan_get (ServalStore *store, const char *name, GError **error);
 
 /**
- * serval_store_user_has_bridge:
- * @store: a #ServalStore
- * @name: the user
- *
- * Returns: whether @name has the bridge right (%FALSE for no such user)
- */
-gboolean serval_store_user_has_bridge (ServalStore *store, const char *name);
-
-/**
  * serval_store_lease_async:
  * @store: a #ServalStore
  * @vlan: the VLAN, which has a subnet
@@ -407,7 +441,7 @@ GPtrArray *serval_store_lease_list (ServalStore *store, const char *vlan, GError
  *   "vlan-deleted"  (const char *vlan, guint tag)
  *   "right-revoked" (const char *user, const char *vlan, guint tag)
  *   "vlan-changed"  (const char *vlan, guint tag): its subnet, prefix or rules
- *   "user-changed"  (const char *user): its bridge right
+ *   "user-changed"  (const char *user): its bridge right or rate limit
  */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServalUser, serval_user_free)

@@ -950,7 +950,7 @@ test_unknown_request_alternative (void)
   g_autoptr(GByteArray) body = g_byte_array_new ();
   g_auto(ServalRequest) req = { 0 };
 
-  der (body, 0x95, "", 0); /* RequestBody [21] NULL ([20] is listMemberPage) */
+  der (body, 0x96, "", 0); /* RequestBody [22] NULL ([21] is userSetRateLimit) */
   g_assert_true (decode_request (request_bytes (body), &req));
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_UNKNOWN);
 }
@@ -1177,6 +1177,59 @@ test_config_requests (void)
   g_assert_cmpint (bridge.kind, ==, SERVAL_REQUEST_USER_SET_BRIDGE);
   g_assert_cmpstr (bridge.user, ==, "bob");
   g_assert_true (bridge.bridge);
+}
+
+/* A user's rate limit (issue 14), set and listed; an empty list of VLANs
+ * and no bridge right around it. */
+static void
+test_rate_limit (void)
+{
+  char *none[] = { NULL };
+  ServalUserInfo u = { "erin", FALSE, none, FALSE, 100000 };
+  ServalUserInfo plain = { "bob", FALSE, none, FALSE, 0 };
+  g_autoptr(GPtrArray) users = g_ptr_array_new ();
+  g_autoptr(GPtrArray) users_plain = g_ptr_array_new ();
+  g_autofree char *big = corpus_hex ("user-set-rate-limit-big");
+  g_autoptr(GByteArray) big_bytes = g_byte_array_new ();
+  g_auto(ServalRequest) set = { 0 };
+  g_auto(ServalRequest) lift = { 0 };
+  g_auto(ServalRequest) past = { 0 };
+  g_auto(ServalResponse) ul = { 0 };
+  g_auto(ServalResponse) up = { 0 };
+  g_autoptr(Message_t) back = NULL;
+
+  request_seed (serval_request_build_user_set_rate_limit (24, "erin", 100000), "user-set-rate-limit", &set);
+  g_assert_cmpint (set.kind, ==, SERVAL_REQUEST_USER_SET_RATE_LIMIT);
+  g_assert_cmpstr (set.user, ==, "erin");
+  g_assert_cmpuint (set.rate_limit, ==, 100000);
+  g_assert_null (set.bad_field);
+  request_seed (serval_request_build_user_set_rate_limit (25, "erin", 0), "user-set-rate-limit-none", &lift);
+  g_assert_cmpint (lift.kind, ==, SERVAL_REQUEST_USER_SET_RATE_LIMIT);
+  g_assert_cmpuint (lift.rate_limit, ==, 0);
+
+  g_ptr_array_add (users, &u);
+  response_seed (serval_response_build_users (14, users), "users-rate-limit", &ul);
+  g_assert_cmpuint (((ServalUserInfo *) ul.users->pdata[0])->rate_limit, ==, 100000);
+  g_assert_false (((ServalUserInfo *) ul.users->pdata[0])->bridge);
+  /* Without a limit the field is absent, and reads back as 0. */
+  g_ptr_array_add (users_plain, &plain);
+  back = wire (serval_response_build_users (15, users_plain), NULL);
+  g_assert_true (serval_response_parse (back, &up));
+  g_assert_cmpuint (((ServalUserInfo *) up.users->pdata[0])->rate_limit, ==, 0);
+
+  /* The builder cuts what the schema cannot carry; the decoder refuses it. */
+  g_clear_pointer (&back, serval_message_free);
+  back = wire (serval_request_build_user_set_rate_limit (26, "erin", G_GUINT64_CONSTANT (1) << 40), NULL);
+  g_assert_true (serval_request_parse (back, &past));
+  g_assert_cmpuint (past.rate_limit, ==, SERVAL_MAX_RATE_LIMIT);
+  for (guint i = 0; big[i] != '\0'; i += 2)
+    {
+      char pair[3] = { big[i], big[i + 1], 0 };
+      guint8 byte = (guint8) g_ascii_strtoull (pair, NULL, 16);
+
+      g_byte_array_append (big_bytes, &byte, 1);
+    }
+  g_assert_false (decode_request (g_steal_pointer (&big_bytes), &(ServalRequest){ 0 }));
 }
 
 /* Every kind of rule survives the wire as itself. */
@@ -1677,6 +1730,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/message/limits/out", test_limits_out);
   g_test_add_func ("/engine/message/limits/cut", test_limits_cut);
   g_test_add_func ("/engine/message/config/requests", test_config_requests);
+  g_test_add_func ("/engine/message/config/rate-limit", test_rate_limit);
   g_test_add_func ("/engine/message/config/rules-round-trip", test_config_rules_round_trip);
   g_test_add_func ("/engine/message/config/rules-refused", test_config_rules_refused);
   g_test_add_func ("/engine/message/config/responses", test_config_responses);

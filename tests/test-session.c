@@ -15,7 +15,10 @@
 
 #include "session-fixture.h"
 #include "serval-client-private.h" /* serval_client_send_update(): TAP-less clients send none */
-#include "serval-tap-private.h"    /* TAP devices over socketpairs, with the MAC a test chooses */
+#include "serval-server.h"
+#include "serval-server-fair.h" /* serval_server_get_fair_stats(): the rate limit's drops */
+#include "serval-store.h"
+#include "serval-tap-private.h" /* TAP devices over socketpairs, with the MAC a test chooses */
 #include "test-store-util.h"
 #include "serval-tls.h"
 #include "link-test-util.h"
@@ -1169,6 +1172,99 @@ test_bridge_right (Fixture *f, gconstpointer data)
     g_assert_false (((ServalUserInfo *) later->pdata[i])->bridge);
 }
 
+static gboolean
+do_set_rate_limit (Fixture *f, ServalClient *client, const char *user, guint64 rate, GError **error)
+{
+  Request q = { .finish = serval_client_user_set_rate_limit_finish };
+
+  serval_client_user_set_rate_limit_async (client, user, rate, NULL, request_cb, &q);
+  return request_wait (f, &q, error);
+}
+
+/* A frame from alice (02:00:00:00:00:01) to bob (…:02), unicast to a MAC the
+ * switch knows: flooded frames would meet its storm control too. */
+static void
+send_to_bob (ServalClientVlan *vlan)
+{
+  guint8 frame[60] = { 0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5 };
+
+  g_assert_true (serval_client_vlan_send (vlan, frame, sizeof frame));
+}
+
+static guint64
+rate_drops (Fixture *f)
+{
+  ServalFairStats stats;
+
+  serval_server_get_fair_stats (f->nodes[0].server, &stats);
+  return stats.dropped[SERVAL_FAIR_DROP_RATE];
+}
+
+/* A user's own rate limit: only administrators set it, the user list shows
+ * it, and it applies to the user's live session at once; 0 lifts it. The
+ * limit is 1,000 bytes/s, so its bucket holds its least burst, 128 KiB
+ * (2,184 frames of 60 bytes), and a refill that the test's run adds to it
+ * is small against the 4,000 frames alice sends at once. */
+static void
+test_rate_limit (Fixture *f, gconstpointer data)
+{
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalClient *alice = client_online (f, "alice", "alice-pw");
+  ServalClient *bob = client_online (f, "bob", "bob-pw");
+  FrameLog bob_red = { 0 }, alice_red = { 0 };
+  g_autoptr(ServalClientVlan) ar = client_join_ok (f, alice, "red", &alice_red);
+  g_autoptr(ServalClientVlan) br = client_join_ok (f, bob, "red", &bob_red);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  guint before;
+
+  g_assert_false (do_set_rate_limit (f, alice, "alice", 0, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_false (do_set_rate_limit (f, root, "nobody", 1000, &error));
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_USER);
+  g_clear_error (&error);
+
+  /* bob's MAC known to the switch, so that frames to him are not flooded
+   * (and met by storm control); no limit yet: every frame gets through. */
+  send_frame (br, 2, 0);
+  WAIT_UNTIL (f, alice_red.frames >= 1);
+  for (guint i = 0; i < 100; i++)
+    send_to_bob (ar);
+  WAIT_UNTIL (f, bob_red.frames >= 100);
+  g_assert_cmpuint (rate_drops (f), ==, 0);
+
+  g_assert_true (do_set_rate_limit (f, root, "alice", 1000, &error));
+  g_assert_no_error (error);
+  users = list_of (f, root, TRUE);
+  for (guint i = 0; i < users->len; i++)
+    {
+      ServalUserInfo *u = users->pdata[i];
+
+      g_assert_cmpuint (u->rate_limit, ==, g_str_equal (u->name, "alice") ? 1000 : 0);
+    }
+  before = bob_red.frames;
+  for (guint i = 0; i < 4000; i++)
+    send_to_bob (ar);
+  /* The server reads a link in order: once the next request is answered, it
+   * has taken or dropped every frame before it. */
+  g_assert_true (do_set_rate_limit (f, root, "alice", 0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (rate_drops (f), >=, 4000 - 2184 - 200);
+  g_assert_cmpuint (bob_red.frames - before, <=, 2184 + 200);
+
+  /* Lifted: no more drops, and the frames reach bob. */
+  {
+    guint64 drops = rate_drops (f);
+
+    before = bob_red.frames;
+    for (guint i = 0; i < 1000; i++)
+      send_to_bob (ar);
+    WAIT_UNTIL (f, bob_red.frames - before >= 1000);
+    g_assert_cmpuint (rate_drops (f), ==, drops);
+  }
+}
+
 /* The address of @user in @vlan's member list, or NULL. */
 static const char *
 member_address (ServalClientVlan *vlan, const char *user)
@@ -1341,6 +1437,7 @@ main (int argc, char **argv)
   g_test_add ("/session/vlan-set", Fixture, NULL, setup, test_vlan_set, teardown);
   g_test_add ("/session/vlan-rules", Fixture, NULL, setup, test_vlan_rules, teardown);
   g_test_add ("/session/bridge-right", Fixture, NULL, setup, test_bridge_right, teardown);
+  g_test_add ("/session/rate-limit", Fixture, NULL, setup, test_rate_limit, teardown);
   g_test_add ("/session/join-leases", Fixture, NULL, setup, test_join_leases, teardown);
   g_test_add ("/session/join-pool-full", Fixture, NULL, setup, test_join_pool_full, teardown);
   g_test_add ("/session/lease-released-at-end", Fixture, NULL, setup, test_lease_released_at_end, teardown);

@@ -385,8 +385,13 @@ user_bridge (ServalStore *store, const char *name)
       {
         gboolean bridge = ((ServalUser *) users->pdata[i])->bridge;
 
-        /* The one-user lookup the server makes at each login says the same. */
-        g_assert_cmpint (serval_store_user_has_bridge (store, name), ==, bridge);
+        ServalUserRecord record;
+        ServalCredentials cred;
+
+        /* The one-user read the server makes at each login says the same. */
+        g_assert_true (serval_store_user_read (store, name, &cred, &record, NULL));
+        serval_credentials_clear (&cred);
+        g_assert_cmpint (record.bridge, ==, bridge);
         return bridge;
       }
   g_assert_not_reached ();
@@ -427,6 +432,85 @@ test_bridge (Fixture *f, gconstpointer data)
   g_assert_true (user_bridge (again, "alice"));
   g_assert_true (set_bridge (again, "alice", FALSE, &error));
   g_assert_false (user_bridge (again, "alice"));
+}
+
+static gboolean
+set_rate_limit (ServalStore *store, const char *user, guint64 rate, GError **error)
+{
+  ServalStoreWrite w = { .kind = SERVAL_STORE_USER_SET_RATE_LIMIT, .user = user, .rate_limit = rate };
+
+  return serval_store_write_sync (store, &w, NULL, error);
+}
+
+/* @name's rate limit, as the user list and the login's read both say it. */
+static guint64
+user_rate_limit (ServalStore *store, const char *name)
+{
+  g_autoptr(GPtrArray) users = serval_store_user_list (store, NULL);
+  ServalUserRecord record;
+  ServalCredentials cred;
+  guint64 listed = G_MAXUINT64;
+
+  for (guint i = 0; i < users->len; i++)
+    if (g_str_equal (((ServalUser *) users->pdata[i])->name, name))
+      listed = ((ServalUser *) users->pdata[i])->rate_limit;
+  g_assert_true (serval_store_user_read (store, name, &cred, &record, NULL));
+  serval_credentials_clear (&cred);
+  g_assert_cmpuint (record.rate_limit, ==, listed);
+  return listed;
+}
+
+static void
+test_rate_limit (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalStore) again = NULL;
+  ServalUserRecord record;
+  ServalCredentials cred;
+
+  add_user (f->store, "alice");
+  add_user (f->store, "bob");
+  g_assert_cmpuint (user_rate_limit (f->store, "alice"), ==, 0);
+  g_assert_true (set_rate_limit (f->store, "alice", 10000000, &error));
+  g_assert_no_error (error);
+  g_assert_true (set_bridge (f->store, "alice", TRUE, &error));
+  g_assert_cmpuint (user_rate_limit (f->store, "alice"), ==, 10000000);
+  g_assert_cmpuint (user_rate_limit (f->store, "bob"), ==, 0);
+
+  /* One read: the password, the admin flag, the bridge right and the limit. */
+  g_assert_true (serval_store_user_read (f->store, "alice", &cred, &record, &error));
+  g_assert_true (serval_credentials_verify (&cred, (const guint8 *) "pw", 2));
+  serval_credentials_clear (&cred);
+  g_assert_false (record.admin);
+  g_assert_true (record.bridge);
+  g_assert_cmpuint (record.rate_limit, ==, 10000000);
+  g_assert_false (serval_store_user_read (f->store, "carol", &cred, &record, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER);
+  g_clear_error (&error);
+
+  /* A new password keeps the limit. */
+  g_assert_true (serval_credentials_make (&cred, (const guint8 *) "new", 3, ITER, NULL));
+  g_assert_true (test_store_user_set_credentials (f->store, "alice", &cred, &error));
+  serval_credentials_clear (&cred);
+  g_assert_cmpuint (user_rate_limit (f->store, "alice"), ==, 10000000);
+
+  /* Errors: no such user, a limit past what the protocol carries. */
+  g_assert_false (set_rate_limit (f->store, "carol", 1000, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_USER);
+  g_clear_error (&error);
+  g_assert_false (set_rate_limit (f->store, "bob", SERVAL_STORE_MAX_RATE_LIMIT + 1, &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpuint (user_rate_limit (f->store, "bob"), ==, 0);
+
+  g_clear_object (&f->store);
+  again = test_store_reopen (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (user_rate_limit (again, "alice"), ==, 10000000);
+  g_assert_true (set_rate_limit (again, "alice", 0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (user_rate_limit (again, "alice"), ==, 0);
+  g_assert_true (user_bridge (again, "alice"));
 }
 
 /* The same user and MAC get the same address back; a released address
@@ -785,7 +869,7 @@ test_sqlite_upgrade (void)
   g_assert_cmpint (user_version (path), ==, 1);
   store = serval_store_open_sqlite (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (path), ==, 2);
+  g_assert_cmpint (user_version (path), ==, 3);
 
   /* What was there is kept. */
   g_assert_true (serval_store_user_get (store, "alice", &cred, &admin, &error));
@@ -799,6 +883,7 @@ test_sqlite_upgrade (void)
   g_assert_true (serval_store_secret (store, "token-key", secret, sizeof secret, &error));
   g_assert_cmpuint (secret[7], ==, 8);
   g_assert_false (user_bridge (store, "alice"));
+  g_assert_cmpuint (user_rate_limit (store, "alice"), ==, 0);
   vlans = serval_store_vlan_list (store, &error);
   g_assert_cmpuint (vlans->len, ==, 2);
   g_assert_null (((ServalVlan *) vlans->pdata[1])->subnet);
@@ -815,9 +900,51 @@ test_sqlite_upgrade (void)
   g_assert_no_error (error);
   assert_leases (store, "red", "10.77.0.2/24 alice 1");
   g_assert_true (user_bridge (store, "bob"));
+  g_assert_true (set_rate_limit (store, "bob", 500000, &error));
+  g_assert_cmpuint (user_rate_limit (store, "bob"), ==, 500000);
   g_assert_true (test_store_vlan_del (store, "red", &error));
   g_assert_true (test_store_user_del (store, "alice", &error));
   g_assert_no_error (error);
+  g_clear_object (&store);
+  test_tmp_file_path_free (path);
+}
+
+/* What issue 14's first Serval made (schema version 2): users with the bridge
+ * right, no rate limit. */
+static const char schema_2[] =
+    "ALTER TABLE vlans ADD COLUMN subnet TEXT;"
+    "ALTER TABLE vlans ADD COLUMN prefix6 TEXT;"
+    "ALTER TABLE users ADD COLUMN bridge INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE rules (vlan INTEGER NOT NULL REFERENCES vlans(id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (vlan, position));"
+    "CREATE TABLE leases (vlan INTEGER NOT NULL REFERENCES vlans(id) ON DELETE CASCADE,"
+    "  address INTEGER NOT NULL, user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
+    "  mac BLOB NOT NULL, released INTEGER NOT NULL DEFAULT 0, UNIQUE (vlan, address), UNIQUE (vlan, user, mac));"
+    "UPDATE users SET bridge = 1 WHERE name = 'bob';"
+    "PRAGMA user_version = 2;";
+
+static void
+test_sqlite_upgrade_2 (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = test_tmp_file_path ("serval-upgrade-XXXXXX", "serval.db");
+  g_autoptr(ServalStore) store = NULL;
+
+  run_sql (path, schema_1);
+  run_sql (path, schema_2);
+  g_assert_cmpint (user_version (path), ==, 2);
+  store = serval_store_open_sqlite (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (user_version (path), ==, 3);
+  g_assert_true (user_bridge (store, "bob"));
+  g_assert_cmpuint (user_rate_limit (store, "bob"), ==, 0);
+  g_assert_true (set_rate_limit (store, "bob", 1000000, &error));
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  store = serval_store_open_sqlite (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (user_rate_limit (store, "bob"), ==, 1000000);
+  g_assert_true (user_bridge (store, "bob"));
   g_clear_object (&store);
   test_tmp_file_path_free (path);
 }
@@ -942,6 +1069,9 @@ test_etcd_changed (Fixture *f, gconstpointer data)
   g_assert_true (set_bridge (f->store, "alice", TRUE, &error));
   g_assert_true (test_iterate_until_count (&c2.users, 1));
   g_assert_true (user_bridge (node2, "alice"));
+  g_assert_true (set_rate_limit (f->store, "alice", 250000, &error));
+  g_assert_true (test_iterate_until_count (&c2.users, 2));
+  g_assert_cmpuint (user_rate_limit (node2, "alice"), ==, 250000);
 
   /* A lease is no change of the VLAN's. */
   assert_lease (node2, "red", "alice", 1, "10.77.0.2/24");
@@ -950,7 +1080,7 @@ test_etcd_changed (Fixture *f, gconstpointer data)
   g_assert_true (test_iterate_until_count (&c1.vlans, 1));
   g_assert_cmpuint (c1.users, ==, 0);
   g_assert_cmpuint (c2.vlans, ==, 2);
-  g_assert_cmpuint (c2.users, ==, 1);
+  g_assert_cmpuint (c2.users, ==, 2);
 }
 
 static void
@@ -971,6 +1101,7 @@ main (int argc, char **argv)
     { "addresses", test_addresses },
     { "rules", test_rules },
     { "bridge", test_bridge },
+    { "rate-limit", test_rate_limit },
     { "lease-stable", test_lease_stable },
     { "lease-errors", test_lease_errors },
     { "lease-full", test_lease_full },
@@ -991,6 +1122,7 @@ main (int argc, char **argv)
         g_test_add (path, Fixture, backends[b], setup, tests[i].func, teardown);
       }
   g_test_add_func ("/server/store-net/sqlite/upgrade", test_sqlite_upgrade);
+  g_test_add_func ("/server/store-net/sqlite/upgrade-2", test_sqlite_upgrade_2);
   if (test_store_etcd () != NULL)
     {
       g_test_add ("/server/store-net/etcd/race", Fixture, "etcd", setup, test_etcd_race, teardown);

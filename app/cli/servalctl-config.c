@@ -5,6 +5,7 @@
  *   vlan rule list VLAN
  *   vlan rule del VLAN N
  *   user grant|revoke NAME --bridge
+ *   user set NAME --rate-limit RATE
  */
 #include "config.h"
 
@@ -13,15 +14,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "serval-rate.h"
 #include "serval-util.h"
 
 static char *opt_subnet;
 static char *opt_prefix6;
+static char *opt_rate_limit;
 static gboolean opt_bridge_flag;
 
 static GOptionEntry config_entries[] = {
   { "subnet", 0, 0, G_OPTION_ARG_STRING, &opt_subnet, "With “vlan set”: the IPv4 subnet the VLAN's members get addresses from, or “none”", "CIDR" },
   { "prefix6", 0, 0, G_OPTION_ARG_STRING, &opt_prefix6, "With “vlan set”: the IPv6 prefix announced in the VLAN, or “none”", "CIDR" },
+  { "rate-limit", 0, 0, G_OPTION_ARG_STRING, &opt_rate_limit, "With “user set”: bytes per second the user may send through the switch (10M, 500k, …), or “none” for the server's default", "RATE" },
   { NULL }
 };
 
@@ -224,6 +228,31 @@ run_bridge (ServalClient *client, int argc, char **argv, ServalctlDone done, gpo
                                          command_new (argc, argv, done, data, serval_client_user_set_bridge_finish));
 }
 
+static void
+run_rate_limit (ServalClient *client, int argc, char **argv, ServalctlDone done, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 rate = 0;
+
+  if (!usage (argc, 4, "user set NAME --rate-limit RATE", done, data))
+    return;
+  if (opt_rate_limit == NULL)
+    {
+      servalctl_say_error ("Nothing to set for user “%s”: give --rate-limit RATE (like 10M or 500k, or none)", argv[3]);
+      done (2, data);
+      return;
+    }
+  if (!serval_rate_parse (opt_rate_limit, SERVAL_MAX_RATE_LIMIT, &rate, &error))
+    {
+      servalctl_say_error ("--rate-limit: %s", error->message);
+      done (2, data);
+      return;
+    }
+  serval_client_user_set_rate_limit_async (client, argv[3], rate, NULL, command_done_cb,
+                                           command_new (argc, argv, done, data,
+                                                        serval_client_user_set_rate_limit_finish));
+}
+
 gboolean
 servalctl_config_run (ServalClient *client, int argc, char **argv, ServalctlDone done, gpointer data)
 {
@@ -236,6 +265,8 @@ servalctl_config_run (ServalClient *client, int argc, char **argv, ServalctlDone
     run_rule (client, argc, argv, done, data);
   else if (g_str_equal (cmd, "user") && opt_bridge_flag && (g_str_equal (verb, "grant") || g_str_equal (verb, "revoke")))
     run_bridge (client, argc, argv, done, data);
+  else if (g_str_equal (cmd, "user") && g_str_equal (verb, "set"))
+    run_rate_limit (client, argc, argv, done, data);
   else
     return FALSE;
   return TRUE;

@@ -11,6 +11,7 @@
 
 #include "serval-address.h"
 #include "serval-client.h"
+#include "serval-rate.h"
 #include "serval-tap.h"
 #include "serval-util.h"
 #include "servalctl-config.h"
@@ -61,7 +62,8 @@ static const char summary[] =
     "  vlan set VLAN --subnet CIDR|none [--prefix6 CIDR|none]   a VLAN's subnet and IPv6 prefix\n"
     "  vlan rule add VLAN allow|deny [proto tcp|udp|icmp|icmp6|0xETHERTYPE] [from USER] [to USER] [port N[-M]]\n"
     "  vlan rule list VLAN | vlan rule del VLAN N   a VLAN's rules, numbered from 1\n"
-    "  user grant NAME --bridge | user revoke NAME --bridge   the right to bridge a LAN in";
+    "  user grant NAME --bridge | user revoke NAME --bridge   the right to bridge a LAN in\n"
+    "  user set NAME --rate-limit RATE  bytes/s the user may send (10M, 500k; none: the server's default)";
 
 typedef struct
 {
@@ -428,7 +430,10 @@ users_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *vlans = escape_join ((const char *const *) u->vlans);
       g_autofree char *name = serval_escape_text (u->name);
 
-      printf ("%s%s\t%s%s\n", name, u->admin ? " (admin)" : "", vlans, u->bridge ? "\tbridge" : "");
+      g_autofree char *rate = serval_rate_to_string (u->rate_limit);
+
+      printf ("%s%s\t%s%s%s%s\n", name, u->admin ? " (admin)" : "", vlans, u->bridge ? "\tbridge" : "",
+              u->rate_limit > 0 ? "\trate-limit " : "", u->rate_limit > 0 ? rate : "");
     }
   finish (ctl, 0);
 }

@@ -7,7 +7,10 @@
 # least 90 % of them (a delivery check, not a timing one: each ping may take 5 s).
 # Before the fair queues, erin's frames filled carol's one queue up to its 2 MiB limit
 # and alice's pings were dropped with erin's frames. Then the server again with
-# --user-rate-limit: erin's flood is cut at input, counted under rate_limit.
+# --user-rate-limit: erin's flood is cut at input, counted under rate_limit. Then
+# without it, and an administrator gives erin a limit of her own with servalctl while
+# her session is live: her next flood is cut to about that rate (counted, and carol
+# receives far fewer datagrams than erin sent), and "none" lifts it again.
 # Output is TAP; the logs stay in $E2E_OUT (default: a new folder under /tmp).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +34,8 @@ in_ns "$SRV" tc qdisc add dev "${P}ba" root tbf rate "$RATE" burst 32kb latency 
   bail "cannot slow the server's way to carol down with tc tbf (is the sch_tbf module there?)"
 
 add_users "$data" "$out" alice carol erin
+echo "pw-root-$$" >"$out/root.pw"
+"$SERVER" --data-dir "$data" user add root --admin <"$out/root.pw" >/dev/null || bail "cannot add user root"
 "$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
 for u in alice carol erin; do
   "$SERVER" --data-dir "$data" user grant "$u" red >/dev/null || bail "cannot grant red to $u"
@@ -131,5 +136,75 @@ note "erin sent $sent datagrams; the switch took $in_frames frames, $limited wer
 # bytes and the other members' few.
 check "erin's flood was cut at input (rate_limit drops $limited > 0)" test "${limited:-0}" -gt 0
 check "the switch took no more than the rate allows ($in_frames frames)" test "${in_frames:-999999999}" -lt 40000
+check "the server is alive" kill -0 "$SERVER_PID"
+
+# --- erin's own rate limit, set by an administrator on her live session --------------
+ctl() { # ctl USER [servalctl args...]: from alice's namespace
+  local user=$1; shift
+  ip netns exec "$C1" "$CTL" --server 10.235.1.1:7465 --user "$user" --password-file "$out/$user.pw" \
+    --fingerprint "$FP" "$@"
+}
+# receive SECONDS: carol counts the datagrams that reach her discard port until none
+# came for SECONDS (the count in $out/received.log)
+receive() {
+  bg "$C2" "$out/received.log" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.235.100.2", 9))
+s.settimeout(30)
+n = 0
+try:
+    while True:
+        s.recv(2048); n += 1
+        s.settimeout(float(sys.argv[1]))
+except socket.timeout:
+    pass
+print(n)' "$1"
+}
+refused() { local log=$1; shift; ! "$@" >"$log" 2>&1; } # refused LOG COMMAND...: it fails
+rate_drops() { metric 'serval_fair_dropped_frames_total{reason="rate_limit"}'; }
+
+stop_clients
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+start_server "$out/server-admin.log"
+start_clients
+check "without --user-rate-limit, alice pings carol" wait_for 10 in_ns "$C1" ping -c 1 -W 1 10.235.100.2
+check "alice, no administrator, may not set erin's rate limit" \
+  refused "$out/set-alice.log" ctl alice user set erin --rate-limit 1k
+check "...and is told why" grep -q "not an administrator" "$out/set-alice.log"
+check "servalctl refuses a rate that is not one" refused "$out/set-bad.log" ctl root user set erin --rate-limit 10X
+check "...naming it" grep -q "“10X” is not a rate" "$out/set-bad.log"
+check "root sets erin's rate limit to 100k with servalctl" ctl root user set erin --rate-limit 100k
+ctl root users >"$out/users.ctl"
+check "servalctl users shows erin's rate limit" grep -qF "$(printf 'erin\tred\trate-limit 100k')" "$out/users.ctl"
+check "...and carol has none" grep -qxF "$(printf 'carol\tred')" "$out/users.ctl"
+check "the server logs the change" grep -q "root set the rate limit of “erin” to 100000 bytes/s" "$out/server-admin.log"
+check "...and applies it to erin's live session" grep -q "User “erin” now: may not bridge, rate limit 100000 bytes/s (1 session)" \
+  "$out/server-admin.log"
+before=$(rate_drops)
+receive 3
+RECV_PID=$BG_PID
+flood 5
+wait "$BG_PID"
+wait "$RECV_PID"
+sent=$(cat "$out/flood.log") received=$(cat "$out/received.log") after=$(rate_drops)
+note "erin sent $sent datagrams with her own limit of 100k; carol received $received; rate_limit drops ${before:-0} -> $after"
+check "erin's flood was cut at input by her own limit (rate_limit drops ${before:-0} -> $after)" \
+  test "${after:-0}" -gt "${before:-0}"
+# 100,000 B/s for some 5 s and a burst of 128 KiB: about 10,000 frames of 64 bytes.
+check "carol received about what the limit lets through ($received < 20000)" test "${received:-999999}" -lt 20000
+check "...far fewer than erin sent ($received * 4 < $sent)" test $((${received:-999999} * 4)) -lt "${sent:-0}"
+
+check "root lifts erin's rate limit with --rate-limit none" ctl root user set erin --rate-limit none
+ctl root users >"$out/users.ctl.2"
+check "servalctl users shows no limit for erin" grep -qxF "$(printf 'erin\tred')" "$out/users.ctl.2"
+check "the server logs it" grep -q "root lifted the rate limit of “erin”" "$out/server-admin.log"
+before=$(rate_drops)
+flood 3
+wait "$BG_PID"
+after=$(rate_drops)
+note "erin sent $(cat "$out/flood.log") datagrams with no limit; rate_limit drops $before -> $after"
+check "with the limit lifted, none of erin's frames are dropped for the rate ($before -> $after)" \
+  test "${after:-0}" = "${before:-0}"
 check "the server is alive" kill -0 "$SERVER_PID"
 e2e_finish

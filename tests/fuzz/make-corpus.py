@@ -164,6 +164,13 @@ bodies = {
                                                 + cons(2, tlv(0x30, prim(0, b"\x00") + integer(0x81, 0))))),
     "join-services-five": request(27, cons(1, prim(0, b"red") + prim(1, bytes([2, 1, 2, 3, 4, 5]))
                                            + cons(2, tlv(0x30, prim(0, b"\x00") + integer(0x81, 80)) * 5))),
+    # Issue 14's per-user rate limit: RequestBody [21] userSetRateLimit, UserInfo.rateLimit [4]
+    "user-set-rate-limit": request(24, cons(21, prim(0, b"erin") + integer(0x81, 100000))),
+    "user-set-rate-limit-none": request(25, cons(21, prim(0, b"erin") + integer(0x81, 0))),
+    "users-rate-limit": response(14, cons(6, tlv(0x30, prim(0, b"erin") + prim(1, b"\x00") + cons(2, b"")
+                                                 + integer(0x84, 100000)))),
+    # past the schema's bound (2^31 bytes/s): refused by the decoder
+    "user-set-rate-limit-big": request(26, cons(21, prim(0, b"erin") + integer(0x81, 2 ** 31))),
 }
 
 

@@ -213,11 +213,26 @@ check "the admin window's Users page shows" steps show-page Users
 check "alice's Administrator cell is named and checked" steps checked-cell Users alice Administrator on
 check "bob's Administrator cell is named and unchecked" steps checked-cell Users bob Administrator off
 check "bob's Bridge cell is named and unchecked" steps checked-cell Users bob Bridge off
+check "alice sets bob's rate limit to 10M with servalctl" ctl_alice user set bob --rate-limit 10M
 check "toggling bob's Bridge cell" steps toggle-cell Users bob Bridge
 check "gives bob the bridge right: his Bridge cell is checked" wait_for 10 steps checked-cell Users bob Bridge on
 bob_bridges() { ctl_alice users | grep -q "^bob.*bridge"; }
 check "and the server has it (servalctl users)" wait_for 10 bob_bridges
 check "alice's Bridge cell stays unchecked" steps checked-cell Users alice Bridge off
+# The toggle's answer read the users again: bob's limit set with servalctl shows.
+check "bob's Rate limit cell shows the 10M set with servalctl" steps wait-cells Users bob "10 MB/s"
+check "a user without one shows —" steps wait-cells Users alice "—"
+check "select bob in Users" steps select-cell Users bob
+check "Set Rate Limit… opens its dialog" steps press "Set Rate Limit…"
+check "the dialog is for bob" gui_tool wait-node serval dialog "Rate Limit of bob"
+check "it starts from bob's limit (10, in MB/s)" gui_tool wait-text serval text "Rate limit" 10
+check "screenshot of the rate limit dialog" shot rate-limit-dialog "Rate Limit of bob"
+check "the rate field can be emptied" steps clear-text "Rate limit"
+check "type 2 in it" gui_tool type serval text "Rate limit" 2
+check "Set" gui_tool click serval "push button" Set
+check "bob's Rate limit cell shows 2 MB/s" steps wait-cells Users bob "2 MB/s"
+bob_2m() { ctl_alice users | grep -q "^bob.*rate-limit 2M"; }
+check "and the server has it (servalctl users)" wait_for 10 bob_2m
 
 check "the admin window's Addresses and Rules page shows" steps show-page "Addresses and Rules"
 check "it lists sub with its subnet" steps wait-cells "VLAN addresses" sub 10.77.0.0/24
