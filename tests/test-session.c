@@ -1175,9 +1175,9 @@ test_bridge_right (Fixture *f, gconstpointer data)
 static gboolean
 do_set_rate_limit (Fixture *f, ServalClient *client, const char *user, guint64 rate, GError **error)
 {
-  Request q = { .finish = serval_client_user_set_rate_limit_finish };
+  SessionRequest q = { .finish = serval_client_user_set_rate_limit_finish };
 
-  serval_client_user_set_rate_limit_async (client, user, rate, NULL, request_cb, &q);
+  serval_client_user_set_rate_limit_async (client, user, rate, NULL, session_request_cb, &q);
   return request_wait (f, &q, error);
 }
 
