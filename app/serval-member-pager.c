@@ -120,6 +120,7 @@ struct _ServalMemberPager
   guint next_offset;   /* where the next page starts, in the server's order */
   guint found_total;   /* members that match the search, as the server said */
   gboolean exhausted;  /* the server had no more */
+  gboolean wrapped;    /* the pages started again from the first */
   GCancellable *fetch; /* of the page being fetched */
   char *error;         /* why the last page could not be read */
   GSource *idle;       /* "changed" once the engine has counted the VLAN again */
@@ -170,8 +171,10 @@ base_changed_cb (ServalMemberPager *self)
   g_source_attach (self->idle, NULL);
 }
 
-/* Adds the members of @page that do not show yet. */
-static void
+static void fetch (ServalMemberPager *self);
+
+/* Adds the members of @page that do not show yet; returns how many. */
+static guint
 add_new_members (ServalMemberPager *self, GListModel *page)
 {
   g_autoptr(GHashTable) shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -194,6 +197,29 @@ add_new_members (ServalMemberPager *self, GListModel *page)
         g_object_unref (m);
     }
   g_list_store_splice (self->extra, g_list_model_get_n_items (G_LIST_MODEL (self->extra)), 0, added->pdata, added->len);
+  return added->len;
+}
+
+/* A page of the VLAN, without a search. The server's order moves when
+ * someone joins or leaves (this client's own join too), so pages overlap
+ * (members shown already are skipped) or leave gaps: at the end, the pages
+ * start again from the first, once. Returns whether to fetch the next page
+ * at once, for a page that brought nobody new. */
+static gboolean
+take_page (ServalMemberPager *self, GListModel *page, guint total)
+{
+  guint n = g_list_model_get_n_items (page);
+  guint added = add_new_members (self, page);
+  gboolean missing = g_list_model_get_n_items (self->all) < total;
+
+  self->next_offset += n;
+  if (n == 0 || self->next_offset >= total)
+    {
+      self->exhausted = self->wrapped || !missing;
+      self->wrapped = TRUE;
+      self->next_offset = 0;
+    }
+  return added == 0 && missing && !self->exhausted;
 }
 
 static void
@@ -220,11 +246,10 @@ fetched_cb (GObject *source, GAsyncResult *result, gpointer user_data)
                            items->len);
       self->found_total = total;
     }
-  else
+  else if (take_page (self, page, total))
     {
-      self->next_offset += g_list_model_get_n_items (page);
-      self->exhausted = g_list_model_get_n_items (page) == 0 || self->next_offset >= total;
-      add_new_members (self, page);
+      fetch (self);
+      return;
     }
   emit_changed (self);
 }
