@@ -162,8 +162,23 @@ idle_changed_cb (gpointer user_data)
 }
 
 static void
-base_changed_cb (ServalMemberPager *self)
+base_changed_cb (GListModel *base, guint position, guint removed, guint added, gpointer user_data)
 {
+  ServalMemberPager *self = user_data;
+
+  /* Replaced whole: joined again (after a reconnection), with a new first
+   * page. The pages fetched after the old one go; Show more starts again. */
+  if (position == 0 && removed > 0 && g_list_model_get_n_items (base) == added)
+    {
+      if (self->fetch != NULL && self->search == NULL)
+        {
+          g_cancellable_cancel (self->fetch);
+          g_clear_object (&self->fetch);
+        }
+      g_list_store_remove_all (self->extra);
+      self->next_offset = added;
+      self->exhausted = self->wrapped = FALSE;
+    }
   if (self->idle != NULL)
     return;
   self->idle = g_idle_source_new ();
@@ -326,7 +341,7 @@ serval_member_pager_new (ServalClientVlan *vlan)
   self->all = concat_model_new (self->base, G_LIST_MODEL (self->extra));
   /* The join brought the server's first page: the next starts after it. */
   self->next_offset = g_list_model_get_n_items (self->base);
-  g_signal_connect_swapped (self->base, "items-changed", G_CALLBACK (base_changed_cb), self);
+  g_signal_connect (self->base, "items-changed", G_CALLBACK (base_changed_cb), self);
   return self;
 }
 

@@ -39,6 +39,8 @@ Each step is a command that prints why and exits 1 when what it checks is not so
     serval-steps.py list-rows LIST MIN [MAX]  the list box LIST has from MIN to MAX (MIN) rows
     serval-steps.py list-has LIST PREFIX     a row of the list box LIST has a label starting
                                              with PREFIX, on screen or scrolled out of sight
+    serval-steps.py absent-user LIST PREFIX N  prints the last user PREFIX00000..PREFIX(N-1) no row
+                                             of the list box LIST shows ("USER on HOST")
     serval-steps.py button-shows NAME        a visible push button NAME (maybe scrolled away)
     serval-steps.py press-visible NAME       presses it through its action
     serval-steps.py button-gone NAME         waits until no push button NAME is visible
@@ -152,6 +154,14 @@ def big_list_step(app, cmd, args):
         gt.wait_for(lambda: node.findChildren(
             lambda n: n.roleName == "label" and (n.name or "").startswith(args[1]), showingOnly=False),
             "a label starting with %r in %r" % (args[1], args[0]), 30)
+    elif cmd == "absent-user":
+        node = list_box(app, args[0])
+        shown = {(n.name or "").split(" ")[0] for n in node.findChildren(
+            lambda n: n.roleName == "label" and " on " in (n.name or ""), showingOnly=False)}
+        absent = [u for u in ("%s%05d" % (args[1], i) for i in range(int(args[2]))) if u not in shown]
+        if not absent:
+            raise gt.GuiError("every user %s00000.. shows in %r" % (args[1], args[0]))
+        print(absent[-1])
     elif cmd == "button-shows":
         gt.wait_for(lambda: visible_buttons(app, args[0]), "a visible push button %r" % args[0], 30)
     elif cmd == "press-visible":
