@@ -4,26 +4,13 @@
 #include "serval-admin-window.h"
 
 #include "serval-admin-users.h"
+#include "serval-admin-members.h"
 #include "serval-admin-vlan-config.h"
 
 #include <glib/gi18n.h>
 #include <gtk/gtk-a11y.h>
 
 #define REFRESH_SECONDS 5
-
-enum
-{
-  COL_NAME, /* VLAN name, or the member's user */
-  COL_HOST,
-  COL_MAC,
-  COL_ADDRESSES,
-  COL_NODE,
-  COL_SINCE,
-  COL_VLAN, /* the VLAN a row belongs to */
-  COL_IS_VLAN,
-  COL_WEIGHT,
-  N_COLS
-};
 
 enum
 {
@@ -44,7 +31,6 @@ struct _ServalAdminWindow
   GCancellable *cancellable;
   GSource *refresh_source;
   guint generation; /* drops answers to an older refresh */
-  guint pending;    /* member lists still to come */
 
   GtkTreeStore *vlan_store;
   GtkListStore *user_store;
@@ -65,6 +51,8 @@ struct _ServalAdminWindow
   GtkCellRenderer *bridge_toggle;
   GtkTreeViewColumn *bridge_column;
   ServalAdminVlanConfig *config; /* the Addresses and Rules page */
+  GtkBox *members_box;
+  ServalAdminMembers *members; /* pages through the VLANs' members */
 };
 
 G_DEFINE_FINAL_TYPE (ServalAdminWindow, serval_admin_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -184,41 +172,16 @@ read_data_free (ReadData *data)
   g_free (data);
 }
 
-static gboolean
-find_vlan_row (ServalAdminWindow *self, const char *vlan, GtkTreeIter *iter)
-{
-  GtkTreeModel *model = GTK_TREE_MODEL (self->vlan_store);
-  gboolean valid = gtk_tree_model_get_iter_first (model, iter);
-
-  while (valid)
-    {
-      g_autofree char *name = NULL;
-
-      gtk_tree_model_get (model, iter, COL_NAME, &name, -1);
-      if (g_strcmp0 (name, vlan) == 0)
-        return TRUE;
-      valid = gtk_tree_model_iter_next (model, iter);
-    }
-  return FALSE;
-}
-
+/* @members: the members the server counts in all VLANs */
 static void
-update_summary (ServalAdminWindow *self)
+update_summary (ServalAdminWindow *self, guint members)
 {
   GtkTreeModel *model = GTK_TREE_MODEL (self->vlan_store);
-  GtkTreeIter iter;
-  guint vlans = 0, members = 0;
+  guint vlans = gtk_tree_model_iter_n_children (model, NULL);
   g_autofree char *vlans_text = NULL;
   g_autofree char *members_text = NULL;
   g_autofree char *text = NULL;
 
-  if (gtk_tree_model_get_iter_first (model, &iter))
-    do
-      {
-        vlans++;
-        members += gtk_tree_model_iter_n_children (model, &iter);
-      }
-    while (gtk_tree_model_iter_next (model, &iter));
   vlans_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u VLAN", "%u VLANs", vlans), vlans);
   members_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member connected",
                                                "%u members connected", members),
@@ -229,65 +192,13 @@ update_summary (ServalAdminWindow *self)
 }
 
 static void
-members_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ReadData *data = user_data;
-  ServalAdminWindow *self = data->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GListModel) members = serval_client_list_members_finish (SERVAL_CLIENT (source), result, &error);
-  GtkTreeIter parent;
-
-  if (data->generation != self->generation || self->client == NULL)
-    {
-      read_data_free (data);
-      return;
-    }
-  self->pending--;
-  if (members == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
-    }
-  else if (find_vlan_row (self, data->vlan, &parent))
-    {
-      for (guint i = 0; i < g_list_model_get_n_items (members); i++)
-        {
-          g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
-          const char *const *addresses = serval_member_get_addresses (m);
-          g_autofree char *addrs = addresses != NULL ? g_strjoinv (", ", (char **) addresses) : g_strdup ("");
-          g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (serval_member_get_since (m));
-          g_autofree char *when = since != NULL ? g_date_time_format (since, "%Y-%m-%d %H:%M:%S") : g_strdup ("");
-          GtkTreeIter iter;
-
-          gtk_tree_store_append (self->vlan_store, &iter, &parent);
-          gtk_tree_store_set (self->vlan_store, &iter,
-                              COL_NAME, serval_member_get_user (m),
-                              COL_HOST, serval_member_get_host (m),
-                              COL_MAC, serval_member_get_mac (m),
-                              COL_ADDRESSES, addrs,
-                              COL_NODE, serval_member_get_node (m),
-                              COL_SINCE, when,
-                              COL_VLAN, data->vlan,
-                              COL_IS_VLAN, FALSE,
-                              COL_WEIGHT, PANGO_WEIGHT_NORMAL,
-                              -1);
-        }
-    }
-  if (self->pending == 0)
-    {
-      gtk_tree_view_expand_all (self->vlan_view);
-      update_summary (self);
-    }
-  read_data_free (data);
-}
-
-static void
 vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   ReadData *data = user_data;
   ServalAdminWindow *self = data->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) infos = serval_client_list_vlans_finish (SERVAL_CLIENT (source), result, &error);
+  guint members;
 
   if (data->generation != self->generation || self->client == NULL)
     {
@@ -305,6 +216,7 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_ptr_array_set_free_func (infos, (GDestroyNotify) serval_vlan_info_free);
   gtk_tree_store_clear (self->vlan_store);
+  members = 0;
   gtk_combo_box_text_remove_all (self->grant_combo);
   for (guint i = 0; i < infos->len; i++)
     {
@@ -324,14 +236,13 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
                           COL_NAME, info->name, COL_HOST, count, COL_ADDRESSES, addresses, COL_VLAN, info->name,
                           COL_IS_VLAN, TRUE, COL_WEIGHT, PANGO_WEIGHT_BOLD, -1);
       gtk_combo_box_text_append_text (self->grant_combo, info->name);
-      self->pending++;
-      serval_client_list_members_async (self->client, info->name, self->cancellable, members_listed_cb,
-                                        read_data_new (self, info->name));
+      members += info->members;
+      serval_admin_members_read (self->members, info->name);
     }
   if (infos->len > 0)
     gtk_combo_box_set_active (GTK_COMBO_BOX (self->grant_combo), 0);
   serval_admin_vlan_config_set_vlans (self->config, infos);
-  update_summary (self);
+  update_summary (self, members);
   read_data_free (data);
 }
 
@@ -384,7 +295,6 @@ refresh (ServalAdminWindow *self)
   if (self->client == NULL || serval_client_get_state (self->client) != SERVAL_CLIENT_STATE_ONLINE)
     return;
   self->generation++;
-  self->pending = 0;
   serval_client_list_vlans_async (self->client, self->cancellable, vlans_listed_cb, read_data_new (self, NULL));
   serval_client_list_users_async (self->client, self->cancellable, users_listed_cb, read_data_new (self, NULL));
 }
@@ -734,6 +644,7 @@ serval_admin_window_class_init (ServalAdminWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, bridge_toggle);
   gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, bridge_column);
+  gtk_widget_class_bind_template_child (widget_class, ServalAdminWindow, members_box);
   gtk_widget_class_bind_template_callback (widget_class, bridge_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, user_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_error_cb);
@@ -776,6 +687,9 @@ serval_admin_window_new (GtkApplication *app, ServalClient *client)
   self->config = SERVAL_ADMIN_VLAN_CONFIG (serval_admin_vlan_config_new (client));
   gtk_stack_add_titled (self->stack, GTK_WIDGET (self->config), "config", _("Addresses and Rules"));
   g_signal_connect_swapped (self->config, "changed", G_CALLBACK (refresh), self);
+  self->members = SERVAL_ADMIN_MEMBERS (serval_admin_members_new (client, self->vlan_view));
+  gtk_container_add (GTK_CONTAINER (self->members_box), GTK_WIDGET (self->members));
+  g_signal_connect_swapped (self->members, "error", G_CALLBACK (show_error), self);
   if (GTK_IS_HEADER_BAR (header))
     gtk_header_bar_set_subtitle (GTK_HEADER_BAR (header), subtitle);
   g_signal_connect (client, "notify::state", G_CALLBACK (client_state_cb), self);

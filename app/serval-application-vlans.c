@@ -101,10 +101,23 @@ refresh_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A big VLAN's model holds a page of its members: the count is the
+ * engine's total, which it updates once done changing the model. */
+static gboolean
+recount_cb (gpointer user_data)
+{
+  ServalVlanItem *item = user_data;
+  ServalClientVlan *vlan = serval_vlan_item_get_vlan (item);
+
+  if (vlan != NULL)
+    serval_vlan_item_set_members (item, serval_client_vlan_get_member_total (vlan));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 members_changed_cb (GListModel *members, guint position, guint removed, guint added, gpointer user_data)
 {
-  serval_vlan_item_set_members (SERVAL_VLAN_ITEM (user_data), g_list_model_get_n_items (members));
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, recount_cb, g_object_ref (user_data), g_object_unref);
 }
 
 static void
@@ -120,7 +133,7 @@ item_take_vlan (ServalVlanItem *item, ServalClientVlan *vlan)
       GListModel *members = serval_client_vlan_get_members (vlan);
 
       g_signal_connect_object (members, "items-changed", G_CALLBACK (members_changed_cb), item, 0);
-      serval_vlan_item_set_members (item, g_list_model_get_n_items (members));
+      serval_vlan_item_set_members (item, serval_client_vlan_get_member_total (vlan));
     }
 }
 

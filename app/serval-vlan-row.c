@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "serval-member-pager.h"
 #include "serval-member-row.h"
 
 struct _ServalVlanRow
@@ -20,6 +21,13 @@ struct _ServalVlanRow
   GtkSwitch *join_switch;
   GtkRevealer *members_revealer;
   GtkListBox *members_list;
+  GtkSearchEntry *search_entry;
+  GtkLabel *pager_label; /* "Showing 500 of 601 members", in a big VLAN */
+  GtkButton *more_button;
+
+  ServalClientVlan *vlan;   /* the pager's (a pointer only: the pager holds it) */
+  ServalMemberPager *pager; /* while joined */
+  GListModel *bound;        /* the pager's model the list shows */
 };
 
 G_DEFINE_FINAL_TYPE (ServalVlanRow, serval_vlan_row, GTK_TYPE_LIST_BOX_ROW)
@@ -28,6 +36,63 @@ static GtkWidget *
 create_member_row (gpointer item, gpointer user_data)
 {
   return serval_member_row_new (SERVAL_MEMBER (item));
+}
+
+/* What the list shows of the members, and what more can be asked for. */
+static void
+pager_changed_cb (ServalVlanRow *self)
+{
+  GListModel *model = self->pager != NULL ? serval_member_pager_get_model (self->pager) : NULL;
+  g_autofree char *summary = self->pager != NULL ? serval_member_pager_dup_summary (self->pager) : NULL;
+
+  if (model != self->bound)
+    {
+      self->bound = model;
+      gtk_list_box_bind_model (self->members_list, model, create_member_row, NULL, NULL);
+    }
+  gtk_label_set_text (self->pager_label, summary != NULL ? summary : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->pager_label), summary != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->search_entry),
+                          self->pager != NULL && serval_member_pager_get_searchable (self->pager));
+  gtk_widget_set_visible (GTK_WIDGET (self->more_button),
+                          self->pager != NULL && serval_member_pager_get_has_more (self->pager));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->more_button),
+                            self->pager != NULL && !serval_member_pager_get_busy (self->pager));
+}
+
+/* A pager for the VLAN joined, none once left. */
+static void
+set_vlan (ServalVlanRow *self, ServalClientVlan *vlan)
+{
+  if (self->pager != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->pager, self);
+      g_clear_object (&self->pager);
+    }
+  /* A search of the last join does not carry over to the next. */
+  g_signal_handlers_block_by_func (self->search_entry, NULL, self);
+  gtk_entry_set_text (GTK_ENTRY (self->search_entry), "");
+  g_signal_handlers_unblock_by_func (self->search_entry, NULL, self);
+  if (vlan != NULL)
+    {
+      self->pager = serval_member_pager_new (vlan);
+      g_signal_connect_swapped (self->pager, "changed", G_CALLBACK (pager_changed_cb), self);
+    }
+  pager_changed_cb (self);
+}
+
+static void
+search_changed_cb (ServalVlanRow *self)
+{
+  if (self->pager != NULL)
+    serval_member_pager_set_search (self->pager, gtk_entry_get_text (GTK_ENTRY (self->search_entry)));
+}
+
+static void
+more_clicked_cb (ServalVlanRow *self)
+{
+  if (self->pager != NULL)
+    serval_member_pager_show_more (self->pager);
 }
 
 static void
@@ -53,8 +118,11 @@ sync_from_item (ServalVlanRow *self)
   else
     gtk_spinner_stop (self->spinner);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
-  gtk_list_box_bind_model (self->members_list, vlan != NULL ? serval_client_vlan_get_members (vlan) : NULL,
-                           create_member_row, NULL, NULL);
+  if (self->pager == NULL ? vlan != NULL : vlan != self->vlan)
+    {
+      self->vlan = vlan;
+      set_vlan (self, vlan);
+    }
   gtk_revealer_set_reveal_child (self->members_revealer, joined);
 }
 
@@ -84,6 +152,9 @@ serval_vlan_row_dispose (GObject *object)
   if (self->item != NULL)
     g_signal_handlers_disconnect_by_data (self->item, self);
   g_clear_object (&self->item);
+  if (self->pager != NULL)
+    g_signal_handlers_disconnect_by_data (self->pager, self);
+  g_clear_object (&self->pager);
   G_OBJECT_CLASS (serval_vlan_row_parent_class)->dispose (object);
 }
 
@@ -101,6 +172,11 @@ serval_vlan_row_class_init (ServalVlanRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, join_switch);
   gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, members_revealer);
   gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, members_list);
+  gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, pager_label);
+  gtk_widget_class_bind_template_child (widget_class, ServalVlanRow, more_button);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, more_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, switch_state_set_cb);
 }
 
@@ -117,11 +193,15 @@ serval_vlan_row_new (ServalVlanItem *item)
   const char *name = serval_vlan_item_get_name (item);
   g_autofree char *switch_name = g_strdup_printf (_("Join VLAN %s"), name);
   g_autofree char *members_name = g_strdup_printf (_("Members of VLAN %s"), name);
+  g_autofree char *search_name = g_strdup_printf (_("Search members of VLAN %s"), name);
+  g_autofree char *more_name = g_strdup_printf (_("Show more members of VLAN %s"), name);
 
   self->item = g_object_ref (item);
   gtk_label_set_text (self->name_label, name);
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->join_switch)), switch_name);
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->members_list)), members_name);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->search_entry)), search_name);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->more_button)), more_name);
   g_signal_connect (item, "notify", G_CALLBACK (item_changed_cb), self);
   sync_from_item (self);
   return GTK_WIDGET (self);

@@ -167,3 +167,39 @@ gui_check_log() {
     echo "$bad" | head -20 | sed 's/^/# /'
   fi
 }
+
+# gui_serval_paths: SERVER, CTL and APPBIN, from the environment meson's test() sets (see
+# meson.build), else the source tree's build/.
+gui_serval_paths() {
+  SERVER=${SERVAL_SERVER:-$GUI_HERE/../../build/server/serval-server}
+  CTL=${SERVALCTL:-$GUI_HERE/../../build/app/cli/servalctl}
+  APPBIN=${SERVAL_APP:-$GUI_HERE/../../build/app/serval}
+}
+
+# gui_shot NAME TITLE: a screenshot of the window TITLE in $GUI_OUT/NAME.png (16 colours at
+# least), copied to $SERVAL_SCREENSHOTS when that is set.
+gui_shot() {
+  gui_screenshot_window "$2" "$GUI_OUT/$1.png" && gui_check_image "$GUI_OUT/$1.png" 16 || return 1
+  [ -z "${SERVAL_SCREENSHOTS:-}" ] || { mkdir -p "$SERVAL_SCREENSHOTS" && cp "$GUI_OUT/$1.png" "$SERVAL_SCREENSHOTS/"; }
+}
+
+# gui_serval LOG ARGS...: the app ($APPBIN) in the session, with no TAP helper (the test runs as
+# root) and LeakSanitizer's suppressions for a sanitizer build; sets GUI_BG_PID.
+gui_serval() {
+  local log=$1; shift
+  gui_bg "$log" env SERVAL_TAP_HELPER=/nonexistent \
+    LSAN_OPTIONS="suppressions=$GUI_HERE/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$APPBIN" "$@"
+  GUI_SERVAL_PID=$GUI_BG_PID
+}
+
+# gui_serval_quit LOG: TAP checks that the app of gui_serval quits from its tray menu, exits,
+# and left in LOG no GTK/GLib warning or critical and no sanitizer report.
+gui_serval_quit() {
+  check "the app quits from the tray menu" _gui_quit_from_tray
+  check "the app exits" wait_for 10 _gui_serval_gone
+  gui_check_log "no GTK/GLib warnings or criticals in the app's log" "$1"
+  check "no AddressSanitizer, LeakSanitizer or UBSan report in the app's log" \
+    bash -c "! grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '$1'"
+}
+_gui_quit_from_tray() { gui_tray_click Serval 3 && gui_tool click serval "menu item" Quit; }
+_gui_serval_gone() { ! kill -0 "$GUI_SERVAL_PID" 2>/dev/null; }

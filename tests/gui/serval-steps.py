@@ -36,6 +36,14 @@ Each step is a command that prints why and exits 1 when what it checks is not so
     serval-steps.py no-cell TABLE TEXT [TIMEOUT] waits until TABLE has no cell TEXT
     serval-steps.py label-with PREFIX TEXT [TIMEOUT]  a showing label that starts with PREFIX
                                                  and contains TEXT
+    serval-steps.py list-rows LIST MIN [MAX]  the list box LIST has from MIN to MAX (MIN) rows
+    serval-steps.py list-has LIST PREFIX     a row of the list box LIST has a label starting
+                                             with PREFIX, on screen or scrolled out of sight
+    serval-steps.py absent-user LIST PREFIX N  prints the last user PREFIX00000..PREFIX(N-1) no row
+                                             of the list box LIST shows ("USER on HOST")
+    serval-steps.py button-shows NAME        a visible push button NAME (maybe scrolled away)
+    serval-steps.py press-visible NAME       presses it through its action
+    serval-steps.py button-gone NAME         waits until no push button NAME is visible
 (A TABLE is a tree view by its accessible name: a "tree table", or a "table" for a list.)
 """
 
@@ -112,6 +120,60 @@ def act(node):
 def switch_state(node):
     import pyatspi
     return node.getState().contains(pyatspi.STATE_CHECKED)
+
+
+def list_box(app, name):
+    return gt.wait_for(lambda: app.findChildren(
+        lambda n: n.roleName == "list box" and n.name == name and n.showing),
+        "a list box %r" % name, 20)[0]
+
+
+def visible_buttons(app, name):
+    """The visible push buttons called name, on screen or scrolled out of sight: GTK 3 says
+    "showing" only of widgets in the part of a scrolled window on screen, and a button under
+    hundreds of rows is not."""
+    import pyatspi
+    return app.findChildren(lambda n: n.roleName == "push button" and n.name == name
+                            and n.getState().contains(pyatspi.STATE_VISIBLE), showingOnly=False)
+
+
+def big_list_step(app, cmd, args):
+    """The steps of lists too long to show at once (test-gui-big-vlan.sh)."""
+    import pyatspi
+    if cmd == "list-rows":
+        node, lo = list_box(app, args[0]), int(args[1])
+        hi = int(args[2]) if len(args) > 2 else lo
+        seen = []
+        try:
+            gt.wait_for(lambda: seen.append(node.childCount) or lo <= seen[-1] <= hi,
+                        "%d to %d rows in %r" % (lo, hi, args[0]), 30)
+        except gt.GuiError as exc:
+            raise gt.GuiError("%s; it has %d" % (exc, seen[-1] if seen else -1))
+    elif cmd == "list-has":
+        node = list_box(app, args[0])
+        gt.wait_for(lambda: node.findChildren(
+            lambda n: n.roleName == "label" and (n.name or "").startswith(args[1]), showingOnly=False),
+            "a label starting with %r in %r" % (args[1], args[0]), 30)
+    elif cmd == "absent-user":
+        node = list_box(app, args[0])
+        shown = {(n.name or "").split(" ")[0] for n in node.findChildren(
+            lambda n: n.roleName == "label" and " on " in (n.name or ""), showingOnly=False)}
+        absent = [u for u in ("%s%05d" % (args[1], i) for i in range(int(args[2]))) if u not in shown]
+        if not absent:
+            raise gt.GuiError("every user %s00000.. shows in %r" % (args[1], args[0]))
+        print(absent[-1])
+    elif cmd == "button-shows":
+        gt.wait_for(lambda: visible_buttons(app, args[0]), "a visible push button %r" % args[0], 30)
+    elif cmd == "press-visible":
+        hits = gt.wait_for(lambda: [b for b in visible_buttons(app, args[0])
+                                    if b.getState().contains(pyatspi.STATE_SENSITIVE)],
+                           "a visible, sensitive push button %r" % args[0], 30)
+        act(hits[0])
+    elif cmd == "button-gone":
+        gt.wait_for(lambda: not visible_buttons(app, args[0]), "no visible push button %r" % args[0], 30)
+    else:
+        return False
+    return True
 
 
 def menu_item(app, name):
@@ -343,6 +405,8 @@ def main(argv):
         if seen[-1] != args[1] or (len(args) > 2 and len(seen) != int(args[2]) + 1):
             raise gt.GuiError("%r is not item %s of %r: the items are %r"
                               % (args[1], args[2] if len(args) > 2 else "-", args[0], seen))
+    elif big_list_step(app, cmd, args):
+        pass
     elif cmd == "clear-text":
         node = gt.find(app, "text", args[0])
         node.text = ""
