@@ -29,7 +29,7 @@ TEST_PKGS="iproute2 iputils-ping iputils-arping python3 procps psmisc clang libc
   gir1.2-gtk-3.0 python3-dogtail python3-pyatspi gir1.2-atspi-2.0 trayer dunst xdotool x11-utils
   imagemagick fonts-dejavu-core desktop-file-utils appstream libxml2-utils iperf3 gnuplot-nox
   stress-ng gnutls-bin etcd-server etcd-client clang-format systemd zsh groff-base locales
-  busybox"
+  busybox gnome-keyring"
 
 install_missing() {
   local missing=()
