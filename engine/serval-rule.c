@@ -47,6 +47,16 @@ bad_value (GError **error, const char *word, const char *expected)
   return FALSE;
 }
 
+/* An unknown word where a rule's part should start. */
+static gboolean
+bad_key (GError **error, const char *key)
+{
+  /* The words are the rule's own, never translated. */
+  g_autofree char *words = g_strdup_printf (_("one of the words %s"), "proto, from, to, port, src, dst");
+
+  return bad_value (error, key, words);
+}
+
 static gboolean
 parse_proto (ServalRule *rule, const char *word, GError **error)
 {
@@ -141,7 +151,7 @@ parse_part (ServalRule *rule, const char *key, const char *value, GError **error
     return parse_prefix (&rule->src, value, error);
   if (g_str_equal (key, "dst"))
     return parse_prefix (&rule->dst, value, error);
-  return bad_value (error, key, _("proto, from, to, port, src or dst"));
+  return bad_key (error, key);
 }
 
 ServalRule *
