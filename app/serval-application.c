@@ -401,11 +401,13 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   ServalApplication *app = user_data;
   /* The same words as the metainfo's developer name, and so the same translation. */
   const char *authors[] = { _("The Serval developers"), NULL };
+  /* -Dwebsite=URL; none until the project has a public address */
+  const char *website = PACKAGE_WEBSITE[0] != '\0' ? PACKAGE_WEBSITE : NULL;
 
-  gtk_show_about_dialog (app->window,
-                         "program-name", "Serval",
-                         "version", PACKAGE_VERSION,
-                         "comments", _("Computers anywhere on the Internet on one virtual Ethernet LAN"), "logo-icon-name", APPLICATION_ID, "license-type", GTK_LICENSE_GPL_3_0, "authors", authors, "translator-credits", _("translator-credits"), NULL);
+  gtk_show_about_dialog (app->window, "program-name", "Serval", "version", PACKAGE_VERSION, "comments",
+                         _("Computers anywhere on the Internet on one virtual Ethernet LAN"), "logo-icon-name",
+                            APPLICATION_ID, "license-type", GTK_LICENSE_GPL_3_0, "authors", authors, "translator-credits",
+                            _("translator-credits"), "website", website, NULL);
 }
 
 static void
