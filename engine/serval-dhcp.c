@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "serval-dhcp.h"
+#include "serval-gso.h"
 
 #include <string.h>
 
@@ -231,18 +232,6 @@ put_options (guint8 *o, const ServalDhcpReply *reply)
   return o;
 }
 
-static guint16
-checksum (guint32 sum, const guint8 *p, gsize len)
-{
-  for (gsize i = 0; i + 1 < len; i += 2)
-    sum += (guint32) (p[i] << 8 | p[i + 1]);
-  if (len & 1)
-    sum += (guint32) p[len - 1] << 8;
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (guint16) ~sum;
-}
-
 /* Where the reply goes (RFC 2131 4.1): its IPv4 and Ethernet destination. */
 static void
 reply_destination (const ServalDhcpMessage *req, const ServalDhcpReply *reply, guint8 ip[4], guint8 mac[6])
@@ -290,7 +279,7 @@ serval_dhcp_build_reply (const ServalDhcpMessage *req, const ServalDhcpReply *re
   ip[9] = 17;
   memcpy (ip + 12, reply->server_ip, 4);
   memcpy (ip + 16, dst_ip, 4);
-  sum = checksum (0, ip, 20);
+  sum = (guint16) ~serval_csum_fold (serval_csum_add (0, ip, 20));
   ip[10] = sum >> 8;
   ip[11] = sum & 0xff;
 
@@ -303,7 +292,7 @@ serval_dhcp_build_reply (const ServalDhcpMessage *req, const ServalDhcpReply *re
   pseudo[9] = 17;
   pseudo[10] = ulen >> 8;
   pseudo[11] = ulen & 0xff;
-  sum = checksum (0xffff & ~checksum (0, pseudo, 12), udp, ulen);
+  sum = (guint16) ~serval_csum_fold (serval_csum_add (serval_csum_add (0, pseudo, 12), udp, ulen));
   sum = sum == 0 ? 0xffff : sum; /* 0 means "no checksum" in UDP */
   udp[6] = sum >> 8;
   udp[7] = sum & 0xff;
