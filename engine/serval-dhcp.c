@@ -3,6 +3,7 @@
 
 #include "serval-dhcp.h"
 #include "serval-gso.h"
+#include "serval-util.h"
 
 #include <string.h>
 
@@ -182,10 +183,7 @@ serval_dhcp_parse (const guint8 *f, gsize len, ServalDhcpMessage *msg)
 static guint8 *
 put_u32 (guint8 *p, guint32 v)
 {
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
+  serval_put_be32 (p, v);
   return p + 4;
 }
 
