@@ -19,11 +19,7 @@ serval_client_vlan_set_async (ServalClient *client, const char *vlan, const char
     serval_link_send_take (client->link, serval_request_build_vlan_set (id, vlan, subnet, prefix6));
 }
 
-gboolean
-serval_client_vlan_set_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_vlan_set_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_vlan_set_finish, serval_client_vlan_set_async)
 
 void
 serval_client_rule_add_async (ServalClient *client, const char *vlan, const ServalRule *rule,
@@ -35,11 +31,7 @@ serval_client_rule_add_async (ServalClient *client, const char *vlan, const Serv
     serval_link_send_take (client->link, serval_request_build_rule_add (id, vlan, rule));
 }
 
-gboolean
-serval_client_rule_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_rule_add_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_rule_add_finish, serval_client_rule_add_async)
 
 void
 serval_client_rule_del_async (ServalClient *client, const char *vlan, guint index, GCancellable *cancellable,
@@ -51,11 +43,7 @@ serval_client_rule_del_async (ServalClient *client, const char *vlan, guint inde
     serval_link_send_take (client->link, serval_request_build_rule_del (id, vlan, index));
 }
 
-gboolean
-serval_client_rule_del_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_rule_del_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_rule_del_finish, serval_client_rule_del_async)
 
 void
 serval_client_rule_list_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
@@ -68,11 +56,7 @@ serval_client_rule_list_async (ServalClient *client, const char *vlan, GCancella
     serval_link_send_take (client->link, serval_request_build_list_rules (id, vlan));
 }
 
-GPtrArray *
-serval_client_rule_list_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_list (client, result, serval_client_rule_list_async, error);
-}
+SERVAL_CLIENT_DEFINE_LIST_FINISH (GPtrArray, serval_client_rule_list_finish, serval_client_rule_list_async)
 
 void
 serval_client_user_set_bridge_async (ServalClient *client, const char *user, gboolean bridge,
@@ -85,11 +69,7 @@ serval_client_user_set_bridge_async (ServalClient *client, const char *user, gbo
     serval_link_send_take (client->link, serval_request_build_user_set_bridge (id, user, bridge));
 }
 
-gboolean
-serval_client_user_set_bridge_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_user_set_bridge_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_user_set_bridge_finish, serval_client_user_set_bridge_async)
 
 void
 serval_client_user_set_rate_limit_async (ServalClient *client, const char *user, guint64 bytes_per_second,
@@ -103,11 +83,7 @@ serval_client_user_set_rate_limit_async (ServalClient *client, const char *user,
     serval_link_send_take (client->link, serval_request_build_user_set_rate_limit (id, user, bytes_per_second));
 }
 
-gboolean
-serval_client_user_set_rate_limit_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_user_set_rate_limit_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_user_set_rate_limit_finish, serval_client_user_set_rate_limit_async)
 
 /* --- administration: VLANs, users, rights ---------------------------------- */
 
@@ -121,11 +97,7 @@ serval_client_vlan_add_async (ServalClient *client, const char *vlan, GCancellab
     serval_link_send_take (client->link, serval_request_build_vlan_add (id, vlan));
 }
 
-gboolean
-serval_client_vlan_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_vlan_add_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_vlan_add_finish, serval_client_vlan_add_async)
 
 void
 serval_client_vlan_delete_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
@@ -137,11 +109,7 @@ serval_client_vlan_delete_async (ServalClient *client, const char *vlan, GCancel
     serval_link_send_take (client->link, serval_request_build_vlan_del (id, vlan));
 }
 
-gboolean
-serval_client_vlan_delete_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_vlan_delete_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_vlan_delete_finish, serval_client_vlan_delete_async)
 
 void
 serval_client_user_add_async (ServalClient *client, const char *user, const char *password,
@@ -154,11 +122,7 @@ serval_client_user_add_async (ServalClient *client, const char *user, const char
     serval_link_send_take (client->link, serval_request_build_user_add (id, user, password, admin));
 }
 
-gboolean
-serval_client_user_add_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_user_add_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_user_add_finish, serval_client_user_add_async)
 
 void
 serval_client_user_delete_async (ServalClient *client, const char *user, GCancellable *cancellable,
@@ -170,11 +134,7 @@ serval_client_user_delete_async (ServalClient *client, const char *user, GCancel
     serval_link_send_take (client->link, serval_request_build_user_del (id, user));
 }
 
-gboolean
-serval_client_user_delete_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_user_delete_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_user_delete_finish, serval_client_user_delete_async)
 
 void
 serval_client_grant_async (ServalClient *client, const char *user, const char *vlan,
@@ -186,11 +146,7 @@ serval_client_grant_async (ServalClient *client, const char *user, const char *v
     serval_link_send_take (client->link, serval_request_build_grant (id, user, vlan));
 }
 
-gboolean
-serval_client_grant_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_grant_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_grant_finish, serval_client_grant_async)
 
 void
 serval_client_revoke_async (ServalClient *client, const char *user, const char *vlan,
@@ -202,11 +158,7 @@ serval_client_revoke_async (ServalClient *client, const char *user, const char *
     serval_link_send_take (client->link, serval_request_build_revoke (id, user, vlan));
 }
 
-gboolean
-serval_client_revoke_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_revoke_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_revoke_finish, serval_client_revoke_async)
 
 void
 serval_client_kick_async (ServalClient *client, const char *user, const char *vlan,
@@ -218,8 +170,4 @@ serval_client_kick_async (ServalClient *client, const char *user, const char *vl
     serval_link_send_take (client->link, serval_request_build_kick (id, user, vlan));
 }
 
-gboolean
-serval_client_kick_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_kick_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_kick_finish, serval_client_kick_async)

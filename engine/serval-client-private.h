@@ -148,6 +148,20 @@ guint32 serval_client_start_rule_list (ServalClient *client, GCancellable *cance
                                        GAsyncReadyCallback callback, gpointer user_data, gpointer source_tag);
 gpointer serval_client_finish_list (ServalClient *client, GAsyncResult *result, gpointer source_tag,
                                     GError **error);
+/* The _finish of a call started with serval_client_start_simple(): one line
+ * per call instead of a five-line wrapper; its name stays spelled out for
+ * grep, and its documentation is in serval-client.h. */
+#define SERVAL_CLIENT_DEFINE_FINISH(finish, async)                             \
+  gboolean finish (ServalClient *client, GAsyncResult *result, GError **error) \
+  {                                                                            \
+    return serval_client_finish_simple (client, result, async, error);         \
+  }
+/* The same for a list call, whose answer is a @type. */
+#define SERVAL_CLIENT_DEFINE_LIST_FINISH(type, finish, async)               \
+  type *finish (ServalClient *client, GAsyncResult *result, GError **error) \
+  {                                                                         \
+    return serval_client_finish_list (client, result, async, error);        \
+  }
 
 /* serval-client-vlan.c */
 ServalClientVlan *serval_client_find_vlan (ServalClient *client, const char *name, guint *position);

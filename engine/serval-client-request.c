@@ -549,11 +549,7 @@ serval_client_leave_async (ServalClient *client, const char *vlan, GCancellable 
     serval_link_send_take (client->link, serval_request_build_leave (id, vlan));
 }
 
-gboolean
-serval_client_leave_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_simple (client, result, serval_client_leave_async, error);
-}
+SERVAL_CLIENT_DEFINE_FINISH (serval_client_leave_finish, serval_client_leave_async)
 
 /* --- lists ----------------------------------------------------------------- */
 
@@ -643,11 +639,7 @@ serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
     serval_link_send_take (client->link, serval_request_build_list_vlans (id));
 }
 
-GPtrArray *
-serval_client_list_vlans_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_list (client, result, serval_client_list_vlans_async, error);
-}
+SERVAL_CLIENT_DEFINE_LIST_FINISH (GPtrArray, serval_client_list_vlans_finish, serval_client_list_vlans_async)
 
 void
 serval_client_list_members_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
@@ -660,11 +652,7 @@ serval_client_list_members_async (ServalClient *client, const char *vlan, GCance
     serval_link_send_take (client->link, serval_request_build_list_members (id, vlan));
 }
 
-GListModel *
-serval_client_list_members_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_list (client, result, serval_client_list_members_async, error);
-}
+SERVAL_CLIENT_DEFINE_LIST_FINISH (GListModel, serval_client_list_members_finish, serval_client_list_members_async)
 
 void
 serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
@@ -677,11 +665,7 @@ serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
     serval_link_send_take (client->link, serval_request_build_list_users (id));
 }
 
-GPtrArray *
-serval_client_list_users_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_list (client, result, serval_client_list_users_async, error);
-}
+SERVAL_CLIENT_DEFINE_LIST_FINISH (GPtrArray, serval_client_list_users_finish, serval_client_list_users_async)
 
 void
 serval_client_list_nodes_async (ServalClient *client, GCancellable *cancellable,
@@ -694,8 +678,4 @@ serval_client_list_nodes_async (ServalClient *client, GCancellable *cancellable,
     serval_link_send_take (client->link, serval_request_build_list_nodes (id));
 }
 
-GPtrArray *
-serval_client_list_nodes_finish (ServalClient *client, GAsyncResult *result, GError **error)
-{
-  return serval_client_finish_list (client, result, serval_client_list_nodes_async, error);
-}
+SERVAL_CLIENT_DEFINE_LIST_FINISH (GPtrArray, serval_client_list_nodes_finish, serval_client_list_nodes_async)

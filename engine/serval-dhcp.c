@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "serval-dhcp.h"
+#include "serval-gso.h"
+#include "serval-util.h"
 
 #include <string.h>
 
@@ -181,10 +183,7 @@ serval_dhcp_parse (const guint8 *f, gsize len, ServalDhcpMessage *msg)
 static guint8 *
 put_u32 (guint8 *p, guint32 v)
 {
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
+  serval_put_be32 (p, v);
   return p + 4;
 }
 
@@ -229,18 +228,6 @@ put_options (guint8 *o, const ServalDhcpReply *reply)
     }
   *o++ = OPT_END;
   return o;
-}
-
-static guint16
-checksum (guint32 sum, const guint8 *p, gsize len)
-{
-  for (gsize i = 0; i + 1 < len; i += 2)
-    sum += (guint32) (p[i] << 8 | p[i + 1]);
-  if (len & 1)
-    sum += (guint32) p[len - 1] << 8;
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (guint16) ~sum;
 }
 
 /* Where the reply goes (RFC 2131 4.1): its IPv4 and Ethernet destination. */
@@ -290,7 +277,7 @@ serval_dhcp_build_reply (const ServalDhcpMessage *req, const ServalDhcpReply *re
   ip[9] = 17;
   memcpy (ip + 12, reply->server_ip, 4);
   memcpy (ip + 16, dst_ip, 4);
-  sum = checksum (0, ip, 20);
+  sum = (guint16) ~serval_csum_fold (serval_csum_add (0, ip, 20));
   ip[10] = sum >> 8;
   ip[11] = sum & 0xff;
 
@@ -303,7 +290,7 @@ serval_dhcp_build_reply (const ServalDhcpMessage *req, const ServalDhcpReply *re
   pseudo[9] = 17;
   pseudo[10] = ulen >> 8;
   pseudo[11] = ulen & 0xff;
-  sum = checksum (0xffff & ~checksum (0, pseudo, 12), udp, ulen);
+  sum = (guint16) ~serval_csum_fold (serval_csum_add (serval_csum_add (0, pseudo, 12), udp, ulen));
   sum = sum == 0 ? 0xffff : sum; /* 0 means "no checksum" in UDP */
   udp[6] = sum >> 8;
   udp[7] = sum & 0xff;

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "serval-gso.h"
+#include "serval-util.h"
 
 #include <string.h>
 
@@ -69,34 +70,6 @@ serval_csum_fold (guint32 sum)
   return (guint16) sum;
 }
 
-static inline guint16
-get16 (const guint8 *p)
-{
-  return ((guint16) p[0] << 8) | p[1];
-}
-
-static inline void
-put16 (guint8 *p, guint16 v)
-{
-  p[0] = v >> 8;
-  p[1] = v;
-}
-
-static inline guint32
-get32 (const guint8 *p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
-}
-
-static inline void
-put32 (guint8 *p, guint32 v)
-{
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
-
 gboolean
 serval_offload_needs_work (const ServalOffload *off)
 {
@@ -138,7 +111,7 @@ complete_csum (const guint8 *frame, gsize len, const ServalOffload *off, guint8 
   memcpy (scratch, frame, len);
   /* The field holds the pseudo-header sum: summing over it adds it in. */
   c = ~serval_csum_fold (serval_csum_add (0, scratch + off->csum_start, len - off->csum_start));
-  put16 (scratch + off->csum_start + off->csum_offset, c == 0 ? 0xffff : c);
+  serval_put_be16 (scratch + off->csum_start + off->csum_offset, c == 0 ? 0xffff : c);
   func (scratch, len, user_data);
   return SERVAL_GSO_OK;
 }
@@ -155,7 +128,7 @@ parse_ethernet (const guint8 *frame, gsize len, gsize *l3, guint16 *type)
 
       if (len < o + 2)
         return FALSE;
-      t = get16 (frame + o);
+      t = serval_get_be16 (frame + o);
       if ((t == ETHERTYPE_VLAN || t == ETHERTYPE_QINQ) && i < 2)
         {
           o += 4;
@@ -196,9 +169,9 @@ parse_tcp (const guint8 *frame, gsize len, const ServalOffload *off, TcpHeaders 
         return SERVAL_GSO_BAD_HEADERS;
       if (frame[h->l3 + 9] != IPPROTO_TCP_)
         return SERVAL_GSO_UNSUPPORTED;
-      if (get16 (frame + h->l3 + 6) & 0x3fff)
+      if (serval_get_be16 (frame + h->l3 + 6) & 0x3fff)
         return SERVAL_GSO_BAD_HEADERS; /* a fragment cannot be segmented */
-      h->ip_id = get16 (frame + h->l3 + 4);
+      h->ip_id = serval_get_be16 (frame + h->l3 + 4);
       h->l4 = h->l3 + ihl;
     }
   else
@@ -228,7 +201,7 @@ emit_segments (const guint8 *frame, gsize len, const TcpHeaders *h, gsize mss, g
                guint8 *scratch, ServalGsoFunc func, gpointer user_data)
 {
   gsize payload = len - h->hlen;
-  guint32 seq = get32 (frame + h->l4 + 4), pseudo;
+  guint32 seq = serval_get_be32 (frame + h->l4 + 4), pseudo;
   guint8 tcp_flags = frame[h->l4 + 13];
 
   /* Pseudo-header sum without the length, which changes per segment. */
@@ -257,18 +230,18 @@ emit_segments (const guint8 *frame, gsize len, const TcpHeaders *h, gsize mss, g
         {
           guint8 *ip = scratch + h->l3;
 
-          put16 (ip + 2, (guint16) (seglen - h->l3));
-          put16 (ip + 4, (guint16) (h->ip_id + i));
-          put16 (ip + 10, 0);
-          put16 (ip + 10, ~serval_csum_fold (serval_csum_add (0, ip, h->l4 - h->l3)));
+          serval_put_be16 (ip + 2, (guint16) (seglen - h->l3));
+          serval_put_be16 (ip + 4, (guint16) (h->ip_id + i));
+          serval_put_be16 (ip + 10, 0);
+          serval_put_be16 (ip + 10, ~serval_csum_fold (serval_csum_add (0, ip, h->l4 - h->l3)));
         }
       else
-        put16 (scratch + h->l3 + 4, (guint16) (seglen - h->l3 - 40));
-      put32 (tcp + 4, seq + (guint32) off_p);
+        serval_put_be16 (scratch + h->l3 + 4, (guint16) (seglen - h->l3 - 40));
+      serval_put_be32 (tcp + 4, seq + (guint32) off_p);
       tcp[13] = flags;
-      put16 (tcp + 16, 0);
+      serval_put_be16 (tcp + 16, 0);
       sum = serval_csum_add (pseudo + (guint32) tcplen, tcp, tcplen);
-      put16 (tcp + 16, ~serval_csum_fold (sum));
+      serval_put_be16 (tcp + 16, ~serval_csum_fold (sum));
       func (scratch, seglen, user_data);
     }
 }

@@ -2,34 +2,23 @@
 #include "config.h"
 
 #include "serval-neigh.h"
+#include "serval-gso.h"
 
 #include <string.h>
 
 static const guint8 ALL_NODES[16] = { 0xff, 0x02, [15] = 1 };
 static const guint8 ALL_NODES_MAC[6] = { 0x33, 0x33, 0, 0, 0, 1 };
 
-static guint32
-sum16 (guint32 sum, const guint8 *p, gsize len)
-{
-  for (gsize i = 0; i + 1 < len; i += 2)
-    sum += (guint32) (p[i] << 8 | p[i + 1]);
-  if (len & 1)
-    sum += (guint32) p[len - 1] << 8;
-  return sum;
-}
-
 guint16
 serval_neigh_icmp6_checksum (const guint8 src[16], const guint8 dst[16], const guint8 *icmp, gsize len)
 {
   guint32 sum = 0;
 
-  sum = sum16 (sum, src, 16);
-  sum = sum16 (sum, dst, 16);
+  sum = serval_csum_add (sum, src, 16);
+  sum = serval_csum_add (sum, dst, 16);
   sum += (guint32) (len >> 16) + (guint32) (len & 0xffff) + 58;
-  sum = sum16 (sum, icmp, len);
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (guint16) ~sum;
+  sum = serval_csum_add (sum, icmp, len);
+  return (guint16) ~serval_csum_fold (sum);
 }
 
 gboolean

@@ -414,26 +414,34 @@ mac_key (const guint8 *mac)
          ((guint64) mac[3] << 16) | ((guint64) mac[4] << 8) | mac[5];
 }
 
-ServalSwitchPort *
-serval_switch_lookup (ServalSwitch *sw, guint32 tag, const guint8 mac[6])
+/* The forwarding entry of @mac in VLAN @tag, or NULL; its VLAN in @out_vlan. */
+static Entry *
+fdb_entry (ServalSwitch *sw, guint32 tag, const guint8 mac[6], Vlan **out_vlan)
 {
   Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
   guint64 key = mac_key (mac);
-  Entry *e;
 
-  if (vlan == NULL || (e = g_hash_table_lookup (vlan->fdb, &key)) == NULL)
-    return NULL;
-  return e->port;
+  if (out_vlan != NULL)
+    *out_vlan = vlan;
+  return vlan == NULL ? NULL : g_hash_table_lookup (vlan->fdb, &key);
+}
+
+ServalSwitchPort *
+serval_switch_lookup (ServalSwitch *sw, guint32 tag, const guint8 mac[6])
+{
+  Entry *e = fdb_entry (sw, tag, mac, NULL);
+
+  return e == NULL ? NULL : e->port;
 }
 
 gboolean
 serval_switch_forget (ServalSwitch *sw, guint32 tag, const guint8 mac[6])
 {
-  Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
+  Vlan *vlan;
+  Entry *e = fdb_entry (sw, tag, mac, &vlan);
   guint64 key = mac_key (mac);
-  Entry *e;
 
-  if (vlan == NULL || (e = g_hash_table_lookup (vlan->fdb, &key)) == NULL)
+  if (e == NULL)
     return FALSE;
   uncount (e->port, tag);
   g_hash_table_remove (vlan->fdb, &key);

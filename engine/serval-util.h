@@ -6,6 +6,36 @@
 
 G_BEGIN_DECLS
 
+/* Big-endian (network order) 16- and 32-bit numbers read from and written
+ * to bytes of any alignment, as the wire formats and frame headers hold them. */
+static inline guint16
+serval_get_be16 (const guint8 *p)
+{
+  return (guint16) (((guint16) p[0] << 8) | p[1]);
+}
+
+static inline void
+serval_put_be16 (guint8 *p, guint16 v)
+{
+  p[0] = v >> 8;
+  p[1] = v;
+}
+
+static inline guint32
+serval_get_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static inline void
+serval_put_be32 (guint8 *p, guint32 v)
+{
+  p[0] = v >> 24;
+  p[1] = v >> 16;
+  p[2] = v >> 8;
+  p[3] = v;
+}
+
 /**
  * serval_read_secret_line:
  * @prompt: what to ask, shown on a terminal only

@@ -163,20 +163,22 @@ read_key_file (GError **error)
 #undef STR
   if (opt_advertise == NULL)
     opt_advertise = g_key_file_get_string_list (kf, "server", "advertise", NULL, NULL);
-  if (opt_keepalive == 0)
-    opt_keepalive = g_key_file_get_integer (kf, "server", "keepalive", NULL);
-  if (opt_lease == 0)
-    opt_lease = g_key_file_get_integer (kf, "server", "lease", NULL);
-  if (opt_iterations == 0)
-    opt_iterations = g_key_file_get_integer (kf, "server", "pbkdf2-iterations", NULL);
-  if (opt_token_lifetime < 0 && g_key_file_has_key (kf, "server", "token-lifetime", NULL))
-    opt_token_lifetime = g_key_file_get_integer (kf, "server", "token-lifetime", NULL);
-  if (opt_max_failed_logins == 0)
-    opt_max_failed_logins = g_key_file_get_integer (kf, "server", "max-failed-logins", NULL);
-  if (opt_max_handshakes == 0)
-    opt_max_handshakes = g_key_file_get_integer (kf, "server", "max-handshakes-per-address", NULL);
-  if (opt_token_max_age < 0 && g_key_file_has_key (kf, "server", "token-max-age", NULL))
-    opt_token_max_age = g_key_file_get_integer (kf, "server", "token-max-age", NULL);
+#define INT(key, opt) \
+  if (opt == 0)       \
+  opt = g_key_file_get_integer (kf, "server", key, NULL)
+  INT ("keepalive", opt_keepalive);
+  INT ("lease", opt_lease);
+  INT ("pbkdf2-iterations", opt_iterations);
+  INT ("max-failed-logins", opt_max_failed_logins);
+  INT ("max-handshakes-per-address", opt_max_handshakes);
+#undef INT
+  /* These two may be 0 in the file: unset is negative. */
+#define INT_OR_ZERO(key, opt)                                  \
+  if (opt < 0 && g_key_file_has_key (kf, "server", key, NULL)) \
+  opt = g_key_file_get_integer (kf, "server", key, NULL)
+  INT_OR_ZERO ("token-lifetime", opt_token_lifetime);
+  INT_OR_ZERO ("token-max-age", opt_token_max_age);
+#undef INT_OR_ZERO
   if (opt_user_rate_limit == 0)
     opt_user_rate_limit = g_key_file_get_int64 (kf, "server", "user-rate-limit", NULL);
   return g_steal_pointer (&kf);

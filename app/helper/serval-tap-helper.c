@@ -336,27 +336,36 @@ parse_link (struct nlmsghdr *h)
   return info;
 }
 
+/* A request about one link (RTM_*LINK), with room for a few attributes. */
+struct link_req
+{
+  struct nlmsghdr n;
+  struct ifinfomsg i;
+  char attrs[64];
+};
+
+static void
+link_req_init (struct link_req *req, unsigned short type, unsigned short flags, unsigned int seq)
+{
+  memset (req, 0, sizeof *req);
+  req->n.nlmsg_len = NLMSG_LENGTH (sizeof req->i);
+  req->n.nlmsg_type = type;
+  req->n.nlmsg_flags = flags;
+  req->n.nlmsg_seq = seq;
+  req->i.ifi_family = AF_UNSPEC;
+}
+
 struct link_info
 query_link (const char *name)
 {
-  struct
-  {
-    struct nlmsghdr n;
-    struct ifinfomsg i;
-    char attrs[64];
-  } req;
+  struct link_req req;
   static char buf[32768];
   struct link_info none = { 0 };
   struct nlmsghdr *h = (struct nlmsghdr *) buf;
   ssize_t n;
   int fd = nl_open ();
 
-  memset (&req, 0, sizeof req);
-  req.n.nlmsg_len = NLMSG_LENGTH (sizeof req.i);
-  req.n.nlmsg_type = RTM_GETLINK;
-  req.n.nlmsg_flags = NLM_F_REQUEST;
-  req.n.nlmsg_seq = 1;
-  req.i.ifi_family = AF_UNSPEC;
+  link_req_init (&req, RTM_GETLINK, NLM_F_REQUEST, 1);
   add_attr (&req.n, sizeof req, IFLA_IFNAME, name, strlen (name) + 1);
   n = nl_talk (fd, &req.n, buf, sizeof buf);
   close (fd);
@@ -373,21 +382,12 @@ query_link (const char *name)
 static int
 count_devices (uid_t owner)
 {
-  struct
-  {
-    struct nlmsghdr n;
-    struct ifinfomsg i;
-  } req;
+  struct link_req req;
   static char buf[32768];
   int fd = nl_open (), count = 0;
   struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 
-  memset (&req, 0, sizeof req);
-  req.n.nlmsg_len = NLMSG_LENGTH (sizeof req.i);
-  req.n.nlmsg_type = RTM_GETLINK;
-  req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  req.n.nlmsg_seq = 3;
-  req.i.ifi_family = AF_UNSPEC;
+  link_req_init (&req, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 3);
   if (sendto (fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0)
     fail (EXIT_SYSTEM, "listing the network devices failed (%s)", strerror (errno));
   for (;;)
@@ -423,21 +423,12 @@ count_devices (uid_t owner)
 static void
 delete_link (const char *name, int ifindex)
 {
-  struct
-  {
-    struct nlmsghdr n;
-    struct ifinfomsg i;
-  } req;
+  struct link_req req;
   char buf[4096];
   ssize_t n;
   int fd = nl_open ();
 
-  memset (&req, 0, sizeof req);
-  req.n.nlmsg_len = NLMSG_LENGTH (sizeof req.i);
-  req.n.nlmsg_type = RTM_DELLINK;
-  req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  req.n.nlmsg_seq = 2;
-  req.i.ifi_family = AF_UNSPEC;
+  link_req_init (&req, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, 2);
   req.i.ifi_index = ifindex;
   n = nl_talk (fd, &req.n, buf, sizeof buf);
   close (fd);

@@ -49,9 +49,9 @@ pair_send (BenchPair *pair, int from, guint8 kind, guint32 seq, gint64 t)
   memcpy (f + 6, pair->mac[from], 6);
   f[12] = BENCH_ETHERTYPE >> 8;
   f[13] = BENCH_ETHERTYPE & 0xff;
-  put32 (p, BENCH_MAGIC);
+  serval_put_be32 (p, BENCH_MAGIC);
   p[4] = kind;
-  put32 (p + 5, seq);
+  serval_put_be32 (p + 5, seq);
   put64 (p + 9, t);
   serval_client_vlan_send (pair->vlan[from], f, sizeof f);
 }
@@ -65,10 +65,10 @@ pair_frame_cb (ServalClientVlan *vlan, const guint8 *frame, gsize len, gpointer 
   BenchRtt s;
 
   if (len < HDR_LEN + PAYLOAD_LEN || frame[12] != BENCH_ETHERTYPE >> 8 ||
-      frame[13] != (BENCH_ETHERTYPE & 0xff) || get32 (p) != BENCH_MAGIC || memcmp (frame, pair->mac[me], 6) != 0)
+      frame[13] != (BENCH_ETHERTYPE & 0xff) || serval_get_be32 (p) != BENCH_MAGIC || memcmp (frame, pair->mac[me], 6) != 0)
     return;
   if (p[4] == KIND_PING && me == 1)
-    pair_send (pair, 1, KIND_PONG, get32 (p + 5), (gint64) get64 (p + 9));
+    pair_send (pair, 1, KIND_PONG, serval_get_be32 (p + 5), (gint64) get64 (p + 9));
   else if (p[4] == KIND_PONG && me == 0)
     {
       s.at_ns = now_ns ();

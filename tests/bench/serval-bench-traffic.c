@@ -6,31 +6,16 @@
 /* --- frames ---------------------------------------------------------------- */
 
 void
-put32 (guint8 *p, guint32 v)
-{
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
-
-guint32
-get32 (const guint8 *p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
-}
-
-void
 put64 (guint8 *p, guint64 v)
 {
-  put32 (p, v >> 32);
-  put32 (p + 4, (guint32) v);
+  serval_put_be32 (p, v >> 32);
+  serval_put_be32 (p + 4, (guint32) v);
 }
 
 guint64
 get64 (const guint8 *p)
 {
-  return (guint64) get32 (p) << 32 | get32 (p + 4);
+  return (guint64) serval_get_be32 (p) << 32 | serval_get_be32 (p + 4);
 }
 
 /* Sends one frame from @sim to @dst; TRUE if the link took it. */
@@ -44,11 +29,11 @@ send_frame (Sim *sim, const guint8 dst[6], guint8 kind, gsize size)
   memcpy (f + 6, sim->mac, 6);
   f[12] = BENCH_ETHERTYPE >> 8;
   f[13] = BENCH_ETHERTYPE & 0xff;
-  put32 (p, BENCH_MAGIC);
+  serval_put_be32 (p, BENCH_MAGIC);
   p[4] = kind;
-  put32 (p + 5, sim->seq);
+  serval_put_be32 (p + 5, sim->seq);
   put64 (p + 9, now_ns ());
-  put32 (p + 17, sim->index);
+  serval_put_be32 (p + 17, sim->index);
   if (!serval_client_vlan_send (sim->vlan, f, size))
     return FALSE;
   sim->seq++;
@@ -63,7 +48,7 @@ frame_cb (ServalClientVlan *vlan, const guint8 *frame, gsize len, gpointer user_
   gint64 sent_at;
 
   if (len < HDR_LEN + PAYLOAD_LEN || frame[12] != BENCH_ETHERTYPE >> 8 ||
-      frame[13] != (BENCH_ETHERTYPE & 0xff) || get32 (p) != BENCH_MAGIC || p[4] != KIND_DATA ||
+      frame[13] != (BENCH_ETHERTYPE & 0xff) || serval_get_be32 (p) != BENCH_MAGIC || p[4] != KIND_DATA ||
       memcmp (frame, sim->mac, 6) != 0)
     return;
   sim->received++;

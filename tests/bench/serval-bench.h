@@ -18,6 +18,7 @@
 #include "serval-client.h"
 #include "serval-password.h"
 #include "serval-store.h"
+#include "serval-util.h"
 #include "../test-store-util.h"
 #include "serval-bench-lite.h"
 
@@ -180,8 +181,6 @@ gboolean all_done (void);
 double connect_all (gboolean join, gboolean logout);
 void bench_init (guint n);
 void bench_clear (void);
-void put32 (guint8 *p, guint32 v);
-guint32 get32 (const guint8 *p);
 void put64 (guint8 *p, guint64 v);
 guint64 get64 (const guint8 *p);
 gboolean send_frame (Sim *sim, const guint8 dst[6], guint8 kind, gsize size);
