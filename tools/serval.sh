@@ -205,7 +205,7 @@ cmd_test() {
     logged "$out/summary.log" meson test -C build-asan --print-errorlogs --num-processes 2 \
       --no-suite bench --no-suite soak --no-suite cluster --no-suite nosan || failed=1
 
-  export FUZZ_TOTAL=${FUZZ_TOTAL:-120}
+  export FUZZ_TOTAL=${FUZZ_TOTAL:-100}
   say "Fuzzing the decoders: ${FUZZ_TOTAL} s shared among them"
   if [ -x tests/fuzz/run-fuzz.sh ]; then
     logged "$out/summary.log" tests/fuzz/run-fuzz.sh || failed=1

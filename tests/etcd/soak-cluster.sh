@@ -15,7 +15,7 @@
 # namespace) and etcd. Output is TAP.
 #
 #   SOAK_SECONDS=600 tests/etcd/soak-cluster.sh          (the figures of docs/performance.md)
-#   SOAK_SECONDS=60 meson test -C build --suite cluster   (the short form, CI)
+#   SOAK_SECONDS=45 meson test -C build --suite cluster   (the short form, CI)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
