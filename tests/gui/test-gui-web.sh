@@ -13,9 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
-CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
-APPBIN=${SERVAL_APP:-$here/../../build/app/serval}
+gui_serval_paths
 STEPS="$here/serval-steps.py"
 WEB="$here/web-steps.py"
 
@@ -25,11 +23,7 @@ for b in "$SERVER" "$CTL" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is m
 
 P=sw$$
 SRV=$P-srv GUI=$P-gui BOB=$P-bob CAROL=$P-car
-out=${GUI_OUT_DIR:-$(mktemp -d /tmp/serval-gui-web.XXXXXX)}
-mkdir -p "$out"
-E2E_LOG=$out/checks.log
-trap gui_cleanup EXIT
-trap 'exit 1' INT TERM
+gui_out_dir gui-web
 note "logs in $out"
 
 for ns in $SRV $GUI $BOB $CAROL; do make_ns "$ns"; done
@@ -46,8 +40,7 @@ for u in bob carol; do "$SERVER" -d "$data" user add $u < "$out/$u.pw" >/dev/nul
 "$SERVER" -d "$data" vlan set lan --subnet 10.77.0.0/24 >/dev/null || bail "cannot give lan a subnet"
 for u in alice bob carol; do "$SERVER" -d "$data" user grant $u lan >/dev/null || bail "cannot grant lan to $u"; done
 FP=$("$SERVER" -d "$data" fingerprint) || bail "no fingerprint"
-bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465
-wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.234.1.1/7465" || bail "serval-server did not start: $(tail -3 "$out/server.log")"
+gui_start_server "$SRV" 10.234.1.1 "$out/server.log" || bail "serval-server did not start: $(tail -3 "$out/server.log")"
 
 steps() { gui_py "$STEPS" "$@"; }
 web() { gui_py "$WEB" "$@"; }
@@ -65,8 +58,7 @@ wait_for 15 grep -q "sv-lan up" "$out/carol.log" || bail "carol did not join lan
 
 # --- the app: log in, announce its own page, join ----------------------------------------
 gui_start "$GUI" "$out"
-gui_bg "$out/app.log" env SERVAL_TAP_HELPER=/nonexistent \
-  LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$APPBIN"
+gui_serval "$out/app.log"
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
 check "alice logs in" steps login 10.234.1.1 alice "alice-pw-$$"
