@@ -168,12 +168,18 @@ gui_check_log() {
   fi
 }
 
-# gui_serval_paths: SERVER, CTL and APPBIN, from the environment meson's test() sets (see
-# meson.build), else the source tree's build/.
+# gui_serval_paths [VAR...]: SERVER, CTL and APPBIN, from the environment meson's test() sets
+# (see meson.build), else the source tree's build/. With VARs (SERVER, BENCH...), the test
+# also needs root and the GUI packages, and each VAR must name a program that was built.
 gui_serval_paths() {
   SERVER=${SERVAL_SERVER:-$GUI_HERE/../../build/server/serval-server}
   CTL=${SERVALCTL:-$GUI_HERE/../../build/app/cli/servalctl}
   APPBIN=${SERVAL_APP:-$GUI_HERE/../../build/app/serval}
+  [ $# -gt 0 ] || return 0
+  require_root
+  gui_require
+  local v
+  for v in "$@"; do [ -x "${!v}" ] || bail "cannot run: ${!v} is missing (build first)"; done
 }
 
 # gui_shot NAME TITLE: a screenshot of the window TITLE in $GUI_OUT/NAME.png (16 colours at

@@ -11,14 +11,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-gui_serval_paths
 BENCH=${SERVAL_BENCH:-$here/../../build/tests/bench/serval-bench}
 N=600 # bench members; with alice the VLAN has N + 1
 
 start_ms=$(now_ms)
-require_root
-gui_require
-for b in "$SERVER" "$CTL" "$APPBIN" "$BENCH"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
+gui_serval_paths SERVER CTL APPBIN BENCH
 
 P=sb$$
 SRV=$P-srv GUI=$P-gui

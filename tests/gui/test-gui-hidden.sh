@@ -12,15 +12,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-gui_serval_paths
-STEPS="$here/serval-steps.py"
-WEB="$here/web-steps.py"
-
-require_root
-gui_require
+gui_serval_paths SERVER APPBIN
 command -v gnome-keyring-daemon >/dev/null \
   || bail "gnome-keyring-daemon was not found: install the Debian package gnome-keyring"
-for b in "$SERVER" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
 
 P=sk$$
 SRV=$P-srv GUI=$P-gui
@@ -38,8 +32,8 @@ gui_start_server "$SRV" 10.235.1.1 "$out/server.log" --http 127.0.0.1:9465 || ba
 sessions() { in_ns "$SRV" curl -sf http://127.0.0.1:9465/metrics | grep -qx "serval_sessions $1"; }
 check "the server's /metrics counts no session at first" wait_for 10 sessions 0
 
-steps() { gui_py "$STEPS" "$@"; }
-web() { gui_py "$WEB" "$@"; }
+steps() { gui_py "$here/serval-steps.py" "$@"; }
+web() { gui_py "$here/web-steps.py" "$@"; }
 
 # --- the session's Secret Service ------------------------------------------------------
 gui_start "$GUI" "$out"

@@ -16,14 +16,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-gui_serval_paths
+start_ms=$(now_ms)
+gui_serval_paths SERVER CTL APPBIN
 LOCALES=${SERVAL_LOCALEDIR:-$(dirname "$APPBIN")/../po}
 STEPS="$here/i18n-steps.py"
-
-start_ms=$(now_ms)
-require_root
-gui_require
-for b in "$SERVER" "$CTL" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
 for lang in es gl; do
   [ -f "$LOCALES/$lang/LC_MESSAGES/serval.mo" ] \
     || bail "cannot run: no $LOCALES/$lang/LC_MESSAGES/serval.mo (build first, or set SERVAL_LOCALEDIR)"

@@ -18,13 +18,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-gui_serval_paths
-STEPS="$here/serval-steps.py"
-
 start_ms=$(now_ms)
-require_root
-gui_require
-for b in "$SERVER" "$CTL" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
+gui_serval_paths SERVER CTL APPBIN
 
 P=sg$$
 SRV=$P-srv GUI=$P-gui BOB=$P-bob
@@ -51,7 +46,7 @@ FP=$("$SERVER" -d "$data" fingerprint) || bail "no fingerprint"
 start_server() { gui_start_server "$SRV" 10.233.1.1 "$out/server.log.$1" --keepalive 2; }
 start_server 1 || bail "serval-server did not start: $(tail -3 "$out/server.log.1")"
 
-steps() { gui_py "$STEPS" "$@"; }
+steps() { gui_py "$here/serval-steps.py" "$@"; }
 ctl_alice() { ip netns exec "$GUI" "$CTL" --server 10.233.1.1:7465 --user alice --password-file "$out/alice.pw" \
   --fingerprint "$FP" "$@"; }
 

@@ -13,13 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-gui_serval_paths
-STEPS="$here/serval-steps.py"
-WEB="$here/web-steps.py"
-
-require_root
-gui_require
-for b in "$SERVER" "$CTL" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
+gui_serval_paths SERVER CTL APPBIN
 
 P=sw$$
 SRV=$P-srv GUI=$P-gui BOB=$P-bob CAROL=$P-car
@@ -42,8 +36,8 @@ for u in alice bob carol; do "$SERVER" -d "$data" user grant $u lan >/dev/null |
 FP=$("$SERVER" -d "$data" fingerprint) || bail "no fingerprint"
 gui_start_server "$SRV" 10.234.1.1 "$out/server.log" || bail "serval-server did not start: $(tail -3 "$out/server.log")"
 
-steps() { gui_py "$STEPS" "$@"; }
-web() { gui_py "$WEB" "$@"; }
+steps() { gui_py "$here/serval-steps.py" "$@"; }
+web() { gui_py "$here/web-steps.py" "$@"; }
 ctl() { # ctl NS USER [servalctl args...]
   local ns=$1 user=$2 server; shift 2
   case $ns in $BOB) server=10.234.2.1 ;; $CAROL) server=10.234.3.1 ;; *) server=10.234.1.1 ;; esac
