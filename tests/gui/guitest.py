@@ -376,6 +376,13 @@ def act(node):
     raise GuiError("%s has no action to press (actions: %r)" % (node, names))
 
 
+def unknown_step(usage):
+    """For a steps script's main(): prints its usage; returns the exit status of a step
+    it does not know (2)."""
+    print(usage)
+    return 2
+
+
 def run_steps(main, name):
     """The entry of a steps script: runs main(argv) and exits with its status; a failed
     step prints NAME, the step and its reason, and exits 1."""

@@ -375,8 +375,7 @@ def main(argv):
         time.sleep(0.3)   # let a window that was just shown fill in
         collect(args[0])
     else:
-        print(__doc__)
-        return 2
+        return gt.unknown_step(__doc__)
     return 0
 
 
