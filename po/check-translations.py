@@ -22,6 +22,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from tap_report import Tap  # noqa: E402
+
 REQUIRED_LANGUAGES = ['es', 'gl']
 PACKAGE = 'serval'
 
@@ -66,30 +69,6 @@ TOOLS = {
     'msgmerge': 'gettext',
     'msgfmt': 'gettext',
 }
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def result(self, ok, name, diag=()):
-        self.n += 1
-        if not ok:
-            self.failed += 1
-        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
-        for line in diag:
-            for part in str(line).splitlines() or ['']:
-                print('# ' + part)
-        sys.stdout.flush()
-
-    def note(self, text):
-        for part in text.splitlines():
-            print('# ' + part)
-
-    def finish(self):
-        print('1..%d' % self.n)
-        return 1 if self.failed else 0
 
 
 def language_args(path):

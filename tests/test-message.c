@@ -508,6 +508,23 @@ test_response_logged_in (void)
 }
 
 static void
+assert_vlan_info (ServalVlanInfo *got, ServalVlanInfo *want)
+{
+  g_assert_cmpstr (got->name, ==, want->name);
+  g_assert_cmpuint (got->tag, ==, want->tag);
+  g_assert_cmpint (got->allowed, ==, want->allowed);
+  g_assert_cmpuint (got->members, ==, want->members);
+}
+
+static void
+assert_user_info (ServalUserInfo *got, ServalUserInfo *want)
+{
+  g_assert_cmpstr (got->name, ==, want->name);
+  g_assert_cmpint (got->admin, ==, want->admin);
+  g_assert_true (g_strv_equal ((const char *const *) got->vlans, (const char *const *) want->vlans));
+}
+
+static void
 test_response_lists (void)
 {
   g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_object_unref);
@@ -546,14 +563,7 @@ test_response_lists (void)
   g_assert_cmpint (vl.kind, ==, SERVAL_RESPONSE_VLANS);
   g_assert_cmpuint (vl.vlans->len, ==, 2);
   for (guint i = 0; i < 2; i++)
-    {
-      ServalVlanInfo *got = vl.vlans->pdata[i], *want = vlans_in->pdata[i];
-
-      g_assert_cmpstr (got->name, ==, want->name);
-      g_assert_cmpuint (got->tag, ==, want->tag);
-      g_assert_cmpint (got->allowed, ==, want->allowed);
-      g_assert_cmpuint (got->members, ==, want->members);
-    }
+    assert_vlan_info (vl.vlans->pdata[i], vlans_in->pdata[i]);
 
   g_ptr_array_add (users_in, &alice);
   g_ptr_array_add (users_in, &bob);
@@ -561,13 +571,7 @@ test_response_lists (void)
   g_assert_cmpint (ul.kind, ==, SERVAL_RESPONSE_USERS);
   g_assert_cmpuint (ul.users->len, ==, 2);
   for (guint i = 0; i < 2; i++)
-    {
-      ServalUserInfo *got = ul.users->pdata[i], *want = users_in->pdata[i];
-
-      g_assert_cmpstr (got->name, ==, want->name);
-      g_assert_cmpint (got->admin, ==, want->admin);
-      g_assert_true (g_strv_equal ((const char *const *) got->vlans, (const char *const *) want->vlans));
-    }
+    assert_user_info (ul.users->pdata[i], users_in->pdata[i]);
 }
 
 static void
@@ -628,10 +632,7 @@ test_response_nodes_many (void)
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) endpoints = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) in = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GByteArray) out = g_byte_array_new ();
-  g_autoptr(Message_t) msg = NULL;
   g_autoptr(Message_t) back = NULL;
-  g_autoptr(GError) error = NULL;
   g_auto(ServalResponse) resp = { 0 };
 
   for (int i = 0; i < 40; i++)
@@ -649,11 +650,7 @@ test_response_nodes_many (void)
       e->current = i == 299;
       g_ptr_array_add (in, e);
     }
-  msg = serval_response_build_nodes (24, in);
-  g_assert_true (serval_message_encode (msg, out, &error));
-  g_assert_no_error (error);
-  back = serval_message_decode (out->data + 4, out->len - 4, &error);
-  g_assert_no_error (error);
+  back = wire (serval_response_build_nodes (24, in), NULL);
   g_assert_true (serval_response_parse (back, &resp));
   g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_NODES);
   g_assert_cmpuint (resp.nodes->len, ==, 256);
@@ -1068,19 +1065,13 @@ static void
 test_limits_cut (void)
 {
   g_autoptr(GPtrArray) servers = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GByteArray) out = g_byte_array_new ();
-  g_autoptr(Message_t) msg = NULL;
   g_autoptr(Message_t) back = NULL;
-  g_autoptr(GError) error = NULL;
   g_auto(ServalResponse) resp = { 0 };
 
   for (int i = 0; i < 40; i++)
     g_ptr_array_add (servers, g_strdup_printf ("node-%d:7465", i));
   g_ptr_array_add (servers, NULL);
-  msg = serval_response_build_logged_in (1, FALSE, 5, (const char *const *) servers->pdata, NULL);
-  g_assert_true (serval_message_encode (msg, out, &error));
-  back = serval_message_decode (out->data + 4, out->len - 4, &error);
-  g_assert_no_error (error);
+  back = wire (serval_response_build_logged_in (1, FALSE, 5, (const char *const *) servers->pdata, NULL), NULL);
   g_assert_true (serval_response_parse (back, &resp));
   g_assert_cmpuint (g_strv_length (resp.servers), ==, 32);
   g_assert_cmpstr (resp.servers[31], ==, "node-31:7465");

@@ -1332,23 +1332,32 @@ test_join_leases (Fixture *f, gconstpointer data)
 /* A subnet with one address to lease (a /30: the server has the first):
  * the second member is refused with an error that says why and what to do,
  * and is not in the VLAN. */
+/* Root gives @vlan the /30 @subnet and @first joins it, leased @address (the
+ * only one): then @second's join is refused by the server, in @error. */
+static ServalClientVlan *
+join_full_subnet (Fixture *f, const char *vlan, const char *subnet, ServalClient *first, const char *address,
+                  ServalClient *second, GError **error)
+{
+  ServalClient *root = client_online (f, "root", "root-pw");
+  ServalClientVlan *joined;
+
+  g_assert_true (do_vlan_set (f, root, vlan, subnet, NULL, error));
+  g_assert_no_error (*error);
+  joined = client_join_ok (f, first, vlan, NULL);
+  g_assert_cmpstr (serval_client_vlan_get_address (joined), ==, address);
+  g_assert_null (client_join (f, second, vlan, NULL, error));
+  g_assert_error (*error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER);
+  return joined;
+}
+
 static void
 test_join_pool_full (Fixture *f, gconstpointer data)
 {
-  ServalClient *root = client_online (f, "root", "root-pw");
   ServalClient *alice = client_online (f, "alice", "alice-pw");
   ServalClient *bob = client_online (f, "bob", "bob-pw");
   g_autoptr(GError) error = NULL;
-  g_autoptr(ServalClientVlan) ar = NULL;
-  g_autoptr(ServalClientVlan) br = NULL;
+  g_autoptr(ServalClientVlan) ar = join_full_subnet (f, "red", "10.77.0.0/30", alice, "10.77.0.2/30", bob, &error);
 
-  g_assert_true (do_vlan_set (f, root, "red", "10.77.0.0/30", NULL, &error));
-  g_assert_no_error (error);
-  ar = client_join_ok (f, alice, "red", NULL);
-  g_assert_cmpstr (serval_client_vlan_get_address (ar), ==, "10.77.0.2/30");
-  br = client_join (f, bob, "red", NULL, &error);
-  g_assert_null (br);
-  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER);
   g_assert_nonnull (strstr (error->message, "no address left"));
   g_assert_nonnull (strstr (error->message, "servalctl vlan set red --subnet"));
   g_assert_cmpuint (n_vlans (bob), ==, 0);
@@ -1360,21 +1369,13 @@ test_join_pool_full (Fixture *f, gconstpointer data)
 static void
 test_lease_released_at_end (Fixture *f, gconstpointer data)
 {
-  ServalClient *root = client_online (f, "root", "root-pw");
   ServalClient *alice = client_online (f, "alice", "alice-pw");
   ServalClient *carol = client_online (f, "carol", "carol-pw");
   g_autoptr(GError) error = NULL;
   g_autoptr(ServalClientVlan) ar = NULL;
-  g_autoptr(ServalClientVlan) cb = NULL;
-
-  g_assert_true (do_vlan_set (f, root, "blue", "10.78.0.0/30", NULL, &error));
-  g_assert_no_error (error);
-  cb = client_join_ok (f, carol, "blue", NULL);
-  g_assert_cmpstr (serval_client_vlan_get_address (cb), ==, "10.78.0.2/30");
   /* carol holds the one address: alice is refused, until carol's session ends. */
-  ar = client_join (f, alice, "blue", NULL, &error);
-  g_assert_null (ar);
-  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_SERVER);
+  g_autoptr(ServalClientVlan) cb = join_full_subnet (f, "blue", "10.78.0.0/30", carol, "10.78.0.2/30", alice, &error);
+
   g_clear_error (&error);
   serval_client_disconnect (carol);
   WAIT_UNTIL (f, node_stats (&f->nodes[0]).sessions == 2);

@@ -35,6 +35,18 @@ add_user (ServalStore *store, const char *name)
   test_store_add_password_user (store, name, "pw", FALSE, ITER);
 }
 
+/* Users u0 to u@n-1. */
+static void
+add_numbered_users (ServalStore *store, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("u%u", i);
+
+      add_user (store, user);
+    }
+}
+
 static void
 add_vlan (ServalStore *store, const char *name)
 {
@@ -684,12 +696,7 @@ test_lease_unique (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) leases = NULL;
   const guint n = 60;
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *user = g_strdup_printf ("u%u", i);
-
-      add_user (f->store, user);
-    }
+  add_numbered_users (f->store, n);
   add_vlan (f->store, "red");
   set_subnet (f->store, "red", "10.77.0.0/24");
   assert_race_unique (f->store, f->store, n);
@@ -763,12 +770,7 @@ test_lease_many (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) leases = NULL;
   const guint n = 60;
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *user = g_strdup_printf ("u%u", i);
-
-      add_user (f->store, user);
-    }
+  add_numbered_users (f->store, n);
   add_user (f->store, "big");
   add_vlan (f->store, "red");
   set_subnet (f->store, "red", "10.77.0.0/24");
@@ -977,12 +979,7 @@ test_etcd_race (Fixture *f, gconstpointer data)
   Race same = { 0, 0, g_ptr_array_new_with_free_func (g_free) };
 
   g_assert_no_error (error);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *user = g_strdup_printf ("u%u", i);
-
-      add_user (f->store, user);
-    }
+  add_numbered_users (f->store, n);
   add_vlan (f->store, "red");
   set_subnet (f->store, "red", "10.77.0.0/24");
   g_assert_true (test_iterate_until (users_seen, &(UsersSeen){ node2, n, TRUE }));

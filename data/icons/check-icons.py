@@ -24,6 +24,9 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests'))
+from tap_report import Tap  # noqa: E402
+
 SVG = '{http://www.w3.org/2000/svg}'
 XLINK = '{http://www.w3.org/1999/xlink}'
 SYMBOLIC_COLOUR = '#2e3436'
@@ -36,23 +39,6 @@ SNIFF_BYTES = 256
 MIN_DIFFERENT_PIXELS = 40
 # GTK for Python is a Debian package (python3-gi, gir1.2-gtk-3.0): not in a venv's python.
 GTK_PYTHON = os.environ.get('SERVAL_GTK_PYTHON', '/usr/bin/python3')
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def result(self, ok, name, diag=()):
-        self.n += 1
-        self.failed += 0 if ok else 1
-        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
-        for line in diag:
-            print('# ' + line)
-
-    def finish(self):
-        print('1..%d' % self.n)
-        return 1 if self.failed else 0
 
 
 def local(tag):

@@ -29,6 +29,7 @@
 #include "serval-message.h"
 #include "serval-server.h"
 #include "serval-store.h"
+#include "session-fixture.h"
 #include "test-store-util.h"
 #include "link-test-util.h"
 #include "test-utils.h"
@@ -211,30 +212,12 @@ static char *
 data_dir (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *cert = test_cert_file (TEST_CERT);
-  g_autofree char *key = test_cert_file (TEST_KEY);
-  g_autofree char *cert_to = NULL;
-  g_autofree char *key_to = NULL;
-  g_autofree char *db = NULL;
-  char *dir = test_tmp_dir_new ("serval-bench-events-XXXXXX");
-  ServalStore *store;
-  ServalCredentials cred;
+  char *dir = NULL;
+  g_autoptr(ServalStore) store = session_data_dir_new ("serval-bench-events-XXXXXX", &dir, NULL);
 
-  cert_to = g_build_filename (dir, "cert.pem", NULL);
-  key_to = g_build_filename (dir, "key.pem", NULL);
-  test_copy_file (cert, cert_to, 0644);
-  test_copy_file (key, key_to, 0600);
-  db = g_build_filename (dir, "serval.db", NULL);
-  store = serval_store_open_sqlite (db, &error);
-  g_assert_no_error (error);
-  serval_credentials_make (&cred, (const guint8 *) "bulk-pw", 7, ITERATIONS, &error);
-  g_assert_no_error (error);
-  test_store_user_add (store, "bulk", &cred, FALSE, &error);
-  g_assert_no_error (error);
-  serval_credentials_clear (&cred);
+  session_add_user (store, "bulk", "bulk-pw", FALSE, ITERATIONS);
   g_assert_true (test_store_vlan_add (store, "red", NULL, &error));
   g_assert_true (test_store_grant (store, "bulk", "red", &error));
-  g_object_unref (store);
   return dir;
 }
 

@@ -50,12 +50,7 @@ star_ns 234 "$P" "$SRV" "${NS[@]}"
 # Only the benchmark's own frames in the VLAN: no IPv6 on the TAPs (router
 # solicitations and MLD reports would make noise in a 60-ping measurement).
 for ns in "${NS[@]}"; do in_ns "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1; done
-add_users "$data" "$out" "${USERS[@]}"
-"$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
-for u in "${USERS[@]}"; do
-  "$SERVER" --data-dir "$data" user grant "$u" red >/dev/null || bail "cannot grant red to $u"
-done
-FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+users_in_red "$data" "$out" "${USERS[@]}"
 bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465
 wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.234.1.1/7465" || bail "serval-server did not start"
 

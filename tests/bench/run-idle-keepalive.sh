@@ -17,7 +17,7 @@ N=${N:-2000} HOLD=${HOLD:-6} MAX_IDLE_CPU=${MAX_IDLE_CPU:-0.3}
 
 need_built SERVER SERVAL_SERVER server/serval-server
 need_built BENCH SERVAL_BENCH tests/bench/serval-bench
-command -v python3 >/dev/null || bail "cannot run: python3 is missing (apt-get install python3)"
+need_cmd python3 python3
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 [ "$(ulimit -n)" -ge $((N + 200)) ] \

@@ -84,7 +84,7 @@ fi
 IDLE_HOLD=${IDLE_HOLD:-$([ "$QUICK" = 1 ] && echo 1 || echo 5)}
 IDLE_REPS=${IDLE_REPS:-$REPS} IDLE_GROUP=${IDLE_GROUP:-50} IDLE_ITER=${IDLE_ITER:-1000}
 
-command -v python3 >/dev/null || bail "cannot run: python3 is missing (apt-get install python3)"
+need_cmd python3 python3
 command -v gnuplot >/dev/null || bail "cannot run: gnuplot is missing for the plots (apt-get install gnuplot-nox)"
 
 out=${OUT:-$(mktemp -d /tmp/serval-bench.XXXXXX)}

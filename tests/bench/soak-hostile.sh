@@ -42,7 +42,7 @@ GROUP=20
 
 require_serval
 need_built BENCH SERVAL_BENCH tests/bench/serval-bench
-command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
+need_cmd curl curl
 e2e_out serval-soak-hostile
 
 NET=$((($$ % 200) + 20))

@@ -17,8 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 require_serval
-command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
-command -v prlimit >/dev/null || bail "cannot run: prlimit is missing (apt-get install util-linux)"
+need_cmd curl curl prlimit util-linux
 
 NET=$((($$ % 200) + 20))
 S=sas$$

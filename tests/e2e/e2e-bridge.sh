@@ -29,14 +29,8 @@ in_ns "$LAN" ip addr add 10.50.0.3/24 dev eth0
 in_ns "$LAN" ip link set eth0 up
 in_ns "$LAN" sysctl -qw net.ipv6.conf.all.accept_dad=0
 
-add_users "$data" "$out" alice bob carol
-echo "pw-root-$$" >"$out/root.pw"
-"$SERVER" --data-dir "$data" user add root --admin <"$out/root.pw" >/dev/null || bail "cannot add the administrator"
-"$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
-for u in alice bob carol; do
-  "$SERVER" --data-dir "$data" user grant "$u" red >/dev/null || bail "cannot grant red to $u"
-done
-FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+users_in_red "$data" "$out" alice bob carol
+add_admin "$data" "$out"
 bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 --http 127.0.0.1:9467
 wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.232.1.1/7465" || bail "serval-server did not start: $(tail -5 "$out/server.log")"
 

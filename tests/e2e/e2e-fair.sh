@@ -20,8 +20,7 @@ PINGS=${E2E_PINGS:-50}
 RATE=${E2E_CAROL_RATE:-10mbit}
 
 require_serval
-command -v tc >/dev/null || bail "cannot run: tc is missing (apt-get install iproute2)"
-command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
+need_cmd tc iproute2 curl curl
 
 P=fa$$
 SRV=$P-srv C1=$P-alice C2=$P-carol C3=$P-erin
@@ -33,14 +32,8 @@ for ns in "$C1" "$C2" "$C3"; do in_ns "$ns" sysctl -qw net.ipv6.conf.default.dis
 in_ns "$SRV" tc qdisc add dev "${P}ba" root tbf rate "$RATE" burst 32kb latency 400ms ||
   bail "cannot slow the server's way to carol down with tc tbf (is the sch_tbf module there?)"
 
-add_users "$data" "$out" alice carol erin
-echo "pw-root-$$" >"$out/root.pw"
-"$SERVER" --data-dir "$data" user add root --admin <"$out/root.pw" >/dev/null || bail "cannot add user root"
-"$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
-for u in alice carol erin; do
-  "$SERVER" --data-dir "$data" user grant "$u" red >/dev/null || bail "cannot grant red to $u"
-done
-FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+users_in_red "$data" "$out" alice carol erin
+add_admin "$data" "$out"
 
 # start_server LOG ARGS...: the server, listening for the clients, /metrics on loopback
 start_server() {

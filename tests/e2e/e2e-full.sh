@@ -16,7 +16,7 @@ LIMIT=100
 
 require_serval
 need_built BENCH SERVAL_BENCH tests/bench/serval-bench
-command -v prlimit >/dev/null || bail "cannot run: prlimit is missing (apt-get install util-linux)"
+need_cmd prlimit util-linux
 command -v curl >/dev/null || bail "cannot run: curl is missing for /metrics (apt-get install curl)"
 
 NS=svf$$

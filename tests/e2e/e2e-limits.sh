@@ -21,8 +21,7 @@ CAP=128      # HIGH - HIGH/16: the clients it has room for
 CONNS=220
 
 require_serval
-command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
-command -v prlimit >/dev/null || bail "cannot run: prlimit is missing (apt-get install util-linux)"
+need_cmd curl curl prlimit util-linux
 
 NS=svl$$
 e2e_out serval-e2e-limits

@@ -13,8 +13,7 @@ SC="python3 $here/streamcheck.py"
 MB=${E2E_OFFLOAD_MB:-24}
 
 require_serval
-command -v iperf3 >/dev/null || bail "cannot run: iperf3 is missing (apt-get install iperf3)"
-command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
+need_cmd iperf3 iperf3 curl curl
 
 P=so$$
 SRV=$P-srv C1=$P-alice C2=$P-bob C3=$P-carol
@@ -22,12 +21,7 @@ e2e_out serval-e2e-offload
 
 star_ns 232 "$P" "$SRV" "$C1" "$C2" "$C3"
 
-add_users "$data" "$out" alice bob carol
-"$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
-for u in alice bob carol; do
-  "$SERVER" --data-dir "$data" user grant "$u" red >/dev/null || bail "cannot grant red to $u"
-done
-FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+users_in_red "$data" "$out" alice bob carol
 
 bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 --http 127.0.0.1:9465
 wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.232.1.1/7465" \

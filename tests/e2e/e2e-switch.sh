@@ -30,12 +30,7 @@ star_ns 233 "$P" "$SRV" "$C1" "$C2" "$C3"
 # (router solicitations and MLD reports from bob would relearn his MAC at random).
 for ns in "$C1" "$C2" "$C3"; do in_ns "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1; done
 
-add_users "$data" "$out" alice bob mallory
-"$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
-for u in alice bob mallory; do
-  "$SERVER" --data-dir "$data" user grant "$u" red >/dev/null || bail "cannot grant red to $u"
-done
-FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+users_in_red "$data" "$out" alice bob mallory
 
 bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 --http 127.0.0.1:9465
 SERVER_PID=$BG_PID

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 require_serval
-command -v curl >/dev/null || bail "cannot run: curl is missing (apt-get install curl)"
+need_cmd curl curl
 
 NS=svt$$
 e2e_out serval-e2e-token

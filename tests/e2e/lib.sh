@@ -149,10 +149,31 @@ add_users() {
 
 # alice_in_red DATA OUT: a data directory with user alice (password in
 # OUT/alice.pw) allowed in VLAN red; sets FP to the server's fingerprint.
-alice_in_red() {
-  local data=$1 out=$2
-  add_users "$data" "$out" alice
+alice_in_red() { users_in_red "$1" "$2" alice; }
+
+# users_in_red DATA OUT USER...: add_users, then VLAN red with every USER allowed in it;
+# sets FP to the server's fingerprint.
+users_in_red() {
+  local data=$1 out=$2 u; shift 2
+  add_users "$data" "$out" "$@"
   "$SERVER" --data-dir "$data" vlan add red >/dev/null || bail "cannot add VLAN red"
-  "$SERVER" --data-dir "$data" user grant alice red >/dev/null || bail "cannot grant red to alice"
+  for u in "$@"; do
+    "$SERVER" --data-dir "$data" user grant "$u" red >/dev/null || bail "cannot grant red to $u"
+  done
   FP=$("$SERVER" --data-dir "$data" fingerprint) || bail "cannot read the fingerprint"
+}
+
+# add_admin DATA OUT: the administrator root, its password in OUT/root.pw.
+add_admin() {
+  echo "pw-root-$$" >"$2/root.pw"
+  "$SERVER" --data-dir "$1" user add root --admin <"$2/root.pw" >/dev/null || bail "cannot add the administrator root"
+}
+
+# need_cmd CMD PACKAGE [CMD PACKAGE]...: fails the test, naming the package, unless every
+# CMD is on PATH.
+need_cmd() {
+  while [ $# -ge 2 ]; do
+    command -v "$1" >/dev/null || bail "cannot run: $1 is missing (apt-get install $2)"
+    shift 2
+  done
 }

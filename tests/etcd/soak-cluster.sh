@@ -30,21 +30,20 @@ LEASE=3 KEEPALIVE=1
 require_serval
 need_built BENCH SERVAL_BENCH tests/bench/serval-bench
 e2e_out serval-soak
-BENCH_PIDS=()
-stop_benches() {
+# stop_pids ARRAY: stops the processes whose ids the array named ARRAY holds, waits for
+# them, and empties it.
+stop_pids() {
+  local -n pids=$1
   local pid
-  for pid in "${BENCH_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${BENCH_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  BENCH_PIDS=()
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  pids=()
 }
+BENCH_PIDS=()
+stop_benches() { stop_pids BENCH_PIDS; }
 NODE_PIDS=()
 # The nodes stop before etcd, so that their logs end with a clean stop, not with etcd gone.
-stop_nodes() {
-  local pid
-  for pid in "${NODE_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${NODE_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  NODE_PIDS=()
-}
+stop_nodes() { stop_pids NODE_PIDS; }
 trap 'stop_benches; stop_nodes; etcd_stop_all; e2e_cleanup' EXIT
 NS=sk$$
 make_ns "$NS"

@@ -363,6 +363,36 @@ def type_text(node, text, timeout=DEFAULT_TIMEOUT):
     return node
 
 
+def act(node):
+    """Activates a node through its AT-SPI action, as an assistive technology would (no
+    pointer: with no window manager, windows overlap at 0,0 and a click may land on
+    another one)."""
+    action = node.queryAction()
+    names = [action.getName(i) for i in range(action.nActions)]
+    for want in ("toggle", "click", "activate", "press"):
+        if want in names:
+            action.doAction(names.index(want))
+            return
+    raise GuiError("%s has no action to press (actions: %r)" % (node, names))
+
+
+def unknown_step(usage):
+    """For a steps script's main(): prints its usage; returns the exit status of a step
+    it does not know (2)."""
+    print(usage)
+    return 2
+
+
+def run_steps(main, name):
+    """The entry of a steps script: runs main(argv) and exits with its status; a failed
+    step prints NAME, the step and its reason, and exits 1."""
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except GuiError as exc:
+        print("%s %s: %s" % (name, " ".join(sys.argv[1:2]), exc), file=sys.stderr)
+        sys.exit(1)
+
+
 def _cli(argv):
     cmd, args = (argv[0], argv[1:]) if argv else ("", [])
     if cmd in ("help", "-h", "--help"):

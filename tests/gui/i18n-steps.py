@@ -81,16 +81,6 @@ def tr_gtk(msgid):
                                fallback=True).gettext(msgid)
 
 
-def act(node):
-    action = node.queryAction()
-    names = [action.getName(i) for i in range(action.nActions)]
-    for want in ("toggle", "click", "activate", "press"):
-        if want in names:
-            action.doAction(names.index(want))
-            return
-    raise gt.GuiError("%s has no action to press (actions: %r)" % (node, names))
-
-
 # --- collecting -------------------------------------------------------------------------
 
 def walk(app):
@@ -322,7 +312,7 @@ def main(argv):
                         else node.text == text, "%r to hold %r" % (name, text))
         gt.find(app, "push button", tr("_Log In")).click()
     elif cmd == "press":
-        act(gt.find(app, "push button", tr(args[0], *args[1:])))
+        gt.act(gt.find(app, "push button", tr(args[0], *args[1:])))
     elif cmd == "click":
         gt.find(app, args[0], tr(args[1], *args[2:])).click()
     elif cmd == "wait-node":
@@ -331,14 +321,14 @@ def main(argv):
         import pyatspi
         node = gt.find(app, "toggle button", tr(args[0], *args[1:]))
         if not node.getState().contains(pyatspi.STATE_CHECKED):
-            act(node)
+            gt.act(node)
         gt.wait_for(lambda: node.getState().contains(pyatspi.STATE_CHECKED), "the switch on", 20)
     elif cmd == "show-page":
         import pyatspi
         # the About dialog's Credits and License are toggle buttons, a stack switcher's radio
         node = (gt.find(app, "radio button", tr(args[0])) if args[1:] != ["gtk"]
                 else gt.find(app, "toggle button", tr_gtk(args[0])))
-        act(node)
+        gt.act(node)
         gt.wait_for(lambda: node.getState().contains(pyatspi.STATE_CHECKED), "page %r" % args[0], 20)
     elif cmd == "select-cell":
         # GTK 3 makes a tree view of a list a "table", of a tree a "tree table".
@@ -357,7 +347,7 @@ def main(argv):
             raise gt.GuiError("no Close button in %s: %r" % (frame, [b.name for b in frame.findChildren(
                 lambda n: n.roleName == "push button")]))
         name = frame.name
-        act(buttons[0])
+        gt.act(buttons[0])
 
         def gone():
             try:
@@ -385,14 +375,9 @@ def main(argv):
         time.sleep(0.3)   # let a window that was just shown fill in
         collect(args[0])
     else:
-        print(__doc__)
-        return 2
+        return gt.unknown_step(__doc__)
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except gt.GuiError as exc:
-        print("i18n-steps %s: %s" % (" ".join(sys.argv[1:2]), exc), file=sys.stderr)
-        sys.exit(1)
+    gt.run_steps(main, "i18n-steps")

@@ -168,12 +168,18 @@ gui_check_log() {
   fi
 }
 
-# gui_serval_paths: SERVER, CTL and APPBIN, from the environment meson's test() sets (see
-# meson.build), else the source tree's build/.
+# gui_serval_paths [VAR...]: SERVER, CTL and APPBIN, from the environment meson's test() sets
+# (see meson.build), else the source tree's build/. With VARs (SERVER, BENCH...), the test
+# also needs root and the GUI packages, and each VAR must name a program that was built.
 gui_serval_paths() {
   SERVER=${SERVAL_SERVER:-$GUI_HERE/../../build/server/serval-server}
   CTL=${SERVALCTL:-$GUI_HERE/../../build/app/cli/servalctl}
   APPBIN=${SERVAL_APP:-$GUI_HERE/../../build/app/serval}
+  [ $# -gt 0 ] || return 0
+  require_root
+  gui_require
+  local v
+  for v in "$@"; do [ -x "${!v}" ] || bail "cannot run: ${!v} is missing (build first)"; done
 }
 
 # gui_shot NAME TITLE: a screenshot of the window TITLE in $GUI_OUT/NAME.png (16 colours at
@@ -185,9 +191,11 @@ gui_shot() {
 
 # gui_serval LOG ARGS...: the app ($APPBIN) in the session, with no TAP helper (the test runs as
 # root) and LeakSanitizer's suppressions for a sanitizer build; sets GUI_BG_PID.
+# Leading VAR=VALUE arguments go into the app's environment (LANG=es_ES.UTF-8).
 gui_serval() {
-  local log=$1; shift
-  gui_bg "$log" env SERVAL_TAP_HELPER=/nonexistent \
+  local log=$1 envs=(); shift
+  while [ $# -gt 0 ] && [[ $1 == [A-Z_]*=* ]]; do envs+=("$1"); shift; done
+  gui_bg "$log" env "${envs[@]}" SERVAL_TAP_HELPER=/nonexistent \
     LSAN_OPTIONS="suppressions=$GUI_HERE/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$APPBIN" "$@"
   GUI_SERVAL_PID=$GUI_BG_PID
 }
@@ -195,11 +203,33 @@ gui_serval() {
 # gui_serval_quit LOG: TAP checks that the app of gui_serval quits from its tray menu, exits,
 # and left in LOG no GTK/GLib warning or critical and no sanitizer report.
 gui_serval_quit() {
-  check "the app quits from the tray menu" _gui_quit_from_tray
-  check "the app exits" wait_for 10 _gui_serval_gone
+  check "the app quits from the tray menu" gui_serval_tray_quit
+  check "the app exits" wait_for 10 gui_serval_gone
   gui_check_log "no GTK/GLib warnings or criticals in the app's log" "$1"
   check "no AddressSanitizer, LeakSanitizer or UBSan report in the app's log" \
     bash -c "! grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '$1'"
 }
-_gui_quit_from_tray() { gui_tray_click Serval 3 && gui_tool click serval "menu item" Quit; }
-_gui_serval_gone() { ! kill -0 "$GUI_SERVAL_PID" 2>/dev/null; }
+# gui_serval_tray_quit: Quit in the app's tray menu; gui_serval_gone: the app of gui_serval
+# has exited.
+gui_serval_tray_quit() { gui_tray_click Serval 3 && gui_tool click serval "menu item" Quit; }
+gui_serval_gone() { ! kill -0 "$GUI_SERVAL_PID" 2>/dev/null; }
+
+# gui_out_dir NAME: the test's folder for logs and screenshots in $out ($GUI_OUT_DIR, or a
+# new /tmp/serval-NAME.XXXXXX), its TAP checks logged there; the session is cleaned up on
+# exit, and an interrupt exits.
+gui_out_dir() {
+  out=${GUI_OUT_DIR:-$(mktemp -d "/tmp/serval-$1.XXXXXX")}
+  mkdir -p "$out"
+  E2E_LOG=$out/checks.log
+  trap gui_cleanup EXIT
+  trap 'exit 1' INT TERM
+}
+
+# gui_start_server NS ADDRESS LOG [ARGS...]: serval-server ($SERVER on $data) in NS, listening
+# on 0.0.0.0:7465 with ARGS; sets SERVER_PID and waits until ADDRESS:7465 takes connections.
+gui_start_server() {
+  local ns=$1 address=$2 log=$3; shift 3
+  bg "$ns" "$log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 "$@"
+  SERVER_PID=$BG_PID
+  wait_for 10 in_ns "$ns" bash -c "exec 3<>/dev/tcp/$address/7465"
+}

@@ -104,19 +104,6 @@ def row_cells(table, text):
     return None
 
 
-def act(node):
-    """Activates a node through its AT-SPI action, as an assistive technology would (no
-    pointer: with no window manager, windows overlap at 0,0 and a click may land on
-    another one)."""
-    action = node.queryAction()
-    names = [action.getName(i) for i in range(action.nActions)]
-    for want in ("toggle", "click", "activate", "press"):
-        if want in names:
-            action.doAction(names.index(want))
-            return
-    raise gt.GuiError("%s has no toggle action (actions: %r)" % (node, names))
-
-
 def switch_state(node):
     import pyatspi
     return node.getState().contains(pyatspi.STATE_CHECKED)
@@ -168,7 +155,7 @@ def big_list_step(app, cmd, args):
         hits = gt.wait_for(lambda: [b for b in visible_buttons(app, args[0])
                                     if b.getState().contains(pyatspi.STATE_SENSITIVE)],
                            "a visible, sensitive push button %r" % args[0], 30)
-        act(hits[0])
+        gt.act(hits[0])
     elif cmd == "button-gone":
         gt.wait_for(lambda: not visible_buttons(app, args[0]), "no visible push button %r" % args[0], 30)
     else:
@@ -242,18 +229,18 @@ def main(argv):
         want = args[1] == "on"
         node = gt.find(app, "toggle button", args[0])
         if switch_state(node) != want:
-            act(node)
+            gt.act(node)
         gt.wait_for(lambda: switch_state(node) == want, "switch %r %s" % (args[0], args[1]), 20)
     elif cmd == "wait-switch":
         want = args[1] == "on"
         node = gt.find(app, "toggle button", args[0])
         gt.wait_for(lambda: switch_state(node) == want, "switch %r %s" % (args[0], args[1]), 20)
     elif cmd == "press":
-        act(gt.find(app, "push button", args[0]))
+        gt.act(gt.find(app, "push button", args[0]))
     elif cmd == "show-page":
         import pyatspi
         node = gt.find(app, "radio button", args[0])
-        act(node)
+        gt.act(node)
         gt.wait_for(lambda: node.getState().contains(pyatspi.STATE_CHECKED), "page %r" % args[0], 20)
     elif cmd == "wait-cells":
         table = find_table(app, args[0])
@@ -272,7 +259,7 @@ def main(argv):
         gt.wait_for(lambda: switch_state(node) == want, "tray item %r %s" % (args[0], args[1]))
     elif cmd == "close-window":
         frame = gt.find(app, "frame", args[0])
-        act(gt.find(frame, "push button", "Close"))
+        gt.act(gt.find(frame, "push button", "Close"))
         gt.wait_for(lambda: not [f for f in app.findChildren(
             lambda n: n.roleName == "frame" and n.name == args[0] and n.showing, recursive=False)],
             "window %r to close" % args[0])
@@ -336,7 +323,7 @@ def main(argv):
         named = [c for c in cells if c is not None and c.name == args[2]]
         if not named:
             raise gt.GuiError("the row of %r has no cell called %r" % (args[1], args[2]))
-        act(named[0])
+        gt.act(named[0])
     elif cmd == "no-cell":
         table = find_table(app, args[0])
         timeout = float(args[2]) if len(args) > 2 else gt.DEFAULT_TIMEOUT
@@ -354,7 +341,7 @@ def main(argv):
             close_menu(app)
             raise gt.GuiError("%r is a %r, not a check menu item" % (args[0], node.roleName))
         if cmd == "menu-check" and switch_state(node) != want:
-            act(node)
+            gt.act(node)
             # The menu closes on a click: open it again to read the new state.
             gt.wait_for(lambda: not switch_state(gt.find(app, "toggle button", "Menu")),
                         "the primary menu to close")
@@ -369,7 +356,7 @@ def main(argv):
             lambda n: n.roleName == "push button" and (n.name or "").startswith(args[0])
             and n.showing), "a push button starting with %r" % args[0])
         if args[1:] != ["--check-only"]:
-            act(hits[0])
+            gt.act(hits[0])
     elif cmd == "clipboard":
         timeout = float(args[1]) if len(args) > 1 else gt.DEFAULT_TIMEOUT
         seen = []
@@ -412,14 +399,9 @@ def main(argv):
         node.text = ""
         gt.wait_for(lambda: node.text == "", "%r to be empty" % args[0])
     else:
-        print(__doc__)
-        return 2
+        return gt.unknown_step(__doc__)
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except gt.GuiError as exc:
-        print("serval-steps %s: %s" % (" ".join(sys.argv[1:2]), exc), file=sys.stderr)
-        sys.exit(1)
+    gt.run_steps(main, "serval-steps")

@@ -11,22 +11,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-gui_serval_paths
 BENCH=${SERVAL_BENCH:-$here/../../build/tests/bench/serval-bench}
 N=600 # bench members; with alice the VLAN has N + 1
 
 start_ms=$(now_ms)
-require_root
-gui_require
-for b in "$SERVER" "$CTL" "$APPBIN" "$BENCH"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
+gui_serval_paths SERVER CTL APPBIN BENCH
 
 P=sb$$
 SRV=$P-srv GUI=$P-gui
-out=${GUI_OUT_DIR:-$(mktemp -d /tmp/serval-gui-big.XXXXXX)}
-mkdir -p "$out"
-E2E_LOG=$out/checks.log
-trap gui_cleanup EXIT
-trap 'exit 1' INT TERM
+gui_out_dir gui-big
 note "logs and screenshots in $out"
 
 for ns in $SRV $GUI; do make_ns "$ns"; done
@@ -43,11 +36,8 @@ echo "alice-pw-$$" > "$out/alice.pw"
 FP=$("$SERVER" -d "$data" fingerprint) || bail "no fingerprint"
 # All the bench logins come from one address at once: the per-address limits as
 # run-serval-bench.sh sets them.
-bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 --max-failed-logins 100000 \
-  --max-unauthenticated-per-address 100000
-SERVER_PID=$BG_PID
-wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/127.0.0.1/7465" \
-  || bail "serval-server did not start: $(tail -3 "$out/server.log")"
+gui_start_server "$SRV" 127.0.0.1 "$out/server.log" --max-failed-logins 100000 \
+  --max-unauthenticated-per-address 100000 || bail "serval-server did not start: $(tail -3 "$out/server.log")"
 
 # The N members: bare links that log in, join big and answer keepalives, held until the end.
 bg "$SRV" "$out/bench.log" "$BENCH" idle -s 127.0.0.1:7465 -f "$FP" --prefix m -n $N --vlan big \

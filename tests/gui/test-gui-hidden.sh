@@ -12,24 +12,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
-APPBIN=${SERVAL_APP:-$here/../../build/app/serval}
-STEPS="$here/serval-steps.py"
-WEB="$here/web-steps.py"
-
-require_root
-gui_require
+gui_serval_paths SERVER APPBIN
 command -v gnome-keyring-daemon >/dev/null \
   || bail "gnome-keyring-daemon was not found: install the Debian package gnome-keyring"
-for b in "$SERVER" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
 
 P=sk$$
 SRV=$P-srv GUI=$P-gui
-out=${GUI_OUT_DIR:-$(mktemp -d /tmp/serval-gui-hidden.XXXXXX)}
-mkdir -p "$out"
-E2E_LOG=$out/checks.log
-trap gui_cleanup EXIT
-trap 'exit 1' INT TERM
+gui_out_dir gui-hidden
 note "logs in $out"
 
 for ns in $SRV $GUI; do make_ns "$ns"; done
@@ -38,16 +27,13 @@ link_ns "$SRV" 10.235.1.1/24 "$GUI" 10.235.1.2/24 "${P}g"
 data=$out/data
 echo "alice-pw-$$" > "$out/alice.pw"
 "$SERVER" -d "$data" user add alice < "$out/alice.pw" >/dev/null || bail "cannot add alice"
-bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 --http 127.0.0.1:9465
-wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.235.1.1/7465" || bail "serval-server did not start: $(tail -3 "$out/server.log")"
+gui_start_server "$SRV" 10.235.1.1 "$out/server.log" --http 127.0.0.1:9465 || bail "serval-server did not start: $(tail -3 "$out/server.log")"
 # sessions N: the server has N clients logged in (its /metrics)
 sessions() { in_ns "$SRV" curl -sf http://127.0.0.1:9465/metrics | grep -qx "serval_sessions $1"; }
 check "the server's /metrics counts no session at first" wait_for 10 sessions 0
 
-steps() { gui_py "$STEPS" "$@"; }
-web() { gui_py "$WEB" "$@"; }
-app_env=(env SERVAL_TAP_HELPER=/nonexistent
-  LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}")
+steps() { gui_py "$here/serval-steps.py" "$@"; }
+web() { gui_py "$here/web-steps.py" "$@"; }
 
 # --- the session's Secret Service ------------------------------------------------------
 gui_start "$GUI" "$out"
@@ -73,8 +59,7 @@ not_saved() { ! saved; }
 check "it holds no password of alice's yet" not_saved
 
 # --- a login through the login window, remembering the password --------------------------
-gui_bg "$out/app.log" "${app_env[@]}" "$APPBIN"
-APP_PID=$GUI_BG_PID
+gui_serval "$out/app.log"
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
 check "Remember the password in the keyring" web set-check "Remember the password in the keyring" on
@@ -83,15 +68,12 @@ check "and trusts the server's certificate" gui_tool click serval "push button" 
 check "the main window shows, online" steps wait-label "Online as alice on 10.235.1.1:7465" 20
 check "the keyring holds alice's password now" wait_for 10 saved
 check "the server counts her session" wait_for 10 sessions 1
-quit_from_tray() { gui_tray_click Serval 3 && gui_tool click serval "menu item" Quit; }
-check "the app quits from the tray menu" quit_from_tray
-app_gone() { ! kill -0 "$APP_PID" 2>/dev/null; }
-check "and exits" wait_for 10 app_gone
+check "the app quits from the tray menu" gui_serval_tray_quit
+check "and exits" wait_for 10 gui_serval_gone
 check "the server counts no session" wait_for 10 sessions 0
 
 # --- serval --hidden: logged in from the keyring, in the tray only -------------------------
-gui_bg "$out/app-hidden.log" "${app_env[@]}" "$APPBIN" --hidden
-APP_PID=$GUI_BG_PID
+gui_serval "$out/app-hidden.log" --hidden
 check "serval --hidden is on the AT-SPI bus" gui_tool wait-app serval 20
 check "its tray icon docks" gui_tool wait-tray-icon Serval
 check "it logs in by itself: the server counts a session again" wait_for 20 sessions 1
@@ -102,8 +84,8 @@ check "and says the app is online" gui_tool wait-node serval "menu item" "Online
 # Online means the login's end has run (logged_in_cb): a window it were to show shows now.
 check "and no window of the app shows (no login window, no main window)" web no-window-now
 gui_exec xdotool key Escape
-check "the hidden app quits from the tray menu" quit_from_tray
-check "and exits" wait_for 10 app_gone
+check "the hidden app quits from the tray menu" gui_serval_tray_quit
+check "and exits" wait_for 10 gui_serval_gone
 check "the server counts no session" wait_for 10 sessions 0
 gui_check_log "no GTK/GLib warnings or criticals in the apps' logs" "$out/app.log" "$out/app-hidden.log"
 e2e_finish

@@ -16,16 +16,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
-CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
-APPBIN=${SERVAL_APP:-$here/../../build/app/serval}
+start_ms=$(now_ms)
+gui_serval_paths SERVER CTL APPBIN
 LOCALES=${SERVAL_LOCALEDIR:-$(dirname "$APPBIN")/../po}
 STEPS="$here/i18n-steps.py"
-
-start_ms=$(now_ms)
-require_root
-gui_require
-for b in "$SERVER" "$CTL" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
 for lang in es gl; do
   [ -f "$LOCALES/$lang/LC_MESSAGES/serval.mo" ] \
     || bail "cannot run: no $LOCALES/$lang/LC_MESSAGES/serval.mo (build first, or set SERVAL_LOCALEDIR)"
@@ -37,12 +31,8 @@ done
 
 P=si$$
 SRV=$P-srv GUI=$P-gui BOB=$P-bob
-out=${GUI_OUT_DIR:-$(mktemp -d /tmp/serval-gui-i18n.XXXXXX)}
-mkdir -p "$out"
+gui_out_dir gui-i18n
 rm -f "$out"/i18n-*.tsv
-E2E_LOG=$out/checks.log
-trap gui_cleanup EXIT
-trap 'exit 1' INT TERM
 note "logs in $out"
 
 for ns in $SRV $GUI $BOB; do make_ns "$ns"; done
@@ -59,11 +49,7 @@ for v in lan blue; do "$SERVER" -d "$data" vlan add $v >/dev/null || bail "canno
 "$SERVER" -d "$data" user grant alice lan >/dev/null && "$SERVER" -d "$data" user grant bob lan >/dev/null \
   || bail "cannot grant"
 FP=$("$SERVER" -d "$data" fingerprint) || bail "no fingerprint"
-start_server() {
-  bg "$SRV" "$out/server.log.$1" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 --keepalive 2
-  SERVER_PID=$BG_PID
-  wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.234.1.1/7465"
-}
+start_server() { gui_start_server "$SRV" 10.234.1.1 "$out/server.log.$1" --keepalive 2; }
 start_server 1 || bail "serval-server did not start: $(tail -3 "$out/server.log.1")"
 ip netns exec "$BOB" "$CTL" --server 10.234.2.1:7465 --user bob --password-file "$out/bob.pw" \
   --fingerprint "$FP" up --vlan lan >"$out/bob.log" 2>&1 &
@@ -94,10 +80,7 @@ run_language() {
   rm -rf "$out/home/.config/serval"   # a first start: the trust dialog shows again
   n0=$(gui_tool count-notifications)
   # (Under a sanitizer build, leaks are reported at exit; fontconfig's are suppressed.)
-  gui_bg "$out/app-$lang.log" env LANG="$locale" LC_ALL="$locale" LANGUAGE="$lang" \
-    SERVAL_TAP_HELPER=/nonexistent \
-    LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$APPBIN"
-  APP_PID=$GUI_BG_PID
+  gui_serval "$out/app-$lang.log" LANG="$locale" LC_ALL="$locale" LANGUAGE="$lang"
   check "$lang: the app is on the AT-SPI bus" gui_tool wait-app serval 20 \
     || bail "the app did not start: $(tail -5 "$out/app-$lang.log")"
   check "$lang: the login window shows" steps wait-node frame "Log In to Serval"
@@ -166,8 +149,7 @@ run_language() {
   collect "main window, reconnected"
   quit() { gui_tray_click "$(steps tr Serval)" 3 && steps click "menu item" "_Quit"; }
   check "$lang: the app quits from the tray menu" quit
-  app_gone() { ! kill -0 "$APP_PID" 2>/dev/null; }
-  check "$lang: and exits" wait_for 10 app_gone
+  check "$lang: and exits" wait_for 10 gui_serval_gone
 
   local result
   if result=$(steps check "$lang" "$n0" alice bob lan blue 10.234.1.1 10.234.1.2 10.234.2.2 7465 7466 \

@@ -18,23 +18,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
-CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
-APPBIN=${SERVAL_APP:-$here/../../build/app/serval}
-STEPS="$here/serval-steps.py"
-
 start_ms=$(now_ms)
-require_root
-gui_require
-for b in "$SERVER" "$CTL" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
+gui_serval_paths SERVER CTL APPBIN
 
 P=sg$$
 SRV=$P-srv GUI=$P-gui BOB=$P-bob
-out=${GUI_OUT_DIR:-$(mktemp -d /tmp/serval-gui-app.XXXXXX)}
-mkdir -p "$out"
-E2E_LOG=$out/checks.log
-trap gui_cleanup EXIT
-trap 'exit 1' INT TERM
+gui_out_dir gui-app
 note "logs and screenshots in $out"
 
 for ns in $SRV $GUI $BOB; do make_ns "$ns"; done
@@ -54,18 +43,10 @@ for v in lan blue sub; do "$SERVER" -d "$data" vlan add $v >/dev/null || bail "c
 "$SERVER" -d "$data" user grant alice lan >/dev/null && "$SERVER" -d "$data" user grant bob lan >/dev/null \
   || bail "cannot grant"
 FP=$("$SERVER" -d "$data" fingerprint) || bail "no fingerprint"
-start_server() {
-  bg "$SRV" "$out/server.log.$1" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 --keepalive 2
-  SERVER_PID=$BG_PID
-  wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.233.1.1/7465"
-}
+start_server() { gui_start_server "$SRV" 10.233.1.1 "$out/server.log.$1" --keepalive 2; }
 start_server 1 || bail "serval-server did not start: $(tail -3 "$out/server.log.1")"
 
-shot() { # shot NAME TITLE: a screenshot of a window, kept in $out and $SERVAL_SCREENSHOTS
-  gui_screenshot_window "$2" "$out/$1.png" && gui_check_image "$out/$1.png" 16 || return 1
-  [ -z "${SERVAL_SCREENSHOTS:-}" ] || { mkdir -p "$SERVAL_SCREENSHOTS" && cp "$out/$1.png" "$SERVAL_SCREENSHOTS/"; }
-}
-steps() { gui_py "$STEPS" "$@"; }
+steps() { gui_py "$here/serval-steps.py" "$@"; }
 ctl_alice() { ip netns exec "$GUI" "$CTL" --server 10.233.1.1:7465 --user alice --password-file "$out/alice.pw" \
   --fingerprint "$FP" "$@"; }
 
@@ -76,9 +57,7 @@ check "serval --version" bash -c "'$APPBIN' --version | grep -q '^serval [0-9]'"
 gui_start "$GUI" "$out"
 note "session ready after $(($(now_ms) - start_ms)) ms"
 # Under a sanitizer build, leaks are reported at exit (fontconfig's caches are suppressed).
-gui_bg "$out/app.log" env SERVAL_TAP_HELPER=/nonexistent \
-  LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$APPBIN"
-APP_PID=$GUI_BG_PID
+gui_serval "$out/app.log"
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
 
@@ -114,7 +93,7 @@ check "it shows the fingerprint as serval-server fingerprint prints it" steps wa
 check "and the command on a line of its own" steps wait-label-has $'\nserval-server fingerprint\n'
 check "trust the fingerprint" gui_tool click serval "push button" "Trust and Connect"
 check "the wrong password shows its error in the login window" steps wait-label "Wrong password for alice on 10.233.1.1:7465" 20
-check "screenshot of the login window" shot login-window "Log In to Serval"
+check "screenshot of the login window" gui_shot login-window "Log In to Serval"
 check "the right password logs in" steps login 10.233.1.1 alice "alice-pw-$$"
 check "the main window shows, online" steps wait-label "Online as alice on 10.233.1.1:7465" 20
 pinned() { grep -q "fingerprint=$FP" "$out/home/.config/serval/servers.ini"; }
@@ -168,7 +147,7 @@ check "and the app logged the same" ping_logged
 # The pointer away from the header bar: the rows' addresses re-laid the window out under it,
 # and GTK then showed the Menu button's tooltip, an untitled window the shot could pick.
 gui_exec xdotool mousemove 1270 790
-check "screenshot of the main window" shot main-window "Serval"
+check "screenshot of the main window" gui_shot main-window "Serval"
 
 # --- the tray -------------------------------------------------------------------------
 check "the tray icon docked" gui_tool wait-tray-icon Serval
@@ -205,10 +184,10 @@ check "the admin window lists lan with alice and bob, and blue" steps wait-cells
 check "select bob's row in lan" steps select-cell "VLANs and members" bob
 check "Kick Member asks first" steps press "Kick Member"
 check "the kick dialog is announced by its question" steps has-name alert "Kick bob from VLAN “lan”?"
-check "screenshot of the kick dialog" shot kick-dialog "Kick bob from VLAN “lan”?"
+check "screenshot of the kick dialog" gui_shot kick-dialog "Kick bob from VLAN “lan”?"
 check "Cancel keeps bob" gui_tool click serval "push button" Cancel
 check "bob is still a member of lan" steps wait-cells "VLANs and members" lan alice bob
-check "screenshot of the admin window" shot admin-window "Serval Administration"
+check "screenshot of the admin window" gui_shot admin-window "Serval Administration"
 check "the admin window's Users page shows" steps show-page Users
 check "alice's Administrator cell is named and checked" steps checked-cell Users alice Administrator on
 check "bob's Administrator cell is named and unchecked" steps checked-cell Users bob Administrator off
@@ -226,7 +205,7 @@ check "select bob in Users" steps select-cell Users bob
 check "Set Rate Limit… opens its dialog" steps press "Set Rate Limit…"
 check "the dialog is for bob" gui_tool wait-node serval dialog "Rate Limit of bob"
 check "it starts from bob's limit (10, in MB/s)" gui_tool wait-text serval text "Rate limit" 10
-check "screenshot of the rate limit dialog" shot rate-limit-dialog "Rate Limit of bob"
+check "screenshot of the rate limit dialog" gui_shot rate-limit-dialog "Rate Limit of bob"
 check "the rate field can be emptied" steps clear-text "Rate limit"
 check "type 2 in it" gui_tool type serval text "Rate limit" 2
 check "Set" gui_tool click serval "push button" Set
@@ -256,7 +235,7 @@ check "Add Rule" steps press "Add Rule"
 check "the rule shows as rule 1 of blue" steps wait-cells Rules 1 "deny proto tcp from carol port 22"
 blue_rule() { ctl_alice vlan rule list blue | grep -qx "1  deny proto tcp from carol port 22"; }
 check "and the server has it as rule 1 (servalctl vlan rule list)" wait_for 10 blue_rule
-check "screenshot of the Addresses and Rules page" shot admin-rules "Serval Administration"
+check "screenshot of the Addresses and Rules page" gui_shot admin-rules "Serval Administration"
 check "select the rule" steps select-cell Rules "deny proto tcp from carol port 22"
 check "Delete Rule asks first" steps press "Delete Rule"
 check "the dialog is announced by its question" steps has-name alert "Delete rule 1 of VLAN “blue”?"
@@ -324,18 +303,10 @@ check "the main window says the certificate changed" steps wait-label "Serval st
 check "the app did not log in with the new certificate" bash -c "! grep -q 'Logged in' '$out/server.log.3'"
 
 # --- logs -----------------------------------------------------------------------------
-quit_from_tray() { gui_tray_click Serval 3 && gui_tool click serval "menu item" Quit; }
-check "the app quits from the tray menu" quit_from_tray
-app_gone() { ! kill -0 "$APP_PID" 2>/dev/null; }
-check "the app exits" wait_for 10 app_gone
-gui_check_log "no GTK/GLib warnings or criticals in the app's log" "$out/app.log"
-check "no AddressSanitizer, LeakSanitizer or UBSan report in the app's log" \
-  bash -c "! grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '$out/app.log'"
+gui_serval_quit "$out/app.log"
 
 # --- serval --hidden, as the autostart entry starts it ------------------------------------
-gui_bg "$out/app-hidden.log" env SERVAL_TAP_HELPER=/nonexistent \
-  LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$APPBIN" --hidden
-APP_PID=$GUI_BG_PID
+gui_serval "$out/app-hidden.log" --hidden
 check "serval --hidden is on the AT-SPI bus" gui_tool wait-app serval 20
 check "its tray icon docks" gui_tool wait-tray-icon Serval
 check "and it shows no window" steps no-window 3
@@ -344,8 +315,8 @@ check "it says it started hidden" hidden_logged
 check "its tray menu opens" gui_tray_click Serval 3
 check "Connect… in its tray menu shows the login window" gui_tool click serval "menu item" "Connect…"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
-check "the hidden app quits from the tray menu" quit_from_tray
-check "and exits" wait_for 10 app_gone
+check "the hidden app quits from the tray menu" gui_serval_tray_quit
+check "and exits" wait_for 10 gui_serval_gone
 gui_check_log "no GTK/GLib warnings or criticals in the hidden app's log" "$out/app-hidden.log"
 
 note "took $(($(now_ms) - start_ms)) ms"

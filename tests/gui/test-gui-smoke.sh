@@ -14,11 +14,7 @@ require_root
 gui_require
 
 NS=gsm$$-gui
-out=${GUI_OUT_DIR:-$(mktemp -d /tmp/serval-gui.XXXXXX)}
-mkdir -p "$out"
-E2E_LOG=$out/checks.log
-trap gui_cleanup EXIT
-trap 'exit 1' INT TERM
+gui_out_dir gui
 make_ns "$NS"
 
 # --- the harness's own checks can fail ---------------------------------------------

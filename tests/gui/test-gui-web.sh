@@ -13,23 +13,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-SERVER=${SERVAL_SERVER:-$here/../../build/server/serval-server}
-CTL=${SERVALCTL:-$here/../../build/app/cli/servalctl}
-APPBIN=${SERVAL_APP:-$here/../../build/app/serval}
-STEPS="$here/serval-steps.py"
-WEB="$here/web-steps.py"
-
-require_root
-gui_require
-for b in "$SERVER" "$CTL" "$APPBIN"; do [ -x "$b" ] || bail "cannot run: $b is missing (build first)"; done
+gui_serval_paths SERVER CTL APPBIN
 
 P=sw$$
 SRV=$P-srv GUI=$P-gui BOB=$P-bob CAROL=$P-car
-out=${GUI_OUT_DIR:-$(mktemp -d /tmp/serval-gui-web.XXXXXX)}
-mkdir -p "$out"
-E2E_LOG=$out/checks.log
-trap gui_cleanup EXIT
-trap 'exit 1' INT TERM
+gui_out_dir gui-web
 note "logs in $out"
 
 for ns in $SRV $GUI $BOB $CAROL; do make_ns "$ns"; done
@@ -46,11 +34,10 @@ for u in bob carol; do "$SERVER" -d "$data" user add $u < "$out/$u.pw" >/dev/nul
 "$SERVER" -d "$data" vlan set lan --subnet 10.77.0.0/24 >/dev/null || bail "cannot give lan a subnet"
 for u in alice bob carol; do "$SERVER" -d "$data" user grant $u lan >/dev/null || bail "cannot grant lan to $u"; done
 FP=$("$SERVER" -d "$data" fingerprint) || bail "no fingerprint"
-bg "$SRV" "$out/server.log" "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465
-wait_for 10 in_ns "$SRV" bash -c "exec 3<>/dev/tcp/10.234.1.1/7465" || bail "serval-server did not start: $(tail -3 "$out/server.log")"
+gui_start_server "$SRV" 10.234.1.1 "$out/server.log" || bail "serval-server did not start: $(tail -3 "$out/server.log")"
 
-steps() { gui_py "$STEPS" "$@"; }
-web() { gui_py "$WEB" "$@"; }
+steps() { gui_py "$here/serval-steps.py" "$@"; }
+web() { gui_py "$here/web-steps.py" "$@"; }
 ctl() { # ctl NS USER [servalctl args...]
   local ns=$1 user=$2 server; shift 2
   case $ns in $BOB) server=10.234.2.1 ;; $CAROL) server=10.234.3.1 ;; *) server=10.234.1.1 ;; esac
@@ -65,8 +52,7 @@ wait_for 15 grep -q "sv-lan up" "$out/carol.log" || bail "carol did not join lan
 
 # --- the app: log in, announce its own page, join ----------------------------------------
 gui_start "$GUI" "$out"
-gui_bg "$out/app.log" env SERVAL_TAP_HELPER=/nonexistent \
-  LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$APPBIN"
+gui_serval "$out/app.log"
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
 check "alice logs in" steps login 10.234.1.1 alice "alice-pw-$$"

@@ -12,11 +12,7 @@ top=$(cd "$here/../.." && pwd)
 require_root
 gui_require
 NS=srun$$
-out=${GUI_OUT_DIR:-$(mktemp -d /tmp/serval-run.XXXXXX)}
-mkdir -p "$out"
-E2E_LOG=$out/checks.log
-trap gui_cleanup EXIT
-trap 'exit 1' INT TERM
+gui_out_dir run
 make_ns "$NS"
 gui_start "$NS" "$out"
 

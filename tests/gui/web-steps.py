@@ -61,22 +61,22 @@ def the_dialog(app):
 
 
 def announce(app, args):
-    steps.act(steps.menu_item(app, "Announce My Web Page…"))
+    gt.act(steps.menu_item(app, "Announce My Web Page…"))
     dialog = gt.wait_for(lambda: the_dialog(app), "the dialog Announce Your Web Page")
     on = gt.find(dialog, "check box", "Announce my web page on port")
     if steps.switch_state(on) != (args[0] == "on"):
-        steps.act(on)
+        gt.act(on)
     gt.wait_for(lambda: steps.switch_state(on) == (args[0] == "on"), "the check box to be %s" % args[0])
     if args[0] == "on":
         port, scheme, path = args[1:]
         gt.find(dialog, "spin button", "Port").queryValue().currentValue = float(port)
         https = gt.find(dialog, "check box", "Over HTTPS")
         if steps.switch_state(https) != (scheme == "https"):
-            steps.act(https)
+            gt.act(https)
         entry = gt.find(dialog, "text", "Path")
         entry.queryEditableText().setTextContents(path)
         gt.wait_for(lambda: entry.text == path, "the path %r" % path)
-    steps.act(gt.find(dialog, "push button", "Save"))
+    gt.act(gt.find(dialog, "push button", "Save"))
     # (Asked of the app, not of the dialog's node: a destroyed widget's accessible only
     # makes GTK complain.)
     gt.wait_for(lambda: the_dialog(app) is None, "the dialog to close")
@@ -94,7 +94,7 @@ def main(argv):
     elif cmd == "set-check":
         box = gt.find(app, "check box", args[0])
         if steps.switch_state(box) != (args[1] == "on"):
-            steps.act(box)
+            gt.act(box)
         gt.wait_for(lambda: steps.switch_state(box) == (args[1] == "on"), "%r %s" % (args[0], args[1]))
     elif cmd == "no-window-now":
         shown = [f.name for f in app.findChildren(
@@ -106,8 +106,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except gt.GuiError as exc:
-        print("web-steps.py: %s" % exc, file=sys.stderr)
-        sys.exit(1)
+    gt.run_steps(main, "web-steps.py")
