@@ -28,11 +28,24 @@ interval_us (ServalLink *link)
   return (gint64) link->keepalive_interval * G_USEC_PER_SEC;
 }
 
+/* Keepalive times are rounded up to a grid of a second (a quarter of the
+ * interval if shorter): the links due in one second fire in one wake-up of
+ * the poller, and their pongs come back together. */
+static gint64
+on_grid (ServalLink *link, gint64 when)
+{
+  gint64 grid = MIN (G_USEC_PER_SEC, interval_us (link) / 4);
+
+  return (when + grid - 1) / grid * grid;
+}
+
 /* When the follower looks again: the leader pings before then. */
 static void
 follow (ServalLink *link)
 {
-  link->next_ping = link->last_rx + interval_us (link) * 3 / 2;
+  link->following = TRUE;
+  link->last_ping_sent = 0;
+  link->next_ping = on_grid (link, link->last_rx + interval_us (link) * 3 / 2);
 }
 
 /* The peer pinged us (@nonce): if we pinged within the interval too, both
@@ -54,7 +67,6 @@ serval_link_keepalive_ping_heard (ServalLink *link, guint32 nonce)
     }
   if (ours < nonce)
     {
-      link->last_ping_sent = 0;
       follow (link);
       serval_link_arm_timer (link);
     }
@@ -79,16 +91,24 @@ serval_link_keepalive_tick (ServalLink *link, gint64 now)
                               link->peer, seconds);
       return TRUE;
     }
-  if (silent < interval_us (link) * 3 / 4)
+  /* Heard from the peer lately: it leads (or data flows); follow. A
+   * follower waits for 1.5 intervals of silence (its timer is set for
+   * then, from the last time it heard the peer), the leader (and an end
+   * that never heard the peer) for 3/4 of one: it pings every interval. */
+  if (silent < interval_us (link) * (link->following ? 6 : 3) / 4)
     {
-      /* Heard from the peer lately: it leads (or data flows); follow. */
-      link->last_ping_sent = 0;
       follow (link);
       return FALSE;
     }
+  link->following = FALSE;
   serval_link_send_take (link, serval_message_new_ping (FALSE, (++link->ping_nonce) & 0x7fffffff));
   link->last_ping_sent = now;
-  link->next_ping = now + interval_us (link);
+  /* From the time it was due, not from now (a little later): one ping per
+   * interval, not per interval and a grid step. The grid divides the
+   * interval, so this stays on it. */
+  link->next_ping += interval_us (link);
+  if (link->next_ping <= now)
+    link->next_ping = on_grid (link, now + interval_us (link));
   return FALSE;
 }
 
@@ -98,7 +118,7 @@ serval_link_keepalive_start (ServalLink *link)
   if (link->entry == NULL || link->closed)
     return;
   if (link->keepalive_interval != 0)
-    link->next_ping = g_get_monotonic_time () + interval_us (link);
+    link->next_ping = on_grid (link, g_get_monotonic_time () + interval_us (link));
   serval_link_arm_timer (link);
 }
 

@@ -75,6 +75,7 @@ struct _ServalLink
   guint started : 1;
   guint want_write : 1; /* unsent bytes: the socket's writability is watched */
   guint bufs_grown : 1; /* a buffer grew past SMALL_BUFFER: give it back when idle */
+  guint following : 1;  /* the peer pings: this end answers (serval-link-keepalive.c) */
 };
 
 void serval_link_close_with (ServalLink *link, int code, const char *format, ...) G_GNUC_PRINTF (3, 4);
