@@ -5,8 +5,9 @@
 # for HOLD seconds (default 6: six intervals, twice the timeout). Fails
 # if any client is not online at the end, if the server dropped any for
 # silence, or if the server's CPU while they sit idle exceeds MAX_IDLE_CPU of
-# a core (default 0.3). 2,000 clients with 1-s keepalives make 4,000 pings a
-# second: 0.11 of a core with the shared poller (load 12, debugoptimized),
+# a core (default 0.3). 2,000 clients with 1-s keepalives make 2,000 exchanges a
+# second (one end pings, the other answers; 4,000 pings before issue 17): 0.11
+# of a core with the shared poller (load 12, debugoptimized),
 # 0.42 with a GSource per link, where every wake-up walked every connection.
 #
 #   N=2000 HOLD=6 SERVAL_SERVER=path SERVAL_BENCH=path tests/bench/run-idle-keepalive.sh
