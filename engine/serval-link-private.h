@@ -1,8 +1,8 @@
 /* serval-link-private.h: what the files of ServalLink share.
  *
  * serval-link.c: the object, the send queue, keepalive and closing;
- * serval-link-read.c: read passes and framing. Transports see only
- * serval-link-transport.h.
+ * serval-link-read.c: read passes and framing; serval-link-keepalive.c:
+ * pings. Transports see only serval-link-transport.h.
  */
 #pragma once
 
@@ -56,6 +56,7 @@ struct _ServalLink
   guint keepalive_timeout;
   gint64 last_rx;
   gint64 next_ping;
+  gint64 last_ping_sent; /* when this end last pinged, 0 while it follows */
   gint64 last_big_flush; /* when more than SMALL_BUFFER bytes last left at once */
   guint32 ping_nonce;
 
@@ -74,6 +75,7 @@ struct _ServalLink
   guint started : 1;
   guint want_write : 1; /* unsent bytes: the socket's writability is watched */
   guint bufs_grown : 1; /* a buffer grew past SMALL_BUFFER: give it back when idle */
+  guint following : 1;  /* the peer pings: this end answers (serval-link-keepalive.c) */
 };
 
 void serval_link_close_with (ServalLink *link, int code, const char *format, ...) G_GNUC_PRINTF (3, 4);
@@ -97,6 +99,11 @@ gboolean serval_link_check_queue (ServalLink *link);
  * sending them first (TRUE when they all left). */
 gsize serval_link_data_boundary (ServalLink *link);
 gboolean serval_link_flush_management (ServalLink *link);
+/* serval-link-keepalive.c: the keepalive's part of the timer (TRUE if it
+ * closed the link), its start, and a ping heard from the peer. */
+gboolean serval_link_keepalive_tick (ServalLink *link, gint64 now);
+void serval_link_keepalive_start (ServalLink *link);
+void serval_link_keepalive_ping_heard (ServalLink *link, guint32 nonce);
 /* After a write: the drain function's turn if the queue is below its mark. */
 void serval_link_drain (ServalLink *link);
 

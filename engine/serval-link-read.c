@@ -40,6 +40,7 @@ handle_body (ServalLink *link, const guint8 *body, gsize len)
     {
     case Message_PR_ping:
       serval_link_send_take (link, serval_message_new_ping (TRUE, msg->choice.ping.nonce));
+      serval_link_keepalive_ping_heard (link, msg->choice.ping.nonce);
       break;
     case Message_PR_pong:
       break;

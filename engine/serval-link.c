@@ -6,9 +6,9 @@
 #include "serval-link-private.h"
 #include "serval-util.h"
 
-/* The link's own logic: the object, the send queue, keepalive and closing
- * (reading and framing: serval-link-read.c). The bytes move through a
- * ServalLinkTransport (serval-link-transport.h). */
+/* The link's own logic: the object, the send queue, timers and closing
+ * (reading and framing: serval-link-read.c; pings: serval-link-keepalive.c).
+ * The bytes move through a ServalLinkTransport (serval-link-transport.h). */
 
 /* The quark's name is a string, not a subtraction. */
 /* clang-format off */
@@ -603,69 +603,13 @@ poller_timer_cb (gpointer user_data)
 {
   g_autoptr(ServalLink) link = g_object_ref (user_data);
   gint64 now = g_get_monotonic_time ();
-  gint64 silent = now - link->last_rx;
 
   trim_buffers (link);
   if (check_deadlines (link, now))
     return;
-  if (link->keepalive_interval != 0 && now >= link->next_ping)
-    {
-      if (silent > (gint64) link->keepalive_timeout * G_USEC_PER_SEC)
-        {
-          guint seconds = silent / G_USEC_PER_SEC;
-
-          serval_link_close_with (link, SERVAL_LINK_ERROR_TIMEOUT,
-                                  g_dngettext (GETTEXT_PACKAGE, "%s has not answered for %u second",
-                                               "%s has not answered for %u seconds", seconds),
-                                  link->peer, seconds);
-          return;
-        }
-      if (silent < (gint64) link->keepalive_interval * G_USEC_PER_SEC * 3 / 4)
-        {
-          /* Heard from the peer within the interval: it is alive, and it
-           * pings (or answered our ping), so one exchange per interval is
-           * enough for both sides. Without this, each side pinged the other
-           * every interval: four messages where two do (issue 17: the
-           * keepalives of 100,000 idle clients). */
-          link->next_ping = link->last_rx + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
-          if (link->next_ping <= now)
-            link->next_ping = now + (gint64) link->keepalive_interval * G_USEC_PER_SEC / 4;
-        }
-      else
-        {
-          serval_link_send_take (link, serval_message_new_ping (FALSE, (++link->ping_nonce) & 0x7fffffff));
-          link->next_ping = now + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
-        }
-    }
-  serval_link_arm_timer (link);
-}
-
-static void
-start_keepalive (ServalLink *link)
-{
-  if (link->entry == NULL || link->closed)
+  if (serval_link_keepalive_tick (link, now))
     return;
-  if (link->keepalive_interval != 0)
-    link->next_ping = g_get_monotonic_time () + (gint64) link->keepalive_interval * G_USEC_PER_SEC;
   serval_link_arm_timer (link);
-}
-
-/**
- * serval_link_set_keepalive:
- * @link: a link
- * @interval: seconds between pings, 0 for none
- * @timeout: seconds of silence after which the link closes (at least @interval)
- *
- * Pings the peer every @interval seconds and closes the link with
- * %SERVAL_LINK_ERROR_TIMEOUT when nothing was heard for @timeout seconds.
- */
-void
-serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout)
-{
-  link->keepalive_interval = interval;
-  link->keepalive_timeout = MAX (timeout, interval);
-  if (link->started)
-    start_keepalive (link);
 }
 
 /**
@@ -760,7 +704,7 @@ serval_link_start (ServalLink *link)
       /* No socket to give epoll: the transport's own source. */
       serval_link_watch_readable (link);
     }
-  start_keepalive (link);
+  serval_link_keepalive_start (link);
   if (serval_link_get_queued (link) > 0)
     serval_link_schedule_flush (link);
   /* The transport may hold bytes already (decrypted by TLS): look in the
