@@ -123,7 +123,6 @@ struct _ServalMemberPager
   gboolean wrapped;    /* the pages started again from the first */
   GCancellable *fetch; /* of the page being fetched */
   char *error;         /* why the last page could not be read */
-  GSource *idle;       /* "changed" once the engine has counted the VLAN again */
 };
 
 G_DEFINE_FINAL_TYPE (ServalMemberPager, serval_member_pager, G_TYPE_OBJECT)
@@ -149,18 +148,6 @@ emit_changed (ServalMemberPager *self)
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
-/* The engine counts a VLAN's members again after it changed the model: the
- * count is read once it is done. */
-static gboolean
-idle_changed_cb (gpointer user_data)
-{
-  ServalMemberPager *self = user_data;
-
-  g_clear_pointer (&self->idle, g_source_unref);
-  emit_changed (self);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 base_changed_cb (GListModel *base, guint position, guint removed, guint added, gpointer user_data)
 {
@@ -179,11 +166,8 @@ base_changed_cb (GListModel *base, guint position, guint removed, guint added, g
       self->next_offset = added;
       self->exhausted = self->wrapped = FALSE;
     }
-  if (self->idle != NULL)
-    return;
-  self->idle = g_idle_source_new ();
-  g_source_set_callback (self->idle, idle_changed_cb, self, NULL);
-  g_source_attach (self->idle, NULL);
+  /* The engine has counted the VLAN again before it changed the model. */
+  emit_changed (self);
 }
 
 static void fetch (ServalMemberPager *self);
@@ -291,9 +275,6 @@ serval_member_pager_dispose (GObject *object)
   if (self->fetch != NULL)
     g_cancellable_cancel (self->fetch);
   g_clear_object (&self->fetch);
-  if (self->idle != NULL)
-    g_source_destroy (self->idle);
-  g_clear_pointer (&self->idle, g_source_unref);
   if (self->base != NULL)
     g_signal_handlers_disconnect_by_data (self->base, self);
   g_clear_object (&self->all);

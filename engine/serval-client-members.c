@@ -108,9 +108,11 @@ serval_client_vlan_apply_changes (ServalClientVlan *vlan, GPtrArray *changes)
     }
   for (guint i = 0; i < added->len; i++)
     g_ptr_array_add (tail, g_object_ref (added->pdata[i]));
+  /* Counted before the model changes, so that its listeners read the new
+   * total (serval_client_vlan_get_member_total()). */
+  vlan->members_total = MAX (total, first + tail->len);
   if (first < n || tail->len > 0)
     g_list_store_splice (vlan->members, first, n - first, tail->pdata, tail->len);
-  vlan->members_total = MAX (total, g_list_model_get_n_items (model));
 }
 
 /* --- pages ----------------------------------------------------------------- */

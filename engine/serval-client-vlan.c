@@ -150,6 +150,8 @@ serval_client_vlan_member_changed (ServalClientVlan *vlan, ServalMember *m, gboo
     {
       g_autoptr(ServalMember) old = g_list_model_get_item (G_LIST_MODEL (vlan->members), pos);
 
+      /* Counted before the model changes, so that its listeners read the new total. */
+      vlan->members_total -= left && vlan->members_total > 0;
       if (left)
         g_list_store_remove (vlan->members, pos);
       else if (g_strcmp0 (serval_member_get_node (old), serval_member_get_node (m)) == 0 &&
@@ -158,12 +160,11 @@ serval_client_vlan_member_changed (ServalClientVlan *vlan, ServalMember *m, gboo
         serval_member_set_addresses (old, serval_member_get_addresses (m));
       else
         g_list_store_splice (vlan->members, pos, 1, (gpointer *) &m, 1);
-      vlan->members_total -= left && vlan->members_total > 0;
     }
   else if (!left)
     {
-      g_list_store_append (vlan->members, m);
       vlan->members_total++;
+      g_list_store_append (vlan->members, m);
     }
 }
 
