@@ -10,7 +10,6 @@
 
 #include "serval-tls.h"
 
-#define BACKOFF_MAX_MS    5000
 #define KEEPALIVE_SECONDS 5 /* between pings until the server says otherwise at login */
 
 static void attempt_connect (ServalClient *client);
@@ -56,10 +55,7 @@ schedule_reconnect (ServalClient *client)
   if (!client->wanted || client->reconnect_source != NULL)
     return;
   serval_client_set_state (client, SERVAL_CLIENT_STATE_CONNECTING);
-  /* Exponential backoff with ±20 % jitter, so that the clients of a
-   * restarted server do not all come back at the same instant. */
-  delay = client->backoff_ms * g_random_double_range (0.8, 1.2);
-  client->backoff_ms = MIN (client->backoff_ms * 2, BACKOFF_MAX_MS);
+  delay = serval_backoff_next (&client->backoff_ms);
   if (client->servers != NULL && client->servers[0] != NULL)
     client->server_index++;
   client->reconnect_source = g_timeout_source_new (delay);
@@ -216,7 +212,7 @@ serval_client_login_done_cb (GObject *source, GAsyncResult *result, gpointer use
       return;
     }
 
-  client->backoff_ms = BACKOFF_MIN_MS;
+  client->backoff_ms = SERVAL_BACKOFF_MIN_MS;
   serval_client_set_last_error (client, NULL);
   serval_client_set_state (client, SERVAL_CLIENT_STATE_ONLINE);
   g_message ("Logged in to %s as %s%s", serval_client_where (client), client->user, client->admin ? " (admin)" : "");
@@ -351,7 +347,7 @@ serval_client_connect_async (ServalClient *client, GCancellable *cancellable,
     }
   client->wanted = TRUE;
   client->server_index = 0;
-  client->backoff_ms = BACKOFF_MIN_MS;
+  client->backoff_ms = SERVAL_BACKOFF_MIN_MS;
   attempt_connect (client);
 }
 

@@ -20,8 +20,6 @@
 
 G_BEGIN_DECLS
 
-#define BACKOFF_MIN_MS 250
-
 struct _ServalClientVlan
 {
   GObject parent_instance;

@@ -173,7 +173,7 @@ serval_client_init (ServalClient *client)
   client->vlans = g_list_store_new (SERVAL_TYPE_CLIENT_VLAN);
   client->by_tag = g_hash_table_new (NULL, NULL);
   client->host = g_strdup (g_get_host_name ());
-  client->backoff_ms = BACKOFF_MIN_MS;
+  client->backoff_ms = SERVAL_BACKOFF_MIN_MS;
   client->next_id = 1;
 }
 

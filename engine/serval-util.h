@@ -87,4 +87,21 @@ gboolean serval_text_has_control (const char *text, gsize len);
  */
 char *serval_escape_text (const char *text);
 
+/* A client's reconnect backoff: 250 ms after a loss, doubled after each try
+ * that fails, at most 5 s; back to the least once logged in. The next wait
+ * from @backoff_ms, which doubles: ±20 % at random, so that the clients of a
+ * restarted server do not all come back at the same instant. ServalClient
+ * and serval-bench's simulated clients wait the same way. */
+#define SERVAL_BACKOFF_MIN_MS 250
+#define SERVAL_BACKOFF_MAX_MS 5000
+
+static inline guint
+serval_backoff_next (guint *backoff_ms)
+{
+  guint delay = *backoff_ms * g_random_double_range (0.8, 1.2);
+
+  *backoff_ms = MIN (*backoff_ms * 2, SERVAL_BACKOFF_MAX_MS);
+  return delay;
+}
+
 G_END_DECLS

@@ -11,16 +11,10 @@
 #include "serval-link.h"
 #include "serval-message.h"
 #include "serval-tls.h"
+#include "serval-util.h"
 
 #define LOGIN_ID 1
 #define JOIN_ID  2
-
-/* ServalClient's reconnect backoff (schedule_reconnect() in
- * engine/serval-client-connect.c): 250 ms after a loss, doubled after each
- * try that fails, at most 5 s, each wait ±20 % at random; back to 250 ms
- * once logged in. */
-#define BACKOFF_MIN_MS 250
-#define BACKOFF_MAX_MS 5000
 
 struct _BenchLite
 {
@@ -99,8 +93,7 @@ fail (BenchLite *lite, const char *what, const char *why, gboolean permanent)
       finish (lite, lite->last_error);
       return;
     }
-  delay = lite->backoff_ms * g_random_double_range (0.8, 1.2);
-  lite->backoff_ms = MIN (lite->backoff_ms * 2, BACKOFF_MAX_MS);
+  delay = serval_backoff_next (&lite->backoff_ms); /* as ServalClient waits */
   lite->retry = g_timeout_source_new (delay);
   g_source_set_callback (lite->retry, retry_cb, lite, NULL);
   g_source_attach (lite->retry, NULL);
@@ -141,7 +134,7 @@ logged_in (BenchLite *lite, ServalLink *link, ServalResponse *resp)
   /* The ticket came before this answer, as ServalClient keeps it. */
   g_clear_pointer (&lite->tls_resume, g_bytes_unref);
   lite->tls_resume = serval_link_get_resume_data (link);
-  lite->backoff_ms = BACKOFF_MIN_MS;
+  lite->backoff_ms = SERVAL_BACKOFF_MIN_MS;
   serval_link_set_keepalive (link, resp->keepalive, resp->keepalive * 3);
   serval_link_send_take (link, serval_request_build_join (JOIN_ID, lite->vlan, lite->mac));
 }
@@ -340,7 +333,7 @@ bench_lite_new (const char *server, const char *fingerprint, const char *user, c
   memcpy (lite->mac, mac, 6);
   lite->done = done;
   lite->user_data = user_data;
-  lite->backoff_ms = BACKOFF_MIN_MS;
+  lite->backoff_ms = SERVAL_BACKOFF_MIN_MS;
   return lite;
 }
 
