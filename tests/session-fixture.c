@@ -110,6 +110,13 @@ old_client_message_cb (ServalLink *link, const Message_t *msg, gpointer user_dat
 void
 session_old_client_open (SessionOldClient *c, GMainContext *context, const char *address, const char *fingerprint)
 {
+  session_old_client_open_hello (c, context, address, fingerprint, serval_hello_build (NULL, FALSE));
+}
+
+void
+session_old_client_open_hello (SessionOldClient *c, GMainContext *context, const char *address,
+                               const char *fingerprint, Message_t *hello)
+{
   ConnectResult r = { 0 };
 
   c->context = context;
@@ -120,7 +127,7 @@ session_old_client_open (SessionOldClient *c, GMainContext *context, const char 
   connect_result_clear (&r);
   serval_link_set_handlers (c->link, old_client_message_cb, NULL, c);
   serval_link_start (c->link);
-  serval_link_send_take (c->link, serval_hello_build (NULL, FALSE));
+  serval_link_send_take (c->link, hello);
 }
 
 ServalResponse *

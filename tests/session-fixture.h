@@ -82,6 +82,10 @@ typedef struct
 void session_old_client_open (SessionOldClient *c, GMainContext *context, const char *address,
                               const char *fingerprint);
 
+/* The same with @hello (taken) for the Hello: a client of some capabilities. */
+void session_old_client_open_hello (SessionOldClient *c, GMainContext *context, const char *address,
+                                    const char *fingerprint, Message_t *hello);
+
 /* Sends @request (taken) and waits for the response: (transfer none) it. */
 ServalResponse *session_old_client_ask (SessionOldClient *c, Message_t *request);
 
