@@ -174,6 +174,25 @@ session_add_user (ServalStore *store, const char *name, const char *password, gb
   serval_credentials_clear (&cred);
 }
 
+void
+session_add_users (ServalStore *store, const char *const *names, gboolean admin, const char *vlan)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (const char *const *n = names; *n != NULL; n++)
+    {
+      g_autofree char *password = g_strconcat (*n, "-pw", NULL);
+
+      session_add_user (store, *n, password, admin, SESSION_TEST_ITERATIONS);
+    }
+  if (vlan == NULL)
+    return;
+  g_assert_true (test_store_vlan_add (store, vlan, NULL, &error));
+  for (const char *const *n = names; *n != NULL; n++)
+    g_assert_true (test_store_grant (store, *n, vlan, &error));
+  g_assert_no_error (error);
+}
+
 ServalStore *
 session_data_dir_new (const char *tmpl, char **dir, char **db)
 {

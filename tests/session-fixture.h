@@ -101,6 +101,11 @@ gboolean session_members_have (GListModel *members, const char *user, const char
 void session_add_user (ServalStore *store, const char *name, const char *password, gboolean admin,
                        guint iterations);
 
+/* Adds the users @names (%NULL-terminated) to @store, each with the
+ * password "NAME-pw" and SESSION_TEST_ITERATIONS; administrators if @admin.
+ * Unless @vlan is %NULL, makes that VLAN (a new one) and lets them all join it. */
+void session_add_users (ServalStore *store, const char *const *names, gboolean admin, const char *vlan);
+
 /* A new data directory (named from @tmpl, returned in @dir) holding the
  * test certificate and key, as a server's; (transfer full) its SQLite
  * store, empty, whose path is returned in @db if @db is not %NULL. */

@@ -12,6 +12,7 @@
 #include "session-fixture.h"
 #include "tls-fixture.h"
 #include "serval-util.h"
+#include "test-async.h"
 #include "test-store-util.h"
 #include "link-test-util.h"
 #include "test-utils.h"
@@ -279,18 +280,11 @@ raw_online (Fixture *f, guint source, const char *user, const char *password)
 static void
 fixture_init_dir (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(ServalStore) store = session_data_dir_new ("serval-attacks-XXXXXX", &f->dir, &f->db);
 
-  session_add_user (store, "root", "root-pw", TRUE, TEST_ITERATIONS);
-  session_add_user (store, "root2", "root2-pw", TRUE, TEST_ITERATIONS);
+  session_add_users (store, (const char *const[]){ "root", "root2", NULL }, TRUE, NULL);
   session_add_user (store, "slow", "slow-pw", TRUE, SLOW_ITERATIONS);
-  session_add_user (store, "alice", "alice-pw", FALSE, TEST_ITERATIONS);
-  session_add_user (store, "bob", "bob-pw", FALSE, TEST_ITERATIONS);
-  g_assert_true (test_store_vlan_add (store, "red", NULL, &error));
-  g_assert_true (test_store_grant (store, "alice", "red", &error));
-  g_assert_true (test_store_grant (store, "bob", "red", &error));
-  g_assert_no_error (error);
+  session_add_users (store, (const char *const[]){ "alice", "bob", NULL }, FALSE, "red");
 }
 
 static void
@@ -957,24 +951,6 @@ fake_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_ptr_array_add (fake->links, link);
 }
 
-typedef struct
-{
-  gboolean done;
-  GBytes *out;
-  GBytes *err;
-} Spawned;
-
-static void
-spawned_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Spawned *sp = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &sp->out, &sp->err, &error);
-  g_assert_no_error (error);
-  sp->done = TRUE;
-}
-
 /* servalctl members, against a server that lists a member whose names
  * hold an escape sequence, a bell, CR LF and a tab: what it prints holds
  * no control character but the line end, and one line for one member
@@ -986,9 +962,10 @@ test_cli_escapes (void)
   g_autofree char *pw_file = test_tmp_file_path ("serval-cli-XXXXXX", "pw");
   GMainContext *context = test_context_push ();
   FakeServer fake = { 0 };
-  Spawned sp = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) stdout_bytes = NULL;
   const char *out;
   gsize len;
 
@@ -1008,9 +985,11 @@ test_cli_escapes (void)
                            "--server", fake.t.address, "--fingerprint", fake.t.fingerprint, "--user", "admin",
                            "--password-file", pw_file, "members", "red", NULL);
   g_assert_no_error (error);
-  g_subprocess_communicate_async (proc, NULL, NULL, spawned_cb, &sp);
-  g_assert_true (wait_for (is_true, &sp.done));
-  out = g_bytes_get_data (sp.out, &len);
+  g_subprocess_communicate_async (proc, NULL, NULL, test_async_result_cb, &result);
+  g_assert_true (wait_for (test_async_result_ready, &result));
+  g_subprocess_communicate_finish (proc, result, &stdout_bytes, NULL, &error);
+  g_assert_no_error (error);
+  out = g_bytes_get_data (stdout_bytes, &len);
   g_test_message ("servalctl said: %.*s", (int) len, out);
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
   g_assert_cmpuint (len, >, 0);
@@ -1031,8 +1010,6 @@ test_cli_escapes (void)
   g_assert_nonnull (g_strstr_len (out, len, "evil\\x1B]0;pwned\\x07\\x0D\\x0Aroot\\x09forged"));
   g_assert_nonnull (g_strstr_len (out, len, "10.0.0.1\\x0D\\x0Aroot"));
 
-  g_bytes_unref (sp.out);
-  g_bytes_unref (sp.err);
   g_ptr_array_unref (fake.links);
   tls_fixture_clear (&fake.t);
   test_tmp_file_path_free (g_steal_pointer (&pw_file));

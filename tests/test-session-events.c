@@ -19,6 +19,7 @@
 
 #include "serval-message.h"
 #include "session-fixture.h"
+#include "test-async.h"
 #include "test-store-util.h"
 #include "link-test-util.h"
 #include "test-utils.h"
@@ -43,18 +44,10 @@ typedef struct
 static void
 data_init (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(ServalStore) store = session_data_dir_new ("serval-events-XXXXXX", &f->dir, NULL);
 
-  session_add_user (store, "root", "root-pw", TRUE, SESSION_TEST_ITERATIONS);
-  session_add_user (store, "alice", "alice-pw", FALSE, SESSION_TEST_ITERATIONS);
-  session_add_user (store, "bob", "bob-pw", FALSE, SESSION_TEST_ITERATIONS);
-  session_add_user (store, "bulk", "bulk-pw", FALSE, SESSION_TEST_ITERATIONS);
-  g_assert_true (test_store_vlan_add (store, "red", NULL, &error));
-  g_assert_true (test_store_grant (store, "alice", "red", &error));
-  g_assert_true (test_store_grant (store, "bob", "red", &error));
-  g_assert_true (test_store_grant (store, "bulk", "red", &error));
-  g_assert_no_error (error);
+  session_add_users (store, (const char *const[]){ "root", NULL }, TRUE, NULL);
+  session_add_users (store, (const char *const[]){ "alice", "bob", "bulk", NULL }, FALSE, "red");
 }
 
 static void
@@ -317,25 +310,32 @@ test_collapse (Fixture *f, gconstpointer data)
   g_test_fail_printf ("three rounds were each too slow to fall in one window of the server's");
 }
 
-typedef struct
+/* A page of the members of @vlan (joined or not) that @client lists,
+ * waited for: %NULL with @error if the server refused. */
+static GListModel *
+list_page (Fixture *f, ServalClient *client, const char *vlan, guint offset, guint count, const char *search,
+           guint *total, GError **error)
 {
-  guint done;
-  ServalClientVlan *vlan; /* for a page of a joined VLAN */
+  g_autoptr(GAsyncResult) result = NULL;
+
+  serval_client_list_member_page_async (client, vlan, offset, count, search, NULL, test_async_result_cb, &result);
+  WAIT_UNTIL (f, result != NULL);
+  return serval_client_list_member_page_finish (client, result, total, error);
+}
+
+/* A page of the members of @vlan, which the client joined, waited for. */
+static GListModel *
+fetch_page (Fixture *f, ServalClientVlan *vlan, guint offset, guint count, guint *total)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
   GListModel *page;
-  guint total;
-  GError *error;
-} PageResult;
 
-static void
-page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  PageResult *r = user_data;
-
-  if (r->vlan != NULL)
-    r->page = serval_client_vlan_fetch_members_finish (r->vlan, result, &r->total, &r->error);
-  else
-    r->page = serval_client_list_member_page_finish (SERVAL_CLIENT (source), result, &r->total, &r->error);
-  r->done++;
+  serval_client_vlan_fetch_members_async (vlan, offset, count, NULL, NULL, test_async_result_cb, &result);
+  WAIT_UNTIL (f, result != NULL);
+  page = serval_client_vlan_fetch_members_finish (vlan, result, total, &error);
+  g_assert_no_error (error);
+  return page;
 }
 
 /* Pages of a VLAN, asked by an administrator who is not in it: every
@@ -350,61 +350,51 @@ test_pages (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) vlans = join_all (f, bulk, 2);
   g_autoptr(GHashTable) hosts = burst_hosts (120, "alice");
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  guint offset = 0;
-  PageResult r = { 0 };
+  g_autoptr(GListModel) page = NULL;
+  g_autoptr(GError) error = NULL;
+  guint offset = 0, total = 0;
 
   for (guint pages = 0;; pages++)
     {
-      memset (&r, 0, sizeof r);
-      serval_client_list_member_page_async (root, "red", offset, 50, NULL, NULL, page_cb, &r);
-      WAIT_UNTIL (f, r.done == 1);
-      g_assert_no_error (r.error);
-      g_assert_cmpuint (r.total, ==, 121);
-      if (n_items (r.page) == 0)
+      g_clear_object (&page);
+      page = list_page (f, root, "red", offset, 50, NULL, &total, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (total, ==, 121);
+      if (n_items (page) == 0)
         {
           g_assert_cmpuint (pages, ==, 3);
-          g_clear_object (&r.page);
           break;
         }
-      g_assert_cmpuint (n_items (r.page), ==, MIN (50, 121 - offset));
-      for (guint i = 0; i < n_items (r.page); i++)
+      g_assert_cmpuint (n_items (page), ==, MIN (50, 121 - offset));
+      for (guint i = 0; i < n_items (page); i++)
         {
-          g_autoptr(ServalMember) m = g_list_model_get_item (r.page, i);
+          g_autoptr(ServalMember) m = g_list_model_get_item (page, i);
 
           g_assert_true (g_hash_table_contains (hosts, serval_member_get_host (m)));
           g_assert_true (g_hash_table_add (seen, g_strdup (serval_member_get_host (m))));
         }
-      offset += n_items (r.page);
-      g_clear_object (&r.page);
+      offset += n_items (page);
     }
   g_assert_cmpuint (g_hash_table_size (seen), ==, 121);
 
   /* The server searches user and host names. */
-  memset (&r, 0, sizeof r);
-  serval_client_list_member_page_async (root, "red", 0, 500, "bulk-01", NULL, page_cb, &r);
-  WAIT_UNTIL (f, r.done == 1);
-  g_assert_no_error (r.error);
-  g_assert_cmpuint (r.total, ==, 10);
-  g_assert_cmpuint (n_items (r.page), ==, 10);
-  g_clear_object (&r.page);
+  g_clear_object (&page);
+  page = list_page (f, root, "red", 0, 500, "bulk-01", &total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (total, ==, 10);
+  g_assert_cmpuint (n_items (page), ==, 10);
 
   /* A page of the VLAN a client is in, past the first 100. */
-  memset (&r, 0, sizeof r);
-  r.vlan = red;
-  serval_client_vlan_fetch_members_async (red, 100, 500, NULL, NULL, page_cb, &r);
-  WAIT_UNTIL (f, r.done == 1);
-  g_assert_no_error (r.error);
-  g_assert_cmpuint (r.total, ==, 121);
-  g_assert_cmpuint (n_items (r.page), ==, 21);
-  g_clear_object (&r.page);
+  g_clear_object (&page);
+  page = fetch_page (f, red, 100, 500, &total);
+  g_assert_cmpuint (total, ==, 121);
+  g_assert_cmpuint (n_items (page), ==, 21);
 
   /* A VLAN the user may not see. */
-  memset (&r, 0, sizeof r);
-  serval_client_list_member_page_async (alice, "nonesuch", 0, 10, NULL, NULL, page_cb, &r);
-  WAIT_UNTIL (f, r.done == 1);
-  g_assert_error (r.error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_VLAN);
-  g_assert_null (r.page);
-  g_clear_error (&r.error);
+  g_clear_object (&page);
+  page = list_page (f, alice, "nonesuch", 0, 10, NULL, &total, &error);
+  g_assert_error (error, SERVAL_CLIENT_ERROR, SERVAL_CLIENT_ERROR_NO_SUCH_VLAN);
+  g_assert_null (page);
 }
 
 /* A client whose Hello does not say memberPages (one before them) gets one
@@ -443,20 +433,15 @@ test_old_client (Fixture *f, gconstpointer data)
 static char *
 host_beyond_first_page (Fixture *f, ServalClient *client)
 {
-  PageResult r = { 0 };
-  char *host = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) page = list_page (f, client, "red", SERVAL_MEMBER_PAGE_MAX, 1, "bulk", NULL, &error);
+  g_autoptr(ServalMember) m = NULL;
 
-  serval_client_list_member_page_async (client, "red", SERVAL_MEMBER_PAGE_MAX, 1, "bulk", NULL, page_cb, &r);
-  WAIT_UNTIL (f, r.done == 1);
-  g_assert_no_error (r.error);
-  if (n_items (r.page) > 0)
-    {
-      g_autoptr(ServalMember) m = g_list_model_get_item (r.page, 0);
-
-      host = g_strdup (serval_member_get_host (m));
-    }
-  g_clear_object (&r.page);
-  return host;
+  g_assert_no_error (error);
+  if (n_items (page) == 0)
+    return NULL;
+  m = g_list_model_get_item (page, 0);
+  return g_strdup (serval_member_get_host (m));
 }
 
 /* In a VLAN of more than 500 members, a joiner's model holds the first
@@ -520,23 +505,20 @@ test_big_vlan (Fixture *f, gconstpointer data)
   /* Pages hold every member once. */
   for (guint offset = 0; offset < n + 100;)
     {
-      PageResult r = { .vlan = red };
+      guint total = 0;
+      g_autoptr(GListModel) page = fetch_page (f, red, offset, SERVAL_MEMBER_PAGE_MAX, &total);
 
-      serval_client_vlan_fetch_members_async (red, offset, SERVAL_MEMBER_PAGE_MAX, NULL, NULL, page_cb, &r);
-      WAIT_UNTIL (f, r.done == 1);
-      g_assert_no_error (r.error);
-      g_assert_cmpuint (r.total, ==, n);
-      for (guint i = 0; i < n_items (r.page); i++)
+      g_assert_cmpuint (total, ==, n);
+      for (guint i = 0; i < n_items (page); i++)
         {
-          g_autoptr(ServalMember) m = g_list_model_get_item (r.page, i);
+          g_autoptr(ServalMember) m = g_list_model_get_item (page, i);
 
           g_assert_true (g_hash_table_contains (hosts, serval_member_get_host (m)));
           g_assert_true (g_hash_table_add (seen, g_strdup (serval_member_get_host (m))));
         }
-      if (n_items (r.page) == 0)
+      if (n_items (page) == 0)
         offset = G_MAXUINT - 1;
-      offset += n_items (r.page);
-      g_clear_object (&r.page);
+      offset += n_items (page);
     }
   g_assert_cmpuint (g_hash_table_size (seen), ==, n);
 }
@@ -657,16 +639,25 @@ test_services (Fixture *f, gconstpointer data)
   serval_link_close (single, NULL);
 }
 
+/* Adds the test "/session-events/@name": @func with a server of its own. */
+static void
+add_test (const char *name, void (*func) (Fixture *f, gconstpointer data))
+{
+  g_autofree char *path = g_strconcat ("/session-events/", name, NULL);
+
+  g_test_add (path, Fixture, NULL, setup, func, teardown);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   raise_open_files ();
-  g_test_add ("/session-events/burst", Fixture, NULL, setup, test_burst, teardown);
-  g_test_add ("/session-events/collapse", Fixture, NULL, setup, test_collapse, teardown);
-  g_test_add ("/session-events/pages", Fixture, NULL, setup, test_pages, teardown);
-  g_test_add ("/session-events/old-client", Fixture, NULL, setup, test_old_client, teardown);
-  g_test_add ("/session-events/big-vlan", Fixture, NULL, setup, test_big_vlan, teardown);
-  g_test_add ("/session-events/services", Fixture, NULL, setup, test_services, teardown);
+  add_test ("burst", test_burst);
+  add_test ("collapse", test_collapse);
+  add_test ("pages", test_pages);
+  add_test ("old-client", test_old_client);
+  add_test ("big-vlan", test_big_vlan);
+  add_test ("services", test_services);
   return g_test_run ();
 }

@@ -18,6 +18,7 @@
 #include "serval-link.h"
 #include "link-test-util.h"
 #include "serval-tls.h"
+#include "test-async.h"
 #include "tls-fixture.h"
 
 typedef struct
@@ -40,15 +41,13 @@ typedef struct
 static void
 server_data_cb (ServalLink *link, const ServalFrame *fr, gpointer user_data)
 {
-  const guint8 *frame = fr->data;
-  gsize len = fr->len;
   Fixture *f = user_data;
 
   /* Frames carry their sequence number in bytes 14-15. */
-  if (len < 16 || frame[14] != (guint8) f->server_frames || frame[15] != (guint8) (f->server_frames >> 8))
+  if (fr->len < 16 || fr->data[14] != (guint8) f->server_frames || fr->data[15] != (guint8) (f->server_frames >> 8))
     f->in_order = FALSE;
   f->server_frames++;
-  f->server_bytes += len;
+  f->server_bytes += fr->len;
 }
 
 static void
@@ -674,21 +673,6 @@ test_old_tls (Fixture *f, gconstpointer data)
  * dials another shows it as its client certificate, and the accepting
  * node compares the fingerprint with its own. */
 
-typedef struct
-{
-  gboolean done;
-  GError *error;
-} HandshakeResult;
-
-static void
-client_handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  HandshakeResult *r = user_data;
-
-  serval_tls_session_handshake_finish (SERVAL_TLS_SESSION (source), result, &r->error);
-  r->done = TRUE;
-}
-
 /* Dials the fixture's server as a node with @own's certificate, pinning
  * @pin. On success, waits until the server side has its session too. */
 static ServalTlsSession *
@@ -697,7 +681,7 @@ node_connect (Fixture *f, ServalTlsServer *own, const char *pin, GError **error)
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = NULL;
   g_autoptr(ServalTlsSession) session = NULL;
-  HandshakeResult r = { FALSE, NULL };
+  g_autoptr(GAsyncResult) result = NULL;
   guint handshakes = f->server_handshakes;
   guint failures = f->server_failures;
 
@@ -705,13 +689,11 @@ node_connect (Fixture *f, ServalTlsServer *own, const char *pin, GError **error)
   g_assert_no_error (*error);
   session = serval_tls_session_new_node_client (conn, "127.0.0.1", pin, own, error);
   g_assert_no_error (*error);
-  serval_tls_session_handshake_async (session, NULL, client_handshake_cb, &r);
-  g_assert_true (run_until (&r.done));
-  if (r.error != NULL)
+  serval_tls_session_handshake_async (session, NULL, test_async_result_cb, &result);
+  if (!serval_tls_session_handshake_finish (session, test_async_wait (&result), error))
     {
       /* The server hears of it through an alert. */
       g_assert_true (test_iterate_until_count (&f->server_failures, failures + 1));
-      g_propagate_error (error, r.error);
       return NULL;
     }
   g_assert_true (test_iterate_until_count (&f->server_handshakes, handshakes + 1));
@@ -805,7 +787,7 @@ test_node_resumed_ticket (Fixture *f, gconstpointer data)
   g_autoptr(GSocketConnection) conn = NULL;
   g_autoptr(ServalTlsSession) plain = NULL;
   gnutls_datum_t ticket = { NULL, 0 };
-  HandshakeResult r = { FALSE, NULL };
+  g_autoptr(GAsyncResult) result = NULL;
   guint handshakes;
 
   g_assert_no_error (error);
@@ -825,9 +807,9 @@ test_node_resumed_ticket (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (gnutls_session_set_data (serval_tls_session_get_gnutls (plain), ticket.data, ticket.size), ==, 0);
   gnutls_free (ticket.data);
-  serval_tls_session_handshake_async (plain, NULL, client_handshake_cb, &r);
-  g_assert_true (run_until (&r.done));
-  g_assert_no_error (r.error);
+  serval_tls_session_handshake_async (plain, NULL, test_async_result_cb, &result);
+  g_assert_true (serval_tls_session_handshake_finish (plain, test_async_wait (&result), &error));
+  g_assert_no_error (error);
   g_assert_true (test_iterate_until_count (&f->server_handshakes, handshakes + 1));
   g_assert_true (serval_tls_session_is_resumed (f->server_session));
   g_assert_null (serval_tls_session_get_peer_fingerprint (f->server_session));

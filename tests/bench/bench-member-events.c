@@ -30,6 +30,7 @@
 #include "serval-server.h"
 #include "serval-store.h"
 #include "session-fixture.h"
+#include "test-async.h"
 #include "test-store-util.h"
 #include "link-test-util.h"
 #include "test-utils.h"
@@ -119,22 +120,6 @@ peer_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
     }
 }
 
-typedef struct
-{
-  gboolean done;
-  ServalLink *link;
-  GError *error;
-} Connected;
-
-static void
-connected_cb2 (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Connected *c = user_data;
-
-  c->link = serval_link_connect_finish (result, NULL, &c->error);
-  c->done = TRUE;
-}
-
 /* A link that closes in the middle breaks the benchmark: say why. */
 static gboolean finishing; /* the links close because the benchmark is over */
 
@@ -174,21 +159,24 @@ peers_online (const char *address, const char *fingerprint, const char *prefix, 
 
   for (guint i = 0; i < n; i++)
     {
-      Connected c = { 0 };
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
       g_autofree char *host = g_strdup_printf ("%s-%05u", prefix, i);
+      ServalLink *link;
 
-      serval_link_connect_async (address, fingerprint, NULL, NULL, connected_cb2, &c);
-      WAIT_UNTIL (c.done);
-      if (c.link == NULL)
+      serval_link_connect_async (address, fingerprint, NULL, NULL, test_async_result_cb, &result);
+      WAIT_UNTIL (result != NULL);
+      link = serval_link_connect_finish (result, NULL, &error);
+      if (link == NULL)
         {
-          fprintf (stderr, "bench-member-events: cannot connect: %s\n", c.error->message);
+          fprintf (stderr, "bench-member-events: cannot connect: %s\n", error->message);
           exit (1);
         }
-      peers[i].link = c.link;
-      serval_link_set_handlers (c.link, peer_message_cb, NULL, &peers[i]);
-      g_signal_connect (c.link, "closed", G_CALLBACK (peer_closed_cb), NULL);
-      serval_link_start (c.link);
-      serval_link_send_take (c.link, serval_hello_build_client (FALSE));
+      peers[i].link = link;
+      serval_link_set_handlers (link, peer_message_cb, NULL, &peers[i]);
+      g_signal_connect (link, "closed", G_CALLBACK (peer_closed_cb), NULL);
+      serval_link_start (link);
+      serval_link_send_take (link, serval_hello_build_client (FALSE));
       send_and_wait (&peers[i], serval_request_build_login (1, "bulk", host, "bulk-pw", NULL));
       if (peers[i].answer != SERVAL_RESPONSE_LOGGED_IN)
         {
