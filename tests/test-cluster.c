@@ -18,7 +18,7 @@
 
 #include "serval-cluster.h"
 #include "serval-etcd.h"
-#include "test-loop-util.h"
+#include "test-async.h"
 
 #define FINGERPRINT "5E:24:AA:01:9C:3D:70:11"
 #define TTL         2
@@ -97,27 +97,6 @@ listen_for (ServalCluster *c, Events *ev, const char *node)
   g_signal_connect (c, "member-removed", G_CALLBACK (member_removed_cb), ev);
 }
 
-typedef struct
-{
-  gboolean done, ok;
-  GError *error;
-} Started;
-
-static void
-started_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Started *s = data;
-
-  s->ok = serval_cluster_start_finish (SERVAL_CLUSTER (source), result, &s->error);
-  s->done = TRUE;
-}
-
-static gboolean
-started (gpointer data)
-{
-  return ((Started *) data)->done;
-}
-
 /* "NAME-PID": etcd outlives no test run, but names stay apart anyway. */
 static char *
 node_name (const char *name)
@@ -133,17 +112,13 @@ start_node (const char *name, const char *fingerprint, GError **error)
   g_autofree char *peer = g_strdup_printf ("%s.example:7443", name);
   g_autoptr(ServalCluster) c = serval_cluster_new (g_getenv ("SERVAL_TEST_ETCD"), name, advertise, peer, fingerprint,
                                                     TTL, error);
-  Started s = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
 
   g_assert_nonnull (c);
   g_assert_cmpint (serval_cluster_get_state (c), ==, SERVAL_CLUSTER_STARTING);
-  serval_cluster_start_async (c, NULL, started_cb, &s);
-  g_assert_true (test_iterate_until (started, &s));
-  if (!s.ok)
-    {
-      g_propagate_error (error, s.error);
-      return NULL;
-    }
+  serval_cluster_start_async (c, NULL, test_async_result_cb, &result);
+  if (!serval_cluster_start_finish (c, test_async_wait (&result), error))
+    return NULL;
   g_assert_cmpint (serval_cluster_get_state (c), ==, SERVAL_CLUSTER_OK);
   return g_steal_pointer (&c);
 }
@@ -193,31 +168,65 @@ sees_node (gpointer data)
   return has_node (h->c, h->name);
 }
 
-static void
-test_directory (void)
+/* Two nodes, a and b, started in that order, and what b hears about a. */
+typedef struct
 {
-  g_autofree char *a_name = node_name ("dir-a"), *b_name = node_name ("dir-b");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ServalCluster) a = start_ok (a_name);
-  g_autoptr(ServalCluster) b = start_ok (b_name);
+  GMainContext *context; /* the test's own */
+  char *a_name, *b_name;
+  ServalCluster *a, *b;
+  Events ev;
+} TwoNodes;
+
+/* @data: the test's name for its nodes ("dir": "dir-a-PID" and "dir-b-PID"). */
+static void
+two_nodes_setup (TwoNodes *t, gconstpointer data)
+{
+  g_autofree char *a = g_strconcat (data, "-a", NULL), *b = g_strconcat (data, "-b", NULL);
+
+  t->context = test_context_push ();
+  t->a_name = node_name (a);
+  t->b_name = node_name (b);
+  t->a = start_ok (t->a_name);
+  t->b = start_ok (t->b_name);
+  listen_for (t->b, &t->ev, t->a_name);
+}
+
+static void
+two_nodes_teardown (TwoNodes *t, gconstpointer data)
+{
+  g_clear_object (&t->b);
+  g_clear_object (&t->a);
+  events_clear (&t->ev);
+  g_free (t->a_name);
+  g_free (t->b_name);
+  test_context_pop (t->context);
+}
+
+/* Adds the test @path: @func on two nodes named after @nodes. */
+static void
+two_nodes_add (const char *path, const char *nodes, void (*func) (TwoNodes *t, gconstpointer data))
+{
+  g_test_add (path, TwoNodes, nodes, two_nodes_setup, func, two_nodes_teardown);
+}
+
+static void
+test_directory (TwoNodes *t, gconstpointer data)
+{
   g_autoptr(ServalMember) m = new_member ("alice", 1, "10.7.0.5");
   g_autoptr(ServalMember) moved = new_member ("alice", 1, "10.7.0.6");
   g_autoptr(GPtrArray) nodes = NULL, members = NULL;
-  HasNode a_sees_b = { a, b_name };
+  HasNode a_sees_b = { t->a, t->b_name };
   ServalNodeInfo *info = NULL;
-  Events ev = { 0 };
 
-  g_assert_no_error (error);
-  listen_for (b, &ev, a_name);
   /* b read a's key at start; a hears of b through its watch. */
-  g_assert_true (has_node (b, a_name) && has_node (b, b_name));
+  g_assert_true (has_node (t->b, t->a_name) && has_node (t->b, t->b_name));
   g_assert_true (test_iterate_until (sees_node, &a_sees_b));
-  nodes = serval_cluster_get_nodes (b);
+  nodes = serval_cluster_get_nodes (t->b);
   for (guint i = 0; i < nodes->len; i++)
     {
       g_assert_true (i == 0 || strcmp (((ServalNodeInfo *) nodes->pdata[i - 1])->name,
                                        ((ServalNodeInfo *) nodes->pdata[i])->name) < 0);
-      if (strcmp (((ServalNodeInfo *) nodes->pdata[i])->name, a_name) == 0)
+      if (strcmp (((ServalNodeInfo *) nodes->pdata[i])->name, t->a_name) == 0)
         info = serval_node_info_copy (nodes->pdata[i]);
     }
   g_assert_nonnull (info);
@@ -229,50 +238,49 @@ test_directory (void)
   serval_node_info_free (info);
 
   serval_member_set_services (m, (const char *const[]){ "https:8443/admin", NULL });
-  serval_cluster_publish_member (a, 101, "red", m);
-  g_assert_true (test_iterate_until_count (&ev.member_added, 1));
-  g_assert_cmpuint (ev.tag, ==, 101);
-  g_assert_cmpstr (ev.vlan, ==, "red");
-  members = serval_cluster_get_members (b, 101);
+  serval_cluster_publish_member (t->a, 101, "red", m);
+  g_assert_true (test_iterate_until_count (&t->ev.member_added, 1));
+  g_assert_cmpuint (t->ev.tag, ==, 101);
+  g_assert_cmpstr (t->ev.vlan, ==, "red");
+  members = serval_cluster_get_members (t->b, 101);
   g_assert_cmpuint (members->len, ==, 1);
   g_assert_cmpstr (serval_member_get_user (members->pdata[0]), ==, "alice");
   g_assert_cmpstr (serval_member_get_host (members->pdata[0]), ==, "laptop");
   g_assert_cmpstr (serval_member_get_mac (members->pdata[0]), ==, "02:00:5e:10:00:01");
   g_assert_cmpstr (serval_member_get_addresses (members->pdata[0])[0], ==, "10.7.0.5");
   g_assert_cmpstr (serval_member_get_addresses (members->pdata[0])[1], ==, "fe80::1");
-  g_assert_cmpstr (serval_member_get_node (members->pdata[0]), ==, a_name);
+  g_assert_cmpstr (serval_member_get_node (members->pdata[0]), ==, t->a_name);
   g_assert_cmpint (serval_member_get_since (members->pdata[0]), ==, 1700000000);
   /* What it announced at its join, for the clients of the other nodes (issue 15). */
   g_assert_cmpstrv (serval_member_get_services (members->pdata[0]), ((const char *const[]){ "https:8443/admin", NULL }));
   g_clear_pointer (&members, g_ptr_array_unref);
   /* A node's own members are not in its directory. */
-  members = serval_cluster_get_members (a, 101);
+  members = serval_cluster_get_members (t->a, 101);
   g_assert_cmpuint (members->len, ==, 0);
   g_clear_pointer (&members, g_ptr_array_unref);
 
-  serval_cluster_publish_member (a, 101, "red", moved);
-  g_assert_true (test_iterate_until_count (&ev.member_updated, 1));
-  g_assert_cmpstr (serval_member_get_addresses (ev.member)[0], ==, "10.7.0.6");
+  serval_cluster_publish_member (t->a, 101, "red", moved);
+  g_assert_true (test_iterate_until_count (&t->ev.member_updated, 1));
+  g_assert_cmpstr (serval_member_get_addresses (t->ev.member)[0], ==, "10.7.0.6");
 
-  serval_cluster_withdraw_member (a, 101, serval_member_get_mac_bytes (m));
-  g_assert_true (test_iterate_until_count (&ev.member_removed, 1));
-  g_assert_cmpstr (serval_member_get_user (ev.member), ==, "alice");
-  members = serval_cluster_get_members (b, 101);
+  serval_cluster_withdraw_member (t->a, 101, serval_member_get_mac_bytes (m));
+  g_assert_true (test_iterate_until_count (&t->ev.member_removed, 1));
+  g_assert_cmpstr (serval_member_get_user (t->ev.member), ==, "alice");
+  members = serval_cluster_get_members (t->b, 101);
   g_assert_cmpuint (members->len, ==, 0);
   g_clear_pointer (&members, g_ptr_array_unref);
 
   /* Three changes of one key at once: one write at a time, the first,
    * then the last; the withdraw between them never reaches etcd. */
-  serval_cluster_publish_member (a, 102, "blue", m);
-  serval_cluster_withdraw_member (a, 102, serval_member_get_mac_bytes (m));
-  serval_cluster_publish_member (a, 102, "blue", moved);
-  g_assert_true (test_iterate_until_count (&ev.member_updated, 2));
-  g_assert_cmpuint (ev.member_added, ==, 2);
-  g_assert_cmpuint (ev.member_removed, ==, 1);
-  g_assert_cmpstr (serval_member_get_addresses (ev.member)[0], ==, "10.7.0.6");
-  members = serval_cluster_get_members (b, 102);
+  serval_cluster_publish_member (t->a, 102, "blue", m);
+  serval_cluster_withdraw_member (t->a, 102, serval_member_get_mac_bytes (m));
+  serval_cluster_publish_member (t->a, 102, "blue", moved);
+  g_assert_true (test_iterate_until_count (&t->ev.member_updated, 2));
+  g_assert_cmpuint (t->ev.member_added, ==, 2);
+  g_assert_cmpuint (t->ev.member_removed, ==, 1);
+  g_assert_cmpstr (serval_member_get_addresses (t->ev.member)[0], ==, "10.7.0.6");
+  members = serval_cluster_get_members (t->b, 102);
   g_assert_cmpuint (members->len, ==, 1);
-  events_clear (&ev);
 }
 
 static void
@@ -321,31 +329,24 @@ test_name_taken (void)
 /* A node that stops keeping its lease alive (a crash: nothing withdrawn,
  * nothing revoked) is gone from the others once its lease expired. */
 static void
-test_crash (void)
+test_crash (TwoNodes *t, gconstpointer data)
 {
-  g_autofree char *a_name = node_name ("crash-a"), *b_name = node_name ("crash-b");
   g_autoptr(GError) error = NULL;
-  g_autoptr(ServalCluster) a = start_ok (a_name);
-  g_autoptr(ServalCluster) b = start_ok (b_name);
   g_autoptr(ServalMember) m = new_member ("bob", 2, "10.9.0.2");
   g_autoptr(ServalMember) m2 = new_member ("carol", 3, "10.9.0.3");
-  Events ev = { 0 };
 
-  g_assert_no_error (error);
-  listen_for (b, &ev, a_name);
-  serval_cluster_publish_member (a, 201, "green", m);
-  serval_cluster_publish_member (a, 202, "green2", m2);
-  g_assert_true (test_iterate_until_count (&ev.member_added, 2));
-  g_clear_object (&a);
-  g_assert_true (test_iterate_until_count (&ev.node_removed, 1));
-  g_assert_true (test_iterate_until_count (&ev.member_removed, 2));
-  g_assert_false (has_node (b, a_name));
-  g_assert_cmpint (serval_cluster_get_state (b), ==, SERVAL_CLUSTER_OK);
+  serval_cluster_publish_member (t->a, 201, "green", m);
+  serval_cluster_publish_member (t->a, 202, "green2", m2);
+  g_assert_true (test_iterate_until_count (&t->ev.member_added, 2));
+  g_clear_object (&t->a);
+  g_assert_true (test_iterate_until_count (&t->ev.node_removed, 1));
+  g_assert_true (test_iterate_until_count (&t->ev.member_removed, 2));
+  g_assert_false (has_node (t->b, t->a_name));
+  g_assert_cmpint (serval_cluster_get_state (t->b), ==, SERVAL_CLUSTER_OK);
   /* The name is free again. */
-  a = start_node (a_name, FINGERPRINT, &error);
+  t->a = start_node (t->a_name, FINGERPRINT, &error);
   g_assert_no_error (error);
-  g_assert_true (test_iterate_until_count (&ev.node_added, 1));
-  events_clear (&ev);
+  g_assert_true (test_iterate_until_count (&t->ev.node_added, 1));
 }
 
 static void
@@ -405,23 +406,18 @@ state_cb (ServalCluster *c, GParamSpec *pspec, gboolean *seen_cut_off)
  * go. Then no member at all: CUT_OFF; back: a new lease, and what the node
  * published is there again. */
 static void
-test_quorum (void)
+test_quorum (TwoNodes *t, gconstpointer data)
 {
-  g_autofree char *a_name = node_name ("q-a"), *b_name = node_name ("q-b");
-  g_autoptr(ServalCluster) a = start_ok (a_name);
-  g_autoptr(ServalCluster) b = start_ok (b_name);
   g_autoptr(ServalMember) m = new_member ("dave", 4, "10.4.0.4");
   g_autoptr(GPtrArray) members = NULL;
-  InState a_is = { a, SERVAL_CLUSTER_NO_QUORUM };
-  HasNode b_sees_a = { b, a_name };
+  InState a_is = { t->a, SERVAL_CLUSTER_NO_QUORUM };
+  HasNode b_sees_a = { t->b, t->a_name };
   gboolean cut_off = FALSE;
-  Events ev = { 0 };
 
-  listen_for (b, &ev, a_name);
-  g_signal_connect (a, "notify::state", G_CALLBACK (state_cb), &cut_off);
-  g_signal_connect (b, "notify::state", G_CALLBACK (state_cb), &cut_off);
-  serval_cluster_publish_member (a, 301, "quorum", m);
-  g_assert_true (test_iterate_until_count (&ev.member_added, 1));
+  g_signal_connect (t->a, "notify::state", G_CALLBACK (state_cb), &cut_off);
+  g_signal_connect (t->b, "notify::state", G_CALLBACK (state_cb), &cut_off);
+  serval_cluster_publish_member (t->a, 301, "quorum", m);
+  g_assert_true (test_iterate_until_count (&t->ev.member_added, 1));
 
   etcd_member ("kill", 1);
   etcd_member ("kill", 2);
@@ -430,8 +426,8 @@ test_quorum (void)
   a_is.state = SERVAL_CLUSTER_OK;
   g_assert_true (test_iterate_until (in_state, &a_is));
   g_assert_false (cut_off);
-  g_assert_cmpuint (ev.node_removed, ==, 0);
-  g_assert_cmpuint (ev.member_removed, ==, 0);
+  g_assert_cmpuint (t->ev.node_removed, ==, 0);
+  g_assert_cmpuint (t->ev.member_removed, ==, 0);
 
   etcd_member ("kill", 0);
   etcd_member ("kill", 1);
@@ -443,12 +439,13 @@ test_quorum (void)
   g_assert_true (test_iterate_until (in_state, &a_is));
   /* b was cut off as well, and took a new lease too: both are back. */
   g_assert_true (test_iterate_until (sees_node, &b_sees_a));
-  a_is.c = b;
+  a_is.c = t->b;
   g_assert_true (test_iterate_until (in_state, &a_is));
-  members = serval_cluster_get_members (b, 301);
+  members = serval_cluster_get_members (t->b, 301);
   g_assert_cmpuint (members->len, ==, 1);
   g_assert_cmpstr (serval_member_get_user (members->pdata[0]), ==, "dave");
-  events_clear (&ev);
+  g_signal_handlers_disconnect_by_data (t->a, &cut_off);
+  g_signal_handlers_disconnect_by_data (t->b, &cut_off);
 }
 
 /* Dropped with writes, a keepalive and a probe under way: none of their
@@ -473,28 +470,6 @@ test_dispose_busy (void)
   test_iterate_for (0.5);
 }
 
-typedef struct
-{
-  JsonObject *response;
-  GError *error;
-  gboolean done;
-} Call;
-
-static void
-call_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Call *c = data;
-
-  c->response = serval_etcd_call_finish (NULL, result, &c->error);
-  c->done = TRUE;
-}
-
-static gboolean
-call_done (gpointer data)
-{
-  return ((Call *) data)->done;
-}
-
 /* Calls etcd's /v3/@method with @json, as the registry would. */
 static JsonObject *
 etcd_call (const char *method, const char *json)
@@ -502,38 +477,34 @@ etcd_call (const char *method, const char *json)
   g_autoptr(GError) error = NULL;
   ServalEtcd *etcd = serval_etcd_new (g_getenv ("SERVAL_TEST_ETCD"), &error);
   g_autoptr(JsonNode) body = json_from_string (json, &error);
-  Call c = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  JsonObject *response;
 
   g_assert_no_error (error);
-  serval_etcd_call_async (etcd, method, body, TRUE, NULL, call_cb, &c);
-  g_assert_true (test_iterate_until (call_done, &c));
-  g_assert_no_error (c.error);
+  serval_etcd_call_async (etcd, method, body, TRUE, NULL, test_async_result_cb, &result);
+  response = serval_etcd_call_finish (NULL, test_async_wait (&result), &error);
+  g_assert_no_error (error);
   serval_etcd_free (etcd);
-  return c.response;
+  return response;
 }
 
 /* etcd forgets a node's lease (as after a long partition): the node takes
  * a new one and writes its key and its members again, and the others see
  * it go and come back. */
 static void
-test_lease_lost (void)
+test_lease_lost (TwoNodes *t, gconstpointer data)
 {
-  g_autofree char *a_name = node_name ("lost-a"), *b_name = node_name ("lost-b");
-  g_autoptr(ServalCluster) a = start_ok (a_name);
-  g_autoptr(ServalCluster) b = start_ok (b_name);
   g_autoptr(ServalMember) m = new_member ("frank", 5, "10.5.0.5");
-  g_autofree char *key = g_strconcat ("/serval-live/nodes/", a_name, NULL);
+  g_autofree char *key = g_strconcat ("/serval-live/nodes/", t->a_name, NULL);
   g_autofree char *b64 = g_base64_encode ((const guchar *) key, strlen (key));
   g_autofree char *range = g_strdup_printf ("{\"key\":\"%s\"}", b64);
   g_autofree char *revoke = NULL;
   g_autoptr(JsonObject) found = NULL, revoked = NULL;
   g_autoptr(GPtrArray) members = NULL;
   JsonArray *kvs;
-  Events ev = { 0 };
 
-  listen_for (b, &ev, a_name);
-  serval_cluster_publish_member (a, 501, "lost", m);
-  g_assert_true (test_iterate_until_count (&ev.member_added, 1));
+  serval_cluster_publish_member (t->a, 501, "lost", m);
+  g_assert_true (test_iterate_until_count (&t->ev.member_added, 1));
   found = etcd_call ("kv/range", range);
   kvs = serval_etcd_array (found, "kvs");
   g_assert_nonnull (kvs);
@@ -542,15 +513,14 @@ test_lease_lost (void)
                             serval_etcd_int (json_array_get_object_element (kvs, 0), "lease"));
   revoked = etcd_call ("lease/revoke", revoke);
 
-  g_assert_true (test_iterate_until_count (&ev.node_removed, 1));
-  g_assert_true (test_iterate_until_count (&ev.member_removed, 1));
-  g_assert_true (test_iterate_until_count (&ev.node_added, 1));
-  g_assert_true (test_iterate_until_count (&ev.member_added, 2));
-  members = serval_cluster_get_members (b, 501);
+  g_assert_true (test_iterate_until_count (&t->ev.node_removed, 1));
+  g_assert_true (test_iterate_until_count (&t->ev.member_removed, 1));
+  g_assert_true (test_iterate_until_count (&t->ev.node_added, 1));
+  g_assert_true (test_iterate_until_count (&t->ev.member_added, 2));
+  members = serval_cluster_get_members (t->b, 501);
   g_assert_cmpuint (members->len, ==, 1);
   g_assert_cmpstr (serval_member_get_user (members->pdata[0]), ==, "frank");
-  g_assert_true (has_node (b, a_name));
-  events_clear (&ev);
+  g_assert_true (has_node (t->b, t->a_name));
 }
 
 static void
@@ -571,14 +541,14 @@ main (int argc, char **argv)
     }
   if (g_getenv ("SERVAL_TEST_ETCD_CTL") != NULL)
     {
-      test_add_in_own_context ("/server/cluster/quorum", test_quorum);
+      two_nodes_add ("/server/cluster/quorum", "q", test_quorum);
       return g_test_run ();
     }
-  test_add_in_own_context ("/server/cluster/directory", test_directory);
+  two_nodes_add ("/server/cluster/directory", "dir", test_directory);
   test_add_in_own_context ("/server/cluster/foreign-certificate", test_foreign_certificate);
   test_add_in_own_context ("/server/cluster/name-taken", test_name_taken);
-  test_add_in_own_context ("/server/cluster/crash", test_crash);
-  test_add_in_own_context ("/server/cluster/lease-lost", test_lease_lost);
+  two_nodes_add ("/server/cluster/crash", "crash", test_crash);
+  two_nodes_add ("/server/cluster/lease-lost", "lost", test_lease_lost);
   test_add_in_own_context ("/server/cluster/dispose-busy", test_dispose_busy);
   return g_test_run ();
 }
