@@ -6,10 +6,11 @@
 #include "config.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "serval-store.h"
-#include "test-loop-util.h"
+#include "test-async.h"
 #include "test-store-util.h"
 #include "test-utils.h"
 
@@ -18,21 +19,23 @@
 typedef TestStore Fixture;
 
 static void
-setup (Fixture *f, gconstpointer data)
-{
-  test_store_setup (f, data, "serval-store-net-XXXXXX");
-}
-
-static void
-teardown (Fixture *f, gconstpointer data)
-{
-  test_store_teardown (f);
-}
-
-static void
 add_user (ServalStore *store, const char *name)
 {
   test_store_add_password_user (store, name, "pw", FALSE, ITER);
+}
+
+/* The users named, up to %NULL. */
+static void add_users (ServalStore *store, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+add_users (ServalStore *store, ...)
+{
+  va_list ap;
+
+  va_start (ap, store);
+  for (const char *name = va_arg (ap, const char *); name != NULL; name = va_arg (ap, const char *))
+    add_user (store, name);
+  va_end (ap);
 }
 
 /* Users u0 to u@n-1. */
@@ -71,6 +74,14 @@ set_subnet (ServalStore *store, const char *vlan, const char *subnet)
 
   g_assert_true (set_addresses (store, vlan, subnet, NULL, &error));
   g_assert_no_error (error);
+}
+
+/* A new VLAN @name whose members lease their addresses from @subnet. */
+static void
+add_leasing_vlan (ServalStore *store, const char *name, const char *subnet)
+{
+  add_vlan (store, name);
+  set_subnet (store, name, subnet);
 }
 
 static gboolean
@@ -119,22 +130,6 @@ rules_text (ServalStore *store, const char *vlan)
 
 /* --- leases, waited for ---------------------------------------------------------- */
 
-typedef struct
-{
-  guint done;
-  ServalLease *lease;
-  GError *error;
-} LeaseWait;
-
-static void
-lease_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  LeaseWait *w = data;
-
-  w->lease = serval_store_lease_finish (SERVAL_STORE (source), result, &w->error);
-  w->done++;
-}
-
 static void
 mac_of (guint8 mac[6], guint n)
 {
@@ -147,25 +142,20 @@ mac_of (guint8 mac[6], guint n)
 static char *
 lease (ServalStore *store, const char *vlan, const char *user, guint n, GError **error)
 {
-  LeaseWait w = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ServalLease) l = NULL;
   guint8 mac[6];
-  char *address;
 
   mac_of (mac, n);
-  serval_store_lease_async (store, vlan, user, mac, NULL, lease_cb, &w);
-  g_assert_true (test_iterate_until_count (&w.done, 1));
-  if (w.lease == NULL)
-    {
-      g_propagate_error (error, w.error);
-      return NULL;
-    }
-  g_assert_cmpstr (w.lease->vlan, ==, vlan);
-  g_assert_cmpstr (w.lease->user, ==, user);
-  g_assert_cmpmem (w.lease->mac, 6, mac, 6);
-  g_assert_cmpint (w.lease->released, ==, 0);
-  address = g_steal_pointer (&w.lease->address);
-  serval_lease_free (w.lease);
-  return address;
+  serval_store_lease_async (store, vlan, user, mac, NULL, test_async_result_cb, &result);
+  l = serval_store_lease_finish (store, test_async_wait (&result), error);
+  if (l == NULL)
+    return NULL;
+  g_assert_cmpstr (l->vlan, ==, vlan);
+  g_assert_cmpstr (l->user, ==, user);
+  g_assert_cmpmem (l->mac, 6, mac, 6);
+  g_assert_cmpint (l->released, ==, 0);
+  return g_steal_pointer (&l->address);
 }
 
 static void
@@ -179,24 +169,16 @@ assert_lease (ServalStore *store, const char *vlan, const char *user, guint n, c
 }
 
 static void
-release_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (serval_store_lease_release_finish (SERVAL_STORE (source), result, &error));
-  g_assert_no_error (error);
-  (*(guint *) data)++;
-}
-
-static void
 release (ServalStore *store, const char *vlan, const char *user, guint n)
 {
-  guint done = 0;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
   guint8 mac[6];
 
   mac_of (mac, n);
-  serval_store_lease_release_async (store, vlan, user, mac, NULL, release_cb, &done);
-  g_assert_true (test_iterate_until_count (&done, 1));
+  serval_store_lease_release_async (store, vlan, user, mac, NULL, test_async_result_cb, &result);
+  g_assert_true (serval_store_lease_release_finish (store, test_async_wait (&result), &error));
+  g_assert_no_error (error);
 }
 
 /* The leases of @vlan as "ADDRESS USER MAC-NUMBER [released]; ..." */
@@ -417,8 +399,7 @@ test_bridge (Fixture *f, gconstpointer data)
   ServalCredentials cred;
   gboolean admin = FALSE;
 
-  add_user (f->store, "alice");
-  add_user (f->store, "bob");
+  add_users (f->store, "alice", "bob", NULL);
   g_assert_false (user_bridge (f->store, "alice"));
   g_assert_true (set_bridge (f->store, "alice", TRUE, &error));
   g_assert_no_error (error);
@@ -480,8 +461,7 @@ test_rate_limit (Fixture *f, gconstpointer data)
   ServalUserRecord record;
   ServalCredentials cred;
 
-  add_user (f->store, "alice");
-  add_user (f->store, "bob");
+  add_users (f->store, "alice", "bob", NULL);
   g_assert_cmpuint (user_rate_limit (f->store, "alice"), ==, 0);
   g_assert_true (set_rate_limit (f->store, "alice", 10000000, &error));
   g_assert_no_error (error);
@@ -533,10 +513,8 @@ test_lease_stable (Fixture *f, gconstpointer data)
   g_autoptr(ServalStore) again = NULL;
   g_autoptr(GError) error = NULL;
 
-  add_user (f->store, "alice");
-  add_user (f->store, "bob");
-  add_vlan (f->store, "red");
-  set_subnet (f->store, "red", "10.77.0.0/24");
+  add_users (f->store, "alice", "bob", NULL);
+  add_leasing_vlan (f->store, "red", "10.77.0.0/24");
   assert_lease (f->store, "red", "alice", 1, "10.77.0.2/24");
   assert_lease (f->store, "red", "alice", 1, "10.77.0.2/24");
   assert_lease (f->store, "red", "bob", 2, "10.77.0.3/24");
@@ -585,10 +563,8 @@ test_lease_full (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  add_user (f->store, "alice");
-  add_user (f->store, "bob");
-  add_vlan (f->store, "red");
-  set_subnet (f->store, "red", "10.77.0.0/30");
+  add_users (f->store, "alice", "bob", NULL);
+  add_leasing_vlan (f->store, "red", "10.77.0.0/30");
   assert_lease (f->store, "red", "alice", 1, "10.77.0.2/30");
   g_assert_null (lease (f->store, "red", "bob", 2, &error));
   g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_FULL);
@@ -614,8 +590,7 @@ test_lease_reclaim (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (users); i++)
     add_user (f->store, users[i]);
-  add_vlan (f->store, "red");
-  set_subnet (f->store, "red", "10.77.0.8/29"); /* .10 to .14 */
+  add_leasing_vlan (f->store, "red", "10.77.0.8/29"); /* .10 to .14 */
   for (guint i = 0; i < 5; i++)
     {
       g_autofree char *want = g_strdup_printf ("10.77.0.%u/29", 10 + i);
@@ -632,38 +607,25 @@ test_lease_reclaim (Fixture *f, gconstpointer data)
                  "10.77.0.10/29 u7 7; 10.77.0.11/29 u2 1; 10.77.0.12/29 u6 6; 10.77.0.13/29 u4 3; 10.77.0.14/29 u5 4");
 }
 
-typedef struct
+/* The address that the lease of @result (test_async_results_cb()) got:
+ * in a race, every lease must succeed. */
+static char *
+race_address (GAsyncResult *result)
 {
-  guint done, failed;
-  GPtrArray *addresses;
-} Race;
-
-static void
-race_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Race *race = data;
+  g_autoptr(GObject) store = g_async_result_get_source_object (result);
   g_autoptr(GError) error = NULL;
-  ServalLease *l = serval_store_lease_finish (SERVAL_STORE (source), result, &error);
+  g_autoptr(ServalLease) l = serval_store_lease_finish (SERVAL_STORE (store), result, &error);
 
-  if (l != NULL)
-    {
-      g_ptr_array_add (race->addresses, g_strdup (l->address));
-      serval_lease_free (l);
-    }
-  else
-    {
-      g_test_message ("a lease failed: %s", error->message);
-      race->failed++;
-    }
-  race->done++;
+  g_assert_no_error (error);
+  return g_steal_pointer (&l->address);
 }
 
 /* Leases for @n users with two MACs each, on @a and @b alternately, all at once. */
 static void
 assert_race_unique (ServalStore *a, ServalStore *b, guint n)
 {
-  Race race = { 0, 0, g_ptr_array_new_with_free_func (g_free) };
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < n; i++)
     for (guint m = 0; m < 2; m++)
@@ -672,22 +634,20 @@ assert_race_unique (ServalStore *a, ServalStore *b, guint n)
         guint8 mac[6];
 
         mac_of (mac, i * 2 + m);
-        serval_store_lease_async ((i + m) % 2 ? b : a, "red", user, mac, NULL, race_cb, &race);
+        serval_store_lease_async ((i + m) % 2 ? b : a, "red", user, mac, NULL, test_async_results_cb, results);
       }
-  g_assert_true (test_iterate_until_count (&race.done, 2 * n));
-  g_assert_cmpuint (race.failed, ==, 0);
-  for (guint i = 0; i < race.addresses->len; i++)
+  test_async_wait_all (results, 2 * n);
+  for (guint i = 0; i < results->len; i++)
     {
-      const char *addr = race.addresses->pdata[i];
+      char *addr = race_address (results->pdata[i]);
 
       g_assert_true (g_str_has_prefix (addr, "10.77.0.") && g_str_has_suffix (addr, "/24"));
       g_assert_cmpstr (addr, !=, "10.77.0.0/24");
       g_assert_cmpstr (addr, !=, "10.77.0.1/24");
       g_assert_cmpstr (addr, !=, "10.77.0.255/24");
       g_assert_false (g_hash_table_contains (seen, addr));
-      g_hash_table_add (seen, (char *) addr);
+      g_hash_table_add (seen, addr);
     }
-  g_ptr_array_unref (race.addresses);
 }
 
 static void
@@ -697,8 +657,7 @@ test_lease_unique (Fixture *f, gconstpointer data)
   const guint n = 60;
 
   add_numbered_users (f->store, n);
-  add_vlan (f->store, "red");
-  set_subnet (f->store, "red", "10.77.0.0/24");
+  add_leasing_vlan (f->store, "red", "10.77.0.0/24");
   assert_race_unique (f->store, f->store, n);
   leases = serval_store_lease_list (f->store, "red", NULL);
   g_assert_cmpuint (leases->len, ==, 2 * n);
@@ -710,12 +669,9 @@ test_lease_dropped (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  add_user (f->store, "alice");
-  add_user (f->store, "bob");
-  add_vlan (f->store, "red");
-  add_vlan (f->store, "blue");
-  set_subnet (f->store, "red", "10.77.0.0/24");
-  set_subnet (f->store, "blue", "10.88.0.0/24");
+  add_users (f->store, "alice", "bob", NULL);
+  add_leasing_vlan (f->store, "red", "10.77.0.0/24");
+  add_leasing_vlan (f->store, "blue", "10.88.0.0/24");
   assert_lease (f->store, "red", "alice", 1, "10.77.0.2/24");
   assert_lease (f->store, "red", "bob", 2, "10.77.0.3/24");
   assert_lease (f->store, "red", "alice", 3, "10.77.0.4/24");
@@ -754,8 +710,7 @@ test_lease_dropped (Fixture *f, gconstpointer data)
   /* A VLAN's leases go with it: a new VLAN of that name starts empty. */
   g_assert_true (test_store_vlan_del (f->store, "red", &error));
   g_assert_no_error (error);
-  add_vlan (f->store, "red");
-  set_subnet (f->store, "red", "10.99.0.0/24");
+  add_leasing_vlan (f->store, "red", "10.99.0.0/24");
   assert_leases (f->store, "red", "");
   assert_lease (f->store, "red", "bob", 7, "10.99.0.2/24");
   assert_leases (f->store, "blue", "10.88.0.2/24 alice 1");
@@ -772,8 +727,7 @@ test_lease_many (Fixture *f, gconstpointer data)
 
   add_numbered_users (f->store, n);
   add_user (f->store, "big");
-  add_vlan (f->store, "red");
-  set_subnet (f->store, "red", "10.77.0.0/24");
+  add_leasing_vlan (f->store, "red", "10.77.0.0/24");
   assert_race_unique (f->store, f->store, n);
   set_subnet (f->store, "red", "10.77.0.0/28");
   leases = serval_store_lease_list (f->store, "red", &error);
@@ -855,62 +809,6 @@ static const char schema_1[] =
     "INSERT INTO rights VALUES ('alice', 1), ('bob', 2);"
     "INSERT INTO secrets VALUES ('token-key', x'0102030405060708');";
 
-static void
-test_sqlite_upgrade (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *path = test_tmp_file_path ("serval-upgrade-XXXXXX", "serval.db");
-  g_autoptr(ServalStore) store = NULL;
-  g_autoptr(GPtrArray) vlans = NULL;
-  ServalCredentials cred;
-  gboolean admin = FALSE;
-  guint32 tag = 0;
-  guint8 secret[8];
-
-  run_sql (path, schema_1);
-  g_assert_cmpint (user_version (path), ==, 1);
-  store = serval_store_open_sqlite (path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (user_version (path), ==, 3);
-
-  /* What was there is kept. */
-  g_assert_true (serval_store_user_get (store, "alice", &cred, &admin, &error));
-  g_assert_true (admin);
-  g_assert_cmpuint (cred.iterations, ==, 1000);
-  g_assert_true (serval_store_vlan_lookup (store, "blue", &tag, &error));
-  g_assert_cmpuint (tag, ==, 2);
-  g_assert_true (serval_store_has_right (store, "alice", "red"));
-  g_assert_true (serval_store_has_right (store, "bob", "blue"));
-  g_assert_false (serval_store_has_right (store, "bob", "red"));
-  g_assert_true (serval_store_secret (store, "token-key", secret, sizeof secret, &error));
-  g_assert_cmpuint (secret[7], ==, 8);
-  g_assert_false (user_bridge (store, "alice"));
-  g_assert_cmpuint (user_rate_limit (store, "alice"), ==, 0);
-  vlans = serval_store_vlan_list (store, &error);
-  g_assert_cmpuint (vlans->len, ==, 2);
-  g_assert_null (((ServalVlan *) vlans->pdata[1])->subnet);
-  g_assert_cmpuint (((ServalVlan *) vlans->pdata[1])->rules->len, ==, 0);
-
-  /* And the new parts work, and stay across a reopen, which upgrades nothing. */
-  set_subnet (store, "red", "10.77.0.0/24");
-  g_assert_true (rule_add (store, "red", "deny proto udp port 53", &error));
-  g_assert_true (set_bridge (store, "bob", TRUE, &error));
-  g_assert_no_error (error);
-  assert_lease (store, "red", "alice", 1, "10.77.0.2/24");
-  g_clear_object (&store);
-  store = serval_store_open_sqlite (path, &error);
-  g_assert_no_error (error);
-  assert_leases (store, "red", "10.77.0.2/24 alice 1");
-  g_assert_true (user_bridge (store, "bob"));
-  g_assert_true (set_rate_limit (store, "bob", 500000, &error));
-  g_assert_cmpuint (user_rate_limit (store, "bob"), ==, 500000);
-  g_assert_true (test_store_vlan_del (store, "red", &error));
-  g_assert_true (test_store_user_del (store, "alice", &error));
-  g_assert_no_error (error);
-  g_clear_object (&store);
-  test_tmp_file_path_free (path);
-}
-
 /* What issue 14's first Serval made (schema version 2): users with the bridge
  * right, no rate limit. */
 static const char schema_2[] =
@@ -925,30 +823,103 @@ static const char schema_2[] =
     "UPDATE users SET bridge = 1 WHERE name = 'bob';"
     "PRAGMA user_version = 2;";
 
+/* A SQLite store an older Serval made, opened (and so upgraded) by this one. */
+typedef struct
+{
+  char *path;
+  ServalStore *store;
+} OldStore;
+
+/* @version: the schema version (1 or 2) the older Serval made. */
 static void
-test_sqlite_upgrade_2 (void)
+old_store_setup (OldStore *o, gconstpointer version)
+{
+  static const char *const schemas[] = { schema_1, schema_2 };
+  g_autoptr(GError) error = NULL;
+
+  o->path = test_tmp_file_path ("serval-upgrade-XXXXXX", "serval.db");
+  for (int i = 0; i < GPOINTER_TO_INT (version); i++)
+    run_sql (o->path, schemas[i]);
+  g_assert_cmpint (user_version (o->path), ==, GPOINTER_TO_INT (version));
+  o->store = serval_store_open_sqlite (o->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (user_version (o->path), ==, 3);
+}
+
+static void
+old_store_teardown (OldStore *o, gconstpointer version)
+{
+  g_clear_object (&o->store);
+  test_tmp_file_path_free (o->path);
+}
+
+/* The store closed and opened again, as after a restart. */
+static void
+old_store_reopen (OldStore *o)
 {
   g_autoptr(GError) error = NULL;
-  char *path = test_tmp_file_path ("serval-upgrade-XXXXXX", "serval.db");
-  g_autoptr(ServalStore) store = NULL;
 
-  run_sql (path, schema_1);
-  run_sql (path, schema_2);
-  g_assert_cmpint (user_version (path), ==, 2);
-  store = serval_store_open_sqlite (path, &error);
+  g_clear_object (&o->store);
+  o->store = serval_store_open_sqlite (o->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (path), ==, 3);
-  g_assert_true (user_bridge (store, "bob"));
-  g_assert_cmpuint (user_rate_limit (store, "bob"), ==, 0);
-  g_assert_true (set_rate_limit (store, "bob", 1000000, &error));
+}
+
+static void
+test_sqlite_upgrade (OldStore *o, gconstpointer version)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vlans = NULL;
+  guint8 secret[8];
+  ServalCredentials cred;
+  gboolean admin = FALSE;
+  guint32 tag = 0;
+
+  /* What was there is kept. */
+  g_assert_true (serval_store_user_get (o->store, "alice", &cred, &admin, &error));
+  g_assert_true (admin);
+  g_assert_cmpuint (cred.iterations, ==, 1000);
+  g_assert_true (serval_store_vlan_lookup (o->store, "blue", &tag, &error));
+  g_assert_cmpuint (tag, ==, 2);
+  g_assert_true (serval_store_has_right (o->store, "alice", "red"));
+  g_assert_true (serval_store_has_right (o->store, "bob", "blue"));
+  g_assert_false (serval_store_has_right (o->store, "bob", "red"));
+  g_assert_true (serval_store_secret (o->store, "token-key", secret, sizeof secret, &error));
+  g_assert_cmpuint (secret[7], ==, 8);
+  g_assert_false (user_bridge (o->store, "alice"));
+  g_assert_cmpuint (user_rate_limit (o->store, "alice"), ==, 0);
+  vlans = serval_store_vlan_list (o->store, &error);
+  g_assert_cmpuint (vlans->len, ==, 2);
+  g_assert_null (((ServalVlan *) vlans->pdata[1])->subnet);
+  g_assert_cmpuint (((ServalVlan *) vlans->pdata[1])->rules->len, ==, 0);
+
+  /* And the new parts work, and stay across a reopen, which upgrades nothing. */
+  set_subnet (o->store, "red", "10.77.0.0/24");
+  g_assert_true (rule_add (o->store, "red", "deny proto udp port 53", &error));
+  g_assert_true (set_bridge (o->store, "bob", TRUE, &error));
   g_assert_no_error (error);
-  g_clear_object (&store);
-  store = serval_store_open_sqlite (path, &error);
+  assert_lease (o->store, "red", "alice", 1, "10.77.0.2/24");
+  old_store_reopen (o);
+  assert_leases (o->store, "red", "10.77.0.2/24 alice 1");
+  g_assert_true (user_bridge (o->store, "bob"));
+  g_assert_true (set_rate_limit (o->store, "bob", 500000, &error));
+  g_assert_cmpuint (user_rate_limit (o->store, "bob"), ==, 500000);
+  g_assert_true (test_store_vlan_del (o->store, "red", &error));
+  g_assert_true (test_store_user_del (o->store, "alice", &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (user_rate_limit (store, "bob"), ==, 1000000);
-  g_assert_true (user_bridge (store, "bob"));
-  g_clear_object (&store);
-  test_tmp_file_path_free (path);
+}
+
+static void
+test_sqlite_upgrade_2 (OldStore *o, gconstpointer version)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (user_bridge (o->store, "bob"));
+  g_assert_cmpuint (user_rate_limit (o->store, "bob"), ==, 0);
+  g_assert_true (set_rate_limit (o->store, "bob", 1000000, &error));
+  g_assert_no_error (error);
+  old_store_reopen (o);
+  g_assert_cmpuint (user_rate_limit (o->store, "bob"), ==, 1000000);
+  g_assert_true (user_bridge (o->store, "bob"));
 }
 
 /* --- etcd: two nodes on one etcd ------------------------------------------------------ */
@@ -976,12 +947,11 @@ test_etcd_race (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(ServalStore) node2 = test_store_reopen (f, &error);
   const guint n = 40;
-  Race same = { 0, 0, g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr(GPtrArray) same = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_assert_no_error (error);
   add_numbered_users (f->store, n);
-  add_vlan (f->store, "red");
-  set_subnet (f->store, "red", "10.77.0.0/24");
+  add_leasing_vlan (f->store, "red", "10.77.0.0/24");
   g_assert_true (test_iterate_until (users_seen, &(UsersSeen){ node2, n, TRUE }));
   assert_race_unique (f->store, node2, n);
 
@@ -992,21 +962,20 @@ test_etcd_race (Fixture *f, gconstpointer data)
       guint8 mac[6];
 
       mac_of (mac, 1000 + i);
-      serval_store_lease_async (f->store, "red", user, mac, NULL, race_cb, &same);
-      serval_store_lease_async (node2, "red", user, mac, NULL, race_cb, &same);
+      serval_store_lease_async (f->store, "red", user, mac, NULL, test_async_results_cb, same);
+      serval_store_lease_async (node2, "red", user, mac, NULL, test_async_results_cb, same);
     }
-  g_assert_true (test_iterate_until_count (&same.done, 20));
-  g_assert_cmpuint (same.failed, ==, 0);
+  test_async_wait_all (same, 20);
   {
-    g_autoptr(GPtrArray) leases = serval_store_lease_list (f->store, "red", NULL);
-    g_autoptr(GHashTable) distinct = g_hash_table_new (g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) distinct = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) leases = NULL;
 
+    for (guint i = 0; i < same->len; i++)
+      g_hash_table_add (distinct, race_address (same->pdata[i]));
+    leases = serval_store_lease_list (f->store, "red", NULL);
     g_assert_cmpuint (leases->len, ==, 2 * n + 10);
-    for (guint i = 0; i < same.addresses->len; i++)
-      g_hash_table_add (distinct, same.addresses->pdata[i]);
     g_assert_cmpuint (g_hash_table_size (distinct), ==, 10);
   }
-  g_ptr_array_unref (same.addresses);
 }
 
 typedef struct
@@ -1089,12 +1058,7 @@ test_etcd_missing (void)
 int
 main (int argc, char **argv)
 {
-  static const char *const backends[] = { "sqlite", "etcd" };
-  static const struct
-  {
-    const char *name;
-    void (*func) (Fixture *, gconstpointer);
-  } tests[] = {
+  static const TestStoreCase tests[] = {
     { "addresses", test_addresses },
     { "rules", test_rules },
     { "bridge", test_bridge },
@@ -1109,21 +1073,15 @@ main (int argc, char **argv)
   };
 
   g_test_init (&argc, &argv, NULL);
-  for (guint b = 0; b < G_N_ELEMENTS (backends); b++)
-    for (guint i = 0; i < G_N_ELEMENTS (tests); i++)
-      {
-        g_autofree char *path = g_strdup_printf ("/server/store-net/%s/%s", backends[b], tests[i].name);
-
-        if (b == 1 && test_store_etcd () == NULL)
-          continue;
-        g_test_add (path, Fixture, backends[b], setup, tests[i].func, teardown);
-      }
-  g_test_add_func ("/server/store-net/sqlite/upgrade", test_sqlite_upgrade);
-  g_test_add_func ("/server/store-net/sqlite/upgrade-2", test_sqlite_upgrade_2);
+  test_store_add_cases ("/server/store-net", tests, G_N_ELEMENTS (tests));
+  g_test_add ("/server/store-net/sqlite/upgrade", OldStore, GINT_TO_POINTER (1), old_store_setup, test_sqlite_upgrade,
+              old_store_teardown);
+  g_test_add ("/server/store-net/sqlite/upgrade-2", OldStore, GINT_TO_POINTER (2), old_store_setup,
+              test_sqlite_upgrade_2, old_store_teardown);
   if (test_store_etcd () != NULL)
     {
-      g_test_add ("/server/store-net/etcd/race", Fixture, "etcd", setup, test_etcd_race, teardown);
-      g_test_add ("/server/store-net/etcd/changed", Fixture, "etcd", setup, test_etcd_changed, teardown);
+      test_store_add ("/server/store-net/etcd/race", "etcd", test_etcd_race);
+      test_store_add ("/server/store-net/etcd/changed", "etcd", test_etcd_changed);
     }
   else
     g_test_add_func ("/server/store-net/etcd/missing", test_etcd_missing);

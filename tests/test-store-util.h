@@ -144,3 +144,52 @@ test_store_add_password_user (ServalStore *store, const char *name, const char *
   g_assert_true (test_store_user_add (store, name, &cred, admin, &error));
   g_assert_no_error (error);
 }
+
+/* The setup and teardown of a TestStore fixture for g_test_add(), @backend
+ * its data: a store in a folder named after the test program. */
+static inline void
+test_store_fixture_setup (TestStore *t, gconstpointer backend)
+{
+  g_autofree char *name = g_path_get_basename (g_get_prgname ());
+  g_autofree char *tmpl = g_strconcat (name, "-XXXXXX", NULL);
+
+  test_store_setup (t, backend, tmpl);
+}
+
+static inline void
+test_store_fixture_teardown (TestStore *t, gconstpointer backend)
+{
+  test_store_teardown (t);
+}
+
+typedef void (*TestStoreFunc) (TestStore *t, gconstpointer backend);
+
+/* Adds the test @path: @func on a new store of @backend ("sqlite" or "etcd"). */
+static inline void
+test_store_add (const char *path, const char *backend, TestStoreFunc func)
+{
+  g_test_add (path, TestStore, backend, test_store_fixture_setup, func, test_store_fixture_teardown);
+}
+
+/* A test that runs on either backend. */
+typedef struct
+{
+  const char *name;
+  TestStoreFunc func;
+} TestStoreCase;
+
+/* Adds each of the @n @cases as "@prefix/BACKEND/NAME" on a store of each
+ * backend: SQLite, and etcd when there is one (test_store_etcd()). */
+static inline void
+test_store_add_cases (const char *prefix, const TestStoreCase *cases, gsize n)
+{
+  static const char *const backends[] = { "sqlite", "etcd" };
+
+  for (guint b = 0; b < G_N_ELEMENTS (backends); b++)
+    for (gsize i = 0; i < n && (b == 0 || test_store_etcd () != NULL); i++)
+      {
+        g_autofree char *path = g_strdup_printf ("%s/%s/%s", prefix, backends[b], cases[i].name);
+
+        test_store_add (path, backends[b], cases[i].func);
+      }
+}

@@ -15,7 +15,7 @@
 #include <libsoup/soup.h>
 
 #include "serval-store.h"
-#include "test-loop-util.h"
+#include "test-async.h"
 #include "test-store-util.h"
 #include "test-utils.h"
 
@@ -29,18 +29,6 @@ static ServalStore *
 reopen (Fixture *f, GError **error)
 {
   return test_store_reopen (f, error);
-}
-
-static void
-setup (Fixture *f, gconstpointer data)
-{
-  test_store_setup (f, data, "serval-store-XXXXXX");
-}
-
-static void
-teardown (Fixture *f, gconstpointer data)
-{
-  test_store_teardown (f);
 }
 
 static void
@@ -610,53 +598,39 @@ test_etcd_vlan_del_atomic (Fixture *f, gconstpointer data)
   g_assert_true (serval_store_has_right (node2, "bob", "blue"));
 }
 
-typedef struct
-{
-  guint done, failed;
-  GArray *tags;
-} TagRace;
-
-static void
-tag_added_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  TagRace *race = data;
-  g_autoptr(GError) error = NULL;
-  guint32 tag = 0;
-
-  if (serval_store_write_finish (SERVAL_STORE (source), result, &tag, &error))
-    g_array_append_val (race->tags, tag);
-  else
-    {
-      g_test_message ("a VLAN add failed: %s", error->message);
-      race->failed++;
-    }
-  race->done++;
-}
-
 /* Two nodes adding VLANs at once never get the same tag. */
 static void
 test_etcd_tags (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ServalStore) node2 = reopen (f, &error);
-  TagRace race = { 0, 0, g_array_new (FALSE, FALSE, sizeof (guint32)) };
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) tags = g_array_new (FALSE, FALSE, sizeof (guint32));
   const guint n = 12;
 
+  g_assert_no_error (error);
   for (guint i = 0; i < n; i++)
     for (guint j = 0; j < 2; j++)
       {
         g_autofree char *name = g_strdup_printf ("v%u-%u", j, i);
         ServalStoreWrite w = { .kind = SERVAL_STORE_VLAN_ADD, .vlan = name };
 
-        serval_store_write_async (j == 0 ? f->store : node2, &w, NULL, tag_added_cb, &race);
+        serval_store_write_async (j == 0 ? f->store : node2, &w, NULL, test_async_results_cb, results);
       }
-  g_assert_true (test_iterate_until (test_count_reached, &(TestCountReached){ &race.done, 2 * n }));
-  g_assert_cmpuint (race.failed, ==, 0);
-  g_assert_cmpuint (race.tags->len, ==, 2 * n);
-  for (guint i = 0; i < race.tags->len; i++)
-    for (guint j = i + 1; j < race.tags->len; j++)
-      g_assert_cmpuint (g_array_index (race.tags, guint32, i), !=, g_array_index (race.tags, guint32, j));
-  g_array_unref (race.tags);
+  test_async_wait_all (results, 2 * n);
+  for (guint i = 0; i < results->len; i++)
+    {
+      g_autoptr(GObject) store = g_async_result_get_source_object (results->pdata[i]);
+      guint32 tag = 0;
+
+      serval_store_write_finish (SERVAL_STORE (store), results->pdata[i], &tag, &error);
+      g_assert_no_error (error);
+      g_array_append_val (tags, tag);
+    }
+  g_assert_cmpuint (tags->len, ==, 2 * n);
+  for (guint i = 0; i < tags->len; i++)
+    for (guint j = i + 1; j < tags->len; j++)
+      g_assert_cmpuint (g_array_index (tags, guint32, i), !=, g_array_index (tags, guint32, j));
 }
 
 /* An etcd that does not answer: an error that says where it looked and what to check. */
@@ -687,39 +661,28 @@ test_etcd_missing (void)
 int
 main (int argc, char **argv)
 {
-  static const char *const backends[] = { "sqlite", "etcd" };
+  static const TestStoreCase tests[] = {
+    { "users", test_users },
+    { "invalid-names", test_invalid_names },
+    { "vlans", test_vlans },
+    { "rights", test_rights },
+    { "persistence", test_persistence },
+  };
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/server/password/credentials", test_credentials);
   g_test_add_func ("/server/password/known-answer", test_pbkdf2_known_answer);
-  for (guint i = 0; i < G_N_ELEMENTS (backends); i++)
-    {
-      const char *b = backends[i];
-      g_autofree char *users = g_strdup_printf ("/server/store/%s/users", b);
-      g_autofree char *invalid = g_strdup_printf ("/server/store/%s/invalid-names", b);
-      g_autofree char *vlans = g_strdup_printf ("/server/store/%s/vlans", b);
-      g_autofree char *rights = g_strdup_printf ("/server/store/%s/rights", b);
-      g_autofree char *persistence = g_strdup_printf ("/server/store/%s/persistence", b);
-
-      if (g_str_equal (b, "etcd") && test_store_etcd () == NULL)
-        {
-          g_test_add_func ("/server/store/etcd/missing", test_etcd_missing);
-          continue;
-        }
-      g_test_add (users, Fixture, b, setup, test_users, teardown);
-      g_test_add (invalid, Fixture, b, setup, test_invalid_names, teardown);
-      g_test_add (vlans, Fixture, b, setup, test_vlans, teardown);
-      g_test_add (rights, Fixture, b, setup, test_rights, teardown);
-      g_test_add (persistence, Fixture, b, setup, test_persistence, teardown);
-    }
+  test_store_add_cases ("/server/store", tests, G_N_ELEMENTS (tests));
+  if (test_store_etcd () == NULL)
+    g_test_add_func ("/server/store/etcd/missing", test_etcd_missing);
   g_test_add_func ("/server/store/sqlite/not-ours", test_not_ours);
-  g_test_add ("/server/store/sqlite/crash", Fixture, "sqlite", setup, test_crash, teardown);
+  test_store_add ("/server/store/sqlite/crash", "sqlite", test_crash);
   g_test_add_func ("/server/store/etcd/unreachable", test_etcd_unreachable);
   if (test_store_etcd () != NULL)
     {
-      g_test_add ("/server/store/etcd/watch", Fixture, "etcd", setup, test_etcd_watch, teardown);
-      g_test_add ("/server/store/etcd/vlan-del-atomic", Fixture, "etcd", setup, test_etcd_vlan_del_atomic, teardown);
-      g_test_add ("/server/store/etcd/tags", Fixture, "etcd", setup, test_etcd_tags, teardown);
+      test_store_add ("/server/store/etcd/watch", "etcd", test_etcd_watch);
+      test_store_add ("/server/store/etcd/vlan-del-atomic", "etcd", test_etcd_vlan_del_atomic);
+      test_store_add ("/server/store/etcd/tags", "etcd", test_etcd_tags);
     }
   return g_test_run ();
 }
