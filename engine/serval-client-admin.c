@@ -9,6 +9,33 @@
 
 #include "serval-message.h"
 
+/* The calls of one shape below, each defined in one line: @async sends the
+ * request @build makes, whose answer is success or an error, and @finish
+ * reads it. Their names stay spelled out for grep; their documentation is
+ * in serval-client.h. This one: the request names a VLAN or a user. */
+#define DEFINE_NAME_CALL(async, finish, build)                                                                 \
+  void async (ServalClient *client, const char *name, GCancellable *cancellable, GAsyncReadyCallback callback, \
+              gpointer user_data)                                                                              \
+  {                                                                                                            \
+    guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, async);                 \
+                                                                                                               \
+    if (id != 0)                                                                                               \
+      serval_link_send_take (client->link, build (id, name));                                                  \
+  }                                                                                                            \
+  SERVAL_CLIENT_DEFINE_FINISH (finish, async)
+
+/* The same for a request that names a user and a VLAN. */
+#define DEFINE_USER_VLAN_CALL(async, finish, build)                                                \
+  void async (ServalClient *client, const char *user, const char *vlan, GCancellable *cancellable, \
+              GAsyncReadyCallback callback, gpointer user_data)                                    \
+  {                                                                                                \
+    guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, async);     \
+                                                                                                   \
+    if (id != 0)                                                                                   \
+      serval_link_send_take (client->link, build (id, user, vlan));                                \
+  }                                                                                                \
+  SERVAL_CLIENT_DEFINE_FINISH (finish, async)
+
 void
 serval_client_vlan_set_async (ServalClient *client, const char *vlan, const char *subnet, const char *prefix6,
                               GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
@@ -87,29 +114,12 @@ SERVAL_CLIENT_DEFINE_FINISH (serval_client_user_set_rate_limit_finish, serval_cl
 
 /* --- administration: VLANs, users, rights ---------------------------------- */
 
-void
-serval_client_vlan_add_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
-                              GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_vlan_add_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_vlan_add (id, vlan));
-}
-
-SERVAL_CLIENT_DEFINE_FINISH (serval_client_vlan_add_finish, serval_client_vlan_add_async)
-
-void
-serval_client_vlan_delete_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
-                                 GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_vlan_delete_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_vlan_del (id, vlan));
-}
-
-SERVAL_CLIENT_DEFINE_FINISH (serval_client_vlan_delete_finish, serval_client_vlan_delete_async)
+DEFINE_NAME_CALL (serval_client_vlan_add_async, serval_client_vlan_add_finish, serval_request_build_vlan_add)
+DEFINE_NAME_CALL (serval_client_vlan_delete_async, serval_client_vlan_delete_finish, serval_request_build_vlan_del)
+DEFINE_NAME_CALL (serval_client_user_delete_async, serval_client_user_delete_finish, serval_request_build_user_del)
+DEFINE_USER_VLAN_CALL (serval_client_grant_async, serval_client_grant_finish, serval_request_build_grant)
+DEFINE_USER_VLAN_CALL (serval_client_revoke_async, serval_client_revoke_finish, serval_request_build_revoke)
+DEFINE_USER_VLAN_CALL (serval_client_kick_async, serval_client_kick_finish, serval_request_build_kick)
 
 void
 serval_client_user_add_async (ServalClient *client, const char *user, const char *password,
@@ -123,51 +133,3 @@ serval_client_user_add_async (ServalClient *client, const char *user, const char
 }
 
 SERVAL_CLIENT_DEFINE_FINISH (serval_client_user_add_finish, serval_client_user_add_async)
-
-void
-serval_client_user_delete_async (ServalClient *client, const char *user, GCancellable *cancellable,
-                                 GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_user_delete_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_user_del (id, user));
-}
-
-SERVAL_CLIENT_DEFINE_FINISH (serval_client_user_delete_finish, serval_client_user_delete_async)
-
-void
-serval_client_grant_async (ServalClient *client, const char *user, const char *vlan,
-                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_grant_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_grant (id, user, vlan));
-}
-
-SERVAL_CLIENT_DEFINE_FINISH (serval_client_grant_finish, serval_client_grant_async)
-
-void
-serval_client_revoke_async (ServalClient *client, const char *user, const char *vlan,
-                            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_revoke_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_revoke (id, user, vlan));
-}
-
-SERVAL_CLIENT_DEFINE_FINISH (serval_client_revoke_finish, serval_client_revoke_async)
-
-void
-serval_client_kick_async (ServalClient *client, const char *user, const char *vlan,
-                          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, serval_client_kick_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_kick (id, user, vlan));
-}
-
-SERVAL_CLIENT_DEFINE_FINISH (serval_client_kick_finish, serval_client_kick_async)

@@ -37,16 +37,6 @@ serval_client_drop_link (ServalClient *client)
   client->logged_in = FALSE;
 }
 
-static gboolean
-reconnect_cb (gpointer user_data)
-{
-  ServalClient *client = user_data;
-
-  g_clear_pointer (&client->reconnect_source, g_source_unref);
-  attempt_connect (client);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 schedule_reconnect (ServalClient *client)
 {
@@ -58,9 +48,8 @@ schedule_reconnect (ServalClient *client)
   delay = serval_backoff_next (&client->backoff_ms);
   if (client->servers != NULL && client->servers[0] != NULL)
     client->server_index++;
-  client->reconnect_source = g_timeout_source_new (delay);
-  g_source_set_callback (client->reconnect_source, reconnect_cb, client, NULL);
-  g_source_attach (client->reconnect_source, g_main_context_get_thread_default ());
+  serval_timeout_once (&client->reconnect_source, g_main_context_get_thread_default (), delay,
+                       (ServalTimeoutFunc) attempt_connect, client);
 }
 
 static void

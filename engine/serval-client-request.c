@@ -628,18 +628,26 @@ serval_client_finish_list (ServalClient *client, GAsyncResult *result, gpointer 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-void
-serval_client_list_vlans_async (ServalClient *client, GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = start_list (client, &list_vlans, cancellable, callback, user_data,
-                           serval_client_list_vlans_async);
+/* A list call without arguments, each defined in one line: @async sends
+ * the request @build makes and reads the answer as @call says; its _finish,
+ * @finish, returns a GPtrArray. Names stay spelled out for grep; their
+ * documentation is in serval-client.h. */
+#define DEFINE_LIST_CALL(async, finish, call, build)                                                             \
+  void async (ServalClient *client, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data) \
+  {                                                                                                              \
+    guint32 id = start_list (client, call, cancellable, callback, user_data, async);                             \
+                                                                                                                 \
+    if (id != 0)                                                                                                 \
+      serval_link_send_take (client->link, build (id));                                                          \
+  }                                                                                                              \
+  SERVAL_CLIENT_DEFINE_LIST_FINISH (GPtrArray, finish, async)
 
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_list_vlans (id));
-}
-
-SERVAL_CLIENT_DEFINE_LIST_FINISH (GPtrArray, serval_client_list_vlans_finish, serval_client_list_vlans_async)
+DEFINE_LIST_CALL (serval_client_list_vlans_async, serval_client_list_vlans_finish, &list_vlans,
+                  serval_request_build_list_vlans)
+DEFINE_LIST_CALL (serval_client_list_users_async, serval_client_list_users_finish, &list_users,
+                  serval_request_build_list_users)
+DEFINE_LIST_CALL (serval_client_list_nodes_async, serval_client_list_nodes_finish, &list_nodes,
+                  serval_request_build_list_nodes)
 
 void
 serval_client_list_members_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
@@ -653,29 +661,3 @@ serval_client_list_members_async (ServalClient *client, const char *vlan, GCance
 }
 
 SERVAL_CLIENT_DEFINE_LIST_FINISH (GListModel, serval_client_list_members_finish, serval_client_list_members_async)
-
-void
-serval_client_list_users_async (ServalClient *client, GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = start_list (client, &list_users, cancellable, callback, user_data,
-                           serval_client_list_users_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_list_users (id));
-}
-
-SERVAL_CLIENT_DEFINE_LIST_FINISH (GPtrArray, serval_client_list_users_finish, serval_client_list_users_async)
-
-void
-serval_client_list_nodes_async (ServalClient *client, GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data)
-{
-  guint32 id = start_list (client, &list_nodes, cancellable, callback, user_data,
-                           serval_client_list_nodes_async);
-
-  if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_list_nodes (id));
-}
-
-SERVAL_CLIENT_DEFINE_LIST_FINISH (GPtrArray, serval_client_list_nodes_finish, serval_client_list_nodes_async)

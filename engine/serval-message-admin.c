@@ -235,12 +235,7 @@ serval_response_build_rules (guint32 id, GPtrArray *rules)
 {
   Message_t *msg = serval_message_new_response (id, ResponseBody_PR_rules);
 
-  for (guint i = 0; i < rules->len && i < MAX_RULES; i++)
-    {
-      Rule_t *r = calloc (1, sizeof *r);
-
-      serval_rule_to_asn (rules->pdata[i], r);
-      ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.rules.list, r);
-    }
+  serval_asn_add_list (&msg->choice.response.body.choice.rules.list, rules, MAX_RULES, sizeof (Rule_t),
+                       (ServalToAsn) serval_rule_to_asn);
   return msg;
 }

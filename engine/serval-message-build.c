@@ -61,18 +61,24 @@ serval_member_to_asn (ServalMember *member, Member_t *m)
     g_clear_pointer (&m->services, free);
 }
 
+void
+serval_asn_add_list (void *list, GPtrArray *items, guint max, gsize element_size, ServalToAsn to_asn)
+{
+  for (guint i = 0; i < items->len && i < max; i++)
+    {
+      void *element = calloc (1, element_size);
+
+      to_asn (items->pdata[i], element);
+      ASN_SEQUENCE_ADD (list, element);
+    }
+}
+
 /* Appends @members (ServalMember), at most 4096, to @list (an
  * A_SEQUENCE_OF (Member_t)). */
 static void
 add_members (void *list, GPtrArray *members)
 {
-  for (guint i = 0; i < members->len && i < MAX_LIST; i++)
-    {
-      Member_t *m = calloc (1, sizeof *m);
-
-      serval_member_to_asn (members->pdata[i], m);
-      ASN_SEQUENCE_ADD (list, m);
-    }
+  serval_asn_add_list (list, members, MAX_LIST, sizeof (Member_t), (ServalToAsn) serval_member_to_asn);
 }
 
 /* --- Hello ----------------------------------------------------------------- */
@@ -304,24 +310,24 @@ serval_response_build_joined (guint32 id, const char *vlan, guint32 tag, GPtrArr
   return msg;
 }
 
+static void
+vlan_info_to_asn (const ServalVlanInfo *v, VlanInfo_t *info)
+{
+  serval_asn_set_string (&info->name, v->name);
+  info->tag = v->tag;
+  info->allowed = v->allowed;
+  info->members = v->members;
+  info->subnet = serval_asn_new_string (v->subnet);
+  info->prefix6 = serval_asn_new_string (v->prefix6);
+}
+
 Message_t *
 serval_response_build_vlans (guint32 id, GPtrArray *vlans)
 {
   Message_t *msg = serval_message_new_response (id, ResponseBody_PR_vlans);
 
-  for (guint i = 0; i < vlans->len && i < MAX_LIST; i++)
-    {
-      const ServalVlanInfo *v = vlans->pdata[i];
-      VlanInfo_t *info = calloc (1, sizeof *info);
-
-      serval_asn_set_string (&info->name, v->name);
-      info->tag = v->tag;
-      info->allowed = v->allowed;
-      info->members = v->members;
-      info->subnet = serval_asn_new_string (v->subnet);
-      info->prefix6 = serval_asn_new_string (v->prefix6);
-      ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.vlans.list, info);
-    }
+  serval_asn_add_list (&msg->choice.response.body.choice.vlans.list, vlans, MAX_LIST, sizeof (VlanInfo_t),
+                       (ServalToAsn) vlan_info_to_asn);
   return msg;
 }
 
@@ -334,32 +340,42 @@ serval_response_build_members (guint32 id, GPtrArray *members)
   return msg;
 }
 
+static void
+user_info_to_asn (const ServalUserInfo *u, UserInfo_t *info)
+{
+  serval_asn_set_string (&info->name, u->name);
+  info->admin = u->admin;
+  add_strings (&info->vlans.list, (const char *const *) u->vlans, MAX_LIST);
+  if (u->bridge) /* absent reads as FALSE, and keeps the bytes of before */
+    {
+      info->bridge = calloc (1, sizeof *info->bridge);
+      *info->bridge = TRUE;
+    }
+  if (u->rate_limit > 0) /* absent: none of its own */
+    {
+      info->rateLimit = calloc (1, sizeof *info->rateLimit);
+      *info->rateLimit = (long) MIN (u->rate_limit, SERVAL_MAX_RATE_LIMIT);
+    }
+}
+
 Message_t *
 serval_response_build_users (guint32 id, GPtrArray *users)
 {
   Message_t *msg = serval_message_new_response (id, ResponseBody_PR_users);
 
-  for (guint i = 0; i < users->len && i < MAX_LIST; i++)
-    {
-      const ServalUserInfo *u = users->pdata[i];
-      UserInfo_t *info = calloc (1, sizeof *info);
-
-      serval_asn_set_string (&info->name, u->name);
-      info->admin = u->admin;
-      add_strings (&info->vlans.list, (const char *const *) u->vlans, MAX_LIST);
-      if (u->bridge) /* absent reads as FALSE, and keeps the bytes of before */
-        {
-          info->bridge = calloc (1, sizeof *info->bridge);
-          *info->bridge = TRUE;
-        }
-      if (u->rate_limit > 0) /* absent: none of its own */
-        {
-          info->rateLimit = calloc (1, sizeof *info->rateLimit);
-          *info->rateLimit = (long) MIN (u->rate_limit, SERVAL_MAX_RATE_LIMIT);
-        }
-      ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.users.list, info);
-    }
+  serval_asn_add_list (&msg->choice.response.body.choice.users.list, users, MAX_LIST, sizeof (UserInfo_t),
+                       (ServalToAsn) user_info_to_asn);
   return msg;
+}
+
+static void
+node_info_to_asn (const ServalNodeEntry *e, NodeInfo_t *info)
+{
+  serval_asn_set_string (&info->name, e->name);
+  add_strings (&info->advertise.list, (const char *const *) e->advertise, MAX_SERVERS);
+  info->since = e->since;
+  info->members = e->members;
+  info->current = e->current;
 }
 
 Message_t *
@@ -367,18 +383,8 @@ serval_response_build_nodes (guint32 id, GPtrArray *entries)
 {
   Message_t *msg = serval_message_new_response (id, ResponseBody_PR_nodes);
 
-  for (guint i = 0; i < entries->len && i < MAX_NODES; i++)
-    {
-      const ServalNodeEntry *e = entries->pdata[i];
-      NodeInfo_t *info = calloc (1, sizeof *info);
-
-      serval_asn_set_string (&info->name, e->name);
-      add_strings (&info->advertise.list, (const char *const *) e->advertise, MAX_SERVERS);
-      info->since = e->since;
-      info->members = e->members;
-      info->current = e->current;
-      ASN_SEQUENCE_ADD (&msg->choice.response.body.choice.nodes.list, info);
-    }
+  serval_asn_add_list (&msg->choice.response.body.choice.nodes.list, entries, MAX_NODES, sizeof (NodeInfo_t),
+                       (ServalToAsn) node_info_to_asn);
   return msg;
 }
 

@@ -58,13 +58,8 @@ serval_response_build_member_page (guint32 id, guint total, guint offset, GPtrAr
 
   page->total = MIN (total, (guint) G_MAXINT32);
   page->offset = MIN (offset, (guint) G_MAXINT32);
-  for (guint i = 0; i < members->len && i < SERVAL_MEMBER_PAGE_MAX; i++)
-    {
-      Member_t *m = calloc (1, sizeof *m);
-
-      serval_member_to_asn (members->pdata[i], m);
-      ASN_SEQUENCE_ADD (&page->members.list, m);
-    }
+  serval_asn_add_list (&page->members.list, members, SERVAL_MEMBER_PAGE_MAX, sizeof (Member_t),
+                       (ServalToAsn) serval_member_to_asn);
   return msg;
 }
 

@@ -782,6 +782,14 @@ gboolean serval_services_to_asn (void *list, const char *const *services);
  * (nullable) is set when a path holds a control character. */
 GStrv serval_services_from_asn (const void *list, gboolean *control);
 
+/* Fills @element, zeroed, from @item: how serval_asn_add_list() makes one
+ * element of an ASN.1 list from a plain C value. */
+typedef void (*ServalToAsn) (gconstpointer item, void *element);
+/* Appends an element of @element_size bytes per item of @items, at most
+ * @max (the schema's limit: more are cut), to @list (an A_SEQUENCE_OF),
+ * each filled by @to_asn (asn1c frees them with free()). */
+void serval_asn_add_list (void *list, GPtrArray *items, guint max, gsize element_size, ServalToAsn to_asn);
+
 struct Member;
 struct RequestBody;
 struct MemberPage;

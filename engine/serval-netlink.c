@@ -140,6 +140,16 @@ fail (GError **error, int e, const char *what)
   return FALSE;
 }
 
+/* Sends @req: %TRUE if the kernel agreed, else %FALSE with @error set
+ * from its errno and @what. */
+static gboolean
+talk_or_fail (Req *req, const char *what, GError **error)
+{
+  int e = talk (req, NULL);
+
+  return e == 0 || fail (error, -e, what);
+}
+
 static int
 index_of (const char *ifname)
 {
@@ -160,7 +170,7 @@ serval_netlink_address (gboolean add, const char *ifname, const ServalCidr *cidr
   gsize len = cidr->family == AF_INET ? 4 : 16;
   struct ifaddrmsg *ifa;
   Req req;
-  int e, index = index_of (ifname);
+  int index = index_of (ifname);
 
   if (index == 0)
     return no_device (error, what);
@@ -180,8 +190,7 @@ serval_netlink_address (gboolean add, const char *ifname, const ServalCidr *cidr
       bcast = htonl (ntohl (host) | (0xffffffffu >> cidr->prefix));
       req_attr (&req, IFA_BROADCAST, &bcast, 4);
     }
-  e = talk (&req, NULL);
-  return e == 0 || fail (error, -e, what);
+  return talk_or_fail (&req, what, error);
 }
 
 /* Reads the attributes of one RTM_NEWLINK message into @info. */
@@ -258,7 +267,6 @@ serval_netlink_bridge_add (const char *name, GError **error)
   g_autofree char *what = g_strdup_printf (_("Cannot create the bridge %s"), name);
   struct rtattr *info;
   Req req;
-  int e;
 
   req_init (&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof (struct ifinfomsg));
   ((struct ifinfomsg *) NLMSG_DATA (&req.n))->ifi_family = AF_UNSPEC;
@@ -266,8 +274,7 @@ serval_netlink_bridge_add (const char *name, GError **error)
   info = req_attr (&req, IFLA_LINKINFO, NULL, 0);
   req_attr (&req, IFLA_INFO_KIND, "bridge", strlen ("bridge"));
   req_nest_end (&req, info);
-  e = talk (&req, NULL);
-  return e == 0 || fail (error, -e, what);
+  return talk_or_fail (&req, what, error);
 }
 
 gboolean
@@ -275,12 +282,10 @@ serval_netlink_link_delete (const char *ifname, GError **error)
 {
   g_autofree char *what = g_strdup_printf (_("Cannot delete the device %s"), ifname);
   Req req;
-  int e;
 
   if (!link_req (&req, RTM_DELLINK, ifname, what, error))
     return FALSE;
-  e = talk (&req, NULL);
-  return e == 0 || fail (error, -e, what);
+  return talk_or_fail (&req, what, error);
 }
 
 gboolean
@@ -289,15 +294,13 @@ serval_netlink_set_master (const char *ifname, const char *master, GError **erro
   g_autofree char *what = master != NULL ? g_strdup_printf (_("Cannot put %s into the bridge %s"), ifname, master) : g_strdup_printf (_("Cannot take %s out of its bridge"), ifname);
   guint32 index = master != NULL ? (guint32) index_of (master) : 0;
   Req req;
-  int e;
 
   if (master != NULL && index == 0)
     return no_device (error, what);
   if (!link_req (&req, RTM_NEWLINK, ifname, what, error))
     return FALSE;
   req_attr (&req, IFLA_MASTER, &index, sizeof index);
-  e = talk (&req, NULL);
-  return e == 0 || fail (error, -e, what);
+  return talk_or_fail (&req, what, error);
 }
 
 gboolean
@@ -306,13 +309,11 @@ serval_netlink_set_up (const char *ifname, GError **error)
   g_autofree char *what = g_strdup_printf (_("Cannot bring %s up"), ifname);
   struct ifinfomsg *ifi;
   Req req;
-  int e;
 
   if (!link_req (&req, RTM_NEWLINK, ifname, what, error))
     return FALSE;
   ifi = NLMSG_DATA (&req.n);
   ifi->ifi_flags = IFF_UP;
   ifi->ifi_change = IFF_UP;
-  e = talk (&req, NULL);
-  return e == 0 || fail (error, -e, what);
+  return talk_or_fail (&req, what, error);
 }

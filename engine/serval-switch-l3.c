@@ -250,17 +250,28 @@ serval_switch_l3_forget_port (Vlan *vlan, Membership *m, ServalSwitchPort *port)
   serval_switch_vlan_update_l3 (vlan);
 }
 
+/* The MAC of whoever else holds @addr: the port other than @port that
+ * claimed it, or the VLAN's DHCP server; NULL if no one does. The switch
+ * answers for it with that MAC. */
+static const guint8 *
+holder_mac (Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *addr)
+{
+  Claim *c = lookup_claim (vlan, family, addr);
+
+  if (c != NULL && c->port != port)
+    return c->mac;
+  if (family == 4 && vlan->config != NULL && vlan->config->dhcp &&
+      memcmp (addr, vlan->config->dhcp_config.server_ip, 4) == 0)
+    return vlan->config->dhcp_config.server_mac;
+  return NULL;
+}
+
 /* Whether @addr is taken by another port than @port, or is the VLAN's
  * DHCP server's. */
 static gboolean
 taken (Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *addr)
 {
-  Claim *c = lookup_claim (vlan, family, addr);
-
-  if (c != NULL && c->port != port)
-    return TRUE;
-  return family == 4 && vlan->config != NULL && vlan->config->dhcp &&
-         memcmp (addr, vlan->config->dhcp_config.server_ip, 4) == 0;
+  return holder_mac (vlan, port, family, addr) != NULL;
 }
 
 static ServalSwitchVerdict
@@ -278,7 +289,7 @@ check_arp (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, const ServalFra
 {
   ServalArp arp;
   guint8 reply[SERVAL_NEIGH_ARP_LEN];
-  Claim *c;
+  const guint8 *mac;
 
   if (!serval_neigh_parse_arp (f->data, f->len, &arp))
     return SERVAL_SWITCH_FORWARDED;
@@ -286,13 +297,10 @@ check_arp (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, const ServalFra
     return SERVAL_SWITCH_DROP_SPOOFED_ADDRESS;
   if (arp.op != 1)
     return SERVAL_SWITCH_FORWARDED;
-  /* Who has T? The switch knows, if another port claimed T. */
-  if ((c = lookup_claim (vlan, 4, arp.tpa)) != NULL && c->port != port)
-    return answer (sw, port, vlan->tag, reply, serval_neigh_build_arp_reply (reply, &arp, c->mac),
-                   &sw->stats.arp_answered);
-  if (vlan->config != NULL && vlan->config->dhcp && memcmp (arp.tpa, vlan->config->dhcp_config.server_ip, 4) == 0)
-    return answer (sw, port, vlan->tag, reply,
-                   serval_neigh_build_arp_reply (reply, &arp, vlan->config->dhcp_config.server_mac),
+  /* Who has T? The switch knows, if another port claimed T or T is the
+   * VLAN's DHCP server. */
+  if ((mac = holder_mac (vlan, port, 4, arp.tpa)) != NULL)
+    return answer (sw, port, vlan->tag, reply, serval_neigh_build_arp_reply (reply, &arp, mac),
                    &sw->stats.arp_answered);
   sw->stats.arp_flooded++;
   return SERVAL_SWITCH_FORWARDED;
@@ -303,14 +311,14 @@ check_nd (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, const ServalFram
 {
   ServalNd nd;
   guint8 reply[SERVAL_NEIGH_NA_LEN];
-  Claim *c;
+  const guint8 *mac;
 
   if (!serval_neigh_parse_nd (f->data, f->len, &nd))
     return SERVAL_SWITCH_FORWARDED;
   if (nd.type == 136)
     return taken (vlan, port, 6, nd.target) ? SERVAL_SWITCH_DROP_SPOOFED_ADDRESS : SERVAL_SWITCH_FORWARDED;
-  if ((c = lookup_claim (vlan, 6, nd.target)) != NULL && c->port != port)
-    return answer (sw, port, vlan->tag, reply, serval_neigh_build_na (reply, &nd, c->mac), &sw->stats.nd_answered);
+  if ((mac = holder_mac (vlan, port, 6, nd.target)) != NULL)
+    return answer (sw, port, vlan->tag, reply, serval_neigh_build_na (reply, &nd, mac), &sw->stats.nd_answered);
   sw->stats.nd_flooded++;
   return SERVAL_SWITCH_FORWARDED;
 }

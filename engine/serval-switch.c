@@ -16,14 +16,16 @@
 void
 serval_switch_limits_init (ServalSwitchLimits *limits)
 {
-  limits->max_frame = 65535;
-  limits->max_macs_per_port = 256;
-  limits->max_macs_per_vlan = 16384;
-  limits->max_macs_per_owner = 1024;
-  limits->aging_seconds = 300;
-  limits->storm_pps = 1000;
-  limits->storm_burst = 2000;
-  limits->pinned_mac_only = FALSE;
+  *limits = (ServalSwitchLimits){
+    .max_frame = 65535,
+    .max_macs_per_port = 256,
+    .max_macs_per_vlan = 16384,
+    .max_macs_per_owner = 1024,
+    .aging_seconds = 300,
+    .storm_pps = 1000,
+    .storm_burst = 2000,
+    .pinned_mac_only = FALSE,
+  };
 }
 
 const char *

@@ -95,34 +95,27 @@ write_frame (ServalTapBackend *backend, const void *hdr, gsize hdr_len, const gu
   return TRUE;
 }
 
-static void
-fd_read_pass (ServalTapBackend *backend)
-{
-  read_pass (backend, FALSE);
-}
+/* A backend's read pass and write, named @read_pass_func and @write_func,
+ * with @is_socket a constant: the copy of read_pass() and write_frame()
+ * each backend gets. */
+#define DEFINE_READ_WRITE(read_pass_func, write_func, is_socket)                                              \
+  static void read_pass_func (ServalTapBackend *backend)                                                      \
+  {                                                                                                           \
+    read_pass (backend, is_socket);                                                                           \
+  }                                                                                                           \
+  static gboolean write_func (ServalTapBackend *backend, const void *hdr, gsize hdr_len, const guint8 *frame, \
+                              gsize len)                                                                      \
+  {                                                                                                           \
+    return write_frame (backend, hdr, hdr_len, frame, len, is_socket);                                        \
+  }
 
-static gboolean
-fd_write (ServalTapBackend *backend, const void *hdr, gsize hdr_len, const guint8 *frame, gsize len)
-{
-  return write_frame (backend, hdr, hdr_len, frame, len, FALSE);
-}
+DEFINE_READ_WRITE (fd_read_pass, fd_write, FALSE)
+DEFINE_READ_WRITE (socket_read_pass, socket_write, TRUE)
 
 static ServalTapBackend *
 fd_start (ServalTapBackend *backend)
 {
   return serval_tap_uring_backend_new (backend);
-}
-
-static void
-socket_read_pass (ServalTapBackend *backend)
-{
-  read_pass (backend, TRUE);
-}
-
-static gboolean
-socket_write (ServalTapBackend *backend, const void *hdr, gsize hdr_len, const guint8 *frame, gsize len)
-{
-  return write_frame (backend, hdr, hdr_len, frame, len, TRUE);
 }
 
 static void

@@ -44,6 +44,41 @@ serval_clear_source (GSource **source)
   g_clear_pointer (source, g_source_unref);
 }
 
+typedef struct
+{
+  GSource **slot;
+  ServalTimeoutFunc func;
+  gpointer data;
+} TimeoutOnce;
+
+static gboolean
+timeout_once_cb (gpointer user_data)
+{
+  TimeoutOnce *once = user_data;
+
+  /* The main loop holds the source (and so @once) until this returns. */
+  g_clear_pointer (once->slot, g_source_unref);
+  once->func (once->data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+serval_timeout_once (GSource **slot, GMainContext *context, guint delay_ms, ServalTimeoutFunc func,
+                     gpointer data)
+{
+  TimeoutOnce *once;
+
+  g_return_if_fail (*slot == NULL);
+
+  once = g_new (TimeoutOnce, 1);
+  once->slot = slot;
+  once->func = func;
+  once->data = data;
+  *slot = g_timeout_source_new (delay_ms);
+  g_source_set_callback (*slot, timeout_once_cb, once, g_free);
+  g_source_attach (*slot, context);
+}
+
 gboolean
 serval_text_has_control (const char *text, gsize len)
 {

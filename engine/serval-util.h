@@ -63,6 +63,31 @@ char *serval_read_secret_line (const char *prompt);
 void serval_clear_source (GSource **source);
 
 /**
+ * ServalTimeoutFunc:
+ * @data: what serval_timeout_once() was given
+ *
+ * What a one-shot timer of serval_timeout_once() calls.
+ */
+typedef void (*ServalTimeoutFunc) (gpointer data);
+
+/**
+ * serval_timeout_once:
+ * @slot: (out): where the timer's source is kept; must hold %NULL
+ * @context: (nullable): the main context to wait on; %NULL for the global
+ *   default, as g_source_attach() takes it
+ * @delay_ms: how long to wait, in milliseconds
+ * @func: what to call then
+ * @data: for @func
+ *
+ * Arms a one-shot timer, kept at *@slot: after @delay_ms, *@slot is cleared
+ * (to %NULL, its reference dropped) and then @func (@data) runs, so that
+ * @func may arm the timer again. Until then, serval_clear_source (@slot)
+ * stops it: how a retry after a backoff is scheduled and cancelled.
+ */
+void serval_timeout_once (GSource **slot, GMainContext *context, guint delay_ms, ServalTimeoutFunc func,
+                          gpointer data);
+
+/**
  * serval_text_has_control:
  * @text: (array length=len): UTF-8 bytes, not necessarily NUL-terminated
  * @len: how many

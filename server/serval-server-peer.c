@@ -46,25 +46,14 @@ peer_dial_free (PeerDial *d)
   g_free (d);
 }
 
-static gboolean
-retry_cb (gpointer data)
-{
-  PeerDial *d = data;
-
-  g_clear_pointer (&d->retry, g_source_unref);
-  dial (d);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 schedule_redial (PeerDial *d)
 {
   if (d->retry != NULL)
     return;
-  d->retry = g_timeout_source_new (d->backoff_ms * g_random_double_range (0.8, 1.2));
+  serval_timeout_once (&d->retry, d->server->context, d->backoff_ms * g_random_double_range (0.8, 1.2),
+                       (ServalTimeoutFunc) dial, d);
   d->backoff_ms = MIN (d->backoff_ms * 2, REDIAL_MAX_MS);
-  g_source_set_callback (d->retry, retry_cb, d, NULL);
-  g_source_attach (d->retry, d->server->context);
 }
 
 static void

@@ -151,25 +151,13 @@ etcd_check_available (ServalStore *store, GError **error)
   return FALSE;
 }
 
-static gboolean
-retry_cb (gpointer data)
-{
-  ServalStoreEtcd *self = data;
-
-  g_clear_pointer (&self->retry_source, g_source_unref);
-  refresh (self);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 retry_later (ServalStoreEtcd *self)
 {
   self->backoff_ms = CLAMP (self->backoff_ms * 2, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
   if (self->retry_source != NULL)
     return;
-  self->retry_source = g_timeout_source_new (self->backoff_ms);
-  g_source_set_callback (self->retry_source, retry_cb, self, NULL);
-  g_source_attach (self->retry_source, NULL);
+  serval_timeout_once (&self->retry_source, NULL, self->backoff_ms, (ServalTimeoutFunc) refresh, self);
 }
 
 /* --- the watch ------------------------------------------------------------------ */

@@ -61,16 +61,6 @@ drop_link (BenchLite *lite)
   g_clear_object (&lite->link);
 }
 
-static gboolean
-retry_cb (gpointer user_data)
-{
-  BenchLite *lite = user_data;
-
-  g_clear_pointer (&lite->retry, g_source_unref);
-  bench_lite_connect (lite);
-  return G_SOURCE_REMOVE;
-}
-
 /* This try is over (@what: @why). A client that was never online reports
  * it and stops, as serval_client_connect_async() does; one that was comes
  * back after the backoff unless @permanent. */
@@ -94,9 +84,7 @@ fail (BenchLite *lite, const char *what, const char *why, gboolean permanent)
       return;
     }
   delay = serval_backoff_next (&lite->backoff_ms); /* as ServalClient waits */
-  lite->retry = g_timeout_source_new (delay);
-  g_source_set_callback (lite->retry, retry_cb, lite, NULL);
-  g_source_attach (lite->retry, NULL);
+  serval_timeout_once (&lite->retry, NULL, delay, (ServalTimeoutFunc) bench_lite_connect, lite);
 }
 
 static void
@@ -391,9 +379,7 @@ bench_lite_free (BenchLite *lite)
     g_cancellable_cancel (lite->cancellable);
   g_clear_object (&lite->cancellable);
   g_clear_object (&lite->tls);
-  if (lite->retry != NULL)
-    g_source_destroy (lite->retry);
-  g_clear_pointer (&lite->retry, g_source_unref);
+  serval_clear_source (&lite->retry);
   drop_link (lite);
   g_clear_pointer (&lite->token, g_bytes_unref);
   g_clear_pointer (&lite->tls_resume, g_bytes_unref);
