@@ -393,21 +393,19 @@ out:
   return status;
 }
 
+static gboolean
+shutdown_done_cb (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
 typedef struct
 {
   GMainLoop *loop;
   ServalServer *server;
   gboolean stopping;
 } RunState;
-
-static gboolean
-shutdown_done_cb (gpointer data)
-{
-  RunState *rs = data;
-
-  g_main_loop_quit (rs->loop);
-  return G_SOURCE_REMOVE;
-}
 
 static gboolean
 signal_cb (gpointer data)
@@ -422,7 +420,7 @@ signal_cb (gpointer data)
   rs->stopping = TRUE;
   g_message ("Shutting down: telling the clients");
   serval_systemd_stopping ();
-  serval_server_shutdown (rs->server, shutdown_done_cb, rs);
+  serval_server_shutdown (rs->server, shutdown_done_cb, rs->loop);
   return G_SOURCE_CONTINUE;
 }
 
