@@ -20,26 +20,25 @@
 void
 serval_server_config_init (ServalServerConfig *config)
 {
-  *config = (ServalServerConfig){
-    .keepalive = 5,
-    .pbkdf2_iterations = SERVAL_PBKDF2_DEFAULT_ITERATIONS,
-    .max_failed_logins = 5,
-    .max_login_records = 65536,
-    /* Far above what one office behind NAT needs in a reconnect storm (a
-     * handshake takes about a millisecond), far below the open-file limit. */
-    .max_handshakes_per_address = 256,
-    /* A login takes a round trip and a password check (15-30 ms); a client
-     * behind a slow link or a busy server still makes it in 30 s. */
-    .login_timeout = 30,
-    .message_timeout = 10,
-    /* An office behind NAT logs in faster than 64 handshakes at once; one
-     * address cannot hold every slot up to the open-file limit. */
-    .max_unauthenticated_per_address = 64,
-    .http_timeout = 10,
-    .http_max_connections = 16,
-    .token_lifetime = SERVAL_TOKEN_DEFAULT_LIFETIME,
-    .token_max_age = SERVAL_TOKEN_DEFAULT_MAX_AGE,
-  };
+  memset (config, 0, sizeof *config);
+  config->keepalive = 5;
+  config->pbkdf2_iterations = SERVAL_PBKDF2_DEFAULT_ITERATIONS;
+  config->max_failed_logins = 5;
+  config->max_login_records = 65536;
+  /* Far above what one office behind NAT needs in a reconnect storm (a
+   * handshake takes about a millisecond), far below the open-file limit. */
+  config->max_handshakes_per_address = 256;
+  /* A login takes a round trip and a password check (15-30 ms); a client
+   * behind a slow link or a busy server still makes it in 30 s. */
+  config->login_timeout = 30;
+  config->message_timeout = 10;
+  /* An office behind NAT logs in faster than 64 handshakes at once; one
+   * address cannot hold every slot up to the open-file limit. */
+  config->max_unauthenticated_per_address = 64;
+  config->http_timeout = 10;
+  config->http_max_connections = 16;
+  config->token_lifetime = SERVAL_TOKEN_DEFAULT_LIFETIME;
+  config->token_max_age = SERVAL_TOKEN_DEFAULT_MAX_AGE;
   serval_switch_limits_init (&config->limits);
   /* A member sends from the MAC it joined with, unless its user may bridge. */
   config->limits.pinned_mac_only = TRUE;
