@@ -144,9 +144,9 @@ request_data_new (ServalAdminVlanConfig *self, RequestFinish finish, char *what)
 static void
 request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  g_autoptr (GError) error = NULL;
   RequestData *data = user_data;
   ServalAdminVlanConfig *self = data->self;
-  g_autoptr (GError) error = NULL;
 
   if (!data->finish (SERVAL_CLIENT (source), result, &error))
     {

@@ -146,21 +146,20 @@ dismiss_error_cb (ServalAdminWindow *self)
 
 /* --- reading ----------------------------------------------------------------- */
 
+/* A read of the refresh numbered @generation. */
 typedef struct
 {
   ServalAdminWindow *self;
   guint generation;
-  char *vlan;
 } ReadData;
 
 static ReadData *
-read_data_new (ServalAdminWindow *self, const char *vlan)
+read_data_new (ServalAdminWindow *self)
 {
   ReadData *data = g_new0 (ReadData, 1);
 
   data->self = g_object_ref (self);
   data->generation = self->generation;
-  data->vlan = g_strdup (vlan);
   return data;
 }
 
@@ -168,8 +167,24 @@ static void
 read_data_free (ReadData *data)
 {
   g_object_unref (data->self);
-  g_free (data->vlan);
   g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReadData, read_data_free)
+
+/* Whether the answer to @data's read is to be shown: not if the window
+ * refreshed or lost its client since, nor (after showing @error unless the
+ * read was cancelled) if the read failed. */
+static gboolean
+read_answer_wanted (ReadData *data, const GError *error)
+{
+  ServalAdminWindow *self = data->self;
+
+  if (data->generation != self->generation || self->client == NULL)
+    return FALSE;
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_error (self, error->message);
+  return error == NULL;
 }
 
 /* @members: the members the server counts in all VLANs */
@@ -194,27 +209,16 @@ update_summary (ServalAdminWindow *self, guint members)
 static void
 vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  ReadData *data = user_data;
+  g_autoptr(ReadData) data = user_data;
   ServalAdminWindow *self = data->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) infos = serval_client_list_vlans_finish (SERVAL_CLIENT (source), result, &error);
   guint members;
 
-  if (data->generation != self->generation || self->client == NULL)
-    {
-      if (infos != NULL)
-        g_ptr_array_set_free_func (infos, (GDestroyNotify) serval_vlan_info_free);
-      read_data_free (data);
-      return;
-    }
-  if (infos == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
-      read_data_free (data);
-      return;
-    }
-  g_ptr_array_set_free_func (infos, (GDestroyNotify) serval_vlan_info_free);
+  if (infos != NULL)
+    g_ptr_array_set_free_func (infos, (GDestroyNotify) serval_vlan_info_free);
+  if (!read_answer_wanted (data, error))
+    return;
   gtk_tree_store_clear (self->vlan_store);
   members = 0;
   gtk_combo_box_text_remove_all (self->grant_combo);
@@ -243,13 +247,12 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     gtk_combo_box_set_active (GTK_COMBO_BOX (self->grant_combo), 0);
   serval_admin_vlan_config_set_vlans (self->config, infos);
   update_summary (self, members);
-  read_data_free (data);
 }
 
 static void
 users_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  ReadData *data = user_data;
+  g_autoptr(ReadData) data = user_data;
   ServalAdminWindow *self = data->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = serval_client_list_users_finish (SERVAL_CLIENT (source), result, &error);
@@ -258,18 +261,8 @@ users_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (users != NULL)
     g_ptr_array_set_free_func (users, (GDestroyNotify) serval_user_info_free);
-  if (data->generation != self->generation || self->client == NULL)
-    {
-      read_data_free (data);
-      return;
-    }
-  if (users == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
-      read_data_free (data);
-      return;
-    }
+  if (!read_answer_wanted (data, error))
+    return;
   if (gtk_tree_selection_get_selected (gtk_tree_view_get_selection (self->user_view), NULL, &iter))
     gtk_tree_model_get (GTK_TREE_MODEL (self->user_store), &iter, UCOL_NAME, &selected, -1);
   gtk_list_store_clear (self->user_store);
@@ -285,7 +278,6 @@ users_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       if (g_strcmp0 (selected, u->name) == 0)
         gtk_tree_selection_select_iter (gtk_tree_view_get_selection (self->user_view), &iter);
     }
-  read_data_free (data);
 }
 
 /* Reads VLANs, members and users from the server again. */
@@ -295,8 +287,8 @@ refresh (ServalAdminWindow *self)
   if (self->client == NULL || serval_client_get_state (self->client) != SERVAL_CLIENT_STATE_ONLINE)
     return;
   self->generation++;
-  serval_client_list_vlans_async (self->client, self->cancellable, vlans_listed_cb, read_data_new (self, NULL));
-  serval_client_list_users_async (self->client, self->cancellable, users_listed_cb, read_data_new (self, NULL));
+  serval_client_list_vlans_async (self->client, self->cancellable, vlans_listed_cb, read_data_new (self));
+  serval_client_list_users_async (self->client, self->cancellable, users_listed_cb, read_data_new (self));
 }
 
 static void
@@ -367,6 +359,16 @@ selected_row (ServalAdminWindow *self, char **name, char **vlan, gboolean *is_vl
   gtk_tree_model_get (GTK_TREE_MODEL (self->vlan_store), &iter, COL_NAME, name, COL_VLAN, vlan,
                       COL_IS_VLAN, is_vlan, -1);
   return TRUE;
+}
+
+/* The selected row's name and VLAN, FALSE unless it is a VLAN's row
+ * (@vlan_row) or a member's (!@vlan_row). */
+static gboolean
+selected_row_of_kind (ServalAdminWindow *self, gboolean vlan_row, char **name, char **vlan)
+{
+  gboolean is_vlan = FALSE;
+
+  return selected_row (self, name, vlan, &is_vlan) && is_vlan == vlan_row;
 }
 
 static char *
@@ -441,9 +443,8 @@ delete_vlan_cb (ServalAdminWindow *self)
   g_autofree char *name = NULL;
   g_autofree char *vlan = NULL;
   g_autofree char *question = NULL;
-  gboolean is_vlan = FALSE;
 
-  if (!selected_row (self, &name, &vlan, &is_vlan) || !is_vlan)
+  if (!selected_row_of_kind (self, TRUE, &name, &vlan))
     return;
   question = g_strdup_printf (_("Delete VLAN “%s”?"), vlan);
   if (serval_admin_confirm (GTK_WINDOW (self), question, _("Its members are disconnected from it at once, and everyone loses the "
@@ -458,11 +459,9 @@ kick_cb (ServalAdminWindow *self)
 {
   g_autofree char *name = NULL;
   g_autofree char *vlan = NULL;
-  gboolean is_vlan = TRUE;
-
   g_autofree char *question = NULL;
 
-  if (!selected_row (self, &name, &vlan, &is_vlan) || is_vlan || self->client == NULL)
+  if (!selected_row_of_kind (self, FALSE, &name, &vlan) || self->client == NULL)
     return;
   question = g_strdup_printf (_("Kick %s from VLAN “%s”?"), name, vlan);
   if (!serval_admin_confirm (GTK_WINDOW (self), question, _("Their connection to the VLAN ends at once; they may join it again."), _("_Kick")) || self->client == NULL)

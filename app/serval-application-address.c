@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "serval-tap-open.h"
+#include "serval-util.h"
 
 #define ADDRESS_SECONDS 2
 #define ASKED_KEY       "serval-address-asked" /* the lease checked since the last (re)join */
@@ -159,16 +160,12 @@ void
 serval_application_address_start (ServalApplication *app)
 {
   g_signal_connect (app->client, "notify::state", G_CALLBACK (address_state_cb), app);
-  app->address_source = g_timeout_source_new_seconds (ADDRESS_SECONDS);
-  g_source_set_callback (app->address_source, address_tick_cb, app, NULL);
-  g_source_attach (app->address_source, NULL);
+  serval_application_start_timer (app, &app->address_source, ADDRESS_SECONDS, address_tick_cb);
 }
 
 void
 serval_application_address_stop (ServalApplication *app)
 {
-  if (app->address_source != NULL)
-    g_source_destroy (app->address_source);
-  g_clear_pointer (&app->address_source, g_source_unref);
+  serval_clear_source (&app->address_source);
   g_signal_handlers_disconnect_by_func (app->client, address_state_cb, app);
 }

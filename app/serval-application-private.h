@@ -50,6 +50,9 @@ struct _ServalApplication
 void serval_application_report_error (ServalApplication *app, const char *message);
 
 /* serval-application-vlans.c */
+/* Keeps in *@where a timer that calls @func with @app every @seconds (in
+ * the default main context); serval_clear_source (@where) ends it. */
+void serval_application_start_timer (ServalApplication *app, GSource **where, guint seconds, GSourceFunc func);
 void serval_application_vlans_start (ServalApplication *app);
 void serval_application_vlans_stop (ServalApplication *app);
 void serval_application_refresh_vlans (ServalApplication *app);

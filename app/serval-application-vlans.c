@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "serval-tap-open.h"
+#include "serval-util.h"
 
 #define REFRESH_SECONDS 10
 #define TAP_MTU         1500
@@ -299,21 +300,25 @@ vlan_removed_cb (ServalClient *client, ServalClientVlan *vlan, const char *reaso
 /* --- with the session ------------------------------------------------------- */
 
 void
+serval_application_start_timer (ServalApplication *app, GSource **where, guint seconds, GSourceFunc func)
+{
+  *where = g_timeout_source_new_seconds (seconds);
+  g_source_set_callback (*where, func, app, NULL);
+  g_source_attach (*where, NULL);
+}
+
+void
 serval_application_vlans_start (ServalApplication *app)
 {
   g_signal_connect (app->client, "vlan-removed", G_CALLBACK (vlan_removed_cb), app);
-  app->refresh_source = g_timeout_source_new_seconds (REFRESH_SECONDS);
-  g_source_set_callback (app->refresh_source, refresh_cb, app, NULL);
-  g_source_attach (app->refresh_source, NULL);
+  serval_application_start_timer (app, &app->refresh_source, REFRESH_SECONDS, refresh_cb);
   serval_application_address_start (app);
 }
 
 void
 serval_application_vlans_stop (ServalApplication *app)
 {
-  if (app->refresh_source != NULL)
-    g_source_destroy (app->refresh_source);
-  g_clear_pointer (&app->refresh_source, g_source_unref);
+  serval_clear_source (&app->refresh_source);
   serval_application_address_stop (app);
   g_signal_handlers_disconnect_by_func (app->client, vlan_removed_cb, app);
   g_list_store_remove_all (app->vlans);

@@ -18,7 +18,7 @@ struct _ServalMemberRow
   GtkWidget *copy_button;
   GtkWidget *shares_button;
   GtkWidget *web_button; /* shown when the member announces a web page */
-  gboolean pinging;
+  char *ping_address;    /* of the ping under way, or NULL */
   GtkLabel *result_label;
   GtkLabel *line_label; /* MAC · addresses, kept current */
 };
@@ -95,27 +95,11 @@ last_line (const char *output)
   return g_strdup (n > 0 ? lines[n - 1] : "");
 }
 
-typedef struct
-{
-  ServalMemberRow *self;
-  char *address;
-} Ping;
-
-static void
-ping_free (Ping *ping)
-{
-  g_object_unref (ping->self);
-  g_free (ping->address);
-  g_free (ping);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ping, ping_free)
-
 static void
 ping_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(Ping) ping = user_data;
-  ServalMemberRow *self = ping->self;
+  g_autoptr(ServalMemberRow) self = user_data;
+  g_autofree char *address = g_steal_pointer (&self->ping_address);
   g_autoptr(GError) error = NULL;
   g_autofree char *output = NULL;
   g_autofree char *text = NULL;
@@ -124,16 +108,15 @@ ping_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      text = g_strdup_printf (_("Cannot ping %s: %s"), ping->address, error->message);
+      text = g_strdup_printf (_("Cannot ping %s: %s"), address, error->message);
     }
-  else if ((text = describe_ping (ping->address, output)) == NULL)
+  else if ((text = describe_ping (address, output)) == NULL)
     {
       g_autofree char *why = last_line (output);
 
-      text = g_strdup_printf (_("Cannot ping %s: %s"), ping->address, why);
+      text = g_strdup_printf (_("Cannot ping %s: %s"), address, why);
     }
-  g_message ("Ping %s: %s", ping->address, text);
-  self->pinging = FALSE;
+  g_message ("Ping %s: %s", address, text);
   gtk_widget_set_sensitive (self->ping_button, first_address (self) != NULL);
   gtk_widget_set_tooltip_text (self->ping_button, text);
   show_result (self, text);
@@ -147,7 +130,6 @@ ping_clicked_cb (ServalMemberRow *self)
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pinging = NULL;
-  Ping *ping;
 
   if (address == NULL)
     return;
@@ -164,11 +146,8 @@ ping_clicked_cb (ServalMemberRow *self)
   pinging = g_strdup_printf (_("Pinging %s…"), address);
   show_result (self, pinging);
   gtk_widget_set_sensitive (self->ping_button, FALSE);
-  self->pinging = TRUE;
-  ping = g_new0 (Ping, 1);
-  ping->self = g_object_ref (self);
-  ping->address = g_strdup (address);
-  g_subprocess_communicate_utf8_async (process, NULL, self->cancellable, ping_done_cb, ping);
+  self->ping_address = g_strdup (address);
+  g_subprocess_communicate_utf8_async (process, NULL, self->cancellable, ping_done_cb, g_object_ref (self));
 }
 
 /* --- Open Shares --------------------------------------------------------------- */
@@ -358,6 +337,7 @@ serval_member_row_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->member);
+  g_free (self->ping_address);
   G_OBJECT_CLASS (serval_member_row_parent_class)->finalize (object);
 }
 
@@ -394,7 +374,7 @@ addresses_changed_cb (ServalMemberRow *self)
   /* The actions need an address: a member shown before it had one gets them now. */
   gtk_widget_set_sensitive (self->copy_button, has_address);
   gtk_widget_set_sensitive (self->shares_button, has_address);
-  gtk_widget_set_sensitive (self->ping_button, has_address && !self->pinging);
+  gtk_widget_set_sensitive (self->ping_button, has_address && self->ping_address == NULL);
   update_web_button (self);
 }
 

@@ -28,17 +28,25 @@ G_DEFINE_FINAL_TYPE (ServalWindow, serval_window, GTK_TYPE_APPLICATION_WINDOW)
 /* --- from the application's properties ---------------------------------------- */
 
 static gboolean
-connect_label_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+choose_string_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
 {
-  g_value_set_string (to, g_value_get_boolean (from) ? _("_Disconnect") : _("_Connect…"));
+  const char *const *choices = user_data; /* { if FALSE, if TRUE } */
+
+  g_value_set_string (to, choices[g_value_get_boolean (from) ? 1 : 0]);
   return TRUE;
 }
 
-static gboolean
-connect_action_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+/* Binds @target's string @property to the application's "connected":
+ * @if_connected while it is TRUE, else @if_not (static strings). */
+static void
+bind_connected (GObject *app, gpointer target, const char *property, const char *if_connected, const char *if_not)
 {
-  g_value_set_string (to, g_value_get_boolean (from) ? "app.disconnect" : "app.connect");
-  return TRUE;
+  const char **choices = g_new (const char *, 2);
+
+  choices[0] = if_not;
+  choices[1] = if_connected;
+  g_object_bind_property_full (app, "connected", target, property, G_BINDING_SYNC_CREATE, choose_string_cb, NULL,
+                               choices, g_free);
 }
 
 static gboolean
@@ -61,14 +69,6 @@ state_name_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_
     case SERVAL_CLIENT_STATE_DISCONNECTED:
     default: g_value_set_string (to, _("Offline")); break;
     }
-  return TRUE;
-}
-
-/* With no session there is nothing to join yet: say how to get one. */
-static gboolean
-placeholder_cb (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
-{
-  g_value_set_string (to, g_value_get_boolean (from) ? _("No VLANs to join yet. An administrator can grant you one.") : _("You are not connected. Click Connect… to log in to a Serval server."));
   return TRUE;
 }
 
@@ -148,16 +148,14 @@ serval_window_new (GtkApplication *app)
   g_object_bind_property (app, "icon-name", self->state_image, "icon-name", flags);
   g_object_bind_property_full (app, "state", gtk_widget_get_accessible (GTK_WIDGET (self->state_image)),
                                "accessible-name", flags, state_name_cb, NULL, NULL, NULL);
-  g_object_bind_property_full (app, "connected", placeholder, "label", flags,
-                               placeholder_cb, NULL, NULL, NULL);
+  /* With no session there is nothing to join yet: say how to get one. */
+  bind_connected (G_OBJECT (app), placeholder, "label", _("No VLANs to join yet. An administrator can grant you one."), _("You are not connected. Click Connect… to log in to a Serval server."));
   g_object_bind_property (app, "status", self->status_label, "label", flags);
   g_object_bind_property (app, "status-detail", self->detail_label, "label", flags);
   g_object_bind_property_full (app, "status-detail", self->detail_label, "visible", flags,
                                is_set_cb, NULL, NULL, NULL);
-  g_object_bind_property_full (app, "connected", self->connect_button, "label", flags,
-                               connect_label_cb, NULL, NULL, NULL);
-  g_object_bind_property_full (app, "connected", self->connect_button, "action-name", flags,
-                               connect_action_cb, NULL, NULL, NULL);
+  bind_connected (G_OBJECT (app), self->connect_button, "label", _("_Disconnect"), _("_Connect…"));
+  bind_connected (G_OBJECT (app), self->connect_button, "action-name", "app.disconnect", "app.connect");
   g_object_bind_property (app, "admin", self->admin_button, "visible", flags);
   g_object_bind_property_full (app, "client", self->header, "subtitle", flags,
                                subtitle_cb, NULL, NULL, NULL);

@@ -126,12 +126,15 @@ take_limit (GKeyFile *kf, const char *name, int value, int max, guint *limit, GE
   return TRUE;
 }
 
-/* The limits on links not logged in and on HTTP connections, from the
- * options or else @kf (nullable). */
+/* The limits on logins, on links not logged in and on HTTP connections,
+ * from the options or else @kf (nullable). */
 static gboolean
 load_limits (GKeyFile *kf, ServalServerConfig *config, GError **error)
 {
-  return take_limit (kf, "login-timeout", opt_login_timeout, 3600, &config->login_timeout, error) &&
+  return take_limit (kf, "max-failed-logins", opt_max_failed_logins, 100000, &config->max_failed_logins, error) &&
+         take_limit (kf, "max-handshakes-per-address", opt_max_handshakes, 100000,
+                     &config->max_handshakes_per_address, error) &&
+         take_limit (kf, "login-timeout", opt_login_timeout, 3600, &config->login_timeout, error) &&
          take_limit (kf, "message-timeout", opt_message_timeout, 3600, &config->message_timeout, error) &&
          take_limit (kf, "max-unauthenticated-per-address", opt_max_unauthenticated, 100000,
                      &config->max_unauthenticated_per_address, error) &&
@@ -169,8 +172,6 @@ read_key_file (GError **error)
   INT ("keepalive", opt_keepalive);
   INT ("lease", opt_lease);
   INT ("pbkdf2-iterations", opt_iterations);
-  INT ("max-failed-logins", opt_max_failed_logins);
-  INT ("max-handshakes-per-address", opt_max_handshakes);
 #undef INT
   /* These two may be 0 in the file: unset is negative. */
 #define INT_OR_ZERO(key, opt)                                  \
@@ -238,22 +239,6 @@ load_config (ServalServerConfig *config, GError **error)
     }
   if (opt_token_max_age >= 0)
     config->token_max_age = opt_token_max_age;
-  if (opt_max_failed_logins < 0 || opt_max_failed_logins > 100000)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--max-failed-logins takes 1 to 100000; %d is out of range", opt_max_failed_logins);
-      return FALSE;
-    }
-  if (opt_max_failed_logins > 0)
-    config->max_failed_logins = opt_max_failed_logins;
-  if (opt_max_handshakes < 0 || opt_max_handshakes > 100000)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--max-handshakes-per-address takes 1 to 100000; %d is out of range", opt_max_handshakes);
-      return FALSE;
-    }
-  if (opt_max_handshakes > 0)
-    config->max_handshakes_per_address = opt_max_handshakes;
   return load_limits (kf, config, error);
 }
 
@@ -393,21 +378,19 @@ out:
   return status;
 }
 
+static gboolean
+shutdown_done_cb (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
 typedef struct
 {
   GMainLoop *loop;
   ServalServer *server;
   gboolean stopping;
 } RunState;
-
-static gboolean
-shutdown_done_cb (gpointer data)
-{
-  RunState *rs = data;
-
-  g_main_loop_quit (rs->loop);
-  return G_SOURCE_REMOVE;
-}
 
 static gboolean
 signal_cb (gpointer data)
@@ -422,7 +405,7 @@ signal_cb (gpointer data)
   rs->stopping = TRUE;
   g_message ("Shutting down: telling the clients");
   serval_systemd_stopping ();
-  serval_server_shutdown (rs->server, shutdown_done_cb, rs);
+  serval_server_shutdown (rs->server, shutdown_done_cb, rs->loop);
   return G_SOURCE_CONTINUE;
 }
 

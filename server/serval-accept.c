@@ -275,13 +275,15 @@ void
 serval_accept_gate_get_stats (ServalAcceptGate *gate, ServalAcceptStats *stats)
 {
   g_mutex_lock (&gate->lock);
-  stats->open = gate->open;
-  stats->high = gate->high;
-  stats->low = gate->low;
-  stats->fd_limit = gate->fd_limit;
-  stats->capacity = gate->capacity;
-  stats->paused = gate->paused;
-  stats->pauses = gate->pauses;
+  *stats = (ServalAcceptStats){
+    .open = gate->open,
+    .high = gate->high,
+    .low = gate->low,
+    .fd_limit = gate->fd_limit,
+    .capacity = gate->capacity,
+    .paused = gate->paused,
+    .pauses = gate->pauses,
+  };
   g_mutex_unlock (&gate->lock);
 }
 

@@ -204,14 +204,8 @@ serval_session_handle_vlan_config (Session *s, const ServalRequest *req)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!serval_session_check_strings (s, req))
+  if (!serval_session_admin_request_valid (s, req))
     return;
-  if (!serval_session_is_admin (s))
-    {
-      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
-                                  "User “%s” is not an administrator of this server", s->user);
-      return;
-    }
   if (req->kind == SERVAL_REQUEST_LIST_RULES)
     {
       list_rules (s, req);

@@ -359,6 +359,20 @@ serval_session_is_admin (Session *s)
   return admin;
 }
 
+gboolean
+serval_session_admin_request_valid (Session *s, const ServalRequest *req)
+{
+  if (!serval_session_check_strings (s, req))
+    return FALSE;
+  if (!serval_session_is_admin (s))
+    {
+      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
+                                  "User “%s” is not an administrator of this server", s->user);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static ServalStoreWriteKind
 write_kind (ServalRequestKind kind)
 {
@@ -379,14 +393,8 @@ serval_session_handle_admin (Session *s, const ServalRequest *req)
   g_autoptr(GError) error = NULL;
   AdminWrite *job;
 
-  if (!serval_session_check_strings (s, req))
+  if (!serval_session_admin_request_valid (s, req))
     return;
-  if (!serval_session_is_admin (s))
-    {
-      serval_session_reply_error (s, req->id, SERVAL_ERROR_CODE_NOT_ALLOWED,
-                                  "User “%s” is not an administrator of this server", s->user);
-      return;
-    }
 
   switch (req->kind)
     {

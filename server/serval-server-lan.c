@@ -362,7 +362,6 @@ typedef struct
   Session *s;
   ServalSwitchPort *port;
   guint32 tag;
-  char *vlan;
   ServalDhcpMessage msg;
 } DhcpJob;
 
@@ -370,7 +369,6 @@ static void
 dhcp_job_free (DhcpJob *job)
 {
   serval_session_unref (job->s);
-  g_free (job->vlan);
   g_free (job);
 }
 
@@ -399,11 +397,13 @@ dhcp_send (DhcpJob *job, ServalDhcpType type, const guint8 yiaddr[4], guint pref
   serval_switch_port_send (server->sw, job->port, &frame);
 }
 
-/* Whether @job's session still has its port in the VLAN. */
-static gboolean
-dhcp_job_current (DhcpJob *job)
+/* @job's membership, if its session still has its port in the VLAN; else NULL. */
+static Membership *
+dhcp_job_membership (DhcpJob *job)
 {
-  return !job->s->closed && job->s->port == job->port && serval_switch_port_is_member (job->port, job->tag);
+  if (job->s->closed || job->s->port != job->port || !serval_switch_port_is_member (job->port, job->tag))
+    return NULL;
+  return g_hash_table_lookup (job->s->vlans, GUINT_TO_POINTER (job->tag));
 }
 
 static void
@@ -416,13 +416,13 @@ dhcp_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *mac = serval_mac_to_string (job->msg.chaddr);
   const guint8 *asked = job->msg.has_requested_ip ? job->msg.requested_ip : job->msg.ciaddr;
   guint8 addr[16];
-  Membership *m;
+  Membership *m = dhcp_job_membership (job);
 
-  if (!dhcp_job_current (job))
+  if (m == NULL)
     ;
   else if (lease == NULL)
     {
-      g_message ("DHCP in VLAN “%s” for %s (%s@%s): no address: %s", job->vlan, mac, s->user, s->host,
+      g_message ("DHCP in VLAN “%s” for %s (%s@%s): no address: %s", m->name, mac, s->user, s->host,
                  error->message);
       if (job->msg.type == SERVAL_DHCP_REQUEST)
         dhcp_send (job, SERVAL_DHCP_NAK, NULL, 0);
@@ -433,19 +433,18 @@ dhcp_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     dhcp_send (job, SERVAL_DHCP_OFFER, addr, 0);
   else if (memcmp (asked, addr, 4) != 0 && memcmp (asked, "\0\0\0\0", 4) != 0)
     {
-      g_message ("DHCP in VLAN “%s”: %s asked for an address that is not its lease %s: NAK", job->vlan, mac,
+      g_message ("DHCP in VLAN “%s”: %s asked for an address that is not its lease %s: NAK", m->name, mac,
                  lease->address);
       dhcp_send (job, SERVAL_DHCP_NAK, NULL, 0);
     }
   else
     {
       dhcp_send (job, SERVAL_DHCP_ACK, addr, 0);
-      m = g_hash_table_lookup (s->vlans, GUINT_TO_POINTER (job->tag));
       if (memcmp (job->msg.chaddr, serval_member_get_mac_bytes (m->member), 6) != 0)
         remember_bridged (s, job->tag, job->msg.chaddr);
       if (!serval_switch_vlan_claim_address (s->server->sw, job->tag, job->port, 4, addr, job->msg.chaddr))
-        g_message ("DHCP in VLAN “%s”: %s for %s is claimed by another member", job->vlan, lease->address, mac);
-      g_message ("DHCP in VLAN “%s”: %s for %s (%s@%s)", job->vlan, lease->address, mac, s->user, s->host);
+        g_message ("DHCP in VLAN “%s”: %s for %s is claimed by another member", m->name, lease->address, mac);
+      g_message ("DHCP in VLAN “%s”: %s for %s (%s@%s)", m->name, lease->address, mac, s->user, s->host);
     }
   dhcp_job_free (job);
 }
@@ -485,7 +484,6 @@ dhcp_cb (ServalSwitchPort *port, guint32 tag, const ServalDhcpMessage *msg, gpoi
   job->s = serval_session_ref (s);
   job->port = port;
   job->tag = tag;
-  job->vlan = g_strdup (m->name);
   job->msg = *msg;
   serval_store_lease_async (server->store, m->name, s->user, msg->chaddr, server->cancellable, dhcp_leased_cb, job);
 }

@@ -221,6 +221,9 @@ void serval_session_handle_admin (Session *s, const ServalRequest *req);
 /* Whether @s's user is an administrator now, as the store says (it may
  * have been demoted or deleted through another node): s->admin follows. */
 gboolean serval_session_is_admin (Session *s);
+/* FALSE, after answering, if @req holds strings the server cannot take or
+ * @s's user is not (or no longer) an administrator. */
+gboolean serval_session_admin_request_valid (Session *s, const ServalRequest *req);
 
 /* serval-server-admin-net.c */
 /* An administrator's request of a VLAN's configuration: VLAN set, rule add,

@@ -176,6 +176,8 @@ join_lease_free (JoinLease *job)
   g_free (job);
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JoinLease, join_lease_free)
+
 /* FALSE, after answering request @id, if @s may not join @name now; else
  * its tag in @tag. */
 static gboolean
@@ -278,10 +280,10 @@ join_switch (Session *s, guint32 id, const char *name, guint32 tag, const guint8
 static void
 join_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  JoinLease *job = user_data;
-  Session *s = job->session;
   g_autoptr(GError) error = NULL;
   g_autoptr(ServalLease) lease = serval_store_lease_finish (SERVAL_STORE (source), result, &error);
+  g_autoptr(JoinLease) job = user_data;
+  Session *s = job->session;
   guint32 tag;
 
   if (lease == NULL)
@@ -300,7 +302,6 @@ join_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
                                       lease_released_cb, g_strdup (lease->address));
   else
     reply_joined (s, job->id, job->vlan, tag);
-  join_lease_free (job);
 }
 
 /* FALSE, after answering, if @req announces a service that is not a web

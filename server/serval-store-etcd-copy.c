@@ -300,9 +300,9 @@ serval_etcd_parse_user (const ServalEtcdEntry *e, const char *name, ServalCreden
 
 /* --- reads ------------------------------------------------------------------ */
 
-gboolean
-serval_store_etcd_user_get (ServalStore *store, const char *name, ServalCredentials *cred,
-                            ServalUserRecord *record, GError **error)
+static gboolean
+copy_user_get (ServalStore *store, const char *name, ServalCredentials *cred,
+               ServalUserRecord *record, GError **error)
 {
   ServalStoreEtcd *self = SERVAL_STORE_ETCD (store);
   g_autofree char *key = serval_etcd_key_user (name);
@@ -331,8 +331,8 @@ str_cmp (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-GPtrArray *
-serval_store_etcd_user_list (ServalStore *store, GError **error)
+static GPtrArray *
+copy_user_list (ServalStore *store, GError **error)
 {
   ServalStoreEtcd *self = SERVAL_STORE_ETCD (store);
   GPtrArray *users = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_user_free);
@@ -380,8 +380,8 @@ serval_store_etcd_user_list (ServalStore *store, GError **error)
   return users;
 }
 
-guint
-serval_store_etcd_user_count (ServalStore *store)
+static guint
+copy_user_count (ServalStore *store)
 {
   ServalStoreEtcd *self = SERVAL_STORE_ETCD (store);
   GHashTableIter iter;
@@ -394,8 +394,8 @@ serval_store_etcd_user_count (ServalStore *store)
   return n;
 }
 
-gboolean
-serval_store_etcd_vlan_lookup (ServalStore *store, const char *name, guint32 *out_id, GError **error)
+static gboolean
+copy_vlan_lookup (ServalStore *store, const char *name, guint32 *out_id, GError **error)
 {
   ServalStoreEtcd *self = SERVAL_STORE_ETCD (store);
   g_autofree char *key = serval_etcd_key_vlan (name);
@@ -408,8 +408,8 @@ serval_store_etcd_vlan_lookup (ServalStore *store, const char *name, guint32 *ou
   return TRUE;
 }
 
-GPtrArray *
-serval_store_etcd_vlan_list (ServalStore *store, GError **error)
+static GPtrArray *
+copy_vlan_list (ServalStore *store, GError **error)
 {
   ServalStoreEtcd *self = SERVAL_STORE_ETCD (store);
   GPtrArray *vlans = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_vlan_free);
@@ -429,12 +429,23 @@ serval_store_etcd_vlan_list (ServalStore *store, GError **error)
   return vlans;
 }
 
-gboolean
-serval_store_etcd_has_right (ServalStore *store, const char *user, const char *vlan)
+static gboolean
+copy_has_right (ServalStore *store, const char *user, const char *vlan)
 {
   ServalStoreEtcd *self = SERVAL_STORE_ETCD (store);
   g_autofree char *right = serval_etcd_key_right (user, vlan);
   g_autofree char *vkey = serval_etcd_key_vlan (vlan);
 
   return serval_etcd_entry (self->copy, right) != NULL && serval_etcd_entry (self->copy, vkey) != NULL;
+}
+
+void
+serval_store_etcd_copy_class_init (ServalStoreClass *store_class)
+{
+  store_class->user_get = copy_user_get;
+  store_class->user_list = copy_user_list;
+  store_class->user_count = copy_user_count;
+  store_class->vlan_lookup = copy_vlan_lookup;
+  store_class->vlan_list = copy_vlan_list;
+  store_class->has_right = copy_has_right;
 }

@@ -218,21 +218,6 @@ serval_etcd_txn_read_back (Txn *t, const char *key)
   g_ptr_array_add (t->fail_keys, g_strdup (key));
 }
 
-/* Guards that the user and the VLAN exist, and reads them back. */
-static gboolean
-plan_user_and_vlan (Txn *t, const char *ukey, const char *vkey, GError **error)
-{
-  if (serval_etcd_txn_known_absent (t, ukey))
-    return serval_store_no_user (t->w->user, error);
-  if (serval_etcd_txn_known_absent (t, vkey))
-    return serval_store_no_vlan (t->w->vlan, error);
-  serval_etcd_txn_guard (t, "VERSION", ukey, FALSE, "GREATER", 0);
-  serval_etcd_txn_guard (t, "VERSION", vkey, FALSE, "GREATER", 0);
-  serval_etcd_txn_read_back (t, ukey);
-  serval_etcd_txn_read_back (t, vkey);
-  return TRUE;
-}
-
 static gboolean
 plan_user (Txn *t, GError **error)
 {
@@ -328,6 +313,21 @@ plan_vlan_del (Txn *t, GError **error)
       serval_etcd_txn_del (t, key, FALSE);
   serval_etcd_txn_read_back (t, vkey);
   serval_etcd_txn_read_back (t, SERVAL_ETCD_KEY_RIGHTS);
+  return TRUE;
+}
+
+/* Guards that the user and the VLAN exist, and reads them back. */
+static gboolean
+plan_user_and_vlan (Txn *t, const char *ukey, const char *vkey, GError **error)
+{
+  if (serval_etcd_txn_known_absent (t, ukey))
+    return serval_store_no_user (t->w->user, error);
+  if (serval_etcd_txn_known_absent (t, vkey))
+    return serval_store_no_vlan (t->w->vlan, error);
+  serval_etcd_txn_guard (t, "VERSION", ukey, FALSE, "GREATER", 0);
+  serval_etcd_txn_guard (t, "VERSION", vkey, FALSE, "GREATER", 0);
+  serval_etcd_txn_read_back (t, ukey);
+  serval_etcd_txn_read_back (t, vkey);
   return TRUE;
 }
 

@@ -516,15 +516,10 @@ serval_store_etcd_class_init (ServalStoreEtcdClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = etcd_dispose;
   G_OBJECT_CLASS (klass)->finalize = etcd_finalize;
-  store_class->user_get = serval_store_etcd_user_get;
-  store_class->user_list = serval_store_etcd_user_list;
-  store_class->user_count = serval_store_etcd_user_count;
-  store_class->vlan_lookup = serval_store_etcd_vlan_lookup;
-  store_class->vlan_list = serval_store_etcd_vlan_list;
-  store_class->has_right = serval_store_etcd_has_right;
   store_class->secret = etcd_secret;
   store_class->check_available = etcd_check_available;
   store_class->write = serval_store_etcd_write;
+  serval_store_etcd_copy_class_init (store_class);
   store_class->vlan_get = serval_store_etcd_vlan_get;
   store_class->lease = serval_store_etcd_lease;
   store_class->lease_release = serval_store_etcd_lease_release;

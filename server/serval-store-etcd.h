@@ -156,13 +156,8 @@ char *serval_etcd_user_value (const ServalCredentials *cred, const ServalUserRec
 /* The value's JSON object, or NULL. */
 JsonObject *serval_etcd_parse_json (const ServalEtcdEntry *e);
 
-/* The reads, from the copy (the store class's functions). */
-gboolean serval_store_etcd_user_get (ServalStore *store, const char *name, ServalCredentials *cred,
-                                     ServalUserRecord *record, GError **error);
-GPtrArray *serval_store_etcd_user_list (ServalStore *store, GError **error);
-guint serval_store_etcd_user_count (ServalStore *store);
-gboolean serval_store_etcd_vlan_lookup (ServalStore *store, const char *name, guint32 *out_id, GError **error);
-GPtrArray *serval_store_etcd_vlan_list (ServalStore *store, GError **error);
-gboolean serval_store_etcd_has_right (ServalStore *store, const char *user, const char *vlan);
+/* Sets the store class's reads (user_get, user_list, user_count,
+ * vlan_lookup, vlan_list, has_right): they read the copy. */
+void serval_store_etcd_copy_class_init (ServalStoreClass *store_class);
 
 G_END_DECLS

@@ -375,29 +375,35 @@ lease_request_free (ServalLeaseRequest *req)
   g_free (req);
 }
 
-static GTask *
-lease_task (ServalStore *store, const char *vlan, const char *user, const guint8 mac[6], GCancellable *cancellable,
-            GAsyncReadyCallback callback, gpointer user_data, gpointer tag)
+/* Asks the class to lease (or, with @release, to release) @mac's address
+ * in @vlan, with a request that lives as long as the task. */
+static void
+lease_start (ServalStore *store, gboolean release, const char *vlan, const char *user, const guint8 mac[6],
+             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (store, cancellable, callback, user_data);
+  ServalStoreClass *klass = SERVAL_STORE_GET_CLASS (store);
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
   ServalLeaseRequest *req = g_new0 (ServalLeaseRequest, 1);
 
-  g_task_set_source_tag (task, tag);
+  if (release)
+    g_task_set_source_tag (task, serval_store_lease_release_async);
+  else
+    g_task_set_source_tag (task, serval_store_lease_async);
   req->vlan = g_strdup (vlan);
   req->user = g_strdup (user);
   memcpy (req->mac, mac, 6);
   g_task_set_task_data (task, req, (GDestroyNotify) lease_request_free);
-  return task;
+  if (release)
+    klass->lease_release (store, req, task);
+  else
+    klass->lease (store, req, task);
 }
 
 void
 serval_store_lease_async (ServalStore *store, const char *vlan, const char *user, const guint8 mac[6],
                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = lease_task (store, vlan, user, mac, cancellable, callback, user_data,
-                                       serval_store_lease_async);
-
-  SERVAL_STORE_GET_CLASS (store)->lease (store, g_task_get_task_data (task), task);
+  lease_start (store, FALSE, vlan, user, mac, cancellable, callback, user_data);
 }
 
 ServalLease *
@@ -411,10 +417,7 @@ void
 serval_store_lease_release_async (ServalStore *store, const char *vlan, const char *user, const guint8 mac[6],
                                   GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = lease_task (store, vlan, user, mac, cancellable, callback, user_data,
-                                       serval_store_lease_release_async);
-
-  SERVAL_STORE_GET_CLASS (store)->lease_release (store, g_task_get_task_data (task), task);
+  lease_start (store, TRUE, vlan, user, mac, cancellable, callback, user_data);
 }
 
 gboolean

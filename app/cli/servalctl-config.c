@@ -68,38 +68,34 @@ servalctl_config_describe_vlan (const ServalVlanInfo *info)
 
 /* --- one command ----------------------------------------------------------- */
 
-typedef gboolean (*ConfigFinish) (ServalClient *client, GAsyncResult *result, GError **error);
-
 typedef struct
 {
   ServalctlDone done;
   gpointer data;
-  ConfigFinish call_finish;
+  ServalctlFinish call_finish;
   char *what; /* the command, for "Done: ..." */
 } Command;
 
+/* Ends @cmd: with status 1 after saying why if @error is set, else 0. */
 static void
-command_end (Command *cmd, int status)
+command_end (Command *cmd, const GError *error)
 {
-  cmd->done (status, cmd->data);
+  if (error != NULL)
+    servalctl_say_error ("%s", error->message);
+  cmd->done (error != NULL ? 1 : 0, cmd->data);
   g_free (cmd->what);
   g_free (cmd);
 }
 
-static void
-command_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+void
+servalctl_command_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Command *cmd = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!cmd->call_finish (SERVAL_CLIENT (source), result, &error))
-    {
-      servalctl_say_error ("%s", error->message);
-      command_end (cmd, 1);
-      return;
-    }
-  printf ("Done: %s\n", cmd->what);
-  command_end (cmd, 0);
+  if (cmd->call_finish (SERVAL_CLIENT (source), result, &error))
+    printf ("Done: %s\n", cmd->what);
+  command_end (cmd, error);
 }
 
 static void
@@ -109,24 +105,18 @@ rules_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rules = serval_client_rule_list_finish (SERVAL_CLIENT (source), result, &error);
 
-  if (rules == NULL)
-    {
-      servalctl_say_error ("%s", error->message);
-      command_end (cmd, 1);
-      return;
-    }
-  for (guint i = 0; i < rules->len; i++)
+  for (guint i = 0; rules != NULL && i < rules->len; i++)
     {
       g_autofree char *text = serval_rule_to_string (rules->pdata[i]);
       g_autofree char *safe = serval_escape_text (text);
 
       printf ("%u  %s\n", i + 1, safe);
     }
-  command_end (cmd, 0);
+  command_end (cmd, error);
 }
 
-static Command *
-command_new (int argc, char **argv, ServalctlDone done, gpointer data, ConfigFinish call_finish)
+gpointer
+servalctl_command_new (char **argv, ServalctlDone done, gpointer data, ServalctlFinish call_finish)
 {
   Command *cmd = g_new0 (Command, 1);
 
@@ -168,7 +158,7 @@ run_vlan_set (ServalClient *client, int argc, char **argv, ServalctlDone done, g
       return;
     }
   serval_client_vlan_set_async (client, argv[3], cidr_value (opt_subnet), cidr_value (opt_prefix6), NULL,
-                                command_done_cb, command_new (argc, argv, done, data, serval_client_vlan_set_finish));
+                                servalctl_command_done_cb, servalctl_command_new (argv, done, data, serval_client_vlan_set_finish));
 }
 
 static void
@@ -181,7 +171,7 @@ run_rule (ServalClient *client, int argc, char **argv, ServalctlDone done, gpoin
   if (g_str_equal (verb, "list"))
     {
       if (usage (argc, 5, "vlan rule list VLAN", done, data))
-        serval_client_rule_list_async (client, argv[4], NULL, rules_done_cb, command_new (argc, argv, done, data, NULL));
+        serval_client_rule_list_async (client, argv[4], NULL, rules_done_cb, servalctl_command_new (argv, done, data, NULL));
     }
   else if (g_str_equal (verb, "del"))
     {
@@ -194,8 +184,8 @@ run_rule (ServalClient *client, int argc, char **argv, ServalctlDone done, gpoin
           done (2, data);
           return;
         }
-      serval_client_rule_del_async (client, argv[4], index, NULL, command_done_cb,
-                                    command_new (argc, argv, done, data, serval_client_rule_del_finish));
+      serval_client_rule_del_async (client, argv[4], index, NULL, servalctl_command_done_cb,
+                                    servalctl_command_new (argv, done, data, serval_client_rule_del_finish));
     }
   else if (g_str_equal (verb, "add") && argc >= 6)
     {
@@ -207,8 +197,8 @@ run_rule (ServalClient *client, int argc, char **argv, ServalctlDone done, gpoin
           done (2, data);
           return;
         }
-      serval_client_rule_add_async (client, argv[4], rule, NULL, command_done_cb,
-                                    command_new (argc, argv, done, data, serval_client_rule_add_finish));
+      serval_client_rule_add_async (client, argv[4], rule, NULL, servalctl_command_done_cb,
+                                    servalctl_command_new (argv, done, data, serval_client_rule_add_finish));
     }
   else
     {
@@ -224,8 +214,8 @@ run_bridge (ServalClient *client, int argc, char **argv, ServalctlDone done, gpo
   gboolean grant = g_str_equal (argv[2], "grant");
 
   if (usage (argc, 4, grant ? "user grant NAME --bridge" : "user revoke NAME --bridge", done, data))
-    serval_client_user_set_bridge_async (client, argv[3], grant, NULL, command_done_cb,
-                                         command_new (argc, argv, done, data, serval_client_user_set_bridge_finish));
+    serval_client_user_set_bridge_async (client, argv[3], grant, NULL, servalctl_command_done_cb,
+                                         servalctl_command_new (argv, done, data, serval_client_user_set_bridge_finish));
 }
 
 static void
@@ -248,9 +238,9 @@ run_rate_limit (ServalClient *client, int argc, char **argv, ServalctlDone done,
       done (2, data);
       return;
     }
-  serval_client_user_set_rate_limit_async (client, argv[3], rate, NULL, command_done_cb,
-                                           command_new (argc, argv, done, data,
-                                                        serval_client_user_set_rate_limit_finish));
+  serval_client_user_set_rate_limit_async (client, argv[3], rate, NULL, servalctl_command_done_cb,
+                                           servalctl_command_new (argv, done, data,
+                                                                  serval_client_user_set_rate_limit_finish));
 }
 
 gboolean

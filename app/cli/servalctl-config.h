@@ -13,6 +13,16 @@ void servalctl_say_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* Called once a command is over, with servalctl's exit status. */
 typedef void (*ServalctlDone) (int status, gpointer data);
 
+/* Every change answers with success or an error, through its own _finish. */
+typedef gboolean (*ServalctlFinish) (ServalClient *client, GAsyncResult *result, GError **error);
+
+/* The user data of servalctl_command_done_cb() for the change @argv asks
+ * (argv[1] the command), which @call_finish ends. */
+gpointer servalctl_command_new (char **argv, ServalctlDone done, gpointer data, ServalctlFinish call_finish);
+/* A change's callback: "Done: COMMAND" and @done with status 0, or the
+ * error on standard error and status 1. */
+void servalctl_command_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
 /* Adds the options of these commands (--subnet, --prefix6) to @octx's main group. */
 void servalctl_config_add_options (GOptionContext *octx);
 

@@ -307,41 +307,6 @@ start_up (Ctl *ctl)
 
 /* --- one-shot commands ----------------------------------------------------- */
 
-/* Every change answers with success or an error, through its own _finish. */
-typedef gboolean (*RequestFinish) (ServalClient *client, GAsyncResult *result, GError **error);
-
-typedef struct
-{
-  Ctl *ctl;
-  RequestFinish call_finish;
-} Request;
-
-static Request *
-request_new (Ctl *ctl, RequestFinish call_finish)
-{
-  Request *req = g_new (Request, 1);
-
-  req->ctl = ctl;
-  req->call_finish = call_finish;
-  return req;
-}
-
-static void
-request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autofree Request *req = user_data;
-  Ctl *ctl = req->ctl;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *what = NULL;
-
-  req->call_finish (SERVAL_CLIENT (source), result, &error);
-  if (failed (ctl, error))
-    return;
-  what = g_strjoinv (" ", ctl->argv + 1);
-  printf ("Done: %s\n", what);
-  finish (ctl, 0);
-}
-
 #define MEMBERS_PAGE 500
 
 /* "\tweb https:8443/admin" when @m announces a web page (as the server
@@ -496,9 +461,17 @@ usage (Ctl *ctl, int n, const char *form)
 }
 
 static void
-config_done (int status, gpointer data)
+command_done (int status, gpointer data)
 {
   finish (data, status);
+}
+
+/* The user data of servalctl_command_done_cb() for the change @ctl's
+ * command asks, which @call_finish ends. */
+static gpointer
+change (Ctl *ctl, ServalctlFinish call_finish)
+{
+  return servalctl_command_new (ctl->argv, command_done, ctl, call_finish);
 }
 
 static void
@@ -508,7 +481,7 @@ run_command (Ctl *ctl)
   const char *cmd = argv[1];
   const char *verb = ctl->argc > 2 ? argv[2] : "";
 
-  if (servalctl_config_run (ctl->client, ctl->argc, argv, config_done, ctl))
+  if (servalctl_config_run (ctl->client, ctl->argc, argv, command_done, ctl))
     return;
   if (g_str_equal (cmd, "up"))
     {
@@ -540,11 +513,11 @@ run_command (Ctl *ctl)
       if (!usage (ctl, 4, "vlan add|del NAME"))
         return;
       if (g_str_equal (verb, "add"))
-        serval_client_vlan_add_async (ctl->client, argv[3], NULL, request_done_cb,
-                                      request_new (ctl, serval_client_vlan_add_finish));
+        serval_client_vlan_add_async (ctl->client, argv[3], NULL, servalctl_command_done_cb,
+                                      change (ctl, serval_client_vlan_add_finish));
       else
-        serval_client_vlan_delete_async (ctl->client, argv[3], NULL, request_done_cb,
-                                         request_new (ctl, serval_client_vlan_delete_finish));
+        serval_client_vlan_delete_async (ctl->client, argv[3], NULL, servalctl_command_done_cb,
+                                         change (ctl, serval_client_vlan_delete_finish));
     }
   else if (g_str_equal (cmd, "user") && g_str_equal (verb, "add"))
     {
@@ -559,15 +532,15 @@ run_command (Ctl *ctl)
           finish (ctl, 2);
           return;
         }
-      serval_client_user_add_async (ctl->client, argv[3], pw, opt_admin, NULL, request_done_cb,
-                                    request_new (ctl, serval_client_user_add_finish));
+      serval_client_user_add_async (ctl->client, argv[3], pw, opt_admin, NULL, servalctl_command_done_cb,
+                                    change (ctl, serval_client_user_add_finish));
       explicit_bzero (pw, strlen (pw));
     }
   else if (g_str_equal (cmd, "user") && g_str_equal (verb, "del"))
     {
       if (usage (ctl, 4, "user del NAME"))
-        serval_client_user_delete_async (ctl->client, argv[3], NULL, request_done_cb,
-                                         request_new (ctl, serval_client_user_delete_finish));
+        serval_client_user_delete_async (ctl->client, argv[3], NULL, servalctl_command_done_cb,
+                                         change (ctl, serval_client_user_delete_finish));
     }
   else if (g_str_equal (cmd, "user") &&
            (g_str_equal (verb, "grant") || g_str_equal (verb, "revoke") || g_str_equal (verb, "kick")))
@@ -575,14 +548,14 @@ run_command (Ctl *ctl)
       if (!usage (ctl, 5, "user grant|revoke|kick NAME VLAN"))
         return;
       if (g_str_equal (verb, "grant"))
-        serval_client_grant_async (ctl->client, argv[3], argv[4], NULL, request_done_cb,
-                                   request_new (ctl, serval_client_grant_finish));
+        serval_client_grant_async (ctl->client, argv[3], argv[4], NULL, servalctl_command_done_cb,
+                                   change (ctl, serval_client_grant_finish));
       else if (g_str_equal (verb, "revoke"))
-        serval_client_revoke_async (ctl->client, argv[3], argv[4], NULL, request_done_cb,
-                                    request_new (ctl, serval_client_revoke_finish));
+        serval_client_revoke_async (ctl->client, argv[3], argv[4], NULL, servalctl_command_done_cb,
+                                    change (ctl, serval_client_revoke_finish));
       else
-        serval_client_kick_async (ctl->client, argv[3], argv[4], NULL, request_done_cb,
-                                  request_new (ctl, serval_client_kick_finish));
+        serval_client_kick_async (ctl->client, argv[3], argv[4], NULL, servalctl_command_done_cb,
+                                  change (ctl, serval_client_kick_finish));
     }
   else
     {
