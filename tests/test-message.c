@@ -145,7 +145,9 @@ wire (Message_t *msg, const char *expected_hex)
 }
 
 /* wire() against @hex (taken): what comes back is of @kind, and parses
- * into @out, the ServalRequest, ServalResponse or ServalEvent @kind says. */
+ * into @out, the ServalRequest, ServalResponse or ServalEvent @kind says
+ * (cleared first, so that a test may parse one message after another into
+ * it). */
 static void
 parse_back (Message_t *msg, char *hex, ServalMessageKind kind, gpointer out)
 {
@@ -154,12 +156,22 @@ parse_back (Message_t *msg, char *hex, ServalMessageKind kind, gpointer out)
   gboolean parsed = FALSE;
 
   g_assert_cmpint (serval_message_get_kind (back), ==, kind);
-  if (kind == SERVAL_MESSAGE_REQUEST)
-    parsed = serval_request_parse (back, out);
-  else if (kind == SERVAL_MESSAGE_RESPONSE)
-    parsed = serval_response_parse (back, out);
-  else if (kind == SERVAL_MESSAGE_EVENT)
-    parsed = serval_event_parse (back, out);
+  switch (kind)
+    {
+    case SERVAL_MESSAGE_REQUEST:
+      serval_request_clear (out);
+      parsed = serval_request_parse (back, out);
+      break;
+    case SERVAL_MESSAGE_RESPONSE:
+      serval_response_clear (out);
+      parsed = serval_response_parse (back, out);
+      break;
+    case SERVAL_MESSAGE_EVENT:
+      serval_event_clear (out);
+      parsed = serval_event_parse (back, out);
+      break;
+    default: g_assert_not_reached ();
+    }
   g_assert_true (parsed);
 }
 
@@ -330,45 +342,39 @@ test_request_vlans (void)
 {
   const char *addrs[] = { "10.0.0.1", "fe80::1", NULL };
   const char *many[20];
-  g_auto(ServalRequest) join = { 0 };
-  g_auto(ServalRequest) leave = { 0 };
-  g_auto(ServalRequest) update = { 0 };
-  g_auto(ServalRequest) update19 = { 0 };
-  g_auto(ServalRequest) none = { 0 };
-  g_auto(ServalRequest) members = { 0 };
+  g_auto(ServalRequest) req = { 0 };
 
   for (int k = 0; k < 19; k++)
     many[k] = k % 2 ? "10.1.2.3" : "2001:db8::1";
   many[19] = NULL;
 
-  request_round_trip (serval_request_build_join (2, "red", MAC1), vector ("join"), &join);
-  g_assert_cmpint (join.kind, ==, SERVAL_REQUEST_JOIN);
-  g_assert_cmpstr (join.vlan, ==, "red");
-  g_assert_cmpmem (join.mac, 6, MAC1, 6);
+  request_round_trip (serval_request_build_join (2, "red", MAC1), vector ("join"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_JOIN);
+  g_assert_cmpstr (req.vlan, ==, "red");
+  g_assert_cmpmem (req.mac, 6, MAC1, 6);
 
-  request_round_trip (serval_request_build_leave (3, "red"), vector ("leave"), &leave);
-  g_assert_cmpint (leave.kind, ==, SERVAL_REQUEST_LEAVE);
-  g_assert_cmpuint (leave.id, ==, 3);
-  g_assert_cmpstr (leave.vlan, ==, "red");
+  request_round_trip (serval_request_build_leave (3, "red"), vector ("leave"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_LEAVE);
+  g_assert_cmpuint (req.id, ==, 3);
+  g_assert_cmpstr (req.vlan, ==, "red");
 
-  request_round_trip (serval_request_build_update (4, "red", addrs), vector ("update"), &update);
-  g_assert_cmpint (update.kind, ==, SERVAL_REQUEST_UPDATE);
-  g_assert_cmpstr (update.vlan, ==, "red");
-  g_assert_true (g_strv_equal ((const char *const *) update.addresses, addrs));
+  request_round_trip (serval_request_build_update (4, "red", addrs), vector ("update"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_UPDATE);
+  g_assert_cmpstr (req.vlan, ==, "red");
+  g_assert_true (g_strv_equal ((const char *const *) req.addresses, addrs));
 
   /* Only the first 16 addresses go, as the schema allows. */
-  request_round_trip (serval_request_build_update (4, "red", many), vector ("update-19"), &update19);
-  g_assert_cmpuint (g_strv_length (update19.addresses), ==, 16);
-  g_assert_cmpstr (update19.addresses[15], ==, many[15]);
+  request_round_trip (serval_request_build_update (4, "red", many), vector ("update-19"), &req);
+  g_assert_cmpuint (g_strv_length (req.addresses), ==, 16);
+  g_assert_cmpstr (req.addresses[15], ==, many[15]);
 
-  request_round_trip (serval_request_build_update (4, "red", (const char *[]){ NULL }), vector ("update-none"),
-                      &none);
-  g_assert_nonnull (none.addresses);
-  g_assert_null (none.addresses[0]);
+  request_round_trip (serval_request_build_update (4, "red", (const char *[]){ NULL }), vector ("update-none"), &req);
+  g_assert_nonnull (req.addresses);
+  g_assert_null (req.addresses[0]);
 
-  request_round_trip (serval_request_build_list_members (6, "red"), vector ("list-members"), &members);
-  g_assert_cmpint (members.kind, ==, SERVAL_REQUEST_LIST_MEMBERS);
-  g_assert_cmpstr (members.vlan, ==, "red");
+  request_round_trip (serval_request_build_list_members (6, "red"), vector ("list-members"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_LIST_MEMBERS);
+  g_assert_cmpstr (req.vlan, ==, "red");
 }
 
 static void
@@ -555,40 +561,36 @@ test_response_lists (void)
   ServalUserInfo alice = { "alice", TRUE, alice_vlans }, bob = { "bob", FALSE, bob_vlans };
   g_autoptr(GPtrArray) vlans_in = g_ptr_array_new ();
   g_autoptr(GPtrArray) users_in = g_ptr_array_new ();
-  g_auto(ServalResponse) joined = { 0 };
-  g_auto(ServalResponse) list = { 0 };
-  g_auto(ServalResponse) empty = { 0 };
-  g_auto(ServalResponse) vl = { 0 };
-  g_auto(ServalResponse) ul = { 0 };
+  g_auto(ServalResponse) resp = { 0 };
 
   g_ptr_array_add (members, member1 ());
   g_ptr_array_add (members, member2 ());
-  response_round_trip (serval_response_build_joined (18, "red", 16777215, members), vector ("joined"), &joined);
-  g_assert_cmpint (joined.kind, ==, SERVAL_RESPONSE_JOINED);
-  g_assert_cmpstr (joined.vlan, ==, "red");
-  g_assert_cmpuint (joined.tag, ==, 16777215);
-  g_assert_cmpuint (joined.members->len, ==, 2);
-  assert_member (joined.members->pdata[0], members->pdata[0]);
-  assert_member (joined.members->pdata[1], members->pdata[1]);
+  response_round_trip (serval_response_build_joined (18, "red", 16777215, members), vector ("joined"), &resp);
+  g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_JOINED);
+  g_assert_cmpstr (resp.vlan, ==, "red");
+  g_assert_cmpuint (resp.tag, ==, 16777215);
+  g_assert_cmpuint (resp.members->len, ==, 2);
+  assert_member (resp.members->pdata[0], members->pdata[0]);
+  assert_member (resp.members->pdata[1], members->pdata[1]);
 
-  response_round_trip (serval_response_build_members (20, members), vector ("members"), &list);
-  g_assert_cmpint (list.kind, ==, SERVAL_RESPONSE_MEMBERS);
-  g_assert_cmpuint (list.members->len, ==, 2);
-  assert_member (list.members->pdata[1], members->pdata[1]);
-  response_round_trip (serval_response_build_members (20, none), vector ("members-empty"), &empty);
-  g_assert_cmpuint (empty.members->len, ==, 0);
+  response_round_trip (serval_response_build_members (20, members), vector ("members"), &resp);
+  g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_MEMBERS);
+  g_assert_cmpuint (resp.members->len, ==, 2);
+  assert_member (resp.members->pdata[1], members->pdata[1]);
+  response_round_trip (serval_response_build_members (20, none), vector ("members-empty"), &resp);
+  g_assert_cmpuint (resp.members->len, ==, 0);
 
   g_ptr_array_add (vlans_in, &red);
   g_ptr_array_add (vlans_in, &blue);
-  response_round_trip (serval_response_build_vlans (19, vlans_in), vector ("vlans"), &vl);
-  g_assert_cmpint (vl.kind, ==, SERVAL_RESPONSE_VLANS);
-  assert_list (vl.vlans, vlans_in, assert_vlan_info);
+  response_round_trip (serval_response_build_vlans (19, vlans_in), vector ("vlans"), &resp);
+  g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_VLANS);
+  assert_list (resp.vlans, vlans_in, assert_vlan_info);
 
   g_ptr_array_add (users_in, &alice);
   g_ptr_array_add (users_in, &bob);
-  response_round_trip (serval_response_build_users (21, users_in), vector ("users"), &ul);
-  g_assert_cmpint (ul.kind, ==, SERVAL_RESPONSE_USERS);
-  assert_list (ul.users, users_in, assert_user_info);
+  response_round_trip (serval_response_build_users (21, users_in), vector ("users"), &resp);
+  g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_USERS);
+  assert_list (resp.users, users_in, assert_user_info);
 }
 
 static void
@@ -1130,40 +1132,35 @@ static void
 test_config_requests (void)
 {
   g_autoptr(ServalRule) rule = rule_of ("deny proto tcp from carol port 22 src 10.77.0.0/24");
-  g_auto(ServalRequest) set = { 0 };
-  g_auto(ServalRequest) none = { 0 };
-  g_auto(ServalRequest) add = { 0 };
-  g_auto(ServalRequest) del = { 0 };
-  g_auto(ServalRequest) list = { 0 };
-  g_auto(ServalRequest) bridge = { 0 };
+  g_auto(ServalRequest) req = { 0 };
 
   request_round_trip (serval_request_build_vlan_set (14, "red", "10.77.0.0/24", "fd00:77::/64"),
-                      corpus_hex ("vlan-set"), &set);
-  g_assert_cmpint (set.kind, ==, SERVAL_REQUEST_VLAN_SET);
-  g_assert_cmpstr (set.vlan, ==, "red");
-  g_assert_cmpstr (set.subnet, ==, "10.77.0.0/24");
-  g_assert_cmpstr (set.prefix6, ==, "fd00:77::/64");
+                      corpus_hex ("vlan-set"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_VLAN_SET);
+  g_assert_cmpstr (req.vlan, ==, "red");
+  g_assert_cmpstr (req.subnet, ==, "10.77.0.0/24");
+  g_assert_cmpstr (req.prefix6, ==, "fd00:77::/64");
   /* Empty removes, absent keeps: both survive the wire. */
-  request_round_trip (serval_request_build_vlan_set (15, "red", "", NULL), corpus_hex ("vlan-set-none"), &none);
-  g_assert_cmpstr (none.subnet, ==, "");
-  g_assert_null (none.prefix6);
+  request_round_trip (serval_request_build_vlan_set (15, "red", "", NULL), corpus_hex ("vlan-set-none"), &req);
+  g_assert_cmpstr (req.subnet, ==, "");
+  g_assert_null (req.prefix6);
 
-  request_round_trip (serval_request_build_rule_add (16, "red", rule), corpus_hex ("rule-add"), &add);
-  g_assert_cmpint (add.kind, ==, SERVAL_REQUEST_RULE_ADD);
-  g_assert_cmpstr (add.vlan, ==, "red");
-  assert_rule (add.rule, "deny proto tcp from carol port 22 src 10.77.0.0/24");
-  g_assert_null (add.bad_field);
+  request_round_trip (serval_request_build_rule_add (16, "red", rule), corpus_hex ("rule-add"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_RULE_ADD);
+  g_assert_cmpstr (req.vlan, ==, "red");
+  assert_rule (req.rule, "deny proto tcp from carol port 22 src 10.77.0.0/24");
+  g_assert_null (req.bad_field);
 
-  request_round_trip (serval_request_build_rule_del (19, "red", 3), corpus_hex ("rule-del"), &del);
-  g_assert_cmpint (del.kind, ==, SERVAL_REQUEST_RULE_DEL);
-  g_assert_cmpuint (del.index, ==, 3);
-  request_round_trip (serval_request_build_list_rules (20, "red"), corpus_hex ("list-rules"), &list);
-  g_assert_cmpint (list.kind, ==, SERVAL_REQUEST_LIST_RULES);
-  g_assert_cmpstr (list.vlan, ==, "red");
-  request_round_trip (serval_request_build_user_set_bridge (21, "bob", TRUE), corpus_hex ("user-set-bridge"), &bridge);
-  g_assert_cmpint (bridge.kind, ==, SERVAL_REQUEST_USER_SET_BRIDGE);
-  g_assert_cmpstr (bridge.user, ==, "bob");
-  g_assert_true (bridge.bridge);
+  request_round_trip (serval_request_build_rule_del (19, "red", 3), corpus_hex ("rule-del"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_RULE_DEL);
+  g_assert_cmpuint (req.index, ==, 3);
+  request_round_trip (serval_request_build_list_rules (20, "red"), corpus_hex ("list-rules"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_LIST_RULES);
+  g_assert_cmpstr (req.vlan, ==, "red");
+  request_round_trip (serval_request_build_user_set_bridge (21, "bob", TRUE), corpus_hex ("user-set-bridge"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_USER_SET_BRIDGE);
+  g_assert_cmpstr (req.user, ==, "bob");
+  g_assert_true (req.bridge);
 }
 
 /* A user's rate limit (issue 14), set and listed; an empty list of VLANs
@@ -1178,23 +1175,22 @@ test_rate_limit (void)
   g_autoptr(GPtrArray) users_plain = g_ptr_array_new ();
   g_autofree char *big = corpus_hex ("user-set-rate-limit-big");
   g_autoptr(GByteArray) big_bytes = g_byte_array_new ();
-  g_auto(ServalRequest) set = { 0 };
-  g_auto(ServalRequest) lift = { 0 };
+  g_auto(ServalRequest) req = { 0 };
   g_auto(ServalRequest) past = { 0 };
   g_auto(ServalResponse) ul = { 0 };
   g_auto(ServalResponse) up = { 0 };
   g_autoptr(Message_t) back = NULL;
 
   request_round_trip (serval_request_build_user_set_rate_limit (24, "erin", 100000),
-                      corpus_hex ("user-set-rate-limit"), &set);
-  g_assert_cmpint (set.kind, ==, SERVAL_REQUEST_USER_SET_RATE_LIMIT);
-  g_assert_cmpstr (set.user, ==, "erin");
-  g_assert_cmpuint (set.rate_limit, ==, 100000);
-  g_assert_null (set.bad_field);
+                      corpus_hex ("user-set-rate-limit"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_USER_SET_RATE_LIMIT);
+  g_assert_cmpstr (req.user, ==, "erin");
+  g_assert_cmpuint (req.rate_limit, ==, 100000);
+  g_assert_null (req.bad_field);
   request_round_trip (serval_request_build_user_set_rate_limit (25, "erin", 0),
-                      corpus_hex ("user-set-rate-limit-none"), &lift);
-  g_assert_cmpint (lift.kind, ==, SERVAL_REQUEST_USER_SET_RATE_LIMIT);
-  g_assert_cmpuint (lift.rate_limit, ==, 0);
+                      corpus_hex ("user-set-rate-limit-none"), &req);
+  g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_USER_SET_RATE_LIMIT);
+  g_assert_cmpuint (req.rate_limit, ==, 0);
 
   g_ptr_array_add (users, &u);
   response_round_trip (serval_response_build_users (14, users), corpus_hex ("users-rate-limit"), &ul);
@@ -1294,40 +1290,36 @@ test_config_responses (void)
   ServalVlanInfo v = { "red", 7, TRUE, 2, "10.77.0.0/24", NULL };
   ServalUserInfo u = { "bob", FALSE, red, TRUE };
   Message_t *joined_msg;
-  g_auto(ServalResponse) rl = { 0 };
-  g_auto(ServalResponse) joined = { 0 };
-  g_auto(ServalResponse) vl = { 0 };
-  g_auto(ServalResponse) ul = { 0 };
-  g_auto(ServalResponse) full = { 0 };
+  g_auto(ServalResponse) resp = { 0 };
 
   g_ptr_array_add (rules, rule_of ("deny proto tcp from carol port 22 src 10.77.0.0/24"));
   g_ptr_array_add (rules, rule_of ("allow proto icmp"));
-  response_round_trip (serval_response_build_rules (7, rules), corpus_hex ("rules"), &rl);
-  g_assert_cmpint (rl.kind, ==, SERVAL_RESPONSE_RULES);
-  g_assert_cmpuint (rl.rules->len, ==, 2);
-  assert_rule (rl.rules->pdata[0], "deny proto tcp from carol port 22 src 10.77.0.0/24");
-  assert_rule (rl.rules->pdata[1], "allow proto icmp");
+  response_round_trip (serval_response_build_rules (7, rules), corpus_hex ("rules"), &resp);
+  g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_RULES);
+  g_assert_cmpuint (resp.rules->len, ==, 2);
+  assert_rule (resp.rules->pdata[0], "deny proto tcp from carol port 22 src 10.77.0.0/24");
+  assert_rule (resp.rules->pdata[1], "allow proto icmp");
 
   g_ptr_array_add (members, serval_member_new ("alice", "h1", MAC1, addrs, "node", 1700000000));
   joined_msg = serval_response_build_joined (8, "red", 3, members);
   serval_response_set_joined_address (joined_msg, "10.77.0.5/24", "fd00:77::/64");
-  response_round_trip (joined_msg, corpus_hex ("joined-address"), &joined);
-  g_assert_cmpstr (joined.address, ==, "10.77.0.5/24");
-  g_assert_cmpstr (joined.prefix6, ==, "fd00:77::/64");
-  g_assert_cmpuint (joined.members->len, ==, 1);
+  response_round_trip (joined_msg, corpus_hex ("joined-address"), &resp);
+  g_assert_cmpstr (resp.address, ==, "10.77.0.5/24");
+  g_assert_cmpstr (resp.prefix6, ==, "fd00:77::/64");
+  g_assert_cmpuint (resp.members->len, ==, 1);
 
   g_ptr_array_add (vlans, &v);
-  response_round_trip (serval_response_build_vlans (9, vlans), corpus_hex ("vlans-subnet"), &vl);
-  g_assert_cmpstr (((ServalVlanInfo *) vl.vlans->pdata[0])->subnet, ==, "10.77.0.0/24");
-  g_assert_null (((ServalVlanInfo *) vl.vlans->pdata[0])->prefix6);
+  response_round_trip (serval_response_build_vlans (9, vlans), corpus_hex ("vlans-subnet"), &resp);
+  g_assert_cmpstr (((ServalVlanInfo *) resp.vlans->pdata[0])->subnet, ==, "10.77.0.0/24");
+  g_assert_null (((ServalVlanInfo *) resp.vlans->pdata[0])->prefix6);
   g_ptr_array_add (users, &u);
-  response_round_trip (serval_response_build_users (10, users), corpus_hex ("users-bridge"), &ul);
-  g_assert_true (((ServalUserInfo *) ul.users->pdata[0])->bridge);
+  response_round_trip (serval_response_build_users (10, users), corpus_hex ("users-bridge"), &resp);
+  g_assert_true (((ServalUserInfo *) resp.users->pdata[0])->bridge);
 
   response_round_trip (serval_response_build_error (11, SERVAL_ERROR_CODE_ADDRESS_POOL_FULL,
                                                     "VLAN red has no address left"),
-                       corpus_hex ("error-pool-full"), &full);
-  g_assert_cmpint (full.error_code, ==, SERVAL_ERROR_CODE_ADDRESS_POOL_FULL);
+                       corpus_hex ("error-pool-full"), &resp);
+  g_assert_cmpint (resp.error_code, ==, SERVAL_ERROR_CODE_ADDRESS_POOL_FULL);
 }
 
 /* Without the new fields, Joined, VlanInfo and UserInfo keep the bytes of
