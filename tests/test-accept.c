@@ -112,22 +112,19 @@ run_until (const guint *n, guint want)
   g_assert_true (test_iterate_until (count_reached, &c));
 }
 
-static gboolean
-gate_paused (gpointer data)
-{
-  ServalAcceptStats st;
-
-  serval_accept_gate_get_stats (data, &st);
-  return st.paused;
-}
-
 static ServalAcceptStats
 stats (Fixture *f)
 {
-  ServalAcceptStats st;
+  ServalAcceptStats st = { 0 };
 
   serval_accept_gate_get_stats (f->gate, &st);
   return st;
+}
+
+static gboolean
+gate_paused (gpointer fixture)
+{
+  return stats (fixture).paused;
 }
 
 /* Closes the server side of the first @n accepted connections. */
@@ -282,7 +279,7 @@ test_fd_guard (Fixture *f, gconstpointer data)
                          "Stopped accepting clients: descriptor 2?? is in use, near the open-file limit "
                          "(RLIMIT_NOFILE) of 256, but only * of them are client connections*");
   connect_clients (f, 10);
-  g_assert_true (test_iterate_until (gate_paused, f->gate));
+  g_assert_true (test_iterate_until (gate_paused, f));
   g_test_assert_expected_messages ();
   st = stats (f);
   g_assert_true (st.paused);

@@ -31,6 +31,19 @@ round_trip (Message_t *msg)
   return back;
 }
 
+/* Appends @n copies of @text to @list, an asn1c SEQUENCE OF UTF8String. */
+static void
+add_strings (void *list, guint n, const char *text)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      UTF8String_t *s = calloc (1, sizeof *s);
+
+      serval_asn_set_string (s, text);
+      ASN_SEQUENCE_ADD (list, s);
+    }
+}
+
 static void
 fill_member (Member_t *m, const char *user, guint n_addresses)
 {
@@ -96,12 +109,7 @@ test_requests (void)
         case RequestBody_PR_userDel: serval_asn_set_string (&b->choice.userDel, "bob"); break;
         case RequestBody_PR_update:
           serval_asn_set_string (&b->choice.update.vlan, "red");
-          for (int i = 0; i < 16; i++)
-            {
-              Address_t *a = calloc (1, sizeof *a);
-              serval_asn_set_string (a, "10.0.0.1");
-              ASN_SEQUENCE_ADD (&b->choice.update.addresses.list, a);
-            }
+          add_strings (&b->choice.update.addresses.list, 16, "10.0.0.1");
           break;
         case RequestBody_PR_userAdd:
           serval_asn_set_string (&b->choice.userAdd.name, "bob");
@@ -146,12 +154,7 @@ test_responses (void)
         case ResponseBody_PR_loggedIn:
           b->choice.loggedIn.admin = 1;
           b->choice.loggedIn.keepalive = 5;
-          for (int i = 0; i < 3; i++)
-            {
-              Endpoint_t *e = calloc (1, sizeof *e);
-              serval_asn_set_string (e, "[2001:db8::1]:7465");
-              ASN_SEQUENCE_ADD (&b->choice.loggedIn.servers.list, e);
-            }
+          add_strings (&b->choice.loggedIn.servers.list, 3, "[2001:db8::1]:7465");
           break;
         case ResponseBody_PR_joined:
           serval_asn_set_string (&b->choice.joined.vlan, "red");
@@ -184,10 +187,8 @@ test_responses (void)
         case ResponseBody_PR_users:
           {
             UserInfo_t *u = calloc (1, sizeof *u);
-            Name_t *n = calloc (1, sizeof *n);
             serval_asn_set_string (&u->name, "alice");
-            serval_asn_set_string (n, "red");
-            ASN_SEQUENCE_ADD (&u->vlans.list, n);
+            add_strings (&u->vlans.list, 1, "red");
             ASN_SEQUENCE_ADD (&b->choice.users.list, u);
           }
           break;
@@ -230,13 +231,7 @@ test_events (void)
           serval_asn_set_string (&e->choice.removed.vlan, "red");
           serval_error_set (&e->choice.removed.reason, ErrorCode_notAllowed, "revoked");
           break;
-        case Event_PR_servers:
-          {
-            Endpoint_t *ep = calloc (1, sizeof *ep);
-            serval_asn_set_string (ep, "b.example.org:7465");
-            ASN_SEQUENCE_ADD (&e->choice.servers.list, ep);
-          }
-          break;
+        case Event_PR_servers: add_strings (&e->choice.servers.list, 1, "b.example.org:7465"); break;
         case Event_PR_bye:
           serval_error_set (&e->choice.bye, ErrorCode_shuttingDown, "The server is shutting down");
           break;
@@ -499,12 +494,7 @@ test_constraints (void)
 
   msg = serval_message_new_request (1, RequestBody_PR_update);
   serval_asn_set_string (&msg->choice.request.body.choice.update.vlan, "red");
-  for (int i = 0; i < 17; i++)
-    {
-      Address_t *a = calloc (1, sizeof *a);
-      serval_asn_set_string (a, "10.0.0.1");
-      ASN_SEQUENCE_ADD (&msg->choice.request.body.choice.update.addresses.list, a);
-    }
+  add_strings (&msg->choice.request.body.choice.update.addresses.list, 17, "10.0.0.1");
   g_assert_false (serval_message_encode (msg, b, &error));
   g_clear_error (&error);
   serval_message_free (msg);

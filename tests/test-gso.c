@@ -462,6 +462,19 @@ count_cb (const guint8 *frame, gsize len, gpointer user_data)
 static void
 test_refused (void)
 {
+  static const struct
+  {
+    gboolean v6;
+    gsize at; /* from the IP header's first byte */
+    guint8 byte;
+    ServalGsoResult result;
+  } bad_headers[] = {
+    { FALSE, 0, 0x44, SERVAL_GSO_BAD_HEADERS },       /* IPv4 header length under 20 */
+    { FALSE, 6, 0x20, SERVAL_GSO_BAD_HEADERS },       /* a fragment (more fragments) */
+    { FALSE, 9, 17, SERVAL_GSO_UNSUPPORTED },         /* not TCP */
+    { FALSE, 20 + 12, 0x40, SERVAL_GSO_BAD_HEADERS }, /* TCP data offset under 5 words */
+    { TRUE, 6, 0, SERVAL_GSO_UNSUPPORTED },           /* an IPv6 extension header (hop-by-hop) */
+  };
   static Frame f;
   static guint8 big[SERVAL_GSO_SCRATCH];
   ServalOffload off;
@@ -542,28 +555,19 @@ test_refused (void)
     }
   for (gsize n = 0; n < 14; n++)
     REFUSE (f.buf, n, &f.off, SERVAL_GSO_BAD_HEADERS);
-  /* bad IPv4 header length, a fragment, not TCP */
-  f.buf[f.l3] = 0x44;
-  REFUSE (f.buf, f.len, &f.off, SERVAL_GSO_BAD_HEADERS);
-  build_tcp (&f, FALSE, FALSE, 0, 12, 10000, 1448, 0x18);
-  put16 (f.buf + f.l3 + 6, 0x2000);
-  REFUSE (f.buf, f.len, &f.off, SERVAL_GSO_BAD_HEADERS);
-  build_tcp (&f, FALSE, FALSE, 0, 12, 10000, 1448, 0x18);
-  f.buf[f.l3 + 9] = 17;
-  REFUSE (f.buf, f.len, &f.off, SERVAL_GSO_UNSUPPORTED);
-  /* TCP data offset under 5 words, or past the frame */
-  build_tcp (&f, FALSE, FALSE, 0, 12, 10000, 1448, 0x18);
-  f.buf[f.l4 + 12] = 0x40;
-  REFUSE (f.buf, f.len, &f.off, SERVAL_GSO_BAD_HEADERS);
+  /* one byte of a good frame's headers changed */
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_headers); i++)
+    {
+      build_tcp (&f, bad_headers[i].v6, FALSE, 0, 12, 10000, 1448, 0x18);
+      f.buf[f.l3 + bad_headers[i].at] = bad_headers[i].byte;
+      REFUSE (f.buf, f.len, &f.off, bad_headers[i].result);
+    }
+  /* TCP data offset past the frame */
   build_tcp (&f, FALSE, FALSE, 0, 12, 10, 1448, 0x18);
   f.off.gso_type = SERVAL_GSO_TCPV4;
   f.off.gso_size = 4;
   f.buf[f.l4 + 12] = 0xf0;
   REFUSE (f.buf, f.len, &f.off, SERVAL_GSO_BAD_HEADERS);
-  /* IPv6 extension header (hop-by-hop) */
-  build_tcp (&f, TRUE, FALSE, 0, 12, 10000, 1448, 0x18);
-  f.buf[f.l3 + 6] = 0;
-  REFUSE (f.buf, f.len, &f.off, SERVAL_GSO_UNSUPPORTED);
   /* three VLAN tags */
   build_tcp (&f, FALSE, TRUE, 0, 12, 10000, 1448, 0x18);
   put16 (f.buf + 16, 0x88a8);
@@ -622,12 +626,14 @@ asn1c_encode (guint32 vlan, const guint8 *frame, gsize len, const ServalOffload 
     {
       Offload_t *o = calloc (1, sizeof *o);
 
-      o->flags = off->flags;
-      o->gsoType = off->gso_type;
-      o->hdrLen = off->hdr_len;
-      o->gsoSize = off->gso_size;
-      o->csumStart = off->csum_start;
-      o->csumOffset = off->csum_offset;
+      *o = (Offload_t){
+        .flags = off->flags,
+        .gsoType = off->gso_type,
+        .hdrLen = off->hdr_len,
+        .gsoSize = off->gso_size,
+        .csumStart = off->csum_start,
+        .csumOffset = off->csum_offset,
+      };
       msg->choice.data.offload = o;
     }
   g_assert_true (serval_message_encode (msg, out, &error));

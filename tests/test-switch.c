@@ -17,6 +17,7 @@ typedef struct
   guint32 last_vlan[4];
   guint8 last[4][600]; /* the last frame each port received */
   gsize last_len[4];
+  ServalSwitchLimits limits; /* the defaults, unless the test changed them */
 } Fixture;
 
 static const guint8 BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -90,11 +91,11 @@ reset_counts (Fixture *f)
   memset (f->received, 0, sizeof f->received);
 }
 
-/* Ports 0, 1, 2 in VLAN 1; port 3 in VLAN 2. */
+/* A switch of f->limits with ports 0, 1, 2 in VLAN 1; port 3 in VLAN 2. */
 static void
-setup_limits (Fixture *f, const ServalSwitchLimits *limits)
+start (Fixture *f)
 {
-  f->sw = serval_switch_new (limits);
+  f->sw = serval_switch_new (&f->limits);
   for (guint i = 0; i < G_N_ELEMENTS (f->port); i++)
     {
       f->port[i] = serval_switch_add_port (f->sw, output_cb, f);
@@ -106,7 +107,8 @@ setup_limits (Fixture *f, const ServalSwitchLimits *limits)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  setup_limits (f, NULL);
+  serval_switch_limits_init (&f->limits);
+  start (f);
 }
 
 static void
@@ -115,16 +117,22 @@ teardown (Fixture *f, gconstpointer data)
   serval_switch_free (f->sw);
 }
 
-/* Starts the test's switch again with @limits: the defaults, but a storm
- * limit of 100 frames a second in bursts of 50. */
+/* Starts the test's switch again, with the f->limits the test set. */
 static void
-restart_storm_limited (Fixture *f, ServalSwitchLimits *limits)
+restart (Fixture *f)
 {
   teardown (f, NULL);
-  serval_switch_limits_init (limits);
-  limits->storm_pps = 100;
-  limits->storm_burst = 50;
-  setup_limits (f, limits);
+  start (f);
+}
+
+/* Starts the test's switch again with a storm limit of 100 frames a second
+ * in bursts of 50. */
+static void
+restart_storm_limited (Fixture *f)
+{
+  f->limits.storm_pps = 100;
+  f->limits.storm_burst = 50;
+  restart (f);
 }
 
 static void
@@ -214,13 +222,10 @@ test_not_member (Fixture *f, gconstpointer data)
 static void
 test_sizes (Fixture *f, gconstpointer data)
 {
-  ServalSwitchLimits limits;
   guint8 big[1600];
 
-  teardown (f, NULL);
-  serval_switch_limits_init (&limits);
-  limits.max_frame = 1518;
-  setup_limits (f, &limits);
+  f->limits.max_frame = 1518;
+  restart (f);
 
   memset (big, 0, sizeof big);
   memcpy (big, BCAST, 6);
@@ -252,13 +257,10 @@ test_bad_source (Fixture *f, gconstpointer data)
 static void
 test_mac_limits (Fixture *f, gconstpointer data)
 {
-  ServalSwitchLimits limits;
 
-  teardown (f, NULL);
-  serval_switch_limits_init (&limits);
-  limits.max_macs_per_port = 4;
-  limits.max_macs_per_vlan = 6;
-  setup_limits (f, &limits);
+  f->limits.max_macs_per_port = 4;
+  f->limits.max_macs_per_vlan = 6;
+  restart (f);
 
   for (guint h = 0; h < 4; h++)
     g_assert_cmpint (send_to_host (f, 0, 1, 500, 100 + h, 0), ==, SERVAL_SWITCH_FORWARDED);
@@ -310,10 +312,9 @@ test_aging (Fixture *f, gconstpointer data)
 static void
 test_storm (Fixture *f, gconstpointer data)
 {
-  ServalSwitchLimits limits;
   guint ok = 0, storm = 0;
 
-  restart_storm_limited (f, &limits);
+  restart_storm_limited (f);
 
   for (guint i = 0; i < 80; i++)
     {
@@ -507,10 +508,9 @@ test_trunk_split_horizon (Fixture *f, gconstpointer data)
 static void
 test_trunk_storm (Fixture *f, gconstpointer data)
 {
-  ServalSwitchLimits limits;
   guint ok = 0;
 
-  restart_storm_limited (f, &limits);
+  restart_storm_limited (f);
   serval_switch_port_set_trunk (f->port[2], TRUE);
 
   /* 80 broadcasts from 80 remote members, at one instant. */
@@ -557,15 +557,12 @@ test_forget (Fixture *f, gconstpointer data)
 static void
 test_trunk_mac_limits (Fixture *f, gconstpointer data)
 {
-  ServalSwitchLimits limits;
   guint8 mac[6];
 
-  teardown (f, NULL);
-  serval_switch_limits_init (&limits);
-  limits.max_macs_per_vlan = 1010;
-  setup_limits (f, &limits);
+  f->limits.max_macs_per_vlan = 1010;
+  restart (f);
   serval_switch_port_set_trunk (f->port[2], TRUE);
-  g_assert_cmpuint (limits.max_macs_per_port, <, 1000);
+  g_assert_cmpuint (f->limits.max_macs_per_port, <, 1000);
 
   for (guint h = 0; h < 1000; h++)
     g_assert_cmpint (send_to_host (f, 2, 1, 5, 1000 + h, 0), ==, SERVAL_SWITCH_FORWARDED);
@@ -604,15 +601,13 @@ send_to_random (Fixture *f, guint port, guint src, guint n, gint64 now)
 static void
 test_unknown_unicast_storm (Fixture *f, gconstpointer data)
 {
-  ServalSwitchLimits limits;
   guint ok = 0;
 
-  serval_switch_limits_init (&limits);
   for (guint i = 0; i < 59000; i++)
     ok += send_to_random (f, 0, 10, i, 10 * S + i * (S / 59000)) == SERVAL_SWITCH_FORWARDED;
   g_test_message ("%u of 59000 flooded, port 1 got %u", ok, f->received[1]);
-  g_assert_cmpuint (ok, <=, limits.storm_burst + limits.storm_pps + 1);
-  g_assert_cmpuint (ok, >=, limits.storm_burst);
+  g_assert_cmpuint (ok, <=, f->limits.storm_burst + f->limits.storm_pps + 1);
+  g_assert_cmpuint (ok, >=, f->limits.storm_burst);
   g_assert_cmpuint (f->received[1], ==, ok);
   g_assert_cmpuint (serval_switch_get_stats (f->sw)->dropped[SERVAL_SWITCH_DROP_STORM], ==, 59000 - ok);
 
@@ -626,10 +621,9 @@ test_unknown_unicast_storm (Fixture *f, gconstpointer data)
 static void
 test_unknown_unicast_budget (Fixture *f, gconstpointer data)
 {
-  ServalSwitchLimits limits;
   guint ok = 0;
 
-  restart_storm_limited (f, &limits);
+  restart_storm_limited (f);
 
   for (guint i = 0; i < 80; i++)
     ok += send_to_random (f, 0, 10, i, 10 * S) == SERVAL_SWITCH_FORWARDED;
@@ -777,39 +771,37 @@ mallory_frame (guint8 frame[60], guint p, guint h)
 static void
 test_owner_limit (Fixture *f, gconstpointer data)
 {
-  ServalSwitchLimits limits;
   ServalSwitchPort *mine[66];
   guint8 frame[60];
   guint learned = 0;
 
-  serval_switch_limits_init (&limits);
-  g_assert_cmpuint (66 * limits.max_macs_per_port, >, limits.max_macs_per_vlan);
+  g_assert_cmpuint (66 * f->limits.max_macs_per_port, >, f->limits.max_macs_per_vlan);
   owners_setup (f);
   for (guint p = 0; p < G_N_ELEMENTS (mine); p++)
     {
       mine[p] = serval_switch_add_port (f->sw, output_cb, f);
       serval_switch_port_set_owner (f->sw, mine[p], "mallory");
       serval_switch_port_join (f->sw, mine[p], 1);
-      for (guint h = 0; h < limits.max_macs_per_port; h++)
+      for (guint h = 0; h < f->limits.max_macs_per_port; h++)
         {
           mallory_frame (frame, p, h);
           learned += input (f->sw, mine[p], 1, frame, sizeof frame, (gint64) p * S) == SERVAL_SWITCH_FORWARDED;
         }
     }
   g_test_message ("mallory learned %u MACs, the VLAN has %u", learned, serval_switch_n_macs (f->sw, 1));
-  g_assert_cmpuint (learned, ==, limits.max_macs_per_owner);
-  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "mallory", 1), ==, limits.max_macs_per_owner);
-  g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), <, limits.max_macs_per_vlan);
+  g_assert_cmpuint (learned, ==, f->limits.max_macs_per_owner);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "mallory", 1), ==, f->limits.max_macs_per_owner);
+  g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), <, f->limits.max_macs_per_vlan);
 
   /* Alice's member learns a full port's worth. */
-  for (guint h = 0; h < limits.max_macs_per_port; h++)
+  for (guint h = 0; h < f->limits.max_macs_per_port; h++)
     g_assert_cmpint (send_from (f, 0, 1, BCAST, 0x100 + h, 100 * S), ==, SERVAL_SWITCH_FORWARDED);
-  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "alice", 1), ==, limits.max_macs_per_port);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "alice", 1), ==, f->limits.max_macs_per_port);
 
   /* A MAC moving between two of mallory's ports is no new one for her. */
   mallory_frame (frame, 0, 0);
   g_assert_cmpint (input (f->sw, mine[65], 1, frame, sizeof frame, 100 * S), ==, SERVAL_SWITCH_FORWARDED);
-  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "mallory", 1), ==, limits.max_macs_per_owner);
+  g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "mallory", 1), ==, f->limits.max_macs_per_owner);
   /* Moving one of bob's to her port would be. */
   send_from (f, 1, 1, BCAST, 0x200, 100 * S);
   make_frame (frame, BCAST, 0x200);
@@ -819,7 +811,7 @@ test_owner_limit (Fixture *f, gconstpointer data)
   for (guint p = 0; p < G_N_ELEMENTS (mine); p++)
     serval_switch_remove_port (f->sw, mine[p]);
   g_assert_cmpuint (serval_switch_owner_n_macs (f->sw, "mallory", 1), ==, 0);
-  g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), ==, limits.max_macs_per_port + 1);
+  g_assert_cmpuint (serval_switch_n_macs (f->sw, 1), ==, f->limits.max_macs_per_port + 1);
 }
 
 /* A member's pinned MAC is learned even in a full table, past every
@@ -828,15 +820,12 @@ test_owner_limit (Fixture *f, gconstpointer data)
 static void
 test_owner_reserve (Fixture *f, gconstpointer data)
 {
-  ServalSwitchLimits limits;
   guint8 mac[6];
 
-  teardown (f, NULL);
-  serval_switch_limits_init (&limits);
-  limits.max_macs_per_port = 4;
-  limits.max_macs_per_owner = 6;
-  limits.max_macs_per_vlan = 10;
-  setup_limits (f, &limits);
+  f->limits.max_macs_per_port = 4;
+  f->limits.max_macs_per_owner = 6;
+  f->limits.max_macs_per_vlan = 10;
+  restart (f);
   owners_setup (f);
   serval_switch_port_set_owner (f->sw, f->port[3], "alice");
 
@@ -1329,7 +1318,6 @@ test_acl_flood (Fixture *f, gconstpointer data)
 static void
 test_spoofed_mac (Fixture *f, gconstpointer data)
 {
-  ServalSwitchLimits limits;
   guint8 mac[6];
 
   /* Off by default: a pinned port may send from other MACs. */
@@ -1338,11 +1326,9 @@ test_spoofed_mac (Fixture *f, gconstpointer data)
   g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[1], 1, mac));
   g_assert_cmpint (send_from (f, 1, 1, BCAST, 99, S), ==, SERVAL_SWITCH_FORWARDED);
 
-  teardown (f, NULL);
-  serval_switch_limits_init (&limits);
-  g_assert_false (limits.pinned_mac_only);
-  limits.pinned_mac_only = TRUE;
-  setup_limits (f, &limits);
+  g_assert_false (f->limits.pinned_mac_only);
+  f->limits.pinned_mac_only = TRUE;
+  restart (f);
   managed_setup (f);
   g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[1], 1, mac));
   g_assert_cmpint (send_from (f, 1, 1, BCAST, 11, S), ==, SERVAL_SWITCH_FORWARDED);

@@ -21,6 +21,9 @@ typedef struct
 {
   TestStore s; /* a store of the backend the test runs on (test-store-util.h) */
   guint8 key[SERVAL_TOKEN_KEY_LEN];
+  /* The token under test, with room for a byte too many. */
+  guint8 tok[SERVAL_TOKEN_MAX_LEN + 2];
+  gsize len;
 } Fixture;
 
 /* The fixture's store again: after a restart, or on another node. */
@@ -53,69 +56,80 @@ add_user (Fixture *f, const char *name, const char *pw)
 }
 
 /* The token the server would give @user at @now, from the store, in a
- * chain begun by a password login at @chain. */
-static gsize
-issue_in_chain (Fixture *f, const char *user, gint64 now, gint64 lifetime, gint64 chain, guint8 *out)
+ * chain begun by a password login at @chain: into f->tok and f->len. */
+static void
+issue_in_chain (Fixture *f, const char *user, gint64 now, gint64 lifetime, gint64 chain)
 {
   g_autoptr(GError) error = NULL;
   ServalCredentials cred;
-  gsize len;
 
   g_assert_true (serval_store_user_get (f->s.store, user, &cred, NULL, &error));
-  len = serval_token_issue (f->key, user, &cred, now, lifetime, chain, out);
+  f->len = serval_token_issue (f->key, user, &cred, now, lifetime, chain, f->tok);
   serval_credentials_clear (&cred);
-  g_assert_cmpuint (len, >=, SERVAL_TOKEN_MIN_LEN);
-  g_assert_cmpuint (len, <=, SERVAL_TOKEN_MAX_LEN);
-  return len;
+  g_assert_cmpuint (f->len, >=, SERVAL_TOKEN_MIN_LEN);
+  g_assert_cmpuint (f->len, <=, SERVAL_TOKEN_MAX_LEN);
 }
 
 /* ...after a password login at @now. */
-static gsize
-issue (Fixture *f, const char *user, gint64 now, gint64 lifetime, guint8 *out)
+static void
+issue (Fixture *f, const char *user, gint64 now, gint64 lifetime)
 {
-  return issue_in_chain (f, user, now, lifetime, now, out);
+  issue_in_chain (f, user, now, lifetime, now);
+}
+
+/* Adds alice, password "secret", and issues her the token of a password
+ * login at NOW, lasting @lifetime. */
+static void
+alice_logs_in (Fixture *f, gint64 lifetime)
+{
+  add_user (f, "alice", "secret");
+  issue (f, "alice", NOW, lifetime);
 }
 
 /* What a server with a maximum token age of @max_age decides for a login
- * as @user with @token at @now; the token's chain start in *@chain. */
+ * as @user with the first @len bytes of f->tok at @now; the token's chain
+ * start in *@chain. */
 static ServalTokenStatus
-check_aged (Fixture *f, const guint8 *token, gsize len, const char *user, gint64 now, gint64 max_age,
-            gint64 *chain)
+check_cut (Fixture *f, gsize len, const char *user, gint64 now, gint64 max_age, gint64 *chain)
 {
   ServalCredentials cred;
   gboolean known = serval_store_user_get (f->s.store, user, &cred, NULL, NULL);
-  ServalTokenStatus st = serval_token_verify (f->key, token, len, user, known ? &cred : NULL, now,
+  ServalTokenStatus st = serval_token_verify (f->key, f->tok, len, user, known ? &cred : NULL, now,
                                               max_age, chain);
 
   serval_credentials_clear (&cred);
   return st;
 }
 
+/* ...with the whole token. */
+static ServalTokenStatus
+check_aged (Fixture *f, const char *user, gint64 now, gint64 max_age, gint64 *chain)
+{
+  return check_cut (f, f->len, user, now, max_age, chain);
+}
+
 /* ...with no maximum age. */
 static ServalTokenStatus
-check (Fixture *f, const guint8 *token, gsize len, const char *user, gint64 now)
+check (Fixture *f, const char *user, gint64 now)
 {
-  return check_aged (f, token, len, user, now, 0, NULL);
+  return check_aged (f, user, now, 0, NULL);
 }
 
 static void
 test_good (Fixture *f, gconstpointer data)
 {
-  guint8 tok[SERVAL_TOKEN_MAX_LEN];
   ServalTokenFields fields;
-  gsize len;
 
-  add_user (f, "alice", "secret");
-  len = issue (f, "alice", NOW, 7 * DAY, tok);
-  g_assert_cmpuint (len, ==, SERVAL_TOKEN_HEADER_LEN + 5 + SERVAL_TOKEN_MAC_LEN);
-  g_assert_cmpint (serval_token_parse (tok, len, &fields), ==, SERVAL_TOKEN_OK);
+  alice_logs_in (f, 7 * DAY);
+  g_assert_cmpuint (f->len, ==, SERVAL_TOKEN_HEADER_LEN + 5 + SERVAL_TOKEN_MAC_LEN);
+  g_assert_cmpint (serval_token_parse (f->tok, f->len, &fields), ==, SERVAL_TOKEN_OK);
   g_assert_cmpint (fields.version, ==, SERVAL_TOKEN_VERSION);
   g_assert_cmpint (fields.issued, ==, NOW);
   g_assert_cmpint (fields.expires, ==, NOW + 7 * DAY);
   g_assert_cmpint (fields.chain, ==, NOW);
   g_assert_cmpmem (fields.user, fields.user_len, "alice", 5);
-  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
-  g_assert_cmpint (check (f, tok, len, "alice", NOW + 7 * DAY - 1), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (check (f, "alice", NOW), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (check (f, "alice", NOW + 7 * DAY - 1), ==, SERVAL_TOKEN_OK);
 
   /* The longest user name fits. */
   {
@@ -124,68 +138,60 @@ test_good (Fixture *f, gconstpointer data)
     memset (name, 'u', SERVAL_TOKEN_MAX_USER);
     name[SERVAL_TOKEN_MAX_USER] = 0;
     add_user (f, name, "pw");
-    len = issue (f, name, NOW, DAY, tok);
-    g_assert_cmpuint (len, ==, SERVAL_TOKEN_MAX_LEN);
-    g_assert_cmpint (check (f, tok, len, name, NOW), ==, SERVAL_TOKEN_OK);
+    issue (f, name, NOW, DAY);
+    g_assert_cmpuint (f->len, ==, SERVAL_TOKEN_MAX_LEN);
+    g_assert_cmpint (check (f, name, NOW), ==, SERVAL_TOKEN_OK);
   }
 }
 
 static void
 test_expired (Fixture *f, gconstpointer data)
 {
-  guint8 tok[SERVAL_TOKEN_MAX_LEN];
-  gsize len;
 
-  add_user (f, "alice", "secret");
-  len = issue (f, "alice", NOW, 7 * DAY, tok);
-  g_assert_cmpint (check (f, tok, len, "alice", NOW + 7 * DAY), ==, SERVAL_TOKEN_EXPIRED);
-  g_assert_cmpint (check (f, tok, len, "alice", NOW + 365 * DAY), ==, SERVAL_TOKEN_EXPIRED);
+  alice_logs_in (f, 7 * DAY);
+  g_assert_cmpint (check (f, "alice", NOW + 7 * DAY), ==, SERVAL_TOKEN_EXPIRED);
+  g_assert_cmpint (check (f, "alice", NOW + 365 * DAY), ==, SERVAL_TOKEN_EXPIRED);
   /* A later expiry written into the token breaks its MAC. */
-  tok[16] ^= 0x01;
-  g_assert_cmpint (check (f, tok, len, "alice", NOW + 7 * DAY), ==, SERVAL_TOKEN_BAD_MAC);
+  f->tok[16] ^= 0x01;
+  g_assert_cmpint (check (f, "alice", NOW + 7 * DAY), ==, SERVAL_TOKEN_BAD_MAC);
 }
 
 static void
 test_other_user (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  guint8 tok[SERVAL_TOKEN_MAX_LEN];
   ServalCredentials cred;
-  gsize len;
 
   add_user (f, "alice", "secret");
   add_user (f, "bob", "secret");
-  len = issue (f, "alice", NOW, DAY, tok);
+  issue (f, "alice", NOW, DAY);
   /* Bob's record has another salt: the MAC does not match. */
-  g_assert_cmpint (check (f, tok, len, "bob", NOW), ==, SERVAL_TOKEN_BAD_MAC);
+  g_assert_cmpint (check (f, "bob", NOW), ==, SERVAL_TOKEN_BAD_MAC);
   /* Even when bob's record is byte for byte alice's (serval-bench populate
    * does that), the user name in the token decides. */
   g_assert_true (serval_store_user_get (f->s.store, "alice", &cred, NULL, &error));
   g_assert_true (test_store_user_set_credentials (f->s.store, "bob", &cred, &error));
   serval_credentials_clear (&cred);
-  g_assert_cmpint (check (f, tok, len, "bob", NOW), ==, SERVAL_TOKEN_WRONG_USER);
-  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (check (f, "bob", NOW), ==, SERVAL_TOKEN_WRONG_USER);
+  g_assert_cmpint (check (f, "alice", NOW), ==, SERVAL_TOKEN_OK);
 }
 
 static void
 test_altered (Fixture *f, gconstpointer data)
 {
-  guint8 tok[SERVAL_TOKEN_MAX_LEN];
-  gsize len;
 
-  add_user (f, "alice", "secret");
-  len = issue (f, "alice", NOW, DAY, tok);
-  for (gsize i = 0; i < len; i++)
+  alice_logs_in (f, DAY);
+  for (gsize i = 0; i < f->len; i++)
     for (guint bit = 0; bit < 8; bit++)
       {
         ServalTokenStatus st;
 
-        tok[i] ^= 1u << bit;
-        st = check (f, tok, len, "alice", NOW);
+        f->tok[i] ^= 1u << bit;
+        st = check (f, "alice", NOW);
         g_assert_cmpint (st, !=, SERVAL_TOKEN_OK);
-        tok[i] ^= 1u << bit;
+        f->tok[i] ^= 1u << bit;
       }
-  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (check (f, "alice", NOW), ==, SERVAL_TOKEN_OK);
 
   /* Another key (another server's store). */
   {
@@ -195,7 +201,8 @@ test_altered (Fixture *f, gconstpointer data)
     memcpy (other, f->key, sizeof other);
     other[0] ^= 0x80;
     g_assert_true (serval_store_user_get (f->s.store, "alice", &cred, NULL, NULL));
-    g_assert_cmpint (serval_token_verify (other, tok, len, "alice", &cred, NOW, 0, NULL), ==, SERVAL_TOKEN_BAD_MAC);
+    g_assert_cmpint (serval_token_verify (other, f->tok, f->len, "alice", &cred, NOW, 0, NULL), ==,
+                     SERVAL_TOKEN_BAD_MAC);
     serval_credentials_clear (&cred);
   }
 }
@@ -207,21 +214,18 @@ static void
 test_max_age (Fixture *f, gconstpointer data)
 {
   const gint64 max_age = 90 * DAY;
-  guint8 tok[SERVAL_TOKEN_MAX_LEN];
   ServalTokenFields fields;
   gint64 t = NOW, chain = 0, last_ok = 0;
-  gsize len;
   guint renewals = 0;
 
-  add_user (f, "alice", "secret");
-  len = issue (f, "alice", NOW, 7 * DAY, tok); /* the password login */
+  alice_logs_in (f, 7 * DAY); /* the password login */
   for (;;)
     {
       ServalTokenStatus st;
 
       t += 6 * DAY;
-      g_assert_cmpint (check (f, tok, len, "alice", t), ==, SERVAL_TOKEN_OK);
-      st = check_aged (f, tok, len, "alice", t, max_age, &chain);
+      g_assert_cmpint (check (f, "alice", t), ==, SERVAL_TOKEN_OK);
+      st = check_aged (f, "alice", t, max_age, &chain);
       if (st != SERVAL_TOKEN_OK)
         {
           g_assert_cmpint (st, ==, SERVAL_TOKEN_TOO_OLD);
@@ -229,8 +233,8 @@ test_max_age (Fixture *f, gconstpointer data)
         }
       /* The chain start survives the refresh; the issue time moves on. */
       g_assert_cmpint (chain, ==, NOW);
-      len = issue_in_chain (f, "alice", t, 7 * DAY, chain, tok);
-      g_assert_cmpint (serval_token_parse (tok, len, &fields), ==, SERVAL_TOKEN_OK);
+      issue_in_chain (f, "alice", t, 7 * DAY, chain);
+      g_assert_cmpint (serval_token_parse (f->tok, f->len, &fields), ==, SERVAL_TOKEN_OK);
       g_assert_cmpint (fields.chain, ==, NOW);
       g_assert_cmpint (fields.issued, ==, t);
       last_ok = t;
@@ -242,42 +246,39 @@ test_max_age (Fixture *f, gconstpointer data)
   g_assert_cmpuint (renewals, ==, 14);       /* 14 x 6 = 84 days; 90 is past */
 
   /* The boundary: the last second before the maximum age, and the first after. */
-  len = issue_in_chain (f, "alice", NOW + max_age - DAY, 7 * DAY, NOW, tok);
-  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age - 1, max_age, NULL), ==, SERVAL_TOKEN_OK);
-  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age, max_age, NULL), ==, SERVAL_TOKEN_TOO_OLD);
+  issue_in_chain (f, "alice", NOW + max_age - DAY, 7 * DAY, NOW);
+  g_assert_cmpint (check_aged (f, "alice", NOW + max_age - 1, max_age, NULL), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (check_aged (f, "alice", NOW + max_age, max_age, NULL), ==, SERVAL_TOKEN_TOO_OLD);
   /* A lower maximum age applies to tokens already out. */
-  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age - 1, 30 * DAY, NULL), ==, SERVAL_TOKEN_TOO_OLD);
+  g_assert_cmpint (check_aged (f, "alice", NOW + max_age - 1, 30 * DAY, NULL), ==, SERVAL_TOKEN_TOO_OLD);
   /* Past both its lifetime and the maximum age: the age is named. */
-  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age + 7 * DAY, max_age, NULL), ==,
+  g_assert_cmpint (check_aged (f, "alice", NOW + max_age + 7 * DAY, max_age, NULL), ==,
                    SERVAL_TOKEN_TOO_OLD);
-  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age + 7 * DAY, 0, NULL), ==, SERVAL_TOKEN_EXPIRED);
+  g_assert_cmpint (check_aged (f, "alice", NOW + max_age + 7 * DAY, 0, NULL), ==, SERVAL_TOKEN_EXPIRED);
 
   /* A later chain start written into the token breaks its MAC. */
-  tok[1 + 8 + 8 + 7] ^= 0x01;
-  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age, max_age, NULL), ==, SERVAL_TOKEN_BAD_MAC);
+  f->tok[1 + 8 + 8 + 7] ^= 0x01;
+  g_assert_cmpint (check_aged (f, "alice", NOW + max_age, max_age, NULL), ==, SERVAL_TOKEN_BAD_MAC);
 
   /* A new password login begins a new chain. */
-  len = issue (f, "alice", NOW + max_age, 7 * DAY, tok);
-  g_assert_cmpint (check_aged (f, tok, len, "alice", NOW + max_age + DAY, max_age, &chain), ==, SERVAL_TOKEN_OK);
+  issue (f, "alice", NOW + max_age, 7 * DAY);
+  g_assert_cmpint (check_aged (f, "alice", NOW + max_age + DAY, max_age, &chain), ==, SERVAL_TOKEN_OK);
   g_assert_cmpint (chain, ==, NOW + max_age);
 }
 
 static void
 test_version (Fixture *f, gconstpointer data)
 {
-  guint8 tok[SERVAL_TOKEN_MAX_LEN];
   ServalTokenFields fields;
-  gsize len;
 
-  add_user (f, "alice", "secret");
-  len = issue (f, "alice", NOW, DAY, tok);
+  alice_logs_in (f, DAY);
   for (guint v = 0; v < 256; v++)
     {
       if (v == SERVAL_TOKEN_VERSION)
         continue;
-      tok[0] = v;
-      g_assert_cmpint (serval_token_parse (tok, len, &fields), ==, SERVAL_TOKEN_BAD_VERSION);
-      g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_BAD_VERSION);
+      f->tok[0] = v;
+      g_assert_cmpint (serval_token_parse (f->tok, f->len, &fields), ==, SERVAL_TOKEN_BAD_VERSION);
+      g_assert_cmpint (check (f, "alice", NOW), ==, SERVAL_TOKEN_BAD_VERSION);
     }
 }
 
@@ -285,53 +286,45 @@ static void
 test_password_change (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  guint8 tok[SERVAL_TOKEN_MAX_LEN];
   ServalCredentials cred;
-  gsize len;
 
-  add_user (f, "alice", "secret");
-  len = issue (f, "alice", NOW, DAY, tok);
+  alice_logs_in (f, DAY);
   /* The same password again: a new salt, so old tokens die too. */
   g_assert_true (serval_credentials_make (&cred, (const guint8 *) "secret", 6, ITER, &error));
   g_assert_true (test_store_user_set_credentials (f->s.store, "alice", &cred, &error));
   serval_credentials_clear (&cred);
-  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_BAD_MAC);
+  g_assert_cmpint (check (f, "alice", NOW), ==, SERVAL_TOKEN_BAD_MAC);
   /* A new token works. */
-  len = issue (f, "alice", NOW, DAY, tok);
-  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
+  issue (f, "alice", NOW, DAY);
+  g_assert_cmpint (check (f, "alice", NOW), ==, SERVAL_TOKEN_OK);
 }
 
 static void
 test_user_deleted (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  guint8 tok[SERVAL_TOKEN_MAX_LEN];
-  gsize len;
 
-  add_user (f, "alice", "secret");
-  len = issue (f, "alice", NOW, DAY, tok);
+  alice_logs_in (f, DAY);
   g_assert_true (test_store_user_del (f->s.store, "alice", &error));
-  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_NO_USER);
+  g_assert_cmpint (check (f, "alice", NOW), ==, SERVAL_TOKEN_NO_USER);
   /* A new user of the same name with the same password is someone else. */
   add_user (f, "alice", "secret");
-  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_BAD_MAC);
+  g_assert_cmpint (check (f, "alice", NOW), ==, SERVAL_TOKEN_BAD_MAC);
 }
 
 static void
 test_restart (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  guint8 tok[SERVAL_TOKEN_MAX_LEN], key2[SERVAL_TOKEN_KEY_LEN];
-  gsize len;
+  guint8 key2[SERVAL_TOKEN_KEY_LEN];
 
-  add_user (f, "alice", "secret");
-  len = issue (f, "alice", NOW, DAY, tok);
+  alice_logs_in (f, DAY);
   g_object_unref (f->s.store);
   f->s.store = reopen (f, &error);
   g_assert_no_error (error);
   g_assert_true (serval_store_secret (f->s.store, "token-key", key2, sizeof key2, &error));
   g_assert_cmpmem (key2, sizeof key2, f->key, sizeof f->key);
-  g_assert_cmpint (check (f, tok, len, "alice", NOW), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (check (f, "alice", NOW), ==, SERVAL_TOKEN_OK);
 
   /* Two stores open on the same file (two nodes) agree on the key. */
   {
@@ -348,32 +341,29 @@ test_restart (Fixture *f, gconstpointer data)
 static void
 test_sizes (Fixture *f, gconstpointer data)
 {
-  guint8 tok[SERVAL_TOKEN_MAX_LEN + 2];
   ServalTokenFields fields;
-  gsize len;
 
-  add_user (f, "alice", "secret");
-  len = issue (f, "alice", NOW, DAY, tok);
+  alice_logs_in (f, DAY);
   /* Cut anywhere, or one byte added: never valid. */
-  for (gsize l = 0; l < len; l++)
-    g_assert_cmpint (check (f, tok, l, "alice", NOW), !=, SERVAL_TOKEN_OK);
-  tok[len] = 0;
-  g_assert_cmpint (check (f, tok, len + 1, "alice", NOW), ==, SERVAL_TOKEN_MALFORMED);
+  for (gsize l = 0; l < f->len; l++)
+    g_assert_cmpint (check_cut (f, l, "alice", NOW, 0, NULL), !=, SERVAL_TOKEN_OK);
+  f->tok[f->len] = 0;
+  g_assert_cmpint (check_cut (f, f->len + 1, "alice", NOW, 0, NULL), ==, SERVAL_TOKEN_MALFORMED);
   g_assert_cmpint (serval_token_parse (NULL, 0, &fields), ==, SERVAL_TOKEN_MALFORMED);
 
   /* Past the limits: one byte shorter than the shortest, longer than the longest. */
-  memset (tok, 0, sizeof tok);
-  tok[0] = SERVAL_TOKEN_VERSION;
-  tok[SERVAL_TOKEN_HEADER_LEN - 1] = 1;
-  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MIN_LEN, &fields), ==, SERVAL_TOKEN_OK);
-  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MIN_LEN - 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
-  tok[SERVAL_TOKEN_HEADER_LEN - 1] = SERVAL_TOKEN_MAX_USER;
-  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MAX_LEN, &fields), ==, SERVAL_TOKEN_OK);
-  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MAX_LEN + 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
-  tok[SERVAL_TOKEN_HEADER_LEN - 1] = SERVAL_TOKEN_MAX_USER + 1;
-  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MAX_LEN + 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
-  tok[SERVAL_TOKEN_HEADER_LEN - 1] = 0;
-  g_assert_cmpint (serval_token_parse (tok, SERVAL_TOKEN_MIN_LEN - 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
+  memset (f->tok, 0, sizeof f->tok);
+  f->tok[0] = SERVAL_TOKEN_VERSION;
+  f->tok[SERVAL_TOKEN_HEADER_LEN - 1] = 1;
+  g_assert_cmpint (serval_token_parse (f->tok, SERVAL_TOKEN_MIN_LEN, &fields), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (serval_token_parse (f->tok, SERVAL_TOKEN_MIN_LEN - 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
+  f->tok[SERVAL_TOKEN_HEADER_LEN - 1] = SERVAL_TOKEN_MAX_USER;
+  g_assert_cmpint (serval_token_parse (f->tok, SERVAL_TOKEN_MAX_LEN, &fields), ==, SERVAL_TOKEN_OK);
+  g_assert_cmpint (serval_token_parse (f->tok, SERVAL_TOKEN_MAX_LEN + 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
+  f->tok[SERVAL_TOKEN_HEADER_LEN - 1] = SERVAL_TOKEN_MAX_USER + 1;
+  g_assert_cmpint (serval_token_parse (f->tok, SERVAL_TOKEN_MAX_LEN + 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
+  f->tok[SERVAL_TOKEN_HEADER_LEN - 1] = 0;
+  g_assert_cmpint (serval_token_parse (f->tok, SERVAL_TOKEN_MIN_LEN - 1, &fields), ==, SERVAL_TOKEN_MALFORMED);
 
   /* A user name the token cannot carry. */
   {
@@ -382,8 +372,8 @@ test_sizes (Fixture *f, gconstpointer data)
 
     memset (name, 'u', SERVAL_TOKEN_MAX_USER + 1);
     name[SERVAL_TOKEN_MAX_USER + 1] = 0;
-    g_assert_cmpuint (serval_token_issue (f->key, name, &cred, NOW, DAY, NOW, tok), ==, 0);
-    g_assert_cmpuint (serval_token_issue (f->key, "", &cred, NOW, DAY, NOW, tok), ==, 0);
+    g_assert_cmpuint (serval_token_issue (f->key, name, &cred, NOW, DAY, NOW, f->tok), ==, 0);
+    g_assert_cmpuint (serval_token_issue (f->key, "", &cred, NOW, DAY, NOW, f->tok), ==, 0);
   }
 
   /* The protocol carries 1..255 bytes in Login.token. */
@@ -399,13 +389,13 @@ test_sizes (Fixture *f, gconstpointer data)
     serval_asn_set_string (&login->host, "h");
     serval_asn_set_bytes (&login->password, "", 0);
     login->token = calloc (1, sizeof *login->token);
-    serval_asn_set_bytes (login->token, tok, len);
+    serval_asn_set_bytes (login->token, f->tok, f->len);
     g_assert_true (serval_message_encode (msg, out, &error));
     back = serval_message_decode (out->data + 4, out->len - 4, &error);
     g_assert_no_error (error);
     g_assert_nonnull (back->choice.request.body.choice.login.token);
     g_assert_cmpmem (back->choice.request.body.choice.login.token->buf,
-                     back->choice.request.body.choice.login.token->size, tok, len);
+                     back->choice.request.body.choice.login.token->size, f->tok, f->len);
     serval_message_free (back);
     serval_asn_set_bytes (login->token, big, sizeof big);
     g_byte_array_set_size (out, 0);

@@ -72,10 +72,8 @@ check "4: a 1 MiB message with a 349,000-element list before login closes the li
 check "...refused by its length, before a byte of it is decoded" \
   wait_for 5 grep -q "announced a message of [0-9]* bytes; this link takes at most 4096 now" "$LOG"
 
-ip netns exec "$A" python3 "$here/prelogin.py" "$SRV_A" 7465 slowloris 20 4096 600 >"$out/drip.out" 2>&1 &
-DRIP=$!
-E2E_PIDS+=("$DRIP")
-wait_for 30 grep -q '^ready' "$out/drip.out" || bail "prelogin.py slowloris did not start: $(cat "$out/drip.out")"
+bg_ready "$A" 30 '^ready' "$out/drip.out" python3 "$here/prelogin.py" "$SRV_A" 7465 slowloris 20 4096 600
+DRIP=$BG_PID
 check "3: links that drip a small message are closed (--message-timeout 2)" \
   wait_for 10 grep -q "began a message and did not finish it within 2 seconds" "$LOG"
 check "...all 20 of them (serval_clients_connected 0)" wait_for 10 metric_is serval_clients_connected 0
@@ -103,11 +101,8 @@ check "while 8 half-sent requests fill every slot, /healthz is served again once
 # address held every slot once its handshakes were done and a client elsewhere waited.
 start_server "$out/server5.log" prlimit --nofile=300:300 "$SERVER" --data-dir "$data" --listen 0.0.0.0:7465 \
   --http 127.0.0.1:9465 --keepalive 60 --login-timeout 120
-ip netns exec "$A" python3 "$here/holdconns.py" "$SRV_A" 7465 300 >"$out/hold.out" 2>"$out/hold.err" &
-HOLD=$!
-E2E_PIDS+=("$HOLD")
-wait_for 60 grep -q '^ready' "$out/hold.out" || bail "holdconns.py did not finish: $(tail -3 "$out/hold.err")"
-note "$(cat "$out/hold.out")"
+bg_ready "$A" 60 '^ready' "$out/hold.out" python3 "$here/holdconns.py" "$SRV_A" 7465 300
+HOLD=$BG_PID
 check "5: one address gets 64 links that have not logged in (--max-unauthenticated-per-address), the rest are closed at once" \
   grep -q '^ready handshaken=64 waiting=0 failed=236' "$out/hold.out"
 check "/metrics: serval_connections_refused_total{reason=\"unauthenticated\"} 236" \
@@ -135,10 +130,8 @@ E2E_PIDS+=("$WARM")
 sleep 4; kill "$WARM"; wait "$WARM" 2>/dev/null
 wait_for 10 metric_is serval_clients_connected 0
 rss0=$(rss_kib)
-ip netns exec "$A" python3 "$here/prelogin.py" "$SRV_A" 7465 slowloris $N 4096 600 >"$out/mem.out" 2>&1 &
-DRIP=$!
-E2E_PIDS+=("$DRIP")
-wait_for 60 grep -q '^ready' "$out/mem.out" || bail "prelogin.py slowloris did not start: $(cat "$out/mem.out")"
+bg_ready "$A" 60 '^ready' "$out/mem.out" python3 "$here/prelogin.py" "$SRV_A" 7465 slowloris $N 4096 600
+DRIP=$BG_PID
 rss1=$(rss_kib)
 held=$(metric serval_clients_connected)
 per=$(((rss1 - rss0) / N))
@@ -150,10 +143,8 @@ wait_for 10 metric_is serval_clients_connected 0
 # The attack of the finding: 50 links announce 1 MiB messages and drip them (before:
 # 1,081 KiB a link, all held).
 rss0=$(rss_kib)
-ip netns exec "$A" python3 "$here/prelogin.py" "$SRV_A" 7465 slowloris 50 1048576 600 >"$out/big.out" 2>&1 &
-DRIP=$!
-E2E_PIDS+=("$DRIP")
-wait_for 120 grep -q '^ready' "$out/big.out" || bail "prelogin.py slowloris did not start: $(cat "$out/big.out")"
+bg_ready "$A" 120 '^ready' "$out/big.out" python3 "$here/prelogin.py" "$SRV_A" 7465 slowloris 50 1048576 600
+DRIP=$BG_PID
 rss1=$(rss_kib)
 per=$(((rss1 - rss0) / 50))
 note "50 links announcing 1 MiB: $(cat "$out/big.out"); RSS $rss0 -> $rss1 KiB: $per KiB a link"

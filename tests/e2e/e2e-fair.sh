@@ -24,9 +24,7 @@ need_cmd tc iproute2 curl curl
 
 P=fa$$
 SRV=$P-srv C1=$P-alice C2=$P-carol C3=$P-erin
-e2e_out serval-e2e-fair
-
-star_ns 235 "$P" "$SRV" "$C1" "$C2" "$C3"
+e2e_star serval-e2e-fair 235 "$P" "$SRV" "$C1" "$C2" "$C3"
 for ns in "$C1" "$C2" "$C3"; do in_ns "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1; done
 # The server's side of carol's veth (star_ns: ${P}b, a in the server's namespace).
 in_ns "$SRV" tc qdisc add dev "${P}ba" root tbf rate "$RATE" burst 32kb latency 400ms ||

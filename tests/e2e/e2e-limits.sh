@@ -47,12 +47,8 @@ check "the server starts accepting: serval_accept_paused 0" metric_is serval_acc
 check "/metrics: serval_connections_max is the limit less 64 ($HIGH)" metric_is serval_connections_max $HIGH
 
 # --- past the limit ---------------------------------------------------------------
-# Not through in_ns (a function: $! would be a subshell): ip netns exec execs python.
-ip netns exec "$NS" python3 "$here/holdconns.py" 127.0.0.1 7465 $CONNS >"$out/hold.out" 2>"$out/hold.err" &
-HOLD_PID=$!
-E2E_PIDS+=("$HOLD_PID")
-wait_for 60 grep -q '^ready' "$out/hold.out" || bail "holdconns.py did not finish its handshakes: $(tail -3 "$out/hold.err")"
-note "$(cat "$out/hold.out")"
+bg_ready "$NS" 60 '^ready' "$out/hold.out" python3 "$here/holdconns.py" 127.0.0.1 7465 $CONNS
+HOLD_PID=$BG_PID
 check "the server is alive with $CONNS connections at a limit of $LIMIT files" kill -0 "$SERVER_PID"
 check "/healthz still answers" in_ns "$NS" curl -sf -m 5 http://127.0.0.1:9465/healthz
 check "no TLS handshake failed (the ones past the room are refused after it)" grep -q "failed=0" "$out/hold.out"
@@ -117,11 +113,8 @@ bg "$NS" "$log" "$SERVER" --data-dir "$data" --listen 127.0.0.1:7465 --http 127.
   --max-handshakes-per-address 20
 SERVER_PID=$BG_PID
 wait_for 10 in_ns "$NS" curl -sf http://127.0.0.1:9465/healthz || bail "the second server did not start: $(tail -5 "$log")"
-ip netns exec "$NS" python3 "$here/silentconns.py" 127.0.0.1 7465 30 127.0.0.2 >"$out/silent.out" 2>&1 &
-SILENT_PID=$!
-E2E_PIDS+=("$SILENT_PID")
-wait_for 15 grep -q '^other=' "$out/silent.out" || bail "silentconns.py did not finish: $(cat "$out/silent.out")"
-note "$(cat "$out/silent.out")"
+bg_ready "$NS" 15 '^other=' "$out/silent.out" python3 "$here/silentconns.py" 127.0.0.1 7465 30 127.0.0.2
+SILENT_PID=$BG_PID
 check "past 20 handshakes under way from 127.0.0.1, its new connections are closed at once (20 open, 10 closed)" \
   grep -q '^open=20 closed=10' "$out/silent.out"
 check "/metrics: serval_tls_handshakes_total{kind=\"refused\"} 10" \

@@ -17,9 +17,7 @@ need_cmd iperf3 iperf3 curl curl
 
 P=so$$
 SRV=$P-srv C1=$P-alice C2=$P-bob C3=$P-carol
-e2e_out serval-e2e-offload
-
-star_ns 232 "$P" "$SRV" "$C1" "$C2" "$C3"
+e2e_star serval-e2e-offload 232 "$P" "$SRV" "$C1" "$C2" "$C3"
 
 users_in_red "$data" "$out" alice bob carol
 

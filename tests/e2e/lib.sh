@@ -113,12 +113,34 @@ star_ns() {
   done
 }
 
+# e2e_star NAME NET VETH SRV CLIENT...: e2e_out NAME, then star_ns NET VETH SRV CLIENT...
+e2e_star() {
+  e2e_out "$1"
+  shift
+  star_ns "$@"
+}
+
 # bg NS LOGFILE COMMAND...: runs a command in a namespace in the background; sets BG_PID
 bg() {
   local ns=$1 log=$2; shift 2
   ip netns exec "$ns" "$@" >"$log" 2>&1 &
   BG_PID=$!
   E2E_PIDS+=("$BG_PID")
+}
+
+# bg_ready NS SECONDS PATTERN OUT COMMAND...: runs a helper of these tests (prelogin.py,
+# holdconns.py...) in a namespace in the background, its output in OUT and its errors in
+# OUT.err, and returns once a line of OUT matches PATTERN (it says it is ready), with what
+# it said as a note; stops the run, with the helper's last words, if none does. Sets BG_PID.
+bg_ready() {
+  local ns=$1 secs=$2 pattern=$3 outf=$4; shift 4
+  # Not through in_ns (a function): $! must be the helper, which ip netns exec execs.
+  ip netns exec "$ns" "$@" >"$outf" 2>"$outf.err" &
+  BG_PID=$!
+  E2E_PIDS+=("$BG_PID")
+  wait_for "$secs" grep -q "$pattern" "$outf" \
+    || bail "$* did not get ready (no line $pattern in $outf): $(tail -3 "$outf.err" "$outf" | tr '\n' ' ')"
+  note "$(cat "$outf")"
 }
 
 e2e_cleanup() {
@@ -137,14 +159,18 @@ e2e_finish() {
   [ "$E2E_FAILED" -eq 0 ]
 }
 
-# add_users DATA OUT USER...: users of the data directory DATA, each with the password
-# pw-USER-PID, kept in OUT/USER.pw for the clients.
+# add_user DATA OUT USER [OPTION...]: a user of the data directory DATA with the password
+# pw-USER-PID, kept in OUT/USER.pw for the clients; OPTIONs go to `user add` (--admin).
+add_user() {
+  local data=$1 out=$2 u=$3; shift 3
+  echo "pw-$u-$$" > "$out/$u.pw"
+  "$SERVER" --data-dir "$data" user add "$u" "$@" < "$out/$u.pw" >/dev/null || bail "cannot add user $u"
+}
+
+# add_users DATA OUT USER...: add_user for each USER.
 add_users() {
   local data=$1 out=$2 u; shift 2
-  for u in "$@"; do
-    echo "pw-$u-$$" > "$out/$u.pw"
-    "$SERVER" --data-dir "$data" user add "$u" < "$out/$u.pw" >/dev/null || bail "cannot add user $u"
-  done
+  for u in "$@"; do add_user "$data" "$out" "$u"; done
 }
 
 # alice_in_red DATA OUT: a data directory with user alice (password in

@@ -18,10 +18,12 @@ static guint8 scratch[SERVAL_GSO_SCRATCH];
 
 typedef struct
 {
-  gsize in_len;
   guint n;
-  gsize bytes;
+  gsize longest;
 } Seen;
+
+/* Where each segment is copied: the sanitizer checks every byte read. */
+static guint8 sink[65535];
 
 static void
 segment_cb (const guint8 *frame, gsize len, gpointer user_data)
@@ -29,22 +31,20 @@ segment_cb (const guint8 *frame, gsize len, gpointer user_data)
   Seen *seen = user_data;
 
   g_assert_true (len >= 14 && len <= 65535);
-  g_assert_true (len <= seen->in_len);
   seen->n++;
-  seen->bytes += len;
-  /* Touch every byte: a sanitizer sees reads of anything not written. */
-  for (gsize i = 0; i < len; i++)
-    seen->bytes += frame[i] & 0;
+  seen->longest = MAX (seen->longest, len);
+  memcpy (sink, frame, len);
 }
 
 static void
 segment (const guint8 *frame, gsize len, const ServalOffload *off)
 {
-  Seen seen = { len, 0, 0 };
+  Seen seen = { 0, 0 };
   guint n = 0;
   ServalGsoResult r = serval_gso_segment (frame, len, off, scratch, segment_cb, &seen, &n);
 
   g_debug ("segmenting %" G_GSIZE_FORMAT " bytes: %s, %u frames", len, serval_gso_result_to_string (r), n);
+  g_assert_cmpuint (seen.longest, <=, len); /* no segment longer than the frame */
   g_assert_cmpint (r, >=, SERVAL_GSO_OK);
   g_assert_cmpint (r, <, SERVAL_GSO_N_RESULTS);
   g_assert_nonnull (serval_gso_result_to_string (r));

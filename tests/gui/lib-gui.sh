@@ -1,14 +1,16 @@
 # Helpers for Serval's GUI tests: a headless desktop session inside a network namespace
 # (Xvfb + a private D-Bus session bus + AT-SPI + an XEmbed tray + a notification daemon),
 # screenshots, notification and log checks, and a cleanup that leaves nothing behind.
-# Source it after tests/e2e/lib.sh; see tests/gui/README.md.
+# It sources tests/e2e/lib.sh too, unless the test did; see tests/gui/README.md.
 # shellcheck shell=bash
 
 GUI_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[ -n "${E2E_TOP:-}" ] || . "$GUI_HERE/../e2e/lib.sh"
 GUI_PY=/usr/bin/python3   # dogtail and pyatspi are Debian packages: not a venv's python
 GUI_SCREEN=${GUI_SCREEN:-1280x800x24}
 GUI_NS='' GUI_OUT='' GUI_PID='' GUI_SESSION_PID='' GUI_DISPLAY=''
 GUI_ENV=()
+GUI_START_MS=$(now_ms)   # when the test began (it sources this file first thing)
 # What gui_check_log flags: GLib's log format for warnings, criticals and errors in any
 # domain (Gtk-WARNING **, GLib-GObject-CRITICAL **, ** (prog:1): WARNING **, ...), and,
 # for python programs, warnings and tracebacks.
@@ -75,7 +77,7 @@ gui_start() {
   GUI_DISPLAY=$DISPLAY
   GUI_ENV=("${GUI_BASE_ENV[@]}" DISPLAY="$DISPLAY" XAUTHORITY="$XAUTHORITY"
     DBUS_SESSION_BUS_ADDRESS="$DBUS_SESSION_BUS_ADDRESS" PYTHONPATH="$GUI_HERE")
-  note "GUI session on $DISPLAY in namespace $GUI_NS; logs and screenshots in $GUI_OUT"
+  note "GUI session on $DISPLAY in namespace $GUI_NS, ready $(($(now_ms) - GUI_START_MS)) ms after the test began"
 }
 
 # gui_stop: ends the session (the apps, the daemons, dbus-daemon and Xvfb).
@@ -215,14 +217,22 @@ gui_serval_tray_quit() { gui_tray_click Serval 3 && gui_tool click serval "menu 
 gui_serval_gone() { ! kill -0 "$GUI_SERVAL_PID" 2>/dev/null; }
 
 # gui_out_dir NAME: the test's folder for logs and screenshots in $out ($GUI_OUT_DIR, or a
-# new /tmp/serval-NAME.XXXXXX), its TAP checks logged there; the session is cleaned up on
-# exit, and an interrupt exits.
+# new /tmp/serval-NAME.XXXXXX), with data=$out/data for a server; its TAP checks logged
+# there; the session is cleaned up on exit, and an interrupt exits.
 gui_out_dir() {
   out=${GUI_OUT_DIR:-$(mktemp -d "/tmp/serval-$1.XXXXXX")}
   mkdir -p "$out"
+  data=$out/data
   E2E_LOG=$out/checks.log
   trap gui_cleanup EXIT
   trap 'exit 1' INT TERM
+  note "logs and screenshots in $out"
+}
+
+# gui_finish: the run's time and the TAP plan; fails when a check failed (e2e_finish).
+gui_finish() {
+  note "took $(($(now_ms) - GUI_START_MS)) ms"
+  e2e_finish
 }
 
 # gui_start_server NS ADDRESS LOG [ARGS...]: serval-server ($SERVER on $data) in NS, listening

@@ -8,27 +8,20 @@
 # and searches them. All checks read AT-SPI state. Output is TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
 BENCH=${SERVAL_BENCH:-$here/../../build/tests/bench/serval-bench}
 N=600 # bench members; with alice the VLAN has N + 1
 
-start_ms=$(now_ms)
 gui_serval_paths SERVER CTL APPBIN BENCH
 
 P=sb$$
 SRV=$P-srv GUI=$P-gui
 gui_out_dir gui-big
-note "logs and screenshots in $out"
-
-for ns in $SRV $GUI; do make_ns "$ns"; done
-link_ns "$SRV" 10.236.1.1/24 "$GUI" 10.236.1.2/24 "${P}g"
+star_ns 236 "$P" "$SRV" "$GUI"
 
 # --- a server with VLAN big and N bench users ---------------------------------------------
-data=$out/data
-echo "alice-pw-$$" > "$out/alice.pw"
-"$SERVER" -d "$data" user add alice --admin < "$out/alice.pw" >/dev/null || bail "cannot add alice"
+add_user "$data" "$out" alice --admin
 # Users m00000..m00599, password serval-bench, granted big (populate adds the VLAN).
 "$BENCH" populate -d "$data" --prefix m --clients $N --vlan big --iterations 1000 >"$out/populate.log" 2>&1 \
   || bail "serval-bench populate failed: $(tail -3 "$out/populate.log")"
@@ -54,7 +47,7 @@ steps() { gui_py "$here/serval-steps.py" "$@"; }
 gui_start "$GUI" "$out"
 gui_serval "$out/app.log"
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
-check "alice logs in" steps login 10.236.1.1 alice "alice-pw-$$"
+check "alice logs in" steps login 10.236.1.1 alice "pw-alice-$$"
 check "the server's certificate is trusted" gui_tool click serval "push button" "Trust and Connect"
 check "the main window shows, online" steps wait-label "Online as alice on 10.236.1.1:7465" 20
 check "join VLAN big with its switch" steps set-switch "Join VLAN big" on
@@ -109,5 +102,4 @@ check "the admin window closes" steps close-window "Serval Administration"
 # --- logs ------------------------------------------------------------------------------------
 gui_serval_quit "$out/app.log"
 
-note "took $(($(now_ms) - start_ms)) ms"
-e2e_finish
+gui_finish

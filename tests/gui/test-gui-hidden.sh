@@ -9,7 +9,6 @@
 # the app shows. Asserts by state, never by time. Output is TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
 gui_serval_paths SERVER APPBIN
@@ -19,14 +18,8 @@ command -v gnome-keyring-daemon >/dev/null \
 P=sk$$
 SRV=$P-srv GUI=$P-gui
 gui_out_dir gui-hidden
-note "logs in $out"
-
-for ns in $SRV $GUI; do make_ns "$ns"; done
-link_ns "$SRV" 10.235.1.1/24 "$GUI" 10.235.1.2/24 "${P}g"
-
-data=$out/data
-echo "alice-pw-$$" > "$out/alice.pw"
-"$SERVER" -d "$data" user add alice < "$out/alice.pw" >/dev/null || bail "cannot add alice"
+star_ns 235 "$P" "$SRV" "$GUI"
+add_user "$data" "$out" alice
 gui_start_server "$SRV" 10.235.1.1 "$out/server.log" --http 127.0.0.1:9465 || bail "serval-server did not start: $(tail -3 "$out/server.log")"
 # sessions N: the server has N clients logged in (its /metrics)
 sessions() { in_ns "$SRV" curl -sf http://127.0.0.1:9465/metrics | grep -qx "serval_sessions $1"; }
@@ -63,7 +56,7 @@ gui_serval "$out/app.log"
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
 check "Remember the password in the keyring" web set-check "Remember the password in the keyring" on
-check "alice logs in" steps login 10.235.1.1 alice "alice-pw-$$"
+check "alice logs in" steps login 10.235.1.1 alice "pw-alice-$$"
 check "and trusts the server's certificate" gui_tool click serval "push button" "Trust and Connect"
 check "the main window shows, online" steps wait-label "Online as alice on 10.235.1.1:7465" 20
 check "the keyring holds alice's password now" wait_for 10 saved
@@ -88,4 +81,4 @@ check "the hidden app quits from the tray menu" gui_serval_tray_quit
 check "and exits" wait_for 10 gui_serval_gone
 check "the server counts no session" wait_for 10 sessions 0
 gui_check_log "no GTK/GLib warnings or criticals in the apps' logs" "$out/app.log" "$out/app-hidden.log"
-e2e_finish
+gui_finish

@@ -13,10 +13,8 @@
 # Output is TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-start_ms=$(now_ms)
 gui_serval_paths SERVER CTL APPBIN
 LOCALES=${SERVAL_LOCALEDIR:-$(dirname "$APPBIN")/../po}
 STEPS="$here/i18n-steps.py"
@@ -33,18 +31,11 @@ P=si$$
 SRV=$P-srv GUI=$P-gui BOB=$P-bob
 gui_out_dir gui-i18n
 rm -f "$out"/i18n-*.tsv
-note "logs in $out"
-
-for ns in $SRV $GUI $BOB; do make_ns "$ns"; done
-link_ns "$SRV" 10.234.1.1/24 "$GUI" 10.234.1.2/24 "${P}g"
-link_ns "$SRV" 10.234.2.1/24 "$BOB" 10.234.2.2/24 "${P}b"
+star_ns 234 "$P" "$SRV" "$GUI" "$BOB"
 
 # --- server, and bob in VLAN lan ----------------------------------------------------------
-data=$out/data
-echo "alice-pw-$$" > "$out/alice.pw"
-echo "bob-pw-$$" > "$out/bob.pw"
-"$SERVER" -d "$data" user add alice --admin < "$out/alice.pw" >/dev/null || bail "cannot add alice"
-"$SERVER" -d "$data" user add bob < "$out/bob.pw" >/dev/null || bail "cannot add bob"
+add_user "$data" "$out" alice --admin
+add_user "$data" "$out" bob
 for v in lan blue; do "$SERVER" -d "$data" vlan add $v >/dev/null || bail "cannot add VLAN $v"; done
 "$SERVER" -d "$data" user grant alice lan >/dev/null && "$SERVER" -d "$data" user grant bob lan >/dev/null \
   || bail "cannot grant"
@@ -85,7 +76,7 @@ run_language() {
     || bail "the app did not start: $(tail -5 "$out/app-$lang.log")"
   check "$lang: the login window shows" steps wait-node frame "Log In to Serval"
   collect "login window"
-  check "$lang: a login to a port with no server" steps login 10.234.1.1:7466 alice "alice-pw-$$"
+  check "$lang: a login to a port with no server" steps login 10.234.1.1:7466 alice "pw-alice-$$"
   check "$lang: says it cannot reach the server" steps wait-label "Cannot reach the Serval server %s (%s). Check the address, that serval-server runs there and that no firewall blocks the port."
   collect "login window with a connection error"
   check "$lang: a wrong password is sent" steps login 10.234.1.1 alice "not-$$"
@@ -94,7 +85,7 @@ run_language() {
   check "$lang: trust the fingerprint" steps press "_Trust and Connect"
   check "$lang: the wrong password shows its error" steps wait-label "Wrong password for %s on %s, or no such user. Check both, or ask the server's administrator."
   collect "login window with the wrong password"
-  check "$lang: the right password logs in" steps login 10.234.1.1 alice "alice-pw-$$"
+  check "$lang: the right password logs in" steps login 10.234.1.1 alice "pw-alice-$$"
   check "$lang: the main window shows, online" steps wait-label "Online as %s on %s"
   check "$lang: join VLAN lan" steps set-switch "Join VLAN %s" lan
   check "$lang: bob's row shows" steps wait-text "bob"
@@ -153,7 +144,7 @@ run_language() {
 
   local result
   if result=$(steps check "$lang" "$n0" alice bob lan blue 10.234.1.1 10.234.1.2 10.234.2.2 7465 7466 \
-    "$FP" "$(hostname)" "alice-pw-$$" "not-$$" sv-lan "$RULE" 2>&1); then
+    "$FP" "$(hostname)" "pw-alice-$$" "not-$$" sv-lan "$RULE" 2>&1); then
     tap_ok "$lang: no English in what the app shows"
   else
     tap_fail "$lang: no English in what the app shows"
@@ -165,5 +156,4 @@ run_language() {
 run_language es es_ES.UTF-8
 run_language gl gl_ES.UTF-8
 
-note "took $(($(now_ms) - start_ms)) ms"
-e2e_finish
+gui_finish

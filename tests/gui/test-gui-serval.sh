@@ -15,28 +15,18 @@
 # too. Output is TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-start_ms=$(now_ms)
 gui_serval_paths SERVER CTL APPBIN
 
 P=sg$$
 SRV=$P-srv GUI=$P-gui BOB=$P-bob
 gui_out_dir gui-app
-note "logs and screenshots in $out"
-
-for ns in $SRV $GUI $BOB; do make_ns "$ns"; done
-link_ns "$SRV" 10.233.1.1/24 "$GUI" 10.233.1.2/24 "${P}g"
-link_ns "$SRV" 10.233.2.1/24 "$BOB" 10.233.2.2/24 "${P}b"
-in_ns "$SRV" sysctl -qw net.ipv4.ip_forward=0
+star_ns 233 "$P" "$SRV" "$GUI" "$BOB"
 
 # --- server ---------------------------------------------------------------------------
-data=$out/data
-echo "alice-pw-$$" > "$out/alice.pw"
-echo "bob-pw-$$" > "$out/bob.pw"
-"$SERVER" -d "$data" user add alice --admin < "$out/alice.pw" >/dev/null || bail "cannot add alice"
-"$SERVER" -d "$data" user add bob < "$out/bob.pw" >/dev/null || bail "cannot add bob"
+add_user "$data" "$out" alice --admin
+add_user "$data" "$out" bob
 for v in lan blue sub; do "$SERVER" -d "$data" vlan add $v >/dev/null || bail "cannot add VLAN $v"; done
 "$SERVER" -d "$data" vlan set sub --subnet 10.77.0.0/24 >/dev/null || bail "cannot give VLAN sub a subnet"
 "$SERVER" -d "$data" user grant alice sub >/dev/null || bail "cannot grant alice sub"
@@ -55,7 +45,6 @@ check "serval --help has a summary line" summary_line
 check "serval --version" bash -c "'$APPBIN' --version | grep -q '^serval [0-9]'"
 # --- the app, and logging in ----------------------------------------------------------
 gui_start "$GUI" "$out"
-note "session ready after $(($(now_ms) - start_ms)) ms"
 # Under a sanitizer build, leaks are reported at exit (fontconfig's caches are suppressed).
 gui_serval "$out/app.log"
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
@@ -66,7 +55,7 @@ check "the login window shows" gui_tool wait-node serval frame "Log In to Serval
 # handshake gets no answer, so the login stays under way until the window is closed.
 n_before=$(gui_tool count-notifications)
 kill -STOP "$SERVER_PID"
-check "a login to a server that does not answer is sent" steps login 10.233.1.1 alice "alice-pw-$$"
+check "a login to a server that does not answer is sent" steps login 10.233.1.1 alice "pw-alice-$$"
 check "the login window says it is connecting" steps wait-label "Connecting to 10.233.1.1:7465"
 check "closing the login window during the login" steps close-window "Log In to Serval"
 cancelled() { grep -q "Login as alice on 10.233.1.1:7465 cancelled" "$out/app.log"; }
@@ -82,7 +71,7 @@ not_failed() { ! grep -q "Login as alice on .* failed" "$out/app.log"; }
 check "the cancelled login was not reported as a failure" not_failed
 same_count() { [ "$(gui_tool count-notifications)" = "$n_before" ]; }
 check "and raised no notification" same_count
-check "a login to a port with no server is sent" steps login 10.233.1.1:7466 alice "alice-pw-$$"
+check "a login to a port with no server is sent" steps login 10.233.1.1:7466 alice "pw-alice-$$"
 check "it says it cannot reach the server" steps wait-label "Cannot reach the Serval server 10.233.1.1:7466" 20
 check "and says so once, with the cause once" steps label-once "Cannot reach the Serval server" "Cannot reach"
 check "and asks once to check the address" steps label-once "Cannot reach the Serval server" "Check the address"
@@ -94,7 +83,7 @@ check "and the command on a line of its own" steps wait-label-has $'\nserval-ser
 check "trust the fingerprint" gui_tool click serval "push button" "Trust and Connect"
 check "the wrong password shows its error in the login window" steps wait-label "Wrong password for alice on 10.233.1.1:7465" 20
 check "screenshot of the login window" gui_shot login-window "Log In to Serval"
-check "the right password logs in" steps login 10.233.1.1 alice "alice-pw-$$"
+check "the right password logs in" steps login 10.233.1.1 alice "pw-alice-$$"
 check "the main window shows, online" steps wait-label "Online as alice on 10.233.1.1:7465" 20
 pinned() { grep -q "fingerprint=$FP" "$out/home/.config/serval/servers.ini"; }
 check "the fingerprint is pinned in the user's configuration" pinned
@@ -288,7 +277,7 @@ profile_saved() { grep -q "^user=alice$" "$out/home/.config/serval/servers.ini" 
   && grep -q "^fingerprint=$FP$" "$out/home/.config/serval/servers.ini"; }
 check "servers.ini keeps the profile's user next to the pinned fingerprint" profile_saved
 check "the port where no server answered is no profile" bash -c "! grep -q 7466 '$out/home/.config/serval/servers.ini'"
-check "log in again" steps login 10.233.1.1 alice "alice-pw-$$"
+check "log in again" steps login 10.233.1.1 alice "pw-alice-$$"
 check "online again" steps wait-label "Online as alice on 10.233.1.1:7465" 20
 check "the keyboard focus is not on Disconnect after this login either" steps not-focused "push button" Disconnect
 
@@ -319,5 +308,4 @@ check "the hidden app quits from the tray menu" gui_serval_tray_quit
 check "and exits" wait_for 10 gui_serval_gone
 gui_check_log "no GTK/GLib warnings or criticals in the hidden app's log" "$out/app-hidden.log"
 
-note "took $(($(now_ms) - start_ms)) ms"
-e2e_finish
+gui_finish

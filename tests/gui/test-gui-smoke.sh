@@ -6,10 +6,8 @@
 # Output is TAP; logs and screenshots stay in $GUI_OUT_DIR (default: a new folder in /tmp).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
-start_ms=$(now_ms)
 require_root
 gui_require
 
@@ -29,7 +27,6 @@ check "the image check rejects a blank picture" rejects_blank
 
 # --- session and app ----------------------------------------------------------------
 gui_start "$NS" "$out"
-note "session ready after $(($(now_ms) - start_ms)) ms"
 APP=smoke-app.py
 gui_bg "$out/app.log" "$GUI_PY" "$here/smoke-app.py"
 APP_PID=$GUI_BG_PID
@@ -71,5 +68,4 @@ flags_real_warning() { gui_log_problems "$out/warning-app.log" | grep -q 'Gtk-WA
 check "the log check flags a real Gtk-WARNING from GTK" flags_real_warning
 gui_check_log "no GTK/GLib warnings or criticals in the app's log" "$out/app.log"
 
-note "took $(($(now_ms) - start_ms)) ms; logs and screenshots in $out"
-e2e_finish
+gui_finish

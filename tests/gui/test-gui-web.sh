@@ -10,7 +10,6 @@
 # join: bob's `servalctl members` shows it. Asserts by state, never by time. Output is TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
 gui_serval_paths SERVER CTL APPBIN
@@ -18,18 +17,10 @@ gui_serval_paths SERVER CTL APPBIN
 P=sw$$
 SRV=$P-srv GUI=$P-gui BOB=$P-bob CAROL=$P-car
 gui_out_dir gui-web
-note "logs in $out"
-
-for ns in $SRV $GUI $BOB $CAROL; do make_ns "$ns"; done
-link_ns "$SRV" 10.234.1.1/24 "$GUI" 10.234.1.2/24 "${P}g"
-link_ns "$SRV" 10.234.2.1/24 "$BOB" 10.234.2.2/24 "${P}b"
-link_ns "$SRV" 10.234.3.1/24 "$CAROL" 10.234.3.2/24 "${P}c"
+star_ns 234 "$P" "$SRV" "$GUI" "$BOB" "$CAROL"
 
 # --- the server: VLAN lan leases addresses, so every row has one from the join on --------
-data=$out/data
-for u in alice bob carol; do echo "$u-pw-$$" > "$out/$u.pw"; done
-"$SERVER" -d "$data" user add alice < "$out/alice.pw" >/dev/null || bail "cannot add alice"
-for u in bob carol; do "$SERVER" -d "$data" user add $u < "$out/$u.pw" >/dev/null || bail "cannot add $u"; done
+add_users "$data" "$out" alice bob carol
 "$SERVER" -d "$data" vlan add lan >/dev/null || bail "cannot add VLAN lan"
 "$SERVER" -d "$data" vlan set lan --subnet 10.77.0.0/24 >/dev/null || bail "cannot give lan a subnet"
 for u in alice bob carol; do "$SERVER" -d "$data" user grant $u lan >/dev/null || bail "cannot grant lan to $u"; done
@@ -55,7 +46,7 @@ gui_start "$GUI" "$out"
 gui_serval "$out/app.log"
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
-check "alice logs in" steps login 10.234.1.1 alice "alice-pw-$$"
+check "alice logs in" steps login 10.234.1.1 alice "pw-alice-$$"
 check "and trusts the server's certificate" gui_tool click serval "push button" "Trust and Connect"
 check "the main window shows, online" steps wait-label "Online as alice on 10.234.1.1:7465" 20
 settings=$out/home/.config/serval/settings.ini
@@ -94,4 +85,4 @@ check "Announce My Web Page… off" web announce off
 check "takes web= out of settings.ini" bash -c "! grep -q '^web=' '$settings'"
 
 gui_check_log "no GTK/GLib warnings or criticals in the app's log" "$out/app.log"
-e2e_finish
+gui_finish

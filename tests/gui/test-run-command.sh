@@ -6,7 +6,6 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-. "$here/../e2e/lib.sh"
 . "$here/lib-gui.sh"
 
 require_root
