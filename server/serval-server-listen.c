@@ -12,6 +12,13 @@
 
 #define HANDSHAKE_TIMEOUT_S 10
 #define LISTEN_BACKLOG      4096
+/* TLS handshakes under way at once, server-wide. Each step of one is a
+ * GSource of its own (serval-tls.c) that the main loop dispatches beside
+ * the sessions' poller, and the first costs a key exchange: in a reconnect
+ * storm thousands of them in one pass held the sessions' frames up for tens
+ * of milliseconds. The connections accepted past these wait, in order, for
+ * a slot (their handshake timeout running). */
+#define HANDSHAKES_RUNNING_MAX 8
 
 typedef struct
 {
@@ -24,7 +31,12 @@ typedef struct
   GSource *timeout;
   char *peer;
   char *addr;
+  GList queue_link; /* in server->handshake_queue while waiting for a slot */
+  gboolean queued;
+  gboolean running; /* counted in server->handshakes_running */
 } Handshake;
+
+static void handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
 /* When the last "server is full" warning went out (any server of the process). */
 static gint64 last_full_log;
@@ -101,6 +113,10 @@ serval_server_unauthenticated_uncount (ServalServer *server, const char *group)
 static void
 handshake_free (Handshake *hs)
 {
+  if (hs->queued)
+    g_queue_unlink (&hs->server->handshake_queue, &hs->queue_link);
+  if (hs->running)
+    hs->server->handshakes_running--;
   handshake_uncount (hs);
   if (hs->group != NULL)
     serval_server_unauthenticated_uncount (hs->server, hs->group);
@@ -113,12 +129,39 @@ handshake_free (Handshake *hs)
   g_free (hs);
 }
 
+/* Starts the handshakes waiting for a slot while there are slots (none
+ * once the server shuts down: their timeouts close them). */
+static void
+handshakes_start (ServalServer *server)
+{
+  while (!server->shutting_down && server->handshakes_running < HANDSHAKES_RUNNING_MAX && server->handshake_queue.length > 0)
+    {
+      Handshake *hs = server->handshake_queue.head->data;
+
+      g_queue_unlink (&server->handshake_queue, &hs->queue_link);
+      hs->queued = FALSE;
+      hs->running = TRUE;
+      server->handshakes_running++;
+      serval_tls_session_handshake_async (hs->tls, hs->cancellable, handshake_done_cb, hs);
+    }
+}
+
 static gboolean
 handshake_timeout_cb (gpointer data)
 {
   Handshake *hs = data;
 
-  g_cancellable_cancel (hs->cancellable);
+  if (!hs->queued)
+    {
+      g_cancellable_cancel (hs->cancellable);
+      return G_SOURCE_REMOVE;
+    }
+  hs->server->stats.tls_failed++;
+  g_message ("%s waited %d s for a TLS handshake slot: closed (the server is busy with %u handshakes "
+             "and has %u more waiting)",
+             hs->peer, HANDSHAKE_TIMEOUT_S, hs->server->handshakes_running,
+             hs->server->handshake_queue.length - 1);
+  handshake_free (hs);
   return G_SOURCE_REMOVE;
 }
 
@@ -134,6 +177,10 @@ handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean node_cert;
   Session *s;
 
+  hs->running = FALSE;
+  server->handshakes_running--;
+  /* The next waiting one takes the slot: at most HANDSHAKES_RUNNING_MAX. */
+  handshakes_start (server);
   handshake_uncount (hs);
   if (!serval_tls_session_handshake_finish (hs->tls, result, &error))
     {
@@ -287,7 +334,10 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
   hs->timeout = g_timeout_source_new_seconds (HANDSHAKE_TIMEOUT_S);
   g_source_set_callback (hs->timeout, handshake_timeout_cb, hs, NULL);
   g_source_attach (hs->timeout, hs->server->context);
-  serval_tls_session_handshake_async (hs->tls, hs->cancellable, handshake_done_cb, hs);
+  hs->queue_link.data = hs;
+  hs->queued = TRUE;
+  g_queue_push_tail_link (&server->handshake_queue, &hs->queue_link);
+  handshakes_start (server);
   return TRUE;
 }
 

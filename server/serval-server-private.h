@@ -121,6 +121,10 @@ struct _ServalServer
   GHashTable *lan_bridged;   /* "SESSION TAG" -> GArray of MACs leased by DHCP through it */
   /* Fair queues and rate limits (serval-server-fair.c), or NULL. */
   struct _ServalServerFair *fair;
+  /* TLS handshakes (serval-server-listen.c): those accepted past the ones
+   * under way at once wait here for a slot, oldest first. */
+  GQueue handshake_queue;
+  guint handshakes_running;
 };
 
 /* serval-server.c */
