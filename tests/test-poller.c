@@ -35,17 +35,15 @@ typedef struct
 static void
 peer_data_cb (ServalLink *link, const ServalFrame *fr, gpointer user_data)
 {
-  guint32 vlan = fr->vlan;
-  const guint8 *frame = fr->data;
-  gsize len = fr->len;
   Peer *p = user_data;
+  guint8 seq = fr->data[14];
 
-  if (p->frames > 0 && frame[14] != (guint8) (p->last_seq + 1))
+  if (p->frames > 0 && seq != (guint8) (p->last_seq + 1))
     p->in_order = FALSE;
-  p->last_seq = frame[14];
+  p->last_seq = seq;
   p->frames++;
   if (p->echo)
-    g_assert_true (serval_link_send_data (link, vlan, frame, len));
+    g_assert_true (serval_link_send_data (link, fr->vlan, fr->data, fr->len));
   if (p->victim != NULL && *p->victim != NULL)
     {
       ServalLink *v = g_steal_pointer (p->victim);
