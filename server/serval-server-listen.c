@@ -156,7 +156,7 @@ handshake_expire (ServalServer *server, Handshake *hs)
 }
 
 /* Once per main-loop pass while connections wait (an idle source of the
- * poller's priority, after it): starts the next HANDSHAKE_STARTS_PER_PASS
+ * poller's priority; GLib runs it once a pass): starts the next HANDSHAKE_STARTS_PER_PASS
  * handshakes, oldest first. A waiting one has no GSource of its own:
  * thousands of them would make every pass walk them. Once the server shuts
  * down, closes them all. */
