@@ -61,6 +61,7 @@ struct _ServalLink
   guint32 ping_nonce;
 
   ServalLinkLimits limits;
+  gboolean guarded;     /* limits set: not logged in, a background entry of the poller */
   gint64 message_begun; /* when the partial message in rbuf began, or 0 */
   gint64 deadline;      /* when the link closes (serval_link_set_deadline()), or 0 */
   char *deadline_reason;

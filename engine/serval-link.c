@@ -624,6 +624,11 @@ poller_timer_cb (gpointer user_data)
  * within @limits->message_timeout seconds close the link. A link whose
  * messages are small also reads only what its current message lacks, so
  * its read buffer never holds more than one of them.
+ *
+ * A link with limits (one that has not logged in) is also served after
+ * the others by its poller, within a budget per pass
+ * (serval_poller_set_background()): a reconnect storm's logins wait, the
+ * sessions already logged in do not.
  */
 void
 serval_link_set_limits (ServalLink *link, const ServalLinkLimits *limits)
@@ -631,6 +636,9 @@ serval_link_set_limits (ServalLink *link, const ServalLinkLimits *limits)
   static const ServalLinkLimits defaults = { SERVAL_MAX_MESSAGE, SERVAL_LINK_QUEUE_HARD_LIMIT, 0 };
 
   link->limits = limits != NULL ? *limits : defaults;
+  link->guarded = limits != NULL;
+  if (link->entry != NULL)
+    serval_poller_set_background (link->entry, link->guarded);
   link->limits.max_message = CLAMP (link->limits.max_message, 1, SERVAL_MAX_MESSAGE);
   if (link->started)
     serval_link_arm_timer (link);
@@ -699,6 +707,7 @@ serval_link_start (ServalLink *link)
     }
   if (link->entry == NULL)
     link->entry = serval_poller_add (link->poller, -1, &link_poller_funcs, link, NULL);
+  serval_poller_set_background (link->entry, link->guarded);
   if (link->fd < 0)
     {
       /* No socket to give epoll: the transport's own source. */

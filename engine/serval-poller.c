@@ -15,6 +15,10 @@
 
 /* Events taken from epoll per dispatch; more stay ready (level triggered). */
 #define MAX_EVENTS 256
+/* Background entries (connections not logged in yet) served per dispatch,
+ * after the others: at most this many, and no more once this long went. */
+#define BACKGROUND_MAX_ENTRIES 8
+#define BACKGROUND_MAX_US      1000
 
 struct _ServalPollerEntry
 {
@@ -22,14 +26,20 @@ struct _ServalPollerEntry
   int fd;
   const ServalPollerFuncs *funcs;
   gpointer user_data;
-  guint32 events;     /* what epoll watches now; 0: not in the epoll set */
-  gint64 deadline;    /* -1: no timer */
-  guint heap_index;   /* in poller->heap, or G_MAXUINT */
-  GList dirty_link;   /* in poller->dirty, while dirty */
-  GList pending_link; /* in poller->pending, while pending */
+  guint32 events;          /* what epoll watches now; 0: not in the epoll set */
+  gint64 deadline;         /* -1: no timer */
+  guint heap_index;        /* in poller->heap, or G_MAXUINT */
+  GList dirty_link;        /* in poller->dirty, while dirty */
+  GList pending_link;      /* in poller->pending, while pending */
+  GList deferred_link;     /* in poller->deferred, while deferred */
+  guint32 deferred_events; /* what epoll reported while deferred */
   guint dirty : 1;
   guint pending : 1;
   guint removed : 1;
+  guint background : 1;       /* serval_poller_set_background() */
+  guint deferred : 1;         /* waits for a background slot */
+  guint deferred_pending : 1; /* and was marked pending */
+  guint parked : 1;           /* out of the epoll set while deferred */
 };
 
 struct _ServalPoller
@@ -44,8 +54,11 @@ struct _ServalPoller
   GQueue dirty;
   GSource *flush_source; /* idle: flushes what was queued outside a dispatch */
   GQueue pending;
-  GArray *heap;         /* HeapSlot, a binary min-heap on deadline */
-  GPtrArray *graveyard; /* entries removed during a dispatch, freed at its end */
+  GQueue deferred;          /* background entries waiting for their turn */
+  guint background_max;     /* per dispatch; see BACKGROUND_MAX_ENTRIES */
+  gint64 background_max_us; /* 0: no time limit */
+  GArray *heap;             /* HeapSlot, a binary min-heap on deadline */
+  GPtrArray *graveyard;     /* entries removed during a dispatch, freed at its end */
   guint dispatching;
   gboolean nested_blocked; /* epfd left out of the poll while a nested loop runs */
   guint n_entries;
@@ -192,7 +205,8 @@ poller_prepare (GSource *source, int *timeout)
       nested_block (p);
       return FALSE;
     }
-  return p->pending.length > 0 || (p->dirty.length > 0 && p->flush_source == NULL);
+  return p->pending.length > 0 || p->deferred.length > 0 ||
+         (p->dirty.length > 0 && p->flush_source == NULL);
 }
 
 static gboolean
@@ -205,8 +219,8 @@ poller_check (GSource *source)
       nested_block (p);
       return FALSE;
     }
-  return p->pending.length > 0 || (p->dirty.length > 0 && p->flush_source == NULL) ||
-         (g_source_query_unix_fd (source, p->epfd_tag) & G_IO_IN) != 0;
+  return p->pending.length > 0 || p->deferred.length > 0 ||
+         (p->dirty.length > 0 && p->flush_source == NULL) || (g_source_query_unix_fd (source, p->epfd_tag) & G_IO_IN) != 0;
 }
 
 /* Flushes every dirty entry. A flush may queue on other entries (a closed
@@ -244,6 +258,96 @@ entry_free (ServalPollerEntry *e)
   g_free (e);
 }
 
+/* Takes @e (a background entry) out of the epoll set while it waits for
+ * its turn: level triggered, it would otherwise come back in every
+ * epoll_wait() and take slots of MAX_EVENTS from the sessions. */
+static void
+park (ServalPoller *p, ServalPollerEntry *e)
+{
+  struct epoll_event ev = { 0 };
+
+  if (e->fd < 0 || e->events == 0 || e->parked)
+    return;
+  if (epoll_ctl (p->epfd, EPOLL_CTL_DEL, e->fd, &ev) == 0)
+    e->parked = TRUE;
+}
+
+/* Puts @e back into the epoll set with the interest it has now. */
+static void
+unpark (ServalPoller *p, ServalPollerEntry *e)
+{
+  struct epoll_event ev = { .events = e->events, .data.ptr = e };
+
+  if (!e->parked)
+    return;
+  e->parked = FALSE;
+  if (e->events != 0 && epoll_ctl (p->epfd, EPOLL_CTL_ADD, e->fd, &ev) != 0)
+    g_critical ("Cannot watch socket %d with epoll again: %s", e->fd, g_strerror (errno));
+}
+
+/* A background entry got @events (or was marked pending): it waits in
+ * poller->deferred for a slot of a dispatch's background budget. */
+static void
+defer (ServalPoller *p, ServalPollerEntry *e, guint32 events, gboolean pending)
+{
+  e->deferred_events |= events;
+  e->deferred_pending |= pending;
+  if (e->deferred)
+    return;
+  e->deferred = TRUE;
+  g_queue_push_tail_link (&p->deferred, &e->deferred_link);
+  park (p, e);
+}
+
+/* Takes @e off the deferred queue, back into the epoll set; its pending
+ * mark is returned. */
+static gboolean
+undefer (ServalPoller *p, ServalPollerEntry *e)
+{
+  gboolean pending = e->deferred_pending;
+
+  g_queue_unlink (&p->deferred, &e->deferred_link);
+  e->deferred = e->deferred_pending = FALSE;
+  e->deferred_events = 0;
+  unpark (p, e);
+  return pending;
+}
+
+/* What epoll reported of @e (@got): its callbacks. */
+static void
+dispatch_events (ServalPollerEntry *e, guint32 got, gboolean pending)
+{
+  if ((got & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && (e->events & EPOLLOUT))
+    e->funcs->writable (e->user_data);
+  if (e->removed)
+    return;
+  if (pending || ((got & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) && (e->events & EPOLLIN)))
+    e->funcs->readable (e->user_data);
+}
+
+/* The background entries' turn, after the others': the oldest first, at
+ * most background_max of them and none more once background_max_us went
+ * (at least one); the rest wait for the next dispatch, which comes at once. */
+static void
+dispatch_background (ServalPoller *p)
+{
+  gint64 start = p->background_max_us > 0 ? g_get_monotonic_time () : 0;
+  guint n = 0;
+
+  while (p->deferred.length > 0 && n < p->background_max)
+    {
+      ServalPollerEntry *e = p->deferred.head->data;
+      guint32 got = e->deferred_events;
+      gboolean pending;
+
+      if (n > 0 && p->background_max_us > 0 && g_get_monotonic_time () - start >= p->background_max_us)
+        break;
+      pending = undefer (p, e);
+      dispatch_events (e, got, pending);
+      n++;
+    }
+}
+
 static gboolean
 poller_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
@@ -268,16 +372,13 @@ poller_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   for (int i = 0; i < n; i++)
     {
       ServalPollerEntry *e = ev[i].data.ptr;
-      guint32 got = ev[i].events;
 
       if (e->removed)
         continue;
-      if ((got & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && (e->events & EPOLLOUT))
-        e->funcs->writable (e->user_data);
-      if (e->removed)
-        continue;
-      if ((got & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) && (e->events & EPOLLIN))
-        e->funcs->readable (e->user_data);
+      if (e->background)
+        defer (p, e, ev[i].events, FALSE);
+      else
+        dispatch_events (e, ev[i].events, FALSE);
     }
 
   /* Entries that hold input above their socket; those marked during this
@@ -289,8 +390,13 @@ poller_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 
       g_queue_unlink (&p->pending, &e->pending_link);
       e->pending = FALSE;
-      e->funcs->readable (e->user_data);
+      if (e->background)
+        defer (p, e, 0, TRUE);
+      else
+        e->funcs->readable (e->user_data);
     }
+
+  dispatch_background (p);
 
   now = g_get_monotonic_time ();
   while (p->heap->len > 0 && heap_slot (p, 0)->deadline <= now)
@@ -360,6 +466,9 @@ serval_poller_ref_for_context (GMainContext *context)
              g_strerror (errno));
   g_queue_init (&p->dirty);
   g_queue_init (&p->pending);
+  g_queue_init (&p->deferred);
+  p->background_max = BACKGROUND_MAX_ENTRIES;
+  p->background_max_us = BACKGROUND_MAX_US;
   p->heap = g_array_new (FALSE, FALSE, sizeof (HeapSlot));
   p->graveyard = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
   p->epfd_tag = g_source_add_unix_fd (&p->source, p->epfd, G_IO_IN);
@@ -427,6 +536,12 @@ entry_set_events (ServalPollerEntry *e, guint32 events, GError **error)
 
   if (e->fd < 0 || events == e->events)
     return TRUE;
+  if (e->parked)
+    {
+      /* Out of the set while deferred: unpark() adds it back with these. */
+      e->events = events;
+      return TRUE;
+    }
   /* No interest: out of the set, or a hang-up would be reported forever. */
   op = events == 0 ? EPOLL_CTL_DEL : e->events == 0 ? EPOLL_CTL_ADD :
                                                       EPOLL_CTL_MOD;
@@ -456,6 +571,7 @@ serval_poller_add (ServalPoller *poller, int fd, const ServalPollerFuncs *funcs,
   e->heap_index = G_MAXUINT;
   e->dirty_link.data = e;
   e->pending_link.data = e;
+  e->deferred_link.data = e;
   if (!entry_set_events (e, EPOLLIN, error))
     {
       g_free (e);
@@ -480,9 +596,11 @@ serval_poller_remove (ServalPollerEntry *e)
     g_queue_unlink (&p->dirty, &e->dirty_link);
   if (e->pending)
     g_queue_unlink (&p->pending, &e->pending_link);
+  if (e->deferred)
+    g_queue_unlink (&p->deferred, &e->deferred_link);
   heap_remove (p, e);
   e->removed = TRUE;
-  e->dirty = e->pending = FALSE;
+  e->dirty = e->pending = e->deferred = FALSE;
   p->n_entries--;
   /* An epoll event of this dispatch may still point at it. */
   if (p->dispatching > 0)
@@ -534,6 +652,24 @@ serval_poller_mark_pending (ServalPollerEntry *e)
     return;
   e->pending = TRUE;
   g_queue_push_tail_link (&e->poller->pending, &e->pending_link);
+}
+
+void
+serval_poller_set_background (ServalPollerEntry *e, gboolean background)
+{
+  g_return_if_fail (!e->removed);
+  e->background = background != FALSE;
+  /* Back among the others while waiting: epoll reports what is ready again
+   * (level triggered), a pending mark in the next dispatch. */
+  if (!background && e->deferred && undefer (e->poller, e))
+    serval_poller_mark_pending (e);
+}
+
+void
+serval_poller_set_background_budget (ServalPoller *poller, guint max_entries, gint64 max_us)
+{
+  poller->background_max = max_entries > 0 ? max_entries : BACKGROUND_MAX_ENTRIES;
+  poller->background_max_us = MAX (max_us, 0);
 }
 
 void

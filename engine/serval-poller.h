@@ -59,7 +59,8 @@ typedef void (*ServalPollerFunc) (gpointer user_data);
  * An entry's callbacks. A callback may be %NULL if what calls it never
  * happens to the entry (@flush of an entry never marked dirty, @readable
  * of one without a fd that is never marked pending, ...). Within one
- * dispatch the order is: epoll events, pending entries, timers, flushes.
+ * dispatch the order is: epoll events, pending entries, background entries
+ * (serval_poller_set_background()), timers, flushes.
  */
 typedef struct
 {
@@ -175,6 +176,33 @@ void serval_poller_mark_dirty (ServalPollerEntry *entry);
  * one, in the next dispatch, which then comes without waiting for the fd.
  */
 void serval_poller_mark_pending (ServalPollerEntry *entry);
+/**
+ * serval_poller_set_background:
+ * @entry: an entry
+ * @background: whether its readiness may wait (a connection not logged in
+ *   yet) behind the others'
+ *
+ * An entry of the background class gets its readable() and writable()
+ * calls (from epoll or serval_poller_mark_pending()) after those of every
+ * other entry ready in the dispatch, and only within the dispatch's
+ * background budget: the oldest waiting first, at most 8 entries and none
+ * more once 1 ms went (at least one per dispatch). The others wait, out of
+ * the epoll set, for the next dispatch, which then comes without waiting
+ * for a fd. A reconnect storm's logins thus cannot hold the sessions up for
+ * more than about a budget per pass. Timers and flushes are not deferred.
+ */
+void serval_poller_set_background (ServalPollerEntry *entry, gboolean background);
+/**
+ * serval_poller_set_background_budget:
+ * @poller: a poller
+ * @max_entries: background entries dispatched per dispatch at most; 0:
+ *   the default, 8
+ * @max_us: none more once this many µs of the dispatch's background turn
+ *   went; 0: no time limit
+ *
+ * A hook for tests: the default budget is 8 entries and 1,000 µs.
+ */
+void serval_poller_set_background_budget (ServalPoller *poller, guint max_entries, gint64 max_us);
 /**
  * serval_poller_set_timer:
  * @entry: an entry with a timer() callback

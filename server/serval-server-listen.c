@@ -12,6 +12,13 @@
 
 #define HANDSHAKE_TIMEOUT_S 10
 #define LISTEN_BACKLOG      4096
+/* TLS handshakes started per main-loop pass. Each step of one is a GSource
+ * of its own (serval-tls.c) that the main loop dispatches beside the
+ * sessions' poller, and the first costs a key exchange: in a reconnect
+ * storm hundreds started in one pass held the sessions' frames up. The
+ * connections accepted past these wait, in order, for a later pass (their
+ * handshake timeout counting from their accept). */
+#define HANDSHAKE_STARTS_PER_PASS 4
 
 typedef struct
 {
@@ -24,7 +31,12 @@ typedef struct
   GSource *timeout;
   char *peer;
   char *addr;
+  GList queue_link; /* in server->handshake_queue while waiting for a slot */
+  gboolean queued;
+  gint64 accepted; /* when, for the handshake timeout */
 } Handshake;
+
+static void handshake_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
 /* When the last "server is full" warning went out (any server of the process). */
 static gint64 last_full_log;
@@ -101,6 +113,8 @@ serval_server_unauthenticated_uncount (ServalServer *server, const char *group)
 static void
 handshake_free (Handshake *hs)
 {
+  if (hs->queued)
+    g_queue_unlink (&hs->server->handshake_queue, &hs->queue_link);
   handshake_uncount (hs);
   if (hs->group != NULL)
     serval_server_unauthenticated_uncount (hs->server, hs->group);
@@ -119,6 +133,62 @@ handshake_timeout_cb (gpointer data)
   Handshake *hs = data;
 
   g_cancellable_cancel (hs->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* A waiting connection that waited out the handshake timeout: closed (its
+ * client gave up too), said once a minute. */
+static void
+handshake_expire (ServalServer *server, Handshake *hs)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  server->stats.tls_failed++;
+  if (server->last_wait_log == 0 || now - server->last_wait_log > 60 * G_USEC_PER_SEC)
+    {
+      g_message ("%s waited %d s for its TLS handshake to start: closed (the server is busy with "
+                 "a reconnect storm, %u more waiting); counted in /metrics as "
+                 "serval_tls_handshakes_total{kind=\"failed\"}; this is said once a minute",
+                 hs->peer, HANDSHAKE_TIMEOUT_S, server->handshake_queue.length);
+      server->last_wait_log = now;
+    }
+  handshake_free (hs);
+}
+
+/* Once per main-loop pass while connections wait (an idle source of the
+ * poller's priority; GLib runs it once a pass): starts the next HANDSHAKE_STARTS_PER_PASS
+ * handshakes, oldest first. A waiting one has no GSource of its own:
+ * thousands of them would make every pass walk them. Once the server shuts
+ * down, closes them all. */
+static gboolean
+handshake_starter_cb (gpointer data)
+{
+  ServalServer *server = data;
+  guint started = 0;
+
+  while (server->handshake_queue.length > 0 && started < HANDSHAKE_STARTS_PER_PASS)
+    {
+      Handshake *hs = server->handshake_queue.head->data;
+      gint64 left_ms = HANDSHAKE_TIMEOUT_S * 1000 - (g_get_monotonic_time () - hs->accepted) / 1000;
+
+      g_queue_unlink (&server->handshake_queue, &hs->queue_link);
+      hs->queued = FALSE;
+      if (server->shutting_down)
+        handshake_free (hs);
+      else if (left_ms <= 0)
+        handshake_expire (server, hs);
+      else
+        {
+          hs->timeout = g_timeout_source_new ((guint) left_ms);
+          g_source_set_callback (hs->timeout, handshake_timeout_cb, hs, NULL);
+          g_source_attach (hs->timeout, server->context);
+          serval_tls_session_handshake_async (hs->tls, hs->cancellable, handshake_done_cb, hs);
+          started++;
+        }
+    }
+  if (server->handshake_queue.length > 0)
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&server->handshake_starter, g_source_unref);
   return G_SOURCE_REMOVE;
 }
 
@@ -284,10 +354,18 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
       return TRUE;
     }
   hs->cancellable = g_cancellable_new ();
-  hs->timeout = g_timeout_source_new_seconds (HANDSHAKE_TIMEOUT_S);
-  g_source_set_callback (hs->timeout, handshake_timeout_cb, hs, NULL);
-  g_source_attach (hs->timeout, hs->server->context);
-  serval_tls_session_handshake_async (hs->tls, hs->cancellable, handshake_done_cb, hs);
+  hs->accepted = g_get_monotonic_time ();
+  hs->queue_link.data = hs;
+  hs->queued = TRUE;
+  g_queue_push_tail_link (&server->handshake_queue, &hs->queue_link);
+  if (server->handshake_starter == NULL)
+    {
+      server->handshake_starter = g_idle_source_new ();
+      g_source_set_priority (server->handshake_starter, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (server->handshake_starter, "serval handshake starter");
+      g_source_set_callback (server->handshake_starter, handshake_starter_cb, server, NULL);
+      g_source_attach (server->handshake_starter, server->context);
+    }
   return TRUE;
 }
 

@@ -121,6 +121,12 @@ struct _ServalServer
   GHashTable *lan_bridged;   /* "SESSION TAG" -> GArray of MACs leased by DHCP through it */
   /* Fair queues and rate limits (serval-server-fair.c), or NULL. */
   struct _ServalServerFair *fair;
+  /* TLS handshakes (serval-server-listen.c): accepted connections wait here,
+   * oldest first, for the starter (an idle source) to start their handshake,
+   * a few per main-loop pass. */
+  GQueue handshake_queue;
+  GSource *handshake_starter;
+  gint64 last_wait_log; /* when the last "waited for its handshake" message went out */
 };
 
 /* serval-server.c */

@@ -35,17 +35,15 @@ typedef struct
 static void
 peer_data_cb (ServalLink *link, const ServalFrame *fr, gpointer user_data)
 {
-  guint32 vlan = fr->vlan;
-  const guint8 *frame = fr->data;
-  gsize len = fr->len;
   Peer *p = user_data;
+  guint8 seq = fr->data[14];
 
-  if (p->frames > 0 && frame[14] != (guint8) (p->last_seq + 1))
+  if (p->frames > 0 && seq != (guint8) (p->last_seq + 1))
     p->in_order = FALSE;
-  p->last_seq = frame[14];
+  p->last_seq = seq;
   p->frames++;
   if (p->echo)
-    g_assert_true (serval_link_send_data (link, vlan, frame, len));
+    g_assert_true (serval_link_send_data (link, fr->vlan, fr->data, fr->len));
   if (p->victim != NULL && *p->victim != NULL)
     {
       ServalLink *v = g_steal_pointer (p->victim);
@@ -698,6 +696,129 @@ test_nested_loop (void)
   serval_poller_unref (poller);
 }
 
+/* --- background entries: connections not logged in wait behind sessions ----- */
+
+#define BG_BUDGET  3
+#define BG_SOCKETS 17 /* background entries on a socket */
+#define BG_PENDING 3  /* and without one, marked pending */
+#define BG_N       (BG_SOCKETS + BG_PENDING)
+
+typedef struct
+{
+  ServalPoller *poller;
+  int fd;       /* -1: none */
+  guint64 pass; /* the dispatch that called readable() (the first) */
+  guint reads;
+  guint *dispatched; /* of all probes */
+} BgProbe;
+
+static void
+bg_read_cb (gpointer user_data)
+{
+  BgProbe *b = user_data;
+  char buf[16];
+
+  if (b->reads++ == 0)
+    {
+      b->pass = serval_poller_get_n_dispatches (b->poller);
+      (*b->dispatched)++;
+    }
+  /* Drained: a second call would be a duplicate, not the level trigger. */
+  if (b->fd >= 0)
+    while (read (b->fd, buf, sizeof buf) > 0)
+      ;
+}
+
+static const ServalPollerFuncs bg_funcs = {
+  .readable = bg_read_cb,
+  .writable = nothing_cb,
+  .flush = nothing_cb,
+  .timer = nothing_cb,
+};
+
+/* With a budget of N, M > N ready background entries and one ready session
+ * entry: the session entry in the first pass, at most N background ones a
+ * pass (exactly N here, no time limit) in consecutive passes until all are
+ * served, each once; none lost, none starved. One background entry taken
+ * back among the others while waiting is served in the next pass whatever
+ * the budget. */
+static void
+test_background_budget (void)
+{
+  ServalPoller *poller = serval_poller_ref_for_context (test_context ());
+  BgProbe probes[BG_N + 1];
+  ServalPollerEntry *entries[BG_N + 1];
+  int sv[BG_SOCKETS + 1][2];
+  guint dispatched = 0, promoted = BG_N;
+  guint64 first;
+  guint per_pass[BG_N + 2] = { 0 };
+
+  serval_poller_set_background_budget (poller, BG_BUDGET, 0);
+  test_drain ();
+  /* Probe BG_N is the session: made ready last, so that epoll lists it last. */
+  for (guint i = 0; i <= BG_N; i++)
+    {
+      gboolean has_fd = i < BG_SOCKETS || i == BG_N;
+
+      probes[i] = (BgProbe){ poller, -1, 0, 0, &dispatched };
+      if (has_fd)
+        {
+          guint k = i == BG_N ? BG_SOCKETS : i;
+
+          g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv[k]), ==, 0);
+          probes[i].fd = sv[k][0];
+        }
+      entries[i] = serval_poller_add (poller, probes[i].fd, &bg_funcs, &probes[i], NULL);
+      g_assert_nonnull (entries[i]);
+      if (i < BG_N)
+        serval_poller_set_background (entries[i], TRUE);
+    }
+  for (guint k = 0; k <= BG_SOCKETS; k++)
+    g_assert_cmpint (write (sv[k][1], "x", 1), ==, 1);
+  for (guint i = BG_SOCKETS; i < BG_N; i++)
+    serval_poller_mark_pending (entries[i]);
+
+  first = serval_poller_get_n_dispatches (poller) + 1;
+  g_assert_true (test_iterate_until_count (&dispatched, 1));
+  /* The first pass: the session, and BG_BUDGET of the others. */
+  g_assert_cmpuint (probes[BG_N].reads, ==, 1);
+  g_assert_cmpuint (probes[BG_N].pass, ==, first);
+  g_assert_cmpuint (dispatched, ==, 1 + BG_BUDGET);
+  /* One still waiting goes back among the others: served next pass. */
+  for (guint i = 0; i < BG_N && promoted == BG_N; i++)
+    if (probes[i].reads == 0)
+      promoted = i;
+  serval_poller_set_background (entries[promoted], FALSE);
+
+  g_assert_true (test_iterate_until_count (&dispatched, BG_N + 1));
+  test_iterate_for (0.05);
+  g_assert_cmpuint (probes[promoted].pass, ==, first + 1);
+  for (guint i = 0; i < BG_N; i++)
+    {
+      g_assert_cmpuint (probes[i].reads, ==, 1);
+      g_assert_cmpuint (probes[i].pass, >=, first);
+      g_assert_cmpuint (probes[i].pass - first, <=, BG_N);
+      if (i != promoted)
+        per_pass[probes[i].pass - first]++;
+    }
+  /* Consecutive passes of exactly BG_BUDGET, the last with the rest. */
+  for (guint k = 0, left = BG_N - 1; k < G_N_ELEMENTS (per_pass); k++)
+    {
+      g_assert_cmpuint (per_pass[k], ==, MIN (BG_BUDGET, left));
+      left -= per_pass[k];
+    }
+  g_assert_cmpuint (probes[BG_N].reads, ==, 1);
+
+  for (guint i = 0; i <= BG_N; i++)
+    serval_poller_remove (entries[i]);
+  for (guint k = 0; k <= BG_SOCKETS; k++)
+    {
+      close (sv[k][0]);
+      close (sv[k][1]);
+    }
+  serval_poller_unref (poller);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -713,5 +834,6 @@ main (int argc, char **argv)
   test_add_in_own_context ("/engine/poller/no-socket", test_no_socket);
   test_add_in_own_context ("/engine/poller/no-wakeup-writes", test_no_wakeup_writes);
   test_add_in_own_context ("/engine/poller/nested-loop", test_nested_loop);
+  test_add_in_own_context ("/engine/poller/background-budget", test_background_budget);
   return g_test_run ();
 }
