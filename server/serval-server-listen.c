@@ -127,6 +127,16 @@ handshake_free (Handshake *hs)
   g_free (hs);
 }
 
+/* The server is being freed: connections still waiting for their handshake
+ * to start are closed, and the source that starts them goes with them. */
+void
+serval_server_listen_stop (ServalServer *server)
+{
+  while (server->handshake_queue.head != NULL)
+    handshake_free (server->handshake_queue.head->data);
+  serval_clear_source (&server->handshake_starter);
+}
+
 static gboolean
 handshake_timeout_cb (gpointer data)
 {

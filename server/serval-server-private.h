@@ -136,6 +136,7 @@ void serval_server_session_closed (ServalServer *server);
 /* serval-server-listen.c */
 /* Listens on config.listen and starts the handshakes of new connections. */
 gboolean serval_server_listen (ServalServer *server, GError **error);
+void serval_server_listen_stop (ServalServer *server);
 /* One handshake or link not logged in from address group @group less. */
 void serval_server_unauthenticated_uncount (ServalServer *server, const char *group);
 

@@ -154,6 +154,7 @@ serval_server_free (ServalServer *server)
     }
   g_clear_object (&server->service);
   g_clear_pointer (&server->accept_gate, serval_accept_gate_free);
+  serval_server_listen_stop (server);
   serval_clear_source (&server->aging_source);
   serval_clear_source (&server->shutdown_timer);
   if (server->sessions != NULL)
