@@ -63,23 +63,31 @@ keepalive_message (ServalLink *link, gboolean pong, guint32 nonce)
   Message_t *msg = serval_message_new_ping (pong, nonce);
 
   if (link->keepalive_announce && link->keepalive_interval != 0)
-    serval_message_set_ping_interval (msg, link->keepalive_interval);
+    {
+      serval_message_set_ping_interval (msg, link->keepalive_interval);
+      link->keepalive_told = TRUE; /* what the peer says next, it says knowing it */
+    }
   return msg;
 }
 
-/* The peer's ping or pong (@ping) arrived: an adopting end takes the
- * interval it says, and a shorter timeout waiting for the peer to be heard
- * (serval_link_retune_keepalive()) applies from now on. */
+/* The peer's ping or pong (@ping) arrived. A shorter timeout waiting for
+ * the peer to know the interval (serval_link_retune_keepalive()) applies
+ * once the peer is heard after it was told. An adopting end takes the
+ * interval said; its shorter timeout too waits for the next word from the
+ * peer, whose next ping may still come on the longer interval. */
 static void
 keepalive_heard (ServalLink *link, const Ping_t *ping)
 {
-  if (link->keepalive_adopt && ping->interval != NULL && *ping->interval >= 1 && *ping->interval <= 3600 &&
-      (guint) *ping->interval != link->keepalive_interval)
-    serval_link_retune_keepalive (link, *ping->interval, *ping->interval * 3);
-  if (link->keepalive_timeout_next != 0)
+  if (link->keepalive_timeout_next != 0 && link->keepalive_told)
     {
       link->keepalive_timeout = link->keepalive_timeout_next;
       link->keepalive_timeout_next = 0;
+    }
+  if (link->keepalive_adopt && ping->interval != NULL && *ping->interval >= 1 && *ping->interval <= 3600 &&
+      (guint) *ping->interval != link->keepalive_interval)
+    {
+      serval_link_retune_keepalive (link, *ping->interval, *ping->interval * 3);
+      link->keepalive_told = TRUE; /* the peer said it */
     }
 }
 
@@ -196,9 +204,10 @@ serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout)
  * Changes the keepalive of a link that has one without moving its place in
  * time: the ping already due comes when it was due, the next ones @interval
  * apart (links retuned together keep their spread). A shorter @timeout
- * applies once the peer is heard again, so that a peer still on the longer
- * interval is not dropped meanwhile. On a link without keepalive this is
- * serval_link_set_keepalive().
+ * applies once the peer, told the interval (serval_link_announce_keepalive()),
+ * is heard again, so that a peer still on the longer interval is not dropped
+ * meanwhile; a peer never told keeps the longer one. On a link without
+ * keepalive this is serval_link_set_keepalive().
  */
 void
 serval_link_retune_keepalive (ServalLink *link, guint interval, guint timeout)
@@ -213,7 +222,10 @@ serval_link_retune_keepalive (ServalLink *link, guint interval, guint timeout)
   link->keepalive_interval = interval;
   link->keepalive_timeout_next = 0;
   if (timeout < link->keepalive_timeout)
-    link->keepalive_timeout_next = timeout;
+    {
+      link->keepalive_timeout_next = timeout;
+      link->keepalive_told = FALSE;
+    }
   else
     link->keepalive_timeout = timeout;
 }

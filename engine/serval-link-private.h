@@ -81,6 +81,7 @@ struct _ServalLink
   /* The interval said in pings and pongs (serval-link-keepalive.c): */
   guint keepalive_announce : 1; /* its pings and pongs say it (a server's, to a client that reads it) */
   guint keepalive_adopt : 1;    /* takes what the peer's say (a client's) */
+  guint keepalive_told : 1;     /* one saying it left since the last retune */
 };
 
 void serval_link_close_with (ServalLink *link, int code, const char *format, ...) G_GNUC_PRINTF (3, 4);

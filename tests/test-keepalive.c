@@ -90,7 +90,9 @@ relay_cb (int fd, GIOCondition condition, gpointer data)
     return G_SOURCE_REMOVE;
   if (d->cut)
     return G_SOURCE_CONTINUE;
-  g_assert_cmpint (write (d->to, buf, n), ==, n);
+  if (write (d->to, buf, n) != n) /* an end closed: a failure, say which way */
+    g_error ("the relay %d->%d could not pass %zd bytes on: %s (pings %u, pongs %u that way)", d->from, d->to, n,
+             g_strerror (errno), d->pings, d->pongs);
   g_byte_array_append (d->bytes, buf, n);
   count_messages (d);
   return G_SOURCE_CONTINUE;
@@ -277,6 +279,65 @@ test_adopt (void)
   close (sb[1]);
 }
 
+/* The server shortens the interval (clients left) while one end pings at
+ * the longer one (@server_leads: the server, else the client): the next
+ * ping of that end comes when it was due, a whole old interval after the
+ * last word of the other, which is past the new timeout. Neither end may
+ * close for that silence: a shorter timeout waits until the peer is heard
+ * knowing the new interval. */
+static void
+test_shorter (gconstpointer data)
+{
+  gboolean server_leads = GPOINTER_TO_INT (data);
+  int sa[2], sb[2];
+  End e[2] = { 0 };
+  Direction ab = { 0 }, ba = { 0 };
+  GSource *sources[2];
+  Exchanges x;
+  guint first = server_leads ? 0 : 1;
+  const guint *leader_pings = server_leads ? &ab.pings : &ba.pings;
+  Adopted a;
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sa), ==, 0);
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sb), ==, 0);
+  ab = (Direction){ .from = sa[1], .to = sb[1] };
+  ba = (Direction){ .from = sb[1], .to = sa[1] };
+  sources[0] = relay_add (&ab);
+  sources[1] = relay_add (&ba);
+  end_start (&e[0], sa[0]); /* the server's end */
+  end_start (&e[1], sb[0]); /* the client's */
+  serval_link_set_keepalive (e[0].link, 4, 12);
+  serval_link_announce_keepalive (e[0].link);
+  serval_link_set_keepalive (e[1].link, 4, 12);
+  serval_link_adopt_keepalive (e[1].link);
+  /* One end pings first, and the other, started then, follows. */
+  serval_link_start (e[first].link);
+  g_assert_true (test_iterate_until_count (leader_pings, 1));
+  serval_link_start (e[1 - first].link);
+  g_assert_true (test_iterate_until_count (leader_pings, 2));
+
+  serval_link_retune_keepalive (e[0].link, 1, 3);
+  a = (Adopted){ e[1].link, 1 };
+  g_assert_true (test_iterate_until (adopted, &a));
+  /* Past the leader's next ping on the old interval, three exchanges more. */
+  x = (Exchanges){ &ab, &ba, ab.pongs + ba.pongs + 3 };
+  g_assert_true (test_iterate_until (exchanges_done, &x));
+  g_assert_cmpuint (e[0].closed + e[1].closed, ==, 0);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      serval_link_close (e[i].link, NULL);
+      g_clear_error (&e[i].error);
+      g_clear_object (&e[i].link);
+      g_source_destroy (sources[i]);
+      g_source_unref (sources[i]);
+    }
+  g_byte_array_unref (ab.bytes);
+  g_byte_array_unref (ba.bytes);
+  close (sa[1]);
+  close (sb[1]);
+}
+
 /* Logs @c in as alice from @host: the interval the server told it. */
 static guint
 log_in (SessionOldClient *c, const char *host)
@@ -357,6 +418,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   test_add_in_own_context ("/engine/keepalive/one-end-pings", test_one_end_pings);
   test_add_in_own_context ("/engine/keepalive/adopt", test_adopt);
+  test_add_data_in_own_context ("/engine/keepalive/shorter/server-leads", GINT_TO_POINTER (TRUE), test_shorter);
+  test_add_data_in_own_context ("/engine/keepalive/shorter/client-leads", GINT_TO_POINTER (FALSE), test_shorter);
   g_test_add_func ("/server/keepalive/by-load", test_server_by_load);
   return g_test_run ();
 }
