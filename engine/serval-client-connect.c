@@ -264,6 +264,7 @@ link_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   serval_link_set_handlers (link, serval_client_link_message_cb, serval_client_link_data_cb, client);
   g_signal_connect (link, "closed", G_CALLBACK (link_closed_cb), client);
   serval_link_set_keepalive (link, KEEPALIVE_SECONDS, KEEPALIVE_SECONDS * 3);
+  serval_link_adopt_keepalive (link); /* the interval the server's pings and pongs say */
 
   client->server_offload = FALSE;
   serval_client_send_hello (client);

@@ -596,6 +596,18 @@ serval_message_new_ping (gboolean pong, guint32 nonce)
   return msg;
 }
 
+void
+serval_message_set_ping_interval (Message_t *msg, guint interval)
+{
+  Ping_t *p = msg->present == Message_PR_pong ? &msg->choice.pong : &msg->choice.ping;
+
+  g_return_if_fail (msg->present == Message_PR_ping || msg->present == Message_PR_pong);
+  g_return_if_fail (interval >= 1 && interval <= 3600);
+  if (p->interval == NULL)
+    p->interval = calloc (1, sizeof *p->interval);
+  *p->interval = interval;
+}
+
 Message_t *
 serval_message_new_request (guint32 id, RequestBody_PR kind)
 {

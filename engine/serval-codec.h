@@ -77,6 +77,9 @@ Message_t *serval_message_new_hello (const char *node);
 /* Sets Hello.offload (a hello message built above). */
 void serval_message_set_hello_offload (Message_t *msg, gboolean offload);
 Message_t *serval_message_new_ping (gboolean pong, guint32 nonce);
+/* Sets Ping.interval (a ping or pong built above): the seconds between
+ * pings a server wants now, only to a client whose Hello says it reads it. */
+void serval_message_set_ping_interval (Message_t *msg, guint interval);
 Message_t *serval_message_new_request (guint32 id, RequestBody_PR kind);
 Message_t *serval_message_new_response (guint32 id, ResponseBody_PR kind);
 Message_t *serval_message_new_error (guint32 id, long code, const char *text);

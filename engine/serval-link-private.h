@@ -54,6 +54,7 @@ struct _ServalLink
 
   guint keepalive_interval;
   guint keepalive_timeout;
+  guint keepalive_timeout_next; /* a shorter timeout, taken once the peer is heard, or 0 */
   gint64 last_rx;
   gint64 next_ping;
   gint64 last_ping_sent; /* when this end last pinged, 0 while it follows */
@@ -77,6 +78,11 @@ struct _ServalLink
   guint want_write : 1; /* unsent bytes: the socket's writability is watched */
   guint bufs_grown : 1; /* a buffer grew past SMALL_BUFFER: give it back when idle */
   guint following : 1;  /* the peer pings: this end answers (serval-link-keepalive.c) */
+
+  /* The interval said in pings and pongs (serval-link-keepalive.c): */
+  guint keepalive_announce : 1; /* its pings and pongs say it (a server's, to a client that reads it) */
+  guint keepalive_adopt : 1;    /* takes what the peer's say (a client's) */
+  guint keepalive_told : 1;     /* one saying it left since the last retune */
 };
 
 void serval_link_close_with (ServalLink *link, int code, const char *format, ...) G_GNUC_PRINTF (3, 4);
@@ -101,10 +107,12 @@ gboolean serval_link_check_queue (ServalLink *link);
 gsize serval_link_data_boundary (ServalLink *link);
 gboolean serval_link_flush_management (ServalLink *link);
 /* serval-link-keepalive.c: the keepalive's part of the timer (TRUE if it
- * closed the link), its start, and a ping heard from the peer. */
+ * closed the link), its start, and a ping (answered here) or a pong heard
+ * from the peer. */
 gboolean serval_link_keepalive_tick (ServalLink *link, gint64 now);
 void serval_link_keepalive_start (ServalLink *link);
-void serval_link_keepalive_ping_heard (ServalLink *link, guint32 nonce);
+void serval_link_keepalive_ping_heard (ServalLink *link, const Ping_t *ping);
+void serval_link_keepalive_pong_heard (ServalLink *link, const Ping_t *pong);
 /* After a write: the drain function's turn if the queue is below its mark. */
 void serval_link_drain (ServalLink *link);
 

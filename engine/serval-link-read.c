@@ -39,10 +39,10 @@ handle_body (ServalLink *link, const guint8 *body, gsize len)
   switch (msg->present)
     {
     case Message_PR_ping:
-      serval_link_send_take (link, serval_message_new_ping (TRUE, msg->choice.ping.nonce));
-      serval_link_keepalive_ping_heard (link, msg->choice.ping.nonce);
+      serval_link_keepalive_ping_heard (link, &msg->choice.ping);
       break;
     case Message_PR_pong:
+      serval_link_keepalive_pong_heard (link, &msg->choice.pong);
       break;
     case Message_PR_data:
       /* Valid BER but not our DER form: still a frame. */

@@ -74,6 +74,10 @@ gboolean serval_link_tls_take_records (ServalLink *link);
 void serval_link_set_handlers (ServalLink *link, ServalLinkMessageFunc message_func,
                                ServalLinkDataFunc data_func, gpointer user_data);
 void serval_link_set_keepalive (ServalLink *link, guint interval, guint timeout);
+void serval_link_retune_keepalive (ServalLink *link, guint interval, guint timeout);
+void serval_link_announce_keepalive (ServalLink *link);
+void serval_link_adopt_keepalive (ServalLink *link);
+guint serval_link_get_keepalive_interval (ServalLink *link);
 void serval_link_set_limits (ServalLink *link, const ServalLinkLimits *limits);
 void serval_link_set_deadline (ServalLink *link, guint seconds, const char *reason);
 void serval_link_start (ServalLink *link);

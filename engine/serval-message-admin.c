@@ -146,7 +146,19 @@ serval_hello_build_client (gboolean offload)
   msg->choice.hello.memberPages = calloc (1, sizeof *msg->choice.hello.memberPages);
   *msg->choice.hello.memberPages = TRUE;
   serval_message_set_hello_services (msg);
+  serval_message_set_hello_keepalive (msg);
   return msg;
+}
+
+void
+serval_message_set_hello_keepalive (Message_t *msg)
+{
+  Hello_t *h = &msg->choice.hello;
+
+  g_return_if_fail (msg->present == Message_PR_hello);
+  if (h->keepaliveInterval == NULL)
+    h->keepaliveInterval = calloc (1, sizeof *h->keepaliveInterval);
+  *h->keepaliveInterval = TRUE;
 }
 
 /* --- requests -------------------------------------------------------------- */

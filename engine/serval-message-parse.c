@@ -131,6 +131,7 @@ serval_hello_parse (const Message_t *msg, ServalHello *hello)
   hello->vlan_config = h->vlanConfig != NULL && *h->vlanConfig;
   hello->member_pages = h->memberPages != NULL && *h->memberPages;
   hello->services = h->services != NULL && *h->services;
+  hello->keepalive_interval = h->keepaliveInterval != NULL && *h->keepaliveInterval;
   return TRUE;
 }
 

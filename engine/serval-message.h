@@ -177,6 +177,8 @@ ServalMessageKind serval_message_get_kind (const Message_t *msg);
  * @services: whether the peer knows Join.services and Member.services (a
  *   client that does gets the services members announce; a server that
  *   does takes a client's)
+ * @keepalive_interval: whether the peer (a client) reads Ping.interval and
+ *   pings at the interval its server says there
  */
 typedef struct
 {
@@ -187,6 +189,7 @@ typedef struct
   gboolean vlan_config;
   gboolean member_pages;
   gboolean services;
+  gboolean keepalive_interval;
 } ServalHello;
 
 /**
@@ -207,6 +210,9 @@ Message_t *serval_hello_build (const char *node, gboolean offload);
  *   coalesced member events and member pages (Hello.memberPages)
  */
 Message_t *serval_hello_build_client (gboolean offload);
+/* Sets Hello.keepaliveInterval (a client's Hello): the sender reads
+ * Ping.interval and pings at that interval. */
+void serval_message_set_hello_keepalive (Message_t *msg);
 
 /**
  * serval_hello_parse:

@@ -28,6 +28,8 @@ static char *opt_config;
 static char *opt_node;
 static char **opt_advertise;
 static int opt_keepalive;
+#define KEEPALIVE_BUDGET 2000 /* keepalive exchanges a second without --keepalive (docs/design.md) */
+static int opt_keepalive_budget;
 static int opt_lease;
 static int opt_iterations;
 static int opt_token_lifetime = -1;
@@ -53,6 +55,7 @@ static GOptionEntry entries[] = {
   { "advertise", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_advertise, "A server address clients may fail over to (repeatable)", "HOST:PORT" },
   { "lease", 0, 0, G_OPTION_ARG_INT, &opt_lease, "With --etcd: seconds of this node's lease; a node silent that long is gone for the others, its members forgotten and its clients moved (default 10)", "SECONDS" },
   { "keepalive", 0, 0, G_OPTION_ARG_INT, &opt_keepalive, "Seconds between pings; silent clients are dropped after three (default 5)", "SECONDS" },
+  { "keepalive-budget", 0, 0, G_OPTION_ARG_INT, &opt_keepalive_budget, "Without --keepalive: keepalive exchanges a second all idle clients make together at most; the interval grows from 5 s up to 60 s as clients come (default 2000)", "N" },
   { "pbkdf2-iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations, "PBKDF2 iterations for new passwords (default 100000)", "N" },
   { "token-lifetime", 0, 0, G_OPTION_ARG_INT, &opt_token_lifetime, "Seconds a resume token given at login stays valid; 0 issues none and refuses all (default 604800, 7 days)", "SECONDS" },
   { "max-failed-logins", 0, 0, G_OPTION_ARG_INT, &opt_max_failed_logins, "Password logins that failed or are being checked, per address (an IPv6 /64) and per user within a minute, past which further ones are refused or delayed (default 5)", "N" },
@@ -170,6 +173,7 @@ read_key_file (GError **error)
   if (opt == 0)       \
   opt = g_key_file_get_integer (kf, "server", key, NULL)
   INT ("keepalive", opt_keepalive);
+  INT ("keepalive-budget", opt_keepalive_budget);
   INT ("lease", opt_lease);
   INT ("pbkdf2-iterations", opt_iterations);
 #undef INT
@@ -213,6 +217,15 @@ load_config (ServalServerConfig *config, GError **error)
     }
   if (opt_keepalive > 0)
     config->keepalive = opt_keepalive;
+  if (opt_keepalive_budget < 0 || opt_keepalive_budget > 1000000 || (opt_keepalive > 0 && opt_keepalive_budget > 0))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--keepalive-budget takes 1 to 1000000 exchanges a second, and not with --keepalive "
+                   "(which fixes the interval): give one of them");
+      return FALSE;
+    }
+  if (opt_keepalive == 0)
+    config->keepalive_budget = opt_keepalive_budget > 0 ? opt_keepalive_budget : KEEPALIVE_BUDGET;
   if (opt_lease < 0 || opt_lease == 1 || opt_lease > 3600)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,

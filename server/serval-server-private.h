@@ -79,6 +79,7 @@ struct _Session
    * serval_server_user_config_changed(). */
   gboolean bridge;
   guint64 rate_limit;
+  gboolean keepalive_shared; /* its Hello said keepaliveInterval: its pings follow the server's */
 };
 
 struct _ServalServer
@@ -127,6 +128,7 @@ struct _ServalServer
   GQueue handshake_queue;
   GSource *handshake_starter;
   gint64 last_wait_log; /* when the last "waited for its handshake" message went out */
+  guint keepalive_now; /* the keepalive interval with config.keepalive_budget, or 0 */
 };
 
 /* serval-server.c */
@@ -157,6 +159,9 @@ void serval_session_reply_error (Session *s, guint32 id, ServalErrorCode code, c
     G_GNUC_PRINTF (4, 5);
 void serval_session_reply_ok (Session *s, guint32 id);
 void serval_session_reply_store_error (Session *s, guint32 id, const GError *error);
+/* The keepalive interval to tell a client logging in (LoggedIn.keepalive):
+ * the server's now, which its link takes too. */
+guint serval_session_keepalive_for_login (Session *s);
 
 /* serval-server-login.c */
 void serval_session_handle_hello (Session *s, const ServalHello *hello);

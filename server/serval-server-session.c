@@ -32,6 +32,70 @@ serval_session_unref (Session *s)
   g_free (s);
 }
 
+/* --- the keepalive interval, by load ----------------------------------------- */
+
+/* With config.keepalive_budget, idle clients together make at most that many
+ * keepalive exchanges (a ping and a pong) a second: the interval is the
+ * clients over the budget, from config.keepalive (5 s) up to this, so that a
+ * silent client is still dropped within three minutes. */
+#define KEEPALIVE_AUTO_MAX 60
+
+static guint
+keepalive_wanted (ServalServer *server, guint clients)
+{
+  guint budget = server->config.keepalive_budget;
+  guint low = server->config.keepalive;
+
+  return CLAMP ((clients + budget - 1) / budget, low, MAX (low, KEEPALIVE_AUTO_MAX));
+}
+
+static guint
+keepalive_now (ServalServer *server)
+{
+  return server->keepalive_now != 0 ? server->keepalive_now : server->config.keepalive;
+}
+
+/* The number of clients changed: a longer interval at once, a shorter one
+ * only once a quarter more clients would still fit it (so that a count
+ * going up and down at a step does not retune every link each time). Links
+ * whose client reads Ping.interval take it (their place in time kept, so
+ * they stay spread); the others keep the one they were told at login. */
+static void
+keepalive_follow_load (ServalServer *server)
+{
+  guint clients = server->stats.clients, now = keepalive_now (server), wanted;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (server->config.keepalive_budget == 0 || server->shutting_down)
+    return;
+  wanted = keepalive_wanted (server, clients);
+  if (wanted < now)
+    wanted = MIN (now, keepalive_wanted (server, clients + clients / 4));
+  if (wanted == now)
+    return;
+  server->keepalive_now = wanted;
+  g_message ("Keepalive interval now %u s for %u clients (--keepalive-budget %u exchanges a second)",
+             wanted, clients, server->config.keepalive_budget);
+  g_hash_table_iter_init (&iter, server->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Session *s = key;
+
+      if (s->keepalive_shared && !s->closed && serval_link_get_keepalive_interval (s->link) != wanted)
+        serval_link_retune_keepalive (s->link, wanted, wanted * 3);
+    }
+}
+
+guint
+serval_session_keepalive_for_login (Session *s)
+{
+  guint interval = keepalive_now (s->server);
+
+  serval_link_retune_keepalive (s->link, interval, interval * 3);
+  return interval;
+}
+
 static const char *
 session_name (Session *s)
 {
@@ -73,6 +137,7 @@ link_closed_cb (ServalLink *link, GError *error, gpointer user_data)
   server->stats.clients--;
   serval_link_set_handlers (link, NULL, NULL, NULL);
   g_hash_table_remove (server->sessions, s); /* drops the table's reference */
+  keepalive_follow_load (server);
   serval_server_session_closed (server);
 }
 
@@ -217,6 +282,13 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
         serval_session_handle_hello (s, &hello);
         s->member_pages = hello.member_pages;
         s->services = hello.services;
+        if (hello.keepalive_interval && s->node == NULL && !s->node_cert)
+          {
+            /* It follows the interval the server sets as its load changes. */
+            s->keepalive_shared = TRUE;
+            serval_link_announce_keepalive (s->link);
+            serval_link_retune_keepalive (s->link, keepalive_now (s->server), keepalive_now (s->server) * 3);
+          }
       }
       break;
     case SERVAL_MESSAGE_REQUEST:
@@ -295,9 +367,10 @@ serval_session_new (ServalServer *server, ServalLink *link, char *peer, char *ad
   s->link = link;
   g_hash_table_add (server->sessions, s);
   server->stats.clients++;
+  keepalive_follow_load (server);
   serval_link_set_handlers (s->link, link_message_cb, serval_session_data_cb, s);
   g_signal_connect (s->link, "closed", G_CALLBACK (link_closed_cb), s);
-  serval_link_set_keepalive (s->link, server->config.keepalive, server->config.keepalive * 3);
+  serval_link_set_keepalive (s->link, keepalive_now (server), keepalive_now (server) * 3);
   serval_link_start (s->link);
   return s;
 }

@@ -41,6 +41,9 @@ typedef struct
   guint token_max_age;                   /* seconds from a password login after which no token of its
                                           * chain is taken, however often renewed; 0: no limit */
   ServalSwitchLimits limits;
+  guint keepalive_budget; /* 0: every link pings at keepalive; else the interval grows from
+                           * keepalive (up to 60 s) so that the clients make at most this many
+                           * keepalive exchanges a second together (serval-server-session.c) */
 } ServalServerConfig;
 
 void serval_server_config_init (ServalServerConfig *config);

@@ -576,6 +576,45 @@ test_hostile_shapes (void)
   expect_decode_error (biglen, sizeof biglen, SERVAL_CODEC_ERROR_MALFORMED);
 }
 
+/* Ping.interval (issue 17), an extension addition of Ping: absent, a ping
+ * is the bytes it always was (what an older client gets); present, the
+ * bytes tests/fuzz/make-corpus.py builds by hand; out of 1..3600, refused. */
+static void
+test_ping_interval (void)
+{
+  static const guint8 plain[] = { 0xa5, 0x04, 0x80, 0x02, 0x30, 0x39 };
+  static const guint8 with[] = { 0xa5, 0x07, 0x80, 0x02, 0x30, 0x39, 0x81, 0x01, 0x32 };
+  static const guint8 zero[] = { 0xa5, 0x07, 0x80, 0x02, 0x30, 0x39, 0x81, 0x01, 0x00 };
+  static const guint8 big[] = { 0xa6, 0x08, 0x80, 0x02, 0x30, 0x39, 0x81, 0x02, 0x0e, 0x11 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) a = g_byte_array_new ();
+  g_autoptr(GByteArray) b = g_byte_array_new ();
+  g_autoptr(Message_t) ping = serval_message_new_ping (FALSE, 12345);
+  g_autoptr(Message_t) pong = NULL;
+  Message_t *bad;
+
+  g_assert_true (serval_message_encode (ping, a, &error));
+  g_assert_cmpmem (a->data + SERVAL_LENGTH_PREFIX, a->len - SERVAL_LENGTH_PREFIX, plain, sizeof plain);
+  serval_message_set_ping_interval (ping, 50);
+  g_assert_true (serval_message_encode (ping, b, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (b->data + SERVAL_LENGTH_PREFIX, b->len - SERVAL_LENGTH_PREFIX, with, sizeof with);
+
+  pong = serval_message_new_ping (TRUE, 7);
+  serval_message_set_ping_interval (pong, 3600);
+  pong = round_trip (g_steal_pointer (&pong));
+  g_assert_nonnull (pong->choice.pong.interval);
+  g_assert_cmpint (*pong->choice.pong.interval, ==, 3600);
+
+  bad = serval_message_decode (zero, sizeof zero, &error);
+  g_assert_null (bad);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  bad = serval_message_decode (big, sizeof big, &error);
+  g_assert_null (bad);
+  g_assert_nonnull (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -594,5 +633,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/codec/lengths", test_lengths);
   g_test_add_func ("/engine/codec/constraints", test_constraints);
   g_test_add_func ("/engine/codec/hostile-shapes", test_hostile_shapes);
+  g_test_add_func ("/engine/codec/ping-interval", test_ping_interval);
   return g_test_run ();
 }

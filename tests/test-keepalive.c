@@ -2,7 +2,14 @@
  * together on one clock, their bytes through a relay in the test that
  * counts the pings and pongs each way. Only one end of an idle link pings
  * once the first round is over; when the relay stops carrying bytes both
- * ends close for silence, the one that only answered included. */
+ * ends close for silence, the one that only answered included.
+ *
+ * The interval the server sets by its load (issue 17): an announcing end
+ * says its interval in its pings and pongs, an adopting end takes it, and a
+ * retune reaches the peer; in-process, a server with a tiny budget tells
+ * clients logging in a longer interval the more it holds, and an early
+ * client that reads Ping.interval follows it, while an older one, whose
+ * Hello does not say it, keeps the one it was told. */
 #include "config.h"
 
 #include <errno.h>
@@ -15,7 +22,9 @@
 
 #include "serval-codec.h"
 #include "serval-link.h"
+#include "session-fixture.h"
 #include "test-loop-util.h"
+#include "test-utils.h"
 
 /* Seconds: pings every 2 s, so that an end that follows waits a whole
  * second past the leader's ping (a stalled test process would need that
@@ -28,7 +37,9 @@ typedef struct
   int from, to;      /* the relay's ends: read one, write the other */
   GByteArray *bytes; /* read, not yet parsed into whole messages */
   guint pings, pongs;
-  gboolean cut; /* the relay drops everything */
+  guint with_interval; /* pings and pongs that said Ping.interval */
+  long last_interval;  /* the last one said, or 0 */
+  gboolean cut;        /* the relay drops everything */
 } Direction;
 
 typedef struct
@@ -58,6 +69,12 @@ count_messages (Direction *d)
         d->pings++;
       else if (msg->present == Message_PR_pong)
         d->pongs++;
+      if ((msg->present == Message_PR_ping && msg->choice.ping.interval != NULL) ||
+          (msg->present == Message_PR_pong && msg->choice.pong.interval != NULL))
+        {
+          d->with_interval++;
+          d->last_interval = *(msg->present == Message_PR_ping ? msg->choice.ping.interval : msg->choice.pong.interval);
+        }
       g_byte_array_remove_range (d->bytes, 0, SERVAL_LENGTH_PREFIX + len);
     }
 }
@@ -73,7 +90,9 @@ relay_cb (int fd, GIOCondition condition, gpointer data)
     return G_SOURCE_REMOVE;
   if (d->cut)
     return G_SOURCE_CONTINUE;
-  g_assert_cmpint (write (d->to, buf, n), ==, n);
+  if (write (d->to, buf, n) != n) /* an end closed: a failure, say which way */
+    g_error ("the relay %d->%d could not pass %zd bytes on: %s (pings %u, pongs %u that way)", d->from, d->to, n,
+             g_strerror (errno), d->pings, d->pongs);
   g_byte_array_append (d->bytes, buf, n);
   count_messages (d);
   return G_SOURCE_CONTINUE;
@@ -191,10 +210,216 @@ test_one_end_pings (void)
   close (sb[1]);
 }
 
+/* An end that announces (a server's) and one that adopts (a client's),
+ * their bytes through the relay: the adopting end takes the interval the
+ * other says, and a retune of the announcing end reaches it. */
+typedef struct
+{
+  ServalLink *link;
+  guint interval;
+} Adopted;
+
+static gboolean
+adopted (gpointer data)
+{
+  Adopted *a = data;
+
+  return serval_link_get_keepalive_interval (a->link) == a->interval;
+}
+
+static void
+test_adopt (void)
+{
+  int sa[2], sb[2];
+  End e[2] = { 0 };
+  Direction ab = { 0 }, ba = { 0 };
+  GSource *sources[2];
+  Adopted a;
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sa), ==, 0);
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sb), ==, 0);
+  ab = (Direction){ .from = sa[1], .to = sb[1] };
+  ba = (Direction){ .from = sb[1], .to = sa[1] };
+  sources[0] = relay_add (&ab);
+  sources[1] = relay_add (&ba);
+  end_start (&e[0], sa[0]); /* the server's end: 2 s, said */
+  end_start (&e[1], sb[0]); /* the client's: told 5 s at first, adopts */
+  serval_link_set_keepalive (e[1].link, 5, 15);
+  serval_link_announce_keepalive (e[0].link);
+  serval_link_adopt_keepalive (e[1].link);
+  serval_link_start (e[0].link);
+  serval_link_start (e[1].link);
+
+  a = (Adopted){ e[1].link, INTERVAL };
+  g_assert_true (test_iterate_until (adopted, &a));
+  g_assert_cmpuint (ab.with_interval, >, 0);
+  g_assert_cmpint (ab.last_interval, ==, INTERVAL);
+  g_assert_cmpuint (ab.with_interval, ==, ab.pings + ab.pongs); /* every one says it */
+  g_assert_cmpuint (ba.with_interval, ==, 0);                   /* the client's say nothing */
+
+  /* The server lengthens it (it holds more clients): the client follows. */
+  serval_link_retune_keepalive (e[0].link, 3, 9);
+  a.interval = 3;
+  g_assert_true (test_iterate_until (adopted, &a));
+  g_assert_cmpint (ab.last_interval, ==, 3);
+  g_assert_cmpuint (ba.with_interval, ==, 0);
+  g_assert_cmpuint (e[0].closed + e[1].closed, ==, 0);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      serval_link_close (e[i].link, NULL);
+      g_clear_error (&e[i].error);
+      g_clear_object (&e[i].link);
+      g_source_destroy (sources[i]);
+      g_source_unref (sources[i]);
+    }
+  g_byte_array_unref (ab.bytes);
+  g_byte_array_unref (ba.bytes);
+  close (sa[1]);
+  close (sb[1]);
+}
+
+/* The server shortens the interval (clients left) while one end pings at
+ * the longer one (@server_leads: the server, else the client): the next
+ * ping of that end comes when it was due, a whole old interval after the
+ * last word of the other, which is past the new timeout. Neither end may
+ * close for that silence: a shorter timeout waits until the peer is heard
+ * knowing the new interval. */
+static void
+test_shorter (gconstpointer data)
+{
+  gboolean server_leads = GPOINTER_TO_INT (data);
+  int sa[2], sb[2];
+  End e[2] = { 0 };
+  Direction ab = { 0 }, ba = { 0 };
+  GSource *sources[2];
+  Exchanges x;
+  guint first = server_leads ? 0 : 1;
+  const guint *leader_pings = server_leads ? &ab.pings : &ba.pings;
+  Adopted a;
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sa), ==, 0);
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sb), ==, 0);
+  ab = (Direction){ .from = sa[1], .to = sb[1] };
+  ba = (Direction){ .from = sb[1], .to = sa[1] };
+  sources[0] = relay_add (&ab);
+  sources[1] = relay_add (&ba);
+  end_start (&e[0], sa[0]); /* the server's end */
+  end_start (&e[1], sb[0]); /* the client's */
+  serval_link_set_keepalive (e[0].link, 4, 12);
+  serval_link_announce_keepalive (e[0].link);
+  serval_link_set_keepalive (e[1].link, 4, 12);
+  serval_link_adopt_keepalive (e[1].link);
+  /* One end pings first, and the other, started then, follows. */
+  serval_link_start (e[first].link);
+  g_assert_true (test_iterate_until_count (leader_pings, 1));
+  serval_link_start (e[1 - first].link);
+  g_assert_true (test_iterate_until_count (leader_pings, 2));
+
+  serval_link_retune_keepalive (e[0].link, 1, 3);
+  a = (Adopted){ e[1].link, 1 };
+  g_assert_true (test_iterate_until (adopted, &a));
+  /* Past the leader's next ping on the old interval, three exchanges more. */
+  x = (Exchanges){ &ab, &ba, ab.pongs + ba.pongs + 3 };
+  g_assert_true (test_iterate_until (exchanges_done, &x));
+  g_assert_cmpuint (e[0].closed + e[1].closed, ==, 0);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      serval_link_close (e[i].link, NULL);
+      g_clear_error (&e[i].error);
+      g_clear_object (&e[i].link);
+      g_source_destroy (sources[i]);
+      g_source_unref (sources[i]);
+    }
+  g_byte_array_unref (ab.bytes);
+  g_byte_array_unref (ba.bytes);
+  close (sa[1]);
+  close (sb[1]);
+}
+
+/* Logs @c in as alice from @host: the interval the server told it. */
+static guint
+log_in (SessionOldClient *c, const char *host)
+{
+  ServalResponse *resp = session_old_client_ask (c, serval_request_build_login (1, "alice", host, "alice-pw", NULL));
+
+  g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_LOGGED_IN);
+  return resp->keepalive;
+}
+
+/* A real server, its keepalive from a budget of one exchange a second from
+ * 1 s on: n clients, n seconds. Raw links play the clients, so that the
+ * test sees the interval each one keeps. */
+static void
+test_server_by_load (void)
+{
+  SessionBase b;
+  ServalServerConfig config;
+  ServalServer *server;
+  g_autofree char *dir = NULL, *address = NULL;
+  g_autoptr(ServalStore) store = NULL;
+  SessionOldClient early = { 0 }, old = { 0 }, later[2] = { { 0 } };
+  Adopted a;
+  gboolean waited = FALSE;
+  GSource *wait;
+
+  session_base_init (&b);
+  store = session_data_dir_new ("serval-keepalive-XXXXXX", &dir, NULL);
+  session_add_user (store, "alice", "alice-pw", FALSE, SESSION_TEST_ITERATIONS);
+  session_config_init (&config, dir, "node-a");
+  config.keepalive = 1;
+  config.keepalive_budget = 1;
+  server = session_server_start_new (&config, &address);
+
+  /* The first client reads Ping.interval: told 1 s, the only one. */
+  session_old_client_open_hello (&early, b.context, address, b.fingerprint, serval_hello_build_client (FALSE));
+  serval_link_adopt_keepalive (early.link);
+  g_assert_cmpuint (log_in (&early, "early"), ==, 1);
+  /* An older client (its Hello says nothing of it) pings at what it is told
+   * (2 s, two clients), and would take what it heard if it were said. */
+  session_old_client_open (&old, b.context, address, b.fingerprint);
+  serval_link_adopt_keepalive (old.link);
+  g_assert_cmpuint (log_in (&old, "old"), ==, 2);
+  serval_link_set_keepalive (old.link, 1, 60);
+  /* More clients: a longer interval to each one logging in. */
+  for (guint i = 0; i < G_N_ELEMENTS (later); i++)
+    {
+      session_old_client_open_hello (&later[i], b.context, address, b.fingerprint, serval_hello_build_client (FALSE));
+      g_assert_cmpuint (log_in (&later[i], "later"), ==, 3 + i);
+    }
+
+  /* The first one moves to the longer interval too. */
+  a = (Adopted){ early.link, 2 + G_N_ELEMENTS (later) };
+  SESSION_WAIT_UNTIL (b.context, 60, adopted (&a), "the early client adopted the server's interval");
+  /* The old one keeps its own: it pinged every second meanwhile and heard
+   * the pongs; three more exchanges cannot change that either. */
+  wait = session_safety_net_new (b.context, 3, &waited);
+  while (!waited)
+    g_main_context_iteration (b.context, TRUE);
+  session_safety_net_free (wait);
+  g_assert_cmpuint (serval_link_get_keepalive_interval (old.link), ==, 1);
+  g_assert_false (serval_link_is_closed (old.link));
+
+  session_old_client_close (&early);
+  session_old_client_close (&old);
+  for (guint i = 0; i < G_N_ELEMENTS (later); i++)
+    session_old_client_close (&later[i]);
+  test_drain ();
+  serval_server_free (server);
+  serval_server_config_clear (&config);
+  test_tmp_dir_remove (dir);
+  session_base_clear (&b);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   test_add_in_own_context ("/engine/keepalive/one-end-pings", test_one_end_pings);
+  test_add_in_own_context ("/engine/keepalive/adopt", test_adopt);
+  test_add_data_in_own_context ("/engine/keepalive/shorter/server-leads", GINT_TO_POINTER (TRUE), test_shorter);
+  test_add_data_in_own_context ("/engine/keepalive/shorter/client-leads", GINT_TO_POINTER (FALSE), test_shorter);
+  g_test_add_func ("/server/keepalive/by-load", test_server_by_load);
   return g_test_run ();
 }

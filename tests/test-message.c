@@ -1340,6 +1340,9 @@ test_config_old_peers (void)
   g_assert_true (hello.offload);
   g_assert_true (serval_hello_parse (server, &server_hello));
   g_assert_false (server_hello.vlan_config);
+  /* Ping.interval (issue 17): a client reads it, a server's Hello says nothing of it. */
+  g_assert_true (hello.keepalive_interval);
+  g_assert_false (server_hello.keepalive_interval);
 }
 
 /* A rule list answer holds 1000 rules at most: the builder cuts there, the

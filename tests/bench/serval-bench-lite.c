@@ -239,7 +239,13 @@ handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   serval_link_set_handlers (lite->link, message_cb, data_cb, lite);
   g_signal_connect (lite->link, "closed", G_CALLBACK (closed_cb), lite);
   serval_link_set_keepalive (lite->link, 5, 15);
-  serval_link_send_take (lite->link, serval_hello_build (NULL, FALSE));
+  serval_link_adopt_keepalive (lite->link); /* as ServalClient: the server's interval */
+  {
+    Message_t *hello = serval_hello_build (NULL, FALSE);
+
+    serval_message_set_hello_keepalive (hello);
+    serval_link_send_take (lite->link, hello);
+  }
   send_login (lite);
   serval_link_start (lite->link);
 }

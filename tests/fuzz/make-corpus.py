@@ -171,6 +171,14 @@ bodies = {
                                                  + integer(0x84, 100000)))),
     # past the schema's bound (2^31 bytes/s): refused by the decoder
     "user-set-rate-limit-big": request(26, cons(21, prim(0, b"erin") + integer(0x81, 2 ** 31))),
+    # Issue 17's keepalive by load: Hello.keepaliveInterval [7], Ping.interval [1] in a ping [5]
+    # and a pong [6]; 0 and 3601 are past the schema's bounds (refused by the decoder)
+    "hello-keepalive-interval": cons(1, integer(0x80, 2) + prim(1, b"serval 0.3") + prim(3, b"\xff") + prim(4, b"\xff")
+                                     + prim(5, b"\xff") + prim(6, b"\xff") + prim(7, b"\xff")),
+    "ping-interval": cons(5, integer(0x80, 12345) + integer(0x81, 50)),
+    "pong-interval": cons(6, integer(0x80, 12345) + integer(0x81, 3600)),
+    "ping-interval-zero": cons(5, integer(0x80, 1) + integer(0x81, 0)),
+    "pong-interval-big": cons(6, integer(0x80, 1) + integer(0x81, 3601)),
 }
 
 
