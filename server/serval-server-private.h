@@ -128,7 +128,7 @@ struct _ServalServer
   GQueue handshake_queue;
   GSource *handshake_starter;
   gint64 last_wait_log; /* when the last "waited for its handshake" message went out */
-  guint keepalive_now; /* the keepalive interval with config.keepalive_budget, or 0 */
+  guint keepalive_now;  /* the keepalive interval with config.keepalive_budget, or 0 */
 };
 
 /* serval-server.c */
