@@ -65,6 +65,12 @@ stop_clients() {
   for pid in "${CLIENT_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${CLIENT_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
   CLIENT_PIDS=()
+  # The kernel takes a TAP device away after its last holder exited, not
+  # always before wait returns: the next client's sv-red must not find it.
+  local ns
+  for ns in "$C1" "$C2" "$C3"; do
+    wait_for 10 bash -c "! ip netns exec $ns ip link show sv-red" || bail "sv-red in $ns outlived its client"
+  done
 }
 
 metric() { in_ns "$SRV" curl -s -m 5 http://127.0.0.1:9465/metrics | awk -v m="$1" '$1 == m {print $2}'; }
