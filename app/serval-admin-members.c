@@ -126,13 +126,22 @@ update_bar (ServalAdminMembers *self)
   gtk_widget_set_sensitive (self->next_button, page != NULL && page->offset + PAGE < page->total);
 }
 
-/* The VLAN row's children become @members. */
+/* The VLAN row's children become @members; it says @total members, unless
+ * G_MAXUINT (the page of a search). */
 static void
-fill_row (ServalAdminMembers *self, GtkTreeIter *parent, const char *vlan, GListModel *members)
+fill_row (ServalAdminMembers *self, GtkTreeIter *parent, const char *vlan, GListModel *members, guint total)
 {
   GtkTreeStore *tree = store (self);
   GtkTreeIter iter;
   g_autoptr(GtkTreePath) path = NULL;
+
+  if (total != G_MAXUINT)
+    {
+      g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members", total),
+                                                total);
+
+      gtk_tree_store_set (tree, parent, COL_HOST, count, -1);
+    }
 
   while (gtk_tree_model_iter_children (GTK_TREE_MODEL (tree), &iter, parent))
     gtk_tree_store_remove (tree, &iter);
@@ -196,7 +205,7 @@ listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       page->total = total;
       page->read = TRUE;
       if (find_vlan_row (self, call->vlan, &parent))
-        fill_row (self, &parent, call->vlan, members);
+        fill_row (self, &parent, call->vlan, members, page->search == NULL ? total : G_MAXUINT);
       update_bar (self);
     }
   read_call_free (call);
