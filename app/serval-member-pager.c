@@ -271,7 +271,8 @@ member_changes_cb (ServalClientVlan *vlan, GPtrArray *changes, gpointer user_dat
   self->next_offset -= MIN (self->next_offset, serval_member_pager_follow (self->extra, changes, NULL, FALSE, NULL));
   if (self->search != NULL)
     {
-      serval_member_pager_follow (self->found, changes, self->search, shown >= self->found_total, &matching);
+      serval_member_pager_follow (self->found, changes, self->search, self->fetch == NULL && shown >= self->found_total,
+                                  &matching);
       self->found_total = MAX (0, (int) self->found_total + matching);
       self->found_total = MAX (self->found_total, g_list_model_get_n_items (G_LIST_MODEL (self->found)));
     }
