@@ -7,6 +7,10 @@
 
 /* Members a VLAN's row shows at a time. */
 #define PAGE 100
+/* How often the page of the VLAN selected is read again: the window's own
+ * refresh stops while a row is selected, and the server sends no member
+ * events of a VLAN this client is not in. */
+#define REREAD_SECONDS 5
 
 /* Where a VLAN's page starts and what it searches. */
 typedef struct
@@ -25,6 +29,7 @@ struct _ServalAdminMembers
   ServalClient *client;
   GtkTreeView *view;
   GCancellable *cancellable;
+  guint reread;      /* the timer of reread_cb() */
   GHashTable *pages; /* VLAN name -> Page */
   char *current;     /* the VLAN the bar pages through: the last one selected */
 
@@ -121,13 +126,22 @@ update_bar (ServalAdminMembers *self)
   gtk_widget_set_sensitive (self->next_button, page != NULL && page->offset + PAGE < page->total);
 }
 
-/* The VLAN row's children become @members. */
+/* The VLAN row's children become @members; it says @total members, unless
+ * G_MAXUINT (the page of a search). */
 static void
-fill_row (ServalAdminMembers *self, GtkTreeIter *parent, const char *vlan, GListModel *members)
+fill_row (ServalAdminMembers *self, GtkTreeIter *parent, const char *vlan, GListModel *members, guint total)
 {
   GtkTreeStore *tree = store (self);
   GtkTreeIter iter;
   g_autoptr(GtkTreePath) path = NULL;
+
+  if (total != G_MAXUINT)
+    {
+      g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members", total),
+                                                total);
+
+      gtk_tree_store_set (tree, parent, COL_HOST, count, -1);
+    }
 
   while (gtk_tree_model_iter_children (GTK_TREE_MODEL (tree), &iter, parent))
     gtk_tree_store_remove (tree, &iter);
@@ -191,7 +205,7 @@ listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       page->total = total;
       page->read = TRUE;
       if (find_vlan_row (self, call->vlan, &parent))
-        fill_row (self, &parent, call->vlan, members);
+        fill_row (self, &parent, call->vlan, members, page->search == NULL ? total : G_MAXUINT);
       update_bar (self);
     }
   read_call_free (call);
@@ -208,6 +222,25 @@ serval_admin_members_read (ServalAdminMembers *self, const char *vlan)
   call->serial = ++page->serial;
   serval_client_list_member_page_async (self->client, vlan, page->offset, PAGE, page->search, self->cancellable,
                                         listed_cb, call);
+}
+
+/* The page of the VLAN whose row is selected, again, so that it follows the
+ * members who leave, join or change: while no member's row is selected (an
+ * administrator about to act on one), and the window shows. */
+static gboolean
+reread_cb (gpointer user_data)
+{
+  ServalAdminMembers *self = user_data;
+  Page *page = self->current != NULL ? g_hash_table_lookup (self->pages, self->current) : NULL;
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  gboolean is_vlan = FALSE;
+
+  if (gtk_tree_selection_get_selected (gtk_tree_view_get_selection (self->view), &model, &iter))
+    gtk_tree_model_get (model, &iter, COL_IS_VLAN, &is_vlan, -1);
+  if (page != NULL && page->read && is_vlan && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    serval_admin_members_read (self, self->current);
+  return G_SOURCE_CONTINUE;
 }
 
 /* --- the bar ---------------------------------------------------------------- */
@@ -288,6 +321,9 @@ serval_admin_members_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->reread != 0)
+    g_source_remove (self->reread);
+  self->reread = 0;
   g_clear_object (&self->client);
   g_clear_pointer (&self->pages, g_hash_table_unref);
   g_clear_pointer (&self->current, g_free);
@@ -333,6 +369,7 @@ serval_admin_members_new (ServalClient *client, GtkTreeView *view)
   g_signal_connect_object (gtk_tree_view_get_selection (view), "changed", G_CALLBACK (selection_changed_cb), self,
                            G_CONNECT_SWAPPED);
   update_bar (self);
+  self->reread = g_timeout_add_seconds (REREAD_SECONDS, reread_cb, self);
   gtk_widget_show_all (GTK_WIDGET (self));
   return GTK_WIDGET (self);
 }

@@ -4,7 +4,8 @@
  *
  * Each VLAN keeps its page (where it starts, the search) across the window's
  * refreshes; the server answers with the page and how many members the VLAN
- * has (that match). */
+ * has (that match). The page of the VLAN whose row is selected is read again
+ * every few seconds, as the window's refresh waits while a row is selected. */
 #pragma once
 
 #include <gtk/gtk.h>

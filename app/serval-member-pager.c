@@ -123,6 +123,8 @@ struct _ServalMemberPager
   gboolean wrapped;    /* the pages started again from the first */
   GCancellable *fetch; /* of the page being fetched */
   char *error;         /* why the last page could not be read */
+  gboolean rejoined;   /* the model looked replaced whole: see base_changed_cb() */
+  guint rejoin_idle;   /* decides it */
 };
 
 G_DEFINE_FINAL_TYPE (ServalMemberPager, serval_member_pager, G_TYPE_OBJECT)
@@ -148,25 +150,132 @@ emit_changed (ServalMemberPager *self)
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
+/* Joined again (after a reconnection), with a new first page: the pages
+ * fetched after the old one go (the changes meanwhile were not sent), and Show
+ * more starts again. */
+static gboolean
+rejoined_cb (gpointer user_data)
+{
+  ServalMemberPager *self = user_data;
+
+  self->rejoin_idle = 0;
+  if (!self->rejoined)
+    return G_SOURCE_REMOVE;
+  self->rejoined = FALSE;
+  if (self->fetch != NULL && self->search == NULL)
+    {
+      g_cancellable_cancel (self->fetch);
+      g_clear_object (&self->fetch);
+    }
+  g_list_store_remove_all (self->extra);
+  self->next_offset = g_list_model_get_n_items (self->base);
+  self->exhausted = self->wrapped = FALSE;
+  emit_changed (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 base_changed_cb (GListModel *base, guint position, guint removed, guint added, gpointer user_data)
 {
   ServalMemberPager *self = user_data;
 
-  /* Replaced whole: joined again (after a reconnection), with a new first
-   * page. The pages fetched after the old one go; Show more starts again. */
+  /* Replaced whole: a join, or member changes that touched the first row (a
+   * splice to the end, of as many rows as were there). Those are followed at
+   * once by member_changes_cb(), which clears the mark before the idle. */
   if (position == 0 && removed > 0 && g_list_model_get_n_items (base) == added)
     {
-      if (self->fetch != NULL && self->search == NULL)
-        {
-          g_cancellable_cancel (self->fetch);
-          g_clear_object (&self->fetch);
-        }
-      g_list_store_remove_all (self->extra);
-      self->next_offset = added;
-      self->exhausted = self->wrapped = FALSE;
+      self->rejoined = TRUE;
+      if (self->rejoin_idle == 0)
+        self->rejoin_idle = g_idle_add_full (G_PRIORITY_DEFAULT, rejoined_cb, g_object_ref (self), g_object_unref);
     }
   /* The engine has counted the VLAN again before it changed the model. */
+  emit_changed (self);
+}
+
+/* --- following the member events ----------------------------------------------- */
+
+/* Row -> position + 1 of each member of @rows, by member_key(). */
+static GHashTable *
+index_rows (GListModel *rows)
+{
+  GHashTable *index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(ServalMember) m = g_list_model_get_item (rows, i);
+
+      g_hash_table_insert (index, member_key (m), GUINT_TO_POINTER (i + 1));
+    }
+  return index;
+}
+
+/* An updated member in place, so that its row stays (and notices); replaced
+ * when it is another membership of the same user, host and MAC. */
+static void
+update_row (GListStore *rows, guint pos, ServalMember *now)
+{
+  g_autoptr(ServalMember) old = g_list_model_get_item (G_LIST_MODEL (rows), pos);
+
+  if (g_strcmp0 (serval_member_get_node (old), serval_member_get_node (now)) == 0 &&
+      serval_member_get_since (old) == serval_member_get_since (now))
+    serval_member_set_addresses (old, serval_member_get_addresses (now));
+  else
+    g_list_store_splice (rows, pos, 1, (gpointer *) &now, 1);
+}
+
+guint
+serval_member_pager_follow (GListStore *rows, GPtrArray *changes, const char *search, gboolean append_joined,
+                            int *matching)
+{
+  g_autoptr(GHashTable) index = index_rows (G_LIST_MODEL (rows));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (rows));
+  g_autofree gboolean *gone = g_new0 (gboolean, n + 1);
+  guint left = 0;
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const ServalMemberChange *c = changes->pdata[i];
+      g_autofree char *key = member_key (c->member);
+      guint pos = GPOINTER_TO_UINT (g_hash_table_lookup (index, key));
+      gboolean match = serval_member_matches_search (c->member, search);
+
+      if (matching != NULL && match)
+        *matching += (c->kind == SERVAL_EVENT_MEMBER_JOINED) - (c->kind == SERVAL_EVENT_MEMBER_LEFT);
+      if (pos != 0 && (c->kind == SERVAL_EVENT_MEMBER_LEFT || (c->kind == SERVAL_EVENT_MEMBER_JOINED && search == NULL)))
+        {
+          /* Gone, or (pages) in the engine's model now, which shows a member who joins. */
+          gone[pos - 1] = TRUE;
+          left += c->kind == SERVAL_EVENT_MEMBER_LEFT;
+          g_hash_table_remove (index, key);
+        }
+      else if (pos != 0)
+        update_row (rows, pos - 1, c->member);
+      else if (c->kind == SERVAL_EVENT_MEMBER_JOINED && search != NULL && match && append_joined)
+        g_list_store_append (rows, c->member); /* the server's order puts a joiner last */
+    }
+  for (guint i = n; i > 0; i--)
+    if (gone[i - 1])
+      g_list_store_remove (rows, i - 1);
+  return left;
+}
+
+static void
+member_changes_cb (ServalClientVlan *vlan, GPtrArray *changes, gpointer user_data)
+{
+  ServalMemberPager *self = user_data;
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->found));
+  int matching = 0;
+
+  self->rejoined = FALSE; /* the model changed by these, not by a join */
+  /* Members shown left: the server's order closes up before the next page. */
+  self->next_offset -= MIN (self->next_offset, serval_member_pager_follow (self->extra, changes, NULL, FALSE, NULL));
+  if (self->search != NULL)
+    {
+      serval_member_pager_follow (self->found, changes, self->search, self->fetch == NULL && shown >= self->found_total,
+                                  &matching);
+      self->found_total = MAX (0, (int) self->found_total + matching);
+      self->found_total = MAX (self->found_total, g_list_model_get_n_items (G_LIST_MODEL (self->found)));
+    }
   emit_changed (self);
 }
 
@@ -277,6 +386,11 @@ serval_member_pager_dispose (GObject *object)
   g_clear_object (&self->fetch);
   if (self->base != NULL)
     g_signal_handlers_disconnect_by_data (self->base, self);
+  if (self->vlan != NULL)
+    g_signal_handlers_disconnect_by_data (self->vlan, self);
+  if (self->rejoin_idle != 0)
+    g_source_remove (self->rejoin_idle);
+  self->rejoin_idle = 0;
   g_clear_object (&self->all);
   g_clear_object (&self->extra);
   g_clear_object (&self->found);
@@ -323,6 +437,7 @@ serval_member_pager_new (ServalClientVlan *vlan)
   /* The join brought the server's first page: the next starts after it. */
   self->next_offset = g_list_model_get_n_items (self->base);
   g_signal_connect (self->base, "items-changed", G_CALLBACK (base_changed_cb), self);
+  serval_client_vlan_connect_member_changes (vlan, member_changes_cb, self);
   return self;
 }
 

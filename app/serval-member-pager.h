@@ -5,7 +5,11 @@
  * server's first page and whoever joined since: serval_member_pager_show_more()
  * adds the next page from the server after it, and a search asks the server
  * for the members whose user or host name holds the text, page by page too.
- * Members of the pages fetched are as they were when fetched.
+ * The rows of the pages fetched, and of a search, follow the member events the
+ * engine receives (serval_client_vlan_connect_member_changes()): a member who
+ * left goes, a changed one changes in place, one who joined shows in the
+ * engine's model (or last among a search's matches, all fetched, that it
+ * matches), and the counts follow.
  */
 #pragma once
 
@@ -37,5 +41,23 @@ gboolean serval_member_pager_get_has_more (ServalMemberPager *self);
 gboolean serval_member_pager_get_searchable (ServalMemberPager *self);
 /* Whether a page is being fetched. */
 gboolean serval_member_pager_get_busy (ServalMemberPager *self);
+
+/**
+ * serval_member_pager_follow:
+ * @rows: (element-type ServalMember): members shown beyond the engine's model
+ * @changes: (element-type ServalMemberChange): a VLAN's member changes
+ * @search: (nullable): %NULL: @rows are pages of the VLAN (a member of them
+ *   who joins again goes, as the engine's model shows him); else @rows are
+ *   this search's matches
+ * @append_joined: with @search, whether a joiner who matches goes last in
+ *   @rows (every match is fetched)
+ * @matching: (out) (optional): added to: members who joined minus those who
+ *   left, of those @search matches
+ *
+ * Applies @changes to @rows: members who left go, changed ones change in place.
+ * Returns: how many rows went of members who left
+ */
+guint serval_member_pager_follow (GListStore *rows, GPtrArray *changes, const char *search, gboolean append_joined,
+                                  int *matching);
 
 G_END_DECLS

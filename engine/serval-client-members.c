@@ -26,6 +26,22 @@ serval_client_vlan_get_member_total (ServalClientVlan *vlan)
 
 /* --- coalesced member events ----------------------------------------------- */
 
+/* "member-changes" of a ServalClientVlan, registered here the first time a
+ * handler is connected (the VLAN's class is in serval-client-vlan.c): 0 while
+ * nobody listens. */
+static gsize member_changes_signal;
+
+gulong
+serval_client_vlan_connect_member_changes (ServalClientVlan *vlan, ServalClientVlanChangesFunc func,
+                                           gpointer user_data)
+{
+  if (g_once_init_enter (&member_changes_signal))
+    g_once_init_leave (&member_changes_signal,
+                       g_signal_new ("member-changes", SERVAL_TYPE_CLIENT_VLAN, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                     NULL, G_TYPE_NONE, 1, G_TYPE_POINTER));
+  return g_signal_connect (vlan, "member-changes", G_CALLBACK (func), user_data);
+}
+
 /* What a member is known by: serval_member_same()'s user, host and MAC. */
 static char *
 member_key (ServalMember *member)
@@ -113,6 +129,9 @@ serval_client_vlan_apply_changes (ServalClientVlan *vlan, GPtrArray *changes)
   vlan->members_total = MAX (total, first + tail->len);
   if (first < n || tail->len > 0)
     g_list_store_splice (vlan->members, first, n - first, tail->pdata, tail->len);
+  /* For the rows shown of members the model does not hold: pages fetched. */
+  if (member_changes_signal != 0)
+    g_signal_emit (vlan, (guint) member_changes_signal, 0, changes);
 }
 
 /* --- pages ----------------------------------------------------------------- */
@@ -133,8 +152,8 @@ page_call_free (PageCall *call)
   g_free (call);
 }
 
-static gboolean
-member_matches (ServalMember *member, const char *search)
+gboolean
+serval_member_matches_search (ServalMember *member, const char *search)
 {
   return search == NULL || strstr (serval_member_get_user (member), search) != NULL ||
          strstr (serval_member_get_host (member), search) != NULL;
@@ -162,7 +181,7 @@ page_handler (ServalClient *client, GTask *task, ServalResponse *resp)
   else /* a server before pages sent them all: the page is cut here */
     for (guint i = 0; i < resp->members->len; i++)
       {
-        if (!member_matches (resp->members->pdata[i], call->search))
+        if (!serval_member_matches_search (resp->members->pdata[i], call->search))
           continue;
         if (call->total >= call->offset && call->total - call->offset < call->count)
           g_list_store_append (store, resp->members->pdata[i]);

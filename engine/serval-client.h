@@ -106,6 +106,26 @@ void serval_client_vlan_fetch_members_async (ServalClientVlan *vlan, guint offse
 /* Like serval_client_list_member_page_finish(). */
 GListModel *serval_client_vlan_fetch_members_finish (ServalClientVlan *vlan, GAsyncResult *result, guint *total,
                                                      GError **error);
+/**
+ * ServalClientVlanChangesFunc:
+ * @vlan: a joined VLAN
+ * @changes: (element-type ServalMemberChange): what changed in its member list,
+ *   at most one change per member
+ * @user_data: data given at the connection
+ *
+ * Called after the changes went into serval_client_vlan_get_members() and
+ * serval_client_vlan_get_member_total(), with every change the server sent,
+ * of members the model holds or not: for what shows of a big VLAN beyond its
+ * model (pages fetched with serval_client_vlan_fetch_members_async()).
+ */
+typedef void (*ServalClientVlanChangesFunc) (ServalClientVlan *vlan, GPtrArray *changes, gpointer user_data);
+/* Connects @func to the VLAN's "member-changes" signal; returns the handler's id
+ * (g_signal_handler_disconnect(), or g_signal_handlers_disconnect_by_data()). */
+gulong serval_client_vlan_connect_member_changes (ServalClientVlan *vlan, ServalClientVlanChangesFunc func,
+                                                  gpointer user_data);
+/* Whether the user or host name of @member holds @search (%NULL: every
+ * member), as the server searches a page. */
+gboolean serval_member_matches_search (ServalMember *member, const char *search);
 /* Sends a frame into the VLAN (for VLANs joined without a TAP). */
 gboolean serval_client_vlan_send (ServalClientVlan *vlan, const guint8 *frame, gsize len);
 

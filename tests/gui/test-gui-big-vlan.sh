@@ -5,7 +5,9 @@
 # join brought ("Showing 500 of 601 members"), finds a member far down the list with its
 # search entry (asked of the server), and adds the next pages with "Show more" until every
 # member shows. The admin window pages through big's members 100 at a time (Next, Previous)
-# and searches them. All checks read AT-SPI state. Output is TAP.
+# and searches them. Then a member of a page fetched after the first leaves (an admin kicks
+# him): the rows follow, in the window's search, its pages and the admin window's page, and
+# so do the counts. All checks read AT-SPI state. Output is TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-gui.sh"
@@ -79,6 +81,9 @@ check "Show more goes once every member shows" steps button-gone "Show more memb
 check "and so does the count" steps no-label "Showing " 10
 check "$target is listed now" steps list-has "Members of VLAN big" "$target on "
 check "screenshot of the main window" gui_shot big-vlan-window "Serval"
+# The window's search for $target stays on while the admin window works.
+check "the window searches for $target again" gui_tool type serval text "Search members of VLAN big" $target
+check "and says one member matches" steps label-with "Showing 1 of 1 member matching" "$target" 30
 
 # --- the admin window pages and searches ------------------------------------------------------
 check "the header bar's Administration button opens the admin window" steps press Administration
@@ -97,7 +102,23 @@ check "the table shows $target" steps wait-cells "VLANs and members" big $target
 other=m00001; [ "$target" != m00001 ] || other=m00002
 check "and not $other" steps no-cell "VLANs and members" $other 10
 check "screenshot of the admin window" gui_shot big-vlan-admin "Serval Administration"
+
+# --- the rows follow a member who leaves: $target, on a page fetched after the first ----------
+check "$target leaves VLAN big (kicked by alice)" ctl_alice user kick $target big
+check "the window's search says no member matches now" steps wait-label "No member matches “$target”" 30
+check "and shows no row" steps list-rows "Members of VLAN big" 0
+check "the admin window's page of big follows: no match" \
+  steps wait-label "No member of VLAN “big” matches “$target”" 30
+check "and the table has no $target" steps no-cell "VLANs and members" $target 10
+check "an empty search in the admin window" steps clear-text "Search the members of the selected VLAN"
+check "its bar counts $N members" steps wait-label "VLAN “big”: members 1–100 of $N" 30
+check "and so does big's row, still selected" steps wait-cells "VLANs and members" big "$N members"
 check "the admin window closes" steps close-window "Serval Administration"
+check "an empty search shows the pages again: $N rows" steps clear-text "Search members of VLAN big"
+check "the pages have $N rows, not $((N + 1))" steps list-rows "Members of VLAN big" $N
+gone=$(steps absent-user "Members of VLAN big" m $N 2>>"$E2E_LOG" | tail -1)
+check "the one bench member they lack is $target ($gone)" test "$gone" = "$target"
+check "no count shows: every one of the $N members does" steps no-label "Showing " 10
 
 # --- logs ------------------------------------------------------------------------------------
 gui_serval_quit "$out/app.log"
