@@ -26,19 +26,10 @@ serval_client_vlan_get_member_total (ServalClientVlan *vlan)
 
 /* --- coalesced member events ----------------------------------------------- */
 
-/* "member-changes" of a ServalClientVlan, registered here the first time a
- * handler is connected (the VLAN's class is in serval-client-vlan.c): 0 while
- * nobody listens. */
-static gsize member_changes_signal;
-
 gulong
 serval_client_vlan_connect_member_changes (ServalClientVlan *vlan, ServalClientVlanChangesFunc func,
                                            gpointer user_data)
 {
-  if (g_once_init_enter (&member_changes_signal))
-    g_once_init_leave (&member_changes_signal,
-                       g_signal_new ("member-changes", SERVAL_TYPE_CLIENT_VLAN, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                                     NULL, G_TYPE_NONE, 1, G_TYPE_POINTER));
   return g_signal_connect (vlan, "member-changes", G_CALLBACK (func), user_data);
 }
 
@@ -130,8 +121,7 @@ serval_client_vlan_apply_changes (ServalClientVlan *vlan, GPtrArray *changes)
   if (first < n || tail->len > 0)
     g_list_store_splice (vlan->members, first, n - first, tail->pdata, tail->len);
   /* For the rows shown of members the model does not hold: pages fetched. */
-  if (member_changes_signal != 0)
-    g_signal_emit (vlan, (guint) member_changes_signal, 0, changes);
+  g_signal_emit (vlan, serval_client_vlan_member_changes_signal, 0, changes);
 }
 
 /* --- pages ----------------------------------------------------------------- */

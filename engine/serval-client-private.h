@@ -110,6 +110,8 @@ enum
   N_SIGNALS
 };
 extern guint serval_client_signals[N_SIGNALS];
+/* A ServalClientVlan's "member-changes" (serval-client-vlan.c). */
+extern guint serval_client_vlan_member_changes_signal;
 
 /* serval-client.c */
 void serval_client_set_state (ServalClient *client, ServalClientState state);

@@ -38,11 +38,18 @@ serval_client_vlan_finalize (GObject *object)
   G_OBJECT_CLASS (serval_client_vlan_parent_class)->finalize (object);
 }
 
+guint serval_client_vlan_member_changes_signal;
+
 static void
 serval_client_vlan_class_init (ServalClientVlanClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = serval_client_vlan_dispose;
   G_OBJECT_CLASS (klass)->finalize = serval_client_vlan_finalize;
+  /* Emitted by serval-client-members.c with every batch of member changes,
+   * after the model and the total are updated. */
+  serval_client_vlan_member_changes_signal =
+      g_signal_new ("member-changes", SERVAL_TYPE_CLIENT_VLAN, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                    G_TYPE_POINTER);
 }
 
 static void
