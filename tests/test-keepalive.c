@@ -133,6 +133,49 @@ relay_add (Direction *d)
   return source;
 }
 
+/* Two links, each on a socketpair of its own, joined by a relay that counts
+ * what crosses: ab carries e[0]'s bytes to e[1], ba the other way. */
+typedef struct
+{
+  int sa[2], sb[2];
+  End e[2];
+  Direction ab, ba;
+  GSource *sources[2];
+} Relayed;
+
+/* @r's ends are made with end_start(), not started. */
+static void
+relayed_open (Relayed *r)
+{
+  *r = (Relayed){ 0 };
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sa), ==, 0);
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sb), ==, 0);
+  r->ab = (Direction){ .from = r->sa[1], .to = r->sb[1] };
+  r->ba = (Direction){ .from = r->sb[1], .to = r->sa[1] };
+  r->sources[0] = relay_add (&r->ab);
+  r->sources[1] = relay_add (&r->ba);
+  end_start (&r->e[0], r->sa[0]);
+  end_start (&r->e[1], r->sb[0]);
+}
+
+static void
+relayed_close (Relayed *r)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      if (r->e[i].link != NULL)
+        serval_link_close (r->e[i].link, NULL);
+      g_clear_error (&r->e[i].error);
+      g_clear_object (&r->e[i].link);
+      g_source_destroy (r->sources[i]);
+      g_source_unref (r->sources[i]);
+    }
+  g_byte_array_unref (r->ab.bytes);
+  g_byte_array_unref (r->ba.bytes);
+  close (r->sa[1]);
+  close (r->sb[1]);
+}
+
 typedef struct
 {
   Direction *ab, *ba;
@@ -158,56 +201,37 @@ both_closed (gpointer data)
 static void
 test_one_end_pings (void)
 {
-  int sa[2], sb[2];
-  End e[2] = { 0 };
-  Direction ab = { 0 }, ba = { 0 };
-  GSource *sources[2];
-  Exchanges x = { &ab, &ba, 2 };
+  Relayed r;
+  Exchanges x = { &r.ab, &r.ba, 2 };
   guint ab_pings, ba_pings;
 
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sa), ==, 0);
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sb), ==, 0);
-  ab = (Direction){ .from = sa[1], .to = sb[1] };
-  ba = (Direction){ .from = sb[1], .to = sa[1] };
-  sources[0] = relay_add (&ab);
-  sources[1] = relay_add (&ba);
-  end_start (&e[0], sa[0]);
-  end_start (&e[1], sb[0]);
+  relayed_open (&r);
   /* Started together, on one clock: their first pings may cross. */
-  serval_link_start (e[0].link);
-  serval_link_start (e[1].link);
+  serval_link_start (r.e[0].link);
+  serval_link_start (r.e[1].link);
 
   /* Past the first round (two pongs: one each way if both pinged)... */
   g_assert_true (test_iterate_until (exchanges_done, &x));
-  ab_pings = ab.pings;
-  ba_pings = ba.pings;
+  ab_pings = r.ab.pings;
+  ba_pings = r.ba.pings;
   /* ... three more exchanges: every ping answered, all from one end. */
-  x.n = ab.pongs + ba.pongs + 3;
+  x.n = r.ab.pongs + r.ba.pongs + 3;
   g_assert_true (test_iterate_until (exchanges_done, &x));
-  g_assert_cmpuint (ab.pings + ba.pings, ==, ab.pongs + ba.pongs);
-  g_assert_true ((ab.pings == ab_pings) != (ba.pings == ba_pings));
-  g_assert_cmpuint (e[0].closed + e[1].closed, ==, 0);
+  g_assert_cmpuint (r.ab.pings + r.ba.pings, ==, r.ab.pongs + r.ba.pongs);
+  g_assert_true ((r.ab.pings == ab_pings) != (r.ba.pings == ba_pings));
+  g_assert_cmpuint (r.e[0].closed + r.e[1].closed, ==, 0);
 
   /* The peer goes silent (the relay drops everything): each end closes
    * for silence, the one that only answered too. */
-  ab.cut = ba.cut = TRUE;
-  g_assert_true (test_iterate_until (both_closed, e));
+  r.ab.cut = r.ba.cut = TRUE;
+  g_assert_true (test_iterate_until (both_closed, r.e));
   for (guint i = 0; i < 2; i++)
     {
-      g_assert_error (e[i].error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TIMEOUT);
-      g_assert_nonnull (strstr (e[i].error->message, "has not answered for"));
-      g_clear_error (&e[i].error);
-      g_clear_object (&e[i].link);
+      g_assert_error (r.e[i].error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_TIMEOUT);
+      g_assert_nonnull (strstr (r.e[i].error->message, "has not answered for"));
+      g_clear_object (&r.e[i].link);
     }
-  for (guint i = 0; i < 2; i++)
-    {
-      g_source_destroy (sources[i]);
-      g_source_unref (sources[i]);
-    }
-  g_byte_array_unref (ab.bytes);
-  g_byte_array_unref (ba.bytes);
-  close (sa[1]);
-  close (sb[1]);
+  relayed_close (&r);
 }
 
 /* An end that announces (a server's) and one that adopts (a client's),
@@ -230,53 +254,31 @@ adopted (gpointer data)
 static void
 test_adopt (void)
 {
-  int sa[2], sb[2];
-  End e[2] = { 0 };
-  Direction ab = { 0 }, ba = { 0 };
-  GSource *sources[2];
+  Relayed r;
   Adopted a;
 
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sa), ==, 0);
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sb), ==, 0);
-  ab = (Direction){ .from = sa[1], .to = sb[1] };
-  ba = (Direction){ .from = sb[1], .to = sa[1] };
-  sources[0] = relay_add (&ab);
-  sources[1] = relay_add (&ba);
-  end_start (&e[0], sa[0]); /* the server's end: 2 s, said */
-  end_start (&e[1], sb[0]); /* the client's: told 5 s at first, adopts */
-  serval_link_set_keepalive (e[1].link, 5, 15);
-  serval_link_announce_keepalive (e[0].link);
-  serval_link_adopt_keepalive (e[1].link);
-  serval_link_start (e[0].link);
-  serval_link_start (e[1].link);
+  relayed_open (&r); /* e[0] the server's end: 2 s, said; e[1] the client's: told 5 s at first, adopts */
+  serval_link_set_keepalive (r.e[1].link, 5, 15);
+  serval_link_announce_keepalive (r.e[0].link);
+  serval_link_adopt_keepalive (r.e[1].link);
+  serval_link_start (r.e[0].link);
+  serval_link_start (r.e[1].link);
 
-  a = (Adopted){ e[1].link, INTERVAL };
+  a = (Adopted){ r.e[1].link, INTERVAL };
   g_assert_true (test_iterate_until (adopted, &a));
-  g_assert_cmpuint (ab.with_interval, >, 0);
-  g_assert_cmpint (ab.last_interval, ==, INTERVAL);
-  g_assert_cmpuint (ab.with_interval, ==, ab.pings + ab.pongs); /* every one says it */
-  g_assert_cmpuint (ba.with_interval, ==, 0);                   /* the client's say nothing */
+  g_assert_cmpuint (r.ab.with_interval, >, 0);
+  g_assert_cmpint (r.ab.last_interval, ==, INTERVAL);
+  g_assert_cmpuint (r.ab.with_interval, ==, r.ab.pings + r.ab.pongs); /* every one says it */
+  g_assert_cmpuint (r.ba.with_interval, ==, 0);                       /* the client's say nothing */
 
   /* The server lengthens it (it holds more clients): the client follows. */
-  serval_link_retune_keepalive (e[0].link, 3, 9);
+  serval_link_retune_keepalive (r.e[0].link, 3, 9);
   a.interval = 3;
   g_assert_true (test_iterate_until (adopted, &a));
-  g_assert_cmpint (ab.last_interval, ==, 3);
-  g_assert_cmpuint (ba.with_interval, ==, 0);
-  g_assert_cmpuint (e[0].closed + e[1].closed, ==, 0);
-
-  for (guint i = 0; i < 2; i++)
-    {
-      serval_link_close (e[i].link, NULL);
-      g_clear_error (&e[i].error);
-      g_clear_object (&e[i].link);
-      g_source_destroy (sources[i]);
-      g_source_unref (sources[i]);
-    }
-  g_byte_array_unref (ab.bytes);
-  g_byte_array_unref (ba.bytes);
-  close (sa[1]);
-  close (sb[1]);
+  g_assert_cmpint (r.ab.last_interval, ==, 3);
+  g_assert_cmpuint (r.ba.with_interval, ==, 0);
+  g_assert_cmpuint (r.e[0].closed + r.e[1].closed, ==, 0);
+  relayed_close (&r);
 }
 
 /* The server shortens the interval (clients left) while one end pings at
@@ -289,53 +291,31 @@ static void
 test_shorter (gconstpointer data)
 {
   gboolean server_leads = GPOINTER_TO_INT (data);
-  int sa[2], sb[2];
-  End e[2] = { 0 };
-  Direction ab = { 0 }, ba = { 0 };
-  GSource *sources[2];
+  Relayed r;
   Exchanges x;
   guint first = server_leads ? 0 : 1;
-  const guint *leader_pings = server_leads ? &ab.pings : &ba.pings;
+  const guint *leader_pings = server_leads ? &r.ab.pings : &r.ba.pings;
   Adopted a;
 
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sa), ==, 0);
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sb), ==, 0);
-  ab = (Direction){ .from = sa[1], .to = sb[1] };
-  ba = (Direction){ .from = sb[1], .to = sa[1] };
-  sources[0] = relay_add (&ab);
-  sources[1] = relay_add (&ba);
-  end_start (&e[0], sa[0]); /* the server's end */
-  end_start (&e[1], sb[0]); /* the client's */
-  serval_link_set_keepalive (e[0].link, 4, 12);
-  serval_link_announce_keepalive (e[0].link);
-  serval_link_set_keepalive (e[1].link, 4, 12);
-  serval_link_adopt_keepalive (e[1].link);
+  relayed_open (&r); /* e[0] the server's end, e[1] the client's */
+  serval_link_set_keepalive (r.e[0].link, 4, 12);
+  serval_link_announce_keepalive (r.e[0].link);
+  serval_link_set_keepalive (r.e[1].link, 4, 12);
+  serval_link_adopt_keepalive (r.e[1].link);
   /* One end pings first, and the other, started then, follows. */
-  serval_link_start (e[first].link);
+  serval_link_start (r.e[first].link);
   g_assert_true (test_iterate_until_count (leader_pings, 1));
-  serval_link_start (e[1 - first].link);
+  serval_link_start (r.e[1 - first].link);
   g_assert_true (test_iterate_until_count (leader_pings, 2));
 
-  serval_link_retune_keepalive (e[0].link, 1, 3);
-  a = (Adopted){ e[1].link, 1 };
+  serval_link_retune_keepalive (r.e[0].link, 1, 3);
+  a = (Adopted){ r.e[1].link, 1 };
   g_assert_true (test_iterate_until (adopted, &a));
   /* Past the leader's next ping on the old interval, three exchanges more. */
-  x = (Exchanges){ &ab, &ba, ab.pongs + ba.pongs + 3 };
+  x = (Exchanges){ &r.ab, &r.ba, r.ab.pongs + r.ba.pongs + 3 };
   g_assert_true (test_iterate_until (exchanges_done, &x));
-  g_assert_cmpuint (e[0].closed + e[1].closed, ==, 0);
-
-  for (guint i = 0; i < 2; i++)
-    {
-      serval_link_close (e[i].link, NULL);
-      g_clear_error (&e[i].error);
-      g_clear_object (&e[i].link);
-      g_source_destroy (sources[i]);
-      g_source_unref (sources[i]);
-    }
-  g_byte_array_unref (ab.bytes);
-  g_byte_array_unref (ba.bytes);
-  close (sa[1]);
-  close (sb[1]);
+  g_assert_cmpuint (r.e[0].closed + r.e[1].closed, ==, 0);
+  relayed_close (&r);
 }
 
 /* Logs @c in as alice from @host: the interval the server told it. */
