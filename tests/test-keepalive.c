@@ -237,25 +237,10 @@ test_one_end_pings (void)
 /* An end that announces (a server's) and one that adopts (a client's),
  * their bytes through the relay: the adopting end takes the interval the
  * other says, and a retune of the announcing end reaches it. */
-typedef struct
-{
-  ServalLink *link;
-  guint interval;
-} Adopted;
-
-static gboolean
-adopted (gpointer data)
-{
-  Adopted *a = data;
-
-  return serval_link_get_keepalive_interval (a->link) == a->interval;
-}
-
 static void
 test_adopt (void)
 {
   Relayed r;
-  Adopted a;
 
   relayed_open (&r); /* e[0] the server's end: 2 s, said; e[1] the client's: told 5 s at first, adopts */
   serval_link_set_keepalive (r.e[1].link, 5, 15);
@@ -264,8 +249,7 @@ test_adopt (void)
   serval_link_start (r.e[0].link);
   serval_link_start (r.e[1].link);
 
-  a = (Adopted){ r.e[1].link, INTERVAL };
-  g_assert_true (test_iterate_until (adopted, &a));
+  TEST_WAIT_UNTIL (serval_link_get_keepalive_interval (r.e[1].link) == INTERVAL);
   g_assert_cmpuint (r.ab.with_interval, >, 0);
   g_assert_cmpint (r.ab.last_interval, ==, INTERVAL);
   g_assert_cmpuint (r.ab.with_interval, ==, r.ab.pings + r.ab.pongs); /* every one says it */
@@ -273,8 +257,7 @@ test_adopt (void)
 
   /* The server lengthens it (it holds more clients): the client follows. */
   serval_link_retune_keepalive (r.e[0].link, 3, 9);
-  a.interval = 3;
-  g_assert_true (test_iterate_until (adopted, &a));
+  TEST_WAIT_UNTIL (serval_link_get_keepalive_interval (r.e[1].link) == 3);
   g_assert_cmpint (r.ab.last_interval, ==, 3);
   g_assert_cmpuint (r.ba.with_interval, ==, 0);
   g_assert_cmpuint (r.e[0].closed + r.e[1].closed, ==, 0);
@@ -295,7 +278,6 @@ test_shorter (gconstpointer data)
   Exchanges x;
   guint first = server_leads ? 0 : 1;
   const guint *leader_pings = server_leads ? &r.ab.pings : &r.ba.pings;
-  Adopted a;
 
   relayed_open (&r); /* e[0] the server's end, e[1] the client's */
   serval_link_set_keepalive (r.e[0].link, 4, 12);
@@ -309,8 +291,7 @@ test_shorter (gconstpointer data)
   g_assert_true (test_iterate_until_count (leader_pings, 2));
 
   serval_link_retune_keepalive (r.e[0].link, 1, 3);
-  a = (Adopted){ r.e[1].link, 1 };
-  g_assert_true (test_iterate_until (adopted, &a));
+  TEST_WAIT_UNTIL (serval_link_get_keepalive_interval (r.e[1].link) == 1);
   /* Past the leader's next ping on the old interval, three exchanges more. */
   x = (Exchanges){ &r.ab, &r.ba, r.ab.pongs + r.ba.pongs + 3 };
   g_assert_true (test_iterate_until (exchanges_done, &x));
@@ -340,7 +321,6 @@ test_server_by_load (void)
   g_autofree char *dir = NULL, *address = NULL;
   g_autoptr(ServalStore) store = NULL;
   SessionOldClient early = { 0 }, old = { 0 }, later[2] = { { 0 } };
-  Adopted a;
   gboolean waited = FALSE;
   GSource *wait;
 
@@ -370,8 +350,8 @@ test_server_by_load (void)
     }
 
   /* The first one moves to the longer interval too. */
-  a = (Adopted){ early.link, 2 + G_N_ELEMENTS (later) };
-  SESSION_WAIT_UNTIL (b.context, 60, adopted (&a), "the early client adopted the server's interval");
+  SESSION_WAIT_UNTIL (b.context, 60, serval_link_get_keepalive_interval (early.link) == 2 + G_N_ELEMENTS (later),
+                      "the early client adopted the server's interval");
   /* The old one keeps its own: it pinged every second meanwhile and heard
    * the pongs; three more exchanges cannot change that either. */
   wait = session_safety_net_new (b.context, 3, &waited);

@@ -46,6 +46,19 @@ test_iterate_until (TestCond cond, gpointer data)
   return cond (data);
 }
 
+/* Dispatches until the expression @cond holds and fails the test if it
+ * never did (the safety net): for a condition that needs no struct and
+ * callback of its own. */
+#define TEST_WAIT_UNTIL(cond)                                                              \
+  G_STMT_START                                                                             \
+  {                                                                                        \
+    gint64 test_end_ = g_get_monotonic_time () + TEST_SAFETY_NET_SECONDS * G_USEC_PER_SEC; \
+    while (!(cond) && g_get_monotonic_time () < test_end_)                                 \
+      test_iterate (FALSE) || (g_usleep (500), TRUE);                                      \
+    g_assert_true (cond);                                                                  \
+  }                                                                                        \
+  G_STMT_END
+
 typedef struct
 {
   const guint *count;
