@@ -112,6 +112,19 @@ gboolean serval_text_has_control (const char *text, gsize len);
  */
 char *serval_escape_text (const char *text);
 
+/* TRUE at most once a minute for one *@last (the monotonic time it last
+ * said TRUE, 0 at first): for a warning that a flood would repeat. */
+static inline gboolean
+serval_once_a_minute (gint64 *last)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (*last != 0 && now - *last <= 60 * G_USEC_PER_SEC)
+    return FALSE;
+  *last = now;
+  return TRUE;
+}
+
 /* A client's reconnect backoff: 250 ms after a loss, doubled after each try
  * that fails, at most 5 s; back to the least once logged in. The next wait
  * from @backoff_ms, which doubles: ±20 % at random, so that the clients of a

@@ -339,20 +339,18 @@ incoming_cb (GSocketService *service, GSocketConnection *conn, GObject *source, 
   g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *key = conn_key (remote);
-  gint64 now = g_get_monotonic_time ();
   HttpConn *c;
 
   if (key == NULL || g_hash_table_size (http->conns) >= http->max_connections ||
       g_hash_table_contains (http->conns, key))
     {
       http->refused++;
-      if (http->last_refusal_log == 0 || now - http->last_refusal_log > 60 * G_USEC_PER_SEC)
+      if (serval_once_a_minute (&http->last_refusal_log))
         {
           g_warning ("Closing new HTTP connections: %u are open (at most %u, --http-max-connections); "
                      "counted in /metrics as serval_connections_refused_total{reason=\"http\"}; this is said "
                      "once a minute",
                      g_hash_table_size (http->conns), http->max_connections);
-          http->last_refusal_log = now;
         }
       g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
       return TRUE;

@@ -58,7 +58,6 @@ refuse_full (ServalServer *server, Session *s)
 {
   ServalAcceptStats st;
   g_autofree char *text = NULL;
-  gint64 now = g_get_monotonic_time ();
 
   serval_accept_gate_get_stats (server->accept_gate, &st);
   text = g_strdup_printf ("%s is full (%u clients): try again later or ask its administrator to "
@@ -67,7 +66,7 @@ refuse_full (ServalServer *server, Session *s)
   server->stats.full_refused++;
   g_object_set_data (G_OBJECT (s->link), SERVAL_SESSION_REFUSED_FULL, GINT_TO_POINTER (1));
   serval_session_close (s, SERVAL_ERROR_CODE_SERVER_FULL, text);
-  if (last_full_log == 0 || now - last_full_log > 60 * G_USEC_PER_SEC)
+  if (serval_once_a_minute (&last_full_log))
     {
       g_warning ("Refusing new clients (first %s): the server holds as many as it has room for, "
                  "%u, with an open-file limit (RLIMIT_NOFILE) of %" G_GUINT64_FORMAT ". They are "
@@ -76,7 +75,6 @@ refuse_full (ServalServer *server, Session *s)
                  "systemd unit, or “ulimit -n” before starting serval-server; this is said once a "
                  "minute",
                  s->peer, st.capacity, st.fd_limit);
-      last_full_log = now;
     }
 }
 
@@ -151,17 +149,12 @@ handshake_timeout_cb (gpointer data)
 static void
 handshake_expire (ServalServer *server, Handshake *hs)
 {
-  gint64 now = g_get_monotonic_time ();
-
   server->stats.tls_failed++;
-  if (server->last_wait_log == 0 || now - server->last_wait_log > 60 * G_USEC_PER_SEC)
-    {
-      g_message ("%s waited %d s for its TLS handshake to start: closed (the server is busy with "
-                 "a reconnect storm, %u more waiting); counted in /metrics as "
-                 "serval_tls_handshakes_total{kind=\"failed\"}; this is said once a minute",
-                 hs->peer, HANDSHAKE_TIMEOUT_S, server->handshake_queue.length);
-      server->last_wait_log = now;
-    }
+  if (serval_once_a_minute (&server->last_wait_log))
+    g_message ("%s waited %d s for its TLS handshake to start: closed (the server is busy with "
+               "a reconnect storm, %u more waiting); counted in /metrics as "
+               "serval_tls_handshakes_total{kind=\"failed\"}; this is said once a minute",
+               hs->peer, HANDSHAKE_TIMEOUT_S, server->handshake_queue.length);
   handshake_free (hs);
 }
 
@@ -274,6 +267,18 @@ handshake_set_peer (Handshake *hs, GSocketConnection *conn)
     }
 }
 
+/* Counts one more under @key in @table, unless it holds @cap already:
+ * FALSE then. *@n: the count before. */
+static gboolean
+count_under_cap (GHashTable *table, const char *key, guint cap, guint *n)
+{
+  *n = GPOINTER_TO_UINT (g_hash_table_lookup (table, key));
+  if (*n >= cap)
+    return FALSE;
+  g_hash_table_insert (table, g_strdup (key), GUINT_TO_POINTER (*n + 1));
+  return TRUE;
+}
+
 /* Counts @hs under its address; FALSE if that address has the most
  * handshakes under way that it may. One address cannot hold every handshake
  * slot (each waits up to HANDSHAKE_TIMEOUT_S): past the cap its new
@@ -283,23 +288,18 @@ static gboolean
 handshake_count (Handshake *hs)
 {
   ServalServer *server = hs->server;
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->handshaking, hs->addr));
-  gint64 now = g_get_monotonic_time ();
+  guint n;
 
-  if (n >= server->config.max_handshakes_per_address)
+  if (!count_under_cap (server->handshaking, hs->addr, server->config.max_handshakes_per_address, &n))
     {
       server->stats.tls_refused++;
-      if (server->last_refusal_log == 0 || now - server->last_refusal_log > 60 * G_USEC_PER_SEC)
-        {
-          g_warning ("Closing new connections from %s: %u TLS handshakes from that address are "
-                     "under way (at most %u, --max-handshakes-per-address); counted in /metrics as "
-                     "serval_tls_handshakes_total{kind=\"refused\"}; this is said once a minute",
-                     hs->addr, n, server->config.max_handshakes_per_address);
-          server->last_refusal_log = now;
-        }
+      if (serval_once_a_minute (&server->last_refusal_log))
+        g_warning ("Closing new connections from %s: %u TLS handshakes from that address are "
+                   "under way (at most %u, --max-handshakes-per-address); counted in /metrics as "
+                   "serval_tls_handshakes_total{kind=\"refused\"}; this is said once a minute",
+                   hs->addr, n, server->config.max_handshakes_per_address);
       return FALSE;
     }
-  g_hash_table_insert (server->handshaking, g_strdup (hs->addr), GUINT_TO_POINTER (n + 1));
   hs->counted = TRUE;
   return TRUE;
 }
@@ -313,25 +313,20 @@ static gboolean
 unauthenticated_count (Handshake *hs)
 {
   ServalServer *server = hs->server;
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (server->unauthenticated, hs->group));
-  gint64 now = g_get_monotonic_time ();
+  guint n;
 
-  if (n >= server->config.max_unauthenticated_per_address)
+  if (!count_under_cap (server->unauthenticated, hs->group, server->config.max_unauthenticated_per_address, &n))
     {
       server->stats.unauthenticated_refused++;
-      if (server->last_group_refusal_log == 0 || now - server->last_group_refusal_log > 60 * G_USEC_PER_SEC)
-        {
-          g_warning ("Closing new connections from %s: it has %u connections that have not logged in "
-                     "(at most %u, --max-unauthenticated-per-address; IPv6 addresses count by /64); "
-                     "counted in /metrics as serval_connections_refused_total{reason=\"unauthenticated\"}; "
-                     "this is said once a minute",
-                     hs->group, n, server->config.max_unauthenticated_per_address);
-          server->last_group_refusal_log = now;
-        }
+      if (serval_once_a_minute (&server->last_group_refusal_log))
+        g_warning ("Closing new connections from %s: it has %u connections that have not logged in "
+                   "(at most %u, --max-unauthenticated-per-address; IPv6 addresses count by /64); "
+                   "counted in /metrics as serval_connections_refused_total{reason=\"unauthenticated\"}; "
+                   "this is said once a minute",
+                   hs->group, n, server->config.max_unauthenticated_per_address);
       g_clear_pointer (&hs->group, g_free);
       return FALSE;
     }
-  g_hash_table_insert (server->unauthenticated, g_strdup (hs->group), GUINT_TO_POINTER (n + 1));
   return TRUE;
 }
 
