@@ -202,13 +202,15 @@ join_allowed (Session *s, guint32 id, const char *name, guint32 *tag)
 }
 
 /* The join answer, with the member's address and the VLAN's IPv6 prefix
- * for a client that reads them. */
+ * for a client that reads them; @known (taken): the VLAN as the join just
+ * read it from the store, or NULL (read here then, if needed): one store
+ * read less per join. */
 static void
-reply_joined (Session *s, guint32 id, const char *name, guint32 tag)
+reply_joined (Session *s, guint32 id, const char *name, guint32 tag, ServalVlan *known)
 {
   g_autoptr(GPtrArray) members = serval_server_vlan_members (s->server, tag);
   guint total = members->len;
-  g_autoptr(ServalVlan) vlan = NULL;
+  g_autoptr(ServalVlan) vlan = known;
   Message_t *msg;
   Membership *m = session_membership (s, tag);
 
@@ -223,7 +225,9 @@ reply_joined (Session *s, guint32 id, const char *name, guint32 tag)
   msg = serval_response_build_joined (id, name, tag, members);
   if (s->member_pages)
     serval_response_set_joined_total (msg, total);
-  if (s->vlan_config && (vlan = serval_store_vlan_get (s->server->store, name, NULL)) != NULL)
+  if (s->vlan_config && vlan == NULL)
+    vlan = serval_store_vlan_get (s->server->store, name, NULL);
+  if (s->vlan_config && vlan != NULL)
     serval_response_set_joined_address (msg, m != NULL ? m->address : NULL, vlan->prefix6);
   serval_session_reply (s, msg);
 }
@@ -301,7 +305,7 @@ join_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     serval_store_lease_release_async (SERVAL_STORE (source), job->vlan, s->user, job->mac, NULL,
                                       lease_released_cb, g_strdup (lease->address));
   else
-    reply_joined (s, job->id, job->vlan, tag);
+    reply_joined (s, job->id, job->vlan, tag, NULL);
 }
 
 /* FALSE, after answering, if @req announces a service that is not a web
@@ -359,7 +363,7 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
       if (!join_switch (s, req->id, req->vlan, tag, req->mac, NULL, (const char *const *) req->services))
         return;
     }
-  reply_joined (s, req->id, req->vlan, tag);
+  reply_joined (s, req->id, req->vlan, tag, g_steal_pointer (&vlan));
 }
 
 void
