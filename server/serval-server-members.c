@@ -7,7 +7,11 @@
  * to the same member within the window collapse: joined then left is none,
  * left then joined is an update. So a thousand members joining in one
  * second cost each member one or two messages, not a thousand. Older
- * clients get one event per change, as before.
+ * clients get one event per change, as before, but those of a tenth of a
+ * second leave together: in a reconnect storm a member of a VLAN of 50 is
+ * told of dozens of returns within a second, and one write (one TLS record,
+ * one system call) for each cost the server more than the returns
+ * themselves.
  */
 #include "config.h"
 
@@ -17,6 +21,16 @@
 
 /* The least time between two coalesced events to one session. */
 #define MEMBER_EVENT_INTERVAL_US G_USEC_PER_SEC
+/* The least time between two writes of single events to an older client. */
+#define SINGLE_EVENT_INTERVAL_US (G_USEC_PER_SEC / 10)
+
+/* One member event for older clients, built once for all its recipients
+ * (a GRcBox). */
+typedef struct
+{
+  guint32 tag;
+  Message_t *msg;
+} SingleEvent;
 
 /* One member's change waiting to go. */
 typedef struct
@@ -36,10 +50,23 @@ typedef struct
 struct _SessionMemberEvents
 {
   GHashTable *vlans; /* tag -> PendingVlan */
+  GPtrArray *single; /* SingleEvent, in order: an older client's */
   gint64 last_sent;  /* monotonic time of the last coalesced event, 0 if none */
   GSource *timer;    /* flushes when the second since last_sent is over */
   guint64 seq;
 };
+
+static void
+single_event_clear (SingleEvent *event)
+{
+  serval_message_free (event->msg);
+}
+
+static void
+single_event_unref (SingleEvent *event)
+{
+  g_rc_box_release_full (event, (GDestroyNotify) single_event_clear);
+}
 
 static void
 pending_change_free (PendingChange *change)
@@ -65,6 +92,7 @@ serval_session_member_events_free (Session *s)
     return;
   serval_clear_source (&ev->timer);
   g_hash_table_unref (ev->vlans);
+  g_ptr_array_unref (ev->single);
   g_free (ev);
   s->member_events = NULL;
 }
@@ -72,8 +100,15 @@ serval_session_member_events_free (Session *s)
 void
 serval_session_member_events_drop (Session *s, guint32 tag)
 {
-  if (s->member_events != NULL)
-    g_hash_table_remove (s->member_events->vlans, GUINT_TO_POINTER (tag));
+  GPtrArray *single;
+
+  if (s->member_events == NULL)
+    return;
+  g_hash_table_remove (s->member_events->vlans, GUINT_TO_POINTER (tag));
+  single = s->member_events->single;
+  for (guint i = single->len; i-- > 0;)
+    if (((SingleEvent *) single->pdata[i])->tag == tag)
+      g_ptr_array_remove_index (single, i);
 }
 
 /* What a member is known by: serval_member_same()'s user, host and MAC. */
@@ -131,12 +166,16 @@ flush (Session *s)
 {
   SessionMemberEvents *ev = s->member_events;
   g_autoptr(GHashTable) vlans = ev->vlans;
+  g_autoptr(GPtrArray) single = ev->single;
   GHashTableIter iter;
   PendingVlan *pv;
   gboolean sent = FALSE;
 
   ev->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_vlan_free);
+  ev->single = g_ptr_array_new_with_free_func ((GDestroyNotify) single_event_unref);
   serval_session_ref (s);
+  for (guint i = 0; i < single->len && !s->closed; i++)
+    sent |= serval_link_send (s->link, ((SingleEvent *) single->pdata[i])->msg, NULL);
   g_hash_table_iter_init (&iter, vlans);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pv))
     if (!s->closed && g_hash_table_size (pv->changes) > 0)
@@ -193,27 +232,35 @@ collect (SessionMemberEvents *ev, guint32 tag, const char *vlan, ServalMember *m
   g_hash_table_replace (pv->changes, g_steal_pointer (&key), change);
 }
 
-/* @member's change goes to @s: now, or when its second is over. */
+static SessionMemberEvents *
+member_events (Session *s)
+{
+  if (s->member_events == NULL)
+    {
+      s->member_events = g_new0 (SessionMemberEvents, 1);
+      s->member_events->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_vlan_free);
+      s->member_events->single = g_ptr_array_new_with_free_func ((GDestroyNotify) single_event_unref);
+    }
+  return s->member_events;
+}
+
+/* What waits for @s goes now, or when its window (a second, a tenth for
+ * an older client) since the last write is over. */
 static void
-queue_change (Session *s, guint32 tag, const char *vlan, ServalMember *member, ServalEventKind kind)
+schedule (Session *s)
 {
   SessionMemberEvents *ev = s->member_events;
+  gint64 interval = s->member_pages ? MEMBER_EVENT_INTERVAL_US : SINGLE_EVENT_INTERVAL_US;
   gint64 now = g_get_monotonic_time ();
 
-  if (ev == NULL)
-    {
-      ev = s->member_events = g_new0 (SessionMemberEvents, 1);
-      ev->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_vlan_free);
-    }
-  collect (ev, tag, vlan, member, kind);
   if (ev->timer != NULL)
     return;
-  if (ev->last_sent == 0 || now - ev->last_sent >= MEMBER_EVENT_INTERVAL_US)
+  if (ev->last_sent == 0 || now - ev->last_sent >= interval)
     {
       flush (s);
       return;
     }
-  ev->timer = g_timeout_source_new ((ev->last_sent + MEMBER_EVENT_INTERVAL_US - now + 999) / 1000);
+  ev->timer = g_timeout_source_new ((ev->last_sent + interval - now + 999) / 1000);
   g_source_set_callback (ev->timer, timer_cb, s, NULL);
   g_source_attach (ev->timer, s->server->context);
 }
@@ -222,7 +269,7 @@ void
 serval_server_tell_members (GPtrArray *sessions, Session *except, guint32 tag, const char *vlan,
                             ServalMember *member, ServalEventKind kind)
 {
-  g_autoptr(Message_t) single = NULL;
+  SingleEvent *single = NULL;
 
   for (guint i = 0; i < sessions->len; i++)
     {
@@ -231,16 +278,20 @@ serval_server_tell_members (GPtrArray *sessions, Session *except, guint32 tag, c
       if (other == except || other->closed)
         continue;
       if (other->member_pages)
-        queue_change (other, tag, vlan, member, kind);
+        collect (member_events (other), tag, vlan, member, kind);
       else
         {
           /* A client before memberPages: one event per change, as it reads. */
           if (single == NULL)
             {
-              single = serval_event_build_member (kind, vlan, member);
-              serval_message_strip_services (single); /* (it came later still) */
+              single = g_rc_box_new0 (SingleEvent);
+              single->tag = tag;
+              single->msg = serval_event_build_member (kind, vlan, member);
+              serval_message_strip_services (single->msg); /* (it came later still) */
             }
-          serval_link_send (other->link, single, NULL);
+          g_ptr_array_add (member_events (other)->single, g_rc_box_acquire (single));
         }
+      schedule (other);
     }
+  g_clear_pointer (&single, single_event_unref);
 }
