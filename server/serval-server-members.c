@@ -3,7 +3,7 @@
  * A client whose Hello said memberPages gets a VLAN's member changes
  * coalesced: each session collects them per VLAN and sends them as one
  * memberChanges event, at once if nothing went to it in the last second,
- * else when that second is over (one timer per session at most). Changes
+ * else when that second is over. Changes
  * to the same member within the window collapse: joined then left is none,
  * left then joined is an update. So a thousand members joining in one
  * second cost each member one or two messages, not a thousand. Older
@@ -23,6 +23,19 @@
 #define MEMBER_EVENT_INTERVAL_US G_USEC_PER_SEC
 /* The least time between two writes of single events to an older client. */
 #define SINGLE_EVENT_INTERVAL_US (G_USEC_PER_SEC / 10)
+
+/* The sessions whose events wait for their window to end, one set and one
+ * timer per server (found with g_dataset_id_get_data() on the server):
+ * a timer per session would be one more GSource that every iteration of
+ * the main loop walks, thousands of them in a reconnect storm. Made when a
+ * session first waits, gone when none does. */
+typedef struct
+{
+  GHashTable *sessions; /* Session -> itself, not held: a session leaves it as it goes */
+  GSource *timer;       /* every tick while any waits */
+} Waiting;
+
+#define WAITING_TICK_MS 50
 
 /* One member event for older clients, built once for all its recipients
  * (a GRcBox). */
@@ -52,7 +65,7 @@ struct _SessionMemberEvents
   GHashTable *vlans; /* tag -> PendingVlan */
   GPtrArray *single; /* SingleEvent, in order: an older client's */
   gint64 last_sent;  /* monotonic time of the last coalesced event, 0 if none */
-  GSource *timer;    /* flushes when the second since last_sent is over */
+  gboolean waiting;  /* in its server's Waiting: goes when its window is over */
   guint64 seq;
 };
 
@@ -83,6 +96,31 @@ pending_vlan_free (PendingVlan *pv)
   g_free (pv);
 }
 
+static GQuark
+waiting_quark (void)
+{
+  static GQuark quark;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("serval-member-events-waiting");
+  return quark;
+}
+
+/* @s leaves its server's Waiting, which goes with its last session. */
+static void
+waiting_remove (Session *s)
+{
+  Waiting *w = g_dataset_id_get_data (s->server, waiting_quark ());
+
+  s->member_events->waiting = FALSE;
+  if (w == NULL || !g_hash_table_remove (w->sessions, s) || g_hash_table_size (w->sessions) > 0)
+    return;
+  g_dataset_id_remove_data (s->server, waiting_quark ());
+  serval_clear_source (&w->timer);
+  g_hash_table_unref (w->sessions);
+  g_free (w);
+}
+
 void
 serval_session_member_events_free (Session *s)
 {
@@ -90,7 +128,8 @@ serval_session_member_events_free (Session *s)
 
   if (ev == NULL)
     return;
-  serval_clear_source (&ev->timer);
+  if (ev->waiting)
+    waiting_remove (s);
   g_hash_table_unref (ev->vlans);
   g_ptr_array_unref (ev->single);
   g_free (ev);
@@ -188,16 +227,6 @@ flush (Session *s)
   serval_session_unref (s);
 }
 
-static gboolean
-timer_cb (gpointer data)
-{
-  Session *s = data;
-
-  g_clear_pointer (&s->member_events->timer, g_source_unref);
-  flush (s);
-  return G_SOURCE_REMOVE;
-}
-
 /* Adds @kind of @member to what waits for @s in VLAN @tag, collapsed with
  * what waits there for the same member already. */
 static void
@@ -244,25 +273,73 @@ member_events (Session *s)
   return s->member_events;
 }
 
+/* Whether the window since the last write to @s is over. */
+static gboolean
+window_over (Session *s, gint64 now)
+{
+  gint64 interval = s->member_pages ? MEMBER_EVENT_INTERVAL_US : SINGLE_EVENT_INTERVAL_US;
+  gint64 last = s->member_events->last_sent;
+
+  return last == 0 || now - last >= interval;
+}
+
+/* Sends what waits for the sessions whose window is over. */
+static gboolean
+waiting_tick_cb (gpointer data)
+{
+  ServalServer *server = data;
+  Waiting *w = g_dataset_id_get_data (server, waiting_quark ());
+  g_autoptr(GPtrArray) due = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_session_unref);
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  Session *s;
+
+  if (w == NULL)
+    return G_SOURCE_REMOVE;
+  g_hash_table_iter_init (&iter, w->sessions);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &s, NULL))
+    if (window_over (s, now))
+      g_ptr_array_add (due, serval_session_ref (s));
+  /* (The last to leave takes Waiting and this timer with it.) */
+  for (guint i = 0; i < due->len; i++)
+    {
+      s = due->pdata[i];
+      if (s->member_events->waiting)
+        waiting_remove (s);
+      flush (s);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+waiting_add (Session *s)
+{
+  Waiting *w = g_dataset_id_get_data (s->server, waiting_quark ());
+
+  if (w == NULL)
+    {
+      w = g_new0 (Waiting, 1);
+      w->sessions = g_hash_table_new (NULL, NULL);
+      w->timer = g_timeout_source_new (WAITING_TICK_MS);
+      g_source_set_callback (w->timer, waiting_tick_cb, s->server, NULL);
+      g_source_attach (w->timer, s->server->context);
+      g_dataset_id_set_data (s->server, waiting_quark (), w);
+    }
+  g_hash_table_add (w->sessions, s);
+  s->member_events->waiting = TRUE;
+}
+
 /* What waits for @s goes now, or when its window (a second, a tenth for
  * an older client) since the last write is over. */
 static void
 schedule (Session *s)
 {
-  SessionMemberEvents *ev = s->member_events;
-  gint64 interval = s->member_pages ? MEMBER_EVENT_INTERVAL_US : SINGLE_EVENT_INTERVAL_US;
-  gint64 now = g_get_monotonic_time ();
-
-  if (ev->timer != NULL)
+  if (s->member_events->waiting)
     return;
-  if (ev->last_sent == 0 || now - ev->last_sent >= interval)
-    {
-      flush (s);
-      return;
-    }
-  ev->timer = g_timeout_source_new ((ev->last_sent + interval - now + 999) / 1000);
-  g_source_set_callback (ev->timer, timer_cb, s, NULL);
-  g_source_attach (ev->timer, s->server->context);
+  if (window_over (s, g_get_monotonic_time ()))
+    flush (s);
+  else
+    waiting_add (s);
 }
 
 void
