@@ -204,19 +204,30 @@ static void
 flush (Session *s)
 {
   SessionMemberEvents *ev = s->member_events;
-  g_autoptr(GHashTable) vlans = ev->vlans;
-  g_autoptr(GPtrArray) single = ev->single;
+  g_autoptr(GHashTable) vlans = NULL;
+  g_autoptr(GPtrArray) single = NULL;
   GHashTableIter iter;
   PendingVlan *pv;
   gboolean sent = FALSE;
 
-  ev->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_vlan_free);
-  ev->single = g_ptr_array_new_with_free_func ((GDestroyNotify) single_event_unref);
+  /* Only what holds something is taken (a client reads one kind): no
+   * allocation for the other. */
+  if (g_hash_table_size (ev->vlans) > 0)
+    {
+      vlans = ev->vlans;
+      ev->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_vlan_free);
+    }
+  if (ev->single->len > 0)
+    {
+      single = ev->single;
+      ev->single = g_ptr_array_new_with_free_func ((GDestroyNotify) single_event_unref);
+    }
   serval_session_ref (s);
-  for (guint i = 0; i < single->len && !s->closed; i++)
+  for (guint i = 0; single != NULL && i < single->len && !s->closed; i++)
     sent |= serval_link_send (s->link, ((SingleEvent *) single->pdata[i])->msg, NULL);
-  g_hash_table_iter_init (&iter, vlans);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pv))
+  if (vlans != NULL)
+    g_hash_table_iter_init (&iter, vlans);
+  while (vlans != NULL && g_hash_table_iter_next (&iter, NULL, (gpointer *) &pv))
     if (!s->closed && g_hash_table_size (pv->changes) > 0)
       {
         send_vlan (s, pv);
