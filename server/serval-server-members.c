@@ -7,11 +7,11 @@
  * to the same member within the window collapse: joined then left is none,
  * left then joined is an update. So a thousand members joining in one
  * second cost each member one or two messages, not a thousand. Older
- * clients get one event per change, as before, but those of a tenth of a
- * second leave together: in a reconnect storm a member of a VLAN of 50 is
- * told of dozens of returns within a second, and one write (one TLS record,
- * one system call) for each cost the server more than the returns
- * themselves.
+ * clients get one event per change, as before, in the same windows: what
+ * came within the second leaves in one write. In a reconnect storm a member
+ * of a VLAN of 50 is told of dozens of returns a second, and one write (one
+ * TLS record, one system call) for each was the largest part of the
+ * server's CPU per return.
  */
 #include "config.h"
 
@@ -21,8 +21,6 @@
 
 /* The least time between two coalesced events to one session. */
 #define MEMBER_EVENT_INTERVAL_US G_USEC_PER_SEC
-/* The least time between two writes of single events to an older client. */
-#define SINGLE_EVENT_INTERVAL_US (G_USEC_PER_SEC / 10)
 
 /* The sessions whose events wait for their window to end, one set and one
  * timer per server (found with g_dataset_id_get_data() on the server):
@@ -288,10 +286,9 @@ member_events (Session *s)
 static gboolean
 window_over (Session *s, gint64 now)
 {
-  gint64 interval = s->member_pages ? MEMBER_EVENT_INTERVAL_US : SINGLE_EVENT_INTERVAL_US;
   gint64 last = s->member_events->last_sent;
 
-  return last == 0 || now - last >= interval;
+  return last == 0 || now - last >= MEMBER_EVENT_INTERVAL_US;
 }
 
 /* Sends what waits for the sessions whose window is over. */
@@ -340,8 +337,8 @@ waiting_add (Session *s)
   s->member_events->waiting = TRUE;
 }
 
-/* What waits for @s goes now, or when its window (a second, a tenth for
- * an older client) since the last write is over. */
+/* What waits for @s goes now, or when the second since its last write is
+ * over. */
 static void
 schedule (Session *s)
 {
