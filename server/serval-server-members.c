@@ -3,11 +3,15 @@
  * A client whose Hello said memberPages gets a VLAN's member changes
  * coalesced: each session collects them per VLAN and sends them as one
  * memberChanges event, at once if nothing went to it in the last second,
- * else when that second is over (one timer per session at most). Changes
+ * else when that second is over. Changes
  * to the same member within the window collapse: joined then left is none,
  * left then joined is an update. So a thousand members joining in one
  * second cost each member one or two messages, not a thousand. Older
- * clients get one event per change, as before.
+ * clients get one event per change, as before, in the same windows: what
+ * came within the second leaves in one write. In a reconnect storm a member
+ * of a VLAN of 50 is told of dozens of returns a second, and one write (one
+ * TLS record, one system call) for each was the largest part of the
+ * server's CPU per return.
  */
 #include "config.h"
 
@@ -17,6 +21,27 @@
 
 /* The least time between two coalesced events to one session. */
 #define MEMBER_EVENT_INTERVAL_US G_USEC_PER_SEC
+
+/* The sessions whose events wait for their window to end, one set and one
+ * timer per server (found with g_dataset_id_get_data() on the server):
+ * a timer per session would be one more GSource that every iteration of
+ * the main loop walks, thousands of them in a reconnect storm. Made when a
+ * session first waits, gone when none does. */
+typedef struct
+{
+  GHashTable *sessions; /* Session -> itself, not held: a session leaves it as it goes */
+  GSource *timer;       /* every tick while any waits */
+} Waiting;
+
+#define WAITING_TICK_MS 50
+
+/* One member event for older clients, built once for all its recipients
+ * (a GRcBox). */
+typedef struct
+{
+  guint32 tag;
+  Message_t *msg;
+} SingleEvent;
 
 /* One member's change waiting to go. */
 typedef struct
@@ -36,10 +61,23 @@ typedef struct
 struct _SessionMemberEvents
 {
   GHashTable *vlans; /* tag -> PendingVlan */
+  GPtrArray *single; /* SingleEvent, in order: an older client's */
   gint64 last_sent;  /* monotonic time of the last coalesced event, 0 if none */
-  GSource *timer;    /* flushes when the second since last_sent is over */
+  gboolean waiting;  /* in its server's Waiting: goes when its window is over */
   guint64 seq;
 };
+
+static void
+single_event_clear (SingleEvent *event)
+{
+  serval_message_free (event->msg);
+}
+
+static void
+single_event_unref (SingleEvent *event)
+{
+  g_rc_box_release_full (event, (GDestroyNotify) single_event_clear);
+}
 
 static void
 pending_change_free (PendingChange *change)
@@ -56,6 +94,31 @@ pending_vlan_free (PendingVlan *pv)
   g_free (pv);
 }
 
+static GQuark
+waiting_quark (void)
+{
+  static GQuark quark;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("serval-member-events-waiting");
+  return quark;
+}
+
+/* @s leaves its server's Waiting, which goes with its last session. */
+static void
+waiting_remove (Session *s)
+{
+  Waiting *w = g_dataset_id_get_data (s->server, waiting_quark ());
+
+  s->member_events->waiting = FALSE;
+  if (w == NULL || !g_hash_table_remove (w->sessions, s) || g_hash_table_size (w->sessions) > 0)
+    return;
+  g_dataset_id_remove_data (s->server, waiting_quark ());
+  serval_clear_source (&w->timer);
+  g_hash_table_unref (w->sessions);
+  g_free (w);
+}
+
 void
 serval_session_member_events_free (Session *s)
 {
@@ -63,8 +126,10 @@ serval_session_member_events_free (Session *s)
 
   if (ev == NULL)
     return;
-  serval_clear_source (&ev->timer);
+  if (ev->waiting)
+    waiting_remove (s);
   g_hash_table_unref (ev->vlans);
+  g_ptr_array_unref (ev->single);
   g_free (ev);
   s->member_events = NULL;
 }
@@ -72,8 +137,15 @@ serval_session_member_events_free (Session *s)
 void
 serval_session_member_events_drop (Session *s, guint32 tag)
 {
-  if (s->member_events != NULL)
-    g_hash_table_remove (s->member_events->vlans, GUINT_TO_POINTER (tag));
+  GPtrArray *single;
+
+  if (s->member_events == NULL)
+    return;
+  g_hash_table_remove (s->member_events->vlans, GUINT_TO_POINTER (tag));
+  single = s->member_events->single;
+  for (guint i = single->len; i-- > 0;)
+    if (((SingleEvent *) single->pdata[i])->tag == tag)
+      g_ptr_array_remove_index (single, i);
 }
 
 /* What a member is known by: serval_member_same()'s user, host and MAC. */
@@ -130,15 +202,30 @@ static void
 flush (Session *s)
 {
   SessionMemberEvents *ev = s->member_events;
-  g_autoptr(GHashTable) vlans = ev->vlans;
+  g_autoptr(GHashTable) vlans = NULL;
+  g_autoptr(GPtrArray) single = NULL;
   GHashTableIter iter;
   PendingVlan *pv;
   gboolean sent = FALSE;
 
-  ev->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_vlan_free);
+  /* Only what holds something is taken (a client reads one kind): no
+   * allocation for the other. */
+  if (g_hash_table_size (ev->vlans) > 0)
+    {
+      vlans = ev->vlans;
+      ev->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_vlan_free);
+    }
+  if (ev->single->len > 0)
+    {
+      single = ev->single;
+      ev->single = g_ptr_array_new_with_free_func ((GDestroyNotify) single_event_unref);
+    }
   serval_session_ref (s);
-  g_hash_table_iter_init (&iter, vlans);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pv))
+  for (guint i = 0; single != NULL && i < single->len && !s->closed; i++)
+    sent |= serval_link_send (s->link, ((SingleEvent *) single->pdata[i])->msg, NULL);
+  if (vlans != NULL)
+    g_hash_table_iter_init (&iter, vlans);
+  while (vlans != NULL && g_hash_table_iter_next (&iter, NULL, (gpointer *) &pv))
     if (!s->closed && g_hash_table_size (pv->changes) > 0)
       {
         send_vlan (s, pv);
@@ -147,16 +234,6 @@ flush (Session *s)
   if (sent)
     ev->last_sent = g_get_monotonic_time ();
   serval_session_unref (s);
-}
-
-static gboolean
-timer_cb (gpointer data)
-{
-  Session *s = data;
-
-  g_clear_pointer (&s->member_events->timer, g_source_unref);
-  flush (s);
-  return G_SOURCE_REMOVE;
 }
 
 /* Adds @kind of @member to what waits for @s in VLAN @tag, collapsed with
@@ -193,36 +270,91 @@ collect (SessionMemberEvents *ev, guint32 tag, const char *vlan, ServalMember *m
   g_hash_table_replace (pv->changes, g_steal_pointer (&key), change);
 }
 
-/* @member's change goes to @s: now, or when its second is over. */
-static void
-queue_change (Session *s, guint32 tag, const char *vlan, ServalMember *member, ServalEventKind kind)
+static SessionMemberEvents *
+member_events (Session *s)
 {
-  SessionMemberEvents *ev = s->member_events;
-  gint64 now = g_get_monotonic_time ();
+  if (s->member_events == NULL)
+    {
+      s->member_events = g_new0 (SessionMemberEvents, 1);
+      s->member_events->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_vlan_free);
+      s->member_events->single = g_ptr_array_new_with_free_func ((GDestroyNotify) single_event_unref);
+    }
+  return s->member_events;
+}
 
-  if (ev == NULL)
+/* Whether the window since the last write to @s is over. */
+static gboolean
+window_over (Session *s, gint64 now)
+{
+  gint64 last = s->member_events->last_sent;
+
+  return last == 0 || now - last >= MEMBER_EVENT_INTERVAL_US;
+}
+
+/* Sends what waits for the sessions whose window is over. */
+static gboolean
+waiting_tick_cb (gpointer data)
+{
+  ServalServer *server = data;
+  Waiting *w = g_dataset_id_get_data (server, waiting_quark ());
+  g_autoptr(GPtrArray) due = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_session_unref);
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  Session *s;
+
+  if (w == NULL)
+    return G_SOURCE_REMOVE;
+  g_hash_table_iter_init (&iter, w->sessions);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &s, NULL))
+    if (window_over (s, now))
+      g_ptr_array_add (due, serval_session_ref (s));
+  /* (The last to leave takes Waiting and this timer with it.) */
+  for (guint i = 0; i < due->len; i++)
     {
-      ev = s->member_events = g_new0 (SessionMemberEvents, 1);
-      ev->vlans = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_vlan_free);
-    }
-  collect (ev, tag, vlan, member, kind);
-  if (ev->timer != NULL)
-    return;
-  if (ev->last_sent == 0 || now - ev->last_sent >= MEMBER_EVENT_INTERVAL_US)
-    {
+      s = due->pdata[i];
+      if (s->member_events->waiting)
+        waiting_remove (s);
       flush (s);
-      return;
     }
-  ev->timer = g_timeout_source_new ((ev->last_sent + MEMBER_EVENT_INTERVAL_US - now + 999) / 1000);
-  g_source_set_callback (ev->timer, timer_cb, s, NULL);
-  g_source_attach (ev->timer, s->server->context);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+waiting_add (Session *s)
+{
+  Waiting *w = g_dataset_id_get_data (s->server, waiting_quark ());
+
+  if (w == NULL)
+    {
+      w = g_new0 (Waiting, 1);
+      w->sessions = g_hash_table_new (NULL, NULL);
+      w->timer = g_timeout_source_new (WAITING_TICK_MS);
+      g_source_set_callback (w->timer, waiting_tick_cb, s->server, NULL);
+      g_source_attach (w->timer, s->server->context);
+      g_dataset_id_set_data (s->server, waiting_quark (), w);
+    }
+  g_hash_table_add (w->sessions, s);
+  s->member_events->waiting = TRUE;
+}
+
+/* What waits for @s goes now, or when the second since its last write is
+ * over. */
+static void
+schedule (Session *s)
+{
+  if (s->member_events->waiting)
+    return;
+  if (window_over (s, g_get_monotonic_time ()))
+    flush (s);
+  else
+    waiting_add (s);
 }
 
 void
 serval_server_tell_members (GPtrArray *sessions, Session *except, guint32 tag, const char *vlan,
                             ServalMember *member, ServalEventKind kind)
 {
-  g_autoptr(Message_t) single = NULL;
+  SingleEvent *single = NULL;
 
   for (guint i = 0; i < sessions->len; i++)
     {
@@ -231,16 +363,20 @@ serval_server_tell_members (GPtrArray *sessions, Session *except, guint32 tag, c
       if (other == except || other->closed)
         continue;
       if (other->member_pages)
-        queue_change (other, tag, vlan, member, kind);
+        collect (member_events (other), tag, vlan, member, kind);
       else
         {
           /* A client before memberPages: one event per change, as it reads. */
           if (single == NULL)
             {
-              single = serval_event_build_member (kind, vlan, member);
-              serval_message_strip_services (single); /* (it came later still) */
+              single = g_rc_box_new0 (SingleEvent);
+              single->tag = tag;
+              single->msg = serval_event_build_member (kind, vlan, member);
+              serval_message_strip_services (single->msg); /* (it came later still) */
             }
-          serval_link_send (other->link, single, NULL);
+          g_ptr_array_add (member_events (other)->single, g_rc_box_acquire (single));
         }
+      schedule (other);
     }
+  g_clear_pointer (&single, single_event_unref);
 }

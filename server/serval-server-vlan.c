@@ -178,37 +178,40 @@ join_lease_free (JoinLease *job)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JoinLease, join_lease_free)
 
-/* FALSE, after answering request @id, if @s may not join @name now; else
- * its tag in @tag. */
-static gboolean
-join_allowed (Session *s, guint32 id, const char *name, guint32 *tag)
+/* NULL, after answering request @id, if @s may not join @name now; else
+ * the VLAN as the store has it (its tag, subnet and prefix: one read for
+ * all that a join needs). */
+static ServalVlan *
+join_allowed (Session *s, guint32 id, const char *name)
 {
   ServalServer *server = s->server;
+  g_autoptr(ServalVlan) vlan = serval_store_vlan_get (server->store, name, NULL);
 
-  if (!serval_store_vlan_lookup (server->store, name, tag, NULL))
+  if (vlan == NULL)
     {
       serval_session_reply_error (s, id, SERVAL_ERROR_CODE_NO_SUCH_VLAN, "There is no VLAN “%s” on this server",
                                   name);
-      return FALSE;
+      return NULL;
     }
   if (!serval_store_has_right (server->store, s->user, name))
     {
       serval_session_reply_error (
           s, id, SERVAL_ERROR_CODE_NOT_ALLOWED,
           "User “%s” may not join VLAN “%s”: ask an administrator to grant the right", s->user, name);
-      return FALSE;
+      return NULL;
     }
-  return TRUE;
+  return g_steal_pointer (&vlan);
 }
 
 /* The join answer, with the member's address and the VLAN's IPv6 prefix
- * for a client that reads them. */
+ * for a client that reads them; @vlan: as the join just read it from the
+ * store (join_allowed()). */
 static void
-reply_joined (Session *s, guint32 id, const char *name, guint32 tag)
+reply_joined (Session *s, guint32 id, const char *name, const ServalVlan *vlan)
 {
+  guint32 tag = vlan->id;
   g_autoptr(GPtrArray) members = serval_server_vlan_members (s->server, tag);
   guint total = members->len;
-  g_autoptr(ServalVlan) vlan = NULL;
   Message_t *msg;
   Membership *m = session_membership (s, tag);
 
@@ -223,7 +226,7 @@ reply_joined (Session *s, guint32 id, const char *name, guint32 tag)
   msg = serval_response_build_joined (id, name, tag, members);
   if (s->member_pages)
     serval_response_set_joined_total (msg, total);
-  if (s->vlan_config && (vlan = serval_store_vlan_get (s->server->store, name, NULL)) != NULL)
+  if (s->vlan_config)
     serval_response_set_joined_address (msg, m != NULL ? m->address : NULL, vlan->prefix6);
   serval_session_reply (s, msg);
 }
@@ -284,7 +287,7 @@ join_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(ServalLease) lease = serval_store_lease_finish (SERVAL_STORE (source), result, &error);
   g_autoptr(JoinLease) job = user_data;
   Session *s = job->session;
-  guint32 tag;
+  g_autoptr(ServalVlan) vlan = NULL;
 
   if (lease == NULL)
     {
@@ -293,15 +296,15 @@ join_leased_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !s->closed)
         serval_session_reply_store_error (s, job->id, error);
     }
-  else if (s->closed || !join_allowed (s, job->id, job->vlan, &tag) ||
-           (!serval_switch_port_is_member (s->port, tag) &&
-            !join_switch (s, job->id, job->vlan, tag, job->mac, lease->address,
+  else if (s->closed || (vlan = join_allowed (s, job->id, job->vlan)) == NULL ||
+           (!serval_switch_port_is_member (s->port, vlan->id) &&
+            !join_switch (s, job->id, job->vlan, vlan->id, job->mac, lease->address,
                           (const char *const *) job->services)))
     /* Gone, or refused meanwhile: the address goes back. */
     serval_store_lease_release_async (SERVAL_STORE (source), job->vlan, s->user, job->mac, NULL,
                                       lease_released_cb, g_strdup (lease->address));
   else
-    reply_joined (s, job->id, job->vlan, tag);
+    reply_joined (s, job->id, job->vlan, vlan);
 }
 
 /* FALSE, after answering, if @req announces a service that is not a web
@@ -335,15 +338,13 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
 {
   ServalServer *server = s->server;
   g_autoptr(ServalVlan) vlan = NULL;
-  guint32 tag;
 
   if (!serval_session_check_strings (s, req) || !services_allowed (s, req) ||
-      !join_allowed (s, req->id, req->vlan, &tag))
+      (vlan = join_allowed (s, req->id, req->vlan)) == NULL)
     return;
-  if (!serval_switch_port_is_member (s->port, tag))
+  if (!serval_switch_port_is_member (s->port, vlan->id))
     {
-      vlan = serval_store_vlan_get (server->store, req->vlan, NULL);
-      if (vlan != NULL && vlan->subnet != NULL)
+      if (vlan->subnet != NULL)
         {
           JoinLease *job = g_new0 (JoinLease, 1);
 
@@ -356,10 +357,10 @@ serval_session_handle_join (Session *s, const ServalRequest *req)
                                     join_leased_cb, job);
           return;
         }
-      if (!join_switch (s, req->id, req->vlan, tag, req->mac, NULL, (const char *const *) req->services))
+      if (!join_switch (s, req->id, req->vlan, vlan->id, req->mac, NULL, (const char *const *) req->services))
         return;
     }
-  reply_joined (s, req->id, req->vlan, tag);
+  reply_joined (s, req->id, req->vlan, vlan);
 }
 
 void
