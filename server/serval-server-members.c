@@ -23,11 +23,11 @@
 #define MEMBER_EVENT_INTERVAL_US G_USEC_PER_SEC
 
 /* The sessions whose events wait for their window to end, one set and one
- * timer per server (found with g_dataset_id_get_data() on the server):
+ * timer per server (its member_waiting):
  * a timer per session would be one more GSource that every iteration of
  * the main loop walks, thousands of them in a reconnect storm. Made when a
  * session first waits, gone when none does. */
-typedef struct
+typedef struct _ServalMemberWaiting
 {
   GHashTable *sessions; /* Session -> itself, not held: a session leaves it as it goes */
   GSource *timer;       /* every tick while any waits */
@@ -94,29 +94,43 @@ pending_vlan_free (PendingVlan *pv)
   g_free (pv);
 }
 
-static GQuark
-waiting_quark (void)
+static void
+waiting_free (ServalServer *server)
 {
-  static GQuark quark;
+  Waiting *w = g_steal_pointer (&server->member_waiting);
 
-  if (quark == 0)
-    quark = g_quark_from_static_string ("serval-member-events-waiting");
-  return quark;
+  serval_clear_source (&w->timer);
+  g_hash_table_unref (w->sessions);
+  g_free (w);
 }
 
 /* @s leaves its server's Waiting, which goes with its last session. */
 static void
 waiting_remove (Session *s)
 {
-  Waiting *w = g_dataset_id_get_data (s->server, waiting_quark ());
+  Waiting *w = s->server->member_waiting;
 
   s->member_events->waiting = FALSE;
   if (w == NULL || !g_hash_table_remove (w->sessions, s) || g_hash_table_size (w->sessions) > 0)
     return;
-  g_dataset_id_remove_data (s->server, waiting_quark ());
-  serval_clear_source (&w->timer);
-  g_hash_table_unref (w->sessions);
-  g_free (w);
+  waiting_free (s->server);
+}
+
+/* The server is being freed: sessions still held elsewhere stop waiting,
+ * and the timer, which holds the server, goes. */
+void
+serval_server_members_stop (ServalServer *server)
+{
+  Waiting *w = server->member_waiting;
+  GHashTableIter iter;
+  Session *s;
+
+  if (w == NULL)
+    return;
+  g_hash_table_iter_init (&iter, w->sessions);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &s, NULL))
+    s->member_events->waiting = FALSE;
+  waiting_free (server);
 }
 
 void
@@ -296,7 +310,7 @@ static gboolean
 waiting_tick_cb (gpointer data)
 {
   ServalServer *server = data;
-  Waiting *w = g_dataset_id_get_data (server, waiting_quark ());
+  Waiting *w = server->member_waiting;
   g_autoptr(GPtrArray) due = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_session_unref);
   gint64 now = g_get_monotonic_time ();
   GHashTableIter iter;
@@ -322,7 +336,7 @@ waiting_tick_cb (gpointer data)
 static void
 waiting_add (Session *s)
 {
-  Waiting *w = g_dataset_id_get_data (s->server, waiting_quark ());
+  Waiting *w = s->server->member_waiting;
 
   if (w == NULL)
     {
@@ -331,7 +345,7 @@ waiting_add (Session *s)
       w->timer = g_timeout_source_new (WAITING_TICK_MS);
       g_source_set_callback (w->timer, waiting_tick_cb, s->server, NULL);
       g_source_attach (w->timer, s->server->context);
-      g_dataset_id_set_data (s->server, waiting_quark (), w);
+      s->server->member_waiting = w;
     }
   g_hash_table_add (w->sessions, s);
   s->member_events->waiting = TRUE;

@@ -127,6 +127,9 @@ struct _ServalServer
    * a few per main-loop pass. */
   GQueue handshake_queue;
   GSource *handshake_starter;
+  /* Sessions whose member events wait for their second to end, and the
+   * timer that sends them (serval-server-members.c), or NULL. */
+  struct _ServalMemberWaiting *member_waiting;
   gint64 last_wait_log; /* when the last "waited for its handshake" message went out */
   guint keepalive_now;  /* the keepalive interval with config.keepalive_budget, or 0 */
 };
@@ -139,6 +142,7 @@ void serval_server_session_closed (ServalServer *server);
 /* Listens on config.listen and starts the handshakes of new connections. */
 gboolean serval_server_listen (ServalServer *server, GError **error);
 void serval_server_listen_stop (ServalServer *server);
+void serval_server_members_stop (ServalServer *server);
 /* One handshake or link not logged in from address group @group less. */
 void serval_server_unauthenticated_uncount (ServalServer *server, const char *group);
 

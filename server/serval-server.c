@@ -175,6 +175,7 @@ serval_server_free (ServalServer *server)
   serval_server_cluster_stop (server);
   serval_server_lan_stop (server);
   g_clear_pointer (&server->sessions, g_hash_table_unref);
+  serval_server_members_stop (server);
   g_clear_pointer (&server->fair, serval_server_fair_unref);
   g_clear_pointer (&server->handshaking, g_hash_table_unref);
   g_clear_pointer (&server->unauthenticated, g_hash_table_unref);
