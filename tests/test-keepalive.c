@@ -376,6 +376,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* tests/meson.build runs these in parts, by path (-p): a test under a new
+   * path needs its part there. */
   test_add_in_own_context ("/engine/keepalive/one-end-pings", test_one_end_pings);
   test_add_in_own_context ("/engine/keepalive/adopt", test_adopt);
   test_add_data_in_own_context ("/engine/keepalive/shorter/server-leads", GINT_TO_POINTER (TRUE), test_shorter);
