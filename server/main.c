@@ -467,6 +467,10 @@ main (int argc, char **argv)
   RunState rs = { 0 };
   int status;
 
+  /* With TZ unset glibc stats /etc/localtime for every log line's time; set
+   * to the same file it reads it once: the times stay local (issue 17). */
+  if (g_getenv ("TZ") == NULL)
+    g_setenv ("TZ", ":/etc/localtime", FALSE);
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (ctx, entries, NULL);
   serval_offline_net_add_options (ctx);
