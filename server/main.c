@@ -456,6 +456,15 @@ raise_fd_limit (void)
                (unsigned long) (rl.rlim_cur - 64));
 }
 
+/* With TZ unset glibc stats /etc/localtime for every log line's time; set
+ * to the same file, it reads it once: the times stay local (issue 17). */
+static void
+zone_read_once (void)
+{
+  if (g_getenv ("TZ") == NULL)
+    g_setenv ("TZ", ":/etc/localtime", FALSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -467,6 +476,7 @@ main (int argc, char **argv)
   RunState rs = { 0 };
   int status;
 
+  zone_read_once ();
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (ctx, entries, NULL);
   serval_offline_net_add_options (ctx);

@@ -778,20 +778,27 @@ run_sql (const char *path, const char *sql)
   sqlite3_close (db);
 }
 
+/* The first column of @sql's first row, on a connection of its own. */
 static int
-user_version (const char *path)
+first_int (const char *path, const char *sql)
 {
   sqlite3 *db;
   sqlite3_stmt *s;
   int v;
 
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &s, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &s, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
   v = sqlite3_column_int (s, 0);
   sqlite3_finalize (s);
   sqlite3_close (db);
   return v;
+}
+
+static int
+user_version (const char *path)
+{
+  return first_int (path, "PRAGMA user_version");
 }
 
 /* What a Serval before issue 14 made (serval-store-sqlite.c, schema version 1), with data. */
@@ -862,6 +869,47 @@ old_store_reopen (OldStore *o)
   g_clear_object (&o->store);
   o->store = serval_store_open_sqlite (o->path, &error);
   g_assert_no_error (error);
+}
+
+/* A VLAN changed through another connection to the file (another server, or
+ * servalctl's offline commands) is read anew: the statements the store keeps
+ * for its VLAN reads hold no read open between two reads (issue 17). */
+static void
+test_sqlite_kept_fresh (void)
+{
+  char *path = test_tmp_file_path ("serval-kept-XXXXXX", "serval.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ServalStore) reader = serval_store_open_sqlite (path, &error);
+  g_autoptr(ServalStore) writer = NULL;
+  g_autoptr(ServalVlan) v = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  add_vlan (reader, "red");
+  for (int round = 0; round < 2; round++)
+    {
+      v = serval_store_vlan_get (reader, "red", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (v->subnet, ==, round == 0 ? NULL : "10.77.0.0/24");
+      g_assert_cmpuint (v->rules->len, ==, round);
+      g_clear_pointer (&v, serval_vlan_free);
+      /* No read left open: a checkpoint of the whole log is not kept waiting (busy 0). */
+      g_assert_cmpint (first_int (path, "PRAGMA wal_checkpoint(TRUNCATE)"), ==, 0);
+      if (round == 1)
+        break;
+      writer = serval_store_open_sqlite (path, &error);
+      g_assert_no_error (error);
+      g_assert_true (set_addresses (writer, "red", "10.77.0.0/24", NULL, &error));
+      g_assert_true (rule_add (writer, "red", "deny proto tcp port 22", &error));
+      g_assert_no_error (error);
+    }
+  text = rules_text (reader, "red");
+  g_assert_cmpstr (text, ==, "deny proto tcp port 22");
+  g_assert_null (serval_store_vlan_get (reader, "blue", &error));
+  g_assert_error (error, SERVAL_STORE_ERROR, SERVAL_STORE_ERROR_NO_VLAN);
+  g_clear_object (&writer);
+  g_clear_object (&reader);
+  test_tmp_file_path_free (path);
 }
 
 static void
@@ -1078,6 +1126,7 @@ main (int argc, char **argv)
               old_store_teardown);
   g_test_add ("/server/store-net/sqlite/upgrade-2", OldStore, GINT_TO_POINTER (2), old_store_setup,
               test_sqlite_upgrade_2, old_store_teardown);
+  g_test_add_func ("/server/store-net/sqlite/kept-fresh", test_sqlite_kept_fresh);
   if (test_store_etcd () != NULL)
     {
       test_store_add ("/server/store-net/etcd/race", "etcd", test_etcd_race);

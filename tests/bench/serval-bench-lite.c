@@ -33,6 +33,7 @@ struct _BenchLite
   gboolean online;
   gboolean with_token; /* the login under way presents the token */
   gboolean told;       /* the server said why it closes (a Bye) */
+  gboolean old_hello;  /* a Hello without memberPages, vlanConfig, services */
   guint backoff_ms;
   GSource *retry;
   GBytes *token, *tls_resume;
@@ -240,12 +241,15 @@ handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_signal_connect (lite->link, "closed", G_CALLBACK (closed_cb), lite);
   serval_link_set_keepalive (lite->link, 5, 15);
   serval_link_adopt_keepalive (lite->link); /* as ServalClient: the server's interval */
-  {
-    Message_t *hello = serval_hello_build (NULL, FALSE);
+  if (lite->old_hello)
+    {
+      Message_t *hello = serval_hello_build (NULL, FALSE);
 
-    serval_message_set_hello_keepalive (hello);
-    serval_link_send_take (lite->link, hello);
-  }
+      serval_message_set_hello_keepalive (hello);
+      serval_link_send_take (lite->link, hello);
+    }
+  else
+    serval_link_send_take (lite->link, serval_hello_build_client (FALSE)); /* as the app's clients */
   send_login (lite);
   serval_link_start (lite->link);
 }
@@ -336,6 +340,12 @@ bench_lite_set_source (BenchLite *lite, const char *address)
 {
   g_free (lite->source);
   lite->source = g_strdup (address);
+}
+
+void
+bench_lite_set_member_pages (BenchLite *lite, gboolean member_pages)
+{
+  lite->old_hello = !member_pages;
 }
 
 void

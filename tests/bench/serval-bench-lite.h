@@ -46,6 +46,10 @@ BenchLite *bench_lite_new (const char *server, const char *fingerprint, const ch
                            BenchLiteDoneFunc done, gpointer user_data);
 /* Connect from this local address (an IP address; NULL: the kernel's choice). */
 void bench_lite_set_source (BenchLite *lite, const char *address);
+/* Say what the app's clients say in their Hello (memberPages, vlanConfig,
+ * services: coalesced member events), as by default, or not (the event path
+ * of clients before them: one event per change). */
+void bench_lite_set_member_pages (BenchLite *lite, gboolean member_pages);
 /* Once online, come back by itself whenever the connection ends. */
 void bench_lite_set_reconnect (BenchLite *lite, BenchLiteStateFunc state, gpointer user_data);
 void bench_lite_connect (BenchLite *lite);

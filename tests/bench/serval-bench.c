@@ -48,6 +48,7 @@ gboolean opt_verbose;
 gboolean opt_tokens;
 gboolean opt_no_tls_resume;
 gboolean opt_keep_members;
+static gboolean opt_member_pages = TRUE;
 int opt_loopbacks = 1;
 double opt_churn_interval = 10;
 double opt_hostile_interval;
@@ -87,6 +88,8 @@ static GOptionEntry entries[] = {
   { "churn-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_churn_interval, "churn: mean seconds between two actions of one client (default 10)", "S" },
   { "hostile-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hostile_interval, "churn: every S seconds one client misbehaves (a host name with control characters, or a burst to random MACs); 0: never (default)", "S" },
   { "keep-members", 0, 0, G_OPTION_ARG_NONE, &opt_keep_members, "idle: full ServalClients that keep every member list (default: bare links that log in, join and answer keepalives, and count the member events without keeping them)", NULL },
+  { "member-pages", 0, 0, G_OPTION_ARG_NONE, &opt_member_pages, "idle/storm: the bare links say in their Hello what the app's clients say (memberPages, vlanConfig, services), so the server coalesces their member events (the default)", NULL },
+  { "no-member-pages", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE, &opt_member_pages, "idle/storm: the bare links' Hello says none of these, as clients before memberPages: one member event per change", NULL },
   { "loopbacks", 0, 0, G_OPTION_ARG_INT, &opt_loopbacks, "idle/soak: client K connects to 127.0.0.(1 + K mod N) at --server's port (the server listening on 0.0.0.0), so that more than ~28,000 clients find source ports (default 1: --server only)", "N" },
   { "server-command", 0, 0, G_OPTION_ARG_STRING, &opt_server_command, "storm: the command line that starts the server (this mode starts, stops and restarts it)", "CMD" },
   { "server-log", 0, 0, G_OPTION_ARG_FILENAME, &opt_server_log, "storm: append the server's output to FILE (default: this process's standard output)", "FILE" },
@@ -396,6 +399,7 @@ start_next (void)
           sim->t_start = now_ns ();
           sim->lite = bench_lite_new (sim_server (sim), opt_fingerprint, user, opt_password,
                                       sim_vlan_name (sim, buf, sizeof buf), sim->mac, lite_done_cb, sim);
+          bench_lite_set_member_pages (sim->lite, opt_member_pages);
           if (opt_sources > 0)
             {
               g_snprintf (buf, sizeof buf, "127.0.0.%u", 1 + sim->index % opt_sources);
