@@ -110,7 +110,7 @@ login_succeeded (Session *s, guint32 id, const char *user, const char *host, con
       if (len > 0)
         token = g_bytes_new (buf, len);
     }
-  serval_session_reply (s, serval_response_build_logged_in (id, s->admin, serval_session_keepalive_for_login (s),
+  serval_session_reply (s, serval_response_build_logged_in (id, s->admin, serval_session_keepalive_retune (s),
                                                             (const char *const *) servers,
                                                             token));
 }

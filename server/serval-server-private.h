@@ -163,9 +163,9 @@ void serval_session_reply_error (Session *s, guint32 id, ServalErrorCode code, c
     G_GNUC_PRINTF (4, 5);
 void serval_session_reply_ok (Session *s, guint32 id);
 void serval_session_reply_store_error (Session *s, guint32 id, const GError *error);
-/* The keepalive interval to tell a client logging in (LoggedIn.keepalive):
- * the server's now, which its link takes too. */
-guint serval_session_keepalive_for_login (Session *s);
+/* @s's link takes the server's keepalive interval now, with three intervals
+ * for its timeout; returns it (what LoggedIn.keepalive tells a client). */
+guint serval_session_keepalive_retune (Session *s);
 
 /* serval-server-login.c */
 void serval_session_handle_hello (Session *s, const ServalHello *hello);

@@ -55,6 +55,15 @@ keepalive_now (ServalServer *server)
   return server->keepalive_now != 0 ? server->keepalive_now : server->config.keepalive;
 }
 
+guint
+serval_session_keepalive_retune (Session *s)
+{
+  guint interval = keepalive_now (s->server);
+
+  serval_link_retune_keepalive (s->link, interval, interval * 3);
+  return interval;
+}
+
 /* The number of clients changed: a longer interval at once, a shorter one
  * only once a quarter more clients would still fit it (so that a count
  * going up and down at a step does not retune every link each time). Links
@@ -83,17 +92,8 @@ keepalive_follow_load (ServalServer *server)
       Session *s = key;
 
       if (s->keepalive_shared && !s->closed && serval_link_get_keepalive_interval (s->link) != wanted)
-        serval_link_retune_keepalive (s->link, wanted, wanted * 3);
+        serval_session_keepalive_retune (s);
     }
-}
-
-guint
-serval_session_keepalive_for_login (Session *s)
-{
-  guint interval = keepalive_now (s->server);
-
-  serval_link_retune_keepalive (s->link, interval, interval * 3);
-  return interval;
 }
 
 static const char *
@@ -287,7 +287,7 @@ link_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
             /* It follows the interval the server sets as its load changes. */
             s->keepalive_shared = TRUE;
             serval_link_announce_keepalive (s->link);
-            serval_link_retune_keepalive (s->link, keepalive_now (s->server), keepalive_now (s->server) * 3);
+            serval_session_keepalive_retune (s);
           }
       }
       break;
@@ -370,7 +370,7 @@ serval_session_new (ServalServer *server, ServalLink *link, char *peer, char *ad
   keepalive_follow_load (server);
   serval_link_set_handlers (s->link, link_message_cb, serval_session_data_cb, s);
   g_signal_connect (s->link, "closed", G_CALLBACK (link_closed_cb), s);
-  serval_link_set_keepalive (s->link, keepalive_now (server), keepalive_now (server) * 3);
+  serval_session_keepalive_retune (s); /* a new link: its first keepalive */
   serval_link_start (s->link);
   return s;
 }
