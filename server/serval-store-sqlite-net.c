@@ -125,66 +125,13 @@ column_text (sqlite3_stmt *s, int i)
   return g_strdup ((const char *) sqlite3_column_text (s, i));
 }
 
-/* The two reads of every join, prepared at their first use and kept (as
- * serval-store-sqlite.c keeps its own), reset after each use so that no read
- * stays open: the next one sees what changed meanwhile. */
-enum
-{
-  KEPT_VLAN_ROW,
-  KEPT_VLAN_RULES,
-  N_KEPT
-};
-
-static const char *const kept_sql[N_KEPT] = {
-  [KEPT_VLAN_ROW] = "SELECT id, subnet, prefix6 FROM vlans WHERE name = ?1",
-  [KEPT_VLAN_RULES] = "SELECT text FROM rules WHERE vlan = ?1 ORDER BY position",
-};
-
-/* Finalized when the store goes, before it closes the database: weak
- * references are told at dispose, before finalize. */
-static void
-kept_free (gpointer data, GObject *gone)
-{
-  sqlite3_stmt **kept = data;
-
-  for (int i = 0; i < N_KEPT; i++)
-    sqlite3_finalize (kept[i]);
-  g_free (kept);
-}
-
-/* Statement @which, reset, with no bindings; NULL with @error if it cannot be prepared. */
-static sqlite3_stmt *
-kept_stmt (Sqlite *store, int which, GError **error)
-{
-  sqlite3_stmt **kept = g_object_get_data (G_OBJECT (store), "serval-kept-stmts");
-
-  if (kept == NULL)
-    {
-      kept = g_new0 (sqlite3_stmt *, N_KEPT);
-      g_object_set_data (G_OBJECT (store), "serval-kept-stmts", kept);
-      g_object_weak_ref (G_OBJECT (store), kept_free, kept);
-    }
-  if (kept[which] == NULL && sqlite3_prepare_v3 (serval_store_sqlite_db (store), kept_sql[which], -1,
-                                                 SQLITE_PREPARE_PERSISTENT, &kept[which], NULL) != SQLITE_OK)
-    {
-      serval_store_sqlite_error (store, error, "Reading");
-      g_clear_pointer (&kept[which], sqlite3_finalize);
-      return NULL;
-    }
-  sqlite3_reset (kept[which]);
-  sqlite3_clear_bindings (kept[which]);
-  return kept[which];
-}
-
 /* The VLAN @name's row; %SERVAL_STORE_ERROR_NO_VLAN if there is none. */
 static gboolean
 vlan_row (Sqlite *store, const char *name, VlanRow *row, GError **error)
 {
-  sqlite3_stmt *s = kept_stmt (store, KEPT_VLAN_ROW, error);
+  sqlite3_stmt *s = serval_store_sqlite_vlan_stmt (store, FALSE);
   int rc;
 
-  if (s == NULL)
-    return FALSE;
   sqlite3_bind_text (s, 1, name, -1, SQLITE_STATIC);
   rc = sqlite3_step (s);
   if (rc == SQLITE_ROW)
@@ -206,10 +153,8 @@ static GPtrArray *
 vlan_rules (Sqlite *store, gint64 id, const char *name)
 {
   GPtrArray *rules = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_rule_free);
-  sqlite3_stmt *s = kept_stmt (store, KEPT_VLAN_RULES, NULL);
+  sqlite3_stmt *s = serval_store_sqlite_vlan_stmt (store, TRUE);
 
-  if (s == NULL)
-    return rules;
   sqlite3_bind_int64 (s, 1, id);
   while (sqlite3_step (s) == SQLITE_ROW)
     {

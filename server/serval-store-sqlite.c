@@ -55,6 +55,8 @@ enum
   STMT_GRANT,
   STMT_REVOKE,
   STMT_HAS_RIGHT,
+  STMT_VLAN_ROW, /* read by every join (serval-store-sqlite-net.c) */
+  STMT_VLAN_RULES,
   N_STMTS
 };
 
@@ -73,6 +75,8 @@ static const char *const sql[N_STMTS] = {
   [STMT_GRANT] = "INSERT INTO rights (user, vlan) VALUES (?1, ?2)",
   [STMT_REVOKE] = "DELETE FROM rights WHERE user = ?1 AND vlan = ?2",
   [STMT_HAS_RIGHT] = "SELECT 1 FROM rights r JOIN vlans v ON v.id = r.vlan WHERE r.user = ?1 AND v.name = ?2",
+  [STMT_VLAN_ROW] = "SELECT id, subnet, prefix6 FROM vlans WHERE name = ?1",
+  [STMT_VLAN_RULES] = "SELECT text FROM rules WHERE vlan = ?1 ORDER BY position",
 };
 
 struct _ServalStoreSqlite
@@ -117,6 +121,12 @@ exec (Sqlite *store, const char *text, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+sqlite3_stmt *
+serval_store_sqlite_vlan_stmt (Sqlite *store, gboolean rules)
+{
+  return stmt (store, rules ? STMT_VLAN_RULES : STMT_VLAN_ROW);
 }
 
 sqlite3 *

@@ -18,6 +18,9 @@ sqlite3 *serval_store_sqlite_db (ServalStoreSqlite *store);
 const char *serval_store_sqlite_path (ServalStoreSqlite *store);
 /* Runs @text (statements without parameters); FALSE with %SERVAL_STORE_ERROR_IO. */
 gboolean serval_store_sqlite_exec (ServalStoreSqlite *store, const char *text, GError **error);
+/* The kept statement that reads a VLAN's row by name (or, with @rules, its
+ * rules by id), reset, with no bindings: reset it again after use. */
+sqlite3_stmt *serval_store_sqlite_vlan_stmt (ServalStoreSqlite *store, gboolean rules);
 /* Sets @error to SQLite's last error, with @what (as "Writing") before it; FALSE. */
 gboolean serval_store_sqlite_error (ServalStoreSqlite *store, GError **error, const char *what);
 
