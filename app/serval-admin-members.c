@@ -7,10 +7,6 @@
 
 /* Members a VLAN's row shows at a time. */
 #define PAGE 100
-/* How often the page of the VLAN selected is read again: the window's own
- * refresh stops while a row is selected, and the server sends no member
- * events of a VLAN this client is not in. */
-#define REREAD_SECONDS 5
 
 /* Where a VLAN's page starts and what it searches. */
 typedef struct
@@ -29,7 +25,6 @@ struct _ServalAdminMembers
   ServalClient *client;
   GtkTreeView *view;
   GCancellable *cancellable;
-  guint reread;      /* the timer of reread_cb() */
   GHashTable *pages; /* VLAN name -> Page */
   char *current;     /* the VLAN the bar pages through: the last one selected */
 
@@ -224,13 +219,9 @@ serval_admin_members_read (ServalAdminMembers *self, const char *vlan)
                                         listed_cb, call);
 }
 
-/* The page of the VLAN whose row is selected, again, so that it follows the
- * members who leave, join or change: while no member's row is selected (an
- * administrator about to act on one), and the window shows. */
-static gboolean
-reread_cb (gpointer user_data)
+void
+serval_admin_members_reread (ServalAdminMembers *self)
 {
-  ServalAdminMembers *self = user_data;
   Page *page = self->current != NULL ? g_hash_table_lookup (self->pages, self->current) : NULL;
   GtkTreeModel *model;
   GtkTreeIter iter;
@@ -240,7 +231,6 @@ reread_cb (gpointer user_data)
     gtk_tree_model_get (model, &iter, COL_IS_VLAN, &is_vlan, -1);
   if (page != NULL && page->read && is_vlan && gtk_widget_get_mapped (GTK_WIDGET (self)))
     serval_admin_members_read (self, self->current);
-  return G_SOURCE_CONTINUE;
 }
 
 /* --- the bar ---------------------------------------------------------------- */
@@ -321,9 +311,6 @@ serval_admin_members_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->reread != 0)
-    g_source_remove (self->reread);
-  self->reread = 0;
   g_clear_object (&self->client);
   g_clear_pointer (&self->pages, g_hash_table_unref);
   g_clear_pointer (&self->current, g_free);
@@ -369,7 +356,6 @@ serval_admin_members_new (ServalClient *client, GtkTreeView *view)
   g_signal_connect_object (gtk_tree_view_get_selection (view), "changed", G_CALLBACK (selection_changed_cb), self,
                            G_CONNECT_SWAPPED);
   update_bar (self);
-  self->reread = g_timeout_add_seconds (REREAD_SECONDS, reread_cb, self);
   gtk_widget_show_all (GTK_WIDGET (self));
   return GTK_WIDGET (self);
 }

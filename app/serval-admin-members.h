@@ -37,5 +37,12 @@ GtkWidget *serval_admin_members_new (ServalClient *client, GtkTreeView *view);
 /* Reads the VLAN's page of members again, into its row's children (a VLAN
  * row of @view's model that has the name @vlan). */
 void serval_admin_members_read (ServalAdminMembers *self, const char *vlan);
+/* The page of the VLAN whose row is selected, again, so that it follows the
+ * members who leave, join or change (the server sends no member events of a
+ * VLAN this client is not in): while no member's row is selected (an
+ * administrator about to act on one) and the window shows. The window calls
+ * it from its refresh timer when a row is selected, as it then does not
+ * refresh the rest. */
+void serval_admin_members_reread (ServalAdminMembers *self);
 
 G_END_DECLS

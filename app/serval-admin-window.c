@@ -302,10 +302,14 @@ refresh_timeout_cb (gpointer user_data)
 {
   ServalAdminWindow *self = user_data;
 
-  /* Not while the administrator is choosing something to act on. */
-  if (gtk_widget_get_visible (GTK_WIDGET (self)) &&
-      gtk_tree_selection_count_selected_rows (gtk_tree_view_get_selection (self->vlan_view)) == 0)
+  /* Not while the administrator is choosing something to act on: then
+   * only the selected VLAN's page of members is read again. */
+  if (!gtk_widget_get_visible (GTK_WIDGET (self)))
+    return G_SOURCE_CONTINUE;
+  if (gtk_tree_selection_count_selected_rows (gtk_tree_view_get_selection (self->vlan_view)) == 0)
     refresh (self);
+  else
+    serval_admin_members_reread (self->members);
   return G_SOURCE_CONTINUE;
 }
 
