@@ -142,13 +142,6 @@ page_call_free (PageCall *call)
   g_free (call);
 }
 
-gboolean
-serval_member_matches_search (ServalMember *member, const char *search)
-{
-  return search == NULL || strstr (serval_member_get_user (member), search) != NULL ||
-         strstr (serval_member_get_host (member), search) != NULL;
-}
-
 static void
 page_handler (ServalClient *client, GTask *task, ServalResponse *resp)
 {

@@ -123,9 +123,6 @@ typedef void (*ServalClientVlanChangesFunc) (ServalClientVlan *vlan, GPtrArray *
  * (g_signal_handler_disconnect(), or g_signal_handlers_disconnect_by_data()). */
 gulong serval_client_vlan_connect_member_changes (ServalClientVlan *vlan, ServalClientVlanChangesFunc func,
                                                   gpointer user_data);
-/* Whether the user or host name of @member holds @search (%NULL: every
- * member), as the server searches a page. */
-gboolean serval_member_matches_search (ServalMember *member, const char *search);
 /* Sends a frame into the VLAN (for VLANs joined without a TAP). */
 gboolean serval_client_vlan_send (ServalClientVlan *vlan, const guint8 *frame, gsize len);
 

@@ -170,6 +170,12 @@ serval_member_same (ServalMember *a, ServalMember *b)
          memcmp (a->mac, b->mac, 6) == 0;
 }
 
+gboolean
+serval_member_matches_search (ServalMember *member, const char *search)
+{
+  return search == NULL || strstr (member->user, search) != NULL || strstr (member->host, search) != NULL;
+}
+
 const char *const *
 serval_member_get_services (ServalMember *self)
 {

@@ -28,6 +28,9 @@ const char *const *serval_member_get_services (ServalMember *member);
 void serval_member_set_services (ServalMember *member, const char *const *services);
 /* Same user, host and MAC. */
 gboolean serval_member_same (ServalMember *a, ServalMember *b);
+/* Whether the user or host name of @member holds @search (%NULL or empty:
+ * every member): a page's search, on the server and in the client. */
+gboolean serval_member_matches_search (ServalMember *member, const char *search);
 
 char *serval_mac_to_string (const guint8 mac[6]);
 

@@ -482,14 +482,6 @@ serval_session_handle_list_members (Session *s, const ServalRequest *req)
   serval_session_reply (s, serval_response_build_members (req->id, members));
 }
 
-/* Whether @member's user or host holds @search. */
-static gboolean
-member_matches (ServalMember *member, const char *search)
-{
-  return strstr (serval_member_get_user (member), search) != NULL ||
-         strstr (serval_member_get_host (member), search) != NULL;
-}
-
 void
 serval_session_handle_list_member_page (Session *s, const ServalRequest *req)
 {
@@ -504,7 +496,7 @@ serval_session_handle_list_member_page (Session *s, const ServalRequest *req)
   page = g_ptr_array_sized_new (MIN (req->count, SERVAL_MEMBER_PAGE_MAX));
   for (guint i = 0; i < members->len; i++)
     {
-      if (req->search != NULL && req->search[0] != '\0' && !member_matches (members->pdata[i], req->search))
+      if (!serval_member_matches_search (members->pdata[i], req->search))
         continue;
       if (total >= req->offset && page->len < req->count && page->len < SERVAL_MEMBER_PAGE_MAX)
         g_ptr_array_add (page, members->pdata[i]);
