@@ -121,12 +121,56 @@ update_bar (ServalAdminMembers *self)
   gtk_widget_set_sensitive (self->next_button, page != NULL && page->offset + PAGE < page->total);
 }
 
+/* --- rows updated in place --------------------------------------------------- */
+
+void
+serval_admin_rows_keep (GtkTreeStore *tree, GtkTreeIter *parent, int column, GHashTable *keys)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (tree);
+  GtkTreeIter iter;
+  gboolean valid = gtk_tree_model_iter_children (model, &iter, parent);
+
+  while (valid)
+    {
+      g_autofree char *key = NULL;
+
+      gtk_tree_model_get (model, &iter, column, &key, -1);
+      if (key != NULL && g_hash_table_contains (keys, key))
+        valid = gtk_tree_model_iter_next (model, &iter);
+      else
+        valid = gtk_tree_store_remove (tree, &iter);
+    }
+}
+
+void
+serval_admin_row_at (GtkTreeStore *tree, GtkTreeIter *parent, guint position, int column, const char *key,
+                     GtkTreeIter *iter)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (tree);
+  g_autofree char *there = NULL;
+
+  if (gtk_tree_model_iter_nth_child (model, iter, parent, (int) position))
+    gtk_tree_model_get (model, iter, column, &there, -1);
+  if (g_strcmp0 (there, key) != 0)
+    gtk_tree_store_insert (tree, iter, parent, (int) position);
+}
+
+void
+serval_admin_rows_trim (GtkTreeStore *tree, GtkTreeIter *parent, guint n)
+{
+  GtkTreeIter iter;
+
+  while (gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (tree), &iter, parent, (int) n))
+    gtk_tree_store_remove (tree, &iter);
+}
+
 /* The VLAN row's children become @members; it says @total members, unless
  * G_MAXUINT (the page of a search). */
 static void
 fill_row (ServalAdminMembers *self, GtkTreeIter *parent, const char *vlan, GListModel *members, guint total)
 {
   GtkTreeStore *tree = store (self);
+  g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
   GtkTreeIter iter;
   g_autoptr(GtkTreePath) path = NULL;
 
@@ -138,8 +182,15 @@ fill_row (ServalAdminMembers *self, GtkTreeIter *parent, const char *vlan, GList
       gtk_tree_store_set (tree, parent, COL_HOST, count, -1);
     }
 
-  while (gtk_tree_model_iter_children (GTK_TREE_MODEL (tree), &iter, parent))
-    gtk_tree_store_remove (tree, &iter);
+  /* In place, by MAC: the member row selected to act on (Kick) stays that
+   * member's, selected, when the page is read again. */
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
+
+      g_hash_table_add (keys, (gpointer) serval_member_get_mac (m));
+    }
+  serval_admin_rows_keep (tree, parent, COL_MAC, keys);
   for (guint i = 0; i < g_list_model_get_n_items (members); i++)
     {
       g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
@@ -148,12 +199,13 @@ fill_row (ServalAdminMembers *self, GtkTreeIter *parent, const char *vlan, GList
       g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (serval_member_get_since (m));
       g_autofree char *when = since != NULL ? g_date_time_format (since, "%Y-%m-%d %H:%M:%S") : g_strdup ("");
 
-      gtk_tree_store_insert_with_values (tree, &iter, parent, -1, COL_NAME, serval_member_get_user (m), COL_HOST,
-                                         serval_member_get_host (m), COL_MAC, serval_member_get_mac (m),
-                                         COL_ADDRESSES, addrs, COL_NODE, serval_member_get_node (m), COL_SINCE,
-                                         when, COL_VLAN, vlan, COL_IS_VLAN, FALSE, COL_WEIGHT,
-                                         PANGO_WEIGHT_NORMAL, -1);
+      serval_admin_row_at (tree, parent, i, COL_MAC, serval_member_get_mac (m), &iter);
+      gtk_tree_store_set (tree, &iter, COL_NAME, serval_member_get_user (m), COL_HOST, serval_member_get_host (m),
+                          COL_MAC, serval_member_get_mac (m), COL_ADDRESSES, addrs, COL_NODE,
+                          serval_member_get_node (m), COL_SINCE, when, COL_VLAN, vlan, COL_IS_VLAN, FALSE,
+                          COL_WEIGHT, PANGO_WEIGHT_NORMAL, -1);
     }
+  serval_admin_rows_trim (tree, parent, g_list_model_get_n_items (members));
   path = gtk_tree_model_get_path (GTK_TREE_MODEL (tree), parent);
   gtk_tree_view_expand_row (self->view, path, FALSE);
 }

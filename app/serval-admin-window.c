@@ -213,14 +213,23 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   ServalAdminWindow *self = data->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) infos = serval_client_list_vlans_finish (SERVAL_CLIENT (source), result, &error);
+  g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *grant_vlan = NULL;
+  int grant_active = 0;
+  GtkTreeIter iter;
   guint members;
 
   if (infos != NULL)
     g_ptr_array_set_free_func (infos, (GDestroyNotify) serval_vlan_info_free);
   if (!read_answer_wanted (data, error))
     return;
-  gtk_tree_store_clear (self->vlan_store);
+  for (guint i = 0; i < infos->len; i++)
+    g_hash_table_add (keys, ((ServalVlanInfo *) infos->pdata[i])->name);
+  /* In place, so that a VLAN still listed keeps its member rows and the
+   * selection the administrator is acting on. */
+  serval_admin_rows_keep (self->vlan_store, NULL, COL_VLAN, keys);
   members = 0;
+  grant_vlan = gtk_combo_box_text_get_active_text (self->grant_combo);
   gtk_combo_box_text_remove_all (self->grant_combo);
   for (guint i = 0; i < infos->len; i++)
     {
@@ -233,18 +242,21 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       gboolean v6 = info->prefix6 != NULL && *info->prefix6 != '\0';
       g_autofree char *addresses = v4 && v6 ? g_strdup_printf ("%s, %s", info->subnet, info->prefix6) : g_strdup (v4 ? info->subnet : v6 ? info->prefix6 :
                                                                                                                                            "");
-      GtkTreeIter iter;
 
-      gtk_tree_store_append (self->vlan_store, &iter, NULL);
+      serval_admin_row_at (self->vlan_store, NULL, i, COL_VLAN, info->name, &iter);
       gtk_tree_store_set (self->vlan_store, &iter,
                           COL_NAME, info->name, COL_HOST, count, COL_ADDRESSES, addresses, COL_VLAN, info->name,
                           COL_IS_VLAN, TRUE, COL_WEIGHT, PANGO_WEIGHT_BOLD, -1);
       gtk_combo_box_text_append_text (self->grant_combo, info->name);
+      if (g_strcmp0 (info->name, grant_vlan) == 0)
+        grant_active = (int) i;
       members += info->members;
       serval_admin_members_read (self->members, info->name);
     }
+  serval_admin_rows_trim (self->vlan_store, NULL, infos->len);
+  /* The VLAN chosen to grant stays chosen. */
   if (infos->len > 0)
-    gtk_combo_box_set_active (GTK_COMBO_BOX (self->grant_combo), 0);
+    gtk_combo_box_set_active (GTK_COMBO_BOX (self->grant_combo), grant_active);
   serval_admin_vlan_config_set_vlans (self->config, infos);
   update_summary (self, members);
 }

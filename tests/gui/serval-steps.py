@@ -237,6 +237,15 @@ def main(argv):
         gt.wait_for(lambda: switch_state(node) == want, "switch %r %s" % (args[0], args[1]), 20)
     elif cmd == "press":
         gt.act(gt.find(app, "push button", args[0]))
+    elif cmd == "press-in":
+        gt.act(gt.find(gt.find(app, "frame", args[0]), "push button", args[1]))
+    elif cmd == "selected-row":
+        # The table's selected row has a cell named args[1].
+        table = find_table(app, args[0])
+        sel = table.querySelection()
+        names = [sel.getSelectedChild(i).name for i in range(sel.nSelectedChildren)]
+        if args[1] not in names:
+            raise gt.GuiError("the selected row of %r is not %r's: its cells are %r" % (args[0], args[1], names))
     elif cmd == "show-page":
         import pyatspi
         node = gt.find(app, "radio button", args[0])

@@ -171,6 +171,12 @@ check "the header bar's Administration button opens the admin window" steps pres
 check "the admin window shows" gui_tool wait-node serval frame "Serval Administration"
 check "the admin window lists lan with alice and bob, and blue" steps wait-cells "VLANs and members" lan alice bob blue
 check "select bob's row in lan" steps select-cell "VLANs and members" bob
+# A refresh (the window's own every 5 s, or Refresh) updates the rows in place: the member
+# selected to act on stays selected. VLAN green, made meanwhile, shows the answer came.
+check "alice adds VLAN green with servalctl" ctl_alice vlan add green
+check "Refresh in the admin window" steps press-in "Serval Administration" Refresh
+check "the refresh lists green" steps wait-cells "VLANs and members" green
+check "and bob's row is still selected" steps selected-row "VLANs and members" bob
 check "Kick Member asks first" steps press "Kick Member"
 check "the kick dialog is announced by its question" steps has-name alert "Kick bob from VLAN “lan”?"
 check "screenshot of the kick dialog" gui_shot kick-dialog "Kick bob from VLAN “lan”?"
