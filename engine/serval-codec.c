@@ -257,8 +257,8 @@ serval_message_encode (const Message_t *msg, GByteArray *out, GError **error)
  * with definite, minimal lengths.
  */
 
-static gsize
-der_put_length (guint8 *p, gsize len)
+gsize
+serval_der_put_length (guint8 *p, gsize len)
 {
   if (len < 0x80)
     {
@@ -352,7 +352,7 @@ serval_data_header_offload (guint8 *hdr, guint32 vlan, gsize frame_len, const Se
   hdr[2] = body >> 8;
   hdr[3] = body;
   *p++ = 0xA0;
-  p += der_put_length (p, inner);
+  p += serval_der_put_length (p, inner);
   p = der_put_uint (p, 0x80, vlan);
   if (off != NULL)
     {
@@ -362,7 +362,7 @@ serval_data_header_offload (guint8 *hdr, guint32 vlan, gsize frame_len, const Se
         p = der_put_uint (p, 0x80 + k, ov[k]);
     }
   *p++ = 0x81;
-  p += der_put_length (p, frame_len);
+  p += serval_der_put_length (p, frame_len);
   g_assert ((gsize) (p - hdr) <= SERVAL_DATA_HEADER_MAX);
   return p - hdr;
 }

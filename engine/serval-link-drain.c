@@ -66,8 +66,33 @@ serval_link_flush_management (ServalLink *link)
  *
  * Returns: %FALSE if @msg cannot be encoded or the link is closed or too slow
  */
+static gboolean
+encode_message (gpointer msg, GByteArray *out, GError **error)
+{
+  return serval_message_encode (msg, out, error);
+}
+
 gboolean
 serval_link_send (ServalLink *link, const Message_t *msg, GError **error)
+{
+  return serval_link_send_encoded (link, encode_message, (gpointer) msg, error);
+}
+
+/**
+ * serval_link_send_encoded:
+ * @link: a link
+ * @encode: (scope call): appends one message, length prefix first, to the
+ *   queue it is given (as serval_message_encode() does)
+ * @data: for @encode
+ * @error: return location for a #GError
+ *
+ * As serval_link_send(), for a message encoded another way: one event made
+ * of parts encoded once for many links (serval_message_encode_member_changes()).
+ *
+ * Returns: %FALSE if @encode fails or the link is closed or too slow
+ */
+gboolean
+serval_link_send_encoded (ServalLink *link, ServalLinkEncodeFunc encode, gpointer data, GError **error)
 {
   if (link->closed || link->closing)
     {
@@ -83,7 +108,7 @@ serval_link_send (ServalLink *link, const Message_t *msg, GError **error)
     }
   if (link->mbuf == NULL)
     link->mbuf = g_byte_array_new ();
-  if (!serval_message_encode (msg, link->mbuf, error))
+  if (!encode (data, link->mbuf, error))
     {
       if (link->mbuf->len == 0)
         g_clear_pointer (&link->mbuf, g_byte_array_unref);

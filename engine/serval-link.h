@@ -84,6 +84,9 @@ void serval_link_start (ServalLink *link);
 
 gboolean serval_link_send (ServalLink *link, const Message_t *msg, GError **error);
 gboolean serval_link_send_take (ServalLink *link, Message_t *msg);
+/* Appends one encoded message, length prefix first, to @out. */
+typedef gboolean (*ServalLinkEncodeFunc) (gpointer data, GByteArray *out, GError **error);
+gboolean serval_link_send_encoded (ServalLink *link, ServalLinkEncodeFunc encode, gpointer data, GError **error);
 gboolean serval_link_send_data (ServalLink *link, guint32 vlan, const guint8 *frame, gsize len);
 gboolean serval_link_send_frame (ServalLink *link, const ServalFrame *frame);
 

@@ -110,8 +110,8 @@ serval_request_set_join_services (Message_t *msg, const char *const *services)
 
 /* --- for a client whose Hello did not say services ------------------------------ */
 
-static void
-strip_member (Member_t *m)
+void
+serval_member_asn_strip_services (Member_t *m)
 {
   if (m->services != NULL)
     free_services (m->services, &m->services->list);
@@ -125,7 +125,7 @@ strip_members (void *list)
   asn_anonymous_sequence_ *seq = _A_SEQUENCE_FROM_VOID (list);
 
   for (int i = 0; i < seq->count; i++)
-    strip_member (seq->array[i]);
+    serval_member_asn_strip_services (seq->array[i]);
 }
 
 static void
@@ -133,12 +133,12 @@ strip_event (Event_t *ev)
 {
   switch (ev->present)
     {
-    case Event_PR_memberJoined: strip_member (&ev->choice.memberJoined.member); break;
-    case Event_PR_memberLeft: strip_member (&ev->choice.memberLeft.member); break;
-    case Event_PR_memberUpdated: strip_member (&ev->choice.memberUpdated.member); break;
+    case Event_PR_memberJoined: serval_member_asn_strip_services (&ev->choice.memberJoined.member); break;
+    case Event_PR_memberLeft: serval_member_asn_strip_services (&ev->choice.memberLeft.member); break;
+    case Event_PR_memberUpdated: serval_member_asn_strip_services (&ev->choice.memberUpdated.member); break;
     case Event_PR_memberChanges:
       for (int i = 0; i < ev->choice.memberChanges.changes.list.count; i++)
-        strip_member (&ev->choice.memberChanges.changes.list.array[i]->member);
+        serval_member_asn_strip_services (&ev->choice.memberChanges.changes.list.array[i]->member);
       break;
     default: break;
     }

@@ -755,6 +755,38 @@ void serval_response_set_joined_total (Message_t *msg, guint total);
  */
 Message_t *serval_event_build_member_changes (const char *vlan, GPtrArray *changes);
 
+/**
+ * serval_member_change_encode:
+ * @kind: the change
+ * @member: the member
+ * @services: %FALSE to leave the member's services out (for a peer whose
+ *   Hello did not say services)
+ *
+ * The DER of one change of a coalesced member event, made once for the many
+ * members told of it (serval_message_encode_member_changes()).
+ *
+ * Returns: (transfer full) (nullable): the bytes, or %NULL (said in the log)
+ *   if the member breaks the protocol's limits
+ */
+GBytes *serval_member_change_encode (ServalEventKind kind, ServalMember *member, gboolean services);
+
+/**
+ * serval_message_encode_member_changes:
+ * @out: gets the message, length prefix first, as serval_message_encode()
+ * @vlan: the VLAN's name
+ * @changes: (array length=n): changes from serval_member_change_encode()
+ * @n: how many, from 1 to %SERVAL_MEMBER_PAGE_MAX
+ * @error: return location for a #GError
+ *
+ * The coalesced member event of serval_event_build_member_changes(), byte
+ * for byte, from changes encoded once: only the frame around them is made
+ * for each member.
+ *
+ * Returns: %FALSE if it cannot be encoded (@out unchanged)
+ */
+gboolean serval_message_encode_member_changes (GByteArray *out, const char *vlan, GBytes *const *changes, guint n,
+                                               GError **error);
+
 /* --- services (serval-message-services.c) ---------------------------------- */
 
 /**
@@ -801,6 +833,8 @@ struct RequestBody;
 struct MemberPage;
 struct MemberChanges;
 void serval_member_to_asn (ServalMember *member, struct Member *m);
+/* @m without its services (for a peer whose Hello did not say services). */
+void serval_member_asn_strip_services (struct Member *m);
 /* Read the new forms into @req, @resp, @event (serval-message-parse.c calls them). */
 void serval_request_parse_member_page (ServalRequest *req, const struct RequestBody *body);
 void serval_response_parse_member_page (ServalResponse *resp, const struct MemberPage *page);
