@@ -43,11 +43,22 @@ typedef struct
   Message_t *msg;
 } SingleEvent;
 
-/* One member's change waiting to go. */
+/* One member's change as told to every session of its VLAN, made once for
+ * all (a GRcBox): what it is known by, and its DER for clients that read
+ * memberChanges, made when a session first sends it, per kind (a session
+ * may have collapsed it into another) and with or without services. */
+typedef struct
+{
+  ServalMember *member;
+  char *key; /* "user\nhost\nmac": serval_member_same()'s user, host and MAC */
+  GBytes *der[3][2];
+} SharedChange;
+
+/* One member's change waiting to go to one session. */
 typedef struct
 {
   ServalEventKind kind;
-  ServalMember *member;
+  SharedChange *shared;
   guint64 seq; /* when it came first, for the order it goes in */
 } PendingChange;
 
@@ -80,9 +91,49 @@ single_event_unref (SingleEvent *event)
 }
 
 static void
+shared_change_clear (SharedChange *shared)
+{
+  g_object_unref (shared->member);
+  g_free (shared->key);
+  for (guint k = 0; k < G_N_ELEMENTS (shared->der); k++)
+    for (guint with = 0; with < 2; with++)
+      g_clear_pointer (&shared->der[k][with], g_bytes_unref);
+}
+
+static void
+shared_change_unref (SharedChange *shared)
+{
+  g_rc_box_release_full (shared, (GDestroyNotify) shared_change_clear);
+}
+
+static SharedChange *
+shared_change_new (ServalMember *member)
+{
+  SharedChange *shared = g_rc_box_new0 (SharedChange);
+
+  shared->member = g_object_ref (member);
+  shared->key = g_strdup_printf ("%s\n%s\n%s", serval_member_get_user (member), serval_member_get_host (member),
+                                 serval_member_get_mac (member));
+  return shared;
+}
+
+/* The DER of @shared as a change of @kind, with services if @services. */
+static GBytes *
+shared_change_der (SharedChange *shared, ServalEventKind kind, gboolean services)
+{
+  guint k = kind == SERVAL_EVENT_MEMBER_JOINED ? 0 : kind == SERVAL_EVENT_MEMBER_LEFT ? 1 :
+                                                                                        2;
+  GBytes **der = &shared->der[k][services ? 1 : 0];
+
+  if (*der == NULL)
+    *der = serval_member_change_encode (kind, shared->member, services);
+  return *der;
+}
+
+static void
 pending_change_free (PendingChange *change)
 {
-  g_object_unref (change->member);
+  shared_change_unref (change->shared);
   g_free (change);
 }
 
@@ -162,14 +213,6 @@ serval_session_member_events_drop (Session *s, guint32 tag)
       g_ptr_array_remove_index (single, i);
 }
 
-/* What a member is known by: serval_member_same()'s user, host and MAC. */
-static char *
-member_key (ServalMember *member)
-{
-  return g_strdup_printf ("%s\n%s\n%s", serval_member_get_user (member), serval_member_get_host (member),
-                          serval_member_get_mac (member));
-}
-
 static gint
 compare_seq (gconstpointer a, gconstpointer b)
 {
@@ -179,12 +222,28 @@ compare_seq (gconstpointer a, gconstpointer b)
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* One memberChanges event of @n changes, for serval_link_send_encoded(). */
+typedef struct
+{
+  const char *vlan;
+  GBytes **changes;
+  guint n;
+} EncodedChanges;
+
+static gboolean
+encode_changes (gpointer data, GByteArray *out, GError **error)
+{
+  EncodedChanges *ec = data;
+
+  return serval_message_encode_member_changes (out, ec->vlan, ec->changes, ec->n, error);
+}
+
 /* Sends @pv's changes to @s, in the order they came, 500 an event at most. */
 static void
 send_vlan (Session *s, PendingVlan *pv)
 {
   g_autoptr(GPtrArray) pending = g_ptr_array_sized_new (g_hash_table_size (pv->changes));
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) serval_member_change_free);
+  g_autoptr(GPtrArray) ders = g_ptr_array_sized_new (MIN (g_hash_table_size (pv->changes), SERVAL_MEMBER_PAGE_MAX));
   GHashTableIter iter;
   gpointer value;
 
@@ -195,16 +254,19 @@ send_vlan (Session *s, PendingVlan *pv)
   for (guint i = 0; i < pending->len; i++)
     {
       PendingChange *p = pending->pdata[i];
+      GBytes *der = shared_change_der (p->shared, p->kind, s->services);
 
-      g_ptr_array_add (changes, serval_member_change_new (p->kind, g_object_ref (p->member)));
-      if (changes->len == SERVAL_MEMBER_PAGE_MAX || i + 1 == pending->len)
+      if (der != NULL) /* (else said in the log) */
+        g_ptr_array_add (ders, der);
+      if (ders->len > 0 && (ders->len == SERVAL_MEMBER_PAGE_MAX || i + 1 == pending->len))
         {
-          Message_t *msg = serval_event_build_member_changes (pv->vlan, changes);
+          EncodedChanges ec = { pv->vlan, (GBytes **) ders->pdata, ders->len };
+          g_autoptr(GError) error = NULL;
 
-          if (!s->services)
-            serval_message_strip_services (msg);
-          serval_link_send_take (s->link, msg);
-          g_ptr_array_set_size (changes, 0);
+          if (!serval_link_send_encoded (s->link, encode_changes, &ec, &error) &&
+              !g_error_matches (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED))
+            g_debug ("Member changes of VLAN %s to %s: %s", pv->vlan, s->peer, error->message);
+          g_ptr_array_set_size (ders, 0);
         }
     }
 }
@@ -253,10 +315,10 @@ flush (Session *s)
 /* Adds @kind of @member to what waits for @s in VLAN @tag, collapsed with
  * what waits there for the same member already. */
 static void
-collect (SessionMemberEvents *ev, guint32 tag, const char *vlan, ServalMember *member, ServalEventKind kind)
+collect (SessionMemberEvents *ev, guint32 tag, const char *vlan, SharedChange *shared, ServalEventKind kind)
 {
   PendingVlan *pv = g_hash_table_lookup (ev->vlans, GUINT_TO_POINTER (tag));
-  g_autofree char *key = member_key (member);
+  const char *key = shared->key;
   PendingChange *was;
   PendingChange *change;
 
@@ -264,7 +326,8 @@ collect (SessionMemberEvents *ev, guint32 tag, const char *vlan, ServalMember *m
     {
       pv = g_new0 (PendingVlan, 1);
       pv->vlan = g_strdup (vlan);
-      pv->changes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) pending_change_free);
+      /* Keyed by the key of the change's SharedChange, which the value holds. */
+      pv->changes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pending_change_free);
       g_hash_table_insert (ev->vlans, GUINT_TO_POINTER (tag), pv);
     }
   was = g_hash_table_lookup (pv->changes, key);
@@ -279,9 +342,9 @@ collect (SessionMemberEvents *ev, guint32 tag, const char *vlan, ServalMember *m
     kind = SERVAL_EVENT_MEMBER_UPDATED; /* went and came back: the client knows it */
   change = g_new0 (PendingChange, 1);
   change->kind = kind;
-  change->member = g_object_ref (member);
+  change->shared = g_rc_box_acquire (shared);
   change->seq = was != NULL ? was->seq : ev->seq++;
-  g_hash_table_replace (pv->changes, g_steal_pointer (&key), change);
+  g_hash_table_replace (pv->changes, (gpointer) key, change); /* (the old value, and its key, go) */
 }
 
 static SessionMemberEvents *
@@ -369,6 +432,7 @@ serval_server_tell_members (GPtrArray *sessions, Session *except, guint32 tag, c
                             ServalMember *member, ServalEventKind kind)
 {
   SingleEvent *single = NULL;
+  SharedChange *shared = NULL;
 
   for (guint i = 0; i < sessions->len; i++)
     {
@@ -377,7 +441,11 @@ serval_server_tell_members (GPtrArray *sessions, Session *except, guint32 tag, c
       if (other == except || other->closed)
         continue;
       if (other->member_pages)
-        collect (member_events (other), tag, vlan, member, kind);
+        {
+          if (shared == NULL)
+            shared = shared_change_new (member);
+          collect (member_events (other), tag, vlan, shared, kind);
+        }
       else
         {
           /* A client before memberPages: one event per change, as it reads. */
@@ -393,4 +461,5 @@ serval_server_tell_members (GPtrArray *sessions, Session *except, guint32 tag, c
       schedule (other);
     }
   g_clear_pointer (&single, single_event_unref);
+  g_clear_pointer (&shared, shared_change_unref);
 }
