@@ -50,7 +50,8 @@ typedef struct
 typedef struct
 {
   ServalMember *member;
-  char *key; /* "user\nhost\nmac": serval_member_same()'s user, host and MAC */
+  char *key;  /* "user\nhost\nmac": serval_member_same()'s user, host and MAC */
+  guint hash; /* of key, made once: a session's table looks it up for each change */
   GBytes *der[3][2];
 } SharedChange;
 
@@ -114,7 +115,24 @@ shared_change_new (ServalMember *member)
   shared->member = g_object_ref (member);
   shared->key = g_strdup_printf ("%s\n%s\n%s", serval_member_get_user (member), serval_member_get_host (member),
                                  serval_member_get_mac (member));
+  shared->hash = g_str_hash (shared->key);
   return shared;
+}
+
+/* A session's pending changes are keyed by their SharedChange: one member's
+ * changes, which may come in different SharedChanges, are one key. */
+static guint
+shared_change_hash (gconstpointer shared)
+{
+  return ((const SharedChange *) shared)->hash;
+}
+
+static gboolean
+shared_change_equal (gconstpointer a, gconstpointer b)
+{
+  const SharedChange *x = a, *y = b;
+
+  return x == y || (x->hash == y->hash && strcmp (x->key, y->key) == 0);
 }
 
 /* The DER of @shared as a change of @kind, with services if @services. */
@@ -318,7 +336,6 @@ static void
 collect (SessionMemberEvents *ev, guint32 tag, const char *vlan, SharedChange *shared, ServalEventKind kind)
 {
   PendingVlan *pv = g_hash_table_lookup (ev->vlans, GUINT_TO_POINTER (tag));
-  const char *key = shared->key;
   PendingChange *was;
   PendingChange *change;
 
@@ -326,14 +343,15 @@ collect (SessionMemberEvents *ev, guint32 tag, const char *vlan, SharedChange *s
     {
       pv = g_new0 (PendingVlan, 1);
       pv->vlan = g_strdup (vlan);
-      /* Keyed by the key of the change's SharedChange, which the value holds. */
-      pv->changes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pending_change_free);
+      /* Keyed by the change's SharedChange, which the value holds. */
+      pv->changes = g_hash_table_new_full (shared_change_hash, shared_change_equal, NULL,
+                                           (GDestroyNotify) pending_change_free);
       g_hash_table_insert (ev->vlans, GUINT_TO_POINTER (tag), pv);
     }
-  was = g_hash_table_lookup (pv->changes, key);
+  was = g_hash_table_lookup (pv->changes, shared);
   if (was != NULL && was->kind == SERVAL_EVENT_MEMBER_JOINED && kind == SERVAL_EVENT_MEMBER_LEFT)
     {
-      g_hash_table_remove (pv->changes, key); /* came and went: the client never knew it */
+      g_hash_table_remove (pv->changes, shared); /* came and went: the client never knew it */
       return;
     }
   if (was != NULL && was->kind == SERVAL_EVENT_MEMBER_JOINED)
@@ -344,7 +362,7 @@ collect (SessionMemberEvents *ev, guint32 tag, const char *vlan, SharedChange *s
   change->kind = kind;
   change->shared = g_rc_box_acquire (shared);
   change->seq = was != NULL ? was->seq : ev->seq++;
-  g_hash_table_replace (pv->changes, (gpointer) key, change); /* (the old value, and its key, go) */
+  g_hash_table_replace (pv->changes, shared, change); /* (the old value, and its key, go) */
 }
 
 static SessionMemberEvents *
