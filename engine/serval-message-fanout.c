@@ -13,7 +13,6 @@
 #include "serval-message.h"
 
 #include <glib/gi18n-lib.h>
-#include <string.h>
 
 #include "serval-codec.h"
 
