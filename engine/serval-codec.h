@@ -46,14 +46,14 @@ gboolean serval_message_encode (const Message_t *msg, GByteArray *out, GError **
 /* Writes DER's definite length @len (below 2^24) at @p: 1 to 4 bytes, how
  * many it returns. */
 gsize serval_der_put_length (guint8 *p, gsize len);
-/* (serval-message-fanout.c) Appends to @out, length prefix first, the message @tmpl (@tmpl_len bytes of
- * DER, no prefix) with the @n elements @elems (DER each) in place of its last
- * @elem_len bytes: one element of a SEQUENCE OF that ends the message, and
- * every TLV around it. Byte for byte what serval_message_encode() makes of
- * the same message with those elements. FALSE (@out unchanged) if @tmpl is not
- * so made or the message does not fit in SERVAL_MAX_MESSAGE. */
-gboolean serval_message_encode_spliced (GByteArray *out, const guint8 *tmpl, gsize tmpl_len, gsize elem_len,
-                                        GBytes *const *elems, guint n, GError **error);
+/* (serval-message-fanout.c) Appends to @out, length prefix first, the message
+ * @tmpl (@tmpl_len bytes of DER, no prefix) with the @n elements @elems (DER
+ * each) in place of its @elem_len bytes at @elem_off: the one element of a
+ * SEQUENCE OF. Byte for byte what serval_message_encode() makes of the same
+ * message with those elements. FALSE (@out unchanged) if @tmpl does not hold
+ * an element there or the message does not fit in SERVAL_MAX_MESSAGE. */
+gboolean serval_message_encode_spliced (GByteArray *out, const guint8 *tmpl, gsize tmpl_len, gsize elem_off,
+                                        gsize elem_len, GBytes *const *elems, guint n, GError **error);
 
 /* Reads the 4-byte length prefix at @p; FALSE (with @error) if over the limit. */
 gboolean serval_frame_length (const guint8 *p, gsize *len, GError **error);

@@ -18,6 +18,7 @@ struct _ServalMember
   GStrv services; /* canonical, "https:8443/admin" (serval_service_parse()) */
   char *node;
   gint64 since;
+  GBytes *der[2]; /* its DER, without and with services, once asked (serval_member_get_der()) */
 };
 
 enum
@@ -38,6 +39,13 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (ServalMember, serval_member, G_TYPE_OBJECT)
 
 static void
+forget_der (ServalMember *self)
+{
+  g_clear_pointer (&self->der[0], g_bytes_unref);
+  g_clear_pointer (&self->der[1], g_bytes_unref);
+}
+
+static void
 serval_member_finalize (GObject *object)
 {
   ServalMember *self = SERVAL_MEMBER (object);
@@ -48,6 +56,7 @@ serval_member_finalize (GObject *object)
   g_strfreev (self->addresses);
   g_strfreev (self->services);
   g_free (self->node);
+  forget_der (self);
   G_OBJECT_CLASS (serval_member_parent_class)->finalize (object);
 }
 
@@ -160,6 +169,7 @@ serval_member_set_addresses (ServalMember *self, const char *const *addresses)
     return;
   g_strfreev (self->addresses);
   self->addresses = g_strdupv ((char **) addresses);
+  forget_der (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADDRESSES]);
 }
 
@@ -193,6 +203,7 @@ serval_member_set_services (ServalMember *self, const char *const *services)
     return;
   g_strfreev (self->services);
   self->services = g_strdupv ((char **) services);
+  forget_der (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICES]);
 }
 
@@ -261,4 +272,14 @@ serval_service_uri (const char *service, const char *address)
   colon = strchr (service, ':');
   return g_strdup_printf ("%.*s://%s%s%s:%s%s", (int) (colon - service), service, strchr (address, ':') ? "[" : "",
                           address, strchr (address, ':') ? "]" : "", colon + 1, strchr (colon, '/') ? "" : "/");
+}
+
+GBytes *
+serval_member_get_der (ServalMember *self, gboolean services)
+{
+  GBytes **der = &self->der[services ? 1 : 0];
+
+  if (*der == NULL)
+    *der = serval_member_encode (self, services);
+  return *der;
 }

@@ -54,4 +54,12 @@ char *serval_service_uri (const char *service, const char *address);
 struct Member;
 ServalMember *serval_member_new_from_asn (const struct Member *m);
 
+/* The member's DER (a Member), made once for the many answers and events it
+ * goes in, until its addresses or services change; without its services
+ * when @services is FALSE (for a peer whose Hello did not say services).
+ * (transfer none) NULL, said in the log, if it breaks the protocol's limits. */
+GBytes *serval_member_get_der (ServalMember *member, gboolean services);
+/* (serval-message-fanout.c) The same, made anew: (transfer full). */
+GBytes *serval_member_encode (ServalMember *member, gboolean services);
+
 G_END_DECLS

@@ -110,38 +110,19 @@ serval_event_build_member_changes (const char *vlan, GPtrArray *changes)
 
 /* --- changes encoded once for many ---------------------------------------- */
 
-static int
-append_bytes_cb (const void *buffer, size_t size, void *user_data)
-{
-  g_byte_array_append (user_data, buffer, size);
-  return 0;
-}
-
 GBytes *
 serval_member_change_encode (ServalEventKind kind, ServalMember *member, gboolean services)
 {
   MemberChange_t c = { 0 };
-  g_autoptr(GByteArray) der = g_byte_array_new ();
-  char why[160] = "";
-  size_t why_len = sizeof why;
-  asn_enc_rval_t rv;
+  GBytes *der;
 
   c.change = change_to_asn (kind);
   serval_member_to_asn (member, &c.member);
   if (!services)
     serval_member_asn_strip_services (&c.member);
-  if (asn_check_constraints (&asn_DEF_MemberChange, &c, why, &why_len) == 0)
-    rv = der_encode (&asn_DEF_MemberChange, &c, append_bytes_cb, der);
-  else
-    rv.encoded = -1;
+  der = serval_asn_encode_checked (&asn_DEF_MemberChange, &c, member);
   ASN_STRUCT_FREE_CONTENTS_ONLY (asn_DEF_MemberChange, &c);
-  if (rv.encoded < 0)
-    {
-      g_warning ("Cannot encode the change of member %s on %s: %s", serval_member_get_user (member),
-                 serval_member_get_host (member), *why != '\0' ? why : "the encoder failed");
-      return NULL;
-    }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&der));
+  return der;
 }
 
 /* --- parsing --------------------------------------------------------------- */

@@ -787,6 +787,52 @@ GBytes *serval_member_change_encode (ServalEventKind kind, ServalMember *member,
 gboolean serval_message_encode_member_changes (GByteArray *out, const char *vlan, GBytes *const *changes, guint n,
                                                GError **error);
 
+/**
+ * serval_message_encode_members:
+ * @out: gets the message, length prefix first, as serval_message_encode()
+ * @msg: a message with one list of members (a join answer, a page), which
+ *   holds the first of @members alone
+ * @members: (element-type ServalMember): the members the list is to hold, at
+ *   most %SERVAL_MEMBER_PAGE_MAX (no list of members may hold fewer)
+ * @services: whether the peer reads services (else @msg was stripped)
+ * @error: return location for a #GError
+ *
+ * @msg with all of @members in its list, byte for byte asn1c's, from each
+ * member's DER made once (serval_member_get_der()): a join answer's first
+ * page of 500 in a VLAN of thousands, for each joiner of a storm.
+ *
+ * Returns: %FALSE if it cannot be encoded (@out unchanged)
+ */
+gboolean serval_message_encode_members (GByteArray *out, const Message_t *msg, GPtrArray *members,
+                                        gboolean services, GError **error);
+
+/**
+ * ServalFanout:
+ * @msg: a message whose list of members holds only the first of @members
+ *   (serval_message_encode_members()); %NULL for a member event
+ * @members: (element-type ServalMember): with @msg
+ * @services: with @msg
+ * @vlan: without @msg: the VLAN of the member event of the @n @changes
+ *   (serval_message_encode_member_changes())
+ * @changes: (array length=n): without @msg
+ * @n: without @msg
+ *
+ * A message made of parts encoded once for many peers, for
+ * serval_link_send_encoded() with serval_fanout_encode().
+ */
+typedef struct
+{
+  const Message_t *msg;
+  GPtrArray *members;
+  gboolean services;
+  const char *vlan;
+  GBytes *const *changes;
+  guint n;
+} ServalFanout;
+
+/* A #ServalLinkEncodeFunc: encodes the #ServalFanout @fanout. */
+gboolean serval_fanout_encode (gpointer fanout, GByteArray *out, GError **error);
+
 /* --- services (serval-message-services.c) ---------------------------------- */
 
 /**
@@ -835,6 +881,11 @@ struct MemberChanges;
 void serval_member_to_asn (ServalMember *member, struct Member *m);
 /* @m without its services (for a peer whose Hello did not say services). */
 void serval_member_asn_strip_services (struct Member *m);
+struct asn_TYPE_descriptor_s;
+/* (serval-message-fanout.c) The DER of @sptr, a @def, checked against the
+ * schema's limits: (transfer full), or NULL, said in the log for @member,
+ * if it breaks them. */
+GBytes *serval_asn_encode_checked (const struct asn_TYPE_descriptor_s *def, const void *sptr, ServalMember *member);
 /* Read the new forms into @req, @resp, @event (serval-message-parse.c calls them). */
 void serval_request_parse_member_page (ServalRequest *req, const struct RequestBody *body);
 void serval_response_parse_member_page (ServalResponse *resp, const struct MemberPage *page);

@@ -240,22 +240,6 @@ compare_seq (gconstpointer a, gconstpointer b)
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* One memberChanges event of @n changes, for serval_link_send_encoded(). */
-typedef struct
-{
-  const char *vlan;
-  GBytes **changes;
-  guint n;
-} EncodedChanges;
-
-static gboolean
-encode_changes (gpointer data, GByteArray *out, GError **error)
-{
-  EncodedChanges *ec = data;
-
-  return serval_message_encode_member_changes (out, ec->vlan, ec->changes, ec->n, error);
-}
-
 /* Sends @pv's changes to @s, in the order they came, 500 an event at most. */
 static void
 send_vlan (Session *s, PendingVlan *pv)
@@ -278,12 +262,9 @@ send_vlan (Session *s, PendingVlan *pv)
         g_ptr_array_add (ders, der);
       if (ders->len > 0 && (ders->len == SERVAL_MEMBER_PAGE_MAX || i + 1 == pending->len))
         {
-          EncodedChanges ec = { pv->vlan, (GBytes **) ders->pdata, ders->len };
-          g_autoptr(GError) error = NULL;
+          ServalFanout f = { .vlan = pv->vlan, .changes = (GBytes **) ders->pdata, .n = ders->len };
 
-          if (!serval_link_send_encoded (s->link, encode_changes, &ec, &error) &&
-              !g_error_matches (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED))
-            g_debug ("Member changes of VLAN %s to %s: %s", pv->vlan, s->peer, error->message);
+          serval_session_send_fanout (s, &f);
           g_ptr_array_set_size (ders, 0);
         }
     }

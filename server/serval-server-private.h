@@ -159,6 +159,13 @@ void serval_session_unref (Session *s);
 /* Says bye with @code and @text, and closes the link once that is sent. */
 void serval_session_close (Session *s, ServalErrorCode code, const char *text);
 void serval_session_reply (Session *s, Message_t *msg);
+/* A reply whose list of members (a join answer, a page) is to hold
+ * @members, at most SERVAL_MEMBER_PAGE_MAX, when @msg's holds only their
+ * first: each member's DER is made once for all the answers it goes in. */
+void serval_session_reply_members (Session *s, Message_t *msg, GPtrArray *members);
+/* Sends @fanout (parts encoded once for many sessions); an error but a
+ * closed link is said in the log. */
+void serval_session_send_fanout (Session *s, const ServalFanout *fanout);
 void serval_session_reply_error (Session *s, guint32 id, ServalErrorCode code, const char *format, ...)
     G_GNUC_PRINTF (4, 5);
 void serval_session_reply_ok (Session *s, guint32 id);

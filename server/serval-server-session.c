@@ -164,6 +164,27 @@ serval_session_reply (Session *s, Message_t *msg)
 }
 
 void
+serval_session_reply_members (Session *s, Message_t *msg, GPtrArray *members)
+{
+  ServalFanout f = { .msg = msg, .members = members, .services = s->services };
+
+  if (!s->services)
+    serval_message_strip_services (msg);
+  serval_session_send_fanout (s, &f);
+  serval_message_free (msg);
+}
+
+void
+serval_session_send_fanout (Session *s, const ServalFanout *fanout)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!s->closed && !serval_link_send_encoded (s->link, serval_fanout_encode, (gpointer) fanout, &error) &&
+      !g_error_matches (error, SERVAL_LINK_ERROR, SERVAL_LINK_ERROR_CLOSED))
+    g_warning ("%s", error->message);
+}
+
+void
 serval_session_reply_error (Session *s, guint32 id, ServalErrorCode code, const char *format, ...)
 {
   g_autofree char *text = NULL;

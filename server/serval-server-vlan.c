@@ -223,12 +223,26 @@ reply_joined (Session *s, guint32 id, const char *name, const ServalVlan *vlan)
       if (m != NULL && !g_ptr_array_find (members, m->member, NULL))
         members->pdata[SERVAL_MEMBER_PAGE_MAX - 1] = m->member;
     }
-  msg = serval_response_build_joined (id, name, tag, members);
+  /* Up to a page's worth, the members' DER made once for every joiner's
+   * answer (a storm into a big VLAN); the whole list of a big VLAN to an
+   * older client the long way. */
+  if (members->len <= SERVAL_MEMBER_PAGE_MAX && members->len > 0)
+    {
+      g_autoptr(GPtrArray) first = g_ptr_array_new ();
+
+      g_ptr_array_add (first, members->pdata[0]);
+      msg = serval_response_build_joined (id, name, tag, first);
+    }
+  else
+    msg = serval_response_build_joined (id, name, tag, members);
   if (s->member_pages)
     serval_response_set_joined_total (msg, total);
   if (s->vlan_config)
     serval_response_set_joined_address (msg, m != NULL ? m->address : NULL, vlan->prefix6);
-  serval_session_reply (s, msg);
+  if (members->len <= SERVAL_MEMBER_PAGE_MAX)
+    serval_session_reply_members (s, msg, members);
+  else
+    serval_session_reply (s, msg);
 }
 
 /* Puts @s's port in VLAN @tag with @mac (and @address, leased for it, or
@@ -487,6 +501,7 @@ serval_session_handle_list_member_page (Session *s, const ServalRequest *req)
 {
   g_autoptr(GPtrArray) members = NULL;
   g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GPtrArray) first = NULL;
   guint32 tag;
   guint total = 0;
 
@@ -502,5 +517,8 @@ serval_session_handle_list_member_page (Session *s, const ServalRequest *req)
         g_ptr_array_add (page, members->pdata[i]);
       total++;
     }
-  serval_session_reply (s, serval_response_build_member_page (req->id, total, req->offset, page));
+  first = g_ptr_array_new ();
+  if (page->len > 0)
+    g_ptr_array_add (first, page->pdata[0]);
+  serval_session_reply_members (s, serval_response_build_member_page (req->id, total, req->offset, first), page);
 }
