@@ -203,6 +203,18 @@ join_allowed (Session *s, guint32 id, const char *name)
   return g_steal_pointer (&vlan);
 }
 
+/* @members' first alone (or none): the list an answer is built with by
+ * asn1c, the others' DER spliced in beside it (serval_session_reply_members()). */
+static GPtrArray *
+first_only (GPtrArray *members)
+{
+  GPtrArray *first = g_ptr_array_new ();
+
+  if (members->len > 0)
+    g_ptr_array_add (first, members->pdata[0]);
+  return first;
+}
+
 /* The join answer, with the member's address and the VLAN's IPv6 prefix
  * for a client that reads them; @vlan: as the join just read it from the
  * store (join_allowed()). */
@@ -211,7 +223,9 @@ reply_joined (Session *s, guint32 id, const char *name, const ServalVlan *vlan)
 {
   guint32 tag = vlan->id;
   g_autoptr(GPtrArray) members = serval_server_vlan_members (s->server, tag);
+  g_autoptr(GPtrArray) first = NULL;
   guint total = members->len;
+  gboolean spliced;
   Message_t *msg;
   Membership *m = session_membership (s, tag);
 
@@ -226,20 +240,14 @@ reply_joined (Session *s, guint32 id, const char *name, const ServalVlan *vlan)
   /* Up to a page's worth, the members' DER made once for every joiner's
    * answer (a storm into a big VLAN); the whole list of a big VLAN to an
    * older client the long way. */
-  if (members->len <= SERVAL_MEMBER_PAGE_MAX && members->len > 0)
-    {
-      g_autoptr(GPtrArray) first = g_ptr_array_new ();
-
-      g_ptr_array_add (first, members->pdata[0]);
-      msg = serval_response_build_joined (id, name, tag, first);
-    }
-  else
-    msg = serval_response_build_joined (id, name, tag, members);
+  spliced = members->len <= SERVAL_MEMBER_PAGE_MAX;
+  first = spliced ? first_only (members) : NULL;
+  msg = serval_response_build_joined (id, name, tag, spliced ? first : members);
   if (s->member_pages)
     serval_response_set_joined_total (msg, total);
   if (s->vlan_config)
     serval_response_set_joined_address (msg, m != NULL ? m->address : NULL, vlan->prefix6);
-  if (members->len <= SERVAL_MEMBER_PAGE_MAX)
+  if (spliced)
     serval_session_reply_members (s, msg, members);
   else
     serval_session_reply (s, msg);
@@ -517,8 +525,6 @@ serval_session_handle_list_member_page (Session *s, const ServalRequest *req)
         g_ptr_array_add (page, members->pdata[i]);
       total++;
     }
-  first = g_ptr_array_new ();
-  if (page->len > 0)
-    g_ptr_array_add (first, page->pdata[0]);
+  first = first_only (page);
   serval_session_reply_members (s, serval_response_build_member_page (req->id, total, req->offset, first), page);
 }
