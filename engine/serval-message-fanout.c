@@ -267,21 +267,39 @@ serval_message_encode_members (GByteArray *out, const Message_t *msg, GPtrArray 
 
 /* --- the member event --------------------------------------------------- */
 
+/* The stand-in change every member event's frame is made around, and its
+ * DER: the same for every event, made once. */
+static ServalMember *
+stand_in (GBytes **der)
+{
+  static ServalMember *member;
+  static GBytes *elem;
+
+  if (g_once_init_enter (&member))
+    {
+      static const guint8 mac[6] = { 2, 0, 0, 0, 0, 1 };
+      ServalMember *m = serval_member_new ("u", "h", mac, NULL, "n", 0);
+
+      elem = serval_member_change_encode (SERVAL_EVENT_MEMBER_JOINED, m, TRUE);
+      g_once_init_leave (&member, m);
+    }
+  *der = elem;
+  return member;
+}
+
 gboolean
 serval_message_encode_member_changes (GByteArray *out, const char *vlan, GBytes *const *changes, guint n,
                                       GError **error)
 {
-  static const guint8 mac[6] = { 2, 0, 0, 0, 0, 1 };
-  g_autoptr(ServalMember) dummy = serval_member_new ("u", "h", mac, NULL, "n", 0);
-  ServalMemberChange change = { SERVAL_EVENT_MEMBER_JOINED, dummy };
+  GBytes *elem;
+  ServalMemberChange change = { SERVAL_EVENT_MEMBER_JOINED, stand_in (&elem) };
   g_autoptr(GPtrArray) one = g_ptr_array_new ();
   g_autoptr(GByteArray) tmpl = g_byte_array_new ();
-  g_autoptr(GBytes) elem = serval_member_change_encode (change.kind, dummy, TRUE);
   Message_t *msg;
   gboolean ok;
 
   g_return_val_if_fail (n > 0 && n <= SERVAL_MEMBER_PAGE_MAX, FALSE);
-  /* The event with one change (a stand-in), by asn1c: the frame the
+  /* The event with one change (the stand-in), by asn1c: the frame the
    * changes go in. */
   g_ptr_array_add (one, &change);
   msg = serval_event_build_member_changes (vlan, one);
