@@ -613,8 +613,7 @@ serval_message_new_request (guint32 id, RequestBody_PR kind)
 {
   Message_t *msg = serval_message_new (Message_PR_request);
 
-  msg->choice.request.id = id;
-  msg->choice.request.body.present = kind;
+  msg->choice.request = (Request_t){ .id = id, .body.present = kind };
   return msg;
 }
 
@@ -623,8 +622,7 @@ serval_message_new_response (guint32 id, ResponseBody_PR kind)
 {
   Message_t *msg = serval_message_new (Message_PR_response);
 
-  msg->choice.response.id = id;
-  msg->choice.response.body.present = kind;
+  msg->choice.response = (Response_t){ .id = id, .body.present = kind };
   return msg;
 }
 

@@ -274,13 +274,43 @@ taken (Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *addr)
   return holder_mac (vlan, port, family, addr) != NULL;
 }
 
+/* One rule for ARP and for IPv6 neighbour discovery. A sender may not claim
+ * an address another port holds (@claims, NULL if the frame claims none).
+ * A question about @asks (NULL if the frame asks nothing) is answered by the
+ * switch itself when it knows the holder: another port that claimed it, or
+ * the VLAN's DHCP server; any other question is flooded. @question is the
+ * parsed request the answer is built from (a #ServalArp or a #ServalNd). */
 static ServalSwitchVerdict
-answer (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag, const guint8 *data, gsize len, guint64 *counter)
+check_neighbour (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *claims,
+                 const guint8 *asks, gconstpointer question)
 {
-  ServalFrame reply = { data, len, tag, NULL };
+  guint8 reply[MAX (SERVAL_NEIGH_ARP_LEN, SERVAL_NEIGH_NA_LEN)];
+  ServalFrame frame = { reply, 0, vlan->tag, NULL };
+  const guint8 *mac;
 
-  serval_switch_deliver (sw, port, &reply);
-  (*counter)++;
+  if (claims != NULL && taken (vlan, port, family, claims))
+    return SERVAL_SWITCH_DROP_SPOOFED_ADDRESS;
+  if (asks == NULL)
+    return SERVAL_SWITCH_FORWARDED;
+  if ((mac = holder_mac (vlan, port, family, asks)) == NULL)
+    {
+      if (family == 4)
+        sw->stats.arp_flooded++;
+      else
+        sw->stats.nd_flooded++;
+      return SERVAL_SWITCH_FORWARDED;
+    }
+  if (family == 4)
+    {
+      frame.len = serval_neigh_build_arp_reply (reply, question, mac);
+      sw->stats.arp_answered++;
+    }
+  else
+    {
+      frame.len = serval_neigh_build_na (reply, question, mac);
+      sw->stats.nd_answered++;
+    }
+  serval_switch_deliver (sw, port, &frame);
   return SERVAL_SWITCH_ANSWERED;
 }
 
@@ -288,39 +318,26 @@ static ServalSwitchVerdict
 check_arp (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, const ServalFrame *f)
 {
   ServalArp arp;
-  guint8 reply[SERVAL_NEIGH_ARP_LEN];
-  const guint8 *mac;
 
   if (!serval_neigh_parse_arp (f->data, f->len, &arp))
     return SERVAL_SWITCH_FORWARDED;
-  if (taken (vlan, port, 4, arp.spa))
-    return SERVAL_SWITCH_DROP_SPOOFED_ADDRESS;
-  if (arp.op != 1)
-    return SERVAL_SWITCH_FORWARDED;
-  /* Who has T? The switch knows, if another port claimed T or T is the
-   * VLAN's DHCP server. */
-  if ((mac = holder_mac (vlan, port, 4, arp.tpa)) != NULL)
-    return answer (sw, port, vlan->tag, reply, serval_neigh_build_arp_reply (reply, &arp, mac),
-                   &sw->stats.arp_answered);
-  sw->stats.arp_flooded++;
-  return SERVAL_SWITCH_FORWARDED;
+  /* Every ARP frame claims its sender's address; a request (op 1) asks who
+   * has its target's. */
+  return check_neighbour (sw, vlan, port, 4, arp.spa, arp.op == 1 ? arp.tpa : NULL, &arp);
 }
 
 static ServalSwitchVerdict
 check_nd (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, const ServalFrame *f)
 {
   ServalNd nd;
-  guint8 reply[SERVAL_NEIGH_NA_LEN];
-  const guint8 *mac;
+  gboolean advert;
 
   if (!serval_neigh_parse_nd (f->data, f->len, &nd))
     return SERVAL_SWITCH_FORWARDED;
-  if (nd.type == 136)
-    return taken (vlan, port, 6, nd.target) ? SERVAL_SWITCH_DROP_SPOOFED_ADDRESS : SERVAL_SWITCH_FORWARDED;
-  if ((mac = holder_mac (vlan, port, 6, nd.target)) != NULL)
-    return answer (sw, port, vlan->tag, reply, serval_neigh_build_na (reply, &nd, mac), &sw->stats.nd_answered);
-  sw->stats.nd_flooded++;
-  return SERVAL_SWITCH_FORWARDED;
+  /* An advertisement (136) claims its target; a solicitation (135) asks
+   * who has it. */
+  advert = nd.type == 136;
+  return check_neighbour (sw, vlan, port, 6, advert ? nd.target : NULL, advert ? NULL : nd.target, &nd);
 }
 
 static ServalSwitchVerdict
