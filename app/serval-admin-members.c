@@ -123,10 +123,18 @@ update_bar (ServalAdminMembers *self)
 
 /* --- rows updated in place --------------------------------------------------- */
 
-void
-serval_admin_rows_keep (GtkTreeStore *tree, GtkTreeIter *parent, int column, GHashTable *keys)
+/* The VLANs and their members are a GtkTreeStore, the users a GtkListStore. */
+static gboolean
+remove_row (GtkTreeModel *model, GtkTreeIter *iter)
 {
-  GtkTreeModel *model = GTK_TREE_MODEL (tree);
+  if (GTK_IS_LIST_STORE (model))
+    return gtk_list_store_remove (GTK_LIST_STORE (model), iter);
+  return gtk_tree_store_remove (GTK_TREE_STORE (model), iter);
+}
+
+void
+serval_admin_rows_keep (GtkTreeModel *model, GtkTreeIter *parent, int column, GHashTable *keys)
+{
   GtkTreeIter iter;
   gboolean valid = gtk_tree_model_iter_children (model, &iter, parent);
 
@@ -138,30 +146,33 @@ serval_admin_rows_keep (GtkTreeStore *tree, GtkTreeIter *parent, int column, GHa
       if (key != NULL && g_hash_table_contains (keys, key))
         valid = gtk_tree_model_iter_next (model, &iter);
       else
-        valid = gtk_tree_store_remove (tree, &iter);
+        valid = remove_row (model, &iter);
     }
 }
 
 void
-serval_admin_row_at (GtkTreeStore *tree, GtkTreeIter *parent, guint position, int column, const char *key,
+serval_admin_row_at (GtkTreeModel *model, GtkTreeIter *parent, guint position, int column, const char *key,
                      GtkTreeIter *iter)
 {
-  GtkTreeModel *model = GTK_TREE_MODEL (tree);
   g_autofree char *there = NULL;
 
   if (gtk_tree_model_iter_nth_child (model, iter, parent, (int) position))
     gtk_tree_model_get (model, iter, column, &there, -1);
-  if (g_strcmp0 (there, key) != 0)
-    gtk_tree_store_insert (tree, iter, parent, (int) position);
+  if (g_strcmp0 (there, key) == 0)
+    return;
+  if (GTK_IS_LIST_STORE (model))
+    gtk_list_store_insert (GTK_LIST_STORE (model), iter, (int) position);
+  else
+    gtk_tree_store_insert (GTK_TREE_STORE (model), iter, parent, (int) position);
 }
 
 void
-serval_admin_rows_trim (GtkTreeStore *tree, GtkTreeIter *parent, guint n)
+serval_admin_rows_trim (GtkTreeModel *model, GtkTreeIter *parent, guint n)
 {
   GtkTreeIter iter;
 
-  while (gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (tree), &iter, parent, (int) n))
-    gtk_tree_store_remove (tree, &iter);
+  while (gtk_tree_model_iter_nth_child (model, &iter, parent, (int) n))
+    remove_row (model, &iter);
 }
 
 /* The VLAN row's children become @members; it says @total members, unless
@@ -190,7 +201,7 @@ fill_row (ServalAdminMembers *self, GtkTreeIter *parent, const char *vlan, GList
 
       g_hash_table_add (keys, (gpointer) serval_member_get_mac (m));
     }
-  serval_admin_rows_keep (tree, parent, COL_MAC, keys);
+  serval_admin_rows_keep (GTK_TREE_MODEL (tree), parent, COL_MAC, keys);
   for (guint i = 0; i < g_list_model_get_n_items (members); i++)
     {
       g_autoptr(ServalMember) m = g_list_model_get_item (members, i);
@@ -199,13 +210,13 @@ fill_row (ServalAdminMembers *self, GtkTreeIter *parent, const char *vlan, GList
       g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (serval_member_get_since (m));
       g_autofree char *when = since != NULL ? g_date_time_format (since, "%Y-%m-%d %H:%M:%S") : g_strdup ("");
 
-      serval_admin_row_at (tree, parent, i, COL_MAC, serval_member_get_mac (m), &iter);
+      serval_admin_row_at (GTK_TREE_MODEL (tree), parent, i, COL_MAC, serval_member_get_mac (m), &iter);
       gtk_tree_store_set (tree, &iter, COL_NAME, serval_member_get_user (m), COL_HOST, serval_member_get_host (m),
                           COL_MAC, serval_member_get_mac (m), COL_ADDRESSES, addrs, COL_NODE,
                           serval_member_get_node (m), COL_SINCE, when, COL_VLAN, vlan, COL_IS_VLAN, FALSE,
                           COL_WEIGHT, PANGO_WEIGHT_NORMAL, -1);
     }
-  serval_admin_rows_trim (tree, parent, g_list_model_get_n_items (members));
+  serval_admin_rows_trim (GTK_TREE_MODEL (tree), parent, g_list_model_get_n_items (members));
   path = gtk_tree_model_get_path (GTK_TREE_MODEL (tree), parent);
   gtk_tree_view_expand_row (self->view, path, FALSE);
 }

@@ -227,7 +227,7 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     g_hash_table_add (keys, ((ServalVlanInfo *) infos->pdata[i])->name);
   /* In place, so that a VLAN still listed keeps its member rows and the
    * selection the administrator is acting on. */
-  serval_admin_rows_keep (self->vlan_store, NULL, COL_VLAN, keys);
+  serval_admin_rows_keep (GTK_TREE_MODEL (self->vlan_store), NULL, COL_VLAN, keys);
   members = 0;
   grant_vlan = gtk_combo_box_text_get_active_text (self->grant_combo);
   gtk_combo_box_text_remove_all (self->grant_combo);
@@ -243,7 +243,7 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *addresses = v4 && v6 ? g_strdup_printf ("%s, %s", info->subnet, info->prefix6) : g_strdup (v4 ? info->subnet : v6 ? info->prefix6 :
                                                                                                                                            "");
 
-      serval_admin_row_at (self->vlan_store, NULL, i, COL_VLAN, info->name, &iter);
+      serval_admin_row_at (GTK_TREE_MODEL (self->vlan_store), NULL, i, COL_VLAN, info->name, &iter);
       gtk_tree_store_set (self->vlan_store, &iter,
                           COL_NAME, info->name, COL_HOST, count, COL_ADDRESSES, addresses, COL_VLAN, info->name,
                           COL_IS_VLAN, TRUE, COL_WEIGHT, PANGO_WEIGHT_BOLD, -1);
@@ -253,7 +253,7 @@ vlans_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       members += info->members;
       serval_admin_members_read (self->members, info->name);
     }
-  serval_admin_rows_trim (self->vlan_store, NULL, infos->len);
+  serval_admin_rows_trim (GTK_TREE_MODEL (self->vlan_store), NULL, infos->len);
   /* The VLAN chosen to grant stays chosen. */
   if (infos->len > 0)
     gtk_combo_box_set_active (GTK_COMBO_BOX (self->grant_combo), grant_active);
@@ -268,28 +268,30 @@ users_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   ServalAdminWindow *self = data->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = serval_client_list_users_finish (SERVAL_CLIENT (source), result, &error);
-  g_autofree char *selected = NULL;
+  g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
+  GtkTreeModel *model = GTK_TREE_MODEL (self->user_store);
   GtkTreeIter iter;
 
   if (users != NULL)
     g_ptr_array_set_free_func (users, (GDestroyNotify) serval_user_info_free);
   if (!read_answer_wanted (data, error))
     return;
-  if (gtk_tree_selection_get_selected (gtk_tree_view_get_selection (self->user_view), NULL, &iter))
-    gtk_tree_model_get (GTK_TREE_MODEL (self->user_store), &iter, UCOL_NAME, &selected, -1);
-  gtk_list_store_clear (self->user_store);
+  for (guint i = 0; i < users->len; i++)
+    g_hash_table_add (keys, ((ServalUserInfo *) users->pdata[i])->name);
+  /* In place, as the VLANs: the user selected stays selected, and a cell
+   * being acted on stays where it was. */
+  serval_admin_rows_keep (model, NULL, UCOL_NAME, keys);
   for (guint i = 0; i < users->len; i++)
     {
       ServalUserInfo *u = users->pdata[i];
       g_autofree char *vlans = u->vlans != NULL ? g_strjoinv (", ", u->vlans) : g_strdup ("");
       g_autofree char *rate = serval_admin_rate_to_text (u->rate_limit);
 
-      gtk_list_store_insert_with_values (self->user_store, &iter, -1, UCOL_NAME, u->name, UCOL_ADMIN, u->admin,
-                                         UCOL_VLANS, vlans, UCOL_BRIDGE, u->bridge, UCOL_RATE_TEXT, rate,
-                                         UCOL_RATE, u->rate_limit, -1);
-      if (g_strcmp0 (selected, u->name) == 0)
-        gtk_tree_selection_select_iter (gtk_tree_view_get_selection (self->user_view), &iter);
+      serval_admin_row_at (model, NULL, i, UCOL_NAME, u->name, &iter);
+      gtk_list_store_set (self->user_store, &iter, UCOL_NAME, u->name, UCOL_ADMIN, u->admin, UCOL_VLANS, vlans,
+                          UCOL_BRIDGE, u->bridge, UCOL_RATE_TEXT, rate, UCOL_RATE, u->rate_limit, -1);
     }
+  serval_admin_rows_trim (model, NULL, users->len);
 }
 
 /* Reads VLANs, members and users from the server again. */

@@ -197,6 +197,12 @@ check "alice's Bridge cell stays unchecked" steps checked-cell Users alice Bridg
 check "bob's Rate limit cell shows the 10M set with servalctl" steps wait-cells Users bob "10 MB/s"
 check "a user without one shows —" steps wait-cells Users alice "—"
 check "select bob in Users" steps select-cell Users bob
+# The Users page is refreshed in place too: bob stays selected while dave, added meanwhile, shows.
+add_dave() { echo "dave-secret-42" | ctl_alice user add dave; }
+check "alice adds user dave with servalctl" add_dave
+check "Refresh in the admin window, on the Users page" steps press-in "Serval Administration" Refresh
+check "the refresh lists dave" steps wait-cells Users dave
+check "and bob is still selected in Users" steps selected-row Users bob
 check "Set Rate Limit… opens its dialog" steps press "Set Rate Limit…"
 check "the dialog is for bob" gui_tool wait-node serval dialog "Rate Limit of bob"
 check "it starts from bob's limit (10, in MB/s)" gui_tool wait-text serval text "Rate limit" 10
