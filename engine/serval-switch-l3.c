@@ -19,7 +19,19 @@ typedef struct
   guint8 addr[16];
   ServalSwitchPort *port;
   guint8 mac[6];
+  const char *user; /* a trunk's claim for another node's member: whose (interned) */
 } Claim;
+
+/* Whether @c is the sender's own: claimed for its port @port, or for a
+ * trunk for the member it is (the same user, from the MAC @src): a member
+ * that failed over to this node while the node it left still holds its
+ * addresses. */
+static gboolean
+claim_is_senders (const Claim *c, ServalSwitchPort *port, const guint8 src[6])
+{
+  return c->port == port || (c->user != NULL && memcmp (c->mac, src, 6) == 0 &&
+                             g_strcmp0 (c->user, serval_switch_port_get_owner (port)) == 0);
+}
 
 static guint
 claim_hash (gconstpointer p)
@@ -172,9 +184,27 @@ claim_key (Claim *key, guint family, const guint8 *addr)
   return TRUE;
 }
 
-gboolean
-serval_switch_vlan_claim_address (ServalSwitch *sw, guint32 tag, ServalSwitchPort *port, guint family,
-                                  const guint8 *addr, const guint8 mac[6])
+/* A member that failed over to this node claims its addresses here while the
+ * trunk to the node it left may still hold them (that node's claim goes when
+ * the registry says the member left it, or with the trunk): the claim moves
+ * to the member's port, if it has room for it. */
+static gboolean
+take_over (Claim *c, ServalSwitchPort *port, Membership *m, guint32 tag, const guint8 mac[6])
+{
+  Membership *was = serval_switch_port_membership (c->port, tag);
+
+  if (port->trunk || !claim_is_senders (c, port, mac) || m->n_claims >= SERVAL_SWITCH_MAX_CLAIMS_PER_PORT)
+    return FALSE;
+  if (was != NULL)
+    was->n_claims--;
+  c->user = NULL;
+  c->port = port;
+  m->n_claims++;
+  return TRUE;
+}
+
+static gboolean
+claim (ServalSwitchPort *port, guint32 tag, guint family, const guint8 *addr, const guint8 mac[6], const char *user)
 {
   Membership *m = serval_switch_port_membership (port, tag);
   Claim key, *c;
@@ -185,9 +215,11 @@ serval_switch_vlan_claim_address (ServalSwitch *sw, guint32 tag, ServalSwitchPor
     m->vlan->claims = g_hash_table_new_full (claim_hash, claim_equal, NULL, g_free);
   if ((c = g_hash_table_lookup (m->vlan->claims, &key)) != NULL)
     {
-      if (c->port != port)
+      if (c->port != port && !take_over (c, port, m, tag, mac))
         return FALSE; /* first come, first served */
       memcpy (c->mac, mac, 6);
+      if (user != NULL)
+        c->user = g_intern_string (user);
       return TRUE;
     }
   /* A trunk carries the addresses of another node's members. */
@@ -196,10 +228,26 @@ serval_switch_vlan_claim_address (ServalSwitch *sw, guint32 tag, ServalSwitchPor
   c = g_memdup2 (&key, sizeof key);
   c->port = port;
   memcpy (c->mac, mac, 6);
+  c->user = g_intern_string (user);
   g_hash_table_add (m->vlan->claims, c);
   m->n_claims++;
   serval_switch_vlan_update_l3 (m->vlan);
   return TRUE;
+}
+
+gboolean
+serval_switch_vlan_claim_address (ServalSwitch *sw, guint32 tag, ServalSwitchPort *port, guint family,
+                                  const guint8 *addr, const guint8 mac[6])
+{
+  return claim (port, tag, family, addr, mac, NULL);
+}
+
+gboolean
+serval_switch_vlan_claim_remote (ServalSwitch *sw, guint32 tag, ServalSwitchPort *trunk, guint family,
+                                 const guint8 *addr, const guint8 mac[6], const char *user)
+{
+  g_return_val_if_fail (trunk->trunk && user != NULL, FALSE);
+  return claim (trunk, tag, family, addr, mac, user);
 }
 
 gboolean
@@ -216,6 +264,28 @@ serval_switch_vlan_release_address (ServalSwitch *sw, guint32 tag, ServalSwitchP
   m->n_claims--;
   serval_switch_vlan_update_l3 (m->vlan);
   return TRUE;
+}
+
+guint
+serval_switch_vlan_release_mac (ServalSwitch *sw, guint32 tag, ServalSwitchPort *port, const guint8 mac[6])
+{
+  Membership *m = serval_switch_port_membership (port, tag);
+  GHashTableIter iter;
+  Claim *c;
+  guint n = 0;
+
+  if (m == NULL || m->vlan->claims == NULL)
+    return 0;
+  g_hash_table_iter_init (&iter, m->vlan->claims);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &c, NULL))
+    if (c->port == port && memcmp (c->mac, mac, 6) == 0)
+      {
+        g_hash_table_iter_remove (&iter);
+        m->n_claims--;
+        n++;
+      }
+  serval_switch_vlan_update_l3 (m->vlan);
+  return n;
 }
 
 static Claim *
@@ -252,13 +322,14 @@ serval_switch_l3_forget_port (Vlan *vlan, Membership *m, ServalSwitchPort *port)
 
 /* The MAC of whoever else holds @addr: the port other than @port that
  * claimed it, or the VLAN's DHCP server; NULL if no one does. The switch
- * answers for it with that MAC. */
+ * answers for it with that MAC; a claim of the sender's own (from its MAC
+ * @src, claim_is_senders()) is no one else's. */
 static const guint8 *
-holder_mac (Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *addr)
+holder_mac (Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *addr, const guint8 src[6])
 {
   Claim *c = lookup_claim (vlan, family, addr);
 
-  if (c != NULL && c->port != port)
+  if (c != NULL && !claim_is_senders (c, port, src))
     return c->mac;
   if (family == 4 && vlan->config != NULL && vlan->config->dhcp &&
       memcmp (addr, vlan->config->dhcp_config.server_ip, 4) == 0)
@@ -266,12 +337,12 @@ holder_mac (Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *addr
   return NULL;
 }
 
-/* Whether @addr is taken by another port than @port, or is the VLAN's
- * DHCP server's. */
+/* Whether @addr is someone else's than the sender's (@port, MAC @src), or
+ * is the VLAN's DHCP server's. */
 static gboolean
-taken (Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *addr)
+taken (Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *addr, const guint8 src[6])
 {
-  return holder_mac (vlan, port, family, addr) != NULL;
+  return holder_mac (vlan, port, family, addr, src) != NULL;
 }
 
 /* One rule for ARP and for IPv6 neighbour discovery. A sender may not claim
@@ -279,20 +350,22 @@ taken (Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *addr)
  * A question about @asks (NULL if the frame asks nothing) is answered by the
  * switch itself when it knows the holder: another port that claimed it, or
  * the VLAN's DHCP server; any other question is flooded. @question is the
- * parsed request the answer is built from (a #ServalArp or a #ServalNd). */
+ * parsed request the answer is built from (a #ServalArp or a #ServalNd);
+ * @f is the frame, whose source MAC is the sender's. */
 static ServalSwitchVerdict
-check_neighbour (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, guint family, const guint8 *claims,
-                 const guint8 *asks, gconstpointer question)
+check_neighbour (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, const ServalFrame *f, guint family,
+                 const guint8 *claims, const guint8 *asks, gconstpointer question)
 {
   guint8 reply[MAX (SERVAL_NEIGH_ARP_LEN, SERVAL_NEIGH_NA_LEN)];
   ServalFrame frame = { reply, 0, vlan->tag, NULL };
+  const guint8 *src = f->data + 6;
   const guint8 *mac;
 
-  if (claims != NULL && taken (vlan, port, family, claims))
+  if (claims != NULL && taken (vlan, port, family, claims, src))
     return SERVAL_SWITCH_DROP_SPOOFED_ADDRESS;
   if (asks == NULL)
     return SERVAL_SWITCH_FORWARDED;
-  if ((mac = holder_mac (vlan, port, family, asks)) == NULL)
+  if ((mac = holder_mac (vlan, port, family, asks, src)) == NULL)
     {
       if (family == 4)
         sw->stats.arp_flooded++;
@@ -323,7 +396,7 @@ check_arp (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, const ServalFra
     return SERVAL_SWITCH_FORWARDED;
   /* Every ARP frame claims its sender's address; a request (op 1) asks who
    * has its target's. */
-  return check_neighbour (sw, vlan, port, 4, arp.spa, arp.op == 1 ? arp.tpa : NULL, &arp);
+  return check_neighbour (sw, vlan, port, f, 4, arp.spa, arp.op == 1 ? arp.tpa : NULL, &arp);
 }
 
 static ServalSwitchVerdict
@@ -337,7 +410,7 @@ check_nd (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, const ServalFram
   /* An advertisement (136) claims its target; a solicitation (135) asks
    * who has it. */
   advert = nd.type == 136;
-  return check_neighbour (sw, vlan, port, 6, advert ? nd.target : NULL, advert ? NULL : nd.target, &nd);
+  return check_neighbour (sw, vlan, port, f, 6, advert ? nd.target : NULL, advert ? NULL : nd.target, &nd);
 }
 
 static ServalSwitchVerdict
@@ -370,7 +443,7 @@ serval_switch_l3_check (ServalSwitch *sw, Vlan *vlan, ServalSwitchPort *port, co
   /* A rogue server is named so, whatever address it sends from. */
   if (dhcp && serval_dhcp_is_server_frame (f->data, f->len))
     return SERVAL_SWITCH_DROP_ROGUE_DHCP;
-  if (taken (vlan, port, packet->family, packet->src))
+  if (taken (vlan, port, packet->family, packet->src, f->data + 6))
     return SERVAL_SWITCH_DROP_SPOOFED_ADDRESS;
   if (dhcp)
     return check_dhcp (sw, vlan, port, f);

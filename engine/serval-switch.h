@@ -612,10 +612,10 @@ void serval_switch_port_set_bridge (ServalSwitchPort *port, gboolean bridge);
  * address detection). The claims go when @port leaves @vlan or is removed.
  * Claiming it again updates @mac.
  *
- * In a cluster, a node may claim the addresses of another node's members
- * for the trunk to that node (with no limit on their number): then it
- * answers ARP for them too, and its local ports may not use them. Frames
- * that come in on a trunk are not checked (their node did).
+ * A trunk may claim addresses too, with no limit on their number (the
+ * addresses of another node's members, but see
+ * serval_switch_vlan_claim_remote()). Frames that come in on a trunk are not
+ * checked (their node did).
  *
  * Returns: %TRUE if @addr is @port's now; %FALSE if another port holds it,
  *   @port is no member, @family or @addr is not valid, or @port is a local
@@ -627,6 +627,41 @@ gboolean serval_switch_vlan_claim_address (ServalSwitch *sw,
                                            guint family,
                                            const guint8 *addr,
                                            const guint8 mac[6]);
+/**
+ * serval_switch_vlan_claim_remote:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @trunk: the trunk to another node, a member of @vlan
+ * @family: 4 or 6
+ * @addr: (array): the address, 4 or 16 bytes, network byte order
+ * @mac: (array fixed-size=6): the MAC of that node's member that holds @addr
+ * @user: that member's user
+ *
+ * As serval_switch_vlan_claim_address(), for a member of the node @trunk
+ * leads to: this node answers ARP and neighbour solicitations for @addr, and
+ * its local ports may not send from it. But the member itself, come to this
+ * node (failed over) while the node it left still holds its addresses, is
+ * not kept from them: frames from a port of @user with the source MAC @mac
+ * pass, its questions about its own addresses are not answered with its own
+ * MAC, and its own claim from that port takes @addr over.
+ *
+ * Returns: %TRUE if @addr is @trunk's now; %FALSE if another port holds it
+ */
+gboolean serval_switch_vlan_claim_remote (ServalSwitch *sw, guint32 vlan, ServalSwitchPort *trunk, guint family,
+                                          const guint8 *addr, const guint8 mac[6], const char *user);
+/**
+ * serval_switch_vlan_release_mac:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @port: the port that claimed the addresses
+ * @mac: (array fixed-size=6): the MAC they were claimed at
+ *
+ * Gives up every claim of @port in @vlan made for @mac: a trunk's claims for
+ * one member of another node, when the member changed its addresses or left.
+ *
+ * Returns: how many claims went
+ */
+guint serval_switch_vlan_release_mac (ServalSwitch *sw, guint32 vlan, ServalSwitchPort *port, const guint8 mac[6]);
 /**
  * serval_switch_vlan_release_address:
  * @sw: a switch

@@ -67,34 +67,66 @@ tell_members (ServalServer *server, guint32 tag, const char *vlan, ServalMember 
   serval_server_tell_members (sessions, NULL, tag, vlan, member, kind);
 }
 
+/* The trunk to @member's node, if this node is linked to it. */
+static ServalSwitchPort *
+trunk_of (ServalServer *server, ServalMember *member)
+{
+  Session *peer = g_hash_table_lookup (server->peers, serval_member_get_node (member));
+
+  return peer != NULL && !peer->closed ? peer->port : NULL;
+}
+
 static void
 member_added_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMember *member, gpointer data)
 {
   ServalServer *server = data;
-  Session *peer = g_hash_table_lookup (server->peers, serval_member_get_node (member));
+  ServalSwitchPort *trunk = trunk_of (server, member);
   ServalSwitchPort *port = serval_switch_lookup (server->sw, tag, serval_member_get_mac_bytes (member));
 
   /* A member that failed over from another node (or from this one): where
    * its MAC was learned is out of date until it sends a frame. */
-  if (port != NULL && (peer == NULL || port != peer->port))
+  if (port != NULL && port != trunk)
     serval_switch_forget (server->sw, tag, serval_member_get_mac_bytes (member));
   count_add (server, serval_member_get_node (member), tag, +1);
+  /* The trunk is in the VLAN now (count_add()); without a link yet, the
+   * claims are made when it comes (serval_server_cluster_trunk_up()). */
+  if (trunk != NULL)
+    serval_server_lan_claim_remote (server, tag, trunk, member);
   tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_JOINED);
 }
 
 static void
 member_updated_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMember *member, gpointer data)
 {
-  tell_members (data, tag, vlan, member, SERVAL_EVENT_MEMBER_UPDATED);
+  ServalServer *server = data;
+  ServalSwitchPort *trunk = trunk_of (server, member);
+
+  if (trunk != NULL)
+    serval_server_lan_claim_remote (server, tag, trunk, member);
+  tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_UPDATED);
 }
 
 static void
 member_removed_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMember *member, gpointer data)
 {
   ServalServer *server = data;
+  ServalSwitchPort *trunk = trunk_of (server, member);
 
+  if (trunk != NULL)
+    serval_switch_vlan_release_mac (server->sw, tag, trunk, serval_member_get_mac_bytes (member));
   tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_LEFT);
   count_add (server, serval_member_get_node (member), tag, -1);
+}
+
+void
+serval_server_cluster_trunk_up (ServalServer *server, const char *node, ServalSwitchPort *trunk, guint32 tag)
+{
+  g_autoptr(GPtrArray) members = serval_cluster_get_members (server->cluster, tag);
+
+  serval_switch_port_join (server->sw, trunk, tag);
+  for (guint i = 0; i < members->len; i++)
+    if (g_strcmp0 (serval_member_get_node (members->pdata[i]), node) == 0)
+      serval_server_lan_claim_remote (server, tag, trunk, members->pdata[i]);
 }
 
 /* The address clients (and other nodes) reach @info at. */

@@ -205,12 +205,13 @@ serval_server_peer_attach (Session *s, const char *name)
   s->link_stats->up = TRUE;
   s->link_stats->links++;
 
-  /* The VLANs in which that node has members. */
+  /* The VLANs in which that node has members, and their addresses. */
   prefix = g_strconcat (name, "\n", NULL);
   g_hash_table_iter_init (&iter, server->remote_counts);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     if (g_str_has_prefix (key, prefix))
-      serval_switch_port_join (server->sw, s->port, (guint32) g_ascii_strtoull ((char *) key + strlen (prefix), NULL, 10));
+      serval_server_cluster_trunk_up (server, name, s->port,
+                                      (guint32) g_ascii_strtoull ((char *) key + strlen (prefix), NULL, 10));
   if (s->dialled)
     {
       PeerDial *d = g_hash_table_lookup (server->dials, name);

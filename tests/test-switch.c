@@ -1421,6 +1421,73 @@ test_spoofed_address (Fixture *f, gconstpointer data)
     }
 }
 
+/* In a cluster a node claims another node's members' addresses for the
+ * trunk to that node (port 3 here): its own members may not send from them,
+ * and it answers ARP and NS for them itself. Dan, that other node's member,
+ * failing over to this node (port 1, his session's now) keeps using his
+ * addresses before the trunk's claims go, and his own claim takes them over;
+ * carol, even from dan's MAC, does neither. The trunk's claims go with his MAC. */
+static void
+test_trunk_claims (Fixture *f, gconstpointer data)
+{
+  static const guint8 none[4] = { 0 }, none6[16] = { 0 };
+  static const guint8 IP_DAN[4] = { 10, 1, 0, 20 };
+  static const guint8 IP6_DAN[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 20 };
+  guint8 dan[6], alice[6], carol[6], frame[128];
+  ServalArp reply;
+
+  managed_setup (f);
+  serval_switch_port_set_trunk (f->port[3], TRUE);
+  mac_of (dan, 20);
+  mac_of (alice, 10);
+  mac_of (carol, 12);
+  g_assert_true (serval_switch_vlan_claim_remote (f->sw, 1, f->port[3], 4, IP_DAN, dan, "dan"));
+  g_assert_true (serval_switch_vlan_claim_remote (f->sw, 1, f->port[3], 6, IP6_DAN, dan, "dan"));
+
+  /* Alice may not send from dan's address; asked who has it, the switch
+   * answers her with dan's MAC; the same for IPv6. */
+  g_assert_cmpint (send_ip (f, 0, 12, IP_DAN, IP_CAROL, 17, 53), ==, SERVAL_SWITCH_DROP_SPOOFED_ADDRESS);
+  g_assert_cmpint (input (f->sw, f->port[0], 1, frame, fu_arp (frame, 1, alice, IP_ALICE, IP_DAN), S), ==,
+                   SERVAL_SWITCH_ANSWERED);
+  g_assert_true (serval_neigh_parse_arp (f->last[0], f->last_len[0], &reply));
+  g_assert_cmpmem (reply.sha, 6, dan, 6);
+  g_assert_cmpint (input (f->sw, f->port[0], 1, frame, fu_ns (frame, alice, IP6_ALICE, IP6_DAN), S), ==,
+                   SERVAL_SWITCH_ANSWERED);
+
+  /* Dan comes to port 1 before his node's claims go: his frames pass, and
+   * his probes for his own addresses are flooded, not answered with his
+   * own MAC (which his kernel would take for a conflict). */
+  serval_switch_port_set_owner (f->sw, f->port[1], "dan");
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, fu_ipv4 (frame, BCAST, dan, IP_DAN, IP_CAROL, 17, 53), S), ==,
+                   SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, fu_arp (frame, 1, dan, none, IP_DAN), S), ==,
+                   SERVAL_SWITCH_FORWARDED);
+  g_assert_cmpint (input (f->sw, f->port[1], 1, frame, fu_ns (frame, dan, none6, IP6_DAN), S), ==,
+                   SERVAL_SWITCH_FORWARDED);
+  /* Carol is not dan: still spoofing, from her MAC or from his. */
+  g_assert_cmpint (input (f->sw, f->port[2], 1, frame, fu_ipv4 (frame, BCAST, carol, IP_DAN, IP_ALICE, 17, 53), S),
+                   ==, SERVAL_SWITCH_DROP_SPOOFED_ADDRESS);
+  g_assert_cmpint (input (f->sw, f->port[2], 1, frame, fu_ipv4 (frame, BCAST, dan, IP_DAN, IP_ALICE, 17, 53), 2 * S),
+                   ==, SERVAL_SWITCH_DROP_SPOOFED_ADDRESS);
+
+  /* Dan's claim from port 1 takes his IPv4 address over; carol's would not. */
+  g_assert_false (serval_switch_vlan_claim_address (f->sw, 1, f->port[2], 4, IP_DAN, carol));
+  g_assert_false (serval_switch_vlan_claim_address (f->sw, 1, f->port[2], 4, IP_DAN, dan));
+  g_assert_true (serval_switch_vlan_claim_address (f->sw, 1, f->port[1], 4, IP_DAN, dan));
+  g_assert_true (serval_switch_vlan_address_port (f->sw, 1, 4, IP_DAN) == f->port[1]);
+  /* A trunk never takes a local member's claim. */
+  g_assert_false (serval_switch_vlan_claim_remote (f->sw, 1, f->port[3], 4, IP_DAN, dan, "dan"));
+
+  /* His node says he left it: the trunk's claims for his MAC go (his IPv6
+   * address), the one he took over stays his. */
+  g_assert_cmpuint (serval_switch_vlan_release_mac (f->sw, 1, f->port[3], dan), ==, 1);
+  g_assert_null (serval_switch_vlan_address_port (f->sw, 1, 6, IP6_DAN));
+  g_assert_true (serval_switch_vlan_address_port (f->sw, 1, 4, IP_DAN) == f->port[1]);
+  g_assert_cmpuint (serval_switch_vlan_release_mac (f->sw, 1, f->port[3], dan), ==, 0);
+  g_assert_cmpuint (serval_switch_vlan_release_mac (f->sw, 1, f->port[1], dan), ==, 1);
+  g_assert_null (serval_switch_vlan_address_port (f->sw, 1, 4, IP_DAN));
+}
+
 static void
 test_arp_answered (Fixture *f, gconstpointer data)
 {
@@ -1615,6 +1682,7 @@ main (int argc, char **argv)
   ADD ("/engine/switch/managed/spoofed-mac", test_spoofed_mac);
   ADD ("/engine/switch/managed/spoofed-address", test_spoofed_address);
   ADD ("/engine/switch/managed/arp-answered", test_arp_answered);
+  ADD ("/engine/switch/managed/trunk-claims", test_trunk_claims);
   ADD ("/engine/switch/managed/nd-answered", test_nd_answered);
   ADD ("/engine/switch/managed/dhcp", test_dhcp);
 #define ADD_CLUSTER(path, fn) g_test_add (path, Cluster, NULL, cluster_setup, fn, cluster_teardown)

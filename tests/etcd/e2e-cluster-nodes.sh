@@ -4,9 +4,10 @@
 # forwarding anywhere). The nodes share one certificate and key and link to each other;
 # alice, bob and carol are in VLAN red on nodes 1, 2 and 3, dan in VLAN blue on node 2.
 # Checked: frames and broadcasts cross the nodes (a broadcast exactly once), members show
-# each member's node, a killed node's clients fail over and its keys leave etcd, a node cut
-# off the network loses its keys and registers again when it comes back, and losing
-# etcd's quorum keeps sessions but refuses new logins until quorum is back.
+# each member's node, every node answers ARP for the members of every node and keeps its own
+# from sending from their addresses, a killed node's clients fail over and its keys leave
+# etcd, a node cut off the network loses its keys and registers again when it comes back,
+# and losing etcd's quorum keeps sessions but refuses new logins until quorum is back.
 # Needs root (namespaces, a bridge, TAP devices) and etcd. Output is TAP.
 set -u
 fails() { ! "$@"; }
@@ -239,6 +240,28 @@ node2_marked() { ctl 2 alice nodes | grep -q '^node2 (this node)'; }
 check "...and marks node 2 as the one that answers" node2_marked
 check "etcd holds the members of every node under /serval-live/members/" count_is 4 /serval-live/members/
 check "...bob's and dan's under node 2" count_is 2 /serval-live/members/node2/
+
+# --- 5b. another node's members' addresses are claimed on every node -------------------------
+# Node 1 answers alice's ARP for bob (on node 2) itself, with bob's MAC, as it does for its own
+# members; node 3 drops carol's ARP reply claiming alice's address (alice is node 1's member).
+BOB_MAC=$(in_ns "$P-c2" cat /sys/class/net/sv-red/address)
+ALICE_MAC=$(in_ns "$P-c1" cat /sys/class/net/sv-red/address)
+ANSWERED_1=$(metric 1 'serval_arp_requests_total{result="answered"}')
+arp_for_bob() {
+  in_ns "$P-c1" ip neigh flush to 10.77.0.2 dev sv-red
+  pings 1 2 >/dev/null && [ "$(metric 1 'serval_arp_requests_total{result="answered"}')" -gt "${ANSWERED_1:-0}" ]
+}
+check "node 1 answers alice's ARP for bob, a member of node 2, itself (/metrics counts it)" wait_for 10 arp_for_bob
+check "...with bob's MAC" bash -c "ip netns exec $P-c1 ip neigh show 10.77.0.2 dev sv-red | grep -qi $BOB_MAC"
+SPOOFED_3=$(metric 3 'serval_frames_dropped_total{reason="spoofed_address"}')
+claims_alice() {
+  in_ns "$P-c3" python3 "$here/../e2e/arptool.py" claim sv-red 10.77.0.1 &&
+    [ "$(metric 3 'serval_frames_dropped_total{reason="spoofed_address"}')" -gt "${SPOOFED_3:-0}" ]
+}
+check "carol's ARP reply claiming alice's address is dropped at node 3 (spoofed_address)" wait_for 10 claims_alice
+check "...bob's neighbour entry for alice is still alice's MAC" \
+  bash -c "ip netns exec $P-c2 ip neigh show 10.77.0.1 dev sv-red | grep -qi $ALICE_MAC"
+check "...and bob still reaches alice" wait_for 5 pings 2 1
 
 # --- 6. kill -9 of node 2: its clients move, its keys go ----------------------------------------
 # gone PREFIX WAS: the keys under PREFIX, WAS of them before, are all gone (a wait of a
