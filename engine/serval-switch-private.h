@@ -64,13 +64,14 @@ typedef struct
 struct _Vlan
 {
   guint32 tag;
-  GHashTable *fdb;    /* guint64* -> Entry* (owned) */
-  GPtrArray *ports;   /* ServalSwitchPort*, not owned: local ports, then trunks */
-  guint n_local;      /* ports[0 .. n_local) are the local ones */
-  GHashTable *pins;   /* guint64* MAC (owned) -> the ServalSwitchPort* it is pinned to */
-  VlanConfig *config; /* the switch's, or NULL */
-  GHashTable *claims; /* Claim* (owned, key and value): addresses; NULL until one */
-  gboolean l3;        /* config or claims: frames take serval_switch_l3_check() */
+  GHashTable *fdb;         /* guint64* -> Entry* (owned) */
+  GPtrArray *ports;        /* ServalSwitchPort*, not owned: local ports, then trunks */
+  guint n_local;           /* ports[0 .. n_local) are the local ones */
+  GHashTable *pins;        /* guint64* MAC (owned) -> the ServalSwitchPort* it is pinned to */
+  GHashTable *remote_pins; /* guint64* MAC -> RemotePin* (owned, serval-switch-remote.c); NULL until one */
+  VlanConfig *config;      /* the switch's, or NULL */
+  GHashTable *claims;      /* Claim* (owned, key and value): addresses; NULL until one */
+  gboolean l3;             /* config or claims: frames take serval_switch_l3_check() */
 };
 
 struct _ServalSwitch
@@ -94,9 +95,23 @@ serval_switch_deliver (ServalSwitch *sw, ServalSwitchPort *out, const ServalFram
     out->output (out, frame, out->user_data);
 }
 
+static inline guint64
+serval_switch_mac_key (const guint8 *mac)
+{
+  return ((guint64) mac[0] << 40) | ((guint64) mac[1] << 32) | ((guint64) mac[2] << 24) |
+         ((guint64) mac[3] << 16) | ((guint64) mac[4] << 8) | mac[5];
+}
+
 /* serval-switch.c */
 Vlan *serval_switch_get_vlan (ServalSwitch *sw, guint32 tag);
 Membership *serval_switch_port_membership (ServalSwitchPort *port, guint32 tag);
+
+/* serval-switch-remote.c */
+/* Whether @port may not send from @src, the MAC of another node's member in
+ * @vlan: it is no trunk and no port of that member's user. */
+gboolean serval_switch_remote_pinned (Vlan *vlan, ServalSwitchPort *port, guint64 src);
+/* @port, a trunk, leaves @vlan: its members' pins go. */
+void serval_switch_remote_forget_trunk (Vlan *vlan, ServalSwitchPort *port);
 
 /* serval-switch-l3.c */
 void serval_switch_vlan_update_l3 (Vlan *vlan);

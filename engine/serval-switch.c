@@ -59,6 +59,7 @@ vlan_free (Vlan *vlan)
 {
   g_hash_table_unref (vlan->fdb);
   g_hash_table_unref (vlan->pins);
+  g_clear_pointer (&vlan->remote_pins, g_hash_table_unref);
   g_clear_pointer (&vlan->claims, g_hash_table_unref);
   g_ptr_array_unref (vlan->ports);
   g_free (vlan);
@@ -359,6 +360,7 @@ serval_switch_port_leave (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag)
       if (m->tag != tag)
         continue;
       forget_port_macs (m, port);
+      serval_switch_remote_forget_trunk (vlan, port);
       if (vlan->claims != NULL)
         serval_switch_l3_forget_port (vlan, m, port);
       vlan_remove_port (vlan, port);
@@ -409,19 +411,12 @@ serval_switch_get_stats (ServalSwitch *sw)
   return &sw->stats;
 }
 
-static inline guint64
-mac_key (const guint8 *mac)
-{
-  return ((guint64) mac[0] << 40) | ((guint64) mac[1] << 32) | ((guint64) mac[2] << 24) |
-         ((guint64) mac[3] << 16) | ((guint64) mac[4] << 8) | mac[5];
-}
-
 /* The forwarding entry of @mac in VLAN @tag, or NULL; its VLAN in @out_vlan. */
 static Entry *
 fdb_entry (ServalSwitch *sw, guint32 tag, const guint8 mac[6], Vlan **out_vlan)
 {
   Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
-  guint64 key = mac_key (mac);
+  guint64 key = serval_switch_mac_key (mac);
 
   if (out_vlan != NULL)
     *out_vlan = vlan;
@@ -441,7 +436,7 @@ serval_switch_forget (ServalSwitch *sw, guint32 tag, const guint8 mac[6])
 {
   Vlan *vlan;
   Entry *e = fdb_entry (sw, tag, mac, &vlan);
-  guint64 key = mac_key (mac);
+  guint64 key = serval_switch_mac_key (mac);
 
   if (e == NULL)
     return FALSE;
@@ -454,7 +449,7 @@ gboolean
 serval_switch_port_pin_mac (ServalSwitch *sw, ServalSwitchPort *port, guint32 tag, const guint8 mac[6])
 {
   Membership *m = port_membership (port, tag);
-  guint64 key = mac_key (mac);
+  guint64 key = serval_switch_mac_key (mac);
   ServalSwitchPort *holder;
 
   if (m == NULL)
@@ -464,6 +459,9 @@ serval_switch_port_pin_mac (ServalSwitch *sw, ServalSwitchPort *port, guint32 ta
    * user's new session takes it over (a client that reconnected before
    * its old session timed out). */
   if (holder != NULL && holder != port && !holder->trunk && holder->owner != port->owner)
+    return FALSE;
+  /* Another node's member holds it: likewise, but for its own user. */
+  if (holder == NULL && serval_switch_remote_pinned (m->vlan, port, key))
     return FALSE;
   unpin (m, port); /* one MAC per member and VLAN: a new one replaces the old */
   g_hash_table_insert (m->vlan->pins, g_memdup2 (&key, sizeof key), port);
@@ -480,7 +478,7 @@ ServalSwitchPort *
 serval_switch_pinned_port (ServalSwitch *sw, guint32 tag, const guint8 mac[6])
 {
   Vlan *vlan = g_hash_table_lookup (sw->vlans, GUINT_TO_POINTER (tag));
-  guint64 key = mac_key (mac);
+  guint64 key = serval_switch_mac_key (mac);
 
   return vlan != NULL ? g_hash_table_lookup (vlan->pins, &key) : NULL;
 }
@@ -520,6 +518,10 @@ may_learn (ServalSwitch *sw, Vlan *vlan, Membership *m, ServalSwitchPort *port, 
   if (pinned == port)
     return SERVAL_SWITCH_FORWARDED;
   if (pinned != NULL && !port->trunk)
+    return SERVAL_SWITCH_DROP_MAC_PINNED;
+  /* Another node's member's: from a port of its user alone (it failed
+   * over here). */
+  if (pinned == NULL && serval_switch_remote_pinned (vlan, port, src))
     return SERVAL_SWITCH_DROP_MAC_PINNED;
   /* A trunk carries the MACs of a whole node, each already counted
    * against its port there. */
@@ -601,7 +603,7 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
     return drop (sw, SERVAL_SWITCH_DROP_NOT_MEMBER);
   if (len < 14 || len > sw->limits.max_frame)
     return drop (sw, SERVAL_SWITCH_DROP_SIZE);
-  src = mac_key (frame + 6);
+  src = serval_switch_mac_key (frame + 6);
   if ((frame[6] & 1) || src == 0)
     return drop (sw, SERVAL_SWITCH_DROP_BAD_SOURCE);
   /* Not on trunks: see serval_switch_port_set_trunk(). */
@@ -619,7 +621,7 @@ serval_switch_input (ServalSwitch *sw, ServalSwitchPort *port, const ServalFrame
       acl = vlan->config != NULL ? vlan->config->acl : NULL;
     }
 
-  dst = mac_key (frame);
+  dst = serval_switch_mac_key (frame);
   if (!(frame[0] & 1) && (e = g_hash_table_lookup (vlan->fdb, &dst)) != NULL &&
       now_us - e->last_seen <= (gint64) sw->limits.aging_seconds * G_USEC_PER_SEC)
     {

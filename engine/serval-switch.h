@@ -650,6 +650,37 @@ gboolean serval_switch_vlan_claim_address (ServalSwitch *sw,
 gboolean serval_switch_vlan_claim_remote (ServalSwitch *sw, guint32 vlan, ServalSwitchPort *trunk, guint family,
                                           const guint8 *addr, const guint8 mac[6], const char *user);
 /**
+ * serval_switch_vlan_pin_remote:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @trunk: the trunk to another node, a member of @vlan
+ * @mac: (array fixed-size=6): the MAC of a member of that node
+ * @user: that member's user
+ *
+ * Pins @mac to @trunk in @vlan, as serval_switch_port_pin_mac() pins a
+ * local member's: a local port of another user may neither send from @mac
+ * (%SERVAL_SWITCH_DROP_MAC_PINNED) nor pin it. A port of @user may: the
+ * member failed over to this node before its old node's pin went. If a
+ * local port of another user had learned @mac, it is forgotten. The pin
+ * goes with serval_switch_vlan_unpin_remote(), or when @trunk leaves @vlan.
+ *
+ * Returns: %TRUE if pinned; %FALSE if @trunk is no member of @vlan
+ */
+gboolean serval_switch_vlan_pin_remote (ServalSwitch *sw, guint32 vlan, ServalSwitchPort *trunk, const guint8 mac[6],
+                                        const char *user);
+/**
+ * serval_switch_vlan_unpin_remote:
+ * @sw: a switch
+ * @vlan: the VLAN tag
+ * @trunk: the trunk @mac was pinned to
+ * @mac: (array fixed-size=6): the MAC
+ *
+ * Removes the pin of serval_switch_vlan_pin_remote() (its member left).
+ *
+ * Returns: %TRUE if @mac was pinned to @trunk
+ */
+gboolean serval_switch_vlan_unpin_remote (ServalSwitch *sw, guint32 vlan, ServalSwitchPort *trunk, const guint8 mac[6]);
+/**
  * serval_switch_vlan_release_mac:
  * @sw: a switch
  * @vlan: the VLAN tag

@@ -89,9 +89,9 @@ member_added_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMemb
     serval_switch_forget (server->sw, tag, serval_member_get_mac_bytes (member));
   count_add (server, serval_member_get_node (member), tag, +1);
   /* The trunk is in the VLAN now (count_add()); without a link yet, the
-   * claims are made when it comes (serval_server_cluster_trunk_up()). */
+   * pin and claims are made when it comes (serval_server_cluster_trunk_up()). */
   if (trunk != NULL)
-    serval_server_lan_claim_remote (server, tag, trunk, member);
+    serval_server_lan_remote_joined (server, tag, trunk, member);
   tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_JOINED);
 }
 
@@ -102,7 +102,7 @@ member_updated_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMe
   ServalSwitchPort *trunk = trunk_of (server, member);
 
   if (trunk != NULL)
-    serval_server_lan_claim_remote (server, tag, trunk, member);
+    serval_server_lan_remote_joined (server, tag, trunk, member);
   tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_UPDATED);
 }
 
@@ -113,7 +113,7 @@ member_removed_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMe
   ServalSwitchPort *trunk = trunk_of (server, member);
 
   if (trunk != NULL)
-    serval_switch_vlan_release_mac (server->sw, tag, trunk, serval_member_get_mac_bytes (member));
+    serval_server_lan_remote_left (server, tag, trunk, member);
   tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_LEFT);
   count_add (server, serval_member_get_node (member), tag, -1);
 }
@@ -126,7 +126,7 @@ serval_server_cluster_trunk_up (ServalServer *server, const char *node, ServalSw
   serval_switch_port_join (server->sw, trunk, tag);
   for (guint i = 0; i < members->len; i++)
     if (g_strcmp0 (serval_member_get_node (members->pdata[i]), node) == 0)
-      serval_server_lan_claim_remote (server, tag, trunk, members->pdata[i]);
+      serval_server_lan_remote_joined (server, tag, trunk, members->pdata[i]);
 }
 
 /* The address clients (and other nodes) reach @info at. */

@@ -276,11 +276,13 @@ serval_server_lan_addresses_changed (Session *s, Membership *m, const char *cons
 /* --- another node's members ---------------------------------------------- */
 
 void
-serval_server_lan_claim_remote (ServalServer *server, guint32 tag, ServalSwitchPort *trunk, ServalMember *member)
+serval_server_lan_remote_joined (ServalServer *server, guint32 tag, ServalSwitchPort *trunk, ServalMember *member)
 {
   const char *const *addresses = serval_member_get_addresses (member);
   const guint8 *mac = serval_member_get_mac_bytes (member);
+  const char *user = serval_member_get_user (member);
 
+  serval_switch_vlan_pin_remote (server->sw, tag, trunk, mac, user);
   serval_switch_vlan_release_mac (server->sw, tag, trunk, mac);
   for (; addresses != NULL && *addresses != NULL; addresses++)
     {
@@ -289,11 +291,17 @@ serval_server_lan_claim_remote (ServalServer *server, guint32 tag, ServalSwitchP
 
       /* A member here holds it first (it failed over from that node, or
        * two members announce one address): first come, first served. */
-      if (family != 0 &&
-          !serval_switch_vlan_claim_remote (server->sw, tag, trunk, family, addr, mac, serval_member_get_user (member)))
-        g_debug ("%s@%s on node “%s”: %s is held here already: not protected for it", serval_member_get_user (member),
+      if (family != 0 && !serval_switch_vlan_claim_remote (server->sw, tag, trunk, family, addr, mac, user))
+        g_debug ("%s@%s on node “%s”: %s is held here already: not protected for it", user,
                  serval_member_get_host (member), serval_member_get_node (member), *addresses);
     }
+}
+
+void
+serval_server_lan_remote_left (ServalServer *server, guint32 tag, ServalSwitchPort *trunk, ServalMember *member)
+{
+  serval_switch_vlan_unpin_remote (server->sw, tag, trunk, serval_member_get_mac_bytes (member));
+  serval_switch_vlan_release_mac (server->sw, tag, trunk, serval_member_get_mac_bytes (member));
 }
 
 /* --- hosts bridged in ---------------------------------------------------- */

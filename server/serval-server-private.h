@@ -234,12 +234,13 @@ void serval_server_lan_joined (Session *s, Membership *m);
 void serval_server_lan_left (Session *s, Membership *m);
 /* @m's announced addresses changed from @before: claims follow. */
 void serval_server_lan_addresses_changed (Session *s, Membership *m, const char *const *before);
-/* @member of another node joined VLAN @tag or changed: its addresses are
- * claimed for @trunk, the link to its node, instead of those it had, so that
- * this node answers ARP and neighbour solicitations for them and its own
- * members may not send from them. (They go when it leaves, with
- * serval_switch_vlan_release_mac(), or with the trunk.) */
-void serval_server_lan_claim_remote (ServalServer *server, guint32 tag, ServalSwitchPort *trunk, ServalMember *member);
+/* @member of another node joined VLAN @tag or changed: its MAC is pinned
+ * to @trunk, the link to its node, and its addresses are claimed for it
+ * (instead of those it had), so that this node answers ARP and neighbour
+ * solicitations for them and its own members may send from neither. */
+void serval_server_lan_remote_joined (ServalServer *server, guint32 tag, ServalSwitchPort *trunk, ServalMember *member);
+/* It left: the pin and the claims go (they go with @trunk too). */
+void serval_server_lan_remote_left (ServalServer *server, guint32 tag, ServalSwitchPort *trunk, ServalMember *member);
 
 /* serval-server-admin.c */
 /* Acts on the changes the store sees made elsewhere (serval-store.h's signals). */
@@ -285,7 +286,7 @@ void serval_session_handle_list_nodes (Session *s, const ServalRequest *req);
 /* Members @node has in VLAN @tag. */
 guint serval_server_cluster_node_count (ServalServer *server, const char *node, guint32 tag);
 /* @trunk, the new link to @node, joins VLAN @tag, where that node has
- * members, and claims their addresses. */
+ * members, and pins their MACs and claims their addresses. */
 void serval_server_cluster_trunk_up (ServalServer *server, const char *node, ServalSwitchPort *trunk, guint32 tag);
 
 /* serval-server-peer.c */

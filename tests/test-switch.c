@@ -1488,6 +1488,50 @@ test_trunk_claims (Fixture *f, gconstpointer data)
   g_assert_null (serval_switch_vlan_address_port (f->sw, 1, 4, IP_DAN));
 }
 
+/* Another node's members' MACs are pinned to the trunk to their node (port
+ * 3): no local port of another user sends from one or joins with it; dan,
+ * that node's member, failing over here (port 1, his session's now) does. */
+static void
+test_trunk_pins (Fixture *f, gconstpointer data)
+{
+  guint8 dan[6], erin[6];
+
+  managed_setup (f);
+  serval_switch_port_set_trunk (f->port[3], TRUE);
+  mac_of (dan, 20);
+  mac_of (erin, 21);
+  /* Learned on carol's port before the pin (a spoofer): forgotten with it. */
+  g_assert_cmpint (send_from (f, 2, 1, BCAST, 20, S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (serval_switch_lookup (f->sw, 1, dan) == f->port[2]);
+  g_assert_true (serval_switch_vlan_pin_remote (f->sw, 1, f->port[3], dan, "dan"));
+  g_assert_null (serval_switch_lookup (f->sw, 1, dan));
+  /* Alice and carol may not send from it, nor join with it; the trunk brings it. */
+  g_assert_cmpint (send_from (f, 0, 1, BCAST, 20, 2 * S), ==, SERVAL_SWITCH_DROP_MAC_PINNED);
+  g_assert_cmpint (send_from (f, 2, 1, BCAST, 20, 2 * S), ==, SERVAL_SWITCH_DROP_MAC_PINNED);
+  g_assert_false (serval_switch_port_pin_mac (f->sw, f->port[0], 1, dan));
+  g_assert_cmpint (send_from (f, 3, 1, BCAST, 20, 2 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (serval_switch_lookup (f->sw, 1, dan) == f->port[3]);
+  /* Dan comes to this node before his node's pin goes. */
+  serval_switch_port_set_owner (f->sw, f->port[1], "dan");
+  g_assert_true (serval_switch_port_pin_mac (f->sw, f->port[1], 1, dan));
+  g_assert_cmpint (send_from (f, 1, 1, BCAST, 20, 3 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (serval_switch_lookup (f->sw, 1, dan) == f->port[1]);
+
+  /* A pin goes with its member (from its trunk alone), or with the trunk. */
+  g_assert_true (serval_switch_vlan_pin_remote (f->sw, 1, f->port[3], erin, "erin"));
+  g_assert_cmpint (send_from (f, 0, 1, BCAST, 21, 4 * S), ==, SERVAL_SWITCH_DROP_MAC_PINNED);
+  g_assert_false (serval_switch_vlan_unpin_remote (f->sw, 1, f->port[2], erin));
+  g_assert_true (serval_switch_vlan_unpin_remote (f->sw, 1, f->port[3], erin));
+  g_assert_false (serval_switch_vlan_unpin_remote (f->sw, 1, f->port[3], erin));
+  g_assert_cmpint (send_from (f, 0, 1, BCAST, 21, 5 * S), ==, SERVAL_SWITCH_FORWARDED);
+  g_assert_true (serval_switch_vlan_pin_remote (f->sw, 1, f->port[3], erin, "erin"));
+  g_assert_null (serval_switch_lookup (f->sw, 1, erin));
+  serval_switch_port_leave (f->sw, f->port[3], 1);
+  g_assert_cmpint (send_from (f, 2, 1, BCAST, 21, 6 * S), ==, SERVAL_SWITCH_FORWARDED);
+  /* A trunk not in the VLAN pins nothing there. */
+  g_assert_false (serval_switch_vlan_pin_remote (f->sw, 1, f->port[3], erin, "erin"));
+}
+
 static void
 test_arp_answered (Fixture *f, gconstpointer data)
 {
@@ -1683,6 +1727,7 @@ main (int argc, char **argv)
   ADD ("/engine/switch/managed/spoofed-address", test_spoofed_address);
   ADD ("/engine/switch/managed/arp-answered", test_arp_answered);
   ADD ("/engine/switch/managed/trunk-claims", test_trunk_claims);
+  ADD ("/engine/switch/managed/trunk-pins", test_trunk_pins);
   ADD ("/engine/switch/managed/nd-answered", test_nd_answered);
   ADD ("/engine/switch/managed/dhcp", test_dhcp);
 #define ADD_CLUSTER(path, fn) g_test_add (path, Cluster, NULL, cluster_setup, fn, cluster_teardown)

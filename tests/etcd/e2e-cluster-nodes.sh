@@ -5,7 +5,7 @@
 # alice, bob and carol are in VLAN red on nodes 1, 2 and 3, dan in VLAN blue on node 2.
 # Checked: frames and broadcasts cross the nodes (a broadcast exactly once), members show
 # each member's node, every node answers ARP for the members of every node and keeps its own
-# from sending from their addresses, a killed node's clients fail over and its keys leave
+# from sending from their addresses and MACs, a killed node's clients fail over and its keys leave
 # etcd, a node cut off the network loses its keys and registers again when it comes back,
 # and losing etcd's quorum keeps sessions but refuses new logins until quorum is back.
 # Needs root (namespaces, a bridge, TAP devices) and etcd. Output is TAP.
@@ -241,9 +241,10 @@ check "...and marks node 2 as the one that answers" node2_marked
 check "etcd holds the members of every node under /serval-live/members/" count_is 4 /serval-live/members/
 check "...bob's and dan's under node 2" count_is 2 /serval-live/members/node2/
 
-# --- 5b. another node's members' addresses are claimed on every node -------------------------
+# --- 5b. another node's members' addresses and MACs are protected on every node --------------
 # Node 1 answers alice's ARP for bob (on node 2) itself, with bob's MAC, as it does for its own
-# members; node 3 drops carol's ARP reply claiming alice's address (alice is node 1's member).
+# members; node 3 drops carol's ARP reply claiming alice's address (alice is node 1's member),
+# and carol's frame from alice's MAC.
 BOB_MAC=$(in_ns "$P-c2" cat /sys/class/net/sv-red/address)
 ALICE_MAC=$(in_ns "$P-c1" cat /sys/class/net/sv-red/address)
 ANSWERED_1=$(metric 1 'serval_arp_requests_total{result="answered"}')
@@ -262,6 +263,14 @@ check "carol's ARP reply claiming alice's address is dropped at node 3 (spoofed_
 check "...bob's neighbour entry for alice is still alice's MAC" \
   bash -c "ip netns exec $P-c2 ip neigh show 10.77.0.1 dev sv-red | grep -qi $ALICE_MAC"
 check "...and bob still reaches alice" wait_for 5 pings 2 1
+# And alice's MAC is pinned to node 1's trunk on the other nodes, as to her port on node 1.
+PINNED_3=$(metric 3 'serval_frames_dropped_total{reason="mac_pinned"}')
+sends_as_alice() {
+  in_ns "$P-c3" python3 "$here/../e2e/rawframe.py" send sv-red ff:ff:ff:ff:ff:ff 0x88B5 "as-alice-$$" "$ALICE_MAC" &&
+    [ "$(metric 3 'serval_frames_dropped_total{reason="mac_pinned"}')" -gt "${PINNED_3:-0}" ]
+}
+check "a frame carol sends from alice's MAC is dropped at node 3 (mac_pinned)" wait_for 10 sends_as_alice
+check "...and carol still reaches alice" wait_for 5 pings 3 1
 
 # --- 6. kill -9 of node 2: its clients move, its keys go ----------------------------------------
 # gone PREFIX WAS: the keys under PREFIX, WAS of them before, are all gone (a wait of a
