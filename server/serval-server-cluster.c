@@ -57,16 +57,6 @@ count_add (ServalServer *server, const char *node, guint32 tag, int delta)
     serval_server_peer_sync_vlan (server, node, tag);
 }
 
-/* Tells this node's clients in VLAN @tag that a member of another node came,
- * changed or went. */
-static void
-tell_members (ServalServer *server, guint32 tag, const char *vlan, ServalMember *member, ServalEventKind kind)
-{
-  g_autoptr(GPtrArray) sessions = serval_server_vlan_sessions (server, tag);
-
-  serval_server_tell_members (sessions, NULL, tag, vlan, member, kind);
-}
-
 /* The trunk to @member's node, if this node is linked to it. */
 static ServalSwitchPort *
 trunk_of (ServalServer *server, ServalMember *member)
@@ -76,46 +66,50 @@ trunk_of (ServalServer *server, ServalMember *member)
   return peer != NULL && !peer->closed ? peer->port : NULL;
 }
 
+/* @member of another node came, changed or went (@kind) in VLAN @tag: what
+ * this node's switch keeps for it follows (its MAC pinned to the trunk to
+ * its node, its addresses claimed for it; without a link to that node yet,
+ * serval_server_cluster_trunk_up() makes them), and this node's clients in
+ * the VLAN are told. */
+static void
+remote_event (ServalServer *server, guint32 tag, const char *vlan, ServalMember *member, ServalEventKind kind)
+{
+  ServalSwitchPort *trunk = trunk_of (server, member);
+  g_autoptr(GPtrArray) sessions = serval_server_vlan_sessions (server, tag);
+
+  if (trunk != NULL && kind == SERVAL_EVENT_MEMBER_LEFT)
+    serval_server_lan_remote_left (server, tag, trunk, member);
+  else if (trunk != NULL)
+    serval_server_lan_remote_joined (server, tag, trunk, member);
+  serval_server_tell_members (sessions, NULL, tag, vlan, member, kind);
+}
+
 static void
 member_added_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMember *member, gpointer data)
 {
   ServalServer *server = data;
-  ServalSwitchPort *trunk = trunk_of (server, member);
   ServalSwitchPort *port = serval_switch_lookup (server->sw, tag, serval_member_get_mac_bytes (member));
 
   /* A member that failed over from another node (or from this one): where
    * its MAC was learned is out of date until it sends a frame. */
-  if (port != NULL && port != trunk)
+  if (port != NULL && port != trunk_of (server, member))
     serval_switch_forget (server->sw, tag, serval_member_get_mac_bytes (member));
+  /* Its node's trunk joins the VLAN first. */
   count_add (server, serval_member_get_node (member), tag, +1);
-  /* The trunk is in the VLAN now (count_add()); without a link yet, the
-   * pin and claims are made when it comes (serval_server_cluster_trunk_up()). */
-  if (trunk != NULL)
-    serval_server_lan_remote_joined (server, tag, trunk, member);
-  tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_JOINED);
+  remote_event (server, tag, vlan, member, SERVAL_EVENT_MEMBER_JOINED);
 }
 
 static void
 member_updated_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMember *member, gpointer data)
 {
-  ServalServer *server = data;
-  ServalSwitchPort *trunk = trunk_of (server, member);
-
-  if (trunk != NULL)
-    serval_server_lan_remote_joined (server, tag, trunk, member);
-  tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_UPDATED);
+  remote_event (data, tag, vlan, member, SERVAL_EVENT_MEMBER_UPDATED);
 }
 
 static void
 member_removed_cb (ServalCluster *cluster, guint tag, const char *vlan, ServalMember *member, gpointer data)
 {
-  ServalServer *server = data;
-  ServalSwitchPort *trunk = trunk_of (server, member);
-
-  if (trunk != NULL)
-    serval_server_lan_remote_left (server, tag, trunk, member);
-  tell_members (server, tag, vlan, member, SERVAL_EVENT_MEMBER_LEFT);
-  count_add (server, serval_member_get_node (member), tag, -1);
+  remote_event (data, tag, vlan, member, SERVAL_EVENT_MEMBER_LEFT);
+  count_add (data, serval_member_get_node (member), tag, -1);
 }
 
 void
