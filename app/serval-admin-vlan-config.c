@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "serval-admin-members.h"
 #include "serval-admin-window.h"
 #include "serval-cidr.h"
 #include "serval-rule.h"
@@ -307,56 +308,30 @@ rule_chosen_cb (ServalAdminVlanConfig *self)
                             gtk_tree_selection_count_selected_rows (gtk_tree_view_get_selection (self->rule_view)) > 0);
 }
 
-static gboolean
-same_vlans (ServalAdminVlanConfig *self, GPtrArray *infos)
-{
-  GtkTreeModel *model = GTK_TREE_MODEL (self->vlan_store);
-  GtkTreeIter iter;
-  gboolean valid = gtk_tree_model_get_iter_first (model, &iter);
-
-  for (guint i = 0; i < infos->len; i++, valid = gtk_tree_model_iter_next (model, &iter))
-    {
-      ServalVlanInfo *info = infos->pdata[i];
-      g_autofree char *name = NULL;
-      g_autofree char *subnet = NULL;
-      g_autofree char *prefix6 = NULL;
-
-      if (!valid)
-        return FALSE;
-      gtk_tree_model_get (model, &iter, VCOL_NAME, &name, VCOL_SUBNET, &subnet, VCOL_PREFIX6, &prefix6, -1);
-      if (g_strcmp0 (name, info->name) != 0 || g_strcmp0 (subnet, info->subnet) != 0 ||
-          g_strcmp0 (prefix6, info->prefix6) != 0)
-        return FALSE;
-    }
-  return !valid;
-}
-
 void
 serval_admin_vlan_config_set_vlans (ServalAdminVlanConfig *self, GPtrArray *infos)
 {
-  GtkTreeSelection *selection = gtk_tree_view_get_selection (self->vlan_view);
-  gboolean found = FALSE;
+  GtkTreeModel *model = GTK_TREE_MODEL (self->vlan_store);
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  GtkTreeIter iter;
 
-  if (same_vlans (self, infos))
-    return;
+  for (guint i = 0; i < infos->len; i++)
+    g_hash_table_add (names, ((ServalVlanInfo *) infos->pdata[i])->name);
+  /* In place, by name, as the other tables: the VLAN chosen stays selected,
+   * and its row shows its subnet and prefix as they are now. */
   self->updating = TRUE;
-  gtk_list_store_clear (self->vlan_store);
+  serval_admin_rows_keep (model, NULL, VCOL_NAME, names);
   for (guint i = 0; i < infos->len; i++)
     {
       ServalVlanInfo *info = infos->pdata[i];
-      GtkTreeIter iter;
 
-      gtk_list_store_insert_with_values (self->vlan_store, &iter, -1, VCOL_NAME, info->name, VCOL_SUBNET,
-                                         info->subnet, VCOL_PREFIX6, info->prefix6, -1);
-      if (g_strcmp0 (info->name, self->vlan) == 0)
-        {
-          gtk_tree_selection_select_iter (selection, &iter);
-          found = TRUE;
-        }
+      serval_admin_row_at (model, NULL, i, VCOL_NAME, info->name, &iter);
+      gtk_list_store_set (self->vlan_store, &iter, VCOL_NAME, info->name, VCOL_SUBNET, info->subnet, VCOL_PREFIX6,
+                          info->prefix6, -1);
     }
+  serval_admin_rows_trim (model, NULL, infos->len);
   self->updating = FALSE;
-  if (!found)
-    vlan_chosen_cb (self); /* the VLAN chosen is gone */
+  vlan_chosen_cb (self); /* nothing, unless the VLAN chosen is gone */
 }
 
 /* --- building ------------------------------------------------------------------ */

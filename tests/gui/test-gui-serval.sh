@@ -220,6 +220,7 @@ check "choose VLAN blue" steps select-cell "VLAN addresses" blue
 check "type a subnet for blue" gui_tool type serval text Subnet 10.78.0.0/24
 check "Apply" steps press Apply
 check "blue is listed with its new subnet" steps wait-cells "VLAN addresses" blue 10.78.0.0/24
+check "...in its row, still selected" steps selected-row "VLAN addresses" blue
 blue_subnet() { ctl_alice vlans | grep "^blue" | grep -q 10.78.0.0/24; }
 check "and the server has it (servalctl vlans)" wait_for 10 blue_subnet
 check "the subnet field can be emptied" steps clear-text Subnet
