@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "serval-admin-members.h"
+#include "serval-admin-rows.h"
 #include "serval-admin-window.h"
 #include "serval-cidr.h"
 #include "serval-rule.h"

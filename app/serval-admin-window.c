@@ -5,6 +5,7 @@
 
 #include "serval-admin-users.h"
 #include "serval-admin-members.h"
+#include "serval-admin-rows.h"
 #include "serval-admin-vlan-config.h"
 
 #include <glib/gi18n.h>
