@@ -9,30 +9,30 @@
 
 #include "serval-message.h"
 
-/* The calls of one shape below, each defined in one line: @async sends the
- * request @build makes, whose answer is success or an error, and @finish
- * reads it. Their names stay spelled out for grep; their documentation is
- * in serval-client.h. This one: the request names a VLAN or a user. */
-#define DEFINE_NAME_CALL(async, finish, build)                                                                 \
+/* The calls of one shape below, each defined in one line: @async sends a
+ * request of @kind, whose answer is success or an error, and @finish reads
+ * it. Their names stay spelled out for grep; their documentation is in
+ * serval-client.h. This one: the request names a VLAN or a user. */
+#define DEFINE_NAME_CALL(async, finish, kind)                                                                  \
   void async (ServalClient *client, const char *name, GCancellable *cancellable, GAsyncReadyCallback callback, \
               gpointer user_data)                                                                              \
   {                                                                                                            \
     guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, async);                 \
                                                                                                                \
     if (id != 0)                                                                                               \
-      serval_link_send_take (client->link, build (id, name));                                                  \
+      serval_link_send_take (client->link, serval_request_build_name (id, kind, name));                        \
   }                                                                                                            \
   SERVAL_CLIENT_DEFINE_FINISH (finish, async)
 
 /* The same for a request that names a user and a VLAN. */
-#define DEFINE_USER_VLAN_CALL(async, finish, build)                                                \
+#define DEFINE_USER_VLAN_CALL(async, finish, kind)                                                 \
   void async (ServalClient *client, const char *user, const char *vlan, GCancellable *cancellable, \
               GAsyncReadyCallback callback, gpointer user_data)                                    \
   {                                                                                                \
     guint32 id = serval_client_start_simple (client, cancellable, callback, user_data, async);     \
                                                                                                    \
     if (id != 0)                                                                                   \
-      serval_link_send_take (client->link, build (id, user, vlan));                                \
+      serval_link_send_take (client->link, serval_request_build_user_vlan (id, kind, user, vlan)); \
   }                                                                                                \
   SERVAL_CLIENT_DEFINE_FINISH (finish, async)
 
@@ -80,7 +80,7 @@ serval_client_rule_list_async (ServalClient *client, const char *vlan, GCancella
       serval_client_start_rule_list (client, cancellable, callback, user_data, serval_client_rule_list_async);
 
   if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_list_rules (id, vlan));
+    serval_link_send_take (client->link, serval_request_build_name (id, SERVAL_REQUEST_LIST_RULES, vlan));
 }
 
 SERVAL_CLIENT_DEFINE_LIST_FINISH (GPtrArray, serval_client_rule_list_finish, serval_client_rule_list_async)
@@ -114,12 +114,12 @@ SERVAL_CLIENT_DEFINE_FINISH (serval_client_user_set_rate_limit_finish, serval_cl
 
 /* --- administration: VLANs, users, rights ---------------------------------- */
 
-DEFINE_NAME_CALL (serval_client_vlan_add_async, serval_client_vlan_add_finish, serval_request_build_vlan_add)
-DEFINE_NAME_CALL (serval_client_vlan_delete_async, serval_client_vlan_delete_finish, serval_request_build_vlan_del)
-DEFINE_NAME_CALL (serval_client_user_delete_async, serval_client_user_delete_finish, serval_request_build_user_del)
-DEFINE_USER_VLAN_CALL (serval_client_grant_async, serval_client_grant_finish, serval_request_build_grant)
-DEFINE_USER_VLAN_CALL (serval_client_revoke_async, serval_client_revoke_finish, serval_request_build_revoke)
-DEFINE_USER_VLAN_CALL (serval_client_kick_async, serval_client_kick_finish, serval_request_build_kick)
+DEFINE_NAME_CALL (serval_client_vlan_add_async, serval_client_vlan_add_finish, SERVAL_REQUEST_VLAN_ADD)
+DEFINE_NAME_CALL (serval_client_vlan_delete_async, serval_client_vlan_delete_finish, SERVAL_REQUEST_VLAN_DEL)
+DEFINE_NAME_CALL (serval_client_user_delete_async, serval_client_user_delete_finish, SERVAL_REQUEST_USER_DEL)
+DEFINE_USER_VLAN_CALL (serval_client_grant_async, serval_client_grant_finish, SERVAL_REQUEST_GRANT)
+DEFINE_USER_VLAN_CALL (serval_client_revoke_async, serval_client_revoke_finish, SERVAL_REQUEST_REVOKE)
+DEFINE_USER_VLAN_CALL (serval_client_kick_async, serval_client_kick_finish, SERVAL_REQUEST_KICK)
 
 void
 serval_client_user_add_async (ServalClient *client, const char *user, const char *password,

@@ -194,7 +194,7 @@ serval_client_list_member_page_async (ServalClient *client, const char *vlan, gu
     serval_link_send_take (client->link, serval_request_build_list_member_page (id, vlan, call->offset, call->count,
                                                                                 call->search));
   else
-    serval_link_send_take (client->link, serval_request_build_list_members (id, vlan));
+    serval_link_send_take (client->link, serval_request_build_name (id, SERVAL_REQUEST_LIST_MEMBERS, vlan));
 }
 
 GListModel *

@@ -179,7 +179,7 @@ request_cancelled_cb (GCancellable *cancellable, gpointer user_data)
       guint32 id = request_start (client, g_task_new (client, NULL, NULL, NULL), ok_handler, NULL, FALSE);
 
       if (id != 0)
-        serval_link_send_take (client->link, serval_request_build_leave (id, vlan->name));
+        serval_link_send_take (client->link, serval_request_build_name (id, SERVAL_REQUEST_LEAVE, vlan->name));
     }
   g_task_return_error_if_cancelled (task);
   g_object_unref (task);
@@ -546,7 +546,7 @@ serval_client_leave_async (ServalClient *client, const char *vlan, GCancellable 
   g_object_set_data_full (G_OBJECT (task), "vlan-name", g_strdup (vlan), g_free);
   id = request_start (client, task, leave_handler, NULL, FALSE);
   if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_leave (id, vlan));
+    serval_link_send_take (client->link, serval_request_build_name (id, SERVAL_REQUEST_LEAVE, vlan));
 }
 
 SERVAL_CLIENT_DEFINE_FINISH (serval_client_leave_finish, serval_client_leave_async)
@@ -632,22 +632,22 @@ serval_client_finish_list (ServalClient *client, GAsyncResult *result, gpointer 
  * the request @build makes and reads the answer as @call says; its _finish,
  * @finish, returns a GPtrArray. Names stay spelled out for grep; their
  * documentation is in serval-client.h. */
-#define DEFINE_LIST_CALL(async, finish, call, build)                                                             \
+#define DEFINE_LIST_CALL(async, finish, call, kind)                                                              \
   void async (ServalClient *client, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data) \
   {                                                                                                              \
     guint32 id = start_list (client, call, cancellable, callback, user_data, async);                             \
                                                                                                                  \
     if (id != 0)                                                                                                 \
-      serval_link_send_take (client->link, build (id));                                                          \
+      serval_link_send_take (client->link, serval_request_build_name (id, kind, NULL));                          \
   }                                                                                                              \
   SERVAL_CLIENT_DEFINE_LIST_FINISH (GPtrArray, finish, async)
 
 DEFINE_LIST_CALL (serval_client_list_vlans_async, serval_client_list_vlans_finish, &list_vlans,
-                  serval_request_build_list_vlans)
+                  SERVAL_REQUEST_LIST_VLANS)
 DEFINE_LIST_CALL (serval_client_list_users_async, serval_client_list_users_finish, &list_users,
-                  serval_request_build_list_users)
+                  SERVAL_REQUEST_LIST_USERS)
 DEFINE_LIST_CALL (serval_client_list_nodes_async, serval_client_list_nodes_finish, &list_nodes,
-                  serval_request_build_list_nodes)
+                  SERVAL_REQUEST_LIST_NODES)
 
 void
 serval_client_list_members_async (ServalClient *client, const char *vlan, GCancellable *cancellable,
@@ -657,7 +657,7 @@ serval_client_list_members_async (ServalClient *client, const char *vlan, GCance
                            serval_client_list_members_async);
 
   if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_list_members (id, vlan));
+    serval_link_send_take (client->link, serval_request_build_name (id, SERVAL_REQUEST_LIST_MEMBERS, vlan));
 }
 
 SERVAL_CLIENT_DEFINE_LIST_FINISH (GListModel, serval_client_list_members_finish, serval_client_list_members_async)

@@ -26,9 +26,6 @@ G_STATIC_ASSERT ((int) SERVAL_RULE_PROTO_ICMP == (int) RuleProto_icmp);
 G_STATIC_ASSERT ((int) SERVAL_RULE_PROTO_ICMP6 == (int) RuleProto_icmp6);
 G_STATIC_ASSERT ((int) SERVAL_RULE_PROTO_ETHERTYPE == (int) RuleProto_ethertype);
 
-/* The schema's limit on a rule list: more is cut. */
-#define MAX_RULES 1000
-
 /* --- Rule ------------------------------------------------------------------ */
 
 static IpPrefix_t *
@@ -44,8 +41,7 @@ prefix_to_asn (const ServalRulePrefix *prefix)
   return p;
 }
 
-/* Fills @out (zeroed) from @rule. */
-static void
+void
 serval_rule_to_asn (const ServalRule *rule, struct Rule *out)
 {
   out->action = rule->action;
@@ -198,15 +194,6 @@ serval_request_build_rule_del (guint32 id, const char *vlan, guint index)
 }
 
 Message_t *
-serval_request_build_list_rules (guint32 id, const char *vlan)
-{
-  Message_t *msg = serval_message_new_request (id, RequestBody_PR_listRules);
-
-  serval_asn_set_string (&msg->choice.request.body.choice.listRules, vlan);
-  return msg;
-}
-
-Message_t *
 serval_request_build_user_set_bridge (guint32 id, const char *user, gboolean bridge)
 {
   Message_t *msg = serval_message_new_request (id, RequestBody_PR_userSetBridge);
@@ -240,14 +227,4 @@ serval_response_set_joined_address (Message_t *msg, const char *address, const c
   joined = &msg->choice.response.body.choice.joined;
   joined->address = serval_asn_new_string (address);
   joined->prefix6 = serval_asn_new_string (prefix6);
-}
-
-Message_t *
-serval_response_build_rules (guint32 id, GPtrArray *rules)
-{
-  Message_t *msg = serval_message_new_response (id, ResponseBody_PR_rules);
-
-  serval_asn_add_list (&msg->choice.response.body.choice.rules.list, rules, MAX_RULES, sizeof (Rule_t),
-                       (ServalToAsn) serval_rule_to_asn);
-  return msg;
 }

@@ -8,6 +8,7 @@
 
 #include "serval-message.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* ServalErrorCode is the protocol's ErrorCode, value for value. */
@@ -32,6 +33,7 @@ G_STATIC_ASSERT ((int) SERVAL_ERROR_CODE_SERVER_FULL == (int) ErrorCode_serverFu
 #define MAX_SERVERS   32
 #define MAX_LIST      4096
 #define MAX_NODES     256
+#define MAX_RULES     1000
 
 /* Appends the strings of @strv, at most @max, to @list (an
  * A_SEQUENCE_OF (OCTET_STRING_t) of UTF8Strings). */
@@ -100,37 +102,67 @@ serval_hello_build (const char *node, gboolean offload)
 
 /* --- requests -------------------------------------------------------------- */
 
-/* The requests whose body is one Name. */
-static Message_t *
-name_request (guint32 id, RequestBody_PR kind, const char *name)
+/* Chooses @body's alternative for a request of @kind that
+ * serval_request_build_name() makes, and returns where its name goes: NULL
+ * for the lists of everything, whose body is empty. */
+static Name_t *
+choose_name_body (RequestBody_t *body, ServalRequestKind kind)
 {
-  Message_t *msg = serval_message_new_request (id, kind);
-  RequestBody_t *body = &msg->choice.request.body;
-  Name_t *n;
-
   switch (kind)
     {
-    case RequestBody_PR_leave: n = &body->choice.leave; break;
-    case RequestBody_PR_listMembers: n = &body->choice.listMembers; break;
-    case RequestBody_PR_vlanAdd: n = &body->choice.vlanAdd; break;
-    case RequestBody_PR_vlanDel: n = &body->choice.vlanDel; break;
-    case RequestBody_PR_userDel: n = &body->choice.userDel; break;
-    default: g_assert_not_reached ();
+    case SERVAL_REQUEST_LEAVE: body->present = RequestBody_PR_leave; return &body->choice.leave;
+    case SERVAL_REQUEST_LIST_MEMBERS: body->present = RequestBody_PR_listMembers; return &body->choice.listMembers;
+    case SERVAL_REQUEST_LIST_RULES: body->present = RequestBody_PR_listRules; return &body->choice.listRules;
+    case SERVAL_REQUEST_VLAN_ADD: body->present = RequestBody_PR_vlanAdd; return &body->choice.vlanAdd;
+    case SERVAL_REQUEST_VLAN_DEL: body->present = RequestBody_PR_vlanDel; return &body->choice.vlanDel;
+    case SERVAL_REQUEST_USER_DEL: body->present = RequestBody_PR_userDel; return &body->choice.userDel;
+    case SERVAL_REQUEST_LIST_VLANS: body->present = RequestBody_PR_listVlans; return NULL;
+    case SERVAL_REQUEST_LIST_USERS: body->present = RequestBody_PR_listUsers; return NULL;
+    case SERVAL_REQUEST_LIST_NODES: body->present = RequestBody_PR_listNodes; return NULL;
+    default: /* a programmer's error: the message will not encode */
+      g_critical ("serval_request_build_name: %d is not a request of one name", kind);
+      return NULL;
     }
-  serval_asn_set_string (n, name);
+}
+
+Message_t *
+serval_request_build_name (guint32 id, ServalRequestKind kind, const char *name)
+{
+  Message_t *msg = serval_message_new_request (id, RequestBody_PR_NOTHING);
+  Name_t *n = choose_name_body (&msg->choice.request.body, kind);
+
+  if (n != NULL)
+    serval_asn_set_string (n, name);
   return msg;
 }
 
-/* Grant and revoke are one message shape. */
-static Message_t *
-grant_request (guint32 id, RequestBody_PR kind, const char *user, const char *vlan)
+Message_t *
+serval_request_build_user_vlan (guint32 id, ServalRequestKind kind, const char *user, const char *vlan)
 {
-  Message_t *msg = serval_message_new_request (id, kind);
+  Message_t *msg = serval_message_new_request (id, RequestBody_PR_NOTHING);
   RequestBody_t *body = &msg->choice.request.body;
-  Grant_t *grant = kind == RequestBody_PR_grant ? &body->choice.grant : &body->choice.revoke;
 
-  serval_asn_set_string (&grant->user, user);
-  serval_asn_set_string (&grant->vlan, vlan);
+  switch (kind)
+    {
+    case SERVAL_REQUEST_GRANT:
+    case SERVAL_REQUEST_REVOKE:
+      {
+        Grant_t *grant = kind == SERVAL_REQUEST_GRANT ? &body->choice.grant : &body->choice.revoke;
+
+        body->present = kind == SERVAL_REQUEST_GRANT ? RequestBody_PR_grant : RequestBody_PR_revoke;
+        serval_asn_set_string (&grant->user, user);
+        serval_asn_set_string (&grant->vlan, vlan);
+        break;
+      }
+    case SERVAL_REQUEST_KICK:
+      body->present = RequestBody_PR_kick;
+      serval_asn_set_string (&body->choice.kick.user, user);
+      serval_asn_set_string (&body->choice.kick.vlan, vlan);
+      break;
+    default: /* a programmer's error: the message will not encode */
+      g_critical ("%s: %d is not a request of a user and a VLAN", G_STRFUNC, kind);
+      break;
+    }
   return msg;
 }
 
@@ -170,12 +202,6 @@ serval_request_build_join (guint32 id, const char *vlan, const guint8 mac[6])
 }
 
 Message_t *
-serval_request_build_leave (guint32 id, const char *vlan)
-{
-  return name_request (id, RequestBody_PR_leave, vlan);
-}
-
-Message_t *
 serval_request_build_update (guint32 id, const char *vlan, const char *const *addresses)
 {
   Message_t *msg = serval_message_new_request (id, RequestBody_PR_update);
@@ -187,42 +213,6 @@ serval_request_build_update (guint32 id, const char *vlan, const char *const *ad
 }
 
 Message_t *
-serval_request_build_list_vlans (guint32 id)
-{
-  return serval_message_new_request (id, RequestBody_PR_listVlans);
-}
-
-Message_t *
-serval_request_build_list_members (guint32 id, const char *vlan)
-{
-  return name_request (id, RequestBody_PR_listMembers, vlan);
-}
-
-Message_t *
-serval_request_build_list_users (guint32 id)
-{
-  return serval_message_new_request (id, RequestBody_PR_listUsers);
-}
-
-Message_t *
-serval_request_build_list_nodes (guint32 id)
-{
-  return serval_message_new_request (id, RequestBody_PR_listNodes);
-}
-
-Message_t *
-serval_request_build_vlan_add (guint32 id, const char *vlan)
-{
-  return name_request (id, RequestBody_PR_vlanAdd, vlan);
-}
-
-Message_t *
-serval_request_build_vlan_del (guint32 id, const char *vlan)
-{
-  return name_request (id, RequestBody_PR_vlanDel, vlan);
-}
-
-Message_t *
 serval_request_build_user_add (guint32 id, const char *user, const char *password, gboolean admin)
 {
   Message_t *msg = serval_message_new_request (id, RequestBody_PR_userAdd);
@@ -231,35 +221,6 @@ serval_request_build_user_add (guint32 id, const char *user, const char *passwor
   serval_asn_set_string (&add->name, user);
   serval_asn_set_bytes (&add->password, password, strlen (password));
   add->admin = admin;
-  return msg;
-}
-
-Message_t *
-serval_request_build_user_del (guint32 id, const char *user)
-{
-  return name_request (id, RequestBody_PR_userDel, user);
-}
-
-Message_t *
-serval_request_build_grant (guint32 id, const char *user, const char *vlan)
-{
-  return grant_request (id, RequestBody_PR_grant, user, vlan);
-}
-
-Message_t *
-serval_request_build_revoke (guint32 id, const char *user, const char *vlan)
-{
-  return grant_request (id, RequestBody_PR_revoke, user, vlan);
-}
-
-Message_t *
-serval_request_build_kick (guint32 id, const char *user, const char *vlan)
-{
-  Message_t *msg = serval_message_new_request (id, RequestBody_PR_kick);
-  Kick_t *kick = &msg->choice.request.body.choice.kick;
-
-  serval_asn_set_string (&kick->user, user);
-  serval_asn_set_string (&kick->vlan, vlan);
   return msg;
 }
 
@@ -321,25 +282,6 @@ vlan_info_to_asn (const ServalVlanInfo *v, VlanInfo_t *info)
   info->prefix6 = serval_asn_new_string (v->prefix6);
 }
 
-Message_t *
-serval_response_build_vlans (guint32 id, GPtrArray *vlans)
-{
-  Message_t *msg = serval_message_new_response (id, ResponseBody_PR_vlans);
-
-  serval_asn_add_list (&msg->choice.response.body.choice.vlans.list, vlans, MAX_LIST, sizeof (VlanInfo_t),
-                       (ServalToAsn) vlan_info_to_asn);
-  return msg;
-}
-
-Message_t *
-serval_response_build_members (guint32 id, GPtrArray *members)
-{
-  Message_t *msg = serval_message_new_response (id, ResponseBody_PR_members);
-
-  add_members (&msg->choice.response.body.choice.members.list, members);
-  return msg;
-}
-
 static void
 user_info_to_asn (const ServalUserInfo *u, UserInfo_t *info)
 {
@@ -358,16 +300,6 @@ user_info_to_asn (const ServalUserInfo *u, UserInfo_t *info)
     }
 }
 
-Message_t *
-serval_response_build_users (guint32 id, GPtrArray *users)
-{
-  Message_t *msg = serval_message_new_response (id, ResponseBody_PR_users);
-
-  serval_asn_add_list (&msg->choice.response.body.choice.users.list, users, MAX_LIST, sizeof (UserInfo_t),
-                       (ServalToAsn) user_info_to_asn);
-  return msg;
-}
-
 static void
 node_info_to_asn (const ServalNodeEntry *e, NodeInfo_t *info)
 {
@@ -378,13 +310,38 @@ node_info_to_asn (const ServalNodeEntry *e, NodeInfo_t *info)
   info->current = e->current;
 }
 
-Message_t *
-serval_response_build_nodes (guint32 id, GPtrArray *entries)
+/* What each list response holds: where its list is, how long it may be
+ * (the schema's limit: more is cut), and how one item becomes an element. */
+static const struct
 {
-  Message_t *msg = serval_message_new_response (id, ResponseBody_PR_nodes);
+  ResponseBody_PR present;
+  gsize list;
+  guint max;
+  gsize element_size;
+  ServalToAsn to_asn;
+} list_responses[] = {
+  [SERVAL_RESPONSE_VLANS] = { ResponseBody_PR_vlans, offsetof (ResponseBody_t, choice.vlans.list), MAX_LIST,
+                              sizeof (VlanInfo_t), (ServalToAsn) vlan_info_to_asn },
+  [SERVAL_RESPONSE_MEMBERS] = { ResponseBody_PR_members, offsetof (ResponseBody_t, choice.members.list), MAX_LIST,
+                                sizeof (Member_t), (ServalToAsn) serval_member_to_asn },
+  [SERVAL_RESPONSE_USERS] = { ResponseBody_PR_users, offsetof (ResponseBody_t, choice.users.list), MAX_LIST,
+                              sizeof (UserInfo_t), (ServalToAsn) user_info_to_asn },
+  [SERVAL_RESPONSE_NODES] = { ResponseBody_PR_nodes, offsetof (ResponseBody_t, choice.nodes.list), MAX_NODES,
+                              sizeof (NodeInfo_t), (ServalToAsn) node_info_to_asn },
+  [SERVAL_RESPONSE_RULES] = { ResponseBody_PR_rules, offsetof (ResponseBody_t, choice.rules.list), MAX_RULES,
+                              sizeof (Rule_t), (ServalToAsn) serval_rule_to_asn },
+};
 
-  serval_asn_add_list (&msg->choice.response.body.choice.nodes.list, entries, MAX_NODES, sizeof (NodeInfo_t),
-                       (ServalToAsn) node_info_to_asn);
+Message_t *
+serval_response_build_list (guint32 id, ServalResponseKind kind, GPtrArray *items)
+{
+  Message_t *msg;
+
+  g_return_val_if_fail ((gsize) kind < G_N_ELEMENTS (list_responses) && list_responses[kind].to_asn != NULL, NULL);
+  g_return_val_if_fail (items != NULL, NULL);
+  msg = serval_message_new_response (id, list_responses[kind].present);
+  serval_asn_add_list ((char *) &msg->choice.response.body + list_responses[kind].list, items,
+                       list_responses[kind].max, list_responses[kind].element_size, list_responses[kind].to_asn);
   return msg;
 }
 

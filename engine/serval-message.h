@@ -362,7 +362,36 @@ void serval_request_free (ServalRequest *req);
 Message_t *serval_request_build_login (guint32 id, const char *user, const char *host,
                                        const char *password, GBytes *token);
 Message_t *serval_request_build_join (guint32 id, const char *vlan, const guint8 mac[6]);
-Message_t *serval_request_build_leave (guint32 id, const char *vlan);
+/**
+ * serval_request_build_name:
+ * @id: the request id
+ * @kind: a request whose body is one name: %SERVAL_REQUEST_LEAVE,
+ *   %SERVAL_REQUEST_LIST_MEMBERS, %SERVAL_REQUEST_LIST_RULES (a VLAN's),
+ *   %SERVAL_REQUEST_VLAN_ADD, %SERVAL_REQUEST_VLAN_DEL or
+ *   %SERVAL_REQUEST_USER_DEL (a user's); or one whose body is empty, with
+ *   @name %NULL: %SERVAL_REQUEST_LIST_VLANS, %SERVAL_REQUEST_LIST_USERS or
+ *   %SERVAL_REQUEST_LIST_NODES
+ * @name: (nullable): the VLAN's or the user's name
+ *
+ * The requests serval_request_parse() gives back as @kind with @name in
+ * its @vlan or @user.
+ *
+ * Returns: (transfer full): the request; another @kind is a programmer's
+ *   error (a critical, and a message that does not encode)
+ */
+Message_t *serval_request_build_name (guint32 id, ServalRequestKind kind, const char *name);
+/**
+ * serval_request_build_user_vlan:
+ * @id: the request id
+ * @kind: %SERVAL_REQUEST_GRANT, %SERVAL_REQUEST_REVOKE or %SERVAL_REQUEST_KICK
+ * @user: the user's name
+ * @vlan: the VLAN's name
+ *
+ * Returns: (transfer full): the request; another @kind is a programmer's
+ *   error (a critical, and a message that does not encode)
+ */
+Message_t *serval_request_build_user_vlan (guint32 id, ServalRequestKind kind, const char *user,
+                                           const char *vlan);
 /**
  * serval_request_build_update:
  * @id: the request id
@@ -372,18 +401,8 @@ Message_t *serval_request_build_leave (guint32 id, const char *vlan);
  * Returns: (transfer full): a MemberUpdate request
  */
 Message_t *serval_request_build_update (guint32 id, const char *vlan, const char *const *addresses);
-Message_t *serval_request_build_list_vlans (guint32 id);
-Message_t *serval_request_build_list_members (guint32 id, const char *vlan);
-Message_t *serval_request_build_list_users (guint32 id);
-Message_t *serval_request_build_list_nodes (guint32 id);
-Message_t *serval_request_build_vlan_add (guint32 id, const char *vlan);
-Message_t *serval_request_build_vlan_del (guint32 id, const char *vlan);
 Message_t *serval_request_build_user_add (guint32 id, const char *user, const char *password,
                                           gboolean admin);
-Message_t *serval_request_build_user_del (guint32 id, const char *user);
-Message_t *serval_request_build_grant (guint32 id, const char *user, const char *vlan);
-Message_t *serval_request_build_revoke (guint32 id, const char *user, const char *vlan);
-Message_t *serval_request_build_kick (guint32 id, const char *user, const char *vlan);
 /**
  * serval_request_build_vlan_set:
  * @id: the request id
@@ -404,7 +423,6 @@ Message_t *serval_request_build_rule_add (guint32 id, const char *vlan, const Se
  * Returns: (transfer full): a RuleDel request
  */
 Message_t *serval_request_build_rule_del (guint32 id, const char *vlan, guint index);
-Message_t *serval_request_build_list_rules (guint32 id, const char *vlan);
 Message_t *serval_request_build_user_set_bridge (guint32 id, const char *user, gboolean bridge);
 /**
  * serval_request_build_user_set_rate_limit:
@@ -555,47 +573,24 @@ Message_t *serval_response_build_joined (guint32 id, const char *vlan, guint32 t
  */
 void serval_response_set_joined_address (Message_t *msg, const char *address, const char *prefix6);
 /**
- * serval_response_build_vlans:
+ * serval_response_build_list:
  * @id: the request id
- * @vlans: (element-type ServalVlanInfo): the VLANs; only the first 4096 go
+ * @kind: which list:
+ *   %SERVAL_RESPONSE_VLANS of #ServalVlanInfo, the first 4096;
+ *   %SERVAL_RESPONSE_MEMBERS of #ServalMember, the first 4096;
+ *   %SERVAL_RESPONSE_USERS of #ServalUserInfo, the first 4096 and of each
+ *   user's VLANs the first 4096;
+ *   %SERVAL_RESPONSE_NODES of #ServalNodeEntry (the live server nodes), the
+ *   first 256 and of each node's endpoints the first 32;
+ *   %SERVAL_RESPONSE_RULES of #ServalRule (a VLAN's access list), the first 1000
+ * @items: the list's items, of the type @kind names; only those said go
  *
- * Returns: (transfer full): a VLAN list response
- */
-Message_t *serval_response_build_vlans (guint32 id, GPtrArray *vlans);
-/**
- * serval_response_build_members:
- * @id: the request id
- * @members: (element-type ServalMember): the members; only the first 4096 go
+ * The list responses serval_response_parse() gives back as @kind.
  *
- * Returns: (transfer full): a member list response
+ * Returns: (transfer full): the response, or %NULL for another @kind (a
+ *   programmer's error)
  */
-Message_t *serval_response_build_members (guint32 id, GPtrArray *members);
-/**
- * serval_response_build_users:
- * @id: the request id
- * @users: (element-type ServalUserInfo): the users; only the first 4096 go, and
- *   of each user's VLANs the first 4096
- *
- * Returns: (transfer full): a user list response
- */
-Message_t *serval_response_build_users (guint32 id, GPtrArray *users);
-/**
- * serval_response_build_nodes:
- * @id: the request id
- * @entries: (element-type ServalNodeEntry): the live server nodes; only the
- *   first 256 go, and of each node's endpoints the first 32
- *
- * Returns: (transfer full): a node list response
- */
-Message_t *serval_response_build_nodes (guint32 id, GPtrArray *entries);
-/**
- * serval_response_build_rules:
- * @id: the request id
- * @rules: (element-type ServalRule): a VLAN's access list; only the first 1000 go
- *
- * Returns: (transfer full): a rule list response
- */
-Message_t *serval_response_build_rules (guint32 id, GPtrArray *rules);
+Message_t *serval_response_build_list (guint32 id, ServalResponseKind kind, GPtrArray *items);
 
 /* --- events ---------------------------------------------------------------- */
 
@@ -879,6 +874,9 @@ struct RequestBody;
 struct MemberPage;
 struct MemberChanges;
 void serval_member_to_asn (ServalMember *member, struct Member *m);
+struct Rule;
+/* (serval-message-admin.c) Fills @out (zeroed) from @rule. */
+void serval_rule_to_asn (const ServalRule *rule, struct Rule *out);
 /* @m without its services (for a peer whose Hello did not say services). */
 void serval_member_asn_strip_services (struct Member *m);
 struct asn_TYPE_descriptor_s;

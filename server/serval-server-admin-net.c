@@ -167,7 +167,7 @@ list_rules (Session *s, const ServalRequest *req)
   if (v == NULL)
     serval_session_reply_store_error (s, req->id, error);
   else
-    serval_session_reply (s, serval_response_build_rules (req->id, v->rules));
+    serval_session_reply (s, serval_response_build_list (req->id, SERVAL_RESPONSE_RULES, v->rules));
 }
 
 /* FALSE, after answering, if @req cannot be what the store is asked to do. */

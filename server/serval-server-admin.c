@@ -285,7 +285,7 @@ admin_list_users (Session *s, guint32 id)
   infos = g_ptr_array_new_full (users->len, (GDestroyNotify) serval_user_info_free);
   for (guint i = 0; i < users->len && i < 4096; i++) /* a list answer's limit */
     g_ptr_array_add (infos, user_info_from_store (users->pdata[i], s->vlan_config));
-  serval_session_reply (s, serval_response_build_users (id, infos));
+  serval_session_reply (s, serval_response_build_list (id, SERVAL_RESPONSE_USERS, infos));
 }
 
 /* A change of the administrator of @job's session is made: log it, and

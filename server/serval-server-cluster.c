@@ -361,7 +361,7 @@ serval_session_handle_list_nodes (Session *s, const ServalRequest *req)
       e->members = local_members (server);
       e->current = TRUE;
       g_ptr_array_add (entries, e);
-      serval_session_reply (s, serval_response_build_nodes (req->id, entries));
+      serval_session_reply (s, serval_response_build_list (req->id, SERVAL_RESPONSE_NODES, entries));
       return;
     }
   nodes = serval_cluster_get_nodes (server->cluster);
@@ -381,7 +381,7 @@ serval_session_handle_list_nodes (Session *s, const ServalRequest *req)
       e->current = self;
       g_ptr_array_add (entries, e);
     }
-  serval_session_reply (s, serval_response_build_nodes (req->id, entries));
+  serval_session_reply (s, serval_response_build_list (req->id, SERVAL_RESPONSE_NODES, entries));
 }
 
 typedef struct

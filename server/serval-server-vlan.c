@@ -464,7 +464,7 @@ serval_session_handle_list_vlans (Session *s, const ServalRequest *req)
         }
       g_ptr_array_add (infos, info);
     }
-  serval_session_reply (s, serval_response_build_vlans (req->id, infos));
+  serval_session_reply (s, serval_response_build_list (req->id, SERVAL_RESPONSE_VLANS, infos));
 }
 
 /* FALSE, after answering, if @s may not see the members of @req's VLAN;
@@ -501,7 +501,7 @@ serval_session_handle_list_members (Session *s, const ServalRequest *req)
   if (!members_allowed (s, req, &tag))
     return;
   members = serval_server_vlan_members (s->server, tag);
-  serval_session_reply (s, serval_response_build_members (req->id, members));
+  serval_session_reply (s, serval_response_build_list (req->id, SERVAL_RESPONSE_MEMBERS, members));
 }
 
 void

@@ -651,12 +651,12 @@ test_demoted_admin (Fixture *f, gconstpointer data)
   g_autoptr(ServalStore) other = serval_store_open_sqlite (f->db, &error);
 
   g_assert_no_error (error);
-  g_assert_cmpint (raw_answer (r, raw_send (r, serval_request_build_vlan_add (r->next_id, "green")))->kind, ==,
+  g_assert_cmpint (raw_answer (r, raw_send (r, serval_request_build_name (r->next_id, SERVAL_REQUEST_VLAN_ADD, "green")))->kind, ==,
                    SERVAL_RESPONSE_OK);
   /* Made a plain user again through another store: another node's. */
   g_assert_true (test_store_user_del (other, "root2", &error));
   session_add_user (other, "root2", "root2-pw", FALSE, TEST_ITERATIONS);
-  assert_refused (raw_answer (r, raw_send (r, serval_request_build_vlan_add (r->next_id, "blue"))),
+  assert_refused (raw_answer (r, raw_send (r, serval_request_build_name (r->next_id, SERVAL_REQUEST_VLAN_ADD, "blue"))),
                   SERVAL_ERROR_CODE_NOT_ALLOWED, "root2");
   g_assert_false (serval_store_vlan_lookup (other, "blue", NULL, NULL));
 }
@@ -926,7 +926,7 @@ fake_message_cb (ServalLink *link, const Message_t *msg, gpointer user_data)
       g_ptr_array_add (members, serval_member_new ("mallory\x1b[2J", "evil\x1b]0;pwned\x07\r\nroot\tforged", mac,
                                                    addrs, "node\xc2\x9b", 1700000000));
       /* (servalctl asks a server whose Hello says memberPages, as this one's does, for pages) */
-      serval_link_send_take (link, req.kind == SERVAL_REQUEST_LIST_MEMBERS ? serval_response_build_members (req.id, members) : serval_response_build_member_page (req.id, 1, req.offset, members));
+      serval_link_send_take (link, req.kind == SERVAL_REQUEST_LIST_MEMBERS ? serval_response_build_list (req.id, SERVAL_RESPONSE_MEMBERS, members) : serval_response_build_member_page (req.id, 1, req.offset, members));
     }
   else
     serval_link_send_take (link, serval_response_build_ok (req.id));

@@ -353,7 +353,7 @@ test_request_vlans (void)
   g_assert_cmpstr (req.vlan, ==, "red");
   g_assert_cmpmem (req.mac, 6, MAC1, 6);
 
-  request_round_trip (serval_request_build_leave (3, "red"), vector ("leave"), &req);
+  request_round_trip (serval_request_build_name (3, SERVAL_REQUEST_LEAVE, "red"), vector ("leave"), &req);
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_LEAVE);
   g_assert_cmpuint (req.id, ==, 3);
   g_assert_cmpstr (req.vlan, ==, "red");
@@ -372,7 +372,7 @@ test_request_vlans (void)
   g_assert_nonnull (req.addresses);
   g_assert_null (req.addresses[0]);
 
-  request_round_trip (serval_request_build_list_members (6, "red"), vector ("list-members"), &req);
+  request_round_trip (serval_request_build_name (6, SERVAL_REQUEST_LIST_MEMBERS, "red"), vector ("list-members"), &req);
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_LIST_MEMBERS);
   g_assert_cmpstr (req.vlan, ==, "red");
 }
@@ -404,20 +404,12 @@ test_request_admin (void)
       Message_t *msg = NULL;
       g_auto(ServalRequest) req = { 0 };
 
-      switch (cases[i].kind)
-        {
-        case SERVAL_REQUEST_LIST_VLANS: msg = serval_request_build_list_vlans (5); break;
-        case SERVAL_REQUEST_LIST_USERS: msg = serval_request_build_list_users (7); break;
-        case SERVAL_REQUEST_VLAN_ADD: msg = serval_request_build_vlan_add (8, "blue"); break;
-        case SERVAL_REQUEST_VLAN_DEL: msg = serval_request_build_vlan_del (9, "blue"); break;
-        case SERVAL_REQUEST_USER_ADD: msg = serval_request_build_user_add (10, "bob", "pw", TRUE); break;
-        case SERVAL_REQUEST_USER_DEL: msg = serval_request_build_user_del (11, "bob"); break;
-        case SERVAL_REQUEST_GRANT: msg = serval_request_build_grant (12, "bob", "red"); break;
-        case SERVAL_REQUEST_REVOKE: msg = serval_request_build_revoke (13, "bob", "red"); break;
-        case SERVAL_REQUEST_KICK: msg = serval_request_build_kick (14, "bob", "red"); break;
-        case SERVAL_REQUEST_LIST_NODES: msg = serval_request_build_list_nodes (22); break;
-        default: g_assert_not_reached ();
-        }
+      if (cases[i].kind == SERVAL_REQUEST_USER_ADD)
+        msg = serval_request_build_user_add (cases[i].id, "bob", "pw", TRUE);
+      else if (cases[i].user != NULL && cases[i].vlan != NULL)
+        msg = serval_request_build_user_vlan (cases[i].id, cases[i].kind, cases[i].user, cases[i].vlan);
+      else
+        msg = serval_request_build_name (cases[i].id, cases[i].kind, cases[i].user ? cases[i].user : cases[i].vlan);
       request_round_trip (msg, vector (cases[i].vector), &req);
       g_assert_cmpint (req.kind, ==, cases[i].kind);
       g_assert_cmpuint (req.id, ==, cases[i].id);
@@ -573,22 +565,22 @@ test_response_lists (void)
   assert_member (resp.members->pdata[0], members->pdata[0]);
   assert_member (resp.members->pdata[1], members->pdata[1]);
 
-  response_round_trip (serval_response_build_members (20, members), vector ("members"), &resp);
+  response_round_trip (serval_response_build_list (20, SERVAL_RESPONSE_MEMBERS, members), vector ("members"), &resp);
   g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_MEMBERS);
   g_assert_cmpuint (resp.members->len, ==, 2);
   assert_member (resp.members->pdata[1], members->pdata[1]);
-  response_round_trip (serval_response_build_members (20, none), vector ("members-empty"), &resp);
+  response_round_trip (serval_response_build_list (20, SERVAL_RESPONSE_MEMBERS, none), vector ("members-empty"), &resp);
   g_assert_cmpuint (resp.members->len, ==, 0);
 
   g_ptr_array_add (vlans_in, &red);
   g_ptr_array_add (vlans_in, &blue);
-  response_round_trip (serval_response_build_vlans (19, vlans_in), vector ("vlans"), &resp);
+  response_round_trip (serval_response_build_list (19, SERVAL_RESPONSE_VLANS, vlans_in), vector ("vlans"), &resp);
   g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_VLANS);
   assert_list (resp.vlans, vlans_in, assert_vlan_info);
 
   g_ptr_array_add (users_in, &alice);
   g_ptr_array_add (users_in, &bob);
-  response_round_trip (serval_response_build_users (21, users_in), vector ("users"), &resp);
+  response_round_trip (serval_response_build_list (21, SERVAL_RESPONSE_USERS, users_in), vector ("users"), &resp);
   g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_USERS);
   assert_list (resp.users, users_in, assert_user_info);
 }
@@ -631,7 +623,7 @@ test_response_nodes (void)
 
       for (ServalNodeEntry *const *e = cases[i].entries; *e != NULL; e++)
         g_ptr_array_add (in, *e);
-      response_round_trip (serval_response_build_nodes (23, in), vector (cases[i].vector), &resp);
+      response_round_trip (serval_response_build_list (23, SERVAL_RESPONSE_NODES, in), vector (cases[i].vector), &resp);
       g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_NODES);
       g_assert_cmpuint (resp.id, ==, 23);
       assert_list (resp.nodes, in, assert_node_entry);
@@ -673,7 +665,7 @@ test_response_nodes_many (void)
       e->current = i == 299;
       g_ptr_array_add (in, e);
     }
-  back = wire (serval_response_build_nodes (24, in), NULL);
+  back = wire (serval_response_build_list (24, SERVAL_RESPONSE_NODES, in), NULL);
   g_assert_true (serval_response_parse (back, &resp));
   g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_NODES);
   g_assert_cmpuint (resp.nodes->len, ==, 256);
@@ -1030,6 +1022,27 @@ encodes (Message_t *msg)
   return ok;
 }
 
+/* A kind that a builder does not make is a programmer's error: said, and
+ * the message it gives back does not encode. */
+static void
+test_builder_wrong_kind (void)
+{
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+
+  g_test_expect_message ("serval-engine", G_LOG_LEVEL_CRITICAL, "*is not a request of one name*");
+  g_assert_false (encodes (serval_request_build_name (1, SERVAL_REQUEST_LOGIN, "red")));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("serval-engine", G_LOG_LEVEL_CRITICAL, "*is not a request of a user and a VLAN*");
+  g_assert_false (encodes (serval_request_build_user_vlan (1, SERVAL_REQUEST_LEAVE, "bob", "red")));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("serval-engine", G_LOG_LEVEL_CRITICAL, "*list_responses*");
+  g_assert_null (serval_response_build_list (1, SERVAL_RESPONSE_OK, none));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("serval-engine", G_LOG_LEVEL_CRITICAL, "*list_responses*");
+  g_assert_null (serval_response_build_list (1, (ServalResponseKind) 1000, none));
+  g_test_assert_expected_messages ();
+}
+
 static void
 test_limits_out (void)
 {
@@ -1044,10 +1057,10 @@ test_limits_out (void)
   g_autoptr(ServalMember) long_host = serval_member_new ("u", n65, MAC1, NULL, "node", 0);
   g_autoptr(GPtrArray) no_members = g_ptr_array_new ();
 
-  g_assert_true (encodes (serval_request_build_vlan_add (1, n64)));
-  g_assert_false (encodes (serval_request_build_vlan_add (1, n65)));
-  g_assert_false (encodes (serval_request_build_vlan_add (1, "")));
-  g_assert_false (encodes (serval_request_build_grant (1, n65, "red")));
+  g_assert_true (encodes (serval_request_build_name (1, SERVAL_REQUEST_VLAN_ADD, n64)));
+  g_assert_false (encodes (serval_request_build_name (1, SERVAL_REQUEST_VLAN_ADD, n65)));
+  g_assert_false (encodes (serval_request_build_name (1, SERVAL_REQUEST_VLAN_ADD, "")));
+  g_assert_false (encodes (serval_request_build_user_vlan (1, SERVAL_REQUEST_GRANT, n65, "red")));
   g_assert_false (encodes (serval_request_build_join (1, "red\xff", MAC1)));
   g_assert_true (encodes (serval_request_build_login (1, "u", "h", NULL, tok255)));
   g_assert_false (encodes (serval_request_build_login (1, "u", "h", NULL, tok256)));
@@ -1070,11 +1083,11 @@ test_limits_out (void)
     g_autoptr(GPtrArray) nodes = g_ptr_array_new ();
 
     g_ptr_array_add (nodes, &good);
-    g_assert_true (encodes (serval_response_build_nodes (1, nodes)));
+    g_assert_true (encodes (serval_response_build_list (1, SERVAL_RESPONSE_NODES, nodes)));
     for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
       {
         nodes->pdata[0] = cases[i];
-        g_assert_false (encodes (serval_response_build_nodes (1, nodes)));
+        g_assert_false (encodes (serval_response_build_list (1, SERVAL_RESPONSE_NODES, nodes)));
       }
   }
 }
@@ -1154,7 +1167,7 @@ test_config_requests (void)
   request_round_trip (serval_request_build_rule_del (19, "red", 3), corpus_hex ("rule-del"), &req);
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_RULE_DEL);
   g_assert_cmpuint (req.index, ==, 3);
-  request_round_trip (serval_request_build_list_rules (20, "red"), corpus_hex ("list-rules"), &req);
+  request_round_trip (serval_request_build_name (20, SERVAL_REQUEST_LIST_RULES, "red"), corpus_hex ("list-rules"), &req);
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_LIST_RULES);
   g_assert_cmpstr (req.vlan, ==, "red");
   request_round_trip (serval_request_build_user_set_bridge (21, "bob", TRUE), corpus_hex ("user-set-bridge"), &req);
@@ -1193,12 +1206,12 @@ test_rate_limit (void)
   g_assert_cmpuint (req.rate_limit, ==, 0);
 
   g_ptr_array_add (users, &u);
-  response_round_trip (serval_response_build_users (14, users), corpus_hex ("users-rate-limit"), &ul);
+  response_round_trip (serval_response_build_list (14, SERVAL_RESPONSE_USERS, users), corpus_hex ("users-rate-limit"), &ul);
   g_assert_cmpuint (((ServalUserInfo *) ul.users->pdata[0])->rate_limit, ==, 100000);
   g_assert_false (((ServalUserInfo *) ul.users->pdata[0])->bridge);
   /* Without a limit the field is absent, and reads back as 0. */
   g_ptr_array_add (users_plain, &plain);
-  back = wire (serval_response_build_users (15, users_plain), NULL);
+  back = wire (serval_response_build_list (15, SERVAL_RESPONSE_USERS, users_plain), NULL);
   g_assert_true (serval_response_parse (back, &up));
   g_assert_cmpuint (((ServalUserInfo *) up.users->pdata[0])->rate_limit, ==, 0);
 
@@ -1294,7 +1307,7 @@ test_config_responses (void)
 
   g_ptr_array_add (rules, rule_of ("deny proto tcp from carol port 22 src 10.77.0.0/24"));
   g_ptr_array_add (rules, rule_of ("allow proto icmp"));
-  response_round_trip (serval_response_build_rules (7, rules), corpus_hex ("rules"), &resp);
+  response_round_trip (serval_response_build_list (7, SERVAL_RESPONSE_RULES, rules), corpus_hex ("rules"), &resp);
   g_assert_cmpint (resp.kind, ==, SERVAL_RESPONSE_RULES);
   g_assert_cmpuint (resp.rules->len, ==, 2);
   assert_rule (resp.rules->pdata[0], "deny proto tcp from carol port 22 src 10.77.0.0/24");
@@ -1309,11 +1322,11 @@ test_config_responses (void)
   g_assert_cmpuint (resp.members->len, ==, 1);
 
   g_ptr_array_add (vlans, &v);
-  response_round_trip (serval_response_build_vlans (9, vlans), corpus_hex ("vlans-subnet"), &resp);
+  response_round_trip (serval_response_build_list (9, SERVAL_RESPONSE_VLANS, vlans), corpus_hex ("vlans-subnet"), &resp);
   g_assert_cmpstr (((ServalVlanInfo *) resp.vlans->pdata[0])->subnet, ==, "10.77.0.0/24");
   g_assert_null (((ServalVlanInfo *) resp.vlans->pdata[0])->prefix6);
   g_ptr_array_add (users, &u);
-  response_round_trip (serval_response_build_users (10, users), corpus_hex ("users-bridge"), &resp);
+  response_round_trip (serval_response_build_list (10, SERVAL_RESPONSE_USERS, users), corpus_hex ("users-bridge"), &resp);
   g_assert_true (((ServalUserInfo *) resp.users->pdata[0])->bridge);
 
   response_round_trip (serval_response_build_error (11, SERVAL_ERROR_CODE_ADDRESS_POOL_FULL,
@@ -1362,7 +1375,7 @@ test_config_limits (void)
 
   for (guint i = 0; i < 1001; i++)
     g_ptr_array_add (rules, rule_of ("allow"));
-  back = wire (serval_response_build_rules (1, rules), NULL);
+  back = wire (serval_response_build_list (1, SERVAL_RESPONSE_RULES, rules), NULL);
   serval_response_parse (back, &cut);
   g_assert_cmpuint (cut.rules->len, ==, 1000);
 
@@ -1693,6 +1706,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/message/request/vlans", test_request_vlans);
   g_test_add_func ("/engine/message/request/control-characters", test_request_control_characters);
   g_test_add_func ("/engine/message/request/admin", test_request_admin);
+  g_test_add_func ("/engine/message/builder-wrong-kind", test_builder_wrong_kind);
   g_test_add_func ("/engine/message/response/simple", test_response_simple);
   g_test_add_func ("/engine/message/response/error-codes", test_response_error_codes);
   g_test_add_func ("/engine/message/response/logged-in", test_response_logged_in);

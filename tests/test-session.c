@@ -1404,7 +1404,7 @@ test_old_client_answers (Fixture *f, gconstpointer data)
   resp = session_old_client_ask (&old, serval_request_build_login (1, "alice", "old-host", "alice-pw", NULL));
   g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_LOGGED_IN);
 
-  resp = session_old_client_ask (&old, serval_request_build_list_vlans (2));
+  resp = session_old_client_ask (&old, serval_request_build_name (2, SERVAL_REQUEST_LIST_VLANS, NULL));
   g_assert_cmpint (resp->kind, ==, SERVAL_RESPONSE_VLANS);
   for (guint i = 0; i < resp->vlans->len; i++)
     g_assert_null (((ServalVlanInfo *) resp->vlans->pdata[i])->subnet);

@@ -138,7 +138,7 @@ member_requests (Bench *b, double *ms, guint32 first_id)
       guint32 id = first_id + i;
       gint64 t0 = g_get_monotonic_time (), next, end = t0 + WAIT_SECONDS * G_USEC_PER_SEC;
 
-      serval_link_send_take (b->member, serval_request_build_list_vlans (id));
+      serval_link_send_take (b->member, serval_request_build_name (id, SERVAL_REQUEST_LIST_VLANS, NULL));
       while (b->answered != id && g_get_monotonic_time () < end)
         member_iterate (b, since, bytes_then);
       if (b->answered != id)
