@@ -93,7 +93,7 @@ serval_client_user_set_bridge_async (ServalClient *client, const char *user, gbo
       serval_client_start_simple (client, cancellable, callback, user_data, serval_client_user_set_bridge_async);
 
   if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_user_set_bridge (id, user, bridge));
+    serval_link_send_take (client->link, serval_request_build_user_set (id, SERVAL_REQUEST_USER_SET_BRIDGE, user, bridge));
 }
 
 SERVAL_CLIENT_DEFINE_FINISH (serval_client_user_set_bridge_finish, serval_client_user_set_bridge_async)
@@ -107,7 +107,7 @@ serval_client_user_set_rate_limit_async (ServalClient *client, const char *user,
                                            serval_client_user_set_rate_limit_async);
 
   if (id != 0)
-    serval_link_send_take (client->link, serval_request_build_user_set_rate_limit (id, user, bytes_per_second));
+    serval_link_send_take (client->link, serval_request_build_user_set (id, SERVAL_REQUEST_USER_SET_RATE_LIMIT, user, bytes_per_second));
 }
 
 SERVAL_CLIENT_DEFINE_FINISH (serval_client_user_set_rate_limit_finish, serval_client_user_set_rate_limit_async)

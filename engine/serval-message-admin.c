@@ -194,24 +194,27 @@ serval_request_build_rule_del (guint32 id, const char *vlan, guint index)
 }
 
 Message_t *
-serval_request_build_user_set_bridge (guint32 id, const char *user, gboolean bridge)
+serval_request_build_user_set (guint32 id, ServalRequestKind kind, const char *user, guint64 value)
 {
-  Message_t *msg = serval_message_new_request (id, RequestBody_PR_userSetBridge);
-  UserSetBridge_t *set = &msg->choice.request.body.choice.userSetBridge;
+  Message_t *msg = serval_message_new_request (id, RequestBody_PR_NOTHING);
+  RequestBody_t *body = &msg->choice.request.body;
 
-  serval_asn_set_string (&set->user, user);
-  set->bridge = bridge;
-  return msg;
-}
-
-Message_t *
-serval_request_build_user_set_rate_limit (guint32 id, const char *user, guint64 bytes_per_second)
-{
-  Message_t *msg = serval_message_new_request (id, RequestBody_PR_userSetRateLimit);
-  UserSetRateLimit_t *set = &msg->choice.request.body.choice.userSetRateLimit;
-
-  serval_asn_set_string (&set->user, user);
-  set->bytesPerSecond = (long) MIN (bytes_per_second, SERVAL_MAX_RATE_LIMIT);
+  switch (kind)
+    {
+    case SERVAL_REQUEST_USER_SET_BRIDGE:
+      body->present = RequestBody_PR_userSetBridge;
+      serval_asn_set_string (&body->choice.userSetBridge.user, user);
+      body->choice.userSetBridge.bridge = value != 0;
+      break;
+    case SERVAL_REQUEST_USER_SET_RATE_LIMIT:
+      body->present = RequestBody_PR_userSetRateLimit;
+      serval_asn_set_string (&body->choice.userSetRateLimit.user, user);
+      body->choice.userSetRateLimit.bytesPerSecond = (long) MIN (value, SERVAL_MAX_RATE_LIMIT);
+      break;
+    default: /* a programmer's error: the message will not encode */
+      g_critical ("%s: %d is not a user's setting", G_STRFUNC, kind);
+      break;
+    }
   return msg;
 }
 

@@ -423,17 +423,21 @@ Message_t *serval_request_build_rule_add (guint32 id, const char *vlan, const Se
  * Returns: (transfer full): a RuleDel request
  */
 Message_t *serval_request_build_rule_del (guint32 id, const char *vlan, guint index);
-Message_t *serval_request_build_user_set_bridge (guint32 id, const char *user, gboolean bridge);
 /**
- * serval_request_build_user_set_rate_limit:
+ * serval_request_build_user_set:
  * @id: the request id
+ * @kind: which of the user's settings: %SERVAL_REQUEST_USER_SET_BRIDGE
+ *   (@value: 0 takes the bridge right, any other value gives it) or
+ *   %SERVAL_REQUEST_USER_SET_RATE_LIMIT (@value: the rate limit in bytes
+ *   per second, at most %SERVAL_MAX_RATE_LIMIT, more is cut; 0: none of its
+ *   own, the server's default applies)
  * @user: the user's name
- * @bytes_per_second: its rate limit, at most %SERVAL_MAX_RATE_LIMIT; 0: none
- *   of its own (the server's default applies)
+ * @value: the setting's new value
  *
- * Returns: (transfer full): a UserSetRateLimit request
+ * Returns: (transfer full): the request; another @kind is a programmer's
+ *   error (a critical, and a message that does not encode)
  */
-Message_t *serval_request_build_user_set_rate_limit (guint32 id, const char *user, guint64 bytes_per_second);
+Message_t *serval_request_build_user_set (guint32 id, ServalRequestKind kind, const char *user, guint64 value);
 /* The largest rate limit the protocol carries, bytes per second (some 17 Gbit/s). */
 #define SERVAL_MAX_RATE_LIMIT G_GUINT64_CONSTANT (2147483647)
 

@@ -1035,6 +1035,9 @@ test_builder_wrong_kind (void)
   g_test_expect_message ("serval-engine", G_LOG_LEVEL_CRITICAL, "*is not a request of a user and a VLAN*");
   g_assert_false (encodes (serval_request_build_user_vlan (1, SERVAL_REQUEST_LEAVE, "bob", "red")));
   g_test_assert_expected_messages ();
+  g_test_expect_message ("serval-engine", G_LOG_LEVEL_CRITICAL, "*is not a user's setting*");
+  g_assert_false (encodes (serval_request_build_user_set (1, SERVAL_REQUEST_RULE_DEL, "bob", 1)));
+  g_test_assert_expected_messages ();
   g_test_expect_message ("serval-engine", G_LOG_LEVEL_CRITICAL, "*list_responses*");
   g_assert_null (serval_response_build_list (1, SERVAL_RESPONSE_OK, none));
   g_test_assert_expected_messages ();
@@ -1170,7 +1173,7 @@ test_config_requests (void)
   request_round_trip (serval_request_build_name (20, SERVAL_REQUEST_LIST_RULES, "red"), corpus_hex ("list-rules"), &req);
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_LIST_RULES);
   g_assert_cmpstr (req.vlan, ==, "red");
-  request_round_trip (serval_request_build_user_set_bridge (21, "bob", TRUE), corpus_hex ("user-set-bridge"), &req);
+  request_round_trip (serval_request_build_user_set (21, SERVAL_REQUEST_USER_SET_BRIDGE, "bob", TRUE), corpus_hex ("user-set-bridge"), &req);
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_USER_SET_BRIDGE);
   g_assert_cmpstr (req.user, ==, "bob");
   g_assert_true (req.bridge);
@@ -1194,13 +1197,13 @@ test_rate_limit (void)
   g_auto(ServalResponse) up = { 0 };
   g_autoptr(Message_t) back = NULL;
 
-  request_round_trip (serval_request_build_user_set_rate_limit (24, "erin", 100000),
+  request_round_trip (serval_request_build_user_set (24, SERVAL_REQUEST_USER_SET_RATE_LIMIT, "erin", 100000),
                       corpus_hex ("user-set-rate-limit"), &req);
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_USER_SET_RATE_LIMIT);
   g_assert_cmpstr (req.user, ==, "erin");
   g_assert_cmpuint (req.rate_limit, ==, 100000);
   g_assert_null (req.bad_field);
-  request_round_trip (serval_request_build_user_set_rate_limit (25, "erin", 0),
+  request_round_trip (serval_request_build_user_set (25, SERVAL_REQUEST_USER_SET_RATE_LIMIT, "erin", 0),
                       corpus_hex ("user-set-rate-limit-none"), &req);
   g_assert_cmpint (req.kind, ==, SERVAL_REQUEST_USER_SET_RATE_LIMIT);
   g_assert_cmpuint (req.rate_limit, ==, 0);
@@ -1217,7 +1220,7 @@ test_rate_limit (void)
 
   /* The builder cuts what the schema cannot carry; the decoder refuses it. */
   g_clear_pointer (&back, serval_message_free);
-  back = wire (serval_request_build_user_set_rate_limit (26, "erin", G_GUINT64_CONSTANT (1) << 40), NULL);
+  back = wire (serval_request_build_user_set (26, SERVAL_REQUEST_USER_SET_RATE_LIMIT, "erin", G_GUINT64_CONSTANT (1) << 40), NULL);
   g_assert_true (serval_request_parse (back, &past));
   g_assert_cmpuint (past.rate_limit, ==, SERVAL_MAX_RATE_LIMIT);
   for (guint i = 0; big[i] != '\0'; i += 2)
