@@ -150,37 +150,61 @@ ping_clicked_cb (ServalMemberRow *self)
   g_subprocess_communicate_utf8_async (process, NULL, self->cancellable, ping_done_cb, g_object_ref (self));
 }
 
-/* --- Open Shares --------------------------------------------------------------- */
+/* --- opening the member's shares or web page ----------------------------------- */
+
+/* A launch of the desktop's handler for a URI, and what the row says if it
+ * fails. */
+typedef struct
+{
+  ServalMemberRow *self; /* a reference */
+  gboolean web;          /* the web page, else the shares */
+} Launch;
 
 static void
 launched_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(ServalMemberRow) self = user_data;
+  Launch *launch = user_data;
+  g_autoptr(ServalMemberRow) self = launch->self;
+  gboolean web = launch->web;
   g_autoptr(GError) error = NULL;
 
+  g_free (launch);
   if (!g_app_info_launch_default_for_uri_finish (result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_autofree char *text = g_strdup_printf (_("Cannot open the shares: %s"), error->message);
+      g_autofree char *text = web ? g_strdup_printf (_("Cannot open the web page: %s"), error->message) : g_strdup_printf (_("Cannot open the shares: %s"), error->message);
 
       g_message ("%s", text);
       show_result (self, text);
     }
 }
 
+/* Opens @uri (the member's shares, or with @web its web page) with the
+ * desktop's handler for it; a failure shows in the row. */
+static void
+open_uri (ServalMemberRow *self, const char *uri, gboolean web)
+{
+  g_autoptr(GAppLaunchContext) context =
+                 G_APP_LAUNCH_CONTEXT (gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (self))));
+  Launch *launch = g_new (Launch, 1);
+
+  *launch = (Launch){ .self = g_object_ref (self), .web = web };
+  g_message ("Opening %s", uri);
+  g_app_info_launch_default_for_uri_async (uri, context, self->cancellable, launched_cb, launch);
+}
+
+/* --- Open Shares --------------------------------------------------------------- */
+
 static void
 shares_clicked_cb (ServalMemberRow *self)
 {
   const char *address = first_address (self);
-  g_autoptr(GAppLaunchContext) context = NULL;
   g_autofree char *uri = NULL;
 
   if (address == NULL)
     return;
   uri = strchr (address, ':') != NULL ? g_strdup_printf ("smb://[%s]/", address) : g_strdup_printf ("smb://%s/", address);
-  context = G_APP_LAUNCH_CONTEXT (gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (self))));
-  g_message ("Opening %s", uri);
-  g_app_info_launch_default_for_uri_async (uri, context, self->cancellable, launched_cb, g_object_ref (self));
+  open_uri (self, uri, FALSE);
 }
 
 /* --- Open Web Page ------------------------------------------------------------- */
@@ -220,32 +244,12 @@ announces_web (ServalMemberRow *self)
 }
 
 static void
-web_launched_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(ServalMemberRow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_app_info_launch_default_for_uri_finish (result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_autofree char *text = g_strdup_printf (_("Cannot open the web page: %s"), error->message);
-
-      g_message ("%s", text);
-      show_result (self, text);
-    }
-}
-
-static void
 web_clicked_cb (ServalMemberRow *self)
 {
   g_autofree char *uri = web_uri (self);
-  g_autoptr(GAppLaunchContext) context = NULL;
 
-  if (uri == NULL)
-    return;
-  context = G_APP_LAUNCH_CONTEXT (gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (self))));
-  g_message ("Opening %s", uri);
-  g_app_info_launch_default_for_uri_async (uri, context, self->cancellable, web_launched_cb, g_object_ref (self));
+  if (uri != NULL)
+    open_uri (self, uri, TRUE);
 }
 
 /* The button follows the member: shown when it announces a web page, its

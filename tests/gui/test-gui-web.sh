@@ -5,7 +5,9 @@
 # joins, announces none; bob, after, announces a web page (servalctl up --announce-web
 # https:8443/admin), so his record reaches the app in a member event. Bob's member row
 # gets an "Open Web Page of bob on …" button whose tooltip (the accessible description) is
-# https://BOB'S-ADDRESS:8443/admin, and pressing it opens that URL; carol's row has none.
+# https://BOB'S-ADDRESS:8443/admin, and pressing it opens that URL in the desktop's browser (a
+# script the session's mimeapps.list names); carol's row has none. Open Shares, with no
+# handler for smb://, says the failure in the row.
 # The app's own preference ("Announce My Web Page…" in the primary menu) goes into its
 # join: bob's `servalctl members` shows it. Asserts by state, never by time. Output is TAP.
 set -u
@@ -41,8 +43,18 @@ ctl "$CAROL" carol up --vlan lan >"$out/carol.log" 2>&1 &
 E2E_PIDS+=($!)
 wait_for 15 grep -q "sv-lan up" "$out/carol.log" || bail "carol did not join lan: $(cat "$out/carol.log")"
 
-# --- the app: log in, announce its own page, join ----------------------------------------
+# --- the desktop's handlers, in the session's own XDG dirs: a browser that notes the URL it
+# is given, and for smb:// one that cannot start (a row says a failed launch) ---------------
 gui_start "$GUI" "$out"
+apps=$out/home/.local/share/applications
+mkdir -p "$apps" "$out/home/.config"
+printf '#!/bin/sh\necho "$1" >>"%s/opened"\n' "$out" >"$out/browser.sh"
+chmod +x "$out/browser.sh"
+printf '[Desktop Entry]\nType=Application\nName=Test Browser\nExec=%s %%u\nMimeType=x-scheme-handler/https;\n' \
+  "$out/browser.sh" >"$apps/serval-test-browser.desktop"
+printf '[Default Applications]\nx-scheme-handler/https=serval-test-browser.desktop\n' >"$out/home/.config/mimeapps.list"
+
+# --- the app: log in, announce its own page, join ----------------------------------------
 gui_serval "$out/app.log"
 check "the app is on the AT-SPI bus" gui_tool wait-app serval 20 || bail "the app did not start: $(tail -5 "$out/app.log")"
 check "the login window shows" gui_tool wait-node serval frame "Log In to Serval"
@@ -71,8 +83,10 @@ check "bob's row has Open Web Page, its tooltip https://$BOB_ADDR:8443/admin" \
   web web-button bob "https://$BOB_ADDR:8443/admin"
 check "carol's row has no Open Web Page (she announces none)" web no-web-button carol
 check "Open Web Page on bob's row" steps press-starting "Open Web Page of bob on "
-opened() { grep -qF "Opening https://$BOB_ADDR:8443/admin" "$out/app.log"; }
-check "opens https://$BOB_ADDR:8443/admin" wait_for 10 opened
+opened() { grep -qxF "https://$BOB_ADDR:8443/admin" "$out/opened" 2>/dev/null; }
+check "the desktop's browser opens https://$BOB_ADDR:8443/admin" wait_for 10 opened
+check "Open Shares on bob's row" steps press-starting "Open Shares of bob on "
+check "no handler for smb://$BOB_ADDR/: the row says so" steps wait-label "Cannot open the shares: " 10
 
 # --- the app's own announcement reaches the others --------------------------------------
 alice_web() { ctl "$BOB" bob members lan | grep -P '^alice\t' | grep -qP '\tweb http:8081/team/$'; }
