@@ -147,18 +147,6 @@ serval_request_parse_member_page (ServalRequest *req, const struct RequestBody *
     }
 }
 
-/* @list: an A_SEQUENCE_OF (Member_t). */
-static GPtrArray *
-page_members (const void *list)
-{
-  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
-  GPtrArray *members = g_ptr_array_new_full (seq->count, g_object_unref);
-
-  for (int i = 0; i < seq->count; i++)
-    g_ptr_array_add (members, serval_member_new_from_asn (seq->array[i]));
-  return members;
-}
-
 void
 serval_response_parse_member_page (ServalResponse *resp, const struct MemberPage *page)
 {
@@ -166,7 +154,7 @@ serval_response_parse_member_page (ServalResponse *resp, const struct MemberPage
   resp->has_total = TRUE;
   resp->total = page->total;
   resp->offset = page->offset;
-  resp->members = page_members (&page->members.list);
+  resp->members = serval_asn_to_array (&page->members.list, (ServalFromAsn) serval_member_new_from_asn, g_object_unref);
 }
 
 void

@@ -66,6 +66,22 @@ bytes_from_asn (const OCTET_STRING_t *s)
   return g_bytes_new (s->buf, s->size);
 }
 
+GPtrArray *
+serval_asn_to_array (const void *list, ServalFromAsn from_asn, GDestroyNotify free_item)
+{
+  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
+  GPtrArray *items = g_ptr_array_new_full (seq->count, free_item);
+
+  for (int i = 0; i < seq->count; i++)
+    {
+      gpointer item = from_asn (seq->array[i]);
+
+      if (item != NULL)
+        g_ptr_array_add (items, item);
+    }
+  return items;
+}
+
 ServalMember *
 serval_member_new_from_asn (const struct Member *m)
 {
@@ -82,18 +98,6 @@ serval_member_new_from_asn (const struct Member *m)
   member = serval_member_new (user, host, mac, (const char *const *) addresses, node, m->since);
   serval_member_set_services (member, (const char *const *) services);
   return member;
-}
-
-/* @list: an A_SEQUENCE_OF (Member_t). */
-static GPtrArray *
-members_from_asn (const void *list)
-{
-  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
-  GPtrArray *members = g_ptr_array_new_full (seq->count, g_object_unref);
-
-  for (int i = 0; i < seq->count; i++)
-    g_ptr_array_add (members, serval_member_new_from_asn (seq->array[i]));
-  return members;
 }
 
 /* --- messages -------------------------------------------------------------- */
@@ -356,86 +360,53 @@ serval_request_free (ServalRequest *req)
 
 /* --- responses ------------------------------------------------------------- */
 
-static GPtrArray *
-vlans_from_asn (const void *list)
+static ServalVlanInfo *
+vlan_info_from_asn (const VlanInfo_t *v)
 {
-  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
-  GPtrArray *vlans = g_ptr_array_new_full (seq->count, (GDestroyNotify) serval_vlan_info_free);
+  ServalVlanInfo *info = g_new0 (ServalVlanInfo, 1);
 
-  for (int i = 0; i < seq->count; i++)
-    {
-      const VlanInfo_t *v = seq->array[i];
-      ServalVlanInfo *info = g_new0 (ServalVlanInfo, 1);
-
-      info->name = serval_asn_dup_string (&v->name);
-      info->tag = v->tag;
-      info->allowed = v->allowed != 0;
-      info->members = v->members;
-      info->subnet = v->subnet != NULL ? serval_asn_dup_string (v->subnet) : NULL;
-      info->prefix6 = v->prefix6 != NULL ? serval_asn_dup_string (v->prefix6) : NULL;
-      g_ptr_array_add (vlans, info);
-    }
-  return vlans;
+  info->name = serval_asn_dup_string (&v->name);
+  info->tag = v->tag;
+  info->allowed = v->allowed != 0;
+  info->members = v->members;
+  info->subnet = v->subnet != NULL ? serval_asn_dup_string (v->subnet) : NULL;
+  info->prefix6 = v->prefix6 != NULL ? serval_asn_dup_string (v->prefix6) : NULL;
+  return info;
 }
 
-static GPtrArray *
-users_from_asn (const void *list)
+static ServalUserInfo *
+user_info_from_asn (const UserInfo_t *u)
 {
-  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
-  GPtrArray *users = g_ptr_array_new_full (seq->count, (GDestroyNotify) serval_user_info_free);
+  ServalUserInfo *info = g_new0 (ServalUserInfo, 1);
 
-  for (int i = 0; i < seq->count; i++)
-    {
-      const UserInfo_t *u = seq->array[i];
-      ServalUserInfo *info = g_new0 (ServalUserInfo, 1);
-
-      info->name = serval_asn_dup_string (&u->name);
-      info->admin = u->admin != 0;
-      info->vlans = strv_from_asn (&u->vlans.list);
-      info->bridge = u->bridge != NULL && *u->bridge;
-      info->rate_limit = u->rateLimit != NULL ? (guint64) MAX (*u->rateLimit, 0) : 0;
-      g_ptr_array_add (users, info);
-    }
-  return users;
+  info->name = serval_asn_dup_string (&u->name);
+  info->admin = u->admin != 0;
+  info->vlans = strv_from_asn (&u->vlans.list);
+  info->bridge = u->bridge != NULL && *u->bridge;
+  info->rate_limit = u->rateLimit != NULL ? (guint64) MAX (*u->rateLimit, 0) : 0;
+  return info;
 }
 
-static GPtrArray *
-nodes_from_asn (const void *list)
+static ServalNodeEntry *
+node_entry_from_asn (const NodeInfo_t *n)
 {
-  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
-  GPtrArray *nodes = g_ptr_array_new_full (seq->count, (GDestroyNotify) serval_node_entry_free);
+  ServalNodeEntry *entry = g_new0 (ServalNodeEntry, 1);
 
-  for (int i = 0; i < seq->count; i++)
-    {
-      const NodeInfo_t *n = seq->array[i];
-      ServalNodeEntry *entry = g_new0 (ServalNodeEntry, 1);
-
-      entry->name = serval_asn_dup_string (&n->name);
-      entry->advertise = strv_from_asn (&n->advertise.list);
-      entry->since = n->since;
-      entry->members = n->members;
-      entry->current = n->current != 0;
-      g_ptr_array_add (nodes, entry);
-    }
-  return nodes;
+  entry->name = serval_asn_dup_string (&n->name);
+  entry->advertise = strv_from_asn (&n->advertise.list);
+  entry->since = n->since;
+  entry->members = n->members;
+  entry->current = n->current != 0;
+  return entry;
 }
 
-/* @list: an A_SEQUENCE_OF (Rule_t); rules out of range are left out. */
-static GPtrArray *
-rules_from_asn (const void *list)
+/* NULL, to leave it out, for a rule out of range. */
+static ServalRule *
+rule_from_asn (const Rule_t *r)
 {
-  const asn_anonymous_sequence_ *seq = _A_CSEQUENCE_FROM_VOID (list);
-  GPtrArray *rules = g_ptr_array_new_full (seq->count, (GDestroyNotify) serval_rule_free);
+  gboolean control = FALSE;
 
-  for (int i = 0; i < seq->count; i++)
-    {
-      gboolean control = FALSE;
-      ServalRule *rule = serval_rule_from_asn (seq->array[i], &control);
-
-      if (rule != NULL)
-        g_ptr_array_add (rules, rule);
-    }
-  return rules;
+  return serval_rule_from_asn (r, &control);
 }
 
 static void
@@ -443,7 +414,7 @@ parse_joined (ServalResponse *resp, const Joined_t *joined)
 {
   resp->vlan = serval_asn_dup_string (&joined->vlan);
   resp->tag = joined->tag;
-  resp->members = members_from_asn (&joined->members.list);
+  resp->members = serval_asn_to_array (&joined->members.list, (ServalFromAsn) serval_member_new_from_asn, g_object_unref);
   if (joined->address != NULL)
     resp->address = serval_asn_dup_string (joined->address);
   if (joined->prefix6 != NULL)
@@ -494,23 +465,28 @@ serval_response_parse (const Message_t *msg, ServalResponse *resp)
       break;
     case ResponseBody_PR_vlans:
       resp->kind = SERVAL_RESPONSE_VLANS;
-      resp->vlans = vlans_from_asn (&body->choice.vlans.list);
+      resp->vlans = serval_asn_to_array (&body->choice.vlans.list, (ServalFromAsn) vlan_info_from_asn,
+                                         (GDestroyNotify) serval_vlan_info_free);
       break;
     case ResponseBody_PR_members:
       resp->kind = SERVAL_RESPONSE_MEMBERS;
-      resp->members = members_from_asn (&body->choice.members.list);
+      resp->members = serval_asn_to_array (&body->choice.members.list, (ServalFromAsn) serval_member_new_from_asn,
+                                           g_object_unref);
       break;
     case ResponseBody_PR_users:
       resp->kind = SERVAL_RESPONSE_USERS;
-      resp->users = users_from_asn (&body->choice.users.list);
+      resp->users = serval_asn_to_array (&body->choice.users.list, (ServalFromAsn) user_info_from_asn,
+                                         (GDestroyNotify) serval_user_info_free);
       break;
     case ResponseBody_PR_nodes:
       resp->kind = SERVAL_RESPONSE_NODES;
-      resp->nodes = nodes_from_asn (&body->choice.nodes.list);
+      resp->nodes = serval_asn_to_array (&body->choice.nodes.list, (ServalFromAsn) node_entry_from_asn,
+                                         (GDestroyNotify) serval_node_entry_free);
       break;
     case ResponseBody_PR_rules:
       resp->kind = SERVAL_RESPONSE_RULES;
-      resp->rules = rules_from_asn (&body->choice.rules.list);
+      resp->rules = serval_asn_to_array (&body->choice.rules.list, (ServalFromAsn) rule_from_asn,
+                                         (GDestroyNotify) serval_rule_free);
       break;
     case ResponseBody_PR_memberPage:
       serval_response_parse_member_page (resp, &body->choice.memberPage);

@@ -872,6 +872,12 @@ typedef void (*ServalToAsn) (gconstpointer item, void *element);
  * @max (the schema's limit: more are cut), to @list (an A_SEQUENCE_OF),
  * each filled by @to_asn (asn1c frees them with free()). */
 void serval_asn_add_list (void *list, GPtrArray *items, guint max, gsize element_size, ServalToAsn to_asn);
+/* Makes a plain C value from @element, or NULL to leave it out: how
+ * serval_asn_to_array() reads one element of an ASN.1 list. */
+typedef gpointer (*ServalFromAsn) (const void *element);
+/* The values @from_asn makes of the elements of @list (an A_SEQUENCE_OF), in
+ * order, each freed with @free_item: the reverse of serval_asn_add_list(). */
+GPtrArray *serval_asn_to_array (const void *list, ServalFromAsn from_asn, GDestroyNotify free_item);
 
 struct Member;
 struct RequestBody;
