@@ -136,6 +136,42 @@ read_addr (struct nlmsghdr *h, struct cidr *out)
   return found;
 }
 
+/* What scan() looks for, and what it found. */
+struct scan
+{
+  const struct cidr *c;
+  const char *text;
+  int ifindex;
+  struct cidr *own;
+  size_t n_own;
+};
+
+static void
+scan_address (struct nlmsghdr *h, void *data)
+{
+  struct scan *sc = data;
+  struct ifaddrmsg *ifa = NLMSG_DATA (h);
+  struct cidr other;
+  char dev[IF_NAMESIZE] = "?", shown[INET6_ADDRSTRLEN] = "?";
+
+  if (h->nlmsg_len < NLMSG_LENGTH (sizeof *ifa) || ifa->ifa_family != sc->c->family || !read_addr (h, &other))
+    return;
+  if ((int) ifa->ifa_index == sc->ifindex)
+    {
+      if (ifa->ifa_scope != RT_SCOPE_LINK && sc->n_own < MAX_OWN)
+        sc->own[sc->n_own++] = other;
+      return;
+    }
+  if (!same_prefix (sc->c->addr, other.addr, sc->c->prefix < other.prefix ? sc->c->prefix : other.prefix))
+    return;
+  if_indextoname (ifa->ifa_index, dev);
+  inet_ntop (sc->c->family, other.addr, shown, sizeof shown);
+  fail (EXIT_ADDRESS_CONFLICT,
+        "%s overlaps %s/%u of the device %s: its route would take that device's traffic; "
+        "ask the Serval administrator for another subnet for the VLAN",
+        sc->text, shown, other.prefix, dev);
+}
+
 /* Lists the addresses of @c's family: refuses one of another device whose
  * subnet overlaps @c's; collects the device's own (not link-local) in @own. */
 static size_t
@@ -146,60 +182,15 @@ scan (const struct cidr *c, const char *text, int ifindex, struct cidr own[MAX_O
     struct nlmsghdr n;
     struct ifaddrmsg a;
   } req = { 0 };
-  static char buf[32768];
-  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-  int fd = nl_open ();
-  size_t n_own = 0;
+  struct scan sc = { .c = c, .text = text, .ifindex = ifindex, .own = own };
 
   req.n.nlmsg_len = NLMSG_LENGTH (sizeof req.a);
   req.n.nlmsg_type = RTM_GETADDR;
   req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   req.n.nlmsg_seq = 4;
   req.a.ifa_family = (unsigned char) c->family;
-  if (sendto (fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0)
-    fail (EXIT_SYSTEM, "listing the addresses failed (%s)", strerror (errno));
-  for (;;)
-    {
-      ssize_t n = recv (fd, buf, sizeof buf, 0);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        fail (EXIT_SYSTEM, "listing the addresses failed (%s)", n < 0 ? strerror (errno) : "no answer");
-      for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK (h, (size_t) n); h = NLMSG_NEXT (h, n))
-        {
-          struct ifaddrmsg *ifa = NLMSG_DATA (h);
-          struct cidr other;
-          char dev[IF_NAMESIZE] = "?", shown[INET6_ADDRSTRLEN] = "?";
-
-          if (h->nlmsg_seq != req.n.nlmsg_seq)
-            continue;
-          if (h->nlmsg_type == NLMSG_DONE)
-            {
-              close (fd);
-              return n_own;
-            }
-          if (h->nlmsg_type == NLMSG_ERROR)
-            fail (EXIT_SYSTEM, "listing the addresses failed (netlink error)");
-          if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH (sizeof *ifa) ||
-              ifa->ifa_family != c->family || !read_addr (h, &other))
-            continue;
-          if ((int) ifa->ifa_index == ifindex)
-            {
-              if (ifa->ifa_scope != RT_SCOPE_LINK && n_own < MAX_OWN)
-                own[n_own++] = other;
-              continue;
-            }
-          if (!same_prefix (c->addr, other.addr, c->prefix < other.prefix ? c->prefix : other.prefix))
-            continue;
-          if_indextoname (ifa->ifa_index, dev);
-          inet_ntop (c->family, other.addr, shown, sizeof shown);
-          fail (EXIT_ADDRESS_CONFLICT,
-                "%s overlaps %s/%u of the device %s: its route would take that device's traffic; "
-                "ask the Serval administrator for another subnet for the VLAN",
-                text, shown, other.prefix, dev);
-        }
-    }
+  nl_dump (&req.n, RTM_NEWADDR, "listing the addresses", scan_address, &sc);
+  return sc.n_own;
 }
 
 /* RTM_NEWADDR (create or replace) or RTM_DELADDR; returns 0 or an errno. */

@@ -288,6 +288,41 @@ nl_talk (int fd, struct nlmsghdr *req, char *buf, size_t size)
   fail (EXIT_SYSTEM, "the kernel did not answer the netlink request");
 }
 
+void
+nl_dump (struct nlmsghdr *req, unsigned short type, const char *what, void (*each) (struct nlmsghdr *h, void *data),
+         void *data)
+{
+  static char buf[32768];
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  int fd = nl_open ();
+
+  if (sendto (fd, req, req->nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0)
+    fail (EXIT_SYSTEM, "%s failed (%s)", what, strerror (errno));
+  for (;;)
+    {
+      ssize_t n = recv (fd, buf, sizeof buf, 0);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        fail (EXIT_SYSTEM, "%s failed (%s)", what, n < 0 ? strerror (errno) : "no answer");
+      for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK (h, (size_t) n); h = NLMSG_NEXT (h, n))
+        {
+          if (h->nlmsg_seq != req->nlmsg_seq)
+            continue;
+          if (h->nlmsg_type == NLMSG_DONE)
+            {
+              close (fd);
+              return;
+            }
+          if (h->nlmsg_type == NLMSG_ERROR)
+            fail (EXIT_SYSTEM, "%s failed (netlink error)", what);
+          if (h->nlmsg_type == type)
+            each (h, data);
+        }
+    }
+}
+
 static void
 parse_tun_data (struct rtattr *data, struct link_info *info)
 {
@@ -378,46 +413,37 @@ query_link (const char *name)
   return parse_link (h);
 }
 
+/* What count_devices() counts: the Serval TAP devices of one owner. */
+struct device_count
+{
+  uid_t owner;
+  int count;
+};
+
+static void
+count_device (struct nlmsghdr *h, void *data)
+{
+  struct device_count *c = data;
+  struct link_info info;
+
+  if (h->nlmsg_len < NLMSG_LENGTH (sizeof (struct ifinfomsg)))
+    return;
+  info = parse_link (h);
+  if (info.is_tun && info.is_tap && info.has_owner && info.owner == (uint32_t) c->owner &&
+      strncmp (info.name, NAME_PREFIX, strlen (NAME_PREFIX)) == 0)
+    c->count++;
+}
+
 /* How many Serval TAP devices (sv-...) @owner has in this network namespace. */
 static int
 count_devices (uid_t owner)
 {
   struct link_req req;
-  static char buf[32768];
-  int fd = nl_open (), count = 0;
-  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  struct device_count c = { .owner = owner };
 
   link_req_init (&req, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 3);
-  if (sendto (fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0)
-    fail (EXIT_SYSTEM, "listing the network devices failed (%s)", strerror (errno));
-  for (;;)
-    {
-      ssize_t n = recv (fd, buf, sizeof buf, 0);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        fail (EXIT_SYSTEM, "listing the network devices failed (%s)", n < 0 ? strerror (errno) : "no answer");
-      for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK (h, (size_t) n); h = NLMSG_NEXT (h, n))
-        {
-          struct link_info info;
-
-          if (h->nlmsg_seq != req.n.nlmsg_seq)
-            continue;
-          if (h->nlmsg_type == NLMSG_DONE)
-            {
-              close (fd);
-              return count;
-            }
-          if (h->nlmsg_type == NLMSG_ERROR)
-            fail (EXIT_SYSTEM, "listing the network devices failed (netlink error)");
-          if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH (sizeof (struct ifinfomsg)))
-            continue;
-          info = parse_link (h);
-          if (info.is_tun && info.is_tap && info.has_owner && info.owner == (uint32_t) owner && strncmp (info.name, NAME_PREFIX, strlen (NAME_PREFIX)) == 0)
-            count++;
-        }
-    }
+  nl_dump (&req.n, RTM_NEWLINK, "listing the network devices", count_device, &c);
+  return c.count;
 }
 
 static void

@@ -50,6 +50,11 @@ void add_attr (struct nlmsghdr *n, size_t room, unsigned short type, const void 
 /* Sends one request and reads its answer into @buf; returns the answer's
  * length, or -errno when the kernel answered with an error (0: an ACK). */
 ssize_t nl_talk (int fd, struct nlmsghdr *req, char *buf, size_t size);
+/* Sends the dump request @req on a socket of its own and calls @each on
+ * every answer of @type, until the kernel says the dump is done; a failure
+ * exits, saying "@what failed (…)". */
+void nl_dump (struct nlmsghdr *req, unsigned short type, const char *what,
+              void (*each) (struct nlmsghdr *h, void *data), void *data);
 /* The device @name; .found is false if there is none. */
 struct link_info query_link (const char *name);
 /* Refuses (exits) a device that is not a TAP device owned by @owner. */
