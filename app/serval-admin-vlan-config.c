@@ -92,26 +92,35 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   else if (data->generation == self->generation && rules != NULL)
     {
-      gtk_list_store_clear (self->rule_store);
+      GtkTreeModel *model = GTK_TREE_MODEL (self->rule_store);
+
+      /* Row i shows rule i + 1 of the list: a rule added leaves the rows
+       * above it, and their selection, as they were. */
       for (guint i = 0; i < rules->len; i++)
         {
           g_autofree char *number = g_strdup_printf ("%u", i + 1);
           g_autofree char *text = serval_rule_to_string (rules->pdata[i]);
+          GtkTreeIter iter;
 
-          gtk_list_store_insert_with_values (self->rule_store, NULL, -1, RCOL_NUMBER, number, RCOL_TEXT, text,
-                                             RCOL_INDEX, i + 1, -1);
+          if (!gtk_tree_model_iter_nth_child (model, &iter, NULL, (int) i))
+            gtk_list_store_append (self->rule_store, &iter);
+          gtk_list_store_set (self->rule_store, &iter, RCOL_NUMBER, number, RCOL_TEXT, text, RCOL_INDEX, i + 1, -1);
         }
+      serval_admin_rows_trim (model, NULL, rules->len);
     }
   g_object_unref (self);
 }
 
+/* Asks for the rules of the VLAN chosen; the rows shown stay until they
+ * come unless @vlan_changed (they were another VLAN's). */
 static void
-list_rules (ServalAdminVlanConfig *self)
+list_rules (ServalAdminVlanConfig *self, gboolean vlan_changed)
 {
   ListData *data;
 
   self->generation++;
-  gtk_list_store_clear (self->rule_store);
+  if (vlan_changed)
+    gtk_list_store_clear (self->rule_store);
   if (self->vlan == NULL || self->client == NULL)
     return;
   data = g_new0 (ListData, 1);
@@ -165,7 +174,7 @@ request_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_signal_emit (self, changed_signal, 0);
     }
   if (!g_cancellable_is_cancelled (self->cancellable))
-    list_rules (self);
+    list_rules (self, FALSE);
   g_object_unref (self);
   g_free (data->what);
   g_free (data);
@@ -298,7 +307,7 @@ vlan_chosen_cb (ServalAdminVlanConfig *self)
   gtk_label_set_text (self->rules_heading, heading);
   gtk_widget_set_sensitive (self->details, self->vlan != NULL);
   show_error (self, NULL);
-  list_rules (self);
+  list_rules (self, TRUE);
 }
 
 static void

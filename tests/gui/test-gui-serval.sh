@@ -239,10 +239,21 @@ blue_rule() { ctl_alice vlan rule list blue | grep -qx "1  deny proto tcp from c
 check "and the server has it as rule 1 (servalctl vlan rule list)" wait_for 10 blue_rule
 check "screenshot of the Addresses and Rules page" gui_shot admin-rules "Serval Administration"
 check "select the rule" steps select-cell Rules "deny proto tcp from carol port 22"
+check "a second rule is typed in" gui_tool type serval text "New rule" "allow proto udp to carol port 53"
+check "Add Rule" steps press "Add Rule"
+check "it shows as rule 2 of blue" steps wait-cells Rules 2 "allow proto udp to carol port 53"
+check "and rule 1 is still selected (the list is updated in place)" \
+  steps selected-row Rules "deny proto tcp from carol port 22"
 check "Delete Rule asks first" steps press "Delete Rule"
 check "the dialog is announced by its question" steps has-name alert "Delete rule 1 of VLAN “blue”?"
 check "Delete" gui_tool click serval "push button" Delete
 check "the rule is gone from the page" steps no-cell Rules "deny proto tcp from carol port 22" 20
+check "the second rule moves up to rule 1" steps wait-cells Rules 1 "allow proto udp to carol port 53"
+check "select it" steps select-cell Rules "allow proto udp to carol port 53"
+check "Delete Rule asks for rule 1 again" steps press "Delete Rule"
+check "the dialog names it" steps has-name alert "Delete rule 1 of VLAN “blue”?"
+check "Delete" gui_tool click serval "push button" Delete
+check "it is gone from the page too" steps no-cell Rules "allow proto udp to carol port 53" 20
 no_blue_rule() { [ -z "$(ctl_alice vlan rule list blue)" ]; }
 check "and from the server" wait_for 10 no_blue_rule
 check "the VLANs page" steps show-page VLANs
