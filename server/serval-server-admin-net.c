@@ -115,20 +115,6 @@ config_written_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   config_write_free (job);
 }
 
-static ServalStoreWriteKind
-write_kind (ServalRequestKind kind)
-{
-  switch (kind)
-    {
-    case SERVAL_REQUEST_VLAN_SET: return SERVAL_STORE_VLAN_SET_ADDRESSES;
-    case SERVAL_REQUEST_RULE_ADD: return SERVAL_STORE_RULE_ADD;
-    case SERVAL_REQUEST_RULE_DEL: return SERVAL_STORE_RULE_DEL;
-    case SERVAL_REQUEST_USER_SET_BRIDGE: return SERVAL_STORE_USER_SET_BRIDGE;
-    case SERVAL_REQUEST_USER_SET_RATE_LIMIT: return SERVAL_STORE_USER_SET_RATE_LIMIT;
-    default: g_assert_not_reached ();
-    }
-}
-
 static void
 config_write (Session *s, const ServalRequest *req)
 {
@@ -137,7 +123,7 @@ config_write (Session *s, const ServalRequest *req)
 
   job->session = serval_session_ref (s);
   job->id = req->id;
-  job->kind = write_kind (req->kind);
+  job->kind = serval_server_write_kind (req->kind);
   job->vlan = g_strdup (req->vlan);
   job->user = g_strdup (req->user);
   job->subnet = g_strdup (req->subnet);

@@ -373,8 +373,8 @@ serval_session_admin_request_valid (Session *s, const ServalRequest *req)
   return TRUE;
 }
 
-static ServalStoreWriteKind
-write_kind (ServalRequestKind kind)
+ServalStoreWriteKind
+serval_server_write_kind (ServalRequestKind kind)
 {
   switch (kind)
     {
@@ -383,6 +383,11 @@ write_kind (ServalRequestKind kind)
     case SERVAL_REQUEST_USER_DEL: return SERVAL_STORE_USER_DEL;
     case SERVAL_REQUEST_GRANT: return SERVAL_STORE_GRANT;
     case SERVAL_REQUEST_REVOKE: return SERVAL_STORE_REVOKE;
+    case SERVAL_REQUEST_VLAN_SET: return SERVAL_STORE_VLAN_SET_ADDRESSES;
+    case SERVAL_REQUEST_RULE_ADD: return SERVAL_STORE_RULE_ADD;
+    case SERVAL_REQUEST_RULE_DEL: return SERVAL_STORE_RULE_DEL;
+    case SERVAL_REQUEST_USER_SET_BRIDGE: return SERVAL_STORE_USER_SET_BRIDGE;
+    case SERVAL_REQUEST_USER_SET_RATE_LIMIT: return SERVAL_STORE_USER_SET_RATE_LIMIT;
     default: g_assert_not_reached ();
     }
 }
@@ -412,7 +417,7 @@ serval_session_handle_admin (Session *s, const ServalRequest *req)
           admin_user_add (s, req);
           return;
         }
-      job = admin_write_new (s, req, write_kind (req->kind));
+      job = admin_write_new (s, req, serval_server_write_kind (req->kind));
       /* The tag a delete or revoke takes away, while the VLAN is there. */
       if (job->kind == SERVAL_STORE_VLAN_DEL || job->kind == SERVAL_STORE_REVOKE)
         serval_store_vlan_lookup (s->server->store, job->vlan, &job->tag, NULL);

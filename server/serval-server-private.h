@@ -254,6 +254,10 @@ gboolean serval_session_is_admin (Session *s);
 /* FALSE, after answering, if @req holds strings the server cannot take or
  * @s's user is not (or no longer) an administrator. */
 gboolean serval_session_admin_request_valid (Session *s, const ServalRequest *req);
+/* The store's write for an administrator's request that changes it
+ * (VLAN add/del/set, user del, grant, revoke, rule add/del, a user's
+ * settings); another @kind is a programmer's error. */
+ServalStoreWriteKind serval_server_write_kind (ServalRequestKind kind);
 
 /* serval-server-admin-net.c */
 /* An administrator's request of a VLAN's configuration: VLAN set, rule add,
