@@ -557,20 +557,35 @@ user_exists (Sqlite *store, const char *name)
   return found;
 }
 
-static gboolean
-sqlite_grant (Sqlite *store, const char *user, const char *vlan, GError **error)
+/* Statement @which (grant or revoke) bound to @user and @vlan's id; NULL,
+ * with @error set, if either does not exist. */
+static sqlite3_stmt *
+bind_right (Sqlite *store, int which, const char *user, const char *vlan, GError **error)
 {
-  g_autofree char *what = NULL;
   sqlite3_stmt *s;
   guint32 id;
 
   if (!user_exists (store, user))
-    return serval_store_no_user (user, error);
+    {
+      serval_store_no_user (user, error);
+      return NULL;
+    }
   if (!sqlite_vlan_lookup (SERVAL_STORE (store), vlan, &id, error))
-    return FALSE;
-  s = stmt (store, STMT_GRANT);
+    return NULL;
+  s = stmt (store, which);
   sqlite3_bind_text (s, 1, user, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (s, 2, id);
+  return s;
+}
+
+static gboolean
+sqlite_grant (Sqlite *store, const char *user, const char *vlan, GError **error)
+{
+  sqlite3_stmt *s = bind_right (store, STMT_GRANT, user, vlan, error);
+  g_autofree char *what = NULL;
+
+  if (s == NULL)
+    return FALSE;
   what = g_strdup_printf ("The right of “%s” to join “%s”", user, vlan);
   return run_change (store, s, error, what) >= 0;
 }
@@ -580,18 +595,10 @@ sqlite_grant (Sqlite *store, const char *user, const char *vlan, GError **error)
 static gboolean
 sqlite_revoke (Sqlite *store, const char *user, const char *vlan, GError **error)
 {
-  sqlite3_stmt *s;
-  guint32 id;
+  sqlite3_stmt *s = bind_right (store, STMT_REVOKE, user, vlan, error);
   int n;
 
-  if (!user_exists (store, user))
-    return serval_store_no_user (user, error);
-  if (!sqlite_vlan_lookup (SERVAL_STORE (store), vlan, &id, error))
-    return FALSE;
-  s = stmt (store, STMT_REVOKE);
-  sqlite3_bind_text (s, 1, user, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (s, 2, id);
-  if ((n = run_change (store, s, error, user)) < 0)
+  if (s == NULL || (n = run_change (store, s, error, user)) < 0)
     return FALSE;
   if (n == 0)
     {
