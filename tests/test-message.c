@@ -644,6 +644,61 @@ forty_endpoints (void)
 
 /* The schema's largest node list, and past it the builder's cut: 256 nodes
  * of 32 endpoints each go, the rest does not. */
+/* The VLAN, member and user lists hold 4096 at most: the builder cuts
+ * there, in the server's order (the nodes' 256 and the rules' 1000 are
+ * tested on their own). */
+static void
+test_response_lists_cut (void)
+{
+  static const ServalResponseKind kinds[] = { SERVAL_RESPONSE_VLANS, SERVAL_RESPONSE_MEMBERS,
+                                              SERVAL_RESPONSE_USERS };
+
+  for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) in = g_ptr_array_new_with_free_func (kinds[k] == SERVAL_RESPONSE_MEMBERS ? g_object_unref : g_free);
+      g_autoptr(Message_t) back = NULL;
+      g_auto(ServalResponse) resp = { 0 };
+      GPtrArray *out;
+
+      for (guint i = 0; i < 4097; i++)
+        {
+          char *name = g_strdup_printf ("n%u", i);
+
+          g_ptr_array_add (names, name);
+          if (kinds[k] == SERVAL_RESPONSE_VLANS)
+            {
+              ServalVlanInfo *v = g_new0 (ServalVlanInfo, 1);
+
+              v->name = name;
+              v->tag = i + 1;
+              g_ptr_array_add (in, v);
+            }
+          else if (kinds[k] == SERVAL_RESPONSE_USERS)
+            {
+              ServalUserInfo *u = g_new0 (ServalUserInfo, 1);
+
+              u->name = name;
+              g_ptr_array_add (in, u);
+            }
+          else
+            g_ptr_array_add (in, serval_member_new (name, "h", MAC1, NULL, "node", 0));
+        }
+      back = wire (serval_response_build_list (30, kinds[k], in), NULL);
+      g_assert_true (serval_response_parse (back, &resp));
+      g_assert_cmpint (resp.kind, ==, kinds[k]);
+      out = kinds[k] == SERVAL_RESPONSE_VLANS ? resp.vlans : kinds[k] == SERVAL_RESPONSE_USERS ? resp.users :
+                                                                                                 resp.members;
+      g_assert_cmpuint (out->len, ==, 4096);
+      if (kinds[k] == SERVAL_RESPONSE_VLANS)
+        g_assert_cmpstr (((ServalVlanInfo *) out->pdata[4095])->name, ==, "n4095");
+      else if (kinds[k] == SERVAL_RESPONSE_USERS)
+        g_assert_cmpstr (((ServalUserInfo *) out->pdata[4095])->name, ==, "n4095");
+      else
+        g_assert_cmpstr (serval_member_get_user (out->pdata[4095]), ==, "n4095");
+    }
+}
+
 static void
 test_response_nodes_many (void)
 {
@@ -1716,6 +1771,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/message/response/lists", test_response_lists);
   g_test_add_func ("/engine/message/response/nodes", test_response_nodes);
   g_test_add_func ("/engine/message/response/nodes-many", test_response_nodes_many);
+  g_test_add_func ("/engine/message/response/lists-cut", test_response_lists_cut);
   g_test_add_func ("/engine/message/events", test_events);
   g_test_add_func ("/engine/message/wrong-kind", test_wrong_kind);
   g_test_add_func ("/engine/message/limits/in", test_limits_in);
