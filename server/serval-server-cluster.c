@@ -77,9 +77,12 @@ remote_event (ServalServer *server, guint32 tag, const char *vlan, ServalMember 
   ServalSwitchPort *trunk = trunk_of (server, member);
   g_autoptr(GPtrArray) sessions = serval_server_vlan_sessions (server, tag);
 
-  if (trunk != NULL && kind == SERVAL_EVENT_MEMBER_LEFT)
+  /* A change replaces what was kept for it. A join has nothing to replace
+   * (the registry says joined only for a key it did not have), so the
+   * claims are not searched for it: a storm of joins stays O(joins). */
+  if (trunk != NULL && kind != SERVAL_EVENT_MEMBER_JOINED)
     serval_server_lan_remote_left (server, tag, trunk, member);
-  else if (trunk != NULL)
+  if (trunk != NULL && kind != SERVAL_EVENT_MEMBER_LEFT)
     serval_server_lan_remote_joined (server, tag, trunk, member);
   serval_server_tell_members (sessions, NULL, tag, vlan, member, kind);
 }

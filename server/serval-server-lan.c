@@ -283,7 +283,6 @@ serval_server_lan_remote_joined (ServalServer *server, guint32 tag, ServalSwitch
   const char *user = serval_member_get_user (member);
 
   serval_switch_vlan_pin_remote (server->sw, tag, trunk, mac, user);
-  serval_switch_vlan_release_mac (server->sw, tag, trunk, mac);
   for (; addresses != NULL && *addresses != NULL; addresses++)
     {
       guint8 addr[16];

@@ -234,10 +234,11 @@ void serval_server_lan_joined (Session *s, Membership *m);
 void serval_server_lan_left (Session *s, Membership *m);
 /* @m's announced addresses changed from @before: claims follow. */
 void serval_server_lan_addresses_changed (Session *s, Membership *m, const char *const *before);
-/* @member of another node joined VLAN @tag or changed: its MAC is pinned
- * to @trunk, the link to its node, and its addresses are claimed for it
- * (instead of those it had), so that this node answers ARP and neighbour
- * solicitations for them and its own members may send from neither. */
+/* @member of another node joined VLAN @tag: its MAC is pinned to @trunk,
+ * the link to its node, and its addresses are claimed for it, so that this
+ * node answers ARP and neighbour solicitations for them and its own members
+ * may send from neither. A change is serval_server_lan_remote_left() and
+ * then this. */
 void serval_server_lan_remote_joined (ServalServer *server, guint32 tag, ServalSwitchPort *trunk, ServalMember *member);
 /* It left: the pin and the claims go (they go with @trunk too). */
 void serval_server_lan_remote_left (ServalServer *server, guint32 tag, ServalSwitchPort *trunk, ServalMember *member);
